@@ -1,0 +1,316 @@
+// Package engine is the pure core of loancore: repayment schedules, day
+// counts and APR disclosure, computed exactly.
+//
+// The package does no I/O, never reads the clock (dates are passed in), takes
+// no context and uses no binary floating point: amounts are integer minor
+// units (money.Amount), rates are scaled decimal percentages (money.Rate),
+// and every division rounds at a named point with the contract's mode.
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/loancore/loancore/internal/money"
+)
+
+// Method is a repayment method: how principal and interest are spread over
+// the installments.
+type Method uint8
+
+// The repayment methods.
+const (
+	// EqualInstallment is the annuity (等额本息): a level installment, interest
+	// on the outstanding balance, the rest principal.
+	EqualInstallment Method = iota + 1
+	// EqualPrincipal (等额本金) repays the same principal every period plus
+	// interest on the outstanding balance.
+	EqualPrincipal
+	// InterestOnly (先息后本) pays interest every period and all principal
+	// with the last installment.
+	InterestOnly
+	// Bullet (到期一次还本付息) pays principal and simple interest for the
+	// whole term in one installment at maturity.
+	Bullet
+	// Flat (等本等息) charges interest on the original principal every period.
+	Flat
+)
+
+// String returns the method's name.
+func (m Method) String() string {
+	switch m {
+	case EqualInstallment:
+		return "EQUAL_INSTALLMENT"
+	case EqualPrincipal:
+		return "EQUAL_PRINCIPAL"
+	case InterestOnly:
+		return "INTEREST_ONLY"
+	case Bullet:
+		return "BULLET"
+	case Flat:
+		return "FLAT"
+	}
+	return "UNKNOWN"
+}
+
+// FrequencyUnit is the unit of the repayment frequency.
+type FrequencyUnit uint8
+
+// The frequency units.
+const (
+	// Month steps due dates by calendar months, clamped to month end.
+	Month FrequencyUnit = iota + 1
+	// Week steps due dates by seven days.
+	Week
+	// Day steps due dates by days.
+	Day
+)
+
+// Frequency is "every Every Units", e.g. every 1 month or every 2 weeks.
+type Frequency struct {
+	Unit  FrequencyUnit
+	Every int
+}
+
+// MaxEvery bounds Frequency.Every for each unit: a period is at most a year.
+func MaxEvery(u FrequencyUnit) int {
+	switch u {
+	case Month:
+		return 12
+	case Week:
+		return 52
+	case Day:
+		return 366
+	}
+	return 0
+}
+
+// Accrual says how the interest of a period is computed.
+type Accrual uint8
+
+// The interest accrual modes.
+const (
+	// Periodic charges the annual rate divided by the periods per year for
+	// every full period, as Chinese bank calculators and spreadsheets do. An
+	// odd first period (an explicit first due date that is not one period
+	// after disbursement) accrues by days.
+	Periodic Accrual = iota + 1
+	// Daily charges every period by its days under the day count.
+	Daily
+)
+
+// DayCount is a day-count convention: how a span of days becomes a fraction
+// of a year.
+type DayCount uint8
+
+// The day-count conventions.
+const (
+	// Act365Fixed divides actual days by 365.
+	Act365Fixed DayCount = iota + 1
+	// Act360 divides actual days by 360 (the PBoC's 日利率 = 年利率 / 360).
+	Act360
+	// Act364 divides actual days by 364.
+	Act364
+	// Thirty360 is the ISDA 30/360 bond basis (2006 ISDA Definitions
+	// 4.16(f)): day 31 counts as 30 at the start, and at the end only when
+	// the start is the 30th or 31st.
+	Thirty360
+	// ActAct is ACT/ACT ISDA: days in leap years over 366 plus days in other
+	// years over 365.
+	ActAct
+)
+
+// Rounding is the contract's rounding: the mode, and the multiple of minor
+// units the level installment is rounded to.
+type Rounding struct {
+	Mode money.RoundingMode
+	// Multiple is in minor units: 1 rounds to the cent, 100 to the yuan.
+	Multiple money.Amount
+}
+
+// Terms are the contract terms that fix a loan's schedule.
+type Terms struct {
+	Currency money.Currency
+	// Principal is the amount lent, in minor units.
+	Principal money.Amount
+	// AnnualRate is the contract rate in percent per year.
+	AnnualRate       money.Rate
+	InstallmentCount int
+	Frequency        Frequency
+	Method           Method
+	DisbursementDate Date
+	// FirstDueDate is NoDate for the default: one period after disbursement.
+	FirstDueDate    Date
+	InterestAccrual Accrual
+	DayCount        DayCount
+	Rounding        Rounding
+	// PrincipalGracePeriods are interest-only periods at the start; the
+	// level installment runs over the remaining periods.
+	PrincipalGracePeriods int
+	// InterestFreePeriods are periods at the start that bear no interest.
+	InterestFreePeriods int
+	// UpfrontFee is deducted from the amount advanced; it counts in the APR.
+	UpfrontFee money.Amount
+}
+
+// Limits on terms.
+const (
+	// MaxInstallments is the most installments a schedule may have.
+	MaxInstallments = 1200
+	// MaxRatePercent is the highest annual rate accepted, in percent.
+	MaxRatePercent = 1000
+)
+
+// FieldViolation names one invalid field and says what is wrong with it.
+// Field is the snake_case path of the field inside the terms, as the API
+// names it ("installment_count", "rounding.installment_multiple").
+type FieldViolation struct {
+	Field       string
+	Description string
+}
+
+// InvalidError is returned for terms or inputs that cannot describe a loan.
+// It lists every violation found, not just the first.
+type InvalidError struct {
+	Violations []FieldViolation
+}
+
+// Error joins the violations into one message.
+func (e *InvalidError) Error() string {
+	parts := make([]string, len(e.Violations))
+	for i, v := range e.Violations {
+		parts[i] = v.Field + ": " + v.Description
+	}
+	return "invalid: " + strings.Join(parts, "; ")
+}
+
+// Add appends a violation.
+func (e *InvalidError) Add(field, format string, args ...any) {
+	e.Violations = append(e.Violations, FieldViolation{Field: field, Description: fmt.Sprintf(format, args...)})
+}
+
+// Err returns e if it has violations and nil otherwise.
+func (e *InvalidError) Err() error {
+	if e == nil || len(e.Violations) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Validate checks the terms' internal consistency and returns an
+// *InvalidError listing every problem. Parsing (syntax, precision, ranges of
+// single values) happens where the terms are read; Validate checks what only
+// the whole set of terms can tell.
+func (t *Terms) Validate() error {
+	var e InvalidError
+	if t.Currency.Code == "" {
+		e.Add("currency", "required")
+	}
+	if t.Principal <= 0 {
+		e.Add("principal", "must be greater than zero")
+	} else if t.Principal > money.MaxAmount {
+		e.Add("principal", "must be at most %s", money.MaxAmount.Format(t.Currency))
+	}
+	if t.AnnualRate.Units > uint64(MaxRatePercent)*uint64(money.Pow10(int(t.AnnualRate.Scale))) {
+		e.Add("annual_rate_percent", "must be at most %d", MaxRatePercent)
+	}
+	if t.InstallmentCount < 1 || t.InstallmentCount > MaxInstallments {
+		e.Add("installment_count", "must be between 1 and %d", MaxInstallments)
+	}
+	switch t.Frequency.Unit {
+	case Month, Week, Day:
+		if t.Frequency.Every < 1 || t.Frequency.Every > MaxEvery(t.Frequency.Unit) {
+			e.Add("frequency.every", "must be between 1 and %d", MaxEvery(t.Frequency.Unit))
+		}
+	default:
+		e.Add("frequency.unit", "required")
+	}
+	if t.Method < EqualInstallment || t.Method > Flat {
+		e.Add("method", "required")
+	}
+	if t.InterestAccrual != Periodic && t.InterestAccrual != Daily {
+		e.Add("interest_accrual", "unknown accrual")
+	}
+	if t.DayCount < Act365Fixed || t.DayCount > ActAct {
+		e.Add("day_count", "unknown day count")
+	}
+	if !t.Rounding.Mode.Valid() {
+		e.Add("rounding.mode", "unknown rounding mode")
+	}
+	if t.Rounding.Multiple < 1 {
+		e.Add("rounding.installment_multiple", "must be at least one minor unit")
+	}
+	if !t.DisbursementDate.InRange() {
+		e.Add("disbursement_date", "required")
+	}
+	if t.FirstDueDate != NoDate && t.DisbursementDate.InRange() && t.FirstDueDate <= t.DisbursementDate {
+		e.Add("first_due_date", "must be after disbursement_date")
+	}
+	n := t.InstallmentCount
+	if t.PrincipalGracePeriods < 0 {
+		e.Add("principal_grace_periods", "must not be negative")
+	} else if t.PrincipalGracePeriods > 0 {
+		switch {
+		case t.Method == InterestOnly || t.Method == Bullet:
+			e.Add("principal_grace_periods", "does not apply to %s", t.Method)
+		case n >= 1 && t.PrincipalGracePeriods >= n:
+			e.Add("principal_grace_periods", "must be less than installment_count")
+		}
+	}
+	if t.InterestFreePeriods < 0 {
+		e.Add("interest_free_periods", "must not be negative")
+	} else if n >= 1 && t.InterestFreePeriods > n {
+		e.Add("interest_free_periods", "must be at most installment_count")
+	}
+	if t.UpfrontFee < 0 {
+		e.Add("upfront_fee", "must not be negative")
+	} else if t.Principal > 0 && t.UpfrontFee >= t.Principal {
+		e.Add("upfront_fee", "must be less than principal")
+	}
+	if e.Err() == nil {
+		// Only when everything else is sound: the last due date must exist.
+		if last := t.DueDate(n - 1); !last.InRange() {
+			e.Add("installment_count", "the last due date would be after %s", MaxDate)
+		}
+	}
+	return e.Err()
+}
+
+// firstAnchor returns the date that due dates are stepped from and the index
+// offset: due date k (0-based) is step(anchor, k+offset).
+func (t *Terms) firstAnchor() (Date, int) {
+	if t.FirstDueDate != NoDate {
+		return t.FirstDueDate, 0
+	}
+	return t.DisbursementDate, 1
+}
+
+// DueDate returns the due date of installment k (0-based). Monthly dates are
+// always stepped from the anchor's day of the month, so a clamp to a short
+// month never carries into later months.
+func (t *Terms) DueDate(k int) Date {
+	anchor, off := t.firstAnchor()
+	return step(anchor, t.Frequency, k+off)
+}
+
+func step(anchor Date, f Frequency, k int) Date {
+	switch f.Unit {
+	case Month:
+		// Beyond the calendar the clamp is meaningless; signal the overflow
+		// with a date outside the range instead of wrapping.
+		if k*f.Every > 12*10000 {
+			return MaxDate + 1
+		}
+		return anchor.AddMonths(k * f.Every)
+	case Week:
+		return anchor.AddDays(7 * k * f.Every)
+	default:
+		return anchor.AddDays(k * f.Every)
+	}
+}
+
+// HasOddFirstPeriod reports whether an explicit first due date makes the
+// first period longer or shorter than one regular period.
+func (t *Terms) HasOddFirstPeriod() bool {
+	return t.FirstDueDate != NoDate && t.FirstDueDate != step(t.DisbursementDate, t.Frequency, 1)
+}
