@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"math/big"
+
+	"github.com/loancore/loancore/internal/money"
+)
+
+// Installment is one row of a repayment schedule.
+type Installment struct {
+	// Number counts installments from 1.
+	Number int
+	// StartDate is the day interest of this installment starts to accrue:
+	// the disbursement date for the first, the previous due date after.
+	StartDate Date
+	DueDate   Date
+	Principal money.Amount
+	Interest  money.Amount
+	// Total is Principal + Interest.
+	Total money.Amount
+	// BalanceAfter is the principal outstanding once this installment is paid.
+	BalanceAfter money.Amount
+}
+
+// Schedule is a loan's repayment plan with its totals.
+type Schedule struct {
+	Installments []Installment
+	// InstallmentAmount is the level installment of EQUAL_INSTALLMENT and
+	// FLAT; for the other methods, the total of the first installment.
+	InstallmentAmount money.Amount
+	TotalPrincipal    money.Amount
+	TotalInterest     money.Amount
+	TotalPayment      money.Amount
+	MaturityDate      Date
+}
+
+// BuildSchedule validates the terms and computes their repayment schedule.
+// Invalid terms return an *InvalidError.
+//
+// Rounding happens at three named points only, all with the contract's mode:
+// the level installment (to Rounding.Multiple), the interest of each period
+// (to the minor unit) and the per-period principal of EQUAL_PRINCIPAL (to the
+// minor unit). The last installment takes whatever principal remains, so the
+// principal parts always sum to the principal exactly.
+func BuildSchedule(t Terms) (Schedule, error) {
+	if err := t.Validate(); err != nil {
+		return Schedule{}, err
+	}
+	return buildSchedule(&t), nil
+}
+
+func buildSchedule(t *Terms) Schedule {
+	if t.Method == Bullet {
+		return bulletSchedule(t)
+	}
+	n := t.InstallmentCount
+	g := t.PrincipalGracePeriods
+	mode := t.Rounding.Mode
+	r := t.periodicRate()
+
+	var level, flatPrincipal, equalPrincipal money.Amount
+	switch t.Method {
+	case EqualInstallment:
+		level = levelInstallment(t.Principal, r, n-g, max(0, t.InterestFreePeriods-g), t.Rounding)
+	case Flat:
+		level, flatPrincipal = flatInstallment(t.Principal, r, n-g, t.Rounding)
+	case EqualPrincipal:
+		equalPrincipal = money.Amount(divRound(uint64(t.Principal), uint64(n-g), mode))
+	}
+
+	s := Schedule{Installments: make([]Installment, n)}
+	balance := t.Principal
+	start := t.DisbursementDate
+	anchor, off := t.firstAnchor()
+	odd := t.HasOddFirstPeriod()
+	for k := range n {
+		due := step(anchor, t.Frequency, k+off)
+		// Interest of the period: none while interest-free; by days when
+		// the contract accrues daily or the first period is odd; otherwise
+		// the periodic rate. FLAT charges it on the original principal.
+		base := balance
+		if t.Method == Flat {
+			base = t.Principal
+		}
+		var interest money.Amount
+		switch {
+		case k < t.InterestFreePeriods:
+		case t.InterestAccrual == Daily || (k == 0 && odd):
+			interest = dailyInterest(base, t.AnnualRate, t.DayCount, start, due, mode)
+		default:
+			interest = interestFor(base, r, mode)
+		}
+
+		var principal money.Amount
+		switch {
+		case k == n-1:
+			principal = balance
+		case k < g:
+		case t.Method == EqualInstallment:
+			principal = level - interest
+		case t.Method == Flat:
+			principal = flatPrincipal
+		case t.Method == EqualPrincipal:
+			principal = equalPrincipal
+		}
+		// A rounded-up level can exceed what remains, and an odd first
+		// period's interest can exceed the level: keep 0 ≤ principal ≤ balance.
+		principal = min(max(principal, 0), balance)
+		balance -= principal
+
+		s.Installments[k] = Installment{
+			Number:       k + 1,
+			StartDate:    start,
+			DueDate:      due,
+			Principal:    principal,
+			Interest:     interest,
+			Total:        principal + interest,
+			BalanceAfter: balance,
+		}
+		s.TotalInterest += interest
+		start = due
+	}
+	s.finish(t, level)
+	return s
+}
+
+// finish fills the schedule's totals.
+func (s *Schedule) finish(t *Terms, level money.Amount) {
+	s.TotalPrincipal = t.Principal
+	s.TotalPayment = t.Principal + s.TotalInterest
+	s.MaturityDate = s.Installments[len(s.Installments)-1].DueDate
+	s.InstallmentAmount = level
+	if t.Method != EqualInstallment && t.Method != Flat {
+		s.InstallmentAmount = s.Installments[0].Total
+	}
+}
+
+// bulletSchedule is one installment at the last due date: the principal and
+// simple interest for the whole term (less any interest-free periods),
+// rounded once.
+func bulletSchedule(t *Terms) Schedule {
+	n := t.InstallmentCount
+	maturity := t.DueDate(n - 1)
+	// Sum the rate × time of every interest-bearing period exactly, then
+	// round once: a bullet loan has one interest figure, not n.
+	r := t.periodicRate()
+	odd := t.HasOddFirstPeriod()
+	total := new(big.Rat)
+	start := t.DisbursementDate
+	for k := range n {
+		due := t.DueDate(k)
+		switch {
+		case k < t.InterestFreePeriods:
+		case t.InterestAccrual == Daily || (k == 0 && odd):
+			fn, fd := t.DayCount.YearFraction(start, due)
+			total.Add(total, new(big.Rat).SetFrac(
+				new(big.Int).Mul(new(big.Int).SetUint64(t.AnnualRate.Units), new(big.Int).SetUint64(fn)),
+				new(big.Int).Mul(new(big.Int).SetUint64(t.AnnualRate.Denominator()), new(big.Int).SetUint64(fd))))
+		default:
+			total.Add(total, new(big.Rat).SetFrac(new(big.Int).SetUint64(r.num), new(big.Int).SetUint64(r.den)))
+		}
+		start = due
+	}
+	num := new(big.Int).Mul(total.Num(), big.NewInt(int64(t.Principal)))
+	interest := money.Amount(money.DivRoundBig(num, total.Denom(), t.Rounding.Mode).Int64())
+	s := Schedule{Installments: []Installment{{
+		Number:    1,
+		StartDate: t.DisbursementDate,
+		DueDate:   maturity,
+		Principal: t.Principal,
+		Interest:  interest,
+		Total:     t.Principal + interest,
+	}}}
+	s.TotalInterest = interest
+	s.finish(t, 0)
+	return s
+}
+
+// divRound returns a / b rounded with mode.
+func divRound(a, b uint64, mode money.RoundingMode) int64 {
+	v, _ := money.U128{Lo: a}.DivRound(b, mode)
+	return v
+}
+
+// flatInstallment returns FLAT's level installment — principal / m plus one
+// period's interest on the original principal, rounded once to the multiple —
+// and the principal part of each level installment.
+func flatInstallment(p money.Amount, r rate, m int, rd Rounding) (level, principalPart money.Amount) {
+	// level = p/m + p·r.num/r.den = p·(r.den + m·r.num) / (m·r.den)
+	num := new(big.Int).SetUint64(r.num)
+	num.Mul(num, big.NewInt(int64(m)))
+	num.Add(num, new(big.Int).SetUint64(r.den))
+	num.Mul(num, big.NewInt(int64(p)))
+	den := new(big.Int).SetUint64(r.den)
+	den.Mul(den, big.NewInt(int64(m)*int64(rd.Multiple)))
+	level = money.Amount(money.DivRoundBig(num, den, rd.Mode).Int64()) * rd.Multiple
+	return level, max(0, level-interestFor(p, r, rd.Mode))
+}
