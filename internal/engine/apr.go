@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/big"
+	"strconv"
 
 	"github.com/loancore/loancore/internal/money"
 )
@@ -97,14 +98,14 @@ func ComputeAPR(in APRInput) (money.Rate, error) {
 	var sum money.Amount
 	for i, p := range in.Payments {
 		if p.Amount <= 0 || p.Amount > money.MaxAmount {
-			e.Add(indexed("payments", i, "amount"), "must be greater than zero and at most %d minor units", money.MaxAmount)
+			e.Add(ListField("payments", i, "amount"), "must be greater than zero and at most %d minor units", money.MaxAmount)
 		} else {
 			sum += p.Amount
 		}
 		if !p.Date.InRange() {
-			e.Add(indexed("payments", i, "date"), "required")
+			e.Add(ListField("payments", i, "date"), "required")
 		} else if in.AdvanceDate.InRange() && p.Date <= in.AdvanceDate {
-			e.Add(indexed("payments", i, "date"), "must be after advance_date")
+			e.Add(ListField("payments", i, "date"), "must be after advance_date")
 		}
 	}
 	if e.Err() == nil && sum < in.Advanced {
@@ -120,11 +121,11 @@ func ComputeAPR(in APRInput) (money.Rate, error) {
 	return solveAPR(in.Advanced, flows, in.Method, in.UnitPeriod, in.Decimals), nil
 }
 
-func indexed(list string, i int, field string) string {
-	return list + "[" + itoa(i) + "]." + field
+// ListField returns the path of a field of a list element as the API names
+// it: ListField("payments", 2, "amount") is "payments[2].amount".
+func ListField(list string, i int, field string) string {
+	return list + "[" + strconv.Itoa(i) + "]." + field
 }
-
-func itoa(i int) string { return big.NewInt(int64(i)).String() }
 
 // ScheduleAPR returns the APR of a schedule built from t in percent, rounded
 // half-up to decimals places: the IRR per period of the amount advanced

@@ -314,3 +314,13 @@ func step(anchor Date, f Frequency, k int) Date {
 func (t *Terms) HasOddFirstPeriod() bool {
 	return t.FirstDueDate != NoDate && t.FirstDueDate != step(t.DisbursementDate, t.Frequency, 1)
 }
+
+// Prefixed returns a copy of e with prefix put before every field path, for
+// callers that nest the checked value in a larger request ("terms.").
+func (e *InvalidError) Prefixed(prefix string) *InvalidError {
+	out := &InvalidError{Violations: make([]FieldViolation, len(e.Violations))}
+	for i, v := range e.Violations {
+		out.Violations[i] = FieldViolation{Field: prefix + v.Field, Description: v.Description}
+	}
+	return out
+}

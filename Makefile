@@ -1,0 +1,54 @@
+# loancore. `make help` lists the targets.
+GO        ?= go
+TOOL      := $(GO) tool -modfile=tools/go.mod
+BENCH_COUNT ?= 6
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## start loand on 127.0.0.1:50051 (LOANCORE_LISTEN overrides)
+	$(GO) run ./cmd/loand
+
+.PHONY: build
+build: ## build bin/loand
+	$(GO) build -o bin/loand ./cmd/loand
+
+.PHONY: test
+test: ## run every test
+	$(GO) test -count=1 ./...
+
+.PHONY: race
+race: ## run every test under the race detector
+	$(GO) test -count=1 -race -short ./...
+
+.PHONY: lint
+lint: ## buf lint, buf format, buf breaking (against main), gofmt, go vet, staticcheck
+	$(TOOL) buf lint
+	$(TOOL) buf format --diff --exit-code
+	@if git rev-parse --verify -q main >/dev/null && git cat-file -e main:proto/loancore/v1 2>/dev/null; then \
+		echo "$(TOOL) buf breaking --against .git#branch=main"; \
+		$(TOOL) buf breaking --against '.git#branch=main'; \
+	else echo "buf breaking: main has no proto yet, skipped"; fi
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go' | grep -v '^gen/')); \
+		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(TOOL) staticcheck ./...
+
+.PHONY: generate
+generate: ## regenerate gen/ from proto/
+	rm -rf gen
+	$(TOOL) buf generate
+
+.PHONY: checkgenerate
+checkgenerate: generate ## fail if gen/ differs from what proto/ generates
+	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
+		echo "gen/ is stale: run make generate and commit"; git status --porcelain -- gen; exit 1; fi
+
+.PHONY: bench
+bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./internal/schedbench | tee bench.out
+	$(TOOL) benchstat -col /kernel bench.out

@@ -1,0 +1,255 @@
+package grpcapi
+
+import (
+	"errors"
+	"strings"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// anyPrecision parses amounts whose currency is unknown or absent: enough
+// decimal places to report syntax errors without inventing precision errors.
+var anyPrecision = money.Currency{Code: "", MinorUnits: 4}
+
+// parser reads request fields into engine values, collecting a violation per
+// bad field instead of stopping at the first.
+type parser struct {
+	errs engine.InvalidError
+}
+
+func (p *parser) add(field, format string, args ...any) {
+	p.errs.Add(field, format, args...)
+}
+
+// describe turns a money parse error into a field description.
+func describe(err error) string {
+	switch {
+	case errors.Is(err, money.ErrSyntax):
+		return "must be a decimal number such as \"1000.00\""
+	case errors.Is(err, money.ErrPrecision), errors.Is(err, money.ErrRange):
+		return err.Error()
+	}
+	return err.Error()
+}
+
+func (p *parser) currency(field, code string) (money.Currency, bool) {
+	if code == "" {
+		p.add(field, "required: an ISO 4217 code such as \"CNY\"")
+		return anyPrecision, false
+	}
+	c, ok := money.LookupCurrency(strings.ToUpper(code))
+	if !ok {
+		p.add(field, "unknown ISO 4217 currency %q", code)
+		return anyPrecision, false
+	}
+	return c, true
+}
+
+// amount parses a required amount; an empty optional amount is zero.
+func (p *parser) amount(field, s string, c money.Currency, required bool) money.Amount {
+	if s == "" {
+		if required {
+			p.add(field, "required")
+		}
+		return 0
+	}
+	a, err := money.ParseAmount(s, c)
+	if err != nil {
+		p.add(field, "%s", describe(err))
+		return 0
+	}
+	return a
+}
+
+func (p *parser) rate(field, s string) money.Rate {
+	if s == "" {
+		p.add(field, "required: a percentage per year such as \"4.9\"")
+		return money.Rate{}
+	}
+	r, err := money.ParseRate(s, engine.MaxRatePercent)
+	if err != nil {
+		p.add(field, "%s", describe(err))
+		return money.Rate{}
+	}
+	return r
+}
+
+func (p *parser) date(field, s string, required bool) engine.Date {
+	if s == "" {
+		if required {
+			p.add(field, "required: a date as YYYY-MM-DD")
+		}
+		return engine.NoDate
+	}
+	d, err := engine.ParseDate(s)
+	if err != nil {
+		p.add(field, "%v", err)
+		return engine.NoDate
+	}
+	return d
+}
+
+func (p *parser) frequency(field string, f *loancorev1.Frequency) engine.Frequency {
+	out := engine.Frequency{Unit: engine.Month, Every: 1}
+	if f == nil {
+		return out
+	}
+	switch f.GetUnit() {
+	case loancorev1.FrequencyUnit_FREQUENCY_UNIT_UNSPECIFIED, loancorev1.FrequencyUnit_FREQUENCY_UNIT_MONTH:
+	case loancorev1.FrequencyUnit_FREQUENCY_UNIT_WEEK:
+		out.Unit = engine.Week
+	case loancorev1.FrequencyUnit_FREQUENCY_UNIT_DAY:
+		out.Unit = engine.Day
+	default:
+		p.add(field+".unit", "unknown value %d", f.GetUnit())
+		out.Unit = 0
+	}
+	if f.GetEvery() != 0 {
+		out.Every = int(f.GetEvery())
+	}
+	return out
+}
+
+func (p *parser) enumUnknown(field string, v int32) {
+	p.add(field, "unknown value %d", v)
+}
+
+// terms converts the API's LoanTerms into engine terms, applying the
+// documented defaults. Field paths are prefixed with prefix ("terms.").
+func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
+	if in == nil {
+		p.add(strings.TrimSuffix(prefix, "."), "required")
+		return engine.Terms{}
+	}
+	f := func(name string) string { return prefix + name }
+	var t engine.Terms
+	cur, curOK := p.currency(f("currency"), in.GetCurrency())
+	if curOK {
+		t.Currency = cur
+	}
+	t.Principal = p.amount(f("principal"), in.GetPrincipal(), cur, true)
+	t.AnnualRate = p.rate(f("annual_rate_percent"), in.GetAnnualRatePercent())
+	t.InstallmentCount = int(in.GetInstallmentCount())
+	t.Frequency = p.frequency(f("frequency"), in.GetFrequency())
+
+	switch in.GetMethod() {
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_UNSPECIFIED:
+		p.add(f("method"), "required: one of EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, INTEREST_ONLY, BULLET, FLAT")
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT:
+		t.Method = engine.EqualInstallment
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_PRINCIPAL:
+		t.Method = engine.EqualPrincipal
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_INTEREST_ONLY:
+		t.Method = engine.InterestOnly
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_BULLET:
+		t.Method = engine.Bullet
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_FLAT:
+		t.Method = engine.Flat
+	default:
+		p.enumUnknown(f("method"), int32(in.GetMethod()))
+	}
+
+	t.DisbursementDate = p.date(f("disbursement_date"), in.GetDisbursementDate(), true)
+	t.FirstDueDate = p.date(f("first_due_date"), in.GetFirstDueDate(), false)
+
+	switch in.GetInterestAccrual() {
+	case loancorev1.InterestAccrual_INTEREST_ACCRUAL_UNSPECIFIED, loancorev1.InterestAccrual_INTEREST_ACCRUAL_PERIODIC:
+		t.InterestAccrual = engine.Periodic
+	case loancorev1.InterestAccrual_INTEREST_ACCRUAL_DAILY:
+		t.InterestAccrual = engine.Daily
+	default:
+		p.enumUnknown(f("interest_accrual"), int32(in.GetInterestAccrual()))
+	}
+
+	switch in.GetDayCount() {
+	case loancorev1.DayCount_DAY_COUNT_UNSPECIFIED, loancorev1.DayCount_DAY_COUNT_ACT_360:
+		t.DayCount = engine.Act360
+	case loancorev1.DayCount_DAY_COUNT_ACT_365_FIXED:
+		t.DayCount = engine.Act365Fixed
+	case loancorev1.DayCount_DAY_COUNT_ACT_364:
+		t.DayCount = engine.Act364
+	case loancorev1.DayCount_DAY_COUNT_THIRTY_360:
+		t.DayCount = engine.Thirty360
+	case loancorev1.DayCount_DAY_COUNT_ACT_ACT:
+		t.DayCount = engine.ActAct
+	default:
+		p.enumUnknown(f("day_count"), int32(in.GetDayCount()))
+	}
+
+	t.Rounding = engine.Rounding{Mode: money.HalfUp, Multiple: 1}
+	if r := in.GetRounding(); r != nil {
+		switch r.GetMode() {
+		case loancorev1.RoundingMode_ROUNDING_MODE_UNSPECIFIED, loancorev1.RoundingMode_ROUNDING_MODE_HALF_UP:
+		case loancorev1.RoundingMode_ROUNDING_MODE_HALF_EVEN:
+			t.Rounding.Mode = money.HalfEven
+		case loancorev1.RoundingMode_ROUNDING_MODE_DOWN:
+			t.Rounding.Mode = money.Down
+		case loancorev1.RoundingMode_ROUNDING_MODE_UP:
+			t.Rounding.Mode = money.Up
+		case loancorev1.RoundingMode_ROUNDING_MODE_CEILING:
+			t.Rounding.Mode = money.Ceiling
+		default:
+			p.enumUnknown(f("rounding.mode"), int32(r.GetMode()))
+		}
+		if s := r.GetInstallmentMultiple(); s != "" {
+			m := p.amount(f("rounding.installment_multiple"), s, cur, true)
+			if m > 0 {
+				t.Rounding.Multiple = m
+			} else if curOK {
+				p.add(f("rounding.installment_multiple"), "must be at least %s", money.Amount(1).Format(cur))
+			}
+		}
+	}
+	t.PrincipalGracePeriods = int(in.GetPrincipalGracePeriods())
+	t.InterestFreePeriods = int(in.GetInterestFreePeriods())
+	t.UpfrontFee = p.amount(f("upfront_fee"), in.GetUpfrontFee(), cur, false)
+	return t
+}
+
+// err returns the collected violations. When there are any and the request
+// has terms, it adds the violations the engine finds in the terms for fields
+// not already reported, so one round trip names every bad field.
+func (p *parser) err(prefix string, t *engine.Terms) error {
+	if p.errs.Err() == nil {
+		return nil
+	}
+	if t == nil {
+		return &p.errs
+	}
+	// A field that failed to parse holds its zero value; the engine's
+	// complaint about it would repeat the parse error in other words.
+	reported := map[string]bool{}
+	for _, v := range p.errs.Violations {
+		reported[topField(prefix, v.Field)] = true
+	}
+	var inv *engine.InvalidError
+	if errors.As(t.Validate(), &inv) {
+		for _, v := range inv.Prefixed(prefix).Violations {
+			if !reported[topField(prefix, v.Field)] {
+				p.errs.Violations = append(p.errs.Violations, v)
+			}
+		}
+	}
+	return &p.errs
+}
+
+// topField returns the first path segment after prefix: "frequency" for
+// "terms.frequency.every".
+func topField(prefix, path string) string {
+	seg, _, _ := strings.Cut(strings.TrimPrefix(path, prefix), ".")
+	return seg
+}
+
+// aprDecimals reads an optional decimal-places field.
+func (p *parser) aprDecimals(field string, v *int32, def int) int {
+	if v == nil {
+		return def
+	}
+	if *v < 0 || *v > engine.MaxAPRDecimals {
+		p.add(field, "must be between 0 and %d", engine.MaxAPRDecimals)
+		return def
+	}
+	return int(*v)
+}

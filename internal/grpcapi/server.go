@@ -1,0 +1,84 @@
+// Package grpcapi is loancore's gRPC edge: it converts between the
+// loancore.v1 protobuf messages and domain values, validates requests into
+// INVALID_ARGUMENT with field-level details, and maps domain errors to gRPC
+// statuses in one place (toStatus).
+package grpcapi
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Logger receives one line per call and every internal error.
+	Logger *slog.Logger
+}
+
+// Server is a gRPC server with every loancore service, the standard health
+// service and server reflection registered.
+type Server struct {
+	GRPC   *grpc.Server
+	Health *health.Server
+}
+
+// NewServer builds a Server. Reflection and health are always on so that
+// operators can use grpcurl without proto files.
+func NewServer(opts Options) *Server {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)))
+	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{log: log})
+
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(gs, hs)
+	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	for name := range gs.GetServiceInfo() {
+		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	reflection.Register(gs)
+	return &Server{GRPC: gs, Health: hs}
+}
+
+// logUnary logs every call with its method, code and duration.
+func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		start := time.Now()
+		resp, err := handler(ctx, req)
+		code := status.Code(err)
+		level := slog.LevelInfo
+		if code == codes.Internal || code == codes.Unknown {
+			level = slog.LevelError
+		}
+		log.Log(ctx, level, "rpc", "method", info.FullMethod, "code", code.String(), "duration", time.Since(start))
+		return resp, err
+	}
+}
+
+// recoverUnary turns a panic into INTERNAL with a logged error id, so one bad
+// request never takes the server down.
+func recoverUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				id := errorID()
+				log.ErrorContext(ctx, "panic", "method", info.FullMethod, "error_id", id, "panic", r, "stack", string(debug.Stack()))
+				resp, err = nil, status.Errorf(codes.Internal, "internal error (error id %s)", id)
+			}
+		}()
+		return handler(ctx, req)
+	}
+}

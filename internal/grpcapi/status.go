@@ -1,0 +1,63 @@
+package grpcapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/loancore/loancore/internal/engine"
+)
+
+// toStatus is the one place where domain errors become gRPC statuses.
+// Anything it does not recognise is logged with an id and reported as
+// INTERNAL carrying only that id, so no SQL or stack text reaches a client.
+func toStatus(ctx context.Context, log *slog.Logger, method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	var inv *engine.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		return invalidArgument(inv)
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "request canceled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	}
+	id := errorID()
+	log.ErrorContext(ctx, "internal error", "method", method, "error_id", id, "error", err)
+	return status.Errorf(codes.Internal, "internal error (error id %s)", id)
+}
+
+// invalidArgument renders violations as INVALID_ARGUMENT with a
+// google.rpc.BadRequest naming each field.
+func invalidArgument(inv *engine.InvalidError) error {
+	br := &errdetails.BadRequest{}
+	for _, v := range inv.Violations {
+		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+			Field:       v.Field,
+			Description: v.Description,
+		})
+	}
+	st := status.New(codes.InvalidArgument, inv.Error())
+	if withDetails, err := st.WithDetails(br); err == nil {
+		st = withDetails
+	}
+	return st.Err()
+}
+
+// errorID returns a short random id that ties a client's error to a log line.
+func errorID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,58 @@
+// Package servicing holds loancore's use cases: quoting schedules now, and
+// originating, repaying, reversing and restructuring loans as the event log
+// grows. It calls the pure engine and, where it needs storage, declares the
+// small interfaces the stores implement.
+package servicing
+
+import (
+	"errors"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// DefaultAPRDecimals is the number of decimal places an APR is quoted with
+// unless the caller asks for another: percent to the hundredth, as APRs are
+// disclosed in China and under Regulation Z.
+const DefaultAPRDecimals = 2
+
+// ScheduleQuote is a schedule with its disclosure figures.
+type ScheduleQuote struct {
+	Terms    engine.Terms
+	Schedule engine.Schedule
+	// AmountAdvanced is the principal less the upfront fee.
+	AmountAdvanced money.Amount
+	// APR is the schedule's annual percentage rate in percent.
+	APR money.Rate
+}
+
+// QuoteScheduleParams are the inputs of QuoteSchedule.
+type QuoteScheduleParams struct {
+	Terms engine.Terms
+	// APRDecimals is the number of decimal places of the APR.
+	APRDecimals int
+}
+
+// QuoteSchedule builds the schedule of the terms and its APR. Invalid input
+// returns an *engine.InvalidError whose field paths are those of the
+// QuoteSchedule request ("terms.installment_count").
+func QuoteSchedule(p QuoteScheduleParams) (ScheduleQuote, error) {
+	if p.APRDecimals < 0 || p.APRDecimals > engine.MaxAPRDecimals {
+		return ScheduleQuote{}, &engine.InvalidError{Violations: []engine.FieldViolation{{
+			Field: "apr_decimal_places", Description: "must be between 0 and 8"}}}
+	}
+	s, err := engine.BuildSchedule(p.Terms)
+	if err != nil {
+		var inv *engine.InvalidError
+		if errors.As(err, &inv) {
+			return ScheduleQuote{}, inv.Prefixed("terms.")
+		}
+		return ScheduleQuote{}, err
+	}
+	return ScheduleQuote{
+		Terms:          p.Terms,
+		Schedule:       s,
+		AmountAdvanced: p.Terms.Principal - p.Terms.UpfrontFee,
+		APR:            engine.ScheduleAPR(p.Terms, s, p.APRDecimals),
+	}, nil
+}
