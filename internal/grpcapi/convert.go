@@ -23,13 +23,11 @@ func (p *parser) add(field, format string, args ...any) {
 	p.errs.Add(field, format, args...)
 }
 
-// describe turns a money parse error into a field description.
-func describe(err error) string {
-	switch {
-	case errors.Is(err, money.ErrSyntax):
-		return "must be a decimal number such as \"1000.00\""
-	case errors.Is(err, money.ErrPrecision), errors.Is(err, money.ErrRange):
-		return err.Error()
+// describe turns a money parse error into a field description; example is
+// a valid value to show when the syntax is wrong.
+func describe(err error, example string) string {
+	if errors.Is(err, money.ErrSyntax) {
+		return "must be a decimal number such as \"" + example + "\""
 	}
 	return err.Error()
 }
@@ -57,7 +55,7 @@ func (p *parser) amount(field, s string, c money.Currency, required bool) money.
 	}
 	a, err := money.ParseAmount(s, c)
 	if err != nil {
-		p.add(field, "%s", describe(err))
+		p.add(field, "%s", describe(err, "1000.00"))
 		return 0
 	}
 	return a
@@ -70,7 +68,7 @@ func (p *parser) rate(field, s string) money.Rate {
 	}
 	r, err := money.ParseRate(s, engine.MaxRatePercent)
 	if err != nil {
-		p.add(field, "%s", describe(err))
+		p.add(field, "%s", describe(err, "4.9"))
 		return money.Rate{}
 	}
 	return r
