@@ -114,9 +114,15 @@ func ComputeAPR(in APRInput) (money.Rate, error) {
 	if err := e.Err(); err != nil {
 		return money.Rate{}, err
 	}
+	// The series' day of the month is the latest day any payment falls on.
+	maxDay := 0
+	for _, p := range in.Payments {
+		_, _, d := p.Date.YMD()
+		maxDay = max(maxDay, d)
+	}
 	flows := make([]timedFlow, len(in.Payments))
 	for i, p := range in.Payments {
-		flows[i] = timedFlow{amount: p.Amount, span: unitPeriodsBetween(in.AdvanceDate, p.Date, in.UnitPeriod)}
+		flows[i] = timedFlow{amount: p.Amount, span: unitPeriodsBetween(in.AdvanceDate, p.Date, in.UnitPeriod, seriesDay(p.Date, maxDay))}
 	}
 	return solveAPR(in.Advanced, flows, in.Method, in.UnitPeriod, in.Decimals), nil
 }
@@ -133,7 +139,9 @@ func ListField(list string, i int, field string) string {
 // periods per year. An odd first period counts as its full unit periods
 // plus a fraction of days, as in Appendix J.
 func ScheduleAPR(t Terms, s Schedule, decimals int) money.Rate {
-	first := unitPeriodsBetween(t.DisbursementDate, s.Installments[0].DueDate, t.Frequency)
+	anchor, _ := t.firstAnchor()
+	_, _, anchorDay := anchor.YMD()
+	first := unitPeriodsBetween(t.DisbursementDate, s.Installments[0].DueDate, t.Frequency, seriesDay(s.Installments[0].DueDate, anchorDay))
 	flows := make([]timedFlow, 0, len(s.Installments))
 	for k, in := range s.Installments {
 		if in.Total == 0 {
@@ -169,9 +177,13 @@ type timedFlow struct {
 // unitPeriodsBetween counts full unit periods back from the payment date to
 // the advance date, and the days left over as a fraction of a unit period,
 // per Appendix J (b)(5): a month-based fraction is days/30 per month (365
-// for a year), a week is 7 days. When the payment falls on the last day of
-// a month, counting back lands on month ends.
-func unitPeriodsBetween(advance, pay Date, unit Frequency) span {
+// for a year), a week is 7 days.
+//
+// Months are counted back on seriesDay, the day of the month the payments
+// are scheduled for (Appendix J (b)(3)(iv)): a series on the 31st counts
+// back over month ends, and one on the 29th or 30th uses the last day of
+// February where it must.
+func unitPeriodsBetween(advance, pay Date, unit Frequency, seriesDay int) span {
 	days := int(pay - advance)
 	switch unit.Unit {
 	case Week:
@@ -183,23 +195,29 @@ func unitPeriodsBetween(advance, pay Date, unit Frequency) span {
 	if unit.Every == 12 {
 		base = 365
 	}
-	py, pm, pd := pay.YMD()
-	monthEnd := pd == DaysInMonth(py, pm)
+	py, pm, _ := pay.YMD()
 	back := func(n int) Date {
-		d := pay.AddMonths(-n * unit.Every)
-		if monthEnd {
-			y, m, _ := d.YMD()
-			d = DateOf(y, m, DaysInMonth(y, m))
-		}
-		return d
+		m := py*12 + pm - 1 - n*unit.Every
+		y, mo := m/12, m%12+1
+		return DateOf(y, mo, min(seriesDay, DaysInMonth(y, mo)))
 	}
 	ay, am, _ := advance.YMD()
-	t := ((py-ay)*12 + pm - am) / unit.Every
-	t = max(t+1, 0)
+	t := max(((py-ay)*12+pm-am)/unit.Every+1, 0)
 	for t > 0 && back(t) < advance {
 		t--
 	}
 	return span{t, int(back(t) - advance), base}
+}
+
+// seriesDay returns the day of the month a payment on d belongs to: its own
+// day, unless d is the last day of a short month and the series runs on a
+// later day (the 29th, 30th or 31st), which seriesMax gives.
+func seriesDay(d Date, seriesMax int) int {
+	y, m, day := d.YMD()
+	if day == DaysInMonth(y, m) && seriesMax > day {
+		return seriesMax
+	}
+	return day
 }
 
 // aprFracBits is the fixed-point precision of the APR solver.
