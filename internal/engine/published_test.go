@@ -45,7 +45,7 @@ func monthly(t *testing.T, cur string, principal money.Amount, rate string, n in
 }
 
 type publishedRow struct {
-	k                             int // 1-based installment number
+	k                            int // 1-based installment number
 	principal, interest, balance money.Amount
 }
 
