@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"cmp"
 	"math/big"
+	"slices"
 	"strconv"
 
 	"github.com/loancore/loancore/internal/money"
@@ -228,6 +230,8 @@ const aprFracBits = 128
 // convex and decreasing in i and positive at 0, so the iterates rise
 // monotonically to the root.
 func solveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit Frequency, decimals int) money.Rate {
+	flows = slices.Clone(flows)
+	slices.SortStableFunc(flows, func(a, b timedFlow) int { return cmp.Compare(a.span.periods, b.span.periods) })
 	one := new(big.Int).Lsh(big.NewInt(1), aprFracBits)
 	adv := new(big.Int).Lsh(big.NewInt(int64(advanced)), aprFracBits)
 	i := new(big.Int)
@@ -259,28 +263,34 @@ func solveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit F
 }
 
 // discountedSum sets sum to Σ amount × discount(i) and deriv to its
-// derivative in i, both in fixed point.
+// derivative in i, both in fixed point. flows must be sorted by periods: the
+// powers v^t are then built incrementally, one multiplication per flow.
 func discountedSum(flows []timedFlow, i *big.Int, method APRMethod, one *big.Int, sum, deriv *big.Int) {
 	sum.SetInt64(0)
 	deriv.SetInt64(0)
-	onePlusI := new(big.Int).Add(one, i)
-	v := fixedDiv(one, onePlusI)
-	// Powers v^t and fractional factors are shared by many flows.
-	pow := map[int]*big.Int{}
-	frac := map[[2]int]*big.Int{}
-	var d, dd, tmp big.Int
+	v := fixedDiv(one, new(big.Int).Add(one, i))
+	vt := new(big.Int).Set(one) // v^t for t = periods
+	t := 0
+	var frac map[[2]int]*big.Int // fractional discount factors, shared by flows
+	var d, dd, g, amt big.Int
 	for _, fl := range flows {
 		sp := fl.span
-		vt, ok := pow[sp.periods]
-		if !ok {
-			vt = fixedPowN(v, uint(sp.periods), one)
-			pow[sp.periods] = vt
+		if sp.periods != t {
+			step := v
+			if sp.periods-t != 1 {
+				step = fixedPowN(v, uint(sp.periods-t), one)
+			}
+			vt.Mul(vt, step)
+			vt.Rsh(vt, aprFracBits)
+			t = sp.periods
 		}
 		d.Set(vt)
-		var fq *big.Int // the fractional discount factor
 		if sp.fracDays != 0 {
+			if frac == nil {
+				frac = map[[2]int]*big.Int{}
+			}
 			key := [2]int{sp.fracDays, sp.fracBase}
-			fq, ok = frac[key]
+			fq, ok := frac[key]
 			if !ok {
 				fq = fractionalDiscount(i, v, sp, method, one)
 				frac[key] = fq
@@ -288,15 +298,15 @@ func discountedSum(flows []timedFlow, i *big.Int, method APRMethod, one *big.Int
 			d.Mul(&d, fq)
 			d.Rsh(&d, aprFracBits)
 		}
-		amt := big.NewInt(int64(fl.amount))
-		tmp.Mul(&d, amt)
-		sum.Add(sum, &tmp)
+		amt.SetInt64(int64(fl.amount))
+		g.Mul(&d, &amt)
+		sum.Add(sum, &g)
 
-		// d' = −d × (t·v + g), where g is f·v for compound fractions and
+		// d' = −d × (t·v + h), where h is f·v for compound fractions and
 		// f/(1+f·i) for simple ones.
-		dd.Mul(big.NewInt(int64(sp.periods)), v)
+		dd.SetInt64(int64(sp.periods))
+		dd.Mul(&dd, v)
 		if sp.fracDays != 0 {
-			var g big.Int
 			if method == USActuarial {
 				// f/(1+f·i) = days / (base + days·i)
 				den := new(big.Int).Mul(big.NewInt(int64(sp.fracDays)), i)
@@ -311,7 +321,7 @@ func discountedSum(flows []timedFlow, i *big.Int, method APRMethod, one *big.Int
 		}
 		dd.Mul(&dd, &d)
 		dd.Rsh(&dd, aprFracBits)
-		dd.Mul(&dd, amt)
+		dd.Mul(&dd, &amt)
 		deriv.Sub(deriv, &dd)
 	}
 }
