@@ -84,10 +84,11 @@ func ParseAmount(s string, c Currency) (Amount, error) {
 	if d.Sign() < 0 {
 		return 0, fmt.Errorf("%w: must not be negative", ErrRange)
 	}
-	if d.Exponent() < -int32(c.MinorUnits) {
+	// "1.2000" is exactly 1.20 and welcome; "1.234" is not a CNY amount.
+	minor := d.Shift(int32(c.MinorUnits))
+	if !minor.IsInteger() {
 		return 0, fmt.Errorf("%w: %s has %d", ErrPrecision, c.Code, c.MinorUnits)
 	}
-	minor := d.Shift(int32(c.MinorUnits))
 	if minor.GreaterThan(decimal.NewFromInt(int64(MaxAmount))) {
 		return 0, fmt.Errorf("%w: at most %s", ErrRange, MaxAmount.Format(c))
 	}
