@@ -188,12 +188,13 @@ func oracleSchedule(t Terms) []Installment {
 	r := new(big.Rat).Quo(annual, perYear)
 	n, g := t.InstallmentCount, t.PrincipalGracePeriods
 	mode := t.Rounding.Mode
-	regularFirst := t.DisbursementDate
-	if t.Frequency.Unit == Month {
+	var regularFirst Date
+	switch t.Frequency.Unit {
+	case Month:
 		regularFirst = t.DisbursementDate.AddMonths(t.Frequency.Every)
-	} else if t.Frequency.Unit == Week {
+	case Week:
 		regularFirst = t.DisbursementDate.AddDays(7 * t.Frequency.Every)
-	} else {
+	default:
 		regularFirst = t.DisbursementDate.AddDays(t.Frequency.Every)
 	}
 	odd := t.FirstDueDate != NoDate && t.FirstDueDate != regularFirst
