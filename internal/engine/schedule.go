@@ -53,39 +53,89 @@ func buildSchedule(t *Terms) Schedule {
 	if t.Method == Bullet {
 		return bulletSchedule(t)
 	}
-	n := t.InstallmentCount
-	g := t.PrincipalGracePeriods
+	rows, level := buildRows(t, segment{
+		start:     t.DisbursementDate,
+		principal: t.Principal,
+		count:     t.InstallmentCount,
+		oddFirst:  t.HasOddFirstPeriod(),
+	})
+	s := Schedule{Installments: rows}
+	for _, in := range rows {
+		s.TotalInterest += in.Interest
+	}
+	s.finish(t, level)
+	return s
+}
+
+// segment is a run of installments computed together: the whole schedule
+// at origination, or what remains of it after a prepayment re-amortises the
+// loan from the payment date.
+type segment struct {
+	// start is the day interest of the first row starts to accrue.
+	start     Date
+	principal money.Amount
+	// firstIndex is the 0-based position of the first row in the
+	// contract's due-date sequence; rows keep the contract's due dates and
+	// numbers, and its grace and interest-free periods.
+	firstIndex int
+	count      int
+	// oddFirst makes the first row accrue by days.
+	oddFirst bool
+	// level, when set, is used instead of computing the level installment
+	// (EQUAL_INSTALLMENT) or principal part (EQUAL_PRINCIPAL): a prepayment
+	// that reduces the term keeps the installment.
+	level money.Amount
+}
+
+// buildRows computes the rows of a segment and its level installment (EI,
+// FLAT) or zero.
+func buildRows(t *Terms, sg segment) ([]Installment, money.Amount) {
+	n := sg.count
+	// Grace and interest-free periods count from the contract's first row.
+	g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
+	free := max(0, t.InterestFreePeriods-sg.firstIndex)
 	mode := t.Rounding.Mode
 	r := t.periodicRate()
 
 	var level, flatPrincipal, equalPrincipal money.Amount
 	switch t.Method {
 	case EqualInstallment:
-		level = levelInstallment(t.Principal, r, n-g, max(0, t.InterestFreePeriods-g), t.Rounding)
+		level = sg.level
+		if level == 0 {
+			level = levelInstallment(sg.principal, r, n-g, max(0, free-g), t.Rounding)
+		}
 	case Flat:
-		level, flatPrincipal = flatInstallment(t.Principal, r, n-g, t.Rounding)
+		level, flatPrincipal = flatInstallment(t.Principal, r, t.InstallmentCount-t.PrincipalGracePeriods, t.Rounding)
+		if sg.firstIndex > 0 || sg.principal != t.Principal {
+			// After a prepayment the flat charge follows the reduced
+			// principal and the remaining periods.
+			level, flatPrincipal = flatInstallment(sg.principal, r, n-g, t.Rounding)
+		}
 	case EqualPrincipal:
-		equalPrincipal = money.Amount(divRound(uint64(t.Principal), uint64(n-g), mode))
+		equalPrincipal = sg.level
+		if equalPrincipal == 0 {
+			equalPrincipal = money.Amount(divRound(uint64(sg.principal), uint64(n-g), mode))
+		}
 	}
 
-	s := Schedule{Installments: make([]Installment, n)}
-	balance := t.Principal
-	start := t.DisbursementDate
+	rows := make([]Installment, n)
+	balance := sg.principal
+	start := sg.start
 	anchor, off := t.firstAnchor()
-	odd := t.HasOddFirstPeriod()
+	flatBase := sg.principal
 	for k := range n {
-		due := step(anchor, t.Frequency, k+off)
+		due := step(anchor, t.Frequency, sg.firstIndex+k+off)
 		// Interest of the period: none while interest-free; by days when
 		// the contract accrues daily or the first period is odd; otherwise
-		// the periodic rate. FLAT charges it on the original principal.
+		// the periodic rate. FLAT charges it on the (original) principal.
 		base := balance
 		if t.Method == Flat {
-			base = t.Principal
+			base = flatBase
 		}
 		var interest money.Amount
 		switch {
-		case k < t.InterestFreePeriods:
-		case t.InterestAccrual == Daily || (k == 0 && odd):
+		case k < free:
+		case t.InterestAccrual == Daily || (k == 0 && sg.oddFirst):
 			interest = dailyInterest(base, t.AnnualRate, t.DayCount, start, due, mode)
 		default:
 			interest = interestFor(base, r, mode)
@@ -108,8 +158,8 @@ func buildSchedule(t *Terms) Schedule {
 		principal = min(max(principal, 0), balance)
 		balance -= principal
 
-		s.Installments[k] = Installment{
-			Number:       k + 1,
+		rows[k] = Installment{
+			Number:       sg.firstIndex + k + 1,
 			StartDate:    start,
 			DueDate:      due,
 			Principal:    principal,
@@ -117,11 +167,9 @@ func buildSchedule(t *Terms) Schedule {
 			Total:        principal + interest,
 			BalanceAfter: balance,
 		}
-		s.TotalInterest += interest
 		start = due
 	}
-	s.finish(t, level)
-	return s
+	return rows, level
 }
 
 // finish fills the schedule's totals.

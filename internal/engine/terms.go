@@ -151,6 +151,12 @@ type Terms struct {
 	InterestFreePeriods int
 	// UpfrontFee is deducted from the amount advanced; it counts in the APR.
 	UpfrontFee money.Amount
+	// Allocation, Prepayment and Overpayment are the servicing policies of
+	// the loan; their zero values mean InterestFirst, ReduceTerm and
+	// RefuseOverpayment.
+	Allocation  AllocationOrder
+	Prepayment  PrepaymentPolicy
+	Overpayment OverpaymentPolicy
 }
 
 // Limits on terms.
@@ -266,6 +272,15 @@ func (t *Terms) Validate() error {
 		e.Add("upfront_fee", "must not be negative")
 	} else if t.Principal > 0 && t.UpfrontFee >= t.Principal {
 		e.Add("upfront_fee", "must be less than principal")
+	}
+	if t.Allocation > PrincipalFirst {
+		e.Add("allocation_order", "unknown allocation order")
+	}
+	if t.Prepayment > ReduceInstallment {
+		e.Add("prepayment", "unknown prepayment policy")
+	}
+	if t.Overpayment > KeepCredit {
+		e.Add("overpayment", "unknown overpayment policy")
 	}
 	if e.Err() == nil {
 		// Only when everything else is sound: the last due date must exist.

@@ -1,0 +1,448 @@
+package engine
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/loancore/loancore/internal/money"
+)
+
+// AllocationOrder is the order in which a payment settles the components of
+// one installment. Across installments, the oldest due is always paid first.
+type AllocationOrder uint8
+
+// The allocation orders. The zero value means InterestFirst.
+const (
+	// InterestFirst pays interest, then principal.
+	InterestFirst AllocationOrder = iota + 1
+	// PrincipalFirst pays principal, then interest.
+	PrincipalFirst
+)
+
+// PrepaymentPolicy says how a payment beyond what is due reshapes the rest
+// of the schedule.
+type PrepaymentPolicy uint8
+
+// The prepayment policies. The zero value means ReduceTerm.
+const (
+	// ReduceTerm keeps the installment and shortens the schedule
+	// (EQUAL_INSTALLMENT keeps the level installment, EQUAL_PRINCIPAL the
+	// principal part). Other methods reduce the installment instead.
+	ReduceTerm PrepaymentPolicy = iota + 1
+	// ReduceInstallment keeps the maturity and re-amortises the reduced
+	// balance over the remaining installments.
+	ReduceInstallment
+)
+
+// OverpaymentPolicy says what happens to a payment beyond everything owed.
+type OverpaymentPolicy uint8
+
+// The overpayment policies. The zero value means RefuseOverpayment.
+const (
+	// RefuseOverpayment refuses a payment larger than the payoff amount.
+	RefuseOverpayment OverpaymentPolicy = iota + 1
+	// KeepCredit keeps the excess as a credit balance owed to the borrower.
+	KeepCredit
+)
+
+// EventKind is the kind of an event in a loan's log that the fold reads.
+type EventKind uint8
+
+// The event kinds the fold applies. Origination and disbursement are
+// implied by the terms.
+const (
+	// EventRepayment is money received from the borrower.
+	EventRepayment EventKind = iota + 1
+	// EventReversal cancels an earlier repayment, named by Target.
+	EventReversal
+)
+
+// Event is one entry of a loan's log as the fold sees it.
+type Event struct {
+	Seq       int64
+	Kind      EventKind
+	ValueDate Date
+	Amount    money.Amount
+	// Target is the Seq of the repayment a reversal cancels.
+	Target int64
+}
+
+// InstallmentState is one installment of a loan as of a date.
+type InstallmentState struct {
+	Number        int
+	StartDate     Date
+	DueDate       Date
+	PrincipalDue  money.Amount
+	InterestDue   money.Amount
+	PrincipalPaid money.Amount
+	InterestPaid  money.Amount
+	// accrualFrom is the day the interest not yet charged starts to
+	// accrue: StartDate, or the date of a prepayment in this period, which
+	// charged chargedBefore for the days before it.
+	accrualFrom   Date
+	chargedBefore money.Amount
+}
+
+// Unpaid returns what is left to pay of the installment.
+func (in InstallmentState) Unpaid() money.Amount {
+	return in.PrincipalDue - in.PrincipalPaid + in.InterestDue - in.InterestPaid
+}
+
+// Component is a part of what a loan owes.
+type Component uint8
+
+// The components a payment can settle.
+const (
+	ComponentPrincipal Component = iota + 1
+	ComponentInterest
+)
+
+// AllocationPart is the amount of one payment that went to one component of
+// one installment.
+type AllocationPart struct {
+	Installment int
+	Component   Component
+	Amount      money.Amount
+}
+
+// PaymentResult is how the fold applied one repayment.
+type PaymentResult struct {
+	Seq       int64
+	ValueDate Date
+	Amount    money.Amount
+	// Parts are in the order they were settled. A prepayment appears as
+	// parts on not-yet-due installments: first the interest accrued to the
+	// value date, then principal.
+	Parts []AllocationPart
+	// Prepaid is the principal paid ahead of its due dates.
+	Prepaid money.Amount
+	// Credit is the part of the payment beyond everything owed.
+	Credit money.Amount
+}
+
+// LoanState is a loan as of a date: the pure result of folding its log.
+type LoanState struct {
+	AsOf         Date
+	Installments []InstallmentState
+	Payments     []PaymentResult
+	// Credit is money received beyond everything owed.
+	Credit money.Amount
+	// PaidOffDate is the value date of the payment that settled the loan,
+	// or NoDate.
+	PaidOffDate Date
+	// level is the current level installment (or EQUAL_PRINCIPAL part), kept
+	// across re-amortisations.
+	level money.Amount
+}
+
+// Fold replays the repayments and reversals of a loan's log with value
+// dates up to asOf, in value-date order (ties by Seq), over the schedule of
+// the terms. A reversal removes its target as if it had never been
+// received, whatever their value dates. Fold never fails on a valid log:
+// money beyond what is owed becomes Credit, and policy decides elsewhere
+// whether such a payment may be recorded.
+func Fold(t Terms, events []Event, asOf Date) LoanState {
+	sched := buildSchedule(&t)
+	st := LoanState{AsOf: asOf, PaidOffDate: NoDate, level: sched.InstallmentAmount}
+	if t.Method == EqualPrincipal && len(sched.Installments) > 1 {
+		st.level = sched.Installments[t.PrincipalGracePeriods].Principal
+	}
+	st.Installments = make([]InstallmentState, len(sched.Installments))
+	for i, in := range sched.Installments {
+		st.Installments[i] = InstallmentState{Number: in.Number, StartDate: in.StartDate, DueDate: in.DueDate,
+			PrincipalDue: in.Principal, InterestDue: in.Interest, accrualFrom: in.StartDate}
+	}
+
+	reversed := map[int64]bool{}
+	for _, e := range events {
+		if e.Kind == EventReversal {
+			reversed[e.Target] = true
+		}
+	}
+	var pays []Event
+	for _, e := range events {
+		if e.Kind == EventRepayment && !reversed[e.Seq] && e.ValueDate <= asOf {
+			pays = append(pays, e)
+		}
+	}
+	slices.SortStableFunc(pays, func(a, b Event) int {
+		return cmp.Or(cmp.Compare(a.ValueDate, b.ValueDate), cmp.Compare(a.Seq, b.Seq))
+	})
+	for _, e := range pays {
+		st.apply(&t, e)
+	}
+	return st
+}
+
+// apply settles one repayment: what is due on its value date, oldest first;
+// then, if anything is left, interest accrued to the value date and
+// principal ahead of schedule, re-amortising the rest of the loan.
+func (st *LoanState) apply(t *Terms, e Event) {
+	res := PaymentResult{Seq: e.Seq, ValueDate: e.ValueDate, Amount: e.Amount}
+	rem := e.Amount
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		if in.DueDate > e.ValueDate || rem == 0 {
+			break
+		}
+		rem = settle(in, t.Allocation, rem, &res)
+	}
+	if rem > 0 {
+		rem = st.prepay(t, e.ValueDate, rem, &res)
+	}
+	if rem > 0 {
+		res.Credit = rem
+		st.Credit += rem
+	}
+	if st.PaidOffDate == NoDate && st.settled() {
+		st.PaidOffDate = e.ValueDate
+	}
+	st.Payments = append(st.Payments, res)
+}
+
+// settle pays up to amount of one installment in the allocation order and
+// returns what is left.
+func settle(in *InstallmentState, order AllocationOrder, amount money.Amount, res *PaymentResult) money.Amount {
+	components := [2]Component{ComponentInterest, ComponentPrincipal}
+	if order == PrincipalFirst {
+		components = [2]Component{ComponentPrincipal, ComponentInterest}
+	}
+	for _, c := range components {
+		due, paid := &in.InterestDue, &in.InterestPaid
+		if c == ComponentPrincipal {
+			due, paid = &in.PrincipalDue, &in.PrincipalPaid
+		}
+		pay := min(amount, *due-*paid)
+		if pay > 0 {
+			*paid += pay
+			amount -= pay
+			res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: c, Amount: pay})
+		}
+	}
+	return amount
+}
+
+// settled reports whether nothing is owed any more.
+func (st *LoanState) settled() bool {
+	for _, in := range st.Installments {
+		if in.Unpaid() > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// current returns the index of the first installment due after date, or -1.
+func (st *LoanState) current(date Date) int {
+	for i, in := range st.Installments {
+		if in.DueDate > date {
+			return i
+		}
+	}
+	return -1
+}
+
+// notYetDuePrincipal is the principal of installments k.. not yet paid.
+func (st *LoanState) notYetDuePrincipal(k int) money.Amount {
+	var p money.Amount
+	for _, in := range st.Installments[k:] {
+		p += in.PrincipalDue - in.PrincipalPaid
+	}
+	return p
+}
+
+// accruedInterest is the interest the not-yet-due principal has earned in
+// installment k's period up to date and not yet paid: by days under the day
+// count from the period's start (or the last prepayment in it).
+func (st *LoanState) accruedInterest(t *Terms, k int, date Date) money.Amount {
+	in := st.Installments[k]
+	if k < t.InterestFreePeriods || date <= in.accrualFrom {
+		return 0
+	}
+	earned := dailyInterest(st.notYetDuePrincipal(k), t.AnnualRate, t.DayCount, in.accrualFrom, date, t.Rounding.Mode)
+	paidSince := in.InterestPaid - in.chargedBefore
+	return min(max(0, earned-paidSince), in.InterestDue-in.InterestPaid)
+}
+
+// prepay applies money beyond what is due on date: the current period's
+// accrued interest, then principal; the installments after date are
+// re-amortised from date with the reduced balance.
+func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *PaymentResult) money.Amount {
+	k := st.current(date)
+	if k < 0 {
+		return amount
+	}
+	cur := &st.Installments[k]
+	if acc := st.accruedInterest(t, k, date); acc > 0 {
+		pay := min(amount, acc)
+		cur.InterestPaid += pay
+		amount -= pay
+		res.Parts = append(res.Parts, AllocationPart{Installment: cur.Number, Component: ComponentInterest, Amount: pay})
+		if amount == 0 {
+			return 0
+		}
+	}
+	balance := st.notYetDuePrincipal(k)
+	pay := min(amount, balance)
+	if pay == 0 {
+		return amount
+	}
+	amount -= pay
+	res.Prepaid += pay
+	// Record the prepaid principal against the current installment, then
+	// re-amortise what remains over the rest of the schedule.
+	res.Parts = append(res.Parts, AllocationPart{Installment: cur.Number, Component: ComponentPrincipal, Amount: pay})
+	st.reamortise(t, k, date, balance-pay, pay)
+	return amount
+}
+
+// reamortise replaces installments k.. with a schedule of the remaining
+// balance that starts accruing on date. Installment k keeps what was paid on
+// it (interest to date, the prepaid principal) and gains the interest of
+// the rest of its period on the new balance.
+func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid money.Amount) {
+	cur := st.Installments[k]
+	keptInterest := cur.InterestPaid
+	keptPrincipal := cur.PrincipalPaid + prepaid
+	tail := st.Installments[:k:k]
+	if balance == 0 {
+		cur.PrincipalDue, cur.PrincipalPaid = keptPrincipal, keptPrincipal
+		cur.InterestDue, cur.InterestPaid = keptInterest, keptInterest
+		st.Installments = append(tail, cur)
+		return
+	}
+	remaining := len(st.Installments) - k
+	sg := segment{start: date, principal: balance, firstIndex: cur.Number - 1, count: remaining, oddFirst: date != cur.StartDate}
+	// Keeping the installment needs one; a level of zero (a tiny loan
+	// rounded away) re-amortises instead.
+	if t.Prepayment != ReduceInstallment && st.level > 0 {
+		switch t.Method {
+		case EqualInstallment:
+			sg.level = st.level
+			sg.count = termForLevel(t, sg, st.level)
+		case EqualPrincipal:
+			sg.level = st.level
+			g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
+			sg.count = g + int((uint64(balance)+uint64(st.level)-1)/uint64(st.level))
+			sg.count = min(max(sg.count, 1), remaining)
+		}
+	}
+	rows, level := buildRows(t, sg)
+	if t.Method == EqualInstallment && level > 0 {
+		st.level = level
+	} else if t.Method == EqualPrincipal && len(rows) > 1 {
+		st.level = rows[0].Principal
+	}
+	st.Installments = tail
+	for i, r := range rows {
+		in := InstallmentState{Number: r.Number, StartDate: r.StartDate, DueDate: r.DueDate,
+			PrincipalDue: r.Principal, InterestDue: r.Interest, accrualFrom: r.StartDate}
+		if i == 0 {
+			in.StartDate = cur.StartDate
+			in.chargedBefore = keptInterest
+			in.PrincipalDue += keptPrincipal
+			in.PrincipalPaid = keptPrincipal
+			in.InterestDue += keptInterest
+			in.InterestPaid = keptInterest
+		}
+		st.Installments = append(st.Installments, in)
+	}
+}
+
+// termForLevel returns the fewest installments, at most sg.count, whose
+// level installment does not exceed level: the term a prepayment leaves
+// when the installment stays the same.
+func termForLevel(t *Terms, sg segment, level money.Amount) int {
+	r := t.periodicRate()
+	g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
+	free := max(0, t.InterestFreePeriods-sg.firstIndex)
+	lo, hi := g+1, sg.count
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if levelInstallment(sg.principal, r, mid-g, max(0, free-g), t.Rounding) <= level {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return max(lo, 1)
+}
+
+// Outstanding is what a loan owes as of its date.
+type Outstanding struct {
+	// Principal is all principal not yet paid, due or not.
+	Principal money.Amount
+	// Interest is the interest of installments due on or before the date
+	// and not yet paid.
+	Interest money.Amount
+}
+
+// Total returns Principal + Interest.
+func (o Outstanding) Total() money.Amount { return o.Principal + o.Interest }
+
+// Outstanding returns what the loan owes as of st.AsOf.
+func (st *LoanState) Outstanding() Outstanding {
+	var o Outstanding
+	for _, in := range st.Installments {
+		o.Principal += in.PrincipalDue - in.PrincipalPaid
+		if in.DueDate <= st.AsOf {
+			o.Interest += in.InterestDue - in.InterestPaid
+		}
+	}
+	return o
+}
+
+// DaysPastDue is the number of days since the oldest installment due before
+// st.AsOf that is not fully paid, or 0.
+func (st *LoanState) DaysPastDue() int {
+	for _, in := range st.Installments {
+		if in.DueDate >= st.AsOf {
+			return 0
+		}
+		if in.Unpaid() > 0 {
+			return int(st.AsOf - in.DueDate)
+		}
+	}
+	return 0
+}
+
+// NextDueDate is the due date of the first installment due on or after
+// st.AsOf that is not fully paid, or NoDate.
+func (st *LoanState) NextDueDate() Date {
+	for _, in := range st.Installments {
+		if in.DueDate >= st.AsOf && in.Unpaid() > 0 {
+			return in.DueDate
+		}
+	}
+	return NoDate
+}
+
+// Payoff is the amount that settles a loan on a date, by component.
+type Payoff struct {
+	Principal money.Amount
+	// Interest is unpaid interest of installments due by the date plus the
+	// current period's interest accrued to the date.
+	Interest money.Amount
+	// Credit already held reduces the total.
+	Credit money.Amount
+}
+
+// Total returns the amount to pay: principal + interest − credit, at least 0.
+func (p Payoff) Total() money.Amount { return max(0, p.Principal+p.Interest-p.Credit) }
+
+// PayoffAt returns what settles the loan on st.AsOf: everything due, the
+// principal not yet due and interest accrued to the date — no interest after
+// it.
+func (st *LoanState) PayoffAt(t Terms) Payoff {
+	p := Payoff{Credit: st.Credit}
+	for _, in := range st.Installments {
+		p.Principal += in.PrincipalDue - in.PrincipalPaid
+		if in.DueDate <= st.AsOf {
+			p.Interest += in.InterestDue - in.InterestPaid
+		}
+	}
+	if k := st.current(st.AsOf); k >= 0 {
+		p.Interest += st.accruedInterest(&t, k, st.AsOf)
+	}
+	return p
+}

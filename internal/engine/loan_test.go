@@ -1,0 +1,238 @@
+package engine
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/loancore/loancore/internal/money"
+)
+
+// loan12k is 12,000 CNY at 12% a year over 12 months from 2024-01-15:
+// level installment 1066.19, first installment 946.19 principal + 120.00
+// interest (12,000 × 1%), second 955.65 + 110.54.
+func loan12k() Terms {
+	return Terms{
+		Currency:         fixtureCurrency("CNY"),
+		Principal:        1_200_000,
+		AnnualRate:       fixtureRate("12"),
+		InstallmentCount: 12,
+		Frequency:        Frequency{Unit: Month, Every: 1},
+		Method:           EqualInstallment,
+		DisbursementDate: DateOf(2024, 1, 15),
+		FirstDueDate:     NoDate,
+		InterestAccrual:  Periodic,
+		DayCount:         Act360,
+		Rounding:         Rounding{Mode: money.HalfUp, Multiple: 1},
+	}
+}
+
+func pay(seq int64, d Date, amount money.Amount) Event {
+	return Event{Seq: seq, Kind: EventRepayment, ValueDate: d, Amount: amount}
+}
+
+func TestFoldOnTimePayment(t *testing.T) {
+	st := Fold(loan12k(), []Event{pay(3, DateOf(2024, 2, 15), 106619)}, DateOf(2024, 2, 20))
+	in := st.Installments[0]
+	if in.InterestPaid != 12000 || in.PrincipalPaid != 94619 || in.Unpaid() != 0 {
+		t.Fatalf("installment 1 = %+v", in)
+	}
+	if o := st.Outstanding(); o.Principal != 1_105_381 || o.Interest != 0 {
+		t.Fatalf("outstanding = %+v", o)
+	}
+	if st.DaysPastDue() != 0 || st.NextDueDate() != DateOf(2024, 3, 15) {
+		t.Fatalf("dpd %d next %s", st.DaysPastDue(), st.NextDueDate())
+	}
+}
+
+func TestFoldAllocationOrder(t *testing.T) {
+	terms := loan12k()
+	st := Fold(terms, []Event{pay(3, DateOf(2024, 2, 15), 10000)}, DateOf(2024, 2, 15))
+	if in := st.Installments[0]; in.InterestPaid != 10000 || in.PrincipalPaid != 0 {
+		t.Fatalf("interest first: %+v", in)
+	}
+	terms.Allocation = PrincipalFirst
+	st = Fold(terms, []Event{pay(3, DateOf(2024, 2, 15), 10000)}, DateOf(2024, 2, 15))
+	if in := st.Installments[0]; in.InterestPaid != 0 || in.PrincipalPaid != 10000 {
+		t.Fatalf("principal first: %+v", in)
+	}
+}
+
+func TestFoldOverdue(t *testing.T) {
+	// Nothing paid; on 2024-03-20 installments 1 and 2 are overdue, the
+	// oldest since 2024-02-15: 34 days.
+	st := Fold(loan12k(), nil, DateOf(2024, 3, 20))
+	if st.DaysPastDue() != 34 {
+		t.Fatalf("dpd = %d", st.DaysPastDue())
+	}
+	if o := st.Outstanding(); o.Principal != 1_200_000 || o.Interest != 12000+11054 {
+		t.Fatalf("outstanding = %+v", o)
+	}
+	// Oldest due first: 1066.19 settles installment 1 only.
+	st = Fold(loan12k(), []Event{pay(3, DateOf(2024, 3, 20), 106619)}, DateOf(2024, 3, 20))
+	if st.Installments[0].Unpaid() != 0 || st.Installments[1].Unpaid() != 106619 || st.DaysPastDue() != 5 {
+		t.Fatalf("after paying one: %+v dpd %d", st.Installments[:2], st.DaysPastDue())
+	}
+}
+
+func TestFoldPrepaymentReduceInstallment(t *testing.T) {
+	terms := loan12k()
+	terms.Prepayment = ReduceInstallment
+	// On the first due date: the installment plus 5,000 of principal. The
+	// balance 11,053.81 − 5,000 = 6,053.81 is re-amortised over the 11
+	// remaining months at 1%: PMT = 6053.81 × 0.01 / (1 − 1.01^−11) = 583.91.
+	st := Fold(terms, []Event{pay(3, DateOf(2024, 2, 15), 106619+500000)}, DateOf(2024, 2, 15))
+	if len(st.Installments) != 12 {
+		t.Fatalf("%d installments", len(st.Installments))
+	}
+	if r := st.Payments[0]; r.Prepaid != 500000 || r.Credit != 0 {
+		t.Fatalf("payment = %+v", r)
+	}
+	if in := st.Installments[2]; in.PrincipalDue+in.InterestDue != 58391 {
+		t.Fatalf("installment 3 = %+v, want total 583.91", in)
+	}
+	// Installment 2 carries the prepaid principal as paid and its own new
+	// figures: interest 60.54 on 6,053.81, principal 583.91 − 60.54.
+	if in := st.Installments[1]; in.PrincipalPaid != 500000 || in.InterestDue != 6054 || in.PrincipalDue != 500000+58391-6054 {
+		t.Fatalf("installment 2 = %+v", in)
+	}
+	if o := st.Outstanding(); o.Principal != 605381 {
+		t.Fatalf("outstanding = %+v", o)
+	}
+}
+
+func TestFoldPrepaymentReduceTerm(t *testing.T) {
+	// Same prepayment, same level 1066.19: 6,053.81 at 1% needs 6 months
+	// (PMT(1%, 6) = 1044.66 ≤ 1066.19 < PMT(1%, 5) = 1247.35), so the
+	// schedule ends with installment 7.
+	st := Fold(loan12k(), []Event{pay(3, DateOf(2024, 2, 15), 106619+500000)}, DateOf(2024, 2, 15))
+	if n := len(st.Installments); n != 7 {
+		t.Fatalf("%d installments, want 7", n)
+	}
+	for _, in := range st.Installments[2:6] {
+		if in.PrincipalDue+in.InterestDue != 106619 {
+			t.Fatalf("installment %d total %d, want the level 106619", in.Number, in.PrincipalDue+in.InterestDue)
+		}
+	}
+	if last := st.Installments[6]; last.PrincipalDue+last.InterestDue >= 106619 {
+		t.Fatalf("last installment %+v should be smaller than the level", last)
+	}
+}
+
+func TestFoldMidPeriodPrepaymentAndPayoff(t *testing.T) {
+	events := []Event{pay(3, DateOf(2024, 2, 15), 106619)}
+	// Payoff on 2024-03-01: principal 11,053.81 plus 15 days of interest
+	// (2024-02-15 to 2024-03-01, a leap February):
+	// 11053.81 × 12% × 15 / 360 = 55.27.
+	st := Fold(loan12k(), events, DateOf(2024, 3, 1))
+	p := st.PayoffAt(loan12k())
+	if p.Principal != 1_105_381 || p.Interest != 5527 || p.Total() != 1_105_381+5527 {
+		t.Fatalf("payoff = %+v", p)
+	}
+	// Paying exactly that settles the loan that day.
+	st = Fold(loan12k(), append(events, pay(4, DateOf(2024, 3, 1), p.Total())), DateOf(2024, 3, 1))
+	if st.PaidOffDate != DateOf(2024, 3, 1) || st.Outstanding().Total() != 0 || st.Credit != 0 {
+		t.Fatalf("after payoff: %+v", st)
+	}
+	// A partial prepayment pays the accrued 55.27 first, then principal.
+	st = Fold(loan12k(), append(events, pay(4, DateOf(2024, 3, 1), 200000)), DateOf(2024, 3, 1))
+	if r := st.Payments[1]; r.Prepaid != 200000-5527 {
+		t.Fatalf("prepaid = %d, want %d", r.Prepaid, 200000-5527)
+	}
+	// A second prepayment in the same period accrues only from the first.
+	st2 := Fold(loan12k(), append(events, pay(4, DateOf(2024, 3, 1), 200000), pay(5, DateOf(2024, 3, 1), 100000)), DateOf(2024, 3, 1))
+	if r := st2.Payments[2]; r.Prepaid != 100000 {
+		t.Fatalf("same-day second prepayment paid interest again: %+v", r)
+	}
+}
+
+func TestFoldOverpaymentBecomesCredit(t *testing.T) {
+	st := Fold(loan12k(), []Event{pay(3, DateOf(2024, 1, 15), 1_200_000+1000)}, DateOf(2024, 1, 15))
+	if st.Credit != 1000 || st.PaidOffDate != DateOf(2024, 1, 15) {
+		t.Fatalf("credit %d paid off %s", st.Credit, st.PaidOffDate)
+	}
+}
+
+func TestFoldReversalAndBackdating(t *testing.T) {
+	p1 := pay(3, DateOf(2024, 2, 15), 106619)
+	p2 := pay(4, DateOf(2024, 3, 15), 106619)
+	asOf := DateOf(2024, 3, 20)
+	base := Fold(loan12k(), []Event{p1, p2}, asOf)
+	// Reversing the first payment: the second now settles installment 1.
+	rev := Event{Seq: 5, Kind: EventReversal, ValueDate: asOf, Target: 3}
+	st := Fold(loan12k(), []Event{p1, p2, rev}, asOf)
+	if st.Installments[0].Unpaid() != 0 || st.Installments[1].Unpaid() != 106619 || len(st.Payments) != 1 {
+		t.Fatalf("after reversal: %+v", st.Installments[:2])
+	}
+	if base.Installments[1].Unpaid() != 0 {
+		t.Fatal("before reversal installment 2 should be paid")
+	}
+	// A backdated payment recorded last (seq 6) but valued before p2 is
+	// applied before it.
+	back := pay(6, DateOf(2024, 2, 1), 50000)
+	st = Fold(loan12k(), []Event{p1, p2, back}, asOf)
+	if st.Payments[0].Seq != 6 || st.Payments[1].Seq != 3 {
+		t.Fatalf("order %d %d", st.Payments[0].Seq, st.Payments[1].Seq)
+	}
+}
+
+// TestFoldConservesMoney: for random logs, every payment is either
+// allocated or credited, principal paid plus outstanding principal is the
+// principal, and the fold is independent of the order events are given in.
+func TestFoldConservesMoney(t *testing.T) {
+	seed := testSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0xf01d))
+	for checked := 0; checked < 2000; {
+		terms := randomTerms(rng)
+		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+		terms.Allocation = AllocationOrder(1 + rng.IntN(2))
+		if terms.Validate() != nil || terms.InstallmentCount > 60 || terms.Principal > 1_000_000_000 {
+			continue
+		}
+		checked++
+		s, _ := BuildSchedule(terms)
+		var events []Event
+		for seq := int64(3); seq < int64(3+rng.IntN(12)); seq++ {
+			d := terms.DisbursementDate.AddDays(rng.IntN(int(s.MaturityDate-terms.DisbursementDate) + 30))
+			amt := money.Amount(rng.Int64N(int64(s.InstallmentAmount)*3 + 2))
+			if rng.IntN(8) == 0 {
+				amt = terms.Principal
+			}
+			events = append(events, pay(seq, d, max(amt, 1)))
+			if rng.IntN(6) == 0 {
+				events = append(events, Event{Seq: seq + 100, Kind: EventReversal, ValueDate: d, Target: seq})
+			}
+		}
+		asOf := s.MaturityDate.AddDays(rng.IntN(60))
+		st := Fold(terms, events, asOf)
+		var received, allocated, credit, principalPaid money.Amount
+		for _, r := range st.Payments {
+			received += r.Amount
+			credit += r.Credit
+			for _, p := range r.Parts {
+				if p.Amount <= 0 {
+					t.Fatalf("seed %d: non-positive part %+v", seed, p)
+				}
+				allocated += p.Amount
+			}
+		}
+		for _, in := range st.Installments {
+			principalPaid += in.PrincipalPaid
+			if in.PrincipalPaid > in.PrincipalDue || in.InterestPaid > in.InterestDue || in.PrincipalDue < 0 || in.InterestDue < 0 {
+				t.Fatalf("seed %d: overpaid component %+v\nterms %s", seed, in, describeTerms(terms))
+			}
+		}
+		if received != allocated+credit || credit != st.Credit {
+			t.Fatalf("seed %d: received %d, allocated %d + credit %d\nterms %s", seed, received, allocated, credit, describeTerms(terms))
+		}
+		if principalPaid+st.Outstanding().Principal != terms.Principal {
+			t.Fatalf("seed %d: principal paid %d + outstanding %d != %d\nterms %s", seed, principalPaid, st.Outstanding().Principal, terms.Principal, describeTerms(terms))
+		}
+		// Same log, shuffled: same state.
+		shuffled := append([]Event(nil), events...)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		again := Fold(terms, shuffled, asOf)
+		if again.Outstanding() != st.Outstanding() || again.Credit != st.Credit || len(again.Installments) != len(st.Installments) {
+			t.Fatalf("seed %d: fold depends on arrival order", seed)
+		}
+	}
+}
