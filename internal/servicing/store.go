@@ -1,0 +1,115 @@
+package servicing
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns; each store maps its database's errors to these
+// once, so nothing above it sees SQL.
+var (
+	// ErrNotFound: no such loan.
+	ErrNotFound = errors.New("not found")
+	// ErrVersionConflict: the loan changed since it was read.
+	ErrVersionConflict = errors.New("version conflict")
+	// ErrDuplicate: the loan id or request id is taken.
+	ErrDuplicate = errors.New("duplicate")
+)
+
+// LoanRecord is a loan's row: its identity, its terms as recorded at
+// origination, and the projection columns queries filter on.
+type LoanRecord struct {
+	LoanID     string
+	BorrowerID string
+	Currency   string
+	// Terms is the terms document (JSON) written at origination; it never
+	// changes.
+	Terms     []byte
+	Status    string
+	Version   int64
+	CreatedAt time.Time
+}
+
+// EventRecord is one entry of a loan's log. Amount is a decimal string in
+// the loan's currency.
+type EventRecord struct {
+	LoanID     string
+	Seq        int64
+	Kind       string
+	ValueDate  string
+	RecordedAt time.Time
+	RequestID  string
+	Actor      string
+	Amount     string
+	// TargetSeq is the event a reversal cancels, or 0.
+	TargetSeq int64
+	Reason    string
+}
+
+// RequestRecord remembers a mutating request so that a retry returns the
+// first answer: which loan and event it produced and a hash of its body.
+type RequestRecord struct {
+	RequestID   string
+	Method      string
+	RequestHash string
+	LoanID      string
+	Seq         int64
+	RecordedAt  time.Time
+}
+
+// CreateLoanParams are the inputs of Store.CreateLoan.
+type CreateLoanParams struct {
+	Loan    LoanRecord
+	Events  []EventRecord
+	Request RequestRecord
+}
+
+// AppendEventParams are the inputs of Store.AppendEvent.
+type AppendEventParams struct {
+	LoanID string
+	// ExpectedVersion is the version the event was computed against; the
+	// append fails with ErrVersionConflict if the loan has moved on.
+	ExpectedVersion int64
+	Event           EventRecord
+	Request         RequestRecord
+	// Status is the loan's status after the event, for the projection.
+	Status string
+}
+
+// GetLoanParams are the inputs of Store.GetLoan.
+type GetLoanParams struct{ LoanID string }
+
+// ListEventsParams are the inputs of Store.ListEvents.
+type ListEventsParams struct{ LoanID string }
+
+// FindRequestParams are the inputs of Store.FindRequest.
+type FindRequestParams struct{ RequestID string }
+
+// ListLoansParams are the inputs of Store.ListLoans.
+type ListLoansParams struct {
+	Status     string
+	BorrowerID string
+	// AfterLoanID continues a listing after this loan id.
+	AfterLoanID string
+	Limit       int
+}
+
+// Store is what servicing needs from storage. Every write touches one loan.
+type Store interface {
+	// CreateLoan writes a new loan, its first events and the request
+	// record atomically. ErrDuplicate if the loan id or request id exists.
+	CreateLoan(ctx context.Context, p CreateLoanParams) error
+	// AppendEvent appends one event at ExpectedVersion+1 and records the
+	// request, atomically. ErrVersionConflict if the loan moved on,
+	// ErrDuplicate if the request id exists, ErrNotFound for no loan.
+	AppendEvent(ctx context.Context, p AppendEventParams) error
+	// GetLoan returns the loan's row. ErrNotFound if there is none.
+	GetLoan(ctx context.Context, p GetLoanParams) (LoanRecord, error)
+	// ListEvents returns the loan's log, oldest first.
+	ListEvents(ctx context.Context, p ListEventsParams) ([]EventRecord, error)
+	// FindRequest returns a recorded request. ErrNotFound if unknown.
+	FindRequest(ctx context.Context, p FindRequestParams) (RequestRecord, error)
+	// ListLoans returns loans ordered by id, filtered, at most Limit.
+	ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord, error)
+}

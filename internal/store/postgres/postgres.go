@@ -1,0 +1,260 @@
+// Package postgres is loancore's production store: PostgreSQL through
+// pgx/v5. It implements servicing.Store; database errors are mapped to the
+// servicing errors here and nowhere else.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a servicing.Store on a pgx connection pool.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url (postgres://…).
+func Open(ctx context.Context, url string) (*Store, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close releases the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// migrationLockID serialises concurrent migrators (several loand starting
+// at once) with a transaction-scoped advisory lock.
+const migrationLockID = 0x6c6f616e636f7265 // "loancore"
+
+// Migrate applies the embedded migrations not yet applied, in order, each
+// in its own transaction. Migrations are forward-only.
+func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	if _, err := s.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	for _, f := range files {
+		v, err := migrationVersion(f)
+		if err != nil {
+			return applied, err
+		}
+		sql, err := migrations.ReadFile(f)
+		if err != nil {
+			return applied, err
+		}
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLockID)); err != nil {
+				return err
+			}
+			var done bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, v).Scan(&done); err != nil || done {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(sql)); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, v); err != nil {
+				return err
+			}
+			applied = append(applied, v)
+			return nil
+		})
+		if err != nil {
+			return applied, fmt.Errorf("migrate %s: %w", f, err)
+		}
+	}
+	return applied, nil
+}
+
+// migrationVersion reads the number a migration file name starts with.
+func migrationVersion(path string) (int, error) {
+	name := path[strings.LastIndex(path, "/")+1:]
+	num, _, _ := strings.Cut(name, "_")
+	v, err := strconv.Atoi(num)
+	if err != nil {
+		return 0, fmt.Errorf("migration %s: name must start with its number", name)
+	}
+	return v, nil
+}
+
+// mapError turns database errors into servicing errors; anything else is
+// returned wrapped, to be logged and reported as INTERNAL without its text.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return servicing.ErrNotFound
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505": // unique_violation
+			if pg.ConstraintName == "loan_events_pkey" {
+				return servicing.ErrVersionConflict
+			}
+			return servicing.ErrDuplicate
+		case "40001", "40P01": // serialization_failure, deadlock_detected
+			return servicing.ErrVersionConflict
+		case "23503": // foreign_key_violation: the loan is not there
+			return servicing.ErrNotFound
+		}
+	}
+	return fmt.Errorf("postgres: %w", err)
+}
+
+func nullableAmount(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullableSeq(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+func insertEvent(ctx context.Context, tx pgx.Tx, e servicing.EventRecord) error {
+	_, err := tx.Exec(ctx, `INSERT INTO loan_events
+		(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason)
+		VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8::numeric, $9, $10)`,
+		e.LoanID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt, e.RequestID, e.Actor,
+		nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason)
+	return err
+}
+
+func insertRequest(ctx context.Context, tx pgx.Tx, r servicing.RequestRecord) error {
+	_, err := tx.Exec(ctx, `INSERT INTO requests (request_id, method, request_hash, loan_id, seq, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, r.RequestID, r.Method, r.RequestHash, r.LoanID, r.Seq, r.RecordedAt)
+	return err
+}
+
+// CreateLoan implements servicing.Store.
+func (s *Store) CreateLoan(ctx context.Context, p servicing.CreateLoanParams) error {
+	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		l := p.Loan
+		if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, version, created_at)
+			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
+			l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.Version, l.CreatedAt); err != nil {
+			return err
+		}
+		for _, e := range p.Events {
+			if err := insertEvent(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return insertRequest(ctx, tx, p.Request)
+	}))
+}
+
+// AppendEvent implements servicing.Store.
+func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
+	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The conditional update is the optimistic lock: a concurrent
+		// writer that committed first has moved the version on.
+		tag, err := tx.Exec(ctx, `UPDATE loans SET version = $3, status = $4 WHERE loan_id = $1 AND version = $2`,
+			p.LoanID, p.ExpectedVersion, p.ExpectedVersion+1, p.Status)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM loans WHERE loan_id = $1)`, p.LoanID).Scan(&exists); err != nil {
+				return err
+			}
+			if !exists {
+				return servicing.ErrNotFound
+			}
+			return servicing.ErrVersionConflict
+		}
+		if err := insertEvent(ctx, tx, p.Event); err != nil {
+			return err
+		}
+		return insertRequest(ctx, tx, p.Request)
+	}))
+}
+
+const loanColumns = `loan_id, borrower_id, currency, terms::text, status, version, created_at`
+
+func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
+	var l servicing.LoanRecord
+	var terms string
+	err := row.Scan(&l.LoanID, &l.BorrowerID, &l.Currency, &terms, &l.Status, &l.Version, &l.CreatedAt)
+	l.Terms = []byte(terms)
+	l.CreatedAt = l.CreatedAt.UTC()
+	return l, err
+}
+
+// GetLoan implements servicing.Store.
+func (s *Store) GetLoan(ctx context.Context, p servicing.GetLoanParams) (servicing.LoanRecord, error) {
+	l, err := scanLoan(s.pool.QueryRow(ctx, `SELECT `+loanColumns+` FROM loans WHERE loan_id = $1`, p.LoanID))
+	return l, mapError(err)
+}
+
+// ListEvents implements servicing.Store.
+func (s *Store) ListEvents(ctx context.Context, p servicing.ListEventsParams) ([]servicing.EventRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
+		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason
+		FROM loan_events WHERE loan_id = $1 ORDER BY seq`, p.LoanID)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.EventRecord, error) {
+		var e servicing.EventRecord
+		err := r.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason)
+		e.RecordedAt = e.RecordedAt.UTC()
+		return e, err
+	})
+	return events, mapError(err)
+}
+
+// FindRequest implements servicing.Store.
+func (s *Store) FindRequest(ctx context.Context, p servicing.FindRequestParams) (servicing.RequestRecord, error) {
+	var r servicing.RequestRecord
+	err := s.pool.QueryRow(ctx, `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
+		FROM requests WHERE request_id = $1`, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &r.RecordedAt)
+	r.RecordedAt = r.RecordedAt.UTC()
+	return r, mapError(err)
+}
+
+// ListLoans implements servicing.Store.
+func (s *Store) ListLoans(ctx context.Context, p servicing.ListLoansParams) ([]servicing.LoanRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+loanColumns+` FROM loans
+		WHERE loan_id > $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR borrower_id = $3)
+		ORDER BY loan_id LIMIT $4`, p.AfterLoanID, p.Status, p.BorrowerID, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	loans, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.LoanRecord, error) { return scanLoan(r) })
+	return loans, mapError(err)
+}

@@ -1,0 +1,300 @@
+// Package sqlite is loancore's embedded store: SQLite in a local file
+// through modernc.org/sqlite (pure Go, no cgo), so loand runs with no set-up.
+// It implements servicing.Store; database errors are mapped to the
+// servicing errors here and nowhere else.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// timeLayout is fixed-width so that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// Store is a servicing.Store on one SQLite database file.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(FULL)")
+	// Writers take the write lock when they begin, so two transactions never
+	// deadlock upgrading read locks.
+	q.Add("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Migrate applies the embedded migrations not yet applied, in order.
+func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	for _, f := range files {
+		name := f[strings.LastIndex(f, "/")+1:]
+		num, _, _ := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return applied, fmt.Errorf("migration %s: name must start with its number", name)
+		}
+		body, err := migrations.ReadFile(f)
+		if err != nil {
+			return applied, err
+		}
+		err = s.tx(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil || n > 0 {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+				v, time.Now().UTC().Format(timeLayout))
+			if err == nil {
+				applied = append(applied, v)
+			}
+			return err
+		})
+		if err != nil {
+			return applied, fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return applied, nil
+}
+
+func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// mapError turns database errors into servicing errors.
+func mapError(err error) error {
+	if err == nil || errors.Is(err, servicing.ErrNotFound) || errors.Is(err, servicing.ErrVersionConflict) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return servicing.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			if strings.Contains(se.Error(), "loan_events.") {
+				return servicing.ErrVersionConflict
+			}
+			return servicing.ErrDuplicate
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+			return servicing.ErrDuplicate
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return servicing.ErrNotFound
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return servicing.ErrVersionConflict
+		}
+	}
+	return fmt.Errorf("sqlite: %w", err)
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullableSeq(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, e servicing.EventRecord) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO loan_events
+		(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.LoanID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt.UTC().Format(timeLayout), e.RequestID, e.Actor,
+		nullable(e.Amount), nullableSeq(e.TargetSeq), e.Reason)
+	return err
+}
+
+func insertRequest(ctx context.Context, tx *sql.Tx, r servicing.RequestRecord) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO requests (request_id, method, request_hash, loan_id, seq, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, r.RequestID, r.Method, r.RequestHash, r.LoanID, r.Seq, r.RecordedAt.UTC().Format(timeLayout))
+	return err
+}
+
+// CreateLoan implements servicing.Store.
+func (s *Store) CreateLoan(ctx context.Context, p servicing.CreateLoanParams) error {
+	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
+		l := p.Loan
+		if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, version, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.Version,
+			l.CreatedAt.UTC().Format(timeLayout)); err != nil {
+			return err
+		}
+		for _, e := range p.Events {
+			if err := insertEvent(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return insertRequest(ctx, tx, p.Request)
+	}))
+}
+
+// AppendEvent implements servicing.Store.
+func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
+	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE loans SET version = ?, status = ? WHERE loan_id = ? AND version = ?`,
+			p.ExpectedVersion+1, p.Status, p.LoanID, p.ExpectedVersion)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var exists int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM loans WHERE loan_id = ?`, p.LoanID).Scan(&exists); err != nil {
+				return err
+			}
+			if exists == 0 {
+				return servicing.ErrNotFound
+			}
+			return servicing.ErrVersionConflict
+		}
+		if err := insertEvent(ctx, tx, p.Event); err != nil {
+			return err
+		}
+		return insertRequest(ctx, tx, p.Request)
+	}))
+}
+
+const loanColumns = `loan_id, borrower_id, currency, terms, status, version, created_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanLoan(row scanner) (servicing.LoanRecord, error) {
+	var l servicing.LoanRecord
+	var terms, created string
+	if err := row.Scan(&l.LoanID, &l.BorrowerID, &l.Currency, &terms, &l.Status, &l.Version, &created); err != nil {
+		return l, err
+	}
+	l.Terms = []byte(terms)
+	t, err := time.Parse(timeLayout, created)
+	l.CreatedAt = t
+	return l, err
+}
+
+// GetLoan implements servicing.Store.
+func (s *Store) GetLoan(ctx context.Context, p servicing.GetLoanParams) (servicing.LoanRecord, error) {
+	l, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE loan_id = ?`, p.LoanID))
+	return l, mapError(err)
+}
+
+// ListEvents implements servicing.Store.
+func (s *Store) ListEvents(ctx context.Context, p servicing.ListEventsParams) ([]servicing.EventRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT loan_id, seq, kind, value_date, recorded_at, request_id, actor,
+		COALESCE(amount, ''), COALESCE(target_seq, 0), reason FROM loan_events WHERE loan_id = ? ORDER BY seq`, p.LoanID)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []servicing.EventRecord
+	for rows.Next() {
+		var e servicing.EventRecord
+		var recorded string
+		if err := rows.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason); err != nil {
+			return nil, mapError(err)
+		}
+		if e.RecordedAt, err = time.Parse(timeLayout, recorded); err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, e)
+	}
+	return out, mapError(rows.Err())
+}
+
+// FindRequest implements servicing.Store.
+func (s *Store) FindRequest(ctx context.Context, p servicing.FindRequestParams) (servicing.RequestRecord, error) {
+	var r servicing.RequestRecord
+	var recorded string
+	err := s.db.QueryRowContext(ctx, `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
+		FROM requests WHERE request_id = ?`, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &recorded)
+	if err == nil {
+		r.RecordedAt, err = time.Parse(timeLayout, recorded)
+	}
+	return r, mapError(err)
+}
+
+// ListLoans implements servicing.Store.
+func (s *Store) ListLoans(ctx context.Context, p servicing.ListLoansParams) ([]servicing.LoanRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+loanColumns+` FROM loans
+		WHERE loan_id > ? AND (? = '' OR status = ?) AND (? = '' OR borrower_id = ?)
+		ORDER BY loan_id LIMIT ?`, p.AfterLoanID, p.Status, p.Status, p.BorrowerID, p.BorrowerID, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []servicing.LoanRecord
+	for rows.Next() {
+		l, err := scanLoan(rows)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, l)
+	}
+	return out, mapError(rows.Err())
+}

@@ -1,0 +1,180 @@
+// Package storetest is the conformance suite every servicing.Store passes:
+// one set of tests, run against PostgreSQL and SQLite on real databases.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+// NewStore returns a fresh, migrated, empty store for one test.
+type NewStore func(t *testing.T) servicing.Store
+
+var t0 = time.Date(2024, 1, 15, 9, 30, 0, 123456000, time.UTC)
+
+func loan(id, borrower string) servicing.CreateLoanParams {
+	return servicing.CreateLoanParams{
+		Loan: servicing.LoanRecord{LoanID: id, BorrowerID: borrower, Currency: "CNY",
+			Terms: []byte(`{"principal":"12000.00"}`), Status: "ACTIVE", Version: 2, CreatedAt: t0},
+		Events: []servicing.EventRecord{
+			{LoanID: id, Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "create-" + id, Actor: "test"},
+			{LoanID: id, Seq: 2, Kind: "DISBURSEMENT", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "create-" + id, Actor: "test", Amount: "12000.00"},
+		},
+		Request: servicing.RequestRecord{RequestID: "create-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 2, RecordedAt: t0},
+	}
+}
+
+func payment(id string, version int64, requestID string) servicing.AppendEventParams {
+	at := t0.Add(time.Duration(version) * time.Hour)
+	return servicing.AppendEventParams{
+		LoanID: id, ExpectedVersion: version, Status: "ACTIVE",
+		Event: servicing.EventRecord{LoanID: id, Seq: version + 1, Kind: "REPAYMENT", ValueDate: "2024-02-15",
+			RecordedAt: at, RequestID: requestID, Actor: "test", Amount: "1066.19"},
+		Request: servicing.RequestRecord{RequestID: requestID, Method: "RecordRepayment", RequestHash: "h2", LoanID: id, Seq: version + 1, RecordedAt: at},
+	}
+}
+
+// Run runs the suite.
+func Run(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	t.Run("CreateAndGet", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		if err := s.CreateLoan(ctx, loan("L1", "B1")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.BorrowerID != "B1" || got.Version != 2 || got.Status != "ACTIVE" || !got.CreatedAt.Equal(t0) || string(got.Terms) != `{"principal": "12000.00"}` && string(got.Terms) != `{"principal":"12000.00"}` {
+			t.Fatalf("got %+v", got)
+		}
+		events, err := s.ListEvents(ctx, servicing.ListEventsParams{LoanID: "L1"})
+		if err != nil || len(events) != 2 {
+			t.Fatalf("events %v %v", events, err)
+		}
+		if e := events[1]; e.Seq != 2 || e.Kind != "DISBURSEMENT" || e.ValueDate != "2024-01-15" || !e.RecordedAt.Equal(t0) || e.Amount != "12000.00" && e.Amount != "12000.0000" {
+			t.Fatalf("event %+v", e)
+		}
+		if _, err := s.GetLoan(ctx, servicing.GetLoanParams{LoanID: "nope"}); !errors.Is(err, servicing.ErrNotFound) {
+			t.Fatalf("missing loan: %v", err)
+		}
+	})
+	t.Run("DuplicateLoanAndRequest", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		if err := s.CreateLoan(ctx, loan("L1", "B1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateLoan(ctx, loan("L1", "B1")); !errors.Is(err, servicing.ErrDuplicate) {
+			t.Fatalf("same loan twice: %v", err)
+		}
+		if err := s.AppendEvent(ctx, payment("L1", 2, "pay-1")); err != nil {
+			t.Fatal(err)
+		}
+		p := payment("L1", 3, "pay-1")
+		if err := s.AppendEvent(ctx, p); !errors.Is(err, servicing.ErrDuplicate) {
+			t.Fatalf("request id reused: %v", err)
+		}
+		// The failed append wrote nothing.
+		got, _ := s.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L1"})
+		events, _ := s.ListEvents(ctx, servicing.ListEventsParams{LoanID: "L1"})
+		if got.Version != 3 || len(events) != 3 {
+			t.Fatalf("version %d, %d events after a refused append", got.Version, len(events))
+		}
+		r, err := s.FindRequest(ctx, servicing.FindRequestParams{RequestID: "pay-1"})
+		if err != nil || r.LoanID != "L1" || r.Seq != 3 || r.RequestHash != "h2" {
+			t.Fatalf("request %+v %v", r, err)
+		}
+		if _, err := s.FindRequest(ctx, servicing.FindRequestParams{RequestID: "nope"}); !errors.Is(err, servicing.ErrNotFound) {
+			t.Fatalf("unknown request: %v", err)
+		}
+	})
+	t.Run("VersionConflict", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		if err := s.CreateLoan(ctx, loan("L1", "B1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AppendEvent(ctx, payment("L1", 5, "stale")); !errors.Is(err, servicing.ErrVersionConflict) {
+			t.Fatalf("stale version: %v", err)
+		}
+		if err := s.AppendEvent(ctx, payment("nope", 2, "x")); !errors.Is(err, servicing.ErrNotFound) {
+			t.Fatalf("missing loan: %v", err)
+		}
+	})
+	t.Run("ConcurrentAppendsOneWins", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		if err := s.CreateLoan(ctx, loan("L1", "B1")); err != nil {
+			t.Fatal(err)
+		}
+		const writers = 8
+		var wg sync.WaitGroup
+		errs := make([]error, writers)
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.AppendEvent(ctx, payment("L1", 2, fmt.Sprintf("w-%d", i)))
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, servicing.ErrVersionConflict):
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		events, _ := s.ListEvents(ctx, servicing.ListEventsParams{LoanID: "L1"})
+		if won != 1 || len(events) != 3 {
+			t.Fatalf("%d writers won, %d events; want exactly one", won, len(events))
+		}
+	})
+	t.Run("ListLoansPagesAndFilters", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		for i := range 7 {
+			if err := s.CreateLoan(ctx, loan(fmt.Sprintf("L%02d", i), fmt.Sprintf("B%d", i%2))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var ids []string
+		after := ""
+		for {
+			page, err := s.ListLoans(ctx, servicing.ListLoansParams{AfterLoanID: after, Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range page {
+				ids = append(ids, l.LoanID)
+			}
+			if len(page) < 3 {
+				break
+			}
+			after = page[len(page)-1].LoanID
+		}
+		if fmt.Sprint(ids) != "[L00 L01 L02 L03 L04 L05 L06]" {
+			t.Fatalf("pages gave %v", ids)
+		}
+		b1, err := s.ListLoans(ctx, servicing.ListLoansParams{BorrowerID: "B1", Limit: 10})
+		if err != nil || len(b1) != 3 {
+			t.Fatalf("borrower filter: %d %v", len(b1), err)
+		}
+		none, err := s.ListLoans(ctx, servicing.ListLoansParams{Status: "PAID_OFF", Limit: 10})
+		if err != nil || len(none) != 0 {
+			t.Fatalf("status filter: %d %v", len(none), err)
+		}
+	})
+}
