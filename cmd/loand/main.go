@@ -1,5 +1,8 @@
 // Command loand is the loancore server: the loancore.v1 gRPC services with
 // reflection and health checks, on --listen (default 127.0.0.1:50051).
+//
+//	loand [flags]          serve
+//	loand migrate [flags]  apply pending database migrations and exit
 package main
 
 import (
@@ -9,13 +12,26 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/servicing"
 )
+
+// redact hides a password in a database URL before it is logged.
+func redact(database string) string {
+	if u, err := url.Parse(database); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return database
+}
 
 func main() {
 	if err := run(os.Args[1:], os.Stderr); err != nil {
@@ -33,8 +49,14 @@ func envOr(name, def string) string {
 }
 
 func run(args []string, stderr *os.File) error {
+	migrateOnly := len(args) > 0 && args[0] == "migrate"
+	if migrateOnly {
+		args = args[1:]
+	}
 	fs := flag.NewFlagSet("loand", flag.ContinueOnError)
 	listen := fs.String("listen", envOr("LOANCORE_LISTEN", "127.0.0.1:50051"), "address to serve gRPC on (env LOANCORE_LISTEN)")
+	database := fs.String("database", envOr("LOANCORE_DATABASE", "sqlite:./data/loancore.db"), "postgres://… URL or sqlite:PATH (env LOANCORE_DATABASE)")
+	timezone := fs.String("timezone", envOr("LOANCORE_TIMEZONE", "Asia/Shanghai"), "business time zone that decides today's date (env LOANCORE_TIMEZONE)")
 	logFormat := fs.String("log-format", envOr("LOANCORE_LOG_FORMAT", "text"), "log format: text or json (env LOANCORE_LOG_FORMAT)")
 	shutdownGrace := fs.Duration("shutdown-grace", 10*time.Second, "how long to let calls finish on SIGTERM before cutting them off")
 	if err := fs.Parse(args); err != nil {
@@ -50,18 +72,38 @@ func run(args []string, stderr *os.File) error {
 		return fmt.Errorf("--log-format: want text or json, got %q", *logFormat)
 	}
 	log := slog.New(handler)
+	loc, err := time.LoadLocation(*timezone)
+	if err != nil {
+		return fmt.Errorf("--timezone: %w", err)
+	}
+
+	ctx0, cancel := context.WithTimeout(context.Background(), time.Minute)
+	store, applied, closeStore, err := openStore(ctx0, *database)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	log.Info("database ready", "database", redact(*database), "migrations_applied", applied)
+	if migrateOnly {
+		return nil
+	}
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Location: loc})
+	if err != nil {
+		return err
+	}
 
 	lis, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
-	srv := grpcapi.NewServer(grpcapi.Options{Logger: log})
+	srv := grpcapi.NewServer(grpcapi.Options{Logger: log, Loans: loans})
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.GRPC.Serve(lis) }()
-	log.Info("loand serving", "listen", lis.Addr().String())
+	log.Info("loand serving", "listen", lis.Addr().String(), "timezone", loc.String())
 
 	select {
 	case err := <-served:

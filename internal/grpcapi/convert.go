@@ -200,6 +200,30 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 			}
 		}
 	}
+	switch in.GetAllocationOrder() {
+	case loancorev1.AllocationOrder_ALLOCATION_ORDER_UNSPECIFIED, loancorev1.AllocationOrder_ALLOCATION_ORDER_INTEREST_FIRST:
+		t.Allocation = engine.InterestFirst
+	case loancorev1.AllocationOrder_ALLOCATION_ORDER_PRINCIPAL_FIRST:
+		t.Allocation = engine.PrincipalFirst
+	default:
+		p.enumUnknown(f("allocation_order"), int32(in.GetAllocationOrder()))
+	}
+	switch in.GetPrepayment() {
+	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_UNSPECIFIED, loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_TERM:
+		t.Prepayment = engine.ReduceTerm
+	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_INSTALLMENT:
+		t.Prepayment = engine.ReduceInstallment
+	default:
+		p.enumUnknown(f("prepayment"), int32(in.GetPrepayment()))
+	}
+	switch in.GetOverpayment() {
+	case loancorev1.OverpaymentPolicy_OVERPAYMENT_POLICY_UNSPECIFIED, loancorev1.OverpaymentPolicy_OVERPAYMENT_POLICY_REFUSE:
+		t.Overpayment = engine.RefuseOverpayment
+	case loancorev1.OverpaymentPolicy_OVERPAYMENT_POLICY_KEEP_CREDIT:
+		t.Overpayment = engine.KeepCredit
+	default:
+		p.enumUnknown(f("overpayment"), int32(in.GetOverpayment()))
+	}
 	t.PrincipalGracePeriods = int(in.GetPrincipalGracePeriods())
 	t.InterestFreePeriods = int(in.GetInterestFreePeriods())
 	t.UpfrontFee = p.amount(f("upfront_fee"), in.GetUpfrontFee(), cur, false)

@@ -18,12 +18,16 @@ import (
 	"google.golang.org/grpc/status"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/servicing"
 )
 
 // Options configure a Server.
 type Options struct {
 	// Logger receives one line per call and every internal error.
 	Logger *slog.Logger
+	// Loans serves loancore.v1.LoanService; without it the service is not
+	// registered.
+	Loans *servicing.Loans
 }
 
 // Server is a gRPC server with every loancore service, the standard health
@@ -42,6 +46,9 @@ func NewServer(opts Options) *Server {
 	}
 	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)))
 	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{log: log})
+	if opts.Loans != nil {
+		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans, log: log})
+	}
 
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(gs, hs)

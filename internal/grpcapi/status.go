@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/servicing"
 )
 
 // toStatus is the one place where domain errors become gRPC statuses.
@@ -25,9 +26,25 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 		return err
 	}
 	var inv *engine.InvalidError
+	var pre *servicing.PreconditionError
 	switch {
 	case errors.As(err, &inv):
 		return invalidArgument(inv)
+	case errors.As(err, &pre):
+		st := status.New(codes.FailedPrecondition, pre.Message)
+		if d, err := st.WithDetails(&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{
+			{Type: pre.Reason, Subject: "loan", Description: pre.Message}}}); err == nil {
+			st = d
+		}
+		return st.Err()
+	case errors.Is(err, servicing.ErrNotFound):
+		return status.Error(codes.NotFound, "loan or event not found")
+	case errors.Is(err, servicing.ErrRequestConflict):
+		return status.Error(codes.AlreadyExists, err.Error())
+	case errors.Is(err, servicing.ErrDuplicate):
+		return status.Error(codes.AlreadyExists, "already exists")
+	case errors.Is(err, servicing.ErrVersionConflict):
+		return status.Error(codes.Aborted, "the loan changed concurrently; retry the request")
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):

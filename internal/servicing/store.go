@@ -58,8 +58,9 @@ type RequestRecord struct {
 	RecordedAt  time.Time
 }
 
-// CreateLoanParams are the inputs of Store.CreateLoan.
-type CreateLoanParams struct {
+// NewLoanRecord is the input of Store.CreateLoan: a loan, its first events
+// and the request that created it.
+type NewLoanRecord struct {
 	Loan    LoanRecord
 	Events  []EventRecord
 	Request RequestRecord
@@ -77,17 +78,14 @@ type AppendEventParams struct {
 	Status string
 }
 
-// GetLoanParams are the inputs of Store.GetLoan.
-type GetLoanParams struct{ LoanID string }
+// LoanKey names one loan, for Store.GetLoan and Store.ListEvents.
+type LoanKey struct{ LoanID string }
 
-// ListEventsParams are the inputs of Store.ListEvents.
-type ListEventsParams struct{ LoanID string }
+// RequestKey names one request, for Store.FindRequest.
+type RequestKey struct{ RequestID string }
 
-// FindRequestParams are the inputs of Store.FindRequest.
-type FindRequestParams struct{ RequestID string }
-
-// ListLoansParams are the inputs of Store.ListLoans.
-type ListLoansParams struct {
+// LoanQuery is the input of Store.ListLoans.
+type LoanQuery struct {
 	Status     string
 	BorrowerID string
 	// AfterLoanID continues a listing after this loan id.
@@ -99,17 +97,17 @@ type ListLoansParams struct {
 type Store interface {
 	// CreateLoan writes a new loan, its first events and the request
 	// record atomically. ErrDuplicate if the loan id or request id exists.
-	CreateLoan(ctx context.Context, p CreateLoanParams) error
+	CreateLoan(ctx context.Context, p NewLoanRecord) error
 	// AppendEvent appends one event at ExpectedVersion+1 and records the
 	// request, atomically. ErrVersionConflict if the loan moved on,
 	// ErrDuplicate if the request id exists, ErrNotFound for no loan.
 	AppendEvent(ctx context.Context, p AppendEventParams) error
 	// GetLoan returns the loan's row. ErrNotFound if there is none.
-	GetLoan(ctx context.Context, p GetLoanParams) (LoanRecord, error)
+	GetLoan(ctx context.Context, p LoanKey) (LoanRecord, error)
 	// ListEvents returns the loan's log, oldest first.
-	ListEvents(ctx context.Context, p ListEventsParams) ([]EventRecord, error)
+	ListEvents(ctx context.Context, p LoanKey) ([]EventRecord, error)
 	// FindRequest returns a recorded request. ErrNotFound if unknown.
-	FindRequest(ctx context.Context, p FindRequestParams) (RequestRecord, error)
+	FindRequest(ctx context.Context, p RequestKey) (RequestRecord, error)
 	// ListLoans returns loans ordered by id, filtered, at most Limit.
-	ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord, error)
+	ListLoans(ctx context.Context, p LoanQuery) ([]LoanRecord, error)
 }

@@ -21,6 +21,168 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// AllocationOrder is the order in which a payment settles the components of
+// one installment.
+type AllocationOrder int32
+
+const (
+	AllocationOrder_ALLOCATION_ORDER_UNSPECIFIED AllocationOrder = 0
+	// Interest, then principal.
+	AllocationOrder_ALLOCATION_ORDER_INTEREST_FIRST AllocationOrder = 1
+	// Principal, then interest.
+	AllocationOrder_ALLOCATION_ORDER_PRINCIPAL_FIRST AllocationOrder = 2
+)
+
+// Enum value maps for AllocationOrder.
+var (
+	AllocationOrder_name = map[int32]string{
+		0: "ALLOCATION_ORDER_UNSPECIFIED",
+		1: "ALLOCATION_ORDER_INTEREST_FIRST",
+		2: "ALLOCATION_ORDER_PRINCIPAL_FIRST",
+	}
+	AllocationOrder_value = map[string]int32{
+		"ALLOCATION_ORDER_UNSPECIFIED":     0,
+		"ALLOCATION_ORDER_INTEREST_FIRST":  1,
+		"ALLOCATION_ORDER_PRINCIPAL_FIRST": 2,
+	}
+)
+
+func (x AllocationOrder) Enum() *AllocationOrder {
+	p := new(AllocationOrder)
+	*p = x
+	return p
+}
+
+func (x AllocationOrder) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AllocationOrder) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+}
+
+func (AllocationOrder) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[0]
+}
+
+func (x AllocationOrder) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AllocationOrder.Descriptor instead.
+func (AllocationOrder) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+}
+
+// PrepaymentPolicy says how principal paid ahead of schedule reshapes the
+// rest of it. The payment first settles the current period's interest
+// accrued to its value date (by days), then principal; the remaining
+// installments are re-computed from the value date.
+type PrepaymentPolicy int32
+
+const (
+	PrepaymentPolicy_PREPAYMENT_POLICY_UNSPECIFIED PrepaymentPolicy = 0
+	// Same installment, fewer periods (EQUAL_INSTALLMENT keeps the level
+	// installment, EQUAL_PRINCIPAL the principal part; the other methods
+	// reduce the installment).
+	PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_TERM PrepaymentPolicy = 1
+	// Same maturity, smaller installments.
+	PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_INSTALLMENT PrepaymentPolicy = 2
+)
+
+// Enum value maps for PrepaymentPolicy.
+var (
+	PrepaymentPolicy_name = map[int32]string{
+		0: "PREPAYMENT_POLICY_UNSPECIFIED",
+		1: "PREPAYMENT_POLICY_REDUCE_TERM",
+		2: "PREPAYMENT_POLICY_REDUCE_INSTALLMENT",
+	}
+	PrepaymentPolicy_value = map[string]int32{
+		"PREPAYMENT_POLICY_UNSPECIFIED":        0,
+		"PREPAYMENT_POLICY_REDUCE_TERM":        1,
+		"PREPAYMENT_POLICY_REDUCE_INSTALLMENT": 2,
+	}
+)
+
+func (x PrepaymentPolicy) Enum() *PrepaymentPolicy {
+	p := new(PrepaymentPolicy)
+	*p = x
+	return p
+}
+
+func (x PrepaymentPolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PrepaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+}
+
+func (PrepaymentPolicy) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[1]
+}
+
+func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PrepaymentPolicy.Descriptor instead.
+func (PrepaymentPolicy) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+}
+
+// OverpaymentPolicy says what happens to money beyond everything owed.
+type OverpaymentPolicy int32
+
+const (
+	OverpaymentPolicy_OVERPAYMENT_POLICY_UNSPECIFIED OverpaymentPolicy = 0
+	// Refuse the payment with FAILED_PRECONDITION stating the payoff amount.
+	OverpaymentPolicy_OVERPAYMENT_POLICY_REFUSE OverpaymentPolicy = 1
+	// Accept it and keep the excess as a credit balance.
+	OverpaymentPolicy_OVERPAYMENT_POLICY_KEEP_CREDIT OverpaymentPolicy = 2
+)
+
+// Enum value maps for OverpaymentPolicy.
+var (
+	OverpaymentPolicy_name = map[int32]string{
+		0: "OVERPAYMENT_POLICY_UNSPECIFIED",
+		1: "OVERPAYMENT_POLICY_REFUSE",
+		2: "OVERPAYMENT_POLICY_KEEP_CREDIT",
+	}
+	OverpaymentPolicy_value = map[string]int32{
+		"OVERPAYMENT_POLICY_UNSPECIFIED": 0,
+		"OVERPAYMENT_POLICY_REFUSE":      1,
+		"OVERPAYMENT_POLICY_KEEP_CREDIT": 2,
+	}
+)
+
+func (x OverpaymentPolicy) Enum() *OverpaymentPolicy {
+	p := new(OverpaymentPolicy)
+	*p = x
+	return p
+}
+
+func (x OverpaymentPolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OverpaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
+}
+
+func (OverpaymentPolicy) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[2]
+}
+
+func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OverpaymentPolicy.Descriptor instead.
+func (OverpaymentPolicy) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+}
+
 // FrequencyUnit is the unit of a Frequency.
 type FrequencyUnit int32
 
@@ -62,11 +224,11 @@ func (x FrequencyUnit) String() string {
 }
 
 func (FrequencyUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
 }
 
 func (FrequencyUnit) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[0]
+	return &file_loancore_v1_terms_proto_enumTypes[3]
 }
 
 func (x FrequencyUnit) Number() protoreflect.EnumNumber {
@@ -75,7 +237,7 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -129,11 +291,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[1]
+	return &file_loancore_v1_terms_proto_enumTypes[4]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -142,7 +304,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -181,11 +343,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[2]
+	return &file_loancore_v1_terms_proto_enumTypes[5]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -194,7 +356,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
 }
 
 // DayCount is a day-count convention.
@@ -245,11 +407,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[3]
+	return &file_loancore_v1_terms_proto_enumTypes[6]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -258,7 +420,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -309,11 +471,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[4]
+	return &file_loancore_v1_terms_proto_enumTypes[7]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -322,7 +484,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -362,7 +524,15 @@ type LoanTerms struct {
 	InterestFreePeriods int32 `protobuf:"varint,13,opt,name=interest_free_periods,json=interestFreePeriods,proto3" json:"interest_free_periods,omitempty"`
 	// A fee deducted from the amount advanced, e.g. "300.00". Optional; it
 	// counts in the APR.
-	UpfrontFee    string `protobuf:"bytes,14,opt,name=upfront_fee,json=upfrontFee,proto3" json:"upfront_fee,omitempty"`
+	UpfrontFee string `protobuf:"bytes,14,opt,name=upfront_fee,json=upfrontFee,proto3" json:"upfront_fee,omitempty"`
+	// How a payment settles the components of one installment. Default
+	// INTEREST_FIRST. Installments are always settled oldest due first.
+	AllocationOrder AllocationOrder `protobuf:"varint,15,opt,name=allocation_order,json=allocationOrder,proto3,enum=loancore.v1.AllocationOrder" json:"allocation_order,omitempty"`
+	// What a payment beyond what is due does to the rest of the schedule.
+	// Default REDUCE_TERM.
+	Prepayment PrepaymentPolicy `protobuf:"varint,16,opt,name=prepayment,proto3,enum=loancore.v1.PrepaymentPolicy" json:"prepayment,omitempty"`
+	// What happens to a payment beyond everything owed. Default REFUSE.
+	Overpayment   OverpaymentPolicy `protobuf:"varint,17,opt,name=overpayment,proto3,enum=loancore.v1.OverpaymentPolicy" json:"overpayment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -495,6 +665,27 @@ func (x *LoanTerms) GetUpfrontFee() string {
 	return ""
 }
 
+func (x *LoanTerms) GetAllocationOrder() AllocationOrder {
+	if x != nil {
+		return x.AllocationOrder
+	}
+	return AllocationOrder_ALLOCATION_ORDER_UNSPECIFIED
+}
+
+func (x *LoanTerms) GetPrepayment() PrepaymentPolicy {
+	if x != nil {
+		return x.Prepayment
+	}
+	return PrepaymentPolicy_PREPAYMENT_POLICY_UNSPECIFIED
+}
+
+func (x *LoanTerms) GetOverpayment() OverpaymentPolicy {
+	if x != nil {
+		return x.Overpayment
+	}
+	return OverpaymentPolicy_OVERPAYMENT_POLICY_UNSPECIFIED
+}
+
 // Frequency is "every N units": every 1 month, every 2 weeks, every 14 days.
 type Frequency struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -613,7 +804,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\x9e\x05\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xe8\x06\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -630,13 +821,30 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x17principal_grace_periods\x18\f \x01(\x05R\x15principalGracePeriods\x122\n" +
 	"\x15interest_free_periods\x18\r \x01(\x05R\x13interestFreePeriods\x12\x1f\n" +
 	"\vupfront_fee\x18\x0e \x01(\tR\n" +
-	"upfrontFee\"Q\n" +
+	"upfrontFee\x12G\n" +
+	"\x10allocation_order\x18\x0f \x01(\x0e2\x1c.loancore.v1.AllocationOrderR\x0fallocationOrder\x12=\n" +
+	"\n" +
+	"prepayment\x18\x10 \x01(\x0e2\x1d.loancore.v1.PrepaymentPolicyR\n" +
+	"prepayment\x12@\n" +
+	"\voverpayment\x18\x11 \x01(\x0e2\x1e.loancore.v1.OverpaymentPolicyR\voverpayment\"Q\n" +
 	"\tFrequency\x12.\n" +
 	"\x04unit\x18\x01 \x01(\x0e2\x1a.loancore.v1.FrequencyUnitR\x04unit\x12\x14\n" +
 	"\x05every\x18\x02 \x01(\x05R\x05every\"l\n" +
 	"\bRounding\x12-\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x19.loancore.v1.RoundingModeR\x04mode\x121\n" +
-	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*z\n" +
+	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*~\n" +
+	"\x0fAllocationOrder\x12 \n" +
+	"\x1cALLOCATION_ORDER_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fALLOCATION_ORDER_INTEREST_FIRST\x10\x01\x12$\n" +
+	" ALLOCATION_ORDER_PRINCIPAL_FIRST\x10\x02*\x82\x01\n" +
+	"\x10PrepaymentPolicy\x12!\n" +
+	"\x1dPREPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dPREPAYMENT_POLICY_REDUCE_TERM\x10\x01\x12(\n" +
+	"$PREPAYMENT_POLICY_REDUCE_INSTALLMENT\x10\x02*z\n" +
+	"\x11OverpaymentPolicy\x12\"\n" +
+	"\x1eOVERPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19OVERPAYMENT_POLICY_REFUSE\x10\x01\x12\"\n" +
+	"\x1eOVERPAYMENT_POLICY_KEEP_CREDIT\x10\x02*z\n" +
 	"\rFrequencyUnit\x12\x1e\n" +
 	"\x1aFREQUENCY_UNIT_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14FREQUENCY_UNIT_MONTH\x10\x01\x12\x17\n" +
@@ -682,31 +890,37 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
 var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_loancore_v1_terms_proto_goTypes = []any{
-	(FrequencyUnit)(0),   // 0: loancore.v1.FrequencyUnit
-	(RepaymentMethod)(0), // 1: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0), // 2: loancore.v1.InterestAccrual
-	(DayCount)(0),        // 3: loancore.v1.DayCount
-	(RoundingMode)(0),    // 4: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),    // 5: loancore.v1.LoanTerms
-	(*Frequency)(nil),    // 6: loancore.v1.Frequency
-	(*Rounding)(nil),     // 7: loancore.v1.Rounding
+	(AllocationOrder)(0),   // 0: loancore.v1.AllocationOrder
+	(PrepaymentPolicy)(0),  // 1: loancore.v1.PrepaymentPolicy
+	(OverpaymentPolicy)(0), // 2: loancore.v1.OverpaymentPolicy
+	(FrequencyUnit)(0),     // 3: loancore.v1.FrequencyUnit
+	(RepaymentMethod)(0),   // 4: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),   // 5: loancore.v1.InterestAccrual
+	(DayCount)(0),          // 6: loancore.v1.DayCount
+	(RoundingMode)(0),      // 7: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),      // 8: loancore.v1.LoanTerms
+	(*Frequency)(nil),      // 9: loancore.v1.Frequency
+	(*Rounding)(nil),       // 10: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	6, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	1, // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	2, // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	3, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	7, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
-	0, // 5: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	4, // 6: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	9,  // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	4,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	5,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	6,  // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	10, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	0,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
+	1,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
+	2,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
+	3,  // 8: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	7,  // 9: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -719,7 +933,7 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      8,
 			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,

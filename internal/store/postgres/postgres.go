@@ -160,7 +160,7 @@ func insertRequest(ctx context.Context, tx pgx.Tx, r servicing.RequestRecord) er
 }
 
 // CreateLoan implements servicing.Store.
-func (s *Store) CreateLoan(ctx context.Context, p servicing.CreateLoanParams) error {
+func (s *Store) CreateLoan(ctx context.Context, p servicing.NewLoanRecord) error {
 	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		l := p.Loan
 		if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, version, created_at)
@@ -216,13 +216,13 @@ func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
 }
 
 // GetLoan implements servicing.Store.
-func (s *Store) GetLoan(ctx context.Context, p servicing.GetLoanParams) (servicing.LoanRecord, error) {
+func (s *Store) GetLoan(ctx context.Context, p servicing.LoanKey) (servicing.LoanRecord, error) {
 	l, err := scanLoan(s.pool.QueryRow(ctx, `SELECT `+loanColumns+` FROM loans WHERE loan_id = $1`, p.LoanID))
 	return l, mapError(err)
 }
 
 // ListEvents implements servicing.Store.
-func (s *Store) ListEvents(ctx context.Context, p servicing.ListEventsParams) ([]servicing.EventRecord, error) {
+func (s *Store) ListEvents(ctx context.Context, p servicing.LoanKey) ([]servicing.EventRecord, error) {
 	rows, err := s.pool.Query(ctx, `SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
 		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason
 		FROM loan_events WHERE loan_id = $1 ORDER BY seq`, p.LoanID)
@@ -239,7 +239,7 @@ func (s *Store) ListEvents(ctx context.Context, p servicing.ListEventsParams) ([
 }
 
 // FindRequest implements servicing.Store.
-func (s *Store) FindRequest(ctx context.Context, p servicing.FindRequestParams) (servicing.RequestRecord, error) {
+func (s *Store) FindRequest(ctx context.Context, p servicing.RequestKey) (servicing.RequestRecord, error) {
 	var r servicing.RequestRecord
 	err := s.pool.QueryRow(ctx, `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
 		FROM requests WHERE request_id = $1`, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &r.RecordedAt)
@@ -248,7 +248,7 @@ func (s *Store) FindRequest(ctx context.Context, p servicing.FindRequestParams) 
 }
 
 // ListLoans implements servicing.Store.
-func (s *Store) ListLoans(ctx context.Context, p servicing.ListLoansParams) ([]servicing.LoanRecord, error) {
+func (s *Store) ListLoans(ctx context.Context, p servicing.LoanQuery) ([]servicing.LoanRecord, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+loanColumns+` FROM loans
 		WHERE loan_id > $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR borrower_id = $3)
 		ORDER BY loan_id LIMIT $4`, p.AfterLoanID, p.Status, p.BorrowerID, p.Limit)

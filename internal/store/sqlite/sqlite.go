@@ -178,7 +178,7 @@ func insertRequest(ctx context.Context, tx *sql.Tx, r servicing.RequestRecord) e
 }
 
 // CreateLoan implements servicing.Store.
-func (s *Store) CreateLoan(ctx context.Context, p servicing.CreateLoanParams) error {
+func (s *Store) CreateLoan(ctx context.Context, p servicing.NewLoanRecord) error {
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		l := p.Loan
 		if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, version, created_at)
@@ -239,13 +239,13 @@ func scanLoan(row scanner) (servicing.LoanRecord, error) {
 }
 
 // GetLoan implements servicing.Store.
-func (s *Store) GetLoan(ctx context.Context, p servicing.GetLoanParams) (servicing.LoanRecord, error) {
+func (s *Store) GetLoan(ctx context.Context, p servicing.LoanKey) (servicing.LoanRecord, error) {
 	l, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE loan_id = ?`, p.LoanID))
 	return l, mapError(err)
 }
 
 // ListEvents implements servicing.Store.
-func (s *Store) ListEvents(ctx context.Context, p servicing.ListEventsParams) ([]servicing.EventRecord, error) {
+func (s *Store) ListEvents(ctx context.Context, p servicing.LoanKey) ([]servicing.EventRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT loan_id, seq, kind, value_date, recorded_at, request_id, actor,
 		COALESCE(amount, ''), COALESCE(target_seq, 0), reason FROM loan_events WHERE loan_id = ? ORDER BY seq`, p.LoanID)
 	if err != nil {
@@ -268,7 +268,7 @@ func (s *Store) ListEvents(ctx context.Context, p servicing.ListEventsParams) ([
 }
 
 // FindRequest implements servicing.Store.
-func (s *Store) FindRequest(ctx context.Context, p servicing.FindRequestParams) (servicing.RequestRecord, error) {
+func (s *Store) FindRequest(ctx context.Context, p servicing.RequestKey) (servicing.RequestRecord, error) {
 	var r servicing.RequestRecord
 	var recorded string
 	err := s.db.QueryRowContext(ctx, `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
@@ -280,7 +280,7 @@ func (s *Store) FindRequest(ctx context.Context, p servicing.FindRequestParams) 
 }
 
 // ListLoans implements servicing.Store.
-func (s *Store) ListLoans(ctx context.Context, p servicing.ListLoansParams) ([]servicing.LoanRecord, error) {
+func (s *Store) ListLoans(ctx context.Context, p servicing.LoanQuery) ([]servicing.LoanRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+loanColumns+` FROM loans
 		WHERE loan_id > ? AND (? = '' OR status = ?) AND (? = '' OR borrower_id = ?)
 		ORDER BY loan_id LIMIT ?`, p.AfterLoanID, p.Status, p.Status, p.BorrowerID, p.BorrowerID, p.Limit)

@@ -18,8 +18,8 @@ type NewStore func(t *testing.T) servicing.Store
 
 var t0 = time.Date(2024, 1, 15, 9, 30, 0, 123456000, time.UTC)
 
-func loan(id, borrower string) servicing.CreateLoanParams {
-	return servicing.CreateLoanParams{
+func loan(id, borrower string) servicing.NewLoanRecord {
+	return servicing.NewLoanRecord{
 		Loan: servicing.LoanRecord{LoanID: id, BorrowerID: borrower, Currency: "CNY",
 			Terms: []byte(`{"principal":"12000.00"}`), Status: "ACTIVE", Version: 2, CreatedAt: t0},
 		Events: []servicing.EventRecord{
@@ -49,21 +49,21 @@ func Run(t *testing.T, newStore NewStore) {
 		if err := s.CreateLoan(ctx, loan("L1", "B1")); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L1"})
+		got, err := s.GetLoan(ctx, servicing.LoanKey{LoanID: "L1"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.BorrowerID != "B1" || got.Version != 2 || got.Status != "ACTIVE" || !got.CreatedAt.Equal(t0) || string(got.Terms) != `{"principal": "12000.00"}` && string(got.Terms) != `{"principal":"12000.00"}` {
 			t.Fatalf("got %+v", got)
 		}
-		events, err := s.ListEvents(ctx, servicing.ListEventsParams{LoanID: "L1"})
+		events, err := s.ListEvents(ctx, servicing.LoanKey{LoanID: "L1"})
 		if err != nil || len(events) != 2 {
 			t.Fatalf("events %v %v", events, err)
 		}
 		if e := events[1]; e.Seq != 2 || e.Kind != "DISBURSEMENT" || e.ValueDate != "2024-01-15" || !e.RecordedAt.Equal(t0) || e.Amount != "12000.00" && e.Amount != "12000.0000" {
 			t.Fatalf("event %+v", e)
 		}
-		if _, err := s.GetLoan(ctx, servicing.GetLoanParams{LoanID: "nope"}); !errors.Is(err, servicing.ErrNotFound) {
+		if _, err := s.GetLoan(ctx, servicing.LoanKey{LoanID: "nope"}); !errors.Is(err, servicing.ErrNotFound) {
 			t.Fatalf("missing loan: %v", err)
 		}
 	})
@@ -84,16 +84,16 @@ func Run(t *testing.T, newStore NewStore) {
 			t.Fatalf("request id reused: %v", err)
 		}
 		// The failed append wrote nothing.
-		got, _ := s.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L1"})
-		events, _ := s.ListEvents(ctx, servicing.ListEventsParams{LoanID: "L1"})
+		got, _ := s.GetLoan(ctx, servicing.LoanKey{LoanID: "L1"})
+		events, _ := s.ListEvents(ctx, servicing.LoanKey{LoanID: "L1"})
 		if got.Version != 3 || len(events) != 3 {
 			t.Fatalf("version %d, %d events after a refused append", got.Version, len(events))
 		}
-		r, err := s.FindRequest(ctx, servicing.FindRequestParams{RequestID: "pay-1"})
+		r, err := s.FindRequest(ctx, servicing.RequestKey{RequestID: "pay-1"})
 		if err != nil || r.LoanID != "L1" || r.Seq != 3 || r.RequestHash != "h2" {
 			t.Fatalf("request %+v %v", r, err)
 		}
-		if _, err := s.FindRequest(ctx, servicing.FindRequestParams{RequestID: "nope"}); !errors.Is(err, servicing.ErrNotFound) {
+		if _, err := s.FindRequest(ctx, servicing.RequestKey{RequestID: "nope"}); !errors.Is(err, servicing.ErrNotFound) {
 			t.Fatalf("unknown request: %v", err)
 		}
 	})
@@ -137,7 +137,7 @@ func Run(t *testing.T, newStore NewStore) {
 				t.Errorf("unexpected error: %v", err)
 			}
 		}
-		events, _ := s.ListEvents(ctx, servicing.ListEventsParams{LoanID: "L1"})
+		events, _ := s.ListEvents(ctx, servicing.LoanKey{LoanID: "L1"})
 		if won != 1 || len(events) != 3 {
 			t.Fatalf("%d writers won, %d events; want exactly one", won, len(events))
 		}
@@ -153,7 +153,7 @@ func Run(t *testing.T, newStore NewStore) {
 		var ids []string
 		after := ""
 		for {
-			page, err := s.ListLoans(ctx, servicing.ListLoansParams{AfterLoanID: after, Limit: 3})
+			page, err := s.ListLoans(ctx, servicing.LoanQuery{AfterLoanID: after, Limit: 3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,11 +168,11 @@ func Run(t *testing.T, newStore NewStore) {
 		if fmt.Sprint(ids) != "[L00 L01 L02 L03 L04 L05 L06]" {
 			t.Fatalf("pages gave %v", ids)
 		}
-		b1, err := s.ListLoans(ctx, servicing.ListLoansParams{BorrowerID: "B1", Limit: 10})
+		b1, err := s.ListLoans(ctx, servicing.LoanQuery{BorrowerID: "B1", Limit: 10})
 		if err != nil || len(b1) != 3 {
 			t.Fatalf("borrower filter: %d %v", len(b1), err)
 		}
-		none, err := s.ListLoans(ctx, servicing.ListLoansParams{Status: "PAID_OFF", Limit: 10})
+		none, err := s.ListLoans(ctx, servicing.LoanQuery{Status: "PAID_OFF", Limit: 10})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("status filter: %d %v", len(none), err)
 		}

@@ -1,0 +1,306 @@
+package grpcapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+// loanService implements loancore.v1.LoanService.
+type loanService struct {
+	loancorev1.UnimplementedLoanServiceServer
+	loans *servicing.Loans
+	log   *slog.Logger
+}
+
+// requestHash identifies a request body for idempotency: SHA-256 of its
+// deterministic protobuf encoding.
+func requestHash(m proto.Message) string {
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// actor is who is calling: the x-actor header, else "api".
+func actor(ctx context.Context) string {
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("x-actor"); len(v) > 0 && v[0] != "" && len(v[0]) <= 128 {
+			return v[0]
+		}
+	}
+	return "api"
+}
+
+// CreateLoan implements loancore.v1.LoanService/CreateLoan.
+func (s *loanService) CreateLoan(ctx context.Context, req *loancorev1.CreateLoanRequest) (*loancorev1.CreateLoanResponse, error) {
+	var p parser
+	terms := p.terms("terms.", req.GetTerms())
+	var toCheck *engine.Terms
+	if req.GetTerms() != nil {
+		toCheck = &terms
+	}
+	if err := p.err("terms.", toCheck); err != nil {
+		return nil, toStatus(ctx, s.log, "CreateLoan", err)
+	}
+	v, err := s.loans.CreateLoan(ctx, servicing.CreateLoanParams{
+		RequestID: req.GetRequestId(), RequestHash: requestHash(req), LoanID: req.GetLoanId(),
+		BorrowerID: req.GetBorrowerId(), Terms: terms, Actor: actor(ctx),
+	})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "CreateLoan", err)
+	}
+	return &loancorev1.CreateLoanResponse{Loan: loanToProto(v)}, nil
+}
+
+// GetLoan implements loancore.v1.LoanService/GetLoan.
+func (s *loanService) GetLoan(ctx context.Context, req *loancorev1.GetLoanRequest) (*loancorev1.GetLoanResponse, error) {
+	var p parser
+	if req.GetLoanId() == "" {
+		p.add("loan_id", "required")
+	}
+	asOf := p.date("as_of", req.GetAsOf(), false)
+	var knownAt time.Time
+	if s := req.GetKnownAt(); s != "" {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			p.add("known_at", "must be an RFC 3339 timestamp such as 2024-03-01T12:00:00Z")
+		}
+		knownAt = t
+	}
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "GetLoan", err)
+	}
+	v, err := s.loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: req.GetLoanId(), AsOf: asOf, KnownAt: knownAt})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "GetLoan", err)
+	}
+	return &loancorev1.GetLoanResponse{Loan: loanToProto(v)}, nil
+}
+
+var loanStatuses = map[string]loancorev1.LoanStatus{
+	servicing.StatusActive:  loancorev1.LoanStatus_LOAN_STATUS_ACTIVE,
+	servicing.StatusPaidOff: loancorev1.LoanStatus_LOAN_STATUS_PAID_OFF,
+}
+
+// ListLoans implements loancore.v1.LoanService/ListLoans.
+func (s *loanService) ListLoans(ctx context.Context, req *loancorev1.ListLoansRequest) (*loancorev1.ListLoansResponse, error) {
+	var p parser
+	statusName := ""
+	if st := req.GetStatus(); st != loancorev1.LoanStatus_LOAN_STATUS_UNSPECIFIED {
+		for name, v := range loanStatuses {
+			if v == st {
+				statusName = name
+			}
+		}
+		if statusName == "" {
+			p.enumUnknown("status", int32(st))
+		}
+	}
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "ListLoans", err)
+	}
+	loans, next, err := s.loans.ListLoans(ctx, servicing.ListLoansParams{Status: statusName, BorrowerID: req.GetBorrowerId(),
+		PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "ListLoans", err)
+	}
+	out := &loancorev1.ListLoansResponse{NextPageToken: next}
+	for _, l := range loans {
+		sum := &loancorev1.LoanSummary{LoanId: l.LoanID, BorrowerId: l.BorrowerID, Status: loanStatuses[l.Status],
+			Currency: l.Currency, Version: l.Version, CreatedAt: l.CreatedAt.UTC().Format(time.RFC3339Nano)}
+		if t, err := servicing.DecodeTerms(l.Terms); err == nil {
+			sum.Principal = t.Principal.Format(t.Currency)
+		}
+		out.Loans = append(out.Loans, sum)
+	}
+	return out, nil
+}
+
+var eventKinds = map[string]loancorev1.LoanEventKind{
+	servicing.KindOrigination:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_ORIGINATION,
+	servicing.KindDisbursement: loancorev1.LoanEventKind_LOAN_EVENT_KIND_DISBURSEMENT,
+	servicing.KindRepayment:    loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT,
+	servicing.KindReversal:     loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT_REVERSAL,
+}
+
+// ListLoanEvents implements loancore.v1.LoanService/ListLoanEvents.
+func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLoanEventsRequest) (*loancorev1.ListLoanEventsResponse, error) {
+	var p parser
+	if req.GetLoanId() == "" {
+		p.add("loan_id", "required")
+	}
+	size := int(req.GetPageSize())
+	if size == 0 {
+		size = servicing.DefaultPageSize
+	} else if size < 0 || size > servicing.MaxPageSize {
+		p.add("page_size", "must be between 0 and %d", servicing.MaxPageSize)
+	}
+	var after int64
+	if t := req.GetPageToken(); t != "" {
+		v, err := strconv.ParseInt(t, 10, 64)
+		if err != nil || v < 0 {
+			p.add("page_token", "not a token this server issued")
+		}
+		after = v
+	}
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "ListLoanEvents", err)
+	}
+	events, err := s.loans.ListLoanEvents(ctx, req.GetLoanId())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "ListLoanEvents", err)
+	}
+	out := &loancorev1.ListLoanEventsResponse{}
+	for _, e := range events {
+		if e.Seq <= after {
+			continue
+		}
+		if len(out.Events) == size {
+			out.NextPageToken = strconv.FormatInt(out.Events[size-1].Seq, 10)
+			break
+		}
+		out.Events = append(out.Events, &loancorev1.LoanEvent{
+			Seq: e.Seq, Kind: eventKinds[e.Kind], ValueDate: e.ValueDate, RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
+			RequestId: e.RequestID, Actor: e.Actor, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
+		})
+	}
+	return out, nil
+}
+
+// RecordRepayment implements loancore.v1.LoanService/RecordRepayment.
+func (s *loanService) RecordRepayment(ctx context.Context, req *loancorev1.RecordRepaymentRequest) (*loancorev1.RecordRepaymentResponse, error) {
+	var p parser
+	vd := p.date("value_date", req.GetValueDate(), false)
+	if req.GetAmount() == "" {
+		p.add("amount", "required")
+	}
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "RecordRepayment", err)
+	}
+	r, err := s.loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
+		LoanID: req.GetLoanId(), Amount: req.GetAmount(), ValueDate: vd, Actor: actor(ctx)})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "RecordRepayment", err)
+	}
+	c := r.Loan.Terms.Currency
+	return &loancorev1.RecordRepaymentResponse{
+		Seq: r.Seq, Allocations: allocationsToProto(r.Allocation, c), PrepaidPrincipal: r.Allocation.Prepaid.Format(c),
+		Credit: r.Allocation.Credit.Format(c), Loan: loanToProto(r.Loan), ChangedSeqs: r.ChangedSeqs,
+	}, nil
+}
+
+// ReverseRepayment implements loancore.v1.LoanService/ReverseRepayment.
+func (s *loanService) ReverseRepayment(ctx context.Context, req *loancorev1.ReverseRepaymentRequest) (*loancorev1.ReverseRepaymentResponse, error) {
+	r, err := s.loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
+		LoanID: req.GetLoanId(), Seq: req.GetSeq(), Reason: req.GetReason(), Actor: actor(ctx)})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "ReverseRepayment", err)
+	}
+	return &loancorev1.ReverseRepaymentResponse{Seq: r.Seq, Loan: loanToProto(r.Loan), ChangedSeqs: r.ChangedSeqs,
+		ReversedAllocations: allocationsToProto(r.Allocation, r.Loan.Terms.Currency)}, nil
+}
+
+// QuotePayoff implements loancore.v1.LoanService/QuotePayoff.
+func (s *loanService) QuotePayoff(ctx context.Context, req *loancorev1.QuotePayoffRequest) (*loancorev1.QuotePayoffResponse, error) {
+	var p parser
+	if req.GetLoanId() == "" {
+		p.add("loan_id", "required")
+	}
+	d := p.date("payoff_date", req.GetPayoffDate(), false)
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "QuotePayoff", err)
+	}
+	q, err := s.loans.QuotePayoff(ctx, req.GetLoanId(), d)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "QuotePayoff", err)
+	}
+	c := q.Terms.Currency
+	return &loancorev1.QuotePayoffResponse{Total: q.Payoff.Total().Format(c), Principal: q.Payoff.Principal.Format(c),
+		Interest: q.Payoff.Interest.Format(c), Credit: q.Payoff.Credit.Format(c), PayoffDate: q.Date.String(), Currency: c.Code}, nil
+}
+
+func allocationsToProto(r engine.PaymentResult, c money.Currency) []*loancorev1.AllocationLine {
+	var out []*loancorev1.AllocationLine
+	for _, part := range r.Parts {
+		comp := loancorev1.AllocationComponent_ALLOCATION_COMPONENT_PRINCIPAL
+		if part.Component == engine.ComponentInterest {
+			comp = loancorev1.AllocationComponent_ALLOCATION_COMPONENT_INTEREST
+		}
+		out = append(out, &loancorev1.AllocationLine{InstallmentNumber: int32(part.Installment), Component: comp, Amount: part.Amount.Format(c)})
+	}
+	return out
+}
+
+var installmentStatuses = map[string]loancorev1.InstallmentStatus{
+	servicing.InstallmentNotDue:  loancorev1.InstallmentStatus_INSTALLMENT_STATUS_NOT_DUE,
+	servicing.InstallmentDue:     loancorev1.InstallmentStatus_INSTALLMENT_STATUS_DUE,
+	servicing.InstallmentOverdue: loancorev1.InstallmentStatus_INSTALLMENT_STATUS_OVERDUE,
+	servicing.InstallmentPaid:    loancorev1.InstallmentStatus_INSTALLMENT_STATUS_PAID,
+}
+
+func loanToProto(v servicing.LoanView) *loancorev1.Loan {
+	c := v.Terms.Currency
+	out := &loancorev1.Loan{
+		LoanId: v.LoanID, BorrowerId: v.BorrowerID, Status: loanStatuses[v.Status], Terms: termsToProto(v.Terms),
+		Outstanding: &loancorev1.Outstanding{Principal: v.Outstanding.Principal.Format(c), Interest: v.Outstanding.Interest.Format(c),
+			Total: v.Outstanding.Total().Format(c)},
+		DaysPastDue: int32(v.DaysPastDue), Version: v.Version, AsOf: v.AsOf.String(),
+		CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339Nano), CreditBalance: v.Credit.Format(c), Currency: c.Code,
+	}
+	if !v.KnownAt.IsZero() {
+		out.KnownAt = v.KnownAt.UTC().Format(time.RFC3339Nano)
+	}
+	if v.NextDueDate != engine.NoDate {
+		out.NextDueDate = v.NextDueDate.String()
+	}
+	for _, in := range v.Installment {
+		out.Installments = append(out.Installments, &loancorev1.LoanInstallment{
+			Number: int32(in.Number), DueDate: in.DueDate.String(), StartDate: in.StartDate.String(),
+			PrincipalDue: in.PrincipalDue.Format(c), InterestDue: in.InterestDue.Format(c),
+			PrincipalPaid: in.PrincipalPaid.Format(c), InterestPaid: in.InterestPaid.Format(c),
+			Status: installmentStatuses[in.Status],
+		})
+	}
+	return out
+}
+
+// termsToProto renders terms with every default filled in.
+func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
+	c := t.Currency
+	out := &loancorev1.LoanTerms{
+		Currency: c.Code, Principal: t.Principal.Format(c), AnnualRatePercent: t.AnnualRate.String(),
+		InstallmentCount: int32(t.InstallmentCount),
+		Frequency:        &loancorev1.Frequency{Unit: loancorev1.FrequencyUnit(t.Frequency.Unit), Every: int32(t.Frequency.Every)},
+		Method:           loancorev1.RepaymentMethod(t.Method), DisbursementDate: t.DisbursementDate.String(),
+		InterestAccrual: loancorev1.InterestAccrual(t.InterestAccrual), DayCount: dayCountToProto[t.DayCount],
+		Rounding:              &loancorev1.Rounding{Mode: loancorev1.RoundingMode(t.Rounding.Mode), InstallmentMultiple: t.Rounding.Multiple.Format(c)},
+		PrincipalGracePeriods: int32(t.PrincipalGracePeriods), InterestFreePeriods: int32(t.InterestFreePeriods),
+		UpfrontFee:      t.UpfrontFee.Format(c),
+		AllocationOrder: loancorev1.AllocationOrder(max(t.Allocation, engine.InterestFirst)),
+		Prepayment:      loancorev1.PrepaymentPolicy(max(t.Prepayment, engine.ReduceTerm)),
+		Overpayment:     loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
+	}
+	if t.FirstDueDate != engine.NoDate {
+		out.FirstDueDate = t.FirstDueDate.String()
+	}
+	return out
+}
+
+var dayCountToProto = map[engine.DayCount]loancorev1.DayCount{
+	engine.Act365Fixed: loancorev1.DayCount_DAY_COUNT_ACT_365_FIXED,
+	engine.Act360:      loancorev1.DayCount_DAY_COUNT_ACT_360,
+	engine.Act364:      loancorev1.DayCount_DAY_COUNT_ACT_364,
+	engine.Thirty360:   loancorev1.DayCount_DAY_COUNT_THIRTY_360,
+	engine.ActAct:      loancorev1.DayCount_DAY_COUNT_ACT_ACT,
+}

@@ -1,0 +1,700 @@
+package servicing
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// Errors of the loan use cases, mapped to gRPC codes in one place above.
+var (
+	// ErrRequestConflict: a request id was reused with a different body.
+	ErrRequestConflict = errors.New("request_id was already used with a different request")
+)
+
+// PreconditionError is a request refused because of the loan's state
+// (paying a paid-off loan, paying more than the payoff amount).
+type PreconditionError struct {
+	// Reason is a stable upper-case code, e.g. "LOAN_PAID_OFF".
+	Reason  string
+	Message string
+}
+
+func (e *PreconditionError) Error() string { return e.Message }
+
+// Loan statuses.
+const (
+	StatusActive  = "ACTIVE"
+	StatusPaidOff = "PAID_OFF"
+)
+
+// Event kinds written to the log.
+const (
+	KindOrigination  = "ORIGINATION"
+	KindDisbursement = "DISBURSEMENT"
+	KindRepayment    = "REPAYMENT"
+	KindReversal     = "REPAYMENT_REVERSAL"
+)
+
+// Installment statuses as of a date.
+const (
+	InstallmentPaid    = "PAID"
+	InstallmentOverdue = "OVERDUE"
+	InstallmentDue     = "DUE"
+	InstallmentNotDue  = "NOT_DUE"
+)
+
+// maxAttempts bounds retries after losing an optimistic-concurrency race;
+// after that the caller gets ErrVersionConflict (ABORTED) and may retry.
+const maxAttempts = 5
+
+// Loans runs the loan use cases over a Store.
+type Loans struct {
+	store Store
+	now   func() time.Time
+	loc   *time.Location
+}
+
+// NewLoansParams configure NewLoans.
+type NewLoansParams struct {
+	Store Store
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Location is the business time zone that decides "today"; nil means
+	// Asia/Shanghai.
+	Location *time.Location
+}
+
+// NewLoans returns the loan use cases.
+func NewLoans(p NewLoansParams) (*Loans, error) {
+	l := &Loans{store: p.Store, now: p.Now, loc: p.Location}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	if l.loc == nil {
+		loc, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			return nil, err
+		}
+		l.loc = loc
+	}
+	return l, nil
+}
+
+// dateAt returns the business date of an instant.
+func (l *Loans) dateAt(t time.Time) engine.Date {
+	y, m, d := t.In(l.loc).Date()
+	return engine.DateOf(y, int(m), d)
+}
+
+// Today returns the current business date.
+func (l *Loans) Today() engine.Date { return l.dateAt(l.now()) }
+
+// InstallmentView is one installment of a loan as of a date.
+type InstallmentView struct {
+	engine.InstallmentState
+	Status string
+}
+
+// LoanView is a loan as of a date, as known at an instant.
+type LoanView struct {
+	LoanID      string
+	BorrowerID  string
+	Status      string
+	Terms       engine.Terms
+	AsOf        engine.Date
+	KnownAt     time.Time
+	Version     int64
+	CreatedAt   time.Time
+	Installment []InstallmentView
+	Outstanding engine.Outstanding
+	DaysPastDue int
+	NextDueDate engine.Date
+	Credit      money.Amount
+	// state is the fold behind the view.
+	state engine.LoanState
+}
+
+// loanLog is a loan's row and log as known at an instant.
+type loanLog struct {
+	loan   LoanRecord
+	terms  engine.Terms
+	events []EventRecord
+}
+
+func (l *Loans) load(ctx context.Context, loanID string, knownAt time.Time) (loanLog, error) {
+	rec, err := l.store.GetLoan(ctx, LoanKey{LoanID: loanID})
+	if err != nil {
+		return loanLog{}, err
+	}
+	if !knownAt.IsZero() && rec.CreatedAt.After(knownAt) {
+		return loanLog{}, ErrNotFound
+	}
+	terms, err := DecodeTerms(rec.Terms)
+	if err != nil {
+		return loanLog{}, err
+	}
+	events, err := l.store.ListEvents(ctx, LoanKey{LoanID: loanID})
+	if err != nil {
+		return loanLog{}, err
+	}
+	if !knownAt.IsZero() {
+		n := 0
+		for _, e := range events {
+			if !e.RecordedAt.After(knownAt) {
+				events[n] = e
+				n++
+			}
+		}
+		events = events[:n]
+		rec.Version = events[len(events)-1].Seq
+	}
+	return loanLog{loan: rec, terms: terms, events: events}, nil
+}
+
+// engineEvents converts the log to what the fold reads.
+func engineEvents(terms engine.Terms, events []EventRecord) ([]engine.Event, error) {
+	var out []engine.Event
+	for _, e := range events {
+		var ev engine.Event
+		switch e.Kind {
+		case KindRepayment:
+			ev.Kind = engine.EventRepayment
+			a, err := money.ParseAmount(e.Amount, terms.Currency)
+			if err != nil {
+				return nil, fmt.Errorf("event %d amount %q: %w", e.Seq, e.Amount, err)
+			}
+			ev.Amount = a
+		case KindReversal:
+			ev.Kind = engine.EventReversal
+			ev.Target = e.TargetSeq
+		default:
+			continue
+		}
+		d, err := engine.ParseDate(e.ValueDate)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: %w", e.Seq, err)
+		}
+		ev.Seq, ev.ValueDate = e.Seq, d
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView, error) {
+	evs, err := engineEvents(lg.terms, lg.events)
+	if err != nil {
+		return LoanView{}, err
+	}
+	st := engine.Fold(lg.terms, evs, asOf)
+	v := LoanView{
+		LoanID: lg.loan.LoanID, BorrowerID: lg.loan.BorrowerID, Terms: lg.terms, AsOf: asOf, KnownAt: knownAt,
+		Version: lg.loan.Version, CreatedAt: lg.loan.CreatedAt, Outstanding: st.Outstanding(),
+		DaysPastDue: st.DaysPastDue(), NextDueDate: st.NextDueDate(), Credit: st.Credit, state: st,
+		Status: StatusActive,
+	}
+	if st.PaidOffDate != engine.NoDate {
+		v.Status = StatusPaidOff
+	}
+	for _, in := range st.Installments {
+		s := InstallmentNotDue
+		switch {
+		case in.Unpaid() == 0:
+			s = InstallmentPaid
+		case in.DueDate < asOf:
+			s = InstallmentOverdue
+		case in.DueDate == asOf:
+			s = InstallmentDue
+		}
+		v.Installment = append(v.Installment, InstallmentView{InstallmentState: in, Status: s})
+	}
+	return v, nil
+}
+
+// newLoanID returns a server-assigned loan id: time-ordered hex with a
+// random tail, so ids sort by creation and never collide.
+func newLoanID(now time.Time) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("L%012x%s", now.UnixMilli(), hex.EncodeToString(b[:]))
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+
+// CreateLoanParams are the inputs of CreateLoan.
+type CreateLoanParams struct {
+	RequestID string
+	// RequestHash identifies the request body, to tell a retry from a
+	// different request under the same id.
+	RequestHash string
+	LoanID      string
+	BorrowerID  string
+	Terms       engine.Terms
+	Actor       string
+}
+
+func checkRequestID(e *engine.InvalidError, id string) {
+	if !idPattern.MatchString(id) {
+		e.Add("request_id", "required: 1 to 64 letters, digits or . _ : - (a client-chosen id for retries)")
+	}
+}
+
+// replay answers a retried request from the log as it was when the first
+// one was recorded; a different body under the same id is refused.
+func (l *Loans) replay(ctx context.Context, requestID, method, hash string) (RequestRecord, bool, error) {
+	r, err := l.store.FindRequest(ctx, RequestKey{RequestID: requestID})
+	if errors.Is(err, ErrNotFound) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, err
+	}
+	if r.Method != method || r.RequestHash != hash {
+		return r, false, ErrRequestConflict
+	}
+	return r, true, nil
+}
+
+// CreateLoan originates a loan: it records the origination and the
+// disbursement; the loan is ACTIVE from its disbursement date.
+func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, error) {
+	var e engine.InvalidError
+	checkRequestID(&e, p.RequestID)
+	if p.LoanID != "" && !idPattern.MatchString(p.LoanID) {
+		e.Add("loan_id", "1 to 64 letters, digits or . _ : -")
+	}
+	if !idPattern.MatchString(p.BorrowerID) {
+		e.Add("borrower_id", "required: 1 to 64 letters, digits or . _ : -")
+	}
+	var inv *engine.InvalidError
+	if err := p.Terms.Validate(); errors.As(err, &inv) {
+		e.Violations = append(e.Violations, inv.Prefixed("terms.").Violations...)
+	}
+	if err := e.Err(); err != nil {
+		return LoanView{}, err
+	}
+	if r, ok, err := l.replay(ctx, p.RequestID, "CreateLoan", p.RequestHash); err != nil || ok {
+		if err != nil {
+			return LoanView{}, err
+		}
+		return l.GetLoan(ctx, GetLoanParams{LoanID: r.LoanID, AsOf: l.dateAt(r.RecordedAt), KnownAt: r.RecordedAt})
+	}
+	now := l.now().UTC()
+	id := p.LoanID
+	if id == "" {
+		id = newLoanID(now)
+	}
+	doc, err := encodeTerms(p.Terms)
+	if err != nil {
+		return LoanView{}, err
+	}
+	c := p.Terms.Currency
+	disb := p.Terms.DisbursementDate.String()
+	err = l.store.CreateLoan(ctx, NewLoanRecord{
+		Loan: LoanRecord{LoanID: id, BorrowerID: p.BorrowerID, Currency: c.Code, Terms: doc, Status: StatusActive, Version: 2, CreatedAt: now},
+		Events: []EventRecord{
+			{LoanID: id, Seq: 1, Kind: KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, Amount: p.Terms.Principal.Format(c)},
+			{LoanID: id, Seq: 2, Kind: KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor,
+				Amount: (p.Terms.Principal - p.Terms.UpfrontFee).Format(c)},
+		},
+		Request: RequestRecord{RequestID: p.RequestID, Method: "CreateLoan", RequestHash: p.RequestHash, LoanID: id, Seq: 2, RecordedAt: now},
+	})
+	if errors.Is(err, ErrDuplicate) {
+		// Either a concurrent retry of this request won, or the loan id is
+		// taken by another request.
+		if r, ok, rerr := l.replay(ctx, p.RequestID, "CreateLoan", p.RequestHash); rerr == nil && ok {
+			return l.GetLoan(ctx, GetLoanParams{LoanID: r.LoanID, AsOf: l.dateAt(r.RecordedAt), KnownAt: r.RecordedAt})
+		} else if rerr != nil {
+			return LoanView{}, rerr
+		}
+		return LoanView{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "loan_id", Description: "already exists"}}}
+	}
+	if err != nil {
+		return LoanView{}, err
+	}
+	return l.GetLoan(ctx, GetLoanParams{LoanID: id, AsOf: l.dateAt(now), KnownAt: now})
+}
+
+// GetLoanParams are the inputs of GetLoan.
+type GetLoanParams struct {
+	LoanID string
+	// AsOf is the value date of the figures; NoDate means today.
+	AsOf engine.Date
+	// KnownAt shows the loan as the system knew it then; zero means now.
+	KnownAt time.Time
+}
+
+// GetLoan returns the loan as of a date, as known at an instant.
+func (l *Loans) GetLoan(ctx context.Context, p GetLoanParams) (LoanView, error) {
+	if p.AsOf == engine.NoDate {
+		p.AsOf = l.Today()
+	}
+	lg, err := l.load(ctx, p.LoanID, p.KnownAt)
+	if err != nil {
+		return LoanView{}, err
+	}
+	return l.view(lg, p.AsOf, p.KnownAt)
+}
+
+// ListLoansParams are the inputs of ListLoans.
+type ListLoansParams struct {
+	Status     string
+	BorrowerID string
+	PageSize   int
+	PageToken  string
+}
+
+// Paging limits of list calls.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// ListLoans returns one page of loans ordered by id and the token of the
+// next page ("" at the end).
+func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord, string, error) {
+	var e engine.InvalidError
+	size := p.PageSize
+	switch {
+	case size == 0:
+		size = DefaultPageSize
+	case size < 0 || size > MaxPageSize:
+		e.Add("page_size", "must be between 0 and %d", MaxPageSize)
+	}
+	after := ""
+	if p.PageToken != "" {
+		b, err := base64.RawURLEncoding.DecodeString(p.PageToken)
+		if err != nil || len(b) == 0 {
+			e.Add("page_token", "not a token this server issued")
+		}
+		after = string(b)
+	}
+	if p.Status != "" && p.Status != StatusActive && p.Status != StatusPaidOff {
+		e.Add("status", "unknown status %q", p.Status)
+	}
+	if err := e.Err(); err != nil {
+		return nil, "", err
+	}
+	loans, err := l.store.ListLoans(ctx, LoanQuery{Status: p.Status, BorrowerID: p.BorrowerID, AfterLoanID: after, Limit: size + 1})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(loans) > size {
+		loans = loans[:size]
+		next = base64.RawURLEncoding.EncodeToString([]byte(loans[size-1].LoanID))
+	}
+	return loans, next, nil
+}
+
+// ListLoanEvents returns the loan's log, oldest first: the audit trail.
+func (l *Loans) ListLoanEvents(ctx context.Context, loanID string) ([]EventRecord, error) {
+	if _, err := l.store.GetLoan(ctx, LoanKey{LoanID: loanID}); err != nil {
+		return nil, err
+	}
+	return l.store.ListEvents(ctx, LoanKey{LoanID: loanID})
+}
+
+// RepaymentResult is what RecordRepayment did.
+type RepaymentResult struct {
+	Seq        int64
+	Allocation engine.PaymentResult
+	Loan       LoanView
+	// ChangedSeqs are later payments whose allocation this backdated
+	// payment changed.
+	ChangedSeqs []int64
+}
+
+// RecordRepaymentParams are the inputs of RecordRepayment.
+type RecordRepaymentParams struct {
+	RequestID   string
+	RequestHash string
+	LoanID      string
+	// Amount is the decimal string as received; it is parsed in the
+	// loan's currency.
+	Amount string
+	// ValueDate is NoDate for today.
+	ValueDate engine.Date
+	Actor     string
+}
+
+// RecordRepayment records money received from the borrower, allocates it,
+// and replays everything after its value date.
+func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (RepaymentResult, error) {
+	var e engine.InvalidError
+	checkRequestID(&e, p.RequestID)
+	if p.LoanID == "" {
+		e.Add("loan_id", "required")
+	}
+	if err := e.Err(); err != nil {
+		return RepaymentResult{}, err
+	}
+	if r, ok, err := l.replay(ctx, p.RequestID, "RecordRepayment", p.RequestHash); err != nil || ok {
+		if err != nil {
+			return RepaymentResult{}, err
+		}
+		return l.repaymentResult(ctx, r)
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := l.recordRepayment(ctx, p)
+		if errors.Is(err, ErrVersionConflict) && attempt < maxAttempts {
+			continue
+		}
+		if errors.Is(err, ErrDuplicate) {
+			// A concurrent retry of the same request won the race.
+			if r, ok, rerr := l.replay(ctx, p.RequestID, "RecordRepayment", p.RequestHash); rerr != nil || ok {
+				if rerr != nil {
+					return RepaymentResult{}, rerr
+				}
+				return l.repaymentResult(ctx, r)
+			}
+		}
+		return res, err
+	}
+}
+
+func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams) (RepaymentResult, error) {
+	lg, err := l.load(ctx, p.LoanID, time.Time{})
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	now := l.now().UTC()
+	today := l.dateAt(now)
+	var e engine.InvalidError
+	amount, err := money.ParseAmount(p.Amount, lg.terms.Currency)
+	switch {
+	case p.Amount == "":
+		e.Add("amount", "required")
+	case err != nil:
+		e.Add("amount", "%v", err)
+	case amount <= 0:
+		e.Add("amount", "must be greater than zero")
+	}
+	vd := p.ValueDate
+	if vd == engine.NoDate {
+		vd = today
+	}
+	if vd > today {
+		e.Add("value_date", "must not be in the future (today is %s)", today)
+	} else if vd < lg.terms.DisbursementDate {
+		e.Add("value_date", "must not be before the disbursement date %s", lg.terms.DisbursementDate)
+	}
+	if err := e.Err(); err != nil {
+		return RepaymentResult{}, err
+	}
+	before, err := l.view(lg, today, time.Time{})
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	c := lg.terms.Currency
+	if before.Status == StatusPaidOff {
+		return RepaymentResult{}, &PreconditionError{Reason: "LOAN_PAID_OFF",
+			Message: fmt.Sprintf("loan %s is PAID_OFF; nothing is owed", p.LoanID)}
+	}
+	seq := lg.loan.Version + 1
+	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindRepayment, ValueDate: vd.String(), RecordedAt: now,
+		RequestID: p.RequestID, Actor: p.Actor, Amount: amount.Format(c)}
+	after := lg
+	after.events = append(slices.Clone(lg.events), ev)
+	after.loan.Version = seq
+	view, err := l.view(after, today, time.Time{})
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	if view.Credit > before.Credit && lg.terms.Overpayment != engine.KeepCredit {
+		// The payoff on the value date, before this payment.
+		evs, _ := engineEvents(lg.terms, lg.events)
+		atDate := engine.Fold(lg.terms, evs, vd)
+		payoff := atDate.PayoffAt(lg.terms)
+		return RepaymentResult{}, &PreconditionError{Reason: "PAYMENT_EXCEEDS_PAYOFF",
+			Message: fmt.Sprintf("amount %s exceeds the payoff amount %s on %s", amount.Format(c), payoff.Total().Format(c), vd)}
+	}
+	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev, Status: view.Status,
+		Request: RequestRecord{RequestID: p.RequestID, Method: "RecordRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	return RepaymentResult{Seq: seq, Allocation: paymentOf(view.state, seq), Loan: view, ChangedSeqs: changedPayments(before.state, view.state, seq)}, nil
+}
+
+// repaymentResult rebuilds the answer to a recorded repayment from the log
+// as it was then: the same answer the first call gave.
+func (l *Loans) repaymentResult(ctx context.Context, r RequestRecord) (RepaymentResult, error) {
+	asOf := l.dateAt(r.RecordedAt)
+	lg, err := l.load(ctx, r.LoanID, r.RecordedAt)
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	view, err := l.view(lg, asOf, r.RecordedAt)
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	prev := lg
+	prev.events = slices.DeleteFunc(slices.Clone(lg.events), func(e EventRecord) bool { return e.Seq == r.Seq })
+	beforeView, err := l.view(prev, asOf, r.RecordedAt)
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	return RepaymentResult{Seq: r.Seq, Allocation: paymentOf(view.state, r.Seq), Loan: view,
+		ChangedSeqs: changedPayments(beforeView.state, view.state, r.Seq)}, nil
+}
+
+func paymentOf(st engine.LoanState, seq int64) engine.PaymentResult {
+	for _, p := range st.Payments {
+		if p.Seq == seq {
+			return p
+		}
+	}
+	return engine.PaymentResult{Seq: seq}
+}
+
+// changedPayments lists the payments other than seq whose allocation
+// differs between two folds.
+func changedPayments(before, after engine.LoanState, seq int64) []int64 {
+	old := map[int64]engine.PaymentResult{}
+	for _, p := range before.Payments {
+		old[p.Seq] = p
+	}
+	var changed []int64
+	for _, p := range after.Payments {
+		if p.Seq == seq {
+			continue
+		}
+		if o, ok := old[p.Seq]; !ok || !slices.Equal(o.Parts, p.Parts) || o.Credit != p.Credit {
+			changed = append(changed, p.Seq)
+		}
+	}
+	for _, p := range before.Payments {
+		if p.Seq != seq && !slices.ContainsFunc(after.Payments, func(a engine.PaymentResult) bool { return a.Seq == p.Seq }) {
+			changed = append(changed, p.Seq)
+		}
+	}
+	slices.Sort(changed)
+	return changed
+}
+
+// ReverseRepaymentParams are the inputs of ReverseRepayment.
+type ReverseRepaymentParams struct {
+	RequestID   string
+	RequestHash string
+	LoanID      string
+	Seq         int64
+	Reason      string
+	Actor       string
+}
+
+// ReverseRepayment appends a reversal of a repayment; the fold then
+// replays as if the payment had never been received. Nothing is deleted.
+func (l *Loans) ReverseRepayment(ctx context.Context, p ReverseRepaymentParams) (RepaymentResult, error) {
+	var e engine.InvalidError
+	checkRequestID(&e, p.RequestID)
+	if p.LoanID == "" {
+		e.Add("loan_id", "required")
+	}
+	if p.Seq <= 0 {
+		e.Add("seq", "required: the seq of the repayment event to reverse")
+	}
+	if p.Reason == "" {
+		e.Add("reason", "required")
+	}
+	if err := e.Err(); err != nil {
+		return RepaymentResult{}, err
+	}
+	if r, ok, err := l.replay(ctx, p.RequestID, "ReverseRepayment", p.RequestHash); err != nil || ok {
+		if err != nil {
+			return RepaymentResult{}, err
+		}
+		return l.repaymentResult(ctx, r)
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := l.reverseRepayment(ctx, p)
+		if errors.Is(err, ErrVersionConflict) && attempt < maxAttempts {
+			continue
+		}
+		return res, err
+	}
+}
+
+func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) (RepaymentResult, error) {
+	lg, err := l.load(ctx, p.LoanID, time.Time{})
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	var target *EventRecord
+	for i, ev := range lg.events {
+		if ev.Seq == p.Seq {
+			target = &lg.events[i]
+		}
+		if ev.Kind == KindReversal && ev.TargetSeq == p.Seq {
+			return RepaymentResult{}, &PreconditionError{Reason: "ALREADY_REVERSED",
+				Message: fmt.Sprintf("event %d was already reversed by event %d", p.Seq, ev.Seq)}
+		}
+	}
+	if target == nil {
+		return RepaymentResult{}, ErrNotFound
+	}
+	if target.Kind != KindRepayment {
+		return RepaymentResult{}, &PreconditionError{Reason: "NOT_A_REPAYMENT",
+			Message: fmt.Sprintf("event %d is a %s, not a repayment", p.Seq, target.Kind)}
+	}
+	now := l.now().UTC()
+	today := l.dateAt(now)
+	before, err := l.view(lg, today, time.Time{})
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	seq := lg.loan.Version + 1
+	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindReversal, ValueDate: target.ValueDate, RecordedAt: now,
+		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: p.Seq, Reason: p.Reason}
+	after := lg
+	after.events = append(slices.Clone(lg.events), ev)
+	after.loan.Version = seq
+	view, err := l.view(after, today, time.Time{})
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev, Status: view.Status,
+		Request: RequestRecord{RequestID: p.RequestID, Method: "ReverseRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
+	if err != nil {
+		return RepaymentResult{}, err
+	}
+	return RepaymentResult{Seq: seq, Allocation: paymentOf(before.state, p.Seq), Loan: view, ChangedSeqs: changedPayments(before.state, view.state, p.Seq)}, nil
+}
+
+// PayoffQuote is the amount that settles a loan on a date.
+type PayoffQuote struct {
+	Terms  engine.Terms
+	Date   engine.Date
+	Payoff engine.Payoff
+}
+
+// QuotePayoff returns the exact amount that settles the loan on the date
+// (NoDate: today), with interest only up to that date.
+func (l *Loans) QuotePayoff(ctx context.Context, loanID string, date engine.Date) (PayoffQuote, error) {
+	lg, err := l.load(ctx, loanID, time.Time{})
+	if err != nil {
+		return PayoffQuote{}, err
+	}
+	if date == engine.NoDate {
+		date = l.Today()
+	}
+	if date < lg.terms.DisbursementDate {
+		return PayoffQuote{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "payoff_date",
+			Description: "must not be before the disbursement date " + lg.terms.DisbursementDate.String()}}}
+	}
+	evs, err := engineEvents(lg.terms, lg.events)
+	if err != nil {
+		return PayoffQuote{}, err
+	}
+	st := engine.Fold(lg.terms, evs, date)
+	return PayoffQuote{Terms: lg.terms, Date: date, Payoff: st.PayoffAt(lg.terms)}, nil
+}

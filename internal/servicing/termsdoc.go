@@ -1,0 +1,151 @@
+package servicing
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// termsDoc is how a loan's terms are written down at origination: every
+// value as the API spells it, so the stored document reads like the
+// request and survives any change to the engine's in-memory types.
+type termsDoc struct {
+	Currency              string `json:"currency"`
+	Principal             string `json:"principal"`
+	AnnualRatePercent     string `json:"annual_rate_percent"`
+	InstallmentCount      int    `json:"installment_count"`
+	FrequencyUnit         string `json:"frequency_unit"`
+	FrequencyEvery        int    `json:"frequency_every"`
+	Method                string `json:"method"`
+	DisbursementDate      string `json:"disbursement_date"`
+	FirstDueDate          string `json:"first_due_date,omitempty"`
+	InterestAccrual       string `json:"interest_accrual"`
+	DayCount              string `json:"day_count"`
+	RoundingMode          string `json:"rounding_mode"`
+	InstallmentMultiple   string `json:"installment_multiple"`
+	PrincipalGracePeriods int    `json:"principal_grace_periods"`
+	InterestFreePeriods   int    `json:"interest_free_periods"`
+	UpfrontFee            string `json:"upfront_fee"`
+	AllocationOrder       string `json:"allocation_order"`
+	Prepayment            string `json:"prepayment"`
+	Overpayment           string `json:"overpayment"`
+}
+
+var (
+	unitNames        = []string{engine.Month: "MONTH", engine.Week: "WEEK", engine.Day: "DAY"}
+	methodNames      = []string{engine.EqualInstallment: "EQUAL_INSTALLMENT", engine.EqualPrincipal: "EQUAL_PRINCIPAL", engine.InterestOnly: "INTEREST_ONLY", engine.Bullet: "BULLET", engine.Flat: "FLAT"}
+	accrualNames     = []string{engine.Periodic: "PERIODIC", engine.Daily: "DAILY"}
+	dayCountNames    = []string{engine.Act365Fixed: "ACT_365_FIXED", engine.Act360: "ACT_360", engine.Act364: "ACT_364", engine.Thirty360: "THIRTY_360", engine.ActAct: "ACT_ACT"}
+	modeNames        = []string{money.HalfUp: "HALF_UP", money.HalfEven: "HALF_EVEN", money.Down: "DOWN", money.Up: "UP", money.Ceiling: "CEILING"}
+	allocationNames  = []string{0: "INTEREST_FIRST", engine.InterestFirst: "INTEREST_FIRST", engine.PrincipalFirst: "PRINCIPAL_FIRST"}
+	prepaymentNames  = []string{0: "REDUCE_TERM", engine.ReduceTerm: "REDUCE_TERM", engine.ReduceInstallment: "REDUCE_INSTALLMENT"}
+	overpaymentNames = []string{0: "REFUSE", engine.RefuseOverpayment: "REFUSE", engine.KeepCredit: "KEEP_CREDIT"}
+)
+
+// lookup finds a name's index; index 0 is never returned for names that
+// also appear later (the zero-value defaults).
+func lookup(names []string, s string) (int, error) {
+	for i := len(names) - 1; i >= 1; i-- {
+		if names[i] == s {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown value %q", s)
+}
+
+func encodeTerms(t engine.Terms) ([]byte, error) {
+	c := t.Currency
+	d := termsDoc{
+		Currency:              c.Code,
+		Principal:             t.Principal.Format(c),
+		AnnualRatePercent:     t.AnnualRate.String(),
+		InstallmentCount:      t.InstallmentCount,
+		FrequencyUnit:         unitNames[t.Frequency.Unit],
+		FrequencyEvery:        t.Frequency.Every,
+		Method:                methodNames[t.Method],
+		DisbursementDate:      t.DisbursementDate.String(),
+		InterestAccrual:       accrualNames[t.InterestAccrual],
+		DayCount:              dayCountNames[t.DayCount],
+		RoundingMode:          modeNames[t.Rounding.Mode],
+		InstallmentMultiple:   t.Rounding.Multiple.Format(c),
+		PrincipalGracePeriods: t.PrincipalGracePeriods,
+		InterestFreePeriods:   t.InterestFreePeriods,
+		UpfrontFee:            t.UpfrontFee.Format(c),
+		AllocationOrder:       allocationNames[t.Allocation],
+		Prepayment:            prepaymentNames[t.Prepayment],
+		Overpayment:           overpaymentNames[t.Overpayment],
+	}
+	if t.FirstDueDate != engine.NoDate {
+		d.FirstDueDate = t.FirstDueDate.String()
+	}
+	return json.Marshal(d)
+}
+
+// DecodeTerms reads a terms document written at origination.
+func DecodeTerms(b []byte) (engine.Terms, error) {
+	var d termsDoc
+	if err := json.Unmarshal(b, &d); err != nil {
+		return engine.Terms{}, fmt.Errorf("terms document: %w", err)
+	}
+	var t engine.Terms
+	var errs []error
+	check := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c, ok := money.LookupCurrency(d.Currency)
+	if !ok {
+		return t, fmt.Errorf("terms document: unknown currency %q", d.Currency)
+	}
+	t.Currency = c
+	var err error
+	t.Principal, err = money.ParseAmount(d.Principal, c)
+	check(err)
+	t.AnnualRate, err = money.ParseRate(d.AnnualRatePercent, engine.MaxRatePercent)
+	check(err)
+	t.InstallmentCount = d.InstallmentCount
+	u, err := lookup(unitNames, d.FrequencyUnit)
+	check(err)
+	t.Frequency = engine.Frequency{Unit: engine.FrequencyUnit(u), Every: d.FrequencyEvery}
+	m, err := lookup(methodNames, d.Method)
+	check(err)
+	t.Method = engine.Method(m)
+	t.DisbursementDate, err = engine.ParseDate(d.DisbursementDate)
+	check(err)
+	t.FirstDueDate = engine.NoDate
+	if d.FirstDueDate != "" {
+		t.FirstDueDate, err = engine.ParseDate(d.FirstDueDate)
+		check(err)
+	}
+	a, err := lookup(accrualNames, d.InterestAccrual)
+	check(err)
+	t.InterestAccrual = engine.Accrual(a)
+	dc, err := lookup(dayCountNames, d.DayCount)
+	check(err)
+	t.DayCount = engine.DayCount(dc)
+	mode, err := lookup(modeNames, d.RoundingMode)
+	check(err)
+	t.Rounding.Mode = money.RoundingMode(mode)
+	t.Rounding.Multiple, err = money.ParseAmount(d.InstallmentMultiple, c)
+	check(err)
+	t.PrincipalGracePeriods = d.PrincipalGracePeriods
+	t.InterestFreePeriods = d.InterestFreePeriods
+	t.UpfrontFee, err = money.ParseAmount(d.UpfrontFee, c)
+	check(err)
+	al, err := lookup(allocationNames, d.AllocationOrder)
+	check(err)
+	t.Allocation = engine.AllocationOrder(al)
+	pp, err := lookup(prepaymentNames, d.Prepayment)
+	check(err)
+	t.Prepayment = engine.PrepaymentPolicy(pp)
+	op, err := lookup(overpaymentNames, d.Overpayment)
+	check(err)
+	t.Overpayment = engine.OverpaymentPolicy(op)
+	if len(errs) > 0 {
+		return t, fmt.Errorf("terms document: %v", errs)
+	}
+	return t, nil
+}
