@@ -51,7 +51,11 @@ func (s *loanService) CreateLoan(ctx context.Context, req *loancorev1.CreateLoan
 		toCheck = &terms
 	}
 	if err := p.err("terms.", toCheck); err != nil {
-		return nil, toStatus(ctx, s.log, "CreateLoan", err)
+		// Name the identity fields too, so one round trip shows everything.
+		var ids engine.InvalidError
+		servicing.CheckLoanIdentity(&ids, req.GetRequestId(), req.GetLoanId(), req.GetBorrowerId())
+		p.errs.Violations = append(ids.Violations, p.errs.Violations...)
+		return nil, toStatus(ctx, s.log, "CreateLoan", &p.errs)
 	}
 	v, err := s.loans.CreateLoan(ctx, servicing.CreateLoanParams{
 		RequestID: req.GetRequestId(), RequestHash: requestHash(req), LoanID: req.GetLoanId(),

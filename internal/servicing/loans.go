@@ -55,7 +55,21 @@ const (
 
 // maxAttempts bounds retries after losing an optimistic-concurrency race;
 // after that the caller gets ErrVersionConflict (ABORTED) and may retry.
-const maxAttempts = 5
+const maxAttempts = 8
+
+// backoff waits a little, more with every attempt and jittered, so writers
+// that collided do not collide again in lockstep.
+func backoff(ctx context.Context, attempt int) error {
+	var b [1]byte
+	_, _ = rand.Read(b[:])
+	d := time.Duration(attempt)*time.Millisecond + time.Duration(b[0])*20*time.Microsecond
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
 
 // Loans runs the loan use cases over a Store.
 type Loans struct {
@@ -264,17 +278,23 @@ func (l *Loans) replay(ctx context.Context, requestID, method, hash string) (Req
 	return r, true, nil
 }
 
+// CheckLoanIdentity adds a violation for each malformed identifier of a
+// CreateLoan request; an empty loanID asks the server to assign one.
+func CheckLoanIdentity(e *engine.InvalidError, requestID, loanID, borrowerID string) {
+	checkRequestID(e, requestID)
+	if loanID != "" && !idPattern.MatchString(loanID) {
+		e.Add("loan_id", "1 to 64 letters, digits or . _ : -")
+	}
+	if !idPattern.MatchString(borrowerID) {
+		e.Add("borrower_id", "required: 1 to 64 letters, digits or . _ : -")
+	}
+}
+
 // CreateLoan originates a loan: it records the origination and the
 // disbursement; the loan is ACTIVE from its disbursement date.
 func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, error) {
 	var e engine.InvalidError
-	checkRequestID(&e, p.RequestID)
-	if p.LoanID != "" && !idPattern.MatchString(p.LoanID) {
-		e.Add("loan_id", "1 to 64 letters, digits or . _ : -")
-	}
-	if !idPattern.MatchString(p.BorrowerID) {
-		e.Add("borrower_id", "required: 1 to 64 letters, digits or . _ : -")
-	}
+	CheckLoanIdentity(&e, p.RequestID, p.LoanID, p.BorrowerID)
 	var inv *engine.InvalidError
 	if err := p.Terms.Validate(); errors.As(err, &inv) {
 		e.Violations = append(e.Violations, inv.Prefixed("terms.").Violations...)
@@ -447,6 +467,9 @@ func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 	for attempt := 1; ; attempt++ {
 		res, err := l.recordRepayment(ctx, p)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxAttempts {
+			if err := backoff(ctx, attempt); err != nil {
+				return RepaymentResult{}, err
+			}
 			continue
 		}
 		if errors.Is(err, ErrDuplicate) {
@@ -523,6 +546,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 	if err != nil {
 		return RepaymentResult{}, err
 	}
+	view.KnownAt = now
 	return RepaymentResult{Seq: seq, Allocation: paymentOf(view.state, seq), Loan: view, ChangedSeqs: changedPayments(before.state, view.state, seq)}, nil
 }
 
@@ -618,6 +642,9 @@ func (l *Loans) ReverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	for attempt := 1; ; attempt++ {
 		res, err := l.reverseRepayment(ctx, p)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxAttempts {
+			if err := backoff(ctx, attempt); err != nil {
+				return RepaymentResult{}, err
+			}
 			continue
 		}
 		return res, err
@@ -667,6 +694,7 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	if err != nil {
 		return RepaymentResult{}, err
 	}
+	view.KnownAt = now
 	return RepaymentResult{Seq: seq, Allocation: paymentOf(before.state, p.Seq), Loan: view, ChangedSeqs: changedPayments(before.state, view.state, p.Seq)}, nil
 }
 
