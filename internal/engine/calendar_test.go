@@ -18,7 +18,7 @@ func TestDateRoundTripWholeRange(t *testing.T) {
 			}
 		}
 	}
-	if prev != MaxDate || DateOf(1970, 1, 1) != 0 {
+	if prev != MaxDate || MinDate != 1 || DateOf(1970, 1, 1) != 719163 {
 		t.Fatalf("range ends at %d, MaxDate %d", prev, MaxDate)
 	}
 }

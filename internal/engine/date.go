@@ -5,14 +5,19 @@ import (
 	"fmt"
 )
 
-// Date is a civil date with no time zone: the number of days since
-// 1970-01-01 in the proleptic Gregorian calendar. Dates compare and subtract
-// as integers, which keeps due-date and day-count arithmetic exact and cheap.
-// The zero Date is 1970-01-01; fields that may be absent use NoDate.
+// Date is a civil date with no time zone, counted in days in the proleptic
+// Gregorian calendar so that dates compare and subtract as integers, which
+// keeps due-date and day-count arithmetic exact and cheap. Day 1 is
+// 0001-01-01; the zero Date is NoDate, so a Date field left unset never
+// passes for a real day.
 type Date int32
 
-// NoDate marks an absent optional date.
-const NoDate Date = -1 << 31
+// NoDate, the zero Date, marks an absent optional date.
+const NoDate Date = 0
+
+// daysBeforeEpoch is the day number of 1970-01-01 minus one: Hinnant's
+// algorithms count from 1970-01-01 and Date counts from 0001-01-01 = 1.
+const daysBeforeEpoch = 719162 + 1
 
 // MinDate and MaxDate bound the dates loancore accepts: 0001-01-01 and
 // 9999-12-31, the range of the API's YYYY-MM-DD strings.
@@ -39,12 +44,12 @@ func DateOf(y, m, d int) Date {
 	mp := (m + 9) % 12
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return Date(era*146097 + doe - 719468)
+	return Date(era*146097 + doe - 719468 + daysBeforeEpoch)
 }
 
 // YMD returns the date's year, month (1–12) and day (1–31).
 func (d Date) YMD() (year, month, day int) {
-	z := int(d) + 719468
+	z := int(d) - daysBeforeEpoch + 719468
 	era := z / 146097
 	if z < 0 && z%146097 != 0 {
 		era = (z - 146096) / 146097

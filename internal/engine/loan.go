@@ -312,6 +312,18 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		return
 	}
 	remaining := len(st.Installments) - k
+	if t.Method == Bullet {
+		// One installment at maturity: the reduced principal bears simple
+		// interest by days from the payment date.
+		in := cur
+		in.PrincipalDue = keptPrincipal + balance
+		in.PrincipalPaid = keptPrincipal
+		in.InterestDue = keptInterest + dailyInterest(balance, t.AnnualRate, t.DayCount, date, cur.DueDate, t.Rounding.Mode)
+		in.InterestPaid = keptInterest
+		in.accrualFrom, in.chargedBefore = date, keptInterest
+		st.Installments = append(tail, in)
+		return
+	}
 	sg := segment{start: date, principal: balance, firstIndex: cur.Number - 1, count: remaining, oddFirst: date != cur.StartDate}
 	// Keeping the installment needs one; a level of zero (a tiny loan
 	// rounded away) re-amortises instead.

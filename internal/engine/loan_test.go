@@ -236,3 +236,25 @@ func TestFoldConservesMoney(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldBulletPrepayment: a bullet loan keeps its single due date at
+// maturity after a prepayment; the rest bears simple interest by days.
+func TestFoldBulletPrepayment(t *testing.T) {
+	terms := loan12k()
+	terms.Method = Bullet
+	terms.InstallmentCount = 6
+	// Six months on 12,000 at 1% a month: 720.00 at 2024-07-15.
+	st := Fold(terms, nil, DateOf(2024, 1, 15))
+	if len(st.Installments) != 1 || st.Installments[0].InterestDue != 72000 || st.Installments[0].DueDate != DateOf(2024, 7, 15) {
+		t.Fatalf("bullet = %+v", st.Installments)
+	}
+	// Paying 2,000 on 2024-03-15 (60 days): accrued 12000 × 12% × 60/360 =
+	// 240.00 first, 1,760.00 principal; the 10,240.00 left bears interest
+	// from 03-15 to 07-15 (122 days): 10240 × 12% × 122/360 = 416.43.
+	st = Fold(terms, []Event{pay(3, DateOf(2024, 3, 15), 200000)}, DateOf(2024, 3, 15))
+	in := st.Installments[0]
+	if len(st.Installments) != 1 || in.DueDate != DateOf(2024, 7, 15) || in.PrincipalPaid != 176000 ||
+		in.InterestPaid != 24000 || in.InterestDue != 24000+41643 || in.PrincipalDue != 1_200_000 {
+		t.Fatalf("after prepayment: %+v", in)
+	}
+}

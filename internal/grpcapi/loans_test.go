@@ -266,6 +266,23 @@ func TestLoanAsOfAndKnownAt(t *testing.T) {
 		if g.GetLoan().GetOutstanding().GetPrincipal() != "12000.00" || g.GetLoan().GetVersion() != 2 {
 			t.Fatalf("known before the payment: %v version %d", g.GetLoan().GetOutstanding(), g.GetLoan().GetVersion())
 		}
+		// The scenario: a payment recorded today, backdated to last
+		// week, changes GetLoan(as_of=last week) but not the same question
+		// known at yesterday.
+		clk.Set(testNow.Add(24 * time.Hour)) // today is 2024-06-02
+		yesterday := testNow.Add(time.Hour).Format(time.RFC3339Nano)
+		lastWeek := "2024-05-26"
+		beforeBackdated, _ := c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "LN1", AsOf: lastWeek})
+		repay(t, c, &loancorev1.RecordRepaymentRequest{RequestId: "backdated", LoanId: "LN1", Amount: "1066.19", ValueDate: "2024-05-20"})
+		now, _ := c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "LN1", AsOf: lastWeek})
+		then, _ := c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "LN1", AsOf: lastWeek, KnownAt: yesterday})
+		if now.GetLoan().GetOutstanding().GetTotal() == beforeBackdated.GetLoan().GetOutstanding().GetTotal() {
+			t.Fatalf("the backdated payment did not change as_of=%s", lastWeek)
+		}
+		if then.GetLoan().GetOutstanding().GetTotal() != beforeBackdated.GetLoan().GetOutstanding().GetTotal() ||
+			then.GetLoan().GetDaysPastDue() != beforeBackdated.GetLoan().GetDaysPastDue() {
+			t.Fatalf("known_at=yesterday sees the payment recorded today: %v vs %v", then.GetLoan().GetOutstanding(), beforeBackdated.GetLoan().GetOutstanding())
+		}
 		_, err = c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "LN1", KnownAt: "2000-01-01T00:00:00Z"})
 		wantCode(t, err, codes.NotFound)
 		_, err = c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "LN1", KnownAt: "yesterday"})

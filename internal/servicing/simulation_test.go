@@ -1,0 +1,228 @@
+package servicing_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store/pgtest"
+	"github.com/loancore/loancore/internal/store/postgres"
+	"github.com/loancore/loancore/internal/store/sqlite"
+)
+
+var seedFlag = flag.Uint64("seed", 0, "seed of the simulation (0: from the clock)")
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// modelEvent is the simulation's own record of what was accepted.
+type modelEvent struct {
+	seq       int64
+	kind      string
+	amount    money.Amount
+	valueDate engine.Date
+	target    int64
+}
+
+type sent struct {
+	params servicing.RecordRepaymentParams
+	result servicing.RepaymentResult
+}
+
+// TestSimulation drives random repayments, backdated repayments, reversals
+// and retries with the same request_id against a real store, and checks the
+// service after every step against a simple model: the accepted log, the
+// money it moved, and the engine's fold of exactly that log.
+func TestSimulation(t *testing.T) {
+	stores := map[string]func(t *testing.T) servicing.Store{
+		"sqlite": func(t *testing.T) servicing.Store {
+			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sim.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			if _, err := s.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+		"postgres": func(t *testing.T) servicing.Store {
+			s, err := postgres.Open(context.Background(), pgtest.URL(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			return s
+		},
+	}
+	seed := *seedFlag
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			simulate(t, stores[name](t), seed)
+		})
+	}
+}
+
+func simulate(t *testing.T, store servicing.Store, seed uint64) {
+	t.Logf("seed %d (replay with -seed=%d)", seed, seed)
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Fatalf("seed %d: %s", seed, fmt.Sprintf(format, args...))
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5a11))
+	ctx := context.Background()
+	now := time.Date(2024, 1, 10, 2, 0, 0, 0, time.UTC)
+	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cny, _ := money.LookupCurrency("CNY")
+	rate, _ := money.ParseRate([]string{"4.35", "12", "24", "0"}[rng.IntN(4)], engine.MaxRatePercent)
+	terms := engine.Terms{
+		Currency: cny, Principal: money.Amount(100_000 + rng.Int64N(5_000_000)), AnnualRate: rate,
+		InstallmentCount: 3 + rng.IntN(10), Frequency: engine.Frequency{Unit: engine.Month, Every: 1},
+		Method: engine.Method(1 + rng.IntN(5)), DisbursementDate: engine.DateOf(2024, 1, 10), FirstDueDate: engine.NoDate,
+		InterestAccrual: engine.Periodic, DayCount: engine.Act360, Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1},
+		Allocation: engine.AllocationOrder(1 + rng.IntN(2)), Prepayment: engine.PrepaymentPolicy(1 + rng.IntN(2)),
+		Overpayment: engine.OverpaymentPolicy(1 + rng.IntN(2)),
+	}
+	if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "create", RequestHash: "c", LoanID: "SIM",
+		BorrowerID: "B", Terms: terms, Actor: "sim"}); err != nil {
+		fail("create: %v", err)
+	}
+	sched, _ := engine.BuildSchedule(terms)
+	model := []modelEvent{{seq: 1, kind: servicing.KindOrigination}, {seq: 2, kind: servicing.KindDisbursement}}
+	var history []sent
+	reversed := map[int64]bool{}
+
+	for step := range 120 {
+		today := dateOf(now)
+		switch op := rng.IntN(10); {
+		case op < 5: // a repayment, often backdated
+			vd := terms.DisbursementDate.AddDays(rng.IntN(int(today-terms.DisbursementDate) + 1))
+			amount := money.Amount(1 + rng.Int64N(int64(sched.InstallmentAmount)*2+1))
+			p := servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("pay-%d", step), RequestHash: fmt.Sprint(amount, vd),
+				LoanID: "SIM", Amount: amount.Format(cny), ValueDate: vd, Actor: "sim"}
+			res, err := loans.RecordRepayment(ctx, p)
+			var pre *servicing.PreconditionError
+			switch {
+			case err == nil:
+				model = append(model, modelEvent{seq: res.Seq, kind: servicing.KindRepayment, amount: amount, valueDate: vd})
+				if res.Seq != int64(len(model)) {
+					fail("step %d: seq %d, model has %d events", step, res.Seq, len(model))
+				}
+				history = append(history, sent{p, res})
+			case errors.As(err, &pre):
+				// Refusals must be justified by the model's own fold.
+				st := engine.Fold(terms, engineLog(model), today)
+				withIt := engine.Fold(terms, append(engineLog(model), engine.Event{Seq: 999, Kind: engine.EventRepayment, ValueDate: vd, Amount: amount}), today)
+				if st.PaidOffDate == engine.NoDate && withIt.Credit == st.Credit {
+					fail("step %d: refused %s on %s (%v) but the model accepts it", step, p.Amount, vd, err)
+				}
+			default:
+				fail("step %d: repayment: %v", step, err)
+			}
+		case op < 7 && len(history) > 0: // a retry, same body or not
+			h := history[rng.IntN(len(history))]
+			if rng.IntN(3) == 0 {
+				p := h.params
+				p.RequestHash += "-different"
+				if _, err := loans.RecordRepayment(ctx, p); !errors.Is(err, servicing.ErrRequestConflict) {
+					fail("step %d: reused request id with another body: %v", step, err)
+				}
+				break
+			}
+			res, err := loans.RecordRepayment(ctx, h.params)
+			if err != nil || res.Seq != h.result.Seq || fmt.Sprint(res.Allocation) != fmt.Sprint(h.result.Allocation) ||
+				res.Loan.Outstanding != h.result.Loan.Outstanding {
+				fail("step %d: retry of %s answered differently: %v\n%+v\n%+v", step, h.params.RequestID, err, res.Allocation, h.result.Allocation)
+			}
+		case op < 8: // a reversal of a live repayment
+			var live []int64
+			for _, e := range model {
+				if e.kind == servicing.KindRepayment && !reversed[e.seq] {
+					live = append(live, e.seq)
+				}
+			}
+			if len(live) == 0 {
+				break
+			}
+			target := live[rng.IntN(len(live))]
+			res, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: fmt.Sprintf("rev-%d", step),
+				RequestHash: "r", LoanID: "SIM", Seq: target, Reason: "sim", Actor: "sim"})
+			if err != nil {
+				fail("step %d: reversal of %d: %v", step, target, err)
+			}
+			reversed[target] = true
+			model = append(model, modelEvent{seq: res.Seq, kind: servicing.KindReversal, target: target})
+		default: // time passes
+			now = now.Add(time.Duration(1+rng.IntN(20)) * 24 * time.Hour)
+		}
+
+		// After every step: the log is the model's, and the loan is the fold
+		// of exactly that log.
+		today = dateOf(now)
+		v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "SIM"})
+		if err != nil {
+			fail("step %d: get: %v", step, err)
+		}
+		if v.Version != int64(len(model)) {
+			fail("step %d: version %d, model %d events", step, v.Version, len(model))
+		}
+		want := engine.Fold(terms, engineLog(model), today)
+		if v.Outstanding != want.Outstanding() || v.DaysPastDue != want.DaysPastDue() || v.Credit != want.Credit {
+			t.Logf("terms %+v\nmodel log %+v", terms, model)
+			fail("step %d: loan %+v dpd %d credit %d, model %+v dpd %d credit %d", step, v.Outstanding, v.DaysPastDue, v.Credit,
+				want.Outstanding(), want.DaysPastDue(), want.Credit)
+		}
+		// Money is conserved: what was received and not reversed is paid
+		// on installments or held as credit.
+		var received, applied money.Amount
+		for _, e := range model {
+			if e.kind == servicing.KindRepayment && !reversed[e.seq] && e.valueDate <= today {
+				received += e.amount
+			}
+		}
+		for _, in := range v.Installment {
+			applied += in.PrincipalPaid + in.InterestPaid
+		}
+		if received != applied+v.Credit {
+			fail("step %d: received %d, applied %d + credit %d", step, received, applied, v.Credit)
+		}
+		events, err := loans.ListLoanEvents(ctx, "SIM")
+		if err != nil || len(events) != len(model) {
+			fail("step %d: %d events in the store, %d in the model (%v)", step, len(events), len(model), err)
+		}
+	}
+}
+
+func engineLog(model []modelEvent) []engine.Event {
+	var out []engine.Event
+	for _, e := range model {
+		switch e.kind {
+		case servicing.KindRepayment:
+			out = append(out, engine.Event{Seq: e.seq, Kind: engine.EventRepayment, ValueDate: e.valueDate, Amount: e.amount})
+		case servicing.KindReversal:
+			out = append(out, engine.Event{Seq: e.seq, Kind: engine.EventReversal, Target: e.target})
+		}
+	}
+	return out
+}
+
+func dateOf(t time.Time) engine.Date {
+	y, m, d := t.Date()
+	return engine.DateOf(y, int(m), d)
+}
+
