@@ -225,4 +225,3 @@ func dateOf(t time.Time) engine.Date {
 	y, m, d := t.Date()
 	return engine.DateOf(y, int(m), d)
 }
-
