@@ -52,3 +52,7 @@ checkgenerate: generate ## fail if gen/ differs from what proto/ generates
 bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./internal/schedbench | tee bench.out
 	$(TOOL) benchstat -col /kernel bench.out
+
+.PHONY: bench-payments
+bench-payments: ## repayments/s of loand on PostgreSQL (ghz) beside pgbench -N -M prepared, at 8 and 32 clients
+	./scripts/bench-payments.sh

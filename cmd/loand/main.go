@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -58,6 +60,7 @@ func run(args []string, stderr *os.File) error {
 	database := fs.String("database", envOr("LOANCORE_DATABASE", "sqlite:./data/loancore.db"), "postgres://… URL or sqlite:PATH (env LOANCORE_DATABASE)")
 	timezone := fs.String("timezone", envOr("LOANCORE_TIMEZONE", "Asia/Shanghai"), "business time zone that decides today's date (env LOANCORE_TIMEZONE)")
 	logFormat := fs.String("log-format", envOr("LOANCORE_LOG_FORMAT", "text"), "log format: text or json (env LOANCORE_LOG_FORMAT)")
+	pprofAddr := fs.String("pprof", envOr("LOANCORE_PPROF", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (off by default)")
 	shutdownGrace := fs.Duration("shutdown-grace", 10*time.Second, "how long to let calls finish on SIGTERM before cutting them off")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -72,6 +75,15 @@ func run(args []string, stderr *os.File) error {
 		return fmt.Errorf("--log-format: want text or json, got %q", *logFormat)
 	}
 	log := slog.New(handler)
+	if *pprofAddr != "" {
+		go func() {
+			log.Info("pprof serving", "addr", *pprofAddr)
+			srv := &http.Server{Addr: *pprofAddr, ReadHeaderTimeout: 5 * time.Second}
+			if err := srv.ListenAndServe(); err != nil {
+				log.Error("pprof", "error", err)
+			}
+		}()
+	}
 	loc, err := time.LoadLocation(*timezone)
 	if err != nil {
 		return fmt.Errorf("--timezone: %w", err)

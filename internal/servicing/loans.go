@@ -146,20 +146,24 @@ type loanLog struct {
 }
 
 func (l *Loans) load(ctx context.Context, loanID string, knownAt time.Time) (loanLog, error) {
-	rec, err := l.store.GetLoan(ctx, LoanKey{LoanID: loanID})
+	lg, _, err := l.loadWithRequest(ctx, loanID, "", knownAt)
+	return lg, err
+}
+
+// loadWithRequest reads a loan's log as known at an instant (zero: now) and,
+// in the same round trip, the record of requestID if there is one.
+func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, knownAt time.Time) (loanLog, *RequestRecord, error) {
+	got, err := l.store.LoadLoan(ctx, LoadLoanParams{LoanID: loanID, RequestID: requestID})
 	if err != nil {
-		return loanLog{}, err
+		return loanLog{}, got.Request, err
 	}
+	rec, events := got.Loan, got.Events
 	if !knownAt.IsZero() && rec.CreatedAt.After(knownAt) {
-		return loanLog{}, ErrNotFound
+		return loanLog{}, nil, ErrNotFound
 	}
 	terms, err := DecodeTerms(rec.Terms)
 	if err != nil {
-		return loanLog{}, err
-	}
-	events, err := l.store.ListEvents(ctx, LoanKey{LoanID: loanID})
-	if err != nil {
-		return loanLog{}, err
+		return loanLog{}, nil, err
 	}
 	if !knownAt.IsZero() {
 		n := 0
@@ -172,7 +176,7 @@ func (l *Loans) load(ctx context.Context, loanID string, knownAt time.Time) (loa
 		events = events[:n]
 		rec.Version = events[len(events)-1].Seq
 	}
-	return loanLog{loan: rec, terms: terms, events: events}, nil
+	return loanLog{loan: rec, terms: terms, events: events}, got.Request, nil
 }
 
 // engineEvents converts the log to what the fold reads.
@@ -272,10 +276,15 @@ func (l *Loans) replay(ctx context.Context, requestID, method, hash string) (Req
 	if err != nil {
 		return r, false, err
 	}
+	return r, true, sameRequest(r, method, hash)
+}
+
+// sameRequest refuses a request id reused for a different request.
+func sameRequest(r RequestRecord, method, hash string) error {
 	if r.Method != method || r.RequestHash != hash {
-		return r, false, ErrRequestConflict
+		return ErrRequestConflict
 	}
-	return r, true, nil
+	return nil
 }
 
 // CheckLoanIdentity adds a violation for each malformed identifier of a
@@ -418,10 +427,8 @@ func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord,
 
 // ListLoanEvents returns the loan's log, oldest first: the audit trail.
 func (l *Loans) ListLoanEvents(ctx context.Context, loanID string) ([]EventRecord, error) {
-	if _, err := l.store.GetLoan(ctx, LoanKey{LoanID: loanID}); err != nil {
-		return nil, err
-	}
-	return l.store.ListEvents(ctx, LoanKey{LoanID: loanID})
+	got, err := l.store.LoadLoan(ctx, LoadLoanParams{LoanID: loanID})
+	return got.Events, err
 }
 
 // RepaymentResult is what RecordRepayment did.
@@ -458,12 +465,6 @@ func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 	if err := e.Err(); err != nil {
 		return RepaymentResult{}, err
 	}
-	if r, ok, err := l.replay(ctx, p.RequestID, "RecordRepayment", p.RequestHash); err != nil || ok {
-		if err != nil {
-			return RepaymentResult{}, err
-		}
-		return l.repaymentResult(ctx, r)
-	}
 	for attempt := 1; ; attempt++ {
 		res, err := l.recordRepayment(ctx, p)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxAttempts {
@@ -486,7 +487,14 @@ func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 }
 
 func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams) (RepaymentResult, error) {
-	lg, err := l.load(ctx, p.LoanID, time.Time{})
+	lg, prior, err := l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
+	if prior != nil {
+		// A retry: answer as the first call did, whatever happened since.
+		if err := sameRequest(*prior, "RecordRepayment", p.RequestHash); err != nil {
+			return RepaymentResult{}, err
+		}
+		return l.repaymentResult(ctx, *prior)
+	}
 	if err != nil {
 		return RepaymentResult{}, err
 	}

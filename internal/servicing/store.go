@@ -78,8 +78,20 @@ type AppendEventParams struct {
 	Status string
 }
 
-// LoanKey names one loan, for Store.GetLoan and Store.ListEvents.
-type LoanKey struct{ LoanID string }
+// LoadLoanParams name a loan and, optionally, a request whose record to
+// fetch in the same round trip.
+type LoadLoanParams struct {
+	LoanID    string
+	RequestID string
+}
+
+// LoanLog is a loan's row, its whole log oldest first, and the record of
+// the request named in LoadLoanParams if it exists (on any loan).
+type LoanLog struct {
+	Loan    LoanRecord
+	Events  []EventRecord
+	Request *RequestRecord
+}
 
 // RequestKey names one request, for Store.FindRequest.
 type RequestKey struct{ RequestID string }
@@ -102,10 +114,10 @@ type Store interface {
 	// request, atomically. ErrVersionConflict if the loan moved on,
 	// ErrDuplicate if the request id exists, ErrNotFound for no loan.
 	AppendEvent(ctx context.Context, p AppendEventParams) error
-	// GetLoan returns the loan's row. ErrNotFound if there is none.
-	GetLoan(ctx context.Context, p LoanKey) (LoanRecord, error)
-	// ListEvents returns the loan's log, oldest first.
-	ListEvents(ctx context.Context, p LoanKey) ([]EventRecord, error)
+	// LoadLoan returns the loan's row and log, and the named request's
+	// record, in one round trip where the database allows. ErrNotFound if
+	// there is no such loan.
+	LoadLoan(ctx context.Context, p LoadLoanParams) (LoanLog, error)
 	// FindRequest returns a recorded request. ErrNotFound if unknown.
 	FindRequest(ctx context.Context, p RequestKey) (RequestRecord, error)
 	// ListLoans returns loans ordered by id, filtered, at most Limit.

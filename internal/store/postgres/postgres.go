@@ -177,31 +177,42 @@ func (s *Store) CreateLoan(ctx context.Context, p servicing.NewLoanRecord) error
 	}))
 }
 
+// appendEventSQL is the whole append in one statement, so one round trip:
+// the conditional version update is the optimistic lock, and the event and
+// request rows are inserted only if it matched. A unique violation on the
+// request id aborts the statement as a whole.
+const appendEventSQL = `WITH u AS (
+	UPDATE loans SET version = $3, status = $4 WHERE loan_id = $1 AND version = $2 RETURNING loan_id
+), e AS (
+	INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason)
+	SELECT loan_id, $3, $5, $6::date, $7, $8, $9, $10::numeric, $11, $12 FROM u RETURNING seq
+), r AS (
+	INSERT INTO requests (request_id, method, request_hash, loan_id, seq, recorded_at)
+	SELECT $8, $13, $14, loan_id, $3, $7 FROM u RETURNING seq
+)
+SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM r)`
+
 // AppendEvent implements servicing.Store.
 func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
-	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// The conditional update is the optimistic lock: a concurrent
-		// writer that committed first has moved the version on.
-		tag, err := tx.Exec(ctx, `UPDATE loans SET version = $3, status = $4 WHERE loan_id = $1 AND version = $2`,
-			p.LoanID, p.ExpectedVersion, p.ExpectedVersion+1, p.Status)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			var exists bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM loans WHERE loan_id = $1)`, p.LoanID).Scan(&exists); err != nil {
-				return err
-			}
-			if !exists {
-				return servicing.ErrNotFound
-			}
-			return servicing.ErrVersionConflict
-		}
-		if err := insertEvent(ctx, tx, p.Event); err != nil {
-			return err
-		}
-		return insertRequest(ctx, tx, p.Request)
-	}))
+	e, r := p.Event, p.Request
+	var written int
+	err := s.pool.QueryRow(ctx, appendEventSQL, p.LoanID, p.ExpectedVersion, p.ExpectedVersion+1, p.Status,
+		e.Kind, e.ValueDate, e.RecordedAt, e.RequestID, e.Actor, nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason,
+		r.Method, r.RequestHash).Scan(&written)
+	if err != nil {
+		return mapError(err)
+	}
+	if written == 2 {
+		return nil
+	}
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM loans WHERE loan_id = $1)`, p.LoanID).Scan(&exists); err != nil {
+		return mapError(err)
+	}
+	if !exists {
+		return servicing.ErrNotFound
+	}
+	return servicing.ErrVersionConflict
 }
 
 const loanColumns = `loan_id, borrower_id, currency, terms::text, status, version, created_at`
@@ -215,19 +226,22 @@ func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
 	return l, err
 }
 
-// GetLoan implements servicing.Store.
-func (s *Store) GetLoan(ctx context.Context, p servicing.LoanKey) (servicing.LoanRecord, error) {
-	l, err := scanLoan(s.pool.QueryRow(ctx, `SELECT `+loanColumns+` FROM loans WHERE loan_id = $1`, p.LoanID))
-	return l, mapError(err)
-}
-
-// ListEvents implements servicing.Store.
-func (s *Store) ListEvents(ctx context.Context, p servicing.LoanKey) ([]servicing.EventRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
+// LoadLoan implements servicing.Store: the loan, its log and the request
+// record travel in one batch, one round trip.
+func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
+	var out servicing.LoanLog
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+loanColumns+` FROM loans WHERE loan_id = $1`, p.LoanID)
+	b.Queue(`SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
 		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason
 		FROM loan_events WHERE loan_id = $1 ORDER BY seq`, p.LoanID)
+	b.Queue(`SELECT request_id, method, request_hash, loan_id, seq, recorded_at FROM requests WHERE request_id = $1`, p.RequestID)
+	res := s.pool.SendBatch(ctx, b)
+	defer res.Close()
+	loan, loanErr := scanLoan(res.QueryRow())
+	rows, err := res.Query()
 	if err != nil {
-		return nil, mapError(err)
+		return out, mapError(err)
 	}
 	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.EventRecord, error) {
 		var e servicing.EventRecord
@@ -235,7 +249,21 @@ func (s *Store) ListEvents(ctx context.Context, p servicing.LoanKey) ([]servicin
 		e.RecordedAt = e.RecordedAt.UTC()
 		return e, err
 	})
-	return events, mapError(err)
+	if err != nil {
+		return out, mapError(err)
+	}
+	var req servicing.RequestRecord
+	if err := res.QueryRow().Scan(&req.RequestID, &req.Method, &req.RequestHash, &req.LoanID, &req.Seq, &req.RecordedAt); err == nil {
+		req.RecordedAt = req.RecordedAt.UTC()
+		out.Request = &req
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return out, mapError(err)
+	}
+	if loanErr != nil {
+		return out, mapError(loanErr)
+	}
+	out.Loan, out.Events = loan, events
+	return out, nil
 }
 
 // FindRequest implements servicing.Store.

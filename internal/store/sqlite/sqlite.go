@@ -238,32 +238,39 @@ func scanLoan(row scanner) (servicing.LoanRecord, error) {
 	return l, err
 }
 
-// GetLoan implements servicing.Store.
-func (s *Store) GetLoan(ctx context.Context, p servicing.LoanKey) (servicing.LoanRecord, error) {
-	l, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE loan_id = ?`, p.LoanID))
-	return l, mapError(err)
-}
-
-// ListEvents implements servicing.Store.
-func (s *Store) ListEvents(ctx context.Context, p servicing.LoanKey) ([]servicing.EventRecord, error) {
+// LoadLoan implements servicing.Store.
+func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
+	var out servicing.LoanLog
+	if p.RequestID != "" {
+		r, err := s.FindRequest(ctx, servicing.RequestKey{RequestID: p.RequestID})
+		if err == nil {
+			out.Request = &r
+		} else if !errors.Is(err, servicing.ErrNotFound) {
+			return out, err
+		}
+	}
+	loan, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE loan_id = ?`, p.LoanID))
+	if err != nil {
+		return out, mapError(err)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT loan_id, seq, kind, value_date, recorded_at, request_id, actor,
 		COALESCE(amount, ''), COALESCE(target_seq, 0), reason FROM loan_events WHERE loan_id = ? ORDER BY seq`, p.LoanID)
 	if err != nil {
-		return nil, mapError(err)
+		return out, mapError(err)
 	}
 	defer rows.Close()
-	var out []servicing.EventRecord
 	for rows.Next() {
 		var e servicing.EventRecord
 		var recorded string
 		if err := rows.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason); err != nil {
-			return nil, mapError(err)
+			return out, mapError(err)
 		}
 		if e.RecordedAt, err = time.Parse(timeLayout, recorded); err != nil {
-			return nil, mapError(err)
+			return out, mapError(err)
 		}
-		out = append(out, e)
+		out.Events = append(out.Events, e)
 	}
+	out.Loan = loan
 	return out, mapError(rows.Err())
 }
 

@@ -49,21 +49,24 @@ func Run(t *testing.T, newStore NewStore) {
 		if err := s.CreateLoan(ctx, loan("L1", "B1")); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.GetLoan(ctx, servicing.LoanKey{LoanID: "L1"})
+		lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "L1", RequestID: "create-L1"})
 		if err != nil {
 			t.Fatal(err)
+		}
+		got, events := lg.Loan, lg.Events
+		if lg.Request == nil || lg.Request.Seq != 2 {
+			t.Fatalf("request record = %+v", lg.Request)
 		}
 		if got.BorrowerID != "B1" || got.Version != 2 || got.Status != "ACTIVE" || !got.CreatedAt.Equal(t0) || string(got.Terms) != `{"principal": "12000.00"}` && string(got.Terms) != `{"principal":"12000.00"}` {
 			t.Fatalf("got %+v", got)
 		}
-		events, err := s.ListEvents(ctx, servicing.LoanKey{LoanID: "L1"})
-		if err != nil || len(events) != 2 {
-			t.Fatalf("events %v %v", events, err)
+		if len(events) != 2 {
+			t.Fatalf("events %v", events)
 		}
 		if e := events[1]; e.Seq != 2 || e.Kind != "DISBURSEMENT" || e.ValueDate != "2024-01-15" || !e.RecordedAt.Equal(t0) || e.Amount != "12000.00" && e.Amount != "12000.0000" {
 			t.Fatalf("event %+v", e)
 		}
-		if _, err := s.GetLoan(ctx, servicing.LoanKey{LoanID: "nope"}); !errors.Is(err, servicing.ErrNotFound) {
+		if _, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "nope"}); !errors.Is(err, servicing.ErrNotFound) {
 			t.Fatalf("missing loan: %v", err)
 		}
 	})
@@ -84,10 +87,9 @@ func Run(t *testing.T, newStore NewStore) {
 			t.Fatalf("request id reused: %v", err)
 		}
 		// The failed append wrote nothing.
-		got, _ := s.GetLoan(ctx, servicing.LoanKey{LoanID: "L1"})
-		events, _ := s.ListEvents(ctx, servicing.LoanKey{LoanID: "L1"})
-		if got.Version != 3 || len(events) != 3 {
-			t.Fatalf("version %d, %d events after a refused append", got.Version, len(events))
+		lg, _ := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "L1"})
+		if lg.Loan.Version != 3 || len(lg.Events) != 3 {
+			t.Fatalf("version %d, %d events after a refused append", lg.Loan.Version, len(lg.Events))
 		}
 		r, err := s.FindRequest(ctx, servicing.RequestKey{RequestID: "pay-1"})
 		if err != nil || r.LoanID != "L1" || r.Seq != 3 || r.RequestHash != "h2" {
@@ -137,9 +139,9 @@ func Run(t *testing.T, newStore NewStore) {
 				t.Errorf("unexpected error: %v", err)
 			}
 		}
-		events, _ := s.ListEvents(ctx, servicing.LoanKey{LoanID: "L1"})
-		if won != 1 || len(events) != 3 {
-			t.Fatalf("%d writers won, %d events; want exactly one", won, len(events))
+		lg, _ := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "L1"})
+		if won != 1 || len(lg.Events) != 3 {
+			t.Fatalf("%d writers won, %d events; want exactly one", won, len(lg.Events))
 		}
 	})
 	t.Run("ListLoansPagesAndFilters", func(t *testing.T) {
