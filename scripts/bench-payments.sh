@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Repayment throughput of loand on PostgreSQL (synchronous_commit on) with
-# ghz at each concurrency, next to pgbench -N -M prepared at the same
-# concurrency on the same throwaway cluster. Usage: make bench-payments
+# Repayment throughput of loand on PostgreSQL (synchronous_commit on) at
+# each concurrency, driven by cmd/loadpay (a compiled gRPC client; ghz's
+# reflective client needs more of this 2-core machine than loand itself),
+# next to pgbench -N -M prepared at the same concurrency on the same
+# throwaway cluster. For ad-hoc runs ghz is pinned too:
+#   go tool -modfile=tools/ghz/go.mod ghz --insecure --call loancore.v1.LoanService/RecordRepayment … Usage: make bench-payments
 # (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=20 BENCH_LOANS=512).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +13,6 @@ seconds="${BENCH_SECONDS:-20}"
 loans="${BENCH_LOANS:-512}"
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 tool="go tool -modfile=tools/go.mod"
-ghz="go tool -modfile=tools/ghz/go.mod ghz"
 
 work=$(mktemp -d /tmp/loancore-bench-XXXXXX)
 as_pg=()
@@ -41,18 +43,11 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+go build -o "$work/loadpay" ./cmd/loadpay
 run=$(date +%s)
-$ghz --insecure --call loancore.v1.LoanService/CreateLoan -n "$loans" -c 8 --format summary \
-  -d '{"request_id":"create-{{.RequestNumber}}","loan_id":"B{{.RequestNumber}}","borrower_id":"bench",
-       "terms":{"currency":"CNY","principal":"100000000","annual_rate_percent":"4.35","installment_count":12,
-       "method":"REPAYMENT_METHOD_EQUAL_INSTALLMENT","disbursement_date":"2024-01-15"}}' \
-  "127.0.0.1:$apiport" | grep -E "Requests/sec|Error distribution|\[" || true
-
 printf '\n%-12s %14s %14s %8s\n' concurrency "loand pay/s" "pgbench tps" ratio
 for c in $conc; do
-  ours=$($ghz --insecure --call loancore.v1.LoanService/RecordRepayment -z "${seconds}s" -c "$c" --connections "$c" -O json \
-    -d "{\"request_id\":\"pay-$run-$c-{{.RequestNumber}}\",\"loan_id\":\"B{{randomInt 0 $loans}}\",\"amount\":\"1.00\",\"value_date\":\"2024-02-15\"}" \
-    "127.0.0.1:$apiport" 2>"$work/ghz.err" | python3 -c 'import json,sys; r=json.load(sys.stdin); ok=r["statusCodeDistribution"].get("OK",0); print("%.0f %s" % (ok/(r["total"]/1e9), json.dumps(r["statusCodeDistribution"])))')
+  ours=$("$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c")
   theirs=$("$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null \
     | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
   printf '%-12s %14s %14s %8s   %s\n' "$c" "${ours%% *}" "${theirs%.*}" \

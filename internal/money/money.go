@@ -77,6 +77,9 @@ func Pow10(n int) int64 { return pow10[n] }
 // "300") as an amount of the currency. More decimal places than the currency
 // has are refused rather than rounded: a system of record never guesses.
 func ParseAmount(s string, c Currency) (Amount, error) {
+	if a, ok := parsePlainAmount(s, c); ok {
+		return a, nil
+	}
 	d, err := parseDecimal(s)
 	if err != nil {
 		return 0, err
@@ -93,6 +96,49 @@ func ParseAmount(s string, c Currency) (Amount, error) {
 		return 0, fmt.Errorf("%w: at most %s", ErrRange, MaxAmount.Format(c))
 	}
 	return Amount(minor.IntPart()), nil
+}
+
+// parsePlainAmount is the fast path for the common spelling — digits, an
+// optional point and at most the currency's decimals, within MaxAmount —
+// which the log and most requests use. Anything else (exponents, signs,
+// trailing zeros beyond the currency, errors) goes through the decimal
+// package so every spelling is judged one way.
+func parsePlainAmount(s string, c Currency) (Amount, bool) {
+	if len(s) == 0 || len(s) > 20 {
+		return 0, false
+	}
+	var v int64
+	frac := -1
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch >= '0' && ch <= '9':
+			v = v*10 + int64(ch-'0')
+			if frac >= 0 {
+				frac++
+			}
+		case ch == '.' && frac < 0 && i > 0 && i < len(s)-1:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if frac < 0 {
+		frac = 0
+	}
+	if frac > c.MinorUnits {
+		return 0, false
+	}
+	// 20 characters keep v below 10^19 only without a point; check the
+	// scale-up cannot overflow before multiplying.
+	if v > int64(MaxAmount) {
+		return 0, false
+	}
+	v *= pow10[c.MinorUnits-frac]
+	if v > int64(MaxAmount) {
+		return 0, false
+	}
+	return Amount(v), true
 }
 
 // Format renders the amount with exactly the currency's decimal places, as

@@ -104,3 +104,26 @@ func TestRoundingModes(t *testing.T) {
 		t.Error("DivRound accepted a quotient over 64 bits")
 	}
 }
+
+// FuzzParseAmount: the fast path and the decimal package agree on every
+// input the fast path accepts.
+func FuzzParseAmount(f *testing.F) {
+	for _, s := range []string{"0", "1.5", "1000000.00", "12.345", "9999999999999.99", "10000000000000.00", ".5", "5.", "00012.10"} {
+		f.Add(s, uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, s string, mu uint8) {
+		c := Currency{Code: "TST", MinorUnits: int(mu % 5)}
+		fast, ok := parsePlainAmount(s, c)
+		if !ok {
+			return
+		}
+		d, err := parseDecimal(s)
+		if err != nil {
+			t.Fatalf("fast path accepted %q, decimal refuses: %v", s, err)
+		}
+		want := d.Shift(int32(c.MinorUnits))
+		if !want.IsInteger() || want.IntPart() != int64(fast) {
+			t.Fatalf("%q: fast %d, decimal %s", s, fast, want)
+		}
+	})
+}
