@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -24,8 +23,7 @@ import (
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store/pgtest"
-	"github.com/loancore/loancore/internal/store/postgres"
-	"github.com/loancore/loancore/internal/store/sqlite"
+	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -56,33 +54,12 @@ func (c *clock) Set(t time.Time) {
 
 // forEachStore runs f against a loan server on SQLite and on PostgreSQL.
 func forEachStore(t *testing.T, f func(t *testing.T, c loancorev1.LoanServiceClient, clk *clock)) {
-	stores := map[string]func(t *testing.T) servicing.Store{
-		"sqlite": func(t *testing.T) servicing.Store {
-			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "loancore.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			if _, err := s.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			return s
-		},
-		"postgres": func(t *testing.T) servicing.Store {
-			s, err := postgres.Open(context.Background(), pgtest.URL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(s.Close)
-			return s
-		},
-	}
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			clk := &clock{now: testNow}
 			shanghai, _ := time.LoadLocation("Asia/Shanghai")
-			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: stores[name](t), Now: clk.Now, Location: shanghai})
+			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: storetest.Stores[name](t), Now: clk.Now, Location: shanghai})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,9 +211,19 @@ func TestLoanIdempotency(t *testing.T) {
 		pay.Amount = "101"
 		_, err = c.RecordRepayment(ctx(t), pay)
 		wantCode(t, err, codes.AlreadyExists)
+		// A reversal retried answers as it did the first time.
+		rev := &loancorev1.ReverseRepaymentRequest{RequestId: "rev", LoanId: id, Seq: r1.GetSeq(), Reason: "test"}
+		rv1, err := c.ReverseRepayment(ctx(t), rev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rv2, err := c.ReverseRepayment(ctx(t), rev)
+		if err != nil || !proto.Equal(rv1, rv2) || len(rv1.GetReversedAllocations()) == 0 {
+			t.Fatalf("reversal retry differs: %v\n%v\n%v", err, rv1, rv2)
+		}
 		evs, _ := c.ListLoanEvents(ctx(t), &loancorev1.ListLoanEventsRequest{LoanId: id})
-		if len(evs.GetEvents()) != 4 {
-			t.Fatalf("%d events after retries, want 4", len(evs.GetEvents()))
+		if len(evs.GetEvents()) != 5 {
+			t.Fatalf("%d events after retries, want 5", len(evs.GetEvents()))
 		}
 	})
 }

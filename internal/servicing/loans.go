@@ -465,24 +465,22 @@ func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 	if err := e.Err(); err != nil {
 		return RepaymentResult{}, err
 	}
-	for attempt := 1; ; attempt++ {
-		res, err := l.recordRepayment(ctx, p)
-		if errors.Is(err, ErrVersionConflict) && attempt < maxAttempts {
-			if err := backoff(ctx, attempt); err != nil {
-				return RepaymentResult{}, err
-			}
-			continue
+	return retryOnConflict(ctx, func() (RepaymentResult, error) { return l.recordRepayment(ctx, p) })
+}
+
+// retryOnConflict runs one read-decide-append attempt again, after a short
+// jittered wait, when another writer appended to the loan first. A
+// concurrent retry of the same request then finds the first one's record
+// and answers with it.
+func retryOnConflict(ctx context.Context, attempt func() (RepaymentResult, error)) (RepaymentResult, error) {
+	for n := 1; ; n++ {
+		res, err := attempt()
+		if n == maxAttempts || !(errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrDuplicate)) {
+			return res, err
 		}
-		if errors.Is(err, ErrDuplicate) {
-			// A concurrent retry of the same request won the race.
-			if r, ok, rerr := l.replay(ctx, p.RequestID, "RecordRepayment", p.RequestHash); rerr != nil || ok {
-				if rerr != nil {
-					return RepaymentResult{}, rerr
-				}
-				return l.repaymentResult(ctx, r)
-			}
+		if err := backoff(ctx, n); err != nil {
+			return RepaymentResult{}, err
 		}
-		return res, err
 	}
 }
 
@@ -558,8 +556,8 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 	return RepaymentResult{Seq: seq, Allocation: paymentOf(view.state, seq), Loan: view, ChangedSeqs: changedPayments(before.state, view.state, seq)}, nil
 }
 
-// repaymentResult rebuilds the answer to a recorded repayment from the log
-// as it was then: the same answer the first call gave.
+// repaymentResult rebuilds the answer to a recorded repayment or reversal
+// from the log as it was then: the same answer the first call gave.
 func (l *Loans) repaymentResult(ctx context.Context, r RequestRecord) (RepaymentResult, error) {
 	asOf := l.dateAt(r.RecordedAt)
 	lg, err := l.load(ctx, r.LoanID, r.RecordedAt)
@@ -572,12 +570,19 @@ func (l *Loans) repaymentResult(ctx context.Context, r RequestRecord) (Repayment
 	}
 	prev := lg
 	prev.events = slices.DeleteFunc(slices.Clone(lg.events), func(e EventRecord) bool { return e.Seq == r.Seq })
-	beforeView, err := l.view(prev, asOf, r.RecordedAt)
+	before, err := l.view(prev, asOf, r.RecordedAt)
 	if err != nil {
 		return RepaymentResult{}, err
 	}
-	return RepaymentResult{Seq: r.Seq, Allocation: paymentOf(view.state, r.Seq), Loan: view,
-		ChangedSeqs: changedPayments(beforeView.state, view.state, r.Seq)}, nil
+	// A reversal answers with the allocation of the payment it reversed.
+	subject, state := r.Seq, view.state
+	for _, e := range lg.events {
+		if e.Seq == r.Seq && e.Kind == KindReversal {
+			subject, state = e.TargetSeq, before.state
+		}
+	}
+	return RepaymentResult{Seq: r.Seq, Allocation: paymentOf(state, subject), Loan: view,
+		ChangedSeqs: changedPayments(before.state, view.state, subject)}, nil
 }
 
 func paymentOf(st engine.LoanState, seq int64) engine.PaymentResult {
@@ -641,26 +646,17 @@ func (l *Loans) ReverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	if err := e.Err(); err != nil {
 		return RepaymentResult{}, err
 	}
-	if r, ok, err := l.replay(ctx, p.RequestID, "ReverseRepayment", p.RequestHash); err != nil || ok {
-		if err != nil {
-			return RepaymentResult{}, err
-		}
-		return l.repaymentResult(ctx, r)
-	}
-	for attempt := 1; ; attempt++ {
-		res, err := l.reverseRepayment(ctx, p)
-		if errors.Is(err, ErrVersionConflict) && attempt < maxAttempts {
-			if err := backoff(ctx, attempt); err != nil {
-				return RepaymentResult{}, err
-			}
-			continue
-		}
-		return res, err
-	}
+	return retryOnConflict(ctx, func() (RepaymentResult, error) { return l.reverseRepayment(ctx, p) })
 }
 
 func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) (RepaymentResult, error) {
-	lg, err := l.load(ctx, p.LoanID, time.Time{})
+	lg, prior, err := l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
+	if prior != nil {
+		if err := sameRequest(*prior, "ReverseRepayment", p.RequestHash); err != nil {
+			return RepaymentResult{}, err
+		}
+		return l.repaymentResult(ctx, *prior)
+	}
 	if err != nil {
 		return RepaymentResult{}, err
 	}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,8 +13,7 @@ import (
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store/pgtest"
-	"github.com/loancore/loancore/internal/store/postgres"
-	"github.com/loancore/loancore/internal/store/sqlite"
+	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 var seedFlag = flag.Uint64("seed", 0, "seed of the simulation (0: from the clock)")
@@ -41,27 +39,6 @@ type sent struct {
 // service after every step against a simple model: the accepted log, the
 // money it moved, and the engine's fold of exactly that log.
 func TestSimulation(t *testing.T) {
-	stores := map[string]func(t *testing.T) servicing.Store{
-		"sqlite": func(t *testing.T) servicing.Store {
-			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sim.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			if _, err := s.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			return s
-		},
-		"postgres": func(t *testing.T) servicing.Store {
-			s, err := postgres.Open(context.Background(), pgtest.URL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(s.Close)
-			return s
-		},
-	}
 	seed := *seedFlag
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
@@ -69,7 +46,7 @@ func TestSimulation(t *testing.T) {
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			simulate(t, stores[name](t), seed)
+			simulate(t, storetest.Stores[name](t), seed)
 		})
 	}
 }
