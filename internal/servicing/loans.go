@@ -76,6 +76,7 @@ type Loans struct {
 	store Store
 	now   func() time.Time
 	loc   *time.Location
+	cache *logCache
 }
 
 // NewLoansParams configure NewLoans.
@@ -86,11 +87,20 @@ type NewLoansParams struct {
 	// Location is the business time zone that decides "today"; nil means
 	// Asia/Shanghai.
 	Location *time.Location
+	// CachedLoans is how many loans' logs to keep in memory for writes;
+	// 0 means 10,000, negative turns the cache off.
+	CachedLoans int
 }
 
 // NewLoans returns the loan use cases.
 func NewLoans(p NewLoansParams) (*Loans, error) {
 	l := &Loans{store: p.Store, now: p.Now, loc: p.Location}
+	switch {
+	case p.CachedLoans == 0:
+		l.cache = newLogCache(10_000)
+	case p.CachedLoans > 0:
+		l.cache = newLogCache(p.CachedLoans)
+	}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -465,8 +475,19 @@ func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 	if err := e.Err(); err != nil {
 		return RepaymentResult{}, err
 	}
-	return retryOnConflict(ctx, func() (RepaymentResult, error) { return l.recordRepayment(ctx, p) })
+	return retryOnConflict(ctx, func() (RepaymentResult, error) {
+		res, err := l.recordRepayment(ctx, p, true)
+		if errors.Is(err, errStaleCache) {
+			return l.recordRepayment(ctx, p, false)
+		}
+		return res, err
+	})
 }
+
+// errStaleCache asks for a decision made from a cached log to be made
+// again from the store: the cache cannot tell a refusal from a retry of a
+// request that was accepted.
+var errStaleCache = errors.New("decided from the cache")
 
 // retryOnConflict runs one read-decide-append attempt again, after a short
 // jittered wait, when another writer appended to the loan first. A
@@ -484,17 +505,38 @@ func retryOnConflict(ctx context.Context, attempt func() (RepaymentResult, error
 	}
 }
 
-func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams) (RepaymentResult, error) {
-	lg, prior, err := l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
-	if prior != nil {
-		// A retry: answer as the first call did, whatever happened since.
-		if err := sameRequest(*prior, "RecordRepayment", p.RequestHash); err != nil {
+func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, useCache bool) (res RepaymentResult, err error) {
+	lg, cached := loanLog{}, false
+	if useCache {
+		lg, cached = l.cache.get(p.LoanID)
+	}
+	if !cached {
+		var prior *RequestRecord
+		lg, prior, err = l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
+		if prior != nil {
+			// A retry: answer as the first call did, whatever happened since.
+			if err := sameRequest(*prior, "RecordRepayment", p.RequestHash); err != nil {
+				return RepaymentResult{}, err
+			}
+			return l.repaymentResult(ctx, *prior)
+		}
+		if err != nil {
 			return RepaymentResult{}, err
 		}
-		return l.repaymentResult(ctx, *prior)
-	}
-	if err != nil {
-		return RepaymentResult{}, err
+		l.cache.put(lg)
+	} else {
+		defer func() {
+			// A refusal decided from the cache might be a retry of an
+			// accepted request: decide again from the store.
+			if err != nil {
+				l.cache.drop(p.LoanID)
+				var inv *engine.InvalidError
+				var pre *PreconditionError
+				if errors.As(err, &inv) || errors.As(err, &pre) {
+					err = errStaleCache
+				}
+			}
+		}()
 	}
 	now := l.now().UTC()
 	today := l.dateAt(now)
@@ -550,8 +592,10 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev, Status: view.Status,
 		Request: RequestRecord{RequestID: p.RequestID, Method: "RecordRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
 	if err != nil {
+		l.cache.drop(p.LoanID)
 		return RepaymentResult{}, err
 	}
+	l.cache.put(after)
 	view.KnownAt = now
 	return RepaymentResult{Seq: seq, Allocation: paymentOf(view.state, seq), Loan: view, ChangedSeqs: changedPayments(before.state, view.state, seq)}, nil
 }
@@ -693,6 +737,7 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	if err != nil {
 		return RepaymentResult{}, err
 	}
+	l.cache.drop(p.LoanID)
 	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev, Status: view.Status,
 		Request: RequestRecord{RequestID: p.RequestID, Method: "ReverseRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
 	if err != nil {
