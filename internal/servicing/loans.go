@@ -153,6 +153,10 @@ type loanLog struct {
 	loan   LoanRecord
 	terms  engine.Terms
 	events []EventRecord
+	// folded, when set, is the fold of events as of foldedAsOf, kept with
+	// a cached log so the next write on the same day folds only once.
+	folded     *engine.LoanState
+	foldedAsOf engine.Date
 }
 
 func (l *Loans) load(ctx context.Context, loanID string, knownAt time.Time) (loanLog, error) {
@@ -219,11 +223,18 @@ func engineEvents(terms engine.Terms, events []EventRecord) ([]engine.Event, err
 }
 
 func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView, error) {
+	if lg.folded != nil && lg.foldedAsOf == asOf {
+		return l.viewOf(lg, *lg.folded, asOf, knownAt), nil
+	}
 	evs, err := engineEvents(lg.terms, lg.events)
 	if err != nil {
 		return LoanView{}, err
 	}
-	st := engine.Fold(lg.terms, evs, asOf)
+	return l.viewOf(lg, engine.Fold(lg.terms, evs, asOf), asOf, knownAt), nil
+}
+
+// viewOf presents a folded state.
+func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownAt time.Time) LoanView {
 	v := LoanView{
 		LoanID: lg.loan.LoanID, BorrowerID: lg.loan.BorrowerID, Terms: lg.terms, AsOf: asOf, KnownAt: knownAt,
 		Version: lg.loan.Version, CreatedAt: lg.loan.CreatedAt, Outstanding: st.Outstanding(),
@@ -245,7 +256,7 @@ func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView,
 		}
 		v.Installment = append(v.Installment, InstallmentView{InstallmentState: in, Status: s})
 	}
-	return v, nil
+	return v
 }
 
 // newLoanID returns a server-assigned loan id: time-ordered hex with a
@@ -577,10 +588,12 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	after := lg
 	after.events = append(slices.Clone(lg.events), ev)
 	after.loan.Version = seq
+	after.folded = nil
 	view, err := l.view(after, today, time.Time{})
 	if err != nil {
 		return RepaymentResult{}, err
 	}
+	after.folded, after.foldedAsOf = &view.state, today
 	if view.Credit > before.Credit && lg.terms.Overpayment != engine.KeepCredit {
 		// The payoff on the value date, before this payment.
 		evs, _ := engineEvents(lg.terms, lg.events)
@@ -733,6 +746,7 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	after := lg
 	after.events = append(slices.Clone(lg.events), ev)
 	after.loan.Version = seq
+	after.folded = nil
 	view, err := l.view(after, today, time.Time{})
 	if err != nil {
 		return RepaymentResult{}, err
