@@ -270,8 +270,11 @@ func TestLoanAsOfAndKnownAt(t *testing.T) {
 			then.GetLoan().GetDaysPastDue() != beforeBackdated.GetLoan().GetDaysPastDue() {
 			t.Fatalf("known_at=yesterday sees the payment recorded today: %v vs %v", then.GetLoan().GetOutstanding(), beforeBackdated.GetLoan().GetOutstanding())
 		}
-		_, err = c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "LN1", KnownAt: "2000-01-01T00:00:00Z"})
-		wantCode(t, err, codes.NotFound)
+		// Before the loan was booked: the origination only, none of its events.
+		early, err := c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "LN1", AsOf: lastWeek, KnownAt: "2000-01-01T00:00:00Z"})
+		if err != nil || early.GetLoan().GetVersion() != 2 || early.GetLoan().GetOutstanding().GetPrincipal() != "12000.00" {
+			t.Fatalf("known before booking: %v %v", early.GetLoan(), err)
+		}
 		_, err = c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "LN1", KnownAt: "yesterday"})
 		wantCode(t, err, codes.InvalidArgument)
 	})

@@ -172,17 +172,17 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 		return loanLog{}, got.Request, err
 	}
 	rec, events := got.Loan, got.Events
-	if !knownAt.IsZero() && rec.CreatedAt.After(knownAt) {
-		return loanLog{}, nil, ErrNotFound
-	}
 	terms, err := DecodeTerms(rec.Terms)
 	if err != nil {
 		return loanLog{}, nil, err
 	}
 	if !knownAt.IsZero() {
+		// known_at filters the log. The origination (the events written with
+		// the loan) is always kept: a loan booked after known_at shows as
+		// originated, with nothing that happened to it since.
 		n := 0
 		for _, e := range events {
-			if !e.RecordedAt.After(knownAt) {
+			if !e.RecordedAt.After(knownAt) || !e.RecordedAt.After(rec.CreatedAt) {
 				events[n] = e
 				n++
 			}

@@ -372,8 +372,10 @@ type GetLoanRequest struct {
 	// The value date of the figures, YYYY-MM-DD. Default today in the
 	// server's business time zone.
 	AsOf string `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
-	// An RFC 3339 timestamp: the loan as the system knew it then. Default
-	// now.
+	// An RFC 3339 timestamp: the loan as the system knew it then — events
+	// recorded after it are left out. Default now. The origination is always
+	// shown: a loan booked after known_at appears as originated, with none of
+	// its later events.
 	KnownAt       string `protobuf:"bytes,3,opt,name=known_at,json=knownAt,proto3" json:"known_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
