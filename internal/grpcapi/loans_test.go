@@ -6,12 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -23,6 +25,7 @@ import (
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store/pgtest"
+	"github.com/loancore/loancore/internal/store/postgres"
 	"github.com/loancore/loancore/internal/store/storetest"
 )
 
@@ -425,3 +428,46 @@ func containsDetail(st *status.Status, reason string) bool {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestLoanDatabaseDown: with the database gone, calls answer UNAVAILABLE
+// with an error id and no SQL text.
+func TestLoanDatabaseDown(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	store, err := postgres.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loans, _ := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: (&clock{now: testNow}).Now, CachedLoans: -1})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Loans: loans})
+	go func() { _ = srv.GRPC.Serve(lis) }()
+	t.Cleanup(srv.GRPC.Stop)
+	conn, _ := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	t.Cleanup(func() { _ = conn.Close() })
+	c := loancorev1.NewLoanServiceClient(conn)
+	create(t, c, "LN1")
+	t.Cleanup(store.Close)
+	// Take the database away: refuse new connections, end the open ones.
+	u, _ := url.Parse(dbURL)
+	name := strings.TrimPrefix(u.Path, "/")
+	u.Path = "/postgres"
+	admin, err := pgx.Connect(context.Background(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	if _, err := admin.Exec(context.Background(), "ALTER DATABASE "+name+" ALLOW_CONNECTIONS false"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(context.Background(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "LN1"})
+	st := wantCode(t, err, codes.Unavailable)
+	if !strings.Contains(st.Message(), "error id") || strings.Contains(strings.ToLower(st.Message()), "select") {
+		t.Fatalf("message %q", st.Message())
+	}
+}

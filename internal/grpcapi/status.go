@@ -45,6 +45,10 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 		return status.Error(codes.AlreadyExists, "already exists")
 	case errors.Is(err, servicing.ErrVersionConflict):
 		return status.Error(codes.Aborted, "the loan changed concurrently; retry the request")
+	case errors.Is(err, servicing.ErrUnavailable):
+		id := errorID()
+		log.WarnContext(ctx, "database unavailable", "method", method, "error_id", id, "error", err)
+		return status.Errorf(codes.Unavailable, "database unavailable; retry the request (error id %s)", id)
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):

@@ -15,6 +15,9 @@ var (
 	ErrVersionConflict = errors.New("version conflict")
 	// ErrDuplicate: the loan id or request id is taken.
 	ErrDuplicate = errors.New("duplicate")
+	// ErrUnavailable: the database cannot be reached; the request may be
+	// retried as it is.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // LoanRecord is a loan's row: its identity, its terms as recorded at

@@ -113,6 +113,11 @@ func mapError(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return servicing.ErrNotFound
 	}
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		// Nothing reached the database, or it did not answer in time.
+		return fmt.Errorf("%w: %v", servicing.ErrUnavailable, err)
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {
@@ -123,6 +128,8 @@ func mapError(err error) error {
 			return servicing.ErrDuplicate
 		case "40001", "40P01": // serialization_failure, deadlock_detected
 			return servicing.ErrVersionConflict
+		case "57P01", "57P02", "57P03", "53300": // shutting down, too many connections
+			return fmt.Errorf("%w: %v", servicing.ErrUnavailable, err)
 		case "23503": // foreign_key_violation: the loan is not there
 			return servicing.ErrNotFound
 		}
