@@ -149,22 +149,36 @@ func (a Amount) Format(c Currency) string {
 
 // FormatScaled renders v / 10^scale with exactly scale decimal places.
 func FormatScaled(v int64, scale int) string {
-	neg := v < 0
+	// Digits are written right to left into a fixed buffer: amounts are
+	// formatted for every row of every response, so this avoids fmt.
+	var buf [24]byte
+	i := len(buf)
 	u := uint64(v)
-	if neg {
+	if v < 0 {
 		u = uint64(-v)
 	}
-	digits := fmt.Sprintf("%0*d", scale+1, u)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	b.WriteString(digits[:len(digits)-scale])
 	if scale > 0 {
-		b.WriteByte('.')
-		b.WriteString(digits[len(digits)-scale:])
+		for range scale {
+			i--
+			buf[i] = byte('0' + u%10)
+			u /= 10
+		}
+		i--
+		buf[i] = '.'
 	}
-	return b.String()
+	for {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 {
+			break
+		}
+	}
+	if v < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return string(buf[i:])
 }
 
 // parseDecimal accepts what decimal.NewFromString accepts, minus the forms a

@@ -127,3 +127,16 @@ func FuzzParseAmount(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatScaled(t *testing.T) {
+	for _, tt := range []struct {
+		v     int64
+		scale int
+		want  string
+	}{{0, 0, "0"}, {0, 2, "0.00"}, {5, 2, "0.05"}, {-5, 2, "-0.05"}, {530727, 2, "5307.27"}, {1234, 3, "1.234"},
+		{100, 2, "1.00"}, {-100000, 0, "-100000"}, {1, 8, "0.00000001"}, {1_000_000_000_000_000, 2, "10000000000000.00"}} {
+		if got := FormatScaled(tt.v, tt.scale); got != tt.want {
+			t.Errorf("FormatScaled(%d, %d) = %q, want %q", tt.v, tt.scale, got, tt.want)
+		}
+	}
+}
