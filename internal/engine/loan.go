@@ -142,7 +142,13 @@ type LoanState struct {
 // money beyond what is owed becomes Credit, and policy decides elsewhere
 // whether such a payment may be recorded.
 func Fold(t Terms, events []Event, asOf Date) LoanState {
-	sched := buildSchedule(&t)
+	return FoldSchedule(t, buildSchedule(&t), events, asOf)
+}
+
+// FoldSchedule is Fold with the terms' schedule already built (by
+// BuildSchedule of the same terms), for callers that fold one loan often.
+// The schedule is only read.
+func FoldSchedule(t Terms, sched Schedule, events []Event, asOf Date) LoanState {
 	st := LoanState{AsOf: asOf, PaidOffDate: NoDate, level: sched.InstallmentAmount}
 	if t.Method == EqualPrincipal && len(sched.Installments) > 1 {
 		st.level = sched.Installments[t.PrincipalGracePeriods].Principal

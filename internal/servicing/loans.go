@@ -153,6 +153,8 @@ type loanLog struct {
 	loan   LoanRecord
 	terms  engine.Terms
 	events []EventRecord
+	// schedule is the terms' schedule, built once per log read.
+	schedule engine.Schedule
 	// folded, when set, is the fold of events as of foldedAsOf, kept with
 	// a cached log so the next write on the same day folds only once.
 	folded     *engine.LoanState
@@ -190,7 +192,11 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 		events = events[:n]
 		rec.Version = events[len(events)-1].Seq
 	}
-	return loanLog{loan: rec, terms: terms, events: events}, got.Request, nil
+	sched, err := engine.BuildSchedule(terms)
+	if err != nil {
+		return loanLog{}, nil, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
+	}
+	return loanLog{loan: rec, terms: terms, events: events, schedule: sched}, got.Request, nil
 }
 
 // engineEvents converts the log to what the fold reads.
@@ -230,7 +236,7 @@ func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView,
 	if err != nil {
 		return LoanView{}, err
 	}
-	return l.viewOf(lg, engine.Fold(lg.terms, evs, asOf), asOf, knownAt), nil
+	return l.viewOf(lg, engine.FoldSchedule(lg.terms, lg.schedule, evs, asOf), asOf, knownAt), nil
 }
 
 // viewOf presents a folded state.
@@ -597,7 +603,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	if view.Credit > before.Credit && lg.terms.Overpayment != engine.KeepCredit {
 		// The payoff on the value date, before this payment.
 		evs, _ := engineEvents(lg.terms, lg.events)
-		atDate := engine.Fold(lg.terms, evs, vd)
+		atDate := engine.FoldSchedule(lg.terms, lg.schedule, evs, vd)
 		payoff := atDate.PayoffAt(lg.terms)
 		return RepaymentResult{}, &PreconditionError{Reason: "PAYMENT_EXCEEDS_PAYOFF",
 			Message: fmt.Sprintf("amount %s exceeds the payoff amount %s on %s", amount.Format(c), payoff.Total().Format(c), vd)}
@@ -786,6 +792,6 @@ func (l *Loans) QuotePayoff(ctx context.Context, loanID string, date engine.Date
 	if err != nil {
 		return PayoffQuote{}, err
 	}
-	st := engine.Fold(lg.terms, evs, date)
+	st := engine.FoldSchedule(lg.terms, lg.schedule, evs, date)
 	return PayoffQuote{Terms: lg.terms, Date: date, Payoff: st.PayoffAt(lg.terms)}, nil
 }
