@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"math"
 	"math/big"
 	"slices"
 	"strconv"
@@ -126,7 +127,13 @@ func ComputeAPR(in APRInput) (money.Rate, error) {
 	for i, p := range in.Payments {
 		flows[i] = timedFlow{amount: p.Amount, span: unitPeriodsBetween(in.AdvanceDate, p.Date, in.UnitPeriod, seriesDay(p.Date, maxDay))}
 	}
-	return solveAPR(in.Advanced, flows, in.Method, in.UnitPeriod, in.Decimals), nil
+	apr, ok := solveAPR(in.Advanced, flows, in.Method, in.UnitPeriod, in.Decimals)
+	if !ok {
+		e.Add("payments", "the APR would exceed %s%%, the largest rate %d decimal places can express",
+			money.FormatScaled(math.MaxInt64, in.Decimals), in.Decimals)
+		return money.Rate{}, e.Err()
+	}
+	return apr, nil
 }
 
 // ListField returns the path of a field of a list element as the API names
@@ -139,7 +146,10 @@ func ListField(list string, i int, field string) string {
 // half-up to decimals places: the IRR per period of the amount advanced
 // (principal less the upfront fee) against the installments, times the
 // periods per year. An odd first period counts as its full unit periods
-// plus a fraction of days, as in Appendix J.
+// plus a fraction of days, as in Appendix J. An APR too large to express
+// with decimals places — possible only when the fee is nearly the whole
+// principal — is reported as the largest rate they can express
+// (92233720368.54775807% at 8 places).
 func ScheduleAPR(t Terms, s Schedule, decimals int) money.Rate {
 	anchor, _ := t.firstAnchor()
 	_, _, anchorDay := anchor.YMD()
@@ -149,18 +159,17 @@ func ScheduleAPR(t Terms, s Schedule, decimals int) money.Rate {
 		if in.Total == 0 {
 			continue
 		}
+		// Installment k is k regular periods after the first; a bullet's
+		// single installment is the maturity, which first already spans.
 		sp := first
-		if t.Method == Bullet {
-			sp.periods += t.InstallmentCount - 1
-		} else {
-			sp.periods += k
-		}
+		sp.periods += k
 		flows = append(flows, timedFlow{amount: in.Total, span: sp})
 	}
 	if len(flows) == 0 {
 		return money.Rate{Scale: uint8(decimals)}
 	}
-	return solveAPR(t.Principal-t.UpfrontFee, flows, IRRNominal, t.Frequency, decimals)
+	apr, _ := solveAPR(t.Principal-t.UpfrontFee, flows, IRRNominal, t.Frequency, decimals)
+	return apr
 }
 
 // span is a time from the advance in unit periods: periods full ones plus
@@ -228,8 +237,10 @@ const aprFracBits = 128
 // solveAPR finds the periodic rate i ≥ 0 at which the discounted flows equal
 // the amount advanced, by Newton's method from i = 0. The discounted value is
 // convex and decreasing in i and positive at 0, so the iterates rise
-// monotonically to the root.
-func solveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit Frequency, decimals int) money.Rate {
+// monotonically to the root. It reports false, with the largest rate, when
+// the APR needs more than the 63 bits of units that Rate and its formatting
+// hold at these decimals.
+func solveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit Frequency, decimals int) (money.Rate, bool) {
 	flows = slices.Clone(flows)
 	slices.SortStableFunc(flows, func(a, b timedFlow) int { return cmp.Compare(a.span.periods, b.span.periods) })
 	one := new(big.Int).Lsh(big.NewInt(1), aprFracBits)
@@ -259,7 +270,10 @@ func solveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit F
 	num := new(big.Int).Mul(i, new(big.Int).SetUint64(ppyN*100*uint64(money.Pow10(decimals))))
 	den := new(big.Int).Lsh(new(big.Int).SetUint64(ppyD), aprFracBits)
 	units := money.DivRoundBig(num, den, money.HalfUp)
-	return money.Rate{Units: units.Uint64(), Scale: uint8(decimals)}
+	if !units.IsInt64() {
+		return money.Rate{Units: math.MaxInt64, Scale: uint8(decimals)}, false
+	}
+	return money.Rate{Units: units.Uint64(), Scale: uint8(decimals)}, true
 }
 
 // discountedSum sets sum to Σ amount × discount(i) and deriv to its

@@ -21,7 +21,8 @@ import (
 // MaxAmount is the largest magnitude of an amount, in minor units, that
 // loancore accepts: 10^15 minor units (ten trillion yuan). The bound keeps
 // every product the engine forms (amount × rate × days × day-count base)
-// inside 128 bits and every schedule total inside int64.
+// inside 128 bits; schedule totals stay inside int64 because the engine's
+// Terms.Validate refuses terms whose interest could take them beyond it.
 const MaxAmount Amount = 1_000_000_000_000_000
 
 // Amount is an exact sum of money in the minor units of its currency (fen for
