@@ -567,7 +567,8 @@ func computeOracle(t Terms) oracleSchedule {
 	}
 	o.totalInterest = fits(total)
 	o.totalPayment = fits(total.Add(total, big.NewInt(int64(t.Principal))))
-	o.installment = o.rows[0].Total
+	// The first regular installment, after grace and interest-free rows.
+	o.installment = o.rows[min(max(t.PrincipalGracePeriods, t.InterestFreePeriods), len(o.rows)-1)].Total
 	if t.Method == EqualInstallment || t.Method == Flat {
 		o.installment = level
 	}

@@ -119,8 +119,9 @@ func scheduleViolation(terms Terms, s Schedule) error {
 			return fmt.Errorf("flat installment %d is not a multiple of %d", s.InstallmentAmount, terms.Rounding.Multiple)
 		}
 	default:
-		if s.InstallmentAmount != s.Installments[0].Total {
-			return fmt.Errorf("installment amount %d is not the first total", s.InstallmentAmount)
+		first := min(max(terms.PrincipalGracePeriods, terms.InterestFreePeriods), len(s.Installments)-1)
+		if s.InstallmentAmount != s.Installments[first].Total {
+			return fmt.Errorf("installment amount %d is not the first regular total", s.InstallmentAmount)
 		}
 	}
 	if (terms.AnnualRate.IsZero() || free >= n) && s.TotalInterest != 0 {

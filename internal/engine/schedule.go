@@ -179,7 +179,10 @@ func (s *Schedule) finish(t *Terms, level money.Amount) {
 	s.MaturityDate = s.Installments[len(s.Installments)-1].DueDate
 	s.InstallmentAmount = level
 	if t.Method != EqualInstallment && t.Method != Flat {
-		s.InstallmentAmount = s.Installments[0].Total
+		// The first regular installment: grace and interest-free rows at
+		// the start would report a misleading 0.00 or interest only.
+		k := min(max(t.PrincipalGracePeriods, t.InterestFreePeriods), len(s.Installments)-1)
+		s.InstallmentAmount = s.Installments[k].Total
 	}
 }
 

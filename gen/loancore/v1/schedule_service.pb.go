@@ -136,7 +136,8 @@ type QuoteScheduleResponse struct {
 	// The installments, in due-date order.
 	Installments []*ScheduleInstallment `protobuf:"bytes,1,rep,name=installments,proto3" json:"installments,omitempty"`
 	// The level installment of EQUAL_INSTALLMENT and FLAT; for the other
-	// methods the total of the first installment.
+	// methods the total of the first installment after any grace and
+	// interest-free periods.
 	InstallmentAmount string `protobuf:"bytes,2,opt,name=installment_amount,json=installmentAmount,proto3" json:"installment_amount,omitempty"`
 	// The sum of all interest.
 	TotalInterest string `protobuf:"bytes,3,opt,name=total_interest,json=totalInterest,proto3" json:"total_interest,omitempty"`
