@@ -43,13 +43,39 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+# CPU seconds (user+system) spent so far by the server processes: loand,
+# and PostgreSQL (the postmaster, its live backends, and the backends that
+# have exited, which the kernel adds to the postmaster's children times).
+hz=$(getconf CLK_TCK)
+pg_pid=$(head -1 "$work/data/postmaster.pid")
+cpu_loand() { awk -v hz="$hz" '{printf "%.3f", ($14+$15)/hz}' "/proc/$loand_pid/stat"; }
+cpu_pg() {
+  { awk '{print $14+$15+$16+$17}' "/proc/$pg_pid/stat"
+    for p in $(pgrep -P "$pg_pid" || true); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done
+  } | awk -v hz="$hz" '{t+=$1} END {printf "%.3f", t/hz}'
+}
+per_op() { python3 -c "print('%.0f' % (($2-$1)*1e6/$3))"; }  # µs of CPU per operation
+
 go build -o "$work/loadpay" ./cmd/loadpay
 run=$(date +%s)
-printf '\n%-12s %14s %14s %8s\n' concurrency "loand pay/s" "pgbench tps" ratio
+printf '\n%-6s %10s %10s %6s   %s\n' clients "loand/s" "pgbench/s" ratio "CPU µs per op: loand+postgres+client (loand run) | postgres+client (pgbench run)"
 for c in $conc; do
-  ours=$("$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c")
-  theirs=$("$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null \
+  l0=$(cpu_loand); p0=$(cpu_pg)
+  ours=$(/usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
+    "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c")
+  l1=$(cpu_loand); p1=$(cpu_pg)
+  sleep 1  # let the postmaster reap the backends of the run before counting
+  theirs=$(/usr/bin/time -f 'client %U %S' -o "$work/time.pgbench" \
+    "$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null \
     | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
-  printf '%-12s %14s %14s %8s   %s\n' "$c" "${ours%% *}" "${theirs%.*}" \
-    "$(python3 -c "print('%.2f' % (${ours%% *}/$theirs))")" "${ours#* }"
+  sleep 1
+  p2=$(cpu_pg)
+  n_ours=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$ours")
+  n_theirs=$(python3 -c "print(int($theirs*$seconds))")
+  cl_ours=$(awk '/^client/ {print $2+$3}' "$work/time.loadpay")
+  cl_theirs=$(awk '/^client/ {print $2+$3}' "$work/time.pgbench")
+  printf '%-6s %10s %10s %6s   %s+%s+%s | %s+%s   %s\n' "$c" "${ours%% *}" "${theirs%.*}" \
+    "$(python3 -c "print('%.2f' % (${ours%% *}/$theirs))")" \
+    "$(per_op "$l0" "$l1" "$n_ours")" "$(per_op "$p0" "$p1" "$n_ours")" "$(per_op 0 "$cl_ours" "$n_ours")" \
+    "$(per_op "$p1" "$p2" "$n_theirs")" "$(per_op 0 "$cl_theirs" "$n_theirs")" "${ours#* }"
 done

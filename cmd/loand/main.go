@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -62,8 +63,14 @@ func run(args []string, stderr *os.File) error {
 	logFormat := fs.String("log-format", envOr("LOANCORE_LOG_FORMAT", "text"), "log format: text or json (env LOANCORE_LOG_FORMAT)")
 	pprofAddr := fs.String("pprof", envOr("LOANCORE_PPROF", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (off by default)")
 	shutdownGrace := fs.Duration("shutdown-grace", 10*time.Second, "how long to let calls finish on SIGTERM before cutting them off")
+	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		// loand's live heap is small (a log cache), so the default of 100
+		// collects often; a higher target trades a little memory for CPU.
+		debug.SetGCPercent(*gcPercent)
 	}
 	var handler slog.Handler
 	switch *logFormat {

@@ -115,7 +115,8 @@ func TestRestartSafety(t *testing.T) {
 					mu.Unlock()
 				}
 			}()
-			// Let a stream build up, then kill the server mid-flight.
+			// Let a stream build up, then kill the server mid-flight. A
+			// stream that stops by itself is a failure, not a hang.
 			for {
 				mu.Lock()
 				n := len(acked)
@@ -123,7 +124,11 @@ func TestRestartSafety(t *testing.T) {
 				if n >= 40 {
 					break
 				}
-				time.Sleep(5 * time.Millisecond)
+				select {
+				case <-done:
+					t.Fatalf("repayments failed after %d acknowledged, before the kill", n)
+				case <-time.After(5 * time.Millisecond):
+				}
 			}
 			if err := server.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)

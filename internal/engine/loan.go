@@ -180,6 +180,26 @@ func FoldSchedule(t Terms, sched Schedule, events []Event, asOf Date) LoanState 
 	return st
 }
 
+// Append returns the state with one more repayment applied, without
+// replaying the log, and true; or false when that would differ from a
+// replay: a reversal, a payment dated after st.AsOf, or one dated before
+// a payment already applied (a backdated payment moves later ones). e
+// must carry a Seq above every applied payment's. st is not changed.
+func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
+	if e.Kind != EventRepayment || e.ValueDate > st.AsOf {
+		return st, false
+	}
+	if n := len(st.Payments); n > 0 && (e.ValueDate < st.Payments[n-1].ValueDate || e.Seq <= st.Payments[n-1].Seq) {
+		return st, false
+	}
+	// The fold mutates installments in place and appends payments; work on
+	// copies so st, which a cache may share, stays as it was.
+	st.Installments = slices.Clone(st.Installments)
+	st.Payments = slices.Clip(st.Payments)
+	st.apply(&t, e)
+	return st, true
+}
+
 // apply settles one repayment: what is due on its value date, oldest first;
 // then, if anything is left, interest accrued to the value date and
 // principal ahead of schedule, re-amortising the rest of the loan.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -256,5 +257,61 @@ func TestFoldBulletPrepayment(t *testing.T) {
 	if len(st.Installments) != 1 || in.DueDate != DateOf(2024, 7, 15) || in.PrincipalPaid != 176000 ||
 		in.InterestPaid != 24000 || in.InterestDue != 24000+41643 || in.PrincipalDue != 1_200_000 {
 		t.Fatalf("after prepayment: %+v", in)
+	}
+}
+
+// TestAppendEqualsReplay: applying a payment to a folded state gives the
+// same state as folding the whole log again, whenever Append accepts it;
+// and Append refuses exactly the events that would move earlier payments
+// (backdated, reversals) or that lie after the state's date.
+func TestAppendEqualsReplay(t *testing.T) {
+	seed := testSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0xa99e))
+	accepted := 0
+	for checked := 0; checked < 2000; {
+		terms := randomTerms(rng)
+		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+		terms.Allocation = AllocationOrder(1 + rng.IntN(2))
+		terms.Overpayment = KeepCredit
+		if terms.Validate() != nil || terms.InstallmentCount > 60 || terms.Principal > 1_000_000_000 {
+			continue
+		}
+		checked++
+		s, _ := BuildSchedule(terms)
+		span := int(s.MaturityDate-terms.DisbursementDate) + 30
+		asOf := terms.DisbursementDate.AddDays(rng.IntN(span))
+		var events []Event
+		st := FoldSchedule(terms, s, nil, asOf)
+		for seq := int64(3); seq < int64(3+rng.IntN(15)); seq++ {
+			e := pay(seq, terms.DisbursementDate.AddDays(rng.IntN(span)), max(1, money.Amount(rng.Int64N(int64(s.InstallmentAmount)*2+2))))
+			if rng.IntN(8) == 0 && len(events) > 0 {
+				e = Event{Seq: seq, Kind: EventReversal, ValueDate: e.ValueDate, Target: events[rng.IntN(len(events))].Seq}
+			}
+			snapshot := fmt.Sprintf("%+v", st)
+			next, ok := st.Append(terms, e)
+			if fmt.Sprintf("%+v", st) != snapshot {
+				t.Fatalf("seed %d: Append changed the state it was given", seed)
+			}
+			events = append(events, e)
+			replay := FoldSchedule(terms, s, events, asOf)
+			last := NoDate
+			if n := len(st.Payments); n > 0 {
+				last = st.Payments[n-1].ValueDate
+			}
+			wantOK := e.Kind == EventRepayment && e.ValueDate <= asOf && (last == NoDate || e.ValueDate >= last)
+			if ok != wantOK {
+				t.Fatalf("seed %d: Append(%+v) = %v, want %v", seed, e, ok, wantOK)
+			}
+			if ok {
+				accepted++
+				if got, want := fmt.Sprintf("%+v", next), fmt.Sprintf("%+v", replay); got != want {
+					t.Fatalf("seed %d: Append(%+v)\n got %s\nwant %s\nterms %s", seed, e, got, want, describeTerms(terms))
+				}
+			}
+			st = replay
+		}
+	}
+	if accepted < 1000 {
+		t.Fatalf("seed %d: only %d appends accepted: the test does not exercise Append", seed, accepted)
 	}
 }

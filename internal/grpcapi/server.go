@@ -7,6 +7,7 @@ package grpcapi
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -44,7 +45,11 @@ func NewServer(opts Options) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)))
+	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)),
+		// Long-lived workers serve calls on stacks already grown to the
+		// depth a call needs, instead of a new goroutine growing its stack
+		// for every call.
+		grpc.NumStreamWorkers(uint32(4*runtime.GOMAXPROCS(0))))
 	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{log: log})
 	if opts.Loans != nil {
 		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans, log: log})

@@ -150,9 +150,13 @@ type LoanView struct {
 
 // loanLog is a loan's row and log as known at an instant.
 type loanLog struct {
-	loan   LoanRecord
-	terms  engine.Terms
+	loan  LoanRecord
+	terms engine.Terms
+	// events are the log's records. The cache keeps none (nil): a write
+	// needs only evs, and records cost the garbage collector far more.
 	events []EventRecord
+	// evs is events as the fold reads them, parsed once per log read.
+	evs []engine.Event
 	// schedule is the terms' schedule, built once per log read.
 	schedule engine.Schedule
 	// folded, when set, is the fold of events as of foldedAsOf, kept with
@@ -196,47 +200,76 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 	if err != nil {
 		return loanLog{}, nil, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
-	return loanLog{loan: rec, terms: terms, events: events, schedule: sched}, got.Request, nil
+	evs, err := engineEvents(terms, events)
+	if err != nil {
+		return loanLog{}, nil, fmt.Errorf("loan %s: %w", loanID, err)
+	}
+	return loanLog{loan: rec, terms: terms, events: events, evs: evs, schedule: sched}, got.Request, nil
 }
 
 // engineEvents converts the log to what the fold reads.
 func engineEvents(terms engine.Terms, events []EventRecord) ([]engine.Event, error) {
-	var out []engine.Event
+	out := make([]engine.Event, 0, len(events))
 	for _, e := range events {
-		var ev engine.Event
-		switch e.Kind {
-		case KindRepayment:
-			ev.Kind = engine.EventRepayment
-			a, err := money.ParseAmount(e.Amount, terms.Currency)
-			if err != nil {
-				return nil, fmt.Errorf("event %d amount %q: %w", e.Seq, e.Amount, err)
-			}
-			ev.Amount = a
-		case KindReversal:
-			ev.Kind = engine.EventReversal
-			ev.Target = e.TargetSeq
-		default:
-			continue
-		}
-		d, err := engine.ParseDate(e.ValueDate)
+		ev, ok, err := engineEvent(terms, e)
 		if err != nil {
-			return nil, fmt.Errorf("event %d: %w", e.Seq, err)
+			return nil, err
 		}
-		ev.Seq, ev.ValueDate = e.Seq, d
-		out = append(out, ev)
+		if ok {
+			out = append(out, ev)
+		}
 	}
 	return out, nil
+}
+
+// engineEvent converts one event; false for kinds the fold does not read.
+func engineEvent(terms engine.Terms, e EventRecord) (engine.Event, bool, error) {
+	var ev engine.Event
+	switch e.Kind {
+	case KindRepayment:
+		ev.Kind = engine.EventRepayment
+		a, err := money.ParseAmount(e.Amount, terms.Currency)
+		if err != nil {
+			return ev, false, fmt.Errorf("event %d amount %q: %w", e.Seq, e.Amount, err)
+		}
+		ev.Amount = a
+	case KindReversal:
+		ev.Kind = engine.EventReversal
+		ev.Target = e.TargetSeq
+	default:
+		return ev, false, nil
+	}
+	d, err := engine.ParseDate(e.ValueDate)
+	if err != nil {
+		return ev, false, fmt.Errorf("event %d: %w", e.Seq, err)
+	}
+	ev.Seq, ev.ValueDate = e.Seq, d
+	return ev, true, nil
+}
+
+// withEvent returns the log with one more event, its fold cleared; the
+// receiver's slices are not changed, so a cached log stays valid.
+func (lg loanLog) withEvent(e EventRecord) (loanLog, error) {
+	ev, ok, err := engineEvent(lg.terms, e)
+	if err != nil {
+		return lg, err
+	}
+	if lg.events != nil {
+		lg.events = append(slices.Clip(lg.events), e)
+	}
+	if ok {
+		lg.evs = append(slices.Clip(lg.evs), ev)
+	}
+	lg.loan.Version = e.Seq
+	lg.folded = nil
+	return lg, nil
 }
 
 func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView, error) {
 	if lg.folded != nil && lg.foldedAsOf == asOf {
 		return l.viewOf(lg, *lg.folded, asOf, knownAt), nil
 	}
-	evs, err := engineEvents(lg.terms, lg.events)
-	if err != nil {
-		return LoanView{}, err
-	}
-	return l.viewOf(lg, engine.FoldSchedule(lg.terms, lg.schedule, evs, asOf), asOf, knownAt), nil
+	return l.viewOf(lg, engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, asOf), asOf, knownAt), nil
 }
 
 // viewOf presents a folded state.
@@ -356,7 +389,7 @@ func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, e
 	c := p.Terms.Currency
 	disb := p.Terms.DisbursementDate.String()
 	err = l.store.CreateLoan(ctx, NewLoanRecord{
-		Loan: LoanRecord{LoanID: id, BorrowerID: p.BorrowerID, Currency: c.Code, Terms: doc, Status: StatusActive, Version: 2, CreatedAt: now},
+		Loan: LoanRecord{LoanID: id, BorrowerID: p.BorrowerID, Currency: c.Code, Terms: doc, Status: StatusActive, CreatedAt: now},
 		Events: []EventRecord{
 			{LoanID: id, Seq: 1, Kind: KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, Amount: p.Terms.Principal.Format(c)},
 			{LoanID: id, Seq: 2, Kind: KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor,
@@ -540,6 +573,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 		if err != nil {
 			return RepaymentResult{}, err
 		}
+		lg.events = nil
 		l.cache.put(lg)
 	} else {
 		defer func() {
@@ -591,32 +625,50 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	seq := lg.loan.Version + 1
 	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindRepayment, ValueDate: vd.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, Amount: amount.Format(c)}
-	after := lg
-	after.events = append(slices.Clone(lg.events), ev)
-	after.loan.Version = seq
-	after.folded = nil
-	view, err := l.view(after, today, time.Time{})
+	after, err := lg.withEvent(ev)
 	if err != nil {
 		return RepaymentResult{}, err
+	}
+	// A payment dated on or after every earlier one changes none of them:
+	// apply it to the fold in hand. A backdated one replays the log.
+	var view LoanView
+	var changed []int64
+	if st, ok := before.state.Append(lg.terms, after.evs[len(after.evs)-1]); ok {
+		view = l.viewOf(after, st, today, time.Time{})
+	} else {
+		if view, err = l.view(after, today, time.Time{}); err != nil {
+			return RepaymentResult{}, err
+		}
+		changed = changedPayments(before.state, view.state, seq)
 	}
 	after.folded, after.foldedAsOf = &view.state, today
 	if view.Credit > before.Credit && lg.terms.Overpayment != engine.KeepCredit {
 		// The payoff on the value date, before this payment.
-		evs, _ := engineEvents(lg.terms, lg.events)
-		atDate := engine.FoldSchedule(lg.terms, lg.schedule, evs, vd)
+		atDate := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, vd)
 		payoff := atDate.PayoffAt(lg.terms)
 		return RepaymentResult{}, &PreconditionError{Reason: "PAYMENT_EXCEEDS_PAYOFF",
 			Message: fmt.Sprintf("amount %s exceeds the payoff amount %s on %s", amount.Format(c), payoff.Total().Format(c), vd)}
 	}
-	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev, Status: view.Status,
-		Request: RequestRecord{RequestID: p.RequestID, Method: "RecordRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
+	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
+		SetStatus: statusChange(lg.loan.Status, view.Status),
+		Request:   RequestRecord{RequestID: p.RequestID, Method: "RecordRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
 	if err != nil {
 		l.cache.drop(p.LoanID)
 		return RepaymentResult{}, err
 	}
+	after.loan.Status = view.Status
 	l.cache.put(after)
 	view.KnownAt = now
-	return RepaymentResult{Seq: seq, Allocation: paymentOf(view.state, seq), Loan: view, ChangedSeqs: changedPayments(before.state, view.state, seq)}, nil
+	return RepaymentResult{Seq: seq, Allocation: paymentOf(view.state, seq), Loan: view, ChangedSeqs: changed}, nil
+}
+
+// statusChange is the status to write to the loan's projection: to, if it
+// differs from the stored from; else "" (nothing to write).
+func statusChange(from, to string) string {
+	if from == to {
+		return ""
+	}
+	return to
 }
 
 // repaymentResult rebuilds the answer to a recorded repayment or reversal
@@ -633,6 +685,7 @@ func (l *Loans) repaymentResult(ctx context.Context, r RequestRecord) (Repayment
 	}
 	prev := lg
 	prev.events = slices.DeleteFunc(slices.Clone(lg.events), func(e EventRecord) bool { return e.Seq == r.Seq })
+	prev.evs = slices.DeleteFunc(slices.Clone(lg.evs), func(e engine.Event) bool { return e.Seq == r.Seq })
 	before, err := l.view(prev, asOf, r.RecordedAt)
 	if err != nil {
 		return RepaymentResult{}, err
@@ -749,16 +802,17 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	seq := lg.loan.Version + 1
 	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindReversal, ValueDate: target.ValueDate, RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: p.Seq, Reason: p.Reason}
-	after := lg
-	after.events = append(slices.Clone(lg.events), ev)
-	after.loan.Version = seq
-	after.folded = nil
+	after, err := lg.withEvent(ev)
+	if err != nil {
+		return RepaymentResult{}, err
+	}
 	view, err := l.view(after, today, time.Time{})
 	if err != nil {
 		return RepaymentResult{}, err
 	}
 	l.cache.drop(p.LoanID)
-	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev, Status: view.Status,
+	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
+		SetStatus: statusChange(lg.loan.Status, view.Status),
 		Request: RequestRecord{RequestID: p.RequestID, Method: "ReverseRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
 	if err != nil {
 		return RepaymentResult{}, err
@@ -788,10 +842,6 @@ func (l *Loans) QuotePayoff(ctx context.Context, loanID string, date engine.Date
 		return PayoffQuote{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "payoff_date",
 			Description: "must not be before the disbursement date " + lg.terms.DisbursementDate.String()}}}
 	}
-	evs, err := engineEvents(lg.terms, lg.events)
-	if err != nil {
-		return PayoffQuote{}, err
-	}
-	st := engine.FoldSchedule(lg.terms, lg.schedule, evs, date)
+	st := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, date)
 	return PayoffQuote{Terms: lg.terms, Date: date, Payoff: st.PayoffAt(lg.terms)}, nil
 }

@@ -28,8 +28,10 @@ type LoanRecord struct {
 	Currency   string
 	// Terms is the terms document (JSON) written at origination; it never
 	// changes.
-	Terms     []byte
-	Status    string
+	Terms  []byte
+	Status string
+	// Version is the seq of the loan's last event (stores derive it from
+	// the log; CreateLoan ignores it).
 	Version   int64
 	CreatedAt time.Time
 }
@@ -52,6 +54,8 @@ type EventRecord struct {
 
 // RequestRecord remembers a mutating request so that a retry returns the
 // first answer: which loan and event it produced and a hash of its body.
+// Stores keep it on that event (Seq), so recording a request costs no
+// write of its own.
 type RequestRecord struct {
 	RequestID   string
 	Method      string
@@ -62,7 +66,7 @@ type RequestRecord struct {
 }
 
 // NewLoanRecord is the input of Store.CreateLoan: a loan, its first events
-// and the request that created it.
+// and the request that created it (kept on the event Request.Seq names).
 type NewLoanRecord struct {
 	Loan    LoanRecord
 	Events  []EventRecord
@@ -73,12 +77,16 @@ type NewLoanRecord struct {
 type AppendEventParams struct {
 	LoanID string
 	// ExpectedVersion is the version the event was computed against; the
-	// append fails with ErrVersionConflict if the loan has moved on.
+	// event's Seq must be ExpectedVersion+1, and the append fails with
+	// ErrVersionConflict if the loan has moved on.
 	ExpectedVersion int64
 	Event           EventRecord
-	Request         RequestRecord
-	// Status is the loan's status after the event, for the projection.
-	Status string
+	// Request is recorded on Event (its Seq must be Event.Seq).
+	Request RequestRecord
+	// SetStatus, when not empty, is the loan's new status for the
+	// projection; empty leaves it as it is (the common case, which then
+	// costs one INSERT and nothing else).
+	SetStatus string
 }
 
 // LoadLoanParams name a loan and, optionally, a request whose record to
@@ -113,9 +121,10 @@ type Store interface {
 	// CreateLoan writes a new loan, its first events and the request
 	// record atomically. ErrDuplicate if the loan id or request id exists.
 	CreateLoan(ctx context.Context, p NewLoanRecord) error
-	// AppendEvent appends one event at ExpectedVersion+1 and records the
-	// request, atomically. ErrVersionConflict if the loan moved on,
-	// ErrDuplicate if the request id exists, ErrNotFound for no loan.
+	// AppendEvent appends one event at ExpectedVersion+1 with its request
+	// and, if SetStatus says so, the loan's new status, atomically.
+	// ErrVersionConflict if the loan moved on, ErrDuplicate if the request
+	// id exists, ErrNotFound for no loan.
 	AppendEvent(ctx context.Context, p AppendEventParams) error
 	// LoadLoan returns the loan's row and log, and the named request's
 	// record, in one round trip where the database allows. ErrNotFound if

@@ -151,67 +151,73 @@ func nullableSeq(v int64) any {
 	return v
 }
 
-func insertEvent(ctx context.Context, tx pgx.Tx, e servicing.EventRecord) error {
-	_, err := tx.Exec(ctx, `INSERT INTO loan_events
-		(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason)
-		VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8::numeric, $9, $10)`,
-		e.LoanID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt, e.RequestID, e.Actor,
-		nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason)
-	return err
-}
+// insertEventSQL writes one event; $11 and $12 (method, request hash) are
+// set on the event that answers a request and NULL on the others.
+const insertEventSQL = `INSERT INTO loan_events
+	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash)
+	VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8::numeric, $9, $10, $11, $12)`
 
-func insertRequest(ctx context.Context, tx pgx.Tx, r servicing.RequestRecord) error {
-	_, err := tx.Exec(ctx, `INSERT INTO requests (request_id, method, request_hash, loan_id, seq, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, r.RequestID, r.Method, r.RequestHash, r.LoanID, r.Seq, r.RecordedAt)
-	return err
+// eventArgs are the arguments of insertEventSQL: the event, and the request
+// if it is the event that answers it.
+func eventArgs(e servicing.EventRecord, r servicing.RequestRecord) []any {
+	var method, hash any
+	if r.Seq == e.Seq {
+		method, hash = r.Method, r.RequestHash
+	}
+	return []any{e.LoanID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt, e.RequestID, e.Actor,
+		nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash}
 }
 
 // CreateLoan implements servicing.Store.
 func (s *Store) CreateLoan(ctx context.Context, p servicing.NewLoanRecord) error {
 	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		l := p.Loan
-		if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, version, created_at)
-			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
-			l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.Version, l.CreatedAt); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+			VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
+			l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.CreatedAt); err != nil {
 			return err
 		}
 		for _, e := range p.Events {
-			if err := insertEvent(ctx, tx, e); err != nil {
+			if _, err := tx.Exec(ctx, insertEventSQL, eventArgs(e, p.Request)...); err != nil {
 				return err
 			}
 		}
-		return insertRequest(ctx, tx, p.Request)
+		return nil
 	}))
 }
 
-// appendEventSQL is the whole append in one statement, so one round trip:
-// the conditional version update is the optimistic lock, and the event and
-// request rows are inserted only if it matched. A unique violation on the
-// request id aborts the statement as a whole.
-const appendEventSQL = `WITH u AS (
-	UPDATE loans SET version = $3, status = $4 WHERE loan_id = $1 AND version = $2 RETURNING loan_id
-), e AS (
-	INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason)
-	SELECT loan_id, $3, $5, $6::date, $7, $8, $9, $10::numeric, $11, $12 FROM u RETURNING seq
-), r AS (
-	INSERT INTO requests (request_id, method, request_hash, loan_id, seq, recorded_at)
-	SELECT $8, $13, $14, loan_id, $3, $7 FROM u RETURNING seq
-)
-SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM r)`
+// appendSQL inserts an event only right after the loan's last one: the
+// primary key (loan_id, seq) refuses a second event at a seq, which is the
+// optimistic lock, and the EXISTS refuses a gap.
+const appendSQL = `INSERT INTO loan_events
+	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash)
+	SELECT $1::text, $2::bigint, $3::text, $4::date, $5::timestamptz, $6::text, $7::text, $8::numeric, $9::bigint, $10::text, $11::text, $12::text
+	WHERE EXISTS (SELECT 1 FROM loan_events WHERE loan_id = $1::text AND seq = $2::bigint - 1)`
 
-// AppendEvent implements servicing.Store.
+// appendWithStatusSQL is appendSQL that also sets the loan's status, for
+// the rare event that changes it.
+const appendWithStatusSQL = `WITH e AS (` + appendSQL + ` RETURNING loan_id)
+UPDATE loans SET status = $13 FROM e WHERE loans.loan_id = e.loan_id`
+
+// AppendEvent implements servicing.Store: one INSERT (appendSQL), one
+// round trip.
 func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
-	e, r := p.Event, p.Request
-	var written int
-	err := s.pool.QueryRow(ctx, appendEventSQL, p.LoanID, p.ExpectedVersion, p.ExpectedVersion+1, p.Status,
-		e.Kind, e.ValueDate, e.RecordedAt, e.RequestID, e.Actor, nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason,
-		r.Method, r.RequestHash).Scan(&written)
+	if p.Event.Seq != p.ExpectedVersion+1 || p.Request.Seq != p.Event.Seq {
+		return fmt.Errorf("postgres: append of seq %d at version %d (request seq %d)", p.Event.Seq, p.ExpectedVersion, p.Request.Seq)
+	}
+	args := eventArgs(p.Event, p.Request)
+	sql := appendSQL
+	if p.SetStatus != "" {
+		sql, args = appendWithStatusSQL, append(args, p.SetStatus)
+	}
+	tag, err := s.pool.Exec(ctx, sql, args...)
 	if err != nil {
 		return mapError(err)
 	}
-	if written == 2 {
+	if tag.RowsAffected() == 1 {
 		return nil
 	}
+	// Nothing written: no such loan, or it is not at ExpectedVersion.
 	var exists bool
 	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM loans WHERE loan_id = $1)`, p.LoanID).Scan(&exists); err != nil {
 		return mapError(err)
@@ -222,7 +228,10 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 	return servicing.ErrVersionConflict
 }
 
-const loanColumns = `loan_id, borrower_id, currency, terms::text, status, version, created_at`
+// loanColumns are the columns scanLoan reads from loans l; the version is
+// the seq of the last event.
+const loanColumns = `l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status,
+	(SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id), l.created_at`
 
 func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
 	var l servicing.LoanRecord
@@ -238,11 +247,11 @@ func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
 func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
 	var out servicing.LoanLog
 	b := &pgx.Batch{}
-	b.Queue(`SELECT `+loanColumns+` FROM loans WHERE loan_id = $1`, p.LoanID)
+	b.Queue(`SELECT `+loanColumns+` FROM loans l WHERE l.loan_id = $1`, p.LoanID)
 	b.Queue(`SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
 		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason
 		FROM loan_events WHERE loan_id = $1 ORDER BY seq`, p.LoanID)
-	b.Queue(`SELECT request_id, method, request_hash, loan_id, seq, recorded_at FROM requests WHERE request_id = $1`, p.RequestID)
+	b.Queue(findRequestSQL, p.RequestID)
 	res := s.pool.SendBatch(ctx, b)
 	defer res.Close()
 	loan, loanErr := scanLoan(res.QueryRow())
@@ -273,20 +282,24 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	return out, nil
 }
 
+// findRequestSQL reads the record of a request from the event that
+// answers it.
+const findRequestSQL = `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
+	FROM loan_events WHERE request_id = $1 AND request_hash IS NOT NULL`
+
 // FindRequest implements servicing.Store.
 func (s *Store) FindRequest(ctx context.Context, p servicing.RequestKey) (servicing.RequestRecord, error) {
 	var r servicing.RequestRecord
-	err := s.pool.QueryRow(ctx, `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
-		FROM requests WHERE request_id = $1`, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &r.RecordedAt)
+	err := s.pool.QueryRow(ctx, findRequestSQL, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &r.RecordedAt)
 	r.RecordedAt = r.RecordedAt.UTC()
 	return r, mapError(err)
 }
 
 // ListLoans implements servicing.Store.
 func (s *Store) ListLoans(ctx context.Context, p servicing.LoanQuery) ([]servicing.LoanRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+loanColumns+` FROM loans
-		WHERE loan_id > $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR borrower_id = $3)
-		ORDER BY loan_id LIMIT $4`, p.AfterLoanID, p.Status, p.BorrowerID, p.Limit)
+	rows, err := s.pool.Query(ctx, `SELECT `+loanColumns+` FROM loans l
+		WHERE l.loan_id > $1 AND ($2 = '' OR l.status = $2) AND ($3 = '' OR l.borrower_id = $3)
+		ORDER BY l.loan_id LIMIT $4`, p.AfterLoanID, p.Status, p.BorrowerID, p.Limit)
 	if err != nil {
 		return nil, mapError(err)
 	}

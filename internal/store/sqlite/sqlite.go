@@ -162,18 +162,18 @@ func nullableSeq(v int64) any {
 	return v
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, e servicing.EventRecord) error {
+// insertEvent writes one event, with the request r on it if it is the
+// event that answers r.
+func insertEvent(ctx context.Context, tx *sql.Tx, e servicing.EventRecord, r servicing.RequestRecord) error {
+	var method, hash any
+	if r.Seq == e.Seq {
+		method, hash = r.Method, r.RequestHash
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO loan_events
-		(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.LoanID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt.UTC().Format(timeLayout), e.RequestID, e.Actor,
-		nullable(e.Amount), nullableSeq(e.TargetSeq), e.Reason)
-	return err
-}
-
-func insertRequest(ctx context.Context, tx *sql.Tx, r servicing.RequestRecord) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO requests (request_id, method, request_hash, loan_id, seq, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, r.RequestID, r.Method, r.RequestHash, r.LoanID, r.Seq, r.RecordedAt.UTC().Format(timeLayout))
+		nullable(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash)
 	return err
 }
 
@@ -181,48 +181,53 @@ func insertRequest(ctx context.Context, tx *sql.Tx, r servicing.RequestRecord) e
 func (s *Store) CreateLoan(ctx context.Context, p servicing.NewLoanRecord) error {
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		l := p.Loan
-		if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, version, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.Version,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status,
 			l.CreatedAt.UTC().Format(timeLayout)); err != nil {
 			return err
 		}
 		for _, e := range p.Events {
-			if err := insertEvent(ctx, tx, e); err != nil {
+			if err := insertEvent(ctx, tx, e, p.Request); err != nil {
 				return err
 			}
 		}
-		return insertRequest(ctx, tx, p.Request)
+		return nil
 	}))
 }
 
-// AppendEvent implements servicing.Store.
+// AppendEvent implements servicing.Store. The write lock is taken when the
+// transaction begins, so the version read here cannot move before the
+// insert; the primary key (loan_id, seq) backs it up.
 func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
+	if p.Event.Seq != p.ExpectedVersion+1 || p.Request.Seq != p.Event.Seq {
+		return fmt.Errorf("sqlite: append of seq %d at version %d (request seq %d)", p.Event.Seq, p.ExpectedVersion, p.Request.Seq)
+	}
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE loans SET version = ?, status = ? WHERE loan_id = ? AND version = ?`,
-			p.ExpectedVersion+1, p.Status, p.LoanID, p.ExpectedVersion)
-		if err != nil {
+		var last sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM loan_events WHERE loan_id = ?`, p.LoanID).Scan(&last); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			var exists int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM loans WHERE loan_id = ?`, p.LoanID).Scan(&exists); err != nil {
-				return err
-			}
-			if exists == 0 {
-				return servicing.ErrNotFound
-			}
+		switch {
+		case !last.Valid:
+			return servicing.ErrNotFound
+		case last.Int64 != p.ExpectedVersion:
 			return servicing.ErrVersionConflict
 		}
-		if err := insertEvent(ctx, tx, p.Event); err != nil {
+		if err := insertEvent(ctx, tx, p.Event, p.Request); err != nil {
 			return err
 		}
-		return insertRequest(ctx, tx, p.Request)
+		if p.SetStatus == "" {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE loans SET status = ? WHERE loan_id = ?`, p.SetStatus, p.LoanID)
+		return err
 	}))
 }
 
-const loanColumns = `loan_id, borrower_id, currency, terms, status, version, created_at`
+// loanColumns are the columns scanLoan reads from loans l; the version is
+// the seq of the last event.
+const loanColumns = `l.loan_id, l.borrower_id, l.currency, l.terms, l.status,
+	(SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id), l.created_at`
 
 type scanner interface{ Scan(...any) error }
 
@@ -249,7 +254,7 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 			return out, err
 		}
 	}
-	loan, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE loan_id = ?`, p.LoanID))
+	loan, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans l WHERE l.loan_id = ?`, p.LoanID))
 	if err != nil {
 		return out, mapError(err)
 	}
@@ -279,7 +284,7 @@ func (s *Store) FindRequest(ctx context.Context, p servicing.RequestKey) (servic
 	var r servicing.RequestRecord
 	var recorded string
 	err := s.db.QueryRowContext(ctx, `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
-		FROM requests WHERE request_id = ?`, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &recorded)
+		FROM loan_events WHERE request_id = ? AND request_hash IS NOT NULL`, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &recorded)
 	if err == nil {
 		r.RecordedAt, err = time.Parse(timeLayout, recorded)
 	}
@@ -288,9 +293,9 @@ func (s *Store) FindRequest(ctx context.Context, p servicing.RequestKey) (servic
 
 // ListLoans implements servicing.Store.
 func (s *Store) ListLoans(ctx context.Context, p servicing.LoanQuery) ([]servicing.LoanRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+loanColumns+` FROM loans
-		WHERE loan_id > ? AND (? = '' OR status = ?) AND (? = '' OR borrower_id = ?)
-		ORDER BY loan_id LIMIT ?`, p.AfterLoanID, p.Status, p.Status, p.BorrowerID, p.BorrowerID, p.Limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+loanColumns+` FROM loans l
+		WHERE l.loan_id > ? AND (? = '' OR l.status = ?) AND (? = '' OR l.borrower_id = ?)
+		ORDER BY l.loan_id LIMIT ?`, p.AfterLoanID, p.Status, p.Status, p.BorrowerID, p.BorrowerID, p.Limit)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -33,7 +33,7 @@ func loan(id, borrower string) servicing.NewLoanRecord {
 func payment(id string, version int64, requestID string) servicing.AppendEventParams {
 	at := t0.Add(time.Duration(version) * time.Hour)
 	return servicing.AppendEventParams{
-		LoanID: id, ExpectedVersion: version, Status: "ACTIVE",
+		LoanID: id, ExpectedVersion: version,
 		Event: servicing.EventRecord{LoanID: id, Seq: version + 1, Kind: "REPAYMENT", ValueDate: "2024-02-15",
 			RecordedAt: at, RequestID: requestID, Actor: "test", Amount: "1066.19"},
 		Request: servicing.RequestRecord{RequestID: requestID, Method: "RecordRepayment", RequestHash: "h2", LoanID: id, Seq: version + 1, RecordedAt: at},
@@ -105,8 +105,18 @@ func Run(t *testing.T, newStore NewStore) {
 		if err := s.CreateLoan(ctx, loan("L1", "B1")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.AppendEvent(ctx, payment("L1", 5, "stale")); !errors.Is(err, servicing.ErrVersionConflict) {
+		if err := s.AppendEvent(ctx, payment("L1", 1, "stale")); !errors.Is(err, servicing.ErrVersionConflict) {
 			t.Fatalf("stale version: %v", err)
+		}
+		if err := s.AppendEvent(ctx, payment("L1", 5, "ahead")); !errors.Is(err, servicing.ErrVersionConflict) {
+			t.Fatalf("a version ahead of the log (a gap): %v", err)
+		}
+		lg, _ := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "L1"})
+		if lg.Loan.Version != 2 || len(lg.Events) != 2 {
+			t.Fatalf("refused appends wrote: version %d, %d events", lg.Loan.Version, len(lg.Events))
+		}
+		if _, err := s.FindRequest(ctx, servicing.RequestKey{RequestID: "stale"}); !errors.Is(err, servicing.ErrNotFound) {
+			t.Fatalf("a refused append left its request: %v", err)
 		}
 		if err := s.AppendEvent(ctx, payment("nope", 2, "x")); !errors.Is(err, servicing.ErrNotFound) {
 			t.Fatalf("missing loan: %v", err)
@@ -142,6 +152,35 @@ func Run(t *testing.T, newStore NewStore) {
 		lg, _ := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "L1"})
 		if won != 1 || len(lg.Events) != 3 {
 			t.Fatalf("%d writers won, %d events; want exactly one", won, len(lg.Events))
+		}
+	})
+	t.Run("StatusProjection", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		if err := s.CreateLoan(ctx, loan("L1", "B1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AppendEvent(ctx, payment("L1", 2, "pay-1")); err != nil {
+			t.Fatal(err)
+		}
+		paid := payment("L1", 3, "pay-2")
+		paid.SetStatus = "PAID_OFF"
+		if err := s.AppendEvent(ctx, paid); err != nil {
+			t.Fatal(err)
+		}
+		lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "L1", RequestID: "pay-2"})
+		if err != nil || lg.Loan.Status != "PAID_OFF" || lg.Loan.Version != 4 || lg.Request == nil || lg.Request.Seq != 4 {
+			t.Fatalf("after a status change: %+v %+v %v", lg.Loan, lg.Request, err)
+		}
+		// A refused append changes no status.
+		stale := payment("L1", 3, "pay-3")
+		stale.SetStatus = "ACTIVE"
+		if err := s.AppendEvent(ctx, stale); !errors.Is(err, servicing.ErrVersionConflict) {
+			t.Fatalf("stale append: %v", err)
+		}
+		got, err := s.ListLoans(ctx, servicing.LoanQuery{Status: "PAID_OFF", Limit: 10})
+		if err != nil || len(got) != 1 || got[0].Version != 4 {
+			t.Fatalf("status filter: %+v %v", got, err)
 		}
 	})
 	t.Run("ListLoansPagesAndFilters", func(t *testing.T) {
