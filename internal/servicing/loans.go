@@ -813,7 +813,7 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	l.cache.drop(p.LoanID)
 	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
 		SetStatus: statusChange(lg.loan.Status, view.Status),
-		Request: RequestRecord{RequestID: p.RequestID, Method: "ReverseRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
+		Request:   RequestRecord{RequestID: p.RequestID, Method: "ReverseRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
 	if err != nil {
 		return RepaymentResult{}, err
 	}
