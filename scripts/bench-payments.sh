@@ -54,28 +54,30 @@ cpu_pg() {
     for p in $(pgrep -P "$pg_pid" || true); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done
   } | awk -v hz="$hz" '{t+=$1} END {printf "%.3f", t/hz}'
 }
+wal_syncs() { "$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgres -c 'SELECT wal_sync FROM pg_stat_wal'; }
 per_op() { python3 -c "print('%.0f' % (($2-$1)*1e6/$3))"; }  # µs of CPU per operation
 
 go build -o "$work/loadpay" ./cmd/loadpay
 run=$(date +%s)
 printf '\n%-6s %10s %10s %6s   %s\n' clients "loand/s" "pgbench/s" ratio "CPU µs per op: loand+postgres+client (loand run) | postgres+client (pgbench run)"
 for c in $conc; do
-  l0=$(cpu_loand); p0=$(cpu_pg)
+  l0=$(cpu_loand); p0=$(cpu_pg); w0=$(wal_syncs)
   ours=$(/usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
     "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c")
-  l1=$(cpu_loand); p1=$(cpu_pg)
+  l1=$(cpu_loand); p1=$(cpu_pg); w1=$(wal_syncs)
   sleep 1  # let the postmaster reap the backends of the run before counting
   theirs=$(/usr/bin/time -f 'client %U %S' -o "$work/time.pgbench" \
     "$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null \
     | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
   sleep 1
-  p2=$(cpu_pg)
+  p2=$(cpu_pg); w2=$(wal_syncs)
   n_ours=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$ours")
   n_theirs=$(python3 -c "print(int($theirs*$seconds))")
   cl_ours=$(awk '/^client/ {print $2+$3}' "$work/time.loadpay")
   cl_theirs=$(awk '/^client/ {print $2+$3}' "$work/time.pgbench")
-  printf '%-6s %10s %10s %6s   %s+%s+%s | %s+%s   %s\n' "$c" "${ours%% *}" "${theirs%.*}" \
+  printf '%-6s %10s %10s %6s   %s+%s+%s | %s+%s   WAL flushes per op %s | %s   %s\n' "$c" "${ours%% *}" "${theirs%.*}" \
     "$(python3 -c "print('%.2f' % (${ours%% *}/$theirs))")" \
     "$(per_op "$l0" "$l1" "$n_ours")" "$(per_op "$p0" "$p1" "$n_ours")" "$(per_op 0 "$cl_ours" "$n_ours")" \
-    "$(per_op "$p1" "$p2" "$n_theirs")" "$(per_op 0 "$cl_theirs" "$n_theirs")" "${ours#* }"
+    "$(per_op "$p1" "$p2" "$n_theirs")" "$(per_op 0 "$cl_theirs" "$n_theirs")" \
+    "$(python3 -c "print('%.2f' % (($w1-$w0)/$n_ours))")" "$(python3 -c "print('%.2f' % (($w2-$w1)/$n_theirs))")" "${ours#* }"
 done

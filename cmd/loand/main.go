@@ -61,6 +61,7 @@ func run(args []string, stderr *os.File) error {
 	database := fs.String("database", envOr("LOANCORE_DATABASE", "sqlite:./data/loancore.db"), "postgres://… URL or sqlite:PATH (env LOANCORE_DATABASE)")
 	timezone := fs.String("timezone", envOr("LOANCORE_TIMEZONE", "Asia/Shanghai"), "business time zone that decides today's date (env LOANCORE_TIMEZONE)")
 	logFormat := fs.String("log-format", envOr("LOANCORE_LOG_FORMAT", "text"), "log format: text or json (env LOANCORE_LOG_FORMAT)")
+	logLevel := fs.String("log-level", envOr("LOANCORE_LOG_LEVEL", "info"), "debug logs every call; info logs refused calls, warn slow calls, error internal errors (env LOANCORE_LOG_LEVEL)")
 	pprofAddr := fs.String("pprof", envOr("LOANCORE_PPROF", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (off by default)")
 	shutdownGrace := fs.Duration("shutdown-grace", 10*time.Second, "how long to let calls finish on SIGTERM before cutting them off")
 	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
@@ -72,12 +73,17 @@ func run(args []string, stderr *os.File) error {
 		// collects often; a higher target trades a little memory for CPU.
 		debug.SetGCPercent(*gcPercent)
 	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: want debug, info, warn or error, got %q", *logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
 	var handler slog.Handler
 	switch *logFormat {
 	case "json":
-		handler = slog.NewJSONHandler(stderr, nil)
+		handler = slog.NewJSONHandler(stderr, opts)
 	case "text":
-		handler = slog.NewTextHandler(stderr, nil)
+		handler = slog.NewTextHandler(stderr, opts)
 	default:
 		return fmt.Errorf("--log-format: want text or json, got %q", *logFormat)
 	}
