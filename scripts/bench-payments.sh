@@ -5,11 +5,17 @@
 # next to pgbench -N -M prepared at the same concurrency on the same
 # throwaway cluster. For ad-hoc runs ghz is pinned too:
 #   go tool -modfile=tools/ghz/go.mod ghz --insecure --call loancore.v1.LoanService/RecordRepayment … Usage: make bench-payments
-# (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=20 BENCH_LOANS=512).
+# (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_LOANS=512
+# BENCH_POOL=16). The machine is shared, so each concurrency runs several
+# alternating rounds of both and reports the ratio of the medians, with
+# the CPU each process spent per operation (loand, PostgreSQL's processes,
+# the client) and WAL flushes per operation, which say where the time goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conc="${BENCH_CONCURRENCY:-8 32}"
-seconds="${BENCH_SECONDS:-20}"
+seconds="${BENCH_SECONDS:-10}"
+rounds="${BENCH_ROUNDS:-3}"
+pool="${BENCH_POOL:-16}"
 loans="${BENCH_LOANS:-512}"
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 tool="go tool -modfile=tools/go.mod"
@@ -35,7 +41,7 @@ echo "synchronous_commit: $("$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgre
 "$bin/pgbench" -q -i -s 20 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 
 go build -o "$work/loand" ./cmd/loand
-"$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=64" \
+"$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
   --log-format json --pprof "${BENCH_PPROF:-}" 2>"$work/loand.log" &
 loand_pid=$!
 for _ in $(seq 100); do
@@ -59,25 +65,41 @@ per_op() { python3 -c "print('%.0f' % (($2-$1)*1e6/$3))"; }  # µs of CPU per op
 
 go build -o "$work/loadpay" ./cmd/loadpay
 run=$(date +%s)
-printf '\n%-6s %10s %10s %6s   %s\n' clients "loand/s" "pgbench/s" ratio "CPU µs per op: loand+postgres+client (loand run) | postgres+client (pgbench run)"
+echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans; ${rounds} rounds of ${seconds}s per side, alternating"
+printf '\n%-7s %5s %9s %10s %6s   %s\n' clients round "loand/s" "pgbench/s" ratio \
+  "CPU µs per op, loand+postgres+client | postgres+client;  WAL flushes per op, loand | pgbench"
+# Warm-up, not counted: loand's log cache and prepared statements, and
+# PostgreSQL's buffers for both workloads.
+"$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c 8 -d 3s -run "warm-$run" >/dev/null
+"$bin/pgbench" -N -M prepared -c 8 -j 2 -T 3 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 for c in $conc; do
-  l0=$(cpu_loand); p0=$(cpu_pg); w0=$(wal_syncs)
-  ours=$(/usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
-    "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c")
-  l1=$(cpu_loand); p1=$(cpu_pg); w1=$(wal_syncs)
-  sleep 1  # let the postmaster reap the backends of the run before counting
-  theirs=$(/usr/bin/time -f 'client %U %S' -o "$work/time.pgbench" \
-    "$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null \
-    | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
-  sleep 1
-  p2=$(cpu_pg); w2=$(wal_syncs)
-  n_ours=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$ours")
-  n_theirs=$(python3 -c "print(int($theirs*$seconds))")
-  cl_ours=$(awk '/^client/ {print $2+$3}' "$work/time.loadpay")
-  cl_theirs=$(awk '/^client/ {print $2+$3}' "$work/time.pgbench")
-  printf '%-6s %10s %10s %6s   %s+%s+%s | %s+%s   WAL flushes per op %s | %s   %s\n' "$c" "${ours%% *}" "${theirs%.*}" \
-    "$(python3 -c "print('%.2f' % (${ours%% *}/$theirs))")" \
-    "$(per_op "$l0" "$l1" "$n_ours")" "$(per_op "$p0" "$p1" "$n_ours")" "$(per_op 0 "$cl_ours" "$n_ours")" \
-    "$(per_op "$p1" "$p2" "$n_theirs")" "$(per_op 0 "$cl_theirs" "$n_theirs")" \
-    "$(python3 -c "print('%.2f' % (($w1-$w0)/$n_ours))")" "$(python3 -c "print('%.2f' % (($w2-$w1)/$n_theirs))")" "${ours#* }"
+  : >"$work/rates"
+  for r in $(seq "$rounds"); do
+    l0=$(cpu_loand); p0=$(cpu_pg); w0=$(wal_syncs)
+    ours=$(/usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
+      "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c-$r")
+    sleep 1 # let the postmaster reap the backends of a run before counting
+    l1=$(cpu_loand); p1=$(cpu_pg); w1=$(wal_syncs)
+    theirs=$(/usr/bin/time -f 'client %U %S' -o "$work/time.pgbench" \
+      "$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null \
+      | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    sleep 1
+    p2=$(cpu_pg); w2=$(wal_syncs)
+    n_ours=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$ours")
+    n_theirs=$(python3 -c "print(int($theirs*$seconds))")
+    cl_ours=$(awk '/^client/ {print $2+$3}' "$work/time.loadpay")
+    cl_theirs=$(awk '/^client/ {print $2+$3}' "$work/time.pgbench")
+    echo "${ours%% *} $theirs" >>"$work/rates"
+    printf '%-7s %5s %9s %10s %6s   %s+%s+%s | %s+%s;  %s | %s   %s\n' "$c" "$r" "${ours%% *}" "${theirs%.*}" \
+      "$(python3 -c "print('%.2f' % (${ours%% *}/$theirs))")" \
+      "$(per_op "$l0" "$l1" "$n_ours")" "$(per_op "$p0" "$p1" "$n_ours")" "$(per_op 0 "$cl_ours" "$n_ours")" \
+      "$(per_op "$p1" "$p2" "$n_theirs")" "$(per_op 0 "$cl_theirs" "$n_theirs")" \
+      "$(python3 -c "print('%.2f' % (($w1-$w0)/$n_ours))")" "$(python3 -c "print('%.2f' % (($w2-$w1)/$n_theirs))")" "${ours#* }"
+  done
+  python3 - "$c" "$work/rates" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[2])]
+ours, theirs = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
+print('%-7s %5s %9.0f %10.0f %6.2f   median of %d rounds' % (sys.argv[1], 'median', ours, theirs, ours / theirs, len(rows)))
+PY
 done
