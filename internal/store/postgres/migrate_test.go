@@ -1,0 +1,85 @@
+package postgres_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store/pgtest"
+	"github.com/loancore/loancore/internal/store/postgres"
+)
+
+// TestMigration2KeepsRequests: a database written under migration 1 (a
+// requests table, loans.version) keeps every request and version through
+// migration 2, which moves requests onto their events.
+func TestMigration2KeepsRequests(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.URL(t)
+	// An empty schema of its own stands in for a database at version 1.
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	v1, err := os.ReadFile("migrations/0001_loans.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{
+		`CREATE SCHEMA legacy`, `SET search_path = legacy`, string(v1),
+		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+		`INSERT INTO schema_migrations (version) VALUES (1)`,
+		`INSERT INTO loans VALUES ('L1', 'B1', 'CNY', '{}', 'ACTIVE', 3, '2024-01-15T09:00:00Z')`,
+		`INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount) VALUES
+			('L1', 1, 'ORIGINATION', '2024-01-15', '2024-01-15T09:00:00Z', 'c1', 'api', 12000),
+			('L1', 2, 'DISBURSEMENT', '2024-01-15', '2024-01-15T09:00:00Z', 'c1', 'api', 12000),
+			('L1', 3, 'REPAYMENT', '2024-02-15', '2024-02-15T09:00:00Z', 'p1', 'api', 1066.19)`,
+		`INSERT INTO requests VALUES ('c1', 'CreateLoan', 'hc', 'L1', 2, '2024-01-15T09:00:00Z'),
+			('p1', 'RecordRepayment', 'hp', 'L1', 3, '2024-02-15T09:00:00Z')`,
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", "legacy")
+	u.RawQuery = q.Encode()
+	s, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	applied, err := s.Migrate(ctx)
+	if err != nil || len(applied) == 0 || applied[0] != 2 {
+		t.Fatalf("applied %v, %v", applied, err)
+	}
+	lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "L1", RequestID: "p1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := servicing.RequestRecord{RequestID: "p1", Method: "RecordRepayment", RequestHash: "hp", LoanID: "L1", Seq: 3,
+		RecordedAt: time.Date(2024, 2, 15, 9, 0, 0, 0, time.UTC)}
+	if lg.Request == nil || *lg.Request != want || lg.Loan.Version != 3 || len(lg.Events) != 3 {
+		t.Fatalf("after migration: request %+v, version %d, %d events", lg.Request, lg.Loan.Version, len(lg.Events))
+	}
+	c, err := s.FindRequest(ctx, servicing.RequestKey{RequestID: "c1"})
+	if err != nil || c.Method != "CreateLoan" || c.RequestHash != "hc" || c.Seq != 2 {
+		t.Fatalf("create request %+v, %v", c, err)
+	}
+	// The next payment appends after the migrated log.
+	next := servicing.EventRecord{LoanID: "L1", Seq: 4, Kind: "REPAYMENT", ValueDate: "2024-03-15",
+		RecordedAt: time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC), RequestID: "p2", Actor: "api", Amount: "1.00"}
+	if err := s.AppendEvent(ctx, servicing.AppendEventParams{LoanID: "L1", ExpectedVersion: 3, Event: next,
+		Request: servicing.RequestRecord{RequestID: "p2", Method: "RecordRepayment", RequestHash: "hp2", LoanID: "L1", Seq: 4, RecordedAt: next.RecordedAt}}); err != nil {
+		t.Fatal(err)
+	}
+}
