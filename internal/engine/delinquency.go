@@ -109,3 +109,12 @@ func (p DelinquencyPolicy) RiskClass(dpd int) RiskClass {
 	}
 	return c
 }
+
+// DelinquencyBucket returns the loan's bucket as of st.AsOf under p: by
+// DaysPastDue, in which unpaid penalty and compound interest keep an
+// installment overdue.
+func (st *LoanState) DelinquencyBucket(p DelinquencyPolicy) Bucket { return p.Bucket(st.DaysPastDue()) }
+
+// RiskClass returns the loan's risk class as of st.AsOf under p, by
+// DaysPastDue.
+func (st *LoanState) RiskClass(p DelinquencyPolicy) RiskClass { return p.RiskClass(st.DaysPastDue()) }

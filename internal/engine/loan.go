@@ -13,11 +13,32 @@ type AllocationOrder uint8
 
 // The allocation orders. The zero value means InterestFirst.
 const (
-	// InterestFirst pays interest, then principal.
+	// InterestFirst pays interest, then principal, then penalty, then
+	// compound interest.
 	InterestFirst AllocationOrder = iota + 1
-	// PrincipalFirst pays principal, then interest.
+	// PrincipalFirst pays principal, then interest, then penalty, then
+	// compound interest.
 	PrincipalFirst
+	// PenaltyFirst pays penalty, then compound interest, then interest,
+	// then principal.
+	PenaltyFirst
+	// CivilCode follows the Civil Code of the PRC, art. 561: the costs of
+	// realising the claim, then interest, then principal. No costs are
+	// tracked; penalty and compound interest are interest-type charges, so
+	// it pays interest, then penalty, then compound interest, then
+	// principal.
+	CivilCode
 )
+
+// allocationComponents is the order in which each AllocationOrder settles
+// the components of one installment.
+var allocationComponents = [...][4]Component{
+	0:              {ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
+	InterestFirst:  {ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
+	PrincipalFirst: {ComponentPrincipal, ComponentInterest, ComponentPenalty, ComponentCompound},
+	PenaltyFirst:   {ComponentPenalty, ComponentCompound, ComponentInterest, ComponentPrincipal},
+	CivilCode:      {ComponentInterest, ComponentPenalty, ComponentCompound, ComponentPrincipal},
+}
 
 // PrepaymentPolicy says how a payment beyond what is due reshapes the rest
 // of the schedule.
@@ -76,6 +97,19 @@ type InstallmentState struct {
 	InterestDue   money.Amount
 	PrincipalPaid money.Amount
 	InterestPaid  money.Amount
+	// PenaltyAccrued and PenaltyPaid are the installment's penalty
+	// interest (罚息) charged and paid; CompoundAccrued and CompoundPaid its
+	// compound interest (复利). Zero unless the terms have a penalty policy.
+	PenaltyAccrued  money.Amount
+	PenaltyPaid     money.Amount
+	CompoundAccrued money.Amount
+	CompoundPaid    money.Amount
+	// gracePenalty and graceCompound are the penalty of grace days held
+	// aside: charged when grace ends with the installment unpaid, dropped
+	// if it is paid by then.
+	gracePenalty, graceCompound money.Amount
+	// lastPenalty and lastCompound are what the last accrued day charged.
+	lastPenalty, lastCompound money.Amount
 	// accrualFrom is the day the interest not yet charged starts to
 	// accrue: StartDate, or the date of a prepayment in this period, which
 	// charged chargedBefore for the days before it.
@@ -83,9 +117,11 @@ type InstallmentState struct {
 	chargedBefore money.Amount
 }
 
-// Unpaid returns what is left to pay of the installment.
+// Unpaid returns what is left to pay of the installment, penalty and
+// compound interest included.
 func (in InstallmentState) Unpaid() money.Amount {
-	return in.PrincipalDue - in.PrincipalPaid + in.InterestDue - in.InterestPaid
+	return in.PrincipalDue - in.PrincipalPaid + in.InterestDue - in.InterestPaid +
+		in.PenaltyAccrued - in.PenaltyPaid + in.CompoundAccrued - in.CompoundPaid
 }
 
 // Component is a part of what a loan owes.
@@ -95,6 +131,10 @@ type Component uint8
 const (
 	ComponentPrincipal Component = iota + 1
 	ComponentInterest
+	// ComponentPenalty is penalty interest (罚息).
+	ComponentPenalty
+	// ComponentCompound is compound interest (复利) on overdue interest.
+	ComponentCompound
 )
 
 // AllocationPart is the amount of one payment that went to one component of
@@ -130,6 +170,13 @@ type LoanState struct {
 	// PaidOffDate is the value date of the payment that settled the loan,
 	// or NoDate.
 	PaidOffDate Date
+	// CappedOn is the first day the penalty policy's cap held back penalty
+	// or compound interest, or NoDate.
+	CappedOn Date
+	// accruedThrough is the last day penalty accrual has run for; charged
+	// is all penalty and compound interest charged so far.
+	accruedThrough Date
+	charged        money.Amount
 	// level is the current level installment (or EQUAL_PRINCIPAL part), kept
 	// across re-amortisations.
 	level money.Amount
@@ -149,7 +196,13 @@ func Fold(t Terms, events []Event, asOf Date) LoanState {
 // BuildSchedule of the same terms), for callers that fold one loan often.
 // The schedule is only read.
 func FoldSchedule(t Terms, sched Schedule, events []Event, asOf Date) LoanState {
-	st := LoanState{AsOf: asOf, PaidOffDate: NoDate, level: sched.InstallmentAmount}
+	return foldSchedule(t, sched, events, asOf, false)
+}
+
+// foldSchedule is FoldSchedule; with oneDayAtATime it runs penalty accrual
+// for one day per call, which must change nothing (the tests check it).
+func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtATime bool) LoanState {
+	st := LoanState{AsOf: asOf, PaidOffDate: NoDate, CappedOn: NoDate, level: sched.InstallmentAmount, accruedThrough: t.DisbursementDate}
 	if t.Method == EqualPrincipal && len(sched.Installments) > 1 {
 		st.level = sched.Installments[t.PrincipalGracePeriods].Principal
 	}
@@ -174,19 +227,38 @@ func FoldSchedule(t Terms, sched Schedule, events []Event, asOf Date) LoanState 
 	slices.SortStableFunc(pays, func(a, b Event) int {
 		return cmp.Or(cmp.Compare(a.ValueDate, b.ValueDate), cmp.Compare(a.Seq, b.Seq))
 	})
+	if !t.HasPenalty {
+		for _, e := range pays {
+			st.apply(&t, e)
+		}
+		return st
+	}
+	// A payment reduces the base of its own value date: accrue the days
+	// before it, apply it, and the days after it once everything is in.
+	a := newAccrual(&t)
+	accrue := func(end Date) {
+		for oneDayAtATime && st.accruedThrough < end-1 {
+			st.accrueTo(a, st.accruedThrough+1)
+		}
+		st.accrueTo(a, end)
+	}
 	for _, e := range pays {
+		accrue(e.ValueDate - 1)
 		st.apply(&t, e)
 	}
+	accrue(asOf)
 	return st
 }
 
 // Append returns the state with one more repayment applied, without
 // replaying the log, and true; or false when that would differ from a
 // replay: a reversal, a payment dated after st.AsOf, or one dated before
-// a payment already applied (a backdated payment moves later ones). e
-// must carry a Seq above every applied payment's. st is not changed.
+// a payment already applied (a backdated payment moves later ones); and
+// always on terms with a penalty policy, whose state is accrued to st.AsOf
+// and cannot take a payment dated before it without a replay. e must carry
+// a Seq above every applied payment's. st is not changed.
 func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
-	if e.Kind != EventRepayment || e.ValueDate > st.AsOf {
+	if t.HasPenalty || e.Kind != EventRepayment || e.ValueDate > st.AsOf {
 		return st, false
 	}
 	if n := len(st.Payments); n > 0 && (e.ValueDate < st.Payments[n-1].ValueDate || e.Seq <= st.Payments[n-1].Seq) {
@@ -229,14 +301,19 @@ func (st *LoanState) apply(t *Terms, e Event) {
 // settle pays up to amount of one installment in the allocation order and
 // returns what is left.
 func settle(in *InstallmentState, order AllocationOrder, amount money.Amount, res *PaymentResult) money.Amount {
-	components := [2]Component{ComponentInterest, ComponentPrincipal}
-	if order == PrincipalFirst {
-		components = [2]Component{ComponentPrincipal, ComponentInterest}
+	components := allocationComponents[0]
+	if int(order) < len(allocationComponents) {
+		components = allocationComponents[order]
 	}
 	for _, c := range components {
 		due, paid := &in.InterestDue, &in.InterestPaid
-		if c == ComponentPrincipal {
+		switch c {
+		case ComponentPrincipal:
 			due, paid = &in.PrincipalDue, &in.PrincipalPaid
+		case ComponentPenalty:
+			due, paid = &in.PenaltyAccrued, &in.PenaltyPaid
+		case ComponentCompound:
+			due, paid = &in.CompoundAccrued, &in.CompoundPaid
 		}
 		pay := min(amount, *due-*paid)
 		if pay > 0 {
@@ -413,10 +490,14 @@ type Outstanding struct {
 	// Interest is the interest of installments due on or before the date
 	// and not yet paid.
 	Interest money.Amount
+	// Penalty and Compound are the penalty and compound interest charged
+	// through the end of the date and not yet paid.
+	Penalty  money.Amount
+	Compound money.Amount
 }
 
-// Total returns Principal + Interest.
-func (o Outstanding) Total() money.Amount { return o.Principal + o.Interest }
+// Total returns Principal + Interest + Penalty + Compound.
+func (o Outstanding) Total() money.Amount { return o.Principal + o.Interest + o.Penalty + o.Compound }
 
 // Outstanding returns what the loan owes as of st.AsOf.
 func (st *LoanState) Outstanding() Outstanding {
@@ -426,6 +507,8 @@ func (st *LoanState) Outstanding() Outstanding {
 		if in.DueDate <= st.AsOf {
 			o.Interest += in.InterestDue - in.InterestPaid
 		}
+		o.Penalty += in.PenaltyAccrued - in.PenaltyPaid
+		o.Compound += in.CompoundAccrued - in.CompoundPaid
 	}
 	return o
 }
@@ -461,22 +544,36 @@ type Payoff struct {
 	// Interest is unpaid interest of installments due by the date plus the
 	// current period's interest accrued to the date.
 	Interest money.Amount
+	// Penalty and Compound are the penalty and compound interest accrued to
+	// the date and not yet paid: charged through the day before it, since
+	// a payment on the date stops the date's own accrual.
+	Penalty  money.Amount
+	Compound money.Amount
 	// Credit already held reduces the total.
 	Credit money.Amount
 }
 
-// Total returns the amount to pay: principal + interest − credit, at least 0.
-func (p Payoff) Total() money.Amount { return max(0, p.Principal+p.Interest-p.Credit) }
+// Total returns the amount to pay: principal + interest + penalty +
+// compound − credit, at least 0.
+func (p Payoff) Total() money.Amount {
+	return max(0, p.Principal+p.Interest+p.Penalty+p.Compound-p.Credit)
+}
 
 // PayoffAt returns what settles the loan on st.AsOf: everything due, the
-// principal not yet due and interest accrued to the date — no interest after
-// it.
+// principal not yet due, interest accrued to the date and penalty and
+// compound interest charged before it — no interest after it.
 func (st *LoanState) PayoffAt(t Terms) Payoff {
 	p := Payoff{Credit: st.Credit}
 	for _, in := range st.Installments {
 		p.Principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= st.AsOf {
 			p.Interest += in.InterestDue - in.InterestPaid
+		}
+		p.Penalty += in.PenaltyAccrued - in.PenaltyPaid
+		p.Compound += in.CompoundAccrued - in.CompoundPaid
+		if st.accruedThrough == st.AsOf {
+			p.Penalty -= in.lastPenalty
+			p.Compound -= in.lastCompound
 		}
 	}
 	if k := st.current(st.AsOf); k >= 0 {

@@ -53,7 +53,16 @@ type PenaltyPolicy struct {
 	GraceDays int
 	GraceMode GraceMode
 	// CapAnnualPercent, when HasCap, caps the total annualised cost
-	// (contract interest + penalty + compound) of the loan.
+	// (contract interest + penalty + compound) of the loan. On every day d
+	// the charges C(d) — the contract interest of installments due on or
+	// before d plus all penalty and compound interest charged through d —
+	// may not exceed ceiling(d) = principal × CapAnnualPercent/100 ×
+	// (d − disbursement date, in days) / 365, rounded down to the minor
+	// unit. A day whose penalty and compound would pass the ceiling
+	// charges only what fits, possibly nothing: compound interest is cut
+	// first, then penalty. The first such day is LoanState.CappedOn.
+	// Penalty of grace days charged when grace ends counts on that day,
+	// after the day's own charges.
 	CapAnnualPercent money.Rate
 	HasCap           bool
 }

@@ -158,6 +158,10 @@ type Terms struct {
 	Allocation  AllocationOrder
 	Prepayment  PrepaymentPolicy
 	Overpayment OverpaymentPolicy
+	// Penalty is the loan's penalty policy, used when HasPenalty; without
+	// one an overdue loan accrues no penalty or compound interest.
+	Penalty    PenaltyPolicy
+	HasPenalty bool
 }
 
 // Limits on terms.
@@ -274,7 +278,7 @@ func (t *Terms) Validate() error {
 	} else if t.Principal > 0 && t.UpfrontFee >= t.Principal {
 		e.Add("upfront_fee", "must be less than principal")
 	}
-	if t.Allocation > PrincipalFirst {
+	if t.Allocation > CivilCode {
 		e.Add("allocation_order", "unknown allocation order")
 	}
 	if t.Prepayment > ReduceInstallment {
@@ -282,6 +286,11 @@ func (t *Terms) Validate() error {
 	}
 	if t.Overpayment > KeepCredit {
 		e.Add("overpayment", "unknown overpayment policy")
+	}
+	if t.HasPenalty {
+		if err := t.Penalty.Validate(); err != nil {
+			e.Violations = append(e.Violations, err.(*InvalidError).Prefixed("penalty.").Violations...)
+		}
 	}
 	if e.Err() == nil {
 		// Only when everything else is sound: the last due date must exist.

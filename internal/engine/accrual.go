@@ -1,0 +1,275 @@
+package engine
+
+import (
+	"math"
+	"math/big"
+
+	"github.com/loancore/loancore/internal/money"
+)
+
+// accrual is what penalty accrual needs for one fold, worked out once.
+type accrual struct {
+	t        *Terms
+	num, den *big.Int
+	// capA and capB make the cap's ceiling on day d
+	// floor(capA × (d − disbursement) / capB): principal × cap/100 / 365
+	// per day since disbursement.
+	capA, capB *big.Int
+	// perDay remembers DailyPenalty by base: the same few bases come back
+	// on every run, and each is a big-number division.
+	perDay map[money.Amount]money.Amount
+	// scratch holds one run's daily amounts per installment: penalty,
+	// compound, and the same held aside for grace.
+	scratch []money.Amount
+}
+
+// buffers returns zeroed per-installment slices for one run.
+func (a *accrual) buffers(m int) (pens, comps, graceP, graceC []money.Amount) {
+	if cap(a.scratch) < 4*m {
+		a.scratch = make([]money.Amount, 4*m)
+	}
+	s := a.scratch[:4*m]
+	clear(s)
+	return s[:m:m], s[m : 2*m : 2*m], s[2*m : 3*m : 3*m], s[3*m:]
+}
+
+func newAccrual(t *Terms) *accrual {
+	a := &accrual{t: t, perDay: map[money.Amount]money.Amount{}}
+	a.num, a.den = t.Penalty.PenaltyDailyRate(t.AnnualRate)
+	if t.Penalty.HasCap {
+		a.capA = new(big.Int).Mul(big.NewInt(int64(t.Principal)), new(big.Int).SetUint64(t.Penalty.CapAnnualPercent.Units))
+		a.capB = new(big.Int).Mul(new(big.Int).SetUint64(t.Penalty.CapAnnualPercent.Denominator()), big.NewInt(365))
+	}
+	return a
+}
+
+// daily returns one day's penalty and compound interest on what in has
+// overdue at the end of the day.
+func (a *accrual) daily(in *InstallmentState) (pen, comp money.Amount) {
+	p := in.PrincipalDue - in.PrincipalPaid
+	i := in.InterestDue - in.InterestPaid
+	if a.t.Penalty.Basis == OverduePrincipalAndInterest {
+		// Overdue interest already bears penalty here; compound interest on
+		// it as well would charge the same interest twice.
+		return a.on(p + i), 0
+	}
+	pen = a.on(p)
+	if a.t.Penalty.CompoundOverdueInterest {
+		comp = a.on(i)
+	}
+	return pen, comp
+}
+
+// on is one day's penalty-rate charge on base.
+func (a *accrual) on(base money.Amount) money.Amount {
+	if base <= 0 {
+		return 0
+	}
+	v, ok := a.perDay[base]
+	if !ok {
+		v = DailyPenalty(base, a.num, a.den, a.t.Rounding.Mode)
+		a.perDay[base] = v
+	}
+	return v
+}
+
+// ceiling is the most the cap lets the loan have charged by the end of day d.
+func (a *accrual) ceiling(d Date) *big.Int {
+	x := new(big.Int).Mul(a.capA, big.NewInt(int64(d-a.t.DisbursementDate)))
+	if x.Sign() <= 0 {
+		return x.SetInt64(0)
+	}
+	return x.Quo(x, a.capB)
+}
+
+// interestDueThrough is the contract interest of the installments due on or
+// before d: the part of the cap's charges that is not penalty.
+func (st *LoanState) interestDueThrough(d Date) money.Amount {
+	var s money.Amount
+	for _, in := range st.Installments {
+		if in.DueDate <= d {
+			s += in.InterestDue
+		}
+	}
+	return s
+}
+
+// fits reports whether charging extra more on day d keeps the charges within
+// the cap, with interest the contract interest counted on d.
+func (st *LoanState) fits(a *accrual, d Date, interest money.Amount, extra *big.Int) bool {
+	x := new(big.Int).Add(big.NewInt(int64(interest)), big.NewInt(int64(st.charged)))
+	x.Add(x, extra)
+	return x.Cmp(a.ceiling(d)) <= 0
+}
+
+// room is what may still be charged on day d under the cap, at least 0.
+func (st *LoanState) room(a *accrual, d Date) money.Amount {
+	r := a.ceiling(d)
+	r.Sub(r, big.NewInt(int64(st.interestDueThrough(d))))
+	r.Sub(r, big.NewInt(int64(st.charged)))
+	switch {
+	case r.Sign() <= 0:
+		return 0
+	case !r.IsInt64():
+		return math.MaxInt64
+	}
+	return money.Amount(r.Int64())
+}
+
+// post charges penalty and compound on installment i on the last accrued
+// day.
+func (st *LoanState) post(i int, pen, comp money.Amount) {
+	in := &st.Installments[i]
+	in.PenaltyAccrued += pen
+	in.CompoundAccrued += comp
+	in.lastPenalty += pen
+	in.lastCompound += comp
+	st.charged += pen + comp
+}
+
+// postCapped charges what fits of one day's pens and comps under the cap
+// on day d. What fits goes to penalty first, oldest installment first, and
+// then to compound: the cap cuts compound interest before penalty.
+func (st *LoanState) postCapped(a *accrual, d Date, pens, comps []money.Amount) {
+	var want money.Amount
+	for i := range pens {
+		want += pens[i] + comps[i]
+	}
+	if want == 0 {
+		return
+	}
+	room := st.room(a, d)
+	if room < want && st.CappedOn == NoDate {
+		st.CappedOn = d
+	}
+	for i := range pens {
+		p := min(room, pens[i])
+		room -= p
+		st.post(i, p, 0)
+	}
+	for i := range comps {
+		c := min(room, comps[i])
+		room -= c
+		st.post(i, 0, c)
+	}
+}
+
+// accrueTo runs penalty accrual from the day after the last accrued day
+// through end. Amounts overdue only change with payments, which the fold
+// applies between calls, and at due dates and grace ends, which split the
+// days into runs here; on a run each day's charge is the same rounded
+// amount, so a run of n days charges n × that amount, exactly what n calls
+// for one day each would. Only a day where the cap bites is done alone.
+func (st *LoanState) accrueTo(a *accrual, end Date) {
+	p := &a.t.Penalty
+	grace := Date(p.GraceDays)
+	pending := p.GraceMode != FromGraceEnd && p.GraceDays > 0
+	for st.accruedThrough < end {
+		d0 := st.accruedThrough + 1
+		d1 := end
+		for i := range st.Installments {
+			due := st.Installments[i].DueDate
+			for _, b := range [3]Date{due, due + 1, due + grace + 1} {
+				if b > d0 && b-1 < d1 {
+					d1 = b - 1
+				}
+			}
+		}
+		m := len(st.Installments)
+		pens, comps, graceP, graceC := a.buffers(m)
+		var total money.Amount
+		for i := range st.Installments {
+			in := &st.Installments[i]
+			in.lastPenalty, in.lastCompound = 0, 0
+			if in.DueDate >= d0 {
+				continue
+			}
+			if d0 <= in.DueDate+grace {
+				// Within grace: held aside, charged at its end if unpaid.
+				if pending {
+					graceP[i], graceC[i] = a.daily(in)
+				}
+				continue
+			}
+			pens[i], comps[i] = a.daily(in)
+			total += pens[i] + comps[i]
+		}
+		n := money.Amount(d1 - d0 + 1)
+		full := n
+		if p.HasCap && total > 0 {
+			interest := st.interestDueThrough(d0)
+			// Day k of the run fits iff (X + k·total)·capB ≤ capA·(e + k),
+			// linear in k: the days that fit form an interval, so the run
+			// of full days from the first is found by bisection.
+			fit := func(k money.Amount) bool {
+				extra := new(big.Int).Mul(big.NewInt(int64(k)), big.NewInt(int64(total)))
+				return st.fits(a, d0+Date(k)-1, interest, extra)
+			}
+			full = 0
+			if fit(1) {
+				lo, hi := money.Amount(1), n
+				for lo < hi {
+					mid := lo + (hi-lo+1)/2
+					if fit(mid) {
+						lo = mid
+					} else {
+						hi = mid - 1
+					}
+				}
+				full = lo
+			}
+		}
+		days := n
+		if full < n {
+			// The day after the full ones is the cap's: done alone.
+			days = full + 1
+		}
+		d1 = d0 + Date(days) - 1
+		for i := range st.Installments {
+			in := &st.Installments[i]
+			in.gracePenalty += days * graceP[i]
+			in.graceCompound += days * graceC[i]
+			in.PenaltyAccrued += full * pens[i]
+			in.CompoundAccrued += full * comps[i]
+			st.charged += full * (pens[i] + comps[i])
+			if full == days {
+				in.lastPenalty, in.lastCompound = pens[i], comps[i]
+			}
+		}
+		if full < days {
+			st.postCapped(a, d1, pens, comps)
+		}
+		st.accruedThrough = d1
+		st.endGrace(a, d1)
+	}
+}
+
+// endGrace settles the grace of an installment whose grace ends on day d:
+// paid by then, it owes no penalty for the grace days; otherwise, with
+// FromDueDate, the penalty of those days, held aside until now, is charged
+// on d (after d's other charges, under the cap).
+func (st *LoanState) endGrace(a *accrual, d Date) {
+	p := &a.t.Penalty
+	if p.GraceDays == 0 {
+		return
+	}
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		if in.DueDate+Date(p.GraceDays) != d {
+			continue
+		}
+		pen, comp := in.gracePenalty, in.graceCompound
+		in.gracePenalty, in.graceCompound = 0, 0
+		if in.PrincipalDue-in.PrincipalPaid+in.InterestDue-in.InterestPaid == 0 || pen+comp == 0 {
+			continue
+		}
+		if !p.HasCap {
+			st.post(i, pen, comp)
+			continue
+		}
+		pens := make([]money.Amount, len(st.Installments))
+		comps := make([]money.Amount, len(st.Installments))
+		pens[i], comps[i] = pen, comp
+		st.postCapped(a, d, pens, comps)
+	}
+}
