@@ -39,7 +39,9 @@ func drive(addr string, loans, clients int, d time.Duration, run string) error {
 	ctx := context.Background()
 	conns := make([]loancorev1.LoanServiceClient, clients)
 	for i := range conns {
-		cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+			// As loand does: fixed windows, no bandwidth-delay PINGs.
+			grpc.WithInitialWindowSize(1<<20), grpc.WithInitialConnWindowSize(1<<20))
 		if err != nil {
 			return err
 		}
