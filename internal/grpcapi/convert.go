@@ -205,6 +205,10 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		t.Allocation = engine.InterestFirst
 	case loancorev1.AllocationOrder_ALLOCATION_ORDER_PRINCIPAL_FIRST:
 		t.Allocation = engine.PrincipalFirst
+	case loancorev1.AllocationOrder_ALLOCATION_ORDER_PENALTY_FIRST:
+		t.Allocation = engine.PenaltyFirst
+	case loancorev1.AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE:
+		t.Allocation = engine.CivilCode
 	default:
 		p.enumUnknown(f("allocation_order"), int32(in.GetAllocationOrder()))
 	}
@@ -227,7 +231,68 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 	t.PrincipalGracePeriods = int(in.GetPrincipalGracePeriods())
 	t.InterestFreePeriods = int(in.GetInterestFreePeriods())
 	t.UpfrontFee = p.amount(f("upfront_fee"), in.GetUpfrontFee(), cur, false)
+	if pen := in.GetPenalty(); pen != nil {
+		t.HasPenalty = true
+		t.Penalty = p.penalty(prefix+"penalty.", pen)
+	}
 	return t
+}
+
+// penalty converts a penalty policy; the engine fills in the defaults of
+// the parts left empty.
+func (p *parser) penalty(prefix string, in *loancorev1.PenaltyPolicy) engine.PenaltyPolicy {
+	var out engine.PenaltyPolicy
+	optionalRate := func(field, s string, maxPercent int64) (money.Rate, bool) {
+		if s == "" {
+			return money.Rate{}, false
+		}
+		r, err := money.ParseRate(s, maxPercent)
+		if err != nil {
+			p.add(prefix+field, "%s", describe(err, "50"))
+			return money.Rate{}, false
+		}
+		return r, true
+	}
+	out.AnnualRate, out.HasAnnualRate = optionalRate("annual_rate_percent", in.GetAnnualRatePercent(), engine.MaxRatePercent)
+	out.MarkupPercent, out.HasMarkupPercent = optionalRate("markup_percent", in.GetMarkupPercent(), engine.MaxMarkupPercent)
+	out.CapAnnualPercent, out.HasCap = optionalRate("cap_annual_percent", in.GetCapAnnualPercent(), engine.MaxRatePercent)
+	switch in.GetBasis() {
+	case loancorev1.PenaltyBasis_PENALTY_BASIS_UNSPECIFIED, loancorev1.PenaltyBasis_PENALTY_BASIS_OVERDUE_PRINCIPAL:
+		out.Basis = engine.OverduePrincipal
+	case loancorev1.PenaltyBasis_PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST:
+		out.Basis = engine.OverduePrincipalAndInterest
+	default:
+		p.enumUnknown(prefix+"basis", int32(in.GetBasis()))
+	}
+	out.CompoundOverdueInterest = in.GetCompoundOverdueInterest()
+	switch in.GetDayCount() {
+	case loancorev1.DayCount_DAY_COUNT_UNSPECIFIED:
+		out.DayCount = engine.Act360
+	default:
+		dc, ok := dayCountFromProto[in.GetDayCount()]
+		if !ok {
+			p.enumUnknown(prefix+"day_count", int32(in.GetDayCount()))
+		}
+		out.DayCount = dc
+	}
+	out.GraceDays = int(in.GetGraceDays())
+	switch in.GetGraceMode() {
+	case loancorev1.GraceMode_GRACE_MODE_UNSPECIFIED, loancorev1.GraceMode_GRACE_MODE_FROM_DUE_DATE:
+		out.GraceMode = engine.FromDueDate
+	case loancorev1.GraceMode_GRACE_MODE_FROM_GRACE_END:
+		out.GraceMode = engine.FromGraceEnd
+	default:
+		p.enumUnknown(prefix+"grace_mode", int32(in.GetGraceMode()))
+	}
+	return out
+}
+
+var dayCountFromProto = map[loancorev1.DayCount]engine.DayCount{
+	loancorev1.DayCount_DAY_COUNT_ACT_365_FIXED: engine.Act365Fixed,
+	loancorev1.DayCount_DAY_COUNT_ACT_360:       engine.Act360,
+	loancorev1.DayCount_DAY_COUNT_ACT_364:       engine.Act364,
+	loancorev1.DayCount_DAY_COUNT_THIRTY_360:    engine.Thirty360,
+	loancorev1.DayCount_DAY_COUNT_ACT_ACT:       engine.ActAct,
 }
 
 // err returns the collected violations. When there are any and the request

@@ -231,19 +231,24 @@ func (s *loanService) QuotePayoff(ctx context.Context, req *loancorev1.QuotePayo
 	}
 	c := q.Terms.Currency
 	return &loancorev1.QuotePayoffResponse{Total: q.Payoff.Total().Format(c), Principal: q.Payoff.Principal.Format(c),
-		Interest: q.Payoff.Interest.Format(c), Credit: q.Payoff.Credit.Format(c), PayoffDate: q.Date.String(), Currency: c.Code}, nil
+		Interest: q.Payoff.Interest.Format(c), Credit: q.Payoff.Credit.Format(c), PayoffDate: q.Date.String(), Currency: c.Code,
+		Penalty: q.Payoff.Penalty.Format(c), Compound: q.Payoff.Compound.Format(c)}, nil
 }
 
 func allocationsToProto(r engine.PaymentResult, c money.Currency) []*loancorev1.AllocationLine {
 	var out []*loancorev1.AllocationLine
 	for _, part := range r.Parts {
-		comp := loancorev1.AllocationComponent_ALLOCATION_COMPONENT_PRINCIPAL
-		if part.Component == engine.ComponentInterest {
-			comp = loancorev1.AllocationComponent_ALLOCATION_COMPONENT_INTEREST
-		}
+		comp := componentsToProto[part.Component]
 		out = append(out, &loancorev1.AllocationLine{InstallmentNumber: int32(part.Installment), Component: comp, Amount: part.Amount.Format(c)})
 	}
 	return out
+}
+
+var componentsToProto = map[engine.Component]loancorev1.AllocationComponent{
+	engine.ComponentPrincipal: loancorev1.AllocationComponent_ALLOCATION_COMPONENT_PRINCIPAL,
+	engine.ComponentInterest:  loancorev1.AllocationComponent_ALLOCATION_COMPONENT_INTEREST,
+	engine.ComponentPenalty:   loancorev1.AllocationComponent_ALLOCATION_COMPONENT_PENALTY,
+	engine.ComponentCompound:  loancorev1.AllocationComponent_ALLOCATION_COMPONENT_COMPOUND,
 }
 
 var installmentStatuses = map[string]loancorev1.InstallmentStatus{
@@ -258,9 +263,15 @@ func loanToProto(v servicing.LoanView) *loancorev1.Loan {
 	out := &loancorev1.Loan{
 		LoanId: v.LoanID, BorrowerId: v.BorrowerID, Status: loanStatuses[v.Status], Terms: termsToProto(v.Terms),
 		Outstanding: &loancorev1.Outstanding{Principal: v.Outstanding.Principal.Format(c), Interest: v.Outstanding.Interest.Format(c),
-			Total: v.Outstanding.Total().Format(c)},
+			Total: v.Outstanding.Total().Format(c), Penalty: v.Outstanding.Penalty.Format(c), Compound: v.Outstanding.Compound.Format(c)},
 		DaysPastDue: int32(v.DaysPastDue), Version: v.Version, AsOf: v.AsOf.String(),
 		CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339Nano), CreditBalance: v.Credit.Format(c), Currency: c.Code,
+		// The engine's buckets count from M0 = 0 and its classes from
+		// NORMAL = 1; the enums keep 0 for UNSPECIFIED.
+		DelinquencyBucket: loancorev1.DelinquencyBucket(v.Bucket + 1), RiskClass: loancorev1.RiskClass(v.RiskClass),
+	}
+	if v.CappedOn != engine.NoDate {
+		out.PenaltyCappedOn = v.CappedOn.String()
 	}
 	if !v.KnownAt.IsZero() {
 		out.KnownAt = v.KnownAt.UTC().Format(time.RFC3339Nano)
@@ -269,12 +280,19 @@ func loanToProto(v servicing.LoanView) *loancorev1.Loan {
 		out.NextDueDate = v.NextDueDate.String()
 	}
 	for _, in := range v.Installment {
-		out.Installments = append(out.Installments, &loancorev1.LoanInstallment{
+		pi := &loancorev1.LoanInstallment{
 			Number: int32(in.Number), DueDate: in.DueDate.String(), StartDate: in.StartDate.String(),
 			PrincipalDue: in.PrincipalDue.Format(c), InterestDue: in.InterestDue.Format(c),
 			PrincipalPaid: in.PrincipalPaid.Format(c), InterestPaid: in.InterestPaid.Format(c),
 			Status: installmentStatuses[in.Status],
-		})
+		}
+		// Without a penalty policy these stay empty: nothing to say, and
+		// nothing to encode on every repayment's answer.
+		if v.Terms.HasPenalty {
+			pi.PenaltyAccrued, pi.PenaltyPaid = in.PenaltyAccrued.Format(c), in.PenaltyPaid.Format(c)
+			pi.CompoundAccrued, pi.CompoundPaid = in.CompoundAccrued.Format(c), in.CompoundPaid.Format(c)
+		}
+		out.Installments = append(out.Installments, pi)
 	}
 	return out
 }
@@ -297,6 +315,19 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 	}
 	if t.FirstDueDate != engine.NoDate {
 		out.FirstDueDate = t.FirstDueDate.String()
+	}
+	if t.HasPenalty {
+		p := servicing.EffectivePenalty(t.Penalty)
+		out.Penalty = &loancorev1.PenaltyPolicy{Basis: loancorev1.PenaltyBasis(p.Basis), CompoundOverdueInterest: p.CompoundOverdueInterest,
+			DayCount: dayCountToProto[p.DayCount], GraceDays: int32(p.GraceDays), GraceMode: loancorev1.GraceMode(p.GraceMode)}
+		if p.HasAnnualRate {
+			out.Penalty.AnnualRatePercent = p.AnnualRate.String()
+		} else {
+			out.Penalty.MarkupPercent = p.MarkupPercent.String()
+		}
+		if p.HasCap {
+			out.Penalty.CapAnnualPercent = p.CapAnnualPercent.String()
+		}
 	}
 	return out
 }

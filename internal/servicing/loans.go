@@ -73,10 +73,11 @@ func backoff(ctx context.Context, attempt int) error {
 
 // Loans runs the loan use cases over a Store.
 type Loans struct {
-	store Store
-	now   func() time.Time
-	loc   *time.Location
-	cache *logCache
+	store       Store
+	delinquency engine.DelinquencyPolicy
+	now         func() time.Time
+	loc         *time.Location
+	cache       *logCache
 }
 
 // NewLoansParams configure NewLoans.
@@ -90,11 +91,19 @@ type NewLoansParams struct {
 	// CachedLoans is how many loans' logs to keep in memory for writes;
 	// 0 means 10,000, negative turns the cache off.
 	CachedLoans int
+	// Delinquency sets the buckets and risk classes; the zero value means
+	// engine.DefaultDelinquencyPolicy.
+	Delinquency engine.DelinquencyPolicy
 }
 
 // NewLoans returns the loan use cases.
 func NewLoans(p NewLoansParams) (*Loans, error) {
-	l := &Loans{store: p.Store, now: p.Now, loc: p.Location}
+	l := &Loans{store: p.Store, now: p.Now, loc: p.Location, delinquency: p.Delinquency}
+	if l.delinquency == (engine.DelinquencyPolicy{}) {
+		l.delinquency = engine.DefaultDelinquencyPolicy
+	} else if err := l.delinquency.Validate(); err != nil {
+		return nil, fmt.Errorf("delinquency policy: %w", err)
+	}
 	switch {
 	case p.CachedLoans == 0:
 		l.cache = newLogCache(10_000)
@@ -142,6 +151,13 @@ type LoanView struct {
 	Installment []InstallmentView
 	Outstanding engine.Outstanding
 	DaysPastDue int
+	// Bucket and RiskClass classify DaysPastDue under the server's
+	// delinquency policy.
+	Bucket    engine.Bucket
+	RiskClass engine.RiskClass
+	// CappedOn is the first day the penalty cap held accrual back, or
+	// NoDate.
+	CappedOn    engine.Date
 	NextDueDate engine.Date
 	Credit      money.Amount
 	// state is the fold behind the view.
@@ -278,8 +294,9 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 		LoanID: lg.loan.LoanID, BorrowerID: lg.loan.BorrowerID, Terms: lg.terms, AsOf: asOf, KnownAt: knownAt,
 		Version: lg.loan.Version, CreatedAt: lg.loan.CreatedAt, Outstanding: st.Outstanding(),
 		DaysPastDue: st.DaysPastDue(), NextDueDate: st.NextDueDate(), Credit: st.Credit, state: st,
-		Status: StatusActive,
+		Status: StatusActive, CappedOn: st.CappedOn,
 	}
+	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
 	if st.PaidOffDate != engine.NoDate {
 		v.Status = StatusPaidOff
 	}

@@ -31,6 +31,20 @@ type termsDoc struct {
 	AllocationOrder       string `json:"allocation_order"`
 	Prepayment            string `json:"prepayment"`
 	Overpayment           string `json:"overpayment"`
+	// Penalty is absent for a loan without a penalty policy.
+	Penalty *penaltyDoc `json:"penalty,omitempty"`
+}
+
+// penaltyDoc is a penalty policy as written down, every default filled in.
+type penaltyDoc struct {
+	AnnualRatePercent       string `json:"annual_rate_percent,omitempty"`
+	MarkupPercent           string `json:"markup_percent,omitempty"`
+	Basis                   string `json:"basis"`
+	CompoundOverdueInterest bool   `json:"compound_overdue_interest"`
+	DayCount                string `json:"day_count"`
+	GraceDays               int    `json:"grace_days"`
+	GraceMode               string `json:"grace_mode"`
+	CapAnnualPercent        string `json:"cap_annual_percent,omitempty"`
 }
 
 var (
@@ -39,7 +53,9 @@ var (
 	accrualNames     = []string{engine.Periodic: "PERIODIC", engine.Daily: "DAILY"}
 	dayCountNames    = []string{engine.Act365Fixed: "ACT_365_FIXED", engine.Act360: "ACT_360", engine.Act364: "ACT_364", engine.Thirty360: "THIRTY_360", engine.ActAct: "ACT_ACT"}
 	modeNames        = []string{money.HalfUp: "HALF_UP", money.HalfEven: "HALF_EVEN", money.Down: "DOWN", money.Up: "UP", money.Ceiling: "CEILING"}
-	allocationNames  = []string{0: "INTEREST_FIRST", engine.InterestFirst: "INTEREST_FIRST", engine.PrincipalFirst: "PRINCIPAL_FIRST"}
+	allocationNames  = []string{0: "INTEREST_FIRST", engine.InterestFirst: "INTEREST_FIRST", engine.PrincipalFirst: "PRINCIPAL_FIRST", engine.PenaltyFirst: "PENALTY_FIRST", engine.CivilCode: "CIVIL_CODE"}
+	basisNames       = []string{0: "OVERDUE_PRINCIPAL", engine.OverduePrincipal: "OVERDUE_PRINCIPAL", engine.OverduePrincipalAndInterest: "OVERDUE_PRINCIPAL_AND_INTEREST"}
+	graceModeNames   = []string{0: "FROM_DUE_DATE", engine.FromDueDate: "FROM_DUE_DATE", engine.FromGraceEnd: "FROM_GRACE_END"}
 	prepaymentNames  = []string{0: "REDUCE_TERM", engine.ReduceTerm: "REDUCE_TERM", engine.ReduceInstallment: "REDUCE_INSTALLMENT"}
 	overpaymentNames = []string{0: "REFUSE", engine.RefuseOverpayment: "REFUSE", engine.KeepCredit: "KEEP_CREDIT"}
 )
@@ -79,6 +95,19 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 	}
 	if t.FirstDueDate != engine.NoDate {
 		d.FirstDueDate = t.FirstDueDate.String()
+	}
+	if t.HasPenalty {
+		p := EffectivePenalty(t.Penalty)
+		d.Penalty = &penaltyDoc{Basis: basisNames[p.Basis], CompoundOverdueInterest: p.CompoundOverdueInterest,
+			DayCount: dayCountNames[p.DayCount], GraceDays: p.GraceDays, GraceMode: graceModeNames[p.GraceMode]}
+		if p.HasAnnualRate {
+			d.Penalty.AnnualRatePercent = p.AnnualRate.String()
+		} else {
+			d.Penalty.MarkupPercent = p.MarkupPercent.String()
+		}
+		if p.HasCap {
+			d.Penalty.CapAnnualPercent = p.CapAnnualPercent.String()
+		}
 	}
 	return json.Marshal(d)
 }
@@ -144,8 +173,57 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 	op, err := lookup(overpaymentNames, d.Overpayment)
 	check(err)
 	t.Overpayment = engine.OverpaymentPolicy(op)
+	if pd := d.Penalty; pd != nil {
+		t.HasPenalty = true
+		p := &t.Penalty
+		if pd.AnnualRatePercent != "" {
+			p.AnnualRate, err = money.ParseRate(pd.AnnualRatePercent, engine.MaxRatePercent)
+			p.HasAnnualRate = true
+			check(err)
+		}
+		if pd.MarkupPercent != "" {
+			p.MarkupPercent, err = money.ParseRate(pd.MarkupPercent, engine.MaxMarkupPercent)
+			p.HasMarkupPercent = true
+			check(err)
+		}
+		if pd.CapAnnualPercent != "" {
+			p.CapAnnualPercent, err = money.ParseRate(pd.CapAnnualPercent, engine.MaxRatePercent)
+			p.HasCap = true
+			check(err)
+		}
+		b, err := lookup(basisNames, pd.Basis)
+		check(err)
+		p.Basis = engine.PenaltyBasis(b)
+		dc, err := lookup(dayCountNames, pd.DayCount)
+		check(err)
+		p.DayCount = engine.DayCount(dc)
+		g, err := lookup(graceModeNames, pd.GraceMode)
+		check(err)
+		p.GraceMode = engine.GraceMode(g)
+		p.CompoundOverdueInterest = pd.CompoundOverdueInterest
+		p.GraceDays = pd.GraceDays
+	}
 	if len(errs) > 0 {
 		return t, fmt.Errorf("terms document: %v", errs)
 	}
 	return t, nil
+}
+
+// EffectivePenalty returns a penalty policy with its defaults filled in:
+// the 50% markup when no rate is given, OVERDUE_PRINCIPAL, ACT/360 and
+// FROM_DUE_DATE.
+func EffectivePenalty(p engine.PenaltyPolicy) engine.PenaltyPolicy {
+	if !p.HasAnnualRate && !p.HasMarkupPercent {
+		p.MarkupPercent, p.HasMarkupPercent = money.Rate{Units: 50}, true
+	}
+	if p.Basis == 0 {
+		p.Basis = engine.OverduePrincipal
+	}
+	if p.DayCount == 0 {
+		p.DayCount = engine.Act360
+	}
+	if p.GraceMode == 0 {
+		p.GraceMode = engine.FromDueDate
+	}
+	return p
 }

@@ -21,6 +21,146 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// DelinquencyBucket is a loan's delinquency by days past due.
+type DelinquencyBucket int32
+
+const (
+	DelinquencyBucket_DELINQUENCY_BUCKET_UNSPECIFIED DelinquencyBucket = 0
+	// Current: nothing past due.
+	DelinquencyBucket_DELINQUENCY_BUCKET_M0 DelinquencyBucket = 1
+	// 1–30 days past due.
+	DelinquencyBucket_DELINQUENCY_BUCKET_M1 DelinquencyBucket = 2
+	// 31–60 days past due.
+	DelinquencyBucket_DELINQUENCY_BUCKET_M2 DelinquencyBucket = 3
+	// 61–90 days past due.
+	DelinquencyBucket_DELINQUENCY_BUCKET_M3 DelinquencyBucket = 4
+	// 91–120 days past due.
+	DelinquencyBucket_DELINQUENCY_BUCKET_M4 DelinquencyBucket = 5
+	// 121–150 days past due.
+	DelinquencyBucket_DELINQUENCY_BUCKET_M5 DelinquencyBucket = 6
+	// 151–180 days past due.
+	DelinquencyBucket_DELINQUENCY_BUCKET_M6 DelinquencyBucket = 7
+	// More than 180 days past due.
+	DelinquencyBucket_DELINQUENCY_BUCKET_M7 DelinquencyBucket = 8
+)
+
+// Enum value maps for DelinquencyBucket.
+var (
+	DelinquencyBucket_name = map[int32]string{
+		0: "DELINQUENCY_BUCKET_UNSPECIFIED",
+		1: "DELINQUENCY_BUCKET_M0",
+		2: "DELINQUENCY_BUCKET_M1",
+		3: "DELINQUENCY_BUCKET_M2",
+		4: "DELINQUENCY_BUCKET_M3",
+		5: "DELINQUENCY_BUCKET_M4",
+		6: "DELINQUENCY_BUCKET_M5",
+		7: "DELINQUENCY_BUCKET_M6",
+		8: "DELINQUENCY_BUCKET_M7",
+	}
+	DelinquencyBucket_value = map[string]int32{
+		"DELINQUENCY_BUCKET_UNSPECIFIED": 0,
+		"DELINQUENCY_BUCKET_M0":          1,
+		"DELINQUENCY_BUCKET_M1":          2,
+		"DELINQUENCY_BUCKET_M2":          3,
+		"DELINQUENCY_BUCKET_M3":          4,
+		"DELINQUENCY_BUCKET_M4":          5,
+		"DELINQUENCY_BUCKET_M5":          6,
+		"DELINQUENCY_BUCKET_M6":          7,
+		"DELINQUENCY_BUCKET_M7":          8,
+	}
+)
+
+func (x DelinquencyBucket) Enum() *DelinquencyBucket {
+	p := new(DelinquencyBucket)
+	*p = x
+	return p
+}
+
+func (x DelinquencyBucket) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DelinquencyBucket) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_loan_service_proto_enumTypes[0].Descriptor()
+}
+
+func (DelinquencyBucket) Type() protoreflect.EnumType {
+	return &file_loancore_v1_loan_service_proto_enumTypes[0]
+}
+
+func (x DelinquencyBucket) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DelinquencyBucket.Descriptor instead.
+func (DelinquencyBucket) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{0}
+}
+
+// RiskClass is the five-level loan classification by days past due.
+type RiskClass int32
+
+const (
+	RiskClass_RISK_CLASS_UNSPECIFIED RiskClass = 0
+	// Nothing past due.
+	RiskClass_RISK_CLASS_NORMAL RiskClass = 1
+	// 1–90 days past due.
+	RiskClass_RISK_CLASS_SPECIAL_MENTION RiskClass = 2
+	// 91–270 days past due.
+	RiskClass_RISK_CLASS_SUBSTANDARD RiskClass = 3
+	// 271–360 days past due.
+	RiskClass_RISK_CLASS_DOUBTFUL RiskClass = 4
+	// More than 360 days past due.
+	RiskClass_RISK_CLASS_LOSS RiskClass = 5
+)
+
+// Enum value maps for RiskClass.
+var (
+	RiskClass_name = map[int32]string{
+		0: "RISK_CLASS_UNSPECIFIED",
+		1: "RISK_CLASS_NORMAL",
+		2: "RISK_CLASS_SPECIAL_MENTION",
+		3: "RISK_CLASS_SUBSTANDARD",
+		4: "RISK_CLASS_DOUBTFUL",
+		5: "RISK_CLASS_LOSS",
+	}
+	RiskClass_value = map[string]int32{
+		"RISK_CLASS_UNSPECIFIED":     0,
+		"RISK_CLASS_NORMAL":          1,
+		"RISK_CLASS_SPECIAL_MENTION": 2,
+		"RISK_CLASS_SUBSTANDARD":     3,
+		"RISK_CLASS_DOUBTFUL":        4,
+		"RISK_CLASS_LOSS":            5,
+	}
+)
+
+func (x RiskClass) Enum() *RiskClass {
+	p := new(RiskClass)
+	*p = x
+	return p
+}
+
+func (x RiskClass) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RiskClass) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_loan_service_proto_enumTypes[1].Descriptor()
+}
+
+func (RiskClass) Type() protoreflect.EnumType {
+	return &file_loancore_v1_loan_service_proto_enumTypes[1]
+}
+
+func (x RiskClass) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RiskClass.Descriptor instead.
+func (RiskClass) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{1}
+}
+
 // LoanStatus is where a loan is in its life.
 type LoanStatus int32
 
@@ -57,11 +197,11 @@ func (x LoanStatus) String() string {
 }
 
 func (LoanStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_loan_service_proto_enumTypes[0].Descriptor()
+	return file_loancore_v1_loan_service_proto_enumTypes[2].Descriptor()
 }
 
 func (LoanStatus) Type() protoreflect.EnumType {
-	return &file_loancore_v1_loan_service_proto_enumTypes[0]
+	return &file_loancore_v1_loan_service_proto_enumTypes[2]
 }
 
 func (x LoanStatus) Number() protoreflect.EnumNumber {
@@ -70,7 +210,7 @@ func (x LoanStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LoanStatus.Descriptor instead.
 func (LoanStatus) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{0}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{2}
 }
 
 // InstallmentStatus is an installment's state as of a date.
@@ -117,11 +257,11 @@ func (x InstallmentStatus) String() string {
 }
 
 func (InstallmentStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_loan_service_proto_enumTypes[1].Descriptor()
+	return file_loancore_v1_loan_service_proto_enumTypes[3].Descriptor()
 }
 
 func (InstallmentStatus) Type() protoreflect.EnumType {
-	return &file_loancore_v1_loan_service_proto_enumTypes[1]
+	return &file_loancore_v1_loan_service_proto_enumTypes[3]
 }
 
 func (x InstallmentStatus) Number() protoreflect.EnumNumber {
@@ -130,7 +270,7 @@ func (x InstallmentStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InstallmentStatus.Descriptor instead.
 func (InstallmentStatus) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{3}
 }
 
 // LoanEventKind is what an event records.
@@ -177,11 +317,11 @@ func (x LoanEventKind) String() string {
 }
 
 func (LoanEventKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_loan_service_proto_enumTypes[2].Descriptor()
+	return file_loancore_v1_loan_service_proto_enumTypes[4].Descriptor()
 }
 
 func (LoanEventKind) Type() protoreflect.EnumType {
-	return &file_loancore_v1_loan_service_proto_enumTypes[2]
+	return &file_loancore_v1_loan_service_proto_enumTypes[4]
 }
 
 func (x LoanEventKind) Number() protoreflect.EnumNumber {
@@ -190,7 +330,7 @@ func (x LoanEventKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LoanEventKind.Descriptor instead.
 func (LoanEventKind) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{4}
 }
 
 // AllocationComponent is a part of what a loan owes.
@@ -202,6 +342,10 @@ const (
 	AllocationComponent_ALLOCATION_COMPONENT_PRINCIPAL AllocationComponent = 1
 	// Contract interest.
 	AllocationComponent_ALLOCATION_COMPONENT_INTEREST AllocationComponent = 2
+	// Penalty interest.
+	AllocationComponent_ALLOCATION_COMPONENT_PENALTY AllocationComponent = 3
+	// Compound interest.
+	AllocationComponent_ALLOCATION_COMPONENT_COMPOUND AllocationComponent = 4
 )
 
 // Enum value maps for AllocationComponent.
@@ -210,11 +354,15 @@ var (
 		0: "ALLOCATION_COMPONENT_UNSPECIFIED",
 		1: "ALLOCATION_COMPONENT_PRINCIPAL",
 		2: "ALLOCATION_COMPONENT_INTEREST",
+		3: "ALLOCATION_COMPONENT_PENALTY",
+		4: "ALLOCATION_COMPONENT_COMPOUND",
 	}
 	AllocationComponent_value = map[string]int32{
 		"ALLOCATION_COMPONENT_UNSPECIFIED": 0,
 		"ALLOCATION_COMPONENT_PRINCIPAL":   1,
 		"ALLOCATION_COMPONENT_INTEREST":    2,
+		"ALLOCATION_COMPONENT_PENALTY":     3,
+		"ALLOCATION_COMPONENT_COMPOUND":    4,
 	}
 )
 
@@ -229,11 +377,11 @@ func (x AllocationComponent) String() string {
 }
 
 func (AllocationComponent) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_loan_service_proto_enumTypes[3].Descriptor()
+	return file_loancore_v1_loan_service_proto_enumTypes[5].Descriptor()
 }
 
 func (AllocationComponent) Type() protoreflect.EnumType {
-	return &file_loancore_v1_loan_service_proto_enumTypes[3]
+	return &file_loancore_v1_loan_service_proto_enumTypes[5]
 }
 
 func (x AllocationComponent) Number() protoreflect.EnumNumber {
@@ -242,7 +390,7 @@ func (x AllocationComponent) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationComponent.Descriptor instead.
 func (AllocationComponent) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{5}
 }
 
 // CreateLoanRequest originates a loan.
@@ -511,9 +659,17 @@ type Loan struct {
 	// Money received beyond everything owed (OVERPAYMENT_POLICY_KEEP_CREDIT).
 	CreditBalance string `protobuf:"bytes,13,opt,name=credit_balance,json=creditBalance,proto3" json:"credit_balance,omitempty"`
 	// The currency of every amount.
-	Currency      string `protobuf:"bytes,14,opt,name=currency,proto3" json:"currency,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Currency string `protobuf:"bytes,14,opt,name=currency,proto3" json:"currency,omitempty"`
+	// The delinquency bucket of days_past_due: M0 current, M1 1–30 days, …,
+	// M7 beyond 180 (the credit-report statuses 1–7).
+	DelinquencyBucket DelinquencyBucket `protobuf:"varint,15,opt,name=delinquency_bucket,json=delinquencyBucket,proto3,enum=loancore.v1.DelinquencyBucket" json:"delinquency_bucket,omitempty"`
+	// The five-level risk class (五级分类) of days_past_due.
+	RiskClass RiskClass `protobuf:"varint,16,opt,name=risk_class,json=riskClass,proto3,enum=loancore.v1.RiskClass" json:"risk_class,omitempty"`
+	// The first day the penalty policy's cap stopped accrual; empty if it
+	// never has.
+	PenaltyCappedOn string `protobuf:"bytes,17,opt,name=penalty_capped_on,json=penaltyCappedOn,proto3" json:"penalty_capped_on,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Loan) Reset() {
@@ -644,6 +800,27 @@ func (x *Loan) GetCurrency() string {
 	return ""
 }
 
+func (x *Loan) GetDelinquencyBucket() DelinquencyBucket {
+	if x != nil {
+		return x.DelinquencyBucket
+	}
+	return DelinquencyBucket_DELINQUENCY_BUCKET_UNSPECIFIED
+}
+
+func (x *Loan) GetRiskClass() RiskClass {
+	if x != nil {
+		return x.RiskClass
+	}
+	return RiskClass_RISK_CLASS_UNSPECIFIED
+}
+
+func (x *Loan) GetPenaltyCappedOn() string {
+	if x != nil {
+		return x.PenaltyCappedOn
+	}
+	return ""
+}
+
 // LoanInstallment is one installment of a loan as of a date.
 type LoanInstallment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -662,7 +839,16 @@ type LoanInstallment struct {
 	// PAID, OVERDUE, DUE (today) or NOT_DUE as of the date.
 	Status InstallmentStatus `protobuf:"varint,7,opt,name=status,proto3,enum=loancore.v1.InstallmentStatus" json:"status,omitempty"`
 	// The day its interest starts to accrue.
-	StartDate     string `protobuf:"bytes,8,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	StartDate string `protobuf:"bytes,8,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// Penalty interest accrued on it to the date. The four penalty fields
+	// are empty for a loan without a penalty policy.
+	PenaltyAccrued string `protobuf:"bytes,9,opt,name=penalty_accrued,json=penaltyAccrued,proto3" json:"penalty_accrued,omitempty"`
+	// Penalty interest paid on it.
+	PenaltyPaid string `protobuf:"bytes,10,opt,name=penalty_paid,json=penaltyPaid,proto3" json:"penalty_paid,omitempty"`
+	// Compound interest accrued on it to the date.
+	CompoundAccrued string `protobuf:"bytes,11,opt,name=compound_accrued,json=compoundAccrued,proto3" json:"compound_accrued,omitempty"`
+	// Compound interest paid on it.
+	CompoundPaid  string `protobuf:"bytes,12,opt,name=compound_paid,json=compoundPaid,proto3" json:"compound_paid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -753,6 +939,34 @@ func (x *LoanInstallment) GetStartDate() string {
 	return ""
 }
 
+func (x *LoanInstallment) GetPenaltyAccrued() string {
+	if x != nil {
+		return x.PenaltyAccrued
+	}
+	return ""
+}
+
+func (x *LoanInstallment) GetPenaltyPaid() string {
+	if x != nil {
+		return x.PenaltyPaid
+	}
+	return ""
+}
+
+func (x *LoanInstallment) GetCompoundAccrued() string {
+	if x != nil {
+		return x.CompoundAccrued
+	}
+	return ""
+}
+
+func (x *LoanInstallment) GetCompoundPaid() string {
+	if x != nil {
+		return x.CompoundPaid
+	}
+	return ""
+}
+
 // Outstanding is what a loan owes as of a date.
 type Outstanding struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -760,8 +974,12 @@ type Outstanding struct {
 	Principal string `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
 	// Interest of installments due by the date and not yet paid.
 	Interest string `protobuf:"bytes,2,opt,name=interest,proto3" json:"interest,omitempty"`
-	// Principal plus interest.
-	Total         string `protobuf:"bytes,3,opt,name=total,proto3" json:"total,omitempty"`
+	// Principal, interest, penalty and compound interest.
+	Total string `protobuf:"bytes,3,opt,name=total,proto3" json:"total,omitempty"`
+	// Penalty interest accrued to the date and not yet paid.
+	Penalty string `protobuf:"bytes,4,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	// Compound interest accrued to the date and not yet paid.
+	Compound      string `protobuf:"bytes,5,opt,name=compound,proto3" json:"compound,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -813,6 +1031,20 @@ func (x *Outstanding) GetInterest() string {
 func (x *Outstanding) GetTotal() string {
 	if x != nil {
 		return x.Total
+	}
+	return ""
+}
+
+func (x *Outstanding) GetPenalty() string {
+	if x != nil {
+		return x.Penalty
+	}
+	return ""
+}
+
+func (x *Outstanding) GetCompound() string {
+	if x != nil {
+		return x.Compound
 	}
 	return ""
 }
@@ -1722,12 +1954,17 @@ type QuotePayoffResponse struct {
 	Principal string `protobuf:"bytes,2,opt,name=principal,proto3" json:"principal,omitempty"`
 	// Interest due and unpaid plus interest accrued to payoff_date.
 	Interest string `protobuf:"bytes,3,opt,name=interest,proto3" json:"interest,omitempty"`
-	// Credit balance already held, deducted from the total.
+	// Credit balance already held, deducted from the total (principal +
+	// interest + penalty + compound − credit).
 	Credit string `protobuf:"bytes,4,opt,name=credit,proto3" json:"credit,omitempty"`
 	// The date.
 	PayoffDate string `protobuf:"bytes,5,opt,name=payoff_date,json=payoffDate,proto3" json:"payoff_date,omitempty"`
 	// The currency.
-	Currency      string `protobuf:"bytes,6,opt,name=currency,proto3" json:"currency,omitempty"`
+	Currency string `protobuf:"bytes,6,opt,name=currency,proto3" json:"currency,omitempty"`
+	// Penalty interest accrued to payoff_date and unpaid.
+	Penalty string `protobuf:"bytes,7,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	// Compound interest accrued to payoff_date and unpaid.
+	Compound      string `protobuf:"bytes,8,opt,name=compound,proto3" json:"compound,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1804,6 +2041,20 @@ func (x *QuotePayoffResponse) GetCurrency() string {
 	return ""
 }
 
+func (x *QuotePayoffResponse) GetPenalty() string {
+	if x != nil {
+		return x.Penalty
+	}
+	return ""
+}
+
+func (x *QuotePayoffResponse) GetCompound() string {
+	if x != nil {
+		return x.Compound
+	}
+	return ""
+}
+
 var File_loancore_v1_loan_service_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_loan_service_proto_rawDesc = "" +
@@ -1823,7 +2074,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x05as_of\x18\x02 \x01(\tR\x04asOf\x12\x19\n" +
 	"\bknown_at\x18\x03 \x01(\tR\aknownAt\"8\n" +
 	"\x0fGetLoanResponse\x12%\n" +
-	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\x91\x04\n" +
+	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xc3\x05\n" +
 	"\x04Loan\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vborrower_id\x18\x02 \x01(\tR\n" +
@@ -1841,7 +2092,11 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\f \x01(\tR\tcreatedAt\x12%\n" +
 	"\x0ecredit_balance\x18\r \x01(\tR\rcreditBalance\x12\x1a\n" +
-	"\bcurrency\x18\x0e \x01(\tR\bcurrency\"\xaf\x02\n" +
+	"\bcurrency\x18\x0e \x01(\tR\bcurrency\x12M\n" +
+	"\x12delinquency_bucket\x18\x0f \x01(\x0e2\x1e.loancore.v1.DelinquencyBucketR\x11delinquencyBucket\x125\n" +
+	"\n" +
+	"risk_class\x18\x10 \x01(\x0e2\x16.loancore.v1.RiskClassR\triskClass\x12*\n" +
+	"\x11penalty_capped_on\x18\x11 \x01(\tR\x0fpenaltyCappedOn\"\xcb\x03\n" +
 	"\x0fLoanInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12#\n" +
@@ -1851,11 +2106,18 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\rinterest_paid\x18\x06 \x01(\tR\finterestPaid\x126\n" +
 	"\x06status\x18\a \x01(\x0e2\x1e.loancore.v1.InstallmentStatusR\x06status\x12\x1d\n" +
 	"\n" +
-	"start_date\x18\b \x01(\tR\tstartDate\"]\n" +
+	"start_date\x18\b \x01(\tR\tstartDate\x12'\n" +
+	"\x0fpenalty_accrued\x18\t \x01(\tR\x0epenaltyAccrued\x12!\n" +
+	"\fpenalty_paid\x18\n" +
+	" \x01(\tR\vpenaltyPaid\x12)\n" +
+	"\x10compound_accrued\x18\v \x01(\tR\x0fcompoundAccrued\x12#\n" +
+	"\rcompound_paid\x18\f \x01(\tR\fcompoundPaid\"\x93\x01\n" +
 	"\vOutstanding\x12\x1c\n" +
 	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x1a\n" +
 	"\binterest\x18\x02 \x01(\tR\binterest\x12\x14\n" +
-	"\x05total\x18\x03 \x01(\tR\x05total\"\xa0\x01\n" +
+	"\x05total\x18\x03 \x01(\tR\x05total\x12\x18\n" +
+	"\apenalty\x18\x04 \x01(\tR\apenalty\x12\x1a\n" +
+	"\bcompound\x18\x05 \x01(\tR\bcompound\"\xa0\x01\n" +
 	"\x10ListLoansRequest\x12/\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x17.loancore.v1.LoanStatusR\x06status\x12\x1f\n" +
 	"\vborrower_id\x18\x02 \x01(\tR\n" +
@@ -1930,7 +2192,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x12QuotePayoffRequest\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vpayoff_date\x18\x02 \x01(\tR\n" +
-	"payoffDate\"\xba\x01\n" +
+	"payoffDate\"\xf0\x01\n" +
 	"\x13QuotePayoffResponse\x12\x14\n" +
 	"\x05total\x18\x01 \x01(\tR\x05total\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12\x1a\n" +
@@ -1938,7 +2200,26 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x06credit\x18\x04 \x01(\tR\x06credit\x12\x1f\n" +
 	"\vpayoff_date\x18\x05 \x01(\tR\n" +
 	"payoffDate\x12\x1a\n" +
-	"\bcurrency\x18\x06 \x01(\tR\bcurrency*[\n" +
+	"\bcurrency\x18\x06 \x01(\tR\bcurrency\x12\x18\n" +
+	"\apenalty\x18\a \x01(\tR\apenalty\x12\x1a\n" +
+	"\bcompound\x18\b \x01(\tR\bcompound*\x8f\x02\n" +
+	"\x11DelinquencyBucket\x12\"\n" +
+	"\x1eDELINQUENCY_BUCKET_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15DELINQUENCY_BUCKET_M0\x10\x01\x12\x19\n" +
+	"\x15DELINQUENCY_BUCKET_M1\x10\x02\x12\x19\n" +
+	"\x15DELINQUENCY_BUCKET_M2\x10\x03\x12\x19\n" +
+	"\x15DELINQUENCY_BUCKET_M3\x10\x04\x12\x19\n" +
+	"\x15DELINQUENCY_BUCKET_M4\x10\x05\x12\x19\n" +
+	"\x15DELINQUENCY_BUCKET_M5\x10\x06\x12\x19\n" +
+	"\x15DELINQUENCY_BUCKET_M6\x10\a\x12\x19\n" +
+	"\x15DELINQUENCY_BUCKET_M7\x10\b*\xa8\x01\n" +
+	"\tRiskClass\x12\x1a\n" +
+	"\x16RISK_CLASS_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11RISK_CLASS_NORMAL\x10\x01\x12\x1e\n" +
+	"\x1aRISK_CLASS_SPECIAL_MENTION\x10\x02\x12\x1a\n" +
+	"\x16RISK_CLASS_SUBSTANDARD\x10\x03\x12\x17\n" +
+	"\x13RISK_CLASS_DOUBTFUL\x10\x04\x12\x13\n" +
+	"\x0fRISK_CLASS_LOSS\x10\x05*[\n" +
 	"\n" +
 	"LoanStatus\x12\x1b\n" +
 	"\x17LOAN_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -1955,11 +2236,13 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x1bLOAN_EVENT_KIND_ORIGINATION\x10\x01\x12 \n" +
 	"\x1cLOAN_EVENT_KIND_DISBURSEMENT\x10\x02\x12\x1d\n" +
 	"\x19LOAN_EVENT_KIND_REPAYMENT\x10\x03\x12&\n" +
-	"\"LOAN_EVENT_KIND_REPAYMENT_REVERSAL\x10\x04*\x82\x01\n" +
+	"\"LOAN_EVENT_KIND_REPAYMENT_REVERSAL\x10\x04*\xc7\x01\n" +
 	"\x13AllocationComponent\x12$\n" +
 	" ALLOCATION_COMPONENT_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eALLOCATION_COMPONENT_PRINCIPAL\x10\x01\x12!\n" +
-	"\x1dALLOCATION_COMPONENT_INTEREST\x10\x022\xda\x04\n" +
+	"\x1dALLOCATION_COMPONENT_INTEREST\x10\x02\x12 \n" +
+	"\x1cALLOCATION_COMPONENT_PENALTY\x10\x03\x12!\n" +
+	"\x1dALLOCATION_COMPONENT_COMPOUND\x10\x042\xda\x04\n" +
 	"\vLoanService\x12M\n" +
 	"\n" +
 	"CreateLoan\x12\x1e.loancore.v1.CreateLoanRequest\x1a\x1f.loancore.v1.CreateLoanResponse\x12D\n" +
@@ -1983,73 +2266,77 @@ func file_loancore_v1_loan_service_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_loan_service_proto_rawDescData
 }
 
-var file_loancore_v1_loan_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_loancore_v1_loan_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_loancore_v1_loan_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_loancore_v1_loan_service_proto_goTypes = []any{
-	(LoanStatus)(0),                  // 0: loancore.v1.LoanStatus
-	(InstallmentStatus)(0),           // 1: loancore.v1.InstallmentStatus
-	(LoanEventKind)(0),               // 2: loancore.v1.LoanEventKind
-	(AllocationComponent)(0),         // 3: loancore.v1.AllocationComponent
-	(*CreateLoanRequest)(nil),        // 4: loancore.v1.CreateLoanRequest
-	(*CreateLoanResponse)(nil),       // 5: loancore.v1.CreateLoanResponse
-	(*GetLoanRequest)(nil),           // 6: loancore.v1.GetLoanRequest
-	(*GetLoanResponse)(nil),          // 7: loancore.v1.GetLoanResponse
-	(*Loan)(nil),                     // 8: loancore.v1.Loan
-	(*LoanInstallment)(nil),          // 9: loancore.v1.LoanInstallment
-	(*Outstanding)(nil),              // 10: loancore.v1.Outstanding
-	(*ListLoansRequest)(nil),         // 11: loancore.v1.ListLoansRequest
-	(*ListLoansResponse)(nil),        // 12: loancore.v1.ListLoansResponse
-	(*LoanSummary)(nil),              // 13: loancore.v1.LoanSummary
-	(*ListLoanEventsRequest)(nil),    // 14: loancore.v1.ListLoanEventsRequest
-	(*ListLoanEventsResponse)(nil),   // 15: loancore.v1.ListLoanEventsResponse
-	(*LoanEvent)(nil),                // 16: loancore.v1.LoanEvent
-	(*RecordRepaymentRequest)(nil),   // 17: loancore.v1.RecordRepaymentRequest
-	(*RecordRepaymentResponse)(nil),  // 18: loancore.v1.RecordRepaymentResponse
-	(*AllocationLine)(nil),           // 19: loancore.v1.AllocationLine
-	(*ReverseRepaymentRequest)(nil),  // 20: loancore.v1.ReverseRepaymentRequest
-	(*ReverseRepaymentResponse)(nil), // 21: loancore.v1.ReverseRepaymentResponse
-	(*QuotePayoffRequest)(nil),       // 22: loancore.v1.QuotePayoffRequest
-	(*QuotePayoffResponse)(nil),      // 23: loancore.v1.QuotePayoffResponse
-	(*LoanTerms)(nil),                // 24: loancore.v1.LoanTerms
+	(DelinquencyBucket)(0),           // 0: loancore.v1.DelinquencyBucket
+	(RiskClass)(0),                   // 1: loancore.v1.RiskClass
+	(LoanStatus)(0),                  // 2: loancore.v1.LoanStatus
+	(InstallmentStatus)(0),           // 3: loancore.v1.InstallmentStatus
+	(LoanEventKind)(0),               // 4: loancore.v1.LoanEventKind
+	(AllocationComponent)(0),         // 5: loancore.v1.AllocationComponent
+	(*CreateLoanRequest)(nil),        // 6: loancore.v1.CreateLoanRequest
+	(*CreateLoanResponse)(nil),       // 7: loancore.v1.CreateLoanResponse
+	(*GetLoanRequest)(nil),           // 8: loancore.v1.GetLoanRequest
+	(*GetLoanResponse)(nil),          // 9: loancore.v1.GetLoanResponse
+	(*Loan)(nil),                     // 10: loancore.v1.Loan
+	(*LoanInstallment)(nil),          // 11: loancore.v1.LoanInstallment
+	(*Outstanding)(nil),              // 12: loancore.v1.Outstanding
+	(*ListLoansRequest)(nil),         // 13: loancore.v1.ListLoansRequest
+	(*ListLoansResponse)(nil),        // 14: loancore.v1.ListLoansResponse
+	(*LoanSummary)(nil),              // 15: loancore.v1.LoanSummary
+	(*ListLoanEventsRequest)(nil),    // 16: loancore.v1.ListLoanEventsRequest
+	(*ListLoanEventsResponse)(nil),   // 17: loancore.v1.ListLoanEventsResponse
+	(*LoanEvent)(nil),                // 18: loancore.v1.LoanEvent
+	(*RecordRepaymentRequest)(nil),   // 19: loancore.v1.RecordRepaymentRequest
+	(*RecordRepaymentResponse)(nil),  // 20: loancore.v1.RecordRepaymentResponse
+	(*AllocationLine)(nil),           // 21: loancore.v1.AllocationLine
+	(*ReverseRepaymentRequest)(nil),  // 22: loancore.v1.ReverseRepaymentRequest
+	(*ReverseRepaymentResponse)(nil), // 23: loancore.v1.ReverseRepaymentResponse
+	(*QuotePayoffRequest)(nil),       // 24: loancore.v1.QuotePayoffRequest
+	(*QuotePayoffResponse)(nil),      // 25: loancore.v1.QuotePayoffResponse
+	(*LoanTerms)(nil),                // 26: loancore.v1.LoanTerms
 }
 var file_loancore_v1_loan_service_proto_depIdxs = []int32{
-	24, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
-	8,  // 1: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
-	8,  // 2: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
-	0,  // 3: loancore.v1.Loan.status:type_name -> loancore.v1.LoanStatus
-	24, // 4: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
-	9,  // 5: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
-	10, // 6: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
-	1,  // 7: loancore.v1.LoanInstallment.status:type_name -> loancore.v1.InstallmentStatus
-	0,  // 8: loancore.v1.ListLoansRequest.status:type_name -> loancore.v1.LoanStatus
-	13, // 9: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
-	0,  // 10: loancore.v1.LoanSummary.status:type_name -> loancore.v1.LoanStatus
-	16, // 11: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
-	2,  // 12: loancore.v1.LoanEvent.kind:type_name -> loancore.v1.LoanEventKind
-	19, // 13: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
-	8,  // 14: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	3,  // 15: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
-	8,  // 16: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	19, // 17: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
-	4,  // 18: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
-	6,  // 19: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
-	11, // 20: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
-	14, // 21: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
-	17, // 22: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
-	20, // 23: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
-	22, // 24: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
-	5,  // 25: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
-	7,  // 26: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
-	12, // 27: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
-	15, // 28: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
-	18, // 29: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
-	21, // 30: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
-	23, // 31: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
-	25, // [25:32] is the sub-list for method output_type
-	18, // [18:25] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	26, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
+	10, // 1: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
+	10, // 2: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
+	2,  // 3: loancore.v1.Loan.status:type_name -> loancore.v1.LoanStatus
+	26, // 4: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
+	11, // 5: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
+	12, // 6: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
+	0,  // 7: loancore.v1.Loan.delinquency_bucket:type_name -> loancore.v1.DelinquencyBucket
+	1,  // 8: loancore.v1.Loan.risk_class:type_name -> loancore.v1.RiskClass
+	3,  // 9: loancore.v1.LoanInstallment.status:type_name -> loancore.v1.InstallmentStatus
+	2,  // 10: loancore.v1.ListLoansRequest.status:type_name -> loancore.v1.LoanStatus
+	15, // 11: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
+	2,  // 12: loancore.v1.LoanSummary.status:type_name -> loancore.v1.LoanStatus
+	18, // 13: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
+	4,  // 14: loancore.v1.LoanEvent.kind:type_name -> loancore.v1.LoanEventKind
+	21, // 15: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
+	10, // 16: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	5,  // 17: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
+	10, // 18: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	21, // 19: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
+	6,  // 20: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
+	8,  // 21: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
+	13, // 22: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
+	16, // 23: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
+	19, // 24: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
+	22, // 25: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
+	24, // 26: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
+	7,  // 27: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
+	9,  // 28: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
+	14, // 29: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
+	17, // 30: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
+	20, // 31: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
+	23, // 32: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
+	25, // 33: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
+	27, // [27:34] is the sub-list for method output_type
+	20, // [20:27] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_loan_service_proto_init() }
@@ -2063,7 +2350,7 @@ func file_loancore_v1_loan_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_loan_service_proto_rawDesc), len(file_loancore_v1_loan_service_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      6,
 			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,

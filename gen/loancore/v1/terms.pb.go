@@ -21,8 +21,114 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// PenaltyBasis is what penalty interest accrues on.
+type PenaltyBasis int32
+
+const (
+	PenaltyBasis_PENALTY_BASIS_UNSPECIFIED PenaltyBasis = 0
+	// Principal past its due date.
+	PenaltyBasis_PENALTY_BASIS_OVERDUE_PRINCIPAL PenaltyBasis = 1
+	// Principal and contract interest past their due date.
+	PenaltyBasis_PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST PenaltyBasis = 2
+)
+
+// Enum value maps for PenaltyBasis.
+var (
+	PenaltyBasis_name = map[int32]string{
+		0: "PENALTY_BASIS_UNSPECIFIED",
+		1: "PENALTY_BASIS_OVERDUE_PRINCIPAL",
+		2: "PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST",
+	}
+	PenaltyBasis_value = map[string]int32{
+		"PENALTY_BASIS_UNSPECIFIED":                    0,
+		"PENALTY_BASIS_OVERDUE_PRINCIPAL":              1,
+		"PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST": 2,
+	}
+)
+
+func (x PenaltyBasis) Enum() *PenaltyBasis {
+	p := new(PenaltyBasis)
+	*p = x
+	return p
+}
+
+func (x PenaltyBasis) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PenaltyBasis) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+}
+
+func (PenaltyBasis) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[0]
+}
+
+func (x PenaltyBasis) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PenaltyBasis.Descriptor instead.
+func (PenaltyBasis) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+}
+
+// GraceMode says when penalty starts for an installment that was not paid
+// within its grace days.
+type GraceMode int32
+
+const (
+	GraceMode_GRACE_MODE_UNSPECIFIED GraceMode = 0
+	// From the day after the due date, as if there had been no grace.
+	GraceMode_GRACE_MODE_FROM_DUE_DATE GraceMode = 1
+	// From the day after the grace days end.
+	GraceMode_GRACE_MODE_FROM_GRACE_END GraceMode = 2
+)
+
+// Enum value maps for GraceMode.
+var (
+	GraceMode_name = map[int32]string{
+		0: "GRACE_MODE_UNSPECIFIED",
+		1: "GRACE_MODE_FROM_DUE_DATE",
+		2: "GRACE_MODE_FROM_GRACE_END",
+	}
+	GraceMode_value = map[string]int32{
+		"GRACE_MODE_UNSPECIFIED":    0,
+		"GRACE_MODE_FROM_DUE_DATE":  1,
+		"GRACE_MODE_FROM_GRACE_END": 2,
+	}
+)
+
+func (x GraceMode) Enum() *GraceMode {
+	p := new(GraceMode)
+	*p = x
+	return p
+}
+
+func (x GraceMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GraceMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+}
+
+func (GraceMode) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[1]
+}
+
+func (x GraceMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GraceMode.Descriptor instead.
+func (GraceMode) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+}
+
 // AllocationOrder is the order in which a payment settles the components of
-// one installment.
+// one installment. INTEREST_FIRST and PRINCIPAL_FIRST settle penalty and
+// then compound interest after interest and principal.
 type AllocationOrder int32
 
 const (
@@ -31,6 +137,13 @@ const (
 	AllocationOrder_ALLOCATION_ORDER_INTEREST_FIRST AllocationOrder = 1
 	// Principal, then interest.
 	AllocationOrder_ALLOCATION_ORDER_PRINCIPAL_FIRST AllocationOrder = 2
+	// Penalty, then compound interest, then interest, then principal: the
+	// usual order of lenders in China.
+	AllocationOrder_ALLOCATION_ORDER_PENALTY_FIRST AllocationOrder = 3
+	// The Civil Code default (民法典 art. 561): costs, then interest, then
+	// principal; interest here is contract interest, then penalty, then
+	// compound.
+	AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE AllocationOrder = 4
 )
 
 // Enum value maps for AllocationOrder.
@@ -39,11 +152,15 @@ var (
 		0: "ALLOCATION_ORDER_UNSPECIFIED",
 		1: "ALLOCATION_ORDER_INTEREST_FIRST",
 		2: "ALLOCATION_ORDER_PRINCIPAL_FIRST",
+		3: "ALLOCATION_ORDER_PENALTY_FIRST",
+		4: "ALLOCATION_ORDER_CIVIL_CODE",
 	}
 	AllocationOrder_value = map[string]int32{
 		"ALLOCATION_ORDER_UNSPECIFIED":     0,
 		"ALLOCATION_ORDER_INTEREST_FIRST":  1,
 		"ALLOCATION_ORDER_PRINCIPAL_FIRST": 2,
+		"ALLOCATION_ORDER_PENALTY_FIRST":   3,
+		"ALLOCATION_ORDER_CIVIL_CODE":      4,
 	}
 )
 
@@ -58,11 +175,11 @@ func (x AllocationOrder) String() string {
 }
 
 func (AllocationOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
 }
 
 func (AllocationOrder) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[0]
+	return &file_loancore_v1_terms_proto_enumTypes[2]
 }
 
 func (x AllocationOrder) Number() protoreflect.EnumNumber {
@@ -71,7 +188,7 @@ func (x AllocationOrder) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationOrder.Descriptor instead.
 func (AllocationOrder) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
 }
 
 // PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -115,11 +232,11 @@ func (x PrepaymentPolicy) String() string {
 }
 
 func (PrepaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
 }
 
 func (PrepaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[1]
+	return &file_loancore_v1_terms_proto_enumTypes[3]
 }
 
 func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
@@ -128,7 +245,7 @@ func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PrepaymentPolicy.Descriptor instead.
 func (PrepaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 // OverpaymentPolicy says what happens to money beyond everything owed.
@@ -167,11 +284,11 @@ func (x OverpaymentPolicy) String() string {
 }
 
 func (OverpaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
 }
 
 func (OverpaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[2]
+	return &file_loancore_v1_terms_proto_enumTypes[4]
 }
 
 func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
@@ -180,7 +297,7 @@ func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverpaymentPolicy.Descriptor instead.
 func (OverpaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
 }
 
 // FrequencyUnit is the unit of a Frequency.
@@ -224,11 +341,11 @@ func (x FrequencyUnit) String() string {
 }
 
 func (FrequencyUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
 }
 
 func (FrequencyUnit) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[3]
+	return &file_loancore_v1_terms_proto_enumTypes[5]
 }
 
 func (x FrequencyUnit) Number() protoreflect.EnumNumber {
@@ -237,7 +354,7 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -291,11 +408,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[4]
+	return &file_loancore_v1_terms_proto_enumTypes[6]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -304,7 +421,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -343,11 +460,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[5]
+	return &file_loancore_v1_terms_proto_enumTypes[7]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -356,7 +473,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // DayCount is a day-count convention.
@@ -407,11 +524,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[6]
+	return &file_loancore_v1_terms_proto_enumTypes[8]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -420,7 +537,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -471,11 +588,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[7]
+	return &file_loancore_v1_terms_proto_enumTypes[9]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -484,7 +601,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -532,7 +649,11 @@ type LoanTerms struct {
 	// Default REDUCE_TERM.
 	Prepayment PrepaymentPolicy `protobuf:"varint,16,opt,name=prepayment,proto3,enum=loancore.v1.PrepaymentPolicy" json:"prepayment,omitempty"`
 	// What happens to a payment beyond everything owed. Default REFUSE.
-	Overpayment   OverpaymentPolicy `protobuf:"varint,17,opt,name=overpayment,proto3,enum=loancore.v1.OverpaymentPolicy" json:"overpayment,omitempty"`
+	Overpayment OverpaymentPolicy `protobuf:"varint,17,opt,name=overpayment,proto3,enum=loancore.v1.OverpaymentPolicy" json:"overpayment,omitempty"`
+	// Penalty (罚息) and compound (复利) interest on overdue amounts. Absent:
+	// none accrues. Present, even empty: every part has the default its
+	// field names.
+	Penalty       *PenaltyPolicy `protobuf:"bytes,18,opt,name=penalty,proto3" json:"penalty,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -686,6 +807,135 @@ func (x *LoanTerms) GetOverpayment() OverpaymentPolicy {
 	return OverpaymentPolicy_OVERPAYMENT_POLICY_UNSPECIFIED
 }
 
+func (x *LoanTerms) GetPenalty() *PenaltyPolicy {
+	if x != nil {
+		return x.Penalty
+	}
+	return nil
+}
+
+// PenaltyPolicy is how an overdue loan accrues penalty interest and
+// compound interest. Penalty and compound accrue per day on the amounts
+// overdue at the end of that day, each day's amount rounded to the minor
+// unit with the contract's rounding mode, so the figures never depend on
+// how often close of business ran.
+type PenaltyPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// An absolute penalty rate in percent a year, e.g. "18". Give this or
+	// markup_percent, not both.
+	AnnualRatePercent string `protobuf:"bytes,1,opt,name=annual_rate_percent,json=annualRatePercent,proto3" json:"annual_rate_percent,omitempty"`
+	// The contract rate marked up: "50" makes the penalty rate 1.5 × the
+	// contract rate. Default 50 when annual_rate_percent is empty.
+	MarkupPercent string `protobuf:"bytes,2,opt,name=markup_percent,json=markupPercent,proto3" json:"markup_percent,omitempty"`
+	// What penalty accrues on. Default OVERDUE_PRINCIPAL.
+	Basis PenaltyBasis `protobuf:"varint,3,opt,name=basis,proto3,enum=loancore.v1.PenaltyBasis" json:"basis,omitempty"`
+	// Charge compound interest (复利) on unpaid overdue contract interest at
+	// the penalty rate, kept in its own bucket.
+	CompoundOverdueInterest bool `protobuf:"varint,4,opt,name=compound_overdue_interest,json=compoundOverdueInterest,proto3" json:"compound_overdue_interest,omitempty"`
+	// The day count of the daily penalty rate. Default ACT_360.
+	DayCount DayCount `protobuf:"varint,5,opt,name=day_count,json=dayCount,proto3,enum=loancore.v1.DayCount" json:"day_count,omitempty"`
+	// 宽限期: an installment paid in full within this many days after its due
+	// date bears no penalty. 0 to 366.
+	GraceDays int32 `protobuf:"varint,6,opt,name=grace_days,json=graceDays,proto3" json:"grace_days,omitempty"`
+	// When penalty starts for an installment not paid within its grace
+	// days. Default FROM_DUE_DATE.
+	GraceMode GraceMode `protobuf:"varint,7,opt,name=grace_mode,json=graceMode,proto3,enum=loancore.v1.GraceMode" json:"grace_mode,omitempty"`
+	// A ceiling on the loan's total annualised cost in percent a year, e.g.
+	// "24": the contract interest of installments due so far plus all
+	// penalty and compound may not exceed principal × cap × days since
+	// disbursement ÷ 365. Accrual stops at the ceiling, and the loan records
+	// the day it first did (penalty_capped_on). Optional.
+	CapAnnualPercent string `protobuf:"bytes,8,opt,name=cap_annual_percent,json=capAnnualPercent,proto3" json:"cap_annual_percent,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *PenaltyPolicy) Reset() {
+	*x = PenaltyPolicy{}
+	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PenaltyPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PenaltyPolicy) ProtoMessage() {}
+
+func (x *PenaltyPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PenaltyPolicy.ProtoReflect.Descriptor instead.
+func (*PenaltyPolicy) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PenaltyPolicy) GetAnnualRatePercent() string {
+	if x != nil {
+		return x.AnnualRatePercent
+	}
+	return ""
+}
+
+func (x *PenaltyPolicy) GetMarkupPercent() string {
+	if x != nil {
+		return x.MarkupPercent
+	}
+	return ""
+}
+
+func (x *PenaltyPolicy) GetBasis() PenaltyBasis {
+	if x != nil {
+		return x.Basis
+	}
+	return PenaltyBasis_PENALTY_BASIS_UNSPECIFIED
+}
+
+func (x *PenaltyPolicy) GetCompoundOverdueInterest() bool {
+	if x != nil {
+		return x.CompoundOverdueInterest
+	}
+	return false
+}
+
+func (x *PenaltyPolicy) GetDayCount() DayCount {
+	if x != nil {
+		return x.DayCount
+	}
+	return DayCount_DAY_COUNT_UNSPECIFIED
+}
+
+func (x *PenaltyPolicy) GetGraceDays() int32 {
+	if x != nil {
+		return x.GraceDays
+	}
+	return 0
+}
+
+func (x *PenaltyPolicy) GetGraceMode() GraceMode {
+	if x != nil {
+		return x.GraceMode
+	}
+	return GraceMode_GRACE_MODE_UNSPECIFIED
+}
+
+func (x *PenaltyPolicy) GetCapAnnualPercent() string {
+	if x != nil {
+		return x.CapAnnualPercent
+	}
+	return ""
+}
+
 // Frequency is "every N units": every 1 month, every 2 weeks, every 14 days.
 type Frequency struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -700,7 +950,7 @@ type Frequency struct {
 
 func (x *Frequency) Reset() {
 	*x = Frequency{}
-	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	mi := &file_loancore_v1_terms_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +962,7 @@ func (x *Frequency) String() string {
 func (*Frequency) ProtoMessage() {}
 
 func (x *Frequency) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	mi := &file_loancore_v1_terms_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +975,7 @@ func (x *Frequency) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frequency.ProtoReflect.Descriptor instead.
 func (*Frequency) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Frequency) GetUnit() FrequencyUnit {
@@ -758,7 +1008,7 @@ type Rounding struct {
 
 func (x *Rounding) Reset() {
 	*x = Rounding{}
-	mi := &file_loancore_v1_terms_proto_msgTypes[2]
+	mi := &file_loancore_v1_terms_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -770,7 +1020,7 @@ func (x *Rounding) String() string {
 func (*Rounding) ProtoMessage() {}
 
 func (x *Rounding) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_terms_proto_msgTypes[2]
+	mi := &file_loancore_v1_terms_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -783,7 +1033,7 @@ func (x *Rounding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rounding.ProtoReflect.Descriptor instead.
 func (*Rounding) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Rounding) GetMode() RoundingMode {
@@ -804,7 +1054,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xe8\x06\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\x9e\a\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -826,17 +1076,39 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
 	"prepayment\x18\x10 \x01(\x0e2\x1d.loancore.v1.PrepaymentPolicyR\n" +
 	"prepayment\x12@\n" +
-	"\voverpayment\x18\x11 \x01(\x0e2\x1e.loancore.v1.OverpaymentPolicyR\voverpayment\"Q\n" +
+	"\voverpayment\x18\x11 \x01(\x0e2\x1e.loancore.v1.OverpaymentPolicyR\voverpayment\x124\n" +
+	"\apenalty\x18\x12 \x01(\v2\x1a.loancore.v1.PenaltyPolicyR\apenalty\"\x8b\x03\n" +
+	"\rPenaltyPolicy\x12.\n" +
+	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
+	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +
+	"\x05basis\x18\x03 \x01(\x0e2\x19.loancore.v1.PenaltyBasisR\x05basis\x12:\n" +
+	"\x19compound_overdue_interest\x18\x04 \x01(\bR\x17compoundOverdueInterest\x122\n" +
+	"\tday_count\x18\x05 \x01(\x0e2\x15.loancore.v1.DayCountR\bdayCount\x12\x1d\n" +
+	"\n" +
+	"grace_days\x18\x06 \x01(\x05R\tgraceDays\x125\n" +
+	"\n" +
+	"grace_mode\x18\a \x01(\x0e2\x16.loancore.v1.GraceModeR\tgraceMode\x12,\n" +
+	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\"Q\n" +
 	"\tFrequency\x12.\n" +
 	"\x04unit\x18\x01 \x01(\x0e2\x1a.loancore.v1.FrequencyUnitR\x04unit\x12\x14\n" +
 	"\x05every\x18\x02 \x01(\x05R\x05every\"l\n" +
 	"\bRounding\x12-\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x19.loancore.v1.RoundingModeR\x04mode\x121\n" +
-	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*~\n" +
+	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\x84\x01\n" +
+	"\fPenaltyBasis\x12\x1d\n" +
+	"\x19PENALTY_BASIS_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fPENALTY_BASIS_OVERDUE_PRINCIPAL\x10\x01\x120\n" +
+	",PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST\x10\x02*d\n" +
+	"\tGraceMode\x12\x1a\n" +
+	"\x16GRACE_MODE_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18GRACE_MODE_FROM_DUE_DATE\x10\x01\x12\x1d\n" +
+	"\x19GRACE_MODE_FROM_GRACE_END\x10\x02*\xc3\x01\n" +
 	"\x0fAllocationOrder\x12 \n" +
 	"\x1cALLOCATION_ORDER_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fALLOCATION_ORDER_INTEREST_FIRST\x10\x01\x12$\n" +
-	" ALLOCATION_ORDER_PRINCIPAL_FIRST\x10\x02*\x82\x01\n" +
+	" ALLOCATION_ORDER_PRINCIPAL_FIRST\x10\x02\x12\"\n" +
+	"\x1eALLOCATION_ORDER_PENALTY_FIRST\x10\x03\x12\x1f\n" +
+	"\x1bALLOCATION_ORDER_CIVIL_CODE\x10\x04*\x82\x01\n" +
 	"\x10PrepaymentPolicy\x12!\n" +
 	"\x1dPREPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPREPAYMENT_POLICY_REDUCE_TERM\x10\x01\x12(\n" +
@@ -890,37 +1162,44 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_loancore_v1_terms_proto_goTypes = []any{
-	(AllocationOrder)(0),   // 0: loancore.v1.AllocationOrder
-	(PrepaymentPolicy)(0),  // 1: loancore.v1.PrepaymentPolicy
-	(OverpaymentPolicy)(0), // 2: loancore.v1.OverpaymentPolicy
-	(FrequencyUnit)(0),     // 3: loancore.v1.FrequencyUnit
-	(RepaymentMethod)(0),   // 4: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0),   // 5: loancore.v1.InterestAccrual
-	(DayCount)(0),          // 6: loancore.v1.DayCount
-	(RoundingMode)(0),      // 7: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),      // 8: loancore.v1.LoanTerms
-	(*Frequency)(nil),      // 9: loancore.v1.Frequency
-	(*Rounding)(nil),       // 10: loancore.v1.Rounding
+	(PenaltyBasis)(0),      // 0: loancore.v1.PenaltyBasis
+	(GraceMode)(0),         // 1: loancore.v1.GraceMode
+	(AllocationOrder)(0),   // 2: loancore.v1.AllocationOrder
+	(PrepaymentPolicy)(0),  // 3: loancore.v1.PrepaymentPolicy
+	(OverpaymentPolicy)(0), // 4: loancore.v1.OverpaymentPolicy
+	(FrequencyUnit)(0),     // 5: loancore.v1.FrequencyUnit
+	(RepaymentMethod)(0),   // 6: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),   // 7: loancore.v1.InterestAccrual
+	(DayCount)(0),          // 8: loancore.v1.DayCount
+	(RoundingMode)(0),      // 9: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),      // 10: loancore.v1.LoanTerms
+	(*PenaltyPolicy)(nil),  // 11: loancore.v1.PenaltyPolicy
+	(*Frequency)(nil),      // 12: loancore.v1.Frequency
+	(*Rounding)(nil),       // 13: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	9,  // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	4,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	5,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	6,  // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	10, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
-	0,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
-	1,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
-	2,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
-	3,  // 8: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	7,  // 9: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	12, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	6,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	7,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	8,  // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	13, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	2,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
+	3,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
+	4,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
+	11, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
+	0,  // 9: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
+	8,  // 10: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
+	1,  // 11: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
+	5,  // 12: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	9,  // 13: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -933,8 +1212,8 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      8,
-			NumMessages:   3,
+			NumEnums:      10,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
