@@ -50,6 +50,9 @@ type EventRecord struct {
 	// TargetSeq is the event a reversal cancels, or 0.
 	TargetSeq int64
 	Reason    string
+	// Payload is a JSON object with the details of kinds that carry more
+	// than one amount (a waiver's), or "".
+	Payload string
 }
 
 // RequestRecord remembers a mutating request so that a retry returns the

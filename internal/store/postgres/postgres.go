@@ -152,10 +152,11 @@ func nullableSeq(v int64) any {
 }
 
 // insertEventSQL writes one event; $11 and $12 (method, request hash) are
-// set on the event that answers a request and NULL on the others.
+// set on the event that answers a request and NULL on the others; $13 is
+// the payload or NULL.
 const insertEventSQL = `INSERT INTO loan_events
-	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash)
-	VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8::numeric, $9, $10, $11, $12)`
+	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload)
+	VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8::numeric, $9, $10, $11, $12, $13::jsonb)`
 
 // eventArgs are the arguments of insertEventSQL: the event, and the request
 // if it is the event that answers it.
@@ -165,7 +166,7 @@ func eventArgs(e servicing.EventRecord, r servicing.RequestRecord) []any {
 		method, hash = r.Method, r.RequestHash
 	}
 	return []any{e.LoanID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt, e.RequestID, e.Actor,
-		nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash}
+		nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash, nullableAmount(e.Payload)}
 }
 
 // CreateLoan implements servicing.Store.
@@ -190,14 +191,14 @@ func (s *Store) CreateLoan(ctx context.Context, p servicing.NewLoanRecord) error
 // primary key (loan_id, seq) refuses a second event at a seq, which is the
 // optimistic lock, and the EXISTS refuses a gap.
 const appendSQL = `INSERT INTO loan_events
-	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash)
-	SELECT $1::text, $2::bigint, $3::text, $4::date, $5::timestamptz, $6::text, $7::text, $8::numeric, $9::bigint, $10::text, $11::text, $12::text
+	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload)
+	SELECT $1::text, $2::bigint, $3::text, $4::date, $5::timestamptz, $6::text, $7::text, $8::numeric, $9::bigint, $10::text, $11::text, $12::text, $13::jsonb
 	WHERE EXISTS (SELECT 1 FROM loan_events WHERE loan_id = $1::text AND seq = $2::bigint - 1)`
 
 // appendWithStatusSQL is appendSQL that also sets the loan's status, for
 // the rare event that changes it.
 const appendWithStatusSQL = `WITH e AS (` + appendSQL + ` RETURNING loan_id)
-UPDATE loans SET status = $13 FROM e WHERE loans.loan_id = e.loan_id`
+UPDATE loans SET status = $14 FROM e WHERE loans.loan_id = e.loan_id`
 
 // AppendEvent implements servicing.Store: one INSERT (appendSQL), one
 // round trip.
@@ -249,7 +250,7 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+loanColumns+` FROM loans l WHERE l.loan_id = $1`, p.LoanID)
 	b.Queue(`SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
-		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason
+		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason, COALESCE(payload::text, '')
 		FROM loan_events WHERE loan_id = $1 ORDER BY seq`, p.LoanID)
 	b.Queue(findRequestSQL, p.RequestID)
 	res := s.pool.SendBatch(ctx, b)
@@ -261,7 +262,7 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	}
 	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.EventRecord, error) {
 		var e servicing.EventRecord
-		err := r.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason)
+		err := r.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload)
 		e.RecordedAt = e.RecordedAt.UTC()
 		return e, err
 	})

@@ -170,10 +170,10 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e servicing.EventRecord, r ser
 		method, hash = r.Method, r.RequestHash
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO loan_events
-		(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.LoanID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt.UTC().Format(timeLayout), e.RequestID, e.Actor,
-		nullable(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash)
+		nullable(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash, nullable(e.Payload))
 	return err
 }
 
@@ -259,7 +259,7 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 		return out, mapError(err)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT loan_id, seq, kind, value_date, recorded_at, request_id, actor,
-		COALESCE(amount, ''), COALESCE(target_seq, 0), reason FROM loan_events WHERE loan_id = ? ORDER BY seq`, p.LoanID)
+		COALESCE(amount, ''), COALESCE(target_seq, 0), reason, COALESCE(payload, '') FROM loan_events WHERE loan_id = ? ORDER BY seq`, p.LoanID)
 	if err != nil {
 		return out, mapError(err)
 	}
@@ -267,7 +267,7 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	for rows.Next() {
 		var e servicing.EventRecord
 		var recorded string
-		if err := rows.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason); err != nil {
+		if err := rows.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
 			return out, mapError(err)
 		}
 		if e.RecordedAt, err = time.Parse(timeLayout, recorded); err != nil {

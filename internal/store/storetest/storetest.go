@@ -183,6 +183,32 @@ func Run(t *testing.T, newStore NewStore) {
 			t.Fatalf("status filter: %+v %v", got, err)
 		}
 	})
+	t.Run("EventPayload", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		if err := s.CreateLoan(ctx, loan("L1", "B1")); err != nil {
+			t.Fatal(err)
+		}
+		w := payment("L1", 2, "waive-1")
+		w.Event.Kind, w.Event.Amount, w.Event.Reason = "WAIVER", "", "hardship"
+		w.Event.Payload = `{"penalty":"20.40","interest":"0.00"}`
+		if err := s.AppendEvent(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "L1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := lg.Events[2]
+		// PostgreSQL's jsonb may respace the document; its content is what counts.
+		if e.Kind != "WAIVER" || e.Amount != "" || e.Reason != "hardship" ||
+			e.Payload != `{"penalty":"20.40","interest":"0.00"}` && e.Payload != `{"penalty": "20.40", "interest": "0.00"}` {
+			t.Fatalf("waiver event %+v", e)
+		}
+		if lg.Events[1].Payload != "" {
+			t.Fatalf("an event without payload reads %q", lg.Events[1].Payload)
+		}
+	})
 	t.Run("ListLoansPagesAndFilters", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
