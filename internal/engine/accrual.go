@@ -47,7 +47,8 @@ func newAccrual(t *Terms) *accrual {
 // overdue at the end of the day.
 func (a *accrual) daily(in *InstallmentState) (pen, comp money.Amount) {
 	p := in.PrincipalDue - in.PrincipalPaid
-	i := in.InterestDue - in.InterestPaid
+	// Waived interest is no longer owed, so it bears nothing further.
+	i := in.unpaidInterest()
 	if a.t.Penalty.Basis == OverduePrincipalAndInterest {
 		// Overdue interest already bears penalty here; compound interest on
 		// it as well would charge the same interest twice.
@@ -260,7 +261,7 @@ func (st *LoanState) endGrace(a *accrual, d Date) {
 		}
 		pen, comp := in.gracePenalty, in.graceCompound
 		in.gracePenalty, in.graceCompound = 0, 0
-		if in.PrincipalDue-in.PrincipalPaid+in.InterestDue-in.InterestPaid == 0 || pen+comp == 0 {
+		if in.PrincipalDue-in.PrincipalPaid+in.unpaidInterest() == 0 || pen+comp == 0 {
 			continue
 		}
 		if !p.HasCap {

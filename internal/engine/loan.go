@@ -74,8 +74,16 @@ type EventKind uint8
 const (
 	// EventRepayment is money received from the borrower.
 	EventRepayment EventKind = iota + 1
-	// EventReversal cancels an earlier repayment, named by Target.
+	// EventReversal cancels an earlier event (a repayment, a waiver or a
+	// write-off), named by Target.
 	EventReversal
+	// EventWaiver forgives (减免) up to WaivePenalty, WaiveCompound and
+	// WaiveInterest of what is unpaid on installments due by its value
+	// date, oldest due first.
+	EventWaiver
+	// EventWriteOff writes the loan off (核销) on its value date: penalty
+	// and compound interest stop accruing after that day.
+	EventWriteOff
 )
 
 // Event is one entry of a loan's log as the fold sees it.
@@ -84,8 +92,13 @@ type Event struct {
 	Kind      EventKind
 	ValueDate Date
 	Amount    money.Amount
-	// Target is the Seq of the repayment a reversal cancels.
+	// Target is the Seq of the event a reversal cancels.
 	Target int64
+	// WaivePenalty, WaiveCompound and WaiveInterest are the most a waiver
+	// forgives of unpaid penalty, compound interest and contract interest.
+	WaivePenalty  money.Amount
+	WaiveCompound money.Amount
+	WaiveInterest money.Amount
 }
 
 // InstallmentState is one installment of a loan as of a date.
@@ -104,6 +117,12 @@ type InstallmentState struct {
 	PenaltyPaid     money.Amount
 	CompoundAccrued money.Amount
 	CompoundPaid    money.Amount
+	// PenaltyWaived, CompoundWaived and InterestWaived are what waivers
+	// forgave of penalty, compound interest and contract interest: settled
+	// like paid amounts, without money.
+	PenaltyWaived  money.Amount
+	CompoundWaived money.Amount
+	InterestWaived money.Amount
 	// gracePenalty and graceCompound are the penalty of grace days held
 	// aside: charged when grace ends with the installment unpaid, dropped
 	// if it is paid by then.
@@ -118,10 +137,25 @@ type InstallmentState struct {
 }
 
 // Unpaid returns what is left to pay of the installment, penalty and
-// compound interest included.
+// compound interest included; waived amounts count as settled.
 func (in InstallmentState) Unpaid() money.Amount {
-	return in.PrincipalDue - in.PrincipalPaid + in.InterestDue - in.InterestPaid +
-		in.PenaltyAccrued - in.PenaltyPaid + in.CompoundAccrued - in.CompoundPaid
+	return in.PrincipalDue - in.PrincipalPaid + in.unpaidInterest() + in.unpaidPenalty() + in.unpaidCompound()
+}
+
+// unpaidInterest is the contract interest neither paid nor waived.
+func (in *InstallmentState) unpaidInterest() money.Amount {
+	return in.InterestDue - in.InterestPaid - in.InterestWaived
+}
+
+// unpaidPenalty is the penalty charged and neither paid nor waived.
+func (in *InstallmentState) unpaidPenalty() money.Amount {
+	return in.PenaltyAccrued - in.PenaltyPaid - in.PenaltyWaived
+}
+
+// unpaidCompound is the compound interest charged and neither paid nor
+// waived.
+func (in *InstallmentState) unpaidCompound() money.Amount {
+	return in.CompoundAccrued - in.CompoundPaid - in.CompoundWaived
 }
 
 // Component is a part of what a loan owes.
@@ -160,16 +194,31 @@ type PaymentResult struct {
 	Credit money.Amount
 }
 
+// WaiverResult is how the fold applied one waiver: what it actually
+// forgave, which is at most what it asked for and what was unpaid.
+type WaiverResult struct {
+	Seq       int64
+	ValueDate Date
+	Penalty   money.Amount
+	Compound  money.Amount
+	Interest  money.Amount
+}
+
 // LoanState is a loan as of a date: the pure result of folding its log.
 type LoanState struct {
 	AsOf         Date
 	Installments []InstallmentState
 	Payments     []PaymentResult
+	// Waivers are the waivers applied, in the order the fold applied them.
+	Waivers []WaiverResult
 	// Credit is money received beyond everything owed.
 	Credit money.Amount
-	// PaidOffDate is the value date of the payment that settled the loan,
-	// or NoDate.
+	// PaidOffDate is the value date of the payment or waiver that settled
+	// the loan, or NoDate.
 	PaidOffDate Date
+	// WrittenOffDate is the value date of the earliest write-off, or
+	// NoDate. Penalty and compound interest accrue through that day only.
+	WrittenOffDate Date
 	// CappedOn is the first day the penalty policy's cap held back penalty
 	// or compound interest, or NoDate.
 	CappedOn Date
@@ -182,10 +231,10 @@ type LoanState struct {
 	level money.Amount
 }
 
-// Fold replays the repayments and reversals of a loan's log with value
-// dates up to asOf, in value-date order (ties by Seq), over the schedule of
-// the terms. A reversal removes its target as if it had never been
-// received, whatever their value dates. Fold never fails on a valid log:
+// Fold replays the repayments, waivers, write-offs and reversals of a
+// loan's log with value dates up to asOf, in value-date order (ties by
+// Seq), over the schedule of the terms. A reversal removes its target, of
+// any kind, as if it had never been received, whatever their value dates. Fold never fails on a valid log:
 // money beyond what is owed becomes Credit, and policy decides elsewhere
 // whether such a payment may be recorded.
 func Fold(t Terms, events []Event, asOf Date) LoanState {
@@ -202,7 +251,7 @@ func FoldSchedule(t Terms, sched Schedule, events []Event, asOf Date) LoanState 
 // foldSchedule is FoldSchedule; with oneDayAtATime it runs penalty accrual
 // for one day per call, which must change nothing (the tests check it).
 func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtATime bool) LoanState {
-	st := LoanState{AsOf: asOf, PaidOffDate: NoDate, CappedOn: NoDate, level: sched.InstallmentAmount, accruedThrough: t.DisbursementDate}
+	st := LoanState{AsOf: asOf, PaidOffDate: NoDate, WrittenOffDate: NoDate, CappedOn: NoDate, level: sched.InstallmentAmount, accruedThrough: t.DisbursementDate}
 	if t.Method == EqualPrincipal && len(sched.Installments) > 1 {
 		st.level = sched.Installments[t.PrincipalGracePeriods].Principal
 	}
@@ -220,8 +269,18 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	}
 	var pays []Event
 	for _, e := range events {
-		if e.Kind == EventRepayment && !reversed[e.Seq] && e.ValueDate <= asOf {
+		if reversed[e.Seq] || e.ValueDate > asOf {
+			continue
+		}
+		switch e.Kind {
+		case EventRepayment, EventWaiver:
 			pays = append(pays, e)
+		case EventWriteOff:
+			// Only the earliest write-off counts, whatever order the log
+			// gives them in; later ones change nothing.
+			if st.WrittenOffDate == NoDate || e.ValueDate < st.WrittenOffDate {
+				st.WrittenOffDate = e.ValueDate
+			}
 		}
 	}
 	slices.SortStableFunc(pays, func(a, b Event) int {
@@ -229,14 +288,18 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	})
 	if !t.HasPenalty {
 		for _, e := range pays {
-			st.apply(&t, e)
+			st.applyEvent(&t, e)
 		}
 		return st
 	}
 	// A payment reduces the base of its own value date: accrue the days
 	// before it, apply it, and the days after it once everything is in.
+	// A write-off ends accrual with its own day, whatever comes later.
 	a := newAccrual(&t)
 	accrue := func(end Date) {
+		if st.WrittenOffDate != NoDate {
+			end = min(end, st.WrittenOffDate)
+		}
 		for oneDayAtATime && st.accruedThrough < end-1 {
 			st.accrueTo(a, st.accruedThrough+1)
 		}
@@ -244,24 +307,69 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	}
 	for _, e := range pays {
 		accrue(e.ValueDate - 1)
-		st.apply(&t, e)
+		st.applyEvent(&t, e)
 	}
 	accrue(asOf)
 	return st
 }
 
+// applyEvent applies one repayment or waiver.
+func (st *LoanState) applyEvent(t *Terms, e Event) {
+	if e.Kind == EventWaiver {
+		st.waive(e)
+		return
+	}
+	st.apply(t, e)
+}
+
+// waive forgives what a waiver asks of the installments due by its value
+// date, each component oldest due first, never more than is unpaid.
+func (st *LoanState) waive(e Event) {
+	res := WaiverResult{Seq: e.Seq, ValueDate: e.ValueDate}
+	// A negative request forgives nothing rather than adding to the debt.
+	pen, comp, inter := max(0, e.WaivePenalty), max(0, e.WaiveCompound), max(0, e.WaiveInterest)
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		if in.DueDate > e.ValueDate {
+			break
+		}
+		w := min(pen, in.unpaidPenalty())
+		in.PenaltyWaived += w
+		pen -= w
+		res.Penalty += w
+		w = min(comp, in.unpaidCompound())
+		in.CompoundWaived += w
+		comp -= w
+		res.Compound += w
+		w = min(inter, in.unpaidInterest())
+		in.InterestWaived += w
+		inter -= w
+		res.Interest += w
+	}
+	if st.PaidOffDate == NoDate && st.settled() {
+		st.PaidOffDate = e.ValueDate
+	}
+	st.Waivers = append(st.Waivers, res)
+}
+
 // Append returns the state with one more repayment applied, without
 // replaying the log, and true; or false when that would differ from a
-// replay: a reversal, a payment dated after st.AsOf, or one dated before
-// a payment already applied (a backdated payment moves later ones); and
-// always on terms with a penalty policy, whose state is accrued to st.AsOf
-// and cannot take a payment dated before it without a replay. e must carry
-// a Seq above every applied payment's. st is not changed.
+// replay: any event but a repayment (a reversal, a waiver, a write-off), a
+// payment dated after st.AsOf, or one dated before a payment or waiver
+// already applied (a backdated payment moves later ones); and always on
+// terms with a penalty policy, whose state is accrued to st.AsOf and
+// cannot take a payment dated before it without a replay. e must carry a
+// Seq above every applied payment's. st is not changed.
 func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	if t.HasPenalty || e.Kind != EventRepayment || e.ValueDate > st.AsOf {
 		return st, false
 	}
 	if n := len(st.Payments); n > 0 && (e.ValueDate < st.Payments[n-1].ValueDate || e.Seq <= st.Payments[n-1].Seq) {
+		return st, false
+	}
+	// Waivers and payments compete for the same interest, so a payment
+	// must come after the last waiver in the fold's order too.
+	if n := len(st.Waivers); n > 0 && (e.ValueDate < st.Waivers[n-1].ValueDate || e.Seq <= st.Waivers[n-1].Seq) {
 		return st, false
 	}
 	// The fold mutates installments in place and appends payments; work on
@@ -306,16 +414,16 @@ func settle(in *InstallmentState, order AllocationOrder, amount money.Amount, re
 		components = allocationComponents[order]
 	}
 	for _, c := range components {
-		due, paid := &in.InterestDue, &in.InterestPaid
+		due, paid, waived := in.InterestDue, &in.InterestPaid, in.InterestWaived
 		switch c {
 		case ComponentPrincipal:
-			due, paid = &in.PrincipalDue, &in.PrincipalPaid
+			due, paid, waived = in.PrincipalDue, &in.PrincipalPaid, 0
 		case ComponentPenalty:
-			due, paid = &in.PenaltyAccrued, &in.PenaltyPaid
+			due, paid, waived = in.PenaltyAccrued, &in.PenaltyPaid, in.PenaltyWaived
 		case ComponentCompound:
-			due, paid = &in.CompoundAccrued, &in.CompoundPaid
+			due, paid, waived = in.CompoundAccrued, &in.CompoundPaid, in.CompoundWaived
 		}
-		pay := min(amount, *due-*paid)
+		pay := min(amount, due-*paid-waived)
 		if pay > 0 {
 			*paid += pay
 			amount -= pay
@@ -364,7 +472,7 @@ func (st *LoanState) accruedInterest(t *Terms, k int, date Date) money.Amount {
 	}
 	earned := dailyInterest(st.notYetDuePrincipal(k), t.AnnualRate, t.DayCount, in.accrualFrom, date, t.Rounding.Mode)
 	paidSince := in.InterestPaid - in.chargedBefore
-	return min(max(0, earned-paidSince), in.InterestDue-in.InterestPaid)
+	return min(max(0, earned-paidSince), in.unpaidInterest())
 }
 
 // prepay applies money beyond what is due on date: the current period's
@@ -488,10 +596,10 @@ type Outstanding struct {
 	// Principal is all principal not yet paid, due or not.
 	Principal money.Amount
 	// Interest is the interest of installments due on or before the date
-	// and not yet paid.
+	// and neither paid nor waived.
 	Interest money.Amount
 	// Penalty and Compound are the penalty and compound interest charged
-	// through the end of the date and not yet paid.
+	// through the end of the date and neither paid nor waived.
 	Penalty  money.Amount
 	Compound money.Amount
 }
@@ -505,10 +613,10 @@ func (st *LoanState) Outstanding() Outstanding {
 	for _, in := range st.Installments {
 		o.Principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= st.AsOf {
-			o.Interest += in.InterestDue - in.InterestPaid
+			o.Interest += in.unpaidInterest()
 		}
-		o.Penalty += in.PenaltyAccrued - in.PenaltyPaid
-		o.Compound += in.CompoundAccrued - in.CompoundPaid
+		o.Penalty += in.unpaidPenalty()
+		o.Compound += in.unpaidCompound()
 	}
 	return o
 }
@@ -567,10 +675,10 @@ func (st *LoanState) PayoffAt(t Terms) Payoff {
 	for _, in := range st.Installments {
 		p.Principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= st.AsOf {
-			p.Interest += in.InterestDue - in.InterestPaid
+			p.Interest += in.unpaidInterest()
 		}
-		p.Penalty += in.PenaltyAccrued - in.PenaltyPaid
-		p.Compound += in.CompoundAccrued - in.CompoundPaid
+		p.Penalty += in.unpaidPenalty()
+		p.Compound += in.unpaidCompound()
 		if st.accruedThrough == st.AsOf {
 			p.Penalty -= in.lastPenalty
 			p.Compound -= in.lastCompound
