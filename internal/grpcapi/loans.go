@@ -93,8 +93,9 @@ func (s *loanService) GetLoan(ctx context.Context, req *loancorev1.GetLoanReques
 }
 
 var loanStatuses = map[string]loancorev1.LoanStatus{
-	servicing.StatusActive:  loancorev1.LoanStatus_LOAN_STATUS_ACTIVE,
-	servicing.StatusPaidOff: loancorev1.LoanStatus_LOAN_STATUS_PAID_OFF,
+	servicing.StatusActive:     loancorev1.LoanStatus_LOAN_STATUS_ACTIVE,
+	servicing.StatusPaidOff:    loancorev1.LoanStatus_LOAN_STATUS_PAID_OFF,
+	servicing.StatusWrittenOff: loancorev1.LoanStatus_LOAN_STATUS_WRITTEN_OFF,
 }
 
 // ListLoans implements loancore.v1.LoanService/ListLoans.
@@ -136,6 +137,8 @@ var eventKinds = map[string]loancorev1.LoanEventKind{
 	servicing.KindDisbursement: loancorev1.LoanEventKind_LOAN_EVENT_KIND_DISBURSEMENT,
 	servicing.KindRepayment:    loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT,
 	servicing.KindReversal:     loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT_REVERSAL,
+	servicing.KindWaiver:       loancorev1.LoanEventKind_LOAN_EVENT_KIND_WAIVER,
+	servicing.KindWriteOff:     loancorev1.LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF,
 }
 
 // ListLoanEvents implements loancore.v1.LoanService/ListLoanEvents.
@@ -174,10 +177,14 @@ func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLo
 			out.NextPageToken = strconv.FormatInt(out.Events[size-1].Seq, 10)
 			break
 		}
-		out.Events = append(out.Events, &loancorev1.LoanEvent{
+		pe := &loancorev1.LoanEvent{
 			Seq: e.Seq, Kind: eventKinds[e.Kind], ValueDate: e.ValueDate, RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
 			RequestId: e.RequestID, Actor: e.Actor, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
-		})
+		}
+		if e.Kind == servicing.KindWaiver {
+			pe.WaivedPenalty, pe.WaivedCompound, pe.WaivedInterest = servicing.WaiverAmounts(e)
+		}
+		out.Events = append(out.Events, pe)
 	}
 	return out, nil
 }
@@ -273,6 +280,9 @@ func loanToProto(v servicing.LoanView) *loancorev1.Loan {
 	if v.CappedOn != engine.NoDate {
 		out.PenaltyCappedOn = v.CappedOn.String()
 	}
+	if v.WrittenOffDate != engine.NoDate {
+		out.WrittenOffOn = v.WrittenOffDate.String()
+	}
 	if !v.KnownAt.IsZero() {
 		out.KnownAt = v.KnownAt.UTC().Format(time.RFC3339Nano)
 	}
@@ -338,4 +348,37 @@ var dayCountToProto = map[engine.DayCount]loancorev1.DayCount{
 	engine.Act364:      loancorev1.DayCount_DAY_COUNT_ACT_364,
 	engine.Thirty360:   loancorev1.DayCount_DAY_COUNT_THIRTY_360,
 	engine.ActAct:      loancorev1.DayCount_DAY_COUNT_ACT_ACT,
+}
+
+// WaiveAmounts implements loancore.v1.LoanService/WaiveAmounts.
+func (s *loanService) WaiveAmounts(ctx context.Context, req *loancorev1.WaiveAmountsRequest) (*loancorev1.WaiveAmountsResponse, error) {
+	var p parser
+	vd := p.date("value_date", req.GetValueDate(), false)
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "WaiveAmounts", err)
+	}
+	r, err := s.loans.WaiveAmounts(ctx, servicing.WaiveAmountsParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
+		LoanID: req.GetLoanId(), Penalty: req.GetPenalty(), Compound: req.GetCompound(), Interest: req.GetInterest(),
+		Reason: req.GetReason(), ValueDate: vd, Actor: actor(ctx)})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "WaiveAmounts", err)
+	}
+	c := r.Loan.Terms.Currency
+	return &loancorev1.WaiveAmountsResponse{Seq: r.Seq, Penalty: r.Waived.Penalty.Format(c), Compound: r.Waived.Compound.Format(c),
+		Interest: r.Waived.Interest.Format(c), Loan: loanToProto(r.Loan)}, nil
+}
+
+// WriteOffLoan implements loancore.v1.LoanService/WriteOffLoan.
+func (s *loanService) WriteOffLoan(ctx context.Context, req *loancorev1.WriteOffLoanRequest) (*loancorev1.WriteOffLoanResponse, error) {
+	var p parser
+	vd := p.date("value_date", req.GetValueDate(), false)
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "WriteOffLoan", err)
+	}
+	r, err := s.loans.WriteOffLoan(ctx, servicing.WriteOffLoanParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
+		LoanID: req.GetLoanId(), Reason: req.GetReason(), ValueDate: vd, Actor: actor(ctx)})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "WriteOffLoan", err)
+	}
+	return &loancorev1.WriteOffLoanResponse{Seq: r.Seq, Loan: loanToProto(r.Loan)}, nil
 }

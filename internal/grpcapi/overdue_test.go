@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"google.golang.org/grpc/codes"
+
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 )
 
@@ -138,6 +140,89 @@ func TestPenaltyBadInput(t *testing.T) {
 			if got := badRequestFields(t, err); !slices.Contains(got, tc.field) {
 				t.Errorf("%v: violations %v, want %s", tc.policy, got, tc.field)
 			}
+		}
+	})
+}
+
+// TestWaiverAndWriteOff: an operator waives penalty and interest as of a
+// date (never more than is owed, a retry applies it once), then writes the
+// loan off: nothing accrues after the write-off and a later repayment is a
+// recovery.
+func TestWaiverAndWriteOff(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c loancorev1.LoanServiceClient, clk *clock) {
+		if _, err := c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "c3", LoanId: "OD3", BorrowerId: "B1",
+			Terms: loan10k(loancorev1.AllocationOrder_ALLOCATION_ORDER_INTEREST_FIRST)}); err != nil {
+			t.Fatal(err)
+		}
+		// On 2024-04-25 the loan owes the penalty of 15–24 April: 9 × 2.04.
+		_, err := c.WaiveAmounts(ctx(t), &loancorev1.WaiveAmountsRequest{RequestId: "w0", LoanId: "OD3", Penalty: "18.37",
+			Reason: "hardship", ValueDate: "2024-04-25"})
+		if st := wantCode(t, err, codes.FailedPrecondition); !containsDetail(st, "WAIVER_EXCEEDS_OWED") {
+			t.Fatalf("waiving more than owed: %v", st)
+		}
+		req := &loancorev1.WaiveAmountsRequest{RequestId: "w1", LoanId: "OD3", Penalty: "18.36", Interest: "40.83",
+			Reason: "hardship", ValueDate: "2024-04-25"}
+		w, err := c.WaiveAmounts(ctx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.GetPenalty() != "18.36" || w.GetInterest() != "40.83" || w.GetCompound() != "0.00" || w.GetSeq() != 3 {
+			t.Fatalf("waiver %v", w)
+		}
+		again, err := c.WaiveAmounts(ctx(t), req)
+		if err != nil || again.GetSeq() != 3 || again.GetPenalty() != "18.36" {
+			t.Fatalf("retried waiver: %v %v", again, err)
+		}
+		// The 25th's own penalty stays: 2.04; the interest is gone.
+		if o := getAsOf(t, c, "OD3", "2024-04-25").GetOutstanding(); o.GetPenalty() != "2.04" || o.GetInterest() != "0.00" {
+			t.Fatalf("after the waiver: %v", o)
+		}
+		// Penalty runs on: 25 April … 1 May is 7 × 2.04 = 14.28.
+		if p := getAsOf(t, c, "OD3", "2024-05-01").GetOutstanding().GetPenalty(); p != "14.28" {
+			t.Fatalf("penalty on 1 May: %s", p)
+		}
+
+		wo, err := c.WriteOffLoan(ctx(t), &loancorev1.WriteOffLoanRequest{RequestId: "wo1", LoanId: "OD3", Reason: "uncollectable", ValueDate: "2024-05-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := wo.GetLoan(); l.GetStatus() != loancorev1.LoanStatus_LOAN_STATUS_WRITTEN_OFF || l.GetWrittenOffOn() != "2024-05-01" {
+			t.Fatalf("written off: %v %s", l.GetStatus(), l.GetWrittenOffOn())
+		}
+		if p := getAsOf(t, c, "OD3", "2024-05-31").GetOutstanding().GetPenalty(); p != "14.28" {
+			t.Fatalf("penalty accrued after the write-off: %s", p)
+		}
+		if l := getAsOf(t, c, "OD3", "2024-04-30"); l.GetStatus() != loancorev1.LoanStatus_LOAN_STATUS_ACTIVE {
+			t.Fatalf("before its date the loan is not written off: %v", l.GetStatus())
+		}
+		_, err = c.WriteOffLoan(ctx(t), &loancorev1.WriteOffLoanRequest{RequestId: "wo2", LoanId: "OD3", Reason: "again"})
+		if st := wantCode(t, err, codes.FailedPrecondition); !containsDetail(st, "ALREADY_WRITTEN_OFF") {
+			t.Fatalf("second write-off: %v", st)
+		}
+		// A recovery: interest was waived, so it goes to principal, then penalty.
+		r := repay(t, c, &loancorev1.RecordRepaymentRequest{RequestId: "rec1", LoanId: "OD3", Amount: "1000", ValueDate: "2024-05-20"})
+		if l := r.GetLoan(); l.GetStatus() != loancorev1.LoanStatus_LOAN_STATUS_WRITTEN_OFF || l.GetOutstanding().GetPrincipal() != "9000.00" {
+			t.Fatalf("after a recovery: %v %v", l.GetStatus(), l.GetOutstanding())
+		}
+		evs, err := c.ListLoanEvents(ctx(t), &loancorev1.ListLoanEventsRequest{LoanId: "OD3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, e := range evs.GetEvents() {
+			kinds = append(kinds, e.GetKind().String())
+		}
+		if len(kinds) != 5 || kinds[2] != "LOAN_EVENT_KIND_WAIVER" || kinds[3] != "LOAN_EVENT_KIND_WRITE_OFF" ||
+			evs.GetEvents()[2].GetWaivedPenalty() != "18.36" || evs.GetEvents()[2].GetReason() != "hardship" {
+			t.Fatalf("events %v / %v", kinds, evs.GetEvents()[2])
+		}
+		l, err := c.ListLoans(ctx(t), &loancorev1.ListLoansRequest{Status: loancorev1.LoanStatus_LOAN_STATUS_WRITTEN_OFF})
+		if err != nil || len(l.GetLoans()) != 1 || l.GetLoans()[0].GetLoanId() != "OD3" {
+			t.Fatalf("written-off loans: %v %v", l.GetLoans(), err)
+		}
+		_, err = c.WaiveAmounts(ctx(t), &loancorev1.WaiveAmountsRequest{RequestId: "w9", LoanId: "OD3", Reason: "x"})
+		if got := badRequestFields(t, err); !slices.Contains(got, "penalty") {
+			t.Fatalf("a waiver of nothing: %v", got)
 		}
 	})
 }

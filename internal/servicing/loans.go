@@ -33,8 +33,9 @@ func (e *PreconditionError) Error() string { return e.Message }
 
 // Loan statuses.
 const (
-	StatusActive  = "ACTIVE"
-	StatusPaidOff = "PAID_OFF"
+	StatusActive     = "ACTIVE"
+	StatusPaidOff    = "PAID_OFF"
+	StatusWrittenOff = "WRITTEN_OFF"
 )
 
 // Event kinds written to the log.
@@ -43,6 +44,8 @@ const (
 	KindDisbursement = "DISBURSEMENT"
 	KindRepayment    = "REPAYMENT"
 	KindReversal     = "REPAYMENT_REVERSAL"
+	KindWaiver       = "WAIVER"
+	KindWriteOff     = "WRITE_OFF"
 )
 
 // Installment statuses as of a date.
@@ -157,9 +160,11 @@ type LoanView struct {
 	RiskClass engine.RiskClass
 	// CappedOn is the first day the penalty cap held accrual back, or
 	// NoDate.
-	CappedOn    engine.Date
-	NextDueDate engine.Date
-	Credit      money.Amount
+	CappedOn engine.Date
+	// WrittenOffDate is the write-off's value date, or NoDate.
+	WrittenOffDate engine.Date
+	NextDueDate    engine.Date
+	Credit         money.Amount
 	// state is the fold behind the view.
 	state engine.LoanState
 }
@@ -252,6 +257,15 @@ func engineEvent(terms engine.Terms, e EventRecord) (engine.Event, bool, error) 
 	case KindReversal:
 		ev.Kind = engine.EventReversal
 		ev.Target = e.TargetSeq
+	case KindWaiver:
+		ev.Kind = engine.EventWaiver
+		var err error
+		ev.WaivePenalty, ev.WaiveCompound, ev.WaiveInterest, err = decodeWaiver(terms, e)
+		if err != nil {
+			return ev, false, err
+		}
+	case KindWriteOff:
+		ev.Kind = engine.EventWriteOff
 	default:
 		return ev, false, nil
 	}
@@ -297,7 +311,11 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 		Status: StatusActive, CappedOn: st.CappedOn,
 	}
 	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
-	if st.PaidOffDate != engine.NoDate {
+	switch {
+	case st.WrittenOffDate != engine.NoDate:
+		// Written off stays written off, even once recoveries pay it all.
+		v.Status, v.WrittenOffDate = StatusWrittenOff, st.WrittenOffDate
+	case st.PaidOffDate != engine.NoDate:
 		v.Status = StatusPaidOff
 	}
 	for _, in := range st.Installments {
@@ -484,7 +502,7 @@ func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord,
 		}
 		after = string(b)
 	}
-	if p.Status != "" && p.Status != StatusActive && p.Status != StatusPaidOff {
+	if p.Status != "" && p.Status != StatusActive && p.Status != StatusPaidOff && p.Status != StatusWrittenOff {
 		e.Add("status", "unknown status %q", p.Status)
 	}
 	if err := e.Err(); err != nil {
@@ -560,14 +578,15 @@ var errStaleCache = errors.New("decided from the cache")
 // jittered wait, when another writer appended to the loan first. A
 // concurrent retry of the same request then finds the first one's record
 // and answers with it.
-func retryOnConflict(ctx context.Context, attempt func() (RepaymentResult, error)) (RepaymentResult, error) {
+func retryOnConflict[T any](ctx context.Context, attempt func() (T, error)) (T, error) {
 	for n := 1; ; n++ {
 		res, err := attempt()
 		if n == maxAttempts || !(errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrDuplicate)) {
 			return res, err
 		}
 		if err := backoff(ctx, n); err != nil {
-			return RepaymentResult{}, err
+			var zero T
+			return zero, err
 		}
 	}
 }

@@ -170,6 +170,8 @@ const (
 	LoanStatus_LOAN_STATUS_ACTIVE LoanStatus = 1
 	// Everything owed has been paid.
 	LoanStatus_LOAN_STATUS_PAID_OFF LoanStatus = 2
+	// Written off: nothing accrues any more; repayments are recoveries.
+	LoanStatus_LOAN_STATUS_WRITTEN_OFF LoanStatus = 3
 )
 
 // Enum value maps for LoanStatus.
@@ -178,11 +180,13 @@ var (
 		0: "LOAN_STATUS_UNSPECIFIED",
 		1: "LOAN_STATUS_ACTIVE",
 		2: "LOAN_STATUS_PAID_OFF",
+		3: "LOAN_STATUS_WRITTEN_OFF",
 	}
 	LoanStatus_value = map[string]int32{
 		"LOAN_STATUS_UNSPECIFIED": 0,
 		"LOAN_STATUS_ACTIVE":      1,
 		"LOAN_STATUS_PAID_OFF":    2,
+		"LOAN_STATUS_WRITTEN_OFF": 3,
 	}
 )
 
@@ -286,6 +290,10 @@ const (
 	LoanEventKind_LOAN_EVENT_KIND_REPAYMENT LoanEventKind = 3
 	// A repayment cancelled.
 	LoanEventKind_LOAN_EVENT_KIND_REPAYMENT_REVERSAL LoanEventKind = 4
+	// Amounts forgiven by an operator.
+	LoanEventKind_LOAN_EVENT_KIND_WAIVER LoanEventKind = 5
+	// The loan written off.
+	LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF LoanEventKind = 6
 )
 
 // Enum value maps for LoanEventKind.
@@ -296,6 +304,8 @@ var (
 		2: "LOAN_EVENT_KIND_DISBURSEMENT",
 		3: "LOAN_EVENT_KIND_REPAYMENT",
 		4: "LOAN_EVENT_KIND_REPAYMENT_REVERSAL",
+		5: "LOAN_EVENT_KIND_WAIVER",
+		6: "LOAN_EVENT_KIND_WRITE_OFF",
 	}
 	LoanEventKind_value = map[string]int32{
 		"LOAN_EVENT_KIND_UNSPECIFIED":        0,
@@ -303,6 +313,8 @@ var (
 		"LOAN_EVENT_KIND_DISBURSEMENT":       2,
 		"LOAN_EVENT_KIND_REPAYMENT":          3,
 		"LOAN_EVENT_KIND_REPAYMENT_REVERSAL": 4,
+		"LOAN_EVENT_KIND_WAIVER":             5,
+		"LOAN_EVENT_KIND_WRITE_OFF":          6,
 	}
 )
 
@@ -668,8 +680,10 @@ type Loan struct {
 	// The first day the penalty policy's cap stopped accrual; empty if it
 	// never has.
 	PenaltyCappedOn string `protobuf:"bytes,17,opt,name=penalty_capped_on,json=penaltyCappedOn,proto3" json:"penalty_capped_on,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The value date of the write-off; empty unless WRITTEN_OFF.
+	WrittenOffOn  string `protobuf:"bytes,18,opt,name=written_off_on,json=writtenOffOn,proto3" json:"written_off_on,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Loan) Reset() {
@@ -817,6 +831,13 @@ func (x *Loan) GetRiskClass() RiskClass {
 func (x *Loan) GetPenaltyCappedOn() string {
 	if x != nil {
 		return x.PenaltyCappedOn
+	}
+	return ""
+}
+
+func (x *Loan) GetWrittenOffOn() string {
+	if x != nil {
+		return x.WrittenOffOn
 	}
 	return ""
 }
@@ -1415,10 +1436,16 @@ type LoanEvent struct {
 	Amount string `protobuf:"bytes,7,opt,name=amount,proto3" json:"amount,omitempty"`
 	// For a reversal, the seq of the event it reverses.
 	TargetSeq int64 `protobuf:"varint,8,opt,name=target_seq,json=targetSeq,proto3" json:"target_seq,omitempty"`
-	// For a reversal, why.
-	Reason        string `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// For a reversal, a waiver or a write-off, why.
+	Reason string `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
+	// For a waiver, the penalty interest it waived.
+	WaivedPenalty string `protobuf:"bytes,10,opt,name=waived_penalty,json=waivedPenalty,proto3" json:"waived_penalty,omitempty"`
+	// For a waiver, the compound interest it waived.
+	WaivedCompound string `protobuf:"bytes,11,opt,name=waived_compound,json=waivedCompound,proto3" json:"waived_compound,omitempty"`
+	// For a waiver, the overdue contract interest it waived.
+	WaivedInterest string `protobuf:"bytes,12,opt,name=waived_interest,json=waivedInterest,proto3" json:"waived_interest,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *LoanEvent) Reset() {
@@ -1510,6 +1537,27 @@ func (x *LoanEvent) GetTargetSeq() int64 {
 func (x *LoanEvent) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *LoanEvent) GetWaivedPenalty() string {
+	if x != nil {
+		return x.WaivedPenalty
+	}
+	return ""
+}
+
+func (x *LoanEvent) GetWaivedCompound() string {
+	if x != nil {
+		return x.WaivedCompound
+	}
+	return ""
+}
+
+func (x *LoanEvent) GetWaivedInterest() string {
+	if x != nil {
+		return x.WaivedInterest
 	}
 	return ""
 }
@@ -2055,6 +2103,320 @@ func (x *QuotePayoffResponse) GetCompound() string {
 	return ""
 }
 
+// WaiveAmountsRequest forgives amounts owed as of a date. At least one
+// amount is required; each may not exceed what is owed of it then.
+type WaiveAmountsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A client-chosen id that makes retries safe. Required.
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The loan's id. Required.
+	LoanId string `protobuf:"bytes,2,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
+	// Penalty interest to waive, e.g. "20.40". Optional.
+	Penalty string `protobuf:"bytes,3,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	// Compound interest to waive. Optional.
+	Compound string `protobuf:"bytes,4,opt,name=compound,proto3" json:"compound,omitempty"`
+	// Overdue contract interest (of installments due by the date) to waive.
+	// Optional.
+	Interest string `protobuf:"bytes,5,opt,name=interest,proto3" json:"interest,omitempty"`
+	// Why. Required; kept in the log.
+	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	// YYYY-MM-DD. Default today; not in the future and not before
+	// disbursement.
+	ValueDate     string `protobuf:"bytes,7,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaiveAmountsRequest) Reset() {
+	*x = WaiveAmountsRequest{}
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaiveAmountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaiveAmountsRequest) ProtoMessage() {}
+
+func (x *WaiveAmountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaiveAmountsRequest.ProtoReflect.Descriptor instead.
+func (*WaiveAmountsRequest) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *WaiveAmountsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *WaiveAmountsRequest) GetLoanId() string {
+	if x != nil {
+		return x.LoanId
+	}
+	return ""
+}
+
+func (x *WaiveAmountsRequest) GetPenalty() string {
+	if x != nil {
+		return x.Penalty
+	}
+	return ""
+}
+
+func (x *WaiveAmountsRequest) GetCompound() string {
+	if x != nil {
+		return x.Compound
+	}
+	return ""
+}
+
+func (x *WaiveAmountsRequest) GetInterest() string {
+	if x != nil {
+		return x.Interest
+	}
+	return ""
+}
+
+func (x *WaiveAmountsRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *WaiveAmountsRequest) GetValueDate() string {
+	if x != nil {
+		return x.ValueDate
+	}
+	return ""
+}
+
+// WaiveAmountsResponse carries the waiver and the loan after it.
+type WaiveAmountsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The waiver's seq in the loan's log.
+	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// The penalty interest waived.
+	Penalty string `protobuf:"bytes,2,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	// The compound interest waived.
+	Compound string `protobuf:"bytes,3,opt,name=compound,proto3" json:"compound,omitempty"`
+	// The contract interest waived.
+	Interest string `protobuf:"bytes,4,opt,name=interest,proto3" json:"interest,omitempty"`
+	// The loan after the waiver, as of today.
+	Loan          *Loan `protobuf:"bytes,5,opt,name=loan,proto3" json:"loan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaiveAmountsResponse) Reset() {
+	*x = WaiveAmountsResponse{}
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaiveAmountsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaiveAmountsResponse) ProtoMessage() {}
+
+func (x *WaiveAmountsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaiveAmountsResponse.ProtoReflect.Descriptor instead.
+func (*WaiveAmountsResponse) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *WaiveAmountsResponse) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *WaiveAmountsResponse) GetPenalty() string {
+	if x != nil {
+		return x.Penalty
+	}
+	return ""
+}
+
+func (x *WaiveAmountsResponse) GetCompound() string {
+	if x != nil {
+		return x.Compound
+	}
+	return ""
+}
+
+func (x *WaiveAmountsResponse) GetInterest() string {
+	if x != nil {
+		return x.Interest
+	}
+	return ""
+}
+
+func (x *WaiveAmountsResponse) GetLoan() *Loan {
+	if x != nil {
+		return x.Loan
+	}
+	return nil
+}
+
+// WriteOffLoanRequest writes a loan off.
+type WriteOffLoanRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A client-chosen id that makes retries safe. Required.
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The loan's id. Required.
+	LoanId string `protobuf:"bytes,2,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
+	// Why. Required; kept in the log.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// YYYY-MM-DD. Default today; not in the future and not before
+	// disbursement.
+	ValueDate     string `protobuf:"bytes,4,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteOffLoanRequest) Reset() {
+	*x = WriteOffLoanRequest{}
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteOffLoanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteOffLoanRequest) ProtoMessage() {}
+
+func (x *WriteOffLoanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteOffLoanRequest.ProtoReflect.Descriptor instead.
+func (*WriteOffLoanRequest) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *WriteOffLoanRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *WriteOffLoanRequest) GetLoanId() string {
+	if x != nil {
+		return x.LoanId
+	}
+	return ""
+}
+
+func (x *WriteOffLoanRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *WriteOffLoanRequest) GetValueDate() string {
+	if x != nil {
+		return x.ValueDate
+	}
+	return ""
+}
+
+// WriteOffLoanResponse carries the loan after the write-off.
+type WriteOffLoanResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The write-off's seq in the loan's log.
+	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// The loan after the write-off, as of today.
+	Loan          *Loan `protobuf:"bytes,2,opt,name=loan,proto3" json:"loan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteOffLoanResponse) Reset() {
+	*x = WriteOffLoanResponse{}
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteOffLoanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteOffLoanResponse) ProtoMessage() {}
+
+func (x *WriteOffLoanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteOffLoanResponse.ProtoReflect.Descriptor instead.
+func (*WriteOffLoanResponse) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *WriteOffLoanResponse) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *WriteOffLoanResponse) GetLoan() *Loan {
+	if x != nil {
+		return x.Loan
+	}
+	return nil
+}
+
 var File_loancore_v1_loan_service_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_loan_service_proto_rawDesc = "" +
@@ -2074,7 +2436,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x05as_of\x18\x02 \x01(\tR\x04asOf\x12\x19\n" +
 	"\bknown_at\x18\x03 \x01(\tR\aknownAt\"8\n" +
 	"\x0fGetLoanResponse\x12%\n" +
-	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xc3\x05\n" +
+	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xe9\x05\n" +
 	"\x04Loan\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vborrower_id\x18\x02 \x01(\tR\n" +
@@ -2096,7 +2458,8 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x12delinquency_bucket\x18\x0f \x01(\x0e2\x1e.loancore.v1.DelinquencyBucketR\x11delinquencyBucket\x125\n" +
 	"\n" +
 	"risk_class\x18\x10 \x01(\x0e2\x16.loancore.v1.RiskClassR\triskClass\x12*\n" +
-	"\x11penalty_capped_on\x18\x11 \x01(\tR\x0fpenaltyCappedOn\"\xcb\x03\n" +
+	"\x11penalty_capped_on\x18\x11 \x01(\tR\x0fpenaltyCappedOn\x12$\n" +
+	"\x0ewritten_off_on\x18\x12 \x01(\tR\fwrittenOffOn\"\xcb\x03\n" +
 	"\x0fLoanInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12#\n" +
@@ -2145,7 +2508,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"p\n" +
 	"\x16ListLoanEventsResponse\x12.\n" +
 	"\x06events\x18\x01 \x03(\v2\x16.loancore.v1.LoanEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x91\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8a\x03\n" +
 	"\tLoanEvent\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1a.loancore.v1.LoanEventKindR\x04kind\x12\x1d\n" +
@@ -2159,7 +2522,11 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x06amount\x18\a \x01(\tR\x06amount\x12\x1d\n" +
 	"\n" +
 	"target_seq\x18\b \x01(\x03R\ttargetSeq\x12\x16\n" +
-	"\x06reason\x18\t \x01(\tR\x06reason\"\x87\x01\n" +
+	"\x06reason\x18\t \x01(\tR\x06reason\x12%\n" +
+	"\x0ewaived_penalty\x18\n" +
+	" \x01(\tR\rwaivedPenalty\x12'\n" +
+	"\x0fwaived_compound\x18\v \x01(\tR\x0ewaivedCompound\x12'\n" +
+	"\x0fwaived_interest\x18\f \x01(\tR\x0ewaivedInterest\"\x87\x01\n" +
 	"\x16RecordRepaymentRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
@@ -2202,7 +2569,33 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"payoffDate\x12\x1a\n" +
 	"\bcurrency\x18\x06 \x01(\tR\bcurrency\x12\x18\n" +
 	"\apenalty\x18\a \x01(\tR\apenalty\x12\x1a\n" +
-	"\bcompound\x18\b \x01(\tR\bcompound*\x8f\x02\n" +
+	"\bcompound\x18\b \x01(\tR\bcompound\"\xd6\x01\n" +
+	"\x13WaiveAmountsRequest\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
+	"\aloan_id\x18\x02 \x01(\tR\x06loanId\x12\x18\n" +
+	"\apenalty\x18\x03 \x01(\tR\apenalty\x12\x1a\n" +
+	"\bcompound\x18\x04 \x01(\tR\bcompound\x12\x1a\n" +
+	"\binterest\x18\x05 \x01(\tR\binterest\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"value_date\x18\a \x01(\tR\tvalueDate\"\xa1\x01\n" +
+	"\x14WaiveAmountsResponse\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x18\n" +
+	"\apenalty\x18\x02 \x01(\tR\apenalty\x12\x1a\n" +
+	"\bcompound\x18\x03 \x01(\tR\bcompound\x12\x1a\n" +
+	"\binterest\x18\x04 \x01(\tR\binterest\x12%\n" +
+	"\x04loan\x18\x05 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\x84\x01\n" +
+	"\x13WriteOffLoanRequest\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
+	"\aloan_id\x18\x02 \x01(\tR\x06loanId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"value_date\x18\x04 \x01(\tR\tvalueDate\"O\n" +
+	"\x14WriteOffLoanResponse\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12%\n" +
+	"\x04loan\x18\x02 \x01(\v2\x11.loancore.v1.LoanR\x04loan*\x8f\x02\n" +
 	"\x11DelinquencyBucket\x12\"\n" +
 	"\x1eDELINQUENCY_BUCKET_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15DELINQUENCY_BUCKET_M0\x10\x01\x12\x19\n" +
@@ -2219,30 +2612,33 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x1aRISK_CLASS_SPECIAL_MENTION\x10\x02\x12\x1a\n" +
 	"\x16RISK_CLASS_SUBSTANDARD\x10\x03\x12\x17\n" +
 	"\x13RISK_CLASS_DOUBTFUL\x10\x04\x12\x13\n" +
-	"\x0fRISK_CLASS_LOSS\x10\x05*[\n" +
+	"\x0fRISK_CLASS_LOSS\x10\x05*x\n" +
 	"\n" +
 	"LoanStatus\x12\x1b\n" +
 	"\x17LOAN_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12LOAN_STATUS_ACTIVE\x10\x01\x12\x18\n" +
-	"\x14LOAN_STATUS_PAID_OFF\x10\x02*\xb0\x01\n" +
+	"\x14LOAN_STATUS_PAID_OFF\x10\x02\x12\x1b\n" +
+	"\x17LOAN_STATUS_WRITTEN_OFF\x10\x03*\xb0\x01\n" +
 	"\x11InstallmentStatus\x12\"\n" +
 	"\x1eINSTALLMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aINSTALLMENT_STATUS_NOT_DUE\x10\x01\x12\x1a\n" +
 	"\x16INSTALLMENT_STATUS_DUE\x10\x02\x12\x1e\n" +
 	"\x1aINSTALLMENT_STATUS_OVERDUE\x10\x03\x12\x1b\n" +
-	"\x17INSTALLMENT_STATUS_PAID\x10\x04*\xba\x01\n" +
+	"\x17INSTALLMENT_STATUS_PAID\x10\x04*\xf5\x01\n" +
 	"\rLoanEventKind\x12\x1f\n" +
 	"\x1bLOAN_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bLOAN_EVENT_KIND_ORIGINATION\x10\x01\x12 \n" +
 	"\x1cLOAN_EVENT_KIND_DISBURSEMENT\x10\x02\x12\x1d\n" +
 	"\x19LOAN_EVENT_KIND_REPAYMENT\x10\x03\x12&\n" +
-	"\"LOAN_EVENT_KIND_REPAYMENT_REVERSAL\x10\x04*\xc7\x01\n" +
+	"\"LOAN_EVENT_KIND_REPAYMENT_REVERSAL\x10\x04\x12\x1a\n" +
+	"\x16LOAN_EVENT_KIND_WAIVER\x10\x05\x12\x1d\n" +
+	"\x19LOAN_EVENT_KIND_WRITE_OFF\x10\x06*\xc7\x01\n" +
 	"\x13AllocationComponent\x12$\n" +
 	" ALLOCATION_COMPONENT_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eALLOCATION_COMPONENT_PRINCIPAL\x10\x01\x12!\n" +
 	"\x1dALLOCATION_COMPONENT_INTEREST\x10\x02\x12 \n" +
 	"\x1cALLOCATION_COMPONENT_PENALTY\x10\x03\x12!\n" +
-	"\x1dALLOCATION_COMPONENT_COMPOUND\x10\x042\xda\x04\n" +
+	"\x1dALLOCATION_COMPONENT_COMPOUND\x10\x042\x84\x06\n" +
 	"\vLoanService\x12M\n" +
 	"\n" +
 	"CreateLoan\x12\x1e.loancore.v1.CreateLoanRequest\x1a\x1f.loancore.v1.CreateLoanResponse\x12D\n" +
@@ -2251,7 +2647,9 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x0eListLoanEvents\x12\".loancore.v1.ListLoanEventsRequest\x1a#.loancore.v1.ListLoanEventsResponse\x12\\\n" +
 	"\x0fRecordRepayment\x12#.loancore.v1.RecordRepaymentRequest\x1a$.loancore.v1.RecordRepaymentResponse\x12_\n" +
 	"\x10ReverseRepayment\x12$.loancore.v1.ReverseRepaymentRequest\x1a%.loancore.v1.ReverseRepaymentResponse\x12P\n" +
-	"\vQuotePayoff\x12\x1f.loancore.v1.QuotePayoffRequest\x1a .loancore.v1.QuotePayoffResponseB\xa9\x01\n" +
+	"\vQuotePayoff\x12\x1f.loancore.v1.QuotePayoffRequest\x1a .loancore.v1.QuotePayoffResponse\x12S\n" +
+	"\fWaiveAmounts\x12 .loancore.v1.WaiveAmountsRequest\x1a!.loancore.v1.WaiveAmountsResponse\x12S\n" +
+	"\fWriteOffLoan\x12 .loancore.v1.WriteOffLoanRequest\x1a!.loancore.v1.WriteOffLoanResponseB\xa9\x01\n" +
 	"\x0fcom.loancore.v1B\x10LoanServiceProtoP\x01Z7github.com/loancore/loancore/gen/loancore/v1;loancorev1\xa2\x02\x03LXX\xaa\x02\vLoancore.V1\xca\x02\vLoancore\\V1\xe2\x02\x17Loancore\\V1\\GPBMetadata\xea\x02\fLoancore::V1b\x06proto3"
 
 var (
@@ -2267,7 +2665,7 @@ func file_loancore_v1_loan_service_proto_rawDescGZIP() []byte {
 }
 
 var file_loancore_v1_loan_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_loancore_v1_loan_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_loancore_v1_loan_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(DelinquencyBucket)(0),           // 0: loancore.v1.DelinquencyBucket
 	(RiskClass)(0),                   // 1: loancore.v1.RiskClass
@@ -2295,14 +2693,18 @@ var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(*ReverseRepaymentResponse)(nil), // 23: loancore.v1.ReverseRepaymentResponse
 	(*QuotePayoffRequest)(nil),       // 24: loancore.v1.QuotePayoffRequest
 	(*QuotePayoffResponse)(nil),      // 25: loancore.v1.QuotePayoffResponse
-	(*LoanTerms)(nil),                // 26: loancore.v1.LoanTerms
+	(*WaiveAmountsRequest)(nil),      // 26: loancore.v1.WaiveAmountsRequest
+	(*WaiveAmountsResponse)(nil),     // 27: loancore.v1.WaiveAmountsResponse
+	(*WriteOffLoanRequest)(nil),      // 28: loancore.v1.WriteOffLoanRequest
+	(*WriteOffLoanResponse)(nil),     // 29: loancore.v1.WriteOffLoanResponse
+	(*LoanTerms)(nil),                // 30: loancore.v1.LoanTerms
 }
 var file_loancore_v1_loan_service_proto_depIdxs = []int32{
-	26, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
+	30, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
 	10, // 1: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
 	10, // 2: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
 	2,  // 3: loancore.v1.Loan.status:type_name -> loancore.v1.LoanStatus
-	26, // 4: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
+	30, // 4: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
 	11, // 5: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
 	12, // 6: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
 	0,  // 7: loancore.v1.Loan.delinquency_bucket:type_name -> loancore.v1.DelinquencyBucket
@@ -2318,25 +2720,31 @@ var file_loancore_v1_loan_service_proto_depIdxs = []int32{
 	5,  // 17: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
 	10, // 18: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
 	21, // 19: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
-	6,  // 20: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
-	8,  // 21: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
-	13, // 22: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
-	16, // 23: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
-	19, // 24: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
-	22, // 25: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
-	24, // 26: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
-	7,  // 27: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
-	9,  // 28: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
-	14, // 29: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
-	17, // 30: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
-	20, // 31: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
-	23, // 32: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
-	25, // 33: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
-	27, // [27:34] is the sub-list for method output_type
-	20, // [20:27] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	10, // 20: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
+	10, // 21: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
+	6,  // 22: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
+	8,  // 23: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
+	13, // 24: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
+	16, // 25: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
+	19, // 26: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
+	22, // 27: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
+	24, // 28: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
+	26, // 29: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
+	28, // 30: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
+	7,  // 31: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
+	9,  // 32: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
+	14, // 33: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
+	17, // 34: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
+	20, // 35: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
+	23, // 36: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
+	25, // 37: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
+	27, // 38: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
+	29, // 39: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
+	31, // [31:40] is the sub-list for method output_type
+	22, // [22:31] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_loan_service_proto_init() }
@@ -2351,7 +2759,7 @@ func file_loancore_v1_loan_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_loan_service_proto_rawDesc), len(file_loancore_v1_loan_service_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   20,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,8 @@ const (
 	LoanService_RecordRepayment_FullMethodName  = "/loancore.v1.LoanService/RecordRepayment"
 	LoanService_ReverseRepayment_FullMethodName = "/loancore.v1.LoanService/ReverseRepayment"
 	LoanService_QuotePayoff_FullMethodName      = "/loancore.v1.LoanService/QuotePayoff"
+	LoanService_WaiveAmounts_FullMethodName     = "/loancore.v1.LoanService/WaiveAmounts"
+	LoanService_WriteOffLoan_FullMethodName     = "/loancore.v1.LoanService/WriteOffLoan"
 )
 
 // LoanServiceClient is the client API for LoanService service.
@@ -56,6 +58,13 @@ type LoanServiceClient interface {
 	ReverseRepayment(ctx context.Context, in *ReverseRepaymentRequest, opts ...grpc.CallOption) (*ReverseRepaymentResponse, error)
 	// QuotePayoff returns the exact amount that settles a loan on a date.
 	QuotePayoff(ctx context.Context, in *QuotePayoffRequest, opts ...grpc.CallOption) (*QuotePayoffResponse, error)
+	// WaiveAmounts forgives penalty, compound interest and overdue contract
+	// interest as of a date (减免): an operator action recorded in the log.
+	WaiveAmounts(ctx context.Context, in *WaiveAmountsRequest, opts ...grpc.CallOption) (*WaiveAmountsResponse, error)
+	// WriteOffLoan writes a loan off (核销): penalty and compound interest
+	// stop accruing after its date and the loan is WRITTEN_OFF; later
+	// repayments are recoveries, allocated as usual.
+	WriteOffLoan(ctx context.Context, in *WriteOffLoanRequest, opts ...grpc.CallOption) (*WriteOffLoanResponse, error)
 }
 
 type loanServiceClient struct {
@@ -136,6 +145,26 @@ func (c *loanServiceClient) QuotePayoff(ctx context.Context, in *QuotePayoffRequ
 	return out, nil
 }
 
+func (c *loanServiceClient) WaiveAmounts(ctx context.Context, in *WaiveAmountsRequest, opts ...grpc.CallOption) (*WaiveAmountsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WaiveAmountsResponse)
+	err := c.cc.Invoke(ctx, LoanService_WaiveAmounts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *loanServiceClient) WriteOffLoan(ctx context.Context, in *WriteOffLoanRequest, opts ...grpc.CallOption) (*WriteOffLoanResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WriteOffLoanResponse)
+	err := c.cc.Invoke(ctx, LoanService_WriteOffLoan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LoanServiceServer is the server API for LoanService service.
 // All implementations must embed UnimplementedLoanServiceServer
 // for forward compatibility.
@@ -164,6 +193,13 @@ type LoanServiceServer interface {
 	ReverseRepayment(context.Context, *ReverseRepaymentRequest) (*ReverseRepaymentResponse, error)
 	// QuotePayoff returns the exact amount that settles a loan on a date.
 	QuotePayoff(context.Context, *QuotePayoffRequest) (*QuotePayoffResponse, error)
+	// WaiveAmounts forgives penalty, compound interest and overdue contract
+	// interest as of a date (减免): an operator action recorded in the log.
+	WaiveAmounts(context.Context, *WaiveAmountsRequest) (*WaiveAmountsResponse, error)
+	// WriteOffLoan writes a loan off (核销): penalty and compound interest
+	// stop accruing after its date and the loan is WRITTEN_OFF; later
+	// repayments are recoveries, allocated as usual.
+	WriteOffLoan(context.Context, *WriteOffLoanRequest) (*WriteOffLoanResponse, error)
 	mustEmbedUnimplementedLoanServiceServer()
 }
 
@@ -194,6 +230,12 @@ func (UnimplementedLoanServiceServer) ReverseRepayment(context.Context, *Reverse
 }
 func (UnimplementedLoanServiceServer) QuotePayoff(context.Context, *QuotePayoffRequest) (*QuotePayoffResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method QuotePayoff not implemented")
+}
+func (UnimplementedLoanServiceServer) WaiveAmounts(context.Context, *WaiveAmountsRequest) (*WaiveAmountsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WaiveAmounts not implemented")
+}
+func (UnimplementedLoanServiceServer) WriteOffLoan(context.Context, *WriteOffLoanRequest) (*WriteOffLoanResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WriteOffLoan not implemented")
 }
 func (UnimplementedLoanServiceServer) mustEmbedUnimplementedLoanServiceServer() {}
 func (UnimplementedLoanServiceServer) testEmbeddedByValue()                     {}
@@ -342,6 +384,42 @@ func _LoanService_QuotePayoff_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LoanService_WaiveAmounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WaiveAmountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoanServiceServer).WaiveAmounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoanService_WaiveAmounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoanServiceServer).WaiveAmounts(ctx, req.(*WaiveAmountsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LoanService_WriteOffLoan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WriteOffLoanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoanServiceServer).WriteOffLoan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoanService_WriteOffLoan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoanServiceServer).WriteOffLoan(ctx, req.(*WriteOffLoanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LoanService_ServiceDesc is the grpc.ServiceDesc for LoanService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -376,6 +454,14 @@ var LoanService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "QuotePayoff",
 			Handler:    _LoanService_QuotePayoff_Handler,
+		},
+		{
+			MethodName: "WaiveAmounts",
+			Handler:    _LoanService_WaiveAmounts_Handler,
+		},
+		{
+			MethodName: "WriteOffLoan",
+			Handler:    _LoanService_WriteOffLoan_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
