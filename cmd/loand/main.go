@@ -122,7 +122,11 @@ func run(args []string, stderr *os.File) error {
 	if err != nil {
 		return err
 	}
-	srv := grpcapi.NewServer(grpcapi.Options{Logger: log, Loans: loans})
+	var cob *servicing.Close
+	if cs, ok := store.(servicing.CloseStore); ok {
+		cob = servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans})
+	}
+	srv := grpcapi.NewServer(grpcapi.Options{Logger: log, Loans: loans, Close: cob})
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

@@ -29,6 +29,9 @@ type Options struct {
 	// Loans serves loancore.v1.LoanService; without it the service is not
 	// registered.
 	Loans *servicing.Loans
+	// Close serves loancore.v1.CloseOfBusinessService; without it the
+	// service is not registered.
+	Close *servicing.Close
 }
 
 // Server is a gRPC server with every loancore service, the standard health
@@ -45,7 +48,7 @@ func NewServer(opts Options) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)),
+	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)), grpc.ChainStreamInterceptor(recoverStream(log)),
 		// Long-lived workers serve calls on stacks already grown to the
 		// depth a call needs, instead of a new goroutine growing its stack
 		// for every call.
@@ -57,6 +60,9 @@ func NewServer(opts Options) *Server {
 	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{log: log})
 	if opts.Loans != nil {
 		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans, log: log})
+	}
+	if opts.Close != nil {
+		loancorev1.RegisterCloseOfBusinessServiceServer(gs, &closeService{close: opts.Close, log: log})
 	}
 
 	hs := health.NewServer()
@@ -94,6 +100,24 @@ func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 			log.Log(ctx, level, "rpc", "method", info.FullMethod, "code", code.String(), "duration", elapsed)
 		}
 		return resp, err
+	}
+}
+
+// recoverStream is recoverUnary for streaming calls.
+func recoverStream(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				id := errorID()
+				log.ErrorContext(ss.Context(), "panic", "method", info.FullMethod, "error_id", id, "panic", r, "stack", string(debug.Stack()))
+				err = status.Errorf(codes.Internal, "internal error (error id %s)", id)
+			}
+		}()
+		err = handler(srv, ss)
+		if code := status.Code(err); code != codes.OK {
+			log.Log(ss.Context(), slog.LevelInfo, "rpc", "method", info.FullMethod, "code", code.String())
+		}
+		return err
 	}
 }
 

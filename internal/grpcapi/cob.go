@@ -1,0 +1,123 @@
+package grpcapi
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+// closeService implements loancore.v1.CloseOfBusinessService.
+type closeService struct {
+	loancorev1.UnimplementedCloseOfBusinessServiceServer
+	close *servicing.Close
+	log   *slog.Logger
+}
+
+func runToProto(r servicing.COBRun) *loancorev1.CloseOfBusinessRun {
+	out := &loancorev1.CloseOfBusinessRun{BusinessDate: r.BusinessDate.String(), LoansTotal: r.LoansTotal, LoansDone: r.LoansDone,
+		Failures: r.Failures, StartedAt: r.StartedAt.UTC().Format(time.RFC3339Nano)}
+	switch r.Status {
+	case servicing.COBRunning:
+		out.Status = loancorev1.CloseOfBusinessStatus_CLOSE_OF_BUSINESS_STATUS_RUNNING
+	case servicing.COBCompleted:
+		out.Status = loancorev1.CloseOfBusinessStatus_CLOSE_OF_BUSINESS_STATUS_COMPLETED
+	}
+	if !r.FinishedAt.IsZero() {
+		out.FinishedAt = r.FinishedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return out
+}
+
+// RunCloseOfBusiness implements loancore.v1.CloseOfBusinessService/RunCloseOfBusiness.
+func (s *closeService) RunCloseOfBusiness(req *loancorev1.RunCloseOfBusinessRequest, stream loancorev1.CloseOfBusinessService_RunCloseOfBusinessServer) error {
+	ctx := stream.Context()
+	var p parser
+	d := p.date("business_date", req.GetBusinessDate(), false)
+	if err := p.err("", nil); err != nil {
+		return toStatus(ctx, s.log, "RunCloseOfBusiness", err)
+	}
+	var sendErr error
+	last, err := s.close.Run(ctx, servicing.RunParams{BusinessDate: d, Progress: func(pr servicing.COBProgress) {
+		if sendErr == nil {
+			sendErr = stream.Send(&loancorev1.RunCloseOfBusinessResponse{Run: runToProto(pr.Run)})
+		}
+	}})
+	if err != nil {
+		return toStatus(ctx, s.log, "RunCloseOfBusiness", err)
+	}
+	if sendErr != nil {
+		return sendErr
+	}
+	// A date already closed ran nothing: say so once.
+	return stream.Send(&loancorev1.RunCloseOfBusinessResponse{Run: runToProto(last)})
+}
+
+// GetCloseOfBusinessRun implements loancore.v1.CloseOfBusinessService/GetCloseOfBusinessRun.
+func (s *closeService) GetCloseOfBusinessRun(ctx context.Context, req *loancorev1.GetCloseOfBusinessRunRequest) (*loancorev1.GetCloseOfBusinessRunResponse, error) {
+	var p parser
+	d := p.date("business_date", req.GetBusinessDate(), true)
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "GetCloseOfBusinessRun", err)
+	}
+	r, err := s.close.GetRun(ctx, d)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "GetCloseOfBusinessRun", err)
+	}
+	return &loancorev1.GetCloseOfBusinessRunResponse{Run: runToProto(r)}, nil
+}
+
+// ListDelinquentLoans implements loancore.v1.CloseOfBusinessService/ListDelinquentLoans.
+func (s *closeService) ListDelinquentLoans(ctx context.Context, req *loancorev1.ListDelinquentLoansRequest) (*loancorev1.ListDelinquentLoansResponse, error) {
+	var p parser
+	asOf := p.date("as_of", req.GetAsOf(), false)
+	var bucket engine.Bucket
+	if b := req.GetBucket(); b != loancorev1.DelinquencyBucket_DELINQUENCY_BUCKET_UNSPECIFIED {
+		if b < loancorev1.DelinquencyBucket_DELINQUENCY_BUCKET_M0 || b > loancorev1.DelinquencyBucket_DELINQUENCY_BUCKET_M7 {
+			p.enumUnknown("bucket", int32(b))
+		}
+		bucket = engine.Bucket(b - 1)
+	}
+	var class engine.RiskClass
+	if c := req.GetRiskClass(); c != loancorev1.RiskClass_RISK_CLASS_UNSPECIFIED {
+		if c > loancorev1.RiskClass_RISK_CLASS_LOSS || c < 0 {
+			p.enumUnknown("risk_class", int32(c))
+		}
+		class = engine.RiskClass(c)
+	}
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "ListDelinquentLoans", err)
+	}
+	// M0 is never delinquent: asking for it lists nothing.
+	if req.GetBucket() == loancorev1.DelinquencyBucket_DELINQUENCY_BUCKET_M0 {
+		return &loancorev1.ListDelinquentLoansResponse{}, nil
+	}
+	got, d, next, err := s.close.ListDelinquent(ctx, servicing.ListDelinquentParams{AsOf: asOf, Bucket: bucket, RiskClass: class,
+		PageSize: int(req.GetPageSize()), AfterLoanID: req.GetPageToken()})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "ListDelinquentLoans", err)
+	}
+	out := &loancorev1.ListDelinquentLoansResponse{NextPageToken: next, AsOf: d.String()}
+	for _, pos := range got {
+		c := currencyOf(pos.Currency)
+		o := engine.Outstanding{Principal: pos.Principal, Interest: pos.Interest, Penalty: pos.Penalty, Compound: pos.Compound}
+		out.Loans = append(out.Loans, &loancorev1.DelinquentLoan{LoanId: pos.LoanID, BorrowerId: pos.BorrowerID,
+			DaysPastDue: int32(pos.DaysPastDue), Bucket: loancorev1.DelinquencyBucket(pos.Bucket + 1), RiskClass: loancorev1.RiskClass(pos.RiskClass),
+			Currency: pos.Currency, Outstanding: &loancorev1.Outstanding{Principal: o.Principal.Format(c), Interest: o.Interest.Format(c),
+				Penalty: o.Penalty.Format(c), Compound: o.Compound.Format(c), Total: o.Total().Format(c)}})
+	}
+	return out, nil
+}
+
+// currencyOf looks up a stored currency code; a code the server wrote is
+// always known, and an unknown one formats with the widest precision.
+func currencyOf(code string) money.Currency {
+	if c, ok := money.LookupCurrency(code); ok {
+		return c
+	}
+	return anyPrecision
+}

@@ -1,0 +1,413 @@
+package servicing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// Close of business (COB) runs a business date over every active loan: it
+// folds each loan's log as of the date, journals the penalty and compound
+// interest the date charged, and refreshes the loan's position (status,
+// DPD, bucket, risk class, outstanding) that collection queries read.
+// Everything it writes is derived from the logs and can be written again:
+// the journal's key (business date, loan) makes a second write of a day a
+// no-op, and a loan whose position is at the date is done, so a run killed
+// half-way finishes the rest when started again.
+
+// COB run statuses.
+const (
+	COBRunning   = "RUNNING"
+	COBCompleted = "COMPLETED"
+)
+
+// COBRun is the record of one business date's run.
+type COBRun struct {
+	BusinessDate engine.Date
+	Status       string
+	// LoansTotal is how many loans the run had to do when it (re)started,
+	// plus those done before; LoansDone how many are done; Failures how
+	// many could not be folded (reported, left for the next run).
+	LoansTotal int64
+	LoansDone  int64
+	Failures   int64
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// Position is a loan as of a business date, as close of business wrote it.
+type Position struct {
+	LoanID      string
+	BorrowerID  string
+	Currency    string
+	AsOf        engine.Date
+	Status      string
+	DaysPastDue int
+	Bucket      engine.Bucket
+	RiskClass   engine.RiskClass
+	Principal   money.Amount
+	Interest    money.Amount
+	Penalty     money.Amount
+	Compound    money.Amount
+	// Charged is all penalty and compound interest charged to AsOf, paid,
+	// waived or not.
+	Charged Accrual
+	// AccruedToday is the journal line: what Charged grew by since the
+	// loan's previous position (everything, for its first).
+	AccruedToday Accrual
+}
+
+// Accrual is the penalty and compound interest one business date charged
+// one loan: a line of the accrual journal.
+type Accrual struct {
+	Penalty  money.Amount
+	Compound money.Amount
+}
+
+// COBLoan is a loan as close of business reads it: its row, its log and
+// what its last position had charged.
+type COBLoan struct {
+	Loan    LoanRecord
+	Events  []EventRecord
+	Charged Accrual
+}
+
+// AccrualQuery names one loan's journal.
+type AccrualQuery struct{ LoanID string }
+
+// COBLoansParams page the loans a business date still has to do.
+type COBLoansParams struct {
+	BusinessDate engine.Date
+	AfterLoanID  string
+	Limit        int
+}
+
+// SavePositionsParams is one batch of a run's results.
+type SavePositionsParams struct {
+	BusinessDate engine.Date
+	Positions    []Position
+}
+
+// PositionQuery pages the delinquent loans of a business date.
+type PositionQuery struct {
+	AsOf engine.Date
+	// Bucket and RiskClass filter when set (M0 and 0 mean any).
+	Bucket      engine.Bucket
+	RiskClass   engine.RiskClass
+	AfterLoanID string
+	Limit       int
+}
+
+// COBRunKey names a run.
+type COBRunKey struct{ BusinessDate engine.Date }
+
+// CloseStore is what close of business needs from storage.
+type CloseStore interface {
+	// GetCOBRun returns a run; ErrNotFound if the date never ran.
+	GetCOBRun(ctx context.Context, p COBRunKey) (COBRun, error)
+	// LastCOBRun returns the run of the latest business date; ErrNotFound
+	// if none.
+	LastCOBRun(ctx context.Context) (COBRun, error)
+	// SaveCOBRun creates or replaces a run's record.
+	SaveCOBRun(ctx context.Context, p COBRun) error
+	// CountCOBLoans counts the active loans whose position is before the
+	// date (or that have none).
+	CountCOBLoans(ctx context.Context, p COBLoansParams) (int64, error)
+	// COBLoans returns up to Limit of those loans after AfterLoanID, by id,
+	// with their logs.
+	COBLoans(ctx context.Context, p COBLoansParams) ([]COBLoan, error)
+	// SavePositions journals the batch's accruals (a loan's line for a date
+	// is written once; a second write is ignored) and sets the loans'
+	// positions, atomically. The batch is derived data: writing it again
+	// changes nothing.
+	SavePositions(ctx context.Context, p SavePositionsParams) error
+	// DelinquentPositions returns positions at AsOf with days past due,
+	// filtered, by loan id.
+	DelinquentPositions(ctx context.Context, p PositionQuery) ([]Position, error)
+	// AccrualTotal sums a loan's journal lines.
+	AccrualTotal(ctx context.Context, p AccrualQuery) (Accrual, error)
+}
+
+// Close runs close of business.
+type Close struct {
+	store CloseStore
+	loans *Loans
+	batch int
+	// mu serialises runs in this process; the date order check and the
+	// journal's key keep concurrent processes honest.
+	mu sync.Mutex
+}
+
+// NewCloseParams configure NewClose.
+type NewCloseParams struct {
+	Store CloseStore
+	// Loans gives the clock, business time zone and delinquency policy.
+	Loans *Loans
+	// BatchSize is how many loans one read and one write carry; 0 means
+	// 500.
+	BatchSize int
+}
+
+// NewClose returns the close-of-business use cases.
+func NewClose(p NewCloseParams) *Close {
+	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize}
+	if c.batch <= 0 {
+		c.batch = 500
+	}
+	return c
+}
+
+// COBProgress is reported while a run goes.
+type COBProgress struct {
+	Run COBRun
+}
+
+// RunParams are the inputs of Run.
+type RunParams struct {
+	// BusinessDate is the date to close; NoDate means yesterday.
+	BusinessDate engine.Date
+	// Progress, if set, is called after every batch and at the end of
+	// every date.
+	Progress func(COBProgress)
+}
+
+// Run closes the business date and every date after the last one closed
+// before it, in order. A date already completed is not run again.
+func (c *Close) Run(ctx context.Context, p RunParams) (COBRun, error) {
+	today := c.loans.Today()
+	d := p.BusinessDate
+	if d == engine.NoDate {
+		d = today - 1
+	}
+	if d > today {
+		return COBRun{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "business_date",
+			Description: fmt.Sprintf("must not be after today (%s)", today)}}}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if done, err := c.store.GetCOBRun(ctx, COBRunKey{BusinessDate: d}); err == nil && done.Status == COBCompleted {
+		return done, nil
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return COBRun{}, err
+	}
+	first := d
+	last, err := c.store.LastCOBRun(ctx)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return COBRun{}, err
+	case last.BusinessDate > d:
+		return COBRun{}, &PreconditionError{Reason: "COB_OUT_OF_ORDER",
+			Message: fmt.Sprintf("business dates run in order: %s has run, %s never did", last.BusinessDate, d)}
+	case last.Status == COBCompleted:
+		first = last.BusinessDate + 1
+	default:
+		// The last run stopped half-way: finish it first.
+		first = last.BusinessDate
+	}
+	var run COBRun
+	for day := first; day <= d; day++ {
+		if run, err = c.runDate(ctx, day, p.Progress); err != nil {
+			return run, err
+		}
+	}
+	return run, nil
+}
+
+// runDate runs one business date to its end.
+func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBProgress)) (COBRun, error) {
+	run, err := c.store.GetCOBRun(ctx, COBRunKey{BusinessDate: d})
+	if errors.Is(err, ErrNotFound) {
+		run = COBRun{BusinessDate: d, Status: COBRunning, StartedAt: c.loans.now().UTC()}
+	} else if err != nil {
+		return run, err
+	}
+	todo, err := c.store.CountCOBLoans(ctx, COBLoansParams{BusinessDate: d})
+	if err != nil {
+		return run, err
+	}
+	run.Status, run.LoansTotal, run.Failures = COBRunning, run.LoansDone+todo, 0
+	if err := c.store.SaveCOBRun(ctx, run); err != nil {
+		return run, err
+	}
+	report := func() {
+		if progress != nil {
+			progress(COBProgress{Run: run})
+		}
+	}
+	report()
+	workers := max(1, runtime.GOMAXPROCS(0))
+	after := ""
+	for {
+		if err := ctx.Err(); err != nil {
+			return run, err
+		}
+		batch, err := c.store.COBLoans(ctx, COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch})
+		if err != nil {
+			return run, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		after = batch[len(batch)-1].Loan.LoanID
+		positions := make([]Position, len(batch))
+		failed := make([]bool, len(batch))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(batch); i += workers {
+					pos, err := c.position(batch[i], d)
+					positions[i], failed[i] = pos, err != nil
+				}
+			}()
+		}
+		wg.Wait()
+		ok := positions[:0]
+		for i, pos := range positions {
+			if failed[i] {
+				run.Failures++
+				continue
+			}
+			ok = append(ok, pos)
+		}
+		if err := c.store.SavePositions(ctx, SavePositionsParams{BusinessDate: d, Positions: ok}); err != nil {
+			return run, err
+		}
+		run.LoansDone += int64(len(ok))
+		if err := c.store.SaveCOBRun(ctx, run); err != nil {
+			return run, err
+		}
+		report()
+	}
+	if run.Failures == 0 {
+		run.Status, run.FinishedAt = COBCompleted, c.loans.now().UTC()
+	}
+	if err := c.store.SaveCOBRun(ctx, run); err != nil {
+		return run, err
+	}
+	report()
+	if run.Failures > 0 {
+		return run, &PreconditionError{Reason: "COB_LOANS_FAILED",
+			Message: fmt.Sprintf("%d loans could not be closed for %s (logged); run the date again to retry them", run.Failures, d)}
+	}
+	return run, nil
+}
+
+// position folds one loan as of d and of the day before: the difference
+// in charges is the date's accrual. A loan that cannot be folded is an
+// error, logged by the caller's caller; it never stops the run.
+func (c *Close) position(cl COBLoan, d engine.Date) (pos Position, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("loan %s: panic: %v", cl.Loan.LoanID, r)
+		}
+	}()
+	terms, err := DecodeTerms(cl.Loan.Terms)
+	if err != nil {
+		return pos, fmt.Errorf("loan %s: %w", cl.Loan.LoanID, err)
+	}
+	sched, err := engine.BuildSchedule(terms)
+	if err != nil {
+		return pos, fmt.Errorf("loan %s: %w", cl.Loan.LoanID, err)
+	}
+	evs, err := engineEvents(terms, cl.Events)
+	if err != nil {
+		return pos, fmt.Errorf("loan %s: %w", cl.Loan.LoanID, err)
+	}
+	lg := loanLog{loan: cl.Loan, terms: terms, evs: evs, schedule: sched}
+	st := engine.FoldSchedule(terms, sched, evs, d)
+	v := c.loans.viewOf(lg, st, d, time.Time{})
+	pos = Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: d,
+		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, RiskClass: v.RiskClass,
+		Principal: v.Outstanding.Principal, Interest: v.Outstanding.Interest, Penalty: v.Outstanding.Penalty, Compound: v.Outstanding.Compound}
+	pos.Charged.Penalty, pos.Charged.Compound = charged(st)
+	// Against what was journalled, not against a fold of the day before:
+	// a backdated payment that changed earlier days is corrected here.
+	pos.AccruedToday = Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound}
+	return pos, nil
+}
+
+// charged is all penalty and compound interest a fold has charged, paid,
+// waived or not.
+func charged(st engine.LoanState) (penalty, compound money.Amount) {
+	for _, in := range st.Installments {
+		penalty += in.PenaltyAccrued
+		compound += in.CompoundAccrued
+	}
+	return penalty, compound
+}
+
+// AccruedTotal returns the sum of a loan's journal lines: after a date is
+// closed, what the loan had been charged by then.
+func (c *Close) AccruedTotal(ctx context.Context, loanID string) (Accrual, error) {
+	return c.store.AccrualTotal(ctx, AccrualQuery{LoanID: loanID})
+}
+
+// GetRun returns the run of a business date.
+func (c *Close) GetRun(ctx context.Context, d engine.Date) (COBRun, error) {
+	if d == engine.NoDate {
+		return COBRun{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "business_date", Description: "required"}}}
+	}
+	return c.store.GetCOBRun(ctx, COBRunKey{BusinessDate: d})
+}
+
+// ListDelinquentParams are the inputs of ListDelinquent.
+type ListDelinquentParams struct {
+	// AsOf is a completed business date; NoDate means the last one.
+	AsOf      engine.Date
+	Bucket    engine.Bucket
+	RiskClass engine.RiskClass
+	PageSize  int
+	// AfterLoanID continues a listing.
+	AfterLoanID string
+}
+
+// ListDelinquent returns one page of the loans past due at a closed
+// business date — the collection team's work list — and the last loan id
+// of the page when there may be more.
+func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]Position, engine.Date, string, error) {
+	size := p.PageSize
+	switch {
+	case size == 0:
+		size = DefaultPageSize
+	case size < 0 || size > MaxPageSize:
+		return nil, engine.NoDate, "", &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "page_size",
+			Description: fmt.Sprintf("must be between 0 and %d", MaxPageSize)}}}
+	}
+	last, err := c.store.LastCOBRun(ctx)
+	if errors.Is(err, ErrNotFound) {
+		return nil, engine.NoDate, "", &PreconditionError{Reason: "COB_NEVER_RAN", Message: "close of business has never run"}
+	} else if err != nil {
+		return nil, engine.NoDate, "", err
+	}
+	asOf := p.AsOf
+	if asOf == engine.NoDate {
+		asOf = last.BusinessDate
+		if last.Status != COBCompleted {
+			asOf--
+		}
+	}
+	// Positions are kept for the latest closed date only.
+	if latest := last.BusinessDate; asOf != latest || last.Status != COBCompleted {
+		return nil, asOf, "", &PreconditionError{Reason: "COB_NOT_CLOSED",
+			Message: fmt.Sprintf("positions are for the last closed business date; %s is not it (last run %s, %s)", asOf, last.BusinessDate, last.Status)}
+	}
+	got, err := c.store.DelinquentPositions(ctx, PositionQuery{AsOf: asOf, Bucket: p.Bucket, RiskClass: p.RiskClass, AfterLoanID: p.AfterLoanID, Limit: size + 1})
+	if err != nil {
+		return nil, asOf, "", err
+	}
+	next := ""
+	if len(got) > size {
+		got = got[:size]
+		next = got[size-1].LoanID
+	}
+	return got, asOf, next, nil
+}

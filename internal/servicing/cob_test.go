@@ -1,0 +1,129 @@
+package servicing_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store/storetest"
+)
+
+// crashingStore is a real store that fails every SavePositions after the
+// first n: a close of business killed half-way.
+type crashingStore struct {
+	servicing.CloseStore
+	n int
+}
+
+var errCrash = errors.New("killed")
+
+func (s *crashingStore) SavePositions(ctx context.Context, p servicing.SavePositionsParams) error {
+	if s.n == 0 {
+		return errCrash
+	}
+	s.n--
+	return s.CloseStore.SavePositions(ctx, p)
+}
+
+func penaltyTerms(i int) engine.Terms {
+	c, _ := money.LookupCurrency("CNY")
+	rate, _ := money.ParseRate(fmt.Sprintf("%d.5", 4+i%10), engine.MaxRatePercent)
+	return engine.Terms{Currency: c, Principal: money.Amount(1_000_000 + 37_000*int64(i)), AnnualRate: rate, InstallmentCount: 3 + i%4,
+		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.Method(1 + i%5), DisbursementDate: engine.DateOf(2024, 1, 10+i%15),
+		FirstDueDate: engine.NoDate, InterestAccrual: engine.Periodic, DayCount: engine.Act360, Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1},
+		HasPenalty: true, Penalty: engine.PenaltyPolicy{GraceDays: i % 4, CompoundOverdueInterest: i%2 == 0}}
+}
+
+// TestCloseOfBusinessResumesAndJournalsOnce: a run killed after some
+// batches stays RUNNING; the next run finishes the rest and journals no
+// loan twice. Closing 90 days one by one leaves, for every loan, journal
+// lines that sum to exactly what GetLoan(as_of=day 90) has charged, and
+// positions equal to it, even with a backdated payment recorded midway.
+func TestCloseOfBusinessResumesAndJournalsOnce(t *testing.T) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			now := time.Date(2024, 9, 1, 4, 0, 0, 0, time.UTC)
+			store := storetest.Stores[name](t)
+			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 23
+			for i := range n {
+				if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
+					LoanID: fmt.Sprintf("L%02d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cs := store.(servicing.CloseStore)
+			start := engine.DateOf(2024, 5, 1)
+			crash := &crashingStore{CloseStore: cs, n: 2}
+			killed := servicing.NewClose(servicing.NewCloseParams{Store: crash, Loans: loans, BatchSize: 5})
+			if _, err := killed.Run(ctx, servicing.RunParams{BusinessDate: start}); !errors.Is(err, errCrash) {
+				t.Fatalf("killed run: %v", err)
+			}
+			cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 5})
+			half, err := cob.GetRun(ctx, start)
+			if err != nil || half.Status != servicing.COBRunning || half.LoansDone != 10 {
+				t.Fatalf("after the kill: %+v %v", half, err)
+			}
+			var reports []servicing.COBRun
+			run, err := cob.Run(ctx, servicing.RunParams{BusinessDate: start, Progress: func(p servicing.COBProgress) { reports = append(reports, p.Run) }})
+			if err != nil || run.Status != servicing.COBCompleted || run.LoansDone != n || run.LoansTotal != n {
+				t.Fatalf("resumed run: %+v %v", run, err)
+			}
+			if len(reports) < 4 || reports[0].LoansDone != 10 {
+				t.Fatalf("progress of the resumed run: %+v", reports)
+			}
+			// Midway through the 90 days, a payment arrives dated back.
+			mid := start + 45
+			if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: mid}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "late", RequestHash: "h", LoanID: "L03",
+				Amount: "5000", ValueDate: start + 10, Actor: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			end := start + 89
+			if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: end}); err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				id := fmt.Sprintf("L%02d", i)
+				v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: end})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want servicing.Accrual
+				for _, in := range v.Installment {
+					want.Penalty += in.PenaltyAccrued
+					want.Compound += in.CompoundAccrued
+				}
+				got, err := cob.AccruedTotal(ctx, id)
+				if err != nil || got != want {
+					t.Fatalf("%s: journal sums to %+v, GetLoan(as_of=%s) charged %+v (%v)", id, got, end, want, err)
+				}
+				if want.Penalty == 0 {
+					t.Fatalf("%s: no penalty by %s; the test checks nothing", id, end)
+				}
+			}
+			page, _, _, err := cob.ListDelinquent(ctx, servicing.ListDelinquentParams{PageSize: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pos := range page {
+				v, _ := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: pos.LoanID, AsOf: end})
+				if pos.DaysPastDue != v.DaysPastDue || pos.Penalty != v.Outstanding.Penalty || pos.Principal != v.Outstanding.Principal || pos.Bucket != v.Bucket {
+					t.Fatalf("%s: position %+v, GetLoan %+v", pos.LoanID, pos, v.Outstanding)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,243 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+// This file implements servicing.CloseStore.
+
+const cobRunColumns = `to_char(business_date, 'YYYY-MM-DD'), status, loans_total, loans_done, failures, started_at, finished_at`
+
+func scanCOBRun(row pgx.Row) (servicing.COBRun, error) {
+	var r servicing.COBRun
+	var date string
+	var finished *time.Time
+	if err := row.Scan(&date, &r.Status, &r.LoansTotal, &r.LoansDone, &r.Failures, &r.StartedAt, &finished); err != nil {
+		return r, mapError(err)
+	}
+	d, err := engine.ParseDate(date)
+	r.BusinessDate, r.StartedAt = d, r.StartedAt.UTC()
+	if finished != nil {
+		r.FinishedAt = finished.UTC()
+	}
+	return r, err
+}
+
+// GetCOBRun implements servicing.CloseStore.
+func (s *Store) GetCOBRun(ctx context.Context, p servicing.COBRunKey) (servicing.COBRun, error) {
+	return scanCOBRun(s.pool.QueryRow(ctx, `SELECT `+cobRunColumns+` FROM cob_runs WHERE business_date = $1::date`, p.BusinessDate.String()))
+}
+
+// LastCOBRun implements servicing.CloseStore.
+func (s *Store) LastCOBRun(ctx context.Context) (servicing.COBRun, error) {
+	return scanCOBRun(s.pool.QueryRow(ctx, `SELECT `+cobRunColumns+` FROM cob_runs ORDER BY business_date DESC LIMIT 1`))
+}
+
+// SaveCOBRun implements servicing.CloseStore.
+func (s *Store) SaveCOBRun(ctx context.Context, r servicing.COBRun) error {
+	var finished any
+	if !r.FinishedAt.IsZero() {
+		finished = r.FinishedAt
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at)
+		VALUES ($1::date, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (business_date) DO UPDATE SET status = $2, loans_total = $3, loans_done = $4, failures = $5, finished_at = $7`,
+		r.BusinessDate.String(), r.Status, r.LoansTotal, r.LoansDone, r.Failures, r.StartedAt, finished)
+	return mapError(err)
+}
+
+// cobLoansWhere selects the active loans whose position is before $1.
+const cobLoansWhere = `FROM loans l LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
+	WHERE l.status = 'ACTIVE' AND (p.as_of IS NULL OR p.as_of < $1::date)`
+
+// CountCOBLoans implements servicing.CloseStore.
+func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT count(*) `+cobLoansWhere, p.BusinessDate.String()).Scan(&n)
+	return n, mapError(err)
+}
+
+// COBLoans implements servicing.CloseStore: the loans, then all their
+// events in one query.
+func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) ([]servicing.COBLoan, error) {
+	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
+		COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0') `+cobLoansWhere+`
+		AND l.loan_id > $2 ORDER BY l.loan_id LIMIT $3`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	cs := currencies{}
+	loans, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.COBLoan, error) {
+		var l servicing.COBLoan
+		var terms, pen, comp string
+		if err := r.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &pen, &comp); err != nil {
+			return l, err
+		}
+		l.Loan.Terms = []byte(terms)
+		c, err := cs.get(l.Loan.Currency)
+		if err != nil {
+			return l, err
+		}
+		if l.Charged.Penalty, err = money.ParseAmount(pen, c); err != nil {
+			return l, err
+		}
+		l.Charged.Compound, err = money.ParseAmount(comp, c)
+		return l, err
+	})
+	if err != nil || len(loans) == 0 {
+		return loans, mapError(err)
+	}
+	ids := make([]string, len(loans))
+	index := make(map[string]int, len(loans))
+	for i, l := range loans {
+		ids[i], index[l.Loan.LoanID] = l.Loan.LoanID, i
+	}
+	rows, err = s.pool.Query(ctx, `SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
+		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason, COALESCE(payload::text, '')
+		FROM loan_events WHERE loan_id = ANY($1) ORDER BY loan_id, seq`, ids)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e servicing.EventRecord
+		if err := rows.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
+			return nil, mapError(err)
+		}
+		l := &loans[index[e.LoanID]]
+		l.Events = append(l.Events, e)
+		l.Loan.Version = e.Seq
+	}
+	return loans, mapError(rows.Err())
+}
+
+// currencies caches currency lookups by code.
+type currencies map[string]money.Currency
+
+func (cs currencies) get(code string) (money.Currency, error) {
+	if c, ok := cs[code]; ok {
+		return c, nil
+	}
+	c, ok := money.LookupCurrency(code)
+	if !ok {
+		return c, fmt.Errorf("unknown currency %q", code)
+	}
+	cs[code] = c
+	return c, nil
+}
+
+// SavePositions implements servicing.CloseStore: the batch's journal lines
+// and positions in one transaction of two statements. It spans loans, but
+// writes only data derived from their logs, never a loan's record.
+func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsParams) error {
+	if len(p.Positions) == 0 {
+		return nil
+	}
+	cs := currencies{}
+	var aLoans, aPen, aComp []string
+	n := len(p.Positions)
+	ids, dates, statuses := make([]string, n), make([]string, n), make([]string, n)
+	dpd, buckets, classes := make([]int32, n), make([]int32, n), make([]int32, n)
+	prin, intr, pen, comp := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	penC, compC := make([]string, n), make([]string, n)
+	for i, pos := range p.Positions {
+		c, err := cs.get(pos.Currency)
+		if err != nil {
+			return fmt.Errorf("postgres: loan %s: %w", pos.LoanID, err)
+		}
+		ids[i], dates[i], statuses[i] = pos.LoanID, pos.AsOf.String(), pos.Status
+		dpd[i], buckets[i], classes[i] = int32(pos.DaysPastDue), int32(pos.Bucket), int32(pos.RiskClass)
+		prin[i], intr[i], pen[i], comp[i] = pos.Principal.Format(c), pos.Interest.Format(c), pos.Penalty.Format(c), pos.Compound.Format(c)
+		penC[i], compC[i] = pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c)
+		if a := pos.AccruedToday; a.Penalty != 0 || a.Compound != 0 {
+			aLoans = append(aLoans, pos.LoanID)
+			aPen, aComp = append(aPen, a.Penalty.Format(c)), append(aComp, a.Compound.Format(c))
+		}
+	}
+	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if len(aLoans) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound)
+				SELECT $1::date, l, pe::numeric, co::numeric FROM unnest($2::text[], $3::text[], $4::text[]) AS u(l, pe, co)
+				ON CONFLICT (business_date, loan_id) DO NOTHING`, p.BusinessDate.String(), aLoans, aPen, aComp); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO loan_positions
+			(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged)
+			SELECT l, d::date, st, dp, b, rc, pr::numeric, it::numeric, pe::numeric, co::numeric, pc::numeric, cc::numeric
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[],
+				$11::text[], $12::text[])
+				AS u(l, d, st, dp, b, rc, pr, it, pe, co, pc, cc)
+			ON CONFLICT (loan_id) DO UPDATE SET as_of = excluded.as_of, status = excluded.status,
+				days_past_due = excluded.days_past_due, bucket = excluded.bucket, risk_class = excluded.risk_class,
+				principal = excluded.principal, interest = excluded.interest, penalty = excluded.penalty, compound = excluded.compound,
+				penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged
+			WHERE loan_positions.as_of < excluded.as_of`,
+			ids, dates, statuses, dpd, buckets, classes, prin, intr, pen, comp, penC, compC)
+		return err
+	}))
+}
+
+// DelinquentPositions implements servicing.CloseStore.
+func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQuery) ([]servicing.Position, error) {
+	rows, err := s.pool.Query(ctx, `SELECT p.loan_id, l.borrower_id, l.currency, p.status, p.days_past_due, p.bucket, p.risk_class,
+		p.principal::text, p.interest::text, p.penalty::text, p.compound::text
+		FROM loan_positions p JOIN loans l ON l.loan_id = p.loan_id
+		WHERE p.as_of = $1::date AND p.days_past_due > 0 AND p.loan_id > $2
+			AND ($3 = 0 OR p.bucket = $3) AND ($4 = 0 OR p.risk_class = $4)
+		ORDER BY p.loan_id LIMIT $5`, p.AsOf.String(), p.AfterLoanID, int32(p.Bucket), int32(p.RiskClass), p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	cs := currencies{}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.Position, error) {
+		pos := servicing.Position{AsOf: p.AsOf}
+		var bucket, class int32
+		var amounts [4]string
+		if err := r.Scan(&pos.LoanID, &pos.BorrowerID, &pos.Currency, &pos.Status, &pos.DaysPastDue, &bucket, &class,
+			&amounts[0], &amounts[1], &amounts[2], &amounts[3]); err != nil {
+			return pos, err
+		}
+		pos.Bucket, pos.RiskClass = engine.Bucket(bucket), engine.RiskClass(class)
+		c, err := cs.get(pos.Currency)
+		if err != nil {
+			return pos, err
+		}
+		for i, dst := range []*money.Amount{&pos.Principal, &pos.Interest, &pos.Penalty, &pos.Compound} {
+			if *dst, err = money.ParseAmount(amounts[i], c); err != nil {
+				return pos, fmt.Errorf("loan %s amount %s: %w", pos.LoanID, strconv.Quote(amounts[i]), err)
+			}
+		}
+		return pos, nil
+	})
+	return out, mapError(err)
+}
+
+// AccrualTotal implements servicing.CloseStore.
+func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (servicing.Accrual, error) {
+	var cur, pen, comp string
+	err := s.pool.QueryRow(ctx, `SELECT l.currency, COALESCE(sum(a.penalty), 0)::text, COALESCE(sum(a.compound), 0)::text
+		FROM loans l LEFT JOIN loan_accruals a ON a.loan_id = l.loan_id WHERE l.loan_id = $1 GROUP BY l.currency`, p.LoanID).Scan(&cur, &pen, &comp)
+	if err != nil {
+		return servicing.Accrual{}, mapError(err)
+	}
+	c, err := currencies{}.get(cur)
+	if err != nil {
+		return servicing.Accrual{}, err
+	}
+	var a servicing.Accrual
+	if a.Penalty, err = money.ParseAmount(pen, c); err != nil {
+		return a, err
+	}
+	a.Compound, err = money.ParseAmount(comp, c)
+	return a, err
+}

@@ -1,0 +1,222 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+// This file implements servicing.CloseStore.
+
+const cobRunColumns = `business_date, status, loans_total, loans_done, failures, started_at, COALESCE(finished_at, '')`
+
+func scanCOBRun(row scanner) (servicing.COBRun, error) {
+	var r servicing.COBRun
+	var date, started, finished string
+	if err := row.Scan(&date, &r.Status, &r.LoansTotal, &r.LoansDone, &r.Failures, &started, &finished); err != nil {
+		return r, mapError(err)
+	}
+	var err error
+	if r.BusinessDate, err = engine.ParseDate(date); err != nil {
+		return r, err
+	}
+	if r.StartedAt, err = time.Parse(timeLayout, started); err != nil {
+		return r, err
+	}
+	if finished != "" {
+		r.FinishedAt, err = time.Parse(timeLayout, finished)
+	}
+	return r, err
+}
+
+// GetCOBRun implements servicing.CloseStore.
+func (s *Store) GetCOBRun(ctx context.Context, p servicing.COBRunKey) (servicing.COBRun, error) {
+	return scanCOBRun(s.db.QueryRowContext(ctx, `SELECT `+cobRunColumns+` FROM cob_runs WHERE business_date = ?`, p.BusinessDate.String()))
+}
+
+// LastCOBRun implements servicing.CloseStore.
+func (s *Store) LastCOBRun(ctx context.Context) (servicing.COBRun, error) {
+	return scanCOBRun(s.db.QueryRowContext(ctx, `SELECT `+cobRunColumns+` FROM cob_runs ORDER BY business_date DESC LIMIT 1`))
+}
+
+// SaveCOBRun implements servicing.CloseStore.
+func (s *Store) SaveCOBRun(ctx context.Context, r servicing.COBRun) error {
+	var finished any
+	if !r.FinishedAt.IsZero() {
+		finished = r.FinishedAt.UTC().Format(timeLayout)
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (business_date) DO UPDATE SET status = excluded.status, loans_total = excluded.loans_total,
+			loans_done = excluded.loans_done, failures = excluded.failures, finished_at = excluded.finished_at`,
+		r.BusinessDate.String(), r.Status, r.LoansTotal, r.LoansDone, r.Failures, r.StartedAt.UTC().Format(timeLayout), finished)
+	return mapError(err)
+}
+
+const cobLoansWhere = `FROM loans l LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
+	WHERE l.status = 'ACTIVE' AND (p.as_of IS NULL OR p.as_of < ?)`
+
+// CountCOBLoans implements servicing.CloseStore.
+func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) `+cobLoansWhere, p.BusinessDate.String()).Scan(&n)
+	return n, mapError(err)
+}
+
+// COBLoans implements servicing.CloseStore.
+func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) ([]servicing.COBLoan, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at,
+		COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0') `+cobLoansWhere+`
+		AND l.loan_id > ? ORDER BY l.loan_id LIMIT ?`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	var loans []servicing.COBLoan
+	for rows.Next() {
+		var l servicing.COBLoan
+		var terms, created, pen, comp string
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &pen, &comp); err != nil {
+			rows.Close()
+			return nil, mapError(err)
+		}
+		if l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		l.Loan.Terms = []byte(terms)
+		if l.Loan.CreatedAt, err = time.Parse(timeLayout, created); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		loans = append(loans, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(loans) == 0 {
+		return loans, mapError(err)
+	}
+	for i := range loans {
+		lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: loans[i].Loan.LoanID})
+		if err != nil {
+			return nil, err
+		}
+		loans[i].Events, loans[i].Loan.Version = lg.Events, lg.Loan.Version
+	}
+	return loans, nil
+}
+
+// SavePositions implements servicing.CloseStore.
+func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsParams) error {
+	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
+		for _, pos := range p.Positions {
+			c, ok := money.LookupCurrency(pos.Currency)
+			if !ok {
+				return fmt.Errorf("sqlite: loan %s: unknown currency %q", pos.LoanID, pos.Currency)
+			}
+			if a := pos.AccruedToday; a.Penalty != 0 || a.Compound != 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound)
+					VALUES (?, ?, ?, ?) ON CONFLICT (business_date, loan_id) DO NOTHING`,
+					p.BusinessDate.String(), pos.LoanID, a.Penalty.Format(c), a.Compound.Format(c)); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO loan_positions
+				(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (loan_id) DO UPDATE SET as_of = excluded.as_of, status = excluded.status,
+					days_past_due = excluded.days_past_due, bucket = excluded.bucket, risk_class = excluded.risk_class,
+					principal = excluded.principal, interest = excluded.interest, penalty = excluded.penalty, compound = excluded.compound,
+					penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged
+				WHERE loan_positions.as_of < excluded.as_of`,
+				pos.LoanID, pos.AsOf.String(), pos.Status, pos.DaysPastDue, int(pos.Bucket), int(pos.RiskClass),
+				pos.Principal.Format(c), pos.Interest.Format(c), pos.Penalty.Format(c), pos.Compound.Format(c),
+				pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// DelinquentPositions implements servicing.CloseStore.
+func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQuery) ([]servicing.Position, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT p.loan_id, l.borrower_id, l.currency, p.status, p.days_past_due, p.bucket, p.risk_class,
+		p.principal, p.interest, p.penalty, p.compound
+		FROM loan_positions p JOIN loans l ON l.loan_id = p.loan_id
+		WHERE p.as_of = ? AND p.days_past_due > 0 AND p.loan_id > ? AND (? = 0 OR p.bucket = ?) AND (? = 0 OR p.risk_class = ?)
+		ORDER BY p.loan_id LIMIT ?`, p.AsOf.String(), p.AfterLoanID, int(p.Bucket), int(p.Bucket), int(p.RiskClass), int(p.RiskClass), p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []servicing.Position
+	for rows.Next() {
+		pos := servicing.Position{AsOf: p.AsOf}
+		var bucket, class int
+		var amounts [4]string
+		if err := rows.Scan(&pos.LoanID, &pos.BorrowerID, &pos.Currency, &pos.Status, &pos.DaysPastDue, &bucket, &class,
+			&amounts[0], &amounts[1], &amounts[2], &amounts[3]); err != nil {
+			return nil, mapError(err)
+		}
+		pos.Bucket, pos.RiskClass = engine.Bucket(bucket), engine.RiskClass(class)
+		c, ok := money.LookupCurrency(pos.Currency)
+		if !ok {
+			return nil, fmt.Errorf("sqlite: loan %s: unknown currency %q", pos.LoanID, pos.Currency)
+		}
+		for i, dst := range []*money.Amount{&pos.Principal, &pos.Interest, &pos.Penalty, &pos.Compound} {
+			if *dst, err = money.ParseAmount(strings.TrimSpace(amounts[i]), c); err != nil {
+				return nil, fmt.Errorf("sqlite: loan %s: %w", pos.LoanID, err)
+			}
+		}
+		out = append(out, pos)
+	}
+	return out, mapError(rows.Err())
+}
+
+// parseAccrual reads stored penalty and compound amounts.
+func parseAccrual(code, penalty, compound string) (servicing.Accrual, error) {
+	var a servicing.Accrual
+	c, ok := money.LookupCurrency(code)
+	if !ok {
+		return a, fmt.Errorf("sqlite: unknown currency %q", code)
+	}
+	var err error
+	if a.Penalty, err = money.ParseAmount(penalty, c); err != nil {
+		return a, err
+	}
+	a.Compound, err = money.ParseAmount(compound, c)
+	return a, err
+}
+
+// AccrualTotal implements servicing.CloseStore. Journal amounts are decimal
+// text, summed exactly in Go.
+func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (servicing.Accrual, error) {
+	var code string
+	if err := s.db.QueryRowContext(ctx, `SELECT currency FROM loans WHERE loan_id = ?`, p.LoanID).Scan(&code); err != nil {
+		return servicing.Accrual{}, mapError(err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT penalty, compound FROM loan_accruals WHERE loan_id = ?`, p.LoanID)
+	if err != nil {
+		return servicing.Accrual{}, mapError(err)
+	}
+	defer rows.Close()
+	var total servicing.Accrual
+	for rows.Next() {
+		var pen, comp string
+		if err := rows.Scan(&pen, &comp); err != nil {
+			return total, mapError(err)
+		}
+		a, err := parseAccrual(code, pen, comp)
+		if err != nil {
+			return total, err
+		}
+		total.Penalty += a.Penalty
+		total.Compound += a.Compound
+	}
+	return total, mapError(rows.Err())
+}
