@@ -56,3 +56,7 @@ bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
 .PHONY: bench-payments
 bench-payments: ## repayments/s of loand on PostgreSQL (cmd/loadpay) beside pgbench -N -M prepared, at 8 and 32 clients
 	./scripts/bench-payments.sh
+
+.PHONY: bench-cob
+bench-cob: ## close of business over 1,000,000 overdue loans on PostgreSQL beside a plain UPDATE of the same rows (BENCH_COB_LOANS)
+	./scripts/bench-cob.sh

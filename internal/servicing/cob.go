@@ -78,6 +78,14 @@ type COBLoan struct {
 	Charged Accrual
 }
 
+// COBPage is one page of the loans a date still has to do. Next is the
+// cursor of the next page ("" at the end); a page may hold fewer loans
+// than its limit, or none, when loans it scanned were done already.
+type COBPage struct {
+	Loans []COBLoan
+	Next  string
+}
+
 // AccrualQuery names one loan's journal.
 type AccrualQuery struct{ LoanID string }
 
@@ -119,9 +127,9 @@ type CloseStore interface {
 	// CountCOBLoans counts the active loans whose position is before the
 	// date (or that have none).
 	CountCOBLoans(ctx context.Context, p COBLoansParams) (int64, error)
-	// COBLoans returns up to Limit of those loans after AfterLoanID, by id,
-	// with their logs.
-	COBLoans(ctx context.Context, p COBLoansParams) ([]COBLoan, error)
+	// COBLoans scans up to Limit active loans after AfterLoanID, by id, and
+	// returns, with their logs, those whose position is before the date.
+	COBLoans(ctx context.Context, p COBLoansParams) (COBPage, error)
 	// SavePositions journals the batch's accruals (a loan's line for a date
 	// is written once; a second write is ignored) and sets the loans'
 	// positions, atomically. The batch is derived data: writing it again
@@ -243,19 +251,35 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	}
 	report()
 	workers := max(1, runtime.GOMAXPROCS(0))
-	after := ""
-	for {
+	// The next page is read while this one is folded and written, so the
+	// database and the folding keep both cores busy.
+	type fetched struct {
+		page COBPage
+		err  error
+	}
+	pages := make(chan fetched, 1)
+	fetch := func(after string) {
+		go func() {
+			p, err := c.store.COBLoans(ctx, COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch})
+			pages <- fetched{p, err}
+		}()
+	}
+	fetch("")
+	for more := true; more; {
+		f := <-pages
+		if f.err != nil {
+			return run, f.err
+		}
 		if err := ctx.Err(); err != nil {
 			return run, err
 		}
-		batch, err := c.store.COBLoans(ctx, COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch})
-		if err != nil {
-			return run, err
+		if more = f.page.Next != ""; more {
+			fetch(f.page.Next)
 		}
+		batch := f.page.Loans
 		if len(batch) == 0 {
-			break
+			continue
 		}
-		after = batch[len(batch)-1].Loan.LoanID
 		positions := make([]Position, len(batch))
 		failed := make([]bool, len(batch))
 		var wg sync.WaitGroup

@@ -66,36 +66,57 @@ func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (
 	return n, mapError(err)
 }
 
-// COBLoans implements servicing.CloseStore: the loans, then all their
-// events in one query.
-func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) ([]servicing.COBLoan, error) {
+// COBLoans implements servicing.CloseStore: a keyset page of loans (an
+// index range, whatever the table's size), their positions, then all the
+// events of those not done in one query.
+func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servicing.COBPage, error) {
+	var page servicing.COBPage
 	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
-		COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0') `+cobLoansWhere+`
-		AND l.loan_id > $2 ORDER BY l.loan_id LIMIT $3`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
+		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0')
+		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $3) l
+		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
 	if err != nil {
-		return nil, mapError(err)
+		return page, mapError(err)
 	}
 	cs := currencies{}
-	loans, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.COBLoan, error) {
+	scanned := 0
+	for rows.Next() {
 		var l servicing.COBLoan
 		var terms, pen, comp string
-		if err := r.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &pen, &comp); err != nil {
-			return l, err
+		var done bool
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp); err != nil {
+			rows.Close()
+			return page, mapError(err)
+		}
+		scanned++
+		page.Next = l.Loan.LoanID
+		if done {
+			continue
 		}
 		l.Loan.Terms = []byte(terms)
 		c, err := cs.get(l.Loan.Currency)
+		if err == nil {
+			l.Charged.Penalty, err = money.ParseAmount(pen, c)
+		}
+		if err == nil {
+			l.Charged.Compound, err = money.ParseAmount(comp, c)
+		}
 		if err != nil {
-			return l, err
+			rows.Close()
+			return page, err
 		}
-		if l.Charged.Penalty, err = money.ParseAmount(pen, c); err != nil {
-			return l, err
-		}
-		l.Charged.Compound, err = money.ParseAmount(comp, c)
-		return l, err
-	})
-	if err != nil || len(loans) == 0 {
-		return loans, mapError(err)
+		page.Loans = append(page.Loans, l)
 	}
+	if err := rows.Err(); err != nil {
+		return page, mapError(err)
+	}
+	if scanned < p.Limit {
+		page.Next = ""
+	}
+	if len(page.Loans) == 0 {
+		return page, nil
+	}
+	loans := page.Loans
 	ids := make([]string, len(loans))
 	index := make(map[string]int, len(loans))
 	for i, l := range loans {
@@ -105,19 +126,19 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) ([]ser
 		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason, COALESCE(payload::text, '')
 		FROM loan_events WHERE loan_id = ANY($1) ORDER BY loan_id, seq`, ids)
 	if err != nil {
-		return nil, mapError(err)
+		return page, mapError(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var e servicing.EventRecord
 		if err := rows.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
-			return nil, mapError(err)
+			return page, mapError(err)
 		}
 		l := &loans[index[e.LoanID]]
 		l.Events = append(l.Events, e)
 		l.Loan.Version = e.Seq
 	}
-	return loans, mapError(rows.Err())
+	return page, mapError(rows.Err())
 }
 
 // currencies caches currency lookups by code.

@@ -70,44 +70,54 @@ func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (
 }
 
 // COBLoans implements servicing.CloseStore.
-func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) ([]servicing.COBLoan, error) {
+func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servicing.COBPage, error) {
+	var page servicing.COBPage
 	rows, err := s.db.QueryContext(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at,
-		COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0') `+cobLoansWhere+`
-		AND l.loan_id > ? ORDER BY l.loan_id LIMIT ?`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
+		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0')
+		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > ? ORDER BY loan_id LIMIT ?) l
+		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
 	if err != nil {
-		return nil, mapError(err)
+		return page, mapError(err)
 	}
-	var loans []servicing.COBLoan
+	scanned := 0
 	for rows.Next() {
 		var l servicing.COBLoan
 		var terms, created, pen, comp string
-		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &pen, &comp); err != nil {
+		var done bool
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp); err != nil {
 			rows.Close()
-			return nil, mapError(err)
+			return page, mapError(err)
 		}
-		if l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp); err != nil {
-			rows.Close()
-			return nil, err
+		scanned++
+		page.Next = l.Loan.LoanID
+		if done {
+			continue
 		}
 		l.Loan.Terms = []byte(terms)
-		if l.Loan.CreatedAt, err = time.Parse(timeLayout, created); err != nil {
-			rows.Close()
-			return nil, err
+		if l.Loan.CreatedAt, err = time.Parse(timeLayout, created); err == nil {
+			l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp)
 		}
-		loans = append(loans, l)
+		if err != nil {
+			rows.Close()
+			return page, err
+		}
+		page.Loans = append(page.Loans, l)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || len(loans) == 0 {
-		return loans, mapError(err)
+	if err := rows.Err(); err != nil {
+		return page, mapError(err)
 	}
-	for i := range loans {
-		lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: loans[i].Loan.LoanID})
+	if scanned < p.Limit {
+		page.Next = ""
+	}
+	for i := range page.Loans {
+		lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: page.Loans[i].Loan.LoanID})
 		if err != nil {
-			return nil, err
+			return page, err
 		}
-		loans[i].Events, loans[i].Loan.Version = lg.Events, lg.Loan.Version
+		page.Loans[i].Events, page.Loans[i].Loan.Version = lg.Events, lg.Loan.Version
 	}
-	return loans, nil
+	return page, nil
 }
 
 // SavePositions implements servicing.CloseStore.

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Close of business for one business date over BENCH_COB_LOANS (default
+# 1,000,000) overdue loans on a throwaway PostgreSQL 15 cluster, through
+# loand's RunCloseOfBusiness, next to a plain SQL UPDATE that touches the
+# same rows (every loan's position) on the same cluster, in one run.
+# Usage: make bench-cob  (BENCH_COB_LOANS=100000 for a quicker look).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${BENCH_COB_LOANS:-1000000}"
+bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+tool="go tool -modfile=tools/go.mod"
+
+work=$(mktemp -d /tmp/loancore-cob-XXXXXX)
+as_pg=()
+if [ "$(id -u)" = 0 ]; then chown postgres "$work"; as_pg=(runuser -u postgres --); fi
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+apiport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cleanup() {
+  [ -n "${loand_pid:-}" ] && kill "$loand_pid" 2>/dev/null || true
+  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"${as_pg[@]}" "$bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 >/dev/null
+"${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w \
+  -o "-p $pgport -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c max_wal_size=8GB" start >/dev/null
+psql=("$bin/psql" -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" -U postgres)
+"${psql[@]}" -c "CREATE DATABASE loancore"
+url="postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=8"
+go build -o "$work/loand" ./cmd/loand
+"$work/loand" migrate --database "$url" 2>/dev/null
+
+# Yesterday in loand's business time zone is the date to close; every loan
+# was disbursed 11 months before it, 12 monthly installments, nothing paid:
+# 10 installments overdue, penalty at the contract rate + 50%, compound on
+# overdue interest, 3 grace days.
+today=$(TZ=Asia/Shanghai date +%F)
+bdate=$(TZ=Asia/Shanghai date -d "$today -1 day" +%F)
+disb=$(TZ=Asia/Shanghai date -d "$bdate -11 months" +%F)
+terms='{"currency":"CNY","principal":"10000.00","annual_rate_percent":"12","installment_count":12,"frequency_unit":"MONTH","frequency_every":1,"method":"EQUAL_INSTALLMENT","disbursement_date":"'$disb'","interest_accrual":"PERIODIC","day_count":"ACT_360","rounding_mode":"HALF_UP","installment_multiple":"0.01","principal_grace_periods":0,"interest_free_periods":0,"upfront_fee":"0.00","allocation_order":"PENALTY_FIRST","prepayment":"REDUCE_TERM","overpayment":"REFUSE","penalty":{"markup_percent":"50","basis":"OVERDUE_PRINCIPAL","compound_overdue_interest":true,"day_count":"ACT_360","grace_days":3,"grace_mode":"FROM_DUE_DATE"}}'
+t0=$(date +%s.%N)
+"${psql[@]}" -d loancore <<SQL
+INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+SELECT 'COB-' || lpad(i::text, 8, '0'), 'B-' || (i % 100000), 'CNY', '$terms'::jsonb, 'ACTIVE', now()
+FROM generate_series(1, $n) i;
+INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, reason, method, request_hash)
+SELECT 'COB-' || lpad(i::text, 8, '0'), 1, 'ORIGINATION', '$disb', now(), 'cob-' || i, 'bench', 10000, '', 'CreateLoan', 'bench'
+FROM generate_series(1, $n) i;
+INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, reason)
+SELECT 'COB-' || lpad(i::text, 8, '0'), 2, 'DISBURSEMENT', '$disb', now(), 'cob-' || i, 'bench', 10000, ''
+FROM generate_series(1, $n) i;
+VACUUM ANALYZE;
+SQL
+printf 'loans: %d created in %.0f s (disbursed %s, closing %s)\n' "$n" "$(python3 -c "print($(date +%s.%N) - $t0)")" "$disb" "$bdate"
+
+"$work/loand" --listen "127.0.0.1:$apiport" --database "$url" --log-format json 2>"$work/loand.log" &
+loand_pid=$!
+for _ in $(seq 100); do
+  $tool grpcurl -plaintext "127.0.0.1:$apiport" grpc.health.v1.Health/Check >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+t0=$(date +%s.%N)
+$tool grpcurl -plaintext -d '{"business_date": "'"$bdate"'"}' "127.0.0.1:$apiport" \
+  loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >"$work/progress.json"
+cob=$(python3 -c "print($(date +%s.%N) - $t0)")
+tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
+journal=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) || ' lines, penalty ' || sum(penalty) || ', compound ' || sum(compound) FROM loan_accruals")
+
+# The baseline: one plain UPDATE of the same rows.
+t0=$(date +%s.%N)
+"${psql[@]}" -d loancore -c "UPDATE loan_positions SET days_past_due = days_past_due + 1"
+upd=$(python3 -c "print($(date +%s.%N) - $t0)")
+
+printf '\nclose of business, %d loans: %.1f s (%.0f loans/s); journal %s\n' "$n" "$cob" "$(python3 -c "print($n / $cob)")" "$journal"
+printf 'plain UPDATE of the same %d positions: %.1f s\n' "$n" "$upd"
+printf 'ratio close of business / UPDATE: %.2f\n' "$(python3 -c "print($cob / $upd)")"
