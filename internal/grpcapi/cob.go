@@ -113,6 +113,38 @@ func (s *closeService) ListDelinquentLoans(ctx context.Context, req *loancorev1.
 	return out, nil
 }
 
+var noticeKinds = map[string]loancorev1.NoticeKind{
+	servicing.NoticeUpcomingDue:  loancorev1.NoticeKind_NOTICE_KIND_UPCOMING_DUE,
+	servicing.NoticeFirstOverdue: loancorev1.NoticeKind_NOTICE_KIND_FIRST_OVERDUE,
+	servicing.NoticeBucketChange: loancorev1.NoticeKind_NOTICE_KIND_BUCKET_CHANGE,
+	servicing.NoticeCreditReport: loancorev1.NoticeKind_NOTICE_KIND_CREDIT_REPORT_PRENOTICE,
+}
+
+// ListDueNotices implements loancore.v1.CloseOfBusinessService/ListDueNotices.
+func (s *closeService) ListDueNotices(ctx context.Context, req *loancorev1.ListDueNoticesRequest) (*loancorev1.ListDueNoticesResponse, error) {
+	var p parser
+	from := p.date("from_date", req.GetFromDate(), true)
+	to := p.date("to_date", req.GetToDate(), false)
+	if err := p.err("", nil); err != nil {
+		return nil, toStatus(ctx, s.log, "ListDueNotices", err)
+	}
+	got, next, err := s.close.ListNotices(ctx, servicing.ListNoticesParams{From: from, To: to, PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()})
+	if err != nil {
+		return nil, toStatus(ctx, s.log, "ListDueNotices", err)
+	}
+	out := &loancorev1.ListDueNoticesResponse{NextPageToken: next}
+	for _, n := range got {
+		pn := &loancorev1.DueNotice{NoticeId: n.ID, Kind: noticeKinds[n.Kind], NoticeDate: n.Date.String(), LoanId: n.LoanID,
+			BorrowerId: n.BorrowerID, InstallmentNumber: int32(n.InstallmentNumber), Amount: n.Amount.Format(currencyOf(n.Currency)),
+			Currency: n.Currency, DaysPastDue: int32(n.DaysPastDue), Bucket: loancorev1.DelinquencyBucket(n.Bucket + 1)}
+		if n.DueDate != engine.NoDate {
+			pn.DueDate = n.DueDate.String()
+		}
+		out.Notices = append(out.Notices, pn)
+	}
+	return out, nil
+}
+
 // currencyOf looks up a stored currency code; a code the server wrote is
 // always known, and an unknown one formats with the widest precision.
 func currencyOf(code string) money.Currency {

@@ -14,6 +14,7 @@ import (
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store/storetest"
 )
@@ -155,6 +156,52 @@ func TestCloseOfBusiness(t *testing.T) {
 		}
 		checkPositions("2024-04-23")
 
+		// Notices: a loan due 2024-05-16 joins; closing through 2024-05-17
+		// emits, by date and id, its reminder 3 days ahead, then on
+		// 16 May LN1's and OD1's moves to M4 and M2 (91 and 31 days past
+		// due) and LN1's installment 4 (15 May) overdue, and on 17 May the new
+		// loan's first overdue day: bucket M1, the credit-report
+		// pre-notice and the installment.
+		cur := loan10k(loancorev1.AllocationOrder_ALLOCATION_ORDER_INTEREST_FIRST)
+		cur.DisbursementDate = "2024-04-16"
+		if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "c-CUR", LoanId: "CUR", BorrowerId: "B2", Terms: cur}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := runCOB(t, c, "2024-05-17"); err != nil {
+			t.Fatal(err)
+		}
+		var notices []string
+		token := ""
+		for {
+			page, err := c.cob.ListDueNotices(ctx(t), &loancorev1.ListDueNoticesRequest{FromDate: "2024-04-24", ToDate: "2024-05-17", PageSize: 3, PageToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range page.GetNotices() {
+				notices = append(notices, n.GetNoticeId()+" "+n.GetAmount())
+			}
+			if token = page.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		want := []string{
+			"LN1:UPCOMING_DUE:2024-05-12:4 1066.19",
+			"CUR:UPCOMING_DUE:2024-05-13:1 10040.83",
+			"LN1:BUCKET_CHANGE:2024-05-16:0 " + sumOverdue(t, c, "LN1", "2024-05-16"),
+			"LN1:FIRST_OVERDUE:2024-05-16:4 1066.19",
+			"OD1:BUCKET_CHANGE:2024-05-16:0 " + sumOverdue(t, c, "OD1", "2024-05-16"),
+			"CUR:BUCKET_CHANGE:2024-05-17:0 10040.83",
+			"CUR:CREDIT_REPORT_PRENOTICE:2024-05-17:0 10040.83",
+			"CUR:FIRST_OVERDUE:2024-05-17:1 10040.83",
+		}
+		if !slices.Equal(notices, want) {
+			t.Fatalf("notices\n got %q\nwant %q", notices, want)
+		}
+		_, err = c.cob.ListDueNotices(ctx(t), &loancorev1.ListDueNoticesRequest{FromDate: "2024-05-17", ToDate: "2024-05-01"})
+		if got := badRequestFields(t, err); !slices.Equal(got, []string{"to_date"}) {
+			t.Fatalf("a backwards range: %v", got)
+		}
+
 		_, err = runCOB(t, c, "2024-04-19")
 		if st := wantCode(t, err, codes.FailedPrecondition); !containsDetail(st, "COB_OUT_OF_ORDER") {
 			t.Fatalf("a date before the last: %v", st)
@@ -168,4 +215,27 @@ func TestCloseOfBusiness(t *testing.T) {
 		_, err = c.cob.ListDelinquentLoans(ctx(t), &loancorev1.ListDelinquentLoansRequest{AsOf: "2024-04-20"})
 		wantCode(t, err, codes.FailedPrecondition)
 	})
+}
+
+// sumOverdue is what a loan owes of installments due before a date, as
+// GetLoan shows it: principal, interest, penalty and compound unpaid.
+func sumOverdue(t *testing.T, c cobClients, id, date string) string {
+	t.Helper()
+	l := getAsOf(t, c.loans, id, date)
+	cur, _ := money.LookupCurrency(l.GetCurrency())
+	var sum money.Amount
+	for _, in := range l.GetInstallments() {
+		if in.GetDueDate() >= date {
+			continue
+		}
+		for _, s := range []string{in.GetPrincipalDue(), in.GetInterestDue(), in.GetPenaltyAccrued(), in.GetCompoundAccrued()} {
+			a, _ := money.ParseAmount(s, cur)
+			sum += a
+		}
+		for _, s := range []string{in.GetPrincipalPaid(), in.GetInterestPaid(), in.GetPenaltyPaid(), in.GetCompoundPaid()} {
+			a, _ := money.ParseAmount(s, cur)
+			sum -= a
+		}
+	}
+	return sum.Format(cur)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,8 @@ type Position struct {
 	// AccruedToday is the journal line: what Charged grew by since the
 	// loan's previous position (everything, for its first).
 	AccruedToday Accrual
+	// Notices are the notices of the date.
+	Notices []Notice
 }
 
 // Accrual is the penalty and compound interest one business date charged
@@ -71,11 +74,54 @@ type Accrual struct {
 }
 
 // COBLoan is a loan as close of business reads it: its row, its log and
-// what its last position had charged.
+// what its last position had charged, its date and bucket.
 type COBLoan struct {
-	Loan    LoanRecord
-	Events  []EventRecord
-	Charged Accrual
+	Loan       LoanRecord
+	Events     []EventRecord
+	Charged    Accrual
+	PrevAsOf   engine.Date
+	PrevBucket engine.Bucket
+}
+
+// Notice kinds.
+const (
+	// NoticeUpcomingDue reminds of an installment due in a few days (还款提醒).
+	NoticeUpcomingDue = "UPCOMING_DUE"
+	// NoticeFirstOverdue is the first day an installment is overdue.
+	NoticeFirstOverdue = "FIRST_OVERDUE"
+	// NoticeBucketChange says the loan moved to another delinquency bucket.
+	NoticeBucketChange = "BUCKET_CHANGE"
+	// NoticeCreditReport is the pre-notice that must precede reporting the
+	// borrower as overdue to a credit bureau.
+	NoticeCreditReport = "CREDIT_REPORT_PRENOTICE"
+)
+
+// Notice is one notice close of business emitted for a business date. ID
+// is stable, for senders to deduplicate.
+type Notice struct {
+	ID                string
+	Date              engine.Date
+	LoanID            string
+	BorrowerID        string
+	Currency          string
+	Kind              string
+	InstallmentNumber int
+	// DueDate is the installment's (NoDate for loan-level notices).
+	DueDate engine.Date
+	// Amount is the installment's unpaid amount, or for loan-level notices
+	// all that is overdue.
+	Amount      money.Amount
+	DaysPastDue int
+	Bucket      engine.Bucket
+}
+
+// NoticeQuery pages the notices of a date range.
+type NoticeQuery struct {
+	From, To engine.Date
+	// AfterDate and AfterID continue a listing after that notice.
+	AfterDate engine.Date
+	AfterID   string
+	Limit     int
 }
 
 // COBPage is one page of the loans a date still has to do. Next is the
@@ -140,6 +186,8 @@ type CloseStore interface {
 	DelinquentPositions(ctx context.Context, p PositionQuery) ([]Position, error)
 	// AccrualTotal sums a loan's journal lines.
 	AccrualTotal(ctx context.Context, p AccrualQuery) (Accrual, error)
+	// DueNotices returns notices dated From..To by date and id.
+	DueNotices(ctx context.Context, p NoticeQuery) ([]Notice, error)
 }
 
 // Close runs close of business.
@@ -147,6 +195,8 @@ type Close struct {
 	store CloseStore
 	loans *Loans
 	batch int
+	// reminderDays and prenoticeDays: see NewCloseParams.
+	reminderDays, prenoticeDays int
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
 	mu sync.Mutex
@@ -160,13 +210,25 @@ type NewCloseParams struct {
 	// BatchSize is how many loans one read and one write carry; 0 means
 	// 500.
 	BatchSize int
+	// ReminderDays is how many days before a due date the reminder goes
+	// out; 0 means 3.
+	ReminderDays int
+	// PrenoticeDays is the days past due on which the credit-report
+	// pre-notice goes out; 0 means 1, the first day overdue.
+	PrenoticeDays int
 }
 
 // NewClose returns the close-of-business use cases.
 func NewClose(p NewCloseParams) *Close {
-	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize}
+	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays}
 	if c.batch <= 0 {
 		c.batch = 500
+	}
+	if c.reminderDays <= 0 {
+		c.reminderDays = 3
+	}
+	if c.prenoticeDays <= 0 {
+		c.prenoticeDays = 1
 	}
 	return c
 }
@@ -356,7 +418,98 @@ func (c *Close) position(cl COBLoan, d engine.Date) (pos Position, err error) {
 	// Against what was journalled, not against a fold of the day before:
 	// a backdated payment that changed earlier days is corrected here.
 	pos.AccruedToday = Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound}
+	pos.Notices = c.notices(cl, v, d)
 	return pos, nil
+}
+
+// notices returns the notices of date d for a loan as of d.
+func (c *Close) notices(cl COBLoan, v LoanView, d engine.Date) []Notice {
+	if v.Status != StatusActive {
+		return nil
+	}
+	var out []Notice
+	add := func(kind string, number int, due engine.Date, amount money.Amount) {
+		out = append(out, Notice{ID: fmt.Sprintf("%s:%s:%s:%d", v.LoanID, kind, d, number), Date: d, LoanID: v.LoanID,
+			BorrowerID: v.BorrowerID, Currency: v.Terms.Currency.Code, Kind: kind, InstallmentNumber: number, DueDate: due,
+			Amount: amount, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket})
+	}
+	var overdue money.Amount
+	for _, in := range v.Installment {
+		unpaid := in.Unpaid()
+		if unpaid == 0 {
+			continue
+		}
+		if in.DueDate < d {
+			overdue += unpaid
+		}
+		switch in.DueDate {
+		case d + engine.Date(c.reminderDays):
+			add(NoticeUpcomingDue, in.Number, in.DueDate, unpaid)
+		case d - 1:
+			add(NoticeFirstOverdue, in.Number, in.DueDate, unpaid)
+		}
+	}
+	// A bucket change is seen against yesterday's position, so from the
+	// second closed date of a loan on.
+	if cl.PrevAsOf == d-1 && cl.PrevBucket != v.Bucket {
+		add(NoticeBucketChange, 0, engine.NoDate, overdue)
+	}
+	if v.DaysPastDue == c.prenoticeDays {
+		add(NoticeCreditReport, 0, engine.NoDate, overdue)
+	}
+	return out
+}
+
+// ListNoticesParams are the inputs of ListNotices.
+type ListNoticesParams struct {
+	From, To  engine.Date
+	PageSize  int
+	PageToken string
+}
+
+// ListNotices returns one page of the notices dated From..To, by date and
+// id, and the token of the next page ("" at the end).
+func (c *Close) ListNotices(ctx context.Context, p ListNoticesParams) ([]Notice, string, error) {
+	var e engine.InvalidError
+	if p.From == engine.NoDate {
+		e.Add("from_date", "required: a date as YYYY-MM-DD")
+	}
+	if p.To == engine.NoDate {
+		p.To = p.From
+	}
+	if p.To < p.From {
+		e.Add("to_date", "must not be before from_date")
+	}
+	size := p.PageSize
+	switch {
+	case size == 0:
+		size = DefaultPageSize
+	case size < 0 || size > MaxPageSize:
+		e.Add("page_size", "must be between 0 and %d", MaxPageSize)
+	}
+	afterDate, afterID := engine.NoDate, ""
+	if p.PageToken != "" {
+		date, id, ok := strings.Cut(p.PageToken, "|")
+		d, err := engine.ParseDate(date)
+		if !ok || err != nil || id == "" {
+			e.Add("page_token", "not a token this server issued")
+		}
+		afterDate, afterID = d, id
+	}
+	if err := e.Err(); err != nil {
+		return nil, "", err
+	}
+	got, err := c.store.DueNotices(ctx, NoticeQuery{From: p.From, To: p.To, AfterDate: afterDate, AfterID: afterID, Limit: size + 1})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(got) > size {
+		got = got[:size]
+		last := got[size-1]
+		next = last.Date.String() + "|" + last.ID
+	}
+	return got, next, nil
 }
 
 // charged is all penalty and compound interest a fold has charged, paid,

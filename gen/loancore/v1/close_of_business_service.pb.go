@@ -73,6 +73,69 @@ func (CloseOfBusinessStatus) EnumDescriptor() ([]byte, []int) {
 	return file_loancore_v1_close_of_business_service_proto_rawDescGZIP(), []int{0}
 }
 
+// NoticeKind is what a notice says.
+type NoticeKind int32
+
+const (
+	NoticeKind_NOTICE_KIND_UNSPECIFIED NoticeKind = 0
+	// An installment falls due in a few days (the server's reminder days,
+	// default 3).
+	NoticeKind_NOTICE_KIND_UPCOMING_DUE NoticeKind = 1
+	// An installment became overdue yesterday and is unpaid.
+	NoticeKind_NOTICE_KIND_FIRST_OVERDUE NoticeKind = 2
+	// The loan moved to another delinquency bucket since the day before.
+	NoticeKind_NOTICE_KIND_BUCKET_CHANGE NoticeKind = 3
+	// The loan is as many days past due as the server's pre-notice days
+	// (default 1): the notice that must precede reporting it to a credit
+	// bureau as overdue.
+	NoticeKind_NOTICE_KIND_CREDIT_REPORT_PRENOTICE NoticeKind = 4
+)
+
+// Enum value maps for NoticeKind.
+var (
+	NoticeKind_name = map[int32]string{
+		0: "NOTICE_KIND_UNSPECIFIED",
+		1: "NOTICE_KIND_UPCOMING_DUE",
+		2: "NOTICE_KIND_FIRST_OVERDUE",
+		3: "NOTICE_KIND_BUCKET_CHANGE",
+		4: "NOTICE_KIND_CREDIT_REPORT_PRENOTICE",
+	}
+	NoticeKind_value = map[string]int32{
+		"NOTICE_KIND_UNSPECIFIED":             0,
+		"NOTICE_KIND_UPCOMING_DUE":            1,
+		"NOTICE_KIND_FIRST_OVERDUE":           2,
+		"NOTICE_KIND_BUCKET_CHANGE":           3,
+		"NOTICE_KIND_CREDIT_REPORT_PRENOTICE": 4,
+	}
+)
+
+func (x NoticeKind) Enum() *NoticeKind {
+	p := new(NoticeKind)
+	*p = x
+	return p
+}
+
+func (x NoticeKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NoticeKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_close_of_business_service_proto_enumTypes[1].Descriptor()
+}
+
+func (NoticeKind) Type() protoreflect.EnumType {
+	return &file_loancore_v1_close_of_business_service_proto_enumTypes[1]
+}
+
+func (x NoticeKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NoticeKind.Descriptor instead.
+func (NoticeKind) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_close_of_business_service_proto_rawDescGZIP(), []int{1}
+}
+
 // RunCloseOfBusinessRequest names the date to close.
 type RunCloseOfBusinessRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -607,6 +670,271 @@ func (x *DelinquentLoan) GetCurrency() string {
 	return ""
 }
 
+// ListDueNoticesRequest names the business dates of the notices.
+type ListDueNoticesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD. Required.
+	FromDate string `protobuf:"bytes,1,opt,name=from_date,json=fromDate,proto3" json:"from_date,omitempty"`
+	// YYYY-MM-DD, not before from_date. Default from_date.
+	ToDate string `protobuf:"bytes,2,opt,name=to_date,json=toDate,proto3" json:"to_date,omitempty"`
+	// At most this many notices; default 50, at most 500.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDueNoticesRequest) Reset() {
+	*x = ListDueNoticesRequest{}
+	mi := &file_loancore_v1_close_of_business_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDueNoticesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDueNoticesRequest) ProtoMessage() {}
+
+func (x *ListDueNoticesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_close_of_business_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDueNoticesRequest.ProtoReflect.Descriptor instead.
+func (*ListDueNoticesRequest) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_close_of_business_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListDueNoticesRequest) GetFromDate() string {
+	if x != nil {
+		return x.FromDate
+	}
+	return ""
+}
+
+func (x *ListDueNoticesRequest) GetToDate() string {
+	if x != nil {
+		return x.ToDate
+	}
+	return ""
+}
+
+func (x *ListDueNoticesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListDueNoticesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListDueNoticesResponse is one page of notices.
+type ListDueNoticesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The notices, by date and id.
+	Notices []*DueNotice `protobuf:"bytes,1,rep,name=notices,proto3" json:"notices,omitempty"`
+	// The token of the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDueNoticesResponse) Reset() {
+	*x = ListDueNoticesResponse{}
+	mi := &file_loancore_v1_close_of_business_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDueNoticesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDueNoticesResponse) ProtoMessage() {}
+
+func (x *ListDueNoticesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_close_of_business_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDueNoticesResponse.ProtoReflect.Descriptor instead.
+func (*ListDueNoticesResponse) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_close_of_business_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListDueNoticesResponse) GetNotices() []*DueNotice {
+	if x != nil {
+		return x.Notices
+	}
+	return nil
+}
+
+func (x *ListDueNoticesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// DueNotice is one notice to a borrower.
+type DueNotice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Stable: the same notice always has the same id.
+	NoticeId string `protobuf:"bytes,1,opt,name=notice_id,json=noticeId,proto3" json:"notice_id,omitempty"`
+	// What it says.
+	Kind NoticeKind `protobuf:"varint,2,opt,name=kind,proto3,enum=loancore.v1.NoticeKind" json:"kind,omitempty"`
+	// The business date it is for.
+	NoticeDate string `protobuf:"bytes,3,opt,name=notice_date,json=noticeDate,proto3" json:"notice_date,omitempty"`
+	// The loan's id.
+	LoanId string `protobuf:"bytes,4,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
+	// The borrower's id.
+	BorrowerId string `protobuf:"bytes,5,opt,name=borrower_id,json=borrowerId,proto3" json:"borrower_id,omitempty"`
+	// The installment it is about; 0 for a notice about the loan.
+	InstallmentNumber int32 `protobuf:"varint,6,opt,name=installment_number,json=installmentNumber,proto3" json:"installment_number,omitempty"`
+	// The installment's due date; empty for a notice about the loan.
+	DueDate string `protobuf:"bytes,7,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	// The installment's unpaid amount, or for a notice about the loan all
+	// that is overdue.
+	Amount string `protobuf:"bytes,8,opt,name=amount,proto3" json:"amount,omitempty"`
+	// The currency of the amount.
+	Currency string `protobuf:"bytes,9,opt,name=currency,proto3" json:"currency,omitempty"`
+	// The loan's days past due on notice_date.
+	DaysPastDue int32 `protobuf:"varint,10,opt,name=days_past_due,json=daysPastDue,proto3" json:"days_past_due,omitempty"`
+	// The loan's delinquency bucket on notice_date.
+	Bucket        DelinquencyBucket `protobuf:"varint,11,opt,name=bucket,proto3,enum=loancore.v1.DelinquencyBucket" json:"bucket,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DueNotice) Reset() {
+	*x = DueNotice{}
+	mi := &file_loancore_v1_close_of_business_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DueNotice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DueNotice) ProtoMessage() {}
+
+func (x *DueNotice) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_close_of_business_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DueNotice.ProtoReflect.Descriptor instead.
+func (*DueNotice) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_close_of_business_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *DueNotice) GetNoticeId() string {
+	if x != nil {
+		return x.NoticeId
+	}
+	return ""
+}
+
+func (x *DueNotice) GetKind() NoticeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return NoticeKind_NOTICE_KIND_UNSPECIFIED
+}
+
+func (x *DueNotice) GetNoticeDate() string {
+	if x != nil {
+		return x.NoticeDate
+	}
+	return ""
+}
+
+func (x *DueNotice) GetLoanId() string {
+	if x != nil {
+		return x.LoanId
+	}
+	return ""
+}
+
+func (x *DueNotice) GetBorrowerId() string {
+	if x != nil {
+		return x.BorrowerId
+	}
+	return ""
+}
+
+func (x *DueNotice) GetInstallmentNumber() int32 {
+	if x != nil {
+		return x.InstallmentNumber
+	}
+	return 0
+}
+
+func (x *DueNotice) GetDueDate() string {
+	if x != nil {
+		return x.DueDate
+	}
+	return ""
+}
+
+func (x *DueNotice) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *DueNotice) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *DueNotice) GetDaysPastDue() int32 {
+	if x != nil {
+		return x.DaysPastDue
+	}
+	return 0
+}
+
+func (x *DueNotice) GetBucket() DelinquencyBucket {
+	if x != nil {
+		return x.Bucket
+	}
+	return DelinquencyBucket_DELINQUENCY_BUCKET_UNSPECIFIED
+}
+
 var File_loancore_v1_close_of_business_service_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_close_of_business_service_proto_rawDesc = "" +
@@ -653,15 +981,47 @@ const file_loancore_v1_close_of_business_service_proto_rawDesc = "" +
 	"\n" +
 	"risk_class\x18\x05 \x01(\x0e2\x16.loancore.v1.RiskClassR\triskClass\x12:\n" +
 	"\voutstanding\x18\x06 \x01(\v2\x18.loancore.v1.OutstandingR\voutstanding\x12\x1a\n" +
-	"\bcurrency\x18\a \x01(\tR\bcurrency*\x8f\x01\n" +
+	"\bcurrency\x18\a \x01(\tR\bcurrency\"\x89\x01\n" +
+	"\x15ListDueNoticesRequest\x12\x1b\n" +
+	"\tfrom_date\x18\x01 \x01(\tR\bfromDate\x12\x17\n" +
+	"\ato_date\x18\x02 \x01(\tR\x06toDate\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"r\n" +
+	"\x16ListDueNoticesResponse\x120\n" +
+	"\anotices\x18\x01 \x03(\v2\x16.loancore.v1.DueNoticeR\anotices\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8a\x03\n" +
+	"\tDueNotice\x12\x1b\n" +
+	"\tnotice_id\x18\x01 \x01(\tR\bnoticeId\x12+\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x17.loancore.v1.NoticeKindR\x04kind\x12\x1f\n" +
+	"\vnotice_date\x18\x03 \x01(\tR\n" +
+	"noticeDate\x12\x17\n" +
+	"\aloan_id\x18\x04 \x01(\tR\x06loanId\x12\x1f\n" +
+	"\vborrower_id\x18\x05 \x01(\tR\n" +
+	"borrowerId\x12-\n" +
+	"\x12installment_number\x18\x06 \x01(\x05R\x11installmentNumber\x12\x19\n" +
+	"\bdue_date\x18\a \x01(\tR\adueDate\x12\x16\n" +
+	"\x06amount\x18\b \x01(\tR\x06amount\x12\x1a\n" +
+	"\bcurrency\x18\t \x01(\tR\bcurrency\x12\"\n" +
+	"\rdays_past_due\x18\n" +
+	" \x01(\x05R\vdaysPastDue\x126\n" +
+	"\x06bucket\x18\v \x01(\x0e2\x1e.loancore.v1.DelinquencyBucketR\x06bucket*\x8f\x01\n" +
 	"\x15CloseOfBusinessStatus\x12(\n" +
 	"$CLOSE_OF_BUSINESS_STATUS_UNSPECIFIED\x10\x00\x12$\n" +
 	" CLOSE_OF_BUSINESS_STATUS_RUNNING\x10\x01\x12&\n" +
-	"\"CLOSE_OF_BUSINESS_STATUS_COMPLETED\x10\x022\xdb\x02\n" +
+	"\"CLOSE_OF_BUSINESS_STATUS_COMPLETED\x10\x02*\xae\x01\n" +
+	"\n" +
+	"NoticeKind\x12\x1b\n" +
+	"\x17NOTICE_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18NOTICE_KIND_UPCOMING_DUE\x10\x01\x12\x1d\n" +
+	"\x19NOTICE_KIND_FIRST_OVERDUE\x10\x02\x12\x1d\n" +
+	"\x19NOTICE_KIND_BUCKET_CHANGE\x10\x03\x12'\n" +
+	"#NOTICE_KIND_CREDIT_REPORT_PRENOTICE\x10\x042\xb6\x03\n" +
 	"\x16CloseOfBusinessService\x12g\n" +
 	"\x12RunCloseOfBusiness\x12&.loancore.v1.RunCloseOfBusinessRequest\x1a'.loancore.v1.RunCloseOfBusinessResponse0\x01\x12n\n" +
 	"\x15GetCloseOfBusinessRun\x12).loancore.v1.GetCloseOfBusinessRunRequest\x1a*.loancore.v1.GetCloseOfBusinessRunResponse\x12h\n" +
-	"\x13ListDelinquentLoans\x12'.loancore.v1.ListDelinquentLoansRequest\x1a(.loancore.v1.ListDelinquentLoansResponseB\xb4\x01\n" +
+	"\x13ListDelinquentLoans\x12'.loancore.v1.ListDelinquentLoansRequest\x1a(.loancore.v1.ListDelinquentLoansResponse\x12Y\n" +
+	"\x0eListDueNotices\x12\".loancore.v1.ListDueNoticesRequest\x1a#.loancore.v1.ListDueNoticesResponseB\xb4\x01\n" +
 	"\x0fcom.loancore.v1B\x1bCloseOfBusinessServiceProtoP\x01Z7github.com/loancore/loancore/gen/loancore/v1;loancorev1\xa2\x02\x03LXX\xaa\x02\vLoancore.V1\xca\x02\vLoancore\\V1\xe2\x02\x17Loancore\\V1\\GPBMetadata\xea\x02\fLoancore::V1b\x06proto3"
 
 var (
@@ -676,43 +1036,52 @@ func file_loancore_v1_close_of_business_service_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_close_of_business_service_proto_rawDescData
 }
 
-var file_loancore_v1_close_of_business_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_loancore_v1_close_of_business_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_loancore_v1_close_of_business_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_loancore_v1_close_of_business_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_loancore_v1_close_of_business_service_proto_goTypes = []any{
 	(CloseOfBusinessStatus)(0),            // 0: loancore.v1.CloseOfBusinessStatus
-	(*RunCloseOfBusinessRequest)(nil),     // 1: loancore.v1.RunCloseOfBusinessRequest
-	(*RunCloseOfBusinessResponse)(nil),    // 2: loancore.v1.RunCloseOfBusinessResponse
-	(*CloseOfBusinessRun)(nil),            // 3: loancore.v1.CloseOfBusinessRun
-	(*GetCloseOfBusinessRunRequest)(nil),  // 4: loancore.v1.GetCloseOfBusinessRunRequest
-	(*GetCloseOfBusinessRunResponse)(nil), // 5: loancore.v1.GetCloseOfBusinessRunResponse
-	(*ListDelinquentLoansRequest)(nil),    // 6: loancore.v1.ListDelinquentLoansRequest
-	(*ListDelinquentLoansResponse)(nil),   // 7: loancore.v1.ListDelinquentLoansResponse
-	(*DelinquentLoan)(nil),                // 8: loancore.v1.DelinquentLoan
-	(DelinquencyBucket)(0),                // 9: loancore.v1.DelinquencyBucket
-	(RiskClass)(0),                        // 10: loancore.v1.RiskClass
-	(*Outstanding)(nil),                   // 11: loancore.v1.Outstanding
+	(NoticeKind)(0),                       // 1: loancore.v1.NoticeKind
+	(*RunCloseOfBusinessRequest)(nil),     // 2: loancore.v1.RunCloseOfBusinessRequest
+	(*RunCloseOfBusinessResponse)(nil),    // 3: loancore.v1.RunCloseOfBusinessResponse
+	(*CloseOfBusinessRun)(nil),            // 4: loancore.v1.CloseOfBusinessRun
+	(*GetCloseOfBusinessRunRequest)(nil),  // 5: loancore.v1.GetCloseOfBusinessRunRequest
+	(*GetCloseOfBusinessRunResponse)(nil), // 6: loancore.v1.GetCloseOfBusinessRunResponse
+	(*ListDelinquentLoansRequest)(nil),    // 7: loancore.v1.ListDelinquentLoansRequest
+	(*ListDelinquentLoansResponse)(nil),   // 8: loancore.v1.ListDelinquentLoansResponse
+	(*DelinquentLoan)(nil),                // 9: loancore.v1.DelinquentLoan
+	(*ListDueNoticesRequest)(nil),         // 10: loancore.v1.ListDueNoticesRequest
+	(*ListDueNoticesResponse)(nil),        // 11: loancore.v1.ListDueNoticesResponse
+	(*DueNotice)(nil),                     // 12: loancore.v1.DueNotice
+	(DelinquencyBucket)(0),                // 13: loancore.v1.DelinquencyBucket
+	(RiskClass)(0),                        // 14: loancore.v1.RiskClass
+	(*Outstanding)(nil),                   // 15: loancore.v1.Outstanding
 }
 var file_loancore_v1_close_of_business_service_proto_depIdxs = []int32{
-	3,  // 0: loancore.v1.RunCloseOfBusinessResponse.run:type_name -> loancore.v1.CloseOfBusinessRun
+	4,  // 0: loancore.v1.RunCloseOfBusinessResponse.run:type_name -> loancore.v1.CloseOfBusinessRun
 	0,  // 1: loancore.v1.CloseOfBusinessRun.status:type_name -> loancore.v1.CloseOfBusinessStatus
-	3,  // 2: loancore.v1.GetCloseOfBusinessRunResponse.run:type_name -> loancore.v1.CloseOfBusinessRun
-	9,  // 3: loancore.v1.ListDelinquentLoansRequest.bucket:type_name -> loancore.v1.DelinquencyBucket
-	10, // 4: loancore.v1.ListDelinquentLoansRequest.risk_class:type_name -> loancore.v1.RiskClass
-	8,  // 5: loancore.v1.ListDelinquentLoansResponse.loans:type_name -> loancore.v1.DelinquentLoan
-	9,  // 6: loancore.v1.DelinquentLoan.bucket:type_name -> loancore.v1.DelinquencyBucket
-	10, // 7: loancore.v1.DelinquentLoan.risk_class:type_name -> loancore.v1.RiskClass
-	11, // 8: loancore.v1.DelinquentLoan.outstanding:type_name -> loancore.v1.Outstanding
-	1,  // 9: loancore.v1.CloseOfBusinessService.RunCloseOfBusiness:input_type -> loancore.v1.RunCloseOfBusinessRequest
-	4,  // 10: loancore.v1.CloseOfBusinessService.GetCloseOfBusinessRun:input_type -> loancore.v1.GetCloseOfBusinessRunRequest
-	6,  // 11: loancore.v1.CloseOfBusinessService.ListDelinquentLoans:input_type -> loancore.v1.ListDelinquentLoansRequest
-	2,  // 12: loancore.v1.CloseOfBusinessService.RunCloseOfBusiness:output_type -> loancore.v1.RunCloseOfBusinessResponse
-	5,  // 13: loancore.v1.CloseOfBusinessService.GetCloseOfBusinessRun:output_type -> loancore.v1.GetCloseOfBusinessRunResponse
-	7,  // 14: loancore.v1.CloseOfBusinessService.ListDelinquentLoans:output_type -> loancore.v1.ListDelinquentLoansResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	4,  // 2: loancore.v1.GetCloseOfBusinessRunResponse.run:type_name -> loancore.v1.CloseOfBusinessRun
+	13, // 3: loancore.v1.ListDelinquentLoansRequest.bucket:type_name -> loancore.v1.DelinquencyBucket
+	14, // 4: loancore.v1.ListDelinquentLoansRequest.risk_class:type_name -> loancore.v1.RiskClass
+	9,  // 5: loancore.v1.ListDelinquentLoansResponse.loans:type_name -> loancore.v1.DelinquentLoan
+	13, // 6: loancore.v1.DelinquentLoan.bucket:type_name -> loancore.v1.DelinquencyBucket
+	14, // 7: loancore.v1.DelinquentLoan.risk_class:type_name -> loancore.v1.RiskClass
+	15, // 8: loancore.v1.DelinquentLoan.outstanding:type_name -> loancore.v1.Outstanding
+	12, // 9: loancore.v1.ListDueNoticesResponse.notices:type_name -> loancore.v1.DueNotice
+	1,  // 10: loancore.v1.DueNotice.kind:type_name -> loancore.v1.NoticeKind
+	13, // 11: loancore.v1.DueNotice.bucket:type_name -> loancore.v1.DelinquencyBucket
+	2,  // 12: loancore.v1.CloseOfBusinessService.RunCloseOfBusiness:input_type -> loancore.v1.RunCloseOfBusinessRequest
+	5,  // 13: loancore.v1.CloseOfBusinessService.GetCloseOfBusinessRun:input_type -> loancore.v1.GetCloseOfBusinessRunRequest
+	7,  // 14: loancore.v1.CloseOfBusinessService.ListDelinquentLoans:input_type -> loancore.v1.ListDelinquentLoansRequest
+	10, // 15: loancore.v1.CloseOfBusinessService.ListDueNotices:input_type -> loancore.v1.ListDueNoticesRequest
+	3,  // 16: loancore.v1.CloseOfBusinessService.RunCloseOfBusiness:output_type -> loancore.v1.RunCloseOfBusinessResponse
+	6,  // 17: loancore.v1.CloseOfBusinessService.GetCloseOfBusinessRun:output_type -> loancore.v1.GetCloseOfBusinessRunResponse
+	8,  // 18: loancore.v1.CloseOfBusinessService.ListDelinquentLoans:output_type -> loancore.v1.ListDelinquentLoansResponse
+	11, // 19: loancore.v1.CloseOfBusinessService.ListDueNotices:output_type -> loancore.v1.ListDueNoticesResponse
+	16, // [16:20] is the sub-list for method output_type
+	12, // [12:16] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_close_of_business_service_proto_init() }
@@ -726,8 +1095,8 @@ func file_loancore_v1_close_of_business_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_close_of_business_service_proto_rawDesc), len(file_loancore_v1_close_of_business_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   8,
+			NumEnums:      2,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,7 @@ const (
 	CloseOfBusinessService_RunCloseOfBusiness_FullMethodName    = "/loancore.v1.CloseOfBusinessService/RunCloseOfBusiness"
 	CloseOfBusinessService_GetCloseOfBusinessRun_FullMethodName = "/loancore.v1.CloseOfBusinessService/GetCloseOfBusinessRun"
 	CloseOfBusinessService_ListDelinquentLoans_FullMethodName   = "/loancore.v1.CloseOfBusinessService/ListDelinquentLoans"
+	CloseOfBusinessService_ListDueNotices_FullMethodName        = "/loancore.v1.CloseOfBusinessService/ListDueNotices"
 )
 
 // CloseOfBusinessServiceClient is the client API for CloseOfBusinessService service.
@@ -48,6 +49,12 @@ type CloseOfBusinessServiceClient interface {
 	// ListDelinquentLoans lists the loans past due at the last closed
 	// business date, filtered by bucket and risk class, paged by loan id.
 	ListDelinquentLoans(ctx context.Context, in *ListDelinquentLoansRequest, opts ...grpc.CallOption) (*ListDelinquentLoansResponse, error)
+	// ListDueNotices lists the notices close of business emitted for the
+	// business dates from_date..to_date, by date and id: reminders before a
+	// due date (还款提醒), the first day overdue, bucket changes, and the
+	// pre-notice that must precede reporting a borrower as overdue to a
+	// credit bureau. Each notice's id is stable, so a sender can deduplicate.
+	ListDueNotices(ctx context.Context, in *ListDueNoticesRequest, opts ...grpc.CallOption) (*ListDueNoticesResponse, error)
 }
 
 type closeOfBusinessServiceClient struct {
@@ -97,6 +104,16 @@ func (c *closeOfBusinessServiceClient) ListDelinquentLoans(ctx context.Context, 
 	return out, nil
 }
 
+func (c *closeOfBusinessServiceClient) ListDueNotices(ctx context.Context, in *ListDueNoticesRequest, opts ...grpc.CallOption) (*ListDueNoticesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDueNoticesResponse)
+	err := c.cc.Invoke(ctx, CloseOfBusinessService_ListDueNotices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CloseOfBusinessServiceServer is the server API for CloseOfBusinessService service.
 // All implementations must embed UnimplementedCloseOfBusinessServiceServer
 // for forward compatibility.
@@ -121,6 +138,12 @@ type CloseOfBusinessServiceServer interface {
 	// ListDelinquentLoans lists the loans past due at the last closed
 	// business date, filtered by bucket and risk class, paged by loan id.
 	ListDelinquentLoans(context.Context, *ListDelinquentLoansRequest) (*ListDelinquentLoansResponse, error)
+	// ListDueNotices lists the notices close of business emitted for the
+	// business dates from_date..to_date, by date and id: reminders before a
+	// due date (还款提醒), the first day overdue, bucket changes, and the
+	// pre-notice that must precede reporting a borrower as overdue to a
+	// credit bureau. Each notice's id is stable, so a sender can deduplicate.
+	ListDueNotices(context.Context, *ListDueNoticesRequest) (*ListDueNoticesResponse, error)
 	mustEmbedUnimplementedCloseOfBusinessServiceServer()
 }
 
@@ -139,6 +162,9 @@ func (UnimplementedCloseOfBusinessServiceServer) GetCloseOfBusinessRun(context.C
 }
 func (UnimplementedCloseOfBusinessServiceServer) ListDelinquentLoans(context.Context, *ListDelinquentLoansRequest) (*ListDelinquentLoansResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDelinquentLoans not implemented")
+}
+func (UnimplementedCloseOfBusinessServiceServer) ListDueNotices(context.Context, *ListDueNoticesRequest) (*ListDueNoticesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDueNotices not implemented")
 }
 func (UnimplementedCloseOfBusinessServiceServer) mustEmbedUnimplementedCloseOfBusinessServiceServer() {
 }
@@ -209,6 +235,24 @@ func _CloseOfBusinessService_ListDelinquentLoans_Handler(srv interface{}, ctx co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CloseOfBusinessService_ListDueNotices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDueNoticesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CloseOfBusinessServiceServer).ListDueNotices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CloseOfBusinessService_ListDueNotices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CloseOfBusinessServiceServer).ListDueNotices(ctx, req.(*ListDueNoticesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CloseOfBusinessService_ServiceDesc is the grpc.ServiceDesc for CloseOfBusinessService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -223,6 +267,10 @@ var CloseOfBusinessService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDelinquentLoans",
 			Handler:    _CloseOfBusinessService_ListDelinquentLoans_Handler,
+		},
+		{
+			MethodName: "ListDueNotices",
+			Handler:    _CloseOfBusinessService_ListDueNotices_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

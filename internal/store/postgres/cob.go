@@ -72,7 +72,8 @@ func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (
 func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servicing.COBPage, error) {
 	var page servicing.COBPage
 	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
-		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0')
+		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'),
+		COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $3) l
 		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
 	if err != nil {
@@ -82,11 +83,17 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	scanned := 0
 	for rows.Next() {
 		var l servicing.COBLoan
-		var terms, pen, comp string
+		var terms, pen, comp, prevAsOf string
 		var done bool
-		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp); err != nil {
+		var prevBucket int32
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp,
+			&prevAsOf, &prevBucket); err != nil {
 			rows.Close()
 			return page, mapError(err)
+		}
+		l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
+		if prevAsOf != "" {
+			l.PrevAsOf, _ = engine.ParseDate(prevAsOf)
 		}
 		scanned++
 		page.Next = l.Loan.LoanID
@@ -184,7 +191,31 @@ func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsPara
 			aPen, aComp = append(aPen, a.Penalty.Format(c)), append(aComp, a.Compound.Format(c))
 		}
 	}
+	var nIDs, nDates, nLoans, nKinds, nDue, nAmounts []string
+	var nNumbers, nDPD, nBuckets []int32
+	for _, pos := range p.Positions {
+		c, _ := cs.get(pos.Currency)
+		for _, nt := range pos.Notices {
+			due := ""
+			if nt.DueDate != engine.NoDate {
+				due = nt.DueDate.String()
+			}
+			nIDs, nDates, nLoans, nKinds = append(nIDs, nt.ID), append(nDates, nt.Date.String()), append(nLoans, nt.LoanID), append(nKinds, nt.Kind)
+			nDue, nAmounts = append(nDue, due), append(nAmounts, nt.Amount.Format(c))
+			nNumbers, nDPD, nBuckets = append(nNumbers, int32(nt.InstallmentNumber)), append(nDPD, int32(nt.DaysPastDue)), append(nBuckets, int32(nt.Bucket))
+		}
+	}
 	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if len(nIDs) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO due_notices
+				(notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket)
+				SELECT i, d::date, l, k, n, NULLIF(dd, '')::date, a::numeric, dp, b
+				FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::int[], $9::int[])
+					AS u(i, d, l, k, n, dd, a, dp, b)
+				ON CONFLICT (notice_id) DO NOTHING`, nIDs, nDates, nLoans, nKinds, nNumbers, nDue, nAmounts, nDPD, nBuckets); err != nil {
+				return err
+			}
+		}
 		if len(aLoans) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound)
 				SELECT $1::date, l, pe::numeric, co::numeric FROM unnest($2::text[], $3::text[], $4::text[]) AS u(l, pe, co)
@@ -261,4 +292,47 @@ func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (ser
 	}
 	a.Compound, err = money.ParseAmount(comp, c)
 	return a, err
+}
+
+// DueNotices implements servicing.CloseStore.
+func (s *Store) DueNotices(ctx context.Context, p servicing.NoticeQuery) ([]servicing.Notice, error) {
+	after := ""
+	if p.AfterDate != engine.NoDate {
+		after = p.AfterDate.String()
+	}
+	rows, err := s.pool.Query(ctx, `SELECT n.notice_id, to_char(n.notice_date, 'YYYY-MM-DD'), n.loan_id, l.borrower_id, l.currency, n.kind,
+		n.installment_number, COALESCE(to_char(n.due_date, 'YYYY-MM-DD'), ''), n.amount::text, n.days_past_due, n.bucket
+		FROM due_notices n JOIN loans l ON l.loan_id = n.loan_id
+		WHERE n.notice_date BETWEEN $1::date AND $2::date AND ($3 = '' OR (n.notice_date, n.notice_id) > ($3::date, $4))
+		ORDER BY n.notice_date, n.notice_id LIMIT $5`, p.From.String(), p.To.String(), after, p.AfterID, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	cs := currencies{}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.Notice, error) {
+		var n servicing.Notice
+		var date, due, amount string
+		var number, dpd, bucket int32
+		if err := r.Scan(&n.ID, &date, &n.LoanID, &n.BorrowerID, &n.Currency, &n.Kind, &number, &due, &amount, &dpd, &bucket); err != nil {
+			return n, err
+		}
+		n.InstallmentNumber, n.DaysPastDue, n.Bucket = int(number), int(dpd), engine.Bucket(bucket)
+		var err error
+		if n.Date, err = engine.ParseDate(date); err != nil {
+			return n, err
+		}
+		n.DueDate = engine.NoDate
+		if due != "" {
+			if n.DueDate, err = engine.ParseDate(due); err != nil {
+				return n, err
+			}
+		}
+		c, err := cs.get(n.Currency)
+		if err != nil {
+			return n, err
+		}
+		n.Amount, err = money.ParseAmount(amount, c)
+		return n, err
+	})
+	return out, mapError(err)
 }

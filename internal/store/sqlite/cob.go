@@ -73,7 +73,8 @@ func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (
 func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servicing.COBPage, error) {
 	var page servicing.COBPage
 	rows, err := s.db.QueryContext(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at,
-		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0')
+		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0'),
+		COALESCE(p.as_of, ''), COALESCE(p.bucket, 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > ? ORDER BY loan_id LIMIT ?) l
 		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
 	if err != nil {
@@ -82,11 +83,17 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	scanned := 0
 	for rows.Next() {
 		var l servicing.COBLoan
-		var terms, created, pen, comp string
+		var terms, created, pen, comp, prevAsOf string
 		var done bool
-		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp); err != nil {
+		var prevBucket int
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp,
+			&prevAsOf, &prevBucket); err != nil {
 			rows.Close()
 			return page, mapError(err)
+		}
+		l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
+		if prevAsOf != "" {
+			l.PrevAsOf, _ = engine.ParseDate(prevAsOf)
 		}
 		scanned++
 		page.Next = l.Loan.LoanID
@@ -127,6 +134,18 @@ func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsPara
 			c, ok := money.LookupCurrency(pos.Currency)
 			if !ok {
 				return fmt.Errorf("sqlite: loan %s: unknown currency %q", pos.LoanID, pos.Currency)
+			}
+			for _, nt := range pos.Notices {
+				var due any
+				if nt.DueDate != engine.NoDate {
+					due = nt.DueDate.String()
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO due_notices
+					(notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING`,
+					nt.ID, nt.Date.String(), nt.LoanID, nt.Kind, nt.InstallmentNumber, due, nt.Amount.Format(c), nt.DaysPastDue, int(nt.Bucket)); err != nil {
+					return err
+				}
 			}
 			if a := pos.AccruedToday; a.Penalty != 0 || a.Compound != 0 {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound)
@@ -229,4 +248,49 @@ func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (ser
 		total.Compound += a.Compound
 	}
 	return total, mapError(rows.Err())
+}
+
+// DueNotices implements servicing.CloseStore.
+func (s *Store) DueNotices(ctx context.Context, p servicing.NoticeQuery) ([]servicing.Notice, error) {
+	after := ""
+	if p.AfterDate != engine.NoDate {
+		after = p.AfterDate.String()
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT n.notice_id, n.notice_date, n.loan_id, l.borrower_id, l.currency, n.kind,
+		n.installment_number, COALESCE(n.due_date, ''), n.amount, n.days_past_due, n.bucket
+		FROM due_notices n JOIN loans l ON l.loan_id = n.loan_id
+		WHERE n.notice_date BETWEEN ? AND ? AND (? = '' OR n.notice_date > ? OR (n.notice_date = ? AND n.notice_id > ?))
+		ORDER BY n.notice_date, n.notice_id LIMIT ?`, p.From.String(), p.To.String(), after, after, after, p.AfterID, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []servicing.Notice
+	for rows.Next() {
+		var n servicing.Notice
+		var date, due, amount string
+		var bucket int
+		if err := rows.Scan(&n.ID, &date, &n.LoanID, &n.BorrowerID, &n.Currency, &n.Kind, &n.InstallmentNumber, &due, &amount, &n.DaysPastDue, &bucket); err != nil {
+			return nil, mapError(err)
+		}
+		n.Bucket = engine.Bucket(bucket)
+		if n.Date, err = engine.ParseDate(date); err != nil {
+			return nil, err
+		}
+		n.DueDate = engine.NoDate
+		if due != "" {
+			if n.DueDate, err = engine.ParseDate(due); err != nil {
+				return nil, err
+			}
+		}
+		c, ok := money.LookupCurrency(n.Currency)
+		if !ok {
+			return nil, fmt.Errorf("sqlite: unknown currency %q", n.Currency)
+		}
+		if n.Amount, err = money.ParseAmount(amount, c); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, mapError(rows.Err())
 }
