@@ -18,9 +18,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
 )
@@ -64,6 +67,12 @@ func run(args []string, stderr *os.File) error {
 	logLevel := fs.String("log-level", envOr("LOANCORE_LOG_LEVEL", "info"), "debug logs every call; info logs refused calls, warn slow calls, error internal errors (env LOANCORE_LOG_LEVEL)")
 	pprofAddr := fs.String("pprof", envOr("LOANCORE_PPROF", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (off by default)")
 	shutdownGrace := fs.Duration("shutdown-grace", 10*time.Second, "how long to let calls finish on SIGTERM before cutting them off")
+	buckets := fs.String("delinquency-buckets", envOr("LOANCORE_DELINQUENCY_BUCKETS", "30,60,90,120,150,180"),
+		"largest days past due of buckets M1…M6, increasing; beyond the last is M7 (env LOANCORE_DELINQUENCY_BUCKETS)")
+	riskFrom := fs.String("risk-classes", envOr("LOANCORE_RISK_CLASSES", "1,91,271,361"),
+		"days past due from which a loan is SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS (env LOANCORE_RISK_CLASSES)")
+	reminderDays := fs.Int("reminder-days", 3, "close of business reminds of an installment this many days before it is due")
+	prenoticeDays := fs.Int("prenotice-days", 1, "close of business sends the credit-report pre-notice on this day past due")
 	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -113,7 +122,20 @@ func run(args []string, stderr *os.File) error {
 	if migrateOnly {
 		return nil
 	}
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Location: loc})
+	var policy engine.DelinquencyPolicy
+	if err := parseDays("--delinquency-buckets", *buckets, policy.BucketMaxDays[:]); err != nil {
+		return err
+	}
+	if err := parseDays("--risk-classes", *riskFrom, policy.RiskFromDays[:]); err != nil {
+		return err
+	}
+	if err := policy.Validate(); err != nil {
+		return fmt.Errorf("--delinquency-buckets / --risk-classes: %w", err)
+	}
+	if *reminderDays < 1 || *prenoticeDays < 1 {
+		return fmt.Errorf("--reminder-days and --prenotice-days must be at least 1")
+	}
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Location: loc, Delinquency: policy})
 	if err != nil {
 		return err
 	}
@@ -124,7 +146,7 @@ func run(args []string, stderr *os.File) error {
 	}
 	var cob *servicing.Close
 	if cs, ok := store.(servicing.CloseStore); ok {
-		cob = servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans})
+		cob = servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, ReminderDays: *reminderDays, PrenoticeDays: *prenoticeDays})
 	}
 	srv := grpcapi.NewServer(grpcapi.Options{Logger: log, Loans: loans, Close: cob})
 
@@ -154,5 +176,21 @@ func run(args []string, stderr *os.File) error {
 		return err
 	}
 	log.Info("loand stopped")
+	return nil
+}
+
+// parseDays reads a comma-separated list of exactly len(into) day counts.
+func parseDays(flag, list string, into []int) error {
+	parts := strings.Split(list, ",")
+	if len(parts) != len(into) {
+		return fmt.Errorf("%s: want %d comma-separated day counts, got %q", flag, len(into), list)
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a number of days", flag, p)
+		}
+		into[i] = n
+	}
 	return nil
 }
