@@ -42,15 +42,17 @@ func (s *closeService) RunCloseOfBusiness(req *loancorev1.RunCloseOfBusinessRequ
 		return toStatus(ctx, s.log, "RunCloseOfBusiness", err)
 	}
 	var sendErr error
+	sent := 0
 	last, err := s.close.Run(ctx, servicing.RunParams{BusinessDate: d, Progress: func(pr servicing.COBProgress) {
 		if sendErr == nil {
 			sendErr = stream.Send(&loancorev1.RunCloseOfBusinessResponse{Run: runToProto(pr.Run)})
+			sent++
 		}
 	}})
 	if err != nil {
 		return toStatus(ctx, s.log, "RunCloseOfBusiness", err)
 	}
-	if sendErr != nil {
+	if sendErr != nil || sent > 0 {
 		return sendErr
 	}
 	// A date already closed ran nothing: say so once.
