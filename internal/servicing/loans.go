@@ -173,8 +173,8 @@ type LoanView struct {
 type loanLog struct {
 	loan  LoanRecord
 	terms engine.Terms
-	// events are the log's records. The cache keeps none (nil): a write
-	// needs only evs, and records cost the garbage collector far more.
+	// events are the log's records; a cache entry (cacheEntry) has none,
+	// nor evs.
 	events []EventRecord
 	// evs is events as the fold reads them, parsed once per log read.
 	evs []engine.Event
@@ -592,9 +592,17 @@ func retryOnConflict[T any](ctx context.Context, attempt func() (T, error)) (T, 
 }
 
 func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, useCache bool) (res RepaymentResult, err error) {
+	now := l.now().UTC()
+	today := l.dateAt(now)
 	lg, cached := loanLog{}, false
 	if useCache {
 		lg, cached = l.cache.get(p.LoanID)
+		// An entry holds a fold as of one day and no log: it serves only
+		// that day.
+		if cached && lg.foldedAsOf != today {
+			l.cache.drop(p.LoanID)
+			cached = false
+		}
 	}
 	if !cached {
 		var prior *RequestRecord
@@ -609,8 +617,6 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 		if err != nil {
 			return RepaymentResult{}, err
 		}
-		lg.events = nil
-		l.cache.put(lg)
 	} else {
 		defer func() {
 			// A refusal decided from the cache might be a retry of an
@@ -625,8 +631,6 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 			}
 		}()
 	}
-	now := l.now().UTC()
-	today := l.dateAt(now)
 	var e engine.InvalidError
 	amount, err := money.ParseAmount(p.Amount, lg.terms.Currency)
 	switch {
@@ -661,24 +665,35 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	seq := lg.loan.Version + 1
 	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindRepayment, ValueDate: vd.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, Amount: amount.Format(c)}
-	after, err := lg.withEvent(ev)
+	eev, _, err := engineEvent(lg.terms, ev)
 	if err != nil {
 		return RepaymentResult{}, err
 	}
 	// A payment dated on or after every earlier one changes none of them:
-	// apply it to the fold in hand. A backdated one replays the log.
+	// apply it to the fold in hand. A backdated one replays the log, which
+	// a cache entry does not have.
 	var view LoanView
 	var changed []int64
-	if st, ok := before.state.Append(lg.terms, after.evs[len(after.evs)-1]); ok {
+	var after loanLog
+	if st, ok := before.state.Append(lg.terms, eev); ok {
+		after = lg
+		after.loan.Version, after.folded = seq, nil
 		view = l.viewOf(after, st, today, time.Time{})
+	} else if cached {
+		return RepaymentResult{}, errStaleCache
 	} else {
+		if after, err = lg.withEvent(ev); err != nil {
+			return RepaymentResult{}, err
+		}
 		if view, err = l.view(after, today, time.Time{}); err != nil {
 			return RepaymentResult{}, err
 		}
 		changed = changedPayments(before.state, view.state, seq)
 	}
-	after.folded, after.foldedAsOf = &view.state, today
 	if view.Credit > before.Credit && lg.terms.Overpayment != engine.KeepCredit {
+		if cached {
+			return RepaymentResult{}, errStaleCache
+		}
 		// The payoff on the value date, before this payment.
 		atDate := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, vd)
 		payoff := atDate.PayoffAt(lg.terms)
@@ -693,9 +708,24 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 		return RepaymentResult{}, err
 	}
 	after.loan.Status = view.Status
-	l.cache.put(after)
+	l.cache.put(cacheEntry(after, view.state, today))
 	view.KnownAt = now
 	return RepaymentResult{Seq: seq, Allocation: paymentOf(view.state, seq), Loan: view, ChangedSeqs: changed}, nil
+}
+
+// cacheEntry is what the log cache keeps of a loan after a write: its row,
+// terms and schedule, and the fold as of today with only its last payment
+// — all that the next write needs when it is not backdated (Append). It
+// keeps neither the log nor the earlier payments, so a write costs the
+// same however long the loan's history; a backdated write reads the log
+// from the store.
+func cacheEntry(lg loanLog, st engine.LoanState, today engine.Date) loanLog {
+	if n := len(st.Payments); n > 1 {
+		st.Payments = []engine.PaymentResult{st.Payments[n-1]}
+	}
+	lg.events, lg.evs = nil, nil
+	lg.folded, lg.foldedAsOf = &st, today
+	return lg
 }
 
 // statusChange is the status to write to the loan's projection: to, if it
