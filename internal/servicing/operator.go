@@ -62,6 +62,20 @@ func operatorDate(e *engine.InvalidError, vd, today engine.Date, terms engine.Te
 	return vd
 }
 
+// checkOperatorRequest checks what every operator action names: a request
+// id, a loan and a reason for the log.
+func checkOperatorRequest(requestID, loanID, reason string) error {
+	var e engine.InvalidError
+	checkRequestID(&e, requestID)
+	if loanID == "" {
+		e.Add("loan_id", "required")
+	}
+	if reason == "" {
+		e.Add("reason", "required")
+	}
+	return e.Err()
+}
+
 // WaiveAmountsParams are the inputs of WaiveAmounts. Amounts are decimal
 // strings in the loan's currency; empty means none.
 type WaiveAmountsParams struct {
@@ -88,15 +102,7 @@ type WaiverResult struct {
 // interest and overdue contract interest as of a date. Asking to waive more
 // of a component than is owed of it then is refused.
 func (l *Loans) WaiveAmounts(ctx context.Context, p WaiveAmountsParams) (WaiverResult, error) {
-	var e engine.InvalidError
-	checkRequestID(&e, p.RequestID)
-	if p.LoanID == "" {
-		e.Add("loan_id", "required")
-	}
-	if p.Reason == "" {
-		e.Add("reason", "required")
-	}
-	if err := e.Err(); err != nil {
+	if err := checkOperatorRequest(p.RequestID, p.LoanID, p.Reason); err != nil {
 		return WaiverResult{}, err
 	}
 	return retryOnConflict(ctx, func() (WaiverResult, error) { return l.waiveAmounts(ctx, p) })
@@ -236,15 +242,7 @@ type WriteOffResult struct {
 // after its value date and the loan is WRITTEN_OFF; later repayments are
 // recoveries.
 func (l *Loans) WriteOffLoan(ctx context.Context, p WriteOffLoanParams) (WriteOffResult, error) {
-	var e engine.InvalidError
-	checkRequestID(&e, p.RequestID)
-	if p.LoanID == "" {
-		e.Add("loan_id", "required")
-	}
-	if p.Reason == "" {
-		e.Add("reason", "required")
-	}
-	if err := e.Err(); err != nil {
+	if err := checkOperatorRequest(p.RequestID, p.LoanID, p.Reason); err != nil {
 		return WriteOffResult{}, err
 	}
 	return retryOnConflict(ctx, func() (WriteOffResult, error) { return l.writeOffLoan(ctx, p) })
