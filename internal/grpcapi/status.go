@@ -38,6 +38,11 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 		}
 		return st.Err()
 	case errors.Is(err, servicing.ErrNotFound):
+		// Servicing wraps ErrNotFound with what was missing; stores return
+		// it bare.
+		if err != servicing.ErrNotFound {
+			return status.Error(codes.NotFound, err.Error())
+		}
 		return status.Error(codes.NotFound, "loan or event not found")
 	case errors.Is(err, servicing.ErrRequestConflict):
 		return status.Error(codes.AlreadyExists, err.Error())

@@ -533,7 +533,11 @@ func (c *Close) GetRun(ctx context.Context, d engine.Date) (COBRun, error) {
 	if d == engine.NoDate {
 		return COBRun{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "business_date", Description: "required"}}}
 	}
-	return c.store.GetCOBRun(ctx, COBRunKey{BusinessDate: d})
+	r, err := c.store.GetCOBRun(ctx, COBRunKey{BusinessDate: d})
+	if errors.Is(err, ErrNotFound) {
+		return r, fmt.Errorf("close of business has not run for %s: %w", d, ErrNotFound)
+	}
+	return r, err
 }
 
 // ListDelinquentParams are the inputs of ListDelinquent.
