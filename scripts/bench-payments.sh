@@ -6,7 +6,8 @@
 # throwaway cluster. For ad-hoc runs ghz is pinned too:
 #   go tool -modfile=tools/ghz/go.mod ghz --insecure --call loancore.v1.LoanService/RecordRepayment … Usage: make bench-payments
 # (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_LOANS=512
-# BENCH_POOL=16). The machine is shared, so each concurrency runs several
+# BENCH_POOL=16; BENCH_PENALTY=1 gives the loans a penalty policy with
+# compound interest, as most loans in our first market have). The machine is shared, so each concurrency runs several
 # alternating rounds of both and reports the ratio of the medians, with
 # the CPU each process spent per operation (loand, PostgreSQL's processes,
 # the client) and WAL flushes per operation, which say where the time goes.
@@ -16,6 +17,8 @@ conc="${BENCH_CONCURRENCY:-8 32}"
 seconds="${BENCH_SECONDS:-10}"
 rounds="${BENCH_ROUNDS:-3}"
 pool="${BENCH_POOL:-16}"
+penalty=()
+[ -n "${BENCH_PENALTY:-}" ] && penalty=(-penalty)
 loans="${BENCH_LOANS:-512}"
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 tool="go tool -modfile=tools/go.mod"
@@ -65,19 +68,19 @@ per_op() { python3 -c "print('%.0f' % (($2-$1)*1e6/$3))"; }  # µs of CPU per op
 
 go build -o "$work/loadpay" ./cmd/loadpay
 run=$(date +%s)
-echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans; ${rounds} rounds of ${seconds}s per side, alternating"
+echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; ${rounds} rounds of ${seconds}s per side, alternating"
 printf '\n%-7s %5s %9s %10s %6s   %s\n' clients round "loand/s" "pgbench/s" ratio \
   "CPU µs per op, loand+postgres+client | postgres+client;  WAL flushes per op, loand | pgbench"
 # Warm-up, not counted: loand's log cache and prepared statements, and
 # PostgreSQL's buffers for both workloads.
-"$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c 8 -d 3s -run "warm-$run" >/dev/null
+"$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c 8 -d 3s -run "warm-$run" "${penalty[@]}" >/dev/null
 "$bin/pgbench" -N -M prepared -c 8 -j 2 -T 3 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 for c in $conc; do
   : >"$work/rates"
   for r in $(seq "$rounds"); do
     l0=$(cpu_loand); p0=$(cpu_pg); w0=$(wal_syncs)
     ours=$(/usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
-      "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c-$r")
+      "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c-$r" "${penalty[@]}")
     sleep 1 # let the postmaster reap the backends of a run before counting
     l1=$(cpu_loand); p1=$(cpu_pg); w1=$(wal_syncs)
     theirs=$(/usr/bin/time -f 'client %U %S' -o "$work/time.pgbench" \

@@ -28,14 +28,15 @@ func main() {
 	clients := flag.Int("c", 8, "concurrent clients, each with its own connection")
 	duration := flag.Duration("d", 20*time.Second, "how long to run")
 	run := flag.String("run", fmt.Sprint(time.Now().UnixNano()), "prefix of request ids")
+	penalty := flag.Bool("penalty", false, "give the loans a penalty policy (the default one, with compound interest), as most loans in our first market have")
 	flag.Parse()
-	if err := drive(*addr, *loans, *clients, *duration, *run); err != nil {
+	if err := drive(*addr, *loans, *clients, *duration, *run, *penalty); err != nil {
 		fmt.Fprintln(os.Stderr, "loadpay:", err)
 		os.Exit(1)
 	}
 }
 
-func drive(addr string, loans, clients int, d time.Duration, run string) error {
+func drive(addr string, loans, clients int, d time.Duration, run string, penalty bool) error {
 	ctx := context.Background()
 	conns := make([]loancorev1.LoanServiceClient, clients)
 	for i := range conns {
@@ -48,11 +49,16 @@ func drive(addr string, loans, clients int, d time.Duration, run string) error {
 		defer cc.Close()
 		conns[i] = loancorev1.NewLoanServiceClient(cc)
 	}
+	prefix := "BENCH-"
+	var policy *loancorev1.PenaltyPolicy
+	if penalty {
+		prefix, policy = "BENCH-P-", &loancorev1.PenaltyPolicy{CompoundOverdueInterest: true, GraceDays: 3}
+	}
 	for i := range loans {
 		_, err := conns[0].CreateLoan(ctx, &loancorev1.CreateLoanRequest{
-			RequestId: fmt.Sprintf("bench-create-%d", i), LoanId: fmt.Sprintf("BENCH-%d", i), BorrowerId: "bench",
+			RequestId: fmt.Sprintf("bench-create-%s%d", prefix, i), LoanId: fmt.Sprintf("%s%d", prefix, i), BorrowerId: "bench",
 			Terms: &loancorev1.LoanTerms{Currency: "CNY", Principal: "100000000", AnnualRatePercent: "4.35", InstallmentCount: 12,
-				Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT, DisbursementDate: "2024-01-15"},
+				Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT, DisbursementDate: "2024-01-15", Penalty: policy},
 		})
 		if err != nil {
 			return fmt.Errorf("create loan %d: %w", i, err)
@@ -71,7 +77,7 @@ func drive(addr string, loans, clients int, d time.Duration, run string) error {
 			for n := 0; time.Now().Before(deadline); n++ {
 				t0 := time.Now()
 				_, err := conns[w].RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{
-					RequestId: fmt.Sprintf("%s-%d-%d", run, w, n), LoanId: fmt.Sprintf("BENCH-%d", (w*7919+n*104729)%loans),
+					RequestId: fmt.Sprintf("%s-%d-%d", run, w, n), LoanId: fmt.Sprintf("%s%d", prefix, (w*7919+n*104729)%loans),
 					Amount: "1.00", ValueDate: "2024-02-15",
 				})
 				if err != nil {
