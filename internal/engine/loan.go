@@ -134,6 +134,28 @@ type InstallmentState struct {
 	// charged chargedBefore for the days before it.
 	accrualFrom   Date
 	chargedBefore money.Amount
+	// open is the penalty bookkeeping as it stood before the fold's last
+	// accrual, the one from the last payment or waiver to AsOf.
+	open openCharges
+}
+
+// openCharges is an installment's penalty bookkeeping kept aside by
+// keepOpen: its fields as they were before the final accrual.
+type openCharges struct {
+	penalty, compound           money.Amount
+	gracePenalty, graceCompound money.Amount
+	lastPenalty, lastCompound   money.Amount
+}
+
+// openState is a loan's penalty bookkeeping kept aside by keepOpen. With
+// the installments' open charges it is the state of a penalty fold with
+// every payment and waiver applied and nothing accrued after the last:
+// what Append picks up from.
+type openState struct {
+	valid          bool
+	accruedThrough Date
+	charged        money.Amount
+	cappedOn       Date
 }
 
 // Unpaid returns what is left to pay of the installment, penalty and
@@ -229,6 +251,8 @@ type LoanState struct {
 	// level is the current level installment (or EQUAL_PRINCIPAL part), kept
 	// across re-amortisations.
 	level money.Amount
+	// open is set by a fold with a penalty policy: see openState.
+	open openState
 }
 
 // Fold replays the repayments, waivers, write-offs and reversals of a
@@ -294,23 +318,52 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	}
 	// A payment reduces the base of its own value date: accrue the days
 	// before it, apply it, and the days after it once everything is in.
-	// A write-off ends accrual with its own day, whatever comes later.
 	a := newAccrual(&t)
-	accrue := func(end Date) {
-		if st.WrittenOffDate != NoDate {
-			end = min(end, st.WrittenOffDate)
-		}
-		for oneDayAtATime && st.accruedThrough < end-1 {
-			st.accrueTo(a, st.accruedThrough+1)
-		}
-		st.accrueTo(a, end)
-	}
 	for _, e := range pays {
-		accrue(e.ValueDate - 1)
+		st.accrue(a, e.ValueDate-1, oneDayAtATime)
 		st.applyEvent(&t, e)
 	}
-	accrue(asOf)
+	st.keepOpen()
+	st.accrue(a, asOf, oneDayAtATime)
 	return st
+}
+
+// accrue runs penalty accrual through end; with oneDayAtATime one day per
+// call of accrueTo. A write-off ends accrual with its own day, whatever
+// comes later.
+func (st *LoanState) accrue(a *accrual, end Date, oneDayAtATime bool) {
+	if st.WrittenOffDate != NoDate {
+		end = min(end, st.WrittenOffDate)
+	}
+	for oneDayAtATime && st.accruedThrough < end-1 {
+		st.accrueTo(a, st.accruedThrough+1)
+	}
+	st.accrueTo(a, end)
+}
+
+// keepOpen sets aside the penalty bookkeeping of a penalty fold with every
+// payment and waiver applied, before the final accrual to AsOf.
+func (st *LoanState) keepOpen() {
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		in.open = openCharges{penalty: in.PenaltyAccrued, compound: in.CompoundAccrued,
+			gracePenalty: in.gracePenalty, graceCompound: in.graceCompound,
+			lastPenalty: in.lastPenalty, lastCompound: in.lastCompound}
+	}
+	st.open = openState{valid: true, accruedThrough: st.accruedThrough, charged: st.charged, cappedOn: st.CappedOn}
+}
+
+// reopen undoes the final accrual: it restores what keepOpen set aside.
+// The final accrual changes nothing else.
+func (st *LoanState) reopen() {
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		o := in.open
+		in.PenaltyAccrued, in.CompoundAccrued = o.penalty, o.compound
+		in.gracePenalty, in.graceCompound = o.gracePenalty, o.graceCompound
+		in.lastPenalty, in.lastCompound = o.lastPenalty, o.lastCompound
+	}
+	st.accruedThrough, st.charged, st.CappedOn = st.open.accruedThrough, st.open.charged, st.open.cappedOn
 }
 
 // applyEvent applies one repayment or waiver.
@@ -353,15 +406,17 @@ func (st *LoanState) waive(e Event) {
 }
 
 // Append returns the state with one more repayment applied, without
-// replaying the log, and true; or false when that would differ from a
+// replaying the log, and true; or false when that might differ from a
 // replay: any event but a repayment (a reversal, a waiver, a write-off), a
-// payment dated after st.AsOf, or one dated before a payment or waiver
-// already applied (a backdated payment moves later ones); and always on
-// terms with a penalty policy, whose state is accrued to st.AsOf and
-// cannot take a payment dated before it without a replay. e must carry a
-// Seq above every applied payment's. st is not changed.
+// payment dated after st.AsOf, one dated before a payment or waiver
+// already applied (a backdated payment moves later ones) or with a Seq not
+// above theirs, and, on terms with a penalty policy, a state that was not
+// folded with that policy. For a penalty loan Append takes up the fold
+// where its final accrual began — every payment and waiver applied —
+// accrues to the day before the payment, applies it, and accrues to
+// st.AsOf, as a replay would. st and what it shares are not changed.
 func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
-	if t.HasPenalty || e.Kind != EventRepayment || e.ValueDate > st.AsOf {
+	if e.Kind != EventRepayment || e.ValueDate > st.AsOf || (t.HasPenalty && !st.open.valid) {
 		return st, false
 	}
 	if n := len(st.Payments); n > 0 && (e.ValueDate < st.Payments[n-1].ValueDate || e.Seq <= st.Payments[n-1].Seq) {
@@ -376,7 +431,17 @@ func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	// copies so st, which a cache may share, stays as it was.
 	st.Installments = slices.Clone(st.Installments)
 	st.Payments = slices.Clip(st.Payments)
+	st.Waivers = slices.Clip(st.Waivers)
+	if !t.HasPenalty {
+		st.apply(&t, e)
+		return st, true
+	}
+	a := newAccrual(&t)
+	st.reopen()
+	st.accrue(a, e.ValueDate-1, false)
 	st.apply(&t, e)
+	st.keepOpen()
+	st.accrue(a, st.AsOf, false)
 	return st, true
 }
 

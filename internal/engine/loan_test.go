@@ -315,3 +315,130 @@ func TestAppendEqualsReplay(t *testing.T) {
 		t.Fatalf("seed %d: only %d appends accepted: the test does not exercise Append", seed, accepted)
 	}
 }
+
+// TestAppendEqualsReplayWithPenalty: on loans with random penalty policies
+// (grace days and modes, compound interest, bases, some capped) and random
+// logs of payments with some waivers, write-offs and reversals, whenever
+// Append accepts a payment its state equals the replay as of the same
+// date, field by field and in every figure derived from it; Append
+// refuses exactly what it must (another kind, a date after the state's, a
+// date before the last payment or waiver applied); it changes neither its
+// receiver nor an earlier result, even when applied twice to one state;
+// and it accepts a substantial share of the payments it is offered.
+func TestAppendEqualsReplayWithPenalty(t *testing.T) {
+	seed := testSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0xa99f))
+	payments, accepted, capped, graced, writtenOff := 0, 0, 0, 0, 0
+	for n := 0; n < 600; n++ {
+		terms, s, _ := randomPenaltyLoan(rng)
+		if terms.Penalty.HasCap {
+			capped++
+		}
+		if terms.Penalty.GraceDays > 0 {
+			graced++
+		}
+		span := int(s.MaturityDate-terms.DisbursementDate) + 60
+		asOf := terms.DisbursementDate.AddDays(rng.IntN(span))
+		amount := func() money.Amount {
+			if rng.IntN(10) == 0 {
+				return terms.Principal * 2
+			}
+			return max(1, money.Amount(rng.Int64N(int64(s.InstallmentAmount)*2+2)))
+		}
+		fail := func(format string, args ...any) {
+			t.Helper()
+			t.Fatalf("seed %d: %s\nterms %s penalty %+v as of %s", seed, fmt.Sprintf(format, args...), describeTerms(terms), terms.Penalty, asOf)
+		}
+		var events []Event
+		st := FoldSchedule(terms, s, nil, asOf)
+		for seq := int64(3); seq < int64(3+rng.IntN(20)); seq++ {
+			// Last payment or waiver applied, in the fold's order.
+			last := terms.DisbursementDate
+			if n := len(st.Payments); n > 0 {
+				last = max(last, st.Payments[n-1].ValueDate)
+			}
+			if n := len(st.Waivers); n > 0 {
+				last = max(last, st.Waivers[n-1].ValueDate)
+			}
+			pick := func() Date {
+				switch rng.IntN(4) {
+				case 0:
+					return terms.DisbursementDate.AddDays(rng.IntN(span))
+				case 1:
+					// Around a due date and its grace end.
+					in := s.Installments[rng.IntN(len(s.Installments))]
+					return in.DueDate.AddDays(rng.IntN(terms.Penalty.GraceDays+4) - 1)
+				}
+				if asOf < last {
+					return asOf
+				}
+				return last + Date(rng.IntN(int(asOf-last)+1))
+			}
+			e := pay(seq, pick(), amount())
+			switch rng.IntN(14) {
+			case 0:
+				if len(events) > 0 {
+					e = Event{Seq: seq, Kind: EventReversal, ValueDate: e.ValueDate, Target: events[rng.IntN(len(events))].Seq}
+				}
+			case 1:
+				e = waiver(seq, e.ValueDate, amount(), amount(), amount())
+			case 2:
+				e = writeOff(seq, e.ValueDate)
+			}
+			before := fmt.Sprintf("%+v", st)
+			next, ok := st.Append(terms, e)
+			got := fmt.Sprintf("%+v", next)
+			// A second Append to the same state, as a concurrent writer
+			// would, disturbs neither the state nor the first result.
+			st.Append(terms, pay(seq, pick(), amount()))
+			if fmt.Sprintf("%+v", st) != before {
+				fail("Append changed the state it was given")
+			}
+			if fmt.Sprintf("%+v", next) != got {
+				fail("a second Append to the same state changed the first result")
+			}
+			events = append(events, e)
+			replay := FoldSchedule(terms, s, events, asOf)
+			wantOK := e.Kind == EventRepayment && e.ValueDate <= asOf && e.ValueDate >= last
+			if ok != wantOK {
+				fail("Append(%+v) = %v, want %v (last applied %s)", e, ok, wantOK, last)
+			}
+			if e.Kind == EventRepayment {
+				payments++
+			}
+			if !ok {
+				st = replay
+				continue
+			}
+			accepted++
+			if e.Kind == EventWriteOff || replay.WrittenOffDate != NoDate {
+				writtenOff++
+			}
+			if want := fmt.Sprintf("%+v", replay); got != want {
+				fail("Append(%+v)\n got %s\nwant %s", e, got, want)
+			}
+			// The same, spelled out: %+v would hide nothing, but the
+			// figures a caller reads are what matters.
+			if next.AsOf != replay.AsOf || next.Credit != replay.Credit || next.PaidOffDate != replay.PaidOffDate ||
+				next.WrittenOffDate != replay.WrittenOffDate || next.CappedOn != replay.CappedOn ||
+				next.Outstanding() != replay.Outstanding() || next.PayoffAt(terms) != replay.PayoffAt(terms) ||
+				next.DaysPastDue() != replay.DaysPastDue() || next.NextDueDate() != replay.NextDueDate() ||
+				fmt.Sprintf("%+v", next.Installments) != fmt.Sprintf("%+v", replay.Installments) ||
+				fmt.Sprintf("%+v", next.Payments) != fmt.Sprintf("%+v", replay.Payments) ||
+				fmt.Sprintf("%+v", next.Waivers) != fmt.Sprintf("%+v", replay.Waivers) ||
+				next.open != replay.open {
+				fail("Append(%+v): derived figures differ from the replay", e)
+			}
+			// Go on from the appended state: the next Append starts from
+			// what this one kept.
+			st = next
+		}
+	}
+	t.Logf("%d of %d payments appended; %d capped loans, %d with grace, %d written-off appends", accepted, payments, capped, graced, writtenOff)
+	if capped < 50 || graced < 50 || writtenOff < 10 {
+		t.Fatalf("seed %d: %d capped, %d with grace, %d written-off appends: the test does not exercise them", seed, capped, graced, writtenOff)
+	}
+	if accepted < 1000 || accepted*2 < payments {
+		t.Fatalf("seed %d: only %d of %d payments appended: the test does not exercise Append", seed, accepted, payments)
+	}
+}

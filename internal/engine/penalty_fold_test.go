@@ -343,7 +343,8 @@ func randomPenaltyLoan(rng *rand.Rand) (Terms, Schedule, []Event) {
 // on what was charged through each earlier day (the last day's charge is
 // what the day before lacked); (3) money is conserved: received =
 // allocated + credit, no component is overpaid; (4) without the cap
-// biting, the capped fold equals the uncapped one.
+// biting, the capped fold equals the uncapped one; (5) Append of a
+// payment on the fold's date equals the replay.
 func TestPenaltyAccrualProperties(t *testing.T) {
 	seed := testSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 0x9e4a))
@@ -426,9 +427,14 @@ func TestPenaltyAccrualProperties(t *testing.T) {
 			}
 		}
 
-		// Append never skips a replay on a penalty loan.
-		if _, ok := st.Append(terms, pay(1000, d2, 100)); ok {
-			fail("Append accepted a payment on a penalty loan")
+		// (5) Append of a payment on d2 equals the replay.
+		e := pay(1000, d2, 100)
+		if next, ok := st.Append(terms, e); ok {
+			if got, want := fmt.Sprintf("%+v", next), fmt.Sprintf("%+v", FoldSchedule(terms, s, append(events[:len(events):len(events)], e), d2)); got != want {
+				fail("Append(%+v)\n got %s\nwant %s", e, got, want)
+			}
+		} else if !st.open.valid {
+			fail("a penalty fold kept no open state")
 		}
 	}
 }
