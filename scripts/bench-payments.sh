@@ -44,7 +44,7 @@ echo "synchronous_commit: $("$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgre
 "$bin/pgbench" -q -i -s 20 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 
 go build -o "$work/loand" ./cmd/loand
-"$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
+GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
   --log-format json --pprof "${BENCH_PPROF:-}" 2>"$work/loand.log" &
 loand_pid=$!
 for _ in $(seq 100); do
@@ -79,7 +79,7 @@ for c in $conc; do
   : >"$work/rates"
   for r in $(seq "$rounds"); do
     l0=$(cpu_loand); p0=$(cpu_pg); w0=$(wal_syncs)
-    ours=$(/usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
+    ours=$(GOMAXPROCS="${BENCH_CLIENT_PROCS:-}" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
       "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c-$r" "${penalty[@]}")
     sleep 1 # let the postmaster reap the backends of a run before counting
     l1=$(cpu_loand); p1=$(cpu_pg); w1=$(wal_syncs)

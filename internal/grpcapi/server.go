@@ -51,8 +51,9 @@ func NewServer(opts Options) *Server {
 	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)), grpc.ChainStreamInterceptor(recoverStream(log)),
 		// Long-lived workers serve calls on stacks already grown to the
 		// depth a call needs, instead of a new goroutine growing its stack
-		// for every call.
-		grpc.NumStreamWorkers(uint32(4*runtime.GOMAXPROCS(0))),
+		// for every call; enough of them for the concurrent calls of a busy
+		// server (a call beyond them gets a goroutine of its own).
+		grpc.NumStreamWorkers(uint32(max(64, 4*runtime.GOMAXPROCS(0)))),
 		// Fixed flow-control windows turn off gRPC's bandwidth-delay
 		// probing, a PING round trip riding on data frames that small
 		// unary calls pay for and never need.

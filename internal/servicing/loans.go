@@ -295,6 +295,27 @@ func (lg loanLog) withEvent(e EventRecord) (loanLog, error) {
 	return lg, nil
 }
 
+// fold returns the log's fold as of a date: the one in hand if it is of
+// that date, else a replay.
+func (lg loanLog) fold(asOf engine.Date) engine.LoanState {
+	if lg.folded != nil && lg.foldedAsOf == asOf {
+		return *lg.folded
+	}
+	return engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, asOf)
+}
+
+// statusOf is a fold's loan status.
+func statusOf(st engine.LoanState) string {
+	switch {
+	case st.WrittenOffDate != engine.NoDate:
+		// Written off stays written off, even once recoveries pay it all.
+		return StatusWrittenOff
+	case st.PaidOffDate != engine.NoDate:
+		return StatusPaidOff
+	}
+	return StatusActive
+}
+
 func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView, error) {
 	if lg.folded != nil && lg.foldedAsOf == asOf {
 		return l.viewOf(lg, *lg.folded, asOf, knownAt), nil
@@ -308,15 +329,11 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 		LoanID: lg.loan.LoanID, BorrowerID: lg.loan.BorrowerID, Terms: lg.terms, AsOf: asOf, KnownAt: knownAt,
 		Version: lg.loan.Version, CreatedAt: lg.loan.CreatedAt, Outstanding: st.Outstanding(),
 		DaysPastDue: st.DaysPastDue(), NextDueDate: st.NextDueDate(), Credit: st.Credit, state: st,
-		Status: StatusActive, CappedOn: st.CappedOn,
+		Status: statusOf(st), CappedOn: st.CappedOn,
 	}
 	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
-	switch {
-	case st.WrittenOffDate != engine.NoDate:
-		// Written off stays written off, even once recoveries pay it all.
-		v.Status, v.WrittenOffDate = StatusWrittenOff, st.WrittenOffDate
-	case st.PaidOffDate != engine.NoDate:
-		v.Status = StatusPaidOff
+	if v.Status == StatusWrittenOff {
+		v.WrittenOffDate = st.WrittenOffDate
 	}
 	for _, in := range st.Installments {
 		s := InstallmentNotDue
@@ -653,12 +670,10 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	if err := e.Err(); err != nil {
 		return RepaymentResult{}, err
 	}
-	before, err := l.view(lg, today, time.Time{})
-	if err != nil {
-		return RepaymentResult{}, err
-	}
+	// The fold before the payment; only its figures are needed, not a view.
+	before := lg.fold(today)
 	c := lg.terms.Currency
-	if before.Status == StatusPaidOff {
+	if statusOf(before) == StatusPaidOff {
 		return RepaymentResult{}, &PreconditionError{Reason: "LOAN_PAID_OFF",
 			Message: fmt.Sprintf("loan %s is PAID_OFF; nothing is owed", p.LoanID)}
 	}
@@ -675,7 +690,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	var view LoanView
 	var changed []int64
 	var after loanLog
-	if st, ok := before.state.Append(lg.terms, eev); ok {
+	if st, ok := before.Append(lg.terms, eev); ok {
 		after = lg
 		after.loan.Version, after.folded = seq, nil
 		view = l.viewOf(after, st, today, time.Time{})
@@ -688,7 +703,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 		if view, err = l.view(after, today, time.Time{}); err != nil {
 			return RepaymentResult{}, err
 		}
-		changed = changedPayments(before.state, view.state, seq)
+		changed = changedPayments(before, view.state, seq)
 	}
 	if view.Credit > before.Credit && lg.terms.Overpayment != engine.KeepCredit {
 		if cached {
