@@ -146,7 +146,7 @@ func run(args []string, stderr *os.File) error {
 	}
 	var cob *servicing.Close
 	if cs, ok := store.(servicing.CloseStore); ok {
-		cob = servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, ReminderDays: *reminderDays, PrenoticeDays: *prenoticeDays})
+		cob = servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, ReminderDays: *reminderDays, PrenoticeDays: *prenoticeDays, Logger: log})
 	}
 	srv := grpcapi.NewServer(grpcapi.Options{Logger: log, Loans: loans, Close: cob})
 

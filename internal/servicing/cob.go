@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -197,6 +198,7 @@ type Close struct {
 	batch int
 	// reminderDays and prenoticeDays: see NewCloseParams.
 	reminderDays, prenoticeDays int
+	log                         *slog.Logger
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
 	mu sync.Mutex
@@ -216,11 +218,17 @@ type NewCloseParams struct {
 	// PrenoticeDays is the days past due on which the credit-report
 	// pre-notice goes out; 0 means 1, the first day overdue.
 	PrenoticeDays int
+	// Logger receives a line for every loan that cannot be closed; nil
+	// means slog.Default().
+	Logger *slog.Logger
 }
 
 // NewClose returns the close-of-business use cases.
 func NewClose(p NewCloseParams) *Close {
-	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays}
+	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays, log: p.Logger}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
 	if c.batch <= 0 {
 		c.batch = 500
 	}
@@ -343,23 +351,24 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 			continue
 		}
 		positions := make([]Position, len(batch))
-		failed := make([]bool, len(batch))
+		failed := make([]error, len(batch))
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for i := w; i < len(batch); i += workers {
-					pos, err := c.position(batch[i], d)
-					positions[i], failed[i] = pos, err != nil
+					positions[i], failed[i] = c.position(batch[i], d)
 				}
 			}()
 		}
 		wg.Wait()
 		ok := positions[:0]
 		for i, pos := range positions {
-			if failed[i] {
+			if failed[i] != nil {
 				run.Failures++
+				c.log.ErrorContext(ctx, "close of business: loan not closed", "business_date", d.String(),
+					"loan_id", batch[i].Loan.LoanID, "error", failed[i])
 				continue
 			}
 			ok = append(ok, pos)

@@ -127,3 +127,52 @@ func TestCloseOfBusinessResumesAndJournalsOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseOfBusinessReportsAFailingLoan: a loan that cannot be folded
+// (here, a terms document no server wrote) is counted and left for the next
+// run; the other loans are closed, and the date stays open.
+func TestCloseOfBusinessReportsAFailingLoan(t *testing.T) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			now := time.Date(2024, 9, 1, 4, 0, 0, 0, time.UTC)
+			store := storetest.Stores[name](t)
+			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 {
+				if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
+					LoanID: fmt.Sprintf("L%d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			bad := servicing.NewLoanRecord{
+				Loan: servicing.LoanRecord{LoanID: "L9", BorrowerID: "B", Currency: "CNY", Terms: []byte(`{"currency":"CNY"}`), Status: "ACTIVE", CreatedAt: now},
+				Events: []servicing.EventRecord{{LoanID: "L9", Seq: 1, Kind: servicing.KindOrigination, ValueDate: "2024-01-15", RecordedAt: now, RequestID: "c9", Actor: "test"}},
+				Request: servicing.RequestRecord{RequestID: "c9", Method: "CreateLoan", RequestHash: "h", LoanID: "L9", Seq: 1, RecordedAt: now},
+			}
+			if err := store.CreateLoan(ctx, bad); err != nil {
+				t.Fatal(err)
+			}
+			cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+			d := engine.DateOf(2024, 6, 1)
+			_, err = cob.Run(ctx, servicing.RunParams{BusinessDate: d})
+			var pre *servicing.PreconditionError
+			if !errors.As(err, &pre) || pre.Reason != "COB_LOANS_FAILED" {
+				t.Fatalf("run with a broken loan: %v", err)
+			}
+			run, err := cob.GetRun(ctx, d)
+			if err != nil || run.Status != servicing.COBRunning || run.LoansDone != 2 || run.Failures != 1 || run.LoansTotal != 3 {
+				t.Fatalf("run %+v %v", run, err)
+			}
+			// The others were closed: their journal lines are in.
+			for _, id := range []string{"L0", "L1"} {
+				if a, err := cob.AccruedTotal(ctx, id); err != nil || a.Penalty == 0 {
+					t.Fatalf("%s not closed: %+v %v", id, a, err)
+				}
+			}
+		})
+	}
+}
