@@ -149,8 +149,8 @@ func TestCloseOfBusinessReportsAFailingLoan(t *testing.T) {
 				}
 			}
 			bad := servicing.NewLoanRecord{
-				Loan: servicing.LoanRecord{LoanID: "L9", BorrowerID: "B", Currency: "CNY", Terms: []byte(`{"currency":"CNY"}`), Status: "ACTIVE", CreatedAt: now},
-				Events: []servicing.EventRecord{{LoanID: "L9", Seq: 1, Kind: servicing.KindOrigination, ValueDate: "2024-01-15", RecordedAt: now, RequestID: "c9", Actor: "test"}},
+				Loan:    servicing.LoanRecord{LoanID: "L9", BorrowerID: "B", Currency: "CNY", Terms: []byte(`{"currency":"CNY"}`), Status: "ACTIVE", CreatedAt: now},
+				Events:  []servicing.EventRecord{{LoanID: "L9", Seq: 1, Kind: servicing.KindOrigination, ValueDate: "2024-01-15", RecordedAt: now, RequestID: "c9", Actor: "test"}},
 				Request: servicing.RequestRecord{RequestID: "c9", Method: "CreateLoan", RequestHash: "h", LoanID: "L9", Seq: 1, RecordedAt: now},
 			}
 			if err := store.CreateLoan(ctx, bad); err != nil {
