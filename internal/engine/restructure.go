@@ -1,0 +1,573 @@
+package engine
+
+import (
+	"github.com/loancore/loancore/internal/money"
+)
+
+// Restructuring agreements (信用协商): QuoteRestructuring computes, without
+// changing anything, the plan that would replace what remains of a loan. It
+// is not applied by the fold yet.
+
+// HolidayInterest says what happens to the interest of a payment holiday's
+// periods.
+type HolidayInterest uint8
+
+// The holiday interest treatments.
+const (
+	// HolidayCapitalise adds the holiday's interest to the principal at
+	// the end of the holiday.
+	HolidayCapitalise HolidayInterest = iota + 1
+	// HolidaySpread adds the holiday's interest evenly to the interest of
+	// the installments after the holiday, rounded down, the residue on the
+	// last.
+	HolidaySpread
+)
+
+// MaxFreezeInstallments is the most installments an interest freeze plan
+// may have.
+const MaxFreezeInstallments = 60
+
+// TermExtension adds ExtraInstallments periods to the end of the plan and
+// re-amortises over the longer term.
+type TermExtension struct {
+	ExtraInstallments int
+}
+
+// PaymentHoliday suspends Count installments from FromInstallment (a number
+// of the original plan) and pushes the rest of the plan out by Count
+// periods; Interest says what happens to the interest of those periods.
+type PaymentHoliday struct {
+	FromInstallment int
+	Count           int
+	Interest        HolidayInterest
+}
+
+// RateChange re-amortises at AnnualRate (percent a year) from the effective
+// date.
+type RateChange struct {
+	AnnualRate money.Rate
+}
+
+// WaiverChange forgives up to Penalty, Compound and Interest (overdue
+// contract interest) of what is owed on the effective date, never more
+// than is owed.
+type WaiverChange struct {
+	Penalty  money.Amount
+	Compound money.Amount
+	Interest money.Amount
+}
+
+// Capitalisation moves the overdue contract interest into the principal
+// before re-amortising; with IncludePenalty the penalty and compound
+// interest too.
+type Capitalisation struct {
+	IncludePenalty bool
+}
+
+// Reamortisation replaces the remaining plan with InstallmentCount
+// installments by Method, every Frequency from FirstDueDate, accruing from
+// the effective date. The contract's grace and interest-free periods do
+// not carry over.
+type Reamortisation struct {
+	Method           Method
+	InstallmentCount int
+	Frequency        Frequency
+	FirstDueDate     Date
+}
+
+// InterestFreezePlan (停息挂账) freezes everything outstanding and repays it
+// in InstallmentCount (1..MaxFreezeInstallments) equal monthly installments
+// without interest, the first on FirstDueDate.
+type InterestFreezePlan struct {
+	InstallmentCount int
+	FirstDueDate     Date
+}
+
+// Changes is what a restructuring agreement changes; at least one part is
+// set. InterestFreezePlan combines with Waiver only, Reamortisation not
+// with TermExtension or PaymentHoliday.
+type Changes struct {
+	TermExtension      *TermExtension
+	PaymentHoliday     *PaymentHoliday
+	RateChange         *RateChange
+	Waiver             *WaiverChange
+	Capitalisation     *Capitalisation
+	Reamortisation     *Reamortisation
+	InterestFreezePlan *InterestFreezePlan
+}
+
+// Charges are amounts of contract interest, penalty interest (罚息) and
+// compound interest (复利).
+type Charges struct {
+	Interest money.Amount
+	Penalty  money.Amount
+	Compound money.Amount
+}
+
+// RestructureQuote is the new plan for what remains of a loan.
+type RestructureQuote struct {
+	// Installments replace every installment not fully paid. Numbers
+	// continue after the last installment kept (the fully paid ones before
+	// the first unpaid); due dates are after the effective date and
+	// strictly increase. Holiday installments are rows of zero.
+	Installments []Installment
+	// Outstanding is what the loan owed on the effective date, before any
+	// change.
+	Outstanding Outstanding
+	// Balance is the principal the new plan repays: the outstanding
+	// principal plus Capitalised. The rows' principal parts sum to it.
+	Balance money.Amount
+	// Waived is what the waiver actually forgave.
+	Waived Charges
+	// Capitalised is what became principal: overdue interest (and penalty
+	// and compound interest) capitalised, holiday interest capitalised, or
+	// for a freeze plan every charge frozen with the principal.
+	Capitalised money.Amount
+	// Carried are the charges owed on the effective date that the new plan
+	// neither waives nor capitalises, due with its first installment that
+	// carries a payment: Carried.Interest (overdue interest plus the
+	// current period's interest accrued to the effective date) is included
+	// in that row's Interest; Carried.Penalty and Carried.Compound are
+	// owed on top of the row.
+	Carried Charges
+	// TotalCostBefore is what the old plan still costs beyond the
+	// outstanding principal: its unpaid contract interest, due or not,
+	// plus unpaid penalty and compound interest, without any penalty
+	// after the effective date. TotalCostAfter is the same for the new
+	// plan: all it repays, carried penalty and compound included, less the
+	// outstanding principal.
+	TotalCostBefore money.Amount
+	TotalCostAfter  money.Amount
+}
+
+// QuoteRestructuring returns the plan that the changes c would give what
+// remains of a loan on terms t, without applying it. st is the loan's fold
+// as of effective (the caller folds; st.AsOf must equal effective).
+//
+// What remains is every installment not fully paid. The outstanding
+// principal is the unpaid principal of all installments; the overdue
+// interest the unpaid contract interest of installments due on or before
+// effective; penalty and compound interest what is accrued and unpaid. In
+// this order:
+//
+//   - A Waiver forgives up to its amounts of penalty, compound and overdue
+//     interest, before anything else is computed.
+//   - A Capitalisation moves the overdue interest (with IncludePenalty,
+//     penalty and compound interest too) into the principal.
+//   - An InterestFreezePlan repays the principal, overdue interest,
+//     penalty and compound interest left in equal monthly installments
+//     (rounded with the contract's mode, rounded down instead if that
+//     would leave the last negative; the residue on the last), without
+//     interest: the interest of the current period is not charged.
+//   - A Reamortisation builds a schedule by its method, count, frequency
+//     and first due date over the balance, accruing from effective, at the
+//     contract rate or RateChange's.
+//   - Otherwise the balance is re-amortised by the contract's method and
+//     frequency (at RateChange's rate if set) over the remaining
+//     not-yet-due installments plus TermExtension's, on the contract's due
+//     dates from the next due date after effective; with none left (a
+//     matured loan) only a term extension applies, its due dates stepped
+//     from effective. Interest accrues on the balance from effective (from
+//     the current period's start when effective is a due date); the
+//     current period's interest on the not-yet-due principal up to
+//     effective is carried. A PaymentHoliday's installments, numbered as in
+//     the original plan, carry nothing; the plan before them is the
+//     re-amortised one, the plan after them re-amortises what is left
+//     (plus, HolidayCapitalise, the holiday's interest) over the rest,
+//     pushed out by the holiday's length.
+//
+// Every re-amortisation reuses the schedule builder, so rounding follows
+// the contract's. Invalid values or combinations return an *InvalidError
+// naming the fields ("changes.interest_freeze_plan.installment_count").
+func QuoteRestructuring(t Terms, st LoanState, effective Date, c Changes) (RestructureQuote, error) {
+	if err := t.Validate(); err != nil {
+		return RestructureQuote{}, err.(*InvalidError).Prefixed("terms.")
+	}
+	var e InvalidError
+	if st.AsOf != effective {
+		e.Add("effective_date", "must be the date the loan state is as of (%s)", st.AsOf)
+	}
+	if effective < t.DisbursementDate {
+		e.Add("effective_date", "must not be before the disbursement date")
+	}
+	c.check(&e, &t, effective)
+	if err := e.Err(); err != nil {
+		return RestructureQuote{}, err
+	}
+
+	rm := remainingOf(&t, &st, effective)
+	if rm.first < 0 {
+		e.Add("effective_date", "the loan owes nothing on %s: nothing to restructure", effective)
+		return RestructureQuote{}, e.Err()
+	}
+	q := RestructureQuote{Outstanding: st.Outstanding()}
+	q.TotalCostBefore = rm.overdue + rm.future + rm.penalty + rm.compound
+
+	overdue, pen, comp := rm.overdue, rm.penalty, rm.compound
+	if w := c.Waiver; w != nil {
+		q.Waived = Charges{Interest: min(w.Interest, overdue), Penalty: min(w.Penalty, pen), Compound: min(w.Compound, comp)}
+		overdue -= q.Waived.Interest
+		pen -= q.Waived.Penalty
+		comp -= q.Waived.Compound
+	}
+	if cp := c.Capitalisation; cp != nil {
+		q.Capitalised += overdue
+		overdue = 0
+		if cp.IncludePenalty {
+			q.Capitalised += pen + comp
+			pen, comp = 0, 0
+		}
+	}
+
+	if fp := c.InterestFreezePlan; fp != nil {
+		q.Capitalised += overdue + pen + comp
+		q.Balance = rm.principal + q.Capitalised
+		q.Installments = freezeRows(&t, fp, effective, q.Balance, rm.kept)
+		q.TotalCostAfter = q.Capitalised
+		return q, nil
+	}
+
+	q.Carried = Charges{Interest: overdue + rm.accrued, Penalty: pen, Compound: comp}
+	tp := t
+	if c.RateChange != nil {
+		tp.AnnualRate = c.RateChange.AnnualRate
+	}
+	var rows []Installment
+	paying := 0
+	var err error
+	if ra := c.Reamortisation; ra != nil {
+		q.Balance = rm.principal + q.Capitalised
+		rows, err = reamortisedRows(tp, ra, effective, q.Balance)
+	} else {
+		var holidayInterest money.Amount
+		rows, paying, holidayInterest, err = replannedRows(&tp, &st, rm, c, effective, rm.principal+q.Capitalised)
+		q.Capitalised += holidayInterest
+		q.Balance = rm.principal + q.Capitalised
+	}
+	if err != nil {
+		return RestructureQuote{}, err
+	}
+	rows[paying].Interest += q.Carried.Interest
+	rows[paying].Total += q.Carried.Interest
+	for i := range rows {
+		rows[i].Number = rm.kept + 1 + i
+		q.TotalCostAfter += rows[i].Total
+	}
+	q.TotalCostAfter += q.Carried.Penalty + q.Carried.Compound - rm.principal
+	q.Installments = rows
+	return q, nil
+}
+
+// check validates the changes on their own: values, ranges and
+// combinations.
+func (c *Changes) check(e *InvalidError, t *Terms, effective Date) {
+	set := []struct {
+		name string
+		on   bool
+	}{
+		{"term_extension", c.TermExtension != nil},
+		{"payment_holiday", c.PaymentHoliday != nil},
+		{"rate_change", c.RateChange != nil},
+		{"waiver", c.Waiver != nil},
+		{"capitalisation", c.Capitalisation != nil},
+		{"reamortisation", c.Reamortisation != nil},
+		{"interest_freeze_plan", c.InterestFreezePlan != nil},
+	}
+	anySet := false
+	for _, s := range set {
+		anySet = anySet || s.on
+	}
+	if !anySet {
+		e.Add("changes", "at least one change is required")
+	}
+	if c.InterestFreezePlan != nil {
+		for _, s := range set {
+			if s.on && s.name != "interest_freeze_plan" && s.name != "waiver" {
+				e.Add("changes.interest_freeze_plan", "cannot be combined with %s", s.name)
+			}
+		}
+	}
+	if c.Reamortisation != nil {
+		if c.TermExtension != nil {
+			e.Add("changes.reamortisation", "cannot be combined with term_extension")
+		}
+		if c.PaymentHoliday != nil {
+			e.Add("changes.reamortisation", "cannot be combined with payment_holiday")
+		}
+	}
+	if x := c.TermExtension; x != nil && (x.ExtraInstallments < 1 || x.ExtraInstallments > MaxInstallments) {
+		e.Add("changes.term_extension.extra_installments", "must be between 1 and %d", MaxInstallments)
+	}
+	if h := c.PaymentHoliday; h != nil {
+		if t.Method == Bullet {
+			e.Add("changes.payment_holiday", "does not apply to %s; extend the term instead", t.Method)
+		}
+		if h.FromInstallment < 1 {
+			e.Add("changes.payment_holiday.from_installment", "must be at least 1")
+		}
+		if h.Count < 1 || h.Count > MaxInstallments {
+			e.Add("changes.payment_holiday.count", "must be between 1 and %d", MaxInstallments)
+		}
+		if h.Interest != HolidayCapitalise && h.Interest != HolidaySpread {
+			e.Add("changes.payment_holiday.interest", "unknown holiday interest treatment")
+		}
+	}
+	if r := c.RateChange; r != nil {
+		if r.AnnualRate.Scale > money.MaxRateScale {
+			e.Add("changes.rate_change.annual_rate_percent", "at most %d decimals", money.MaxRateScale)
+		} else if r.AnnualRate.Units > uint64(MaxRatePercent)*uint64(money.Pow10(int(r.AnnualRate.Scale))) {
+			e.Add("changes.rate_change.annual_rate_percent", "must be at most %d", MaxRatePercent)
+		}
+	}
+	if w := c.Waiver; w != nil {
+		if w.Penalty < 0 {
+			e.Add("changes.waiver.penalty", "must not be negative")
+		}
+		if w.Compound < 0 {
+			e.Add("changes.waiver.compound", "must not be negative")
+		}
+		if w.Interest < 0 {
+			e.Add("changes.waiver.interest", "must not be negative")
+		}
+	}
+	if fp := c.InterestFreezePlan; fp != nil {
+		if fp.InstallmentCount < 1 || fp.InstallmentCount > MaxFreezeInstallments {
+			e.Add("changes.interest_freeze_plan.installment_count", "must be between 1 and %d", MaxFreezeInstallments)
+		}
+		if fp.FirstDueDate <= effective {
+			e.Add("changes.interest_freeze_plan.first_due_date", "must be after the effective date")
+		} else if fp.InstallmentCount >= 1 && fp.InstallmentCount <= MaxFreezeInstallments &&
+			!step(fp.FirstDueDate, Frequency{Unit: Month, Every: 1}, fp.InstallmentCount-1).InRange() {
+			e.Add("changes.interest_freeze_plan.first_due_date", "the last due date would be after %s", MaxDate)
+		}
+	}
+	if ra := c.Reamortisation; ra != nil && ra.FirstDueDate <= effective {
+		e.Add("changes.reamortisation.first_due_date", "must be after the effective date")
+	}
+}
+
+// remaining is what is left of a loan on the effective date.
+type remaining struct {
+	// first is the index of the first installment not fully paid, or -1;
+	// kept is the number of the installment before it, or 0.
+	first, kept int
+	// next is the index of the first installment due after the effective
+	// date and not fully paid, or -1.
+	next int
+	// principal is all unpaid principal; overdue and future the unpaid
+	// contract interest of installments due by the date and after it;
+	// accrued the current period's interest earned to the date on the
+	// not-yet-due principal and unpaid.
+	principal, overdue, future, accrued money.Amount
+	penalty, compound                   money.Amount
+}
+
+func remainingOf(t *Terms, st *LoanState, effective Date) remaining {
+	rm := remaining{first: -1, next: -1}
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		unpaid := in.Unpaid() > 0
+		if rm.first < 0 && unpaid {
+			rm.first = i
+			if i > 0 {
+				rm.kept = st.Installments[i-1].Number
+			}
+		}
+		if rm.next < 0 && unpaid && in.DueDate > effective {
+			rm.next = i
+		}
+		rm.principal += in.PrincipalDue - in.PrincipalPaid
+		if in.DueDate <= effective {
+			rm.overdue += in.unpaidInterest()
+		} else {
+			rm.future += in.unpaidInterest()
+		}
+		rm.penalty += in.unpaidPenalty()
+		rm.compound += in.unpaidCompound()
+	}
+	if rm.next >= 0 {
+		rm.accrued = st.accruedInterest(t, rm.next, effective)
+	}
+	return rm
+}
+
+// freezeRows splits the frozen amount into n equal monthly installments
+// of principal only, the residue on the last.
+func freezeRows(t *Terms, fp *InterestFreezePlan, effective Date, frozen money.Amount, kept int) []Installment {
+	n := fp.InstallmentCount
+	share := money.Amount(divRound(uint64(frozen), uint64(n), t.Rounding.Mode))
+	if share*money.Amount(n-1) > frozen {
+		share = frozen / money.Amount(n)
+	}
+	rows := make([]Installment, n)
+	balance, start := frozen, effective
+	for i := range n {
+		due := step(fp.FirstDueDate, Frequency{Unit: Month, Every: 1}, i)
+		p := share
+		if i == n-1 {
+			p = balance
+		}
+		balance -= p
+		rows[i] = Installment{Number: kept + 1 + i, StartDate: start, DueDate: due, Principal: p, Total: p, BalanceAfter: balance}
+		start = due
+	}
+	return rows
+}
+
+// reamortisedRows builds the schedule a Reamortisation asks for over the
+// balance, on synthetic terms that start on the effective date.
+func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money.Amount) ([]Installment, error) {
+	tp.Method, tp.InstallmentCount, tp.Frequency = ra.Method, ra.InstallmentCount, ra.Frequency
+	tp.DisbursementDate, tp.FirstDueDate = effective, ra.FirstDueDate
+	tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.UpfrontFee = 0, 0, 0
+	tp.HasPenalty = false
+	// Validate with at least one minor unit: a balance of zero (only
+	// interest left) still gets a plan, of zeros.
+	tp.Principal = max(balance, 1)
+	if err := tp.Validate(); err != nil {
+		return nil, err.(*InvalidError).Prefixed("changes.reamortisation.")
+	}
+	tp.Principal = balance
+	return buildSchedule(&tp).Installments, nil
+}
+
+// replannedRows re-amortises the balance on the contract's method,
+// frequency and due dates (a term extension, a holiday, a new rate, or
+// only a waiver or capitalisation). It returns the rows, the index of the
+// first row that carries a payment and the holiday interest capitalised.
+func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date, balance money.Amount) ([]Installment, int, money.Amount, error) {
+	var e InvalidError
+	extra := 0
+	if c.TermExtension != nil {
+		extra = c.TermExtension.ExtraInstallments
+	}
+	var idx0, m int
+	start, odd := effective, false
+	if rm.next >= 0 {
+		in := st.Installments[rm.next]
+		idx0, m = in.Number-1, len(st.Installments)-rm.next
+		if tp.Method == Bullet {
+			idx0, m = tp.InstallmentCount-1, 1
+		}
+		start = max(effective, in.StartDate)
+		odd = start != in.StartDate
+	} else {
+		if extra == 0 {
+			e.Add("changes", "no installment is due after the effective date: add a term_extension, a reamortisation or an interest_freeze_plan")
+			return nil, 0, 0, e.Err()
+		}
+		// A matured loan: the extension's due dates step from the
+		// effective date; the contract's grace and free periods are over.
+		tp.DisbursementDate, tp.FirstDueDate = effective, NoDate
+		tp.PrincipalGracePeriods, tp.InterestFreePeriods = 0, 0
+	}
+	n := m + extra
+	hol := 0
+	if c.PaymentHoliday != nil {
+		hol = c.PaymentHoliday.Count
+	}
+	// The new plan must fit: its last due date in range and its amounts in
+	// an int64, as Validate requires of any terms.
+	anchor, off := tp.firstAnchor()
+	fit := Terms{Currency: tp.Currency, Principal: max(balance, 1), AnnualRate: tp.AnnualRate,
+		InstallmentCount: n + hol, Frequency: tp.Frequency, Method: tp.Method, DisbursementDate: start,
+		FirstDueDate: step(anchor, tp.Frequency, idx0+off), InterestAccrual: tp.InterestAccrual, DayCount: tp.DayCount, Rounding: tp.Rounding}
+	if n+hol > MaxInstallments {
+		e.Add("changes", "the new plan would have more than %d installments", MaxInstallments)
+	} else if !step(anchor, tp.Frequency, idx0+n+hol-1+off).InRange() {
+		e.Add("changes", "the last due date would be after %s", MaxDate)
+	} else if err := fit.Validate(); err != nil {
+		e.Violations = append(e.Violations, err.(*InvalidError).Prefixed("changes.new_plan.").Violations...)
+	}
+	if h := c.PaymentHoliday; h != nil {
+		first := idx0 + 1
+		if h.FromInstallment < first || h.FromInstallment+h.Count-1 > idx0+n {
+			e.Add("changes.payment_holiday.from_installment", "the holiday must lie within installments %d to %d of the remaining plan", first, idx0+n)
+		}
+	}
+	if err := e.Err(); err != nil {
+		return nil, 0, 0, err
+	}
+
+	plain := segmentRows(tp, segment{start: start, principal: balance, firstIndex: idx0, count: n, oddFirst: odd})
+	h := c.PaymentHoliday
+	if h == nil {
+		return plain, 0, 0, nil
+	}
+	// The plan runs as re-amortised up to the holiday; the holiday's
+	// periods bear interest on what is left and carry no payment; then
+	// what is left (with the holiday's interest, capitalised) is
+	// re-amortised over the rest, pushed out by the holiday.
+	pre := h.FromInstallment - 1 - idx0
+	rows := append([]Installment(nil), plain[:pre]...)
+	left, from := balance, start
+	if pre > 0 {
+		left, from = plain[pre-1].BalanceAfter, plain[pre-1].DueDate
+	}
+	var interest money.Amount
+	for j := range h.Count {
+		idx := idx0 + pre + j
+		due := step(anchor, tp.Frequency, idx+off)
+		interest += periodInterest(tp, left, idx, from, due, pre == 0 && j == 0 && odd)
+		rows = append(rows, Installment{StartDate: from, DueDate: due, BalanceAfter: left})
+		from = due
+	}
+	var capitalised money.Amount
+	if h.Interest == HolidayCapitalise {
+		capitalised = interest
+		rows[len(rows)-1].BalanceAfter += interest
+	}
+	post := segmentRows(tp, segment{start: from, principal: left + capitalised, firstIndex: idx0 + pre + h.Count, count: n - pre})
+	if h.Interest == HolidaySpread {
+		share := interest / money.Amount(len(post))
+		for i := range post {
+			add := share
+			if i == len(post)-1 {
+				add = interest - share*money.Amount(len(post)-1)
+			}
+			post[i].Interest += add
+			post[i].Total += add
+		}
+	}
+	paying := 0
+	if pre == 0 {
+		paying = h.Count
+	}
+	return append(rows, post...), paying, capitalised, nil
+}
+
+// segmentRows is buildRows for a segment of a restructured plan, which may
+// run past the contract's installment count: a FLAT level follows the
+// segment, a grace period never covers the whole segment, and a BULLET
+// segment is one row at its last due date with simple interest by days
+// from its start, as a prepayment re-amortises a bullet loan.
+func segmentRows(tp *Terms, sg segment) []Installment {
+	t := *tp
+	anchor, off := t.firstAnchor()
+	if t.Method == Bullet {
+		due := step(anchor, t.Frequency, sg.firstIndex+sg.count-1+off)
+		var interest money.Amount
+		if t.InterestFreePeriods-sg.firstIndex < sg.count {
+			interest = dailyInterest(sg.principal, t.AnnualRate, t.DayCount, sg.start, due, t.Rounding.Mode)
+		}
+		return []Installment{{StartDate: sg.start, DueDate: due, Principal: sg.principal, Interest: interest, Total: sg.principal + interest}}
+	}
+	if t.PrincipalGracePeriods-sg.firstIndex >= sg.count {
+		t.PrincipalGracePeriods = sg.firstIndex + sg.count - 1
+	}
+	t.InstallmentCount = sg.firstIndex + sg.count
+	rows, _ := buildRows(&t, sg)
+	return rows
+}
+
+// periodInterest is the interest buildRows charges for the period of
+// due-date index idx from start to due on balance.
+func periodInterest(t *Terms, balance money.Amount, idx int, start, due Date, byDays bool) money.Amount {
+	switch {
+	case idx < t.InterestFreePeriods:
+		return 0
+	case t.InterestAccrual == Daily || byDays:
+		return dailyInterest(balance, t.AnnualRate, t.DayCount, start, due, t.Rounding.Mode)
+	}
+	return interestFor(balance, t.periodicRate(), t.Rounding.Mode)
+}
