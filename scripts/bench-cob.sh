@@ -7,24 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${BENCH_COB_LOANS:-1000000}"
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-tool="go tool -modfile=tools/go.mod"
-
-work=$(mktemp -d /tmp/loancore-cob-XXXXXX)
-as_pg=()
-if [ "$(id -u)" = 0 ]; then chown postgres "$work"; as_pg=(runuser -u postgres --); fi
-pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-apiport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cleanup() {
-  [ -n "${loand_pid:-}" ] && kill "$loand_pid" 2>/dev/null || true
-  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"${as_pg[@]}" "$bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 >/dev/null
-"${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w \
-  -o "-p $pgport -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c max_wal_size=8GB" start >/dev/null
+. scripts/benchlib.sh
+start_cluster cob -c shared_buffers=1GB -c max_wal_size=8GB
+apiport=$(free_port)
 psql=("$bin/psql" -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" -U postgres)
 "${psql[@]}" -c "CREATE DATABASE loancore"
 url="postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=8"
@@ -56,10 +41,7 @@ printf 'loans: %d created in %.0f s (disbursed %s, closing %s)\n' "$n" "$(python
 
 "$work/loand" --listen "127.0.0.1:$apiport" --database "$url" --log-format json 2>"$work/loand.log" &
 loand_pid=$!
-for _ in $(seq 100); do
-  $tool grpcurl -plaintext "127.0.0.1:$apiport" grpc.health.v1.Health/Check >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_healthy "127.0.0.1:$apiport"
 
 t0=$(date +%s.%N)
 $tool grpcurl -plaintext -d '{"business_date": "'"$bdate"'"}' "127.0.0.1:$apiport" \

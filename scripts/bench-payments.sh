@@ -20,25 +20,10 @@ pool="${BENCH_POOL:-16}"
 penalty=()
 [ -n "${BENCH_PENALTY:-}" ] && penalty=(-penalty)
 loans="${BENCH_LOANS:-512}"
-bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-tool="go tool -modfile=tools/go.mod"
-
-work=$(mktemp -d /tmp/loancore-bench-XXXXXX)
-as_pg=()
-if [ "$(id -u)" = 0 ]; then chown postgres "$work"; as_pg=(runuser -u postgres --); fi
-pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-apiport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cleanup() {
-  [ -n "${loand_pid:-}" ] && kill "$loand_pid" 2>/dev/null || true
-  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-[ -n "${BENCH_KEEP_LOG:-}" ] && trap 'cp "$work/loand.log" /tmp/loand-bench.log; cleanup' EXIT
-
-"${as_pg[@]}" "$bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 >/dev/null
-"${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w \
-  -o "-p $pgport -k $work -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB" start >/dev/null
+. scripts/benchlib.sh
+start_cluster bench -c max_connections=300 -c shared_buffers=256MB
+apiport=$(free_port)
+[ -n "${BENCH_KEEP_LOG:-}" ] && trap 'cp "$work/loand.log" /tmp/loand-bench.log; stop_cluster' EXIT
 "$bin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -c "CREATE DATABASE loancore" -c "CREATE DATABASE pgbench"
 echo "synchronous_commit: $("$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgres -c 'SHOW synchronous_commit')"
 "$bin/pgbench" -q -i -s 20 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
@@ -47,10 +32,7 @@ go build -o "$work/loand" ./cmd/loand
 GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
   --log-format json --pprof "${BENCH_PPROF:-}" 2>"$work/loand.log" &
 loand_pid=$!
-for _ in $(seq 100); do
-  $tool grpcurl -plaintext "127.0.0.1:$apiport" grpc.health.v1.Health/Check >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_healthy "127.0.0.1:$apiport"
 
 # CPU seconds (user+system) spent so far by the server processes: loand,
 # and PostgreSQL (the postmaster, its live backends, and the backends that

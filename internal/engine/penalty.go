@@ -78,6 +78,25 @@ const (
 // defaultMarkup is the markup when neither a rate nor a markup is given.
 var defaultMarkup = money.Rate{Units: 50}
 
+// WithDefaults returns the policy with every default filled in: the 50%
+// markup when no rate is given, OVERDUE_PRINCIPAL, ACT/360 and
+// FROM_DUE_DATE. The fold reads a policy the same with or without them.
+func (p PenaltyPolicy) WithDefaults() PenaltyPolicy {
+	if !p.HasAnnualRate && !p.HasMarkupPercent {
+		p.MarkupPercent, p.HasMarkupPercent = defaultMarkup, true
+	}
+	if p.Basis == 0 {
+		p.Basis = OverduePrincipal
+	}
+	if p.DayCount == 0 {
+		p.DayCount = Act360
+	}
+	if p.GraceMode == 0 {
+		p.GraceMode = FromDueDate
+	}
+	return p
+}
+
 // Validate checks the policy; field names are relative to it ("grace_days").
 func (p PenaltyPolicy) Validate() error {
 	var e InvalidError

@@ -108,7 +108,7 @@ func (s *closeService) ListDelinquentLoans(ctx context.Context, req *loancorev1.
 		c := currencyOf(pos.Currency)
 		o := engine.Outstanding{Principal: pos.Principal, Interest: pos.Interest, Penalty: pos.Penalty, Compound: pos.Compound}
 		out.Loans = append(out.Loans, &loancorev1.DelinquentLoan{LoanId: pos.LoanID, BorrowerId: pos.BorrowerID,
-			DaysPastDue: int32(pos.DaysPastDue), Bucket: loancorev1.DelinquencyBucket(pos.Bucket + 1), RiskClass: loancorev1.RiskClass(pos.RiskClass),
+			DaysPastDue: int32(pos.DaysPastDue), Bucket: bucketToProto(pos.Bucket), RiskClass: loancorev1.RiskClass(pos.RiskClass),
 			Currency: pos.Currency, Outstanding: &loancorev1.Outstanding{Principal: o.Principal.Format(c), Interest: o.Interest.Format(c),
 				Penalty: o.Penalty.Format(c), Compound: o.Compound.Format(c), Total: o.Total().Format(c)}})
 	}
@@ -138,7 +138,7 @@ func (s *closeService) ListDueNotices(ctx context.Context, req *loancorev1.ListD
 	for _, n := range got {
 		pn := &loancorev1.DueNotice{NoticeId: n.ID, Kind: noticeKinds[n.Kind], NoticeDate: n.Date.String(), LoanId: n.LoanID,
 			BorrowerId: n.BorrowerID, InstallmentNumber: int32(n.InstallmentNumber), Amount: n.Amount.Format(currencyOf(n.Currency)),
-			Currency: n.Currency, DaysPastDue: int32(n.DaysPastDue), Bucket: loancorev1.DelinquencyBucket(n.Bucket + 1)}
+			Currency: n.Currency, DaysPastDue: int32(n.DaysPastDue), Bucket: bucketToProto(n.Bucket)}
 		if n.DueDate != engine.NoDate {
 			pn.DueDate = n.DueDate.String()
 		}

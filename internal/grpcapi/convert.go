@@ -161,20 +161,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		p.enumUnknown(f("interest_accrual"), int32(in.GetInterestAccrual()))
 	}
 
-	switch in.GetDayCount() {
-	case loancorev1.DayCount_DAY_COUNT_UNSPECIFIED, loancorev1.DayCount_DAY_COUNT_ACT_360:
-		t.DayCount = engine.Act360
-	case loancorev1.DayCount_DAY_COUNT_ACT_365_FIXED:
-		t.DayCount = engine.Act365Fixed
-	case loancorev1.DayCount_DAY_COUNT_ACT_364:
-		t.DayCount = engine.Act364
-	case loancorev1.DayCount_DAY_COUNT_THIRTY_360:
-		t.DayCount = engine.Thirty360
-	case loancorev1.DayCount_DAY_COUNT_ACT_ACT:
-		t.DayCount = engine.ActAct
-	default:
-		p.enumUnknown(f("day_count"), int32(in.GetDayCount()))
-	}
+	t.DayCount = p.dayCount(f("day_count"), in.GetDayCount())
 
 	t.Rounding = engine.Rounding{Mode: money.HalfUp, Multiple: 1}
 	if r := in.GetRounding(); r != nil {
@@ -265,16 +252,7 @@ func (p *parser) penalty(prefix string, in *loancorev1.PenaltyPolicy) engine.Pen
 		p.enumUnknown(prefix+"basis", int32(in.GetBasis()))
 	}
 	out.CompoundOverdueInterest = in.GetCompoundOverdueInterest()
-	switch in.GetDayCount() {
-	case loancorev1.DayCount_DAY_COUNT_UNSPECIFIED:
-		out.DayCount = engine.Act360
-	default:
-		dc, ok := dayCountFromProto[in.GetDayCount()]
-		if !ok {
-			p.enumUnknown(prefix+"day_count", int32(in.GetDayCount()))
-		}
-		out.DayCount = dc
-	}
+	out.DayCount = p.dayCount(prefix+"day_count", in.GetDayCount())
 	out.GraceDays = int(in.GetGraceDays())
 	switch in.GetGraceMode() {
 	case loancorev1.GraceMode_GRACE_MODE_UNSPECIFIED, loancorev1.GraceMode_GRACE_MODE_FROM_DUE_DATE:
@@ -287,12 +265,19 @@ func (p *parser) penalty(prefix string, in *loancorev1.PenaltyPolicy) engine.Pen
 	return out
 }
 
-var dayCountFromProto = map[loancorev1.DayCount]engine.DayCount{
-	loancorev1.DayCount_DAY_COUNT_ACT_365_FIXED: engine.Act365Fixed,
-	loancorev1.DayCount_DAY_COUNT_ACT_360:       engine.Act360,
-	loancorev1.DayCount_DAY_COUNT_ACT_364:       engine.Act364,
-	loancorev1.DayCount_DAY_COUNT_THIRTY_360:    engine.Thirty360,
-	loancorev1.DayCount_DAY_COUNT_ACT_ACT:       engine.ActAct,
+// dayCount reads a day count; unspecified is ACT/360, the PBoC's
+// convention.
+func (p *parser) dayCount(field string, v loancorev1.DayCount) engine.DayCount {
+	if v == loancorev1.DayCount_DAY_COUNT_UNSPECIFIED {
+		return engine.Act360
+	}
+	for dc, pv := range dayCountToProto {
+		if pv == v {
+			return dc
+		}
+	}
+	p.enumUnknown(field, int32(v))
+	return 0
 }
 
 // err returns the collected violations. When there are any and the request

@@ -251,6 +251,12 @@ func allocationsToProto(r engine.PaymentResult, c money.Currency) []*loancorev1.
 	return out
 }
 
+// bucketToProto converts a bucket: the engine's count from M0 = 0, the
+// enum keeps 0 for UNSPECIFIED. (Risk classes start at NORMAL = 1 in both.)
+func bucketToProto(b engine.Bucket) loancorev1.DelinquencyBucket {
+	return loancorev1.DelinquencyBucket(b + 1)
+}
+
 var componentsToProto = map[engine.Component]loancorev1.AllocationComponent{
 	engine.ComponentPrincipal: loancorev1.AllocationComponent_ALLOCATION_COMPONENT_PRINCIPAL,
 	engine.ComponentInterest:  loancorev1.AllocationComponent_ALLOCATION_COMPONENT_INTEREST,
@@ -273,9 +279,7 @@ func loanToProto(v servicing.LoanView) *loancorev1.Loan {
 			Total: v.Outstanding.Total().Format(c), Penalty: v.Outstanding.Penalty.Format(c), Compound: v.Outstanding.Compound.Format(c)},
 		DaysPastDue: int32(v.DaysPastDue), Version: v.Version, AsOf: v.AsOf.String(),
 		CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339Nano), CreditBalance: v.Credit.Format(c), Currency: c.Code,
-		// The engine's buckets count from M0 = 0 and its classes from
-		// NORMAL = 1; the enums keep 0 for UNSPECIFIED.
-		DelinquencyBucket: loancorev1.DelinquencyBucket(v.Bucket + 1), RiskClass: loancorev1.RiskClass(v.RiskClass),
+		DelinquencyBucket: bucketToProto(v.Bucket), RiskClass: loancorev1.RiskClass(v.RiskClass),
 	}
 	if v.CappedOn != engine.NoDate {
 		out.PenaltyCappedOn = v.CappedOn.String()
@@ -327,7 +331,7 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		out.FirstDueDate = t.FirstDueDate.String()
 	}
 	if t.HasPenalty {
-		p := servicing.EffectivePenalty(t.Penalty)
+		p := t.Penalty.WithDefaults()
 		out.Penalty = &loancorev1.PenaltyPolicy{Basis: loancorev1.PenaltyBasis(p.Basis), CompoundOverdueInterest: p.CompoundOverdueInterest,
 			DayCount: dayCountToProto[p.DayCount], GraceDays: int32(p.GraceDays), GraceMode: loancorev1.GraceMode(p.GraceMode)}
 		if p.HasAnnualRate {

@@ -489,13 +489,7 @@ func (c *Close) ListNotices(ctx context.Context, p ListNoticesParams) ([]Notice,
 	if p.To < p.From {
 		e.Add("to_date", "must not be before from_date")
 	}
-	size := p.PageSize
-	switch {
-	case size == 0:
-		size = DefaultPageSize
-	case size < 0 || size > MaxPageSize:
-		e.Add("page_size", "must be between 0 and %d", MaxPageSize)
-	}
+	size := pageSize(&e, p.PageSize)
 	afterDate, afterID := engine.NoDate, ""
 	if p.PageToken != "" {
 		date, id, ok := strings.Cut(p.PageToken, "|")
@@ -564,13 +558,10 @@ type ListDelinquentParams struct {
 // business date — the collection team's work list — and the last loan id
 // of the page when there may be more.
 func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]Position, engine.Date, string, error) {
-	size := p.PageSize
-	switch {
-	case size == 0:
-		size = DefaultPageSize
-	case size < 0 || size > MaxPageSize:
-		return nil, engine.NoDate, "", &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "page_size",
-			Description: fmt.Sprintf("must be between 0 and %d", MaxPageSize)}}}
+	var e engine.InvalidError
+	size := pageSize(&e, p.PageSize)
+	if err := e.Err(); err != nil {
+		return nil, engine.NoDate, "", err
 	}
 	last, err := c.store.LastCOBRun(ctx)
 	if errors.Is(err, ErrNotFound) {
@@ -581,12 +572,10 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]P
 	asOf := p.AsOf
 	if asOf == engine.NoDate {
 		asOf = last.BusinessDate
-		if last.Status != COBCompleted {
-			asOf--
-		}
 	}
-	// Positions are kept for the latest closed date only.
-	if latest := last.BusinessDate; asOf != latest || last.Status != COBCompleted {
+	// Positions are kept for the latest date only, and are that date's
+	// only once its run completed.
+	if asOf != last.BusinessDate || last.Status != COBCompleted {
 		return nil, asOf, "", &PreconditionError{Reason: "COB_NOT_CLOSED",
 			Message: fmt.Sprintf("positions are for the last closed business date; %s is not it (last run %s, %s)", asOf, last.BusinessDate, last.Status)}
 	}

@@ -284,9 +284,7 @@ func (lg loanLog) withEvent(e EventRecord) (loanLog, error) {
 	if err != nil {
 		return lg, err
 	}
-	if lg.events != nil {
-		lg.events = append(slices.Clip(lg.events), e)
-	}
+	lg.events = append(slices.Clip(lg.events), e)
 	if ok {
 		lg.evs = append(slices.Clip(lg.evs), ev)
 	}
@@ -317,10 +315,7 @@ func statusOf(st engine.LoanState) string {
 }
 
 func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView, error) {
-	if lg.folded != nil && lg.foldedAsOf == asOf {
-		return l.viewOf(lg, *lg.folded, asOf, knownAt), nil
-	}
-	return l.viewOf(lg, engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, asOf), asOf, knownAt), nil
+	return l.viewOf(lg, lg.fold(asOf), asOf, knownAt), nil
 }
 
 // viewOf presents a folded state.
@@ -494,6 +489,18 @@ type ListLoansParams struct {
 	PageToken  string
 }
 
+// pageSize returns the page size a list call asked for, DefaultPageSize
+// for 0, and adds a violation for one out of range.
+func pageSize(e *engine.InvalidError, size int) int {
+	switch {
+	case size == 0:
+		return DefaultPageSize
+	case size < 0 || size > MaxPageSize:
+		e.Add("page_size", "must be between 0 and %d", MaxPageSize)
+	}
+	return size
+}
+
 // Paging limits of list calls.
 const (
 	DefaultPageSize = 50
@@ -504,13 +511,7 @@ const (
 // next page ("" at the end).
 func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord, string, error) {
 	var e engine.InvalidError
-	size := p.PageSize
-	switch {
-	case size == 0:
-		size = DefaultPageSize
-	case size < 0 || size > MaxPageSize:
-		e.Add("page_size", "must be between 0 and %d", MaxPageSize)
-	}
+	size := pageSize(&e, p.PageSize)
 	after := ""
 	if p.PageToken != "" {
 		b, err := base64.RawURLEncoding.DecodeString(p.PageToken)
@@ -680,10 +681,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	seq := lg.loan.Version + 1
 	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindRepayment, ValueDate: vd.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, Amount: amount.Format(c)}
-	eev, _, err := engineEvent(lg.terms, ev)
-	if err != nil {
-		return RepaymentResult{}, err
-	}
+	eev := engine.Event{Seq: seq, Kind: engine.EventRepayment, ValueDate: vd, Amount: amount}
 	// A payment dated on or after every earlier one changes none of them:
 	// apply it to the fold in hand. A backdated one replays the log, which
 	// a cache entry does not have.

@@ -97,7 +97,7 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 		d.FirstDueDate = t.FirstDueDate.String()
 	}
 	if t.HasPenalty {
-		p := EffectivePenalty(t.Penalty)
+		p := t.Penalty.WithDefaults()
 		d.Penalty = &penaltyDoc{Basis: basisNames[p.Basis], CompoundOverdueInterest: p.CompoundOverdueInterest,
 			DayCount: dayCountNames[p.DayCount], GraceDays: p.GraceDays, GraceMode: graceModeNames[p.GraceMode]}
 		if p.HasAnnualRate {
@@ -207,23 +207,4 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 		return t, fmt.Errorf("terms document: %v", errs)
 	}
 	return t, nil
-}
-
-// EffectivePenalty returns a penalty policy with its defaults filled in:
-// the 50% markup when no rate is given, OVERDUE_PRINCIPAL, ACT/360 and
-// FROM_DUE_DATE.
-func EffectivePenalty(p engine.PenaltyPolicy) engine.PenaltyPolicy {
-	if !p.HasAnnualRate && !p.HasMarkupPercent {
-		p.MarkupPercent, p.HasMarkupPercent = money.Rate{Units: 50}, true
-	}
-	if p.Basis == 0 {
-		p.Basis = engine.OverduePrincipal
-	}
-	if p.DayCount == 0 {
-		p.DayCount = engine.Act360
-	}
-	if p.GraceMode == 0 {
-		p.GraceMode = engine.FromDueDate
-	}
-	return p
 }

@@ -79,7 +79,6 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	if err != nil {
 		return page, mapError(err)
 	}
-	cs := currencies{}
 	scanned := 0
 	for rows.Next() {
 		var l servicing.COBLoan
@@ -101,7 +100,7 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 			continue
 		}
 		l.Loan.Terms = []byte(terms)
-		c, err := cs.get(l.Loan.Currency)
+		c, err := currency(l.Loan.Currency)
 		if err == nil {
 			l.Charged.Penalty, err = money.ParseAmount(pen, c)
 		}
@@ -148,18 +147,12 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	return page, mapError(rows.Err())
 }
 
-// currencies caches currency lookups by code.
-type currencies map[string]money.Currency
-
-func (cs currencies) get(code string) (money.Currency, error) {
-	if c, ok := cs[code]; ok {
-		return c, nil
-	}
+// currency looks up a stored currency code.
+func currency(code string) (money.Currency, error) {
 	c, ok := money.LookupCurrency(code)
 	if !ok {
 		return c, fmt.Errorf("unknown currency %q", code)
 	}
-	cs[code] = c
 	return c, nil
 }
 
@@ -170,15 +163,16 @@ func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsPara
 	if len(p.Positions) == 0 {
 		return nil
 	}
-	cs := currencies{}
 	var aLoans, aPen, aComp []string
 	n := len(p.Positions)
 	ids, dates, statuses := make([]string, n), make([]string, n), make([]string, n)
 	dpd, buckets, classes := make([]int32, n), make([]int32, n), make([]int32, n)
 	prin, intr, pen, comp := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	penC, compC := make([]string, n), make([]string, n)
+	var nIDs, nDates, nLoans, nKinds, nDue, nAmounts []string
+	var nNumbers, nDPD, nBuckets []int32
 	for i, pos := range p.Positions {
-		c, err := cs.get(pos.Currency)
+		c, err := currency(pos.Currency)
 		if err != nil {
 			return fmt.Errorf("postgres: loan %s: %w", pos.LoanID, err)
 		}
@@ -190,11 +184,6 @@ func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsPara
 			aLoans = append(aLoans, pos.LoanID)
 			aPen, aComp = append(aPen, a.Penalty.Format(c)), append(aComp, a.Compound.Format(c))
 		}
-	}
-	var nIDs, nDates, nLoans, nKinds, nDue, nAmounts []string
-	var nNumbers, nDPD, nBuckets []int32
-	for _, pos := range p.Positions {
-		c, _ := cs.get(pos.Currency)
 		for _, nt := range pos.Notices {
 			due := ""
 			if nt.DueDate != engine.NoDate {
@@ -250,7 +239,6 @@ func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQue
 	if err != nil {
 		return nil, mapError(err)
 	}
-	cs := currencies{}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.Position, error) {
 		pos := servicing.Position{AsOf: p.AsOf}
 		var bucket, class int32
@@ -260,7 +248,7 @@ func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQue
 			return pos, err
 		}
 		pos.Bucket, pos.RiskClass = engine.Bucket(bucket), engine.RiskClass(class)
-		c, err := cs.get(pos.Currency)
+		c, err := currency(pos.Currency)
 		if err != nil {
 			return pos, err
 		}
@@ -282,7 +270,7 @@ func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (ser
 	if err != nil {
 		return servicing.Accrual{}, mapError(err)
 	}
-	c, err := currencies{}.get(cur)
+	c, err := currency(cur)
 	if err != nil {
 		return servicing.Accrual{}, err
 	}
@@ -308,7 +296,6 @@ func (s *Store) DueNotices(ctx context.Context, p servicing.NoticeQuery) ([]serv
 	if err != nil {
 		return nil, mapError(err)
 	}
-	cs := currencies{}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.Notice, error) {
 		var n servicing.Notice
 		var date, due, amount string
@@ -327,7 +314,7 @@ func (s *Store) DueNotices(ctx context.Context, p servicing.NoticeQuery) ([]serv
 				return n, err
 			}
 		}
-		c, err := cs.get(n.Currency)
+		c, err := currency(n.Currency)
 		if err != nil {
 			return n, err
 		}

@@ -118,11 +118,13 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 		page.Next = ""
 	}
 	for i := range page.Loans {
-		lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: page.Loans[i].Loan.LoanID})
-		if err != nil {
+		l := &page.Loans[i]
+		if l.Events, err = s.events(ctx, l.Loan.LoanID); err != nil {
 			return page, err
 		}
-		page.Loans[i].Events, page.Loans[i].Loan.Version = lg.Events, lg.Loan.Version
+		if n := len(l.Events); n > 0 {
+			l.Loan.Version = l.Events[n-1].Seq
+		}
 	}
 	return page, nil
 }

@@ -258,25 +258,32 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	if err != nil {
 		return out, mapError(err)
 	}
+	out.Loan = loan
+	out.Events, err = s.events(ctx, p.LoanID)
+	return out, err
+}
+
+// events reads a loan's log, oldest first.
+func (s *Store) events(ctx context.Context, loanID string) ([]servicing.EventRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT loan_id, seq, kind, value_date, recorded_at, request_id, actor,
-		COALESCE(amount, ''), COALESCE(target_seq, 0), reason, COALESCE(payload, '') FROM loan_events WHERE loan_id = ? ORDER BY seq`, p.LoanID)
+		COALESCE(amount, ''), COALESCE(target_seq, 0), reason, COALESCE(payload, '') FROM loan_events WHERE loan_id = ? ORDER BY seq`, loanID)
 	if err != nil {
-		return out, mapError(err)
+		return nil, mapError(err)
 	}
 	defer rows.Close()
+	var events []servicing.EventRecord
 	for rows.Next() {
 		var e servicing.EventRecord
 		var recorded string
 		if err := rows.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
-			return out, mapError(err)
+			return nil, mapError(err)
 		}
 		if e.RecordedAt, err = time.Parse(timeLayout, recorded); err != nil {
-			return out, mapError(err)
+			return nil, mapError(err)
 		}
-		out.Events = append(out.Events, e)
+		events = append(events, e)
 	}
-	out.Loan = loan
-	return out, mapError(rows.Err())
+	return events, mapError(rows.Err())
 }
 
 // FindRequest implements servicing.Store.

@@ -1,0 +1,40 @@
+# Shared by the bench scripts (source it from the repository root): a
+# throwaway PostgreSQL cluster, free ports, and waiting for loand.
+
+bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+tool="go tool -modfile=tools/go.mod"
+
+# free_port prints a TCP port nothing listens on.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_cluster NAME [postgres -c options…] makes $work, starts a cluster in
+# it on $pgport (as the postgres user when run as root: initdb refuses
+# root), and on exit stops loand ($loand_pid, if set) and the cluster and
+# removes $work.
+start_cluster() {
+  work=$(mktemp -d "/tmp/loancore-$1-XXXXXX")
+  shift
+  as_pg=()
+  if [ "$(id -u)" = 0 ]; then chown postgres "$work"; as_pg=(runuser -u postgres --); fi
+  pgport=$(free_port)
+  trap stop_cluster EXIT
+  "${as_pg[@]}" "$bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 >/dev/null
+  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w \
+    -o "-p $pgport -k $work -c listen_addresses=127.0.0.1 $*" start >/dev/null
+}
+
+stop_cluster() {
+  [ -n "${loand_pid:-}" ] && kill "$loand_pid" 2>/dev/null || true
+  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+
+# wait_healthy ADDR waits up to 10 s for loand's health service at ADDR.
+wait_healthy() {
+  for _ in $(seq 100); do
+    $tool grpcurl -plaintext "$1" grpc.health.v1.Health/Check >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "loand at $1 did not become healthy" >&2
+  return 1
+}
