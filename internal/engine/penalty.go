@@ -123,10 +123,8 @@ func (p PenaltyPolicy) Validate() error {
 // the day count's year basis. It is exact; rounding happens per day on the
 // amount it is applied to.
 func (p PenaltyPolicy) PenaltyDailyRate(contract money.Rate) (num, den *big.Int) {
+	p = p.WithDefaults()
 	dc := p.DayCount
-	if dc == 0 {
-		dc = Act360
-	}
 	basis := big.NewInt(int64(dc.yearBasisDays()))
 	if dc == ActAct {
 		basis = big.NewInt(365)
@@ -136,10 +134,7 @@ func (p PenaltyPolicy) PenaltyDailyRate(contract money.Rate) (num, den *big.Int)
 		den = new(big.Int).SetUint64(p.AnnualRate.Denominator())
 		return num, den.Mul(den, basis)
 	}
-	markup := defaultMarkup
-	if p.HasMarkupPercent {
-		markup = p.MarkupPercent
-	}
+	markup := p.MarkupPercent
 	// contract × (100 + markup)/100: with contract = cu/cd and markup =
 	// mu/md percent, (cu/cd) × (md×100 + mu)/(md×100).
 	// Denominator() is 10^scale × 100, so md + mu is (100 + markup) × 10^scale.
