@@ -84,6 +84,13 @@ const (
 	// EventWriteOff writes the loan off (核销) on its value date: penalty
 	// and compound interest stop accruing after that day.
 	EventWriteOff
+	// EventAgreement applies a restructuring agreement's Changes to the
+	// loan as it stands at the end of its value date (the effective date).
+	EventAgreement
+	// EventAgreementBroken records that the agreement Target (the seq of
+	// its EventAgreement) was broken on the value date; with Reinstate
+	// what it waived is owed again.
+	EventAgreementBroken
 )
 
 // Event is one entry of a loan's log as the fold sees it.
@@ -99,6 +106,11 @@ type Event struct {
 	WaivePenalty  money.Amount
 	WaiveCompound money.Amount
 	WaiveInterest money.Amount
+	// Changes are an EventAgreement's; they are only read.
+	Changes *Changes
+	// Reinstate makes an EventAgreementBroken charge again what the
+	// agreement waived.
+	Reinstate bool
 }
 
 // InstallmentState is one installment of a loan as of a date.
@@ -137,6 +149,11 @@ type InstallmentState struct {
 	// open is the penalty bookkeeping as it stood before the fold's last
 	// accrual, the one from the last payment or waiver to AsOf.
 	open openCharges
+	// extraInterest is the part of InterestDue that is not this period's
+	// own interest: charges a restructuring agreement carried onto the row
+	// or spread over it. extraPaid is what of it was paid before the due
+	// date.
+	extraInterest, extraPaid money.Amount
 }
 
 // openCharges is an installment's penalty bookkeeping kept aside by
@@ -253,6 +270,19 @@ type LoanState struct {
 	level money.Amount
 	// open is set by a fold with a penalty policy: see openState.
 	open openState
+	// Agreements are the restructuring agreements the fold met, in its
+	// order, applied or not.
+	Agreements []AgreementResult
+	// Superseded is what was paid and waived on installments a
+	// restructuring agreement replaced: with the installments, it accounts
+	// for every payment.
+	Superseded Settled
+	// plan, once an agreement replaced the plan, is how the new plan's
+	// rows are re-amortised; nil means the contract's.
+	plan *plan
+	// frozen stops penalty and compound accrual: an interest freeze plan
+	// is in force.
+	frozen bool
 }
 
 // Fold replays the repayments, waivers, write-offs and reversals of a
@@ -297,7 +327,7 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 			continue
 		}
 		switch e.Kind {
-		case EventRepayment, EventWaiver:
+		case EventRepayment, EventWaiver, EventAgreement, EventAgreementBroken:
 			pays = append(pays, e)
 		case EventWriteOff:
 			// Only the earliest write-off counts, whatever order the log
@@ -320,7 +350,13 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	// before it, apply it, and the days after it once everything is in.
 	a := newAccrual(&t)
 	for _, e := range pays {
-		st.accrue(a, e.ValueDate-1, oneDayAtATime)
+		end := e.ValueDate - 1
+		if e.Kind == EventAgreement || e.Kind == EventAgreementBroken {
+			// An agreement takes the loan as it stands at the end of its
+			// effective date, as the quote did.
+			end = e.ValueDate
+		}
+		st.accrue(a, end, oneDayAtATime)
 		st.applyEvent(&t, e)
 	}
 	st.keepOpen()
@@ -334,6 +370,16 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 func (st *LoanState) accrue(a *accrual, end Date, oneDayAtATime bool) {
 	if st.WrittenOffDate != NoDate {
 		end = min(end, st.WrittenOffDate)
+	}
+	if st.frozen {
+		// Nothing accrues while frozen; the days still count as done.
+		if end > st.accruedThrough {
+			for i := range st.Installments {
+				st.Installments[i].lastPenalty, st.Installments[i].lastCompound = 0, 0
+			}
+			st.accruedThrough = end
+		}
+		return
 	}
 	for oneDayAtATime && st.accruedThrough < end-1 {
 		st.accrueTo(a, st.accruedThrough+1)
@@ -368,23 +414,53 @@ func (st *LoanState) reopen() {
 
 // applyEvent applies one repayment or waiver.
 func (st *LoanState) applyEvent(t *Terms, e Event) {
-	if e.Kind == EventWaiver {
+	switch e.Kind {
+	case EventWaiver:
 		st.waive(e)
-		return
+	case EventAgreement:
+		st.applyAgreement(t, e)
+	case EventAgreementBroken:
+		st.breakAgreement(e)
+	default:
+		st.apply(t, e)
 	}
-	st.apply(t, e)
 }
 
 // waive forgives what a waiver asks of the installments due by its value
 // date, each component oldest due first, never more than is unpaid.
 func (st *LoanState) waive(e Event) {
-	res := WaiverResult{Seq: e.Seq, ValueDate: e.ValueDate}
+	res := st.forgive(e.WaivePenalty, e.WaiveCompound, e.WaiveInterest, e.ValueDate, false)
+	res.Seq = e.Seq
+	if st.PaidOffDate == NoDate && st.settled() {
+		st.PaidOffDate = e.ValueDate
+	}
+	st.Waivers = append(st.Waivers, res)
+}
+
+// forgive waives up to the amounts of what is unpaid on the installments
+// due by date, each component oldest due first, and returns what it
+// forgave.
+// With allRows, penalty and compound interest an agreement carried onto
+// rows not yet due are forgiven too.
+func (st *LoanState) forgive(pen, comp, inter money.Amount, date Date, allRows bool) WaiverResult {
+	res := WaiverResult{ValueDate: date}
 	// A negative request forgives nothing rather than adding to the debt.
-	pen, comp, inter := max(0, e.WaivePenalty), max(0, e.WaiveCompound), max(0, e.WaiveInterest)
+	pen, comp, inter = max(0, pen), max(0, comp), max(0, inter)
 	for i := range st.Installments {
 		in := &st.Installments[i]
-		if in.DueDate > e.ValueDate {
-			break
+		if in.DueDate > date {
+			if !allRows {
+				break
+			}
+			w := min(pen, in.unpaidPenalty())
+			in.PenaltyWaived += w
+			pen -= w
+			res.Penalty += w
+			w = min(comp, in.unpaidCompound())
+			in.CompoundWaived += w
+			comp -= w
+			res.Compound += w
+			continue
 		}
 		w := min(pen, in.unpaidPenalty())
 		in.PenaltyWaived += w
@@ -399,10 +475,7 @@ func (st *LoanState) waive(e Event) {
 		inter -= w
 		res.Interest += w
 	}
-	if st.PaidOffDate == NoDate && st.settled() {
-		st.PaidOffDate = e.ValueDate
-	}
-	st.Waivers = append(st.Waivers, res)
+	return res
 }
 
 // Append returns the state with one more repayment applied, without
@@ -417,6 +490,11 @@ func (st *LoanState) waive(e Event) {
 // st.AsOf, as a replay would. st and what it shares are not changed.
 func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	if e.Kind != EventRepayment || e.ValueDate > st.AsOf || (t.HasPenalty && !st.open.valid) {
+		return st, false
+	}
+	// An agreement effective after the payment would be quoted on a
+	// different loan: replay.
+	if n := len(st.Agreements); n > 0 && e.ValueDate <= st.Agreements[n-1].ValueDate {
 		return st, false
 	}
 	if n := len(st.Payments); n > 0 && (e.ValueDate < st.Payments[n-1].ValueDate || e.Seq <= st.Payments[n-1].Seq) {
@@ -461,6 +539,7 @@ func (st *LoanState) apply(t *Terms, e Event) {
 	if rem > 0 {
 		rem = st.prepay(t, e.ValueDate, rem, &res)
 	}
+	st.closeEmptyPlan(t, e.ValueDate)
 	if rem > 0 {
 		res.Credit = rem
 		st.Credit += rem
@@ -498,6 +577,31 @@ func settle(in *InstallmentState, order AllocationOrder, amount money.Amount, re
 	return amount
 }
 
+// closeEmptyPlan drops the rows still to come when no principal is left
+// and nothing is owed on date: interest of periods to come with no balance
+// to bear it (a FLAT plan whose rounded level repaid the principal early)
+// is not owed, as the payoff amount, which accrues interest on the
+// balance only, already says.
+func (st *LoanState) closeEmptyPlan(t *Terms, date Date) {
+	k := st.current(date)
+	if k < 0 || st.notYetDuePrincipal(k) != 0 || st.settled() {
+		return
+	}
+	for i := range st.Installments[:k] {
+		if st.Installments[i].Unpaid() > 0 {
+			return
+		}
+	}
+	for i := k; i < len(st.Installments); i++ {
+		// Carried charges are owed whatever the balance.
+		in := &st.Installments[i]
+		if in.unpaidPenalty() > 0 || in.unpaidCompound() > 0 || in.unpaidExtra() > 0 {
+			return
+		}
+	}
+	st.reamortise(t, k, date, 0, 0)
+}
+
 // settled reports whether nothing is owed any more.
 func (st *LoanState) settled() bool {
 	for _, in := range st.Installments {
@@ -532,12 +636,18 @@ func (st *LoanState) notYetDuePrincipal(k int) money.Amount {
 // count from the period's start (or the last prepayment in it).
 func (st *LoanState) accruedInterest(t *Terms, k int, date Date) money.Amount {
 	in := st.Installments[k]
-	if k < t.InterestFreePeriods || date <= in.accrualFrom {
+	t = st.planTerms(t)
+	if st.dueIndex(k) < t.InterestFreePeriods || date <= in.accrualFrom {
 		return 0
 	}
 	earned := dailyInterest(st.notYetDuePrincipal(k), t.AnnualRate, t.DayCount, in.accrualFrom, date, t.Rounding.Mode)
 	paidSince := in.InterestPaid - in.chargedBefore
-	return min(max(0, earned-paidSince), in.unpaidInterest())
+	return min(max(0, earned-paidSince), in.unpaidInterest()-in.unpaidExtra())
+}
+
+// unpaidExtra is the carried or spread interest of the row not yet paid.
+func (in *InstallmentState) unpaidExtra() money.Amount {
+	return min(in.extraInterest-in.extraPaid, in.unpaidInterest())
 }
 
 // prepay applies money beyond what is due on date: the current period's
@@ -547,6 +657,14 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 	k := st.current(date)
 	if k < 0 {
 		return amount
+	}
+	// Charges an agreement carried onto rows not yet due are owed already:
+	// they go first.
+	for i := k; i < len(st.Installments) && amount > 0; i++ {
+		amount = st.payCarried(i, amount, res)
+	}
+	if amount == 0 {
+		return 0
 	}
 	cur := &st.Installments[k]
 	if acc := st.accruedInterest(t, k, date); acc > 0 {
@@ -577,30 +695,35 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 // it (interest to date, the prepaid principal) and gains the interest of
 // the rest of its period on the new balance.
 func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid money.Amount) {
+	t = st.planTerms(t)
 	cur := st.Installments[k]
+	carry := st.carriedFrom(k)
 	keptInterest := cur.InterestPaid
 	keptPrincipal := cur.PrincipalPaid + prepaid
 	tail := st.Installments[:k:k]
 	if balance == 0 {
-		cur.PrincipalDue, cur.PrincipalPaid = keptPrincipal, keptPrincipal
-		cur.InterestDue, cur.InterestPaid = keptInterest, keptInterest
-		st.Installments = append(tail, cur)
+		in := cur.withoutCharges()
+		in.PrincipalDue, in.PrincipalPaid = keptPrincipal, keptPrincipal
+		in.InterestDue, in.InterestPaid = keptInterest, keptInterest
+		carry.onto(&in)
+		st.Installments = append(tail, in)
 		return
 	}
 	remaining := len(st.Installments) - k
 	if t.Method == Bullet {
 		// One installment at maturity: the reduced principal bears simple
 		// interest by days from the payment date.
-		in := cur
+		in := cur.withoutCharges()
 		in.PrincipalDue = keptPrincipal + balance
 		in.PrincipalPaid = keptPrincipal
 		in.InterestDue = keptInterest + dailyInterest(balance, t.AnnualRate, t.DayCount, date, cur.DueDate, t.Rounding.Mode)
 		in.InterestPaid = keptInterest
 		in.accrualFrom, in.chargedBefore = date, keptInterest
+		carry.onto(&in)
 		st.Installments = append(tail, in)
 		return
 	}
-	sg := segment{start: date, principal: balance, firstIndex: cur.Number - 1, count: remaining, oddFirst: date != cur.StartDate}
+	sg := segment{start: date, principal: balance, firstIndex: st.dueIndex(k), count: remaining, oddFirst: date != cur.StartDate}
 	// Keeping the installment needs one; a level of zero (a tiny loan
 	// rounded away) re-amortises instead.
 	if t.Prepayment != ReduceInstallment && st.level > 0 {
@@ -623,7 +746,7 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 	}
 	st.Installments = tail
 	for i, r := range rows {
-		in := InstallmentState{Number: r.Number, StartDate: r.StartDate, DueDate: r.DueDate,
+		in := InstallmentState{Number: r.Number - st.shift(), StartDate: r.StartDate, DueDate: r.DueDate,
 			PrincipalDue: r.Principal, InterestDue: r.Interest, accrualFrom: r.StartDate}
 		if i == 0 {
 			in.StartDate = cur.StartDate
@@ -632,6 +755,7 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 			in.PrincipalPaid = keptPrincipal
 			in.InterestDue += keptInterest
 			in.InterestPaid = keptInterest
+			carry.onto(&in)
 		}
 		st.Installments = append(st.Installments, in)
 	}
@@ -741,6 +865,8 @@ func (st *LoanState) PayoffAt(t Terms) Payoff {
 		p.Principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= st.AsOf {
 			p.Interest += in.unpaidInterest()
+		} else {
+			p.Interest += in.unpaidExtra()
 		}
 		p.Penalty += in.unpaidPenalty()
 		p.Compound += in.unpaidCompound()

@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/loancore/loancore/internal/money"
 )
 
 // Restructuring agreements (信用协商): QuoteRestructuring computes, without
-// changing anything, the plan that would replace what remains of a loan. It
-// is not applied by the fold yet.
+// changing anything, the plan that would replace what remains of a loan;
+// an EventAgreement in the log makes the fold apply exactly that
+// computation at its effective date (agreement.go).
 
 // HolidayInterest says what happens to the interest of a payment holiday's
 // periods.
@@ -128,7 +131,9 @@ type RestructureQuote struct {
 	// carries a payment: Carried.Interest (overdue interest plus the
 	// current period's interest accrued to the effective date) is included
 	// in that row's Interest; Carried.Penalty and Carried.Compound are
-	// owed on top of the row.
+	// owed on top of the row. A waiver alone keeps the plan: the penalty
+	// and compound interest it leaves stay on their installments, and
+	// Carried.Interest is 0 (the overdue interest is in the rows).
 	Carried Charges
 	// TotalCostBefore is what the old plan still costs beyond the
 	// outstanding principal: its unpaid contract interest, due or not,
@@ -195,10 +200,34 @@ func QuoteRestructuring(t Terms, st LoanState, effective Date, c Changes) (Restr
 		return RestructureQuote{}, err
 	}
 
-	rm := remainingOf(&t, &st, effective)
+	r, err := quote(&t, &st, effective, c)
+	return r.q, err
+}
+
+// restructured is a quote and what applying it needs.
+type restructured struct {
+	q  RestructureQuote
+	rm remaining
+	// paying is the index of the first row that carries a payment; extra
+	// per row the interest beyond the period's own (carried or spread).
+	paying int
+	extra  []money.Amount
+	// plan re-amortises the new rows; frozen stops penalty accrual.
+	plan   *plan
+	frozen bool
+	// waiverOnly: the plan stays, only the waiver applies.
+	waiverOnly bool
+}
+
+// quote is QuoteRestructuring on checked inputs: st as of effective, c
+// checked. The fold calls it to apply an agreement.
+func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, error) {
+	var e InvalidError
+	pt := st.planTerms(t)
+	rm := remainingOf(t, st, effective)
 	if rm.first < 0 {
 		e.Add("effective_date", "the loan owes nothing on %s: nothing to restructure", effective)
-		return RestructureQuote{}, e.Err()
+		return restructured{}, e.Err()
 	}
 	q := RestructureQuote{Outstanding: st.Outstanding()}
 	q.TotalCostBefore = rm.overdue + rm.future + rm.penalty + rm.compound
@@ -209,6 +238,10 @@ func QuoteRestructuring(t Terms, st LoanState, effective Date, c Changes) (Restr
 		overdue -= q.Waived.Interest
 		pen -= q.Waived.Penalty
 		comp -= q.Waived.Compound
+	}
+	if c.onlyWaiver() {
+		q.Carried = Charges{Penalty: pen, Compound: comp}
+		return waiverQuote(st, rm, q, effective), nil
 	}
 	if cp := c.Capitalisation; cp != nil {
 		q.Capitalised += overdue
@@ -222,40 +255,78 @@ func QuoteRestructuring(t Terms, st LoanState, effective Date, c Changes) (Restr
 	if fp := c.InterestFreezePlan; fp != nil {
 		q.Capitalised += overdue + pen + comp
 		q.Balance = rm.principal + q.Capitalised
-		q.Installments = freezeRows(&t, fp, effective, q.Balance, rm.kept)
+		q.Installments = freezeRows(pt, fp, effective, q.Balance, rm.kept)
 		q.TotalCostAfter = q.Capitalised
-		return q, nil
+		ft := *pt
+		ft.AnnualRate, ft.Method, ft.Frequency = money.Rate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
+		ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
+		ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
+		return restructured{q: q, rm: rm, extra: make([]money.Amount, len(q.Installments)), plan: &plan{terms: ft, shift: -rm.kept}, frozen: true}, nil
 	}
 
 	q.Carried = Charges{Interest: overdue + rm.accrued, Penalty: pen, Compound: comp}
-	tp := t
+	tp := *pt
 	if c.RateChange != nil {
 		tp.AnnualRate = c.RateChange.AnnualRate
 	}
 	var rows []Installment
+	var extra []money.Amount
 	paying := 0
 	var err error
+	var np *plan
 	if ra := c.Reamortisation; ra != nil {
 		q.Balance = rm.principal + q.Capitalised
-		rows, err = reamortisedRows(tp, ra, effective, q.Balance)
+		var rt Terms
+		rows, rt, err = reamortisedRows(tp, ra, effective, q.Balance)
+		np = &plan{terms: rt, shift: -rm.kept}
 	} else {
 		var holidayInterest money.Amount
-		rows, paying, holidayInterest, err = replannedRows(&tp, &st, rm, c, effective, rm.principal+q.Capitalised)
+		rows, extra, paying, holidayInterest, np, err = replannedRows(&tp, st, rm, c, effective, rm.principal+q.Capitalised)
 		q.Capitalised += holidayInterest
 		q.Balance = rm.principal + q.Capitalised
 	}
 	if err != nil {
-		return RestructureQuote{}, err
+		return restructured{}, err
+	}
+	if extra == nil {
+		extra = make([]money.Amount, len(rows))
 	}
 	rows[paying].Interest += q.Carried.Interest
 	rows[paying].Total += q.Carried.Interest
+	extra[paying] += q.Carried.Interest
 	for i := range rows {
 		rows[i].Number = rm.kept + 1 + i
 		q.TotalCostAfter += rows[i].Total
 	}
 	q.TotalCostAfter += q.Carried.Penalty + q.Carried.Compound - rm.principal
 	q.Installments = rows
-	return q, nil
+	return restructured{q: q, rm: rm, paying: paying, extra: extra, plan: np}, nil
+}
+
+// onlyWaiver reports whether the changes are a waiver and nothing else.
+func (c *Changes) onlyWaiver() bool {
+	return c.Waiver != nil && c.TermExtension == nil && c.PaymentHoliday == nil && c.RateChange == nil &&
+		c.Capitalisation == nil && c.Reamortisation == nil && c.InterestFreezePlan == nil
+}
+
+// waiverQuote is the quote of a waiver alone: the plan stays as it is, its
+// rows are what remains unpaid of each installment once the waiver has
+// forgiven overdue interest, oldest due first.
+func waiverQuote(st *LoanState, rm remaining, q RestructureQuote, effective Date) restructured {
+	after := LoanState{Installments: slices.Clone(st.Installments)}
+	after.forgive(q.Waived.Penalty, q.Waived.Compound, q.Waived.Interest, effective, true)
+	balance := rm.principal
+	for _, in := range after.Installments[rm.first:] {
+		p := in.PrincipalDue - in.PrincipalPaid
+		i := in.unpaidInterest()
+		balance -= p
+		q.Installments = append(q.Installments, Installment{Number: in.Number, StartDate: in.StartDate, DueDate: in.DueDate,
+			Principal: p, Interest: i, Total: p + i, BalanceAfter: balance})
+		q.TotalCostAfter += i
+	}
+	q.Balance = rm.principal
+	q.TotalCostAfter += rm.penalty - q.Waived.Penalty + rm.compound - q.Waived.Compound
+	return restructured{q: q, rm: rm, waiverOnly: true}
 }
 
 // check validates the changes on their own: values, ranges and
@@ -416,7 +487,7 @@ func freezeRows(t *Terms, fp *InterestFreezePlan, effective Date, frozen money.A
 
 // reamortisedRows builds the schedule a Reamortisation asks for over the
 // balance, on synthetic terms that start on the effective date.
-func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money.Amount) ([]Installment, error) {
+func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money.Amount) ([]Installment, Terms, error) {
 	tp.Method, tp.InstallmentCount, tp.Frequency = ra.Method, ra.InstallmentCount, ra.Frequency
 	tp.DisbursementDate, tp.FirstDueDate = effective, ra.FirstDueDate
 	tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.UpfrontFee = 0, 0, 0
@@ -425,43 +496,44 @@ func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money
 	// interest left) still gets a plan, of zeros.
 	tp.Principal = max(balance, 1)
 	if err := tp.Validate(); err != nil {
-		return nil, err.(*InvalidError).Prefixed("changes.reamortisation.")
+		return nil, tp, err.(*InvalidError).Prefixed("changes.reamortisation.")
 	}
 	tp.Principal = balance
-	return buildSchedule(&tp).Installments, nil
+	return buildSchedule(&tp).Installments, tp, nil
 }
 
 // replannedRows re-amortises the balance on the contract's method,
 // frequency and due dates (a term extension, a holiday, a new rate, or
 // only a waiver or capitalisation). It returns the rows, the index of the
-// first row that carries a payment and the holiday interest capitalised.
-func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date, balance money.Amount) ([]Installment, int, money.Amount, error) {
+// first row that carries a payment, the holiday interest capitalised and
+// the plan that re-amortises the rows.
+func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date, balance money.Amount) (rows []Installment, extra []money.Amount, paying int, capitalised money.Amount, np *plan, err error) {
 	var e InvalidError
-	extra := 0
+	added := 0
 	if c.TermExtension != nil {
-		extra = c.TermExtension.ExtraInstallments
+		added = c.TermExtension.ExtraInstallments
 	}
 	var idx0, m int
 	start, odd := effective, false
 	if rm.next >= 0 {
-		in := st.Installments[rm.next]
-		idx0, m = in.Number-1, len(st.Installments)-rm.next
+		idx0, m = st.dueIndex(rm.next), len(st.Installments)-rm.next
 		if tp.Method == Bullet {
 			idx0, m = tp.InstallmentCount-1, 1
 		}
+		in := st.Installments[rm.next]
 		start = max(effective, in.StartDate)
 		odd = start != in.StartDate
 	} else {
-		if extra == 0 {
+		if added == 0 {
 			e.Add("changes", "no installment is due after the effective date: add a term_extension, a reamortisation or an interest_freeze_plan")
-			return nil, 0, 0, e.Err()
+			return nil, nil, 0, 0, nil, e.Err()
 		}
 		// A matured loan: the extension's due dates step from the
 		// effective date; the contract's grace and free periods are over.
 		tp.DisbursementDate, tp.FirstDueDate = effective, NoDate
 		tp.PrincipalGracePeriods, tp.InterestFreePeriods = 0, 0
 	}
-	n := m + extra
+	n := m + added
 	hol := 0
 	if c.PaymentHoliday != nil {
 		hol = c.PaymentHoliday.Count
@@ -486,20 +558,30 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 		}
 	}
 	if err := e.Err(); err != nil {
-		return nil, 0, 0, err
+		return nil, nil, 0, 0, nil, err
 	}
+	// The new plan's rows keep the contract's due-date sequence from idx0
+	// (a bullet's single row sits at its last index).
+	pl := *tp
+	pl.InstallmentCount = max(pl.InstallmentCount, idx0+n+hol)
+	first := idx0
+	if tp.Method == Bullet {
+		first = idx0 + n - 1
+		pl.InstallmentCount = idx0 + n
+	}
+	np = &plan{terms: pl, shift: first - rm.kept}
 
 	plain := segmentRows(tp, segment{start: start, principal: balance, firstIndex: idx0, count: n, oddFirst: odd})
 	h := c.PaymentHoliday
 	if h == nil {
-		return plain, 0, 0, nil
+		return plain, nil, 0, 0, np, nil
 	}
 	// The plan runs as re-amortised up to the holiday; the holiday's
 	// periods bear interest on what is left and carry no payment; then
 	// what is left (with the holiday's interest, capitalised) is
 	// re-amortised over the rest, pushed out by the holiday.
 	pre := h.FromInstallment - 1 - idx0
-	rows := append([]Installment(nil), plain[:pre]...)
+	rows = append([]Installment(nil), plain[:pre]...)
 	left, from := balance, start
 	if pre > 0 {
 		left, from = plain[pre-1].BalanceAfter, plain[pre-1].DueDate
@@ -512,12 +594,12 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 		rows = append(rows, Installment{StartDate: from, DueDate: due, BalanceAfter: left})
 		from = due
 	}
-	var capitalised money.Amount
 	if h.Interest == HolidayCapitalise {
 		capitalised = interest
 		rows[len(rows)-1].BalanceAfter += interest
 	}
 	post := segmentRows(tp, segment{start: from, principal: left + capitalised, firstIndex: idx0 + pre + h.Count, count: n - pre})
+	extra = make([]money.Amount, len(rows)+len(post))
 	if h.Interest == HolidaySpread {
 		share := interest / money.Amount(len(post))
 		for i := range post {
@@ -527,13 +609,13 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 			}
 			post[i].Interest += add
 			post[i].Total += add
+			extra[len(rows)+i] = add
 		}
 	}
-	paying := 0
 	if pre == 0 {
 		paying = h.Count
 	}
-	return append(rows, post...), paying, capitalised, nil
+	return append(rows, post...), extra, paying, capitalised, np, nil
 }
 
 // segmentRows is buildRows for a segment of a restructured plan, which may

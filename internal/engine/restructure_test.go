@@ -161,9 +161,9 @@ func TestRestructurePaymentHoliday(t *testing.T) {
 // rounded per day): 974.86 × 0.0005 = 0.4874 -> 0.49 a day for 78 days
 // (05-16..08-01), 984.61 -> 0.49 for 47 days, 994.46 -> 0.50 for 17 days:
 // 38.22 + 23.03 + 8.50 = 69.75. A waiver of 100.00 penalty forgives 69.75.
-// The plan re-amortises 9132.95 over the 6 remaining installments: level
-// 1575.88, row 1 42.62 + 1533.26; cost before 462.71 + 69.75 = 532.46,
-// after (without the penalty) the plan's 271.12 + carried 279.65 = 550.77.
+// A waiver alone keeps the plan: the rows are installments 4–12 as they
+// are, 4–6 still overdue. Cost before 462.71 + 69.75 = 532.46, after
+// 462.71.
 func TestRestructurePenaltyWaiver(t *testing.T) {
 	terms, st := restructureExample(t, true)
 	if o := st.Outstanding(); o.Penalty != 6975 || o.Compound != 0 {
@@ -173,10 +173,39 @@ func TestRestructurePenaltyWaiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.Waived != (Charges{Penalty: 6975}) || q.Carried != (Charges{Interest: 27965}) {
-		t.Fatalf("waived %+v carried %+v", q.Waived, q.Carried)
+	if q.Waived != (Charges{Penalty: 6975}) || q.Carried != (Charges{}) || q.Balance != 913295 {
+		t.Fatalf("waived %+v carried %+v balance %d", q.Waived, q.Carried, q.Balance)
 	}
 	checkRows(t, q, 4, []wantRow{
+		{DateOf(2024, 5, 15), 97486, 9133},
+		{DateOf(2024, 6, 15), 98461, 8158},
+		{DateOf(2024, 7, 15), 99446, 7173},
+		{DateOf(2024, 8, 15), 100440, 6179},
+		{DateOf(2024, 9, 15), 101444, 5175},
+		{DateOf(2024, 10, 15), 102459, 4160},
+		{DateOf(2024, 11, 15), 103483, 3136},
+		{DateOf(2024, 12, 15), 104518, 2101},
+		{DateOf(2025, 1, 15), 105558, 1056},
+	})
+	if q.TotalCostBefore != 53246 || q.TotalCostAfter != 46271 {
+		t.Fatalf("cost before %d after %d", q.TotalCostBefore, q.TotalCostAfter)
+	}
+	// With an interest waiver too, the overdue interest goes oldest first:
+	// 100.00 clears installment 4's 91.33 and 8.67 of installment 5's.
+	q, err = QuoteRestructuring(terms, st, st.AsOf, Changes{Waiver: &WaiverChange{Penalty: 10000, Interest: 10000}})
+	if err != nil || q.Waived != (Charges{Penalty: 6975, Interest: 10000}) ||
+		q.Installments[0].Interest != 0 || q.Installments[1].Interest != 8158-867 || q.TotalCostAfter != 46271-10000 {
+		t.Fatalf("waived %+v rows %+v cost %d err %v", q.Waived, q.Installments[:2], q.TotalCostAfter, err)
+	}
+	// Re-amortising instead: 9132.95 over the 6 remaining installments,
+	// level 1575.88, row 1 42.62 + 1533.26 with the overdue 244.64 and the
+	// accrued 35.01 carried onto it; the penalty not waived is carried too,
+	// due with row 1.
+	q2, err := QuoteRestructuring(terms, st, st.AsOf, Changes{RateChange: &RateChange{AnnualRate: money.Rate{Units: 12, Scale: 0}}})
+	if err != nil || q2.Carried != (Charges{Interest: 27965, Penalty: 6975}) || q2.Waived != (Charges{}) {
+		t.Fatalf("carried %+v waived %+v err %v", q2.Carried, q2.Waived, err)
+	}
+	checkRows(t, q2, 4, []wantRow{
 		{DateOf(2024, 8, 15), 153326, 4262 + 27965},
 		{DateOf(2024, 9, 15), 149988, 7600},
 		{DateOf(2024, 10, 15), 151488, 6100},
@@ -184,13 +213,9 @@ func TestRestructurePenaltyWaiver(t *testing.T) {
 		{DateOf(2024, 12, 15), 154533, 3055},
 		{DateOf(2025, 1, 15), 150957, 1510},
 	})
-	if q.TotalCostBefore != 53246 || q.TotalCostAfter != 55077 {
-		t.Fatalf("cost before %d after %d", q.TotalCostBefore, q.TotalCostAfter)
-	}
-	// Without the waiver the penalty is carried, due with row 1.
-	q2, err := QuoteRestructuring(terms, st, st.AsOf, Changes{TermExtension: &TermExtension{ExtraInstallments: 1}})
-	if err != nil || q2.Carried.Penalty != 6975 || q2.Waived != (Charges{}) {
-		t.Fatalf("carried %+v waived %+v err %v", q2.Carried, q2.Waived, err)
+	// Plan interest 271.12 + carried 279.65 + penalty 69.75 = 620.52.
+	if q2.TotalCostAfter != 62052 {
+		t.Fatalf("cost after %d, want 620.52", q2.TotalCostAfter)
 	}
 }
 
@@ -324,6 +349,10 @@ func TestRestructureProperties(t *testing.T) {
 		}
 		var sum, total money.Amount
 		prev := eff
+		if c.onlyWaiver() {
+			// A waiver alone keeps the plan, overdue rows included.
+			prev = q.Installments[0].StartDate
+		}
 		for i, r := range q.Installments {
 			if r.Principal < 0 || r.Interest < 0 || r.BalanceAfter < 0 || r.Total != r.Principal+r.Interest {
 				s.fatalf("row %d has a negative or inconsistent amount: %+v\n%s", i, r, desc())
