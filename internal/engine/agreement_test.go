@@ -233,7 +233,6 @@ func TestAgreementProperties(t *testing.T) {
 	}
 }
 
-
 // describeState lists a fold's installments for a failure message.
 func describeState(st LoanState) string {
 	out := ""
