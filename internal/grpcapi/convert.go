@@ -132,22 +132,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 	t.InstallmentCount = int(in.GetInstallmentCount())
 	t.Frequency = p.frequency(f("frequency"), in.GetFrequency())
 
-	switch in.GetMethod() {
-	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_UNSPECIFIED:
-		p.add(f("method"), "required: one of EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, INTEREST_ONLY, BULLET, FLAT")
-	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT:
-		t.Method = engine.EqualInstallment
-	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_PRINCIPAL:
-		t.Method = engine.EqualPrincipal
-	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_INTEREST_ONLY:
-		t.Method = engine.InterestOnly
-	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_BULLET:
-		t.Method = engine.Bullet
-	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_FLAT:
-		t.Method = engine.Flat
-	default:
-		p.enumUnknown(f("method"), int32(in.GetMethod()))
-	}
+	t.Method = p.method(f("method"), in.GetMethod())
 
 	t.DisbursementDate = p.date(f("disbursement_date"), in.GetDisbursementDate(), true)
 	t.FirstDueDate = p.date(f("first_due_date"), in.GetFirstDueDate(), false)
@@ -324,4 +309,25 @@ func (p *parser) aprDecimals(field string, v *int32, def int) int {
 		return def
 	}
 	return int(*v)
+}
+
+// method parses a required repayment method.
+func (p *parser) method(field string, v loancorev1.RepaymentMethod) engine.Method {
+	switch v {
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_UNSPECIFIED:
+		p.add(field, "required: one of EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, INTEREST_ONLY, BULLET, FLAT")
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT:
+		return engine.EqualInstallment
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_PRINCIPAL:
+		return engine.EqualPrincipal
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_INTEREST_ONLY:
+		return engine.InterestOnly
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_BULLET:
+		return engine.Bullet
+	case loancorev1.RepaymentMethod_REPAYMENT_METHOD_FLAT:
+		return engine.Flat
+	default:
+		p.enumUnknown(field, int32(v))
+	}
+	return 0
 }

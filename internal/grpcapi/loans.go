@@ -139,6 +139,10 @@ var eventKinds = map[string]loancorev1.LoanEventKind{
 	servicing.KindReversal:     loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT_REVERSAL,
 	servicing.KindWaiver:       loancorev1.LoanEventKind_LOAN_EVENT_KIND_WAIVER,
 	servicing.KindWriteOff:     loancorev1.LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF,
+	servicing.KindAgreementProposed:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_PROPOSED,
+	servicing.KindAgreementAccepted:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_ACCEPTED,
+	servicing.KindAgreementCancelled: loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_CANCELLED,
+	servicing.KindAgreementBroken:    loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_BROKEN,
 }
 
 // ListLoanEvents implements loancore.v1.LoanService/ListLoanEvents.
@@ -164,7 +168,7 @@ func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLo
 	if err := p.err("", nil); err != nil {
 		return nil, toStatus(ctx, s.log, "ListLoanEvents", err)
 	}
-	events, err := s.loans.ListLoanEvents(ctx, req.GetLoanId())
+	events, cur, err := s.loans.ListLoanEvents(ctx, req.GetLoanId())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, "ListLoanEvents", err)
 	}
@@ -183,6 +187,9 @@ func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLo
 		}
 		if e.Kind == servicing.KindWaiver {
 			pe.WaivedPenalty, pe.WaivedCompound, pe.WaivedInterest = servicing.WaiverAmounts(e)
+		}
+		if id, specials := servicing.EventAgreement(e, cur); id != "" {
+			pe.AgreementId, pe.SpecialTransactions = id, specialsToProto(specials)
 		}
 		out.Events = append(out.Events, pe)
 	}
@@ -279,7 +286,10 @@ func loanToProto(v servicing.LoanView) *loancorev1.Loan {
 			Total: v.Outstanding.Total().Format(c), Penalty: v.Outstanding.Penalty.Format(c), Compound: v.Outstanding.Compound.Format(c)},
 		DaysPastDue: int32(v.DaysPastDue), Version: v.Version, AsOf: v.AsOf.String(),
 		CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339Nano), CreditBalance: v.Credit.Format(c), Currency: c.Code,
-		DelinquencyBucket: bucketToProto(v.Bucket), RiskClass: loancorev1.RiskClass(v.RiskClass),
+		DelinquencyBucket: bucketToProto(v.Bucket), RiskClass: loancorev1.RiskClass(v.RiskClass), Restructured: v.Restructured,
+	}
+	if v.RestructuredUntil != engine.NoDate {
+		out.RestructuredUntil = v.RestructuredUntil.String()
 	}
 	if v.CappedOn != engine.NoDate {
 		out.PenaltyCappedOn = v.CappedOn.String()

@@ -61,6 +61,7 @@ func NewServer(opts Options) *Server {
 	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{log: log})
 	if opts.Loans != nil {
 		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans, log: log})
+		loancorev1.RegisterRestructuringServiceServer(gs, &restructuringService{loans: opts.Loans, log: log})
 	}
 	if opts.Close != nil {
 		loancorev1.RegisterCloseOfBusinessServiceServer(gs, &closeService{close: opts.Close, log: log})

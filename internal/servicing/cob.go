@@ -320,6 +320,11 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 		}
 	}
 	report()
+	// Agreements broken by the end of d first, so the positions of d
+	// show what a break reinstates.
+	if err := c.breakAgreements(ctx, d); err != nil {
+		return run, err
+	}
 	workers := max(1, runtime.GOMAXPROCS(0))
 	// The next page is read while this one is folded and written, so the
 	// database and the folding keep both cores busy.
@@ -589,4 +594,23 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]P
 		next = got[size-1].LoanID
 	}
 	return got, asOf, next, nil
+}
+
+// breakAgreements marks BROKEN every ACTIVE agreement whose borrower has
+// missed its break_after_missed installments by the end of d.
+func (c *Close) breakAgreements(ctx context.Context, d engine.Date) error {
+	ids, err := c.loans.activeAgreementIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		broke, err := c.loans.breakMissed(ctx, id, d)
+		if err != nil {
+			return fmt.Errorf("agreement %s: %w", id, err)
+		}
+		if broke {
+			c.log.InfoContext(ctx, "close of business: agreement broken", "business_date", d.String(), "agreement_id", id)
+		}
+	}
+	return nil
 }

@@ -76,8 +76,9 @@ func backoff(ctx context.Context, attempt int) error {
 
 // Loans runs the loan use cases over a Store.
 type Loans struct {
-	store       Store
-	delinquency engine.DelinquencyPolicy
+	store         Store
+	delinquency   engine.DelinquencyPolicy
+	restructuring RestructuringPolicy
 	now         func() time.Time
 	loc         *time.Location
 	cache       *logCache
@@ -97,11 +98,17 @@ type NewLoansParams struct {
 	// Delinquency sets the buckets and risk classes; the zero value means
 	// engine.DefaultDelinquencyPolicy.
 	Delinquency engine.DelinquencyPolicy
+	// Restructuring sets the eligibility rules of agreements and the
+	// classification of restructured loans; zero fields take defaults.
+	Restructuring RestructuringPolicy
 }
 
 // NewLoans returns the loan use cases.
 func NewLoans(p NewLoansParams) (*Loans, error) {
-	l := &Loans{store: p.Store, now: p.Now, loc: p.Location, delinquency: p.Delinquency}
+	l := &Loans{store: p.Store, now: p.Now, loc: p.Location, delinquency: p.Delinquency, restructuring: p.Restructuring.WithDefaults()}
+	if err := l.restructuring.Validate(); err != nil {
+		return nil, err
+	}
 	if l.delinquency == (engine.DelinquencyPolicy{}) {
 		l.delinquency = engine.DefaultDelinquencyPolicy
 	} else if err := l.delinquency.Validate(); err != nil {
@@ -165,6 +172,11 @@ type LoanView struct {
 	WrittenOffDate engine.Date
 	NextDueDate    engine.Date
 	Credit         money.Amount
+	// Restructured says a restructuring agreement is in effect or in its
+	// observation period (until RestructuredUntil); RiskClass is then at
+	// least the policy's floor.
+	Restructured      bool
+	RestructuredUntil engine.Date
 	// state is the fold behind the view.
 	state engine.LoanState
 }
@@ -266,6 +278,20 @@ func engineEvent(terms engine.Terms, e EventRecord) (engine.Event, bool, error) 
 		}
 	case KindWriteOff:
 		ev.Kind = engine.EventWriteOff
+	case KindAgreementAccepted, KindAgreementBroken:
+		d, err := decodeAgreement(e)
+		if err != nil {
+			return ev, false, err
+		}
+		if e.Kind == KindAgreementBroken {
+			ev.Kind, ev.Target, ev.Reinstate = engine.EventAgreementBroken, e.TargetSeq, d.OnBreak == BreakReinstate
+			break
+		}
+		c, err := decodeChanges(d.Changes, terms.Currency)
+		if err != nil {
+			return ev, false, fmt.Errorf("event %d: %w", e.Seq, err)
+		}
+		ev.Kind, ev.Changes = engine.EventAgreement, &c
 	default:
 		return ev, false, nil
 	}
@@ -327,6 +353,9 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 		Status: statusOf(st), CappedOn: st.CappedOn,
 	}
 	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
+	if v.Restructured, v.RestructuredUntil = l.restructured(st); v.Restructured {
+		v.RiskClass = max(v.RiskClass, l.restructuring.RiskFloor)
+	}
 	if v.Status == StatusWrittenOff {
 		v.WrittenOffDate = st.WrittenOffDate
 	}
@@ -538,10 +567,18 @@ func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord,
 	return loans, next, nil
 }
 
-// ListLoanEvents returns the loan's log, oldest first: the audit trail.
-func (l *Loans) ListLoanEvents(ctx context.Context, loanID string) ([]EventRecord, error) {
+// ListLoanEvents returns the loan's log, oldest first: the audit trail,
+// and the loan's currency.
+func (l *Loans) ListLoanEvents(ctx context.Context, loanID string) ([]EventRecord, money.Currency, error) {
 	got, err := l.store.LoadLoan(ctx, LoadLoanParams{LoanID: loanID})
-	return got.Events, err
+	if err != nil {
+		return nil, money.Currency{}, err
+	}
+	cur, ok := money.LookupCurrency(got.Loan.Currency)
+	if !ok {
+		return nil, cur, fmt.Errorf("loan %s: unknown currency %q", loanID, got.Loan.Currency)
+	}
+	return got.Events, cur, nil
 }
 
 // RepaymentResult is what RecordRepayment did.
@@ -871,6 +908,16 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	if target.Kind != KindRepayment {
 		return RepaymentResult{}, &PreconditionError{Reason: "NOT_A_REPAYMENT",
 			Message: fmt.Sprintf("event %d is a %s, not a repayment", p.Seq, target.Kind)}
+	}
+	// A signed agreement's figures were computed with this payment in:
+	// reversing it would silently change them. Refuse.
+	for _, ev := range lg.events {
+		if ev.Kind == KindAgreementAccepted && target.ValueDate <= ev.ValueDate {
+			d, _ := decodeAgreement(ev)
+			return RepaymentResult{}, &PreconditionError{Reason: "AGREEMENT_SIGNED",
+				Message: fmt.Sprintf("repayment %d (value date %s) is before agreement %s, signed with effect from %s; reversing it would change the agreement's figures",
+					p.Seq, target.ValueDate, d.AgreementID, ev.ValueDate)}
+		}
 	}
 	now := l.now().UTC()
 	today := l.dateAt(now)

@@ -178,7 +178,7 @@ func simulate(t *testing.T, store servicing.Store, seed uint64) {
 		if received != applied+v.Credit {
 			fail("step %d: received %d, applied %d + credit %d", step, received, applied, v.Credit)
 		}
-		events, err := loans.ListLoanEvents(ctx, "SIM")
+		events, _, err := loans.ListLoanEvents(ctx, "SIM")
 		if err != nil || len(events) != len(model) {
 			fail("step %d: %d events in the store, %d in the model (%v)", step, len(events), len(model), err)
 		}

@@ -90,6 +90,34 @@ type AppendEventParams struct {
 	// projection; empty leaves it as it is (the common case, which then
 	// costs one INSERT and nothing else).
 	SetStatus string
+	// Agreement, when set, is written to the agreements projection (insert
+	// or replace by id) in the same transaction: the event changes that
+	// agreement.
+	Agreement *AgreementRecord
+}
+
+// AgreementRecord is a restructuring agreement's row in the agreements
+// projection: which loan's log holds it and its status as of its last
+// event. The log is the truth; the row serves lookups by id and listings
+// by status across loans.
+type AgreementRecord struct {
+	AgreementID string
+	LoanID      string
+	Status      string
+	UpdatedAt   time.Time
+}
+
+// AgreementKey names one agreement, for Store.FindAgreement.
+type AgreementKey struct{ AgreementID string }
+
+// AgreementQuery is the input of Store.ListAgreements.
+type AgreementQuery struct {
+	LoanID string
+	// Statuses keeps rows with any of these statuses; empty keeps all.
+	Statuses []string
+	// AfterAgreementID continues a listing after this id.
+	AfterAgreementID string
+	Limit            int
 }
 
 // LoadLoanParams name a loan and, optionally, a request whose record to
@@ -137,4 +165,10 @@ type Store interface {
 	FindRequest(ctx context.Context, p RequestKey) (RequestRecord, error)
 	// ListLoans returns loans ordered by id, filtered, at most Limit.
 	ListLoans(ctx context.Context, p LoanQuery) ([]LoanRecord, error)
+	// FindAgreement returns an agreement's projection row. ErrNotFound if
+	// unknown.
+	FindAgreement(ctx context.Context, p AgreementKey) (AgreementRecord, error)
+	// ListAgreements returns agreement rows ordered by id, filtered, at
+	// most Limit.
+	ListAgreements(ctx context.Context, p AgreementQuery) ([]AgreementRecord, error)
 }

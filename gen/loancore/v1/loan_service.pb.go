@@ -277,6 +277,63 @@ func (InstallmentStatus) EnumDescriptor() ([]byte, []int) {
 	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{3}
 }
 
+// SpecialTransaction is a credit-report special-transaction kind (征信特殊交易类型).
+type SpecialTransaction int32
+
+const (
+	SpecialTransaction_SPECIAL_TRANSACTION_UNSPECIFIED SpecialTransaction = 0
+	// Extension (展期/延期): term_extension, payment_holiday, rate_change or
+	// reamortisation.
+	SpecialTransaction_SPECIAL_TRANSACTION_EXTENSION SpecialTransaction = 1
+	// Personalised installment plan (个性化分期): interest_freeze_plan.
+	SpecialTransaction_SPECIAL_TRANSACTION_PERSONALISED_INSTALLMENT SpecialTransaction = 2
+	// Debt reduction (减免): waiver.
+	SpecialTransaction_SPECIAL_TRANSACTION_DEBT_REDUCTION SpecialTransaction = 3
+)
+
+// Enum value maps for SpecialTransaction.
+var (
+	SpecialTransaction_name = map[int32]string{
+		0: "SPECIAL_TRANSACTION_UNSPECIFIED",
+		1: "SPECIAL_TRANSACTION_EXTENSION",
+		2: "SPECIAL_TRANSACTION_PERSONALISED_INSTALLMENT",
+		3: "SPECIAL_TRANSACTION_DEBT_REDUCTION",
+	}
+	SpecialTransaction_value = map[string]int32{
+		"SPECIAL_TRANSACTION_UNSPECIFIED":              0,
+		"SPECIAL_TRANSACTION_EXTENSION":                1,
+		"SPECIAL_TRANSACTION_PERSONALISED_INSTALLMENT": 2,
+		"SPECIAL_TRANSACTION_DEBT_REDUCTION":           3,
+	}
+)
+
+func (x SpecialTransaction) Enum() *SpecialTransaction {
+	p := new(SpecialTransaction)
+	*p = x
+	return p
+}
+
+func (x SpecialTransaction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SpecialTransaction) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_loan_service_proto_enumTypes[4].Descriptor()
+}
+
+func (SpecialTransaction) Type() protoreflect.EnumType {
+	return &file_loancore_v1_loan_service_proto_enumTypes[4]
+}
+
+func (x SpecialTransaction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SpecialTransaction.Descriptor instead.
+func (SpecialTransaction) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{4}
+}
+
 // LoanEventKind is what an event records.
 type LoanEventKind int32
 
@@ -294,27 +351,45 @@ const (
 	LoanEventKind_LOAN_EVENT_KIND_WAIVER LoanEventKind = 5
 	// The loan written off.
 	LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF LoanEventKind = 6
+	// A restructuring agreement offered (no effect on the figures).
+	LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_PROPOSED LoanEventKind = 7
+	// A restructuring agreement signed; value_date is its effective date,
+	// from which the new plan applies; target_seq is the proposal.
+	LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_ACCEPTED LoanEventKind = 8
+	// A proposed agreement withdrawn; target_seq is the proposal.
+	LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_CANCELLED LoanEventKind = 9
+	// An agreement broken at close of business; target_seq is its
+	// acceptance.
+	LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_BROKEN LoanEventKind = 10
 )
 
 // Enum value maps for LoanEventKind.
 var (
 	LoanEventKind_name = map[int32]string{
-		0: "LOAN_EVENT_KIND_UNSPECIFIED",
-		1: "LOAN_EVENT_KIND_ORIGINATION",
-		2: "LOAN_EVENT_KIND_DISBURSEMENT",
-		3: "LOAN_EVENT_KIND_REPAYMENT",
-		4: "LOAN_EVENT_KIND_REPAYMENT_REVERSAL",
-		5: "LOAN_EVENT_KIND_WAIVER",
-		6: "LOAN_EVENT_KIND_WRITE_OFF",
+		0:  "LOAN_EVENT_KIND_UNSPECIFIED",
+		1:  "LOAN_EVENT_KIND_ORIGINATION",
+		2:  "LOAN_EVENT_KIND_DISBURSEMENT",
+		3:  "LOAN_EVENT_KIND_REPAYMENT",
+		4:  "LOAN_EVENT_KIND_REPAYMENT_REVERSAL",
+		5:  "LOAN_EVENT_KIND_WAIVER",
+		6:  "LOAN_EVENT_KIND_WRITE_OFF",
+		7:  "LOAN_EVENT_KIND_AGREEMENT_PROPOSED",
+		8:  "LOAN_EVENT_KIND_AGREEMENT_ACCEPTED",
+		9:  "LOAN_EVENT_KIND_AGREEMENT_CANCELLED",
+		10: "LOAN_EVENT_KIND_AGREEMENT_BROKEN",
 	}
 	LoanEventKind_value = map[string]int32{
-		"LOAN_EVENT_KIND_UNSPECIFIED":        0,
-		"LOAN_EVENT_KIND_ORIGINATION":        1,
-		"LOAN_EVENT_KIND_DISBURSEMENT":       2,
-		"LOAN_EVENT_KIND_REPAYMENT":          3,
-		"LOAN_EVENT_KIND_REPAYMENT_REVERSAL": 4,
-		"LOAN_EVENT_KIND_WAIVER":             5,
-		"LOAN_EVENT_KIND_WRITE_OFF":          6,
+		"LOAN_EVENT_KIND_UNSPECIFIED":         0,
+		"LOAN_EVENT_KIND_ORIGINATION":         1,
+		"LOAN_EVENT_KIND_DISBURSEMENT":        2,
+		"LOAN_EVENT_KIND_REPAYMENT":           3,
+		"LOAN_EVENT_KIND_REPAYMENT_REVERSAL":  4,
+		"LOAN_EVENT_KIND_WAIVER":              5,
+		"LOAN_EVENT_KIND_WRITE_OFF":           6,
+		"LOAN_EVENT_KIND_AGREEMENT_PROPOSED":  7,
+		"LOAN_EVENT_KIND_AGREEMENT_ACCEPTED":  8,
+		"LOAN_EVENT_KIND_AGREEMENT_CANCELLED": 9,
+		"LOAN_EVENT_KIND_AGREEMENT_BROKEN":    10,
 	}
 )
 
@@ -329,11 +404,11 @@ func (x LoanEventKind) String() string {
 }
 
 func (LoanEventKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_loan_service_proto_enumTypes[4].Descriptor()
+	return file_loancore_v1_loan_service_proto_enumTypes[5].Descriptor()
 }
 
 func (LoanEventKind) Type() protoreflect.EnumType {
-	return &file_loancore_v1_loan_service_proto_enumTypes[4]
+	return &file_loancore_v1_loan_service_proto_enumTypes[5]
 }
 
 func (x LoanEventKind) Number() protoreflect.EnumNumber {
@@ -342,7 +417,7 @@ func (x LoanEventKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LoanEventKind.Descriptor instead.
 func (LoanEventKind) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{5}
 }
 
 // AllocationComponent is a part of what a loan owes.
@@ -389,11 +464,11 @@ func (x AllocationComponent) String() string {
 }
 
 func (AllocationComponent) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_loan_service_proto_enumTypes[5].Descriptor()
+	return file_loancore_v1_loan_service_proto_enumTypes[6].Descriptor()
 }
 
 func (AllocationComponent) Type() protoreflect.EnumType {
-	return &file_loancore_v1_loan_service_proto_enumTypes[5]
+	return &file_loancore_v1_loan_service_proto_enumTypes[6]
 }
 
 func (x AllocationComponent) Number() protoreflect.EnumNumber {
@@ -402,7 +477,7 @@ func (x AllocationComponent) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationComponent.Descriptor instead.
 func (AllocationComponent) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{5}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{6}
 }
 
 // CreateLoanRequest originates a loan.
@@ -681,9 +756,17 @@ type Loan struct {
 	// never has.
 	PenaltyCappedOn string `protobuf:"bytes,17,opt,name=penalty_capped_on,json=penaltyCappedOn,proto3" json:"penalty_capped_on,omitempty"`
 	// The value date of the write-off; empty unless WRITTEN_OFF.
-	WrittenOffOn  string `protobuf:"bytes,18,opt,name=written_off_on,json=writtenOffOn,proto3" json:"written_off_on,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	WrittenOffOn string `protobuf:"bytes,18,opt,name=written_off_on,json=writtenOffOn,proto3" json:"written_off_on,omitempty"`
+	// Whether the loan is restructured as of the date: a restructuring
+	// agreement took effect and is still running, or its observation period
+	// (from its effective date) is not over. While restructured, risk_class
+	// is at least the server's floor for restructured loans.
+	Restructured bool `protobuf:"varint,19,opt,name=restructured,proto3" json:"restructured,omitempty"`
+	// The last day of the observation period of the latest agreement in
+	// effect; empty if none.
+	RestructuredUntil string `protobuf:"bytes,20,opt,name=restructured_until,json=restructuredUntil,proto3" json:"restructured_until,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Loan) Reset() {
@@ -838,6 +921,20 @@ func (x *Loan) GetPenaltyCappedOn() string {
 func (x *Loan) GetWrittenOffOn() string {
 	if x != nil {
 		return x.WrittenOffOn
+	}
+	return ""
+}
+
+func (x *Loan) GetRestructured() bool {
+	if x != nil {
+		return x.Restructured
+	}
+	return false
+}
+
+func (x *Loan) GetRestructuredUntil() string {
+	if x != nil {
+		return x.RestructuredUntil
 	}
 	return ""
 }
@@ -1444,8 +1541,13 @@ type LoanEvent struct {
 	WaivedCompound string `protobuf:"bytes,11,opt,name=waived_compound,json=waivedCompound,proto3" json:"waived_compound,omitempty"`
 	// For a waiver, the overdue contract interest it waived.
 	WaivedInterest string `protobuf:"bytes,12,opt,name=waived_interest,json=waivedInterest,proto3" json:"waived_interest,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// For an AGREEMENT_* event, the agreement.
+	AgreementId string `protobuf:"bytes,13,opt,name=agreement_id,json=agreementId,proto3" json:"agreement_id,omitempty"`
+	// For an AGREEMENT_* event, the credit-report special-transaction kinds
+	// of the agreement.
+	SpecialTransactions []SpecialTransaction `protobuf:"varint,14,rep,packed,name=special_transactions,json=specialTransactions,proto3,enum=loancore.v1.SpecialTransaction" json:"special_transactions,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *LoanEvent) Reset() {
@@ -1560,6 +1662,20 @@ func (x *LoanEvent) GetWaivedInterest() string {
 		return x.WaivedInterest
 	}
 	return ""
+}
+
+func (x *LoanEvent) GetAgreementId() string {
+	if x != nil {
+		return x.AgreementId
+	}
+	return ""
+}
+
+func (x *LoanEvent) GetSpecialTransactions() []SpecialTransaction {
+	if x != nil {
+		return x.SpecialTransactions
+	}
+	return nil
 }
 
 // RecordRepaymentRequest records money received.
@@ -2436,7 +2552,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x05as_of\x18\x02 \x01(\tR\x04asOf\x12\x19\n" +
 	"\bknown_at\x18\x03 \x01(\tR\aknownAt\"8\n" +
 	"\x0fGetLoanResponse\x12%\n" +
-	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xe9\x05\n" +
+	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xbc\x06\n" +
 	"\x04Loan\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vborrower_id\x18\x02 \x01(\tR\n" +
@@ -2459,7 +2575,9 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\n" +
 	"risk_class\x18\x10 \x01(\x0e2\x16.loancore.v1.RiskClassR\triskClass\x12*\n" +
 	"\x11penalty_capped_on\x18\x11 \x01(\tR\x0fpenaltyCappedOn\x12$\n" +
-	"\x0ewritten_off_on\x18\x12 \x01(\tR\fwrittenOffOn\"\xcb\x03\n" +
+	"\x0ewritten_off_on\x18\x12 \x01(\tR\fwrittenOffOn\x12\"\n" +
+	"\frestructured\x18\x13 \x01(\bR\frestructured\x12-\n" +
+	"\x12restructured_until\x18\x14 \x01(\tR\x11restructuredUntil\"\xcb\x03\n" +
 	"\x0fLoanInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12#\n" +
@@ -2508,7 +2626,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"p\n" +
 	"\x16ListLoanEventsResponse\x12.\n" +
 	"\x06events\x18\x01 \x03(\v2\x16.loancore.v1.LoanEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8a\x03\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x81\x04\n" +
 	"\tLoanEvent\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1a.loancore.v1.LoanEventKindR\x04kind\x12\x1d\n" +
@@ -2526,7 +2644,9 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x0ewaived_penalty\x18\n" +
 	" \x01(\tR\rwaivedPenalty\x12'\n" +
 	"\x0fwaived_compound\x18\v \x01(\tR\x0ewaivedCompound\x12'\n" +
-	"\x0fwaived_interest\x18\f \x01(\tR\x0ewaivedInterest\"\x87\x01\n" +
+	"\x0fwaived_interest\x18\f \x01(\tR\x0ewaivedInterest\x12!\n" +
+	"\fagreement_id\x18\r \x01(\tR\vagreementId\x12R\n" +
+	"\x14special_transactions\x18\x0e \x03(\x0e2\x1f.loancore.v1.SpecialTransactionR\x13specialTransactions\"\x87\x01\n" +
 	"\x16RecordRepaymentRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
@@ -2624,7 +2744,12 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x1aINSTALLMENT_STATUS_NOT_DUE\x10\x01\x12\x1a\n" +
 	"\x16INSTALLMENT_STATUS_DUE\x10\x02\x12\x1e\n" +
 	"\x1aINSTALLMENT_STATUS_OVERDUE\x10\x03\x12\x1b\n" +
-	"\x17INSTALLMENT_STATUS_PAID\x10\x04*\xf5\x01\n" +
+	"\x17INSTALLMENT_STATUS_PAID\x10\x04*\xb6\x01\n" +
+	"\x12SpecialTransaction\x12#\n" +
+	"\x1fSPECIAL_TRANSACTION_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dSPECIAL_TRANSACTION_EXTENSION\x10\x01\x120\n" +
+	",SPECIAL_TRANSACTION_PERSONALISED_INSTALLMENT\x10\x02\x12&\n" +
+	"\"SPECIAL_TRANSACTION_DEBT_REDUCTION\x10\x03*\x94\x03\n" +
 	"\rLoanEventKind\x12\x1f\n" +
 	"\x1bLOAN_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bLOAN_EVENT_KIND_ORIGINATION\x10\x01\x12 \n" +
@@ -2632,7 +2757,12 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x19LOAN_EVENT_KIND_REPAYMENT\x10\x03\x12&\n" +
 	"\"LOAN_EVENT_KIND_REPAYMENT_REVERSAL\x10\x04\x12\x1a\n" +
 	"\x16LOAN_EVENT_KIND_WAIVER\x10\x05\x12\x1d\n" +
-	"\x19LOAN_EVENT_KIND_WRITE_OFF\x10\x06*\xc7\x01\n" +
+	"\x19LOAN_EVENT_KIND_WRITE_OFF\x10\x06\x12&\n" +
+	"\"LOAN_EVENT_KIND_AGREEMENT_PROPOSED\x10\a\x12&\n" +
+	"\"LOAN_EVENT_KIND_AGREEMENT_ACCEPTED\x10\b\x12'\n" +
+	"#LOAN_EVENT_KIND_AGREEMENT_CANCELLED\x10\t\x12$\n" +
+	" LOAN_EVENT_KIND_AGREEMENT_BROKEN\x10\n" +
+	"*\xc7\x01\n" +
 	"\x13AllocationComponent\x12$\n" +
 	" ALLOCATION_COMPONENT_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eALLOCATION_COMPONENT_PRINCIPAL\x10\x01\x12!\n" +
@@ -2664,87 +2794,89 @@ func file_loancore_v1_loan_service_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_loan_service_proto_rawDescData
 }
 
-var file_loancore_v1_loan_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_loancore_v1_loan_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
 var file_loancore_v1_loan_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(DelinquencyBucket)(0),           // 0: loancore.v1.DelinquencyBucket
 	(RiskClass)(0),                   // 1: loancore.v1.RiskClass
 	(LoanStatus)(0),                  // 2: loancore.v1.LoanStatus
 	(InstallmentStatus)(0),           // 3: loancore.v1.InstallmentStatus
-	(LoanEventKind)(0),               // 4: loancore.v1.LoanEventKind
-	(AllocationComponent)(0),         // 5: loancore.v1.AllocationComponent
-	(*CreateLoanRequest)(nil),        // 6: loancore.v1.CreateLoanRequest
-	(*CreateLoanResponse)(nil),       // 7: loancore.v1.CreateLoanResponse
-	(*GetLoanRequest)(nil),           // 8: loancore.v1.GetLoanRequest
-	(*GetLoanResponse)(nil),          // 9: loancore.v1.GetLoanResponse
-	(*Loan)(nil),                     // 10: loancore.v1.Loan
-	(*LoanInstallment)(nil),          // 11: loancore.v1.LoanInstallment
-	(*Outstanding)(nil),              // 12: loancore.v1.Outstanding
-	(*ListLoansRequest)(nil),         // 13: loancore.v1.ListLoansRequest
-	(*ListLoansResponse)(nil),        // 14: loancore.v1.ListLoansResponse
-	(*LoanSummary)(nil),              // 15: loancore.v1.LoanSummary
-	(*ListLoanEventsRequest)(nil),    // 16: loancore.v1.ListLoanEventsRequest
-	(*ListLoanEventsResponse)(nil),   // 17: loancore.v1.ListLoanEventsResponse
-	(*LoanEvent)(nil),                // 18: loancore.v1.LoanEvent
-	(*RecordRepaymentRequest)(nil),   // 19: loancore.v1.RecordRepaymentRequest
-	(*RecordRepaymentResponse)(nil),  // 20: loancore.v1.RecordRepaymentResponse
-	(*AllocationLine)(nil),           // 21: loancore.v1.AllocationLine
-	(*ReverseRepaymentRequest)(nil),  // 22: loancore.v1.ReverseRepaymentRequest
-	(*ReverseRepaymentResponse)(nil), // 23: loancore.v1.ReverseRepaymentResponse
-	(*QuotePayoffRequest)(nil),       // 24: loancore.v1.QuotePayoffRequest
-	(*QuotePayoffResponse)(nil),      // 25: loancore.v1.QuotePayoffResponse
-	(*WaiveAmountsRequest)(nil),      // 26: loancore.v1.WaiveAmountsRequest
-	(*WaiveAmountsResponse)(nil),     // 27: loancore.v1.WaiveAmountsResponse
-	(*WriteOffLoanRequest)(nil),      // 28: loancore.v1.WriteOffLoanRequest
-	(*WriteOffLoanResponse)(nil),     // 29: loancore.v1.WriteOffLoanResponse
-	(*LoanTerms)(nil),                // 30: loancore.v1.LoanTerms
+	(SpecialTransaction)(0),          // 4: loancore.v1.SpecialTransaction
+	(LoanEventKind)(0),               // 5: loancore.v1.LoanEventKind
+	(AllocationComponent)(0),         // 6: loancore.v1.AllocationComponent
+	(*CreateLoanRequest)(nil),        // 7: loancore.v1.CreateLoanRequest
+	(*CreateLoanResponse)(nil),       // 8: loancore.v1.CreateLoanResponse
+	(*GetLoanRequest)(nil),           // 9: loancore.v1.GetLoanRequest
+	(*GetLoanResponse)(nil),          // 10: loancore.v1.GetLoanResponse
+	(*Loan)(nil),                     // 11: loancore.v1.Loan
+	(*LoanInstallment)(nil),          // 12: loancore.v1.LoanInstallment
+	(*Outstanding)(nil),              // 13: loancore.v1.Outstanding
+	(*ListLoansRequest)(nil),         // 14: loancore.v1.ListLoansRequest
+	(*ListLoansResponse)(nil),        // 15: loancore.v1.ListLoansResponse
+	(*LoanSummary)(nil),              // 16: loancore.v1.LoanSummary
+	(*ListLoanEventsRequest)(nil),    // 17: loancore.v1.ListLoanEventsRequest
+	(*ListLoanEventsResponse)(nil),   // 18: loancore.v1.ListLoanEventsResponse
+	(*LoanEvent)(nil),                // 19: loancore.v1.LoanEvent
+	(*RecordRepaymentRequest)(nil),   // 20: loancore.v1.RecordRepaymentRequest
+	(*RecordRepaymentResponse)(nil),  // 21: loancore.v1.RecordRepaymentResponse
+	(*AllocationLine)(nil),           // 22: loancore.v1.AllocationLine
+	(*ReverseRepaymentRequest)(nil),  // 23: loancore.v1.ReverseRepaymentRequest
+	(*ReverseRepaymentResponse)(nil), // 24: loancore.v1.ReverseRepaymentResponse
+	(*QuotePayoffRequest)(nil),       // 25: loancore.v1.QuotePayoffRequest
+	(*QuotePayoffResponse)(nil),      // 26: loancore.v1.QuotePayoffResponse
+	(*WaiveAmountsRequest)(nil),      // 27: loancore.v1.WaiveAmountsRequest
+	(*WaiveAmountsResponse)(nil),     // 28: loancore.v1.WaiveAmountsResponse
+	(*WriteOffLoanRequest)(nil),      // 29: loancore.v1.WriteOffLoanRequest
+	(*WriteOffLoanResponse)(nil),     // 30: loancore.v1.WriteOffLoanResponse
+	(*LoanTerms)(nil),                // 31: loancore.v1.LoanTerms
 }
 var file_loancore_v1_loan_service_proto_depIdxs = []int32{
-	30, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
-	10, // 1: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
-	10, // 2: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
+	31, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
+	11, // 1: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
+	11, // 2: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
 	2,  // 3: loancore.v1.Loan.status:type_name -> loancore.v1.LoanStatus
-	30, // 4: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
-	11, // 5: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
-	12, // 6: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
+	31, // 4: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
+	12, // 5: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
+	13, // 6: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
 	0,  // 7: loancore.v1.Loan.delinquency_bucket:type_name -> loancore.v1.DelinquencyBucket
 	1,  // 8: loancore.v1.Loan.risk_class:type_name -> loancore.v1.RiskClass
 	3,  // 9: loancore.v1.LoanInstallment.status:type_name -> loancore.v1.InstallmentStatus
 	2,  // 10: loancore.v1.ListLoansRequest.status:type_name -> loancore.v1.LoanStatus
-	15, // 11: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
+	16, // 11: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
 	2,  // 12: loancore.v1.LoanSummary.status:type_name -> loancore.v1.LoanStatus
-	18, // 13: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
-	4,  // 14: loancore.v1.LoanEvent.kind:type_name -> loancore.v1.LoanEventKind
-	21, // 15: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
-	10, // 16: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	5,  // 17: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
-	10, // 18: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	21, // 19: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
-	10, // 20: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
-	10, // 21: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
-	6,  // 22: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
-	8,  // 23: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
-	13, // 24: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
-	16, // 25: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
-	19, // 26: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
-	22, // 27: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
-	24, // 28: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
-	26, // 29: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
-	28, // 30: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
-	7,  // 31: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
-	9,  // 32: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
-	14, // 33: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
-	17, // 34: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
-	20, // 35: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
-	23, // 36: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
-	25, // 37: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
-	27, // 38: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
-	29, // 39: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
-	31, // [31:40] is the sub-list for method output_type
-	22, // [22:31] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	19, // 13: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
+	5,  // 14: loancore.v1.LoanEvent.kind:type_name -> loancore.v1.LoanEventKind
+	4,  // 15: loancore.v1.LoanEvent.special_transactions:type_name -> loancore.v1.SpecialTransaction
+	22, // 16: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
+	11, // 17: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	6,  // 18: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
+	11, // 19: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	22, // 20: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
+	11, // 21: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
+	11, // 22: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
+	7,  // 23: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
+	9,  // 24: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
+	14, // 25: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
+	17, // 26: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
+	20, // 27: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
+	23, // 28: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
+	25, // 29: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
+	27, // 30: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
+	29, // 31: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
+	8,  // 32: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
+	10, // 33: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
+	15, // 34: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
+	18, // 35: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
+	21, // 36: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
+	24, // 37: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
+	26, // 38: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
+	28, // 39: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
+	30, // 40: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
+	32, // [32:41] is the sub-list for method output_type
+	23, // [23:32] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_loan_service_proto_init() }
@@ -2758,7 +2890,7 @@ func file_loancore_v1_loan_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_loan_service_proto_rawDesc), len(file_loancore_v1_loan_service_proto_rawDesc)),
-			NumEnums:      6,
+			NumEnums:      7,
 			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,

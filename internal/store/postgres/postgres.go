@@ -211,12 +211,19 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 	if p.SetStatus != "" {
 		sql, args = appendWithStatusSQL, append(args, p.SetStatus)
 	}
-	tag, err := s.pool.Exec(ctx, sql, args...)
-	if err != nil {
-		return mapError(err)
-	}
-	if tag.RowsAffected() == 1 {
-		return nil
+	if p.Agreement != nil {
+		written, err := s.appendWithAgreement(ctx, sql, args, *p.Agreement)
+		if err != nil || written {
+			return mapError(err)
+		}
+	} else {
+		tag, err := s.pool.Exec(ctx, sql, args...)
+		if err != nil {
+			return mapError(err)
+		}
+		if tag.RowsAffected() == 1 {
+			return nil
+		}
 	}
 	// Nothing written: no such loan, or it is not at ExpectedVersion.
 	var exists bool

@@ -216,6 +216,11 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 		if err := insertEvent(ctx, tx, p.Event, p.Request); err != nil {
 			return err
 		}
+		if p.Agreement != nil {
+			if err := upsertAgreement(ctx, tx, *p.Agreement); err != nil {
+				return err
+			}
+		}
 		if p.SetStatus == "" {
 			return nil
 		}

@@ -1,0 +1,221 @@
+package servicing
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// How restructuring agreements are written down in their loan's log. Each
+// AGREEMENT_* event carries the whole agreement as the API spells it —
+// amounts as decimal strings, enums by name — so every event reads on its
+// own and survives changes to the engine's in-memory types.
+
+// agreementDoc is the payload of an AGREEMENT_* event.
+type agreementDoc struct {
+	AgreementID      string     `json:"agreement_id"`
+	Changes          changesDoc `json:"changes"`
+	EffectiveDate    string     `json:"effective_date"`
+	ExpiresOn        string     `json:"expires_on"`
+	BreakAfterMissed int        `json:"break_after_missed"`
+	OnBreak          string     `json:"on_break"`
+	Reason           string     `json:"reason,omitempty"`
+	// Quote is the quote frozen at proposal (AGREEMENT_PROPOSED only).
+	Quote *RestructuringQuote `json:"quote,omitempty"`
+	// SignedBy is who signed (AGREEMENT_ACCEPTED).
+	SignedBy string `json:"signed_by,omitempty"`
+	// Missed is how many installments were missed (AGREEMENT_BROKEN).
+	Missed int `json:"missed_installments,omitempty"`
+}
+
+// changesDoc is engine.Changes as written down.
+type changesDoc struct {
+	TermExtension *struct {
+		ExtraInstallments int `json:"extra_installments"`
+	} `json:"term_extension,omitempty"`
+	PaymentHoliday *struct {
+		FromInstallment int    `json:"from_installment"`
+		Count           int    `json:"count"`
+		Interest        string `json:"interest"`
+	} `json:"payment_holiday,omitempty"`
+	RateChange *struct {
+		AnnualRatePercent string `json:"annual_rate_percent"`
+	} `json:"rate_change,omitempty"`
+	Waiver         *WaiverInput `json:"waiver,omitempty"`
+	Capitalisation *struct {
+		IncludePenalty bool `json:"include_penalty"`
+	} `json:"capitalisation,omitempty"`
+	Reamortisation *struct {
+		Method           string `json:"method"`
+		InstallmentCount int    `json:"installment_count"`
+		FrequencyUnit    string `json:"frequency_unit"`
+		FrequencyEvery   int    `json:"frequency_every"`
+		FirstDueDate     string `json:"first_due_date"`
+	} `json:"reamortisation,omitempty"`
+	InterestFreezePlan *struct {
+		InstallmentCount int    `json:"installment_count"`
+		FirstDueDate     string `json:"first_due_date"`
+	} `json:"interest_freeze_plan,omitempty"`
+}
+
+// WaiverInput are a waiver's amounts as decimal strings in the loan's
+// currency; empty means none.
+type WaiverInput struct {
+	Penalty  string `json:"penalty"`
+	Compound string `json:"compound"`
+	Interest string `json:"interest"`
+}
+
+// Holiday interest treatments and break actions as written down.
+const (
+	HolidayCapitalise = "CAPITALISE"
+	HolidaySpread     = "SPREAD"
+	BreakKeepPlan     = "KEEP_PLAN"
+	BreakReinstate    = "REINSTATE_WAIVED"
+)
+
+var holidayNames = []string{engine.HolidayCapitalise: HolidayCapitalise, engine.HolidaySpread: HolidaySpread}
+
+func encodeChanges(c engine.Changes, cur money.Currency) changesDoc {
+	var d changesDoc
+	if x := c.TermExtension; x != nil {
+		d.TermExtension = &struct {
+			ExtraInstallments int `json:"extra_installments"`
+		}{x.ExtraInstallments}
+	}
+	if h := c.PaymentHoliday; h != nil {
+		d.PaymentHoliday = &struct {
+			FromInstallment int    `json:"from_installment"`
+			Count           int    `json:"count"`
+			Interest        string `json:"interest"`
+		}{h.FromInstallment, h.Count, holidayNames[h.Interest]}
+	}
+	if r := c.RateChange; r != nil {
+		d.RateChange = &struct {
+			AnnualRatePercent string `json:"annual_rate_percent"`
+		}{r.AnnualRate.String()}
+	}
+	if w := c.Waiver; w != nil {
+		d.Waiver = &WaiverInput{Penalty: w.Penalty.Format(cur), Compound: w.Compound.Format(cur), Interest: w.Interest.Format(cur)}
+	}
+	if cp := c.Capitalisation; cp != nil {
+		d.Capitalisation = &struct {
+			IncludePenalty bool `json:"include_penalty"`
+		}{cp.IncludePenalty}
+	}
+	if ra := c.Reamortisation; ra != nil {
+		d.Reamortisation = &struct {
+			Method           string `json:"method"`
+			InstallmentCount int    `json:"installment_count"`
+			FrequencyUnit    string `json:"frequency_unit"`
+			FrequencyEvery   int    `json:"frequency_every"`
+			FirstDueDate     string `json:"first_due_date"`
+		}{methodNames[ra.Method], ra.InstallmentCount, unitNames[ra.Frequency.Unit], ra.Frequency.Every, ra.FirstDueDate.String()}
+	}
+	if fp := c.InterestFreezePlan; fp != nil {
+		d.InterestFreezePlan = &struct {
+			InstallmentCount int    `json:"installment_count"`
+			FirstDueDate     string `json:"first_due_date"`
+		}{fp.InstallmentCount, fp.FirstDueDate.String()}
+	}
+	return d
+}
+
+func decodeChanges(d changesDoc, cur money.Currency) (engine.Changes, error) {
+	var c engine.Changes
+	var err error
+	keep := func(e error) {
+		if err == nil && e != nil {
+			err = e
+		}
+	}
+	if x := d.TermExtension; x != nil {
+		c.TermExtension = &engine.TermExtension{ExtraInstallments: x.ExtraInstallments}
+	}
+	if h := d.PaymentHoliday; h != nil {
+		i, e := lookup(holidayNames, h.Interest)
+		keep(e)
+		c.PaymentHoliday = &engine.PaymentHoliday{FromInstallment: h.FromInstallment, Count: h.Count, Interest: engine.HolidayInterest(i)}
+	}
+	if r := d.RateChange; r != nil {
+		rate, e := money.ParseRate(r.AnnualRatePercent, engine.MaxRatePercent)
+		keep(e)
+		c.RateChange = &engine.RateChange{AnnualRate: rate}
+	}
+	if w := d.Waiver; w != nil {
+		parse := func(s string) money.Amount {
+			if s == "" {
+				return 0
+			}
+			a, e := money.ParseAmount(s, cur)
+			keep(e)
+			return a
+		}
+		c.Waiver = &engine.WaiverChange{Penalty: parse(w.Penalty), Compound: parse(w.Compound), Interest: parse(w.Interest)}
+	}
+	if cp := d.Capitalisation; cp != nil {
+		c.Capitalisation = &engine.Capitalisation{IncludePenalty: cp.IncludePenalty}
+	}
+	if ra := d.Reamortisation; ra != nil {
+		m, e := lookup(methodNames, ra.Method)
+		keep(e)
+		u, e := lookup(unitNames, ra.FrequencyUnit)
+		keep(e)
+		first, e := engine.ParseDate(ra.FirstDueDate)
+		keep(e)
+		c.Reamortisation = &engine.Reamortisation{Method: engine.Method(m), InstallmentCount: ra.InstallmentCount,
+			Frequency: engine.Frequency{Unit: engine.FrequencyUnit(u), Every: ra.FrequencyEvery}, FirstDueDate: first}
+	}
+	if fp := d.InterestFreezePlan; fp != nil {
+		first, e := engine.ParseDate(fp.FirstDueDate)
+		keep(e)
+		c.InterestFreezePlan = &engine.InterestFreezePlan{InstallmentCount: fp.InstallmentCount, FirstDueDate: first}
+	}
+	return c, err
+}
+
+// decodeAgreement reads an AGREEMENT_* event's payload.
+func decodeAgreement(e EventRecord) (agreementDoc, error) {
+	var d agreementDoc
+	if err := json.Unmarshal([]byte(e.Payload), &d); err != nil {
+		return d, fmt.Errorf("event %d payload: %w", e.Seq, err)
+	}
+	return d, nil
+}
+
+// SpecialTransactions returns the credit-report special-transaction kinds
+// (征信特殊交易类型) of an agreement's changes: EXTENSION (展期) for a term
+// extension, payment holiday, rate change or re-amortisation;
+// PERSONALISED_INSTALLMENT (个性化分期) for an interest freeze plan;
+// DEBT_REDUCTION (减免) for a waiver.
+func SpecialTransactions(c engine.Changes) []string {
+	var out []string
+	if c.TermExtension != nil || c.PaymentHoliday != nil || c.RateChange != nil || c.Reamortisation != nil {
+		out = append(out, "EXTENSION")
+	}
+	if c.InterestFreezePlan != nil {
+		out = append(out, "PERSONALISED_INSTALLMENT")
+	}
+	if c.Waiver != nil {
+		out = append(out, "DEBT_REDUCTION")
+	}
+	return out
+}
+
+// EventAgreement returns the agreement an AGREEMENT_* event belongs to and
+// its special-transaction kinds; "" for other events.
+func EventAgreement(e EventRecord, cur money.Currency) (agreementID string, specials []string) {
+	switch e.Kind {
+	case KindAgreementProposed, KindAgreementAccepted, KindAgreementCancelled, KindAgreementBroken:
+	default:
+		return "", nil
+	}
+	d, err := decodeAgreement(e)
+	if err != nil {
+		return "", nil
+	}
+	c, _ := decodeChanges(d.Changes, cur)
+	return d.AgreementID, SpecialTransactions(c)
+}

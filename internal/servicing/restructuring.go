@@ -1,0 +1,1064 @@
+package servicing
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// Restructuring agreements (信用协商) are events in their loan's log:
+// AGREEMENT_PROPOSED carries the agreement with its quote frozen in it,
+// AGREEMENT_ACCEPTED (value date = effective date) makes the fold apply
+// the changes, AGREEMENT_CANCELLED withdraws a proposal and
+// AGREEMENT_BROKEN, written by close of business, ends one. An
+// agreement's status is worked out from those events and the fold; the
+// agreements table is only a projection for lookups.
+
+// Event kinds of agreements.
+const (
+	KindAgreementProposed  = "AGREEMENT_PROPOSED"
+	KindAgreementAccepted  = "AGREEMENT_ACCEPTED"
+	KindAgreementCancelled = "AGREEMENT_CANCELLED"
+	KindAgreementBroken    = "AGREEMENT_BROKEN"
+)
+
+// Agreement statuses.
+const (
+	AgreementProposed  = "PROPOSED"
+	AgreementActive    = "ACTIVE"
+	AgreementCancelled = "CANCELLED"
+	AgreementExpired   = "EXPIRED"
+	AgreementBroken    = "BROKEN"
+	AgreementCompleted = "COMPLETED"
+)
+
+// RestructuringPolicy holds the eligibility rules of agreements and how a
+// restructured loan is classified. Zero fields take the defaults.
+type RestructuringPolicy struct {
+	// MaxAgreementsPerLoan is how many agreements a loan may have signed
+	// over its life; default 3.
+	MaxAgreementsPerLoan int
+	// MinOnTimeBetweenDeferrals is how many installments of the previous
+	// agreement's plan must have been paid on time before another
+	// deferral (term extension, payment holiday, re-amortisation) takes
+	// effect; default 3.
+	MinOnTimeBetweenDeferrals int
+	// MaxExtensionMonths bounds how far past the contract's maturity a
+	// plan may end (freeze plans aside); default 36.
+	MaxExtensionMonths int
+	// MaxFreezeInstallments bounds an interest freeze plan, at most 60
+	// (the default).
+	MaxFreezeInstallments int
+	// ObservationMonths is how long after its effective date an agreement
+	// keeps the loan marked restructured; default 12.
+	ObservationMonths int
+	// RiskFloor is the best risk class a restructured loan may have;
+	// default SUBSTANDARD (次级), as for a borrower in financial
+	// difficulty.
+	RiskFloor engine.RiskClass
+	// APRCapPercent is the APR a quote's within_cap compares against;
+	// default 24.
+	APRCapPercent money.Rate
+	// DefaultBreakAfterMissed is break_after_missed when a proposal gives
+	// none; default 2.
+	DefaultBreakAfterMissed int
+	// ProposalDays is how long a proposal stays open when it gives no
+	// expires_on; default 14.
+	ProposalDays int
+}
+
+// DefaultRestructuringPolicy is the policy with every default.
+var DefaultRestructuringPolicy = RestructuringPolicy{}.WithDefaults()
+
+// WithDefaults returns the policy with its zero fields set to the defaults.
+func (p RestructuringPolicy) WithDefaults() RestructuringPolicy {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&p.MaxAgreementsPerLoan, 3)
+	def(&p.MinOnTimeBetweenDeferrals, 3)
+	def(&p.MaxExtensionMonths, 36)
+	def(&p.MaxFreezeInstallments, engine.MaxFreezeInstallments)
+	def(&p.ObservationMonths, 12)
+	def(&p.DefaultBreakAfterMissed, 2)
+	def(&p.ProposalDays, 14)
+	if p.RiskFloor == 0 {
+		p.RiskFloor = engine.RiskSubstandard
+	}
+	if p.APRCapPercent.IsZero() {
+		p.APRCapPercent = money.Rate{Units: 24}
+	}
+	return p
+}
+
+// Validate reports a policy out of range.
+func (p RestructuringPolicy) Validate() error {
+	switch {
+	case p.MaxAgreementsPerLoan < 0, p.MinOnTimeBetweenDeferrals < 0, p.MaxExtensionMonths < 0, p.ObservationMonths < 0,
+		p.DefaultBreakAfterMissed < 0, p.ProposalDays < 0:
+		return errors.New("restructuring policy: limits must not be negative")
+	case p.MaxFreezeInstallments < 0 || p.MaxFreezeInstallments > engine.MaxFreezeInstallments:
+		return fmt.Errorf("restructuring policy: max freeze installments must be between 1 and %d", engine.MaxFreezeInstallments)
+	case p.RiskFloor > engine.RiskLoss:
+		return errors.New("restructuring policy: unknown risk floor")
+	}
+	return nil
+}
+
+// RestructuringQuote is a quote as the API shows it and as a proposal
+// freezes it: amounts are decimal strings in the loan's currency.
+type RestructuringQuote struct {
+	EffectiveDate   string           `json:"effective_date"`
+	Currency        string           `json:"currency"`
+	Installments    []QuoteRow       `json:"installments"`
+	Outstanding     QuoteOutstanding `json:"outstanding"`
+	Balance         string           `json:"balance"`
+	Waived          QuoteCharges     `json:"waived"`
+	Capitalised     string           `json:"capitalised"`
+	Carried         QuoteCharges     `json:"carried"`
+	TotalCostBefore string           `json:"total_cost_before"`
+	TotalCostAfter  string           `json:"total_cost_after"`
+	// APRPercent is empty when the plan has no APR (nothing to pay).
+	APRPercent    string `json:"apr_percent"`
+	WithinCap     bool   `json:"within_cap"`
+	APRCapPercent string `json:"apr_cap_percent"`
+}
+
+// QuoteRow is one installment of a quoted plan.
+type QuoteRow struct {
+	Number       int    `json:"number"`
+	StartDate    string `json:"start_date"`
+	DueDate      string `json:"due_date"`
+	Principal    string `json:"principal"`
+	Interest     string `json:"interest"`
+	Total        string `json:"total"`
+	BalanceAfter string `json:"balance_after"`
+}
+
+// QuoteCharges are amounts of interest, penalty and compound interest.
+type QuoteCharges struct {
+	Interest string `json:"interest"`
+	Penalty  string `json:"penalty"`
+	Compound string `json:"compound"`
+}
+
+// QuoteOutstanding is what a loan owed on the effective date.
+type QuoteOutstanding struct {
+	Principal string `json:"principal"`
+	Interest  string `json:"interest"`
+	Penalty   string `json:"penalty"`
+	Compound  string `json:"compound"`
+	Total     string `json:"total"`
+}
+
+func charges(c engine.Charges, cur money.Currency) QuoteCharges {
+	return QuoteCharges{Interest: c.Interest.Format(cur), Penalty: c.Penalty.Format(cur), Compound: c.Compound.Format(cur)}
+}
+
+// AgreementView is an agreement and where it stands.
+type AgreementView struct {
+	AgreementID      string
+	LoanID           string
+	Status           string
+	Changes          engine.Changes
+	Currency         money.Currency
+	EffectiveDate    engine.Date
+	ExpiresOn        engine.Date
+	Quote            RestructuringQuote
+	BreakAfterMissed int
+	OnBreak          string
+	Reason           string
+	ProposedAt       time.Time
+	SignedBy         string
+	AcceptedAt       time.Time
+	CancelledAt      time.Time
+	CancelReason     string
+	// BrokenOn is NoDate unless BROKEN; Reinstated is what the break
+	// charged again.
+	BrokenOn            engine.Date
+	Reinstated          engine.Charges
+	ProposalSeq         int64
+	AcceptanceSeq       int64
+	SpecialTransactions []string
+	// firstNumber is the first installment of the plan it made, once
+	// applied.
+	firstNumber int
+}
+
+// ChangesInput are the changes of a request: engine values, except the
+// waiver's amounts, which are parsed in the loan's currency.
+type ChangesInput struct {
+	Changes engine.Changes
+	Waiver  *WaiverInput
+}
+
+// resolve returns the engine changes, adding a violation for each waiver
+// amount that does not parse.
+func (c ChangesInput) resolve(e *engine.InvalidError, cur money.Currency) engine.Changes {
+	out := c.Changes
+	out.Waiver = nil
+	if w := c.Waiver; w != nil {
+		amount := func(field, s string) money.Amount {
+			if s == "" {
+				return 0
+			}
+			a, err := money.ParseAmount(s, cur)
+			if err != nil {
+				e.Add("changes.waiver."+field, "%v", err)
+			}
+			return a
+		}
+		out.Waiver = &engine.WaiverChange{Penalty: amount("penalty", w.Penalty), Compound: amount("compound", w.Compound), Interest: amount("interest", w.Interest)}
+	}
+	return out
+}
+
+// agreementsOf works out a loan's agreements from its log, their statuses
+// as of today from st, the fold as of today.
+func (l *Loans) agreementsOf(lg loanLog, st engine.LoanState, today engine.Date) ([]AgreementView, error) {
+	cur := lg.terms.Currency
+	var out []AgreementView
+	bySeq := map[int64]int{}
+	find := func(e EventRecord) (*AgreementView, error) {
+		i, ok := bySeq[e.TargetSeq]
+		if !ok {
+			return nil, fmt.Errorf("event %d: no agreement proposed at %d", e.Seq, e.TargetSeq)
+		}
+		return &out[i], nil
+	}
+	for _, e := range lg.events {
+		switch e.Kind {
+		case KindAgreementProposed:
+			d, err := decodeAgreement(e)
+			if err != nil {
+				return nil, err
+			}
+			c, err := decodeChanges(d.Changes, cur)
+			if err != nil {
+				return nil, fmt.Errorf("event %d: %w", e.Seq, err)
+			}
+			eff, err1 := engine.ParseDate(d.EffectiveDate)
+			exp, err2 := engine.ParseDate(d.ExpiresOn)
+			if err := errors.Join(err1, err2); err != nil || d.Quote == nil {
+				return nil, fmt.Errorf("event %d: bad agreement dates or no quote: %v", e.Seq, err)
+			}
+			bySeq[e.Seq] = len(out)
+			out = append(out, AgreementView{AgreementID: d.AgreementID, LoanID: lg.loan.LoanID, Changes: c, Currency: cur,
+				EffectiveDate: eff, ExpiresOn: exp, Quote: *d.Quote, BreakAfterMissed: d.BreakAfterMissed, OnBreak: d.OnBreak,
+				Reason: d.Reason, ProposedAt: e.RecordedAt, ProposalSeq: e.Seq, BrokenOn: engine.NoDate,
+				SpecialTransactions: SpecialTransactions(c)})
+		case KindAgreementAccepted:
+			a, err := find(e)
+			if err != nil {
+				return nil, err
+			}
+			d, err := decodeAgreement(e)
+			if err != nil {
+				return nil, err
+			}
+			a.AcceptanceSeq, a.AcceptedAt, a.SignedBy = e.Seq, e.RecordedAt, d.SignedBy
+		case KindAgreementCancelled:
+			a, err := find(e)
+			if err != nil {
+				return nil, err
+			}
+			a.CancelledAt, a.CancelReason = e.RecordedAt, e.Reason
+		}
+	}
+	for i := range out {
+		a := &out[i]
+		switch {
+		case !a.CancelledAt.IsZero():
+			a.Status = AgreementCancelled
+		case a.AcceptanceSeq == 0 && today > a.ExpiresOn:
+			a.Status = AgreementExpired
+		case a.AcceptanceSeq == 0:
+			a.Status = AgreementProposed
+		default:
+			a.Status = AgreementActive
+			for _, r := range st.Agreements {
+				if r.Seq != a.AcceptanceSeq {
+					continue
+				}
+				a.firstNumber = r.FirstNumber
+				switch {
+				case r.BrokenOn != engine.NoDate:
+					a.Status, a.BrokenOn, a.Reinstated = AgreementBroken, r.BrokenOn, r.Reinstated
+				case planPaid(st, r):
+					a.Status = AgreementCompleted
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// planPaid reports whether every installment of an applied agreement's
+// plan is paid (or the loan is settled).
+func planPaid(st engine.LoanState, r engine.AgreementResult) bool {
+	if st.PaidOffDate != engine.NoDate {
+		return true
+	}
+	if !r.Applied {
+		return false
+	}
+	for _, in := range st.Installments {
+		if in.Number >= r.FirstNumber && in.Unpaid() > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// restructured reports whether a loan as of its fold's date is
+// restructured, and the end of the observation period of its latest
+// agreement in effect (NoDate if none).
+func (l *Loans) restructured(st engine.LoanState) (bool, engine.Date) {
+	for i := len(st.Agreements) - 1; i >= 0; i-- {
+		r := st.Agreements[i]
+		if !r.Applied {
+			continue
+		}
+		until := r.ValueDate.AddMonths(l.restructuring.ObservationMonths) - 1
+		return st.AsOf <= until || !planPaid(st, r), until
+	}
+	return false, engine.NoDate
+}
+
+// quote computes the quote of changes on a loan as of effective, with its
+// APR, as the API shows it.
+func (l *Loans) quote(lg loanLog, effective engine.Date, c engine.Changes) (RestructuringQuote, engine.RestructureQuote, error) {
+	st := lg.fold(effective)
+	q, err := engine.QuoteRestructuring(lg.terms, st, effective, c)
+	if err != nil {
+		return RestructuringQuote{}, q, err
+	}
+	cur := lg.terms.Currency
+	out := RestructuringQuote{EffectiveDate: effective.String(), Currency: cur.Code,
+		Outstanding: QuoteOutstanding{Principal: q.Outstanding.Principal.Format(cur), Interest: q.Outstanding.Interest.Format(cur),
+			Penalty: q.Outstanding.Penalty.Format(cur), Compound: q.Outstanding.Compound.Format(cur), Total: q.Outstanding.Total().Format(cur)},
+		Balance: q.Balance.Format(cur), Waived: charges(q.Waived, cur), Capitalised: q.Capitalised.Format(cur),
+		Carried: charges(q.Carried, cur), TotalCostBefore: q.TotalCostBefore.Format(cur), TotalCostAfter: q.TotalCostAfter.Format(cur),
+		APRCapPercent: l.restructuring.APRCapPercent.String()}
+	for _, r := range q.Installments {
+		out.Installments = append(out.Installments, QuoteRow{Number: r.Number, StartDate: r.StartDate.String(), DueDate: r.DueDate.String(),
+			Principal: r.Principal.Format(cur), Interest: r.Interest.Format(cur), Total: r.Total.Format(cur), BalanceAfter: r.BalanceAfter.Format(cur)})
+	}
+	if apr, ok := planAPR(lg.terms, q, effective, c); ok {
+		out.APRPercent = apr.String()
+		out.WithinCap = !rateAbove(apr, l.restructuring.APRCapPercent)
+	}
+	return out, q, nil
+}
+
+// planAPR is the APR of a new plan: the outstanding principal advanced on
+// the effective date against the plan's payments (carried penalty and
+// compound on the first paying row), by IRR per period of the plan's
+// frequency. Rows already due (a waiver alone keeps overdue ones) count
+// as paid the day after.
+func planAPR(t engine.Terms, q engine.RestructureQuote, effective engine.Date, c engine.Changes) (money.Rate, bool) {
+	unit := t.Frequency
+	switch {
+	case c.InterestFreezePlan != nil:
+		unit = engine.Frequency{Unit: engine.Month, Every: 1}
+	case c.Reamortisation != nil:
+		unit = c.Reamortisation.Frequency
+	}
+	var flows []engine.CashFlow
+	extra := q.Carried.Penalty + q.Carried.Compound
+	if c.Waiver != nil && c.InterestFreezePlan == nil && c.TermExtension == nil && c.PaymentHoliday == nil &&
+		c.RateChange == nil && c.Capitalisation == nil && c.Reamortisation == nil {
+		// A waiver alone leaves its penalty on the installments.
+		extra = 0
+	}
+	for _, r := range q.Installments {
+		amount := r.Total
+		if amount > 0 && extra > 0 {
+			amount += extra
+			extra = 0
+		}
+		if amount > 0 {
+			flows = append(flows, engine.CashFlow{Amount: amount, Date: max(r.DueDate, effective+1)})
+		}
+	}
+	apr, err := engine.ComputeAPR(engine.APRInput{Advanced: q.Outstanding.Principal, AdvanceDate: effective, Payments: flows,
+		Method: engine.IRRNominal, UnitPeriod: unit, Decimals: 2})
+	return apr, err == nil
+}
+
+// rateAbove reports a > b.
+func rateAbove(a, b money.Rate) bool {
+	// Compare a.Units/10^a.Scale with b.Units/10^b.Scale exactly.
+	x, y := new128(a.Units, b.Scale), new128(b.Units, a.Scale)
+	return x.Big().Cmp(y.Big()) > 0
+}
+
+func new128(units uint64, scale uint8) money.U128 {
+	return money.Mul64(units, uint64(money.Pow10(int(scale))))
+}
+
+// QuoteRestructuringParams are the inputs of QuoteRestructuring.
+type QuoteRestructuringParams struct {
+	LoanID string
+	// EffectiveDate is NoDate for today.
+	EffectiveDate engine.Date
+	Changes       ChangesInput
+}
+
+// QuoteRestructuring returns what the changes would do to the loan on the
+// effective date. It writes nothing. A quote that breaks an eligibility
+// rule is a *PreconditionError naming the rule.
+func (l *Loans) QuoteRestructuring(ctx context.Context, p QuoteRestructuringParams) (RestructuringQuote, error) {
+	if p.LoanID == "" {
+		return RestructuringQuote{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "loan_id", Description: "required"}}}
+	}
+	lg, err := l.load(ctx, p.LoanID, time.Time{})
+	if err != nil {
+		return RestructuringQuote{}, err
+	}
+	today := l.Today()
+	q, _, _, err := l.checkedQuote(lg, today, p.EffectiveDate, p.Changes, 0)
+	return q, err
+}
+
+// checkedQuote validates a request's effective date and changes, checks
+// eligibility (ignoring the agreement proposed at seq ignore, if any) and
+// quotes.
+func (l *Loans) checkedQuote(lg loanLog, today, effective engine.Date, in ChangesInput, ignore int64) (RestructuringQuote, engine.Changes, engine.Date, error) {
+	var e engine.InvalidError
+	c := in.resolve(&e, lg.terms.Currency)
+	if effective == engine.NoDate {
+		effective = today
+	}
+	if effective < lg.terms.DisbursementDate {
+		e.Add("effective_date", "must not be before the disbursement date %s", lg.terms.DisbursementDate)
+	}
+	if last := lastRepaymentDate(lg.evs); effective < last {
+		e.Add("effective_date", "must not be before the value date of the latest repayment, %s: a later agreement would reallocate it", last)
+	}
+	if err := e.Err(); err != nil {
+		return RestructuringQuote{}, c, effective, err
+	}
+	now := lg.fold(today)
+	ags, err := l.agreementsOf(lg, now, today)
+	if err != nil {
+		return RestructuringQuote{}, c, effective, err
+	}
+	if err := l.eligible(lg, now, ags, effective, c, ignore); err != nil {
+		return RestructuringQuote{}, c, effective, err
+	}
+	q, eq, err := l.quote(lg, effective, c)
+	if err != nil {
+		return q, c, effective, err
+	}
+	if err := l.eligiblePlan(lg, c, eq); err != nil {
+		return q, c, effective, err
+	}
+	return q, c, effective, nil
+}
+
+// lastRepaymentDate is the latest value date of a repayment not reversed,
+// or NoDate.
+func lastRepaymentDate(evs []engine.Event) engine.Date {
+	reversed := map[int64]bool{}
+	for _, e := range evs {
+		if e.Kind == engine.EventReversal {
+			reversed[e.Target] = true
+		}
+	}
+	last := engine.NoDate
+	for _, e := range evs {
+		if e.Kind == engine.EventRepayment && !reversed[e.Seq] && (last == engine.NoDate || e.ValueDate > last) {
+			last = e.ValueDate
+		}
+	}
+	if last == engine.NoDate {
+		return engine.MinDate
+	}
+	return last
+}
+
+// eligible checks the rules that need no quote: the loan's status, one
+// agreement at a time, the number of agreements and the on-time
+// installments between deferrals.
+func (l *Loans) eligible(lg loanLog, now engine.LoanState, ags []AgreementView, effective engine.Date, c engine.Changes, ignore int64) error {
+	pol := l.restructuring
+	switch statusOf(now) {
+	case StatusPaidOff:
+		return &PreconditionError{Reason: "LOAN_PAID_OFF", Message: fmt.Sprintf("loan %s is PAID_OFF; nothing to restructure", lg.loan.LoanID)}
+	case StatusWrittenOff:
+		return &PreconditionError{Reason: "LOAN_WRITTEN_OFF", Message: fmt.Sprintf("loan %s is WRITTEN_OFF; it cannot be restructured", lg.loan.LoanID)}
+	}
+	signed := 0
+	var prev *AgreementView
+	for i := range ags {
+		a := &ags[i]
+		if a.ProposalSeq == ignore || a.AcceptanceSeq == 0 {
+			continue
+		}
+		signed++
+		prev = a
+		if a.Status == AgreementActive {
+			return &PreconditionError{Reason: "AGREEMENT_ACTIVE",
+				Message: fmt.Sprintf("agreement %s is ACTIVE on loan %s: one agreement at a time (it must complete or break first)", a.AgreementID, lg.loan.LoanID)}
+		}
+	}
+	if signed >= pol.MaxAgreementsPerLoan {
+		return &PreconditionError{Reason: "MAX_AGREEMENTS_PER_LOAN",
+			Message: fmt.Sprintf("loan %s has had %d agreements, the most allowed", lg.loan.LoanID, signed)}
+	}
+	deferral := func(c engine.Changes) bool {
+		return c.TermExtension != nil || c.PaymentHoliday != nil || c.Reamortisation != nil
+	}
+	if prev != nil && deferral(c) && deferral(prev.Changes) && pol.MinOnTimeBetweenDeferrals > 0 {
+		at := lg.fold(effective)
+		if n := onTimeInstallments(at, prev.firstNumber, prev.EffectiveDate); n < pol.MinOnTimeBetweenDeferrals {
+			return &PreconditionError{Reason: "MIN_ON_TIME_INSTALLMENTS",
+				Message: fmt.Sprintf("%d installments of agreement %s were paid on time by %s; %d are needed before another deferral",
+					n, prev.AgreementID, effective, pol.MinOnTimeBetweenDeferrals)}
+		}
+	}
+	if fp := c.InterestFreezePlan; fp != nil && fp.InstallmentCount > pol.MaxFreezeInstallments {
+		return &PreconditionError{Reason: "MAX_FREEZE_INSTALLMENTS",
+			Message: fmt.Sprintf("a freeze plan may have at most %d installments", pol.MaxFreezeInstallments)}
+	}
+	return nil
+}
+
+// eligiblePlan checks the rules on the quoted plan: how far past the
+// contract's maturity it ends.
+func (l *Loans) eligiblePlan(lg loanLog, c engine.Changes, q engine.RestructureQuote) error {
+	if c.InterestFreezePlan != nil || len(q.Installments) == 0 {
+		return nil
+	}
+	limit := lg.schedule.MaturityDate.AddMonths(l.restructuring.MaxExtensionMonths)
+	if last := q.Installments[len(q.Installments)-1].DueDate; last > limit {
+		return &PreconditionError{Reason: "MAX_EXTENSION_MONTHS",
+			Message: fmt.Sprintf("the new plan would end on %s, more than %d months after the contract's maturity %s",
+				last, l.restructuring.MaxExtensionMonths, lg.schedule.MaturityDate)}
+	}
+	return nil
+}
+
+// onTimeInstallments counts the installments from number first, due after
+// from and by st.AsOf, fully paid by their due dates.
+func onTimeInstallments(st engine.LoanState, first int, from engine.Date) int {
+	lastPaid := map[int]engine.Date{}
+	for _, p := range st.Payments {
+		for _, part := range p.Parts {
+			lastPaid[part.Installment] = max(lastPaid[part.Installment], p.ValueDate)
+		}
+	}
+	n := 0
+	for _, in := range st.Installments {
+		if in.Number < first || in.DueDate <= from || in.DueDate > st.AsOf || in.Unpaid() > 0 {
+			continue
+		}
+		if d, ok := lastPaid[in.Number]; !ok || d <= in.DueDate {
+			n++
+		}
+	}
+	return n
+}
+
+// ProposeAgreementParams are the inputs of ProposeAgreement.
+type ProposeAgreementParams struct {
+	RequestID     string
+	RequestHash   string
+	LoanID        string
+	Changes       ChangesInput
+	EffectiveDate engine.Date
+	ExpiresOn     engine.Date
+	// BreakAfterMissed is nil for the policy's default.
+	BreakAfterMissed *int
+	// OnBreak is BreakKeepPlan, BreakReinstate or "" (keep the plan).
+	OnBreak string
+	Reason  string
+	Actor   string
+}
+
+// newAgreementID returns a server-assigned agreement id, time-ordered.
+func newAgreementID(now time.Time) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("AG%012x%s", now.UnixMilli(), hex.EncodeToString(b[:]))
+}
+
+// ProposeAgreement records an agreement offered to the borrower, its quote
+// frozen into it.
+func (l *Loans) ProposeAgreement(ctx context.Context, p ProposeAgreementParams) (AgreementView, error) {
+	var e engine.InvalidError
+	checkRequestID(&e, p.RequestID)
+	if p.LoanID == "" {
+		e.Add("loan_id", "required")
+	}
+	if p.BreakAfterMissed != nil && (*p.BreakAfterMissed < 1 || *p.BreakAfterMissed > engine.MaxInstallments) {
+		e.Add("break_after_missed", "must be between 1 and %d", engine.MaxInstallments)
+	}
+	if p.OnBreak != "" && p.OnBreak != BreakKeepPlan && p.OnBreak != BreakReinstate {
+		e.Add("on_break", "unknown break action %q", p.OnBreak)
+	}
+	if err := e.Err(); err != nil {
+		return AgreementView{}, err
+	}
+	return retryOnConflict(ctx, func() (AgreementView, error) { return l.proposeAgreement(ctx, p) })
+}
+
+func (l *Loans) proposeAgreement(ctx context.Context, p ProposeAgreementParams) (AgreementView, error) {
+	lg, prior, err := l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
+	if prior != nil {
+		if err := sameRequest(*prior, "ProposeAgreement", p.RequestHash); err != nil {
+			return AgreementView{}, err
+		}
+		return l.agreementAt(ctx, *prior)
+	}
+	if err != nil {
+		return AgreementView{}, err
+	}
+	now := l.now().UTC()
+	today := l.dateAt(now)
+	expires := p.ExpiresOn
+	if expires == engine.NoDate {
+		expires = today + engine.Date(l.restructuring.ProposalDays)
+	}
+	if expires < today {
+		return AgreementView{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "expires_on",
+			Description: fmt.Sprintf("must not be before today (%s)", today)}}}
+	}
+	q, c, effective, err := l.checkedQuote(lg, today, p.EffectiveDate, p.Changes, 0)
+	if err != nil {
+		return AgreementView{}, err
+	}
+	breakAfter := l.restructuring.DefaultBreakAfterMissed
+	if p.BreakAfterMissed != nil {
+		breakAfter = *p.BreakAfterMissed
+	}
+	onBreak := p.OnBreak
+	if onBreak == "" {
+		onBreak = BreakKeepPlan
+	}
+	id := newAgreementID(now)
+	doc := agreementDoc{AgreementID: id, Changes: encodeChanges(c, lg.terms.Currency), EffectiveDate: effective.String(),
+		ExpiresOn: expires.String(), BreakAfterMissed: breakAfter, OnBreak: onBreak, Reason: p.Reason, Quote: &q}
+	seq := lg.loan.Version + 1
+	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindAgreementProposed, ValueDate: today.String(), RecordedAt: now,
+		RequestID: p.RequestID, Actor: p.Actor, Reason: p.Reason}
+	if _, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementProposed, "ProposeAgreement", p.RequestHash, today); err != nil {
+		return AgreementView{}, err
+	}
+	return l.agreementAt(ctx, RequestRecord{LoanID: p.LoanID, Seq: seq, RecordedAt: now})
+}
+
+// appendAgreementEvent writes an AGREEMENT_* event with its payload and
+// the agreement's projection row, and returns the loan after it as of
+// asOf.
+func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev EventRecord, doc agreementDoc, status, method, hash string, asOf engine.Date) (LoanView, error) {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return LoanView{}, err
+	}
+	ev.Payload = string(b)
+	after, err := lg.withEvent(ev)
+	if err != nil {
+		return LoanView{}, err
+	}
+	view, err := l.view(after, asOf, time.Time{})
+	if err != nil {
+		return LoanView{}, err
+	}
+	// The loan's status projection follows today's figures.
+	todayStatus := statusOf(after.fold(l.dateAt(ev.RecordedAt)))
+	l.cache.drop(lg.loan.LoanID)
+	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: lg.loan.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
+		SetStatus: statusChange(lg.loan.Status, todayStatus),
+		Request:   RequestRecord{RequestID: ev.RequestID, Method: method, RequestHash: hash, LoanID: lg.loan.LoanID, Seq: ev.Seq, RecordedAt: ev.RecordedAt},
+		Agreement: &AgreementRecord{AgreementID: doc.AgreementID, LoanID: lg.loan.LoanID, Status: status, UpdatedAt: ev.RecordedAt}})
+	if err != nil {
+		return LoanView{}, err
+	}
+	view.KnownAt = ev.RecordedAt
+	return view, nil
+}
+
+// agreementAt returns the agreement an agreement event belongs to, as
+// known when it was recorded: the answer the request that wrote it gave.
+func (l *Loans) agreementAt(ctx context.Context, r RequestRecord) (AgreementView, error) {
+	lg, err := l.load(ctx, r.LoanID, r.RecordedAt)
+	if err != nil {
+		return AgreementView{}, err
+	}
+	var id string
+	for _, e := range lg.events {
+		if e.Seq == r.Seq {
+			d, err := decodeAgreement(e)
+			if err != nil {
+				return AgreementView{}, err
+			}
+			id = d.AgreementID
+		}
+	}
+	today := l.dateAt(r.RecordedAt)
+	ags, err := l.agreementsOf(lg, lg.fold(today), today)
+	if err != nil {
+		return AgreementView{}, err
+	}
+	for _, a := range ags {
+		if a.AgreementID == id {
+			return a, nil
+		}
+	}
+	return AgreementView{}, fmt.Errorf("loan %s event %d: no agreement %q", r.LoanID, r.Seq, id)
+}
+
+// loadAgreement finds an agreement's loan, reads its log and, in the same
+// round trip, the record of requestID.
+func (l *Loans) loadAgreement(ctx context.Context, agreementID, requestID string) (loanLog, *RequestRecord, error) {
+	if agreementID == "" {
+		return loanLog{}, nil, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "agreement_id", Description: "required"}}}
+	}
+	rec, err := l.store.FindAgreement(ctx, AgreementKey{AgreementID: agreementID})
+	if err != nil {
+		return loanLog{}, nil, err
+	}
+	return l.loadWithRequest(ctx, rec.LoanID, requestID, time.Time{})
+}
+
+// findAgreement picks one agreement out of a loan's.
+func findAgreement(ags []AgreementView, id string) (AgreementView, error) {
+	for _, a := range ags {
+		if a.AgreementID == id {
+			return a, nil
+		}
+	}
+	return AgreementView{}, ErrNotFound
+}
+
+// GetAgreement returns an agreement and its status today.
+func (l *Loans) GetAgreement(ctx context.Context, agreementID string) (AgreementView, error) {
+	lg, _, err := l.loadAgreement(ctx, agreementID, "")
+	if err != nil {
+		return AgreementView{}, err
+	}
+	today := l.Today()
+	ags, err := l.agreementsOf(lg, lg.fold(today), today)
+	if err != nil {
+		return AgreementView{}, err
+	}
+	return findAgreement(ags, agreementID)
+}
+
+// AcceptAgreementParams are the inputs of AcceptAgreement.
+type AcceptAgreementParams struct {
+	RequestID   string
+	RequestHash string
+	AgreementID string
+	SignedBy    string
+	Actor       string
+}
+
+// AcceptAgreement signs a PROPOSED agreement and applies it to the loan
+// at its effective date. The plan it executes must equal the frozen quote
+// to the cent; otherwise the loan changed since the proposal and the call
+// fails with QUOTE_STALE.
+func (l *Loans) AcceptAgreement(ctx context.Context, p AcceptAgreementParams) (AgreementView, LoanView, error) {
+	var e engine.InvalidError
+	checkRequestID(&e, p.RequestID)
+	if p.AgreementID == "" {
+		e.Add("agreement_id", "required")
+	}
+	if p.SignedBy == "" {
+		e.Add("signed_by", "required: who signed for the borrower")
+	}
+	if err := e.Err(); err != nil {
+		return AgreementView{}, LoanView{}, err
+	}
+	type result struct {
+		a AgreementView
+		v LoanView
+	}
+	r, err := retryOnConflict(ctx, func() (result, error) {
+		a, v, err := l.acceptAgreement(ctx, p)
+		return result{a, v}, err
+	})
+	return r.a, r.v, err
+}
+
+func (l *Loans) acceptAgreement(ctx context.Context, p AcceptAgreementParams) (AgreementView, LoanView, error) {
+	lg, prior, err := l.loadAgreement(ctx, p.AgreementID, p.RequestID)
+	if prior != nil {
+		if err := sameRequest(*prior, "AcceptAgreement", p.RequestHash); err != nil {
+			return AgreementView{}, LoanView{}, err
+		}
+		a, err := l.agreementAt(ctx, *prior)
+		if err != nil {
+			return a, LoanView{}, err
+		}
+		v, err := l.GetLoan(ctx, GetLoanParams{LoanID: prior.LoanID, AsOf: max(l.dateAt(prior.RecordedAt), a.EffectiveDate), KnownAt: prior.RecordedAt})
+		return a, v, err
+	}
+	if err != nil {
+		return AgreementView{}, LoanView{}, err
+	}
+	now := l.now().UTC()
+	today := l.dateAt(now)
+	ags, err := l.agreementsOf(lg, lg.fold(today), today)
+	if err != nil {
+		return AgreementView{}, LoanView{}, err
+	}
+	a, err := findAgreement(ags, p.AgreementID)
+	if err != nil {
+		return a, LoanView{}, err
+	}
+	if a.Status != AgreementProposed {
+		return a, LoanView{}, &PreconditionError{Reason: "AGREEMENT_" + a.Status,
+			Message: fmt.Sprintf("agreement %s is %s; only a PROPOSED agreement can be accepted", a.AgreementID, a.Status)}
+	}
+	in := ChangesInput{Changes: a.Changes}
+	if w := a.Changes.Waiver; w != nil {
+		cur := lg.terms.Currency
+		in.Waiver = &WaiverInput{Penalty: w.Penalty.Format(cur), Compound: w.Compound.Format(cur), Interest: w.Interest.Format(cur)}
+	}
+	q, c, _, err := l.checkedQuote(lg, today, a.EffectiveDate, in, a.ProposalSeq)
+	var inv *engine.InvalidError
+	if errors.As(err, &inv) {
+		return a, LoanView{}, &PreconditionError{Reason: "QUOTE_STALE",
+			Message: fmt.Sprintf("the loan changed since agreement %s was proposed and it no longer applies (%v): quote again", a.AgreementID, err)}
+	}
+	if err != nil {
+		return a, LoanView{}, err
+	}
+	if !reflect.DeepEqual(q, a.Quote) {
+		return a, LoanView{}, &PreconditionError{Reason: "QUOTE_STALE",
+			Message: fmt.Sprintf("the loan changed since agreement %s was proposed: its plan would now differ from the quote; quote again", a.AgreementID)}
+	}
+	doc := agreementDoc{AgreementID: a.AgreementID, Changes: encodeChanges(c, lg.terms.Currency), EffectiveDate: a.EffectiveDate.String(),
+		ExpiresOn: a.ExpiresOn.String(), BreakAfterMissed: a.BreakAfterMissed, OnBreak: a.OnBreak, SignedBy: p.SignedBy}
+	seq := lg.loan.Version + 1
+	ev := EventRecord{LoanID: lg.loan.LoanID, Seq: seq, Kind: KindAgreementAccepted, ValueDate: a.EffectiveDate.String(), RecordedAt: now,
+		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: a.ProposalSeq}
+	view, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementActive, "AcceptAgreement", p.RequestHash, max(today, a.EffectiveDate))
+	if err != nil {
+		return a, LoanView{}, err
+	}
+	got, err := l.agreementAt(ctx, RequestRecord{LoanID: lg.loan.LoanID, Seq: seq, RecordedAt: now})
+	return got, view, err
+}
+
+// CancelAgreementParams are the inputs of CancelAgreement.
+type CancelAgreementParams struct {
+	RequestID   string
+	RequestHash string
+	AgreementID string
+	Reason      string
+	Actor       string
+}
+
+// CancelAgreement withdraws a PROPOSED agreement.
+func (l *Loans) CancelAgreement(ctx context.Context, p CancelAgreementParams) (AgreementView, error) {
+	var e engine.InvalidError
+	checkRequestID(&e, p.RequestID)
+	if p.AgreementID == "" {
+		e.Add("agreement_id", "required")
+	}
+	if p.Reason == "" {
+		e.Add("reason", "required")
+	}
+	if err := e.Err(); err != nil {
+		return AgreementView{}, err
+	}
+	return retryOnConflict(ctx, func() (AgreementView, error) { return l.cancelAgreement(ctx, p) })
+}
+
+func (l *Loans) cancelAgreement(ctx context.Context, p CancelAgreementParams) (AgreementView, error) {
+	lg, prior, err := l.loadAgreement(ctx, p.AgreementID, p.RequestID)
+	if prior != nil {
+		if err := sameRequest(*prior, "CancelAgreement", p.RequestHash); err != nil {
+			return AgreementView{}, err
+		}
+		return l.agreementAt(ctx, *prior)
+	}
+	if err != nil {
+		return AgreementView{}, err
+	}
+	now := l.now().UTC()
+	today := l.dateAt(now)
+	ags, err := l.agreementsOf(lg, lg.fold(today), today)
+	if err != nil {
+		return AgreementView{}, err
+	}
+	a, err := findAgreement(ags, p.AgreementID)
+	if err != nil {
+		return a, err
+	}
+	if a.Status != AgreementProposed {
+		return a, &PreconditionError{Reason: "AGREEMENT_" + a.Status,
+			Message: fmt.Sprintf("agreement %s is %s; only a PROPOSED agreement can be cancelled", a.AgreementID, a.Status)}
+	}
+	doc := agreementDoc{AgreementID: a.AgreementID, Changes: encodeChanges(a.Changes, lg.terms.Currency), EffectiveDate: a.EffectiveDate.String(),
+		ExpiresOn: a.ExpiresOn.String(), BreakAfterMissed: a.BreakAfterMissed, OnBreak: a.OnBreak}
+	seq := lg.loan.Version + 1
+	ev := EventRecord{LoanID: lg.loan.LoanID, Seq: seq, Kind: KindAgreementCancelled, ValueDate: today.String(), RecordedAt: now,
+		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: a.ProposalSeq, Reason: p.Reason}
+	if _, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementCancelled, "CancelAgreement", p.RequestHash, today); err != nil {
+		return a, err
+	}
+	return l.agreementAt(ctx, RequestRecord{LoanID: lg.loan.LoanID, Seq: seq, RecordedAt: now})
+}
+
+// ListAgreementsParams are the inputs of ListAgreements.
+type ListAgreementsParams struct {
+	LoanID    string
+	Status    string
+	PageSize  int
+	PageToken string
+}
+
+// projectionStatuses are the statuses the projection may hold for an
+// agreement whose status today is s: EXPIRED and COMPLETED come with time
+// and payments, not with an agreement event.
+var projectionStatuses = map[string][]string{
+	AgreementProposed:  {AgreementProposed},
+	AgreementExpired:   {AgreementProposed},
+	AgreementActive:    {AgreementActive},
+	AgreementCompleted: {AgreementActive},
+	AgreementCancelled: {AgreementCancelled},
+	AgreementBroken:    {AgreementBroken},
+}
+
+// ListAgreements returns one page of agreements ordered by id (oldest
+// first), filtered by loan and by status today, and the next page's token.
+func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]AgreementView, string, error) {
+	var e engine.InvalidError
+	size := pageSize(&e, p.PageSize)
+	after := ""
+	if p.PageToken != "" {
+		b, err := base64.RawURLEncoding.DecodeString(p.PageToken)
+		if err != nil || len(b) == 0 {
+			e.Add("page_token", "not a token this server issued")
+		}
+		after = string(b)
+	}
+	statuses, ok := projectionStatuses[p.Status]
+	if p.Status != "" && !ok {
+		e.Add("status", "unknown status %q", p.Status)
+	}
+	if err := e.Err(); err != nil {
+		return nil, "", err
+	}
+	today := l.Today()
+	type loanAgreements struct {
+		ags []AgreementView
+		err error
+	}
+	loans := map[string]loanAgreements{}
+	var out []AgreementView
+	for {
+		rows, err := l.store.ListAgreements(ctx, AgreementQuery{LoanID: p.LoanID, Statuses: statuses, AfterAgreementID: after, Limit: size + 1})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, r := range rows {
+			la, ok := loans[r.LoanID]
+			if !ok {
+				lg, err := l.load(ctx, r.LoanID, time.Time{})
+				if err == nil {
+					la.ags, la.err = l.agreementsOf(lg, lg.fold(today), today)
+				} else {
+					la.err = err
+				}
+				loans[r.LoanID] = la
+			}
+			if la.err != nil {
+				return nil, "", la.err
+			}
+			a, err := findAgreement(la.ags, r.AgreementID)
+			if err != nil {
+				return nil, "", fmt.Errorf("agreement %s: not in the log of loan %s", r.AgreementID, r.LoanID)
+			}
+			if p.Status != "" && a.Status != p.Status {
+				after = r.AgreementID
+				continue
+			}
+			if len(out) == size {
+				return out, base64.RawURLEncoding.EncodeToString([]byte(out[size-1].AgreementID)), nil
+			}
+			out = append(out, a)
+			after = r.AgreementID
+		}
+		if len(rows) <= size {
+			return out, "", nil
+		}
+	}
+}
+
+// breakMissed appends AGREEMENT_BROKEN for an ACTIVE agreement whose
+// borrower has missed break_after_missed installments of the new plan by
+// the end of business date d (due before d, unpaid at its end). The
+// request id is derived from the agreement and the date, so running the
+// date again changes nothing. It reports whether it broke the agreement.
+func (l *Loans) breakMissed(ctx context.Context, agreementID string, d engine.Date) (bool, error) {
+	requestID := "cob:" + d.String() + ":break:" + agreementID
+	return retryOnConflict(ctx, func() (bool, error) {
+		lg, prior, err := l.loadAgreement(ctx, agreementID, requestID)
+		if prior != nil || err != nil {
+			return false, err
+		}
+		st := lg.fold(d)
+		ags, err := l.agreementsOf(lg, st, d)
+		if err != nil {
+			return false, err
+		}
+		a, err := findAgreement(ags, agreementID)
+		if err != nil || a.Status != AgreementActive || a.EffectiveDate >= d {
+			return false, err
+		}
+		missed := 0
+		for _, in := range st.Installments {
+			if in.Number >= a.firstNumber && in.DueDate > a.EffectiveDate && in.DueDate < d && in.Unpaid() > 0 {
+				missed++
+			}
+		}
+		if missed < a.BreakAfterMissed {
+			return false, nil
+		}
+		now := l.now().UTC()
+		doc := agreementDoc{AgreementID: a.AgreementID, Changes: encodeChanges(a.Changes, lg.terms.Currency), EffectiveDate: a.EffectiveDate.String(),
+			ExpiresOn: a.ExpiresOn.String(), BreakAfterMissed: a.BreakAfterMissed, OnBreak: a.OnBreak, Missed: missed}
+		ev := EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: KindAgreementBroken, ValueDate: d.String(), RecordedAt: now,
+			RequestID: requestID, Actor: "close-of-business", TargetSeq: a.AcceptanceSeq,
+			Reason: fmt.Sprintf("%d installments of the plan missed", missed)}
+		_, err = l.appendAgreementEvent(ctx, lg, ev, doc, AgreementBroken, "BreakAgreement", requestID, d)
+		return err == nil, err
+	})
+}
+
+// ActiveAgreementIDs returns the ids of agreements the projection holds
+// as ACTIVE, for close of business.
+func (l *Loans) activeAgreementIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	after := ""
+	for {
+		rows, err := l.store.ListAgreements(ctx, AgreementQuery{Statuses: []string{AgreementActive}, AfterAgreementID: after, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			ids = append(ids, r.AgreementID)
+			after = r.AgreementID
+		}
+		if len(rows) < 500 {
+			return ids, nil
+		}
+	}
+}

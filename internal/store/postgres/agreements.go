@@ -1,0 +1,64 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+// upsertAgreementSQL writes an agreement's projection row.
+const upsertAgreementSQL = `INSERT INTO agreements (agreement_id, loan_id, status, updated_at)
+	VALUES ($1, $2, $3, $4)
+	ON CONFLICT (agreement_id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
+	WHERE agreements.loan_id = EXCLUDED.loan_id`
+
+// appendWithAgreement appends an event and writes the agreement it changes
+// in one transaction; false (and nothing written) when the append found
+// the loan missing or moved on.
+func (s *Store) appendWithAgreement(ctx context.Context, sql string, args []any, a servicing.AgreementRecord) (bool, error) {
+	written := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, sql, args...)
+		if err != nil || tag.RowsAffected() != 1 {
+			return err
+		}
+		if _, err := tx.Exec(ctx, upsertAgreementSQL, a.AgreementID, a.LoanID, a.Status, a.UpdatedAt); err != nil {
+			return err
+		}
+		written = true
+		return nil
+	})
+	return written, err
+}
+
+// FindAgreement implements servicing.Store.
+func (s *Store) FindAgreement(ctx context.Context, p servicing.AgreementKey) (servicing.AgreementRecord, error) {
+	var a servicing.AgreementRecord
+	err := s.pool.QueryRow(ctx, `SELECT agreement_id, loan_id, status, updated_at FROM agreements WHERE agreement_id = $1`,
+		p.AgreementID).Scan(&a.AgreementID, &a.LoanID, &a.Status, &a.UpdatedAt)
+	a.UpdatedAt = a.UpdatedAt.UTC()
+	return a, mapError(err)
+}
+
+// ListAgreements implements servicing.Store.
+func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) ([]servicing.AgreementRecord, error) {
+	statuses := p.Statuses
+	if statuses == nil {
+		statuses = []string{}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT agreement_id, loan_id, status, updated_at FROM agreements
+		WHERE agreement_id > $1 AND ($2 = '' OR loan_id = $2) AND (cardinality($3::text[]) = 0 OR status = ANY($3))
+		ORDER BY agreement_id LIMIT $4`, p.AfterAgreementID, p.LoanID, statuses, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.AgreementRecord, error) {
+		var a servicing.AgreementRecord
+		err := r.Scan(&a.AgreementID, &a.LoanID, &a.Status, &a.UpdatedAt)
+		a.UpdatedAt = a.UpdatedAt.UTC()
+		return a, err
+	})
+	return out, mapError(err)
+}

@@ -1,0 +1,63 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+// upsertAgreement writes an agreement's projection row.
+func upsertAgreement(ctx context.Context, tx *sql.Tx, a servicing.AgreementRecord) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO agreements (agreement_id, loan_id, status, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (agreement_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
+		WHERE agreements.loan_id = excluded.loan_id`,
+		a.AgreementID, a.LoanID, a.Status, a.UpdatedAt.UTC().Format(timeLayout))
+	return err
+}
+
+func scanAgreement(row scanner) (servicing.AgreementRecord, error) {
+	var a servicing.AgreementRecord
+	var updated string
+	if err := row.Scan(&a.AgreementID, &a.LoanID, &a.Status, &updated); err != nil {
+		return a, err
+	}
+	t, err := time.Parse(timeLayout, updated)
+	a.UpdatedAt = t
+	return a, err
+}
+
+// FindAgreement implements servicing.Store.
+func (s *Store) FindAgreement(ctx context.Context, p servicing.AgreementKey) (servicing.AgreementRecord, error) {
+	a, err := scanAgreement(s.db.QueryRowContext(ctx,
+		`SELECT agreement_id, loan_id, status, updated_at FROM agreements WHERE agreement_id = ?`, p.AgreementID))
+	return a, mapError(err)
+}
+
+// ListAgreements implements servicing.Store.
+func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) ([]servicing.AgreementRecord, error) {
+	q := `SELECT agreement_id, loan_id, status, updated_at FROM agreements WHERE agreement_id > ? AND (? = '' OR loan_id = ?)`
+	args := []any{p.AfterAgreementID, p.LoanID, p.LoanID}
+	if len(p.Statuses) > 0 {
+		q += ` AND status IN (?` + strings.Repeat(`, ?`, len(p.Statuses)-1) + `)`
+		for _, st := range p.Statuses {
+			args = append(args, st)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY agreement_id LIMIT ?`, append(args, p.Limit)...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []servicing.AgreementRecord
+	for rows.Next() {
+		a, err := scanAgreement(rows)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, a)
+	}
+	return out, mapError(rows.Err())
+}
