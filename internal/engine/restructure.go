@@ -329,6 +329,15 @@ func waiverQuote(st *LoanState, rm remaining, q RestructureQuote, effective Date
 	return restructured{q: q, rm: rm, waiverOnly: true}
 }
 
+// Validate reports the changes' own errors on terms t as of effective —
+// values, ranges, combinations — as an *InvalidError naming the fields,
+// without looking at the loan; QuoteRestructuring checks the same.
+func (c Changes) Validate(t Terms, effective Date) error {
+	var e InvalidError
+	c.check(&e, &t, effective)
+	return e.Err()
+}
+
 // check validates the changes on their own: values, ranges and
 // combinations.
 func (c *Changes) check(e *InvalidError, t *Terms, effective Date) {

@@ -21,8 +21,10 @@ import (
 
 // cobClients is a loan server with close of business on one store.
 type cobClients struct {
-	loans loancorev1.LoanServiceClient
-	cob   loancorev1.CloseOfBusinessServiceClient
+	loans         loancorev1.LoanServiceClient
+	cob           loancorev1.CloseOfBusinessServiceClient
+	restructuring loancorev1.RestructuringServiceClient
+	clk           *clock
 }
 
 func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
@@ -49,7 +51,8 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = conn.Close() })
-			f(t, cobClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn)})
+			f(t, cobClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn),
+				restructuring: loancorev1.NewRestructuringServiceClient(conn), clk: clk})
 		})
 	}
 }

@@ -133,12 +133,12 @@ func (s *loanService) ListLoans(ctx context.Context, req *loancorev1.ListLoansRe
 }
 
 var eventKinds = map[string]loancorev1.LoanEventKind{
-	servicing.KindOrigination:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_ORIGINATION,
-	servicing.KindDisbursement: loancorev1.LoanEventKind_LOAN_EVENT_KIND_DISBURSEMENT,
-	servicing.KindRepayment:    loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT,
-	servicing.KindReversal:     loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT_REVERSAL,
-	servicing.KindWaiver:       loancorev1.LoanEventKind_LOAN_EVENT_KIND_WAIVER,
-	servicing.KindWriteOff:     loancorev1.LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF,
+	servicing.KindOrigination:        loancorev1.LoanEventKind_LOAN_EVENT_KIND_ORIGINATION,
+	servicing.KindDisbursement:       loancorev1.LoanEventKind_LOAN_EVENT_KIND_DISBURSEMENT,
+	servicing.KindRepayment:          loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT,
+	servicing.KindReversal:           loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT_REVERSAL,
+	servicing.KindWaiver:             loancorev1.LoanEventKind_LOAN_EVENT_KIND_WAIVER,
+	servicing.KindWriteOff:           loancorev1.LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF,
 	servicing.KindAgreementProposed:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_PROPOSED,
 	servicing.KindAgreementAccepted:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_ACCEPTED,
 	servicing.KindAgreementCancelled: loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_CANCELLED,

@@ -79,9 +79,9 @@ type Loans struct {
 	store         Store
 	delinquency   engine.DelinquencyPolicy
 	restructuring RestructuringPolicy
-	now         func() time.Time
-	loc         *time.Location
-	cache       *logCache
+	now           func() time.Time
+	loc           *time.Location
+	cache         *logCache
 }
 
 // NewLoansParams configure NewLoans.

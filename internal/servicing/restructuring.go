@@ -447,6 +447,10 @@ func (l *Loans) checkedQuote(lg loanLog, today, effective engine.Date, in Change
 	if last := lastRepaymentDate(lg.evs); effective < last {
 		e.Add("effective_date", "must not be before the value date of the latest repayment, %s: a later agreement would reallocate it", last)
 	}
+	var inv *engine.InvalidError
+	if err := c.Validate(lg.terms, effective); errors.As(err, &inv) {
+		e.Violations = append(e.Violations, inv.Violations...)
+	}
 	if err := e.Err(); err != nil {
 		return RestructuringQuote{}, c, effective, err
 	}
