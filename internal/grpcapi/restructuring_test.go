@@ -252,6 +252,18 @@ func TestAgreementLifecycle(t *testing.T) {
 		if r := preconditionReason(t, err); r != "AGREEMENT_ACTIVE" {
 			t.Fatalf("reason %s", r)
 		}
+		// A repayment backdated before the effective date replays through
+		// the agreement: it pays installment 4 (oldest due first), and the
+		// extension re-applies to what is left, numbered from 5.
+		if _, err := c.loans.RecordRepayment(ctx(t), &loancorev1.RecordRepaymentRequest{RequestId: "al-late", LoanId: "AL",
+			Amount: "1066.19", ValueDate: "2024-07-20"}); err != nil {
+			t.Fatal(err)
+		}
+		l = getAsOf(t, c.loans, "AL", "2024-08-01")
+		if got := l.GetInstallments(); len(got) != 4+9 || got[3].GetStatus() != loancorev1.InstallmentStatus_INSTALLMENT_STATUS_PAID ||
+			got[4].GetNumber() != 5 || got[4].GetDueDate() != "2024-08-15" || l.GetOutstanding().GetPrincipal() != "8158.09" {
+			t.Fatalf("after a backdated payment: %d installments, %v, outstanding %v", len(got), got[4], l.GetOutstanding())
+		}
 
 		// A stale quote: a payment arrives between proposal and signature.
 		restructuringLoan(t, c, "ST", true)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -242,6 +243,73 @@ func Run(t *testing.T, newStore NewStore) {
 		none, err := s.ListLoans(ctx, servicing.LoanQuery{Status: "PAID_OFF", Limit: 10})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("status filter: %d %v", len(none), err)
+		}
+	})
+	t.Run("AgreementProjection", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		for _, id := range []string{"L1", "L2"} {
+			if err := s.CreateLoan(ctx, loan(id, "B1")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		agreement := func(loanID string, version int64, requestID, agreementID, status string) servicing.AppendEventParams {
+			p := payment(loanID, version, requestID)
+			p.Event.Kind, p.Event.Amount, p.Event.Payload = "AGREEMENT_PROPOSED", "", `{"agreement_id":"`+agreementID+`"}`
+			p.Agreement = &servicing.AgreementRecord{AgreementID: agreementID, LoanID: loanID, Status: status, UpdatedAt: p.Event.RecordedAt}
+			return p
+		}
+		for _, p := range []servicing.AppendEventParams{
+			agreement("L1", 2, "a1", "AG1", "PROPOSED"),
+			agreement("L2", 2, "a2", "AG2", "PROPOSED"),
+			agreement("L1", 3, "a3", "AG1", "ACTIVE"),
+			agreement("L1", 4, "a4", "AG3", "PROPOSED"),
+		} {
+			if err := s.AppendEvent(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A lost race writes neither the event nor the projection.
+		if err := s.AppendEvent(ctx, agreement("L1", 3, "a5", "AG4", "PROPOSED")); !errors.Is(err, servicing.ErrVersionConflict) {
+			t.Fatalf("stale append: %v", err)
+		}
+		if _, err := s.FindAgreement(ctx, servicing.AgreementKey{AgreementID: "AG4"}); !errors.Is(err, servicing.ErrNotFound) {
+			t.Fatalf("AG4 after a lost race: %v", err)
+		}
+		a, err := s.FindAgreement(ctx, servicing.AgreementKey{AgreementID: "AG1"})
+		if err != nil || a.LoanID != "L1" || a.Status != "ACTIVE" || !a.UpdatedAt.Equal(t0.Add(3*time.Hour)) {
+			t.Fatalf("AG1 = %+v %v", a, err)
+		}
+		ids := func(q servicing.AgreementQuery) []string {
+			t.Helper()
+			q.Limit = max(q.Limit, 10)
+			rows, err := s.ListAgreements(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range rows {
+				out = append(out, r.AgreementID)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			q    servicing.AgreementQuery
+			want []string
+		}{
+			{servicing.AgreementQuery{}, []string{"AG1", "AG2", "AG3"}},
+			{servicing.AgreementQuery{LoanID: "L1"}, []string{"AG1", "AG3"}},
+			{servicing.AgreementQuery{Statuses: []string{"PROPOSED"}}, []string{"AG2", "AG3"}},
+			{servicing.AgreementQuery{Statuses: []string{"ACTIVE", "BROKEN"}, LoanID: "L1"}, []string{"AG1"}},
+			{servicing.AgreementQuery{AfterAgreementID: "AG1"}, []string{"AG2", "AG3"}},
+			{servicing.AgreementQuery{LoanID: "L2", Statuses: []string{"ACTIVE"}}, nil},
+		} {
+			if got := ids(tc.q); !slices.Equal(got, tc.want) {
+				t.Errorf("ListAgreements(%+v) = %v, want %v", tc.q, got, tc.want)
+			}
+		}
+		if rows, err := s.ListAgreements(ctx, servicing.AgreementQuery{Limit: 2}); err != nil || len(rows) != 2 {
+			t.Fatalf("limit: %d %v", len(rows), err)
 		}
 	})
 }
