@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
 )
@@ -73,6 +74,15 @@ func run(args []string, stderr *os.File) error {
 		"days past due from which a loan is SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS (env LOANCORE_RISK_CLASSES)")
 	reminderDays := fs.Int("reminder-days", 3, "close of business reminds of an installment this many days before it is due")
 	prenoticeDays := fs.Int("prenotice-days", 1, "close of business sends the credit-report pre-notice on this day past due")
+	def := servicing.DefaultRestructuringPolicy
+	maxAgreements := fs.Int("max-agreements", def.MaxAgreementsPerLoan, "restructuring: agreements a loan may sign over its life")
+	minOnTime := fs.Int("min-on-time-between-deferrals", def.MinOnTimeBetweenDeferrals,
+		"restructuring: installments of the previous plan paid on time before another extension, holiday or re-amortisation (0: no rule)")
+	maxExtension := fs.Int("max-extension-months", def.MaxExtensionMonths, "restructuring: how far past the contract's maturity a new plan may end (freeze plans aside)")
+	maxFreeze := fs.Int("max-freeze-installments", def.MaxFreezeInstallments, "restructuring: most installments of an interest freeze plan, at most 60")
+	observation := fs.Int("observation-months", def.ObservationMonths, "restructuring: months after an agreement's effective date a loan stays marked restructured")
+	riskFloor := fs.String("restructured-risk-floor", def.RiskFloor.String(), "restructuring: best risk class of a restructured loan (NORMAL … LOSS)")
+	aprCap := fs.String("apr-cap-percent", def.APRCapPercent.String(), "restructuring: the APR a quote's within_cap compares with")
 	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -135,7 +145,24 @@ func run(args []string, stderr *os.File) error {
 	if *reminderDays < 1 || *prenoticeDays < 1 {
 		return fmt.Errorf("--reminder-days and --prenotice-days must be at least 1")
 	}
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Location: loc, Delinquency: policy})
+	restructuring := servicing.RestructuringPolicy{MaxAgreementsPerLoan: *maxAgreements, MinOnTimeBetweenDeferrals: *minOnTime,
+		MaxExtensionMonths: *maxExtension, MaxFreezeInstallments: *maxFreeze, ObservationMonths: *observation}
+	if *minOnTime == 0 {
+		// 0 turns the rule off; the policy reads 0 as "default".
+		restructuring.MinOnTimeBetweenDeferrals = -1
+	}
+	for c := engine.RiskNormal; c <= engine.RiskLoss; c++ {
+		if c.String() == *riskFloor {
+			restructuring.RiskFloor = c
+		}
+	}
+	if restructuring.RiskFloor == 0 {
+		return fmt.Errorf("--restructured-risk-floor: want NORMAL, SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL or LOSS, got %q", *riskFloor)
+	}
+	if restructuring.APRCapPercent, err = money.ParseRate(*aprCap, engine.MaxRatePercent); err != nil {
+		return fmt.Errorf("--apr-cap-percent: %w", err)
+	}
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Location: loc, Delinquency: policy, Restructuring: restructuring})
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ type RestructuringPolicy struct {
 	// MinOnTimeBetweenDeferrals is how many installments of the previous
 	// agreement's plan must have been paid on time before another
 	// deferral (term extension, payment holiday, re-amortisation) takes
-	// effect; default 3.
+	// effect; default 3, negative turns the rule off.
 	MinOnTimeBetweenDeferrals int
 	// MaxExtensionMonths bounds how far past the contract's maturity a
 	// plan may end (freeze plans aside); default 36.
@@ -105,7 +105,7 @@ func (p RestructuringPolicy) WithDefaults() RestructuringPolicy {
 // Validate reports a policy out of range.
 func (p RestructuringPolicy) Validate() error {
 	switch {
-	case p.MaxAgreementsPerLoan < 0, p.MinOnTimeBetweenDeferrals < 0, p.MaxExtensionMonths < 0, p.ObservationMonths < 0,
+	case p.MaxAgreementsPerLoan < 0, p.MaxExtensionMonths < 0, p.ObservationMonths < 0,
 		p.DefaultBreakAfterMissed < 0, p.ProposalDays < 0:
 		return errors.New("restructuring policy: limits must not be negative")
 	case p.MaxFreezeInstallments < 0 || p.MaxFreezeInstallments > engine.MaxFreezeInstallments:

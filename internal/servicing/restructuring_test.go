@@ -172,3 +172,81 @@ func randomChanges(rng *rand.Rand, day engine.Date) servicing.ChangesInput {
 	}
 	return in
 }
+
+// TestEligibilityRules: one agreement at a time; a deferral needs
+// installments of the previous plan paid on time; a loan may sign only so
+// many agreements. Each refusal is a PreconditionError naming its rule.
+func TestEligibilityRules(t *testing.T) {
+	ctx := context.Background()
+	store := storetest.Stores["sqlite"](t)
+	now := time.Date(2024, 8, 1, 4, 0, 0, 0, time.UTC)
+	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
+	newLoans := func(p servicing.RestructuringPolicy) *servicing.Loans {
+		l, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Restructuring: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	strict := newLoans(servicing.RestructuringPolicy{MaxAgreementsPerLoan: 1})
+	loans := newLoans(servicing.RestructuringPolicy{MinOnTimeBetweenDeferrals: 2})
+	cny, _ := money.LookupCurrency("CNY")
+	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
+	terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: 12,
+		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment, DisbursementDate: engine.DateOf(2024, 1, 15),
+		FirstDueDate: engine.NoDate, InterestAccrual: engine.Periodic, DayCount: engine.Act360, Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
+	if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "EL", BorrowerID: "B", Terms: terms}); err != nil {
+		t.Fatal(err)
+	}
+	reason := func(err error) string {
+		t.Helper()
+		var pre *servicing.PreconditionError
+		if !errors.As(err, &pre) {
+			t.Fatalf("want a PreconditionError, got %v", err)
+		}
+		return pre.Reason
+	}
+	ext := servicing.ChangesInput{Changes: engine.Changes{TermExtension: &engine.TermExtension{ExtraInstallments: 2}}}
+	sign := func(l *servicing.Loans, id string, c servicing.ChangesInput) error {
+		a, err := l.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: id + "-p", RequestHash: id, LoanID: "EL", Changes: c})
+		if err != nil {
+			return err
+		}
+		_, _, err = l.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: id + "-a", RequestHash: id, AgreementID: a.AgreementID, SignedBy: "B"})
+		return err
+	}
+	if err := sign(loans, "first", ext); err != nil {
+		t.Fatal(err)
+	}
+	_, err := loans.QuoteRestructuring(ctx, servicing.QuoteRestructuringParams{LoanID: "EL", Changes: ext})
+	if r := reason(err); r != "AGREEMENT_ACTIVE" {
+		t.Fatalf("reason %s", r)
+	}
+	// Nothing paid on the new plan: close of business on 10-16 finds the
+	// 08-15, 09-15 and 10-15 installments missed and breaks it.
+	now = time.Date(2024, 10, 20, 4, 0, 0, 0, time.UTC)
+	cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+	if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: engine.DateOf(2024, 10, 16)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = loans.QuoteRestructuring(ctx, servicing.QuoteRestructuringParams{LoanID: "EL", Changes: ext})
+	if r := reason(err); r != "MIN_ON_TIME_INSTALLMENTS" {
+		t.Fatalf("reason %s", r)
+	}
+	_, err = strict.QuoteRestructuring(ctx, servicing.QuoteRestructuringParams{LoanID: "EL", Changes: ext})
+	if r := reason(err); r != "MAX_AGREEMENTS_PER_LOAN" {
+		t.Fatalf("reason %s", r)
+	}
+	// A waiver is no deferral: allowed.
+	waiver := servicing.ChangesInput{Waiver: &servicing.WaiverInput{Interest: "10.00"}}
+	if _, err := loans.QuoteRestructuring(ctx, servicing.QuoteRestructuringParams{LoanID: "EL", Changes: waiver}); err != nil {
+		t.Fatal(err)
+	}
+	// A freeze plan longer than the server allows names its rule.
+	short := newLoans(servicing.RestructuringPolicy{MaxFreezeInstallments: 12})
+	_, err = short.QuoteRestructuring(ctx, servicing.QuoteRestructuringParams{LoanID: "EL", Changes: servicing.ChangesInput{Changes: engine.Changes{
+		InterestFreezePlan: &engine.InterestFreezePlan{InstallmentCount: 24, FirstDueDate: engine.DateOf(2024, 11, 1)}}}})
+	if r := reason(err); r != "MAX_FREEZE_INSTALLMENTS" {
+		t.Fatalf("reason %s", r)
+	}
+}
