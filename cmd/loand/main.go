@@ -24,8 +24,8 @@ import (
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
-	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
 )
 
