@@ -143,6 +143,10 @@ type RestructureQuote struct {
 	// outstanding principal.
 	TotalCostBefore money.Amount
 	TotalCostAfter  money.Amount
+	// Accrued is the current period's contract interest accrued to the
+	// effective date and unpaid (part of Carried.Interest; a freeze plan
+	// does not charge it).
+	Accrued money.Amount
 }
 
 // QuoteRestructuring returns the plan that the changes c would give what
@@ -229,7 +233,7 @@ func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, er
 		e.Add("effective_date", "the loan owes nothing on %s: nothing to restructure", effective)
 		return restructured{}, e.Err()
 	}
-	q := RestructureQuote{Outstanding: st.Outstanding()}
+	q := RestructureQuote{Outstanding: st.Outstanding(), Accrued: rm.accrued}
 	q.TotalCostBefore = rm.overdue + rm.future + rm.penalty + rm.compound
 
 	overdue, pen, comp := rm.overdue, rm.penalty, rm.compound

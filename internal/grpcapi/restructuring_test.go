@@ -117,14 +117,12 @@ func TestRestructuringQuotes(t *testing.T) {
 			t.Fatalf("waiver quote %v", q)
 		}
 		// (d) a 24-installment freeze plan of the outstanding 9377.59:
-		// 390.73 a month, 390.80 the last, no interest. Its APR against the
-		// 9132.95 of principal is the capitalised 244.64 spread over two
-		// years: the monthly IRR r with Σ 390.73/(1+r)^k (k = 1..23) +
-		// 390.80/(1+r)^24 = 9132.95 is 0.2126%, × 12 = 2.55%.
+		// 390.73 a month, 390.80 the last, no interest: it charges nothing
+		// beyond what is owed, an APR of 0.
 		q = quote("RQ", &loancorev1.RestructuringChanges{InterestFreezePlan: &loancorev1.InterestFreezePlan{InstallmentCount: 24, FirstDueDate: "2024-09-01"}})
 		checkPlan(t, q.GetInstallments(), 4, []row{{"2024-09-01", "390.73", "0.00"}, {"2024-10-01", "390.73", "0.00"}})
 		if last := q.GetInstallments()[23]; len(q.GetInstallments()) != 24 || last.GetPrincipal() != "390.80" || last.GetDueDate() != "2026-08-01" ||
-			q.GetCapitalised() != "244.64" || q.GetAprPercent() != "2.55" {
+			q.GetCapitalised() != "244.64" || q.GetAprPercent() != "0.00" {
 			t.Fatalf("freeze quote %v", q)
 		}
 

@@ -356,17 +356,20 @@ func (l *Loans) quote(lg loanLog, effective engine.Date, c engine.Changes) (Rest
 			Principal: r.Principal.Format(cur), Interest: r.Interest.Format(cur), Total: r.Total.Format(cur), BalanceAfter: r.BalanceAfter.Format(cur)})
 	}
 	if apr, ok := planAPR(lg.terms, q, effective, c); ok {
-		out.APRPercent = apr.String()
+		out.APRPercent = money.FormatScaled(int64(apr.Units), int(apr.Scale))
 		out.WithinCap = !rateAbove(apr, l.restructuring.APRCapPercent)
 	}
 	return out, q, nil
 }
 
-// planAPR is the APR of a new plan: the outstanding principal advanced on
-// the effective date against the plan's payments (carried penalty and
-// compound on the first paying row), by IRR per period of the plan's
-// frequency. Rows already due (a waiver alone keeps overdue ones) count
-// as paid the day after.
+// planAPR is the APR of a new plan: what the borrower owes on the
+// effective date and the plan repays — principal, overdue and accrued
+// interest, penalty and compound interest, less what is waived (a freeze
+// plan does not charge the accrued interest) — advanced on that date,
+// against the plan's payments (carried penalty and compound on the first
+// paying row), by IRR per period of the plan's frequency. Rows already due
+// (a waiver alone keeps overdue ones) count as paid the day after. A plan
+// that charges nothing beyond what is owed has an APR of 0.
 func planAPR(t engine.Terms, q engine.RestructureQuote, effective engine.Date, c engine.Changes) (money.Rate, bool) {
 	unit := t.Frequency
 	switch {
@@ -375,6 +378,10 @@ func planAPR(t engine.Terms, q engine.RestructureQuote, effective engine.Date, c
 	case c.Reamortisation != nil:
 		unit = c.Reamortisation.Frequency
 	}
+	owed := q.Outstanding.Total() - q.Waived.Interest - q.Waived.Penalty - q.Waived.Compound
+	if c.InterestFreezePlan == nil {
+		owed += q.Accrued
+	}
 	var flows []engine.CashFlow
 	extra := q.Carried.Penalty + q.Carried.Compound
 	if c.Waiver != nil && c.InterestFreezePlan == nil && c.TermExtension == nil && c.PaymentHoliday == nil &&
@@ -382,6 +389,7 @@ func planAPR(t engine.Terms, q engine.RestructureQuote, effective engine.Date, c
 		// A waiver alone leaves its penalty on the installments.
 		extra = 0
 	}
+	var paid money.Amount
 	for _, r := range q.Installments {
 		amount := r.Total
 		if amount > 0 && extra > 0 {
@@ -389,10 +397,17 @@ func planAPR(t engine.Terms, q engine.RestructureQuote, effective engine.Date, c
 			extra = 0
 		}
 		if amount > 0 {
+			paid += amount
 			flows = append(flows, engine.CashFlow{Amount: amount, Date: max(r.DueDate, effective+1)})
 		}
 	}
-	apr, err := engine.ComputeAPR(engine.APRInput{Advanced: q.Outstanding.Principal, AdvanceDate: effective, Payments: flows,
+	if owed <= 0 {
+		return money.Rate{}, false
+	}
+	if paid <= owed {
+		return money.Rate{Scale: 2}, true
+	}
+	apr, err := engine.ComputeAPR(engine.APRInput{Advanced: owed, AdvanceDate: effective, Payments: flows,
 		Method: engine.IRRNominal, UnitPeriod: unit, Decimals: 2})
 	return apr, err == nil
 }
