@@ -583,6 +583,10 @@ func settle(in *InstallmentState, order AllocationOrder, amount money.Amount, re
 // is not owed, as the payoff amount, which accrues interest on the
 // balance only, already says.
 func (st *LoanState) closeEmptyPlan(t *Terms, date Date) {
+	if last := st.Installments[len(st.Installments)-1]; last.PrincipalDue > last.PrincipalPaid {
+		// The usual case, decided in O(1): principal is left.
+		return
+	}
 	k := st.current(date)
 	if k < 0 || st.notYetDuePrincipal(k) != 0 || st.settled() {
 		return

@@ -249,6 +249,75 @@ func TestRestructureFreezePlan(t *testing.T) {
 	}
 }
 
+// TestRestructureRateChange (e): the contract rate falls to 6% from
+// 08-01 over the same six remaining installments. Level at 0.5% a month:
+// 9132.95 × 0.005 / (1 − 1.005^−6) = 1548.9068… -> 1548.91; the first
+// period (08-01..08-15) by days at the new rate: 9132.95 × 6% × 14/360 =
+// 21.3102… -> 21.31, principal 1548.91 − 21.31 = 1527.60, plus the carried
+// 279.65 (overdue 244.64 and 35.01 accrued at the old 12%). Then balance ×
+// 0.5%: 38.03, 30.47, 22.88, 15.25, 7.58; the last row takes what is
+// left, 1516.34. (Worked independently with Python's decimal module.)
+func TestRestructureRateChange(t *testing.T) {
+	terms, st := restructureExample(t, false)
+	q, err := QuoteRestructuring(terms, st, st.AsOf, Changes{RateChange: &RateChange{AnnualRate: money.Rate{Units: 6}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, q, 4, []wantRow{
+		{DateOf(2024, 8, 15), 152760, 2131 + 27965},
+		{DateOf(2024, 9, 15), 151088, 3803},
+		{DateOf(2024, 10, 15), 151844, 3047},
+		{DateOf(2024, 11, 15), 152603, 2288},
+		{DateOf(2024, 12, 15), 153366, 1525},
+		{DateOf(2025, 1, 15), 151634, 758},
+	})
+}
+
+// TestRestructureCapitalisation (f): the overdue 244.64 becomes principal:
+// 9377.59 re-amortised at 1% over the six remaining installments, level
+// 9377.59 × 0.01 / (1 − 1.01^−6) = 1618.0878… -> 1618.09; first period by
+// days 9377.59 × 12% × 14/360 = 43.7620… -> 43.76 (principal 1574.33),
+// plus only the accrued 35.01 carried: 78.77. Then 78.03, 62.63, 47.08,
+// 31.37, 15.50; the last row's principal 1550.01.
+func TestRestructureCapitalisation(t *testing.T) {
+	terms, st := restructureExample(t, false)
+	q, err := QuoteRestructuring(terms, st, st.AsOf, Changes{Capitalisation: &Capitalisation{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Capitalised != 24464 || q.Balance != 937759 || q.Carried != (Charges{Interest: 3501}) {
+		t.Fatalf("capitalised %d balance %d carried %+v", q.Capitalised, q.Balance, q.Carried)
+	}
+	checkRows(t, q, 4, []wantRow{
+		{DateOf(2024, 8, 15), 157433, 4376 + 3501},
+		{DateOf(2024, 9, 15), 154006, 7803},
+		{DateOf(2024, 10, 15), 155546, 6263},
+		{DateOf(2024, 11, 15), 157101, 4708},
+		{DateOf(2024, 12, 15), 158672, 3137},
+		{DateOf(2025, 1, 15), 155001, 1550},
+	})
+}
+
+// TestRestructureReamortisation (g): the rest becomes 4 EQUAL_PRINCIPAL
+// installments from 2024-09-01: 9132.95 / 4 = 2283.2375 -> 2283.24, the
+// last 9132.95 − 3 × 2283.24 = 2283.23. 08-01..09-01 is a regular month,
+// so interest is balance × 1%: 91.33 (+ the carried 279.65), 68.50
+// (6849.71), 45.66 (4566.47), 22.83 (2283.23).
+func TestRestructureReamortisation(t *testing.T) {
+	terms, st := restructureExample(t, false)
+	q, err := QuoteRestructuring(terms, st, st.AsOf, Changes{Reamortisation: &Reamortisation{Method: EqualPrincipal, InstallmentCount: 4,
+		Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: DateOf(2024, 9, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, q, 4, []wantRow{
+		{DateOf(2024, 9, 1), 228324, 9133 + 27965},
+		{DateOf(2024, 10, 1), 228324, 6850},
+		{DateOf(2024, 11, 1), 228324, 4566},
+		{DateOf(2024, 12, 1), 228323, 2283},
+	})
+}
+
 // TestRestructureInvalid: bad values and combinations name their field.
 func TestRestructureInvalid(t *testing.T) {
 	terms, st := restructureExample(t, false)
