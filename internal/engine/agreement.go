@@ -95,7 +95,10 @@ var errNoChanges = errors.New("the agreement has no changes")
 // the loan as it stands, installments, plan and penalty accrual.
 func (st *LoanState) applyAgreement(t *Terms, e Event) {
 	res := AgreementResult{Seq: e.Seq, ValueDate: e.ValueDate, BrokenOn: NoDate}
-	defer func() { st.Agreements = append(st.Agreements, res) }()
+	defer func() {
+		st.Agreements = append(st.Agreements, res)
+		st.settleLastDay()
+	}()
 	if e.Changes == nil {
 		res.Err = errNoChanges
 		return
@@ -147,6 +150,7 @@ func (st *LoanState) applyAgreement(t *Terms, e Event) {
 // broken; a freeze plan's penalty accrual resumes; with Reinstate what it
 // waived is owed again, on the first unpaid installment of the plan.
 func (st *LoanState) breakAgreement(e Event) {
+	defer st.settleLastDay()
 	var ag *AgreementResult
 	for i := range st.Agreements {
 		if st.Agreements[i].Seq == e.Target {
@@ -183,6 +187,16 @@ func (st *LoanState) breakAgreement(e Event) {
 	ag.Reinstated = w
 	if st.PaidOffDate != NoDate && !st.settled() {
 		st.PaidOffDate = NoDate
+	}
+}
+
+// settleLastDay makes the charges of the last accrued day final: an
+// agreement (or its break) took the loan as it stood at the end of its
+// day, so a payment later that day no longer avoids the day's penalty,
+// and PayoffAt must not leave it out.
+func (st *LoanState) settleLastDay() {
+	for i := range st.Installments {
+		st.Installments[i].lastPenalty, st.Installments[i].lastCompound = 0, 0
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/loancore/loancore/internal/money"
@@ -145,92 +146,111 @@ func checkConserved(t *testing.T, events []Event, st LoanState) {
 // loan.
 func TestAgreementProperties(t *testing.T) {
 	s := newSeeded(t, 0xa9ee)
-	rng := s.rng
 	cases, applied := 400, 0
 	if testing.Short() {
 		cases = 100
 	}
-	for n := 0; n < cases; n++ {
-		var terms Terms
-		var sched Schedule
-		var events []Event
-		if rng.IntN(3) > 0 {
-			terms, sched, events = randomPenaltyLoan(rng)
-		} else {
-			for {
-				terms = randomTerms(rng)
-				terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
-				if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
-					break
-				}
-			}
-			sched = buildSchedule(&terms)
-		}
-		span := int(sched.MaturityDate - terms.DisbursementDate)
-		eff := terms.DisbursementDate.AddDays(rng.IntN(span + 30))
-		st := FoldSchedule(terms, sched, events, eff)
-		c := randomChanges(rng, st, eff)
-		q, err := QuoteRestructuring(terms, st, eff, c)
-		if err != nil {
-			continue
-		}
-		applied++
-		all := append(append([]Event(nil), events...), agreementEvent(1000, eff, c))
-		desc := func() string {
-			return fmt.Sprintf("terms %s penalty %v %+v\nevents %+v\neffective %s changes %s", describeTerms(terms), terms.HasPenalty, terms.Penalty, events, eff, describeChanges(c))
-		}
-		got := FoldSchedule(terms, sched, all, eff)
-		if len(got.Agreements) != 1 || !got.Agreements[0].Applied {
-			s.fatalf("agreement not applied: %+v\n%s", got.Agreements, desc())
-		}
-		func() {
-			defer func() {
-				if t.Failed() {
-					t.Log(desc())
-				}
-			}()
-			checkExecuted(t, got, q)
-		}()
-
-		// Later payments, then a payoff.
-		d := eff
-		for k := range rng.IntN(4) {
-			d = d.AddDays(1 + rng.IntN(90))
-			amt := money.Amount(rng.Int64N(int64(q.Installments[len(q.Installments)-1].Total)*2 + 2))
-			all = append(all, pay(int64(1001+k), d, max(amt, 1)))
-		}
-		end := d.AddDays(rng.IntN(60))
-		runs := FoldSchedule(terms, sched, all, end)
-		days := foldSchedule(terms, sched, all, end, true)
-		if runs.Outstanding() != days.Outstanding() || runs.CappedOn != days.CappedOn {
-			s.fatalf("day by day %+v, in runs %+v\n%s", days.Outstanding(), runs.Outstanding(), desc())
-		}
-		func() {
-			defer func() {
-				if t.Failed() {
-					t.Log(desc())
-				}
-			}()
-			checkConserved(t, all, runs)
-		}()
-		if runs.PaidOffDate != NoDate {
-			continue
-		}
-		p := pay(2000, end, max(1, runs.PayoffAt(terms).Total()))
-		appended, ok := runs.Append(terms, p)
-		replay := FoldSchedule(terms, sched, append(all, p), end)
-		if ok && (appended.Outstanding() != replay.Outstanding() || appended.Credit != replay.Credit) {
-			s.fatalf("append %+v, replay %+v\n%s", appended.Outstanding(), replay.Outstanding(), desc())
-		}
-		if o := replay.Outstanding(); o.Total() != 0 || replay.PaidOffDate == NoDate {
-			t.Log(describeState(replay))
-			s.fatalf("paying the payoff %d on %s leaves %+v\n%s", p.Amount, end, o, desc())
+	for range cases {
+		if agreementCase(t, s) {
+			applied++
 		}
 	}
 	t.Logf("%d of %d random agreements applied", applied, cases)
 	if applied < cases/4 {
 		t.Fatalf("only %d of %d random agreements applied", applied, cases)
 	}
+}
+
+// agreementCase draws one random loan, log and agreement and checks the
+// properties TestAgreementProperties lists; false if the agreement could
+// not be quoted.
+func agreementCase(t *testing.T, s *seeded) bool {
+	rng := s.rng
+	var terms Terms
+	var sched Schedule
+	var events []Event
+	if rng.IntN(3) > 0 {
+		terms, sched, events = randomPenaltyLoan(rng)
+	} else {
+		for {
+			terms = randomTerms(rng)
+			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+			if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
+				break
+			}
+		}
+		sched = buildSchedule(&terms)
+	}
+	span := int(sched.MaturityDate - terms.DisbursementDate)
+	eff := terms.DisbursementDate.AddDays(rng.IntN(span + 30))
+	st := FoldSchedule(terms, sched, events, eff)
+	c := randomChanges(rng, st, eff)
+	q, err := QuoteRestructuring(terms, st, eff, c)
+	if err != nil {
+		return false
+	}
+	all := append(append([]Event(nil), events...), agreementEvent(1000, eff, c))
+	desc := func() string {
+		return fmt.Sprintf("terms %s penalty %v %+v\nevents %+v\neffective %s changes %s", describeTerms(terms), terms.HasPenalty, terms.Penalty, events, eff, describeChanges(c))
+	}
+	got := FoldSchedule(terms, sched, all, eff)
+	if len(got.Agreements) != 1 || !got.Agreements[0].Applied {
+		s.fatalf("agreement not applied: %+v\n%s", got.Agreements, desc())
+	}
+	func() {
+		defer func() {
+			if t.Failed() {
+				t.Log(desc())
+			}
+		}()
+		checkExecuted(t, got, q)
+	}()
+
+	// Later payments, then a payoff.
+	d := eff
+	for k := range rng.IntN(4) {
+		d = d.AddDays(1 + rng.IntN(90))
+		amt := money.Amount(rng.Int64N(int64(q.Installments[len(q.Installments)-1].Total)*2 + 2))
+		all = append(all, pay(int64(1001+k), d, max(amt, 1)))
+	}
+	end := d.AddDays(rng.IntN(60))
+	runs := FoldSchedule(terms, sched, all, end)
+	days := foldSchedule(terms, sched, all, end, true)
+	if runs.Outstanding() != days.Outstanding() || runs.CappedOn != days.CappedOn {
+		s.fatalf("day by day %+v, in runs %+v\n%s", days.Outstanding(), runs.Outstanding(), desc())
+	}
+	func() {
+		defer func() {
+			if t.Failed() {
+				t.Log(desc())
+			}
+		}()
+		checkConserved(t, all, runs)
+	}()
+	if runs.PaidOffDate != NoDate {
+		return true
+	}
+	p := pay(2000, end, max(1, runs.PayoffAt(terms).Total()))
+	appended, ok := runs.Append(terms, p)
+	replay := FoldSchedule(terms, sched, append(all, p), end)
+	if ok && (appended.Outstanding() != replay.Outstanding() || appended.Credit != replay.Credit) {
+		s.fatalf("append %+v, replay %+v\n%s", appended.Outstanding(), replay.Outstanding(), desc())
+	}
+	if o := replay.Outstanding(); o.Total() != 0 || replay.PaidOffDate == NoDate {
+		t.Log(describeState(replay))
+		s.fatalf("paying the payoff %d on %s leaves %+v\n%s", p.Amount, end, o, desc())
+	}
+	return true
+}
+
+// FuzzAgreement runs agreementCase on random streams: go test
+// ./internal/engine -run '^$' -fuzz FuzzAgreement.
+func FuzzAgreement(f *testing.F) {
+	f.Add(uint64(1), uint64(2))
+	f.Add(uint64(0x5e57), uint64(0xa9ee))
+	f.Fuzz(func(t *testing.T, seed, stream uint64) {
+		agreementCase(t, &seeded{t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, stream))})
+	})
 }
 
 // describeState lists a fold's installments for a failure message.
