@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -29,7 +30,14 @@ func main() {
 	duration := flag.Duration("d", 20*time.Second, "how long to run")
 	run := flag.String("run", fmt.Sprint(time.Now().UnixNano()), "prefix of request ids")
 	penalty := flag.Bool("penalty", false, "give the loans a penalty policy (the default one, with compound interest), as most loans in our first market have")
+	gcPercent := flag.Int("gc-percent", 400, "garbage collector target, as loand's --gc-percent (GOGC wins when set)")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		// The client shares the machine with loand and PostgreSQL: collect
+		// as rarely as loand does, so the client's garbage does not weigh
+		// on the measurement more than it must.
+		debug.SetGCPercent(*gcPercent)
+	}
 	if err := drive(*addr, *loans, *clients, *duration, *run, *penalty); err != nil {
 		fmt.Fprintln(os.Stderr, "loadpay:", err)
 		os.Exit(1)

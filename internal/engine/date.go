@@ -75,10 +75,23 @@ func (d Date) String() string {
 	if d == NoDate {
 		return ""
 	}
-	y, m, dd := d.YMD()
-	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + dd/10), byte('0' + dd%10)}
+	b := d.digits()
 	return string(b[:])
+}
+
+// AppendString appends the date as String renders it.
+func (d Date) AppendString(b []byte) []byte {
+	if d == NoDate {
+		return b
+	}
+	digits := d.digits()
+	return append(b, digits[:]...)
+}
+
+func (d Date) digits() [10]byte {
+	y, m, dd := d.YMD()
+	return [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + dd/10), byte('0' + dd%10)}
 }
 
 // ParseDate parses a strict YYYY-MM-DD date between 0001-01-01 and

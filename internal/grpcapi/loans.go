@@ -303,22 +303,71 @@ func loanToProto(v servicing.LoanView) *loancorev1.Loan {
 	if v.NextDueDate != engine.NoDate {
 		out.NextDueDate = v.NextDueDate.String()
 	}
-	for _, in := range v.Installment {
-		pi := &loancorev1.LoanInstallment{
-			Number: int32(in.Number), DueDate: in.DueDate.String(), StartDate: in.StartDate.String(),
-			PrincipalDue: in.PrincipalDue.Format(c), InterestDue: in.InterestDue.Format(c),
-			PrincipalPaid: in.PrincipalPaid.Format(c), InterestPaid: in.InterestPaid.Format(c),
-			Status: installmentStatuses[in.Status],
-		}
+	// One allocation for the rows and one for all their strings (each
+	// field a substring of it) instead of one per row and per field: this
+	// runs for every repayment's answer.
+	rows := make([]loancorev1.LoanInstallment, len(v.Installment))
+	var strs stringArena
+	strs.grow(len(v.Installment) * 12)
+	out.Installments = make([]*loancorev1.LoanInstallment, len(v.Installment))
+	for i, in := range v.Installment {
+		pi := &rows[i]
+		pi.Number, pi.Status = int32(in.Number), installmentStatuses[in.Status]
+		strs.date(&pi.DueDate, in.DueDate)
+		strs.date(&pi.StartDate, in.StartDate)
+		strs.amount(&pi.PrincipalDue, in.PrincipalDue, c)
+		strs.amount(&pi.InterestDue, in.InterestDue, c)
+		strs.amount(&pi.PrincipalPaid, in.PrincipalPaid, c)
+		strs.amount(&pi.InterestPaid, in.InterestPaid, c)
 		// Without a penalty policy these stay empty: nothing to say, and
 		// nothing to encode on every repayment's answer.
 		if v.Terms.HasPenalty {
-			pi.PenaltyAccrued, pi.PenaltyPaid = in.PenaltyAccrued.Format(c), in.PenaltyPaid.Format(c)
-			pi.CompoundAccrued, pi.CompoundPaid = in.CompoundAccrued.Format(c), in.CompoundPaid.Format(c)
+			strs.amount(&pi.PenaltyAccrued, in.PenaltyAccrued, c)
+			strs.amount(&pi.PenaltyPaid, in.PenaltyPaid, c)
+			strs.amount(&pi.CompoundAccrued, in.CompoundAccrued, c)
+			strs.amount(&pi.CompoundPaid, in.CompoundPaid, c)
 		}
-		out.Installments = append(out.Installments, pi)
+		out.Installments[i] = pi
 	}
+	strs.done()
 	return out
+}
+
+// stringArena builds many short strings in one buffer and hands each out
+// as a substring of one string: a single allocation for all of them.
+type stringArena struct {
+	buf  []byte
+	refs []stringRef
+}
+
+type stringRef struct {
+	dst        *string
+	start, end int
+}
+
+func (a *stringArena) grow(fields int) {
+	a.buf = make([]byte, 0, fields*12)
+	a.refs = make([]stringRef, 0, fields)
+}
+
+func (a *stringArena) amount(dst *string, x money.Amount, c money.Currency) {
+	start := len(a.buf)
+	a.buf = x.AppendFormat(a.buf, c)
+	a.refs = append(a.refs, stringRef{dst, start, len(a.buf)})
+}
+
+func (a *stringArena) date(dst *string, d engine.Date) {
+	start := len(a.buf)
+	a.buf = d.AppendString(a.buf)
+	a.refs = append(a.refs, stringRef{dst, start, len(a.buf)})
+}
+
+// done sets every string.
+func (a *stringArena) done() {
+	all := string(a.buf)
+	for _, r := range a.refs {
+		*r.dst = all[r.start:r.end]
+	}
 }
 
 // termsToProto renders terms with every default filled in.

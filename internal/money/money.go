@@ -148,11 +148,25 @@ func (a Amount) Format(c Currency) string {
 	return FormatScaled(int64(a), c.MinorUnits)
 }
 
+// AppendFormat appends the amount as Format renders it.
+func (a Amount) AppendFormat(b []byte, c Currency) []byte {
+	var buf [24]byte
+	i := formatScaled(&buf, int64(a), c.MinorUnits)
+	return append(b, buf[i:]...)
+}
+
 // FormatScaled renders v / 10^scale with exactly scale decimal places.
 func FormatScaled(v int64, scale int) string {
+	var buf [24]byte
+	i := formatScaled(&buf, v, scale)
+	return string(buf[i:])
+}
+
+// formatScaled writes v / 10^scale into the end of buf and returns where
+// it starts.
+func formatScaled(buf *[24]byte, v int64, scale int) int {
 	// Digits are written right to left into a fixed buffer: amounts are
 	// formatted for every row of every response, so this avoids fmt.
-	var buf [24]byte
 	i := len(buf)
 	u := uint64(v)
 	if v < 0 {
@@ -179,7 +193,7 @@ func FormatScaled(v int64, scale int) string {
 		i--
 		buf[i] = '-'
 	}
-	return string(buf[i:])
+	return i
 }
 
 // parseDecimal accepts what decimal.NewFromString accepts, minus the forms a

@@ -321,10 +321,13 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	}
 	report()
 	// Agreements broken by the end of d first, so the positions of d
-	// show what a break reinstates.
-	if err := c.breakAgreements(ctx, d); err != nil {
+	// show what a break reinstates. One that cannot be checked is logged
+	// and counted like a loan that cannot be closed.
+	failed, err := c.breakAgreements(ctx, d)
+	if err != nil {
 		return run, err
 	}
+	run.Failures += int64(failed)
 	workers := max(1, runtime.GOMAXPROCS(0))
 	// The next page is read while this one is folded and written, so the
 	// database and the folding keep both cores busy.
@@ -396,7 +399,7 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	report()
 	if run.Failures > 0 {
 		return run, &PreconditionError{Reason: "COB_LOANS_FAILED",
-			Message: fmt.Sprintf("%d loans could not be closed for %s (logged); run the date again to retry them", run.Failures, d)}
+			Message: fmt.Sprintf("%d loans or agreements could not be closed for %s (logged); run the date again to retry them", run.Failures, d)}
 	}
 	return run, nil
 }
@@ -597,20 +600,26 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]P
 }
 
 // breakAgreements marks BROKEN every ACTIVE agreement whose borrower has
-// missed its break_after_missed installments by the end of d.
-func (c *Close) breakAgreements(ctx context.Context, d engine.Date) error {
+// missed its break_after_missed installments by the end of d. It returns
+// how many agreements could not be checked (each is logged); an error
+// means the agreements could not be listed at all.
+func (c *Close) breakAgreements(ctx context.Context, d engine.Date) (int, error) {
 	ids, err := c.loans.activeAgreementIDs(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	failed := 0
 	for _, id := range ids {
 		broke, err := c.loans.breakMissed(ctx, id, d)
-		if err != nil {
-			return fmt.Errorf("agreement %s: %w", id, err)
-		}
-		if broke {
+		switch {
+		case ctx.Err() != nil:
+			return failed, ctx.Err()
+		case err != nil:
+			failed++
+			c.log.ErrorContext(ctx, "close of business: agreement not checked", "business_date", d.String(), "agreement_id", id, "error", err)
+		case broke:
 			c.log.InfoContext(ctx, "close of business: agreement broken", "business_date", d.String(), "agreement_id", id)
 		}
 	}
-	return nil
+	return failed, nil
 }
