@@ -304,70 +304,52 @@ func loanToProto(v servicing.LoanView) *loancorev1.Loan {
 		out.NextDueDate = v.NextDueDate.String()
 	}
 	// One allocation for the rows and one for all their strings (each
-	// field a substring of it) instead of one per row and per field: this
-	// runs for every repayment's answer.
-	rows := make([]loancorev1.LoanInstallment, len(v.Installment))
-	var strs stringArena
-	strs.grow(len(v.Installment) * 12)
-	out.Installments = make([]*loancorev1.LoanInstallment, len(v.Installment))
+	// field a substring of one string) instead of one per row and per
+	// field: this runs for every repayment's answer. The strings are
+	// written in a fixed order, then handed out in the same order.
+	n := len(v.Installment)
+	perRow := 6
+	if v.Terms.HasPenalty {
+		perRow = 10
+	}
+	buf := make([]byte, 0, n*perRow*12)
+	ends := make([]int32, 0, n*perRow)
+	mark := func() { ends = append(ends, int32(len(buf))) }
+	for _, in := range v.Installment {
+		buf = in.DueDate.AppendString(buf)
+		mark()
+		buf = in.StartDate.AppendString(buf)
+		mark()
+		amounts := [...]money.Amount{in.PrincipalDue, in.InterestDue, in.PrincipalPaid, in.InterestPaid,
+			in.PenaltyAccrued, in.PenaltyPaid, in.CompoundAccrued, in.CompoundPaid}
+		for _, a := range amounts[:perRow-2] {
+			buf = a.AppendFormat(buf, c)
+			mark()
+		}
+	}
+	all := string(buf)
+	next, from := 0, 0
+	take := func() string {
+		s := all[from:ends[next]]
+		from = int(ends[next])
+		next++
+		return s
+	}
+	rows := make([]loancorev1.LoanInstallment, n)
+	out.Installments = make([]*loancorev1.LoanInstallment, n)
 	for i, in := range v.Installment {
 		pi := &rows[i]
 		pi.Number, pi.Status = int32(in.Number), installmentStatuses[in.Status]
-		strs.date(&pi.DueDate, in.DueDate)
-		strs.date(&pi.StartDate, in.StartDate)
-		strs.amount(&pi.PrincipalDue, in.PrincipalDue, c)
-		strs.amount(&pi.InterestDue, in.InterestDue, c)
-		strs.amount(&pi.PrincipalPaid, in.PrincipalPaid, c)
-		strs.amount(&pi.InterestPaid, in.InterestPaid, c)
+		pi.DueDate, pi.StartDate = take(), take()
+		pi.PrincipalDue, pi.InterestDue, pi.PrincipalPaid, pi.InterestPaid = take(), take(), take(), take()
 		// Without a penalty policy these stay empty: nothing to say, and
 		// nothing to encode on every repayment's answer.
 		if v.Terms.HasPenalty {
-			strs.amount(&pi.PenaltyAccrued, in.PenaltyAccrued, c)
-			strs.amount(&pi.PenaltyPaid, in.PenaltyPaid, c)
-			strs.amount(&pi.CompoundAccrued, in.CompoundAccrued, c)
-			strs.amount(&pi.CompoundPaid, in.CompoundPaid, c)
+			pi.PenaltyAccrued, pi.PenaltyPaid, pi.CompoundAccrued, pi.CompoundPaid = take(), take(), take(), take()
 		}
 		out.Installments[i] = pi
 	}
-	strs.done()
 	return out
-}
-
-// stringArena builds many short strings in one buffer and hands each out
-// as a substring of one string: a single allocation for all of them.
-type stringArena struct {
-	buf  []byte
-	refs []stringRef
-}
-
-type stringRef struct {
-	dst        *string
-	start, end int
-}
-
-func (a *stringArena) grow(fields int) {
-	a.buf = make([]byte, 0, fields*12)
-	a.refs = make([]stringRef, 0, fields)
-}
-
-func (a *stringArena) amount(dst *string, x money.Amount, c money.Currency) {
-	start := len(a.buf)
-	a.buf = x.AppendFormat(a.buf, c)
-	a.refs = append(a.refs, stringRef{dst, start, len(a.buf)})
-}
-
-func (a *stringArena) date(dst *string, d engine.Date) {
-	start := len(a.buf)
-	a.buf = d.AppendString(a.buf)
-	a.refs = append(a.refs, stringRef{dst, start, len(a.buf)})
-}
-
-// done sets every string.
-func (a *stringArena) done() {
-	all := string(a.buf)
-	for _, r := range a.refs {
-		*r.dst = all[r.start:r.end]
-	}
 }
 
 // termsToProto renders terms with every default filled in.

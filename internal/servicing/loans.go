@@ -358,6 +358,7 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 	if v.Status == StatusWrittenOff {
 		v.WrittenOffDate = st.WrittenOffDate
 	}
+	v.Installment = make([]InstallmentView, 0, len(st.Installments))
 	for _, in := range st.Installments {
 		s := InstallmentNotDue
 		switch {
