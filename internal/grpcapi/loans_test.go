@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -470,4 +471,23 @@ func TestLoanDatabaseDown(t *testing.T) {
 	if !strings.Contains(st.Message(), "error id") || strings.Contains(strings.ToLower(st.Message()), "select") {
 		t.Fatalf("message %q", st.Message())
 	}
+}
+
+// TestActorHeader: the x-actor header names who recorded an event; without
+// it the log says "api".
+func TestActorHeader(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c loancorev1.LoanServiceClient, clk *clock) {
+		create(t, c, "ACT")
+		withActor := metadata.AppendToOutgoingContext(ctx(t), "x-actor", "teller-7")
+		if _, err := c.RecordRepayment(withActor, &loancorev1.RecordRepaymentRequest{RequestId: "act-1", LoanId: "ACT", Amount: "10", ValueDate: "2024-02-15"}); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := c.ListLoanEvents(ctx(t), &loancorev1.ListLoanEventsRequest{LoanId: "ACT"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := evs.GetEvents(); got[0].GetActor() != "api" || got[2].GetActor() != "teller-7" {
+			t.Fatalf("actors %q, %q", got[0].GetActor(), got[2].GetActor())
+		}
+	})
 }
