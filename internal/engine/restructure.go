@@ -80,10 +80,14 @@ type Reamortisation struct {
 
 // InterestFreezePlan (停息挂账) freezes everything outstanding and repays it
 // in InstallmentCount (1..MaxFreezeInstallments) equal monthly installments
-// without interest, the first on FirstDueDate.
+// without interest, the first on FirstDueDate — unless the agreement sets
+// AnnualRate: then the frozen amount is repaid in equal installments
+// (EQUAL_INSTALLMENT) at that rate, accruing from the effective date.
+// Contract interest and penalty stop either way.
 type InterestFreezePlan struct {
 	InstallmentCount int
 	FirstDueDate     Date
+	AnnualRate       money.Rate
 }
 
 // Changes is what a restructuring agreement changes; at least one part is
@@ -259,12 +263,29 @@ func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, er
 	if fp := c.InterestFreezePlan; fp != nil {
 		q.Capitalised += overdue + pen + comp
 		q.Balance = rm.principal + q.Capitalised
-		q.Installments = freezeRows(pt, fp, effective, q.Balance, rm.kept)
 		q.TotalCostAfter = q.Capitalised
-		ft := *pt
-		ft.AnnualRate, ft.Method, ft.Frequency = money.Rate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
-		ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
-		ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
+		var ft Terms
+		if fp.AnnualRate.IsZero() {
+			q.Installments = freezeRows(pt, fp, effective, q.Balance, rm.kept)
+			ft = *pt
+			ft.AnnualRate, ft.Method, ft.Frequency = money.Rate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
+			ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
+			ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
+		} else {
+			// An agreed rate: the frozen amount re-amortised at it.
+			tp := *pt
+			tp.AnnualRate = fp.AnnualRate
+			var err error
+			q.Installments, ft, err = reamortisedRows(tp, &Reamortisation{Method: EqualInstallment, InstallmentCount: fp.InstallmentCount,
+				Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance)
+			if err != nil {
+				return restructured{}, err
+			}
+			for i := range q.Installments {
+				q.Installments[i].Number = rm.kept + 1 + i
+				q.TotalCostAfter += q.Installments[i].Interest
+			}
+		}
 		return restructured{q: q, rm: rm, extra: make([]money.Amount, len(q.Installments)), plan: &plan{terms: ft, shift: -rm.kept}, frozen: true}, nil
 	}
 
@@ -415,6 +436,11 @@ func (c *Changes) check(e *InvalidError, t *Terms, effective Date) {
 		}
 	}
 	if fp := c.InterestFreezePlan; fp != nil {
+		if r := fp.AnnualRate; r.Scale > money.MaxRateScale {
+			e.Add("changes.interest_freeze_plan.annual_rate_percent", "at most %d decimals", money.MaxRateScale)
+		} else if r.Units > uint64(MaxRatePercent)*uint64(money.Pow10(int(r.Scale))) {
+			e.Add("changes.interest_freeze_plan.annual_rate_percent", "must be at most %d", MaxRatePercent)
+		}
 		if fp.InstallmentCount < 1 || fp.InstallmentCount > MaxFreezeInstallments {
 			e.Add("changes.interest_freeze_plan.installment_count", "must be between 1 and %d", MaxFreezeInstallments)
 		}

@@ -318,6 +318,29 @@ func TestRestructureReamortisation(t *testing.T) {
 	})
 }
 
+// TestRestructureFreezePlanWithInterest (d'): the same freeze at an
+// agreed 3%: 9377.59 in 24 equal installments at 0.25% a month, level
+// 9377.59 × 0.0025 / (1 − 1.0025^−24) = 403.0601… -> 403.06; row 1
+// (08-01..09-01, a regular month) 23.44 + 379.62, row 2 22.49 + 380.57,
+// the last 1.01 + 402.04; interest 295.84 in all, so the cost after is
+// 244.64 capitalised + 295.84. (Worked with Python's decimal module.)
+func TestRestructureFreezePlanWithInterest(t *testing.T) {
+	terms, st := restructureExample(t, false)
+	q, err := QuoteRestructuring(terms, st, st.AsOf, Changes{InterestFreezePlan: &InterestFreezePlan{InstallmentCount: 24,
+		FirstDueDate: DateOf(2024, 9, 1), AnnualRate: money.Rate{Units: 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := q
+	head.Installments = q.Installments[:2]
+	checkRows(t, head, 4, []wantRow{{DateOf(2024, 9, 1), 37962, 2344}, {DateOf(2024, 10, 1), 38057, 2249}})
+	last := q.Installments[len(q.Installments)-1]
+	if len(q.Installments) != 24 || last.Number != 27 || last.Principal != 40204 || last.Interest != 101 ||
+		q.Balance != 937759 || q.TotalCostAfter != 24464+29584 {
+		t.Fatalf("%d rows, last %+v, balance %d, cost after %d", len(q.Installments), last, q.Balance, q.TotalCostAfter)
+	}
+}
+
 // TestRestructureInvalid: bad values and combinations name their field.
 func TestRestructureInvalid(t *testing.T) {
 	terms, st := restructureExample(t, false)
@@ -469,6 +492,9 @@ func randomChanges(rng *rand.Rand, st LoanState, eff Date) Changes {
 	switch rng.IntN(8) {
 	case 0:
 		c.InterestFreezePlan = &InterestFreezePlan{InstallmentCount: 1 + rng.IntN(60), FirstDueDate: eff.AddDays(1 + rng.IntN(60))}
+		if rng.IntN(2) == 0 {
+			c.InterestFreezePlan.AnnualRate = money.Rate{Units: uint64(rng.IntN(600)), Scale: 2}
+		}
 		if rng.IntN(2) == 0 {
 			c.Waiver = &WaiverChange{Penalty: o.Penalty / 2, Compound: o.Compound, Interest: money.Amount(rng.Int64N(int64(o.Interest) + 1))}
 		}

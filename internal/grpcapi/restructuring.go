@@ -63,6 +63,9 @@ func (p *parser) changes(in *loancorev1.RestructuringChanges) servicing.ChangesI
 	if fp := in.GetInterestFreezePlan(); fp != nil {
 		c.InterestFreezePlan = &engine.InterestFreezePlan{InstallmentCount: int(fp.GetInstallmentCount()),
 			FirstDueDate: p.date("changes.interest_freeze_plan.first_due_date", fp.GetFirstDueDate(), true)}
+		if r := fp.GetAnnualRatePercent(); r != "" {
+			c.InterestFreezePlan.AnnualRate = p.rate("changes.interest_freeze_plan.annual_rate_percent", r)
+		}
 	}
 	return out
 }
@@ -280,6 +283,9 @@ func changesToProto(a servicing.AgreementView) *loancorev1.RestructuringChanges 
 	}
 	if fp := c.InterestFreezePlan; fp != nil {
 		out.InterestFreezePlan = &loancorev1.InterestFreezePlan{InstallmentCount: int32(fp.InstallmentCount), FirstDueDate: fp.FirstDueDate.String()}
+		if !fp.AnnualRate.IsZero() {
+			out.InterestFreezePlan.AnnualRatePercent = fp.AnnualRate.String()
+		}
 	}
 	return out
 }

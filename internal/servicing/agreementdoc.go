@@ -55,8 +55,9 @@ type changesDoc struct {
 		FirstDueDate     string `json:"first_due_date"`
 	} `json:"reamortisation,omitempty"`
 	InterestFreezePlan *struct {
-		InstallmentCount int    `json:"installment_count"`
-		FirstDueDate     string `json:"first_due_date"`
+		InstallmentCount  int    `json:"installment_count"`
+		FirstDueDate      string `json:"first_due_date"`
+		AnnualRatePercent string `json:"annual_rate_percent,omitempty"`
 	} `json:"interest_freeze_plan,omitempty"`
 }
 
@@ -116,9 +117,13 @@ func encodeChanges(c engine.Changes, cur money.Currency) changesDoc {
 	}
 	if fp := c.InterestFreezePlan; fp != nil {
 		d.InterestFreezePlan = &struct {
-			InstallmentCount int    `json:"installment_count"`
-			FirstDueDate     string `json:"first_due_date"`
-		}{fp.InstallmentCount, fp.FirstDueDate.String()}
+			InstallmentCount  int    `json:"installment_count"`
+			FirstDueDate      string `json:"first_due_date"`
+			AnnualRatePercent string `json:"annual_rate_percent,omitempty"`
+		}{fp.InstallmentCount, fp.FirstDueDate.String(), ""}
+		if !fp.AnnualRate.IsZero() {
+			d.InterestFreezePlan.AnnualRatePercent = fp.AnnualRate.String()
+		}
 	}
 	return d
 }
@@ -172,6 +177,10 @@ func decodeChanges(d changesDoc, cur money.Currency) (engine.Changes, error) {
 		first, e := engine.ParseDate(fp.FirstDueDate)
 		keep(e)
 		c.InterestFreezePlan = &engine.InterestFreezePlan{InstallmentCount: fp.InstallmentCount, FirstDueDate: first}
+		if fp.AnnualRatePercent != "" {
+			c.InterestFreezePlan.AnnualRate, e = money.ParseRate(fp.AnnualRatePercent, engine.MaxRatePercent)
+			keep(e)
+		}
 	}
 	return c, err
 }

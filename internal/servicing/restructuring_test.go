@@ -155,6 +155,9 @@ func randomChanges(rng *rand.Rand, day engine.Date) servicing.ChangesInput {
 		c.TermExtension = &engine.TermExtension{ExtraInstallments: 1 + rng.IntN(12)}
 	case 1:
 		c.InterestFreezePlan = &engine.InterestFreezePlan{InstallmentCount: 1 + rng.IntN(60), FirstDueDate: day.AddDays(1 + rng.IntN(40))}
+		if rng.IntN(2) == 0 {
+			c.InterestFreezePlan.AnnualRate, _ = money.ParseRate([]string{"3", "0.5", "7.25"}[rng.IntN(3)], engine.MaxRatePercent)
+		}
 	case 2:
 		c.Reamortisation = &engine.Reamortisation{Method: engine.Method(1 + rng.IntN(5)), InstallmentCount: 1 + rng.IntN(36),
 			Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, FirstDueDate: day.AddDays(1 + rng.IntN(40))}

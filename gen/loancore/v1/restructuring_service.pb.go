@@ -647,16 +647,20 @@ func (x *Reamortisation) GetFirstDueDate() string {
 
 // InterestFreezePlan freezes everything outstanding (principal, overdue
 // interest, penalty and compound interest not waived) and repays it in
-// equal monthly installments without interest; contract interest and
-// penalty stop while the plan runs.
+// equal monthly installments without interest, unless annual_rate_percent
+// says otherwise; contract interest and penalty stop while the plan runs.
 type InterestFreezePlan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 to 60 (or the server's lower limit).
 	InstallmentCount int32 `protobuf:"varint,1,opt,name=installment_count,json=installmentCount,proto3" json:"installment_count,omitempty"`
 	// The first due date, after the effective date. Required.
-	FirstDueDate  string `protobuf:"bytes,2,opt,name=first_due_date,json=firstDueDate,proto3" json:"first_due_date,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FirstDueDate string `protobuf:"bytes,2,opt,name=first_due_date,json=firstDueDate,proto3" json:"first_due_date,omitempty"`
+	// An agreed rate, e.g. "3": the frozen amount is then repaid in equal
+	// installments (EQUAL_INSTALLMENT) at it, accruing from the effective
+	// date. Empty or "0": no interest.
+	AnnualRatePercent string `protobuf:"bytes,3,opt,name=annual_rate_percent,json=annualRatePercent,proto3" json:"annual_rate_percent,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *InterestFreezePlan) Reset() {
@@ -699,6 +703,13 @@ func (x *InterestFreezePlan) GetInstallmentCount() int32 {
 func (x *InterestFreezePlan) GetFirstDueDate() string {
 	if x != nil {
 		return x.FirstDueDate
+	}
+	return ""
+}
+
+func (x *InterestFreezePlan) GetAnnualRatePercent() string {
+	if x != nil {
+		return x.AnnualRatePercent
 	}
 	return ""
 }
@@ -2006,10 +2017,11 @@ const file_loancore_v1_restructuring_service_proto_rawDesc = "" +
 	"\x06method\x18\x01 \x01(\x0e2\x1c.loancore.v1.RepaymentMethodR\x06method\x12+\n" +
 	"\x11installment_count\x18\x02 \x01(\x05R\x10installmentCount\x124\n" +
 	"\tfrequency\x18\x03 \x01(\v2\x16.loancore.v1.FrequencyR\tfrequency\x12$\n" +
-	"\x0efirst_due_date\x18\x04 \x01(\tR\ffirstDueDate\"g\n" +
+	"\x0efirst_due_date\x18\x04 \x01(\tR\ffirstDueDate\"\x97\x01\n" +
 	"\x12InterestFreezePlan\x12+\n" +
 	"\x11installment_count\x18\x01 \x01(\x05R\x10installmentCount\x12$\n" +
-	"\x0efirst_due_date\x18\x02 \x01(\tR\ffirstDueDate\"\x98\x01\n" +
+	"\x0efirst_due_date\x18\x02 \x01(\tR\ffirstDueDate\x12.\n" +
+	"\x13annual_rate_percent\x18\x03 \x01(\tR\x11annualRatePercent\"\x98\x01\n" +
 	"\x19QuoteRestructuringRequest\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12%\n" +
 	"\x0eeffective_date\x18\x02 \x01(\tR\reffectiveDate\x12;\n" +
