@@ -448,19 +448,9 @@ func (st *LoanState) forgive(pen, comp, inter money.Amount, date Date, allRows b
 	pen, comp, inter = max(0, pen), max(0, comp), max(0, inter)
 	for i := range st.Installments {
 		in := &st.Installments[i]
-		if in.DueDate > date {
-			if !allRows {
-				break
-			}
-			w := min(pen, in.unpaidPenalty())
-			in.PenaltyWaived += w
-			pen -= w
-			res.Penalty += w
-			w = min(comp, in.unpaidCompound())
-			in.CompoundWaived += w
-			comp -= w
-			res.Compound += w
-			continue
+		due := in.DueDate <= date
+		if !due && !allRows {
+			break
 		}
 		w := min(pen, in.unpaidPenalty())
 		in.PenaltyWaived += w
@@ -470,6 +460,10 @@ func (st *LoanState) forgive(pen, comp, inter money.Amount, date Date, allRows b
 		in.CompoundWaived += w
 		comp -= w
 		res.Compound += w
+		if !due {
+			// Interest not yet due is not overdue: it is not waived.
+			continue
+		}
 		w = min(inter, in.unpaidInterest())
 		in.InterestWaived += w
 		inter -= w
