@@ -945,12 +945,13 @@ type ListAgreementsParams struct {
 
 // projectionStatuses are the statuses the projection may hold for an
 // agreement whose status today is s: EXPIRED and COMPLETED come with time
-// and payments, not with an agreement event.
+// and payments, not with an agreement event (close of business records
+// COMPLETED when it sees it).
 var projectionStatuses = map[string][]string{
 	AgreementProposed:  {AgreementProposed},
 	AgreementExpired:   {AgreementProposed},
 	AgreementActive:    {AgreementActive},
-	AgreementCompleted: {AgreementActive},
+	AgreementCompleted: {AgreementActive, AgreementCompleted},
 	AgreementCancelled: {AgreementCancelled},
 	AgreementBroken:    {AgreementBroken},
 }
@@ -1039,6 +1040,12 @@ func (l *Loans) breakMissed(ctx context.Context, agreementID string, d engine.Da
 			return false, err
 		}
 		a, err := findAgreement(ags, agreementID)
+		if err == nil && a.Status == AgreementCompleted {
+			// Completed with the last payment: the projection learns it here,
+			// so close of business stops looking at the agreement.
+			return false, l.store.SaveAgreement(ctx, AgreementRecord{AgreementID: a.AgreementID, LoanID: a.LoanID,
+				Status: AgreementCompleted, UpdatedAt: l.now().UTC()})
+		}
 		if err != nil || a.Status != AgreementActive || a.EffectiveDate >= d {
 			return false, err
 		}

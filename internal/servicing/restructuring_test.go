@@ -253,3 +253,58 @@ func TestEligibilityRules(t *testing.T) {
 		t.Fatalf("reason %s", r)
 	}
 }
+
+// TestCompletedAgreement: an agreement whose plan is paid is COMPLETED at
+// once; close of business records it in the projection, so it stops
+// checking it, and listings by status find it either way.
+func TestCompletedAgreement(t *testing.T) {
+	ctx := context.Background()
+	store := storetest.Stores["sqlite"](t)
+	now := time.Date(2024, 8, 1, 4, 0, 0, 0, time.UTC)
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Millisecond); return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cny, _ := money.LookupCurrency("CNY")
+	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
+	terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: 12,
+		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment, DisbursementDate: engine.DateOf(2024, 1, 15),
+		FirstDueDate: engine.NoDate, InterestAccrual: engine.Periodic, DayCount: engine.Act360, Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
+	if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "CP", BorrowerID: "B", Terms: terms}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := loans.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: "p", RequestHash: "p", LoanID: "CP",
+		Changes: servicing.ChangesInput{Changes: engine.Changes{InterestFreezePlan: &engine.InterestFreezePlan{InstallmentCount: 2, FirstDueDate: engine.DateOf(2024, 9, 1)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "a", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range a.Quote.Installments {
+		now = time.Date(2024, time.Month(9+i), 1, 4, 0, 0, 0, time.UTC)
+		if _, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("r%d", i), RequestHash: "r", LoanID: "CP", Amount: r.Total}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := loans.GetAgreement(ctx, a.AgreementID)
+	if err != nil || got.Status != servicing.AgreementCompleted {
+		t.Fatalf("after the plan is paid: %s %v", got.Status, err)
+	}
+	list, _, err := loans.ListAgreements(ctx, servicing.ListAgreementsParams{Status: servicing.AgreementCompleted})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("completed before close of business: %d %v", len(list), err)
+	}
+	cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+	now = time.Date(2024, 10, 3, 4, 0, 0, 0, time.UTC)
+	if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: engine.DateOf(2024, 10, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := store.FindAgreement(ctx, servicing.AgreementKey{AgreementID: a.AgreementID}); err != nil || rec.Status != servicing.AgreementCompleted {
+		t.Fatalf("projection after close of business: %+v %v", rec, err)
+	}
+	list, _, err = loans.ListAgreements(ctx, servicing.ListAgreementsParams{Status: servicing.AgreementCompleted})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("completed after close of business: %d %v", len(list), err)
+	}
+}

@@ -171,4 +171,8 @@ type Store interface {
 	// ListAgreements returns agreement rows ordered by id, filtered, at
 	// most Limit.
 	ListAgreements(ctx context.Context, p AgreementQuery) ([]AgreementRecord, error)
+	// SaveAgreement rewrites an existing agreement's projection row, for a
+	// status that came with time rather than with an event (COMPLETED).
+	// ErrNotFound if the row does not exist for that loan.
+	SaveAgreement(ctx context.Context, p AgreementRecord) error
 }

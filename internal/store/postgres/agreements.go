@@ -62,3 +62,16 @@ func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) 
 	})
 	return out, mapError(err)
 }
+
+// SaveAgreement implements servicing.Store.
+func (s *Store) SaveAgreement(ctx context.Context, p servicing.AgreementRecord) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE agreements SET status = $3, updated_at = $4 WHERE agreement_id = $1 AND loan_id = $2`,
+		p.AgreementID, p.LoanID, p.Status, p.UpdatedAt)
+	if err != nil {
+		return mapError(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return servicing.ErrNotFound
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"strings"
@@ -60,4 +61,17 @@ func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) 
 		out = append(out, a)
 	}
 	return out, mapError(rows.Err())
+}
+
+// SaveAgreement implements servicing.Store.
+func (s *Store) SaveAgreement(ctx context.Context, p servicing.AgreementRecord) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE agreements SET status = ?, updated_at = ? WHERE agreement_id = ? AND loan_id = ?`,
+		p.Status, p.UpdatedAt.UTC().Format(timeLayout), p.AgreementID, p.LoanID)
+	if err != nil {
+		return mapError(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return cmp.Or(mapError(err), servicing.ErrNotFound)
+	}
+	return nil
 }

@@ -311,5 +311,16 @@ func Run(t *testing.T, newStore NewStore) {
 		if rows, err := s.ListAgreements(ctx, servicing.AgreementQuery{Limit: 2}); err != nil || len(rows) != 2 {
 			t.Fatalf("limit: %d %v", len(rows), err)
 		}
+		done := servicing.AgreementRecord{AgreementID: "AG1", LoanID: "L1", Status: "COMPLETED", UpdatedAt: t0.Add(9 * time.Hour)}
+		if err := s.SaveAgreement(ctx, done); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := s.FindAgreement(ctx, servicing.AgreementKey{AgreementID: "AG1"}); err != nil || a.Status != "COMPLETED" {
+			t.Fatalf("after SaveAgreement: %+v %v", a, err)
+		}
+		done.LoanID = "L2"
+		if err := s.SaveAgreement(ctx, done); !errors.Is(err, servicing.ErrNotFound) {
+			t.Fatalf("SaveAgreement on the wrong loan: %v", err)
+		}
 	})
 }
