@@ -488,7 +488,7 @@ func (l *Loans) checkedQuote(lg loanLog, today, effective engine.Date, in Change
 }
 
 // lastRepaymentDate is the latest value date of a repayment not reversed,
-// or NoDate.
+// or MinDate if there is none.
 func lastRepaymentDate(evs []engine.Event) engine.Date {
 	reversed := map[int64]bool{}
 	for _, e := range evs {
@@ -1069,7 +1069,7 @@ func (l *Loans) breakMissed(ctx context.Context, agreementID string, d engine.Da
 	})
 }
 
-// ActiveAgreementIDs returns the ids of agreements the projection holds
+// activeAgreementIDs returns the ids of agreements the projection holds
 // as ACTIVE, for close of business.
 func (l *Loans) activeAgreementIDs(ctx context.Context) ([]string, error) {
 	var ids []string
