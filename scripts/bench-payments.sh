@@ -19,6 +19,7 @@ rounds="${BENCH_ROUNDS:-3}"
 pool="${BENCH_POOL:-16}"
 penalty=()
 [ -n "${BENCH_PENALTY:-}" ] && penalty=(-penalty)
+view="${BENCH_VIEW:-full}"
 loans="${BENCH_LOANS:-512}"
 . scripts/benchlib.sh
 start_cluster bench -c max_connections=300 -c shared_buffers=256MB
@@ -50,19 +51,19 @@ per_op() { python3 -c "print('%.0f' % (($2-$1)*1e6/$3))"; }  # µs of CPU per op
 
 go build -o "$work/loadpay" ./cmd/loadpay
 run=$(date +%s)
-echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; ${rounds} rounds of ${seconds}s per side, alternating"
+echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; ${rounds} rounds of ${seconds}s per side, alternating"
 printf '\n%-7s %5s %9s %10s %6s   %s\n' clients round "loand/s" "pgbench/s" ratio \
   "CPU µs per op, loand+postgres+client | postgres+client;  WAL flushes per op, loand | pgbench"
 # Warm-up, not counted: loand's log cache and prepared statements, and
 # PostgreSQL's buffers for both workloads.
-"$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c 8 -d 3s -run "warm-$run" "${penalty[@]}" >/dev/null
+"$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c 8 -d 3s -run "warm-$run" -view "$view" "${penalty[@]}" >/dev/null
 "$bin/pgbench" -N -M prepared -c 8 -j 2 -T 3 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 for c in $conc; do
   : >"$work/rates"
   for r in $(seq "$rounds"); do
     l0=$(cpu_loand); p0=$(cpu_pg); w0=$(wal_syncs)
     ours=$(GOMAXPROCS="${BENCH_CLIENT_PROCS:-}" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
-      "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c-$r" "${penalty[@]}")
+      "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c-$r" -view "$view" "${penalty[@]}")
     sleep 1 # let the postmaster reap the backends of a run before counting
     l1=$(cpu_loand); p1=$(cpu_pg); w1=$(wal_syncs)
     theirs=$(/usr/bin/time -f 'client %U %S' -o "$work/time.pgbench" \

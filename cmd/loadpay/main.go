@@ -30,6 +30,7 @@ func main() {
 	duration := flag.Duration("d", 20*time.Second, "how long to run")
 	run := flag.String("run", fmt.Sprint(time.Now().UnixNano()), "prefix of request ids")
 	penalty := flag.Bool("penalty", false, "give the loans a penalty policy (the default one, with compound interest), as most loans in our first market have")
+	view := flag.String("view", "full", "the loan view repayments ask for: full or basic (no installments, no terms)")
 	gcPercent := flag.Int("gc-percent", 400, "garbage collector target, as loand's --gc-percent (GOGC wins when set)")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
@@ -38,13 +39,19 @@ func main() {
 		// on the measurement more than it must.
 		debug.SetGCPercent(*gcPercent)
 	}
-	if err := drive(*addr, *loans, *clients, *duration, *run, *penalty); err != nil {
+	views := map[string]loancorev1.LoanView{"full": loancorev1.LoanView_LOAN_VIEW_FULL, "basic": loancorev1.LoanView_LOAN_VIEW_BASIC}
+	v, ok := views[*view]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "loadpay: -view: want full or basic, got %q\n", *view)
+		os.Exit(2)
+	}
+	if err := drive(*addr, *loans, *clients, *duration, *run, *penalty, v); err != nil {
 		fmt.Fprintln(os.Stderr, "loadpay:", err)
 		os.Exit(1)
 	}
 }
 
-func drive(addr string, loans, clients int, d time.Duration, run string, penalty bool) error {
+func drive(addr string, loans, clients int, d time.Duration, run string, penalty bool, view loancorev1.LoanView) error {
 	ctx := context.Background()
 	conns := make([]loancorev1.LoanServiceClient, clients)
 	for i := range conns {
@@ -86,7 +93,7 @@ func drive(addr string, loans, clients int, d time.Duration, run string, penalty
 				t0 := time.Now()
 				_, err := conns[w].RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{
 					RequestId: fmt.Sprintf("%s-%d-%d", run, w, n), LoanId: fmt.Sprintf("%s%d", prefix, (w*7919+n*104729)%loans),
-					Amount: "1.00", ValueDate: "2024-02-15",
+					Amount: "1.00", ValueDate: "2024-02-15", View: view,
 				})
 				if err != nil {
 					failed.Add(1)

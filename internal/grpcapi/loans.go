@@ -64,7 +64,7 @@ func (s *loanService) CreateLoan(ctx context.Context, req *loancorev1.CreateLoan
 	if err != nil {
 		return nil, toStatus(ctx, s.log, "CreateLoan", err)
 	}
-	return &loancorev1.CreateLoanResponse{Loan: loanToProto(v)}, nil
+	return &loancorev1.CreateLoanResponse{Loan: loanToProto(v, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
 }
 
 // GetLoan implements loancore.v1.LoanService/GetLoan.
@@ -89,7 +89,7 @@ func (s *loanService) GetLoan(ctx context.Context, req *loancorev1.GetLoanReques
 	if err != nil {
 		return nil, toStatus(ctx, s.log, "GetLoan", err)
 	}
-	return &loancorev1.GetLoanResponse{Loan: loanToProto(v)}, nil
+	return &loancorev1.GetLoanResponse{Loan: loanToProto(v, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
 }
 
 var loanStatuses = map[string]loancorev1.LoanStatus{
@@ -206,15 +206,27 @@ func (s *loanService) RecordRepayment(ctx context.Context, req *loancorev1.Recor
 	if err := p.err("", nil); err != nil {
 		return nil, toStatus(ctx, s.log, "RecordRepayment", err)
 	}
-	r, err := s.loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
+	view := req.GetView()
+	switch view {
+	case loancorev1.LoanView_LOAN_VIEW_UNSPECIFIED, loancorev1.LoanView_LOAN_VIEW_FULL, loancorev1.LoanView_LOAN_VIEW_BASIC:
+	default:
+		p.enumUnknown("view", int32(view))
+		return nil, toStatus(ctx, s.log, "RecordRepayment", p.err("", nil))
+	}
+	// The view shapes the answer, not the payment: leave it out of the
+	// request's identity.
+	req.View = 0
+	hash := requestHash(req)
+	r, err := s.loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: req.GetRequestId(), RequestHash: hash,
 		LoanID: req.GetLoanId(), Amount: req.GetAmount(), ValueDate: vd, Actor: actor(ctx)})
 	if err != nil {
 		return nil, toStatus(ctx, s.log, "RecordRepayment", err)
 	}
 	c := r.Loan.Terms.Currency
+	loan := loanToProto(r.Loan, view)
 	return &loancorev1.RecordRepaymentResponse{
 		Seq: r.Seq, Allocations: allocationsToProto(r.Allocation, c), PrepaidPrincipal: r.Allocation.Prepaid.Format(c),
-		Credit: r.Allocation.Credit.Format(c), Loan: loanToProto(r.Loan), ChangedSeqs: r.ChangedSeqs,
+		Credit: r.Allocation.Credit.Format(c), Loan: loan, ChangedSeqs: r.ChangedSeqs,
 	}, nil
 }
 
@@ -225,7 +237,7 @@ func (s *loanService) ReverseRepayment(ctx context.Context, req *loancorev1.Reve
 	if err != nil {
 		return nil, toStatus(ctx, s.log, "ReverseRepayment", err)
 	}
-	return &loancorev1.ReverseRepaymentResponse{Seq: r.Seq, Loan: loanToProto(r.Loan), ChangedSeqs: r.ChangedSeqs,
+	return &loancorev1.ReverseRepaymentResponse{Seq: r.Seq, Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL), ChangedSeqs: r.ChangedSeqs,
 		ReversedAllocations: allocationsToProto(r.Allocation, r.Loan.Terms.Currency)}, nil
 }
 
@@ -278,10 +290,12 @@ var installmentStatuses = map[string]loancorev1.InstallmentStatus{
 	servicing.InstallmentPaid:    loancorev1.InstallmentStatus_INSTALLMENT_STATUS_PAID,
 }
 
-func loanToProto(v servicing.LoanView) *loancorev1.Loan {
+// loanToProto renders a loan in a view; LOAN_VIEW_BASIC leaves out the
+// installments and terms.
+func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loan {
 	c := v.Terms.Currency
 	out := &loancorev1.Loan{
-		LoanId: v.LoanID, BorrowerId: v.BorrowerID, Status: loanStatuses[v.Status], Terms: termsToProto(v.Terms),
+		LoanId: v.LoanID, BorrowerId: v.BorrowerID, Status: loanStatuses[v.Status],
 		Outstanding: &loancorev1.Outstanding{Principal: v.Outstanding.Principal.Format(c), Interest: v.Outstanding.Interest.Format(c),
 			Total: v.Outstanding.Total().Format(c), Penalty: v.Outstanding.Penalty.Format(c), Compound: v.Outstanding.Compound.Format(c)},
 		DaysPastDue: int32(v.DaysPastDue), Version: v.Version, AsOf: v.AsOf.String(),
@@ -303,6 +317,10 @@ func loanToProto(v servicing.LoanView) *loancorev1.Loan {
 	if v.NextDueDate != engine.NoDate {
 		out.NextDueDate = v.NextDueDate.String()
 	}
+	if view == loancorev1.LoanView_LOAN_VIEW_BASIC {
+		return out
+	}
+	out.Terms = termsToProto(v.Terms)
 	// One allocation for the rows and one for all their strings (each
 	// field a substring of one string) instead of one per row and per
 	// field: this runs for every repayment's answer. The strings are
@@ -410,7 +428,7 @@ func (s *loanService) WaiveAmounts(ctx context.Context, req *loancorev1.WaiveAmo
 	}
 	c := r.Loan.Terms.Currency
 	return &loancorev1.WaiveAmountsResponse{Seq: r.Seq, Penalty: r.Waived.Penalty.Format(c), Compound: r.Waived.Compound.Format(c),
-		Interest: r.Waived.Interest.Format(c), Loan: loanToProto(r.Loan)}, nil
+		Interest: r.Waived.Interest.Format(c), Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
 }
 
 // WriteOffLoan implements loancore.v1.LoanService/WriteOffLoan.
@@ -425,5 +443,5 @@ func (s *loanService) WriteOffLoan(ctx context.Context, req *loancorev1.WriteOff
 	if err != nil {
 		return nil, toStatus(ctx, s.log, "WriteOffLoan", err)
 	}
-	return &loancorev1.WriteOffLoanResponse{Seq: r.Seq, Loan: loanToProto(r.Loan)}, nil
+	return &loancorev1.WriteOffLoanResponse{Seq: r.Seq, Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
 }

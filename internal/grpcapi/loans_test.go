@@ -491,3 +491,28 @@ func TestActorHeader(t *testing.T) {
 		}
 	})
 }
+
+// TestRepaymentView: LOAN_VIEW_BASIC answers without installments and
+// terms; the view is not part of the request's identity, so a retry that
+// asks for another view gets the first answer in that view.
+func TestRepaymentView(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c loancorev1.LoanServiceClient, clk *clock) {
+		create(t, c, "VW")
+		req := &loancorev1.RecordRepaymentRequest{RequestId: "vw-1", LoanId: "VW", Amount: "1066.19", ValueDate: "2024-02-15",
+			View: loancorev1.LoanView_LOAN_VIEW_BASIC}
+		basic := repay(t, c, req)
+		if l := basic.GetLoan(); len(l.GetInstallments()) != 0 || l.GetTerms() != nil || l.GetOutstanding().GetPrincipal() != "11053.81" || l.GetVersion() != 3 {
+			t.Fatalf("basic view: %v", l)
+		}
+		req.View = loancorev1.LoanView_LOAN_VIEW_FULL
+		full := repay(t, c, req)
+		if full.GetSeq() != basic.GetSeq() || len(full.GetLoan().GetInstallments()) != 12 || full.GetLoan().GetTerms() == nil {
+			t.Fatalf("retry in the full view: seq %d, %d installments", full.GetSeq(), len(full.GetLoan().GetInstallments()))
+		}
+		req.View = 7
+		_, err := c.RecordRepayment(ctx(t), req)
+		if f := badRequestFields(t, err); f[0] != "view" {
+			t.Fatalf("fields %v", f)
+		}
+	})
+}

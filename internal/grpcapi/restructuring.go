@@ -136,7 +136,7 @@ func (s *restructuringService) AcceptAgreement(ctx context.Context, req *loancor
 	if err != nil {
 		return nil, toStatus(ctx, s.log, "AcceptAgreement", err)
 	}
-	return &loancorev1.AcceptAgreementResponse{Agreement: agreementToProto(a), Loan: loanToProto(v)}, nil
+	return &loancorev1.AcceptAgreementResponse{Agreement: agreementToProto(a), Loan: loanToProto(v, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
 }
 
 // CancelAgreement implements loancore.v1.RestructuringService/CancelAgreement.

@@ -420,6 +420,61 @@ func (LoanEventKind) EnumDescriptor() ([]byte, []int) {
 	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{5}
 }
 
+// LoanView is how much of a loan an answer carries (AIP-157).
+type LoanView int32
+
+const (
+	// LOAN_VIEW_FULL.
+	LoanView_LOAN_VIEW_UNSPECIFIED LoanView = 0
+	// Every field, installments and terms included.
+	LoanView_LOAN_VIEW_FULL LoanView = 1
+	// Everything but installments and terms: status, outstanding, days past
+	// due, bucket, risk class, next due date, version. For high-volume
+	// callers that only need the payment's effect.
+	LoanView_LOAN_VIEW_BASIC LoanView = 2
+)
+
+// Enum value maps for LoanView.
+var (
+	LoanView_name = map[int32]string{
+		0: "LOAN_VIEW_UNSPECIFIED",
+		1: "LOAN_VIEW_FULL",
+		2: "LOAN_VIEW_BASIC",
+	}
+	LoanView_value = map[string]int32{
+		"LOAN_VIEW_UNSPECIFIED": 0,
+		"LOAN_VIEW_FULL":        1,
+		"LOAN_VIEW_BASIC":       2,
+	}
+)
+
+func (x LoanView) Enum() *LoanView {
+	p := new(LoanView)
+	*p = x
+	return p
+}
+
+func (x LoanView) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LoanView) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_loan_service_proto_enumTypes[6].Descriptor()
+}
+
+func (LoanView) Type() protoreflect.EnumType {
+	return &file_loancore_v1_loan_service_proto_enumTypes[6]
+}
+
+func (x LoanView) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LoanView.Descriptor instead.
+func (LoanView) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{6}
+}
+
 // AllocationComponent is a part of what a loan owes.
 type AllocationComponent int32
 
@@ -464,11 +519,11 @@ func (x AllocationComponent) String() string {
 }
 
 func (AllocationComponent) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_loan_service_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_loan_service_proto_enumTypes[7].Descriptor()
 }
 
 func (AllocationComponent) Type() protoreflect.EnumType {
-	return &file_loancore_v1_loan_service_proto_enumTypes[6]
+	return &file_loancore_v1_loan_service_proto_enumTypes[7]
 }
 
 func (x AllocationComponent) Number() protoreflect.EnumNumber {
@@ -477,7 +532,7 @@ func (x AllocationComponent) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationComponent.Descriptor instead.
 func (AllocationComponent) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{7}
 }
 
 // CreateLoanRequest originates a loan.
@@ -1689,7 +1744,10 @@ type RecordRepaymentRequest struct {
 	Amount string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
 	// When it counts, YYYY-MM-DD. Default today; not in the future and not
 	// before disbursement.
-	ValueDate     string `protobuf:"bytes,4,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
+	ValueDate string `protobuf:"bytes,4,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
+	// How much of the loan the answer carries; default LOAN_VIEW_FULL. Not
+	// part of the request's identity: a retry may ask for another view.
+	View          LoanView `protobuf:"varint,5,opt,name=view,proto3,enum=loancore.v1.LoanView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1750,6 +1808,13 @@ func (x *RecordRepaymentRequest) GetValueDate() string {
 		return x.ValueDate
 	}
 	return ""
+}
+
+func (x *RecordRepaymentRequest) GetView() LoanView {
+	if x != nil {
+		return x.View
+	}
+	return LoanView_LOAN_VIEW_UNSPECIFIED
 }
 
 // RecordRepaymentResponse says how the payment was applied.
@@ -2646,14 +2711,15 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x0fwaived_compound\x18\v \x01(\tR\x0ewaivedCompound\x12'\n" +
 	"\x0fwaived_interest\x18\f \x01(\tR\x0ewaivedInterest\x12!\n" +
 	"\fagreement_id\x18\r \x01(\tR\vagreementId\x12R\n" +
-	"\x14special_transactions\x18\x0e \x03(\x0e2\x1f.loancore.v1.SpecialTransactionR\x13specialTransactions\"\x87\x01\n" +
+	"\x14special_transactions\x18\x0e \x03(\x0e2\x1f.loancore.v1.SpecialTransactionR\x13specialTransactions\"\xb2\x01\n" +
 	"\x16RecordRepaymentRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
 	"\aloan_id\x18\x02 \x01(\tR\x06loanId\x12\x16\n" +
 	"\x06amount\x18\x03 \x01(\tR\x06amount\x12\x1d\n" +
 	"\n" +
-	"value_date\x18\x04 \x01(\tR\tvalueDate\"\xf9\x01\n" +
+	"value_date\x18\x04 \x01(\tR\tvalueDate\x12)\n" +
+	"\x04view\x18\x05 \x01(\x0e2\x15.loancore.v1.LoanViewR\x04view\"\xf9\x01\n" +
 	"\x17RecordRepaymentResponse\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12=\n" +
 	"\vallocations\x18\x02 \x03(\v2\x1b.loancore.v1.AllocationLineR\vallocations\x12+\n" +
@@ -2762,7 +2828,11 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\"LOAN_EVENT_KIND_AGREEMENT_ACCEPTED\x10\b\x12'\n" +
 	"#LOAN_EVENT_KIND_AGREEMENT_CANCELLED\x10\t\x12$\n" +
 	" LOAN_EVENT_KIND_AGREEMENT_BROKEN\x10\n" +
-	"*\xc7\x01\n" +
+	"*N\n" +
+	"\bLoanView\x12\x19\n" +
+	"\x15LOAN_VIEW_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eLOAN_VIEW_FULL\x10\x01\x12\x13\n" +
+	"\x0fLOAN_VIEW_BASIC\x10\x02*\xc7\x01\n" +
 	"\x13AllocationComponent\x12$\n" +
 	" ALLOCATION_COMPONENT_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eALLOCATION_COMPONENT_PRINCIPAL\x10\x01\x12!\n" +
@@ -2794,7 +2864,7 @@ func file_loancore_v1_loan_service_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_loan_service_proto_rawDescData
 }
 
-var file_loancore_v1_loan_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_loancore_v1_loan_service_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
 var file_loancore_v1_loan_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(DelinquencyBucket)(0),           // 0: loancore.v1.DelinquencyBucket
@@ -2803,80 +2873,82 @@ var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(InstallmentStatus)(0),           // 3: loancore.v1.InstallmentStatus
 	(SpecialTransaction)(0),          // 4: loancore.v1.SpecialTransaction
 	(LoanEventKind)(0),               // 5: loancore.v1.LoanEventKind
-	(AllocationComponent)(0),         // 6: loancore.v1.AllocationComponent
-	(*CreateLoanRequest)(nil),        // 7: loancore.v1.CreateLoanRequest
-	(*CreateLoanResponse)(nil),       // 8: loancore.v1.CreateLoanResponse
-	(*GetLoanRequest)(nil),           // 9: loancore.v1.GetLoanRequest
-	(*GetLoanResponse)(nil),          // 10: loancore.v1.GetLoanResponse
-	(*Loan)(nil),                     // 11: loancore.v1.Loan
-	(*LoanInstallment)(nil),          // 12: loancore.v1.LoanInstallment
-	(*Outstanding)(nil),              // 13: loancore.v1.Outstanding
-	(*ListLoansRequest)(nil),         // 14: loancore.v1.ListLoansRequest
-	(*ListLoansResponse)(nil),        // 15: loancore.v1.ListLoansResponse
-	(*LoanSummary)(nil),              // 16: loancore.v1.LoanSummary
-	(*ListLoanEventsRequest)(nil),    // 17: loancore.v1.ListLoanEventsRequest
-	(*ListLoanEventsResponse)(nil),   // 18: loancore.v1.ListLoanEventsResponse
-	(*LoanEvent)(nil),                // 19: loancore.v1.LoanEvent
-	(*RecordRepaymentRequest)(nil),   // 20: loancore.v1.RecordRepaymentRequest
-	(*RecordRepaymentResponse)(nil),  // 21: loancore.v1.RecordRepaymentResponse
-	(*AllocationLine)(nil),           // 22: loancore.v1.AllocationLine
-	(*ReverseRepaymentRequest)(nil),  // 23: loancore.v1.ReverseRepaymentRequest
-	(*ReverseRepaymentResponse)(nil), // 24: loancore.v1.ReverseRepaymentResponse
-	(*QuotePayoffRequest)(nil),       // 25: loancore.v1.QuotePayoffRequest
-	(*QuotePayoffResponse)(nil),      // 26: loancore.v1.QuotePayoffResponse
-	(*WaiveAmountsRequest)(nil),      // 27: loancore.v1.WaiveAmountsRequest
-	(*WaiveAmountsResponse)(nil),     // 28: loancore.v1.WaiveAmountsResponse
-	(*WriteOffLoanRequest)(nil),      // 29: loancore.v1.WriteOffLoanRequest
-	(*WriteOffLoanResponse)(nil),     // 30: loancore.v1.WriteOffLoanResponse
-	(*LoanTerms)(nil),                // 31: loancore.v1.LoanTerms
+	(LoanView)(0),                    // 6: loancore.v1.LoanView
+	(AllocationComponent)(0),         // 7: loancore.v1.AllocationComponent
+	(*CreateLoanRequest)(nil),        // 8: loancore.v1.CreateLoanRequest
+	(*CreateLoanResponse)(nil),       // 9: loancore.v1.CreateLoanResponse
+	(*GetLoanRequest)(nil),           // 10: loancore.v1.GetLoanRequest
+	(*GetLoanResponse)(nil),          // 11: loancore.v1.GetLoanResponse
+	(*Loan)(nil),                     // 12: loancore.v1.Loan
+	(*LoanInstallment)(nil),          // 13: loancore.v1.LoanInstallment
+	(*Outstanding)(nil),              // 14: loancore.v1.Outstanding
+	(*ListLoansRequest)(nil),         // 15: loancore.v1.ListLoansRequest
+	(*ListLoansResponse)(nil),        // 16: loancore.v1.ListLoansResponse
+	(*LoanSummary)(nil),              // 17: loancore.v1.LoanSummary
+	(*ListLoanEventsRequest)(nil),    // 18: loancore.v1.ListLoanEventsRequest
+	(*ListLoanEventsResponse)(nil),   // 19: loancore.v1.ListLoanEventsResponse
+	(*LoanEvent)(nil),                // 20: loancore.v1.LoanEvent
+	(*RecordRepaymentRequest)(nil),   // 21: loancore.v1.RecordRepaymentRequest
+	(*RecordRepaymentResponse)(nil),  // 22: loancore.v1.RecordRepaymentResponse
+	(*AllocationLine)(nil),           // 23: loancore.v1.AllocationLine
+	(*ReverseRepaymentRequest)(nil),  // 24: loancore.v1.ReverseRepaymentRequest
+	(*ReverseRepaymentResponse)(nil), // 25: loancore.v1.ReverseRepaymentResponse
+	(*QuotePayoffRequest)(nil),       // 26: loancore.v1.QuotePayoffRequest
+	(*QuotePayoffResponse)(nil),      // 27: loancore.v1.QuotePayoffResponse
+	(*WaiveAmountsRequest)(nil),      // 28: loancore.v1.WaiveAmountsRequest
+	(*WaiveAmountsResponse)(nil),     // 29: loancore.v1.WaiveAmountsResponse
+	(*WriteOffLoanRequest)(nil),      // 30: loancore.v1.WriteOffLoanRequest
+	(*WriteOffLoanResponse)(nil),     // 31: loancore.v1.WriteOffLoanResponse
+	(*LoanTerms)(nil),                // 32: loancore.v1.LoanTerms
 }
 var file_loancore_v1_loan_service_proto_depIdxs = []int32{
-	31, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
-	11, // 1: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
-	11, // 2: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
+	32, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
+	12, // 1: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
+	12, // 2: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
 	2,  // 3: loancore.v1.Loan.status:type_name -> loancore.v1.LoanStatus
-	31, // 4: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
-	12, // 5: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
-	13, // 6: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
+	32, // 4: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
+	13, // 5: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
+	14, // 6: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
 	0,  // 7: loancore.v1.Loan.delinquency_bucket:type_name -> loancore.v1.DelinquencyBucket
 	1,  // 8: loancore.v1.Loan.risk_class:type_name -> loancore.v1.RiskClass
 	3,  // 9: loancore.v1.LoanInstallment.status:type_name -> loancore.v1.InstallmentStatus
 	2,  // 10: loancore.v1.ListLoansRequest.status:type_name -> loancore.v1.LoanStatus
-	16, // 11: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
+	17, // 11: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
 	2,  // 12: loancore.v1.LoanSummary.status:type_name -> loancore.v1.LoanStatus
-	19, // 13: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
+	20, // 13: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
 	5,  // 14: loancore.v1.LoanEvent.kind:type_name -> loancore.v1.LoanEventKind
 	4,  // 15: loancore.v1.LoanEvent.special_transactions:type_name -> loancore.v1.SpecialTransaction
-	22, // 16: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
-	11, // 17: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	6,  // 18: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
-	11, // 19: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	22, // 20: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
-	11, // 21: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
-	11, // 22: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
-	7,  // 23: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
-	9,  // 24: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
-	14, // 25: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
-	17, // 26: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
-	20, // 27: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
-	23, // 28: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
-	25, // 29: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
-	27, // 30: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
-	29, // 31: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
-	8,  // 32: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
-	10, // 33: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
-	15, // 34: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
-	18, // 35: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
-	21, // 36: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
-	24, // 37: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
-	26, // 38: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
-	28, // 39: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
-	30, // 40: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
-	32, // [32:41] is the sub-list for method output_type
-	23, // [23:32] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	6,  // 16: loancore.v1.RecordRepaymentRequest.view:type_name -> loancore.v1.LoanView
+	23, // 17: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
+	12, // 18: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	7,  // 19: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
+	12, // 20: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	23, // 21: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
+	12, // 22: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
+	12, // 23: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
+	8,  // 24: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
+	10, // 25: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
+	15, // 26: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
+	18, // 27: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
+	21, // 28: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
+	24, // 29: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
+	26, // 30: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
+	28, // 31: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
+	30, // 32: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
+	9,  // 33: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
+	11, // 34: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
+	16, // 35: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
+	19, // 36: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
+	22, // 37: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
+	25, // 38: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
+	27, // 39: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
+	29, // 40: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
+	31, // 41: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
+	33, // [33:42] is the sub-list for method output_type
+	24, // [24:33] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_loan_service_proto_init() }
@@ -2890,7 +2962,7 @@ func file_loancore_v1_loan_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_loan_service_proto_rawDesc), len(file_loancore_v1_loan_service_proto_rawDesc)),
-			NumEnums:      7,
+			NumEnums:      8,
 			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
