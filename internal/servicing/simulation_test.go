@@ -27,6 +27,8 @@ type modelEvent struct {
 	amount    money.Amount
 	valueDate engine.Date
 	target    int64
+	// changes are an accepted agreement's.
+	changes *engine.Changes
 }
 
 type sent struct {
@@ -34,10 +36,13 @@ type sent struct {
 	result servicing.RepaymentResult
 }
 
-// TestSimulation drives random repayments, backdated repayments, reversals
-// and retries with the same request_id against a real store, and checks the
-// service after every step against a simple model: the accepted log, the
-// money it moved, and the engine's fold of exactly that log.
+// TestSimulation drives random repayments, backdated repayments, reversals,
+// retries with the same request_id and restructuring agreements (proposed,
+// some accepted) against a real store, and checks the service after every
+// step against a simple model: the accepted log, the money it moved, and
+// the engine's fold of exactly that log. A reversal must be refused exactly
+// when the repayment is dated on or before a signed agreement's effective
+// date.
 func TestSimulation(t *testing.T) {
 	seed := *seedFlag
 	if seed == 0 {
@@ -126,6 +131,27 @@ func simulate(t *testing.T, store servicing.Store, seed uint64) {
 				res.Loan.Outstanding != h.result.Loan.Outstanding {
 				fail("step %d: retry of %s answered differently: %v\n%+v\n%+v", step, h.params.RequestID, err, res.Allocation, h.result.Allocation)
 			}
+		case op == 8 && rng.IntN(2) == 0: // a restructuring agreement
+			a, err := loans.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: fmt.Sprintf("prop-%d", step),
+				RequestHash: "p", LoanID: "SIM", Changes: randomChanges(rng, today), Actor: "sim"})
+			var inv *engine.InvalidError
+			var pre *servicing.PreconditionError
+			if errors.As(err, &inv) || errors.As(err, &pre) {
+				break
+			}
+			if err != nil {
+				fail("step %d: propose: %v", step, err)
+			}
+			model = append(model, modelEvent{seq: a.ProposalSeq, kind: servicing.KindAgreementProposed})
+			if rng.IntN(3) == 0 {
+				break
+			}
+			acc, _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: fmt.Sprintf("acc-%d", step),
+				RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "sim", Actor: "sim"})
+			if err != nil {
+				fail("step %d: accepting the agreement just proposed: %v", step, err)
+			}
+			model = append(model, modelEvent{seq: acc.AcceptanceSeq, kind: servicing.KindAgreementAccepted, valueDate: acc.EffectiveDate, changes: &acc.Changes})
 		case op < 8: // a reversal of a live repayment
 			var live []int64
 			for _, e := range model {
@@ -137,9 +163,21 @@ func simulate(t *testing.T, store servicing.Store, seed uint64) {
 				break
 			}
 			target := live[rng.IntN(len(live))]
+			signed := false
+			for _, e := range model {
+				if e.kind == servicing.KindAgreementAccepted && model[target-1].valueDate <= e.valueDate {
+					signed = true
+				}
+			}
 			res, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: fmt.Sprintf("rev-%d", step),
 				RequestHash: "r", LoanID: "SIM", Seq: target, Reason: "sim", Actor: "sim"})
-			if err != nil {
+			var pre *servicing.PreconditionError
+			switch {
+			case signed && errors.As(err, &pre) && pre.Reason == "AGREEMENT_SIGNED":
+				continue
+			case signed:
+				fail("step %d: reversal of %d before a signed agreement: %v, want AGREEMENT_SIGNED", step, target, err)
+			case err != nil:
 				fail("step %d: reversal of %d: %v", step, target, err)
 			}
 			reversed[target] = true
@@ -175,6 +213,8 @@ func simulate(t *testing.T, store servicing.Store, seed uint64) {
 		for _, in := range v.Installment {
 			applied += in.PrincipalPaid + in.InterestPaid
 		}
+		// What agreements replaced keeps what was paid on it.
+		applied += want.Superseded.PrincipalPaid + want.Superseded.InterestPaid
 		if received != applied+v.Credit {
 			fail("step %d: received %d, applied %d + credit %d", step, received, applied, v.Credit)
 		}
@@ -183,6 +223,11 @@ func simulate(t *testing.T, store servicing.Store, seed uint64) {
 			fail("step %d: %d events in the store, %d in the model (%v)", step, len(events), len(model), err)
 		}
 	}
+	kinds := map[string]int{}
+	for _, e := range model {
+		kinds[e.kind]++
+	}
+	t.Logf("model log: %v", kinds)
 }
 
 func engineLog(model []modelEvent) []engine.Event {
@@ -193,6 +238,8 @@ func engineLog(model []modelEvent) []engine.Event {
 			out = append(out, engine.Event{Seq: e.seq, Kind: engine.EventRepayment, ValueDate: e.valueDate, Amount: e.amount})
 		case servicing.KindReversal:
 			out = append(out, engine.Event{Seq: e.seq, Kind: engine.EventReversal, Target: e.target})
+		case servicing.KindAgreementAccepted:
+			out = append(out, engine.Event{Seq: e.seq, Kind: engine.EventAgreement, ValueDate: e.valueDate, Changes: e.changes})
 		}
 	}
 	return out
