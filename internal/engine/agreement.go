@@ -70,6 +70,8 @@ func (s *Settled) add(in *InstallmentState) {
 type AgreementResult struct {
 	Seq       int64
 	ValueDate Date
+	// Ref is the event's Ref: the caller's name for the agreement.
+	Ref string
 	// Applied is false when the changes could not be applied to the loan
 	// as it stood on the effective date (a backdated payment settled it,
 	// say); Err says why and nothing changed.
@@ -94,7 +96,7 @@ var errNoChanges = errors.New("the agreement has no changes")
 // applyAgreement applies an EventAgreement: the quote of its changes on
 // the loan as it stands, installments, plan and penalty accrual.
 func (st *LoanState) applyAgreement(t *Terms, e Event) {
-	res := AgreementResult{Seq: e.Seq, ValueDate: e.ValueDate, BrokenOn: NoDate}
+	res := AgreementResult{Seq: e.Seq, ValueDate: e.ValueDate, Ref: e.Ref, BrokenOn: NoDate}
 	defer func() {
 		st.Agreements = append(st.Agreements, res)
 		st.settleLastDay()

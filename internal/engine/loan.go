@@ -111,6 +111,9 @@ type Event struct {
 	// Reinstate makes an EventAgreementBroken charge again what the
 	// agreement waived.
 	Reinstate bool
+	// Ref is the caller's name for an EventAgreement's agreement, kept in
+	// its AgreementResult.
+	Ref string
 }
 
 // InstallmentState is one installment of a loan as of a date.

@@ -201,7 +201,7 @@ func TestAgreementLifecycle(t *testing.T) {
 		// Quote ≡ execution: the loan's installments from 4 are the quote's.
 		l := getAsOf(t, c.loans, "AL", "2024-08-01")
 		got := l.GetInstallments()
-		if len(got) != 3+9 || !l.GetRestructured() || l.GetRestructuredUntil() != "2025-07-31" ||
+		if len(got) != 3+9 || !l.GetRestructured() || l.GetRestructuredUntil() != "2025-07-31" || l.GetAgreementId() != a.GetAgreementId() ||
 			l.GetRiskClass() != loancorev1.RiskClass_RISK_CLASS_SUBSTANDARD || l.GetOutstanding().GetInterest() != "0.00" {
 			t.Fatalf("loan after the agreement: %d installments, restructured %v until %s, class %v, outstanding %v", len(got),
 				l.GetRestructured(), l.GetRestructuredUntil(), l.GetRiskClass(), l.GetOutstanding())
@@ -214,7 +214,8 @@ func TestAgreementLifecycle(t *testing.T) {
 		}
 		// Before the effective date, and as known before the signature, the
 		// old plan.
-		if old := getAsOf(t, c.loans, "AL", "2024-07-31"); len(old.GetInstallments()) != 12 || old.GetInstallments()[3].GetDueDate() != "2024-05-15" || old.GetRestructured() {
+		if old := getAsOf(t, c.loans, "AL", "2024-07-31"); len(old.GetInstallments()) != 12 || old.GetInstallments()[3].GetDueDate() != "2024-05-15" ||
+			old.GetRestructured() || old.GetAgreementId() != "" {
 			t.Fatalf("as of 07-31: %d installments", len(old.GetInstallments()))
 		}
 		known, err := c.loans.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "AL", AsOf: "2024-08-01", KnownAt: before.GetKnownAt()})

@@ -176,6 +176,9 @@ type LoanView struct {
 	// least the policy's floor.
 	Restructured      bool
 	RestructuredUntil engine.Date
+	// AgreementID is the agreement the plan follows as of the date: the
+	// latest applied; "" if none.
+	AgreementID string
 	// state is the fold behind the view.
 	state engine.LoanState
 }
@@ -290,7 +293,7 @@ func engineEvent(terms engine.Terms, e EventRecord) (engine.Event, bool, error) 
 		if err != nil {
 			return ev, false, fmt.Errorf("event %d: %w", e.Seq, err)
 		}
-		ev.Kind, ev.Changes = engine.EventAgreement, &c
+		ev.Kind, ev.Changes, ev.Ref = engine.EventAgreement, &c, d.AgreementID
 	default:
 		return ev, false, nil
 	}
@@ -352,6 +355,12 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 		Status: statusOf(st), CappedOn: st.CappedOn,
 	}
 	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
+	for i := len(st.Agreements) - 1; i >= 0; i-- {
+		if st.Agreements[i].Applied {
+			v.AgreementID = st.Agreements[i].Ref
+			break
+		}
+	}
 	if v.Restructured, v.RestructuredUntil = l.restructured(st); v.Restructured {
 		v.RiskClass = max(v.RiskClass, l.restructuring.RiskFloor)
 	}

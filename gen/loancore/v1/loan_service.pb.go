@@ -820,8 +820,11 @@ type Loan struct {
 	// The last day of the observation period of the latest agreement in
 	// effect; empty if none.
 	RestructuredUntil string `protobuf:"bytes,20,opt,name=restructured_until,json=restructuredUntil,proto3" json:"restructured_until,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The restructuring agreement the loan's plan follows as of the date
+	// (the latest that took effect); empty if none.
+	AgreementId   string `protobuf:"bytes,21,opt,name=agreement_id,json=agreementId,proto3" json:"agreement_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Loan) Reset() {
@@ -990,6 +993,13 @@ func (x *Loan) GetRestructured() bool {
 func (x *Loan) GetRestructuredUntil() string {
 	if x != nil {
 		return x.RestructuredUntil
+	}
+	return ""
+}
+
+func (x *Loan) GetAgreementId() string {
+	if x != nil {
+		return x.AgreementId
 	}
 	return ""
 }
@@ -2617,7 +2627,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x05as_of\x18\x02 \x01(\tR\x04asOf\x12\x19\n" +
 	"\bknown_at\x18\x03 \x01(\tR\aknownAt\"8\n" +
 	"\x0fGetLoanResponse\x12%\n" +
-	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xbc\x06\n" +
+	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xdf\x06\n" +
 	"\x04Loan\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vborrower_id\x18\x02 \x01(\tR\n" +
@@ -2642,7 +2652,8 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x11penalty_capped_on\x18\x11 \x01(\tR\x0fpenaltyCappedOn\x12$\n" +
 	"\x0ewritten_off_on\x18\x12 \x01(\tR\fwrittenOffOn\x12\"\n" +
 	"\frestructured\x18\x13 \x01(\bR\frestructured\x12-\n" +
-	"\x12restructured_until\x18\x14 \x01(\tR\x11restructuredUntil\"\xcb\x03\n" +
+	"\x12restructured_until\x18\x14 \x01(\tR\x11restructuredUntil\x12!\n" +
+	"\fagreement_id\x18\x15 \x01(\tR\vagreementId\"\xcb\x03\n" +
 	"\x0fLoanInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12#\n" +
