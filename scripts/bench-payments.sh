@@ -5,7 +5,7 @@
 # next to pgbench -N -M prepared at the same concurrency on the same
 # throwaway cluster. For ad-hoc runs ghz is pinned too:
 #   go tool -modfile=tools/ghz/go.mod ghz --insecure --call loancore.v1.LoanService/RecordRepayment … Usage: make bench-payments
-# (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_LOANS=512
+# (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_LOANS=512
 # BENCH_POOL=16; BENCH_PENALTY=1 gives the loans a penalty policy with
 # compound interest, as most loans in our first market have). The machine is shared, so each concurrency runs several
 # alternating rounds of both and reports the ratio of the medians, with
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 conc="${BENCH_CONCURRENCY:-8 32}"
 seconds="${BENCH_SECONDS:-10}"
-rounds="${BENCH_ROUNDS:-3}"
+rounds="${BENCH_ROUNDS:-5}"
 pool="${BENCH_POOL:-16}"
 penalty=()
 [ -n "${BENCH_PENALTY:-}" ] && penalty=(-penalty)
