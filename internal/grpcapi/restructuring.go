@@ -60,6 +60,10 @@ func (p *parser) changes(in *loancorev1.RestructuringChanges) servicing.ChangesI
 		}
 		c.Reamortisation.Method = p.method("changes.reamortisation.method", ra.GetMethod())
 	}
+	if in.GetTermExtension() == nil && in.GetPaymentHoliday() == nil && in.GetRateChange() == nil && in.GetWaiver() == nil &&
+		in.GetCapitalisation() == nil && in.GetReamortisation() == nil && in.GetInterestFreezePlan() == nil {
+		p.add("changes", "at least one change is required: term_extension, payment_holiday, rate_change, waiver, capitalisation, reamortisation or interest_freeze_plan")
+	}
 	if fp := in.GetInterestFreezePlan(); fp != nil {
 		c.InterestFreezePlan = &engine.InterestFreezePlan{InstallmentCount: int(fp.GetInstallmentCount()),
 			FirstDueDate: p.date("changes.interest_freeze_plan.first_due_date", fp.GetFirstDueDate(), true)}

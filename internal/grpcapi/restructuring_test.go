@@ -150,6 +150,11 @@ func TestRestructuringQuotes(t *testing.T) {
 		_, err = c.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "nope",
 			Changes: &loancorev1.RestructuringChanges{TermExtension: &loancorev1.TermExtension{ExtraInstallments: 1}}})
 		wantCode(t, err, codes.NotFound)
+		// Bad input is named before the loan is looked up.
+		_, err = c.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "nope", Changes: &loancorev1.RestructuringChanges{}})
+		if f := badRequestFields(t, err); !slices.Equal(f, []string{"changes"}) {
+			t.Fatalf("fields %v", f)
+		}
 	})
 }
 
