@@ -113,6 +113,12 @@ func (s *restructuringService) QuoteRestructuring(ctx context.Context, req *loan
 // ProposeAgreement implements loancore.v1.RestructuringService/ProposeAgreement.
 func (s *restructuringService) ProposeAgreement(ctx context.Context, req *loancorev1.ProposeAgreementRequest) (*loancorev1.ProposeAgreementResponse, error) {
 	var p parser
+	if req.GetRequestId() == "" {
+		p.add("request_id", "required: a client-chosen id for retries")
+	}
+	if req.GetLoanId() == "" {
+		p.add("loan_id", "required")
+	}
 	eff := p.date("effective_date", req.GetEffectiveDate(), false)
 	exp := p.date("expires_on", req.GetExpiresOn(), false)
 	changes := p.changes(req.GetChanges())

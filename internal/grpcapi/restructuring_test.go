@@ -269,6 +269,13 @@ func TestAgreementLifecycle(t *testing.T) {
 			t.Fatalf("after a backdated payment: %d installments, %v, outstanding %v", len(got), got[4], l.GetOutstanding())
 		}
 
+		// Bad proposals name every field at once.
+		_, err = c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{ExpiresOn: "2024-13-01",
+			Changes: &loancorev1.RestructuringChanges{PaymentHoliday: &loancorev1.PaymentHoliday{FromInstallment: 7, Count: 1}}})
+		if f := badRequestFields(t, err); !slices.Contains(f, "request_id") || !slices.Contains(f, "loan_id") ||
+			!slices.Contains(f, "expires_on") || !slices.Contains(f, "changes.payment_holiday.interest") {
+			t.Fatalf("fields %v", f)
+		}
 		// A stale quote: a payment arrives between proposal and signature.
 		restructuringLoan(t, c, "ST", true)
 		waiver := &loancorev1.RestructuringChanges{Waiver: &loancorev1.RestructuringWaiver{Penalty: "69.75"}}
