@@ -164,14 +164,19 @@ type RestructureQuote struct {
 // this order:
 //
 //   - A Waiver forgives up to its amounts of penalty, compound and overdue
-//     interest, before anything else is computed.
+//     interest, before anything else is computed. A Waiver alone keeps the
+//     plan: the rows are the installments not fully paid as they are, with
+//     what is left unpaid of each once the waiver has forgiven overdue
+//     interest oldest due first.
 //   - A Capitalisation moves the overdue interest (with IncludePenalty,
 //     penalty and compound interest too) into the principal.
 //   - An InterestFreezePlan repays the principal, overdue interest,
 //     penalty and compound interest left in equal monthly installments
 //     (rounded with the contract's mode, rounded down instead if that
 //     would leave the last negative; the residue on the last), without
-//     interest: the interest of the current period is not charged.
+//     interest: the interest of the current period is not charged. With an
+//     AnnualRate the frozen amount is re-amortised as EQUAL_INSTALLMENT at
+//     that rate instead.
 //   - A Reamortisation builds a schedule by its method, count, frequency
 //     and first due date over the balance, accruing from effective, at the
 //     contract rate or RateChange's.
@@ -189,6 +194,8 @@ type RestructureQuote struct {
 //     (plus, HolidayCapitalise, the holiday's interest) over the rest,
 //     pushed out by the holiday's length.
 //
+// Applied to the loan as an EventAgreement, the fold runs this same
+// computation on the loan at the end of the effective date (agreement.go).
 // Every re-amortisation reuses the schedule builder, so rounding follows
 // the contract's. Invalid values or combinations return an *InvalidError
 // naming the fields ("changes.interest_freeze_plan.installment_count").
