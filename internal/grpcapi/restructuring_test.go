@@ -325,6 +325,30 @@ func TestAgreementLifecycle(t *testing.T) {
 		if r := preconditionReason(t, err); r != "AGREEMENT_EXPIRED" {
 			t.Fatalf("reason %s", r)
 		}
+		// Paging: one at a time, by id (creation time; the test's clock was
+		// set back for loan ST, so ST's first proposal is the oldest), each
+		// once.
+		var ids []string
+		for token := ""; ; {
+			page, err := c.restructuring.ListAgreements(ctx(t), &loancorev1.ListAgreementsRequest{PageSize: 1, PageToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range page.GetAgreements() {
+				ids = append(ids, a.GetAgreementId())
+			}
+			if token = page.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		want := []string{sp.GetAgreement().GetAgreementId(), a.GetAgreementId(), ep.GetAgreement().GetAgreementId()}
+		if !slices.Equal(ids, want) {
+			t.Fatalf("paged ids %v, want %v", ids, want)
+		}
+		_, err = c.restructuring.ListAgreements(ctx(t), &loancorev1.ListAgreementsRequest{PageToken: "!!"})
+		if f := badRequestFields(t, err); !slices.Equal(f, []string{"page_token"}) {
+			t.Fatalf("fields %v", f)
+		}
 	})
 }
 

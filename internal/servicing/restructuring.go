@@ -607,11 +607,12 @@ type ProposeAgreementParams struct {
 	Actor   string
 }
 
-// newAgreementID returns a server-assigned agreement id, time-ordered.
+// newAgreementID returns a server-assigned agreement id that sorts by
+// creation time (to the microsecond) and never collides.
 func newAgreementID(now time.Time) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("AG%012x%s", now.UnixMilli(), hex.EncodeToString(b[:]))
+	return fmt.Sprintf("AG%014x%s", now.UnixMicro(), hex.EncodeToString(b[:]))
 }
 
 // ProposeAgreement records an agreement offered to the borrower, its quote
