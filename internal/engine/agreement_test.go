@@ -166,25 +166,8 @@ func TestAgreementProperties(t *testing.T) {
 // not be quoted.
 func agreementCase(t *testing.T, s *seeded) bool {
 	rng := s.rng
-	var terms Terms
-	var sched Schedule
-	var events []Event
-	if rng.IntN(3) > 0 {
-		terms, sched, events = randomPenaltyLoan(rng)
-	} else {
-		for {
-			terms = randomTerms(rng)
-			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
-			if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
-				break
-			}
-		}
-		sched = buildSchedule(&terms)
-	}
-	span := int(sched.MaturityDate - terms.DisbursementDate)
-	eff := terms.DisbursementDate.AddDays(rng.IntN(span + 30))
-	st := FoldSchedule(terms, sched, events, eff)
-	c := randomChanges(rng, st, eff)
+	terms, sched, events, st, c := restructureCase(rng)
+	eff := st.AsOf
 	q, err := QuoteRestructuring(terms, st, eff, c)
 	if err != nil {
 		return false
@@ -251,6 +234,31 @@ func FuzzAgreement(f *testing.F) {
 	f.Fuzz(func(t *testing.T, seed, stream uint64) {
 		agreementCase(t, &seeded{t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, stream))})
 	})
+}
+
+// restructureCase draws a loan (mostly with a penalty policy and
+// payments), an effective date in its life or a little after, its fold as
+// of then and changes for it.
+func restructureCase(rng *rand.Rand) (Terms, Schedule, []Event, LoanState, Changes) {
+	var terms Terms
+	var sched Schedule
+	var events []Event
+	if rng.IntN(3) > 0 {
+		terms, sched, events = randomPenaltyLoan(rng)
+	} else {
+		for {
+			terms = randomTerms(rng)
+			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+			if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
+				break
+			}
+		}
+		sched = buildSchedule(&terms)
+	}
+	span := int(sched.MaturityDate - terms.DisbursementDate)
+	eff := terms.DisbursementDate.AddDays(rng.IntN(span + 30))
+	st := FoldSchedule(terms, sched, events, eff)
+	return terms, sched, events, st, randomChanges(rng, st, eff)
 }
 
 // describeState lists a fold's installments for a failure message.

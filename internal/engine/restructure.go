@@ -254,7 +254,7 @@ func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, er
 		pen -= q.Waived.Penalty
 		comp -= q.Waived.Compound
 	}
-	if c.onlyWaiver() {
+	if c.OnlyWaiver() {
 		q.Carried = Charges{Penalty: pen, Compound: comp}
 		return waiverQuote(st, rm, q, effective), nil
 	}
@@ -335,8 +335,9 @@ func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, er
 	return restructured{q: q, rm: rm, paying: paying, extra: extra, plan: np}, nil
 }
 
-// onlyWaiver reports whether the changes are a waiver and nothing else.
-func (c *Changes) onlyWaiver() bool {
+// OnlyWaiver reports whether the changes are a waiver and nothing else: a
+// waiver alone keeps the plan.
+func (c Changes) OnlyWaiver() bool {
 	return c.Waiver != nil && c.TermExtension == nil && c.PaymentHoliday == nil && c.RateChange == nil &&
 		c.Capitalisation == nil && c.Reamortisation == nil && c.InterestFreezePlan == nil
 }
@@ -425,11 +426,7 @@ func (c *Changes) check(e *InvalidError, t *Terms, effective Date) {
 		}
 	}
 	if r := c.RateChange; r != nil {
-		if r.AnnualRate.Scale > money.MaxRateScale {
-			e.Add("changes.rate_change.annual_rate_percent", "at most %d decimals", money.MaxRateScale)
-		} else if r.AnnualRate.Units > uint64(MaxRatePercent)*uint64(money.Pow10(int(r.AnnualRate.Scale))) {
-			e.Add("changes.rate_change.annual_rate_percent", "must be at most %d", MaxRatePercent)
-		}
+		checkRate(e, "changes.rate_change.annual_rate_percent", r.AnnualRate)
 	}
 	if w := c.Waiver; w != nil {
 		if w.Penalty < 0 {
@@ -443,11 +440,7 @@ func (c *Changes) check(e *InvalidError, t *Terms, effective Date) {
 		}
 	}
 	if fp := c.InterestFreezePlan; fp != nil {
-		if r := fp.AnnualRate; r.Scale > money.MaxRateScale {
-			e.Add("changes.interest_freeze_plan.annual_rate_percent", "at most %d decimals", money.MaxRateScale)
-		} else if r.Units > uint64(MaxRatePercent)*uint64(money.Pow10(int(r.Scale))) {
-			e.Add("changes.interest_freeze_plan.annual_rate_percent", "must be at most %d", MaxRatePercent)
-		}
+		checkRate(e, "changes.interest_freeze_plan.annual_rate_percent", fp.AnnualRate)
 		if fp.InstallmentCount < 1 || fp.InstallmentCount > MaxFreezeInstallments {
 			e.Add("changes.interest_freeze_plan.installment_count", "must be between 1 and %d", MaxFreezeInstallments)
 		}

@@ -405,24 +405,8 @@ func TestRestructureProperties(t *testing.T) {
 		cases = 150
 	}
 	for n := 0; n < cases; n++ {
-		var terms Terms
-		var sched Schedule
-		var events []Event
-		if rng.IntN(2) == 0 {
-			terms, sched, events = randomPenaltyLoan(rng)
-		} else {
-			for {
-				terms = randomTerms(rng)
-				if terms.Validate() == nil && terms.InstallmentCount <= 120 {
-					break
-				}
-			}
-			sched = buildSchedule(&terms)
-		}
-		span := int(sched.MaturityDate - terms.DisbursementDate)
-		eff := terms.DisbursementDate.AddDays(rng.IntN(span + 30))
-		st := FoldSchedule(terms, sched, events, eff)
-		c := randomChanges(rng, st, eff)
+		terms, _, _, st, c := restructureCase(rng)
+		eff := st.AsOf
 		q, err := QuoteRestructuring(terms, st, eff, c)
 		desc := func() string {
 			return fmt.Sprintf("terms %s\neffective %s changes %s\nquote %+v", describeTerms(terms), eff, describeChanges(c), q)
@@ -441,7 +425,7 @@ func TestRestructureProperties(t *testing.T) {
 		}
 		var sum, total money.Amount
 		prev := eff
-		if c.onlyWaiver() {
+		if c.OnlyWaiver() {
 			// A waiver alone keeps the plan, overdue rows included.
 			prev = q.Installments[0].StartDate
 		}

@@ -222,9 +222,7 @@ func (t *Terms) Validate() error {
 	} else if t.Principal > money.MaxAmount {
 		e.Add("principal", "must be at most %s", money.MaxAmount.Format(t.Currency))
 	}
-	if t.AnnualRate.Units > uint64(MaxRatePercent)*uint64(money.Pow10(int(t.AnnualRate.Scale))) {
-		e.Add("annual_rate_percent", "must be at most %d", MaxRatePercent)
-	}
+	checkRate(&e, "annual_rate_percent", t.AnnualRate)
 	if t.InstallmentCount < 1 || t.InstallmentCount > MaxInstallments {
 		e.Add("installment_count", "must be between 1 and %d", MaxInstallments)
 	}
@@ -401,4 +399,15 @@ func (e *InvalidError) Prefixed(prefix string) *InvalidError {
 		out.Violations[i] = FieldViolation{Field: prefix + v.Field, Description: v.Description}
 	}
 	return out
+}
+
+// checkRate adds a violation of field for a rate with more decimals than
+// money.MaxRateScale or above MaxRatePercent.
+func checkRate(e *InvalidError, field string, r money.Rate) {
+	switch {
+	case r.Scale > money.MaxRateScale:
+		e.Add(field, "at most %d decimals", money.MaxRateScale)
+	case r.Cmp(money.Rate{Units: MaxRatePercent}) > 0:
+		e.Add(field, "must be at most %d", MaxRatePercent)
+	}
 }

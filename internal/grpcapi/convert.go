@@ -331,3 +331,19 @@ func (p *parser) method(field string, v loancorev1.RepaymentMethod) engine.Metho
 	}
 	return 0
 }
+
+// filterName returns the servicing name of an optional enum filter: "" when
+// it is unset, else the name names maps to it; a value not there is a
+// violation of field.
+func filterName[E ~int32](p *parser, field string, v E, names map[string]E) string {
+	if v == 0 {
+		return ""
+	}
+	for name, x := range names {
+		if x == v {
+			return name
+		}
+	}
+	p.enumUnknown(field, int32(v))
+	return ""
+}

@@ -101,17 +101,7 @@ var loanStatuses = map[string]loancorev1.LoanStatus{
 // ListLoans implements loancore.v1.LoanService/ListLoans.
 func (s *loanService) ListLoans(ctx context.Context, req *loancorev1.ListLoansRequest) (*loancorev1.ListLoansResponse, error) {
 	var p parser
-	statusName := ""
-	if st := req.GetStatus(); st != loancorev1.LoanStatus_LOAN_STATUS_UNSPECIFIED {
-		for name, v := range loanStatuses {
-			if v == st {
-				statusName = name
-			}
-		}
-		if statusName == "" {
-			p.enumUnknown("status", int32(st))
-		}
-	}
+	statusName := filterName(&p, "status", req.GetStatus(), loanStatuses)
 	if err := p.err("", nil); err != nil {
 		return nil, toStatus(ctx, s.log, "ListLoans", err)
 	}

@@ -181,17 +181,7 @@ var agreementStatuses = map[string]loancorev1.AgreementStatus{
 // ListAgreements implements loancore.v1.RestructuringService/ListAgreements.
 func (s *restructuringService) ListAgreements(ctx context.Context, req *loancorev1.ListAgreementsRequest) (*loancorev1.ListAgreementsResponse, error) {
 	var p parser
-	status := ""
-	if st := req.GetStatus(); st != loancorev1.AgreementStatus_AGREEMENT_STATUS_UNSPECIFIED {
-		for name, v := range agreementStatuses {
-			if v == st {
-				status = name
-			}
-		}
-		if status == "" {
-			p.enumUnknown("status", int32(st))
-		}
-	}
+	status := filterName(&p, "status", req.GetStatus(), agreementStatuses)
 	if err := p.err("", nil); err != nil {
 		return nil, toStatus(ctx, s.log, "ListAgreements", err)
 	}

@@ -10,6 +10,7 @@
 package money
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/big"
@@ -271,6 +272,13 @@ func ParseRate(s string, maxPercent int64) (Rate, error) {
 
 // IsZero reports whether the rate is 0%.
 func (r Rate) IsZero() bool { return r.Units == 0 }
+
+// Cmp compares r with s exactly: -1 if r < s, 0 if equal, +1 if r > s.
+// Both must have at most MaxRateScale decimals.
+func (r Rate) Cmp(s Rate) int {
+	a, b := Mul64(r.Units, uint64(pow10[s.Scale])), Mul64(s.Units, uint64(pow10[r.Scale]))
+	return cmp.Or(cmp.Compare(a.Hi, b.Hi), cmp.Compare(a.Lo, b.Lo))
+}
 
 // String renders the rate in percent with no trailing zeros: "4.9", "0", "36".
 func (r Rate) String() string {

@@ -412,3 +412,21 @@ func TestU128(t *testing.T) {
 		t.Error("invalid modes")
 	}
 }
+
+func TestRateCmp(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"4.9", "4.90", 0}, {"4.9", "4.89999999", 1}, {"0", "0.00000001", -1}, {"1000", "999.99999999", 1}, {"24", "24", 0},
+	} {
+		a, _ := ParseRate(tc.a, 1000)
+		b, _ := ParseRate(tc.b, 1000)
+		if got := a.Cmp(b); got != tc.want {
+			t.Errorf("%s Cmp %s = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+		if got := b.Cmp(a); got != -tc.want {
+			t.Errorf("%s Cmp %s = %d, want %d", tc.b, tc.a, got, -tc.want)
+		}
+	}
+}

@@ -32,33 +32,45 @@ type agreementDoc struct {
 
 // changesDoc is engine.Changes as written down.
 type changesDoc struct {
-	TermExtension *struct {
-		ExtraInstallments int `json:"extra_installments"`
-	} `json:"term_extension,omitempty"`
-	PaymentHoliday *struct {
-		FromInstallment int    `json:"from_installment"`
-		Count           int    `json:"count"`
-		Interest        string `json:"interest"`
-	} `json:"payment_holiday,omitempty"`
-	RateChange *struct {
-		AnnualRatePercent string `json:"annual_rate_percent"`
-	} `json:"rate_change,omitempty"`
-	Waiver         *WaiverInput `json:"waiver,omitempty"`
-	Capitalisation *struct {
-		IncludePenalty bool `json:"include_penalty"`
-	} `json:"capitalisation,omitempty"`
-	Reamortisation *struct {
-		Method           string `json:"method"`
-		InstallmentCount int    `json:"installment_count"`
-		FrequencyUnit    string `json:"frequency_unit"`
-		FrequencyEvery   int    `json:"frequency_every"`
-		FirstDueDate     string `json:"first_due_date"`
-	} `json:"reamortisation,omitempty"`
-	InterestFreezePlan *struct {
-		InstallmentCount  int    `json:"installment_count"`
-		FirstDueDate      string `json:"first_due_date"`
-		AnnualRatePercent string `json:"annual_rate_percent,omitempty"`
-	} `json:"interest_freeze_plan,omitempty"`
+	TermExtension      *termExtensionDoc  `json:"term_extension,omitempty"`
+	PaymentHoliday     *paymentHolidayDoc `json:"payment_holiday,omitempty"`
+	RateChange         *rateChangeDoc     `json:"rate_change,omitempty"`
+	Waiver             *WaiverInput       `json:"waiver,omitempty"`
+	Capitalisation     *capitalisationDoc `json:"capitalisation,omitempty"`
+	Reamortisation     *reamortisationDoc `json:"reamortisation,omitempty"`
+	InterestFreezePlan *freezePlanDoc     `json:"interest_freeze_plan,omitempty"`
+}
+
+type termExtensionDoc struct {
+	ExtraInstallments int `json:"extra_installments"`
+}
+
+type paymentHolidayDoc struct {
+	FromInstallment int    `json:"from_installment"`
+	Count           int    `json:"count"`
+	Interest        string `json:"interest"`
+}
+
+type rateChangeDoc struct {
+	AnnualRatePercent string `json:"annual_rate_percent"`
+}
+
+type capitalisationDoc struct {
+	IncludePenalty bool `json:"include_penalty"`
+}
+
+type reamortisationDoc struct {
+	Method           string `json:"method"`
+	InstallmentCount int    `json:"installment_count"`
+	FrequencyUnit    string `json:"frequency_unit"`
+	FrequencyEvery   int    `json:"frequency_every"`
+	FirstDueDate     string `json:"first_due_date"`
+}
+
+type freezePlanDoc struct {
+	InstallmentCount  int    `json:"installment_count"`
+	FirstDueDate      string `json:"first_due_date"`
+	AnnualRatePercent string `json:"annual_rate_percent,omitempty"`
 }
 
 // WaiverInput are a waiver's amounts as decimal strings in the loan's
@@ -82,45 +94,25 @@ var holidayNames = []string{engine.HolidayCapitalise: HolidayCapitalise, engine.
 func encodeChanges(c engine.Changes, cur money.Currency) changesDoc {
 	var d changesDoc
 	if x := c.TermExtension; x != nil {
-		d.TermExtension = &struct {
-			ExtraInstallments int `json:"extra_installments"`
-		}{x.ExtraInstallments}
+		d.TermExtension = &termExtensionDoc{x.ExtraInstallments}
 	}
 	if h := c.PaymentHoliday; h != nil {
-		d.PaymentHoliday = &struct {
-			FromInstallment int    `json:"from_installment"`
-			Count           int    `json:"count"`
-			Interest        string `json:"interest"`
-		}{h.FromInstallment, h.Count, holidayNames[h.Interest]}
+		d.PaymentHoliday = &paymentHolidayDoc{h.FromInstallment, h.Count, holidayNames[h.Interest]}
 	}
 	if r := c.RateChange; r != nil {
-		d.RateChange = &struct {
-			AnnualRatePercent string `json:"annual_rate_percent"`
-		}{r.AnnualRate.String()}
+		d.RateChange = &rateChangeDoc{r.AnnualRate.String()}
 	}
 	if w := c.Waiver; w != nil {
 		d.Waiver = &WaiverInput{Penalty: w.Penalty.Format(cur), Compound: w.Compound.Format(cur), Interest: w.Interest.Format(cur)}
 	}
 	if cp := c.Capitalisation; cp != nil {
-		d.Capitalisation = &struct {
-			IncludePenalty bool `json:"include_penalty"`
-		}{cp.IncludePenalty}
+		d.Capitalisation = &capitalisationDoc{cp.IncludePenalty}
 	}
 	if ra := c.Reamortisation; ra != nil {
-		d.Reamortisation = &struct {
-			Method           string `json:"method"`
-			InstallmentCount int    `json:"installment_count"`
-			FrequencyUnit    string `json:"frequency_unit"`
-			FrequencyEvery   int    `json:"frequency_every"`
-			FirstDueDate     string `json:"first_due_date"`
-		}{methodNames[ra.Method], ra.InstallmentCount, unitNames[ra.Frequency.Unit], ra.Frequency.Every, ra.FirstDueDate.String()}
+		d.Reamortisation = &reamortisationDoc{methodNames[ra.Method], ra.InstallmentCount, unitNames[ra.Frequency.Unit], ra.Frequency.Every, ra.FirstDueDate.String()}
 	}
 	if fp := c.InterestFreezePlan; fp != nil {
-		d.InterestFreezePlan = &struct {
-			InstallmentCount  int    `json:"installment_count"`
-			FirstDueDate      string `json:"first_due_date"`
-			AnnualRatePercent string `json:"annual_rate_percent,omitempty"`
-		}{fp.InstallmentCount, fp.FirstDueDate.String(), ""}
+		d.InterestFreezePlan = &freezePlanDoc{InstallmentCount: fp.InstallmentCount, FirstDueDate: fp.FirstDueDate.String()}
 		if !fp.AnnualRate.IsZero() {
 			d.InterestFreezePlan.AnnualRatePercent = fp.AnnualRate.String()
 		}

@@ -604,13 +604,14 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]P
 // how many agreements could not be checked (each is logged); an error
 // means the agreements could not be listed at all.
 func (c *Close) breakAgreements(ctx context.Context, d engine.Date) (int, error) {
-	ids, err := c.loans.activeAgreementIDs(ctx)
+	recs, err := c.loans.activeAgreements(ctx)
 	if err != nil {
 		return 0, err
 	}
 	failed := 0
-	for _, id := range ids {
-		broke, err := c.loans.breakMissed(ctx, id, d)
+	for _, rec := range recs {
+		id := rec.AgreementID
+		broke, err := c.loans.breakMissed(ctx, rec, d)
 		switch {
 		case ctx.Err() != nil:
 			return failed, ctx.Err()

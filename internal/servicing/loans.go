@@ -355,13 +355,7 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 		Status: statusOf(st), CappedOn: st.CappedOn,
 	}
 	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
-	for i := len(st.Agreements) - 1; i >= 0; i-- {
-		if st.Agreements[i].Applied {
-			v.AgreementID = st.Agreements[i].Ref
-			break
-		}
-	}
-	if v.Restructured, v.RestructuredUntil = l.restructured(st); v.Restructured {
+	if v.Restructured, v.RestructuredUntil, v.AgreementID = l.restructured(st); v.Restructured {
 		v.RiskClass = max(v.RiskClass, l.restructuring.RiskFloor)
 	}
 	if v.Status == StatusWrittenOff {

@@ -322,24 +322,32 @@ func planPaid(st engine.LoanState, r engine.AgreementResult) bool {
 }
 
 // restructured reports whether a loan as of its fold's date is
-// restructured, and the end of the observation period of its latest
-// agreement in effect (NoDate if none).
-func (l *Loans) restructured(st engine.LoanState) (bool, engine.Date) {
+// restructured, the end of the observation period of its latest agreement
+// in effect (NoDate if none) and that agreement's id.
+func (l *Loans) restructured(st engine.LoanState) (bool, engine.Date, string) {
 	for i := len(st.Agreements) - 1; i >= 0; i-- {
 		r := st.Agreements[i]
 		if !r.Applied {
 			continue
 		}
 		until := r.ValueDate.AddMonths(l.restructuring.ObservationMonths) - 1
-		return st.AsOf <= until || !planPaid(st, r), until
+		return st.AsOf <= until || !planPaid(st, r), until, r.Ref
 	}
-	return false, engine.NoDate
+	return false, engine.NoDate, ""
 }
 
-// quote computes the quote of changes on a loan as of effective, with its
-// APR, as the API shows it.
-func (l *Loans) quote(lg loanLog, effective engine.Date, c engine.Changes) (RestructuringQuote, engine.RestructureQuote, error) {
-	st := lg.fold(effective)
+// agreementsToday folds a loan's log as of today and works out its
+// agreements from it.
+func (l *Loans) agreementsToday(lg loanLog, today engine.Date) (engine.LoanState, []AgreementView, error) {
+	now := lg.fold(today)
+	ags, err := l.agreementsOf(lg, now, today)
+	return now, ags, err
+}
+
+// quote computes the quote of changes on a loan, st its fold as of the
+// effective date, with its APR, as the API shows it.
+func (l *Loans) quote(lg loanLog, st engine.LoanState, c engine.Changes) (RestructuringQuote, engine.RestructureQuote, error) {
+	effective := st.AsOf
 	q, err := engine.QuoteRestructuring(lg.terms, st, effective, c)
 	if err != nil {
 		return RestructuringQuote{}, q, err
@@ -357,7 +365,7 @@ func (l *Loans) quote(lg loanLog, effective engine.Date, c engine.Changes) (Rest
 	}
 	if apr, ok := planAPR(lg.terms, q, effective, c); ok {
 		out.APRPercent = money.FormatScaled(int64(apr.Units), int(apr.Scale))
-		out.WithinCap = !rateAbove(apr, l.restructuring.APRCapPercent)
+		out.WithinCap = apr.Cmp(l.restructuring.APRCapPercent) <= 0
 	}
 	return out, q, nil
 }
@@ -384,8 +392,7 @@ func planAPR(t engine.Terms, q engine.RestructureQuote, effective engine.Date, c
 	}
 	var flows []engine.CashFlow
 	extra := q.Carried.Penalty + q.Carried.Compound
-	if c.Waiver != nil && c.InterestFreezePlan == nil && c.TermExtension == nil && c.PaymentHoliday == nil &&
-		c.RateChange == nil && c.Capitalisation == nil && c.Reamortisation == nil {
+	if c.OnlyWaiver() {
 		// A waiver alone leaves its penalty on the installments.
 		extra = 0
 	}
@@ -412,17 +419,6 @@ func planAPR(t engine.Terms, q engine.RestructureQuote, effective engine.Date, c
 	return apr, err == nil
 }
 
-// rateAbove reports a > b.
-func rateAbove(a, b money.Rate) bool {
-	// Compare a.Units/10^a.Scale with b.Units/10^b.Scale exactly.
-	x, y := new128(a.Units, b.Scale), new128(b.Units, a.Scale)
-	return x.Big().Cmp(y.Big()) > 0
-}
-
-func new128(units uint64, scale uint8) money.U128 {
-	return money.Mul64(units, uint64(money.Pow10(int(scale))))
-}
-
 // QuoteRestructuringParams are the inputs of QuoteRestructuring.
 type QuoteRestructuringParams struct {
 	LoanID string
@@ -442,76 +438,58 @@ func (l *Loans) QuoteRestructuring(ctx context.Context, p QuoteRestructuringPara
 	if err != nil {
 		return RestructuringQuote{}, err
 	}
-	today := l.Today()
-	q, _, _, err := l.checkedQuote(lg, today, p.EffectiveDate, p.Changes, 0)
+	now, ags, err := l.agreementsToday(lg, l.Today())
+	if err != nil {
+		return RestructuringQuote{}, err
+	}
+	var e engine.InvalidError
+	c := p.Changes.resolve(&e, lg.terms.Currency)
+	q, _, err := l.checkedQuote(lg, now, ags, p.EffectiveDate, c, e)
 	return q, err
 }
 
-// checkedQuote validates a request's effective date and changes, checks
-// eligibility (ignoring the agreement proposed at seq ignore, if any) and
-// quotes.
-func (l *Loans) checkedQuote(lg loanLog, today, effective engine.Date, in ChangesInput, ignore int64) (RestructuringQuote, engine.Changes, engine.Date, error) {
-	var e engine.InvalidError
-	c := in.resolve(&e, lg.terms.Currency)
+// checkedQuote validates an effective date (NoDate: today) and changes,
+// adding to the violations e already holds, checks eligibility and
+// quotes. now is the loan's fold as of today and ags its agreements.
+func (l *Loans) checkedQuote(lg loanLog, now engine.LoanState, ags []AgreementView, effective engine.Date, c engine.Changes, e engine.InvalidError) (RestructuringQuote, engine.Date, error) {
 	if effective == engine.NoDate {
-		effective = today
+		effective = now.AsOf
 	}
 	if effective < lg.terms.DisbursementDate {
 		e.Add("effective_date", "must not be before the disbursement date %s", lg.terms.DisbursementDate)
 	}
-	if last := lastRepaymentDate(lg.evs); effective < last {
-		e.Add("effective_date", "must not be before the value date of the latest repayment, %s: a later agreement would reallocate it", last)
+	// The fold as of today holds every repayment not reversed (none is
+	// dated after today), the latest last.
+	if n := len(now.Payments); n > 0 && effective < now.Payments[n-1].ValueDate {
+		e.Add("effective_date", "must not be before the value date of the latest repayment, %s: a later agreement would reallocate it",
+			now.Payments[n-1].ValueDate)
 	}
 	var inv *engine.InvalidError
 	if err := c.Validate(lg.terms, effective); errors.As(err, &inv) {
 		e.Violations = append(e.Violations, inv.Violations...)
 	}
 	if err := e.Err(); err != nil {
-		return RestructuringQuote{}, c, effective, err
+		return RestructuringQuote{}, effective, err
 	}
-	now := lg.fold(today)
-	ags, err := l.agreementsOf(lg, now, today)
+	at := now
+	if effective != now.AsOf {
+		at = lg.fold(effective)
+	}
+	if err := l.eligible(lg, now, at, ags, c); err != nil {
+		return RestructuringQuote{}, effective, err
+	}
+	q, eq, err := l.quote(lg, at, c)
 	if err != nil {
-		return RestructuringQuote{}, c, effective, err
+		return q, effective, err
 	}
-	if err := l.eligible(lg, now, ags, effective, c, ignore); err != nil {
-		return RestructuringQuote{}, c, effective, err
-	}
-	q, eq, err := l.quote(lg, effective, c)
-	if err != nil {
-		return q, c, effective, err
-	}
-	if err := l.eligiblePlan(lg, c, eq); err != nil {
-		return q, c, effective, err
-	}
-	return q, c, effective, nil
+	return q, effective, l.eligiblePlan(lg, c, eq)
 }
 
-// lastRepaymentDate is the latest value date of a repayment not reversed,
-// or MinDate if there is none.
-func lastRepaymentDate(evs []engine.Event) engine.Date {
-	reversed := map[int64]bool{}
-	for _, e := range evs {
-		if e.Kind == engine.EventReversal {
-			reversed[e.Target] = true
-		}
-	}
-	last := engine.NoDate
-	for _, e := range evs {
-		if e.Kind == engine.EventRepayment && !reversed[e.Seq] && (last == engine.NoDate || e.ValueDate > last) {
-			last = e.ValueDate
-		}
-	}
-	if last == engine.NoDate {
-		return engine.MinDate
-	}
-	return last
-}
-
-// eligible checks the rules that need no quote: the loan's status, one
-// agreement at a time, the number of agreements and the on-time
-// installments between deferrals.
-func (l *Loans) eligible(lg loanLog, now engine.LoanState, ags []AgreementView, effective engine.Date, c engine.Changes, ignore int64) error {
+// eligible checks the rules that need no quote: the loan's status (now,
+// its fold as of today), one agreement at a time, the number of
+// agreements and the on-time installments between deferrals (at, its fold
+// as of the effective date).
+func (l *Loans) eligible(lg loanLog, now, at engine.LoanState, ags []AgreementView, c engine.Changes) error {
 	pol := l.restructuring
 	switch statusOf(now) {
 	case StatusPaidOff:
@@ -523,7 +501,7 @@ func (l *Loans) eligible(lg loanLog, now engine.LoanState, ags []AgreementView, 
 	var prev *AgreementView
 	for i := range ags {
 		a := &ags[i]
-		if a.ProposalSeq == ignore || a.AcceptanceSeq == 0 {
+		if a.AcceptanceSeq == 0 {
 			continue
 		}
 		signed++
@@ -541,11 +519,10 @@ func (l *Loans) eligible(lg loanLog, now engine.LoanState, ags []AgreementView, 
 		return c.TermExtension != nil || c.PaymentHoliday != nil || c.Reamortisation != nil
 	}
 	if prev != nil && deferral(c) && deferral(prev.Changes) && pol.MinOnTimeBetweenDeferrals > 0 {
-		at := lg.fold(effective)
 		if n := onTimeInstallments(at, prev.firstNumber, prev.EffectiveDate); n < pol.MinOnTimeBetweenDeferrals {
 			return &PreconditionError{Reason: "MIN_ON_TIME_INSTALLMENTS",
 				Message: fmt.Sprintf("%d installments of agreement %s were paid on time by %s; %d are needed before another deferral",
-					n, prev.AgreementID, effective, pol.MinOnTimeBetweenDeferrals)}
+					n, prev.AgreementID, at.AsOf, pol.MinOnTimeBetweenDeferrals)}
 		}
 	}
 	if fp := c.InterestFreezePlan; fp != nil && fp.InstallmentCount > pol.MaxFreezeInstallments {
@@ -648,15 +625,20 @@ func (l *Loans) proposeAgreement(ctx context.Context, p ProposeAgreementParams) 
 	}
 	now := l.now().UTC()
 	today := l.dateAt(now)
+	var e engine.InvalidError
 	expires := p.ExpiresOn
 	if expires == engine.NoDate {
 		expires = today + engine.Date(l.restructuring.ProposalDays)
 	}
 	if expires < today {
-		return AgreementView{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "expires_on",
-			Description: fmt.Sprintf("must not be before today (%s)", today)}}}
+		e.Add("expires_on", "must not be before today (%s)", today)
 	}
-	q, c, effective, err := l.checkedQuote(lg, today, p.EffectiveDate, p.Changes, 0)
+	c := p.Changes.resolve(&e, lg.terms.Currency)
+	st, ags, err := l.agreementsToday(lg, today)
+	if err != nil {
+		return AgreementView{}, err
+	}
+	q, effective, err := l.checkedQuote(lg, st, ags, p.EffectiveDate, c, e)
 	if err != nil {
 		return AgreementView{}, err
 	}
@@ -674,41 +656,59 @@ func (l *Loans) proposeAgreement(ctx context.Context, p ProposeAgreementParams) 
 	seq := lg.loan.Version + 1
 	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindAgreementProposed, ValueDate: today.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, Reason: p.Reason}
-	if _, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementProposed, "ProposeAgreement", p.RequestHash, today); err != nil {
+	w, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementProposed, "ProposeAgreement", p.RequestHash, today)
+	if err != nil {
 		return AgreementView{}, err
 	}
-	return l.agreementAt(ctx, RequestRecord{LoanID: p.LoanID, Seq: seq, RecordedAt: now})
+	return w.agreement, nil
+}
+
+// agreementWrite is what appending an agreement event gives: the
+// agreement after it, as of the event's day, and the loan as of the date
+// asked for.
+type agreementWrite struct {
+	agreement AgreementView
+	loan      LoanView
 }
 
 // appendAgreementEvent writes an AGREEMENT_* event with its payload and
-// the agreement's projection row, and returns the loan after it as of
-// asOf.
-func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev EventRecord, doc agreementDoc, status, method, hash string, asOf engine.Date) (LoanView, error) {
+// the agreement's projection row. The answer is worked out from the log
+// in hand, as agreementAt would from the store.
+func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev EventRecord, doc agreementDoc, status, method, hash string, asOf engine.Date) (agreementWrite, error) {
 	b, err := json.Marshal(doc)
 	if err != nil {
-		return LoanView{}, err
+		return agreementWrite{}, err
 	}
 	ev.Payload = string(b)
 	after, err := lg.withEvent(ev)
 	if err != nil {
-		return LoanView{}, err
+		return agreementWrite{}, err
 	}
-	view, err := l.view(after, asOf, time.Time{})
+	today := l.dateAt(ev.RecordedAt)
+	now, ags, err := l.agreementsToday(after, today)
 	if err != nil {
-		return LoanView{}, err
+		return agreementWrite{}, err
 	}
-	// The loan's status projection follows today's figures.
-	todayStatus := statusOf(after.fold(l.dateAt(ev.RecordedAt)))
+	a, err := findAgreement(ags, doc.AgreementID)
+	if err != nil {
+		return agreementWrite{}, err
+	}
+	st := now
+	if asOf != today {
+		st = after.fold(asOf)
+	}
+	view := l.viewOf(after, st, asOf, time.Time{})
 	l.cache.drop(lg.loan.LoanID)
 	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: lg.loan.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
-		SetStatus: statusChange(lg.loan.Status, todayStatus),
+		// The loan's status projection follows today's figures.
+		SetStatus: statusChange(lg.loan.Status, statusOf(now)),
 		Request:   RequestRecord{RequestID: ev.RequestID, Method: method, RequestHash: hash, LoanID: lg.loan.LoanID, Seq: ev.Seq, RecordedAt: ev.RecordedAt},
 		Agreement: &AgreementRecord{AgreementID: doc.AgreementID, LoanID: lg.loan.LoanID, Status: status, UpdatedAt: ev.RecordedAt}})
 	if err != nil {
-		return LoanView{}, err
+		return agreementWrite{}, err
 	}
 	view.KnownAt = ev.RecordedAt
-	return view, nil
+	return agreementWrite{agreement: a, loan: view}, nil
 }
 
 // agreementAt returns the agreement an agreement event belongs to, as
@@ -728,17 +728,11 @@ func (l *Loans) agreementAt(ctx context.Context, r RequestRecord) (AgreementView
 			id = d.AgreementID
 		}
 	}
-	today := l.dateAt(r.RecordedAt)
-	ags, err := l.agreementsOf(lg, lg.fold(today), today)
+	_, ags, err := l.agreementsToday(lg, l.dateAt(r.RecordedAt))
 	if err != nil {
 		return AgreementView{}, err
 	}
-	for _, a := range ags {
-		if a.AgreementID == id {
-			return a, nil
-		}
-	}
-	return AgreementView{}, fmt.Errorf("loan %s event %d: no agreement %q", r.LoanID, r.Seq, id)
+	return findAgreement(ags, id)
 }
 
 // loadAgreement finds an agreement's loan, reads its log and, in the same
@@ -770,12 +764,18 @@ func (l *Loans) GetAgreement(ctx context.Context, agreementID string) (Agreement
 	if err != nil {
 		return AgreementView{}, err
 	}
-	today := l.Today()
-	ags, err := l.agreementsOf(lg, lg.fold(today), today)
+	_, ags, err := l.agreementsToday(lg, l.Today())
 	if err != nil {
 		return AgreementView{}, err
 	}
 	return findAgreement(ags, agreementID)
+}
+
+// doc is the agreement as its next event writes it down; the caller adds
+// what is particular to the event.
+func (a AgreementView) doc() agreementDoc {
+	return agreementDoc{AgreementID: a.AgreementID, Changes: encodeChanges(a.Changes, a.Currency), EffectiveDate: a.EffectiveDate.String(),
+		ExpiresOn: a.ExpiresOn.String(), BreakAfterMissed: a.BreakAfterMissed, OnBreak: a.OnBreak}
 }
 
 // AcceptAgreementParams are the inputs of AcceptAgreement.
@@ -832,7 +832,7 @@ func (l *Loans) acceptAgreement(ctx context.Context, p AcceptAgreementParams) (A
 	}
 	now := l.now().UTC()
 	today := l.dateAt(now)
-	ags, err := l.agreementsOf(lg, lg.fold(today), today)
+	st, ags, err := l.agreementsToday(lg, today)
 	if err != nil {
 		return AgreementView{}, LoanView{}, err
 	}
@@ -844,12 +844,7 @@ func (l *Loans) acceptAgreement(ctx context.Context, p AcceptAgreementParams) (A
 		return a, LoanView{}, &PreconditionError{Reason: "AGREEMENT_" + a.Status,
 			Message: fmt.Sprintf("agreement %s is %s; only a PROPOSED agreement can be accepted", a.AgreementID, a.Status)}
 	}
-	in := ChangesInput{Changes: a.Changes}
-	if w := a.Changes.Waiver; w != nil {
-		cur := lg.terms.Currency
-		in.Waiver = &WaiverInput{Penalty: w.Penalty.Format(cur), Compound: w.Compound.Format(cur), Interest: w.Interest.Format(cur)}
-	}
-	q, c, _, err := l.checkedQuote(lg, today, a.EffectiveDate, in, a.ProposalSeq)
+	q, _, err := l.checkedQuote(lg, st, ags, a.EffectiveDate, a.Changes, engine.InvalidError{})
 	var inv *engine.InvalidError
 	if errors.As(err, &inv) {
 		return a, LoanView{}, &PreconditionError{Reason: "QUOTE_STALE",
@@ -862,17 +857,15 @@ func (l *Loans) acceptAgreement(ctx context.Context, p AcceptAgreementParams) (A
 		return a, LoanView{}, &PreconditionError{Reason: "QUOTE_STALE",
 			Message: fmt.Sprintf("the loan changed since agreement %s was proposed: its plan would now differ from the quote; quote again", a.AgreementID)}
 	}
-	doc := agreementDoc{AgreementID: a.AgreementID, Changes: encodeChanges(c, lg.terms.Currency), EffectiveDate: a.EffectiveDate.String(),
-		ExpiresOn: a.ExpiresOn.String(), BreakAfterMissed: a.BreakAfterMissed, OnBreak: a.OnBreak, SignedBy: p.SignedBy}
-	seq := lg.loan.Version + 1
-	ev := EventRecord{LoanID: lg.loan.LoanID, Seq: seq, Kind: KindAgreementAccepted, ValueDate: a.EffectiveDate.String(), RecordedAt: now,
+	doc := a.doc()
+	doc.SignedBy = p.SignedBy
+	ev := EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: KindAgreementAccepted, ValueDate: a.EffectiveDate.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: a.ProposalSeq}
-	view, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementActive, "AcceptAgreement", p.RequestHash, max(today, a.EffectiveDate))
+	w, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementActive, "AcceptAgreement", p.RequestHash, max(today, a.EffectiveDate))
 	if err != nil {
 		return a, LoanView{}, err
 	}
-	got, err := l.agreementAt(ctx, RequestRecord{LoanID: lg.loan.LoanID, Seq: seq, RecordedAt: now})
-	return got, view, err
+	return w.agreement, w.loan, nil
 }
 
 // CancelAgreementParams are the inputs of CancelAgreement.
@@ -913,7 +906,7 @@ func (l *Loans) cancelAgreement(ctx context.Context, p CancelAgreementParams) (A
 	}
 	now := l.now().UTC()
 	today := l.dateAt(now)
-	ags, err := l.agreementsOf(lg, lg.fold(today), today)
+	_, ags, err := l.agreementsToday(lg, today)
 	if err != nil {
 		return AgreementView{}, err
 	}
@@ -925,15 +918,13 @@ func (l *Loans) cancelAgreement(ctx context.Context, p CancelAgreementParams) (A
 		return a, &PreconditionError{Reason: "AGREEMENT_" + a.Status,
 			Message: fmt.Sprintf("agreement %s is %s; only a PROPOSED agreement can be cancelled", a.AgreementID, a.Status)}
 	}
-	doc := agreementDoc{AgreementID: a.AgreementID, Changes: encodeChanges(a.Changes, lg.terms.Currency), EffectiveDate: a.EffectiveDate.String(),
-		ExpiresOn: a.ExpiresOn.String(), BreakAfterMissed: a.BreakAfterMissed, OnBreak: a.OnBreak}
-	seq := lg.loan.Version + 1
-	ev := EventRecord{LoanID: lg.loan.LoanID, Seq: seq, Kind: KindAgreementCancelled, ValueDate: today.String(), RecordedAt: now,
+	ev := EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: KindAgreementCancelled, ValueDate: today.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: a.ProposalSeq, Reason: p.Reason}
-	if _, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementCancelled, "CancelAgreement", p.RequestHash, today); err != nil {
+	w, err := l.appendAgreementEvent(ctx, lg, ev, a.doc(), AgreementCancelled, "CancelAgreement", p.RequestHash, today)
+	if err != nil {
 		return a, err
 	}
-	return l.agreementAt(ctx, RequestRecord{LoanID: lg.loan.LoanID, Seq: seq, RecordedAt: now})
+	return w.agreement, nil
 }
 
 // ListAgreementsParams are the inputs of ListAgreements.
@@ -994,7 +985,7 @@ func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]A
 			if !ok {
 				lg, err := l.load(ctx, r.LoanID, time.Time{})
 				if err == nil {
-					la.ags, la.err = l.agreementsOf(lg, lg.fold(today), today)
+					_, la.ags, la.err = l.agreementsToday(lg, today)
 				} else {
 					la.err = err
 				}
@@ -1028,19 +1019,18 @@ func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]A
 // the end of business date d (due before d, unpaid at its end). The
 // request id is derived from the agreement and the date, so running the
 // date again changes nothing. It reports whether it broke the agreement.
-func (l *Loans) breakMissed(ctx context.Context, agreementID string, d engine.Date) (bool, error) {
-	requestID := "cob:" + d.String() + ":break:" + agreementID
+func (l *Loans) breakMissed(ctx context.Context, rec AgreementRecord, d engine.Date) (bool, error) {
+	requestID := "cob:" + d.String() + ":break:" + rec.AgreementID
 	return retryOnConflict(ctx, func() (bool, error) {
-		lg, prior, err := l.loadAgreement(ctx, agreementID, requestID)
+		lg, prior, err := l.loadWithRequest(ctx, rec.LoanID, requestID, time.Time{})
 		if prior != nil || err != nil {
 			return false, err
 		}
-		st := lg.fold(d)
-		ags, err := l.agreementsOf(lg, st, d)
+		st, ags, err := l.agreementsToday(lg, d)
 		if err != nil {
 			return false, err
 		}
-		a, err := findAgreement(ags, agreementID)
+		a, err := findAgreement(ags, rec.AgreementID)
 		if err == nil && a.Status == AgreementCompleted {
 			// Completed with the last payment: the projection learns it here,
 			// so close of business stops looking at the agreement.
@@ -1060,8 +1050,8 @@ func (l *Loans) breakMissed(ctx context.Context, agreementID string, d engine.Da
 			return false, nil
 		}
 		now := l.now().UTC()
-		doc := agreementDoc{AgreementID: a.AgreementID, Changes: encodeChanges(a.Changes, lg.terms.Currency), EffectiveDate: a.EffectiveDate.String(),
-			ExpiresOn: a.ExpiresOn.String(), BreakAfterMissed: a.BreakAfterMissed, OnBreak: a.OnBreak, Missed: missed}
+		doc := a.doc()
+		doc.Missed = missed
 		ev := EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: KindAgreementBroken, ValueDate: d.String(), RecordedAt: now,
 			RequestID: requestID, Actor: "close-of-business", TargetSeq: a.AcceptanceSeq,
 			Reason: fmt.Sprintf("%d installments of the plan missed", missed)}
@@ -1070,22 +1060,22 @@ func (l *Loans) breakMissed(ctx context.Context, agreementID string, d engine.Da
 	})
 }
 
-// activeAgreementIDs returns the ids of agreements the projection holds
+// activeAgreements returns the rows of agreements the projection holds
 // as ACTIVE, for close of business.
-func (l *Loans) activeAgreementIDs(ctx context.Context) ([]string, error) {
-	var ids []string
-	after := ""
+func (l *Loans) activeAgreements(ctx context.Context) ([]AgreementRecord, error) {
+	var out []AgreementRecord
 	for {
+		after := ""
+		if len(out) > 0 {
+			after = out[len(out)-1].AgreementID
+		}
 		rows, err := l.store.ListAgreements(ctx, AgreementQuery{Statuses: []string{AgreementActive}, AfterAgreementID: after, Limit: 500})
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range rows {
-			ids = append(ids, r.AgreementID)
-			after = r.AgreementID
-		}
+		out = append(out, rows...)
 		if len(rows) < 500 {
-			return ids, nil
+			return out, nil
 		}
 	}
 }
