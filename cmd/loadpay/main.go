@@ -12,6 +12,8 @@ import (
 	"os"
 	"runtime/debug"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +31,7 @@ func main() {
 	clients := flag.Int("c", 8, "concurrent clients, each with its own connection")
 	duration := flag.Duration("d", 20*time.Second, "how long to run")
 	run := flag.String("run", fmt.Sprint(time.Now().UnixNano()), "prefix of request ids")
+	loanPrefix := flag.String("loan-prefix", "", "loan ids are this prefix and a number (default BENCH-, or BENCH-P- with -penalty)")
 	penalty := flag.Bool("penalty", false, "give the loans a penalty policy (the default one, with compound interest), as most loans in our first market have")
 	view := flag.String("view", "full", "the loan view repayments ask for: full or basic (no installments, no terms)")
 	gcPercent := flag.Int("gc-percent", 400, "garbage collector target, as loand's --gc-percent (GOGC wins when set)")
@@ -45,13 +48,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "loadpay: -view: want full or basic, got %q\n", *view)
 		os.Exit(2)
 	}
-	if err := drive(*addr, *loans, *clients, *duration, *run, *penalty, v); err != nil {
+	if err := drive(*addr, *loans, *clients, *duration, *run, *loanPrefix, *penalty, v); err != nil {
 		fmt.Fprintln(os.Stderr, "loadpay:", err)
 		os.Exit(1)
 	}
 }
 
-func drive(addr string, loans, clients int, d time.Duration, run string, penalty bool, view loancorev1.LoanView) error {
+func drive(addr string, loans, clients int, d time.Duration, run, prefix string, penalty bool, view loancorev1.LoanView) error {
 	ctx := context.Background()
 	conns := make([]loancorev1.LoanServiceClient, clients)
 	for i := range conns {
@@ -64,12 +67,26 @@ func drive(addr string, loans, clients int, d time.Duration, run string, penalty
 		defer cc.Close()
 		conns[i] = loancorev1.NewLoanServiceClient(cc)
 	}
-	prefix := "BENCH-"
 	var policy *loancorev1.PenaltyPolicy
 	if penalty {
-		prefix, policy = "BENCH-P-", &loancorev1.PenaltyPolicy{CompoundOverdueInterest: true, GraceDays: 3}
+		policy = &loancorev1.PenaltyPolicy{CompoundOverdueInterest: true, GraceDays: 3}
+	}
+	if prefix == "" {
+		prefix = "BENCH-"
+		if penalty {
+			prefix = "BENCH-P-"
+		}
+	}
+	// Create only the loans a previous run did not: a CreateLoan retry is
+	// answered from the loan's whole log, which grows with every run.
+	have, err := existingLoans(ctx, conns[0])
+	if err != nil {
+		return err
 	}
 	for i := range loans {
+		if have[fmt.Sprintf("%s%d", prefix, i)] {
+			continue
+		}
 		_, err := conns[0].CreateLoan(ctx, &loancorev1.CreateLoanRequest{
 			RequestId: fmt.Sprintf("bench-create-%s%d", prefix, i), LoanId: fmt.Sprintf("%s%d", prefix, i), BorrowerId: "bench",
 			Terms: &loancorev1.LoanTerms{Currency: "CNY", Principal: "100000000", AnnualRatePercent: "4.35", InstallmentCount: 12,
@@ -84,6 +101,7 @@ func drive(addr string, loans, clients int, d time.Duration, run string, penalty
 	latencies := make([][]time.Duration, clients)
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
+	busy0 := busyTicks()
 	start := time.Now()
 	for w := range clients {
 		wg.Add(1)
@@ -108,6 +126,7 @@ func drive(addr string, loans, clients int, d time.Duration, run string, penalty
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	busy1 := busyTicks()
 	var all []time.Duration
 	for _, l := range latencies {
 		all = append(all, l...)
@@ -119,6 +138,58 @@ func drive(addr string, loans, clients int, d time.Duration, run string, penalty
 	}
 	errs := ""
 	codes.Range(func(k, v any) bool { errs += fmt.Sprintf(" %s=%d", k, v.(*atomic.Int64).Load()); return true })
-	fmt.Printf("%.0f ok=%d failed=%d%s p50=%s p99=%s\n", float64(ok.Load())/elapsed.Seconds(), ok.Load(), failed.Load(), errs, p50, p99)
+	busy := ""
+	if busy0 >= 0 && busy1 >= 0 && ok.Load() > 0 {
+		busy = fmt.Sprintf(" machine_cpu_us_per_op=%d", (busy1-busy0)*1e6/clockTicksPerSecond/ok.Load())
+	}
+	fmt.Printf("%.0f ok=%d failed=%d%s p50=%s p99=%s%s\n", float64(ok.Load())/elapsed.Seconds(), ok.Load(), failed.Load(), errs, p50, p99, busy)
 	return nil
+}
+
+// clockTicksPerSecond is USER_HZ, the unit of /proc/stat: 100 on every
+// Linux architecture Go supports.
+const clockTicksPerSecond = 100
+
+// busyTicks is the CPU time the whole machine has spent busy (user, nice,
+// system, irq and softirq, in clock ticks) since boot, from /proc/stat; -1
+// where there is none. Read around the measured window, it says what one
+// repayment costs the machine in all: loand, PostgreSQL, this client and
+// the kernel's work for them.
+func busyTicks() int64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return -1
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return -1
+	}
+	var t int64
+	for _, i := range []int{1, 2, 3, 6, 7} {
+		v, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return -1
+		}
+		t += v
+	}
+	return t
+}
+
+// existingLoans lists the loans of the bench borrower.
+func existingLoans(ctx context.Context, c loancorev1.LoanServiceClient) (map[string]bool, error) {
+	have := map[string]bool{}
+	token := ""
+	for {
+		res, err := c.ListLoans(ctx, &loancorev1.ListLoansRequest{BorrowerId: "bench", PageSize: 500, PageToken: token})
+		if err != nil {
+			return nil, fmt.Errorf("list loans: %w", err)
+		}
+		for _, l := range res.GetLoans() {
+			have[l.GetLoanId()] = true
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			return have, nil
+		}
+	}
 }
