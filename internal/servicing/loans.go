@@ -218,15 +218,16 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 		return loanLog{}, nil, err
 	}
 	if !knownAt.IsZero() {
-		// known_at filters the log. The origination (the events written with
-		// the loan) is always kept: a loan booked after known_at shows as
-		// originated, with nothing that happened to it since.
+		// known_at keeps the log up to the first event recorded after it:
+		// a prefix, because an event is decided against all before it. (A
+		// writer that read the log just after another's commit can record
+		// an instant earlier than that event's; keeping it alone would fold
+		// a payment without the one it followed.) The origination (the
+		// events written with the loan) is always kept: a loan booked after
+		// known_at shows as originated, with nothing that happened since.
 		n := 0
-		for _, e := range events {
-			if !e.RecordedAt.After(knownAt) || !e.RecordedAt.After(rec.CreatedAt) {
-				events[n] = e
-				n++
-			}
+		for n < len(events) && (!events[n].RecordedAt.After(knownAt) || !events[n].RecordedAt.After(rec.CreatedAt)) {
+			n++
 		}
 		events = events[:n]
 		rec.Version = events[len(events)-1].Seq

@@ -1,0 +1,80 @@
+package servicing_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store/storetest"
+)
+
+// logTestLoan books loan L (12 × CNY, 12% a year, from 2024-01-15) at
+// 2024-06-01 04:00 UTC and returns the store, the service and that instant.
+func logTestLoan(t *testing.T, open storetest.NewStore) (servicing.Store, *servicing.Loans, time.Time) {
+	t.Helper()
+	store := open(t)
+	booked := time.Date(2024, 6, 1, 4, 0, 0, 0, time.UTC)
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return booked }, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cny, _ := money.LookupCurrency("CNY")
+	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
+	terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: 12,
+		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment,
+		DisbursementDate: engine.DateOf(2024, 1, 15), InterestAccrual: engine.Periodic, DayCount: engine.Act360,
+		Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
+	if _, err := loans.CreateLoan(context.Background(), servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: terms}); err != nil {
+		t.Fatal(err)
+	}
+	return store, loans, booked
+}
+
+// paymentAt is a repayment of 100.00 appended at version as recorded at at.
+func paymentAt(version int64, requestID string, at time.Time) servicing.AppendEventParams {
+	return servicing.AppendEventParams{LoanID: "L", ExpectedVersion: version,
+		Event: servicing.EventRecord{LoanID: "L", Seq: version + 1, Kind: servicing.KindRepayment, ValueDate: "2024-02-15",
+			RecordedAt: at, RequestID: requestID, Actor: "test", Amount: "100.00"},
+		Request: servicing.RequestRecord{RequestID: requestID, Method: "RecordRepayment", RequestHash: requestID, LoanID: "L", Seq: version + 1, RecordedAt: at}}
+}
+
+// TestKnownAtKeepsAPrefixOfTheLog: a writer that read the log just after
+// another's commit can record an instant earlier than that event's. As
+// known then, the loan has neither: the later event was decided against
+// the earlier one, so keeping it alone would fold a payment out of its
+// context.
+func TestKnownAtKeepsAPrefixOfTheLog(t *testing.T) {
+	for name, open := range storetest.Stores {
+		t.Run(name, func(t *testing.T) {
+			store, loans, booked := logTestLoan(t, open)
+			ctx := context.Background()
+			first, second := booked.Add(2*time.Hour), booked.Add(time.Hour)
+			for _, p := range []servicing.AppendEventParams{paymentAt(2, "p3", first), paymentAt(3, "p4", second)} {
+				if err := store.AppendEvent(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, c := range []struct {
+				knownAt time.Time
+				version int64
+				paid    money.Amount
+			}{
+				{booked, 2, 0},
+				{second.Add(time.Minute), 2, 0}, // p4 is recorded before this, p3 after
+				{first, 4, 20000},
+			} {
+				v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: engine.DateOf(2024, 2, 15), KnownAt: c.knownAt})
+				if err != nil {
+					t.Fatal(err)
+				}
+				paid := v.Installment[0].InterestPaid + v.Installment[0].PrincipalPaid
+				if v.Version != c.version || paid != c.paid {
+					t.Errorf("known at %s: version %d, paid %d; want %d, %d", c.knownAt.Format(time.TimeOnly), v.Version, paid, c.version, c.paid)
+				}
+			}
+		})
+	}
+}
