@@ -413,6 +413,9 @@ func (c *Close) position(cl COBLoan, d engine.Date) (pos Position, err error) {
 			err = fmt.Errorf("loan %s: panic: %v", cl.Loan.LoanID, r)
 		}
 	}()
+	if err := CheckLog(cl.Loan.LoanID, cl.Events); err != nil {
+		return pos, err
+	}
 	terms, err := DecodeTerms(cl.Loan.Terms)
 	if err != nil {
 		return pos, fmt.Errorf("loan %s: %w", cl.Loan.LoanID, err)

@@ -2,6 +2,7 @@ package servicing_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,5 +77,37 @@ func TestKnownAtKeepsAPrefixOfTheLog(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckLog: a log is 1, 2, 3… with nothing missing or repeated. The
+// stores refuse to write anything else (the primary key and the append's
+// check of the event before); CheckLog is what every read does with the
+// log it is given, so that a log broken some other way (by hand, by a
+// restore) is refused instead of folded as if nothing were missing.
+func TestCheckLog(t *testing.T) {
+	log := func(seqs ...int64) []servicing.EventRecord {
+		out := make([]servicing.EventRecord, len(seqs))
+		for i, s := range seqs {
+			out[i].Seq = s
+		}
+		return out
+	}
+	for _, c := range []struct {
+		events []servicing.EventRecord
+		want   string
+	}{
+		{log(1, 2, 3), ""},
+		{log(1), ""},
+		{log(1, 2, 4), "event 4 at position 3"},
+		{log(1, 2, 2, 3), "event 2 at position 3"},
+		{log(2, 3), "event 2 at position 1"},
+		{log(1, 3, 2), "event 3 at position 2"},
+		{nil, "no events"},
+	} {
+		err := servicing.CheckLog("L", c.events)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), "loan L: broken log: "+c.want)) {
+			t.Errorf("CheckLog(%v) = %v, want %q", c.events, err, c.want)
+		}
 	}
 }
