@@ -2,16 +2,21 @@
 # Repayment throughput of loand on PostgreSQL (synchronous_commit on) at
 # each concurrency, driven by cmd/loadpay (a compiled gRPC client; ghz's
 # reflective client needs more of this 2-core machine than loand itself),
-# next to pgbench -N -M prepared at the same concurrency on the same
-# throwaway cluster. For ad-hoc runs ghz is pinned too:
-#   go tool -modfile=tools/ghz/go.mod ghz --insecure --call loancore.v1.LoanService/RecordRepayment … Usage: make bench-payments
-# (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_LOANS=512
-# BENCH_POOL=16; BENCH_PENALTY=1 gives the loans a penalty policy with
-# compound interest, as most loans in our first market have). The machine
-# is shared, so each concurrency runs several alternating rounds of both and
-# reports the ratio of the medians. Beside it: the CPU the whole machine
-# spent per operation (the steadier figure: at 8 clients both sides keep
-# both cores nearly busy, so the throughput ratio follows it), the CPU each
+# next to two baselines on the same throwaway cluster at the same
+# concurrency: pgbench -N -M prepared (the issue's), and cmd/floord, a gRPC
+# server that answers RecordRepayment with loand's store write and nothing
+# else (the floor: what the gRPC hop and the durable append cost by
+# themselves, so loand minus floord is loancore's own work). For ad-hoc
+# runs ghz is pinned too:
+#   go tool -modfile=tools/ghz/go.mod ghz --insecure --call loancore.v1.LoanService/RecordRepayment …
+# Usage: make bench-payments (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=10
+# BENCH_ROUNDS=5 BENCH_LOANS=512 BENCH_POOL=16; BENCH_PENALTY=1 gives the
+# loans a penalty policy with compound interest, as most loans in our
+# first market have; BENCH_FLOOR=0 leaves floord out). The machine is
+# shared, so each concurrency runs several alternating rounds and reports
+# the ratios of the medians. Beside them: the CPU the whole machine spent
+# per operation (the steadier figure: at 8 clients every side keeps both
+# cores nearly busy, so the throughput ratio follows it), the CPU each
 # process spent per operation (loand, PostgreSQL's processes, the client)
 # and WAL flushes per operation, which say where the time goes.
 set -euo pipefail
@@ -24,19 +29,29 @@ penalty=()
 [ -n "${BENCH_PENALTY:-}" ] && penalty=(-penalty)
 view="${BENCH_VIEW:-full}"
 loans="${BENCH_LOANS:-512}"
+floor="${BENCH_FLOOR:-1}"
 . scripts/benchlib.sh
 start_cluster bench -c max_connections=300 -c shared_buffers=256MB
 apiport=$(free_port)
+floorport=$(free_port)
 [ -n "${BENCH_KEEP_LOG:-}" ] && trap 'cp "$work/loand.log" /tmp/loand-bench.log; stop_cluster' EXIT
-"$bin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -c "CREATE DATABASE loancore" -c "CREATE DATABASE pgbench"
+"$bin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -c "CREATE DATABASE loancore" -c "CREATE DATABASE pgbench" -c "CREATE DATABASE floor"
 echo "synchronous_commit: $("$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgres -c 'SHOW synchronous_commit')"
 "$bin/pgbench" -q -i -s 20 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 
 go build -o "$work/loand" ./cmd/loand
+go build -o "$work/floord" ./cmd/floord
+go build -o "$work/loadpay" ./cmd/loadpay
 GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
   --log-format json --pprof "${BENCH_PPROF:-}" 2>"$work/loand.log" &
 loand_pid=$!
 wait_healthy "127.0.0.1:$apiport"
+if [ "$floor" = 1 ]; then
+  GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/floord" --listen "127.0.0.1:$floorport" \
+    --database "postgres://postgres@127.0.0.1:$pgport/floor?sslmode=disable&pool_max_conns=$pool" 2>"$work/floord.log" &
+  floord_pid=$!
+  trap 'kill $floord_pid 2>/dev/null || true; stop_cluster' EXIT
+fi
 
 # CPU seconds (user+system) spent so far by the server processes: loand,
 # and PostgreSQL (the postmaster, its live backends, and the backends that
@@ -53,25 +68,40 @@ cpu_pg() {
 # ticks, as loadpay reads it around its own window.
 busy() { awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat; }
 wal_syncs() { "$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgres -c 'SELECT wal_sync FROM pg_stat_wal'; }
-per_op() { python3 -c "print('%.0f' % (($2-$1)*1e6/$3))"; }  # µs of CPU per operation
+py() { python3 -c "print($1)"; }
+per_op() { py "'%.0f' % (($2-$1)*1e6/$3)"; } # µs of CPU per operation
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+loadpay() { # loadpay ADDR CLIENTS SECONDS RUN: one run of the client, its output line
+  GOMAXPROCS="${BENCH_CLIENT_PROCS:-}" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
+    "$work/loadpay" -addr "$1" -loans "$loans" -c "$2" -d "$3" -run "$4" -view "$view" "${penalty[@]}"
+}
 
-go build -o "$work/loadpay" ./cmd/loadpay
 run=$(date +%s)
 echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; ${rounds} rounds of ${seconds}s per side, alternating"
-printf '\n%-7s %5s %9s %10s %6s   %-16s %s\n' clients round "loand/s" "pgbench/s" ratio "machine µs/op" \
-  "CPU µs per op, loand+postgres+client | postgres+client;  WAL flushes per op, loand | pgbench"
+echo "floor: cmd/floord, the same client and store write, nothing else$([ "$floor" = 1 ] || echo ' (off)')"
+printf '\n%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s\n' clients round "loand/s" "floord/s" "pgbench/s" ratio floor \
+  "machine µs/op" "CPU µs/op loand+postgres+client, WAL flushes/op | pgbench: postgres+client, flushes"
+printf '%-7s %5s %8s %8s %9s %6s %6s   %-15s\n' "" "" "" "" "" "" "" "loand|floord|pgb"
 # Warm-up, not counted: loand's log cache and prepared statements, and
-# PostgreSQL's buffers for both workloads.
-"$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c 8 -d 3s -run "warm-$run" -view "$view" "${penalty[@]}" >/dev/null
+# PostgreSQL's buffers for every workload.
+loadpay "127.0.0.1:$apiport" 8 3s "warm-$run" >/dev/null
+[ "$floor" = 1 ] && loadpay "127.0.0.1:$floorport" 8 3s "warm-$run" >/dev/null
 "$bin/pgbench" -N -M prepared -c 8 -j 2 -T 3 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 for c in $conc; do
   : >"$work/rates"
   for r in $(seq "$rounds"); do
     l0=$(cpu_loand); p0=$(cpu_pg); w0=$(wal_syncs)
-    ours=$(GOMAXPROCS="${BENCH_CLIENT_PROCS:-}" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
-      "$work/loadpay" -addr "127.0.0.1:$apiport" -loans "$loans" -c "$c" -d "${seconds}s" -run "pay-$run-$c-$r" -view "$view" "${penalty[@]}")
+    ours=$(loadpay "127.0.0.1:$apiport" "$c" "${seconds}s" "pay-$run-$c-$r")
+    cl_ours=$(awk '/^client/ {print $2+$3}' "$work/time.loadpay")
     sleep 1 # let the postmaster reap the backends of a run before counting
     l1=$(cpu_loand); p1=$(cpu_pg); w1=$(wal_syncs)
+    floor_rate=0 m_floor=0 pf=$p1 wf=$w1
+    if [ "$floor" = 1 ]; then
+      floors=$(loadpay "127.0.0.1:$floorport" "$c" "${seconds}s" "pay-$run-$c-$r")
+      floor_rate=${floors%% *} m_floor=$(field machine_cpu_us_per_op "$floors")
+      sleep 1
+      pf=$(cpu_pg); wf=$(wal_syncs)
+    fi
     b1=$(busy)
     theirs=$(/usr/bin/time -f 'client %U %S' -o "$work/time.pgbench" \
       "$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null \
@@ -79,26 +109,26 @@ for c in $conc; do
     b2=$(busy)
     sleep 1
     p2=$(cpu_pg); w2=$(wal_syncs)
-    n_ours=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$ours")
-    n_theirs=$(python3 -c "print(int($theirs*$seconds))")
-    cl_ours=$(awk '/^client/ {print $2+$3}' "$work/time.loadpay")
+    n_ours=$(field ok "$ours")
+    n_theirs=$(py "int($theirs*$seconds)")
     cl_theirs=$(awk '/^client/ {print $2+$3}' "$work/time.pgbench")
-    m_ours=$(sed -n 's/.*machine_cpu_us_per_op=\([0-9]*\).*/\1/p' <<<"$ours")
-    m_theirs=$(per_op 0 "$(python3 -c "print(($b2-$b1)/$hz)")" "$n_theirs")
-    echo "${ours%% *} $theirs $m_ours $m_theirs" >>"$work/rates"
-    printf '%-7s %5s %9s %10s %6s   %-16s %s+%s+%s | %s+%s;  %s | %s   %s\n' "$c" "$r" "${ours%% *}" "${theirs%.*}" \
-      "$(python3 -c "print('%.2f' % (${ours%% *}/$theirs))")" "$m_ours | $m_theirs" \
+    m_ours=$(field machine_cpu_us_per_op "$ours")
+    m_theirs=$(per_op 0 "$(py "($b2-$b1)/$hz")" "$n_theirs")
+    echo "${ours%% *} $theirs $floor_rate $m_ours $m_theirs $m_floor" >>"$work/rates"
+    printf '%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s+%s+%s, %s; %s+%s, %s   p50=%s p99=%s\n' "$c" "$r" "${ours%% *}" "$floor_rate" "${theirs%.*}" \
+      "$(py "'%.2f' % (${ours%% *}/$theirs)")" "$(py "'%.2f' % ($floor_rate/$theirs)")" "$m_ours|$m_floor|$m_theirs" \
       "$(per_op "$l0" "$l1" "$n_ours")" "$(per_op "$p0" "$p1" "$n_ours")" "$(per_op 0 "$cl_ours" "$n_ours")" \
-      "$(per_op "$p1" "$p2" "$n_theirs")" "$(per_op 0 "$cl_theirs" "$n_theirs")" \
-      "$(python3 -c "print('%.2f' % (($w1-$w0)/$n_ours))")" "$(python3 -c "print('%.2f' % (($w2-$w1)/$n_theirs))")" \
-      "$(sed 's/ machine_cpu_us_per_op=[0-9]*//' <<<"${ours#* }")"
+      "$(py "'%.2f' % (($w1-$w0)/$n_ours)")" \
+      "$(per_op "$pf" "$p2" "$n_theirs")" "$(per_op 0 "$cl_theirs" "$n_theirs")" "$(py "'%.2f' % (($w2-$wf)/$n_theirs)")" \
+      "$(field p50 "$ours")" "$(field p99 "$ours")"
   done
   python3 - "$c" "$work/rates" <<'PY'
 import statistics, sys
 rows = [tuple(map(float, l.split())) for l in open(sys.argv[2])]
-ours, theirs = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
-m_ours, m_theirs = statistics.median(r[2] for r in rows), statistics.median(r[3] for r in rows)
-print('%-7s %5s %9.0f %10.0f %6.2f   %-16s median of %d rounds; machine CPU ratio %.2f' % (
-    sys.argv[1], 'median', ours, theirs, ours / theirs, '%.0f | %.0f' % (m_ours, m_theirs), len(rows), m_theirs / m_ours))
+m = [statistics.median(r[i] for r in rows) for i in range(6)]
+ours, theirs, floor = m[0], m[1], m[2]
+print('%-7s %5s %8.0f %8.0f %9.0f %6.2f %6.2f   %-15s   medians of %d rounds; machine CPU per op: pgbench/loand %.2f, pgbench/floord %.2f' % (
+    sys.argv[1], 'median', ours, floor, theirs, ours / theirs, floor / theirs, '%.0f|%.0f|%.0f' % (m[3], m[5], m[4]), len(rows),
+    m[4] / m[3], m[4] / m[5] if m[5] else 0))
 PY
 done

@@ -1,0 +1,170 @@
+// Command floord is the floor of make bench-payments: it answers
+// loancore.v1.LoanService/RecordRepayment with the store write a repayment
+// costs loand (postgres.Store.AppendEvent: the same statement, table and
+// indexes) and nothing else: no validation, no fold, no allocation, no
+// loan in the answer. Driven by the same client next to loand, it shows
+// what the gRPC hop and the durable write cost by themselves, so that
+// loand's figure minus floord's is loancore's own work per repayment.
+// It serves CreateLoan (one origination event) and an empty ListLoans so
+// that cmd/loadpay can set up its loans; it is not a loan server.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store/postgres"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:50052", "address to serve gRPC on")
+	database := flag.String("database", "", "postgres:// URL of a database of its own (migrated at start)")
+	flag.Parse()
+	if err := serve(*listen, *database); err != nil {
+		fmt.Fprintln(os.Stderr, "floord:", err)
+		os.Exit(1)
+	}
+}
+
+func serve(listen, database string) error {
+	store, err := postgres.Open(context.Background(), database)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(context.Background()); err != nil {
+		return err
+	}
+	lis, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	// The transport options loand uses, so that only the work differs.
+	gs := grpc.NewServer(grpc.NumStreamWorkers(64), grpc.InitialWindowSize(1<<20), grpc.InitialConnWindowSize(1<<20))
+	loancorev1.RegisterLoanServiceServer(gs, &floor{store: store, loans: map[string]*loanHead{}})
+	return gs.Serve(lis)
+}
+
+// floor keeps each loan's last seq in memory, as loand's cache does, and
+// appends after it.
+type floor struct {
+	loancorev1.UnimplementedLoanServiceServer
+	store *postgres.Store
+	mu    sync.Mutex
+	loans map[string]*loanHead
+}
+
+// loanHead is a loan's last seq; its mutex keeps two appends to one loan
+// from racing (loand retries instead; with hundreds of loans either is
+// rare).
+type loanHead struct {
+	sync.Mutex
+	seq int64
+}
+
+// ListLoans implements loancore.v1.LoanService/ListLoans by borrower, so
+// that the client creates only the loans a previous run did not; the page
+// token is the last loan id.
+func (f *floor) ListLoans(ctx context.Context, req *loancorev1.ListLoansRequest) (*loancorev1.ListLoansResponse, error) {
+	size := int(req.GetPageSize())
+	rows, err := f.store.ListLoans(ctx, servicing.LoanQuery{BorrowerID: req.GetBorrowerId(), AfterLoanID: req.GetPageToken(), Limit: size + 1})
+	if err != nil {
+		return nil, status.Error(codes.Unavailable, err.Error())
+	}
+	out := &loancorev1.ListLoansResponse{}
+	if len(rows) > size {
+		rows = rows[:size]
+		out.NextPageToken = rows[size-1].LoanID
+	}
+	for _, r := range rows {
+		out.Loans = append(out.Loans, &loancorev1.LoanSummary{LoanId: r.LoanID, Version: r.Version})
+	}
+	return out, nil
+}
+
+// CreateLoan implements loancore.v1.LoanService/CreateLoan: a loan row and
+// one origination event.
+func (f *floor) CreateLoan(ctx context.Context, req *loancorev1.CreateLoanRequest) (*loancorev1.CreateLoanResponse, error) {
+	now := time.Now().UTC()
+	id := req.GetLoanId()
+	rr := servicing.RequestRecord{RequestID: req.GetRequestId(), Method: "CreateLoan", RequestHash: hash(req.GetRequestId()), LoanID: id, Seq: 1, RecordedAt: now}
+	err := f.store.CreateLoan(ctx, servicing.NewLoanRecord{
+		Loan: servicing.LoanRecord{LoanID: id, BorrowerID: req.GetBorrowerId(), Currency: "CNY", Terms: []byte("{}"),
+			Status: servicing.StatusActive, CreatedAt: now},
+		Events: []servicing.EventRecord{{LoanID: id, Seq: 1, Kind: servicing.KindOrigination, ValueDate: req.GetTerms().GetDisbursementDate(),
+			RecordedAt: now, RequestID: req.GetRequestId(), Actor: "api", Amount: req.GetTerms().GetPrincipal()}},
+		Request: rr})
+	if err != nil {
+		return nil, status.Error(codes.Unavailable, err.Error())
+	}
+	f.mu.Lock()
+	f.loans[id] = &loanHead{seq: 1}
+	f.mu.Unlock()
+	return &loancorev1.CreateLoanResponse{Loan: &loancorev1.Loan{LoanId: id, Version: 1}}, nil
+}
+
+// RecordRepayment implements loancore.v1.LoanService/RecordRepayment: the
+// append and nothing else.
+func (f *floor) RecordRepayment(ctx context.Context, req *loancorev1.RecordRepaymentRequest) (*loancorev1.RecordRepaymentResponse, error) {
+	id := req.GetLoanId()
+	head, err := f.head(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	head.Lock()
+	defer head.Unlock()
+	now := time.Now().UTC()
+	seq := head.seq + 1
+	err = f.store.AppendEvent(ctx, servicing.AppendEventParams{LoanID: id, ExpectedVersion: head.seq,
+		Event: servicing.EventRecord{LoanID: id, Seq: seq, Kind: servicing.KindRepayment, ValueDate: req.GetValueDate(),
+			RecordedAt: now, RequestID: req.GetRequestId(), Actor: "api", Amount: req.GetAmount()},
+		Request: servicing.RequestRecord{RequestID: req.GetRequestId(), Method: "RecordRepayment", RequestHash: hash(req.GetRequestId()),
+			LoanID: id, Seq: seq, RecordedAt: now}})
+	if err != nil {
+		return nil, status.Error(codes.Unavailable, err.Error())
+	}
+	head.seq = seq
+	return &loancorev1.RecordRepaymentResponse{Seq: seq, Loan: &loancorev1.Loan{LoanId: id, Version: seq}}, nil
+}
+
+// head is the loan's last seq, read from the store the first time.
+func (f *floor) head(ctx context.Context, id string) (*loanHead, error) {
+	f.mu.Lock()
+	head := f.loans[id]
+	f.mu.Unlock()
+	if head != nil {
+		return head, nil
+	}
+	lg, err := f.store.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: id})
+	if errors.Is(err, servicing.ErrNotFound) {
+		return nil, status.Errorf(codes.NotFound, "no loan %s", id)
+	} else if err != nil {
+		return nil, status.Error(codes.Unavailable, err.Error())
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loans[id] == nil {
+		f.loans[id] = &loanHead{seq: lg.Loan.Version}
+	}
+	return f.loans[id], nil
+}
+
+// hash stands in for loand's request hash: 64 hex digits.
+func hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
