@@ -25,12 +25,7 @@ func TestTwoServersOneLoan(t *testing.T) {
 			b, _ := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC})
 			ctx := context.Background()
 			cny, _ := money.LookupCurrency("CNY")
-			rate, _ := money.ParseRate("12", engine.MaxRatePercent)
-			terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: 12,
-				Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment,
-				DisbursementDate: engine.DateOf(2024, 1, 15), InterestAccrual: engine.Periodic, DayCount: engine.Act360,
-				Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
-			if _, err := a.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: terms}); err != nil {
+			if _, err := a.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
 				t.Fatal(err)
 			}
 			servers := []*servicing.Loans{a, b, a, b, a}

@@ -22,13 +22,7 @@ func logTestLoan(t *testing.T, open storetest.NewStore) (servicing.Store, *servi
 	if err != nil {
 		t.Fatal(err)
 	}
-	cny, _ := money.LookupCurrency("CNY")
-	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
-	terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: 12,
-		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment,
-		DisbursementDate: engine.DateOf(2024, 1, 15), InterestAccrual: engine.Periodic, DayCount: engine.Act360,
-		Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
-	if _, err := loans.CreateLoan(context.Background(), servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: terms}); err != nil {
+	if _, err := loans.CreateLoan(context.Background(), servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
 		t.Fatal(err)
 	}
 	return store, loans, booked

@@ -193,12 +193,7 @@ func TestEligibilityRules(t *testing.T) {
 	}
 	strict := newLoans(servicing.RestructuringPolicy{MaxAgreementsPerLoan: 1})
 	loans := newLoans(servicing.RestructuringPolicy{MinOnTimeBetweenDeferrals: 2})
-	cny, _ := money.LookupCurrency("CNY")
-	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
-	terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: 12,
-		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment, DisbursementDate: engine.DateOf(2024, 1, 15),
-		FirstDueDate: engine.NoDate, InterestAccrual: engine.Periodic, DayCount: engine.Act360, Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
-	if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "EL", BorrowerID: "B", Terms: terms}); err != nil {
+	if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "EL", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
 		t.Fatal(err)
 	}
 	reason := func(err error) string {
@@ -265,12 +260,7 @@ func TestCompletedAgreement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cny, _ := money.LookupCurrency("CNY")
-	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
-	terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: 12,
-		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment, DisbursementDate: engine.DateOf(2024, 1, 15),
-		FirstDueDate: engine.NoDate, InterestAccrual: engine.Periodic, DayCount: engine.Act360, Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
-	if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "CP", BorrowerID: "B", Terms: terms}); err != nil {
+	if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "CP", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
 		t.Fatal(err)
 	}
 	a, err := loans.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: "p", RequestHash: "p", LoanID: "CP",
