@@ -81,6 +81,7 @@ type Loans struct {
 	now           func() time.Time
 	loc           *time.Location
 	cache         *logCache
+	writers       *loanWriters
 }
 
 // NewLoansParams configure NewLoans.
@@ -104,7 +105,8 @@ type NewLoansParams struct {
 
 // NewLoans returns the loan use cases.
 func NewLoans(p NewLoansParams) (*Loans, error) {
-	l := &Loans{store: p.Store, now: p.Now, loc: p.Location, delinquency: p.Delinquency, restructuring: p.Restructuring.WithDefaults()}
+	l := &Loans{store: p.Store, now: p.Now, loc: p.Location, delinquency: p.Delinquency, restructuring: p.Restructuring.WithDefaults(),
+		writers: newLoanWriters()}
 	if err := l.restructuring.Validate(); err != nil {
 		return nil, err
 	}
@@ -655,7 +657,7 @@ func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 	if err := e.Err(); err != nil {
 		return RepaymentResult{}, err
 	}
-	return retryOnConflict(ctx, func() (RepaymentResult, error) {
+	return retryOnConflict(ctx, l.writers, p.LoanID, func() (RepaymentResult, error) {
 		res, err := l.recordRepayment(ctx, p, true)
 		if errors.Is(err, errStaleCache) {
 			return l.recordRepayment(ctx, p, false)
@@ -669,11 +671,21 @@ func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 // request that was accepted.
 var errStaleCache = errors.New("decided from the cache")
 
-// retryOnConflict runs one read-decide-append attempt again, after a short
-// jittered wait, when another writer appended to the loan first. A
-// concurrent retry of the same request then finds the first one's record
-// and answers with it.
-func retryOnConflict[T any](ctx context.Context, attempt func() (T, error)) (T, error) {
+// retryOnConflict runs one read-decide-append attempt on a loan, again,
+// after a short jittered wait, when another writer appended to the loan
+// first. A concurrent retry of the same request then finds the first one's
+// record and answers with it. With the loan's id, the attempts wait for
+// this process's other writes to the loan (loanWriters); a write that
+// learns its loan only from the store (an agreement by id) passes "".
+func retryOnConflict[T any](ctx context.Context, w *loanWriters, loanID string, attempt func() (T, error)) (T, error) {
+	if loanID != "" {
+		release, err := w.take(ctx, loanID)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		defer release()
+	}
 	for n := 1; ; n++ {
 		res, err := attempt()
 		if n == maxAttempts || !(errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrDuplicate)) {
@@ -918,7 +930,7 @@ func (l *Loans) ReverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	if err := e.Err(); err != nil {
 		return RepaymentResult{}, err
 	}
-	return retryOnConflict(ctx, func() (RepaymentResult, error) { return l.reverseRepayment(ctx, p) })
+	return retryOnConflict(ctx, l.writers, p.LoanID, func() (RepaymentResult, error) { return l.reverseRepayment(ctx, p) })
 }
 
 func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) (RepaymentResult, error) {

@@ -2,7 +2,11 @@ package servicing_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,5 +107,64 @@ func TestCheckLog(t *testing.T) {
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), "loan L: broken log: "+c.want)) {
 			t.Errorf("CheckLog(%v) = %v, want %q", c.events, err, c.want)
 		}
+	}
+}
+
+// countingStore is a real store that counts the appends it refused as
+// stale.
+type countingStore struct {
+	servicing.Store
+	conflicts atomic.Int64
+}
+
+func (s *countingStore) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
+	err := s.Store.AppendEvent(ctx, p)
+	if errors.Is(err, servicing.ErrVersionConflict) {
+		s.conflicts.Add(1)
+	}
+	return err
+}
+
+// TestConcurrentWritesToOneLoanTakeTurns: one server's concurrent
+// repayments to one loan all land, one after another, without one of them
+// losing the store's version check (and backing off, and reading the log
+// again).
+func TestConcurrentWritesToOneLoanTakeTurns(t *testing.T) {
+	for name, open := range storetest.Stores {
+		t.Run(name, func(t *testing.T) {
+			store := &countingStore{Store: open(t)}
+			var mu sync.Mutex
+			now := time.Date(2024, 6, 1, 4, 0, 0, 0, time.UTC)
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); now = now.Add(time.Millisecond); return now }
+			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
+				t.Fatal(err)
+			}
+			const writers, each = 8, 5
+			var wg sync.WaitGroup
+			for w := range writers {
+				wg.Go(func() {
+					for i := range each {
+						_, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d-%d", w, i),
+							RequestHash: "h", LoanID: "L", Amount: "1.00", ValueDate: engine.DateOf(2024, 2, 15)})
+						if err != nil {
+							t.Error(err)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: engine.DateOf(2024, 2, 15)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Version != 2+writers*each || store.conflicts.Load() != 0 {
+				t.Fatalf("version %d after %d payments, %d appends lost the version check", v.Version, writers*each, store.conflicts.Load())
+			}
+		})
 	}
 }

@@ -105,7 +105,7 @@ func (l *Loans) WaiveAmounts(ctx context.Context, p WaiveAmountsParams) (WaiverR
 	if err := checkOperatorRequest(p.RequestID, p.LoanID, p.Reason); err != nil {
 		return WaiverResult{}, err
 	}
-	return retryOnConflict(ctx, func() (WaiverResult, error) { return l.waiveAmounts(ctx, p) })
+	return retryOnConflict(ctx, l.writers, p.LoanID, func() (WaiverResult, error) { return l.waiveAmounts(ctx, p) })
 }
 
 func (l *Loans) waiveAmounts(ctx context.Context, p WaiveAmountsParams) (WaiverResult, error) {
@@ -245,7 +245,7 @@ func (l *Loans) WriteOffLoan(ctx context.Context, p WriteOffLoanParams) (WriteOf
 	if err := checkOperatorRequest(p.RequestID, p.LoanID, p.Reason); err != nil {
 		return WriteOffResult{}, err
 	}
-	return retryOnConflict(ctx, func() (WriteOffResult, error) { return l.writeOffLoan(ctx, p) })
+	return retryOnConflict(ctx, l.writers, p.LoanID, func() (WriteOffResult, error) { return l.writeOffLoan(ctx, p) })
 }
 
 func (l *Loans) writeOffLoan(ctx context.Context, p WriteOffLoanParams) (WriteOffResult, error) {

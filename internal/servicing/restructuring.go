@@ -609,7 +609,7 @@ func (l *Loans) ProposeAgreement(ctx context.Context, p ProposeAgreementParams) 
 	if err := e.Err(); err != nil {
 		return AgreementView{}, err
 	}
-	return retryOnConflict(ctx, func() (AgreementView, error) { return l.proposeAgreement(ctx, p) })
+	return retryOnConflict(ctx, l.writers, p.LoanID, func() (AgreementView, error) { return l.proposeAgreement(ctx, p) })
 }
 
 func (l *Loans) proposeAgreement(ctx context.Context, p ProposeAgreementParams) (AgreementView, error) {
@@ -807,7 +807,7 @@ func (l *Loans) AcceptAgreement(ctx context.Context, p AcceptAgreementParams) (A
 		a AgreementView
 		v LoanView
 	}
-	r, err := retryOnConflict(ctx, func() (result, error) {
+	r, err := retryOnConflict(ctx, l.writers, "", func() (result, error) {
 		a, v, err := l.acceptAgreement(ctx, p)
 		return result{a, v}, err
 	})
@@ -890,7 +890,7 @@ func (l *Loans) CancelAgreement(ctx context.Context, p CancelAgreementParams) (A
 	if err := e.Err(); err != nil {
 		return AgreementView{}, err
 	}
-	return retryOnConflict(ctx, func() (AgreementView, error) { return l.cancelAgreement(ctx, p) })
+	return retryOnConflict(ctx, l.writers, "", func() (AgreementView, error) { return l.cancelAgreement(ctx, p) })
 }
 
 func (l *Loans) cancelAgreement(ctx context.Context, p CancelAgreementParams) (AgreementView, error) {
@@ -1021,7 +1021,7 @@ func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]A
 // date again changes nothing. It reports whether it broke the agreement.
 func (l *Loans) breakMissed(ctx context.Context, rec AgreementRecord, d engine.Date) (bool, error) {
 	requestID := "cob:" + d.String() + ":break:" + rec.AgreementID
-	return retryOnConflict(ctx, func() (bool, error) {
+	return retryOnConflict(ctx, l.writers, rec.LoanID, func() (bool, error) {
 		lg, prior, err := l.loadWithRequest(ctx, rec.LoanID, requestID, time.Time{})
 		if prior != nil || err != nil {
 			return false, err
