@@ -41,6 +41,7 @@ printf 'loans: %d created in %.0f s (disbursed %s, closing %s)\n' "$n" "$(python
 
 "$work/loand" --listen "127.0.0.1:$apiport" --database "$url" --log-format json 2>"$work/loand.log" &
 loand_pid=$!
+servers+=("$loand_pid")
 wait_healthy "127.0.0.1:$apiport"
 
 t0=$(date +%s.%N)

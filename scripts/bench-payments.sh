@@ -45,12 +45,13 @@ go build -o "$work/loadpay" ./cmd/loadpay
 GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
   --log-format json --pprof "${BENCH_PPROF:-}" 2>"$work/loand.log" &
 loand_pid=$!
+servers+=("$loand_pid")
 wait_healthy "127.0.0.1:$apiport"
 if [ "$floor" = 1 ]; then
   GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/floord" --listen "127.0.0.1:$floorport" \
     --database "postgres://postgres@127.0.0.1:$pgport/floor?sslmode=disable&pool_max_conns=$pool" 2>"$work/floord.log" &
-  floord_pid=$!
-  trap 'kill $floord_pid 2>/dev/null || true; stop_cluster' EXIT
+  servers+=("$!")
+  wait_healthy "127.0.0.1:$floorport"
 fi
 
 # CPU seconds (user+system) spent so far by the server processes: loand,

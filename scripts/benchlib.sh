@@ -1,16 +1,17 @@
 # Shared by the bench scripts (source it from the repository root): a
-# throwaway PostgreSQL cluster, free ports, and waiting for loand.
+# throwaway PostgreSQL cluster, free ports, and waiting for a server.
 
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 tool="go tool -modfile=tools/go.mod"
+servers=() # pids of the servers started on the cluster, stopped with it
 
 # free_port prints a TCP port nothing listens on.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_cluster NAME [postgres -c options…] makes $work, starts a cluster in
 # it on $pgport (as the postgres user when run as root: initdb refuses
-# root), and on exit stops loand ($loand_pid, if set) and the cluster and
-# removes $work.
+# root), and on exit stops the servers whose pids are in $servers and the
+# cluster and removes $work.
 start_cluster() {
   work=$(mktemp -d "/tmp/loancore-$1-XXXXXX")
   shift
@@ -24,12 +25,12 @@ start_cluster() {
 }
 
 stop_cluster() {
-  [ -n "${loand_pid:-}" ] && kill "$loand_pid" 2>/dev/null || true
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
   "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 
-# wait_healthy ADDR waits up to 10 s for loand's health service at ADDR.
+# wait_healthy ADDR waits up to 10 s for the health service at ADDR.
 wait_healthy() {
   for _ in $(seq 100); do
     $tool grpcurl -plaintext "$1" grpc.health.v1.Health/Check >/dev/null 2>&1 && return 0

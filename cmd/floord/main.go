@@ -23,6 +23,9 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
@@ -56,6 +59,10 @@ func serve(listen, database string) error {
 	// The transport options loand uses, so that only the work differs.
 	gs := grpc.NewServer(grpc.NumStreamWorkers(64), grpc.InitialWindowSize(1<<20), grpc.InitialConnWindowSize(1<<20))
 	loancorev1.RegisterLoanServiceServer(gs, &floor{store: store, loans: map[string]*loanHead{}})
+	// Serving once migrated, for the bench's wait_healthy (grpcurl, which
+	// needs reflection).
+	healthpb.RegisterHealthServer(gs, health.NewServer())
+	reflection.Register(gs)
 	return gs.Serve(lis)
 }
 

@@ -106,11 +106,9 @@ func (s *closeService) ListDelinquentLoans(ctx context.Context, req *loancorev1.
 	out := &loancorev1.ListDelinquentLoansResponse{NextPageToken: next, AsOf: d.String()}
 	for _, pos := range got {
 		c := currencyOf(pos.Currency)
-		o := engine.Outstanding{Principal: pos.Principal, Interest: pos.Interest, Penalty: pos.Penalty, Compound: pos.Compound}
 		out.Loans = append(out.Loans, &loancorev1.DelinquentLoan{LoanId: pos.LoanID, BorrowerId: pos.BorrowerID,
 			DaysPastDue: int32(pos.DaysPastDue), Bucket: bucketToProto(pos.Bucket), RiskClass: loancorev1.RiskClass(pos.RiskClass),
-			Currency: pos.Currency, Outstanding: &loancorev1.Outstanding{Principal: o.Principal.Format(c), Interest: o.Interest.Format(c),
-				Penalty: o.Penalty.Format(c), Compound: o.Compound.Format(c), Total: o.Total().Format(c)}})
+			Currency: pos.Currency, Outstanding: outstandingToProto(pos.Outstanding, c)})
 	}
 	return out, nil
 }

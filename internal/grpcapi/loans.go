@@ -280,14 +280,19 @@ var installmentStatuses = map[string]loancorev1.InstallmentStatus{
 	servicing.InstallmentPaid:    loancorev1.InstallmentStatus_INSTALLMENT_STATUS_PAID,
 }
 
+// outstandingToProto renders what a loan owes, with its total.
+func outstandingToProto(o engine.Outstanding, c money.Currency) *loancorev1.Outstanding {
+	return &loancorev1.Outstanding{Principal: o.Principal.Format(c), Interest: o.Interest.Format(c),
+		Penalty: o.Penalty.Format(c), Compound: o.Compound.Format(c), Total: o.Total().Format(c)}
+}
+
 // loanToProto renders a loan in a view; LOAN_VIEW_BASIC leaves out the
 // installments and terms.
 func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loan {
 	c := v.Terms.Currency
 	out := &loancorev1.Loan{
 		LoanId: v.LoanID, BorrowerId: v.BorrowerID, Status: loanStatuses[v.Status],
-		Outstanding: &loancorev1.Outstanding{Principal: v.Outstanding.Principal.Format(c), Interest: v.Outstanding.Interest.Format(c),
-			Total: v.Outstanding.Total().Format(c), Penalty: v.Outstanding.Penalty.Format(c), Compound: v.Outstanding.Compound.Format(c)},
+		Outstanding: outstandingToProto(v.Outstanding, c),
 		DaysPastDue: int32(v.DaysPastDue), Version: v.Version, AsOf: v.AsOf.String(),
 		CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339Nano), CreditBalance: v.Credit.Format(c), Currency: c.Code,
 		DelinquencyBucket: bucketToProto(v.Bucket), RiskClass: loancorev1.RiskClass(v.RiskClass), Restructured: v.Restructured,

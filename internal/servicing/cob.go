@@ -53,10 +53,7 @@ type Position struct {
 	DaysPastDue int
 	Bucket      engine.Bucket
 	RiskClass   engine.RiskClass
-	Principal   money.Amount
-	Interest    money.Amount
-	Penalty     money.Amount
-	Compound    money.Amount
+	Outstanding engine.Outstanding
 	// Charged is all penalty and compound interest charged to AsOf, paid,
 	// waived or not.
 	Charged Accrual
@@ -433,7 +430,7 @@ func (c *Close) position(cl COBLoan, d engine.Date) (pos Position, err error) {
 	v := c.loans.viewOf(lg, st, d, time.Time{})
 	pos = Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: d,
 		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, RiskClass: v.RiskClass,
-		Principal: v.Outstanding.Principal, Interest: v.Outstanding.Interest, Penalty: v.Outstanding.Penalty, Compound: v.Outstanding.Compound}
+		Outstanding: v.Outstanding}
 	pos.Charged.Penalty, pos.Charged.Compound = charged(st)
 	// Against what was journalled, not against a fold of the day before:
 	// a backdated payment that changed earlier days is corrected here.

@@ -120,7 +120,7 @@ func TestCloseOfBusinessResumesAndJournalsOnce(t *testing.T) {
 			}
 			for _, pos := range page {
 				v, _ := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: pos.LoanID, AsOf: end})
-				if pos.DaysPastDue != v.DaysPastDue || pos.Penalty != v.Outstanding.Penalty || pos.Principal != v.Outstanding.Principal || pos.Bucket != v.Bucket {
+				if pos.DaysPastDue != v.DaysPastDue || pos.Outstanding.Penalty != v.Outstanding.Penalty || pos.Outstanding.Principal != v.Outstanding.Principal || pos.Bucket != v.Bucket {
 					t.Fatalf("%s: position %+v, GetLoan %+v", pos.LoanID, pos, v.Outstanding)
 				}
 			}

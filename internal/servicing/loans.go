@@ -679,12 +679,12 @@ var errStaleCache = errors.New("decided from the cache")
 // learns its loan only from the store (an agreement by id) passes "".
 func retryOnConflict[T any](ctx context.Context, w *loanWriters, loanID string, attempt func() (T, error)) (T, error) {
 	if loanID != "" {
-		release, err := w.take(ctx, loanID)
+		turn, err := w.take(ctx, loanID)
 		if err != nil {
 			var zero T
 			return zero, err
 		}
-		defer release()
+		defer w.give(loanID, turn)
 	}
 	for n := 1; ; n++ {
 		res, err := attempt()

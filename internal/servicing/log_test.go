@@ -16,11 +16,11 @@ import (
 	"github.com/loancore/loancore/internal/store/storetest"
 )
 
-// logTestLoan books loan L (12 × CNY, 12% a year, from 2024-01-15) at
-// 2024-06-01 04:00 UTC and returns the store, the service and that instant.
-func logTestLoan(t *testing.T, open storetest.NewStore) (servicing.Store, *servicing.Loans, time.Time) {
+// logTestLoan books loan L (twelveMonths) on store at 2024-06-01 04:00
+// UTC and returns the service, whose clock stays at that instant, and the
+// instant.
+func logTestLoan(t *testing.T, store servicing.Store) (*servicing.Loans, time.Time) {
 	t.Helper()
-	store := open(t)
 	booked := time.Date(2024, 6, 1, 4, 0, 0, 0, time.UTC)
 	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return booked }, Location: time.UTC})
 	if err != nil {
@@ -29,7 +29,7 @@ func logTestLoan(t *testing.T, open storetest.NewStore) (servicing.Store, *servi
 	if _, err := loans.CreateLoan(context.Background(), servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
 		t.Fatal(err)
 	}
-	return store, loans, booked
+	return loans, booked
 }
 
 // paymentAt is a repayment of 100.00 appended at version as recorded at at.
@@ -48,7 +48,8 @@ func paymentAt(version int64, requestID string, at time.Time) servicing.AppendEv
 func TestKnownAtKeepsAPrefixOfTheLog(t *testing.T) {
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
-			store, loans, booked := logTestLoan(t, open)
+			store := open(t)
+			loans, booked := logTestLoan(t, store)
 			ctx := context.Background()
 			first, second := booked.Add(2*time.Hour), booked.Add(time.Hour)
 			for _, p := range []servicing.AppendEventParams{paymentAt(2, "p3", first), paymentAt(3, "p4", second)} {
@@ -133,17 +134,8 @@ func TestConcurrentWritesToOneLoanTakeTurns(t *testing.T) {
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
 			store := &countingStore{Store: open(t)}
-			var mu sync.Mutex
-			now := time.Date(2024, 6, 1, 4, 0, 0, 0, time.UTC)
-			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); now = now.Add(time.Millisecond); return now }
-			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC})
-			if err != nil {
-				t.Fatal(err)
-			}
+			loans, _ := logTestLoan(t, store)
 			ctx := context.Background()
-			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
-				t.Fatal(err)
-			}
 			const writers, each = 8, 5
 			var wg sync.WaitGroup
 			for w := range writers {

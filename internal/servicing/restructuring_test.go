@@ -20,18 +20,7 @@ import (
 // quote's rows; the quote frozen at proposal is the quote asked for; and
 // a retried acceptance changes nothing. On both stores; the seed is
 // printed (replay with -seed).
-func TestQuoteEqualsExecution(t *testing.T) {
-	seed := *seedFlag
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			quoteEqualsExecution(t, storetest.Stores[name](t), seed)
-		})
-	}
-}
+func TestQuoteEqualsExecution(t *testing.T) { seeded(t, quoteEqualsExecution) }
 
 func quoteEqualsExecution(t *testing.T, store servicing.Store, seed uint64) {
 	t.Logf("seed %d (replay with -seed=%d)", seed, seed)

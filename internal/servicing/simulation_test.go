@@ -43,15 +43,19 @@ type sent struct {
 // the engine's fold of exactly that log. A reversal must be refused exactly
 // when the repayment is dated on or before a signed agreement's effective
 // date.
-func TestSimulation(t *testing.T) {
+func TestSimulation(t *testing.T) { seeded(t, simulate) }
+
+// seeded runs test on every store, in parallel, with the seed -seed names
+// or a fresh one; test prints it.
+func seeded(t *testing.T, test func(t *testing.T, store servicing.Store, seed uint64)) {
 	seed := *seedFlag
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	for _, name := range []string{"sqlite", "postgres"} {
+	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			simulate(t, storetest.Stores[name](t), seed)
+			test(t, open(t), seed)
 		})
 	}
 }

@@ -27,9 +27,9 @@ func newLoanWriters() *loanWriters {
 	return &loanWriters{turns: make(map[string]*loanTurn)}
 }
 
-// take waits for the loan's turn, or for ctx to end, and returns what gives
-// the turn back.
-func (w *loanWriters) take(ctx context.Context, loanID string) (release func(), err error) {
+// take waits for the loan's turn, or for ctx to end; the caller gives
+// the turn back with give.
+func (w *loanWriters) take(ctx context.Context, loanID string) (*loanTurn, error) {
 	w.mu.Lock()
 	t := w.turns[loanID]
 	if t == nil {
@@ -38,18 +38,25 @@ func (w *loanWriters) take(ctx context.Context, loanID string) (release func(), 
 	}
 	t.writers++
 	w.mu.Unlock()
-	leave := func() {
-		w.mu.Lock()
-		if t.writers--; t.writers == 0 {
-			delete(w.turns, loanID)
-		}
-		w.mu.Unlock()
-	}
 	select {
 	case t.ch <- struct{}{}:
-		return func() { <-t.ch; leave() }, nil
+		return t, nil
 	case <-ctx.Done():
-		leave()
+		w.leave(loanID, t)
 		return nil, ctx.Err()
 	}
+}
+
+// give ends the turn take returned.
+func (w *loanWriters) give(loanID string, t *loanTurn) {
+	<-t.ch
+	w.leave(loanID, t)
+}
+
+func (w *loanWriters) leave(loanID string, t *loanTurn) {
+	w.mu.Lock()
+	if t.writers--; t.writers == 0 {
+		delete(w.turns, loanID)
+	}
+	w.mu.Unlock()
 }

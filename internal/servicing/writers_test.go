@@ -13,7 +13,7 @@ import (
 func TestLoanWritersTakeTurns(t *testing.T) {
 	w := newLoanWriters()
 	ctx := context.Background()
-	release, err := w.take(ctx, "L1")
+	first, err := w.take(ctx, "L1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,13 +21,13 @@ func TestLoanWritersTakeTurns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("another loan waited: %v", err)
 	}
-	other()
+	w.give("L2", other)
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
 	if _, err := w.take(short, "L1"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a second writer to L1 did not wait: %v", err)
 	}
-	got := make(chan func())
+	got := make(chan *loanTurn)
 	go func() {
 		r, err := w.take(ctx, "L1")
 		if err != nil {
@@ -40,8 +40,8 @@ func TestLoanWritersTakeTurns(t *testing.T) {
 		t.Fatal("a second writer to L1 went ahead while the first held the turn")
 	case <-time.After(20 * time.Millisecond):
 	}
-	release()
-	(<-got)()
+	w.give("L1", first)
+	w.give("L1", <-got)
 	if len(w.turns) != 0 {
 		t.Fatalf("%d turns left behind", len(w.turns))
 	}

@@ -178,7 +178,7 @@ func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsPara
 		}
 		ids[i], dates[i], statuses[i] = pos.LoanID, pos.AsOf.String(), pos.Status
 		dpd[i], buckets[i], classes[i] = int32(pos.DaysPastDue), int32(pos.Bucket), int32(pos.RiskClass)
-		prin[i], intr[i], pen[i], comp[i] = pos.Principal.Format(c), pos.Interest.Format(c), pos.Penalty.Format(c), pos.Compound.Format(c)
+		prin[i], intr[i], pen[i], comp[i] = pos.Outstanding.Principal.Format(c), pos.Outstanding.Interest.Format(c), pos.Outstanding.Penalty.Format(c), pos.Outstanding.Compound.Format(c)
 		penC[i], compC[i] = pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c)
 		if a := pos.AccruedToday; a.Penalty != 0 || a.Compound != 0 {
 			aLoans = append(aLoans, pos.LoanID)
@@ -252,7 +252,7 @@ func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQue
 		if err != nil {
 			return pos, err
 		}
-		for i, dst := range []*money.Amount{&pos.Principal, &pos.Interest, &pos.Penalty, &pos.Compound} {
+		for i, dst := range []*money.Amount{&pos.Outstanding.Principal, &pos.Outstanding.Interest, &pos.Outstanding.Penalty, &pos.Outstanding.Compound} {
 			if *dst, err = money.ParseAmount(amounts[i], c); err != nil {
 				return pos, fmt.Errorf("loan %s amount %s: %w", pos.LoanID, strconv.Quote(amounts[i]), err)
 			}

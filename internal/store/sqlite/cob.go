@@ -165,7 +165,7 @@ func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsPara
 					penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged
 				WHERE loan_positions.as_of < excluded.as_of`,
 				pos.LoanID, pos.AsOf.String(), pos.Status, pos.DaysPastDue, int(pos.Bucket), int(pos.RiskClass),
-				pos.Principal.Format(c), pos.Interest.Format(c), pos.Penalty.Format(c), pos.Compound.Format(c),
+				pos.Outstanding.Principal.Format(c), pos.Outstanding.Interest.Format(c), pos.Outstanding.Penalty.Format(c), pos.Outstanding.Compound.Format(c),
 				pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c)); err != nil {
 				return err
 			}
@@ -199,7 +199,7 @@ func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQue
 		if !ok {
 			return nil, fmt.Errorf("sqlite: loan %s: unknown currency %q", pos.LoanID, pos.Currency)
 		}
-		for i, dst := range []*money.Amount{&pos.Principal, &pos.Interest, &pos.Penalty, &pos.Compound} {
+		for i, dst := range []*money.Amount{&pos.Outstanding.Principal, &pos.Outstanding.Interest, &pos.Outstanding.Penalty, &pos.Outstanding.Compound} {
 			if *dst, err = money.ParseAmount(strings.TrimSpace(amounts[i]), c); err != nil {
 				return nil, fmt.Errorf("sqlite: loan %s: %w", pos.LoanID, err)
 			}
