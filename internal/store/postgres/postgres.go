@@ -255,7 +255,12 @@ func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
 func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
 	var out servicing.LoanLog
 	b := &pgx.Batch{}
-	b.Queue(`SELECT `+loanColumns+` FROM loans l WHERE l.loan_id = $1`, p.LoanID)
+	// The version is the last event's seq, read with the events below
+	// rather than by a max(seq) per loan row here: cheaper, and under READ
+	// COMMITTED each statement has its own snapshot, so only the log's own
+	// last seq is sure to match the log.
+	b.Queue(`SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, 0::bigint, l.created_at
+		FROM loans l WHERE l.loan_id = $1`, p.LoanID)
 	b.Queue(`SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
 		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason, COALESCE(payload::text, '')
 		FROM loan_events WHERE loan_id = $1 ORDER BY seq`, p.LoanID)
@@ -285,6 +290,9 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	}
 	if loanErr != nil {
 		return out, mapError(loanErr)
+	}
+	if n := len(events); n > 0 {
+		loan.Version = events[n-1].Seq
 	}
 	out.Loan, out.Events = loan, events
 	return out, nil
