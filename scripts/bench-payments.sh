@@ -12,7 +12,10 @@
 # Usage: make bench-payments (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=10
 # BENCH_ROUNDS=5 BENCH_LOANS=512 BENCH_POOL=16; BENCH_PENALTY=1 gives the
 # loans a penalty policy with compound interest, as most loans in our
-# first market have; BENCH_FLOOR=0 leaves floord out). The machine is
+# first market have; BENCH_FLOOR=0 leaves floord out; BENCH_CACHE=0 turns
+# loand's log cache off, so that every write loads and folds its loan, as
+# a repayment does in production when a loan is paid once a month:
+# BENCH_CACHE=0 BENCH_LOANS=5000 is that cold path). The machine is
 # shared, so each concurrency runs several alternating rounds and reports
 # the ratios of the medians. Beside them: the CPU the whole machine spent
 # per operation (the steadier figure: at 8 clients every side keeps both
@@ -29,6 +32,7 @@ penalty=()
 [ -n "${BENCH_PENALTY:-}" ] && penalty=(-penalty)
 view="${BENCH_VIEW:-full}"
 loans="${BENCH_LOANS:-512}"
+cache="${BENCH_CACHE:-10000}"
 floor="${BENCH_FLOOR:-1}"
 . scripts/benchlib.sh
 start_cluster bench -c max_connections=300 -c shared_buffers=256MB
@@ -43,7 +47,7 @@ go build -o "$work/loand" ./cmd/loand
 go build -o "$work/floord" ./cmd/floord
 go build -o "$work/loadpay" ./cmd/loadpay
 GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
-  --log-format json --pprof "${BENCH_PPROF:-}" 2>"$work/loand.log" &
+  --log-format json --pprof "${BENCH_PPROF:-}" --cached-loans "$cache" 2>"$work/loand.log" &
 loand_pid=$!
 servers+=("$loand_pid")
 wait_healthy "127.0.0.1:$apiport"
@@ -78,7 +82,7 @@ loadpay() { # loadpay ADDR CLIENTS SECONDS RUN: one run of the client, its outpu
 }
 
 run=$(date +%s)
-echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; ${rounds} rounds of ${seconds}s per side, alternating"
+echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; log cache of ${cache} loans$([ "$cache" = 0 ] && echo ' (off: every write loads its loan)'); ${rounds} rounds of ${seconds}s per side, alternating"
 echo "floor: cmd/floord, the same client and store write, nothing else$([ "$floor" = 1 ] || echo ' (off)')"
 printf '\n%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s\n' clients round "loand/s" "floord/s" "pgbench/s" ratio floor \
   "machine µs/op" "CPU µs/op loand+postgres+client, WAL flushes/op | pgbench: postgres+client, flushes"
