@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -250,35 +251,45 @@ func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
 	return l, err
 }
 
-// LoadLoan implements servicing.Store: the loan, its log and the request
-// record travel in one batch, one round trip.
+// LoadLoan implements servicing.Store: the loan and its log in one
+// statement, so one snapshot, and the request record beside it in the
+// same batch: one round trip. The loan's columns ride on the first event's
+// row only (NULL on the others, which cost no decoding); the version is the
+// last event's seq.
 func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
 	var out servicing.LoanLog
 	b := &pgx.Batch{}
-	// The version is the last event's seq, read with the events below
-	// rather than by a max(seq) per loan row here: cheaper, and under READ
-	// COMMITTED each statement has its own snapshot, so only the log's own
-	// last seq is sure to match the log.
-	b.Queue(`SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, 0::bigint, l.created_at
-		FROM loans l WHERE l.loan_id = $1`, p.LoanID)
-	b.Queue(`SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
-		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason, COALESCE(payload::text, '')
-		FROM loan_events WHERE loan_id = $1 ORDER BY seq`, p.LoanID)
+	b.Queue(`SELECT e.seq = 1, CASE WHEN e.seq = 1 THEN l.borrower_id END, CASE WHEN e.seq = 1 THEN l.currency END,
+		CASE WHEN e.seq = 1 THEN l.terms::text END, CASE WHEN e.seq = 1 THEN l.status END, CASE WHEN e.seq = 1 THEN l.created_at END,
+		e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor,
+		COALESCE(e.amount::text, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload::text, '')
+		FROM loans l JOIN loan_events e ON e.loan_id = l.loan_id WHERE l.loan_id = $1 ORDER BY e.seq`, p.LoanID)
 	b.Queue(findRequestSQL, p.RequestID)
 	res := s.pool.SendBatch(ctx, b)
 	defer res.Close()
-	loan, loanErr := scanLoan(res.QueryRow())
 	rows, err := res.Query()
 	if err != nil {
 		return out, mapError(err)
 	}
-	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.EventRecord, error) {
-		var e servicing.EventRecord
-		err := r.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload)
+	loan := servicing.LoanRecord{LoanID: p.LoanID}
+	var events []servicing.EventRecord
+	var first bool
+	var borrower, currency, terms, status *string
+	var created *time.Time
+	for rows.Next() {
+		e := servicing.EventRecord{LoanID: p.LoanID}
+		if err := rows.Scan(&first, &borrower, &currency, &terms, &status, &created,
+			&e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
+			rows.Close()
+			return out, mapError(err)
+		}
+		if first {
+			loan.BorrowerID, loan.Currency, loan.Terms, loan.Status, loan.CreatedAt = *borrower, *currency, []byte(*terms), *status, created.UTC()
+		}
 		e.RecordedAt = e.RecordedAt.UTC()
-		return e, err
-	})
-	if err != nil {
+		events = append(events, e)
+	}
+	if err := rows.Err(); err != nil {
 		return out, mapError(err)
 	}
 	var req servicing.RequestRecord
@@ -288,12 +299,11 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return out, mapError(err)
 	}
-	if loanErr != nil {
-		return out, mapError(loanErr)
+	// Every loan is written with its first events: no rows, no loan.
+	if len(events) == 0 {
+		return out, servicing.ErrNotFound
 	}
-	if n := len(events); n > 0 {
-		loan.Version = events[n-1].Seq
-	}
+	loan.Version = events[len(events)-1].Seq
 	out.Loan, out.Events = loan, events
 	return out, nil
 }

@@ -58,11 +58,14 @@ func Run(t *testing.T, newStore NewStore) {
 		if lg.Request == nil || lg.Request.Seq != 2 {
 			t.Fatalf("request record = %+v", lg.Request)
 		}
-		if got.BorrowerID != "B1" || got.Version != 2 || got.Status != "ACTIVE" || !got.CreatedAt.Equal(t0) || string(got.Terms) != `{"principal": "12000.00"}` && string(got.Terms) != `{"principal":"12000.00"}` {
+		if got.LoanID != "L1" || got.Currency != "CNY" || got.BorrowerID != "B1" || got.Version != 2 || got.Status != "ACTIVE" || !got.CreatedAt.Equal(t0) || string(got.Terms) != `{"principal": "12000.00"}` && string(got.Terms) != `{"principal":"12000.00"}` {
 			t.Fatalf("got %+v", got)
 		}
 		if len(events) != 2 {
 			t.Fatalf("events %v", events)
+		}
+		if e := events[0]; e.LoanID != "L1" || e.Seq != 1 || e.Kind != "ORIGINATION" || e.RequestID != "create-L1" || e.Actor != "test" || e.Amount != "" {
+			t.Fatalf("event %+v", e)
 		}
 		if e := events[1]; e.Seq != 2 || e.Kind != "DISBURSEMENT" || e.ValueDate != "2024-01-15" || !e.RecordedAt.Equal(t0) || e.Amount != "12000.00" && e.Amount != "12000.0000" {
 			t.Fatalf("event %+v", e)
