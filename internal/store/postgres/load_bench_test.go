@@ -29,7 +29,7 @@ func BenchmarkLoadLoan(b *testing.B) {
 		err := s.CreateLoan(ctx, servicing.NewLoanRecord{
 			Loan: servicing.LoanRecord{LoanID: id, BorrowerID: "B", Currency: "CNY", Status: "ACTIVE", CreatedAt: t0,
 				Terms: []byte(`{"currency": "CNY", "principal": "12000.00", "annual_rate_percent": "12", "installment_count": 36}`)},
-			Events: []servicing.EventRecord{{LoanID: id, Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "c-" + id, Actor: "api"}},
+			Events:  []servicing.EventRecord{{LoanID: id, Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "c-" + id, Actor: "api"}},
 			Request: servicing.RequestRecord{RequestID: "c-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 1, RecordedAt: t0}})
 		if err != nil {
 			b.Fatal(err)
