@@ -63,11 +63,22 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 		valueDate             engine.Date
 		seq                   int64
 	}
+	type reversal struct {
+		loan, requestID string
+		seq, target     int64
+	}
 	var mu sync.Mutex
-	var paid []payment               // acknowledged repayments
-	reversals := map[string]int64{}  // acknowledged reversal request id → its seq
-	reversedOf := map[string]int64{} // reversal request id → the repayment seq it reversed
-	loanOfReversal := map[string]string{}
+	var paid []payment      // acknowledged repayments
+	var reversed []reversal // acknowledged reversals
+	// pick is an acknowledged repayment, at random.
+	pick := func(rng *rand.Rand) (payment, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(paid) == 0 {
+			return payment{}, false
+		}
+		return paid[rng.IntN(len(paid))], true
+	}
 	// settled reports whether err is a refusal the operation may meet when
 	// another process got there first: the loan is paid off, the payment
 	// is more than is owed, the repayment is already reversed, or the
@@ -115,26 +126,20 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 					paid = append(paid, p)
 					mu.Unlock()
 				case op < 8:
-					mu.Lock()
-					if len(paid) == 0 {
-						mu.Unlock()
+					p, ok := pick(rng)
+					if !ok {
 						continue
 					}
-					p := paid[rng.IntN(len(paid))]
-					mu.Unlock()
 					res, err := proc.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: p.requestID, RequestHash: p.hash,
 						LoanID: p.loan, Amount: p.amount.Format(c), ValueDate: p.valueDate, Actor: "test"})
 					if err != nil || res.Seq != p.seq {
 						t.Errorf("seed %d: retry of %s (seq %d): seq %d, %v", seed, p.requestID, p.seq, res.Seq, err)
 					}
 				default:
-					mu.Lock()
-					if len(paid) == 0 {
-						mu.Unlock()
+					p, ok := pick(rng)
+					if !ok {
 						continue
 					}
-					p := paid[rng.IntN(len(paid))]
-					mu.Unlock()
 					id := fmt.Sprintf("w%d-r%d", w, i)
 					res, err := proc.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: id, RequestHash: id,
 						LoanID: p.loan, Seq: p.seq, Reason: "test", Actor: "test"})
@@ -145,7 +150,7 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 						continue
 					}
 					mu.Lock()
-					reversals[id], reversedOf[id], loanOfReversal[id] = res.Seq, p.seq, p.loan
+					reversed = append(reversed, reversal{loan: p.loan, requestID: id, seq: res.Seq, target: p.seq})
 					mu.Unlock()
 				}
 			}
@@ -172,41 +177,33 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 		for _, e := range events {
 			logged[e.RequestID] = append(logged[e.RequestID], e)
 		}
-		reversed := map[int64]bool{}
+		// The origination's events, then one per acknowledged request.
+		acked := len(logged["c-"+loan])
+		undone := map[int64]bool{}
+		for _, r := range reversed {
+			if r.loan != loan {
+				continue
+			}
+			acked++
+			if got := logged[r.requestID]; len(got) != 1 || got[0].Seq != r.seq || got[0].Kind != servicing.KindReversal || got[0].TargetSeq != r.target {
+				fail("%s: reversal %s acknowledged at seq %d, logged as %+v", loan, r.requestID, r.seq, got)
+			}
+			if undone[r.target] {
+				fail("%s: seq %d reversed twice", loan, r.target)
+			}
+			undone[r.target] = true
+		}
 		want := money.Amount(0)
 		for _, p := range paid {
 			if p.loan != loan {
 				continue
 			}
+			acked++
 			if got := logged[p.requestID]; len(got) != 1 || got[0].Seq != p.seq || got[0].Kind != servicing.KindRepayment {
 				fail("%s: repayment %s acknowledged at seq %d, logged as %+v", loan, p.requestID, p.seq, got)
 			}
-			want += p.amount
-		}
-		for id, seq := range reversals {
-			if loanOfReversal[id] != loan {
-				continue
-			}
-			if got := logged[id]; len(got) != 1 || got[0].Seq != seq || got[0].Kind != servicing.KindReversal || got[0].TargetSeq != reversedOf[id] {
-				fail("%s: reversal %s acknowledged at seq %d, logged as %+v", loan, id, seq, got)
-			}
-			if reversed[reversedOf[id]] {
-				fail("%s: seq %d reversed twice", loan, reversedOf[id])
-			}
-			reversed[reversedOf[id]] = true
-		}
-		acked := len(logged["c-"+loan])
-		for _, p := range paid {
-			if p.loan == loan {
-				acked++
-				if reversed[p.seq] {
-					want -= p.amount
-				}
-			}
-		}
-		for id, l := range loanOfReversal {
-			if l == loan && reversals[id] != 0 {
-				acked++
+			if !undone[p.seq] {
+				want += p.amount
 			}
 		}
 		if acked != len(events) {
