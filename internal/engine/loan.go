@@ -520,6 +520,27 @@ func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	return st, true
 }
 
+// AdvanceTo returns the state as of a later date without replaying the
+// log, and true: for a log with no event dated after st.AsOf, which the
+// caller vouches for, it is what a replay as of asOf gives. It returns
+// false for a date before st.AsOf and, on terms with a penalty policy, for
+// a state that was not folded with that policy. A penalty loan takes up
+// the fold where its final accrual began and accrues to asOf; without one
+// nothing but the date moves. st and what it shares are not changed.
+func (st LoanState) AdvanceTo(t Terms, asOf Date) (LoanState, bool) {
+	if asOf < st.AsOf || (t.HasPenalty && !st.open.valid) {
+		return st, false
+	}
+	st.AsOf = asOf
+	if !t.HasPenalty {
+		return st, true
+	}
+	st.Installments = slices.Clone(st.Installments)
+	st.reopen()
+	st.accrue(newAccrual(&t), asOf, false)
+	return st, true
+}
+
 // apply settles one repayment: what is due on its value date, oldest first;
 // then, if anything is left, interest accrued to the value date and
 // principal ahead of schedule, re-amortising the rest of the loan.

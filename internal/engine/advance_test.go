@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/loancore/loancore/internal/money"
+)
+
+// TestAdvanceToEqualsReplay: for random loans with and without penalty
+// policies and random logs (payments, reversals, waivers, write-offs,
+// restructuring agreements of every kind, interest freezes included),
+// folded as of a day d1 on or after the log's last event, AdvanceTo a
+// later d2 gives the replay as of d2, field by field; it changes neither
+// its receiver nor what it shares; a payment appended to the advanced
+// state equals the replay with it, so a cached fold may serve a later
+// day's write; and it refuses an earlier date.
+func TestAdvanceToEqualsReplay(t *testing.T) {
+	seed := testSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0xad7a))
+	penalty, agreements, frozen, writtenOff, appended := 0, 0, 0, 0, 0
+	for n := 0; n < 800; n++ {
+		var terms Terms
+		var s Schedule
+		var events []Event
+		switch rng.IntN(3) {
+		case 0:
+			var st LoanState
+			var c Changes
+			terms, s, events, st, c = restructureCase(rng)
+			if _, err := QuoteRestructuring(terms, st, st.AsOf, c); err != nil {
+				continue
+			}
+			events = append(events, agreementEvent(900, st.AsOf, c))
+		case 1:
+			terms, s, events = randomPenaltyLoan(rng)
+		default:
+			for {
+				terms = randomTerms(rng)
+				terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+				if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
+					break
+				}
+			}
+			s = buildSchedule(&terms)
+			span := int(s.MaturityDate-terms.DisbursementDate) + 60
+			for seq := int64(3); seq < int64(3+rng.IntN(10)); seq++ {
+				d := terms.DisbursementDate.AddDays(rng.IntN(span))
+				amt := max(1, money.Amount(rng.Int64N(int64(s.InstallmentAmount)*3+2)))
+				events = append(events, pay(seq, d, amt))
+			}
+		}
+		// Some waivers and a write-off now and then, on any loan.
+		span := int(s.MaturityDate-terms.DisbursementDate) + 60
+		if rng.IntN(4) == 0 {
+			events = append(events, waiver(800, terms.DisbursementDate.AddDays(rng.IntN(span)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000))))
+		}
+		if rng.IntN(8) == 0 {
+			events = append(events, writeOff(801, terms.DisbursementDate.AddDays(rng.IntN(span))))
+		}
+		last := terms.DisbursementDate
+		for _, e := range events {
+			last = max(last, e.ValueDate)
+		}
+		d1 := last.AddDays(rng.IntN(40))
+		d2 := d1.AddDays(rng.IntN(400))
+		fail := func(format string, args ...any) {
+			t.Helper()
+			t.Fatalf("seed %d: %s\nterms %s penalty %v %+v\nevents %+v\nd1 %s d2 %s", seed, fmt.Sprintf(format, args...),
+				describeTerms(terms), terms.HasPenalty, terms.Penalty, events, d1, d2)
+		}
+		st := FoldSchedule(terms, s, events, d1)
+		before := fmt.Sprintf("%+v", st)
+		if _, ok := st.AdvanceTo(terms, d1-1); ok && d1 > terms.DisbursementDate {
+			fail("AdvanceTo an earlier date accepted")
+		}
+		adv, ok := st.AdvanceTo(terms, d2)
+		if !ok {
+			fail("AdvanceTo refused a fold made with the terms")
+		}
+		if fmt.Sprintf("%+v", st) != before {
+			fail("AdvanceTo changed the state it was given")
+		}
+		replay := FoldSchedule(terms, s, events, d2)
+		if got, want := describeFold(adv), describeFold(replay); got != want {
+			fail("AdvanceTo\n got %s\nwant %s", got, want)
+		}
+		if adv.Outstanding() != replay.Outstanding() || adv.DaysPastDue() != replay.DaysPastDue() || adv.PayoffAt(terms) != replay.PayoffAt(terms) {
+			fail("AdvanceTo: derived figures differ from the replay")
+		}
+		if terms.HasPenalty {
+			penalty++
+		}
+		if len(replay.Agreements) > 0 {
+			agreements++
+		}
+		if replay.frozen {
+			frozen++
+		}
+		if replay.WrittenOffDate != NoDate {
+			writtenOff++
+		}
+		// A later day's payment on the advanced state, as the cache makes
+		// it: the same as the replay with it.
+		p := pay(1000, d2, max(1, money.Amount(rng.Int64N(int64(s.InstallmentAmount)*2+2))))
+		if next, ok := adv.Append(terms, p); ok {
+			appended++
+			if got, want := describeFold(next), describeFold(FoldSchedule(terms, s, append(events, p), d2)); got != want {
+				fail("Append after AdvanceTo\n got %s\nwant %s", got, want)
+			}
+		}
+	}
+	t.Logf("%d penalty loans, %d with agreements (%d frozen), %d written off, %d payments appended after advancing", penalty, agreements, frozen, writtenOff, appended)
+	if penalty < 200 || agreements < 100 || frozen < 5 || writtenOff < 30 || appended < 300 {
+		t.Fatalf("seed %d: the test does not exercise AdvanceTo enough", seed)
+	}
+}
+
+// describeFold prints a state field by field, with the plan an agreement
+// installed by value rather than by address, so two folds compare as text.
+func describeFold(st LoanState) string {
+	plan := st.plan
+	st.plan = nil
+	if plan == nil {
+		return fmt.Sprintf("%+v", st)
+	}
+	return fmt.Sprintf("%+v plan %+v", st, *plan)
+}
