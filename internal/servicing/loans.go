@@ -197,9 +197,13 @@ type loanLog struct {
 	// schedule is the terms' schedule, built once per log read.
 	schedule engine.Schedule
 	// folded, when set, is the fold of events as of foldedAsOf, kept with
-	// a cached log so the next write on the same day folds only once.
+	// a cached log so the next write folds only once.
 	folded     *engine.LoanState
 	foldedAsOf engine.Date
+	// lastValueDate is the latest value date among evs (kept by a cache
+	// entry, which has no evs): a fold as of that day or later may be
+	// advanced to a later day instead of replayed.
+	lastValueDate engine.Date
 }
 
 func (l *Loans) load(ctx context.Context, loanID string, knownAt time.Time) (loanLog, error) {
@@ -245,7 +249,11 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 	if err != nil {
 		return loanLog{}, nil, fmt.Errorf("loan %s: %w", loanID, err)
 	}
-	return loanLog{loan: rec, terms: terms, events: events, evs: evs, schedule: sched}, got.Request, nil
+	last := engine.NoDate
+	for _, e := range evs {
+		last = max(last, e.ValueDate)
+	}
+	return loanLog{loan: rec, terms: terms, events: events, evs: evs, schedule: sched, lastValueDate: last}, got.Request, nil
 }
 
 // CheckLog refuses a loan's log whose seqs are not 1, 2, 3… in order. The
@@ -336,10 +344,27 @@ func (lg loanLog) withEvent(e EventRecord) (loanLog, error) {
 	lg.events = append(slices.Clip(lg.events), e)
 	if ok {
 		lg.evs = append(slices.Clip(lg.evs), ev)
+		lg.lastValueDate = max(lg.lastValueDate, ev.ValueDate)
 	}
 	lg.loan.Version = e.Seq
 	lg.folded = nil
 	return lg, nil
+}
+
+// advanced returns the log with its fold in hand moved to a later date,
+// and true; false when there is no fold in hand, the date is earlier, or
+// the log has an event dated after the fold's date (a replay as of the
+// later date would apply it).
+func (lg loanLog) advanced(asOf engine.Date) (loanLog, bool) {
+	if lg.folded == nil || asOf < lg.foldedAsOf || lg.lastValueDate > lg.foldedAsOf {
+		return lg, false
+	}
+	st, ok := lg.folded.AdvanceTo(lg.terms, asOf)
+	if !ok {
+		return lg, false
+	}
+	lg.folded, lg.foldedAsOf = &st, asOf
+	return lg, true
 }
 
 // fold returns the log's fold as of a date: the one in hand if it is of
@@ -704,11 +729,14 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	lg, cached := loanLog{}, false
 	if useCache {
 		lg, cached = l.cache.get(p.LoanID)
-		// An entry holds a fold as of one day and no log: it serves only
-		// that day.
+		// An entry holds a fold as of one day and no log. A later day's
+		// write advances the fold (penalty accrual to today) unless the
+		// log has an event dated after that day, which only a replay
+		// applies.
 		if cached && lg.foldedAsOf != today {
-			l.cache.drop(p.LoanID)
-			cached = false
+			if lg, cached = lg.advanced(today); !cached {
+				l.cache.drop(p.LoanID)
+			}
 		}
 	}
 	if !cached {
@@ -780,6 +808,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	if st, ok := before.Append(lg.terms, eev); ok {
 		after = lg
 		after.loan.Version, after.folded = seq, nil
+		after.lastValueDate = max(after.lastValueDate, vd)
 		view = l.viewOf(after, st, today, time.Time{})
 	} else if cached {
 		return RepaymentResult{}, errStaleCache
@@ -816,8 +845,9 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 }
 
 // cacheEntry is what the log cache keeps of a loan after a write: its row,
-// terms and schedule, and the fold as of today with only its last payment
-// — all that the next write needs when it is not backdated (Append). It
+// terms and schedule, the fold as of today with only its last payment and
+// the log's latest value date — all that the next write needs when it is
+// not backdated (Append), today or, advanced, on a later day. It
 // keeps neither the log nor the earlier payments, so a write costs the
 // same however long the loan's history; a backdated write reads the log
 // from the store.

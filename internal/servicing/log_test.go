@@ -112,10 +112,16 @@ func TestCheckLog(t *testing.T) {
 }
 
 // countingStore is a real store that counts the appends it refused as
-// stale.
+// stale, and the loans it read with their logs.
 type countingStore struct {
 	servicing.Store
 	conflicts atomic.Int64
+	loads     atomic.Int64
+}
+
+func (s *countingStore) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
+	s.loads.Add(1)
+	return s.Store.LoadLoan(ctx, p)
 }
 
 func (s *countingStore) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {

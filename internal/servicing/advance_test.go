@@ -1,0 +1,43 @@
+package servicing
+
+import (
+	"testing"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// TestAdvancedRefuses: a cached fold moves to a later day only when no
+// event of the log is dated after the fold's day (a replay as of the later
+// day would apply it), never back, and not without a fold in hand.
+func TestAdvancedRefuses(t *testing.T) {
+	cny, _ := money.LookupCurrency("CNY")
+	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
+	terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: 12,
+		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment,
+		DisbursementDate: engine.DateOf(2024, 1, 15), InterestAccrual: engine.Periodic, DayCount: engine.Act360,
+		Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
+	day := engine.DateOf(2024, 3, 1)
+	st := engine.Fold(terms, nil, day)
+	entry := loanLog{terms: terms, folded: &st, foldedAsOf: day, lastValueDate: day}
+	for _, c := range []struct {
+		name string
+		lg   loanLog
+		to   engine.Date
+		ok   bool
+	}{
+		{"a later day", entry, day + 40, true},
+		{"the same day", entry, day, true},
+		{"an earlier day", entry, day - 1, false},
+		{"an event dated after the fold", func() loanLog { lg := entry; lg.lastValueDate = day + 10; return lg }(), day + 40, false},
+		{"no fold in hand", func() loanLog { lg := entry; lg.folded = nil; return lg }(), day + 40, false},
+	} {
+		got, ok := c.lg.advanced(c.to)
+		if ok != c.ok || ok && (got.foldedAsOf != c.to || got.folded.AsOf != c.to) || !ok && got.foldedAsOf != c.lg.foldedAsOf {
+			t.Errorf("%s: advanced(%s) = %v as of %s", c.name, c.to, ok, got.foldedAsOf)
+		}
+	}
+	if entry.folded.AsOf != day {
+		t.Errorf("advanced changed the fold it was given")
+	}
+}
