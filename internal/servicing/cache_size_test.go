@@ -1,0 +1,49 @@
+package servicing
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// BenchmarkCacheEntryBytes reports the heap one log cache entry holds
+// (B/entry: row, terms, schedule and a fold after a payment), for sizing
+// loand --cached-loans: go test ./internal/servicing -run '^$' -bench
+// CacheEntryBytes.
+func BenchmarkCacheEntryBytes(b *testing.B) {
+	cny, _ := money.LookupCurrency("CNY")
+	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
+	for _, months := range []int{12, 36} {
+		for _, penalty := range []bool{false, true} {
+			b.Run(fmt.Sprintf("months=%d/penalty=%v", months, penalty), func(b *testing.B) {
+				terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: months,
+					Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment,
+					DisbursementDate: engine.DateOf(2024, 1, 15), InterestAccrual: engine.Periodic, DayCount: engine.Act360,
+					Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}, HasPenalty: penalty}
+				const n = 2000
+				today := engine.DateOf(2024, 6, 1)
+				var before, after runtime.MemStats
+				for b.Loop() {
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					c := newLogCache(n)
+					for i := range n {
+						sched, _ := engine.BuildSchedule(terms)
+						evs := []engine.Event{{Seq: 3, Kind: engine.EventRepayment, ValueDate: engine.DateOf(2024, 2, 15), Amount: 106619}}
+						st := engine.FoldSchedule(terms, sched, evs, today)
+						lg := loanLog{loan: LoanRecord{LoanID: fmt.Sprintf("LOAN-%08d", i), BorrowerID: "B-0001", Currency: "CNY", Status: StatusActive, Version: 3},
+							terms: terms, schedule: sched, lastValueDate: engine.DateOf(2024, 2, 15)}
+						c.put(cacheEntry(lg, st, today))
+					}
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					runtime.KeepAlive(c)
+				}
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/entry")
+			})
+		}
+	}
+}
