@@ -5,8 +5,8 @@
 // loan in the answer. Driven by the same client next to loand, it shows
 // what the gRPC hop and the durable write cost by themselves, so that
 // loand's figure minus floord's is loancore's own work per repayment.
-// It serves CreateLoan (one origination event) and an empty ListLoans so
-// that cmd/loadpay can set up its loans; it is not a loan server.
+// It serves CreateLoan (one origination event) and ListLoans by borrower
+// so that cmd/loadpay can set up its loans; it is not a loan server.
 package main
 
 import (
@@ -29,6 +29,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store/postgres"
 )
@@ -57,7 +58,7 @@ func serve(listen, database string) error {
 		return err
 	}
 	// The transport options loand uses, so that only the work differs.
-	gs := grpc.NewServer(grpc.NumStreamWorkers(64), grpc.InitialWindowSize(1<<20), grpc.InitialConnWindowSize(1<<20))
+	gs := grpc.NewServer(grpcapi.TransportOptions()...)
 	loancorev1.RegisterLoanServiceServer(gs, &floor{store: store, loans: map[string]*loanHead{}})
 	// Serving once migrated, for the bench's wait_healthy (grpcurl, which
 	// needs reflection).
@@ -88,6 +89,9 @@ type loanHead struct {
 // token is the last loan id.
 func (f *floor) ListLoans(ctx context.Context, req *loancorev1.ListLoansRequest) (*loancorev1.ListLoansResponse, error) {
 	size := int(req.GetPageSize())
+	if size <= 0 {
+		size = 500
+	}
 	rows, err := f.store.ListLoans(ctx, servicing.LoanQuery{BorrowerID: req.GetBorrowerId(), AfterLoanID: req.GetPageToken(), Limit: size + 1})
 	if err != nil {
 		return nil, status.Error(codes.Unavailable, err.Error())

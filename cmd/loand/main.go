@@ -47,7 +47,6 @@ func main() {
 	}
 }
 
-// envOr returns the environment variable's value, or def when it is unset.
 // cacheSize turns the flag's "0 is off" into NewLoansParams' "negative is
 // off".
 func cacheSize(n int) int {
@@ -57,6 +56,7 @@ func cacheSize(n int) int {
 	return n
 }
 
+// envOr returns the environment variable's value, or def when it is unset.
 func envOr(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		return v
@@ -92,7 +92,7 @@ func run(args []string, stderr *os.File) error {
 	observation := fs.Int("observation-months", def.ObservationMonths, "restructuring: months after an agreement's effective date a loan stays marked restructured")
 	riskFloor := fs.String("restructured-risk-floor", def.RiskFloor.String(), "restructuring: best risk class of a restructured loan (NORMAL … LOSS)")
 	aprCap := fs.String("apr-cap-percent", def.APRCapPercent.String(), "restructuring: the APR a quote's within_cap compares with")
-	cachedLoans := fs.Int("cached-loans", 10_000, "loans whose latest fold each process keeps in memory for the day's next write; 0 turns the cache off")
+	cachedLoans := fs.Int("cached-loans", 10_000, "loans whose latest fold this process keeps in memory for their next write, that day or later; 0 turns the cache off")
 	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
 	if err := fs.Parse(args); err != nil {
 		return err

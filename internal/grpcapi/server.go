@@ -41,14 +41,10 @@ type Server struct {
 	Health *health.Server
 }
 
-// NewServer builds a Server. Reflection and health are always on so that
-// operators can use grpcurl without proto files.
-func NewServer(opts Options) *Server {
-	log := opts.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)), grpc.ChainStreamInterceptor(recoverStream(log)),
+// TransportOptions are the gRPC server options loand serves with, for a
+// server that must pay the same transport costs (cmd/floord).
+func TransportOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{
 		// Long-lived workers serve calls on stacks already grown to the
 		// depth a call needs, instead of a new goroutine growing its stack
 		// for every call; enough of them for the concurrent calls of a busy
@@ -57,7 +53,19 @@ func NewServer(opts Options) *Server {
 		// Fixed flow-control windows turn off gRPC's bandwidth-delay
 		// probing, a PING round trip riding on data frames that small
 		// unary calls pay for and never need.
-		grpc.InitialWindowSize(1<<20), grpc.InitialConnWindowSize(1<<20))
+		grpc.InitialWindowSize(1 << 20), grpc.InitialConnWindowSize(1 << 20),
+	}
+}
+
+// NewServer builds a Server. Reflection and health are always on so that
+// operators can use grpcurl without proto files.
+func NewServer(opts Options) *Server {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	gs := grpc.NewServer(append(TransportOptions(),
+		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)), grpc.ChainStreamInterceptor(recoverStream(log)))...)
 	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{log: log})
 	if opts.Loans != nil {
 		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans, log: log})

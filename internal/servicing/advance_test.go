@@ -4,19 +4,13 @@ import (
 	"testing"
 
 	"github.com/loancore/loancore/internal/engine"
-	"github.com/loancore/loancore/internal/money"
 )
 
 // TestAdvancedRefuses: a cached fold moves to a later day only when no
 // event of the log is dated after the fold's day (a replay as of the later
 // day would apply it), never back, and not without a fold in hand.
 func TestAdvancedRefuses(t *testing.T) {
-	cny, _ := money.LookupCurrency("CNY")
-	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
-	terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: 12,
-		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment,
-		DisbursementDate: engine.DateOf(2024, 1, 15), InterestAccrual: engine.Periodic, DayCount: engine.Act360,
-		Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
+	terms := monthlyTerms(12)
 	day := engine.DateOf(2024, 3, 1)
 	st := engine.Fold(terms, nil, day)
 	entry := loanLog{terms: terms, folded: &st, foldedAsOf: day, lastValueDate: day}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/loancore/loancore/internal/engine"
-	"github.com/loancore/loancore/internal/money"
 )
 
 // BenchmarkCacheEntryBytes reports the heap one log cache entry holds
@@ -14,15 +13,11 @@ import (
 // loand --cached-loans: go test ./internal/servicing -run '^$' -bench
 // CacheEntryBytes.
 func BenchmarkCacheEntryBytes(b *testing.B) {
-	cny, _ := money.LookupCurrency("CNY")
-	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
 	for _, months := range []int{12, 36} {
 		for _, penalty := range []bool{false, true} {
 			b.Run(fmt.Sprintf("months=%d/penalty=%v", months, penalty), func(b *testing.B) {
-				terms := engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: months,
-					Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment,
-					DisbursementDate: engine.DateOf(2024, 1, 15), InterestAccrual: engine.Periodic, DayCount: engine.Act360,
-					Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}, HasPenalty: penalty}
+				terms := monthlyTerms(months)
+				terms.HasPenalty = penalty
 				const n = 2000
 				today := engine.DateOf(2024, 6, 1)
 				var before, after runtime.MemStats

@@ -200,9 +200,9 @@ type loanLog struct {
 	// a cached log so the next write folds only once.
 	folded     *engine.LoanState
 	foldedAsOf engine.Date
-	// lastValueDate is the latest value date among evs (kept by a cache
-	// entry, which has no evs): a fold as of that day or later may be
-	// advanced to a later day instead of replayed.
+	// lastValueDate, set by cacheEntry (which drops evs), is the latest
+	// value date among the log's events: a fold as of that day or later may
+	// be advanced to a later day instead of replayed.
 	lastValueDate engine.Date
 }
 
@@ -249,11 +249,7 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 	if err != nil {
 		return loanLog{}, nil, fmt.Errorf("loan %s: %w", loanID, err)
 	}
-	last := engine.NoDate
-	for _, e := range evs {
-		last = max(last, e.ValueDate)
-	}
-	return loanLog{loan: rec, terms: terms, events: events, evs: evs, schedule: sched, lastValueDate: last}, got.Request, nil
+	return loanLog{loan: rec, terms: terms, events: events, evs: evs, schedule: sched}, got.Request, nil
 }
 
 // CheckLog refuses a loan's log whose seqs are not 1, 2, 3… in order. The
@@ -344,7 +340,6 @@ func (lg loanLog) withEvent(e EventRecord) (loanLog, error) {
 	lg.events = append(slices.Clip(lg.events), e)
 	if ok {
 		lg.evs = append(slices.Clip(lg.evs), ev)
-		lg.lastValueDate = max(lg.lastValueDate, ev.ValueDate)
 	}
 	lg.loan.Version = e.Seq
 	lg.folded = nil
@@ -808,7 +803,6 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	if st, ok := before.Append(lg.terms, eev); ok {
 		after = lg
 		after.loan.Version, after.folded = seq, nil
-		after.lastValueDate = max(after.lastValueDate, vd)
 		view = l.viewOf(after, st, today, time.Time{})
 	} else if cached {
 		return RepaymentResult{}, errStaleCache
@@ -854,6 +848,12 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 func cacheEntry(lg loanLog, st engine.LoanState, today engine.Date) loanLog {
 	if n := len(st.Payments); n > 1 {
 		st.Payments = []engine.PaymentResult{st.Payments[n-1]}
+	}
+	// An entry made from an entry has no evs and keeps its date. Either
+	// way evs may lack the payment just appended: dated today at the
+	// latest, it is never after the fold's day.
+	for _, e := range lg.evs {
+		lg.lastValueDate = max(lg.lastValueDate, e.ValueDate)
 	}
 	lg.events, lg.evs = nil, nil
 	lg.folded, lg.foldedAsOf = &st, today

@@ -336,12 +336,13 @@ func (l *Loans) restructured(st engine.LoanState) (bool, engine.Date, string) {
 	return false, engine.NoDate, ""
 }
 
-// agreementsToday folds a loan's log as of today and works out its
-// agreements from it.
-func (l *Loans) agreementsToday(lg loanLog, today engine.Date) (engine.LoanState, []AgreementView, error) {
-	now := lg.fold(today)
-	ags, err := l.agreementsOf(lg, now, today)
-	return now, ags, err
+// agreementsAsOf folds a loan's log as of a date (today, for a request;
+// the business date, for close of business) and works out its agreements
+// from it.
+func (l *Loans) agreementsAsOf(lg loanLog, d engine.Date) (engine.LoanState, []AgreementView, error) {
+	st := lg.fold(d)
+	ags, err := l.agreementsOf(lg, st, d)
+	return st, ags, err
 }
 
 // quote computes the quote of changes on a loan, st its fold as of the
@@ -438,7 +439,7 @@ func (l *Loans) QuoteRestructuring(ctx context.Context, p QuoteRestructuringPara
 	if err != nil {
 		return RestructuringQuote{}, err
 	}
-	now, ags, err := l.agreementsToday(lg, l.Today())
+	now, ags, err := l.agreementsAsOf(lg, l.Today())
 	if err != nil {
 		return RestructuringQuote{}, err
 	}
@@ -634,7 +635,7 @@ func (l *Loans) proposeAgreement(ctx context.Context, p ProposeAgreementParams) 
 		e.Add("expires_on", "must not be before today (%s)", today)
 	}
 	c := p.Changes.resolve(&e, lg.terms.Currency)
-	st, ags, err := l.agreementsToday(lg, today)
+	st, ags, err := l.agreementsAsOf(lg, today)
 	if err != nil {
 		return AgreementView{}, err
 	}
@@ -685,7 +686,7 @@ func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev EventRe
 		return agreementWrite{}, err
 	}
 	today := l.dateAt(ev.RecordedAt)
-	now, ags, err := l.agreementsToday(after, today)
+	now, ags, err := l.agreementsAsOf(after, today)
 	if err != nil {
 		return agreementWrite{}, err
 	}
@@ -728,7 +729,7 @@ func (l *Loans) agreementAt(ctx context.Context, r RequestRecord) (AgreementView
 			id = d.AgreementID
 		}
 	}
-	_, ags, err := l.agreementsToday(lg, l.dateAt(r.RecordedAt))
+	_, ags, err := l.agreementsAsOf(lg, l.dateAt(r.RecordedAt))
 	if err != nil {
 		return AgreementView{}, err
 	}
@@ -764,7 +765,7 @@ func (l *Loans) GetAgreement(ctx context.Context, agreementID string) (Agreement
 	if err != nil {
 		return AgreementView{}, err
 	}
-	_, ags, err := l.agreementsToday(lg, l.Today())
+	_, ags, err := l.agreementsAsOf(lg, l.Today())
 	if err != nil {
 		return AgreementView{}, err
 	}
@@ -832,7 +833,7 @@ func (l *Loans) acceptAgreement(ctx context.Context, p AcceptAgreementParams) (A
 	}
 	now := l.now().UTC()
 	today := l.dateAt(now)
-	st, ags, err := l.agreementsToday(lg, today)
+	st, ags, err := l.agreementsAsOf(lg, today)
 	if err != nil {
 		return AgreementView{}, LoanView{}, err
 	}
@@ -906,7 +907,7 @@ func (l *Loans) cancelAgreement(ctx context.Context, p CancelAgreementParams) (A
 	}
 	now := l.now().UTC()
 	today := l.dateAt(now)
-	_, ags, err := l.agreementsToday(lg, today)
+	_, ags, err := l.agreementsAsOf(lg, today)
 	if err != nil {
 		return AgreementView{}, err
 	}
@@ -985,7 +986,7 @@ func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]A
 			if !ok {
 				lg, err := l.load(ctx, r.LoanID, time.Time{})
 				if err == nil {
-					_, la.ags, la.err = l.agreementsToday(lg, today)
+					_, la.ags, la.err = l.agreementsAsOf(lg, today)
 				} else {
 					la.err = err
 				}
@@ -1026,7 +1027,7 @@ func (l *Loans) breakMissed(ctx context.Context, rec AgreementRecord, d engine.D
 		if prior != nil || err != nil {
 			return false, err
 		}
-		st, ags, err := l.agreementsToday(lg, d)
+		st, ags, err := l.agreementsAsOf(lg, d)
 		if err != nil {
 			return false, err
 		}

@@ -259,7 +259,7 @@ func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
 func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
 	var out servicing.LoanLog
 	b := &pgx.Batch{}
-	b.Queue(`SELECT e.seq = 1, CASE WHEN e.seq = 1 THEN l.borrower_id END, CASE WHEN e.seq = 1 THEN l.currency END,
+	b.Queue(`SELECT CASE WHEN e.seq = 1 THEN l.borrower_id END, CASE WHEN e.seq = 1 THEN l.currency END,
 		CASE WHEN e.seq = 1 THEN l.terms::text END, CASE WHEN e.seq = 1 THEN l.status END, CASE WHEN e.seq = 1 THEN l.created_at END,
 		e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor,
 		COALESCE(e.amount::text, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload::text, '')
@@ -273,17 +273,16 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	}
 	loan := servicing.LoanRecord{LoanID: p.LoanID}
 	var events []servicing.EventRecord
-	var first bool
 	var borrower, currency, terms, status *string
 	var created *time.Time
 	for rows.Next() {
 		e := servicing.EventRecord{LoanID: p.LoanID}
-		if err := rows.Scan(&first, &borrower, &currency, &terms, &status, &created,
+		if err := rows.Scan(&borrower, &currency, &terms, &status, &created,
 			&e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
 			rows.Close()
 			return out, mapError(err)
 		}
-		if first {
+		if e.Seq == 1 {
 			loan.BorrowerID, loan.Currency, loan.Terms, loan.Status, loan.CreatedAt = *borrower, *currency, []byte(*terms), *status, created.UTC()
 		}
 		e.RecordedAt = e.RecordedAt.UTC()

@@ -1,0 +1,20 @@
+package servicing
+
+import (
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// MonthlyTerms is monthlyTerms, for the tests of package servicing_test.
+var MonthlyTerms = monthlyTerms
+
+// monthlyTerms is the loan most servicing tests book: 12,000.00 CNY at 12%
+// a year in months monthly equal installments from 2024-01-15.
+func monthlyTerms(months int) engine.Terms {
+	cny, _ := money.LookupCurrency("CNY")
+	rate, _ := money.ParseRate("12", engine.MaxRatePercent)
+	return engine.Terms{Currency: cny, Principal: 1_200_000, AnnualRate: rate, InstallmentCount: months,
+		Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, Method: engine.EqualInstallment,
+		DisbursementDate: engine.DateOf(2024, 1, 15), InterestAccrual: engine.Periodic, DayCount: engine.Act360,
+		Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
+}
