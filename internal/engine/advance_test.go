@@ -21,43 +21,9 @@ func TestAdvanceToEqualsReplay(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0xad7a))
 	penalty, agreements, frozen, writtenOff, appended := 0, 0, 0, 0, 0
 	for n := 0; n < 800; n++ {
-		var terms Terms
-		var s Schedule
-		var events []Event
-		switch rng.IntN(3) {
-		case 0:
-			var st LoanState
-			var c Changes
-			terms, s, events, st, c = restructureCase(rng)
-			if _, err := QuoteRestructuring(terms, st, st.AsOf, c); err != nil {
-				continue
-			}
-			events = append(events, agreementEvent(900, st.AsOf, c))
-		case 1:
-			terms, s, events = randomPenaltyLoan(rng)
-		default:
-			for {
-				terms = randomTerms(rng)
-				terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
-				if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
-					break
-				}
-			}
-			s = buildSchedule(&terms)
-			span := int(s.MaturityDate-terms.DisbursementDate) + 60
-			for seq := int64(3); seq < int64(3+rng.IntN(10)); seq++ {
-				d := terms.DisbursementDate.AddDays(rng.IntN(span))
-				amt := max(1, money.Amount(rng.Int64N(int64(s.InstallmentAmount)*3+2)))
-				events = append(events, pay(seq, d, amt))
-			}
-		}
-		// Some waivers and a write-off now and then, on any loan.
-		span := int(s.MaturityDate-terms.DisbursementDate) + 60
-		if rng.IntN(4) == 0 {
-			events = append(events, waiver(800, terms.DisbursementDate.AddDays(rng.IntN(span)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000))))
-		}
-		if rng.IntN(8) == 0 {
-			events = append(events, writeOff(801, terms.DisbursementDate.AddDays(rng.IntN(span))))
+		terms, s, events, ok := randomLogCase(rng)
+		if !ok {
+			continue
 		}
 		last := terms.DisbursementDate
 		for _, e := range events {
@@ -115,6 +81,47 @@ func TestAdvanceToEqualsReplay(t *testing.T) {
 	if penalty < 200 || agreements < 100 || frozen < 5 || writtenOff < 30 || appended < 300 {
 		t.Fatalf("seed %d: the test does not exercise AdvanceTo enough", seed)
 	}
+}
+
+// randomLogCase is a random loan and log of every kind TestAdvanceToEqualsReplay
+// names, or false when the drawn agreement cannot be quoted on its loan.
+func randomLogCase(rng *rand.Rand) (terms Terms, s Schedule, events []Event, ok bool) {
+	switch rng.IntN(3) {
+	case 0:
+		var st LoanState
+		var c Changes
+		terms, s, events, st, c = restructureCase(rng)
+		if _, err := QuoteRestructuring(terms, st, st.AsOf, c); err != nil {
+			return terms, s, events, false
+		}
+		events = append(events, agreementEvent(900, st.AsOf, c))
+	case 1:
+		terms, s, events = randomPenaltyLoan(rng)
+	default:
+		for {
+			terms = randomTerms(rng)
+			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+			if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
+				break
+			}
+		}
+		s = buildSchedule(&terms)
+		span := int(s.MaturityDate-terms.DisbursementDate) + 60
+		for seq := int64(3); seq < int64(3+rng.IntN(10)); seq++ {
+			d := terms.DisbursementDate.AddDays(rng.IntN(span))
+			amt := max(1, money.Amount(rng.Int64N(int64(s.InstallmentAmount)*3+2)))
+			events = append(events, pay(seq, d, amt))
+		}
+	}
+	// Some waivers and a write-off now and then, on any loan.
+	span := int(s.MaturityDate-terms.DisbursementDate) + 60
+	if rng.IntN(4) == 0 {
+		events = append(events, waiver(800, terms.DisbursementDate.AddDays(rng.IntN(span)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000))))
+	}
+	if rng.IntN(8) == 0 {
+		events = append(events, writeOff(801, terms.DisbursementDate.AddDays(rng.IntN(span))))
+	}
+	return terms, s, events, true
 }
 
 // describeFold prints a state field by field, with the plan an agreement
