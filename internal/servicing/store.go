@@ -94,6 +94,30 @@ type AppendEventParams struct {
 	// or replace by id) in the same transaction: the event changes that
 	// agreement.
 	Agreement *AgreementRecord
+	// Snapshot, when set, is stored in the same transaction: the fold of
+	// the log up to and including Event (its Seq must be Event.Seq), so it
+	// exists exactly when the event does.
+	Snapshot *SnapshotRecord
+}
+
+// SnapshotRecord is a stored fold of a loan's log up to one event: derived
+// data, not history. It lets a write take the loan up where the snapshot
+// left it and fold only the events after it, instead of the whole log.
+// Snapshots are written, never changed; any of them may be dropped
+// without losing anything, since the log alone says the same.
+type SnapshotRecord struct {
+	// Seq is the last event the fold applied.
+	Seq int64
+	// Format is the engine.SnapshotFormat of State; a reader ignores
+	// snapshots of another.
+	Format int
+	// AsOf is the date the fold is as of (YYYY-MM-DD); LastValueDate the
+	// latest value date of events 1..Seq.
+	AsOf          string
+	LastValueDate string
+	// State is the fold, as engine.LoanState.EncodeSnapshot wrote it.
+	State      []byte
+	RecordedAt time.Time
 }
 
 // AgreementRecord is a restructuring agreement's row in the agreements
@@ -125,14 +149,21 @@ type AgreementQuery struct {
 type LoadLoanParams struct {
 	LoanID    string
 	RequestID string
+	// SnapshotFormat, when not 0, asks for the loan's latest snapshot of
+	// that format and only the events after it.
+	SnapshotFormat int
 }
 
-// LoanLog is a loan's row, its whole log oldest first, and the record of
-// the request named in LoadLoanParams if it exists (on any loan).
+// LoanLog is a loan's row, its log oldest first, and the record of the
+// request named in LoadLoanParams if it exists (on any loan). Events is
+// the whole log, or, when Snapshot is set, the events after Snapshot.Seq
+// (none if the snapshot is of the last event). Loan.Version is the seq of
+// the last event either way.
 type LoanLog struct {
-	Loan    LoanRecord
-	Events  []EventRecord
-	Request *RequestRecord
+	Loan     LoanRecord
+	Events   []EventRecord
+	Snapshot *SnapshotRecord
+	Request  *RequestRecord
 }
 
 // RequestKey names one request, for Store.FindRequest.

@@ -201,16 +201,37 @@ const appendSQL = `INSERT INTO loan_events
 const appendWithStatusSQL = `WITH e AS (` + appendSQL + ` RETURNING loan_id)
 UPDATE loans SET status = $14 FROM e WHERE loans.loan_id = e.loan_id`
 
+// insertSnapshotSQL stores a snapshot at the event e just appended, with
+// the snapshot's columns from $14 (after the event's) or, after a status,
+// from $15: nothing when the append wrote nothing.
+const insertSnapshotSQL = `INSERT INTO loan_snapshots (loan_id, format, seq, as_of, last_value_date, state, recorded_at)
+	SELECT e.loan_id, $%[1]d::integer, e.seq, $%[2]d::date, $%[3]d::date, $%[4]d::bytea, $5::timestamptz FROM e`
+
+// appendWithSnapshotSQL is appendSQL that also stores a snapshot; the
+// second form also sets the loan's status.
+var appendWithSnapshotSQL = [2]string{
+	`WITH e AS (` + appendSQL + ` RETURNING loan_id, seq) ` + fmt.Sprintf(insertSnapshotSQL, 14, 15, 16, 17),
+	`WITH e AS (` + appendSQL + ` RETURNING loan_id, seq), s AS (` + fmt.Sprintf(insertSnapshotSQL, 15, 16, 17, 18) + `)
+UPDATE loans SET status = $14 FROM e WHERE loans.loan_id = e.loan_id`,
+}
+
 // AppendEvent implements servicing.Store: one INSERT (appendSQL), one
-// round trip.
+// round trip; with a status or a snapshot, one statement still.
 func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
 	if p.Event.Seq != p.ExpectedVersion+1 || p.Request.Seq != p.Event.Seq {
 		return fmt.Errorf("postgres: append of seq %d at version %d (request seq %d)", p.Event.Seq, p.ExpectedVersion, p.Request.Seq)
+	}
+	if p.Snapshot != nil && p.Snapshot.Seq != p.Event.Seq {
+		return fmt.Errorf("postgres: snapshot at seq %d with the event at %d", p.Snapshot.Seq, p.Event.Seq)
 	}
 	args := eventArgs(p.Event, p.Request)
 	sql := appendSQL
 	if p.SetStatus != "" {
 		sql, args = appendWithStatusSQL, append(args, p.SetStatus)
+	}
+	if sn := p.Snapshot; sn != nil {
+		sql = appendWithSnapshotSQL[len(args)-13]
+		args = append(args, sn.Format, sn.AsOf, sn.LastValueDate, sn.State)
 	}
 	if p.Agreement != nil {
 		written, err := s.appendWithAgreement(ctx, sql, args, *p.Agreement)
@@ -251,19 +272,46 @@ func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
 	return l, err
 }
 
-// LoadLoan implements servicing.Store: the loan and its log in one
-// statement, so one snapshot, and the request record beside it in the
-// same batch: one round trip. The loan's columns ride on the first event's
+// loadLoanSQL reads a loan's row and log in one statement, so one
+// snapshot of the database. The loan's columns ride on the first event's
 // row only (NULL on the others, which cost no decoding); the version is the
 // last event's seq.
+const loadLoanSQL = `SELECT CASE WHEN e.seq = 1 THEN l.borrower_id END, CASE WHEN e.seq = 1 THEN l.currency END,
+	CASE WHEN e.seq = 1 THEN l.terms::text END, CASE WHEN e.seq = 1 THEN l.status END, CASE WHEN e.seq = 1 THEN l.created_at END,
+	NULL::bigint, NULL::text, NULL::text, NULL::bytea, NULL::timestamptz, ` + eventColumns + `
+	FROM loans l JOIN loan_events e ON e.loan_id = l.loan_id WHERE l.loan_id = $1 ORDER BY e.seq`
+
+// loadFromSnapshotSQL is loadLoanSQL from the loan's latest snapshot of a
+// format ($2): the rows start at the snapshot's own event, which carries
+// the loan's and the snapshot's columns, or at the first event if there is
+// no snapshot. A snapshot is written with its event and never changed, so
+// whichever one the statement finds agrees with the events it reads.
+const loadFromSnapshotSQL = `WITH s AS (SELECT seq, to_char(as_of, 'YYYY-MM-DD') AS as_of,
+		to_char(last_value_date, 'YYYY-MM-DD') AS last_value_date, state, recorded_at
+		FROM loan_snapshots WHERE loan_id = $1 AND format = $2 ORDER BY seq DESC LIMIT 1)
+	SELECT CASE WHEN e.seq = f.first THEN l.borrower_id END, CASE WHEN e.seq = f.first THEN l.currency END,
+	CASE WHEN e.seq = f.first THEN l.terms::text END, CASE WHEN e.seq = f.first THEN l.status END, CASE WHEN e.seq = f.first THEN l.created_at END,
+	CASE WHEN e.seq = f.first THEN s.seq END, CASE WHEN e.seq = f.first THEN s.as_of END, CASE WHEN e.seq = f.first THEN s.last_value_date END,
+	CASE WHEN e.seq = f.first THEN s.state END, CASE WHEN e.seq = f.first THEN s.recorded_at END, ` + eventColumns + `
+	FROM loans l LEFT JOIN s ON true CROSS JOIN LATERAL (SELECT COALESCE(s.seq, 1) AS first) f
+	JOIN loan_events e ON e.loan_id = l.loan_id AND e.seq >= f.first
+	WHERE l.loan_id = $1 ORDER BY e.seq`
+
+// eventColumns are the columns of loan_events e that scanEvent reads.
+const eventColumns = `e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor,
+	COALESCE(e.amount::text, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload::text, '')`
+
+// LoadLoan implements servicing.Store: the loan and its log (or its latest
+// snapshot and the log after it) in one statement, and the request record
+// beside it in the same batch: one round trip.
 func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
 	var out servicing.LoanLog
 	b := &pgx.Batch{}
-	b.Queue(`SELECT CASE WHEN e.seq = 1 THEN l.borrower_id END, CASE WHEN e.seq = 1 THEN l.currency END,
-		CASE WHEN e.seq = 1 THEN l.terms::text END, CASE WHEN e.seq = 1 THEN l.status END, CASE WHEN e.seq = 1 THEN l.created_at END,
-		e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor,
-		COALESCE(e.amount::text, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload::text, '')
-		FROM loans l JOIN loan_events e ON e.loan_id = l.loan_id WHERE l.loan_id = $1 ORDER BY e.seq`, p.LoanID)
+	if p.SnapshotFormat != 0 {
+		b.Queue(loadFromSnapshotSQL, p.LoanID, p.SnapshotFormat)
+	} else {
+		b.Queue(loadLoanSQL, p.LoanID)
+	}
 	b.Queue(findRequestSQL, p.RequestID)
 	res := s.pool.SendBatch(ctx, b)
 	defer res.Close()
@@ -273,17 +321,31 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	}
 	loan := servicing.LoanRecord{LoanID: p.LoanID}
 	var events []servicing.EventRecord
-	var borrower, currency, terms, status *string
-	var created *time.Time
+	var borrower, currency, terms, status, snapAsOf, snapLast *string
+	var created, snapRecorded *time.Time
+	var snapSeq *int64
+	var snapState []byte
 	for rows.Next() {
 		e := servicing.EventRecord{LoanID: p.LoanID}
-		if err := rows.Scan(&borrower, &currency, &terms, &status, &created,
+		if err := rows.Scan(&borrower, &currency, &terms, &status, &created, &snapSeq, &snapAsOf, &snapLast, &snapState, &snapRecorded,
 			&e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
 			rows.Close()
 			return out, mapError(err)
 		}
-		if e.Seq == 1 {
+		if len(events) == 0 && out.Snapshot == nil {
+			if borrower == nil {
+				rows.Close()
+				return out, fmt.Errorf("postgres: loan %s: the log read starts at event %d without the loan's row", p.LoanID, e.Seq)
+			}
 			loan.BorrowerID, loan.Currency, loan.Terms, loan.Status, loan.CreatedAt = *borrower, *currency, []byte(*terms), *status, created.UTC()
+			if snapSeq != nil {
+				// The snapshot's own event only carries the row: the
+				// snapshot stands for it and everything before.
+				out.Snapshot = &servicing.SnapshotRecord{Seq: *snapSeq, Format: p.SnapshotFormat, AsOf: *snapAsOf,
+					LastValueDate: *snapLast, State: snapState, RecordedAt: snapRecorded.UTC()}
+				loan.Version = e.Seq
+				continue
+			}
 		}
 		e.RecordedAt = e.RecordedAt.UTC()
 		events = append(events, e)
@@ -299,10 +361,12 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 		return out, mapError(err)
 	}
 	// Every loan is written with its first events: no rows, no loan.
-	if len(events) == 0 {
+	if len(events) == 0 && out.Snapshot == nil {
 		return out, servicing.ErrNotFound
 	}
-	loan.Version = events[len(events)-1].Seq
+	if n := len(events); n > 0 {
+		loan.Version = events[n-1].Seq
+	}
 	out.Loan, out.Events = loan, events
 	return out, nil
 }

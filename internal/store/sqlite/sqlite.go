@@ -202,6 +202,9 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 	if p.Event.Seq != p.ExpectedVersion+1 || p.Request.Seq != p.Event.Seq {
 		return fmt.Errorf("sqlite: append of seq %d at version %d (request seq %d)", p.Event.Seq, p.ExpectedVersion, p.Request.Seq)
 	}
+	if p.Snapshot != nil && p.Snapshot.Seq != p.Event.Seq {
+		return fmt.Errorf("sqlite: snapshot at seq %d with the event at %d", p.Snapshot.Seq, p.Event.Seq)
+	}
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		var last sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM loan_events WHERE loan_id = ?`, p.LoanID).Scan(&last); err != nil {
@@ -215,6 +218,13 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 		}
 		if err := insertEvent(ctx, tx, p.Event, p.Request); err != nil {
 			return err
+		}
+		if sn := p.Snapshot; sn != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO loan_snapshots (loan_id, format, seq, as_of, last_value_date, state, recorded_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, p.LoanID, sn.Format, sn.Seq, sn.AsOf, sn.LastValueDate, sn.State,
+				p.Event.RecordedAt.UTC().Format(timeLayout)); err != nil {
+				return err
+			}
 		}
 		if p.Agreement != nil {
 			if err := upsertAgreement(ctx, tx, *p.Agreement); err != nil {
@@ -248,6 +258,23 @@ func scanLoan(row scanner) (servicing.LoanRecord, error) {
 	return l, err
 }
 
+// loadLoanSQL reads a loan's row and its log, from its latest snapshot of
+// a format (?2; 0 matches none) or from the start, in one statement, so
+// one snapshot of the database. The rows start at the snapshot's own
+// event, which carries the loan's and the snapshot's columns, or at the
+// first event; the version is the last event's seq.
+const loadLoanSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recorded_at FROM loan_snapshots
+		WHERE loan_id = ?1 AND format = ?2 ORDER BY seq DESC LIMIT 1),
+	f AS (SELECT COALESCE((SELECT seq FROM s), 1) AS first)
+	SELECT CASE WHEN e.seq = f.first THEN l.borrower_id END, CASE WHEN e.seq = f.first THEN l.currency END,
+	CASE WHEN e.seq = f.first THEN l.terms END, CASE WHEN e.seq = f.first THEN l.status END, CASE WHEN e.seq = f.first THEN l.created_at END,
+	s.seq, s.as_of, s.last_value_date, s.state, s.recorded_at,
+	e.seq, e.kind, e.value_date, e.recorded_at, e.request_id, e.actor,
+	COALESCE(e.amount, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload, '')
+	FROM loans l CROSS JOIN f JOIN loan_events e ON e.loan_id = l.loan_id AND e.seq >= f.first
+	LEFT JOIN s ON s.seq = e.seq
+	WHERE l.loan_id = ?1 ORDER BY e.seq`
+
 // LoadLoan implements servicing.Store.
 func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
 	var out servicing.LoanLog
@@ -259,13 +286,59 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 			return out, err
 		}
 	}
-	loan, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans l WHERE l.loan_id = ?`, p.LoanID))
+	rows, err := s.db.QueryContext(ctx, loadLoanSQL, p.LoanID, p.SnapshotFormat)
 	if err != nil {
 		return out, mapError(err)
 	}
+	defer rows.Close()
+	loan := servicing.LoanRecord{LoanID: p.LoanID}
+	var borrower, currency, terms, status, created, snapAsOf, snapLast, snapRecorded sql.NullString
+	var snapSeq sql.NullInt64
+	var snapState []byte
+	for first := true; rows.Next(); first = false {
+		e := servicing.EventRecord{LoanID: p.LoanID}
+		var recorded string
+		if err := rows.Scan(&borrower, &currency, &terms, &status, &created, &snapSeq, &snapAsOf, &snapLast, &snapState, &snapRecorded,
+			&e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
+			return out, mapError(err)
+		}
+		if e.RecordedAt, err = time.Parse(timeLayout, recorded); err != nil {
+			return out, mapError(err)
+		}
+		loan.Version = e.Seq
+		if !first {
+			out.Events = append(out.Events, e)
+			continue
+		}
+		if !borrower.Valid {
+			return out, fmt.Errorf("sqlite: loan %s: the log read starts at event %d without the loan's row", p.LoanID, e.Seq)
+		}
+		loan.BorrowerID, loan.Currency, loan.Terms, loan.Status = borrower.String, currency.String, []byte(terms.String), status.String
+		if loan.CreatedAt, err = time.Parse(timeLayout, created.String); err != nil {
+			return out, mapError(err)
+		}
+		if !snapSeq.Valid {
+			out.Events = append(out.Events, e)
+			continue
+		}
+		// The snapshot's own event only carries the row: the snapshot
+		// stands for it and everything before.
+		sn := &servicing.SnapshotRecord{Seq: snapSeq.Int64, Format: p.SnapshotFormat, AsOf: snapAsOf.String,
+			LastValueDate: snapLast.String, State: snapState}
+		if sn.RecordedAt, err = time.Parse(timeLayout, snapRecorded.String); err != nil {
+			return out, mapError(err)
+		}
+		out.Snapshot = sn
+	}
+	if err := rows.Err(); err != nil {
+		return out, mapError(err)
+	}
+	// Every loan is written with its first events: no rows, no loan.
+	if loan.Version == 0 {
+		return out, servicing.ErrNotFound
+	}
 	out.Loan = loan
-	out.Events, err = s.events(ctx, p.LoanID)
-	return out, err
+	return out, nil
 }
 
 // events reads a loan's log, oldest first.
