@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -82,6 +83,10 @@ type Loans struct {
 	loc           *time.Location
 	cache         *logCache
 	writers       *loanWriters
+	// snapshotEvery is how many events beyond its latest snapshot a write
+	// must have read for it to store a new one; 0 turns snapshots off.
+	snapshotEvery int
+	log           *slog.Logger
 }
 
 // NewLoansParams configure NewLoans.
@@ -95,6 +100,16 @@ type NewLoansParams struct {
 	// CachedLoans is how many loans' logs to keep in memory for writes;
 	// 0 means 10,000, negative turns the cache off.
 	CachedLoans int
+	// SnapshotEvery: a repayment that read at least this many events of
+	// its loan's log beyond the latest stored snapshot (because the loan
+	// was in no cache) stores the fold it made as a new snapshot, with its
+	// event; the next such write reads that snapshot and the events after
+	// it instead of the whole log. 0 means 8; negative turns snapshots off
+	// (none is read or written).
+	SnapshotEvery int
+	// Logger receives a line for a stored snapshot that cannot be read
+	// (the write then replays the log); nil means slog.Default().
+	Logger *slog.Logger
 	// Delinquency sets the buckets and risk classes; the zero value means
 	// engine.DefaultDelinquencyPolicy.
 	Delinquency engine.DelinquencyPolicy
@@ -120,6 +135,15 @@ func NewLoans(p NewLoansParams) (*Loans, error) {
 		l.cache = newLogCache(10_000)
 	case p.CachedLoans > 0:
 		l.cache = newLogCache(p.CachedLoans)
+	}
+	switch {
+	case p.SnapshotEvery == 0:
+		l.snapshotEvery = 8
+	case p.SnapshotEvery > 0:
+		l.snapshotEvery = p.SnapshotEvery
+	}
+	if l.log = p.Logger; l.log == nil {
+		l.log = slog.Default()
 	}
 	if l.now == nil {
 		l.now = time.Now
@@ -200,10 +224,14 @@ type loanLog struct {
 	// a cached log so the next write folds only once.
 	folded     *engine.LoanState
 	foldedAsOf engine.Date
-	// lastValueDate, set by cacheEntry (which drops evs), is the latest
-	// value date among the log's events: a fold as of that day or later may
-	// be advanced to a later day instead of replayed.
+	// lastValueDate, set by cacheEntry (which drops evs) and
+	// fromSnapshot (which reads none), is the latest value date among the
+	// log's events: a fold as of that day or later may be advanced to a
+	// later day instead of replayed. latestValueDate works it out.
 	lastValueDate engine.Date
+	// sinceSnapshot is how many events of the log a write read from the
+	// store beyond the loan's latest snapshot (all of them without one).
+	sinceSnapshot int
 }
 
 func (l *Loans) load(ctx context.Context, loanID string, knownAt time.Time) (loanLog, error) {
@@ -218,13 +246,19 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 	if err != nil {
 		return loanLog{}, got.Request, err
 	}
-	rec, events := got.Loan, got.Events
+	lg, err := l.logOf(loanID, got.Loan, got.Events, knownAt)
+	return lg, got.Request, err
+}
+
+// logOf is a loan's row and whole log as the fold reads them, as known at
+// an instant (zero: now).
+func (l *Loans) logOf(loanID string, rec LoanRecord, events []EventRecord, knownAt time.Time) (loanLog, error) {
 	if err := CheckLog(loanID, events); err != nil {
-		return loanLog{}, nil, err
+		return loanLog{}, err
 	}
 	terms, err := DecodeTerms(rec.Terms)
 	if err != nil {
-		return loanLog{}, nil, err
+		return loanLog{}, err
 	}
 	if !knownAt.IsZero() {
 		// known_at keeps the log up to the first event recorded after it:
@@ -243,13 +277,13 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 	}
 	sched, err := engine.BuildSchedule(terms)
 	if err != nil {
-		return loanLog{}, nil, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
+		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
 	evs, err := engineEvents(terms, events)
 	if err != nil {
-		return loanLog{}, nil, fmt.Errorf("loan %s: %w", loanID, err)
+		return loanLog{}, fmt.Errorf("loan %s: %w", loanID, err)
 	}
-	return loanLog{loan: rec, terms: terms, events: events, evs: evs, schedule: sched}, got.Request, nil
+	return loanLog{loan: rec, terms: terms, events: events, evs: evs, schedule: sched}, nil
 }
 
 // CheckLog refuses a loan's log whose seqs are not 1, 2, 3… in order. The
@@ -259,12 +293,135 @@ func CheckLog(loanID string, events []EventRecord) error {
 	if len(events) == 0 {
 		return fmt.Errorf("loan %s: broken log: no events", loanID)
 	}
+	return checkSeqs(loanID, 1, events)
+}
+
+// checkSeqs refuses events whose seqs are not first, first+1, … in order.
+func checkSeqs(loanID string, first int64, events []EventRecord) error {
 	for i, e := range events {
-		if e.Seq != int64(i+1) {
-			return fmt.Errorf("loan %s: broken log: event %d at position %d", loanID, e.Seq, i+1)
+		if e.Seq != first+int64(i) {
+			return fmt.Errorf("loan %s: broken log: event %d at position %d", loanID, e.Seq, first+int64(i))
 		}
 	}
 	return nil
+}
+
+// loadForWrite reads a loan for a repayment, with the record of requestID
+// in the same round trip: from the loan's latest snapshot and the events
+// after it, when snapshots are on and one can be taken up as of today
+// (the log it returns then has a fold as of today and no events, as a
+// cache entry has); else the whole log, read again if the snapshot could
+// not be taken up.
+func (l *Loans) loadForWrite(ctx context.Context, loanID, requestID string, today engine.Date) (loanLog, *RequestRecord, error) {
+	if l.snapshotEvery == 0 {
+		lg, prior, err := l.loadWithRequest(ctx, loanID, requestID, time.Time{})
+		lg.sinceSnapshot = len(lg.events)
+		return lg, prior, err
+	}
+	got, err := l.store.LoadLoan(ctx, LoadLoanParams{LoanID: loanID, RequestID: requestID, SnapshotFormat: engine.SnapshotFormat})
+	if err != nil || got.Request != nil {
+		return loanLog{}, got.Request, err
+	}
+	if got.Snapshot == nil {
+		lg, err := l.logOf(loanID, got.Loan, got.Events, time.Time{})
+		lg.sinceSnapshot = len(lg.events)
+		return lg, nil, err
+	}
+	lg, ok, err := l.fromSnapshot(got, today)
+	if err != nil || ok {
+		return lg, nil, err
+	}
+	// The events after the snapshot are not all repayments in order (a
+	// reversal, a backdated payment, an agreement): only a replay of the
+	// whole log applies them.
+	lg, prior, err := l.loadWithRequest(ctx, loanID, requestID, time.Time{})
+	lg.sinceSnapshot = len(got.Events)
+	return lg, prior, err
+}
+
+// fromSnapshot takes a loan up from its snapshot: decoded, advanced to
+// today and with the events after it appended, a fold as of today that
+// equals the replay of the whole log; false when the events after it need
+// a replay (Append refuses one) or the snapshot cannot be read or
+// advanced.
+func (l *Loans) fromSnapshot(got LoanLog, today engine.Date) (loanLog, bool, error) {
+	sn, loanID := got.Snapshot, got.Loan.LoanID
+	if err := checkSeqs(loanID, sn.Seq+1, got.Events); err != nil {
+		return loanLog{}, false, err
+	}
+	terms, err := DecodeTerms(got.Loan.Terms)
+	if err != nil {
+		return loanLog{}, false, err
+	}
+	st, err := engine.DecodeSnapshot(sn.State)
+	asOf, err1 := engine.ParseDate(sn.AsOf)
+	last, err2 := engine.ParseDate(sn.LastValueDate)
+	if err = errors.Join(err, err1, err2); err != nil {
+		// Derived data only: the log still answers, at the cost of a
+		// replay. Say so, since it should never happen.
+		l.log.Warn("loan snapshot unreadable; replaying the log", "loan_id", loanID, "snapshot_seq", sn.Seq, "err", err)
+		return loanLog{}, false, nil
+	}
+	// An event dated after the snapshot's day (an agreement effective
+	// later) is applied only by a replay as of a later day; a snapshot
+	// dated after today (the clock or time zone moved back) cannot be
+	// advanced.
+	if last > asOf || asOf > today {
+		return loanLog{}, false, nil
+	}
+	var ok bool
+	if st, ok = st.AdvanceTo(terms, today); !ok {
+		return loanLog{}, false, nil
+	}
+	for _, e := range got.Events {
+		ev, read, err := engineEvent(terms, e)
+		if err != nil {
+			return loanLog{}, false, fmt.Errorf("loan %s: %w", loanID, err)
+		}
+		if !read {
+			continue
+		}
+		if st, ok = st.Append(terms, ev); !ok {
+			return loanLog{}, false, nil
+		}
+		last = max(last, ev.ValueDate)
+	}
+	sched, err := engine.BuildSchedule(terms)
+	if err != nil {
+		return loanLog{}, false, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
+	}
+	return loanLog{loan: got.Loan, terms: terms, schedule: sched, folded: &st, foldedAsOf: today,
+		lastValueDate: last, sinceSnapshot: len(got.Events)}, true, nil
+}
+
+// latestValueDate is the latest value date among the log's events, from
+// its events when it has them.
+func (lg loanLog) latestValueDate() engine.Date {
+	d := lg.lastValueDate
+	for _, e := range lg.evs {
+		d = max(d, e.ValueDate)
+	}
+	return d
+}
+
+// snapshotOf is st, the fold of the log up to the event seq as of today,
+// as a snapshot to store with that event, or nil when the state has none
+// (restructuring agreements). last is the log's latest value date.
+func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, now time.Time) *SnapshotRecord {
+	b, err := trimmed(st).EncodeSnapshot()
+	if err != nil {
+		return nil
+	}
+	return &SnapshotRecord{Seq: seq, Format: engine.SnapshotFormat, AsOf: today.String(), LastValueDate: last.String(), State: b, RecordedAt: now}
+}
+
+// trimmed is a fold with only its last payment's allocation: all a later
+// Append needs, whatever the length of the loan's history.
+func trimmed(st engine.LoanState) engine.LoanState {
+	if n := len(st.Payments); n > 1 {
+		st.Payments = []engine.PaymentResult{st.Payments[n-1]}
+	}
+	return st
 }
 
 // engineEvents converts the log to what the fold reads.
@@ -734,9 +891,14 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 			}
 		}
 	}
-	if !cached {
+	fromStore := !cached
+	if fromStore {
 		var prior *RequestRecord
-		lg, prior, err = l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
+		if useCache {
+			lg, prior, err = l.loadForWrite(ctx, p.LoanID, p.RequestID, today)
+		} else {
+			lg, prior, err = l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
+		}
 		if prior != nil {
 			// A retry: answer as the first call did, whatever happened since.
 			if err := sameRequest(*prior, "RecordRepayment", p.RequestHash); err != nil {
@@ -747,7 +909,11 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 		if err != nil {
 			return RepaymentResult{}, err
 		}
-	} else {
+		// A log taken up from a snapshot has a fold and no events, as a
+		// cache entry has, and is used as one.
+		cached = lg.events == nil
+	}
+	if cached {
 		defer func() {
 			// A refusal decided from the cache might be a retry of an
 			// accepted request: decide again from the store.
@@ -825,9 +991,16 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 		return RepaymentResult{}, &PreconditionError{Reason: "PAYMENT_EXCEEDS_PAYOFF",
 			Message: fmt.Sprintf("amount %s exceeds the payoff amount %s on %s", amount.Format(c), payoff.Total().Format(c), vd)}
 	}
+	// A write that had to read a long stretch of the log stores the fold
+	// it made, so that the next one that finds the loan in no cache does
+	// not read it again.
+	var snap *SnapshotRecord
+	if fromStore && l.snapshotEvery > 0 && lg.sinceSnapshot+1 >= l.snapshotEvery {
+		snap = snapshotOf(view.state, seq, today, max(lg.latestValueDate(), vd), now)
+	}
 	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
-		SetStatus: statusChange(lg.loan.Status, view.Status),
-		Request:   RequestRecord{RequestID: p.RequestID, Method: "RecordRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
+		SetStatus: statusChange(lg.loan.Status, view.Status), Snapshot: snap,
+		Request: RequestRecord{RequestID: p.RequestID, Method: "RecordRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
 	if err != nil {
 		l.cache.drop(p.LoanID)
 		return RepaymentResult{}, err
@@ -846,15 +1019,11 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 // same however long the loan's history; a backdated write reads the log
 // from the store.
 func cacheEntry(lg loanLog, st engine.LoanState, today engine.Date) loanLog {
-	if n := len(st.Payments); n > 1 {
-		st.Payments = []engine.PaymentResult{st.Payments[n-1]}
-	}
 	// An entry made from an entry has no evs and keeps its date. Either
 	// way evs may lack the payment just appended: dated today at the
 	// latest, it is never after the fold's day.
-	for _, e := range lg.evs {
-		lg.lastValueDate = max(lg.lastValueDate, e.ValueDate)
-	}
+	lg.lastValueDate = lg.latestValueDate()
+	st = trimmed(st)
 	lg.events, lg.evs = nil, nil
 	lg.folded, lg.foldedAsOf = &st, today
 	return lg

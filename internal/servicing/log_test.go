@@ -117,17 +117,29 @@ type countingStore struct {
 	servicing.Store
 	conflicts atomic.Int64
 	loads     atomic.Int64
+	// eventsRead counts the events loads returned; snapshotsRead the
+	// loads that returned a snapshot, snapshotsWritten the appends that
+	// stored one.
+	eventsRead, snapshotsRead, snapshotsWritten atomic.Int64
 }
 
 func (s *countingStore) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
 	s.loads.Add(1)
-	return s.Store.LoadLoan(ctx, p)
+	lg, err := s.Store.LoadLoan(ctx, p)
+	s.eventsRead.Add(int64(len(lg.Events)))
+	if lg.Snapshot != nil {
+		s.snapshotsRead.Add(1)
+	}
+	return lg, err
 }
 
 func (s *countingStore) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
 	err := s.Store.AppendEvent(ctx, p)
 	if errors.Is(err, servicing.ErrVersionConflict) {
 		s.conflicts.Add(1)
+	}
+	if err == nil && p.Snapshot != nil {
+		s.snapshotsWritten.Add(1)
 	}
 	return err
 }

@@ -43,7 +43,27 @@ type sent struct {
 // the engine's fold of exactly that log. A reversal must be refused exactly
 // when the repayment is dated on or before a signed agreement's effective
 // date.
-func TestSimulation(t *testing.T) { seeded(t, simulate) }
+func TestSimulation(t *testing.T) {
+	seeded(t, func(t *testing.T, store servicing.Store, seed uint64) {
+		simulate(t, store, seed, servicing.NewLoansParams{})
+	})
+}
+
+// TestSimulationFromSnapshots is TestSimulation with no log cache and a
+// snapshot every other event, so that nearly every repayment takes its
+// loan up from a stored snapshot, or falls back to the whole log when the
+// events after the snapshot need a replay (a backdated payment, a
+// reversal, an agreement).
+func TestSimulationFromSnapshots(t *testing.T) {
+	seeded(t, func(t *testing.T, raw servicing.Store, seed uint64) {
+		store := &countingStore{Store: raw}
+		simulate(t, store, seed, servicing.NewLoansParams{CachedLoans: -1, SnapshotEvery: 2})
+		t.Logf("%d loads, %d of them from a snapshot; %d snapshots written", store.loads.Load(), store.snapshotsRead.Load(), store.snapshotsWritten.Load())
+		if store.snapshotsRead.Load() < 10 || store.snapshotsWritten.Load() < 5 {
+			t.Fatalf("seed %d: the simulation hardly used snapshots", seed)
+		}
+	})
+}
 
 // seeded runs test on every store, in parallel, with the seed -seed names
 // or a fresh one; test prints it.
@@ -60,7 +80,7 @@ func seeded(t *testing.T, test func(t *testing.T, store servicing.Store, seed ui
 	}
 }
 
-func simulate(t *testing.T, store servicing.Store, seed uint64) {
+func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing.NewLoansParams) {
 	t.Logf("seed %d (replay with -seed=%d)", seed, seed)
 	fail := func(format string, args ...any) {
 		t.Helper()
@@ -70,7 +90,8 @@ func simulate(t *testing.T, store servicing.Store, seed uint64) {
 	ctx := context.Background()
 	now := time.Date(2024, 1, 10, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC})
+	params.Store, params.Now, params.Location = store, clock, time.UTC
+	loans, err := servicing.NewLoans(params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +129,14 @@ func simulate(t *testing.T, store servicing.Store, seed uint64) {
 				model = append(model, modelEvent{seq: res.Seq, kind: servicing.KindRepayment, amount: amount, valueDate: vd})
 				if res.Seq != int64(len(model)) {
 					fail("step %d: seq %d, model has %d events", step, res.Seq, len(model))
+				}
+				// The answer is the fold of the log with the payment, however
+				// the service came by the loan (a cache entry, a snapshot and
+				// the events after it, or the whole log).
+				if want := engine.Fold(terms, engineLog(model), today); res.Loan.Outstanding != want.Outstanding() ||
+					res.Loan.DaysPastDue != want.DaysPastDue() || res.Loan.Credit != want.Credit || res.Loan.Version != res.Seq {
+					fail("step %d: repayment answered %+v dpd %d credit %d, model %+v dpd %d credit %d", step,
+						res.Loan.Outstanding, res.Loan.DaysPastDue, res.Loan.Credit, want.Outstanding(), want.DaysPastDue(), want.Credit)
 				}
 				history = append(history, sent{p, res})
 			case errors.As(err, &pre):

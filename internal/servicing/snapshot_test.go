@@ -1,0 +1,201 @@
+package servicing_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store/storetest"
+)
+
+// tailStore counts, of the loads that returned a snapshot, the longest
+// stretch of log read after it.
+type tailStore struct {
+	*countingStore
+	longestTail atomic.Int64
+}
+
+func (s *tailStore) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
+	lg, err := s.countingStore.LoadLoan(ctx, p)
+	if lg.Snapshot != nil && int64(len(lg.Events)) > s.longestTail.Load() {
+		s.longestTail.Store(int64(len(lg.Events)))
+	}
+	return lg, err
+}
+
+// TestSnapshotsServeColdWrites: with no log cache, as when a loan is paid
+// once a month among millions, a repayment reads the loan's latest
+// snapshot and at most SnapshotEvery-1 events after it, never the whole
+// log, and stores a new snapshot when it has read that many; and every
+// answer equals what a service folds from the whole log, with and without
+// a penalty policy, on payment days weeks apart (penalty and compound
+// interest accrued in between), on both stores. A third loan mixes in what
+// a snapshot cannot be taken up past (backdated payments, reversals,
+// waivers): its writes replay the log and its answers are still the log's.
+func TestSnapshotsServeColdWrites(t *testing.T) { seeded(t, snapshotsServeColdWrites) }
+
+func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
+	t.Logf("seed %d (replay with -seed=%d)", seed, seed)
+	const every = 4
+	rng := rand.New(rand.NewPCG(seed, 0x5a4b))
+	ctx := context.Background()
+	store := &tailStore{countingStore: &countingStore{Store: raw}}
+	now := time.Date(2024, 1, 20, 4, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	cold, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: every})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(id, what string, got servicing.LoanView) {
+		t.Helper()
+		want, err := fresh.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: got.AsOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != want.Status || got.Version != want.Version || got.Outstanding != want.Outstanding || got.Credit != want.Credit ||
+			got.DaysPastDue != want.DaysPastDue || got.NextDueDate != want.NextDueDate || got.CappedOn != want.CappedOn ||
+			fmt.Sprintf("%+v", got.Installment) != fmt.Sprintf("%+v", want.Installment) {
+			t.Fatalf("seed %d: %s %s on %s: the answer differs from the log's fold\n got %+v\nwant %+v", seed, id, what, got.AsOf, got, want)
+		}
+	}
+	for i, kind := range []string{"plain", "penalty", "mixed"} {
+		terms := twelveMonths()
+		if kind != "plain" {
+			terms.HasPenalty, terms.Penalty = true, engine.PenaltyPolicy{GraceDays: 3, CompoundOverdueInterest: true}
+		}
+		terms.InstallmentCount = 36
+		c := terms.Currency
+		id := fmt.Sprintf("L%d", i)
+		if _, err := cold.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c-" + id, RequestHash: "c", LoanID: id, BorrowerID: "B", Terms: terms}); err != nil {
+			t.Fatal(err)
+		}
+		read, written, loads, writes, refused, overdue := store.snapshotsRead.Load(), store.snapshotsWritten.Load(), store.loads.Load(), 0, 0, 0
+		var paid []int64
+		for k := range 40 {
+			now = now.Add(time.Duration(1+rng.IntN(30)) * 24 * time.Hour)
+			today := engine.DateOf(now.Year(), int(now.Month()), now.Day())
+			if kind == "mixed" && len(paid) > 0 {
+				switch rng.IntN(4) {
+				case 0:
+					res, err := cold.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: fmt.Sprintf("%s-r%d", id, k), RequestHash: "r",
+						LoanID: id, Seq: paid[len(paid)-1], Reason: "test", Actor: "test"})
+					if err != nil {
+						t.Fatalf("seed %d: reversal: %v", seed, err)
+					}
+					paid = paid[:len(paid)-1]
+					check(id, "reversal", res.Loan)
+					continue
+				case 1:
+					if _, err := cold.WaiveAmounts(ctx, servicing.WaiveAmountsParams{RequestID: fmt.Sprintf("%s-w%d", id, k), RequestHash: "w",
+						LoanID: id, Penalty: "1.00", Reason: "test", Actor: "test"}); err != nil {
+						var pre *servicing.PreconditionError
+						var inv *engine.InvalidError
+						if !errors.As(err, &pre) && !errors.As(err, &inv) {
+							t.Fatalf("seed %d: waiver: %v", seed, err)
+						}
+					}
+					continue
+				}
+			}
+			vd := engine.NoDate
+			if kind == "mixed" && rng.IntN(3) == 0 {
+				vd = today.AddDays(-rng.IntN(60)) // often before earlier payments
+				vd = max(vd, terms.DisbursementDate)
+			}
+			amount := money.Amount(1 + rng.Int64N(80_000))
+			res, err := cold.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("%s-p%d", id, k), RequestHash: "h",
+				LoanID: id, Amount: amount.Format(c), ValueDate: vd, Actor: "test"})
+			var pre *servicing.PreconditionError
+			if errors.As(err, &pre) {
+				refused++
+				continue // more than is owed, or paid off
+			}
+			if err != nil {
+				t.Fatalf("seed %d: %s payment %d on %s: %v", seed, id, k, now.Format(time.DateOnly), err)
+			}
+			writes++
+			paid = append(paid, res.Seq)
+			if res.Loan.Outstanding.Penalty > 0 {
+				overdue++
+			}
+			check(id, fmt.Sprintf("payment %d of %s", k, amount.Format(c)), res.Loan)
+		}
+		reads, writtenHere := store.snapshotsRead.Load()-read, store.snapshotsWritten.Load()-written
+		t.Logf("%s (%s): %d payments; %d loads from a snapshot, %d snapshots written", id, kind, writes, reads, writtenHere)
+		if kind == "mixed" && (writes < 10 || writtenHere < 2) || kind != "mixed" && (writes < 25 || writtenHere < int64(writes/every)-1 || reads < int64(writes)-every-2) {
+			t.Fatalf("seed %d: %s: %d payments, %d loads from a snapshot, %d snapshots written: snapshots were not used", seed, id, writes, reads, writtenHere)
+		}
+		if kind == "penalty" && overdue == 0 {
+			t.Fatalf("seed %d: %s: never overdue: the test does not exercise accrual", seed, id)
+		}
+		// One read per payment: a refusal decided from a snapshot is
+		// decided again from the whole log, nothing else reads twice.
+		if n := store.loads.Load() - loads; kind != "mixed" && n > int64(writes+2*refused) {
+			t.Fatalf("seed %d: %s: %d loads for %d payments and %d refusals: snapshots were read but not taken up", seed, id, n, writes, refused)
+		}
+		if kind != "mixed" && store.longestTail.Load() > every-1 {
+			t.Fatalf("seed %d: %s: a write read %d events after a snapshot, want at most %d", seed, id, store.longestTail.Load(), every-1)
+		}
+	}
+}
+
+// TestUnreadableSnapshotIsReplayed: a stored snapshot that does not decode
+// (written by a bug, or damaged) costs a replay and a log line, never a
+// wrong answer or a failed write.
+func TestUnreadableSnapshotIsReplayed(t *testing.T) {
+	for name, open := range storetest.Stores {
+		t.Run(name, func(t *testing.T) {
+			raw := open(t)
+			ctx := context.Background()
+			now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
+			var logged bytes.Buffer
+			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: func() time.Time { return now }, Location: time.UTC,
+				CachedLoans: -1, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
+				t.Fatal(err)
+			}
+			// A payment written straight to the store, with a snapshot of
+			// the right format that is not one.
+			at := now.Add(-time.Hour)
+			if err := raw.AppendEvent(ctx, servicing.AppendEventParams{LoanID: "L", ExpectedVersion: 2,
+				Event: servicing.EventRecord{LoanID: "L", Seq: 3, Kind: servicing.KindRepayment, ValueDate: "2024-02-15", RecordedAt: at,
+					RequestID: "p0", Actor: "test", Amount: "1066.19"},
+				Request:  servicing.RequestRecord{RequestID: "p0", Method: "RecordRepayment", RequestHash: "h", LoanID: "L", Seq: 3, RecordedAt: at},
+				Snapshot: &servicing.SnapshotRecord{Seq: 3, Format: engine.SnapshotFormat, AsOf: "2024-03-01", LastValueDate: "2024-02-15", State: []byte("garbage")},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "p1", RequestHash: "h", LoanID: "L", Amount: "500.00", Actor: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Seq != 4 || res.Loan.Outstanding != want.Outstanding || fmt.Sprintf("%+v", res.Loan.Installment) != fmt.Sprintf("%+v", want.Installment) {
+				t.Fatalf("answer %+v, the log's fold %+v", res.Loan, want)
+			}
+			if !strings.Contains(logged.String(), "loan snapshot unreadable") || !strings.Contains(logged.String(), "loan_id=L") {
+				t.Fatalf("no log line for the unreadable snapshot: %q", logged.String())
+			}
+		})
+	}
+}
