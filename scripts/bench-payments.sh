@@ -15,7 +15,8 @@
 # first market have; BENCH_FLOOR=0 leaves floord out; BENCH_CACHE=0 turns
 # loand's log cache off, so that every write loads and folds its loan, as
 # a repayment does in production when a loan is paid once a month:
-# BENCH_CACHE=0 BENCH_LOANS=5000 is that cold path). The machine is
+# BENCH_CACHE=0 BENCH_LOANS=5000 is that cold path; BENCH_SNAPSHOT=N is
+# loand's --snapshot-every, 0 turning snapshots off). The machine is
 # shared, so each concurrency runs several alternating rounds and reports
 # the ratios of the medians. Beside them: the CPU the whole machine spent
 # per operation (the steadier figure: at 8 clients every side keeps both
@@ -33,6 +34,7 @@ penalty=()
 view="${BENCH_VIEW:-full}"
 loans="${BENCH_LOANS:-512}"
 cache="${BENCH_CACHE:-10000}"
+snapshot="${BENCH_SNAPSHOT:-8}"
 floor="${BENCH_FLOOR:-1}"
 . scripts/benchlib.sh
 start_cluster bench -c max_connections=300 -c shared_buffers=256MB
@@ -47,7 +49,7 @@ go build -o "$work/loand" ./cmd/loand
 go build -o "$work/floord" ./cmd/floord
 go build -o "$work/loadpay" ./cmd/loadpay
 GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
-  --log-format json --pprof "${BENCH_PPROF:-}" --cached-loans "$cache" 2>"$work/loand.log" &
+  --log-format json --pprof "${BENCH_PPROF:-}" --cached-loans "$cache" --snapshot-every "$snapshot" 2>"$work/loand.log" &
 loand_pid=$!
 servers+=("$loand_pid")
 wait_healthy "127.0.0.1:$apiport"
@@ -82,7 +84,7 @@ loadpay() { # loadpay ADDR CLIENTS SECONDS RUN: one run of the client, its outpu
 }
 
 run=$(date +%s)
-echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; log cache of ${cache} loans$([ "$cache" = 0 ] && echo ' (off: every write loads its loan)'); ${rounds} rounds of ${seconds}s per side, alternating"
+echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; log cache of ${cache} loans$([ "$cache" = 0 ] && echo ' (off: every write loads its loan)'); snapshot every ${snapshot} events read$([ "$snapshot" = 0 ] && echo ' (off)'); ${rounds} rounds of ${seconds}s per side, alternating"
 echo "floor: cmd/floord, the same client and store write, nothing else$([ "$floor" = 1 ] || echo ' (off)')"
 printf '\n%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s\n' clients round "loand/s" "floord/s" "pgbench/s" ratio floor \
   "machine µs/op" "CPU µs/op loand+postgres+client, WAL flushes/op | pgbench: postgres+client, flushes"

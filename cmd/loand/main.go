@@ -47,9 +47,9 @@ func main() {
 	}
 }
 
-// cacheSize turns the flag's "0 is off" into NewLoansParams' "negative is
-// off".
-func cacheSize(n int) int {
+// zeroIsOff turns a flag's "0 is off" into NewLoansParams' "negative is
+// off" (for --cached-loans and --snapshot-every).
+func zeroIsOff(n int) int {
 	if n <= 0 {
 		return -1
 	}
@@ -93,6 +93,7 @@ func run(args []string, stderr *os.File) error {
 	riskFloor := fs.String("restructured-risk-floor", def.RiskFloor.String(), "restructuring: best risk class of a restructured loan (NORMAL … LOSS)")
 	aprCap := fs.String("apr-cap-percent", def.APRCapPercent.String(), "restructuring: the APR a quote's within_cap compares with")
 	cachedLoans := fs.Int("cached-loans", 10_000, "loans whose latest fold this process keeps in memory for their next write, that day or later; 0 turns the cache off")
+	snapshotEvery := fs.Int("snapshot-every", 8, "a repayment that read this many events or more of its loan's log beyond the latest snapshot stores a new one; 0 turns snapshots off")
 	gcPercent := fs.Int("gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -173,7 +174,7 @@ func run(args []string, stderr *os.File) error {
 		return fmt.Errorf("--apr-cap-percent: %w", err)
 	}
 	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Location: loc, Delinquency: policy, Restructuring: restructuring,
-		CachedLoans: cacheSize(*cachedLoans)})
+		CachedLoans: zeroIsOff(*cachedLoans), SnapshotEvery: zeroIsOff(*snapshotEvery), Logger: log})
 	if err != nil {
 		return err
 	}

@@ -218,7 +218,8 @@ type loanLog struct {
 	events []EventRecord
 	// evs is events as the fold reads them, parsed once per log read.
 	evs []engine.Event
-	// schedule is the terms' schedule, built once per log read.
+	// schedule is the terms' schedule, built once per log read (none in a
+	// log taken up from a snapshot, which has no events to fold with it).
 	schedule engine.Schedule
 	// folded, when set, is the fold of events as of foldedAsOf, kept with
 	// a cached log so the next write folds only once.
@@ -386,11 +387,10 @@ func (l *Loans) fromSnapshot(got LoanLog, today engine.Date) (loanLog, bool, err
 		}
 		last = max(last, ev.ValueDate)
 	}
-	sched, err := engine.BuildSchedule(terms)
-	if err != nil {
-		return loanLog{}, false, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
-	}
-	return loanLog{loan: got.Loan, terms: terms, schedule: sched, folded: &st, foldedAsOf: today,
+	// No schedule: like a cache entry, the log has no events to fold with
+	// one, and every decision that needs them is made again from the
+	// whole log (errStaleCache).
+	return loanLog{loan: got.Loan, terms: terms, folded: &st, foldedAsOf: today,
 		lastValueDate: last, sinceSnapshot: len(got.Events)}, true, nil
 }
 

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -12,17 +13,20 @@ import (
 )
 
 // BenchmarkLoadLoan reads one loan with its log of 40 events and a request
-// lookup, as a write that misses the log cache does: the cold path of a
-// repayment. One client, so ns/op is the round trip with PostgreSQL's work
-// in it. Baseline: the same loan row read by primary key alone.
+// lookup, as a write that misses the log cache did before snapshots
+// (kernel=loadloan), and its latest snapshot with the 4 events after it, as
+// such a write does now (kernel=snapshot). One client, so ns/op is the
+// round trip with PostgreSQL's work in it. Baseline: one row read by an
+// index alone.
 func BenchmarkLoadLoan(b *testing.B) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, pgtest.URL(b))
+	s, err := postgres.Open(ctx, pgtest.URL(b)+os.Getenv("XTRA"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(s.Close)
-	const loans, events = 64, 40
+	// Each loan has a snapshot tail events before its last.
+	const loans, events, tail = 64, 40, 4
 	t0 := time.Date(2024, 1, 15, 2, 0, 0, 0, time.UTC)
 	for i := range loans {
 		id := fmt.Sprintf("L%d", i)
@@ -37,10 +41,15 @@ func BenchmarkLoadLoan(b *testing.B) {
 		for v := int64(1); v < events; v++ {
 			rid := fmt.Sprintf("p-%s-%d", id, v)
 			at := t0.Add(time.Duration(v) * 24 * time.Hour)
-			if err := s.AppendEvent(ctx, servicing.AppendEventParams{LoanID: id, ExpectedVersion: v,
+			p := servicing.AppendEventParams{LoanID: id, ExpectedVersion: v,
 				Event: servicing.EventRecord{LoanID: id, Seq: v + 1, Kind: "REPAYMENT", ValueDate: "2024-02-15", RecordedAt: at,
 					RequestID: rid, Actor: "api", Amount: "366.19"},
-				Request: servicing.RequestRecord{RequestID: rid, Method: "RecordRepayment", RequestHash: "h", LoanID: id, Seq: v + 1, RecordedAt: at}}); err != nil {
+				Request: servicing.RequestRecord{RequestID: rid, Method: "RecordRepayment", RequestHash: "h", LoanID: id, Seq: v + 1, RecordedAt: at}}
+			if v+1 == events-tail {
+				// About the size of a 36-month loan's encoded fold.
+				p.Snapshot = &servicing.SnapshotRecord{Seq: v + 1, Format: 1, AsOf: "2024-02-15", LastValueDate: "2024-02-15", State: make([]byte, 1200)}
+			}
+			if err := s.AppendEvent(ctx, p); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -49,6 +58,14 @@ func BenchmarkLoadLoan(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: fmt.Sprintf("L%d", i%loans), RequestID: "new"})
 			if err != nil || len(lg.Events) != events {
+				b.Fatal(err, len(lg.Events))
+			}
+		}
+	})
+	b.Run("kernel=snapshot", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: fmt.Sprintf("L%d", i%loans), RequestID: "new", SnapshotFormat: 1})
+			if err != nil || lg.Snapshot == nil || len(lg.Events) != tail {
 				b.Fatal(err, len(lg.Events))
 			}
 		}
