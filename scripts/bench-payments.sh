@@ -16,7 +16,10 @@
 # loand's log cache off, so that every write loads and folds its loan, as
 # a repayment does in production when a loan is paid once a month:
 # BENCH_CACHE=0 BENCH_LOANS=5000 is that cold path; BENCH_SNAPSHOT=N is
-# loand's --snapshot-every, 0 turning snapshots off). The machine is
+# loand's --snapshot-every, 0 turning snapshots off; BENCH_WARM=40s pays
+# each side for that long before the rounds, not counted, so that the
+# loans' logs are long: BENCH_CACHE=0 BENCH_LOANS=1000 BENCH_WARM=40s
+# gives logs of ~100 events and more). The machine is
 # shared, so each concurrency runs several alternating rounds and reports
 # the ratios of the medians. Beside them: the CPU the whole machine spent
 # per operation (the steadier figure: at 8 clients every side keeps both
@@ -91,8 +94,9 @@ printf '\n%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s\n' clients round "loand/s" "
 printf '%-7s %5s %8s %8s %9s %6s %6s   %-15s\n' "" "" "" "" "" "" "" "loand|floord|pgb"
 # Warm-up, not counted: loand's log cache and prepared statements, and
 # PostgreSQL's buffers for every workload.
-loadpay "127.0.0.1:$apiport" 8 3s "warm-$run" >/dev/null
-[ "$floor" = 1 ] && loadpay "127.0.0.1:$floorport" 8 3s "warm-$run" >/dev/null
+warm="${BENCH_WARM:-3s}"
+loadpay "127.0.0.1:$apiport" 8 "$warm" "warm-$run" >/dev/null
+[ "$floor" = 1 ] && loadpay "127.0.0.1:$floorport" 8 "$warm" "warm-$run" >/dev/null
 "$bin/pgbench" -N -M prepared -c 8 -j 2 -T 3 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 for c in $conc; do
   : >"$work/rates"
