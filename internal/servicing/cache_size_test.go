@@ -10,8 +10,9 @@ import (
 
 // BenchmarkCacheEntryBytes reports the heap one log cache entry holds
 // (B/entry: row, terms, schedule and a fold after a payment), for sizing
-// loand --cached-loans: go test ./internal/servicing -run '^$' -bench
-// CacheEntryBytes.
+// loand --cached-loans, and the size of the same fold as a stored snapshot
+// (snapshot-B), for sizing loan_snapshots: go test ./internal/servicing
+// -run '^$' -bench CacheEntryBytes.
 func BenchmarkCacheEntryBytes(b *testing.B) {
 	for _, months := range []int{12, 36} {
 		for _, penalty := range []bool{false, true} {
@@ -38,6 +39,13 @@ func BenchmarkCacheEntryBytes(b *testing.B) {
 					runtime.KeepAlive(c)
 				}
 				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/entry")
+				// The same fold as a stored snapshot (--snapshot-every).
+				evs := []engine.Event{{Seq: 3, Kind: engine.EventRepayment, ValueDate: engine.DateOf(2024, 2, 15), Amount: 106619}}
+				sn, err := trimmed(engine.Fold(terms, evs, today)).EncodeSnapshot()
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(len(sn)), "snapshot-B")
 			})
 		}
 	}
