@@ -21,20 +21,14 @@ func TestAdvanceToEqualsReplay(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0xad7a))
 	penalty, agreements, frozen, writtenOff, appended := 0, 0, 0, 0, 0
 	for n := 0; n < 800; n++ {
-		terms, s, events, ok := randomLogCase(rng)
+		c, ok := randomLogCase(rng)
 		if !ok {
 			continue
 		}
-		last := terms.DisbursementDate
-		for _, e := range events {
-			last = max(last, e.ValueDate)
-		}
-		d1 := last.AddDays(rng.IntN(40))
-		d2 := d1.AddDays(rng.IntN(400))
+		terms, s, events, d1, d2 := c.terms, c.sched, c.events, c.d1, c.d2
 		fail := func(format string, args ...any) {
 			t.Helper()
-			t.Fatalf("seed %d: %s\nterms %s penalty %v %+v\nevents %+v\nd1 %s d2 %s", seed, fmt.Sprintf(format, args...),
-				describeTerms(terms), terms.HasPenalty, terms.Penalty, events, d1, d2)
+			c.fatalf(t, seed, format, args...)
 		}
 		st := FoldSchedule(terms, s, events, d1)
 		before := fmt.Sprintf("%+v", st)
@@ -83,16 +77,35 @@ func TestAdvanceToEqualsReplay(t *testing.T) {
 	}
 }
 
+// logCase is a random loan, its log, and two days to fold it as of: d1 on
+// or after the log's last value date, d2 on or after d1.
+type logCase struct {
+	terms  Terms
+	sched  Schedule
+	events []Event
+	d1, d2 Date
+}
+
+// fatalf fails the test with the case and the seed that drew it.
+func (c logCase) fatalf(t testing.TB, seed uint64, format string, args ...any) {
+	t.Helper()
+	t.Fatalf("seed %d: %s\nterms %s penalty %v %+v\nevents %+v\nd1 %s d2 %s", seed, fmt.Sprintf(format, args...),
+		describeTerms(c.terms), c.terms.HasPenalty, c.terms.Penalty, c.events, c.d1, c.d2)
+}
+
 // randomLogCase is a random loan and log of every kind TestAdvanceToEqualsReplay
 // names, or false when the drawn agreement cannot be quoted on its loan.
-func randomLogCase(rng *rand.Rand) (terms Terms, s Schedule, events []Event, ok bool) {
+func randomLogCase(rng *rand.Rand) (logCase, bool) {
+	var terms Terms
+	var s Schedule
+	var events []Event
 	switch rng.IntN(3) {
 	case 0:
 		var st LoanState
 		var c Changes
 		terms, s, events, st, c = restructureCase(rng)
 		if _, err := QuoteRestructuring(terms, st, st.AsOf, c); err != nil {
-			return terms, s, events, false
+			return logCase{}, false
 		}
 		events = append(events, agreementEvent(900, st.AsOf, c))
 	case 1:
@@ -121,7 +134,12 @@ func randomLogCase(rng *rand.Rand) (terms Terms, s Schedule, events []Event, ok 
 	if rng.IntN(8) == 0 {
 		events = append(events, writeOff(801, terms.DisbursementDate.AddDays(rng.IntN(span))))
 	}
-	return terms, s, events, true
+	last := terms.DisbursementDate
+	for _, e := range events {
+		last = max(last, e.ValueDate)
+	}
+	d1 := last.AddDays(rng.IntN(40))
+	return logCase{terms: terms, sched: s, events: events, d1: d1, d2: d1.AddDays(rng.IntN(400))}, true
 }
 
 // describeFold prints a state field by field, with the plan an agreement

@@ -24,20 +24,14 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0x5a47))
 	encoded, refused, penalty, appended := 0, 0, 0, 0
 	for n := 0; n < 800; n++ {
-		terms, s, events, ok := randomLogCase(rng)
+		c, ok := randomLogCase(rng)
 		if !ok {
 			continue
 		}
-		last := terms.DisbursementDate
-		for _, e := range events {
-			last = max(last, e.ValueDate)
-		}
-		d1 := last.AddDays(rng.IntN(40))
-		d2 := d1.AddDays(rng.IntN(400))
+		terms, s, events, d1, d2 := c.terms, c.sched, c.events, c.d1, c.d2
 		fail := func(format string, args ...any) {
 			t.Helper()
-			t.Fatalf("seed %d: %s\nterms %s penalty %v %+v\nevents %+v\nd1 %s d2 %s", seed, fmt.Sprintf(format, args...),
-				describeTerms(terms), terms.HasPenalty, terms.Penalty, events, d1, d2)
+			c.fatalf(t, seed, format, args...)
 		}
 		st := FoldSchedule(terms, s, events, d1)
 		b, err := st.EncodeSnapshot()
@@ -88,8 +82,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 func TestDecodeSnapshotRefuses(t *testing.T) {
 	var good []byte
 	for rng := rand.New(rand.NewPCG(3, 4)); good == nil; {
-		if terms, s, events, ok := randomLogCase(rng); ok {
-			good, _ = FoldSchedule(terms, s, events, s.MaturityDate).EncodeSnapshot()
+		if c, ok := randomLogCase(rng); ok {
+			good, _ = FoldSchedule(c.terms, c.sched, c.events, c.sched.MaturityDate).EncodeSnapshot()
 		}
 	}
 	otherFormat := append([]byte{SnapshotFormat + 1}, good[1:]...)
@@ -112,11 +106,11 @@ func TestDecodeSnapshotRefuses(t *testing.T) {
 func FuzzDecodeSnapshot(f *testing.F) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for len := 0; len < 8; {
-		terms, s, events, ok := randomLogCase(rng)
+		c, ok := randomLogCase(rng)
 		if !ok {
 			continue
 		}
-		if b, err := FoldSchedule(terms, s, events, s.MaturityDate).EncodeSnapshot(); err == nil {
+		if b, err := FoldSchedule(c.terms, c.sched, c.events, c.sched.MaturityDate).EncodeSnapshot(); err == nil {
 			f.Add(b)
 			len++
 		}
