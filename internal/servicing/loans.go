@@ -307,13 +307,13 @@ func checkSeqs(loanID string, first int64, events []EventRecord) error {
 	return nil
 }
 
-// loadForWrite reads a loan for a repayment, with the record of requestID
-// in the same round trip: from the loan's latest snapshot and the events
-// after it, when snapshots are on and one can be taken up as of today
-// (the log it returns then has a fold as of today and no events, as a
-// cache entry has); else the whole log, read again if the snapshot could
-// not be taken up.
-func (l *Loans) loadForWrite(ctx context.Context, loanID, requestID string, today engine.Date) (loanLog, *RequestRecord, error) {
+// loadNow reads a loan as its log stands now, to fold it as of asOf (today
+// or later), with the record of requestID in the same round trip: from the
+// loan's latest snapshot and the events after it, when snapshots are on
+// and one can be taken up as of asOf (the log it returns then has a fold
+// as of asOf and no events, as a cache entry has); else the whole log,
+// read again if the snapshot could not be taken up.
+func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engine.Date) (loanLog, *RequestRecord, error) {
 	if l.snapshotEvery == 0 {
 		lg, prior, err := l.loadWithRequest(ctx, loanID, requestID, time.Time{})
 		lg.sinceSnapshot = len(lg.events)
@@ -328,7 +328,7 @@ func (l *Loans) loadForWrite(ctx context.Context, loanID, requestID string, toda
 		lg.sinceSnapshot = len(lg.events)
 		return lg, nil, err
 	}
-	lg, ok, err := l.fromSnapshot(got, today)
+	lg, ok, err := l.fromSnapshot(got, asOf)
 	if err != nil || ok {
 		return lg, nil, err
 	}
@@ -341,11 +341,11 @@ func (l *Loans) loadForWrite(ctx context.Context, loanID, requestID string, toda
 }
 
 // fromSnapshot takes a loan up from its snapshot: decoded, advanced to
-// today and with the events after it appended, a fold as of today that
-// equals the replay of the whole log; false when the events after it need
-// a replay (Append refuses one) or the snapshot cannot be read or
-// advanced.
-func (l *Loans) fromSnapshot(got LoanLog, today engine.Date) (loanLog, bool, error) {
+// asOf (today or later) and with the events after it appended, a fold as
+// of asOf that equals the replay of the whole log; false when the events
+// after it need a replay (Append refuses one) or the snapshot cannot be
+// read or advanced.
+func (l *Loans) fromSnapshot(got LoanLog, asOf engine.Date) (loanLog, bool, error) {
 	sn, loanID := got.Snapshot, got.Loan.LoanID
 	if err := checkSeqs(loanID, sn.Seq+1, got.Events); err != nil {
 		return loanLog{}, false, err
@@ -355,7 +355,7 @@ func (l *Loans) fromSnapshot(got LoanLog, today engine.Date) (loanLog, bool, err
 		return loanLog{}, false, err
 	}
 	st, err := engine.DecodeSnapshot(sn.State)
-	asOf, err1 := engine.ParseDate(sn.AsOf)
+	snapAsOf, err1 := engine.ParseDate(sn.AsOf)
 	last, err2 := engine.ParseDate(sn.LastValueDate)
 	if err = errors.Join(err, err1, err2); err != nil {
 		// Derived data only: the log still answers, at the cost of a
@@ -365,13 +365,13 @@ func (l *Loans) fromSnapshot(got LoanLog, today engine.Date) (loanLog, bool, err
 	}
 	// An event dated after the snapshot's day (an agreement effective
 	// later) is applied only by a replay as of a later day; a snapshot
-	// dated after today (the clock or time zone moved back) cannot be
+	// dated after asOf (the clock or time zone moved back) cannot be
 	// advanced.
-	if last > asOf || asOf > today {
+	if last > snapAsOf || snapAsOf > asOf {
 		return loanLog{}, false, nil
 	}
 	var ok bool
-	if st, ok = st.AdvanceTo(terms, today); !ok {
+	if st, ok = st.AdvanceTo(terms, asOf); !ok {
 		return loanLog{}, false, nil
 	}
 	for _, e := range got.Events {
@@ -390,7 +390,7 @@ func (l *Loans) fromSnapshot(got LoanLog, today engine.Date) (loanLog, bool, err
 	// No schedule: like a cache entry, the log has no events to fold with
 	// one, and every decision that needs them is made again from the
 	// whole log (errStaleCache).
-	return loanLog{loan: got.Loan, terms: terms, folded: &st, foldedAsOf: today,
+	return loanLog{loan: got.Loan, terms: terms, folded: &st, foldedAsOf: asOf,
 		lastValueDate: last, sinceSnapshot: len(got.Events)}, true, nil
 }
 
@@ -717,12 +717,22 @@ type GetLoanParams struct {
 	KnownAt time.Time
 }
 
-// GetLoan returns the loan as of a date, as known at an instant.
+// GetLoan returns the loan as of a date, as known at an instant: the fold
+// of its log, which for today or later, as known now, starts from the
+// loan's latest snapshot when one can be taken up.
 func (l *Loans) GetLoan(ctx context.Context, p GetLoanParams) (LoanView, error) {
 	if p.AsOf == engine.NoDate {
 		p.AsOf = l.Today()
 	}
-	lg, err := l.load(ctx, p.LoanID, p.KnownAt)
+	var lg loanLog
+	var err error
+	if p.KnownAt.IsZero() && p.AsOf >= l.Today() {
+		// As the log stands now, today or later: the latest snapshot and
+		// the events after it serve as well as the whole log.
+		lg, _, err = l.loadNow(ctx, p.LoanID, "", p.AsOf)
+	} else {
+		lg, err = l.load(ctx, p.LoanID, p.KnownAt)
+	}
 	if err != nil {
 		return LoanView{}, err
 	}
@@ -895,7 +905,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	if fromStore {
 		var prior *RequestRecord
 		if useCache {
-			lg, prior, err = l.loadForWrite(ctx, p.LoanID, p.RequestID, today)
+			lg, prior, err = l.loadNow(ctx, p.LoanID, p.RequestID, today)
 		} else {
 			lg, prior, err = l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
 		}

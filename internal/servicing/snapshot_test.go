@@ -39,8 +39,9 @@ func (s *tailStore) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (s
 // log, and stores a new snapshot when it has read that many; and every
 // answer equals what a service folds from the whole log, with and without
 // a penalty policy, on payment days weeks apart (penalty and compound
-// interest accrued in between), on both stores. A third loan mixes in what
-// a snapshot cannot be taken up past (backdated payments, reversals,
+// interest accrued in between), on both stores; so does GetLoan, today and
+// later, which reads the snapshot too. A third loan mixes in what a
+// snapshot cannot be taken up past (backdated payments, reversals,
 // waivers): its writes replay the log and its answers are still the log's.
 func TestSnapshotsServeColdWrites(t *testing.T) { seeded(t, snapshotsServeColdWrites) }
 
@@ -60,7 +61,7 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func(id, what string, got servicing.LoanView) {
+	same := func(id, what string, got servicing.LoanView) {
 		t.Helper()
 		want, err := fresh.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: got.AsOf})
 		if err != nil {
@@ -69,7 +70,22 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 		if got.Status != want.Status || got.Version != want.Version || got.Outstanding != want.Outstanding || got.Credit != want.Credit ||
 			got.DaysPastDue != want.DaysPastDue || got.NextDueDate != want.NextDueDate || got.CappedOn != want.CappedOn ||
 			fmt.Sprintf("%+v", got.Installment) != fmt.Sprintf("%+v", want.Installment) {
-			t.Fatalf("seed %d: %s %s on %s: the answer differs from the log's fold\n got %+v\nwant %+v", seed, id, what, got.AsOf, got, want)
+			t.Fatalf("seed %d: %s %s as of %s: the answer differs from the log's fold\n got %+v\nwant %+v", seed, id, what, got.AsOf, got, want)
+		}
+	}
+	// check compares a write's answer, and GetLoan today and 45 days on
+	// (which read the latest snapshot too), with the log's fold.
+	gets := int64(0)
+	check := func(id, what string, got servicing.LoanView) {
+		t.Helper()
+		same(id, what, got)
+		for _, asOf := range []engine.Date{got.AsOf, got.AsOf.AddDays(45)} {
+			gets++
+			read, err := cold.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			same(id, "GetLoan after "+what, read)
 		}
 	}
 	for i, kind := range []string{"plain", "penalty", "mixed"} {
@@ -83,7 +99,7 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 		if _, err := cold.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c-" + id, RequestHash: "c", LoanID: id, BorrowerID: "B", Terms: terms}); err != nil {
 			t.Fatal(err)
 		}
-		read, written, loads, writes, refused, overdue := store.snapshotsRead.Load(), store.snapshotsWritten.Load(), store.loads.Load(), 0, 0, 0
+		read, written, loads, writes, refused, overdue := store.snapshotsRead.Load(), store.snapshotsWritten.Load(), store.loads.Load()+gets, 0, 0, 0
 		var paid []int64
 		for k := range 40 {
 			now = now.Add(time.Duration(1+rng.IntN(30)) * 24 * time.Hour)
@@ -135,6 +151,9 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 			check(id, fmt.Sprintf("payment %d of %s", k, amount.Format(c)), res.Loan)
 		}
 		reads, writtenHere := store.snapshotsRead.Load()-read, store.snapshotsWritten.Load()-written
+		if kind != "mixed" && reads < 2*int64(writes) {
+			t.Fatalf("seed %d: %s: %d loads from a snapshot for %d payments, each followed by two GetLoan: GetLoan does not read snapshots", seed, id, reads, writes)
+		}
 		t.Logf("%s (%s): %d payments; %d loads from a snapshot, %d snapshots written", id, kind, writes, reads, writtenHere)
 		if kind == "mixed" && (writes < 10 || writtenHere < 2) || kind != "mixed" && (writes < 25 || writtenHere < int64(writes/every)-1 || reads < int64(writes)-every-2) {
 			t.Fatalf("seed %d: %s: %d payments, %d loads from a snapshot, %d snapshots written: snapshots were not used", seed, id, writes, reads, writtenHere)
@@ -142,9 +161,10 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 		if kind == "penalty" && overdue == 0 {
 			t.Fatalf("seed %d: %s: never overdue: the test does not exercise accrual", seed, id)
 		}
-		// One read per payment: a refusal decided from a snapshot is
-		// decided again from the whole log, nothing else reads twice.
-		if n := store.loads.Load() - loads; kind != "mixed" && n > int64(writes+2*refused) {
+		// One read per payment and per GetLoan: a refusal decided from a
+		// snapshot is decided again from the whole log, nothing else reads
+		// twice.
+		if n := store.loads.Load() - gets - loads; kind != "mixed" && n > int64(writes+2*refused) {
 			t.Fatalf("seed %d: %s: %d loads for %d payments and %d refusals: snapshots were read but not taken up", seed, id, n, writes, refused)
 		}
 		if kind != "mixed" && store.longestTail.Load() > every-1 {
