@@ -2,6 +2,8 @@ package engine
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -172,5 +174,45 @@ func TestSnapshotFields(t *testing.T) {
 	}
 	if got != string(want) {
 		t.Fatalf("the fields of LoanState changed: change EncodeSnapshot and DecodeSnapshot, raise SnapshotFormat, then run go test ./internal/engine -run SnapshotFields -update\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestSnapshotFormatPinned folds a fixed set of random loans and logs and
+// compares a hash of their snapshots with the one recorded for this
+// SnapshotFormat. A change to how a fold is computed that changes any of
+// them (a fix to accrual, say) would make snapshots stored by an older
+// build disagree with a replay by this one, so it must come with a new
+// SnapshotFormat, whose hash -update records. (A change to the test's
+// generators changes the hash too; raising the format then only costs one
+// replay per loan.)
+func TestSnapshotFormatPinned(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20261130, 1))
+	h := sha256.New()
+	n := 0
+	for n < 300 {
+		c, ok := randomLogCase(rng)
+		if !ok {
+			continue
+		}
+		b, err := FoldSchedule(c.terms, c.sched, c.events, c.d1).EncodeSnapshot()
+		if err != nil {
+			continue
+		}
+		h.Write(b)
+		n++
+	}
+	got := hex.EncodeToString(h.Sum(nil)) + "\n"
+	path := filepath.Join("testdata", fmt.Sprintf("snapshot_format_%d.sha256", SnapshotFormat))
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no recorded hash for SnapshotFormat %d: run go test ./internal/engine -run SnapshotFormatPinned -update (%v)", SnapshotFormat, err)
+	}
+	if got != string(want) {
+		t.Fatalf("the folds behind SnapshotFormat %d changed: snapshots stored by an older build would disagree with a replay. Raise SnapshotFormat, then run go test ./internal/engine -run SnapshotFormatPinned -update", SnapshotFormat)
 	}
 }
