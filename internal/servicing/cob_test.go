@@ -176,3 +176,60 @@ func TestCloseOfBusinessReportsAFailingLoan(t *testing.T) {
 		})
 	}
 }
+
+// TestJournalTakesANegativeLine: a payment dated back lowers what earlier
+// dates had charged, so the next date's journal line is negative; the
+// journal still sums to exactly what the loan has charged (the SQLite
+// store refused to read a negative line).
+func TestJournalTakesANegativeLine(t *testing.T) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			now := time.Date(2024, 5, 2, 4, 0, 0, 0, time.UTC)
+			store := storetest.Stores[name](t)
+			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return now }, Location: time.UTC})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "h", LoanID: "L", BorrowerID: "B",
+				Terms: penaltyTerms(0), Actor: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+			charged := func(d engine.Date) servicing.Accrual {
+				t.Helper()
+				v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: d})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var a servicing.Accrual
+				for _, in := range v.Installment {
+					a.Penalty += in.PenaltyAccrued
+					a.Compound += in.CompoundAccrued
+				}
+				return a
+			}
+			first := engine.DateOf(2024, 5, 1)
+			if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first}); err != nil {
+				t.Fatal(err)
+			}
+			before := charged(first)
+			// Everything overdue, paid back in February.
+			if _, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "p", RequestHash: "h", LoanID: "L",
+				Amount: "3000.00", ValueDate: engine.DateOf(2024, 2, 10), Actor: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first + 1}); err != nil {
+				t.Fatal(err)
+			}
+			after := charged(first + 1)
+			if after.Penalty >= before.Penalty {
+				t.Fatalf("charged %+v on %s, %+v the day after: the journal line is not negative; the test checks nothing", before, first, after)
+			}
+			if got, err := cob.AccruedTotal(ctx, "L"); err != nil || got != after {
+				t.Fatalf("journal sums to %+v (%v), the loan has charged %+v", got, err, after)
+			}
+		})
+	}
+}

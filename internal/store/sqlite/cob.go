@@ -242,9 +242,17 @@ func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (ser
 		if err := rows.Scan(&pen, &comp); err != nil {
 			return total, mapError(err)
 		}
-		a, err := parseAccrual(code, pen, comp)
+		// A line is negative when a backdated payment lowered what
+		// earlier dates had charged.
+		a, err := parseAccrual(code, strings.TrimPrefix(pen, "-"), strings.TrimPrefix(comp, "-"))
 		if err != nil {
 			return total, err
+		}
+		if strings.HasPrefix(pen, "-") {
+			a.Penalty = -a.Penalty
+		}
+		if strings.HasPrefix(comp, "-") {
+			a.Compound = -a.Compound
 		}
 		total.Penalty += a.Penalty
 		total.Compound += a.Compound
