@@ -72,10 +72,12 @@ type Accrual struct {
 }
 
 // COBLoan is a loan as close of business reads it: its row, its log and
-// what its last position had charged, its date and bucket.
+// what its last position had charged, its date and bucket. Events is the
+// whole log, or, when Snapshot is set, the events after it.
 type COBLoan struct {
 	Loan       LoanRecord
 	Events     []EventRecord
+	Snapshot   *SnapshotRecord
 	Charged    Accrual
 	PrevAsOf   engine.Date
 	PrevBucket engine.Bucket
@@ -138,6 +140,10 @@ type COBLoansParams struct {
 	BusinessDate engine.Date
 	AfterLoanID  string
 	Limit        int
+	// SnapshotFormat, when not 0, asks for each loan's latest snapshot of
+	// that format dated on or before BusinessDate, and only the events
+	// after it.
+	SnapshotFormat int
 }
 
 // SavePositionsParams is one batch of a run's results.
@@ -335,7 +341,7 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	pages := make(chan fetched, 1)
 	fetch := func(after string) {
 		go func() {
-			p, err := c.store.COBLoans(ctx, COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch})
+			p, err := c.store.COBLoans(ctx, COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch, SnapshotFormat: c.snapshotFormat()})
 			pages <- fetched{p, err}
 		}()
 	}
@@ -363,7 +369,7 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 			go func() {
 				defer wg.Done()
 				for i := w; i < len(batch); i += workers {
-					positions[i], failed[i] = c.position(batch[i], d)
+					positions[i], failed[i] = c.position(ctx, batch[i], d)
 				}
 			}()
 		}
@@ -404,29 +410,16 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 // position folds one loan as of d and of the day before: the difference
 // in charges is the date's accrual. A loan that cannot be folded is an
 // error, logged by the caller's caller; it never stops the run.
-func (c *Close) position(cl COBLoan, d engine.Date) (pos Position, err error) {
+func (c *Close) position(ctx context.Context, cl COBLoan, d engine.Date) (pos Position, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("loan %s: panic: %v", cl.Loan.LoanID, r)
 		}
 	}()
-	if err := CheckLog(cl.Loan.LoanID, cl.Events); err != nil {
+	lg, st, err := c.fold(ctx, cl, d)
+	if err != nil {
 		return pos, err
 	}
-	terms, err := DecodeTerms(cl.Loan.Terms)
-	if err != nil {
-		return pos, fmt.Errorf("loan %s: %w", cl.Loan.LoanID, err)
-	}
-	sched, err := engine.BuildSchedule(terms)
-	if err != nil {
-		return pos, fmt.Errorf("loan %s: %w", cl.Loan.LoanID, err)
-	}
-	evs, err := engineEvents(terms, cl.Events)
-	if err != nil {
-		return pos, fmt.Errorf("loan %s: %w", cl.Loan.LoanID, err)
-	}
-	lg := loanLog{loan: cl.Loan, terms: terms, evs: evs, schedule: sched}
-	st := engine.FoldSchedule(terms, sched, evs, d)
 	v := c.loans.viewOf(lg, st, d, time.Time{})
 	pos = Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: d,
 		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, RiskClass: v.RiskClass,
@@ -437,6 +430,54 @@ func (c *Close) position(cl COBLoan, d engine.Date) (pos Position, err error) {
 	pos.AccruedToday = Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound}
 	pos.Notices = c.notices(cl, v, d)
 	return pos, nil
+}
+
+// snapshotFormat is the snapshot format close of business reads: the
+// engine's, or none when snapshots are off.
+func (c *Close) snapshotFormat() int {
+	if c.loans.snapshotEvery == 0 {
+		return 0
+	}
+	return engine.SnapshotFormat
+}
+
+// fold is a loan's log and its fold as of d: taken up from the loan's
+// snapshot when the page brought one and the events after it allow (see
+// Loans.takeUp), else replayed from the whole log, read again when the
+// page brought only the events after a snapshot.
+func (c *Close) fold(ctx context.Context, cl COBLoan, d engine.Date) (loanLog, engine.LoanState, error) {
+	id := cl.Loan.LoanID
+	if cl.Snapshot != nil {
+		terms, err := DecodeTerms(cl.Loan.Terms)
+		if err != nil {
+			return loanLog{}, engine.LoanState{}, fmt.Errorf("loan %s: %w", id, err)
+		}
+		st, _, ok, err := c.loans.takeUp(id, terms, cl.Snapshot, cl.Events, d, true)
+		if err != nil || ok {
+			return loanLog{loan: cl.Loan, terms: terms}, st, err
+		}
+		lg, err := c.loans.load(ctx, id, time.Time{})
+		if err != nil {
+			return loanLog{}, engine.LoanState{}, err
+		}
+		return lg, engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, d), nil
+	}
+	if err := CheckLog(id, cl.Events); err != nil {
+		return loanLog{}, engine.LoanState{}, err
+	}
+	terms, err := DecodeTerms(cl.Loan.Terms)
+	if err != nil {
+		return loanLog{}, engine.LoanState{}, fmt.Errorf("loan %s: %w", id, err)
+	}
+	sched, err := engine.BuildSchedule(terms)
+	if err != nil {
+		return loanLog{}, engine.LoanState{}, fmt.Errorf("loan %s: %w", id, err)
+	}
+	evs, err := engineEvents(terms, cl.Events)
+	if err != nil {
+		return loanLog{}, engine.LoanState{}, fmt.Errorf("loan %s: %w", id, err)
+	}
+	return loanLog{loan: cl.Loan, terms: terms, evs: evs, schedule: sched}, engine.FoldSchedule(terms, sched, evs, d), nil
 }
 
 // notices returns the notices of date d for a loan as of d.

@@ -346,13 +346,31 @@ func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engi
 // after it need a replay (Append refuses one) or the snapshot cannot be
 // read or advanced.
 func (l *Loans) fromSnapshot(got LoanLog, asOf engine.Date) (loanLog, bool, error) {
-	sn, loanID := got.Snapshot, got.Loan.LoanID
-	if err := checkSeqs(loanID, sn.Seq+1, got.Events); err != nil {
-		return loanLog{}, false, err
-	}
 	terms, err := DecodeTerms(got.Loan.Terms)
 	if err != nil {
 		return loanLog{}, false, err
+	}
+	st, last, ok, err := l.takeUp(got.Loan.LoanID, terms, got.Snapshot, got.Events, asOf, false)
+	if err != nil || !ok {
+		return loanLog{}, false, err
+	}
+	// No schedule: like a cache entry, the log has no events to fold with
+	// one, and every decision that needs them is made again from the
+	// whole log (errStaleCache).
+	return loanLog{loan: got.Loan, terms: terms, folded: &st, foldedAsOf: asOf,
+		lastValueDate: last, sinceSnapshot: len(got.Events)}, true, nil
+}
+
+// takeUp is the fold as of asOf of a log known by its snapshot and the
+// events after it (tail), without a replay: the snapshot's fold advanced
+// to asOf with the tail's repayments appended; and the latest value date
+// of the log. With skipLater, tail events dated after asOf are left out,
+// as a replay as of asOf leaves them out (reversals, which a replay
+// applies whatever their date, still need one). False when the tail needs
+// a replay or the snapshot cannot be read or advanced to asOf.
+func (l *Loans) takeUp(loanID string, terms engine.Terms, sn *SnapshotRecord, tail []EventRecord, asOf engine.Date, skipLater bool) (engine.LoanState, engine.Date, bool, error) {
+	if err := checkSeqs(loanID, sn.Seq+1, tail); err != nil {
+		return engine.LoanState{}, 0, false, err
 	}
 	st, err := engine.DecodeSnapshot(sn.State)
 	snapAsOf, err1 := engine.ParseDate(sn.AsOf)
@@ -361,37 +379,33 @@ func (l *Loans) fromSnapshot(got LoanLog, asOf engine.Date) (loanLog, bool, erro
 		// Derived data only: the log still answers, at the cost of a
 		// replay. Say so, since it should never happen.
 		l.log.Warn("loan snapshot unreadable; replaying the log", "loan_id", loanID, "snapshot_seq", sn.Seq, "err", err)
-		return loanLog{}, false, nil
+		return engine.LoanState{}, 0, false, nil
 	}
 	// An event dated after the snapshot's day (an agreement effective
 	// later) is applied only by a replay as of a later day; a snapshot
-	// dated after asOf (the clock or time zone moved back) cannot be
-	// advanced.
+	// dated after asOf (the clock or time zone moved back, or a close of
+	// business for an earlier date) cannot be advanced.
 	if last > snapAsOf || snapAsOf > asOf {
-		return loanLog{}, false, nil
+		return engine.LoanState{}, 0, false, nil
 	}
 	var ok bool
 	if st, ok = st.AdvanceTo(terms, asOf); !ok {
-		return loanLog{}, false, nil
+		return engine.LoanState{}, 0, false, nil
 	}
-	for _, e := range got.Events {
+	for _, e := range tail {
 		ev, read, err := engineEvent(terms, e)
 		if err != nil {
-			return loanLog{}, false, fmt.Errorf("loan %s: %w", loanID, err)
+			return engine.LoanState{}, 0, false, fmt.Errorf("loan %s: %w", loanID, err)
 		}
-		if !read {
+		if !read || skipLater && ev.Kind != engine.EventReversal && ev.ValueDate > asOf {
 			continue
 		}
 		if st, ok = st.Append(terms, ev); !ok {
-			return loanLog{}, false, nil
+			return engine.LoanState{}, 0, false, nil
 		}
 		last = max(last, ev.ValueDate)
 	}
-	// No schedule: like a cache entry, the log has no events to fold with
-	// one, and every decision that needs them is made again from the
-	// whole log (errStaleCache).
-	return loanLog{loan: got.Loan, terms: terms, folded: &st, foldedAsOf: asOf,
-		lastValueDate: last, sinceSnapshot: len(got.Events)}, true, nil
+	return st, last, true, nil
 }
 
 // latestValueDate is the latest value date among the log's events, from

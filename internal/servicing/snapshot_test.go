@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -217,5 +218,147 @@ func TestUnreadableSnapshotIsReplayed(t *testing.T) {
 				t.Fatalf("no log line for the unreadable snapshot: %q", logged.String())
 			}
 		})
+	}
+}
+
+// snapshotCounting counts the loans close of business read from a
+// snapshot.
+type snapshotCounting struct {
+	servicing.CloseStore
+	fromSnapshot, loans atomic.Int64
+}
+
+func (s *snapshotCounting) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servicing.COBPage, error) {
+	page, err := s.CloseStore.COBLoans(ctx, p)
+	for _, l := range page.Loans {
+		s.loans.Add(1)
+		if l.Snapshot != nil {
+			s.fromSnapshot.Add(1)
+		}
+	}
+	return page, err
+}
+
+// TestCloseOfBusinessFromSnapshots: close of business takes each loan up
+// from its latest snapshot dated on or before the business date and the
+// events after it, leaving out those dated later, as a replay as of that
+// date does; a reversal after the snapshot makes it replay the whole log.
+// Each date is closed the morning after, once that day's payments (dated
+// after it, and snapshots taken then) are in the log. For 40 dates, every
+// delinquent position equals GetLoan as of the date (a replay of the whole
+// log), and at the end each loan's journal sums to what GetLoan charged.
+func TestCloseOfBusinessFromSnapshots(t *testing.T) { seeded(t, closeOfBusinessFromSnapshots) }
+
+func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint64) {
+	t.Logf("seed %d (replay with -seed=%d)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 0xc0b5))
+	ctx := context.Background()
+	now := time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC)
+	clock := func() time.Time { now = now.Add(time.Microsecond); return now }
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &snapshotCounting{CloseStore: store.(servicing.CloseStore)}
+	cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 4})
+	const n = 10
+	var paid [n][]int64
+	for i := range n {
+		if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
+			LoanID: fmt.Sprintf("L%02d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reversals := 0
+	for day := range 40 {
+		// Today's payments, some dated back a few days, then a reversal
+		// now and then; then yesterday is closed.
+		for i := range n {
+			if rng.IntN(3) != 0 {
+				continue
+			}
+			id := fmt.Sprintf("L%02d", i)
+			vd := dateOf(now).AddDays(-rng.IntN(3) * rng.IntN(2))
+			res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d-%d", day, i), RequestHash: "h",
+				LoanID: id, Amount: money.Amount(1 + rng.Int64N(40_000)).Format(penaltyTerms(i).Currency), ValueDate: vd, Actor: "test"})
+			var pre *servicing.PreconditionError
+			if errors.As(err, &pre) {
+				continue
+			}
+			if err != nil {
+				t.Fatalf("seed %d: day %d %s: %v", seed, day, id, err)
+			}
+			paid[i] = append(paid[i], res.Seq)
+			if len(paid[i]) > 1 && rng.IntN(8) == 0 {
+				target := paid[i][len(paid[i])-2]
+				if _, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: fmt.Sprintf("r%d-%d", day, i), RequestHash: "h",
+					LoanID: id, Seq: target, Reason: "test", Actor: "test"}); err != nil {
+					t.Fatalf("seed %d: reversal: %v", seed, err)
+				}
+				paid[i] = slices.DeleteFunc(paid[i], func(s int64) bool { return s == target })
+				reversals++
+			}
+		}
+		d := dateOf(now).AddDays(-1)
+		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: d}); err != nil {
+			t.Fatalf("seed %d: close of %s: %v", seed, d, err)
+		}
+		page, _, _, err := cob.ListDelinquent(ctx, servicing.ListDelinquentParams{AsOf: d, PageSize: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pos := range page {
+			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: pos.LoanID, AsOf: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pos.DaysPastDue != v.DaysPastDue || pos.Outstanding != v.Outstanding || pos.Bucket != v.Bucket || pos.Status != v.Status {
+				t.Fatalf("seed %d: %s on %s: position %+v, the log's fold %+v dpd %d", seed, pos.LoanID, d, pos, v.Outstanding, v.DaysPastDue)
+			}
+		}
+		// The journal telescopes: after each date it sums to what the
+		// fold as of that date has charged.
+		for i := range n {
+			id := fmt.Sprintf("L%02d", i)
+			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Status != servicing.StatusActive {
+				continue
+			}
+			var want servicing.Accrual
+			for _, in := range v.Installment {
+				want.Penalty += in.PenaltyAccrued
+				want.Compound += in.CompoundAccrued
+			}
+			if got, err := cob.AccruedTotal(ctx, id); err != nil || got != want {
+				t.Fatalf("seed %d: %s: after closing %s the journal sums to %+v, GetLoan as of that date charged %+v (%v)", seed, id, d, got, want, err)
+			}
+		}
+		now = now.Add(24 * time.Hour)
+	}
+	last := dateOf(now).AddDays(-2)
+	for i := range n {
+		id := fmt.Sprintf("L%02d", i)
+		v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: last})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Status != servicing.StatusActive {
+			continue // closed no more once paid off
+		}
+		var want servicing.Accrual
+		for _, in := range v.Installment {
+			want.Penalty += in.PenaltyAccrued
+			want.Compound += in.CompoundAccrued
+		}
+		if got, err := cob.AccruedTotal(ctx, id); err != nil || got != want {
+			t.Fatalf("seed %d: %s: journal sums to %+v, GetLoan(as_of=%s) charged %+v (%v)", seed, id, got, last, want, err)
+		}
+	}
+	t.Logf("%d of %d loans closed from a snapshot; %d reversals", cs.fromSnapshot.Load(), cs.loans.Load(), reversals)
+	if cs.fromSnapshot.Load() < cs.loans.Load()/2 || reversals == 0 {
+		t.Fatalf("seed %d: %d of %d loans closed from a snapshot, %d reversals: the test does not exercise snapshots", seed, cs.fromSnapshot.Load(), cs.loans.Load(), reversals)
 	}
 }

@@ -66,9 +66,22 @@ func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (
 	return n, mapError(err)
 }
 
+// cobFromSnapshotsSQL reads the logs of a page of loans ($1), each from
+// its latest snapshot of a format ($2) dated on or before the business
+// date ($3), whose columns ride on the row of its own event, or from its
+// first event.
+const cobFromSnapshotsSQL = `SELECT CASE WHEN e.seq = s.seq THEN s.seq END, CASE WHEN e.seq = s.seq THEN to_char(s.as_of, 'YYYY-MM-DD') END,
+	CASE WHEN e.seq = s.seq THEN to_char(s.last_value_date, 'YYYY-MM-DD') END, CASE WHEN e.seq = s.seq THEN s.state END,
+	CASE WHEN e.seq = s.seq THEN s.recorded_at END, e.loan_id, ` + eventColumns + `
+	FROM unnest($1::text[]) AS ids(loan_id)
+	LEFT JOIN LATERAL (SELECT seq, as_of, last_value_date, state, recorded_at FROM loan_snapshots
+		WHERE loan_id = ids.loan_id AND format = $2 AND as_of <= $3::date ORDER BY seq DESC LIMIT 1) s ON true
+	JOIN loan_events e ON e.loan_id = ids.loan_id AND e.seq >= COALESCE(s.seq, 1)
+	ORDER BY e.loan_id, e.seq`
+
 // COBLoans implements servicing.CloseStore: a keyset page of loans (an
-// index range, whatever the table's size), their positions, then all the
-// events of those not done in one query.
+// index range, whatever the table's size), their positions, then the logs
+// of those not done in one query, each from its latest snapshot when asked.
 func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servicing.COBPage, error) {
 	var page servicing.COBPage
 	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
@@ -128,21 +141,36 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	for i, l := range loans {
 		ids[i], index[l.Loan.LoanID] = l.Loan.LoanID, i
 	}
-	rows, err = s.pool.Query(ctx, `SELECT loan_id, seq, kind, to_char(value_date, 'YYYY-MM-DD'), recorded_at,
-		request_id, actor, COALESCE(amount::text, ''), COALESCE(target_seq, 0), reason, COALESCE(payload::text, '')
-		FROM loan_events WHERE loan_id = ANY($1) ORDER BY loan_id, seq`, ids)
+	if p.SnapshotFormat == 0 {
+		rows, err = s.pool.Query(ctx, `SELECT NULL::bigint, NULL::text, NULL::text, NULL::bytea, NULL::timestamptz, e.loan_id, `+eventColumns+`
+			FROM loan_events e WHERE e.loan_id = ANY($1) ORDER BY e.loan_id, e.seq`, ids)
+	} else {
+		rows, err = s.pool.Query(ctx, cobFromSnapshotsSQL, ids, p.SnapshotFormat, p.BusinessDate.String())
+	}
 	if err != nil {
 		return page, mapError(err)
 	}
 	defer rows.Close()
+	var snapSeq *int64
+	var snapAsOf, snapLast *string
+	var snapState []byte
+	var snapRecorded *time.Time
 	for rows.Next() {
 		var e servicing.EventRecord
-		if err := rows.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
+		if err := rows.Scan(&snapSeq, &snapAsOf, &snapLast, &snapState, &snapRecorded,
+			&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
 			return page, mapError(err)
 		}
 		l := &loans[index[e.LoanID]]
-		l.Events = append(l.Events, e)
 		l.Loan.Version = e.Seq
+		if snapSeq != nil {
+			// The snapshot's own event only carries it.
+			l.Snapshot = &servicing.SnapshotRecord{Seq: *snapSeq, Format: p.SnapshotFormat, AsOf: *snapAsOf, LastValueDate: *snapLast,
+				State: snapState, RecordedAt: snapRecorded.UTC()}
+			continue
+		}
+		e.RecordedAt = e.RecordedAt.UTC()
+		l.Events = append(l.Events, e)
 	}
 	return page, mapError(rows.Err())
 }

@@ -119,12 +119,11 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	}
 	for i := range page.Loans {
 		l := &page.Loans[i]
-		if l.Events, err = s.events(ctx, l.Loan.LoanID); err != nil {
+		lg, err := s.loadLoan(ctx, l.Loan.LoanID, p.SnapshotFormat, p.BusinessDate.String())
+		if err != nil {
 			return page, err
 		}
-		if n := len(l.Events); n > 0 {
-			l.Loan.Version = l.Events[n-1].Seq
-		}
+		l.Events, l.Snapshot, l.Loan.Version = lg.Events, lg.Snapshot, lg.Loan.Version
 	}
 	return page, nil
 }

@@ -259,12 +259,12 @@ func scanLoan(row scanner) (servicing.LoanRecord, error) {
 }
 
 // loadLoanSQL reads a loan's row and its log, from its latest snapshot of
-// a format (?2; 0 matches none) or from the start, in one statement, so
-// one snapshot of the database. The rows start at the snapshot's own
+// a format (?2; 0 matches none) dated on or before ?3, or from the start,
+// in one statement, so one snapshot of the database. The rows start at the snapshot's own
 // event, which carries the loan's and the snapshot's columns, or at the
 // first event; the version is the last event's seq.
 const loadLoanSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recorded_at FROM loan_snapshots
-		WHERE loan_id = ?1 AND format = ?2 ORDER BY seq DESC LIMIT 1),
+		WHERE loan_id = ?1 AND format = ?2 AND as_of <= ?3 ORDER BY seq DESC LIMIT 1),
 	f AS (SELECT COALESCE((SELECT seq FROM s), 1) AS first)
 	SELECT CASE WHEN e.seq = f.first THEN l.borrower_id END, CASE WHEN e.seq = f.first THEN l.currency END,
 	CASE WHEN e.seq = f.first THEN l.terms END, CASE WHEN e.seq = f.first THEN l.status END, CASE WHEN e.seq = f.first THEN l.created_at END,
@@ -286,17 +286,26 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 			return out, err
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, loadLoanSQL, p.LoanID, p.SnapshotFormat)
+	lg, err := s.loadLoan(ctx, p.LoanID, p.SnapshotFormat, "9999-12-31")
+	lg.Request = out.Request
+	return lg, err
+}
+
+// loadLoan reads a loan's row and its log, from its latest snapshot of a
+// format dated on or before maxAsOf when it has one (loadLoanSQL).
+func (s *Store) loadLoan(ctx context.Context, loanID string, format int, maxAsOf string) (servicing.LoanLog, error) {
+	var out servicing.LoanLog
+	rows, err := s.db.QueryContext(ctx, loadLoanSQL, loanID, format, maxAsOf)
 	if err != nil {
 		return out, mapError(err)
 	}
 	defer rows.Close()
-	loan := servicing.LoanRecord{LoanID: p.LoanID}
+	loan := servicing.LoanRecord{LoanID: loanID}
 	var borrower, currency, terms, status, created, snapAsOf, snapLast, snapRecorded sql.NullString
 	var snapSeq sql.NullInt64
 	var snapState []byte
 	for first := true; rows.Next(); first = false {
-		e := servicing.EventRecord{LoanID: p.LoanID}
+		e := servicing.EventRecord{LoanID: loanID}
 		var recorded string
 		if err := rows.Scan(&borrower, &currency, &terms, &status, &created, &snapSeq, &snapAsOf, &snapLast, &snapState, &snapRecorded,
 			&e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
@@ -311,7 +320,7 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 			continue
 		}
 		if !borrower.Valid {
-			return out, fmt.Errorf("sqlite: loan %s: the log read starts at event %d without the loan's row", p.LoanID, e.Seq)
+			return out, fmt.Errorf("sqlite: loan %s: the log read starts at event %d without the loan's row", loanID, e.Seq)
 		}
 		loan.BorrowerID, loan.Currency, loan.Terms, loan.Status = borrower.String, currency.String, []byte(terms.String), status.String
 		if loan.CreatedAt, err = time.Parse(timeLayout, created.String); err != nil {
@@ -323,7 +332,7 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 		}
 		// The snapshot's own event only carries the row: the snapshot
 		// stands for it and everything before.
-		sn := &servicing.SnapshotRecord{Seq: snapSeq.Int64, Format: p.SnapshotFormat, AsOf: snapAsOf.String,
+		sn := &servicing.SnapshotRecord{Seq: snapSeq.Int64, Format: format, AsOf: snapAsOf.String,
 			LastValueDate: snapLast.String, State: snapState}
 		if sn.RecordedAt, err = time.Parse(timeLayout, snapRecorded.String); err != nil {
 			return out, mapError(err)
@@ -339,29 +348,6 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	}
 	out.Loan = loan
 	return out, nil
-}
-
-// events reads a loan's log, oldest first.
-func (s *Store) events(ctx context.Context, loanID string) ([]servicing.EventRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT loan_id, seq, kind, value_date, recorded_at, request_id, actor,
-		COALESCE(amount, ''), COALESCE(target_seq, 0), reason, COALESCE(payload, '') FROM loan_events WHERE loan_id = ? ORDER BY seq`, loanID)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	defer rows.Close()
-	var events []servicing.EventRecord
-	for rows.Next() {
-		var e servicing.EventRecord
-		var recorded string
-		if err := rows.Scan(&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
-			return nil, mapError(err)
-		}
-		if e.RecordedAt, err = time.Parse(timeLayout, recorded); err != nil {
-			return nil, mapError(err)
-		}
-		events = append(events, e)
-	}
-	return events, mapError(rows.Err())
 }
 
 // FindRequest implements servicing.Store.
