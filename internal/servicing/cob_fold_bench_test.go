@@ -1,0 +1,69 @@
+package servicing
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// BenchmarkCOBFold folds one loan for a close of business, in memory (no
+// database): a 36-month loan with a penalty policy and 40 repayments in its
+// log, replayed whole (from=log, as before snapshots) or taken up from a
+// snapshot at its 36th event with the 4 events after it (from=snapshot).
+// go test ./internal/servicing -run '^$' -bench COBFold
+func BenchmarkCOBFold(b *testing.B) {
+	terms := monthlyTerms(36)
+	terms.HasPenalty, terms.Penalty = true, engine.PenaltyPolicy{GraceDays: 3, CompoundOverdueInterest: true}
+	doc, err := encodeTerms(terms)
+	if err != nil {
+		b.Fatal(err)
+	}
+	loan := LoanRecord{LoanID: "L", BorrowerID: "B", Currency: "CNY", Terms: doc, Status: StatusActive, Version: 42}
+	events := []EventRecord{{LoanID: "L", Seq: 1, Kind: KindOrigination, ValueDate: "2024-01-15"},
+		{LoanID: "L", Seq: 2, Kind: KindDisbursement, ValueDate: "2024-01-15", Amount: "12000.00"}}
+	for i := range 40 {
+		// Paid a little late and a little short, now and then.
+		d := engine.DateOf(2024, 2, 15).AddMonths(i / 2).AddDays(3 * (i % 2))
+		events = append(events, EventRecord{LoanID: "L", Seq: int64(3 + i), Kind: KindRepayment, ValueDate: d.String(),
+			Amount: money.Amount(19_000 + 500*(i%3)).Format(terms.Currency)})
+	}
+	// Closed five days after the last payment.
+	business := engine.DateOf(2024, 2, 15).AddMonths(19).AddDays(3 + 5)
+	loans, err := NewLoans(NewLoansParams{Location: time.UTC})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := NewClose(NewCloseParams{Loans: loans})
+	ctx := context.Background()
+	// The snapshot a repayment would have stored with event 38.
+	const at = 38
+	lg, err := loans.logOf("L", loan, events[:at], time.Time{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	snapAsOf := lg.latestValueDate()
+	sn := snapshotOf(lg.fold(snapAsOf), at, snapAsOf, snapAsOf, time.Time{})
+	if sn == nil {
+		b.Fatal("no snapshot")
+	}
+	full := COBLoan{Loan: loan, Events: events}
+	fromSnapshot := COBLoan{Loan: loan, Events: events[at:], Snapshot: sn}
+	_, want, err := c.fold(ctx, full, business)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, cl := range map[string]COBLoan{"from=log": full, "from=snapshot": fromSnapshot} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				_, st, err := c.fold(ctx, cl, business)
+				if err != nil || fmt.Sprint(st.Outstanding()) != fmt.Sprint(want.Outstanding()) {
+					b.Fatal(err, st.Outstanding(), want.Outstanding())
+				}
+			}
+		})
+	}
+}
