@@ -22,7 +22,6 @@ import (
 func TestCacheServesLaterDays(t *testing.T) { seeded(t, cacheServesLaterDays) }
 
 func cacheServesLaterDays(t *testing.T, raw servicing.Store, seed uint64) {
-	t.Logf("seed %d (replay with -seed=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0xcac4e))
 	ctx := context.Background()
 	store := &countingStore{Store: raw}

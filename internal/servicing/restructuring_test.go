@@ -23,7 +23,6 @@ import (
 func TestQuoteEqualsExecution(t *testing.T) { seeded(t, quoteEqualsExecution) }
 
 func quoteEqualsExecution(t *testing.T, store servicing.Store, seed uint64) {
-	t.Logf("seed %d (replay with -seed=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0xacce))
 	ctx := context.Background()
 	now := time.Date(2024, 1, 10, 2, 0, 0, 0, time.UTC)

@@ -77,7 +77,7 @@ func TestSimulationFromSnapshots(t *testing.T) {
 }
 
 // seeded runs test on every store, in parallel, with the seed -seed names
-// or a fresh one; test prints it.
+// or a fresh one, which it prints.
 func seeded(t *testing.T, test func(t *testing.T, store servicing.Store, seed uint64)) {
 	seed := *seedFlag
 	if seed == 0 {
@@ -86,6 +86,7 @@ func seeded(t *testing.T, test func(t *testing.T, store servicing.Store, seed ui
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			t.Logf("seed %d (replay with -seed=%d)", seed, seed)
 			test(t, open(t), seed)
 		})
 	}
@@ -93,7 +94,6 @@ func seeded(t *testing.T, test func(t *testing.T, store servicing.Store, seed ui
 
 // simulate runs the simulation and returns the model's log.
 func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing.NewLoansParams) []modelEvent {
-	t.Logf("seed %d (replay with -seed=%d)", seed, seed)
 	fail := func(format string, args ...any) {
 		t.Helper()
 		t.Fatalf("seed %d: %s", seed, fmt.Sprintf(format, args...))

@@ -47,7 +47,6 @@ func (s *tailStore) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (s
 func TestSnapshotsServeColdWrites(t *testing.T) { seeded(t, snapshotsServeColdWrites) }
 
 func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
-	t.Logf("seed %d (replay with -seed=%d)", seed, seed)
 	const every = 4
 	rng := rand.New(rand.NewPCG(seed, 0x5a4b))
 	ctx := context.Background()
@@ -250,7 +249,6 @@ func (s *snapshotCounting) COBLoans(ctx context.Context, p servicing.COBLoansPar
 func TestCloseOfBusinessFromSnapshots(t *testing.T) { seeded(t, closeOfBusinessFromSnapshots) }
 
 func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint64) {
-	t.Logf("seed %d (replay with -seed=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0xc0b5))
 	ctx := context.Background()
 	now := time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC)
