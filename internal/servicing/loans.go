@@ -899,11 +899,16 @@ func retryOnConflict[T any](ctx context.Context, w *loanWriters, loanID string, 
 	}
 }
 
-func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, useCache bool) (res RepaymentResult, err error) {
+// recordRepayment is one attempt of RecordRepayment. With fromFold the
+// decision may start from a fold in hand: a cache entry, or the latest
+// snapshot and the events after it; without, from a replay of the whole
+// log, which is how a refusal decided from a fold is decided again
+// (errStaleCache).
+func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fromFold bool) (res RepaymentResult, err error) {
 	now := l.now().UTC()
 	today := l.dateAt(now)
 	lg, cached := loanLog{}, false
-	if useCache {
+	if fromFold {
 		lg, cached = l.cache.get(p.LoanID)
 		// An entry holds a fold as of one day and no log. A later day's
 		// write advances the fold (penalty accrual to today) unless the
@@ -918,7 +923,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, us
 	fromStore := !cached
 	if fromStore {
 		var prior *RequestRecord
-		if useCache {
+		if fromFold {
 			lg, prior, err = l.loadNow(ctx, p.LoanID, p.RequestID, today)
 		} else {
 			lg, prior, err = l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
