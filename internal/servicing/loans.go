@@ -867,9 +867,11 @@ func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 	})
 }
 
-// errStaleCache asks for a decision made from a cached log to be made
-// again from the store: the cache cannot tell a refusal from a retry of a
-// request that was accepted.
+// errStaleCache asks for a decision made from a fold in hand (a cache
+// entry, or a snapshot and the events after it) to be made again from the
+// whole log: the cache cannot tell a refusal from a retry of a request
+// that was accepted, and neither has the log that a backdated payment's
+// replay or a refusal's payoff figure needs.
 var errStaleCache = errors.New("decided from the cache")
 
 // retryOnConflict runs one read-decide-append attempt on a loan, again,
