@@ -334,9 +334,10 @@ func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engi
 	}
 	// The events after the snapshot are not all repayments in order (a
 	// reversal, a backdated payment, an agreement): only a replay of the
-	// whole log applies them.
+	// whole log applies them. Counted as a long stretch, so that the write
+	// stores a snapshot past them and the next read need not replay.
 	lg, prior, err := l.loadWithRequest(ctx, loanID, requestID, time.Time{})
-	lg.sinceSnapshot = len(got.Events)
+	lg.sinceSnapshot = max(len(got.Events), l.snapshotEvery)
 	return lg, prior, err
 }
 

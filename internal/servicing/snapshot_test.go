@@ -360,3 +360,58 @@ func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint
 		t.Fatalf("seed %d: %d of %d loans closed from a snapshot, %d reversals: the test does not exercise snapshots", seed, cs.fromSnapshot.Load(), cs.loans.Load(), reversals)
 	}
 }
+
+// TestReplayStoresASnapshot: a repayment that found events after the
+// loan's snapshot that only a replay applies (here a reversal) stores a new
+// snapshot past them, however few they are, so the next write and GetLoan
+// take the loan up from it instead of replaying again.
+func TestReplayStoresASnapshot(t *testing.T) {
+	for name, open := range storetest.Stores {
+		t.Run(name, func(t *testing.T) {
+			store := &tailStore{countingStore: &countingStore{Store: open(t)}}
+			ctx := context.Background()
+			now := time.Date(2024, 2, 1, 4, 0, 0, 0, time.UTC)
+			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return now }, Location: time.UTC,
+				CachedLoans: -1, SnapshotEvery: 8})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
+				t.Fatal(err)
+			}
+			pay := func(k int) servicing.RepaymentResult {
+				t.Helper()
+				now = now.Add(24 * time.Hour)
+				res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d", k), RequestHash: "h", LoanID: "L", Amount: "100.00", Actor: "test"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			var last servicing.RepaymentResult
+			for k := range 8 {
+				last = pay(k) // the 7th reads 8 events: a snapshot at seq 9
+			}
+			if n := store.snapshotsWritten.Load(); n != 1 {
+				t.Fatalf("%d snapshots after 8 payments, want 1", n)
+			}
+			if _, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: "r", RequestHash: "r", LoanID: "L", Seq: last.Seq, Reason: "test", Actor: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			pay(8)
+			if n := store.snapshotsWritten.Load(); n != 2 {
+				t.Fatalf("the payment that replayed past a reversal stored no snapshot (%d in all)", n)
+			}
+			loads, read := store.loads.Load(), store.snapshotsRead.Load()
+			res := pay(9)
+			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if store.loads.Load()-loads != 2 || store.snapshotsRead.Load()-read != 2 || v.Version != res.Seq {
+				t.Fatalf("after the new snapshot a payment and a GetLoan made %d loads, %d from a snapshot; want one each from it",
+					store.loads.Load()-loads, store.snapshotsRead.Load()-read)
+			}
+		})
+	}
+}
