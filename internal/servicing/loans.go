@@ -231,8 +231,11 @@ type loanLog struct {
 	// later day instead of replayed. latestValueDate works it out.
 	lastValueDate engine.Date
 	// sinceSnapshot is how many events of the log a write read from the
-	// store beyond the loan's latest snapshot (all of them without one).
+	// store beyond the loan's latest snapshot (all of them without one);
+	// pastSnapshot, that the loan has a snapshot this whole log was read
+	// past, since only a replay applies the events after it.
 	sinceSnapshot int
+	pastSnapshot  bool
 }
 
 func (l *Loans) load(ctx context.Context, loanID string, knownAt time.Time) (loanLog, error) {
@@ -337,7 +340,7 @@ func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engi
 	// whole log applies them. Counted as a long stretch, so that the write
 	// stores a snapshot past them and the next read need not replay.
 	lg, prior, err := l.loadWithRequest(ctx, loanID, requestID, time.Time{})
-	lg.sinceSnapshot = max(len(got.Events), l.snapshotEvery)
+	lg.sinceSnapshot, lg.pastSnapshot = max(len(got.Events), l.snapshotEvery), true
 	return lg, prior, err
 }
 
@@ -1028,7 +1031,13 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fr
 	// not read it again.
 	var snap *SnapshotRecord
 	if fromStore && l.snapshotEvery > 0 && lg.sinceSnapshot+1 >= l.snapshotEvery {
-		snap = snapshotOf(view.state, seq, today, max(lg.latestValueDate(), vd), now)
+		last := max(lg.latestValueDate(), vd)
+		if snap = snapshotOf(view.state, seq, today, last, now); snap == nil && lg.pastSnapshot {
+			// A state with no snapshot (an agreement) after one that had:
+			// a marker, so that reads stop taking the old one up only to
+			// find they must replay.
+			snap = &SnapshotRecord{Seq: seq, Format: engine.SnapshotFormat, AsOf: today.String(), LastValueDate: last.String(), State: []byte{}, RecordedAt: now}
+		}
 	}
 	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
 		SetStatus: statusChange(lg.loan.Status, view.Status), Snapshot: snap,

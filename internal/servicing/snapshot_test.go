@@ -415,3 +415,71 @@ func TestReplayStoresASnapshot(t *testing.T) {
 		})
 	}
 }
+
+// TestAgreementMarksSnapshotsOff: a loan's state after a restructuring
+// agreement has no snapshot. The first repayment after the agreement
+// reads the loan's older snapshot, must replay past it, and stores a
+// marker; later repayments then read the whole log once, instead of the
+// old snapshot and then the log; every answer is the log's fold.
+func TestAgreementMarksSnapshotsOff(t *testing.T) {
+	for name, open := range storetest.Stores {
+		t.Run(name, func(t *testing.T) {
+			raw := open(t)
+			store := &countingStore{Store: raw}
+			ctx := context.Background()
+			now := time.Date(2024, 2, 1, 4, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh, _ := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: -1})
+			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
+				t.Fatal(err)
+			}
+			pay := func(k int) {
+				t.Helper()
+				now = now.Add(24 * time.Hour)
+				res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d", k), RequestHash: "h", LoanID: "L", Amount: "100.00", Actor: "test"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := fresh.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: res.Loan.AsOf})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Loan.Outstanding != want.Outstanding || fmt.Sprintf("%+v", res.Loan.Installment) != fmt.Sprintf("%+v", want.Installment) {
+					t.Fatalf("payment %d: the answer differs from the log's fold\n got %+v\nwant %+v", k, res.Loan, want)
+				}
+			}
+			for k := range 6 {
+				pay(k)
+			}
+			if store.snapshotsWritten.Load() == 0 {
+				t.Fatal("no snapshot before the agreement; the test checks nothing")
+			}
+			a, err := loans.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: "prop", RequestHash: "p", LoanID: "L",
+				EffectiveDate: engine.DateOf(now.Year(), int(now.Month()), now.Day()),
+				Changes:       servicing.ChangesInput{Changes: engine.Changes{TermExtension: &engine.TermExtension{ExtraInstallments: 6}}}, Actor: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "acc", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			loads, read, written := store.loads.Load(), store.snapshotsRead.Load(), store.snapshotsWritten.Load()
+			pay(6) // the old snapshot, then the whole log; a marker
+			if store.loads.Load()-loads != 2 || store.snapshotsRead.Load()-read != 1 || store.snapshotsWritten.Load()-written != 1 {
+				t.Fatalf("first payment after the agreement: %d loads, %d from a snapshot, %d snapshots written; want 2, 1, 1 (a marker)",
+					store.loads.Load()-loads, store.snapshotsRead.Load()-read, store.snapshotsWritten.Load()-written)
+			}
+			loads, read = store.loads.Load(), store.snapshotsRead.Load()
+			for k := 7; k < 12; k++ {
+				pay(k)
+			}
+			if store.loads.Load()-loads != 5 || store.snapshotsRead.Load()-read != 0 {
+				t.Fatalf("5 payments after the marker made %d loads, %d from a snapshot; want 5, 0", store.loads.Load()-loads, store.snapshotsRead.Load()-read)
+			}
+		})
+	}
+}

@@ -115,7 +115,10 @@ type SnapshotRecord struct {
 	// latest value date of events 1..Seq.
 	AsOf          string
 	LastValueDate string
-	// State is the fold, as engine.LoanState.EncodeSnapshot wrote it.
+	// State is the fold, as engine.LoanState.EncodeSnapshot wrote it; or
+	// empty, a marker: the fold from Seq on has no snapshot (a
+	// restructuring agreement), and a load reads the whole log, not an
+	// older snapshot that only a replay could take up.
 	State      []byte
 	RecordedAt time.Time
 }
@@ -150,7 +153,8 @@ type LoadLoanParams struct {
 	LoanID    string
 	RequestID string
 	// SnapshotFormat, when not 0, asks for the loan's latest snapshot of
-	// that format and only the events after it.
+	// that format and only the events after it; the whole log and no
+	// snapshot when the latest is a marker.
 	SnapshotFormat int
 }
 

@@ -69,13 +69,13 @@ func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (
 // cobFromSnapshotsSQL reads the logs of a page of loans ($1), each from
 // its latest snapshot of a format ($2) dated on or before the business
 // date ($3), whose columns ride on the row of its own event, or from its
-// first event.
+// first event when it has none or the latest is a marker.
 const cobFromSnapshotsSQL = `SELECT CASE WHEN e.seq = s.seq THEN s.seq END, CASE WHEN e.seq = s.seq THEN to_char(s.as_of, 'YYYY-MM-DD') END,
 	CASE WHEN e.seq = s.seq THEN to_char(s.last_value_date, 'YYYY-MM-DD') END, CASE WHEN e.seq = s.seq THEN s.state END,
 	CASE WHEN e.seq = s.seq THEN s.recorded_at END, e.loan_id, ` + eventColumns + `
 	FROM unnest($1::text[]) AS ids(loan_id)
 	LEFT JOIN LATERAL (SELECT seq, as_of, last_value_date, state, recorded_at FROM loan_snapshots
-		WHERE loan_id = ids.loan_id AND format = $2 AND as_of <= $3::date ORDER BY seq DESC LIMIT 1) s ON true
+		WHERE loan_id = ids.loan_id AND format = $2 AND as_of <= $3::date ORDER BY seq DESC LIMIT 1) s ON octet_length(s.state) > 0
 	JOIN loan_events e ON e.loan_id = ids.loan_id AND e.seq >= COALESCE(s.seq, 1)
 	ORDER BY e.loan_id, e.seq`
 

@@ -231,7 +231,8 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 	}
 	if sn := p.Snapshot; sn != nil {
 		sql = appendWithSnapshotSQL[len(args)-13]
-		args = append(args, sn.Format, sn.AsOf, sn.LastValueDate, sn.State)
+		// A marker's empty state is stored empty, not NULL.
+		args = append(args, sn.Format, sn.AsOf, sn.LastValueDate, append([]byte{}, sn.State...))
 	}
 	if p.Agreement != nil {
 		written, err := s.appendWithAgreement(ctx, sql, args, *p.Agreement)
@@ -284,8 +285,10 @@ const loadLoanSQL = `SELECT CASE WHEN e.seq = 1 THEN l.borrower_id END, CASE WHE
 // loadFromSnapshotSQL is loadLoanSQL from the loan's latest snapshot of a
 // format ($2): the rows start at the snapshot's own event, which carries
 // the loan's and the snapshot's columns, or at the first event if there is
-// no snapshot. A snapshot is written with its event and never changed, so
-// whichever one the statement finds agrees with the events it reads.
+// no snapshot or the latest is a marker (an empty state: see
+// servicing.SnapshotRecord). A snapshot is written with its event and
+// never changed, so whichever one the statement finds agrees with the
+// events it reads.
 const loadFromSnapshotSQL = `WITH s AS (SELECT seq, to_char(as_of, 'YYYY-MM-DD') AS as_of,
 		to_char(last_value_date, 'YYYY-MM-DD') AS last_value_date, state, recorded_at
 		FROM loan_snapshots WHERE loan_id = $1 AND format = $2 ORDER BY seq DESC LIMIT 1)
@@ -293,7 +296,7 @@ const loadFromSnapshotSQL = `WITH s AS (SELECT seq, to_char(as_of, 'YYYY-MM-DD')
 	CASE WHEN e.seq = f.first THEN l.terms::text END, CASE WHEN e.seq = f.first THEN l.status END, CASE WHEN e.seq = f.first THEN l.created_at END,
 	CASE WHEN e.seq = f.first THEN s.seq END, CASE WHEN e.seq = f.first THEN s.as_of END, CASE WHEN e.seq = f.first THEN s.last_value_date END,
 	CASE WHEN e.seq = f.first THEN s.state END, CASE WHEN e.seq = f.first THEN s.recorded_at END, ` + eventColumns + `
-	FROM loans l LEFT JOIN s ON true CROSS JOIN LATERAL (SELECT COALESCE(s.seq, 1) AS first) f
+	FROM loans l LEFT JOIN s ON octet_length(s.state) > 0 CROSS JOIN LATERAL (SELECT COALESCE(s.seq, 1) AS first) f
 	JOIN loan_events e ON e.loan_id = l.loan_id AND e.seq >= f.first
 	WHERE l.loan_id = $1 ORDER BY e.seq`
 

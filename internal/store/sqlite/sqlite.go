@@ -221,7 +221,7 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 		}
 		if sn := p.Snapshot; sn != nil {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO loan_snapshots (loan_id, format, seq, as_of, last_value_date, state, recorded_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, p.LoanID, sn.Format, sn.Seq, sn.AsOf, sn.LastValueDate, sn.State,
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, p.LoanID, sn.Format, sn.Seq, sn.AsOf, sn.LastValueDate, append([]byte{}, sn.State...),
 				p.Event.RecordedAt.UTC().Format(timeLayout)); err != nil {
 				return err
 			}
@@ -259,20 +259,21 @@ func scanLoan(row scanner) (servicing.LoanRecord, error) {
 }
 
 // loadLoanSQL reads a loan's row and its log, from its latest snapshot of
-// a format (?2; 0 matches none) dated on or before ?3, or from the start,
-// in one statement, so one snapshot of the database. The rows start at the snapshot's own
+// a format (?2; 0 matches none) dated on or before ?3, or from the start
+// when there is none or the latest is a marker (an empty state), in one
+// statement, so one snapshot of the database. The rows start at the snapshot's own
 // event, which carries the loan's and the snapshot's columns, or at the
 // first event; the version is the last event's seq.
 const loadLoanSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recorded_at FROM loan_snapshots
 		WHERE loan_id = ?1 AND format = ?2 AND as_of <= ?3 ORDER BY seq DESC LIMIT 1),
-	f AS (SELECT COALESCE((SELECT seq FROM s), 1) AS first)
+	f AS (SELECT COALESCE((SELECT seq FROM s WHERE length(state) > 0), 1) AS first)
 	SELECT CASE WHEN e.seq = f.first THEN l.borrower_id END, CASE WHEN e.seq = f.first THEN l.currency END,
 	CASE WHEN e.seq = f.first THEN l.terms END, CASE WHEN e.seq = f.first THEN l.status END, CASE WHEN e.seq = f.first THEN l.created_at END,
 	s.seq, s.as_of, s.last_value_date, s.state, s.recorded_at,
 	e.seq, e.kind, e.value_date, e.recorded_at, e.request_id, e.actor,
 	COALESCE(e.amount, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload, '')
 	FROM loans l CROSS JOIN f JOIN loan_events e ON e.loan_id = l.loan_id AND e.seq >= f.first
-	LEFT JOIN s ON s.seq = e.seq
+	LEFT JOIN s ON s.seq = e.seq AND length(s.state) > 0
 	WHERE l.loan_id = ?1 ORDER BY e.seq`
 
 // LoadLoan implements servicing.Store.

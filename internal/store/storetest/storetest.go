@@ -269,6 +269,14 @@ func Run(t *testing.T, newStore NewStore) {
 		if err := s.AppendEvent(ctx, bad); err == nil {
 			t.Fatal("a snapshot at another seq than its event was stored")
 		}
+		// A marker (an empty state) after a snapshot: the whole log again,
+		// and no snapshot.
+		if err := s.AppendEvent(ctx, snap(payment("L1", 6, "pay-8"), 1, "")); err != nil {
+			t.Fatal(err)
+		}
+		if lg := load(1); lg.Snapshot != nil || len(lg.Events) != 7 || lg.Loan.Version != 7 || lg.Loan.BorrowerID != "B1" || lg.Loan.Status != "PAID_OFF" {
+			t.Fatalf("after a marker: %+v, events %v, loan %+v", lg.Snapshot, seqs(lg.Events), lg.Loan)
+		}
 		// Another loan's snapshots are its own.
 		if _, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "nope", SnapshotFormat: 1}); !errors.Is(err, servicing.ErrNotFound) {
 			t.Fatalf("missing loan: %v", err)
