@@ -462,22 +462,11 @@ func (c *Close) fold(ctx context.Context, cl COBLoan, d engine.Date) (loanLog, e
 		}
 		return lg, engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, d), nil
 	}
-	if err := CheckLog(id, cl.Events); err != nil {
+	lg, err := c.loans.logOf(id, cl.Loan, cl.Events, time.Time{})
+	if err != nil {
 		return loanLog{}, engine.LoanState{}, err
 	}
-	terms, err := DecodeTerms(cl.Loan.Terms)
-	if err != nil {
-		return loanLog{}, engine.LoanState{}, fmt.Errorf("loan %s: %w", id, err)
-	}
-	sched, err := engine.BuildSchedule(terms)
-	if err != nil {
-		return loanLog{}, engine.LoanState{}, fmt.Errorf("loan %s: %w", id, err)
-	}
-	evs, err := engineEvents(terms, cl.Events)
-	if err != nil {
-		return loanLog{}, engine.LoanState{}, fmt.Errorf("loan %s: %w", id, err)
-	}
-	return loanLog{loan: cl.Loan, terms: terms, evs: evs, schedule: sched}, engine.FoldSchedule(terms, sched, evs, d), nil
+	return lg, engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, d), nil
 }
 
 // notices returns the notices of date d for a loan as of d.
