@@ -225,12 +225,12 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 		return fmt.Errorf("postgres: snapshot at seq %d with the event at %d", p.Snapshot.Seq, p.Event.Seq)
 	}
 	args := eventArgs(p.Event, p.Request)
-	sql := appendSQL
+	sql, withStatus := appendSQL, 0
 	if p.SetStatus != "" {
-		sql, args = appendWithStatusSQL, append(args, p.SetStatus)
+		sql, args, withStatus = appendWithStatusSQL, append(args, p.SetStatus), 1
 	}
 	if sn := p.Snapshot; sn != nil {
-		sql = appendWithSnapshotSQL[len(args)-13]
+		sql = appendWithSnapshotSQL[withStatus]
 		// A marker's empty state is stored empty, not NULL.
 		args = append(args, sn.Format, sn.AsOf, sn.LastValueDate, append([]byte{}, sn.State...))
 	}
