@@ -341,7 +341,7 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	pages := make(chan fetched, 1)
 	fetch := func(after string) {
 		go func() {
-			p, err := c.store.COBLoans(ctx, COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch, SnapshotFormat: c.snapshotFormat()})
+			p, err := c.store.COBLoans(ctx, COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch, SnapshotFormat: c.loans.snapshotFormat()})
 			pages <- fetched{p, err}
 		}()
 	}
@@ -432,41 +432,26 @@ func (c *Close) position(ctx context.Context, cl COBLoan, d engine.Date) (pos Po
 	return pos, nil
 }
 
-// snapshotFormat is the snapshot format close of business reads: the
-// engine's, or none when snapshots are off.
-func (c *Close) snapshotFormat() int {
-	if c.loans.snapshotEvery == 0 {
-		return 0
-	}
-	return engine.SnapshotFormat
-}
-
 // fold is a loan's log and its fold as of d: taken up from the loan's
-// snapshot when the page brought one and the events after it allow (see
-// Loans.takeUp), else replayed from the whole log, read again when the
-// page brought only the events after a snapshot.
+// snapshot when the page brought one and the events after it allow
+// (Loans.fromSnapshot, leaving out events dated after d), else replayed
+// from the whole log, read again when the page brought only the events
+// after a snapshot.
 func (c *Close) fold(ctx context.Context, cl COBLoan, d engine.Date) (loanLog, engine.LoanState, error) {
-	id := cl.Loan.LoanID
-	if cl.Snapshot != nil {
-		terms, err := DecodeTerms(cl.Loan.Terms)
-		if err != nil {
-			return loanLog{}, engine.LoanState{}, fmt.Errorf("loan %s: %w", id, err)
+	var lg loanLog
+	var err error
+	if cl.Snapshot == nil {
+		lg, err = c.loans.logOf(cl.Loan.LoanID, cl.Loan, cl.Events, time.Time{})
+	} else {
+		var ok bool
+		if lg, ok, err = c.loans.fromSnapshot(LoanLog{Loan: cl.Loan, Events: cl.Events, Snapshot: cl.Snapshot}, d, true); err == nil && !ok {
+			lg, err = c.loans.load(ctx, cl.Loan.LoanID, time.Time{})
 		}
-		st, _, ok, err := c.loans.takeUp(id, terms, cl.Snapshot, cl.Events, d, true)
-		if err != nil || ok {
-			return loanLog{loan: cl.Loan, terms: terms}, st, err
-		}
-		lg, err := c.loans.load(ctx, id, time.Time{})
-		if err != nil {
-			return loanLog{}, engine.LoanState{}, err
-		}
-		return lg, engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, d), nil
 	}
-	lg, err := c.loans.logOf(id, cl.Loan, cl.Events, time.Time{})
 	if err != nil {
 		return loanLog{}, engine.LoanState{}, err
 	}
-	return lg, engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, d), nil
+	return lg, lg.fold(d), nil
 }
 
 // notices returns the notices of date d for a loan as of d.

@@ -233,7 +233,9 @@ type loanLog struct {
 	// sinceSnapshot is how many events of the log a write read from the
 	// store beyond the loan's latest snapshot (all of them without one);
 	// pastSnapshot, that the loan has a snapshot this whole log was read
-	// past, since only a replay applies the events after it.
+	// past, since only a replay applies the events after it: the write
+	// stores a new one (or a marker) however few they were, so the next
+	// read need not replay.
 	sinceSnapshot int
 	pastSnapshot  bool
 }
@@ -317,12 +319,7 @@ func checkSeqs(loanID string, first int64, events []EventRecord) error {
 // as of asOf and no events, as a cache entry has); else the whole log,
 // read again if the snapshot could not be taken up.
 func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engine.Date) (loanLog, *RequestRecord, error) {
-	if l.snapshotEvery == 0 {
-		lg, prior, err := l.loadWithRequest(ctx, loanID, requestID, time.Time{})
-		lg.sinceSnapshot = len(lg.events)
-		return lg, prior, err
-	}
-	got, err := l.store.LoadLoan(ctx, LoadLoanParams{LoanID: loanID, RequestID: requestID, SnapshotFormat: engine.SnapshotFormat})
+	got, err := l.store.LoadLoan(ctx, LoadLoanParams{LoanID: loanID, RequestID: requestID, SnapshotFormat: l.snapshotFormat()})
 	if err != nil || got.Request != nil {
 		return loanLog{}, got.Request, err
 	}
@@ -331,30 +328,38 @@ func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engi
 		lg.sinceSnapshot = len(lg.events)
 		return lg, nil, err
 	}
-	lg, ok, err := l.fromSnapshot(got, asOf)
+	lg, ok, err := l.fromSnapshot(got, asOf, false)
 	if err != nil || ok {
 		return lg, nil, err
 	}
 	// The events after the snapshot are not all repayments in order (a
 	// reversal, a backdated payment, an agreement): only a replay of the
-	// whole log applies them. Counted as a long stretch, so that the write
-	// stores a snapshot past them and the next read need not replay.
+	// whole log applies them.
 	lg, prior, err := l.loadWithRequest(ctx, loanID, requestID, time.Time{})
-	lg.sinceSnapshot, lg.pastSnapshot = max(len(got.Events), l.snapshotEvery), true
+	lg.pastSnapshot = true
 	return lg, prior, err
 }
 
+// snapshotFormat is the snapshot format loads ask for: the engine's, or 0
+// (none) when snapshots are off.
+func (l *Loans) snapshotFormat() int {
+	if l.snapshotEvery == 0 {
+		return 0
+	}
+	return engine.SnapshotFormat
+}
+
 // fromSnapshot takes a loan up from its snapshot: decoded, advanced to
-// asOf (today or later) and with the events after it appended, a fold as
-// of asOf that equals the replay of the whole log; false when the events
-// after it need a replay (Append refuses one) or the snapshot cannot be
-// read or advanced.
-func (l *Loans) fromSnapshot(got LoanLog, asOf engine.Date) (loanLog, bool, error) {
+// asOf and with the events after it appended (takeUp), a fold as of asOf
+// that equals the replay of the whole log; false when the events after it
+// need a replay (Append refuses one) or the snapshot cannot be read or
+// advanced.
+func (l *Loans) fromSnapshot(got LoanLog, asOf engine.Date, skipLater bool) (loanLog, bool, error) {
 	terms, err := DecodeTerms(got.Loan.Terms)
 	if err != nil {
 		return loanLog{}, false, err
 	}
-	st, last, ok, err := l.takeUp(got.Loan.LoanID, terms, got.Snapshot, got.Events, asOf, false)
+	st, last, ok, err := l.takeUp(got.Loan.LoanID, terms, got.Snapshot, got.Events, asOf, skipLater)
 	if err != nil || !ok {
 		return loanLog{}, false, err
 	}
@@ -366,12 +371,9 @@ func (l *Loans) fromSnapshot(got LoanLog, asOf engine.Date) (loanLog, bool, erro
 }
 
 // takeUp is the fold as of asOf of a log known by its snapshot and the
-// events after it (tail), without a replay: the snapshot's fold advanced
-// to asOf with the tail's repayments appended; and the latest value date
-// of the log. With skipLater, tail events dated after asOf are left out,
-// as a replay as of asOf leaves them out (reversals, which a replay
-// applies whatever their date, still need one). False when the tail needs
-// a replay or the snapshot cannot be read or advanced to asOf.
+// events after it (tail), without a replay (resume); and the log's latest
+// value date. False when the tail needs a replay or the snapshot cannot be
+// read or advanced to asOf.
 func (l *Loans) takeUp(loanID string, terms engine.Terms, sn *SnapshotRecord, tail []EventRecord, asOf engine.Date, skipLater bool) (engine.LoanState, engine.Date, bool, error) {
 	if err := checkSeqs(loanID, sn.Seq+1, tail); err != nil {
 		return engine.LoanState{}, 0, false, err
@@ -385,15 +387,27 @@ func (l *Loans) takeUp(loanID string, terms engine.Terms, sn *SnapshotRecord, ta
 		l.log.Warn("loan snapshot unreadable; replaying the log", "loan_id", loanID, "snapshot_seq", sn.Seq, "err", err)
 		return engine.LoanState{}, 0, false, nil
 	}
-	// An event dated after the snapshot's day (an agreement effective
-	// later) is applied only by a replay as of a later day; a snapshot
-	// dated after asOf (the clock or time zone moved back, or a close of
-	// business for an earlier date) cannot be advanced.
-	if last > snapAsOf || snapAsOf > asOf {
+	return resume(loanID, terms, st, snapAsOf, last, tail, asOf, skipLater)
+}
+
+// resume takes up a fold in hand (a snapshot's, or a cache entry's) as of
+// foldAsOf, of a log whose latest value date is last: advanced to asOf,
+// with the repayments of tail (events after the fold's) appended, it is
+// what a replay of the whole log as of asOf gives. With skipLater, tail
+// events dated after asOf are left out, as a replay as of asOf leaves them
+// out (reversals, which a replay applies whatever their date, still need
+// one). It returns the log's latest value date too, and false when the
+// fold cannot be advanced to asOf or the tail needs a replay.
+func resume(loanID string, terms engine.Terms, st engine.LoanState, foldAsOf, last engine.Date, tail []EventRecord, asOf engine.Date, skipLater bool) (engine.LoanState, engine.Date, bool, error) {
+	// An event dated after the fold's day (an agreement effective later)
+	// is applied only by a replay as of a later day; a fold dated after
+	// asOf (the clock or time zone moved back, or a close of business for
+	// an earlier date) cannot be advanced.
+	if last > foldAsOf || foldAsOf > asOf {
 		return engine.LoanState{}, 0, false, nil
 	}
-	var ok bool
-	if st, ok = st.AdvanceTo(terms, asOf); !ok {
+	st, ok := st.AdvanceTo(terms, asOf)
+	if !ok {
 		return engine.LoanState{}, 0, false, nil
 	}
 	for _, e := range tail {
@@ -423,11 +437,18 @@ func (lg loanLog) latestValueDate() engine.Date {
 }
 
 // snapshotOf is st, the fold of the log up to the event seq as of today,
-// as a snapshot to store with that event, or nil when the state has none
-// (restructuring agreements). last is the log's latest value date.
-func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, now time.Time) *SnapshotRecord {
+// as a snapshot to store with that event. A state with no snapshot (a
+// restructuring agreement) gives a marker (an empty state) when the loan
+// has a snapshot it was read past, so that reads stop taking that one up
+// only to find they must replay; else nil. last is the log's latest value
+// date.
+func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, now time.Time, pastSnapshot bool) *SnapshotRecord {
 	b, err := trimmed(st).EncodeSnapshot()
-	if err != nil {
+	switch {
+	case err == nil:
+	case pastSnapshot:
+		b = []byte{}
+	default:
 		return nil
 	}
 	return &SnapshotRecord{Seq: seq, Format: engine.SnapshotFormat, AsOf: today.String(), LastValueDate: last.String(), State: b, RecordedAt: now}
@@ -521,15 +542,14 @@ func (lg loanLog) withEvent(e EventRecord) (loanLog, error) {
 	return lg, nil
 }
 
-// advanced returns the log with its fold in hand moved to a later date,
-// and true; false when there is no fold in hand, the date is earlier, or
-// the log has an event dated after the fold's date (a replay as of the
-// later date would apply it).
+// advanced returns the log with its fold in hand moved to a later date
+// (resume, with no events after the fold), and true; false when there is
+// no fold in hand or resume refuses.
 func (lg loanLog) advanced(asOf engine.Date) (loanLog, bool) {
-	if lg.folded == nil || asOf < lg.foldedAsOf || lg.lastValueDate > lg.foldedAsOf {
+	if lg.folded == nil {
 		return lg, false
 	}
-	st, ok := lg.folded.AdvanceTo(lg.terms, asOf)
+	st, _, ok, _ := resume(lg.loan.LoanID, lg.terms, *lg.folded, lg.foldedAsOf, lg.lastValueDate, nil, asOf, false)
 	if !ok {
 		return lg, false
 	}
@@ -739,12 +759,13 @@ type GetLoanParams struct {
 // of its log, which for today or later, as known now, starts from the
 // loan's latest snapshot when one can be taken up.
 func (l *Loans) GetLoan(ctx context.Context, p GetLoanParams) (LoanView, error) {
+	today := l.Today()
 	if p.AsOf == engine.NoDate {
-		p.AsOf = l.Today()
+		p.AsOf = today
 	}
 	var lg loanLog
 	var err error
-	if p.KnownAt.IsZero() && p.AsOf >= l.Today() {
+	if p.KnownAt.IsZero() && p.AsOf >= today {
 		// As the log stands now, today or later: the latest snapshot and
 		// the events after it serve as well as the whole log.
 		lg, _, err = l.loadNow(ctx, p.LoanID, "", p.AsOf)
@@ -1026,18 +1047,12 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fr
 		return RepaymentResult{}, &PreconditionError{Reason: "PAYMENT_EXCEEDS_PAYOFF",
 			Message: fmt.Sprintf("amount %s exceeds the payoff amount %s on %s", amount.Format(c), payoff.Total().Format(c), vd)}
 	}
-	// A write that had to read a long stretch of the log stores the fold
-	// it made, so that the next one that finds the loan in no cache does
-	// not read it again.
+	// A write that had to read a long stretch of the log, or replay past
+	// a snapshot, stores the fold it made, so that the next one that finds
+	// the loan in no cache does not do so again.
 	var snap *SnapshotRecord
-	if fromStore && l.snapshotEvery > 0 && lg.sinceSnapshot+1 >= l.snapshotEvery {
-		last := max(lg.latestValueDate(), vd)
-		if snap = snapshotOf(view.state, seq, today, last, now); snap == nil && lg.pastSnapshot {
-			// A state with no snapshot (an agreement) after one that had:
-			// a marker, so that reads stop taking the old one up only to
-			// find they must replay.
-			snap = &SnapshotRecord{Seq: seq, Format: engine.SnapshotFormat, AsOf: today.String(), LastValueDate: last.String(), State: []byte{}, RecordedAt: now}
-		}
+	if fromStore && l.snapshotEvery > 0 && (lg.pastSnapshot || lg.sinceSnapshot+1 >= l.snapshotEvery) {
+		snap = snapshotOf(view.state, seq, today, max(lg.latestValueDate(), vd), now, lg.pastSnapshot)
 	}
 	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
 		SetStatus: statusChange(lg.loan.Status, view.Status), Snapshot: snap,
