@@ -66,13 +66,11 @@ func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (
 	return n, mapError(err)
 }
 
-// cobFromSnapshotsSQL reads the logs of a page of loans ($1), each from
-// its latest snapshot of a format ($2) dated on or before the business
-// date ($3), whose columns ride on the row of its own event, or from its
-// first event when it has none or the latest is a marker.
-const cobFromSnapshotsSQL = `SELECT CASE WHEN e.seq = s.seq THEN s.seq END, CASE WHEN e.seq = s.seq THEN to_char(s.as_of, 'YYYY-MM-DD') END,
-	CASE WHEN e.seq = s.seq THEN to_char(s.last_value_date, 'YYYY-MM-DD') END, CASE WHEN e.seq = s.seq THEN s.state END,
-	CASE WHEN e.seq = s.seq THEN s.recorded_at END, e.loan_id, ` + eventColumns + `
+// cobLogsSQL reads the logs of a page of loans ($1), each from its latest
+// snapshot of a format ($2; 0 matches none) dated on or before the
+// business date ($3), whose columns ride on the row of its own event, or
+// from its first event when it has none or the latest is a marker.
+const cobLogsSQL = `SELECT ` + snapshotColumns + `, e.loan_id, ` + eventColumns + `
 	FROM unnest($1::text[]) AS ids(loan_id)
 	LEFT JOIN LATERAL (SELECT seq, as_of, last_value_date, state, recorded_at FROM loan_snapshots
 		WHERE loan_id = ids.loan_id AND format = $2 AND as_of <= $3::date ORDER BY seq DESC LIMIT 1) s ON octet_length(s.state) > 0
@@ -141,32 +139,22 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	for i, l := range loans {
 		ids[i], index[l.Loan.LoanID] = l.Loan.LoanID, i
 	}
-	if p.SnapshotFormat == 0 {
-		rows, err = s.pool.Query(ctx, `SELECT NULL::bigint, NULL::text, NULL::text, NULL::bytea, NULL::timestamptz, e.loan_id, `+eventColumns+`
-			FROM loan_events e WHERE e.loan_id = ANY($1) ORDER BY e.loan_id, e.seq`, ids)
-	} else {
-		rows, err = s.pool.Query(ctx, cobFromSnapshotsSQL, ids, p.SnapshotFormat, p.BusinessDate.String())
-	}
+	rows, err = s.pool.Query(ctx, cobLogsSQL, ids, p.SnapshotFormat, p.BusinessDate.String())
 	if err != nil {
 		return page, mapError(err)
 	}
 	defer rows.Close()
-	var snapSeq *int64
-	var snapAsOf, snapLast *string
-	var snapState []byte
-	var snapRecorded *time.Time
+	var snap snapshotRow
 	for rows.Next() {
 		var e servicing.EventRecord
-		if err := rows.Scan(&snapSeq, &snapAsOf, &snapLast, &snapState, &snapRecorded,
-			&e.LoanID, &e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
+		if err := rows.Scan(append(append(snap.dest(), &e.LoanID), eventDest(&e)...)...); err != nil {
 			return page, mapError(err)
 		}
 		l := &loans[index[e.LoanID]]
 		l.Loan.Version = e.Seq
-		if snapSeq != nil {
+		if sn := snap.record(p.SnapshotFormat); sn != nil {
 			// The snapshot's own event only carries it.
-			l.Snapshot = &servicing.SnapshotRecord{Seq: *snapSeq, Format: p.SnapshotFormat, AsOf: *snapAsOf, LastValueDate: *snapLast,
-				State: snapState, RecordedAt: snapRecorded.UTC()}
+			l.Snapshot = sn
 			continue
 		}
 		e.RecordedAt = e.RecordedAt.UTC()
