@@ -216,11 +216,22 @@ func parseAccrual(code, penalty, compound string) (servicing.Accrual, error) {
 		return a, fmt.Errorf("sqlite: unknown currency %q", code)
 	}
 	var err error
-	if a.Penalty, err = money.ParseAmount(penalty, c); err != nil {
+	if a.Penalty, err = parseSigned(penalty, c); err != nil {
 		return a, err
 	}
-	a.Compound, err = money.ParseAmount(compound, c)
+	a.Compound, err = parseSigned(compound, c)
 	return a, err
+}
+
+// parseSigned parses an amount Format wrote, sign included: a journal line
+// is negative when a backdated payment lowered what earlier dates had
+// charged.
+func parseSigned(s string, c money.Currency) (money.Amount, error) {
+	if rest, neg := strings.CutPrefix(s, "-"); neg {
+		a, err := money.ParseAmount(rest, c)
+		return -a, err
+	}
+	return money.ParseAmount(s, c)
 }
 
 // AccrualTotal implements servicing.CloseStore. Journal amounts are decimal
@@ -241,17 +252,9 @@ func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (ser
 		if err := rows.Scan(&pen, &comp); err != nil {
 			return total, mapError(err)
 		}
-		// A line is negative when a backdated payment lowered what
-		// earlier dates had charged.
-		a, err := parseAccrual(code, strings.TrimPrefix(pen, "-"), strings.TrimPrefix(comp, "-"))
+		a, err := parseAccrual(code, pen, comp)
 		if err != nil {
 			return total, err
-		}
-		if strings.HasPrefix(pen, "-") {
-			a.Penalty = -a.Penalty
-		}
-		if strings.HasPrefix(comp, "-") {
-			a.Compound = -a.Compound
 		}
 		total.Penalty += a.Penalty
 		total.Compound += a.Compound
