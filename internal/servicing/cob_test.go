@@ -101,11 +101,7 @@ func TestCloseOfBusinessResumesAndJournalsOnce(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var want servicing.Accrual
-				for _, in := range v.Installment {
-					want.Penalty += in.PenaltyAccrued
-					want.Compound += in.CompoundAccrued
-				}
+				want := servicing.Charged(v)
 				got, err := cob.AccruedTotal(ctx, id)
 				if err != nil || got != want {
 					t.Fatalf("%s: journal sums to %+v, GetLoan(as_of=%s) charged %+v (%v)", id, got, end, want, err)
@@ -203,12 +199,7 @@ func TestJournalTakesANegativeLine(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var a servicing.Accrual
-				for _, in := range v.Installment {
-					a.Penalty += in.PenaltyAccrued
-					a.Compound += in.CompoundAccrued
-				}
-				return a
+				return servicing.Charged(v)
 			}
 			first := engine.DateOf(2024, 5, 1)
 			if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first}); err != nil {

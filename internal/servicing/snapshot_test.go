@@ -245,7 +245,7 @@ func (s *snapshotCounting) COBLoans(ctx context.Context, p servicing.COBLoansPar
 // Each date is closed the morning after, once that day's payments (dated
 // after it, and snapshots taken then) are in the log. For 40 dates, every
 // delinquent position equals GetLoan as of the date (a replay of the whole
-// log), and at the end each loan's journal sums to what GetLoan charged.
+// log), and each loan's journal sums to what GetLoan charged.
 func TestCloseOfBusinessFromSnapshots(t *testing.T) { seeded(t, closeOfBusinessFromSnapshots) }
 
 func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint64) {
@@ -325,35 +325,11 @@ func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint
 			if v.Status != servicing.StatusActive {
 				continue
 			}
-			var want servicing.Accrual
-			for _, in := range v.Installment {
-				want.Penalty += in.PenaltyAccrued
-				want.Compound += in.CompoundAccrued
-			}
-			if got, err := cob.AccruedTotal(ctx, id); err != nil || got != want {
-				t.Fatalf("seed %d: %s: after closing %s the journal sums to %+v, GetLoan as of that date charged %+v (%v)", seed, id, d, got, want, err)
+			if got, err := cob.AccruedTotal(ctx, id); err != nil || got != servicing.Charged(v) {
+				t.Fatalf("seed %d: %s: after closing %s the journal sums to %+v, GetLoan as of that date charged %+v (%v)", seed, id, d, got, servicing.Charged(v), err)
 			}
 		}
 		now = now.Add(24 * time.Hour)
-	}
-	last := dateOf(now).AddDays(-2)
-	for i := range n {
-		id := fmt.Sprintf("L%02d", i)
-		v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: last})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.Status != servicing.StatusActive {
-			continue // closed no more once paid off
-		}
-		var want servicing.Accrual
-		for _, in := range v.Installment {
-			want.Penalty += in.PenaltyAccrued
-			want.Compound += in.CompoundAccrued
-		}
-		if got, err := cob.AccruedTotal(ctx, id); err != nil || got != want {
-			t.Fatalf("seed %d: %s: journal sums to %+v, GetLoan(as_of=%s) charged %+v (%v)", seed, id, got, last, want, err)
-		}
 	}
 	t.Logf("%d of %d loans closed from a snapshot; %d reversals", cs.fromSnapshot.Load(), cs.loans.Load(), reversals)
 	if cs.fromSnapshot.Load() < cs.loans.Load()/2 || reversals == 0 {
