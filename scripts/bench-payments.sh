@@ -39,6 +39,15 @@ loans="${BENCH_LOANS:-512}"
 cache="${BENCH_CACHE:-10000}"
 snapshot="${BENCH_SNAPSHOT:-8}"
 floor="${BENCH_FLOOR:-1}"
+# GOMAXPROCS of the servers (loand, floord) and of the client: 1 unless set
+# (set empty for Go's default, one P per core). Three processes share this
+# machine's two cores; a Go process with two Ps wakes a second thread for
+# most hand-offs between its goroutines (gRPC's reader, the handler,
+# gRPC's writer, the wait on PostgreSQL), and those wake-ups cost more CPU
+# than the parallelism gives back. One P is also what Go picks for a
+# server given one CPU by its container's limit. README: "GOMAXPROCS".
+procs="${BENCH_LOAND_PROCS-1}"
+client_procs="${BENCH_CLIENT_PROCS-1}"
 . scripts/benchlib.sh
 start_cluster bench -c max_connections=300 -c shared_buffers=256MB
 apiport=$(free_port)
@@ -51,13 +60,13 @@ echo "synchronous_commit: $("$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgre
 go build -o "$work/loand" ./cmd/loand
 go build -o "$work/floord" ./cmd/floord
 go build -o "$work/loadpay" ./cmd/loadpay
-GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
+GOMAXPROCS="$procs" "$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
   --log-format json --pprof "${BENCH_PPROF:-}" --cached-loans "$cache" --snapshot-every "$snapshot" 2>"$work/loand.log" &
 loand_pid=$!
 servers+=("$loand_pid")
 wait_healthy "127.0.0.1:$apiport"
 if [ "$floor" = 1 ]; then
-  GOMAXPROCS="${BENCH_LOAND_PROCS:-}" "$work/floord" --listen "127.0.0.1:$floorport" \
+  GOMAXPROCS="$procs" "$work/floord" --listen "127.0.0.1:$floorport" \
     --database "postgres://postgres@127.0.0.1:$pgport/floor?sslmode=disable&pool_max_conns=$pool" 2>"$work/floord.log" &
   servers+=("$!")
   wait_healthy "127.0.0.1:$floorport"
@@ -82,12 +91,13 @@ py() { python3 -c "print($1)"; }
 per_op() { py "'%.0f' % (($2-$1)*1e6/$3)"; } # µs of CPU per operation
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 loadpay() { # loadpay ADDR CLIENTS SECONDS RUN: one run of the client, its output line
-  GOMAXPROCS="${BENCH_CLIENT_PROCS:-}" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
+  GOMAXPROCS="$client_procs" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
     "$work/loadpay" -addr "$1" -loans "$loans" -c "$2" -d "$3" -run "$4" -view "$view" "${penalty[@]}"
 }
 
 run=$(date +%s)
 echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; log cache of ${cache} loans$([ "$cache" = 0 ] && echo ' (off: every write loads its loan)'); snapshot every ${snapshot} events read$([ "$snapshot" = 0 ] && echo ' (off)'); ${rounds} rounds of ${seconds}s per side, alternating"
+echo "GOMAXPROCS: servers ${procs:-Go default ($(nproc))}, client ${client_procs:-Go default ($(nproc))}"
 echo "floor: cmd/floord, the same client and store write, nothing else$([ "$floor" = 1 ] || echo ' (off)')"
 printf '\n%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s\n' clients round "loand/s" "floord/s" "pgbench/s" ratio floor \
   "machine µs/op" "CPU µs/op loand+postgres+client, WAL flushes/op | pgbench: postgres+client, flushes"

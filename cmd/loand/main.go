@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -193,7 +194,9 @@ func run(args []string, stderr *os.File) error {
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.GRPC.Serve(lis) }()
-	log.Info("loand serving", "listen", lis.Addr().String(), "timezone", loc.String())
+	// GOMAXPROCS is logged because it changes what a repayment costs: see
+	// the README's "GOMAXPROCS".
+	log.Info("loand serving", "listen", lis.Addr().String(), "timezone", loc.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 
 	select {
 	case err := <-served:
