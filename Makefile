@@ -57,6 +57,10 @@ bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
 bench-payments: ## repayments/s of loand on PostgreSQL (cmd/loadpay) beside pgbench -N -M prepared and the cmd/floord floor, at 8 and 32 clients
 	./scripts/bench-payments.sh
 
+.PHONY: bench-ab
+bench-ab: ## alternating rounds of loand settings or builds on one PostgreSQL cluster beside pgbench (BENCH_AB_SIDES, X_ENV, X_CLIENT_ENV, X_ARGS, X_BIN)
+	./scripts/bench-ab.sh
+
 .PHONY: bench-cob
 bench-cob: ## close of business over 1,000,000 overdue loans on PostgreSQL beside a plain UPDATE of the same rows (BENCH_COB_LOANS)
 	./scripts/bench-cob.sh

@@ -39,14 +39,13 @@ loans="${BENCH_LOANS:-512}"
 cache="${BENCH_CACHE:-10000}"
 snapshot="${BENCH_SNAPSHOT:-8}"
 floor="${BENCH_FLOOR:-1}"
-# GOMAXPROCS of the servers (loand, floord) and of the client: 1 unless set
-# (set empty for Go's default, one P per core). Three processes share this
-# machine's two cores; a Go process with two Ps wakes a second thread for
-# most hand-offs between its goroutines (gRPC's reader, the handler,
-# gRPC's writer, the wait on PostgreSQL), and those wake-ups cost more CPU
-# than the parallelism gives back. One P is also what Go picks for a
-# server given one CPU by its container's limit. README: "GOMAXPROCS".
-procs="${BENCH_LOAND_PROCS-1}"
+# GOMAXPROCS of the servers (loand, floord): Go's default, one P per core,
+# unless set. Of the client: 1 unless set (set it empty for Go's default).
+# The client shares this 2-core machine with the servers and PostgreSQL;
+# with two Ps it wakes a second thread for most hand-offs between its
+# goroutines, which costs more than the parallelism gives it back, so one
+# P is the lightest harness (make bench-ab; README: "GOMAXPROCS").
+procs="${BENCH_LOAND_PROCS:-}"
 client_procs="${BENCH_CLIENT_PROCS-1}"
 . scripts/benchlib.sh
 start_cluster bench -c max_connections=300 -c shared_buffers=256MB
