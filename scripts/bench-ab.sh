@@ -3,7 +3,9 @@
 # one loand per side, each on its own database with its own cmd/loadpay
 # client, then pgbench -N -M prepared at the same concurrency, in
 # alternating rounds, so that every side sees the same machine and noise.
-# Prints each round and the medians per side. Usage:
+# Prints each round, the medians per side and each side's rate over the
+# first side's by round. Sides are short lowercase names (they name shell
+# variables and databases). Usage:
 #   BENCH_AB_SIDES="a b" b_ENV=GOMAXPROCS=1 b_CLIENT_ENV=GOMAXPROCS=1 make bench-ab
 # Per side X: X_ENV (loand's environment, "K=V …"), X_CLIENT_ENV (the
 # client's), X_ARGS (loand's extra flags), X_BIN (a loand binary, default
