@@ -1308,7 +1308,7 @@ func (x *ListLoansRequest) GetPageToken() string {
 // ListLoansResponse is one page of loans.
 type ListLoansResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The loans, by id.
+	// The loans, by id, in the byte order of the ids ("B-2" before "a-3").
 	Loans []*LoanSummary `protobuf:"bytes,1,rep,name=loans,proto3" json:"loans,omitempty"`
 	// The token of the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`

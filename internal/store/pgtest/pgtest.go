@@ -111,9 +111,14 @@ func setup() {
 		return
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+template); err != nil {
-		setupErr = err
-		return
+	// The template takes an ICU en-US collation where the server has ICU,
+	// as production databases often do: tests then see a locale's
+	// ordering of text, not the C.UTF-8 of a fresh test cluster.
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+template+" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"); err != nil {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+template); err != nil {
+			setupErr = err
+			return
+		}
 	}
 	s, err := postgres.Open(ctx, withDatabase(adminURL, template))
 	if err != nil {
