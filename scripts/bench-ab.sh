@@ -8,8 +8,8 @@
 # variables and databases). Usage:
 #   BENCH_AB_SIDES="a b" b_ENV=GOMAXPROCS=1 b_CLIENT_ENV=GOMAXPROCS=1 make bench-ab
 # Per side X: X_ENV (loand's environment, "K=V …"), X_CLIENT_ENV (the
-# client's), X_ARGS (loand's extra flags), X_BIN (a loand binary, default
-# the tree's). BENCH_CONCURRENCY (8), BENCH_SECONDS (8), BENCH_ROUNDS (6),
+# client's), X_ARGS (loand's extra flags), X_CLIENT_ARGS (cmd/loadpay's,
+# e.g. "-view basic"), X_BIN (a loand binary, default the tree's). BENCH_CONCURRENCY (8), BENCH_SECONDS (8), BENCH_ROUNDS (6),
 # BENCH_LOANS (512).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +49,7 @@ printf '%-8s %5s %8s %16s %18s\n' side round "rate/s" "machine µs/op" "loand CP
 for r in $(seq "$rounds"); do
   for s in $sides; do
     c0=$(cpu "${pid[$s]}")
-    out=$(env $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" -d "${seconds}s" -run "r$r")
+    out=$(env $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" -d "${seconds}s" -run "r$r" $(side "$s" CLIENT_ARGS))
     c1=$(cpu "${pid[$s]}")
     n=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
     m=$(sed -n 's/.*machine_cpu_us_per_op=\([0-9]*\).*/\1/p' <<<"$out")
