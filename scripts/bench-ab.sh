@@ -40,17 +40,13 @@ for s in $sides; do
   wait_healthy "127.0.0.1:${port[$s]}"
   env $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c 8 -d 3s -run warm >/dev/null
 done
-hz=$(getconf CLK_TCK)
-busy() { awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat; }
-cpu() { awk -v hz="$hz" '{printf "%.3f", ($14+$15)/hz}' "/proc/$1/stat"; }
-py() { python3 -c "print($1)"; }
 printf '%-8s %5s %8s %16s %18s\n' side round "rate/s" "machine µs/op" "loand CPU µs/op"
 : >"$work/rows"
 for r in $(seq "$rounds"); do
   for s in $sides; do
-    c0=$(cpu "${pid[$s]}")
+    c0=$(cpu_of "${pid[$s]}")
     out=$(env $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" -d "${seconds}s" -run "r$r" $(side "$s" CLIENT_ARGS))
-    c1=$(cpu "${pid[$s]}")
+    c1=$(cpu_of "${pid[$s]}")
     n=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
     m=$(sed -n 's/.*machine_cpu_us_per_op=\([0-9]*\).*/\1/p' <<<"$out")
     l=$(py "round(($c1-$c0)*1e6/$n)")

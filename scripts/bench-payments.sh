@@ -74,19 +74,14 @@ fi
 # CPU seconds (user+system) spent so far by the server processes: loand,
 # and PostgreSQL (the postmaster, its live backends, and the backends that
 # have exited, which the kernel adds to the postmaster's children times).
-hz=$(getconf CLK_TCK)
 pg_pid=$(head -1 "$work/data/postmaster.pid")
-cpu_loand() { awk -v hz="$hz" '{printf "%.3f", ($14+$15)/hz}' "/proc/$loand_pid/stat"; }
+cpu_loand() { cpu_of "$loand_pid"; }
 cpu_pg() {
   { awk '{print $14+$15+$16+$17}' "/proc/$pg_pid/stat"
     for p in $(pgrep -P "$pg_pid" || true); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done
   } | awk -v hz="$hz" '{t+=$1} END {printf "%.3f", t/hz}'
 }
-# Machine-wide busy CPU time (user, nice, system, irq, softirq) in clock
-# ticks, as loadpay reads it around its own window.
-busy() { awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat; }
 wal_syncs() { "$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgres -c 'SELECT wal_sync FROM pg_stat_wal'; }
-py() { python3 -c "print($1)"; }
 per_op() { py "'%.0f' % (($2-$1)*1e6/$3)"; } # µs of CPU per operation
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 loadpay() { # loadpay ADDR CLIENTS SECONDS RUN: one run of the client, its output line

@@ -1,5 +1,6 @@
 # Shared by the bench scripts (source it from the repository root): a
-# throwaway PostgreSQL cluster, free ports, and waiting for a server.
+# throwaway PostgreSQL cluster, free ports, waiting for a server, and CPU
+# counters.
 
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 tool="go tool -modfile=tools/go.mod"
@@ -39,3 +40,13 @@ wait_healthy() {
   echo "loand at $1 did not become healthy" >&2
   return 1
 }
+
+# CPU counters. hz is the unit of /proc's times (USER_HZ).
+hz=$(getconf CLK_TCK)
+# cpu_of PID prints the CPU seconds (user+system) PID has spent so far.
+cpu_of() { awk -v hz="$hz" '{printf "%.3f", ($14+$15)/hz}' "/proc/$1/stat"; }
+# busy prints the machine-wide busy CPU time (user, nice, system, irq,
+# softirq) in clock ticks, as loadpay reads it around its own window.
+busy() { awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat; }
+# py prints a Python expression's value.
+py() { python3 -c "print($1)"; }

@@ -41,6 +41,26 @@ func payment(id string, version int64, requestID string) servicing.AppendEventPa
 	}
 }
 
+// pagedLoanIDs lists every loan's id, limit to a page, following each
+// page's last id as the next page's start.
+func pagedLoanIDs(t *testing.T, s servicing.Store, limit int) []string {
+	t.Helper()
+	var ids []string
+	for after := ""; ; {
+		page, err := s.ListLoans(context.Background(), servicing.LoanQuery{AfterLoanID: after, Limit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range page {
+			ids = append(ids, l.LoanID)
+		}
+		if len(page) < limit {
+			return ids
+		}
+		after = page[len(page)-1].LoanID
+	}
+}
+
 // Run runs the suite.
 func Run(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
@@ -319,22 +339,7 @@ func Run(t *testing.T, newStore NewStore) {
 				t.Fatal(err)
 			}
 		}
-		var ids []string
-		after := ""
-		for {
-			page, err := s.ListLoans(ctx, servicing.LoanQuery{AfterLoanID: after, Limit: 3})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, l := range page {
-				ids = append(ids, l.LoanID)
-			}
-			if len(page) < 3 {
-				break
-			}
-			after = page[len(page)-1].LoanID
-		}
-		if fmt.Sprint(ids) != "[L00 L01 L02 L03 L04 L05 L06]" {
+		if ids := pagedLoanIDs(t, s, 3); fmt.Sprint(ids) != "[L00 L01 L02 L03 L04 L05 L06]" {
 			t.Fatalf("pages gave %v", ids)
 		}
 		b1, err := s.ListLoans(ctx, servicing.LoanQuery{BorrowerID: "B1", Limit: 10})
@@ -359,21 +364,7 @@ func Run(t *testing.T, newStore NewStore) {
 				t.Fatal(err)
 			}
 		}
-		var ids []string
-		for after := ""; ; {
-			page, err := s.ListLoans(ctx, servicing.LoanQuery{AfterLoanID: after, Limit: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, l := range page {
-				ids = append(ids, l.LoanID)
-			}
-			if len(page) < 2 {
-				break
-			}
-			after = page[len(page)-1].LoanID
-		}
-		if fmt.Sprint(ids) != "[B-2 Z-4 _-5 a-3 b-1]" {
+		if ids := pagedLoanIDs(t, s, 2); fmt.Sprint(ids) != "[B-2 Z-4 _-5 a-3 b-1]" {
 			t.Fatalf("pages gave %v", ids)
 		}
 	})
