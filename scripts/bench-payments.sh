@@ -142,8 +142,11 @@ import statistics, sys
 rows = [tuple(map(float, l.split())) for l in open(sys.argv[2])]
 m = [statistics.median(r[i] for r in rows) for i in range(6)]
 ours, theirs, floor = m[0], m[1], m[2]
-print('%-7s %5s %8.0f %8.0f %9.0f %6.2f %6.2f   %-15s   medians of %d rounds; machine CPU per op: pgbench/loand %.2f, pgbench/floord %.2f' % (
+# The ratio columns are ratios of the medians, which may come from
+# different rounds; beside them, the median of each round's own ratio.
+paired = statistics.median(r[0] / r[1] for r in rows), statistics.median(r[2] / r[1] for r in rows)
+print('%-7s %5s %8.0f %8.0f %9.0f %6.2f %6.2f   %-15s   medians of %d rounds; by round: loand/pgbench %.2f, floord/pgbench %.2f; machine CPU per op: pgbench/loand %.2f, pgbench/floord %.2f' % (
     sys.argv[1], 'median', ours, floor, theirs, ours / theirs, floor / theirs, '%.0f|%.0f|%.0f' % (m[3], m[5], m[4]), len(rows),
-    m[4] / m[3], m[4] / m[5] if m[5] else 0))
+    paired[0], paired[1], m[4] / m[3], m[4] / m[5] if m[5] else 0))
 PY
 done
