@@ -212,12 +212,16 @@ func (s *loanService) RecordRepayment(ctx context.Context, req *loancorev1.Recor
 	if err != nil {
 		return nil, toStatus(ctx, s.log, "RecordRepayment", err)
 	}
+	return repaymentToProto(r, view), nil
+}
+
+// repaymentToProto renders a repayment's answer, the loan in a view.
+func repaymentToProto(r servicing.RepaymentResult, view loancorev1.LoanView) *loancorev1.RecordRepaymentResponse {
 	c := r.Loan.Terms.Currency
-	loan := loanToProto(r.Loan, view)
 	return &loancorev1.RecordRepaymentResponse{
 		Seq: r.Seq, Allocations: allocationsToProto(r.Allocation, c), PrepaidPrincipal: r.Allocation.Prepaid.Format(c),
-		Credit: r.Allocation.Credit.Format(c), Loan: loan, ChangedSeqs: r.ChangedSeqs,
-	}, nil
+		Credit: r.Allocation.Credit.Format(c), Loan: loanToProto(r.Loan, view), ChangedSeqs: r.ChangedSeqs,
+	}
 }
 
 // ReverseRepayment implements loancore.v1.LoanService/ReverseRepayment.
