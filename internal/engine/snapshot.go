@@ -181,22 +181,24 @@ func (d *snapDecoder) fail(format string, args ...any) {
 
 func (d *snapDecoder) uint() uint64 {
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("truncated or overlong number")
-		return 0
-	}
-	d.b = d.b[n:]
+	d.skip(n)
 	return v
 }
 
 func (d *snapDecoder) int() int64 {
 	v, n := binary.Varint(d.b)
+	d.skip(n)
+	return v
+}
+
+// skip moves past a varint of n bytes; n <= 0 is binary's report of a
+// truncated or overlong one, whose value it gives as 0.
+func (d *snapDecoder) skip(n int) {
 	if n <= 0 {
 		d.fail("truncated or overlong number")
-		return 0
+		return
 	}
 	d.b = d.b[n:]
-	return v
 }
 
 // intN reads an int that must fit 32 bits, as installment numbers do.

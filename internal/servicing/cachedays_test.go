@@ -11,7 +11,6 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
-	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 // TestCacheServesLaterDays: the fold one day's repayment leaves in the log
@@ -93,46 +92,43 @@ func cacheServesLaterDays(t *testing.T, raw servicing.Store, seed uint64) {
 // that cached fold past the agreement (which only a replay applies), so
 // its answer is the log's fold, with the agreement's plan.
 func TestCacheReplaysPastAFutureEvent(t *testing.T) {
-	for name, open := range storetest.Stores {
-		t.Run(name, func(t *testing.T) {
-			raw := open(t)
-			ctx := context.Background()
-			now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
-			clock := func() time.Time { return now }
-			cached, _ := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: clock, Location: time.UTC})
-			fresh, _ := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: clock, Location: time.UTC, CachedLoans: -1})
-			if _, err := cached.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
-				t.Fatal(err)
-			}
-			effective := engine.DateOf(2024, 3, 20)
-			a, err := cached.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: "p", RequestHash: "p", LoanID: "L", EffectiveDate: effective,
-				Changes: servicing.ChangesInput{Changes: engine.Changes{TermExtension: &engine.TermExtension{ExtraInstallments: 6}}}, Actor: "test"})
+	eachStore(t, func(t *testing.T, raw servicing.Store) {
+		ctx := context.Background()
+		now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		cached, _ := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: clock, Location: time.UTC})
+		fresh, _ := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: clock, Location: time.UTC, CachedLoans: -1})
+		if _, err := cached.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
+			t.Fatal(err)
+		}
+		effective := engine.DateOf(2024, 3, 20)
+		a, err := cached.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: "p", RequestHash: "p", LoanID: "L", EffectiveDate: effective,
+			Changes: servicing.ChangesInput{Changes: engine.Changes{TermExtension: &engine.TermExtension{ExtraInstallments: 6}}}, Actor: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := cached.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "a", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		pay := func(id string) servicing.LoanView {
+			t.Helper()
+			res, err := cached.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: id, RequestHash: id, LoanID: "L", Amount: "100.00", Actor: "test"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := cached.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "a", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
-				t.Fatal(err)
-			}
-			pay := func(id string) servicing.LoanView {
-				t.Helper()
-				res, err := cached.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: id, RequestHash: id, LoanID: "L", Amount: "100.00", Actor: "test"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return res.Loan
-			}
-			pay("p1") // today, before the effective date: the loan is cached
-			now = now.AddDate(0, 0, 30)
-			got := pay("p2")
-			want, err := fresh.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: got.AsOf})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(want.Installment) <= 12 || got.AgreementID != a.AgreementID ||
-				fmt.Sprintf("%+v", got.Installment) != fmt.Sprintf("%+v", want.Installment) || got.Outstanding != want.Outstanding {
-				t.Fatalf("after the effective date: %d installments (the log's fold has %d), agreement %q\n got %+v\nwant %+v",
-					len(got.Installment), len(want.Installment), got.AgreementID, got.Installment, want.Installment)
-			}
-		})
-	}
+			return res.Loan
+		}
+		pay("p1") // today, before the effective date: the loan is cached
+		now = now.AddDate(0, 0, 30)
+		got := pay("p2")
+		want, err := fresh.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: got.AsOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want.Installment) <= 12 || got.AgreementID != a.AgreementID ||
+			fmt.Sprintf("%+v", got.Installment) != fmt.Sprintf("%+v", want.Installment) || got.Outstanding != want.Outstanding {
+			t.Fatalf("after the effective date: %d installments (the log's fold has %d), agreement %q\n got %+v\nwant %+v",
+				len(got.Installment), len(want.Installment), got.AgreementID, got.Installment, want.Installment)
+		}
+	})
 }

@@ -444,7 +444,7 @@ func (c *Close) fold(ctx context.Context, cl COBLoan, d engine.Date) (loanLog, e
 		lg, err = c.loans.logOf(cl.Loan.LoanID, cl.Loan, cl.Events, time.Time{})
 	} else {
 		var ok bool
-		if lg, ok, err = c.loans.fromSnapshot(LoanLog{Loan: cl.Loan, Events: cl.Events, Snapshot: cl.Snapshot}, d, true); err == nil && !ok {
+		if lg, ok, err = c.loans.fromSnapshot(cl.Loan, cl.Snapshot, cl.Events, d, true); err == nil && !ok {
 			lg, err = c.loans.load(ctx, cl.Loan.LoanID, time.Time{})
 		}
 	}

@@ -46,7 +46,7 @@ func BenchmarkCOBFold(b *testing.B) {
 		b.Fatal(err)
 	}
 	snapAsOf := lg.latestValueDate()
-	sn := snapshotOf(lg.fold(snapAsOf), at, snapAsOf, snapAsOf, time.Time{}, false)
+	sn := snapshotOf(lg.fold(snapAsOf), at, snapAsOf, snapAsOf, false)
 	if sn == nil {
 		b.Fatal("no snapshot")
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
-	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 // crashingStore is a real store that fails every SavePositions after the
@@ -45,132 +44,124 @@ func penaltyTerms(i int) engine.Terms {
 // lines that sum to exactly what GetLoan(as_of=day 90) has charged, and
 // positions equal to it, even with a backdated payment recorded midway.
 func TestCloseOfBusinessResumesAndJournalsOnce(t *testing.T) {
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			now := time.Date(2024, 9, 1, 4, 0, 0, 0, time.UTC)
-			store := storetest.Stores[name](t)
-			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
+	eachStore(t, func(t *testing.T, store servicing.Store) {
+		ctx := context.Background()
+		now := time.Date(2024, 9, 1, 4, 0, 0, 0, time.UTC)
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 23
+		for i := range n {
+			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
+				LoanID: fmt.Sprintf("L%02d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cs := store.(servicing.CloseStore)
+		start := engine.DateOf(2024, 5, 1)
+		crash := &crashingStore{CloseStore: cs, n: 2}
+		killed := servicing.NewClose(servicing.NewCloseParams{Store: crash, Loans: loans, BatchSize: 5})
+		if _, err := killed.Run(ctx, servicing.RunParams{BusinessDate: start}); !errors.Is(err, errCrash) {
+			t.Fatalf("killed run: %v", err)
+		}
+		cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 5})
+		half, err := cob.GetRun(ctx, start)
+		if err != nil || half.Status != servicing.COBRunning || half.LoansDone != 10 {
+			t.Fatalf("after the kill: %+v %v", half, err)
+		}
+		var reports []servicing.COBRun
+		run, err := cob.Run(ctx, servicing.RunParams{BusinessDate: start, Progress: func(p servicing.COBProgress) { reports = append(reports, p.Run) }})
+		if err != nil || run.Status != servicing.COBCompleted || run.LoansDone != n || run.LoansTotal != n {
+			t.Fatalf("resumed run: %+v %v", run, err)
+		}
+		if len(reports) < 4 || reports[0].LoansDone != 10 {
+			t.Fatalf("progress of the resumed run: %+v", reports)
+		}
+		// Midway through the 90 days, a payment arrives dated back.
+		mid := start + 45
+		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: mid}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "late", RequestHash: "h", LoanID: "L03",
+			Amount: "5000", ValueDate: start + 10, Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		end := start + 89
+		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: end}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			id := fmt.Sprintf("L%02d", i)
+			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: end})
 			if err != nil {
 				t.Fatal(err)
 			}
-			const n = 23
-			for i := range n {
-				if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
-					LoanID: fmt.Sprintf("L%02d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
-					t.Fatal(err)
-				}
+			want := servicing.Charged(v)
+			got, err := cob.AccruedTotal(ctx, id)
+			if err != nil || got != want {
+				t.Fatalf("%s: journal sums to %+v, GetLoan(as_of=%s) charged %+v (%v)", id, got, end, want, err)
 			}
-			cs := store.(servicing.CloseStore)
-			start := engine.DateOf(2024, 5, 1)
-			crash := &crashingStore{CloseStore: cs, n: 2}
-			killed := servicing.NewClose(servicing.NewCloseParams{Store: crash, Loans: loans, BatchSize: 5})
-			if _, err := killed.Run(ctx, servicing.RunParams{BusinessDate: start}); !errors.Is(err, errCrash) {
-				t.Fatalf("killed run: %v", err)
+			if want.Penalty == 0 {
+				t.Fatalf("%s: no penalty by %s; the test checks nothing", id, end)
 			}
-			cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 5})
-			half, err := cob.GetRun(ctx, start)
-			if err != nil || half.Status != servicing.COBRunning || half.LoansDone != 10 {
-				t.Fatalf("after the kill: %+v %v", half, err)
+		}
+		page, _, _, err := cob.ListDelinquent(ctx, servicing.ListDelinquentParams{PageSize: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pos := range page {
+			v, _ := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: pos.LoanID, AsOf: end})
+			if pos.DaysPastDue != v.DaysPastDue || pos.Outstanding.Penalty != v.Outstanding.Penalty || pos.Outstanding.Principal != v.Outstanding.Principal || pos.Bucket != v.Bucket {
+				t.Fatalf("%s: position %+v, GetLoan %+v", pos.LoanID, pos, v.Outstanding)
 			}
-			var reports []servicing.COBRun
-			run, err := cob.Run(ctx, servicing.RunParams{BusinessDate: start, Progress: func(p servicing.COBProgress) { reports = append(reports, p.Run) }})
-			if err != nil || run.Status != servicing.COBCompleted || run.LoansDone != n || run.LoansTotal != n {
-				t.Fatalf("resumed run: %+v %v", run, err)
-			}
-			if len(reports) < 4 || reports[0].LoansDone != 10 {
-				t.Fatalf("progress of the resumed run: %+v", reports)
-			}
-			// Midway through the 90 days, a payment arrives dated back.
-			mid := start + 45
-			if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: mid}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "late", RequestHash: "h", LoanID: "L03",
-				Amount: "5000", ValueDate: start + 10, Actor: "test"}); err != nil {
-				t.Fatal(err)
-			}
-			end := start + 89
-			if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: end}); err != nil {
-				t.Fatal(err)
-			}
-			for i := range n {
-				id := fmt.Sprintf("L%02d", i)
-				v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: end})
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := servicing.Charged(v)
-				got, err := cob.AccruedTotal(ctx, id)
-				if err != nil || got != want {
-					t.Fatalf("%s: journal sums to %+v, GetLoan(as_of=%s) charged %+v (%v)", id, got, end, want, err)
-				}
-				if want.Penalty == 0 {
-					t.Fatalf("%s: no penalty by %s; the test checks nothing", id, end)
-				}
-			}
-			page, _, _, err := cob.ListDelinquent(ctx, servicing.ListDelinquentParams{PageSize: 100})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, pos := range page {
-				v, _ := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: pos.LoanID, AsOf: end})
-				if pos.DaysPastDue != v.DaysPastDue || pos.Outstanding.Penalty != v.Outstanding.Penalty || pos.Outstanding.Principal != v.Outstanding.Principal || pos.Bucket != v.Bucket {
-					t.Fatalf("%s: position %+v, GetLoan %+v", pos.LoanID, pos, v.Outstanding)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestCloseOfBusinessReportsAFailingLoan: a loan that cannot be folded
 // (here, a terms document no server wrote) is counted and left for the next
 // run; the other loans are closed, and the date stays open.
 func TestCloseOfBusinessReportsAFailingLoan(t *testing.T) {
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			now := time.Date(2024, 9, 1, 4, 0, 0, 0, time.UTC)
-			store := storetest.Stores[name](t)
-			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
-			if err != nil {
+	eachStore(t, func(t *testing.T, store servicing.Store) {
+		ctx := context.Background()
+		now := time.Date(2024, 9, 1, 4, 0, 0, 0, time.UTC)
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
+				LoanID: fmt.Sprintf("L%d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
 				t.Fatal(err)
 			}
-			for i := range 2 {
-				if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
-					LoanID: fmt.Sprintf("L%d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
-					t.Fatal(err)
-				}
+		}
+		bad := servicing.NewLoanRecord{
+			Loan:    servicing.LoanRecord{LoanID: "L9", BorrowerID: "B", Currency: "CNY", Terms: []byte(`{"currency":"CNY"}`), Status: "ACTIVE", CreatedAt: now},
+			Events:  []servicing.EventRecord{{LoanID: "L9", Seq: 1, Kind: servicing.KindOrigination, ValueDate: "2024-01-15", RecordedAt: now, RequestID: "c9", Actor: "test"}},
+			Request: servicing.RequestRecord{RequestID: "c9", Method: "CreateLoan", RequestHash: "h", LoanID: "L9", Seq: 1, RecordedAt: now},
+		}
+		if err := store.CreateLoan(ctx, bad); err != nil {
+			t.Fatal(err)
+		}
+		cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+		d := engine.DateOf(2024, 6, 1)
+		_, err = cob.Run(ctx, servicing.RunParams{BusinessDate: d})
+		var pre *servicing.PreconditionError
+		if !errors.As(err, &pre) || pre.Reason != "COB_LOANS_FAILED" {
+			t.Fatalf("run with a broken loan: %v", err)
+		}
+		run, err := cob.GetRun(ctx, d)
+		if err != nil || run.Status != servicing.COBRunning || run.LoansDone != 2 || run.Failures != 1 || run.LoansTotal != 3 {
+			t.Fatalf("run %+v %v", run, err)
+		}
+		// The others were closed: their journal lines are in.
+		for _, id := range []string{"L0", "L1"} {
+			if a, err := cob.AccruedTotal(ctx, id); err != nil || a.Penalty == 0 {
+				t.Fatalf("%s not closed: %+v %v", id, a, err)
 			}
-			bad := servicing.NewLoanRecord{
-				Loan:    servicing.LoanRecord{LoanID: "L9", BorrowerID: "B", Currency: "CNY", Terms: []byte(`{"currency":"CNY"}`), Status: "ACTIVE", CreatedAt: now},
-				Events:  []servicing.EventRecord{{LoanID: "L9", Seq: 1, Kind: servicing.KindOrigination, ValueDate: "2024-01-15", RecordedAt: now, RequestID: "c9", Actor: "test"}},
-				Request: servicing.RequestRecord{RequestID: "c9", Method: "CreateLoan", RequestHash: "h", LoanID: "L9", Seq: 1, RecordedAt: now},
-			}
-			if err := store.CreateLoan(ctx, bad); err != nil {
-				t.Fatal(err)
-			}
-			cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
-			d := engine.DateOf(2024, 6, 1)
-			_, err = cob.Run(ctx, servicing.RunParams{BusinessDate: d})
-			var pre *servicing.PreconditionError
-			if !errors.As(err, &pre) || pre.Reason != "COB_LOANS_FAILED" {
-				t.Fatalf("run with a broken loan: %v", err)
-			}
-			run, err := cob.GetRun(ctx, d)
-			if err != nil || run.Status != servicing.COBRunning || run.LoansDone != 2 || run.Failures != 1 || run.LoansTotal != 3 {
-				t.Fatalf("run %+v %v", run, err)
-			}
-			// The others were closed: their journal lines are in.
-			for _, id := range []string{"L0", "L1"} {
-				if a, err := cob.AccruedTotal(ctx, id); err != nil || a.Penalty == 0 {
-					t.Fatalf("%s not closed: %+v %v", id, a, err)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestJournalTakesANegativeLine: a payment dated back lowers what earlier
@@ -178,49 +169,45 @@ func TestCloseOfBusinessReportsAFailingLoan(t *testing.T) {
 // journal still sums to exactly what the loan has charged (the SQLite
 // store refused to read a negative line).
 func TestJournalTakesANegativeLine(t *testing.T) {
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			now := time.Date(2024, 5, 2, 4, 0, 0, 0, time.UTC)
-			store := storetest.Stores[name](t)
-			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return now }, Location: time.UTC})
+	eachStore(t, func(t *testing.T, store servicing.Store) {
+		ctx := context.Background()
+		now := time.Date(2024, 5, 2, 4, 0, 0, 0, time.UTC)
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return now }, Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "h", LoanID: "L", BorrowerID: "B",
+			Terms: penaltyTerms(0), Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+		charged := func(d engine.Date) servicing.Accrual {
+			t.Helper()
+			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: d})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "h", LoanID: "L", BorrowerID: "B",
-				Terms: penaltyTerms(0), Actor: "test"}); err != nil {
-				t.Fatal(err)
-			}
-			cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
-			charged := func(d engine.Date) servicing.Accrual {
-				t.Helper()
-				v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: d})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return servicing.Charged(v)
-			}
-			first := engine.DateOf(2024, 5, 1)
-			if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first}); err != nil {
-				t.Fatal(err)
-			}
-			before := charged(first)
-			// Everything overdue, paid back in February.
-			if _, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "p", RequestHash: "h", LoanID: "L",
-				Amount: "3000.00", ValueDate: engine.DateOf(2024, 2, 10), Actor: "test"}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first + 1}); err != nil {
-				t.Fatal(err)
-			}
-			after := charged(first + 1)
-			if after.Penalty >= before.Penalty {
-				t.Fatalf("charged %+v on %s, %+v the day after: the journal line is not negative; the test checks nothing", before, first, after)
-			}
-			if got, err := cob.AccruedTotal(ctx, "L"); err != nil || got != after {
-				t.Fatalf("journal sums to %+v (%v), the loan has charged %+v", got, err, after)
-			}
-		})
-	}
+			return servicing.Charged(v)
+		}
+		first := engine.DateOf(2024, 5, 1)
+		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first}); err != nil {
+			t.Fatal(err)
+		}
+		before := charged(first)
+		// Everything overdue, paid back in February.
+		if _, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "p", RequestHash: "h", LoanID: "L",
+			Amount: "3000.00", ValueDate: engine.DateOf(2024, 2, 10), Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first + 1}); err != nil {
+			t.Fatal(err)
+		}
+		after := charged(first + 1)
+		if after.Penalty >= before.Penalty {
+			t.Fatalf("charged %+v on %s, %+v the day after: the journal line is not negative; the test checks nothing", before, first, after)
+		}
+		if got, err := cob.AccruedTotal(ctx, "L"); err != nil || got != after {
+			t.Fatalf("journal sums to %+v (%v), the loan has charged %+v", got, err, after)
+		}
+	})
 }

@@ -328,7 +328,7 @@ func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engi
 		lg.sinceSnapshot = len(lg.events)
 		return lg, nil, err
 	}
-	lg, ok, err := l.fromSnapshot(got, asOf, false)
+	lg, ok, err := l.fromSnapshot(got.Loan, got.Snapshot, got.Events, asOf, false)
 	if err != nil || ok {
 		return lg, nil, err
 	}
@@ -349,34 +349,18 @@ func (l *Loans) snapshotFormat() int {
 	return engine.SnapshotFormat
 }
 
-// fromSnapshot takes a loan up from its snapshot: decoded, advanced to
-// asOf and with the events after it appended (takeUp), a fold as of asOf
-// that equals the replay of the whole log; false when the events after it
-// need a replay (Append refuses one) or the snapshot cannot be read or
-// advanced.
-func (l *Loans) fromSnapshot(got LoanLog, asOf engine.Date, skipLater bool) (loanLog, bool, error) {
-	terms, err := DecodeTerms(got.Loan.Terms)
+// fromSnapshot takes a loan up from its snapshot sn and the events after
+// it (tail), without a replay: decoded, advanced to asOf and with the tail
+// appended (resume), a fold as of asOf that equals the replay of the whole
+// log. False when the tail needs a replay (Append refuses one) or the
+// snapshot cannot be read or advanced.
+func (l *Loans) fromSnapshot(rec LoanRecord, sn *SnapshotRecord, tail []EventRecord, asOf engine.Date, skipLater bool) (loanLog, bool, error) {
+	if err := checkSeqs(rec.LoanID, sn.Seq+1, tail); err != nil {
+		return loanLog{}, false, err
+	}
+	terms, err := DecodeTerms(rec.Terms)
 	if err != nil {
 		return loanLog{}, false, err
-	}
-	st, last, ok, err := l.takeUp(got.Loan.LoanID, terms, got.Snapshot, got.Events, asOf, skipLater)
-	if err != nil || !ok {
-		return loanLog{}, false, err
-	}
-	// No schedule: like a cache entry, the log has no events to fold with
-	// one, and every decision that needs them is made again from the
-	// whole log (errStaleCache).
-	return loanLog{loan: got.Loan, terms: terms, folded: &st, foldedAsOf: asOf,
-		lastValueDate: last, sinceSnapshot: len(got.Events)}, true, nil
-}
-
-// takeUp is the fold as of asOf of a log known by its snapshot and the
-// events after it (tail), without a replay (resume); and the log's latest
-// value date. False when the tail needs a replay or the snapshot cannot be
-// read or advanced to asOf.
-func (l *Loans) takeUp(loanID string, terms engine.Terms, sn *SnapshotRecord, tail []EventRecord, asOf engine.Date, skipLater bool) (engine.LoanState, engine.Date, bool, error) {
-	if err := checkSeqs(loanID, sn.Seq+1, tail); err != nil {
-		return engine.LoanState{}, 0, false, err
 	}
 	st, err := engine.DecodeSnapshot(sn.State)
 	snapAsOf, err1 := engine.ParseDate(sn.AsOf)
@@ -384,10 +368,18 @@ func (l *Loans) takeUp(loanID string, terms engine.Terms, sn *SnapshotRecord, ta
 	if err = errors.Join(err, err1, err2); err != nil {
 		// Derived data only: the log still answers, at the cost of a
 		// replay. Say so, since it should never happen.
-		l.log.Warn("loan snapshot unreadable; replaying the log", "loan_id", loanID, "snapshot_seq", sn.Seq, "err", err)
-		return engine.LoanState{}, 0, false, nil
+		l.log.Warn("loan snapshot unreadable; replaying the log", "loan_id", rec.LoanID, "snapshot_seq", sn.Seq, "err", err)
+		return loanLog{}, false, nil
 	}
-	return resume(loanID, terms, st, snapAsOf, last, tail, asOf, skipLater)
+	st, last, ok, err := resume(rec.LoanID, terms, st, snapAsOf, last, tail, asOf, skipLater)
+	if err != nil || !ok {
+		return loanLog{}, false, err
+	}
+	// No schedule: like a cache entry, the log has no events to fold with
+	// one, and every decision that needs them is made again from the
+	// whole log (errStaleCache).
+	return loanLog{loan: rec, terms: terms, folded: &st, foldedAsOf: asOf,
+		lastValueDate: last, sinceSnapshot: len(tail)}, true, nil
 }
 
 // resume takes up a fold in hand (a snapshot's, or a cache entry's) as of
@@ -442,7 +434,7 @@ func (lg loanLog) latestValueDate() engine.Date {
 // has a snapshot it was read past, so that reads stop taking that one up
 // only to find they must replay; else nil. last is the log's latest value
 // date.
-func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, now time.Time, pastSnapshot bool) *SnapshotRecord {
+func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, pastSnapshot bool) *SnapshotRecord {
 	b, err := trimmed(st).EncodeSnapshot()
 	switch {
 	case err == nil:
@@ -451,7 +443,7 @@ func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, now tim
 	default:
 		return nil
 	}
-	return &SnapshotRecord{Seq: seq, Format: engine.SnapshotFormat, AsOf: today.String(), LastValueDate: last.String(), State: b, RecordedAt: now}
+	return &SnapshotRecord{Seq: seq, Format: engine.SnapshotFormat, AsOf: today.String(), LastValueDate: last.String(), State: b}
 }
 
 // trimmed is a fold with only its last payment's allocation: all a later
@@ -1052,7 +1044,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fr
 	// the loan in no cache does not do so again.
 	var snap *SnapshotRecord
 	if fromStore && l.snapshotEvery > 0 && (lg.pastSnapshot || lg.sinceSnapshot+1 >= l.snapshotEvery) {
-		snap = snapshotOf(view.state, seq, today, max(lg.latestValueDate(), vd), now, lg.pastSnapshot)
+		snap = snapshotOf(view.state, seq, today, max(lg.latestValueDate(), vd), lg.pastSnapshot)
 	}
 	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
 		SetStatus: statusChange(lg.loan.Status, view.Status), Snapshot: snap,

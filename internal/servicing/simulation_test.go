@@ -83,11 +83,19 @@ func seeded(t *testing.T, test func(t *testing.T, store servicing.Store, seed ui
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
+	eachStore(t, func(t *testing.T, store servicing.Store) {
+		t.Logf("seed %d (replay with -seed=%d)", seed, seed)
+		test(t, store, seed)
+	})
+}
+
+// eachStore runs f in parallel subtests, one per store, each on a fresh
+// store of that kind.
+func eachStore(t *testing.T, f func(t *testing.T, store servicing.Store)) {
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			t.Logf("seed %d (replay with -seed=%d)", seed, seed)
-			test(t, open(t), seed)
+			f(t, open(t))
 		})
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
-	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 // tailStore counts, of the loads that returned a snapshot, the longest
@@ -177,47 +176,44 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 // (written by a bug, or damaged) costs a replay and a log line, never a
 // wrong answer or a failed write.
 func TestUnreadableSnapshotIsReplayed(t *testing.T) {
-	for name, open := range storetest.Stores {
-		t.Run(name, func(t *testing.T) {
-			raw := open(t)
-			ctx := context.Background()
-			now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
-			var logged bytes.Buffer
-			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: func() time.Time { return now }, Location: time.UTC,
-				CachedLoans: -1, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
-				t.Fatal(err)
-			}
-			// A payment written straight to the store, with a snapshot of
-			// the right format that is not one.
-			at := now.Add(-time.Hour)
-			if err := raw.AppendEvent(ctx, servicing.AppendEventParams{LoanID: "L", ExpectedVersion: 2,
-				Event: servicing.EventRecord{LoanID: "L", Seq: 3, Kind: servicing.KindRepayment, ValueDate: "2024-02-15", RecordedAt: at,
-					RequestID: "p0", Actor: "test", Amount: "1066.19"},
-				Request:  servicing.RequestRecord{RequestID: "p0", Method: "RecordRepayment", RequestHash: "h", LoanID: "L", Seq: 3, RecordedAt: at},
-				Snapshot: &servicing.SnapshotRecord{Seq: 3, Format: engine.SnapshotFormat, AsOf: "2024-03-01", LastValueDate: "2024-02-15", State: []byte("garbage")},
-			}); err != nil {
-				t.Fatal(err)
-			}
-			res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "p1", RequestHash: "h", LoanID: "L", Amount: "500.00", Actor: "test"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Seq != 4 || res.Loan.Outstanding != want.Outstanding || fmt.Sprintf("%+v", res.Loan.Installment) != fmt.Sprintf("%+v", want.Installment) {
-				t.Fatalf("answer %+v, the log's fold %+v", res.Loan, want)
-			}
-			if !strings.Contains(logged.String(), "loan snapshot unreadable") || !strings.Contains(logged.String(), "loan_id=L") {
-				t.Fatalf("no log line for the unreadable snapshot: %q", logged.String())
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, raw servicing.Store) {
+		ctx := context.Background()
+		now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
+		var logged bytes.Buffer
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: func() time.Time { return now }, Location: time.UTC,
+			CachedLoans: -1, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
+			t.Fatal(err)
+		}
+		// A payment written straight to the store, with a snapshot of
+		// the right format that is not one.
+		at := now.Add(-time.Hour)
+		if err := raw.AppendEvent(ctx, servicing.AppendEventParams{LoanID: "L", ExpectedVersion: 2,
+			Event: servicing.EventRecord{LoanID: "L", Seq: 3, Kind: servicing.KindRepayment, ValueDate: "2024-02-15", RecordedAt: at,
+				RequestID: "p0", Actor: "test", Amount: "1066.19"},
+			Request:  servicing.RequestRecord{RequestID: "p0", Method: "RecordRepayment", RequestHash: "h", LoanID: "L", Seq: 3, RecordedAt: at},
+			Snapshot: &servicing.SnapshotRecord{Seq: 3, Format: engine.SnapshotFormat, AsOf: "2024-03-01", LastValueDate: "2024-02-15", State: []byte("garbage")},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "p1", RequestHash: "h", LoanID: "L", Amount: "500.00", Actor: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Seq != 4 || res.Loan.Outstanding != want.Outstanding || fmt.Sprintf("%+v", res.Loan.Installment) != fmt.Sprintf("%+v", want.Installment) {
+			t.Fatalf("answer %+v, the log's fold %+v", res.Loan, want)
+		}
+		if !strings.Contains(logged.String(), "loan snapshot unreadable") || !strings.Contains(logged.String(), "loan_id=L") {
+			t.Fatalf("no log line for the unreadable snapshot: %q", logged.String())
+		}
+	})
 }
 
 // snapshotCounting counts the loans close of business read from a
@@ -342,54 +338,52 @@ func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint
 // snapshot past them, however few they are, so the next write and GetLoan
 // take the loan up from it instead of replaying again.
 func TestReplayStoresASnapshot(t *testing.T) {
-	for name, open := range storetest.Stores {
-		t.Run(name, func(t *testing.T) {
-			store := &tailStore{countingStore: &countingStore{Store: open(t)}}
-			ctx := context.Background()
-			now := time.Date(2024, 2, 1, 4, 0, 0, 0, time.UTC)
-			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return now }, Location: time.UTC,
-				CachedLoans: -1, SnapshotEvery: 8})
+	eachStore(t, func(t *testing.T, opened servicing.Store) {
+		store := &tailStore{countingStore: &countingStore{Store: opened}}
+		ctx := context.Background()
+		now := time.Date(2024, 2, 1, 4, 0, 0, 0, time.UTC)
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return now }, Location: time.UTC,
+			CachedLoans: -1, SnapshotEvery: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
+			t.Fatal(err)
+		}
+		pay := func(k int) servicing.RepaymentResult {
+			t.Helper()
+			now = now.Add(24 * time.Hour)
+			res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d", k), RequestHash: "h", LoanID: "L", Amount: "100.00", Actor: "test"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
-				t.Fatal(err)
-			}
-			pay := func(k int) servicing.RepaymentResult {
-				t.Helper()
-				now = now.Add(24 * time.Hour)
-				res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d", k), RequestHash: "h", LoanID: "L", Amount: "100.00", Actor: "test"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return res
-			}
-			var last servicing.RepaymentResult
-			for k := range 8 {
-				last = pay(k) // the 7th reads 8 events: a snapshot at seq 9
-			}
-			if n := store.snapshotsWritten.Load(); n != 1 {
-				t.Fatalf("%d snapshots after 8 payments, want 1", n)
-			}
-			if _, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: "r", RequestHash: "r", LoanID: "L", Seq: last.Seq, Reason: "test", Actor: "test"}); err != nil {
-				t.Fatal(err)
-			}
-			pay(8)
-			if n := store.snapshotsWritten.Load(); n != 2 {
-				t.Fatalf("the payment that replayed past a reversal stored no snapshot (%d in all)", n)
-			}
-			loads, read := store.loads.Load(), store.snapshotsRead.Load()
-			res := pay(9)
-			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if store.loads.Load()-loads != 2 || store.snapshotsRead.Load()-read != 2 || v.Version != res.Seq {
-				t.Fatalf("after the new snapshot a payment and a GetLoan made %d loads, %d from a snapshot; want one each from it",
-					store.loads.Load()-loads, store.snapshotsRead.Load()-read)
-			}
-		})
-	}
+			return res
+		}
+		var last servicing.RepaymentResult
+		for k := range 8 {
+			last = pay(k) // the 7th reads 8 events: a snapshot at seq 9
+		}
+		if n := store.snapshotsWritten.Load(); n != 1 {
+			t.Fatalf("%d snapshots after 8 payments, want 1", n)
+		}
+		if _, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: "r", RequestHash: "r", LoanID: "L", Seq: last.Seq, Reason: "test", Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		pay(8)
+		if n := store.snapshotsWritten.Load(); n != 2 {
+			t.Fatalf("the payment that replayed past a reversal stored no snapshot (%d in all)", n)
+		}
+		loads, read := store.loads.Load(), store.snapshotsRead.Load()
+		res := pay(9)
+		v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if store.loads.Load()-loads != 2 || store.snapshotsRead.Load()-read != 2 || v.Version != res.Seq {
+			t.Fatalf("after the new snapshot a payment and a GetLoan made %d loads, %d from a snapshot; want one each from it",
+				store.loads.Load()-loads, store.snapshotsRead.Load()-read)
+		}
+	})
 }
 
 // TestAgreementMarksSnapshotsOff: a loan's state after a restructuring
@@ -398,64 +392,61 @@ func TestReplayStoresASnapshot(t *testing.T) {
 // marker; later repayments then read the whole log once, instead of the
 // old snapshot and then the log; every answer is the log's fold.
 func TestAgreementMarksSnapshotsOff(t *testing.T) {
-	for name, open := range storetest.Stores {
-		t.Run(name, func(t *testing.T) {
-			raw := open(t)
-			store := &countingStore{Store: raw}
-			ctx := context.Background()
-			now := time.Date(2024, 2, 1, 4, 0, 0, 0, time.UTC)
-			clock := func() time.Time { return now }
-			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: 4})
+	eachStore(t, func(t *testing.T, raw servicing.Store) {
+		store := &countingStore{Store: raw}
+		ctx := context.Background()
+		now := time.Date(2024, 2, 1, 4, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, _ := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: -1})
+		if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
+			t.Fatal(err)
+		}
+		pay := func(k int) {
+			t.Helper()
+			now = now.Add(24 * time.Hour)
+			res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d", k), RequestHash: "h", LoanID: "L", Amount: "100.00", Actor: "test"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			fresh, _ := servicing.NewLoans(servicing.NewLoansParams{Store: raw, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: -1})
-			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
-				t.Fatal(err)
-			}
-			pay := func(k int) {
-				t.Helper()
-				now = now.Add(24 * time.Hour)
-				res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d", k), RequestHash: "h", LoanID: "L", Amount: "100.00", Actor: "test"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := fresh.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: res.Loan.AsOf})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if res.Loan.Outstanding != want.Outstanding || fmt.Sprintf("%+v", res.Loan.Installment) != fmt.Sprintf("%+v", want.Installment) {
-					t.Fatalf("payment %d: the answer differs from the log's fold\n got %+v\nwant %+v", k, res.Loan, want)
-				}
-			}
-			for k := range 6 {
-				pay(k)
-			}
-			if store.snapshotsWritten.Load() == 0 {
-				t.Fatal("no snapshot before the agreement; the test checks nothing")
-			}
-			a, err := loans.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: "prop", RequestHash: "p", LoanID: "L",
-				EffectiveDate: engine.DateOf(now.Year(), int(now.Month()), now.Day()),
-				Changes:       servicing.ChangesInput{Changes: engine.Changes{TermExtension: &engine.TermExtension{ExtraInstallments: 6}}}, Actor: "test"})
+			want, err := fresh.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: res.Loan.AsOf})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "acc", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
-				t.Fatal(err)
+			if res.Loan.Outstanding != want.Outstanding || fmt.Sprintf("%+v", res.Loan.Installment) != fmt.Sprintf("%+v", want.Installment) {
+				t.Fatalf("payment %d: the answer differs from the log's fold\n got %+v\nwant %+v", k, res.Loan, want)
 			}
-			loads, read, written := store.loads.Load(), store.snapshotsRead.Load(), store.snapshotsWritten.Load()
-			pay(6) // the old snapshot, then the whole log; a marker
-			if store.loads.Load()-loads != 2 || store.snapshotsRead.Load()-read != 1 || store.snapshotsWritten.Load()-written != 1 {
-				t.Fatalf("first payment after the agreement: %d loads, %d from a snapshot, %d snapshots written; want 2, 1, 1 (a marker)",
-					store.loads.Load()-loads, store.snapshotsRead.Load()-read, store.snapshotsWritten.Load()-written)
-			}
-			loads, read = store.loads.Load(), store.snapshotsRead.Load()
-			for k := 7; k < 12; k++ {
-				pay(k)
-			}
-			if store.loads.Load()-loads != 5 || store.snapshotsRead.Load()-read != 0 {
-				t.Fatalf("5 payments after the marker made %d loads, %d from a snapshot; want 5, 0", store.loads.Load()-loads, store.snapshotsRead.Load()-read)
-			}
-		})
-	}
+		}
+		for k := range 6 {
+			pay(k)
+		}
+		if store.snapshotsWritten.Load() == 0 {
+			t.Fatal("no snapshot before the agreement; the test checks nothing")
+		}
+		a, err := loans.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: "prop", RequestHash: "p", LoanID: "L",
+			EffectiveDate: engine.DateOf(now.Year(), int(now.Month()), now.Day()),
+			Changes:       servicing.ChangesInput{Changes: engine.Changes{TermExtension: &engine.TermExtension{ExtraInstallments: 6}}}, Actor: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "acc", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		loads, read, written := store.loads.Load(), store.snapshotsRead.Load(), store.snapshotsWritten.Load()
+		pay(6) // the old snapshot, then the whole log; a marker
+		if store.loads.Load()-loads != 2 || store.snapshotsRead.Load()-read != 1 || store.snapshotsWritten.Load()-written != 1 {
+			t.Fatalf("first payment after the agreement: %d loads, %d from a snapshot, %d snapshots written; want 2, 1, 1 (a marker)",
+				store.loads.Load()-loads, store.snapshotsRead.Load()-read, store.snapshotsWritten.Load()-written)
+		}
+		loads, read = store.loads.Load(), store.snapshotsRead.Load()
+		for k := 7; k < 12; k++ {
+			pay(k)
+		}
+		if store.loads.Load()-loads != 5 || store.snapshotsRead.Load()-read != 0 {
+			t.Fatalf("5 payments after the marker made %d loads, %d from a snapshot; want 5, 0", store.loads.Load()-loads, store.snapshotsRead.Load()-read)
+		}
+	})
 }

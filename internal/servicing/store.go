@@ -119,7 +119,9 @@ type SnapshotRecord struct {
 	// empty, a marker: the fold from Seq on has no snapshot (a
 	// restructuring agreement), and a load reads the whole log, not an
 	// older snapshot that only a replay could take up.
-	State      []byte
+	State []byte
+	// RecordedAt is when its event was recorded, as read; a store writes
+	// its event's, so an append leaves it unset.
 	RecordedAt time.Time
 }
 

@@ -331,7 +331,7 @@ func eventDest(e *servicing.EventRecord) []any {
 	return []any{&e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload}
 }
 
-// eventColumns are the columns of loan_events e that scanEvent reads.
+// eventColumns are the columns of loan_events e that eventDest receives.
 const eventColumns = `e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor,
 	COALESCE(e.amount::text, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload::text, '')`
 
