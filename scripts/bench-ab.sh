@@ -10,7 +10,8 @@
 # Per side X: X_ENV (loand's environment, "K=V …"), X_CLIENT_ENV (the
 # client's), X_ARGS (loand's extra flags), X_CLIENT_ARGS (cmd/loadpay's,
 # e.g. "-view basic"), X_BIN (a loand binary, default the tree's). BENCH_CONCURRENCY (8), BENCH_SECONDS (8), BENCH_ROUNDS (6),
-# BENCH_LOANS (512).
+# BENCH_LOANS (512), BENCH_CONNS (the client's gRPC connections, 1 as
+# make bench-payments; 0: one per client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sides="${BENCH_AB_SIDES:-a b}"
@@ -18,6 +19,7 @@ c="${BENCH_CONCURRENCY:-8}"
 seconds="${BENCH_SECONDS:-8}"
 rounds="${BENCH_ROUNDS:-6}"
 loans="${BENCH_LOANS:-512}"
+conns="${BENCH_CONNS-1}"
 . scripts/benchlib.sh
 start_cluster ab -c max_connections=300 -c shared_buffers=256MB
 psql=("$bin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres)
@@ -45,7 +47,7 @@ printf '%-8s %5s %8s %16s %18s\n' side round "rate/s" "machine µs/op" "loand CP
 for r in $(seq "$rounds"); do
   for s in $sides; do
     c0=$(cpu_of "${pid[$s]}")
-    out=$(env $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" -d "${seconds}s" -run "r$r" $(side "$s" CLIENT_ARGS))
+    out=$(env $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" -conns "$conns" -d "${seconds}s" -run "r$r" $(side "$s" CLIENT_ARGS))
     c1=$(cpu_of "${pid[$s]}")
     n=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
     m=$(sed -n 's/.*machine_cpu_us_per_op=\([0-9]*\).*/\1/p' <<<"$out")

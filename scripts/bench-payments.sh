@@ -12,7 +12,8 @@
 # Usage: make bench-payments (BENCH_CONCURRENCY="8 32" BENCH_SECONDS=10
 # BENCH_ROUNDS=5 BENCH_LOANS=512 BENCH_POOL=16; BENCH_PENALTY=1 gives the
 # loans a penalty policy with compound interest, as most loans in our
-# first market have; BENCH_FLOOR=0 leaves floord out; BENCH_CACHE=0 turns
+# first market have; BENCH_CONNS=0 gives each client a connection of its
+# own (default: they share one, as ghz's do); BENCH_FLOOR=0 leaves floord out; BENCH_CACHE=0 turns
 # loand's log cache off, so that every write loads and folds its loan, as
 # a repayment does in production when a loan is paid once a month:
 # BENCH_CACHE=0 BENCH_LOANS=5000 is that cold path; BENCH_SNAPSHOT=N is
@@ -39,6 +40,11 @@ loans="${BENCH_LOANS:-512}"
 cache="${BENCH_CACHE:-10000}"
 snapshot="${BENCH_SNAPSHOT:-8}"
 floor="${BENCH_FLOOR:-1}"
+# The client's concurrent calls share this many gRPC connections (HTTP/2
+# multiplexes them), as ghz -c N does by default and as a service with one
+# gRPC channel to loand does; 0 gives each call its own connection, as
+# each pgbench client has its own PostgreSQL connection.
+conns="${BENCH_CONNS-1}"
 # GOMAXPROCS of the servers (loand, floord): Go's default, one P per core,
 # unless set. Of the client: 1 unless set (set it empty for Go's default).
 # The client shares this 2-core machine with the servers and PostgreSQL;
@@ -86,11 +92,12 @@ per_op() { py "'%.0f' % (($2-$1)*1e6/$3)"; } # µs of CPU per operation
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 loadpay() { # loadpay ADDR CLIENTS SECONDS RUN: one run of the client, its output line
   GOMAXPROCS="$client_procs" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
-    "$work/loadpay" -addr "$1" -loans "$loans" -c "$2" -d "$3" -run "$4" -view "$view" "${penalty[@]}"
+    "$work/loadpay" -addr "$1" -loans "$loans" -c "$2" -conns "$conns" -d "$3" -run "$4" -view "$view" "${penalty[@]}"
 }
 
 run=$(date +%s)
 echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; log cache of ${cache} loans$([ "$cache" = 0 ] && echo ' (off: every write loads its loan)'); snapshot every ${snapshot} events read$([ "$snapshot" = 0 ] && echo ' (off)'); ${rounds} rounds of ${seconds}s per side, alternating"
+echo "client: cmd/loadpay, its concurrent calls over $([ "$conns" = 0 ] && echo 'a connection each' || echo "$conns gRPC connection(s)")"
 echo "GOMAXPROCS: servers ${procs:-Go default ($(nproc))}, client ${client_procs:-Go default ($(nproc))}"
 echo "floor: cmd/floord, the same client and store write, nothing else$([ "$floor" = 1 ] || echo ' (off)')"
 printf '\n%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s\n' clients round "loand/s" "floord/s" "pgbench/s" ratio floor \

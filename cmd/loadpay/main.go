@@ -28,7 +28,8 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:50051", "loand address")
 	loans := flag.Int("loans", 512, "loans to spread payments over (created if missing)")
-	clients := flag.Int("c", 8, "concurrent clients, each with its own connection")
+	clients := flag.Int("c", 8, "concurrent clients, each with one call in flight (ghz's -c)")
+	connections := flag.Int("conns", 1, "gRPC connections the clients share, round robin, as ghz's --connections (default 1, as ghz's); 0 gives each client its own")
 	duration := flag.Duration("d", 20*time.Second, "how long to run")
 	run := flag.String("run", fmt.Sprint(time.Now().UnixNano()), "prefix of request ids")
 	loanPrefix := flag.String("loan-prefix", "", "loan ids are this prefix and a number (default BENCH-, or BENCH-P- with -penalty)")
@@ -48,15 +49,18 @@ func main() {
 		fmt.Fprintf(os.Stderr, "loadpay: -view: want full or basic, got %q\n", *view)
 		os.Exit(2)
 	}
-	if err := drive(*addr, *loans, *clients, *duration, *run, *loanPrefix, *penalty, v); err != nil {
+	if *connections <= 0 || *connections > *clients {
+		*connections = *clients
+	}
+	if err := drive(*addr, *loans, *clients, *connections, *duration, *run, *loanPrefix, *penalty, v); err != nil {
 		fmt.Fprintln(os.Stderr, "loadpay:", err)
 		os.Exit(1)
 	}
 }
 
-func drive(addr string, loans, clients int, d time.Duration, run, prefix string, penalty bool, view loancorev1.LoanView) error {
+func drive(addr string, loans, clients, connections int, d time.Duration, run, prefix string, penalty bool, view loancorev1.LoanView) error {
 	ctx := context.Background()
-	conns := make([]loancorev1.LoanServiceClient, clients)
+	conns := make([]loancorev1.LoanServiceClient, connections)
 	for i := range conns {
 		cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 			// As loand does: fixed windows, no bandwidth-delay PINGs.
@@ -109,7 +113,7 @@ func drive(addr string, loans, clients int, d time.Duration, run, prefix string,
 			defer wg.Done()
 			for n := 0; time.Now().Before(deadline); n++ {
 				t0 := time.Now()
-				_, err := conns[w].RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{
+				_, err := conns[w%connections].RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{
 					RequestId: fmt.Sprintf("%s-%d-%d", run, w, n), LoanId: fmt.Sprintf("%s%d", prefix, (w*7919+n*104729)%loans),
 					Amount: "1.00", ValueDate: "2024-02-15", View: view,
 				})
