@@ -8,7 +8,7 @@
 # variables and databases). Usage:
 #   BENCH_AB_SIDES="a b" b_ENV=GOMAXPROCS=1 b_CLIENT_ENV=GOMAXPROCS=1 make bench-ab
 # Per side X: X_ENV (loand's environment, "K=V …"), X_CLIENT_ENV (the
-# client's), X_ARGS (loand's extra flags), X_CLIENT_ARGS (cmd/loadpay's,
+# client's, after GOMAXPROCS=1 as make bench-payments gives it), X_ARGS (loand's extra flags), X_CLIENT_ARGS (cmd/loadpay's,
 # e.g. "-view basic"), X_BIN (a loand binary, default the tree's). BENCH_CONCURRENCY (8), BENCH_SECONDS (8), BENCH_ROUNDS (6),
 # BENCH_LOANS (512), BENCH_CONNS (the client's gRPC connections, 1 as
 # make bench-payments; 0: one per client).
@@ -40,14 +40,14 @@ for s in $sides; do
   pid[$s]=$!
   servers+=("$!")
   wait_healthy "127.0.0.1:${port[$s]}"
-  env $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c 8 -d 3s -run warm >/dev/null
+  env GOMAXPROCS=1 $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c 8 -d 3s -run warm >/dev/null
 done
 printf '%-8s %5s %8s %16s %18s\n' side round "rate/s" "machine µs/op" "loand CPU µs/op"
 : >"$work/rows"
 for r in $(seq "$rounds"); do
   for s in $sides; do
     c0=$(cpu_of "${pid[$s]}")
-    out=$(env $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" -conns "$conns" -d "${seconds}s" -run "r$r" $(side "$s" CLIENT_ARGS))
+    out=$(env GOMAXPROCS=1 $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" -conns "$conns" -d "${seconds}s" -run "r$r" $(side "$s" CLIENT_ARGS))
     c1=$(cpu_of "${pid[$s]}")
     n=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
     m=$(sed -n 's/.*machine_cpu_us_per_op=\([0-9]*\).*/\1/p' <<<"$out")
