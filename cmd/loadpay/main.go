@@ -9,6 +9,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -49,17 +50,38 @@ func main() {
 		fmt.Fprintf(os.Stderr, "loadpay: -view: want full or basic, got %q\n", *view)
 		os.Exit(2)
 	}
-	if *connections <= 0 || *connections > *clients {
-		*connections = *clients
-	}
-	if err := drive(*addr, *loans, *clients, *connections, *duration, *run, *loanPrefix, *penalty, v); err != nil {
+	err := drive(driveParams{Addr: *addr, Loans: *loans, Clients: *clients, Connections: *connections, Duration: *duration,
+		Run: *run, LoanPrefix: *loanPrefix, Penalty: *penalty, View: v}, os.Stdout)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadpay:", err)
 		os.Exit(1)
 	}
 }
 
-func drive(addr string, loans, clients, connections int, d time.Duration, run, prefix string, penalty bool, view loancorev1.LoanView) error {
+// driveParams are what drive runs: the flags.
+type driveParams struct {
+	Addr        string
+	Loans       int
+	Clients     int
+	Connections int // 0 or more than Clients: one per client
+	Duration    time.Duration
+	Run         string
+	LoanPrefix  string
+	Penalty     bool
+	View        loancorev1.LoanView
+}
+
+// drive creates the loans that do not exist yet, pays them from p.Clients
+// goroutines over p.Connections connections for p.Duration, and writes one
+// line to out: the rate, ok=, failed= (and each failure's code), p50=,
+// p99= and machine_cpu_us_per_op=, which the bench scripts read.
+func drive(p driveParams, out io.Writer) error {
 	ctx := context.Background()
+	addr, loans, clients, connections, d, run, prefix, penalty, view :=
+		p.Addr, p.Loans, p.Clients, p.Connections, p.Duration, p.Run, p.LoanPrefix, p.Penalty, p.View
+	if connections <= 0 || connections > clients {
+		connections = clients
+	}
 	conns := make([]loancorev1.LoanServiceClient, connections)
 	for i := range conns {
 		cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -146,8 +168,8 @@ func drive(addr string, loans, clients, connections int, d time.Duration, run, p
 	if busy0 >= 0 && busy1 >= 0 && ok.Load() > 0 {
 		busy = fmt.Sprintf(" machine_cpu_us_per_op=%d", (busy1-busy0)*1e6/clockTicksPerSecond/ok.Load())
 	}
-	fmt.Printf("%.0f ok=%d failed=%d%s p50=%s p99=%s%s\n", float64(ok.Load())/elapsed.Seconds(), ok.Load(), failed.Load(), errs, p50, p99, busy)
-	return nil
+	_, err = fmt.Fprintf(out, "%.0f ok=%d failed=%d%s p50=%s p99=%s%s\n", float64(ok.Load())/elapsed.Seconds(), ok.Load(), failed.Load(), errs, p50, p99, busy)
+	return err
 }
 
 // clockTicksPerSecond is USER_HZ, the unit of /proc/stat: 100 on every

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store/sqlite"
+)
+
+// countingListener counts the connections a server accepts.
+type countingListener struct {
+	net.Listener
+	accepted atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.accepted.Add(1)
+	}
+	return c, err
+}
+
+// serveLoand serves loancore's gRPC API on a loopback port from a SQLite
+// store of its own and returns the address and the listener that counts
+// its connections.
+func serveLoand(t *testing.T) (string, *countingListener) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "loadpay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingListener{Listener: lis}
+	srv := grpcapi.NewServer(grpcapi.Options{Loans: loans})
+	go func() { _ = srv.GRPC.Serve(counted) }()
+	t.Cleanup(srv.GRPC.Stop)
+	return lis.Addr().String(), counted
+}
+
+var okRe = regexp.MustCompile(`^\d+ ok=(\d+) failed=(\d+) `)
+
+// TestDriveSharesConnections runs the bench's client against a real server
+// and checks that every repayment succeeds and that the clients' calls go
+// over the connections asked for: -conns 2 for 5 clients opens 2, 0 opens
+// one per client.
+func TestDriveSharesConnections(t *testing.T) {
+	addr, lis := serveLoand(t)
+	for _, tc := range []struct {
+		name        string
+		connections int
+		want        int64
+	}{
+		{"shared", 2, 2},
+		{"one each", 0, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := lis.accepted.Load()
+			var out strings.Builder
+			err := drive(driveParams{Addr: addr, Loans: 3, Clients: 5, Connections: tc.connections, Duration: 300 * time.Millisecond,
+				Run: "test-" + strconv.Itoa(tc.connections), View: loancorev1.LoanView_LOAN_VIEW_FULL}, &out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := okRe.FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("output %q: want a rate, ok= and failed=", out.String())
+			}
+			if ok, _ := strconv.Atoi(m[1]); ok == 0 || m[2] != "0" {
+				t.Errorf("output %q: want repayments and no failures", out.String())
+			}
+			if got := lis.accepted.Load() - before; got != tc.want {
+				t.Errorf("the server accepted %d connections, want %d", got, tc.want)
+			}
+		})
+	}
+}
