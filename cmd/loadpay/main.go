@@ -77,14 +77,13 @@ type driveParams struct {
 // p99= and machine_cpu_us_per_op=, which the bench scripts read.
 func drive(p driveParams, out io.Writer) error {
 	ctx := context.Background()
-	addr, loans, clients, connections, d, run, prefix, penalty, view :=
-		p.Addr, p.Loans, p.Clients, p.Connections, p.Duration, p.Run, p.LoanPrefix, p.Penalty, p.View
-	if connections <= 0 || connections > clients {
-		connections = clients
+	connections := p.Connections
+	if connections <= 0 || connections > p.Clients {
+		connections = p.Clients
 	}
 	conns := make([]loancorev1.LoanServiceClient, connections)
 	for i := range conns {
-		cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		cc, err := grpc.NewClient(p.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 			// As loand does: fixed windows, no bandwidth-delay PINGs.
 			grpc.WithInitialWindowSize(1<<20), grpc.WithInitialConnWindowSize(1<<20))
 		if err != nil {
@@ -94,12 +93,13 @@ func drive(p driveParams, out io.Writer) error {
 		conns[i] = loancorev1.NewLoanServiceClient(cc)
 	}
 	var policy *loancorev1.PenaltyPolicy
-	if penalty {
+	if p.Penalty {
 		policy = &loancorev1.PenaltyPolicy{CompoundOverdueInterest: true, GraceDays: 3}
 	}
+	prefix := p.LoanPrefix
 	if prefix == "" {
 		prefix = "BENCH-"
-		if penalty {
+		if p.Penalty {
 			prefix = "BENCH-P-"
 		}
 	}
@@ -109,7 +109,7 @@ func drive(p driveParams, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for i := range loans {
+	for i := range p.Loans {
 		if have[fmt.Sprintf("%s%d", prefix, i)] {
 			continue
 		}
@@ -124,20 +124,20 @@ func drive(p driveParams, out io.Writer) error {
 	}
 	var ok, failed atomic.Int64
 	codes := sync.Map{}
-	latencies := make([][]time.Duration, clients)
-	deadline := time.Now().Add(d)
+	latencies := make([][]time.Duration, p.Clients)
+	deadline := time.Now().Add(p.Duration)
 	var wg sync.WaitGroup
 	busy0 := busyTicks()
 	start := time.Now()
-	for w := range clients {
+	for w := range p.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for n := 0; time.Now().Before(deadline); n++ {
 				t0 := time.Now()
 				_, err := conns[w%connections].RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{
-					RequestId: fmt.Sprintf("%s-%d-%d", run, w, n), LoanId: fmt.Sprintf("%s%d", prefix, (w*7919+n*104729)%loans),
-					Amount: "1.00", ValueDate: "2024-02-15", View: view,
+					RequestId: fmt.Sprintf("%s-%d-%d", p.Run, w, n), LoanId: fmt.Sprintf("%s%d", prefix, (w*7919+n*104729)%p.Loans),
+					Amount: "1.00", ValueDate: "2024-02-15", View: p.View,
 				})
 				if err != nil {
 					failed.Add(1)

@@ -29,6 +29,18 @@ func (s *crashingStore) SavePositions(ctx context.Context, p servicing.SavePosit
 	return s.CloseStore.SavePositions(ctx, p)
 }
 
+// createPenaltyLoans books n loans with penaltyTerms(i), their ids
+// idFormat of i, by request c<i>.
+func createPenaltyLoans(t *testing.T, loans *servicing.Loans, n int, idFormat string) {
+	t.Helper()
+	for i := range n {
+		if _, err := loans.CreateLoan(context.Background(), servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
+			LoanID: fmt.Sprintf(idFormat, i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func penaltyTerms(i int) engine.Terms {
 	c, _ := money.LookupCurrency("CNY")
 	rate, _ := money.ParseRate(fmt.Sprintf("%d.5", 4+i%10), engine.MaxRatePercent)
@@ -52,12 +64,7 @@ func TestCloseOfBusinessResumesAndJournalsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		const n = 23
-		for i := range n {
-			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
-				LoanID: fmt.Sprintf("L%02d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		createPenaltyLoans(t, loans, n, "L%02d")
 		cs := store.(servicing.CloseStore)
 		start := engine.DateOf(2024, 5, 1)
 		crash := &crashingStore{CloseStore: cs, n: 2}
@@ -130,12 +137,7 @@ func TestCloseOfBusinessReportsAFailingLoan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := range 2 {
-			if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
-				LoanID: fmt.Sprintf("L%d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		createPenaltyLoans(t, loans, 2, "L%d")
 		bad := servicing.NewLoanRecord{
 			Loan:    servicing.LoanRecord{LoanID: "L9", BorrowerID: "B", Currency: "CNY", Terms: []byte(`{"currency":"CNY"}`), Status: "ACTIVE", CreatedAt: now},
 			Events:  []servicing.EventRecord{{LoanID: "L9", Seq: 1, Kind: servicing.KindOrigination, ValueDate: "2024-01-15", RecordedAt: now, RequestID: "c9", Actor: "test"}},

@@ -257,12 +257,7 @@ func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 4})
 	const n = 10
 	var paid [n][]int64
-	for i := range n {
-		if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: fmt.Sprintf("c%d", i), RequestHash: "h",
-			LoanID: fmt.Sprintf("L%02d", i), BorrowerID: "B", Terms: penaltyTerms(i), Actor: "test"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createPenaltyLoans(t, loans, n, "L%02d")
 	reversals := 0
 	for day := range 40 {
 		// Today's payments, some dated back a few days, then a reversal
