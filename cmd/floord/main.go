@@ -30,7 +30,7 @@ import (
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/grpcapi"
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/postgres"
 )
 
@@ -45,12 +45,12 @@ func main() {
 }
 
 func serve(listen, database string) error {
-	store, err := postgres.Open(context.Background(), database)
+	db, err := postgres.Open(context.Background(), database)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	if _, err := store.Migrate(context.Background()); err != nil {
+	defer db.Close()
+	if _, err := db.Migrate(context.Background()); err != nil {
 		return err
 	}
 	lis, err := net.Listen("tcp", listen)
@@ -59,7 +59,7 @@ func serve(listen, database string) error {
 	}
 	// The transport options loand uses, so that only the work differs.
 	gs := grpc.NewServer(grpcapi.TransportOptions()...)
-	loancorev1.RegisterLoanServiceServer(gs, &floor{store: store, loans: map[string]*loanHead{}})
+	loancorev1.RegisterLoanServiceServer(gs, &floor{db: db, loans: map[string]*loanHead{}})
 	// Serving once migrated, for the bench's wait_healthy (grpcurl, which
 	// needs reflection).
 	healthpb.RegisterHealthServer(gs, health.NewServer())
@@ -71,7 +71,7 @@ func serve(listen, database string) error {
 // appends after it.
 type floor struct {
 	loancorev1.UnimplementedLoanServiceServer
-	store *postgres.Store
+	db    *postgres.Store
 	mu    sync.Mutex
 	loans map[string]*loanHead
 }
@@ -92,7 +92,7 @@ func (f *floor) ListLoans(ctx context.Context, req *loancorev1.ListLoansRequest)
 	if size <= 0 {
 		size = 500
 	}
-	rows, err := f.store.ListLoans(ctx, servicing.LoanQuery{BorrowerID: req.GetBorrowerId(), AfterLoanID: req.GetPageToken(), Limit: size + 1})
+	rows, err := f.db.ListLoans(ctx, store.LoanQuery{BorrowerID: req.GetBorrowerId(), AfterLoanID: req.GetPageToken(), Limit: size + 1})
 	if err != nil {
 		return nil, status.Error(codes.Unavailable, err.Error())
 	}
@@ -112,11 +112,11 @@ func (f *floor) ListLoans(ctx context.Context, req *loancorev1.ListLoansRequest)
 func (f *floor) CreateLoan(ctx context.Context, req *loancorev1.CreateLoanRequest) (*loancorev1.CreateLoanResponse, error) {
 	now := time.Now().UTC()
 	id := req.GetLoanId()
-	rr := servicing.RequestRecord{RequestID: req.GetRequestId(), Method: "CreateLoan", RequestHash: hash(req.GetRequestId()), LoanID: id, Seq: 1, RecordedAt: now}
-	err := f.store.CreateLoan(ctx, servicing.NewLoanRecord{
-		Loan: servicing.LoanRecord{LoanID: id, BorrowerID: req.GetBorrowerId(), Currency: "CNY", Terms: []byte("{}"),
-			Status: servicing.StatusActive, CreatedAt: now},
-		Events: []servicing.EventRecord{{LoanID: id, Seq: 1, Kind: servicing.KindOrigination, ValueDate: req.GetTerms().GetDisbursementDate(),
+	rr := store.RequestRecord{RequestID: req.GetRequestId(), Method: "CreateLoan", RequestHash: hash(req.GetRequestId()), LoanID: id, Seq: 1, RecordedAt: now}
+	err := f.db.CreateLoan(ctx, store.NewLoanRecord{
+		Loan: store.LoanRecord{LoanID: id, BorrowerID: req.GetBorrowerId(), Currency: "CNY", Terms: []byte("{}"),
+			Status: store.StatusActive, CreatedAt: now},
+		Events: []store.EventRecord{{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: req.GetTerms().GetDisbursementDate(),
 			RecordedAt: now, RequestID: req.GetRequestId(), Actor: "api", Amount: req.GetTerms().GetPrincipal()}},
 		Request: rr})
 	if err != nil {
@@ -140,10 +140,10 @@ func (f *floor) RecordRepayment(ctx context.Context, req *loancorev1.RecordRepay
 	defer head.Unlock()
 	now := time.Now().UTC()
 	seq := head.seq + 1
-	err = f.store.AppendEvent(ctx, servicing.AppendEventParams{LoanID: id, ExpectedVersion: head.seq,
-		Event: servicing.EventRecord{LoanID: id, Seq: seq, Kind: servicing.KindRepayment, ValueDate: req.GetValueDate(),
+	err = f.db.AppendEvent(ctx, store.AppendEventParams{LoanID: id, ExpectedVersion: head.seq,
+		Event: store.EventRecord{LoanID: id, Seq: seq, Kind: store.KindRepayment, ValueDate: req.GetValueDate(),
 			RecordedAt: now, RequestID: req.GetRequestId(), Actor: "api", Amount: req.GetAmount()},
-		Request: servicing.RequestRecord{RequestID: req.GetRequestId(), Method: "RecordRepayment", RequestHash: hash(req.GetRequestId()),
+		Request: store.RequestRecord{RequestID: req.GetRequestId(), Method: "RecordRepayment", RequestHash: hash(req.GetRequestId()),
 			LoanID: id, Seq: seq, RecordedAt: now}})
 	if err != nil {
 		return nil, status.Error(codes.Unavailable, err.Error())
@@ -160,8 +160,8 @@ func (f *floor) head(ctx context.Context, id string) (*loanHead, error) {
 	if head != nil {
 		return head, nil
 	}
-	lg, err := f.store.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: id})
-	if errors.Is(err, servicing.ErrNotFound) {
+	lg, err := f.db.LoadLoan(ctx, store.LoadLoanParams{LoanID: id})
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "no loan %s", id)
 	} else if err != nil {
 		return nil, status.Error(codes.Unavailable, err.Error())

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
 )
@@ -26,17 +26,17 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // stands for loand's store write only if it writes these rows.
 func TestFloorAppendsWhatLoandWould(t *testing.T) {
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, pgtest.URL(t))
+	db, err := postgres.Open(ctx, pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	defer db.Close()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	gs := grpc.NewServer()
-	loancorev1.RegisterLoanServiceServer(gs, &floor{store: store, loans: map[string]*loanHead{}})
+	loancorev1.RegisterLoanServiceServer(gs, &floor{db: db, loans: map[string]*loanHead{}})
 	go func() { _ = gs.Serve(lis) }()
 	defer gs.Stop()
 	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -72,7 +72,7 @@ func TestFloorAppendsWhatLoandWould(t *testing.T) {
 		}
 	}
 
-	lg, err := store.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "F-1"})
+	lg, err := db.LoadLoan(ctx, store.LoadLoanParams{LoanID: "F-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,9 +81,9 @@ func TestFloorAppendsWhatLoandWould(t *testing.T) {
 	}
 	requests := map[string]bool{}
 	for i, e := range lg.Events {
-		want := servicing.KindRepayment
+		want := store.KindRepayment
 		if i == 0 {
-			want = servicing.KindOrigination
+			want = store.KindOrigination
 		}
 		if e.Seq != int64(i+1) || e.Kind != want {
 			t.Errorf("event %d: seq %d kind %s, want seq %d kind %s", i, e.Seq, e.Kind, i+1, want)
@@ -94,7 +94,7 @@ func TestFloorAppendsWhatLoandWould(t *testing.T) {
 		t.Errorf("%d distinct requests in the log, want %d", len(requests), 1+clients*each)
 	}
 	for _, id := range []string{"create-1", "pay-0-0", fmt.Sprintf("pay-%d-%d", clients-1, each-1)} {
-		r, err := store.FindRequest(ctx, servicing.RequestKey{RequestID: id})
+		r, err := db.FindRequest(ctx, store.RequestKey{RequestID: id})
 		if err != nil {
 			t.Errorf("request %s: %v", id, err)
 		} else if r.LoanID != "F-1" || r.RequestHash != hash(id) {

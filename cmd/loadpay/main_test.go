@@ -37,15 +37,15 @@ func (l *countingListener) Accept() (net.Conn, error) {
 func serveLoand(t *testing.T) (string, *countingListener) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "loadpay.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "loadpay.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Migrate(ctx); err != nil {
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: time.Now})
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,7 +134,7 @@ func run(args []string, stderr *os.File) error {
 	}
 
 	ctx0, cancel := context.WithTimeout(context.Background(), time.Minute)
-	store, applied, closeStore, err := openStore(ctx0, *database)
+	db, applied, closeStore, err := openStore(ctx0, *database)
 	cancel()
 	if err != nil {
 		return err
@@ -174,7 +174,7 @@ func run(args []string, stderr *os.File) error {
 	if restructuring.APRCapPercent, err = money.ParseRate(*aprCap, engine.MaxRatePercent); err != nil {
 		return fmt.Errorf("--apr-cap-percent: %w", err)
 	}
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Location: loc, Delinquency: policy, Restructuring: restructuring,
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Location: loc, Delinquency: policy, Restructuring: restructuring,
 		CachedLoans: zeroIsOff(*cachedLoans), SnapshotEvery: zeroIsOff(*snapshotEvery), Logger: log})
 	if err != nil {
 		return err
@@ -184,10 +184,7 @@ func run(args []string, stderr *os.File) error {
 	if err != nil {
 		return err
 	}
-	var cob *servicing.Close
-	if cs, ok := store.(servicing.CloseStore); ok {
-		cob = servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, ReminderDays: *reminderDays, PrenoticeDays: *prenoticeDays, Logger: log})
-	}
+	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, ReminderDays: *reminderDays, PrenoticeDays: *prenoticeDays, Logger: log})
 	srv := grpcapi.NewServer(grpcapi.Options{Logger: log, Loans: loans, Close: cob})
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)

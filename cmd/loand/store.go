@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/postgres"
 	"github.com/loancore/loancore/internal/store/sqlite"
 )
@@ -13,7 +13,7 @@ import (
 // openStore opens the store a --database value names: a postgres:// URL or
 // sqlite:PATH. It applies pending migrations and returns the store, what
 // was applied and a function that closes it.
-func openStore(ctx context.Context, database string) (servicing.Store, []int, func(), error) {
+func openStore(ctx context.Context, database string) (store.Store, []int, func(), error) {
 	switch {
 	case strings.HasPrefix(database, "postgres://"), strings.HasPrefix(database, "postgresql://"):
 		s, err := postgres.Open(ctx, database)

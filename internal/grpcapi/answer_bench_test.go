@@ -51,16 +51,16 @@ func BenchmarkRepaymentAnswer(b *testing.B) {
 func benchRepayment(b *testing.B, penalty bool) servicing.RepaymentResult {
 	b.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = store.Close() })
-	if _, err := store.Migrate(ctx); err != nil {
+	b.Cleanup(func() { _ = db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
 	now := time.Date(2024, 2, 20, 2, 0, 0, 0, time.UTC)
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return now }})
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // closeService implements loancore.v1.CloseOfBusinessService.
@@ -18,13 +19,13 @@ type closeService struct {
 	log   *slog.Logger
 }
 
-func runToProto(r servicing.COBRun) *loancorev1.CloseOfBusinessRun {
+func runToProto(r store.COBRun) *loancorev1.CloseOfBusinessRun {
 	out := &loancorev1.CloseOfBusinessRun{BusinessDate: r.BusinessDate.String(), LoansTotal: r.LoansTotal, LoansDone: r.LoansDone,
 		Failures: r.Failures, StartedAt: r.StartedAt.UTC().Format(time.RFC3339Nano)}
 	switch r.Status {
-	case servicing.COBRunning:
+	case store.COBRunning:
 		out.Status = loancorev1.CloseOfBusinessStatus_CLOSE_OF_BUSINESS_STATUS_RUNNING
-	case servicing.COBCompleted:
+	case store.COBCompleted:
 		out.Status = loancorev1.CloseOfBusinessStatus_CLOSE_OF_BUSINESS_STATUS_COMPLETED
 	}
 	if !r.FinishedAt.IsZero() {

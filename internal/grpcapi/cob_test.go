@@ -33,12 +33,12 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 			t.Parallel()
 			clk := &clock{now: testNow}
 			shanghai, _ := time.LoadLocation("Asia/Shanghai")
-			store := storetest.Stores[name](t)
-			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clk.Now, Location: shanghai})
+			db := storetest.Stores[name](t)
+			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clk.Now, Location: shanghai})
 			if err != nil {
 				t.Fatal(err)
 			}
-			cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+			cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans})
 			lis, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)

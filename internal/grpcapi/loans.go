@@ -15,6 +15,7 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // loanService implements loancore.v1.LoanService.
@@ -93,9 +94,9 @@ func (s *loanService) GetLoan(ctx context.Context, req *loancorev1.GetLoanReques
 }
 
 var loanStatuses = map[string]loancorev1.LoanStatus{
-	servicing.StatusActive:     loancorev1.LoanStatus_LOAN_STATUS_ACTIVE,
-	servicing.StatusPaidOff:    loancorev1.LoanStatus_LOAN_STATUS_PAID_OFF,
-	servicing.StatusWrittenOff: loancorev1.LoanStatus_LOAN_STATUS_WRITTEN_OFF,
+	store.StatusActive:     loancorev1.LoanStatus_LOAN_STATUS_ACTIVE,
+	store.StatusPaidOff:    loancorev1.LoanStatus_LOAN_STATUS_PAID_OFF,
+	store.StatusWrittenOff: loancorev1.LoanStatus_LOAN_STATUS_WRITTEN_OFF,
 }
 
 // ListLoans implements loancore.v1.LoanService/ListLoans.
@@ -123,16 +124,16 @@ func (s *loanService) ListLoans(ctx context.Context, req *loancorev1.ListLoansRe
 }
 
 var eventKinds = map[string]loancorev1.LoanEventKind{
-	servicing.KindOrigination:        loancorev1.LoanEventKind_LOAN_EVENT_KIND_ORIGINATION,
-	servicing.KindDisbursement:       loancorev1.LoanEventKind_LOAN_EVENT_KIND_DISBURSEMENT,
-	servicing.KindRepayment:          loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT,
-	servicing.KindReversal:           loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT_REVERSAL,
-	servicing.KindWaiver:             loancorev1.LoanEventKind_LOAN_EVENT_KIND_WAIVER,
-	servicing.KindWriteOff:           loancorev1.LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF,
-	servicing.KindAgreementProposed:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_PROPOSED,
-	servicing.KindAgreementAccepted:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_ACCEPTED,
-	servicing.KindAgreementCancelled: loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_CANCELLED,
-	servicing.KindAgreementBroken:    loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_BROKEN,
+	store.KindOrigination:        loancorev1.LoanEventKind_LOAN_EVENT_KIND_ORIGINATION,
+	store.KindDisbursement:       loancorev1.LoanEventKind_LOAN_EVENT_KIND_DISBURSEMENT,
+	store.KindRepayment:          loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT,
+	store.KindReversal:           loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT_REVERSAL,
+	store.KindWaiver:             loancorev1.LoanEventKind_LOAN_EVENT_KIND_WAIVER,
+	store.KindWriteOff:           loancorev1.LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF,
+	store.KindAgreementProposed:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_PROPOSED,
+	store.KindAgreementAccepted:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_ACCEPTED,
+	store.KindAgreementCancelled: loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_CANCELLED,
+	store.KindAgreementBroken:    loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_BROKEN,
 }
 
 // ListLoanEvents implements loancore.v1.LoanService/ListLoanEvents.
@@ -175,7 +176,7 @@ func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLo
 			Seq: e.Seq, Kind: eventKinds[e.Kind], ValueDate: e.ValueDate, RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
 			RequestId: e.RequestID, Actor: e.Actor, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
 		}
-		if e.Kind == servicing.KindWaiver {
+		if e.Kind == store.KindWaiver {
 			pe.WaivedPenalty, pe.WaivedCompound, pe.WaivedInterest = servicing.WaiverAmounts(e)
 		}
 		if id, specials := servicing.EventAgreement(e, cur); id != "" {

@@ -434,11 +434,11 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // with an error id and no SQL text.
 func TestLoanDatabaseDown(t *testing.T) {
 	dbURL := pgtest.URL(t)
-	store, err := postgres.Open(context.Background(), dbURL)
+	db, err := postgres.Open(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loans, _ := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: (&clock{now: testNow}).Now, CachedLoans: -1})
+	loans, _ := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: (&clock{now: testNow}).Now, CachedLoans: -1})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -450,7 +450,7 @@ func TestLoanDatabaseDown(t *testing.T) {
 	t.Cleanup(func() { _ = conn.Close() })
 	c := loancorev1.NewLoanServiceClient(conn)
 	create(t, c, "LN1")
-	t.Cleanup(store.Close)
+	t.Cleanup(db.Close)
 	// Take the database away: refuse new connections, end the open ones.
 	u, _ := url.Parse(dbURL)
 	name := strings.TrimPrefix(u.Path, "/")

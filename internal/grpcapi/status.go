@@ -13,6 +13,7 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // toStatus is the one place where domain errors become gRPC statuses.
@@ -37,20 +38,20 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 			st = d
 		}
 		return st.Err()
-	case errors.Is(err, servicing.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		// Servicing wraps ErrNotFound with what was missing; stores return
 		// it bare.
-		if err != servicing.ErrNotFound {
+		if err != store.ErrNotFound {
 			return status.Error(codes.NotFound, err.Error())
 		}
 		return status.Error(codes.NotFound, "loan or event not found")
 	case errors.Is(err, servicing.ErrRequestConflict):
 		return status.Error(codes.AlreadyExists, err.Error())
-	case errors.Is(err, servicing.ErrDuplicate):
+	case errors.Is(err, store.ErrDuplicate):
 		return status.Error(codes.AlreadyExists, "already exists")
-	case errors.Is(err, servicing.ErrVersionConflict):
+	case errors.Is(err, store.ErrVersionConflict):
 		return status.Error(codes.Aborted, "the loan changed concurrently; retry the request")
-	case errors.Is(err, servicing.ErrUnavailable):
+	case errors.Is(err, store.ErrUnavailable):
 		id := errorID()
 		log.WarnContext(ctx, "database unavailable", "method", method, "error_id", id, "error", err)
 		return status.Errorf(codes.Unavailable, "database unavailable; retry the request (error id %s)", id)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // How restructuring agreements are written down in their loan's log. Each
@@ -178,7 +179,7 @@ func decodeChanges(d changesDoc, cur money.Currency) (engine.Changes, error) {
 }
 
 // decodeAgreement reads an AGREEMENT_* event's payload.
-func decodeAgreement(e EventRecord) (agreementDoc, error) {
+func decodeAgreement(e store.EventRecord) (agreementDoc, error) {
 	var d agreementDoc
 	if err := json.Unmarshal([]byte(e.Payload), &d); err != nil {
 		return d, fmt.Errorf("event %d payload: %w", e.Seq, err)
@@ -207,9 +208,9 @@ func SpecialTransactions(c engine.Changes) []string {
 
 // EventAgreement returns the agreement an AGREEMENT_* event belongs to and
 // its special-transaction kinds; "" for other events.
-func EventAgreement(e EventRecord, cur money.Currency) (agreementID string, specials []string) {
+func EventAgreement(e store.EventRecord, cur money.Currency) (agreementID string, specials []string) {
 	switch e.Kind {
-	case KindAgreementProposed, KindAgreementAccepted, KindAgreementCancelled, KindAgreementBroken:
+	case store.KindAgreementProposed, store.KindAgreementAccepted, store.KindAgreementCancelled, store.KindAgreementBroken:
 	default:
 		return "", nil
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // BenchmarkCacheEntryBytes reports the heap one log cache entry holds
@@ -30,7 +31,7 @@ func BenchmarkCacheEntryBytes(b *testing.B) {
 						sched, _ := engine.BuildSchedule(terms)
 						evs := []engine.Event{{Seq: 3, Kind: engine.EventRepayment, ValueDate: engine.DateOf(2024, 2, 15), Amount: 106619}}
 						st := engine.FoldSchedule(terms, sched, evs, today)
-						lg := loanLog{loan: LoanRecord{LoanID: fmt.Sprintf("LOAN-%08d", i), BorrowerID: "B-0001", Currency: "CNY", Status: StatusActive, Version: 3},
+						lg := loanLog{loan: store.LoanRecord{LoanID: fmt.Sprintf("LOAN-%08d", i), BorrowerID: "B-0001", Currency: "CNY", Status: store.StatusActive, Version: 3},
 							terms: terms, schedule: sched, lastValueDate: engine.DateOf(2024, 2, 15)}
 						c.put(cacheEntry(lg, st, today))
 					}

@@ -9,6 +9,7 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
 )
 
@@ -18,11 +19,11 @@ import (
 func TestTwoServersOneLoan(t *testing.T) {
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
-			store := open(t)
+			db := open(t)
 			now := time.Date(2024, 6, 1, 4, 0, 0, 0, time.UTC)
 			clock := func() time.Time { now = now.Add(time.Millisecond); return now }
-			a, _ := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC})
-			b, _ := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC})
+			a, _ := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})
+			b, _ := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})
 			ctx := context.Background()
 			cny, _ := money.LookupCurrency("CNY")
 			if _, err := a.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
@@ -53,7 +54,7 @@ func TestTwoServersOneLoan(t *testing.T) {
 				t.Fatal(err)
 			}
 			again, err := a.RecordRepayment(ctx, req)
-			if err != nil || again.Seq != first.Seq || again.Loan.Status != servicing.StatusPaidOff {
+			if err != nil || again.Seq != first.Seq || again.Loan.Status != store.StatusPaidOff {
 				t.Fatalf("retry through the other server: %v seq %d/%d", err, again.Seq, first.Seq)
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // TestCacheServesLaterDays: the fold one day's repayment leaves in the log
@@ -20,13 +21,13 @@ import (
 // from the log, with and without a penalty policy, on both stores.
 func TestCacheServesLaterDays(t *testing.T) { seeded(t, cacheServesLaterDays) }
 
-func cacheServesLaterDays(t *testing.T, raw servicing.Store, seed uint64) {
+func cacheServesLaterDays(t *testing.T, raw store.Store, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0xcac4e))
 	ctx := context.Background()
-	store := &countingStore{Store: raw}
+	db := &countingStore{Store: raw}
 	now := time.Date(2024, 1, 20, 4, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	cached, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC})
+	cached, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func cacheServesLaterDays(t *testing.T, raw servicing.Store, seed uint64) {
 		if _, err := cached.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c-" + id, RequestHash: "c", LoanID: id, BorrowerID: "B", Terms: terms}); err != nil {
 			t.Fatal(err)
 		}
-		loads, writes, overdue := store.loads.Load(), 0, 0
+		loads, writes, overdue := db.loads.Load(), 0, 0
 		for k := range 24 {
 			now = now.Add(time.Duration(1+rng.IntN(75)) * 24 * time.Hour)
 			amount := money.Amount(1 + rng.Int64N(150_000))
@@ -80,7 +81,7 @@ func cacheServesLaterDays(t *testing.T, raw servicing.Store, seed uint64) {
 		// refusal decided from the cache is decided again from the store)
 		// and so does the payment after it, the entry being dropped. The
 		// others must not.
-		if n := store.loads.Load() - loads; writes < 8 || n > 1+2*int64(24-writes) {
+		if n := db.loads.Load() - loads; writes < 8 || n > 1+2*int64(24-writes) {
 			t.Fatalf("seed %d: %s: %d loads for %d payments on later days: the cache did not serve them", seed, id, n, writes)
 		}
 	}
@@ -92,7 +93,7 @@ func cacheServesLaterDays(t *testing.T, raw servicing.Store, seed uint64) {
 // that cached fold past the agreement (which only a replay applies), so
 // its answer is the log's fold, with the agreement's plan.
 func TestCacheReplaysPastAFutureEvent(t *testing.T) {
-	eachStore(t, func(t *testing.T, raw servicing.Store) {
+	eachStore(t, func(t *testing.T, raw store.Store) {
 		ctx := context.Background()
 		now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }

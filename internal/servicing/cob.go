@@ -12,6 +12,7 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // Close of business (COB) runs a business date over every active loan: it
@@ -22,66 +23,6 @@ import (
 // the journal's key (business date, loan) makes a second write of a day a
 // no-op, and a loan whose position is at the date is done, so a run killed
 // half-way finishes the rest when started again.
-
-// COB run statuses.
-const (
-	COBRunning   = "RUNNING"
-	COBCompleted = "COMPLETED"
-)
-
-// COBRun is the record of one business date's run.
-type COBRun struct {
-	BusinessDate engine.Date
-	Status       string
-	// LoansTotal is how many loans the run had to do when it (re)started,
-	// plus those done before; LoansDone how many are done; Failures how
-	// many could not be folded (reported, left for the next run).
-	LoansTotal int64
-	LoansDone  int64
-	Failures   int64
-	StartedAt  time.Time
-	FinishedAt time.Time
-}
-
-// Position is a loan as of a business date, as close of business wrote it.
-type Position struct {
-	LoanID      string
-	BorrowerID  string
-	Currency    string
-	AsOf        engine.Date
-	Status      string
-	DaysPastDue int
-	Bucket      engine.Bucket
-	RiskClass   engine.RiskClass
-	Outstanding engine.Outstanding
-	// Charged is all penalty and compound interest charged to AsOf, paid,
-	// waived or not.
-	Charged Accrual
-	// AccruedToday is the journal line: what Charged grew by since the
-	// loan's previous position (everything, for its first).
-	AccruedToday Accrual
-	// Notices are the notices of the date.
-	Notices []Notice
-}
-
-// Accrual is the penalty and compound interest one business date charged
-// one loan: a line of the accrual journal.
-type Accrual struct {
-	Penalty  money.Amount
-	Compound money.Amount
-}
-
-// COBLoan is a loan as close of business reads it: its row, its log and
-// what its last position had charged, its date and bucket. Events is the
-// whole log, or, when Snapshot is set, the events after it.
-type COBLoan struct {
-	Loan       LoanRecord
-	Events     []EventRecord
-	Snapshot   *SnapshotRecord
-	Charged    Accrual
-	PrevAsOf   engine.Date
-	PrevBucket engine.Bucket
-}
 
 // Notice kinds.
 const (
@@ -96,107 +37,9 @@ const (
 	NoticeCreditReport = "CREDIT_REPORT_PRENOTICE"
 )
 
-// Notice is one notice close of business emitted for a business date. ID
-// is stable, for senders to deduplicate.
-type Notice struct {
-	ID                string
-	Date              engine.Date
-	LoanID            string
-	BorrowerID        string
-	Currency          string
-	Kind              string
-	InstallmentNumber int
-	// DueDate is the installment's (NoDate for loan-level notices).
-	DueDate engine.Date
-	// Amount is the installment's unpaid amount, or for loan-level notices
-	// all that is overdue.
-	Amount      money.Amount
-	DaysPastDue int
-	Bucket      engine.Bucket
-}
-
-// NoticeQuery pages the notices of a date range.
-type NoticeQuery struct {
-	From, To engine.Date
-	// AfterDate and AfterID continue a listing after that notice.
-	AfterDate engine.Date
-	AfterID   string
-	Limit     int
-}
-
-// COBPage is one page of the loans a date still has to do. Next is the
-// cursor of the next page ("" at the end); a page may hold fewer loans
-// than its limit, or none, when loans it scanned were done already.
-type COBPage struct {
-	Loans []COBLoan
-	Next  string
-}
-
-// AccrualQuery names one loan's journal.
-type AccrualQuery struct{ LoanID string }
-
-// COBLoansParams page the loans a business date still has to do.
-type COBLoansParams struct {
-	BusinessDate engine.Date
-	AfterLoanID  string
-	Limit        int
-	// SnapshotFormat, when not 0, asks for each loan's latest snapshot of
-	// that format dated on or before BusinessDate, and only the events
-	// after it.
-	SnapshotFormat int
-}
-
-// SavePositionsParams is one batch of a run's results.
-type SavePositionsParams struct {
-	BusinessDate engine.Date
-	Positions    []Position
-}
-
-// PositionQuery pages the delinquent loans of a business date.
-type PositionQuery struct {
-	AsOf engine.Date
-	// Bucket and RiskClass filter when set (M0 and 0 mean any).
-	Bucket      engine.Bucket
-	RiskClass   engine.RiskClass
-	AfterLoanID string
-	Limit       int
-}
-
-// COBRunKey names a run.
-type COBRunKey struct{ BusinessDate engine.Date }
-
-// CloseStore is what close of business needs from storage.
-type CloseStore interface {
-	// GetCOBRun returns a run; ErrNotFound if the date never ran.
-	GetCOBRun(ctx context.Context, p COBRunKey) (COBRun, error)
-	// LastCOBRun returns the run of the latest business date; ErrNotFound
-	// if none.
-	LastCOBRun(ctx context.Context) (COBRun, error)
-	// SaveCOBRun creates or replaces a run's record.
-	SaveCOBRun(ctx context.Context, p COBRun) error
-	// CountCOBLoans counts the active loans whose position is before the
-	// date (or that have none).
-	CountCOBLoans(ctx context.Context, p COBLoansParams) (int64, error)
-	// COBLoans scans up to Limit active loans after AfterLoanID, by id, and
-	// returns, with their logs, those whose position is before the date.
-	COBLoans(ctx context.Context, p COBLoansParams) (COBPage, error)
-	// SavePositions journals the batch's accruals (a loan's line for a date
-	// is written once; a second write is ignored) and sets the loans'
-	// positions, atomically. The batch is derived data: writing it again
-	// changes nothing.
-	SavePositions(ctx context.Context, p SavePositionsParams) error
-	// DelinquentPositions returns positions at AsOf with days past due,
-	// filtered, by loan id.
-	DelinquentPositions(ctx context.Context, p PositionQuery) ([]Position, error)
-	// AccrualTotal sums a loan's journal lines.
-	AccrualTotal(ctx context.Context, p AccrualQuery) (Accrual, error)
-	// DueNotices returns notices dated From..To by date and id.
-	DueNotices(ctx context.Context, p NoticeQuery) ([]Notice, error)
-}
-
 // Close runs close of business.
 type Close struct {
-	store CloseStore
+	store store.CloseOfBusiness
 	loans *Loans
 	batch int
 	// reminderDays and prenoticeDays: see NewCloseParams.
@@ -209,7 +52,7 @@ type Close struct {
 
 // NewCloseParams configure NewClose.
 type NewCloseParams struct {
-	Store CloseStore
+	Store store.CloseOfBusiness
 	// Loans gives the clock, business time zone and delinquency policy.
 	Loans *Loans
 	// BatchSize is how many loans one read and one write carry; 0 means
@@ -246,7 +89,7 @@ func NewClose(p NewCloseParams) *Close {
 
 // COBProgress is reported while a run goes.
 type COBProgress struct {
-	Run COBRun
+	Run store.COBRun
 }
 
 // RunParams are the inputs of Run.
@@ -260,39 +103,39 @@ type RunParams struct {
 
 // Run closes the business date and every date after the last one closed
 // before it, in order. A date already completed is not run again.
-func (c *Close) Run(ctx context.Context, p RunParams) (COBRun, error) {
+func (c *Close) Run(ctx context.Context, p RunParams) (store.COBRun, error) {
 	today := c.loans.Today()
 	d := p.BusinessDate
 	if d == engine.NoDate {
 		d = today - 1
 	}
 	if d > today {
-		return COBRun{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "business_date",
+		return store.COBRun{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "business_date",
 			Description: fmt.Sprintf("must not be after today (%s)", today)}}}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if done, err := c.store.GetCOBRun(ctx, COBRunKey{BusinessDate: d}); err == nil && done.Status == COBCompleted {
+	if done, err := c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: d}); err == nil && done.Status == store.COBCompleted {
 		return done, nil
-	} else if err != nil && !errors.Is(err, ErrNotFound) {
-		return COBRun{}, err
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.COBRun{}, err
 	}
 	first := d
 	last, err := c.store.LastCOBRun(ctx)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		return COBRun{}, err
+		return store.COBRun{}, err
 	case last.BusinessDate > d:
-		return COBRun{}, &PreconditionError{Reason: "COB_OUT_OF_ORDER",
+		return store.COBRun{}, &PreconditionError{Reason: "COB_OUT_OF_ORDER",
 			Message: fmt.Sprintf("business dates run in order: %s has run, %s never did", last.BusinessDate, d)}
-	case last.Status == COBCompleted:
+	case last.Status == store.COBCompleted:
 		first = last.BusinessDate + 1
 	default:
 		// The last run stopped half-way: finish it first.
 		first = last.BusinessDate
 	}
-	var run COBRun
+	var run store.COBRun
 	for day := first; day <= d; day++ {
 		if run, err = c.runDate(ctx, day, p.Progress); err != nil {
 			return run, err
@@ -302,18 +145,18 @@ func (c *Close) Run(ctx context.Context, p RunParams) (COBRun, error) {
 }
 
 // runDate runs one business date to its end.
-func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBProgress)) (COBRun, error) {
-	run, err := c.store.GetCOBRun(ctx, COBRunKey{BusinessDate: d})
-	if errors.Is(err, ErrNotFound) {
-		run = COBRun{BusinessDate: d, Status: COBRunning, StartedAt: c.loans.now().UTC()}
+func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBProgress)) (store.COBRun, error) {
+	run, err := c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: d})
+	if errors.Is(err, store.ErrNotFound) {
+		run = store.COBRun{BusinessDate: d, Status: store.COBRunning, StartedAt: c.loans.now().UTC()}
 	} else if err != nil {
 		return run, err
 	}
-	todo, err := c.store.CountCOBLoans(ctx, COBLoansParams{BusinessDate: d})
+	todo, err := c.store.CountCOBLoans(ctx, store.COBLoansParams{BusinessDate: d})
 	if err != nil {
 		return run, err
 	}
-	run.Status, run.LoansTotal, run.Failures = COBRunning, run.LoansDone+todo, 0
+	run.Status, run.LoansTotal, run.Failures = store.COBRunning, run.LoansDone+todo, 0
 	if err := c.store.SaveCOBRun(ctx, run); err != nil {
 		return run, err
 	}
@@ -335,13 +178,13 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	// The next page is read while this one is folded and written, so the
 	// database and the folding keep both cores busy.
 	type fetched struct {
-		page COBPage
+		page store.COBPage
 		err  error
 	}
 	pages := make(chan fetched, 1)
 	fetch := func(after string) {
 		go func() {
-			p, err := c.store.COBLoans(ctx, COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch, SnapshotFormat: c.loans.snapshotFormat()})
+			p, err := c.store.COBLoans(ctx, store.COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch, SnapshotFormat: c.loans.snapshotFormat()})
 			pages <- fetched{p, err}
 		}()
 	}
@@ -361,7 +204,7 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 		if len(batch) == 0 {
 			continue
 		}
-		positions := make([]Position, len(batch))
+		positions := make([]store.Position, len(batch))
 		failed := make([]error, len(batch))
 		var wg sync.WaitGroup
 		for w := range workers {
@@ -384,7 +227,7 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 			}
 			ok = append(ok, pos)
 		}
-		if err := c.store.SavePositions(ctx, SavePositionsParams{BusinessDate: d, Positions: ok}); err != nil {
+		if err := c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: d, Positions: ok}); err != nil {
 			return run, err
 		}
 		run.LoansDone += int64(len(ok))
@@ -394,7 +237,7 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 		report()
 	}
 	if run.Failures == 0 {
-		run.Status, run.FinishedAt = COBCompleted, c.loans.now().UTC()
+		run.Status, run.FinishedAt = store.COBCompleted, c.loans.now().UTC()
 	}
 	if err := c.store.SaveCOBRun(ctx, run); err != nil {
 		return run, err
@@ -410,7 +253,7 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 // position folds one loan as of d and of the day before: the difference
 // in charges is the date's accrual. A loan that cannot be folded is an
 // error, logged by the caller's caller; it never stops the run.
-func (c *Close) position(ctx context.Context, cl COBLoan, d engine.Date) (pos Position, err error) {
+func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date) (pos store.Position, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("loan %s: panic: %v", cl.Loan.LoanID, r)
@@ -421,13 +264,13 @@ func (c *Close) position(ctx context.Context, cl COBLoan, d engine.Date) (pos Po
 		return pos, err
 	}
 	v := c.loans.viewOf(lg, st, d, time.Time{})
-	pos = Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: d,
+	pos = store.Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: d,
 		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, RiskClass: v.RiskClass,
 		Outstanding: v.Outstanding}
 	pos.Charged.Penalty, pos.Charged.Compound = charged(st)
 	// Against what was journalled, not against a fold of the day before:
 	// a backdated payment that changed earlier days is corrected here.
-	pos.AccruedToday = Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound}
+	pos.AccruedToday = store.Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound}
 	pos.Notices = c.notices(cl, v, d)
 	return pos, nil
 }
@@ -437,7 +280,7 @@ func (c *Close) position(ctx context.Context, cl COBLoan, d engine.Date) (pos Po
 // (Loans.fromSnapshot, leaving out events dated after d), else replayed
 // from the whole log, read again when the page brought only the events
 // after a snapshot.
-func (c *Close) fold(ctx context.Context, cl COBLoan, d engine.Date) (loanLog, engine.LoanState, error) {
+func (c *Close) fold(ctx context.Context, cl store.COBLoan, d engine.Date) (loanLog, engine.LoanState, error) {
 	var lg loanLog
 	var err error
 	if cl.Snapshot == nil {
@@ -455,13 +298,13 @@ func (c *Close) fold(ctx context.Context, cl COBLoan, d engine.Date) (loanLog, e
 }
 
 // notices returns the notices of date d for a loan as of d.
-func (c *Close) notices(cl COBLoan, v LoanView, d engine.Date) []Notice {
-	if v.Status != StatusActive {
+func (c *Close) notices(cl store.COBLoan, v LoanView, d engine.Date) []store.Notice {
+	if v.Status != store.StatusActive {
 		return nil
 	}
-	var out []Notice
+	var out []store.Notice
 	add := func(kind string, number int, due engine.Date, amount money.Amount) {
-		out = append(out, Notice{ID: fmt.Sprintf("%s:%s:%s:%d", v.LoanID, kind, d, number), Date: d, LoanID: v.LoanID,
+		out = append(out, store.Notice{ID: fmt.Sprintf("%s:%s:%s:%d", v.LoanID, kind, d, number), Date: d, LoanID: v.LoanID,
 			BorrowerID: v.BorrowerID, Currency: v.Terms.Currency.Code, Kind: kind, InstallmentNumber: number, DueDate: due,
 			Amount: amount, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket})
 	}
@@ -501,7 +344,7 @@ type ListNoticesParams struct {
 
 // ListNotices returns one page of the notices dated From..To, by date and
 // id, and the token of the next page ("" at the end).
-func (c *Close) ListNotices(ctx context.Context, p ListNoticesParams) ([]Notice, string, error) {
+func (c *Close) ListNotices(ctx context.Context, p ListNoticesParams) ([]store.Notice, string, error) {
 	var e engine.InvalidError
 	if p.From == engine.NoDate {
 		e.Add("from_date", "required: a date as YYYY-MM-DD")
@@ -525,7 +368,7 @@ func (c *Close) ListNotices(ctx context.Context, p ListNoticesParams) ([]Notice,
 	if err := e.Err(); err != nil {
 		return nil, "", err
 	}
-	got, err := c.store.DueNotices(ctx, NoticeQuery{From: p.From, To: p.To, AfterDate: afterDate, AfterID: afterID, Limit: size + 1})
+	got, err := c.store.DueNotices(ctx, store.NoticeQuery{From: p.From, To: p.To, AfterDate: afterDate, AfterID: afterID, Limit: size + 1})
 	if err != nil {
 		return nil, "", err
 	}
@@ -550,18 +393,18 @@ func charged(st engine.LoanState) (penalty, compound money.Amount) {
 
 // AccruedTotal returns the sum of a loan's journal lines: after a date is
 // closed, what the loan had been charged by then.
-func (c *Close) AccruedTotal(ctx context.Context, loanID string) (Accrual, error) {
-	return c.store.AccrualTotal(ctx, AccrualQuery{LoanID: loanID})
+func (c *Close) AccruedTotal(ctx context.Context, loanID string) (store.Accrual, error) {
+	return c.store.AccrualTotal(ctx, store.AccrualQuery{LoanID: loanID})
 }
 
 // GetRun returns the run of a business date.
-func (c *Close) GetRun(ctx context.Context, d engine.Date) (COBRun, error) {
+func (c *Close) GetRun(ctx context.Context, d engine.Date) (store.COBRun, error) {
 	if d == engine.NoDate {
-		return COBRun{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "business_date", Description: "required"}}}
+		return store.COBRun{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "business_date", Description: "required"}}}
 	}
-	r, err := c.store.GetCOBRun(ctx, COBRunKey{BusinessDate: d})
-	if errors.Is(err, ErrNotFound) {
-		return r, fmt.Errorf("close of business has not run for %s: %w", d, ErrNotFound)
+	r, err := c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: d})
+	if errors.Is(err, store.ErrNotFound) {
+		return r, fmt.Errorf("close of business has not run for %s: %w", d, store.ErrNotFound)
 	}
 	return r, err
 }
@@ -580,14 +423,14 @@ type ListDelinquentParams struct {
 // ListDelinquent returns one page of the loans past due at a closed
 // business date — the collection team's work list — and the last loan id
 // of the page when there may be more.
-func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]Position, engine.Date, string, error) {
+func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]store.Position, engine.Date, string, error) {
 	var e engine.InvalidError
 	size := pageSize(&e, p.PageSize)
 	if err := e.Err(); err != nil {
 		return nil, engine.NoDate, "", err
 	}
 	last, err := c.store.LastCOBRun(ctx)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, engine.NoDate, "", &PreconditionError{Reason: "COB_NEVER_RAN", Message: "close of business has never run"}
 	} else if err != nil {
 		return nil, engine.NoDate, "", err
@@ -598,11 +441,11 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]P
 	}
 	// Positions are kept for the latest date only, and are that date's
 	// only once its run completed.
-	if asOf != last.BusinessDate || last.Status != COBCompleted {
+	if asOf != last.BusinessDate || last.Status != store.COBCompleted {
 		return nil, asOf, "", &PreconditionError{Reason: "COB_NOT_CLOSED",
 			Message: fmt.Sprintf("positions are for the last closed business date; %s is not it (last run %s, %s)", asOf, last.BusinessDate, last.Status)}
 	}
-	got, err := c.store.DelinquentPositions(ctx, PositionQuery{AsOf: asOf, Bucket: p.Bucket, RiskClass: p.RiskClass, AfterLoanID: p.AfterLoanID, Limit: size + 1})
+	got, err := c.store.DelinquentPositions(ctx, store.PositionQuery{AsOf: asOf, Bucket: p.Bucket, RiskClass: p.RiskClass, AfterLoanID: p.AfterLoanID, Limit: size + 1})
 	if err != nil {
 		return nil, asOf, "", err
 	}

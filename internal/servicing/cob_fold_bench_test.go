@@ -8,6 +8,7 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // BenchmarkCOBFold folds one loan for a close of business, in memory (no
@@ -22,13 +23,13 @@ func BenchmarkCOBFold(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	loan := LoanRecord{LoanID: "L", BorrowerID: "B", Currency: "CNY", Terms: doc, Status: StatusActive, Version: 42}
-	events := []EventRecord{{LoanID: "L", Seq: 1, Kind: KindOrigination, ValueDate: "2024-01-15"},
-		{LoanID: "L", Seq: 2, Kind: KindDisbursement, ValueDate: "2024-01-15", Amount: "12000.00"}}
+	loan := store.LoanRecord{LoanID: "L", BorrowerID: "B", Currency: "CNY", Terms: doc, Status: store.StatusActive, Version: 42}
+	events := []store.EventRecord{{LoanID: "L", Seq: 1, Kind: store.KindOrigination, ValueDate: "2024-01-15"},
+		{LoanID: "L", Seq: 2, Kind: store.KindDisbursement, ValueDate: "2024-01-15", Amount: "12000.00"}}
 	for i := range 40 {
 		// Paid a little late and a little short, now and then.
 		d := engine.DateOf(2024, 2, 15).AddMonths(i / 2).AddDays(3 * (i % 2))
-		events = append(events, EventRecord{LoanID: "L", Seq: int64(3 + i), Kind: KindRepayment, ValueDate: d.String(),
+		events = append(events, store.EventRecord{LoanID: "L", Seq: int64(3 + i), Kind: store.KindRepayment, ValueDate: d.String(),
 			Amount: money.Amount(19_000 + 500*(i%3)).Format(terms.Currency)})
 	}
 	// Closed five days after the last payment.
@@ -50,13 +51,13 @@ func BenchmarkCOBFold(b *testing.B) {
 	if sn == nil {
 		b.Fatal("no snapshot")
 	}
-	full := COBLoan{Loan: loan, Events: events}
-	fromSnapshot := COBLoan{Loan: loan, Events: events[at:], Snapshot: sn}
+	full := store.COBLoan{Loan: loan, Events: events}
+	fromSnapshot := store.COBLoan{Loan: loan, Events: events[at:], Snapshot: sn}
 	_, want, err := c.fold(ctx, full, business)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for name, cl := range map[string]COBLoan{"from=log": full, "from=snapshot": fromSnapshot} {
+	for name, cl := range map[string]store.COBLoan{"from=log": full, "from=snapshot": fromSnapshot} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				_, st, err := c.fold(ctx, cl, business)

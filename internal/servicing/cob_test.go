@@ -10,23 +10,24 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // crashingStore is a real store that fails every SavePositions after the
 // first n: a close of business killed half-way.
 type crashingStore struct {
-	servicing.CloseStore
+	store.CloseOfBusiness
 	n int
 }
 
 var errCrash = errors.New("killed")
 
-func (s *crashingStore) SavePositions(ctx context.Context, p servicing.SavePositionsParams) error {
+func (s *crashingStore) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	if s.n == 0 {
 		return errCrash
 	}
 	s.n--
-	return s.CloseStore.SavePositions(ctx, p)
+	return s.CloseOfBusiness.SavePositions(ctx, p)
 }
 
 // createPenaltyLoans books n loans with penaltyTerms(i), their ids
@@ -56,30 +57,30 @@ func penaltyTerms(i int) engine.Terms {
 // lines that sum to exactly what GetLoan(as_of=day 90) has charged, and
 // positions equal to it, even with a backdated payment recorded midway.
 func TestCloseOfBusinessResumesAndJournalsOnce(t *testing.T) {
-	eachStore(t, func(t *testing.T, store servicing.Store) {
+	eachStore(t, func(t *testing.T, db store.Store) {
 		ctx := context.Background()
 		now := time.Date(2024, 9, 1, 4, 0, 0, 0, time.UTC)
-		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
 		if err != nil {
 			t.Fatal(err)
 		}
 		const n = 23
 		createPenaltyLoans(t, loans, n, "L%02d")
-		cs := store.(servicing.CloseStore)
+		cs := db
 		start := engine.DateOf(2024, 5, 1)
-		crash := &crashingStore{CloseStore: cs, n: 2}
+		crash := &crashingStore{CloseOfBusiness: cs, n: 2}
 		killed := servicing.NewClose(servicing.NewCloseParams{Store: crash, Loans: loans, BatchSize: 5})
 		if _, err := killed.Run(ctx, servicing.RunParams{BusinessDate: start}); !errors.Is(err, errCrash) {
 			t.Fatalf("killed run: %v", err)
 		}
 		cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 5})
 		half, err := cob.GetRun(ctx, start)
-		if err != nil || half.Status != servicing.COBRunning || half.LoansDone != 10 {
+		if err != nil || half.Status != store.COBRunning || half.LoansDone != 10 {
 			t.Fatalf("after the kill: %+v %v", half, err)
 		}
-		var reports []servicing.COBRun
+		var reports []store.COBRun
 		run, err := cob.Run(ctx, servicing.RunParams{BusinessDate: start, Progress: func(p servicing.COBProgress) { reports = append(reports, p.Run) }})
-		if err != nil || run.Status != servicing.COBCompleted || run.LoansDone != n || run.LoansTotal != n {
+		if err != nil || run.Status != store.COBCompleted || run.LoansDone != n || run.LoansTotal != n {
 			t.Fatalf("resumed run: %+v %v", run, err)
 		}
 		if len(reports) < 4 || reports[0].LoansDone != 10 {
@@ -130,23 +131,23 @@ func TestCloseOfBusinessResumesAndJournalsOnce(t *testing.T) {
 // (here, a terms document no server wrote) is counted and left for the next
 // run; the other loans are closed, and the date stays open.
 func TestCloseOfBusinessReportsAFailingLoan(t *testing.T) {
-	eachStore(t, func(t *testing.T, store servicing.Store) {
+	eachStore(t, func(t *testing.T, db store.Store) {
 		ctx := context.Background()
 		now := time.Date(2024, 9, 1, 4, 0, 0, 0, time.UTC)
-		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { now = now.Add(time.Microsecond); return now }})
 		if err != nil {
 			t.Fatal(err)
 		}
 		createPenaltyLoans(t, loans, 2, "L%d")
-		bad := servicing.NewLoanRecord{
-			Loan:    servicing.LoanRecord{LoanID: "L9", BorrowerID: "B", Currency: "CNY", Terms: []byte(`{"currency":"CNY"}`), Status: "ACTIVE", CreatedAt: now},
-			Events:  []servicing.EventRecord{{LoanID: "L9", Seq: 1, Kind: servicing.KindOrigination, ValueDate: "2024-01-15", RecordedAt: now, RequestID: "c9", Actor: "test"}},
-			Request: servicing.RequestRecord{RequestID: "c9", Method: "CreateLoan", RequestHash: "h", LoanID: "L9", Seq: 1, RecordedAt: now},
+		bad := store.NewLoanRecord{
+			Loan:    store.LoanRecord{LoanID: "L9", BorrowerID: "B", Currency: "CNY", Terms: []byte(`{"currency":"CNY"}`), Status: "ACTIVE", CreatedAt: now},
+			Events:  []store.EventRecord{{LoanID: "L9", Seq: 1, Kind: store.KindOrigination, ValueDate: "2024-01-15", RecordedAt: now, RequestID: "c9", Actor: "test"}},
+			Request: store.RequestRecord{RequestID: "c9", Method: "CreateLoan", RequestHash: "h", LoanID: "L9", Seq: 1, RecordedAt: now},
 		}
-		if err := store.CreateLoan(ctx, bad); err != nil {
+		if err := db.CreateLoan(ctx, bad); err != nil {
 			t.Fatal(err)
 		}
-		cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+		cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans})
 		d := engine.DateOf(2024, 6, 1)
 		_, err = cob.Run(ctx, servicing.RunParams{BusinessDate: d})
 		var pre *servicing.PreconditionError
@@ -154,7 +155,7 @@ func TestCloseOfBusinessReportsAFailingLoan(t *testing.T) {
 			t.Fatalf("run with a broken loan: %v", err)
 		}
 		run, err := cob.GetRun(ctx, d)
-		if err != nil || run.Status != servicing.COBRunning || run.LoansDone != 2 || run.Failures != 1 || run.LoansTotal != 3 {
+		if err != nil || run.Status != store.COBRunning || run.LoansDone != 2 || run.Failures != 1 || run.LoansTotal != 3 {
 			t.Fatalf("run %+v %v", run, err)
 		}
 		// The others were closed: their journal lines are in.
@@ -171,10 +172,10 @@ func TestCloseOfBusinessReportsAFailingLoan(t *testing.T) {
 // journal still sums to exactly what the loan has charged (the SQLite
 // store refused to read a negative line).
 func TestJournalTakesANegativeLine(t *testing.T) {
-	eachStore(t, func(t *testing.T, store servicing.Store) {
+	eachStore(t, func(t *testing.T, db store.Store) {
 		ctx := context.Background()
 		now := time.Date(2024, 5, 2, 4, 0, 0, 0, time.UTC)
-		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return now }, Location: time.UTC})
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { return now }, Location: time.UTC})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,8 +183,8 @@ func TestJournalTakesANegativeLine(t *testing.T) {
 			Terms: penaltyTerms(0), Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
-		charged := func(d engine.Date) servicing.Accrual {
+		cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans})
+		charged := func(d engine.Date) store.Accrual {
 			t.Helper()
 			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: d})
 			if err != nil {

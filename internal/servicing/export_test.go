@@ -3,6 +3,7 @@ package servicing
 import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // MonthlyTerms is monthlyTerms, for the tests of package servicing_test.
@@ -10,9 +11,9 @@ var MonthlyTerms = monthlyTerms
 
 // Charged is all penalty and compound interest the fold behind a view has
 // charged, paid, waived or not: what close of business journals (charged).
-func Charged(v LoanView) Accrual {
+func Charged(v LoanView) store.Accrual {
 	penalty, compound := charged(v.state)
-	return Accrual{Penalty: penalty, Compound: compound}
+	return store.Accrual{Penalty: penalty, Compound: compound}
 }
 
 // monthlyTerms is the loan most servicing tests book: 12,000.00 CNY at 12%

@@ -13,6 +13,7 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // Errors of the loan use cases, mapped to gRPC codes in one place above.
@@ -30,23 +31,6 @@ type PreconditionError struct {
 }
 
 func (e *PreconditionError) Error() string { return e.Message }
-
-// Loan statuses.
-const (
-	StatusActive     = "ACTIVE"
-	StatusPaidOff    = "PAID_OFF"
-	StatusWrittenOff = "WRITTEN_OFF"
-)
-
-// Event kinds written to the log.
-const (
-	KindOrigination  = "ORIGINATION"
-	KindDisbursement = "DISBURSEMENT"
-	KindRepayment    = "REPAYMENT"
-	KindReversal     = "REPAYMENT_REVERSAL"
-	KindWaiver       = "WAIVER"
-	KindWriteOff     = "WRITE_OFF"
-)
 
 // Installment statuses as of a date.
 const (
@@ -74,9 +58,17 @@ func backoff(ctx context.Context, attempt int) error {
 	}
 }
 
-// Loans runs the loan use cases over a Store.
+// LoanStore is what the loan use cases need of a store: loans and their
+// logs, the requests recorded on them, and the agreements projection.
+type LoanStore interface {
+	store.Loans
+	store.Requests
+	store.Agreements
+}
+
+// Loans runs the loan use cases over a LoanStore.
 type Loans struct {
-	store         Store
+	store         LoanStore
 	delinquency   engine.DelinquencyPolicy
 	restructuring RestructuringPolicy
 	now           func() time.Time
@@ -91,7 +83,7 @@ type Loans struct {
 
 // NewLoansParams configure NewLoans.
 type NewLoansParams struct {
-	Store Store
+	Store LoanStore
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Location is the business time zone that decides "today"; nil means
@@ -211,11 +203,11 @@ type LoanView struct {
 
 // loanLog is a loan's row and log as known at an instant.
 type loanLog struct {
-	loan  LoanRecord
+	loan  store.LoanRecord
 	terms engine.Terms
 	// events are the log's records; a cache entry (cacheEntry) has none,
 	// nor evs.
-	events []EventRecord
+	events []store.EventRecord
 	// evs is events as the fold reads them, parsed once per log read.
 	evs []engine.Event
 	// schedule is the terms' schedule, built once per log read (none in a
@@ -247,8 +239,8 @@ func (l *Loans) load(ctx context.Context, loanID string, knownAt time.Time) (loa
 
 // loadWithRequest reads a loan's log as known at an instant (zero: now) and,
 // in the same round trip, the record of requestID if there is one.
-func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, knownAt time.Time) (loanLog, *RequestRecord, error) {
-	got, err := l.store.LoadLoan(ctx, LoadLoanParams{LoanID: loanID, RequestID: requestID})
+func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, knownAt time.Time) (loanLog, *store.RequestRecord, error) {
+	got, err := l.store.LoadLoan(ctx, store.LoadLoanParams{LoanID: loanID, RequestID: requestID})
 	if err != nil {
 		return loanLog{}, got.Request, err
 	}
@@ -258,7 +250,7 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 
 // logOf is a loan's row and whole log as the fold reads them, as known at
 // an instant (zero: now).
-func (l *Loans) logOf(loanID string, rec LoanRecord, events []EventRecord, knownAt time.Time) (loanLog, error) {
+func (l *Loans) logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, knownAt time.Time) (loanLog, error) {
 	if err := CheckLog(loanID, events); err != nil {
 		return loanLog{}, err
 	}
@@ -295,7 +287,7 @@ func (l *Loans) logOf(loanID string, rec LoanRecord, events []EventRecord, known
 // CheckLog refuses a loan's log whose seqs are not 1, 2, 3… in order. The
 // store's primary key keeps two events off one seq; this keeps a gap,
 // however it came about, from being folded as if nothing were missing.
-func CheckLog(loanID string, events []EventRecord) error {
+func CheckLog(loanID string, events []store.EventRecord) error {
 	if len(events) == 0 {
 		return fmt.Errorf("loan %s: broken log: no events", loanID)
 	}
@@ -303,7 +295,7 @@ func CheckLog(loanID string, events []EventRecord) error {
 }
 
 // checkSeqs refuses events whose seqs are not first, first+1, … in order.
-func checkSeqs(loanID string, first int64, events []EventRecord) error {
+func checkSeqs(loanID string, first int64, events []store.EventRecord) error {
 	for i, e := range events {
 		if e.Seq != first+int64(i) {
 			return fmt.Errorf("loan %s: broken log: event %d at position %d", loanID, e.Seq, first+int64(i))
@@ -318,8 +310,8 @@ func checkSeqs(loanID string, first int64, events []EventRecord) error {
 // and one can be taken up as of asOf (the log it returns then has a fold
 // as of asOf and no events, as a cache entry has); else the whole log,
 // read again if the snapshot could not be taken up.
-func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engine.Date) (loanLog, *RequestRecord, error) {
-	got, err := l.store.LoadLoan(ctx, LoadLoanParams{LoanID: loanID, RequestID: requestID, SnapshotFormat: l.snapshotFormat()})
+func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engine.Date) (loanLog, *store.RequestRecord, error) {
+	got, err := l.store.LoadLoan(ctx, store.LoadLoanParams{LoanID: loanID, RequestID: requestID, SnapshotFormat: l.snapshotFormat()})
 	if err != nil || got.Request != nil {
 		return loanLog{}, got.Request, err
 	}
@@ -354,7 +346,7 @@ func (l *Loans) snapshotFormat() int {
 // appended (resume), a fold as of asOf that equals the replay of the whole
 // log. False when the tail needs a replay (Append refuses one) or the
 // snapshot cannot be read or advanced.
-func (l *Loans) fromSnapshot(rec LoanRecord, sn *SnapshotRecord, tail []EventRecord, asOf engine.Date, skipLater bool) (loanLog, bool, error) {
+func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tail []store.EventRecord, asOf engine.Date, skipLater bool) (loanLog, bool, error) {
 	if err := checkSeqs(rec.LoanID, sn.Seq+1, tail); err != nil {
 		return loanLog{}, false, err
 	}
@@ -390,7 +382,7 @@ func (l *Loans) fromSnapshot(rec LoanRecord, sn *SnapshotRecord, tail []EventRec
 // out (reversals, which a replay applies whatever their date, still need
 // one). It returns the log's latest value date too, and false when the
 // fold cannot be advanced to asOf or the tail needs a replay.
-func resume(loanID string, terms engine.Terms, st engine.LoanState, foldAsOf, last engine.Date, tail []EventRecord, asOf engine.Date, skipLater bool) (engine.LoanState, engine.Date, bool, error) {
+func resume(loanID string, terms engine.Terms, st engine.LoanState, foldAsOf, last engine.Date, tail []store.EventRecord, asOf engine.Date, skipLater bool) (engine.LoanState, engine.Date, bool, error) {
 	// An event dated after the fold's day (an agreement effective later)
 	// is applied only by a replay as of a later day; a fold dated after
 	// asOf (the clock or time zone moved back, or a close of business for
@@ -434,7 +426,7 @@ func (lg loanLog) latestValueDate() engine.Date {
 // has a snapshot it was read past, so that reads stop taking that one up
 // only to find they must replay; else nil. last is the log's latest value
 // date.
-func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, pastSnapshot bool) *SnapshotRecord {
+func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, pastSnapshot bool) *store.SnapshotRecord {
 	b, err := trimmed(st).EncodeSnapshot()
 	switch {
 	case err == nil:
@@ -443,7 +435,7 @@ func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, pastSna
 	default:
 		return nil
 	}
-	return &SnapshotRecord{Seq: seq, Format: engine.SnapshotFormat, AsOf: today.String(), LastValueDate: last.String(), State: b}
+	return &store.SnapshotRecord{Seq: seq, Format: engine.SnapshotFormat, AsOf: today.String(), LastValueDate: last.String(), State: b}
 }
 
 // trimmed is a fold with only its last payment's allocation: all a later
@@ -456,7 +448,7 @@ func trimmed(st engine.LoanState) engine.LoanState {
 }
 
 // engineEvents converts the log to what the fold reads.
-func engineEvents(terms engine.Terms, events []EventRecord) ([]engine.Event, error) {
+func engineEvents(terms engine.Terms, events []store.EventRecord) ([]engine.Event, error) {
 	out := make([]engine.Event, 0, len(events))
 	for _, e := range events {
 		ev, ok, err := engineEvent(terms, e)
@@ -471,34 +463,34 @@ func engineEvents(terms engine.Terms, events []EventRecord) ([]engine.Event, err
 }
 
 // engineEvent converts one event; false for kinds the fold does not read.
-func engineEvent(terms engine.Terms, e EventRecord) (engine.Event, bool, error) {
+func engineEvent(terms engine.Terms, e store.EventRecord) (engine.Event, bool, error) {
 	var ev engine.Event
 	switch e.Kind {
-	case KindRepayment:
+	case store.KindRepayment:
 		ev.Kind = engine.EventRepayment
 		a, err := money.ParseAmount(e.Amount, terms.Currency)
 		if err != nil {
 			return ev, false, fmt.Errorf("event %d amount %q: %w", e.Seq, e.Amount, err)
 		}
 		ev.Amount = a
-	case KindReversal:
+	case store.KindReversal:
 		ev.Kind = engine.EventReversal
 		ev.Target = e.TargetSeq
-	case KindWaiver:
+	case store.KindWaiver:
 		ev.Kind = engine.EventWaiver
 		var err error
 		ev.WaivePenalty, ev.WaiveCompound, ev.WaiveInterest, err = decodeWaiver(terms, e)
 		if err != nil {
 			return ev, false, err
 		}
-	case KindWriteOff:
+	case store.KindWriteOff:
 		ev.Kind = engine.EventWriteOff
-	case KindAgreementAccepted, KindAgreementBroken:
+	case store.KindAgreementAccepted, store.KindAgreementBroken:
 		d, err := decodeAgreement(e)
 		if err != nil {
 			return ev, false, err
 		}
-		if e.Kind == KindAgreementBroken {
+		if e.Kind == store.KindAgreementBroken {
 			ev.Kind, ev.Target, ev.Reinstate = engine.EventAgreementBroken, e.TargetSeq, d.OnBreak == BreakReinstate
 			break
 		}
@@ -520,7 +512,7 @@ func engineEvent(terms engine.Terms, e EventRecord) (engine.Event, bool, error) 
 
 // withEvent returns the log with one more event, its fold cleared; the
 // receiver's slices are not changed, so a cached log stays valid.
-func (lg loanLog) withEvent(e EventRecord) (loanLog, error) {
+func (lg loanLog) withEvent(e store.EventRecord) (loanLog, error) {
 	ev, ok, err := engineEvent(lg.terms, e)
 	if err != nil {
 		return lg, err
@@ -563,11 +555,11 @@ func statusOf(st engine.LoanState) string {
 	switch {
 	case st.WrittenOffDate != engine.NoDate:
 		// Written off stays written off, even once recoveries pay it all.
-		return StatusWrittenOff
+		return store.StatusWrittenOff
 	case st.PaidOffDate != engine.NoDate:
-		return StatusPaidOff
+		return store.StatusPaidOff
 	}
-	return StatusActive
+	return store.StatusActive
 }
 
 func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView, error) {
@@ -586,7 +578,7 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 	if v.Restructured, v.RestructuredUntil, v.AgreementID = l.restructured(st); v.Restructured {
 		v.RiskClass = max(v.RiskClass, l.restructuring.RiskFloor)
 	}
-	if v.Status == StatusWrittenOff {
+	if v.Status == store.StatusWrittenOff {
 		v.WrittenOffDate = st.WrittenOffDate
 	}
 	v.Installment = make([]InstallmentView, 0, len(st.Installments))
@@ -653,9 +645,9 @@ func checkRequestID(e *engine.InvalidError, id string) {
 
 // replay answers a retried request from the log as it was when the first
 // one was recorded; a different body under the same id is refused.
-func (l *Loans) replay(ctx context.Context, requestID, method, hash string) (RequestRecord, bool, error) {
-	r, err := l.store.FindRequest(ctx, RequestKey{RequestID: requestID})
-	if errors.Is(err, ErrNotFound) {
+func (l *Loans) replay(ctx context.Context, requestID, method, hash string) (store.RequestRecord, bool, error) {
+	r, err := l.store.FindRequest(ctx, store.RequestKey{RequestID: requestID})
+	if errors.Is(err, store.ErrNotFound) {
 		return r, false, nil
 	}
 	if err != nil {
@@ -665,7 +657,7 @@ func (l *Loans) replay(ctx context.Context, requestID, method, hash string) (Req
 }
 
 // sameRequest refuses a request id reused for a different request.
-func sameRequest(r RequestRecord, method, hash string) error {
+func sameRequest(r store.RequestRecord, method, hash string) error {
 	if r.Method != method || r.RequestHash != hash {
 		return ErrRequestConflict
 	}
@@ -713,16 +705,16 @@ func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, e
 	}
 	c := p.Terms.Currency
 	disb := p.Terms.DisbursementDate.String()
-	err = l.store.CreateLoan(ctx, NewLoanRecord{
-		Loan: LoanRecord{LoanID: id, BorrowerID: p.BorrowerID, Currency: c.Code, Terms: doc, Status: StatusActive, CreatedAt: now},
-		Events: []EventRecord{
-			{LoanID: id, Seq: 1, Kind: KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, Amount: p.Terms.Principal.Format(c)},
-			{LoanID: id, Seq: 2, Kind: KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor,
+	err = l.store.CreateLoan(ctx, store.NewLoanRecord{
+		Loan: store.LoanRecord{LoanID: id, BorrowerID: p.BorrowerID, Currency: c.Code, Terms: doc, Status: store.StatusActive, CreatedAt: now},
+		Events: []store.EventRecord{
+			{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, Amount: p.Terms.Principal.Format(c)},
+			{LoanID: id, Seq: 2, Kind: store.KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor,
 				Amount: (p.Terms.Principal - p.Terms.UpfrontFee).Format(c)},
 		},
-		Request: RequestRecord{RequestID: p.RequestID, Method: "CreateLoan", RequestHash: p.RequestHash, LoanID: id, Seq: 2, RecordedAt: now},
+		Request: store.RequestRecord{RequestID: p.RequestID, Method: "CreateLoan", RequestHash: p.RequestHash, LoanID: id, Seq: 2, RecordedAt: now},
 	})
-	if errors.Is(err, ErrDuplicate) {
+	if errors.Is(err, store.ErrDuplicate) {
 		// Either a concurrent retry of this request won, or the loan id is
 		// taken by another request.
 		if r, ok, rerr := l.replay(ctx, p.RequestID, "CreateLoan", p.RequestHash); rerr == nil && ok {
@@ -798,7 +790,7 @@ const (
 
 // ListLoans returns one page of loans ordered by id and the token of the
 // next page ("" at the end).
-func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord, string, error) {
+func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanRecord, string, error) {
 	var e engine.InvalidError
 	size := pageSize(&e, p.PageSize)
 	after := ""
@@ -809,13 +801,13 @@ func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord,
 		}
 		after = string(b)
 	}
-	if p.Status != "" && p.Status != StatusActive && p.Status != StatusPaidOff && p.Status != StatusWrittenOff {
+	if p.Status != "" && p.Status != store.StatusActive && p.Status != store.StatusPaidOff && p.Status != store.StatusWrittenOff {
 		e.Add("status", "unknown status %q", p.Status)
 	}
 	if err := e.Err(); err != nil {
 		return nil, "", err
 	}
-	loans, err := l.store.ListLoans(ctx, LoanQuery{Status: p.Status, BorrowerID: p.BorrowerID, AfterLoanID: after, Limit: size + 1})
+	loans, err := l.store.ListLoans(ctx, store.LoanQuery{Status: p.Status, BorrowerID: p.BorrowerID, AfterLoanID: after, Limit: size + 1})
 	if err != nil {
 		return nil, "", err
 	}
@@ -829,8 +821,8 @@ func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]LoanRecord,
 
 // ListLoanEvents returns the loan's log, oldest first: the audit trail,
 // and the loan's currency.
-func (l *Loans) ListLoanEvents(ctx context.Context, loanID string) ([]EventRecord, money.Currency, error) {
-	got, err := l.store.LoadLoan(ctx, LoadLoanParams{LoanID: loanID})
+func (l *Loans) ListLoanEvents(ctx context.Context, loanID string) ([]store.EventRecord, money.Currency, error) {
+	got, err := l.store.LoadLoan(ctx, store.LoadLoanParams{LoanID: loanID})
 	if err != nil {
 		return nil, money.Currency{}, err
 	}
@@ -908,7 +900,7 @@ func retryOnConflict[T any](ctx context.Context, w *loanWriters, loanID string, 
 	}
 	for n := 1; ; n++ {
 		res, err := attempt()
-		if n == maxAttempts || !(errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrDuplicate)) {
+		if n == maxAttempts || !(errors.Is(err, store.ErrVersionConflict) || errors.Is(err, store.ErrDuplicate)) {
 			return res, err
 		}
 		if err := backoff(ctx, n); err != nil {
@@ -941,7 +933,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fr
 	}
 	fromStore := !cached
 	if fromStore {
-		var prior *RequestRecord
+		var prior *store.RequestRecord
 		if fromFold {
 			lg, prior, err = l.loadNow(ctx, p.LoanID, p.RequestID, today)
 		} else {
@@ -1000,12 +992,12 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fr
 	// The fold before the payment; only its figures are needed, not a view.
 	before := lg.fold(today)
 	c := lg.terms.Currency
-	if statusOf(before) == StatusPaidOff {
+	if statusOf(before) == store.StatusPaidOff {
 		return RepaymentResult{}, &PreconditionError{Reason: "LOAN_PAID_OFF",
 			Message: fmt.Sprintf("loan %s is PAID_OFF; nothing is owed", p.LoanID)}
 	}
 	seq := lg.loan.Version + 1
-	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindRepayment, ValueDate: vd.String(), RecordedAt: now,
+	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindRepayment, ValueDate: vd.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, Amount: amount.Format(c)}
 	eev := engine.Event{Seq: seq, Kind: engine.EventRepayment, ValueDate: vd, Amount: amount}
 	// A payment dated on or after every earlier one changes none of them:
@@ -1042,13 +1034,13 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fr
 	// A write that had to read a long stretch of the log, or replay past
 	// a snapshot, stores the fold it made, so that the next one that finds
 	// the loan in no cache does not do so again.
-	var snap *SnapshotRecord
+	var snap *store.SnapshotRecord
 	if fromStore && l.snapshotEvery > 0 && (lg.pastSnapshot || lg.sinceSnapshot+1 >= l.snapshotEvery) {
 		snap = snapshotOf(view.state, seq, today, max(lg.latestValueDate(), vd), lg.pastSnapshot)
 	}
-	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
+	err = l.store.AppendEvent(ctx, store.AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
 		SetStatus: statusChange(lg.loan.Status, view.Status), Snapshot: snap,
-		Request: RequestRecord{RequestID: p.RequestID, Method: "RecordRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
+		Request: store.RequestRecord{RequestID: p.RequestID, Method: "RecordRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
 	if err != nil {
 		l.cache.drop(p.LoanID)
 		return RepaymentResult{}, err
@@ -1088,7 +1080,7 @@ func statusChange(from, to string) string {
 
 // repaymentResult rebuilds the answer to a recorded repayment or reversal
 // from the log as it was then: the same answer the first call gave.
-func (l *Loans) repaymentResult(ctx context.Context, r RequestRecord) (RepaymentResult, error) {
+func (l *Loans) repaymentResult(ctx context.Context, r store.RequestRecord) (RepaymentResult, error) {
 	asOf := l.dateAt(r.RecordedAt)
 	lg, err := l.load(ctx, r.LoanID, r.RecordedAt)
 	if err != nil {
@@ -1099,7 +1091,7 @@ func (l *Loans) repaymentResult(ctx context.Context, r RequestRecord) (Repayment
 		return RepaymentResult{}, err
 	}
 	prev := lg
-	prev.events = slices.DeleteFunc(slices.Clone(lg.events), func(e EventRecord) bool { return e.Seq == r.Seq })
+	prev.events = slices.DeleteFunc(slices.Clone(lg.events), func(e store.EventRecord) bool { return e.Seq == r.Seq })
 	prev.evs = slices.DeleteFunc(slices.Clone(lg.evs), func(e engine.Event) bool { return e.Seq == r.Seq })
 	before, err := l.view(prev, asOf, r.RecordedAt)
 	if err != nil {
@@ -1108,7 +1100,7 @@ func (l *Loans) repaymentResult(ctx context.Context, r RequestRecord) (Repayment
 	// A reversal answers with the allocation of the payment it reversed.
 	subject, state := r.Seq, view.state
 	for _, e := range lg.events {
-		if e.Seq == r.Seq && e.Kind == KindReversal {
+		if e.Seq == r.Seq && e.Kind == store.KindReversal {
 			subject, state = e.TargetSeq, before.state
 		}
 	}
@@ -1191,27 +1183,27 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	if err != nil {
 		return RepaymentResult{}, err
 	}
-	var target *EventRecord
+	var target *store.EventRecord
 	for i, ev := range lg.events {
 		if ev.Seq == p.Seq {
 			target = &lg.events[i]
 		}
-		if ev.Kind == KindReversal && ev.TargetSeq == p.Seq {
+		if ev.Kind == store.KindReversal && ev.TargetSeq == p.Seq {
 			return RepaymentResult{}, &PreconditionError{Reason: "ALREADY_REVERSED",
 				Message: fmt.Sprintf("event %d was already reversed by event %d", p.Seq, ev.Seq)}
 		}
 	}
 	if target == nil {
-		return RepaymentResult{}, ErrNotFound
+		return RepaymentResult{}, store.ErrNotFound
 	}
-	if target.Kind != KindRepayment {
+	if target.Kind != store.KindRepayment {
 		return RepaymentResult{}, &PreconditionError{Reason: "NOT_A_REPAYMENT",
 			Message: fmt.Sprintf("event %d is a %s, not a repayment", p.Seq, target.Kind)}
 	}
 	// A signed agreement's figures were computed with this payment in:
 	// reversing it would silently change them. Refuse.
 	for _, ev := range lg.events {
-		if ev.Kind == KindAgreementAccepted && target.ValueDate <= ev.ValueDate {
+		if ev.Kind == store.KindAgreementAccepted && target.ValueDate <= ev.ValueDate {
 			d, _ := decodeAgreement(ev)
 			return RepaymentResult{}, &PreconditionError{Reason: "AGREEMENT_SIGNED",
 				Message: fmt.Sprintf("repayment %d (value date %s) is before agreement %s, signed with effect from %s; reversing it would change the agreement's figures",
@@ -1225,7 +1217,7 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 		return RepaymentResult{}, err
 	}
 	seq := lg.loan.Version + 1
-	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindReversal, ValueDate: target.ValueDate, RecordedAt: now,
+	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindReversal, ValueDate: target.ValueDate, RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: p.Seq, Reason: p.Reason}
 	after, err := lg.withEvent(ev)
 	if err != nil {
@@ -1236,9 +1228,9 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 		return RepaymentResult{}, err
 	}
 	l.cache.drop(p.LoanID)
-	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
+	err = l.store.AppendEvent(ctx, store.AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
 		SetStatus: statusChange(lg.loan.Status, view.Status),
-		Request:   RequestRecord{RequestID: p.RequestID, Method: "ReverseRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
+		Request:   store.RequestRecord{RequestID: p.RequestID, Method: "ReverseRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
 	if err != nil {
 		return RepaymentResult{}, err
 	}

@@ -13,16 +13,17 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 // logTestLoan books loan L (twelveMonths) on store at 2024-06-01 04:00
 // UTC and returns the service, whose clock stays at that instant, and the
 // instant.
-func logTestLoan(t *testing.T, store servicing.Store) (*servicing.Loans, time.Time) {
+func logTestLoan(t *testing.T, db store.Store) (*servicing.Loans, time.Time) {
 	t.Helper()
 	booked := time.Date(2024, 6, 1, 4, 0, 0, 0, time.UTC)
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return booked }, Location: time.UTC})
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { return booked }, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,11 +34,11 @@ func logTestLoan(t *testing.T, store servicing.Store) (*servicing.Loans, time.Ti
 }
 
 // paymentAt is a repayment of 100.00 appended at version as recorded at at.
-func paymentAt(version int64, requestID string, at time.Time) servicing.AppendEventParams {
-	return servicing.AppendEventParams{LoanID: "L", ExpectedVersion: version,
-		Event: servicing.EventRecord{LoanID: "L", Seq: version + 1, Kind: servicing.KindRepayment, ValueDate: "2024-02-15",
+func paymentAt(version int64, requestID string, at time.Time) store.AppendEventParams {
+	return store.AppendEventParams{LoanID: "L", ExpectedVersion: version,
+		Event: store.EventRecord{LoanID: "L", Seq: version + 1, Kind: store.KindRepayment, ValueDate: "2024-02-15",
 			RecordedAt: at, RequestID: requestID, Actor: "test", Amount: "100.00"},
-		Request: servicing.RequestRecord{RequestID: requestID, Method: "RecordRepayment", RequestHash: requestID, LoanID: "L", Seq: version + 1, RecordedAt: at}}
+		Request: store.RequestRecord{RequestID: requestID, Method: "RecordRepayment", RequestHash: requestID, LoanID: "L", Seq: version + 1, RecordedAt: at}}
 }
 
 // TestKnownAtKeepsAPrefixOfTheLog: a writer that read the log just after
@@ -48,12 +49,12 @@ func paymentAt(version int64, requestID string, at time.Time) servicing.AppendEv
 func TestKnownAtKeepsAPrefixOfTheLog(t *testing.T) {
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
-			store := open(t)
-			loans, booked := logTestLoan(t, store)
+			db := open(t)
+			loans, booked := logTestLoan(t, db)
 			ctx := context.Background()
 			first, second := booked.Add(2*time.Hour), booked.Add(time.Hour)
-			for _, p := range []servicing.AppendEventParams{paymentAt(2, "p3", first), paymentAt(3, "p4", second)} {
-				if err := store.AppendEvent(ctx, p); err != nil {
+			for _, p := range []store.AppendEventParams{paymentAt(2, "p3", first), paymentAt(3, "p4", second)} {
+				if err := db.AppendEvent(ctx, p); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -85,15 +86,15 @@ func TestKnownAtKeepsAPrefixOfTheLog(t *testing.T) {
 // log it is given, so that a log broken some other way (by hand, by a
 // restore) is refused instead of folded as if nothing were missing.
 func TestCheckLog(t *testing.T) {
-	log := func(seqs ...int64) []servicing.EventRecord {
-		out := make([]servicing.EventRecord, len(seqs))
+	log := func(seqs ...int64) []store.EventRecord {
+		out := make([]store.EventRecord, len(seqs))
 		for i, s := range seqs {
 			out[i].Seq = s
 		}
 		return out
 	}
 	for _, c := range []struct {
-		events []servicing.EventRecord
+		events []store.EventRecord
 		want   string
 	}{
 		{log(1, 2, 3), ""},
@@ -114,7 +115,7 @@ func TestCheckLog(t *testing.T) {
 // countingStore is a real store that counts the appends it refused as
 // stale, and the loans it read with their logs.
 type countingStore struct {
-	servicing.Store
+	store.Store
 	conflicts atomic.Int64
 	loads     atomic.Int64
 	// eventsRead counts the events loads returned; snapshotsRead the
@@ -123,7 +124,7 @@ type countingStore struct {
 	eventsRead, snapshotsRead, snapshotsWritten atomic.Int64
 }
 
-func (s *countingStore) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
+func (s *countingStore) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
 	s.loads.Add(1)
 	lg, err := s.Store.LoadLoan(ctx, p)
 	s.eventsRead.Add(int64(len(lg.Events)))
@@ -133,9 +134,9 @@ func (s *countingStore) LoadLoan(ctx context.Context, p servicing.LoadLoanParams
 	return lg, err
 }
 
-func (s *countingStore) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
+func (s *countingStore) AppendEvent(ctx context.Context, p store.AppendEventParams) error {
 	err := s.Store.AppendEvent(ctx, p)
-	if errors.Is(err, servicing.ErrVersionConflict) {
+	if errors.Is(err, store.ErrVersionConflict) {
 		s.conflicts.Add(1)
 	}
 	if err == nil && p.Snapshot != nil {
@@ -151,8 +152,8 @@ func (s *countingStore) AppendEvent(ctx context.Context, p servicing.AppendEvent
 func TestConcurrentWritesToOneLoanTakeTurns(t *testing.T) {
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
-			store := &countingStore{Store: open(t)}
-			loans, _ := logTestLoan(t, store)
+			db := &countingStore{Store: open(t)}
+			loans, _ := logTestLoan(t, db)
 			ctx := context.Background()
 			const writers, each = 8, 5
 			var wg sync.WaitGroup
@@ -172,8 +173,8 @@ func TestConcurrentWritesToOneLoanTakeTurns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v.Version != 2+writers*each || store.conflicts.Load() != 0 {
-				t.Fatalf("version %d after %d payments, %d appends lost the version check", v.Version, writers*each, store.conflicts.Load())
+			if v.Version != 2+writers*each || db.conflicts.Load() != 0 {
+				t.Fatalf("version %d after %d payments, %d appends lost the version check", v.Version, writers*each, db.conflicts.Load())
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // waiverPayload is how a waiver's amounts are written down in its event.
@@ -19,16 +20,16 @@ type waiverPayload struct {
 
 // WaiverAmounts returns the amounts a waiver event names, as written
 // ("" for an event that is not a waiver or cannot be read).
-func WaiverAmounts(e EventRecord) (penalty, compound, interest string) {
+func WaiverAmounts(e store.EventRecord) (penalty, compound, interest string) {
 	var doc waiverPayload
-	if e.Kind != KindWaiver || json.Unmarshal([]byte(e.Payload), &doc) != nil {
+	if e.Kind != store.KindWaiver || json.Unmarshal([]byte(e.Payload), &doc) != nil {
 		return "", "", ""
 	}
 	return doc.Penalty, doc.Compound, doc.Interest
 }
 
 // decodeWaiver reads a waiver event's amounts.
-func decodeWaiver(terms engine.Terms, e EventRecord) (penalty, compound, interest money.Amount, err error) {
+func decodeWaiver(terms engine.Terms, e store.EventRecord) (penalty, compound, interest money.Amount, err error) {
 	var w waiverPayload
 	if err := json.Unmarshal([]byte(e.Payload), &w); err != nil {
 		return 0, 0, 0, fmt.Errorf("event %d payload: %w", e.Seq, err)
@@ -148,7 +149,7 @@ func (l *Loans) waiveAmounts(ctx context.Context, p WaiveAmountsParams) (WaiverR
 	if err != nil {
 		return WaiverResult{}, err
 	}
-	if before.Status == StatusPaidOff {
+	if before.Status == store.StatusPaidOff {
 		return WaiverResult{}, &PreconditionError{Reason: "LOAN_PAID_OFF", Message: fmt.Sprintf("loan %s is PAID_OFF; nothing is owed", p.LoanID)}
 	}
 	// What is owed on the value date, before anything it brings: penalty
@@ -167,7 +168,7 @@ func (l *Loans) waiveAmounts(ctx context.Context, p WaiveAmountsParams) (WaiverR
 		return WaiverResult{}, err
 	}
 	seq := lg.loan.Version + 1
-	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindWaiver, ValueDate: vd.String(), RecordedAt: now,
+	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindWaiver, ValueDate: vd.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, Reason: p.Reason, Payload: string(doc)}
 	view, err := l.appendOperatorEvent(ctx, lg, ev, "WaiveAmounts", p.RequestHash, today)
 	if err != nil {
@@ -178,7 +179,7 @@ func (l *Loans) waiveAmounts(ctx context.Context, p WaiveAmountsParams) (WaiverR
 
 // appendOperatorEvent appends an operator's event and returns the loan
 // after it, as of today.
-func (l *Loans) appendOperatorEvent(ctx context.Context, lg loanLog, ev EventRecord, method, hash string, today engine.Date) (LoanView, error) {
+func (l *Loans) appendOperatorEvent(ctx context.Context, lg loanLog, ev store.EventRecord, method, hash string, today engine.Date) (LoanView, error) {
 	after, err := lg.withEvent(ev)
 	if err != nil {
 		return LoanView{}, err
@@ -188,9 +189,9 @@ func (l *Loans) appendOperatorEvent(ctx context.Context, lg loanLog, ev EventRec
 		return LoanView{}, err
 	}
 	l.cache.drop(lg.loan.LoanID)
-	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: lg.loan.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
+	err = l.store.AppendEvent(ctx, store.AppendEventParams{LoanID: lg.loan.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
 		SetStatus: statusChange(lg.loan.Status, view.Status),
-		Request:   RequestRecord{RequestID: ev.RequestID, Method: method, RequestHash: hash, LoanID: lg.loan.LoanID, Seq: ev.Seq, RecordedAt: ev.RecordedAt}})
+		Request:   store.RequestRecord{RequestID: ev.RequestID, Method: method, RequestHash: hash, LoanID: lg.loan.LoanID, Seq: ev.Seq, RecordedAt: ev.RecordedAt}})
 	if err != nil {
 		return LoanView{}, err
 	}
@@ -209,7 +210,7 @@ func waiverOf(st engine.LoanState, seq int64) engine.WaiverResult {
 
 // waiverResult rebuilds the answer to a recorded waiver from the log as it
 // was then.
-func (l *Loans) waiverResult(ctx context.Context, r RequestRecord) (WaiverResult, error) {
+func (l *Loans) waiverResult(ctx context.Context, r store.RequestRecord) (WaiverResult, error) {
 	lg, err := l.load(ctx, r.LoanID, r.RecordedAt)
 	if err != nil {
 		return WaiverResult{}, err
@@ -272,7 +273,7 @@ func (l *Loans) writeOffLoan(ctx context.Context, p WriteOffLoanParams) (WriteOf
 		return WriteOffResult{}, err
 	}
 	for _, ev := range lg.events {
-		if ev.Kind == KindWriteOff {
+		if ev.Kind == store.KindWriteOff {
 			return WriteOffResult{}, &PreconditionError{Reason: "ALREADY_WRITTEN_OFF",
 				Message: fmt.Sprintf("loan %s was written off by event %d on %s", p.LoanID, ev.Seq, ev.ValueDate)}
 		}
@@ -281,11 +282,11 @@ func (l *Loans) writeOffLoan(ctx context.Context, p WriteOffLoanParams) (WriteOf
 	if err != nil {
 		return WriteOffResult{}, err
 	}
-	if before.Status == StatusPaidOff {
+	if before.Status == store.StatusPaidOff {
 		return WriteOffResult{}, &PreconditionError{Reason: "LOAN_PAID_OFF", Message: fmt.Sprintf("loan %s is PAID_OFF; nothing is owed", p.LoanID)}
 	}
 	seq := lg.loan.Version + 1
-	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindWriteOff, ValueDate: vd.String(), RecordedAt: now,
+	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindWriteOff, ValueDate: vd.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, Reason: p.Reason}
 	view, err := l.appendOperatorEvent(ctx, lg, ev, "WriteOffLoan", p.RequestHash, today)
 	if err != nil {

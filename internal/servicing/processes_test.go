@@ -13,6 +13,7 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // TestProcessesShareLoans: three services on one store stand for three
@@ -30,7 +31,7 @@ import (
 // does not, so a failure names its seed and the invariant, not a replay.
 func TestProcessesShareLoans(t *testing.T) { seeded(t, processesShareLoans) }
 
-func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
+func processesShareLoans(t *testing.T, db store.Store, seed uint64) {
 	t.Logf("seed %d (replay the operations with -seed=%d)", seed, seed)
 	ctx := context.Background()
 	var clock atomic.Int64
@@ -41,7 +42,7 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 	var procs [processes]*servicing.Loans
 	for i := range procs {
 		var err error
-		if procs[i], err = servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: now, Location: time.UTC}); err != nil {
+		if procs[i], err = servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: now, Location: time.UTC}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,7 +86,7 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 	// version check lost every attempt (ABORTED).
 	settled := func(err error) bool {
 		var pre *servicing.PreconditionError
-		return errors.As(err, &pre) || errors.Is(err, servicing.ErrVersionConflict)
+		return errors.As(err, &pre) || errors.Is(err, store.ErrVersionConflict)
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -159,7 +160,7 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 	wg.Wait()
 
 	// Read back with a service that has no cache.
-	fresh, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: now, Location: time.UTC, CachedLoans: -1})
+	fresh, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: now, Location: time.UTC, CachedLoans: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logged := map[string][]servicing.EventRecord{}
+		logged := map[string][]store.EventRecord{}
 		for _, e := range events {
 			logged[e.RequestID] = append(logged[e.RequestID], e)
 		}
@@ -185,7 +186,7 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 				continue
 			}
 			acked++
-			if got := logged[r.requestID]; len(got) != 1 || got[0].Seq != r.seq || got[0].Kind != servicing.KindReversal || got[0].TargetSeq != r.target {
+			if got := logged[r.requestID]; len(got) != 1 || got[0].Seq != r.seq || got[0].Kind != store.KindReversal || got[0].TargetSeq != r.target {
 				fail("%s: reversal %s acknowledged at seq %d, logged as %+v", loan, r.requestID, r.seq, got)
 			}
 			if undone[r.target] {
@@ -199,7 +200,7 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 				continue
 			}
 			acked++
-			if got := logged[p.requestID]; len(got) != 1 || got[0].Seq != p.seq || got[0].Kind != servicing.KindRepayment {
+			if got := logged[p.requestID]; len(got) != 1 || got[0].Seq != p.seq || got[0].Kind != store.KindRepayment {
 				fail("%s: repayment %s acknowledged at seq %d, logged as %+v", loan, p.requestID, p.seq, got)
 			}
 			if !undone[p.seq] {
@@ -220,7 +221,7 @@ func processesShareLoans(t *testing.T, store servicing.Store, seed uint64) {
 		if got != want {
 			fail("%s: installments say %s was paid, the repayments not reversed sum to %s", loan, got.Format(c), want.Format(c))
 		}
-		row, err := store.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: loan})
+		row, err := db.LoadLoan(ctx, store.LoadLoanParams{LoanID: loan})
 		if err != nil {
 			t.Fatal(err)
 		}

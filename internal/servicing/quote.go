@@ -1,7 +1,3 @@
-// Package servicing holds loancore's use cases: quoting schedules now, and
-// originating, repaying, reversing and restructuring loans as the event log
-// grows. It calls the pure engine and, where it needs storage, declares the
-// small interfaces the stores implement.
 package servicing
 
 import (

@@ -13,6 +13,7 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // Restructuring agreements (信用协商) are events in their loan's log:
@@ -22,14 +23,6 @@ import (
 // AGREEMENT_BROKEN, written by close of business, ends one. An
 // agreement's status is worked out from those events and the fold; the
 // agreements table is only a projection for lookups.
-
-// Event kinds of agreements.
-const (
-	KindAgreementProposed  = "AGREEMENT_PROPOSED"
-	KindAgreementAccepted  = "AGREEMENT_ACCEPTED"
-	KindAgreementCancelled = "AGREEMENT_CANCELLED"
-	KindAgreementBroken    = "AGREEMENT_BROKEN"
-)
 
 // Agreement statuses.
 const (
@@ -230,7 +223,7 @@ func (l *Loans) agreementsOf(lg loanLog, st engine.LoanState, today engine.Date)
 	cur := lg.terms.Currency
 	var out []AgreementView
 	bySeq := map[int64]int{}
-	find := func(e EventRecord) (*AgreementView, error) {
+	find := func(e store.EventRecord) (*AgreementView, error) {
 		i, ok := bySeq[e.TargetSeq]
 		if !ok {
 			return nil, fmt.Errorf("event %d: no agreement proposed at %d", e.Seq, e.TargetSeq)
@@ -239,7 +232,7 @@ func (l *Loans) agreementsOf(lg loanLog, st engine.LoanState, today engine.Date)
 	}
 	for _, e := range lg.events {
 		switch e.Kind {
-		case KindAgreementProposed:
+		case store.KindAgreementProposed:
 			d, err := decodeAgreement(e)
 			if err != nil {
 				return nil, err
@@ -258,7 +251,7 @@ func (l *Loans) agreementsOf(lg loanLog, st engine.LoanState, today engine.Date)
 				EffectiveDate: eff, ExpiresOn: exp, Quote: *d.Quote, BreakAfterMissed: d.BreakAfterMissed, OnBreak: d.OnBreak,
 				Reason: d.Reason, ProposedAt: e.RecordedAt, ProposalSeq: e.Seq, BrokenOn: engine.NoDate,
 				SpecialTransactions: SpecialTransactions(c)})
-		case KindAgreementAccepted:
+		case store.KindAgreementAccepted:
 			a, err := find(e)
 			if err != nil {
 				return nil, err
@@ -268,7 +261,7 @@ func (l *Loans) agreementsOf(lg loanLog, st engine.LoanState, today engine.Date)
 				return nil, err
 			}
 			a.AcceptanceSeq, a.AcceptedAt, a.SignedBy = e.Seq, e.RecordedAt, d.SignedBy
-		case KindAgreementCancelled:
+		case store.KindAgreementCancelled:
 			a, err := find(e)
 			if err != nil {
 				return nil, err
@@ -493,9 +486,9 @@ func (l *Loans) checkedQuote(lg loanLog, now engine.LoanState, ags []AgreementVi
 func (l *Loans) eligible(lg loanLog, now, at engine.LoanState, ags []AgreementView, c engine.Changes) error {
 	pol := l.restructuring
 	switch statusOf(now) {
-	case StatusPaidOff:
+	case store.StatusPaidOff:
 		return &PreconditionError{Reason: "LOAN_PAID_OFF", Message: fmt.Sprintf("loan %s is PAID_OFF; nothing to restructure", lg.loan.LoanID)}
-	case StatusWrittenOff:
+	case store.StatusWrittenOff:
 		return &PreconditionError{Reason: "LOAN_WRITTEN_OFF", Message: fmt.Sprintf("loan %s is WRITTEN_OFF; it cannot be restructured", lg.loan.LoanID)}
 	}
 	signed := 0
@@ -655,7 +648,7 @@ func (l *Loans) proposeAgreement(ctx context.Context, p ProposeAgreementParams) 
 	doc := agreementDoc{AgreementID: id, Changes: encodeChanges(c, lg.terms.Currency), EffectiveDate: effective.String(),
 		ExpiresOn: expires.String(), BreakAfterMissed: breakAfter, OnBreak: onBreak, Reason: p.Reason, Quote: &q}
 	seq := lg.loan.Version + 1
-	ev := EventRecord{LoanID: p.LoanID, Seq: seq, Kind: KindAgreementProposed, ValueDate: today.String(), RecordedAt: now,
+	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindAgreementProposed, ValueDate: today.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, Reason: p.Reason}
 	w, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementProposed, "ProposeAgreement", p.RequestHash, today)
 	if err != nil {
@@ -675,7 +668,7 @@ type agreementWrite struct {
 // appendAgreementEvent writes an AGREEMENT_* event with its payload and
 // the agreement's projection row. The answer is worked out from the log
 // in hand, as agreementAt would from the store.
-func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev EventRecord, doc agreementDoc, status, method, hash string, asOf engine.Date) (agreementWrite, error) {
+func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev store.EventRecord, doc agreementDoc, status, method, hash string, asOf engine.Date) (agreementWrite, error) {
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return agreementWrite{}, err
@@ -700,11 +693,11 @@ func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev EventRe
 	}
 	view := l.viewOf(after, st, asOf, time.Time{})
 	l.cache.drop(lg.loan.LoanID)
-	err = l.store.AppendEvent(ctx, AppendEventParams{LoanID: lg.loan.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
+	err = l.store.AppendEvent(ctx, store.AppendEventParams{LoanID: lg.loan.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
 		// The loan's status projection follows today's figures.
 		SetStatus: statusChange(lg.loan.Status, statusOf(now)),
-		Request:   RequestRecord{RequestID: ev.RequestID, Method: method, RequestHash: hash, LoanID: lg.loan.LoanID, Seq: ev.Seq, RecordedAt: ev.RecordedAt},
-		Agreement: &AgreementRecord{AgreementID: doc.AgreementID, LoanID: lg.loan.LoanID, Status: status, UpdatedAt: ev.RecordedAt}})
+		Request:   store.RequestRecord{RequestID: ev.RequestID, Method: method, RequestHash: hash, LoanID: lg.loan.LoanID, Seq: ev.Seq, RecordedAt: ev.RecordedAt},
+		Agreement: &store.AgreementRecord{AgreementID: doc.AgreementID, LoanID: lg.loan.LoanID, Status: status, UpdatedAt: ev.RecordedAt}})
 	if err != nil {
 		return agreementWrite{}, err
 	}
@@ -714,7 +707,7 @@ func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev EventRe
 
 // agreementAt returns the agreement an agreement event belongs to, as
 // known when it was recorded: the answer the request that wrote it gave.
-func (l *Loans) agreementAt(ctx context.Context, r RequestRecord) (AgreementView, error) {
+func (l *Loans) agreementAt(ctx context.Context, r store.RequestRecord) (AgreementView, error) {
 	lg, err := l.load(ctx, r.LoanID, r.RecordedAt)
 	if err != nil {
 		return AgreementView{}, err
@@ -738,11 +731,11 @@ func (l *Loans) agreementAt(ctx context.Context, r RequestRecord) (AgreementView
 
 // loadAgreement finds an agreement's loan, reads its log and, in the same
 // round trip, the record of requestID.
-func (l *Loans) loadAgreement(ctx context.Context, agreementID, requestID string) (loanLog, *RequestRecord, error) {
+func (l *Loans) loadAgreement(ctx context.Context, agreementID, requestID string) (loanLog, *store.RequestRecord, error) {
 	if agreementID == "" {
 		return loanLog{}, nil, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "agreement_id", Description: "required"}}}
 	}
-	rec, err := l.store.FindAgreement(ctx, AgreementKey{AgreementID: agreementID})
+	rec, err := l.store.FindAgreement(ctx, store.AgreementKey{AgreementID: agreementID})
 	if err != nil {
 		return loanLog{}, nil, err
 	}
@@ -756,7 +749,7 @@ func findAgreement(ags []AgreementView, id string) (AgreementView, error) {
 			return a, nil
 		}
 	}
-	return AgreementView{}, ErrNotFound
+	return AgreementView{}, store.ErrNotFound
 }
 
 // GetAgreement returns an agreement and its status today.
@@ -860,7 +853,7 @@ func (l *Loans) acceptAgreement(ctx context.Context, p AcceptAgreementParams) (A
 	}
 	doc := a.doc()
 	doc.SignedBy = p.SignedBy
-	ev := EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: KindAgreementAccepted, ValueDate: a.EffectiveDate.String(), RecordedAt: now,
+	ev := store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementAccepted, ValueDate: a.EffectiveDate.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: a.ProposalSeq}
 	w, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementActive, "AcceptAgreement", p.RequestHash, max(today, a.EffectiveDate))
 	if err != nil {
@@ -919,7 +912,7 @@ func (l *Loans) cancelAgreement(ctx context.Context, p CancelAgreementParams) (A
 		return a, &PreconditionError{Reason: "AGREEMENT_" + a.Status,
 			Message: fmt.Sprintf("agreement %s is %s; only a PROPOSED agreement can be cancelled", a.AgreementID, a.Status)}
 	}
-	ev := EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: KindAgreementCancelled, ValueDate: today.String(), RecordedAt: now,
+	ev := store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementCancelled, ValueDate: today.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: a.ProposalSeq, Reason: p.Reason}
 	w, err := l.appendAgreementEvent(ctx, lg, ev, a.doc(), AgreementCancelled, "CancelAgreement", p.RequestHash, today)
 	if err != nil {
@@ -977,7 +970,7 @@ func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]A
 	loans := map[string]loanAgreements{}
 	var out []AgreementView
 	for {
-		rows, err := l.store.ListAgreements(ctx, AgreementQuery{LoanID: p.LoanID, Statuses: statuses, AfterAgreementID: after, Limit: size + 1})
+		rows, err := l.store.ListAgreements(ctx, store.AgreementQuery{LoanID: p.LoanID, Statuses: statuses, AfterAgreementID: after, Limit: size + 1})
 		if err != nil {
 			return nil, "", err
 		}
@@ -1020,7 +1013,7 @@ func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]A
 // the end of business date d (due before d, unpaid at its end). The
 // request id is derived from the agreement and the date, so running the
 // date again changes nothing. It reports whether it broke the agreement.
-func (l *Loans) breakMissed(ctx context.Context, rec AgreementRecord, d engine.Date) (bool, error) {
+func (l *Loans) breakMissed(ctx context.Context, rec store.AgreementRecord, d engine.Date) (bool, error) {
 	requestID := "cob:" + d.String() + ":break:" + rec.AgreementID
 	return retryOnConflict(ctx, l.writers, rec.LoanID, func() (bool, error) {
 		lg, prior, err := l.loadWithRequest(ctx, rec.LoanID, requestID, time.Time{})
@@ -1035,7 +1028,7 @@ func (l *Loans) breakMissed(ctx context.Context, rec AgreementRecord, d engine.D
 		if err == nil && a.Status == AgreementCompleted {
 			// Completed with the last payment: the projection learns it here,
 			// so close of business stops looking at the agreement.
-			return false, l.store.SaveAgreement(ctx, AgreementRecord{AgreementID: a.AgreementID, LoanID: a.LoanID,
+			return false, l.store.SaveAgreement(ctx, store.AgreementRecord{AgreementID: a.AgreementID, LoanID: a.LoanID,
 				Status: AgreementCompleted, UpdatedAt: l.now().UTC()})
 		}
 		if err != nil || a.Status != AgreementActive || a.EffectiveDate >= d {
@@ -1053,7 +1046,7 @@ func (l *Loans) breakMissed(ctx context.Context, rec AgreementRecord, d engine.D
 		now := l.now().UTC()
 		doc := a.doc()
 		doc.Missed = missed
-		ev := EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: KindAgreementBroken, ValueDate: d.String(), RecordedAt: now,
+		ev := store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementBroken, ValueDate: d.String(), RecordedAt: now,
 			RequestID: requestID, Actor: "close-of-business", TargetSeq: a.AcceptanceSeq,
 			Reason: fmt.Sprintf("%d installments of the plan missed", missed)}
 		_, err = l.appendAgreementEvent(ctx, lg, ev, doc, AgreementBroken, "BreakAgreement", requestID, d)
@@ -1063,14 +1056,14 @@ func (l *Loans) breakMissed(ctx context.Context, rec AgreementRecord, d engine.D
 
 // activeAgreements returns the rows of agreements the projection holds
 // as ACTIVE, for close of business.
-func (l *Loans) activeAgreements(ctx context.Context) ([]AgreementRecord, error) {
-	var out []AgreementRecord
+func (l *Loans) activeAgreements(ctx context.Context) ([]store.AgreementRecord, error) {
+	var out []store.AgreementRecord
 	for {
 		after := ""
 		if len(out) > 0 {
 			after = out[len(out)-1].AgreementID
 		}
-		rows, err := l.store.ListAgreements(ctx, AgreementQuery{Statuses: []string{AgreementActive}, AfterAgreementID: after, Limit: 500})
+		rows, err := l.store.ListAgreements(ctx, store.AgreementQuery{Statuses: []string{AgreementActive}, AfterAgreementID: after, Limit: 500})
 		if err != nil {
 			return nil, err
 		}

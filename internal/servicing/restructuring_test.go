@@ -11,6 +11,7 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
 )
 
@@ -22,13 +23,13 @@ import (
 // printed (replay with -seed).
 func TestQuoteEqualsExecution(t *testing.T) { seeded(t, quoteEqualsExecution) }
 
-func quoteEqualsExecution(t *testing.T, store servicing.Store, seed uint64) {
+func quoteEqualsExecution(t *testing.T, db store.Store, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0xacce))
 	ctx := context.Background()
 	now := time.Date(2024, 1, 10, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
 	// Lenient rules: this test is about execution, not eligibility.
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC,
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC,
 		Restructuring: servicing.RestructuringPolicy{MaxExtensionMonths: 1000}})
 	if err != nil {
 		t.Fatal(err)
@@ -169,11 +170,11 @@ func randomChanges(rng *rand.Rand, day engine.Date) servicing.ChangesInput {
 // many agreements. Each refusal is a PreconditionError naming its rule.
 func TestEligibilityRules(t *testing.T) {
 	ctx := context.Background()
-	store := storetest.Stores["sqlite"](t)
+	db := storetest.Stores["sqlite"](t)
 	now := time.Date(2024, 8, 1, 4, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
 	newLoans := func(p servicing.RestructuringPolicy) *servicing.Loans {
-		l, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Restructuring: p})
+		l, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Restructuring: p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +212,7 @@ func TestEligibilityRules(t *testing.T) {
 	// Nothing paid on the new plan: close of business on 10-16 finds the
 	// 08-15, 09-15 and 10-15 installments missed and breaks it.
 	now = time.Date(2024, 10, 20, 4, 0, 0, 0, time.UTC)
-	cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans})
 	if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: engine.DateOf(2024, 10, 16)}); err != nil {
 		t.Fatal(err)
 	}
@@ -242,9 +243,9 @@ func TestEligibilityRules(t *testing.T) {
 // checking it, and listings by status find it either way.
 func TestCompletedAgreement(t *testing.T) {
 	ctx := context.Background()
-	store := storetest.Stores["sqlite"](t)
+	db := storetest.Stores["sqlite"](t)
 	now := time.Date(2024, 8, 1, 4, 0, 0, 0, time.UTC)
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { now = now.Add(time.Millisecond); return now }})
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { now = now.Add(time.Millisecond); return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,12 +274,12 @@ func TestCompletedAgreement(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("completed before close of business: %d %v", len(list), err)
 	}
-	cob := servicing.NewClose(servicing.NewCloseParams{Store: store.(servicing.CloseStore), Loans: loans})
+	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans})
 	now = time.Date(2024, 10, 3, 4, 0, 0, 0, time.UTC)
 	if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: engine.DateOf(2024, 10, 2)}); err != nil {
 		t.Fatal(err)
 	}
-	if rec, err := store.FindAgreement(ctx, servicing.AgreementKey{AgreementID: a.AgreementID}); err != nil || rec.Status != servicing.AgreementCompleted {
+	if rec, err := db.FindAgreement(ctx, store.AgreementKey{AgreementID: a.AgreementID}); err != nil || rec.Status != servicing.AgreementCompleted {
 		t.Fatalf("projection after close of business: %+v %v", rec, err)
 	}
 	list, _, err = loans.ListAgreements(ctx, servicing.ListAgreementsParams{Status: servicing.AgreementCompleted})

@@ -12,6 +12,7 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/storetest"
 )
@@ -44,8 +45,8 @@ type sent struct {
 // when the repayment is dated on or before a signed agreement's effective
 // date.
 func TestSimulation(t *testing.T) {
-	seeded(t, func(t *testing.T, store servicing.Store, seed uint64) {
-		simulate(t, store, seed, servicing.NewLoansParams{})
+	seeded(t, func(t *testing.T, db store.Store, seed uint64) {
+		simulate(t, db, seed, servicing.NewLoansParams{})
 	})
 }
 
@@ -55,22 +56,22 @@ func TestSimulation(t *testing.T) {
 // events after the snapshot need a replay (a backdated payment, a
 // reversal, an agreement).
 func TestSimulationFromSnapshots(t *testing.T) {
-	seeded(t, func(t *testing.T, raw servicing.Store, seed uint64) {
-		store := &countingStore{Store: raw}
-		model := simulate(t, store, seed, servicing.NewLoansParams{CachedLoans: -1, SnapshotEvery: 2})
-		t.Logf("%d loads, %d of them from a snapshot; %d snapshots written", store.loads.Load(), store.snapshotsRead.Load(), store.snapshotsWritten.Load())
+	seeded(t, func(t *testing.T, raw store.Store, seed uint64) {
+		db := &countingStore{Store: raw}
+		model := simulate(t, db, seed, servicing.NewLoansParams{CachedLoans: -1, SnapshotEvery: 2})
+		t.Logf("%d loads, %d of them from a snapshot; %d snapshots written", db.loads.Load(), db.snapshotsRead.Load(), db.snapshotsWritten.Load())
 		// A state with an agreement has no snapshot: unless one came
 		// before the second repayment, snapshots were written and read.
 		repayments := 0
 		for _, e := range model {
-			if e.kind == servicing.KindAgreementAccepted {
+			if e.kind == store.KindAgreementAccepted {
 				break
 			}
-			if e.kind == servicing.KindRepayment {
+			if e.kind == store.KindRepayment {
 				repayments++
 			}
 		}
-		if repayments >= 2 && (store.snapshotsRead.Load() == 0 || store.snapshotsWritten.Load() == 0) {
+		if repayments >= 2 && (db.snapshotsRead.Load() == 0 || db.snapshotsWritten.Load() == 0) {
 			t.Fatalf("seed %d: the simulation used no snapshots", seed)
 		}
 	})
@@ -78,20 +79,20 @@ func TestSimulationFromSnapshots(t *testing.T) {
 
 // seeded runs test on every store, in parallel, with the seed -seed names
 // or a fresh one, which it prints.
-func seeded(t *testing.T, test func(t *testing.T, store servicing.Store, seed uint64)) {
+func seeded(t *testing.T, test func(t *testing.T, db store.Store, seed uint64)) {
 	seed := *seedFlag
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	eachStore(t, func(t *testing.T, store servicing.Store) {
+	eachStore(t, func(t *testing.T, db store.Store) {
 		t.Logf("seed %d (replay with -seed=%d)", seed, seed)
-		test(t, store, seed)
+		test(t, db, seed)
 	})
 }
 
 // eachStore runs f in parallel subtests, one per store, each on a fresh
 // store of that kind.
-func eachStore(t *testing.T, f func(t *testing.T, store servicing.Store)) {
+func eachStore(t *testing.T, f func(t *testing.T, db store.Store)) {
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -101,7 +102,7 @@ func eachStore(t *testing.T, f func(t *testing.T, store servicing.Store)) {
 }
 
 // simulate runs the simulation and returns the model's log.
-func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing.NewLoansParams) []modelEvent {
+func simulate(t *testing.T, db store.Store, seed uint64, params servicing.NewLoansParams) []modelEvent {
 	fail := func(format string, args ...any) {
 		t.Helper()
 		t.Fatalf("seed %d: %s", seed, fmt.Sprintf(format, args...))
@@ -110,7 +111,7 @@ func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing
 	ctx := context.Background()
 	now := time.Date(2024, 1, 10, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
-	params.Store, params.Now, params.Location = store, clock, time.UTC
+	params.Store, params.Now, params.Location = db, clock, time.UTC
 	loans, err := servicing.NewLoans(params)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +131,7 @@ func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing
 		fail("create: %v", err)
 	}
 	sched, _ := engine.BuildSchedule(terms)
-	model := []modelEvent{{seq: 1, kind: servicing.KindOrigination}, {seq: 2, kind: servicing.KindDisbursement}}
+	model := []modelEvent{{seq: 1, kind: store.KindOrigination}, {seq: 2, kind: store.KindDisbursement}}
 	var history []sent
 	reversed := map[int64]bool{}
 
@@ -146,7 +147,7 @@ func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing
 			var pre *servicing.PreconditionError
 			switch {
 			case err == nil:
-				model = append(model, modelEvent{seq: res.Seq, kind: servicing.KindRepayment, amount: amount, valueDate: vd})
+				model = append(model, modelEvent{seq: res.Seq, kind: store.KindRepayment, amount: amount, valueDate: vd})
 				if res.Seq != int64(len(model)) {
 					fail("step %d: seq %d, model has %d events", step, res.Seq, len(model))
 				}
@@ -195,7 +196,7 @@ func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing
 			if err != nil {
 				fail("step %d: propose: %v", step, err)
 			}
-			model = append(model, modelEvent{seq: a.ProposalSeq, kind: servicing.KindAgreementProposed})
+			model = append(model, modelEvent{seq: a.ProposalSeq, kind: store.KindAgreementProposed})
 			if rng.IntN(3) == 0 {
 				break
 			}
@@ -204,11 +205,11 @@ func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing
 			if err != nil {
 				fail("step %d: accepting the agreement just proposed: %v", step, err)
 			}
-			model = append(model, modelEvent{seq: acc.AcceptanceSeq, kind: servicing.KindAgreementAccepted, valueDate: acc.EffectiveDate, changes: &acc.Changes})
+			model = append(model, modelEvent{seq: acc.AcceptanceSeq, kind: store.KindAgreementAccepted, valueDate: acc.EffectiveDate, changes: &acc.Changes})
 		case op < 8: // a reversal of a live repayment
 			var live []int64
 			for _, e := range model {
-				if e.kind == servicing.KindRepayment && !reversed[e.seq] {
+				if e.kind == store.KindRepayment && !reversed[e.seq] {
 					live = append(live, e.seq)
 				}
 			}
@@ -218,7 +219,7 @@ func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing
 			target := live[rng.IntN(len(live))]
 			signed := false
 			for _, e := range model {
-				if e.kind == servicing.KindAgreementAccepted && model[target-1].valueDate <= e.valueDate {
+				if e.kind == store.KindAgreementAccepted && model[target-1].valueDate <= e.valueDate {
 					signed = true
 				}
 			}
@@ -234,7 +235,7 @@ func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing
 				fail("step %d: reversal of %d: %v", step, target, err)
 			}
 			reversed[target] = true
-			model = append(model, modelEvent{seq: res.Seq, kind: servicing.KindReversal, target: target})
+			model = append(model, modelEvent{seq: res.Seq, kind: store.KindReversal, target: target})
 		default: // time passes
 			now = now.Add(time.Duration(1+rng.IntN(20)) * 24 * time.Hour)
 		}
@@ -259,7 +260,7 @@ func simulate(t *testing.T, store servicing.Store, seed uint64, params servicing
 		// on installments or held as credit.
 		var received, applied money.Amount
 		for _, e := range model {
-			if e.kind == servicing.KindRepayment && !reversed[e.seq] && e.valueDate <= today {
+			if e.kind == store.KindRepayment && !reversed[e.seq] && e.valueDate <= today {
 				received += e.amount
 			}
 		}
@@ -288,11 +289,11 @@ func engineLog(model []modelEvent) []engine.Event {
 	var out []engine.Event
 	for _, e := range model {
 		switch e.kind {
-		case servicing.KindRepayment:
+		case store.KindRepayment:
 			out = append(out, engine.Event{Seq: e.seq, Kind: engine.EventRepayment, ValueDate: e.valueDate, Amount: e.amount})
-		case servicing.KindReversal:
+		case store.KindReversal:
 			out = append(out, engine.Event{Seq: e.seq, Kind: engine.EventReversal, Target: e.target})
-		case servicing.KindAgreementAccepted:
+		case store.KindAgreementAccepted:
 			out = append(out, engine.Event{Seq: e.seq, Kind: engine.EventAgreement, ValueDate: e.valueDate, Changes: e.changes})
 		}
 	}

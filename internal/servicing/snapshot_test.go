@@ -16,6 +16,7 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // tailStore counts, of the loads that returned a snapshot, the longest
@@ -25,7 +26,7 @@ type tailStore struct {
 	longestTail atomic.Int64
 }
 
-func (s *tailStore) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
+func (s *tailStore) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
 	lg, err := s.countingStore.LoadLoan(ctx, p)
 	if lg.Snapshot != nil && int64(len(lg.Events)) > s.longestTail.Load() {
 		s.longestTail.Store(int64(len(lg.Events)))
@@ -45,14 +46,14 @@ func (s *tailStore) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (s
 // waivers): its writes replay the log and its answers are still the log's.
 func TestSnapshotsServeColdWrites(t *testing.T) { seeded(t, snapshotsServeColdWrites) }
 
-func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
+func snapshotsServeColdWrites(t *testing.T, raw store.Store, seed uint64) {
 	const every = 4
 	rng := rand.New(rand.NewPCG(seed, 0x5a4b))
 	ctx := context.Background()
-	store := &tailStore{countingStore: &countingStore{Store: raw}}
+	db := &tailStore{countingStore: &countingStore{Store: raw}}
 	now := time.Date(2024, 1, 20, 4, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	cold, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: every})
+	cold, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: every})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 		if _, err := cold.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c-" + id, RequestHash: "c", LoanID: id, BorrowerID: "B", Terms: terms}); err != nil {
 			t.Fatal(err)
 		}
-		read, written, loads, writes, refused, overdue := store.snapshotsRead.Load(), store.snapshotsWritten.Load(), store.loads.Load()+gets, 0, 0, 0
+		read, written, loads, writes, refused, overdue := db.snapshotsRead.Load(), db.snapshotsWritten.Load(), db.loads.Load()+gets, 0, 0, 0
 		var paid []int64
 		for k := range 40 {
 			now = now.Add(time.Duration(1+rng.IntN(30)) * 24 * time.Hour)
@@ -149,7 +150,7 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 			}
 			check(id, fmt.Sprintf("payment %d of %s", k, amount.Format(c)), res.Loan)
 		}
-		reads, writtenHere := store.snapshotsRead.Load()-read, store.snapshotsWritten.Load()-written
+		reads, writtenHere := db.snapshotsRead.Load()-read, db.snapshotsWritten.Load()-written
 		if kind != "mixed" && reads < 2*int64(writes) {
 			t.Fatalf("seed %d: %s: %d loads from a snapshot for %d payments, each followed by two GetLoan: GetLoan does not read snapshots", seed, id, reads, writes)
 		}
@@ -163,11 +164,11 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 		// One read per payment and per GetLoan: a refusal decided from a
 		// snapshot is decided again from the whole log, nothing else reads
 		// twice.
-		if n := store.loads.Load() - gets - loads; kind != "mixed" && n > int64(writes+2*refused) {
+		if n := db.loads.Load() - gets - loads; kind != "mixed" && n > int64(writes+2*refused) {
 			t.Fatalf("seed %d: %s: %d loads for %d payments and %d refusals: snapshots were read but not taken up", seed, id, n, writes, refused)
 		}
-		if kind != "mixed" && store.longestTail.Load() > every-1 {
-			t.Fatalf("seed %d: %s: a write read %d events after a snapshot, want at most %d", seed, id, store.longestTail.Load(), every-1)
+		if kind != "mixed" && db.longestTail.Load() > every-1 {
+			t.Fatalf("seed %d: %s: a write read %d events after a snapshot, want at most %d", seed, id, db.longestTail.Load(), every-1)
 		}
 	}
 }
@@ -176,7 +177,7 @@ func snapshotsServeColdWrites(t *testing.T, raw servicing.Store, seed uint64) {
 // (written by a bug, or damaged) costs a replay and a log line, never a
 // wrong answer or a failed write.
 func TestUnreadableSnapshotIsReplayed(t *testing.T) {
-	eachStore(t, func(t *testing.T, raw servicing.Store) {
+	eachStore(t, func(t *testing.T, raw store.Store) {
 		ctx := context.Background()
 		now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
 		var logged bytes.Buffer
@@ -191,11 +192,11 @@ func TestUnreadableSnapshotIsReplayed(t *testing.T) {
 		// A payment written straight to the store, with a snapshot of
 		// the right format that is not one.
 		at := now.Add(-time.Hour)
-		if err := raw.AppendEvent(ctx, servicing.AppendEventParams{LoanID: "L", ExpectedVersion: 2,
-			Event: servicing.EventRecord{LoanID: "L", Seq: 3, Kind: servicing.KindRepayment, ValueDate: "2024-02-15", RecordedAt: at,
+		if err := raw.AppendEvent(ctx, store.AppendEventParams{LoanID: "L", ExpectedVersion: 2,
+			Event: store.EventRecord{LoanID: "L", Seq: 3, Kind: store.KindRepayment, ValueDate: "2024-02-15", RecordedAt: at,
 				RequestID: "p0", Actor: "test", Amount: "1066.19"},
-			Request:  servicing.RequestRecord{RequestID: "p0", Method: "RecordRepayment", RequestHash: "h", LoanID: "L", Seq: 3, RecordedAt: at},
-			Snapshot: &servicing.SnapshotRecord{Seq: 3, Format: engine.SnapshotFormat, AsOf: "2024-03-01", LastValueDate: "2024-02-15", State: []byte("garbage")},
+			Request:  store.RequestRecord{RequestID: "p0", Method: "RecordRepayment", RequestHash: "h", LoanID: "L", Seq: 3, RecordedAt: at},
+			Snapshot: &store.SnapshotRecord{Seq: 3, Format: engine.SnapshotFormat, AsOf: "2024-03-01", LastValueDate: "2024-02-15", State: []byte("garbage")},
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -219,12 +220,12 @@ func TestUnreadableSnapshotIsReplayed(t *testing.T) {
 // snapshotCounting counts the loans close of business read from a
 // snapshot.
 type snapshotCounting struct {
-	servicing.CloseStore
+	store.CloseOfBusiness
 	fromSnapshot, loans atomic.Int64
 }
 
-func (s *snapshotCounting) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servicing.COBPage, error) {
-	page, err := s.CloseStore.COBLoans(ctx, p)
+func (s *snapshotCounting) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
+	page, err := s.CloseOfBusiness.COBLoans(ctx, p)
 	for _, l := range page.Loans {
 		s.loans.Add(1)
 		if l.Snapshot != nil {
@@ -244,16 +245,16 @@ func (s *snapshotCounting) COBLoans(ctx context.Context, p servicing.COBLoansPar
 // log), and each loan's journal sums to what GetLoan charged.
 func TestCloseOfBusinessFromSnapshots(t *testing.T) { seeded(t, closeOfBusinessFromSnapshots) }
 
-func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint64) {
+func closeOfBusinessFromSnapshots(t *testing.T, db store.Store, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0xc0b5))
 	ctx := context.Background()
 	now := time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Microsecond); return now }
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: 2})
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := &snapshotCounting{CloseStore: store.(servicing.CloseStore)}
+	cs := &snapshotCounting{CloseOfBusiness: db}
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 4})
 	const n = 10
 	var paid [n][]int64
@@ -313,7 +314,7 @@ func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v.Status != servicing.StatusActive {
+			if v.Status != store.StatusActive {
 				continue
 			}
 			if got, err := cob.AccruedTotal(ctx, id); err != nil || got != servicing.Charged(v) {
@@ -333,11 +334,11 @@ func closeOfBusinessFromSnapshots(t *testing.T, store servicing.Store, seed uint
 // snapshot past them, however few they are, so the next write and GetLoan
 // take the loan up from it instead of replaying again.
 func TestReplayStoresASnapshot(t *testing.T) {
-	eachStore(t, func(t *testing.T, opened servicing.Store) {
-		store := &tailStore{countingStore: &countingStore{Store: opened}}
+	eachStore(t, func(t *testing.T, opened store.Store) {
+		db := &tailStore{countingStore: &countingStore{Store: opened}}
 		ctx := context.Background()
 		now := time.Date(2024, 2, 1, 4, 0, 0, 0, time.UTC)
-		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: func() time.Time { return now }, Location: time.UTC,
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { return now }, Location: time.UTC,
 			CachedLoans: -1, SnapshotEvery: 8})
 		if err != nil {
 			t.Fatal(err)
@@ -358,25 +359,25 @@ func TestReplayStoresASnapshot(t *testing.T) {
 		for k := range 8 {
 			last = pay(k) // the 7th reads 8 events: a snapshot at seq 9
 		}
-		if n := store.snapshotsWritten.Load(); n != 1 {
+		if n := db.snapshotsWritten.Load(); n != 1 {
 			t.Fatalf("%d snapshots after 8 payments, want 1", n)
 		}
 		if _, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: "r", RequestHash: "r", LoanID: "L", Seq: last.Seq, Reason: "test", Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		pay(8)
-		if n := store.snapshotsWritten.Load(); n != 2 {
+		if n := db.snapshotsWritten.Load(); n != 2 {
 			t.Fatalf("the payment that replayed past a reversal stored no snapshot (%d in all)", n)
 		}
-		loads, read := store.loads.Load(), store.snapshotsRead.Load()
+		loads, read := db.loads.Load(), db.snapshotsRead.Load()
 		res := pay(9)
 		v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if store.loads.Load()-loads != 2 || store.snapshotsRead.Load()-read != 2 || v.Version != res.Seq {
+		if db.loads.Load()-loads != 2 || db.snapshotsRead.Load()-read != 2 || v.Version != res.Seq {
 			t.Fatalf("after the new snapshot a payment and a GetLoan made %d loads, %d from a snapshot; want one each from it",
-				store.loads.Load()-loads, store.snapshotsRead.Load()-read)
+				db.loads.Load()-loads, db.snapshotsRead.Load()-read)
 		}
 	})
 }
@@ -387,12 +388,12 @@ func TestReplayStoresASnapshot(t *testing.T) {
 // marker; later repayments then read the whole log once, instead of the
 // old snapshot and then the log; every answer is the log's fold.
 func TestAgreementMarksSnapshotsOff(t *testing.T) {
-	eachStore(t, func(t *testing.T, raw servicing.Store) {
-		store := &countingStore{Store: raw}
+	eachStore(t, func(t *testing.T, raw store.Store) {
+		db := &countingStore{Store: raw}
 		ctx := context.Background()
 		now := time.Date(2024, 2, 1, 4, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
-		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: store, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: 4})
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -418,7 +419,7 @@ func TestAgreementMarksSnapshotsOff(t *testing.T) {
 		for k := range 6 {
 			pay(k)
 		}
-		if store.snapshotsWritten.Load() == 0 {
+		if db.snapshotsWritten.Load() == 0 {
 			t.Fatal("no snapshot before the agreement; the test checks nothing")
 		}
 		a, err := loans.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: "prop", RequestHash: "p", LoanID: "L",
@@ -430,18 +431,18 @@ func TestAgreementMarksSnapshotsOff(t *testing.T) {
 		if _, _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "acc", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		loads, read, written := store.loads.Load(), store.snapshotsRead.Load(), store.snapshotsWritten.Load()
+		loads, read, written := db.loads.Load(), db.snapshotsRead.Load(), db.snapshotsWritten.Load()
 		pay(6) // the old snapshot, then the whole log; a marker
-		if store.loads.Load()-loads != 2 || store.snapshotsRead.Load()-read != 1 || store.snapshotsWritten.Load()-written != 1 {
+		if db.loads.Load()-loads != 2 || db.snapshotsRead.Load()-read != 1 || db.snapshotsWritten.Load()-written != 1 {
 			t.Fatalf("first payment after the agreement: %d loads, %d from a snapshot, %d snapshots written; want 2, 1, 1 (a marker)",
-				store.loads.Load()-loads, store.snapshotsRead.Load()-read, store.snapshotsWritten.Load()-written)
+				db.loads.Load()-loads, db.snapshotsRead.Load()-read, db.snapshotsWritten.Load()-written)
 		}
-		loads, read = store.loads.Load(), store.snapshotsRead.Load()
+		loads, read = db.loads.Load(), db.snapshotsRead.Load()
 		for k := 7; k < 12; k++ {
 			pay(k)
 		}
-		if store.loads.Load()-loads != 5 || store.snapshotsRead.Load()-read != 0 {
-			t.Fatalf("5 payments after the marker made %d loads, %d from a snapshot; want 5, 0", store.loads.Load()-loads, store.snapshotsRead.Load()-read)
+		if db.loads.Load()-loads != 5 || db.snapshotsRead.Load()-read != 0 {
+			t.Fatalf("5 payments after the marker made %d loads, %d from a snapshot; want 5, 0", db.loads.Load()-loads, db.snapshotsRead.Load()-read)
 		}
 	})
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // upsertAgreementSQL writes an agreement's projection row.
@@ -17,7 +17,7 @@ const upsertAgreementSQL = `INSERT INTO agreements (agreement_id, loan_id, statu
 // appendWithAgreement appends an event and writes the agreement it changes
 // in one transaction; false (and nothing written) when the append found
 // the loan missing or moved on.
-func (s *Store) appendWithAgreement(ctx context.Context, sql string, args []any, a servicing.AgreementRecord) (bool, error) {
+func (s *Store) appendWithAgreement(ctx context.Context, sql string, args []any, a store.AgreementRecord) (bool, error) {
 	written := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, sql, args...)
@@ -33,17 +33,17 @@ func (s *Store) appendWithAgreement(ctx context.Context, sql string, args []any,
 	return written, err
 }
 
-// FindAgreement implements servicing.Store.
-func (s *Store) FindAgreement(ctx context.Context, p servicing.AgreementKey) (servicing.AgreementRecord, error) {
-	var a servicing.AgreementRecord
+// FindAgreement implements store.Store.
+func (s *Store) FindAgreement(ctx context.Context, p store.AgreementKey) (store.AgreementRecord, error) {
+	var a store.AgreementRecord
 	err := s.pool.QueryRow(ctx, `SELECT agreement_id, loan_id, status, updated_at FROM agreements WHERE agreement_id = $1`,
 		p.AgreementID).Scan(&a.AgreementID, &a.LoanID, &a.Status, &a.UpdatedAt)
 	a.UpdatedAt = a.UpdatedAt.UTC()
 	return a, mapError(err)
 }
 
-// ListAgreements implements servicing.Store.
-func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) ([]servicing.AgreementRecord, error) {
+// ListAgreements implements store.Store.
+func (s *Store) ListAgreements(ctx context.Context, p store.AgreementQuery) ([]store.AgreementRecord, error) {
 	statuses := p.Statuses
 	if statuses == nil {
 		statuses = []string{}
@@ -54,8 +54,8 @@ func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) 
 	if err != nil {
 		return nil, mapError(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.AgreementRecord, error) {
-		var a servicing.AgreementRecord
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.AgreementRecord, error) {
+		var a store.AgreementRecord
 		err := r.Scan(&a.AgreementID, &a.LoanID, &a.Status, &a.UpdatedAt)
 		a.UpdatedAt = a.UpdatedAt.UTC()
 		return a, err
@@ -63,15 +63,15 @@ func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) 
 	return out, mapError(err)
 }
 
-// SaveAgreement implements servicing.Store.
-func (s *Store) SaveAgreement(ctx context.Context, p servicing.AgreementRecord) error {
+// SaveAgreement implements store.Store.
+func (s *Store) SaveAgreement(ctx context.Context, p store.AgreementRecord) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE agreements SET status = $3, updated_at = $4 WHERE agreement_id = $1 AND loan_id = $2`,
 		p.AgreementID, p.LoanID, p.Status, p.UpdatedAt)
 	if err != nil {
 		return mapError(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return servicing.ErrNotFound
+		return store.ErrNotFound
 	}
 	return nil
 }

@@ -10,15 +10,15 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
-// This file implements servicing.CloseStore.
+// This file implements store.CloseOfBusiness.
 
 const cobRunColumns = `to_char(business_date, 'YYYY-MM-DD'), status, loans_total, loans_done, failures, started_at, finished_at`
 
-func scanCOBRun(row pgx.Row) (servicing.COBRun, error) {
-	var r servicing.COBRun
+func scanCOBRun(row pgx.Row) (store.COBRun, error) {
+	var r store.COBRun
 	var date string
 	var finished *time.Time
 	if err := row.Scan(&date, &r.Status, &r.LoansTotal, &r.LoansDone, &r.Failures, &r.StartedAt, &finished); err != nil {
@@ -32,18 +32,18 @@ func scanCOBRun(row pgx.Row) (servicing.COBRun, error) {
 	return r, err
 }
 
-// GetCOBRun implements servicing.CloseStore.
-func (s *Store) GetCOBRun(ctx context.Context, p servicing.COBRunKey) (servicing.COBRun, error) {
+// GetCOBRun implements store.CloseOfBusiness.
+func (s *Store) GetCOBRun(ctx context.Context, p store.COBRunKey) (store.COBRun, error) {
 	return scanCOBRun(s.pool.QueryRow(ctx, `SELECT `+cobRunColumns+` FROM cob_runs WHERE business_date = $1::date`, p.BusinessDate.String()))
 }
 
-// LastCOBRun implements servicing.CloseStore.
-func (s *Store) LastCOBRun(ctx context.Context) (servicing.COBRun, error) {
+// LastCOBRun implements store.CloseOfBusiness.
+func (s *Store) LastCOBRun(ctx context.Context) (store.COBRun, error) {
 	return scanCOBRun(s.pool.QueryRow(ctx, `SELECT `+cobRunColumns+` FROM cob_runs ORDER BY business_date DESC LIMIT 1`))
 }
 
-// SaveCOBRun implements servicing.CloseStore.
-func (s *Store) SaveCOBRun(ctx context.Context, r servicing.COBRun) error {
+// SaveCOBRun implements store.CloseOfBusiness.
+func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 	var finished any
 	if !r.FinishedAt.IsZero() {
 		finished = r.FinishedAt
@@ -59,8 +59,8 @@ func (s *Store) SaveCOBRun(ctx context.Context, r servicing.COBRun) error {
 const cobLoansWhere = `FROM loans l LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
 	WHERE l.status = 'ACTIVE' AND (p.as_of IS NULL OR p.as_of < $1::date)`
 
-// CountCOBLoans implements servicing.CloseStore.
-func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (int64, error) {
+// CountCOBLoans implements store.CloseOfBusiness.
+func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int64, error) {
 	var n int64
 	err := s.pool.QueryRow(ctx, `SELECT count(*) `+cobLoansWhere, p.BusinessDate.String()).Scan(&n)
 	return n, mapError(err)
@@ -77,11 +77,11 @@ const cobLogsSQL = `SELECT ` + snapshotColumns + `, e.loan_id, ` + eventColumns 
 	JOIN loan_events e ON e.loan_id = ids.loan_id AND e.seq >= COALESCE(s.seq, 1)
 	ORDER BY e.loan_id, e.seq`
 
-// COBLoans implements servicing.CloseStore: a keyset page of loans (an
+// COBLoans implements store.CloseOfBusiness: a keyset page of loans (an
 // index range, whatever the table's size), their positions, then the logs
 // of those not done in one query, each from its latest snapshot when asked.
-func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servicing.COBPage, error) {
-	var page servicing.COBPage
+func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
+	var page store.COBPage
 	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
 		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'),
 		COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0)
@@ -92,7 +92,7 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	}
 	scanned := 0
 	for rows.Next() {
-		var l servicing.COBLoan
+		var l store.COBLoan
 		var terms, pen, comp, prevAsOf string
 		var done bool
 		var prevBucket int32
@@ -146,7 +146,7 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	defer rows.Close()
 	var snap snapshotRow
 	for rows.Next() {
-		var e servicing.EventRecord
+		var e store.EventRecord
 		if err := rows.Scan(append(append(snap.dest(), &e.LoanID), eventDest(&e)...)...); err != nil {
 			return page, mapError(err)
 		}
@@ -172,10 +172,10 @@ func currency(code string) (money.Currency, error) {
 	return c, nil
 }
 
-// SavePositions implements servicing.CloseStore: the batch's journal lines
+// SavePositions implements store.CloseOfBusiness: the batch's journal lines
 // and positions in one transaction of two statements. It spans loans, but
 // writes only data derived from their logs, never a loan's record.
-func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsParams) error {
+func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	if len(p.Positions) == 0 {
 		return nil
 	}
@@ -244,8 +244,8 @@ func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsPara
 	}))
 }
 
-// DelinquentPositions implements servicing.CloseStore.
-func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQuery) ([]servicing.Position, error) {
+// DelinquentPositions implements store.CloseOfBusiness.
+func (s *Store) DelinquentPositions(ctx context.Context, p store.PositionQuery) ([]store.Position, error) {
 	rows, err := s.pool.Query(ctx, `SELECT p.loan_id, l.borrower_id, l.currency, p.status, p.days_past_due, p.bucket, p.risk_class,
 		p.principal::text, p.interest::text, p.penalty::text, p.compound::text
 		FROM loan_positions p JOIN loans l ON l.loan_id = p.loan_id
@@ -255,8 +255,8 @@ func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQue
 	if err != nil {
 		return nil, mapError(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.Position, error) {
-		pos := servicing.Position{AsOf: p.AsOf}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Position, error) {
+		pos := store.Position{AsOf: p.AsOf}
 		var bucket, class int32
 		var amounts [4]string
 		if err := r.Scan(&pos.LoanID, &pos.BorrowerID, &pos.Currency, &pos.Status, &pos.DaysPastDue, &bucket, &class,
@@ -278,19 +278,19 @@ func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQue
 	return out, mapError(err)
 }
 
-// AccrualTotal implements servicing.CloseStore.
-func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (servicing.Accrual, error) {
+// AccrualTotal implements store.CloseOfBusiness.
+func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.Accrual, error) {
 	var cur, pen, comp string
 	err := s.pool.QueryRow(ctx, `SELECT l.currency, COALESCE(sum(a.penalty), 0)::text, COALESCE(sum(a.compound), 0)::text
 		FROM loans l LEFT JOIN loan_accruals a ON a.loan_id = l.loan_id WHERE l.loan_id = $1 GROUP BY l.currency`, p.LoanID).Scan(&cur, &pen, &comp)
 	if err != nil {
-		return servicing.Accrual{}, mapError(err)
+		return store.Accrual{}, mapError(err)
 	}
 	c, err := currency(cur)
 	if err != nil {
-		return servicing.Accrual{}, err
+		return store.Accrual{}, err
 	}
-	var a servicing.Accrual
+	var a store.Accrual
 	if a.Penalty, err = money.ParseAmount(pen, c); err != nil {
 		return a, err
 	}
@@ -298,8 +298,8 @@ func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (ser
 	return a, err
 }
 
-// DueNotices implements servicing.CloseStore.
-func (s *Store) DueNotices(ctx context.Context, p servicing.NoticeQuery) ([]servicing.Notice, error) {
+// DueNotices implements store.CloseOfBusiness.
+func (s *Store) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store.Notice, error) {
 	after := ""
 	if p.AfterDate != engine.NoDate {
 		after = p.AfterDate.String()
@@ -312,8 +312,8 @@ func (s *Store) DueNotices(ctx context.Context, p servicing.NoticeQuery) ([]serv
 	if err != nil {
 		return nil, mapError(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.Notice, error) {
-		var n servicing.Notice
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Notice, error) {
+		var n store.Notice
 		var date, due, amount string
 		var number, dpd, bucket int32
 		if err := r.Scan(&n.ID, &date, &n.LoanID, &n.BorrowerID, &n.Currency, &n.Kind, &number, &due, &amount, &dpd, &bucket); err != nil {

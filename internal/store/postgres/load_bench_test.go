@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
 )
@@ -30,24 +30,24 @@ func BenchmarkLoadLoan(b *testing.B) {
 	t0 := time.Date(2024, 1, 15, 2, 0, 0, 0, time.UTC)
 	for i := range loans {
 		id := fmt.Sprintf("L%d", i)
-		err := s.CreateLoan(ctx, servicing.NewLoanRecord{
-			Loan: servicing.LoanRecord{LoanID: id, BorrowerID: "B", Currency: "CNY", Status: "ACTIVE", CreatedAt: t0,
+		err := s.CreateLoan(ctx, store.NewLoanRecord{
+			Loan: store.LoanRecord{LoanID: id, BorrowerID: "B", Currency: "CNY", Status: "ACTIVE", CreatedAt: t0,
 				Terms: []byte(`{"currency": "CNY", "principal": "12000.00", "annual_rate_percent": "12", "installment_count": 36}`)},
-			Events:  []servicing.EventRecord{{LoanID: id, Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "c-" + id, Actor: "api"}},
-			Request: servicing.RequestRecord{RequestID: "c-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 1, RecordedAt: t0}})
+			Events:  []store.EventRecord{{LoanID: id, Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "c-" + id, Actor: "api"}},
+			Request: store.RequestRecord{RequestID: "c-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 1, RecordedAt: t0}})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for v := int64(1); v < events; v++ {
 			rid := fmt.Sprintf("p-%s-%d", id, v)
 			at := t0.Add(time.Duration(v) * 24 * time.Hour)
-			p := servicing.AppendEventParams{LoanID: id, ExpectedVersion: v,
-				Event: servicing.EventRecord{LoanID: id, Seq: v + 1, Kind: "REPAYMENT", ValueDate: "2024-02-15", RecordedAt: at,
+			p := store.AppendEventParams{LoanID: id, ExpectedVersion: v,
+				Event: store.EventRecord{LoanID: id, Seq: v + 1, Kind: "REPAYMENT", ValueDate: "2024-02-15", RecordedAt: at,
 					RequestID: rid, Actor: "api", Amount: "366.19"},
-				Request: servicing.RequestRecord{RequestID: rid, Method: "RecordRepayment", RequestHash: "h", LoanID: id, Seq: v + 1, RecordedAt: at}}
+				Request: store.RequestRecord{RequestID: rid, Method: "RecordRepayment", RequestHash: "h", LoanID: id, Seq: v + 1, RecordedAt: at}}
 			if v+1 == events-tail {
 				// About the size of a 36-month loan's encoded fold.
-				p.Snapshot = &servicing.SnapshotRecord{Seq: v + 1, Format: 1, AsOf: "2024-02-15", LastValueDate: "2024-02-15", State: make([]byte, 1200)}
+				p.Snapshot = &store.SnapshotRecord{Seq: v + 1, Format: 1, AsOf: "2024-02-15", LastValueDate: "2024-02-15", State: make([]byte, 1200)}
 			}
 			if err := s.AppendEvent(ctx, p); err != nil {
 				b.Fatal(err)
@@ -56,7 +56,7 @@ func BenchmarkLoadLoan(b *testing.B) {
 	}
 	b.Run("kernel=loadloan", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: fmt.Sprintf("L%d", i%loans), RequestID: "new"})
+			lg, err := s.LoadLoan(ctx, store.LoadLoanParams{LoanID: fmt.Sprintf("L%d", i%loans), RequestID: "new"})
 			if err != nil || len(lg.Events) != events {
 				b.Fatal(err, len(lg.Events))
 			}
@@ -64,7 +64,7 @@ func BenchmarkLoadLoan(b *testing.B) {
 	})
 	b.Run("kernel=snapshot", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: fmt.Sprintf("L%d", i%loans), RequestID: "new", SnapshotFormat: 1})
+			lg, err := s.LoadLoan(ctx, store.LoadLoanParams{LoanID: fmt.Sprintf("L%d", i%loans), RequestID: "new", SnapshotFormat: 1})
 			if err != nil || lg.Snapshot == nil || len(lg.Events) != tail {
 				b.Fatal(err, len(lg.Events))
 			}
@@ -72,7 +72,7 @@ func BenchmarkLoadLoan(b *testing.B) {
 	})
 	b.Run("kernel=onerow", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			if _, err := s.FindRequest(ctx, servicing.RequestKey{RequestID: fmt.Sprintf("c-L%d", i%loans)}); err != nil {
+			if _, err := s.FindRequest(ctx, store.RequestKey{RequestID: fmt.Sprintf("c-L%d", i%loans)}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
 )
@@ -62,24 +62,24 @@ func TestMigration2KeepsRequests(t *testing.T) {
 	if err != nil || len(applied) == 0 || applied[0] != 2 {
 		t.Fatalf("applied %v, %v", applied, err)
 	}
-	lg, err := s.LoadLoan(ctx, servicing.LoadLoanParams{LoanID: "L1", RequestID: "p1"})
+	lg, err := s.LoadLoan(ctx, store.LoadLoanParams{LoanID: "L1", RequestID: "p1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := servicing.RequestRecord{RequestID: "p1", Method: "RecordRepayment", RequestHash: "hp", LoanID: "L1", Seq: 3,
+	want := store.RequestRecord{RequestID: "p1", Method: "RecordRepayment", RequestHash: "hp", LoanID: "L1", Seq: 3,
 		RecordedAt: time.Date(2024, 2, 15, 9, 0, 0, 0, time.UTC)}
 	if lg.Request == nil || *lg.Request != want || lg.Loan.Version != 3 || len(lg.Events) != 3 {
 		t.Fatalf("after migration: request %+v, version %d, %d events", lg.Request, lg.Loan.Version, len(lg.Events))
 	}
-	c, err := s.FindRequest(ctx, servicing.RequestKey{RequestID: "c1"})
+	c, err := s.FindRequest(ctx, store.RequestKey{RequestID: "c1"})
 	if err != nil || c.Method != "CreateLoan" || c.RequestHash != "hc" || c.Seq != 2 {
 		t.Fatalf("create request %+v, %v", c, err)
 	}
 	// The next payment appends after the migrated log.
-	next := servicing.EventRecord{LoanID: "L1", Seq: 4, Kind: "REPAYMENT", ValueDate: "2024-03-15",
+	next := store.EventRecord{LoanID: "L1", Seq: 4, Kind: "REPAYMENT", ValueDate: "2024-03-15",
 		RecordedAt: time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC), RequestID: "p2", Actor: "api", Amount: "1.00"}
-	if err := s.AppendEvent(ctx, servicing.AppendEventParams{LoanID: "L1", ExpectedVersion: 3, Event: next,
-		Request: servicing.RequestRecord{RequestID: "p2", Method: "RecordRepayment", RequestHash: "hp2", LoanID: "L1", Seq: 4, RecordedAt: next.RecordedAt}}); err != nil {
+	if err := s.AppendEvent(ctx, store.AppendEventParams{LoanID: "L1", ExpectedVersion: 3, Event: next,
+		Request: store.RequestRecord{RequestID: "p2", Method: "RecordRepayment", RequestHash: "hp2", LoanID: "L1", Seq: 4, RecordedAt: next.RecordedAt}}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,6 +1,6 @@
 // Package postgres is loancore's production store: PostgreSQL through
-// pgx/v5. It implements servicing.Store; database errors are mapped to the
-// servicing errors here and nowhere else.
+// pgx/v5. It implements store.Store; database errors are mapped to the
+// store errors here and nowhere else.
 package postgres
 
 import (
@@ -18,13 +18,22 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store is a servicing.Store on a pgx connection pool.
+// The store implements every interface of the contract.
+var (
+	_ store.Store           = (*Store)(nil)
+	_ store.Loans           = (*Store)(nil)
+	_ store.Requests        = (*Store)(nil)
+	_ store.Agreements      = (*Store)(nil)
+	_ store.CloseOfBusiness = (*Store)(nil)
+)
+
+// Store is a store.Store on a pgx connection pool.
 type Store struct {
 	pool *pgxpool.Pool
 }
@@ -105,34 +114,34 @@ func migrationVersion(path string) (int, error) {
 	return v, nil
 }
 
-// mapError turns database errors into servicing errors; anything else is
+// mapError turns database errors into store errors; anything else is
 // returned wrapped, to be logged and reported as INTERNAL without its text.
 func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return servicing.ErrNotFound
+		return store.ErrNotFound
 	}
 	var connect *pgconn.ConnectError
 	if errors.As(err, &connect) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
 		// Nothing reached the database, or it did not answer in time.
-		return fmt.Errorf("%w: %v", servicing.ErrUnavailable, err)
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {
 		case "23505": // unique_violation
 			if pg.ConstraintName == "loan_events_pkey" {
-				return servicing.ErrVersionConflict
+				return store.ErrVersionConflict
 			}
-			return servicing.ErrDuplicate
+			return store.ErrDuplicate
 		case "40001", "40P01": // serialization_failure, deadlock_detected
-			return servicing.ErrVersionConflict
+			return store.ErrVersionConflict
 		case "57P01", "57P02", "57P03", "53300": // shutting down, too many connections
-			return fmt.Errorf("%w: %v", servicing.ErrUnavailable, err)
+			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 		case "23503": // foreign_key_violation: the loan is not there
-			return servicing.ErrNotFound
+			return store.ErrNotFound
 		}
 	}
 	return fmt.Errorf("postgres: %w", err)
@@ -161,7 +170,7 @@ const insertEventSQL = `INSERT INTO loan_events
 
 // eventArgs are the arguments of insertEventSQL: the event, and the request
 // if it is the event that answers it.
-func eventArgs(e servicing.EventRecord, r servicing.RequestRecord) []any {
+func eventArgs(e store.EventRecord, r store.RequestRecord) []any {
 	var method, hash any
 	if r.Seq == e.Seq {
 		method, hash = r.Method, r.RequestHash
@@ -170,8 +179,8 @@ func eventArgs(e servicing.EventRecord, r servicing.RequestRecord) []any {
 		nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash, nullableAmount(e.Payload)}
 }
 
-// CreateLoan implements servicing.Store.
-func (s *Store) CreateLoan(ctx context.Context, p servicing.NewLoanRecord) error {
+// CreateLoan implements store.Store.
+func (s *Store) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
 	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		l := p.Loan
 		if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
@@ -215,9 +224,9 @@ var appendWithSnapshotSQL = [2]string{
 UPDATE loans SET status = $14 FROM e WHERE loans.loan_id = e.loan_id`,
 }
 
-// AppendEvent implements servicing.Store: one INSERT (appendSQL), one
+// AppendEvent implements store.Store: one INSERT (appendSQL), one
 // round trip; with a status or a snapshot, one statement still.
-func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
+func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) error {
 	if p.Event.Seq != p.ExpectedVersion+1 || p.Request.Seq != p.Event.Seq {
 		return fmt.Errorf("postgres: append of seq %d at version %d (request seq %d)", p.Event.Seq, p.ExpectedVersion, p.Request.Seq)
 	}
@@ -254,9 +263,9 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 		return mapError(err)
 	}
 	if !exists {
-		return servicing.ErrNotFound
+		return store.ErrNotFound
 	}
-	return servicing.ErrVersionConflict
+	return store.ErrVersionConflict
 }
 
 // loanColumns are the columns scanLoan reads from loans l; the version is
@@ -264,8 +273,8 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 const loanColumns = `l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status,
 	(SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id), l.created_at`
 
-func scanLoan(row pgx.Row) (servicing.LoanRecord, error) {
-	var l servicing.LoanRecord
+func scanLoan(row pgx.Row) (store.LoanRecord, error) {
+	var l store.LoanRecord
 	var terms string
 	err := row.Scan(&l.LoanID, &l.BorrowerID, &l.Currency, &terms, &l.Status, &l.Version, &l.CreatedAt)
 	l.Terms = []byte(terms)
@@ -285,7 +294,7 @@ const loadLoanSQL = `SELECT ` + loanOnFirstRow + `, NULL::bigint, NULL::text, NU
 // format ($2): the rows start at the snapshot's own event, which carries
 // the loan's and the snapshot's columns, or at the first event if there is
 // none or the latest is a marker (an empty state: see
-// servicing.SnapshotRecord). A snapshot is written with its event and
+// store.SnapshotRecord). A snapshot is written with its event and
 // never changed, so whichever one the statement finds agrees with the
 // events it reads. (Whole-log reads keep loadLoanSQL: looking for a
 // snapshot costs them ~12%.)
@@ -319,15 +328,15 @@ type snapshotRow struct {
 func (r *snapshotRow) dest() []any { return []any{&r.seq, &r.asOf, &r.last, &r.state, &r.recordedAt} }
 
 // record is the snapshot the row carries, or nil.
-func (r *snapshotRow) record(format int) *servicing.SnapshotRecord {
+func (r *snapshotRow) record(format int) *store.SnapshotRecord {
 	if r.seq == nil {
 		return nil
 	}
-	return &servicing.SnapshotRecord{Seq: *r.seq, Format: format, AsOf: *r.asOf, LastValueDate: *r.last, State: r.state, RecordedAt: r.recordedAt.UTC()}
+	return &store.SnapshotRecord{Seq: *r.seq, Format: format, AsOf: *r.asOf, LastValueDate: *r.last, State: r.state, RecordedAt: r.recordedAt.UTC()}
 }
 
 // eventDest receives eventColumns into e.
-func eventDest(e *servicing.EventRecord) []any {
+func eventDest(e *store.EventRecord) []any {
 	return []any{&e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload}
 }
 
@@ -335,11 +344,11 @@ func eventDest(e *servicing.EventRecord) []any {
 const eventColumns = `e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor,
 	COALESCE(e.amount::text, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload::text, '')`
 
-// LoadLoan implements servicing.Store: the loan and its log (or its latest
+// LoadLoan implements store.Store: the loan and its log (or its latest
 // snapshot and the log after it) in one statement, and the request record
 // beside it in the same batch: one round trip.
-func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
-	var out servicing.LoanLog
+func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
+	var out store.LoanLog
 	b := &pgx.Batch{}
 	if p.SnapshotFormat != 0 {
 		b.Queue(loadFromSnapshotSQL, p.LoanID, p.SnapshotFormat)
@@ -353,13 +362,13 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	if err != nil {
 		return out, mapError(err)
 	}
-	loan := servicing.LoanRecord{LoanID: p.LoanID}
-	var events []servicing.EventRecord
+	loan := store.LoanRecord{LoanID: p.LoanID}
+	var events []store.EventRecord
 	var borrower, currency, terms, status *string
 	var created *time.Time
 	var snap snapshotRow
 	for rows.Next() {
-		e := servicing.EventRecord{LoanID: p.LoanID}
+		e := store.EventRecord{LoanID: p.LoanID}
 		if err := rows.Scan(append(append([]any{&borrower, &currency, &terms, &status, &created}, snap.dest()...), eventDest(&e)...)...); err != nil {
 			rows.Close()
 			return out, mapError(err)
@@ -383,7 +392,7 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	if err := rows.Err(); err != nil {
 		return out, mapError(err)
 	}
-	var req servicing.RequestRecord
+	var req store.RequestRecord
 	if err := res.QueryRow().Scan(&req.RequestID, &req.Method, &req.RequestHash, &req.LoanID, &req.Seq, &req.RecordedAt); err == nil {
 		req.RecordedAt = req.RecordedAt.UTC()
 		out.Request = &req
@@ -392,7 +401,7 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 	}
 	// Every loan is written with its first events: no rows, no loan.
 	if len(events) == 0 && out.Snapshot == nil {
-		return out, servicing.ErrNotFound
+		return out, store.ErrNotFound
 	}
 	if n := len(events); n > 0 {
 		loan.Version = events[n-1].Seq
@@ -406,22 +415,22 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 const findRequestSQL = `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
 	FROM loan_events WHERE request_id = $1 AND request_hash IS NOT NULL`
 
-// FindRequest implements servicing.Store.
-func (s *Store) FindRequest(ctx context.Context, p servicing.RequestKey) (servicing.RequestRecord, error) {
-	var r servicing.RequestRecord
+// FindRequest implements store.Store.
+func (s *Store) FindRequest(ctx context.Context, p store.RequestKey) (store.RequestRecord, error) {
+	var r store.RequestRecord
 	err := s.pool.QueryRow(ctx, findRequestSQL, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &r.RecordedAt)
 	r.RecordedAt = r.RecordedAt.UTC()
 	return r, mapError(err)
 }
 
-// ListLoans implements servicing.Store.
-func (s *Store) ListLoans(ctx context.Context, p servicing.LoanQuery) ([]servicing.LoanRecord, error) {
+// ListLoans implements store.Store.
+func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanRecord, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+loanColumns+` FROM loans l
 		WHERE l.loan_id > $1 AND ($2 = '' OR l.status = $2) AND ($3 = '' OR l.borrower_id = $3)
 		ORDER BY l.loan_id LIMIT $4`, p.AfterLoanID, p.Status, p.BorrowerID, p.Limit)
 	if err != nil {
 		return nil, mapError(err)
 	}
-	loans, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (servicing.LoanRecord, error) { return scanLoan(r) })
+	loans, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.LoanRecord, error) { return scanLoan(r) })
 	return loans, mapError(err)
 }

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // upsertAgreement writes an agreement's projection row.
-func upsertAgreement(ctx context.Context, tx *sql.Tx, a servicing.AgreementRecord) error {
+func upsertAgreement(ctx context.Context, tx *sql.Tx, a store.AgreementRecord) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO agreements (agreement_id, loan_id, status, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (agreement_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
 		WHERE agreements.loan_id = excluded.loan_id`,
@@ -19,8 +19,8 @@ func upsertAgreement(ctx context.Context, tx *sql.Tx, a servicing.AgreementRecor
 	return err
 }
 
-func scanAgreement(row scanner) (servicing.AgreementRecord, error) {
-	var a servicing.AgreementRecord
+func scanAgreement(row scanner) (store.AgreementRecord, error) {
+	var a store.AgreementRecord
 	var updated string
 	if err := row.Scan(&a.AgreementID, &a.LoanID, &a.Status, &updated); err != nil {
 		return a, err
@@ -30,15 +30,15 @@ func scanAgreement(row scanner) (servicing.AgreementRecord, error) {
 	return a, err
 }
 
-// FindAgreement implements servicing.Store.
-func (s *Store) FindAgreement(ctx context.Context, p servicing.AgreementKey) (servicing.AgreementRecord, error) {
+// FindAgreement implements store.Store.
+func (s *Store) FindAgreement(ctx context.Context, p store.AgreementKey) (store.AgreementRecord, error) {
 	a, err := scanAgreement(s.db.QueryRowContext(ctx,
 		`SELECT agreement_id, loan_id, status, updated_at FROM agreements WHERE agreement_id = ?`, p.AgreementID))
 	return a, mapError(err)
 }
 
-// ListAgreements implements servicing.Store.
-func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) ([]servicing.AgreementRecord, error) {
+// ListAgreements implements store.Store.
+func (s *Store) ListAgreements(ctx context.Context, p store.AgreementQuery) ([]store.AgreementRecord, error) {
 	q := `SELECT agreement_id, loan_id, status, updated_at FROM agreements WHERE agreement_id > ? AND (? = '' OR loan_id = ?)`
 	args := []any{p.AfterAgreementID, p.LoanID, p.LoanID}
 	if len(p.Statuses) > 0 {
@@ -52,7 +52,7 @@ func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) 
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []servicing.AgreementRecord
+	var out []store.AgreementRecord
 	for rows.Next() {
 		a, err := scanAgreement(rows)
 		if err != nil {
@@ -63,15 +63,15 @@ func (s *Store) ListAgreements(ctx context.Context, p servicing.AgreementQuery) 
 	return out, mapError(rows.Err())
 }
 
-// SaveAgreement implements servicing.Store.
-func (s *Store) SaveAgreement(ctx context.Context, p servicing.AgreementRecord) error {
+// SaveAgreement implements store.Store.
+func (s *Store) SaveAgreement(ctx context.Context, p store.AgreementRecord) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE agreements SET status = ?, updated_at = ? WHERE agreement_id = ? AND loan_id = ?`,
 		p.Status, p.UpdatedAt.UTC().Format(timeLayout), p.AgreementID, p.LoanID)
 	if err != nil {
 		return mapError(err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return cmp.Or(mapError(err), servicing.ErrNotFound)
+		return cmp.Or(mapError(err), store.ErrNotFound)
 	}
 	return nil
 }

@@ -9,15 +9,15 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
-// This file implements servicing.CloseStore.
+// This file implements store.CloseOfBusiness.
 
 const cobRunColumns = `business_date, status, loans_total, loans_done, failures, started_at, COALESCE(finished_at, '')`
 
-func scanCOBRun(row scanner) (servicing.COBRun, error) {
-	var r servicing.COBRun
+func scanCOBRun(row scanner) (store.COBRun, error) {
+	var r store.COBRun
 	var date, started, finished string
 	if err := row.Scan(&date, &r.Status, &r.LoansTotal, &r.LoansDone, &r.Failures, &started, &finished); err != nil {
 		return r, mapError(err)
@@ -35,18 +35,18 @@ func scanCOBRun(row scanner) (servicing.COBRun, error) {
 	return r, err
 }
 
-// GetCOBRun implements servicing.CloseStore.
-func (s *Store) GetCOBRun(ctx context.Context, p servicing.COBRunKey) (servicing.COBRun, error) {
+// GetCOBRun implements store.CloseOfBusiness.
+func (s *Store) GetCOBRun(ctx context.Context, p store.COBRunKey) (store.COBRun, error) {
 	return scanCOBRun(s.db.QueryRowContext(ctx, `SELECT `+cobRunColumns+` FROM cob_runs WHERE business_date = ?`, p.BusinessDate.String()))
 }
 
-// LastCOBRun implements servicing.CloseStore.
-func (s *Store) LastCOBRun(ctx context.Context) (servicing.COBRun, error) {
+// LastCOBRun implements store.CloseOfBusiness.
+func (s *Store) LastCOBRun(ctx context.Context) (store.COBRun, error) {
 	return scanCOBRun(s.db.QueryRowContext(ctx, `SELECT `+cobRunColumns+` FROM cob_runs ORDER BY business_date DESC LIMIT 1`))
 }
 
-// SaveCOBRun implements servicing.CloseStore.
-func (s *Store) SaveCOBRun(ctx context.Context, r servicing.COBRun) error {
+// SaveCOBRun implements store.CloseOfBusiness.
+func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 	var finished any
 	if !r.FinishedAt.IsZero() {
 		finished = r.FinishedAt.UTC().Format(timeLayout)
@@ -62,16 +62,16 @@ func (s *Store) SaveCOBRun(ctx context.Context, r servicing.COBRun) error {
 const cobLoansWhere = `FROM loans l LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
 	WHERE l.status = 'ACTIVE' AND (p.as_of IS NULL OR p.as_of < ?)`
 
-// CountCOBLoans implements servicing.CloseStore.
-func (s *Store) CountCOBLoans(ctx context.Context, p servicing.COBLoansParams) (int64, error) {
+// CountCOBLoans implements store.CloseOfBusiness.
+func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int64, error) {
 	var n int64
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) `+cobLoansWhere, p.BusinessDate.String()).Scan(&n)
 	return n, mapError(err)
 }
 
-// COBLoans implements servicing.CloseStore.
-func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servicing.COBPage, error) {
-	var page servicing.COBPage
+// COBLoans implements store.CloseOfBusiness.
+func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
+	var page store.COBPage
 	rows, err := s.db.QueryContext(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at,
 		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0'),
 		COALESCE(p.as_of, ''), COALESCE(p.bucket, 0)
@@ -82,7 +82,7 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	}
 	scanned := 0
 	for rows.Next() {
-		var l servicing.COBLoan
+		var l store.COBLoan
 		var terms, created, pen, comp, prevAsOf string
 		var done bool
 		var prevBucket int
@@ -128,8 +128,8 @@ func (s *Store) COBLoans(ctx context.Context, p servicing.COBLoansParams) (servi
 	return page, nil
 }
 
-// SavePositions implements servicing.CloseStore.
-func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsParams) error {
+// SavePositions implements store.CloseOfBusiness.
+func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		for _, pos := range p.Positions {
 			c, ok := money.LookupCurrency(pos.Currency)
@@ -173,8 +173,8 @@ func (s *Store) SavePositions(ctx context.Context, p servicing.SavePositionsPara
 	}))
 }
 
-// DelinquentPositions implements servicing.CloseStore.
-func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQuery) ([]servicing.Position, error) {
+// DelinquentPositions implements store.CloseOfBusiness.
+func (s *Store) DelinquentPositions(ctx context.Context, p store.PositionQuery) ([]store.Position, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT p.loan_id, l.borrower_id, l.currency, p.status, p.days_past_due, p.bucket, p.risk_class,
 		p.principal, p.interest, p.penalty, p.compound
 		FROM loan_positions p JOIN loans l ON l.loan_id = p.loan_id
@@ -184,9 +184,9 @@ func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQue
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []servicing.Position
+	var out []store.Position
 	for rows.Next() {
-		pos := servicing.Position{AsOf: p.AsOf}
+		pos := store.Position{AsOf: p.AsOf}
 		var bucket, class int
 		var amounts [4]string
 		if err := rows.Scan(&pos.LoanID, &pos.BorrowerID, &pos.Currency, &pos.Status, &pos.DaysPastDue, &bucket, &class,
@@ -209,8 +209,8 @@ func (s *Store) DelinquentPositions(ctx context.Context, p servicing.PositionQue
 }
 
 // parseAccrual reads stored penalty and compound amounts.
-func parseAccrual(code, penalty, compound string) (servicing.Accrual, error) {
-	var a servicing.Accrual
+func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
+	var a store.Accrual
 	c, ok := money.LookupCurrency(code)
 	if !ok {
 		return a, fmt.Errorf("sqlite: unknown currency %q", code)
@@ -234,19 +234,19 @@ func parseSigned(s string, c money.Currency) (money.Amount, error) {
 	return money.ParseAmount(s, c)
 }
 
-// AccrualTotal implements servicing.CloseStore. Journal amounts are decimal
+// AccrualTotal implements store.CloseOfBusiness. Journal amounts are decimal
 // text, summed exactly in Go.
-func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (servicing.Accrual, error) {
+func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.Accrual, error) {
 	var code string
 	if err := s.db.QueryRowContext(ctx, `SELECT currency FROM loans WHERE loan_id = ?`, p.LoanID).Scan(&code); err != nil {
-		return servicing.Accrual{}, mapError(err)
+		return store.Accrual{}, mapError(err)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT penalty, compound FROM loan_accruals WHERE loan_id = ?`, p.LoanID)
 	if err != nil {
-		return servicing.Accrual{}, mapError(err)
+		return store.Accrual{}, mapError(err)
 	}
 	defer rows.Close()
-	var total servicing.Accrual
+	var total store.Accrual
 	for rows.Next() {
 		var pen, comp string
 		if err := rows.Scan(&pen, &comp); err != nil {
@@ -262,8 +262,8 @@ func (s *Store) AccrualTotal(ctx context.Context, p servicing.AccrualQuery) (ser
 	return total, mapError(rows.Err())
 }
 
-// DueNotices implements servicing.CloseStore.
-func (s *Store) DueNotices(ctx context.Context, p servicing.NoticeQuery) ([]servicing.Notice, error) {
+// DueNotices implements store.CloseOfBusiness.
+func (s *Store) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store.Notice, error) {
 	after := ""
 	if p.AfterDate != engine.NoDate {
 		after = p.AfterDate.String()
@@ -277,9 +277,9 @@ func (s *Store) DueNotices(ctx context.Context, p servicing.NoticeQuery) ([]serv
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []servicing.Notice
+	var out []store.Notice
 	for rows.Next() {
-		var n servicing.Notice
+		var n store.Notice
 		var date, due, amount string
 		var bucket int
 		if err := rows.Scan(&n.ID, &date, &n.LoanID, &n.BorrowerID, &n.Currency, &n.Kind, &n.InstallmentNumber, &due, &amount, &n.DaysPastDue, &bucket); err != nil {

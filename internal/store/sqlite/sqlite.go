@@ -1,7 +1,7 @@
 // Package sqlite is loancore's embedded store: SQLite in a local file
 // through modernc.org/sqlite (pure Go, no cgo), so loand runs with no set-up.
-// It implements servicing.Store; database errors are mapped to the
-// servicing errors here and nowhere else.
+// It implements store.Store; database errors are mapped to the
+// store errors here and nowhere else.
 package sqlite
 
 import (
@@ -22,7 +22,7 @@ import (
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 //go:embed migrations/*.sql
@@ -31,7 +31,16 @@ var migrations embed.FS
 // timeLayout is fixed-width so that text order is time order.
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
-// Store is a servicing.Store on one SQLite database file.
+// The store implements every interface of the contract.
+var (
+	_ store.Store           = (*Store)(nil)
+	_ store.Loans           = (*Store)(nil)
+	_ store.Requests        = (*Store)(nil)
+	_ store.Agreements      = (*Store)(nil)
+	_ store.CloseOfBusiness = (*Store)(nil)
+)
+
+// Store is a store.Store on one SQLite database file.
 type Store struct {
 	db *sql.DB
 }
@@ -121,28 +130,28 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// mapError turns database errors into servicing errors.
+// mapError turns database errors into store errors.
 func mapError(err error) error {
-	if err == nil || errors.Is(err, servicing.ErrNotFound) || errors.Is(err, servicing.ErrVersionConflict) {
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrVersionConflict) {
 		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return servicing.ErrNotFound
+		return store.ErrNotFound
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			if strings.Contains(se.Error(), "loan_events.") {
-				return servicing.ErrVersionConflict
+				return store.ErrVersionConflict
 			}
-			return servicing.ErrDuplicate
+			return store.ErrDuplicate
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE:
-			return servicing.ErrDuplicate
+			return store.ErrDuplicate
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return servicing.ErrNotFound
+			return store.ErrNotFound
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return servicing.ErrVersionConflict
+			return store.ErrVersionConflict
 		}
 	}
 	return fmt.Errorf("sqlite: %w", err)
@@ -164,7 +173,7 @@ func nullableSeq(v int64) any {
 
 // insertEvent writes one event, with the request r on it if it is the
 // event that answers r.
-func insertEvent(ctx context.Context, tx *sql.Tx, e servicing.EventRecord, r servicing.RequestRecord) error {
+func insertEvent(ctx context.Context, tx *sql.Tx, e store.EventRecord, r store.RequestRecord) error {
 	var method, hash any
 	if r.Seq == e.Seq {
 		method, hash = r.Method, r.RequestHash
@@ -177,8 +186,8 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e servicing.EventRecord, r ser
 	return err
 }
 
-// CreateLoan implements servicing.Store.
-func (s *Store) CreateLoan(ctx context.Context, p servicing.NewLoanRecord) error {
+// CreateLoan implements store.Store.
+func (s *Store) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		l := p.Loan
 		if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
@@ -195,10 +204,10 @@ func (s *Store) CreateLoan(ctx context.Context, p servicing.NewLoanRecord) error
 	}))
 }
 
-// AppendEvent implements servicing.Store. The write lock is taken when the
+// AppendEvent implements store.Store. The write lock is taken when the
 // transaction begins, so the version read here cannot move before the
 // insert; the primary key (loan_id, seq) backs it up.
-func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) error {
+func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) error {
 	if p.Event.Seq != p.ExpectedVersion+1 || p.Request.Seq != p.Event.Seq {
 		return fmt.Errorf("sqlite: append of seq %d at version %d (request seq %d)", p.Event.Seq, p.ExpectedVersion, p.Request.Seq)
 	}
@@ -212,9 +221,9 @@ func (s *Store) AppendEvent(ctx context.Context, p servicing.AppendEventParams) 
 		}
 		switch {
 		case !last.Valid:
-			return servicing.ErrNotFound
+			return store.ErrNotFound
 		case last.Int64 != p.ExpectedVersion:
-			return servicing.ErrVersionConflict
+			return store.ErrVersionConflict
 		}
 		if err := insertEvent(ctx, tx, p.Event, p.Request); err != nil {
 			return err
@@ -246,8 +255,8 @@ const loanColumns = `l.loan_id, l.borrower_id, l.currency, l.terms, l.status,
 
 type scanner interface{ Scan(...any) error }
 
-func scanLoan(row scanner) (servicing.LoanRecord, error) {
-	var l servicing.LoanRecord
+func scanLoan(row scanner) (store.LoanRecord, error) {
+	var l store.LoanRecord
 	var terms, created string
 	if err := row.Scan(&l.LoanID, &l.BorrowerID, &l.Currency, &terms, &l.Status, &l.Version, &created); err != nil {
 		return l, err
@@ -276,14 +285,14 @@ const loadLoanSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recor
 	LEFT JOIN s ON s.seq = e.seq AND length(s.state) > 0
 	WHERE l.loan_id = ?1 ORDER BY e.seq`
 
-// LoadLoan implements servicing.Store.
-func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servicing.LoanLog, error) {
-	var out servicing.LoanLog
+// LoadLoan implements store.Store.
+func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
+	var out store.LoanLog
 	if p.RequestID != "" {
-		r, err := s.FindRequest(ctx, servicing.RequestKey{RequestID: p.RequestID})
+		r, err := s.FindRequest(ctx, store.RequestKey{RequestID: p.RequestID})
 		if err == nil {
 			out.Request = &r
-		} else if !errors.Is(err, servicing.ErrNotFound) {
+		} else if !errors.Is(err, store.ErrNotFound) {
 			return out, err
 		}
 	}
@@ -294,19 +303,19 @@ func (s *Store) LoadLoan(ctx context.Context, p servicing.LoadLoanParams) (servi
 
 // loadLoan reads a loan's row and its log, from its latest snapshot of a
 // format dated on or before maxAsOf when it has one (loadLoanSQL).
-func (s *Store) loadLoan(ctx context.Context, loanID string, format int, maxAsOf string) (servicing.LoanLog, error) {
-	var out servicing.LoanLog
+func (s *Store) loadLoan(ctx context.Context, loanID string, format int, maxAsOf string) (store.LoanLog, error) {
+	var out store.LoanLog
 	rows, err := s.db.QueryContext(ctx, loadLoanSQL, loanID, format, maxAsOf)
 	if err != nil {
 		return out, mapError(err)
 	}
 	defer rows.Close()
-	loan := servicing.LoanRecord{LoanID: loanID}
+	loan := store.LoanRecord{LoanID: loanID}
 	var borrower, currency, terms, status, created, snapAsOf, snapLast, snapRecorded sql.NullString
 	var snapSeq sql.NullInt64
 	var snapState []byte
 	for first := true; rows.Next(); first = false {
-		e := servicing.EventRecord{LoanID: loanID}
+		e := store.EventRecord{LoanID: loanID}
 		var recorded string
 		if err := rows.Scan(&borrower, &currency, &terms, &status, &created, &snapSeq, &snapAsOf, &snapLast, &snapState, &snapRecorded,
 			&e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
@@ -333,7 +342,7 @@ func (s *Store) loadLoan(ctx context.Context, loanID string, format int, maxAsOf
 		}
 		// The snapshot's own event only carries the row: the snapshot
 		// stands for it and everything before.
-		sn := &servicing.SnapshotRecord{Seq: snapSeq.Int64, Format: format, AsOf: snapAsOf.String,
+		sn := &store.SnapshotRecord{Seq: snapSeq.Int64, Format: format, AsOf: snapAsOf.String,
 			LastValueDate: snapLast.String, State: snapState}
 		if sn.RecordedAt, err = time.Parse(timeLayout, snapRecorded.String); err != nil {
 			return out, mapError(err)
@@ -345,15 +354,15 @@ func (s *Store) loadLoan(ctx context.Context, loanID string, format int, maxAsOf
 	}
 	// Every loan is written with its first events: no rows, no loan.
 	if loan.Version == 0 {
-		return out, servicing.ErrNotFound
+		return out, store.ErrNotFound
 	}
 	out.Loan = loan
 	return out, nil
 }
 
-// FindRequest implements servicing.Store.
-func (s *Store) FindRequest(ctx context.Context, p servicing.RequestKey) (servicing.RequestRecord, error) {
-	var r servicing.RequestRecord
+// FindRequest implements store.Store.
+func (s *Store) FindRequest(ctx context.Context, p store.RequestKey) (store.RequestRecord, error) {
+	var r store.RequestRecord
 	var recorded string
 	err := s.db.QueryRowContext(ctx, `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
 		FROM loan_events WHERE request_id = ? AND request_hash IS NOT NULL`, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &recorded)
@@ -363,8 +372,8 @@ func (s *Store) FindRequest(ctx context.Context, p servicing.RequestKey) (servic
 	return r, mapError(err)
 }
 
-// ListLoans implements servicing.Store.
-func (s *Store) ListLoans(ctx context.Context, p servicing.LoanQuery) ([]servicing.LoanRecord, error) {
+// ListLoans implements store.Store.
+func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+loanColumns+` FROM loans l
 		WHERE l.loan_id > ? AND (? = '' OR l.status = ?) AND (? = '' OR l.borrower_id = ?)
 		ORDER BY l.loan_id LIMIT ?`, p.AfterLoanID, p.Status, p.Status, p.BorrowerID, p.BorrowerID, p.Limit)
@@ -372,7 +381,7 @@ func (s *Store) ListLoans(ctx context.Context, p servicing.LoanQuery) ([]servici
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []servicing.LoanRecord
+	var out []store.LoanRecord
 	for rows.Next() {
 		l, err := scanLoan(rows)
 		if err != nil {

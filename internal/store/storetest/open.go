@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
 	"github.com/loancore/loancore/internal/store/sqlite"
@@ -41,6 +41,6 @@ func Postgres(t *testing.T) *postgres.Store {
 
 // Stores names every store, for tests that run once per store.
 var Stores = map[string]NewStore{
-	"sqlite":   func(t *testing.T) servicing.Store { return SQLite(t) },
-	"postgres": func(t *testing.T) servicing.Store { return Postgres(t) },
+	"sqlite":   func(t *testing.T) store.Store { return SQLite(t) },
+	"postgres": func(t *testing.T) store.Store { return Postgres(t) },
 }

@@ -1,24 +1,30 @@
-package servicing
+package store
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
-// Errors a Store returns; each store maps its database's errors to these
-// once, so nothing above it sees SQL.
-var (
-	// ErrNotFound: no such loan.
-	ErrNotFound = errors.New("not found")
-	// ErrVersionConflict: the loan changed since it was read.
-	ErrVersionConflict = errors.New("version conflict")
-	// ErrDuplicate: the loan id or request id is taken.
-	ErrDuplicate = errors.New("duplicate")
-	// ErrUnavailable: the database cannot be reached; the request may be
-	// retried as it is.
-	ErrUnavailable = errors.New("database unavailable")
-)
+// Loans is the loan aggregate: a loan's row and its append-only log of
+// events, with the snapshots of its fold kept beside them. Every write
+// touches one loan and checks its version.
+type Loans interface {
+	// CreateLoan writes a new loan, its first events and the request
+	// record atomically. ErrDuplicate if the loan id or request id exists.
+	CreateLoan(ctx context.Context, p NewLoanRecord) error
+	// AppendEvent appends one event at ExpectedVersion+1 with its request
+	// and, if SetStatus says so, the loan's new status, atomically.
+	// ErrVersionConflict if the loan moved on, ErrDuplicate if the request
+	// id exists, ErrNotFound for no loan.
+	AppendEvent(ctx context.Context, p AppendEventParams) error
+	// LoadLoan returns the loan's row and log, and the named request's
+	// record, in one round trip where the database allows. ErrNotFound if
+	// there is no such loan.
+	LoadLoan(ctx context.Context, p LoadLoanParams) (LoanLog, error)
+	// ListLoans returns loans ordered by id (bytewise), filtered, at most
+	// Limit.
+	ListLoans(ctx context.Context, p LoanQuery) ([]LoanRecord, error)
+}
 
 // LoanRecord is a loan's row: its identity, its terms as recorded at
 // origination, and the projection columns queries filter on.
@@ -55,20 +61,7 @@ type EventRecord struct {
 	Payload string
 }
 
-// RequestRecord remembers a mutating request so that a retry returns the
-// first answer: which loan and event it produced and a hash of its body.
-// Stores keep it on that event (Seq), so recording a request costs no
-// write of its own.
-type RequestRecord struct {
-	RequestID   string
-	Method      string
-	RequestHash string
-	LoanID      string
-	Seq         int64
-	RecordedAt  time.Time
-}
-
-// NewLoanRecord is the input of Store.CreateLoan: a loan, its first events
+// NewLoanRecord is the input of Loans.CreateLoan: a loan, its first events
 // and the request that created it (kept on the event Request.Seq names).
 type NewLoanRecord struct {
 	Loan    LoanRecord
@@ -76,7 +69,7 @@ type NewLoanRecord struct {
 	Request RequestRecord
 }
 
-// AppendEventParams are the inputs of Store.AppendEvent.
+// AppendEventParams are the inputs of Loans.AppendEvent.
 type AppendEventParams struct {
 	LoanID string
 	// ExpectedVersion is the version the event was computed against; the
@@ -125,30 +118,6 @@ type SnapshotRecord struct {
 	RecordedAt time.Time
 }
 
-// AgreementRecord is a restructuring agreement's row in the agreements
-// projection: which loan's log holds it and its status as of its last
-// event. The log is the truth; the row serves lookups by id and listings
-// by status across loans.
-type AgreementRecord struct {
-	AgreementID string
-	LoanID      string
-	Status      string
-	UpdatedAt   time.Time
-}
-
-// AgreementKey names one agreement, for Store.FindAgreement.
-type AgreementKey struct{ AgreementID string }
-
-// AgreementQuery is the input of Store.ListAgreements.
-type AgreementQuery struct {
-	LoanID string
-	// Statuses keeps rows with any of these statuses; empty keeps all.
-	Statuses []string
-	// AfterAgreementID continues a listing after this id.
-	AfterAgreementID string
-	Limit            int
-}
-
 // LoadLoanParams name a loan and, optionally, a request whose record to
 // fetch in the same round trip.
 type LoadLoanParams struct {
@@ -172,44 +141,11 @@ type LoanLog struct {
 	Request  *RequestRecord
 }
 
-// RequestKey names one request, for Store.FindRequest.
-type RequestKey struct{ RequestID string }
-
-// LoanQuery is the input of Store.ListLoans.
+// LoanQuery is the input of Loans.ListLoans.
 type LoanQuery struct {
 	Status     string
 	BorrowerID string
 	// AfterLoanID continues a listing after this loan id.
 	AfterLoanID string
 	Limit       int
-}
-
-// Store is what servicing needs from storage. Every write touches one loan.
-type Store interface {
-	// CreateLoan writes a new loan, its first events and the request
-	// record atomically. ErrDuplicate if the loan id or request id exists.
-	CreateLoan(ctx context.Context, p NewLoanRecord) error
-	// AppendEvent appends one event at ExpectedVersion+1 with its request
-	// and, if SetStatus says so, the loan's new status, atomically.
-	// ErrVersionConflict if the loan moved on, ErrDuplicate if the request
-	// id exists, ErrNotFound for no loan.
-	AppendEvent(ctx context.Context, p AppendEventParams) error
-	// LoadLoan returns the loan's row and log, and the named request's
-	// record, in one round trip where the database allows. ErrNotFound if
-	// there is no such loan.
-	LoadLoan(ctx context.Context, p LoadLoanParams) (LoanLog, error)
-	// FindRequest returns a recorded request. ErrNotFound if unknown.
-	FindRequest(ctx context.Context, p RequestKey) (RequestRecord, error)
-	// ListLoans returns loans ordered by id, filtered, at most Limit.
-	ListLoans(ctx context.Context, p LoanQuery) ([]LoanRecord, error)
-	// FindAgreement returns an agreement's projection row. ErrNotFound if
-	// unknown.
-	FindAgreement(ctx context.Context, p AgreementKey) (AgreementRecord, error)
-	// ListAgreements returns agreement rows ordered by id, filtered, at
-	// most Limit.
-	ListAgreements(ctx context.Context, p AgreementQuery) ([]AgreementRecord, error)
-	// SaveAgreement rewrites an existing agreement's projection row, for a
-	// status that came with time rather than with an event (COMPLETED).
-	// ErrNotFound if the row does not exist for that loan.
-	SaveAgreement(ctx context.Context, p AgreementRecord) error
 }

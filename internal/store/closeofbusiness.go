@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// CloseOfBusiness is what the daily close of business keeps: its runs, the
+// accrual journal, each active loan's latest position and the notices of
+// each date. Everything in it is derived from the loans' logs and may be
+// written again: a journal line is keyed by (business date, loan), so a
+// second write of a date is a no-op.
+type CloseOfBusiness interface {
+	// GetCOBRun returns a run; ErrNotFound if the date never ran.
+	GetCOBRun(ctx context.Context, p COBRunKey) (COBRun, error)
+	// LastCOBRun returns the run of the latest business date; ErrNotFound
+	// if none.
+	LastCOBRun(ctx context.Context) (COBRun, error)
+	// SaveCOBRun creates or replaces a run's record.
+	SaveCOBRun(ctx context.Context, p COBRun) error
+	// CountCOBLoans counts the active loans whose position is before the
+	// date (or that have none).
+	CountCOBLoans(ctx context.Context, p COBLoansParams) (int64, error)
+	// COBLoans scans up to Limit active loans after AfterLoanID, by id, and
+	// returns, with their logs, those whose position is before the date.
+	COBLoans(ctx context.Context, p COBLoansParams) (COBPage, error)
+	// SavePositions journals the batch's accruals (a loan's line for a date
+	// is written once; a second write is ignored) and sets the loans'
+	// positions, atomically. The batch is derived data: writing it again
+	// changes nothing.
+	SavePositions(ctx context.Context, p SavePositionsParams) error
+	// DelinquentPositions returns positions at AsOf with days past due,
+	// filtered, by loan id.
+	DelinquentPositions(ctx context.Context, p PositionQuery) ([]Position, error)
+	// AccrualTotal sums a loan's journal lines.
+	AccrualTotal(ctx context.Context, p AccrualQuery) (Accrual, error)
+	// DueNotices returns notices dated From..To by date and id.
+	DueNotices(ctx context.Context, p NoticeQuery) ([]Notice, error)
+}
+
+// COBRun is the record of one business date's run.
+type COBRun struct {
+	BusinessDate engine.Date
+	// Status is COBRunning or COBCompleted.
+	Status string
+	// LoansTotal is how many loans the run had to do when it (re)started,
+	// plus those done before; LoansDone how many are done; Failures how
+	// many could not be folded (reported, left for the next run).
+	LoansTotal int64
+	LoansDone  int64
+	Failures   int64
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// COBRunKey names a run.
+type COBRunKey struct{ BusinessDate engine.Date }
+
+// Position is a loan as of a business date, as close of business wrote it.
+type Position struct {
+	LoanID      string
+	BorrowerID  string
+	Currency    string
+	AsOf        engine.Date
+	Status      string
+	DaysPastDue int
+	Bucket      engine.Bucket
+	RiskClass   engine.RiskClass
+	Outstanding engine.Outstanding
+	// Charged is all penalty and compound interest charged to AsOf, paid,
+	// waived or not.
+	Charged Accrual
+	// AccruedToday is the journal line: what Charged grew by since the
+	// loan's previous position (everything, for its first).
+	AccruedToday Accrual
+	// Notices are the notices of the date.
+	Notices []Notice
+}
+
+// Accrual is the penalty and compound interest one business date charged
+// one loan: a line of the accrual journal.
+type Accrual struct {
+	Penalty  money.Amount
+	Compound money.Amount
+}
+
+// AccrualQuery names one loan's journal.
+type AccrualQuery struct{ LoanID string }
+
+// COBLoan is a loan as close of business reads it: its row, its log and
+// what its last position had charged, its date and bucket. Events is the
+// whole log, or, when Snapshot is set, the events after it.
+type COBLoan struct {
+	Loan       LoanRecord
+	Events     []EventRecord
+	Snapshot   *SnapshotRecord
+	Charged    Accrual
+	PrevAsOf   engine.Date
+	PrevBucket engine.Bucket
+}
+
+// COBLoansParams page the loans a business date still has to do.
+type COBLoansParams struct {
+	BusinessDate engine.Date
+	AfterLoanID  string
+	Limit        int
+	// SnapshotFormat, when not 0, asks for each loan's latest snapshot of
+	// that format dated on or before BusinessDate, and only the events
+	// after it.
+	SnapshotFormat int
+}
+
+// COBPage is one page of the loans a date still has to do. Next is the
+// cursor of the next page ("" at the end); a page may hold fewer loans
+// than its limit, or none, when loans it scanned were done already.
+type COBPage struct {
+	Loans []COBLoan
+	Next  string
+}
+
+// SavePositionsParams is one batch of a run's results.
+type SavePositionsParams struct {
+	BusinessDate engine.Date
+	Positions    []Position
+}
+
+// PositionQuery pages the delinquent loans of a business date.
+type PositionQuery struct {
+	AsOf engine.Date
+	// Bucket and RiskClass filter when set (M0 and 0 mean any).
+	Bucket      engine.Bucket
+	RiskClass   engine.RiskClass
+	AfterLoanID string
+	Limit       int
+}
+
+// Notice is one notice close of business emitted for a business date. ID
+// is stable, for senders to deduplicate.
+type Notice struct {
+	ID                string
+	Date              engine.Date
+	LoanID            string
+	BorrowerID        string
+	Currency          string
+	Kind              string
+	InstallmentNumber int
+	// DueDate is the installment's (NoDate for loan-level notices).
+	DueDate engine.Date
+	// Amount is the installment's unpaid amount, or for loan-level notices
+	// all that is overdue.
+	Amount      money.Amount
+	DaysPastDue int
+	Bucket      engine.Bucket
+}
+
+// NoticeQuery pages the notices of a date range.
+type NoticeQuery struct {
+	From, To engine.Date
+	// AfterDate and AfterID continue a listing after that notice.
+	AfterDate engine.Date
+	AfterID   string
+	Limit     int
+}

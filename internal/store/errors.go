@@ -1,0 +1,17 @@
+package store
+
+import "errors"
+
+// Errors a store returns; each store maps its database's errors to these
+// once, so nothing above it sees SQL.
+var (
+	// ErrNotFound: no such loan, request, agreement or run.
+	ErrNotFound = errors.New("not found")
+	// ErrVersionConflict: the loan changed since it was read.
+	ErrVersionConflict = errors.New("version conflict")
+	// ErrDuplicate: the loan id or request id is taken.
+	ErrDuplicate = errors.New("duplicate")
+	// ErrUnavailable: the database cannot be reached; the request may be
+	// retried as it is.
+	ErrUnavailable = errors.New("database unavailable")
+)

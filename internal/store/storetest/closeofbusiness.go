@@ -1,0 +1,315 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// closeOfBusinessCases check what close of business keeps: its runs, the
+// loans a date still has to do, the journal written once per date and
+// loan, the latest positions and the notices.
+var closeOfBusinessCases = []testCase{
+	{"COBRuns", testCOBRuns},
+	{"COBLoansPagesAndCounts", testCOBLoansPagesAndCounts},
+	{"COBLoansFromSnapshots", testCOBLoansFromSnapshots},
+	{"SavePositionsJournalsOnce", testSavePositionsJournalsOnce},
+	{"DelinquentPositions", testDelinquentPositions},
+	{"DueNotices", testDueNotices},
+}
+
+// day1 is the first business date the suite closes.
+var day1 = engine.DateOf(2024, 2, 20)
+
+// position is a loan's position as of d: charged and accrued so much
+// penalty and compound, dpd days past due in bucket.
+func position(loanID string, d engine.Date, charged, accrued store.Accrual, dpd int, bucket engine.Bucket) store.Position {
+	return store.Position{LoanID: loanID, BorrowerID: "B1", Currency: "CNY", AsOf: d, Status: store.StatusActive,
+		DaysPastDue: dpd, Bucket: bucket, RiskClass: engine.DefaultDelinquencyPolicy.RiskClass(dpd),
+		Outstanding: engine.Outstanding{Principal: 1_000_000, Interest: 10_000 + money.Amount(dpd), Penalty: charged.Penalty, Compound: charged.Compound},
+		Charged:     charged, AccruedToday: accrued}
+}
+
+// savePositions saves one batch of a date, or fails the test.
+func savePositions(t *testing.T, s store.Store, d engine.Date, ps ...store.Position) {
+	t.Helper()
+	if err := s.SavePositions(context.Background(), store.SavePositionsParams{BusinessDate: d, Positions: ps}); err != nil {
+		t.Fatalf("save positions of %s: %v", d, err)
+	}
+}
+
+func testCOBRuns(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, err := s.GetCOBRun(ctx, store.COBRunKey{BusinessDate: day1}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a date never run: %v", err)
+	}
+	if _, err := s.LastCOBRun(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("no run yet: %v", err)
+	}
+	started := t0.Add(24 * time.Hour)
+	run := store.COBRun{BusinessDate: day1, Status: store.COBRunning, LoansTotal: 10, LoansDone: 4, Failures: 1, StartedAt: started}
+	save := func(r store.COBRun) {
+		t.Helper()
+		if err := s.SaveCOBRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(got, want store.COBRun) bool {
+		return got.BusinessDate == want.BusinessDate && got.Status == want.Status && got.LoansTotal == want.LoansTotal &&
+			got.LoansDone == want.LoansDone && got.Failures == want.Failures && got.StartedAt.Equal(want.StartedAt) &&
+			got.FinishedAt.Equal(want.FinishedAt)
+	}
+	save(run)
+	if got, err := s.GetCOBRun(ctx, store.COBRunKey{BusinessDate: day1}); err != nil || !same(got, run) || !got.FinishedAt.IsZero() {
+		t.Fatalf("running: got %+v %v, want %+v", got, err, run)
+	}
+	run.Status, run.LoansDone, run.Failures, run.FinishedAt = store.COBCompleted, 10, 0, started.Add(time.Hour)
+	save(run)
+	if got, err := s.GetCOBRun(ctx, store.COBRunKey{BusinessDate: day1}); err != nil || !same(got, run) {
+		t.Fatalf("replaced: got %+v %v, want %+v", got, err, run)
+	}
+	next := store.COBRun{BusinessDate: day1 + 1, Status: store.COBRunning, StartedAt: started.Add(24 * time.Hour)}
+	save(next)
+	// The last run is the latest business date, not the latest saved.
+	save(store.COBRun{BusinessDate: day1 - 1, Status: store.COBCompleted, StartedAt: started, FinishedAt: started})
+	if got, err := s.LastCOBRun(ctx); err != nil || !same(got, next) {
+		t.Fatalf("last run: got %+v %v, want %+v", got, err, next)
+	}
+	if got, err := s.GetCOBRun(ctx, store.COBRunKey{BusinessDate: day1}); err != nil || !same(got, run) {
+		t.Fatalf("an earlier date: got %+v %v, want %+v", got, err, run)
+	}
+}
+
+// cobLoans follows COBLoans' pages of limit loans for date d and format
+// to the end, and returns the loans of all of them.
+func cobLoans(t *testing.T, s store.Store, d engine.Date, format, limit int) []store.COBLoan {
+	t.Helper()
+	var out []store.COBLoan
+	for after, pages := "", 0; ; pages++ {
+		page, err := s.COBLoans(context.Background(), store.COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: limit, SnapshotFormat: format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Loans) > limit || pages > 100 {
+			t.Fatalf("a page of %d loans for a limit of %d (page %d)", len(page.Loans), limit, pages)
+		}
+		out = append(out, page.Loans...)
+		if page.Next == "" {
+			return out
+		}
+		after = page.Next
+	}
+}
+
+// cobIDs are the ids of the loans a date still has to do, in pages of 2.
+func cobIDs(t *testing.T, s store.Store, d engine.Date) []string {
+	t.Helper()
+	var ids []string
+	for _, l := range cobLoans(t, s, d, 0, 2) {
+		ids = append(ids, l.Loan.LoanID)
+	}
+	return ids
+}
+
+// countCOB counts the loans a date still has to do, or fails the test.
+func countCOB(t *testing.T, s store.Store, d engine.Date) int64 {
+	t.Helper()
+	n, err := s.CountCOBLoans(context.Background(), store.COBLoansParams{BusinessDate: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func testCOBLoansPagesAndCounts(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2", "L3", "L4", "L5")
+	paidOff := payment("L3", 2, "pay-L3")
+	paidOff.SetStatus = store.StatusPaidOff
+	appendAll(t, s, paidOff, payment("L4", 2, "pay-L4"))
+	if n, ids := countCOB(t, s, day1), cobIDs(t, s, day1); n != 4 || fmt.Sprint(ids) != "[L1 L2 L4 L5]" {
+		t.Fatalf("active loans to do: %d, %v", n, ids)
+	}
+	all := cobLoans(t, s, day1, 0, 10)
+	l1, l4 := all[0], all[2]
+	if l := l1.Loan; l.LoanID != "L1" || l.BorrowerID != "B1" || l.Currency != "CNY" || l.Status != "ACTIVE" || l.Version != 2 ||
+		!l.CreatedAt.Equal(t0) || string(l.Terms) != `{"principal": "12000.00"}` && string(l.Terms) != `{"principal":"12000.00"}` {
+		t.Fatalf("L1's row %+v", l)
+	}
+	if l1.Snapshot != nil || !slices.Equal(seqs(l1.Events), []int64{1, 2}) || l1.PrevAsOf != engine.NoDate || l1.Charged != (store.Accrual{}) {
+		t.Fatalf("L1 with no position: %+v", l1)
+	}
+	if e := l4.Events[2]; l4.Loan.Version != 3 || e.Kind != "REPAYMENT" || e.Amount != "1066.19" && e.Amount != "1066.1900" ||
+		e.RequestID != "pay-L4" || !e.RecordedAt.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("L4's log: version %d, %+v", l4.Loan.Version, l4.Events)
+	}
+	charged := store.Accrual{Penalty: 204, Compound: 1}
+	savePositions(t, s, day1, position("L1", day1, charged, charged, 5, engine.M1), position("L2", day1, charged, charged, 5, engine.M1))
+	if n, ids := countCOB(t, s, day1), cobIDs(t, s, day1); n != 2 || fmt.Sprint(ids) != "[L4 L5]" {
+		t.Fatalf("after L1 and L2 are done: %d, %v", n, ids)
+	}
+	if n, ids := countCOB(t, s, day1+1), cobIDs(t, s, day1+1); n != 4 || fmt.Sprint(ids) != "[L1 L2 L4 L5]" {
+		t.Fatalf("the next date: %d, %v", n, ids)
+	}
+	next := cobLoans(t, s, day1+1, 0, 10)[0]
+	if next.PrevAsOf != day1 || next.PrevBucket != engine.M1 || next.Charged != charged || len(next.Events) != 2 {
+		t.Fatalf("L1 on the next date: %+v", next)
+	}
+}
+
+func testCOBLoansFromSnapshots(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2")
+	// A snapshot dated 2024-02-15 at seq 3, then one more event.
+	appendAll(t, s, withSnapshot(payment("L1", 2, "pay-1"), 1, "at3"), payment("L1", 3, "pay-2"))
+	loans := cobLoans(t, s, day1, 1, 10)
+	l1, l2 := loans[0], loans[1]
+	if sn := l1.Snapshot; sn == nil || sn.Seq != 3 || string(sn.State) != "at3" || sn.AsOf != "2024-02-15" || sn.LastValueDate != "2024-02-14" ||
+		!sn.RecordedAt.Equal(t0.Add(2*time.Hour)) || !slices.Equal(seqs(l1.Events), []int64{4}) || l1.Loan.Version != 4 {
+		t.Fatalf("L1 from its snapshot: %+v, events %v, version %d", l1.Snapshot, seqs(l1.Events), l1.Loan.Version)
+	}
+	if l2.Snapshot != nil || !slices.Equal(seqs(l2.Events), []int64{1, 2}) {
+		t.Fatalf("L2 has no snapshot: %+v, events %v", l2.Snapshot, seqs(l2.Events))
+	}
+	// A snapshot dated after the business date is not taken up.
+	if l := cobLoans(t, s, engine.DateOf(2024, 2, 14), 1, 10)[0]; l.Snapshot != nil || !slices.Equal(seqs(l.Events), []int64{1, 2, 3, 4}) {
+		t.Fatalf("L1 before its snapshot's date: %+v, events %v", l.Snapshot, seqs(l.Events))
+	}
+	// Format 0 asks for none; a marker turns them off.
+	if l := cobLoans(t, s, day1, 0, 10)[0]; l.Snapshot != nil || len(l.Events) != 4 {
+		t.Fatalf("L1 without snapshots: %+v, %d events", l.Snapshot, len(l.Events))
+	}
+	appendAll(t, s, withSnapshot(payment("L1", 4, "pay-3"), 1, ""))
+	if l := cobLoans(t, s, day1, 1, 10)[0]; l.Snapshot != nil || len(l.Events) != 5 || l.Loan.Version != 5 {
+		t.Fatalf("L1 after a marker: %+v, %d events, version %d", l.Snapshot, len(l.Events), l.Loan.Version)
+	}
+}
+
+// accrualTotal sums a loan's journal, or fails the test.
+func accrualTotal(t *testing.T, s store.Store, loanID string) store.Accrual {
+	t.Helper()
+	a, err := s.AccrualTotal(context.Background(), store.AccrualQuery{LoanID: loanID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func testSavePositionsJournalsOnce(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2")
+	savePositions(t, s, day1) // an empty batch writes nothing
+	first := store.Accrual{Penalty: 204, Compound: 1}
+	batch := []store.Position{position("L1", day1, first, first, 5, engine.M1), position("L2", day1, store.Accrual{}, store.Accrual{}, 0, engine.M0)}
+	savePositions(t, s, day1, batch...)
+	// The same batch again (a run resumed) journals nothing more.
+	savePositions(t, s, day1, batch...)
+	if a, b := accrualTotal(t, s, "L1"), accrualTotal(t, s, "L2"); a != first || b != (store.Accrual{}) {
+		t.Fatalf("journals after one date: L1 %+v, L2 %+v", a, b)
+	}
+	// A backdated payment lowered what was charged: a negative line.
+	lower := store.Accrual{Penalty: 100, Compound: 1}
+	savePositions(t, s, day1+1, position("L1", day1+1, lower, store.Accrual{Penalty: -104}, 6, engine.M1))
+	if a := accrualTotal(t, s, "L1"); a != lower {
+		t.Fatalf("after a negative line: %+v, want %+v", a, lower)
+	}
+	// A position never goes back to an earlier date.
+	savePositions(t, s, day1, position("L1", day1, first, first, 5, engine.M1))
+	got, err := s.DelinquentPositions(context.Background(), store.PositionQuery{AsOf: day1 + 1, Limit: 10})
+	if err != nil || len(got) != 1 || got[0].LoanID != "L1" || got[0].DaysPastDue != 6 || got[0].Outstanding.Penalty != 100 {
+		t.Fatalf("L1's latest position: %+v %v", got, err)
+	}
+	if _, err := s.AccrualTotal(context.Background(), store.AccrualQuery{LoanID: "nope"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("journal of a missing loan: %v", err)
+	}
+}
+
+// delinquentIDs are the ids of the positions q selects.
+func delinquentIDs(t *testing.T, s store.Store, q store.PositionQuery) []string {
+	t.Helper()
+	got, err := s.DelinquentPositions(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range got {
+		ids = append(ids, p.LoanID)
+	}
+	return ids
+}
+
+func testDelinquentPositions(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2", "L3", "L4")
+	c := store.Accrual{Penalty: 1234, Compound: 56}
+	savePositions(t, s, day1, position("L1", day1, store.Accrual{}, store.Accrual{}, 0, engine.M0), position("L2", day1, c, c, 10, engine.M1),
+		position("L3", day1, c, c, 45, engine.M2), position("L4", day1, c, c, 100, engine.M4))
+	for _, tc := range []struct {
+		q    store.PositionQuery
+		want string
+	}{
+		{store.PositionQuery{AsOf: day1, Limit: 10}, "[L2 L3 L4]"},
+		{store.PositionQuery{AsOf: day1, Bucket: engine.M2, Limit: 10}, "[L3]"},
+		{store.PositionQuery{AsOf: day1, RiskClass: engine.RiskSubstandard, Limit: 10}, "[L4]"},
+		{store.PositionQuery{AsOf: day1, AfterLoanID: "L2", Limit: 10}, "[L3 L4]"},
+		{store.PositionQuery{AsOf: day1, Limit: 1}, "[L2]"},
+		{store.PositionQuery{AsOf: day1 - 1, Limit: 10}, "[]"},
+	} {
+		if got := fmt.Sprint(delinquentIDs(t, s, tc.q)); got != tc.want {
+			t.Errorf("DelinquentPositions(%+v) = %s, want %s", tc.q, got, tc.want)
+		}
+	}
+	got, err := s.DelinquentPositions(context.Background(), store.PositionQuery{AsOf: day1, Bucket: engine.M2, Limit: 10})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("L3: %+v %v", got, err)
+	}
+	want := position("L3", day1, c, c, 45, engine.M2)
+	if p := got[0]; p.LoanID != "L3" || p.BorrowerID != "B1" || p.Currency != "CNY" || p.AsOf != day1 || p.Status != "ACTIVE" ||
+		p.DaysPastDue != 45 || p.Bucket != engine.M2 || p.RiskClass != engine.RiskSpecialMention || p.Outstanding != want.Outstanding {
+		t.Fatalf("L3's position %+v, want %+v", p, want)
+	}
+}
+
+// notice is a notice of a loan on date d about installment number.
+func notice(loanID, kind string, d engine.Date, number int, due engine.Date, amount money.Amount) store.Notice {
+	return store.Notice{ID: fmt.Sprintf("%s:%s:%s:%d", loanID, kind, d, number), Date: d, LoanID: loanID, BorrowerID: "B1", Currency: "CNY",
+		Kind: kind, InstallmentNumber: number, DueDate: due, Amount: amount, DaysPastDue: 1, Bucket: engine.M1}
+}
+
+func testDueNotices(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2")
+	upcoming := notice("L1", "UPCOMING_DUE", day1, 2, day1+3, 106_619)
+	prenotice := notice("L1", "CREDIT_REPORT_PRENOTICE", day1, 0, engine.NoDate, 106_619)
+	other := notice("L2", "FIRST_OVERDUE", day1+1, 1, day1, 50)
+	later := notice("L1", "BUCKET_CHANGE", day1+2, 0, engine.NoDate, 7)
+	withNotices := func(p store.Position, ns ...store.Notice) store.Position { p.Notices = ns; return p }
+	zero := store.Accrual{}
+	batch := withNotices(position("L1", day1, zero, zero, 1, engine.M1), upcoming, prenotice)
+	savePositions(t, s, day1, batch)
+	savePositions(t, s, day1, batch) // a notice is kept once, by id
+	savePositions(t, s, day1+1, withNotices(position("L2", day1+1, zero, zero, 1, engine.M1), other))
+	savePositions(t, s, day1+2, withNotices(position("L1", day1+2, zero, zero, 1, engine.M1), later))
+	list := func(q store.NoticeQuery) []store.Notice {
+		t.Helper()
+		got, err := s.DueNotices(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := list(store.NoticeQuery{From: day1, To: day1 + 1, AfterDate: engine.NoDate, Limit: 10}); !slices.Equal(got, []store.Notice{prenotice, upcoming, other}) {
+		t.Fatalf("notices of two dates, by date and id:\n got %+v\nwant %+v", got, []store.Notice{prenotice, upcoming, other})
+	}
+	if got := list(store.NoticeQuery{From: day1, To: day1 + 2, AfterDate: engine.NoDate, Limit: 2}); !slices.Equal(got, []store.Notice{prenotice, upcoming}) {
+		t.Fatalf("a page of 2: %+v", got)
+	}
+	if got := list(store.NoticeQuery{From: day1, To: day1 + 2, AfterDate: day1, AfterID: upcoming.ID, Limit: 10}); !slices.Equal(got, []store.Notice{other, later}) {
+		t.Fatalf("after %s: %+v", upcoming.ID, got)
+	}
+	if got := list(store.NoticeQuery{From: day1 + 3, To: day1 + 9, AfterDate: engine.NoDate, Limit: 10}); len(got) != 0 {
+		t.Fatalf("no notices yet: %+v", got)
+	}
+}

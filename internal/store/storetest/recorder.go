@@ -1,0 +1,131 @@
+package storetest
+
+import (
+	"context"
+	"reflect"
+	"sort"
+	"sync"
+
+	"github.com/loancore/loancore/internal/store"
+)
+
+// callLog remembers which methods of the contract the suite called.
+type callLog struct {
+	mu     sync.Mutex
+	called map[string]bool
+}
+
+func newCallLog() *callLog { return &callLog{called: map[string]bool{}} }
+
+func (c *callLog) note(method string) {
+	c.mu.Lock()
+	c.called[method] = true
+	c.mu.Unlock()
+}
+
+// missing lists the methods of the interface iface that were never called.
+func (c *callLog) missing(iface reflect.Type) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for i := range iface.NumMethod() {
+		if m := iface.Method(i).Name; !c.called[m] {
+			out = append(out, m)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// recorder is the store under test, noting each method a test calls.
+type recorder struct {
+	store.Store
+	calls *callLog
+}
+
+func (r *recorder) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
+	r.calls.note("CreateLoan")
+	return r.Store.CreateLoan(ctx, p)
+}
+
+func (r *recorder) AppendEvent(ctx context.Context, p store.AppendEventParams) error {
+	r.calls.note("AppendEvent")
+	return r.Store.AppendEvent(ctx, p)
+}
+
+func (r *recorder) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
+	r.calls.note("LoadLoan")
+	return r.Store.LoadLoan(ctx, p)
+}
+
+func (r *recorder) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanRecord, error) {
+	r.calls.note("ListLoans")
+	return r.Store.ListLoans(ctx, p)
+}
+
+func (r *recorder) FindRequest(ctx context.Context, p store.RequestKey) (store.RequestRecord, error) {
+	r.calls.note("FindRequest")
+	return r.Store.FindRequest(ctx, p)
+}
+
+func (r *recorder) FindAgreement(ctx context.Context, p store.AgreementKey) (store.AgreementRecord, error) {
+	r.calls.note("FindAgreement")
+	return r.Store.FindAgreement(ctx, p)
+}
+
+func (r *recorder) ListAgreements(ctx context.Context, p store.AgreementQuery) ([]store.AgreementRecord, error) {
+	r.calls.note("ListAgreements")
+	return r.Store.ListAgreements(ctx, p)
+}
+
+func (r *recorder) SaveAgreement(ctx context.Context, p store.AgreementRecord) error {
+	r.calls.note("SaveAgreement")
+	return r.Store.SaveAgreement(ctx, p)
+}
+
+func (r *recorder) GetCOBRun(ctx context.Context, p store.COBRunKey) (store.COBRun, error) {
+	r.calls.note("GetCOBRun")
+	return r.Store.GetCOBRun(ctx, p)
+}
+
+func (r *recorder) LastCOBRun(ctx context.Context) (store.COBRun, error) {
+	r.calls.note("LastCOBRun")
+	return r.Store.LastCOBRun(ctx)
+}
+
+func (r *recorder) SaveCOBRun(ctx context.Context, p store.COBRun) error {
+	r.calls.note("SaveCOBRun")
+	return r.Store.SaveCOBRun(ctx, p)
+}
+
+func (r *recorder) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int64, error) {
+	r.calls.note("CountCOBLoans")
+	return r.Store.CountCOBLoans(ctx, p)
+}
+
+func (r *recorder) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
+	r.calls.note("COBLoans")
+	return r.Store.COBLoans(ctx, p)
+}
+
+func (r *recorder) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
+	r.calls.note("SavePositions")
+	return r.Store.SavePositions(ctx, p)
+}
+
+func (r *recorder) DelinquentPositions(ctx context.Context, p store.PositionQuery) ([]store.Position, error) {
+	r.calls.note("DelinquentPositions")
+	return r.Store.DelinquentPositions(ctx, p)
+}
+
+func (r *recorder) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.Accrual, error) {
+	r.calls.note("AccrualTotal")
+	return r.Store.AccrualTotal(ctx, p)
+}
+
+func (r *recorder) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store.Notice, error) {
+	r.calls.note("DueNotices")
+	return r.Store.DueNotices(ctx, p)
+}
+
+var _ store.Store = (*recorder)(nil)
