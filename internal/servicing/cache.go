@@ -1,6 +1,10 @@
 package servicing
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/loancore/loancore/internal/engine"
+)
 
 // logCache keeps the latest known log of recently written loans so that a
 // repayment can be decided without reading the loan back. An entry is only
@@ -51,4 +55,22 @@ func (c *logCache) drop(loanID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, loanID)
+}
+
+// cacheEntry is what the log cache keeps of a loan after a write: its row,
+// terms and schedule, the fold as of today with only its last payment and
+// the log's latest value date — all that the next write needs when it is
+// not backdated (Append), today or, advanced, on a later day. It
+// keeps neither the log nor the earlier payments, so a write costs the
+// same however long the loan's history; a backdated write reads the log
+// from the store.
+func cacheEntry(lg loanLog, st engine.LoanState, today engine.Date) loanLog {
+	// An entry made from an entry has no evs and keeps its date. Either
+	// way evs may lack the payment just appended: dated today at the
+	// latest, it is never after the fold's day.
+	lg.lastValueDate = lg.latestValueDate()
+	st = trimmed(st)
+	lg.events, lg.evs = nil, nil
+	lg.folded, lg.foldedAsOf = &st, today
+	return lg
 }

@@ -1,0 +1,119 @@
+package servicing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// Notice kinds.
+const (
+	// NoticeUpcomingDue reminds of an installment due in a few days (还款提醒).
+	NoticeUpcomingDue = "UPCOMING_DUE"
+	// NoticeFirstOverdue is the first day an installment is overdue.
+	NoticeFirstOverdue = "FIRST_OVERDUE"
+	// NoticeBucketChange says the loan moved to another delinquency bucket.
+	NoticeBucketChange = "BUCKET_CHANGE"
+	// NoticeCreditReport is the pre-notice that must precede reporting the
+	// borrower as overdue to a credit bureau.
+	NoticeCreditReport = "CREDIT_REPORT_PRENOTICE"
+)
+
+// position folds one loan as of d and of the day before: the difference
+// in charges is the date's accrual. A loan that cannot be folded is an
+// error, logged by the caller's caller; it never stops the run.
+func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date) (pos store.Position, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("loan %s: panic: %v", cl.Loan.LoanID, r)
+		}
+	}()
+	lg, st, err := c.fold(ctx, cl, d)
+	if err != nil {
+		return pos, err
+	}
+	v := c.loans.viewOf(lg, st, d, time.Time{})
+	pos = store.Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: d,
+		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, RiskClass: v.RiskClass,
+		Outstanding: v.Outstanding}
+	pos.Charged.Penalty, pos.Charged.Compound = charged(st)
+	// Against what was journalled, not against a fold of the day before:
+	// a backdated payment that changed earlier days is corrected here.
+	pos.AccruedToday = store.Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound}
+	pos.Notices = c.notices(cl, v, d)
+	return pos, nil
+}
+
+// fold is a loan's log and its fold as of d: taken up from the loan's
+// snapshot when the page brought one and the events after it allow
+// (Loans.fromSnapshot, leaving out events dated after d), else replayed
+// from the whole log, read again when the page brought only the events
+// after a snapshot.
+func (c *Close) fold(ctx context.Context, cl store.COBLoan, d engine.Date) (loanLog, engine.LoanState, error) {
+	var lg loanLog
+	var err error
+	if cl.Snapshot == nil {
+		lg, err = c.loans.logOf(cl.Loan.LoanID, cl.Loan, cl.Events, time.Time{})
+	} else {
+		var ok bool
+		if lg, ok, err = c.loans.fromSnapshot(cl.Loan, cl.Snapshot, cl.Events, d, true); err == nil && !ok {
+			lg, err = c.loans.load(ctx, cl.Loan.LoanID, time.Time{})
+		}
+	}
+	if err != nil {
+		return loanLog{}, engine.LoanState{}, err
+	}
+	return lg, lg.fold(d), nil
+}
+
+// notices returns the notices of date d for a loan as of d.
+func (c *Close) notices(cl store.COBLoan, v LoanView, d engine.Date) []store.Notice {
+	if v.Status != store.StatusActive {
+		return nil
+	}
+	var out []store.Notice
+	add := func(kind string, number int, due engine.Date, amount money.Amount) {
+		out = append(out, store.Notice{ID: fmt.Sprintf("%s:%s:%s:%d", v.LoanID, kind, d, number), Date: d, LoanID: v.LoanID,
+			BorrowerID: v.BorrowerID, Currency: v.Terms.Currency.Code, Kind: kind, InstallmentNumber: number, DueDate: due,
+			Amount: amount, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket})
+	}
+	var overdue money.Amount
+	for _, in := range v.Installment {
+		unpaid := in.Unpaid()
+		if unpaid == 0 {
+			continue
+		}
+		if in.DueDate < d {
+			overdue += unpaid
+		}
+		switch in.DueDate {
+		case d + engine.Date(c.reminderDays):
+			add(NoticeUpcomingDue, in.Number, in.DueDate, unpaid)
+		case d - 1:
+			add(NoticeFirstOverdue, in.Number, in.DueDate, unpaid)
+		}
+	}
+	// A bucket change is seen against yesterday's position, so from the
+	// second closed date of a loan on.
+	if cl.PrevAsOf == d-1 && cl.PrevBucket != v.Bucket {
+		add(NoticeBucketChange, 0, engine.NoDate, overdue)
+	}
+	if v.DaysPastDue == c.prenoticeDays {
+		add(NoticeCreditReport, 0, engine.NoDate, overdue)
+	}
+	return out
+}
+
+// charged is all penalty and compound interest a fold has charged, paid,
+// waived or not.
+func charged(st engine.LoanState) (penalty, compound money.Amount) {
+	for _, in := range st.Installments {
+		penalty += in.PenaltyAccrued
+		compound += in.CompoundAccrued
+	}
+	return penalty, compound
+}

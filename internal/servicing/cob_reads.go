@@ -1,0 +1,123 @@
+package servicing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// ListNoticesParams are the inputs of ListNotices.
+type ListNoticesParams struct {
+	From, To  engine.Date
+	PageSize  int
+	PageToken string
+}
+
+// ListNotices returns one page of the notices dated From..To, by date and
+// id, and the token of the next page ("" at the end).
+func (c *Close) ListNotices(ctx context.Context, p ListNoticesParams) ([]store.Notice, string, error) {
+	var e engine.InvalidError
+	if p.From == engine.NoDate {
+		e.Add("from_date", "required: a date as YYYY-MM-DD")
+	}
+	if p.To == engine.NoDate {
+		p.To = p.From
+	}
+	if p.To < p.From {
+		e.Add("to_date", "must not be before from_date")
+	}
+	size := pageSize(&e, p.PageSize)
+	afterDate, afterID := engine.NoDate, ""
+	if p.PageToken != "" {
+		date, id, ok := strings.Cut(p.PageToken, "|")
+		d, err := engine.ParseDate(date)
+		if !ok || err != nil || id == "" {
+			e.Add("page_token", "not a token this server issued")
+		}
+		afterDate, afterID = d, id
+	}
+	if err := e.Err(); err != nil {
+		return nil, "", err
+	}
+	got, err := c.store.DueNotices(ctx, store.NoticeQuery{From: p.From, To: p.To, AfterDate: afterDate, AfterID: afterID, Limit: size + 1})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(got) > size {
+		got = got[:size]
+		last := got[size-1]
+		next = last.Date.String() + "|" + last.ID
+	}
+	return got, next, nil
+}
+
+// AccruedTotal returns the sum of a loan's journal lines: after a date is
+// closed, what the loan had been charged by then.
+func (c *Close) AccruedTotal(ctx context.Context, loanID string) (store.Accrual, error) {
+	return c.store.AccrualTotal(ctx, store.AccrualQuery{LoanID: loanID})
+}
+
+// GetRun returns the run of a business date.
+func (c *Close) GetRun(ctx context.Context, d engine.Date) (store.COBRun, error) {
+	if d == engine.NoDate {
+		return store.COBRun{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "business_date", Description: "required"}}}
+	}
+	r, err := c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: d})
+	if errors.Is(err, store.ErrNotFound) {
+		return r, fmt.Errorf("close of business has not run for %s: %w", d, store.ErrNotFound)
+	}
+	return r, err
+}
+
+// ListDelinquentParams are the inputs of ListDelinquent.
+type ListDelinquentParams struct {
+	// AsOf is a completed business date; NoDate means the last one.
+	AsOf      engine.Date
+	Bucket    engine.Bucket
+	RiskClass engine.RiskClass
+	PageSize  int
+	// AfterLoanID continues a listing.
+	AfterLoanID string
+}
+
+// ListDelinquent returns one page of the loans past due at a closed
+// business date — the collection team's work list — and the last loan id
+// of the page when there may be more.
+func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]store.Position, engine.Date, string, error) {
+	var e engine.InvalidError
+	size := pageSize(&e, p.PageSize)
+	if err := e.Err(); err != nil {
+		return nil, engine.NoDate, "", err
+	}
+	last, err := c.store.LastCOBRun(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, engine.NoDate, "", &PreconditionError{Reason: "COB_NEVER_RAN", Message: "close of business has never run"}
+	} else if err != nil {
+		return nil, engine.NoDate, "", err
+	}
+	asOf := p.AsOf
+	if asOf == engine.NoDate {
+		asOf = last.BusinessDate
+	}
+	// Positions are kept for the latest date only, and are that date's
+	// only once its run completed.
+	if asOf != last.BusinessDate || last.Status != store.COBCompleted {
+		return nil, asOf, "", &PreconditionError{Reason: "COB_NOT_CLOSED",
+			Message: fmt.Sprintf("positions are for the last closed business date; %s is not it (last run %s, %s)", asOf, last.BusinessDate, last.Status)}
+	}
+	got, err := c.store.DelinquentPositions(ctx, store.PositionQuery{AsOf: asOf, Bucket: p.Bucket, RiskClass: p.RiskClass, AfterLoanID: p.AfterLoanID, Limit: size + 1})
+	if err != nil {
+		return nil, asOf, "", err
+	}
+	next := ""
+	if len(got) > size {
+		got = got[:size]
+		next = got[size-1].LoanID
+	}
+	return got, asOf, next, nil
+}

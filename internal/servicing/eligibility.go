@@ -1,0 +1,91 @@
+package servicing
+
+import (
+	"fmt"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// eligible checks the rules that need no quote: the loan's status (now,
+// its fold as of today), one agreement at a time, the number of
+// agreements and the on-time installments between deferrals (at, its fold
+// as of the effective date).
+func (l *Loans) eligible(lg loanLog, now, at engine.LoanState, ags []AgreementView, c engine.Changes) error {
+	pol := l.restructuring
+	switch statusOf(now) {
+	case store.StatusPaidOff:
+		return &PreconditionError{Reason: "LOAN_PAID_OFF", Message: fmt.Sprintf("loan %s is PAID_OFF; nothing to restructure", lg.loan.LoanID)}
+	case store.StatusWrittenOff:
+		return &PreconditionError{Reason: "LOAN_WRITTEN_OFF", Message: fmt.Sprintf("loan %s is WRITTEN_OFF; it cannot be restructured", lg.loan.LoanID)}
+	}
+	signed := 0
+	var prev *AgreementView
+	for i := range ags {
+		a := &ags[i]
+		if a.AcceptanceSeq == 0 {
+			continue
+		}
+		signed++
+		prev = a
+		if a.Status == AgreementActive {
+			return &PreconditionError{Reason: "AGREEMENT_ACTIVE",
+				Message: fmt.Sprintf("agreement %s is ACTIVE on loan %s: one agreement at a time (it must complete or break first)", a.AgreementID, lg.loan.LoanID)}
+		}
+	}
+	if signed >= pol.MaxAgreementsPerLoan {
+		return &PreconditionError{Reason: "MAX_AGREEMENTS_PER_LOAN",
+			Message: fmt.Sprintf("loan %s has had %d agreements, the most allowed", lg.loan.LoanID, signed)}
+	}
+	deferral := func(c engine.Changes) bool {
+		return c.TermExtension != nil || c.PaymentHoliday != nil || c.Reamortisation != nil
+	}
+	if prev != nil && deferral(c) && deferral(prev.Changes) && pol.MinOnTimeBetweenDeferrals > 0 {
+		if n := onTimeInstallments(at, prev.firstNumber, prev.EffectiveDate); n < pol.MinOnTimeBetweenDeferrals {
+			return &PreconditionError{Reason: "MIN_ON_TIME_INSTALLMENTS",
+				Message: fmt.Sprintf("%d installments of agreement %s were paid on time by %s; %d are needed before another deferral",
+					n, prev.AgreementID, at.AsOf, pol.MinOnTimeBetweenDeferrals)}
+		}
+	}
+	if fp := c.InterestFreezePlan; fp != nil && fp.InstallmentCount > pol.MaxFreezeInstallments {
+		return &PreconditionError{Reason: "MAX_FREEZE_INSTALLMENTS",
+			Message: fmt.Sprintf("a freeze plan may have at most %d installments", pol.MaxFreezeInstallments)}
+	}
+	return nil
+}
+
+// eligiblePlan checks the rules on the quoted plan: how far past the
+// contract's maturity it ends.
+func (l *Loans) eligiblePlan(lg loanLog, c engine.Changes, q engine.RestructureQuote) error {
+	if c.InterestFreezePlan != nil || len(q.Installments) == 0 {
+		return nil
+	}
+	limit := lg.schedule.MaturityDate.AddMonths(l.restructuring.MaxExtensionMonths)
+	if last := q.Installments[len(q.Installments)-1].DueDate; last > limit {
+		return &PreconditionError{Reason: "MAX_EXTENSION_MONTHS",
+			Message: fmt.Sprintf("the new plan would end on %s, more than %d months after the contract's maturity %s",
+				last, l.restructuring.MaxExtensionMonths, lg.schedule.MaturityDate)}
+	}
+	return nil
+}
+
+// onTimeInstallments counts the installments from number first, due after
+// from and by st.AsOf, fully paid by their due dates.
+func onTimeInstallments(st engine.LoanState, first int, from engine.Date) int {
+	lastPaid := map[int]engine.Date{}
+	for _, p := range st.Payments {
+		for _, part := range p.Parts {
+			lastPaid[part.Installment] = max(lastPaid[part.Installment], p.ValueDate)
+		}
+	}
+	n := 0
+	for _, in := range st.Installments {
+		if in.Number < first || in.DueDate <= from || in.DueDate > st.AsOf || in.Unpaid() > 0 {
+			continue
+		}
+		if d, ok := lastPaid[in.Number]; !ok || d <= in.DueDate {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,140 @@
+package servicing
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// GetLoanParams are the inputs of GetLoan.
+type GetLoanParams struct {
+	LoanID string
+	// AsOf is the value date of the figures; NoDate means today.
+	AsOf engine.Date
+	// KnownAt shows the loan as the system knew it then; zero means now.
+	KnownAt time.Time
+}
+
+// GetLoan returns the loan as of a date, as known at an instant: the fold
+// of its log, which for today or later, as known now, starts from the
+// loan's latest snapshot when one can be taken up.
+func (l *Loans) GetLoan(ctx context.Context, p GetLoanParams) (LoanView, error) {
+	today := l.Today()
+	if p.AsOf == engine.NoDate {
+		p.AsOf = today
+	}
+	var lg loanLog
+	var err error
+	if p.KnownAt.IsZero() && p.AsOf >= today {
+		// As the log stands now, today or later: the latest snapshot and
+		// the events after it serve as well as the whole log.
+		lg, _, err = l.loadNow(ctx, p.LoanID, "", p.AsOf)
+	} else {
+		lg, err = l.load(ctx, p.LoanID, p.KnownAt)
+	}
+	if err != nil {
+		return LoanView{}, err
+	}
+	return l.view(lg, p.AsOf, p.KnownAt)
+}
+
+// ListLoansParams are the inputs of ListLoans.
+type ListLoansParams struct {
+	Status     string
+	BorrowerID string
+	PageSize   int
+	PageToken  string
+}
+
+// Paging limits of list calls.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// pageSize returns the page size a list call asked for, DefaultPageSize
+// for 0, and adds a violation for one out of range.
+func pageSize(e *engine.InvalidError, size int) int {
+	switch {
+	case size == 0:
+		return DefaultPageSize
+	case size < 0 || size > MaxPageSize:
+		e.Add("page_size", "must be between 0 and %d", MaxPageSize)
+	}
+	return size
+}
+
+// ListLoans returns one page of loans ordered by id and the token of the
+// next page ("" at the end).
+func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanRecord, string, error) {
+	var e engine.InvalidError
+	size := pageSize(&e, p.PageSize)
+	after := ""
+	if p.PageToken != "" {
+		b, err := base64.RawURLEncoding.DecodeString(p.PageToken)
+		if err != nil || len(b) == 0 {
+			e.Add("page_token", "not a token this server issued")
+		}
+		after = string(b)
+	}
+	if p.Status != "" && p.Status != store.StatusActive && p.Status != store.StatusPaidOff && p.Status != store.StatusWrittenOff {
+		e.Add("status", "unknown status %q", p.Status)
+	}
+	if err := e.Err(); err != nil {
+		return nil, "", err
+	}
+	loans, err := l.store.ListLoans(ctx, store.LoanQuery{Status: p.Status, BorrowerID: p.BorrowerID, AfterLoanID: after, Limit: size + 1})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(loans) > size {
+		loans = loans[:size]
+		next = base64.RawURLEncoding.EncodeToString([]byte(loans[size-1].LoanID))
+	}
+	return loans, next, nil
+}
+
+// ListLoanEvents returns the loan's log, oldest first: the audit trail,
+// and the loan's currency.
+func (l *Loans) ListLoanEvents(ctx context.Context, loanID string) ([]store.EventRecord, money.Currency, error) {
+	got, err := l.store.LoadLoan(ctx, store.LoadLoanParams{LoanID: loanID})
+	if err != nil {
+		return nil, money.Currency{}, err
+	}
+	cur, ok := money.LookupCurrency(got.Loan.Currency)
+	if !ok {
+		return nil, cur, fmt.Errorf("loan %s: unknown currency %q", loanID, got.Loan.Currency)
+	}
+	return got.Events, cur, nil
+}
+
+// PayoffQuote is the amount that settles a loan on a date.
+type PayoffQuote struct {
+	Terms  engine.Terms
+	Date   engine.Date
+	Payoff engine.Payoff
+}
+
+// QuotePayoff returns the exact amount that settles the loan on the date
+// (NoDate: today), with interest only up to that date.
+func (l *Loans) QuotePayoff(ctx context.Context, loanID string, date engine.Date) (PayoffQuote, error) {
+	lg, err := l.load(ctx, loanID, time.Time{})
+	if err != nil {
+		return PayoffQuote{}, err
+	}
+	if date == engine.NoDate {
+		date = l.Today()
+	}
+	if date < lg.terms.DisbursementDate {
+		return PayoffQuote{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "payoff_date",
+			Description: "must not be before the disbursement date " + lg.terms.DisbursementDate.String()}}}
+	}
+	st := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, date)
+	return PayoffQuote{Terms: lg.terms, Date: date, Payoff: st.PayoffAt(lg.terms)}, nil
+}

@@ -1,0 +1,114 @@
+package servicing
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// snapshotFormat is the snapshot format loads ask for: the engine's, or 0
+// (none) when snapshots are off.
+func (l *Loans) snapshotFormat() int {
+	if l.snapshotEvery == 0 {
+		return 0
+	}
+	return engine.SnapshotFormat
+}
+
+// fromSnapshot takes a loan up from its snapshot sn and the events after
+// it (tail), without a replay: decoded, advanced to asOf and with the tail
+// appended (resume), a fold as of asOf that equals the replay of the whole
+// log. False when the tail needs a replay (Append refuses one) or the
+// snapshot cannot be read or advanced.
+func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tail []store.EventRecord, asOf engine.Date, skipLater bool) (loanLog, bool, error) {
+	if err := checkSeqs(rec.LoanID, sn.Seq+1, tail); err != nil {
+		return loanLog{}, false, err
+	}
+	terms, err := DecodeTerms(rec.Terms)
+	if err != nil {
+		return loanLog{}, false, err
+	}
+	st, err := engine.DecodeSnapshot(sn.State)
+	snapAsOf, err1 := engine.ParseDate(sn.AsOf)
+	last, err2 := engine.ParseDate(sn.LastValueDate)
+	if err = errors.Join(err, err1, err2); err != nil {
+		// Derived data only: the log still answers, at the cost of a
+		// replay. Say so, since it should never happen.
+		l.log.Warn("loan snapshot unreadable; replaying the log", "loan_id", rec.LoanID, "snapshot_seq", sn.Seq, "err", err)
+		return loanLog{}, false, nil
+	}
+	st, last, ok, err := resume(rec.LoanID, terms, st, snapAsOf, last, tail, asOf, skipLater)
+	if err != nil || !ok {
+		return loanLog{}, false, err
+	}
+	// No schedule: like a cache entry, the log has no events to fold with
+	// one, and every decision that needs them is made again from the
+	// whole log (errStaleCache).
+	return loanLog{loan: rec, terms: terms, folded: &st, foldedAsOf: asOf,
+		lastValueDate: last, sinceSnapshot: len(tail)}, true, nil
+}
+
+// resume takes up a fold in hand (a snapshot's, or a cache entry's) as of
+// foldAsOf, of a log whose latest value date is last: advanced to asOf,
+// with the repayments of tail (events after the fold's) appended, it is
+// what a replay of the whole log as of asOf gives. With skipLater, tail
+// events dated after asOf are left out, as a replay as of asOf leaves them
+// out (reversals, which a replay applies whatever their date, still need
+// one). It returns the log's latest value date too, and false when the
+// fold cannot be advanced to asOf or the tail needs a replay.
+func resume(loanID string, terms engine.Terms, st engine.LoanState, foldAsOf, last engine.Date, tail []store.EventRecord, asOf engine.Date, skipLater bool) (engine.LoanState, engine.Date, bool, error) {
+	// An event dated after the fold's day (an agreement effective later)
+	// is applied only by a replay as of a later day; a fold dated after
+	// asOf (the clock or time zone moved back, or a close of business for
+	// an earlier date) cannot be advanced.
+	if last > foldAsOf || foldAsOf > asOf {
+		return engine.LoanState{}, 0, false, nil
+	}
+	st, ok := st.AdvanceTo(terms, asOf)
+	if !ok {
+		return engine.LoanState{}, 0, false, nil
+	}
+	for _, e := range tail {
+		ev, read, err := engineEvent(terms, e)
+		if err != nil {
+			return engine.LoanState{}, 0, false, fmt.Errorf("loan %s: %w", loanID, err)
+		}
+		if !read || skipLater && ev.Kind != engine.EventReversal && ev.ValueDate > asOf {
+			continue
+		}
+		if st, ok = st.Append(terms, ev); !ok {
+			return engine.LoanState{}, 0, false, nil
+		}
+		last = max(last, ev.ValueDate)
+	}
+	return st, last, true, nil
+}
+
+// snapshotOf is st, the fold of the log up to the event seq as of today,
+// as a snapshot to store with that event. A state with no snapshot (a
+// restructuring agreement) gives a marker (an empty state) when the loan
+// has a snapshot it was read past, so that reads stop taking that one up
+// only to find they must replay; else nil. last is the log's latest value
+// date.
+func snapshotOf(st engine.LoanState, seq int64, today, last engine.Date, pastSnapshot bool) *store.SnapshotRecord {
+	b, err := trimmed(st).EncodeSnapshot()
+	switch {
+	case err == nil:
+	case pastSnapshot:
+		b = []byte{}
+	default:
+		return nil
+	}
+	return &store.SnapshotRecord{Seq: seq, Format: engine.SnapshotFormat, AsOf: today.String(), LastValueDate: last.String(), State: b}
+}
+
+// trimmed is a fold with only its last payment's allocation: all a later
+// Append needs, whatever the length of the loan's history.
+func trimmed(st engine.LoanState) engine.LoanState {
+	if n := len(st.Payments); n > 1 {
+		st.Payments = []engine.PaymentResult{st.Payments[n-1]}
+	}
+	return st
+}

@@ -1,0 +1,115 @@
+package servicing
+
+import (
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// Installment statuses as of a date.
+const (
+	InstallmentPaid    = "PAID"
+	InstallmentOverdue = "OVERDUE"
+	InstallmentDue     = "DUE"
+	InstallmentNotDue  = "NOT_DUE"
+)
+
+// InstallmentView is one installment of a loan as of a date.
+type InstallmentView struct {
+	engine.InstallmentState
+	Status string
+}
+
+// LoanView is a loan as of a date, as known at an instant.
+type LoanView struct {
+	LoanID      string
+	BorrowerID  string
+	Status      string
+	Terms       engine.Terms
+	AsOf        engine.Date
+	KnownAt     time.Time
+	Version     int64
+	CreatedAt   time.Time
+	Installment []InstallmentView
+	Outstanding engine.Outstanding
+	DaysPastDue int
+	// Bucket and RiskClass classify DaysPastDue under the server's
+	// delinquency policy.
+	Bucket    engine.Bucket
+	RiskClass engine.RiskClass
+	// CappedOn is the first day the penalty cap held accrual back, or
+	// NoDate.
+	CappedOn engine.Date
+	// WrittenOffDate is the write-off's value date, or NoDate.
+	WrittenOffDate engine.Date
+	NextDueDate    engine.Date
+	Credit         money.Amount
+	// Restructured says a restructuring agreement is in effect or in its
+	// observation period (until RestructuredUntil); RiskClass is then at
+	// least the policy's floor.
+	Restructured      bool
+	RestructuredUntil engine.Date
+	// AgreementID is the agreement the plan follows as of the date: the
+	// latest applied; "" if none.
+	AgreementID string
+	// state is the fold behind the view.
+	state engine.LoanState
+}
+
+// statusOf is a fold's loan status.
+func statusOf(st engine.LoanState) string {
+	switch {
+	case st.WrittenOffDate != engine.NoDate:
+		// Written off stays written off, even once recoveries pay it all.
+		return store.StatusWrittenOff
+	case st.PaidOffDate != engine.NoDate:
+		return store.StatusPaidOff
+	}
+	return store.StatusActive
+}
+
+// statusChange is the status to write to the loan's projection: to, if it
+// differs from the stored from; else "" (nothing to write).
+func statusChange(from, to string) string {
+	if from == to {
+		return ""
+	}
+	return to
+}
+
+func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView, error) {
+	return l.viewOf(lg, lg.fold(asOf), asOf, knownAt), nil
+}
+
+// viewOf presents a folded state.
+func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownAt time.Time) LoanView {
+	v := LoanView{
+		LoanID: lg.loan.LoanID, BorrowerID: lg.loan.BorrowerID, Terms: lg.terms, AsOf: asOf, KnownAt: knownAt,
+		Version: lg.loan.Version, CreatedAt: lg.loan.CreatedAt, Outstanding: st.Outstanding(),
+		DaysPastDue: st.DaysPastDue(), NextDueDate: st.NextDueDate(), Credit: st.Credit, state: st,
+		Status: statusOf(st), CappedOn: st.CappedOn,
+	}
+	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
+	if v.Restructured, v.RestructuredUntil, v.AgreementID = l.restructured(st); v.Restructured {
+		v.RiskClass = max(v.RiskClass, l.restructuring.RiskFloor)
+	}
+	if v.Status == store.StatusWrittenOff {
+		v.WrittenOffDate = st.WrittenOffDate
+	}
+	v.Installment = make([]InstallmentView, 0, len(st.Installments))
+	for _, in := range st.Installments {
+		s := InstallmentNotDue
+		switch {
+		case in.Unpaid() == 0:
+			s = InstallmentPaid
+		case in.DueDate < asOf:
+			s = InstallmentOverdue
+		case in.DueDate == asOf:
+			s = InstallmentDue
+		}
+		v.Installment = append(v.Installment, InstallmentView{InstallmentState: in, Status: s})
+	}
+	return v
+}
