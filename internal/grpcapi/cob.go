@@ -2,7 +2,6 @@ package grpcapi
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
@@ -16,7 +15,6 @@ import (
 type closeService struct {
 	loancorev1.UnimplementedCloseOfBusinessServiceServer
 	close *servicing.Close
-	log   *slog.Logger
 }
 
 func runToProto(r store.COBRun) *loancorev1.CloseOfBusinessRun {
@@ -40,7 +38,7 @@ func (s *closeService) RunCloseOfBusiness(req *loancorev1.RunCloseOfBusinessRequ
 	var p parser
 	d := p.date("business_date", req.GetBusinessDate(), false)
 	if err := p.err("", nil); err != nil {
-		return toStatus(ctx, s.log, "RunCloseOfBusiness", err)
+		return err
 	}
 	var sendErr error
 	sent := 0
@@ -51,7 +49,7 @@ func (s *closeService) RunCloseOfBusiness(req *loancorev1.RunCloseOfBusinessRequ
 		}
 	}})
 	if err != nil {
-		return toStatus(ctx, s.log, "RunCloseOfBusiness", err)
+		return err
 	}
 	if sendErr != nil || sent > 0 {
 		return sendErr
@@ -65,11 +63,11 @@ func (s *closeService) GetCloseOfBusinessRun(ctx context.Context, req *loancorev
 	var p parser
 	d := p.date("business_date", req.GetBusinessDate(), true)
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "GetCloseOfBusinessRun", err)
+		return nil, err
 	}
 	r, err := s.close.GetRun(ctx, d)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "GetCloseOfBusinessRun", err)
+		return nil, err
 	}
 	return &loancorev1.GetCloseOfBusinessRunResponse{Run: runToProto(r)}, nil
 }
@@ -93,7 +91,7 @@ func (s *closeService) ListDelinquentLoans(ctx context.Context, req *loancorev1.
 		class = engine.RiskClass(c)
 	}
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "ListDelinquentLoans", err)
+		return nil, err
 	}
 	// M0 is never delinquent: asking for it lists nothing.
 	if req.GetBucket() == loancorev1.DelinquencyBucket_DELINQUENCY_BUCKET_M0 {
@@ -102,7 +100,7 @@ func (s *closeService) ListDelinquentLoans(ctx context.Context, req *loancorev1.
 	got, d, next, err := s.close.ListDelinquent(ctx, servicing.ListDelinquentParams{AsOf: asOf, Bucket: bucket, RiskClass: class,
 		PageSize: int(req.GetPageSize()), AfterLoanID: req.GetPageToken()})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "ListDelinquentLoans", err)
+		return nil, err
 	}
 	out := &loancorev1.ListDelinquentLoansResponse{NextPageToken: next, AsOf: d.String()}
 	for _, pos := range got {
@@ -127,11 +125,11 @@ func (s *closeService) ListDueNotices(ctx context.Context, req *loancorev1.ListD
 	from := p.date("from_date", req.GetFromDate(), true)
 	to := p.date("to_date", req.GetToDate(), false)
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "ListDueNotices", err)
+		return nil, err
 	}
 	got, next, err := s.close.ListNotices(ctx, servicing.ListNoticesParams{From: from, To: to, PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "ListDueNotices", err)
+		return nil, err
 	}
 	out := &loancorev1.ListDueNoticesResponse{NextPageToken: next}
 	for _, n := range got {

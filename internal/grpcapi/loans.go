@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -22,7 +21,6 @@ import (
 type loanService struct {
 	loancorev1.UnimplementedLoanServiceServer
 	loans *servicing.Loans
-	log   *slog.Logger
 }
 
 // requestHash identifies a request body for idempotency: SHA-256 of its
@@ -56,14 +54,14 @@ func (s *loanService) CreateLoan(ctx context.Context, req *loancorev1.CreateLoan
 		var ids engine.InvalidError
 		servicing.CheckLoanIdentity(&ids, req.GetRequestId(), req.GetLoanId(), req.GetBorrowerId())
 		p.errs.Violations = append(ids.Violations, p.errs.Violations...)
-		return nil, toStatus(ctx, s.log, "CreateLoan", &p.errs)
+		return nil, &p.errs
 	}
 	v, err := s.loans.CreateLoan(ctx, servicing.CreateLoanParams{
 		RequestID: req.GetRequestId(), RequestHash: requestHash(req), LoanID: req.GetLoanId(),
 		BorrowerID: req.GetBorrowerId(), Terms: terms, Actor: actor(ctx),
 	})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "CreateLoan", err)
+		return nil, err
 	}
 	return &loancorev1.CreateLoanResponse{Loan: loanToProto(v, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
 }
@@ -84,11 +82,11 @@ func (s *loanService) GetLoan(ctx context.Context, req *loancorev1.GetLoanReques
 		knownAt = t
 	}
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "GetLoan", err)
+		return nil, err
 	}
 	v, err := s.loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: req.GetLoanId(), AsOf: asOf, KnownAt: knownAt})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "GetLoan", err)
+		return nil, err
 	}
 	return &loancorev1.GetLoanResponse{Loan: loanToProto(v, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
 }
@@ -104,12 +102,12 @@ func (s *loanService) ListLoans(ctx context.Context, req *loancorev1.ListLoansRe
 	var p parser
 	statusName := filterName(&p, "status", req.GetStatus(), loanStatuses)
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "ListLoans", err)
+		return nil, err
 	}
 	loans, next, err := s.loans.ListLoans(ctx, servicing.ListLoansParams{Status: statusName, BorrowerID: req.GetBorrowerId(),
 		PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "ListLoans", err)
+		return nil, err
 	}
 	out := &loancorev1.ListLoansResponse{NextPageToken: next}
 	for _, l := range loans {
@@ -157,11 +155,11 @@ func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLo
 		after = v
 	}
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "ListLoanEvents", err)
+		return nil, err
 	}
 	events, cur, err := s.loans.ListLoanEvents(ctx, req.GetLoanId())
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "ListLoanEvents", err)
+		return nil, err
 	}
 	out := &loancorev1.ListLoanEventsResponse{}
 	for _, e := range events {
@@ -195,14 +193,14 @@ func (s *loanService) RecordRepayment(ctx context.Context, req *loancorev1.Recor
 		p.add("amount", "required")
 	}
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "RecordRepayment", err)
+		return nil, err
 	}
 	view := req.GetView()
 	switch view {
 	case loancorev1.LoanView_LOAN_VIEW_UNSPECIFIED, loancorev1.LoanView_LOAN_VIEW_FULL, loancorev1.LoanView_LOAN_VIEW_BASIC:
 	default:
 		p.enumUnknown("view", int32(view))
-		return nil, toStatus(ctx, s.log, "RecordRepayment", p.err("", nil))
+		return nil, p.err("", nil)
 	}
 	// The view shapes the answer, not the payment: leave it out of the
 	// request's identity.
@@ -211,7 +209,7 @@ func (s *loanService) RecordRepayment(ctx context.Context, req *loancorev1.Recor
 	r, err := s.loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: req.GetRequestId(), RequestHash: hash,
 		LoanID: req.GetLoanId(), Amount: req.GetAmount(), ValueDate: vd, Actor: actor(ctx)})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "RecordRepayment", err)
+		return nil, err
 	}
 	return repaymentToProto(r, view), nil
 }
@@ -230,7 +228,7 @@ func (s *loanService) ReverseRepayment(ctx context.Context, req *loancorev1.Reve
 	r, err := s.loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
 		LoanID: req.GetLoanId(), Seq: req.GetSeq(), Reason: req.GetReason(), Actor: actor(ctx)})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "ReverseRepayment", err)
+		return nil, err
 	}
 	return &loancorev1.ReverseRepaymentResponse{Seq: r.Seq, Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL), ChangedSeqs: r.ChangedSeqs,
 		ReversedAllocations: allocationsToProto(r.Allocation, r.Loan.Terms.Currency)}, nil
@@ -244,11 +242,11 @@ func (s *loanService) QuotePayoff(ctx context.Context, req *loancorev1.QuotePayo
 	}
 	d := p.date("payoff_date", req.GetPayoffDate(), false)
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "QuotePayoff", err)
+		return nil, err
 	}
 	q, err := s.loans.QuotePayoff(ctx, req.GetLoanId(), d)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "QuotePayoff", err)
+		return nil, err
 	}
 	c := q.Terms.Currency
 	return &loancorev1.QuotePayoffResponse{Total: q.Payoff.Total().Format(c), Principal: q.Payoff.Principal.Format(c),
@@ -419,13 +417,13 @@ func (s *loanService) WaiveAmounts(ctx context.Context, req *loancorev1.WaiveAmo
 	var p parser
 	vd := p.date("value_date", req.GetValueDate(), false)
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "WaiveAmounts", err)
+		return nil, err
 	}
 	r, err := s.loans.WaiveAmounts(ctx, servicing.WaiveAmountsParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
 		LoanID: req.GetLoanId(), Penalty: req.GetPenalty(), Compound: req.GetCompound(), Interest: req.GetInterest(),
 		Reason: req.GetReason(), ValueDate: vd, Actor: actor(ctx)})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "WaiveAmounts", err)
+		return nil, err
 	}
 	c := r.Loan.Terms.Currency
 	return &loancorev1.WaiveAmountsResponse{Seq: r.Seq, Penalty: r.Waived.Penalty.Format(c), Compound: r.Waived.Compound.Format(c),
@@ -437,12 +435,12 @@ func (s *loanService) WriteOffLoan(ctx context.Context, req *loancorev1.WriteOff
 	var p parser
 	vd := p.date("value_date", req.GetValueDate(), false)
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "WriteOffLoan", err)
+		return nil, err
 	}
 	r, err := s.loans.WriteOffLoan(ctx, servicing.WriteOffLoanParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
 		LoanID: req.GetLoanId(), Reason: req.GetReason(), ValueDate: vd, Actor: actor(ctx)})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "WriteOffLoan", err)
+		return nil, err
 	}
 	return &loancorev1.WriteOffLoanResponse{Seq: r.Seq, Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
 }

@@ -2,7 +2,6 @@ package grpcapi
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
@@ -14,7 +13,6 @@ import (
 type restructuringService struct {
 	loancorev1.UnimplementedRestructuringServiceServer
 	loans *servicing.Loans
-	log   *slog.Logger
 }
 
 // changes parses a RestructuringChanges; waiver amounts stay strings for
@@ -97,11 +95,11 @@ func (s *restructuringService) QuoteRestructuring(ctx context.Context, req *loan
 	eff := p.date("effective_date", req.GetEffectiveDate(), false)
 	changes := p.changes(req.GetChanges())
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "QuoteRestructuring", err)
+		return nil, err
 	}
 	q, err := s.loans.QuoteRestructuring(ctx, servicing.QuoteRestructuringParams{LoanID: req.GetLoanId(), EffectiveDate: eff, Changes: changes})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "QuoteRestructuring", err)
+		return nil, err
 	}
 	r := restructuringQuoteToProto(q)
 	return &loancorev1.QuoteRestructuringResponse{Installments: r.Installments, Waived: r.Waived, Capitalised: r.Capitalised,
@@ -124,7 +122,7 @@ func (s *restructuringService) ProposeAgreement(ctx context.Context, req *loanco
 	changes := p.changes(req.GetChanges())
 	onBreak := p.breakAction(req.GetOnBreak())
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "ProposeAgreement", err)
+		return nil, err
 	}
 	params := servicing.ProposeAgreementParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req), LoanID: req.GetLoanId(),
 		Changes: changes, EffectiveDate: eff, ExpiresOn: exp, OnBreak: onBreak, Reason: req.GetReason(), Actor: actor(ctx)}
@@ -134,7 +132,7 @@ func (s *restructuringService) ProposeAgreement(ctx context.Context, req *loanco
 	}
 	a, err := s.loans.ProposeAgreement(ctx, params)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "ProposeAgreement", err)
+		return nil, err
 	}
 	return &loancorev1.ProposeAgreementResponse{Agreement: agreementToProto(a)}, nil
 }
@@ -144,7 +142,7 @@ func (s *restructuringService) AcceptAgreement(ctx context.Context, req *loancor
 	a, v, err := s.loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
 		AgreementID: req.GetAgreementId(), SignedBy: req.GetSignedBy(), Actor: actor(ctx)})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "AcceptAgreement", err)
+		return nil, err
 	}
 	return &loancorev1.AcceptAgreementResponse{Agreement: agreementToProto(a), Loan: loanToProto(v, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
 }
@@ -154,7 +152,7 @@ func (s *restructuringService) CancelAgreement(ctx context.Context, req *loancor
 	a, err := s.loans.CancelAgreement(ctx, servicing.CancelAgreementParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
 		AgreementID: req.GetAgreementId(), Reason: req.GetReason(), Actor: actor(ctx)})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "CancelAgreement", err)
+		return nil, err
 	}
 	return &loancorev1.CancelAgreementResponse{Agreement: agreementToProto(a)}, nil
 }
@@ -163,7 +161,7 @@ func (s *restructuringService) CancelAgreement(ctx context.Context, req *loancor
 func (s *restructuringService) GetAgreement(ctx context.Context, req *loancorev1.GetAgreementRequest) (*loancorev1.GetAgreementResponse, error) {
 	a, err := s.loans.GetAgreement(ctx, req.GetAgreementId())
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "GetAgreement", err)
+		return nil, err
 	}
 	return &loancorev1.GetAgreementResponse{Agreement: agreementToProto(a)}, nil
 }
@@ -183,12 +181,12 @@ func (s *restructuringService) ListAgreements(ctx context.Context, req *loancore
 	var p parser
 	status := filterName(&p, "status", req.GetStatus(), agreementStatuses)
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "ListAgreements", err)
+		return nil, err
 	}
 	ags, next, err := s.loans.ListAgreements(ctx, servicing.ListAgreementsParams{LoanID: req.GetLoanId(), Status: status,
 		PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "ListAgreements", err)
+		return nil, err
 	}
 	out := &loancorev1.ListAgreementsResponse{NextPageToken: next}
 	for _, a := range ags {

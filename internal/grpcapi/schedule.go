@@ -2,7 +2,6 @@ package grpcapi
 
 import (
 	"context"
-	"log/slog"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/engine"
@@ -13,7 +12,6 @@ import (
 // scheduleService implements loancore.v1.ScheduleService.
 type scheduleService struct {
 	loancorev1.UnimplementedScheduleServiceServer
-	log *slog.Logger
 }
 
 // QuoteSchedule implements loancore.v1.ScheduleService/QuoteSchedule.
@@ -26,11 +24,11 @@ func (s *scheduleService) QuoteSchedule(ctx context.Context, req *loancorev1.Quo
 		toCheck = &terms
 	}
 	if err := p.err("terms.", toCheck); err != nil {
-		return nil, toStatus(ctx, s.log, "QuoteSchedule", err)
+		return nil, err
 	}
 	q, err := servicing.QuoteSchedule(servicing.QuoteScheduleParams{Terms: terms, APRDecimals: decimals})
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "QuoteSchedule", err)
+		return nil, err
 	}
 	return quoteToProto(q), nil
 }
@@ -103,11 +101,11 @@ func (s *scheduleService) ComputeApr(ctx context.Context, req *loancorev1.Comput
 		}
 	}
 	if err := p.err("", nil); err != nil {
-		return nil, toStatus(ctx, s.log, "ComputeApr", err)
+		return nil, err
 	}
 	apr, err := engine.ComputeAPR(in)
 	if err != nil {
-		return nil, toStatus(ctx, s.log, "ComputeApr", err)
+		return nil, err
 	}
 	return &loancorev1.ComputeAprResponse{AprPercent: formatRate(apr)}, nil
 }

@@ -1,7 +1,3 @@
-// Package grpcapi is loancore's gRPC edge: it converts between the
-// loancore.v1 protobuf messages and domain values, validates requests into
-// INVALID_ARGUMENT with field-level details, and maps domain errors to gRPC
-// statuses in one place (toStatus).
 package grpcapi
 
 import (
@@ -65,14 +61,15 @@ func NewServer(opts Options) *Server {
 		log = slog.Default()
 	}
 	gs := grpc.NewServer(append(TransportOptions(),
-		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log)), grpc.ChainStreamInterceptor(recoverStream(log)))...)
-	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{log: log})
+		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log), statusUnary(log)),
+		grpc.ChainStreamInterceptor(recoverStream(log), statusStream(log)))...)
+	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{})
 	if opts.Loans != nil {
-		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans, log: log})
-		loancorev1.RegisterRestructuringServiceServer(gs, &restructuringService{loans: opts.Loans, log: log})
+		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans})
+		loancorev1.RegisterRestructuringServiceServer(gs, &restructuringService{loans: opts.Loans})
 	}
 	if opts.Close != nil {
-		loancorev1.RegisterCloseOfBusinessServiceServer(gs, &closeService{close: opts.Close, log: log})
+		loancorev1.RegisterCloseOfBusinessServiceServer(gs, &closeService{close: opts.Close})
 	}
 
 	hs := health.NewServer()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -15,6 +16,26 @@ import (
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
 )
+
+// statusUnary maps the error a handler returns to a gRPC status: handlers
+// return domain errors as they are, and this is the one place that turns
+// them into codes and details.
+func statusUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		resp, err := handler(ctx, req)
+		if err != nil {
+			return nil, toStatus(ctx, log, info.FullMethod, err)
+		}
+		return resp, nil
+	}
+}
+
+// statusStream is statusUnary for streaming calls.
+func statusStream(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		return toStatus(ss.Context(), log, info.FullMethod, handler(srv, ss))
+	}
+}
 
 // toStatus is the one place where domain errors become gRPC statuses.
 // Anything it does not recognise is logged with an id and reported as
@@ -34,7 +55,7 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	case errors.As(err, &pre):
 		st := status.New(codes.FailedPrecondition, pre.Message)
 		if d, err := st.WithDetails(&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{
-			{Type: pre.Reason, Subject: "loan", Description: pre.Message}}}); err == nil {
+			{Type: string(pre.Reason), Subject: "loan", Description: pre.Message}}}); err == nil {
 			st = d
 		}
 		return st.Err()

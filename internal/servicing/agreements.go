@@ -261,21 +261,18 @@ func (l *Loans) acceptAgreement(ctx context.Context, p AcceptAgreementParams) (A
 		return a, LoanView{}, err
 	}
 	if a.Status != AgreementProposed {
-		return a, LoanView{}, &PreconditionError{Reason: "AGREEMENT_" + a.Status,
-			Message: fmt.Sprintf("agreement %s is %s; only a PROPOSED agreement can be accepted", a.AgreementID, a.Status)}
+		return a, LoanView{}, notProposed(a, "accepted")
 	}
 	q, _, err := l.checkedQuote(lg, st, ags, a.EffectiveDate, a.Changes, engine.InvalidError{})
 	var inv *engine.InvalidError
 	if errors.As(err, &inv) {
-		return a, LoanView{}, &PreconditionError{Reason: "QUOTE_STALE",
-			Message: fmt.Sprintf("the loan changed since agreement %s was proposed and it no longer applies (%v): quote again", a.AgreementID, err)}
+		return a, LoanView{}, refuse(ReasonQuoteStale, "the loan changed since agreement %s was proposed and it no longer applies (%v): quote again", a.AgreementID, err)
 	}
 	if err != nil {
 		return a, LoanView{}, err
 	}
 	if !reflect.DeepEqual(q, a.Quote) {
-		return a, LoanView{}, &PreconditionError{Reason: "QUOTE_STALE",
-			Message: fmt.Sprintf("the loan changed since agreement %s was proposed: its plan would now differ from the quote; quote again", a.AgreementID)}
+		return a, LoanView{}, refuse(ReasonQuoteStale, "the loan changed since agreement %s was proposed: its plan would now differ from the quote; quote again", a.AgreementID)
 	}
 	doc := a.doc()
 	doc.SignedBy = p.SignedBy
@@ -335,8 +332,7 @@ func (l *Loans) cancelAgreement(ctx context.Context, p CancelAgreementParams) (A
 		return a, err
 	}
 	if a.Status != AgreementProposed {
-		return a, &PreconditionError{Reason: "AGREEMENT_" + a.Status,
-			Message: fmt.Sprintf("agreement %s is %s; only a PROPOSED agreement can be cancelled", a.AgreementID, a.Status)}
+		return a, notProposed(a, "cancelled")
 	}
 	ev := store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementCancelled, ValueDate: today.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: a.ProposalSeq, Reason: p.Reason}

@@ -111,8 +111,7 @@ func (c *Close) Run(ctx context.Context, p RunParams) (store.COBRun, error) {
 	case err != nil:
 		return store.COBRun{}, err
 	case last.BusinessDate > d:
-		return store.COBRun{}, &PreconditionError{Reason: "COB_OUT_OF_ORDER",
-			Message: fmt.Sprintf("business dates run in order: %s has run, %s never did", last.BusinessDate, d)}
+		return store.COBRun{}, refuse(ReasonCOBOutOfOrder, "business dates run in order: %s has run, %s never did", last.BusinessDate, d)
 	case last.Status == store.COBCompleted:
 		first = last.BusinessDate + 1
 	default:
@@ -228,8 +227,7 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	}
 	report()
 	if run.Failures > 0 {
-		return run, &PreconditionError{Reason: "COB_LOANS_FAILED",
-			Message: fmt.Sprintf("%d loans or agreements could not be closed for %s (logged); run the date again to retry them", run.Failures, d)}
+		return run, refuse(ReasonCOBLoansFailed, "%d loans or agreements could not be closed for %s (logged); run the date again to retry them", run.Failures, d)
 	}
 	return run, nil
 }

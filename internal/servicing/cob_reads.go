@@ -96,7 +96,7 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]s
 	}
 	last, err := c.store.LastCOBRun(ctx)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, engine.NoDate, "", &PreconditionError{Reason: "COB_NEVER_RAN", Message: "close of business has never run"}
+		return nil, engine.NoDate, "", refuse(ReasonCOBNeverRan, "close of business has never run")
 	} else if err != nil {
 		return nil, engine.NoDate, "", err
 	}
@@ -107,8 +107,7 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]s
 	// Positions are kept for the latest date only, and are that date's
 	// only once its run completed.
 	if asOf != last.BusinessDate || last.Status != store.COBCompleted {
-		return nil, asOf, "", &PreconditionError{Reason: "COB_NOT_CLOSED",
-			Message: fmt.Sprintf("positions are for the last closed business date; %s is not it (last run %s, %s)", asOf, last.BusinessDate, last.Status)}
+		return nil, asOf, "", refuse(ReasonCOBNotClosed, "positions are for the last closed business date; %s is not it (last run %s, %s)", asOf, last.BusinessDate, last.Status)
 	}
 	got, err := c.store.DelinquentPositions(ctx, store.PositionQuery{AsOf: asOf, Bucket: p.Bucket, RiskClass: p.RiskClass, AfterLoanID: p.AfterLoanID, Limit: size + 1})
 	if err != nil {

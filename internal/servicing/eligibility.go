@@ -1,8 +1,6 @@
 package servicing
 
 import (
-	"fmt"
-
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 )
@@ -15,9 +13,9 @@ func (l *Loans) eligible(lg loanLog, now, at engine.LoanState, ags []AgreementVi
 	pol := l.restructuring
 	switch statusOf(now) {
 	case store.StatusPaidOff:
-		return &PreconditionError{Reason: "LOAN_PAID_OFF", Message: fmt.Sprintf("loan %s is PAID_OFF; nothing to restructure", lg.loan.LoanID)}
+		return refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing to restructure", lg.loan.LoanID)
 	case store.StatusWrittenOff:
-		return &PreconditionError{Reason: "LOAN_WRITTEN_OFF", Message: fmt.Sprintf("loan %s is WRITTEN_OFF; it cannot be restructured", lg.loan.LoanID)}
+		return refuse(ReasonLoanWrittenOff, "loan %s is WRITTEN_OFF; it cannot be restructured", lg.loan.LoanID)
 	}
 	signed := 0
 	var prev *AgreementView
@@ -29,27 +27,23 @@ func (l *Loans) eligible(lg loanLog, now, at engine.LoanState, ags []AgreementVi
 		signed++
 		prev = a
 		if a.Status == AgreementActive {
-			return &PreconditionError{Reason: "AGREEMENT_ACTIVE",
-				Message: fmt.Sprintf("agreement %s is ACTIVE on loan %s: one agreement at a time (it must complete or break first)", a.AgreementID, lg.loan.LoanID)}
+			return refuse(ReasonAgreementActive, "agreement %s is ACTIVE on loan %s: one agreement at a time (it must complete or break first)", a.AgreementID, lg.loan.LoanID)
 		}
 	}
 	if signed >= pol.MaxAgreementsPerLoan {
-		return &PreconditionError{Reason: "MAX_AGREEMENTS_PER_LOAN",
-			Message: fmt.Sprintf("loan %s has had %d agreements, the most allowed", lg.loan.LoanID, signed)}
+		return refuse(ReasonMaxAgreementsPerLoan, "loan %s has had %d agreements, the most allowed", lg.loan.LoanID, signed)
 	}
 	deferral := func(c engine.Changes) bool {
 		return c.TermExtension != nil || c.PaymentHoliday != nil || c.Reamortisation != nil
 	}
 	if prev != nil && deferral(c) && deferral(prev.Changes) && pol.MinOnTimeBetweenDeferrals > 0 {
 		if n := onTimeInstallments(at, prev.firstNumber, prev.EffectiveDate); n < pol.MinOnTimeBetweenDeferrals {
-			return &PreconditionError{Reason: "MIN_ON_TIME_INSTALLMENTS",
-				Message: fmt.Sprintf("%d installments of agreement %s were paid on time by %s; %d are needed before another deferral",
-					n, prev.AgreementID, at.AsOf, pol.MinOnTimeBetweenDeferrals)}
+			return refuse(ReasonMinOnTimeInstallments, "%d installments of agreement %s were paid on time by %s; %d are needed before another deferral",
+				n, prev.AgreementID, at.AsOf, pol.MinOnTimeBetweenDeferrals)
 		}
 	}
 	if fp := c.InterestFreezePlan; fp != nil && fp.InstallmentCount > pol.MaxFreezeInstallments {
-		return &PreconditionError{Reason: "MAX_FREEZE_INSTALLMENTS",
-			Message: fmt.Sprintf("a freeze plan may have at most %d installments", pol.MaxFreezeInstallments)}
+		return refuse(ReasonMaxFreezeInstallments, "a freeze plan may have at most %d installments", pol.MaxFreezeInstallments)
 	}
 	return nil
 }
@@ -62,9 +56,8 @@ func (l *Loans) eligiblePlan(lg loanLog, c engine.Changes, q engine.RestructureQ
 	}
 	limit := lg.schedule.MaturityDate.AddMonths(l.restructuring.MaxExtensionMonths)
 	if last := q.Installments[len(q.Installments)-1].DueDate; last > limit {
-		return &PreconditionError{Reason: "MAX_EXTENSION_MONTHS",
-			Message: fmt.Sprintf("the new plan would end on %s, more than %d months after the contract's maturity %s",
-				last, l.restructuring.MaxExtensionMonths, lg.schedule.MaturityDate)}
+		return refuse(ReasonMaxExtensionMonths, "the new plan would end on %s, more than %d months after the contract's maturity %s",
+			last, l.restructuring.MaxExtensionMonths, lg.schedule.MaturityDate)
 	}
 	return nil
 }

@@ -1,22 +1,119 @@
 package servicing
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
-// Errors of the loan use cases, mapped to gRPC codes in one place above.
+// Errors of the use cases beside *PreconditionError and the store's errors;
+// grpcapi maps every one of them to a gRPC status in one place.
 var (
 	// ErrRequestConflict: a request id was reused with a different body.
 	ErrRequestConflict = errors.New("request_id was already used with a different request")
 )
 
-// PreconditionError is a request refused because of the loan's state
-// (paying a paid-off loan, paying more than the payoff amount).
+// Reason says why a request was refused for the state of a loan, an
+// agreement or close of business. It is the type of the
+// google.rpc.PreconditionFailure violation a FAILED_PRECONDITION carries,
+// so clients branch on it: reasons are part of the API, documented in
+// proto/loancore/v1, and never renamed.
+type Reason string
+
+// The reasons, in the order of the use cases that give them.
+const (
+	// ReasonLoanPaidOff: the loan is PAID_OFF; nothing is owed, so it
+	// takes no payment, waiver, write-off or restructuring.
+	ReasonLoanPaidOff Reason = "LOAN_PAID_OFF"
+	// ReasonPaymentExceedsPayoff: the payment is more than everything owed
+	// on its value date, and the loan does not keep credit.
+	ReasonPaymentExceedsPayoff Reason = "PAYMENT_EXCEEDS_PAYOFF"
+	// ReasonAlreadyReversed: the repayment was reversed already.
+	ReasonAlreadyReversed Reason = "ALREADY_REVERSED"
+	// ReasonNotARepayment: the event to reverse is not a repayment.
+	ReasonNotARepayment Reason = "NOT_A_REPAYMENT"
+	// ReasonAgreementSigned: the repayment is dated on or before a signed
+	// agreement's effective date; reversing it would change the
+	// agreement's figures.
+	ReasonAgreementSigned Reason = "AGREEMENT_SIGNED"
+	// ReasonWaiverExceedsOwed: a waiver asks for more of a component than
+	// is owed of it on its value date.
+	ReasonWaiverExceedsOwed Reason = "WAIVER_EXCEEDS_OWED"
+	// ReasonAlreadyWrittenOff: the loan was written off already.
+	ReasonAlreadyWrittenOff Reason = "ALREADY_WRITTEN_OFF"
+	// ReasonLoanWrittenOff: a written-off loan is not restructured.
+	ReasonLoanWrittenOff Reason = "LOAN_WRITTEN_OFF"
+	// ReasonAgreementActive: the loan has an ACTIVE agreement (one at a
+	// time), or the agreement to accept or cancel is ACTIVE.
+	ReasonAgreementActive Reason = "AGREEMENT_ACTIVE"
+	// ReasonAgreementCancelled, ReasonAgreementExpired,
+	// ReasonAgreementBroken and ReasonAgreementCompleted: the agreement to
+	// accept or cancel is no longer PROPOSED.
+	ReasonAgreementCancelled Reason = "AGREEMENT_CANCELLED"
+	ReasonAgreementExpired   Reason = "AGREEMENT_EXPIRED"
+	ReasonAgreementBroken    Reason = "AGREEMENT_BROKEN"
+	ReasonAgreementCompleted Reason = "AGREEMENT_COMPLETED"
+	// ReasonMaxAgreementsPerLoan: the loan has signed as many agreements
+	// as the policy allows.
+	ReasonMaxAgreementsPerLoan Reason = "MAX_AGREEMENTS_PER_LOAN"
+	// ReasonMinOnTimeInstallments: too few installments of the previous
+	// agreement were paid on time for another deferral.
+	ReasonMinOnTimeInstallments Reason = "MIN_ON_TIME_INSTALLMENTS"
+	// ReasonMaxFreezeInstallments: a freeze plan longer than the policy
+	// allows.
+	ReasonMaxFreezeInstallments Reason = "MAX_FREEZE_INSTALLMENTS"
+	// ReasonMaxExtensionMonths: the new plan would end too long after the
+	// contract's maturity.
+	ReasonMaxExtensionMonths Reason = "MAX_EXTENSION_MONTHS"
+	// ReasonQuoteStale: the loan changed since the agreement was proposed,
+	// so its plan would differ from the frozen quote.
+	ReasonQuoteStale Reason = "QUOTE_STALE"
+	// ReasonCOBOutOfOrder: a business date before the last one closed.
+	ReasonCOBOutOfOrder Reason = "COB_OUT_OF_ORDER"
+	// ReasonCOBLoansFailed: some loans or agreements could not be closed
+	// for the date; running it again retries them.
+	ReasonCOBLoansFailed Reason = "COB_LOANS_FAILED"
+	// ReasonCOBNeverRan: close of business has never run, so there are
+	// no positions.
+	ReasonCOBNeverRan Reason = "COB_NEVER_RAN"
+	// ReasonCOBNotClosed: positions are asked for a date that is not the
+	// last closed one.
+	ReasonCOBNotClosed Reason = "COB_NOT_CLOSED"
+)
+
+// Reasons lists every reason, for the tests that each is documented in the
+// proto and reachable through the API.
+func Reasons() []Reason {
+	return []Reason{
+		ReasonLoanPaidOff, ReasonPaymentExceedsPayoff, ReasonAlreadyReversed, ReasonNotARepayment, ReasonAgreementSigned,
+		ReasonWaiverExceedsOwed, ReasonAlreadyWrittenOff, ReasonLoanWrittenOff, ReasonAgreementActive,
+		ReasonAgreementCancelled, ReasonAgreementExpired, ReasonAgreementBroken, ReasonAgreementCompleted,
+		ReasonMaxAgreementsPerLoan, ReasonMinOnTimeInstallments, ReasonMaxFreezeInstallments, ReasonMaxExtensionMonths,
+		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
+	}
+}
+
+// PreconditionError is a request refused because of the state of a loan,
+// an agreement or close of business (paying a paid-off loan, accepting a
+// cancelled agreement, closing dates out of order).
 type PreconditionError struct {
-	// Reason is a stable upper-case code, e.g. "LOAN_PAID_OFF".
-	Reason  string
+	Reason  Reason
 	Message string
 }
 
 func (e *PreconditionError) Error() string { return e.Message }
+
+// refuse returns a *PreconditionError for reason with a formatted message.
+func refuse(reason Reason, format string, args ...any) *PreconditionError {
+	return &PreconditionError{Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// notProposed refuses to accept or cancel (verb) an agreement that is no
+// longer PROPOSED, with the reason its status names.
+func notProposed(a AgreementView, verb string) *PreconditionError {
+	reason := map[string]Reason{AgreementActive: ReasonAgreementActive, AgreementCancelled: ReasonAgreementCancelled,
+		AgreementExpired: ReasonAgreementExpired, AgreementBroken: ReasonAgreementBroken, AgreementCompleted: ReasonAgreementCompleted}[a.Status]
+	return refuse(reason, "agreement %s is %s; only a PROPOSED agreement can be %s", a.AgreementID, a.Status, verb)
+}
 
 // errStaleCache asks for a decision made from a fold in hand (a cache
 // entry, or a snapshot and the events after it) to be made again from the

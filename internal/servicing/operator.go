@@ -150,7 +150,7 @@ func (l *Loans) waiveAmounts(ctx context.Context, p WaiveAmountsParams) (WaiverR
 		return WaiverResult{}, err
 	}
 	if before.Status == store.StatusPaidOff {
-		return WaiverResult{}, &PreconditionError{Reason: "LOAN_PAID_OFF", Message: fmt.Sprintf("loan %s is PAID_OFF; nothing is owed", p.LoanID)}
+		return WaiverResult{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
 	}
 	// What is owed on the value date, before anything it brings: penalty
 	// and compound charged through the day before, interest of the
@@ -159,9 +159,8 @@ func (l *Loans) waiveAmounts(ctx context.Context, p WaiveAmountsParams) (WaiverR
 	owed := at.PayoffAt(lg.terms)
 	owedInterest := at.Outstanding().Interest
 	if penalty > owed.Penalty || compound > owed.Compound || interest > owedInterest {
-		return WaiverResult{}, &PreconditionError{Reason: "WAIVER_EXCEEDS_OWED",
-			Message: fmt.Sprintf("on %s the loan owes penalty %s, compound %s and overdue interest %s; a waiver cannot exceed them",
-				vd, owed.Penalty.Format(c), owed.Compound.Format(c), owedInterest.Format(c))}
+		return WaiverResult{}, refuse(ReasonWaiverExceedsOwed, "on %s the loan owes penalty %s, compound %s and overdue interest %s; a waiver cannot exceed them",
+			vd, owed.Penalty.Format(c), owed.Compound.Format(c), owedInterest.Format(c))
 	}
 	doc, err := json.Marshal(waiverPayload{Penalty: penalty.Format(c), Compound: compound.Format(c), Interest: interest.Format(c)})
 	if err != nil {
@@ -274,8 +273,7 @@ func (l *Loans) writeOffLoan(ctx context.Context, p WriteOffLoanParams) (WriteOf
 	}
 	for _, ev := range lg.events {
 		if ev.Kind == store.KindWriteOff {
-			return WriteOffResult{}, &PreconditionError{Reason: "ALREADY_WRITTEN_OFF",
-				Message: fmt.Sprintf("loan %s was written off by event %d on %s", p.LoanID, ev.Seq, ev.ValueDate)}
+			return WriteOffResult{}, refuse(ReasonAlreadyWrittenOff, "loan %s was written off by event %d on %s", p.LoanID, ev.Seq, ev.ValueDate)
 		}
 	}
 	before, err := l.view(lg, today, time.Time{})
@@ -283,7 +281,7 @@ func (l *Loans) writeOffLoan(ctx context.Context, p WriteOffLoanParams) (WriteOf
 		return WriteOffResult{}, err
 	}
 	if before.Status == store.StatusPaidOff {
-		return WriteOffResult{}, &PreconditionError{Reason: "LOAN_PAID_OFF", Message: fmt.Sprintf("loan %s is PAID_OFF; nothing is owed", p.LoanID)}
+		return WriteOffResult{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
 	}
 	seq := lg.loan.Version + 1
 	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindWriteOff, ValueDate: vd.String(), RecordedAt: now,

@@ -3,7 +3,6 @@ package servicing
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -138,8 +137,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fr
 	before := lg.fold(today)
 	c := lg.terms.Currency
 	if statusOf(before) == store.StatusPaidOff {
-		return RepaymentResult{}, &PreconditionError{Reason: "LOAN_PAID_OFF",
-			Message: fmt.Sprintf("loan %s is PAID_OFF; nothing is owed", p.LoanID)}
+		return RepaymentResult{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
 	}
 	seq := lg.loan.Version + 1
 	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindRepayment, ValueDate: vd.String(), RecordedAt: now,
@@ -173,8 +171,7 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fr
 		// The payoff on the value date, before this payment.
 		atDate := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, vd)
 		payoff := atDate.PayoffAt(lg.terms)
-		return RepaymentResult{}, &PreconditionError{Reason: "PAYMENT_EXCEEDS_PAYOFF",
-			Message: fmt.Sprintf("amount %s exceeds the payoff amount %s on %s", amount.Format(c), payoff.Total().Format(c), vd)}
+		return RepaymentResult{}, refuse(ReasonPaymentExceedsPayoff, "amount %s exceeds the payoff amount %s on %s", amount.Format(c), payoff.Total().Format(c), vd)
 	}
 	// A write that had to read a long stretch of the log, or replay past
 	// a snapshot, stores the fold it made, so that the next one that finds

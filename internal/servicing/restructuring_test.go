@@ -191,7 +191,7 @@ func TestEligibilityRules(t *testing.T) {
 		if !errors.As(err, &pre) {
 			t.Fatalf("want a PreconditionError, got %v", err)
 		}
-		return pre.Reason
+		return string(pre.Reason)
 	}
 	ext := servicing.ChangesInput{Changes: engine.Changes{TermExtension: &engine.TermExtension{ExtraInstallments: 2}}}
 	sign := func(l *servicing.Loans, id string, c servicing.ChangesInput) error {

@@ -2,7 +2,6 @@ package servicing
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
@@ -56,25 +55,22 @@ func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 			target = &lg.events[i]
 		}
 		if ev.Kind == store.KindReversal && ev.TargetSeq == p.Seq {
-			return RepaymentResult{}, &PreconditionError{Reason: "ALREADY_REVERSED",
-				Message: fmt.Sprintf("event %d was already reversed by event %d", p.Seq, ev.Seq)}
+			return RepaymentResult{}, refuse(ReasonAlreadyReversed, "event %d was already reversed by event %d", p.Seq, ev.Seq)
 		}
 	}
 	if target == nil {
 		return RepaymentResult{}, store.ErrNotFound
 	}
 	if target.Kind != store.KindRepayment {
-		return RepaymentResult{}, &PreconditionError{Reason: "NOT_A_REPAYMENT",
-			Message: fmt.Sprintf("event %d is a %s, not a repayment", p.Seq, target.Kind)}
+		return RepaymentResult{}, refuse(ReasonNotARepayment, "event %d is a %s, not a repayment", p.Seq, target.Kind)
 	}
 	// A signed agreement's figures were computed with this payment in:
 	// reversing it would silently change them. Refuse.
 	for _, ev := range lg.events {
 		if ev.Kind == store.KindAgreementAccepted && target.ValueDate <= ev.ValueDate {
 			d, _ := decodeAgreement(ev)
-			return RepaymentResult{}, &PreconditionError{Reason: "AGREEMENT_SIGNED",
-				Message: fmt.Sprintf("repayment %d (value date %s) is before agreement %s, signed with effect from %s; reversing it would change the agreement's figures",
-					p.Seq, target.ValueDate, d.AgreementID, ev.ValueDate)}
+			return RepaymentResult{}, refuse(ReasonAgreementSigned, "repayment %d (value date %s) is before agreement %s, signed with effect from %s; reversing it would change the agreement's figures",
+				p.Seq, target.ValueDate, d.AgreementID, ev.ValueDate)
 		}
 	}
 	now := l.now().UTC()

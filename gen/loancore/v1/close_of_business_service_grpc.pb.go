@@ -42,12 +42,18 @@ type CloseOfBusinessServiceClient interface {
 	// completed date again changes nothing; a run that was killed finishes
 	// the rest when started again; dates run in order, and a gap since the
 	// last closed date is caught up day by day. A loan that cannot be
-	// closed is counted as a failure and left for the next run.
+	// closed is counted as a failure and left for the next run: the call
+	// then ends with FAILED_PRECONDITION COB_LOANS_FAILED after its last
+	// progress message. A date before the last closed one is
+	// FAILED_PRECONDITION COB_OUT_OF_ORDER.
 	RunCloseOfBusiness(ctx context.Context, in *RunCloseOfBusinessRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RunCloseOfBusinessResponse], error)
 	// GetCloseOfBusinessRun returns the run of a business date.
 	GetCloseOfBusinessRun(ctx context.Context, in *GetCloseOfBusinessRunRequest, opts ...grpc.CallOption) (*GetCloseOfBusinessRunResponse, error)
 	// ListDelinquentLoans lists the loans past due at the last closed
 	// business date, filtered by bucket and risk class, paged by loan id.
+	// FAILED_PRECONDITION COB_NEVER_RAN before the first close of business;
+	// COB_NOT_CLOSED for a date that is not the last closed one (positions
+	// are kept for that date only), or while its run is not complete.
 	ListDelinquentLoans(ctx context.Context, in *ListDelinquentLoansRequest, opts ...grpc.CallOption) (*ListDelinquentLoansResponse, error)
 	// ListDueNotices lists the notices close of business emitted for the
 	// business dates from_date..to_date, by date and id: reminders before a
@@ -131,12 +137,18 @@ type CloseOfBusinessServiceServer interface {
 	// completed date again changes nothing; a run that was killed finishes
 	// the rest when started again; dates run in order, and a gap since the
 	// last closed date is caught up day by day. A loan that cannot be
-	// closed is counted as a failure and left for the next run.
+	// closed is counted as a failure and left for the next run: the call
+	// then ends with FAILED_PRECONDITION COB_LOANS_FAILED after its last
+	// progress message. A date before the last closed one is
+	// FAILED_PRECONDITION COB_OUT_OF_ORDER.
 	RunCloseOfBusiness(*RunCloseOfBusinessRequest, grpc.ServerStreamingServer[RunCloseOfBusinessResponse]) error
 	// GetCloseOfBusinessRun returns the run of a business date.
 	GetCloseOfBusinessRun(context.Context, *GetCloseOfBusinessRunRequest) (*GetCloseOfBusinessRunResponse, error)
 	// ListDelinquentLoans lists the loans past due at the last closed
 	// business date, filtered by bucket and risk class, paged by loan id.
+	// FAILED_PRECONDITION COB_NEVER_RAN before the first close of business;
+	// COB_NOT_CLOSED for a date that is not the last closed one (positions
+	// are kept for that date only), or while its run is not complete.
 	ListDelinquentLoans(context.Context, *ListDelinquentLoansRequest) (*ListDelinquentLoansResponse, error)
 	// ListDueNotices lists the notices close of business emitted for the
 	// business dates from_date..to_date, by date and id: reminders before a

@@ -39,6 +39,13 @@ const (
 // log and a date. Mutating calls take a client request_id: the same id with
 // the same body returns the first answer and writes nothing; with a
 // different body it is ALREADY_EXISTS.
+//
+// A call refused for the state of the loan is FAILED_PRECONDITION with a
+// google.rpc.PreconditionFailure whose violation type is a stable reason,
+// named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
+// ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
+// ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
+// renamed.
 type LoanServiceClient interface {
 	// CreateLoan records a loan's origination and disbursement; it is ACTIVE
 	// from its disbursement date.
@@ -52,18 +59,30 @@ type LoanServiceClient interface {
 	ListLoanEvents(ctx context.Context, in *ListLoanEventsRequest, opts ...grpc.CallOption) (*ListLoanEventsResponse, error)
 	// RecordRepayment records money received and says how it was allocated.
 	// It may be backdated; everything after its value date is replayed.
+	// FAILED_PRECONDITION LOAN_PAID_OFF when nothing is owed;
+	// PAYMENT_EXCEEDS_PAYOFF when the amount is more than the payoff on its
+	// value date and the loan does not keep credit.
 	RecordRepayment(ctx context.Context, in *RecordRepaymentRequest, opts ...grpc.CallOption) (*RecordRepaymentResponse, error)
 	// ReverseRepayment appends a reversal of a repayment; the loan replays as
 	// if the payment had never been received. Nothing is deleted.
+	// FAILED_PRECONDITION ALREADY_REVERSED when it was reversed before;
+	// NOT_A_REPAYMENT when the seq names another kind of event;
+	// AGREEMENT_SIGNED when the payment is dated on or before a signed
+	// agreement's effective date (reversing it would change the agreement).
 	ReverseRepayment(ctx context.Context, in *ReverseRepaymentRequest, opts ...grpc.CallOption) (*ReverseRepaymentResponse, error)
 	// QuotePayoff returns the exact amount that settles a loan on a date.
 	QuotePayoff(ctx context.Context, in *QuotePayoffRequest, opts ...grpc.CallOption) (*QuotePayoffResponse, error)
 	// WaiveAmounts forgives penalty, compound interest and overdue contract
 	// interest as of a date (减免): an operator action recorded in the log.
+	// FAILED_PRECONDITION LOAN_PAID_OFF when nothing is owed;
+	// WAIVER_EXCEEDS_OWED when it asks for more of a component than is owed
+	// of it on the value date.
 	WaiveAmounts(ctx context.Context, in *WaiveAmountsRequest, opts ...grpc.CallOption) (*WaiveAmountsResponse, error)
 	// WriteOffLoan writes a loan off (核销): penalty and compound interest
 	// stop accruing after its date and the loan is WRITTEN_OFF; later
-	// repayments are recoveries, allocated as usual.
+	// repayments are recoveries, allocated as usual. FAILED_PRECONDITION
+	// ALREADY_WRITTEN_OFF when it was written off before; LOAN_PAID_OFF when
+	// nothing is owed.
 	WriteOffLoan(ctx context.Context, in *WriteOffLoanRequest, opts ...grpc.CallOption) (*WriteOffLoanResponse, error)
 }
 
@@ -174,6 +193,13 @@ func (c *loanServiceClient) WriteOffLoan(ctx context.Context, in *WriteOffLoanRe
 // log and a date. Mutating calls take a client request_id: the same id with
 // the same body returns the first answer and writes nothing; with a
 // different body it is ALREADY_EXISTS.
+//
+// A call refused for the state of the loan is FAILED_PRECONDITION with a
+// google.rpc.PreconditionFailure whose violation type is a stable reason,
+// named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
+// ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
+// ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
+// renamed.
 type LoanServiceServer interface {
 	// CreateLoan records a loan's origination and disbursement; it is ACTIVE
 	// from its disbursement date.
@@ -187,18 +213,30 @@ type LoanServiceServer interface {
 	ListLoanEvents(context.Context, *ListLoanEventsRequest) (*ListLoanEventsResponse, error)
 	// RecordRepayment records money received and says how it was allocated.
 	// It may be backdated; everything after its value date is replayed.
+	// FAILED_PRECONDITION LOAN_PAID_OFF when nothing is owed;
+	// PAYMENT_EXCEEDS_PAYOFF when the amount is more than the payoff on its
+	// value date and the loan does not keep credit.
 	RecordRepayment(context.Context, *RecordRepaymentRequest) (*RecordRepaymentResponse, error)
 	// ReverseRepayment appends a reversal of a repayment; the loan replays as
 	// if the payment had never been received. Nothing is deleted.
+	// FAILED_PRECONDITION ALREADY_REVERSED when it was reversed before;
+	// NOT_A_REPAYMENT when the seq names another kind of event;
+	// AGREEMENT_SIGNED when the payment is dated on or before a signed
+	// agreement's effective date (reversing it would change the agreement).
 	ReverseRepayment(context.Context, *ReverseRepaymentRequest) (*ReverseRepaymentResponse, error)
 	// QuotePayoff returns the exact amount that settles a loan on a date.
 	QuotePayoff(context.Context, *QuotePayoffRequest) (*QuotePayoffResponse, error)
 	// WaiveAmounts forgives penalty, compound interest and overdue contract
 	// interest as of a date (减免): an operator action recorded in the log.
+	// FAILED_PRECONDITION LOAN_PAID_OFF when nothing is owed;
+	// WAIVER_EXCEEDS_OWED when it asks for more of a component than is owed
+	// of it on the value date.
 	WaiveAmounts(context.Context, *WaiveAmountsRequest) (*WaiveAmountsResponse, error)
 	// WriteOffLoan writes a loan off (核销): penalty and compound interest
 	// stop accruing after its date and the loan is WRITTEN_OFF; later
-	// repayments are recoveries, allocated as usual.
+	// repayments are recoveries, allocated as usual. FAILED_PRECONDITION
+	// ALREADY_WRITTEN_OFF when it was written off before; LOAN_PAID_OFF when
+	// nothing is owed.
 	WriteOffLoan(context.Context, *WriteOffLoanRequest) (*WriteOffLoanResponse, error)
 	mustEmbedUnimplementedLoanServiceServer()
 }

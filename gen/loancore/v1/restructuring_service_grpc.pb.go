@@ -35,22 +35,39 @@ const (
 // (信用协商) with borrowers in difficulty: every option is quoted exactly
 // before anyone signs, a signed agreement executes exactly as quoted, and
 // the loan's log shows what changed and why.
+//
+// A call refused for the state of the loan or the agreement is
+// FAILED_PRECONDITION with a google.rpc.PreconditionFailure whose violation
+// type is a stable reason. The eligibility rules (server-wide policy)
+// refuse a quote, proposal or acceptance with: LOAN_PAID_OFF,
+// LOAN_WRITTEN_OFF, AGREEMENT_ACTIVE (one agreement at a time),
+// MAX_AGREEMENTS_PER_LOAN, MIN_ON_TIME_INSTALLMENTS (too few installments
+// of the previous plan paid on time before another deferral),
+// MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
+// after the contract's maturity).
 type RestructuringServiceClient interface {
 	// QuoteRestructuring computes the plan that the changes would give what
 	// remains of a loan on the effective date. It writes nothing; several
 	// quotes can be compared side by side. A quote that breaks an
-	// eligibility rule is FAILED_PRECONDITION naming the rule.
+	// eligibility rule is FAILED_PRECONDITION naming the rule (see above).
 	QuoteRestructuring(ctx context.Context, in *QuoteRestructuringRequest, opts ...grpc.CallOption) (*QuoteRestructuringResponse, error)
 	// ProposeAgreement records an agreement offered to the borrower, with
 	// its quote frozen into it. It is PROPOSED until accepted, cancelled or
-	// past expires_on (EXPIRED).
+	// past expires_on (EXPIRED). FAILED_PRECONDITION with an eligibility
+	// reason (see above) when the changes may not be offered.
 	ProposeAgreement(ctx context.Context, in *ProposeAgreementRequest, opts ...grpc.CallOption) (*ProposeAgreementResponse, error)
 	// AcceptAgreement records the borrower's signature and applies the
 	// agreement to the loan at its effective date. The new plan must equal
 	// the frozen quote to the cent; if the loan changed since (a payment
 	// arrived), it fails with FAILED_PRECONDITION QUOTE_STALE: quote again.
+	// An agreement no longer PROPOSED is FAILED_PRECONDITION AGREEMENT_ACTIVE,
+	// AGREEMENT_CANCELLED, AGREEMENT_EXPIRED, AGREEMENT_BROKEN or
+	// AGREEMENT_COMPLETED, after its status; an eligibility reason when a
+	// rule no longer holds.
 	AcceptAgreement(ctx context.Context, in *AcceptAgreementRequest, opts ...grpc.CallOption) (*AcceptAgreementResponse, error)
-	// CancelAgreement withdraws a PROPOSED agreement.
+	// CancelAgreement withdraws a PROPOSED agreement. One no longer PROPOSED
+	// is FAILED_PRECONDITION AGREEMENT_ACTIVE, AGREEMENT_CANCELLED,
+	// AGREEMENT_EXPIRED, AGREEMENT_BROKEN or AGREEMENT_COMPLETED.
 	CancelAgreement(ctx context.Context, in *CancelAgreementRequest, opts ...grpc.CallOption) (*CancelAgreementResponse, error)
 	// GetAgreement returns an agreement and its status today.
 	GetAgreement(ctx context.Context, in *GetAgreementRequest, opts ...grpc.CallOption) (*GetAgreementResponse, error)
@@ -134,22 +151,39 @@ func (c *restructuringServiceClient) ListAgreements(ctx context.Context, in *Lis
 // (信用协商) with borrowers in difficulty: every option is quoted exactly
 // before anyone signs, a signed agreement executes exactly as quoted, and
 // the loan's log shows what changed and why.
+//
+// A call refused for the state of the loan or the agreement is
+// FAILED_PRECONDITION with a google.rpc.PreconditionFailure whose violation
+// type is a stable reason. The eligibility rules (server-wide policy)
+// refuse a quote, proposal or acceptance with: LOAN_PAID_OFF,
+// LOAN_WRITTEN_OFF, AGREEMENT_ACTIVE (one agreement at a time),
+// MAX_AGREEMENTS_PER_LOAN, MIN_ON_TIME_INSTALLMENTS (too few installments
+// of the previous plan paid on time before another deferral),
+// MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
+// after the contract's maturity).
 type RestructuringServiceServer interface {
 	// QuoteRestructuring computes the plan that the changes would give what
 	// remains of a loan on the effective date. It writes nothing; several
 	// quotes can be compared side by side. A quote that breaks an
-	// eligibility rule is FAILED_PRECONDITION naming the rule.
+	// eligibility rule is FAILED_PRECONDITION naming the rule (see above).
 	QuoteRestructuring(context.Context, *QuoteRestructuringRequest) (*QuoteRestructuringResponse, error)
 	// ProposeAgreement records an agreement offered to the borrower, with
 	// its quote frozen into it. It is PROPOSED until accepted, cancelled or
-	// past expires_on (EXPIRED).
+	// past expires_on (EXPIRED). FAILED_PRECONDITION with an eligibility
+	// reason (see above) when the changes may not be offered.
 	ProposeAgreement(context.Context, *ProposeAgreementRequest) (*ProposeAgreementResponse, error)
 	// AcceptAgreement records the borrower's signature and applies the
 	// agreement to the loan at its effective date. The new plan must equal
 	// the frozen quote to the cent; if the loan changed since (a payment
 	// arrived), it fails with FAILED_PRECONDITION QUOTE_STALE: quote again.
+	// An agreement no longer PROPOSED is FAILED_PRECONDITION AGREEMENT_ACTIVE,
+	// AGREEMENT_CANCELLED, AGREEMENT_EXPIRED, AGREEMENT_BROKEN or
+	// AGREEMENT_COMPLETED, after its status; an eligibility reason when a
+	// rule no longer holds.
 	AcceptAgreement(context.Context, *AcceptAgreementRequest) (*AcceptAgreementResponse, error)
-	// CancelAgreement withdraws a PROPOSED agreement.
+	// CancelAgreement withdraws a PROPOSED agreement. One no longer PROPOSED
+	// is FAILED_PRECONDITION AGREEMENT_ACTIVE, AGREEMENT_CANCELLED,
+	// AGREEMENT_EXPIRED, AGREEMENT_BROKEN or AGREEMENT_COMPLETED.
 	CancelAgreement(context.Context, *CancelAgreementRequest) (*CancelAgreementResponse, error)
 	// GetAgreement returns an agreement and its status today.
 	GetAgreement(context.Context, *GetAgreementRequest) (*GetAgreementResponse, error)
