@@ -31,6 +31,7 @@ var rules = []struct {
 	{dir: "internal/store", internal: []string{"internal/servicing", "internal/engine", "internal/money", "internal/store"}, anyThirdPart: true},
 	{dir: "internal/grpcapi", internal: []string{"internal/servicing", "internal/engine", "internal/money", "gen/"}, anyThirdPart: true},
 	{dir: "cmd", internal: []string{"internal/", "gen/"}, anyThirdPart: true},
+	{dir: "bench", internal: []string{"internal/", "gen/"}, anyThirdPart: true},
 }
 
 func TestDependencyDirection(t *testing.T) {
