@@ -22,14 +22,13 @@ import (
 )
 
 // TestMain doubles as loand: with LOAND_TEST_SERVE set, the test binary
-// runs the server, so the restart test can SIGKILL a real process.
+// runs loand's command line with the arguments in LOAND_TEST_ARGS
+// (separated by spaces) and exits as loand would, so the restart tests
+// can SIGKILL a real process and the command line tests see real exit
+// codes and output.
 func TestMain(m *testing.M) {
 	if os.Getenv("LOAND_TEST_SERVE") == "1" {
-		if err := run(strings.Split(os.Getenv("LOAND_TEST_ARGS"), " "), os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+		os.Exit(run(strings.Fields(os.Getenv("LOAND_TEST_ARGS")), os.Stdout, os.Stderr, os.LookupEnv))
 	}
 	pgtest.Main(m)
 }
