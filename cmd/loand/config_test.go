@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -252,4 +253,24 @@ func TestConfigHelp(t *testing.T) {
 			t.Errorf("%s: %v, want flag.ErrHelp", arg, err)
 		}
 	}
+}
+
+// TestOperationsGuideListsEveryFlag keeps docs/operations.md's table of
+// flags in step with the flag set: a row for every flag, with its
+// variable and default.
+func TestOperationsGuideListsEveryFlag(t *testing.T) {
+	guide, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newFlagSet(&config{}).VisitAll(func(f *flag.Flag) {
+		def := "`" + f.DefValue + "`"
+		if f.DefValue == "" {
+			def = "off"
+		}
+		row := fmt.Sprintf("| `--%s` | `%s` | %s |", f.Name, envName(f.Name), def)
+		if !strings.Contains(string(guide), row) {
+			t.Errorf("docs/operations.md has no row starting %q", row)
+		}
+	})
 }
