@@ -54,7 +54,7 @@ bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
 	$(TOOL) benchstat -col /kernel bench.out
 
 .PHONY: bench-payments
-bench-payments: ## repayments/s of loand on PostgreSQL (cmd/loadpay) beside pgbench -N -M prepared and the cmd/floord floor, at 8 and 32 clients
+bench-payments: ## repayments/s of loand on PostgreSQL (bench/loadpay) beside pgbench -N -M prepared and the bench/floord floor, at 8 and 32 clients
 	./scripts/bench-payments.sh
 
 .PHONY: bench-ab

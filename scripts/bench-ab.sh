@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A/B of loand settings or builds on one throwaway PostgreSQL cluster:
-# one loand per side, each on its own database with its own cmd/loadpay
+# one loand per side, each on its own database with its own bench/loadpay
 # client, then pgbench -N -M prepared at the same concurrency, in
 # alternating rounds, so that every side sees the same machine and noise.
 # Prints each round, the medians per side and each side's rate over the
@@ -8,7 +8,7 @@
 # variables and databases). Usage:
 #   BENCH_AB_SIDES="a b" b_ENV=GOMAXPROCS=1 b_CLIENT_ENV=GOMAXPROCS=1 make bench-ab
 # Per side X: X_ENV (loand's environment, "K=V …"), X_CLIENT_ENV (the
-# client's, after GOMAXPROCS=1 as make bench-payments gives it), X_ARGS (loand's extra flags), X_CLIENT_ARGS (cmd/loadpay's,
+# client's, after GOMAXPROCS=1 as make bench-payments gives it), X_ARGS (loand's extra flags), X_CLIENT_ARGS (bench/loadpay's,
 # e.g. "-view basic"), X_BIN (a loand binary, default the tree's). BENCH_CONCURRENCY (8), BENCH_SECONDS (8), BENCH_ROUNDS (6),
 # BENCH_LOANS (512), BENCH_CONNS (the client's gRPC connections, 1 as
 # make bench-payments; 0: one per client).
@@ -27,7 +27,7 @@ for s in $sides; do "${psql[@]}" -c "CREATE DATABASE side_$s"; done
 "${psql[@]}" -c "CREATE DATABASE pgbench"
 "$bin/pgbench" -q -i -s 20 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 go build -o "$work/loand" ./cmd/loand
-go build -o "$work/loadpay" ./cmd/loadpay
+go build -o "$work/loadpay" ./bench/loadpay
 side() { local n="$1_$2"; echo "${!n:-}"; } # side X NAME: $X_NAME
 declare -A port pid
 for s in $sides; do

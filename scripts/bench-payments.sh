@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Repayment throughput of loand on PostgreSQL (synchronous_commit on) at
-# each concurrency, driven by cmd/loadpay (a compiled gRPC client; ghz's
+# each concurrency, driven by bench/loadpay (a compiled gRPC client; ghz's
 # reflective client needs more of this 2-core machine than loand itself),
 # next to two baselines on the same throwaway cluster at the same
-# concurrency: pgbench -N -M prepared (the issue's), and cmd/floord, a gRPC
+# concurrency: pgbench -N -M prepared (the issue's), and bench/floord, a gRPC
 # server that answers RecordRepayment with loand's store write and nothing
 # else (the floor: what the gRPC hop and the durable append cost by
 # themselves, so loand minus floord is loancore's own work). For ad-hoc
@@ -63,8 +63,8 @@ echo "synchronous_commit: $("$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgre
 "$bin/pgbench" -q -i -s 20 -h 127.0.0.1 -p "$pgport" -U postgres pgbench >/dev/null 2>&1
 
 go build -o "$work/loand" ./cmd/loand
-go build -o "$work/floord" ./cmd/floord
-go build -o "$work/loadpay" ./cmd/loadpay
+go build -o "$work/floord" ./bench/floord
+go build -o "$work/loadpay" ./bench/loadpay
 GOMAXPROCS="$procs" "$work/loand" --listen "127.0.0.1:$apiport" --database "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=$pool" \
   --log-format json --pprof "${BENCH_PPROF:-}" --cached-loans "$cache" --snapshot-every "$snapshot" 2>"$work/loand.log" &
 loand_pid=$!
@@ -97,9 +97,9 @@ loadpay() { # loadpay ADDR CLIENTS SECONDS RUN: one run of the client, its outpu
 
 run=$(date +%s)
 echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; log cache of ${cache} loans$([ "$cache" = 0 ] && echo ' (off: every write loads its loan)'); snapshot every ${snapshot} events read$([ "$snapshot" = 0 ] && echo ' (off)'); ${rounds} rounds of ${seconds}s per side, alternating"
-echo "client: cmd/loadpay, its concurrent calls over $([ "$conns" = 0 ] && echo 'a connection each' || echo "$conns gRPC connection(s)")"
+echo "client: bench/loadpay, its concurrent calls over $([ "$conns" = 0 ] && echo 'a connection each' || echo "$conns gRPC connection(s)")"
 echo "GOMAXPROCS: servers ${procs:-Go default ($(nproc))}, client ${client_procs:-Go default ($(nproc))}"
-echo "floor: cmd/floord, the same client and store write, nothing else$([ "$floor" = 1 ] || echo ' (off)')"
+echo "floor: bench/floord, the same client and store write, nothing else$([ "$floor" = 1 ] || echo ' (off)')"
 printf '\n%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s\n' clients round "loand/s" "floord/s" "pgbench/s" ratio floor \
   "machine µs/op" "CPU µs/op loand+postgres+client, WAL flushes/op | pgbench: postgres+client, flushes"
 printf '%-7s %5s %8s %8s %9s %6s %6s   %-15s\n' "" "" "" "" "" "" "" "loand|floord|pgb"

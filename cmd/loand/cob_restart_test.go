@@ -41,29 +41,7 @@ func TestCloseOfBusinessSurvivesSIGKILL(t *testing.T) {
 	business := today.AddDate(0, 0, -1).Format(time.DateOnly)
 	disbursed := today.AddDate(0, -6, 0).Format(time.DateOnly)
 	const n = 3000
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < n; i += 8 {
-				_, err := loans.CreateLoan(ctx, &loancorev1.CreateLoanRequest{RequestId: fmt.Sprintf("c%d", i), LoanId: fmt.Sprintf("K%05d", i), BorrowerId: "B",
-					Terms: &loancorev1.LoanTerms{Currency: "CNY", Principal: "5000", AnnualRatePercent: "18", InstallmentCount: 6,
-						Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_PRINCIPAL, DisbursementDate: disbursed,
-						Penalty: &loancorev1.PenaltyPolicy{CompoundOverdueInterest: true}}})
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	createOverdueLoans(t, loans, disbursed, n)
 
 	stream, err := cob.RunCloseOfBusiness(ctx, &loancorev1.RunCloseOfBusinessRequest{BusinessDate: business})
 	if err != nil {
@@ -103,6 +81,46 @@ func TestCloseOfBusinessSurvivesSIGKILL(t *testing.T) {
 	if last.GetStatus() != loancorev1.CloseOfBusinessStatus_CLOSE_OF_BUSINESS_STATUS_COMPLETED || last.GetLoansDone() != n {
 		t.Fatalf("resumed run: %v", last)
 	}
+	checkOneJournalLinePerLoan(t, database, business, n)
+	t.Logf("killed after %d of %d loans; resumed and completed, one journal line per loan", half.GetRun().GetLoansDone(), n)
+}
+
+// createOverdueLoans books the n loans the run closes, from 8 clients at
+// once: six installments from disbursed, nothing paid, with a penalty
+// policy, so that each has a day to accrue.
+func createOverdueLoans(t *testing.T, loans loancorev1.LoanServiceClient, disbursed string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 8 {
+				_, err := loans.CreateLoan(ctx, &loancorev1.CreateLoanRequest{RequestId: fmt.Sprintf("c%d", i), LoanId: fmt.Sprintf("K%05d", i), BorrowerId: "B",
+					Terms: &loancorev1.LoanTerms{Currency: "CNY", Principal: "5000", AnnualRatePercent: "18", InstallmentCount: 6,
+						Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_PRINCIPAL, DisbursementDate: disbursed,
+						Penalty: &loancorev1.PenaltyPolicy{CompoundOverdueInterest: true}}})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// checkOneJournalLinePerLoan reads the database behind loand: the business
+// date has n journal lines, one for each of n loans, and n positions.
+func checkOneJournalLinePerLoan(t *testing.T, database, business string, n int) {
+	t.Helper()
+	ctx := context.Background()
 	db, err := pgx.Connect(ctx, database)
 	if err != nil {
 		t.Fatal(err)
@@ -116,5 +134,4 @@ func TestCloseOfBusinessSurvivesSIGKILL(t *testing.T) {
 	if lines != n || distinct != n || positions != n {
 		t.Fatalf("journal %d lines for %d loans, %d positions; want %d each", lines, distinct, positions, n)
 	}
-	t.Logf("killed after %d of %d loans; resumed and completed, one journal line per loan", half.GetRun().GetLoansDone(), n)
 }

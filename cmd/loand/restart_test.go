@@ -22,14 +22,13 @@ import (
 )
 
 // TestMain doubles as loand: with LOAND_TEST_SERVE set, the test binary
-// runs the server, so the restart test can SIGKILL a real process.
+// runs loand's command line with the arguments in LOAND_TEST_ARGS
+// (separated by spaces) and exits as loand would, so the restart tests
+// can SIGKILL a real process and the command line tests see real exit
+// codes and output.
 func TestMain(m *testing.M) {
 	if os.Getenv("LOAND_TEST_SERVE") == "1" {
-		if err := run(strings.Split(os.Getenv("LOAND_TEST_ARGS"), " "), os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+		os.Exit(run(strings.Fields(os.Getenv("LOAND_TEST_ARGS")), os.Stdout, os.Stderr, os.LookupEnv))
 	}
 	pgtest.Main(m)
 }
@@ -96,83 +95,106 @@ func TestRestartSafety(t *testing.T) {
 					Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT, DisbursementDate: "2024-01-15"}}); err != nil {
 				t.Fatal(err)
 			}
-
-			var mu sync.Mutex
-			var acked []string
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for i := 0; ; i++ {
-					id := fmt.Sprintf("pay-%d", i)
-					c, cancel := context.WithTimeout(ctx, 5*time.Second)
-					_, err := client.RecordRepayment(c, &loancorev1.RecordRepaymentRequest{RequestId: id, LoanId: "LN1", Amount: "1.00", ValueDate: "2024-02-15"})
-					cancel()
-					if err != nil {
-						return // the server is gone
-					}
-					mu.Lock()
-					acked = append(acked, id)
-					mu.Unlock()
-				}
-			}()
-			// Let a stream build up, then kill the server mid-flight. A
-			// stream that stops by itself is a failure, not a hang.
-			for {
-				mu.Lock()
-				n := len(acked)
-				mu.Unlock()
-				if n >= 40 {
-					break
-				}
-				select {
-				case <-done:
-					t.Fatalf("repayments failed after %d acknowledged, before the kill", n)
-				case <-time.After(5 * time.Millisecond):
-				}
-			}
-			if err := server.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			_, _ = server.Process.Wait()
-			<-done
+			acked := payUntilKilled(t, client, server)
 
 			startLoand(t, addr, database)
-			events, err := client.ListLoanEvents(ctx, &loancorev1.ListLoanEventsRequest{LoanId: "LN1", PageSize: 500})
-			if err != nil {
-				t.Fatal(err)
-			}
-			seen := map[string]int{}
-			for _, e := range events.GetEvents() {
-				seen[e.GetRequestId()]++
-			}
-			for _, id := range acked {
-				if seen[id] != 1 {
-					t.Errorf("acknowledged %s is in the log %d times", id, seen[id])
-				}
-			}
-			for id, n := range seen {
-				if id != "create" && n != 1 {
-					t.Errorf("%s is in the log %d times", id, n)
-				}
-			}
+			checkEachOnce(t, client, acked)
 			// The request in flight at the kill, retried, lands exactly once.
-			next := fmt.Sprintf("pay-%d", len(acked))
-			for range 2 {
-				if _, err := client.RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{RequestId: next, LoanId: "LN1", Amount: "1.00", ValueDate: "2024-02-15"}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			events, _ = client.ListLoanEvents(ctx, &loancorev1.ListLoanEventsRequest{LoanId: "LN1", PageSize: 500})
-			count := 0
-			for _, e := range events.GetEvents() {
-				if e.GetRequestId() == next {
-					count++
-				}
-			}
-			if count != 1 {
-				t.Fatalf("retried in-flight request is in the log %d times", count)
-			}
+			checkRetryLandsOnce(t, client, fmt.Sprintf("pay-%d", len(acked)))
 			t.Logf("%d repayments acknowledged before SIGKILL, all present once after restart", len(acked))
 		})
+	}
+}
+
+// payUntilKilled pays loan LN1 in a stream of requests pay-0, pay-1, …,
+// kills server with SIGKILL once 40 are acknowledged, and returns the ids
+// of the acknowledged ones once the stream has stopped.
+func payUntilKilled(t *testing.T, client loancorev1.LoanServiceClient, server *exec.Cmd) []string {
+	t.Helper()
+	ctx := context.Background()
+	var mu sync.Mutex
+	var acked []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			id := fmt.Sprintf("pay-%d", i)
+			c, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := client.RecordRepayment(c, &loancorev1.RecordRepaymentRequest{RequestId: id, LoanId: "LN1", Amount: "1.00", ValueDate: "2024-02-15"})
+			cancel()
+			if err != nil {
+				return // the server is gone
+			}
+			mu.Lock()
+			acked = append(acked, id)
+			mu.Unlock()
+		}
+	}()
+	// Let a stream build up, then kill the server mid-flight. A
+	// stream that stops by itself is a failure, not a hang.
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 40 {
+			break
+		}
+		select {
+		case <-done:
+			t.Fatalf("repayments failed after %d acknowledged, before the kill", n)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = server.Process.Wait()
+	<-done
+	return acked
+}
+
+// checkEachOnce checks LN1's log: every acknowledged request is in it
+// once, and no request is in it twice.
+func checkEachOnce(t *testing.T, client loancorev1.LoanServiceClient, acked []string) {
+	t.Helper()
+	events, err := client.ListLoanEvents(context.Background(), &loancorev1.ListLoanEventsRequest{LoanId: "LN1", PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, e := range events.GetEvents() {
+		seen[e.GetRequestId()]++
+	}
+	for _, id := range acked {
+		if seen[id] != 1 {
+			t.Errorf("acknowledged %s is in the log %d times", id, seen[id])
+		}
+	}
+	for id, n := range seen {
+		if id != "create" && n != 1 {
+			t.Errorf("%s is in the log %d times", id, n)
+		}
+	}
+}
+
+// checkRetryLandsOnce sends repayment next twice and checks that LN1's log
+// has it once.
+func checkRetryLandsOnce(t *testing.T, client loancorev1.LoanServiceClient, next string) {
+	t.Helper()
+	ctx := context.Background()
+	for range 2 {
+		if _, err := client.RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{RequestId: next, LoanId: "LN1", Amount: "1.00", ValueDate: "2024-02-15"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, _ := client.ListLoanEvents(ctx, &loancorev1.ListLoanEventsRequest{LoanId: "LN1", PageSize: 500})
+	count := 0
+	for _, e := range events.GetEvents() {
+		if e.GetRequestId() == next {
+			count++
+		}
+	}
+	if count != 1 {
+		t.Fatalf("retried in-flight request is in the log %d times", count)
 	}
 }

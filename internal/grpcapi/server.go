@@ -38,7 +38,7 @@ type Server struct {
 }
 
 // TransportOptions are the gRPC server options loand serves with, for a
-// server that must pay the same transport costs (cmd/floord).
+// server that must pay the same transport costs (bench/floord).
 func TransportOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		// Long-lived workers serve calls on stacks already grown to the

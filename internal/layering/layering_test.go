@@ -49,6 +49,8 @@ var rules = []rule{
 	{pkgs: "internal/schedbench/...", imports: []string{"internal/engine", "internal/money"}},
 	{pkgs: "internal/layering/..."},
 	{pkgs: "cmd/...", imports: []string{"internal/...", "gen/..."}, anyThirdParty: true},
+	// The throughput bench's client and floor server.
+	{pkgs: "bench/...", imports: []string{"internal/...", "gen/..."}, anyThirdParty: true},
 	{pkgs: "gen/...", anyThirdParty: true},
 }
 

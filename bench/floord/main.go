@@ -6,7 +6,9 @@
 // what the gRPC hop and the durable write cost by themselves, so that
 // loand's figure minus floord's is loancore's own work per repayment.
 // It serves CreateLoan (one origination event) and ListLoans by borrower
-// so that cmd/loadpay can set up its loans; it is not a loan server.
+// so that bench/loadpay can set up its loans; it is not a loan server.
+// It lives under bench/, not cmd/: it is a measuring baseline and does not
+// ship.
 package main
 
 import (

@@ -2,7 +2,8 @@
 // concurrent clients and prints repayments per second. It is the load
 // generator of make bench-payments: a compiled client with generated stubs
 // costs the shared CPU far less than a reflective one, so the figure is
-// the server's, not the client's.
+// the server's, not the client's. It lives under bench/, not cmd/: it is
+// a measuring harness and does not ship.
 package main
 
 import (
@@ -77,9 +78,34 @@ type driveParams struct {
 // p99= and machine_cpu_us_per_op=, which the bench scripts read.
 func drive(p driveParams, out io.Writer) error {
 	ctx := context.Background()
+	conns, closeConns, err := dial(p)
+	if err != nil {
+		return err
+	}
+	defer closeConns()
+	prefix := loanPrefix(p)
+	if err := createLoans(ctx, conns[0], p, prefix); err != nil {
+		return err
+	}
+	busy0 := busyTicks()
+	r := pay(ctx, conns, p, prefix)
+	busy1 := busyTicks()
+	return r.write(out, busy0, busy1)
+}
+
+// dial opens the connections the clients share: p.Connections of them, or
+// one per client when that is 0 or more than the clients. The returned
+// function closes them.
+func dial(p driveParams) ([]loancorev1.LoanServiceClient, func(), error) {
 	connections := p.Connections
 	if connections <= 0 || connections > p.Clients {
 		connections = p.Clients
+	}
+	var opened []*grpc.ClientConn
+	closeAll := func() {
+		for _, cc := range opened {
+			cc.Close()
+		}
 	}
 	conns := make([]loancorev1.LoanServiceClient, connections)
 	for i := range conns {
@@ -87,25 +113,37 @@ func drive(p driveParams, out io.Writer) error {
 			// As loand does: fixed windows, no bandwidth-delay PINGs.
 			grpc.WithInitialWindowSize(1<<20), grpc.WithInitialConnWindowSize(1<<20))
 		if err != nil {
-			return err
+			closeAll()
+			return nil, nil, err
 		}
-		defer cc.Close()
+		opened = append(opened, cc)
 		conns[i] = loancorev1.NewLoanServiceClient(cc)
 	}
+	return conns, closeAll, nil
+}
+
+// loanPrefix is what the bench's loan ids start with: -loan-prefix, or
+// one per kind of loan, so that loans with and without a penalty policy
+// never share ids.
+func loanPrefix(p driveParams) string {
+	switch {
+	case p.LoanPrefix != "":
+		return p.LoanPrefix
+	case p.Penalty:
+		return "BENCH-P-"
+	}
+	return "BENCH-"
+}
+
+// createLoans books the p.Loans loans a previous run did not: a
+// CreateLoan retry is answered from the loan's whole log, which grows with
+// every run.
+func createLoans(ctx context.Context, c loancorev1.LoanServiceClient, p driveParams, prefix string) error {
 	var policy *loancorev1.PenaltyPolicy
 	if p.Penalty {
 		policy = &loancorev1.PenaltyPolicy{CompoundOverdueInterest: true, GraceDays: 3}
 	}
-	prefix := p.LoanPrefix
-	if prefix == "" {
-		prefix = "BENCH-"
-		if p.Penalty {
-			prefix = "BENCH-P-"
-		}
-	}
-	// Create only the loans a previous run did not: a CreateLoan retry is
-	// answered from the loan's whole log, which grows with every run.
-	have, err := existingLoans(ctx, conns[0])
+	have, err := existingLoans(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -113,7 +151,7 @@ func drive(p driveParams, out io.Writer) error {
 		if have[fmt.Sprintf("%s%d", prefix, i)] {
 			continue
 		}
-		_, err := conns[0].CreateLoan(ctx, &loancorev1.CreateLoanRequest{
+		_, err := c.CreateLoan(ctx, &loancorev1.CreateLoanRequest{
 			RequestId: fmt.Sprintf("bench-create-%s%d", prefix, i), LoanId: fmt.Sprintf("%s%d", prefix, i), BorrowerId: "bench",
 			Terms: &loancorev1.LoanTerms{Currency: "CNY", Principal: "100000000", AnnualRatePercent: "4.35", InstallmentCount: 12,
 				Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT, DisbursementDate: "2024-01-15", Penalty: policy},
@@ -122,12 +160,27 @@ func drive(p driveParams, out io.Writer) error {
 			return fmt.Errorf("create loan %d: %w", i, err)
 		}
 	}
-	var ok, failed atomic.Int64
-	codes := sync.Map{}
-	latencies := make([][]time.Duration, p.Clients)
+	return nil
+}
+
+// payResult is what the clients of one run did.
+type payResult struct {
+	ok, failed atomic.Int64
+	// codes counts failures by gRPC code name (*atomic.Int64 values).
+	codes sync.Map
+	// latencies holds each client's successful calls' latencies, one
+	// slice per client so that the clients never share one.
+	latencies [][]time.Duration
+	elapsed   time.Duration
+}
+
+// pay runs p.Clients clients, each with one RecordRepayment in flight,
+// until p.Duration has passed; client w uses connection w modulo the
+// connections, so the calls spread evenly over them.
+func pay(ctx context.Context, conns []loancorev1.LoanServiceClient, p driveParams, prefix string) *payResult {
+	r := &payResult{latencies: make([][]time.Duration, p.Clients)}
 	deadline := time.Now().Add(p.Duration)
 	var wg sync.WaitGroup
-	busy0 := busyTicks()
 	start := time.Now()
 	for w := range p.Clients {
 		wg.Add(1)
@@ -135,26 +188,31 @@ func drive(p driveParams, out io.Writer) error {
 			defer wg.Done()
 			for n := 0; time.Now().Before(deadline); n++ {
 				t0 := time.Now()
-				_, err := conns[w%connections].RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{
+				_, err := conns[w%len(conns)].RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{
 					RequestId: fmt.Sprintf("%s-%d-%d", p.Run, w, n), LoanId: fmt.Sprintf("%s%d", prefix, (w*7919+n*104729)%p.Loans),
 					Amount: "1.00", ValueDate: "2024-02-15", View: p.View,
 				})
 				if err != nil {
-					failed.Add(1)
-					c, _ := codes.LoadOrStore(status.Code(err).String(), new(atomic.Int64))
+					r.failed.Add(1)
+					c, _ := r.codes.LoadOrStore(status.Code(err).String(), new(atomic.Int64))
 					c.(*atomic.Int64).Add(1)
 					continue
 				}
-				ok.Add(1)
-				latencies[w] = append(latencies[w], time.Since(t0))
+				r.ok.Add(1)
+				r.latencies[w] = append(r.latencies[w], time.Since(t0))
 			}
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	busy1 := busyTicks()
+	r.elapsed = time.Since(start)
+	return r
+}
+
+// write prints the run's line; busy0 and busy1 are the machine's busy
+// ticks around the run (busyTicks), negative where there are none.
+func (r *payResult) write(out io.Writer, busy0, busy1 int64) error {
 	var all []time.Duration
-	for _, l := range latencies {
+	for _, l := range r.latencies {
 		all = append(all, l...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
@@ -163,12 +221,13 @@ func drive(p driveParams, out io.Writer) error {
 		p50, p99 = all[len(all)/2], all[len(all)*99/100]
 	}
 	errs := ""
-	codes.Range(func(k, v any) bool { errs += fmt.Sprintf(" %s=%d", k, v.(*atomic.Int64).Load()); return true })
+	r.codes.Range(func(k, v any) bool { errs += fmt.Sprintf(" %s=%d", k, v.(*atomic.Int64).Load()); return true })
+	ok := r.ok.Load()
 	busy := ""
-	if busy0 >= 0 && busy1 >= 0 && ok.Load() > 0 {
-		busy = fmt.Sprintf(" machine_cpu_us_per_op=%d", (busy1-busy0)*1e6/clockTicksPerSecond/ok.Load())
+	if busy0 >= 0 && busy1 >= 0 && ok > 0 {
+		busy = fmt.Sprintf(" machine_cpu_us_per_op=%d", (busy1-busy0)*1e6/clockTicksPerSecond/ok)
 	}
-	_, err = fmt.Fprintf(out, "%.0f ok=%d failed=%d%s p50=%s p99=%s%s\n", float64(ok.Load())/elapsed.Seconds(), ok.Load(), failed.Load(), errs, p50, p99, busy)
+	_, err := fmt.Fprintf(out, "%.0f ok=%d failed=%d%s p50=%s p99=%s%s\n", float64(ok)/r.elapsed.Seconds(), ok, r.failed.Load(), errs, p50, p99, busy)
 	return err
 }
 

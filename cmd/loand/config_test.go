@@ -1,0 +1,276 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// env is an environment for parseConfig, in place of the process's.
+func env(kv ...string) func(string) (string, bool) {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// joinInts writes day lists as the flags take them.
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+// flagRow is one flag's case: its default, a value for its environment
+// variable and a different one for the command line, and what the server
+// reads of it (the derived value where validation derives one), printed as
+// the flag takes it.
+type flagRow struct {
+	flag          string
+	def, env, arg string
+	get           func(config) string
+}
+
+// flagRows has a row for every flag; TestConfigEveryFlag fails for a flag
+// without one.
+var flagRows = []flagRow{
+	{"listen", "127.0.0.1:50051", "127.0.0.1:7001", "127.0.0.1:7002", func(c config) string { return c.listen }},
+	{"database", "sqlite:./data/loancore.db", "sqlite:/tmp/env.db", "postgres://u@h/db", func(c config) string { return c.database }},
+	{"timezone", "Asia/Shanghai", "Europe/London", "UTC", func(c config) string { return c.location.String() }},
+	{"log-format", "text", "json", "text", func(c config) string { return c.logFormat }},
+	{"log-level", "info", "debug", "warn", func(c config) string { return strings.ToLower(c.level.String()) }},
+	{"pprof", "", "127.0.0.1:6060", "127.0.0.1:6061", func(c config) string { return c.pprof }},
+	{"shutdown-grace", "10s", "30s", "45s", func(c config) string { return c.shutdownGrace.String() }},
+	{"delinquency-buckets", "30,60,90,120,150,180", "10,20,30,40,50,60", "31,61,91,121,151,181",
+		func(c config) string { return joinInts(c.delinquency.BucketMaxDays[:]) }},
+	{"risk-classes", "1,91,271,361", "1,31,61,91", "2,92,272,362", func(c config) string { return joinInts(c.delinquency.RiskFromDays[:]) }},
+	{"reminder-days", "3", "5", "7", func(c config) string { return strconv.Itoa(c.reminderDays) }},
+	{"prenotice-days", "1", "2", "4", func(c config) string { return strconv.Itoa(c.prenoticeDays) }},
+	{"max-agreements", "3", "5", "1", func(c config) string { return strconv.Itoa(c.restructuring.MaxAgreementsPerLoan) }},
+	{"min-on-time-between-deferrals", "3", "5", "6", func(c config) string { return strconv.Itoa(c.restructuring.MinOnTimeBetweenDeferrals) }},
+	{"max-extension-months", "36", "12", "24", func(c config) string { return strconv.Itoa(c.restructuring.MaxExtensionMonths) }},
+	{"max-freeze-installments", "60", "36", "48", func(c config) string { return strconv.Itoa(c.restructuring.MaxFreezeInstallments) }},
+	{"observation-months", "12", "6", "18", func(c config) string { return strconv.Itoa(c.restructuring.ObservationMonths) }},
+	{"restructured-risk-floor", "SUBSTANDARD", "DOUBTFUL", "SPECIAL_MENTION", func(c config) string { return c.restructuring.RiskFloor.String() }},
+	{"apr-cap-percent", "24", "36", "18.5", func(c config) string { return c.restructuring.APRCapPercent.String() }},
+	{"cached-loans", "10000", "0", "500", func(c config) string { return strconv.Itoa(c.cachedLoans) }},
+	{"snapshot-every", "8", "0", "16", func(c config) string { return strconv.Itoa(c.snapshotEvery) }},
+	{"gc-percent", "400", "100", "200", func(c config) string { return strconv.Itoa(c.gcPercent) }},
+}
+
+// TestConfigEveryFlag takes the flags from the flag set itself, so that a
+// new flag without a row here fails: each has its default, its
+// environment variable (LOANCORE_ and its name in upper snake case) sets
+// it, the command line wins over the variable, and the usage names the
+// variable.
+func TestConfigEveryFlag(t *testing.T) {
+	rows := map[string]flagRow{}
+	for _, r := range flagRows {
+		rows[r.flag] = r
+	}
+	var usage strings.Builder
+	printUsage(&usage)
+	newFlagSet(&config{}).VisitAll(func(f *flag.Flag) {
+		r, ok := rows[f.Name]
+		if !ok {
+			t.Errorf("--%s has no row in flagRows", f.Name)
+			return
+		}
+		delete(rows, f.Name)
+		t.Run(f.Name, func(t *testing.T) {
+			name := "LOANCORE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+			if got := envName(f.Name); got != name {
+				t.Fatalf("envName(%q) = %q, want %q", f.Name, got, name)
+			}
+			if f.DefValue != r.def {
+				t.Errorf("the usage shows default %q, want %q", f.DefValue, r.def)
+			}
+			if block := usageOf(usage.String(), f); !strings.Contains(block, "\tenv "+name+",") && !strings.HasSuffix(block, "\tenv "+name+"\n") {
+				t.Errorf("the usage does not name %s under --%s: %q", name, f.Name, block)
+			}
+			check := func(what string, args []string, lookup func(string) (string, bool), want string) {
+				t.Helper()
+				c, err := parseConfig(args, lookup)
+				if err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				if got := r.get(c); got != want {
+					t.Errorf("%s: got %q, want %q", what, got, want)
+				}
+			}
+			check("default", nil, env(), r.def)
+			check("empty variable", nil, env(name, ""), r.def)
+			check(name, nil, env(name, r.env), r.env)
+			check("flag over "+name, []string{"--" + f.Name, r.arg}, env(name, r.env), r.arg)
+			check("flag with = over "+name, []string{"--" + f.Name + "=" + r.arg}, env(name, r.env), r.arg)
+		})
+	})
+	for name := range rows {
+		t.Errorf("flagRows has a row for --%s, which is not a flag", name)
+	}
+}
+
+// usageOf is the part of the usage about one flag: its line and the lines
+// under it, up to the next flag's.
+func usageOf(usage string, f *flag.Flag) string {
+	kind, _ := flag.UnquoteUsage(f)
+	_, block, ok := strings.Cut(usage, fmt.Sprintf("\n  --%s %s\n", f.Name, kind))
+	if !ok {
+		return ""
+	}
+	if i := strings.Index(block, "\n  --"); i >= 0 {
+		block = block[:i+1]
+	}
+	return block
+}
+
+// TestConfigKeepsTheVariables checks that the variables loand read before
+// every flag had one still have their names.
+func TestConfigKeepsTheVariables(t *testing.T) {
+	for _, name := range []string{"LOANCORE_LISTEN", "LOANCORE_DATABASE", "LOANCORE_TIMEZONE", "LOANCORE_LOG_FORMAT", "LOANCORE_LOG_LEVEL",
+		"LOANCORE_PPROF", "LOANCORE_DELINQUENCY_BUCKETS", "LOANCORE_RISK_CLASSES"} {
+		found := false
+		newFlagSet(&config{}).VisitAll(func(f *flag.Flag) { found = found || envName(f.Name) == name })
+		if !found {
+			t.Errorf("no flag reads %s", name)
+		}
+	}
+}
+
+// TestConfigDerived checks what the server takes from the flags beyond
+// their values.
+func TestConfigDerived(t *testing.T) {
+	c, err := parseConfig([]string{"--min-on-time-between-deferrals", "0", "--max-freeze-installments", "0"}, env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.restructuring.MinOnTimeBetweenDeferrals; got != -1 {
+		t.Errorf("--min-on-time-between-deferrals 0: the policy has %d, want -1 (the rule off)", got)
+	}
+	if got := c.restructuring.WithDefaults().MaxFreezeInstallments; got != 60 {
+		t.Errorf("--max-freeze-installments 0: the policy has %d, want the default 60", got)
+	}
+	for _, tc := range []struct {
+		gogc []string
+		want bool
+	}{{nil, true}, {[]string{"GOGC", ""}, true}, {[]string{"GOGC", "100"}, false}, {[]string{"GOGC", "off"}, false}} {
+		c, err := parseConfig(nil, env(tc.gogc...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.setGCPercent != tc.want {
+			t.Errorf("environment %q: setGCPercent %v, want %v (GOGC wins when set)", tc.gogc, c.setGCPercent, tc.want)
+		}
+	}
+	if zeroIsOff(0) != -1 || zeroIsOff(-3) != -1 || zeroIsOff(5) != 5 {
+		t.Error("zeroIsOff: 0 and below must turn the cache and snapshots off, and keep a positive value")
+	}
+}
+
+// TestConfigRefuses checks that every bad setting is refused by
+// parseConfig, before anything is opened, with a message that names the
+// flag, and the variable when the value came from one; and which of them
+// are usage errors (exit 2).
+func TestConfigRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		env   []string
+		want  []string
+		usage bool
+	}{
+		{args: []string{"--log-level", "loud"}, want: []string{`--log-level: want debug, info, warn or error, got "loud"`}},
+		{env: []string{"LOANCORE_LOG_LEVEL", "loud"}, want: []string{"--log-level: want", "LOANCORE_LOG_LEVEL"}},
+		{args: []string{"--log-format", "xml"}, want: []string{`--log-format: want text or json, got "xml"`}},
+		{env: []string{"LOANCORE_LOG_FORMAT", "xml"}, want: []string{"--log-format", "LOANCORE_LOG_FORMAT"}},
+		{args: []string{"--timezone", "Mars/Olympus"}, want: []string{"--timezone: ", "Mars/Olympus"}},
+		{env: []string{"LOANCORE_TIMEZONE", "Mars/Olympus"}, want: []string{"--timezone: ", "LOANCORE_TIMEZONE"}},
+		{args: []string{"--delinquency-buckets", "30,60"}, want: []string{`--delinquency-buckets: want 6 comma-separated day counts, got "30,60"`}},
+		{args: []string{"--delinquency-buckets", "30,60,x,120,150,180"}, want: []string{`--delinquency-buckets: "x" is not a number of days`}},
+		{args: []string{"--risk-classes", "1,91,271"}, want: []string{"--risk-classes: want 4 comma-separated day counts"}},
+		{env: []string{"LOANCORE_RISK_CLASSES", "1,91,271"}, want: []string{"--risk-classes: want 4", "LOANCORE_RISK_CLASSES"}},
+		{args: []string{"--delinquency-buckets", "60,30,90,120,150,180"}, want: []string{"--delinquency-buckets / --risk-classes: "}},
+		{args: []string{"--risk-classes", "91,1,271,361"}, want: []string{"--delinquency-buckets / --risk-classes: "}},
+		{args: []string{"--reminder-days", "0"}, want: []string{"--reminder-days and --prenotice-days must be at least 1"}},
+		{args: []string{"--prenotice-days", "0"}, want: []string{"--reminder-days and --prenotice-days must be at least 1"}},
+		{env: []string{"LOANCORE_PRENOTICE_DAYS", "0"}, want: []string{"--prenotice-days must be at least 1", "LOANCORE_PRENOTICE_DAYS"}},
+		{args: []string{"--restructured-risk-floor", "GOOD"}, want: []string{`--restructured-risk-floor: want NORMAL, SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL or LOSS, got "GOOD"`}},
+		{args: []string{"--apr-cap-percent", "-1"}, want: []string{"--apr-cap-percent: "}},
+		{args: []string{"--apr-cap-percent", "lots"}, want: []string{"--apr-cap-percent: "}},
+		{args: []string{"--max-agreements", "-1"}, want: []string{"--max-agreements: restructuring policy: limits must not be negative"}},
+		{args: []string{"--max-extension-months", "-1"}, want: []string{"--max-extension-months: restructuring policy: limits must not be negative"}},
+		{args: []string{"--observation-months", "-1"}, want: []string{"--observation-months: restructuring policy: limits must not be negative"}},
+		{args: []string{"--max-freeze-installments", "61"}, want: []string{"--max-freeze-installments: restructuring policy: max freeze installments must be between 1 and 60"}},
+		{env: []string{"LOANCORE_MAX_FREEZE_INSTALLMENTS", "61"}, want: []string{"--max-freeze-installments: ", "LOANCORE_MAX_FREEZE_INSTALLMENTS"}},
+		{env: []string{"LOANCORE_CACHED_LOANS", "many"}, want: []string{`LOANCORE_CACHED_LOANS: invalid value "many" for --cached-loans`}},
+		{env: []string{"LOANCORE_SHUTDOWN_GRACE", "soon"}, want: []string{"LOANCORE_SHUTDOWN_GRACE: invalid value"}},
+		{args: []string{"--cached-loans", "many"}, want: []string{"cached-loans"}, usage: true},
+		{args: []string{"--listen"}, want: []string{"listen"}, usage: true},
+		{args: []string{"--frobnicate"}, want: []string{"frobnicate"}, usage: true},
+		{args: []string{"extra"}, want: []string{`unexpected argument "extra"`}, usage: true},
+		{args: []string{"--listen", "127.0.0.1:1", "migrate"}, want: []string{`unexpected argument "migrate": the command goes before the flags`}, usage: true},
+	} {
+		_, err := parseConfig(tc.args, env(tc.env...))
+		if err == nil {
+			t.Errorf("args %q, environment %q: accepted", tc.args, tc.env)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("args %q, environment %q: %q does not say %q", tc.args, tc.env, err, w)
+			}
+		}
+		var usage *usageError
+		if errors.As(err, &usage) != tc.usage {
+			t.Errorf("args %q, environment %q: usage error %v, want %v", tc.args, tc.env, !tc.usage, tc.usage)
+		}
+	}
+}
+
+// TestConfigFlagSkipsItsVariable checks that a flag on the command line
+// means its variable is not read at all: a bad value there is no error.
+func TestConfigFlagSkipsItsVariable(t *testing.T) {
+	c, err := parseConfig([]string{"--cached-loans", "5", "--timezone", "UTC"}, env("LOANCORE_CACHED_LOANS", "many", "LOANCORE_TIMEZONE", "Mars/Olympus"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.cachedLoans != 5 || c.location.String() != "UTC" {
+		t.Errorf("got --cached-loans %d, --timezone %s; want 5, UTC", c.cachedLoans, c.location)
+	}
+}
+
+// TestConfigHelp checks that -h and --help ask for the usage, which run
+// prints to stdout with exit code 0.
+func TestConfigHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		if _, err := parseConfig([]string{"--listen", "127.0.0.1:1", arg}, env()); !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%s: %v, want flag.ErrHelp", arg, err)
+		}
+	}
+}
+
+// TestOperationsGuideListsEveryFlag keeps docs/operations.md's table of
+// flags in step with the flag set: a row for every flag, with its
+// variable and default.
+func TestOperationsGuideListsEveryFlag(t *testing.T) {
+	guide, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newFlagSet(&config{}).VisitAll(func(f *flag.Flag) {
+		def := "`" + f.DefValue + "`"
+		if f.DefValue == "" {
+			def = "off"
+		}
+		row := fmt.Sprintf("| `--%s` | `%s` | %s |", f.Name, envName(f.Name), def)
+		if !strings.Contains(string(guide), row) {
+			t.Errorf("docs/operations.md has no row starting %q", row)
+		}
+	})
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// start runs serve or migrate with a configuration parseConfig accepted:
+// both open (and so migrate) the database; serve then serves until a
+// signal stops it.
+func start(migrateOnly bool, cfg config, stderr io.Writer) error {
+	if cfg.setGCPercent {
+		// loand's live heap is small (a log cache), so the default of 100
+		// collects often; a higher target trades a little memory for CPU.
+		debug.SetGCPercent(cfg.gcPercent)
+	}
+	log := newLogger(cfg, stderr)
+	if cfg.pprof != "" {
+		go servePprof(cfg.pprof, log)
+	}
+	db, closeDB, err := openDatabase(cfg.database, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if migrateOnly {
+		return nil
+	}
+	return serve(cfg, db, log)
+}
+
+// newLogger builds the one logger every part of loand writes to, in the
+// format and from the level the operator chose.
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.level}
+	if cfg.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// servePprof serves net/http/pprof (registered on the default mux by its
+// import) on addr, for profiling a running loand; it returns only when
+// that server fails, which is logged and does not stop loand.
+func servePprof(addr string, log *slog.Logger) {
+	log.Info("pprof serving", "addr", addr)
+	srv := &http.Server{Addr: addr, ReadHeaderTimeout: 5 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("pprof", "error", err)
+	}
+}
+
+// openDatabase opens and migrates the store, giving a database that does
+// not answer a minute before loand gives up, and logs which database it
+// is and what was migrated.
+func openDatabase(database string, log *slog.Logger) (store.Store, func(), error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	db, applied, closeDB, err := openStore(ctx, database)
+	cancel()
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("database ready", "database", redact(database), "migrations_applied", applied)
+	return db, closeDB, nil
+}
+
+// redact hides a password in a database URL before it is logged.
+func redact(database string) string {
+	if u, err := url.Parse(database); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return database
+}
+
+// serve builds the use cases and the gRPC server on db and serves them
+// on --listen until SIGTERM or Interrupt.
+func serve(cfg config, db store.Store, log *slog.Logger) error {
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Location: cfg.location, Delinquency: cfg.delinquency,
+		Restructuring: cfg.restructuring, CachedLoans: zeroIsOff(cfg.cachedLoans), SnapshotEvery: zeroIsOff(cfg.snapshotEvery), Logger: log})
+	if err != nil {
+		return err
+	}
+	lis, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return err
+	}
+	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, ReminderDays: cfg.reminderDays,
+		PrenoticeDays: cfg.prenoticeDays, Logger: log})
+	srv := grpcapi.NewServer(grpcapi.Options{Logger: log, Loans: loans, Close: cob})
+	return serveUntilSignal(srv, lis, cfg, log)
+}
+
+// serveUntilSignal serves srv on lis until it fails or SIGTERM or
+// Interrupt asks loand to stop, and then stops it gracefully.
+func serveUntilSignal(srv *grpcapi.Server, lis net.Listener, cfg config, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.GRPC.Serve(lis) }()
+	// GOMAXPROCS is logged because it changes what a repayment costs: see
+	// the README's "GOMAXPROCS".
+	log.Info("loand serving", "listen", lis.Addr().String(), "timezone", cfg.location.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	return shutdown(srv, served, cfg.shutdownGrace, log)
+}
+
+// shutdown stops srv without failing the calls it is serving if it can:
+// it reports NOT_SERVING so that balancers drain loand, lets running calls
+// finish, then stops hard if they take longer than grace. served delivers
+// what srv's Serve returned.
+func shutdown(srv *grpcapi.Server, served <-chan error, grace time.Duration, log *slog.Logger) error {
+	log.Info("loand shutting down", "grace", grace.String())
+	srv.Health.Shutdown()
+	done := make(chan struct{})
+	go func() { srv.GRPC.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		srv.GRPC.Stop()
+	}
+	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	log.Info("loand stopped")
+	return nil
+}
