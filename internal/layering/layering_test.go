@@ -52,6 +52,8 @@ var rules = []rule{
 	// The throughput bench's client and floor server.
 	{pkgs: "bench/...", imports: []string{"internal/...", "gen/..."}, anyThirdParty: true},
 	{pkgs: "gen/...", anyThirdParty: true},
+	// The test that runs the documents' commands against loand.
+	{pkgs: "docs"},
 }
 
 // matches reports whether the package path pkg is what pattern names.
