@@ -13,7 +13,7 @@ func TestAdvancedRefuses(t *testing.T) {
 	terms := monthlyTerms(12)
 	day := engine.DateOf(2024, 3, 1)
 	st := engine.Fold(terms, nil, day)
-	entry := loanLog{terms: terms, folded: &st, foldedAsOf: day, lastValueDate: day}
+	entry := loanLog{source: cachedFold, terms: terms, folded: &st, foldedAsOf: day, lastValueDate: day}
 	for _, c := range []struct {
 		name string
 		lg   loanLog
@@ -24,7 +24,7 @@ func TestAdvancedRefuses(t *testing.T) {
 		{"the same day", entry, day, true},
 		{"an earlier day", entry, day - 1, false},
 		{"an event dated after the fold", func() loanLog { lg := entry; lg.lastValueDate = day + 10; return lg }(), day + 40, false},
-		{"no fold in hand", func() loanLog { lg := entry; lg.folded = nil; return lg }(), day + 40, false},
+		{"no fold in hand", func() loanLog { lg := entry; lg.source, lg.folded = wholeLog, nil; return lg }(), day + 40, false},
 	} {
 		got, ok := c.lg.advanced(c.to)
 		if ok != c.ok || ok && (got.foldedAsOf != c.to || got.folded.AsOf != c.to) || !ok && got.foldedAsOf != c.lg.foldedAsOf {

@@ -67,8 +67,7 @@ func (a AgreementView) doc() agreementDoc {
 
 // agreementsOf works out a loan's agreements from its log, their statuses
 // as of today from st, the fold as of today.
-func (l *Loans) agreementsOf(lg loanLog, st engine.LoanState, today engine.Date) ([]AgreementView, error) {
-	cur := lg.terms.Currency
+func agreementsOf(lg loanLog, st engine.LoanState, today engine.Date) ([]AgreementView, error) {
 	var out []AgreementView
 	bySeq := map[int64]int{}
 	find := func(e store.EventRecord) (*AgreementView, error) {
@@ -79,70 +78,85 @@ func (l *Loans) agreementsOf(lg loanLog, st engine.LoanState, today engine.Date)
 		return &out[i], nil
 	}
 	for _, e := range lg.events {
+		var a *AgreementView
+		var err error
 		switch e.Kind {
 		case store.KindAgreementProposed:
-			d, err := decodeAgreement(e)
-			if err != nil {
-				return nil, err
+			var v AgreementView
+			if v, err = proposedAgreement(lg, e); err == nil {
+				bySeq[e.Seq] = len(out)
+				out = append(out, v)
 			}
-			c, err := decodeChanges(d.Changes, cur)
-			if err != nil {
-				return nil, fmt.Errorf("event %d: %w", e.Seq, err)
-			}
-			eff, err1 := engine.ParseDate(d.EffectiveDate)
-			exp, err2 := engine.ParseDate(d.ExpiresOn)
-			if err := errors.Join(err1, err2); err != nil || d.Quote == nil {
-				return nil, fmt.Errorf("event %d: bad agreement dates or no quote: %v", e.Seq, err)
-			}
-			bySeq[e.Seq] = len(out)
-			out = append(out, AgreementView{AgreementID: d.AgreementID, LoanID: lg.loan.LoanID, Changes: c, Currency: cur,
-				EffectiveDate: eff, ExpiresOn: exp, Quote: *d.Quote, BreakAfterMissed: d.BreakAfterMissed, OnBreak: d.OnBreak,
-				Reason: d.Reason, ProposedAt: e.RecordedAt, ProposalSeq: e.Seq, BrokenOn: engine.NoDate,
-				SpecialTransactions: SpecialTransactions(c)})
 		case store.KindAgreementAccepted:
-			a, err := find(e)
-			if err != nil {
-				return nil, err
+			var d agreementDoc
+			if a, err = find(e); err == nil {
+				d, err = decodeAgreement(e)
+				a.AcceptanceSeq, a.AcceptedAt, a.SignedBy = e.Seq, e.RecordedAt, d.SignedBy
 			}
-			d, err := decodeAgreement(e)
-			if err != nil {
-				return nil, err
-			}
-			a.AcceptanceSeq, a.AcceptedAt, a.SignedBy = e.Seq, e.RecordedAt, d.SignedBy
 		case store.KindAgreementCancelled:
-			a, err := find(e)
-			if err != nil {
-				return nil, err
+			if a, err = find(e); err == nil {
+				a.CancelledAt, a.CancelReason = e.RecordedAt, e.Reason
 			}
-			a.CancelledAt, a.CancelReason = e.RecordedAt, e.Reason
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	for i := range out {
-		a := &out[i]
-		switch {
-		case !a.CancelledAt.IsZero():
-			a.Status = AgreementCancelled
-		case a.AcceptanceSeq == 0 && today > a.ExpiresOn:
-			a.Status = AgreementExpired
-		case a.AcceptanceSeq == 0:
-			a.Status = AgreementProposed
-		default:
-			a.Status = AgreementActive
-			for _, r := range st.Agreements {
-				if r.Seq != a.AcceptanceSeq {
-					continue
-				}
-				a.firstNumber = r.FirstNumber
-				switch {
-				case r.BrokenOn != engine.NoDate:
-					a.Status, a.BrokenOn, a.Reinstated = AgreementBroken, r.BrokenOn, r.Reinstated
-				case planPaid(st, r):
-					a.Status = AgreementCompleted
-				}
+		out[i].settle(st, today)
+	}
+	return out, nil
+}
+
+// proposedAgreement is the agreement an AGREEMENT_PROPOSED event of the
+// loan's log offers.
+func proposedAgreement(lg loanLog, e store.EventRecord) (AgreementView, error) {
+	cur := lg.terms.Currency
+	d, err := decodeAgreement(e)
+	if err != nil {
+		return AgreementView{}, err
+	}
+	c, err := decodeChanges(d.Changes, cur)
+	if err != nil {
+		return AgreementView{}, fmt.Errorf("event %d: %w", e.Seq, err)
+	}
+	eff, err1 := engine.ParseDate(d.EffectiveDate)
+	exp, err2 := engine.ParseDate(d.ExpiresOn)
+	if err := errors.Join(err1, err2); err != nil || d.Quote == nil {
+		return AgreementView{}, fmt.Errorf("event %d: bad agreement dates or no quote: %v", e.Seq, err)
+	}
+	return AgreementView{AgreementID: d.AgreementID, LoanID: lg.loan.LoanID, Changes: c, Currency: cur,
+		EffectiveDate: eff, ExpiresOn: exp, Quote: *d.Quote, BreakAfterMissed: d.BreakAfterMissed, OnBreak: d.OnBreak,
+		Reason: d.Reason, ProposedAt: e.RecordedAt, ProposalSeq: e.Seq, BrokenOn: engine.NoDate,
+		SpecialTransactions: SpecialTransactions(c)}, nil
+}
+
+// settle works out the agreement's status as of today from st, the
+// loan's fold as of today: CANCELLED, EXPIRED or PROPOSED from its own
+// events; once accepted, BROKEN or COMPLETED from the fold, else ACTIVE.
+func (a *AgreementView) settle(st engine.LoanState, today engine.Date) {
+	switch {
+	case !a.CancelledAt.IsZero():
+		a.Status = AgreementCancelled
+	case a.AcceptanceSeq == 0 && today > a.ExpiresOn:
+		a.Status = AgreementExpired
+	case a.AcceptanceSeq == 0:
+		a.Status = AgreementProposed
+	default:
+		a.Status = AgreementActive
+		for _, r := range st.Agreements {
+			if r.Seq != a.AcceptanceSeq {
+				continue
+			}
+			a.firstNumber = r.FirstNumber
+			switch {
+			case r.BrokenOn != engine.NoDate:
+				a.Status, a.BrokenOn, a.Reinstated = AgreementBroken, r.BrokenOn, r.Reinstated
+			case planPaid(st, r):
+				a.Status = AgreementCompleted
 			}
 		}
 	}
-	return out, nil
 }
 
 // planPaid reports whether every installment of an applied agreement's
@@ -165,13 +179,13 @@ func planPaid(st engine.LoanState, r engine.AgreementResult) bool {
 // restructured reports whether a loan as of its fold's date is
 // restructured, the end of the observation period of its latest agreement
 // in effect (NoDate if none) and that agreement's id.
-func (l *Loans) restructured(st engine.LoanState) (bool, engine.Date, string) {
+func (p RestructuringPolicy) restructured(st engine.LoanState) (bool, engine.Date, string) {
 	for i := len(st.Agreements) - 1; i >= 0; i-- {
 		r := st.Agreements[i]
 		if !r.Applied {
 			continue
 		}
-		until := r.ValueDate.AddMonths(l.restructuring.ObservationMonths) - 1
+		until := r.ValueDate.AddMonths(p.ObservationMonths) - 1
 		return st.AsOf <= until || !planPaid(st, r), until, r.Ref
 	}
 	return false, engine.NoDate, ""
@@ -180,9 +194,9 @@ func (l *Loans) restructured(st engine.LoanState) (bool, engine.Date, string) {
 // agreementsAsOf folds a loan's log as of a date (today, for a request;
 // the business date, for close of business) and works out its agreements
 // from it.
-func (l *Loans) agreementsAsOf(lg loanLog, d engine.Date) (engine.LoanState, []AgreementView, error) {
+func agreementsAsOf(lg loanLog, d engine.Date) (engine.LoanState, []AgreementView, error) {
 	st := lg.fold(d)
-	ags, err := l.agreementsOf(lg, st, d)
+	ags, err := agreementsOf(lg, st, d)
 	return st, ags, err
 }
 

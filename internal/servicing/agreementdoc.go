@@ -121,61 +121,40 @@ func encodeChanges(c engine.Changes, cur money.Currency) changesDoc {
 	return d
 }
 
+// decodeChanges reads an agreement's changes as written down; the error
+// is the first value that does not parse.
 func decodeChanges(d changesDoc, cur money.Currency) (engine.Changes, error) {
 	var c engine.Changes
-	var err error
-	keep := func(e error) {
-		if err == nil && e != nil {
-			err = e
-		}
-	}
+	var r docReader
 	if x := d.TermExtension; x != nil {
 		c.TermExtension = &engine.TermExtension{ExtraInstallments: x.ExtraInstallments}
 	}
 	if h := d.PaymentHoliday; h != nil {
-		i, e := lookup(holidayNames, h.Interest)
-		keep(e)
-		c.PaymentHoliday = &engine.PaymentHoliday{FromInstallment: h.FromInstallment, Count: h.Count, Interest: engine.HolidayInterest(i)}
+		c.PaymentHoliday = &engine.PaymentHoliday{FromInstallment: h.FromInstallment, Count: h.Count,
+			Interest: engine.HolidayInterest(r.name(holidayNames, h.Interest))}
 	}
-	if r := d.RateChange; r != nil {
-		rate, e := money.ParseRate(r.AnnualRatePercent, engine.MaxRatePercent)
-		keep(e)
-		c.RateChange = &engine.RateChange{AnnualRate: rate}
+	if rc := d.RateChange; rc != nil {
+		c.RateChange = &engine.RateChange{AnnualRate: r.rate(rc.AnnualRatePercent, engine.MaxRatePercent)}
 	}
 	if w := d.Waiver; w != nil {
-		parse := func(s string) money.Amount {
-			if s == "" {
-				return 0
-			}
-			a, e := money.ParseAmount(s, cur)
-			keep(e)
-			return a
-		}
-		c.Waiver = &engine.WaiverChange{Penalty: parse(w.Penalty), Compound: parse(w.Compound), Interest: parse(w.Interest)}
+		c.Waiver = &engine.WaiverChange{Penalty: r.optionalAmount(w.Penalty, cur), Compound: r.optionalAmount(w.Compound, cur),
+			Interest: r.optionalAmount(w.Interest, cur)}
 	}
 	if cp := d.Capitalisation; cp != nil {
 		c.Capitalisation = &engine.Capitalisation{IncludePenalty: cp.IncludePenalty}
 	}
 	if ra := d.Reamortisation; ra != nil {
-		m, e := lookup(methodNames, ra.Method)
-		keep(e)
-		u, e := lookup(unitNames, ra.FrequencyUnit)
-		keep(e)
-		first, e := engine.ParseDate(ra.FirstDueDate)
-		keep(e)
-		c.Reamortisation = &engine.Reamortisation{Method: engine.Method(m), InstallmentCount: ra.InstallmentCount,
-			Frequency: engine.Frequency{Unit: engine.FrequencyUnit(u), Every: ra.FrequencyEvery}, FirstDueDate: first}
+		c.Reamortisation = &engine.Reamortisation{Method: engine.Method(r.name(methodNames, ra.Method)), InstallmentCount: ra.InstallmentCount,
+			Frequency:    engine.Frequency{Unit: engine.FrequencyUnit(r.name(unitNames, ra.FrequencyUnit)), Every: ra.FrequencyEvery},
+			FirstDueDate: r.date(ra.FirstDueDate)}
 	}
 	if fp := d.InterestFreezePlan; fp != nil {
-		first, e := engine.ParseDate(fp.FirstDueDate)
-		keep(e)
-		c.InterestFreezePlan = &engine.InterestFreezePlan{InstallmentCount: fp.InstallmentCount, FirstDueDate: first}
+		c.InterestFreezePlan = &engine.InterestFreezePlan{InstallmentCount: fp.InstallmentCount, FirstDueDate: r.date(fp.FirstDueDate)}
 		if fp.AnnualRatePercent != "" {
-			c.InterestFreezePlan.AnnualRate, e = money.ParseRate(fp.AnnualRatePercent, engine.MaxRatePercent)
-			keep(e)
+			c.InterestFreezePlan.AnnualRate = r.rate(fp.AnnualRatePercent, engine.MaxRatePercent)
 		}
 	}
-	return c, err
+	return c, r.first()
 }
 
 // decodeAgreement reads an AGREEMENT_* event's payload.

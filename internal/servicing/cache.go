@@ -70,7 +70,8 @@ func cacheEntry(lg loanLog, st engine.LoanState, today engine.Date) loanLog {
 	// latest, it is never after the fold's day.
 	lg.lastValueDate = lg.latestValueDate()
 	st = trimmed(st)
-	lg.events, lg.evs = nil, nil
+	lg.source, lg.events, lg.evs = cachedFold, nil, nil
 	lg.folded, lg.foldedAsOf = &st, today
+	lg.sinceSnapshot, lg.pastSnapshot = 0, false
 	return lg
 }

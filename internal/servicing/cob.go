@@ -129,37 +129,74 @@ func (c *Close) Run(ctx context.Context, p RunParams) (store.COBRun, error) {
 
 // runDate runs one business date to its end.
 func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBProgress)) (store.COBRun, error) {
-	run, err := c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: d})
-	if errors.Is(err, store.ErrNotFound) {
-		run = store.COBRun{BusinessDate: d, Status: store.COBRunning, StartedAt: c.loans.now().UTC()}
-	} else if err != nil {
-		return run, err
+	r := &dateRun{c: c, d: d, progress: progress}
+	if err := r.start(ctx); err != nil {
+		return r.run, err
 	}
-	todo, err := c.store.CountCOBLoans(ctx, store.COBLoansParams{BusinessDate: d})
-	if err != nil {
-		return run, err
-	}
-	run.Status, run.LoansTotal, run.Failures = store.COBRunning, run.LoansDone+todo, 0
-	if err := c.store.SaveCOBRun(ctx, run); err != nil {
-		return run, err
-	}
-	report := func() {
-		if progress != nil {
-			progress(COBProgress{Run: run})
-		}
-	}
-	report()
 	// Agreements broken by the end of d first, so the positions of d
 	// show what a break reinstates. One that cannot be checked is logged
 	// and counted like a loan that cannot be closed.
 	failed, err := c.breakAgreements(ctx, d)
 	if err != nil {
-		return run, err
+		return r.run, err
 	}
-	run.Failures += int64(failed)
-	workers := max(1, runtime.GOMAXPROCS(0))
-	// The next page is read while this one is folded and written, so the
-	// database and the folding keep both cores busy.
+	r.run.Failures += int64(failed)
+	if err := r.closeLoans(ctx); err != nil {
+		return r.run, err
+	}
+	if r.run.Failures == 0 {
+		r.run.Status, r.run.FinishedAt = store.COBCompleted, c.loans.now().UTC()
+	}
+	if err := r.save(ctx); err != nil {
+		return r.run, err
+	}
+	if r.run.Failures > 0 {
+		return r.run, refuse(ReasonCOBLoansFailed, "%d loans or agreements could not be closed for %s (logged); run the date again to retry them", r.run.Failures, d)
+	}
+	return r.run, nil
+}
+
+// dateRun is one business date's run in progress.
+type dateRun struct {
+	c        *Close
+	d        engine.Date
+	run      store.COBRun
+	progress func(COBProgress)
+}
+
+// start takes up the date's run, or begins one, counts the loans it still
+// has to do and records it RUNNING.
+func (r *dateRun) start(ctx context.Context) error {
+	var err error
+	r.run, err = r.c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: r.d})
+	if errors.Is(err, store.ErrNotFound) {
+		r.run = store.COBRun{BusinessDate: r.d, Status: store.COBRunning, StartedAt: r.c.loans.now().UTC()}
+	} else if err != nil {
+		return err
+	}
+	todo, err := r.c.store.CountCOBLoans(ctx, store.COBLoansParams{BusinessDate: r.d})
+	if err != nil {
+		return err
+	}
+	r.run.Status, r.run.LoansTotal, r.run.Failures = store.COBRunning, r.run.LoansDone+todo, 0
+	return r.save(ctx)
+}
+
+// save records the run as it stands and reports it.
+func (r *dateRun) save(ctx context.Context) error {
+	if err := r.c.store.SaveCOBRun(ctx, r.run); err != nil {
+		return err
+	}
+	if r.progress != nil {
+		r.progress(COBProgress{Run: r.run})
+	}
+	return nil
+}
+
+// closeLoans closes the loans the date still has to do, a page at a time:
+// the next page is read while this one is folded and written, so the
+// database and the folding keep both cores busy.
+func (r *dateRun) closeLoans(ctx context.Context) error {
 	type fetched struct {
 		page store.COBPage
 		err  error
@@ -167,7 +204,8 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	pages := make(chan fetched, 1)
 	fetch := func(after string) {
 		go func() {
-			p, err := c.store.COBLoans(ctx, store.COBLoansParams{BusinessDate: d, AfterLoanID: after, Limit: c.batch, SnapshotFormat: c.loans.snapshotFormat()})
+			p, err := r.c.store.COBLoans(ctx, store.COBLoansParams{BusinessDate: r.d, AfterLoanID: after, Limit: r.c.batch,
+				SnapshotFormat: r.c.loans.snapshotFormat()})
 			pages <- fetched{p, err}
 		}()
 	}
@@ -175,59 +213,55 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	for more := true; more; {
 		f := <-pages
 		if f.err != nil {
-			return run, f.err
+			return f.err
 		}
 		if err := ctx.Err(); err != nil {
-			return run, err
+			return err
 		}
 		if more = f.page.Next != ""; more {
 			fetch(f.page.Next)
 		}
-		batch := f.page.Loans
-		if len(batch) == 0 {
+		if len(f.page.Loans) == 0 {
 			continue
 		}
-		positions := make([]store.Position, len(batch))
-		failed := make([]error, len(batch))
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := w; i < len(batch); i += workers {
-					positions[i], failed[i] = c.position(ctx, batch[i], d)
-				}
-			}()
+		if err := r.closeBatch(ctx, f.page.Loans); err != nil {
+			return err
 		}
-		wg.Wait()
-		ok := positions[:0]
-		for i, pos := range positions {
-			if failed[i] != nil {
-				run.Failures++
-				c.log.ErrorContext(ctx, "close of business: loan not closed", "business_date", d.String(),
-					"loan_id", batch[i].Loan.LoanID, "error", failed[i])
-				continue
+	}
+	return nil
+}
+
+// closeBatch folds a page of loans in parallel, one worker a core, and
+// writes their positions in one batch; a loan that cannot be folded is
+// logged and counted, and left for the next run.
+func (r *dateRun) closeBatch(ctx context.Context, batch []store.COBLoan) error {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	positions := make([]store.Position, len(batch))
+	failed := make([]error, len(batch))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(batch); i += workers {
+				positions[i], failed[i] = r.c.position(ctx, batch[i], r.d)
 			}
-			ok = append(ok, pos)
+		}()
+	}
+	wg.Wait()
+	ok := positions[:0]
+	for i, pos := range positions {
+		if failed[i] != nil {
+			r.run.Failures++
+			r.c.log.ErrorContext(ctx, "close of business: loan not closed", "business_date", r.d.String(),
+				"loan_id", batch[i].Loan.LoanID, "error", failed[i])
+			continue
 		}
-		if err := c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: d, Positions: ok}); err != nil {
-			return run, err
-		}
-		run.LoansDone += int64(len(ok))
-		if err := c.store.SaveCOBRun(ctx, run); err != nil {
-			return run, err
-		}
-		report()
+		ok = append(ok, pos)
 	}
-	if run.Failures == 0 {
-		run.Status, run.FinishedAt = store.COBCompleted, c.loans.now().UTC()
+	if err := r.c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: r.d, Positions: ok}); err != nil {
+		return err
 	}
-	if err := c.store.SaveCOBRun(ctx, run); err != nil {
-		return run, err
-	}
-	report()
-	if run.Failures > 0 {
-		return run, refuse(ReasonCOBLoansFailed, "%d loans or agreements could not be closed for %s (logged); run the date again to retry them", run.Failures, d)
-	}
-	return run, nil
+	r.run.LoansDone += int64(len(ok))
+	return r.save(ctx)
 }

@@ -41,44 +41,46 @@ func (c *Close) breakAgreements(ctx context.Context, d engine.Date) (int, error)
 // request id is derived from the agreement and the date, so running the
 // date again changes nothing. It reports whether it broke the agreement.
 func (l *Loans) breakMissed(ctx context.Context, rec store.AgreementRecord, d engine.Date) (bool, error) {
-	requestID := "cob:" + d.String() + ":break:" + rec.AgreementID
-	return retryOnConflict(ctx, l.writers, rec.LoanID, func() (bool, error) {
-		lg, prior, err := l.loadWithRequest(ctx, rec.LoanID, requestID, time.Time{})
-		if prior != nil || err != nil {
-			return false, err
-		}
-		st, ags, err := l.agreementsAsOf(lg, d)
-		if err != nil {
-			return false, err
-		}
-		a, err := findAgreement(ags, rec.AgreementID)
-		if err == nil && a.Status == AgreementCompleted {
-			// Completed with the last payment: the projection learns it here,
-			// so close of business stops looking at the agreement.
-			return false, l.store.SaveAgreement(ctx, store.AgreementRecord{AgreementID: a.AgreementID, LoanID: a.LoanID,
-				Status: AgreementCompleted, UpdatedAt: l.now().UTC()})
-		}
-		if err != nil || a.Status != AgreementActive || a.EffectiveDate >= d {
-			return false, err
-		}
-		missed := 0
-		for _, in := range st.Installments {
-			if in.Number >= a.firstNumber && in.DueDate > a.EffectiveDate && in.DueDate < d && in.Unpaid() > 0 {
-				missed++
+	id := "cob:" + d.String() + ":break:" + rec.AgreementID
+	req := request{method: "BreakAgreement", id: id, hash: id}
+	return idempotent(ctx, l, write[bool]{req: req, loanID: rec.LoanID,
+		answer: func(context.Context, store.RequestRecord) (bool, error) { return false, nil },
+		decide: func(ctx context.Context, lg loanLog, now time.Time) (bool, error) {
+			st, ags, err := agreementsAsOf(lg, d)
+			if err != nil {
+				return false, err
 			}
+			a, err := findAgreement(ags, rec.AgreementID)
+			if err == nil && a.Status == AgreementCompleted {
+				// Completed with the last payment: the projection learns it
+				// here, so close of business stops looking at the agreement.
+				return false, l.store.SaveAgreement(ctx, store.AgreementRecord{AgreementID: a.AgreementID, LoanID: a.LoanID,
+					Status: AgreementCompleted, UpdatedAt: now})
+			}
+			missed := missedInstallments(st, a, d)
+			if err != nil || a.Status != AgreementActive || a.EffectiveDate >= d || missed < a.BreakAfterMissed {
+				return false, err
+			}
+			doc := a.doc()
+			doc.Missed = missed
+			ev := store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementBroken, ValueDate: d.String(),
+				RecordedAt: now, RequestID: id, Actor: "close-of-business", TargetSeq: a.AcceptanceSeq,
+				Reason: fmt.Sprintf("%d installments of the plan missed", missed)}
+			_, err = l.appendAgreementEvent(ctx, lg, ev, doc, AgreementBroken, req, d)
+			return err == nil, err
+		}})
+}
+
+// missedInstallments counts the installments of an agreement's plan due
+// after its effective date and before d, unpaid as of st.
+func missedInstallments(st engine.LoanState, a AgreementView, d engine.Date) int {
+	missed := 0
+	for _, in := range st.Installments {
+		if in.Number >= a.firstNumber && in.DueDate > a.EffectiveDate && in.DueDate < d && in.Unpaid() > 0 {
+			missed++
 		}
-		if missed < a.BreakAfterMissed {
-			return false, nil
-		}
-		now := l.now().UTC()
-		doc := a.doc()
-		doc.Missed = missed
-		ev := store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementBroken, ValueDate: d.String(), RecordedAt: now,
-			RequestID: requestID, Actor: "close-of-business", TargetSeq: a.AcceptanceSeq,
-			Reason: fmt.Sprintf("%d installments of the plan missed", missed)}
-		_, err = l.appendAgreementEvent(ctx, lg, ev, doc, AgreementBroken, "BreakAgreement", requestID, d)
-		return err == nil, err
-	})
+	}
+	return missed
 }
 
 // activeAgreements returns the rows of agreements the projection holds

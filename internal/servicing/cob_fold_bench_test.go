@@ -42,7 +42,7 @@ func BenchmarkCOBFold(b *testing.B) {
 	ctx := context.Background()
 	// The snapshot a repayment would have stored with event 38.
 	const at = 38
-	lg, err := loans.logOf("L", loan, events[:at], time.Time{})
+	lg, err := logOf("L", loan, events[:at], time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}

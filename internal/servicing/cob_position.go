@@ -57,7 +57,7 @@ func (c *Close) fold(ctx context.Context, cl store.COBLoan, d engine.Date) (loan
 	var lg loanLog
 	var err error
 	if cl.Snapshot == nil {
-		lg, err = c.loans.logOf(cl.Loan.LoanID, cl.Loan, cl.Events, time.Time{})
+		lg, err = logOf(cl.Loan.LoanID, cl.Loan, cl.Events, time.Time{})
 	} else {
 		var ok bool
 		if lg, ok, err = c.loans.fromSnapshot(cl.Loan, cl.Snapshot, cl.Events, d, true); err == nil && !ok {

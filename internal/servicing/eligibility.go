@@ -9,8 +9,7 @@ import (
 // its fold as of today), one agreement at a time, the number of
 // agreements and the on-time installments between deferrals (at, its fold
 // as of the effective date).
-func (l *Loans) eligible(lg loanLog, now, at engine.LoanState, ags []AgreementView, c engine.Changes) error {
-	pol := l.restructuring
+func (p RestructuringPolicy) eligible(lg loanLog, now, at engine.LoanState, ags []AgreementView, c engine.Changes) error {
 	switch statusOf(now) {
 	case store.StatusPaidOff:
 		return refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing to restructure", lg.loan.LoanID)
@@ -30,34 +29,34 @@ func (l *Loans) eligible(lg loanLog, now, at engine.LoanState, ags []AgreementVi
 			return refuse(ReasonAgreementActive, "agreement %s is ACTIVE on loan %s: one agreement at a time (it must complete or break first)", a.AgreementID, lg.loan.LoanID)
 		}
 	}
-	if signed >= pol.MaxAgreementsPerLoan {
+	if signed >= p.MaxAgreementsPerLoan {
 		return refuse(ReasonMaxAgreementsPerLoan, "loan %s has had %d agreements, the most allowed", lg.loan.LoanID, signed)
 	}
 	deferral := func(c engine.Changes) bool {
 		return c.TermExtension != nil || c.PaymentHoliday != nil || c.Reamortisation != nil
 	}
-	if prev != nil && deferral(c) && deferral(prev.Changes) && pol.MinOnTimeBetweenDeferrals > 0 {
-		if n := onTimeInstallments(at, prev.firstNumber, prev.EffectiveDate); n < pol.MinOnTimeBetweenDeferrals {
+	if prev != nil && deferral(c) && deferral(prev.Changes) && p.MinOnTimeBetweenDeferrals > 0 {
+		if n := onTimeInstallments(at, prev.firstNumber, prev.EffectiveDate); n < p.MinOnTimeBetweenDeferrals {
 			return refuse(ReasonMinOnTimeInstallments, "%d installments of agreement %s were paid on time by %s; %d are needed before another deferral",
-				n, prev.AgreementID, at.AsOf, pol.MinOnTimeBetweenDeferrals)
+				n, prev.AgreementID, at.AsOf, p.MinOnTimeBetweenDeferrals)
 		}
 	}
-	if fp := c.InterestFreezePlan; fp != nil && fp.InstallmentCount > pol.MaxFreezeInstallments {
-		return refuse(ReasonMaxFreezeInstallments, "a freeze plan may have at most %d installments", pol.MaxFreezeInstallments)
+	if fp := c.InterestFreezePlan; fp != nil && fp.InstallmentCount > p.MaxFreezeInstallments {
+		return refuse(ReasonMaxFreezeInstallments, "a freeze plan may have at most %d installments", p.MaxFreezeInstallments)
 	}
 	return nil
 }
 
 // eligiblePlan checks the rules on the quoted plan: how far past the
 // contract's maturity it ends.
-func (l *Loans) eligiblePlan(lg loanLog, c engine.Changes, q engine.RestructureQuote) error {
+func (p RestructuringPolicy) eligiblePlan(lg loanLog, c engine.Changes, q engine.RestructureQuote) error {
 	if c.InterestFreezePlan != nil || len(q.Installments) == 0 {
 		return nil
 	}
-	limit := lg.schedule.MaturityDate.AddMonths(l.restructuring.MaxExtensionMonths)
+	limit := lg.schedule.MaturityDate.AddMonths(p.MaxExtensionMonths)
 	if last := q.Installments[len(q.Installments)-1].DueDate; last > limit {
 		return refuse(ReasonMaxExtensionMonths, "the new plan would end on %s, more than %d months after the contract's maturity %s",
-			last, l.restructuring.MaxExtensionMonths, lg.schedule.MaturityDate)
+			last, p.MaxExtensionMonths, lg.schedule.MaturityDate)
 	}
 	return nil
 }

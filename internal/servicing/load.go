@@ -20,7 +20,7 @@ func (l *Loans) loadWithRequest(ctx context.Context, loanID, requestID string, k
 	if err != nil {
 		return loanLog{}, got.Request, err
 	}
-	lg, err := l.logOf(loanID, got.Loan, got.Events, knownAt)
+	lg, err := logOf(loanID, got.Loan, got.Events, knownAt)
 	return lg, got.Request, err
 }
 
@@ -36,7 +36,7 @@ func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engi
 		return loanLog{}, got.Request, err
 	}
 	if got.Snapshot == nil {
-		lg, err := l.logOf(loanID, got.Loan, got.Events, time.Time{})
+		lg, err := logOf(loanID, got.Loan, got.Events, time.Time{})
 		lg.sinceSnapshot = len(lg.events)
 		return lg, nil, err
 	}

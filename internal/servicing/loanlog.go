@@ -9,26 +9,48 @@ import (
 	"github.com/loancore/loancore/internal/store"
 )
 
-// loanLog is a loan's row and log as known at an instant.
+// logSource says what a loanLog holds, and so what it can fold.
+type logSource uint8
+
+const (
+	// wholeLog holds the loan's events as known at an instant, parsed for
+	// the fold, with the terms' schedule: it folds as of any date by
+	// replaying them.
+	wholeLog logSource = iota + 1
+	// snapshotFold holds the loan's latest stored snapshot taken up with
+	// the events after it (fromSnapshot): a fold as of one date and no
+	// events.
+	snapshotFold
+	// cachedFold is a log cache entry (cacheEntry): the fold as of the day
+	// of this process's last write to the loan, and no events.
+	cachedFold
+)
+
+// loanLog is a loan as a use case reads it: its row and terms, and either
+// its whole log or a fold in hand; source says which. A fold in hand is
+// all a repayment that changes no earlier one needs (it is appended to
+// the fold), and costs the same however long the loan's history; every
+// other decision needs the whole log and is made again from it
+// (errStaleCache).
 type loanLog struct {
-	loan  store.LoanRecord
-	terms engine.Terms
-	// events are the log's records; a cache entry (cacheEntry) has none,
-	// nor evs.
+	source logSource
+	loan   store.LoanRecord
+	terms  engine.Terms
+	// events are a whole log's records, and evs the same as the fold
+	// reads them, parsed once per read; none in a fold in hand.
 	events []store.EventRecord
-	// evs is events as the fold reads them, parsed once per log read.
-	evs []engine.Event
-	// schedule is the terms' schedule, built once per log read (none in a
-	// log taken up from a snapshot, which has no events to fold with it).
+	evs    []engine.Event
+	// schedule is the terms' schedule, built once per read of the whole
+	// log (a cache entry keeps the one its log was read with).
 	schedule engine.Schedule
-	// folded, when set, is the fold of events as of foldedAsOf, kept with
-	// a cached log so the next write folds only once.
+	// folded is a fold in hand's state, as of foldedAsOf; nil in a whole
+	// log.
 	folded     *engine.LoanState
 	foldedAsOf engine.Date
-	// lastValueDate, set by cacheEntry (which drops evs) and
-	// fromSnapshot (which reads none), is the latest value date among the
-	// log's events: a fold as of that day or later may be advanced to a
-	// later day instead of replayed. latestValueDate works it out.
+	// lastValueDate is, in a fold in hand, the latest value date among the
+	// events it folded: a fold as of that day or later may be advanced to
+	// a later day instead of replayed. latestValueDate works it out for
+	// either source.
 	lastValueDate engine.Date
 	// sinceSnapshot is how many events of the log a write read from the
 	// store beyond the loan's latest snapshot (all of them without one);
@@ -39,6 +61,10 @@ type loanLog struct {
 	sinceSnapshot int
 	pastSnapshot  bool
 }
+
+// replayable reports whether the log holds the whole log, so that it can
+// be folded as of any date and take any event.
+func (lg loanLog) replayable() bool { return lg.source == wholeLog }
 
 // CheckLog refuses a loan's log whose seqs are not 1, 2, 3… in order. The
 // store's primary key keeps two events off one seq; this keeps a gap,
@@ -62,7 +88,7 @@ func checkSeqs(loanID string, first int64, events []store.EventRecord) error {
 
 // logOf is a loan's row and whole log as the fold reads them, as known at
 // an instant (zero: now).
-func (l *Loans) logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, knownAt time.Time) (loanLog, error) {
+func logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, knownAt time.Time) (loanLog, error) {
 	if err := CheckLog(loanID, events); err != nil {
 		return loanLog{}, err
 	}
@@ -93,12 +119,16 @@ func (l *Loans) logOf(loanID string, rec store.LoanRecord, events []store.EventR
 	if err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: %w", loanID, err)
 	}
-	return loanLog{loan: rec, terms: terms, events: events, evs: evs, schedule: sched}, nil
+	return loanLog{source: wholeLog, loan: rec, terms: terms, events: events, evs: evs, schedule: sched}, nil
 }
 
-// withEvent returns the log with one more event, its fold cleared; the
-// receiver's slices are not changed, so a cached log stays valid.
+// withEvent returns the whole log with one more event; the receiver's
+// slices are not changed. Only a whole log takes an event this way: a fold
+// in hand takes a repayment by engine.LoanState.Append.
 func (lg loanLog) withEvent(e store.EventRecord) (loanLog, error) {
+	if !lg.replayable() {
+		return lg, fmt.Errorf("loan %s: event %d added to a fold in hand", lg.loan.LoanID, e.Seq)
+	}
 	ev, ok, err := engineEvent(lg.terms, e)
 	if err != nil {
 		return lg, err
@@ -108,15 +138,14 @@ func (lg loanLog) withEvent(e store.EventRecord) (loanLog, error) {
 		lg.evs = append(slices.Clip(lg.evs), ev)
 	}
 	lg.loan.Version = e.Seq
-	lg.folded = nil
 	return lg, nil
 }
 
 // advanced returns the log with its fold in hand moved to a later date
-// (resume, with no events after the fold), and true; false when there is
-// no fold in hand or resume refuses.
+// (resume, with no events after the fold), and true; false for a whole
+// log, or when resume refuses.
 func (lg loanLog) advanced(asOf engine.Date) (loanLog, bool) {
-	if lg.folded == nil {
+	if lg.replayable() {
 		return lg, false
 	}
 	st, _, ok, _ := resume(lg.loan.LoanID, lg.terms, *lg.folded, lg.foldedAsOf, lg.lastValueDate, nil, asOf, false)
@@ -127,13 +156,18 @@ func (lg loanLog) advanced(asOf engine.Date) (loanLog, bool) {
 	return lg, true
 }
 
-// fold returns the log's fold as of a date: the one in hand if it is of
-// that date, else a replay.
+// fold returns the log's fold as of a date: a replay of the whole log, or
+// the fold in hand, which is as of one date only. Asking a fold in hand
+// for another date is a bug, not a request to refuse: it panics, which
+// the server reports as an internal error.
 func (lg loanLog) fold(asOf engine.Date) engine.LoanState {
-	if lg.folded != nil && lg.foldedAsOf == asOf {
-		return *lg.folded
+	if lg.replayable() {
+		return engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, asOf)
 	}
-	return engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, asOf)
+	if asOf != lg.foldedAsOf {
+		panic(fmt.Sprintf("servicing: loan %s: the fold in hand is as of %s, not %s", lg.loan.LoanID, lg.foldedAsOf, asOf))
+	}
+	return *lg.folded
 }
 
 // latestValueDate is the latest value date among the log's events, from

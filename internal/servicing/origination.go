@@ -3,6 +3,7 @@ package servicing
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
@@ -21,7 +22,8 @@ type CreateLoanParams struct {
 }
 
 // CreateLoan originates a loan: it records the origination and the
-// disbursement; the loan is ACTIVE from its disbursement date.
+// disbursement; the loan is ACTIVE from its disbursement date. A retry
+// answers with the loan as it was when the first call booked it.
 func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, error) {
 	var e engine.InvalidError
 	CheckLoanIdentity(&e, p.RequestID, p.LoanID, p.BorrowerID)
@@ -32,44 +34,64 @@ func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, e
 	if err := e.Err(); err != nil {
 		return LoanView{}, err
 	}
-	if r, ok, err := l.replay(ctx, p.RequestID, "CreateLoan", p.RequestHash); err != nil || ok {
-		if err != nil {
-			return LoanView{}, err
-		}
-		return l.GetLoan(ctx, GetLoanParams{LoanID: r.LoanID, AsOf: l.dateAt(r.RecordedAt), KnownAt: r.RecordedAt})
+	req := request{method: "CreateLoan", id: p.RequestID, hash: p.RequestHash}
+	if v, ok, err := l.createdBefore(ctx, req); ok || err != nil {
+		return v, err
 	}
 	now := l.now().UTC()
-	id := p.LoanID
-	if id == "" {
-		id = newLoanID(now)
-	}
-	doc, err := encodeTerms(p.Terms)
+	rec, err := newLoan(p, req, now)
 	if err != nil {
 		return LoanView{}, err
 	}
-	c := p.Terms.Currency
-	disb := p.Terms.DisbursementDate.String()
-	err = l.store.CreateLoan(ctx, store.NewLoanRecord{
-		Loan: store.LoanRecord{LoanID: id, BorrowerID: p.BorrowerID, Currency: c.Code, Terms: doc, Status: store.StatusActive, CreatedAt: now},
-		Events: []store.EventRecord{
-			{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, Amount: p.Terms.Principal.Format(c)},
-			{LoanID: id, Seq: 2, Kind: store.KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor,
-				Amount: (p.Terms.Principal - p.Terms.UpfrontFee).Format(c)},
-		},
-		Request: store.RequestRecord{RequestID: p.RequestID, Method: "CreateLoan", RequestHash: p.RequestHash, LoanID: id, Seq: 2, RecordedAt: now},
-	})
+	err = l.store.CreateLoan(ctx, rec)
 	if errors.Is(err, store.ErrDuplicate) {
 		// Either a concurrent retry of this request won, or the loan id is
 		// taken by another request.
-		if r, ok, rerr := l.replay(ctx, p.RequestID, "CreateLoan", p.RequestHash); rerr == nil && ok {
-			return l.GetLoan(ctx, GetLoanParams{LoanID: r.LoanID, AsOf: l.dateAt(r.RecordedAt), KnownAt: r.RecordedAt})
-		} else if rerr != nil {
-			return LoanView{}, rerr
+		if v, ok, err := l.createdBefore(ctx, req); ok || err != nil {
+			return v, err
 		}
 		return LoanView{}, &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "loan_id", Description: "already exists"}}}
 	}
 	if err != nil {
 		return LoanView{}, err
 	}
-	return l.GetLoan(ctx, GetLoanParams{LoanID: id, AsOf: l.dateAt(now), KnownAt: now})
+	return l.GetLoan(ctx, GetLoanParams{LoanID: rec.Loan.LoanID, AsOf: l.dateAt(now), KnownAt: now})
+}
+
+// createdBefore answers a retry of a CreateLoan request with the loan as
+// the first call booked it, and true; false if the request is new. The
+// same id with another body is ErrRequestConflict.
+func (l *Loans) createdBefore(ctx context.Context, req request) (LoanView, bool, error) {
+	r, ok, err := l.replay(ctx, req.id, req.method, req.hash)
+	if err != nil || !ok {
+		return LoanView{}, ok, err
+	}
+	v, err := l.GetLoan(ctx, GetLoanParams{LoanID: r.LoanID, AsOf: l.dateAt(r.RecordedAt), KnownAt: r.RecordedAt})
+	return v, true, err
+}
+
+// newLoan is what CreateLoan writes: the loan's row with its terms
+// document, its origination and disbursement (net of the upfront fee),
+// and the request's record on the disbursement. An empty loan id takes a
+// server-assigned one.
+func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecord, error) {
+	id := p.LoanID
+	if id == "" {
+		id = newLoanID(now)
+	}
+	doc, err := encodeTerms(p.Terms)
+	if err != nil {
+		return store.NewLoanRecord{}, err
+	}
+	c := p.Terms.Currency
+	disb := p.Terms.DisbursementDate.String()
+	return store.NewLoanRecord{
+		Loan: store.LoanRecord{LoanID: id, BorrowerID: p.BorrowerID, Currency: c.Code, Terms: doc, Status: store.StatusActive, CreatedAt: now},
+		Events: []store.EventRecord{
+			{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, Amount: p.Terms.Principal.Format(c)},
+			{LoanID: id, Seq: 2, Kind: store.KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor,
+				Amount: (p.Terms.Principal - p.Terms.UpfrontFee).Format(c)},
+		},
+		Request: req.record(id, 2, now),
+	}, nil
 }

@@ -40,7 +40,7 @@ func (l *Loans) GetLoan(ctx context.Context, p GetLoanParams) (LoanView, error) 
 	if err != nil {
 		return LoanView{}, err
 	}
-	return l.view(lg, p.AsOf, p.KnownAt)
+	return l.view(lg, p.AsOf, p.KnownAt), nil
 }
 
 // ListLoansParams are the inputs of ListLoans.
@@ -50,6 +50,23 @@ type ListLoansParams struct {
 	PageSize   int
 	PageToken  string
 }
+
+// pageAfter reads a page token of an id-ordered list: the last id of the
+// page before ("" for the first page), adding a violation for a token this
+// server did not issue.
+func pageAfter(e *engine.InvalidError, token string) string {
+	if token == "" {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) == 0 {
+		e.Add("page_token", "not a token this server issued")
+	}
+	return string(b)
+}
+
+// pageToken is the token of the page after the one ending at id.
+func pageToken(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
 
 // Paging limits of list calls.
 const (
@@ -74,14 +91,7 @@ func pageSize(e *engine.InvalidError, size int) int {
 func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanRecord, string, error) {
 	var e engine.InvalidError
 	size := pageSize(&e, p.PageSize)
-	after := ""
-	if p.PageToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(p.PageToken)
-		if err != nil || len(b) == 0 {
-			e.Add("page_token", "not a token this server issued")
-		}
-		after = string(b)
-	}
+	after := pageAfter(&e, p.PageToken)
 	if p.Status != "" && p.Status != store.StatusActive && p.Status != store.StatusPaidOff && p.Status != store.StatusWrittenOff {
 		e.Add("status", "unknown status %q", p.Status)
 	}
@@ -95,7 +105,7 @@ func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanR
 	next := ""
 	if len(loans) > size {
 		loans = loans[:size]
-		next = base64.RawURLEncoding.EncodeToString([]byte(loans[size-1].LoanID))
+		next = pageToken(loans[size-1].LoanID)
 	}
 	return loans, next, nil
 }

@@ -37,152 +37,88 @@ type RecordRepaymentParams struct {
 // RecordRepayment records money received from the borrower, allocates it,
 // and replays everything after its value date.
 func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (RepaymentResult, error) {
-	var e engine.InvalidError
-	checkRequestID(&e, p.RequestID)
-	if p.LoanID == "" {
-		e.Add("loan_id", "required")
-	}
-	if err := e.Err(); err != nil {
-		return RepaymentResult{}, err
-	}
-	return retryOnConflict(ctx, l.writers, p.LoanID, func() (RepaymentResult, error) {
-		res, err := l.recordRepayment(ctx, p, true)
-		if errors.Is(err, errStaleCache) {
-			return l.recordRepayment(ctx, p, false)
-		}
-		return res, err
+	return idempotent(ctx, l, write[RepaymentResult]{
+		req:     request{method: "RecordRepayment", id: p.RequestID, hash: p.RequestHash},
+		loanID:  p.LoanID,
+		invalid: writeChecks(p.RequestID, "loan_id", p.LoanID).Err(),
+		load: func(ctx context.Context, now time.Time, whole bool) (loanLog, *store.RequestRecord, error) {
+			return l.loadToPay(ctx, p.LoanID, p.RequestID, l.dateAt(now), whole)
+		},
+		answer: l.repaymentResult,
+		decide: func(ctx context.Context, lg loanLog, now time.Time) (RepaymentResult, error) {
+			res, err := l.pay(ctx, p, lg, now)
+			if err != nil && !lg.replayable() {
+				return res, l.refusedFromFold(p.LoanID, err)
+			}
+			return res, err
+		},
 	})
 }
 
-// recordRepayment is one attempt of RecordRepayment. With fromFold the
-// decision may start from a fold in hand: a cache entry, or the latest
-// snapshot and the events after it; without, from a replay of the whole
-// log, which is how a refusal decided from a fold is decided again
-// (errStaleCache).
-func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fromFold bool) (res RepaymentResult, err error) {
-	now := l.now().UTC()
+// loadToPay reads the loan a payment is decided on as of today: unless
+// whole asks for the whole log, a fold in hand — this process's cache
+// entry, advanced to today, or the loan's latest snapshot and the events
+// after it — and else the whole log, with the record of the request if it
+// was made before (a cache entry cannot tell: see refusedFromFold).
+func (l *Loans) loadToPay(ctx context.Context, loanID, requestID string, today engine.Date, whole bool) (loanLog, *store.RequestRecord, error) {
+	if whole {
+		return l.loadWithRequest(ctx, loanID, requestID, time.Time{})
+	}
+	if lg, ok := l.cache.get(loanID); ok {
+		// A later day's write advances the entry's fold (penalty accrual to
+		// today) unless the log has an event dated after the fold's day,
+		// which only a replay applies.
+		if lg.foldedAsOf == today {
+			return lg, nil, nil
+		}
+		if lg, ok = lg.advanced(today); ok {
+			return lg, nil, nil
+		}
+		l.cache.drop(loanID)
+	}
+	return l.loadNow(ctx, loanID, requestID, today)
+}
+
+// refusedFromFold is the error of a payment decided from a fold in hand:
+// a refusal becomes errStaleCache, to be decided again from the whole log,
+// since the fold cannot tell it from a retry of a request that was
+// accepted. Any error drops the loan's cache entry.
+func (l *Loans) refusedFromFold(loanID string, err error) error {
+	l.cache.drop(loanID)
+	var inv *engine.InvalidError
+	var pre *PreconditionError
+	if errors.As(err, &inv) || errors.As(err, &pre) {
+		return errStaleCache
+	}
+	return err
+}
+
+// pay decides a payment on the loan as read at now and appends it.
+func (l *Loans) pay(ctx context.Context, p RecordRepaymentParams, lg loanLog, now time.Time) (RepaymentResult, error) {
 	today := l.dateAt(now)
-	lg, cached := loanLog{}, false
-	if fromFold {
-		lg, cached = l.cache.get(p.LoanID)
-		// An entry holds a fold as of one day and no log. A later day's
-		// write advances the fold (penalty accrual to today) unless the
-		// log has an event dated after that day, which only a replay
-		// applies.
-		if cached && lg.foldedAsOf != today {
-			if lg, cached = lg.advanced(today); !cached {
-				l.cache.drop(p.LoanID)
-			}
-		}
-	}
-	fromStore := !cached
-	if fromStore {
-		var prior *store.RequestRecord
-		if fromFold {
-			lg, prior, err = l.loadNow(ctx, p.LoanID, p.RequestID, today)
-		} else {
-			lg, prior, err = l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
-		}
-		if prior != nil {
-			// A retry: answer as the first call did, whatever happened since.
-			if err := sameRequest(*prior, "RecordRepayment", p.RequestHash); err != nil {
-				return RepaymentResult{}, err
-			}
-			return l.repaymentResult(ctx, *prior)
-		}
-		if err != nil {
-			return RepaymentResult{}, err
-		}
-		// A log taken up from a snapshot has a fold and no events, as a
-		// cache entry has, and is used as one.
-		cached = lg.events == nil
-	}
-	if cached {
-		defer func() {
-			// A refusal decided from the cache might be a retry of an
-			// accepted request: decide again from the store.
-			if err != nil {
-				l.cache.drop(p.LoanID)
-				var inv *engine.InvalidError
-				var pre *PreconditionError
-				if errors.As(err, &inv) || errors.As(err, &pre) {
-					err = errStaleCache
-				}
-			}
-		}()
-	}
-	var e engine.InvalidError
-	amount, err := money.ParseAmount(p.Amount, lg.terms.Currency)
-	switch {
-	case p.Amount == "":
-		e.Add("amount", "required")
-	case err != nil:
-		e.Add("amount", "%v", err)
-	case amount <= 0:
-		e.Add("amount", "must be greater than zero")
-	}
-	vd := p.ValueDate
-	if vd == engine.NoDate {
-		vd = today
-	}
-	if vd > today {
-		e.Add("value_date", "must not be in the future (today is %s)", today)
-	} else if vd < lg.terms.DisbursementDate {
-		e.Add("value_date", "must not be before the disbursement date %s", lg.terms.DisbursementDate)
-	}
-	if err := e.Err(); err != nil {
+	amount, vd, err := checkPayment(p, lg.terms, today)
+	if err != nil {
 		return RepaymentResult{}, err
 	}
 	// The fold before the payment; only its figures are needed, not a view.
 	before := lg.fold(today)
-	c := lg.terms.Currency
 	if statusOf(before) == store.StatusPaidOff {
 		return RepaymentResult{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
 	}
 	seq := lg.loan.Version + 1
 	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindRepayment, ValueDate: vd.String(), RecordedAt: now,
-		RequestID: p.RequestID, Actor: p.Actor, Amount: amount.Format(c)}
-	eev := engine.Event{Seq: seq, Kind: engine.EventRepayment, ValueDate: vd, Amount: amount}
-	// A payment dated on or after every earlier one changes none of them:
-	// apply it to the fold in hand. A backdated one replays the log, which
-	// a cache entry does not have.
-	var view LoanView
-	var changed []int64
-	var after loanLog
-	if st, ok := before.Append(lg.terms, eev); ok {
-		after = lg
-		after.loan.Version, after.folded = seq, nil
-		view = l.viewOf(after, st, today, time.Time{})
-	} else if cached {
-		return RepaymentResult{}, errStaleCache
-	} else {
-		if after, err = lg.withEvent(ev); err != nil {
-			return RepaymentResult{}, err
-		}
-		if view, err = l.view(after, today, time.Time{}); err != nil {
-			return RepaymentResult{}, err
-		}
-		changed = changedPayments(before, view.state, seq)
+		RequestID: p.RequestID, Actor: p.Actor, Amount: amount.Format(lg.terms.Currency)}
+	after, view, changed, err := l.applyPayment(lg, before, ev, engine.Event{Seq: seq, Kind: engine.EventRepayment, ValueDate: vd, Amount: amount}, today)
+	if err != nil {
+		return RepaymentResult{}, err
 	}
 	if view.Credit > before.Credit && lg.terms.Overpayment != engine.KeepCredit {
-		if cached {
-			return RepaymentResult{}, errStaleCache
-		}
-		// The payoff on the value date, before this payment.
-		atDate := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, vd)
-		payoff := atDate.PayoffAt(lg.terms)
-		return RepaymentResult{}, refuse(ReasonPaymentExceedsPayoff, "amount %s exceeds the payoff amount %s on %s", amount.Format(c), payoff.Total().Format(c), vd)
+		return RepaymentResult{}, overpaid(lg, amount, vd)
 	}
-	// A write that had to read a long stretch of the log, or replay past
-	// a snapshot, stores the fold it made, so that the next one that finds
-	// the loan in no cache does not do so again.
-	var snap *store.SnapshotRecord
-	if fromStore && l.snapshotEvery > 0 && (lg.pastSnapshot || lg.sinceSnapshot+1 >= l.snapshotEvery) {
-		snap = snapshotOf(view.state, seq, today, max(lg.latestValueDate(), vd), lg.pastSnapshot)
-	}
+	req := request{method: "RecordRepayment", id: p.RequestID, hash: p.RequestHash}
 	err = l.store.AppendEvent(ctx, store.AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
-		SetStatus: statusChange(lg.loan.Status, view.Status), Snapshot: snap,
-		Request: store.RequestRecord{RequestID: p.RequestID, Method: "RecordRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
+		SetStatus: statusChange(lg.loan.Status, view.Status), Snapshot: l.snapshotToStore(lg, view.state, seq, today, vd),
+		Request: req.record(p.LoanID, seq, now)})
 	if err != nil {
 		l.cache.drop(p.LoanID)
 		return RepaymentResult{}, err
@@ -193,6 +129,75 @@ func (l *Loans) recordRepayment(ctx context.Context, p RecordRepaymentParams, fr
 	return RepaymentResult{Seq: seq, Allocation: paymentOf(view.state, seq), Loan: view, ChangedSeqs: changed}, nil
 }
 
+// checkPayment parses a payment's amount in the loan's currency and its
+// value date (NoDate: today), refusing one not greater than zero or dated
+// in the future or before disbursement.
+func checkPayment(p RecordRepaymentParams, terms engine.Terms, today engine.Date) (money.Amount, engine.Date, error) {
+	var e engine.InvalidError
+	amount, err := money.ParseAmount(p.Amount, terms.Currency)
+	switch {
+	case p.Amount == "":
+		e.Add("amount", "required")
+	case err != nil:
+		e.Add("amount", "%v", err)
+	case amount <= 0:
+		e.Add("amount", "must be greater than zero")
+	}
+	vd := valueDate(&e, p.ValueDate, today, terms)
+	return amount, vd, e.Err()
+}
+
+// applyPayment is the loan after a payment (ev, and eev as the fold reads
+// it) and its view as of today. A payment dated on or after every earlier
+// one changes none of them: it is appended to the fold before it, the one
+// way a fold in hand takes it. A backdated one replays the whole log
+// (errStaleCache from a fold in hand), and changed lists the later
+// payments whose allocation it moved.
+func (l *Loans) applyPayment(lg loanLog, before engine.LoanState, ev store.EventRecord, eev engine.Event, today engine.Date) (after loanLog, view LoanView, changed []int64, err error) {
+	if st, ok := before.Append(lg.terms, eev); ok {
+		// What is kept of the loan after the write is a cache entry made
+		// from st, which needs none of the log's events: a whole log's
+		// are left as they were read.
+		after = lg
+		after.loan.Version = ev.Seq
+		return after, l.viewOf(after, st, today, time.Time{}), nil, nil
+	}
+	if !lg.replayable() {
+		return lg, view, nil, errStaleCache
+	}
+	if after, err = lg.withEvent(ev); err != nil {
+		return lg, view, nil, err
+	}
+	view = l.viewOf(after, after.fold(today), today, time.Time{})
+	return after, view, changedPayments(before, view.state, ev.Seq), nil
+}
+
+// overpaid refuses a payment of amount with value date vd that is more
+// than the loan owes then, naming the payoff (errStaleCache from a fold in
+// hand, which cannot work it out).
+func overpaid(lg loanLog, amount money.Amount, vd engine.Date) error {
+	if !lg.replayable() {
+		return errStaleCache
+	}
+	c := lg.terms.Currency
+	// The payoff on the value date, before this payment.
+	atDate := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, vd)
+	payoff := atDate.PayoffAt(lg.terms)
+	return refuse(ReasonPaymentExceedsPayoff, "amount %s exceeds the payoff amount %s on %s", amount.Format(c), payoff.Total().Format(c), vd)
+}
+
+// snapshotToStore is the snapshot a payment's event is stored with, or
+// nil: a write that read the loan from the store and had to read a long
+// stretch of its log, or replay past a snapshot, stores the fold it made,
+// so that the next one that finds the loan in no cache does not do so
+// again. vd is the payment's value date.
+func (l *Loans) snapshotToStore(lg loanLog, st engine.LoanState, seq int64, today, vd engine.Date) *store.SnapshotRecord {
+	if lg.source == cachedFold || l.snapshotEvery == 0 || !lg.pastSnapshot && lg.sinceSnapshot+1 < l.snapshotEvery {
+		return nil
+	}
+	return snapshotOf(st, seq, today, max(lg.latestValueDate(), vd), lg.pastSnapshot)
+}
+
 // repaymentResult rebuilds the answer to a recorded repayment or reversal
 // from the log as it was then: the same answer the first call gave.
 func (l *Loans) repaymentResult(ctx context.Context, r store.RequestRecord) (RepaymentResult, error) {
@@ -201,17 +206,11 @@ func (l *Loans) repaymentResult(ctx context.Context, r store.RequestRecord) (Rep
 	if err != nil {
 		return RepaymentResult{}, err
 	}
-	view, err := l.view(lg, asOf, r.RecordedAt)
-	if err != nil {
-		return RepaymentResult{}, err
-	}
+	view := l.view(lg, asOf, r.RecordedAt)
 	prev := lg
 	prev.events = slices.DeleteFunc(slices.Clone(lg.events), func(e store.EventRecord) bool { return e.Seq == r.Seq })
 	prev.evs = slices.DeleteFunc(slices.Clone(lg.evs), func(e engine.Event) bool { return e.Seq == r.Seq })
-	before, err := l.view(prev, asOf, r.RecordedAt)
-	if err != nil {
-		return RepaymentResult{}, err
-	}
+	before := l.view(prev, asOf, r.RecordedAt)
 	// A reversal answers with the allocation of the payment it reversed.
 	subject, state := r.Seq, view.state
 	for _, e := range lg.events {

@@ -89,7 +89,7 @@ func (c ChangesInput) resolve(e *engine.InvalidError, cur money.Currency) engine
 
 // quote computes the quote of changes on a loan, st its fold as of the
 // effective date, with its APR, as the API shows it.
-func (l *Loans) quote(lg loanLog, st engine.LoanState, c engine.Changes) (RestructuringQuote, engine.RestructureQuote, error) {
+func (p RestructuringPolicy) quote(lg loanLog, st engine.LoanState, c engine.Changes) (RestructuringQuote, engine.RestructureQuote, error) {
 	effective := st.AsOf
 	q, err := engine.QuoteRestructuring(lg.terms, st, effective, c)
 	if err != nil {
@@ -101,14 +101,14 @@ func (l *Loans) quote(lg loanLog, st engine.LoanState, c engine.Changes) (Restru
 			Penalty: q.Outstanding.Penalty.Format(cur), Compound: q.Outstanding.Compound.Format(cur), Total: q.Outstanding.Total().Format(cur)},
 		Balance: q.Balance.Format(cur), Waived: charges(q.Waived, cur), Capitalised: q.Capitalised.Format(cur),
 		Carried: charges(q.Carried, cur), TotalCostBefore: q.TotalCostBefore.Format(cur), TotalCostAfter: q.TotalCostAfter.Format(cur),
-		APRCapPercent: l.restructuring.APRCapPercent.String()}
+		APRCapPercent: p.APRCapPercent.String()}
 	for _, r := range q.Installments {
 		out.Installments = append(out.Installments, QuoteRow{Number: r.Number, StartDate: r.StartDate.String(), DueDate: r.DueDate.String(),
 			Principal: r.Principal.Format(cur), Interest: r.Interest.Format(cur), Total: r.Total.Format(cur), BalanceAfter: r.BalanceAfter.Format(cur)})
 	}
 	if apr, ok := planAPR(lg.terms, q, effective, c); ok {
 		out.APRPercent = money.FormatScaled(int64(apr.Units), int(apr.Scale))
-		out.WithinCap = apr.Cmp(l.restructuring.APRCapPercent) <= 0
+		out.WithinCap = apr.Cmp(p.APRCapPercent) <= 0
 	}
 	return out, q, nil
 }
@@ -181,20 +181,20 @@ func (l *Loans) QuoteRestructuring(ctx context.Context, p QuoteRestructuringPara
 	if err != nil {
 		return RestructuringQuote{}, err
 	}
-	now, ags, err := l.agreementsAsOf(lg, l.Today())
+	now, ags, err := agreementsAsOf(lg, l.Today())
 	if err != nil {
 		return RestructuringQuote{}, err
 	}
 	var e engine.InvalidError
 	c := p.Changes.resolve(&e, lg.terms.Currency)
-	q, _, err := l.checkedQuote(lg, now, ags, p.EffectiveDate, c, e)
+	q, _, err := l.restructuring.checkedQuote(lg, now, ags, p.EffectiveDate, c, e)
 	return q, err
 }
 
 // checkedQuote validates an effective date (NoDate: today) and changes,
 // adding to the violations e already holds, checks eligibility and
 // quotes. now is the loan's fold as of today and ags its agreements.
-func (l *Loans) checkedQuote(lg loanLog, now engine.LoanState, ags []AgreementView, effective engine.Date, c engine.Changes, e engine.InvalidError) (RestructuringQuote, engine.Date, error) {
+func (p RestructuringPolicy) checkedQuote(lg loanLog, now engine.LoanState, ags []AgreementView, effective engine.Date, c engine.Changes, e engine.InvalidError) (RestructuringQuote, engine.Date, error) {
 	if effective == engine.NoDate {
 		effective = now.AsOf
 	}
@@ -218,12 +218,12 @@ func (l *Loans) checkedQuote(lg loanLog, now engine.LoanState, ags []AgreementVi
 	if effective != now.AsOf {
 		at = lg.fold(effective)
 	}
-	if err := l.eligible(lg, now, at, ags, c); err != nil {
+	if err := p.eligible(lg, now, at, ags, c); err != nil {
 		return RestructuringQuote{}, effective, err
 	}
-	q, eq, err := l.quote(lg, at, c)
+	q, eq, err := p.quote(lg, at, c)
 	if err != nil {
 		return q, effective, err
 	}
-	return q, effective, l.eligiblePlan(lg, c, eq)
+	return q, effective, p.eligiblePlan(lg, c, eq)
 }

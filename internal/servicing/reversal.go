@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -21,82 +20,55 @@ type ReverseRepaymentParams struct {
 // ReverseRepayment appends a reversal of a repayment; the fold then
 // replays as if the payment had never been received. Nothing is deleted.
 func (l *Loans) ReverseRepayment(ctx context.Context, p ReverseRepaymentParams) (RepaymentResult, error) {
-	var e engine.InvalidError
-	checkRequestID(&e, p.RequestID)
-	if p.LoanID == "" {
-		e.Add("loan_id", "required")
-	}
+	e := writeChecks(p.RequestID, "loan_id", p.LoanID)
 	if p.Seq <= 0 {
 		e.Add("seq", "required: the seq of the repayment event to reverse")
 	}
 	if p.Reason == "" {
 		e.Add("reason", "required")
 	}
-	if err := e.Err(); err != nil {
-		return RepaymentResult{}, err
-	}
-	return retryOnConflict(ctx, l.writers, p.LoanID, func() (RepaymentResult, error) { return l.reverseRepayment(ctx, p) })
+	req := request{method: "ReverseRepayment", id: p.RequestID, hash: p.RequestHash}
+	return idempotent(ctx, l, write[RepaymentResult]{req: req, loanID: p.LoanID, invalid: e.Err(), answer: l.repaymentResult,
+		decide: appendsReplayed(l, req, func(lg loanLog, now time.Time) (store.EventRecord, error) {
+			target, err := reversible(lg, p.Seq)
+			return store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindReversal, ValueDate: target.ValueDate,
+				RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, TargetSeq: p.Seq, Reason: p.Reason}, err
+		}, func(lg loanLog, seq int64, after LoanView) RepaymentResult {
+			// A reversal answers with the allocation of the payment it
+			// reversed, as it stood before.
+			before := lg.fold(after.AsOf)
+			return RepaymentResult{Seq: seq, Allocation: paymentOf(before, p.Seq), Loan: after,
+				ChangedSeqs: changedPayments(before, after.state, p.Seq)}
+		})})
 }
 
-func (l *Loans) reverseRepayment(ctx context.Context, p ReverseRepaymentParams) (RepaymentResult, error) {
-	lg, prior, err := l.loadWithRequest(ctx, p.LoanID, p.RequestID, time.Time{})
-	if prior != nil {
-		if err := sameRequest(*prior, "ReverseRepayment", p.RequestHash); err != nil {
-			return RepaymentResult{}, err
-		}
-		return l.repaymentResult(ctx, *prior)
-	}
-	if err != nil {
-		return RepaymentResult{}, err
-	}
+// reversible returns the repayment seq of the loan's log, refusing one
+// that is reversed already or is no repayment, and one a signed
+// agreement's figures were computed with: reversing it would silently
+// change them.
+func reversible(lg loanLog, seq int64) (store.EventRecord, error) {
 	var target *store.EventRecord
 	for i, ev := range lg.events {
-		if ev.Seq == p.Seq {
+		if ev.Seq == seq {
 			target = &lg.events[i]
 		}
-		if ev.Kind == store.KindReversal && ev.TargetSeq == p.Seq {
-			return RepaymentResult{}, refuse(ReasonAlreadyReversed, "event %d was already reversed by event %d", p.Seq, ev.Seq)
+		if ev.Kind == store.KindReversal && ev.TargetSeq == seq {
+			return store.EventRecord{}, refuse(ReasonAlreadyReversed, "event %d was already reversed by event %d", seq, ev.Seq)
 		}
 	}
 	if target == nil {
-		return RepaymentResult{}, store.ErrNotFound
+		return store.EventRecord{}, store.ErrNotFound
 	}
 	if target.Kind != store.KindRepayment {
-		return RepaymentResult{}, refuse(ReasonNotARepayment, "event %d is a %s, not a repayment", p.Seq, target.Kind)
+		return store.EventRecord{}, refuse(ReasonNotARepayment, "event %d is a %s, not a repayment", seq, target.Kind)
 	}
-	// A signed agreement's figures were computed with this payment in:
-	// reversing it would silently change them. Refuse.
 	for _, ev := range lg.events {
 		if ev.Kind == store.KindAgreementAccepted && target.ValueDate <= ev.ValueDate {
 			d, _ := decodeAgreement(ev)
-			return RepaymentResult{}, refuse(ReasonAgreementSigned, "repayment %d (value date %s) is before agreement %s, signed with effect from %s; reversing it would change the agreement's figures",
-				p.Seq, target.ValueDate, d.AgreementID, ev.ValueDate)
+			return store.EventRecord{}, refuse(ReasonAgreementSigned,
+				"repayment %d (value date %s) is before agreement %s, signed with effect from %s; reversing it would change the agreement's figures",
+				seq, target.ValueDate, d.AgreementID, ev.ValueDate)
 		}
 	}
-	now := l.now().UTC()
-	today := l.dateAt(now)
-	before, err := l.view(lg, today, time.Time{})
-	if err != nil {
-		return RepaymentResult{}, err
-	}
-	seq := lg.loan.Version + 1
-	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindReversal, ValueDate: target.ValueDate, RecordedAt: now,
-		RequestID: p.RequestID, Actor: p.Actor, TargetSeq: p.Seq, Reason: p.Reason}
-	after, err := lg.withEvent(ev)
-	if err != nil {
-		return RepaymentResult{}, err
-	}
-	view, err := l.view(after, today, time.Time{})
-	if err != nil {
-		return RepaymentResult{}, err
-	}
-	l.cache.drop(p.LoanID)
-	err = l.store.AppendEvent(ctx, store.AppendEventParams{LoanID: p.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
-		SetStatus: statusChange(lg.loan.Status, view.Status),
-		Request:   store.RequestRecord{RequestID: p.RequestID, Method: "ReverseRepayment", RequestHash: p.RequestHash, LoanID: p.LoanID, Seq: seq, RecordedAt: now}})
-	if err != nil {
-		return RepaymentResult{}, err
-	}
-	view.KnownAt = now
-	return RepaymentResult{Seq: seq, Allocation: paymentOf(before.state, p.Seq), Loan: view, ChangedSeqs: changedPayments(before.state, view.state, p.Seq)}, nil
+	return *target, nil
 }

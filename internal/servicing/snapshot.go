@@ -46,7 +46,7 @@ func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tai
 	// No schedule: like a cache entry, the log has no events to fold with
 	// one, and every decision that needs them is made again from the
 	// whole log (errStaleCache).
-	return loanLog{loan: rec, terms: terms, folded: &st, foldedAsOf: asOf,
+	return loanLog{source: snapshotFold, loan: rec, terms: terms, folded: &st, foldedAsOf: asOf,
 		lastValueDate: last, sinceSnapshot: len(tail)}, true, nil
 }
 

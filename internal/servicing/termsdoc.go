@@ -112,99 +112,66 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 	return json.Marshal(d)
 }
 
-// DecodeTerms reads a terms document written at origination.
+// DecodeTerms reads a terms document written at origination, reporting
+// every value that does not parse.
 func DecodeTerms(b []byte) (engine.Terms, error) {
 	var d termsDoc
 	if err := json.Unmarshal(b, &d); err != nil {
 		return engine.Terms{}, fmt.Errorf("terms document: %w", err)
 	}
-	var t engine.Terms
-	var errs []error
-	check := func(err error) {
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
 	c, ok := money.LookupCurrency(d.Currency)
 	if !ok {
-		return t, fmt.Errorf("terms document: unknown currency %q", d.Currency)
+		return engine.Terms{}, fmt.Errorf("terms document: unknown currency %q", d.Currency)
 	}
-	t.Currency = c
-	var err error
-	t.Principal, err = money.ParseAmount(d.Principal, c)
-	check(err)
-	t.AnnualRate, err = money.ParseRate(d.AnnualRatePercent, engine.MaxRatePercent)
-	check(err)
-	t.InstallmentCount = d.InstallmentCount
-	u, err := lookup(unitNames, d.FrequencyUnit)
-	check(err)
-	t.Frequency = engine.Frequency{Unit: engine.FrequencyUnit(u), Every: d.FrequencyEvery}
-	m, err := lookup(methodNames, d.Method)
-	check(err)
-	t.Method = engine.Method(m)
-	t.DisbursementDate, err = engine.ParseDate(d.DisbursementDate)
-	check(err)
-	t.FirstDueDate = engine.NoDate
+	var r docReader
+	t := engine.Terms{
+		Currency:              c,
+		Principal:             r.amount(d.Principal, c),
+		AnnualRate:            r.rate(d.AnnualRatePercent, engine.MaxRatePercent),
+		InstallmentCount:      d.InstallmentCount,
+		Frequency:             engine.Frequency{Unit: engine.FrequencyUnit(r.name(unitNames, d.FrequencyUnit)), Every: d.FrequencyEvery},
+		Method:                engine.Method(r.name(methodNames, d.Method)),
+		DisbursementDate:      r.date(d.DisbursementDate),
+		FirstDueDate:          engine.NoDate,
+		InterestAccrual:       engine.Accrual(r.name(accrualNames, d.InterestAccrual)),
+		DayCount:              engine.DayCount(r.name(dayCountNames, d.DayCount)),
+		Rounding:              engine.Rounding{Mode: money.RoundingMode(r.name(modeNames, d.RoundingMode)), Multiple: r.amount(d.InstallmentMultiple, c)},
+		PrincipalGracePeriods: d.PrincipalGracePeriods,
+		InterestFreePeriods:   d.InterestFreePeriods,
+		UpfrontFee:            r.amount(d.UpfrontFee, c),
+		Allocation:            engine.AllocationOrder(r.name(allocationNames, d.AllocationOrder)),
+		Prepayment:            engine.PrepaymentPolicy(r.name(prepaymentNames, d.Prepayment)),
+		Overpayment:           engine.OverpaymentPolicy(r.name(overpaymentNames, d.Overpayment)),
+	}
 	if d.FirstDueDate != "" {
-		t.FirstDueDate, err = engine.ParseDate(d.FirstDueDate)
-		check(err)
+		t.FirstDueDate = r.date(d.FirstDueDate)
 	}
-	a, err := lookup(accrualNames, d.InterestAccrual)
-	check(err)
-	t.InterestAccrual = engine.Accrual(a)
-	dc, err := lookup(dayCountNames, d.DayCount)
-	check(err)
-	t.DayCount = engine.DayCount(dc)
-	mode, err := lookup(modeNames, d.RoundingMode)
-	check(err)
-	t.Rounding.Mode = money.RoundingMode(mode)
-	t.Rounding.Multiple, err = money.ParseAmount(d.InstallmentMultiple, c)
-	check(err)
-	t.PrincipalGracePeriods = d.PrincipalGracePeriods
-	t.InterestFreePeriods = d.InterestFreePeriods
-	t.UpfrontFee, err = money.ParseAmount(d.UpfrontFee, c)
-	check(err)
-	al, err := lookup(allocationNames, d.AllocationOrder)
-	check(err)
-	t.Allocation = engine.AllocationOrder(al)
-	pp, err := lookup(prepaymentNames, d.Prepayment)
-	check(err)
-	t.Prepayment = engine.PrepaymentPolicy(pp)
-	op, err := lookup(overpaymentNames, d.Overpayment)
-	check(err)
-	t.Overpayment = engine.OverpaymentPolicy(op)
-	if pd := d.Penalty; pd != nil {
-		t.HasPenalty = true
-		p := &t.Penalty
-		if pd.AnnualRatePercent != "" {
-			p.AnnualRate, err = money.ParseRate(pd.AnnualRatePercent, engine.MaxRatePercent)
-			p.HasAnnualRate = true
-			check(err)
-		}
-		if pd.MarkupPercent != "" {
-			p.MarkupPercent, err = money.ParseRate(pd.MarkupPercent, engine.MaxMarkupPercent)
-			p.HasMarkupPercent = true
-			check(err)
-		}
-		if pd.CapAnnualPercent != "" {
-			p.CapAnnualPercent, err = money.ParseRate(pd.CapAnnualPercent, engine.MaxRatePercent)
-			p.HasCap = true
-			check(err)
-		}
-		b, err := lookup(basisNames, pd.Basis)
-		check(err)
-		p.Basis = engine.PenaltyBasis(b)
-		dc, err := lookup(dayCountNames, pd.DayCount)
-		check(err)
-		p.DayCount = engine.DayCount(dc)
-		g, err := lookup(graceModeNames, pd.GraceMode)
-		check(err)
-		p.GraceMode = engine.GraceMode(g)
-		p.CompoundOverdueInterest = pd.CompoundOverdueInterest
-		p.GraceDays = pd.GraceDays
+	if d.Penalty != nil {
+		t.HasPenalty, t.Penalty = true, r.penalty(*d.Penalty)
 	}
-	if len(errs) > 0 {
-		return t, fmt.Errorf("terms document: %v", errs)
+	if len(r.errs) > 0 {
+		return t, fmt.Errorf("terms document: %v", r.errs)
 	}
 	return t, nil
+}
+
+// penalty reads a penalty policy as written down.
+func (r *docReader) penalty(pd penaltyDoc) engine.PenaltyPolicy {
+	p := engine.PenaltyPolicy{
+		Basis:                   engine.PenaltyBasis(r.name(basisNames, pd.Basis)),
+		DayCount:                engine.DayCount(r.name(dayCountNames, pd.DayCount)),
+		GraceMode:               engine.GraceMode(r.name(graceModeNames, pd.GraceMode)),
+		CompoundOverdueInterest: pd.CompoundOverdueInterest,
+		GraceDays:               pd.GraceDays,
+	}
+	if pd.AnnualRatePercent != "" {
+		p.AnnualRate, p.HasAnnualRate = r.rate(pd.AnnualRatePercent, engine.MaxRatePercent), true
+	}
+	if pd.MarkupPercent != "" {
+		p.MarkupPercent, p.HasMarkupPercent = r.rate(pd.MarkupPercent, engine.MaxMarkupPercent), true
+	}
+	if pd.CapAnnualPercent != "" {
+		p.CapAnnualPercent, p.HasCap = r.rate(pd.CapAnnualPercent, engine.MaxRatePercent), true
+	}
+	return p
 }

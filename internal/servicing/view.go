@@ -79,8 +79,9 @@ func statusChange(from, to string) string {
 	return to
 }
 
-func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) (LoanView, error) {
-	return l.viewOf(lg, lg.fold(asOf), asOf, knownAt), nil
+// view presents the loan as of a date, as known at an instant.
+func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) LoanView {
+	return l.viewOf(lg, lg.fold(asOf), asOf, knownAt)
 }
 
 // viewOf presents a folded state.
@@ -92,7 +93,7 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 		Status: statusOf(st), CappedOn: st.CappedOn,
 	}
 	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
-	if v.Restructured, v.RestructuredUntil, v.AgreementID = l.restructured(st); v.Restructured {
+	if v.Restructured, v.RestructuredUntil, v.AgreementID = l.restructuring.restructured(st); v.Restructured {
 		v.RiskClass = max(v.RiskClass, l.restructuring.RiskFloor)
 	}
 	if v.Status == store.StatusWrittenOff {

@@ -1,0 +1,70 @@
+package servicing
+
+import (
+	"context"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// WriteOffLoanParams are the inputs of WriteOffLoan.
+type WriteOffLoanParams struct {
+	RequestID   string
+	RequestHash string
+	LoanID      string
+	Reason      string
+	// ValueDate is NoDate for today.
+	ValueDate engine.Date
+	Actor     string
+}
+
+// WriteOffResult is what WriteOffLoan did.
+type WriteOffResult struct {
+	Seq  int64
+	Loan LoanView
+}
+
+// WriteOffLoan writes a loan off (核销): penalty and compound interest stop
+// after its value date and the loan is WRITTEN_OFF; later repayments are
+// recoveries.
+func (l *Loans) WriteOffLoan(ctx context.Context, p WriteOffLoanParams) (WriteOffResult, error) {
+	req := request{method: "WriteOffLoan", id: p.RequestID, hash: p.RequestHash}
+	return idempotent(ctx, l, write[WriteOffResult]{req: req, loanID: p.LoanID, invalid: checkOperatorRequest(p.RequestID, p.LoanID, p.Reason),
+		answer: l.writeOffResult,
+		decide: appendsReplayed(l, req, func(lg loanLog, now time.Time) (store.EventRecord, error) { return l.writeOff(p, lg, now) },
+			func(_ loanLog, seq int64, after LoanView) WriteOffResult {
+				return WriteOffResult{Seq: seq, Loan: after}
+			})})
+}
+
+// writeOff is the event of a write-off on the loan as read at now,
+// refusing a loan written off already or paid off.
+func (l *Loans) writeOff(p WriteOffLoanParams, lg loanLog, now time.Time) (store.EventRecord, error) {
+	today := l.dateAt(now)
+	var e engine.InvalidError
+	vd := valueDate(&e, p.ValueDate, today, lg.terms)
+	if err := e.Err(); err != nil {
+		return store.EventRecord{}, err
+	}
+	for _, ev := range lg.events {
+		if ev.Kind == store.KindWriteOff {
+			return store.EventRecord{}, refuse(ReasonAlreadyWrittenOff, "loan %s was written off by event %d on %s", p.LoanID, ev.Seq, ev.ValueDate)
+		}
+	}
+	if statusOf(lg.fold(today)) == store.StatusPaidOff {
+		return store.EventRecord{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
+	}
+	return store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindWriteOff, ValueDate: vd.String(), RecordedAt: now,
+		RequestID: p.RequestID, Actor: p.Actor, Reason: p.Reason}, nil
+}
+
+// writeOffResult rebuilds the answer to a recorded write-off from the log
+// as it was then.
+func (l *Loans) writeOffResult(ctx context.Context, r store.RequestRecord) (WriteOffResult, error) {
+	lg, err := l.load(ctx, r.LoanID, r.RecordedAt)
+	if err != nil {
+		return WriteOffResult{}, err
+	}
+	return WriteOffResult{Seq: r.Seq, Loan: l.view(lg, l.dateAt(r.RecordedAt), r.RecordedAt)}, nil
+}
