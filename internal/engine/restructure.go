@@ -236,6 +236,12 @@ type restructured struct {
 
 // quote is QuoteRestructuring on checked inputs: st as of effective, c
 // checked. The fold calls it to apply an agreement.
+//
+// The changes apply in the order QuoteRestructuring documents, one step
+// per helper: the waiver, then a capitalisation, then whichever of a
+// freeze plan or a new plan replaces the rows. Each step takes what the
+// one before left of the charges, so what a waiver forgives is never
+// capitalised, frozen or carried.
 func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, error) {
 	var e InvalidError
 	pt := st.planTerms(t)
@@ -247,56 +253,98 @@ func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, er
 	q := RestructureQuote{Outstanding: st.Outstanding(), Accrued: rm.accrued}
 	q.TotalCostBefore = rm.overdue + rm.future + rm.penalty + rm.compound
 
-	overdue, pen, comp := rm.overdue, rm.penalty, rm.compound
-	if w := c.Waiver; w != nil {
-		q.Waived = Charges{Interest: min(w.Interest, overdue), Penalty: min(w.Penalty, pen), Compound: min(w.Compound, comp)}
-		overdue -= q.Waived.Interest
-		pen -= q.Waived.Penalty
-		comp -= q.Waived.Compound
-	}
+	left := q.waive(c.Waiver, rm)
 	if c.OnlyWaiver() {
-		q.Carried = Charges{Penalty: pen, Compound: comp}
+		q.Carried = Charges{Penalty: left.Penalty, Compound: left.Compound}
 		return waiverQuote(st, rm, q, effective), nil
 	}
-	if cp := c.Capitalisation; cp != nil {
-		q.Capitalised += overdue
-		overdue = 0
-		if cp.IncludePenalty {
-			q.Capitalised += pen + comp
-			pen, comp = 0, 0
-		}
-	}
-
+	left = q.capitalise(c.Capitalisation, left)
 	if fp := c.InterestFreezePlan; fp != nil {
-		q.Capitalised += overdue + pen + comp
-		q.Balance = rm.principal + q.Capitalised
-		q.TotalCostAfter = q.Capitalised
-		var ft Terms
-		if fp.AnnualRate.IsZero() {
-			q.Installments = freezeRows(pt, fp, effective, q.Balance, rm.kept)
-			ft = *pt
-			ft.AnnualRate, ft.Method, ft.Frequency = money.Rate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
-			ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
-			ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
-		} else {
-			// An agreed rate: the frozen amount re-amortised at it.
-			tp := *pt
-			tp.AnnualRate = fp.AnnualRate
-			var err error
-			q.Installments, ft, err = reamortisedRows(tp, &Reamortisation{Method: EqualInstallment, InstallmentCount: fp.InstallmentCount,
-				Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance)
-			if err != nil {
-				return restructured{}, err
-			}
-			for i := range q.Installments {
-				q.Installments[i].Number = rm.kept + 1 + i
-				q.TotalCostAfter += q.Installments[i].Interest
-			}
-		}
-		return restructured{q: q, rm: rm, extra: make([]money.Amount, len(q.Installments)), plan: &plan{terms: ft, shift: -rm.kept}, frozen: true}, nil
+		return freezeQuote(pt, fp, rm, q, left, effective)
 	}
+	q.Carried = Charges{Interest: left.Interest + rm.accrued, Penalty: left.Penalty, Compound: left.Compound}
+	return newPlanQuote(pt, st, rm, c, q, effective)
+}
 
-	q.Carried = Charges{Interest: overdue + rm.accrued, Penalty: pen, Compound: comp}
+// waive records what a waiver forgives, never more than is owed, and
+// returns the overdue interest, penalty and compound interest left. It
+// runs before anything else is computed so that every later step works
+// on what the borrower still owes.
+func (q *RestructureQuote) waive(w *WaiverChange, rm remaining) Charges {
+	left := Charges{Interest: rm.overdue, Penalty: rm.penalty, Compound: rm.compound}
+	if w != nil {
+		q.Waived = Charges{Interest: min(w.Interest, left.Interest), Penalty: min(w.Penalty, left.Penalty), Compound: min(w.Compound, left.Compound)}
+		left.Interest -= q.Waived.Interest
+		left.Penalty -= q.Waived.Penalty
+		left.Compound -= q.Waived.Compound
+	}
+	return left
+}
+
+// capitalise moves what a Capitalisation asks for from the charges left
+// into q.Capitalised and returns what is still left. What is capitalised
+// becomes principal of the new plan, so it must no longer be carried.
+func (q *RestructureQuote) capitalise(cp *Capitalisation, left Charges) Charges {
+	if cp == nil {
+		return left
+	}
+	q.Capitalised += left.Interest
+	left.Interest = 0
+	if cp.IncludePenalty {
+		q.Capitalised += left.Penalty + left.Compound
+		left.Penalty, left.Compound = 0, 0
+	}
+	return left
+}
+
+// freezeQuote is the quote of an interest freeze plan (停息挂账): every
+// charge left is frozen with the principal, so nothing is carried, and the
+// frozen amount is repaid without interest or, with an agreed rate, in
+// equal installments at it. Penalty stops: the result is frozen.
+func freezeQuote(pt *Terms, fp *InterestFreezePlan, rm remaining, q RestructureQuote, left Charges, effective Date) (restructured, error) {
+	q.Capitalised += left.Interest + left.Penalty + left.Compound
+	q.Balance = rm.principal + q.Capitalised
+	q.TotalCostAfter = q.Capitalised
+	var ft Terms
+	if fp.AnnualRate.IsZero() {
+		q.Installments = freezeRows(pt, fp, effective, q.Balance, rm.kept)
+		ft = freezeTerms(pt, fp, effective)
+	} else {
+		// An agreed rate: the frozen amount re-amortised at it.
+		tp := *pt
+		tp.AnnualRate = fp.AnnualRate
+		var err error
+		q.Installments, ft, err = reamortisedRows(tp, &Reamortisation{Method: EqualInstallment, InstallmentCount: fp.InstallmentCount,
+			Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance)
+		if err != nil {
+			return restructured{}, err
+		}
+		for i := range q.Installments {
+			q.Installments[i].Number = rm.kept + 1 + i
+			q.TotalCostAfter += q.Installments[i].Interest
+		}
+	}
+	return restructured{q: q, rm: rm, extra: make([]money.Amount, len(q.Installments)), plan: &plan{terms: ft, shift: -rm.kept}, frozen: true}, nil
+}
+
+// freezeTerms are the terms an interest-free freeze plan's rows follow:
+// equal principal, monthly, without interest, from the effective date.
+// The fold re-amortises the plan on them after a prepayment, so they must
+// describe freezeRows' rows, not the contract's.
+func freezeTerms(pt *Terms, fp *InterestFreezePlan, effective Date) Terms {
+	ft := *pt
+	ft.AnnualRate, ft.Method, ft.Frequency = money.Rate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
+	ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
+	ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
+	return ft
+}
+
+// newPlanQuote is the quote of a new plan for the balance: a
+// Reamortisation's, or the contract's method and due dates re-amortised
+// (with any extension, holiday or new rate). The charges carried (q.Carried)
+// are due with the first row that carries a payment, so they are added to
+// it here, after the rows are built, and never re-amortised.
+func newPlanQuote(pt *Terms, st *LoanState, rm remaining, c Changes, q RestructureQuote, effective Date) (restructured, error) {
 	tp := *pt
 	if c.RateChange != nil {
 		tp.AnnualRate = c.RateChange.AnnualRate
