@@ -627,89 +627,139 @@ func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money
 // first row that carries a payment, the holiday interest capitalised and
 // the plan that re-amortises the rows.
 func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date, balance money.Amount) (rows []Installment, extra []money.Amount, paying int, capitalised money.Amount, np *plan, err error) {
-	var e InvalidError
+	rp, err := newReplan(tp, st, rm, c, effective, balance)
+	if err == nil {
+		err = rp.check(tp, c.PaymentHoliday)
+	}
+	if err != nil {
+		return nil, nil, 0, 0, nil, err
+	}
+	np = rp.plan(tp, rm.kept)
+	plain := segmentRows(tp, segment{start: rp.start, principal: balance, firstIndex: rp.idx0, count: rp.n, oddFirst: rp.odd})
+	h := c.PaymentHoliday
+	if h == nil {
+		return plain, nil, 0, 0, np, nil
+	}
+	rows, extra, paying, capitalised = rp.holidayRows(tp, plain, h)
+	return rows, extra, paying, capitalised, np, nil
+}
+
+// replan is where a re-amortisation on the contract's due dates starts and
+// how far it runs. It is worked out once because the checks, the plan and
+// the rows all need the same positions in the due-date sequence.
+type replan struct {
+	// idx0 is the due-date index of the first new row; n the number of
+	// rows that carry payments (the not-yet-due installments plus the
+	// extension's); hol the holiday's rows on top of them.
+	idx0, n, hol int
+	// start is the day the first row's interest starts to accrue; odd
+	// makes that row accrue by days (effective falls inside its period).
+	start Date
+	odd   bool
+	// balance is the principal the new rows repay.
+	balance money.Amount
+}
+
+// newReplan finds where the new plan starts: at the first installment due
+// after effective, keeping the contract's due dates, or, for a matured
+// loan with nothing left to re-amortise over, at effective with the
+// extension's due dates stepped from it. It changes tp in that case, since
+// the contract's first due date, grace and free periods are then over.
+func newReplan(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date, balance money.Amount) (replan, error) {
 	added := 0
 	if c.TermExtension != nil {
 		added = c.TermExtension.ExtraInstallments
 	}
-	var idx0, m int
-	start, odd := effective, false
+	rp := replan{start: effective, balance: balance}
+	m := 0
 	if rm.next >= 0 {
-		idx0, m = st.dueIndex(rm.next), len(st.Installments)-rm.next
+		rp.idx0, m = st.dueIndex(rm.next), len(st.Installments)-rm.next
 		if tp.Method == Bullet {
-			idx0, m = tp.InstallmentCount-1, 1
+			rp.idx0, m = tp.InstallmentCount-1, 1
 		}
 		in := st.Installments[rm.next]
-		start = max(effective, in.StartDate)
-		odd = start != in.StartDate
+		rp.start = max(effective, in.StartDate)
+		rp.odd = rp.start != in.StartDate
 	} else {
 		if added == 0 {
+			var e InvalidError
 			e.Add("changes", "no installment is due after the effective date: add a term_extension, a reamortisation or an interest_freeze_plan")
-			return nil, nil, 0, 0, nil, e.Err()
+			return rp, e.Err()
 		}
 		// A matured loan: the extension's due dates step from the
 		// effective date; the contract's grace and free periods are over.
 		tp.DisbursementDate, tp.FirstDueDate = effective, NoDate
 		tp.PrincipalGracePeriods, tp.InterestFreePeriods = 0, 0
 	}
-	n := m + added
-	hol := 0
+	rp.n = m + added
 	if c.PaymentHoliday != nil {
-		hol = c.PaymentHoliday.Count
+		rp.hol = c.PaymentHoliday.Count
 	}
-	// The new plan must fit: its last due date in range and its amounts in
-	// an int64, as Validate requires of any terms.
+	return rp, nil
+}
+
+// check refuses a new plan that would not fit before any row is built:
+// its last due date in range and its amounts in an int64, as Validate
+// requires of any terms, and a holiday within the remaining plan. The
+// changes' own check could not tell these: they need the loan.
+func (rp *replan) check(tp *Terms, h *PaymentHoliday) error {
+	var e InvalidError
+	n, hol := rp.n, rp.hol
 	anchor, off := tp.firstAnchor()
-	fit := Terms{Currency: tp.Currency, Principal: max(balance, 1), AnnualRate: tp.AnnualRate,
-		InstallmentCount: n + hol, Frequency: tp.Frequency, Method: tp.Method, DisbursementDate: start,
-		FirstDueDate: step(anchor, tp.Frequency, idx0+off), InterestAccrual: tp.InterestAccrual, DayCount: tp.DayCount, Rounding: tp.Rounding}
+	fit := Terms{Currency: tp.Currency, Principal: max(rp.balance, 1), AnnualRate: tp.AnnualRate,
+		InstallmentCount: n + hol, Frequency: tp.Frequency, Method: tp.Method, DisbursementDate: rp.start,
+		FirstDueDate: step(anchor, tp.Frequency, rp.idx0+off), InterestAccrual: tp.InterestAccrual, DayCount: tp.DayCount, Rounding: tp.Rounding}
 	if n+hol > MaxInstallments {
 		e.Add("changes", "the new plan would have more than %d installments", MaxInstallments)
-	} else if !step(anchor, tp.Frequency, idx0+n+hol-1+off).InRange() {
+	} else if !step(anchor, tp.Frequency, rp.idx0+n+hol-1+off).InRange() {
 		e.Add("changes", "the last due date would be after %s", MaxDate)
 	} else if err := fit.Validate(); err != nil {
 		e.Violations = append(e.Violations, err.(*InvalidError).Prefixed("changes.new_plan.").Violations...)
 	}
-	if h := c.PaymentHoliday; h != nil {
-		first := idx0 + 1
-		if h.FromInstallment < first || h.FromInstallment+h.Count-1 > idx0+n {
-			e.Add("changes.payment_holiday.from_installment", "the holiday must lie within installments %d to %d of the remaining plan", first, idx0+n)
+	if h != nil {
+		first := rp.idx0 + 1
+		if h.FromInstallment < first || h.FromInstallment+h.Count-1 > rp.idx0+n {
+			e.Add("changes.payment_holiday.from_installment", "the holiday must lie within installments %d to %d of the remaining plan", first, rp.idx0+n)
 		}
 	}
-	if err := e.Err(); err != nil {
-		return nil, nil, 0, 0, nil, err
-	}
-	// The new plan's rows keep the contract's due-date sequence from idx0
-	// (a bullet's single row sits at its last index).
-	pl := *tp
-	pl.InstallmentCount = max(pl.InstallmentCount, idx0+n+hol)
-	first := idx0
-	if tp.Method == Bullet {
-		first = idx0 + n - 1
-		pl.InstallmentCount = idx0 + n
-	}
-	np = &plan{terms: pl, shift: first - rm.kept}
+	return e.Err()
+}
 
-	plain := segmentRows(tp, segment{start: start, principal: balance, firstIndex: idx0, count: n, oddFirst: odd})
-	h := c.PaymentHoliday
-	if h == nil {
-		return plain, nil, 0, 0, np, nil
+// plan is how the new rows are re-amortised after a later prepayment. The
+// rows keep the contract's due-date sequence from idx0, so the plan is the
+// contract's terms made long enough to hold them (a bullet's single row
+// sits at its last index).
+func (rp *replan) plan(tp *Terms, kept int) *plan {
+	pl := *tp
+	pl.InstallmentCount = max(pl.InstallmentCount, rp.idx0+rp.n+rp.hol)
+	first := rp.idx0
+	if tp.Method == Bullet {
+		first = rp.idx0 + rp.n - 1
+		pl.InstallmentCount = rp.idx0 + rp.n
 	}
-	// The plan runs as re-amortised up to the holiday; the holiday's
-	// periods bear interest on what is left and carry no payment; then
-	// what is left (with the holiday's interest, capitalised) is
-	// re-amortised over the rest, pushed out by the holiday.
-	pre := h.FromInstallment - 1 - idx0
+	return &plan{terms: pl, shift: first - kept}
+}
+
+// holidayRows puts a payment holiday into the plain re-amortised rows. The
+// plan runs as re-amortised up to the holiday; the holiday's periods bear
+// interest on what is left and carry no payment; then what is left (with
+// the holiday's interest, capitalised) is re-amortised over the rest,
+// pushed out by the holiday. It returns the rows, the interest each row
+// carries beyond its own period's, the index of the first paying row and
+// the interest capitalised.
+func (rp *replan) holidayRows(tp *Terms, plain []Installment, h *PaymentHoliday) (rows []Installment, extra []money.Amount, paying int, capitalised money.Amount) {
+	anchor, off := tp.firstAnchor()
+	pre := h.FromInstallment - 1 - rp.idx0
 	rows = append([]Installment(nil), plain[:pre]...)
-	left, from := balance, start
+	left, from := rp.balance, rp.start
 	if pre > 0 {
 		left, from = plain[pre-1].BalanceAfter, plain[pre-1].DueDate
 	}
 	var interest money.Amount
 	for j := range h.Count {
-		idx := idx0 + pre + j
+		idx := rp.idx0 + pre + j
 		due := step(anchor, tp.Frequency, idx+off)
-		interest += periodInterest(tp, left, idx, from, due, pre == 0 && j == 0 && odd)
+		interest += periodInterest(tp, left, idx, from, due, pre == 0 && j == 0 && rp.odd)
 		rows = append(rows, Installment{StartDate: from, DueDate: due, BalanceAfter: left})
 		from = due
 	}
@@ -717,24 +767,32 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 		capitalised = interest
 		rows[len(rows)-1].BalanceAfter += interest
 	}
-	post := segmentRows(tp, segment{start: from, principal: left + capitalised, firstIndex: idx0 + pre + h.Count, count: n - pre})
+	post := segmentRows(tp, segment{start: from, principal: left + capitalised, firstIndex: rp.idx0 + pre + h.Count, count: rp.n - pre})
 	extra = make([]money.Amount, len(rows)+len(post))
 	if h.Interest == HolidaySpread {
-		share := interest / money.Amount(len(post))
-		for i := range post {
-			add := share
-			if i == len(post)-1 {
-				add = interest - share*money.Amount(len(post)-1)
-			}
-			post[i].Interest += add
-			post[i].Total += add
-			extra[len(rows)+i] = add
-		}
+		spreadInterest(post, extra[len(rows):], interest)
 	}
 	if pre == 0 {
 		paying = h.Count
 	}
-	return append(rows, post...), extra, paying, capitalised, np, nil
+	return append(rows, post...), extra, paying, capitalised
+}
+
+// spreadInterest adds a holiday's interest evenly to the rows after it,
+// rounded down, the residue on the last, and records each share in extra.
+// Rounding down keeps every share within the interest, so the residue is
+// never negative and the shares sum to it exactly.
+func spreadInterest(post []Installment, extra []money.Amount, interest money.Amount) {
+	share := interest / money.Amount(len(post))
+	for i := range post {
+		add := share
+		if i == len(post)-1 {
+			add = interest - share*money.Amount(len(post)-1)
+		}
+		post[i].Interest += add
+		post[i].Total += add
+		extra[i] = add
+	}
 }
 
 // segmentRows is buildRows for a segment of a restructured plan, which may
