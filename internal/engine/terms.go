@@ -1,10 +1,3 @@
-// Package engine is the pure core of loancore: repayment schedules, day
-// counts and APR disclosure, computed exactly.
-//
-// The package does no I/O, never reads the clock (dates are passed in), takes
-// no context and uses no binary floating point: amounts are integer minor
-// units (money.Amount), rates are scaled decimal percentages (money.Rate),
-// and every division rounds at a named point with the contract's mode.
 package engine
 
 import (
