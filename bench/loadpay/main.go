@@ -1,9 +1,3 @@
-// Command loadpay drives RecordRepayment against a running loand from
-// concurrent clients and prints repayments per second. It is the load
-// generator of make bench-payments: a compiled client with generated stubs
-// costs the shared CPU far less than a reflective one, so the figure is
-// the server's, not the client's. It lives under bench/, not cmd/: it is
-// a measuring harness and does not ship.
 package main
 
 import (

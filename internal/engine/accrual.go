@@ -167,58 +167,12 @@ func (st *LoanState) accrueTo(a *accrual, end Date) {
 	pending := p.GraceMode != FromGraceEnd && p.GraceDays > 0
 	for st.accruedThrough < end {
 		d0 := st.accruedThrough + 1
-		d1 := end
-		for i := range st.Installments {
-			due := st.Installments[i].DueDate
-			for _, b := range [3]Date{due, due + 1, due + grace + 1} {
-				if b > d0 && b-1 < d1 {
-					d1 = b - 1
-				}
-			}
-		}
-		m := len(st.Installments)
-		pens, comps, graceP, graceC := a.buffers(m)
-		var total money.Amount
-		for i := range st.Installments {
-			in := &st.Installments[i]
-			in.lastPenalty, in.lastCompound = 0, 0
-			if in.DueDate >= d0 {
-				continue
-			}
-			if d0 <= in.DueDate+grace {
-				// Within grace: held aside, charged at its end if unpaid.
-				if pending {
-					graceP[i], graceC[i] = a.daily(in)
-				}
-				continue
-			}
-			pens[i], comps[i] = a.daily(in)
-			total += pens[i] + comps[i]
-		}
+		d1 := st.runEnd(d0, end, grace)
+		dc := st.dailyCharges(a, d0, grace, pending)
 		n := money.Amount(d1 - d0 + 1)
 		full := n
-		if p.HasCap && total > 0 {
-			interest := st.interestDueThrough(d0)
-			// Day k of the run fits iff (X + k·total)·capB ≤ capA·(e + k),
-			// linear in k: the days that fit form an interval, so the run
-			// of full days from the first is found by bisection.
-			fit := func(k money.Amount) bool {
-				extra := new(big.Int).Mul(big.NewInt(int64(k)), big.NewInt(int64(total)))
-				return st.fits(a, d0+Date(k)-1, interest, extra)
-			}
-			full = 0
-			if fit(1) {
-				lo, hi := money.Amount(1), n
-				for lo < hi {
-					mid := lo + (hi-lo+1)/2
-					if fit(mid) {
-						lo = mid
-					} else {
-						hi = mid - 1
-					}
-				}
-				full = lo
-			}
+		if p.HasCap && dc.total > 0 {
+			full = st.fullDays(a, d0, n, dc.total)
 		}
 		days := n
 		if full < n {
@@ -226,22 +180,112 @@ func (st *LoanState) accrueTo(a *accrual, end Date) {
 			days = full + 1
 		}
 		d1 = d0 + Date(days) - 1
-		for i := range st.Installments {
-			in := &st.Installments[i]
-			in.gracePenalty += days * graceP[i]
-			in.graceCompound += days * graceC[i]
-			in.PenaltyAccrued += full * pens[i]
-			in.CompoundAccrued += full * comps[i]
-			st.charged += full * (pens[i] + comps[i])
-			if full == days {
-				in.lastPenalty, in.lastCompound = pens[i], comps[i]
-			}
-		}
+		st.chargeRun(&dc, days, full)
 		if full < days {
-			st.postCapped(a, d1, pens, comps)
+			st.postCapped(a, d1, dc.pens, dc.comps)
 		}
 		st.accruedThrough = d1
 		st.endGrace(a, d1)
+	}
+}
+
+// runEnd is the last day, at most end, of the run of days that starts on
+// d0. A run ends the day before a due date, on the due date and on the
+// last day of a grace, because those are the only days after which what
+// an installment is charged per day can change (payments aside, which the
+// fold applies between calls); within a run every day charges the same.
+func (st *LoanState) runEnd(d0, end, grace Date) Date {
+	d1 := end
+	for i := range st.Installments {
+		due := st.Installments[i].DueDate
+		for _, b := range [3]Date{due, due + 1, due + grace + 1} {
+			if b > d0 && b-1 < d1 {
+				d1 = b - 1
+			}
+		}
+	}
+	return d1
+}
+
+// dayCharges are one day's charges on each installment over a run of days
+// on which they do not change: penalty and compound interest charged, and
+// the same held aside within grace. The slices are the accrual's scratch
+// buffers, reused by the next run, because a fold can have many runs and
+// each would otherwise allocate four slices.
+type dayCharges struct {
+	pens, comps, graceP, graceC []money.Amount
+	// total is what one day charges beyond grace, on all installments.
+	total money.Amount
+}
+
+// dailyCharges works out one day's charges of the run from d0: nothing on
+// an installment not yet due; held aside within its grace, when pending
+// (the policy charges the grace days if the grace ends unpaid); charged
+// after. It also clears what the last accrued day charged, since the run's
+// days are about to replace it.
+func (st *LoanState) dailyCharges(a *accrual, d0, grace Date, pending bool) dayCharges {
+	var dc dayCharges
+	dc.pens, dc.comps, dc.graceP, dc.graceC = a.buffers(len(st.Installments))
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		in.lastPenalty, in.lastCompound = 0, 0
+		if in.DueDate >= d0 {
+			continue
+		}
+		if d0 <= in.DueDate+grace {
+			// Within grace: held aside, charged at its end if unpaid.
+			if pending {
+				dc.graceP[i], dc.graceC[i] = a.daily(in)
+			}
+			continue
+		}
+		dc.pens[i], dc.comps[i] = a.daily(in)
+		dc.total += dc.pens[i] + dc.comps[i]
+	}
+	return dc
+}
+
+// fullDays is how many days of the n-day run from d0 can charge total
+// each in full under the cap. Day k of the run fits iff
+// (X + k·total)·capB ≤ capA·(e + k), linear in k: the days that fit form
+// an interval, so the run of full days from the first is found by
+// bisection rather than day by day, since a run can be years long.
+func (st *LoanState) fullDays(a *accrual, d0 Date, n, total money.Amount) money.Amount {
+	interest := st.interestDueThrough(d0)
+	fit := func(k money.Amount) bool {
+		extra := new(big.Int).Mul(big.NewInt(int64(k)), big.NewInt(int64(total)))
+		return st.fits(a, d0+Date(k)-1, interest, extra)
+	}
+	if !fit(1) {
+		return 0
+	}
+	lo, hi := money.Amount(1), n
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if fit(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// chargeRun charges the full days of a run of days at once: full × the
+// day's amount is exactly what charging each day alone would add. Grace
+// amounts are held for every day of the run, the cap's day too, because
+// the cap applies to them when the grace ends and they are charged.
+func (st *LoanState) chargeRun(dc *dayCharges, days, full money.Amount) {
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		in.gracePenalty += days * dc.graceP[i]
+		in.graceCompound += days * dc.graceC[i]
+		in.PenaltyAccrued += full * dc.pens[i]
+		in.CompoundAccrued += full * dc.comps[i]
+		st.charged += full * (dc.pens[i] + dc.comps[i])
+		if full == days {
+			in.lastPenalty, in.lastCompound = dc.pens[i], dc.comps[i]
+		}
 	}
 }
 

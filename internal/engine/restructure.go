@@ -236,6 +236,12 @@ type restructured struct {
 
 // quote is QuoteRestructuring on checked inputs: st as of effective, c
 // checked. The fold calls it to apply an agreement.
+//
+// The changes apply in the order QuoteRestructuring documents, one step
+// per helper: the waiver, then a capitalisation, then whichever of a
+// freeze plan or a new plan replaces the rows. Each step takes what the
+// one before left of the charges, so what a waiver forgives is never
+// capitalised, frozen or carried.
 func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, error) {
 	var e InvalidError
 	pt := st.planTerms(t)
@@ -247,56 +253,98 @@ func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, er
 	q := RestructureQuote{Outstanding: st.Outstanding(), Accrued: rm.accrued}
 	q.TotalCostBefore = rm.overdue + rm.future + rm.penalty + rm.compound
 
-	overdue, pen, comp := rm.overdue, rm.penalty, rm.compound
-	if w := c.Waiver; w != nil {
-		q.Waived = Charges{Interest: min(w.Interest, overdue), Penalty: min(w.Penalty, pen), Compound: min(w.Compound, comp)}
-		overdue -= q.Waived.Interest
-		pen -= q.Waived.Penalty
-		comp -= q.Waived.Compound
-	}
+	left := q.waive(c.Waiver, rm)
 	if c.OnlyWaiver() {
-		q.Carried = Charges{Penalty: pen, Compound: comp}
+		q.Carried = Charges{Penalty: left.Penalty, Compound: left.Compound}
 		return waiverQuote(st, rm, q, effective), nil
 	}
-	if cp := c.Capitalisation; cp != nil {
-		q.Capitalised += overdue
-		overdue = 0
-		if cp.IncludePenalty {
-			q.Capitalised += pen + comp
-			pen, comp = 0, 0
-		}
-	}
-
+	left = q.capitalise(c.Capitalisation, left)
 	if fp := c.InterestFreezePlan; fp != nil {
-		q.Capitalised += overdue + pen + comp
-		q.Balance = rm.principal + q.Capitalised
-		q.TotalCostAfter = q.Capitalised
-		var ft Terms
-		if fp.AnnualRate.IsZero() {
-			q.Installments = freezeRows(pt, fp, effective, q.Balance, rm.kept)
-			ft = *pt
-			ft.AnnualRate, ft.Method, ft.Frequency = money.Rate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
-			ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
-			ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
-		} else {
-			// An agreed rate: the frozen amount re-amortised at it.
-			tp := *pt
-			tp.AnnualRate = fp.AnnualRate
-			var err error
-			q.Installments, ft, err = reamortisedRows(tp, &Reamortisation{Method: EqualInstallment, InstallmentCount: fp.InstallmentCount,
-				Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance)
-			if err != nil {
-				return restructured{}, err
-			}
-			for i := range q.Installments {
-				q.Installments[i].Number = rm.kept + 1 + i
-				q.TotalCostAfter += q.Installments[i].Interest
-			}
-		}
-		return restructured{q: q, rm: rm, extra: make([]money.Amount, len(q.Installments)), plan: &plan{terms: ft, shift: -rm.kept}, frozen: true}, nil
+		return freezeQuote(pt, fp, rm, q, left, effective)
 	}
+	q.Carried = Charges{Interest: left.Interest + rm.accrued, Penalty: left.Penalty, Compound: left.Compound}
+	return newPlanQuote(pt, st, rm, c, q, effective)
+}
 
-	q.Carried = Charges{Interest: overdue + rm.accrued, Penalty: pen, Compound: comp}
+// waive records what a waiver forgives, never more than is owed, and
+// returns the overdue interest, penalty and compound interest left. It
+// runs before anything else is computed so that every later step works
+// on what the borrower still owes.
+func (q *RestructureQuote) waive(w *WaiverChange, rm remaining) Charges {
+	left := Charges{Interest: rm.overdue, Penalty: rm.penalty, Compound: rm.compound}
+	if w != nil {
+		q.Waived = Charges{Interest: min(w.Interest, left.Interest), Penalty: min(w.Penalty, left.Penalty), Compound: min(w.Compound, left.Compound)}
+		left.Interest -= q.Waived.Interest
+		left.Penalty -= q.Waived.Penalty
+		left.Compound -= q.Waived.Compound
+	}
+	return left
+}
+
+// capitalise moves what a Capitalisation asks for from the charges left
+// into q.Capitalised and returns what is still left. What is capitalised
+// becomes principal of the new plan, so it must no longer be carried.
+func (q *RestructureQuote) capitalise(cp *Capitalisation, left Charges) Charges {
+	if cp == nil {
+		return left
+	}
+	q.Capitalised += left.Interest
+	left.Interest = 0
+	if cp.IncludePenalty {
+		q.Capitalised += left.Penalty + left.Compound
+		left.Penalty, left.Compound = 0, 0
+	}
+	return left
+}
+
+// freezeQuote is the quote of an interest freeze plan (停息挂账): every
+// charge left is frozen with the principal, so nothing is carried, and the
+// frozen amount is repaid without interest or, with an agreed rate, in
+// equal installments at it. Penalty stops: the result is frozen.
+func freezeQuote(pt *Terms, fp *InterestFreezePlan, rm remaining, q RestructureQuote, left Charges, effective Date) (restructured, error) {
+	q.Capitalised += left.Interest + left.Penalty + left.Compound
+	q.Balance = rm.principal + q.Capitalised
+	q.TotalCostAfter = q.Capitalised
+	var ft Terms
+	if fp.AnnualRate.IsZero() {
+		q.Installments = freezeRows(pt, fp, effective, q.Balance, rm.kept)
+		ft = freezeTerms(pt, fp, effective)
+	} else {
+		// An agreed rate: the frozen amount re-amortised at it.
+		tp := *pt
+		tp.AnnualRate = fp.AnnualRate
+		var err error
+		q.Installments, ft, err = reamortisedRows(tp, &Reamortisation{Method: EqualInstallment, InstallmentCount: fp.InstallmentCount,
+			Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance)
+		if err != nil {
+			return restructured{}, err
+		}
+		for i := range q.Installments {
+			q.Installments[i].Number = rm.kept + 1 + i
+			q.TotalCostAfter += q.Installments[i].Interest
+		}
+	}
+	return restructured{q: q, rm: rm, extra: make([]money.Amount, len(q.Installments)), plan: &plan{terms: ft, shift: -rm.kept}, frozen: true}, nil
+}
+
+// freezeTerms are the terms an interest-free freeze plan's rows follow:
+// equal principal, monthly, without interest, from the effective date.
+// The fold re-amortises the plan on them after a prepayment, so they must
+// describe freezeRows' rows, not the contract's.
+func freezeTerms(pt *Terms, fp *InterestFreezePlan, effective Date) Terms {
+	ft := *pt
+	ft.AnnualRate, ft.Method, ft.Frequency = money.Rate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
+	ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
+	ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
+	return ft
+}
+
+// newPlanQuote is the quote of a new plan for the balance: a
+// Reamortisation's, or the contract's method and due dates re-amortised
+// (with any extension, holiday or new rate). The charges carried (q.Carried)
+// are due with the first row that carries a payment, so they are added to
+// it here, after the rows are built, and never re-amortised.
+func newPlanQuote(pt *Terms, st *LoanState, rm remaining, c Changes, q RestructureQuote, effective Date) (restructured, error) {
 	tp := *pt
 	if c.RateChange != nil {
 		tp.AnnualRate = c.RateChange.AnnualRate
@@ -372,8 +420,36 @@ func (c Changes) Validate(t Terms, effective Date) error {
 }
 
 // check validates the changes on their own: values, ranges and
-// combinations.
+// combinations. It needs no loan, so an agreement can be refused before
+// the loan is read; what only the loan can tell (a holiday inside the
+// remaining plan, a plan that fits) is checked when the quote is built.
 func (c *Changes) check(e *InvalidError, t *Terms, effective Date) {
+	c.checkCombination(e)
+	if x := c.TermExtension; x != nil && (x.ExtraInstallments < 1 || x.ExtraInstallments > MaxInstallments) {
+		e.Add("changes.term_extension.extra_installments", "must be between 1 and %d", MaxInstallments)
+	}
+	if h := c.PaymentHoliday; h != nil {
+		h.check(e, t)
+	}
+	if r := c.RateChange; r != nil {
+		checkRate(e, "changes.rate_change.annual_rate_percent", r.AnnualRate)
+	}
+	if w := c.Waiver; w != nil {
+		w.check(e)
+	}
+	if fp := c.InterestFreezePlan; fp != nil {
+		fp.check(e, effective)
+	}
+	if ra := c.Reamortisation; ra != nil && ra.FirstDueDate <= effective {
+		e.Add("changes.reamortisation.first_due_date", "must be after the effective date")
+	}
+}
+
+// checkCombination refuses changes that set nothing and the combinations
+// the quote has no single answer for: a freeze plan replaces the whole
+// plan, so only a waiver goes with it, and a re-amortisation sets its own
+// count and dates, which an extension or a holiday would contradict.
+func (c *Changes) checkCombination(e *InvalidError) {
 	set := []struct {
 		name string
 		on   bool
@@ -408,51 +484,55 @@ func (c *Changes) check(e *InvalidError, t *Terms, effective Date) {
 			e.Add("changes.reamortisation", "cannot be combined with payment_holiday")
 		}
 	}
-	if x := c.TermExtension; x != nil && (x.ExtraInstallments < 1 || x.ExtraInstallments > MaxInstallments) {
-		e.Add("changes.term_extension.extra_installments", "must be between 1 and %d", MaxInstallments)
+}
+
+// check validates a payment holiday's own values on terms t. A BULLET
+// loan has a single installment, so there is nothing to suspend; whether
+// the holiday lies within the remaining plan needs the loan and is checked
+// by the quote.
+func (h *PaymentHoliday) check(e *InvalidError, t *Terms) {
+	if t.Method == Bullet {
+		e.Add("changes.payment_holiday", "does not apply to %s; extend the term instead", t.Method)
 	}
-	if h := c.PaymentHoliday; h != nil {
-		if t.Method == Bullet {
-			e.Add("changes.payment_holiday", "does not apply to %s; extend the term instead", t.Method)
-		}
-		if h.FromInstallment < 1 {
-			e.Add("changes.payment_holiday.from_installment", "must be at least 1")
-		}
-		if h.Count < 1 || h.Count > MaxInstallments {
-			e.Add("changes.payment_holiday.count", "must be between 1 and %d", MaxInstallments)
-		}
-		if h.Interest != HolidayCapitalise && h.Interest != HolidaySpread {
-			e.Add("changes.payment_holiday.interest", "unknown holiday interest treatment")
-		}
+	if h.FromInstallment < 1 {
+		e.Add("changes.payment_holiday.from_installment", "must be at least 1")
 	}
-	if r := c.RateChange; r != nil {
-		checkRate(e, "changes.rate_change.annual_rate_percent", r.AnnualRate)
+	if h.Count < 1 || h.Count > MaxInstallments {
+		e.Add("changes.payment_holiday.count", "must be between 1 and %d", MaxInstallments)
 	}
-	if w := c.Waiver; w != nil {
-		if w.Penalty < 0 {
-			e.Add("changes.waiver.penalty", "must not be negative")
-		}
-		if w.Compound < 0 {
-			e.Add("changes.waiver.compound", "must not be negative")
-		}
-		if w.Interest < 0 {
-			e.Add("changes.waiver.interest", "must not be negative")
-		}
+	if h.Interest != HolidayCapitalise && h.Interest != HolidaySpread {
+		e.Add("changes.payment_holiday.interest", "unknown holiday interest treatment")
 	}
-	if fp := c.InterestFreezePlan; fp != nil {
-		checkRate(e, "changes.interest_freeze_plan.annual_rate_percent", fp.AnnualRate)
-		if fp.InstallmentCount < 1 || fp.InstallmentCount > MaxFreezeInstallments {
-			e.Add("changes.interest_freeze_plan.installment_count", "must be between 1 and %d", MaxFreezeInstallments)
-		}
-		if fp.FirstDueDate <= effective {
-			e.Add("changes.interest_freeze_plan.first_due_date", "must be after the effective date")
-		} else if fp.InstallmentCount >= 1 && fp.InstallmentCount <= MaxFreezeInstallments &&
-			!step(fp.FirstDueDate, Frequency{Unit: Month, Every: 1}, fp.InstallmentCount-1).InRange() {
-			e.Add("changes.interest_freeze_plan.first_due_date", "the last due date would be after %s", MaxDate)
-		}
+}
+
+// check validates a waiver's amounts. Only negatives are refused: what is
+// owed is known only from the loan on the effective date, and the quote
+// forgives no more than that, so a larger amount is not an error.
+func (w *WaiverChange) check(e *InvalidError) {
+	if w.Penalty < 0 {
+		e.Add("changes.waiver.penalty", "must not be negative")
 	}
-	if ra := c.Reamortisation; ra != nil && ra.FirstDueDate <= effective {
-		e.Add("changes.reamortisation.first_due_date", "must be after the effective date")
+	if w.Compound < 0 {
+		e.Add("changes.waiver.compound", "must not be negative")
+	}
+	if w.Interest < 0 {
+		e.Add("changes.waiver.interest", "must not be negative")
+	}
+}
+
+// check validates an interest freeze plan as of effective. Its last due
+// date is checked only when the count is valid, so that a bad count is
+// not reported twice, once in its own words and once as a date.
+func (fp *InterestFreezePlan) check(e *InvalidError, effective Date) {
+	checkRate(e, "changes.interest_freeze_plan.annual_rate_percent", fp.AnnualRate)
+	if fp.InstallmentCount < 1 || fp.InstallmentCount > MaxFreezeInstallments {
+		e.Add("changes.interest_freeze_plan.installment_count", "must be between 1 and %d", MaxFreezeInstallments)
+	}
+	if fp.FirstDueDate <= effective {
+		e.Add("changes.interest_freeze_plan.first_due_date", "must be after the effective date")
+	} else if fp.InstallmentCount >= 1 && fp.InstallmentCount <= MaxFreezeInstallments &&
+		!step(fp.FirstDueDate, Frequency{Unit: Month, Every: 1}, fp.InstallmentCount-1).InRange() {
+		e.Add("changes.interest_freeze_plan.first_due_date", "the last due date would be after %s", MaxDate)
 	}
 }
 
@@ -547,89 +627,139 @@ func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money
 // first row that carries a payment, the holiday interest capitalised and
 // the plan that re-amortises the rows.
 func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date, balance money.Amount) (rows []Installment, extra []money.Amount, paying int, capitalised money.Amount, np *plan, err error) {
-	var e InvalidError
+	rp, err := newReplan(tp, st, rm, c, effective, balance)
+	if err == nil {
+		err = rp.check(tp, c.PaymentHoliday)
+	}
+	if err != nil {
+		return nil, nil, 0, 0, nil, err
+	}
+	np = rp.plan(tp, rm.kept)
+	plain := segmentRows(tp, segment{start: rp.start, principal: balance, firstIndex: rp.idx0, count: rp.n, oddFirst: rp.odd})
+	h := c.PaymentHoliday
+	if h == nil {
+		return plain, nil, 0, 0, np, nil
+	}
+	rows, extra, paying, capitalised = rp.holidayRows(tp, plain, h)
+	return rows, extra, paying, capitalised, np, nil
+}
+
+// replan is where a re-amortisation on the contract's due dates starts and
+// how far it runs. It is worked out once because the checks, the plan and
+// the rows all need the same positions in the due-date sequence.
+type replan struct {
+	// idx0 is the due-date index of the first new row; n the number of
+	// rows that carry payments (the not-yet-due installments plus the
+	// extension's); hol the holiday's rows on top of them.
+	idx0, n, hol int
+	// start is the day the first row's interest starts to accrue; odd
+	// makes that row accrue by days (effective falls inside its period).
+	start Date
+	odd   bool
+	// balance is the principal the new rows repay.
+	balance money.Amount
+}
+
+// newReplan finds where the new plan starts: at the first installment due
+// after effective, keeping the contract's due dates, or, for a matured
+// loan with nothing left to re-amortise over, at effective with the
+// extension's due dates stepped from it. It changes tp in that case, since
+// the contract's first due date, grace and free periods are then over.
+func newReplan(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date, balance money.Amount) (replan, error) {
 	added := 0
 	if c.TermExtension != nil {
 		added = c.TermExtension.ExtraInstallments
 	}
-	var idx0, m int
-	start, odd := effective, false
+	rp := replan{start: effective, balance: balance}
+	m := 0
 	if rm.next >= 0 {
-		idx0, m = st.dueIndex(rm.next), len(st.Installments)-rm.next
+		rp.idx0, m = st.dueIndex(rm.next), len(st.Installments)-rm.next
 		if tp.Method == Bullet {
-			idx0, m = tp.InstallmentCount-1, 1
+			rp.idx0, m = tp.InstallmentCount-1, 1
 		}
 		in := st.Installments[rm.next]
-		start = max(effective, in.StartDate)
-		odd = start != in.StartDate
+		rp.start = max(effective, in.StartDate)
+		rp.odd = rp.start != in.StartDate
 	} else {
 		if added == 0 {
+			var e InvalidError
 			e.Add("changes", "no installment is due after the effective date: add a term_extension, a reamortisation or an interest_freeze_plan")
-			return nil, nil, 0, 0, nil, e.Err()
+			return rp, e.Err()
 		}
 		// A matured loan: the extension's due dates step from the
 		// effective date; the contract's grace and free periods are over.
 		tp.DisbursementDate, tp.FirstDueDate = effective, NoDate
 		tp.PrincipalGracePeriods, tp.InterestFreePeriods = 0, 0
 	}
-	n := m + added
-	hol := 0
+	rp.n = m + added
 	if c.PaymentHoliday != nil {
-		hol = c.PaymentHoliday.Count
+		rp.hol = c.PaymentHoliday.Count
 	}
-	// The new plan must fit: its last due date in range and its amounts in
-	// an int64, as Validate requires of any terms.
+	return rp, nil
+}
+
+// check refuses a new plan that would not fit before any row is built:
+// its last due date in range and its amounts in an int64, as Validate
+// requires of any terms, and a holiday within the remaining plan. The
+// changes' own check could not tell these: they need the loan.
+func (rp *replan) check(tp *Terms, h *PaymentHoliday) error {
+	var e InvalidError
+	n, hol := rp.n, rp.hol
 	anchor, off := tp.firstAnchor()
-	fit := Terms{Currency: tp.Currency, Principal: max(balance, 1), AnnualRate: tp.AnnualRate,
-		InstallmentCount: n + hol, Frequency: tp.Frequency, Method: tp.Method, DisbursementDate: start,
-		FirstDueDate: step(anchor, tp.Frequency, idx0+off), InterestAccrual: tp.InterestAccrual, DayCount: tp.DayCount, Rounding: tp.Rounding}
+	fit := Terms{Currency: tp.Currency, Principal: max(rp.balance, 1), AnnualRate: tp.AnnualRate,
+		InstallmentCount: n + hol, Frequency: tp.Frequency, Method: tp.Method, DisbursementDate: rp.start,
+		FirstDueDate: step(anchor, tp.Frequency, rp.idx0+off), InterestAccrual: tp.InterestAccrual, DayCount: tp.DayCount, Rounding: tp.Rounding}
 	if n+hol > MaxInstallments {
 		e.Add("changes", "the new plan would have more than %d installments", MaxInstallments)
-	} else if !step(anchor, tp.Frequency, idx0+n+hol-1+off).InRange() {
+	} else if !step(anchor, tp.Frequency, rp.idx0+n+hol-1+off).InRange() {
 		e.Add("changes", "the last due date would be after %s", MaxDate)
 	} else if err := fit.Validate(); err != nil {
 		e.Violations = append(e.Violations, err.(*InvalidError).Prefixed("changes.new_plan.").Violations...)
 	}
-	if h := c.PaymentHoliday; h != nil {
-		first := idx0 + 1
-		if h.FromInstallment < first || h.FromInstallment+h.Count-1 > idx0+n {
-			e.Add("changes.payment_holiday.from_installment", "the holiday must lie within installments %d to %d of the remaining plan", first, idx0+n)
+	if h != nil {
+		first := rp.idx0 + 1
+		if h.FromInstallment < first || h.FromInstallment+h.Count-1 > rp.idx0+n {
+			e.Add("changes.payment_holiday.from_installment", "the holiday must lie within installments %d to %d of the remaining plan", first, rp.idx0+n)
 		}
 	}
-	if err := e.Err(); err != nil {
-		return nil, nil, 0, 0, nil, err
-	}
-	// The new plan's rows keep the contract's due-date sequence from idx0
-	// (a bullet's single row sits at its last index).
-	pl := *tp
-	pl.InstallmentCount = max(pl.InstallmentCount, idx0+n+hol)
-	first := idx0
-	if tp.Method == Bullet {
-		first = idx0 + n - 1
-		pl.InstallmentCount = idx0 + n
-	}
-	np = &plan{terms: pl, shift: first - rm.kept}
+	return e.Err()
+}
 
-	plain := segmentRows(tp, segment{start: start, principal: balance, firstIndex: idx0, count: n, oddFirst: odd})
-	h := c.PaymentHoliday
-	if h == nil {
-		return plain, nil, 0, 0, np, nil
+// plan is how the new rows are re-amortised after a later prepayment. The
+// rows keep the contract's due-date sequence from idx0, so the plan is the
+// contract's terms made long enough to hold them (a bullet's single row
+// sits at its last index).
+func (rp *replan) plan(tp *Terms, kept int) *plan {
+	pl := *tp
+	pl.InstallmentCount = max(pl.InstallmentCount, rp.idx0+rp.n+rp.hol)
+	first := rp.idx0
+	if tp.Method == Bullet {
+		first = rp.idx0 + rp.n - 1
+		pl.InstallmentCount = rp.idx0 + rp.n
 	}
-	// The plan runs as re-amortised up to the holiday; the holiday's
-	// periods bear interest on what is left and carry no payment; then
-	// what is left (with the holiday's interest, capitalised) is
-	// re-amortised over the rest, pushed out by the holiday.
-	pre := h.FromInstallment - 1 - idx0
+	return &plan{terms: pl, shift: first - kept}
+}
+
+// holidayRows puts a payment holiday into the plain re-amortised rows. The
+// plan runs as re-amortised up to the holiday; the holiday's periods bear
+// interest on what is left and carry no payment; then what is left (with
+// the holiday's interest, capitalised) is re-amortised over the rest,
+// pushed out by the holiday. It returns the rows, the interest each row
+// carries beyond its own period's, the index of the first paying row and
+// the interest capitalised.
+func (rp *replan) holidayRows(tp *Terms, plain []Installment, h *PaymentHoliday) (rows []Installment, extra []money.Amount, paying int, capitalised money.Amount) {
+	anchor, off := tp.firstAnchor()
+	pre := h.FromInstallment - 1 - rp.idx0
 	rows = append([]Installment(nil), plain[:pre]...)
-	left, from := balance, start
+	left, from := rp.balance, rp.start
 	if pre > 0 {
 		left, from = plain[pre-1].BalanceAfter, plain[pre-1].DueDate
 	}
 	var interest money.Amount
 	for j := range h.Count {
-		idx := idx0 + pre + j
+		idx := rp.idx0 + pre + j
 		due := step(anchor, tp.Frequency, idx+off)
-		interest += periodInterest(tp, left, idx, from, due, pre == 0 && j == 0 && odd)
+		interest += periodInterest(tp, left, idx, from, due, pre == 0 && j == 0 && rp.odd)
 		rows = append(rows, Installment{StartDate: from, DueDate: due, BalanceAfter: left})
 		from = due
 	}
@@ -637,24 +767,32 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 		capitalised = interest
 		rows[len(rows)-1].BalanceAfter += interest
 	}
-	post := segmentRows(tp, segment{start: from, principal: left + capitalised, firstIndex: idx0 + pre + h.Count, count: n - pre})
+	post := segmentRows(tp, segment{start: from, principal: left + capitalised, firstIndex: rp.idx0 + pre + h.Count, count: rp.n - pre})
 	extra = make([]money.Amount, len(rows)+len(post))
 	if h.Interest == HolidaySpread {
-		share := interest / money.Amount(len(post))
-		for i := range post {
-			add := share
-			if i == len(post)-1 {
-				add = interest - share*money.Amount(len(post)-1)
-			}
-			post[i].Interest += add
-			post[i].Total += add
-			extra[len(rows)+i] = add
-		}
+		spreadInterest(post, extra[len(rows):], interest)
 	}
 	if pre == 0 {
 		paying = h.Count
 	}
-	return append(rows, post...), extra, paying, capitalised, np, nil
+	return append(rows, post...), extra, paying, capitalised
+}
+
+// spreadInterest adds a holiday's interest evenly to the rows after it,
+// rounded down, the residue on the last, and records each share in extra.
+// Rounding down keeps every share within the interest, so the residue is
+// never negative and the shares sum to it exactly.
+func spreadInterest(post []Installment, extra []money.Amount, interest money.Amount) {
+	share := interest / money.Amount(len(post))
+	for i := range post {
+		add := share
+		if i == len(post)-1 {
+			add = interest - share*money.Amount(len(post)-1)
+		}
+		post[i].Interest += add
+		post[i].Total += add
+		extra[i] = add
+	}
 }
 
 // segmentRows is buildRows for a segment of a restructured plan, which may

@@ -87,8 +87,74 @@ type segment struct {
 	level money.Amount
 }
 
+// levels are the per-row amounts a segment's method fixes before any row
+// is built. They are fixed once per segment, not per row, because every
+// regular row repays the same level (that is what makes the method's
+// installments level), and a prepayment that reduces the term passes its
+// own level in through segment.level to keep the installment it had.
+type levels struct {
+	// level is the level installment (EQUAL_INSTALLMENT, FLAT);
+	// flatPrincipal FLAT's principal part of it; equalPrincipal
+	// EQUAL_PRINCIPAL's principal per period.
+	level, flatPrincipal, equalPrincipal money.Amount
+}
+
+// segmentLevels computes a segment's levels with the contract's rounding:
+// they are one of the three named rounding points, so they are rounded
+// here and nowhere in the rows. g and free are the grace and interest-free
+// periods left in the segment.
+func segmentLevels(t *Terms, sg segment, g, free int, r rate) levels {
+	n := sg.count
+	var lv levels
+	switch t.Method {
+	case EqualInstallment:
+		lv.level = sg.level
+		if lv.level == 0 {
+			lv.level = levelInstallment(sg.principal, r, n-g, max(0, free-g), t.Rounding)
+		}
+	case Flat:
+		lv.level, lv.flatPrincipal = flatInstallment(t.Principal, r, t.InstallmentCount-t.PrincipalGracePeriods, t.Rounding)
+		if sg.firstIndex > 0 || sg.principal != t.Principal {
+			// After a prepayment the flat charge follows the reduced
+			// principal and the remaining periods.
+			lv.level, lv.flatPrincipal = flatInstallment(sg.principal, r, n-g, t.Rounding)
+		}
+	case EqualPrincipal:
+		lv.equalPrincipal = sg.level
+		if lv.equalPrincipal == 0 {
+			lv.equalPrincipal = money.Amount(divRound(uint64(sg.principal), uint64(n-g), t.Rounding.Mode))
+		}
+	}
+	return lv
+}
+
+// rowPrincipal is the principal of row k of n, given its interest and the
+// balance before it. It is kept apart from the interest so that the rule
+// that makes the schedule sum exactly reads in one place: the last row
+// takes whatever remains, and no row repays less than nothing or more
+// than is left.
+func (lv *levels) rowPrincipal(t *Terms, k, n, g int, interest, balance money.Amount) money.Amount {
+	var principal money.Amount
+	switch {
+	case k == n-1:
+		principal = balance
+	case k < g:
+	case t.Method == EqualInstallment:
+		principal = lv.level - interest
+	case t.Method == Flat:
+		principal = lv.flatPrincipal
+	case t.Method == EqualPrincipal:
+		principal = lv.equalPrincipal
+	}
+	// A rounded-up level can exceed what remains, and an odd first
+	// period's interest can exceed the level: keep 0 ≤ principal ≤ balance.
+	return min(max(principal, 0), balance)
+}
+
 // buildRows computes the rows of a segment and its level installment (EI,
-// FLAT) or zero.
+// FLAT) or zero. Origination, prepayment and restructuring all build their
+// rows here, so that a re-amortised plan rounds exactly as the contract's
+// own schedule does.
 func buildRows(t *Terms, sg segment) ([]Installment, money.Amount) {
 	n := sg.count
 	// Grace and interest-free periods count from the contract's first row.
@@ -96,27 +162,7 @@ func buildRows(t *Terms, sg segment) ([]Installment, money.Amount) {
 	free := max(0, t.InterestFreePeriods-sg.firstIndex)
 	mode := t.Rounding.Mode
 	r := t.periodicRate()
-
-	var level, flatPrincipal, equalPrincipal money.Amount
-	switch t.Method {
-	case EqualInstallment:
-		level = sg.level
-		if level == 0 {
-			level = levelInstallment(sg.principal, r, n-g, max(0, free-g), t.Rounding)
-		}
-	case Flat:
-		level, flatPrincipal = flatInstallment(t.Principal, r, t.InstallmentCount-t.PrincipalGracePeriods, t.Rounding)
-		if sg.firstIndex > 0 || sg.principal != t.Principal {
-			// After a prepayment the flat charge follows the reduced
-			// principal and the remaining periods.
-			level, flatPrincipal = flatInstallment(sg.principal, r, n-g, t.Rounding)
-		}
-	case EqualPrincipal:
-		equalPrincipal = sg.level
-		if equalPrincipal == 0 {
-			equalPrincipal = money.Amount(divRound(uint64(sg.principal), uint64(n-g), mode))
-		}
-	}
+	lv := segmentLevels(t, sg, g, free, r)
 
 	rows := make([]Installment, n)
 	balance := sg.principal
@@ -140,22 +186,7 @@ func buildRows(t *Terms, sg segment) ([]Installment, money.Amount) {
 		default:
 			interest = interestFor(base, r, mode)
 		}
-
-		var principal money.Amount
-		switch {
-		case k == n-1:
-			principal = balance
-		case k < g:
-		case t.Method == EqualInstallment:
-			principal = level - interest
-		case t.Method == Flat:
-			principal = flatPrincipal
-		case t.Method == EqualPrincipal:
-			principal = equalPrincipal
-		}
-		// A rounded-up level can exceed what remains, and an odd first
-		// period's interest can exceed the level: keep 0 ≤ principal ≤ balance.
-		principal = min(max(principal, 0), balance)
+		principal := lv.rowPrincipal(t, k, n, g, interest, balance)
 		balance -= principal
 
 		rows[k] = Installment{
@@ -169,7 +200,7 @@ func buildRows(t *Terms, sg segment) ([]Installment, money.Amount) {
 		}
 		start = due
 	}
-	return rows, level
+	return rows, lv.level
 }
 
 // finish fills the schedule's totals.

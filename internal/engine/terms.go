@@ -1,10 +1,3 @@
-// Package engine is the pure core of loancore: repayment schedules, day
-// counts and APR disclosure, computed exactly.
-//
-// The package does no I/O, never reads the clock (dates are passed in), takes
-// no context and uses no binary floating point: amounts are integer minor
-// units (money.Amount), rates are scaled decimal percentages (money.Rate),
-// and every division rounds at a named point with the contract's mode.
 package engine
 
 import (
@@ -212,8 +205,35 @@ func (e *InvalidError) Err() error {
 // *InvalidError listing every problem. Parsing (syntax, precision, ranges of
 // single values) happens where the terms are read; Validate checks what only
 // the whole set of terms can tell.
+//
+// The checks are grouped by what they are about, one helper per group,
+// and always run in the same order, so the same terms always give the
+// same list of violations. The last two need sound terms to compute a
+// schedule's dates and sums, so they run only when nothing else failed.
 func (t *Terms) Validate() error {
 	var e InvalidError
+	t.checkAmountsAndRate(&e)
+	t.checkConventions(&e)
+	t.checkDates(&e)
+	t.checkPeriodsAndFee(&e)
+	t.checkPolicies(&e)
+	if e.Err() == nil {
+		// Only when everything else is sound: the last due date must exist.
+		if last := t.DueDate(t.InstallmentCount - 1); !last.InRange() {
+			e.Add("installment_count", "the last due date would be after %s", MaxDate)
+		} else if !t.repayableFits() {
+			e.Add("principal", "with this rate and term the total repayable could exceed %d minor units", int64(math.MaxInt64))
+		}
+	}
+	return e.Err()
+}
+
+// checkAmountsAndRate checks the figures every schedule is computed from:
+// currency, principal, rate and number of installments, each on its own.
+// How they bound other fields (the grace periods by the count, the fee by
+// the principal) is checked with those fields, so that a violation names
+// the field that has to change.
+func (t *Terms) checkAmountsAndRate(e *InvalidError) {
 	if t.Currency.Code == "" {
 		e.Add("currency", "required")
 	}
@@ -222,10 +242,17 @@ func (t *Terms) Validate() error {
 	} else if t.Principal > money.MaxAmount {
 		e.Add("principal", "must be at most %s", money.MaxAmount.Format(t.Currency))
 	}
-	checkRate(&e, "annual_rate_percent", t.AnnualRate)
+	checkRate(e, "annual_rate_percent", t.AnnualRate)
 	if t.InstallmentCount < 1 || t.InstallmentCount > MaxInstallments {
 		e.Add("installment_count", "must be between 1 and %d", MaxInstallments)
 	}
+}
+
+// checkConventions checks the enumerations that say how the schedule is
+// computed: frequency, method, accrual, day count and rounding. Each
+// zero value means "not given", so an unset one is reported here rather
+// than silently computing with it.
+func (t *Terms) checkConventions(e *InvalidError) {
 	switch t.Frequency.Unit {
 	case Month, Week, Day:
 		if t.Frequency.Every < 1 || t.Frequency.Every > MaxEvery(t.Frequency.Unit) {
@@ -249,12 +276,25 @@ func (t *Terms) Validate() error {
 	if t.Rounding.Multiple < 1 {
 		e.Add("rounding.installment_multiple", "must be at least one minor unit")
 	}
+}
+
+// checkDates checks the disbursement and first due dates. The order of
+// the two is only checked when the disbursement date is itself sound, so
+// that one bad date is not reported twice.
+func (t *Terms) checkDates(e *InvalidError) {
 	if !t.DisbursementDate.InRange() {
 		e.Add("disbursement_date", "required")
 	}
 	if t.FirstDueDate != NoDate && t.DisbursementDate.InRange() && t.FirstDueDate <= t.DisbursementDate {
 		e.Add("first_due_date", "must be after disbursement_date")
 	}
+}
+
+// checkPeriodsAndFee checks the grace and interest-free periods and the
+// upfront fee against the count and principal they are bounded by; a
+// bound that is itself invalid (a count below 1, no principal) is left to
+// its own field's violation.
+func (t *Terms) checkPeriodsAndFee(e *InvalidError) {
 	n := t.InstallmentCount
 	if t.PrincipalGracePeriods < 0 {
 		e.Add("principal_grace_periods", "must not be negative")
@@ -276,6 +316,13 @@ func (t *Terms) Validate() error {
 	} else if t.Principal > 0 && t.UpfrontFee >= t.Principal {
 		e.Add("upfront_fee", "must be less than principal")
 	}
+}
+
+// checkPolicies checks the servicing policies. Their zero values are
+// valid defaults, so only values past the last known one are refused; the
+// penalty policy checks itself and its fields are reported under
+// "penalty.".
+func (t *Terms) checkPolicies(e *InvalidError) {
 	if t.Allocation > CivilCode {
 		e.Add("allocation_order", "unknown allocation order")
 	}
@@ -290,15 +337,6 @@ func (t *Terms) Validate() error {
 			e.Violations = append(e.Violations, err.(*InvalidError).Prefixed("penalty.").Violations...)
 		}
 	}
-	if e.Err() == nil {
-		// Only when everything else is sound: the last due date must exist.
-		if last := t.DueDate(n - 1); !last.InRange() {
-			e.Add("installment_count", "the last due date would be after %s", MaxDate)
-		} else if !t.repayableFits() {
-			e.Add("principal", "with this rate and term the total repayable could exceed %d minor units", int64(math.MaxInt64))
-		}
-	}
-	return e.Err()
 }
 
 // repayableFits reports whether every amount of the schedule is sure to fit

@@ -116,6 +116,9 @@ func (p *parser) enumUnknown(field string, v int32) {
 
 // terms converts the API's LoanTerms into engine terms, applying the
 // documented defaults. Field paths are prefixed with prefix ("terms.").
+// Each enum and the rounding have a reader of their own, so this reads as
+// the list of the fields it fills; the order of the calls is the order of
+// the violations a bad request gets back.
 func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 	if in == nil {
 		p.add(strings.TrimSuffix(prefix, "."), "required")
@@ -137,69 +140,12 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 	t.DisbursementDate = p.date(f("disbursement_date"), in.GetDisbursementDate(), true)
 	t.FirstDueDate = p.date(f("first_due_date"), in.GetFirstDueDate(), false)
 
-	switch in.GetInterestAccrual() {
-	case loancorev1.InterestAccrual_INTEREST_ACCRUAL_UNSPECIFIED, loancorev1.InterestAccrual_INTEREST_ACCRUAL_PERIODIC:
-		t.InterestAccrual = engine.Periodic
-	case loancorev1.InterestAccrual_INTEREST_ACCRUAL_DAILY:
-		t.InterestAccrual = engine.Daily
-	default:
-		p.enumUnknown(f("interest_accrual"), int32(in.GetInterestAccrual()))
-	}
-
+	t.InterestAccrual = p.interestAccrual(f("interest_accrual"), in.GetInterestAccrual())
 	t.DayCount = p.dayCount(f("day_count"), in.GetDayCount())
-
-	t.Rounding = engine.Rounding{Mode: money.HalfUp, Multiple: 1}
-	if r := in.GetRounding(); r != nil {
-		switch r.GetMode() {
-		case loancorev1.RoundingMode_ROUNDING_MODE_UNSPECIFIED, loancorev1.RoundingMode_ROUNDING_MODE_HALF_UP:
-		case loancorev1.RoundingMode_ROUNDING_MODE_HALF_EVEN:
-			t.Rounding.Mode = money.HalfEven
-		case loancorev1.RoundingMode_ROUNDING_MODE_DOWN:
-			t.Rounding.Mode = money.Down
-		case loancorev1.RoundingMode_ROUNDING_MODE_UP:
-			t.Rounding.Mode = money.Up
-		case loancorev1.RoundingMode_ROUNDING_MODE_CEILING:
-			t.Rounding.Mode = money.Ceiling
-		default:
-			p.enumUnknown(f("rounding.mode"), int32(r.GetMode()))
-		}
-		if s := r.GetInstallmentMultiple(); s != "" {
-			m := p.amount(f("rounding.installment_multiple"), s, cur, true)
-			if m > 0 {
-				t.Rounding.Multiple = m
-			} else if curOK {
-				p.add(f("rounding.installment_multiple"), "must be at least %s", money.Amount(1).Format(cur))
-			}
-		}
-	}
-	switch in.GetAllocationOrder() {
-	case loancorev1.AllocationOrder_ALLOCATION_ORDER_UNSPECIFIED, loancorev1.AllocationOrder_ALLOCATION_ORDER_INTEREST_FIRST:
-		t.Allocation = engine.InterestFirst
-	case loancorev1.AllocationOrder_ALLOCATION_ORDER_PRINCIPAL_FIRST:
-		t.Allocation = engine.PrincipalFirst
-	case loancorev1.AllocationOrder_ALLOCATION_ORDER_PENALTY_FIRST:
-		t.Allocation = engine.PenaltyFirst
-	case loancorev1.AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE:
-		t.Allocation = engine.CivilCode
-	default:
-		p.enumUnknown(f("allocation_order"), int32(in.GetAllocationOrder()))
-	}
-	switch in.GetPrepayment() {
-	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_UNSPECIFIED, loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_TERM:
-		t.Prepayment = engine.ReduceTerm
-	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_INSTALLMENT:
-		t.Prepayment = engine.ReduceInstallment
-	default:
-		p.enumUnknown(f("prepayment"), int32(in.GetPrepayment()))
-	}
-	switch in.GetOverpayment() {
-	case loancorev1.OverpaymentPolicy_OVERPAYMENT_POLICY_UNSPECIFIED, loancorev1.OverpaymentPolicy_OVERPAYMENT_POLICY_REFUSE:
-		t.Overpayment = engine.RefuseOverpayment
-	case loancorev1.OverpaymentPolicy_OVERPAYMENT_POLICY_KEEP_CREDIT:
-		t.Overpayment = engine.KeepCredit
-	default:
-		p.enumUnknown(f("overpayment"), int32(in.GetOverpayment()))
-	}
+	t.Rounding = p.rounding(prefix+"rounding.", in.GetRounding(), cur, curOK)
+	t.Allocation = p.allocationOrder(f("allocation_order"), in.GetAllocationOrder())
+	t.Prepayment = p.prepayment(f("prepayment"), in.GetPrepayment())
+	t.Overpayment = p.overpayment(f("overpayment"), in.GetOverpayment())
 	t.PrincipalGracePeriods = int(in.GetPrincipalGracePeriods())
 	t.InterestFreePeriods = int(in.GetInterestFreePeriods())
 	t.UpfrontFee = p.amount(f("upfront_fee"), in.GetUpfrontFee(), cur, false)
@@ -208,6 +154,105 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		t.Penalty = p.penalty(prefix+"penalty.", pen)
 	}
 	return t
+}
+
+// interestAccrual reads the interest accrual; unspecified is PERIODIC, the
+// default the proto documents. An unknown value is reported under its
+// field and read as zero, so the engine's own complaint about the field is
+// dropped by err rather than said twice.
+func (p *parser) interestAccrual(field string, v loancorev1.InterestAccrual) engine.Accrual {
+	switch v {
+	case loancorev1.InterestAccrual_INTEREST_ACCRUAL_UNSPECIFIED, loancorev1.InterestAccrual_INTEREST_ACCRUAL_PERIODIC:
+		return engine.Periodic
+	case loancorev1.InterestAccrual_INTEREST_ACCRUAL_DAILY:
+		return engine.Daily
+	default:
+		p.enumUnknown(field, int32(v))
+		return 0
+	}
+}
+
+// rounding reads the rounding; absent or unspecified parts default to
+// HALF_UP and one minor unit. prefix is the rounding's path ("terms.rounding.").
+// The multiple is an amount in the loan's currency, so it is held to the
+// currency's minor unit only when the currency itself was valid; otherwise
+// the currency's violation is the one to fix.
+func (p *parser) rounding(prefix string, r *loancorev1.Rounding, cur money.Currency, curOK bool) engine.Rounding {
+	out := engine.Rounding{Mode: money.HalfUp, Multiple: 1}
+	if r == nil {
+		return out
+	}
+	switch r.GetMode() {
+	case loancorev1.RoundingMode_ROUNDING_MODE_UNSPECIFIED, loancorev1.RoundingMode_ROUNDING_MODE_HALF_UP:
+	case loancorev1.RoundingMode_ROUNDING_MODE_HALF_EVEN:
+		out.Mode = money.HalfEven
+	case loancorev1.RoundingMode_ROUNDING_MODE_DOWN:
+		out.Mode = money.Down
+	case loancorev1.RoundingMode_ROUNDING_MODE_UP:
+		out.Mode = money.Up
+	case loancorev1.RoundingMode_ROUNDING_MODE_CEILING:
+		out.Mode = money.Ceiling
+	default:
+		p.enumUnknown(prefix+"mode", int32(r.GetMode()))
+	}
+	if s := r.GetInstallmentMultiple(); s != "" {
+		m := p.amount(prefix+"installment_multiple", s, cur, true)
+		if m > 0 {
+			out.Multiple = m
+		} else if curOK {
+			p.add(prefix+"installment_multiple", "must be at least %s", money.Amount(1).Format(cur))
+		}
+	}
+	return out
+}
+
+// allocationOrder reads the allocation order; unspecified is
+// INTEREST_FIRST, the default the proto documents. An unknown value is
+// reported under its field and read as zero, as interestAccrual explains.
+func (p *parser) allocationOrder(field string, v loancorev1.AllocationOrder) engine.AllocationOrder {
+	switch v {
+	case loancorev1.AllocationOrder_ALLOCATION_ORDER_UNSPECIFIED, loancorev1.AllocationOrder_ALLOCATION_ORDER_INTEREST_FIRST:
+		return engine.InterestFirst
+	case loancorev1.AllocationOrder_ALLOCATION_ORDER_PRINCIPAL_FIRST:
+		return engine.PrincipalFirst
+	case loancorev1.AllocationOrder_ALLOCATION_ORDER_PENALTY_FIRST:
+		return engine.PenaltyFirst
+	case loancorev1.AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE:
+		return engine.CivilCode
+	default:
+		p.enumUnknown(field, int32(v))
+		return 0
+	}
+}
+
+// prepayment reads the prepayment policy; unspecified is REDUCE_TERM, the
+// default the proto documents. An unknown value is reported under its
+// field and read as zero, as interestAccrual explains.
+func (p *parser) prepayment(field string, v loancorev1.PrepaymentPolicy) engine.PrepaymentPolicy {
+	switch v {
+	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_UNSPECIFIED, loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_TERM:
+		return engine.ReduceTerm
+	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_INSTALLMENT:
+		return engine.ReduceInstallment
+	default:
+		p.enumUnknown(field, int32(v))
+		return 0
+	}
+}
+
+// overpayment reads the overpayment policy; unspecified is REFUSE, the
+// default the proto documents. An unknown value is reported under its
+// field and read as zero, as interestAccrual explains.
+func (p *parser) overpayment(field string, v loancorev1.OverpaymentPolicy) engine.OverpaymentPolicy {
+	switch v {
+	case loancorev1.OverpaymentPolicy_OVERPAYMENT_POLICY_UNSPECIFIED, loancorev1.OverpaymentPolicy_OVERPAYMENT_POLICY_REFUSE:
+		return engine.RefuseOverpayment
+	case loancorev1.OverpaymentPolicy_OVERPAYMENT_POLICY_KEEP_CREDIT:
+		return engine.KeepCredit
+	default:
+		p.enumUnknown(field, int32(v))
+		return 0
+	}
 }
 
 // penalty converts a penalty policy; the engine fills in the defaults of

@@ -1,7 +1,3 @@
-// Package layering holds the test that enforces loancore's dependency
-// direction: cmd → grpcapi → servicing → engine → money, with the stores
-// implementing the contract in internal/store, which servicing depends on
-// and which depends on nothing above the engine.
 package layering
 
 import (

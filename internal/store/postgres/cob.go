@@ -81,6 +81,20 @@ const cobLogsSQL = `SELECT ` + snapshotColumns + `, e.loan_id, ` + eventColumns 
 // index range, whatever the table's size), their positions, then the logs
 // of those not done in one query, each from its latest snapshot when asked.
 func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
+	page, err := s.cobPage(ctx, p)
+	if err != nil || len(page.Loans) == 0 {
+		return page, err
+	}
+	err = s.cobLogs(ctx, p, page.Loans)
+	return page, err
+}
+
+// cobPage scans one keyset page of active loans with their positions and
+// keeps the loans whose position is before the date. It is apart from the
+// log fetch because the cursor must move past every loan scanned, done or
+// not, while only the loans kept need their logs: a page of loans done
+// already comes back empty, with a cursor, rather than ending the run.
+func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
 	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
 		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'),
@@ -90,6 +104,7 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 	if err != nil {
 		return page, mapError(err)
 	}
+	defer rows.Close()
 	scanned := 0
 	for rows.Next() {
 		var l store.COBLoan
@@ -98,7 +113,6 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 		var prevBucket int32
 		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp,
 			&prevAsOf, &prevBucket); err != nil {
-			rows.Close()
 			return page, mapError(err)
 		}
 		l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
@@ -111,15 +125,7 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 			continue
 		}
 		l.Loan.Terms = []byte(terms)
-		c, err := currency(l.Loan.Currency)
-		if err == nil {
-			l.Charged.Penalty, err = money.ParseAmount(pen, c)
-		}
-		if err == nil {
-			l.Charged.Compound, err = money.ParseAmount(comp, c)
-		}
-		if err != nil {
-			rows.Close()
+		if l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp); err != nil {
 			return page, err
 		}
 		page.Loans = append(page.Loans, l)
@@ -130,25 +136,44 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 	if scanned < p.Limit {
 		page.Next = ""
 	}
-	if len(page.Loans) == 0 {
-		return page, nil
+	return page, nil
+}
+
+// parseAccrual parses charged penalty and compound interest that the
+// query read as text, so that numeric's exact digits reach the money
+// parser; the loan's currency says how many decimals they may have.
+func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
+	var a store.Accrual
+	c, err := currency(code)
+	if err == nil {
+		a.Penalty, err = money.ParseAmount(penalty, c)
 	}
-	loans := page.Loans
+	if err == nil {
+		a.Compound, err = money.ParseAmount(compound, c)
+	}
+	return a, err
+}
+
+// cobLogs reads the logs of the page's loans into them in one query
+// (cobLogsSQL) rather than one per loan, since each query is a round trip
+// to the server; each log starts from the loan's latest snapshot when the
+// format is asked for.
+func (s *Store) cobLogs(ctx context.Context, p store.COBLoansParams, loans []store.COBLoan) error {
 	ids := make([]string, len(loans))
 	index := make(map[string]int, len(loans))
 	for i, l := range loans {
 		ids[i], index[l.Loan.LoanID] = l.Loan.LoanID, i
 	}
-	rows, err = s.pool.Query(ctx, cobLogsSQL, ids, p.SnapshotFormat, p.BusinessDate.String())
+	rows, err := s.pool.Query(ctx, cobLogsSQL, ids, p.SnapshotFormat, p.BusinessDate.String())
 	if err != nil {
-		return page, mapError(err)
+		return mapError(err)
 	}
 	defer rows.Close()
 	var snap snapshotRow
 	for rows.Next() {
 		var e store.EventRecord
 		if err := rows.Scan(append(append(snap.dest(), &e.LoanID), eventDest(&e)...)...); err != nil {
-			return page, mapError(err)
+			return mapError(err)
 		}
 		l := &loans[index[e.LoanID]]
 		l.Loan.Version = e.Seq
@@ -160,7 +185,7 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 		e.RecordedAt = e.RecordedAt.UTC()
 		l.Events = append(l.Events, e)
 	}
-	return page, mapError(rows.Err())
+	return mapError(rows.Err())
 }
 
 // currency looks up a stored currency code.

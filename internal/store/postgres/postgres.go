@@ -1,6 +1,3 @@
-// Package postgres is loancore's production store: PostgreSQL through
-// pgx/v5. It implements store.Store; database errors are mapped to the
-// store errors here and nowhere else.
 package postgres
 
 import (

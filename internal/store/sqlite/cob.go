@@ -69,8 +69,24 @@ func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int6
 	return n, mapError(err)
 }
 
-// COBLoans implements store.CloseOfBusiness.
+// COBLoans implements store.CloseOfBusiness: a keyset page of loans and
+// their positions, then the logs of those not done, each from its latest
+// snapshot when asked.
 func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
+	page, err := s.cobPage(ctx, p)
+	if err != nil || len(page.Loans) == 0 {
+		return page, err
+	}
+	err = s.cobLogs(ctx, p, page.Loans)
+	return page, err
+}
+
+// cobPage scans one keyset page of active loans with their positions and
+// keeps the loans whose position is before the date. It is apart from the
+// log fetch because the cursor must move past every loan scanned, done or
+// not, while only the loans kept need their logs: a page of loans done
+// already comes back empty, with a cursor, rather than ending the run.
+func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
 	rows, err := s.db.QueryContext(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at,
 		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0'),
@@ -80,6 +96,7 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 	if err != nil {
 		return page, mapError(err)
 	}
+	defer rows.Close()
 	scanned := 0
 	for rows.Next() {
 		var l store.COBLoan
@@ -88,7 +105,6 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 		var prevBucket int
 		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp,
 			&prevAsOf, &prevBucket); err != nil {
-			rows.Close()
 			return page, mapError(err)
 		}
 		l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
@@ -105,27 +121,33 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 			l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp)
 		}
 		if err != nil {
-			rows.Close()
 			return page, err
 		}
 		page.Loans = append(page.Loans, l)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return page, mapError(err)
 	}
 	if scanned < p.Limit {
 		page.Next = ""
 	}
-	for i := range page.Loans {
-		l := &page.Loans[i]
+	return page, nil
+}
+
+// cobLogs reads the logs of the page's loans into them through loadLoan,
+// one loan at a time: SQLite runs in the process, so a query per loan
+// costs no round trip to a server, and sharing LoadLoan's query keeps one
+// way of reading a log from its snapshot.
+func (s *Store) cobLogs(ctx context.Context, p store.COBLoansParams, loans []store.COBLoan) error {
+	for i := range loans {
+		l := &loans[i]
 		lg, err := s.loadLoan(ctx, l.Loan.LoanID, p.SnapshotFormat, p.BusinessDate.String())
 		if err != nil {
-			return page, err
+			return err
 		}
 		l.Events, l.Snapshot, l.Loan.Version = lg.Events, lg.Snapshot, lg.Loan.Version
 	}
-	return page, nil
+	return nil
 }
 
 // SavePositions implements store.CloseOfBusiness.

@@ -1,7 +1,3 @@
-// Package sqlite is loancore's embedded store: SQLite in a local file
-// through modernc.org/sqlite (pure Go, no cgo), so loand runs with no set-up.
-// It implements store.Store; database errors are mapped to the
-// store errors here and nowhere else.
 package sqlite
 
 import (
