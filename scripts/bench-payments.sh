@@ -50,7 +50,7 @@ conns="${BENCH_CONNS-1}"
 # The client shares this 2-core machine with the servers and PostgreSQL;
 # with two Ps it wakes a second thread for most hand-offs between its
 # goroutines, which costs more than the parallelism gives it back, so one
-# P is the lightest harness (make bench-ab; README: "GOMAXPROCS").
+# P is the lightest harness (make bench-ab; docs/benchmarks.md: "GOMAXPROCS").
 procs="${BENCH_LOAND_PROCS:-}"
 client_procs="${BENCH_CLIENT_PROCS-1}"
 . scripts/benchlib.sh

@@ -117,7 +117,7 @@ func serveUntilSignal(srv *grpcapi.Server, lis net.Listener, cfg config, log *sl
 	served := make(chan error, 1)
 	go func() { served <- srv.GRPC.Serve(lis) }()
 	// GOMAXPROCS is logged because it changes what a repayment costs: see
-	// the README's "GOMAXPROCS".
+	// docs/benchmarks.md, "GOMAXPROCS".
 	log.Info("loand serving", "listen", lis.Addr().String(), "timezone", cfg.location.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 	select {
 	case err := <-served:
