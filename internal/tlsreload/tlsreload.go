@@ -126,8 +126,18 @@ func (r *Reloader) attrs(l *loaded, trigger string) []any {
 	if r.files.ClientCA != "" {
 		a = append(a, "client_ca", r.files.ClientCA, "client_cas", l.cas)
 	}
-	return append(a, "subject", l.leaf.Subject.String(), "serial", fmt.Sprintf("%x", l.leaf.SerialNumber),
+	return append(a, "subject", l.leaf.Subject.String(), "serial", serial(l.leaf),
 		"not_after", l.leaf.NotAfter.UTC().Format(time.RFC3339))
+}
+
+// serial is c's serial number as `openssl x509 -noout -serial` prints it
+// (upper-case hex, whole bytes), so that an operator can compare the two.
+func serial(c *x509.Certificate) string {
+	s := fmt.Sprintf("%X", c.SerialNumber)
+	if len(s)%2 == 1 {
+		s = "0" + s
+	}
+	return s
 }
 
 // read reads and parses the files.

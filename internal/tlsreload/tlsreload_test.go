@@ -3,6 +3,7 @@ package tlsreload
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -63,7 +64,7 @@ func TestNewLogs(t *testing.T) {
 	}
 	got := log.wait(t, 0, "TLS files loaded")
 	want := map[string]string{"level": "INFO", "trigger": "start", "cert": f.Cert, "key": f.Key, "client_ca": f.ClientCA, "client_cas": "2",
-		"subject": p.a.Cert.Subject.String(), "serial": p.a.Cert.SerialNumber.Text(16), "not_after": p.a.Cert.NotAfter.UTC().Format("2006-01-02T15:04:05Z07:00")}
+		"subject": p.a.Cert.Subject.String(), "serial": fmt.Sprintf("%0*X", (p.a.Cert.SerialNumber.BitLen()+7)/8*2, p.a.Cert.SerialNumber), "not_after": p.a.Cert.NotAfter.UTC().Format("2006-01-02T15:04:05Z07:00")}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
