@@ -40,7 +40,10 @@ var rules = []rule{
 	{pkgs: "internal/store/...", imports: []string{"internal/engine", "internal/money"}, anyThirdParty: true},
 	// The use cases see the contract, never a concrete store.
 	{pkgs: "internal/servicing/...", imports: []string{"internal/store", "internal/engine", "internal/money"}},
-	{pkgs: "internal/grpcapi/...", imports: []string{"internal/servicing", "internal/store", "internal/engine", "internal/money", "gen/..."},
+	// Who is calling and what they may do: no loans, no gRPC types of
+	// loancore's; money only for the four-eyes thresholds.
+	{pkgs: "internal/auth/...", imports: []string{"internal/money"}, anyThirdParty: true},
+	{pkgs: "internal/grpcapi/...", imports: []string{"internal/auth", "internal/servicing", "internal/store", "internal/engine", "internal/money", "gen/..."},
 		anyThirdParty: true},
 	{pkgs: "internal/schedbench/...", imports: []string{"internal/engine", "internal/money"}},
 	{pkgs: "internal/layering/..."},
@@ -132,6 +135,11 @@ func TestRulesCatchWhatTheyMust(t *testing.T) {
 		{"internal/engine", "time"},
 		{"internal/money", "os"},
 		{"internal/engine", "github.com/jackc/pgx/v5"},
+		{"internal/servicing", module + "/internal/auth"},
+		{"internal/store", module + "/internal/auth"},
+		{"internal/auth", module + "/internal/servicing"},
+		{"internal/auth", module + "/internal/grpcapi"},
+		{"internal/auth", module + "/gen/loancore/v1"},
 	} {
 		if r := ruleFor(c.pkg); r == nil || r.violates(c.imp) == "" {
 			t.Errorf("%s importing %s is allowed", c.pkg, c.imp)
@@ -143,6 +151,9 @@ func TestRulesCatchWhatTheyMust(t *testing.T) {
 		{"internal/servicing", module + "/internal/store"},
 		{"internal/grpcapi", module + "/internal/store"},
 		{"cmd/loand", module + "/internal/store/postgres"},
+		{"cmd/loand", module + "/internal/auth"},
+		{"internal/grpcapi", module + "/internal/auth"},
+		{"internal/auth", module + "/internal/money"},
 	} {
 		if r := ruleFor(c.pkg); r == nil || r.violates(c.imp) != "" {
 			t.Errorf("%s importing %s is refused", c.pkg, c.imp)
