@@ -1,6 +1,12 @@
 package auth
 
-import "context"
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // How a Principal proved who it is, as Principal.Via records it.
 const (
@@ -42,4 +48,24 @@ func NewContext(ctx context.Context, p Principal) context.Context {
 func FromContext(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
+}
+
+// checkSubject refuses a subject that cannot be recorded as an actor: empty,
+// longer than 128 bytes, not UTF-8 or holding control characters.
+func checkSubject(s string) error {
+	switch {
+	case s == "":
+		return errors.New("empty")
+	case len(s) > 128:
+		return errors.New("longer than 128 bytes")
+	case !validText(s):
+		return errors.New("not printable UTF-8")
+	}
+	return nil
+}
+
+// validText reports whether s is UTF-8 without control characters, what
+// every identity and header value recorded in the log must be.
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
