@@ -172,7 +172,7 @@ func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLo
 		}
 		pe := &loancorev1.LoanEvent{
 			Seq: e.Seq, Kind: eventKinds[e.Kind], ValueDate: e.ValueDate, RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
-			RequestId: e.RequestID, Actor: e.Actor, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
+			RequestId: e.RequestID, Actor: e.Actor, OnBehalfOf: e.OnBehalfOf, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
 		}
 		if e.Kind == store.KindWaiver {
 			pe.WaivedPenalty, pe.WaivedCompound, pe.WaivedInterest = servicing.WaiverAmounts(e)
