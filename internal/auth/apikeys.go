@@ -144,7 +144,7 @@ func (r keyRecord) key() (apiKey, error) {
 	if err != nil || len(sum) != sha256.Size {
 		return apiKey{}, errors.New("sha256: want 64 hex digits")
 	}
-	if err := checkSubject(r.Subject); err != nil {
+	if err := CheckSubject(r.Subject); err != nil {
 		return apiKey{}, fmt.Errorf("subject: %w", err)
 	}
 	return apiKey{salt: salt, sum: sum, subject: r.Subject, roles: slices.Clone(r.Roles)}, nil
@@ -194,7 +194,7 @@ func keyHash(salt []byte, secret string) [sha256.Size]byte {
 // be shown again. The file must parse as it is, so that a damaged file is
 // found now, not at the next start.
 func CreateAPIKey(path, subject string, roles []string, now time.Time) (id, key string, err error) {
-	if err := checkSubject(subject); err != nil {
+	if err := CheckSubject(subject); err != nil {
 		return "", "", fmt.Errorf("subject: %w", err)
 	}
 	if len(roles) == 0 {

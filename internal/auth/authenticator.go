@@ -47,7 +47,7 @@ func (a *Authenticator) Authenticate(c Credentials) (Principal, error) {
 	}
 	if c.Certificate != nil && a.CertificateRoles != nil {
 		subject := CertificateSubject(c.Certificate)
-		if err := checkSubject(subject); err != nil {
+		if err := CheckSubject(subject); err != nil {
 			return Principal{}, errors.New("client certificate subject (first URI SAN, else CN): " + err.Error())
 		}
 		return Principal{Subject: subject, Roles: a.CertificateRoles(subject), Via: ViaMTLS}, nil

@@ -77,7 +77,7 @@ func (v *JWT) Verify(token string) (Principal, error) {
 		return Principal{}, jwtError(tok, err)
 	}
 	sub, _ := claims.GetSubject()
-	if err := checkSubject(sub); err != nil {
+	if err := CheckSubject(sub); err != nil {
 		return Principal{}, fmt.Errorf("token sub: %w", err)
 	}
 	roles, err := rolesClaim(claims[v.cfg.RolesClaim])

@@ -50,9 +50,10 @@ func FromContext(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// checkSubject refuses a subject that cannot be recorded as an actor: empty,
-// longer than 128 bytes, not UTF-8 or holding control characters.
-func checkSubject(s string) error {
+// CheckSubject refuses a name that cannot be recorded as an actor or as
+// the end user one acts for: empty, longer than 128 bytes, not UTF-8 or
+// holding control characters.
+func CheckSubject(s string) error {
 	switch {
 	case s == "":
 		return errors.New("empty")
