@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/loancore/loancore/internal/auth"
 )
 
 // env is an environment for parseConfig, in place of the process's.
@@ -63,6 +65,15 @@ var flagRows = []flagRow{
 	{"cached-loans", "10000", "0", "500", func(c config) string { return strconv.Itoa(c.cachedLoans) }},
 	{"snapshot-every", "8", "0", "16", func(c config) string { return strconv.Itoa(c.snapshotEvery) }},
 	{"gc-percent", "400", "100", "200", func(c config) string { return strconv.Itoa(c.gcPercent) }},
+	{"jwks-file", "", "/etc/loancore/jwks.json", "/run/jwks.json", func(c config) string { return c.auth.jwksFile }},
+	{"jwt-public-key", "", "/etc/loancore/idp.pem", "/run/idp.pem", func(c config) string { return c.auth.jwtPublicKey }},
+	{"jwt-issuer", "", "https://idp.bank.test", "https://sso.bank.test", func(c config) string { return c.auth.jwtIssuer }},
+	{"jwt-audience", "", "loancore", "loancore-prod", func(c config) string { return c.auth.jwtAudience }},
+	{"jwt-roles-claim", "roles", "groups", "scope", func(c config) string { return c.auth.jwtRolesClaim }},
+	{"jwt-leeway", "30s", "10s", "1m0s", func(c config) string { return c.auth.jwtLeeway.String() }},
+	{"api-keys-file", "", "/etc/loancore/api-keys.jsonl", "/run/api-keys.jsonl", func(c config) string { return c.auth.apiKeysFile }},
+	{"policy", "", "/etc/loancore/policy.yaml", "/run/policy.yaml", func(c config) string { return c.auth.policyFile }},
+	{"audit-log", "", "/var/log/loancore/audit.jsonl", "/run/audit.jsonl", func(c config) string { return c.auth.auditLog }},
 }
 
 // TestConfigEveryFlag takes the flags from the flag set itself, so that a
@@ -273,4 +284,16 @@ func TestOperationsGuideListsEveryFlag(t *testing.T) {
 			t.Errorf("docs/operations.md has no row starting %q", row)
 		}
 	})
+}
+
+// TestOperationsGuideShowsTheDefaultPolicy keeps the built-in policy that
+// docs/operations.md shows in full the one loand enforces.
+func TestOperationsGuideShowsTheDefaultPolicy(t *testing.T) {
+	guide, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(guide), "```yaml\n"+string(auth.DefaultPolicyYAML())+"```\n") {
+		t.Error("docs/operations.md does not show internal/auth/default_policy.yaml in full, in a yaml block")
+	}
 }
