@@ -1,6 +1,11 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -10,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 var (
@@ -189,5 +196,54 @@ func TestCLIAuthFailures(t *testing.T) {
 	}
 	if _, err := os.Stat(keys); !errors.Is(err, os.ErrNotExist) {
 		t.Error("a refused apikey create wrote the keys file")
+	}
+}
+
+// TestCLIJWTAndAuditLog: a real loand taking JWTs from a JWKS file, with
+// the roles under a claim of another name, and its audit lines in a file
+// of their own: a viewer's token may quote a schedule but not book a
+// loan, and both calls are in the audit file, not in the log.
+func TestCLIJWTAndAuditLog(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecdh, _ := key.PublicKey.ECDH()
+	raw, b64 := ecdh.Bytes(), base64.RawURLEncoding.EncodeToString
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{"kty": "EC", "kid": "k1", "crv": "P-256", "x": b64(raw[1:33]), "y": b64(raw[33:])}}})
+	if err := os.WriteFile(filepath.Join(dir, "jwks.json"), jwks, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, audit := freeAddr(t), filepath.Join(dir, "audit.jsonl")
+	server := startLoand(t, addr, "sqlite:"+filepath.Join(dir, "loancore.db"), "--jwks-file", filepath.Join(dir, "jwks.json"),
+		"--jwt-issuer", "https://sso.test", "--jwt-audience", "loancore", "--jwt-roles-claim", "groups", "--audit-log", audit)
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"iss": "https://sso.test", "aud": "loancore", "sub": "anna",
+		"groups": "viewer", "exp": time.Now().Add(time.Minute).Unix()})
+	tok.Header["kid"] = "k1"
+	signed, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withToken := []string{"-plaintext", "-H", "authorization: Bearer " + signed}
+	quote := append(withToken, "-d", `{"terms": {"currency": "CNY", "principal": "1200", "annual_rate_percent": "12", "installment_count": 2,
+		"method": "REPAYMENT_METHOD_EQUAL_INSTALLMENT", "disbursement_date": "2026-01-05"}}`, addr, "loancore.v1.ScheduleService/QuoteSchedule")
+	if out, ok := runGrpcurl(t, quote...); !ok || !strings.Contains(out, `"installmentAmount"`) {
+		t.Errorf("a viewer's QuoteSchedule: %s", out)
+	}
+	book := append(withToken, "-d", `{"request_id": "c", "loan_id": "L"}`, addr, "loancore.v1.LoanService/CreateLoan")
+	if out, ok := runGrpcurl(t, book...); ok || !strings.Contains(out, "Code: PermissionDenied") ||
+		!strings.Contains(out, "loancore.v1.LoanService/CreateLoan is allowed to roles admin, servicer; the caller has roles viewer") {
+		t.Errorf("a viewer's CreateLoan: %s", out)
+	}
+	lines, _ := os.ReadFile(audit)
+	for _, want := range []string{`"subject":"anna","roles":["viewer"],"via":"jwt","method":"/loancore.v1.ScheduleService/QuoteSchedule"`,
+		`"method":"/loancore.v1.LoanService/CreateLoan","loan_id":"L","request_id":"c","code":"PermissionDenied"`} {
+		if !strings.Contains(string(lines), want) {
+			t.Errorf("the audit file has no %s:\n%s", want, lines)
+		}
+	}
+	if log, _ := os.ReadFile(server.Stderr.(*os.File).Name()); strings.Contains(string(log), "msg=audit") || !strings.Contains(string(log), "auth=jwt") {
+		t.Errorf("loand's log has audit lines, or does not say it takes JWTs:\n%s", log)
 	}
 }

@@ -71,7 +71,11 @@ func (r Rule) Applies(total money.Amount, c money.Currency) bool {
 	if r.Above == "" {
 		return true
 	}
-	// Above was checked at load, so it parses.
-	above := decimal.RequireFromString(r.Above)
+	above, err := decimal.NewFromString(r.Above)
+	if err != nil {
+		// Not from a loaded policy (which checks Above): hold the call
+		// rather than let it through unapproved.
+		return true
+	}
 	return decimal.New(int64(total), -int32(c.MinorUnits)).GreaterThan(above)
 }

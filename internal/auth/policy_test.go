@@ -100,6 +100,9 @@ func checkFourEyes(t *testing.T, p *auth.Policy) {
 	if !writeOff.Applies(0, cny) {
 		t.Error("a rule without a threshold does not hold every call")
 	}
+	if !(auth.Rule{Above: "lots"}).Applies(0, cny) {
+		t.Error("a rule whose threshold does not parse lets calls through")
+	}
 }
 
 // TestPolicyRefused: a policy with anything unknown or ill-formed is

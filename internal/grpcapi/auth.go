@@ -39,13 +39,18 @@ func Methods() []string {
 }
 
 // Services outside the policy: health needs nothing (balancers probe it
-// without credentials), reflection needs an identity and any role.
+// without credentials), reflection needs an identity, of any role.
 const (
-	healthPrefix       = "/grpc.health.v1.Health/"
-	reflectionPrefix   = "/grpc.reflection.v1.ServerReflection/"
-	reflectionV1Alpha  = "/grpc.reflection.v1alpha.ServerReflection/"
-	onBehalfOfHeader   = "x-on-behalf-of"
+	healthPrefix      = "/grpc.health.v1.Health/"
+	reflectionPrefix  = "/grpc.reflection.v1.ServerReflection/"
+	reflectionV1Alpha = "/grpc.reflection.v1alpha.ServerReflection/"
+)
+
+// The headers the gate reads: the bearer credential, and the end user a
+// trusted channel acts for.
+const (
 	authorizationField = "authorization"
+	onBehalfOfHeader   = "x-on-behalf-of"
 )
 
 // gate is the authentication and authorization of every call: who is
