@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"regexp"
@@ -54,7 +55,7 @@ func serveLoand(t *testing.T) (string, *countingListener) {
 		t.Fatal(err)
 	}
 	counted := &countingListener{Listener: lis}
-	srv := grpcapi.NewServer(grpcapi.Options{Loans: loans})
+	srv := grpcapi.NewServer(grpcapi.Options{Loans: loans, Dev: true, Audit: slog.New(slog.DiscardHandler)})
 	go func() { _ = srv.GRPC.Serve(counted) }()
 	t.Cleanup(srv.GRPC.Stop)
 	return lis.Addr().String(), counted

@@ -15,6 +15,7 @@ const (
 	cmdMigrate = "migrate"
 	cmdVersion = "version"
 	cmdHelp    = "help"
+	cmdAPIKey  = "apikey"
 )
 
 // usageError is a command line loand cannot make sense of. It exits 2 with
@@ -32,7 +33,7 @@ func parseCommand(args []string) (string, []string, error) {
 		return cmdServe, nil, nil
 	}
 	switch a := args[0]; a {
-	case cmdServe, cmdMigrate:
+	case cmdServe, cmdMigrate, cmdAPIKey:
 		return a, args[1:], nil
 	case cmdVersion, "-version", "--version":
 		if len(args) > 1 {
@@ -60,7 +61,7 @@ func parseCommand(args []string) (string, []string, error) {
 // isCommand reports whether s names one of loand's commands.
 func isCommand(s string) bool {
 	switch s {
-	case cmdServe, cmdMigrate, cmdVersion, cmdHelp:
+	case cmdServe, cmdMigrate, cmdVersion, cmdHelp, cmdAPIKey:
 		return true
 	}
 	return false
@@ -75,6 +76,10 @@ Usage:
   loand migrate [flags]   apply pending database migrations and exit
   loand version           print the version and exit
   loand help              print this help and exit
+  loand apikey create --api-keys-file FILE --subject S --roles R1,R2 [--policy FILE]
+                          add an API key to FILE; its last line of output is the key
+  loand apikey revoke --api-keys-file FILE --id ID
+                          revoke key ID (FILE is appended to, never rewritten)
 
 Every flag can also be set by the environment variable named below it. A
 flag on the command line wins over the variable, the variable over the

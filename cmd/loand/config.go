@@ -50,6 +50,8 @@ type config struct {
 	// transport is how loand serves gRPC: TLS, the plaintext rule and
 	// the limits on each client.
 	transport transportConfig
+	// Who may call and what they may do (authconfig.go).
+	auth authConfig
 
 	// What validate derives from the flags above, for the server to use
 	// as they are.
@@ -106,6 +108,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 		"a repayment that read this many events or more of its loan's log beyond the latest snapshot stores a new one; 0 turns snapshots off")
 	fs.IntVar(&c.gcPercent, "gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
 	defineTransportFlags(fs, &c.transport)
+	defineAuthFlags(fs, &c.auth)
 	return fs
 }
 
@@ -148,7 +151,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, 
 // once served whatever followed its flags.
 func strayArgument(arg string) error {
 	switch arg {
-	case "serve", "migrate", "version", "help":
+	case "serve", "migrate", "version", "help", "apikey":
 		return &usageError{fmt.Sprintf("unexpected argument %q: the command goes before the flags", arg)}
 	}
 	return &usageError{fmt.Sprintf("unexpected argument %q", arg)}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/loancore/loancore/internal/auth"
 )
 
 // env is an environment for parseConfig, in place of the process's.
@@ -75,6 +77,15 @@ var flagRows = []flagRow{
 	{"keepalive-timeout", "20s", "5s", "1m0s", func(c config) string { return c.transport.limits.KeepaliveTimeout.String() }},
 	{"max-connection-idle", "5m0s", "1m0s", "15m0s", func(c config) string { return c.transport.limits.MaxConnectionIdle.String() }},
 	{"default-deadline", "30s", "10s", "1m30s", func(c config) string { return c.transport.limits.DefaultDeadline.String() }},
+	{"jwks-file", "", "/etc/loancore/jwks.json", "/run/jwks.json", func(c config) string { return c.auth.jwksFile }},
+	{"jwt-public-key", "", "/etc/loancore/idp.pem", "/run/idp.pem", func(c config) string { return c.auth.jwtPublicKey }},
+	{"jwt-issuer", "", "https://idp.bank.test", "https://sso.bank.test", func(c config) string { return c.auth.jwtIssuer }},
+	{"jwt-audience", "", "loancore", "loancore-prod", func(c config) string { return c.auth.jwtAudience }},
+	{"jwt-roles-claim", "roles", "groups", "scope", func(c config) string { return c.auth.jwtRolesClaim }},
+	{"jwt-leeway", "30s", "10s", "1m0s", func(c config) string { return c.auth.jwtLeeway.String() }},
+	{"api-keys-file", "", "/etc/loancore/api-keys.jsonl", "/run/api-keys.jsonl", func(c config) string { return c.auth.apiKeysFile }},
+	{"policy", "", "/etc/loancore/policy.yaml", "/run/policy.yaml", func(c config) string { return c.auth.policyFile }},
+	{"audit-log", "", "/var/log/loancore/audit.jsonl", "/run/audit.jsonl", func(c config) string { return c.auth.auditLog }},
 }
 
 // flagNeeds are the other flags a flag needs once it is set, for
@@ -365,4 +376,16 @@ func TestOperationsGuideListsEveryFlag(t *testing.T) {
 			t.Errorf("docs/operations.md has no row starting %q", row)
 		}
 	})
+}
+
+// TestOperationsGuideShowsTheDefaultPolicy keeps the built-in policy that
+// docs/operations.md shows in full the one loand enforces.
+func TestOperationsGuideShowsTheDefaultPolicy(t *testing.T) {
+	guide, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(guide), "```yaml\n"+string(auth.DefaultPolicyYAML())+"```\n") {
+		t.Error("docs/operations.md does not show internal/auth/default_policy.yaml in full, in a yaml block")
+	}
 }

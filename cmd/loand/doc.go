@@ -6,6 +6,7 @@
 //	loand migrate [flags]  apply pending database migrations and exit
 //	loand version          print the version and exit
 //	loand help             print the flags and their environment variables
+//	loand apikey create|revoke --api-keys-file FILE …  add or revoke an API key
 //
 // It exits 0 when done, 1 when a command fails and 2 when the command line
 // cannot be parsed. docs/operations.md is the operator's guide.

@@ -20,6 +20,9 @@ func main() {
 // they choose, and check what it prints and its exit code.
 func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
 	command, rest, err := parseCommand(args)
+	if err == nil && command == cmdAPIKey {
+		return runAPIKey(rest, stdout, stderr, lookupEnv)
+	}
 	var cfg config
 	if err == nil && (command == cmdServe || command == cmdMigrate) {
 		cfg, err = parseConfig(rest, lookupEnv)

@@ -35,7 +35,13 @@ func TestPlaintextRule(t *testing.T) {
 		t.Errorf("the refused loand opened the database (%v)", err)
 	}
 
-	proc := startProcOn(t, "127.0.0.1:"+port, "--listen", everywhere, "--insecure-plaintext", "--shutdown-grace", "1s")
+	// Off loopback loand also needs authentication: an API keys file
+	// with no key yet is enough to serve (health needs no credential).
+	keys := filepath.Join(t.TempDir(), "api-keys.jsonl")
+	if err := os.WriteFile(keys, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	proc := startProcOn(t, "127.0.0.1:"+port, "--listen", everywhere, "--insecure-plaintext", "--api-keys-file", keys, "--shutdown-grace", "1s")
 	proc.log.wait(t, 0, insecureWarning, "level", "WARN", "listen", everywhere)
 	proc.log.wait(t, 0, "loand serving", "transport", "plaintext")
 	if _, err := check(connect(t, proc.addr, nil)); err != nil {

@@ -42,16 +42,30 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startLoand starts the server process and waits until it is healthy.
-func startLoand(t *testing.T, addr, database string) *exec.Cmd {
+// startLoand starts the server process, with any extra flags, and waits
+// until it is healthy.
+func startLoand(t *testing.T, addr, database string, extra ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "LOAND_TEST_SERVE=1", "LOAND_TEST_ARGS=--listen "+addr+" --database "+database)
-	cmd.Stderr = os.Stderr
+	cmd.Env = append(os.Environ(), "LOAND_TEST_SERVE=1", "LOAND_TEST_ARGS=--listen "+addr+" --database "+database+" "+strings.Join(extra, " "))
+	// Its log (an audit line per call) is shown only if the test fails.
+	logFile, err := os.CreateTemp(t.TempDir(), "loand-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		if t.Failed() {
+			out, _ := os.ReadFile(logFile.Name())
+			t.Logf("loand's log:\n%s", out)
+		}
+		_ = logFile.Close()
+	})
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)

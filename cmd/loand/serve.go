@@ -42,6 +42,16 @@ func start(migrateOnly bool, cfg config, stderr io.Writer) error {
 	if cfg.pprof != "" {
 		go servePprof(cfg.pprof, log)
 	}
+	var authn *authentication
+	if !migrateOnly {
+		// Before the database: a bad policy or key file, or no
+		// authentication off loopback, stops loand having touched nothing.
+		var err error
+		if authn, err = newAuthentication(cfg, log, stderr); err != nil {
+			return err
+		}
+		defer authn.close()
+	}
 	db, closeDB, err := openDatabase(cfg.database, log)
 	if err != nil {
 		return err
@@ -50,7 +60,7 @@ func start(migrateOnly bool, cfg config, stderr io.Writer) error {
 	if migrateOnly {
 		return nil
 	}
-	return serve(cfg, db, certs, log)
+	return serve(cfg, db, certs, authn, log)
 }
 
 // newLogger builds the one logger every part of loand writes to, in the
@@ -99,10 +109,10 @@ func redact(database string) string {
 	return database
 }
 
-// serve builds the use cases and the gRPC server on db and serves them
-// on --listen, over TLS from certs if it is not nil, until SIGTERM or
-// Interrupt.
-func serve(cfg config, db store.Store, certs *tlsreload.Reloader, log *slog.Logger) error {
+// serve builds the use cases and the gRPC server on db, with authn, and
+// serves them on --listen, over TLS from certs if it is not nil, until
+// SIGTERM or Interrupt.
+func serve(cfg config, db store.Store, certs *tlsreload.Reloader, authn *authentication, log *slog.Logger) error {
 	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Location: cfg.location, Delinquency: cfg.delinquency,
 		Restructuring: cfg.restructuring, CachedLoans: zeroIsOff(cfg.cachedLoans), SnapshotEvery: zeroIsOff(cfg.snapshotEvery), Logger: log})
 	if err != nil {
@@ -114,7 +124,8 @@ func serve(cfg config, db store.Store, certs *tlsreload.Reloader, log *slog.Logg
 	}
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, ReminderDays: cfg.reminderDays,
 		PrenoticeDays: cfg.prenoticeDays, Logger: log})
-	opts := grpcapi.Options{Logger: log, Loans: loans, Close: cob, Limits: cfg.transport.limits}
+	opts := authn.opts
+	opts.Logger, opts.Loans, opts.Close, opts.Limits = log, loans, cob, cfg.transport.limits
 	if certs != nil {
 		opts.TLS = certs.Config()
 	}
@@ -122,12 +133,13 @@ func serve(cfg config, db store.Store, certs *tlsreload.Reloader, log *slog.Logg
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	reloadTLS(ctx, certs, log)
-	return serveUntilSignal(srv, lis, cfg, log)
+	return serveUntilSignal(srv, lis, cfg, authn.mode, log)
 }
 
 // serveUntilSignal serves srv on lis until it fails or SIGTERM or
-// Interrupt asks loand to stop, and then stops it gracefully.
-func serveUntilSignal(srv *grpcapi.Server, lis net.Listener, cfg config, log *slog.Logger) error {
+// Interrupt asks loand to stop, and then stops it gracefully. authMode is
+// logged with the address: how callers are authenticated.
+func serveUntilSignal(srv *grpcapi.Server, lis net.Listener, cfg config, authMode string, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	served := make(chan error, 1)
@@ -135,7 +147,7 @@ func serveUntilSignal(srv *grpcapi.Server, lis net.Listener, cfg config, log *sl
 	// GOMAXPROCS is logged because it changes what a repayment costs: see
 	// docs/benchmarks.md, "GOMAXPROCS".
 	log.Info("loand serving", "listen", lis.Addr().String(), "transport", cfg.transport.transportName(),
-		"timezone", cfg.location.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
+		"auth", authMode, "timezone", cfg.location.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 	select {
 	case err := <-served:
 		return err

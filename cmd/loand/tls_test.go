@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/auth"
 	"github.com/loancore/loancore/internal/tlsreload/tlstest"
 )
 
@@ -148,10 +149,15 @@ func TestTLS(t *testing.T) {
 		if _, err := check(connect(t, proc.addr, &tls.Config{RootCAs: p.other.Pool()})); status.Code(err) != codes.Unavailable {
 			t.Errorf("a client that does not trust loand's CA: %v, want UNAVAILABLE", err)
 		}
-		grpcurl(t, bin, proc.addr, p.ca.PEM)
+		grpcurlHealth(t, bin, proc.addr, p.ca.PEM)
 	})
 	t.Run("mutual", func(t *testing.T) {
-		proc := startProc(t, writeFiles(t, t.TempDir(), p.a, p.ca.PEM)...)
+		// Under mutual TLS the client certificate is an identity; the
+		// policy gives the test client's the viewer role, for the quote.
+		dir := t.TempDir()
+		policy := strings.Replace(string(auth.DefaultPolicyYAML()), "certificates: {}", "certificates:\n  spiffe://bank.test/teller: [viewer]", 1)
+		tlstest.WriteFile(t, filepath.Join(dir, "policy.yaml"), []byte(policy))
+		proc := startProc(t, append(writeFiles(t, dir, p.a, p.ca.PEM), "--policy", filepath.Join(dir, "policy.yaml"))...)
 		proc.log.wait(t, 0, "loand serving", "transport", "mutual TLS")
 		for _, refused := range []struct {
 			name string
@@ -170,9 +176,8 @@ func TestTLS(t *testing.T) {
 			t.Errorf("a client with a certificate from the CA: %v", err)
 		}
 		quote(t, conn)
-		dir := t.TempDir()
 		p.client.Write(t, filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem"))
-		grpcurl(t, bin, proc.addr, p.ca.PEM, "-cert", filepath.Join(dir, "client.pem"), "-key", filepath.Join(dir, "client-key.pem"))
+		grpcurlHealth(t, bin, proc.addr, p.ca.PEM, "-cert", filepath.Join(dir, "client.pem"), "-key", filepath.Join(dir, "client-key.pem"))
 	})
 }
 
@@ -219,27 +224,21 @@ func quote(t *testing.T, conn *grpc.ClientConn) {
 	}
 }
 
-// buildGrpcurl builds the pinned grpcurl into a directory of the test's,
-// or returns "" with -short: the first build takes a minute or two.
+// buildGrpcurl is the pinned grpcurl (grpcurl builds it once per test
+// binary), or "" with -short: the first build takes a minute or two.
 func buildGrpcurl(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		return ""
 	}
-	bin := filepath.Join(t.TempDir(), "grpcurl")
-	cmd := exec.Command("go", "build", "-modfile=tools/go.mod", "-o", bin, "github.com/fullstorydev/grpcurl/cmd/grpcurl")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building grpcurl: %v\n%s", err, out)
-	}
-	return bin
+	return grpcurl(t)
 }
 
-// grpcurl runs grpcurl (bin, skipped if "") with -cacert, a file holding
+// grpcurlHealth runs grpcurl (bin, skipped if "") with -cacert, a file holding
 // caPEM, and clientFlags against addr's Health/Check, which must answer
 // SERVING; given clientFlags (-cert and -key), it checks that without
 // them the call is refused.
-func grpcurl(t *testing.T, bin, addr string, caPEM []byte, clientFlags ...string) {
+func grpcurlHealth(t *testing.T, bin, addr string, caPEM []byte, clientFlags ...string) {
 	t.Helper()
 	if bin == "" {
 		t.Log("grpcurl skipped with -short")

@@ -43,7 +43,7 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Loans: loans, Close: cob})
+			srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Loans: loans, Close: cob, Dev: true})
 			go func() { _ = srv.GRPC.Serve(lis) }()
 			t.Cleanup(srv.GRPC.Stop)
 			conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"time"
 
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/auth"
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
@@ -23,22 +23,33 @@ type loanService struct {
 	loans *servicing.Loans
 }
 
-// requestHash identifies a request body for idempotency: SHA-256 of its
-// deterministic protobuf encoding.
-func requestHash(m proto.Message) string {
-	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
+// sender is who sent a write, as it is recorded: the authenticated
+// subject as the actor, the end user it acted for, and the hash of the
+// request, which covers both, so that a request id reused by another
+// subject (or for another end user) is a different request
+// (ALREADY_EXISTS), never a retry answered with the first caller's
+// answer.
+type sender struct{ hash, actor, onBehalfOf string }
 
-// actor is who is calling: the x-actor header, else "api".
-func actor(ctx context.Context) string {
-	// ValueFromIncomingContext reads the one header without copying the
-	// whole metadata, as FromIncomingContext would on every write.
-	if v := metadata.ValueFromIncomingContext(ctx, "x-actor"); len(v) > 0 && v[0] != "" && len(v[0]) <= 128 {
-		return v[0]
+// senderOf returns the sender of write m. The authentication interceptor
+// puts a principal in every call's context before any handler runs; a
+// handler reached without one is a wiring bug, refused (INTERNAL) rather
+// than recorded under no name.
+func senderOf(ctx context.Context, m proto.Message) sender {
+	who, ok := auth.FromContext(ctx)
+	if !ok {
+		panic("grpcapi: a write reached its handler without an authenticated principal")
 	}
-	return "api"
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	h := sha256.New()
+	// Subjects and on-behalf-of names hold no NUL, so the separators make
+	// the encoding unambiguous.
+	h.Write([]byte(who.Subject))
+	h.Write([]byte{0})
+	h.Write([]byte(who.OnBehalfOf))
+	h.Write([]byte{0})
+	h.Write(b)
+	return sender{hash: hex.EncodeToString(h.Sum(nil)), actor: who.Subject, onBehalfOf: who.OnBehalfOf}
 }
 
 // CreateLoan implements loancore.v1.LoanService/CreateLoan.
@@ -56,9 +67,10 @@ func (s *loanService) CreateLoan(ctx context.Context, req *loancorev1.CreateLoan
 		p.errs.Violations = append(ids.Violations, p.errs.Violations...)
 		return nil, &p.errs
 	}
+	who := senderOf(ctx, req)
 	v, err := s.loans.CreateLoan(ctx, servicing.CreateLoanParams{
-		RequestID: req.GetRequestId(), RequestHash: requestHash(req), LoanID: req.GetLoanId(),
-		BorrowerID: req.GetBorrowerId(), Terms: terms, Actor: actor(ctx),
+		RequestID: req.GetRequestId(), RequestHash: who.hash, LoanID: req.GetLoanId(),
+		BorrowerID: req.GetBorrowerId(), Terms: terms, Actor: who.actor, OnBehalfOf: who.onBehalfOf,
 	})
 	if err != nil {
 		return nil, err
@@ -172,7 +184,7 @@ func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLo
 		}
 		pe := &loancorev1.LoanEvent{
 			Seq: e.Seq, Kind: eventKinds[e.Kind], ValueDate: e.ValueDate, RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
-			RequestId: e.RequestID, Actor: e.Actor, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
+			RequestId: e.RequestID, Actor: e.Actor, OnBehalfOf: e.OnBehalfOf, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
 		}
 		if e.Kind == store.KindWaiver {
 			pe.WaivedPenalty, pe.WaivedCompound, pe.WaivedInterest = servicing.WaiverAmounts(e)
@@ -205,9 +217,9 @@ func (s *loanService) RecordRepayment(ctx context.Context, req *loancorev1.Recor
 	// The view shapes the answer, not the payment: leave it out of the
 	// request's identity.
 	req.View = 0
-	hash := requestHash(req)
-	r, err := s.loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: req.GetRequestId(), RequestHash: hash,
-		LoanID: req.GetLoanId(), Amount: req.GetAmount(), ValueDate: vd, Actor: actor(ctx)})
+	who := senderOf(ctx, req)
+	r, err := s.loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
+		LoanID: req.GetLoanId(), Amount: req.GetAmount(), ValueDate: vd, Actor: who.actor, OnBehalfOf: who.onBehalfOf})
 	if err != nil {
 		return nil, err
 	}
@@ -225,8 +237,9 @@ func repaymentToProto(r servicing.RepaymentResult, view loancorev1.LoanView) *lo
 
 // ReverseRepayment implements loancore.v1.LoanService/ReverseRepayment.
 func (s *loanService) ReverseRepayment(ctx context.Context, req *loancorev1.ReverseRepaymentRequest) (*loancorev1.ReverseRepaymentResponse, error) {
-	r, err := s.loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
-		LoanID: req.GetLoanId(), Seq: req.GetSeq(), Reason: req.GetReason(), Actor: actor(ctx)})
+	who := senderOf(ctx, req)
+	r, err := s.loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
+		LoanID: req.GetLoanId(), Seq: req.GetSeq(), Reason: req.GetReason(), Actor: who.actor, OnBehalfOf: who.onBehalfOf})
 	if err != nil {
 		return nil, err
 	}
@@ -419,9 +432,10 @@ func (s *loanService) WaiveAmounts(ctx context.Context, req *loancorev1.WaiveAmo
 	if err := p.err("", nil); err != nil {
 		return nil, err
 	}
-	r, err := s.loans.WaiveAmounts(ctx, servicing.WaiveAmountsParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
+	who := senderOf(ctx, req)
+	r, err := s.loans.WaiveAmounts(ctx, servicing.WaiveAmountsParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
 		LoanID: req.GetLoanId(), Penalty: req.GetPenalty(), Compound: req.GetCompound(), Interest: req.GetInterest(),
-		Reason: req.GetReason(), ValueDate: vd, Actor: actor(ctx)})
+		Reason: req.GetReason(), ValueDate: vd, Actor: who.actor, OnBehalfOf: who.onBehalfOf})
 	if err != nil {
 		return nil, err
 	}
@@ -437,8 +451,9 @@ func (s *loanService) WriteOffLoan(ctx context.Context, req *loancorev1.WriteOff
 	if err := p.err("", nil); err != nil {
 		return nil, err
 	}
-	r, err := s.loans.WriteOffLoan(ctx, servicing.WriteOffLoanParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
-		LoanID: req.GetLoanId(), Reason: req.GetReason(), ValueDate: vd, Actor: actor(ctx)})
+	who := senderOf(ctx, req)
+	r, err := s.loans.WriteOffLoan(ctx, servicing.WriteOffLoanParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
+		LoanID: req.GetLoanId(), Reason: req.GetReason(), ValueDate: vd, Actor: who.actor, OnBehalfOf: who.onBehalfOf})
 	if err != nil {
 		return nil, err
 	}

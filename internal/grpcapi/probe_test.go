@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/loancore/loancore/internal/auth"
 	"github.com/loancore/loancore/internal/grpcapi"
 )
 
@@ -139,12 +140,37 @@ func serveProbe(t *testing.T, opts grpcapi.Options) (string, *probe) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	srv := grpcapi.NewServer(opts)
+	// Transport is what these tests are about: every caller may call the
+	// probe, in dev mode.
 	p := &probe{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	opts.Dev, opts.Policy = true, probePolicy(t, p)
+	srv := grpcapi.NewServer(opts)
 	srv.GRPC.RegisterService(p.desc(), p)
 	go func() { _ = srv.GRPC.Serve(lis) }()
 	t.Cleanup(srv.GRPC.Stop)
 	return lis.Addr().String(), p
+}
+
+// probePolicy is a policy whose one role may call the probe and loancore.
+func probePolicy(t *testing.T, p *probe) *auth.Policy {
+	t.Helper()
+	methods := grpcapi.Methods()
+	d := p.desc()
+	for _, m := range d.Methods {
+		methods = append(methods, probeService+"/"+m.MethodName)
+	}
+	for _, m := range d.Streams {
+		methods = append(methods, probeService+"/"+m.StreamName)
+	}
+	yaml := "roles:\n  tester:\n    - " + probeService + "/*\n"
+	for _, s := range []string{"LoanService", "ScheduleService", "RestructuringService", "CloseOfBusinessService"} {
+		yaml += "    - loancore.v1." + s + "/*\n"
+	}
+	policy, err := auth.ParsePolicy([]byte(yaml), methods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return policy
 }
 
 // dial connects to addr over plaintext, or TLS with cfg if it is not nil.

@@ -72,7 +72,7 @@ func (h *reasonHarness) serve(policy servicing.RestructuringPolicy) cobClients {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := grpcapi.NewServer(grpcapi.Options{Logger: quiet, Loans: loans,
+	srv := grpcapi.NewServer(grpcapi.Options{Logger: quiet, Loans: loans, Dev: true,
 		Close: servicing.NewClose(servicing.NewCloseParams{Store: h.db, Loans: loans, Logger: quiet})})
 	go func() { _ = srv.GRPC.Serve(lis) }()
 	t.Cleanup(srv.GRPC.Stop)

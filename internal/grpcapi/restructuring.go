@@ -124,8 +124,9 @@ func (s *restructuringService) ProposeAgreement(ctx context.Context, req *loanco
 	if err := p.err("", nil); err != nil {
 		return nil, err
 	}
-	params := servicing.ProposeAgreementParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req), LoanID: req.GetLoanId(),
-		Changes: changes, EffectiveDate: eff, ExpiresOn: exp, OnBreak: onBreak, Reason: req.GetReason(), Actor: actor(ctx)}
+	who := senderOf(ctx, req)
+	params := servicing.ProposeAgreementParams{RequestID: req.GetRequestId(), RequestHash: who.hash, LoanID: req.GetLoanId(),
+		Changes: changes, EffectiveDate: eff, ExpiresOn: exp, OnBreak: onBreak, Reason: req.GetReason(), Actor: who.actor, OnBehalfOf: who.onBehalfOf}
 	if req.BreakAfterMissed != nil {
 		n := int(req.GetBreakAfterMissed())
 		params.BreakAfterMissed = &n
@@ -139,8 +140,9 @@ func (s *restructuringService) ProposeAgreement(ctx context.Context, req *loanco
 
 // AcceptAgreement implements loancore.v1.RestructuringService/AcceptAgreement.
 func (s *restructuringService) AcceptAgreement(ctx context.Context, req *loancorev1.AcceptAgreementRequest) (*loancorev1.AcceptAgreementResponse, error) {
-	a, v, err := s.loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
-		AgreementID: req.GetAgreementId(), SignedBy: req.GetSignedBy(), Actor: actor(ctx)})
+	who := senderOf(ctx, req)
+	a, v, err := s.loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
+		AgreementID: req.GetAgreementId(), SignedBy: req.GetSignedBy(), Actor: who.actor, OnBehalfOf: who.onBehalfOf})
 	if err != nil {
 		return nil, err
 	}
@@ -149,8 +151,9 @@ func (s *restructuringService) AcceptAgreement(ctx context.Context, req *loancor
 
 // CancelAgreement implements loancore.v1.RestructuringService/CancelAgreement.
 func (s *restructuringService) CancelAgreement(ctx context.Context, req *loancorev1.CancelAgreementRequest) (*loancorev1.CancelAgreementResponse, error) {
-	a, err := s.loans.CancelAgreement(ctx, servicing.CancelAgreementParams{RequestID: req.GetRequestId(), RequestHash: requestHash(req),
-		AgreementID: req.GetAgreementId(), Reason: req.GetReason(), Actor: actor(ctx)})
+	who := senderOf(ctx, req)
+	a, err := s.loans.CancelAgreement(ctx, servicing.CancelAgreementParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
+		AgreementID: req.GetAgreementId(), Reason: req.GetReason(), Actor: who.actor, OnBehalfOf: who.onBehalfOf})
 	if err != nil {
 		return nil, err
 	}

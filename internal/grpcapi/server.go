@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/auth"
 	"github.com/loancore/loancore/internal/servicing"
 )
 
@@ -36,6 +37,25 @@ type Options struct {
 	TLS *tls.Config
 	// Limits bound each client; zero fields take DefaultLimits'.
 	Limits Limits
+
+	// Authenticator proves who every call is from (health checks
+	// excepted). Without it, and without Dev, every call is refused
+	// UNAUTHENTICATED: a server is never open by accident.
+	Authenticator *auth.Authenticator
+	// Policy decides what each role may call; nil is the built-in
+	// default policy.
+	Policy *auth.Policy
+	// Dev serves without authentication: every caller is subject "dev"
+	// with every role of the policy. loand sets it only when it listens
+	// on loopback with no authentication configured.
+	Dev bool
+	// Audit receives one line per call (health checks excepted); nil is
+	// Logger.
+	Audit *slog.Logger
+	// ServerOptions are added to the server's own, such as grpc.Creds
+	// for TLS: under mutual TLS the verified client certificate is an
+	// identity.
+	ServerOptions []grpc.ServerOption
 }
 
 // Server is a gRPC server with every loancore service, the standard health
@@ -52,9 +72,13 @@ func NewServer(opts Options) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	serverOpts := append(TransportOptions(opts.Limits),
-		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log), statusUnary(log)),
-		grpc.ChainStreamInterceptor(recoverStream(log), statusStream(log)))
+	// Authentication comes right after panic recovery, before anything
+	// else sees the call; logging and status mapping see only admitted
+	// calls (the gate logs its refusals itself).
+	g := newGate(opts, log)
+	serverOpts := append(append(TransportOptions(opts.Limits), opts.ServerOptions...),
+		grpc.ChainUnaryInterceptor(recoverUnary(log), g.unary(), logUnary(log), statusUnary(log)),
+		grpc.ChainStreamInterceptor(recoverStream(log), g.stream(), statusStream(log)))
 	if opts.TLS != nil {
 		// credentials.NewTLS adds what gRPC needs to the configuration
 		// (h2 in ALPN, TLS 1.2 at least, HTTP/2's cipher suites).
@@ -90,21 +114,24 @@ func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		start := time.Now()
 		resp, err := handler(ctx, req)
-		elapsed := time.Since(start)
-		code := status.Code(err)
-		level := slog.LevelDebug
-		switch {
-		case code == codes.Internal || code == codes.Unknown:
-			level = slog.LevelError
-		case elapsed > slowCall:
-			level = slog.LevelWarn
-		case code != codes.OK:
-			level = slog.LevelInfo
-		}
-		if log.Enabled(ctx, level) {
-			log.Log(ctx, level, "rpc", "method", info.FullMethod, "code", code.String(), "duration", elapsed)
-		}
+		logCall(ctx, log, info.FullMethod, status.Code(err), time.Since(start))
 		return resp, err
+	}
+}
+
+// logCall writes a unary call's line at the level its outcome deserves.
+func logCall(ctx context.Context, log *slog.Logger, method string, code codes.Code, elapsed time.Duration) {
+	level := slog.LevelDebug
+	switch {
+	case code == codes.Internal || code == codes.Unknown:
+		level = slog.LevelError
+	case elapsed > slowCall:
+		level = slog.LevelWarn
+	case code != codes.OK:
+		level = slog.LevelInfo
+	}
+	if log.Enabled(ctx, level) {
+		log.Log(ctx, level, "rpc", "method", method, "code", code.String(), "duration", elapsed)
 	}
 }
 

@@ -40,7 +40,10 @@ var rules = []rule{
 	{pkgs: "internal/store/...", imports: []string{"internal/engine", "internal/money"}, anyThirdParty: true},
 	// The use cases see the contract, never a concrete store.
 	{pkgs: "internal/servicing/...", imports: []string{"internal/store", "internal/engine", "internal/money"}},
-	{pkgs: "internal/grpcapi/...", imports: []string{"internal/servicing", "internal/store", "internal/engine", "internal/money", "gen/..."},
+	// Who is calling and what they may do: no loans, no gRPC types of
+	// loancore's; money only for the four-eyes thresholds.
+	{pkgs: "internal/auth/...", imports: []string{"internal/money"}, anyThirdParty: true},
+	{pkgs: "internal/grpcapi/...", imports: []string{"internal/auth", "internal/servicing", "internal/store", "internal/engine", "internal/money", "gen/..."},
 		anyThirdParty: true},
 	{pkgs: "internal/schedbench/...", imports: []string{"internal/engine", "internal/money"}},
 	// TLS files reloaded while serving: no loancore package, so that it
@@ -137,6 +140,11 @@ func TestRulesCatchWhatTheyMust(t *testing.T) {
 		{"internal/engine", "github.com/jackc/pgx/v5"},
 		{"internal/tlsreload", module + "/internal/grpcapi"},
 		{"internal/tlsreload/tlstest", module + "/internal/engine"},
+		{"internal/servicing", module + "/internal/auth"},
+		{"internal/store", module + "/internal/auth"},
+		{"internal/auth", module + "/internal/servicing"},
+		{"internal/auth", module + "/internal/grpcapi"},
+		{"internal/auth", module + "/gen/loancore/v1"},
 	} {
 		if r := ruleFor(c.pkg); r == nil || r.violates(c.imp) == "" {
 			t.Errorf("%s importing %s is allowed", c.pkg, c.imp)
@@ -150,6 +158,9 @@ func TestRulesCatchWhatTheyMust(t *testing.T) {
 		{"cmd/loand", module + "/internal/store/postgres"},
 		{"cmd/loand", module + "/internal/tlsreload"},
 		{"internal/tlsreload", "github.com/fsnotify/fsnotify"},
+		{"cmd/loand", module + "/internal/auth"},
+		{"internal/grpcapi", module + "/internal/auth"},
+		{"internal/auth", module + "/internal/money"},
 	} {
 		if r := ruleFor(c.pkg); r == nil || r.violates(c.imp) != "" {
 			t.Errorf("%s importing %s is refused", c.pkg, c.imp)

@@ -25,6 +25,8 @@ type ProposeAgreementParams struct {
 	OnBreak string
 	Reason  string
 	Actor   string
+	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
+	OnBehalfOf string
 }
 
 // ProposeAgreement records an agreement offered to the borrower, its quote
@@ -81,7 +83,7 @@ func (l *Loans) proposal(p ProposeAgreementParams, lg loanLog, now time.Time) (s
 	doc := agreementDoc{AgreementID: newAgreementID(now), Changes: encodeChanges(c, lg.terms.Currency), EffectiveDate: effective.String(),
 		ExpiresOn: expires.String(), BreakAfterMissed: breakAfter, OnBreak: onBreak, Reason: p.Reason, Quote: &q}
 	ev := store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementProposed, ValueDate: today.String(),
-		RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, Reason: p.Reason}
+		RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Reason: p.Reason}
 	return ev, doc, nil
 }
 
@@ -92,6 +94,8 @@ type AcceptAgreementParams struct {
 	AgreementID string
 	SignedBy    string
 	Actor       string
+	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
+	OnBehalfOf string
 }
 
 // AcceptAgreement signs a PROPOSED agreement and applies it to the loan
@@ -143,7 +147,7 @@ func (l *Loans) acceptance(p AcceptAgreementParams, lg loanLog, now time.Time) (
 			"the loan changed since agreement %s was proposed: its plan would now differ from the quote; quote again", a.AgreementID)
 	}
 	return a, store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementAccepted, ValueDate: a.EffectiveDate.String(),
-		RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, TargetSeq: a.ProposalSeq}, nil
+		RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, TargetSeq: a.ProposalSeq}, nil
 }
 
 // acceptanceAt rebuilds the answer to a recorded acceptance: the agreement
@@ -165,6 +169,8 @@ type CancelAgreementParams struct {
 	AgreementID string
 	Reason      string
 	Actor       string
+	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
+	OnBehalfOf string
 }
 
 // CancelAgreement withdraws a PROPOSED agreement.
@@ -185,7 +191,7 @@ func (l *Loans) CancelAgreement(ctx context.Context, p CancelAgreementParams) (A
 				return a, err
 			}
 			ev := store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementCancelled, ValueDate: today.String(),
-				RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, TargetSeq: a.ProposalSeq, Reason: p.Reason}
+				RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, TargetSeq: a.ProposalSeq, Reason: p.Reason}
 			w, err := l.appendAgreementEvent(ctx, lg, ev, a.doc(), AgreementCancelled, req, today)
 			if err != nil {
 				return a, err

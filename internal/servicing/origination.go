@@ -19,6 +19,8 @@ type CreateLoanParams struct {
 	BorrowerID  string
 	Terms       engine.Terms
 	Actor       string
+	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
+	OnBehalfOf string
 }
 
 // CreateLoan originates a loan: it records the origination and the
@@ -88,8 +90,8 @@ func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecor
 	return store.NewLoanRecord{
 		Loan: store.LoanRecord{LoanID: id, BorrowerID: p.BorrowerID, Currency: c.Code, Terms: doc, Status: store.StatusActive, CreatedAt: now},
 		Events: []store.EventRecord{
-			{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, Amount: p.Terms.Principal.Format(c)},
-			{LoanID: id, Seq: 2, Kind: store.KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor,
+			{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Amount: p.Terms.Principal.Format(c)},
+			{LoanID: id, Seq: 2, Kind: store.KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf,
 				Amount: (p.Terms.Principal - p.Terms.UpfrontFee).Format(c)},
 		},
 		Request: req.record(id, 2, now),

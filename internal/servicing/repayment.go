@@ -32,6 +32,8 @@ type RecordRepaymentParams struct {
 	// ValueDate is NoDate for today.
 	ValueDate engine.Date
 	Actor     string
+	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
+	OnBehalfOf string
 }
 
 // RecordRepayment records money received from the borrower, allocates it,
@@ -107,7 +109,7 @@ func (l *Loans) pay(ctx context.Context, p RecordRepaymentParams, lg loanLog, no
 	}
 	seq := lg.loan.Version + 1
 	ev := store.EventRecord{LoanID: p.LoanID, Seq: seq, Kind: store.KindRepayment, ValueDate: vd.String(), RecordedAt: now,
-		RequestID: p.RequestID, Actor: p.Actor, Amount: amount.Format(lg.terms.Currency)}
+		RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Amount: amount.Format(lg.terms.Currency)}
 	after, view, changed, err := l.applyPayment(lg, before, ev, engine.Event{Seq: seq, Kind: engine.EventRepayment, ValueDate: vd, Amount: amount}, today)
 	if err != nil {
 		return RepaymentResult{}, err

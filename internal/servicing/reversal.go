@@ -15,6 +15,8 @@ type ReverseRepaymentParams struct {
 	Seq         int64
 	Reason      string
 	Actor       string
+	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
+	OnBehalfOf string
 }
 
 // ReverseRepayment appends a reversal of a repayment; the fold then
@@ -32,7 +34,7 @@ func (l *Loans) ReverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 		decide: appendsReplayed(l, req, func(lg loanLog, now time.Time) (store.EventRecord, error) {
 			target, err := reversible(lg, p.Seq)
 			return store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindReversal, ValueDate: target.ValueDate,
-				RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, TargetSeq: p.Seq, Reason: p.Reason}, err
+				RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, TargetSeq: p.Seq, Reason: p.Reason}, err
 		}, func(lg loanLog, seq int64, after LoanView) RepaymentResult {
 			// A reversal answers with the allocation of the payment it
 			// reversed, as it stood before.

@@ -24,6 +24,8 @@ type WaiveAmountsParams struct {
 	// ValueDate is NoDate for today.
 	ValueDate engine.Date
 	Actor     string
+	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
+	OnBehalfOf string
 }
 
 // WaiverResult is what WaiveAmounts did.
@@ -77,7 +79,7 @@ func (l *Loans) waiver(p WaiveAmountsParams, lg loanLog, now time.Time) (store.E
 		return store.EventRecord{}, err
 	}
 	return store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindWaiver, ValueDate: vd.String(), RecordedAt: now,
-		RequestID: p.RequestID, Actor: p.Actor, Reason: p.Reason, Payload: string(doc)}, nil
+		RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Reason: p.Reason, Payload: string(doc)}, nil
 }
 
 // waivedAmount parses one amount of a waiver ("" is none), adding a

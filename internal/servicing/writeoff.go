@@ -17,6 +17,8 @@ type WriteOffLoanParams struct {
 	// ValueDate is NoDate for today.
 	ValueDate engine.Date
 	Actor     string
+	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
+	OnBehalfOf string
 }
 
 // WriteOffResult is what WriteOffLoan did.
@@ -56,7 +58,7 @@ func (l *Loans) writeOff(p WriteOffLoanParams, lg loanLog, now time.Time) (store
 		return store.EventRecord{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
 	}
 	return store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindWriteOff, ValueDate: vd.String(), RecordedAt: now,
-		RequestID: p.RequestID, Actor: p.Actor, Reason: p.Reason}, nil
+		RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Reason: p.Reason}, nil
 }
 
 // writeOffResult rebuilds the answer to a recorded write-off from the log

@@ -51,7 +51,11 @@ type EventRecord struct {
 	ValueDate  string
 	RecordedAt time.Time
 	RequestID  string
-	Actor      string
+	// Actor is the authenticated subject that recorded the event.
+	Actor string
+	// OnBehalfOf is the end user a trusted channel named when it
+	// recorded the event (x-on-behalf-of), or "".
+	OnBehalfOf string
 	Amount     string
 	// TargetSeq is the event a reversal cancels, or 0.
 	TargetSeq int64

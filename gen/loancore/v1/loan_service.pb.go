@@ -1592,7 +1592,10 @@ type LoanEvent struct {
 	RecordedAt string `protobuf:"bytes,4,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
 	// The request that recorded it.
 	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// Who recorded it (the x-actor request header, else "api").
+	// Who recorded it: the authenticated caller's subject (a JWT's sub, an
+	// API key's subject, a client certificate's URI SAN or CN; "dev" in dev
+	// mode), or "close-of-business" for what close of business records.
+	// Never taken from a request header.
 	Actor string `protobuf:"bytes,6,opt,name=actor,proto3" json:"actor,omitempty"`
 	// Its amount, when it has one.
 	Amount string `protobuf:"bytes,7,opt,name=amount,proto3" json:"amount,omitempty"`
@@ -1611,8 +1614,11 @@ type LoanEvent struct {
 	// For an AGREEMENT_* event, the credit-report special-transaction kinds
 	// of the agreement.
 	SpecialTransactions []SpecialTransaction `protobuf:"varint,14,rep,packed,name=special_transactions,json=specialTransactions,proto3,enum=loancore.v1.SpecialTransaction" json:"special_transactions,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The end user the actor acted for: the x-on-behalf-of request header of
+	// a caller whose role may send it (a trusted channel); empty if none.
+	OnBehalfOf    string `protobuf:"bytes,15,opt,name=on_behalf_of,json=onBehalfOf,proto3" json:"on_behalf_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LoanEvent) Reset() {
@@ -1741,6 +1747,13 @@ func (x *LoanEvent) GetSpecialTransactions() []SpecialTransaction {
 		return x.SpecialTransactions
 	}
 	return nil
+}
+
+func (x *LoanEvent) GetOnBehalfOf() string {
+	if x != nil {
+		return x.OnBehalfOf
+	}
+	return ""
 }
 
 // RecordRepaymentRequest records money received.
@@ -2702,7 +2715,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"p\n" +
 	"\x16ListLoanEventsResponse\x12.\n" +
 	"\x06events\x18\x01 \x03(\v2\x16.loancore.v1.LoanEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x81\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x04\n" +
 	"\tLoanEvent\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1a.loancore.v1.LoanEventKindR\x04kind\x12\x1d\n" +
@@ -2722,7 +2735,9 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x0fwaived_compound\x18\v \x01(\tR\x0ewaivedCompound\x12'\n" +
 	"\x0fwaived_interest\x18\f \x01(\tR\x0ewaivedInterest\x12!\n" +
 	"\fagreement_id\x18\r \x01(\tR\vagreementId\x12R\n" +
-	"\x14special_transactions\x18\x0e \x03(\x0e2\x1f.loancore.v1.SpecialTransactionR\x13specialTransactions\"\xb2\x01\n" +
+	"\x14special_transactions\x18\x0e \x03(\x0e2\x1f.loancore.v1.SpecialTransactionR\x13specialTransactions\x12 \n" +
+	"\fon_behalf_of\x18\x0f \x01(\tR\n" +
+	"onBehalfOf\"\xb2\x01\n" +
 	"\x16RecordRepaymentRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +

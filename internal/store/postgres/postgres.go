@@ -160,10 +160,10 @@ func nullableSeq(v int64) any {
 
 // insertEventSQL writes one event; $11 and $12 (method, request hash) are
 // set on the event that answers a request and NULL on the others; $13 is
-// the payload or NULL.
+// the payload or NULL; $14 the end user the actor acted for, or "".
 const insertEventSQL = `INSERT INTO loan_events
-	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload)
-	VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8::numeric, $9, $10, $11, $12, $13::jsonb)`
+	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload, on_behalf_of)
+	VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8::numeric, $9, $10, $11, $12, $13::jsonb, $14)`
 
 // eventArgs are the arguments of insertEventSQL: the event, and the request
 // if it is the event that answers it.
@@ -173,7 +173,7 @@ func eventArgs(e store.EventRecord, r store.RequestRecord) []any {
 		method, hash = r.Method, r.RequestHash
 	}
 	return []any{e.LoanID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt, e.RequestID, e.Actor,
-		nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash, nullableAmount(e.Payload)}
+		nullableAmount(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash, nullableAmount(e.Payload), e.OnBehalfOf}
 }
 
 // CreateLoan implements store.Store.
@@ -198,27 +198,28 @@ func (s *Store) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
 // primary key (loan_id, seq) refuses a second event at a seq, which is the
 // optimistic lock, and the EXISTS refuses a gap.
 const appendSQL = `INSERT INTO loan_events
-	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload)
-	SELECT $1::text, $2::bigint, $3::text, $4::date, $5::timestamptz, $6::text, $7::text, $8::numeric, $9::bigint, $10::text, $11::text, $12::text, $13::jsonb
+	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload, on_behalf_of)
+	SELECT $1::text, $2::bigint, $3::text, $4::date, $5::timestamptz, $6::text, $7::text, $8::numeric, $9::bigint, $10::text, $11::text, $12::text, $13::jsonb,
+		$14::text
 	WHERE EXISTS (SELECT 1 FROM loan_events WHERE loan_id = $1::text AND seq = $2::bigint - 1)`
 
 // appendWithStatusSQL is appendSQL that also sets the loan's status, for
 // the rare event that changes it.
 const appendWithStatusSQL = `WITH e AS (` + appendSQL + ` RETURNING loan_id)
-UPDATE loans SET status = $14 FROM e WHERE loans.loan_id = e.loan_id`
+UPDATE loans SET status = $15 FROM e WHERE loans.loan_id = e.loan_id`
 
 // insertSnapshotSQL stores a snapshot at the event e just appended, with
-// the snapshot's columns from $14 (after the event's) or, after a status,
-// from $15: nothing when the append wrote nothing.
+// the snapshot's columns from $15 (after the event's) or, after a status,
+// from $16: nothing when the append wrote nothing.
 const insertSnapshotSQL = `INSERT INTO loan_snapshots (loan_id, format, seq, as_of, last_value_date, state, recorded_at)
 	SELECT e.loan_id, $%[1]d::integer, e.seq, $%[2]d::date, $%[3]d::date, $%[4]d::bytea, $5::timestamptz FROM e`
 
 // appendWithSnapshotSQL is appendSQL that also stores a snapshot; the
 // second form also sets the loan's status.
 var appendWithSnapshotSQL = [2]string{
-	`WITH e AS (` + appendSQL + ` RETURNING loan_id, seq) ` + fmt.Sprintf(insertSnapshotSQL, 14, 15, 16, 17),
-	`WITH e AS (` + appendSQL + ` RETURNING loan_id, seq), s AS (` + fmt.Sprintf(insertSnapshotSQL, 15, 16, 17, 18) + `)
-UPDATE loans SET status = $14 FROM e WHERE loans.loan_id = e.loan_id`,
+	`WITH e AS (` + appendSQL + ` RETURNING loan_id, seq) ` + fmt.Sprintf(insertSnapshotSQL, 15, 16, 17, 18),
+	`WITH e AS (` + appendSQL + ` RETURNING loan_id, seq), s AS (` + fmt.Sprintf(insertSnapshotSQL, 16, 17, 18, 19) + `)
+UPDATE loans SET status = $15 FROM e WHERE loans.loan_id = e.loan_id`,
 }
 
 // AppendEvent implements store.Store: one INSERT (appendSQL), one
@@ -334,12 +335,12 @@ func (r *snapshotRow) record(format int) *store.SnapshotRecord {
 
 // eventDest receives eventColumns into e.
 func eventDest(e *store.EventRecord) []any {
-	return []any{&e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload}
+	return []any{&e.Seq, &e.Kind, &e.ValueDate, &e.RecordedAt, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload, &e.OnBehalfOf}
 }
 
 // eventColumns are the columns of loan_events e that eventDest receives.
 const eventColumns = `e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor,
-	COALESCE(e.amount::text, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload::text, '')`
+	COALESCE(e.amount::text, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload::text, ''), e.on_behalf_of`
 
 // LoadLoan implements store.Store: the loan and its log (or its latest
 // snapshot and the log after it) in one statement, and the request record

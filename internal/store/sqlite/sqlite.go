@@ -175,10 +175,10 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e store.EventRecord, r store.R
 		method, hash = r.Method, r.RequestHash
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO loan_events
-		(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload, on_behalf_of)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.LoanID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt.UTC().Format(timeLayout), e.RequestID, e.Actor,
-		nullable(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash, nullable(e.Payload))
+		nullable(e.Amount), nullableSeq(e.TargetSeq), e.Reason, method, hash, nullable(e.Payload), e.OnBehalfOf)
 	return err
 }
 
@@ -276,7 +276,7 @@ const loadLoanSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recor
 	CASE WHEN e.seq = f.first THEN l.terms END, CASE WHEN e.seq = f.first THEN l.status END, CASE WHEN e.seq = f.first THEN l.created_at END,
 	s.seq, s.as_of, s.last_value_date, s.state, s.recorded_at,
 	e.seq, e.kind, e.value_date, e.recorded_at, e.request_id, e.actor,
-	COALESCE(e.amount, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload, '')
+	COALESCE(e.amount, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload, ''), e.on_behalf_of
 	FROM loans l CROSS JOIN f JOIN loan_events e ON e.loan_id = l.loan_id AND e.seq >= f.first
 	LEFT JOIN s ON s.seq = e.seq AND length(s.state) > 0
 	WHERE l.loan_id = ?1 ORDER BY e.seq`
@@ -314,7 +314,7 @@ func (s *Store) loadLoan(ctx context.Context, loanID string, format int, maxAsOf
 		e := store.EventRecord{LoanID: loanID}
 		var recorded string
 		if err := rows.Scan(&borrower, &currency, &terms, &status, &created, &snapSeq, &snapAsOf, &snapLast, &snapState, &snapRecorded,
-			&e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload); err != nil {
+			&e.Seq, &e.Kind, &e.ValueDate, &recorded, &e.RequestID, &e.Actor, &e.Amount, &e.TargetSeq, &e.Reason, &e.Payload, &e.OnBehalfOf); err != nil {
 			return out, mapError(err)
 		}
 		if e.RecordedAt, err = time.Parse(timeLayout, recorded); err != nil {

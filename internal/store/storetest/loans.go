@@ -62,10 +62,10 @@ func testCreateAndGet(t *testing.T, s store.Store) {
 	if len(events) != 2 {
 		t.Fatalf("events %v", events)
 	}
-	if e := events[0]; e.LoanID != "L1" || e.Seq != 1 || e.Kind != "ORIGINATION" || e.RequestID != "create-L1" || e.Actor != "test" || e.Amount != "" {
+	if e := events[0]; e.LoanID != "L1" || e.Seq != 1 || e.Kind != "ORIGINATION" || e.RequestID != "create-L1" || e.Actor != "test" || e.OnBehalfOf != "" || e.Amount != "" {
 		t.Fatalf("event %+v", e)
 	}
-	if e := events[1]; e.Seq != 2 || e.Kind != "DISBURSEMENT" || e.ValueDate != "2024-01-15" || !e.RecordedAt.Equal(t0) || e.Amount != "12000.00" && e.Amount != "12000.0000" {
+	if e := events[1]; e.Seq != 2 || e.Kind != "DISBURSEMENT" || e.ValueDate != "2024-01-15" || e.OnBehalfOf != "customer-B1" || !e.RecordedAt.Equal(t0) || e.Amount != "12000.00" && e.Amount != "12000.0000" {
 		t.Fatalf("event %+v", e)
 	}
 	if _, err := s.LoadLoan(ctx, store.LoadLoanParams{LoanID: "nope"}); !errors.Is(err, store.ErrNotFound) {
@@ -165,6 +165,7 @@ func testEventPayload(t *testing.T, s store.Store) {
 	w := payment("L1", 2, "waive-1")
 	w.Event.Kind, w.Event.Amount, w.Event.Reason = "WAIVER", "", "hardship"
 	w.Event.Payload = `{"penalty":"20.40","interest":"0.00"}`
+	w.Event.OnBehalfOf = "borrower B1 (app 2.3)"
 	if err := s.AppendEvent(ctx, w); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func testEventPayload(t *testing.T, s store.Store) {
 	}
 	e := lg.Events[2]
 	// PostgreSQL's jsonb may respace the document; its content is what counts.
-	if e.Kind != "WAIVER" || e.Amount != "" || e.Reason != "hardship" ||
+	if e.Kind != "WAIVER" || e.Amount != "" || e.Reason != "hardship" || e.OnBehalfOf != "borrower B1 (app 2.3)" ||
 		e.Payload != `{"penalty":"20.40","interest":"0.00"}` && e.Payload != `{"penalty": "20.40", "interest": "0.00"}` {
 		t.Fatalf("waiver event %+v", e)
 	}

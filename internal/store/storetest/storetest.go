@@ -48,14 +48,16 @@ func Run(t *testing.T, newStore NewStore) {
 var t0 = time.Date(2024, 1, 15, 9, 30, 0, 123456000, time.UTC)
 
 // loan is a new loan as servicing books one: its row, the origination and
-// the disbursement, and the request that created it.
+// the disbursement (recorded on behalf of a customer), and the request
+// that created it.
 func loan(id, borrower string) store.NewLoanRecord {
 	return store.NewLoanRecord{
 		Loan: store.LoanRecord{LoanID: id, BorrowerID: borrower, Currency: "CNY",
 			Terms: []byte(`{"principal":"12000.00"}`), Status: "ACTIVE", Version: 2, CreatedAt: t0},
 		Events: []store.EventRecord{
 			{LoanID: id, Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "create-" + id, Actor: "test"},
-			{LoanID: id, Seq: 2, Kind: "DISBURSEMENT", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "create-" + id, Actor: "test", Amount: "12000.00"},
+			{LoanID: id, Seq: 2, Kind: "DISBURSEMENT", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "create-" + id, Actor: "test",
+				OnBehalfOf: "customer-" + borrower, Amount: "12000.00"},
 		},
 		Request: store.RequestRecord{RequestID: "create-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 2, RecordedAt: t0},
 	}
