@@ -25,6 +25,8 @@ type cobClients struct {
 	cob           loancorev1.CloseOfBusinessServiceClient
 	restructuring loancorev1.RestructuringServiceClient
 	clk           *clock
+	// conn is the connection the clients share, for calls made by hand.
+	conn *grpc.ClientConn
 }
 
 func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
@@ -52,7 +54,7 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 			}
 			t.Cleanup(func() { _ = conn.Close() })
 			f(t, cobClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn),
-				restructuring: loancorev1.NewRestructuringServiceClient(conn), clk: clk})
+				restructuring: loancorev1.NewRestructuringServiceClient(conn), clk: clk, conn: conn})
 		})
 	}
 }

@@ -2,5 +2,8 @@
 // loancore.v1 protobuf messages and domain values, validates requests into
 // INVALID_ARGUMENT with field-level details, and maps the errors handlers
 // return to gRPC statuses in one place, an interceptor (toStatus): handlers
-// return domain errors as they are.
+// return domain errors as they are. Before any handler runs, another
+// interceptor (bounds.go) refuses a request with a string field over its
+// documented maximum, with a NUL byte or not valid UTF-8, whatever the
+// field, so no parser or store ever sees such input.
 package grpcapi

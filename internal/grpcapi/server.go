@@ -62,7 +62,8 @@ func NewServer(opts Options) *Server {
 	}
 	gs := grpc.NewServer(append(TransportOptions(),
 		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log), statusUnary(log)),
-		grpc.ChainStreamInterceptor(recoverStream(log), statusStream(log)))...)
+		grpc.ChainStreamInterceptor(recoverStream(log), statusStream(log)),
+		codecOption(), grpc.ChainUnaryInterceptor(boundsUnary), grpc.ChainStreamInterceptor(boundsStream))...)
 	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{})
 	if opts.Loans != nil {
 		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans})

@@ -33,6 +33,10 @@ const (
 // collection team's questions from what it wrote. Every figure it writes is
 // also what GetLoan(as_of) computes from the loan's log: close of business
 // keeps a journal and the positions queries read, it decides nothing.
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type CloseOfBusinessServiceClient interface {
 	// RunCloseOfBusiness closes a business date, streaming its progress
 	// (loans done of the total, failures) while it runs: the operator's
@@ -128,6 +132,10 @@ func (c *closeOfBusinessServiceClient) ListDueNotices(ctx context.Context, in *L
 // collection team's questions from what it wrote. Every figure it writes is
 // also what GetLoan(as_of) computes from the loan's log: close of business
 // keeps a journal and the positions queries read, it decides nothing.
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type CloseOfBusinessServiceServer interface {
 	// RunCloseOfBusiness closes a business date, streaming its progress
 	// (loans done of the total, failures) while it runs: the operator's
