@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strconv"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
@@ -35,10 +37,30 @@ func requestHash(m proto.Message) string {
 func actor(ctx context.Context) string {
 	// ValueFromIncomingContext reads the one header without copying the
 	// whole metadata, as FromIncomingContext would on every write.
-	if v := metadata.ValueFromIncomingContext(ctx, "x-actor"); len(v) > 0 && v[0] != "" && len(v[0]) <= 128 {
+	if v := metadata.ValueFromIncomingContext(ctx, "x-actor"); len(v) > 0 && storableActor(v[0]) {
 		return v[0]
 	}
 	return "api"
+}
+
+// storableActor reports whether an x-actor value can be written to a
+// loan's log and read back as it is: 1 to 128 bytes of UTF-8 without
+// control characters. gRPC servers do not check header values, and an
+// actor of invalid UTF-8 written on SQLite made its loan's ListLoanEvents
+// INTERNAL for ever. Any other value counts as no header rather than
+// refusing the call: the header is unauthenticated, gives way to the
+// caller's identity with authentication, and a value over 128 bytes was
+// always treated so.
+func storableActor(s string) bool {
+	if s == "" || len(s) > 128 || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // CreateLoan implements loancore.v1.LoanService/CreateLoan.

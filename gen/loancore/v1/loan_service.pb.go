@@ -1593,7 +1593,9 @@ type LoanEvent struct {
 	RecordedAt string `protobuf:"bytes,4,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
 	// The request that recorded it.
 	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// Who recorded it (the x-actor request header, else "api").
+	// Who recorded it (the x-actor request header, else "api"). A header
+	// that is not 1 to 128 bytes of UTF-8 without control characters counts
+	// as none.
 	Actor string `protobuf:"bytes,6,opt,name=actor,proto3" json:"actor,omitempty"`
 	// Its amount, when it has one.
 	Amount string `protobuf:"bytes,7,opt,name=amount,proto3" json:"amount,omitempty"`
