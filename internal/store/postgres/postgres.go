@@ -28,6 +28,7 @@ var (
 	_ store.Requests        = (*Store)(nil)
 	_ store.Agreements      = (*Store)(nil)
 	_ store.CloseOfBusiness = (*Store)(nil)
+	_ store.Secrets         = (*Store)(nil)
 )
 
 // Store is a store.Store on a pgx connection pool.

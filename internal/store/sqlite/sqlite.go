@@ -34,6 +34,7 @@ var (
 	_ store.Requests        = (*Store)(nil)
 	_ store.Agreements      = (*Store)(nil)
 	_ store.CloseOfBusiness = (*Store)(nil)
+	_ store.Secrets         = (*Store)(nil)
 )
 
 // Store is a store.Store on one SQLite database file.

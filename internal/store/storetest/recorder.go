@@ -128,4 +128,9 @@ func (r *recorder) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store
 	return r.Store.DueNotices(ctx, p)
 }
 
+func (r *recorder) ServerSecret(ctx context.Context, p store.ServerSecretParams) ([]byte, error) {
+	r.calls.note("ServerSecret")
+	return r.Store.ServerSecret(ctx, p)
+}
+
 var _ store.Store = (*recorder)(nil)
