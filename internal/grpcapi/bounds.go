@@ -36,7 +36,7 @@ const (
 	// an offset (35 bytes).
 	MaxTimestampBytes = 40
 	// MaxPageTokenBytes bounds a page token; the longest the server issues
-	// (a notice of a 64-byte loan id) has 178.
+	// (a due notice of a loan with a 64-byte id) has 176.
 	MaxPageTokenBytes = 256
 	// DefaultMaxBytes bounds a string field named in no list below, such
 	// as those of the health and reflection services: the largest of the

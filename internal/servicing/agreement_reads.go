@@ -48,7 +48,10 @@ var projectionStatuses = map[string][]string{
 func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]AgreementView, string, error) {
 	var e engine.InvalidError
 	size := pageSize(&e, p.PageSize)
-	after := pageAfter(&e, p.PageToken)
+	after, err := l.tokens.read(ctx, &e, listAgreements, p.PageToken)
+	if err != nil {
+		return nil, "", err
+	}
 	statuses, ok := projectionStatuses[p.Status]
 	if p.Status != "" && !ok {
 		e.Add("status", "unknown status %q", p.Status)
@@ -73,7 +76,8 @@ func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]A
 				continue
 			}
 			if len(out) == size {
-				return out, pageToken(out[size-1].AgreementID), nil
+				next, err := l.tokens.issue(ctx, listAgreements, out[size-1].AgreementID)
+				return out, next, err
 			}
 			out = append(out, a)
 			after = r.AgreementID

@@ -435,7 +435,9 @@ type ListDelinquentLoansRequest struct {
 	RiskClass RiskClass `protobuf:"varint,3,opt,name=risk_class,json=riskClass,proto3,enum=loancore.v1.RiskClass" json:"risk_class,omitempty"`
 	// At most this many loans; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page. At most 256 bytes.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -679,7 +681,9 @@ type ListDueNoticesRequest struct {
 	ToDate string `protobuf:"bytes,2,opt,name=to_date,json=toDate,proto3" json:"to_date,omitempty"`
 	// At most this many notices; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page. At most 256 bytes.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -1242,7 +1242,9 @@ type ListLoansRequest struct {
 	BorrowerId string `protobuf:"bytes,2,opt,name=borrower_id,json=borrowerId,proto3" json:"borrower_id,omitempty"`
 	// At most this many loans; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page. At most 256 bytes.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1468,7 +1470,9 @@ type ListLoanEventsRequest struct {
 	LoanId string `protobuf:"bytes,1,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// At most this many events; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page. At most 256 bytes.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -1866,7 +1866,9 @@ type ListAgreementsRequest struct {
 	Status AgreementStatus `protobuf:"varint,2,opt,name=status,proto3,enum=loancore.v1.AgreementStatus" json:"status,omitempty"`
 	// At most this many; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page. At most 256 bytes.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
