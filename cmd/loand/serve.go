@@ -104,7 +104,7 @@ func serve(cfg config, db store.Store, log *slog.Logger) error {
 		return err
 	}
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, ReminderDays: cfg.reminderDays,
-		PrenoticeDays: cfg.prenoticeDays, Logger: log})
+		PrenoticeDays: cfg.prenoticeDays, CalendarStart: cfg.calendarStart, Logger: log})
 	srv := grpcapi.NewServer(grpcapi.Options{Logger: log, Loans: loans, Close: cob})
 	return serveUntilSignal(srv, lis, cfg, log)
 }

@@ -244,3 +244,21 @@ func sumOverdue(t *testing.T, c cobClients, id, date string) string {
 	}
 	return sum.Format(cur)
 }
+
+// TestFirstCloseOfBusinessDateRefused: on a fresh system a first close of
+// business of 0001-01-01, which every nightly run would then have caught
+// up from day by day, is INVALID_ARGUMENT naming business_date and the
+// first date allowed: with no loan, yesterday; with loans, the earliest
+// disbursement.
+func TestFirstCloseOfBusinessDateRefused(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		_, err := runCOB(t, c, "0001-01-01")
+		wantFieldViolation(t, err, "business_date", "must not be before 2024-05-31")
+		create(t, c.loans, "FC")
+		_, err = runCOB(t, c, "2024-01-14")
+		wantFieldViolation(t, err, "business_date", "must not be before 2024-01-15, the earliest disbursement date of any loan")
+		if _, err := runCOB(t, c, "2024-01-15"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

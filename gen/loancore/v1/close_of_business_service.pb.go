@@ -139,8 +139,9 @@ func (NoticeKind) EnumDescriptor() ([]byte, []int) {
 // RunCloseOfBusinessRequest names the date to close.
 type RunCloseOfBusinessRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// YYYY-MM-DD, not after today. Default yesterday in the server's
-	// business time zone. At most 10 bytes.
+	// YYYY-MM-DD, not after today, and for the first run not before the
+	// business calendar starts. Default yesterday in the server's business
+	// time zone. At most 10 bytes.
 	BusinessDate  string `protobuf:"bytes,1,opt,name=business_date,json=businessDate,proto3" json:"business_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
