@@ -76,6 +76,12 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 		id := errorID()
 		log.WarnContext(ctx, "database unavailable", "method", method, "error_id", id, "error", err)
 		return status.Errorf(codes.Unavailable, "database unavailable; retry the request (error id %s)", id)
+	case errors.Is(err, store.ErrFull):
+		// An operator must make room: logged as an error, and the client
+		// learns only that nothing was written.
+		id := errorID()
+		log.ErrorContext(ctx, "database full", "method", method, "error_id", id, "error", err)
+		return status.Errorf(codes.ResourceExhausted, "the database is full; nothing was written (error id %s)", id)
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):

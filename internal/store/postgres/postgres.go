@@ -5,7 +5,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,12 +124,19 @@ func mapError(err error) error {
 		return store.ErrNotFound
 	}
 	var connect *pgconn.ConnectError
-	if errors.As(err, &connect) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
-		// Nothing reached the database, or it did not answer in time.
+	if errors.As(err, &connect) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) || connectionLost(err) {
+		// Nothing reached the database, it did not answer in time, or
+		// the connection broke during the call.
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
+		if pg.Severity == "FATAL" || pg.Severity == "PANIC" || strings.HasPrefix(pg.Code, "08") {
+			// The server ended the session (a shutdown, a crash of
+			// another backend, pg_terminate_backend) or the connection
+			// failed: nothing of the transaction committed.
+			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		}
 		switch pg.Code {
 		case "23505": // unique_violation
 			if pg.ConstraintName == "loan_events_pkey" {
@@ -140,9 +149,22 @@ func mapError(err error) error {
 			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 		case "23503": // foreign_key_violation: the loan is not there
 			return store.ErrNotFound
+		case "53100": // disk_full
+			return fmt.Errorf("%w: %v", store.ErrFull, err)
 		}
 	}
 	return fmt.Errorf("postgres: %w", err)
+}
+
+// connectionLost reports an error of a connection that broke while a
+// call was using it: the server crashed or went away, or the network did.
+// The transaction did not commit or, if the break came during COMMIT,
+// nobody can tell; either way a retry with the request's id lands once,
+// so the caller is told to retry, not that the server failed.
+func connectionLost(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.As(err, &netErr)
 }
 
 func nullableAmount(s string) any {

@@ -137,6 +137,11 @@ func mapError(err error) error {
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
+		if se.Code()&0xff == sqlite3.SQLITE_FULL {
+			// The disk (or the database's page limit) is full: the
+			// statement or its transaction was rolled back.
+			return fmt.Errorf("%w: %v", store.ErrFull, err)
+		}
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			if strings.Contains(se.Error(), "loan_events.") {
