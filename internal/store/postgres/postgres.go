@@ -54,53 +54,84 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // Close releases the pool.
 func (s *Store) Close() { s.pool.Close() }
 
-// migrationLockID serialises concurrent migrators (several loand starting
-// at once) with a transaction-scoped advisory lock.
+// migrationLockID is the advisory lock that serialises concurrent
+// migrators (several loand starting at once).
 const migrationLockID = 0x6c6f616e636f7265 // "loancore"
 
 // Migrate applies the embedded migrations not yet applied, in order, each
-// in its own transaction. Migrations are forward-only.
+// in its own transaction. Migrations are forward-only. The whole run,
+// schema_migrations' creation included, holds a session-level advisory
+// lock on one connection: migrators starting together on a new database
+// take turns, and the first to hold it creates the table the others then
+// find. (Taking a transaction's lock per migration left the CREATE TABLE
+// outside it, and concurrent creators failed.)
 func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 	files, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(files)
-	if _, err := s.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLockID)); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer func() {
+		// A lock left held would stop every later migrator until this
+		// connection ended: if it cannot be released, end it.
+		bg := context.WithoutCancel(ctx)
+		if _, err := conn.Exec(bg, `SELECT pg_advisory_unlock($1)`, int64(migrationLockID)); err != nil {
+			_ = conn.Conn().Close(bg)
+		}
+	}()
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	for _, f := range files {
-		v, err := migrationVersion(f)
+		v, done, err := applyMigration(ctx, conn.Conn(), f)
 		if err != nil {
 			return applied, err
 		}
-		sql, err := migrations.ReadFile(f)
-		if err != nil {
-			return applied, err
-		}
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLockID)); err != nil {
-				return err
-			}
-			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, v).Scan(&done); err != nil || done {
-				return err
-			}
-			if _, err := tx.Exec(ctx, string(sql)); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, v); err != nil {
-				return err
-			}
+		if done {
 			applied = append(applied, v)
-			return nil
-		})
-		if err != nil {
-			return applied, fmt.Errorf("migrate %s: %w", f, err)
 		}
 	}
 	return applied, nil
+}
+
+// applyMigration applies one migration file in a transaction on conn, if
+// schema_migrations does not list it, and records it there; it reports
+// the migration's version and whether it applied it.
+func applyMigration(ctx context.Context, conn *pgx.Conn, f string) (int, bool, error) {
+	v, err := migrationVersion(f)
+	if err != nil {
+		return 0, false, err
+	}
+	sql, err := migrations.ReadFile(f)
+	if err != nil {
+		return v, false, err
+	}
+	applied := false
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		var done bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, v).Scan(&done); err != nil || done {
+			return err
+		}
+		if _, err := tx.Exec(ctx, string(sql)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, v)
+		applied = err == nil
+		return err
+	})
+	if err != nil {
+		return v, false, fmt.Errorf("migrate %s: %w", f, err)
+	}
+	return v, applied, nil
 }
 
 // migrationVersion reads the number a migration file name starts with.
