@@ -48,8 +48,9 @@ func serve(listen, database string) error {
 	if err != nil {
 		return err
 	}
-	// The transport options loand uses, so that only the work differs.
-	gs := grpc.NewServer(grpcapi.TransportOptions()...)
+	// The transport options and limits loand uses by default, so that
+	// only the work differs.
+	gs := grpc.NewServer(grpcapi.TransportOptions(grpcapi.DefaultLimits)...)
 	loancorev1.RegisterLoanServiceServer(gs, &floor{db: db, loans: map[string]*loanHead{}})
 	// Serving once migrated, for the bench's wait_healthy (grpcurl, which
 	// needs reflection).

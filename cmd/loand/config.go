@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"net"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
 )
@@ -44,6 +47,10 @@ type config struct {
 	cachedLoans   int
 	snapshotEvery int
 	gcPercent     int
+
+	// transport is how loand serves gRPC: TLS, the plaintext rule and
+	// the limits on each client.
+	transport transportConfig
 
 	// What validate derives from the flags above, for the server to use
 	// as they are.
@@ -103,6 +110,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.IntVar(&c.snapshotEvery, "snapshot-every", 8,
 		"a repayment that read this many events or more of its loan's log beyond the latest snapshot stores a new one; 0 turns snapshots off")
 	fs.IntVar(&c.gcPercent, "gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
+	defineTransportFlags(fs, &c.transport)
 	return fs
 }
 
@@ -234,6 +242,9 @@ func (c *config) validate() error {
 			return refuse(fmt.Errorf("--business-calendar-start: want a date as YYYY-MM-DD: %w", err), "business-calendar-start")
 		}
 	}
+	if err := c.transport.validate(c.listen); err != nil {
+		return err
+	}
 	return c.validateRestructuring()
 }
 
@@ -317,6 +328,99 @@ func parseDays(flag, list string, into []int) error {
 		into[i] = n
 	}
 	return nil
+}
+
+// transportConfig is how loand serves gRPC: over TLS (mutual with a
+// client CA) or plaintext, and the limits on what each client may make
+// loand hold. Its flags are defined by defineTransportFlags and checked
+// by validate, in one place each.
+type transportConfig struct {
+	tlsCert, tlsKey, clientCA string
+	insecurePlaintext         bool
+
+	maxRecvMsgSize, maxSendMsgSize, maxConcurrentStreams int
+	keepaliveMinTime, keepaliveTime, keepaliveTimeout    time.Duration
+	maxConnectionIdle, defaultDeadline                   time.Duration
+
+	// limits is what validate derives from the limit flags.
+	limits grpcapi.Limits
+}
+
+// defineTransportFlags defines the transport's flags on fs, with
+// grpcapi's default limits as theirs.
+func defineTransportFlags(fs *flag.FlagSet, t *transportConfig) {
+	fs.StringVar(&t.tlsCert, "tls-cert", "", "serve TLS with this PEM certificate chain (with --tls-key); reloaded on SIGHUP and when it changes")
+	fs.StringVar(&t.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	fs.StringVar(&t.clientCA, "client-ca", "", "PEM bundle of CAs: clients must present a certificate one of them verifies (mutual TLS; needs --tls-cert)")
+	fs.BoolVar(&t.insecurePlaintext, "insecure-plaintext", false, "serve plaintext on a non-loopback --listen address, unencrypted and unauthenticated")
+	def := grpcapi.DefaultLimits
+	fs.IntVar(&t.maxRecvMsgSize, "max-recv-msg-size", def.MaxRecvMsgSize, "largest request message in bytes; larger ones are refused with RESOURCE_EXHAUSTED")
+	fs.IntVar(&t.maxSendMsgSize, "max-send-msg-size", def.MaxSendMsgSize, "largest answer in bytes; a larger one fails its call with RESOURCE_EXHAUSTED")
+	fs.IntVar(&t.maxConcurrentStreams, "max-concurrent-streams", int(def.MaxConcurrentStreams), "most calls one connection may have open at once")
+	fs.DurationVar(&t.keepaliveMinTime, "keepalive-min-time", def.KeepaliveMinTime,
+		"a client pinging more often than this, or with no call open, is disconnected (GOAWAY too_many_pings)")
+	fs.DurationVar(&t.keepaliveTime, "keepalive-time", def.KeepaliveTime, "ping a connection silent for this long")
+	fs.DurationVar(&t.keepaliveTimeout, "keepalive-timeout", def.KeepaliveTimeout, "close a connection whose answer to that ping takes longer than this")
+	fs.DurationVar(&t.maxConnectionIdle, "max-connection-idle", def.MaxConnectionIdle, "close a connection with no call open for this long")
+	fs.DurationVar(&t.defaultDeadline, "default-deadline", def.DefaultDeadline, "deadline of a unary call that comes without one (streams get none)")
+}
+
+// validate checks the transport's flags: TLS files named in pairs, the
+// plaintext rule for listen, and limits that limit something. The files
+// are read when loand serves, not here.
+func (t *transportConfig) validate(listen string) error {
+	switch {
+	case (t.tlsCert == "") != (t.tlsKey == ""):
+		return refuse(errors.New("--tls-cert and --tls-key: give both, or neither to serve plaintext"), "tls-cert", "tls-key")
+	case t.clientCA != "" && t.tlsCert == "":
+		return refuse(errors.New("--client-ca needs --tls-cert and --tls-key: mutual TLS is TLS that also checks the client"), "client-ca")
+	case t.insecurePlaintext && t.tlsCert != "":
+		return refuse(errors.New("--insecure-plaintext and --tls-cert: choose one"), "insecure-plaintext", "tls-cert")
+	}
+	if t.tlsCert == "" && !t.insecurePlaintext {
+		if err := loopbackOnly(listen); err != nil {
+			return refuse(err, "listen")
+		}
+	}
+	for _, n := range []struct {
+		flag string
+		v    int
+	}{{"max-recv-msg-size", t.maxRecvMsgSize}, {"max-send-msg-size", t.maxSendMsgSize}, {"max-concurrent-streams", t.maxConcurrentStreams}} {
+		if n.v < 1 || n.v > math.MaxInt32 {
+			return refuse(fmt.Errorf("--%s: want 1 to %d, got %d", n.flag, math.MaxInt32, n.v), n.flag)
+		}
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"keepalive-min-time", t.keepaliveMinTime}, {"keepalive-time", t.keepaliveTime}, {"keepalive-timeout", t.keepaliveTimeout},
+		{"max-connection-idle", t.maxConnectionIdle}, {"default-deadline", t.defaultDeadline}} {
+		if d.v <= 0 {
+			return refuse(fmt.Errorf("--%s: want a positive duration, got %v", d.flag, d.v), d.flag)
+		}
+	}
+	t.limits = grpcapi.Limits{MaxRecvMsgSize: t.maxRecvMsgSize, MaxSendMsgSize: t.maxSendMsgSize,
+		MaxConcurrentStreams: uint32(t.maxConcurrentStreams), KeepaliveMinTime: t.keepaliveMinTime, KeepaliveTime: t.keepaliveTime,
+		KeepaliveTimeout: t.keepaliveTimeout, MaxConnectionIdle: t.maxConnectionIdle, DefaultDeadline: t.defaultDeadline}
+	return nil
+}
+
+// loopbackOnly refuses a listen address that is not on loopback
+// (127.0.0.0/8, ::1 or localhost): plaintext gRPC elsewhere lets anyone on
+// the network read and forge calls. An empty host is every interface.
+func loopbackOnly(listen string) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	if ip := net.ParseIP(host); strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	if host == "" {
+		listen += " (every interface)"
+	}
+	return fmt.Errorf("--listen %s is not a loopback address, and plaintext there is readable and forgeable by anyone on the network: "+
+		"serve TLS with --tls-cert and --tls-key, or accept the risk with --insecure-plaintext", listen)
 }
 
 // zeroIsOff turns a flag's "0 is off" into NewLoansParams' "negative is

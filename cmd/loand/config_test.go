@@ -71,6 +71,26 @@ var flagRows = []flagRow{
 		}
 		return c.calendarStart.String()
 	}},
+	{"tls-cert", "", "/etc/env/cert.pem", "/etc/arg/cert.pem", func(c config) string { return c.transport.tlsCert }},
+	{"tls-key", "", "/etc/env/key.pem", "/etc/arg/key.pem", func(c config) string { return c.transport.tlsKey }},
+	{"client-ca", "", "/etc/env/ca.pem", "/etc/arg/ca.pem", func(c config) string { return c.transport.clientCA }},
+	{"insecure-plaintext", "false", "true", "false", func(c config) string { return strconv.FormatBool(c.transport.insecurePlaintext) }},
+	{"max-recv-msg-size", "4194304", "1048576", "8388608", func(c config) string { return strconv.Itoa(c.transport.limits.MaxRecvMsgSize) }},
+	{"max-send-msg-size", "16777216", "8388608", "33554432", func(c config) string { return strconv.Itoa(c.transport.limits.MaxSendMsgSize) }},
+	{"max-concurrent-streams", "256", "128", "1000", func(c config) string { return fmt.Sprint(c.transport.limits.MaxConcurrentStreams) }},
+	{"keepalive-min-time", "30s", "10s", "2m0s", func(c config) string { return c.transport.limits.KeepaliveMinTime.String() }},
+	{"keepalive-time", "1m0s", "30s", "2h0m0s", func(c config) string { return c.transport.limits.KeepaliveTime.String() }},
+	{"keepalive-timeout", "20s", "5s", "1m0s", func(c config) string { return c.transport.limits.KeepaliveTimeout.String() }},
+	{"max-connection-idle", "5m0s", "1m0s", "15m0s", func(c config) string { return c.transport.limits.MaxConnectionIdle.String() }},
+	{"default-deadline", "30s", "10s", "1m30s", func(c config) string { return c.transport.limits.DefaultDeadline.String() }},
+}
+
+// flagNeeds are the other flags a flag needs once it is set, for
+// TestConfigEveryFlag: a TLS key without its certificate is refused.
+var flagNeeds = map[string][]string{
+	"tls-cert":  {"--tls-key", "/etc/tls/key.pem"},
+	"tls-key":   {"--tls-cert", "/etc/tls/cert.pem"},
+	"client-ca": {"--tls-cert", "/etc/tls/cert.pem", "--tls-key", "/etc/tls/key.pem"},
 }
 
 // TestConfigEveryFlag takes the flags from the flag set itself, so that a
@@ -113,11 +133,15 @@ func TestConfigEveryFlag(t *testing.T) {
 					t.Errorf("%s: got %q, want %q", what, got, want)
 				}
 			}
+			needs := flagNeeds[f.Name]
 			check("default", nil, env(), r.def)
 			check("empty variable", nil, env(name, ""), r.def)
-			check(name, nil, env(name, r.env), r.env)
-			check("flag over "+name, []string{"--" + f.Name, r.arg}, env(name, r.env), r.arg)
-			check("flag with = over "+name, []string{"--" + f.Name + "=" + r.arg}, env(name, r.env), r.arg)
+			check(name, needs, env(name, r.env), r.env)
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+				// A boolean flag takes its value after "=" only.
+				check("flag over "+name, append([]string{"--" + f.Name, r.arg}, needs...), env(name, r.env), r.arg)
+			}
+			check("flag with = over "+name, append([]string{"--" + f.Name + "=" + r.arg}, needs...), env(name, r.env), r.arg)
 		})
 	})
 	for name := range rows {
@@ -187,12 +211,7 @@ func TestConfigDerived(t *testing.T) {
 // flag, and the variable when the value came from one; and which of them
 // are usage errors (exit 2).
 func TestConfigRefuses(t *testing.T) {
-	for _, tc := range []struct {
-		args  []string
-		env   []string
-		want  []string
-		usage bool
-	}{
+	checkRefusals(t, []refusal{
 		{args: []string{"--log-level", "loud"}, want: []string{`--log-level: want debug, info, warn or error, got "loud"`}},
 		{env: []string{"LOANCORE_LOG_LEVEL", "loud"}, want: []string{"--log-level: want", "LOANCORE_LOG_LEVEL"}},
 		{args: []string{"--log-format", "xml"}, want: []string{`--log-format: want text or json, got "xml"`}},
@@ -225,7 +244,53 @@ func TestConfigRefuses(t *testing.T) {
 		{args: []string{"--frobnicate"}, want: []string{"frobnicate"}, usage: true},
 		{args: []string{"extra"}, want: []string{`unexpected argument "extra"`}, usage: true},
 		{args: []string{"--listen", "127.0.0.1:1", "migrate"}, want: []string{`unexpected argument "migrate": the command goes before the flags`}, usage: true},
-	} {
+	})
+}
+
+// TestConfigRefusesTransport is TestConfigRefuses for the transport's
+// flags: the plaintext rule, TLS files named in pairs, and limits.
+func TestConfigRefusesTransport(t *testing.T) {
+	checkRefusals(t, []refusal{
+		{args: []string{"--listen", "0.0.0.0:50051"}, want: []string{"--listen 0.0.0.0:50051 is not a loopback address", "--tls-cert", "--tls-key", "--insecure-plaintext"}},
+		{args: []string{"--listen", ":50051"}, want: []string{"--listen :50051 (every interface) is not a loopback address", "--insecure-plaintext"}},
+		{args: []string{"--listen", "[::]:50051"}, want: []string{"--listen [::]:50051 is not a loopback address"}},
+		{args: []string{"--listen", "10.1.2.3:50051"}, want: []string{"--listen 10.1.2.3:50051 is not a loopback address"}},
+		{args: []string{"--listen", "loand.bank.example:50051"}, want: []string{"is not a loopback address"}},
+		{args: []string{"--listen", "localhost.evil.example:50051"}, want: []string{"is not a loopback address"}},
+		{env: []string{"LOANCORE_LISTEN", "0.0.0.0:50051"}, want: []string{"--insecure-plaintext", "(from LOANCORE_LISTEN)"}},
+		{args: []string{"--listen", "50051"}, want: []string{"--listen: address 50051: missing port in address"}},
+		{args: []string{"--tls-cert", "cert.pem"}, want: []string{"--tls-cert and --tls-key: give both"}},
+		{env: []string{"LOANCORE_TLS_KEY", "key.pem"}, want: []string{"--tls-cert and --tls-key: give both", "LOANCORE_TLS_KEY"}},
+		{args: []string{"--client-ca", "ca.pem"}, want: []string{"--client-ca needs --tls-cert and --tls-key"}},
+		{args: []string{"--client-ca", "ca.pem", "--listen", "0.0.0.0:1", "--insecure-plaintext"}, want: []string{"--client-ca needs --tls-cert"}},
+		{args: []string{"--tls-cert", "c.pem", "--tls-key", "k.pem", "--insecure-plaintext"}, want: []string{"--insecure-plaintext and --tls-cert: choose one"}},
+		{args: []string{"--max-recv-msg-size", "0"}, want: []string{"--max-recv-msg-size: want 1 to 2147483647, got 0"}},
+		{args: []string{"--max-send-msg-size", "-1"}, want: []string{"--max-send-msg-size: want 1 to"}},
+		{args: []string{"--max-concurrent-streams", "0"}, want: []string{"--max-concurrent-streams: want 1 to"}},
+		{args: []string{"--max-concurrent-streams", "4294967296"}, want: []string{"--max-concurrent-streams: want 1 to 2147483647"}},
+		{env: []string{"LOANCORE_MAX_CONCURRENT_STREAMS", "0"}, want: []string{"--max-concurrent-streams", "LOANCORE_MAX_CONCURRENT_STREAMS"}},
+		{args: []string{"--keepalive-min-time", "0s"}, want: []string{"--keepalive-min-time: want a positive duration, got 0s"}},
+		{args: []string{"--keepalive-time", "-1s"}, want: []string{"--keepalive-time: want a positive duration"}},
+		{args: []string{"--keepalive-timeout", "0s"}, want: []string{"--keepalive-timeout: want a positive duration"}},
+		{args: []string{"--max-connection-idle", "0s"}, want: []string{"--max-connection-idle: want a positive duration"}},
+		{args: []string{"--default-deadline", "0s"}, want: []string{"--default-deadline: want a positive duration"}},
+		{args: []string{"--insecure-plaintext=maybe"}, want: []string{"insecure-plaintext"}, usage: true},
+	})
+}
+
+// refusal is a setting parseConfig must refuse, with what its message
+// must say, and whether it is a usage error (exit 2).
+type refusal struct {
+	args  []string
+	env   []string
+	want  []string
+	usage bool
+}
+
+// checkRefusals checks that parseConfig refuses each of cases as it says.
+func checkRefusals(t *testing.T, cases []refusal) {
+	t.Helper()
+	for _, tc := range cases {
 		_, err := parseConfig(tc.args, env(tc.env...))
 		if err == nil {
 			t.Errorf("args %q, environment %q: accepted", tc.args, tc.env)
@@ -239,6 +304,33 @@ func TestConfigRefuses(t *testing.T) {
 		var usage *usageError
 		if errors.As(err, &usage) != tc.usage {
 			t.Errorf("args %q, environment %q: usage error %v, want %v", tc.args, tc.env, !tc.usage, tc.usage)
+		}
+	}
+}
+
+// TestConfigListen checks the addresses loand serves plaintext on without
+// --insecure-plaintext (loopback ones), and that TLS or the flag lets it
+// serve on any.
+func TestConfigListen(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:50051", "127.3.2.1:1", "[::1]:50051", "localhost:50051", "LOCALHOST:1", "[::ffff:127.0.0.1]:1"} {
+		if _, err := parseConfig([]string{"--listen", addr}, env()); err != nil {
+			t.Errorf("--listen %s: %v", addr, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"--listen", "0.0.0.0:50051", "--insecure-plaintext"},
+		{"--listen", ":50051"},
+		{"--listen", "10.1.2.3:50051"},
+	} {
+		if _, err := parseConfig(args, env("LOANCORE_INSECURE_PLAINTEXT", "true")); err != nil {
+			t.Errorf("%q with LOANCORE_INSECURE_PLAINTEXT=true: %v", args, err)
+		}
+		tls := append([]string{"--tls-cert", "cert.pem", "--tls-key", "key.pem", "--client-ca", "ca.pem"}, args[:2]...)
+		c, err := parseConfig(tls, env())
+		if err != nil {
+			t.Errorf("%q: %v", tls, err)
+		} else if c.transport.transportName() != "mutual TLS" {
+			t.Errorf("%q: transport %q, want mutual TLS", tls, c.transport.transportName())
 		}
 	}
 }

@@ -1,5 +1,6 @@
 // Command loand is the loancore server: the loancore.v1 gRPC services with
-// reflection and health checks, on --listen (default 127.0.0.1:50051).
+// reflection and health checks, on --listen (default 127.0.0.1:50051),
+// over TLS with --tls-cert and --tls-key (plaintext only on loopback).
 //
 //	loand [serve] [flags]  serve
 //	loand migrate [flags]  apply pending database migrations and exit

@@ -19,6 +19,7 @@ import (
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
+	"github.com/loancore/loancore/internal/tlsreload"
 )
 
 // start runs serve or migrate with a configuration parseConfig accepted:
@@ -31,6 +32,13 @@ func start(migrateOnly bool, cfg config, stderr io.Writer) error {
 		debug.SetGCPercent(cfg.gcPercent)
 	}
 	log := newLogger(cfg, stderr)
+	var certs *tlsreload.Reloader
+	if !migrateOnly {
+		var err error
+		if certs, err = loadTLS(cfg.transport, log); err != nil {
+			return err
+		}
+	}
 	if cfg.pprof != "" {
 		go servePprof(cfg.pprof, log)
 	}
@@ -42,7 +50,7 @@ func start(migrateOnly bool, cfg config, stderr io.Writer) error {
 	if migrateOnly {
 		return nil
 	}
-	return serve(cfg, db, log)
+	return serve(cfg, db, certs, log)
 }
 
 // newLogger builds the one logger every part of loand writes to, in the
@@ -92,20 +100,28 @@ func redact(database string) string {
 }
 
 // serve builds the use cases and the gRPC server on db and serves them
-// on --listen until SIGTERM or Interrupt.
-func serve(cfg config, db store.Store, log *slog.Logger) error {
+// on --listen, over TLS from certs if it is not nil, until SIGTERM or
+// Interrupt.
+func serve(cfg config, db store.Store, certs *tlsreload.Reloader, log *slog.Logger) error {
 	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Location: cfg.location, Delinquency: cfg.delinquency,
 		Restructuring: cfg.restructuring, CachedLoans: zeroIsOff(cfg.cachedLoans), SnapshotEvery: zeroIsOff(cfg.snapshotEvery), Logger: log})
 	if err != nil {
 		return err
 	}
-	lis, err := net.Listen("tcp", cfg.listen)
+	lis, err := openListener(cfg, log)
 	if err != nil {
 		return err
 	}
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, ReminderDays: cfg.reminderDays,
 		PrenoticeDays: cfg.prenoticeDays, CalendarStart: cfg.calendarStart, Logger: log})
-	srv := grpcapi.NewServer(grpcapi.Options{Logger: log, Loans: loans, Close: cob})
+	opts := grpcapi.Options{Logger: log, Loans: loans, Close: cob, Limits: cfg.transport.limits}
+	if certs != nil {
+		opts.TLS = certs.Config()
+	}
+	srv := grpcapi.NewServer(opts)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	reloadTLS(ctx, certs, log)
 	return serveUntilSignal(srv, lis, cfg, log)
 }
 
@@ -118,7 +134,8 @@ func serveUntilSignal(srv *grpcapi.Server, lis net.Listener, cfg config, log *sl
 	go func() { served <- srv.GRPC.Serve(lis) }()
 	// GOMAXPROCS is logged because it changes what a repayment costs: see
 	// docs/benchmarks.md, "GOMAXPROCS".
-	log.Info("loand serving", "listen", lis.Addr().String(), "timezone", cfg.location.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
+	log.Info("loand serving", "listen", lis.Addr().String(), "transport", cfg.transport.transportName(),
+		"timezone", cfg.location.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 	select {
 	case err := <-served:
 		return err

@@ -5,5 +5,8 @@
 // return domain errors as they are. Before any handler runs, another
 // interceptor (bounds.go) refuses a request with a string field over its
 // documented maximum, with a NUL byte or not valid UTF-8, whatever the
-// field, so no parser or store ever sees such input.
+// field, so no parser or store ever sees such input. It also holds the
+// transport's bounds on each client (Limits: message sizes, streams per
+// connection, keepalive, a default deadline) and serves TLS when given a
+// configuration, so that every server it builds has them.
 package grpcapi

@@ -2,13 +2,14 @@ package grpcapi
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
-	"runtime"
 	"runtime/debug"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -28,6 +29,13 @@ type Options struct {
 	// Close serves loancore.v1.CloseOfBusinessService; without it the
 	// service is not registered.
 	Close *servicing.Close
+	// TLS, when not nil, is the server's TLS configuration (with
+	// GetConfigForClient, say, for certificates reloaded while serving);
+	// nil serves plaintext. A client certificate it verifies reaches
+	// handlers in the peer's credentials.TLSInfo.
+	TLS *tls.Config
+	// Limits bound each client; zero fields take DefaultLimits'.
+	Limits Limits
 }
 
 // Server is a gRPC server with every loancore service, the standard health
@@ -37,22 +45,6 @@ type Server struct {
 	Health *health.Server
 }
 
-// TransportOptions are the gRPC server options loand serves with, for a
-// server that must pay the same transport costs (bench/floord).
-func TransportOptions() []grpc.ServerOption {
-	return []grpc.ServerOption{
-		// Long-lived workers serve calls on stacks already grown to the
-		// depth a call needs, instead of a new goroutine growing its stack
-		// for every call; enough of them for the concurrent calls of a busy
-		// server (a call beyond them gets a goroutine of its own).
-		grpc.NumStreamWorkers(uint32(max(64, 4*runtime.GOMAXPROCS(0)))),
-		// Fixed flow-control windows turn off gRPC's bandwidth-delay
-		// probing, a PING round trip riding on data frames that small
-		// unary calls pay for and never need.
-		grpc.InitialWindowSize(1 << 20), grpc.InitialConnWindowSize(1 << 20),
-	}
-}
-
 // NewServer builds a Server. Reflection and health are always on so that
 // operators can use grpcurl without proto files.
 func NewServer(opts Options) *Server {
@@ -60,10 +52,16 @@ func NewServer(opts Options) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	gs := grpc.NewServer(append(TransportOptions(),
+	serverOpts := append(TransportOptions(opts.Limits),
 		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log), statusUnary(log)),
 		grpc.ChainStreamInterceptor(recoverStream(log), statusStream(log)),
-		codecOption(), grpc.ChainUnaryInterceptor(boundsUnary), grpc.ChainStreamInterceptor(boundsStream))...)
+		codecOption(), grpc.ChainUnaryInterceptor(boundsUnary), grpc.ChainStreamInterceptor(boundsStream))
+	if opts.TLS != nil {
+		// credentials.NewTLS adds what gRPC needs to the configuration
+		// (h2 in ALPN, TLS 1.2 at least, HTTP/2's cipher suites).
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
+	}
+	gs := grpc.NewServer(serverOpts...)
 	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{})
 	if opts.Loans != nil {
 		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans})
