@@ -144,6 +144,14 @@ func TestCLIFailures(t *testing.T) {
 	if want := "loand: --database: want postgres://… or sqlite:PATH, got \"mysql://db\"\n"; r.code != 1 || r.stderr != want {
 		t.Errorf("loand migrate --database mysql://db: exit %d, stderr %q; want 1 and %q", r.code, r.stderr, want)
 	}
+	// An empty SQLite path would give each pooled connection a temporary
+	// database of its own, and loans would vanish.
+	for _, db := range []string{"sqlite:", "sqlite::memory:"} {
+		r := runLoand(t, nil, "migrate", "--database", db)
+		if want := "loand: --database: sqlite: "; r.code != 1 || !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, "name the database file") {
+			t.Errorf("loand migrate --database %s: exit %d, stderr %q; want 1 and %q…", db, r.code, r.stderr, want)
+		}
+	}
 }
 
 // TestCLIMigrate checks that loand migrate applies the migrations, logs

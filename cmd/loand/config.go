@@ -34,6 +34,7 @@ type config struct {
 	riskClasses        string
 	reminderDays       int
 	prenoticeDays      int
+	calendarStartFlag  string
 
 	maxAgreements         int
 	minOnTime             int
@@ -59,6 +60,8 @@ type config struct {
 	level         slog.Level
 	delinquency   engine.DelinquencyPolicy
 	restructuring servicing.RestructuringPolicy
+	// calendarStart is --business-calendar-start; NoDate if unset.
+	calendarStart engine.Date
 	// setGCPercent is false when GOGC is set: GOGC wins over --gc-percent.
 	setGCPercent bool
 }
@@ -92,6 +95,8 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.riskClasses, "risk-classes", "1,91,271,361", "days past due from which a loan is SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS")
 	fs.IntVar(&c.reminderDays, "reminder-days", 3, "close of business reminds of an installment this many days before it is due")
 	fs.IntVar(&c.prenoticeDays, "prenotice-days", 1, "close of business sends the credit-report pre-notice on this day past due")
+	fs.StringVar(&c.calendarStartFlag, "business-calendar-start", "",
+		"YYYY-MM-DD: the first close of business may not close an earlier date (default: the earliest disbursement date of any loan)")
 	def := servicing.DefaultRestructuringPolicy
 	fs.IntVar(&c.maxAgreements, "max-agreements", def.MaxAgreementsPerLoan, "restructuring: agreements a loan may sign over its life")
 	fs.IntVar(&c.minOnTime, "min-on-time-between-deferrals", def.MinOnTimeBetweenDeferrals,
@@ -234,6 +239,11 @@ func (c *config) validate() error {
 	}
 	if c.reminderDays < 1 || c.prenoticeDays < 1 {
 		return refuse(errors.New("--reminder-days and --prenotice-days must be at least 1"), "reminder-days", "prenotice-days")
+	}
+	if c.calendarStartFlag != "" {
+		if c.calendarStart, err = engine.ParseDate(c.calendarStartFlag); err != nil {
+			return refuse(fmt.Errorf("--business-calendar-start: want a date as YYYY-MM-DD: %w", err), "business-calendar-start")
+		}
 	}
 	if err := c.transport.validate(c.listen); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/loancore/loancore/internal/auth"
+	"github.com/loancore/loancore/internal/engine"
 )
 
 // env is an environment for parseConfig, in place of the process's.
@@ -65,6 +66,12 @@ var flagRows = []flagRow{
 	{"cached-loans", "10000", "0", "500", func(c config) string { return strconv.Itoa(c.cachedLoans) }},
 	{"snapshot-every", "8", "0", "16", func(c config) string { return strconv.Itoa(c.snapshotEvery) }},
 	{"gc-percent", "400", "100", "200", func(c config) string { return strconv.Itoa(c.gcPercent) }},
+	{"business-calendar-start", "", "2026-01-01", "2025-12-31", func(c config) string {
+		if c.calendarStart == engine.NoDate {
+			return ""
+		}
+		return c.calendarStart.String()
+	}},
 	{"tls-cert", "", "/etc/env/cert.pem", "/etc/arg/cert.pem", func(c config) string { return c.transport.tlsCert }},
 	{"tls-key", "", "/etc/env/key.pem", "/etc/arg/key.pem", func(c config) string { return c.transport.tlsKey }},
 	{"client-ca", "", "/etc/env/ca.pem", "/etc/arg/ca.pem", func(c config) string { return c.transport.clientCA }},
@@ -238,6 +245,8 @@ func TestConfigRefuses(t *testing.T) {
 		{args: []string{"--observation-months", "-1"}, want: []string{"--observation-months: restructuring policy: limits must not be negative"}},
 		{args: []string{"--max-freeze-installments", "61"}, want: []string{"--max-freeze-installments: restructuring policy: max freeze installments must be between 1 and 60"}},
 		{env: []string{"LOANCORE_MAX_FREEZE_INSTALLMENTS", "61"}, want: []string{"--max-freeze-installments: ", "LOANCORE_MAX_FREEZE_INSTALLMENTS"}},
+		{args: []string{"--business-calendar-start", "2026-02-30"}, want: []string{`--business-calendar-start: want a date as YYYY-MM-DD: "2026-02-30" is not a calendar date`}},
+		{env: []string{"LOANCORE_BUSINESS_CALENDAR_START", "yesterday"}, want: []string{"--business-calendar-start: ", "LOANCORE_BUSINESS_CALENDAR_START"}},
 		{env: []string{"LOANCORE_CACHED_LOANS", "many"}, want: []string{`LOANCORE_CACHED_LOANS: invalid value "many" for --cached-loans`}},
 		{env: []string{"LOANCORE_SHUTDOWN_GRACE", "soon"}, want: []string{"LOANCORE_SHUTDOWN_GRACE: invalid value"}},
 		{args: []string{"--cached-loans", "many"}, want: []string{"cached-loans"}, usage: true},

@@ -123,7 +123,7 @@ func serve(cfg config, db store.Store, certs *tlsreload.Reloader, authn *authent
 		return err
 	}
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, ReminderDays: cfg.reminderDays,
-		PrenoticeDays: cfg.prenoticeDays, Logger: log})
+		PrenoticeDays: cfg.prenoticeDays, CalendarStart: cfg.calendarStart, Logger: log})
 	opts := authn.opts
 	opts.Logger, opts.Loans, opts.Close, opts.Limits = log, loans, cob, cfg.transport.limits
 	if certs != nil {

@@ -29,7 +29,8 @@ func openStore(ctx context.Context, database string) (store.Store, []int, func()
 	case strings.HasPrefix(database, "sqlite:"):
 		s, err := sqlite.Open(ctx, strings.TrimPrefix(database, "sqlite:"))
 		if err != nil {
-			return nil, nil, nil, err
+			// An empty or in-memory path among them: the flag is the fix.
+			return nil, nil, nil, fmt.Errorf("--database: %w", err)
 		}
 		applied, err := s.Migrate(ctx)
 		if err != nil {

@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+
+	"github.com/loancore/loancore/internal/money"
 )
 
 // Date is a civil date with no time zone, counted in days in the proleptic
@@ -98,7 +100,7 @@ func (d Date) digits() [10]byte {
 // 9999-12-31. "2025-02-29" and "2025-1-5" are errors.
 func ParseDate(s string) (Date, error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return 0, fmt.Errorf("%q is not a YYYY-MM-DD date", s)
+		return 0, fmt.Errorf("%s is not a YYYY-MM-DD date", money.QuoteInput(s))
 	}
 	num := func(part string) (int, bool) {
 		n := 0
@@ -115,10 +117,10 @@ func ParseDate(s string) (Date, error) {
 	m, ok2 := num(s[5:7])
 	d, ok3 := num(s[8:10])
 	if !ok1 || !ok2 || !ok3 {
-		return 0, fmt.Errorf("%q is not a YYYY-MM-DD date", s)
+		return 0, fmt.Errorf("%s is not a YYYY-MM-DD date", money.QuoteInput(s))
 	}
 	if y < 1 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m) {
-		return 0, fmt.Errorf("%q is not a calendar date", s)
+		return 0, fmt.Errorf("%s is not a calendar date", money.QuoteInput(s))
 	}
 	return DateOf(y, m, d), nil
 }

@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/loancore/loancore/internal/money"
 )
 
 // TestDateRoundTripWholeRange walks every day from 0001-01-01 to 9999-12-31:
@@ -80,6 +83,16 @@ func TestParseDateIsStrict(t *testing.T) {
 		if d, err := ParseDate(s); err == nil {
 			t.Errorf("ParseDate(%q) = %v, want an error", s, d)
 		}
+	}
+}
+
+// TestParseDateQuotesAPrefix: a date that is not one is named in the
+// error by a short prefix, never echoed whole.
+func TestParseDateQuotesAPrefix(t *testing.T) {
+	long := strings.Repeat("\x00", 1<<20)
+	_, err := ParseDate(long)
+	if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), money.QuoteInput(long)) {
+		t.Errorf("ParseDate(1 MB of NUL) = %.300v; want an error quoting a prefix", err)
 	}
 }
 

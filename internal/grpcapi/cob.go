@@ -98,7 +98,7 @@ func (s *closeService) ListDelinquentLoans(ctx context.Context, req *loancorev1.
 		return &loancorev1.ListDelinquentLoansResponse{}, nil
 	}
 	got, d, next, err := s.close.ListDelinquent(ctx, servicing.ListDelinquentParams{AsOf: asOf, Bucket: bucket, RiskClass: class,
-		PageSize: int(req.GetPageSize()), AfterLoanID: req.GetPageToken()})
+		PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,8 @@ type cobClients struct {
 	cob           loancorev1.CloseOfBusinessServiceClient
 	restructuring loancorev1.RestructuringServiceClient
 	clk           *clock
+	// conn is the connection the clients share, for calls made by hand.
+	conn *grpc.ClientConn
 }
 
 func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
@@ -52,7 +54,7 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 			}
 			t.Cleanup(func() { _ = conn.Close() })
 			f(t, cobClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn),
-				restructuring: loancorev1.NewRestructuringServiceClient(conn), clk: clk})
+				restructuring: loancorev1.NewRestructuringServiceClient(conn), clk: clk, conn: conn})
 		})
 	}
 }
@@ -241,4 +243,22 @@ func sumOverdue(t *testing.T, c cobClients, id, date string) string {
 		}
 	}
 	return sum.Format(cur)
+}
+
+// TestFirstCloseOfBusinessDateRefused: on a fresh system a first close of
+// business of 0001-01-01, which every nightly run would then have caught
+// up from day by day, is INVALID_ARGUMENT naming business_date and the
+// first date allowed: with no loan, yesterday; with loans, the earliest
+// disbursement.
+func TestFirstCloseOfBusinessDateRefused(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		_, err := runCOB(t, c, "0001-01-01")
+		wantFieldViolation(t, err, "business_date", "must not be before 2024-05-31")
+		create(t, c.loans, "FC")
+		_, err = runCOB(t, c, "2024-01-14")
+		wantFieldViolation(t, err, "business_date", "must not be before 2024-01-15, the earliest disbursement date of any loan")
+		if _, err := runCOB(t, c, "2024-01-15"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -39,7 +39,7 @@ func (p *parser) currency(field, code string) (money.Currency, bool) {
 	}
 	c, ok := money.LookupCurrency(strings.ToUpper(code))
 	if !ok {
-		p.add(field, "unknown ISO 4217 currency %q", code)
+		p.add(field, "unknown ISO 4217 currency %s", money.QuoteInput(code))
 		return anyPrecision, false
 	}
 	return c, true

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -148,40 +147,13 @@ var eventKinds = map[string]loancorev1.LoanEventKind{
 
 // ListLoanEvents implements loancore.v1.LoanService/ListLoanEvents.
 func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLoanEventsRequest) (*loancorev1.ListLoanEventsResponse, error) {
-	var p parser
-	if req.GetLoanId() == "" {
-		p.add("loan_id", "required")
-	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = servicing.DefaultPageSize
-	} else if size < 0 || size > servicing.MaxPageSize {
-		p.add("page_size", "must be between 0 and %d", servicing.MaxPageSize)
-	}
-	var after int64
-	if t := req.GetPageToken(); t != "" {
-		v, err := strconv.ParseInt(t, 10, 64)
-		if err != nil || v < 0 {
-			p.add("page_token", "not a token this server issued")
-		}
-		after = v
-	}
-	if err := p.err("", nil); err != nil {
-		return nil, err
-	}
-	events, cur, err := s.loans.ListLoanEvents(ctx, req.GetLoanId())
+	events, cur, next, err := s.loans.LoanEventsPage(ctx, servicing.ListLoanEventsParams{LoanID: req.GetLoanId(),
+		PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken()})
 	if err != nil {
 		return nil, err
 	}
-	out := &loancorev1.ListLoanEventsResponse{}
+	out := &loancorev1.ListLoanEventsResponse{NextPageToken: next}
 	for _, e := range events {
-		if e.Seq <= after {
-			continue
-		}
-		if len(out.Events) == size {
-			out.NextPageToken = strconv.FormatInt(out.Events[size-1].Seq, 10)
-			break
-		}
 		pe := &loancorev1.LoanEvent{
 			Seq: e.Seq, Kind: eventKinds[e.Kind], ValueDate: e.ValueDate, RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
 			RequestId: e.RequestID, Actor: e.Actor, OnBehalfOf: e.OnBehalfOf, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,

@@ -74,11 +74,14 @@ func NewServer(opts Options) *Server {
 	}
 	// Authentication comes right after panic recovery, before anything
 	// else sees the call; logging and status mapping see only admitted
-	// calls (the gate logs its refusals itself).
+	// calls (the gate logs its refusals itself). The bounds on request
+	// strings come last, next to the handler: they refuse with a status
+	// of their own.
 	g := newGate(opts, log)
 	serverOpts := append(append(TransportOptions(opts.Limits), opts.ServerOptions...),
-		grpc.ChainUnaryInterceptor(recoverUnary(log), g.unary(), logUnary(log), statusUnary(log)),
-		grpc.ChainStreamInterceptor(recoverStream(log), g.stream(), statusStream(log)))
+		grpc.ChainUnaryInterceptor(recoverUnary(log), g.unary(), logUnary(log), statusUnary(log), boundsUnary),
+		grpc.ChainStreamInterceptor(recoverStream(log), g.stream(), statusStream(log), boundsStream),
+		codecOption())
 	if opts.TLS != nil {
 		// credentials.NewTLS adds what gRPC needs to the configuration
 		// (h2 in ALPN, TLS 1.2 at least, HTTP/2's cipher suites).

@@ -73,17 +73,27 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	case errors.Is(err, store.ErrVersionConflict):
 		return status.Error(codes.Aborted, "the loan changed concurrently; retry the request")
 	case errors.Is(err, store.ErrUnavailable):
-		id := errorID()
-		log.WarnContext(ctx, "database unavailable", "method", method, "error_id", id, "error", err)
-		return status.Errorf(codes.Unavailable, "database unavailable; retry the request (error id %s)", id)
+		return loggedStatus(ctx, log, slog.LevelWarn, "database unavailable", method, err, codes.Unavailable,
+			"database unavailable; retry the request")
+	case errors.Is(err, store.ErrFull):
+		// An operator must make room: an error in the log.
+		return loggedStatus(ctx, log, slog.LevelError, "database full", method, err, codes.ResourceExhausted,
+			"the database is full; nothing was written")
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
+	return loggedStatus(ctx, log, slog.LevelError, "internal error", method, err, codes.Internal, "internal error")
+}
+
+// loggedStatus logs err as event at level with a new error id, and
+// returns a status of code whose message is msg and that id alone: the
+// client can quote the id and learns nothing of err (no SQL, no paths).
+func loggedStatus(ctx context.Context, log *slog.Logger, level slog.Level, event, method string, err error, code codes.Code, msg string) error {
 	id := errorID()
-	log.ErrorContext(ctx, "internal error", "method", method, "error_id", id, "error", err)
-	return status.Errorf(codes.Internal, "internal error (error id %s)", id)
+	log.Log(ctx, level, event, "method", method, "error_id", id, "error", err)
+	return status.Errorf(code, "%s (error id %s)", msg, id)
 }
 
 // invalidArgument renders violations as INVALID_ARGUMENT with a

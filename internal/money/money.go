@@ -190,9 +190,13 @@ func formatScaled(buf *[24]byte, v int64, scale int) int {
 
 // parseDecimal accepts what decimal.NewFromString accepts, minus the forms a
 // client should never send for money: empty strings, NaN and infinities are
-// syntax errors, and exponents so large that the value could not be a real
-// amount are range errors before any big number is built from them.
+// syntax errors, and strings longer than MaxDecimalLength or with exponents
+// so large that the value could not be a real amount are range errors
+// before any big number is built from them.
 func parseDecimal(s string) (decimal.Decimal, error) {
+	if len(s) > MaxDecimalLength {
+		return decimal.Decimal{}, fmt.Errorf("%w: longer than %d characters", ErrRange, MaxDecimalLength)
+	}
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return decimal.Decimal{}, fmt.Errorf("%w: empty", ErrSyntax)
@@ -207,7 +211,7 @@ func parseDecimal(s string) (decimal.Decimal, error) {
 	}
 	d, err := decimal.NewFromString(t)
 	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("%w: %q", ErrSyntax, s)
+		return decimal.Decimal{}, fmt.Errorf("%w: %s", ErrSyntax, QuoteInput(s))
 	}
 	return d, nil
 }

@@ -48,7 +48,10 @@ var projectionStatuses = map[string][]string{
 func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]AgreementView, string, error) {
 	var e engine.InvalidError
 	size := pageSize(&e, p.PageSize)
-	after := pageAfter(&e, p.PageToken)
+	after, err := l.tokens.read(ctx, &e, listAgreements, p.PageToken)
+	if err != nil {
+		return nil, "", err
+	}
 	statuses, ok := projectionStatuses[p.Status]
 	if p.Status != "" && !ok {
 		e.Add("status", "unknown status %q", p.Status)
@@ -73,7 +76,8 @@ func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]A
 				continue
 			}
 			if len(out) == size {
-				return out, pageToken(out[size-1].AgreementID), nil
+				next, err := l.tokens.issue(ctx, listAgreements, out[size-1].AgreementID)
+				return out, next, err
 			}
 			out = append(out, a)
 			after = r.AgreementID
@@ -85,28 +89,44 @@ func (l *Loans) ListAgreements(ctx context.Context, p ListAgreementsParams) ([]A
 }
 
 // agreementFinder returns a function that works out the agreement of a
-// projection row as of today from its loan's log, reading each loan once.
+// projection row as of today from its loan's log, reading each loan once
+// per listing. A row may be newer than the log read for its loan: an
+// agreement proposed after that read is committed with its row and may
+// be in a later batch of the same listing. Such a row is looked up in a
+// fresh read of its loan's log, once; a row missing from that too is a
+// projection that disagrees with the log, an internal error.
 func (l *Loans) agreementFinder(ctx context.Context, today engine.Date) func(store.AgreementRecord) (AgreementView, error) {
 	type loanAgreements struct {
 		ags []AgreementView
 		err error
 	}
+	read := func(loanID string) (la loanAgreements) {
+		lg, err := l.load(ctx, loanID, time.Time{})
+		if err != nil {
+			return loanAgreements{err: err}
+		}
+		_, la.ags, la.err = agreementsAsOf(lg, today)
+		return la
+	}
 	loans := map[string]loanAgreements{}
 	return func(r store.AgreementRecord) (AgreementView, error) {
-		la, ok := loans[r.LoanID]
-		if !ok {
-			lg, err := l.load(ctx, r.LoanID, time.Time{})
-			if err == nil {
-				_, la.ags, la.err = agreementsAsOf(lg, today)
-			} else {
-				la.err = err
-			}
+		la, cached := loans[r.LoanID]
+		if !cached {
+			la = read(r.LoanID)
 			loans[r.LoanID] = la
 		}
 		if la.err != nil {
 			return AgreementView{}, la.err
 		}
 		a, err := findAgreement(la.ags, r.AgreementID)
+		if err != nil && cached {
+			la = read(r.LoanID)
+			loans[r.LoanID] = la
+			if la.err != nil {
+				return AgreementView{}, la.err
+			}
+			a, err = findAgreement(la.ags, r.AgreementID)
+		}
 		if err != nil {
 			return a, fmt.Errorf("agreement %s: not in the log of loan %s", r.AgreementID, r.LoanID)
 		}

@@ -26,8 +26,9 @@ type Close struct {
 	store store.CloseOfBusiness
 	loans *Loans
 	batch int
-	// reminderDays and prenoticeDays: see NewCloseParams.
+	// reminderDays, prenoticeDays and calendarStart: see NewCloseParams.
 	reminderDays, prenoticeDays int
+	calendarStart               engine.Date
 	log                         *slog.Logger
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
@@ -48,6 +49,10 @@ type NewCloseParams struct {
 	// PrenoticeDays is the days past due on which the credit-report
 	// pre-notice goes out; 0 means 1, the first day overdue.
 	PrenoticeDays int
+	// CalendarStart is where the business calendar starts: the first run
+	// of close of business may not close a date before it. NoDate means
+	// the earliest disbursement date of any loan.
+	CalendarStart engine.Date
 	// Logger receives a line for every loan that cannot be closed; nil
 	// means slog.Default().
 	Logger *slog.Logger
@@ -55,7 +60,8 @@ type NewCloseParams struct {
 
 // NewClose returns the close-of-business use cases.
 func NewClose(p NewCloseParams) *Close {
-	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays, log: p.Logger}
+	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays,
+		calendarStart: p.CalendarStart, log: p.Logger}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -108,6 +114,9 @@ func (c *Close) Run(ctx context.Context, p RunParams) (store.COBRun, error) {
 	last, err := c.store.LastCOBRun(ctx)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		if err := c.checkFirstDate(ctx, d, today); err != nil {
+			return store.COBRun{}, err
+		}
 	case err != nil:
 		return store.COBRun{}, err
 	case last.BusinessDate > d:
@@ -125,6 +134,32 @@ func (c *Close) Run(ctx context.Context, p RunParams) (store.COBRun, error) {
 		}
 	}
 	return run, nil
+}
+
+// checkFirstDate refuses a first close of business before the business
+// calendar starts: at CalendarStart when the operator set one, else at
+// the earliest disbursement date of any loan, else, with no loan yet,
+// yesterday (the date a run with none closes). Every later run catches
+// up day by day from the first, so a first date far back (0001-01-01 is
+// a date) would make every nightly run close decades of days.
+func (c *Close) checkFirstDate(ctx context.Context, d, today engine.Date) error {
+	start, what := c.calendarStart, "the start of the server's business calendar"
+	if start == engine.NoDate {
+		earliest, err := c.store.EarliestDisbursement(ctx)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			start, what = today-1, "yesterday, since no loan has been disbursed"
+		case err != nil:
+			return err
+		default:
+			start, what = earliest, "the earliest disbursement date of any loan"
+		}
+	}
+	if d < start {
+		return &engine.InvalidError{Violations: []engine.FieldViolation{{Field: "business_date",
+			Description: fmt.Sprintf("the first close of business must not be before %s, %s", start, what)}}}
+	}
+	return nil
 }
 
 // runDate runs one business date to its end.

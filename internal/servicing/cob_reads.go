@@ -31,29 +31,28 @@ func (c *Close) ListNotices(ctx context.Context, p ListNoticesParams) ([]store.N
 		e.Add("to_date", "must not be before from_date")
 	}
 	size := pageSize(&e, p.PageSize)
+	position, err := c.loans.tokens.read(ctx, &e, listNotices, p.PageToken)
+	if err != nil {
+		return nil, "", err
+	}
 	afterDate, afterID := engine.NoDate, ""
-	if p.PageToken != "" {
-		date, id, ok := strings.Cut(p.PageToken, "|")
-		d, err := engine.ParseDate(date)
-		if !ok || err != nil || id == "" {
-			e.Add("page_token", "not a token this server issued")
-		}
-		afterDate, afterID = d, id
+	if position != "" {
+		// The server signed it, so it is a date and an id.
+		date, id, _ := strings.Cut(position, "|")
+		afterDate, _ = engine.ParseDate(date)
+		afterID = id
 	}
 	if err := e.Err(); err != nil {
 		return nil, "", err
 	}
 	got, err := c.store.DueNotices(ctx, store.NoticeQuery{From: p.From, To: p.To, AfterDate: afterDate, AfterID: afterID, Limit: size + 1})
-	if err != nil {
-		return nil, "", err
+	if err != nil || len(got) <= size {
+		return got, "", err
 	}
-	next := ""
-	if len(got) > size {
-		got = got[:size]
-		last := got[size-1]
-		next = last.Date.String() + "|" + last.ID
-	}
-	return got, next, nil
+	got = got[:size]
+	last := got[size-1]
+	next, err := c.loans.tokens.issue(ctx, listNotices, last.Date.String()+"|"+last.ID)
+	return got, next, err
 }
 
 // AccruedTotal returns the sum of a loan's journal lines: after a date is
@@ -81,16 +80,20 @@ type ListDelinquentParams struct {
 	Bucket    engine.Bucket
 	RiskClass engine.RiskClass
 	PageSize  int
-	// AfterLoanID continues a listing.
-	AfterLoanID string
+	// PageToken continues a listing.
+	PageToken string
 }
 
 // ListDelinquent returns one page of the loans past due at a closed
-// business date — the collection team's work list — and the last loan id
-// of the page when there may be more.
+// business date — the collection team's work list — and the token of
+// the next page ("" at the end).
 func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]store.Position, engine.Date, string, error) {
 	var e engine.InvalidError
 	size := pageSize(&e, p.PageSize)
+	after, err := c.loans.tokens.read(ctx, &e, listDelinquents, p.PageToken)
+	if err != nil {
+		return nil, engine.NoDate, "", err
+	}
 	if err := e.Err(); err != nil {
 		return nil, engine.NoDate, "", err
 	}
@@ -109,14 +112,11 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]s
 	if asOf != last.BusinessDate || last.Status != store.COBCompleted {
 		return nil, asOf, "", refuse(ReasonCOBNotClosed, "positions are for the last closed business date; %s is not it (last run %s, %s)", asOf, last.BusinessDate, last.Status)
 	}
-	got, err := c.store.DelinquentPositions(ctx, store.PositionQuery{AsOf: asOf, Bucket: p.Bucket, RiskClass: p.RiskClass, AfterLoanID: p.AfterLoanID, Limit: size + 1})
-	if err != nil {
-		return nil, asOf, "", err
+	got, err := c.store.DelinquentPositions(ctx, store.PositionQuery{AsOf: asOf, Bucket: p.Bucket, RiskClass: p.RiskClass, AfterLoanID: after, Limit: size + 1})
+	if err != nil || len(got) <= size {
+		return got, asOf, "", err
 	}
-	next := ""
-	if len(got) > size {
-		got = got[:size]
-		next = got[size-1].LoanID
-	}
-	return got, asOf, next, nil
+	got = got[:size]
+	next, err := c.loans.tokens.issue(ctx, listDelinquents, got[size-1].LoanID)
+	return got, asOf, next, err
 }

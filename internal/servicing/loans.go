@@ -10,11 +10,14 @@ import (
 )
 
 // LoanStore is what the loan use cases need of a store: loans and their
-// logs, the requests recorded on them, and the agreements projection.
+// logs, the requests recorded on them, the agreements projection, and the
+// server's secrets.
 type LoanStore interface {
 	store.Loans
 	store.Requests
 	store.Agreements
+	// Secrets keeps the key that signs page tokens.
+	store.Secrets
 }
 
 // Loans runs the loan use cases over a LoanStore.
@@ -30,6 +33,9 @@ type Loans struct {
 	// must have read for it to store a new one; 0 turns snapshots off.
 	snapshotEvery int
 	log           *slog.Logger
+	// tokens signs the page tokens of every list, close of business's
+	// too.
+	tokens *pageTokens
 }
 
 // NewLoansParams configure NewLoans.
@@ -64,7 +70,7 @@ type NewLoansParams struct {
 // NewLoans returns the loan use cases.
 func NewLoans(p NewLoansParams) (*Loans, error) {
 	l := &Loans{store: p.Store, now: p.Now, loc: p.Location, delinquency: p.Delinquency, restructuring: p.Restructuring.WithDefaults(),
-		writers: newLoanWriters()}
+		writers: newLoanWriters(), tokens: &pageTokens{secrets: p.Store}}
 	if err := l.restructuring.Validate(); err != nil {
 		return nil, err
 	}

@@ -2,8 +2,9 @@ package servicing
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
@@ -51,23 +52,6 @@ type ListLoansParams struct {
 	PageToken  string
 }
 
-// pageAfter reads a page token of an id-ordered list: the last id of the
-// page before ("" for the first page), adding a violation for a token this
-// server did not issue.
-func pageAfter(e *engine.InvalidError, token string) string {
-	if token == "" {
-		return ""
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) == 0 {
-		e.Add("page_token", "not a token this server issued")
-	}
-	return string(b)
-}
-
-// pageToken is the token of the page after the one ending at id.
-func pageToken(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
 // Paging limits of list calls.
 const (
 	DefaultPageSize = 50
@@ -91,7 +75,10 @@ func pageSize(e *engine.InvalidError, size int) int {
 func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanRecord, string, error) {
 	var e engine.InvalidError
 	size := pageSize(&e, p.PageSize)
-	after := pageAfter(&e, p.PageToken)
+	after, err := l.tokens.read(ctx, &e, listLoans, p.PageToken)
+	if err != nil {
+		return nil, "", err
+	}
 	if p.Status != "" && p.Status != store.StatusActive && p.Status != store.StatusPaidOff && p.Status != store.StatusWrittenOff {
 		e.Add("status", "unknown status %q", p.Status)
 	}
@@ -99,15 +86,12 @@ func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanR
 		return nil, "", err
 	}
 	loans, err := l.store.ListLoans(ctx, store.LoanQuery{Status: p.Status, BorrowerID: p.BorrowerID, AfterLoanID: after, Limit: size + 1})
-	if err != nil {
-		return nil, "", err
+	if err != nil || len(loans) <= size {
+		return loans, "", err
 	}
-	next := ""
-	if len(loans) > size {
-		loans = loans[:size]
-		next = pageToken(loans[size-1].LoanID)
-	}
-	return loans, next, nil
+	loans = loans[:size]
+	next, err := l.tokens.issue(ctx, listLoans, loans[size-1].LoanID)
+	return loans, next, err
 }
 
 // ListLoanEvents returns the loan's log, oldest first: the audit trail,
@@ -122,6 +106,42 @@ func (l *Loans) ListLoanEvents(ctx context.Context, loanID string) ([]store.Even
 		return nil, cur, fmt.Errorf("loan %s: unknown currency %q", loanID, got.Loan.Currency)
 	}
 	return got.Events, cur, nil
+}
+
+// ListLoanEventsParams are the inputs of LoanEventsPage.
+type ListLoanEventsParams struct {
+	LoanID    string
+	PageSize  int
+	PageToken string
+}
+
+// LoanEventsPage returns one page of the loan's log, oldest first, the
+// loan's currency, and the token of the next page ("" at the end).
+func (l *Loans) LoanEventsPage(ctx context.Context, p ListLoanEventsParams) ([]store.EventRecord, money.Currency, string, error) {
+	var e engine.InvalidError
+	if p.LoanID == "" {
+		e.Add("loan_id", "required")
+	}
+	size := pageSize(&e, p.PageSize)
+	position, err := l.tokens.read(ctx, &e, listLoanEvents, p.PageToken)
+	if err != nil {
+		return nil, money.Currency{}, "", err
+	}
+	after, _ := strconv.ParseInt(position, 10, 64)
+	if err := e.Err(); err != nil {
+		return nil, money.Currency{}, "", err
+	}
+	events, cur, err := l.ListLoanEvents(ctx, p.LoanID)
+	if err != nil {
+		return nil, cur, "", err
+	}
+	events = events[sort.Search(len(events), func(i int) bool { return events[i].Seq > after }):]
+	if len(events) <= size {
+		return events, cur, "", nil
+	}
+	events = events[:size]
+	next, err := l.tokens.issue(ctx, listLoanEvents, strconv.FormatInt(events[size-1].Seq, 10))
+	return events, cur, next, err
 }
 
 // PayoffQuote is the amount that settles a loan on a date.

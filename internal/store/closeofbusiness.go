@@ -39,6 +39,11 @@ type CloseOfBusiness interface {
 	AccrualTotal(ctx context.Context, p AccrualQuery) (Accrual, error)
 	// DueNotices returns notices dated From..To by date and id.
 	DueNotices(ctx context.Context, p NoticeQuery) ([]Notice, error)
+	// EarliestDisbursement returns the earliest disbursement date of any
+	// loan, the value date of its DISBURSEMENT event; ErrNotFound if
+	// there is no loan. Close of business asks before its first run only,
+	// so a store may read every loan's log for it.
+	EarliestDisbursement(ctx context.Context) (engine.Date, error)
 }
 
 // COBRun is the record of one business date's run.

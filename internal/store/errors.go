@@ -11,7 +11,11 @@ var (
 	ErrVersionConflict = errors.New("version conflict")
 	// ErrDuplicate: the loan id or request id is taken.
 	ErrDuplicate = errors.New("duplicate")
-	// ErrUnavailable: the database cannot be reached; the request may be
-	// retried as it is.
+	// ErrUnavailable: the database cannot be reached, or the connection
+	// broke during the call (a crash, a restart, the network); the request
+	// may be retried as it is.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrFull: the database has no room for the write (its disk is full);
+	// the write changed nothing. Retrying helps only once room is made.
+	ErrFull = errors.New("database full")
 )

@@ -7,4 +7,5 @@ type Store interface {
 	Requests
 	Agreements
 	CloseOfBusiness
+	Secrets
 }

@@ -139,8 +139,9 @@ func (NoticeKind) EnumDescriptor() ([]byte, []int) {
 // RunCloseOfBusinessRequest names the date to close.
 type RunCloseOfBusinessRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// YYYY-MM-DD, not after today. Default yesterday in the server's
-	// business time zone.
+	// YYYY-MM-DD, not after today, and for the first run not before the
+	// business calendar starts. Default yesterday in the server's business
+	// time zone. At most 10 bytes.
 	BusinessDate  string `protobuf:"bytes,1,opt,name=business_date,json=businessDate,proto3" json:"business_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -334,7 +335,7 @@ func (x *CloseOfBusinessRun) GetFinishedAt() string {
 // GetCloseOfBusinessRunRequest names a run.
 type GetCloseOfBusinessRunRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// YYYY-MM-DD. Required.
+	// YYYY-MM-DD. Required. At most 10 bytes.
 	BusinessDate  string `protobuf:"bytes,1,opt,name=business_date,json=businessDate,proto3" json:"business_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -427,7 +428,7 @@ func (x *GetCloseOfBusinessRunResponse) GetRun() *CloseOfBusinessRun {
 type ListDelinquentLoansRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The last closed business date (the default); positions are kept for
-	// that date only.
+	// that date only. At most 10 bytes.
 	AsOf string `protobuf:"bytes,1,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	// Only loans in this bucket. Optional.
 	Bucket DelinquencyBucket `protobuf:"varint,2,opt,name=bucket,proto3,enum=loancore.v1.DelinquencyBucket" json:"bucket,omitempty"`
@@ -435,7 +436,9 @@ type ListDelinquentLoansRequest struct {
 	RiskClass RiskClass `protobuf:"varint,3,opt,name=risk_class,json=riskClass,proto3,enum=loancore.v1.RiskClass" json:"risk_class,omitempty"`
 	// At most this many loans; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -673,13 +676,15 @@ func (x *DelinquentLoan) GetCurrency() string {
 // ListDueNoticesRequest names the business dates of the notices.
 type ListDueNoticesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// YYYY-MM-DD. Required.
+	// YYYY-MM-DD. Required. At most 10 bytes.
 	FromDate string `protobuf:"bytes,1,opt,name=from_date,json=fromDate,proto3" json:"from_date,omitempty"`
-	// YYYY-MM-DD, not before from_date. Default from_date.
+	// YYYY-MM-DD, not before from_date. Default from_date. At most 10 bytes.
 	ToDate string `protobuf:"bytes,2,opt,name=to_date,json=toDate,proto3" json:"to_date,omitempty"`
 	// At most this many notices; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

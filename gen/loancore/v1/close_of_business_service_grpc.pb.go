@@ -33,6 +33,10 @@ const (
 // collection team's questions from what it wrote. Every figure it writes is
 // also what GetLoan(as_of) computes from the loan's log: close of business
 // keeps a journal and the positions queries read, it decides nothing.
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type CloseOfBusinessServiceClient interface {
 	// RunCloseOfBusiness closes a business date, streaming its progress
 	// (loans done of the total, failures) while it runs: the operator's
@@ -45,7 +49,11 @@ type CloseOfBusinessServiceClient interface {
 	// closed is counted as a failure and left for the next run: the call
 	// then ends with FAILED_PRECONDITION COB_LOANS_FAILED after its last
 	// progress message. A date before the last closed one is
-	// FAILED_PRECONDITION COB_OUT_OF_ORDER.
+	// FAILED_PRECONDITION COB_OUT_OF_ORDER. The first run may not close a
+	// date before the business calendar starts: the server's calendar start
+	// when its operator set one, else the earliest disbursement date of any
+	// loan, else (no loan yet) yesterday; an earlier date is
+	// INVALID_ARGUMENT naming business_date and the first date allowed.
 	RunCloseOfBusiness(ctx context.Context, in *RunCloseOfBusinessRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RunCloseOfBusinessResponse], error)
 	// GetCloseOfBusinessRun returns the run of a business date.
 	GetCloseOfBusinessRun(ctx context.Context, in *GetCloseOfBusinessRunRequest, opts ...grpc.CallOption) (*GetCloseOfBusinessRunResponse, error)
@@ -128,6 +136,10 @@ func (c *closeOfBusinessServiceClient) ListDueNotices(ctx context.Context, in *L
 // collection team's questions from what it wrote. Every figure it writes is
 // also what GetLoan(as_of) computes from the loan's log: close of business
 // keeps a journal and the positions queries read, it decides nothing.
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type CloseOfBusinessServiceServer interface {
 	// RunCloseOfBusiness closes a business date, streaming its progress
 	// (loans done of the total, failures) while it runs: the operator's
@@ -140,7 +152,11 @@ type CloseOfBusinessServiceServer interface {
 	// closed is counted as a failure and left for the next run: the call
 	// then ends with FAILED_PRECONDITION COB_LOANS_FAILED after its last
 	// progress message. A date before the last closed one is
-	// FAILED_PRECONDITION COB_OUT_OF_ORDER.
+	// FAILED_PRECONDITION COB_OUT_OF_ORDER. The first run may not close a
+	// date before the business calendar starts: the server's calendar start
+	// when its operator set one, else the earliest disbursement date of any
+	// loan, else (no loan yet) yesterday; an earlier date is
+	// INVALID_ARGUMENT naming business_date and the first date allowed.
 	RunCloseOfBusiness(*RunCloseOfBusinessRequest, grpc.ServerStreamingServer[RunCloseOfBusinessResponse]) error
 	// GetCloseOfBusinessRun returns the run of a business date.
 	GetCloseOfBusinessRun(context.Context, *GetCloseOfBusinessRunRequest) (*GetCloseOfBusinessRunResponse, error)

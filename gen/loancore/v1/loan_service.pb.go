@@ -538,11 +538,12 @@ func (AllocationComponent) EnumDescriptor() ([]byte, []int) {
 // CreateLoanRequest originates a loan.
 type CreateLoanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A client-chosen id that makes retries safe. Required.
+	// A client-chosen id that makes retries safe. Required. At most 64 bytes.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The loan's id. Optional; the server assigns one when empty.
+	// At most 64 bytes.
 	LoanId string `protobuf:"bytes,2,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
-	// The borrower's id. Required.
+	// The borrower's id. Required. At most 64 bytes.
 	BorrowerId string `protobuf:"bytes,3,opt,name=borrower_id,json=borrowerId,proto3" json:"borrower_id,omitempty"`
 	// The contract terms, as for QuoteSchedule. Required.
 	Terms         *LoanTerms `protobuf:"bytes,4,opt,name=terms,proto3" json:"terms,omitempty"`
@@ -657,15 +658,15 @@ func (x *CreateLoanResponse) GetLoan() *Loan {
 // GetLoanRequest names a loan and the two time axes to view it on.
 type GetLoanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The loan's id. Required.
+	// The loan's id. Required. At most 64 bytes.
 	LoanId string `protobuf:"bytes,1,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// The value date of the figures, YYYY-MM-DD. Default today in the
-	// server's business time zone.
+	// server's business time zone. At most 10 bytes.
 	AsOf string `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	// An RFC 3339 timestamp: the loan as the system knew it then — events
 	// recorded after it are left out. Default now. The origination is always
 	// shown: a loan booked after known_at appears as originated, with none of
-	// its later events.
+	// its later events. At most 40 bytes.
 	KnownAt       string `protobuf:"bytes,3,opt,name=known_at,json=knownAt,proto3" json:"known_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1237,11 +1238,13 @@ type ListLoansRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only loans with this status. Optional.
 	Status LoanStatus `protobuf:"varint,1,opt,name=status,proto3,enum=loancore.v1.LoanStatus" json:"status,omitempty"`
-	// Only this borrower's loans. Optional.
+	// Only this borrower's loans. Optional. At most 64 bytes.
 	BorrowerId string `protobuf:"bytes,2,opt,name=borrower_id,json=borrowerId,proto3" json:"borrower_id,omitempty"`
 	// At most this many loans; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1463,11 +1466,13 @@ func (x *LoanSummary) GetCreatedAt() string {
 // ListLoanEventsRequest names a loan.
 type ListLoanEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The loan's id. Required.
+	// The loan's id. Required. At most 64 bytes.
 	LoanId string `protobuf:"bytes,1,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// At most this many events; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1759,14 +1764,15 @@ func (x *LoanEvent) GetOnBehalfOf() string {
 // RecordRepaymentRequest records money received.
 type RecordRepaymentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A client-chosen id that makes retries safe. Required.
+	// A client-chosen id that makes retries safe. Required. At most 64 bytes.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The loan's id. Required.
+	// The loan's id. Required. At most 64 bytes.
 	LoanId string `protobuf:"bytes,2,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// The amount received, e.g. "1066.19". Required, greater than zero.
+	// At most 40 bytes.
 	Amount string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
 	// When it counts, YYYY-MM-DD. Default today; not in the future and not
-	// before disbursement.
+	// before disbursement. At most 10 bytes.
 	ValueDate string `protobuf:"bytes,4,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
 	// How much of the loan the answer carries; default LOAN_VIEW_FULL. Not
 	// part of the request's identity: a retry may ask for another view.
@@ -1999,13 +2005,13 @@ func (x *AllocationLine) GetAmount() string {
 // ReverseRepaymentRequest reverses a repayment.
 type ReverseRepaymentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A client-chosen id that makes retries safe. Required.
+	// A client-chosen id that makes retries safe. Required. At most 64 bytes.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The loan's id. Required.
+	// The loan's id. Required. At most 64 bytes.
 	LoanId string `protobuf:"bytes,2,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// The seq of the repayment event to reverse. Required.
 	Seq int64 `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
-	// Why. Required; kept in the log.
+	// Why. Required; kept in the log. At most 500 bytes.
 	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2145,9 +2151,9 @@ func (x *ReverseRepaymentResponse) GetReversedAllocations() []*AllocationLine {
 // QuotePayoffRequest asks what settles a loan on a date.
 type QuotePayoffRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The loan's id. Required.
+	// The loan's id. Required. At most 64 bytes.
 	LoanId string `protobuf:"bytes,1,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
-	// YYYY-MM-DD. Default today.
+	// YYYY-MM-DD. Default today. At most 10 bytes.
 	PayoffDate    string `protobuf:"bytes,2,opt,name=payoff_date,json=payoffDate,proto3" json:"payoff_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2311,21 +2317,21 @@ func (x *QuotePayoffResponse) GetCompound() string {
 // amount is required; each may not exceed what is owed of it then.
 type WaiveAmountsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A client-chosen id that makes retries safe. Required.
+	// A client-chosen id that makes retries safe. Required. At most 64 bytes.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The loan's id. Required.
+	// The loan's id. Required. At most 64 bytes.
 	LoanId string `protobuf:"bytes,2,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
-	// Penalty interest to waive, e.g. "20.40". Optional.
+	// Penalty interest to waive, e.g. "20.40". Optional. At most 40 bytes.
 	Penalty string `protobuf:"bytes,3,opt,name=penalty,proto3" json:"penalty,omitempty"`
-	// Compound interest to waive. Optional.
+	// Compound interest to waive. Optional. At most 40 bytes.
 	Compound string `protobuf:"bytes,4,opt,name=compound,proto3" json:"compound,omitempty"`
 	// Overdue contract interest (of installments due by the date) to waive.
-	// Optional.
+	// Optional. At most 40 bytes.
 	Interest string `protobuf:"bytes,5,opt,name=interest,proto3" json:"interest,omitempty"`
-	// Why. Required; kept in the log.
+	// Why. Required; kept in the log. At most 500 bytes.
 	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
 	// YYYY-MM-DD. Default today; not in the future and not before
-	// disbursement.
+	// disbursement. At most 10 bytes.
 	ValueDate     string `protobuf:"bytes,7,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2495,14 +2501,14 @@ func (x *WaiveAmountsResponse) GetLoan() *Loan {
 // WriteOffLoanRequest writes a loan off.
 type WriteOffLoanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A client-chosen id that makes retries safe. Required.
+	// A client-chosen id that makes retries safe. Required. At most 64 bytes.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The loan's id. Required.
+	// The loan's id. Required. At most 64 bytes.
 	LoanId string `protobuf:"bytes,2,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
-	// Why. Required; kept in the log.
+	// Why. Required; kept in the log. At most 500 bytes.
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	// YYYY-MM-DD. Default today; not in the future and not before
-	// disbursement.
+	// disbursement. At most 10 bytes.
 	ValueDate     string `protobuf:"bytes,4,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

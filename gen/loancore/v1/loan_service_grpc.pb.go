@@ -46,6 +46,10 @@ const (
 // ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
 // ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
 // renamed.
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type LoanServiceClient interface {
 	// CreateLoan records a loan's origination and disbursement; it is ACTIVE
 	// from its disbursement date.
@@ -200,6 +204,10 @@ func (c *loanServiceClient) WriteOffLoan(ctx context.Context, in *WriteOffLoanRe
 // ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
 // ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
 // renamed.
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type LoanServiceServer interface {
 	// CreateLoan records a loan's origination and disbursement; it is ACTIVE
 	// from its disbursement date.

@@ -416,6 +416,7 @@ func (x *PaymentHoliday) GetInterest() HolidayInterest {
 type RateChange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The new nominal annual rate in percent, e.g. "6.5". Required.
+	// At most 40 bytes.
 	AnnualRatePercent string `protobuf:"bytes,1,opt,name=annual_rate_percent,json=annualRatePercent,proto3" json:"annual_rate_percent,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
@@ -462,11 +463,11 @@ func (x *RateChange) GetAnnualRatePercent() string {
 // effective date (never more than is owed). Empty means none.
 type RestructuringWaiver struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Penalty interest (罚息).
+	// Penalty interest (罚息). At most 40 bytes.
 	Penalty string `protobuf:"bytes,1,opt,name=penalty,proto3" json:"penalty,omitempty"`
-	// Compound interest (复利).
+	// Compound interest (复利). At most 40 bytes.
 	Compound string `protobuf:"bytes,2,opt,name=compound,proto3" json:"compound,omitempty"`
-	// Overdue contract interest, oldest due first.
+	// Overdue contract interest, oldest due first. At most 40 bytes.
 	Interest      string `protobuf:"bytes,3,opt,name=interest,proto3" json:"interest,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -581,7 +582,7 @@ type Reamortisation struct {
 	InstallmentCount int32 `protobuf:"varint,2,opt,name=installment_count,json=installmentCount,proto3" json:"installment_count,omitempty"`
 	// The frequency; default every 1 month.
 	Frequency *Frequency `protobuf:"bytes,3,opt,name=frequency,proto3" json:"frequency,omitempty"`
-	// The first due date, after the effective date. Required.
+	// The first due date, after the effective date. Required. At most 10 bytes.
 	FirstDueDate  string `protobuf:"bytes,4,opt,name=first_due_date,json=firstDueDate,proto3" json:"first_due_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -653,11 +654,11 @@ type InterestFreezePlan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 to 60 (or the server's lower limit).
 	InstallmentCount int32 `protobuf:"varint,1,opt,name=installment_count,json=installmentCount,proto3" json:"installment_count,omitempty"`
-	// The first due date, after the effective date. Required.
+	// The first due date, after the effective date. Required. At most 10 bytes.
 	FirstDueDate string `protobuf:"bytes,2,opt,name=first_due_date,json=firstDueDate,proto3" json:"first_due_date,omitempty"`
 	// An agreed rate, e.g. "3": the frozen amount is then repaid in equal
 	// installments (EQUAL_INSTALLMENT) at it, accruing from the effective
-	// date. Empty or "0": no interest.
+	// date. Empty or "0": no interest. At most 40 bytes.
 	AnnualRatePercent string `protobuf:"bytes,3,opt,name=annual_rate_percent,json=annualRatePercent,proto3" json:"annual_rate_percent,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
@@ -717,10 +718,10 @@ func (x *InterestFreezePlan) GetAnnualRatePercent() string {
 // QuoteRestructuringRequest asks what an agreement would do.
 type QuoteRestructuringRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The loan. Required.
+	// The loan. Required. At most 64 bytes.
 	LoanId string `protobuf:"bytes,1,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// The date the agreement takes effect; default today. Not before the
-	// value date of the loan's latest repayment.
+	// value date of the loan's latest repayment. At most 10 bytes.
 	EffectiveDate string `protobuf:"bytes,2,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
 	// The changes. Required.
 	Changes       *RestructuringChanges `protobuf:"bytes,3,opt,name=changes,proto3" json:"changes,omitempty"`
@@ -1381,23 +1382,23 @@ func (x *Agreement) GetReinstated() *RestructuringCharges {
 // ProposeAgreementRequest offers an agreement.
 type ProposeAgreementRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A client-chosen id that makes retries safe. Required.
+	// A client-chosen id that makes retries safe. Required. At most 64 bytes.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The loan. Required.
+	// The loan. Required. At most 64 bytes.
 	LoanId string `protobuf:"bytes,2,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// The changes. Required.
 	Changes *RestructuringChanges `protobuf:"bytes,3,opt,name=changes,proto3" json:"changes,omitempty"`
 	// The date it takes effect; default today. Not before the value date of
-	// the loan's latest repayment.
+	// the loan's latest repayment. At most 10 bytes.
 	EffectiveDate string `protobuf:"bytes,4,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
 	// The last day it can be accepted; default 14 days from today, not
-	// before today.
+	// before today. At most 10 bytes.
 	ExpiresOn string `protobuf:"bytes,5,opt,name=expires_on,json=expiresOn,proto3" json:"expires_on,omitempty"`
 	// Installments of the new plan missed before it breaks; default 2.
 	BreakAfterMissed *int32 `protobuf:"varint,6,opt,name=break_after_missed,json=breakAfterMissed,proto3,oneof" json:"break_after_missed,omitempty"`
 	// What happens when it breaks; default BREAK_ACTION_KEEP_PLAN.
 	OnBreak BreakAction `protobuf:"varint,7,opt,name=on_break,json=onBreak,proto3,enum=loancore.v1.BreakAction" json:"on_break,omitempty"`
-	// Why it is proposed, for the log.
+	// Why it is proposed, for the log. At most 500 bytes.
 	Reason        string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1538,11 +1539,11 @@ func (x *ProposeAgreementResponse) GetAgreement() *Agreement {
 // AcceptAgreementRequest signs an agreement.
 type AcceptAgreementRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A client-chosen id that makes retries safe. Required.
+	// A client-chosen id that makes retries safe. Required. At most 64 bytes.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The agreement. Required.
+	// The agreement. Required. At most 64 bytes.
 	AgreementId string `protobuf:"bytes,2,opt,name=agreement_id,json=agreementId,proto3" json:"agreement_id,omitempty"`
-	// Who signed for the borrower. Required.
+	// Who signed for the borrower. Required. At most 500 bytes.
 	SignedBy      string `protobuf:"bytes,3,opt,name=signed_by,json=signedBy,proto3" json:"signed_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1657,11 +1658,11 @@ func (x *AcceptAgreementResponse) GetLoan() *Loan {
 // CancelAgreementRequest withdraws a proposed agreement.
 type CancelAgreementRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A client-chosen id that makes retries safe. Required.
+	// A client-chosen id that makes retries safe. Required. At most 64 bytes.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The agreement. Required.
+	// The agreement. Required. At most 64 bytes.
 	AgreementId string `protobuf:"bytes,2,opt,name=agreement_id,json=agreementId,proto3" json:"agreement_id,omitempty"`
-	// Why. Required.
+	// Why. Required. At most 500 bytes.
 	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1767,7 +1768,7 @@ func (x *CancelAgreementResponse) GetAgreement() *Agreement {
 // GetAgreementRequest names an agreement.
 type GetAgreementRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The agreement. Required.
+	// The agreement. Required. At most 64 bytes.
 	AgreementId   string `protobuf:"bytes,1,opt,name=agreement_id,json=agreementId,proto3" json:"agreement_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1859,13 +1860,15 @@ func (x *GetAgreementResponse) GetAgreement() *Agreement {
 // ListAgreementsRequest filters agreements.
 type ListAgreementsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Only this loan's. Optional.
+	// Only this loan's. Optional. At most 64 bytes.
 	LoanId string `protobuf:"bytes,1,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// Only agreements with this status today. Optional.
 	Status AgreementStatus `protobuf:"varint,2,opt,name=status,proto3,enum=loancore.v1.AgreementStatus" json:"status,omitempty"`
 	// At most this many; default 50, at most 500.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of the previous page.
+	// The next_page_token of the previous page, as it was: tokens are opaque
+	// and signed, and one the server did not issue is INVALID_ARGUMENT. At
+	// most 256 bytes.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

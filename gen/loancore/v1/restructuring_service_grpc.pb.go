@@ -45,6 +45,10 @@ const (
 // of the previous plan paid on time before another deferral),
 // MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
 // after the contract's maturity).
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type RestructuringServiceClient interface {
 	// QuoteRestructuring computes the plan that the changes would give what
 	// remains of a loan on the effective date. It writes nothing; several
@@ -161,6 +165,10 @@ func (c *restructuringServiceClient) ListAgreements(ctx context.Context, in *Lis
 // of the previous plan paid on time before another deferral),
 // MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
 // after the contract's maturity).
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type RestructuringServiceServer interface {
 	// QuoteRestructuring computes the plan that the changes would give what
 	// remains of a loan on the effective date. It writes nothing; several

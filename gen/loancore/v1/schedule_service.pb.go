@@ -355,9 +355,9 @@ func (x *ScheduleInstallment) GetStartDate() string {
 // ComputeAprRequest describes cash flows from the borrower's side.
 type ComputeAprRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// What the borrower receives, e.g. "1000.00". Required.
+	// What the borrower receives, e.g. "1000.00". Required. At most 40 bytes.
 	AmountAdvanced string `protobuf:"bytes,1,opt,name=amount_advanced,json=amountAdvanced,proto3" json:"amount_advanced,omitempty"`
-	// The day the borrower receives it. Required.
+	// The day the borrower receives it. Required. At most 10 bytes.
 	AdvanceDate string `protobuf:"bytes,2,opt,name=advance_date,json=advanceDate,proto3" json:"advance_date,omitempty"`
 	// The borrower's payments, each after advance_date. At least one.
 	Payments []*AprPayment `protobuf:"bytes,3,rep,name=payments,proto3" json:"payments,omitempty"`
@@ -366,7 +366,7 @@ type ComputeAprRequest struct {
 	// The unit period, usually the payment frequency. Default every 1 month.
 	UnitPeriod *Frequency `protobuf:"bytes,5,opt,name=unit_period,json=unitPeriod,proto3" json:"unit_period,omitempty"`
 	// ISO 4217 code of the amounts. Optional; without it amounts may have up
-	// to 4 decimal places.
+	// to 4 decimal places. At most 3 bytes.
 	Currency string `protobuf:"bytes,6,opt,name=currency,proto3" json:"currency,omitempty"`
 	// Decimal places of apr_percent, 0 to 8. Default 2.
 	AprDecimalPlaces *int32 `protobuf:"varint,7,opt,name=apr_decimal_places,json=aprDecimalPlaces,proto3,oneof" json:"apr_decimal_places,omitempty"`
@@ -456,9 +456,9 @@ func (x *ComputeAprRequest) GetAprDecimalPlaces() int32 {
 // AprPayment is one payment of the borrower.
 type AprPayment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The amount paid, greater than zero.
+	// The amount paid, greater than zero. At most 40 bytes.
 	Amount string `protobuf:"bytes,1,opt,name=amount,proto3" json:"amount,omitempty"`
-	// The day it is paid.
+	// The day it is paid. At most 10 bytes.
 	Date          string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

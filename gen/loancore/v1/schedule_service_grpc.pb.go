@@ -28,6 +28,10 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // ScheduleService quotes repayment schedules and APRs. It stores nothing.
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type ScheduleServiceClient interface {
 	// QuoteSchedule computes the repayment schedule of the terms, exact to the
 	// minor unit, and its APR.
@@ -69,6 +73,10 @@ func (c *scheduleServiceClient) ComputeApr(ctx context.Context, in *ComputeAprRe
 // for forward compatibility.
 //
 // ScheduleService quotes repayment schedules and APRs. It stores nothing.
+//
+// Every string field of a request has a maximum length in bytes, stated on
+// the field; a longer value, or one with a NUL byte or invalid UTF-8, is
+// INVALID_ARGUMENT naming the field, before anything reads it.
 type ScheduleServiceServer interface {
 	// QuoteSchedule computes the repayment schedule of the terms, exact to the
 	// minor unit, and its APR.

@@ -609,11 +609,13 @@ func (RoundingMode) EnumDescriptor() ([]byte, []int) {
 type LoanTerms struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// ISO 4217 currency code, e.g. "CNY", "JPY", "KWD". Required. Amounts may
-	// have at most the currency's decimal places.
+	// have at most the currency's decimal places. At most 3 bytes.
 	Currency string `protobuf:"bytes,1,opt,name=currency,proto3" json:"currency,omitempty"`
 	// The amount lent, e.g. "1000000.00". Required, greater than zero.
+	// At most 40 bytes.
 	Principal string `protobuf:"bytes,2,opt,name=principal,proto3" json:"principal,omitempty"`
 	// The contract rate in percent per year: "4.9" means 4.9% a year. 0 to 1000.
+	// At most 40 bytes.
 	AnnualRatePercent string `protobuf:"bytes,3,opt,name=annual_rate_percent,json=annualRatePercent,proto3" json:"annual_rate_percent,omitempty"`
 	// The number of installments, 1 to 1200.
 	InstallmentCount int32 `protobuf:"varint,4,opt,name=installment_count,json=installmentCount,proto3" json:"installment_count,omitempty"`
@@ -622,9 +624,11 @@ type LoanTerms struct {
 	// How principal and interest are spread over the installments. Required.
 	Method RepaymentMethod `protobuf:"varint,6,opt,name=method,proto3,enum=loancore.v1.RepaymentMethod" json:"method,omitempty"`
 	// The day the money is paid out; interest accrues from it. Required.
+	// At most 10 bytes.
 	DisbursementDate string `protobuf:"bytes,7,opt,name=disbursement_date,json=disbursementDate,proto3" json:"disbursement_date,omitempty"`
 	// The first due date. Optional; default one period after disbursement.
 	// A first period longer or shorter than one period accrues by days.
+	// At most 10 bytes.
 	FirstDueDate string `protobuf:"bytes,8,opt,name=first_due_date,json=firstDueDate,proto3" json:"first_due_date,omitempty"`
 	// How the interest of a period is computed. Default PERIODIC.
 	InterestAccrual InterestAccrual `protobuf:"varint,9,opt,name=interest_accrual,json=interestAccrual,proto3,enum=loancore.v1.InterestAccrual" json:"interest_accrual,omitempty"`
@@ -640,7 +644,7 @@ type LoanTerms struct {
 	// Periods at the start that bear no interest.
 	InterestFreePeriods int32 `protobuf:"varint,13,opt,name=interest_free_periods,json=interestFreePeriods,proto3" json:"interest_free_periods,omitempty"`
 	// A fee deducted from the amount advanced, e.g. "300.00". Optional; it
-	// counts in the APR.
+	// counts in the APR. At most 40 bytes.
 	UpfrontFee string `protobuf:"bytes,14,opt,name=upfront_fee,json=upfrontFee,proto3" json:"upfront_fee,omitempty"`
 	// How a payment settles the components of one installment. Default
 	// INTEREST_FIRST. Installments are always settled oldest due first.
@@ -822,10 +826,11 @@ func (x *LoanTerms) GetPenalty() *PenaltyPolicy {
 type PenaltyPolicy struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// An absolute penalty rate in percent a year, e.g. "18". Give this or
-	// markup_percent, not both.
+	// markup_percent, not both. At most 40 bytes.
 	AnnualRatePercent string `protobuf:"bytes,1,opt,name=annual_rate_percent,json=annualRatePercent,proto3" json:"annual_rate_percent,omitempty"`
 	// The contract rate marked up: "50" makes the penalty rate 1.5 × the
 	// contract rate. Default 50 when annual_rate_percent is empty.
+	// At most 40 bytes.
 	MarkupPercent string `protobuf:"bytes,2,opt,name=markup_percent,json=markupPercent,proto3" json:"markup_percent,omitempty"`
 	// What penalty accrues on. Default OVERDUE_PRINCIPAL.
 	Basis PenaltyBasis `protobuf:"varint,3,opt,name=basis,proto3,enum=loancore.v1.PenaltyBasis" json:"basis,omitempty"`
@@ -844,7 +849,7 @@ type PenaltyPolicy struct {
 	// "24": the contract interest of installments due so far plus all
 	// penalty and compound may not exceed principal × cap × days since
 	// disbursement ÷ 365. Accrual stops at the ceiling, and the loan records
-	// the day it first did (penalty_capped_on). Optional.
+	// the day it first did (penalty_capped_on). Optional. At most 40 bytes.
 	CapAnnualPercent string `protobuf:"bytes,8,opt,name=cap_annual_percent,json=capAnnualPercent,proto3" json:"cap_annual_percent,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
@@ -1000,7 +1005,7 @@ type Rounding struct {
 	Mode RoundingMode `protobuf:"varint,1,opt,name=mode,proto3,enum=loancore.v1.RoundingMode" json:"mode,omitempty"`
 	// The level installment of EQUAL_INSTALLMENT and FLAT is rounded to a
 	// multiple of this amount, e.g. "0.01", "1", "100". Default the
-	// currency's minor unit.
+	// currency's minor unit. At most 40 bytes.
 	InstallmentMultiple string `protobuf:"bytes,2,opt,name=installment_multiple,json=installmentMultiple,proto3" json:"installment_multiple,omitempty"`
 	unknownFields       protoimpl.UnknownFields
 	sizeCache           protoimpl.SizeCache

@@ -3,5 +3,6 @@
 // throwaway cluster from the PostgreSQL binaries under /usr/lib/postgresql
 // (as the postgres user when run as root, since initdb refuses root) and
 // removes it when the tests end. Each test gets its own database, cloned
-// from a migrated template, so tests run in parallel.
+// from a migrated template, so tests run in parallel (URL), or a new one
+// no migration has touched, for tests of migrating (UnmigratedURL).
 package pgtest

@@ -50,6 +50,25 @@ func URL(t testing.TB) string {
 	if setupErr != nil {
 		t.Fatalf("pgtest: %v", setupErr)
 	}
+	return newDatabase(t, template)
+}
+
+// UnmigratedURL returns the URL of a new database for the test that no
+// migration has touched: no schema_migrations, no tables, as a fresh
+// production database is before its first loand.
+func UnmigratedURL(t testing.TB) string {
+	t.Helper()
+	once.Do(setup)
+	if setupErr != nil {
+		t.Fatalf("pgtest: %v", setupErr)
+	}
+	return newDatabase(t, "template0")
+}
+
+// newDatabase creates a database from a template, dropped when the test
+// ends, and returns its URL.
+func newDatabase(t testing.TB, from string) string {
+	t.Helper()
 	ctx := context.Background()
 	name := fmt.Sprintf("%s_%d", template, counter.Add(1))
 	conn, err := pgx.Connect(ctx, adminURL)
@@ -60,7 +79,7 @@ func URL(t testing.TB) string {
 	// CREATE DATABASE … TEMPLATE needs the template idle; retry briefly in
 	// case another test's clone is still being made from it.
 	for attempt := 0; ; attempt++ {
-		_, err = conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+template)
+		_, err = conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+from)
 		if err == nil || attempt == 50 {
 			break
 		}

@@ -5,7 +5,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,6 +30,7 @@ var (
 	_ store.Requests        = (*Store)(nil)
 	_ store.Agreements      = (*Store)(nil)
 	_ store.CloseOfBusiness = (*Store)(nil)
+	_ store.Secrets         = (*Store)(nil)
 )
 
 // Store is a store.Store on a pgx connection pool.
@@ -51,53 +54,84 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // Close releases the pool.
 func (s *Store) Close() { s.pool.Close() }
 
-// migrationLockID serialises concurrent migrators (several loand starting
-// at once) with a transaction-scoped advisory lock.
+// migrationLockID is the advisory lock that serialises concurrent
+// migrators (several loand starting at once).
 const migrationLockID = 0x6c6f616e636f7265 // "loancore"
 
 // Migrate applies the embedded migrations not yet applied, in order, each
-// in its own transaction. Migrations are forward-only.
+// in its own transaction. Migrations are forward-only. The whole run,
+// schema_migrations' creation included, holds a session-level advisory
+// lock on one connection: migrators starting together on a new database
+// take turns, and the first to hold it creates the table the others then
+// find. (Taking a transaction's lock per migration left the CREATE TABLE
+// outside it, and concurrent creators failed.)
 func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 	files, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(files)
-	if _, err := s.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLockID)); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer func() {
+		// A lock left held would stop every later migrator until this
+		// connection ended: if it cannot be released, end it.
+		bg := context.WithoutCancel(ctx)
+		if _, err := conn.Exec(bg, `SELECT pg_advisory_unlock($1)`, int64(migrationLockID)); err != nil {
+			_ = conn.Conn().Close(bg)
+		}
+	}()
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	for _, f := range files {
-		v, err := migrationVersion(f)
+		v, done, err := applyMigration(ctx, conn.Conn(), f)
 		if err != nil {
 			return applied, err
 		}
-		sql, err := migrations.ReadFile(f)
-		if err != nil {
-			return applied, err
-		}
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLockID)); err != nil {
-				return err
-			}
-			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, v).Scan(&done); err != nil || done {
-				return err
-			}
-			if _, err := tx.Exec(ctx, string(sql)); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, v); err != nil {
-				return err
-			}
+		if done {
 			applied = append(applied, v)
-			return nil
-		})
-		if err != nil {
-			return applied, fmt.Errorf("migrate %s: %w", f, err)
 		}
 	}
 	return applied, nil
+}
+
+// applyMigration applies one migration file in a transaction on conn, if
+// schema_migrations does not list it, and records it there; it reports
+// the migration's version and whether it applied it.
+func applyMigration(ctx context.Context, conn *pgx.Conn, f string) (int, bool, error) {
+	v, err := migrationVersion(f)
+	if err != nil {
+		return 0, false, err
+	}
+	sql, err := migrations.ReadFile(f)
+	if err != nil {
+		return v, false, err
+	}
+	applied := false
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		var done bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, v).Scan(&done); err != nil || done {
+			return err
+		}
+		if _, err := tx.Exec(ctx, string(sql)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, v)
+		applied = err == nil
+		return err
+	})
+	if err != nil {
+		return v, false, fmt.Errorf("migrate %s: %w", f, err)
+	}
+	return v, applied, nil
 }
 
 // migrationVersion reads the number a migration file name starts with.
@@ -121,12 +155,19 @@ func mapError(err error) error {
 		return store.ErrNotFound
 	}
 	var connect *pgconn.ConnectError
-	if errors.As(err, &connect) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
-		// Nothing reached the database, or it did not answer in time.
+	if errors.As(err, &connect) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) || connectionLost(err) {
+		// Nothing reached the database, it did not answer in time, or
+		// the connection broke during the call.
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
+		if pg.Severity == "FATAL" || pg.Severity == "PANIC" || strings.HasPrefix(pg.Code, "08") {
+			// The server ended the session (a shutdown, a crash of
+			// another backend, pg_terminate_backend) or the connection
+			// failed: nothing of the transaction committed.
+			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		}
 		switch pg.Code {
 		case "23505": // unique_violation
 			if pg.ConstraintName == "loan_events_pkey" {
@@ -139,9 +180,22 @@ func mapError(err error) error {
 			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 		case "23503": // foreign_key_violation: the loan is not there
 			return store.ErrNotFound
+		case "53100": // disk_full
+			return fmt.Errorf("%w: %v", store.ErrFull, err)
 		}
 	}
 	return fmt.Errorf("postgres: %w", err)
+}
+
+// connectionLost reports an error of a connection that broke while a
+// call was using it: the server crashed or went away, or the network did.
+// The transaction did not commit or, if the break came during COMMIT,
+// nobody can tell; either way a retry with the request's id lands once,
+// so the caller is told to retry, not that the server failed.
+func connectionLost(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.As(err, &netErr)
 }
 
 func nullableAmount(s string) any {

@@ -45,6 +45,21 @@ func (s *Store) LastCOBRun(ctx context.Context) (store.COBRun, error) {
 	return scanCOBRun(s.db.QueryRowContext(ctx, `SELECT `+cobRunColumns+` FROM cob_runs ORDER BY business_date DESC LIMIT 1`))
 }
 
+// EarliestDisbursement implements store.CloseOfBusiness. It reads every
+// loan's log (no index leads to DISBURSEMENT events), which close of
+// business does before its first run only.
+func (s *Store) EarliestDisbursement(ctx context.Context) (engine.Date, error) {
+	var d *string
+	err := s.db.QueryRowContext(ctx, `SELECT min(value_date) FROM loan_events WHERE kind = ?`, store.KindDisbursement).Scan(&d)
+	if err != nil {
+		return engine.NoDate, mapError(err)
+	}
+	if d == nil {
+		return engine.NoDate, store.ErrNotFound
+	}
+	return engine.ParseDate(*d)
+}
+
 // SaveCOBRun implements store.CloseOfBusiness.
 func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 	var finished any

@@ -34,6 +34,7 @@ var (
 	_ store.Requests        = (*Store)(nil)
 	_ store.Agreements      = (*Store)(nil)
 	_ store.CloseOfBusiness = (*Store)(nil)
+	_ store.Secrets         = (*Store)(nil)
 )
 
 // Store is a store.Store on one SQLite database file.
@@ -41,8 +42,15 @@ type Store struct {
 	db *sql.DB
 }
 
-// Open opens (creating if needed) the database file at path.
+// Open opens (creating if needed) the database file at path. A path
+// that names no file is refused: an empty one or ":memory:" would give
+// each pooled connection a database of its own, so loans written on one
+// would be missing from the next, and gone at exit; a "file:" URI is
+// not a path either (loand sets the URI's parameters itself).
 func Open(ctx context.Context, path string) (*Store, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("sqlite: %w", err)
@@ -56,7 +64,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Writers take the write lock when they begin, so two transactions never
 	// deadlock upgrading read locks.
 	q.Add("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	// The path is escaped into the URI, so that a "?", "#" or "%" in it
+	// is part of the file's name, not a parameter that changes the
+	// database ("x.db?mode=memory") or a fragment dropped.
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -65,6 +76,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return &Store{db: db}, nil
+}
+
+// checkPath refuses a path that names no database file.
+func checkPath(path string) error {
+	switch {
+	case path == "":
+		return errors.New("sqlite: empty path: name the database file, as in sqlite:./data/loancore.db " +
+			"(with none, each connection would get a temporary database of its own)")
+	case path == ":memory:" || strings.HasPrefix(path, "file:"):
+		return fmt.Errorf("sqlite: %q is not a file path: name the database file, as in sqlite:./data/loancore.db "+
+			"(an in-memory database would give each connection a database of its own)", path)
+	}
+	return nil
 }
 
 // Close closes the database.
@@ -136,6 +160,11 @@ func mapError(err error) error {
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
+		if se.Code()&0xff == sqlite3.SQLITE_FULL {
+			// The disk (or the database's page limit) is full: the
+			// statement or its transaction was rolled back.
+			return fmt.Errorf("%w: %v", store.ErrFull, err)
+		}
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			if strings.Contains(se.Error(), "loan_events.") {

@@ -23,6 +23,7 @@ var closeOfBusinessCases = []testCase{
 	{"SavePositionsJournalsOnce", testSavePositionsJournalsOnce},
 	{"DelinquentPositions", testDelinquentPositions},
 	{"DueNotices", testDueNotices},
+	{"EarliestDisbursement", testEarliestDisbursement},
 }
 
 // day1 is the first business date the suite closes.
@@ -311,5 +312,31 @@ func testDueNotices(t *testing.T, s store.Store) {
 	}
 	if got := list(store.NoticeQuery{From: day1 + 3, To: day1 + 9, AfterDate: engine.NoDate, Limit: 10}); len(got) != 0 {
 		t.Fatalf("no notices yet: %+v", got)
+	}
+}
+
+// testEarliestDisbursement: the earliest value date of a disbursement of
+// any loan, whatever its status or later events; none before any loan.
+func testEarliestDisbursement(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if d, err := s.EarliestDisbursement(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("with no loan: %s, %v; want ErrNotFound", d, err)
+	}
+	for id, disbursed := range map[string]string{"L1": "2024-03-05", "L2": "2023-11-30", "L3": "2024-01-15"} {
+		l := loan(id, "B1")
+		// The origination dated earlier: only the disbursement counts.
+		l.Events[0].ValueDate = "2023-01-01"
+		l.Events[1].ValueDate = disbursed
+		if err := s.CreateLoan(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A repayment dated earlier than any disbursement does not count
+	// either (the store takes what it is given).
+	p := payment("L1", 2, "pay-early")
+	p.Event.ValueDate = "2020-01-01"
+	appendAll(t, s, p)
+	if d, err := s.EarliestDisbursement(ctx); err != nil || d != engine.DateOf(2023, 11, 30) {
+		t.Fatalf("earliest disbursement %s, %v; want 2023-11-30", d, err)
 	}
 }

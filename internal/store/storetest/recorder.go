@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -126,6 +127,16 @@ func (r *recorder) AccrualTotal(ctx context.Context, p store.AccrualQuery) (stor
 func (r *recorder) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store.Notice, error) {
 	r.calls.note("DueNotices")
 	return r.Store.DueNotices(ctx, p)
+}
+
+func (r *recorder) EarliestDisbursement(ctx context.Context) (engine.Date, error) {
+	r.calls.note("EarliestDisbursement")
+	return r.Store.EarliestDisbursement(ctx)
+}
+
+func (r *recorder) ServerSecret(ctx context.Context, p store.ServerSecretParams) ([]byte, error) {
+	r.calls.note("ServerSecret")
+	return r.Store.ServerSecret(ctx, p)
 }
 
 var _ store.Store = (*recorder)(nil)
