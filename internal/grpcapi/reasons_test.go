@@ -82,7 +82,7 @@ func (h *reasonHarness) serve(policy servicing.RestructuringPolicy) cobClients {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return cobClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn),
-		restructuring: loancorev1.NewRestructuringServiceClient(conn), clk: h.clk}
+		restructuring: loancorev1.NewRestructuringServiceClient(conn), clk: h.clk, conn: conn}
 }
 
 // refused checks that err is FAILED_PRECONDITION with the reason want.
