@@ -41,7 +41,7 @@ var (
 
 // testSigners returns an RS256, an ES256 and an EdDSA signer, made once
 // per test binary (an RSA key takes a moment).
-func testSigners(t *testing.T) []signer {
+func testSigners(t testing.TB) []signer {
 	t.Helper()
 	signersOnce.Do(func() {
 		rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -73,7 +73,7 @@ func claims(now time.Time) jwt.MapClaims {
 }
 
 // sign signs c with s, its kid in the header unless kid is false.
-func sign(t *testing.T, s signer, c jwt.MapClaims, kid bool) string {
+func sign(t testing.TB, s signer, c jwt.MapClaims, kid bool) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(s.method, c)
 	if kid {
@@ -88,7 +88,7 @@ func sign(t *testing.T, s signer, c jwt.MapClaims, kid bool) string {
 
 // jwksJSON writes the public keys of ss as a JWK Set, by hand, so that the
 // set does not come from the library that reads it.
-func jwksJSON(t *testing.T, ss ...signer) []byte {
+func jwksJSON(t testing.TB, ss ...signer) []byte {
 	t.Helper()
 	b64 := func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 	var keys []map[string]string
@@ -116,7 +116,7 @@ func jwksJSON(t *testing.T, ss ...signer) []byte {
 }
 
 // publicPEM is s's public key as a PEM PUBLIC KEY.
-func publicPEM(t *testing.T, s signer) []byte {
+func publicPEM(t testing.TB, s signer) []byte {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(s.key.Public())
 	if err != nil {
@@ -126,7 +126,7 @@ func publicPEM(t *testing.T, s signer) []byte {
 }
 
 // verifier is a JWT verifier over a JWKS of every test signer.
-func verifier(t *testing.T) *auth.JWT {
+func verifier(t testing.TB) *auth.JWT {
 	t.Helper()
 	var set auth.JWKS
 	if err := set.Load(jwksJSON(t, testSigners(t)...)); err != nil {
