@@ -125,14 +125,19 @@ func publicPEM(t testing.TB, s signer) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-// verifier is a JWT verifier over a JWKS of every test signer.
-func verifier(t testing.TB) *auth.JWT {
+// verifier is a JWT verifier over a JWKS of every test signer, with
+// loand's default cache, so that the tests of what is accepted and refused
+// go through it.
+func verifier(t testing.TB) *auth.JWT { return verifierCaching(t, auth.DefaultTokenCache) }
+
+// verifierCaching is verifier with a cache of size tokens (0: none).
+func verifierCaching(t testing.TB, size int) *auth.JWT {
 	t.Helper()
 	var set auth.JWKS
 	if err := set.Load(jwksJSON(t, testSigners(t)...)); err != nil {
 		t.Fatal(err)
 	}
-	v, err := auth.NewJWT(auth.JWTConfig{Issuer: issuer, Audience: audience, Leeway: auth.DefaultLeeway}, &set)
+	v, err := auth.NewJWT(auth.JWTConfig{Issuer: issuer, Audience: audience, Leeway: auth.DefaultLeeway, CacheSize: size}, &set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,14 +370,18 @@ func eventually(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-// TestJWTConfig: a verifier needs both an issuer and an audience; a PEM
-// key must be a public key of an accepted kind.
+// TestJWTConfig: a verifier needs both an issuer and an audience, and a
+// cache of 0 tokens or more; a PEM key must be a public key of an accepted
+// kind.
 func TestJWTConfig(t *testing.T) {
 	if _, err := auth.NewJWT(auth.JWTConfig{Issuer: issuer}, &auth.JWKS{}); err == nil {
 		t.Error("a verifier without an audience")
 	}
 	if _, err := auth.NewJWT(auth.JWTConfig{Audience: audience}, &auth.JWKS{}); err == nil {
 		t.Error("a verifier without an issuer")
+	}
+	if _, err := auth.NewJWT(auth.JWTConfig{Issuer: issuer, Audience: audience, CacheSize: -1}, &auth.JWKS{}); err == nil {
+		t.Error("a verifier with a cache of -1 tokens")
 	}
 	der, _ := x509.MarshalPKCS8PrivateKey(mustEC(t))
 	for _, bad := range [][]byte{[]byte("not pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})} {

@@ -40,16 +40,20 @@ func benchRepaymentRequest() *loancorev1.RecordRepaymentRequest {
 // times the write). auth=dev is loand with authentication off, the
 // baseline the others add to; jwt-ES256 and jwt-RS256 a bearer JWT of a
 // bank's identity provider, the same token every call, as a client
-// sends; apikey a service account's key.
+// sends, with the verified-token cache off and on (loand's default);
+// apikey a service account's key.
 func BenchmarkGate(b *testing.B) {
 	audit := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	b.Run("auth=dev", func(b *testing.B) {
 		benchGate(b, newGate(Options{Dev: true, Audit: audit}, audit), context.Background())
 	})
 	for _, alg := range []string{"ES256", "RS256"} {
-		authn, header := benchJWT(b, alg)
-		g := newGate(Options{Authenticator: authn, Audit: audit}, audit)
-		b.Run("auth=jwt-"+alg, func(b *testing.B) { benchGate(b, g, bearer(header)) })
+		for _, cache := range []int{0, auth.DefaultTokenCache} {
+			authn, header := benchJWT(b, alg, cache)
+			g := newGate(Options{Authenticator: authn, Audit: audit}, audit)
+			name := "auth=jwt-" + alg + "/cache=" + map[bool]string{false: "off", true: "on"}[cache > 0]
+			b.Run(name, func(b *testing.B) { benchGate(b, g, bearer(header)) })
+		}
 	}
 	path := filepath.Join(b.TempDir(), "keys.jsonl")
 	_, key, err := auth.CreateAPIKey(path, "svc-payments", []string{"servicer"}, time.Now())
@@ -90,9 +94,9 @@ func benchGate(b *testing.B, g *gate, ctx context.Context) {
 }
 
 // benchJWT is an authenticator of JWTs signed by a fresh key of
-// algorithm alg (ES256 or RS256), and the authorization header of a
-// servicer's token valid for an hour.
-func benchJWT(b *testing.B, alg string) (*auth.Authenticator, string) {
+// algorithm alg (ES256 or RS256), remembering cache verified tokens, and
+// the authorization header of a servicer's token valid for an hour.
+func benchJWT(b *testing.B, alg string, cache int) (*auth.Authenticator, string) {
 	b.Helper()
 	var key crypto.Signer
 	var err error
@@ -113,7 +117,8 @@ func benchJWT(b *testing.B, alg string) (*auth.Authenticator, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := auth.NewJWT(auth.JWTConfig{Issuer: "https://idp.bank.test", Audience: "loancore", Leeway: auth.DefaultLeeway}, pub)
+	v, err := auth.NewJWT(auth.JWTConfig{Issuer: "https://idp.bank.test", Audience: "loancore", Leeway: auth.DefaultLeeway,
+		CacheSize: cache}, pub)
 	if err != nil {
 		b.Fatal(err)
 	}
