@@ -215,8 +215,9 @@ func devMode(listen string, log *slog.Logger) error {
 }
 
 // devModeWarning is what loand logs, at WARN, when it starts in dev mode.
-const devModeWarning = "DEV MODE: no authentication is configured, so every caller is \"dev\" with every role; " +
-	"loand serves on loopback only. Set --jwks-file, --jwt-public-key, --api-keys-file or --client-ca to authenticate callers"
+const devModeWarning = "DEV MODE: no authentication is configured, so every caller is \"dev\" with every role, " +
+	"and no call is held for a second person's approval; loand serves on loopback only. " +
+	"Set --jwks-file, --jwt-public-key, --api-keys-file or --client-ca to authenticate callers"
 
 // isLoopback reports whether a listen address is on loopback alone:
 // localhost, 127.0.0.0/8 or ::1; an empty host (every interface) is not.

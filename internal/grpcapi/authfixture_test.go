@@ -59,6 +59,8 @@ type authFixture struct {
 	// the certificate of that role, "stranger" one of another CA.
 	conns map[string]*grpc.ClientConn
 	audit *lockedBuffer
+	// edit, if not nil, changes the policy's text before it is parsed.
+	edit func(policy string) string
 }
 
 // lockedBuffer is an audit log the test reads while the server writes.
@@ -96,7 +98,14 @@ func (b *lockedBuffer) lines(t *testing.T) []map[string]any {
 // authentication on.
 func newAuthFixture(t *testing.T, store string) *authFixture {
 	t.Helper()
-	f := &authFixture{apiKeys: map[string]string{}, conns: map[string]*grpc.ClientConn{}, audit: &lockedBuffer{}}
+	return newAuthFixtureWith(t, store, nil)
+}
+
+// newAuthFixtureWith is newAuthFixture under the default policy as edit
+// changes its text (nil: as it is).
+func newAuthFixtureWith(t *testing.T, store string, edit func(policy string) string) *authFixture {
+	t.Helper()
+	f := &authFixture{apiKeys: map[string]string{}, conns: map[string]*grpc.ClientConn{}, audit: &lockedBuffer{}, edit: edit}
 	ca, caKey := newCA(t, "loancore test CA")
 	serverTLS := &tls.Config{Certificates: []tls.Certificate{leaf(t, ca, caKey, "localhost", nil, true)},
 		ClientCAs: pool(ca), ClientAuth: tls.VerifyClientCertIfGiven, MinVersion: tls.VersionTLS13}
@@ -141,6 +150,9 @@ func (f *authFixture) authentication(t *testing.T) (*auth.Policy, *auth.Authenti
 		fmt.Fprintf(&certs, "  \"spiffe://loancore.test/%s\": [%s]\n", role, role)
 	}
 	yaml := strings.Replace(string(auth.DefaultPolicyYAML()), "certificates: {}\n", certs.String(), 1)
+	if f.edit != nil {
+		yaml = f.edit(yaml)
+	}
 	policy, err := auth.ParsePolicy([]byte(yaml), grpcapi.Methods())
 	if err != nil {
 		t.Fatal(err)

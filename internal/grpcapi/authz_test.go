@@ -39,7 +39,11 @@ var (
 	operators     = []string{"admin", "operator"}
 	collections   = []string{"admin", "auditor", "collector"}
 	cobWatchers   = []string{"admin", "auditor", "collector", "operator"}
+	approvals     = []string{"admin", "auditor", "operator"}
 	wantAllowedTo = map[string][]string{
+		"loancore.v1.ApprovalService/ListPendingActions":           approvals,
+		"loancore.v1.ApprovalService/ApproveAction":                operators,
+		"loancore.v1.ApprovalService/RejectAction":                 operators,
 		"loancore.v1.LoanService/CreateLoan":                       channels,
 		"loancore.v1.LoanService/GetLoan":                          readers,
 		"loancore.v1.LoanService/ListLoans":                        readers,

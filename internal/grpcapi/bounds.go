@@ -49,7 +49,7 @@ const (
 // TestEveryRequestStringIsBounded fails when a request has a string field
 // not named here.
 var fieldMaxBytes = map[protoreflect.Name]int{
-	"request_id": MaxIDBytes, "loan_id": MaxIDBytes, "borrower_id": MaxIDBytes, "agreement_id": MaxIDBytes,
+	"request_id": MaxIDBytes, "loan_id": MaxIDBytes, "borrower_id": MaxIDBytes, "agreement_id": MaxIDBytes, "action_id": MaxIDBytes,
 	"reason": MaxTextBytes, "signed_by": MaxTextBytes,
 	"principal": MaxDecimalBytes, "annual_rate_percent": MaxDecimalBytes, "markup_percent": MaxDecimalBytes,
 	"cap_annual_percent": MaxDecimalBytes, "upfront_fee": MaxDecimalBytes, "installment_multiple": MaxDecimalBytes,

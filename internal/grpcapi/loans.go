@@ -19,7 +19,8 @@ import (
 // loanService implements loancore.v1.LoanService.
 type loanService struct {
 	loancorev1.UnimplementedLoanServiceServer
-	loans *servicing.Loans
+	loans    *servicing.Loans
+	fourEyes fourEyes
 }
 
 // sender is who sent a write, as it is recorded: the authenticated
@@ -143,6 +144,8 @@ var eventKinds = map[string]loancorev1.LoanEventKind{
 	store.KindAgreementAccepted:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_ACCEPTED,
 	store.KindAgreementCancelled: loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_CANCELLED,
 	store.KindAgreementBroken:    loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_BROKEN,
+	store.KindActionRequested:    loancorev1.LoanEventKind_LOAN_EVENT_KIND_ACTION_REQUESTED,
+	store.KindActionRejected:     loancorev1.LoanEventKind_LOAN_EVENT_KIND_ACTION_REJECTED,
 }
 
 // ListLoanEvents implements loancore.v1.LoanService/ListLoanEvents.
@@ -157,6 +160,7 @@ func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLo
 		pe := &loancorev1.LoanEvent{
 			Seq: e.Seq, Kind: eventKinds[e.Kind], ValueDate: e.ValueDate, RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
 			RequestId: e.RequestID, Actor: e.Actor, OnBehalfOf: e.OnBehalfOf, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
+			ActionId: servicing.ActionIDOf(e),
 		}
 		if e.Kind == store.KindWaiver {
 			pe.WaivedPenalty, pe.WaivedCompound, pe.WaivedInterest = servicing.WaiverAmounts(e)
@@ -211,12 +215,13 @@ func repaymentToProto(r servicing.RepaymentResult, view loancorev1.LoanView) *lo
 func (s *loanService) ReverseRepayment(ctx context.Context, req *loancorev1.ReverseRepaymentRequest) (*loancorev1.ReverseRepaymentResponse, error) {
 	who := senderOf(ctx, req)
 	r, err := s.loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
-		LoanID: req.GetLoanId(), Seq: req.GetSeq(), Reason: req.GetReason(), Actor: who.actor, OnBehalfOf: who.onBehalfOf})
+		LoanID: req.GetLoanId(), Seq: req.GetSeq(), Reason: req.GetReason(), Actor: who.actor, OnBehalfOf: who.onBehalfOf,
+		FourEyes: s.fourEyes.holds("ReverseRepayment")})
 	if err != nil {
 		return nil, err
 	}
 	return &loancorev1.ReverseRepaymentResponse{Seq: r.Seq, Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL), ChangedSeqs: r.ChangedSeqs,
-		ReversedAllocations: allocationsToProto(r.Allocation, r.Loan.Terms.Currency)}, nil
+		ReversedAllocations: allocationsToProto(r.Allocation, r.Loan.Terms.Currency), PendingAction: pendingToProto(r.Pending)}, nil
 }
 
 // QuotePayoff implements loancore.v1.LoanService/QuotePayoff.
@@ -407,13 +412,13 @@ func (s *loanService) WaiveAmounts(ctx context.Context, req *loancorev1.WaiveAmo
 	who := senderOf(ctx, req)
 	r, err := s.loans.WaiveAmounts(ctx, servicing.WaiveAmountsParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
 		LoanID: req.GetLoanId(), Penalty: req.GetPenalty(), Compound: req.GetCompound(), Interest: req.GetInterest(),
-		Reason: req.GetReason(), ValueDate: vd, Actor: who.actor, OnBehalfOf: who.onBehalfOf})
+		Reason: req.GetReason(), ValueDate: vd, Actor: who.actor, OnBehalfOf: who.onBehalfOf, FourEyes: s.fourEyes.holds("WaiveAmounts")})
 	if err != nil {
 		return nil, err
 	}
 	c := r.Loan.Terms.Currency
 	return &loancorev1.WaiveAmountsResponse{Seq: r.Seq, Penalty: r.Waived.Penalty.Format(c), Compound: r.Waived.Compound.Format(c),
-		Interest: r.Waived.Interest.Format(c), Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
+		Interest: r.Waived.Interest.Format(c), Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL), PendingAction: pendingToProto(r.Pending)}, nil
 }
 
 // WriteOffLoan implements loancore.v1.LoanService/WriteOffLoan.
@@ -425,9 +430,11 @@ func (s *loanService) WriteOffLoan(ctx context.Context, req *loancorev1.WriteOff
 	}
 	who := senderOf(ctx, req)
 	r, err := s.loans.WriteOffLoan(ctx, servicing.WriteOffLoanParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
-		LoanID: req.GetLoanId(), Reason: req.GetReason(), ValueDate: vd, Actor: who.actor, OnBehalfOf: who.onBehalfOf})
+		LoanID: req.GetLoanId(), Reason: req.GetReason(), ValueDate: vd, Actor: who.actor, OnBehalfOf: who.onBehalfOf,
+		FourEyes: s.fourEyes.holds("WriteOffLoan")})
 	if err != nil {
 		return nil, err
 	}
-	return &loancorev1.WriteOffLoanResponse{Seq: r.Seq, Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
+	return &loancorev1.WriteOffLoanResponse{Seq: r.Seq, Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL),
+		PendingAction: pendingToProto(r.Pending)}, nil
 }

@@ -110,6 +110,7 @@ func TestEveryReasonIsReachable(t *testing.T) {
 	agreementReasons(h)
 	planReasons(h)
 	closeOfBusinessReasons(h)
+	fourEyesReasons(h)
 	for _, r := range servicing.Reasons() {
 		if !h.seen[string(r)] {
 			t.Errorf("no scenario reaches reason %s", r)
@@ -295,4 +296,44 @@ func closeOfBusinessReasons(h *reasonHarness) {
 	}
 	_, err = runCOB(t, c, "2024-10-17")
 	h.refused(servicing.ReasonCOBLoansFailed, err)
+}
+
+// fourEyesReasons: the approval of a held call, through a server with
+// authentication on, where the admin and the operator are two people:
+// approving twice, and approving a write-off of a loan paid off since.
+func fourEyesReasons(h *reasonHarness) {
+	t := h.t
+	f := newAuthFixture(t, "sqlite")
+	admin, operator := f.conns["admin"], f.conns["operator"]
+	loans := loancorev1.NewLoanServiceClient(admin)
+	approvals := loancorev1.NewApprovalServiceClient(operator)
+	writeOff := func(loanID string) string {
+		t.Helper()
+		if _, err := loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "c-" + loanID, LoanId: loanID, BorrowerId: "B1", Terms: loan12k()}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := loans.WriteOffLoan(ctx(t), &loancorev1.WriteOffLoanRequest{RequestId: "wo-" + loanID, LoanId: loanID, Reason: "test"})
+		if err != nil || r.GetPendingAction().GetStatus() != loancorev1.ActionStatus_ACTION_STATUS_PENDING_APPROVAL {
+			t.Fatalf("a write-off held for approval: %v %v", r, err)
+		}
+		return r.GetPendingAction().GetActionId()
+	}
+	approve := func(requestID, actionID string) error {
+		_, err := approvals.ApproveAction(ctx(t), &loancorev1.ApproveActionRequest{RequestId: requestID, ActionId: actionID})
+		return err
+	}
+	id := writeOff("R-FE1")
+	if err := approve("ap-1", id); err != nil {
+		t.Fatal(err)
+	}
+	h.refused(servicing.ReasonActionNotPending, approve("ap-2", id))
+	id = writeOff("R-FE2")
+	payoff, err := loans.QuotePayoff(ctx(t), &loancorev1.QuotePayoffRequest{LoanId: "R-FE2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loans.RecordRepayment(ctx(t), &loancorev1.RecordRepaymentRequest{RequestId: "pay-R-FE2", LoanId: "R-FE2", Amount: payoff.GetTotal()}); err != nil {
+		t.Fatal(err)
+	}
+	h.refused(servicing.ReasonActionNoLongerApplies, approve("ap-3", id))
 }

@@ -12,7 +12,8 @@ import (
 // restructuringService implements loancore.v1.RestructuringService.
 type restructuringService struct {
 	loancorev1.UnimplementedRestructuringServiceServer
-	loans *servicing.Loans
+	loans    *servicing.Loans
+	fourEyes fourEyes
 }
 
 // changes parses a RestructuringChanges; waiver amounts stay strings for
@@ -141,12 +142,14 @@ func (s *restructuringService) ProposeAgreement(ctx context.Context, req *loanco
 // AcceptAgreement implements loancore.v1.RestructuringService/AcceptAgreement.
 func (s *restructuringService) AcceptAgreement(ctx context.Context, req *loancorev1.AcceptAgreementRequest) (*loancorev1.AcceptAgreementResponse, error) {
 	who := senderOf(ctx, req)
-	a, v, err := s.loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
-		AgreementID: req.GetAgreementId(), SignedBy: req.GetSignedBy(), Actor: who.actor, OnBehalfOf: who.onBehalfOf})
+	r, err := s.loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
+		AgreementID: req.GetAgreementId(), SignedBy: req.GetSignedBy(), Actor: who.actor, OnBehalfOf: who.onBehalfOf,
+		FourEyes: s.fourEyes.holds("AcceptAgreement")})
 	if err != nil {
 		return nil, err
 	}
-	return &loancorev1.AcceptAgreementResponse{Agreement: agreementToProto(a), Loan: loanToProto(v, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
+	return &loancorev1.AcceptAgreementResponse{Agreement: agreementToProto(r.Agreement), Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL),
+		PendingAction: pendingToProto(r.Pending)}, nil
 }
 
 // CancelAgreement implements loancore.v1.RestructuringService/CancelAgreement.

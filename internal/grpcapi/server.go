@@ -90,8 +90,10 @@ func NewServer(opts Options) *Server {
 	gs := grpc.NewServer(serverOpts...)
 	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{})
 	if opts.Loans != nil {
-		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans})
-		loancorev1.RegisterRestructuringServiceServer(gs, &restructuringService{loans: opts.Loans})
+		fe := fourEyes{policy: g.policy, dev: opts.Dev}
+		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans, fourEyes: fe})
+		loancorev1.RegisterRestructuringServiceServer(gs, &restructuringService{loans: opts.Loans, fourEyes: fe})
+		loancorev1.RegisterApprovalServiceServer(gs, &approvalService{loans: opts.Loans, fourEyes: fe})
 	}
 	if opts.Close != nil {
 		loancorev1.RegisterCloseOfBusinessServiceServer(gs, &closeService{close: opts.Close})

@@ -49,6 +49,7 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	}
 	var inv *engine.InvalidError
 	var pre *servicing.PreconditionError
+	var forbidden *servicing.ForbiddenError
 	switch {
 	case errors.As(err, &inv):
 		return invalidArgument(inv)
@@ -66,6 +67,8 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 			return status.Error(codes.NotFound, err.Error())
 		}
 		return status.Error(codes.NotFound, "loan or event not found")
+	case errors.As(err, &forbidden):
+		return status.Error(codes.PermissionDenied, forbidden.Message)
 	case errors.Is(err, servicing.ErrRequestConflict):
 		return status.Error(codes.AlreadyExists, err.Error())
 	case errors.Is(err, store.ErrDuplicate):

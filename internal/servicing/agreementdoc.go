@@ -29,6 +29,9 @@ type agreementDoc struct {
 	SignedBy string `json:"signed_by,omitempty"`
 	// Missed is how many installments were missed (AGREEMENT_BROKEN).
 	Missed int `json:"missed_installments,omitempty"`
+	// ActionID is the four-eyes action whose approval accepted it
+	// (AGREEMENT_ACCEPTED).
+	ActionID string `json:"action_id,omitempty"`
 }
 
 // changesDoc is engine.Changes as written down.

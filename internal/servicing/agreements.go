@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -46,7 +47,7 @@ func (l *Loans) ProposeAgreement(ctx context.Context, p ProposeAgreementParams) 
 			if err != nil {
 				return AgreementView{}, err
 			}
-			w, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementProposed, req, l.dateAt(now))
+			w, err := l.appendAgreementEvent(ctx, lg, ev, doc, AgreementProposed, req, l.dateAt(now), nil)
 			return w.agreement, err
 		}})
 }
@@ -96,13 +97,27 @@ type AcceptAgreementParams struct {
 	Actor       string
 	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
 	OnBehalfOf string
+	// FourEyes holds the acceptance for approval when it says so of the
+	// agreement's waiver (0 without one).
+	FourEyes FourEyes
+}
+
+// Acceptance is what AcceptAgreement did.
+type Acceptance struct {
+	// Agreement is the agreement, ACTIVE (PROPOSED while held).
+	Agreement AgreementView
+	// Loan is the loan as of the later of today and the effective date.
+	Loan LoanView
+	// Pending is the action holding the acceptance for approval; nil when
+	// it was executed.
+	Pending *ActionView
 }
 
 // AcceptAgreement signs a PROPOSED agreement and applies it to the loan
 // at its effective date. The plan it executes must equal the frozen quote
 // to the cent; otherwise the loan changed since the proposal and the call
 // fails with QUOTE_STALE.
-func (l *Loans) AcceptAgreement(ctx context.Context, p AcceptAgreementParams) (AgreementView, LoanView, error) {
+func (l *Loans) AcceptAgreement(ctx context.Context, p AcceptAgreementParams) (Acceptance, error) {
 	e := writeChecks(p.RequestID, "agreement_id", p.AgreementID)
 	if p.SignedBy == "" {
 		e.Add("signed_by", "required: who signed for the borrower")
@@ -118,11 +133,27 @@ func (l *Loans) AcceptAgreement(ctx context.Context, p AcceptAgreementParams) (A
 			if err != nil {
 				return agreementWrite{agreement: a}, err
 			}
+			if pl := acceptancePlan(lg, a, ev, p.SignedBy); holds(p.FourEyes, pl, lg) {
+				view, _, held, err := l.hold(ctx, lg, pl, req, now)
+				return agreementWrite{agreement: a, loan: view, pending: held}, err
+			}
 			doc := a.doc()
 			doc.SignedBy = p.SignedBy
-			return l.appendAgreementEvent(ctx, lg, ev, doc, AgreementActive, req, max(l.dateAt(now), a.EffectiveDate))
+			return l.appendAgreementEvent(ctx, lg, ev, doc, AgreementActive, req, max(l.dateAt(now), a.EffectiveDate), nil)
 		}})
-	return w.agreement, w.loan, err
+	return Acceptance{Agreement: w.agreement, Loan: w.loan, Pending: w.pending}, err
+}
+
+// acceptancePlan is an acceptance as four-eyes would hold it: it moves
+// the agreement's waiver, if it has one.
+func acceptancePlan(lg loanLog, a AgreementView, ev store.EventRecord, signedBy string) plan {
+	var waived money.Amount
+	if w := a.Changes.Waiver; w != nil {
+		waived = w.Penalty + w.Compound + w.Interest
+	}
+	c := lg.terms.Currency
+	return plan{event: ev, held: heldRequest{Method: "AcceptAgreement", LoanID: lg.loan.LoanID, AgreementID: a.AgreementID,
+		SignedBy: signedBy, Amount: waived.Format(c)}, moved: waived}
 }
 
 // acceptance is the AGREEMENT_ACCEPTED event of an acceptance on the loan
@@ -154,12 +185,35 @@ func (l *Loans) acceptance(p AcceptAgreementParams, lg loanLog, now time.Time) (
 // and the loan as known then, as of the later of that day and the
 // effective date.
 func (l *Loans) acceptanceAt(ctx context.Context, r store.RequestRecord) (agreementWrite, error) {
+	if w, ok, err := l.heldAcceptanceAt(ctx, r); ok || err != nil {
+		return w, err
+	}
 	a, err := l.agreementAt(ctx, r)
 	if err != nil {
 		return agreementWrite{agreement: a}, err
 	}
 	v, err := l.GetLoan(ctx, GetLoanParams{LoanID: r.LoanID, AsOf: max(l.dateAt(r.RecordedAt), a.EffectiveDate), KnownAt: r.RecordedAt})
 	return agreementWrite{agreement: a, loan: v}, err
+}
+
+// heldAcceptanceAt rebuilds the answer to a recorded acceptance that was
+// held for approval, and true; false if the request executed at once.
+func (l *Loans) heldAcceptanceAt(ctx context.Context, r store.RequestRecord) (agreementWrite, bool, error) {
+	lg, err := l.load(ctx, r.LoanID, r.RecordedAt)
+	if err != nil {
+		return agreementWrite{}, false, err
+	}
+	held, err := heldAt(lg, r.Seq)
+	if held == nil || err != nil {
+		return agreementWrite{}, false, err
+	}
+	today := l.dateAt(r.RecordedAt)
+	_, ags, err := agreementsAsOf(lg, today)
+	if err != nil {
+		return agreementWrite{}, true, err
+	}
+	a, err := findAgreement(ags, held.held.AgreementID)
+	return agreementWrite{agreement: a, loan: l.view(lg, today, r.RecordedAt), pending: held}, true, err
 }
 
 // CancelAgreementParams are the inputs of CancelAgreement.
@@ -192,7 +246,7 @@ func (l *Loans) CancelAgreement(ctx context.Context, p CancelAgreementParams) (A
 			}
 			ev := store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementCancelled, ValueDate: today.String(),
 				RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, TargetSeq: a.ProposalSeq, Reason: p.Reason}
-			w, err := l.appendAgreementEvent(ctx, lg, ev, a.doc(), AgreementCancelled, req, today)
+			w, err := l.appendAgreementEvent(ctx, lg, ev, a.doc(), AgreementCancelled, req, today, nil)
 			if err != nil {
 				return a, err
 			}
@@ -217,16 +271,19 @@ func (l *Loans) proposed(lg loanLog, id string, today engine.Date, verb string) 
 
 // agreementWrite is what appending an agreement event gives: the
 // agreement after it, as of the event's day, and the loan as of the date
-// asked for.
+// asked for; or, for an acceptance held for approval, the agreement as it
+// was, the loan and the action.
 type agreementWrite struct {
 	agreement AgreementView
 	loan      LoanView
+	pending   *ActionView
 }
 
 // appendAgreementEvent writes an AGREEMENT_* event with its payload and
 // the agreement's projection row. The answer is worked out from the log
 // in hand, as agreementAt would from the store.
-func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev store.EventRecord, doc agreementDoc, status string, req request, asOf engine.Date) (agreementWrite, error) {
+func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev store.EventRecord, doc agreementDoc, status string, req request,
+	asOf engine.Date, action *store.ActionRecord) (agreementWrite, error) {
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return agreementWrite{}, err
@@ -255,7 +312,8 @@ func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev store.E
 		// The loan's status projection follows today's figures.
 		SetStatus: statusChange(lg.loan.Status, statusOf(now)),
 		Request:   req.record(lg.loan.LoanID, ev.Seq, ev.RecordedAt),
-		Agreement: &store.AgreementRecord{AgreementID: doc.AgreementID, LoanID: lg.loan.LoanID, Status: status, UpdatedAt: ev.RecordedAt}})
+		Agreement: &store.AgreementRecord{AgreementID: doc.AgreementID, LoanID: lg.loan.LoanID, Status: status, UpdatedAt: ev.RecordedAt},
+		Action:    action})
 	if err != nil {
 		return agreementWrite{}, err
 	}

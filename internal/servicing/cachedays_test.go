@@ -108,7 +108,7 @@ func TestCacheReplaysPastAFutureEvent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := cached.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "a", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
+		if _, err := cached.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "a", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		pay := func(id string) servicing.LoanView {

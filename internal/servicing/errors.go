@@ -78,6 +78,13 @@ const (
 	// ReasonCOBNotClosed: positions are asked for a date that is not the
 	// last closed one.
 	ReasonCOBNotClosed Reason = "COB_NOT_CLOSED"
+	// ReasonActionNotPending: the four-eyes action was approved or
+	// rejected already.
+	ReasonActionNotPending Reason = "ACTION_NOT_PENDING"
+	// ReasonActionNoLongerApplies: the loan changed since the action was
+	// requested, so that its request would now be refused; it stays
+	// pending, to be rejected.
+	ReasonActionNoLongerApplies Reason = "ACTION_NO_LONGER_APPLIES"
 )
 
 // Reasons lists every reason, for the tests that each is documented in the
@@ -89,6 +96,7 @@ func Reasons() []Reason {
 		ReasonAgreementCancelled, ReasonAgreementExpired, ReasonAgreementBroken, ReasonAgreementCompleted,
 		ReasonMaxAgreementsPerLoan, ReasonMinOnTimeInstallments, ReasonMaxFreezeInstallments, ReasonMaxExtensionMonths,
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
+		ReasonActionNotPending, ReasonActionNoLongerApplies,
 	}
 }
 

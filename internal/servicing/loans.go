@@ -16,6 +16,8 @@ type LoanStore interface {
 	store.Loans
 	store.Requests
 	store.Agreements
+	// Actions is the projection of four-eyes actions.
+	store.Actions
 	// Secrets keeps the key that signs page tokens.
 	store.Secrets
 }

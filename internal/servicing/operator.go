@@ -23,11 +23,12 @@ func checkOperatorRequest(requestID, loanID, reason string) error {
 }
 
 // appendReplayed appends an event decided on the loan's whole log (a
-// reversal, a waiver, a write-off) with its request's record, and returns
-// the loan after it as of today: a replay, since such an event may change
-// what came before it. The loan's cache entry is dropped first: it was
-// made before the event.
-func (l *Loans) appendReplayed(ctx context.Context, lg loanLog, ev store.EventRecord, req request, today engine.Date) (LoanView, error) {
+// reversal, a waiver, a write-off, a four-eyes action's request or
+// rejection) with its request's record and, when action is not nil, the
+// action's projection row, and returns the loan after it as of today: a
+// replay, since such an event may change what came before it. The loan's
+// cache entry is dropped first: it was made before the event.
+func (l *Loans) appendReplayed(ctx context.Context, lg loanLog, ev store.EventRecord, req request, today engine.Date, action *store.ActionRecord) (LoanView, error) {
 	after, err := lg.withEvent(ev)
 	if err != nil {
 		return LoanView{}, err
@@ -35,7 +36,7 @@ func (l *Loans) appendReplayed(ctx context.Context, lg loanLog, ev store.EventRe
 	view := l.viewOf(after, after.fold(today), today, time.Time{})
 	l.cache.drop(lg.loan.LoanID)
 	err = l.store.AppendEvent(ctx, store.AppendEventParams{LoanID: lg.loan.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
-		SetStatus: statusChange(lg.loan.Status, view.Status), Request: req.record(lg.loan.LoanID, ev.Seq, ev.RecordedAt)})
+		SetStatus: statusChange(lg.loan.Status, view.Status), Request: req.record(lg.loan.LoanID, ev.Seq, ev.RecordedAt), Action: action})
 	if err != nil {
 		return LoanView{}, err
 	}

@@ -32,6 +32,7 @@ const (
 	listAgreements  = "agreements"
 	listNotices     = "notices"
 	listDelinquents = "delinquent-loans"
+	listActions     = "pending-actions"
 )
 
 // errNotIssued describes a page token the server did not issue.

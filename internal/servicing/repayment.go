@@ -19,6 +19,9 @@ type RepaymentResult struct {
 	// ChangedSeqs are later payments whose allocation this backdated
 	// payment changed.
 	ChangedSeqs []int64
+	// Pending is the action holding a reversal for approval; nil when it
+	// was executed.
+	Pending *ActionView
 }
 
 // RecordRepaymentParams are the inputs of RecordRepayment.
@@ -209,6 +212,9 @@ func (l *Loans) repaymentResult(ctx context.Context, r store.RequestRecord) (Rep
 		return RepaymentResult{}, err
 	}
 	view := l.view(lg, asOf, r.RecordedAt)
+	if held, err := heldAt(lg, r.Seq); held != nil || err != nil {
+		return RepaymentResult{Seq: r.Seq, Loan: view, Pending: held}, err
+	}
 	prev := lg
 	prev.events = slices.DeleteFunc(slices.Clone(lg.events), func(e store.EventRecord) bool { return e.Seq == r.Seq })
 	prev.evs = slices.DeleteFunc(slices.Clone(lg.evs), func(e engine.Event) bool { return e.Seq == r.Seq })

@@ -98,12 +98,13 @@ func quoteEqualsExecution(t *testing.T, db store.Store, seed uint64) {
 		if fmt.Sprint(a.Quote) != fmt.Sprint(q) {
 			fail("frozen quote %+v\nquote %+v", a.Quote, q)
 		}
-		acc, v, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: id + "-acc", RequestHash: "acc", AgreementID: a.AgreementID, SignedBy: "B"})
+		acceptance, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: id + "-acc", RequestHash: "acc", AgreementID: a.AgreementID, SignedBy: "B"})
+		acc, v := acceptance.Agreement, acceptance.Loan
 		if err != nil {
 			fail("accept: %v (changes %+v)", err, ch)
 		}
-		if _, v2, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: id + "-acc", RequestHash: "acc", AgreementID: a.AgreementID, SignedBy: "B"}); err != nil || v2.Version != v.Version {
-			fail("retried accept: version %d then %d (%v)", v.Version, v2.Version, err)
+		if again, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: id + "-acc", RequestHash: "acc", AgreementID: a.AgreementID, SignedBy: "B"}); err != nil || again.Loan.Version != v.Version {
+			fail("retried accept: version %d then %d (%v)", v.Version, again.Loan.Version, err)
 		}
 		accepted++
 		if acc.Status != servicing.AgreementActive && acc.Status != servicing.AgreementCompleted {
@@ -199,7 +200,7 @@ func TestEligibilityRules(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, _, err = l.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: id + "-a", RequestHash: id, AgreementID: a.AgreementID, SignedBy: "B"})
+		_, err = l.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: id + "-a", RequestHash: id, AgreementID: a.AgreementID, SignedBy: "B"})
 		return err
 	}
 	if err := sign(loans, "first", ext); err != nil {
@@ -257,7 +258,7 @@ func TestCompletedAgreement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "a", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B"}); err != nil {
+	if _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "a", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B"}); err != nil {
 		t.Fatal(err)
 	}
 	for i, r := range a.Quote.Installments {

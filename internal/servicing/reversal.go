@@ -2,8 +2,10 @@ package servicing
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -17,6 +19,9 @@ type ReverseRepaymentParams struct {
 	Actor       string
 	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
 	OnBehalfOf string
+	// FourEyes holds the reversal for approval when it says so of the
+	// payment it reverses.
+	FourEyes FourEyes
 }
 
 // ReverseRepayment appends a reversal of a repayment; the fold then
@@ -31,17 +36,35 @@ func (l *Loans) ReverseRepayment(ctx context.Context, p ReverseRepaymentParams) 
 	}
 	req := request{method: "ReverseRepayment", id: p.RequestID, hash: p.RequestHash}
 	return idempotent(ctx, l, write[RepaymentResult]{req: req, loanID: p.LoanID, invalid: e.Err(), answer: l.repaymentResult,
-		decide: appendsReplayed(l, req, func(lg loanLog, now time.Time) (store.EventRecord, error) {
-			target, err := reversible(lg, p.Seq)
-			return store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindReversal, ValueDate: target.ValueDate,
-				RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, TargetSeq: p.Seq, Reason: p.Reason}, err
-		}, func(lg loanLog, seq int64, after LoanView) RepaymentResult {
-			// A reversal answers with the allocation of the payment it
-			// reversed, as it stood before.
-			before := lg.fold(after.AsOf)
-			return RepaymentResult{Seq: seq, Allocation: paymentOf(before, p.Seq), Loan: after,
-				ChangedSeqs: changedPayments(before, after.state, p.Seq)}
-		})})
+		decide: appendsReplayed(l, req, p.FourEyes, func(lg loanLog, now time.Time) (plan, error) { return reversal(p, lg, now) },
+			func(lg loanLog, seq int64, after LoanView, held *ActionView) RepaymentResult {
+				if held != nil {
+					return RepaymentResult{Seq: seq, Loan: after, Pending: held}
+				}
+				// A reversal answers with the allocation of the payment it
+				// reversed, as it stood before.
+				before := lg.fold(after.AsOf)
+				return RepaymentResult{Seq: seq, Allocation: paymentOf(before, p.Seq), Loan: after,
+					ChangedSeqs: changedPayments(before, after.state, p.Seq)}
+			})})
+}
+
+// reversal is the plan of a reversal on the loan as read at now. It moves
+// the payment it reverses.
+func reversal(p ReverseRepaymentParams, lg loanLog, now time.Time) (plan, error) {
+	target, err := reversible(lg, p.Seq)
+	if err != nil {
+		return plan{}, err
+	}
+	c := lg.terms.Currency
+	amount, err := money.ParseAmount(target.Amount, c)
+	if err != nil {
+		return plan{}, fmt.Errorf("loan %s: event %d amount: %w", p.LoanID, p.Seq, err)
+	}
+	return plan{event: store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindReversal, ValueDate: target.ValueDate,
+		RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, TargetSeq: p.Seq, Reason: p.Reason},
+		held:  heldRequest{Method: "ReverseRepayment", LoanID: p.LoanID, Seq: p.Seq, Reason: p.Reason, Amount: amount.Format(c)},
+		moved: amount}, nil
 }
 
 // reversible returns the repayment seq of the loan's log, refusing one

@@ -200,8 +200,9 @@ func simulate(t *testing.T, db store.Store, seed uint64, params servicing.NewLoa
 			if rng.IntN(3) == 0 {
 				break
 			}
-			acc, _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: fmt.Sprintf("acc-%d", step),
+			accepted, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: fmt.Sprintf("acc-%d", step),
 				RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "sim", Actor: "sim"})
+			acc := accepted.Agreement
 			if err != nil {
 				fail("step %d: accepting the agreement just proposed: %v", step, err)
 			}

@@ -428,7 +428,7 @@ func TestAgreementMarksSnapshotsOff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "acc", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
+		if _, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "acc", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		loads, read, written := db.loads.Load(), db.snapshotsRead.Load(), db.snapshotsWritten.Load()

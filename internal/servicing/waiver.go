@@ -26,6 +26,8 @@ type WaiveAmountsParams struct {
 	Actor     string
 	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
 	OnBehalfOf string
+	// FourEyes holds the waiver for approval when it says so of its total.
+	FourEyes FourEyes
 }
 
 // WaiverResult is what WaiveAmounts did.
@@ -33,6 +35,9 @@ type WaiverResult struct {
 	Seq    int64
 	Waived engine.WaiverResult
 	Loan   LoanView
+	// Pending is the action holding the waiver for approval; nil when it
+	// was executed.
+	Pending *ActionView
 }
 
 // WaiveAmounts records an operator's waiver (减免) of penalty, compound
@@ -42,16 +47,19 @@ func (l *Loans) WaiveAmounts(ctx context.Context, p WaiveAmountsParams) (WaiverR
 	req := request{method: "WaiveAmounts", id: p.RequestID, hash: p.RequestHash}
 	return idempotent(ctx, l, write[WaiverResult]{req: req, loanID: p.LoanID, invalid: checkOperatorRequest(p.RequestID, p.LoanID, p.Reason),
 		answer: l.waiverResult,
-		decide: appendsReplayed(l, req, func(lg loanLog, now time.Time) (store.EventRecord, error) { return l.waiver(p, lg, now) },
-			func(_ loanLog, seq int64, after LoanView) WaiverResult {
+		decide: appendsReplayed(l, req, p.FourEyes, func(lg loanLog, now time.Time) (plan, error) { return l.waiver(p, lg, now) },
+			func(_ loanLog, seq int64, after LoanView, held *ActionView) WaiverResult {
+				if held != nil {
+					return WaiverResult{Seq: seq, Loan: after, Pending: held}
+				}
 				return WaiverResult{Seq: seq, Waived: waiverOf(after.state, seq), Loan: after}
 			})})
 }
 
-// waiver is the event of a waiver on the loan as read at now: its amounts
+// waiver is the plan of a waiver on the loan as read at now: its amounts
 // parsed in the loan's currency and checked against what is owed on its
 // value date, before anything that day brings.
-func (l *Loans) waiver(p WaiveAmountsParams, lg loanLog, now time.Time) (store.EventRecord, error) {
+func (l *Loans) waiver(p WaiveAmountsParams, lg loanLog, now time.Time) (plan, error) {
 	today, c := l.dateAt(now), lg.terms.Currency
 	var e engine.InvalidError
 	penalty, compound, interest := waivedAmount(&e, "penalty", p.Penalty, c), waivedAmount(&e, "compound", p.Compound, c), waivedAmount(&e, "interest", p.Interest, c)
@@ -60,26 +68,30 @@ func (l *Loans) waiver(p WaiveAmountsParams, lg loanLog, now time.Time) (store.E
 	}
 	vd := valueDate(&e, p.ValueDate, today, lg.terms)
 	if err := e.Err(); err != nil {
-		return store.EventRecord{}, err
+		return plan{}, err
 	}
 	if statusOf(lg.fold(today)) == store.StatusPaidOff {
-		return store.EventRecord{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
+		return plan{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
 	}
 	// Penalty and compound charged through the day before, interest of the
 	// installments due by then.
 	at := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, vd)
 	owed, owedInterest := at.PayoffAt(lg.terms), at.Outstanding().Interest
 	if penalty > owed.Penalty || compound > owed.Compound || interest > owedInterest {
-		return store.EventRecord{}, refuse(ReasonWaiverExceedsOwed,
+		return plan{}, refuse(ReasonWaiverExceedsOwed,
 			"on %s the loan owes penalty %s, compound %s and overdue interest %s; a waiver cannot exceed them",
 			vd, owed.Penalty.Format(c), owed.Compound.Format(c), owedInterest.Format(c))
 	}
 	doc, err := json.Marshal(waiverPayload{Penalty: penalty.Format(c), Compound: compound.Format(c), Interest: interest.Format(c)})
 	if err != nil {
-		return store.EventRecord{}, err
+		return plan{}, err
 	}
-	return store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindWaiver, ValueDate: vd.String(), RecordedAt: now,
-		RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Reason: p.Reason, Payload: string(doc)}, nil
+	total := penalty + compound + interest
+	return plan{event: store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindWaiver, ValueDate: vd.String(), RecordedAt: now,
+		RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Reason: p.Reason, Payload: string(doc)},
+		held: heldRequest{Method: "WaiveAmounts", LoanID: p.LoanID, Penalty: penalty.Format(c), Compound: compound.Format(c),
+			Interest: interest.Format(c), Reason: p.Reason, ValueDate: vd.String(), Amount: total.Format(c)},
+		moved: total}, nil
 }
 
 // waivedAmount parses one amount of a waiver ("" is none), adding a
@@ -115,6 +127,10 @@ func (l *Loans) waiverResult(ctx context.Context, r store.RequestRecord) (Waiver
 		return WaiverResult{}, err
 	}
 	view := l.view(lg, l.dateAt(r.RecordedAt), r.RecordedAt)
+	held, err := heldAt(lg, r.Seq)
+	if held != nil || err != nil {
+		return WaiverResult{Seq: r.Seq, Loan: view, Pending: held}, err
+	}
 	return WaiverResult{Seq: r.Seq, Waived: waiverOf(view.state, r.Seq), Loan: view}, nil
 }
 

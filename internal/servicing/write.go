@@ -118,26 +118,6 @@ func writeChecks(requestID, field, id string) *engine.InvalidError {
 	return e
 }
 
-// appendsReplayed is the decision of a write whose event is decided on the
-// loan's whole log and appended with appendReplayed (a reversal, a waiver,
-// a write-off): event decides it, result makes the answer from the log it
-// was decided on and the loan after it.
-func appendsReplayed[T any](l *Loans, req request, event func(lg loanLog, now time.Time) (store.EventRecord, error),
-	result func(lg loanLog, seq int64, after LoanView) T) func(context.Context, loanLog, time.Time) (T, error) {
-	return func(ctx context.Context, lg loanLog, now time.Time) (T, error) {
-		var zero T
-		ev, err := event(lg, now)
-		if err != nil {
-			return zero, err
-		}
-		view, err := l.appendReplayed(ctx, lg, ev, req, l.dateAt(now))
-		if err != nil {
-			return zero, err
-		}
-		return result(lg, ev.Seq, view), nil
-	}
-}
-
 // valueDate checks the value date of a payment or an operator action:
 // default today, not in the future, not before disbursement.
 func valueDate(e *engine.InvalidError, vd, today engine.Date, terms engine.Terms) engine.Date {

@@ -19,12 +19,18 @@ type WriteOffLoanParams struct {
 	Actor     string
 	// OnBehalfOf is the end user Actor acts for, recorded beside it; "" for none.
 	OnBehalfOf string
+	// FourEyes holds the write-off for approval when it says so of what
+	// the loan owes on its value date.
+	FourEyes FourEyes
 }
 
 // WriteOffResult is what WriteOffLoan did.
 type WriteOffResult struct {
 	Seq  int64
 	Loan LoanView
+	// Pending is the action holding the write-off for approval; nil when
+	// it was executed.
+	Pending *ActionView
 }
 
 // WriteOffLoan writes a loan off (核销): penalty and compound interest stop
@@ -34,31 +40,37 @@ func (l *Loans) WriteOffLoan(ctx context.Context, p WriteOffLoanParams) (WriteOf
 	req := request{method: "WriteOffLoan", id: p.RequestID, hash: p.RequestHash}
 	return idempotent(ctx, l, write[WriteOffResult]{req: req, loanID: p.LoanID, invalid: checkOperatorRequest(p.RequestID, p.LoanID, p.Reason),
 		answer: l.writeOffResult,
-		decide: appendsReplayed(l, req, func(lg loanLog, now time.Time) (store.EventRecord, error) { return l.writeOff(p, lg, now) },
-			func(_ loanLog, seq int64, after LoanView) WriteOffResult {
-				return WriteOffResult{Seq: seq, Loan: after}
+		decide: appendsReplayed(l, req, p.FourEyes, func(lg loanLog, now time.Time) (plan, error) { return l.writeOff(p, lg, now) },
+			func(_ loanLog, seq int64, after LoanView, held *ActionView) WriteOffResult {
+				return WriteOffResult{Seq: seq, Loan: after, Pending: held}
 			})})
 }
 
-// writeOff is the event of a write-off on the loan as read at now,
-// refusing a loan written off already or paid off.
-func (l *Loans) writeOff(p WriteOffLoanParams, lg loanLog, now time.Time) (store.EventRecord, error) {
+// writeOff is the plan of a write-off on the loan as read at now,
+// refusing a loan written off already or paid off. It moves everything
+// the loan owes on its value date.
+func (l *Loans) writeOff(p WriteOffLoanParams, lg loanLog, now time.Time) (plan, error) {
 	today := l.dateAt(now)
 	var e engine.InvalidError
 	vd := valueDate(&e, p.ValueDate, today, lg.terms)
 	if err := e.Err(); err != nil {
-		return store.EventRecord{}, err
+		return plan{}, err
 	}
 	for _, ev := range lg.events {
 		if ev.Kind == store.KindWriteOff {
-			return store.EventRecord{}, refuse(ReasonAlreadyWrittenOff, "loan %s was written off by event %d on %s", p.LoanID, ev.Seq, ev.ValueDate)
+			return plan{}, refuse(ReasonAlreadyWrittenOff, "loan %s was written off by event %d on %s", p.LoanID, ev.Seq, ev.ValueDate)
 		}
 	}
 	if statusOf(lg.fold(today)) == store.StatusPaidOff {
-		return store.EventRecord{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
+		return plan{}, refuse(ReasonLoanPaidOff, "loan %s is PAID_OFF; nothing is owed", p.LoanID)
 	}
-	return store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindWriteOff, ValueDate: vd.String(), RecordedAt: now,
-		RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Reason: p.Reason}, nil
+	at := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, vd)
+	owed := at.PayoffAt(lg.terms).Total()
+	c := lg.terms.Currency
+	return plan{event: store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindWriteOff, ValueDate: vd.String(), RecordedAt: now,
+		RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Reason: p.Reason},
+		held:  heldRequest{Method: "WriteOffLoan", LoanID: p.LoanID, Reason: p.Reason, ValueDate: vd.String(), Amount: owed.Format(c)},
+		moved: owed}, nil
 }
 
 // writeOffResult rebuilds the answer to a recorded write-off from the log
@@ -68,5 +80,6 @@ func (l *Loans) writeOffResult(ctx context.Context, r store.RequestRecord) (Writ
 	if err != nil {
 		return WriteOffResult{}, err
 	}
-	return WriteOffResult{Seq: r.Seq, Loan: l.view(lg, l.dateAt(r.RecordedAt), r.RecordedAt)}, nil
+	held, err := heldAt(lg, r.Seq)
+	return WriteOffResult{Seq: r.Seq, Loan: l.view(lg, l.dateAt(r.RecordedAt), r.RecordedAt), Pending: held}, err
 }

@@ -91,6 +91,10 @@ type AppendEventParams struct {
 	// or replace by id) in the same transaction: the event changes that
 	// agreement.
 	Agreement *AgreementRecord
+	// Action, when set, is written to the actions projection (insert or
+	// replace by id) in the same transaction: the event requests, executes
+	// or rejects that four-eyes action.
+	Action *ActionRecord
 	// Snapshot, when set, is stored in the same transaction: the fold of
 	// the log up to and including Event (its Seq must be Event.Seq), so it
 	// exists exactly when the event does.

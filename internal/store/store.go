@@ -6,6 +6,7 @@ type Store interface {
 	Loans
 	Requests
 	Agreements
+	Actions
 	CloseOfBusiness
 	Secrets
 }

@@ -32,6 +32,18 @@ const (
 	// KindAgreementBroken, written by close of business, ends an
 	// agreement whose borrower missed its plan.
 	KindAgreementBroken = "AGREEMENT_BROKEN"
+	// KindActionRequested holds a call for a second person's approval
+	// (four-eyes): the request rides in its payload; the fold ignores it.
+	KindActionRequested = "ACTION_REQUESTED"
+	// KindActionRejected ends a held call unexecuted.
+	KindActionRejected = "ACTION_REJECTED"
+)
+
+// Four-eyes action statuses, as the actions projection holds them.
+const (
+	ActionPending  = "PENDING_APPROVAL"
+	ActionApproved = "APPROVED"
+	ActionRejected = "REJECTED"
 )
 
 // Close-of-business run statuses.

@@ -361,6 +361,11 @@ const (
 	// An agreement broken at close of business; target_seq is its
 	// acceptance.
 	LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_BROKEN LoanEventKind = 10
+	// A call held for a second person's approval (no effect on the
+	// figures); actor is the maker, action_id the action.
+	LoanEventKind_LOAN_EVENT_KIND_ACTION_REQUESTED LoanEventKind = 11
+	// A held call rejected; actor is the checker, reason why.
+	LoanEventKind_LOAN_EVENT_KIND_ACTION_REJECTED LoanEventKind = 12
 )
 
 // Enum value maps for LoanEventKind.
@@ -377,6 +382,8 @@ var (
 		8:  "LOAN_EVENT_KIND_AGREEMENT_ACCEPTED",
 		9:  "LOAN_EVENT_KIND_AGREEMENT_CANCELLED",
 		10: "LOAN_EVENT_KIND_AGREEMENT_BROKEN",
+		11: "LOAN_EVENT_KIND_ACTION_REQUESTED",
+		12: "LOAN_EVENT_KIND_ACTION_REJECTED",
 	}
 	LoanEventKind_value = map[string]int32{
 		"LOAN_EVENT_KIND_UNSPECIFIED":         0,
@@ -390,6 +397,8 @@ var (
 		"LOAN_EVENT_KIND_AGREEMENT_ACCEPTED":  8,
 		"LOAN_EVENT_KIND_AGREEMENT_CANCELLED": 9,
 		"LOAN_EVENT_KIND_AGREEMENT_BROKEN":    10,
+		"LOAN_EVENT_KIND_ACTION_REQUESTED":    11,
+		"LOAN_EVENT_KIND_ACTION_REJECTED":     12,
 	}
 )
 
@@ -1621,7 +1630,11 @@ type LoanEvent struct {
 	SpecialTransactions []SpecialTransaction `protobuf:"varint,14,rep,packed,name=special_transactions,json=specialTransactions,proto3,enum=loancore.v1.SpecialTransaction" json:"special_transactions,omitempty"`
 	// The end user the actor acted for: the x-on-behalf-of request header of
 	// a caller whose role may send it (a trusted channel); empty if none.
-	OnBehalfOf    string `protobuf:"bytes,15,opt,name=on_behalf_of,json=onBehalfOf,proto3" json:"on_behalf_of,omitempty"`
+	OnBehalfOf string `protobuf:"bytes,15,opt,name=on_behalf_of,json=onBehalfOf,proto3" json:"on_behalf_of,omitempty"`
+	// For an event of a four-eyes action: ACTION_REQUESTED and
+	// ACTION_REJECTED, and the event an approval executed (whose actor is
+	// the checker), the action.
+	ActionId      string `protobuf:"bytes,16,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1757,6 +1770,13 @@ func (x *LoanEvent) GetSpecialTransactions() []SpecialTransaction {
 func (x *LoanEvent) GetOnBehalfOf() string {
 	if x != nil {
 		return x.OnBehalfOf
+	}
+	return ""
+}
+
+func (x *LoanEvent) GetActionId() string {
+	if x != nil {
+		return x.ActionId
 	}
 	return ""
 }
@@ -2086,8 +2106,12 @@ type ReverseRepaymentResponse struct {
 	ChangedSeqs []int64 `protobuf:"varint,3,rep,packed,name=changed_seqs,json=changedSeqs,proto3" json:"changed_seqs,omitempty"`
 	// How the reversed payment had been allocated.
 	ReversedAllocations []*AllocationLine `protobuf:"bytes,4,rep,name=reversed_allocations,json=reversedAllocations,proto3" json:"reversed_allocations,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Set when the policy holds the reversal for a second person's
+	// approval: then nothing is reversed yet, seq is the ACTION_REQUESTED
+	// event's and the loan is as it was.
+	PendingAction *PendingAction `protobuf:"bytes,5,opt,name=pending_action,json=pendingAction,proto3" json:"pending_action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReverseRepaymentResponse) Reset() {
@@ -2144,6 +2168,13 @@ func (x *ReverseRepaymentResponse) GetChangedSeqs() []int64 {
 func (x *ReverseRepaymentResponse) GetReversedAllocations() []*AllocationLine {
 	if x != nil {
 		return x.ReversedAllocations
+	}
+	return nil
+}
+
+func (x *ReverseRepaymentResponse) GetPendingAction() *PendingAction {
+	if x != nil {
+		return x.PendingAction
 	}
 	return nil
 }
@@ -2428,7 +2459,11 @@ type WaiveAmountsResponse struct {
 	// The contract interest waived.
 	Interest string `protobuf:"bytes,4,opt,name=interest,proto3" json:"interest,omitempty"`
 	// The loan after the waiver, as of today.
-	Loan          *Loan `protobuf:"bytes,5,opt,name=loan,proto3" json:"loan,omitempty"`
+	Loan *Loan `protobuf:"bytes,5,opt,name=loan,proto3" json:"loan,omitempty"`
+	// Set when the policy holds the waiver for a second person's approval:
+	// then nothing is waived yet, seq is the ACTION_REQUESTED event's and
+	// the loan is as it was.
+	PendingAction *PendingAction `protobuf:"bytes,6,opt,name=pending_action,json=pendingAction,proto3" json:"pending_action,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2494,6 +2529,13 @@ func (x *WaiveAmountsResponse) GetInterest() string {
 func (x *WaiveAmountsResponse) GetLoan() *Loan {
 	if x != nil {
 		return x.Loan
+	}
+	return nil
+}
+
+func (x *WaiveAmountsResponse) GetPendingAction() *PendingAction {
+	if x != nil {
+		return x.PendingAction
 	}
 	return nil
 }
@@ -2578,7 +2620,11 @@ type WriteOffLoanResponse struct {
 	// The write-off's seq in the loan's log.
 	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	// The loan after the write-off, as of today.
-	Loan          *Loan `protobuf:"bytes,2,opt,name=loan,proto3" json:"loan,omitempty"`
+	Loan *Loan `protobuf:"bytes,2,opt,name=loan,proto3" json:"loan,omitempty"`
+	// Set when the policy holds the write-off for a second person's
+	// approval: then the loan is not written off yet, seq is the
+	// ACTION_REQUESTED event's and the loan is as it was.
+	PendingAction *PendingAction `protobuf:"bytes,3,opt,name=pending_action,json=pendingAction,proto3" json:"pending_action,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2627,11 +2673,18 @@ func (x *WriteOffLoanResponse) GetLoan() *Loan {
 	return nil
 }
 
+func (x *WriteOffLoanResponse) GetPendingAction() *PendingAction {
+	if x != nil {
+		return x.PendingAction
+	}
+	return nil
+}
+
 var File_loancore_v1_loan_service_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1eloancore/v1/loan_service.proto\x12\vloancore.v1\x1a\x17loancore/v1/terms.proto\"\x9a\x01\n" +
+	"\x1eloancore/v1/loan_service.proto\x12\vloancore.v1\x1a\x18loancore/v1/action.proto\x1a\x17loancore/v1/terms.proto\"\x9a\x01\n" +
 	"\x11CreateLoanRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
@@ -2721,7 +2774,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"p\n" +
 	"\x16ListLoanEventsResponse\x12.\n" +
 	"\x06events\x18\x01 \x03(\v2\x16.loancore.v1.LoanEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa3\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc0\x04\n" +
 	"\tLoanEvent\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1a.loancore.v1.LoanEventKindR\x04kind\x12\x1d\n" +
@@ -2743,7 +2796,8 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\fagreement_id\x18\r \x01(\tR\vagreementId\x12R\n" +
 	"\x14special_transactions\x18\x0e \x03(\x0e2\x1f.loancore.v1.SpecialTransactionR\x13specialTransactions\x12 \n" +
 	"\fon_behalf_of\x18\x0f \x01(\tR\n" +
-	"onBehalfOf\"\xb2\x01\n" +
+	"onBehalfOf\x12\x1b\n" +
+	"\taction_id\x18\x10 \x01(\tR\bactionId\"\xb2\x01\n" +
 	"\x16RecordRepaymentRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
@@ -2768,12 +2822,13 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
 	"\aloan_id\x18\x02 \x01(\tR\x06loanId\x12\x10\n" +
 	"\x03seq\x18\x03 \x01(\x03R\x03seq\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xc6\x01\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x89\x02\n" +
 	"\x18ReverseRepaymentResponse\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12%\n" +
 	"\x04loan\x18\x02 \x01(\v2\x11.loancore.v1.LoanR\x04loan\x12!\n" +
 	"\fchanged_seqs\x18\x03 \x03(\x03R\vchangedSeqs\x12N\n" +
-	"\x14reversed_allocations\x18\x04 \x03(\v2\x1b.loancore.v1.AllocationLineR\x13reversedAllocations\"N\n" +
+	"\x14reversed_allocations\x18\x04 \x03(\v2\x1b.loancore.v1.AllocationLineR\x13reversedAllocations\x12A\n" +
+	"\x0epending_action\x18\x05 \x01(\v2\x1a.loancore.v1.PendingActionR\rpendingAction\"N\n" +
 	"\x12QuotePayoffRequest\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vpayoff_date\x18\x02 \x01(\tR\n" +
@@ -2797,23 +2852,25 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\binterest\x18\x05 \x01(\tR\binterest\x12\x16\n" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"value_date\x18\a \x01(\tR\tvalueDate\"\xa1\x01\n" +
+	"value_date\x18\a \x01(\tR\tvalueDate\"\xe4\x01\n" +
 	"\x14WaiveAmountsResponse\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x18\n" +
 	"\apenalty\x18\x02 \x01(\tR\apenalty\x12\x1a\n" +
 	"\bcompound\x18\x03 \x01(\tR\bcompound\x12\x1a\n" +
 	"\binterest\x18\x04 \x01(\tR\binterest\x12%\n" +
-	"\x04loan\x18\x05 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\x84\x01\n" +
+	"\x04loan\x18\x05 \x01(\v2\x11.loancore.v1.LoanR\x04loan\x12A\n" +
+	"\x0epending_action\x18\x06 \x01(\v2\x1a.loancore.v1.PendingActionR\rpendingAction\"\x84\x01\n" +
 	"\x13WriteOffLoanRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
 	"\aloan_id\x18\x02 \x01(\tR\x06loanId\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"value_date\x18\x04 \x01(\tR\tvalueDate\"O\n" +
+	"value_date\x18\x04 \x01(\tR\tvalueDate\"\x92\x01\n" +
 	"\x14WriteOffLoanResponse\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12%\n" +
-	"\x04loan\x18\x02 \x01(\v2\x11.loancore.v1.LoanR\x04loan*\x8f\x02\n" +
+	"\x04loan\x18\x02 \x01(\v2\x11.loancore.v1.LoanR\x04loan\x12A\n" +
+	"\x0epending_action\x18\x03 \x01(\v2\x1a.loancore.v1.PendingActionR\rpendingAction*\x8f\x02\n" +
 	"\x11DelinquencyBucket\x12\"\n" +
 	"\x1eDELINQUENCY_BUCKET_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15DELINQUENCY_BUCKET_M0\x10\x01\x12\x19\n" +
@@ -2847,7 +2904,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x1fSPECIAL_TRANSACTION_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dSPECIAL_TRANSACTION_EXTENSION\x10\x01\x120\n" +
 	",SPECIAL_TRANSACTION_PERSONALISED_INSTALLMENT\x10\x02\x12&\n" +
-	"\"SPECIAL_TRANSACTION_DEBT_REDUCTION\x10\x03*\x94\x03\n" +
+	"\"SPECIAL_TRANSACTION_DEBT_REDUCTION\x10\x03*\xdf\x03\n" +
 	"\rLoanEventKind\x12\x1f\n" +
 	"\x1bLOAN_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bLOAN_EVENT_KIND_ORIGINATION\x10\x01\x12 \n" +
@@ -2860,7 +2917,9 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\"LOAN_EVENT_KIND_AGREEMENT_ACCEPTED\x10\b\x12'\n" +
 	"#LOAN_EVENT_KIND_AGREEMENT_CANCELLED\x10\t\x12$\n" +
 	" LOAN_EVENT_KIND_AGREEMENT_BROKEN\x10\n" +
-	"*N\n" +
+	"\x12$\n" +
+	" LOAN_EVENT_KIND_ACTION_REQUESTED\x10\v\x12#\n" +
+	"\x1fLOAN_EVENT_KIND_ACTION_REJECTED\x10\f*N\n" +
 	"\bLoanView\x12\x19\n" +
 	"\x15LOAN_VIEW_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eLOAN_VIEW_FULL\x10\x01\x12\x13\n" +
@@ -2932,6 +2991,7 @@ var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(*WriteOffLoanRequest)(nil),      // 30: loancore.v1.WriteOffLoanRequest
 	(*WriteOffLoanResponse)(nil),     // 31: loancore.v1.WriteOffLoanResponse
 	(*LoanTerms)(nil),                // 32: loancore.v1.LoanTerms
+	(*PendingAction)(nil),            // 33: loancore.v1.PendingAction
 }
 var file_loancore_v1_loan_service_proto_depIdxs = []int32{
 	32, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
@@ -2956,31 +3016,34 @@ var file_loancore_v1_loan_service_proto_depIdxs = []int32{
 	7,  // 19: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
 	12, // 20: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
 	23, // 21: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
-	12, // 22: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
-	12, // 23: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
-	8,  // 24: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
-	10, // 25: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
-	15, // 26: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
-	18, // 27: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
-	21, // 28: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
-	24, // 29: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
-	26, // 30: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
-	28, // 31: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
-	30, // 32: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
-	9,  // 33: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
-	11, // 34: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
-	16, // 35: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
-	19, // 36: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
-	22, // 37: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
-	25, // 38: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
-	27, // 39: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
-	29, // 40: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
-	31, // 41: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
-	33, // [33:42] is the sub-list for method output_type
-	24, // [24:33] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	33, // 22: loancore.v1.ReverseRepaymentResponse.pending_action:type_name -> loancore.v1.PendingAction
+	12, // 23: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
+	33, // 24: loancore.v1.WaiveAmountsResponse.pending_action:type_name -> loancore.v1.PendingAction
+	12, // 25: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
+	33, // 26: loancore.v1.WriteOffLoanResponse.pending_action:type_name -> loancore.v1.PendingAction
+	8,  // 27: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
+	10, // 28: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
+	15, // 29: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
+	18, // 30: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
+	21, // 31: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
+	24, // 32: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
+	26, // 33: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
+	28, // 34: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
+	30, // 35: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
+	9,  // 36: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
+	11, // 37: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
+	16, // 38: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
+	19, // 39: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
+	22, // 40: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
+	25, // 41: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
+	27, // 42: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
+	29, // 43: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
+	31, // 44: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
+	36, // [36:45] is the sub-list for method output_type
+	27, // [27:36] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_loan_service_proto_init() }
@@ -2988,6 +3051,7 @@ func file_loancore_v1_loan_service_proto_init() {
 	if File_loancore_v1_loan_service_proto != nil {
 		return
 	}
+	file_loancore_v1_action_proto_init()
 	file_loancore_v1_terms_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

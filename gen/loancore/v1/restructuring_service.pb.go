@@ -1606,7 +1606,10 @@ type AcceptAgreementResponse struct {
 	// The agreement, ACTIVE.
 	Agreement *Agreement `protobuf:"bytes,1,opt,name=agreement,proto3" json:"agreement,omitempty"`
 	// The loan as of the later of today and the effective date.
-	Loan          *Loan `protobuf:"bytes,2,opt,name=loan,proto3" json:"loan,omitempty"`
+	Loan *Loan `protobuf:"bytes,2,opt,name=loan,proto3" json:"loan,omitempty"`
+	// Set when the policy holds the acceptance for a second person's
+	// approval: then the agreement is still PROPOSED and the loan as it was.
+	PendingAction *PendingAction `protobuf:"bytes,3,opt,name=pending_action,json=pendingAction,proto3" json:"pending_action,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1651,6 +1654,13 @@ func (x *AcceptAgreementResponse) GetAgreement() *Agreement {
 func (x *AcceptAgreementResponse) GetLoan() *Loan {
 	if x != nil {
 		return x.Loan
+	}
+	return nil
+}
+
+func (x *AcceptAgreementResponse) GetPendingAction() *PendingAction {
+	if x != nil {
+		return x.PendingAction
 	}
 	return nil
 }
@@ -1991,7 +2001,7 @@ var File_loancore_v1_restructuring_service_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_restructuring_service_proto_rawDesc = "" +
 	"\n" +
-	"'loancore/v1/restructuring_service.proto\x12\vloancore.v1\x1a\x1eloancore/v1/loan_service.proto\x1a\"loancore/v1/schedule_service.proto\x1a\x17loancore/v1/terms.proto\"\xf0\x03\n" +
+	"'loancore/v1/restructuring_service.proto\x12\vloancore.v1\x1a\x18loancore/v1/action.proto\x1a\x1eloancore/v1/loan_service.proto\x1a\"loancore/v1/schedule_service.proto\x1a\x17loancore/v1/terms.proto\"\xf0\x03\n" +
 	"\x14RestructuringChanges\x12A\n" +
 	"\x0eterm_extension\x18\x01 \x01(\v2\x1a.loancore.v1.TermExtensionR\rtermExtension\x12D\n" +
 	"\x0fpayment_holiday\x18\x02 \x01(\v2\x1b.loancore.v1.PaymentHolidayR\x0epaymentHoliday\x128\n" +
@@ -2112,10 +2122,11 @@ const file_loancore_v1_restructuring_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12!\n" +
 	"\fagreement_id\x18\x02 \x01(\tR\vagreementId\x12\x1b\n" +
-	"\tsigned_by\x18\x03 \x01(\tR\bsignedBy\"v\n" +
+	"\tsigned_by\x18\x03 \x01(\tR\bsignedBy\"\xb9\x01\n" +
 	"\x17AcceptAgreementResponse\x124\n" +
 	"\tagreement\x18\x01 \x01(\v2\x16.loancore.v1.AgreementR\tagreement\x12%\n" +
-	"\x04loan\x18\x02 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"r\n" +
+	"\x04loan\x18\x02 \x01(\v2\x11.loancore.v1.LoanR\x04loan\x12A\n" +
+	"\x0epending_action\x18\x03 \x01(\v2\x1a.loancore.v1.PendingActionR\rpendingAction\"r\n" +
 	"\x16CancelAgreementRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12!\n" +
@@ -2210,6 +2221,7 @@ var file_loancore_v1_restructuring_service_proto_goTypes = []any{
 	(*Outstanding)(nil),                // 29: loancore.v1.Outstanding
 	(SpecialTransaction)(0),            // 30: loancore.v1.SpecialTransaction
 	(*Loan)(nil),                       // 31: loancore.v1.Loan
+	(*PendingAction)(nil),              // 32: loancore.v1.PendingAction
 }
 var file_loancore_v1_restructuring_service_proto_depIdxs = []int32{
 	4,  // 0: loancore.v1.RestructuringChanges.term_extension:type_name -> loancore.v1.TermExtension
@@ -2242,27 +2254,28 @@ var file_loancore_v1_restructuring_service_proto_depIdxs = []int32{
 	15, // 27: loancore.v1.ProposeAgreementResponse.agreement:type_name -> loancore.v1.Agreement
 	15, // 28: loancore.v1.AcceptAgreementResponse.agreement:type_name -> loancore.v1.Agreement
 	31, // 29: loancore.v1.AcceptAgreementResponse.loan:type_name -> loancore.v1.Loan
-	15, // 30: loancore.v1.CancelAgreementResponse.agreement:type_name -> loancore.v1.Agreement
-	15, // 31: loancore.v1.GetAgreementResponse.agreement:type_name -> loancore.v1.Agreement
-	1,  // 32: loancore.v1.ListAgreementsRequest.status:type_name -> loancore.v1.AgreementStatus
-	15, // 33: loancore.v1.ListAgreementsResponse.agreements:type_name -> loancore.v1.Agreement
-	11, // 34: loancore.v1.RestructuringService.QuoteRestructuring:input_type -> loancore.v1.QuoteRestructuringRequest
-	16, // 35: loancore.v1.RestructuringService.ProposeAgreement:input_type -> loancore.v1.ProposeAgreementRequest
-	18, // 36: loancore.v1.RestructuringService.AcceptAgreement:input_type -> loancore.v1.AcceptAgreementRequest
-	20, // 37: loancore.v1.RestructuringService.CancelAgreement:input_type -> loancore.v1.CancelAgreementRequest
-	22, // 38: loancore.v1.RestructuringService.GetAgreement:input_type -> loancore.v1.GetAgreementRequest
-	24, // 39: loancore.v1.RestructuringService.ListAgreements:input_type -> loancore.v1.ListAgreementsRequest
-	12, // 40: loancore.v1.RestructuringService.QuoteRestructuring:output_type -> loancore.v1.QuoteRestructuringResponse
-	17, // 41: loancore.v1.RestructuringService.ProposeAgreement:output_type -> loancore.v1.ProposeAgreementResponse
-	19, // 42: loancore.v1.RestructuringService.AcceptAgreement:output_type -> loancore.v1.AcceptAgreementResponse
-	21, // 43: loancore.v1.RestructuringService.CancelAgreement:output_type -> loancore.v1.CancelAgreementResponse
-	23, // 44: loancore.v1.RestructuringService.GetAgreement:output_type -> loancore.v1.GetAgreementResponse
-	25, // 45: loancore.v1.RestructuringService.ListAgreements:output_type -> loancore.v1.ListAgreementsResponse
-	40, // [40:46] is the sub-list for method output_type
-	34, // [34:40] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	32, // 30: loancore.v1.AcceptAgreementResponse.pending_action:type_name -> loancore.v1.PendingAction
+	15, // 31: loancore.v1.CancelAgreementResponse.agreement:type_name -> loancore.v1.Agreement
+	15, // 32: loancore.v1.GetAgreementResponse.agreement:type_name -> loancore.v1.Agreement
+	1,  // 33: loancore.v1.ListAgreementsRequest.status:type_name -> loancore.v1.AgreementStatus
+	15, // 34: loancore.v1.ListAgreementsResponse.agreements:type_name -> loancore.v1.Agreement
+	11, // 35: loancore.v1.RestructuringService.QuoteRestructuring:input_type -> loancore.v1.QuoteRestructuringRequest
+	16, // 36: loancore.v1.RestructuringService.ProposeAgreement:input_type -> loancore.v1.ProposeAgreementRequest
+	18, // 37: loancore.v1.RestructuringService.AcceptAgreement:input_type -> loancore.v1.AcceptAgreementRequest
+	20, // 38: loancore.v1.RestructuringService.CancelAgreement:input_type -> loancore.v1.CancelAgreementRequest
+	22, // 39: loancore.v1.RestructuringService.GetAgreement:input_type -> loancore.v1.GetAgreementRequest
+	24, // 40: loancore.v1.RestructuringService.ListAgreements:input_type -> loancore.v1.ListAgreementsRequest
+	12, // 41: loancore.v1.RestructuringService.QuoteRestructuring:output_type -> loancore.v1.QuoteRestructuringResponse
+	17, // 42: loancore.v1.RestructuringService.ProposeAgreement:output_type -> loancore.v1.ProposeAgreementResponse
+	19, // 43: loancore.v1.RestructuringService.AcceptAgreement:output_type -> loancore.v1.AcceptAgreementResponse
+	21, // 44: loancore.v1.RestructuringService.CancelAgreement:output_type -> loancore.v1.CancelAgreementResponse
+	23, // 45: loancore.v1.RestructuringService.GetAgreement:output_type -> loancore.v1.GetAgreementResponse
+	25, // 46: loancore.v1.RestructuringService.ListAgreements:output_type -> loancore.v1.ListAgreementsResponse
+	41, // [41:47] is the sub-list for method output_type
+	35, // [35:41] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_restructuring_service_proto_init() }
@@ -2270,6 +2283,7 @@ func file_loancore_v1_restructuring_service_proto_init() {
 	if File_loancore_v1_restructuring_service_proto != nil {
 		return
 	}
+	file_loancore_v1_action_proto_init()
 	file_loancore_v1_loan_service_proto_init()
 	file_loancore_v1_schedule_service_proto_init()
 	file_loancore_v1_terms_proto_init()

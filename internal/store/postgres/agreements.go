@@ -14,17 +14,17 @@ const upsertAgreementSQL = `INSERT INTO agreements (agreement_id, loan_id, statu
 	ON CONFLICT (agreement_id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
 	WHERE agreements.loan_id = EXCLUDED.loan_id`
 
-// appendWithAgreement appends an event and writes the agreement it changes
-// in one transaction; false (and nothing written) when the append found
-// the loan missing or moved on.
-func (s *Store) appendWithAgreement(ctx context.Context, sql string, args []any, a store.AgreementRecord) (bool, error) {
+// appendWithProjections appends an event and writes the agreement and
+// action rows it changes in one transaction; false (and nothing written)
+// when the append found the loan missing or moved on.
+func (s *Store) appendWithProjections(ctx context.Context, sql string, args []any, p store.AppendEventParams) (bool, error) {
 	written := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, sql, args...)
 		if err != nil || tag.RowsAffected() != 1 {
 			return err
 		}
-		if _, err := tx.Exec(ctx, upsertAgreementSQL, a.AgreementID, a.LoanID, a.Status, a.UpdatedAt); err != nil {
+		if err := upsertProjections(ctx, tx, p); err != nil {
 			return err
 		}
 		written = true

@@ -29,6 +29,7 @@ var (
 	_ store.Loans           = (*Store)(nil)
 	_ store.Requests        = (*Store)(nil)
 	_ store.Agreements      = (*Store)(nil)
+	_ store.Actions         = (*Store)(nil)
 	_ store.CloseOfBusiness = (*Store)(nil)
 	_ store.Secrets         = (*Store)(nil)
 )
@@ -295,8 +296,8 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 		// A marker's empty state is stored empty, not NULL.
 		args = append(args, sn.Format, sn.AsOf, sn.LastValueDate, append([]byte{}, sn.State...))
 	}
-	if p.Agreement != nil {
-		written, err := s.appendWithAgreement(ctx, sql, args, *p.Agreement)
+	if p.Agreement != nil || p.Action != nil {
+		written, err := s.appendWithProjections(ctx, sql, args, p)
 		if err != nil || written {
 			return mapError(err)
 		}

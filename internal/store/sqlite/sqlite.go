@@ -33,6 +33,7 @@ var (
 	_ store.Loans           = (*Store)(nil)
 	_ store.Requests        = (*Store)(nil)
 	_ store.Agreements      = (*Store)(nil)
+	_ store.Actions         = (*Store)(nil)
 	_ store.CloseOfBusiness = (*Store)(nil)
 	_ store.Secrets         = (*Store)(nil)
 )
@@ -262,6 +263,11 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 		}
 		if p.Agreement != nil {
 			if err := upsertAgreement(ctx, tx, *p.Agreement); err != nil {
+				return err
+			}
+		}
+		if p.Action != nil {
+			if err := upsertAction(ctx, tx, *p.Action); err != nil {
 				return err
 			}
 		}

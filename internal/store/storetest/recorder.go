@@ -84,6 +84,16 @@ func (r *recorder) SaveAgreement(ctx context.Context, p store.AgreementRecord) e
 	return r.Store.SaveAgreement(ctx, p)
 }
 
+func (r *recorder) FindAction(ctx context.Context, p store.ActionKey) (store.ActionRecord, error) {
+	r.calls.note("FindAction")
+	return r.Store.FindAction(ctx, p)
+}
+
+func (r *recorder) ListActions(ctx context.Context, p store.ActionQuery) ([]store.ActionRecord, error) {
+	r.calls.note("ListActions")
+	return r.Store.ListActions(ctx, p)
+}
+
 func (r *recorder) GetCOBRun(ctx context.Context, p store.COBRunKey) (store.COBRun, error) {
 	r.calls.note("GetCOBRun")
 	return r.Store.GetCOBRun(ctx, p)

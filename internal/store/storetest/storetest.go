@@ -20,7 +20,7 @@ type testCase struct {
 
 // cases are every area's scenarios, in the order Run starts them.
 func cases() [][]testCase {
-	return [][]testCase{loanCases, requestCases, snapshotCases, agreementCases, closeOfBusinessCases, secretCases}
+	return [][]testCase{loanCases, requestCases, snapshotCases, agreementCases, actionCases, closeOfBusinessCases, secretCases}
 }
 
 // Run runs the suite: every scenario in parallel, each on its own store,
