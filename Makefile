@@ -54,11 +54,11 @@ bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
 	$(TOOL) benchstat -col /kernel bench.out
 
 .PHONY: bench-payments
-bench-payments: ## repayments/s of loand on PostgreSQL (bench/loadpay) beside pgbench -N -M prepared and the bench/floord floor, at 8 and 32 clients
+bench-payments: ## repayments/s of loand on PostgreSQL (bench/loadpay) beside pgbench -N -M prepared and the bench/floord floor, at 8 and 32 clients; BENCH_AUTH=jwt|apikey: authentication on vs off (make bench-ab's rounds)
 	./scripts/bench-payments.sh
 
 .PHONY: bench-ab
-bench-ab: ## alternating rounds of loand settings or builds on one PostgreSQL cluster beside pgbench (BENCH_AB_SIDES, X_ENV, X_CLIENT_ENV, X_ARGS, X_BIN)
+bench-ab: ## alternating rounds of loand settings or builds on one PostgreSQL cluster beside pgbench (BENCH_AB_SIDES, X_ENV, X_CLIENT_ENV, X_ARGS, X_CLIENT_ARGS, X_BIN, X_AUTH; BENCH_AUTH)
 	./scripts/bench-ab.sh
 
 .PHONY: bench-cob

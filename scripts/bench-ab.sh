@@ -2,20 +2,35 @@
 # A/B of loand settings or builds on one throwaway PostgreSQL cluster:
 # one loand per side, each on its own database with its own bench/loadpay
 # client, then pgbench -N -M prepared at the same concurrency, in
-# alternating rounds, so that every side sees the same machine and noise.
-# Prints each round, the medians per side and each side's rate over the
-# first side's by round. Sides are short lowercase names (they name shell
-# variables and databases). Usage:
+# alternating rounds, so that every side sees the same machine and noise;
+# the sides take turns in order in odd rounds and in reverse order in even
+# ones, so that none always runs first after pgbench. Prints each round,
+# the medians per side and, against the first side in the same round,
+# each side's rate and loand CPU µs per repayment: the median of those
+# paired ratios and in how many rounds the side was faster, or cheaper.
+# Sides are short lowercase names (they name shell variables and
+# databases). Usage:
 #   BENCH_AB_SIDES="a b" b_ENV=GOMAXPROCS=1 b_CLIENT_ENV=GOMAXPROCS=1 make bench-ab
 # Per side X: X_ENV (loand's environment, "K=V …"), X_CLIENT_ENV (the
-# client's, after GOMAXPROCS=1 as make bench-payments gives it), X_ARGS (loand's extra flags), X_CLIENT_ARGS (bench/loadpay's,
-# e.g. "-view basic"), X_BIN (a loand binary, default the tree's). BENCH_CONCURRENCY (8), BENCH_SECONDS (8), BENCH_ROUNDS (6),
-# BENCH_LOANS (512), BENCH_CONNS (the client's gRPC connections, 1 as
-# make bench-payments; 0: one per client).
+# client's, after GOMAXPROCS=1 as make bench-payments gives it), X_ARGS
+# (loand's extra flags), X_CLIENT_ARGS (bench/loadpay's, e.g. "-view
+# basic"), X_BIN (a loand binary, default the tree's), X_AUTH (how its
+# callers authenticate: off, loand's dev mode, the default; jwt, loand with
+# --jwt-public-key and the client with a token of bench/benchjwt, ES256 or
+# BENCH_JWT_ALG=RS256, role servicer; apikey, --api-keys-file and a key of
+# loand apikey create; a side named jwt or apikey defaults to it).
+# BENCH_AUTH=jwt (or apikey) is authentication's cost: sides "off jwt"
+# unless BENCH_AB_SIDES is set (make bench-payments with BENCH_AUTH runs
+# this). BENCH_CONCURRENCY (8; several, "8 32", run one after the other),
+# BENCH_SECONDS (8), BENCH_ROUNDS (6), BENCH_LOANS (512), BENCH_CONNS (the
+# client's gRPC connections, 1 as make bench-payments; 0: one per client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sides="${BENCH_AB_SIDES:-a b}"
-c="${BENCH_CONCURRENCY:-8}"
+auth="${BENCH_AUTH:-}"
+case "$auth" in "" | jwt | apikey) ;; *) echo "BENCH_AUTH=$auth: want jwt or apikey" >&2; exit 2 ;; esac
+sides="${BENCH_AB_SIDES:-${auth:+off $auth}}"
+sides="${sides:-a b}"
+conc="${BENCH_CONCURRENCY:-8}"
 seconds="${BENCH_SECONDS:-8}"
 rounds="${BENCH_ROUNDS:-6}"
 loans="${BENCH_LOANS:-512}"
@@ -29,58 +44,89 @@ for s in $sides; do "${psql[@]}" -c "CREATE DATABASE side_$s"; done
 go build -o "$work/loand" ./cmd/loand
 go build -o "$work/loadpay" ./bench/loadpay
 side() { local n="$1_$2"; echo "${!n:-}"; } # side X NAME: $X_NAME
+# side_auth X: how side X's callers authenticate (off, jwt, apikey).
+side_auth() {
+  local a
+  a=$(side "$1" AUTH)
+  case "$1" in jwt | apikey) a="${a:-$1}" ;; esac
+  case "${a:-off}" in off | jwt | apikey) echo "${a:-off}" ;; *) echo "$1_AUTH=$a: want off, jwt or apikey" >&2; return 1 ;; esac
+}
+# The credentials, made once for the sides that need them: loand's flags
+# (auth_args) and the bearer token its clients send (token), per kind.
+declare -A auth_args=([off]="" [jwt]="" [apikey]="") token=([off]="" [jwt]="" [apikey]="")
+# client_auth X: bench/loadpay's flags for side X's credential.
+client_auth() {
+  local t="${token[$(side_auth "$1")]}"
+  [ -z "$t" ] || echo "-token $t"
+}
+for s in $sides; do
+  case "$(side_auth "$s")" in
+    jwt)
+      [ -n "${auth_args[jwt]}" ] && continue
+      go build -o "$work/benchjwt" ./bench/benchjwt
+      # Valid for the whole run, whatever its length; the private key dies with benchjwt.
+      "$work/benchjwt" -public-key-out "$work/jwt.pem" -alg "${BENCH_JWT_ALG:-ES256}" -issuer https://idp.bench.test \
+        -audience loancore -subject bench-payments -roles servicer -ttl 24h >"$work/jwt.token"
+      auth_args[jwt]="--jwt-public-key $work/jwt.pem --jwt-issuer https://idp.bench.test --jwt-audience loancore"
+      token[jwt]=$(cat "$work/jwt.token")
+      ;;
+    apikey)
+      [ -n "${auth_args[apikey]}" ] && continue
+      key=$("$work/loand" apikey create --api-keys-file "$work/api-keys.jsonl" --subject bench-payments --roles servicer | tail -n 1)
+      auth_args[apikey]="--api-keys-file $work/api-keys.jsonl"
+      token[apikey]="$key"
+      ;;
+  esac
+done
 declare -A port pid
 for s in $sides; do
   port[$s]=$(free_port)
   bin_s=$(side "$s" BIN)
-  # X_ENV and X_ARGS are word lists, split on purpose.
+  a=$(side_auth "$s")
+  # X_ENV, X_ARGS and the auth flags are word lists, split on purpose.
   env $(side "$s" ENV) "${bin_s:-$work/loand}" --listen "127.0.0.1:${port[$s]}" \
     --database "postgres://postgres@127.0.0.1:$pgport/side_$s?sslmode=disable&pool_max_conns=16" \
-    --log-format json $(side "$s" ARGS) 2>"$work/$s.log" &
+    --log-format json ${auth_args[$a]} $(side "$s" ARGS) 2>"$work/$s.log" &
   pid[$s]=$!
   servers+=("$!")
-  wait_healthy "127.0.0.1:${port[$s]}"
-  env GOMAXPROCS=1 $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c 8 -d 3s -run warm >/dev/null
+  health=()
+  [ -z "${token[$a]}" ] || health=(-H "authorization: Bearer ${token[$a]}")
+  wait_healthy "127.0.0.1:${port[$s]}" "${health[@]}" || { tail -n 5 "$work/$s.log" >&2; exit 1; }
+  echo "side $s: $(grep -o '"msg":"loand serving".*"auth":"[^"]*"' "$work/$s.log" | sed 's/.*"auth":"\([^"]*\)"/auth=\1/')"
+  env GOMAXPROCS=1 $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c 8 -d 3s -run warm \
+    $(client_auth "$s") >/dev/null
 done
-printf '%-8s %5s %8s %16s %18s\n' side round "rate/s" "machine µs/op" "loand CPU µs/op"
-: >"$work/rows"
-for r in $(seq "$rounds"); do
-  for s in $sides; do
-    c0=$(cpu_of "${pid[$s]}")
-    out=$(env GOMAXPROCS=1 $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" -conns "$conns" -d "${seconds}s" -run "r$r" $(side "$s" CLIENT_ARGS))
-    c1=$(cpu_of "${pid[$s]}")
-    n=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
-    m=$(sed -n 's/.*machine_cpu_us_per_op=\([0-9]*\).*/\1/p' <<<"$out")
-    l=$(py "round(($c1-$c0)*1e6/$n)")
-    printf '%-8s %5s %8s %16s %18s\n' "$s" "$r" "${out%% *}" "$m" "$l" | tee -a "$work/rows"
+reversed=$(printf '%s\n' $sides | tac | tr '\n' ' ')
+
+# round_side R C X: one run of side X's client at concurrency C in round
+# R, and its row: side, round, rate, machine and loand CPU µs per
+# repayment, failed calls.
+round_side() {
+  local r="$1" c="$2" s="$3" c0 c1 out n m f l
+  c0=$(cpu_of "${pid[$s]}")
+  out=$(env GOMAXPROCS=1 $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" \
+    -conns "$conns" -d "${seconds}s" -run "r$c-$r" $(client_auth "$s") $(side "$s" CLIENT_ARGS))
+  c1=$(cpu_of "${pid[$s]}")
+  n=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
+  f=$(sed -n 's/.* failed=\([0-9]*\).*/\1/p' <<<"$out")
+  m=$(sed -n 's/.*machine_cpu_us_per_op=\([0-9]*\).*/\1/p' <<<"$out")
+  l=$(py "round(($c1-$c0)*1e6/$n)")
+  printf '%-8s %5s %8s %16s %18s %7s\n' "$s" "$r" "${out%% *}" "$m" "$l" "$f" | tee -a "$work/rows"
+}
+
+for c in $conc; do
+  printf '\n%s clients, %s rounds of %ss per side\n' "$c" "$rounds" "$seconds"
+  printf '%-8s %5s %8s %16s %18s %7s\n' side round "rate/s" "machine µs/op" "loand CPU µs/op" failed
+  : >"$work/rows"
+  for r in $(seq "$rounds"); do
+    order="$sides"
+    [ $((r % 2)) = 0 ] && order="$reversed"
+    for s in $order; do round_side "$r" "$c" "$s"; done
+    b1=$(busy)
+    tps=$("$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null |
+      sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    b2=$(busy)
+    printf '%-8s %5s %8.0f %16s %18s %7s\n' pgbench "$r" "$tps" "$(py "round(($b2-$b1)/$hz*1e6/($tps*$seconds))")" - - | tee -a "$work/rows"
   done
-  b1=$(busy)
-  tps=$("$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null |
-    sed -n 's/^tps = \([0-9.]*\).*/\1/p')
-  b2=$(busy)
-  printf '%-8s %5s %8.0f %16s %18s\n' pgbench "$r" "$tps" "$(py "round(($b2-$b1)/$hz*1e6/($tps*$seconds))")" - | tee -a "$work/rows"
+  python3 scripts/bench-ab-summary.py "$c" "$sides" "$work/rows"
 done
-# Medians per side; and, since the machine's noise moves whole rounds, each
-# side's rate over the first side's in the same round: the median of those
-# paired ratios and in how many rounds the side was faster.
-python3 - "$work/rows" <<'PY'
-import statistics, sys
-rows, rounds = {}, {}
-for line in open(sys.argv[1]):
-    f = line.split()
-    rows.setdefault(f[0], []).append(f)
-    rounds.setdefault(f[1], {})[f[0]] = float(f[2])
-pg = statistics.median(float(f[2]) for f in rows['pgbench'])
-first = next(iter(rows))
-for side, fs in rows.items():
-    rate = statistics.median(float(f[2]) for f in fs)
-    machine = statistics.median(float(f[3]) for f in fs)
-    own = ''
-    if side != 'pgbench':
-        own = ', loand CPU %.0f µs/op' % statistics.median(float(f[4]) for f in fs)
-    if side not in (first, 'pgbench'):
-        ratios = [r[side] / r[first] for r in rounds.values()]
-        own += '; over %s by round: median %.2f, faster in %d of %d' % (
-            first, statistics.median(ratios), sum(x > 1 for x in ratios), len(ratios))
-    print('%-8s median %8.0f/s (%.2f of pgbench), machine CPU %.0f µs/op%s' % (side, rate, rate / pg, machine, own))
-PY

@@ -27,8 +27,24 @@
 # cores nearly busy, so the throughput ratio follows it), the CPU each
 # process spent per operation (loand, PostgreSQL's processes, the client)
 # and WAL flushes per operation, which say where the time goes.
+#
+# BENCH_AUTH=jwt (or apikey) measures authentication's cost instead: loand
+# in dev mode (authentication off) against loand authenticating every
+# call, with a JWT (ES256, from bench/benchjwt; BENCH_JWT_ALG=RS256) or an
+# API key, in one run: make bench-ab's alternating rounds of the two on one
+# cluster beside pgbench, with this script's defaults for
+# BENCH_CONCURRENCY, BENCH_SECONDS and BENCH_ROUNDS, and BENCH_LOANS and
+# BENCH_CONNS as here; the figure to read is the jwt side's loand CPU µs
+# per repayment over the off side's, by round. The other knobs above do
+# not apply; bench-ab's per-side ones do (BENCH_AB_SIDES="off jwt nocache"
+# nocache_AUTH=jwt nocache_ARGS="--jwt-cache 0" adds a side without the
+# verified-token cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -n "${BENCH_AUTH:-}" ]; then
+  BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-8 32}" BENCH_SECONDS="${BENCH_SECONDS:-10}" BENCH_ROUNDS="${BENCH_ROUNDS:-5}" \
+    exec scripts/bench-ab.sh
+fi
 conc="${BENCH_CONCURRENCY:-8 32}"
 seconds="${BENCH_SECONDS:-10}"
 rounds="${BENCH_ROUNDS:-5}"

@@ -31,13 +31,17 @@ stop_cluster() {
   rm -rf "$work"
 }
 
-# wait_healthy ADDR waits up to 10 s for the health service at ADDR.
+# wait_healthy ADDR [GRPCURL FLAGS…] waits up to 10 s for the health
+# service at ADDR. grpcurl finds it by server reflection, which needs an
+# identity when loand authenticates: pass -H 'authorization: Bearer …'.
 wait_healthy() {
+  local addr="$1"
+  shift
   for _ in $(seq 100); do
-    $tool grpcurl -plaintext "$1" grpc.health.v1.Health/Check >/dev/null 2>&1 && return 0
+    $tool grpcurl -plaintext "$@" "$addr" grpc.health.v1.Health/Check >/dev/null 2>&1 && return 0
     sleep 0.1
   done
-  echo "loand at $1 did not become healthy" >&2
+  echo "loand at $addr did not become healthy" >&2
   return 1
 }
 

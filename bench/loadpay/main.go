@@ -16,6 +16,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
@@ -32,6 +33,7 @@ func main() {
 	penalty := flag.Bool("penalty", false, "give the loans a penalty policy (the default one, with compound interest), as most loans in our first market have")
 	view := flag.String("view", "full", "the loan view repayments ask for: full or basic (no installments, no terms)")
 	gcPercent := flag.Int("gc-percent", 400, "garbage collector target, as loand's --gc-percent (GOGC wins when set)")
+	token := flag.String("token", "", "send authorization: Bearer TOKEN on every call: a JWT (bench/benchjwt) or an API key; off: none, for loand in dev mode")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
 		// The client shares the machine with loand and PostgreSQL: collect
@@ -46,7 +48,7 @@ func main() {
 		os.Exit(2)
 	}
 	err := drive(driveParams{Addr: *addr, Loans: *loans, Clients: *clients, Connections: *connections, Duration: *duration,
-		Run: *run, LoanPrefix: *loanPrefix, Penalty: *penalty, View: v}, os.Stdout)
+		Run: *run, LoanPrefix: *loanPrefix, Penalty: *penalty, View: v, Token: *token}, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadpay:", err)
 		os.Exit(1)
@@ -64,6 +66,8 @@ type driveParams struct {
 	LoanPrefix  string
 	Penalty     bool
 	View        loancorev1.LoanView
+	// Token, when set, is the bearer credential every call carries.
+	Token string
 }
 
 // drive creates the loans that do not exist yet, pays them from p.Clients
@@ -72,6 +76,11 @@ type driveParams struct {
 // p99= and machine_cpu_us_per_op=, which the bench scripts read.
 func drive(p driveParams, out io.Writer) error {
 	ctx := context.Background()
+	if p.Token != "" {
+		// Once, in the context every call is made with: the cheapest way
+		// for the client, which shares the machine, to send the header.
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+p.Token)
+	}
 	conns, closeConns, err := dial(p)
 	if err != nil {
 		return err

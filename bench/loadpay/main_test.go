@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/auth"
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store/sqlite"
@@ -33,9 +36,15 @@ func (l *countingListener) Accept() (net.Conn, error) {
 }
 
 // serveLoand serves loancore's gRPC API on a loopback port from a SQLite
-// store of its own and returns the address and the listener that counts
-// its connections.
+// store of its own, in dev mode, and returns the address and the listener
+// that counts its connections.
 func serveLoand(t *testing.T) (string, *countingListener) {
+	return serveLoandAuth(t, nil)
+}
+
+// serveLoandAuth is serveLoand authenticating callers with authn (nil:
+// dev mode).
+func serveLoandAuth(t *testing.T, authn *auth.Authenticator) (string, *countingListener) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "loadpay.db"))
@@ -55,7 +64,8 @@ func serveLoand(t *testing.T) (string, *countingListener) {
 		t.Fatal(err)
 	}
 	counted := &countingListener{Listener: lis}
-	srv := grpcapi.NewServer(grpcapi.Options{Loans: loans, Dev: true, Audit: slog.New(slog.DiscardHandler)})
+	srv := grpcapi.NewServer(grpcapi.Options{Loans: loans, Dev: authn == nil, Authenticator: authn, Logger: slog.New(slog.DiscardHandler),
+		Audit: slog.New(slog.DiscardHandler)})
 	go func() { _ = srv.GRPC.Serve(counted) }()
 	t.Cleanup(srv.GRPC.Stop)
 	return lis.Addr().String(), counted
@@ -96,5 +106,39 @@ func TestDriveSharesConnections(t *testing.T) {
 				t.Errorf("the server accepted %d connections, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDriveSendsToken: against a loand that authenticates, -token's
+// credential goes with every call (the loans are created and listed, and
+// every repayment succeeds); without it the first call is refused.
+func TestDriveSendsToken(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "api-keys.jsonl")
+	_, key, err := auth.CreateAPIKey(path, "bench", []string{"servicer"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys auth.APIKeys
+	if err := keys.Load(data); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serveLoandAuth(t, &auth.Authenticator{APIKeys: &keys})
+	p := driveParams{Addr: addr, Loans: 3, Clients: 2, Connections: 1, Duration: 200 * time.Millisecond,
+		Run: "token", View: loancorev1.LoanView_LOAN_VIEW_BASIC}
+	if err := drive(p, io.Discard); err == nil || !strings.Contains(err.Error(), "Unauthenticated") {
+		t.Errorf("without a token: %v, want Unauthenticated", err)
+	}
+	p.Token = key
+	var out strings.Builder
+	if err := drive(p, &out); err != nil {
+		t.Fatal(err)
+	}
+	m := okRe.FindStringSubmatch(out.String())
+	if m == nil || m[1] == "0" || m[2] != "0" {
+		t.Errorf("output %q: want repayments and no failures", out.String())
 	}
 }

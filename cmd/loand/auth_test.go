@@ -170,6 +170,7 @@ func TestCLIAuthFailures(t *testing.T) {
 		{[]string{"--jwks-file", jwks, "--jwt-issuer", "i", "--jwt-audience", "a"}, "loand: --jwks-file: " + jwks + ": JWKS: key 0"},
 		{[]string{"--jwt-issuer", "i"}, "loand: --jwt-issuer and --jwt-audience need JWT keys"},
 		{[]string{"--jwks-file", jwks, "--jwt-public-key", jwks}, "loand: --jwks-file and --jwt-public-key: set one, not both"},
+		{[]string{"--jwks-file", jwks, "--jwt-issuer", "i", "--jwt-audience", "a", "--jwt-cache", "-1"}, "loand: --jwt-cache: want 0 or more, got -1"},
 	} {
 		path := filepath.Join(t.TempDir(), "loancore.db")
 		r := runLoand(t, []string{"LOANCORE_DATABASE=sqlite:" + path}, append([]string{"--listen", "127.0.0.1:0"}, tc.args...)...)

@@ -27,6 +27,7 @@ type authConfig struct {
 	jwtAudience   string
 	jwtRolesClaim string
 	jwtLeeway     time.Duration
+	jwtCache      int
 	apiKeysFile   string
 	policyFile    string
 	auditLog      string
@@ -46,6 +47,7 @@ func defineAuthFlags(fs *flag.FlagSet, a *authConfig) {
 	fs.StringVar(&a.jwtAudience, "jwt-audience", "", "an aud a JWT must carry; required with --jwks-file or --jwt-public-key")
 	fs.StringVar(&a.jwtRolesClaim, "jwt-roles-claim", "roles", "the JWT claim holding the caller's roles: an array of strings or a space-separated string")
 	fs.DurationVar(&a.jwtLeeway, "jwt-leeway", auth.DefaultLeeway, "clock skew allowed when checking a JWT's exp, nbf and iat (at most 5m)")
+	fs.IntVar(&a.jwtCache, "jwt-cache", auth.DefaultTokenCache, "how many verified JWTs to remember, so that a token sent again is not verified again (dropped when the JWKS is reloaded); 0 turns it off")
 	fs.StringVar(&a.apiKeysFile, "api-keys-file", "", "accept the API keys of this file, made by loand apikey create (re-read when it changes)")
 	fs.StringVar(&a.policyFile, "policy", "", "the policy file (YAML): roles and their RPCs; the built-in policy when not set")
 	fs.StringVar(&a.auditLog, "audit-log", "", "append the audit lines (one JSON object per call) to this file instead of the log")
@@ -138,6 +140,8 @@ func (a authConfig) jwt(ctx context.Context, log *slog.Logger) (*auth.JWT, error
 		return nil, errors.New("--jwt-issuer and --jwt-audience are both required with --jwks-file or --jwt-public-key")
 	case a.jwtLeeway < 0 || a.jwtLeeway > 5*time.Minute:
 		return nil, fmt.Errorf("--jwt-leeway: want 0 to 5m, got %s", a.jwtLeeway)
+	case a.jwtCache < 0:
+		return nil, fmt.Errorf("--jwt-cache: want 0 or more, got %d", a.jwtCache)
 	}
 	var keys auth.KeySource
 	if a.jwtPublicKey != "" {
@@ -155,7 +159,8 @@ func (a authConfig) jwt(ctx context.Context, log *slog.Logger) (*auth.JWT, error
 		}
 		keys = set
 	}
-	return auth.NewJWT(auth.JWTConfig{Issuer: a.jwtIssuer, Audience: a.jwtAudience, RolesClaim: a.jwtRolesClaim, Leeway: a.jwtLeeway}, keys)
+	return auth.NewJWT(auth.JWTConfig{Issuer: a.jwtIssuer, Audience: a.jwtAudience, RolesClaim: a.jwtRolesClaim, Leeway: a.jwtLeeway,
+		CacheSize: a.jwtCache}, keys)
 }
 
 // reloadFailed logs a key file that changed but could not be loaded; the

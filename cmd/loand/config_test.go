@@ -90,6 +90,7 @@ var flagRows = []flagRow{
 	{"jwt-audience", "", "loancore", "loancore-prod", func(c config) string { return c.auth.jwtAudience }},
 	{"jwt-roles-claim", "roles", "groups", "scope", func(c config) string { return c.auth.jwtRolesClaim }},
 	{"jwt-leeway", "30s", "10s", "1m0s", func(c config) string { return c.auth.jwtLeeway.String() }},
+	{"jwt-cache", "10000", "500", "0", func(c config) string { return strconv.Itoa(c.auth.jwtCache) }},
 	{"api-keys-file", "", "/etc/loancore/api-keys.jsonl", "/run/api-keys.jsonl", func(c config) string { return c.auth.apiKeysFile }},
 	{"policy", "", "/etc/loancore/policy.yaml", "/run/policy.yaml", func(c config) string { return c.auth.policyFile }},
 	{"audit-log", "", "/var/log/loancore/audit.jsonl", "/run/audit.jsonl", func(c config) string { return c.auth.auditLog }},

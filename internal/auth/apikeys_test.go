@@ -16,7 +16,7 @@ import (
 )
 
 // loadKeys loads the keys file at path into a fresh APIKeys.
-func loadKeys(t *testing.T, path string) *auth.APIKeys {
+func loadKeys(t testing.TB, path string) *auth.APIKeys {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {

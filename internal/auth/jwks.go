@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/MicahParks/jwkset"
@@ -15,7 +16,18 @@ import (
 // by the kid every token must carry. Load replaces the keys at once, so a
 // reload never leaves a call with half a set.
 type JWKS struct {
-	keys atomic.Pointer[map[string]jwk]
+	set atomic.Pointer[keySet]
+	// storing serialises Loads, so that each set gets a generation of its
+	// own, greater than the one before.
+	storing sync.Mutex
+}
+
+// keySet is the set in force: its keys by kid, and its generation, stored
+// together so that a reader never sees one set's keys under another's
+// generation.
+type keySet struct {
+	keys map[string]jwk
+	gen  uint64
 }
 
 // jwk is one usable key of a set: the key and the one algorithm it
@@ -50,8 +62,23 @@ func (s *JWKS) Load(data []byte) error {
 		}
 		keys[m.KID] = k
 	}
-	s.keys.Store(&keys)
+	s.storing.Lock()
+	defer s.storing.Unlock()
+	next := &keySet{keys: keys, gen: 1}
+	if old := s.set.Load(); old != nil {
+		next.gen = old.gen + 1
+	}
+	s.set.Store(next)
 	return nil
+}
+
+// Generation implements KeySource: it changes with every set Load puts in
+// force (0 before the first).
+func (s *JWKS) Generation() uint64 {
+	if set := s.set.Load(); set != nil {
+		return set.gen
+	}
+	return 0
 }
 
 // usableKey checks one JWK of a set and returns its key and algorithm.
@@ -85,11 +112,11 @@ func (s *JWKS) Key(header map[string]any) (crypto.PublicKey, error) {
 	if !ok || kid == "" {
 		return nil, errNoKid
 	}
-	keys := s.keys.Load()
-	if keys == nil {
+	set := s.set.Load()
+	if set == nil {
 		return nil, errUnknownKid
 	}
-	k, ok := (*keys)[kid]
+	k, ok := set.keys[kid]
 	if !ok {
 		return nil, errUnknownKid
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -34,6 +35,13 @@ type JWTConfig struct {
 	RolesClaim string
 	// Leeway is the clock skew allowed for exp, nbf and iat; 0 is none.
 	Leeway time.Duration
+	// CacheSize is how many verified tokens to remember, so that a token
+	// presented again is not verified again (DefaultTokenCache is
+	// loand's default); 0 remembers none.
+	CacheSize int
+	// Now is the clock exp, nbf and iat are checked against, cached
+	// tokens included; nil is time.Now.
+	Now func() time.Time
 }
 
 // KeySource finds the key that verifies a token, from its header: a JWKS
@@ -43,6 +51,10 @@ type KeySource interface {
 	// whose alg is one of Algorithms, or an error saying why there is
 	// none that never names the keys that exist.
 	Key(header map[string]any) (crypto.PublicKey, error)
+	// Generation changes whenever the keys change (a JWKS reloaded), and
+	// only then: tokens verified under another generation are verified
+	// again, so a key taken out of the set stops working at once.
+	Generation() uint64
 }
 
 // JWT verifies bearer JWTs against a KeySource and a JWTConfig.
@@ -50,6 +62,8 @@ type JWT struct {
 	cfg    JWTConfig
 	keys   KeySource
 	parser *jwt.Parser
+	// cache remembers the tokens verified; nil when CacheSize is 0.
+	cache *tokenCache
 }
 
 // NewJWT returns a verifier for tokens signed by keys and carrying cfg's
@@ -58,33 +72,76 @@ func NewJWT(cfg JWTConfig, keys KeySource) (*JWT, error) {
 	if cfg.Issuer == "" || cfg.Audience == "" {
 		return nil, errors.New("a JWT issuer and audience are both required")
 	}
+	if cfg.CacheSize < 0 {
+		return nil, fmt.Errorf("a JWT cache of %d tokens: want 0 or more", cfg.CacheSize)
+	}
 	if cfg.RolesClaim == "" {
 		cfg.RolesClaim = "roles"
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	p := jwt.NewParser(jwt.WithValidMethods(Algorithms), jwt.WithIssuer(cfg.Issuer), jwt.WithAudience(cfg.Audience),
-		jwt.WithLeeway(cfg.Leeway), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
-	return &JWT{cfg: cfg, keys: keys, parser: p}, nil
+		jwt.WithLeeway(cfg.Leeway), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(cfg.Now))
+	v := &JWT{cfg: cfg, keys: keys, parser: p}
+	if cfg.CacheSize > 0 {
+		v.cache = newTokenCache(cfg.CacheSize)
+	}
+	return v, nil
 }
 
 // Verify checks a token's algorithm, key, signature, issuer, audience and
-// times, and returns its subject and roles.
+// times, and returns its subject and roles. A token verified before under
+// the same keys is not verified again, but its times are checked again.
 func (v *JWT) Verify(token string) (Principal, error) {
+	if v.cache == nil {
+		t, err := v.verify(token)
+		return t.p, err
+	}
+	// The generation is read before verifying: a key taken out while the
+	// token is being verified makes the entry stale, never current.
+	gen := v.keys.Generation()
+	key := sha256.Sum256([]byte(token))
+	now := v.cfg.Now()
+	if p, ok := v.cache.get(key, gen, now); ok {
+		return p, nil
+	}
+	t, err := v.verify(token)
+	if err != nil {
+		return Principal{}, err
+	}
+	v.cache.put(key, gen, t, now)
+	return t.p, nil
+}
+
+// verify checks a token as Verify does, without the cache, and returns its
+// principal and the window in which its times let it be used.
+func (v *JWT) verify(token string) (verifiedToken, error) {
 	claims := jwt.MapClaims{}
 	tok, err := v.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		return v.keys.Key(t.Header)
 	})
 	if err != nil {
-		return Principal{}, jwtError(tok, err)
+		return verifiedToken{}, jwtError(tok, err)
 	}
 	sub, _ := claims.GetSubject()
 	if err := CheckSubject(sub); err != nil {
-		return Principal{}, fmt.Errorf("token sub: %w", err)
+		return verifiedToken{}, fmt.Errorf("token sub: %w", err)
 	}
 	roles, err := rolesClaim(claims[v.cfg.RolesClaim])
 	if err != nil {
-		return Principal{}, fmt.Errorf("token claim %q: %w", v.cfg.RolesClaim, err)
+		return verifiedToken{}, fmt.Errorf("token claim %q: %w", v.cfg.RolesClaim, err)
 	}
-	return Principal{Subject: sub, Roles: roles, Via: ViaJWT}, nil
+	t := verifiedToken{p: Principal{Subject: sub, Roles: roles, Via: ViaJWT}}
+	// The parser checked these claims, so they parse; exp is required.
+	exp, _ := claims.GetExpirationTime()
+	t.until = exp.Add(v.cfg.Leeway)
+	for _, get := range []func() (*jwt.NumericDate, error){claims.GetNotBefore, claims.GetIssuedAt} {
+		if d, _ := get(); d != nil && d.Add(-v.cfg.Leeway).After(t.from) {
+			t.from = d.Add(-v.cfg.Leeway)
+		}
+	}
+	return t, nil
 }
 
 // Why a key source found no key; jwtError turns them into messages.
@@ -193,6 +250,10 @@ func ParsePublicKeyPEM(data []byte) (*PublicKey, error) {
 	}
 	return &PublicKey{key: key, alg: alg}, nil
 }
+
+// Generation implements KeySource: a PEM key is read once, at start, and
+// never changes.
+func (p *PublicKey) Generation() uint64 { return 0 }
 
 // Key implements KeySource.
 func (p *PublicKey) Key(header map[string]any) (crypto.PublicKey, error) {

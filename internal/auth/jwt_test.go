@@ -41,7 +41,7 @@ var (
 
 // testSigners returns an RS256, an ES256 and an EdDSA signer, made once
 // per test binary (an RSA key takes a moment).
-func testSigners(t *testing.T) []signer {
+func testSigners(t testing.TB) []signer {
 	t.Helper()
 	signersOnce.Do(func() {
 		rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -73,7 +73,7 @@ func claims(now time.Time) jwt.MapClaims {
 }
 
 // sign signs c with s, its kid in the header unless kid is false.
-func sign(t *testing.T, s signer, c jwt.MapClaims, kid bool) string {
+func sign(t testing.TB, s signer, c jwt.MapClaims, kid bool) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(s.method, c)
 	if kid {
@@ -88,7 +88,7 @@ func sign(t *testing.T, s signer, c jwt.MapClaims, kid bool) string {
 
 // jwksJSON writes the public keys of ss as a JWK Set, by hand, so that the
 // set does not come from the library that reads it.
-func jwksJSON(t *testing.T, ss ...signer) []byte {
+func jwksJSON(t testing.TB, ss ...signer) []byte {
 	t.Helper()
 	b64 := func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 	var keys []map[string]string
@@ -116,7 +116,7 @@ func jwksJSON(t *testing.T, ss ...signer) []byte {
 }
 
 // publicPEM is s's public key as a PEM PUBLIC KEY.
-func publicPEM(t *testing.T, s signer) []byte {
+func publicPEM(t testing.TB, s signer) []byte {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(s.key.Public())
 	if err != nil {
@@ -125,14 +125,19 @@ func publicPEM(t *testing.T, s signer) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-// verifier is a JWT verifier over a JWKS of every test signer.
-func verifier(t *testing.T) *auth.JWT {
+// verifier is a JWT verifier over a JWKS of every test signer, with
+// loand's default cache, so that the tests of what is accepted and refused
+// go through it.
+func verifier(t testing.TB) *auth.JWT { return verifierCaching(t, auth.DefaultTokenCache) }
+
+// verifierCaching is verifier with a cache of size tokens (0: none).
+func verifierCaching(t testing.TB, size int) *auth.JWT {
 	t.Helper()
 	var set auth.JWKS
 	if err := set.Load(jwksJSON(t, testSigners(t)...)); err != nil {
 		t.Fatal(err)
 	}
-	v, err := auth.NewJWT(auth.JWTConfig{Issuer: issuer, Audience: audience, Leeway: auth.DefaultLeeway}, &set)
+	v, err := auth.NewJWT(auth.JWTConfig{Issuer: issuer, Audience: audience, Leeway: auth.DefaultLeeway, CacheSize: size}, &set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,14 +370,18 @@ func eventually(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-// TestJWTConfig: a verifier needs both an issuer and an audience; a PEM
-// key must be a public key of an accepted kind.
+// TestJWTConfig: a verifier needs both an issuer and an audience, and a
+// cache of 0 tokens or more; a PEM key must be a public key of an accepted
+// kind.
 func TestJWTConfig(t *testing.T) {
 	if _, err := auth.NewJWT(auth.JWTConfig{Issuer: issuer}, &auth.JWKS{}); err == nil {
 		t.Error("a verifier without an audience")
 	}
 	if _, err := auth.NewJWT(auth.JWTConfig{Audience: audience}, &auth.JWKS{}); err == nil {
 		t.Error("a verifier without an issuer")
+	}
+	if _, err := auth.NewJWT(auth.JWTConfig{Issuer: issuer, Audience: audience, CacheSize: -1}, &auth.JWKS{}); err == nil {
+		t.Error("a verifier with a cache of -1 tokens")
 	}
 	der, _ := x509.MarshalPKCS8PrivateKey(mustEC(t))
 	for _, bad := range [][]byte{[]byte("not pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})} {

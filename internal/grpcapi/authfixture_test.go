@@ -164,7 +164,8 @@ func (f *authFixture) authentication(t *testing.T) (*auth.Policy, *auth.Authenti
 	if err := jwks.Load(jwksOf(f.jwtKey)); err != nil {
 		t.Fatal(err)
 	}
-	verifier, err := auth.NewJWT(auth.JWTConfig{Issuer: testIssuer, Audience: testAudience, Leeway: auth.DefaultLeeway}, &jwks)
+	verifier, err := auth.NewJWT(auth.JWTConfig{Issuer: testIssuer, Audience: testAudience, Leeway: auth.DefaultLeeway,
+		CacheSize: auth.DefaultTokenCache}, &jwks)
 	if err != nil {
 		t.Fatal(err)
 	}
