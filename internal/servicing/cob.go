@@ -294,7 +294,7 @@ func (r *dateRun) closeBatch(ctx context.Context, batch []store.COBLoan) error {
 		}
 		ok = append(ok, pos)
 	}
-	if err := r.c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: r.d, Positions: ok}); err != nil {
+	if err := r.c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: r.d, Positions: ok, RecordedAt: r.c.loans.now().UTC()}); err != nil {
 		return err
 	}
 	r.run.LoansDone += int64(len(ok))
