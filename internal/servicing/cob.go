@@ -21,6 +21,9 @@ import (
 // no-op, and a loan whose position is at the date is done, so a run killed
 // half-way finishes the rest when started again.
 
+// CloseOfBusinessActor is the actor of what close of business records.
+const CloseOfBusinessActor = "close-of-business"
+
 // Close runs close of business.
 type Close struct {
 	store store.CloseOfBusiness

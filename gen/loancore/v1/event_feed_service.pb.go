@@ -278,8 +278,8 @@ type FeedEvent struct {
 	ValueDate string `protobuf:"bytes,5,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
 	// When it was recorded, RFC 3339.
 	RecordedAt string `protobuf:"bytes,6,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
-	// The request that recorded it; for what close of business wrote, the
-	// run's "cob-<business date>".
+	// The request that recorded it; "cob:<business date>" for an accrual
+	// line or a notice.
 	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Who recorded it: the authenticated subject, or "close-of-business".
 	Actor string `protobuf:"bytes,8,opt,name=actor,proto3" json:"actor,omitempty"`
