@@ -113,6 +113,8 @@ func redact(database string) string {
 // serves them on --listen, over TLS from certs if it is not nil, until
 // SIGTERM or Interrupt.
 func serve(cfg config, db store.Store, certs *tlsreload.Reloader, authn *authentication, log *slog.Logger) error {
+	feed := servicing.NewFeed(servicing.NewFeedParams{Store: db, Logger: log})
+	db = feed.Watch(db)
 	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Location: cfg.location, Delinquency: cfg.delinquency,
 		Restructuring: cfg.restructuring, CachedLoans: zeroIsOff(cfg.cachedLoans), SnapshotEvery: zeroIsOff(cfg.snapshotEvery), Logger: log})
 	if err != nil {
@@ -125,7 +127,7 @@ func serve(cfg config, db store.Store, certs *tlsreload.Reloader, authn *authent
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, ReminderDays: cfg.reminderDays,
 		PrenoticeDays: cfg.prenoticeDays, CalendarStart: cfg.calendarStart, Logger: log})
 	opts := authn.opts
-	opts.Logger, opts.Loans, opts.Close, opts.Limits = log, loans, cob, cfg.transport.limits
+	opts.Logger, opts.Loans, opts.Close, opts.Feed, opts.Limits = log, loans, cob, feed, cfg.transport.limits
 	if certs != nil {
 		opts.TLS = certs.Config()
 	}
@@ -133,6 +135,7 @@ func serve(cfg config, db store.Store, certs *tlsreload.Reloader, authn *authent
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	reloadTLS(ctx, certs, log)
+	go feed.Run(ctx)
 	return serveUntilSignal(srv, lis, cfg, authn.mode, log)
 }
 
@@ -163,6 +166,7 @@ func serveUntilSignal(srv *grpcapi.Server, lis net.Listener, cfg config, authMod
 func shutdown(srv *grpcapi.Server, served <-chan error, grace time.Duration, log *slog.Logger) error {
 	log.Info("loand shutting down", "grace", grace.String())
 	srv.Health.Shutdown()
+	srv.EndStreams()
 	done := make(chan struct{})
 	go func() { srv.GRPC.GracefulStop(); close(done) }()
 	select {

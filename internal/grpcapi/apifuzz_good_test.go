@@ -46,6 +46,21 @@ func (f *fuzzer) good(m protoreflect.MethodDescriptor) proto.Message {
 		return &loancorev1.ListDueNoticesRequest{FromDate: day, ToDate: engineDate(f.rng.IntN(150))}
 	case "QuoteSchedule":
 		return &loancorev1.QuoteScheduleRequest{Terms: f.terms()}
+	case "SubscribeEvents":
+		req := &loancorev1.SubscribeEventsRequest{AfterPosition: int64(f.rng.IntN(64)), StopAtHead: f.rng.IntN(4) > 0}
+		if f.rng.IntN(2) == 0 {
+			req.LoanIds = []string{loan}
+		}
+		if f.rng.IntN(2) == 0 {
+			req.Kinds = []loancorev1.FeedEventKind{loancorev1.FeedEventKind(f.rng.IntN(14)), loancorev1.FeedEventKind_FEED_EVENT_KIND_ACCRUAL}
+		}
+		return req
+	case "ListPendingActions":
+		return &loancorev1.ListPendingActionsRequest{LoanId: loan}
+	case "ApproveAction":
+		return &loancorev1.ApproveActionRequest{RequestId: rid, ActionId: fmt.Sprintf("AC%d", f.rng.IntN(8))}
+	case "RejectAction":
+		return &loancorev1.RejectActionRequest{RequestId: rid, ActionId: fmt.Sprintf("AC%d", f.rng.IntN(8)), Reason: "fuzz"}
 	}
 	return nil
 }

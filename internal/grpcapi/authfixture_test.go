@@ -32,6 +32,7 @@ import (
 	"github.com/loancore/loancore/internal/auth"
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
 )
 
@@ -113,13 +114,14 @@ func newAuthFixtureWith(t *testing.T, store string, edit func(policy string) str
 	f.policy = policy
 	clk := &clock{now: testNow}
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
-	db := storetest.Stores[store](t)
+	feed, db := watchedFeed(t, storetest.Stores[store](t))
 	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clk.Now, Location: shanghai})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Loans: loans,
 		Close: servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans}), Authenticator: authn, Policy: policy,
+		Feed:  feed,
 		Audit: slog.New(slog.NewJSONHandler(f.audit, nil)), ServerOptions: []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))}})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -139,6 +141,17 @@ func newAuthFixtureWith(t *testing.T, store string, edit func(policy string) str
 	return f
 }
 
+// watchedFeed is the event feed of db, sequenced until the test ends,
+// and db telling it of writes.
+func watchedFeed(t *testing.T, db store.Store) (*servicing.Feed, store.Store) {
+	feed := servicing.NewFeed(servicing.NewFeedParams{Store: db, Poll: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { feed.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return feed, feed.Watch(db)
+}
+
 // authentication makes the fixture's policy, its JWT key and JWKS, and
 // its API keys (one per role, and a revoked admin key), and the
 // authenticator over them.
@@ -146,7 +159,7 @@ func (f *authFixture) authentication(t *testing.T) (*auth.Policy, *auth.Authenti
 	t.Helper()
 	var certs strings.Builder
 	certs.WriteString("certificates:\n")
-	for _, role := range []string{"viewer", "servicer", "collector", "operator", "auditor", "admin"} {
+	for _, role := range []string{"viewer", "servicer", "collector", "operator", "auditor", "subscriber", "admin"} {
 		fmt.Fprintf(&certs, "  \"spiffe://loancore.test/%s\": [%s]\n", role, role)
 	}
 	yaml := strings.Replace(string(auth.DefaultPolicyYAML()), "certificates: {}\n", certs.String(), 1)

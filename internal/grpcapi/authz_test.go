@@ -32,8 +32,9 @@ import (
 // TestEveryRPCEveryRoleEveryCredential until both say the same, and so
 // does an RPC that is in the proto but not here (a new one).
 var (
-	allRoles      = []string{"admin", "auditor", "collector", "operator", "servicer", "viewer"}
-	readers       = allRoles
+	allRoles      = []string{"admin", "auditor", "collector", "operator", "servicer", "subscriber", "viewer"}
+	readers       = []string{"admin", "auditor", "collector", "operator", "servicer", "viewer"}
+	feedReaders   = []string{"admin", "auditor", "subscriber"}
 	logReaders    = []string{"admin", "auditor", "operator"}
 	channels      = []string{"admin", "servicer"}
 	operators     = []string{"admin", "operator"}
@@ -41,6 +42,7 @@ var (
 	cobWatchers   = []string{"admin", "auditor", "collector", "operator"}
 	approvals     = []string{"admin", "auditor", "operator"}
 	wantAllowedTo = map[string][]string{
+		"loancore.v1.EventFeedService/SubscribeEvents":             feedReaders,
 		"loancore.v1.ApprovalService/ListPendingActions":           approvals,
 		"loancore.v1.ApprovalService/ApproveAction":                operators,
 		"loancore.v1.ApprovalService/RejectAction":                 operators,
@@ -297,6 +299,8 @@ func request(t *testing.T, md protoreflect.MethodDescriptor, cell string) proto.
 	switch md.Name() {
 	case "CreateLoan":
 		return &loancorev1.CreateLoanRequest{RequestId: cell, LoanId: "LN-" + cell, BorrowerId: "B2", Terms: loan12k()}
+	case "SubscribeEvents":
+		return &loancorev1.SubscribeEventsRequest{StopAtHead: true}
 	case "ProposeAgreement":
 		return &loancorev1.ProposeAgreementRequest{RequestId: cell, LoanId: "LN-T", EffectiveDate: "2024-06-01", Reason: "table",
 			Changes: &loancorev1.RestructuringChanges{TermExtension: &loancorev1.TermExtension{ExtraInstallments: 1}}}

@@ -50,7 +50,8 @@ const (
 // not named here.
 var fieldMaxBytes = map[protoreflect.Name]int{
 	"request_id": MaxIDBytes, "loan_id": MaxIDBytes, "borrower_id": MaxIDBytes, "agreement_id": MaxIDBytes, "action_id": MaxIDBytes,
-	"reason": MaxTextBytes, "signed_by": MaxTextBytes,
+	"loan_ids": MaxIDBytes,
+	"reason":   MaxTextBytes, "signed_by": MaxTextBytes,
 	"principal": MaxDecimalBytes, "annual_rate_percent": MaxDecimalBytes, "markup_percent": MaxDecimalBytes,
 	"cap_annual_percent": MaxDecimalBytes, "upfront_fee": MaxDecimalBytes, "installment_multiple": MaxDecimalBytes,
 	"amount": MaxDecimalBytes, "amount_advanced": MaxDecimalBytes,

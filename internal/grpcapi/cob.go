@@ -133,15 +133,20 @@ func (s *closeService) ListDueNotices(ctx context.Context, req *loancorev1.ListD
 	}
 	out := &loancorev1.ListDueNoticesResponse{NextPageToken: next}
 	for _, n := range got {
-		pn := &loancorev1.DueNotice{NoticeId: n.ID, Kind: noticeKinds[n.Kind], NoticeDate: n.Date.String(), LoanId: n.LoanID,
-			BorrowerId: n.BorrowerID, InstallmentNumber: int32(n.InstallmentNumber), Amount: n.Amount.Format(currencyOf(n.Currency)),
-			Currency: n.Currency, DaysPastDue: int32(n.DaysPastDue), Bucket: bucketToProto(n.Bucket)}
-		if n.DueDate != engine.NoDate {
-			pn.DueDate = n.DueDate.String()
-		}
-		out.Notices = append(out.Notices, pn)
+		out.Notices = append(out.Notices, noticeToProto(n))
 	}
 	return out, nil
+}
+
+// noticeToProto renders a notice, for ListDueNotices and the event feed.
+func noticeToProto(n store.Notice) *loancorev1.DueNotice {
+	pn := &loancorev1.DueNotice{NoticeId: n.ID, Kind: noticeKinds[n.Kind], NoticeDate: n.Date.String(), LoanId: n.LoanID,
+		BorrowerId: n.BorrowerID, InstallmentNumber: int32(n.InstallmentNumber), Amount: n.Amount.Format(currencyOf(n.Currency)),
+		Currency: n.Currency, DaysPastDue: int32(n.DaysPastDue), Bucket: bucketToProto(n.Bucket)}
+	if n.DueDate != engine.NoDate {
+		pn.DueDate = n.DueDate.String()
+	}
+	return pn
 }
 
 // currencyOf looks up a stored currency code; a code the server wrote is

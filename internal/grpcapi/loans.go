@@ -157,20 +157,31 @@ func (s *loanService) ListLoanEvents(ctx context.Context, req *loancorev1.ListLo
 	}
 	out := &loancorev1.ListLoanEventsResponse{NextPageToken: next}
 	for _, e := range events {
-		pe := &loancorev1.LoanEvent{
-			Seq: e.Seq, Kind: eventKinds[e.Kind], ValueDate: e.ValueDate, RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
-			RequestId: e.RequestID, Actor: e.Actor, OnBehalfOf: e.OnBehalfOf, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
-			ActionId: servicing.ActionIDOf(e),
-		}
-		if e.Kind == store.KindWaiver {
-			pe.WaivedPenalty, pe.WaivedCompound, pe.WaivedInterest = servicing.WaiverAmounts(e)
-		}
-		if id, specials := servicing.EventAgreement(e, cur); id != "" {
-			pe.AgreementId, pe.SpecialTransactions = id, specialsToProto(specials)
-		}
-		out.Events = append(out.Events, pe)
+		out.Events = append(out.Events, eventToProto(e, cur))
 	}
 	return out, nil
+}
+
+// eventToProto renders an event of a loan in currency cur, for
+// ListLoanEvents and the event feed.
+func eventToProto(e store.EventRecord, cur money.Currency) *loancorev1.LoanEvent {
+	pe := &loancorev1.LoanEvent{
+		Seq: e.Seq, Kind: eventKinds[e.Kind], ValueDate: e.ValueDate, RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
+		RequestId: e.RequestID, Actor: e.Actor, OnBehalfOf: e.OnBehalfOf, Amount: e.Amount, TargetSeq: e.TargetSeq, Reason: e.Reason,
+		ActionId: servicing.ActionIDOf(e),
+	}
+	// PostgreSQL keeps amounts as numeric(38, 4): "1066.1900" reads back
+	// as the currency writes it, as on SQLite.
+	if a, err := money.ParseAmount(e.Amount, cur); err == nil {
+		pe.Amount = a.Format(cur)
+	}
+	if e.Kind == store.KindWaiver {
+		pe.WaivedPenalty, pe.WaivedCompound, pe.WaivedInterest = servicing.WaiverAmounts(e)
+	}
+	if id, specials := servicing.EventAgreement(e, cur); id != "" {
+		pe.AgreementId, pe.SpecialTransactions = id, specialsToProto(specials)
+	}
+	return pe
 }
 
 // RecordRepayment implements loancore.v1.LoanService/RecordRepayment.

@@ -30,6 +30,9 @@ type Options struct {
 	// Close serves loancore.v1.CloseOfBusinessService; without it the
 	// service is not registered.
 	Close *servicing.Close
+	// Feed serves loancore.v1.EventFeedService; without it the service is
+	// not registered.
+	Feed *servicing.Feed
 	// TLS, when not nil, is the server's TLS configuration (with
 	// GetConfigForClient, say, for certificates reloaded while serving);
 	// nil serves plaintext. A client certificate it verifies reaches
@@ -63,7 +66,19 @@ type Options struct {
 type Server struct {
 	GRPC   *grpc.Server
 	Health *health.Server
+	// endStreams ends the calls that would otherwise never end (event
+	// feed subscriptions); EndStreams calls it.
+	endStreams context.CancelFunc
 }
+
+// EndStreams ends every event feed subscription with UNAVAILABLE, so that
+// a graceful stop need not wait for them: call it before GracefulStop.
+// Subscribers resume from their last position on another server or after
+// the restart.
+func (s *Server) EndStreams() { s.endStreams() }
+
+// errShuttingDown ends a subscription when the server stops.
+var errShuttingDown = status.Error(codes.Unavailable, "server shutting down: resume after the last checkpoint_position")
 
 // NewServer builds a Server. Reflection and health are always on so that
 // operators can use grpcurl without proto files.
@@ -98,6 +113,10 @@ func NewServer(opts Options) *Server {
 	if opts.Close != nil {
 		loancorev1.RegisterCloseOfBusinessServiceServer(gs, &closeService{close: opts.Close})
 	}
+	stopping, endStreams := context.WithCancel(context.Background())
+	if opts.Feed != nil {
+		loancorev1.RegisterEventFeedServiceServer(gs, &feedService{feed: opts.Feed, stopping: stopping})
+	}
 
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(gs, hs)
@@ -106,7 +125,7 @@ func NewServer(opts Options) *Server {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	reflection.Register(gs)
-	return &Server{GRPC: gs, Health: hs}
+	return &Server{GRPC: gs, Health: hs, endStreams: endStreams}
 }
 
 // slowCall is how long a call may take before it is logged as slow.

@@ -21,6 +21,9 @@ import (
 // no-op, and a loan whose position is at the date is done, so a run killed
 // half-way finishes the rest when started again.
 
+// CloseOfBusinessActor is the actor of what close of business records.
+const CloseOfBusinessActor = "close-of-business"
+
 // Close runs close of business.
 type Close struct {
 	store store.CloseOfBusiness
@@ -294,7 +297,7 @@ func (r *dateRun) closeBatch(ctx context.Context, batch []store.COBLoan) error {
 		}
 		ok = append(ok, pos)
 	}
-	if err := r.c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: r.d, Positions: ok}); err != nil {
+	if err := r.c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: r.d, Positions: ok, RecordedAt: r.c.loans.now().UTC()}); err != nil {
 		return err
 	}
 	r.run.LoansDone += int64(len(ok))

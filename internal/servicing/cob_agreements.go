@@ -64,7 +64,7 @@ func (l *Loans) breakMissed(ctx context.Context, rec store.AgreementRecord, d en
 			doc := a.doc()
 			doc.Missed = missed
 			ev := store.EventRecord{LoanID: lg.loan.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindAgreementBroken, ValueDate: d.String(),
-				RecordedAt: now, RequestID: id, Actor: "close-of-business", TargetSeq: a.AcceptanceSeq,
+				RecordedAt: now, RequestID: id, Actor: CloseOfBusinessActor, TargetSeq: a.AcceptanceSeq,
 				Reason: fmt.Sprintf("%d installments of the plan missed", missed)}
 			_, err = l.appendAgreementEvent(ctx, lg, ev, doc, AgreementBroken, req, d, nil)
 			return err == nil, err

@@ -130,6 +130,9 @@ type COBPage struct {
 type SavePositionsParams struct {
 	BusinessDate engine.Date
 	Positions    []Position
+	// RecordedAt is when the batch was computed: the journal lines and
+	// notices it writes carry it.
+	RecordedAt time.Time
 }
 
 // PositionQuery pages the delinquent loans of a business date.

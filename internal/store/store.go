@@ -9,4 +9,5 @@ type Store interface {
 	Actions
 	CloseOfBusiness
 	Secrets
+	Feed
 }

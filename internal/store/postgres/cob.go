@@ -253,18 +253,18 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if len(nIDs) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO due_notices
-				(notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket)
-				SELECT i, d::date, l, k, n, NULLIF(dd, '')::date, a::numeric, dp, b
+				(notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket, recorded_at)
+				SELECT i, d::date, l, k, n, NULLIF(dd, '')::date, a::numeric, dp, b, $10::timestamptz
 				FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::int[], $9::int[])
 					AS u(i, d, l, k, n, dd, a, dp, b)
-				ON CONFLICT (notice_id) DO NOTHING`, nIDs, nDates, nLoans, nKinds, nNumbers, nDue, nAmounts, nDPD, nBuckets); err != nil {
+				ON CONFLICT (notice_id) DO NOTHING`, nIDs, nDates, nLoans, nKinds, nNumbers, nDue, nAmounts, nDPD, nBuckets, p.RecordedAt); err != nil {
 				return err
 			}
 		}
 		if len(aLoans) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound)
-				SELECT $1::date, l, pe::numeric, co::numeric FROM unnest($2::text[], $3::text[], $4::text[]) AS u(l, pe, co)
-				ON CONFLICT (business_date, loan_id) DO NOTHING`, p.BusinessDate.String(), aLoans, aPen, aComp); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, recorded_at)
+				SELECT $1::date, l, pe::numeric, co::numeric, $5::timestamptz FROM unnest($2::text[], $3::text[], $4::text[]) AS u(l, pe, co)
+				ON CONFLICT (business_date, loan_id) DO NOTHING`, p.BusinessDate.String(), aLoans, aPen, aComp, p.RecordedAt); err != nil {
 				return err
 			}
 		}

@@ -84,6 +84,20 @@ func TestMigration2KeepsRequests(t *testing.T) {
 		Request: store.RequestRecord{RequestID: "p2", Method: "RecordRepayment", RequestHash: "hp2", LoanID: "L1", Seq: 4, RecordedAt: next.RecordedAt}}); err != nil {
 		t.Fatal(err)
 	}
+	// Migration 12 fed the events written before it, in order, and the
+	// sequencer feeds what comes after.
+	if _, err := s.SequenceFeed(ctx, store.SequenceFeedParams{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.ReadFeed(ctx, store.ReadFeedParams{Limit: 10})
+	if err != nil || len(page.Entries) != 4 || page.Through != 4 {
+		t.Fatalf("the feed after migration: %+v, %v", page, err)
+	}
+	for i, e := range page.Entries {
+		if e.Position != int64(i+1) || e.Event == nil || e.Event.Seq != int64(i+1) {
+			t.Fatalf("feed entry %d: %+v", i, e)
+		}
+	}
 }
 
 // TestConcurrentMigrate: migrators starting together on a new database,

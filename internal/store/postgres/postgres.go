@@ -32,6 +32,7 @@ var (
 	_ store.Actions         = (*Store)(nil)
 	_ store.CloseOfBusiness = (*Store)(nil)
 	_ store.Secrets         = (*Store)(nil)
+	_ store.Feed            = (*Store)(nil)
 )
 
 // Store is a store.Store on a pgx connection pool.

@@ -167,6 +167,7 @@ func (s *Store) cobLogs(ctx context.Context, p store.COBLoansParams, loans []sto
 
 // SavePositions implements store.CloseOfBusiness.
 func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
+	at := p.RecordedAt.UTC().Format(timeLayout)
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		for _, pos := range p.Positions {
 			c, ok := money.LookupCurrency(pos.Currency)
@@ -179,16 +180,17 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 					due = nt.DueDate.String()
 				}
 				if _, err := tx.ExecContext(ctx, `INSERT INTO due_notices
-					(notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING`,
-					nt.ID, nt.Date.String(), nt.LoanID, nt.Kind, nt.InstallmentNumber, due, nt.Amount.Format(c), nt.DaysPastDue, int(nt.Bucket)); err != nil {
+					(notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket, recorded_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO NOTHING`,
+					nt.ID, nt.Date.String(), nt.LoanID, nt.Kind, nt.InstallmentNumber, due, nt.Amount.Format(c), nt.DaysPastDue, int(nt.Bucket),
+					at); err != nil {
 					return err
 				}
 			}
 			if a := pos.AccruedToday; a.Penalty != 0 || a.Compound != 0 {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound)
-					VALUES (?, ?, ?, ?) ON CONFLICT (business_date, loan_id) DO NOTHING`,
-					p.BusinessDate.String(), pos.LoanID, a.Penalty.Format(c), a.Compound.Format(c)); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, recorded_at)
+					VALUES (?, ?, ?, ?, ?) ON CONFLICT (business_date, loan_id) DO NOTHING`,
+					p.BusinessDate.String(), pos.LoanID, a.Penalty.Format(c), a.Compound.Format(c), at); err != nil {
 					return err
 				}
 			}

@@ -36,6 +36,7 @@ var (
 	_ store.Actions         = (*Store)(nil)
 	_ store.CloseOfBusiness = (*Store)(nil)
 	_ store.Secrets         = (*Store)(nil)
+	_ store.Feed            = (*Store)(nil)
 )
 
 // Store is a store.Store on one SQLite database file.

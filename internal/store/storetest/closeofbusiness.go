@@ -41,7 +41,7 @@ func position(loanID string, d engine.Date, charged, accrued store.Accrual, dpd 
 // savePositions saves one batch of a date, or fails the test.
 func savePositions(t *testing.T, s store.Store, d engine.Date, ps ...store.Position) {
 	t.Helper()
-	if err := s.SavePositions(context.Background(), store.SavePositionsParams{BusinessDate: d, Positions: ps}); err != nil {
+	if err := s.SavePositions(context.Background(), store.SavePositionsParams{BusinessDate: d, Positions: ps, RecordedAt: t0.Add(time.Duration(d-day1+1) * 24 * time.Hour)}); err != nil {
 		t.Fatalf("save positions of %s: %v", d, err)
 	}
 }

@@ -149,4 +149,14 @@ func (r *recorder) ServerSecret(ctx context.Context, p store.ServerSecretParams)
 	return r.Store.ServerSecret(ctx, p)
 }
 
+func (r *recorder) SequenceFeed(ctx context.Context, p store.SequenceFeedParams) (int64, error) {
+	r.calls.note("SequenceFeed")
+	return r.Store.SequenceFeed(ctx, p)
+}
+
+func (r *recorder) ReadFeed(ctx context.Context, p store.ReadFeedParams) (store.FeedPage, error) {
+	r.calls.note("ReadFeed")
+	return r.Store.ReadFeed(ctx, p)
+}
+
 var _ store.Store = (*recorder)(nil)

@@ -1,0 +1,237 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// feedLockID is the advisory lock one sequencer pass holds ("feed").
+const feedLockID = 0x66656564
+
+// sequenceSQL is one pass of the sequencer (see migration 0012): the rows
+// of ended transactions with an xid above the last one fed, in xid order,
+// after the last position. One statement, so the xmin it reads and the
+// rows it sees come from one snapshot (pg_current_snapshot is the
+// statement's): every transaction below that xmin had ended when the
+// snapshot was taken, so its rows are in it. The last feed row's xid is
+// the highest fed, since a pass feeds in xid order.
+const sequenceSQL = `WITH h AS (
+	SELECT COALESCE((SELECT xid FROM event_feed ORDER BY position DESC LIMIT 1), '0'::xid8) AS after,
+		pg_snapshot_xmin(pg_current_snapshot()) AS upto,
+		COALESCE((SELECT max(position) FROM event_feed), 0) AS pos
+), src AS (
+	SELECT e.xid, 1 AS src, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id
+		FROM loan_events e, h WHERE e.xid > h.after AND e.xid < h.upto
+	UNION ALL
+	SELECT a.xid, 2, 'ACCRUAL', a.loan_id, NULL, a.business_date, NULL
+		FROM loan_accruals a, h WHERE a.xid > h.after AND a.xid < h.upto
+	UNION ALL
+	SELECT n.xid, 3, 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id
+		FROM due_notices n, h WHERE n.xid > h.after AND n.xid < h.upto
+)
+INSERT INTO event_feed (position, xid, kind, loan_id, seq, business_date, notice_id)
+SELECT h.pos + row_number() OVER (ORDER BY src.xid, src.src, src.loan_id, src.seq, src.business_date, src.notice_id),
+	src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id
+FROM src, h`
+
+// feedHeadSQL is the highest position.
+const feedHeadSQL = `SELECT COALESCE(max(position), 0) FROM event_feed`
+
+// SequenceFeed implements store.Feed: one pass, under a transaction's
+// advisory lock so passes never overlap (their positions would collide).
+// The lock is taken by its own statement, before the pass's, so the
+// pass's snapshot sees what the previous pass committed. With Wait, it
+// first waits for every transaction that began before the call to end
+// (xids are the whole cluster's, so this includes other databases'),
+// since a pass can feed a committed row only once everything older has
+// ended.
+func (s *Store) SequenceFeed(ctx context.Context, p store.SequenceFeedParams) (int64, error) {
+	if p.Wait {
+		if err := s.waitForOlder(ctx); err != nil {
+			return 0, mapError(err)
+		}
+	}
+	var head int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if p.Wait {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(feedLockID)); err != nil {
+				return err
+			}
+		} else {
+			var got bool
+			if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(feedLockID)).Scan(&got); err != nil || !got {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, sequenceSQL); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, feedHeadSQL).Scan(&head)
+	})
+	if err == nil && head == 0 {
+		// Another pass was running: report the head it has reached.
+		err = s.pool.QueryRow(ctx, feedHeadSQL).Scan(&head)
+	}
+	return head, mapError(err)
+}
+
+// waitForOlder returns once the oldest transaction still running began
+// after the call did: every transaction with an xid below the xmax of
+// the call's first snapshot has then ended.
+func (s *Store) waitForOlder(ctx context.Context) error {
+	var ok bool
+	q := `WITH t AS (SELECT $1::xid8 AS target) SELECT pg_snapshot_xmin(pg_current_snapshot()) >= t.target FROM t`
+	var target string
+	if err := s.pool.QueryRow(ctx, `SELECT pg_snapshot_xmax(pg_current_snapshot())::text`).Scan(&target); err != nil {
+		return err
+	}
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
+		if err := s.pool.QueryRow(ctx, q, target).Scan(&ok); err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
+}
+
+// readFeedSQL reads entries after $1 up to the head $2, of the kinds $3
+// and loans $4 (empty: all), with what they name.
+const readFeedSQL = `SELECT f.position, f.kind, f.loan_id, l.borrower_id, l.currency,
+	e.seq, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor, e.on_behalf_of, e.amount::text,
+	e.target_seq, e.reason, e.payload::text,
+	to_char(a.business_date, 'YYYY-MM-DD'), a.penalty::text, a.compound::text, a.recorded_at,
+	n.notice_id, to_char(n.notice_date, 'YYYY-MM-DD'), n.kind, n.installment_number, to_char(n.due_date, 'YYYY-MM-DD'),
+	n.amount::text, n.days_past_due, n.bucket, n.recorded_at
+FROM event_feed f JOIN loans l ON l.loan_id = f.loan_id
+	LEFT JOIN loan_events e ON f.seq IS NOT NULL AND e.loan_id = f.loan_id AND e.seq = f.seq
+	LEFT JOIN loan_accruals a ON f.business_date IS NOT NULL AND a.business_date = f.business_date AND a.loan_id = f.loan_id
+	LEFT JOIN due_notices n ON f.notice_id IS NOT NULL AND n.notice_id = f.notice_id
+WHERE f.position > $1 AND f.position <= $2
+	AND (cardinality($3::text[]) = 0 OR f.kind = ANY($3::text[]))
+	AND (cardinality($4::text[]) = 0 OR f.loan_id = ANY($4::text[]))
+ORDER BY f.position LIMIT $5`
+
+// ReadFeed implements store.Feed. The head is read first: every position
+// at or below it had committed then, so the second read sees them all.
+func (s *Store) ReadFeed(ctx context.Context, p store.ReadFeedParams) (store.FeedPage, error) {
+	var page store.FeedPage
+	if err := s.pool.QueryRow(ctx, feedHeadSQL).Scan(&page.Through); err != nil {
+		return page, mapError(err)
+	}
+	if page.Through <= p.After {
+		page.Through = p.After
+		return page, nil
+	}
+	kinds, loans := p.Kinds, p.LoanIDs
+	if kinds == nil {
+		kinds = []string{}
+	}
+	if loans == nil {
+		loans = []string{}
+	}
+	rows, err := s.pool.Query(ctx, readFeedSQL, p.After, page.Through, kinds, loans, p.Limit)
+	if err != nil {
+		return page, mapError(err)
+	}
+	page.Entries, err = pgx.CollectRows(rows, scanFeedRow)
+	if err != nil {
+		return page, mapError(err)
+	}
+	if len(page.Entries) == p.Limit {
+		page.Through = page.Entries[len(page.Entries)-1].Position
+	}
+	return page, nil
+}
+
+// feedRow receives readFeedSQL's nullable columns.
+type feedRow struct {
+	seq, targetSeq                                 *int64
+	valueDate, requestID, actor, onBehalf          *string
+	amount, reason, payload                        *string
+	eventAt, accrualAt, noticeAt                   *time.Time
+	businessDate, penalty, compound                *string
+	noticeID, noticeDate, noticeKind, due, nAmount *string
+	number, dpd, bucket                            *int32
+}
+
+// scanFeedRow reads one entry.
+func scanFeedRow(r pgx.CollectableRow) (store.FeedEntry, error) {
+	var f store.FeedEntry
+	var x feedRow
+	err := r.Scan(&f.Position, &f.Kind, &f.LoanID, &f.BorrowerID, &f.Currency,
+		&x.seq, &x.valueDate, &x.eventAt, &x.requestID, &x.actor, &x.onBehalf, &x.amount, &x.targetSeq, &x.reason, &x.payload,
+		&x.businessDate, &x.penalty, &x.compound, &x.accrualAt,
+		&x.noticeID, &x.noticeDate, &x.noticeKind, &x.number, &x.due, &x.nAmount, &x.dpd, &x.bucket, &x.noticeAt)
+	if err != nil {
+		return f, err
+	}
+	c, err := currency(f.Currency)
+	if err != nil {
+		return f, err
+	}
+	switch {
+	case x.seq != nil:
+		f.Event = x.event(f.LoanID, f.Kind)
+		f.RecordedAt = f.Event.RecordedAt
+	case x.businessDate != nil:
+		f.RecordedAt = x.accrualAt.UTC()
+		f.Accrual, err = x.accrual(c)
+	case x.noticeID != nil:
+		f.RecordedAt = x.noticeAt.UTC()
+		f.Notice, err = x.notice(f, c)
+	}
+	return f, err
+}
+
+func (x *feedRow) event(loanID, kind string) *store.EventRecord {
+	e := &store.EventRecord{LoanID: loanID, Seq: *x.seq, Kind: kind, ValueDate: *x.valueDate, RecordedAt: x.eventAt.UTC(),
+		RequestID: *x.requestID, Actor: *x.actor, OnBehalfOf: *x.onBehalf, Reason: *x.reason}
+	if x.amount != nil {
+		e.Amount = *x.amount
+	}
+	if x.targetSeq != nil {
+		e.TargetSeq = *x.targetSeq
+	}
+	if x.payload != nil {
+		e.Payload = *x.payload
+	}
+	return e
+}
+
+func (x *feedRow) accrual(c money.Currency) (*store.FeedAccrualLine, error) {
+	d, err := engine.ParseDate(*x.businessDate)
+	if err != nil {
+		return nil, err
+	}
+	l := &store.FeedAccrualLine{BusinessDate: d}
+	if l.Penalty, err = money.ParseAmount(*x.penalty, c); err != nil {
+		return nil, err
+	}
+	l.Compound, err = money.ParseAmount(*x.compound, c)
+	return l, err
+}
+
+func (x *feedRow) notice(f store.FeedEntry, c money.Currency) (*store.Notice, error) {
+	n := &store.Notice{ID: *x.noticeID, LoanID: f.LoanID, BorrowerID: f.BorrowerID, Currency: f.Currency, Kind: *x.noticeKind,
+		InstallmentNumber: int(*x.number), DaysPastDue: int(*x.dpd), Bucket: engine.Bucket(*x.bucket), DueDate: engine.NoDate}
+	var err error
+	if n.Date, err = engine.ParseDate(*x.noticeDate); err != nil {
+		return nil, err
+	}
+	if x.due != nil {
+		if n.DueDate, err = engine.ParseDate(*x.due); err != nil {
+			return nil, err
+		}
+	}
+	n.Amount, err = money.ParseAmount(*x.nAmount, c)
+	return n, err
+}

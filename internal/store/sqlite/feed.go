@@ -1,0 +1,165 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// feedHeadSQL is the highest position.
+const feedHeadSQL = `SELECT COALESCE(max(position), 0) FROM event_feed`
+
+// SequenceFeed implements store.Feed: the triggers of migration 0012 give
+// each row its position as it is written, so there is nothing to do but
+// report the head.
+func (s *Store) SequenceFeed(ctx context.Context, _ store.SequenceFeedParams) (int64, error) {
+	var head int64
+	err := s.db.QueryRowContext(ctx, feedHeadSQL).Scan(&head)
+	return head, mapError(err)
+}
+
+// readFeedSQL reads entries after ? up to the head ?, with what they
+// name; readFeed adds the filters and the limit.
+const readFeedSQL = `SELECT f.position, f.kind, f.loan_id, l.borrower_id, l.currency,
+	e.seq, e.value_date, e.recorded_at, e.request_id, e.actor, e.on_behalf_of, e.amount, e.target_seq, e.reason, e.payload,
+	a.business_date, a.penalty, a.compound, a.recorded_at,
+	n.notice_id, n.notice_date, n.kind, n.installment_number, n.due_date, n.amount, n.days_past_due, n.bucket, n.recorded_at
+FROM event_feed f JOIN loans l ON l.loan_id = f.loan_id
+	LEFT JOIN loan_events e ON f.seq IS NOT NULL AND e.loan_id = f.loan_id AND e.seq = f.seq
+	LEFT JOIN loan_accruals a ON f.business_date IS NOT NULL AND a.business_date = f.business_date AND a.loan_id = f.loan_id
+	LEFT JOIN due_notices n ON f.notice_id IS NOT NULL AND n.notice_id = f.notice_id
+WHERE f.position > ? AND f.position <= ?`
+
+// ReadFeed implements store.Feed. The head is read first: every position
+// at or below it had committed then, so the second read sees them all.
+func (s *Store) ReadFeed(ctx context.Context, p store.ReadFeedParams) (store.FeedPage, error) {
+	var page store.FeedPage
+	if err := s.db.QueryRowContext(ctx, feedHeadSQL).Scan(&page.Through); err != nil {
+		return page, mapError(err)
+	}
+	if page.Through <= p.After {
+		page.Through = p.After
+		return page, nil
+	}
+	q, args := readFeedSQL, []any{p.After, page.Through}
+	q, args = inList(q, args, "f.kind", p.Kinds)
+	q, args = inList(q, args, "f.loan_id", p.LoanIDs)
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY f.position LIMIT ?", append(args, p.Limit)...)
+	if err != nil {
+		return page, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f, err := scanFeedRow(rows)
+		if err != nil {
+			return page, mapError(err)
+		}
+		page.Entries = append(page.Entries, f)
+	}
+	if err := rows.Err(); err != nil {
+		return page, mapError(err)
+	}
+	if len(page.Entries) == p.Limit {
+		page.Through = page.Entries[len(page.Entries)-1].Position
+	}
+	return page, nil
+}
+
+// inList adds "AND column IN (…)" for values, when there are any.
+func inList(q string, args []any, column string, values []string) (string, []any) {
+	if len(values) == 0 {
+		return q, args
+	}
+	q += " AND " + column + " IN (?" + strings.Repeat(", ?", len(values)-1) + ")"
+	for _, v := range values {
+		args = append(args, v)
+	}
+	return q, args
+}
+
+// feedRow receives readFeedSQL's nullable columns.
+type feedRow struct {
+	seq, targetSeq, number, dpd, bucket                      sql.NullInt64
+	valueDate, eventAt, requestID, actor, onBehalf           sql.NullString
+	amount, reason, payload                                  sql.NullString
+	businessDate, penalty, compound, accrualAt               sql.NullString
+	noticeID, noticeDate, noticeKind, due, nAmount, noticeAt sql.NullString
+}
+
+// scanFeedRow reads one entry.
+func scanFeedRow(rows *sql.Rows) (store.FeedEntry, error) {
+	var f store.FeedEntry
+	var x feedRow
+	err := rows.Scan(&f.Position, &f.Kind, &f.LoanID, &f.BorrowerID, &f.Currency,
+		&x.seq, &x.valueDate, &x.eventAt, &x.requestID, &x.actor, &x.onBehalf, &x.amount, &x.targetSeq, &x.reason, &x.payload,
+		&x.businessDate, &x.penalty, &x.compound, &x.accrualAt,
+		&x.noticeID, &x.noticeDate, &x.noticeKind, &x.number, &x.due, &x.nAmount, &x.dpd, &x.bucket, &x.noticeAt)
+	if err != nil {
+		return f, err
+	}
+	c, ok := money.LookupCurrency(f.Currency)
+	if !ok {
+		return f, fmt.Errorf("sqlite: loan %s: unknown currency %q", f.LoanID, f.Currency)
+	}
+	switch {
+	case x.seq.Valid:
+		f.Event, err = x.event(f.LoanID, f.Kind)
+		if err == nil {
+			f.RecordedAt = f.Event.RecordedAt
+		}
+	case x.businessDate.Valid:
+		if f.RecordedAt, err = time.Parse(timeLayout, x.accrualAt.String); err == nil {
+			f.Accrual, err = x.accrual(c)
+		}
+	case x.noticeID.Valid:
+		if f.RecordedAt, err = time.Parse(timeLayout, x.noticeAt.String); err == nil {
+			f.Notice, err = x.notice(f, c)
+		}
+	}
+	return f, err
+}
+
+func (x *feedRow) event(loanID, kind string) (*store.EventRecord, error) {
+	at, err := time.Parse(timeLayout, x.eventAt.String)
+	if err != nil {
+		return nil, err
+	}
+	return &store.EventRecord{LoanID: loanID, Seq: x.seq.Int64, Kind: kind, ValueDate: x.valueDate.String, RecordedAt: at,
+		RequestID: x.requestID.String, Actor: x.actor.String, OnBehalfOf: x.onBehalf.String, Amount: x.amount.String,
+		TargetSeq: x.targetSeq.Int64, Reason: x.reason.String, Payload: x.payload.String}, nil
+}
+
+func (x *feedRow) accrual(c money.Currency) (*store.FeedAccrualLine, error) {
+	d, err := engine.ParseDate(x.businessDate.String)
+	if err != nil {
+		return nil, err
+	}
+	l := &store.FeedAccrualLine{BusinessDate: d}
+	if l.Penalty, err = money.ParseAmount(x.penalty.String, c); err != nil {
+		return nil, err
+	}
+	l.Compound, err = money.ParseAmount(x.compound.String, c)
+	return l, err
+}
+
+func (x *feedRow) notice(f store.FeedEntry, c money.Currency) (*store.Notice, error) {
+	n := &store.Notice{ID: x.noticeID.String, LoanID: f.LoanID, BorrowerID: f.BorrowerID, Currency: f.Currency, Kind: x.noticeKind.String,
+		InstallmentNumber: int(x.number.Int64), DaysPastDue: int(x.dpd.Int64), Bucket: engine.Bucket(x.bucket.Int64), DueDate: engine.NoDate}
+	var err error
+	if n.Date, err = engine.ParseDate(x.noticeDate.String); err != nil {
+		return nil, err
+	}
+	if x.due.Valid && x.due.String != "" {
+		if n.DueDate, err = engine.ParseDate(x.due.String); err != nil {
+			return nil, err
+		}
+	}
+	n.Amount, err = money.ParseAmount(x.nAmount.String, c)
+	return n, err
+}
