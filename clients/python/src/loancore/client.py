@@ -155,7 +155,8 @@ class Client:
 
         def service(module, grpc_module, name):
             stub = getattr(grpc_module, name + "Stub")(channel)
-            return Service(stub, module.DESCRIPTOR.services_by_name[name], timeout, tuple(metadata))
+            servicer = getattr(grpc_module, name + "Servicer")
+            return Service(stub, module.DESCRIPTOR.services_by_name[name], timeout, tuple(metadata), servicer)
 
         self.loans = service(loan_service_pb2, loan_service_pb2_grpc, "LoanService")
         self.schedules = service(schedule_service_pb2, schedule_service_pb2_grpc, "ScheduleService")
@@ -186,11 +187,16 @@ class Service:
     sending the same message again is a retry of the same request.
     """
 
-    def __init__(self, stub: Any, descriptor: Any, timeout: Optional[float], metadata: Tuple[Tuple[str, str], ...]) -> None:
+    def __init__(self, stub: Any, descriptor: Any, timeout: Optional[float], metadata: Tuple[Tuple[str, str], ...],
+                 servicer: Any = None) -> None:
         self.stub = stub
         self.descriptor = descriptor
         for method in descriptor.methods:
-            setattr(self, method.name, _Method(getattr(stub, method.name), method, timeout, metadata))
+            wrapped = _Method(getattr(stub, method.name), method, timeout, metadata)
+            # The generated servicer's methods carry the proto's comments:
+            # help(client.loans.CreateLoan) shows what the call does.
+            wrapped.__doc__ = getattr(getattr(servicer, method.name, None), "__doc__", None) or method.full_name
+            setattr(self, method.name, wrapped)
 
 
 class _Method:
@@ -203,7 +209,6 @@ class _Method:
         self._fills_request_id = _REQUEST_ID_FIELD in method.input_type.fields_by_name
         self._timeout = None if method.server_streaming else timeout
         self._metadata = metadata
-        self.__doc__ = call.__doc__ or f"{method.full_name}"
 
     def __call__(self, request: Any = None, *, timeout: Optional[float] = None, metadata: Sequence[Tuple[str, str]] = (), **kwargs: Any):
         if request is None:
