@@ -2,13 +2,15 @@
 // (clients/python/tests) against real loand processes, as part of
 // `make test`.
 //
-// TestPythonClient builds loand from ./cmd/loand and starts three, each on
+// TestPythonClient builds loand from ./cmd/loand and starts four, each on
 // its own SQLite database in a temporary directory:
 //
 //   - TLS with API keys made by `loand apikey create` (authentication on):
 //     the suite's main server;
 //   - mutual TLS (--client-ca, and a policy that gives the test's client
 //     certificate the viewer role);
+//   - plaintext on loopback with the same API keys, which a client may
+//     send a token to without TLS;
 //   - dev mode on loopback (plaintext, no credentials), which is what
 //     `make run` starts: the README's "Calling loancore from Python" code
 //     runs against it as pasted, but for the port.
@@ -61,7 +63,7 @@ var pythonModules = [][2]string{
 
 func TestPythonClient(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds loand, starts three, installs the package and runs pytest (~30 s); skipped with -short")
+		t.Skip("builds loand, starts four, installs the package and runs pytest (~30 s); skipped with -short")
 	}
 	checkPython(t)
 	tmp := t.TempDir()

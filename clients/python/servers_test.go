@@ -24,7 +24,7 @@ import (
 // mutual-TLS server's policy gives it the viewer role.
 const mtlsSubject = "py-client"
 
-// startServers starts the suite's three loand processes (see the package
+// startServers starts the suite's four loand processes (see the package
 // comment) with their files in dir and returns the LOANCORE_TEST_*
 // variables that tell the suite where they are and how to call them.
 func startServers(t *testing.T, loand, dir string) map[string]string {
@@ -53,6 +53,7 @@ func startServers(t *testing.T, loand, dir string) map[string]string {
 		append(tlsFlags, "--api-keys-file", keys)...)
 	env["LOANCORE_TEST_MTLS_ADDRESS"] = startLoand(t, loand, filepath.Join(dir, "mtls"), clientTLS,
 		append(tlsFlags, "--client-ca", caFile, "--policy", mtlsPolicy(t, dir))...)
+	env["LOANCORE_TEST_PLAINTEXT_ADDRESS"] = startLoand(t, loand, filepath.Join(dir, "plaintext"), nil, "--api-keys-file", keys)
 	env["LOANCORE_TEST_DEV_ADDRESS"] = startLoand(t, loand, filepath.Join(dir, "dev"), nil)
 	return env
 }

@@ -12,6 +12,7 @@ LOANCORE_TEST_VIEWER_TOKEN   an API key with the viewer role alone
 LOANCORE_TEST_MTLS_ADDRESS   mutual TLS; the client certificate below is a viewer
 LOANCORE_TEST_CLIENT_CERT    that certificate
 LOANCORE_TEST_CLIENT_KEY     and its key
+LOANCORE_TEST_PLAINTEXT_ADDRESS  plaintext on loopback, with the API keys above
 LOANCORE_TEST_DEV_ADDRESS    dev mode: plaintext on loopback, no credentials
 
 A test that needs a server fails, rather than skips, when they are unset.

@@ -73,6 +73,18 @@ def test_plaintext_in_dev_mode(loan_id, terms):
     assert events[0].actor == "dev"
 
 
+def test_a_token_over_loopback_plaintext():
+    address = os.environ["LOANCORE_TEST_PLAINTEXT_ADDRESS"]
+    with loancore.connect(address, token=os.environ["LOANCORE_TEST_VIEWER_TOKEN"], plaintext=True) as c:
+        with pytest.raises(loancore.LoancoreError) as info:
+            c.loans.GetLoan(loan_id="PY-nobody")
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND, "the token was sent and taken"
+    with loancore.connect(address, plaintext=True) as c:
+        with pytest.raises(loancore.LoancoreError) as info:
+            c.loans.GetLoan(loan_id="PY-nobody")
+    assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
 @pytest.mark.parametrize("address", ["10.1.2.3:50051", "loancore.bank.example:50051", "[2001:db8::1]:50051"])
 def test_plaintext_only_to_loopback(address):
     with pytest.raises(ValueError, match="loopback"):
