@@ -48,6 +48,26 @@ checkgenerate: generate ## fail if gen/ differs from what proto/ generates
 	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
 		echo "gen/ is stale: run make generate and commit"; git status --porcelain -- gen; exit 1; fi
 
+# The Python client's generated modules (clients/python): protoc's python
+# and pyi output and Debian's grpc_python_plugin (apt-get install
+# protobuf-compiler protobuf-compiler-grpc), through buf with local
+# plugins. A block of its own so generate and checkgenerate cover it.
+PY_GEN := clients/python/src/loancore/v1 clients/python/src/loancore/_vendor/google/rpc
+generate: generate-python
+checkgenerate: checkgenerate-python
+
+.PHONY: generate-python
+generate-python: ## regenerate the Python client's modules from proto/
+	rm -f $(addsuffix /*_pb2*.py*,$(PY_GEN))
+	$(TOOL) buf generate --template buf.gen.python.yaml
+	$(TOOL) buf generate --template buf.gen.python-rpc.yaml
+
+.PHONY: checkgenerate-python
+checkgenerate-python: generate-python
+	@if [ -n "$$(git status --porcelain -- $(PY_GEN))" ]; then \
+		echo "the Python client's generated modules are stale: run make generate and commit"; \
+		git status --porcelain -- $(PY_GEN); exit 1; fi
+
 .PHONY: bench
 bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./internal/schedbench | tee bench.out

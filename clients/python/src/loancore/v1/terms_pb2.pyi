@@ -1,0 +1,154 @@
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+ALLOCATION_ORDER_CIVIL_CODE: AllocationOrder
+ALLOCATION_ORDER_INTEREST_FIRST: AllocationOrder
+ALLOCATION_ORDER_PENALTY_FIRST: AllocationOrder
+ALLOCATION_ORDER_PRINCIPAL_FIRST: AllocationOrder
+ALLOCATION_ORDER_UNSPECIFIED: AllocationOrder
+DAY_COUNT_ACT_360: DayCount
+DAY_COUNT_ACT_364: DayCount
+DAY_COUNT_ACT_365_FIXED: DayCount
+DAY_COUNT_ACT_ACT: DayCount
+DAY_COUNT_THIRTY_360: DayCount
+DAY_COUNT_UNSPECIFIED: DayCount
+DESCRIPTOR: _descriptor.FileDescriptor
+FREQUENCY_UNIT_DAY: FrequencyUnit
+FREQUENCY_UNIT_MONTH: FrequencyUnit
+FREQUENCY_UNIT_UNSPECIFIED: FrequencyUnit
+FREQUENCY_UNIT_WEEK: FrequencyUnit
+GRACE_MODE_FROM_DUE_DATE: GraceMode
+GRACE_MODE_FROM_GRACE_END: GraceMode
+GRACE_MODE_UNSPECIFIED: GraceMode
+INTEREST_ACCRUAL_DAILY: InterestAccrual
+INTEREST_ACCRUAL_PERIODIC: InterestAccrual
+INTEREST_ACCRUAL_UNSPECIFIED: InterestAccrual
+OVERPAYMENT_POLICY_KEEP_CREDIT: OverpaymentPolicy
+OVERPAYMENT_POLICY_REFUSE: OverpaymentPolicy
+OVERPAYMENT_POLICY_UNSPECIFIED: OverpaymentPolicy
+PENALTY_BASIS_OVERDUE_PRINCIPAL: PenaltyBasis
+PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST: PenaltyBasis
+PENALTY_BASIS_UNSPECIFIED: PenaltyBasis
+PREPAYMENT_POLICY_REDUCE_INSTALLMENT: PrepaymentPolicy
+PREPAYMENT_POLICY_REDUCE_TERM: PrepaymentPolicy
+PREPAYMENT_POLICY_UNSPECIFIED: PrepaymentPolicy
+REPAYMENT_METHOD_BULLET: RepaymentMethod
+REPAYMENT_METHOD_EQUAL_INSTALLMENT: RepaymentMethod
+REPAYMENT_METHOD_EQUAL_PRINCIPAL: RepaymentMethod
+REPAYMENT_METHOD_FLAT: RepaymentMethod
+REPAYMENT_METHOD_INTEREST_ONLY: RepaymentMethod
+REPAYMENT_METHOD_UNSPECIFIED: RepaymentMethod
+ROUNDING_MODE_CEILING: RoundingMode
+ROUNDING_MODE_DOWN: RoundingMode
+ROUNDING_MODE_HALF_EVEN: RoundingMode
+ROUNDING_MODE_HALF_UP: RoundingMode
+ROUNDING_MODE_UNSPECIFIED: RoundingMode
+ROUNDING_MODE_UP: RoundingMode
+
+class Frequency(_message.Message):
+    __slots__ = ["every", "unit"]
+    EVERY_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    every: int
+    unit: FrequencyUnit
+    def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ...) -> None: ...
+
+class LoanTerms(_message.Message):
+    __slots__ = ["allocation_order", "annual_rate_percent", "currency", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_count", "interest_accrual", "interest_free_periods", "method", "overpayment", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
+    ALLOCATION_ORDER_FIELD_NUMBER: _ClassVar[int]
+    ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    DAY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DISBURSEMENT_DATE_FIELD_NUMBER: _ClassVar[int]
+    FIRST_DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    FREQUENCY_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    INTEREST_ACCRUAL_FIELD_NUMBER: _ClassVar[int]
+    INTEREST_FREE_PERIODS_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    OVERPAYMENT_FIELD_NUMBER: _ClassVar[int]
+    PENALTY_FIELD_NUMBER: _ClassVar[int]
+    PREPAYMENT_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_GRACE_PERIODS_FIELD_NUMBER: _ClassVar[int]
+    ROUNDING_FIELD_NUMBER: _ClassVar[int]
+    UPFRONT_FEE_FIELD_NUMBER: _ClassVar[int]
+    allocation_order: AllocationOrder
+    annual_rate_percent: str
+    currency: str
+    day_count: DayCount
+    disbursement_date: str
+    first_due_date: str
+    frequency: Frequency
+    installment_count: int
+    interest_accrual: InterestAccrual
+    interest_free_periods: int
+    method: RepaymentMethod
+    overpayment: OverpaymentPolicy
+    penalty: PenaltyPolicy
+    prepayment: PrepaymentPolicy
+    principal: str
+    principal_grace_periods: int
+    rounding: Rounding
+    upfront_fee: str
+    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ...) -> None: ...
+
+class PenaltyPolicy(_message.Message):
+    __slots__ = ["annual_rate_percent", "basis", "cap_annual_percent", "compound_overdue_interest", "day_count", "grace_days", "grace_mode", "markup_percent"]
+    ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    CAP_ANNUAL_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    COMPOUND_OVERDUE_INTEREST_FIELD_NUMBER: _ClassVar[int]
+    DAY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    GRACE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    GRACE_MODE_FIELD_NUMBER: _ClassVar[int]
+    MARKUP_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    annual_rate_percent: str
+    basis: PenaltyBasis
+    cap_annual_percent: str
+    compound_overdue_interest: bool
+    day_count: DayCount
+    grace_days: int
+    grace_mode: GraceMode
+    markup_percent: str
+    def __init__(self, annual_rate_percent: _Optional[str] = ..., markup_percent: _Optional[str] = ..., basis: _Optional[_Union[PenaltyBasis, str]] = ..., compound_overdue_interest: bool = ..., day_count: _Optional[_Union[DayCount, str]] = ..., grace_days: _Optional[int] = ..., grace_mode: _Optional[_Union[GraceMode, str]] = ..., cap_annual_percent: _Optional[str] = ...) -> None: ...
+
+class Rounding(_message.Message):
+    __slots__ = ["installment_multiple", "mode"]
+    INSTALLMENT_MULTIPLE_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    installment_multiple: str
+    mode: RoundingMode
+    def __init__(self, mode: _Optional[_Union[RoundingMode, str]] = ..., installment_multiple: _Optional[str] = ...) -> None: ...
+
+class PenaltyBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class GraceMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class AllocationOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class PrepaymentPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class OverpaymentPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class FrequencyUnit(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class RepaymentMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class InterestAccrual(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class DayCount(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class RoundingMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
