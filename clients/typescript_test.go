@@ -153,9 +153,9 @@ func tsSummary(t *testing.T, out string) {
 		}
 		return m[1]
 	}
-	pass, fail, skipped := count("pass"), count("fail"), count("skipped")
-	if pass == "0" || fail != "0" {
-		t.Fatalf("node --test: %s passed, %s failed\n%s", pass, fail, tsTail(out))
+	pass, fail, cancelled, skipped := count("pass"), count("fail"), count("cancelled"), count("skipped")
+	if pass == "0" || fail != "0" || cancelled != "0" {
+		t.Fatalf("node --test: %s passed, %s failed, %s cancelled\n%s", pass, fail, cancelled, tsTail(out))
 	}
 	t.Logf("node --test: %s passed, %s skipped", pass, skipped)
 	for _, l := range regexp.MustCompile(`(?m)^.*# SKIP.*$`).FindAllString(out, -1) {

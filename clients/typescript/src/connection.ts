@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import type { SecureClientSessionOptions } from "node:http2";
 import type { DescService } from "@bufbuild/protobuf";
-import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import type { Client, Interceptor, Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { ApprovalService } from "./gen/loancore/v1/approval_service_pb.js";
 import { CloseOfBusinessService } from "./gen/loancore/v1/close_of_business_service_pb.js";
@@ -11,7 +11,7 @@ import { RestructuringService } from "./gen/loancore/v1/restructuring_service_pb
 import { ScheduleService } from "./gen/loancore/v1/schedule_service_pb.js";
 import { errorDetailsInterceptor } from "./errors.js";
 import { requestIdInterceptor } from "./requestid.js";
-import { cancellableStreams } from "./streams.js";
+import { createLoancoreClient } from "./streams.js";
 
 /**
  * TLS settings for {@link connect}. Each value is PEM text (read the file
@@ -77,7 +77,7 @@ export interface LoancoreClient {
   readonly approvals: Client<typeof ApprovalService>;
   /** The event feed. */
   readonly events: Client<typeof EventFeedService>;
-  /** The transport, for clients of your own: `createClient(Service, transport)`. */
+  /** The transport, for clients of your own: `createLoancoreClient(Service, transport)`. */
   readonly transport: Transport;
   /** Closes the connection; calls under way fail. */
   close(): void;
@@ -119,8 +119,7 @@ export function connect(options: ConnectOptions): LoancoreClient {
     sessionManager,
     interceptors: [...interceptors, ...(options.interceptors ?? [])],
   });
-  const client = <S extends DescService>(service: S): Client<S> =>
-    cancellableStreams(service, createClient(service, transport));
+  const client = <S extends DescService>(service: S): Client<S> => createLoancoreClient(service, transport);
   return {
     loans: client(LoanService),
     schedules: client(ScheduleService),

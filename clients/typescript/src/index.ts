@@ -33,6 +33,7 @@ export {
   type PreconditionViolation,
 } from "./errors.js";
 export { newRequestId, requestIdInterceptor } from "./requestid.js";
+export { createLoancoreClient } from "./streams.js";
 export { addDecimals, compareDecimals, fromMinorUnits, isDecimal, toMinorUnits } from "./amounts.js";
 export { dateIn, isDate } from "./dates.js";
 export { bigintReplacer, stringify } from "./json.js";

@@ -1,5 +1,15 @@
 import type { DescService } from "@bufbuild/protobuf";
-import type { CallOptions, Client } from "@connectrpc/connect";
+import { createClient, type CallOptions, type Client, type Transport } from "@connectrpc/connect";
+
+/**
+ * A client of service over transport, as `createClient` makes it, whose
+ * server streams end their call when the loop over them is left (see
+ * below). {@link connect} makes its clients so; use this for a client of
+ * your own over `client.transport`.
+ */
+export function createLoancoreClient<S extends DescService>(service: S, transport: Transport): Client<S> {
+  return cancellableStreams(service, createClient(service, transport));
+}
 
 /**
  * cancellableStreams makes leaving a server stream's loop end the call.
