@@ -17,8 +17,6 @@ package clients
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,12 +25,8 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-
 	"github.com/loancore/loancore/internal/auth"
+	"github.com/loancore/loancore/internal/loandtest"
 	"github.com/loancore/loancore/internal/tlsreload/tlstest"
 )
 
@@ -45,8 +39,7 @@ func TestTypeScript(t *testing.T) {
 		t.Skip("installs, builds and runs the TypeScript client's tests against real loand processes; skipped with -short")
 	}
 	pkg := tsPackage(t)
-	bin := t.TempDir()
-	tsGo(t, "..", "build", "-o", filepath.Join(bin, "loand"), "./cmd/loand")
+	bin := loandtest.Build(t)
 
 	dir := t.TempDir()
 	ca := tlstest.NewCA(t, "loancore TS test CA")
@@ -60,14 +53,14 @@ func TestTypeScript(t *testing.T) {
 	}
 
 	keys := filepath.Join(dir, "api-keys.jsonl")
-	token := tsAPIKey(t, bin, keys, "ts-client", "servicer,operator,subscriber")
-	addr := tsStartLoand(t, bin, &tls.Config{RootCAs: ca.Pool()},
+	token := loandtest.APIKey(t, bin, keys, "ts-client", "servicer,operator,subscriber")
+	addr := startTS(t, bin, &tls.Config{RootCAs: ca.Pool()},
 		append([]string{"--api-keys-file", keys}, serverTLS...)...)
 
 	policy := strings.Replace(string(auth.DefaultPolicyYAML()), "certificates: {}",
 		"certificates:\n  "+tsTellerURI+": [viewer]", 1)
 	tlstest.WriteFile(t, filepath.Join(dir, "policy.yaml"), []byte(policy))
-	mtlsAddr := tsStartLoand(t, bin, &tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{clientCert}},
+	mtlsAddr := startTS(t, bin, &tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{clientCert}},
 		append([]string{"--client-ca", filepath.Join(dir, "ca.pem"), "--policy", filepath.Join(dir, "policy.yaml")}, serverTLS...)...)
 
 	out := tsRun(t, pkg, 5*time.Minute, []string{
@@ -137,7 +130,7 @@ func tsRun(t *testing.T, dir string, timeout time.Duration, env []string, name s
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("%s %s (in %s): %v\n%s", name, strings.Join(args, " "), dir, err, tsTail(string(out)))
+		t.Fatalf("%s %s (in %s): %v\n%s", name, strings.Join(args, " "), dir, err, loandtest.Tail(string(out)))
 	}
 	return string(out)
 }
@@ -149,13 +142,13 @@ func tsSummary(t *testing.T, out string) {
 	count := func(what string) string {
 		m := regexp.MustCompile(`(?m)^# ` + what + ` (\d+)$`).FindStringSubmatch(out)
 		if m == nil {
-			t.Fatalf("node --test printed no %q count:\n%s", what, tsTail(out))
+			t.Fatalf("node --test printed no %q count:\n%s", what, loandtest.Tail(out))
 		}
 		return m[1]
 	}
 	pass, fail, cancelled, skipped := count("pass"), count("fail"), count("cancelled"), count("skipped")
 	if pass == "0" || fail != "0" || cancelled != "0" {
-		t.Fatalf("node --test: %s passed, %s failed, %s cancelled\n%s", pass, fail, cancelled, tsTail(out))
+		t.Fatalf("node --test: %s passed, %s failed, %s cancelled\n%s", pass, fail, cancelled, loandtest.Tail(out))
 	}
 	t.Logf("node --test: %s passed, %s skipped", pass, skipped)
 	for _, l := range regexp.MustCompile(`(?m)^.*# SKIP.*$`).FindAllString(out, -1) {
@@ -163,141 +156,9 @@ func tsSummary(t *testing.T, out string) {
 	}
 }
 
-// tsGo runs the go command with args in dir.
-func tsGo(t *testing.T, dir string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-// tsAPIKey makes an API key with `loand apikey create`, which prints it
-// as its last line, as docs/operations.md tells an operator.
-func tsAPIKey(t *testing.T, bin, file, subject, roles string) string {
-	t.Helper()
-	out, err := exec.Command(filepath.Join(bin, "loand"), "apikey", "create",
-		"--api-keys-file", file, "--subject", subject, "--roles", roles).Output()
-	if err != nil {
-		t.Fatalf("loand apikey create: %v", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
-}
-
-// tsTail is the end of a long output, enough to see what went wrong.
-func tsTail(s string) string {
-	const max = 8000
-	if len(s) <= max {
-		return s
-	}
-	return "…\n" + s[len(s)-max:]
-}
-
-// tsStartLoand starts `loand serve` with args on a free loopback port and
-// a new SQLite database, waits until its health service answers SERVING
-// over tlsConfig (plaintext if nil), and stops it when the test ends. A
-// port taken between choosing and binding it makes loand exit; another
-// is then tried.
-func tsStartLoand(t *testing.T, bin string, tlsConfig *tls.Config, args ...string) string {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		addr, err := tsLaunchLoand(t, bin, tlsConfig, args)
-		if err == nil {
-			return addr
-		}
-		if attempt == 3 {
-			t.Fatal(err)
-		}
-		t.Logf("%v\ntrying another port", err)
-	}
-}
-
-// tsLaunchLoand is one attempt of tsStartLoand.
-func tsLaunchLoand(t *testing.T, bin string, tlsConfig *tls.Config, args []string) (string, error) {
-	t.Helper()
-	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	logPath := filepath.Join(dir, "loand.log")
-	log, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
-	cmd := exec.Command(filepath.Join(bin, "loand"), append([]string{"serve", "--listen", addr,
-		"--database", "sqlite:" + filepath.Join(dir, "loancore.db")}, args...)...)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { tsStop(t, cmd, exited, logPath) })
-	if err := tsAwaitServing(addr, tlsConfig, exited); err != nil {
-		out, _ := os.ReadFile(logPath)
-		return "", fmt.Errorf("loand on %s: %w\n%s", addr, err, tsTail(string(out)))
-	}
-	return addr, nil
-}
-
-// tsStop interrupts loand, unless it has exited, waits for it, and logs
-// its output if the test failed.
-func tsStop(t *testing.T, cmd *exec.Cmd, exited chan error, logPath string) {
-	select {
-	case err := <-exited:
-		exited <- err
-	default:
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}
-	if t.Failed() {
-		out, _ := os.ReadFile(logPath)
-		t.Logf("loand's log:\n%s", tsTail(string(out)))
-	}
-}
-
-// tsAwaitServing polls loand's health service at addr until it answers
-// SERVING, and returns an error if loand exits first or a minute passes.
-func tsAwaitServing(addr string, tlsConfig *tls.Config, exited chan error) error {
-	creds := insecure.NewCredentials()
-	if tlsConfig != nil {
-		creds = credentials.NewTLS(tlsConfig)
-	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	health := healthpb.NewHealthClient(conn)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		resp, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
-		cancel()
-		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
-			return nil
-		}
-		select {
-		case werr := <-exited:
-			exited <- werr
-			return fmt.Errorf("exited before serving (%v)", werr)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not SERVING after a minute (last: %v, %v)", resp.GetStatus(), err)
-		}
-	}
+// startTS starts loand serving with args (see loandtest.Start).
+func startTS(t *testing.T, bin string, clientTLS *tls.Config, args ...string) string {
+	return loandtest.Start(t, loandtest.Params{Loand: bin, Args: args, ClientTLS: clientTLS})
 }
 
 // tsReadmeSection is the heading of the README's TypeScript section,
@@ -327,7 +188,7 @@ func tsReadme(t *testing.T, pkg, bin string) {
 	if !ok || !ok2 || !ok3 {
 		t.Fatalf("README.md has no %q section with a ```ts block", tsReadmeSection)
 	}
-	addr := tsStartLoand(t, bin, nil)
+	addr := startTS(t, bin, nil)
 	project := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(project, "node_modules", "@loancore"), 0o755); err != nil {
 		t.Fatal(err)
