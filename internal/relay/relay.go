@@ -146,24 +146,36 @@ func (r *Relay) session(ctx context.Context) error {
 	r.published.Store(after)
 	r.log.InfoContext(ctx, "relay publishing", "stream", r.p.Stream, "after_position", after, "stream_sequence", seq,
 		"server", nc.ConnectedUrlRedacted())
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	// failed ends on a failure only, not with ctx: on SIGTERM the feed
+	// stops being read but the acknowledgements in flight are still
+	// awaited, so that the last position logged is what the stream holds.
+	failed, fail := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer fail(nil)
+	reading, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	defer context.AfterFunc(failed, stopReading)()
 	// Closing the connection (the server went away) ends the session at
 	// once, not at the next publish.
-	nc.SetClosedHandler(func(*nats.Conn) { cancel(errors.New("the NATS connection closed")) })
+	nc.SetClosedHandler(func(*nats.Conn) { fail(errConnClosed) })
 	pub := &publisher{relay: r, js: js, seq: seq, acks: make(chan pendingAck, r.p.Window)}
 	acked := make(chan struct{})
-	go func() { defer close(acked); pub.awaitAcks(ctx, cancel) }()
-	err = r.p.Feed.Subscribe(ctx, servicing.SubscribeParams{After: after}, func(item servicing.FeedItem) error {
-		return pub.send(ctx, item)
+	go func() { defer close(acked); pub.awaitAcks(failed, fail) }()
+	err = r.p.Feed.Subscribe(reading, servicing.SubscribeParams{After: after}, func(item servicing.FeedItem) error {
+		return pub.send(reading, item)
 	})
 	close(pub.acks)
 	<-acked
-	if cause := context.Cause(ctx); cause != nil {
+	if cause := context.Cause(failed); cause != nil {
 		return cause
+	}
+	if ctx.Err() != nil {
+		return nil
 	}
 	return err
 }
+
+// errConnClosed ends a session whose NATS connection closed.
+var errConnClosed = errors.New("the NATS connection closed")
 
 // ensureStream returns the stream, created with the relay's settings if
 // it does not exist (another relay may create it at the same time).
