@@ -24,7 +24,7 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 		return runAPIKey(rest, stdout, stderr, lookupEnv)
 	}
 	var cfg config
-	if err == nil && (command == cmdServe || command == cmdMigrate) {
+	if err == nil && (command == cmdServe || command == cmdMigrate || command == cmdRelay) {
 		cfg, err = parseConfig(rest, lookupEnv)
 	}
 	var usage *usageError
@@ -43,7 +43,12 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 		fmt.Fprintln(stdout, versionLine(debug.ReadBuildInfo()))
 		return 0
 	}
-	if err := start(command == cmdMigrate, cfg, stderr); err != nil {
+	if command == cmdRelay {
+		err = startRelay(cfg, stderr)
+	} else {
+		err = start(command == cmdMigrate, cfg, stderr)
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "loand:", err)
 		return 1
 	}
