@@ -41,8 +41,8 @@ type relayConfig struct {
 // defineRelayFlags defines loand relay's flags on fs.
 func defineRelayFlags(fs *flag.FlagSet, r *relayConfig) {
 	fs.StringVar(&r.nats, "nats", "", "loand relay: NATS server URL(s), comma-separated (nats://host:4222, tls://host:4222); required by relay")
-	fs.StringVar(&r.stream, "nats-stream", "LOANCORE_EVENTS", "loand relay: the JetStream stream, created if missing")
-	fs.StringVar(&r.subjectPrefix, "nats-subject-prefix", "loancore.events", "loand relay: subjects are this prefix and the event's kind in lower case")
+	fs.StringVar(&r.stream, "nats-stream", relay.DefaultStream, "loand relay: the JetStream stream, created if missing")
+	fs.StringVar(&r.subjectPrefix, "nats-subject-prefix", relay.DefaultSubjectPrefix, "loand relay: subjects are this prefix and the event's kind in lower case")
 	fs.StringVar(&r.body, "nats-body", "protobuf", "loand relay: message body, loancore.v1.FeedEvent as protobuf or json")
 	fs.IntVar(&r.window, "nats-window", relay.DefaultWindow, "loand relay: publishes awaiting their acknowledgement at once")
 	fs.StringVar(&r.creds, "nats-creds", "", "loand relay: NATS credentials file (user JWT and nkey seed)")

@@ -42,6 +42,12 @@ type Params struct {
 	Logger *slog.Logger
 }
 
+// The stream and subject prefix of loand relay's flags by default.
+const (
+	DefaultStream        = "LOANCORE_EVENTS"
+	DefaultSubjectPrefix = "loancore.events"
+)
+
 // DefaultWindow is how many publishes a relay keeps in flight by default:
 // enough to hide the round trip to the server (see docs/operations.md for
 // what it buys), few enough that a failure wastes little.
