@@ -92,9 +92,18 @@ type publisher struct {
 	// seq is the stream sequence of the last message published: the
 	// stream's last at the start, one more for every message since.
 	seq uint64
-	// acks carries the publishes in flight, in order; its capacity is the
-	// window.
+	// slots holds a token per publish awaiting its acknowledgement; its
+	// capacity is the window.
+	slots chan struct{}
+	// acks carries the publishes in flight, in order, to awaitAcks; as
+	// large as the window, so sending on it never waits.
 	acks chan pendingAck
+}
+
+// newPublisher returns the publisher of a session whose stream ends at
+// sequence seq.
+func newPublisher(r *Relay, js jetstream.JetStream, seq uint64) *publisher {
+	return &publisher{relay: r, js: js, seq: seq, slots: make(chan struct{}, r.p.Window), acks: make(chan pendingAck, r.p.Window)}
 }
 
 // pendingAck is one publish waiting for its acknowledgement.
@@ -117,17 +126,19 @@ func (p *publisher) send(ctx context.Context, item servicing.FeedItem) error {
 	if err != nil {
 		return err
 	}
-	f, err := p.js.PublishMsgAsync(m, jetstream.WithMsgID(ev.GetEventId()), jetstream.WithExpectLastSequence(p.seq))
-	if err != nil {
-		return fmt.Errorf("publishing event %s: %w", ev.GetEventId(), err)
-	}
-	p.seq++
 	select {
-	case p.acks <- pendingAck{future: f, position: ev.GetPosition(), seq: p.seq, eventID: ev.GetEventId()}:
-		return nil
+	case p.slots <- struct{}{}:
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
+	f, err := p.js.PublishMsgAsync(m, jetstream.WithMsgID(ev.GetEventId()), jetstream.WithExpectLastSequence(p.seq))
+	if err != nil {
+		<-p.slots
+		return fmt.Errorf("publishing event %s: %w", ev.GetEventId(), err)
+	}
+	p.seq++
+	p.acks <- pendingAck{future: f, position: ev.GetPosition(), seq: p.seq, eventID: ev.GetEventId()}
+	return nil
 }
 
 // awaitAcks takes the acknowledgements in publishing order until acks is
@@ -137,15 +148,15 @@ func (p *publisher) send(ctx context.Context, item servicing.FeedItem) error {
 func (p *publisher) awaitAcks(ctx context.Context, cancel context.CancelCauseFunc) {
 	failed := false
 	for a := range p.acks {
-		if failed {
-			continue // drained: the session is over
+		if !failed { // once failed, the rest is drained unawaited
+			if err := p.await(ctx, a); err != nil {
+				cancel(err)
+				failed = true
+			} else {
+				p.relay.published.Store(a.position)
+			}
 		}
-		if err := p.await(ctx, a); err != nil {
-			cancel(err)
-			failed = true
-			continue
-		}
-		p.relay.published.Store(a.position)
+		<-p.slots
 	}
 }
 

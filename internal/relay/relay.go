@@ -163,7 +163,7 @@ func (r *Relay) session(ctx context.Context) error {
 	// Closing the connection (the server went away) ends the session at
 	// once, not at the next publish.
 	nc.SetClosedHandler(func(*nats.Conn) { fail(errConnClosed) })
-	pub := &publisher{relay: r, js: js, seq: seq, acks: make(chan pendingAck, r.p.Window)}
+	pub := newPublisher(r, js, seq)
 	acked := make(chan struct{})
 	go func() { defer close(acked); pub.awaitAcks(failed, fail) }()
 	err = r.p.Feed.Subscribe(reading, servicing.SubscribeParams{After: after}, func(item servicing.FeedItem) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,8 @@ import (
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
-	"github.com/loancore/loancore/internal/store/storetest"
+	"github.com/loancore/loancore/internal/store/postgres"
+	"github.com/loancore/loancore/internal/store/sqlite"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -46,9 +48,9 @@ type world struct {
 
 // newWorld opens a store with its feed, whose sequencer runs until the
 // test ends, and the loans service over it.
-func newWorld(t *testing.T, open storetest.NewStore) *world {
+func newWorld(t testing.TB, name string) *world {
 	t.Helper()
-	db := open(t)
+	db := openStore(t, name)
 	feed := servicing.NewFeed(servicing.NewFeedParams{Store: db, Poll: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -61,8 +63,32 @@ func newWorld(t *testing.T, open storetest.NewStore) *world {
 	return &world{db: db, feed: feed, loans: loans}
 }
 
+// openStore opens a new migrated store, "sqlite" or "postgres", closed
+// when the test ends (storetest's, for benchmarks too).
+func openStore(t testing.TB, name string) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	if name == "postgres" {
+		s, err := postgres.Open(ctx, pgtest.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "loancore.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // book creates a loan (an origination and a disbursement on the feed).
-func (w *world) book(t *testing.T, id string) {
+func (w *world) book(t testing.TB, id string) {
 	t.Helper()
 	if _, err := w.loans.CreateLoan(context.Background(), servicing.CreateLoanParams{RequestID: "c-" + id, RequestHash: "c-" + id,
 		LoanID: id, BorrowerID: "B", Terms: terms()}); err != nil {
@@ -82,7 +108,7 @@ func terms() engine.Terms {
 
 // pay records n repayments of 1.00 on a loan and returns the seq of the
 // last one's event.
-func (w *world) pay(t *testing.T, id string, n int) int64 {
+func (w *world) pay(t testing.TB, id string, n int) int64 {
 	t.Helper()
 	var seq int64
 	for range n {
@@ -100,7 +126,7 @@ func (w *world) pay(t *testing.T, id string, n int) int64 {
 
 // want is the feed from the start to its head, as SubscribeEvents with
 // stop_at_head sends it.
-func (w *world) want(t *testing.T) []*loancorev1.FeedEvent {
+func (w *world) want(t testing.TB) []*loancorev1.FeedEvent {
 	t.Helper()
 	var out []*loancorev1.FeedEvent
 	err := w.feed.Subscribe(context.Background(), servicing.SubscribeParams{StopAtHead: true}, func(item servicing.FeedItem) error {
@@ -199,9 +225,9 @@ func checkMessages(t *testing.T, got []natstest.Message, want []*loancorev1.Feed
 // event in position order; stopped and started again, it resumes after
 // the last message and publishes nothing twice.
 func TestRelayPublishesTheFeed(t *testing.T) {
-	for name, open := range storetest.Stores {
+	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
-			w := newWorld(t, open)
+			w := newWorld(t, name)
 			srv := natstest.Start(t)
 			w.book(t, "L.1") // a '.' in the loan id: subjects must not carry it
 			w.pay(t, "L.1", 3)
@@ -246,7 +272,7 @@ func checkStreamConfig(t *testing.T, url string) {
 // TestRelayJSONBody: with BodyJSON each body is the event in protobuf's
 // JSON mapping, and the content type says so.
 func TestRelayJSONBody(t *testing.T) {
-	w := newWorld(t, storetest.Stores["sqlite"])
+	w := newWorld(t, "sqlite")
 	srv := natstest.Start(t)
 	w.book(t, "L1")
 	w.pay(t, "L1", 1)
@@ -267,7 +293,7 @@ func TestRelayJSONBody(t *testing.T) {
 // flight. The stream must stop just before the reversal, and once the
 // operator fixes the subjects, the retrying relay must publish the rest.
 func TestRelayLeavesNoGap(t *testing.T) {
-	w := newWorld(t, storetest.Stores["sqlite"])
+	w := newWorld(t, "sqlite")
 	srv := natstest.Start(t)
 	js := jetStreamOf(t, srv.URL)
 	cfg := relay.StreamConfig(stream, prefix)
@@ -304,7 +330,7 @@ func TestRelayLeavesNoGap(t *testing.T) {
 }
 
 // jetStreamOf connects to url for the test's own JetStream calls.
-func jetStreamOf(t *testing.T, url string) jetstream.JetStream {
+func jetStreamOf(t testing.TB, url string) jetstream.JetStream {
 	t.Helper()
 	nc, err := nats.Connect(url)
 	if err != nil {
@@ -326,4 +352,25 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out")
 		}
 	}
+}
+
+// TestRelayRidesOutANATSOutage: the NATS server goes away while the relay
+// runs and comes back (with its streams, as a restarted server does); the
+// relay, left running, logs the failure, retries, and publishes what was
+// written meanwhile, so the stream ends with the whole feed, each event
+// once.
+func TestRelayRidesOutANATSOutage(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	srv := natstest.Start(t)
+	w.book(t, "L1")
+	w.pay(t, "L1", 3)
+	log := &logBuffer{}
+	runRelay(t, w, srv.URL, relay.BodyProtobuf, log)
+	natstest.Consume(t, srv.URL, stream, len(w.want(t)))
+	srv.Shutdown()
+	waitFor(t, func() bool { return log.count("relay: failed; retrying") > 0 })
+	w.pay(t, "L1", 4)
+	srv.Restart(t)
+	checkMessages(t, natstest.Consume(t, srv.URL, stream, len(w.want(t))), w.want(t), relay.BodyProtobuf)
+	t.Logf("%d failed sessions during the outage", log.count("relay: failed; retrying"))
 }
