@@ -115,7 +115,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		// Jitter, so that relays that failed together do not retry
 		// together.
 		sleep := wait/2 + rand.N(wait/2+1)
-		r.log.ErrorContext(ctx, "relay: failed; retrying", "error", err, "retry_in", sleep.String(), "published", r.Published())
+		r.log.ErrorContext(ctx, "relay: failed; retrying", "error", err, "retry_in", sleep.String(), "published_position", r.Published())
 		select {
 		case <-ctx.Done():
 			return nil
