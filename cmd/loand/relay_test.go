@@ -163,3 +163,23 @@ func jetStreamOf(t *testing.T, url string) jetstream.JetStream {
 	}
 	return js
 }
+
+// TestConfigRelayURLs: a NATS URL off loopback is accepted when the
+// connection is TLS (tls://, wss://, or --nats-ca, which makes nats.go
+// require it) or plaintext was accepted with --insecure-plaintext; the
+// refusals are in TestConfigRefuses.
+func TestConfigRelayURLs(t *testing.T) {
+	for _, args := range [][]string{
+		{"--nats", "nats://127.0.0.1:4222"},
+		{"--nats", "nats://localhost:4222,nats://[::1]:4222"},
+		{"--nats", "tls://nats.bank.test:4222"},
+		{"--nats", "wss://nats.bank.test:443"},
+		{"--nats", "nats://nats.bank.test:4222", "--nats-ca", "/etc/loancore/nats-ca.pem"},
+		{"--nats", "nats://nats.bank.test:4222", "--insecure-plaintext"},
+		{"--nats", "tls://a.bank.test:4222, tls://b.bank.test:4222"},
+	} {
+		if _, err := parseConfig(args, env()); err != nil {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+}
