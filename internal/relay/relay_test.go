@@ -374,3 +374,24 @@ func TestRelayRidesOutANATSOutage(t *testing.T) {
 	checkMessages(t, natstest.Consume(t, srv.URL, stream, len(w.want(t))), w.want(t), relay.BodyProtobuf)
 	t.Logf("%d failed sessions during the outage", log.count("relay: failed; retrying"))
 }
+
+// TestRelayRefusesAStreamItDidNotWrite: when the stream's last message
+// carries no feed position, nothing says where publishing stopped, so the
+// relay publishes nothing and says why at each retry, rather than guess.
+func TestRelayRefusesAStreamItDidNotWrite(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	srv := natstest.Start(t)
+	js := jetStreamOf(t, srv.URL)
+	ctx := context.Background()
+	if _, err := js.CreateStream(ctx, relay.StreamConfig(stream, prefix)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, prefix+".repayment", []byte("not the relay's")); err != nil {
+		t.Fatal(err)
+	}
+	w.book(t, "L1")
+	log := &logBuffer{}
+	runRelay(t, w, srv.URL, relay.BodyProtobuf, log)
+	waitFor(t, func() bool { return log.count("a message not published by loand relay") >= 2 })
+	natstest.Consume(t, srv.URL, stream, 1) // still only the stranger
+}
