@@ -255,22 +255,11 @@ func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
 		return a, fmt.Errorf("sqlite: unknown currency %q", code)
 	}
 	var err error
-	if a.Penalty, err = parseSigned(penalty, c); err != nil {
+	if a.Penalty, err = money.ParseSignedAmount(penalty, c); err != nil {
 		return a, err
 	}
-	a.Compound, err = parseSigned(compound, c)
+	a.Compound, err = money.ParseSignedAmount(compound, c)
 	return a, err
-}
-
-// parseSigned parses an amount Format wrote, sign included: a journal line
-// is negative when a backdated payment lowered what earlier dates had
-// charged.
-func parseSigned(s string, c money.Currency) (money.Amount, error) {
-	if rest, neg := strings.CutPrefix(s, "-"); neg {
-		a, err := money.ParseAmount(rest, c)
-		return -a, err
-	}
-	return money.ParseAmount(s, c)
 }
 
 // AccrualTotal implements store.CloseOfBusiness. Journal amounts are decimal
