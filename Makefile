@@ -84,3 +84,28 @@ bench-ab: ## alternating rounds of loand settings or builds on one PostgreSQL cl
 .PHONY: bench-cob
 bench-cob: ## close of business over 1,000,000 overdue loans on PostgreSQL beside a plain UPDATE of the same rows (BENCH_COB_LOANS)
 	./scripts/bench-cob.sh
+
+# The TypeScript client (clients/typescript): src/gen from proto/ by
+# protoc-gen-es, a devDependency pinned by the package's lockfile, run by
+# buf as a local plugin (buf.gen.ts.yaml). npm ci installs it when
+# node_modules is missing or older than the lockfile (npm rewrites
+# node_modules/.package-lock.json at every install). A block of its own
+# so generate and checkgenerate cover it.
+TS_CLIENT := clients/typescript
+TS_GEN    := $(TS_CLIENT)/src/gen
+generate: generate-ts
+checkgenerate: checkgenerate-ts
+
+$(TS_CLIENT)/node_modules/.package-lock.json: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	cd $(TS_CLIENT) && npm ci
+
+.PHONY: generate-ts
+generate-ts: $(TS_CLIENT)/node_modules/.package-lock.json ## regenerate the TypeScript client's src/gen from proto/
+	rm -rf $(TS_GEN)
+	$(TOOL) buf generate --template buf.gen.ts.yaml
+
+.PHONY: checkgenerate-ts
+checkgenerate-ts: generate-ts
+	@if [ -n "$$(git status --porcelain -- $(TS_GEN))" ]; then \
+		echo "the TypeScript client's generated code is stale: run make generate and commit"; \
+		git status --porcelain -- $(TS_GEN); exit 1; fi

@@ -36,6 +36,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loancore/loancore/internal/loandtest"
 )
 
 // python is the interpreter the client supports: Debian's, whose
@@ -67,10 +69,7 @@ func TestPythonClient(t *testing.T) {
 	}
 	checkPython(t)
 	tmp := t.TempDir()
-	loand := filepath.Join(tmp, "loand")
-	if out, err := runIn(root, 5*time.Minute, nil, "go", "build", "-o", loand, "./cmd/loand"); err != nil {
-		t.Fatalf("go build ./cmd/loand: %v\n%s", err, out)
-	}
+	loand := loandtest.Build(t)
 	env := startServers(t, loand, tmp)
 	venvPython := installPackage(t, tmp)
 
@@ -170,22 +169,10 @@ func runIn(dir string, timeout time.Duration, env map[string]string, name string
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
-	cmd.Env = cleanEnv()
+	cmd.Env = loandtest.CleanEnv()
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
-}
-
-// cleanEnv is the test's environment without LOANCORE_ variables, and
-// with Python told not to write bytecode next to the sources.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LOANCORE_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "PYTHONDONTWRITEBYTECODE=1")
 }

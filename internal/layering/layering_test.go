@@ -51,6 +51,11 @@ var rules = []rule{
 	{pkgs: "internal/tlsreload/...", anyThirdParty: true},
 	{pkgs: "internal/layering/..."},
 	{pkgs: "cmd/...", imports: []string{"internal/...", "gen/..."}, anyThirdParty: true},
+	// Test helpers that start loand as a process: nothing of loancore's
+	// but test certificates.
+	{pkgs: "internal/loandtest", imports: []string{"internal/tlsreload/tlstest"}, anyThirdParty: true},
+	// The Go client: the generated API and gRPC, nothing of the server.
+	{pkgs: "clients/...", imports: []string{"gen/..."}, anyThirdParty: true},
 	// The throughput bench's client and floor server.
 	{pkgs: "bench/...", imports: []string{"internal/...", "gen/..."}, anyThirdParty: true},
 	{pkgs: "gen/...", anyThirdParty: true},
