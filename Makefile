@@ -10,8 +10,8 @@ help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## start loand on 127.0.0.1:50051 (LOANCORE_LISTEN overrides)
-	$(GO) run ./cmd/loand
+run: ## start loand on 127.0.0.1:50051, metrics on 127.0.0.1:9464 (LOANCORE_LISTEN, LOANCORE_METRICS_LISTEN override)
+	LOANCORE_METRICS_LISTEN="$${LOANCORE_METRICS_LISTEN:-127.0.0.1:9464}" $(GO) run ./cmd/loand
 
 .PHONY: build
 build: ## build bin/loand
