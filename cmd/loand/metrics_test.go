@@ -196,4 +196,3 @@ func runCOB(t *testing.T, ctx context.Context, conn *grpc.ClientConn, date strin
 		}
 	}
 }
-
