@@ -74,7 +74,7 @@ bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
 	$(TOOL) benchstat -col /kernel bench.out
 
 .PHONY: bench-payments
-bench-payments: ## repayments/s of loand on PostgreSQL (bench/loadpay) beside pgbench -N -M prepared and the bench/floord floor, at 8 and 32 clients; BENCH_AUTH=jwt|apikey: authentication on vs off (make bench-ab's rounds)
+bench-payments: ## repayments/s of loand on PostgreSQL (bench/loadpay) beside pgbench -N -M prepared and the bench/floord floor, at 8 and 32 clients; BENCH_AUTH=jwt|apikey: authentication on vs off, BENCH_OBS=on: metrics and tracing on vs off (make bench-ab's rounds)
 	./scripts/bench-payments.sh
 
 .PHONY: bench-ab
