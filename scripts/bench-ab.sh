@@ -24,7 +24,9 @@
 # this). BENCH_OBS=on is observability's cost: sides "off obs", where obs
 # is loand with --metrics-listen and OTLP tracing to bench/otlpsink, which
 # receives the spans and scrapes /metrics every BENCH_SCRAPE_EVERY (5s);
-# obs_ENV adds to its OTEL_* variables (obs_ENV=OTEL_TRACES_SAMPLER=…). BENCH_CONCURRENCY (8; several, "8 32", run one after the other),
+# so does every side whose name starts with obs, and X_ENV adds to its
+# OTEL_* variables (BENCH_AB_SIDES="off obs obs1"
+# obs1_ENV="OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01"). BENCH_CONCURRENCY (8; several, "8 32", run one after the other),
 # BENCH_SECONDS (8), BENCH_ROUNDS (6), BENCH_LOANS (512), BENCH_CONNS (the
 # client's gRPC connections, 1 as make bench-payments; 0: one per client).
 set -euo pipefail
@@ -85,17 +87,22 @@ for s in $sides; do
       ;;
   esac
 done
-# A side named obs gets metrics and tracing, with bench/otlpsink as its
-# collector: the OTLP receiver and the scraper of its /metrics.
-if [[ " $sides " == *" obs "* ]]; then
+# A side whose name starts with obs gets metrics and tracing, with
+# bench/otlpsink as its collector: the OTLP receiver and the scraper of
+# its /metrics.
+scrape=""
+for s in $sides; do
+  [[ "$s" == obs* ]] || continue
+  [ -n "$scrape" ] || sinkport=$(free_port)
+  mp=$(free_port)
+  scrape="$scrape,http://127.0.0.1:$mp/metrics"
+  printf -v "${s}_ARGS" '%s' "--metrics-listen 127.0.0.1:$mp $(side "$s" ARGS)"
+  printf -v "${s}_ENV" '%s' "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$sinkport OTEL_EXPORTER_OTLP_PROTOCOL=grpc $(side "$s" ENV)"
+done
+if [ -n "$scrape" ]; then
   go build -o "$work/otlpsink" ./bench/otlpsink
-  sinkport=$(free_port)
-  metricsport=$(free_port)
-  "$work/otlpsink" -otlp "127.0.0.1:$sinkport" -scrape "http://127.0.0.1:$metricsport/metrics" -every "${BENCH_SCRAPE_EVERY:-5s}" \
-    >"$work/otlpsink.log" 2>&1 &
+  "$work/otlpsink" -otlp "127.0.0.1:$sinkport" -scrape "${scrape#,}" -every "${BENCH_SCRAPE_EVERY:-5s}" >"$work/otlpsink.log" 2>&1 &
   servers+=("$!")
-  obs_ARGS="--metrics-listen 127.0.0.1:$metricsport ${obs_ARGS:-}"
-  obs_ENV="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$sinkport OTEL_EXPORTER_OTLP_PROTOCOL=grpc ${obs_ENV:-}"
   trap 'echo "otlpsink: $(tail -n 1 "$work/otlpsink.log")"; stop_cluster' EXIT
 fi
 declare -A port pid

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -17,7 +18,7 @@ import (
 
 func main() {
 	addr := flag.String("otlp", "127.0.0.1:4317", "address to receive OTLP traces over gRPC on")
-	scrapeURL := flag.String("scrape", "", "URL of loand's /metrics to scrape (none if empty)")
+	scrapeURLs := flag.String("scrape", "", "comma-separated URLs of loands' /metrics to scrape (none if empty)")
 	every := flag.Duration("every", 15*time.Second, "scrape interval (Prometheus scrapes every 15s to 1m)")
 	flag.Parse()
 	sink, err := otlpsink.Start(*addr, false)
@@ -28,8 +29,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	var scrapes, failed atomic.Int64
-	if *scrapeURL != "" {
-		go scrapeEvery(ctx, *scrapeURL, *every, &scrapes, &failed)
+	for _, u := range strings.Split(*scrapeURLs, ",") {
+		if u != "" {
+			go scrapeEvery(ctx, u, *every, &scrapes, &failed)
+		}
 	}
 	report := time.NewTicker(10 * time.Second)
 	defer report.Stop()
