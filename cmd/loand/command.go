@@ -74,6 +74,10 @@ reflection and health checks.
 Usage:
   loand [serve] [flags]   serve until SIGTERM or Interrupt
   loand migrate [flags]   apply pending database migrations and exit
+  loand migrate status [flags]
+                          list the migrations, applied and pending, and exit
+  loand migrate --dry-run [flags]
+                          print the SQL of the pending migrations, apply nothing
   loand version           print the version and exit
   loand help              print this help and exit
   loand apikey create --api-keys-file FILE --subject S --roles R1,R2 [--policy FILE]

@@ -38,8 +38,15 @@ func startProc(t *testing.T, args ...string) *loandProc {
 // to dial) of the caller's choosing.
 func startProcOn(t *testing.T, addr string, args ...string) *loandProc {
 	t.Helper()
+	return startProcEnv(t, addr, nil, args...)
+}
+
+// startProcEnv is startProcOn with env (KEY=value) added to loand's
+// environment.
+func startProcEnv(t *testing.T, addr string, env []string, args ...string) *loandProc {
+	t.Helper()
 	database := "sqlite:" + filepath.Join(t.TempDir(), "loancore.db")
-	cmd := loandCommand(nil, append([]string{"serve", "--database", database, "--log-format", "json"}, args...)...)
+	cmd := loandCommand(env, append([]string{"serve", "--database", database, "--log-format", "json"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -247,6 +247,26 @@ func (s *Store) DelinquentPositions(ctx context.Context, p store.PositionQuery) 
 	return out, mapError(rows.Err())
 }
 
+// CountDelinquent implements store.CloseOfBusiness.
+func (s *Store) CountDelinquent(ctx context.Context, p store.DelinquencyCountQuery) (map[engine.Bucket]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT bucket, count(*) FROM loan_positions
+		WHERE as_of = ? AND days_past_due > 0 GROUP BY bucket`, p.AsOf.String())
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := map[engine.Bucket]int64{}
+	for rows.Next() {
+		var bucket int
+		var n int64
+		if err := rows.Scan(&bucket, &n); err != nil {
+			return nil, mapError(err)
+		}
+		out[engine.Bucket(bucket)] = n
+	}
+	return out, mapError(rows.Err())
+}
+
 // parseAccrual reads stored penalty and compound amounts.
 func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
 	var a store.Accrual
