@@ -10,8 +10,8 @@ help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## start loand on 127.0.0.1:50051 (LOANCORE_LISTEN overrides)
-	$(GO) run ./cmd/loand
+run: ## start loand on 127.0.0.1:50051, metrics on 127.0.0.1:9464 (LOANCORE_LISTEN, LOANCORE_METRICS_LISTEN override)
+	LOANCORE_METRICS_LISTEN="$${LOANCORE_METRICS_LISTEN:-127.0.0.1:9464}" $(GO) run ./cmd/loand
 
 .PHONY: build
 build: ## build bin/loand
@@ -74,7 +74,7 @@ bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
 	$(TOOL) benchstat -col /kernel bench.out
 
 .PHONY: bench-payments
-bench-payments: ## repayments/s of loand on PostgreSQL (bench/loadpay) beside pgbench -N -M prepared and the bench/floord floor, at 8 and 32 clients; BENCH_AUTH=jwt|apikey: authentication on vs off (make bench-ab's rounds)
+bench-payments: ## repayments/s of loand on PostgreSQL (bench/loadpay) beside pgbench -N -M prepared and the bench/floord floor, at 8 and 32 clients; BENCH_AUTH=jwt|apikey: authentication on vs off, BENCH_OBS=on: metrics and tracing on vs off (make bench-ab's rounds)
 	./scripts/bench-payments.sh
 
 .PHONY: bench-ab

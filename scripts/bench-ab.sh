@@ -21,14 +21,23 @@
 # loand apikey create; a side named jwt or apikey defaults to it).
 # BENCH_AUTH=jwt (or apikey) is authentication's cost: sides "off jwt"
 # unless BENCH_AB_SIDES is set (make bench-payments with BENCH_AUTH runs
-# this). BENCH_CONCURRENCY (8; several, "8 32", run one after the other),
+# this). BENCH_OBS=on is observability's cost: sides "off obs", where obs
+# is loand with --metrics-listen and OTLP tracing to bench/otlpsink, which
+# receives the spans and scrapes /metrics every BENCH_SCRAPE_EVERY (5s);
+# so does every side whose name starts with obs, and X_ENV adds to its
+# OTEL_* variables (BENCH_AB_SIDES="off obs obs1"
+# obs1_ENV="OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01"). BENCH_CONCURRENCY (8; several, "8 32", run one after the other),
 # BENCH_SECONDS (8), BENCH_ROUNDS (6), BENCH_LOANS (512), BENCH_CONNS (the
 # client's gRPC connections, 1 as make bench-payments; 0: one per client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 auth="${BENCH_AUTH:-}"
 case "$auth" in "" | jwt | apikey) ;; *) echo "BENCH_AUTH=$auth: want jwt or apikey" >&2; exit 2 ;; esac
+obs="${BENCH_OBS:-}"
+case "$obs" in "" | on) ;; *) echo "BENCH_OBS=$obs: want on" >&2; exit 2 ;; esac
+[ "$obs" = on ] && [ -z "$auth" ] && auth_or_obs="off obs"
 sides="${BENCH_AB_SIDES:-${auth:+off $auth}}"
+sides="${sides:-${auth_or_obs:-}}"
 sides="${sides:-a b}"
 conc="${BENCH_CONCURRENCY:-8}"
 seconds="${BENCH_SECONDS:-8}"
@@ -78,6 +87,24 @@ for s in $sides; do
       ;;
   esac
 done
+# A side whose name starts with obs gets metrics and tracing, with
+# bench/otlpsink as its collector: the OTLP receiver and the scraper of
+# its /metrics.
+scrape=""
+for s in $sides; do
+  [[ "$s" == obs* ]] || continue
+  [ -n "$scrape" ] || sinkport=$(free_port)
+  mp=$(free_port)
+  scrape="$scrape,http://127.0.0.1:$mp/metrics"
+  printf -v "${s}_ARGS" '%s' "--metrics-listen 127.0.0.1:$mp $(side "$s" ARGS)"
+  printf -v "${s}_ENV" '%s' "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$sinkport OTEL_EXPORTER_OTLP_PROTOCOL=grpc $(side "$s" ENV)"
+done
+if [ -n "$scrape" ]; then
+  go build -o "$work/otlpsink" ./bench/otlpsink
+  "$work/otlpsink" -otlp "127.0.0.1:$sinkport" -scrape "${scrape#,}" -every "${BENCH_SCRAPE_EVERY:-5s}" >"$work/otlpsink.log" 2>&1 &
+  servers+=("$!")
+  trap 'echo "otlpsink: $(tail -n 1 "$work/otlpsink.log")"; stop_cluster' EXIT
+fi
 declare -A port pid
 for s in $sides; do
   port[$s]=$(free_port)

@@ -39,9 +39,15 @@
 # not apply; bench-ab's per-side ones do (BENCH_AB_SIDES="off jwt nocache"
 # nocache_AUTH=jwt nocache_ARGS="--jwt-cache 0" adds a side without the
 # verified-token cache).
+#
+# BENCH_OBS=on measures observability's cost the same way: loand as it
+# ships (metrics off, tracing off) against loand with --metrics-listen and
+# OTLP tracing of every call to bench/otlpsink, which receives the spans
+# and scrapes /metrics (see make bench-ab); the figure to read is the obs
+# side's loand CPU µs per repayment over the off side's, by round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -n "${BENCH_AUTH:-}" ]; then
+if [ -n "${BENCH_AUTH:-}" ] || [ "${BENCH_OBS:-}" = on ]; then
   BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-8 32}" BENCH_SECONDS="${BENCH_SECONDS:-10}" BENCH_ROUNDS="${BENCH_ROUNDS:-5}" \
     exec scripts/bench-ab.sh
 fi

@@ -14,6 +14,7 @@ import (
 
 	"github.com/loancore/loancore/internal/auth"
 	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/telemetry"
 )
 
 // authConfig is who may call loand and what they may do: the JWT keys and
@@ -188,19 +189,20 @@ func loadPolicy(path string) (*auth.Policy, error) {
 
 // openAudit is where audit lines go: the --audit-log file (JSON lines,
 // appended), else the log's stream in the log's format. Either way at
-// every --log-level: an audit line is not a debug message.
+// every --log-level: an audit line is not a debug message. Each line of a
+// traced call carries its trace_id.
 func openAudit(path, format string, stderr io.Writer) (*slog.Logger, func(), error) {
 	if path == "" {
 		if format == "json" {
-			return slog.New(slog.NewJSONHandler(stderr, nil)), func() {}, nil
+			return slog.New(telemetry.NewTraceHandler(slog.NewJSONHandler(stderr, nil))), func() {}, nil
 		}
-		return slog.New(slog.NewTextHandler(stderr, nil)), func() {}, nil
+		return slog.New(telemetry.NewTraceHandler(slog.NewTextHandler(stderr, nil))), func() {}, nil
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--audit-log: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(f, nil)), func() { _ = f.Close() }, nil
+	return slog.New(telemetry.NewTraceHandler(slog.NewJSONHandler(f, nil))), func() { _ = f.Close() }, nil
 }
 
 // devMode allows serving without authentication on a loopback address

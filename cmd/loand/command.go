@@ -75,6 +75,10 @@ reflection and health checks.
 Usage:
   loand [serve] [flags]   serve until SIGTERM or Interrupt
   loand migrate [flags]   apply pending database migrations and exit
+  loand migrate status [flags]
+                          list the migrations, applied and pending, and exit
+  loand migrate --dry-run [flags]
+                          print the SQL of the pending migrations, apply nothing
   loand relay --nats URL [flags]
                           publish the event feed to NATS JetStream until SIGTERM or Interrupt
   loand version           print the version and exit

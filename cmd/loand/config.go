@@ -29,6 +29,10 @@ type config struct {
 	logLevel      string
 	pprof         string
 	shutdownGrace time.Duration
+	// metricsListen serves /metrics when set; healthInterval is how
+	// often the health checks ping the database.
+	metricsListen  string
+	healthInterval time.Duration
 
 	delinquencyBuckets string
 	riskClasses        string
@@ -92,6 +96,9 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug logs every call; info logs refused calls, warn slow calls, error internal errors")
 	fs.StringVar(&c.pprof, "pprof", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (off by default)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 10*time.Second, "how long to let calls finish on SIGTERM before cutting them off")
+	fs.StringVar(&c.metricsListen, "metrics-listen", "", "serve Prometheus metrics at /metrics on this address, e.g. 127.0.0.1:9464 (off by default)")
+	fs.DurationVar(&c.healthInterval, "health-interval", 5*time.Second,
+		"how often the health service pings the database (NOT_SERVING while it does not answer within this)")
 	fs.StringVar(&c.delinquencyBuckets, "delinquency-buckets", "30,60,90,120,150,180",
 		"largest days past due of buckets M1…M6, increasing; beyond the last is M7")
 	fs.StringVar(&c.riskClasses, "risk-classes", "1,91,271,361", "days past due from which a loan is SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS")
@@ -239,6 +246,9 @@ func (c *config) validate() error {
 	c.location = loc
 	if err := c.validateDelinquency(); err != nil {
 		return err
+	}
+	if c.healthInterval <= 0 {
+		return refuse(fmt.Errorf("--health-interval: want a positive duration, got %v", c.healthInterval), "health-interval")
 	}
 	if c.reminderDays < 1 || c.prenoticeDays < 1 {
 		return refuse(errors.New("--reminder-days and --prenotice-days must be at least 1"), "reminder-days", "prenotice-days")

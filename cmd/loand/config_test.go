@@ -51,6 +51,8 @@ var flagRows = []flagRow{
 	{"log-level", "info", "debug", "warn", func(c config) string { return strings.ToLower(c.level.String()) }},
 	{"pprof", "", "127.0.0.1:6060", "127.0.0.1:6061", func(c config) string { return c.pprof }},
 	{"shutdown-grace", "10s", "30s", "45s", func(c config) string { return c.shutdownGrace.String() }},
+	{"metrics-listen", "", "127.0.0.1:9464", "0.0.0.0:9465", func(c config) string { return c.metricsListen }},
+	{"health-interval", "5s", "1s", "30s", func(c config) string { return c.healthInterval.String() }},
 	{"delinquency-buckets", "30,60,90,120,150,180", "10,20,30,40,50,60", "31,61,91,121,151,181",
 		func(c config) string { return joinInts(c.delinquency.BucketMaxDays[:]) }},
 	{"risk-classes", "1,91,271,361", "1,31,61,91", "2,92,272,362", func(c config) string { return joinInts(c.delinquency.RiskFromDays[:]) }},

@@ -23,6 +23,10 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 	if err == nil && command == cmdAPIKey {
 		return runAPIKey(rest, stdout, stderr, lookupEnv)
 	}
+	var view string // migrate status or --dry-run
+	if err == nil && command == cmdMigrate {
+		view, rest, err = migrateView(rest)
+	}
 	var cfg config
 	if err == nil && (command == cmdServe || command == cmdMigrate || command == cmdRelay) {
 		cfg, err = parseConfig(rest, lookupEnv)
@@ -42,6 +46,9 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 	case command == cmdVersion:
 		fmt.Fprintln(stdout, versionLine(debug.ReadBuildInfo()))
 		return 0
+	}
+	if view != "" {
+		return showMigrations(view, cfg, stdout, stderr)
 	}
 	if command == cmdRelay {
 		err = startRelay(cfg, stderr)

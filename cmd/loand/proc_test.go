@@ -38,18 +38,26 @@ func startProc(t *testing.T, args ...string) *loandProc {
 // to dial) of the caller's choosing.
 func startProcOn(t *testing.T, addr string, args ...string) *loandProc {
 	t.Helper()
+	return startProcEnv(t, addr, nil, args...)
+}
+
+// startProcEnv is startProcOn with env (KEY=value) added to loand's
+// environment.
+func startProcEnv(t *testing.T, addr string, env []string, args ...string) *loandProc {
+	t.Helper()
 	database := "sqlite:" + filepath.Join(t.TempDir(), "loancore.db")
-	p := launch(t, append([]string{"serve", "--database", database, "--log-format", "json"}, args...)...)
+	p := launch(t, env, append([]string{"serve", "--database", database, "--log-format", "json"}, args...)...)
 	p.addr = addr
 	p.log.wait(t, 0, "loand serving")
 	return p
 }
 
-// launch starts loand with args, which should ask for JSON logs, and
-// tails its log. It is killed when the test ends, if it is still running.
-func launch(t *testing.T, args ...string) *loandProc {
+// launch starts loand with args, which should ask for JSON logs, and env
+// (KEY=value) added to its environment, and tails its log. It is killed
+// when the test ends, if it is still running.
+func launch(t *testing.T, env []string, args ...string) *loandProc {
 	t.Helper()
-	cmd := loandCommand(nil, args...)
+	cmd := loandCommand(env, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -174,7 +174,7 @@ func startRelay(cfg config, stderr io.Writer) error {
 	if cfg.pprof != "" {
 		go servePprof(cfg.pprof, log)
 	}
-	db, closeDB, err := openDatabase(cfg.database, log)
+	db, closeDB, err := openDatabase(cfg.database, nil, log)
 	if err != nil {
 		return err
 	}

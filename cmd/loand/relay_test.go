@@ -64,7 +64,7 @@ func relayCrash(t *testing.T, database string) {
 	}
 	// A small window, so that the kill finds publishes in flight.
 	args := []string{"relay", "--nats", srv.URL, "--database", database, "--log-format", "json", "--nats-window", "8"}
-	first := launch(t, args...)
+	first := launch(t, nil, args...)
 	first.log.wait(t, 0, "relay publishing", "after_position", "0")
 	js := jetStreamOf(t, srv.URL)
 	waitFor(t, func() bool { return streamMessages(js) >= 60 })
@@ -75,7 +75,7 @@ func relayCrash(t *testing.T, database string) {
 	atKill, paidAtKill := streamMessages(js), paid.Load()
 	waitFor(t, func() bool { return paid.Load() >= paidAtKill+40 })
 
-	second := launch(t, args...)
+	second := launch(t, nil, args...)
 	resumed := second.log.wait(t, 0, "relay publishing")
 	waitFor(t, func() bool { return paid.Load() >= paidAtKill+80 })
 	close(stop)

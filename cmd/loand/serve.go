@@ -16,9 +16,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
+	"github.com/loancore/loancore/internal/telemetry"
 	"github.com/loancore/loancore/internal/tlsreload"
 )
 
@@ -43,6 +46,7 @@ func start(migrateOnly bool, cfg config, stderr io.Writer) error {
 		go servePprof(cfg.pprof, log)
 	}
 	var authn *authentication
+	var tr *telemetry.Tracing
 	if !migrateOnly {
 		// Before the database: a bad policy or key file, or no
 		// authentication off loopback, stops loand having touched nothing.
@@ -51,8 +55,12 @@ func start(migrateOnly bool, cfg config, stderr io.Writer) error {
 			return err
 		}
 		defer authn.close()
+		if tr, err = startTracing(log); err != nil {
+			return err
+		}
+		defer stopTracing(tr, log)
 	}
-	db, closeDB, err := openDatabase(cfg.database, log)
+	db, closeDB, err := openDatabase(cfg.database, tr.PgxTracer(), log)
 	if err != nil {
 		return err
 	}
@@ -60,17 +68,18 @@ func start(migrateOnly bool, cfg config, stderr io.Writer) error {
 	if migrateOnly {
 		return nil
 	}
-	return serve(cfg, db, certs, authn, log)
+	return serve(cfg, db, certs, authn, tr, log)
 }
 
 // newLogger builds the one logger every part of loand writes to, in the
-// format and from the level the operator chose.
+// format and from the level the operator chose. A line logged in a traced
+// call carries the call's trace_id.
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.level}
 	if cfg.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(telemetry.NewTraceHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(telemetry.NewTraceHandler(slog.NewTextHandler(w, opts)))
 }
 
 // servePprof serves net/http/pprof (registered on the default mux by its
@@ -86,10 +95,10 @@ func servePprof(addr string, log *slog.Logger) {
 
 // openDatabase opens and migrates the store, giving a database that does
 // not answer a minute before loand gives up, and logs which database it
-// is and what was migrated.
-func openDatabase(database string, log *slog.Logger) (store.Store, func(), error) {
+// is and what was migrated. tracer, if not nil, traces its statements.
+func openDatabase(database string, tracer pgx.QueryTracer, log *slog.Logger) (storeHandle, func(), error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	db, applied, closeDB, err := openStore(ctx, database)
+	db, applied, closeDB, err := openStore(ctx, database, tracer)
 	cancel()
 	if err != nil {
 		return nil, nil, err
@@ -111,12 +120,24 @@ func redact(database string) string {
 
 // serve builds the use cases and the gRPC server on db, with authn, and
 // serves them on --listen, over TLS from certs if it is not nil, until
-// SIGTERM or Interrupt.
-func serve(cfg config, db store.Store, certs *tlsreload.Reloader, authn *authentication, log *slog.Logger) error {
+// SIGTERM or Interrupt; with metrics on --metrics-listen and traces from
+// tr when they are on, and health checks that ping the database.
+func serve(cfg config, handle storeHandle, certs *tlsreload.Reloader, authn *authentication, tr *telemetry.Tracing, log *slog.Logger) error {
+	obs := observability{tracing: tr}
+	var db store.Store = handle
+	if cfg.metricsListen != "" {
+		obs.metrics = telemetry.NewMetrics()
+		db = obs.metrics.Store(db)
+	}
 	feed := servicing.NewFeed(servicing.NewFeedParams{Store: db, Logger: log})
 	db = feed.Watch(db)
 	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Location: cfg.location, Delinquency: cfg.delinquency,
-		Restructuring: cfg.restructuring, CachedLoans: zeroIsOff(cfg.cachedLoans), SnapshotEvery: zeroIsOff(cfg.snapshotEvery), Logger: log})
+		Restructuring: cfg.restructuring, CachedLoans: zeroIsOff(cfg.cachedLoans), SnapshotEvery: zeroIsOff(cfg.snapshotEvery), Logger: log,
+		Observer: obs.observer()})
+	if err != nil {
+		return err
+	}
+	metricsLis, err := metricsListener(cfg.metricsListen, log)
 	if err != nil {
 		return err
 	}
@@ -128,6 +149,7 @@ func serve(cfg config, db store.Store, certs *tlsreload.Reloader, authn *authent
 		PrenoticeDays: cfg.prenoticeDays, CalendarStart: cfg.calendarStart, Logger: log})
 	opts := authn.opts
 	opts.Logger, opts.Loans, opts.Close, opts.Feed, opts.Limits = log, loans, cob, feed, cfg.transport.limits
+	opts.ServerOptions = append(obs.serverOptions(), opts.ServerOptions...)
 	if certs != nil {
 		opts.TLS = certs.Config()
 	}
@@ -136,6 +158,8 @@ func serve(cfg config, db store.Store, certs *tlsreload.Reloader, authn *authent
 	defer stop()
 	reloadTLS(ctx, certs, log)
 	go feed.Run(ctx)
+	go srv.WatchDatabase(ctx, grpcapi.WatchDatabaseParams{Ping: handle.Ping, Every: cfg.healthInterval, Logger: log})
+	obs.serveMetrics(metricsLis, srv, feed, log)
 	return serveUntilSignal(srv, lis, cfg, authn.mode, log)
 }
 

@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -119,7 +118,7 @@ func newAuthFixtureWith(t *testing.T, store string, edit func(policy string) str
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Loans: loans,
+	srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), Loans: loans,
 		Close: servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans}), Authenticator: authn, Policy: policy,
 		Feed:  feed,
 		Audit: slog.New(slog.NewJSONHandler(f.audit, nil)), ServerOptions: []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))}})

@@ -51,6 +51,9 @@ var rules = []rule{
 	// TLS files reloaded while serving: no loancore package, so that it
 	// stays a transport concern cmd/loand hands to grpcapi.
 	{pkgs: "internal/tlsreload/...", anyThirdParty: true},
+	// telemetry exports what servicing observes and times the store; it
+	// serves nothing itself.
+	{pkgs: "internal/telemetry/...", imports: []string{"internal/servicing", "internal/store", "internal/engine", "internal/money"}, anyThirdParty: true},
 	{pkgs: "internal/layering/..."},
 	{pkgs: "cmd/...", imports: []string{"internal/...", "gen/..."}, anyThirdParty: true},
 	// Test helpers that start loand as a process: nothing of loancore's

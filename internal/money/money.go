@@ -91,6 +91,17 @@ func ParseAmount(s string, c Currency) (Amount, error) {
 	return Amount(minor.IntPart()), nil
 }
 
+// ParseSignedAmount is ParseAmount for amounts that may be negative, such
+// as a journal line that gives back part of what earlier dates charged:
+// a leading '-' negates what ParseAmount reads from the rest.
+func ParseSignedAmount(s string, c Currency) (Amount, error) {
+	if rest, neg := strings.CutPrefix(s, "-"); neg {
+		a, err := ParseAmount(rest, c)
+		return -a, err
+	}
+	return ParseAmount(s, c)
+}
+
 // parsePlainAmount is the fast path for the common spelling — digits, an
 // optional point and at most the currency's decimals, within MaxAmount —
 // which the log and most requests use. Anything else (exponents, signs,

@@ -203,6 +203,9 @@ func TestAmountFormatParseRoundTrip(t *testing.T) {
 			if got, err := ParseAmount(a.Format(c), c); err != nil || got != a {
 				t.Fatalf("%s: ParseAmount(Format(%d) = %q) = %d, %v", code, a, a.Format(c), got, err)
 			}
+			if got, err := ParseSignedAmount((-a).Format(c), c); err != nil || got != -a {
+				t.Fatalf("%s: ParseSignedAmount(Format(%d) = %q) = %d, %v", code, -a, (-a).Format(c), got, err)
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
@@ -136,7 +137,25 @@ func (c *Close) Run(ctx context.Context, p RunParams) (store.COBRun, error) {
 			return run, err
 		}
 	}
+	c.countDelinquent(ctx, d)
 	return run, nil
+}
+
+// countDelinquent tells the observer how many loans the business date
+// left in each bucket. Only the last date of a run is counted: a run
+// catching up dates reports where it ends. A count that fails is logged
+// and skipped: the date is closed all the same.
+func (c *Close) countDelinquent(ctx context.Context, d engine.Date) {
+	obs := c.loans.observe
+	if _, none := obs.(noObserver); none {
+		return // nobody to tell: spare the database the count
+	}
+	counts, err := c.store.CountDelinquent(ctx, store.DelinquencyCountQuery{AsOf: d})
+	if err != nil {
+		c.log.WarnContext(ctx, "close of business: delinquent loans not counted", "business_date", d.String(), "error", err)
+		return
+	}
+	obs.DelinquentLoans(d, counts)
 }
 
 // checkFirstDate refuses a first close of business before the business
@@ -165,9 +184,15 @@ func (c *Close) checkFirstDate(ctx context.Context, d, today engine.Date) error 
 	return nil
 }
 
-// runDate runs one business date to its end.
-func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBProgress)) (store.COBRun, error) {
+// runDate runs one business date to its end, and tells the observer how
+// it went.
+func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBProgress)) (_ store.COBRun, err error) {
 	r := &dateRun{c: c, d: d, progress: progress}
+	began := time.Now()
+	defer func() {
+		c.loans.observe.CloseOfBusinessDate(COBDateReport{BusinessDate: d, Loans: r.run.LoansDone - r.doneAtStart,
+			Failures: r.run.Failures, Took: time.Since(began), Err: err})
+	}()
 	if err := r.start(ctx); err != nil {
 		return r.run, err
 	}
@@ -200,6 +225,9 @@ type dateRun struct {
 	d        engine.Date
 	run      store.COBRun
 	progress func(COBProgress)
+	// doneAtStart is how many loans the date had done before this run
+	// took it up (a run stopped half-way).
+	doneAtStart int64
 }
 
 // start takes up the date's run, or begins one, counts the loans it still
@@ -212,6 +240,7 @@ func (r *dateRun) start(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
+	r.doneAtStart = r.run.LoansDone
 	todo, err := r.c.store.CountCOBLoans(ctx, store.COBLoansParams{BusinessDate: r.d})
 	if err != nil {
 		return err

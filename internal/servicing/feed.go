@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
@@ -30,6 +31,12 @@ type Feed struct {
 	mu   sync.Mutex
 	fed  chan struct{}
 	head int64
+	// subs are the subscriptions being served, for Stats.
+	subs map[*subscription]struct{}
+	// sequencedAt (unix nanoseconds) and failures: the sequencer's last
+	// successful pass and its failed ones, for Stats.
+	sequencedAt atomic.Int64
+	failures    atomic.Int64
 }
 
 // NewFeedParams configure NewFeed.
@@ -44,7 +51,8 @@ type NewFeedParams struct {
 
 // NewFeed returns the feed over a store.
 func NewFeed(p NewFeedParams) *Feed {
-	f := &Feed{store: p.Store, poll: p.Poll, log: p.Logger, written: make(chan struct{}, 1), fed: make(chan struct{})}
+	f := &Feed{store: p.Store, poll: p.Poll, log: p.Logger, written: make(chan struct{}, 1), fed: make(chan struct{}),
+		subs: map[*subscription]struct{}{}}
 	if f.poll <= 0 {
 		f.poll = 200 * time.Millisecond
 	}
@@ -85,6 +93,7 @@ func (f *Feed) Run(ctx context.Context) {
 		}
 		head, err := f.store.SequenceFeed(ctx, store.SequenceFeedParams{})
 		if err != nil {
+			f.failures.Add(1)
 			if !failing && ctx.Err() == nil {
 				f.log.ErrorContext(ctx, "event feed: sequencing failed; retrying", "error", err)
 			}
@@ -95,6 +104,7 @@ func (f *Feed) Run(ctx context.Context) {
 			f.log.InfoContext(ctx, "event feed: sequencing again", "head", head)
 			failing = false
 		}
+		f.sequencedAt.Store(time.Now().UnixNano())
 		f.advance(head)
 	}
 }
@@ -123,6 +133,35 @@ func (f *Feed) Head() int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.head
+}
+
+// FeedStats is the feed as this process sees it, for metrics.
+type FeedStats struct {
+	// Head is Head().
+	Head int64
+	// SequencedAt is when the sequencer last completed a pass (zero
+	// before its first); SequencerFailures counts its failed passes.
+	SequencedAt       time.Time
+	SequencerFailures int64
+	// Subscribers is how many subscriptions this process serves;
+	// MaxSubscriberLag the most positions any of them is behind Head (by
+	// the last checkpoint it was sent), 0 with none.
+	Subscribers      int
+	MaxSubscriberLag int64
+}
+
+// Stats reports the feed's head, sequencer and subscribers.
+func (f *Feed) Stats() FeedStats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := FeedStats{Head: f.head, SequencerFailures: f.failures.Load(), Subscribers: len(f.subs)}
+	if at := f.sequencedAt.Load(); at != 0 {
+		st.SequencedAt = time.Unix(0, at)
+	}
+	for s := range f.subs {
+		st.MaxSubscriberLag = max(st.MaxSubscriberLag, f.head-s.checkpointed.Load())
+	}
+	return st
 }
 
 // SubscribeParams are the inputs of Feed.Subscribe.
@@ -156,7 +195,16 @@ func (f *Feed) Subscribe(ctx context.Context, p SubscribeParams, send func(FeedI
 		inv.Add("after_position", "must not be negative")
 		return inv
 	}
-	sub := subscription{feed: f, p: p, send: send, stopAt: -1, sent: p.After}
+	sub := &subscription{feed: f, p: p, send: send, stopAt: -1, sent: p.After}
+	sub.checkpointed.Store(p.After)
+	f.mu.Lock()
+	f.subs[sub] = struct{}{}
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.subs, sub)
+		f.mu.Unlock()
+	}()
 	if p.StopAtHead {
 		head, err := f.store.SequenceFeed(ctx, store.SequenceFeedParams{Wait: true})
 		if err != nil {
@@ -178,6 +226,8 @@ type subscription struct {
 	// sent is the last checkpoint sent (with an entry or alone).
 	sent   int64
 	sentAt time.Time
+	// checkpointed is sent, for Stats to read from another goroutine.
+	checkpointed atomic.Int64
 }
 
 func (s *subscription) run(ctx context.Context) error {
@@ -194,6 +244,7 @@ func (s *subscription) run(ctx context.Context) error {
 				return err
 			}
 			after, s.sent, s.sentAt = e.Position, e.Position, time.Now()
+			s.checkpointed.Store(e.Position)
 		}
 		after = max(after, page.Through)
 		if len(page.Entries) == feedPage {
@@ -227,6 +278,7 @@ func (s *subscription) checkpoint(through int64) error {
 		return nil
 	}
 	s.sent, s.sentAt = through, time.Now()
+	s.checkpointed.Store(through)
 	return s.send(FeedItem{Checkpoint: through})
 }
 

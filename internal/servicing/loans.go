@@ -38,6 +38,8 @@ type Loans struct {
 	// tokens signs the page tokens of every list, close of business's
 	// too.
 	tokens *pageTokens
+	// observe is told what the use cases did (metrics).
+	observe Observer
 }
 
 // NewLoansParams configure NewLoans.
@@ -67,12 +69,18 @@ type NewLoansParams struct {
 	// Restructuring sets the eligibility rules of agreements and the
 	// classification of restructured loans; zero fields take defaults.
 	Restructuring RestructuringPolicy
+	// Observer is told of repayments, reversals and cache lookups; nil
+	// tells no one.
+	Observer Observer
 }
 
 // NewLoans returns the loan use cases.
 func NewLoans(p NewLoansParams) (*Loans, error) {
 	l := &Loans{store: p.Store, now: p.Now, loc: p.Location, delinquency: p.Delinquency, restructuring: p.Restructuring.WithDefaults(),
-		writers: newLoanWriters(), tokens: &pageTokens{secrets: p.Store}}
+		writers: newLoanWriters(), tokens: &pageTokens{secrets: p.Store}, observe: p.Observer}
+	if l.observe == nil {
+		l.observe = noObserver{}
+	}
 	if err := l.restructuring.Validate(); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ func (l *Loans) appendReplayed(ctx context.Context, lg loanLog, ev store.EventRe
 	if err != nil {
 		return LoanView{}, err
 	}
+	if ev.Kind == store.KindReversal {
+		l.observe.RepaymentReversed(lg.terms.Currency.Code)
+	}
 	view.KnownAt = ev.RecordedAt
 	return view, nil
 }

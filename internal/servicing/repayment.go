@@ -74,12 +74,17 @@ func (l *Loans) loadToPay(ctx context.Context, loanID, requestID string, today e
 		// today) unless the log has an event dated after the fold's day,
 		// which only a replay applies.
 		if lg.foldedAsOf == today {
+			l.observe.CacheLookup(true)
 			return lg, nil, nil
 		}
 		if lg, ok = lg.advanced(today); ok {
+			l.observe.CacheLookup(true)
 			return lg, nil, nil
 		}
 		l.cache.drop(loanID)
+	}
+	if l.cache != nil {
+		l.observe.CacheLookup(false)
 	}
 	return l.loadNow(ctx, loanID, requestID, today)
 }
@@ -128,6 +133,7 @@ func (l *Loans) pay(ctx context.Context, p RecordRepaymentParams, lg loanLog, no
 		l.cache.drop(p.LoanID)
 		return RepaymentResult{}, err
 	}
+	l.observe.RepaymentPosted(lg.terms.Currency.Code, amount)
 	after.loan.Status = view.Status
 	l.cache.put(cacheEntry(after, view.state, today))
 	view.KnownAt = now

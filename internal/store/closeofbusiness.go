@@ -35,6 +35,10 @@ type CloseOfBusiness interface {
 	// DelinquentPositions returns positions at AsOf with days past due,
 	// filtered, by loan id.
 	DelinquentPositions(ctx context.Context, p PositionQuery) ([]Position, error)
+	// CountDelinquent counts the positions at AsOf with days past due, by
+	// bucket (buckets with none are absent), in one statement, for the
+	// gauges loand exports after a close of business.
+	CountDelinquent(ctx context.Context, p DelinquencyCountQuery) (map[engine.Bucket]int64, error)
 	// AccrualTotal sums a loan's journal lines.
 	AccrualTotal(ctx context.Context, p AccrualQuery) (Accrual, error)
 	// DueNotices returns notices dated From..To by date and id.
@@ -144,6 +148,9 @@ type PositionQuery struct {
 	AfterLoanID string
 	Limit       int
 }
+
+// DelinquencyCountQuery names the business date CountDelinquent counts.
+type DelinquencyCountQuery struct{ AsOf engine.Date }
 
 // Notice is one notice close of business emitted for a business date. ID
 // is stable, for senders to deduplicate.

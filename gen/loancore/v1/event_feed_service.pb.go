@@ -284,8 +284,8 @@ type FeedEvent struct {
 	// Who recorded it: the authenticated subject, or "close-of-business".
 	Actor string `protobuf:"bytes,8,opt,name=actor,proto3" json:"actor,omitempty"`
 	// Its main amount in the loan's currency, when it has one: a
-	// repayment's amount, a line's penalty plus compound interest, a
-	// notice's amount.
+	// repayment's amount, a line's penalty plus compound interest (negative
+	// for a line that gives back), a notice's amount.
 	Amount string `protobuf:"bytes,9,opt,name=amount,proto3" json:"amount,omitempty"`
 	// The loan's currency, ISO 4217.
 	Currency string `protobuf:"bytes,10,opt,name=currency,proto3" json:"currency,omitempty"`
@@ -463,14 +463,16 @@ func (*FeedEvent_Notice) isFeedEvent_Detail() {}
 
 // AccrualLine is one line of close of business's accrual journal: what
 // one business date added to a loan's penalty and compound interest. The
-// lines of a loan sum to all it has been charged.
+// lines of a loan sum to all it has been charged. A line is negative
+// ("-1.25") when a backdated payment or a reversal lowered what earlier
+// dates had charged: the journal corrects by a new line, never in place.
 type AccrualLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The business date.
 	BusinessDate string `protobuf:"bytes,1,opt,name=business_date,json=businessDate,proto3" json:"business_date,omitempty"`
-	// Penalty interest added.
+	// Penalty interest added; negative when given back.
 	Penalty string `protobuf:"bytes,2,opt,name=penalty,proto3" json:"penalty,omitempty"`
-	// Compound interest added.
+	// Compound interest added; negative when given back.
 	Compound      string `protobuf:"bytes,3,opt,name=compound,proto3" json:"compound,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

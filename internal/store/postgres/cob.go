@@ -318,6 +318,24 @@ func (s *Store) DelinquentPositions(ctx context.Context, p store.PositionQuery) 
 	return out, mapError(err)
 }
 
+// CountDelinquent implements store.CloseOfBusiness. The partial index on
+// delinquent positions (as_of, loan_id) narrows it to the date's.
+func (s *Store) CountDelinquent(ctx context.Context, p store.DelinquencyCountQuery) (map[engine.Bucket]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT bucket, count(*) FROM loan_positions
+		WHERE as_of = $1::date AND days_past_due > 0 GROUP BY bucket`, p.AsOf.String())
+	if err != nil {
+		return nil, mapError(err)
+	}
+	out := map[engine.Bucket]int64{}
+	var bucket int32
+	var n int64
+	_, err = pgx.ForEachRow(rows, []any{&bucket, &n}, func() error {
+		out[engine.Bucket(bucket)] = n
+		return nil
+	})
+	return out, mapError(err)
+}
+
 // AccrualTotal implements store.CloseOfBusiness.
 func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.Accrual, error) {
 	var cur, pen, comp string

@@ -220,10 +220,10 @@ func (x *feedRow) accrual(c money.Currency) (*store.FeedAccrualLine, error) {
 		return nil, err
 	}
 	l := &store.FeedAccrualLine{BusinessDate: d}
-	if l.Penalty, err = money.ParseAmount(*x.penalty, c); err != nil {
+	if l.Penalty, err = money.ParseSignedAmount(*x.penalty, c); err != nil {
 		return nil, err
 	}
-	l.Compound, err = money.ParseAmount(*x.compound, c)
+	l.Compound, err = money.ParseSignedAmount(*x.compound, c)
 	return l, err
 }
 

@@ -41,8 +41,23 @@ type Store struct {
 }
 
 // Open connects to the database at url (postgres://…).
-func Open(ctx context.Context, url string) (*Store, error) {
-	pool, err := pgxpool.New(ctx, url)
+func Open(ctx context.Context, url string) (*Store, error) { return OpenWith(ctx, url, Options{}) }
+
+// Options configure OpenWith.
+type Options struct {
+	// Tracer, if not nil, traces every statement (loand's OpenTelemetry
+	// tracer, when tracing is on).
+	Tracer pgx.QueryTracer
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	cfg.ConnConfig.Tracer = o.Tracer
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -487,4 +502,36 @@ func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanR
 	}
 	loans, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.LoanRecord, error) { return scanLoan(r) })
 	return loans, mapError(err)
+}
+
+// Ping asks the database for one row, for loand's health checks: it
+// fails while the database cannot be reached or will not answer.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return mapError(s.pool.QueryRow(ctx, `SELECT 1`).Scan(&one))
+}
+
+// Migrations lists the embedded migrations and whether each is applied,
+// without changing anything (no lock, no table created): for `loand
+// migrate status` and `--dry-run`.
+func (s *Store) Migrations(ctx context.Context) ([]store.Migration, error) {
+	ms, err := store.ReadMigrations(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return ms, mapError(err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT version, applied_at FROM schema_migrations`)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	applied := map[int]time.Time{}
+	var v int32
+	var at time.Time
+	if _, err := pgx.ForEachRow(rows, []any{&v, &at}, func() error { applied[int(v)] = at; return nil }); err != nil {
+		return nil, mapError(err)
+	}
+	return store.MarkApplied(ms, applied), nil
 }

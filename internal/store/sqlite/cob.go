@@ -247,6 +247,26 @@ func (s *Store) DelinquentPositions(ctx context.Context, p store.PositionQuery) 
 	return out, mapError(rows.Err())
 }
 
+// CountDelinquent implements store.CloseOfBusiness.
+func (s *Store) CountDelinquent(ctx context.Context, p store.DelinquencyCountQuery) (map[engine.Bucket]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT bucket, count(*) FROM loan_positions
+		WHERE as_of = ? AND days_past_due > 0 GROUP BY bucket`, p.AsOf.String())
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := map[engine.Bucket]int64{}
+	for rows.Next() {
+		var bucket int
+		var n int64
+		if err := rows.Scan(&bucket, &n); err != nil {
+			return nil, mapError(err)
+		}
+		out[engine.Bucket(bucket)] = n
+	}
+	return out, mapError(rows.Err())
+}
+
 // parseAccrual reads stored penalty and compound amounts.
 func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
 	var a store.Accrual
@@ -255,22 +275,11 @@ func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
 		return a, fmt.Errorf("sqlite: unknown currency %q", code)
 	}
 	var err error
-	if a.Penalty, err = parseSigned(penalty, c); err != nil {
+	if a.Penalty, err = money.ParseSignedAmount(penalty, c); err != nil {
 		return a, err
 	}
-	a.Compound, err = parseSigned(compound, c)
+	a.Compound, err = money.ParseSignedAmount(compound, c)
 	return a, err
-}
-
-// parseSigned parses an amount Format wrote, sign included: a journal line
-// is negative when a backdated payment lowered what earlier dates had
-// charged.
-func parseSigned(s string, c money.Currency) (money.Amount, error) {
-	if rest, neg := strings.CutPrefix(s, "-"); neg {
-		a, err := money.ParseAmount(rest, c)
-		return -a, err
-	}
-	return money.ParseAmount(s, c)
 }
 
 // AccrualTotal implements store.CloseOfBusiness. Journal amounts are decimal

@@ -141,10 +141,10 @@ func (x *feedRow) accrual(c money.Currency) (*store.FeedAccrualLine, error) {
 		return nil, err
 	}
 	l := &store.FeedAccrualLine{BusinessDate: d}
-	if l.Penalty, err = money.ParseAmount(x.penalty.String, c); err != nil {
+	if l.Penalty, err = money.ParseSignedAmount(x.penalty.String, c); err != nil {
 		return nil, err
 	}
-	l.Compound, err = money.ParseAmount(x.compound.String, c)
+	l.Compound, err = money.ParseSignedAmount(x.compound.String, c)
 	return l, err
 }
 

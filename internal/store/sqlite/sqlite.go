@@ -423,3 +423,42 @@ func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanR
 	}
 	return out, mapError(rows.Err())
 }
+
+// Ping reads one row of the database file, for loand's health checks:
+// it fails while the file cannot be read.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	return mapError(s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n))
+}
+
+// Migrations lists the embedded migrations and whether each is applied,
+// without changing anything: for `loand migrate status` and --dry-run.
+func (s *Store) Migrations(ctx context.Context) ([]store.Migration, error) {
+	ms, err := store.ReadMigrations(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n)
+	if err != nil || n == 0 {
+		return ms, mapError(err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT version, applied_at FROM schema_migrations`)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	applied := map[int]time.Time{}
+	for rows.Next() {
+		var v int
+		var at string
+		if err := rows.Scan(&v, &at); err != nil {
+			return nil, mapError(err)
+		}
+		applied[v], _ = time.Parse(timeLayout, at) // zero if unreadable: still applied
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err)
+	}
+	return store.MarkApplied(ms, applied), nil
+}

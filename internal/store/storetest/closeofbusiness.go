@@ -22,6 +22,7 @@ var closeOfBusinessCases = []testCase{
 	{"COBLoansFromSnapshots", testCOBLoansFromSnapshots},
 	{"SavePositionsJournalsOnce", testSavePositionsJournalsOnce},
 	{"DelinquentPositions", testDelinquentPositions},
+	{"CountDelinquent", testCountDelinquent},
 	{"DueNotices", testDueNotices},
 	{"EarliestDisbursement", testEarliestDisbursement},
 }
@@ -338,5 +339,27 @@ func testEarliestDisbursement(t *testing.T, s store.Store) {
 	appendAll(t, s, p)
 	if d, err := s.EarliestDisbursement(ctx); err != nil || d != engine.DateOf(2023, 11, 30) {
 		t.Fatalf("earliest disbursement %s, %v; want 2023-11-30", d, err)
+	}
+}
+
+// testCountDelinquent: the delinquent positions of a date by bucket,
+// current loans and other dates left out.
+func testCountDelinquent(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2", "L3", "L4", "L5")
+	c := store.Accrual{Penalty: 1234, Compound: 56}
+	savePositions(t, s, day1, position("L1", day1, store.Accrual{}, store.Accrual{}, 0, engine.M0), position("L2", day1, c, c, 10, engine.M1),
+		position("L3", day1, c, c, 20, engine.M1), position("L4", day1, c, c, 100, engine.M4))
+	savePositions(t, s, day1-1, position("L5", day1-1, c, c, 45, engine.M2))
+	for _, tc := range []struct {
+		day  engine.Date
+		want string
+	}{{day1, "map[M1:2 M4:1]"}, {day1 - 1, "map[M2:1]"}, {day1 + 1, "map[]"}} {
+		got, err := s.CountDelinquent(context.Background(), store.DelinquencyCountQuery{AsOf: tc.day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != tc.want {
+			t.Errorf("CountDelinquent(%s) = %v, want %s", tc.day, got, tc.want)
+		}
 	}
 }

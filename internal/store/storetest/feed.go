@@ -18,6 +18,7 @@ var feedCases = []testCase{
 	{"FeedOrderAndContent", testFeedOrderAndContent},
 	{"FeedFiltersAndThrough", testFeedFiltersAndThrough},
 	{"FeedConcurrentWriters", testFeedConcurrentWriters},
+	{"FeedNegativeJournalLine", testFeedNegativeJournalLine},
 }
 
 // feedKey names what a feed entry is about, to compare entries.
@@ -155,6 +156,25 @@ func testFeedOrderAndContent(t *testing.T, s store.Store) {
 				t.Errorf("notice %s %+v at %v, want %+v", e.Kind, *e.Notice, e.RecordedAt, n)
 			}
 		}
+	}
+}
+
+// testFeedNegativeJournalLine reads back a journal line that gives some of
+// the penalty back (a backdated payment lowered what earlier dates had
+// charged): the feed must carry it with its sign, not fail on it.
+func testFeedNegativeJournalLine(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L2")
+	savePositions(t, s, feedDay, position("L2", feedDay, store.Accrual{Penalty: 120, Compound: 3}, store.Accrual{Penalty: 120, Compound: 3}, 5, engine.M1))
+	savePositions(t, s, feedDay+1, position("L2", feedDay+1, store.Accrual{Penalty: 100, Compound: 2}, store.Accrual{Penalty: -20, Compound: -1}, 6, engine.M1))
+	var lines []store.Accrual
+	for _, e := range readAll(t, s, store.ReadFeedParams{Limit: 10}) {
+		if e.Accrual != nil {
+			lines = append(lines, store.Accrual{Penalty: e.Accrual.Penalty, Compound: e.Accrual.Compound})
+		}
+	}
+	want := []store.Accrual{{Penalty: 120, Compound: 3}, {Penalty: -20, Compound: -1}}
+	if fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Errorf("journal lines %v, want %v", lines, want)
 	}
 }
 

@@ -124,6 +124,11 @@ func (r *recorder) SavePositions(ctx context.Context, p store.SavePositionsParam
 	return r.Store.SavePositions(ctx, p)
 }
 
+func (r *recorder) CountDelinquent(ctx context.Context, p store.DelinquencyCountQuery) (map[engine.Bucket]int64, error) {
+	r.calls.note("CountDelinquent")
+	return r.Store.CountDelinquent(ctx, p)
+}
+
 func (r *recorder) DelinquentPositions(ctx context.Context, p store.PositionQuery) ([]store.Position, error) {
 	r.calls.note("DelinquentPositions")
 	return r.Store.DelinquentPositions(ctx, p)

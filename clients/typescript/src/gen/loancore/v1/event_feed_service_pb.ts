@@ -163,8 +163,8 @@ export type FeedEvent = Message<"loancore.v1.FeedEvent"> & {
 
   /**
    * Its main amount in the loan's currency, when it has one: a
-   * repayment's amount, a line's penalty plus compound interest, a
-   * notice's amount.
+   * repayment's amount, a line's penalty plus compound interest (negative
+   * for a line that gives back), a notice's amount.
    *
    * @generated from field: string amount = 9;
    */
@@ -220,7 +220,9 @@ export const FeedEventSchema: GenMessage<FeedEvent> = /*@__PURE__*/
 /**
  * AccrualLine is one line of close of business's accrual journal: what
  * one business date added to a loan's penalty and compound interest. The
- * lines of a loan sum to all it has been charged.
+ * lines of a loan sum to all it has been charged. A line is negative
+ * ("-1.25") when a backdated payment or a reversal lowered what earlier
+ * dates had charged: the journal corrects by a new line, never in place.
  *
  * @generated from message loancore.v1.AccrualLine
  */
@@ -233,14 +235,14 @@ export type AccrualLine = Message<"loancore.v1.AccrualLine"> & {
   businessDate: string;
 
   /**
-   * Penalty interest added.
+   * Penalty interest added; negative when given back.
    *
    * @generated from field: string penalty = 2;
    */
   penalty: string;
 
   /**
-   * Compound interest added.
+   * Compound interest added; negative when given back.
    *
    * @generated from field: string compound = 3;
    */

@@ -1,0 +1,55 @@
+package servicing
+
+import (
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+)
+
+// Observer is told what the use cases did, as it happens, for metrics:
+// servicing counts nothing itself and imports no metrics library, so the
+// use cases stay testable without one and loand chooses the exporter.
+// Every method is called on the path of a call, so it must be cheap and
+// never block; it must be safe for concurrent use.
+type Observer interface {
+	// RepaymentPosted: a repayment was appended to a loan's log (once per
+	// repayment: a retry answered from the request's record is not
+	// posted again). amount is in the currency's minor units.
+	RepaymentPosted(currency string, amount money.Amount)
+	// RepaymentReversed: a reversal was appended (executed, not held
+	// for approval).
+	RepaymentReversed(currency string)
+	// CacheLookup: a repayment looked for its loan in the log cache and
+	// found a fold it could use (hit) or not. Not called when the cache is
+	// off.
+	CacheLookup(hit bool)
+	// CloseOfBusinessDate: close of business ran one business date, to
+	// its end (err nil) or not.
+	CloseOfBusinessDate(r COBDateReport)
+	// DelinquentLoans: after a business date completed, how many loans it
+	// left in each delinquency bucket (M1…M7; M0 is not delinquent).
+	DelinquentLoans(date engine.Date, byBucket map[engine.Bucket]int64)
+}
+
+// COBDateReport is one business date's run as close of business saw it.
+type COBDateReport struct {
+	BusinessDate engine.Date
+	// Loans is how many loans this run closed (a run that takes up a date
+	// stopped half-way does only the rest); Failures how many loans or
+	// agreements it could not.
+	Loans, Failures int64
+	// Took is how long the run of the date took.
+	Took time.Duration
+	// Err is why the date did not complete; nil when it did.
+	Err error
+}
+
+// noObserver is the Observer of use cases built without one.
+type noObserver struct{}
+
+func (noObserver) RepaymentPosted(string, money.Amount)                 {}
+func (noObserver) RepaymentReversed(string)                             {}
+func (noObserver) CacheLookup(bool)                                     {}
+func (noObserver) CloseOfBusinessDate(COBDateReport)                    {}
+func (noObserver) DelinquentLoans(engine.Date, map[engine.Bucket]int64) {}
