@@ -129,6 +129,9 @@ func TestCLIFailures(t *testing.T) {
 		{[]string{"serve", "--max-freeze-installments", "61"}, nil,
 			"loand: --max-freeze-installments: restructuring policy: max freeze installments must be between 1 and 60"},
 		{[]string{"--delinquency-buckets", "30,60"}, nil, `loand: --delinquency-buckets: want 6 comma-separated day counts, got "30,60"`},
+		{[]string{"relay"}, nil, "loand: loand relay needs --nats (or LOANCORE_NATS): the NATS server to publish to"},
+		{[]string{"relay", "--nats", "nats://127.0.0.1:4222", "--nats-creds", "/nonexistent/relay.creds"}, nil,
+			"loand: --nats-creds: stat /nonexistent/relay.creds: no such file or directory"},
 	} {
 		path := filepath.Join(t.TempDir(), "loancore.db")
 		r := runLoand(t, append([]string{"LOANCORE_DATABASE=sqlite:" + path}, tc.env...), tc.args...)

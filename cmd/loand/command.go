@@ -16,6 +16,7 @@ const (
 	cmdVersion = "version"
 	cmdHelp    = "help"
 	cmdAPIKey  = "apikey"
+	cmdRelay   = "relay"
 )
 
 // usageError is a command line loand cannot make sense of. It exits 2 with
@@ -33,7 +34,7 @@ func parseCommand(args []string) (string, []string, error) {
 		return cmdServe, nil, nil
 	}
 	switch a := args[0]; a {
-	case cmdServe, cmdMigrate, cmdAPIKey:
+	case cmdServe, cmdMigrate, cmdAPIKey, cmdRelay:
 		return a, args[1:], nil
 	case cmdVersion, "-version", "--version":
 		if len(args) > 1 {
@@ -61,7 +62,7 @@ func parseCommand(args []string) (string, []string, error) {
 // isCommand reports whether s names one of loand's commands.
 func isCommand(s string) bool {
 	switch s {
-	case cmdServe, cmdMigrate, cmdVersion, cmdHelp, cmdAPIKey:
+	case cmdServe, cmdMigrate, cmdVersion, cmdHelp, cmdAPIKey, cmdRelay:
 		return true
 	}
 	return false
@@ -78,6 +79,8 @@ Usage:
                           list the migrations, applied and pending, and exit
   loand migrate --dry-run [flags]
                           print the SQL of the pending migrations, apply nothing
+  loand relay --nats URL [flags]
+                          publish the event feed to NATS JetStream until SIGTERM or Interrupt
   loand version           print the version and exit
   loand help              print this help and exit
   loand apikey create --api-keys-file FILE --subject S --roles R1,R2 [--policy FILE]
@@ -91,7 +94,7 @@ default; an empty variable counts as unset.
 
 Exit status: 0 done, 1 failed, 2 the command line could not be parsed.
 
-Flags of serve and migrate:
+Flags of serve, migrate and relay:
 `
 
 // printUsage writes the usage: stdout when it was asked for, stderr after

@@ -57,6 +57,8 @@ type config struct {
 	transport transportConfig
 	// Who may call and what they may do (authconfig.go).
 	auth authConfig
+	// Where loand relay publishes the feed (relay.go).
+	relay relayConfig
 
 	// What validate derives from the flags above, for the server to use
 	// as they are.
@@ -121,6 +123,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.IntVar(&c.gcPercent, "gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
 	defineTransportFlags(fs, &c.transport)
 	defineAuthFlags(fs, &c.auth)
+	defineRelayFlags(fs, &c.relay)
 	return fs
 }
 
@@ -163,7 +166,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool)) (config, 
 // once served whatever followed its flags.
 func strayArgument(arg string) error {
 	switch arg {
-	case "serve", "migrate", "version", "help", "apikey":
+	case "serve", "migrate", "version", "help", "apikey", "relay":
 		return &usageError{fmt.Sprintf("unexpected argument %q: the command goes before the flags", arg)}
 	}
 	return &usageError{fmt.Sprintf("unexpected argument %q", arg)}
@@ -256,6 +259,9 @@ func (c *config) validate() error {
 		}
 	}
 	if err := c.transport.validate(c.listen); err != nil {
+		return err
+	}
+	if err := c.relay.validate(c.transport.insecurePlaintext); err != nil {
 		return err
 	}
 	return c.validateRestructuring()

@@ -96,6 +96,13 @@ var flagRows = []flagRow{
 	{"api-keys-file", "", "/etc/loancore/api-keys.jsonl", "/run/api-keys.jsonl", func(c config) string { return c.auth.apiKeysFile }},
 	{"policy", "", "/etc/loancore/policy.yaml", "/run/policy.yaml", func(c config) string { return c.auth.policyFile }},
 	{"audit-log", "", "/var/log/loancore/audit.jsonl", "/run/audit.jsonl", func(c config) string { return c.auth.auditLog }},
+	{"nats", "", "nats://127.0.0.1:4222", "tls://nats.bank.test:4222", func(c config) string { return c.relay.nats }},
+	{"nats-stream", "LOANCORE_EVENTS", "LOANS", "LOANCORE_FEED", func(c config) string { return c.relay.stream }},
+	{"nats-subject-prefix", "loancore.events", "bank.loans", "feed", func(c config) string { return c.relay.subjectPrefix }},
+	{"nats-body", "protobuf", "json", "protobuf", func(c config) string { return c.relay.body }},
+	{"nats-window", "256", "1", "1024", func(c config) string { return strconv.Itoa(c.relay.window) }},
+	{"nats-creds", "", "/etc/loancore/relay.creds", "/run/relay.creds", func(c config) string { return c.relay.creds }},
+	{"nats-ca", "", "/etc/loancore/nats-ca.pem", "/run/nats-ca.pem", func(c config) string { return c.relay.ca }},
 }
 
 // flagNeeds are the other flags a flag needs once it is set, for
@@ -252,6 +259,14 @@ func TestConfigRefuses(t *testing.T) {
 		{env: []string{"LOANCORE_BUSINESS_CALENDAR_START", "yesterday"}, want: []string{"--business-calendar-start: ", "LOANCORE_BUSINESS_CALENDAR_START"}},
 		{env: []string{"LOANCORE_CACHED_LOANS", "many"}, want: []string{`LOANCORE_CACHED_LOANS: invalid value "many" for --cached-loans`}},
 		{env: []string{"LOANCORE_SHUTDOWN_GRACE", "soon"}, want: []string{"LOANCORE_SHUTDOWN_GRACE: invalid value"}},
+		{args: []string{"--nats", "nats://10.1.2.3:4222"}, want: []string{"--nats nats://10.1.2.3:4222 is not a loopback address", "use tls://"}},
+		{env: []string{"LOANCORE_NATS", "nats://relay:s3cret@nats.bank.test:4222"}, want: []string{"--nats nats://xxxxx@nats.bank.test:4222 is not", "LOANCORE_NATS"}},
+		{args: []string{"--nats", "http://127.0.0.1:4222"}, want: []string{`--nats: scheme "http": want nats, tls, ws or wss`}},
+		{args: []string{"--nats-stream", "LOANCORE.EVENTS"}, want: []string{`--nats-stream: "LOANCORE.EVENTS" is not a NATS name`}},
+		{args: []string{"--nats-subject-prefix", "loancore.*"}, want: []string{`--nats-subject-prefix: "loancore.*" is not a NATS name`}},
+		{args: []string{"--nats-subject-prefix", "loancore..events"}, want: []string{`--nats-subject-prefix: "loancore..events" is not`}},
+		{args: []string{"--nats-body", "xml"}, want: []string{`--nats-body: want protobuf or json, got "xml"`}},
+		{args: []string{"--nats-window", "0"}, want: []string{"--nats-window: want 1 to 65536, got 0"}},
 		{args: []string{"--cached-loans", "many"}, want: []string{"cached-loans"}, usage: true},
 		{args: []string{"--listen"}, want: []string{"listen"}, usage: true},
 		{args: []string{"--frobnicate"}, want: []string{"frobnicate"}, usage: true},

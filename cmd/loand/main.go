@@ -28,7 +28,7 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 		view, rest, err = migrateView(rest)
 	}
 	var cfg config
-	if err == nil && (command == cmdServe || command == cmdMigrate) {
+	if err == nil && (command == cmdServe || command == cmdMigrate || command == cmdRelay) {
 		cfg, err = parseConfig(rest, lookupEnv)
 	}
 	var usage *usageError
@@ -50,7 +50,12 @@ func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 	if view != "" {
 		return showMigrations(view, cfg, stdout, stderr)
 	}
-	if err := start(command == cmdMigrate, cfg, stderr); err != nil {
+	if command == cmdRelay {
+		err = startRelay(cfg, stderr)
+	} else {
+		err = start(command == cmdMigrate, cfg, stderr)
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "loand:", err)
 		return 1
 	}

@@ -46,7 +46,18 @@ func startProcOn(t *testing.T, addr string, args ...string) *loandProc {
 func startProcEnv(t *testing.T, addr string, env []string, args ...string) *loandProc {
 	t.Helper()
 	database := "sqlite:" + filepath.Join(t.TempDir(), "loancore.db")
-	cmd := loandCommand(env, append([]string{"serve", "--database", database, "--log-format", "json"}, args...)...)
+	p := launch(t, env, append([]string{"serve", "--database", database, "--log-format", "json"}, args...)...)
+	p.addr = addr
+	p.log.wait(t, 0, "loand serving")
+	return p
+}
+
+// launch starts loand with args, which should ask for JSON logs, and env
+// (KEY=value) added to its environment, and tails its log. It is killed
+// when the test ends, if it is still running.
+func launch(t *testing.T, env []string, args ...string) *loandProc {
+	t.Helper()
+	cmd := loandCommand(env, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -54,10 +65,9 @@ func startProcEnv(t *testing.T, addr string, env []string, args ...string) *loan
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &loandProc{cmd: cmd, addr: addr, log: tailLog(stderr), exited: make(chan struct{})}
+	p := &loandProc{cmd: cmd, log: tailLog(stderr), exited: make(chan struct{})}
 	go func() { <-p.log.done; p.waitErr = cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.exited })
-	p.log.wait(t, 0, "loand serving")
 	return p
 }
 

@@ -45,6 +45,8 @@ var rules = []rule{
 	{pkgs: "internal/auth/...", imports: []string{"internal/money"}, anyThirdParty: true},
 	{pkgs: "internal/grpcapi/...", imports: []string{"internal/auth", "internal/servicing", "internal/store", "internal/engine", "internal/money", "gen/..."},
 		anyThirdParty: true},
+	// loand relay: the feed, as SubscribeEvents renders it, to NATS JetStream.
+	{pkgs: "internal/relay/...", imports: []string{"internal/grpcapi", "internal/servicing", "internal/store", "gen/..."}, anyThirdParty: true},
 	{pkgs: "internal/schedbench/...", imports: []string{"internal/engine", "internal/money"}},
 	// TLS files reloaded while serving: no loancore package, so that it
 	// stays a transport concern cmd/loand hands to grpcapi.

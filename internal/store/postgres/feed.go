@@ -104,21 +104,28 @@ func (s *Store) waitForOlder(ctx context.Context) error {
 }
 
 // readFeedSQL reads entries after $1 up to the head $2, of the kinds $3
-// and loans $4 (empty: all), with what they name.
-const readFeedSQL = `SELECT f.position, f.kind, f.loan_id, l.borrower_id, l.currency,
+// and loans $4 (empty: all), with what they name. The page of feed rows
+// is chosen first (a MATERIALIZED CTE, which the planner cannot flatten)
+// and only then joined: flattened, the planner sized the joins by the
+// whole range up to the head and hashed entire tables for a page of
+// 500, so a subscriber catching up on N events read O(N²) rows.
+const readFeedSQL = `WITH f AS MATERIALIZED (
+	SELECT position, kind, loan_id, seq, business_date, notice_id FROM event_feed
+	WHERE position > $1 AND position <= $2
+		AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[]))
+		AND (cardinality($4::text[]) = 0 OR loan_id = ANY($4::text[]))
+	ORDER BY position LIMIT $5)
+SELECT f.position, f.kind, f.loan_id, l.borrower_id, l.currency,
 	e.seq, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor, e.on_behalf_of, e.amount::text,
 	e.target_seq, e.reason, e.payload::text,
 	to_char(a.business_date, 'YYYY-MM-DD'), a.penalty::text, a.compound::text, a.recorded_at,
 	n.notice_id, to_char(n.notice_date, 'YYYY-MM-DD'), n.kind, n.installment_number, to_char(n.due_date, 'YYYY-MM-DD'),
 	n.amount::text, n.days_past_due, n.bucket, n.recorded_at
-FROM event_feed f JOIN loans l ON l.loan_id = f.loan_id
+FROM f JOIN loans l ON l.loan_id = f.loan_id
 	LEFT JOIN loan_events e ON f.seq IS NOT NULL AND e.loan_id = f.loan_id AND e.seq = f.seq
 	LEFT JOIN loan_accruals a ON f.business_date IS NOT NULL AND a.business_date = f.business_date AND a.loan_id = f.loan_id
 	LEFT JOIN due_notices n ON f.notice_id IS NOT NULL AND n.notice_id = f.notice_id
-WHERE f.position > $1 AND f.position <= $2
-	AND (cardinality($3::text[]) = 0 OR f.kind = ANY($3::text[]))
-	AND (cardinality($4::text[]) = 0 OR f.loan_id = ANY($4::text[]))
-ORDER BY f.position LIMIT $5`
+ORDER BY f.position`
 
 // ReadFeed implements store.Feed. The head is read first: every position
 // at or below it had committed then, so the second read sees them all.
