@@ -67,6 +67,7 @@ var figures = []struct{ doc, block, want string }{
 	{readme, `QuoteRestructuring`, `"total": "1431.45"`},
 	{readme, `QuoteRestructuring`, `"aprPercent": "9.59"`},
 	{readme, `AcceptAgreement`, `"status": "AGREEMENT_STATUS_ACTIVE"`},
+	{readme, `EventFeedService/SubscribeEvents`, `"requestId": "pay-LN-100-2"`},
 	{apiTour, `"installment_count": 360`, `"total": "5307.27"`},
 	{apiTour, `ComputeApr`, `"aprPercent": "17.97"`},
 	{apiTour, `"disbursement_date": "2024-02-30"`, `terms.installment_count`},
