@@ -131,6 +131,10 @@ type Terms struct {
 	// computation uses. For a rate quoted a month or a day it is the
 	// annual equivalent of Quoted (see SetQuotedRate).
 	AnnualRate money.Rate
+	// InstallmentAmount, when not zero, is the level installment of
+	// EQUAL_INSTALLMENT as agreed, and InstallmentCount was derived from it
+	// (DeriveInstallmentCount); the last installment takes the rest.
+	InstallmentAmount money.Amount
 	// Quoted is the rate as quoted when it was quoted a month or a day;
 	// its zero value means AnnualRate is the quote.
 	Quoted           QuotedRate
@@ -333,6 +337,9 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 	}
 	if t.Prepayment > ReduceInstallment {
 		e.Add("prepayment", "unknown prepayment policy")
+	}
+	if t.InstallmentAmount != 0 && t.Method != EqualInstallment {
+		e.Add("installment_amount", "only with EQUAL_INSTALLMENT, whose installments are level")
 	}
 	if t.Overpayment > KeepCredit {
 		e.Add("overpayment", "unknown overpayment policy")
