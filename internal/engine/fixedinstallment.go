@@ -19,8 +19,6 @@ func (t *Terms) DeriveInstallmentCount() error {
 		e.Add("installment_amount", "must be greater than zero and at most %s", money.MaxAmount.Format(t.Currency))
 	case t.Method != EqualInstallment:
 		e.Add("installment_amount", "only with EQUAL_INSTALLMENT, whose installments are level")
-	case t.InstallmentCount != 0:
-		e.Add("installment_count", "leave it 0 with installment_amount: the count follows from the amount")
 	}
 	if err := e.Err(); err != nil {
 		return err
@@ -34,10 +32,17 @@ func (t *Terms) DeriveInstallmentCount() error {
 	probe.InstallmentCount = MaxInstallments
 	rows, _ := buildRows(&probe, segment{start: t.DisbursementDate, principal: t.Principal,
 		count: MaxInstallments, oddFirst: t.HasOddFirstPeriod(), level: t.InstallmentAmount})
+	given := t.InstallmentCount
 	for k, in := range rows {
 		// The probe's last row takes the whole balance whatever the level;
 		// it only counts if it fits in the level like the others.
 		if in.BalanceAfter == 0 && in.Total <= t.InstallmentAmount {
+			// A count may be given only as the one the amount makes (a
+			// loan's terms sent back as they were shown).
+			if given != 0 && given != k+1 {
+				e.Add("installment_count", "leave it 0 with installment_amount: the count follows from the amount (%d)", k+1)
+				return e.Err()
+			}
 			t.InstallmentCount = k + 1
 			return nil
 		}

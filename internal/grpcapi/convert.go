@@ -154,7 +154,29 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		t.HasPenalty = true
 		t.Penalty = p.penalty(prefix+"penalty.", pen)
 	}
+	p.installmentAmount(prefix, in, &t)
 	return t
+}
+
+// installmentAmount reads installment_amount and derives the number of
+// installments from it. Deriving builds rows, so it needs terms that
+// parsed; when some field did not, the request is refused anyway and the
+// count is set to 1 only so that no misleading complaint about
+// installment_count is added to the real ones.
+func (p *parser) installmentAmount(prefix string, in *loancorev1.LoanTerms, t *engine.Terms) {
+	s := in.GetInstallmentAmount()
+	if s == "" {
+		return
+	}
+	t.InstallmentAmount = p.amount(prefix+"installment_amount", s, t.Currency, true)
+	if p.errs.Err() != nil {
+		t.InstallmentCount = max(t.InstallmentCount, 1)
+		return
+	}
+	var inv *engine.InvalidError
+	if errors.As(t.DeriveInstallmentCount(), &inv) {
+		p.errs.Violations = append(p.errs.Violations, inv.Prefixed(prefix).Violations...)
+	}
 }
 
 // contractRate reads the contract rate from whichever one of

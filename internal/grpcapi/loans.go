@@ -395,6 +395,9 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 	case engine.PerDay:
 		out.AnnualRatePercent, out.DailyRatePercent = "", q.Rate.String()
 	}
+	if t.InstallmentAmount != 0 {
+		out.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
 	if t.FirstDueDate != engine.NoDate {
 		out.FirstDueDate = t.FirstDueDate.String()
 	}

@@ -17,10 +17,13 @@ type termsDoc struct {
 	// Exactly one of the three rates is written: the one the loan was
 	// quoted in. The annual equivalent of the others is recomputed on
 	// reading; it is exact, so nothing is lost by not storing it.
-	AnnualRatePercent     string `json:"annual_rate_percent,omitempty"`
-	MonthlyRatePercent    string `json:"monthly_rate_percent,omitempty"`
-	DailyRatePercent      string `json:"daily_rate_percent,omitempty"`
-	InstallmentCount      int    `json:"installment_count"`
+	AnnualRatePercent  string `json:"annual_rate_percent,omitempty"`
+	MonthlyRatePercent string `json:"monthly_rate_percent,omitempty"`
+	DailyRatePercent   string `json:"daily_rate_percent,omitempty"`
+	InstallmentCount   int    `json:"installment_count"`
+	// InstallmentAmount is the level installment the count was derived
+	// from, when the borrower chose one; the derived count is stored too.
+	InstallmentAmount     string `json:"installment_amount,omitempty"`
 	FrequencyUnit         string `json:"frequency_unit"`
 	FrequencyEvery        int    `json:"frequency_every"`
 	Method                string `json:"method"`
@@ -104,6 +107,9 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 	case engine.PerDay:
 		d.AnnualRatePercent, d.DailyRatePercent = "", q.Rate.String()
 	}
+	if t.InstallmentAmount != 0 {
+		d.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
 	if t.FirstDueDate != engine.NoDate {
 		d.FirstDueDate = t.FirstDueDate.String()
 	}
@@ -160,6 +166,9 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerDay, Rate: r.rate(d.DailyRatePercent, engine.MaxRatePercent)})
 	default:
 		t.AnnualRate = r.rate(d.AnnualRatePercent, engine.MaxRatePercent)
+	}
+	if d.InstallmentAmount != "" {
+		t.InstallmentAmount = r.amount(d.InstallmentAmount, c)
 	}
 	if d.FirstDueDate != "" {
 		t.FirstDueDate = r.date(d.FirstDueDate)
