@@ -69,6 +69,8 @@ var figures = []struct{ doc, block, want string }{
 	{readme, `AcceptAgreement`, `"status": "AGREEMENT_STATUS_ACTIVE"`},
 	{readme, `EventFeedService/SubscribeEvents`, `"requestId": "pay-LN-100-2"`},
 	{apiTour, `"installment_count": 360`, `"total": "5307.27"`},
+	{apiTour, `"daily_rate_percent": "0.05"`, `"annualRateEquivalentPercent": "18.25"`},
+	{apiTour, `"daily_rate_percent": "0.05"`, `"interest": "155.00"`},
 	{apiTour, `ComputeApr`, `"aprPercent": "17.97"`},
 	{apiTour, `"disbursement_date": "2024-02-30"`, `terms.installment_count`},
 	{apiTour, `"loan_id": "OD-1", "as_of": "2026-04-25"`, `"penalty": "20.40"`},

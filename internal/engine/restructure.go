@@ -312,7 +312,7 @@ func freezeQuote(pt *Terms, fp *InterestFreezePlan, rm remaining, q RestructureQ
 	} else {
 		// An agreed rate: the frozen amount re-amortised at it.
 		tp := *pt
-		tp.AnnualRate = fp.AnnualRate
+		tp.AnnualRate, tp.Quoted = fp.AnnualRate, QuotedRate{} // a new rate is agreed a year
 		var err error
 		q.Installments, ft, err = reamortisedRows(tp, &Reamortisation{Method: EqualInstallment, InstallmentCount: fp.InstallmentCount,
 			Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance)
@@ -333,7 +333,7 @@ func freezeQuote(pt *Terms, fp *InterestFreezePlan, rm remaining, q RestructureQ
 // describe freezeRows' rows, not the contract's.
 func freezeTerms(pt *Terms, fp *InterestFreezePlan, effective Date) Terms {
 	ft := *pt
-	ft.AnnualRate, ft.Method, ft.Frequency = money.Rate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
+	ft.AnnualRate, ft.Quoted, ft.Method, ft.Frequency = money.Rate{}, QuotedRate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
 	ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
 	ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
 	return ft
@@ -347,7 +347,7 @@ func freezeTerms(pt *Terms, fp *InterestFreezePlan, effective Date) Terms {
 func newPlanQuote(pt *Terms, st *LoanState, rm remaining, c Changes, q RestructureQuote, effective Date) (restructured, error) {
 	tp := *pt
 	if c.RateChange != nil {
-		tp.AnnualRate = c.RateChange.AnnualRate
+		tp.AnnualRate, tp.Quoted = c.RateChange.AnnualRate, QuotedRate{} // a new rate is agreed a year
 	}
 	var rows []Installment
 	var extra []money.Amount

@@ -58,6 +58,7 @@ func buildSchedule(t *Terms) Schedule {
 		principal: t.Principal,
 		count:     t.InstallmentCount,
 		oddFirst:  t.HasOddFirstPeriod(),
+		level:     t.InstallmentAmount, // zero: solve the level from the count
 	})
 	s := Schedule{Installments: rows}
 	for _, in := range rows {

@@ -127,8 +127,17 @@ type Terms struct {
 	Currency money.Currency
 	// Principal is the amount lent, in minor units.
 	Principal money.Amount
-	// AnnualRate is the contract rate in percent per year.
-	AnnualRate       money.Rate
+	// AnnualRate is the contract rate in percent per year, the one every
+	// computation uses. For a rate quoted a month or a day it is the
+	// annual equivalent of Quoted (see SetQuotedRate).
+	AnnualRate money.Rate
+	// InstallmentAmount, when not zero, is the level installment of
+	// EQUAL_INSTALLMENT as agreed, and InstallmentCount was derived from it
+	// (DeriveInstallmentCount); the last installment takes the rest.
+	InstallmentAmount money.Amount
+	// Quoted is the rate as quoted when it was quoted a month or a day;
+	// its zero value means AnnualRate is the quote.
+	Quoted           QuotedRate
 	InstallmentCount int
 	Frequency        Frequency
 	Method           Method
@@ -242,7 +251,7 @@ func (t *Terms) checkAmountsAndRate(e *InvalidError) {
 	} else if t.Principal > money.MaxAmount {
 		e.Add("principal", "must be at most %s", money.MaxAmount.Format(t.Currency))
 	}
-	checkRate(e, "annual_rate_percent", t.AnnualRate)
+	t.checkQuotedRate(e)
 	if t.InstallmentCount < 1 || t.InstallmentCount > MaxInstallments {
 		e.Add("installment_count", "must be between 1 and %d", MaxInstallments)
 	}
@@ -328,6 +337,9 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 	}
 	if t.Prepayment > ReduceInstallment {
 		e.Add("prepayment", "unknown prepayment policy")
+	}
+	if t.InstallmentAmount != 0 && t.Method != EqualInstallment {
+		e.Add("installment_amount", "only with EQUAL_INSTALLMENT, whose installments are level")
 	}
 	if t.Overpayment > KeepCredit {
 		e.Add("overpayment", "unknown overpayment policy")

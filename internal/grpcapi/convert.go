@@ -131,7 +131,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		t.Currency = cur
 	}
 	t.Principal = p.amount(f("principal"), in.GetPrincipal(), cur, true)
-	t.AnnualRate = p.rate(f("annual_rate_percent"), in.GetAnnualRatePercent())
+	quoted := p.contractRate(f, in)
 	t.InstallmentCount = int(in.GetInstallmentCount())
 	t.Frequency = p.frequency(f("frequency"), in.GetFrequency())
 
@@ -142,6 +142,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 
 	t.InterestAccrual = p.interestAccrual(f("interest_accrual"), in.GetInterestAccrual())
 	t.DayCount = p.dayCount(f("day_count"), in.GetDayCount())
+	t.SetQuotedRate(quoted) // its annual equivalent needs the day count
 	t.Rounding = p.rounding(prefix+"rounding.", in.GetRounding(), cur, curOK)
 	t.Allocation = p.allocationOrder(f("allocation_order"), in.GetAllocationOrder())
 	t.Prepayment = p.prepayment(f("prepayment"), in.GetPrepayment())
@@ -153,7 +154,67 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		t.HasPenalty = true
 		t.Penalty = p.penalty(prefix+"penalty.", pen)
 	}
+	p.installmentAmount(prefix, in, &t)
 	return t
+}
+
+// installmentAmount reads installment_amount and derives the number of
+// installments from it. Deriving builds rows, so it needs terms that
+// parsed; when some field did not, the request is refused anyway and the
+// count is set to 1 only so that no misleading complaint about
+// installment_count is added to the real ones.
+func (p *parser) installmentAmount(prefix string, in *loancorev1.LoanTerms, t *engine.Terms) {
+	s := in.GetInstallmentAmount()
+	if s == "" {
+		return
+	}
+	t.InstallmentAmount = p.amount(prefix+"installment_amount", s, t.Currency, true)
+	if p.errs.Err() != nil {
+		t.InstallmentCount = max(t.InstallmentCount, 1)
+		return
+	}
+	var inv *engine.InvalidError
+	if errors.As(t.DeriveInstallmentCount(), &inv) {
+		p.errs.Violations = append(p.errs.Violations, inv.Prefixed(prefix).Violations...)
+	}
+}
+
+// contractRate reads the contract rate from whichever one of
+// annual_rate_percent, monthly_rate_percent and daily_rate_percent is
+// given. Each extra one is reported under its own field, so the message
+// names what to remove; annual_rate_equivalent_percent is output only and
+// not read.
+func (p *parser) contractRate(f func(string) string, in *loancorev1.LoanTerms) engine.QuotedRate {
+	given := []struct {
+		unit    engine.RateUnit
+		s, eg   string
+		perWhat string
+	}{
+		{engine.PerYear, in.GetAnnualRatePercent(), "4.9", "year"},
+		{engine.PerMonth, in.GetMonthlyRatePercent(), "1.5", "month"},
+		{engine.PerDay, in.GetDailyRatePercent(), "0.05", "day"},
+	}
+	var q engine.QuotedRate
+	n := 0
+	for _, g := range given {
+		if g.s == "" {
+			continue
+		}
+		field := f(g.unit.Field())
+		if n++; n > 1 {
+			p.add(field, "give only one of annual_rate_percent, monthly_rate_percent and daily_rate_percent")
+			continue
+		}
+		r, err := money.ParseRate(g.s, engine.MaxRatePercent)
+		if err != nil {
+			p.add(field, "%s", describe(err, g.eg))
+		}
+		q = engine.QuotedRate{Unit: g.unit, Rate: r}
+	}
+	if n == 0 {
+		p.add(f("annual_rate_percent"), "required: a percentage per year such as \"4.9\" (or monthly_rate_percent, or daily_rate_percent)")
+	}
+	return q
 }
 
 // interestAccrual reads the interest accrual; unspecified is PERIODIC, the

@@ -386,6 +386,18 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		Prepayment:      loancorev1.PrepaymentPolicy(max(t.Prepayment, engine.ReduceTerm)),
 		Overpayment:     loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
 	}
+	// The rate shows as it was quoted, beside the annual rate it computes
+	// with, so terms copied from a loan make the same loan.
+	out.AnnualRateEquivalentPercent = out.AnnualRatePercent
+	switch q := t.QuotedRateOf(); q.Unit {
+	case engine.PerMonth:
+		out.AnnualRatePercent, out.MonthlyRatePercent = "", q.Rate.String()
+	case engine.PerDay:
+		out.AnnualRatePercent, out.DailyRatePercent = "", q.Rate.String()
+	}
+	if t.InstallmentAmount != 0 {
+		out.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
 	if t.FirstDueDate != engine.NoDate {
 		out.FirstDueDate = t.FirstDueDate.String()
 	}

@@ -46,6 +46,8 @@ func quoteToProto(q servicing.ScheduleQuote) *loancorev1.QuoteScheduleResponse {
 		AprPercent:        formatRate(q.APR),
 		Currency:          c.Code,
 		AmountAdvanced:    q.AmountAdvanced.Format(c),
+		// The rate the schedule was computed with, whatever it was quoted per.
+		AnnualRateEquivalentPercent: q.Terms.AnnualRate.String(),
 	}
 	for i, in := range sch.Installments {
 		out.Installments[i] = &loancorev1.ScheduleInstallment{

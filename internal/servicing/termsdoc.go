@@ -12,10 +12,18 @@ import (
 // value as the API spells it, so the stored document reads like the
 // request and survives any change to the engine's in-memory types.
 type termsDoc struct {
-	Currency              string `json:"currency"`
-	Principal             string `json:"principal"`
-	AnnualRatePercent     string `json:"annual_rate_percent"`
-	InstallmentCount      int    `json:"installment_count"`
+	Currency  string `json:"currency"`
+	Principal string `json:"principal"`
+	// Exactly one of the three rates is written: the one the loan was
+	// quoted in. The annual equivalent of the others is recomputed on
+	// reading; it is exact, so nothing is lost by not storing it.
+	AnnualRatePercent  string `json:"annual_rate_percent,omitempty"`
+	MonthlyRatePercent string `json:"monthly_rate_percent,omitempty"`
+	DailyRatePercent   string `json:"daily_rate_percent,omitempty"`
+	InstallmentCount   int    `json:"installment_count"`
+	// InstallmentAmount is the level installment the count was derived
+	// from, when the borrower chose one; the derived count is stored too.
+	InstallmentAmount     string `json:"installment_amount,omitempty"`
 	FrequencyUnit         string `json:"frequency_unit"`
 	FrequencyEvery        int    `json:"frequency_every"`
 	Method                string `json:"method"`
@@ -93,6 +101,15 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 		Prepayment:            prepaymentNames[t.Prepayment],
 		Overpayment:           overpaymentNames[t.Overpayment],
 	}
+	switch q := t.QuotedRateOf(); q.Unit {
+	case engine.PerMonth:
+		d.AnnualRatePercent, d.MonthlyRatePercent = "", q.Rate.String()
+	case engine.PerDay:
+		d.AnnualRatePercent, d.DailyRatePercent = "", q.Rate.String()
+	}
+	if t.InstallmentAmount != 0 {
+		d.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
 	if t.FirstDueDate != engine.NoDate {
 		d.FirstDueDate = t.FirstDueDate.String()
 	}
@@ -127,7 +144,6 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 	t := engine.Terms{
 		Currency:              c,
 		Principal:             r.amount(d.Principal, c),
-		AnnualRate:            r.rate(d.AnnualRatePercent, engine.MaxRatePercent),
 		InstallmentCount:      d.InstallmentCount,
 		Frequency:             engine.Frequency{Unit: engine.FrequencyUnit(r.name(unitNames, d.FrequencyUnit)), Every: d.FrequencyEvery},
 		Method:                engine.Method(r.name(methodNames, d.Method)),
@@ -142,6 +158,17 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 		Allocation:            engine.AllocationOrder(r.name(allocationNames, d.AllocationOrder)),
 		Prepayment:            engine.PrepaymentPolicy(r.name(prepaymentNames, d.Prepayment)),
 		Overpayment:           engine.OverpaymentPolicy(r.name(overpaymentNames, d.Overpayment)),
+	}
+	switch {
+	case d.MonthlyRatePercent != "":
+		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerMonth, Rate: r.rate(d.MonthlyRatePercent, engine.MaxRatePercent)})
+	case d.DailyRatePercent != "":
+		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerDay, Rate: r.rate(d.DailyRatePercent, engine.MaxRatePercent)})
+	default:
+		t.AnnualRate = r.rate(d.AnnualRatePercent, engine.MaxRatePercent)
+	}
+	if d.InstallmentAmount != "" {
+		t.InstallmentAmount = r.amount(d.InstallmentAmount, c)
 	}
 	if d.FirstDueDate != "" {
 		t.FirstDueDate = r.date(d.FirstDueDate)

@@ -615,9 +615,10 @@ type LoanTerms struct {
 	// At most 40 bytes.
 	Principal string `protobuf:"bytes,2,opt,name=principal,proto3" json:"principal,omitempty"`
 	// The contract rate in percent per year: "4.9" means 4.9% a year. 0 to 1000.
-	// At most 40 bytes.
+	// Give exactly one of annual_rate_percent, monthly_rate_percent and
+	// daily_rate_percent. At most 40 bytes.
 	AnnualRatePercent string `protobuf:"bytes,3,opt,name=annual_rate_percent,json=annualRatePercent,proto3" json:"annual_rate_percent,omitempty"`
-	// The number of installments, 1 to 1200.
+	// The number of installments, 1 to 1200; 0 with installment_amount.
 	InstallmentCount int32 `protobuf:"varint,4,opt,name=installment_count,json=installmentCount,proto3" json:"installment_count,omitempty"`
 	// How often installments fall due. Default: every 1 month.
 	Frequency *Frequency `protobuf:"bytes,5,opt,name=frequency,proto3" json:"frequency,omitempty"`
@@ -657,9 +658,29 @@ type LoanTerms struct {
 	// Penalty (罚息) and compound (复利) interest on overdue amounts. Absent:
 	// none accrues. Present, even empty: every part has the default its
 	// field names.
-	Penalty       *PenaltyPolicy `protobuf:"bytes,18,opt,name=penalty,proto3" json:"penalty,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Penalty *PenaltyPolicy `protobuf:"bytes,18,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	// The contract rate in percent per day (日利率): "0.05" means 0.05% a day.
+	// Its annual equivalent is the rate × the day count's days a year: 18%
+	// under ACT_360, 18.25% under ACT_365_FIXED. Not with ACT_ACT, whose years
+	// have 365 or 366 days. The loan keeps the rate as given and shows it
+	// here. At most 40 bytes.
+	DailyRatePercent string `protobuf:"bytes,19,opt,name=daily_rate_percent,json=dailyRatePercent,proto3" json:"daily_rate_percent,omitempty"`
+	// The contract rate in percent per month (月利率): "1.5" means 1.5% a
+	// month; its annual equivalent is 12 times it, 18%. At most 40 bytes.
+	MonthlyRatePercent string `protobuf:"bytes,20,opt,name=monthly_rate_percent,json=monthlyRatePercent,proto3" json:"monthly_rate_percent,omitempty"`
+	// A level installment the borrower chose, e.g. "1000.00", instead of a
+	// number of installments: EQUAL_INSTALLMENT only. The number of
+	// installments follows from it (leave installment_count 0; the loan shows
+	// the derived count, and accepts it back), and the last installment takes
+	// what remains, at most this amount. At most 40 bytes.
+	InstallmentAmount string `protobuf:"bytes,22,opt,name=installment_amount,json=installmentAmount,proto3" json:"installment_amount,omitempty"`
+	// Output only, ignored in requests: the annual rate the schedule is
+	// computed with, in percent: annual_rate_percent, or the annual
+	// equivalent of monthly_rate_percent or daily_rate_percent, exact (no
+	// rounding). At most 40 bytes.
+	AnnualRateEquivalentPercent string `protobuf:"bytes,23,opt,name=annual_rate_equivalent_percent,json=annualRateEquivalentPercent,proto3" json:"annual_rate_equivalent_percent,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *LoanTerms) Reset() {
@@ -816,6 +837,34 @@ func (x *LoanTerms) GetPenalty() *PenaltyPolicy {
 		return x.Penalty
 	}
 	return nil
+}
+
+func (x *LoanTerms) GetDailyRatePercent() string {
+	if x != nil {
+		return x.DailyRatePercent
+	}
+	return ""
+}
+
+func (x *LoanTerms) GetMonthlyRatePercent() string {
+	if x != nil {
+		return x.MonthlyRatePercent
+	}
+	return ""
+}
+
+func (x *LoanTerms) GetInstallmentAmount() string {
+	if x != nil {
+		return x.InstallmentAmount
+	}
+	return ""
+}
+
+func (x *LoanTerms) GetAnnualRateEquivalentPercent() string {
+	if x != nil {
+		return x.AnnualRateEquivalentPercent
+	}
+	return ""
 }
 
 // PenaltyPolicy is how an overdue loan accrues penalty interest and
@@ -1059,7 +1108,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\x9e\a\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xf2\b\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1082,7 +1131,11 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"prepayment\x18\x10 \x01(\x0e2\x1d.loancore.v1.PrepaymentPolicyR\n" +
 	"prepayment\x12@\n" +
 	"\voverpayment\x18\x11 \x01(\x0e2\x1e.loancore.v1.OverpaymentPolicyR\voverpayment\x124\n" +
-	"\apenalty\x18\x12 \x01(\v2\x1a.loancore.v1.PenaltyPolicyR\apenalty\"\x8b\x03\n" +
+	"\apenalty\x18\x12 \x01(\v2\x1a.loancore.v1.PenaltyPolicyR\apenalty\x12,\n" +
+	"\x12daily_rate_percent\x18\x13 \x01(\tR\x10dailyRatePercent\x120\n" +
+	"\x14monthly_rate_percent\x18\x14 \x01(\tR\x12monthlyRatePercent\x12-\n" +
+	"\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12C\n" +
+	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\"\x8b\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
 	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
 	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +

@@ -56,18 +56,22 @@ class Frequency(_message.Message):
     def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ...) -> None: ...
 
 class LoanTerms(_message.Message):
-    __slots__ = ["allocation_order", "annual_rate_percent", "currency", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_count", "interest_accrual", "interest_free_periods", "method", "overpayment", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
+    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "method", "monthly_rate_percent", "overpayment", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
     ALLOCATION_ORDER_FIELD_NUMBER: _ClassVar[int]
+    ANNUAL_RATE_EQUIVALENT_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    DAILY_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     DAY_COUNT_FIELD_NUMBER: _ClassVar[int]
     DISBURSEMENT_DATE_FIELD_NUMBER: _ClassVar[int]
     FIRST_DUE_DATE_FIELD_NUMBER: _ClassVar[int]
     FREQUENCY_FIELD_NUMBER: _ClassVar[int]
+    INSTALLMENT_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     INSTALLMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
     INTEREST_ACCRUAL_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FREE_PERIODS_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
+    MONTHLY_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     OVERPAYMENT_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
     PREPAYMENT_FIELD_NUMBER: _ClassVar[int]
@@ -76,16 +80,20 @@ class LoanTerms(_message.Message):
     ROUNDING_FIELD_NUMBER: _ClassVar[int]
     UPFRONT_FEE_FIELD_NUMBER: _ClassVar[int]
     allocation_order: AllocationOrder
+    annual_rate_equivalent_percent: str
     annual_rate_percent: str
     currency: str
+    daily_rate_percent: str
     day_count: DayCount
     disbursement_date: str
     first_due_date: str
     frequency: Frequency
+    installment_amount: str
     installment_count: int
     interest_accrual: InterestAccrual
     interest_free_periods: int
     method: RepaymentMethod
+    monthly_rate_percent: str
     overpayment: OverpaymentPolicy
     penalty: PenaltyPolicy
     prepayment: PrepaymentPolicy
@@ -93,7 +101,7 @@ class LoanTerms(_message.Message):
     principal_grace_periods: int
     rounding: Rounding
     upfront_fee: str
-    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ...) -> None: ...
+    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ...) -> None: ...
 
 class PenaltyPolicy(_message.Message):
     __slots__ = ["annual_rate_percent", "basis", "cap_annual_percent", "compound_overdue_interest", "day_count", "grace_days", "grace_mode", "markup_percent"]
