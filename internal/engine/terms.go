@@ -79,6 +79,23 @@ func MaxEvery(u FrequencyUnit) int {
 	return 0
 }
 
+// PaymentTiming says where in its period an installment falls due.
+type PaymentTiming uint8
+
+// The payment timings. The zero value is in arrears, as every loan before
+// payment timing existed was.
+const (
+	// InArrears makes each installment due at the end of its period: the
+	// first one period after disbursement (an ordinary annuity).
+	InArrears PaymentTiming = iota
+	// InAdvance makes each installment due at the start of its period (an
+	// annuity due, Excel's PMT with type 1): the first falls due on the
+	// disbursement date and bears no interest, as no time has passed, and
+	// the last one period before the end of the term. The level installment
+	// of EQUAL_INSTALLMENT is then the in-arrears one divided by 1 + i.
+	InAdvance
+)
+
 // Accrual says how the interest of a period is computed.
 type Accrual uint8
 
@@ -152,6 +169,8 @@ type Terms struct {
 	PrincipalGracePeriods int
 	// InterestFreePeriods are periods at the start that bear no interest.
 	InterestFreePeriods int
+	// Timing is InArrears (the zero value) or InAdvance.
+	Timing PaymentTiming
 	// UpfrontFee is deducted from the amount advanced; it counts in the APR.
 	UpfrontFee money.Amount
 	// Allocation, Prepayment and Overpayment are the servicing policies of
@@ -338,6 +357,7 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 	if t.Prepayment > ReduceInstallment {
 		e.Add("prepayment", "unknown prepayment policy")
 	}
+	t.checkTiming(e)
 	if t.InstallmentAmount != 0 && t.Method != EqualInstallment {
 		e.Add("installment_amount", "only with EQUAL_INSTALLMENT, whose installments are level")
 	}
@@ -351,6 +371,35 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 	}
 }
 
+// checkTiming checks an annuity due. It is an EQUAL_INSTALLMENT schedule
+// (the annuity due of the textbooks and of Excel's PMT type 1); its first
+// installment falls on the disbursement date by definition, so an explicit
+// first due date contradicts it, and a grace period would make that first
+// installment one of nothing (no principal, and no interest yet).
+func (t *Terms) checkTiming(e *InvalidError) {
+	switch {
+	case t.Timing == InArrears:
+	case t.Timing != InAdvance:
+		e.Add("payment_timing", "unknown payment timing")
+	case t.Method != EqualInstallment:
+		e.Add("payment_timing", "IN_ADVANCE only with EQUAL_INSTALLMENT")
+	case t.FirstDueDate != NoDate:
+		e.Add("first_due_date", "must be empty with payment_timing IN_ADVANCE: the first installment is due on disbursement_date")
+	case t.PrincipalGracePeriods > 0:
+		e.Add("principal_grace_periods", "must be 0 with payment_timing IN_ADVANCE")
+	}
+}
+
+// freeRows is the number of rows at the start of the schedule that bear
+// no interest: the interest-free periods, and for an annuity due also its
+// first row, due on the disbursement date before any interest accrued.
+func (t *Terms) freeRows() int {
+	if t.Timing == InAdvance {
+		return t.InterestFreePeriods + 1
+	}
+	return t.InterestFreePeriods
+}
+
 // repayableFits reports whether every amount of the schedule is sure to fit
 // an int64. A row's interest is its base (at most the principal) times its
 // rate, plus less than one minor unit of rounding, so no schedule repays
@@ -359,7 +408,7 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 // passes 2^63 after about nine centuries of periods, or one odd first
 // period that long.
 func (t *Terms) repayableFits() bool {
-	n, free := t.InstallmentCount, t.InterestFreePeriods
+	n, free := t.InstallmentCount, min(t.freeRows(), t.InstallmentCount)
 	if free >= n || t.AnnualRate.Units == 0 {
 		return true
 	}
@@ -405,8 +454,11 @@ func (t *Terms) repayableFits() bool {
 // firstAnchor returns the date that due dates are stepped from and the index
 // offset: due date k (0-based) is step(anchor, k+offset).
 func (t *Terms) firstAnchor() (Date, int) {
-	if t.FirstDueDate != NoDate {
+	switch {
+	case t.FirstDueDate != NoDate:
 		return t.FirstDueDate, 0
+	case t.Timing == InAdvance:
+		return t.DisbursementDate, 0
 	}
 	return t.DisbursementDate, 1
 }

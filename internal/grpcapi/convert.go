@@ -110,6 +110,18 @@ func (p *parser) frequency(field string, f *loancorev1.Frequency) engine.Frequen
 	return out
 }
 
+// paymentTiming reads payment_timing; unset is in arrears.
+func (p *parser) paymentTiming(field string, v loancorev1.PaymentTiming) engine.PaymentTiming {
+	switch v {
+	case loancorev1.PaymentTiming_PAYMENT_TIMING_UNSPECIFIED, loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ARREARS:
+		return engine.InArrears
+	case loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ADVANCE:
+		return engine.InAdvance
+	}
+	p.enumUnknown(field, int32(v))
+	return engine.InArrears
+}
+
 func (p *parser) enumUnknown(field string, v int32) {
 	p.add(field, "unknown value %d", v)
 }
@@ -149,6 +161,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 	t.Overpayment = p.overpayment(f("overpayment"), in.GetOverpayment())
 	t.PrincipalGracePeriods = int(in.GetPrincipalGracePeriods())
 	t.InterestFreePeriods = int(in.GetInterestFreePeriods())
+	t.Timing = p.paymentTiming(f("payment_timing"), in.GetPaymentTiming())
 	t.UpfrontFee = p.amount(f("upfront_fee"), in.GetUpfrontFee(), cur, false)
 	if pen := in.GetPenalty(); pen != nil {
 		t.HasPenalty = true

@@ -398,6 +398,10 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 	if t.InstallmentAmount != 0 {
 		out.InstallmentAmount = t.InstallmentAmount.Format(c)
 	}
+	out.PaymentTiming = loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ARREARS
+	if t.Timing == engine.InAdvance {
+		out.PaymentTiming = loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ADVANCE
+	}
 	if t.FirstDueDate != engine.NoDate {
 		out.FirstDueDate = t.FirstDueDate.String()
 	}

@@ -35,10 +35,13 @@ type termsDoc struct {
 	InstallmentMultiple   string `json:"installment_multiple"`
 	PrincipalGracePeriods int    `json:"principal_grace_periods"`
 	InterestFreePeriods   int    `json:"interest_free_periods"`
-	UpfrontFee            string `json:"upfront_fee"`
-	AllocationOrder       string `json:"allocation_order"`
-	Prepayment            string `json:"prepayment"`
-	Overpayment           string `json:"overpayment"`
+	// PaymentTiming is written only for IN_ADVANCE, so documents from
+	// before payment timing existed read as in arrears, as they were.
+	PaymentTiming   string `json:"payment_timing,omitempty"`
+	UpfrontFee      string `json:"upfront_fee"`
+	AllocationOrder string `json:"allocation_order"`
+	Prepayment      string `json:"prepayment"`
+	Overpayment     string `json:"overpayment"`
 	// Penalty is absent for a loan without a penalty policy.
 	Penalty *penaltyDoc `json:"penalty,omitempty"`
 }
@@ -110,6 +113,9 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 	if t.InstallmentAmount != 0 {
 		d.InstallmentAmount = t.InstallmentAmount.Format(c)
 	}
+	if t.Timing == engine.InAdvance {
+		d.PaymentTiming = "IN_ADVANCE"
+	}
 	if t.FirstDueDate != engine.NoDate {
 		d.FirstDueDate = t.FirstDueDate.String()
 	}
@@ -169,6 +175,13 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 	}
 	if d.InstallmentAmount != "" {
 		t.InstallmentAmount = r.amount(d.InstallmentAmount, c)
+	}
+	switch d.PaymentTiming {
+	case "":
+	case "IN_ADVANCE":
+		t.Timing = engine.InAdvance
+	default:
+		r.errs = append(r.errs, fmt.Errorf("unknown payment_timing %q", d.PaymentTiming))
 	}
 	if d.FirstDueDate != "" {
 		t.FirstDueDate = r.date(d.FirstDueDate)
