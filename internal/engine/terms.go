@@ -58,13 +58,25 @@ const (
 	Week
 	// Day steps due dates by days.
 	Day
+	// SemiMonth falls due on two fixed days of every month (Frequency.Days,
+	// e.g. the 1st and the 16th), 24 periods a year. Every is 1.
+	SemiMonth
 )
 
 // Frequency is "every Every Units", e.g. every 1 month or every 2 weeks.
 type Frequency struct {
 	Unit  FrequencyUnit
 	Every int
+	// Days are SemiMonth's two days of the month, the first 1 to 15 and
+	// the second after it up to 31; a day past a month's end falls on its
+	// last day. Zero for the other units.
+	Days [2]int
 }
+
+// DefaultSemiMonthDays are the days of a semi-monthly frequency that does
+// not name its own: the 1st and the 16th, fifteen days apart, so both
+// halves of a month are as even as a calendar allows.
+var DefaultSemiMonthDays = [2]int{1, 16}
 
 // MaxEvery bounds Frequency.Every for each unit: a period is at most a year.
 func MaxEvery(u FrequencyUnit) int {
@@ -75,6 +87,8 @@ func MaxEvery(u FrequencyUnit) int {
 		return 52
 	case Day:
 		return 366
+	case SemiMonth:
+		return 1
 	}
 	return 0
 }
@@ -282,10 +296,11 @@ func (t *Terms) checkAmountsAndRate(e *InvalidError) {
 // than silently computing with it.
 func (t *Terms) checkConventions(e *InvalidError) {
 	switch t.Frequency.Unit {
-	case Month, Week, Day:
+	case Month, Week, Day, SemiMonth:
 		if t.Frequency.Every < 1 || t.Frequency.Every > MaxEvery(t.Frequency.Unit) {
 			e.Add("frequency.every", "must be between 1 and %d", MaxEvery(t.Frequency.Unit))
 		}
+		t.Frequency.checkDays(e)
 	default:
 		e.Add("frequency.unit", "required")
 	}
@@ -387,7 +402,57 @@ func (t *Terms) checkTiming(e *InvalidError) {
 		e.Add("first_due_date", "must be empty with payment_timing IN_ADVANCE: the first installment is due on disbursement_date")
 	case t.PrincipalGracePeriods > 0:
 		e.Add("principal_grace_periods", "must be 0 with payment_timing IN_ADVANCE")
+	case t.Frequency.Unit == SemiMonth && !t.Frequency.onSeries(t.DisbursementDate):
+		// The first installment is due on the disbursement date; the
+		// next one period later is only defined from a day of the series.
+		e.Add("disbursement_date", "must be one of frequency.days_of_month with payment_timing IN_ADVANCE")
 	}
+}
+
+// checkDays checks SemiMonth's days: the first 1 to 15 and the second
+// after it, so that even clamped to February's end the two never meet.
+func (f Frequency) checkDays(e *InvalidError) {
+	switch {
+	case f.Unit != SemiMonth:
+		if f.Days != [2]int{} {
+			e.Add("frequency.days_of_month", "only with SEMI_MONTH")
+		}
+	case f.Days[0] < 1 || f.Days[0] > 15 || f.Days[1] <= f.Days[0] || f.Days[1] > 31:
+		e.Add("frequency.days_of_month", "two days: the first 1 to 15, the second after it, at most 31")
+	}
+}
+
+// semiMonthDate is the idx-th date of a semi-monthly series counted from
+// year 0: two a month, on Days clamped to the month's end.
+func (f Frequency) semiMonthDate(idx int) Date {
+	mo := idx / 2
+	y, m := mo/12, mo%12+1
+	return DateOf(y, m, min(f.Days[idx%2], DaysInMonth(y, m)))
+}
+
+// onSeries reports whether d is one of a semi-monthly series' dates.
+func (f Frequency) onSeries(d Date) bool {
+	y, m, _ := d.YMD()
+	idx := (y*12 + m - 1) * 2
+	return d == f.semiMonthDate(idx) || d == f.semiMonthDate(idx+1)
+}
+
+// semiMonthStep is step for SemiMonth: the k-th date of the series after
+// anchor (anchor itself for k = 0), so a first due date or disbursement
+// off the series still leads into it.
+func (f Frequency) semiMonthStep(anchor Date, k int) Date {
+	if k == 0 {
+		return anchor
+	}
+	if k > 2*12*10000 {
+		return MaxDate + 1
+	}
+	y, m, _ := anchor.YMD()
+	idx := (y*12 + m - 1) * 2
+	for f.semiMonthDate(idx) <= anchor {
+		idx++
+	}
+	return f.semiMonthDate(idx + k - 1)
 }
 
 // freeRows is the number of rows at the start of the schedule that bear
@@ -438,7 +503,7 @@ func (t *Terms) repayableFits() bool {
 		}
 	case free == 0 && t.HasOddFirstPeriod():
 		periodic--
-		daily, _ = t.DayCount.YearFraction(t.DisbursementDate, t.FirstDueDate)
+		daily, _ = t.DayCount.YearFraction(t.DisbursementDate, t.DueDate(0))
 	}
 	// P·Σ rate_k ≤ MaxInt64 − P − n, multiplied out by every denominator:
 	// P·units·(periodic·ppyD·fd + daily·ppyN) ≤ (MaxInt64−P−n)·den·ppyN·fd.
@@ -482,6 +547,8 @@ func step(anchor Date, f Frequency, k int) Date {
 		return anchor.AddMonths(k * f.Every)
 	case Week:
 		return anchor.AddDays(7 * k * f.Every)
+	case SemiMonth:
+		return f.semiMonthStep(anchor, k)
 	default:
 		return anchor.AddDays(k * f.Every)
 	}
@@ -489,7 +556,14 @@ func step(anchor Date, f Frequency, k int) Date {
 
 // HasOddFirstPeriod reports whether an explicit first due date makes the
 // first period longer or shorter than one regular period.
+//
+// A semi-monthly loan disbursed off its two days has one too, even without
+// a first due date: its first installment falls on the next of the days,
+// less than a half month away, and accrues by days.
 func (t *Terms) HasOddFirstPeriod() bool {
+	if t.Frequency.Unit == SemiMonth && t.Timing == InArrears && !t.Frequency.onSeries(t.DisbursementDate) {
+		return true
+	}
 	return t.FirstDueDate != NoDate && t.FirstDueDate != step(t.DisbursementDate, t.Frequency, 1)
 }
 

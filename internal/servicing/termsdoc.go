@@ -23,9 +23,11 @@ type termsDoc struct {
 	InstallmentCount   int    `json:"installment_count"`
 	// InstallmentAmount is the level installment the count was derived
 	// from, when the borrower chose one; the derived count is stored too.
-	InstallmentAmount     string `json:"installment_amount,omitempty"`
-	FrequencyUnit         string `json:"frequency_unit"`
-	FrequencyEvery        int    `json:"frequency_every"`
+	InstallmentAmount string `json:"installment_amount,omitempty"`
+	FrequencyUnit     string `json:"frequency_unit"`
+	FrequencyEvery    int    `json:"frequency_every"`
+	// FrequencyDays are a SEMI_MONTH loan's two days of the month.
+	FrequencyDays         []int  `json:"frequency_days,omitempty"`
 	Method                string `json:"method"`
 	DisbursementDate      string `json:"disbursement_date"`
 	FirstDueDate          string `json:"first_due_date,omitempty"`
@@ -59,7 +61,7 @@ type penaltyDoc struct {
 }
 
 var (
-	unitNames        = []string{engine.Month: "MONTH", engine.Week: "WEEK", engine.Day: "DAY"}
+	unitNames        = []string{engine.Month: "MONTH", engine.Week: "WEEK", engine.Day: "DAY", engine.SemiMonth: "SEMI_MONTH"}
 	methodNames      = []string{engine.EqualInstallment: "EQUAL_INSTALLMENT", engine.EqualPrincipal: "EQUAL_PRINCIPAL", engine.InterestOnly: "INTEREST_ONLY", engine.Bullet: "BULLET", engine.Flat: "FLAT"}
 	accrualNames     = []string{engine.Periodic: "PERIODIC", engine.Daily: "DAILY"}
 	dayCountNames    = []string{engine.Act365Fixed: "ACT_365_FIXED", engine.Act360: "ACT_360", engine.Act364: "ACT_364", engine.Thirty360: "THIRTY_360", engine.ActAct: "ACT_ACT"}
@@ -115,6 +117,9 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 	}
 	if t.Timing == engine.InAdvance {
 		d.PaymentTiming = "IN_ADVANCE"
+	}
+	if t.Frequency.Days != [2]int{} {
+		d.FrequencyDays = t.Frequency.Days[:]
 	}
 	if t.FirstDueDate != engine.NoDate {
 		d.FirstDueDate = t.FirstDueDate.String()
@@ -175,6 +180,9 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 	}
 	if d.InstallmentAmount != "" {
 		t.InstallmentAmount = r.amount(d.InstallmentAmount, c)
+	}
+	if len(d.FrequencyDays) == 2 {
+		t.Frequency.Days = [2]int{d.FrequencyDays[0], d.FrequencyDays[1]}
 	}
 	switch d.PaymentTiming {
 	case "":

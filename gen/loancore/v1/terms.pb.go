@@ -312,6 +312,13 @@ const (
 	FrequencyUnit_FREQUENCY_UNIT_WEEK FrequencyUnit = 2
 	// Days.
 	FrequencyUnit_FREQUENCY_UNIT_DAY FrequencyUnit = 3
+	// Twice a month, on Frequency.days_of_month: 24 periods a year, so a
+	// PERIODIC period charges the annual rate / 24. A loan disbursed between
+	// the two days has a short first period to the next of them, accrued by
+	// days. As an APR unit period, Regulation Z Appendix J (b)(5)(iii)'s
+	// semimonth: 30 days per full month plus the remaining days, over 15.
+	// Not for a restructuring's reamortisation.
+	FrequencyUnit_FREQUENCY_UNIT_SEMI_MONTH FrequencyUnit = 4
 )
 
 // Enum value maps for FrequencyUnit.
@@ -321,12 +328,14 @@ var (
 		1: "FREQUENCY_UNIT_MONTH",
 		2: "FREQUENCY_UNIT_WEEK",
 		3: "FREQUENCY_UNIT_DAY",
+		4: "FREQUENCY_UNIT_SEMI_MONTH",
 	}
 	FrequencyUnit_value = map[string]int32{
 		"FREQUENCY_UNIT_UNSPECIFIED": 0,
 		"FREQUENCY_UNIT_MONTH":       1,
 		"FREQUENCY_UNIT_WEEK":        2,
 		"FREQUENCY_UNIT_DAY":         3,
+		"FREQUENCY_UNIT_SEMI_MONTH":  4,
 	}
 )
 
@@ -1065,9 +1074,14 @@ type Frequency struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The unit. Default MONTH.
 	Unit FrequencyUnit `protobuf:"varint,1,opt,name=unit,proto3,enum=loancore.v1.FrequencyUnit" json:"unit,omitempty"`
-	// How many units a period has. Default 1; at most 12 months, 52 weeks or
-	// 366 days.
-	Every         int32 `protobuf:"varint,2,opt,name=every,proto3" json:"every,omitempty"`
+	// How many units a period has. Default 1; at most 12 months, 52 weeks,
+	// 366 days or 1 SEMI_MONTH.
+	Every int32 `protobuf:"varint,2,opt,name=every,proto3" json:"every,omitempty"`
+	// SEMI_MONTH only, in a loan's terms: the two days of the month
+	// installments fall due on, the first 1 to 15 and the second after it up
+	// to 31 (a day past a month's end falls on its last day). Default 1 and
+	// 16. At most 2 items.
+	DaysOfMonth   []int32 `protobuf:"varint,3,rep,packed,name=days_of_month,json=daysOfMonth,proto3" json:"days_of_month,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1114,6 +1128,13 @@ func (x *Frequency) GetEvery() int32 {
 		return x.Every
 	}
 	return 0
+}
+
+func (x *Frequency) GetDaysOfMonth() []int32 {
+	if x != nil {
+		return x.DaysOfMonth
+	}
+	return nil
 }
 
 // Rounding is the contract's rounding.
@@ -1217,10 +1238,11 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"grace_days\x18\x06 \x01(\x05R\tgraceDays\x125\n" +
 	"\n" +
 	"grace_mode\x18\a \x01(\x0e2\x16.loancore.v1.GraceModeR\tgraceMode\x12,\n" +
-	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\"Q\n" +
+	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\"u\n" +
 	"\tFrequency\x12.\n" +
 	"\x04unit\x18\x01 \x01(\x0e2\x1a.loancore.v1.FrequencyUnitR\x04unit\x12\x14\n" +
-	"\x05every\x18\x02 \x01(\x05R\x05every\"l\n" +
+	"\x05every\x18\x02 \x01(\x05R\x05every\x12\"\n" +
+	"\rdays_of_month\x18\x03 \x03(\x05R\vdaysOfMonth\"l\n" +
 	"\bRounding\x12-\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x19.loancore.v1.RoundingModeR\x04mode\x121\n" +
 	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\x84\x01\n" +
@@ -1245,12 +1267,13 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x11OverpaymentPolicy\x12\"\n" +
 	"\x1eOVERPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19OVERPAYMENT_POLICY_REFUSE\x10\x01\x12\"\n" +
-	"\x1eOVERPAYMENT_POLICY_KEEP_CREDIT\x10\x02*z\n" +
+	"\x1eOVERPAYMENT_POLICY_KEEP_CREDIT\x10\x02*\x99\x01\n" +
 	"\rFrequencyUnit\x12\x1e\n" +
 	"\x1aFREQUENCY_UNIT_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14FREQUENCY_UNIT_MONTH\x10\x01\x12\x17\n" +
 	"\x13FREQUENCY_UNIT_WEEK\x10\x02\x12\x16\n" +
-	"\x12FREQUENCY_UNIT_DAY\x10\x03*m\n" +
+	"\x12FREQUENCY_UNIT_DAY\x10\x03\x12\x1d\n" +
+	"\x19FREQUENCY_UNIT_SEMI_MONTH\x10\x04*m\n" +
 	"\rPaymentTiming\x12\x1e\n" +
 	"\x1aPAYMENT_TIMING_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PAYMENT_TIMING_IN_ARREARS\x10\x01\x12\x1d\n" +

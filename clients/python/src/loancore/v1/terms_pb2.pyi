@@ -1,7 +1,8 @@
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 ALLOCATION_ORDER_CIVIL_CODE: AllocationOrder
 ALLOCATION_ORDER_INTEREST_FIRST: AllocationOrder
@@ -17,6 +18,7 @@ DAY_COUNT_UNSPECIFIED: DayCount
 DESCRIPTOR: _descriptor.FileDescriptor
 FREQUENCY_UNIT_DAY: FrequencyUnit
 FREQUENCY_UNIT_MONTH: FrequencyUnit
+FREQUENCY_UNIT_SEMI_MONTH: FrequencyUnit
 FREQUENCY_UNIT_UNSPECIFIED: FrequencyUnit
 FREQUENCY_UNIT_WEEK: FrequencyUnit
 GRACE_MODE_FROM_DUE_DATE: GraceMode
@@ -51,12 +53,14 @@ ROUNDING_MODE_UNSPECIFIED: RoundingMode
 ROUNDING_MODE_UP: RoundingMode
 
 class Frequency(_message.Message):
-    __slots__ = ["every", "unit"]
+    __slots__ = ["days_of_month", "every", "unit"]
+    DAYS_OF_MONTH_FIELD_NUMBER: _ClassVar[int]
     EVERY_FIELD_NUMBER: _ClassVar[int]
     UNIT_FIELD_NUMBER: _ClassVar[int]
+    days_of_month: _containers.RepeatedScalarFieldContainer[int]
     every: int
     unit: FrequencyUnit
-    def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ...) -> None: ...
+    def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ..., days_of_month: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class LoanTerms(_message.Message):
     __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
