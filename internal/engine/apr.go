@@ -82,7 +82,7 @@ func ComputeAPR(in APRInput) (money.Rate, error) {
 		e.Add("method", "required")
 	}
 	switch in.UnitPeriod.Unit {
-	case Month, Week, Day:
+	case Month, Week, Day, SemiMonth:
 		if in.UnitPeriod.Every < 1 || in.UnitPeriod.Every > MaxEvery(in.UnitPeriod.Unit) {
 			e.Add("unit_period.every", "must be between 1 and %d", MaxEvery(in.UnitPeriod.Unit))
 		}
@@ -192,6 +192,8 @@ type timedFlow struct {
 // (https://www.ecfr.gov/current/title-12/chapter-X/subchapter-C/part-1026/appendix-Appendix%20J%20to%20Part%201026):
 //
 //   - (ii) a month: the days left over divided by 30;
+//   - (iii) a semimonth: 30 days for every full month counted back plus
+//     the remaining days, in unit periods of 15 days;
 //   - (iii) a multiple of a month up to 11: the days left over are 30 for
 //     every full month counted back plus the remaining days, divided by 30
 //     times the months per unit period;
@@ -225,6 +227,10 @@ func unitPeriodsBetween(advance, pay Date, unit Frequency, seriesDay int) span {
 	}
 	t, rest := months/unit.Every, months%unit.Every
 	left := int(back(months) - advance) // days before the first full month
+	if unit.Unit == SemiMonth {
+		days := 30*months + left
+		return span{days / 15, days % 15, 15}
+	}
 	if unit.Every == 12 {
 		if left == 0 {
 			return span{t, rest, 12}

@@ -67,6 +67,24 @@ func TestAPRUnitPeriodsLongerThanAMonth(t *testing.T) {
 			span: span{1, 106, 180},
 			want: "18.24",
 		},
+		{
+			// (iii) semimonth: back one month to 01-08, 7 days: 37 days of
+			// 15, t = 2, f = 7/15.
+			name: "semimonthly, one payment",
+			in: APRInput{Advanced: 100000, AdvanceDate: DateOf(2024, 1, 1), UnitPeriod: Frequency{Unit: SemiMonth, Every: 1},
+				Payments: []CashFlow{{101000, DateOf(2024, 2, 8)}}},
+			span: span{2, 7, 15},
+			want: "9.70",
+		},
+		{
+			// (iii) semimonth: 30 + 6 = 36 days (t = 2, f = 6/15), then
+			// 30 + 22 = 52 days over February (t = 3, f = 7/15).
+			name: "semimonthly, over February",
+			in: APRInput{Advanced: 100000, AdvanceDate: DateOf(2024, 1, 10), UnitPeriod: Frequency{Unit: SemiMonth, Every: 1},
+				Payments: []CashFlow{{51000, DateOf(2024, 2, 16)}, {51000, DateOf(2024, 3, 1)}}},
+			span: span{2, 6, 15},
+			want: "16.26",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -659,7 +659,7 @@ func (st *LoanState) notYetDuePrincipal(k int) money.Amount {
 func (st *LoanState) accruedInterest(t *Terms, k int, date Date) money.Amount {
 	in := st.Installments[k]
 	t = st.planTerms(t)
-	if st.dueIndex(k) < t.InterestFreePeriods || date <= in.accrualFrom {
+	if st.dueIndex(k) < t.freeRows() || date <= in.accrualFrom {
 		return 0
 	}
 	earned := dailyInterest(st.notYetDuePrincipal(k), t.AnnualRate, t.DayCount, in.accrualFrom, date, t.Rounding.Mode)
@@ -789,7 +789,7 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 func termForLevel(t *Terms, sg segment, level money.Amount) int {
 	r := t.periodicRate()
 	g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
-	free := max(0, t.InterestFreePeriods-sg.firstIndex)
+	free := max(0, t.freeRows()-sg.firstIndex)
 	lo, hi := g+1, sg.count
 	for lo < hi {
 		mid := (lo + hi) / 2

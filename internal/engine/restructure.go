@@ -610,6 +610,8 @@ func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money
 	tp.Method, tp.InstallmentCount, tp.Frequency = ra.Method, ra.InstallmentCount, ra.Frequency
 	tp.DisbursementDate, tp.FirstDueDate = effective, ra.FirstDueDate
 	tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.UpfrontFee = 0, 0, 0
+	// The new plan's installments fall due at the ends of its periods.
+	tp.Timing = InArrears
 	tp.HasPenalty = false
 	// Validate with at least one minor unit: a balance of zero (only
 	// interest left) still gets a plan, of zeros.
@@ -689,7 +691,7 @@ func newReplan(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date
 		// A matured loan: the extension's due dates step from the
 		// effective date; the contract's grace and free periods are over.
 		tp.DisbursementDate, tp.FirstDueDate = effective, NoDate
-		tp.PrincipalGracePeriods, tp.InterestFreePeriods = 0, 0
+		tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.Timing = 0, 0, InArrears
 	}
 	rp.n = m + added
 	if c.PaymentHoliday != nil {
@@ -823,7 +825,7 @@ func segmentRows(tp *Terms, sg segment) []Installment {
 // due-date index idx from start to due on balance.
 func periodInterest(t *Terms, balance money.Amount, idx int, start, due Date, byDays bool) money.Amount {
 	switch {
-	case idx < t.InterestFreePeriods:
+	case idx < t.freeRows():
 		return 0
 	case t.InterestAccrual == Daily || byDays:
 		return dailyInterest(balance, t.AnnualRate, t.DayCount, start, due, t.Rounding.Mode)

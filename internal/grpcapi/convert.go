@@ -89,7 +89,11 @@ func (p *parser) date(field, s string, required bool) engine.Date {
 	return d
 }
 
-func (p *parser) frequency(field string, f *loancorev1.Frequency) engine.Frequency {
+// frequency reads a Frequency. use says what it is for: a loan's terms
+// take SEMI_MONTH with its days, an APR's unit period SEMI_MONTH without
+// days (Appendix J needs none), and a reamortisation neither, since an
+// agreement does not record the days.
+func (p *parser) frequency(field string, f *loancorev1.Frequency, use frequencyUse) engine.Frequency {
 	out := engine.Frequency{Unit: engine.Month, Every: 1}
 	if f == nil {
 		return out
@@ -100,6 +104,11 @@ func (p *parser) frequency(field string, f *loancorev1.Frequency) engine.Frequen
 		out.Unit = engine.Week
 	case loancorev1.FrequencyUnit_FREQUENCY_UNIT_DAY:
 		out.Unit = engine.Day
+	case loancorev1.FrequencyUnit_FREQUENCY_UNIT_SEMI_MONTH:
+		out.Unit = engine.SemiMonth
+		if use == reamortisationFrequency {
+			p.add(field+".unit", "SEMI_MONTH is not available for a reamortisation")
+		}
 	default:
 		p.add(field+".unit", "unknown value %d", f.GetUnit())
 		out.Unit = 0
@@ -107,7 +116,46 @@ func (p *parser) frequency(field string, f *loancorev1.Frequency) engine.Frequen
 	if f.GetEvery() != 0 {
 		out.Every = int(f.GetEvery())
 	}
+	p.daysOfMonth(field, f.GetDaysOfMonth(), use, &out)
 	return out
+}
+
+// frequencyUse is what a Frequency is read for.
+type frequencyUse uint8
+
+// The uses of a Frequency.
+const (
+	termsFrequency frequencyUse = iota
+	aprUnitPeriod
+	reamortisationFrequency
+)
+
+// daysOfMonth reads days_of_month: in a loan's terms, two days for
+// SEMI_MONTH (default 1 and 16) and none for the other units, which
+// engine.Terms.Validate checks; anywhere else, none.
+func (p *parser) daysOfMonth(field string, days []int32, use frequencyUse, out *engine.Frequency) {
+	switch {
+	case len(days) > 0 && use != termsFrequency:
+		p.add(field+".days_of_month", "only in a loan's terms")
+	case len(days) > 0 && len(days) != 2:
+		p.add(field+".days_of_month", "two days, or none for the default 1 and 16")
+	case len(days) == 2:
+		out.Days = [2]int{int(days[0]), int(days[1])}
+	case out.Unit == engine.SemiMonth && use == termsFrequency:
+		out.Days = engine.DefaultSemiMonthDays
+	}
+}
+
+// paymentTiming reads payment_timing; unset is in arrears.
+func (p *parser) paymentTiming(field string, v loancorev1.PaymentTiming) engine.PaymentTiming {
+	switch v {
+	case loancorev1.PaymentTiming_PAYMENT_TIMING_UNSPECIFIED, loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ARREARS:
+		return engine.InArrears
+	case loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ADVANCE:
+		return engine.InAdvance
+	}
+	p.enumUnknown(field, int32(v))
+	return engine.InArrears
 }
 
 func (p *parser) enumUnknown(field string, v int32) {
@@ -133,7 +181,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 	t.Principal = p.amount(f("principal"), in.GetPrincipal(), cur, true)
 	quoted := p.contractRate(f, in)
 	t.InstallmentCount = int(in.GetInstallmentCount())
-	t.Frequency = p.frequency(f("frequency"), in.GetFrequency())
+	t.Frequency = p.frequency(f("frequency"), in.GetFrequency(), termsFrequency)
 
 	t.Method = p.method(f("method"), in.GetMethod())
 
@@ -149,6 +197,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 	t.Overpayment = p.overpayment(f("overpayment"), in.GetOverpayment())
 	t.PrincipalGracePeriods = int(in.GetPrincipalGracePeriods())
 	t.InterestFreePeriods = int(in.GetInterestFreePeriods())
+	t.Timing = p.paymentTiming(f("payment_timing"), in.GetPaymentTiming())
 	t.UpfrontFee = p.amount(f("upfront_fee"), in.GetUpfrontFee(), cur, false)
 	if pen := in.GetPenalty(); pen != nil {
 		t.HasPenalty = true

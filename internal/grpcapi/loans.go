@@ -370,13 +370,22 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 	return out
 }
 
+// frequencyToProto renders a frequency, with SEMI_MONTH's days.
+func frequencyToProto(f engine.Frequency) *loancorev1.Frequency {
+	out := &loancorev1.Frequency{Unit: loancorev1.FrequencyUnit(f.Unit), Every: int32(f.Every)}
+	if f.Unit == engine.SemiMonth {
+		out.DaysOfMonth = []int32{int32(f.Days[0]), int32(f.Days[1])}
+	}
+	return out
+}
+
 // termsToProto renders terms with every default filled in.
 func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 	c := t.Currency
 	out := &loancorev1.LoanTerms{
 		Currency: c.Code, Principal: t.Principal.Format(c), AnnualRatePercent: t.AnnualRate.String(),
 		InstallmentCount: int32(t.InstallmentCount),
-		Frequency:        &loancorev1.Frequency{Unit: loancorev1.FrequencyUnit(t.Frequency.Unit), Every: int32(t.Frequency.Every)},
+		Frequency:        frequencyToProto(t.Frequency),
 		Method:           loancorev1.RepaymentMethod(t.Method), DisbursementDate: t.DisbursementDate.String(),
 		InterestAccrual: loancorev1.InterestAccrual(t.InterestAccrual), DayCount: dayCountToProto[t.DayCount],
 		Rounding:              &loancorev1.Rounding{Mode: loancorev1.RoundingMode(t.Rounding.Mode), InstallmentMultiple: t.Rounding.Multiple.Format(c)},
@@ -397,6 +406,10 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 	}
 	if t.InstallmentAmount != 0 {
 		out.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
+	out.PaymentTiming = loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ARREARS
+	if t.Timing == engine.InAdvance {
+		out.PaymentTiming = loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ADVANCE
 	}
 	if t.FirstDueDate != engine.NoDate {
 		out.FirstDueDate = t.FirstDueDate.String()

@@ -23,9 +23,11 @@ type termsDoc struct {
 	InstallmentCount   int    `json:"installment_count"`
 	// InstallmentAmount is the level installment the count was derived
 	// from, when the borrower chose one; the derived count is stored too.
-	InstallmentAmount     string `json:"installment_amount,omitempty"`
-	FrequencyUnit         string `json:"frequency_unit"`
-	FrequencyEvery        int    `json:"frequency_every"`
+	InstallmentAmount string `json:"installment_amount,omitempty"`
+	FrequencyUnit     string `json:"frequency_unit"`
+	FrequencyEvery    int    `json:"frequency_every"`
+	// FrequencyDays are a SEMI_MONTH loan's two days of the month.
+	FrequencyDays         []int  `json:"frequency_days,omitempty"`
 	Method                string `json:"method"`
 	DisbursementDate      string `json:"disbursement_date"`
 	FirstDueDate          string `json:"first_due_date,omitempty"`
@@ -35,10 +37,13 @@ type termsDoc struct {
 	InstallmentMultiple   string `json:"installment_multiple"`
 	PrincipalGracePeriods int    `json:"principal_grace_periods"`
 	InterestFreePeriods   int    `json:"interest_free_periods"`
-	UpfrontFee            string `json:"upfront_fee"`
-	AllocationOrder       string `json:"allocation_order"`
-	Prepayment            string `json:"prepayment"`
-	Overpayment           string `json:"overpayment"`
+	// PaymentTiming is written only for IN_ADVANCE, so documents from
+	// before payment timing existed read as in arrears, as they were.
+	PaymentTiming   string `json:"payment_timing,omitempty"`
+	UpfrontFee      string `json:"upfront_fee"`
+	AllocationOrder string `json:"allocation_order"`
+	Prepayment      string `json:"prepayment"`
+	Overpayment     string `json:"overpayment"`
 	// Penalty is absent for a loan without a penalty policy.
 	Penalty *penaltyDoc `json:"penalty,omitempty"`
 }
@@ -56,7 +61,7 @@ type penaltyDoc struct {
 }
 
 var (
-	unitNames        = []string{engine.Month: "MONTH", engine.Week: "WEEK", engine.Day: "DAY"}
+	unitNames        = []string{engine.Month: "MONTH", engine.Week: "WEEK", engine.Day: "DAY", engine.SemiMonth: "SEMI_MONTH"}
 	methodNames      = []string{engine.EqualInstallment: "EQUAL_INSTALLMENT", engine.EqualPrincipal: "EQUAL_PRINCIPAL", engine.InterestOnly: "INTEREST_ONLY", engine.Bullet: "BULLET", engine.Flat: "FLAT"}
 	accrualNames     = []string{engine.Periodic: "PERIODIC", engine.Daily: "DAILY"}
 	dayCountNames    = []string{engine.Act365Fixed: "ACT_365_FIXED", engine.Act360: "ACT_360", engine.Act364: "ACT_364", engine.Thirty360: "THIRTY_360", engine.ActAct: "ACT_ACT"}
@@ -109,6 +114,12 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 	}
 	if t.InstallmentAmount != 0 {
 		d.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
+	if t.Timing == engine.InAdvance {
+		d.PaymentTiming = "IN_ADVANCE"
+	}
+	if t.Frequency.Days != [2]int{} {
+		d.FrequencyDays = t.Frequency.Days[:]
 	}
 	if t.FirstDueDate != engine.NoDate {
 		d.FirstDueDate = t.FirstDueDate.String()
@@ -169,6 +180,16 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 	}
 	if d.InstallmentAmount != "" {
 		t.InstallmentAmount = r.amount(d.InstallmentAmount, c)
+	}
+	if len(d.FrequencyDays) == 2 {
+		t.Frequency.Days = [2]int{d.FrequencyDays[0], d.FrequencyDays[1]}
+	}
+	switch d.PaymentTiming {
+	case "":
+	case "IN_ADVANCE":
+		t.Timing = engine.InAdvance
+	default:
+		r.errs = append(r.errs, fmt.Errorf("unknown payment_timing %q", d.PaymentTiming))
 	}
 	if d.FirstDueDate != "" {
 		t.FirstDueDate = r.date(d.FirstDueDate)

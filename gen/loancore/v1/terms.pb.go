@@ -312,6 +312,13 @@ const (
 	FrequencyUnit_FREQUENCY_UNIT_WEEK FrequencyUnit = 2
 	// Days.
 	FrequencyUnit_FREQUENCY_UNIT_DAY FrequencyUnit = 3
+	// Twice a month, on Frequency.days_of_month: 24 periods a year, so a
+	// PERIODIC period charges the annual rate / 24. A loan disbursed between
+	// the two days has a short first period to the next of them, accrued by
+	// days. As an APR unit period, Regulation Z Appendix J (b)(5)(iii)'s
+	// semimonth: 30 days per full month plus the remaining days, over 15.
+	// Not for a restructuring's reamortisation.
+	FrequencyUnit_FREQUENCY_UNIT_SEMI_MONTH FrequencyUnit = 4
 )
 
 // Enum value maps for FrequencyUnit.
@@ -321,12 +328,14 @@ var (
 		1: "FREQUENCY_UNIT_MONTH",
 		2: "FREQUENCY_UNIT_WEEK",
 		3: "FREQUENCY_UNIT_DAY",
+		4: "FREQUENCY_UNIT_SEMI_MONTH",
 	}
 	FrequencyUnit_value = map[string]int32{
 		"FREQUENCY_UNIT_UNSPECIFIED": 0,
 		"FREQUENCY_UNIT_MONTH":       1,
 		"FREQUENCY_UNIT_WEEK":        2,
 		"FREQUENCY_UNIT_DAY":         3,
+		"FREQUENCY_UNIT_SEMI_MONTH":  4,
 	}
 )
 
@@ -355,6 +364,67 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
 	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
+}
+
+// PaymentTiming says when in its period an installment falls due.
+type PaymentTiming int32
+
+const (
+	// The default, IN_ARREARS.
+	PaymentTiming_PAYMENT_TIMING_UNSPECIFIED PaymentTiming = 0
+	// At the end of each period (an ordinary annuity): the first installment
+	// one period after disbursement.
+	PaymentTiming_PAYMENT_TIMING_IN_ARREARS PaymentTiming = 1
+	// At the start of each period (an annuity due, Excel's PMT with type 1):
+	// EQUAL_INSTALLMENT only, no first_due_date or principal grace. The first
+	// installment falls due on disbursement_date and bears no interest; it is
+	// not netted from the amount disbursed, the borrower pays it (usually on
+	// the day, with a repayment dated disbursement_date) and it is overdue
+	// from the next day. The level installment is the in-arrears one divided
+	// by 1 + the periodic rate, and the last falls due one period before the
+	// end of the term.
+	PaymentTiming_PAYMENT_TIMING_IN_ADVANCE PaymentTiming = 2
+)
+
+// Enum value maps for PaymentTiming.
+var (
+	PaymentTiming_name = map[int32]string{
+		0: "PAYMENT_TIMING_UNSPECIFIED",
+		1: "PAYMENT_TIMING_IN_ARREARS",
+		2: "PAYMENT_TIMING_IN_ADVANCE",
+	}
+	PaymentTiming_value = map[string]int32{
+		"PAYMENT_TIMING_UNSPECIFIED": 0,
+		"PAYMENT_TIMING_IN_ARREARS":  1,
+		"PAYMENT_TIMING_IN_ADVANCE":  2,
+	}
+)
+
+func (x PaymentTiming) Enum() *PaymentTiming {
+	p := new(PaymentTiming)
+	*p = x
+	return p
+}
+
+func (x PaymentTiming) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PaymentTiming) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+}
+
+func (PaymentTiming) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[6]
+}
+
+func (x PaymentTiming) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PaymentTiming.Descriptor instead.
+func (PaymentTiming) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -408,11 +478,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[6]
+	return &file_loancore_v1_terms_proto_enumTypes[7]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -421,7 +491,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -460,11 +530,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[7]
+	return &file_loancore_v1_terms_proto_enumTypes[8]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -473,7 +543,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
 }
 
 // DayCount is a day-count convention.
@@ -524,11 +594,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[8]
+	return &file_loancore_v1_terms_proto_enumTypes[9]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -537,7 +607,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -588,11 +658,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[9]
+	return &file_loancore_v1_terms_proto_enumTypes[10]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -601,7 +671,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -668,6 +738,8 @@ type LoanTerms struct {
 	// The contract rate in percent per month (月利率): "1.5" means 1.5% a
 	// month; its annual equivalent is 12 times it, 18%. At most 40 bytes.
 	MonthlyRatePercent string `protobuf:"bytes,20,opt,name=monthly_rate_percent,json=monthlyRatePercent,proto3" json:"monthly_rate_percent,omitempty"`
+	// When in its period each installment falls due. Default IN_ARREARS.
+	PaymentTiming PaymentTiming `protobuf:"varint,21,opt,name=payment_timing,json=paymentTiming,proto3,enum=loancore.v1.PaymentTiming" json:"payment_timing,omitempty"`
 	// A level installment the borrower chose, e.g. "1000.00", instead of a
 	// number of installments: EQUAL_INSTALLMENT only. The number of
 	// installments follows from it (leave installment_count 0; the loan shows
@@ -853,6 +925,13 @@ func (x *LoanTerms) GetMonthlyRatePercent() string {
 	return ""
 }
 
+func (x *LoanTerms) GetPaymentTiming() PaymentTiming {
+	if x != nil {
+		return x.PaymentTiming
+	}
+	return PaymentTiming_PAYMENT_TIMING_UNSPECIFIED
+}
+
 func (x *LoanTerms) GetInstallmentAmount() string {
 	if x != nil {
 		return x.InstallmentAmount
@@ -995,9 +1074,14 @@ type Frequency struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The unit. Default MONTH.
 	Unit FrequencyUnit `protobuf:"varint,1,opt,name=unit,proto3,enum=loancore.v1.FrequencyUnit" json:"unit,omitempty"`
-	// How many units a period has. Default 1; at most 12 months, 52 weeks or
-	// 366 days.
-	Every         int32 `protobuf:"varint,2,opt,name=every,proto3" json:"every,omitempty"`
+	// How many units a period has. Default 1; at most 12 months, 52 weeks,
+	// 366 days or 1 SEMI_MONTH.
+	Every int32 `protobuf:"varint,2,opt,name=every,proto3" json:"every,omitempty"`
+	// SEMI_MONTH only, in a loan's terms: the two days of the month
+	// installments fall due on, the first 1 to 15 and the second after it up
+	// to 31 (a day past a month's end falls on its last day). Default 1 and
+	// 16. At most 2 items.
+	DaysOfMonth   []int32 `protobuf:"varint,3,rep,packed,name=days_of_month,json=daysOfMonth,proto3" json:"days_of_month,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1044,6 +1128,13 @@ func (x *Frequency) GetEvery() int32 {
 		return x.Every
 	}
 	return 0
+}
+
+func (x *Frequency) GetDaysOfMonth() []int32 {
+	if x != nil {
+		return x.DaysOfMonth
+	}
+	return nil
 }
 
 // Rounding is the contract's rounding.
@@ -1108,7 +1199,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xf2\b\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xb5\t\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1133,7 +1224,8 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\voverpayment\x18\x11 \x01(\x0e2\x1e.loancore.v1.OverpaymentPolicyR\voverpayment\x124\n" +
 	"\apenalty\x18\x12 \x01(\v2\x1a.loancore.v1.PenaltyPolicyR\apenalty\x12,\n" +
 	"\x12daily_rate_percent\x18\x13 \x01(\tR\x10dailyRatePercent\x120\n" +
-	"\x14monthly_rate_percent\x18\x14 \x01(\tR\x12monthlyRatePercent\x12-\n" +
+	"\x14monthly_rate_percent\x18\x14 \x01(\tR\x12monthlyRatePercent\x12A\n" +
+	"\x0epayment_timing\x18\x15 \x01(\x0e2\x1a.loancore.v1.PaymentTimingR\rpaymentTiming\x12-\n" +
 	"\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12C\n" +
 	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\"\x8b\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
@@ -1146,10 +1238,11 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"grace_days\x18\x06 \x01(\x05R\tgraceDays\x125\n" +
 	"\n" +
 	"grace_mode\x18\a \x01(\x0e2\x16.loancore.v1.GraceModeR\tgraceMode\x12,\n" +
-	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\"Q\n" +
+	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\"u\n" +
 	"\tFrequency\x12.\n" +
 	"\x04unit\x18\x01 \x01(\x0e2\x1a.loancore.v1.FrequencyUnitR\x04unit\x12\x14\n" +
-	"\x05every\x18\x02 \x01(\x05R\x05every\"l\n" +
+	"\x05every\x18\x02 \x01(\x05R\x05every\x12\"\n" +
+	"\rdays_of_month\x18\x03 \x03(\x05R\vdaysOfMonth\"l\n" +
 	"\bRounding\x12-\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x19.loancore.v1.RoundingModeR\x04mode\x121\n" +
 	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\x84\x01\n" +
@@ -1174,12 +1267,17 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x11OverpaymentPolicy\x12\"\n" +
 	"\x1eOVERPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19OVERPAYMENT_POLICY_REFUSE\x10\x01\x12\"\n" +
-	"\x1eOVERPAYMENT_POLICY_KEEP_CREDIT\x10\x02*z\n" +
+	"\x1eOVERPAYMENT_POLICY_KEEP_CREDIT\x10\x02*\x99\x01\n" +
 	"\rFrequencyUnit\x12\x1e\n" +
 	"\x1aFREQUENCY_UNIT_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14FREQUENCY_UNIT_MONTH\x10\x01\x12\x17\n" +
 	"\x13FREQUENCY_UNIT_WEEK\x10\x02\x12\x16\n" +
-	"\x12FREQUENCY_UNIT_DAY\x10\x03*\xdd\x01\n" +
+	"\x12FREQUENCY_UNIT_DAY\x10\x03\x12\x1d\n" +
+	"\x19FREQUENCY_UNIT_SEMI_MONTH\x10\x04*m\n" +
+	"\rPaymentTiming\x12\x1e\n" +
+	"\x1aPAYMENT_TIMING_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19PAYMENT_TIMING_IN_ARREARS\x10\x01\x12\x1d\n" +
+	"\x19PAYMENT_TIMING_IN_ADVANCE\x10\x02*\xdd\x01\n" +
 	"\x0fRepaymentMethod\x12 \n" +
 	"\x1cREPAYMENT_METHOD_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"REPAYMENT_METHOD_EQUAL_INSTALLMENT\x10\x01\x12$\n" +
@@ -1220,7 +1318,7 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
 var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_loancore_v1_terms_proto_goTypes = []any{
 	(PenaltyBasis)(0),      // 0: loancore.v1.PenaltyBasis
@@ -1229,35 +1327,37 @@ var file_loancore_v1_terms_proto_goTypes = []any{
 	(PrepaymentPolicy)(0),  // 3: loancore.v1.PrepaymentPolicy
 	(OverpaymentPolicy)(0), // 4: loancore.v1.OverpaymentPolicy
 	(FrequencyUnit)(0),     // 5: loancore.v1.FrequencyUnit
-	(RepaymentMethod)(0),   // 6: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0),   // 7: loancore.v1.InterestAccrual
-	(DayCount)(0),          // 8: loancore.v1.DayCount
-	(RoundingMode)(0),      // 9: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),      // 10: loancore.v1.LoanTerms
-	(*PenaltyPolicy)(nil),  // 11: loancore.v1.PenaltyPolicy
-	(*Frequency)(nil),      // 12: loancore.v1.Frequency
-	(*Rounding)(nil),       // 13: loancore.v1.Rounding
+	(PaymentTiming)(0),     // 6: loancore.v1.PaymentTiming
+	(RepaymentMethod)(0),   // 7: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),   // 8: loancore.v1.InterestAccrual
+	(DayCount)(0),          // 9: loancore.v1.DayCount
+	(RoundingMode)(0),      // 10: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),      // 11: loancore.v1.LoanTerms
+	(*PenaltyPolicy)(nil),  // 12: loancore.v1.PenaltyPolicy
+	(*Frequency)(nil),      // 13: loancore.v1.Frequency
+	(*Rounding)(nil),       // 14: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	12, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	6,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	7,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	8,  // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	13, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	13, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	7,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	8,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	9,  // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	14, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
 	2,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
 	3,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
 	4,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
-	11, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
-	0,  // 9: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
-	8,  // 10: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
-	1,  // 11: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
-	5,  // 12: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	9,  // 13: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	12, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
+	6,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
+	0,  // 10: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
+	9,  // 11: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
+	1,  // 12: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
+	5,  // 13: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	10, // 14: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -1270,7 +1370,7 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      10,
+			NumEnums:      11,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,

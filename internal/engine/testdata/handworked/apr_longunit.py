@@ -49,6 +49,16 @@ cases = {
     # 2023-04-05 and 16 days: (iii) 90 + 16 = 106 days of 180. (Actual days
     # 2023-03-20..07-05 are 107.)
     "semi-annual, long first period": apr(100000, [(60000, 1, D(106) / 180), (60000, 2, D(106) / 180)], 2),
+    # Semimonthly ((iii): 30 days per full month counted back plus the
+    # remaining days, over 15), 1,000.00 on 2024-01-01, 1,010.00 on
+    # 2024-02-08: back one month to 2024-01-08, 7 days: 37 days, t = 2,
+    # f = 7/15. 24 unit periods a year.
+    "semimonthly, one payment": apr(100000, [(101000, 2, D(7) / 15)], 24),
+    # Semimonthly, 1,000.00 on 2024-01-10, 510.00 on 2024-02-16 and on
+    # 2024-03-01: the first back a month to 2024-01-16 and 6 days (36 days:
+    # t = 2, f = 6/15); the second back a month to 2024-02-01 and 22 days
+    # (52 days: t = 3, f = 7/15; actual days would be 51).
+    "semimonthly, over February": apr(100000, [(51000, 2, D(6) / 15), (51000, 3, D(7) / 15)], 24),
 }
 for name, r in cases.items():
     print(f"{name}: {r}%")

@@ -1,7 +1,8 @@
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 ALLOCATION_ORDER_CIVIL_CODE: AllocationOrder
 ALLOCATION_ORDER_INTEREST_FIRST: AllocationOrder
@@ -17,6 +18,7 @@ DAY_COUNT_UNSPECIFIED: DayCount
 DESCRIPTOR: _descriptor.FileDescriptor
 FREQUENCY_UNIT_DAY: FrequencyUnit
 FREQUENCY_UNIT_MONTH: FrequencyUnit
+FREQUENCY_UNIT_SEMI_MONTH: FrequencyUnit
 FREQUENCY_UNIT_UNSPECIFIED: FrequencyUnit
 FREQUENCY_UNIT_WEEK: FrequencyUnit
 GRACE_MODE_FROM_DUE_DATE: GraceMode
@@ -28,6 +30,9 @@ INTEREST_ACCRUAL_UNSPECIFIED: InterestAccrual
 OVERPAYMENT_POLICY_KEEP_CREDIT: OverpaymentPolicy
 OVERPAYMENT_POLICY_REFUSE: OverpaymentPolicy
 OVERPAYMENT_POLICY_UNSPECIFIED: OverpaymentPolicy
+PAYMENT_TIMING_IN_ADVANCE: PaymentTiming
+PAYMENT_TIMING_IN_ARREARS: PaymentTiming
+PAYMENT_TIMING_UNSPECIFIED: PaymentTiming
 PENALTY_BASIS_OVERDUE_PRINCIPAL: PenaltyBasis
 PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST: PenaltyBasis
 PENALTY_BASIS_UNSPECIFIED: PenaltyBasis
@@ -48,15 +53,17 @@ ROUNDING_MODE_UNSPECIFIED: RoundingMode
 ROUNDING_MODE_UP: RoundingMode
 
 class Frequency(_message.Message):
-    __slots__ = ["every", "unit"]
+    __slots__ = ["days_of_month", "every", "unit"]
+    DAYS_OF_MONTH_FIELD_NUMBER: _ClassVar[int]
     EVERY_FIELD_NUMBER: _ClassVar[int]
     UNIT_FIELD_NUMBER: _ClassVar[int]
+    days_of_month: _containers.RepeatedScalarFieldContainer[int]
     every: int
     unit: FrequencyUnit
-    def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ...) -> None: ...
+    def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ..., days_of_month: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class LoanTerms(_message.Message):
-    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "method", "monthly_rate_percent", "overpayment", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
+    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
     ALLOCATION_ORDER_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_EQUIVALENT_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +80,7 @@ class LoanTerms(_message.Message):
     METHOD_FIELD_NUMBER: _ClassVar[int]
     MONTHLY_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     OVERPAYMENT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_TIMING_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
     PREPAYMENT_FIELD_NUMBER: _ClassVar[int]
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
@@ -95,13 +103,14 @@ class LoanTerms(_message.Message):
     method: RepaymentMethod
     monthly_rate_percent: str
     overpayment: OverpaymentPolicy
+    payment_timing: PaymentTiming
     penalty: PenaltyPolicy
     prepayment: PrepaymentPolicy
     principal: str
     principal_grace_periods: int
     rounding: Rounding
     upfront_fee: str
-    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ...) -> None: ...
+    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ...) -> None: ...
 
 class PenaltyPolicy(_message.Message):
     __slots__ = ["annual_rate_percent", "basis", "cap_annual_percent", "compound_overdue_interest", "day_count", "grace_days", "grace_mode", "markup_percent"]
@@ -147,6 +156,9 @@ class OverpaymentPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class FrequencyUnit(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class PaymentTiming(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class RepaymentMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
