@@ -21,6 +21,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// OverdueContractInterest says what becomes of contract interest on
+// overdue principal of a loan with interest recalculation.
+type OverdueContractInterest int32
+
+const (
+	OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_UNSPECIFIED OverdueContractInterest = 0
+	// Contract interest goes on until the principal is paid; penalty
+	// accrues beside it.
+	OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY OverdueContractInterest = 1
+	// Penalty replaces contract interest on the days after the due date:
+	// each late day bears one of the two.
+	OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY OverdueContractInterest = 2
+)
+
+// Enum value maps for OverdueContractInterest.
+var (
+	OverdueContractInterest_name = map[int32]string{
+		0: "OVERDUE_CONTRACT_INTEREST_UNSPECIFIED",
+		1: "OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY",
+		2: "OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY",
+	}
+	OverdueContractInterest_value = map[string]int32{
+		"OVERDUE_CONTRACT_INTEREST_UNSPECIFIED":         0,
+		"OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY":      1,
+		"OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY": 2,
+	}
+)
+
+func (x OverdueContractInterest) Enum() *OverdueContractInterest {
+	p := new(OverdueContractInterest)
+	*p = x
+	return p
+}
+
+func (x OverdueContractInterest) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OverdueContractInterest) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+}
+
+func (OverdueContractInterest) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[0]
+}
+
+func (x OverdueContractInterest) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OverdueContractInterest.Descriptor instead.
+func (OverdueContractInterest) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+}
+
 // PenaltyBasis is what penalty interest accrues on.
 type PenaltyBasis int32
 
@@ -57,11 +112,11 @@ func (x PenaltyBasis) String() string {
 }
 
 func (PenaltyBasis) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
 }
 
 func (PenaltyBasis) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[0]
+	return &file_loancore_v1_terms_proto_enumTypes[1]
 }
 
 func (x PenaltyBasis) Number() protoreflect.EnumNumber {
@@ -70,7 +125,7 @@ func (x PenaltyBasis) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PenaltyBasis.Descriptor instead.
 func (PenaltyBasis) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
 }
 
 // GraceMode says when penalty starts for an installment that was not paid
@@ -110,11 +165,11 @@ func (x GraceMode) String() string {
 }
 
 func (GraceMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
 }
 
 func (GraceMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[1]
+	return &file_loancore_v1_terms_proto_enumTypes[2]
 }
 
 func (x GraceMode) Number() protoreflect.EnumNumber {
@@ -123,7 +178,7 @@ func (x GraceMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GraceMode.Descriptor instead.
 func (GraceMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
 }
 
 // AllocationOrder is the order in which a payment settles the components of
@@ -175,11 +230,11 @@ func (x AllocationOrder) String() string {
 }
 
 func (AllocationOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
 }
 
 func (AllocationOrder) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[2]
+	return &file_loancore_v1_terms_proto_enumTypes[3]
 }
 
 func (x AllocationOrder) Number() protoreflect.EnumNumber {
@@ -188,7 +243,7 @@ func (x AllocationOrder) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationOrder.Descriptor instead.
 func (AllocationOrder) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 // PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -232,11 +287,11 @@ func (x PrepaymentPolicy) String() string {
 }
 
 func (PrepaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
 }
 
 func (PrepaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[3]
+	return &file_loancore_v1_terms_proto_enumTypes[4]
 }
 
 func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
@@ -245,7 +300,7 @@ func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PrepaymentPolicy.Descriptor instead.
 func (PrepaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
 }
 
 // OverpaymentPolicy says what happens to money beyond everything owed.
@@ -284,11 +339,11 @@ func (x OverpaymentPolicy) String() string {
 }
 
 func (OverpaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
 }
 
 func (OverpaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[4]
+	return &file_loancore_v1_terms_proto_enumTypes[5]
 }
 
 func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
@@ -297,7 +352,7 @@ func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverpaymentPolicy.Descriptor instead.
 func (OverpaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
 }
 
 // FrequencyUnit is the unit of a Frequency.
@@ -341,11 +396,11 @@ func (x FrequencyUnit) String() string {
 }
 
 func (FrequencyUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
 }
 
 func (FrequencyUnit) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[5]
+	return &file_loancore_v1_terms_proto_enumTypes[6]
 }
 
 func (x FrequencyUnit) Number() protoreflect.EnumNumber {
@@ -354,7 +409,7 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -408,11 +463,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[6]
+	return &file_loancore_v1_terms_proto_enumTypes[7]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -421,7 +476,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -460,11 +515,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[7]
+	return &file_loancore_v1_terms_proto_enumTypes[8]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -473,7 +528,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
 }
 
 // DayCount is a day-count convention.
@@ -524,11 +579,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[8]
+	return &file_loancore_v1_terms_proto_enumTypes[9]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -537,7 +592,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -588,11 +643,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[9]
+	return &file_loancore_v1_terms_proto_enumTypes[10]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -601,7 +656,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -657,9 +712,20 @@ type LoanTerms struct {
 	// Penalty (罚息) and compound (复利) interest on overdue amounts. Absent:
 	// none accrues. Present, even empty: every part has the default its
 	// field names.
-	Penalty       *PenaltyPolicy `protobuf:"bytes,18,opt,name=penalty,proto3" json:"penalty,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Penalty *PenaltyPolicy `protobuf:"bytes,18,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	// Interest on the actual balance (按日计息, 随借随还): each day bears the
+	// principal outstanding at the end of that day × the annual rate ÷ the
+	// day count's year, summed per period and rounded once. An early
+	// payment lowers interest from its value date on; overdue principal
+	// keeps bearing contract interest until paid (see
+	// PenaltyPolicy.overdue_contract_interest); installments after as_of are
+	// projected as if what is overdue were paid on as_of. Requires
+	// INTEREST_ACCRUAL_DAILY, day count ACT/365, ACT/360 or ACT/364, method
+	// EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
+	// interest-free periods (INVALID_ARGUMENT on this field otherwise).
+	InterestRecalculation bool `protobuf:"varint,24,opt,name=interest_recalculation,json=interestRecalculation,proto3" json:"interest_recalculation,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *LoanTerms) Reset() {
@@ -818,6 +884,13 @@ func (x *LoanTerms) GetPenalty() *PenaltyPolicy {
 	return nil
 }
 
+func (x *LoanTerms) GetInterestRecalculation() bool {
+	if x != nil {
+		return x.InterestRecalculation
+	}
+	return false
+}
+
 // PenaltyPolicy is how an overdue loan accrues penalty interest and
 // compound interest. Penalty and compound accrue per day on the amounts
 // overdue at the end of that day, each day's amount rounded to the minor
@@ -851,8 +924,12 @@ type PenaltyPolicy struct {
 	// disbursement ÷ 365. Accrual stops at the ceiling, and the loan records
 	// the day it first did (penalty_capped_on). Optional. At most 40 bytes.
 	CapAnnualPercent string `protobuf:"bytes,8,opt,name=cap_annual_percent,json=capAnnualPercent,proto3" json:"cap_annual_percent,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// With LoanTerms.interest_recalculation: whether contract interest on
+	// overdue principal goes on beside penalty, or penalty replaces it on
+	// the days after the due date. Default BESIDE_PENALTY.
+	OverdueContractInterest OverdueContractInterest `protobuf:"varint,9,opt,name=overdue_contract_interest,json=overdueContractInterest,proto3,enum=loancore.v1.OverdueContractInterest" json:"overdue_contract_interest,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *PenaltyPolicy) Reset() {
@@ -939,6 +1016,13 @@ func (x *PenaltyPolicy) GetCapAnnualPercent() string {
 		return x.CapAnnualPercent
 	}
 	return ""
+}
+
+func (x *PenaltyPolicy) GetOverdueContractInterest() OverdueContractInterest {
+	if x != nil {
+		return x.OverdueContractInterest
+	}
+	return OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_UNSPECIFIED
 }
 
 // Frequency is "every N units": every 1 month, every 2 weeks, every 14 days.
@@ -1059,7 +1143,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\x9e\a\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xd5\a\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1082,7 +1166,8 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"prepayment\x18\x10 \x01(\x0e2\x1d.loancore.v1.PrepaymentPolicyR\n" +
 	"prepayment\x12@\n" +
 	"\voverpayment\x18\x11 \x01(\x0e2\x1e.loancore.v1.OverpaymentPolicyR\voverpayment\x124\n" +
-	"\apenalty\x18\x12 \x01(\v2\x1a.loancore.v1.PenaltyPolicyR\apenalty\"\x8b\x03\n" +
+	"\apenalty\x18\x12 \x01(\v2\x1a.loancore.v1.PenaltyPolicyR\apenalty\x125\n" +
+	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\"\xed\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
 	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
 	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +
@@ -1093,13 +1178,18 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"grace_days\x18\x06 \x01(\x05R\tgraceDays\x125\n" +
 	"\n" +
 	"grace_mode\x18\a \x01(\x0e2\x16.loancore.v1.GraceModeR\tgraceMode\x12,\n" +
-	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\"Q\n" +
+	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\x12`\n" +
+	"\x19overdue_contract_interest\x18\t \x01(\x0e2$.loancore.v1.OverdueContractInterestR\x17overdueContractInterest\"Q\n" +
 	"\tFrequency\x12.\n" +
 	"\x04unit\x18\x01 \x01(\x0e2\x1a.loancore.v1.FrequencyUnitR\x04unit\x12\x14\n" +
 	"\x05every\x18\x02 \x01(\x05R\x05every\"l\n" +
 	"\bRounding\x12-\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x19.loancore.v1.RoundingModeR\x04mode\x121\n" +
-	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\x84\x01\n" +
+	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\xa5\x01\n" +
+	"\x17OverdueContractInterest\x12)\n" +
+	"%OVERDUE_CONTRACT_INTEREST_UNSPECIFIED\x10\x00\x12,\n" +
+	"(OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY\x10\x01\x121\n" +
+	"-OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY\x10\x02*\x84\x01\n" +
 	"\fPenaltyBasis\x12\x1d\n" +
 	"\x19PENALTY_BASIS_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fPENALTY_BASIS_OVERDUE_PRINCIPAL\x10\x01\x120\n" +
@@ -1167,44 +1257,46 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
 var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_loancore_v1_terms_proto_goTypes = []any{
-	(PenaltyBasis)(0),      // 0: loancore.v1.PenaltyBasis
-	(GraceMode)(0),         // 1: loancore.v1.GraceMode
-	(AllocationOrder)(0),   // 2: loancore.v1.AllocationOrder
-	(PrepaymentPolicy)(0),  // 3: loancore.v1.PrepaymentPolicy
-	(OverpaymentPolicy)(0), // 4: loancore.v1.OverpaymentPolicy
-	(FrequencyUnit)(0),     // 5: loancore.v1.FrequencyUnit
-	(RepaymentMethod)(0),   // 6: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0),   // 7: loancore.v1.InterestAccrual
-	(DayCount)(0),          // 8: loancore.v1.DayCount
-	(RoundingMode)(0),      // 9: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),      // 10: loancore.v1.LoanTerms
-	(*PenaltyPolicy)(nil),  // 11: loancore.v1.PenaltyPolicy
-	(*Frequency)(nil),      // 12: loancore.v1.Frequency
-	(*Rounding)(nil),       // 13: loancore.v1.Rounding
+	(OverdueContractInterest)(0), // 0: loancore.v1.OverdueContractInterest
+	(PenaltyBasis)(0),            // 1: loancore.v1.PenaltyBasis
+	(GraceMode)(0),               // 2: loancore.v1.GraceMode
+	(AllocationOrder)(0),         // 3: loancore.v1.AllocationOrder
+	(PrepaymentPolicy)(0),        // 4: loancore.v1.PrepaymentPolicy
+	(OverpaymentPolicy)(0),       // 5: loancore.v1.OverpaymentPolicy
+	(FrequencyUnit)(0),           // 6: loancore.v1.FrequencyUnit
+	(RepaymentMethod)(0),         // 7: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),         // 8: loancore.v1.InterestAccrual
+	(DayCount)(0),                // 9: loancore.v1.DayCount
+	(RoundingMode)(0),            // 10: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),            // 11: loancore.v1.LoanTerms
+	(*PenaltyPolicy)(nil),        // 12: loancore.v1.PenaltyPolicy
+	(*Frequency)(nil),            // 13: loancore.v1.Frequency
+	(*Rounding)(nil),             // 14: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	12, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	6,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	7,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	8,  // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	13, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
-	2,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
-	3,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
-	4,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
-	11, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
-	0,  // 9: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
-	8,  // 10: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
-	1,  // 11: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
-	5,  // 12: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	9,  // 13: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	13, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	7,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	8,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	9,  // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	14, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	3,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
+	4,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
+	5,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
+	12, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
+	1,  // 9: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
+	9,  // 10: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
+	2,  // 11: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
+	0,  // 12: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
+	6,  // 13: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	10, // 14: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -1217,7 +1309,7 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      10,
+			NumEnums:      11,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/terms.proto.
  */
 export const file_loancore_v1_terms: GenFile = /*@__PURE__*/
-  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEioQUKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5IpcCCg1QZW5hbHR5UG9saWN5EhsKE2FubnVhbF9yYXRlX3BlcmNlbnQYASABKAkSFgoObWFya3VwX3BlcmNlbnQYAiABKAkSKAoFYmFzaXMYAyABKA4yGS5sb2FuY29yZS52MS5QZW5hbHR5QmFzaXMSIQoZY29tcG91bmRfb3ZlcmR1ZV9pbnRlcmVzdBgEIAEoCBIoCglkYXlfY291bnQYBSABKA4yFS5sb2FuY29yZS52MS5EYXlDb3VudBISCgpncmFjZV9kYXlzGAYgASgFEioKCmdyYWNlX21vZGUYByABKA4yFi5sb2FuY29yZS52MS5HcmFjZU1vZGUSGgoSY2FwX2FubnVhbF9wZXJjZW50GAggASgJIkQKCUZyZXF1ZW5jeRIoCgR1bml0GAEgASgOMhoubG9hbmNvcmUudjEuRnJlcXVlbmN5VW5pdBINCgVldmVyeRgCIAEoBSJRCghSb3VuZGluZxInCgRtb2RlGAEgASgOMhkubG9hbmNvcmUudjEuUm91bmRpbmdNb2RlEhwKFGluc3RhbGxtZW50X211bHRpcGxlGAIgASgJKoQBCgxQZW5hbHR5QmFzaXMSHQoZUEVOQUxUWV9CQVNJU19VTlNQRUNJRklFRBAAEiMKH1BFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUwQARIwCixQRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMX0FORF9JTlRFUkVTVBACKmQKCUdyYWNlTW9kZRIaChZHUkFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYR1JBQ0VfTU9ERV9GUk9NX0RVRV9EQVRFEAESHQoZR1JBQ0VfTU9ERV9GUk9NX0dSQUNFX0VORBACKsMBCg9BbGxvY2F0aW9uT3JkZXISIAocQUxMT0NBVElPTl9PUkRFUl9VTlNQRUNJRklFRBAAEiMKH0FMTE9DQVRJT05fT1JERVJfSU5URVJFU1RfRklSU1QQARIkCiBBTExPQ0FUSU9OX09SREVSX1BSSU5DSVBBTF9GSVJTVBACEiIKHkFMTE9DQVRJT05fT1JERVJfUEVOQUxUWV9GSVJTVBADEh8KG0FMTE9DQVRJT05fT1JERVJfQ0lWSUxfQ09ERRAEKoIBChBQcmVwYXltZW50UG9saWN5EiEKHVBSRVBBWU1FTlRfUE9MSUNZX1VOU1BFQ0lGSUVEEAASIQodUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX1RFUk0QARIoCiRQUkVQQVlNRU5UX1BPTElDWV9SRURVQ0VfSU5TVEFMTE1FTlQQAip6ChFPdmVycGF5bWVudFBvbGljeRIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlPVkVSUEFZTUVOVF9QT0xJQ1lfUkVGVVNFEAESIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX0tFRVBfQ1JFRElUEAIqegoNRnJlcXVlbmN5VW5pdBIeChpGUkVRVUVOQ1lfVU5JVF9VTlNQRUNJRklFRBAAEhgKFEZSRVFVRU5DWV9VTklUX01PTlRIEAESFwoTRlJFUVVFTkNZX1VOSVRfV0VFSxACEhYKEkZSRVFVRU5DWV9VTklUX0RBWRADKt0BCg9SZXBheW1lbnRNZXRob2QSIAocUkVQQVlNRU5UX01FVEhPRF9VTlNQRUNJRklFRBAAEiYKIlJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfSU5TVEFMTE1FTlQQARIkCiBSRVBBWU1FTlRfTUVUSE9EX0VRVUFMX1BSSU5DSVBBTBACEiIKHlJFUEFZTUVOVF9NRVRIT0RfSU5URVJFU1RfT05MWRADEhsKF1JFUEFZTUVOVF9NRVRIT0RfQlVMTEVUEAQSGQoVUkVQQVlNRU5UX01FVEhPRF9GTEFUEAUqbgoPSW50ZXJlc3RBY2NydWFsEiAKHElOVEVSRVNUX0FDQ1JVQUxfVU5TUEVDSUZJRUQQABIdChlJTlRFUkVTVF9BQ0NSVUFMX1BFUklPRElDEAESGgoWSU5URVJFU1RfQUNDUlVBTF9EQUlMWRACKqEBCghEYXlDb3VudBIZChVEQVlfQ09VTlRfVU5TUEVDSUZJRUQQABIbChdEQVlfQ09VTlRfQUNUXzM2NV9GSVhFRBABEhUKEURBWV9DT1VOVF9BQ1RfMzYwEAISFQoRREFZX0NPVU5UX0FDVF8zNjQQAxIYChREQVlfQ09VTlRfVEhJUlRZXzM2MBAEEhUKEURBWV9DT1VOVF9BQ1RfQUNUEAUqrgEKDFJvdW5kaW5nTW9kZRIdChlST1VORElOR19NT0RFX1VOU1BFQ0lGSUVEEAASGQoVUk9VTkRJTkdfTU9ERV9IQUxGX1VQEAESGwoXUk9VTkRJTkdfTU9ERV9IQUxGX0VWRU4QAhIWChJST1VORElOR19NT0RFX0RPV04QAxIUChBST1VORElOR19NT0RFX1VQEAQSGQoVUk9VTkRJTkdfTU9ERV9DRUlMSU5HEAViBnByb3RvMw");
+  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEiwQUKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5Eh4KFmludGVyZXN0X3JlY2FsY3VsYXRpb24YGCABKAgi4AIKDVBlbmFsdHlQb2xpY3kSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgBIAEoCRIWCg5tYXJrdXBfcGVyY2VudBgCIAEoCRIoCgViYXNpcxgDIAEoDjIZLmxvYW5jb3JlLnYxLlBlbmFsdHlCYXNpcxIhChljb21wb3VuZF9vdmVyZHVlX2ludGVyZXN0GAQgASgIEigKCWRheV9jb3VudBgFIAEoDjIVLmxvYW5jb3JlLnYxLkRheUNvdW50EhIKCmdyYWNlX2RheXMYBiABKAUSKgoKZ3JhY2VfbW9kZRgHIAEoDjIWLmxvYW5jb3JlLnYxLkdyYWNlTW9kZRIaChJjYXBfYW5udWFsX3BlcmNlbnQYCCABKAkSRwoZb3ZlcmR1ZV9jb250cmFjdF9pbnRlcmVzdBgJIAEoDjIkLmxvYW5jb3JlLnYxLk92ZXJkdWVDb250cmFjdEludGVyZXN0IkQKCUZyZXF1ZW5jeRIoCgR1bml0GAEgASgOMhoubG9hbmNvcmUudjEuRnJlcXVlbmN5VW5pdBINCgVldmVyeRgCIAEoBSJRCghSb3VuZGluZxInCgRtb2RlGAEgASgOMhkubG9hbmNvcmUudjEuUm91bmRpbmdNb2RlEhwKFGluc3RhbGxtZW50X211bHRpcGxlGAIgASgJKqUBChdPdmVyZHVlQ29udHJhY3RJbnRlcmVzdBIpCiVPVkVSRFVFX0NPTlRSQUNUX0lOVEVSRVNUX1VOU1BFQ0lGSUVEEAASLAooT1ZFUkRVRV9DT05UUkFDVF9JTlRFUkVTVF9CRVNJREVfUEVOQUxUWRABEjEKLU9WRVJEVUVfQ09OVFJBQ1RfSU5URVJFU1RfUkVQTEFDRURfQllfUEVOQUxUWRACKoQBCgxQZW5hbHR5QmFzaXMSHQoZUEVOQUxUWV9CQVNJU19VTlNQRUNJRklFRBAAEiMKH1BFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUwQARIwCixQRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMX0FORF9JTlRFUkVTVBACKmQKCUdyYWNlTW9kZRIaChZHUkFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYR1JBQ0VfTU9ERV9GUk9NX0RVRV9EQVRFEAESHQoZR1JBQ0VfTU9ERV9GUk9NX0dSQUNFX0VORBACKsMBCg9BbGxvY2F0aW9uT3JkZXISIAocQUxMT0NBVElPTl9PUkRFUl9VTlNQRUNJRklFRBAAEiMKH0FMTE9DQVRJT05fT1JERVJfSU5URVJFU1RfRklSU1QQARIkCiBBTExPQ0FUSU9OX09SREVSX1BSSU5DSVBBTF9GSVJTVBACEiIKHkFMTE9DQVRJT05fT1JERVJfUEVOQUxUWV9GSVJTVBADEh8KG0FMTE9DQVRJT05fT1JERVJfQ0lWSUxfQ09ERRAEKoIBChBQcmVwYXltZW50UG9saWN5EiEKHVBSRVBBWU1FTlRfUE9MSUNZX1VOU1BFQ0lGSUVEEAASIQodUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX1RFUk0QARIoCiRQUkVQQVlNRU5UX1BPTElDWV9SRURVQ0VfSU5TVEFMTE1FTlQQAip6ChFPdmVycGF5bWVudFBvbGljeRIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlPVkVSUEFZTUVOVF9QT0xJQ1lfUkVGVVNFEAESIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX0tFRVBfQ1JFRElUEAIqegoNRnJlcXVlbmN5VW5pdBIeChpGUkVRVUVOQ1lfVU5JVF9VTlNQRUNJRklFRBAAEhgKFEZSRVFVRU5DWV9VTklUX01PTlRIEAESFwoTRlJFUVVFTkNZX1VOSVRfV0VFSxACEhYKEkZSRVFVRU5DWV9VTklUX0RBWRADKt0BCg9SZXBheW1lbnRNZXRob2QSIAocUkVQQVlNRU5UX01FVEhPRF9VTlNQRUNJRklFRBAAEiYKIlJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfSU5TVEFMTE1FTlQQARIkCiBSRVBBWU1FTlRfTUVUSE9EX0VRVUFMX1BSSU5DSVBBTBACEiIKHlJFUEFZTUVOVF9NRVRIT0RfSU5URVJFU1RfT05MWRADEhsKF1JFUEFZTUVOVF9NRVRIT0RfQlVMTEVUEAQSGQoVUkVQQVlNRU5UX01FVEhPRF9GTEFUEAUqbgoPSW50ZXJlc3RBY2NydWFsEiAKHElOVEVSRVNUX0FDQ1JVQUxfVU5TUEVDSUZJRUQQABIdChlJTlRFUkVTVF9BQ0NSVUFMX1BFUklPRElDEAESGgoWSU5URVJFU1RfQUNDUlVBTF9EQUlMWRACKqEBCghEYXlDb3VudBIZChVEQVlfQ09VTlRfVU5TUEVDSUZJRUQQABIbChdEQVlfQ09VTlRfQUNUXzM2NV9GSVhFRBABEhUKEURBWV9DT1VOVF9BQ1RfMzYwEAISFQoRREFZX0NPVU5UX0FDVF8zNjQQAxIYChREQVlfQ09VTlRfVEhJUlRZXzM2MBAEEhUKEURBWV9DT1VOVF9BQ1RfQUNUEAUqrgEKDFJvdW5kaW5nTW9kZRIdChlST1VORElOR19NT0RFX1VOU1BFQ0lGSUVEEAASGQoVUk9VTkRJTkdfTU9ERV9IQUxGX1VQEAESGwoXUk9VTkRJTkdfTU9ERV9IQUxGX0VWRU4QAhIWChJST1VORElOR19NT0RFX0RPV04QAxIUChBST1VORElOR19NT0RFX1VQEAQSGQoVUk9VTkRJTkdfTU9ERV9DRUlMSU5HEAViBnByb3RvMw");
 
 /**
  * LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -158,6 +158,22 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * @generated from field: loancore.v1.PenaltyPolicy penalty = 18;
    */
   penalty?: PenaltyPolicy | undefined;
+
+  /**
+   * Interest on the actual balance (按日计息, 随借随还): each day bears the
+   * principal outstanding at the end of that day × the annual rate ÷ the
+   * day count's year, summed per period and rounded once. An early
+   * payment lowers interest from its value date on; overdue principal
+   * keeps bearing contract interest until paid (see
+   * PenaltyPolicy.overdue_contract_interest); installments after as_of are
+   * projected as if what is overdue were paid on as_of. Requires
+   * INTEREST_ACCRUAL_DAILY, day count ACT/365, ACT/360 or ACT/364, method
+   * EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
+   * interest-free periods (INVALID_ARGUMENT on this field otherwise).
+   *
+   * @generated from field: bool interest_recalculation = 24;
+   */
+  interestRecalculation: boolean;
 };
 
 /**
@@ -242,6 +258,15 @@ export type PenaltyPolicy = Message<"loancore.v1.PenaltyPolicy"> & {
    * @generated from field: string cap_annual_percent = 8;
    */
   capAnnualPercent: string;
+
+  /**
+   * With LoanTerms.interest_recalculation: whether contract interest on
+   * overdue principal goes on beside penalty, or penalty replaces it on
+   * the days after the due date. Default BESIDE_PENALTY.
+   *
+   * @generated from field: loancore.v1.OverdueContractInterest overdue_contract_interest = 9;
+   */
+  overdueContractInterest: OverdueContractInterest;
 };
 
 /**
@@ -312,6 +337,41 @@ export const RoundingSchema: GenMessage<Rounding> = /*@__PURE__*/
   messageDesc(file_loancore_v1_terms, 3);
 
 /**
+ * OverdueContractInterest says what becomes of contract interest on
+ * overdue principal of a loan with interest recalculation.
+ *
+ * @generated from enum loancore.v1.OverdueContractInterest
+ */
+export enum OverdueContractInterest {
+  /**
+   * @generated from enum value: OVERDUE_CONTRACT_INTEREST_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Contract interest goes on until the principal is paid; penalty
+   * accrues beside it.
+   *
+   * @generated from enum value: OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY = 1;
+   */
+  BESIDE_PENALTY = 1,
+
+  /**
+   * Penalty replaces contract interest on the days after the due date:
+   * each late day bears one of the two.
+   *
+   * @generated from enum value: OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY = 2;
+   */
+  REPLACED_BY_PENALTY = 2,
+}
+
+/**
+ * Describes the enum loancore.v1.OverdueContractInterest.
+ */
+export const OverdueContractInterestSchema: GenEnum<OverdueContractInterest> = /*@__PURE__*/
+  enumDesc(file_loancore_v1_terms, 0);
+
+/**
  * PenaltyBasis is what penalty interest accrues on.
  *
  * @generated from enum loancore.v1.PenaltyBasis
@@ -341,7 +401,7 @@ export enum PenaltyBasis {
  * Describes the enum loancore.v1.PenaltyBasis.
  */
 export const PenaltyBasisSchema: GenEnum<PenaltyBasis> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 0);
+  enumDesc(file_loancore_v1_terms, 1);
 
 /**
  * GraceMode says when penalty starts for an installment that was not paid
@@ -374,7 +434,7 @@ export enum GraceMode {
  * Describes the enum loancore.v1.GraceMode.
  */
 export const GraceModeSchema: GenEnum<GraceMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 1);
+  enumDesc(file_loancore_v1_terms, 2);
 
 /**
  * AllocationOrder is the order in which a payment settles the components of
@@ -425,7 +485,7 @@ export enum AllocationOrder {
  * Describes the enum loancore.v1.AllocationOrder.
  */
 export const AllocationOrderSchema: GenEnum<AllocationOrder> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 2);
+  enumDesc(file_loancore_v1_terms, 3);
 
 /**
  * PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -462,7 +522,7 @@ export enum PrepaymentPolicy {
  * Describes the enum loancore.v1.PrepaymentPolicy.
  */
 export const PrepaymentPolicySchema: GenEnum<PrepaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 3);
+  enumDesc(file_loancore_v1_terms, 4);
 
 /**
  * OverpaymentPolicy says what happens to money beyond everything owed.
@@ -494,7 +554,7 @@ export enum OverpaymentPolicy {
  * Describes the enum loancore.v1.OverpaymentPolicy.
  */
 export const OverpaymentPolicySchema: GenEnum<OverpaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 4);
+  enumDesc(file_loancore_v1_terms, 5);
 
 /**
  * FrequencyUnit is the unit of a Frequency.
@@ -534,7 +594,7 @@ export enum FrequencyUnit {
  * Describes the enum loancore.v1.FrequencyUnit.
  */
 export const FrequencyUnitSchema: GenEnum<FrequencyUnit> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 5);
+  enumDesc(file_loancore_v1_terms, 6);
 
 /**
  * RepaymentMethod is how principal and interest are spread over the
@@ -590,7 +650,7 @@ export enum RepaymentMethod {
  * Describes the enum loancore.v1.RepaymentMethod.
  */
 export const RepaymentMethodSchema: GenEnum<RepaymentMethod> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 6);
+  enumDesc(file_loancore_v1_terms, 7);
 
 /**
  * InterestAccrual is how the interest of a period is computed.
@@ -622,7 +682,7 @@ export enum InterestAccrual {
  * Describes the enum loancore.v1.InterestAccrual.
  */
 export const InterestAccrualSchema: GenEnum<InterestAccrual> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 7);
+  enumDesc(file_loancore_v1_terms, 8);
 
 /**
  * DayCount is a day-count convention.
@@ -675,7 +735,7 @@ export enum DayCount {
  * Describes the enum loancore.v1.DayCount.
  */
 export const DayCountSchema: GenEnum<DayCount> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 8);
+  enumDesc(file_loancore_v1_terms, 9);
 
 /**
  * RoundingMode says which way a value between two representable ones goes.
@@ -728,5 +788,5 @@ export enum RoundingMode {
  * Describes the enum loancore.v1.RoundingMode.
  */
 export const RoundingModeSchema: GenEnum<RoundingMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 9);
+  enumDesc(file_loancore_v1_terms, 10);
 
