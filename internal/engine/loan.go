@@ -161,6 +161,11 @@ type InstallmentState struct {
 	// of this period accounted so far of the principal outstanding at
 	// each day's end, in minor-unit-days: the exact base of its interest.
 	balanceDays money.U128
+	// lateDays are the last installment's balance-days of the days on or
+	// after its due date, and lateInterest the part of InterestDue they
+	// add: contract interest on principal overdue after maturity.
+	lateDays     money.U128
+	lateInterest money.Amount
 }
 
 // openCharges is an installment's penalty bookkeeping kept aside by

@@ -34,6 +34,10 @@ func (t *Terms) checkRecalculation(e *InvalidError) {
 		e.Add(f, "needs day count ACT/365, ACT/360 or ACT/364")
 	case t.InterestFreePeriods != 0:
 		e.Add(f, "does not combine with interest_free_periods")
+	case t.HasPenalty && t.Penalty.HasCap:
+		// The cap counts contract interest day by day; after maturity
+		// that interest grows daily and the cap's runs do not follow it.
+		e.Add(f, "does not combine with a penalty cap_annual_percent yet")
 	}
 }
 
@@ -111,7 +115,12 @@ func (st *LoanState) recalcTo(t *Terms, end Date) {
 		next := st.nextChange(t, d, end)
 		in := &st.Installments[st.periodOf(d)]
 		add := money.Mul64(uint64(st.balanceOn(t, d)), uint64(next-d))
-		in.balanceDays, _ = in.balanceDays.Add(add)
+		if d >= in.DueDate {
+			// After maturity: kept apart so penalty does not see it.
+			in.lateDays, _ = in.lateDays.Add(add)
+		} else {
+			in.balanceDays, _ = in.balanceDays.Add(add)
+		}
 		d = next
 	}
 	st.recalcThrough = max(st.recalcThrough, end)
@@ -120,8 +129,33 @@ func (st *LoanState) recalcTo(t *Terms, end Date) {
 		if in.DueDate > st.recalcThrough {
 			break
 		}
-		in.InterestDue = t.interestOfBalanceDays(in.balanceDays) + in.extraInterest
+		st.fixInterest(t, in)
 	}
+}
+
+// fixInterest sets the interest of an installment whose period is over:
+// its period's balance-days and those after maturity (the last
+// installment's) rounded once together, so the daily amounts still sum to
+// what is charged; lateInterest is the part after maturity.
+func (st *LoanState) fixInterest(t *Terms, in *InstallmentState) {
+	all := in.balanceDays
+	if in.lateDays != (money.U128{}) {
+		all, _ = all.Add(in.lateDays)
+	}
+	total := t.interestOfBalanceDays(all)
+	in.lateInterest = total - t.interestOfBalanceDays(in.balanceDays)
+	in.InterestDue = total + in.extraInterest
+}
+
+// penaltyBearingInterest is the unpaid contract interest that penalty (on
+// an OVERDUE_PRINCIPAL_AND_INTEREST basis) or compound interest accrues
+// on: all of it but the interest accrued after maturity, which payments
+// settle last. That interest accrues day by day on overdue principal that
+// bears penalty already; charging on it too would make a day's charge
+// depend on when the fold last stopped, and charge the same late day
+// twice.
+func (in *InstallmentState) penaltyBearingInterest() money.Amount {
+	return max(0, in.unpaidInterest()-in.lateInterest)
 }
 
 // project sets the interest of the installments not yet due as of

@@ -145,6 +145,9 @@ func TestRecalcValidation(t *testing.T) {
 		"30/360":        func(t *Terms) { t.DayCount = Thirty360 },
 		"act/act":       func(t *Terms) { t.DayCount = ActAct },
 		"interest free": func(t *Terms) { t.InterestFreePeriods = 1 },
+		"penalty cap": func(t *Terms) {
+			t.HasPenalty, t.Penalty.HasCap, t.Penalty.CapAnnualPercent = true, true, money.Rate{Units: 24}
+		},
 	} {
 		terms := recalc12k()
 		edit(&terms)

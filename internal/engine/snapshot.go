@@ -52,6 +52,9 @@ func (st LoanState) EncodeSnapshot() ([]byte, error) {
 			in.open.lastPenalty, in.open.lastCompound)
 		e.uint(in.balanceDays.Hi)
 		e.uint(in.balanceDays.Lo)
+		e.uint(in.lateDays.Hi)
+		e.uint(in.lateDays.Lo)
+		e.amounts(in.lateInterest)
 	}
 	e.uint(uint64(len(st.Payments)))
 	for _, p := range st.Payments {
@@ -106,6 +109,9 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 			&in.open.lastPenalty, &in.open.lastCompound)
 		in.balanceDays.Hi = d.uint()
 		in.balanceDays.Lo = d.uint()
+		in.lateDays.Hi = d.uint()
+		in.lateDays.Lo = d.uint()
+		d.amounts(&in.lateInterest)
 	}
 	if n := d.count(); n > 0 {
 		st.Payments = make([]PaymentResult, n)
