@@ -160,6 +160,14 @@ func TestRecalcPayingEarlierNeverCostsMore(t *testing.T) {
 		}
 		return c
 	}
+	exact := func(st LoanState) *big.Int {
+		sum := new(big.Int)
+		for _, in := range st.Installments {
+			sum.Add(sum, in.balanceDays.Big())
+			sum.Add(sum, in.lateDays.Big())
+		}
+		return sum
+	}
 	for n := 0; n < 300; n++ {
 		terms, s, events := randomRecalcLoan(rng)
 		if len(events) == 0 {
@@ -178,7 +186,20 @@ func TestRecalcPayingEarlierNeverCostsMore(t *testing.T) {
 		base := cost(st)
 		earlier := append([]Event(nil), events...)
 		earlier[k].ValueDate = max(from, earlier[k].ValueDate-Date(1+rng.IntN(40)))
-		if st2 := FoldSchedule(terms, s, earlier, asOf); cost(st2) > base {
+		st2 := FoldSchedule(terms, s, earlier, asOf)
+		// Interest is rounded once per period, and paying earlier can
+		// shorten the plan (REDUCE_TERM), so the periods differ: the exact
+		// balance-days never grow, the rounded total by at most one unit a
+		// period (seeds 1796426269415506633, 1796426455019590464).
+		slack := money.Amount(0)
+		if !terms.HasPenalty {
+			slack = money.Amount(len(st.Installments) + len(st2.Installments))
+			if exact(st2).Cmp(exact(st)) > 0 {
+				t.Fatalf("seed %d: paying %+v on %s instead bears more balance-days\nterms %s\nevents %+v",
+					seed, events[k], earlier[k].ValueDate, describeTerms(terms), events)
+			}
+		}
+		if cost(st2) > base+slack {
 			t.Fatalf("seed %d: paying %+v on %s instead costs %d > %d\nterms %s penalty %v %+v\nevents %+v\nas logged %s\nearlier %s",
 				seed, events[k], earlier[k].ValueDate, cost(st2), base, describeTerms(terms), terms.HasPenalty, terms.Penalty, events,
 				describeFold(st), describeFold(st2))
