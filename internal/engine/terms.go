@@ -197,6 +197,10 @@ type Terms struct {
 	// one an overdue loan accrues no penalty or compound interest.
 	Penalty    PenaltyPolicy
 	HasPenalty bool
+	// InterestRecalculation charges each day's interest on the principal
+	// outstanding at the end of that day (recalc.go): early payments lower
+	// interest from their value date, overdue principal keeps bearing it.
+	InterestRecalculation bool
 }
 
 // Limits on terms.
@@ -259,6 +263,7 @@ func (t *Terms) Validate() error {
 	t.checkDates(&e)
 	t.checkPeriodsAndFee(&e)
 	t.checkPolicies(&e)
+	t.checkRecalculation(&e)
 	if e.Err() == nil {
 		// Only when everything else is sound: the last due date must exist.
 		if last := t.DueDate(t.InstallmentCount - 1); !last.InRange() {

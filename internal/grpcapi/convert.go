@@ -203,6 +203,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		t.HasPenalty = true
 		t.Penalty = p.penalty(prefix+"penalty.", pen)
 	}
+	t.InterestRecalculation = in.GetInterestRecalculation()
 	p.installmentAmount(prefix, in, &t)
 	return t
 }
@@ -401,6 +402,14 @@ func (p *parser) penalty(prefix string, in *loancorev1.PenaltyPolicy) engine.Pen
 		out.GraceMode = engine.FromGraceEnd
 	default:
 		p.enumUnknown(prefix+"grace_mode", int32(in.GetGraceMode()))
+	}
+	switch in.GetOverdueContractInterest() {
+	case loancorev1.OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_UNSPECIFIED, loancorev1.OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY:
+		out.OverdueInterest = engine.BesidePenalty
+	case loancorev1.OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY:
+		out.OverdueInterest = engine.ReplacedByPenalty
+	default:
+		p.enumUnknown(prefix+"overdue_contract_interest", int32(in.GetOverdueContractInterest()))
 	}
 	return out
 }

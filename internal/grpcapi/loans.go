@@ -390,10 +390,11 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		InterestAccrual: loancorev1.InterestAccrual(t.InterestAccrual), DayCount: dayCountToProto[t.DayCount],
 		Rounding:              &loancorev1.Rounding{Mode: loancorev1.RoundingMode(t.Rounding.Mode), InstallmentMultiple: t.Rounding.Multiple.Format(c)},
 		PrincipalGracePeriods: int32(t.PrincipalGracePeriods), InterestFreePeriods: int32(t.InterestFreePeriods),
-		UpfrontFee:      t.UpfrontFee.Format(c),
-		AllocationOrder: loancorev1.AllocationOrder(max(t.Allocation, engine.InterestFirst)),
-		Prepayment:      loancorev1.PrepaymentPolicy(max(t.Prepayment, engine.ReduceTerm)),
-		Overpayment:     loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
+		UpfrontFee:            t.UpfrontFee.Format(c),
+		AllocationOrder:       loancorev1.AllocationOrder(max(t.Allocation, engine.InterestFirst)),
+		Prepayment:            loancorev1.PrepaymentPolicy(max(t.Prepayment, engine.ReduceTerm)),
+		Overpayment:           loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
+		InterestRecalculation: t.InterestRecalculation,
 	}
 	// The rate shows as it was quoted, beside the annual rate it computes
 	// with, so terms copied from a loan make the same loan.
@@ -418,6 +419,10 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		p := t.Penalty.WithDefaults()
 		out.Penalty = &loancorev1.PenaltyPolicy{Basis: loancorev1.PenaltyBasis(p.Basis), CompoundOverdueInterest: p.CompoundOverdueInterest,
 			DayCount: dayCountToProto[p.DayCount], GraceDays: int32(p.GraceDays), GraceMode: loancorev1.GraceMode(p.GraceMode)}
+		if t.InterestRecalculation {
+			// Shown where it matters, default filled in.
+			out.Penalty.OverdueContractInterest = loancorev1.OverdueContractInterest(max(p.OverdueInterest, engine.BesidePenalty))
+		}
 		if p.HasAnnualRate {
 			out.Penalty.AnnualRatePercent = p.AnnualRate.String()
 		} else {

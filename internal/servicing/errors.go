@@ -85,6 +85,11 @@ const (
 	// requested, so that its request would now be refused; it stays
 	// pending, to be rejected.
 	ReasonActionNoLongerApplies Reason = "ACTION_NO_LONGER_APPLIES"
+	// ReasonInterestRecalculation: the loan charges interest on the actual
+	// balance (interest_recalculation), which restructuring agreements do
+	// not handle yet: an agreement's new plan would drop the balance-days
+	// its interest is worked out from.
+	ReasonInterestRecalculation Reason = "INTEREST_RECALCULATION"
 )
 
 // Reasons lists every reason, for the tests that each is documented in the
@@ -96,7 +101,7 @@ func Reasons() []Reason {
 		ReasonAgreementCancelled, ReasonAgreementExpired, ReasonAgreementBroken, ReasonAgreementCompleted,
 		ReasonMaxAgreementsPerLoan, ReasonMinOnTimeInstallments, ReasonMaxFreezeInstallments, ReasonMaxExtensionMonths,
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
-		ReasonActionNotPending, ReasonActionNoLongerApplies,
+		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation,
 	}
 }
 

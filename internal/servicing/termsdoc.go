@@ -46,6 +46,9 @@ type termsDoc struct {
 	Overpayment     string `json:"overpayment"`
 	// Penalty is absent for a loan without a penalty policy.
 	Penalty *penaltyDoc `json:"penalty,omitempty"`
+	// InterestRecalculation is absent (false) in documents written before
+	// it existed, which is what those loans are.
+	InterestRecalculation bool `json:"interest_recalculation,omitempty"`
 }
 
 // penaltyDoc is a penalty policy as written down, every default filled in.
@@ -58,6 +61,8 @@ type penaltyDoc struct {
 	GraceDays               int    `json:"grace_days"`
 	GraceMode               string `json:"grace_mode"`
 	CapAnnualPercent        string `json:"cap_annual_percent,omitempty"`
+	// OverdueContractInterest is absent for the default, BESIDE_PENALTY.
+	OverdueContractInterest string `json:"overdue_contract_interest,omitempty"`
 }
 
 var (
@@ -71,6 +76,7 @@ var (
 	graceModeNames   = []string{0: "FROM_DUE_DATE", engine.FromDueDate: "FROM_DUE_DATE", engine.FromGraceEnd: "FROM_GRACE_END"}
 	prepaymentNames  = []string{0: "REDUCE_TERM", engine.ReduceTerm: "REDUCE_TERM", engine.ReduceInstallment: "REDUCE_INSTALLMENT"}
 	overpaymentNames = []string{0: "REFUSE", engine.RefuseOverpayment: "REFUSE", engine.KeepCredit: "KEEP_CREDIT"}
+	overdueNames     = []string{0: "", engine.BesidePenalty: "", engine.ReplacedByPenalty: "REPLACED_BY_PENALTY"}
 )
 
 // lookup finds a name's index; index 0 is never returned for names that
@@ -105,6 +111,7 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 		AllocationOrder:       allocationNames[t.Allocation],
 		Prepayment:            prepaymentNames[t.Prepayment],
 		Overpayment:           overpaymentNames[t.Overpayment],
+		InterestRecalculation: t.InterestRecalculation,
 	}
 	switch q := t.QuotedRateOf(); q.Unit {
 	case engine.PerMonth:
@@ -127,7 +134,8 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 	if t.HasPenalty {
 		p := t.Penalty.WithDefaults()
 		d.Penalty = &penaltyDoc{Basis: basisNames[p.Basis], CompoundOverdueInterest: p.CompoundOverdueInterest,
-			DayCount: dayCountNames[p.DayCount], GraceDays: p.GraceDays, GraceMode: graceModeNames[p.GraceMode]}
+			DayCount: dayCountNames[p.DayCount], GraceDays: p.GraceDays, GraceMode: graceModeNames[p.GraceMode],
+			OverdueContractInterest: overdueNames[p.OverdueInterest]}
 		if p.HasAnnualRate {
 			d.Penalty.AnnualRatePercent = p.AnnualRate.String()
 		} else {
@@ -169,6 +177,7 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 		Allocation:            engine.AllocationOrder(r.name(allocationNames, d.AllocationOrder)),
 		Prepayment:            engine.PrepaymentPolicy(r.name(prepaymentNames, d.Prepayment)),
 		Overpayment:           engine.OverpaymentPolicy(r.name(overpaymentNames, d.Overpayment)),
+		InterestRecalculation: d.InterestRecalculation,
 	}
 	switch {
 	case d.MonthlyRatePercent != "":
@@ -211,6 +220,9 @@ func (r *docReader) penalty(pd penaltyDoc) engine.PenaltyPolicy {
 		GraceMode:               engine.GraceMode(r.name(graceModeNames, pd.GraceMode)),
 		CompoundOverdueInterest: pd.CompoundOverdueInterest,
 		GraceDays:               pd.GraceDays,
+	}
+	if pd.OverdueContractInterest != "" {
+		p.OverdueInterest = engine.OverdueInterestPolicy(r.name(overdueNames, pd.OverdueContractInterest))
 	}
 	if pd.AnnualRatePercent != "" {
 		p.AnnualRate, p.HasAnnualRate = r.rate(pd.AnnualRatePercent, engine.MaxRatePercent), true

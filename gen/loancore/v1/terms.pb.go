@@ -21,6 +21,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// OverdueContractInterest says what becomes of contract interest on
+// overdue principal of a loan with interest recalculation.
+type OverdueContractInterest int32
+
+const (
+	OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_UNSPECIFIED OverdueContractInterest = 0
+	// Contract interest goes on until the principal is paid; penalty
+	// accrues beside it.
+	OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY OverdueContractInterest = 1
+	// Penalty replaces contract interest on the days after the due date:
+	// each late day bears one of the two.
+	OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY OverdueContractInterest = 2
+)
+
+// Enum value maps for OverdueContractInterest.
+var (
+	OverdueContractInterest_name = map[int32]string{
+		0: "OVERDUE_CONTRACT_INTEREST_UNSPECIFIED",
+		1: "OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY",
+		2: "OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY",
+	}
+	OverdueContractInterest_value = map[string]int32{
+		"OVERDUE_CONTRACT_INTEREST_UNSPECIFIED":         0,
+		"OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY":      1,
+		"OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY": 2,
+	}
+)
+
+func (x OverdueContractInterest) Enum() *OverdueContractInterest {
+	p := new(OverdueContractInterest)
+	*p = x
+	return p
+}
+
+func (x OverdueContractInterest) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OverdueContractInterest) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+}
+
+func (OverdueContractInterest) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[0]
+}
+
+func (x OverdueContractInterest) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OverdueContractInterest.Descriptor instead.
+func (OverdueContractInterest) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+}
+
 // PenaltyBasis is what penalty interest accrues on.
 type PenaltyBasis int32
 
@@ -57,11 +112,11 @@ func (x PenaltyBasis) String() string {
 }
 
 func (PenaltyBasis) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
 }
 
 func (PenaltyBasis) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[0]
+	return &file_loancore_v1_terms_proto_enumTypes[1]
 }
 
 func (x PenaltyBasis) Number() protoreflect.EnumNumber {
@@ -70,7 +125,7 @@ func (x PenaltyBasis) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PenaltyBasis.Descriptor instead.
 func (PenaltyBasis) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
 }
 
 // GraceMode says when penalty starts for an installment that was not paid
@@ -110,11 +165,11 @@ func (x GraceMode) String() string {
 }
 
 func (GraceMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
 }
 
 func (GraceMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[1]
+	return &file_loancore_v1_terms_proto_enumTypes[2]
 }
 
 func (x GraceMode) Number() protoreflect.EnumNumber {
@@ -123,7 +178,7 @@ func (x GraceMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GraceMode.Descriptor instead.
 func (GraceMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
 }
 
 // AllocationOrder is the order in which a payment settles the components of
@@ -175,11 +230,11 @@ func (x AllocationOrder) String() string {
 }
 
 func (AllocationOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
 }
 
 func (AllocationOrder) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[2]
+	return &file_loancore_v1_terms_proto_enumTypes[3]
 }
 
 func (x AllocationOrder) Number() protoreflect.EnumNumber {
@@ -188,7 +243,7 @@ func (x AllocationOrder) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationOrder.Descriptor instead.
 func (AllocationOrder) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 // PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -232,11 +287,11 @@ func (x PrepaymentPolicy) String() string {
 }
 
 func (PrepaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
 }
 
 func (PrepaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[3]
+	return &file_loancore_v1_terms_proto_enumTypes[4]
 }
 
 func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
@@ -245,7 +300,7 @@ func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PrepaymentPolicy.Descriptor instead.
 func (PrepaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
 }
 
 // OverpaymentPolicy says what happens to money beyond everything owed.
@@ -284,11 +339,11 @@ func (x OverpaymentPolicy) String() string {
 }
 
 func (OverpaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
 }
 
 func (OverpaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[4]
+	return &file_loancore_v1_terms_proto_enumTypes[5]
 }
 
 func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
@@ -297,7 +352,7 @@ func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverpaymentPolicy.Descriptor instead.
 func (OverpaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
 }
 
 // FrequencyUnit is the unit of a Frequency.
@@ -350,11 +405,11 @@ func (x FrequencyUnit) String() string {
 }
 
 func (FrequencyUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
 }
 
 func (FrequencyUnit) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[5]
+	return &file_loancore_v1_terms_proto_enumTypes[6]
 }
 
 func (x FrequencyUnit) Number() protoreflect.EnumNumber {
@@ -363,7 +418,7 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
 }
 
 // PaymentTiming says when in its period an installment falls due.
@@ -411,11 +466,11 @@ func (x PaymentTiming) String() string {
 }
 
 func (PaymentTiming) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
 }
 
 func (PaymentTiming) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[6]
+	return &file_loancore_v1_terms_proto_enumTypes[7]
 }
 
 func (x PaymentTiming) Number() protoreflect.EnumNumber {
@@ -424,7 +479,7 @@ func (x PaymentTiming) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PaymentTiming.Descriptor instead.
 func (PaymentTiming) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -478,11 +533,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[7]
+	return &file_loancore_v1_terms_proto_enumTypes[8]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -491,7 +546,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -530,11 +585,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[8]
+	return &file_loancore_v1_terms_proto_enumTypes[9]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -543,7 +598,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
 }
 
 // DayCount is a day-count convention.
@@ -594,11 +649,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[9]
+	return &file_loancore_v1_terms_proto_enumTypes[10]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -607,7 +662,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -658,11 +713,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[10]
+	return &file_loancore_v1_terms_proto_enumTypes[11]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -671,7 +726,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -751,8 +806,19 @@ type LoanTerms struct {
 	// equivalent of monthly_rate_percent or daily_rate_percent, exact (no
 	// rounding). At most 40 bytes.
 	AnnualRateEquivalentPercent string `protobuf:"bytes,23,opt,name=annual_rate_equivalent_percent,json=annualRateEquivalentPercent,proto3" json:"annual_rate_equivalent_percent,omitempty"`
-	unknownFields               protoimpl.UnknownFields
-	sizeCache                   protoimpl.SizeCache
+	// Interest on the actual balance (按日计息, 随借随还): each day bears the
+	// principal outstanding at the end of that day × the annual rate ÷ the
+	// day count's year, summed per period and rounded once. An early
+	// payment lowers interest from its value date on; overdue principal
+	// keeps bearing contract interest until paid (see
+	// PenaltyPolicy.overdue_contract_interest); installments after as_of are
+	// projected as if what is overdue were paid on as_of. Requires
+	// INTEREST_ACCRUAL_DAILY, day count ACT/365, ACT/360 or ACT/364, method
+	// EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
+	// interest-free periods (INVALID_ARGUMENT on this field otherwise).
+	InterestRecalculation bool `protobuf:"varint,24,opt,name=interest_recalculation,json=interestRecalculation,proto3" json:"interest_recalculation,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *LoanTerms) Reset() {
@@ -946,6 +1012,13 @@ func (x *LoanTerms) GetAnnualRateEquivalentPercent() string {
 	return ""
 }
 
+func (x *LoanTerms) GetInterestRecalculation() bool {
+	if x != nil {
+		return x.InterestRecalculation
+	}
+	return false
+}
+
 // PenaltyPolicy is how an overdue loan accrues penalty interest and
 // compound interest. Penalty and compound accrue per day on the amounts
 // overdue at the end of that day, each day's amount rounded to the minor
@@ -979,8 +1052,12 @@ type PenaltyPolicy struct {
 	// disbursement ÷ 365. Accrual stops at the ceiling, and the loan records
 	// the day it first did (penalty_capped_on). Optional. At most 40 bytes.
 	CapAnnualPercent string `protobuf:"bytes,8,opt,name=cap_annual_percent,json=capAnnualPercent,proto3" json:"cap_annual_percent,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// With LoanTerms.interest_recalculation: whether contract interest on
+	// overdue principal goes on beside penalty, or penalty replaces it on
+	// the days after the due date. Default BESIDE_PENALTY.
+	OverdueContractInterest OverdueContractInterest `protobuf:"varint,9,opt,name=overdue_contract_interest,json=overdueContractInterest,proto3,enum=loancore.v1.OverdueContractInterest" json:"overdue_contract_interest,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *PenaltyPolicy) Reset() {
@@ -1067,6 +1144,13 @@ func (x *PenaltyPolicy) GetCapAnnualPercent() string {
 		return x.CapAnnualPercent
 	}
 	return ""
+}
+
+func (x *PenaltyPolicy) GetOverdueContractInterest() OverdueContractInterest {
+	if x != nil {
+		return x.OverdueContractInterest
+	}
+	return OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_UNSPECIFIED
 }
 
 // Frequency is "every N units": every 1 month, every 2 weeks, every 14 days.
@@ -1199,7 +1283,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xb5\t\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xec\t\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1227,7 +1311,8 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x14monthly_rate_percent\x18\x14 \x01(\tR\x12monthlyRatePercent\x12A\n" +
 	"\x0epayment_timing\x18\x15 \x01(\x0e2\x1a.loancore.v1.PaymentTimingR\rpaymentTiming\x12-\n" +
 	"\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12C\n" +
-	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\"\x8b\x03\n" +
+	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\x125\n" +
+	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\"\xed\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
 	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
 	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +
@@ -1238,14 +1323,19 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"grace_days\x18\x06 \x01(\x05R\tgraceDays\x125\n" +
 	"\n" +
 	"grace_mode\x18\a \x01(\x0e2\x16.loancore.v1.GraceModeR\tgraceMode\x12,\n" +
-	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\"u\n" +
+	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\x12`\n" +
+	"\x19overdue_contract_interest\x18\t \x01(\x0e2$.loancore.v1.OverdueContractInterestR\x17overdueContractInterest\"u\n" +
 	"\tFrequency\x12.\n" +
 	"\x04unit\x18\x01 \x01(\x0e2\x1a.loancore.v1.FrequencyUnitR\x04unit\x12\x14\n" +
 	"\x05every\x18\x02 \x01(\x05R\x05every\x12\"\n" +
 	"\rdays_of_month\x18\x03 \x03(\x05R\vdaysOfMonth\"l\n" +
 	"\bRounding\x12-\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x19.loancore.v1.RoundingModeR\x04mode\x121\n" +
-	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\x84\x01\n" +
+	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\xa5\x01\n" +
+	"\x17OverdueContractInterest\x12)\n" +
+	"%OVERDUE_CONTRACT_INTEREST_UNSPECIFIED\x10\x00\x12,\n" +
+	"(OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY\x10\x01\x121\n" +
+	"-OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY\x10\x02*\x84\x01\n" +
 	"\fPenaltyBasis\x12\x1d\n" +
 	"\x19PENALTY_BASIS_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fPENALTY_BASIS_OVERDUE_PRINCIPAL\x10\x01\x120\n" +
@@ -1318,46 +1408,48 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
 var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_loancore_v1_terms_proto_goTypes = []any{
-	(PenaltyBasis)(0),      // 0: loancore.v1.PenaltyBasis
-	(GraceMode)(0),         // 1: loancore.v1.GraceMode
-	(AllocationOrder)(0),   // 2: loancore.v1.AllocationOrder
-	(PrepaymentPolicy)(0),  // 3: loancore.v1.PrepaymentPolicy
-	(OverpaymentPolicy)(0), // 4: loancore.v1.OverpaymentPolicy
-	(FrequencyUnit)(0),     // 5: loancore.v1.FrequencyUnit
-	(PaymentTiming)(0),     // 6: loancore.v1.PaymentTiming
-	(RepaymentMethod)(0),   // 7: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0),   // 8: loancore.v1.InterestAccrual
-	(DayCount)(0),          // 9: loancore.v1.DayCount
-	(RoundingMode)(0),      // 10: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),      // 11: loancore.v1.LoanTerms
-	(*PenaltyPolicy)(nil),  // 12: loancore.v1.PenaltyPolicy
-	(*Frequency)(nil),      // 13: loancore.v1.Frequency
-	(*Rounding)(nil),       // 14: loancore.v1.Rounding
+	(OverdueContractInterest)(0), // 0: loancore.v1.OverdueContractInterest
+	(PenaltyBasis)(0),            // 1: loancore.v1.PenaltyBasis
+	(GraceMode)(0),               // 2: loancore.v1.GraceMode
+	(AllocationOrder)(0),         // 3: loancore.v1.AllocationOrder
+	(PrepaymentPolicy)(0),        // 4: loancore.v1.PrepaymentPolicy
+	(OverpaymentPolicy)(0),       // 5: loancore.v1.OverpaymentPolicy
+	(FrequencyUnit)(0),           // 6: loancore.v1.FrequencyUnit
+	(PaymentTiming)(0),           // 7: loancore.v1.PaymentTiming
+	(RepaymentMethod)(0),         // 8: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),         // 9: loancore.v1.InterestAccrual
+	(DayCount)(0),                // 10: loancore.v1.DayCount
+	(RoundingMode)(0),            // 11: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),            // 12: loancore.v1.LoanTerms
+	(*PenaltyPolicy)(nil),        // 13: loancore.v1.PenaltyPolicy
+	(*Frequency)(nil),            // 14: loancore.v1.Frequency
+	(*Rounding)(nil),             // 15: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	13, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	7,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	8,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	9,  // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	14, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
-	2,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
-	3,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
-	4,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
-	12, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
-	6,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
-	0,  // 10: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
-	9,  // 11: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
-	1,  // 12: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
-	5,  // 13: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	10, // 14: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	14, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	8,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	9,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	10, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	15, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	3,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
+	4,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
+	5,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
+	13, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
+	7,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
+	1,  // 10: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
+	10, // 11: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
+	2,  // 12: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
+	0,  // 13: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
+	6,  // 14: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	11, // 15: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -1370,7 +1462,7 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      11,
+			NumEnums:      12,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -27,6 +27,9 @@ GRACE_MODE_UNSPECIFIED: GraceMode
 INTEREST_ACCRUAL_DAILY: InterestAccrual
 INTEREST_ACCRUAL_PERIODIC: InterestAccrual
 INTEREST_ACCRUAL_UNSPECIFIED: InterestAccrual
+OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY: OverdueContractInterest
+OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY: OverdueContractInterest
+OVERDUE_CONTRACT_INTEREST_UNSPECIFIED: OverdueContractInterest
 OVERPAYMENT_POLICY_KEEP_CREDIT: OverpaymentPolicy
 OVERPAYMENT_POLICY_REFUSE: OverpaymentPolicy
 OVERPAYMENT_POLICY_UNSPECIFIED: OverpaymentPolicy
@@ -63,7 +66,7 @@ class Frequency(_message.Message):
     def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ..., days_of_month: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class LoanTerms(_message.Message):
-    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
+    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "interest_recalculation", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
     ALLOCATION_ORDER_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_EQUIVALENT_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +80,7 @@ class LoanTerms(_message.Message):
     INSTALLMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
     INTEREST_ACCRUAL_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FREE_PERIODS_FIELD_NUMBER: _ClassVar[int]
+    INTEREST_RECALCULATION_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
     MONTHLY_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     OVERPAYMENT_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +104,7 @@ class LoanTerms(_message.Message):
     installment_count: int
     interest_accrual: InterestAccrual
     interest_free_periods: int
+    interest_recalculation: bool
     method: RepaymentMethod
     monthly_rate_percent: str
     overpayment: OverpaymentPolicy
@@ -110,10 +115,10 @@ class LoanTerms(_message.Message):
     principal_grace_periods: int
     rounding: Rounding
     upfront_fee: str
-    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ...) -> None: ...
+    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., interest_recalculation: bool = ...) -> None: ...
 
 class PenaltyPolicy(_message.Message):
-    __slots__ = ["annual_rate_percent", "basis", "cap_annual_percent", "compound_overdue_interest", "day_count", "grace_days", "grace_mode", "markup_percent"]
+    __slots__ = ["annual_rate_percent", "basis", "cap_annual_percent", "compound_overdue_interest", "day_count", "grace_days", "grace_mode", "markup_percent", "overdue_contract_interest"]
     ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     BASIS_FIELD_NUMBER: _ClassVar[int]
     CAP_ANNUAL_PERCENT_FIELD_NUMBER: _ClassVar[int]
@@ -122,6 +127,7 @@ class PenaltyPolicy(_message.Message):
     GRACE_DAYS_FIELD_NUMBER: _ClassVar[int]
     GRACE_MODE_FIELD_NUMBER: _ClassVar[int]
     MARKUP_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_CONTRACT_INTEREST_FIELD_NUMBER: _ClassVar[int]
     annual_rate_percent: str
     basis: PenaltyBasis
     cap_annual_percent: str
@@ -130,7 +136,8 @@ class PenaltyPolicy(_message.Message):
     grace_days: int
     grace_mode: GraceMode
     markup_percent: str
-    def __init__(self, annual_rate_percent: _Optional[str] = ..., markup_percent: _Optional[str] = ..., basis: _Optional[_Union[PenaltyBasis, str]] = ..., compound_overdue_interest: bool = ..., day_count: _Optional[_Union[DayCount, str]] = ..., grace_days: _Optional[int] = ..., grace_mode: _Optional[_Union[GraceMode, str]] = ..., cap_annual_percent: _Optional[str] = ...) -> None: ...
+    overdue_contract_interest: OverdueContractInterest
+    def __init__(self, annual_rate_percent: _Optional[str] = ..., markup_percent: _Optional[str] = ..., basis: _Optional[_Union[PenaltyBasis, str]] = ..., compound_overdue_interest: bool = ..., day_count: _Optional[_Union[DayCount, str]] = ..., grace_days: _Optional[int] = ..., grace_mode: _Optional[_Union[GraceMode, str]] = ..., cap_annual_percent: _Optional[str] = ..., overdue_contract_interest: _Optional[_Union[OverdueContractInterest, str]] = ...) -> None: ...
 
 class Rounding(_message.Message):
     __slots__ = ["installment_multiple", "mode"]
@@ -139,6 +146,9 @@ class Rounding(_message.Message):
     installment_multiple: str
     mode: RoundingMode
     def __init__(self, mode: _Optional[_Union[RoundingMode, str]] = ..., installment_multiple: _Optional[str] = ...) -> None: ...
+
+class OverdueContractInterest(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
 
 class PenaltyBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

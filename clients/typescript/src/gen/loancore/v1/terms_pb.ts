@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/terms.proto.
  */
 export const file_loancore_v1_terms: GenFile = /*@__PURE__*/
-  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEi0wYKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5EhoKEmRhaWx5X3JhdGVfcGVyY2VudBgTIAEoCRIcChRtb250aGx5X3JhdGVfcGVyY2VudBgUIAEoCRIyCg5wYXltZW50X3RpbWluZxgVIAEoDjIaLmxvYW5jb3JlLnYxLlBheW1lbnRUaW1pbmcSGgoSaW5zdGFsbG1lbnRfYW1vdW50GBYgASgJEiYKHmFubnVhbF9yYXRlX2VxdWl2YWxlbnRfcGVyY2VudBgXIAEoCSKXAgoNUGVuYWx0eVBvbGljeRIbChNhbm51YWxfcmF0ZV9wZXJjZW50GAEgASgJEhYKDm1hcmt1cF9wZXJjZW50GAIgASgJEigKBWJhc2lzGAMgASgOMhkubG9hbmNvcmUudjEuUGVuYWx0eUJhc2lzEiEKGWNvbXBvdW5kX292ZXJkdWVfaW50ZXJlc3QYBCABKAgSKAoJZGF5X2NvdW50GAUgASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSEgoKZ3JhY2VfZGF5cxgGIAEoBRIqCgpncmFjZV9tb2RlGAcgASgOMhYubG9hbmNvcmUudjEuR3JhY2VNb2RlEhoKEmNhcF9hbm51YWxfcGVyY2VudBgIIAEoCSJbCglGcmVxdWVuY3kSKAoEdW5pdBgBIAEoDjIaLmxvYW5jb3JlLnYxLkZyZXF1ZW5jeVVuaXQSDQoFZXZlcnkYAiABKAUSFQoNZGF5c19vZl9tb250aBgDIAMoBSJRCghSb3VuZGluZxInCgRtb2RlGAEgASgOMhkubG9hbmNvcmUudjEuUm91bmRpbmdNb2RlEhwKFGluc3RhbGxtZW50X211bHRpcGxlGAIgASgJKoQBCgxQZW5hbHR5QmFzaXMSHQoZUEVOQUxUWV9CQVNJU19VTlNQRUNJRklFRBAAEiMKH1BFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUwQARIwCixQRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMX0FORF9JTlRFUkVTVBACKmQKCUdyYWNlTW9kZRIaChZHUkFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYR1JBQ0VfTU9ERV9GUk9NX0RVRV9EQVRFEAESHQoZR1JBQ0VfTU9ERV9GUk9NX0dSQUNFX0VORBACKsMBCg9BbGxvY2F0aW9uT3JkZXISIAocQUxMT0NBVElPTl9PUkRFUl9VTlNQRUNJRklFRBAAEiMKH0FMTE9DQVRJT05fT1JERVJfSU5URVJFU1RfRklSU1QQARIkCiBBTExPQ0FUSU9OX09SREVSX1BSSU5DSVBBTF9GSVJTVBACEiIKHkFMTE9DQVRJT05fT1JERVJfUEVOQUxUWV9GSVJTVBADEh8KG0FMTE9DQVRJT05fT1JERVJfQ0lWSUxfQ09ERRAEKoIBChBQcmVwYXltZW50UG9saWN5EiEKHVBSRVBBWU1FTlRfUE9MSUNZX1VOU1BFQ0lGSUVEEAASIQodUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX1RFUk0QARIoCiRQUkVQQVlNRU5UX1BPTElDWV9SRURVQ0VfSU5TVEFMTE1FTlQQAip6ChFPdmVycGF5bWVudFBvbGljeRIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlPVkVSUEFZTUVOVF9QT0xJQ1lfUkVGVVNFEAESIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX0tFRVBfQ1JFRElUEAIqmQEKDUZyZXF1ZW5jeVVuaXQSHgoaRlJFUVVFTkNZX1VOSVRfVU5TUEVDSUZJRUQQABIYChRGUkVRVUVOQ1lfVU5JVF9NT05USBABEhcKE0ZSRVFVRU5DWV9VTklUX1dFRUsQAhIWChJGUkVRVUVOQ1lfVU5JVF9EQVkQAxIdChlGUkVRVUVOQ1lfVU5JVF9TRU1JX01PTlRIEAQqbQoNUGF5bWVudFRpbWluZxIeChpQQVlNRU5UX1RJTUlOR19VTlNQRUNJRklFRBAAEh0KGVBBWU1FTlRfVElNSU5HX0lOX0FSUkVBUlMQARIdChlQQVlNRU5UX1RJTUlOR19JTl9BRFZBTkNFEAIq3QEKD1JlcGF5bWVudE1ldGhvZBIgChxSRVBBWU1FTlRfTUVUSE9EX1VOU1BFQ0lGSUVEEAASJgoiUkVQQVlNRU5UX01FVEhPRF9FUVVBTF9JTlNUQUxMTUVOVBABEiQKIFJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfUFJJTkNJUEFMEAISIgoeUkVQQVlNRU5UX01FVEhPRF9JTlRFUkVTVF9PTkxZEAMSGwoXUkVQQVlNRU5UX01FVEhPRF9CVUxMRVQQBBIZChVSRVBBWU1FTlRfTUVUSE9EX0ZMQVQQBSpuCg9JbnRlcmVzdEFjY3J1YWwSIAocSU5URVJFU1RfQUNDUlVBTF9VTlNQRUNJRklFRBAAEh0KGUlOVEVSRVNUX0FDQ1JVQUxfUEVSSU9ESUMQARIaChZJTlRFUkVTVF9BQ0NSVUFMX0RBSUxZEAIqoQEKCERheUNvdW50EhkKFURBWV9DT1VOVF9VTlNQRUNJRklFRBAAEhsKF0RBWV9DT1VOVF9BQ1RfMzY1X0ZJWEVEEAESFQoRREFZX0NPVU5UX0FDVF8zNjAQAhIVChFEQVlfQ09VTlRfQUNUXzM2NBADEhgKFERBWV9DT1VOVF9USElSVFlfMzYwEAQSFQoRREFZX0NPVU5UX0FDVF9BQ1QQBSquAQoMUm91bmRpbmdNb2RlEh0KGVJPVU5ESU5HX01PREVfVU5TUEVDSUZJRUQQABIZChVST1VORElOR19NT0RFX0hBTEZfVVAQARIbChdST1VORElOR19NT0RFX0hBTEZfRVZFThACEhYKElJPVU5ESU5HX01PREVfRE9XThADEhQKEFJPVU5ESU5HX01PREVfVVAQBBIZChVST1VORElOR19NT0RFX0NFSUxJTkcQBWIGcHJvdG8z");
+  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEi8wYKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5EhoKEmRhaWx5X3JhdGVfcGVyY2VudBgTIAEoCRIcChRtb250aGx5X3JhdGVfcGVyY2VudBgUIAEoCRIyCg5wYXltZW50X3RpbWluZxgVIAEoDjIaLmxvYW5jb3JlLnYxLlBheW1lbnRUaW1pbmcSGgoSaW5zdGFsbG1lbnRfYW1vdW50GBYgASgJEiYKHmFubnVhbF9yYXRlX2VxdWl2YWxlbnRfcGVyY2VudBgXIAEoCRIeChZpbnRlcmVzdF9yZWNhbGN1bGF0aW9uGBggASgIIuACCg1QZW5hbHR5UG9saWN5EhsKE2FubnVhbF9yYXRlX3BlcmNlbnQYASABKAkSFgoObWFya3VwX3BlcmNlbnQYAiABKAkSKAoFYmFzaXMYAyABKA4yGS5sb2FuY29yZS52MS5QZW5hbHR5QmFzaXMSIQoZY29tcG91bmRfb3ZlcmR1ZV9pbnRlcmVzdBgEIAEoCBIoCglkYXlfY291bnQYBSABKA4yFS5sb2FuY29yZS52MS5EYXlDb3VudBISCgpncmFjZV9kYXlzGAYgASgFEioKCmdyYWNlX21vZGUYByABKA4yFi5sb2FuY29yZS52MS5HcmFjZU1vZGUSGgoSY2FwX2FubnVhbF9wZXJjZW50GAggASgJEkcKGW92ZXJkdWVfY29udHJhY3RfaW50ZXJlc3QYCSABKA4yJC5sb2FuY29yZS52MS5PdmVyZHVlQ29udHJhY3RJbnRlcmVzdCJbCglGcmVxdWVuY3kSKAoEdW5pdBgBIAEoDjIaLmxvYW5jb3JlLnYxLkZyZXF1ZW5jeVVuaXQSDQoFZXZlcnkYAiABKAUSFQoNZGF5c19vZl9tb250aBgDIAMoBSJRCghSb3VuZGluZxInCgRtb2RlGAEgASgOMhkubG9hbmNvcmUudjEuUm91bmRpbmdNb2RlEhwKFGluc3RhbGxtZW50X211bHRpcGxlGAIgASgJKqUBChdPdmVyZHVlQ29udHJhY3RJbnRlcmVzdBIpCiVPVkVSRFVFX0NPTlRSQUNUX0lOVEVSRVNUX1VOU1BFQ0lGSUVEEAASLAooT1ZFUkRVRV9DT05UUkFDVF9JTlRFUkVTVF9CRVNJREVfUEVOQUxUWRABEjEKLU9WRVJEVUVfQ09OVFJBQ1RfSU5URVJFU1RfUkVQTEFDRURfQllfUEVOQUxUWRACKoQBCgxQZW5hbHR5QmFzaXMSHQoZUEVOQUxUWV9CQVNJU19VTlNQRUNJRklFRBAAEiMKH1BFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUwQARIwCixQRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMX0FORF9JTlRFUkVTVBACKmQKCUdyYWNlTW9kZRIaChZHUkFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYR1JBQ0VfTU9ERV9GUk9NX0RVRV9EQVRFEAESHQoZR1JBQ0VfTU9ERV9GUk9NX0dSQUNFX0VORBACKsMBCg9BbGxvY2F0aW9uT3JkZXISIAocQUxMT0NBVElPTl9PUkRFUl9VTlNQRUNJRklFRBAAEiMKH0FMTE9DQVRJT05fT1JERVJfSU5URVJFU1RfRklSU1QQARIkCiBBTExPQ0FUSU9OX09SREVSX1BSSU5DSVBBTF9GSVJTVBACEiIKHkFMTE9DQVRJT05fT1JERVJfUEVOQUxUWV9GSVJTVBADEh8KG0FMTE9DQVRJT05fT1JERVJfQ0lWSUxfQ09ERRAEKoIBChBQcmVwYXltZW50UG9saWN5EiEKHVBSRVBBWU1FTlRfUE9MSUNZX1VOU1BFQ0lGSUVEEAASIQodUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX1RFUk0QARIoCiRQUkVQQVlNRU5UX1BPTElDWV9SRURVQ0VfSU5TVEFMTE1FTlQQAip6ChFPdmVycGF5bWVudFBvbGljeRIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlPVkVSUEFZTUVOVF9QT0xJQ1lfUkVGVVNFEAESIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX0tFRVBfQ1JFRElUEAIqmQEKDUZyZXF1ZW5jeVVuaXQSHgoaRlJFUVVFTkNZX1VOSVRfVU5TUEVDSUZJRUQQABIYChRGUkVRVUVOQ1lfVU5JVF9NT05USBABEhcKE0ZSRVFVRU5DWV9VTklUX1dFRUsQAhIWChJGUkVRVUVOQ1lfVU5JVF9EQVkQAxIdChlGUkVRVUVOQ1lfVU5JVF9TRU1JX01PTlRIEAQqbQoNUGF5bWVudFRpbWluZxIeChpQQVlNRU5UX1RJTUlOR19VTlNQRUNJRklFRBAAEh0KGVBBWU1FTlRfVElNSU5HX0lOX0FSUkVBUlMQARIdChlQQVlNRU5UX1RJTUlOR19JTl9BRFZBTkNFEAIq3QEKD1JlcGF5bWVudE1ldGhvZBIgChxSRVBBWU1FTlRfTUVUSE9EX1VOU1BFQ0lGSUVEEAASJgoiUkVQQVlNRU5UX01FVEhPRF9FUVVBTF9JTlNUQUxMTUVOVBABEiQKIFJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfUFJJTkNJUEFMEAISIgoeUkVQQVlNRU5UX01FVEhPRF9JTlRFUkVTVF9PTkxZEAMSGwoXUkVQQVlNRU5UX01FVEhPRF9CVUxMRVQQBBIZChVSRVBBWU1FTlRfTUVUSE9EX0ZMQVQQBSpuCg9JbnRlcmVzdEFjY3J1YWwSIAocSU5URVJFU1RfQUNDUlVBTF9VTlNQRUNJRklFRBAAEh0KGUlOVEVSRVNUX0FDQ1JVQUxfUEVSSU9ESUMQARIaChZJTlRFUkVTVF9BQ0NSVUFMX0RBSUxZEAIqoQEKCERheUNvdW50EhkKFURBWV9DT1VOVF9VTlNQRUNJRklFRBAAEhsKF0RBWV9DT1VOVF9BQ1RfMzY1X0ZJWEVEEAESFQoRREFZX0NPVU5UX0FDVF8zNjAQAhIVChFEQVlfQ09VTlRfQUNUXzM2NBADEhgKFERBWV9DT1VOVF9USElSVFlfMzYwEAQSFQoRREFZX0NPVU5UX0FDVF9BQ1QQBSquAQoMUm91bmRpbmdNb2RlEh0KGVJPVU5ESU5HX01PREVfVU5TUEVDSUZJRUQQABIZChVST1VORElOR19NT0RFX0hBTEZfVVAQARIbChdST1VORElOR19NT0RFX0hBTEZfRVZFThACEhYKElJPVU5ESU5HX01PREVfRE9XThADEhQKEFJPVU5ESU5HX01PREVfVVAQBBIZChVST1VORElOR19NT0RFX0NFSUxJTkcQBWIGcHJvdG8z");
 
 /**
  * LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -206,6 +206,22 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * @generated from field: string annual_rate_equivalent_percent = 23;
    */
   annualRateEquivalentPercent: string;
+
+  /**
+   * Interest on the actual balance (按日计息, 随借随还): each day bears the
+   * principal outstanding at the end of that day × the annual rate ÷ the
+   * day count's year, summed per period and rounded once. An early
+   * payment lowers interest from its value date on; overdue principal
+   * keeps bearing contract interest until paid (see
+   * PenaltyPolicy.overdue_contract_interest); installments after as_of are
+   * projected as if what is overdue were paid on as_of. Requires
+   * INTEREST_ACCRUAL_DAILY, day count ACT/365, ACT/360 or ACT/364, method
+   * EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
+   * interest-free periods (INVALID_ARGUMENT on this field otherwise).
+   *
+   * @generated from field: bool interest_recalculation = 24;
+   */
+  interestRecalculation: boolean;
 };
 
 /**
@@ -290,6 +306,15 @@ export type PenaltyPolicy = Message<"loancore.v1.PenaltyPolicy"> & {
    * @generated from field: string cap_annual_percent = 8;
    */
   capAnnualPercent: string;
+
+  /**
+   * With LoanTerms.interest_recalculation: whether contract interest on
+   * overdue principal goes on beside penalty, or penalty replaces it on
+   * the days after the due date. Default BESIDE_PENALTY.
+   *
+   * @generated from field: loancore.v1.OverdueContractInterest overdue_contract_interest = 9;
+   */
+  overdueContractInterest: OverdueContractInterest;
 };
 
 /**
@@ -370,6 +395,41 @@ export const RoundingSchema: GenMessage<Rounding> = /*@__PURE__*/
   messageDesc(file_loancore_v1_terms, 3);
 
 /**
+ * OverdueContractInterest says what becomes of contract interest on
+ * overdue principal of a loan with interest recalculation.
+ *
+ * @generated from enum loancore.v1.OverdueContractInterest
+ */
+export enum OverdueContractInterest {
+  /**
+   * @generated from enum value: OVERDUE_CONTRACT_INTEREST_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Contract interest goes on until the principal is paid; penalty
+   * accrues beside it.
+   *
+   * @generated from enum value: OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY = 1;
+   */
+  BESIDE_PENALTY = 1,
+
+  /**
+   * Penalty replaces contract interest on the days after the due date:
+   * each late day bears one of the two.
+   *
+   * @generated from enum value: OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY = 2;
+   */
+  REPLACED_BY_PENALTY = 2,
+}
+
+/**
+ * Describes the enum loancore.v1.OverdueContractInterest.
+ */
+export const OverdueContractInterestSchema: GenEnum<OverdueContractInterest> = /*@__PURE__*/
+  enumDesc(file_loancore_v1_terms, 0);
+
+/**
  * PenaltyBasis is what penalty interest accrues on.
  *
  * @generated from enum loancore.v1.PenaltyBasis
@@ -399,7 +459,7 @@ export enum PenaltyBasis {
  * Describes the enum loancore.v1.PenaltyBasis.
  */
 export const PenaltyBasisSchema: GenEnum<PenaltyBasis> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 0);
+  enumDesc(file_loancore_v1_terms, 1);
 
 /**
  * GraceMode says when penalty starts for an installment that was not paid
@@ -432,7 +492,7 @@ export enum GraceMode {
  * Describes the enum loancore.v1.GraceMode.
  */
 export const GraceModeSchema: GenEnum<GraceMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 1);
+  enumDesc(file_loancore_v1_terms, 2);
 
 /**
  * AllocationOrder is the order in which a payment settles the components of
@@ -483,7 +543,7 @@ export enum AllocationOrder {
  * Describes the enum loancore.v1.AllocationOrder.
  */
 export const AllocationOrderSchema: GenEnum<AllocationOrder> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 2);
+  enumDesc(file_loancore_v1_terms, 3);
 
 /**
  * PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -520,7 +580,7 @@ export enum PrepaymentPolicy {
  * Describes the enum loancore.v1.PrepaymentPolicy.
  */
 export const PrepaymentPolicySchema: GenEnum<PrepaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 3);
+  enumDesc(file_loancore_v1_terms, 4);
 
 /**
  * OverpaymentPolicy says what happens to money beyond everything owed.
@@ -552,7 +612,7 @@ export enum OverpaymentPolicy {
  * Describes the enum loancore.v1.OverpaymentPolicy.
  */
 export const OverpaymentPolicySchema: GenEnum<OverpaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 4);
+  enumDesc(file_loancore_v1_terms, 5);
 
 /**
  * FrequencyUnit is the unit of a Frequency.
@@ -604,7 +664,7 @@ export enum FrequencyUnit {
  * Describes the enum loancore.v1.FrequencyUnit.
  */
 export const FrequencyUnitSchema: GenEnum<FrequencyUnit> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 5);
+  enumDesc(file_loancore_v1_terms, 6);
 
 /**
  * PaymentTiming says when in its period an installment falls due.
@@ -646,7 +706,7 @@ export enum PaymentTiming {
  * Describes the enum loancore.v1.PaymentTiming.
  */
 export const PaymentTimingSchema: GenEnum<PaymentTiming> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 6);
+  enumDesc(file_loancore_v1_terms, 7);
 
 /**
  * RepaymentMethod is how principal and interest are spread over the
@@ -702,7 +762,7 @@ export enum RepaymentMethod {
  * Describes the enum loancore.v1.RepaymentMethod.
  */
 export const RepaymentMethodSchema: GenEnum<RepaymentMethod> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 7);
+  enumDesc(file_loancore_v1_terms, 8);
 
 /**
  * InterestAccrual is how the interest of a period is computed.
@@ -734,7 +794,7 @@ export enum InterestAccrual {
  * Describes the enum loancore.v1.InterestAccrual.
  */
 export const InterestAccrualSchema: GenEnum<InterestAccrual> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 8);
+  enumDesc(file_loancore_v1_terms, 9);
 
 /**
  * DayCount is a day-count convention.
@@ -787,7 +847,7 @@ export enum DayCount {
  * Describes the enum loancore.v1.DayCount.
  */
 export const DayCountSchema: GenEnum<DayCount> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 9);
+  enumDesc(file_loancore_v1_terms, 10);
 
 /**
  * RoundingMode says which way a value between two representable ones goes.
@@ -840,5 +900,5 @@ export enum RoundingMode {
  * Describes the enum loancore.v1.RoundingMode.
  */
 export const RoundingModeSchema: GenEnum<RoundingMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 10);
+  enumDesc(file_loancore_v1_terms, 11);
 
