@@ -34,9 +34,10 @@ import (
 // dates, unknown enum numbers, ids of loans and agreements that exist and
 // that do not) mixed with requests that reach deep into the use cases
 // (loans booked, paid, restructured). No call may answer INTERNAL or
-// UNKNOWN, take over a second, or leave the server's heap grown beyond a
-// bound. LOANCORE_FUZZ_SEED replays a run; LOANCORE_FUZZ_CALLS sets how
-// many calls a store gets (default 1500, 300 with -short).
+// UNKNOWN, take over a second (of CPU on a busy machine; see
+// checkDuration), or leave the server's heap grown beyond a bound.
+// LOANCORE_FUZZ_SEED replays a run; LOANCORE_FUZZ_CALLS sets how many
+// calls a store gets (default 1500, 300 with -short).
 func TestAPIFuzz(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("LOANCORE_FUZZ_SEED"); s != "" {
@@ -130,7 +131,7 @@ func (f *fuzzer) call() {
 	if f.rng.IntN(5) == 0 {
 		conn = f.conns[f.roles[f.rng.IntN(len(f.roles))]]
 	}
-	start := time.Now()
+	start, cpuStart := time.Now(), processCPU()
 	var answers [][]byte
 	// A subscription to the event feed follows it for ever unless it
 	// stops at the head: give one that follows a short while.
@@ -145,19 +146,39 @@ func (f *fuzzer) call() {
 		err = conn.Invoke(ctx(f.t), method, body, &out, grpc.ForceCodecV2(rawCodec{}))
 		answers = [][]byte{out}
 	}
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpuStart
 	code := status.Code(err)
 	f.codes[code]++
 	if code == codes.Internal || code == codes.Unknown {
 		f.t.Errorf("%s answered %v: %v\nrequest: %s", method, code, err, clip(req))
 	}
-	if elapsed > time.Second {
-		f.t.Errorf("%s took %v\nrequest: %s", method, elapsed, clip(req))
-	}
+	f.checkDuration(method, req, elapsed, cpu)
 	if err == nil {
 		f.harvest(m.Output(), answers)
 	}
 }
+
+// checkDuration fails a call that took over a second. On a machine shared
+// with other work a cheap call can wait that long for a CPU, so a call
+// over a second of wall time fails only if the test process (client and
+// server are both in it, and calls run one at a time) also spent over a
+// second of CPU during it, or if it took over slowCallLimit whatever the
+// CPU says (a call that waits on something, not computes); otherwise it is
+// logged. The work a PostgreSQL query does is in the database's
+// processes, so there the wall-time limit is what holds.
+func (f *fuzzer) checkDuration(method string, req proto.Message, elapsed, cpu time.Duration) {
+	switch {
+	case elapsed <= time.Second:
+	case cpu > time.Second || elapsed > slowCallLimit:
+		f.t.Errorf("%s took %v (%v of CPU)\nrequest: %s", method, elapsed, cpu, clip(req))
+	default:
+		f.t.Logf("%s took %v of wall time but %v of CPU: the machine was busy\nrequest: %s", method, elapsed, cpu, clip(req))
+	}
+}
+
+// slowCallLimit is the wall time no fuzzed call may take, busy machine or
+// not.
+const slowCallLimit = 5 * time.Second
 
 // stream runs a server-streaming call to its end.
 func (f *fuzzer) stream(conn *grpc.ClientConn, method string, body []byte, following bool) ([][]byte, error) {
