@@ -67,6 +67,14 @@ var (
 		"loancore.v1.CloseOfBusinessService/GetCloseOfBusinessRun": cobWatchers,
 		"loancore.v1.CloseOfBusinessService/ListDelinquentLoans":   collections,
 		"loancore.v1.CloseOfBusinessService/ListDueNotices":        collections,
+		"loancore.v1.CreditLineService/OpenCreditLine":             channels,
+		"loancore.v1.CreditLineService/Drawdown":                   channels,
+		"loancore.v1.CreditLineService/GetCreditLine":              readers,
+		"loancore.v1.CreditLineService/ListCreditLines":            readers,
+		"loancore.v1.CreditLineService/ChangeLimit":                operators,
+		"loancore.v1.CreditLineService/FreezeCreditLine":           operators,
+		"loancore.v1.CreditLineService/UnfreezeCreditLine":         operators,
+		"loancore.v1.CreditLineService/CloseCreditLine":            operators,
 	}
 )
 
