@@ -20,9 +20,13 @@ type RequestRecord struct {
 	RequestID   string
 	Method      string
 	RequestHash string
-	LoanID      string
-	Seq         int64
-	RecordedAt  time.Time
+	// LoanID is the loan whose event Seq holds the record; or, for a
+	// request recorded on a credit line's event, "" and CreditLineID
+	// names the line.
+	LoanID       string
+	CreditLineID string
+	Seq          int64
+	RecordedAt   time.Time
 }
 
 // RequestKey names one request, for Requests.FindRequest.

@@ -187,7 +187,7 @@ func mapError(err error) error {
 		}
 		switch pg.Code {
 		case "23505": // unique_violation
-			if pg.ConstraintName == "loan_events_pkey" {
+			if pg.ConstraintName == "loan_events_pkey" || pg.ConstraintName == "credit_line_events_pkey" {
 				return store.ErrVersionConflict
 			}
 			return store.ErrDuplicate
@@ -249,20 +249,24 @@ func eventArgs(e store.EventRecord, r store.RequestRecord) []any {
 
 // CreateLoan implements store.Store.
 func (s *Store) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
-	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		l := p.Loan
-		if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
-			VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
-			l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.CreatedAt); err != nil {
+	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return insertLoan(ctx, tx, p) }))
+}
+
+// insertLoan writes a new loan's row and first events in tx: CreateLoan's
+// work, and a drawdown's beside the line's event.
+func insertLoan(ctx context.Context, tx pgx.Tx, p store.NewLoanRecord) error {
+	l := p.Loan
+	if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+		VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
+		l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.CreatedAt); err != nil {
+		return err
+	}
+	for _, e := range p.Events {
+		if _, err := tx.Exec(ctx, insertEventSQL, eventArgs(e, p.Request)...); err != nil {
 			return err
 		}
-		for _, e := range p.Events {
-			if _, err := tx.Exec(ctx, insertEventSQL, eventArgs(e, p.Request)...); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	}
+	return nil
 }
 
 // appendSQL inserts an event only right after the loan's last one: the

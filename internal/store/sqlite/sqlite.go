@@ -169,7 +169,7 @@ func mapError(err error) error {
 		}
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			if strings.Contains(se.Error(), "loan_events.") {
+			if strings.Contains(se.Error(), "loan_events.") || strings.Contains(se.Error(), "credit_line_events.") {
 				return store.ErrVersionConflict
 			}
 			return store.ErrDuplicate
@@ -215,20 +215,24 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e store.EventRecord, r store.R
 
 // CreateLoan implements store.Store.
 func (s *Store) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
-	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
-		l := p.Loan
-		if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status,
-			l.CreatedAt.UTC().Format(timeLayout)); err != nil {
+	return mapError(s.tx(ctx, func(tx *sql.Tx) error { return insertLoan(ctx, tx, p) }))
+}
+
+// insertLoan writes a new loan's row and first events in tx: CreateLoan's
+// work, and a drawdown's beside the line's event.
+func insertLoan(ctx context.Context, tx *sql.Tx, p store.NewLoanRecord) error {
+	l := p.Loan
+	if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status,
+		l.CreatedAt.UTC().Format(timeLayout)); err != nil {
+		return err
+	}
+	for _, e := range p.Events {
+		if err := insertEvent(ctx, tx, e, p.Request); err != nil {
 			return err
 		}
-		for _, e := range p.Events {
-			if err := insertEvent(ctx, tx, e, p.Request); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	}
+	return nil
 }
 
 // AppendEvent implements store.Store. The write lock is taken when the
