@@ -149,6 +149,7 @@ func serve(cfg config, handle storeHandle, certs *tlsreload.Reloader, authn *aut
 		PrenoticeDays: cfg.prenoticeDays, CalendarStart: cfg.calendarStart, Logger: log})
 	opts := authn.opts
 	opts.Logger, opts.Loans, opts.Close, opts.Feed, opts.Limits = log, loans, cob, feed, cfg.transport.limits
+	opts.CreditLines = servicing.NewCreditLines(loans, db)
 	opts.ServerOptions = append(obs.serverOptions(), opts.ServerOptions...)
 	if certs != nil {
 		opts.TLS = certs.Config()

@@ -85,6 +85,18 @@ const (
 	// requested, so that its request would now be refused; it stays
 	// pending, to be rejected.
 	ReasonActionNoLongerApplies Reason = "ACTION_NO_LONGER_APPLIES"
+	// ReasonLimitExceeded: a drawdown asks for more than its credit line
+	// has available; the message says how much is.
+	ReasonLimitExceeded Reason = "LIMIT_EXCEEDED"
+	// ReasonCreditLineFrozen: the line is frozen, so it takes no
+	// drawdown (or is frozen already).
+	ReasonCreditLineFrozen Reason = "CREDIT_LINE_FROZEN"
+	// ReasonCreditLineNotFrozen: unfreezing a line that is not frozen.
+	ReasonCreditLineNotFrozen Reason = "CREDIT_LINE_NOT_FROZEN"
+	// ReasonCreditLineClosed: the line is closed; nothing changes it.
+	ReasonCreditLineClosed Reason = "CREDIT_LINE_CLOSED"
+	// ReasonCreditLineExpired: a drawdown after the line's expires_on.
+	ReasonCreditLineExpired Reason = "CREDIT_LINE_EXPIRED"
 )
 
 // Reasons lists every reason, for the tests that each is documented in the
@@ -97,6 +109,7 @@ func Reasons() []Reason {
 		ReasonMaxAgreementsPerLoan, ReasonMinOnTimeInstallments, ReasonMaxFreezeInstallments, ReasonMaxExtensionMonths,
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
 		ReasonActionNotPending, ReasonActionNoLongerApplies,
+		ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired,
 	}
 }
 

@@ -8,7 +8,8 @@ import (
 // Requests remembers the mutating requests, so that a retry is answered as
 // the first call was.
 type Requests interface {
-	// FindRequest returns a recorded request. ErrNotFound if unknown.
+	// FindRequest returns a recorded request, whether a loan's event or a
+	// credit line's holds it. ErrNotFound if unknown.
 	FindRequest(ctx context.Context, p RequestKey) (RequestRecord, error)
 }
 

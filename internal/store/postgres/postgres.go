@@ -488,10 +488,10 @@ func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.Loa
 const findRequestSQL = `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
 	FROM loan_events WHERE request_id = $1 AND request_hash IS NOT NULL`
 
-// FindRequest implements store.Store.
+// FindRequest implements store.Store: on loans' and lines' logs.
 func (s *Store) FindRequest(ctx context.Context, p store.RequestKey) (store.RequestRecord, error) {
 	var r store.RequestRecord
-	err := s.pool.QueryRow(ctx, findRequestSQL, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &r.RecordedAt)
+	err := s.pool.QueryRow(ctx, findAnyRequestSQL, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.CreditLineID, &r.Seq, &r.RecordedAt)
 	r.RecordedAt = r.RecordedAt.UTC()
 	return r, mapError(err)
 }

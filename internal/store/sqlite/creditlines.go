@@ -106,6 +106,15 @@ func scanLine(row scanner) (store.CreditLineRecord, error) {
 	return l, err
 }
 
+// findAnyRequestSQL reads a request's record from the loan event or the
+// line event that answers it (the request id twice).
+const findAnyRequestSQL = `SELECT request_id, method, request_hash, loan_id, '', seq, recorded_at
+	FROM loan_events WHERE request_id = ? AND request_hash IS NOT NULL
+	UNION ALL
+	SELECT request_id, method, request_hash, '', credit_line_id, seq, recorded_at
+	FROM credit_line_events WHERE request_id = ? AND request_hash IS NOT NULL
+	LIMIT 1`
+
 // LoadCreditLine implements store.CreditLines, in one read transaction
 // so the row, the log and the request agree.
 func (s *Store) LoadCreditLine(ctx context.Context, p store.LoadCreditLineParams) (store.CreditLineLog, error) {
@@ -123,12 +132,7 @@ func (s *Store) LoadCreditLine(ctx context.Context, p store.LoadCreditLineParams
 	}
 	var r store.RequestRecord
 	var recorded string
-	err = tx.QueryRowContext(ctx, `SELECT request_id, method, request_hash, loan_id, '', seq, recorded_at
-		FROM loan_events WHERE request_id = ? AND request_hash IS NOT NULL
-		UNION ALL
-		SELECT request_id, method, request_hash, '', credit_line_id, seq, recorded_at
-		FROM credit_line_events WHERE request_id = ? AND request_hash IS NOT NULL
-		LIMIT 1`, p.RequestID, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.CreditLineID, &r.Seq, &recorded)
+	err = tx.QueryRowContext(ctx, findAnyRequestSQL, p.RequestID, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.CreditLineID, &r.Seq, &recorded)
 	switch {
 	case err == nil:
 		if r.RecordedAt, err = time.Parse(timeLayout, recorded); err != nil {

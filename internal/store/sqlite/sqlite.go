@@ -396,12 +396,12 @@ func (s *Store) loadLoan(ctx context.Context, loanID string, format int, maxAsOf
 	return out, nil
 }
 
-// FindRequest implements store.Store.
+// FindRequest implements store.Store: on loans' and lines' logs.
 func (s *Store) FindRequest(ctx context.Context, p store.RequestKey) (store.RequestRecord, error) {
 	var r store.RequestRecord
 	var recorded string
-	err := s.db.QueryRowContext(ctx, `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
-		FROM loan_events WHERE request_id = ? AND request_hash IS NOT NULL`, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &recorded)
+	err := s.db.QueryRowContext(ctx, findAnyRequestSQL, p.RequestID, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID,
+		&r.CreditLineID, &r.Seq, &recorded)
 	if err == nil {
 		r.RecordedAt, err = time.Parse(timeLayout, recorded)
 	}

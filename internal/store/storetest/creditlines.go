@@ -143,6 +143,9 @@ func testCreditLineAppendVersion(t *testing.T, s store.Store) {
 	if r := lg.Request; r == nil || r.CreditLineID != "CL1" || r.Seq != 2 || r.Method != "FreezeCreditLine" {
 		t.Fatalf("request f-1 read with CL2: %+v", r)
 	}
+	if r, err := s.FindRequest(ctx, store.RequestKey{RequestID: "f-1"}); err != nil || r.CreditLineID != "CL1" || r.LoanID != "" || r.Seq != 2 {
+		t.Fatalf("FindRequest of a line's request: %+v %v", r, err)
+	}
 	lg = loadLine(t, s, "CL1", "")
 	if lg.Line.Version != 2 || lg.Line.Status != store.LineStatusFrozen || len(lg.Events) != 2 || lg.Events[1].Reason != "overdue" {
 		t.Fatalf("after the freeze: %+v, %d events", lg.Line, len(lg.Events))
