@@ -24,7 +24,9 @@ type cobClients struct {
 	loans         loancorev1.LoanServiceClient
 	cob           loancorev1.CloseOfBusinessServiceClient
 	restructuring loancorev1.RestructuringServiceClient
-	clk           *clock
+	// lines is set where the server serves credit lines.
+	lines loancorev1.CreditLineServiceClient
+	clk   *clock
 	// conn is the connection the clients share, for calls made by hand.
 	conn *grpc.ClientConn
 }
