@@ -224,10 +224,6 @@ func (f *authFixture) seed(t *testing.T) {
 	if _, err := c.RecordRepayment(admin, &loancorev1.RecordRepaymentRequest{RequestId: "pay-LN-T", LoanId: "LN-T", Amount: "1066.19", ValueDate: "2024-02-15"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loancorev1.NewCreditLineServiceClient(f.conns[""]).OpenCreditLine(admin, &loancorev1.OpenCreditLineRequest{RequestId: "open-CL-T",
-		CreditLineId: "CL-T", BorrowerId: "B1", Currency: "CNY", Limit: "1000", Revolving: true, DrawdownTerms: lineTemplate()}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // fingerprint is what a write could change, read as admin: LN-T's log,
