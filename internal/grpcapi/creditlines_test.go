@@ -358,3 +358,55 @@ func TestConcurrentDrawdownsNeverExceedTheLimit(t *testing.T) {
 		t.Errorf("%d loans booked, want %d (one a line): a refusal left a loan behind", len(all.GetLoans()), lines)
 	}
 }
+
+// TestReversalOnARevolvingLine: a reversed repayment puts its principal
+// back into use on a revolving line, as a REPAYMENT_REVERSED line event
+// written with the loan's reversal (so it takes the line's seq, as a
+// drawdown does). It is a correction of fact and is not refused for the
+// limit: the line may end over its limit, with nothing available, and
+// drawdowns are then refused. Known before the reversal, the line is as
+// it was. On a non-revolving line a reversal changes nothing of the line.
+// Figures: the first installment of 600 at 1% a month over 12 months is
+// 53.31, of which 47.31 principal (see above).
+func TestReversalOnARevolvingLine(t *testing.T) {
+	forEachLineStore(t, func(t *testing.T, c lineClients, clk *clock) {
+		openLine(t, c, "REV", true, "")
+		openLine(t, c, "ONCE", false, "")
+		first := draw(t, c, "REV", "d1", "600").GetLoan().GetLoanId()
+		once := draw(t, c, "ONCE", "o1", "600").GetLoan().GetLoanId()
+		setToday(clk, "2024-07-01")
+		pay := repay(t, c.loans, &loancorev1.RecordRepaymentRequest{RequestId: "pay", LoanId: first, Amount: "53.31"})
+		payOnce := repay(t, c.loans, &loancorev1.RecordRepaymentRequest{RequestId: "pay-once", LoanId: once, Amount: "53.31"})
+		draw(t, c, "REV", "d2", "447.31")
+		full := getLine(t, c, "REV")
+		wantFigures(t, full, "1000.00", "1000.00", "0.00")
+		reverse := func(id, loanID string, seq int64) {
+			t.Helper()
+			if _, err := c.loans.ReverseRepayment(ctx(t), &loancorev1.ReverseRepaymentRequest{RequestId: id, LoanId: loanID, Seq: seq,
+				Reason: "bounced"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reverse("rev", first, pay.GetSeq())
+		over := getLine(t, c, "REV")
+		wantFigures(t, over, "1000.00", "1047.31", "0.00")
+		e := over.GetEvents()[len(over.GetEvents())-1]
+		if over.GetVersion() != 4 || e.GetKind() != loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED ||
+			e.GetLoanId() != first || e.GetAmount() != "47.31" || e.GetValueDate() != "2024-07-01" || e.GetRequestId() != "rev" {
+			t.Fatalf("the line after the reversal: version %d, last event %v", over.GetVersion(), e)
+		}
+		_, err := c.lines.Drawdown(ctx(t), &loancorev1.DrawdownRequest{RequestId: "d3", CreditLineId: "REV", Amount: "0.01"})
+		if preconditionReason(t, err) != string(servicing.ReasonLimitExceeded) {
+			t.Fatalf("a drawdown on a line over its limit: %v", err)
+		}
+		r, err := c.lines.GetCreditLine(ctx(t), &loancorev1.GetCreditLineRequest{CreditLineId: "REV", KnownAt: full.GetEvents()[2].GetRecordedAt()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantFigures(t, r.GetCreditLine(), "1000.00", "1000.00", "0.00")
+		reverse("rev-once", once, payOnce.GetSeq())
+		if l := getLine(t, c, "ONCE"); l.GetVersion() != 2 {
+			t.Fatalf("a reversal on a non-revolving line wrote to it: %v", l.GetEvents())
+		}
+	})
+}

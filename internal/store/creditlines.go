@@ -35,6 +35,22 @@ type CreditLines interface {
 	// ListCreditLines returns lines ordered by id (bytewise), filtered, at
 	// most Limit.
 	ListCreditLines(ctx context.Context, p CreditLineQuery) ([]CreditLineRecord, error)
+	// LineOfLoan returns the row (with its version) of the line the loan
+	// was drawn under. ErrNotFound if the loan was drawn under none.
+	LineOfLoan(ctx context.Context, loanID string) (CreditLineRecord, error)
+}
+
+// LineEventAppend is a line event appended with a loan's event, in its
+// transaction (AppendEventParams.Line): a write on a loan that raises its
+// line's used principal takes the line's next seq, so that it races the
+// line's drawdowns on the line's version rather than slipping past them.
+type LineEventAppend struct {
+	// ExpectedVersion is the line's version the write was decided
+	// against; Event.Seq must be ExpectedVersion+1.
+	ExpectedVersion int64
+	// Event names the loan; no request is recorded on it (the request is
+	// the loan event's).
+	Event CreditLineEventRecord
 }
 
 // CreditLineRecord is a line's row: its identity, what it was opened with
@@ -140,6 +156,10 @@ const (
 	LineKindUnfrozen     = "UNFROZEN"
 	LineKindDrawdown     = "DRAWDOWN"
 	LineKindClosed       = "CLOSED"
+	// LineKindRepaymentReversed records a reversal on a loan of a
+	// revolving line: the principal it put back into use (Amount, as of
+	// the day it was recorded) and the loan.
+	LineKindRepaymentReversed = "REPAYMENT_REVERSED"
 )
 
 // The statuses of a line's row.

@@ -46,6 +46,7 @@ const (
 	callDrawdown
 	callLoadCreditLine
 	callListCreditLines
+	callLineOfLoan
 	storeCalls
 )
 
@@ -80,6 +81,7 @@ var storeCallNames = [storeCalls]string{
 	callDrawdown:             "Drawdown",
 	callLoadCreditLine:       "LoadCreditLine",
 	callListCreditLines:      "ListCreditLines",
+	callLineOfLoan:           "LineOfLoan",
 }
 
 // storeResults are the result label's values: the outcomes a caller
@@ -273,4 +275,9 @@ func (s *timedStore) LoadCreditLine(ctx context.Context, p store.LoadCreditLineP
 func (s *timedStore) ListCreditLines(ctx context.Context, p store.CreditLineQuery) (_ []store.CreditLineRecord, err error) {
 	defer s.since(callListCreditLines, time.Now(), &err)
 	return s.s.ListCreditLines(ctx, p)
+}
+
+func (s *timedStore) LineOfLoan(ctx context.Context, loanID string) (_ store.CreditLineRecord, err error) {
+	defer s.since(callLineOfLoan, time.Now(), &err)
+	return s.s.LineOfLoan(ctx, loanID)
 }

@@ -100,6 +100,11 @@ const (
 	CreditLineEventKind_CREDIT_LINE_EVENT_KIND_DRAWDOWN CreditLineEventKind = 5
 	// The line was closed.
 	CreditLineEventKind_CREDIT_LINE_EVENT_KIND_CLOSED CreditLineEventKind = 6
+	// A repayment on a loan (loan_id) of a revolving line was reversed:
+	// amount is the principal it put back into use. Never refused for the
+	// limit (the payment did not happen), so the line may be over its limit
+	// after it: used above limit, nothing available.
+	CreditLineEventKind_CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED CreditLineEventKind = 7
 )
 
 // Enum value maps for CreditLineEventKind.
@@ -112,15 +117,17 @@ var (
 		4: "CREDIT_LINE_EVENT_KIND_UNFROZEN",
 		5: "CREDIT_LINE_EVENT_KIND_DRAWDOWN",
 		6: "CREDIT_LINE_EVENT_KIND_CLOSED",
+		7: "CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED",
 	}
 	CreditLineEventKind_value = map[string]int32{
-		"CREDIT_LINE_EVENT_KIND_UNSPECIFIED":   0,
-		"CREDIT_LINE_EVENT_KIND_OPENED":        1,
-		"CREDIT_LINE_EVENT_KIND_LIMIT_CHANGED": 2,
-		"CREDIT_LINE_EVENT_KIND_FROZEN":        3,
-		"CREDIT_LINE_EVENT_KIND_UNFROZEN":      4,
-		"CREDIT_LINE_EVENT_KIND_DRAWDOWN":      5,
-		"CREDIT_LINE_EVENT_KIND_CLOSED":        6,
+		"CREDIT_LINE_EVENT_KIND_UNSPECIFIED":        0,
+		"CREDIT_LINE_EVENT_KIND_OPENED":             1,
+		"CREDIT_LINE_EVENT_KIND_LIMIT_CHANGED":      2,
+		"CREDIT_LINE_EVENT_KIND_FROZEN":             3,
+		"CREDIT_LINE_EVENT_KIND_UNFROZEN":           4,
+		"CREDIT_LINE_EVENT_KIND_DRAWDOWN":           5,
+		"CREDIT_LINE_EVENT_KIND_CLOSED":             6,
+		"CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED": 7,
 	}
 )
 
@@ -656,7 +663,8 @@ type CreditLine struct {
 	Limit string `protobuf:"bytes,4,opt,name=limit,proto3" json:"limit,omitempty"`
 	// The principal counted against the limit: for a revolving line the
 	// outstanding principal of its loans as of as_of; for a non-revolving
-	// one everything drawn.
+	// one everything drawn. It may exceed limit: after a lower limit, or a
+	// reversed repayment on a revolving line.
 	Used string `protobuf:"bytes,5,opt,name=used,proto3" json:"used,omitempty"`
 	// What a drawdown may take: limit − used, never below zero.
 	Available string `protobuf:"bytes,6,opt,name=available,proto3" json:"available,omitempty"`
@@ -955,9 +963,11 @@ type CreditLineEvent struct {
 	ValueDate string `protobuf:"bytes,3,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
 	// When it was recorded (RFC 3339).
 	RecordedAt string `protobuf:"bytes,4,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
-	// The limit set or the amount drawn, or empty.
+	// The limit set, the amount drawn or the principal a reversal put back
+	// into use, or empty.
 	Amount string `protobuf:"bytes,5,opt,name=amount,proto3" json:"amount,omitempty"`
-	// The loan drawn, for a drawdown.
+	// The loan drawn, for a drawdown; the loan whose repayment was
+	// reversed, for a reversal.
 	LoanId string `protobuf:"bytes,6,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// Why, for a freeze, an unfreeze, a limit change or a close.
 	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
@@ -1875,7 +1885,7 @@ const file_loancore_v1_credit_line_service_proto_rawDesc = "" +
 	"\x19CREDIT_LINE_STATUS_ACTIVE\x10\x01\x12\x1d\n" +
 	"\x19CREDIT_LINE_STATUS_FROZEN\x10\x02\x12\x1e\n" +
 	"\x1aCREDIT_LINE_STATUS_EXPIRED\x10\x03\x12\x1d\n" +
-	"\x19CREDIT_LINE_STATUS_CLOSED\x10\x04*\x9a\x02\n" +
+	"\x19CREDIT_LINE_STATUS_CLOSED\x10\x04*\xc9\x02\n" +
 	"\x13CreditLineEventKind\x12&\n" +
 	"\"CREDIT_LINE_EVENT_KIND_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dCREDIT_LINE_EVENT_KIND_OPENED\x10\x01\x12(\n" +
@@ -1883,7 +1893,8 @@ const file_loancore_v1_credit_line_service_proto_rawDesc = "" +
 	"\x1dCREDIT_LINE_EVENT_KIND_FROZEN\x10\x03\x12#\n" +
 	"\x1fCREDIT_LINE_EVENT_KIND_UNFROZEN\x10\x04\x12#\n" +
 	"\x1fCREDIT_LINE_EVENT_KIND_DRAWDOWN\x10\x05\x12!\n" +
-	"\x1dCREDIT_LINE_EVENT_KIND_CLOSED\x10\x062\xe5\x05\n" +
+	"\x1dCREDIT_LINE_EVENT_KIND_CLOSED\x10\x06\x12-\n" +
+	")CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED\x10\a2\xe5\x05\n" +
 	"\x11CreditLineService\x12Y\n" +
 	"\x0eOpenCreditLine\x12\".loancore.v1.OpenCreditLineRequest\x1a#.loancore.v1.OpenCreditLineResponse\x12G\n" +
 	"\bDrawdown\x12\x1c.loancore.v1.DrawdownRequest\x1a\x1d.loancore.v1.DrawdownResponse\x12V\n" +

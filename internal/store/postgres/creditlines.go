@@ -181,3 +181,11 @@ func (s *Store) ListCreditLines(ctx context.Context, p store.CreditLineQuery) ([
 	lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.CreditLineRecord, error) { return scanLine(r) })
 	return lines, mapError(err)
 }
+
+// LineOfLoan implements store.CreditLines: the line whose DRAWDOWN names
+// the loan.
+func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLineRecord, error) {
+	l, err := scanLine(s.pool.QueryRow(ctx, `SELECT `+lineColumns+` FROM credit_lines l
+		JOIN credit_line_events d ON d.credit_line_id = l.credit_line_id AND d.kind = 'DRAWDOWN' WHERE d.loan_id = $1`, loanID))
+	return l, mapError(err)
+}

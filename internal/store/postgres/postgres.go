@@ -316,7 +316,10 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 		// A marker's empty state is stored empty, not NULL.
 		args = append(args, sn.Format, sn.AsOf, sn.LastValueDate, append([]byte{}, sn.State...))
 	}
-	if p.Agreement != nil || p.Action != nil {
+	if l := p.Line; l != nil && (l.Event.Seq != l.ExpectedVersion+1 || l.Event.Seq < 2) {
+		return fmt.Errorf("postgres: line append of seq %d at version %d", l.Event.Seq, l.ExpectedVersion)
+	}
+	if p.Agreement != nil || p.Action != nil || p.Line != nil {
 		written, err := s.appendWithProjections(ctx, sql, args, p)
 		if err != nil || written {
 			return mapError(err)

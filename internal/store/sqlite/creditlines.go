@@ -187,3 +187,11 @@ func (s *Store) ListCreditLines(ctx context.Context, p store.CreditLineQuery) ([
 	}
 	return out, mapError(rows.Err())
 }
+
+// LineOfLoan implements store.CreditLines: the line whose DRAWDOWN names
+// the loan.
+func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLineRecord, error) {
+	l, err := scanLine(s.db.QueryRowContext(ctx, `SELECT `+lineColumns+` FROM credit_lines l
+		JOIN credit_line_events d ON d.credit_line_id = l.credit_line_id AND d.kind = 'DRAWDOWN' WHERE d.loan_id = ?`, loanID))
+	return l, mapError(err)
+}

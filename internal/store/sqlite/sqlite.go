@@ -245,6 +245,9 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 	if p.Snapshot != nil && p.Snapshot.Seq != p.Event.Seq {
 		return fmt.Errorf("sqlite: snapshot at seq %d with the event at %d", p.Snapshot.Seq, p.Event.Seq)
 	}
+	if l := p.Line; l != nil && (l.Event.Seq != l.ExpectedVersion+1 || l.Event.Seq < 2) {
+		return fmt.Errorf("sqlite: line append of seq %d at version %d", l.Event.Seq, l.ExpectedVersion)
+	}
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		var last sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM loan_events WHERE loan_id = ?`, p.LoanID).Scan(&last); err != nil {
@@ -273,6 +276,11 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 		}
 		if p.Action != nil {
 			if err := upsertAction(ctx, tx, *p.Action); err != nil {
+				return err
+			}
+		}
+		if l := p.Line; l != nil {
+			if err := appendLine(ctx, tx, l.ExpectedVersion, l.Event, store.RequestRecord{}, ""); err != nil {
 				return err
 			}
 		}

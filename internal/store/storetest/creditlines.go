@@ -22,6 +22,7 @@ var creditLineCases = []testCase{
 	{"DrawdownRefusedLeavesNothing", testDrawdownRefusedLeavesNothing},
 	{"ConcurrentDrawdownsOneWins", testConcurrentDrawdownsOneWins},
 	{"ListCreditLines", testListCreditLines},
+	{"LoanEventTakesTheLineSeq", testLoanEventTakesTheLineSeq},
 }
 
 // line is a new line as servicing opens one, with its OPENED event and
@@ -281,5 +282,64 @@ func testListCreditLines(t *testing.T, s store.Store) {
 	got, err = s.ListCreditLines(ctx, store.CreditLineQuery{AfterCreditLineID: "CL2", Limit: 10})
 	if err != nil || len(got) != 1 || got[0].Status != store.LineStatusFrozen || got[0].Version != 2 {
 		t.Fatalf("page after CL2: %+v %v", got, err)
+	}
+}
+
+// reversalOn is a loan event at loan version v (a reversal, as far as the
+// store cares) that also appends its line's REPAYMENT_REVERSED at line
+// version lineV.
+func reversalOn(loanID string, v int64, lineID string, lineV int64, requestID string) store.AppendEventParams {
+	p := payment(loanID, v, requestID)
+	p.Line = &store.LineEventAppend{ExpectedVersion: lineV, Event: store.CreditLineEventRecord{CreditLineID: lineID, Seq: lineV + 1,
+		Kind: store.LineKindRepaymentReversed, ValueDate: "2024-01-15", RecordedAt: t0, RequestID: requestID, Actor: "test",
+		Amount: "100.00", LoanID: loanID, Reason: "bounced"}}
+	return p
+}
+
+// testLoanEventTakesTheLineSeq: a loan event that carries a line event
+// writes both or neither: a line that moved on (a drawdown in between)
+// refuses the pair as a version conflict and the loan's event is not
+// written either. LineOfLoan finds the line a loan was drawn under, at
+// its version, and no line for a loan drawn under none.
+func testLoanEventTakesTheLineSeq(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	openLine(t, s, "CL1", "B1")
+	createLoans(t, s, "B1", "ALONE")
+	if err := s.Drawdown(ctx, drawdown("CL1", 1, "L1")); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.LineOfLoan(ctx, "L1"); err != nil || l.CreditLineID != "CL1" || l.Version != 2 || !l.Revolving {
+		t.Fatalf("LineOfLoan(L1) = %+v, %v", l, err)
+	}
+	if _, err := s.LineOfLoan(ctx, "ALONE"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("LineOfLoan of a loan under no line: %v", err)
+	}
+	if err := s.Drawdown(ctx, drawdown("CL1", 2, "L2")); err != nil {
+		t.Fatal(err)
+	}
+	// Decided when the line was at version 2; L2's drawdown took seq 3.
+	if err := s.AppendEvent(ctx, reversalOn("L1", 2, "CL1", 2, "rev-stale")); !errors.Is(err, store.ErrVersionConflict) {
+		t.Fatalf("loan event with a stale line version: %v", err)
+	}
+	if ll, _ := s.LoadLoan(ctx, store.LoadLoanParams{LoanID: "L1"}); ll.Loan.Version != 2 {
+		t.Fatalf("the refused pair wrote the loan's event: version %d", ll.Loan.Version)
+	}
+	if _, err := s.FindRequest(ctx, store.RequestKey{RequestID: "rev-stale"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused pair left its request: %v", err)
+	}
+	if err := s.AppendEvent(ctx, reversalOn("L1", 2, "CL1", 3, "rev")); err != nil {
+		t.Fatal(err)
+	}
+	lg := loadLine(t, s, "CL1", "")
+	e := lg.Events[len(lg.Events)-1]
+	if lg.Line.Version != 4 || e.Kind != store.LineKindRepaymentReversed || e.LoanID != "L1" || !sameAmount(e.Amount, "100") || e.Reason != "bounced" {
+		t.Fatalf("line after the pair: version %d, last event %+v", lg.Line.Version, e)
+	}
+	if ll, _ := s.LoadLoan(ctx, store.LoadLoanParams{LoanID: "L1"}); ll.Loan.Version != 3 {
+		t.Fatalf("the pair did not write the loan's event: version %d", ll.Loan.Version)
+	}
+	// The line event names L1 again; L1 is still drawn under CL1 once.
+	if l, err := s.LineOfLoan(ctx, "L1"); err != nil || l.CreditLineID != "CL1" || l.Version != 4 {
+		t.Fatalf("LineOfLoan(L1) after the reversal = %+v, %v", l, err)
 	}
 }

@@ -190,3 +190,8 @@ func (r *recorder) ListCreditLines(ctx context.Context, p store.CreditLineQuery)
 	r.calls.note("ListCreditLines")
 	return r.Store.ListCreditLines(ctx, p)
 }
+
+func (r *recorder) LineOfLoan(ctx context.Context, loanID string) (store.CreditLineRecord, error) {
+	r.calls.note("LineOfLoan")
+	return r.Store.LineOfLoan(ctx, loanID)
+}

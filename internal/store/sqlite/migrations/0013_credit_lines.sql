@@ -33,4 +33,6 @@ CREATE TABLE credit_line_events (
     CHECK ((method IS NULL) = (request_hash IS NULL))
 ) STRICT;
 CREATE UNIQUE INDEX credit_line_events_request_idx ON credit_line_events (request_id) WHERE request_hash IS NOT NULL;
-CREATE UNIQUE INDEX credit_line_events_loan_idx ON credit_line_events (loan_id) WHERE loan_id IS NOT NULL;
+-- A loan is drawn under one line, once; a line's later events may name
+-- it again (a reversal on it).
+CREATE UNIQUE INDEX credit_line_events_loan_idx ON credit_line_events (loan_id) WHERE kind = 'DRAWDOWN';
