@@ -37,12 +37,15 @@ type CreditLineView struct {
 	Limit, Drawn, Used, Available money.Amount
 	Status                        string
 	FrozenReason                  string
-	Loans                         []LineLoanView
-	Events                        []store.CreditLineEventRecord
-	Version                       int64
-	AsOf                          engine.Date
-	KnownAt                       time.Time
-	CreatedAt                     time.Time
+	// FrozenBy is the actor of the freeze in force ("" when not frozen):
+	// close of business unfreezes only what it froze.
+	FrozenBy  string
+	Loans     []LineLoanView
+	Events    []store.CreditLineEventRecord
+	Version   int64
+	AsOf      engine.Date
+	KnownAt   time.Time
+	CreatedAt time.Time
 }
 
 // LineLoanView is one loan drawn under a line, as of the line's date.
@@ -61,6 +64,7 @@ type lineFold struct {
 	limit, drawn money.Amount
 	status       string
 	frozenReason string
+	frozenBy     string
 	draws        []LineLoanView
 }
 
@@ -81,9 +85,9 @@ func foldLine(cur money.Currency, events []store.CreditLineEventRecord) (lineFol
 		case store.LineKindOpened, store.LineKindLimitChanged:
 			f.limit = amount
 		case store.LineKindFrozen:
-			f.status, f.frozenReason = LineFrozen, e.Reason
+			f.status, f.frozenReason, f.frozenBy = LineFrozen, e.Reason, e.Actor
 		case store.LineKindUnfrozen:
-			f.status, f.frozenReason = LineActive, ""
+			f.status, f.frozenReason, f.frozenBy = LineActive, "", ""
 		case store.LineKindClosed:
 			f.status = LineClosed
 		case store.LineKindDrawdown:
@@ -148,7 +152,7 @@ func (c *CreditLines) view(ctx context.Context, lg store.CreditLineLog, asOf eng
 	if err != nil {
 		return v, err
 	}
-	v.Limit, v.Drawn, v.Status, v.FrozenReason, v.Loans = f.limit, f.drawn, f.status, f.frozenReason, f.draws
+	v.Limit, v.Drawn, v.Status, v.FrozenReason, v.FrozenBy, v.Loans = f.limit, f.drawn, f.status, f.frozenReason, f.frozenBy, f.draws
 	if v.Status != LineClosed && v.ExpiresOn != engine.NoDate && asOf > v.ExpiresOn {
 		v.Status = LineExpired
 	}
