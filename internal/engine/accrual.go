@@ -48,7 +48,7 @@ func newAccrual(t *Terms) *accrual {
 func (a *accrual) daily(in *InstallmentState) (pen, comp money.Amount) {
 	p := in.PrincipalDue - in.PrincipalPaid
 	// Waived interest is no longer owed, so it bears nothing further.
-	i := in.unpaidInterest()
+	i := in.penaltyBearingInterest()
 	if a.t.Penalty.Basis == OverduePrincipalAndInterest {
 		// Overdue interest already bears penalty here; compound interest on
 		// it as well would charge the same interest twice.

@@ -82,7 +82,7 @@ func ComputeAPR(in APRInput) (money.Rate, error) {
 		e.Add("method", "required")
 	}
 	switch in.UnitPeriod.Unit {
-	case Month, Week, Day:
+	case Month, Week, Day, SemiMonth:
 		if in.UnitPeriod.Every < 1 || in.UnitPeriod.Every > MaxEvery(in.UnitPeriod.Unit) {
 			e.Add("unit_period.every", "must be between 1 and %d", MaxEvery(in.UnitPeriod.Unit))
 		}
@@ -173,7 +173,8 @@ func ScheduleAPR(t Terms, s Schedule, decimals int) money.Rate {
 }
 
 // span is a time from the advance in unit periods: periods full ones plus
-// fracDays/fracBase of one.
+// fracDays/fracBase of one. fracDays is a count of days except for a yearly
+// unit period over whole months, where it is months and fracBase is 12.
 type span struct {
 	periods  int
 	fracDays int
@@ -186,9 +187,19 @@ type timedFlow struct {
 }
 
 // unitPeriodsBetween counts full unit periods back from the payment date to
-// the advance date, and the days left over as a fraction of a unit period,
-// per Appendix J (b)(5): a month-based fraction is days/30 per month (365
-// for a year), a week is 7 days.
+// the advance date, and what is left over as a fraction of a unit period,
+// per Regulation Z, 12 CFR 1026 Appendix J (b)(5)
+// (https://www.ecfr.gov/current/title-12/chapter-X/subchapter-C/part-1026/appendix-Appendix%20J%20to%20Part%201026):
+//
+//   - (ii) a month: the days left over divided by 30;
+//   - (iii) a semimonth: 30 days for every full month counted back plus
+//     the remaining days, in unit periods of 15 days;
+//   - (iii) a multiple of a month up to 11: the days left over are 30 for
+//     every full month counted back plus the remaining days, divided by 30
+//     times the months per unit period;
+//   - (v) a year: the months left over divided by 12 if they are a whole
+//     number of months, else the days left over divided by 365;
+//   - (iv) a day or a multiple of a week: days divided by the unit's days.
 //
 // Months are counted back on seriesDay, the day of the month the payments
 // are scheduled for (Appendix J (b)(3)(iv)): a series on the 31st counts
@@ -202,22 +213,31 @@ func unitPeriodsBetween(advance, pay Date, unit Frequency, seriesDay int) span {
 	case Day:
 		return span{days / unit.Every, days % unit.Every, unit.Every}
 	}
-	base := 30 * unit.Every
-	if unit.Every == 12 {
-		base = 365
-	}
 	py, pm, _ := pay.YMD()
+	// back(n) is the date n months before the payment, on the series day.
 	back := func(n int) Date {
-		m := py*12 + pm - 1 - n*unit.Every
+		m := py*12 + pm - 1 - n
 		y, mo := m/12, m%12+1
 		return DateOf(y, mo, min(seriesDay, DaysInMonth(y, mo)))
 	}
 	ay, am, _ := advance.YMD()
-	t := max(((py-ay)*12+pm-am)/unit.Every+1, 0)
-	for t > 0 && back(t) < advance {
-		t--
+	months := max((py-ay)*12+pm-am+1, 0)
+	for months > 0 && back(months) < advance {
+		months--
 	}
-	return span{t, int(back(t) - advance), base}
+	t, rest := months/unit.Every, months%unit.Every
+	left := int(back(months) - advance) // days before the first full month
+	if unit.Unit == SemiMonth {
+		days := 30*months + left
+		return span{days / 15, days % 15, 15}
+	}
+	if unit.Every == 12 {
+		if left == 0 {
+			return span{t, rest, 12}
+		}
+		return span{t, int(back(t*12) - advance), 365}
+	}
+	return span{t, 30*rest + left, 30 * unit.Every}
 }
 
 // seriesDay returns the day of the month a payment on d belongs to: its own

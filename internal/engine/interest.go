@@ -79,6 +79,8 @@ func periodsPerYear(f Frequency, dc DayCount) (num, den uint64) {
 		return 12, uint64(f.Every)
 	case Week:
 		return 52, uint64(f.Every)
+	case SemiMonth:
+		return 24, 1
 	}
 	return dc.yearBasisDays(), uint64(f.Every)
 }

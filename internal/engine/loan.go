@@ -157,6 +157,15 @@ type InstallmentState struct {
 	// or spread over it. extraPaid is what of it was paid before the due
 	// date.
 	extraInterest, extraPaid money.Amount
+	// balanceDays is, with interest recalculation, the sum over the days
+	// of this period accounted so far of the principal outstanding at
+	// each day's end, in minor-unit-days: the exact base of its interest.
+	balanceDays money.U128
+	// lateDays are the last installment's balance-days of the days on or
+	// after its due date, and lateInterest the part of InterestDue they
+	// add: contract interest on principal overdue after maturity.
+	lateDays     money.U128
+	lateInterest money.Amount
 }
 
 // openCharges is an installment's penalty bookkeeping kept aside by
@@ -286,6 +295,10 @@ type LoanState struct {
 	// frozen stops penalty and compound accrual: an interest freeze plan
 	// is in force.
 	frozen bool
+	// recalc is set for terms with interest recalculation; recalcThrough
+	// is then the first day whose interest is not yet accounted.
+	recalc        bool
+	recalcThrough Date
 }
 
 // Fold replays the repayments, waivers, write-offs and reversals of a
@@ -308,7 +321,8 @@ func FoldSchedule(t Terms, sched Schedule, events []Event, asOf Date) LoanState 
 // foldSchedule is FoldSchedule; with oneDayAtATime it runs penalty accrual
 // for one day per call, which must change nothing (the tests check it).
 func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtATime bool) LoanState {
-	st := LoanState{AsOf: asOf, PaidOffDate: NoDate, WrittenOffDate: NoDate, CappedOn: NoDate, level: sched.InstallmentAmount, accruedThrough: t.DisbursementDate}
+	st := LoanState{AsOf: asOf, PaidOffDate: NoDate, WrittenOffDate: NoDate, CappedOn: NoDate, level: sched.InstallmentAmount, accruedThrough: t.DisbursementDate,
+		recalc: t.InterestRecalculation, recalcThrough: t.DisbursementDate}
 	if t.Method == EqualPrincipal && len(sched.Installments) > 1 {
 		st.level = sched.Installments[t.PrincipalGracePeriods].Principal
 	}
@@ -345,8 +359,10 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	})
 	if !t.HasPenalty {
 		for _, e := range pays {
+			st.recalcBefore(&t, e.ValueDate)
 			st.applyEvent(&t, e)
 		}
+		st.recalcProject(&t, asOf)
 		return st
 	}
 	// A payment reduces the base of its own value date: accrue the days
@@ -359,9 +375,11 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 			// effective date, as the quote did.
 			end = e.ValueDate
 		}
+		st.recalcBefore(&t, e.ValueDate)
 		st.accrue(a, end, oneDayAtATime)
 		st.applyEvent(&t, e)
 	}
+	st.recalcProject(&t, asOf)
 	st.keepOpen()
 	st.accrue(a, asOf, oneDayAtATime)
 	return st
@@ -489,6 +507,11 @@ func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	if e.Kind != EventRepayment || e.ValueDate > st.AsOf || (t.HasPenalty && !st.open.valid) {
 		return st, false
 	}
+	// With interest recalculation the days up to st.AsOf are accounted at
+	// the balance before the payment; only one dated that day fits.
+	if st.recalc && e.ValueDate != st.AsOf {
+		return st, false
+	}
 	// An agreement effective after the payment would be quoted on a
 	// different loan: replay.
 	if n := len(st.Agreements); n > 0 && e.ValueDate <= st.Agreements[n-1].ValueDate {
@@ -509,12 +532,14 @@ func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	st.Waivers = slices.Clip(st.Waivers)
 	if !t.HasPenalty {
 		st.apply(&t, e)
+		st.recalcProject(&t, st.AsOf)
 		return st, true
 	}
 	a := newAccrual(&t)
 	st.reopen()
 	st.accrue(a, e.ValueDate-1, false)
 	st.apply(&t, e)
+	st.recalcProject(&t, st.AsOf)
 	st.keepOpen()
 	st.accrue(a, st.AsOf, false)
 	return st, true
@@ -532,10 +557,14 @@ func (st LoanState) AdvanceTo(t Terms, asOf Date) (LoanState, bool) {
 		return st, false
 	}
 	st.AsOf = asOf
-	if !t.HasPenalty {
+	if !t.HasPenalty && !st.recalc {
 		return st, true
 	}
 	st.Installments = slices.Clone(st.Installments)
+	st.recalcProject(&t, asOf)
+	if !t.HasPenalty {
+		return st, true
+	}
 	st.reopen()
 	st.accrue(newAccrual(&t), asOf, false)
 	return st, true
@@ -657,9 +686,13 @@ func (st *LoanState) notYetDuePrincipal(k int) money.Amount {
 // installment k's period up to date and not yet paid: by days under the day
 // count from the period's start (or the last prepayment in it).
 func (st *LoanState) accruedInterest(t *Terms, k int, date Date) money.Amount {
+	if st.recalc {
+		// The days before date are accounted: see recalc.go.
+		return st.accruedRecalc(t, k)
+	}
 	in := st.Installments[k]
 	t = st.planTerms(t)
-	if st.dueIndex(k) < t.InterestFreePeriods || date <= in.accrualFrom {
+	if st.dueIndex(k) < t.freeRows() || date <= in.accrualFrom {
 		return 0
 	}
 	earned := dailyInterest(st.notYetDuePrincipal(k), t.AnnualRate, t.DayCount, in.accrualFrom, date, t.Rounding.Mode)
@@ -727,6 +760,7 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		in := cur.withoutCharges()
 		in.PrincipalDue, in.PrincipalPaid = keptPrincipal, keptPrincipal
 		in.InterestDue, in.InterestPaid = keptInterest, keptInterest
+		in.balanceDays = cur.balanceDays
 		carry.onto(&in)
 		st.Installments = append(tail, in)
 		return
@@ -777,6 +811,7 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 			in.PrincipalPaid = keptPrincipal
 			in.InterestDue += keptInterest
 			in.InterestPaid = keptInterest
+			in.balanceDays = cur.balanceDays
 			carry.onto(&in)
 		}
 		st.Installments = append(st.Installments, in)
@@ -789,7 +824,7 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 func termForLevel(t *Terms, sg segment, level money.Amount) int {
 	r := t.periodicRate()
 	g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
-	free := max(0, t.InterestFreePeriods-sg.firstIndex)
+	free := max(0, t.freeRows()-sg.firstIndex)
 	lo, hi := g+1, sg.count
 	for lo < hi {
 		mid := (lo + hi) / 2

@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,15 +28,24 @@ var (
 	oracleCasesFlag = flag.Int("oracle-cases", 10000, "number of valid random schedules TestExactOracle checks (1000 with -short)")
 )
 
-// testSeed returns the seed of a randomised test, -seed or the clock, and
+// testSeed returns the seed of a randomised test, -seed,
+// LOANCORE_ENGINE_SEED or the clock, and
 // logs it so that a failure can be replayed.
 func testSeed(t testing.TB) uint64 {
 	t.Helper()
 	seed := *seedFlag
+	if s := os.Getenv("LOANCORE_ENGINE_SEED"); seed == 0 && s != "" {
+		// For runs where flags are awkward (go test ./... -count=N in CI).
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("LOANCORE_ENGINE_SEED=%q: %v", s, err)
+		}
+		seed = v
+	}
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	t.Logf("seed %d (replay with: go test ./internal/engine -run '^%s$' -seed=%d)", seed, t.Name(), seed)
+	t.Logf("seed %d (replay with: go test ./internal/engine -run '^%s$' -seed=%d, or LOANCORE_ENGINE_SEED=%d)", seed, t.Name(), seed, seed)
 	return seed
 }
 

@@ -65,6 +65,10 @@ type PenaltyPolicy struct {
 	// after the day's own charges.
 	CapAnnualPercent money.Rate
 	HasCap           bool
+	// OverdueInterest says, for a loan with interest recalculation,
+	// whether contract interest on overdue principal goes on beside
+	// penalty or stops after the due date. Zero means BesidePenalty.
+	OverdueInterest OverdueInterestPolicy
 }
 
 // Limits of a penalty policy.
@@ -114,6 +118,9 @@ func (p PenaltyPolicy) Validate() error {
 	}
 	if p.GraceMode > FromGraceEnd {
 		e.Add("grace_mode", "unknown grace mode")
+	}
+	if p.OverdueInterest > ReplacedByPenalty {
+		e.Add("overdue_contract_interest", "unknown overdue contract interest policy")
 	}
 	return e.Err()
 }

@@ -312,7 +312,7 @@ func freezeQuote(pt *Terms, fp *InterestFreezePlan, rm remaining, q RestructureQ
 	} else {
 		// An agreed rate: the frozen amount re-amortised at it.
 		tp := *pt
-		tp.AnnualRate = fp.AnnualRate
+		tp.AnnualRate, tp.Quoted = fp.AnnualRate, QuotedRate{} // a new rate is agreed a year
 		var err error
 		q.Installments, ft, err = reamortisedRows(tp, &Reamortisation{Method: EqualInstallment, InstallmentCount: fp.InstallmentCount,
 			Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance)
@@ -333,7 +333,7 @@ func freezeQuote(pt *Terms, fp *InterestFreezePlan, rm remaining, q RestructureQ
 // describe freezeRows' rows, not the contract's.
 func freezeTerms(pt *Terms, fp *InterestFreezePlan, effective Date) Terms {
 	ft := *pt
-	ft.AnnualRate, ft.Method, ft.Frequency = money.Rate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
+	ft.AnnualRate, ft.Quoted, ft.Method, ft.Frequency = money.Rate{}, QuotedRate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
 	ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
 	ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
 	return ft
@@ -347,7 +347,7 @@ func freezeTerms(pt *Terms, fp *InterestFreezePlan, effective Date) Terms {
 func newPlanQuote(pt *Terms, st *LoanState, rm remaining, c Changes, q RestructureQuote, effective Date) (restructured, error) {
 	tp := *pt
 	if c.RateChange != nil {
-		tp.AnnualRate = c.RateChange.AnnualRate
+		tp.AnnualRate, tp.Quoted = c.RateChange.AnnualRate, QuotedRate{} // a new rate is agreed a year
 	}
 	var rows []Installment
 	var extra []money.Amount
@@ -610,6 +610,8 @@ func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money
 	tp.Method, tp.InstallmentCount, tp.Frequency = ra.Method, ra.InstallmentCount, ra.Frequency
 	tp.DisbursementDate, tp.FirstDueDate = effective, ra.FirstDueDate
 	tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.UpfrontFee = 0, 0, 0
+	// The new plan's installments fall due at the ends of its periods.
+	tp.Timing = InArrears
 	tp.HasPenalty = false
 	// Validate with at least one minor unit: a balance of zero (only
 	// interest left) still gets a plan, of zeros.
@@ -689,7 +691,7 @@ func newReplan(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date
 		// A matured loan: the extension's due dates step from the
 		// effective date; the contract's grace and free periods are over.
 		tp.DisbursementDate, tp.FirstDueDate = effective, NoDate
-		tp.PrincipalGracePeriods, tp.InterestFreePeriods = 0, 0
+		tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.Timing = 0, 0, InArrears
 	}
 	rp.n = m + added
 	if c.PaymentHoliday != nil {
@@ -823,7 +825,7 @@ func segmentRows(tp *Terms, sg segment) []Installment {
 // due-date index idx from start to due on balance.
 func periodInterest(t *Terms, balance money.Amount, idx int, start, due Date, byDays bool) money.Amount {
 	switch {
-	case idx < t.InterestFreePeriods:
+	case idx < t.freeRows():
 		return 0
 	case t.InterestAccrual == Daily || byDays:
 		return dailyInterest(balance, t.AnnualRate, t.DayCount, start, due, t.Rounding.Mode)

@@ -58,6 +58,7 @@ func buildSchedule(t *Terms) Schedule {
 		principal: t.Principal,
 		count:     t.InstallmentCount,
 		oddFirst:  t.HasOddFirstPeriod(),
+		level:     t.InstallmentAmount, // zero: solve the level from the count
 	})
 	s := Schedule{Installments: rows}
 	for _, in := range rows {
@@ -159,7 +160,7 @@ func buildRows(t *Terms, sg segment) ([]Installment, money.Amount) {
 	n := sg.count
 	// Grace and interest-free periods count from the contract's first row.
 	g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
-	free := max(0, t.InterestFreePeriods-sg.firstIndex)
+	free := max(0, t.freeRows()-sg.firstIndex)
 	mode := t.Rounding.Mode
 	r := t.periodicRate()
 	lv := segmentLevels(t, sg, g, free, r)

@@ -14,7 +14,7 @@ import (
 // for what this build's fold would give: a reader skips a snapshot of
 // another format and replays the log. TestSnapshotFields fails when a
 // field is added to the state without the codec.
-const SnapshotFormat = 1
+const SnapshotFormat = 2
 
 // ErrNotSnapshottable is EncodeSnapshot's refusal of a state it does not
 // encode: one that met a restructuring agreement, whose replacement plan
@@ -37,6 +37,8 @@ func (st LoanState) EncodeSnapshot() ([]byte, error) {
 	e.bool(st.open.valid)
 	e.dates(st.open.accruedThrough, st.open.cappedOn)
 	e.amounts(st.open.charged)
+	e.bool(st.recalc)
+	e.dates(st.recalcThrough)
 	e.uint(uint64(len(st.Installments)))
 	for _, in := range st.Installments {
 		e.int(int64(in.Number))
@@ -48,6 +50,11 @@ func (st LoanState) EncodeSnapshot() ([]byte, error) {
 			in.chargedBefore, in.extraInterest, in.extraPaid,
 			in.open.penalty, in.open.compound, in.open.gracePenalty, in.open.graceCompound,
 			in.open.lastPenalty, in.open.lastCompound)
+		e.uint(in.balanceDays.Hi)
+		e.uint(in.balanceDays.Lo)
+		e.uint(in.lateDays.Hi)
+		e.uint(in.lateDays.Lo)
+		e.amounts(in.lateInterest)
 	}
 	e.uint(uint64(len(st.Payments)))
 	for _, p := range st.Payments {
@@ -84,6 +91,8 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 	st.open.valid = d.bool()
 	d.dates(&st.open.accruedThrough, &st.open.cappedOn)
 	d.amounts(&st.open.charged)
+	st.recalc = d.bool()
+	d.dates(&st.recalcThrough)
 	if n := d.count(); n > 0 {
 		st.Installments = make([]InstallmentState, n)
 	}
@@ -98,6 +107,11 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 			&in.chargedBefore, &in.extraInterest, &in.extraPaid,
 			&in.open.penalty, &in.open.compound, &in.open.gracePenalty, &in.open.graceCompound,
 			&in.open.lastPenalty, &in.open.lastCompound)
+		in.balanceDays.Hi = d.uint()
+		in.balanceDays.Lo = d.uint()
+		in.lateDays.Hi = d.uint()
+		in.lateDays.Lo = d.uint()
+		d.amounts(&in.lateInterest)
 	}
 	if n := d.count(); n > 0 {
 		st.Payments = make([]PaymentResult, n)

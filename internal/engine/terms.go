@@ -58,13 +58,25 @@ const (
 	Week
 	// Day steps due dates by days.
 	Day
+	// SemiMonth falls due on two fixed days of every month (Frequency.Days,
+	// e.g. the 1st and the 16th), 24 periods a year. Every is 1.
+	SemiMonth
 )
 
 // Frequency is "every Every Units", e.g. every 1 month or every 2 weeks.
 type Frequency struct {
 	Unit  FrequencyUnit
 	Every int
+	// Days are SemiMonth's two days of the month, the first 1 to 15 and
+	// the second after it up to 31; a day past a month's end falls on its
+	// last day. Zero for the other units.
+	Days [2]int
 }
+
+// DefaultSemiMonthDays are the days of a semi-monthly frequency that does
+// not name its own: the 1st and the 16th, fifteen days apart, so both
+// halves of a month are as even as a calendar allows.
+var DefaultSemiMonthDays = [2]int{1, 16}
 
 // MaxEvery bounds Frequency.Every for each unit: a period is at most a year.
 func MaxEvery(u FrequencyUnit) int {
@@ -75,9 +87,28 @@ func MaxEvery(u FrequencyUnit) int {
 		return 52
 	case Day:
 		return 366
+	case SemiMonth:
+		return 1
 	}
 	return 0
 }
+
+// PaymentTiming says where in its period an installment falls due.
+type PaymentTiming uint8
+
+// The payment timings. The zero value is in arrears, as every loan before
+// payment timing existed was.
+const (
+	// InArrears makes each installment due at the end of its period: the
+	// first one period after disbursement (an ordinary annuity).
+	InArrears PaymentTiming = iota
+	// InAdvance makes each installment due at the start of its period (an
+	// annuity due, Excel's PMT with type 1): the first falls due on the
+	// disbursement date and bears no interest, as no time has passed, and
+	// the last one period before the end of the term. The level installment
+	// of EQUAL_INSTALLMENT is then the in-arrears one divided by 1 + i.
+	InAdvance
+)
 
 // Accrual says how the interest of a period is computed.
 type Accrual uint8
@@ -127,8 +158,17 @@ type Terms struct {
 	Currency money.Currency
 	// Principal is the amount lent, in minor units.
 	Principal money.Amount
-	// AnnualRate is the contract rate in percent per year.
-	AnnualRate       money.Rate
+	// AnnualRate is the contract rate in percent per year, the one every
+	// computation uses. For a rate quoted a month or a day it is the
+	// annual equivalent of Quoted (see SetQuotedRate).
+	AnnualRate money.Rate
+	// InstallmentAmount, when not zero, is the level installment of
+	// EQUAL_INSTALLMENT as agreed, and InstallmentCount was derived from it
+	// (DeriveInstallmentCount); the last installment takes the rest.
+	InstallmentAmount money.Amount
+	// Quoted is the rate as quoted when it was quoted a month or a day;
+	// its zero value means AnnualRate is the quote.
+	Quoted           QuotedRate
 	InstallmentCount int
 	Frequency        Frequency
 	Method           Method
@@ -143,6 +183,8 @@ type Terms struct {
 	PrincipalGracePeriods int
 	// InterestFreePeriods are periods at the start that bear no interest.
 	InterestFreePeriods int
+	// Timing is InArrears (the zero value) or InAdvance.
+	Timing PaymentTiming
 	// UpfrontFee is deducted from the amount advanced; it counts in the APR.
 	UpfrontFee money.Amount
 	// Allocation, Prepayment and Overpayment are the servicing policies of
@@ -155,6 +197,10 @@ type Terms struct {
 	// one an overdue loan accrues no penalty or compound interest.
 	Penalty    PenaltyPolicy
 	HasPenalty bool
+	// InterestRecalculation charges each day's interest on the principal
+	// outstanding at the end of that day (recalc.go): early payments lower
+	// interest from their value date, overdue principal keeps bearing it.
+	InterestRecalculation bool
 }
 
 // Limits on terms.
@@ -217,6 +263,7 @@ func (t *Terms) Validate() error {
 	t.checkDates(&e)
 	t.checkPeriodsAndFee(&e)
 	t.checkPolicies(&e)
+	t.checkRecalculation(&e)
 	if e.Err() == nil {
 		// Only when everything else is sound: the last due date must exist.
 		if last := t.DueDate(t.InstallmentCount - 1); !last.InRange() {
@@ -242,7 +289,7 @@ func (t *Terms) checkAmountsAndRate(e *InvalidError) {
 	} else if t.Principal > money.MaxAmount {
 		e.Add("principal", "must be at most %s", money.MaxAmount.Format(t.Currency))
 	}
-	checkRate(e, "annual_rate_percent", t.AnnualRate)
+	t.checkQuotedRate(e)
 	if t.InstallmentCount < 1 || t.InstallmentCount > MaxInstallments {
 		e.Add("installment_count", "must be between 1 and %d", MaxInstallments)
 	}
@@ -254,10 +301,11 @@ func (t *Terms) checkAmountsAndRate(e *InvalidError) {
 // than silently computing with it.
 func (t *Terms) checkConventions(e *InvalidError) {
 	switch t.Frequency.Unit {
-	case Month, Week, Day:
+	case Month, Week, Day, SemiMonth:
 		if t.Frequency.Every < 1 || t.Frequency.Every > MaxEvery(t.Frequency.Unit) {
 			e.Add("frequency.every", "must be between 1 and %d", MaxEvery(t.Frequency.Unit))
 		}
+		t.Frequency.checkDays(e)
 	default:
 		e.Add("frequency.unit", "required")
 	}
@@ -329,6 +377,10 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 	if t.Prepayment > ReduceInstallment {
 		e.Add("prepayment", "unknown prepayment policy")
 	}
+	t.checkTiming(e)
+	if t.InstallmentAmount != 0 && t.Method != EqualInstallment {
+		e.Add("installment_amount", "only with EQUAL_INSTALLMENT, whose installments are level")
+	}
 	if t.Overpayment > KeepCredit {
 		e.Add("overpayment", "unknown overpayment policy")
 	}
@@ -339,6 +391,85 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 	}
 }
 
+// checkTiming checks an annuity due. It is an EQUAL_INSTALLMENT schedule
+// (the annuity due of the textbooks and of Excel's PMT type 1); its first
+// installment falls on the disbursement date by definition, so an explicit
+// first due date contradicts it, and a grace period would make that first
+// installment one of nothing (no principal, and no interest yet).
+func (t *Terms) checkTiming(e *InvalidError) {
+	switch {
+	case t.Timing == InArrears:
+	case t.Timing != InAdvance:
+		e.Add("payment_timing", "unknown payment timing")
+	case t.Method != EqualInstallment:
+		e.Add("payment_timing", "IN_ADVANCE only with EQUAL_INSTALLMENT")
+	case t.FirstDueDate != NoDate:
+		e.Add("first_due_date", "must be empty with payment_timing IN_ADVANCE: the first installment is due on disbursement_date")
+	case t.PrincipalGracePeriods > 0:
+		e.Add("principal_grace_periods", "must be 0 with payment_timing IN_ADVANCE")
+	case t.Frequency.Unit == SemiMonth && !t.Frequency.onSeries(t.DisbursementDate):
+		// The first installment is due on the disbursement date; the
+		// next one period later is only defined from a day of the series.
+		e.Add("disbursement_date", "must be one of frequency.days_of_month with payment_timing IN_ADVANCE")
+	}
+}
+
+// checkDays checks SemiMonth's days: the first 1 to 15 and the second
+// after it, so that even clamped to February's end the two never meet.
+func (f Frequency) checkDays(e *InvalidError) {
+	switch {
+	case f.Unit != SemiMonth:
+		if f.Days != [2]int{} {
+			e.Add("frequency.days_of_month", "only with SEMI_MONTH")
+		}
+	case f.Days[0] < 1 || f.Days[0] > 15 || f.Days[1] <= f.Days[0] || f.Days[1] > 31:
+		e.Add("frequency.days_of_month", "two days: the first 1 to 15, the second after it, at most 31")
+	}
+}
+
+// semiMonthDate is the idx-th date of a semi-monthly series counted from
+// year 0: two a month, on Days clamped to the month's end.
+func (f Frequency) semiMonthDate(idx int) Date {
+	mo := idx / 2
+	y, m := mo/12, mo%12+1
+	return DateOf(y, m, min(f.Days[idx%2], DaysInMonth(y, m)))
+}
+
+// onSeries reports whether d is one of a semi-monthly series' dates.
+func (f Frequency) onSeries(d Date) bool {
+	y, m, _ := d.YMD()
+	idx := (y*12 + m - 1) * 2
+	return d == f.semiMonthDate(idx) || d == f.semiMonthDate(idx+1)
+}
+
+// semiMonthStep is step for SemiMonth: the k-th date of the series after
+// anchor (anchor itself for k = 0), so a first due date or disbursement
+// off the series still leads into it.
+func (f Frequency) semiMonthStep(anchor Date, k int) Date {
+	if k == 0 {
+		return anchor
+	}
+	if k > 2*12*10000 {
+		return MaxDate + 1
+	}
+	y, m, _ := anchor.YMD()
+	idx := (y*12 + m - 1) * 2
+	for f.semiMonthDate(idx) <= anchor {
+		idx++
+	}
+	return f.semiMonthDate(idx + k - 1)
+}
+
+// freeRows is the number of rows at the start of the schedule that bear
+// no interest: the interest-free periods, and for an annuity due also its
+// first row, due on the disbursement date before any interest accrued.
+func (t *Terms) freeRows() int {
+	if t.Timing == InAdvance {
+		return t.InterestFreePeriods + 1
+	}
+	return t.InterestFreePeriods
+}
+
 // repayableFits reports whether every amount of the schedule is sure to fit
 // an int64. A row's interest is its base (at most the principal) times its
 // rate, plus less than one minor unit of rounding, so no schedule repays
@@ -347,7 +478,7 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 // passes 2^63 after about nine centuries of periods, or one odd first
 // period that long.
 func (t *Terms) repayableFits() bool {
-	n, free := t.InstallmentCount, t.InterestFreePeriods
+	n, free := t.InstallmentCount, min(t.freeRows(), t.InstallmentCount)
 	if free >= n || t.AnnualRate.Units == 0 {
 		return true
 	}
@@ -377,7 +508,7 @@ func (t *Terms) repayableFits() bool {
 		}
 	case free == 0 && t.HasOddFirstPeriod():
 		periodic--
-		daily, _ = t.DayCount.YearFraction(t.DisbursementDate, t.FirstDueDate)
+		daily, _ = t.DayCount.YearFraction(t.DisbursementDate, t.DueDate(0))
 	}
 	// P·Σ rate_k ≤ MaxInt64 − P − n, multiplied out by every denominator:
 	// P·units·(periodic·ppyD·fd + daily·ppyN) ≤ (MaxInt64−P−n)·den·ppyN·fd.
@@ -393,8 +524,11 @@ func (t *Terms) repayableFits() bool {
 // firstAnchor returns the date that due dates are stepped from and the index
 // offset: due date k (0-based) is step(anchor, k+offset).
 func (t *Terms) firstAnchor() (Date, int) {
-	if t.FirstDueDate != NoDate {
+	switch {
+	case t.FirstDueDate != NoDate:
 		return t.FirstDueDate, 0
+	case t.Timing == InAdvance:
+		return t.DisbursementDate, 0
 	}
 	return t.DisbursementDate, 1
 }
@@ -418,6 +552,8 @@ func step(anchor Date, f Frequency, k int) Date {
 		return anchor.AddMonths(k * f.Every)
 	case Week:
 		return anchor.AddDays(7 * k * f.Every)
+	case SemiMonth:
+		return f.semiMonthStep(anchor, k)
 	default:
 		return anchor.AddDays(k * f.Every)
 	}
@@ -425,7 +561,14 @@ func step(anchor Date, f Frequency, k int) Date {
 
 // HasOddFirstPeriod reports whether an explicit first due date makes the
 // first period longer or shorter than one regular period.
+//
+// A semi-monthly loan disbursed off its two days has one too, even without
+// a first due date: its first installment falls on the next of the days,
+// less than a half month away, and accrues by days.
 func (t *Terms) HasOddFirstPeriod() bool {
+	if t.Frequency.Unit == SemiMonth && t.Timing == InArrears && !t.Frequency.onSeries(t.DisbursementDate) {
+		return true
+	}
 	return t.FirstDueDate != NoDate && t.FirstDueDate != step(t.DisbursementDate, t.Frequency, 1)
 }
 

@@ -53,6 +53,8 @@ var fieldMaxBytes = map[protoreflect.Name]int{
 	"loan_ids": MaxIDBytes, "credit_line_id": MaxIDBytes,
 	"reason": MaxTextBytes, "signed_by": MaxTextBytes,
 	"principal": MaxDecimalBytes, "annual_rate_percent": MaxDecimalBytes, "markup_percent": MaxDecimalBytes,
+	"daily_rate_percent": MaxDecimalBytes, "monthly_rate_percent": MaxDecimalBytes, "annual_rate_equivalent_percent": MaxDecimalBytes,
+	"installment_amount": MaxDecimalBytes,
 	"cap_annual_percent": MaxDecimalBytes, "upfront_fee": MaxDecimalBytes, "installment_multiple": MaxDecimalBytes,
 	"amount": MaxDecimalBytes, "amount_advanced": MaxDecimalBytes, "limit": MaxDecimalBytes,
 	"penalty": MaxDecimalBytes, "compound": MaxDecimalBytes, "interest": MaxDecimalBytes,

@@ -89,7 +89,11 @@ func (p *parser) date(field, s string, required bool) engine.Date {
 	return d
 }
 
-func (p *parser) frequency(field string, f *loancorev1.Frequency) engine.Frequency {
+// frequency reads a Frequency. use says what it is for: a loan's terms
+// take SEMI_MONTH with its days, an APR's unit period SEMI_MONTH without
+// days (Appendix J needs none), and a reamortisation neither, since an
+// agreement does not record the days.
+func (p *parser) frequency(field string, f *loancorev1.Frequency, use frequencyUse) engine.Frequency {
 	out := engine.Frequency{Unit: engine.Month, Every: 1}
 	if f == nil {
 		return out
@@ -100,6 +104,11 @@ func (p *parser) frequency(field string, f *loancorev1.Frequency) engine.Frequen
 		out.Unit = engine.Week
 	case loancorev1.FrequencyUnit_FREQUENCY_UNIT_DAY:
 		out.Unit = engine.Day
+	case loancorev1.FrequencyUnit_FREQUENCY_UNIT_SEMI_MONTH:
+		out.Unit = engine.SemiMonth
+		if use == reamortisationFrequency {
+			p.add(field+".unit", "SEMI_MONTH is not available for a reamortisation")
+		}
 	default:
 		p.add(field+".unit", "unknown value %d", f.GetUnit())
 		out.Unit = 0
@@ -107,7 +116,46 @@ func (p *parser) frequency(field string, f *loancorev1.Frequency) engine.Frequen
 	if f.GetEvery() != 0 {
 		out.Every = int(f.GetEvery())
 	}
+	p.daysOfMonth(field, f.GetDaysOfMonth(), use, &out)
 	return out
+}
+
+// frequencyUse is what a Frequency is read for.
+type frequencyUse uint8
+
+// The uses of a Frequency.
+const (
+	termsFrequency frequencyUse = iota
+	aprUnitPeriod
+	reamortisationFrequency
+)
+
+// daysOfMonth reads days_of_month: in a loan's terms, two days for
+// SEMI_MONTH (default 1 and 16) and none for the other units, which
+// engine.Terms.Validate checks; anywhere else, none.
+func (p *parser) daysOfMonth(field string, days []int32, use frequencyUse, out *engine.Frequency) {
+	switch {
+	case len(days) > 0 && use != termsFrequency:
+		p.add(field+".days_of_month", "only in a loan's terms")
+	case len(days) > 0 && len(days) != 2:
+		p.add(field+".days_of_month", "two days, or none for the default 1 and 16")
+	case len(days) == 2:
+		out.Days = [2]int{int(days[0]), int(days[1])}
+	case out.Unit == engine.SemiMonth && use == termsFrequency:
+		out.Days = engine.DefaultSemiMonthDays
+	}
+}
+
+// paymentTiming reads payment_timing; unset is in arrears.
+func (p *parser) paymentTiming(field string, v loancorev1.PaymentTiming) engine.PaymentTiming {
+	switch v {
+	case loancorev1.PaymentTiming_PAYMENT_TIMING_UNSPECIFIED, loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ARREARS:
+		return engine.InArrears
+	case loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ADVANCE:
+		return engine.InAdvance
+	}
+	p.enumUnknown(field, int32(v))
+	return engine.InArrears
 }
 
 func (p *parser) enumUnknown(field string, v int32) {
@@ -131,9 +179,9 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		t.Currency = cur
 	}
 	t.Principal = p.amount(f("principal"), in.GetPrincipal(), cur, true)
-	t.AnnualRate = p.rate(f("annual_rate_percent"), in.GetAnnualRatePercent())
+	quoted := p.contractRate(f, in)
 	t.InstallmentCount = int(in.GetInstallmentCount())
-	t.Frequency = p.frequency(f("frequency"), in.GetFrequency())
+	t.Frequency = p.frequency(f("frequency"), in.GetFrequency(), termsFrequency)
 
 	t.Method = p.method(f("method"), in.GetMethod())
 
@@ -142,18 +190,81 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 
 	t.InterestAccrual = p.interestAccrual(f("interest_accrual"), in.GetInterestAccrual())
 	t.DayCount = p.dayCount(f("day_count"), in.GetDayCount())
+	t.SetQuotedRate(quoted) // its annual equivalent needs the day count
 	t.Rounding = p.rounding(prefix+"rounding.", in.GetRounding(), cur, curOK)
 	t.Allocation = p.allocationOrder(f("allocation_order"), in.GetAllocationOrder())
 	t.Prepayment = p.prepayment(f("prepayment"), in.GetPrepayment())
 	t.Overpayment = p.overpayment(f("overpayment"), in.GetOverpayment())
 	t.PrincipalGracePeriods = int(in.GetPrincipalGracePeriods())
 	t.InterestFreePeriods = int(in.GetInterestFreePeriods())
+	t.Timing = p.paymentTiming(f("payment_timing"), in.GetPaymentTiming())
 	t.UpfrontFee = p.amount(f("upfront_fee"), in.GetUpfrontFee(), cur, false)
 	if pen := in.GetPenalty(); pen != nil {
 		t.HasPenalty = true
 		t.Penalty = p.penalty(prefix+"penalty.", pen)
 	}
+	t.InterestRecalculation = in.GetInterestRecalculation()
+	p.installmentAmount(prefix, in, &t)
 	return t
+}
+
+// installmentAmount reads installment_amount and derives the number of
+// installments from it. Deriving builds rows, so it needs terms that
+// parsed; when some field did not, the request is refused anyway and the
+// count is set to 1 only so that no misleading complaint about
+// installment_count is added to the real ones.
+func (p *parser) installmentAmount(prefix string, in *loancorev1.LoanTerms, t *engine.Terms) {
+	s := in.GetInstallmentAmount()
+	if s == "" {
+		return
+	}
+	t.InstallmentAmount = p.amount(prefix+"installment_amount", s, t.Currency, true)
+	if p.errs.Err() != nil {
+		t.InstallmentCount = max(t.InstallmentCount, 1)
+		return
+	}
+	var inv *engine.InvalidError
+	if errors.As(t.DeriveInstallmentCount(), &inv) {
+		p.errs.Violations = append(p.errs.Violations, inv.Prefixed(prefix).Violations...)
+	}
+}
+
+// contractRate reads the contract rate from whichever one of
+// annual_rate_percent, monthly_rate_percent and daily_rate_percent is
+// given. Each extra one is reported under its own field, so the message
+// names what to remove; annual_rate_equivalent_percent is output only and
+// not read.
+func (p *parser) contractRate(f func(string) string, in *loancorev1.LoanTerms) engine.QuotedRate {
+	given := []struct {
+		unit    engine.RateUnit
+		s, eg   string
+		perWhat string
+	}{
+		{engine.PerYear, in.GetAnnualRatePercent(), "4.9", "year"},
+		{engine.PerMonth, in.GetMonthlyRatePercent(), "1.5", "month"},
+		{engine.PerDay, in.GetDailyRatePercent(), "0.05", "day"},
+	}
+	var q engine.QuotedRate
+	n := 0
+	for _, g := range given {
+		if g.s == "" {
+			continue
+		}
+		field := f(g.unit.Field())
+		if n++; n > 1 {
+			p.add(field, "give only one of annual_rate_percent, monthly_rate_percent and daily_rate_percent")
+			continue
+		}
+		r, err := money.ParseRate(g.s, engine.MaxRatePercent)
+		if err != nil {
+			p.add(field, "%s", describe(err, g.eg))
+		}
+		q = engine.QuotedRate{Unit: g.unit, Rate: r}
+	}
+	if n == 0 {
+		p.add(f("annual_rate_percent"), "required: a percentage per year such as \"4.9\" (or monthly_rate_percent, or daily_rate_percent)")
+	}
+	return q
 }
 
 // interestAccrual reads the interest accrual; unspecified is PERIODIC, the
@@ -291,6 +402,14 @@ func (p *parser) penalty(prefix string, in *loancorev1.PenaltyPolicy) engine.Pen
 		out.GraceMode = engine.FromGraceEnd
 	default:
 		p.enumUnknown(prefix+"grace_mode", int32(in.GetGraceMode()))
+	}
+	switch in.GetOverdueContractInterest() {
+	case loancorev1.OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_UNSPECIFIED, loancorev1.OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY:
+		out.OverdueInterest = engine.BesidePenalty
+	case loancorev1.OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY:
+		out.OverdueInterest = engine.ReplacedByPenalty
+	default:
+		p.enumUnknown(prefix+"overdue_contract_interest", int32(in.GetOverdueContractInterest()))
 	}
 	return out
 }

@@ -370,21 +370,47 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 	return out
 }
 
+// frequencyToProto renders a frequency, with SEMI_MONTH's days.
+func frequencyToProto(f engine.Frequency) *loancorev1.Frequency {
+	out := &loancorev1.Frequency{Unit: loancorev1.FrequencyUnit(f.Unit), Every: int32(f.Every)}
+	if f.Unit == engine.SemiMonth {
+		out.DaysOfMonth = []int32{int32(f.Days[0]), int32(f.Days[1])}
+	}
+	return out
+}
+
 // termsToProto renders terms with every default filled in.
 func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 	c := t.Currency
 	out := &loancorev1.LoanTerms{
 		Currency: c.Code, Principal: t.Principal.Format(c), AnnualRatePercent: t.AnnualRate.String(),
 		InstallmentCount: int32(t.InstallmentCount),
-		Frequency:        &loancorev1.Frequency{Unit: loancorev1.FrequencyUnit(t.Frequency.Unit), Every: int32(t.Frequency.Every)},
+		Frequency:        frequencyToProto(t.Frequency),
 		Method:           loancorev1.RepaymentMethod(t.Method), DisbursementDate: t.DisbursementDate.String(),
 		InterestAccrual: loancorev1.InterestAccrual(t.InterestAccrual), DayCount: dayCountToProto[t.DayCount],
 		Rounding:              &loancorev1.Rounding{Mode: loancorev1.RoundingMode(t.Rounding.Mode), InstallmentMultiple: t.Rounding.Multiple.Format(c)},
 		PrincipalGracePeriods: int32(t.PrincipalGracePeriods), InterestFreePeriods: int32(t.InterestFreePeriods),
-		UpfrontFee:      t.UpfrontFee.Format(c),
-		AllocationOrder: loancorev1.AllocationOrder(max(t.Allocation, engine.InterestFirst)),
-		Prepayment:      loancorev1.PrepaymentPolicy(max(t.Prepayment, engine.ReduceTerm)),
-		Overpayment:     loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
+		UpfrontFee:            t.UpfrontFee.Format(c),
+		AllocationOrder:       loancorev1.AllocationOrder(max(t.Allocation, engine.InterestFirst)),
+		Prepayment:            loancorev1.PrepaymentPolicy(max(t.Prepayment, engine.ReduceTerm)),
+		Overpayment:           loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
+		InterestRecalculation: t.InterestRecalculation,
+	}
+	// The rate shows as it was quoted, beside the annual rate it computes
+	// with, so terms copied from a loan make the same loan.
+	out.AnnualRateEquivalentPercent = out.AnnualRatePercent
+	switch q := t.QuotedRateOf(); q.Unit {
+	case engine.PerMonth:
+		out.AnnualRatePercent, out.MonthlyRatePercent = "", q.Rate.String()
+	case engine.PerDay:
+		out.AnnualRatePercent, out.DailyRatePercent = "", q.Rate.String()
+	}
+	if t.InstallmentAmount != 0 {
+		out.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
+	out.PaymentTiming = loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ARREARS
+	if t.Timing == engine.InAdvance {
+		out.PaymentTiming = loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ADVANCE
 	}
 	if t.FirstDueDate != engine.NoDate {
 		out.FirstDueDate = t.FirstDueDate.String()
@@ -393,6 +419,10 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		p := t.Penalty.WithDefaults()
 		out.Penalty = &loancorev1.PenaltyPolicy{Basis: loancorev1.PenaltyBasis(p.Basis), CompoundOverdueInterest: p.CompoundOverdueInterest,
 			DayCount: dayCountToProto[p.DayCount], GraceDays: int32(p.GraceDays), GraceMode: loancorev1.GraceMode(p.GraceMode)}
+		if t.InterestRecalculation {
+			// Shown where it matters, default filled in.
+			out.Penalty.OverdueContractInterest = loancorev1.OverdueContractInterest(max(p.OverdueInterest, engine.BesidePenalty))
+		}
 		if p.HasAnnualRate {
 			out.Penalty.AnnualRatePercent = p.AnnualRate.String()
 		} else {

@@ -252,6 +252,16 @@ func planReasons(h *reasonHarness) {
 	_, err = h.strict.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "R-ME", Changes: freeze})
 	h.refused(servicing.ReasonMaxFreezeInstallments, err)
 
+	// A loan on the actual balance is not restructured, quoted or proposed.
+	setToday(h.clk, "2024-03-01")
+	if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "R-IR-c", LoanId: "R-IR", BorrowerId: "B1", Terms: recalc12k()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "R-IR", Changes: extension(2)})
+	h.refused(servicing.ReasonInterestRecalculation, err)
+	_, err = c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "R-IR-p", LoanId: "R-IR", Changes: extension(2), Reason: "test"})
+	h.refused(servicing.ReasonInterestRecalculation, err)
+
 	// Nothing is paid on R-EL's new plan: close of business on 10-16 finds
 	// the 08-15, 09-15 and 10-15 installments missed and breaks it.
 	restructuringLoan(t, h.deferral, "R-EL", false)

@@ -55,7 +55,7 @@ func (p *parser) changes(in *loancorev1.RestructuringChanges) servicing.ChangesI
 			Frequency:    engine.Frequency{Unit: engine.Month, Every: 1},
 			FirstDueDate: p.date("changes.reamortisation.first_due_date", ra.GetFirstDueDate(), true)}
 		if ra.GetFrequency() != nil {
-			c.Reamortisation.Frequency = p.frequency("changes.reamortisation.frequency", ra.GetFrequency())
+			c.Reamortisation.Frequency = p.frequency("changes.reamortisation.frequency", ra.GetFrequency(), reamortisationFrequency)
 		}
 		c.Reamortisation.Method = p.method("changes.reamortisation.method", ra.GetMethod())
 	}

@@ -46,6 +46,8 @@ func quoteToProto(q servicing.ScheduleQuote) *loancorev1.QuoteScheduleResponse {
 		AprPercent:        formatRate(q.APR),
 		Currency:          c.Code,
 		AmountAdvanced:    q.AmountAdvanced.Format(c),
+		// The rate the schedule was computed with, whatever it was quoted per.
+		AnnualRateEquivalentPercent: q.Terms.AnnualRate.String(),
 	}
 	for i, in := range sch.Installments {
 		out.Installments[i] = &loancorev1.ScheduleInstallment{
@@ -77,7 +79,7 @@ func (s *scheduleService) ComputeApr(ctx context.Context, req *loancorev1.Comput
 	in := engine.APRInput{
 		Advanced:    p.amount("amount_advanced", req.GetAmountAdvanced(), cur, true),
 		AdvanceDate: p.date("advance_date", req.GetAdvanceDate(), true),
-		UnitPeriod:  p.frequency("unit_period", req.GetUnitPeriod()),
+		UnitPeriod:  p.frequency("unit_period", req.GetUnitPeriod(), aprUnitPeriod),
 		Decimals:    p.aprDecimals("apr_decimal_places", req.AprDecimalPlaces, servicing.DefaultAPRDecimals),
 	}
 	switch req.GetMethod() {

@@ -16,6 +16,9 @@ func (p RestructuringPolicy) eligible(lg loanLog, now, at engine.LoanState, ags 
 	case store.StatusWrittenOff:
 		return refuse(ReasonLoanWrittenOff, "loan %s is WRITTEN_OFF; it cannot be restructured", lg.loan.LoanID)
 	}
+	if lg.terms.InterestRecalculation {
+		return refuse(ReasonInterestRecalculation, "loan %s charges interest on the actual balance; restructuring it is not supported yet", lg.loan.LoanID)
+	}
 	signed := 0
 	var prev *AgreementView
 	for i := range ags {

@@ -85,6 +85,11 @@ const (
 	// requested, so that its request would now be refused; it stays
 	// pending, to be rejected.
 	ReasonActionNoLongerApplies Reason = "ACTION_NO_LONGER_APPLIES"
+	// ReasonInterestRecalculation: the loan charges interest on the actual
+	// balance (interest_recalculation), which restructuring agreements do
+	// not handle yet: an agreement's new plan would drop the balance-days
+	// its interest is worked out from.
+	ReasonInterestRecalculation Reason = "INTEREST_RECALCULATION"
 	// ReasonLimitExceeded: a drawdown asks for more than its credit line
 	// has available; the message says how much is.
 	ReasonLimitExceeded Reason = "LIMIT_EXCEEDED"
@@ -108,7 +113,7 @@ func Reasons() []Reason {
 		ReasonAgreementCancelled, ReasonAgreementExpired, ReasonAgreementBroken, ReasonAgreementCompleted,
 		ReasonMaxAgreementsPerLoan, ReasonMinOnTimeInstallments, ReasonMaxFreezeInstallments, ReasonMaxExtensionMonths,
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
-		ReasonActionNotPending, ReasonActionNoLongerApplies,
+		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation,
 		ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired,
 	}
 }

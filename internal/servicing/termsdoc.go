@@ -12,12 +12,22 @@ import (
 // value as the API spells it, so the stored document reads like the
 // request and survives any change to the engine's in-memory types.
 type termsDoc struct {
-	Currency              string `json:"currency"`
-	Principal             string `json:"principal"`
-	AnnualRatePercent     string `json:"annual_rate_percent"`
-	InstallmentCount      int    `json:"installment_count"`
-	FrequencyUnit         string `json:"frequency_unit"`
-	FrequencyEvery        int    `json:"frequency_every"`
+	Currency  string `json:"currency"`
+	Principal string `json:"principal"`
+	// Exactly one of the three rates is written: the one the loan was
+	// quoted in. The annual equivalent of the others is recomputed on
+	// reading; it is exact, so nothing is lost by not storing it.
+	AnnualRatePercent  string `json:"annual_rate_percent,omitempty"`
+	MonthlyRatePercent string `json:"monthly_rate_percent,omitempty"`
+	DailyRatePercent   string `json:"daily_rate_percent,omitempty"`
+	InstallmentCount   int    `json:"installment_count"`
+	// InstallmentAmount is the level installment the count was derived
+	// from, when the borrower chose one; the derived count is stored too.
+	InstallmentAmount string `json:"installment_amount,omitempty"`
+	FrequencyUnit     string `json:"frequency_unit"`
+	FrequencyEvery    int    `json:"frequency_every"`
+	// FrequencyDays are a SEMI_MONTH loan's two days of the month.
+	FrequencyDays         []int  `json:"frequency_days,omitempty"`
 	Method                string `json:"method"`
 	DisbursementDate      string `json:"disbursement_date"`
 	FirstDueDate          string `json:"first_due_date,omitempty"`
@@ -27,12 +37,18 @@ type termsDoc struct {
 	InstallmentMultiple   string `json:"installment_multiple"`
 	PrincipalGracePeriods int    `json:"principal_grace_periods"`
 	InterestFreePeriods   int    `json:"interest_free_periods"`
-	UpfrontFee            string `json:"upfront_fee"`
-	AllocationOrder       string `json:"allocation_order"`
-	Prepayment            string `json:"prepayment"`
-	Overpayment           string `json:"overpayment"`
+	// PaymentTiming is written only for IN_ADVANCE, so documents from
+	// before payment timing existed read as in arrears, as they were.
+	PaymentTiming   string `json:"payment_timing,omitempty"`
+	UpfrontFee      string `json:"upfront_fee"`
+	AllocationOrder string `json:"allocation_order"`
+	Prepayment      string `json:"prepayment"`
+	Overpayment     string `json:"overpayment"`
 	// Penalty is absent for a loan without a penalty policy.
 	Penalty *penaltyDoc `json:"penalty,omitempty"`
+	// InterestRecalculation is absent (false) in documents written before
+	// it existed, which is what those loans are.
+	InterestRecalculation bool `json:"interest_recalculation,omitempty"`
 }
 
 // penaltyDoc is a penalty policy as written down, every default filled in.
@@ -45,10 +61,12 @@ type penaltyDoc struct {
 	GraceDays               int    `json:"grace_days"`
 	GraceMode               string `json:"grace_mode"`
 	CapAnnualPercent        string `json:"cap_annual_percent,omitempty"`
+	// OverdueContractInterest is absent for the default, BESIDE_PENALTY.
+	OverdueContractInterest string `json:"overdue_contract_interest,omitempty"`
 }
 
 var (
-	unitNames        = []string{engine.Month: "MONTH", engine.Week: "WEEK", engine.Day: "DAY"}
+	unitNames        = []string{engine.Month: "MONTH", engine.Week: "WEEK", engine.Day: "DAY", engine.SemiMonth: "SEMI_MONTH"}
 	methodNames      = []string{engine.EqualInstallment: "EQUAL_INSTALLMENT", engine.EqualPrincipal: "EQUAL_PRINCIPAL", engine.InterestOnly: "INTEREST_ONLY", engine.Bullet: "BULLET", engine.Flat: "FLAT"}
 	accrualNames     = []string{engine.Periodic: "PERIODIC", engine.Daily: "DAILY"}
 	dayCountNames    = []string{engine.Act365Fixed: "ACT_365_FIXED", engine.Act360: "ACT_360", engine.Act364: "ACT_364", engine.Thirty360: "THIRTY_360", engine.ActAct: "ACT_ACT"}
@@ -58,6 +76,7 @@ var (
 	graceModeNames   = []string{0: "FROM_DUE_DATE", engine.FromDueDate: "FROM_DUE_DATE", engine.FromGraceEnd: "FROM_GRACE_END"}
 	prepaymentNames  = []string{0: "REDUCE_TERM", engine.ReduceTerm: "REDUCE_TERM", engine.ReduceInstallment: "REDUCE_INSTALLMENT"}
 	overpaymentNames = []string{0: "REFUSE", engine.RefuseOverpayment: "REFUSE", engine.KeepCredit: "KEEP_CREDIT"}
+	overdueNames     = []string{0: "", engine.BesidePenalty: "", engine.ReplacedByPenalty: "REPLACED_BY_PENALTY"}
 )
 
 // lookup finds a name's index; index 0 is never returned for names that
@@ -92,6 +111,22 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 		AllocationOrder:       allocationNames[t.Allocation],
 		Prepayment:            prepaymentNames[t.Prepayment],
 		Overpayment:           overpaymentNames[t.Overpayment],
+		InterestRecalculation: t.InterestRecalculation,
+	}
+	switch q := t.QuotedRateOf(); q.Unit {
+	case engine.PerMonth:
+		d.AnnualRatePercent, d.MonthlyRatePercent = "", q.Rate.String()
+	case engine.PerDay:
+		d.AnnualRatePercent, d.DailyRatePercent = "", q.Rate.String()
+	}
+	if t.InstallmentAmount != 0 {
+		d.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
+	if t.Timing == engine.InAdvance {
+		d.PaymentTiming = "IN_ADVANCE"
+	}
+	if t.Frequency.Days != [2]int{} {
+		d.FrequencyDays = t.Frequency.Days[:]
 	}
 	if t.FirstDueDate != engine.NoDate {
 		d.FirstDueDate = t.FirstDueDate.String()
@@ -99,7 +134,8 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 	if t.HasPenalty {
 		p := t.Penalty.WithDefaults()
 		d.Penalty = &penaltyDoc{Basis: basisNames[p.Basis], CompoundOverdueInterest: p.CompoundOverdueInterest,
-			DayCount: dayCountNames[p.DayCount], GraceDays: p.GraceDays, GraceMode: graceModeNames[p.GraceMode]}
+			DayCount: dayCountNames[p.DayCount], GraceDays: p.GraceDays, GraceMode: graceModeNames[p.GraceMode],
+			OverdueContractInterest: overdueNames[p.OverdueInterest]}
 		if p.HasAnnualRate {
 			d.Penalty.AnnualRatePercent = p.AnnualRate.String()
 		} else {
@@ -127,7 +163,6 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 	t := engine.Terms{
 		Currency:              c,
 		Principal:             r.amount(d.Principal, c),
-		AnnualRate:            r.rate(d.AnnualRatePercent, engine.MaxRatePercent),
 		InstallmentCount:      d.InstallmentCount,
 		Frequency:             engine.Frequency{Unit: engine.FrequencyUnit(r.name(unitNames, d.FrequencyUnit)), Every: d.FrequencyEvery},
 		Method:                engine.Method(r.name(methodNames, d.Method)),
@@ -142,6 +177,28 @@ func DecodeTerms(b []byte) (engine.Terms, error) {
 		Allocation:            engine.AllocationOrder(r.name(allocationNames, d.AllocationOrder)),
 		Prepayment:            engine.PrepaymentPolicy(r.name(prepaymentNames, d.Prepayment)),
 		Overpayment:           engine.OverpaymentPolicy(r.name(overpaymentNames, d.Overpayment)),
+		InterestRecalculation: d.InterestRecalculation,
+	}
+	switch {
+	case d.MonthlyRatePercent != "":
+		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerMonth, Rate: r.rate(d.MonthlyRatePercent, engine.MaxRatePercent)})
+	case d.DailyRatePercent != "":
+		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerDay, Rate: r.rate(d.DailyRatePercent, engine.MaxRatePercent)})
+	default:
+		t.AnnualRate = r.rate(d.AnnualRatePercent, engine.MaxRatePercent)
+	}
+	if d.InstallmentAmount != "" {
+		t.InstallmentAmount = r.amount(d.InstallmentAmount, c)
+	}
+	if len(d.FrequencyDays) == 2 {
+		t.Frequency.Days = [2]int{d.FrequencyDays[0], d.FrequencyDays[1]}
+	}
+	switch d.PaymentTiming {
+	case "":
+	case "IN_ADVANCE":
+		t.Timing = engine.InAdvance
+	default:
+		r.errs = append(r.errs, fmt.Errorf("unknown payment_timing %q", d.PaymentTiming))
 	}
 	if d.FirstDueDate != "" {
 		t.FirstDueDate = r.date(d.FirstDueDate)
@@ -163,6 +220,9 @@ func (r *docReader) penalty(pd penaltyDoc) engine.PenaltyPolicy {
 		GraceMode:               engine.GraceMode(r.name(graceModeNames, pd.GraceMode)),
 		CompoundOverdueInterest: pd.CompoundOverdueInterest,
 		GraceDays:               pd.GraceDays,
+	}
+	if pd.OverdueContractInterest != "" {
+		p.OverdueInterest = engine.OverdueInterestPolicy(r.name(overdueNames, pd.OverdueContractInterest))
 	}
 	if pd.AnnualRatePercent != "" {
 		p.AnnualRate, p.HasAnnualRate = r.rate(pd.AnnualRatePercent, engine.MaxRatePercent), true

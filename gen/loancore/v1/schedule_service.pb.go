@@ -155,8 +155,12 @@ type QuoteScheduleResponse struct {
 	TotalPrincipal string `protobuf:"bytes,8,opt,name=total_principal,json=totalPrincipal,proto3" json:"total_principal,omitempty"`
 	// The principal less the upfront fee: what the borrower receives.
 	AmountAdvanced string `protobuf:"bytes,9,opt,name=amount_advanced,json=amountAdvanced,proto3" json:"amount_advanced,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The annual rate the schedule is computed with, in percent: the terms'
+	// annual_rate_percent, or the exact annual equivalent of their
+	// monthly_rate_percent or daily_rate_percent.
+	AnnualRateEquivalentPercent string `protobuf:"bytes,10,opt,name=annual_rate_equivalent_percent,json=annualRateEquivalentPercent,proto3" json:"annual_rate_equivalent_percent,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *QuoteScheduleResponse) Reset() {
@@ -248,6 +252,13 @@ func (x *QuoteScheduleResponse) GetTotalPrincipal() string {
 func (x *QuoteScheduleResponse) GetAmountAdvanced() string {
 	if x != nil {
 		return x.AmountAdvanced
+	}
+	return ""
+}
+
+func (x *QuoteScheduleResponse) GetAnnualRateEquivalentPercent() string {
+	if x != nil {
+		return x.AnnualRateEquivalentPercent
 	}
 	return ""
 }
@@ -562,7 +573,7 @@ const file_loancore_v1_schedule_service_proto_rawDesc = "" +
 	"\x14QuoteScheduleRequest\x12,\n" +
 	"\x05terms\x18\x01 \x01(\v2\x16.loancore.v1.LoanTermsR\x05terms\x121\n" +
 	"\x12apr_decimal_places\x18\x02 \x01(\x05H\x00R\x10aprDecimalPlaces\x88\x01\x01B\x15\n" +
-	"\x13_apr_decimal_places\"\x8c\x03\n" +
+	"\x13_apr_decimal_places\"\xd1\x03\n" +
 	"\x15QuoteScheduleResponse\x12D\n" +
 	"\finstallments\x18\x01 \x03(\v2 .loancore.v1.ScheduleInstallmentR\finstallments\x12-\n" +
 	"\x12installment_amount\x18\x02 \x01(\tR\x11installmentAmount\x12%\n" +
@@ -573,7 +584,9 @@ const file_loancore_v1_schedule_service_proto_rawDesc = "" +
 	"aprPercent\x12\x1a\n" +
 	"\bcurrency\x18\a \x01(\tR\bcurrency\x12'\n" +
 	"\x0ftotal_principal\x18\b \x01(\tR\x0etotalPrincipal\x12'\n" +
-	"\x0famount_advanced\x18\t \x01(\tR\x0eamountAdvanced\"\xdc\x01\n" +
+	"\x0famount_advanced\x18\t \x01(\tR\x0eamountAdvanced\x12C\n" +
+	"\x1eannual_rate_equivalent_percent\x18\n" +
+	" \x01(\tR\x1bannualRateEquivalentPercent\"\xdc\x01\n" +
 	"\x13ScheduleInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12\x1c\n" +

@@ -21,6 +21,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// OverdueContractInterest says what becomes of contract interest on
+// overdue principal of a loan with interest recalculation.
+type OverdueContractInterest int32
+
+const (
+	OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_UNSPECIFIED OverdueContractInterest = 0
+	// Contract interest goes on until the principal is paid; penalty
+	// accrues beside it.
+	OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY OverdueContractInterest = 1
+	// Penalty replaces contract interest on the days after the due date:
+	// each late day bears one of the two.
+	OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY OverdueContractInterest = 2
+)
+
+// Enum value maps for OverdueContractInterest.
+var (
+	OverdueContractInterest_name = map[int32]string{
+		0: "OVERDUE_CONTRACT_INTEREST_UNSPECIFIED",
+		1: "OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY",
+		2: "OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY",
+	}
+	OverdueContractInterest_value = map[string]int32{
+		"OVERDUE_CONTRACT_INTEREST_UNSPECIFIED":         0,
+		"OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY":      1,
+		"OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY": 2,
+	}
+)
+
+func (x OverdueContractInterest) Enum() *OverdueContractInterest {
+	p := new(OverdueContractInterest)
+	*p = x
+	return p
+}
+
+func (x OverdueContractInterest) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OverdueContractInterest) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+}
+
+func (OverdueContractInterest) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[0]
+}
+
+func (x OverdueContractInterest) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OverdueContractInterest.Descriptor instead.
+func (OverdueContractInterest) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+}
+
 // PenaltyBasis is what penalty interest accrues on.
 type PenaltyBasis int32
 
@@ -57,11 +112,11 @@ func (x PenaltyBasis) String() string {
 }
 
 func (PenaltyBasis) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
 }
 
 func (PenaltyBasis) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[0]
+	return &file_loancore_v1_terms_proto_enumTypes[1]
 }
 
 func (x PenaltyBasis) Number() protoreflect.EnumNumber {
@@ -70,7 +125,7 @@ func (x PenaltyBasis) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PenaltyBasis.Descriptor instead.
 func (PenaltyBasis) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
 }
 
 // GraceMode says when penalty starts for an installment that was not paid
@@ -110,11 +165,11 @@ func (x GraceMode) String() string {
 }
 
 func (GraceMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
 }
 
 func (GraceMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[1]
+	return &file_loancore_v1_terms_proto_enumTypes[2]
 }
 
 func (x GraceMode) Number() protoreflect.EnumNumber {
@@ -123,7 +178,7 @@ func (x GraceMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GraceMode.Descriptor instead.
 func (GraceMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
 }
 
 // AllocationOrder is the order in which a payment settles the components of
@@ -175,11 +230,11 @@ func (x AllocationOrder) String() string {
 }
 
 func (AllocationOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
 }
 
 func (AllocationOrder) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[2]
+	return &file_loancore_v1_terms_proto_enumTypes[3]
 }
 
 func (x AllocationOrder) Number() protoreflect.EnumNumber {
@@ -188,7 +243,7 @@ func (x AllocationOrder) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationOrder.Descriptor instead.
 func (AllocationOrder) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 // PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -232,11 +287,11 @@ func (x PrepaymentPolicy) String() string {
 }
 
 func (PrepaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
 }
 
 func (PrepaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[3]
+	return &file_loancore_v1_terms_proto_enumTypes[4]
 }
 
 func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
@@ -245,7 +300,7 @@ func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PrepaymentPolicy.Descriptor instead.
 func (PrepaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
 }
 
 // OverpaymentPolicy says what happens to money beyond everything owed.
@@ -284,11 +339,11 @@ func (x OverpaymentPolicy) String() string {
 }
 
 func (OverpaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
 }
 
 func (OverpaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[4]
+	return &file_loancore_v1_terms_proto_enumTypes[5]
 }
 
 func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
@@ -297,7 +352,7 @@ func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverpaymentPolicy.Descriptor instead.
 func (OverpaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
 }
 
 // FrequencyUnit is the unit of a Frequency.
@@ -312,6 +367,13 @@ const (
 	FrequencyUnit_FREQUENCY_UNIT_WEEK FrequencyUnit = 2
 	// Days.
 	FrequencyUnit_FREQUENCY_UNIT_DAY FrequencyUnit = 3
+	// Twice a month, on Frequency.days_of_month: 24 periods a year, so a
+	// PERIODIC period charges the annual rate / 24. A loan disbursed between
+	// the two days has a short first period to the next of them, accrued by
+	// days. As an APR unit period, Regulation Z Appendix J (b)(5)(iii)'s
+	// semimonth: 30 days per full month plus the remaining days, over 15.
+	// Not for a restructuring's reamortisation.
+	FrequencyUnit_FREQUENCY_UNIT_SEMI_MONTH FrequencyUnit = 4
 )
 
 // Enum value maps for FrequencyUnit.
@@ -321,12 +383,14 @@ var (
 		1: "FREQUENCY_UNIT_MONTH",
 		2: "FREQUENCY_UNIT_WEEK",
 		3: "FREQUENCY_UNIT_DAY",
+		4: "FREQUENCY_UNIT_SEMI_MONTH",
 	}
 	FrequencyUnit_value = map[string]int32{
 		"FREQUENCY_UNIT_UNSPECIFIED": 0,
 		"FREQUENCY_UNIT_MONTH":       1,
 		"FREQUENCY_UNIT_WEEK":        2,
 		"FREQUENCY_UNIT_DAY":         3,
+		"FREQUENCY_UNIT_SEMI_MONTH":  4,
 	}
 )
 
@@ -341,11 +405,11 @@ func (x FrequencyUnit) String() string {
 }
 
 func (FrequencyUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
 }
 
 func (FrequencyUnit) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[5]
+	return &file_loancore_v1_terms_proto_enumTypes[6]
 }
 
 func (x FrequencyUnit) Number() protoreflect.EnumNumber {
@@ -354,7 +418,68 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+}
+
+// PaymentTiming says when in its period an installment falls due.
+type PaymentTiming int32
+
+const (
+	// The default, IN_ARREARS.
+	PaymentTiming_PAYMENT_TIMING_UNSPECIFIED PaymentTiming = 0
+	// At the end of each period (an ordinary annuity): the first installment
+	// one period after disbursement.
+	PaymentTiming_PAYMENT_TIMING_IN_ARREARS PaymentTiming = 1
+	// At the start of each period (an annuity due, Excel's PMT with type 1):
+	// EQUAL_INSTALLMENT only, no first_due_date or principal grace. The first
+	// installment falls due on disbursement_date and bears no interest; it is
+	// not netted from the amount disbursed, the borrower pays it (usually on
+	// the day, with a repayment dated disbursement_date) and it is overdue
+	// from the next day. The level installment is the in-arrears one divided
+	// by 1 + the periodic rate, and the last falls due one period before the
+	// end of the term.
+	PaymentTiming_PAYMENT_TIMING_IN_ADVANCE PaymentTiming = 2
+)
+
+// Enum value maps for PaymentTiming.
+var (
+	PaymentTiming_name = map[int32]string{
+		0: "PAYMENT_TIMING_UNSPECIFIED",
+		1: "PAYMENT_TIMING_IN_ARREARS",
+		2: "PAYMENT_TIMING_IN_ADVANCE",
+	}
+	PaymentTiming_value = map[string]int32{
+		"PAYMENT_TIMING_UNSPECIFIED": 0,
+		"PAYMENT_TIMING_IN_ARREARS":  1,
+		"PAYMENT_TIMING_IN_ADVANCE":  2,
+	}
+)
+
+func (x PaymentTiming) Enum() *PaymentTiming {
+	p := new(PaymentTiming)
+	*p = x
+	return p
+}
+
+func (x PaymentTiming) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PaymentTiming) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+}
+
+func (PaymentTiming) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[7]
+}
+
+func (x PaymentTiming) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PaymentTiming.Descriptor instead.
+func (PaymentTiming) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -408,11 +533,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[6]
+	return &file_loancore_v1_terms_proto_enumTypes[8]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -421,7 +546,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -460,11 +585,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[7]
+	return &file_loancore_v1_terms_proto_enumTypes[9]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -473,7 +598,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
 }
 
 // DayCount is a day-count convention.
@@ -524,11 +649,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[8]
+	return &file_loancore_v1_terms_proto_enumTypes[10]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -537,7 +662,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -588,11 +713,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[9]
+	return &file_loancore_v1_terms_proto_enumTypes[11]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -601,7 +726,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -615,9 +740,10 @@ type LoanTerms struct {
 	// At most 40 bytes.
 	Principal string `protobuf:"bytes,2,opt,name=principal,proto3" json:"principal,omitempty"`
 	// The contract rate in percent per year: "4.9" means 4.9% a year. 0 to 1000.
-	// At most 40 bytes.
+	// Give exactly one of annual_rate_percent, monthly_rate_percent and
+	// daily_rate_percent. At most 40 bytes.
 	AnnualRatePercent string `protobuf:"bytes,3,opt,name=annual_rate_percent,json=annualRatePercent,proto3" json:"annual_rate_percent,omitempty"`
-	// The number of installments, 1 to 1200.
+	// The number of installments, 1 to 1200; 0 with installment_amount.
 	InstallmentCount int32 `protobuf:"varint,4,opt,name=installment_count,json=installmentCount,proto3" json:"installment_count,omitempty"`
 	// How often installments fall due. Default: every 1 month.
 	Frequency *Frequency `protobuf:"bytes,5,opt,name=frequency,proto3" json:"frequency,omitempty"`
@@ -657,9 +783,42 @@ type LoanTerms struct {
 	// Penalty (罚息) and compound (复利) interest on overdue amounts. Absent:
 	// none accrues. Present, even empty: every part has the default its
 	// field names.
-	Penalty       *PenaltyPolicy `protobuf:"bytes,18,opt,name=penalty,proto3" json:"penalty,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Penalty *PenaltyPolicy `protobuf:"bytes,18,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	// The contract rate in percent per day (日利率): "0.05" means 0.05% a day.
+	// Its annual equivalent is the rate × the day count's days a year: 18%
+	// under ACT_360, 18.25% under ACT_365_FIXED. Not with ACT_ACT, whose years
+	// have 365 or 366 days. The loan keeps the rate as given and shows it
+	// here. At most 40 bytes.
+	DailyRatePercent string `protobuf:"bytes,19,opt,name=daily_rate_percent,json=dailyRatePercent,proto3" json:"daily_rate_percent,omitempty"`
+	// The contract rate in percent per month (月利率): "1.5" means 1.5% a
+	// month; its annual equivalent is 12 times it, 18%. At most 40 bytes.
+	MonthlyRatePercent string `protobuf:"bytes,20,opt,name=monthly_rate_percent,json=monthlyRatePercent,proto3" json:"monthly_rate_percent,omitempty"`
+	// When in its period each installment falls due. Default IN_ARREARS.
+	PaymentTiming PaymentTiming `protobuf:"varint,21,opt,name=payment_timing,json=paymentTiming,proto3,enum=loancore.v1.PaymentTiming" json:"payment_timing,omitempty"`
+	// A level installment the borrower chose, e.g. "1000.00", instead of a
+	// number of installments: EQUAL_INSTALLMENT only. The number of
+	// installments follows from it (leave installment_count 0; the loan shows
+	// the derived count, and accepts it back), and the last installment takes
+	// what remains, at most this amount. At most 40 bytes.
+	InstallmentAmount string `protobuf:"bytes,22,opt,name=installment_amount,json=installmentAmount,proto3" json:"installment_amount,omitempty"`
+	// Output only, ignored in requests: the annual rate the schedule is
+	// computed with, in percent: annual_rate_percent, or the annual
+	// equivalent of monthly_rate_percent or daily_rate_percent, exact (no
+	// rounding). At most 40 bytes.
+	AnnualRateEquivalentPercent string `protobuf:"bytes,23,opt,name=annual_rate_equivalent_percent,json=annualRateEquivalentPercent,proto3" json:"annual_rate_equivalent_percent,omitempty"`
+	// Interest on the actual balance (按日计息, 随借随还): each day bears the
+	// principal outstanding at the end of that day × the annual rate ÷ the
+	// day count's year, summed per period and rounded once. An early
+	// payment lowers interest from its value date on; overdue principal
+	// keeps bearing contract interest until paid (see
+	// PenaltyPolicy.overdue_contract_interest); installments after as_of are
+	// projected as if what is overdue were paid on as_of. Requires
+	// INTEREST_ACCRUAL_DAILY, day count ACT/365, ACT/360 or ACT/364, method
+	// EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
+	// interest-free periods (INVALID_ARGUMENT on this field otherwise).
+	InterestRecalculation bool `protobuf:"varint,24,opt,name=interest_recalculation,json=interestRecalculation,proto3" json:"interest_recalculation,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *LoanTerms) Reset() {
@@ -818,6 +977,48 @@ func (x *LoanTerms) GetPenalty() *PenaltyPolicy {
 	return nil
 }
 
+func (x *LoanTerms) GetDailyRatePercent() string {
+	if x != nil {
+		return x.DailyRatePercent
+	}
+	return ""
+}
+
+func (x *LoanTerms) GetMonthlyRatePercent() string {
+	if x != nil {
+		return x.MonthlyRatePercent
+	}
+	return ""
+}
+
+func (x *LoanTerms) GetPaymentTiming() PaymentTiming {
+	if x != nil {
+		return x.PaymentTiming
+	}
+	return PaymentTiming_PAYMENT_TIMING_UNSPECIFIED
+}
+
+func (x *LoanTerms) GetInstallmentAmount() string {
+	if x != nil {
+		return x.InstallmentAmount
+	}
+	return ""
+}
+
+func (x *LoanTerms) GetAnnualRateEquivalentPercent() string {
+	if x != nil {
+		return x.AnnualRateEquivalentPercent
+	}
+	return ""
+}
+
+func (x *LoanTerms) GetInterestRecalculation() bool {
+	if x != nil {
+		return x.InterestRecalculation
+	}
+	return false
+}
+
 // PenaltyPolicy is how an overdue loan accrues penalty interest and
 // compound interest. Penalty and compound accrue per day on the amounts
 // overdue at the end of that day, each day's amount rounded to the minor
@@ -851,8 +1052,12 @@ type PenaltyPolicy struct {
 	// disbursement ÷ 365. Accrual stops at the ceiling, and the loan records
 	// the day it first did (penalty_capped_on). Optional. At most 40 bytes.
 	CapAnnualPercent string `protobuf:"bytes,8,opt,name=cap_annual_percent,json=capAnnualPercent,proto3" json:"cap_annual_percent,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// With LoanTerms.interest_recalculation: whether contract interest on
+	// overdue principal goes on beside penalty, or penalty replaces it on
+	// the days after the due date. Default BESIDE_PENALTY.
+	OverdueContractInterest OverdueContractInterest `protobuf:"varint,9,opt,name=overdue_contract_interest,json=overdueContractInterest,proto3,enum=loancore.v1.OverdueContractInterest" json:"overdue_contract_interest,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *PenaltyPolicy) Reset() {
@@ -941,14 +1146,26 @@ func (x *PenaltyPolicy) GetCapAnnualPercent() string {
 	return ""
 }
 
+func (x *PenaltyPolicy) GetOverdueContractInterest() OverdueContractInterest {
+	if x != nil {
+		return x.OverdueContractInterest
+	}
+	return OverdueContractInterest_OVERDUE_CONTRACT_INTEREST_UNSPECIFIED
+}
+
 // Frequency is "every N units": every 1 month, every 2 weeks, every 14 days.
 type Frequency struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The unit. Default MONTH.
 	Unit FrequencyUnit `protobuf:"varint,1,opt,name=unit,proto3,enum=loancore.v1.FrequencyUnit" json:"unit,omitempty"`
-	// How many units a period has. Default 1; at most 12 months, 52 weeks or
-	// 366 days.
-	Every         int32 `protobuf:"varint,2,opt,name=every,proto3" json:"every,omitempty"`
+	// How many units a period has. Default 1; at most 12 months, 52 weeks,
+	// 366 days or 1 SEMI_MONTH.
+	Every int32 `protobuf:"varint,2,opt,name=every,proto3" json:"every,omitempty"`
+	// SEMI_MONTH only, in a loan's terms: the two days of the month
+	// installments fall due on, the first 1 to 15 and the second after it up
+	// to 31 (a day past a month's end falls on its last day). Default 1 and
+	// 16. At most 2 items.
+	DaysOfMonth   []int32 `protobuf:"varint,3,rep,packed,name=days_of_month,json=daysOfMonth,proto3" json:"days_of_month,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -995,6 +1212,13 @@ func (x *Frequency) GetEvery() int32 {
 		return x.Every
 	}
 	return 0
+}
+
+func (x *Frequency) GetDaysOfMonth() []int32 {
+	if x != nil {
+		return x.DaysOfMonth
+	}
+	return nil
 }
 
 // Rounding is the contract's rounding.
@@ -1059,7 +1283,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\x9e\a\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xec\t\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1082,7 +1306,13 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"prepayment\x18\x10 \x01(\x0e2\x1d.loancore.v1.PrepaymentPolicyR\n" +
 	"prepayment\x12@\n" +
 	"\voverpayment\x18\x11 \x01(\x0e2\x1e.loancore.v1.OverpaymentPolicyR\voverpayment\x124\n" +
-	"\apenalty\x18\x12 \x01(\v2\x1a.loancore.v1.PenaltyPolicyR\apenalty\"\x8b\x03\n" +
+	"\apenalty\x18\x12 \x01(\v2\x1a.loancore.v1.PenaltyPolicyR\apenalty\x12,\n" +
+	"\x12daily_rate_percent\x18\x13 \x01(\tR\x10dailyRatePercent\x120\n" +
+	"\x14monthly_rate_percent\x18\x14 \x01(\tR\x12monthlyRatePercent\x12A\n" +
+	"\x0epayment_timing\x18\x15 \x01(\x0e2\x1a.loancore.v1.PaymentTimingR\rpaymentTiming\x12-\n" +
+	"\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12C\n" +
+	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\x125\n" +
+	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\"\xed\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
 	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
 	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +
@@ -1093,13 +1323,19 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"grace_days\x18\x06 \x01(\x05R\tgraceDays\x125\n" +
 	"\n" +
 	"grace_mode\x18\a \x01(\x0e2\x16.loancore.v1.GraceModeR\tgraceMode\x12,\n" +
-	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\"Q\n" +
+	"\x12cap_annual_percent\x18\b \x01(\tR\x10capAnnualPercent\x12`\n" +
+	"\x19overdue_contract_interest\x18\t \x01(\x0e2$.loancore.v1.OverdueContractInterestR\x17overdueContractInterest\"u\n" +
 	"\tFrequency\x12.\n" +
 	"\x04unit\x18\x01 \x01(\x0e2\x1a.loancore.v1.FrequencyUnitR\x04unit\x12\x14\n" +
-	"\x05every\x18\x02 \x01(\x05R\x05every\"l\n" +
+	"\x05every\x18\x02 \x01(\x05R\x05every\x12\"\n" +
+	"\rdays_of_month\x18\x03 \x03(\x05R\vdaysOfMonth\"l\n" +
 	"\bRounding\x12-\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x19.loancore.v1.RoundingModeR\x04mode\x121\n" +
-	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\x84\x01\n" +
+	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\xa5\x01\n" +
+	"\x17OverdueContractInterest\x12)\n" +
+	"%OVERDUE_CONTRACT_INTEREST_UNSPECIFIED\x10\x00\x12,\n" +
+	"(OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY\x10\x01\x121\n" +
+	"-OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY\x10\x02*\x84\x01\n" +
 	"\fPenaltyBasis\x12\x1d\n" +
 	"\x19PENALTY_BASIS_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fPENALTY_BASIS_OVERDUE_PRINCIPAL\x10\x01\x120\n" +
@@ -1121,12 +1357,17 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x11OverpaymentPolicy\x12\"\n" +
 	"\x1eOVERPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19OVERPAYMENT_POLICY_REFUSE\x10\x01\x12\"\n" +
-	"\x1eOVERPAYMENT_POLICY_KEEP_CREDIT\x10\x02*z\n" +
+	"\x1eOVERPAYMENT_POLICY_KEEP_CREDIT\x10\x02*\x99\x01\n" +
 	"\rFrequencyUnit\x12\x1e\n" +
 	"\x1aFREQUENCY_UNIT_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14FREQUENCY_UNIT_MONTH\x10\x01\x12\x17\n" +
 	"\x13FREQUENCY_UNIT_WEEK\x10\x02\x12\x16\n" +
-	"\x12FREQUENCY_UNIT_DAY\x10\x03*\xdd\x01\n" +
+	"\x12FREQUENCY_UNIT_DAY\x10\x03\x12\x1d\n" +
+	"\x19FREQUENCY_UNIT_SEMI_MONTH\x10\x04*m\n" +
+	"\rPaymentTiming\x12\x1e\n" +
+	"\x1aPAYMENT_TIMING_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19PAYMENT_TIMING_IN_ARREARS\x10\x01\x12\x1d\n" +
+	"\x19PAYMENT_TIMING_IN_ADVANCE\x10\x02*\xdd\x01\n" +
 	"\x0fRepaymentMethod\x12 \n" +
 	"\x1cREPAYMENT_METHOD_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"REPAYMENT_METHOD_EQUAL_INSTALLMENT\x10\x01\x12$\n" +
@@ -1167,44 +1408,48 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
 var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_loancore_v1_terms_proto_goTypes = []any{
-	(PenaltyBasis)(0),      // 0: loancore.v1.PenaltyBasis
-	(GraceMode)(0),         // 1: loancore.v1.GraceMode
-	(AllocationOrder)(0),   // 2: loancore.v1.AllocationOrder
-	(PrepaymentPolicy)(0),  // 3: loancore.v1.PrepaymentPolicy
-	(OverpaymentPolicy)(0), // 4: loancore.v1.OverpaymentPolicy
-	(FrequencyUnit)(0),     // 5: loancore.v1.FrequencyUnit
-	(RepaymentMethod)(0),   // 6: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0),   // 7: loancore.v1.InterestAccrual
-	(DayCount)(0),          // 8: loancore.v1.DayCount
-	(RoundingMode)(0),      // 9: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),      // 10: loancore.v1.LoanTerms
-	(*PenaltyPolicy)(nil),  // 11: loancore.v1.PenaltyPolicy
-	(*Frequency)(nil),      // 12: loancore.v1.Frequency
-	(*Rounding)(nil),       // 13: loancore.v1.Rounding
+	(OverdueContractInterest)(0), // 0: loancore.v1.OverdueContractInterest
+	(PenaltyBasis)(0),            // 1: loancore.v1.PenaltyBasis
+	(GraceMode)(0),               // 2: loancore.v1.GraceMode
+	(AllocationOrder)(0),         // 3: loancore.v1.AllocationOrder
+	(PrepaymentPolicy)(0),        // 4: loancore.v1.PrepaymentPolicy
+	(OverpaymentPolicy)(0),       // 5: loancore.v1.OverpaymentPolicy
+	(FrequencyUnit)(0),           // 6: loancore.v1.FrequencyUnit
+	(PaymentTiming)(0),           // 7: loancore.v1.PaymentTiming
+	(RepaymentMethod)(0),         // 8: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),         // 9: loancore.v1.InterestAccrual
+	(DayCount)(0),                // 10: loancore.v1.DayCount
+	(RoundingMode)(0),            // 11: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),            // 12: loancore.v1.LoanTerms
+	(*PenaltyPolicy)(nil),        // 13: loancore.v1.PenaltyPolicy
+	(*Frequency)(nil),            // 14: loancore.v1.Frequency
+	(*Rounding)(nil),             // 15: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	12, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	6,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	7,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	8,  // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	13, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
-	2,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
-	3,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
-	4,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
-	11, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
-	0,  // 9: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
-	8,  // 10: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
-	1,  // 11: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
-	5,  // 12: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	9,  // 13: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	14, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	8,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	9,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	10, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	15, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	3,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
+	4,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
+	5,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
+	13, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
+	7,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
+	1,  // 10: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
+	10, // 11: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
+	2,  // 12: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
+	0,  // 13: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
+	6,  // 14: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	11, // 15: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -1217,7 +1462,7 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      10,
+			NumEnums:      12,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -19,7 +19,9 @@ class RestructuringServiceStub(object):
     MAX_AGREEMENTS_PER_LOAN, MIN_ON_TIME_INSTALLMENTS (too few installments
     of the previous plan paid on time before another deferral),
     MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
-    after the contract's maturity).
+    after the contract's maturity), INTEREST_RECALCULATION (the loan charges
+    interest on the actual balance, LoanTerms.interest_recalculation, which
+    agreements do not handle yet).
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -78,7 +80,9 @@ class RestructuringServiceServicer(object):
     MAX_AGREEMENTS_PER_LOAN, MIN_ON_TIME_INSTALLMENTS (too few installments
     of the previous plan paid on time before another deferral),
     MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
-    after the contract's maturity).
+    after the contract's maturity), INTEREST_RECALCULATION (the loan charges
+    interest on the actual balance, LoanTerms.interest_recalculation, which
+    agreements do not handle yet).
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -196,7 +200,9 @@ class RestructuringService(object):
     MAX_AGREEMENTS_PER_LOAN, MIN_ON_TIME_INSTALLMENTS (too few installments
     of the previous plan paid on time before another deferral),
     MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
-    after the contract's maturity).
+    after the contract's maturity), INTEREST_RECALCULATION (the loan charges
+    interest on the actual balance, LoanTerms.interest_recalculation, which
+    agreements do not handle yet).
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/terms.proto.
  */
 export const file_loancore_v1_terms: GenFile = /*@__PURE__*/
-  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEioQUKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5IpcCCg1QZW5hbHR5UG9saWN5EhsKE2FubnVhbF9yYXRlX3BlcmNlbnQYASABKAkSFgoObWFya3VwX3BlcmNlbnQYAiABKAkSKAoFYmFzaXMYAyABKA4yGS5sb2FuY29yZS52MS5QZW5hbHR5QmFzaXMSIQoZY29tcG91bmRfb3ZlcmR1ZV9pbnRlcmVzdBgEIAEoCBIoCglkYXlfY291bnQYBSABKA4yFS5sb2FuY29yZS52MS5EYXlDb3VudBISCgpncmFjZV9kYXlzGAYgASgFEioKCmdyYWNlX21vZGUYByABKA4yFi5sb2FuY29yZS52MS5HcmFjZU1vZGUSGgoSY2FwX2FubnVhbF9wZXJjZW50GAggASgJIkQKCUZyZXF1ZW5jeRIoCgR1bml0GAEgASgOMhoubG9hbmNvcmUudjEuRnJlcXVlbmN5VW5pdBINCgVldmVyeRgCIAEoBSJRCghSb3VuZGluZxInCgRtb2RlGAEgASgOMhkubG9hbmNvcmUudjEuUm91bmRpbmdNb2RlEhwKFGluc3RhbGxtZW50X211bHRpcGxlGAIgASgJKoQBCgxQZW5hbHR5QmFzaXMSHQoZUEVOQUxUWV9CQVNJU19VTlNQRUNJRklFRBAAEiMKH1BFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUwQARIwCixQRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMX0FORF9JTlRFUkVTVBACKmQKCUdyYWNlTW9kZRIaChZHUkFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYR1JBQ0VfTU9ERV9GUk9NX0RVRV9EQVRFEAESHQoZR1JBQ0VfTU9ERV9GUk9NX0dSQUNFX0VORBACKsMBCg9BbGxvY2F0aW9uT3JkZXISIAocQUxMT0NBVElPTl9PUkRFUl9VTlNQRUNJRklFRBAAEiMKH0FMTE9DQVRJT05fT1JERVJfSU5URVJFU1RfRklSU1QQARIkCiBBTExPQ0FUSU9OX09SREVSX1BSSU5DSVBBTF9GSVJTVBACEiIKHkFMTE9DQVRJT05fT1JERVJfUEVOQUxUWV9GSVJTVBADEh8KG0FMTE9DQVRJT05fT1JERVJfQ0lWSUxfQ09ERRAEKoIBChBQcmVwYXltZW50UG9saWN5EiEKHVBSRVBBWU1FTlRfUE9MSUNZX1VOU1BFQ0lGSUVEEAASIQodUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX1RFUk0QARIoCiRQUkVQQVlNRU5UX1BPTElDWV9SRURVQ0VfSU5TVEFMTE1FTlQQAip6ChFPdmVycGF5bWVudFBvbGljeRIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlPVkVSUEFZTUVOVF9QT0xJQ1lfUkVGVVNFEAESIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX0tFRVBfQ1JFRElUEAIqegoNRnJlcXVlbmN5VW5pdBIeChpGUkVRVUVOQ1lfVU5JVF9VTlNQRUNJRklFRBAAEhgKFEZSRVFVRU5DWV9VTklUX01PTlRIEAESFwoTRlJFUVVFTkNZX1VOSVRfV0VFSxACEhYKEkZSRVFVRU5DWV9VTklUX0RBWRADKt0BCg9SZXBheW1lbnRNZXRob2QSIAocUkVQQVlNRU5UX01FVEhPRF9VTlNQRUNJRklFRBAAEiYKIlJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfSU5TVEFMTE1FTlQQARIkCiBSRVBBWU1FTlRfTUVUSE9EX0VRVUFMX1BSSU5DSVBBTBACEiIKHlJFUEFZTUVOVF9NRVRIT0RfSU5URVJFU1RfT05MWRADEhsKF1JFUEFZTUVOVF9NRVRIT0RfQlVMTEVUEAQSGQoVUkVQQVlNRU5UX01FVEhPRF9GTEFUEAUqbgoPSW50ZXJlc3RBY2NydWFsEiAKHElOVEVSRVNUX0FDQ1JVQUxfVU5TUEVDSUZJRUQQABIdChlJTlRFUkVTVF9BQ0NSVUFMX1BFUklPRElDEAESGgoWSU5URVJFU1RfQUNDUlVBTF9EQUlMWRACKqEBCghEYXlDb3VudBIZChVEQVlfQ09VTlRfVU5TUEVDSUZJRUQQABIbChdEQVlfQ09VTlRfQUNUXzM2NV9GSVhFRBABEhUKEURBWV9DT1VOVF9BQ1RfMzYwEAISFQoRREFZX0NPVU5UX0FDVF8zNjQQAxIYChREQVlfQ09VTlRfVEhJUlRZXzM2MBAEEhUKEURBWV9DT1VOVF9BQ1RfQUNUEAUqrgEKDFJvdW5kaW5nTW9kZRIdChlST1VORElOR19NT0RFX1VOU1BFQ0lGSUVEEAASGQoVUk9VTkRJTkdfTU9ERV9IQUxGX1VQEAESGwoXUk9VTkRJTkdfTU9ERV9IQUxGX0VWRU4QAhIWChJST1VORElOR19NT0RFX0RPV04QAxIUChBST1VORElOR19NT0RFX1VQEAQSGQoVUk9VTkRJTkdfTU9ERV9DRUlMSU5HEAViBnByb3RvMw");
+  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEi8wYKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5EhoKEmRhaWx5X3JhdGVfcGVyY2VudBgTIAEoCRIcChRtb250aGx5X3JhdGVfcGVyY2VudBgUIAEoCRIyCg5wYXltZW50X3RpbWluZxgVIAEoDjIaLmxvYW5jb3JlLnYxLlBheW1lbnRUaW1pbmcSGgoSaW5zdGFsbG1lbnRfYW1vdW50GBYgASgJEiYKHmFubnVhbF9yYXRlX2VxdWl2YWxlbnRfcGVyY2VudBgXIAEoCRIeChZpbnRlcmVzdF9yZWNhbGN1bGF0aW9uGBggASgIIuACCg1QZW5hbHR5UG9saWN5EhsKE2FubnVhbF9yYXRlX3BlcmNlbnQYASABKAkSFgoObWFya3VwX3BlcmNlbnQYAiABKAkSKAoFYmFzaXMYAyABKA4yGS5sb2FuY29yZS52MS5QZW5hbHR5QmFzaXMSIQoZY29tcG91bmRfb3ZlcmR1ZV9pbnRlcmVzdBgEIAEoCBIoCglkYXlfY291bnQYBSABKA4yFS5sb2FuY29yZS52MS5EYXlDb3VudBISCgpncmFjZV9kYXlzGAYgASgFEioKCmdyYWNlX21vZGUYByABKA4yFi5sb2FuY29yZS52MS5HcmFjZU1vZGUSGgoSY2FwX2FubnVhbF9wZXJjZW50GAggASgJEkcKGW92ZXJkdWVfY29udHJhY3RfaW50ZXJlc3QYCSABKA4yJC5sb2FuY29yZS52MS5PdmVyZHVlQ29udHJhY3RJbnRlcmVzdCJbCglGcmVxdWVuY3kSKAoEdW5pdBgBIAEoDjIaLmxvYW5jb3JlLnYxLkZyZXF1ZW5jeVVuaXQSDQoFZXZlcnkYAiABKAUSFQoNZGF5c19vZl9tb250aBgDIAMoBSJRCghSb3VuZGluZxInCgRtb2RlGAEgASgOMhkubG9hbmNvcmUudjEuUm91bmRpbmdNb2RlEhwKFGluc3RhbGxtZW50X211bHRpcGxlGAIgASgJKqUBChdPdmVyZHVlQ29udHJhY3RJbnRlcmVzdBIpCiVPVkVSRFVFX0NPTlRSQUNUX0lOVEVSRVNUX1VOU1BFQ0lGSUVEEAASLAooT1ZFUkRVRV9DT05UUkFDVF9JTlRFUkVTVF9CRVNJREVfUEVOQUxUWRABEjEKLU9WRVJEVUVfQ09OVFJBQ1RfSU5URVJFU1RfUkVQTEFDRURfQllfUEVOQUxUWRACKoQBCgxQZW5hbHR5QmFzaXMSHQoZUEVOQUxUWV9CQVNJU19VTlNQRUNJRklFRBAAEiMKH1BFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUwQARIwCixQRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMX0FORF9JTlRFUkVTVBACKmQKCUdyYWNlTW9kZRIaChZHUkFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYR1JBQ0VfTU9ERV9GUk9NX0RVRV9EQVRFEAESHQoZR1JBQ0VfTU9ERV9GUk9NX0dSQUNFX0VORBACKsMBCg9BbGxvY2F0aW9uT3JkZXISIAocQUxMT0NBVElPTl9PUkRFUl9VTlNQRUNJRklFRBAAEiMKH0FMTE9DQVRJT05fT1JERVJfSU5URVJFU1RfRklSU1QQARIkCiBBTExPQ0FUSU9OX09SREVSX1BSSU5DSVBBTF9GSVJTVBACEiIKHkFMTE9DQVRJT05fT1JERVJfUEVOQUxUWV9GSVJTVBADEh8KG0FMTE9DQVRJT05fT1JERVJfQ0lWSUxfQ09ERRAEKoIBChBQcmVwYXltZW50UG9saWN5EiEKHVBSRVBBWU1FTlRfUE9MSUNZX1VOU1BFQ0lGSUVEEAASIQodUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX1RFUk0QARIoCiRQUkVQQVlNRU5UX1BPTElDWV9SRURVQ0VfSU5TVEFMTE1FTlQQAip6ChFPdmVycGF5bWVudFBvbGljeRIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlPVkVSUEFZTUVOVF9QT0xJQ1lfUkVGVVNFEAESIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX0tFRVBfQ1JFRElUEAIqmQEKDUZyZXF1ZW5jeVVuaXQSHgoaRlJFUVVFTkNZX1VOSVRfVU5TUEVDSUZJRUQQABIYChRGUkVRVUVOQ1lfVU5JVF9NT05USBABEhcKE0ZSRVFVRU5DWV9VTklUX1dFRUsQAhIWChJGUkVRVUVOQ1lfVU5JVF9EQVkQAxIdChlGUkVRVUVOQ1lfVU5JVF9TRU1JX01PTlRIEAQqbQoNUGF5bWVudFRpbWluZxIeChpQQVlNRU5UX1RJTUlOR19VTlNQRUNJRklFRBAAEh0KGVBBWU1FTlRfVElNSU5HX0lOX0FSUkVBUlMQARIdChlQQVlNRU5UX1RJTUlOR19JTl9BRFZBTkNFEAIq3QEKD1JlcGF5bWVudE1ldGhvZBIgChxSRVBBWU1FTlRfTUVUSE9EX1VOU1BFQ0lGSUVEEAASJgoiUkVQQVlNRU5UX01FVEhPRF9FUVVBTF9JTlNUQUxMTUVOVBABEiQKIFJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfUFJJTkNJUEFMEAISIgoeUkVQQVlNRU5UX01FVEhPRF9JTlRFUkVTVF9PTkxZEAMSGwoXUkVQQVlNRU5UX01FVEhPRF9CVUxMRVQQBBIZChVSRVBBWU1FTlRfTUVUSE9EX0ZMQVQQBSpuCg9JbnRlcmVzdEFjY3J1YWwSIAocSU5URVJFU1RfQUNDUlVBTF9VTlNQRUNJRklFRBAAEh0KGUlOVEVSRVNUX0FDQ1JVQUxfUEVSSU9ESUMQARIaChZJTlRFUkVTVF9BQ0NSVUFMX0RBSUxZEAIqoQEKCERheUNvdW50EhkKFURBWV9DT1VOVF9VTlNQRUNJRklFRBAAEhsKF0RBWV9DT1VOVF9BQ1RfMzY1X0ZJWEVEEAESFQoRREFZX0NPVU5UX0FDVF8zNjAQAhIVChFEQVlfQ09VTlRfQUNUXzM2NBADEhgKFERBWV9DT1VOVF9USElSVFlfMzYwEAQSFQoRREFZX0NPVU5UX0FDVF9BQ1QQBSquAQoMUm91bmRpbmdNb2RlEh0KGVJPVU5ESU5HX01PREVfVU5TUEVDSUZJRUQQABIZChVST1VORElOR19NT0RFX0hBTEZfVVAQARIbChdST1VORElOR19NT0RFX0hBTEZfRVZFThACEhYKElJPVU5ESU5HX01PREVfRE9XThADEhQKEFJPVU5ESU5HX01PREVfVVAQBBIZChVST1VORElOR19NT0RFX0NFSUxJTkcQBWIGcHJvdG8z");
 
 /**
  * LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -37,14 +37,15 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
 
   /**
    * The contract rate in percent per year: "4.9" means 4.9% a year. 0 to 1000.
-   * At most 40 bytes.
+   * Give exactly one of annual_rate_percent, monthly_rate_percent and
+   * daily_rate_percent. At most 40 bytes.
    *
    * @generated from field: string annual_rate_percent = 3;
    */
   annualRatePercent: string;
 
   /**
-   * The number of installments, 1 to 1200.
+   * The number of installments, 1 to 1200; 0 with installment_amount.
    *
    * @generated from field: int32 installment_count = 4;
    */
@@ -158,6 +159,69 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * @generated from field: loancore.v1.PenaltyPolicy penalty = 18;
    */
   penalty?: PenaltyPolicy | undefined;
+
+  /**
+   * The contract rate in percent per day (日利率): "0.05" means 0.05% a day.
+   * Its annual equivalent is the rate × the day count's days a year: 18%
+   * under ACT_360, 18.25% under ACT_365_FIXED. Not with ACT_ACT, whose years
+   * have 365 or 366 days. The loan keeps the rate as given and shows it
+   * here. At most 40 bytes.
+   *
+   * @generated from field: string daily_rate_percent = 19;
+   */
+  dailyRatePercent: string;
+
+  /**
+   * The contract rate in percent per month (月利率): "1.5" means 1.5% a
+   * month; its annual equivalent is 12 times it, 18%. At most 40 bytes.
+   *
+   * @generated from field: string monthly_rate_percent = 20;
+   */
+  monthlyRatePercent: string;
+
+  /**
+   * When in its period each installment falls due. Default IN_ARREARS.
+   *
+   * @generated from field: loancore.v1.PaymentTiming payment_timing = 21;
+   */
+  paymentTiming: PaymentTiming;
+
+  /**
+   * A level installment the borrower chose, e.g. "1000.00", instead of a
+   * number of installments: EQUAL_INSTALLMENT only. The number of
+   * installments follows from it (leave installment_count 0; the loan shows
+   * the derived count, and accepts it back), and the last installment takes
+   * what remains, at most this amount. At most 40 bytes.
+   *
+   * @generated from field: string installment_amount = 22;
+   */
+  installmentAmount: string;
+
+  /**
+   * Output only, ignored in requests: the annual rate the schedule is
+   * computed with, in percent: annual_rate_percent, or the annual
+   * equivalent of monthly_rate_percent or daily_rate_percent, exact (no
+   * rounding). At most 40 bytes.
+   *
+   * @generated from field: string annual_rate_equivalent_percent = 23;
+   */
+  annualRateEquivalentPercent: string;
+
+  /**
+   * Interest on the actual balance (按日计息, 随借随还): each day bears the
+   * principal outstanding at the end of that day × the annual rate ÷ the
+   * day count's year, summed per period and rounded once. An early
+   * payment lowers interest from its value date on; overdue principal
+   * keeps bearing contract interest until paid (see
+   * PenaltyPolicy.overdue_contract_interest); installments after as_of are
+   * projected as if what is overdue were paid on as_of. Requires
+   * INTEREST_ACCRUAL_DAILY, day count ACT/365, ACT/360 or ACT/364, method
+   * EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
+   * interest-free periods (INVALID_ARGUMENT on this field otherwise).
+   *
+   * @generated from field: bool interest_recalculation = 24;
+   */
+  interestRecalculation: boolean;
 };
 
 /**
@@ -242,6 +306,15 @@ export type PenaltyPolicy = Message<"loancore.v1.PenaltyPolicy"> & {
    * @generated from field: string cap_annual_percent = 8;
    */
   capAnnualPercent: string;
+
+  /**
+   * With LoanTerms.interest_recalculation: whether contract interest on
+   * overdue principal goes on beside penalty, or penalty replaces it on
+   * the days after the due date. Default BESIDE_PENALTY.
+   *
+   * @generated from field: loancore.v1.OverdueContractInterest overdue_contract_interest = 9;
+   */
+  overdueContractInterest: OverdueContractInterest;
 };
 
 /**
@@ -265,12 +338,22 @@ export type Frequency = Message<"loancore.v1.Frequency"> & {
   unit: FrequencyUnit;
 
   /**
-   * How many units a period has. Default 1; at most 12 months, 52 weeks or
-   * 366 days.
+   * How many units a period has. Default 1; at most 12 months, 52 weeks,
+   * 366 days or 1 SEMI_MONTH.
    *
    * @generated from field: int32 every = 2;
    */
   every: number;
+
+  /**
+   * SEMI_MONTH only, in a loan's terms: the two days of the month
+   * installments fall due on, the first 1 to 15 and the second after it up
+   * to 31 (a day past a month's end falls on its last day). Default 1 and
+   * 16. At most 2 items.
+   *
+   * @generated from field: repeated int32 days_of_month = 3;
+   */
+  daysOfMonth: number[];
 };
 
 /**
@@ -312,6 +395,41 @@ export const RoundingSchema: GenMessage<Rounding> = /*@__PURE__*/
   messageDesc(file_loancore_v1_terms, 3);
 
 /**
+ * OverdueContractInterest says what becomes of contract interest on
+ * overdue principal of a loan with interest recalculation.
+ *
+ * @generated from enum loancore.v1.OverdueContractInterest
+ */
+export enum OverdueContractInterest {
+  /**
+   * @generated from enum value: OVERDUE_CONTRACT_INTEREST_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Contract interest goes on until the principal is paid; penalty
+   * accrues beside it.
+   *
+   * @generated from enum value: OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY = 1;
+   */
+  BESIDE_PENALTY = 1,
+
+  /**
+   * Penalty replaces contract interest on the days after the due date:
+   * each late day bears one of the two.
+   *
+   * @generated from enum value: OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY = 2;
+   */
+  REPLACED_BY_PENALTY = 2,
+}
+
+/**
+ * Describes the enum loancore.v1.OverdueContractInterest.
+ */
+export const OverdueContractInterestSchema: GenEnum<OverdueContractInterest> = /*@__PURE__*/
+  enumDesc(file_loancore_v1_terms, 0);
+
+/**
  * PenaltyBasis is what penalty interest accrues on.
  *
  * @generated from enum loancore.v1.PenaltyBasis
@@ -341,7 +459,7 @@ export enum PenaltyBasis {
  * Describes the enum loancore.v1.PenaltyBasis.
  */
 export const PenaltyBasisSchema: GenEnum<PenaltyBasis> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 0);
+  enumDesc(file_loancore_v1_terms, 1);
 
 /**
  * GraceMode says when penalty starts for an installment that was not paid
@@ -374,7 +492,7 @@ export enum GraceMode {
  * Describes the enum loancore.v1.GraceMode.
  */
 export const GraceModeSchema: GenEnum<GraceMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 1);
+  enumDesc(file_loancore_v1_terms, 2);
 
 /**
  * AllocationOrder is the order in which a payment settles the components of
@@ -425,7 +543,7 @@ export enum AllocationOrder {
  * Describes the enum loancore.v1.AllocationOrder.
  */
 export const AllocationOrderSchema: GenEnum<AllocationOrder> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 2);
+  enumDesc(file_loancore_v1_terms, 3);
 
 /**
  * PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -462,7 +580,7 @@ export enum PrepaymentPolicy {
  * Describes the enum loancore.v1.PrepaymentPolicy.
  */
 export const PrepaymentPolicySchema: GenEnum<PrepaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 3);
+  enumDesc(file_loancore_v1_terms, 4);
 
 /**
  * OverpaymentPolicy says what happens to money beyond everything owed.
@@ -494,7 +612,7 @@ export enum OverpaymentPolicy {
  * Describes the enum loancore.v1.OverpaymentPolicy.
  */
 export const OverpaymentPolicySchema: GenEnum<OverpaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 4);
+  enumDesc(file_loancore_v1_terms, 5);
 
 /**
  * FrequencyUnit is the unit of a Frequency.
@@ -528,13 +646,67 @@ export enum FrequencyUnit {
    * @generated from enum value: FREQUENCY_UNIT_DAY = 3;
    */
   DAY = 3,
+
+  /**
+   * Twice a month, on Frequency.days_of_month: 24 periods a year, so a
+   * PERIODIC period charges the annual rate / 24. A loan disbursed between
+   * the two days has a short first period to the next of them, accrued by
+   * days. As an APR unit period, Regulation Z Appendix J (b)(5)(iii)'s
+   * semimonth: 30 days per full month plus the remaining days, over 15.
+   * Not for a restructuring's reamortisation.
+   *
+   * @generated from enum value: FREQUENCY_UNIT_SEMI_MONTH = 4;
+   */
+  SEMI_MONTH = 4,
 }
 
 /**
  * Describes the enum loancore.v1.FrequencyUnit.
  */
 export const FrequencyUnitSchema: GenEnum<FrequencyUnit> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 5);
+  enumDesc(file_loancore_v1_terms, 6);
+
+/**
+ * PaymentTiming says when in its period an installment falls due.
+ *
+ * @generated from enum loancore.v1.PaymentTiming
+ */
+export enum PaymentTiming {
+  /**
+   * The default, IN_ARREARS.
+   *
+   * @generated from enum value: PAYMENT_TIMING_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * At the end of each period (an ordinary annuity): the first installment
+   * one period after disbursement.
+   *
+   * @generated from enum value: PAYMENT_TIMING_IN_ARREARS = 1;
+   */
+  IN_ARREARS = 1,
+
+  /**
+   * At the start of each period (an annuity due, Excel's PMT with type 1):
+   * EQUAL_INSTALLMENT only, no first_due_date or principal grace. The first
+   * installment falls due on disbursement_date and bears no interest; it is
+   * not netted from the amount disbursed, the borrower pays it (usually on
+   * the day, with a repayment dated disbursement_date) and it is overdue
+   * from the next day. The level installment is the in-arrears one divided
+   * by 1 + the periodic rate, and the last falls due one period before the
+   * end of the term.
+   *
+   * @generated from enum value: PAYMENT_TIMING_IN_ADVANCE = 2;
+   */
+  IN_ADVANCE = 2,
+}
+
+/**
+ * Describes the enum loancore.v1.PaymentTiming.
+ */
+export const PaymentTimingSchema: GenEnum<PaymentTiming> = /*@__PURE__*/
+  enumDesc(file_loancore_v1_terms, 7);
 
 /**
  * RepaymentMethod is how principal and interest are spread over the
@@ -590,7 +762,7 @@ export enum RepaymentMethod {
  * Describes the enum loancore.v1.RepaymentMethod.
  */
 export const RepaymentMethodSchema: GenEnum<RepaymentMethod> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 6);
+  enumDesc(file_loancore_v1_terms, 8);
 
 /**
  * InterestAccrual is how the interest of a period is computed.
@@ -622,7 +794,7 @@ export enum InterestAccrual {
  * Describes the enum loancore.v1.InterestAccrual.
  */
 export const InterestAccrualSchema: GenEnum<InterestAccrual> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 7);
+  enumDesc(file_loancore_v1_terms, 9);
 
 /**
  * DayCount is a day-count convention.
@@ -675,7 +847,7 @@ export enum DayCount {
  * Describes the enum loancore.v1.DayCount.
  */
 export const DayCountSchema: GenEnum<DayCount> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 8);
+  enumDesc(file_loancore_v1_terms, 10);
 
 /**
  * RoundingMode says which way a value between two representable ones goes.
@@ -728,5 +900,5 @@ export enum RoundingMode {
  * Describes the enum loancore.v1.RoundingMode.
  */
 export const RoundingModeSchema: GenEnum<RoundingMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 9);
+  enumDesc(file_loancore_v1_terms, 11);
 
