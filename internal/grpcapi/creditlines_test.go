@@ -410,3 +410,17 @@ func TestReversalOnARevolvingLine(t *testing.T) {
 		}
 	})
 }
+
+// TestCreditLineNotFound: a line that does not exist is NOT_FOUND naming
+// it, for reads and writes alike.
+func TestCreditLineNotFound(t *testing.T) {
+	c := serveLines(t, storetest.Stores["sqlite"](t), &clock{now: testNow})
+	_, err := c.lines.GetCreditLine(ctx(t), &loancorev1.GetCreditLineRequest{CreditLineId: "NOPE"})
+	if st := wantCode(t, err, codes.NotFound); !strings.Contains(st.Message(), "credit line NOPE") {
+		t.Errorf("GetCreditLine of no line: %v", err)
+	}
+	_, err = c.lines.Drawdown(ctx(t), &loancorev1.DrawdownRequest{RequestId: "d", CreditLineId: "NOPE", Amount: "1"})
+	if st := wantCode(t, err, codes.NotFound); !strings.Contains(st.Message(), "credit line NOPE") {
+		t.Errorf("Drawdown on no line: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package servicing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -115,7 +116,7 @@ type GetCreditLineParams struct {
 // GetCreditLine returns a line as of a date, as known at an instant: the
 // fold of its log and of its loans' logs at the same two instants.
 func (c *CreditLines) GetCreditLine(ctx context.Context, p GetCreditLineParams) (CreditLineView, error) {
-	lg, err := c.store.LoadCreditLine(ctx, store.LoadCreditLineParams{CreditLineID: p.CreditLineID})
+	lg, err := c.loadLine(ctx, store.LoadCreditLineParams{CreditLineID: p.CreditLineID})
 	if err != nil {
 		return CreditLineView{}, err
 	}
@@ -212,4 +213,14 @@ func (c *CreditLines) ListCreditLines(ctx context.Context, p ListCreditLinesPara
 	lines = lines[:size]
 	next, err := c.loans.tokens.issue(ctx, listCreditLines, lines[size-1].CreditLineID)
 	return lines, next, err
+}
+
+// loadLine reads a line's row and log; a line that does not exist is
+// ErrNotFound naming it, so the API says which line is missing.
+func (c *CreditLines) loadLine(ctx context.Context, p store.LoadCreditLineParams) (store.CreditLineLog, error) {
+	lg, err := c.store.LoadCreditLine(ctx, p)
+	if errors.Is(err, store.ErrNotFound) {
+		return lg, fmt.Errorf("credit line %s: %w", p.CreditLineID, store.ErrNotFound)
+	}
+	return lg, err
 }

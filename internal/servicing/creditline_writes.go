@@ -38,7 +38,7 @@ func runLineWrite[T any](ctx context.Context, c *CreditLines, w lineWrite[T]) (T
 		return zero, w.invalid
 	}
 	return retryOnConflict(ctx, c.loans.writers, "credit-line/"+w.lineID, func() (T, error) {
-		lg, err := c.store.LoadCreditLine(ctx, store.LoadCreditLineParams{CreditLineID: w.lineID, RequestID: w.req.id})
+		lg, err := c.loadLine(ctx, store.LoadCreditLineParams{CreditLineID: w.lineID, RequestID: w.req.id})
 		if err != nil {
 			return zero, err
 		}
@@ -234,7 +234,7 @@ func (c *CreditLines) drawnBefore(ctx context.Context, lineID string, r store.Re
 	if err != nil {
 		return Drawn{}, err
 	}
-	lg, err := c.store.LoadCreditLine(ctx, store.LoadCreditLineParams{CreditLineID: lineID})
+	lg, err := c.loadLine(ctx, store.LoadCreditLineParams{CreditLineID: lineID})
 	if err != nil {
 		return Drawn{}, err
 	}
