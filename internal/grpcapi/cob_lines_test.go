@@ -69,3 +69,35 @@ func TestCloseOfBusinessFreezesLines(t *testing.T) {
 		}
 	})
 }
+
+// TestCapitalisationOnARevolvingLine: an agreement that capitalises a
+// loan's arrears raises its principal, so on a revolving line it takes
+// the line's seq with a PRINCIPAL_CAPITALISED event naming the loan and
+// the amount, written with the acceptance; used grows by that amount.
+// The arrears capitalised are the first installment's interest, 600 × 1%
+// = 6.00 (penalty left out).
+func TestCapitalisationOnARevolvingLine(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		lc := lineClients{loans: c.loans, lines: c.lines}
+		openLine(t, lc, "L", true, "")
+		loanID := draw(t, lc, "L", "d1", "600").GetLoan().GetLoanId()
+		setToday(c.clk, "2024-07-10")
+		before := getLine(t, lc, "L")
+		p, err := c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "p1", LoanId: loanID,
+			Changes: &loancorev1.RestructuringChanges{Capitalisation: &loancorev1.Capitalisation{}}, Reason: "arrears"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.restructuring.AcceptAgreement(ctx(t), &loancorev1.AcceptAgreementRequest{RequestId: "a1",
+			AgreementId: p.GetAgreement().GetAgreementId(), SignedBy: "B1"}); err != nil {
+			t.Fatal(err)
+		}
+		after := getLine(t, lc, "L")
+		e := after.GetEvents()[len(after.GetEvents())-1]
+		if after.GetVersion() != before.GetVersion()+1 || e.GetKind() != loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED ||
+			e.GetLoanId() != loanID || e.GetAmount() != "6.00" || e.GetRequestId() != "a1" {
+			t.Fatalf("the line after the capitalisation: version %d (before %d), last event %v", after.GetVersion(), before.GetVersion(), e)
+		}
+		wantFigures(t, after, "1000.00", "606.00", "394.00")
+	})
+}

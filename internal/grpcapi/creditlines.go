@@ -195,7 +195,8 @@ var lineEventKinds = map[string]loancorev1.CreditLineEventKind{
 	"OPENED": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_OPENED, "LIMIT_CHANGED": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_LIMIT_CHANGED,
 	"FROZEN": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_FROZEN, "UNFROZEN": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_UNFROZEN,
 	"DRAWDOWN": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_DRAWDOWN, "CLOSED": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_CLOSED,
-	"REPAYMENT_REVERSED": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED,
+	"REPAYMENT_REVERSED":    loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED,
+	"PRINCIPAL_CAPITALISED": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED,
 }
 
 // lineToProto renders a line as of its date.

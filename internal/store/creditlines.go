@@ -160,6 +160,10 @@ const (
 	// revolving line: the principal it put back into use (Amount, as of
 	// the day it was recorded) and the loan.
 	LineKindRepaymentReversed = "REPAYMENT_REVERSED"
+	// LineKindPrincipalCapitalised records a signed agreement on a loan
+	// of a revolving line that raised its principal (arrears capitalised,
+	// or a broken agreement's plan reinstated): by how much (Amount).
+	LineKindPrincipalCapitalised = "PRINCIPAL_CAPITALISED"
 )
 
 // The statuses of a line's row.
