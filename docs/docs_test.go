@@ -83,6 +83,13 @@ var figures = []struct{ doc, block, want string }{
 	{apiTour, `"request_id": "waive-1"`, `"penalty": "18.36"`},
 	{apiTour, `"term_extension": {"extra_installments": 3}}}' localhost`, `"total": "1066.18"`},
 	{apiTour, `"term_extension": {"extra_installments": 3}}}' localhost`, `"aprPercent": "11.96"`},
+	{apiTour, `"request_id": "draw-CL-1-a"`, `"interestDue": "6.00"`},
+	{apiTour, `"request_id": "draw-CL-1-a"`, `"principalDue": "47.31"`},
+	{apiTour, `"request_id": "draw-CL-1-a"`, `"available": "400.00"`},
+	{apiTour, `"request_id": "pay-CL-1-a"`, `"available": "500.00"`},
+	{apiTour, `"request_id": "draw-CL-1-c"`, `"available": "0.00"`},
+	{apiTour, `"request_id": "pay-CL-2-a"`, `"available": "400.00"`},
+	{apiTour, `"request_id": "limit-CL-2"`, `"available": "900.00"`},
 	{apiTour, `AcceptAgreement`, `LOAN_EVENT_KIND_AGREEMENT_ACCEPTED`},
 }
 

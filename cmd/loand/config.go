@@ -38,6 +38,7 @@ type config struct {
 	riskClasses        string
 	reminderDays       int
 	prenoticeDays      int
+	freezeLinesDays    int
 	calendarStartFlag  string
 
 	maxAgreements         int
@@ -104,6 +105,8 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.riskClasses, "risk-classes", "1,91,271,361", "days past due from which a loan is SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS")
 	fs.IntVar(&c.reminderDays, "reminder-days", 3, "close of business reminds of an installment this many days before it is due")
 	fs.IntVar(&c.prenoticeDays, "prenotice-days", 1, "close of business sends the credit-report pre-notice on this day past due")
+	fs.IntVar(&c.freezeLinesDays, "freeze-lines-days", 1,
+		"close of business freezes a credit line when any of its loans is this many days past due, and unfreezes it when none is; 0: never")
 	fs.StringVar(&c.calendarStartFlag, "business-calendar-start", "",
 		"YYYY-MM-DD: the first close of business may not close an earlier date (default: the earliest disbursement date of any loan)")
 	def := servicing.DefaultRestructuringPolicy
@@ -249,6 +252,9 @@ func (c *config) validate() error {
 	}
 	if c.healthInterval <= 0 {
 		return refuse(fmt.Errorf("--health-interval: want a positive duration, got %v", c.healthInterval), "health-interval")
+	}
+	if c.freezeLinesDays < 0 {
+		return refuse(errors.New("--freeze-lines-days must not be negative"), "freeze-lines-days")
 	}
 	if c.reminderDays < 1 || c.prenoticeDays < 1 {
 		return refuse(errors.New("--reminder-days and --prenotice-days must be at least 1"), "reminder-days", "prenotice-days")

@@ -145,10 +145,12 @@ func serve(cfg config, handle storeHandle, certs *tlsreload.Reloader, authn *aut
 	if err != nil {
 		return err
 	}
+	lines := servicing.NewCreditLines(loans, db)
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, ReminderDays: cfg.reminderDays,
-		PrenoticeDays: cfg.prenoticeDays, CalendarStart: cfg.calendarStart, Logger: log})
+		PrenoticeDays: cfg.prenoticeDays, CalendarStart: cfg.calendarStart, Lines: lines, FreezeLinesDays: cfg.freezeLinesDays, Logger: log})
 	opts := authn.opts
 	opts.Logger, opts.Loans, opts.Close, opts.Feed, opts.Limits = log, loans, cob, feed, cfg.transport.limits
+	opts.CreditLines = lines
 	opts.ServerOptions = append(obs.serverOptions(), opts.ServerOptions...)
 	if certs != nil {
 		opts.TLS = certs.Config()

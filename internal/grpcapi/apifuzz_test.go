@@ -61,7 +61,7 @@ func TestAPIFuzz(t *testing.T) {
 			if grown := heapInUse() - before; grown > fuzzHeapBound {
 				t.Errorf("the server's heap grew by %d MB over %d calls; the bound is %d MB", grown>>20, calls, fuzzHeapBound>>20)
 			}
-			t.Logf("%d calls: %v", calls, f.codes)
+			t.Logf("%d calls: %v; credit line calls answered OK: %v", calls, f.codes, f.linesOK)
 		})
 	}
 }
@@ -88,15 +88,20 @@ type fuzzer struct {
 	roles   []string
 	rng     *rand.Rand
 	methods []protoreflect.MethodDescriptor
-	// loanIDs and agreementIDs are ids that exist, for requests to name.
-	loanIDs, agreementIDs []string
-	codes                 map[codes.Code]int
+	// loanIDs, agreementIDs and lineIDs are ids that exist, for requests
+	// to name.
+	loanIDs, agreementIDs, lineIDs []string
+	codes                          map[codes.Code]int
+	// linesOK counts the credit line calls answered OK, by method: how
+	// deep the run reached into real lines.
+	linesOK map[string]int
 }
 
 // newFuzzer books a few loans on the fixture's server to start from and
 // lists every method.
 func newFuzzer(t *testing.T, af *authFixture, seed uint64) *fuzzer {
-	f := &fuzzer{t: t, conns: af.conns, roles: af.policy.Roles(), rng: rand.New(rand.NewPCG(seed, seed>>1)), codes: map[codes.Code]int{}}
+	f := &fuzzer{t: t, conns: af.conns, roles: af.policy.Roles(), rng: rand.New(rand.NewPCG(seed, seed>>1)), codes: map[codes.Code]int{},
+		linesOK: map[string]int{}}
 	loans := loancorev1.NewLoanServiceClient(af.conns["admin"])
 	protoregistry.GlobalFiles.RangeFilesByPackage("loancore.v1", func(fd protoreflect.FileDescriptor) bool {
 		for i := range fd.Services().Len() {
@@ -114,6 +119,19 @@ func newFuzzer(t *testing.T, af *authFixture, seed uint64) *fuzzer {
 			t.Fatal(err)
 		}
 		f.loanIDs = append(f.loanIDs, id)
+	}
+	lines := loancorev1.NewCreditLineServiceClient(af.conns["admin"])
+	// Six lines, so that a few random closes leave some to draw from;
+	// bounds wide enough for most random installment counts.
+	for i := range 6 {
+		id := fmt.Sprintf("FZ-CL-%d", i)
+		if _, err := lines.OpenCreditLine(ctx(t), &loancorev1.OpenCreditLineRequest{RequestId: "fz-o-" + id, CreditLineId: id, BorrowerId: "B1",
+			Currency: "CNY", Limit: "50000", Revolving: i == 0, DrawdownTerms: &loancorev1.LoanTerms{AnnualRatePercent: "12", InstallmentCount: 12,
+				Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT},
+			DrawdownBounds: &loancorev1.DrawdownBounds{MinInstallmentCount: 1, MaxInstallmentCount: 40}}); err != nil {
+			t.Fatal(err)
+		}
+		f.lineIDs = append(f.lineIDs, id)
 	}
 	return f
 }
@@ -155,6 +173,9 @@ func (f *fuzzer) call() {
 	f.checkDuration(method, req, elapsed, cpu)
 	if err == nil {
 		f.harvest(m.Output(), answers)
+		if m.Parent().Name() == "CreditLineService" {
+			f.linesOK[string(m.Name())]++
+		}
 	}
 }
 
@@ -213,8 +234,8 @@ func (f *fuzzer) stream(conn *grpc.ClientConn, method string, body []byte, follo
 	}
 }
 
-// harvest remembers the loan and agreement ids an answer names, so that
-// later requests reach loans and agreements the run made.
+// harvest remembers the loan, agreement and credit line ids an answer
+// names, so that later requests reach what the run made.
 func (f *fuzzer) harvest(md protoreflect.MessageDescriptor, answers [][]byte) {
 	for _, b := range answers {
 		m := dynamicpb.NewMessage(md)
@@ -227,6 +248,8 @@ func (f *fuzzer) harvest(md protoreflect.MessageDescriptor, answers [][]byte) {
 				f.loanIDs = append(f.loanIDs, v)
 			case name == "agreement_id" && !slices.Contains(f.agreementIDs, v) && len(f.agreementIDs) < 64:
 				f.agreementIDs = append(f.agreementIDs, v)
+			case name == "credit_line_id" && !slices.Contains(f.lineIDs, v) && len(f.lineIDs) < 64:
+				f.lineIDs = append(f.lineIDs, v)
 			}
 		})
 	}
@@ -338,6 +361,8 @@ func (f *fuzzer) str(name string) string {
 		return f.loanIDs[f.rng.IntN(len(f.loanIDs))]
 	case name == "agreement_id" && len(f.agreementIDs) > 0 && f.rng.IntN(4) > 0:
 		return f.agreementIDs[f.rng.IntN(len(f.agreementIDs))]
+	case name == "credit_line_id" && len(f.lineIDs) > 0 && f.rng.IntN(4) > 0:
+		return f.lineIDs[f.rng.IntN(len(f.lineIDs))]
 	case strings.HasSuffix(name, "_id"):
 		return fmt.Sprintf("fz-%d", f.rng.IntN(1<<30))
 	case name == "currency":

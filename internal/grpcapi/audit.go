@@ -40,7 +40,7 @@ func (g *gate) record(ctx context.Context, p auth.Principal, method string, req 
 	g.audit.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
 }
 
-// appendIDs adds the loan, agreement and request ids of req to attrs,
+// appendIDs adds the loan, agreement, credit line and request ids of req to attrs,
 // those it has and are set, each cut to auditValueMax.
 func appendIDs(attrs []slog.Attr, req any) []slog.Attr {
 	if r, ok := req.(interface{ GetLoanId() string }); ok && r.GetLoanId() != "" {
@@ -48,6 +48,9 @@ func appendIDs(attrs []slog.Attr, req any) []slog.Attr {
 	}
 	if r, ok := req.(interface{ GetAgreementId() string }); ok && r.GetAgreementId() != "" {
 		attrs = append(attrs, slog.String("agreement_id", auditValue(r.GetAgreementId())))
+	}
+	if r, ok := req.(interface{ GetCreditLineId() string }); ok && r.GetCreditLineId() != "" {
+		attrs = append(attrs, slog.String("credit_line_id", auditValue(r.GetCreditLineId())))
 	}
 	if r, ok := req.(interface{ GetRequestId() string }); ok && r.GetRequestId() != "" {
 		attrs = append(attrs, slog.String("request_id", auditValue(r.GetRequestId())))

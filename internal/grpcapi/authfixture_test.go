@@ -120,7 +120,7 @@ func newAuthFixtureWith(t *testing.T, store string, edit func(policy string) str
 	}
 	srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), Loans: loans,
 		Close: servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans}), Authenticator: authn, Policy: policy,
-		Feed:  feed,
+		Feed: feed, CreditLines: servicing.NewCreditLines(loans, db),
 		Audit: slog.New(slog.NewJSONHandler(f.audit, nil)), ServerOptions: []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))}})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -67,6 +67,14 @@ var (
 		"loancore.v1.CloseOfBusinessService/GetCloseOfBusinessRun": cobWatchers,
 		"loancore.v1.CloseOfBusinessService/ListDelinquentLoans":   collections,
 		"loancore.v1.CloseOfBusinessService/ListDueNotices":        collections,
+		"loancore.v1.CreditLineService/OpenCreditLine":             channels,
+		"loancore.v1.CreditLineService/Drawdown":                   channels,
+		"loancore.v1.CreditLineService/GetCreditLine":              readers,
+		"loancore.v1.CreditLineService/ListCreditLines":            readers,
+		"loancore.v1.CreditLineService/ChangeLimit":                operators,
+		"loancore.v1.CreditLineService/FreezeCreditLine":           operators,
+		"loancore.v1.CreditLineService/UnfreezeCreditLine":         operators,
+		"loancore.v1.CreditLineService/CloseCreditLine":            operators,
 	}
 )
 
@@ -236,10 +244,18 @@ func (f *authFixture) fingerprint(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lines, err := loancorev1.NewCreditLineServiceClient(f.conns[""]).ListCreditLines(admin, &loancorev1.ListCreditLinesRequest{PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lineVersions []int64
+	for _, l := range lines.GetCreditLines() {
+		lineVersions = append(lineVersions, l.GetVersion())
+	}
 	run, err := loancorev1.NewCloseOfBusinessServiceClient(f.conns[""]).GetCloseOfBusinessRun(admin,
 		&loancorev1.GetCloseOfBusinessRunRequest{BusinessDate: "2024-05-31"})
-	return fmt.Sprintf("%d events, %d loans, %d agreements, close of business %v %v",
-		len(events.GetEvents()), len(list.GetLoans()), len(ags.GetAgreements()), run.GetRun().GetStatus(), status.Code(err))
+	return fmt.Sprintf("%d events, %d loans, %d agreements, credit line versions %v, close of business %v %v",
+		len(events.GetEvents()), len(list.GetLoans()), len(ags.GetAgreements()), lineVersions, run.GetRun().GetStatus(), status.Code(err))
 }
 
 // invoke calls method with a request that would do what the RPC does if
@@ -301,12 +317,16 @@ func request(t *testing.T, md protoreflect.MethodDescriptor, cell string) proto.
 		return &loancorev1.CreateLoanRequest{RequestId: cell, LoanId: "LN-" + cell, BorrowerId: "B2", Terms: loan12k()}
 	case "SubscribeEvents":
 		return &loancorev1.SubscribeEventsRequest{StopAtHead: true}
+	case "OpenCreditLine":
+		return &loancorev1.OpenCreditLineRequest{RequestId: cell, CreditLineId: "CL-" + cell, BorrowerId: "B2", Currency: "CNY", Limit: "1000",
+			DrawdownTerms: lineTemplate()}
 	case "ProposeAgreement":
 		return &loancorev1.ProposeAgreementRequest{RequestId: cell, LoanId: "LN-T", EffectiveDate: "2024-06-01", Reason: "table",
 			Changes: &loancorev1.RestructuringChanges{TermExtension: &loancorev1.TermExtension{ExtraInstallments: 1}}}
 	}
 	values := map[protoreflect.Name]any{"request_id": cell, "loan_id": "LN-T", "amount": "1", "value_date": "2024-05-01",
-		"reason": "table", "seq": int64(3), "agreement_id": "AG-none", "penalty": "0.01", "signed_by": "B1", "as_of": "2024-06-01"}
+		"reason": "table", "seq": int64(3), "agreement_id": "AG-none", "penalty": "0.01", "signed_by": "B1", "as_of": "2024-06-01",
+		"credit_line_id": "CL-T", "limit": "2000"}
 	m := newMessage(t, md.Input())
 	fields := m.ProtoReflect().Descriptor().Fields()
 	names := make([]string, 0, len(values))

@@ -24,7 +24,9 @@ type cobClients struct {
 	loans         loancorev1.LoanServiceClient
 	cob           loancorev1.CloseOfBusinessServiceClient
 	restructuring loancorev1.RestructuringServiceClient
-	clk           *clock
+	// lines is set where the server serves credit lines.
+	lines loancorev1.CreditLineServiceClient
+	clk   *clock
 	// conn is the connection the clients share, for calls made by hand.
 	conn *grpc.ClientConn
 }
@@ -40,12 +42,14 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans})
+			lines := servicing.NewCreditLines(loans, db)
+			cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, Lines: lines, FreezeLinesDays: 1})
 			lis, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Loans: loans, Close: cob, Dev: true})
+			srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Loans: loans, Close: cob,
+				CreditLines: lines, Dev: true})
 			go func() { _ = srv.GRPC.Serve(lis) }()
 			t.Cleanup(srv.GRPC.Stop)
 			conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -54,7 +58,8 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 			}
 			t.Cleanup(func() { _ = conn.Close() })
 			f(t, cobClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn),
-				restructuring: loancorev1.NewRestructuringServiceClient(conn), clk: clk, conn: conn})
+				restructuring: loancorev1.NewRestructuringServiceClient(conn), lines: loancorev1.NewCreditLineServiceClient(conn), clk: clk,
+				conn: conn})
 		})
 	}
 }

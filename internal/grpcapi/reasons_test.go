@@ -72,7 +72,7 @@ func (h *reasonHarness) serve(policy servicing.RestructuringPolicy) cobClients {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := grpcapi.NewServer(grpcapi.Options{Logger: quiet, Loans: loans, Dev: true,
+	srv := grpcapi.NewServer(grpcapi.Options{Logger: quiet, Loans: loans, Dev: true, CreditLines: servicing.NewCreditLines(loans, h.db),
 		Close: servicing.NewClose(servicing.NewCloseParams{Store: h.db, Loans: loans, Logger: quiet})})
 	go func() { _ = srv.GRPC.Serve(lis) }()
 	t.Cleanup(srv.GRPC.Stop)
@@ -82,7 +82,7 @@ func (h *reasonHarness) serve(policy servicing.RestructuringPolicy) cobClients {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return cobClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn),
-		restructuring: loancorev1.NewRestructuringServiceClient(conn), clk: h.clk, conn: conn}
+		restructuring: loancorev1.NewRestructuringServiceClient(conn), lines: loancorev1.NewCreditLineServiceClient(conn), clk: h.clk, conn: conn}
 }
 
 // refused checks that err is FAILED_PRECONDITION with the reason want.
@@ -111,6 +111,7 @@ func TestEveryReasonIsReachable(t *testing.T) {
 	planReasons(h)
 	closeOfBusinessReasons(h)
 	fourEyesReasons(h)
+	creditLineReasons(h)
 	for _, r := range servicing.Reasons() {
 		if !h.seen[string(r)] {
 			t.Errorf("no scenario reaches reason %s", r)
@@ -346,4 +347,32 @@ func fourEyesReasons(h *reasonHarness) {
 		t.Fatal(err)
 	}
 	h.refused(servicing.ReasonActionNoLongerApplies, approve("ap-3", id))
+}
+
+// creditLineReasons: a drawdown over the limit, on a frozen, an expired
+// and a closed line; freezing twice, unfreezing an active line.
+func creditLineReasons(h *reasonHarness) {
+	t, c := h.t, lineClients{loans: h.api.loans, lines: h.api.lines}
+	setToday(h.clk, "2024-06-01")
+	openLine(t, c, "R-LINE", true, "2024-06-30")
+	drawErr := func(id, amount string) error {
+		_, err := c.lines.Drawdown(ctx(t), &loancorev1.DrawdownRequest{RequestId: id, CreditLineId: "R-LINE", Amount: amount})
+		return err
+	}
+	h.refused(servicing.ReasonLimitExceeded, drawErr("R-LINE-1", "1000.01"))
+	_, err := c.lines.UnfreezeCreditLine(ctx(t), &loancorev1.UnfreezeCreditLineRequest{RequestId: "R-LINE-2", CreditLineId: "R-LINE", Reason: "r"})
+	h.refused(servicing.ReasonCreditLineNotFrozen, err)
+	if _, err := c.lines.FreezeCreditLine(ctx(t), &loancorev1.FreezeCreditLineRequest{RequestId: "R-LINE-3", CreditLineId: "R-LINE", Reason: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	h.refused(servicing.ReasonCreditLineFrozen, drawErr("R-LINE-4", "1"))
+	if _, err := c.lines.UnfreezeCreditLine(ctx(t), &loancorev1.UnfreezeCreditLineRequest{RequestId: "R-LINE-5", CreditLineId: "R-LINE", Reason: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	setToday(h.clk, "2024-07-01")
+	h.refused(servicing.ReasonCreditLineExpired, drawErr("R-LINE-6", "1"))
+	if _, err := c.lines.CloseCreditLine(ctx(t), &loancorev1.CloseCreditLineRequest{RequestId: "R-LINE-7", CreditLineId: "R-LINE"}); err != nil {
+		t.Fatal(err)
+	}
+	h.refused(servicing.ReasonCreditLineClosed, drawErr("R-LINE-8", "1"))
 }

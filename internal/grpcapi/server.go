@@ -33,6 +33,9 @@ type Options struct {
 	// Feed serves loancore.v1.EventFeedService; without it the service is
 	// not registered.
 	Feed *servicing.Feed
+	// CreditLines serves loancore.v1.CreditLineService; without it the
+	// service is not registered.
+	CreditLines *servicing.CreditLines
 	// TLS, when not nil, is the server's TLS configuration (with
 	// GetConfigForClient, say, for certificates reloaded while serving);
 	// nil serves plaintext. A client certificate it verifies reaches
@@ -109,6 +112,9 @@ func NewServer(opts Options) *Server {
 		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans, fourEyes: fe})
 		loancorev1.RegisterRestructuringServiceServer(gs, &restructuringService{loans: opts.Loans, fourEyes: fe})
 		loancorev1.RegisterApprovalServiceServer(gs, &approvalService{loans: opts.Loans, fourEyes: fe})
+	}
+	if opts.CreditLines != nil {
+		loancorev1.RegisterCreditLineServiceServer(gs, &creditLineService{lines: opts.CreditLines})
 	}
 	if opts.Close != nil {
 		loancorev1.RegisterCloseOfBusinessServiceServer(gs, &closeService{close: opts.Close})

@@ -307,8 +307,12 @@ func (l *Loans) appendAgreementEvent(ctx context.Context, lg loanLog, ev store.E
 		st = after.fold(asOf)
 	}
 	view := l.viewOf(after, st, asOf, time.Time{})
+	line, err := l.lineTouched(ctx, lg, ev, l.viewOf(after, now, today, time.Time{}), today)
+	if err != nil {
+		return agreementWrite{}, err
+	}
 	l.cache.drop(lg.loan.LoanID)
-	err = l.store.AppendEvent(ctx, store.AppendEventParams{LoanID: lg.loan.LoanID, ExpectedVersion: lg.loan.Version, Event: ev,
+	err = l.store.AppendEvent(ctx, store.AppendEventParams{LoanID: lg.loan.LoanID, ExpectedVersion: lg.loan.Version, Event: ev, Line: line,
 		// The loan's status projection follows today's figures.
 		SetStatus: statusChange(lg.loan.Status, statusOf(now)),
 		Request:   req.record(lg.loan.LoanID, ev.Seq, ev.RecordedAt),

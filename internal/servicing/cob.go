@@ -33,7 +33,10 @@ type Close struct {
 	// reminderDays, prenoticeDays and calendarStart: see NewCloseParams.
 	reminderDays, prenoticeDays int
 	calendarStart               engine.Date
-	log                         *slog.Logger
+	// lines and freezeDays: see NewCloseParams.
+	lines      *CreditLines
+	freezeDays int
+	log        *slog.Logger
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
 	mu sync.Mutex
@@ -57,6 +60,14 @@ type NewCloseParams struct {
 	// of close of business may not close a date before it. NoDate means
 	// the earliest disbursement date of any loan.
 	CalendarStart engine.Date
+	// Lines, when set, are the credit lines whose freezes close of
+	// business decides (FreezeLinesDays).
+	Lines *CreditLines
+	// FreezeLinesDays: a line any of whose loans is this many days past
+	// due at the end of a business date is frozen (drawdowns stop), and a
+	// line close of business froze is unfrozen once none is. 0 means
+	// never. Lenders freeze on the first day overdue: loand's default is 1.
+	FreezeLinesDays int
 	// Logger receives a line for every loan that cannot be closed; nil
 	// means slog.Default().
 	Logger *slog.Logger
@@ -65,7 +76,7 @@ type NewCloseParams struct {
 // NewClose returns the close-of-business use cases.
 func NewClose(p NewCloseParams) *Close {
 	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays,
-		calendarStart: p.CalendarStart, log: p.Logger}
+		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -207,6 +218,12 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	if err := r.closeLoans(ctx); err != nil {
 		return r.run, err
 	}
+	// Lines after the loans: the positions of d are what they read.
+	failed, err = c.freezeLines(ctx, d)
+	if err != nil {
+		return r.run, err
+	}
+	r.run.Failures += int64(failed)
 	if r.run.Failures == 0 {
 		r.run.Status, r.run.FinishedAt = store.COBCompleted, c.loans.now().UTC()
 	}

@@ -90,6 +90,18 @@ const (
 	// not handle yet: an agreement's new plan would drop the balance-days
 	// its interest is worked out from.
 	ReasonInterestRecalculation Reason = "INTEREST_RECALCULATION"
+	// ReasonLimitExceeded: a drawdown asks for more than its credit line
+	// has available; the message says how much is.
+	ReasonLimitExceeded Reason = "LIMIT_EXCEEDED"
+	// ReasonCreditLineFrozen: the line is frozen, so it takes no
+	// drawdown (or is frozen already).
+	ReasonCreditLineFrozen Reason = "CREDIT_LINE_FROZEN"
+	// ReasonCreditLineNotFrozen: unfreezing a line that is not frozen.
+	ReasonCreditLineNotFrozen Reason = "CREDIT_LINE_NOT_FROZEN"
+	// ReasonCreditLineClosed: the line is closed; nothing changes it.
+	ReasonCreditLineClosed Reason = "CREDIT_LINE_CLOSED"
+	// ReasonCreditLineExpired: a drawdown after the line's expires_on.
+	ReasonCreditLineExpired Reason = "CREDIT_LINE_EXPIRED"
 )
 
 // Reasons lists every reason, for the tests that each is documented in the
@@ -102,6 +114,7 @@ func Reasons() []Reason {
 		ReasonMaxAgreementsPerLoan, ReasonMinOnTimeInstallments, ReasonMaxFreezeInstallments, ReasonMaxExtensionMonths,
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
 		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation,
+		ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired,
 	}
 }
 

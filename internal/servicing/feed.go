@@ -330,3 +330,13 @@ func (w *watchedStore) SavePositions(ctx context.Context, p store.SavePositionsP
 	}
 	return err
 }
+
+// Drawdown books a loan, whose origination and disbursement are on the
+// feed: ring it as CreateLoan does.
+func (w *watchedStore) Drawdown(ctx context.Context, p store.DrawdownRecord) error {
+	err := w.Store.Drawdown(ctx, p)
+	if err == nil {
+		w.feed.Wrote()
+	}
+	return err
+}

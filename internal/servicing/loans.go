@@ -1,6 +1,7 @@
 package servicing
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -20,6 +21,9 @@ type LoanStore interface {
 	store.Actions
 	// Secrets keeps the key that signs page tokens.
 	store.Secrets
+	// LineOfLoan finds the credit line a loan was drawn under: a
+	// reversal on its loan takes the line's next seq (lineTouched).
+	LineOfLoan(ctx context.Context, loanID string) (store.CreditLineRecord, error)
 }
 
 // Loans runs the loan use cases over a LoanStore.

@@ -95,6 +95,10 @@ type AppendEventParams struct {
 	// replace by id) in the same transaction: the event requests, executes
 	// or rejects that four-eyes action.
 	Action *ActionRecord
+	// Line, when set, is appended to the loan's credit line in the same
+	// transaction; ErrVersionConflict if the line moved on (nothing of
+	// either is written then).
+	Line *LineEventAppend
 	// Snapshot, when set, is stored in the same transaction: the fold of
 	// the log up to and including Event (its Seq must be Event.Seq), so it
 	// exists exactly when the event does.

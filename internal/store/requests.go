@@ -8,7 +8,8 @@ import (
 // Requests remembers the mutating requests, so that a retry is answered as
 // the first call was.
 type Requests interface {
-	// FindRequest returns a recorded request. ErrNotFound if unknown.
+	// FindRequest returns a recorded request, whether a loan's event or a
+	// credit line's holds it. ErrNotFound if unknown.
 	FindRequest(ctx context.Context, p RequestKey) (RequestRecord, error)
 }
 
@@ -20,9 +21,13 @@ type RequestRecord struct {
 	RequestID   string
 	Method      string
 	RequestHash string
-	LoanID      string
-	Seq         int64
-	RecordedAt  time.Time
+	// LoanID is the loan whose event Seq holds the record; or, for a
+	// request recorded on a credit line's event, "" and CreditLineID
+	// names the line.
+	LoanID       string
+	CreditLineID string
+	Seq          int64
+	RecordedAt   time.Time
 }
 
 // RequestKey names one request, for Requests.FindRequest.

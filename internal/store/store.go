@@ -10,4 +10,5 @@ type Store interface {
 	CloseOfBusiness
 	Secrets
 	Feed
+	CreditLines
 }

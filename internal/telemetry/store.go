@@ -41,6 +41,12 @@ const (
 	callListLoans
 	callFindRequest
 	callServerSecret
+	callOpenCreditLine
+	callAppendLineEvent
+	callDrawdown
+	callLoadCreditLine
+	callListCreditLines
+	callLineOfLoan
 	storeCalls
 )
 
@@ -70,6 +76,12 @@ var storeCallNames = [storeCalls]string{
 	callListLoans:            "ListLoans",
 	callFindRequest:          "FindRequest",
 	callServerSecret:         "ServerSecret",
+	callOpenCreditLine:       "OpenCreditLine",
+	callAppendLineEvent:      "AppendLineEvent",
+	callDrawdown:             "Drawdown",
+	callLoadCreditLine:       "LoadCreditLine",
+	callListCreditLines:      "ListCreditLines",
+	callLineOfLoan:           "LineOfLoan",
 }
 
 // storeResults are the result label's values: the outcomes a caller
@@ -238,4 +250,34 @@ func (s *timedStore) FindRequest(ctx context.Context, p store.RequestKey) (_ sto
 func (s *timedStore) ServerSecret(ctx context.Context, p store.ServerSecretParams) (_ []byte, err error) {
 	defer s.since(callServerSecret, time.Now(), &err)
 	return s.s.ServerSecret(ctx, p)
+}
+
+func (s *timedStore) OpenCreditLine(ctx context.Context, p store.NewCreditLineRecord) (err error) {
+	defer s.since(callOpenCreditLine, time.Now(), &err)
+	return s.s.OpenCreditLine(ctx, p)
+}
+
+func (s *timedStore) AppendLineEvent(ctx context.Context, p store.AppendLineEventParams) (err error) {
+	defer s.since(callAppendLineEvent, time.Now(), &err)
+	return s.s.AppendLineEvent(ctx, p)
+}
+
+func (s *timedStore) Drawdown(ctx context.Context, p store.DrawdownRecord) (err error) {
+	defer s.since(callDrawdown, time.Now(), &err)
+	return s.s.Drawdown(ctx, p)
+}
+
+func (s *timedStore) LoadCreditLine(ctx context.Context, p store.LoadCreditLineParams) (_ store.CreditLineLog, err error) {
+	defer s.since(callLoadCreditLine, time.Now(), &err)
+	return s.s.LoadCreditLine(ctx, p)
+}
+
+func (s *timedStore) ListCreditLines(ctx context.Context, p store.CreditLineQuery) (_ []store.CreditLineRecord, err error) {
+	defer s.since(callListCreditLines, time.Now(), &err)
+	return s.s.ListCreditLines(ctx, p)
+}
+
+func (s *timedStore) LineOfLoan(ctx context.Context, loanID string) (_ store.CreditLineRecord, err error) {
+	defer s.since(callLineOfLoan, time.Now(), &err)
+	return s.s.LineOfLoan(ctx, loanID)
 }

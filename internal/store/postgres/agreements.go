@@ -27,6 +27,11 @@ func (s *Store) appendWithProjections(ctx context.Context, sql string, args []an
 		if err := upsertProjections(ctx, tx, p); err != nil {
 			return err
 		}
+		if l := p.Line; l != nil {
+			if err := appendLine(ctx, tx, l.Event, store.RequestRecord{}, ""); err != nil {
+				return err
+			}
+		}
 		written = true
 		return nil
 	})

@@ -187,7 +187,7 @@ func mapError(err error) error {
 		}
 		switch pg.Code {
 		case "23505": // unique_violation
-			if pg.ConstraintName == "loan_events_pkey" {
+			if pg.ConstraintName == "loan_events_pkey" || pg.ConstraintName == "credit_line_events_pkey" {
 				return store.ErrVersionConflict
 			}
 			return store.ErrDuplicate
@@ -249,20 +249,24 @@ func eventArgs(e store.EventRecord, r store.RequestRecord) []any {
 
 // CreateLoan implements store.Store.
 func (s *Store) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
-	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		l := p.Loan
-		if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
-			VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
-			l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.CreatedAt); err != nil {
+	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return insertLoan(ctx, tx, p) }))
+}
+
+// insertLoan writes a new loan's row and first events in tx: CreateLoan's
+// work, and a drawdown's beside the line's event.
+func insertLoan(ctx context.Context, tx pgx.Tx, p store.NewLoanRecord) error {
+	l := p.Loan
+	if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+		VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
+		l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.CreatedAt); err != nil {
+		return err
+	}
+	for _, e := range p.Events {
+		if _, err := tx.Exec(ctx, insertEventSQL, eventArgs(e, p.Request)...); err != nil {
 			return err
 		}
-		for _, e := range p.Events {
-			if _, err := tx.Exec(ctx, insertEventSQL, eventArgs(e, p.Request)...); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	}
+	return nil
 }
 
 // appendSQL inserts an event only right after the loan's last one: the
@@ -312,7 +316,10 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 		// A marker's empty state is stored empty, not NULL.
 		args = append(args, sn.Format, sn.AsOf, sn.LastValueDate, append([]byte{}, sn.State...))
 	}
-	if p.Agreement != nil || p.Action != nil {
+	if l := p.Line; l != nil && (l.Event.Seq != l.ExpectedVersion+1 || l.Event.Seq < 2) {
+		return fmt.Errorf("postgres: line append of seq %d at version %d", l.Event.Seq, l.ExpectedVersion)
+	}
+	if p.Agreement != nil || p.Action != nil || p.Line != nil {
 		written, err := s.appendWithProjections(ctx, sql, args, p)
 		if err != nil || written {
 			return mapError(err)
@@ -484,10 +491,10 @@ func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.Loa
 const findRequestSQL = `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
 	FROM loan_events WHERE request_id = $1 AND request_hash IS NOT NULL`
 
-// FindRequest implements store.Store.
+// FindRequest implements store.Store: on loans' and lines' logs.
 func (s *Store) FindRequest(ctx context.Context, p store.RequestKey) (store.RequestRecord, error) {
 	var r store.RequestRecord
-	err := s.pool.QueryRow(ctx, findRequestSQL, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &r.RecordedAt)
+	err := s.pool.QueryRow(ctx, findAnyRequestSQL, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.CreditLineID, &r.Seq, &r.RecordedAt)
 	r.RecordedAt = r.RecordedAt.UTC()
 	return r, mapError(err)
 }

@@ -169,7 +169,7 @@ func mapError(err error) error {
 		}
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			if strings.Contains(se.Error(), "loan_events.") {
+			if strings.Contains(se.Error(), "loan_events.") || strings.Contains(se.Error(), "credit_line_events.") {
 				return store.ErrVersionConflict
 			}
 			return store.ErrDuplicate
@@ -215,20 +215,24 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e store.EventRecord, r store.R
 
 // CreateLoan implements store.Store.
 func (s *Store) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
-	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
-		l := p.Loan
-		if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status,
-			l.CreatedAt.UTC().Format(timeLayout)); err != nil {
+	return mapError(s.tx(ctx, func(tx *sql.Tx) error { return insertLoan(ctx, tx, p) }))
+}
+
+// insertLoan writes a new loan's row and first events in tx: CreateLoan's
+// work, and a drawdown's beside the line's event.
+func insertLoan(ctx context.Context, tx *sql.Tx, p store.NewLoanRecord) error {
+	l := p.Loan
+	if _, err := tx.ExecContext(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status,
+		l.CreatedAt.UTC().Format(timeLayout)); err != nil {
+		return err
+	}
+	for _, e := range p.Events {
+		if err := insertEvent(ctx, tx, e, p.Request); err != nil {
 			return err
 		}
-		for _, e := range p.Events {
-			if err := insertEvent(ctx, tx, e, p.Request); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	}
+	return nil
 }
 
 // AppendEvent implements store.Store. The write lock is taken when the
@@ -240,6 +244,9 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 	}
 	if p.Snapshot != nil && p.Snapshot.Seq != p.Event.Seq {
 		return fmt.Errorf("sqlite: snapshot at seq %d with the event at %d", p.Snapshot.Seq, p.Event.Seq)
+	}
+	if l := p.Line; l != nil && (l.Event.Seq != l.ExpectedVersion+1 || l.Event.Seq < 2) {
+		return fmt.Errorf("sqlite: line append of seq %d at version %d", l.Event.Seq, l.ExpectedVersion)
 	}
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		var last sql.NullInt64
@@ -269,6 +276,11 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 		}
 		if p.Action != nil {
 			if err := upsertAction(ctx, tx, *p.Action); err != nil {
+				return err
+			}
+		}
+		if l := p.Line; l != nil {
+			if err := appendLine(ctx, tx, l.ExpectedVersion, l.Event, store.RequestRecord{}, ""); err != nil {
 				return err
 			}
 		}
@@ -392,12 +404,12 @@ func (s *Store) loadLoan(ctx context.Context, loanID string, format int, maxAsOf
 	return out, nil
 }
 
-// FindRequest implements store.Store.
+// FindRequest implements store.Store: on loans' and lines' logs.
 func (s *Store) FindRequest(ctx context.Context, p store.RequestKey) (store.RequestRecord, error) {
 	var r store.RequestRecord
 	var recorded string
-	err := s.db.QueryRowContext(ctx, `SELECT request_id, method, request_hash, loan_id, seq, recorded_at
-		FROM loan_events WHERE request_id = ? AND request_hash IS NOT NULL`, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID, &r.Seq, &recorded)
+	err := s.db.QueryRowContext(ctx, findAnyRequestSQL, p.RequestID, p.RequestID).Scan(&r.RequestID, &r.Method, &r.RequestHash, &r.LoanID,
+		&r.CreditLineID, &r.Seq, &recorded)
 	if err == nil {
 		r.RecordedAt, err = time.Parse(timeLayout, recorded)
 	}

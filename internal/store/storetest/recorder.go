@@ -165,3 +165,33 @@ func (r *recorder) ReadFeed(ctx context.Context, p store.ReadFeedParams) (store.
 }
 
 var _ store.Store = (*recorder)(nil)
+
+func (r *recorder) OpenCreditLine(ctx context.Context, p store.NewCreditLineRecord) error {
+	r.calls.note("OpenCreditLine")
+	return r.Store.OpenCreditLine(ctx, p)
+}
+
+func (r *recorder) AppendLineEvent(ctx context.Context, p store.AppendLineEventParams) error {
+	r.calls.note("AppendLineEvent")
+	return r.Store.AppendLineEvent(ctx, p)
+}
+
+func (r *recorder) Drawdown(ctx context.Context, p store.DrawdownRecord) error {
+	r.calls.note("Drawdown")
+	return r.Store.Drawdown(ctx, p)
+}
+
+func (r *recorder) LoadCreditLine(ctx context.Context, p store.LoadCreditLineParams) (store.CreditLineLog, error) {
+	r.calls.note("LoadCreditLine")
+	return r.Store.LoadCreditLine(ctx, p)
+}
+
+func (r *recorder) ListCreditLines(ctx context.Context, p store.CreditLineQuery) ([]store.CreditLineRecord, error) {
+	r.calls.note("ListCreditLines")
+	return r.Store.ListCreditLines(ctx, p)
+}
+
+func (r *recorder) LineOfLoan(ctx context.Context, loanID string) (store.CreditLineRecord, error) {
+	r.calls.note("LineOfLoan")
+	return r.Store.LineOfLoan(ctx, loanID)
+}

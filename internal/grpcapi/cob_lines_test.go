@@ -1,0 +1,103 @@
+package grpcapi_test
+
+import (
+	"strings"
+	"testing"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+// TestCloseOfBusinessFreezesLines: with the policy at 1 day past due,
+// close of business freezes a line the day one of its loans is overdue
+// and unfreezes it the day it is cured, each a line event by the
+// close-of-business actor dated the business date; running a date again
+// changes nothing; a line an operator froze stays frozen; a frozen line
+// refuses drawdowns. (The first installment of 600 at 1% a month over 12
+// months is 53.31: see creditlines_test.go.)
+func TestCloseOfBusinessFreezesLines(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		lc := lineClients{loans: c.loans, lines: c.lines}
+		openLine(t, lc, "L", true, "")
+		openLine(t, lc, "OP", true, "")
+		loanID := draw(t, lc, "L", "d1", "600").GetLoan().GetLoanId()
+		draw(t, lc, "OP", "o1", "100")
+		if _, err := c.lines.FreezeCreditLine(ctx(t), &loancorev1.FreezeCreditLineRequest{RequestId: "f-op", CreditLineId: "OP",
+			Reason: "fraud review"}); err != nil {
+			t.Fatal(err)
+		}
+		setToday(c.clk, "2024-07-03")
+		// 2024-07-01, the due date: nothing overdue yet.
+		if _, err := runCOB(t, c, "2024-07-01"); err != nil {
+			t.Fatal(err)
+		}
+		if l := getLine(t, lc, "L"); l.GetStatus() != loancorev1.CreditLineStatus_CREDIT_LINE_STATUS_ACTIVE || l.GetVersion() != 2 {
+			t.Fatalf("on the due date: %v", l)
+		}
+		for range 2 {
+			if _, err := runCOB(t, c, "2024-07-02"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		frozen := getLine(t, lc, "L")
+		e := frozen.GetEvents()[len(frozen.GetEvents())-1]
+		if frozen.GetStatus() != loancorev1.CreditLineStatus_CREDIT_LINE_STATUS_FROZEN || frozen.GetVersion() != 3 ||
+			e.GetKind() != loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_FROZEN || e.GetActor() != servicing.CloseOfBusinessActor ||
+			e.GetValueDate() != "2024-07-02" || !strings.Contains(e.GetReason(), loanID+" is 1 days past due") {
+			t.Fatalf("a day overdue, run twice: %v", frozen)
+		}
+		_, err := c.lines.Drawdown(ctx(t), &loancorev1.DrawdownRequest{RequestId: "d2", CreditLineId: "L", Amount: "10"})
+		if r := preconditionReason(t, err); r != string(servicing.ReasonCreditLineFrozen) {
+			t.Fatalf("a drawdown on the line close of business froze: %s", r)
+		}
+		repay(t, c.loans, &loancorev1.RecordRepaymentRequest{RequestId: "pay", LoanId: loanID, Amount: "53.31"})
+		if _, err := runCOB(t, c, "2024-07-03"); err != nil {
+			t.Fatal(err)
+		}
+		cured := getLine(t, lc, "L")
+		e = cured.GetEvents()[len(cured.GetEvents())-1]
+		if cured.GetStatus() != loancorev1.CreditLineStatus_CREDIT_LINE_STATUS_ACTIVE || cured.GetVersion() != 4 ||
+			e.GetKind() != loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_UNFROZEN || e.GetActor() != servicing.CloseOfBusinessActor ||
+			e.GetValueDate() != "2024-07-03" {
+			t.Fatalf("cured: %v", cured)
+		}
+		draw(t, lc, "L", "d3", "10")
+		if op := getLine(t, lc, "OP"); op.GetStatus() != loancorev1.CreditLineStatus_CREDIT_LINE_STATUS_FROZEN || op.GetVersion() != 3 {
+			// Nothing of OP was overdue on 2024-07-01, and later its loan
+			// was: close of business neither unfroze it nor froze it again.
+			t.Fatalf("the line an operator froze: %v", op)
+		}
+	})
+}
+
+// TestCapitalisationOnARevolvingLine: an agreement that capitalises a
+// loan's arrears raises its principal, so on a revolving line it takes
+// the line's seq with a PRINCIPAL_CAPITALISED event naming the loan and
+// the amount, written with the acceptance; used grows by that amount.
+// The arrears capitalised are the first installment's interest, 600 × 1%
+// = 6.00 (penalty left out).
+func TestCapitalisationOnARevolvingLine(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		lc := lineClients{loans: c.loans, lines: c.lines}
+		openLine(t, lc, "L", true, "")
+		loanID := draw(t, lc, "L", "d1", "600").GetLoan().GetLoanId()
+		setToday(c.clk, "2024-07-10")
+		before := getLine(t, lc, "L")
+		p, err := c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "p1", LoanId: loanID,
+			Changes: &loancorev1.RestructuringChanges{Capitalisation: &loancorev1.Capitalisation{}}, Reason: "arrears"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.restructuring.AcceptAgreement(ctx(t), &loancorev1.AcceptAgreementRequest{RequestId: "a1",
+			AgreementId: p.GetAgreement().GetAgreementId(), SignedBy: "B1"}); err != nil {
+			t.Fatal(err)
+		}
+		after := getLine(t, lc, "L")
+		e := after.GetEvents()[len(after.GetEvents())-1]
+		if after.GetVersion() != before.GetVersion()+1 || e.GetKind() != loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED ||
+			e.GetLoanId() != loanID || e.GetAmount() != "6.00" || e.GetRequestId() != "a1" {
+			t.Fatalf("the line after the capitalisation: version %d (before %d), last event %v", after.GetVersion(), before.GetVersion(), e)
+		}
+		wantFigures(t, after, "1000.00", "606.00", "394.00")
+	})
+}

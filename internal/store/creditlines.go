@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// CreditLines is the credit line aggregate: a line's row and its
+// append-only log, keyed like a loan's, with the line's seq as its
+// optimistic lock. A drawdown is the one write that touches two
+// aggregates: the line's DRAWDOWN event and the new loan, in one
+// transaction, so that the line's version check decides between
+// concurrent drawdowns and a refused one leaves no loan behind.
+type CreditLines interface {
+	// OpenCreditLine writes a new line and its first event with the
+	// request recorded on it, atomically. ErrDuplicate if the line id or
+	// the request id exists.
+	OpenCreditLine(ctx context.Context, p NewCreditLineRecord) error
+	// AppendLineEvent appends one event at ExpectedVersion+1 with its
+	// request and, if SetStatus says so, the line's new status,
+	// atomically. ErrVersionConflict if the line moved on, ErrDuplicate if
+	// the request id exists, ErrNotFound for no line.
+	AppendLineEvent(ctx context.Context, p AppendLineEventParams) error
+	// Drawdown appends the line's DRAWDOWN event at ExpectedVersion+1 and
+	// books the new loan (its row, first events and the request, recorded
+	// on the loan's event as CreateLoan records it) in one transaction:
+	// both or neither. ErrVersionConflict if the line moved on (another
+	// drawdown, a freeze, a new limit), ErrDuplicate if the loan id or the
+	// request id exists, ErrNotFound for no line.
+	Drawdown(ctx context.Context, p DrawdownRecord) error
+	// LoadCreditLine returns the line's row and whole log, and the named
+	// request's record, looked up on loans' and lines' logs alike.
+	// ErrNotFound if there is no such line.
+	LoadCreditLine(ctx context.Context, p LoadCreditLineParams) (CreditLineLog, error)
+	// ListCreditLines returns lines ordered by id (bytewise), filtered, at
+	// most Limit.
+	ListCreditLines(ctx context.Context, p CreditLineQuery) ([]CreditLineRecord, error)
+	// LineOfLoan returns the row (with its version) of the line the loan
+	// was drawn under. ErrNotFound if the loan was drawn under none.
+	LineOfLoan(ctx context.Context, loanID string) (CreditLineRecord, error)
+}
+
+// LineEventAppend is a line event appended with a loan's event, in its
+// transaction (AppendEventParams.Line): a write on a loan that raises its
+// line's used principal takes the line's next seq, so that it races the
+// line's drawdowns on the line's version rather than slipping past them.
+type LineEventAppend struct {
+	// ExpectedVersion is the line's version the write was decided
+	// against; Event.Seq must be ExpectedVersion+1.
+	ExpectedVersion int64
+	// Event names the loan; no request is recorded on it (the request is
+	// the loan event's).
+	Event CreditLineEventRecord
+}
+
+// CreditLineRecord is a line's row: its identity, what it was opened with
+// (never changed) and its status as of its last event.
+type CreditLineRecord struct {
+	CreditLineID string
+	BorrowerID   string
+	Currency     string
+	Revolving    bool
+	// ExpiresOn is the last day of drawdowns (YYYY-MM-DD), or "".
+	ExpiresOn string
+	// Terms is the drawdown template and its bounds (JSON), written at
+	// opening; it never changes.
+	Terms  []byte
+	Status string
+	// Version is the seq of the line's last event (stores derive it from
+	// the log; OpenCreditLine ignores it).
+	Version   int64
+	CreatedAt time.Time
+}
+
+// CreditLineEventRecord is one entry of a line's log. Amount is a decimal
+// string in the line's currency: the limit an OPENED or LIMIT_CHANGED
+// sets, or what a DRAWDOWN draws.
+type CreditLineEventRecord struct {
+	CreditLineID string
+	Seq          int64
+	Kind         string
+	ValueDate    string
+	RecordedAt   time.Time
+	RequestID    string
+	Actor        string
+	OnBehalfOf   string
+	Amount       string
+	// LoanID is the loan a DRAWDOWN booked, or "".
+	LoanID string
+	Reason string
+}
+
+// NewCreditLineRecord is the input of CreditLines.OpenCreditLine: a line,
+// its OPENED event and the request recorded on it.
+type NewCreditLineRecord struct {
+	Line    CreditLineRecord
+	Event   CreditLineEventRecord
+	Request RequestRecord
+}
+
+// AppendLineEventParams are the inputs of CreditLines.AppendLineEvent.
+type AppendLineEventParams struct {
+	CreditLineID string
+	// ExpectedVersion is the version the event was decided against; the
+	// event's Seq must be ExpectedVersion+1.
+	ExpectedVersion int64
+	Event           CreditLineEventRecord
+	// Request is recorded on Event (its CreditLineID and Seq are Event's).
+	// A write made by the system (close of business) has none: RequestID
+	// "".
+	Request RequestRecord
+	// SetStatus, when not empty, is the line's new status.
+	SetStatus string
+}
+
+// DrawdownRecord is the input of CreditLines.Drawdown.
+type DrawdownRecord struct {
+	CreditLineID    string
+	ExpectedVersion int64
+	// Event is the line's DRAWDOWN at ExpectedVersion+1, naming the loan.
+	Event CreditLineEventRecord
+	// Loan is the loan drawn, as Loans.CreateLoan takes it; its request
+	// is the drawdown's.
+	Loan NewLoanRecord
+}
+
+// LoadCreditLineParams name a line and, optionally, a request whose
+// record to fetch with it.
+type LoadCreditLineParams struct {
+	CreditLineID string
+	RequestID    string
+}
+
+// CreditLineLog is a line's row, its whole log oldest first, and the
+// record of the request named in LoadCreditLineParams if it exists (on
+// any line or loan).
+type CreditLineLog struct {
+	Line    CreditLineRecord
+	Events  []CreditLineEventRecord
+	Request *RequestRecord
+}
+
+// CreditLineQuery is the input of CreditLines.ListCreditLines.
+type CreditLineQuery struct {
+	BorrowerID string
+	// AfterCreditLineID continues a listing after this line id.
+	AfterCreditLineID string
+	Limit             int
+}
+
+// The kinds of a line's events.
+const (
+	LineKindOpened       = "OPENED"
+	LineKindLimitChanged = "LIMIT_CHANGED"
+	LineKindFrozen       = "FROZEN"
+	LineKindUnfrozen     = "UNFROZEN"
+	LineKindDrawdown     = "DRAWDOWN"
+	LineKindClosed       = "CLOSED"
+	// LineKindRepaymentReversed records a reversal on a loan of a
+	// revolving line: the principal it put back into use (Amount, as of
+	// the day it was recorded) and the loan.
+	LineKindRepaymentReversed = "REPAYMENT_REVERSED"
+	// LineKindPrincipalCapitalised records a signed agreement on a loan
+	// of a revolving line that raised its principal (arrears capitalised,
+	// or a broken agreement's plan reinstated): by how much (Amount).
+	LineKindPrincipalCapitalised = "PRINCIPAL_CAPITALISED"
+)
+
+// The statuses of a line's row.
+const (
+	LineStatusActive = "ACTIVE"
+	LineStatusFrozen = "FROZEN"
+	LineStatusClosed = "CLOSED"
+)
