@@ -76,6 +76,7 @@ var figures = []struct{ doc, block, want string }{
 	{apiTour, `"FREQUENCY_UNIT_SEMI_MONTH"`, `"interest": "24.00"`},
 	{apiTour, `ComputeApr`, `"aprPercent": "17.97"`},
 	{apiTour, `"disbursement_date": "2024-02-30"`, `terms.installment_count`},
+	{apiTour, `"request_id": "create-LN-1"`, `"aprPercent": "12.00"`},
 	{apiTour, `"loan_id": "OD-1", "as_of": "2026-04-25"`, `"penalty": "20.40"`},
 	{apiTour, `"loan_id": "OD-1", "as_of": "2026-04-25"`, `"compound": "0.10"`},
 	{apiTour, `ListDelinquentLoans`, `"loanId": "OD-1"`},

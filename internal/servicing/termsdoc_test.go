@@ -15,7 +15,7 @@ func TestTermsRoundTrip(t *testing.T) {
 		terms := engine.Terms{Currency: cny, Principal: 123456, AnnualRate: rate, InstallmentCount: 7, Frequency: engine.Frequency{Unit: engine.Month, Every: 1},
 			Method: m, DisbursementDate: engine.DateOf(2024, 1, 10), FirstDueDate: engine.NoDate, InterestAccrual: engine.Periodic, DayCount: engine.Act360,
 			Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}, Allocation: 2, Prepayment: 2, Overpayment: 2}
-		b, _ := encodeTerms(terms)
+		b, _ := encodeTerms(terms, "")
 		got, err := DecodeTerms(b)
 		if err != nil || got != terms {
 			t.Fatalf("%s\n%+v\n%+v %v", b, terms, got, err)
