@@ -179,8 +179,11 @@ func decodeTerms(b []byte) (t engine.Terms, apr money.Rate, hasAPR bool, err err
 		return t, apr, false, err
 	}
 	apr, err = money.ParseRate(d.APRPercent, maxStoredAPRPercent)
-	if err != nil || apr.Scale > DefaultAPRDecimals {
-		return t, apr, false, fmt.Errorf("terms document: apr_percent %q: %v", d.APRPercent, err)
+	if err == nil && apr.Scale > DefaultAPRDecimals {
+		err = fmt.Errorf("more than %d decimal places", DefaultAPRDecimals)
+	}
+	if err != nil {
+		return t, apr, false, fmt.Errorf("terms document: apr_percent %q: %w", d.APRPercent, err)
 	}
 	// ParseRate drops trailing zeros; the APR is shown with all its
 	// places, as QuoteSchedule shows it ("12.00").
