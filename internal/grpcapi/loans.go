@@ -300,7 +300,7 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 		DaysPastDue: int32(v.DaysPastDue), Version: v.Version, AsOf: v.AsOf.String(),
 		CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339Nano), CreditBalance: v.Credit.Format(c), Currency: c.Code,
 		DelinquencyBucket: bucketToProto(v.Bucket), RiskClass: loancorev1.RiskClass(v.RiskClass), Restructured: v.Restructured,
-		AgreementId: v.AgreementID,
+		AgreementId: v.AgreementID, AprPercent: formatRate(v.APR),
 	}
 	if v.RestructuredUntil != engine.NoDate {
 		out.RestructuredUntil = v.RestructuredUntil.String()

@@ -19,7 +19,7 @@ import (
 func BenchmarkCOBFold(b *testing.B) {
 	terms := monthlyTerms(36)
 	terms.HasPenalty, terms.Penalty = true, engine.PenaltyPolicy{GraceDays: 3, CompoundOverdueInterest: true}
-	doc, err := encodeTerms(terms)
+	doc, err := encodeTerms(terms, "")
 	if err != nil {
 		b.Fatal(err)
 	}

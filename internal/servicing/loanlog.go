@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -36,6 +37,10 @@ type loanLog struct {
 	source logSource
 	loan   store.LoanRecord
 	terms  engine.Terms
+	// apr is the APR the loan was booked with (bookedAPR): read from its
+	// terms document, or worked out on reading for a loan booked before
+	// the document kept it.
+	apr money.Rate
 	// events are a whole log's records, and evs the same as the fold
 	// reads them, parsed once per read; none in a fold in hand.
 	events []store.EventRecord
@@ -92,7 +97,7 @@ func logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, know
 	if err := CheckLog(loanID, events); err != nil {
 		return loanLog{}, err
 	}
-	terms, err := DecodeTerms(rec.Terms)
+	terms, apr, hasAPR, err := decodeTerms(rec.Terms)
 	if err != nil {
 		return loanLog{}, err
 	}
@@ -119,7 +124,10 @@ func logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, know
 	if err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: %w", loanID, err)
 	}
-	return loanLog{source: wholeLog, loan: rec, terms: terms, events: events, evs: evs, schedule: sched}, nil
+	if !hasAPR {
+		apr = engine.ScheduleAPR(terms, sched, DefaultAPRDecimals)
+	}
+	return loanLog{source: wholeLog, loan: rec, terms: terms, apr: apr, events: events, evs: evs, schedule: sched}, nil
 }
 
 // withEvent returns the whole log with one more event; the receiver's

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -81,7 +82,11 @@ func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecor
 	if id == "" {
 		id = newLoanID(now)
 	}
-	doc, err := encodeTerms(p.Terms)
+	apr, err := bookedAPR(p.Terms)
+	if err != nil {
+		return store.NewLoanRecord{}, err
+	}
+	doc, err := encodeTerms(p.Terms, apr)
 	if err != nil {
 		return store.NewLoanRecord{}, err
 	}
@@ -96,4 +101,22 @@ func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecor
 		},
 		Request: req.record(id, 2, now),
 	}, nil
+}
+
+// bookedAPR is the APR a loan is booked with, as its terms document keeps
+// it: the IRR APR of its schedule at DefaultAPRDecimals, the figure
+// QuoteSchedule gives for the same terms. It is worked out once, here,
+// because a long loan's schedule and IRR solve cost milliseconds, too
+// much for every read of the loan.
+func bookedAPR(t engine.Terms) (string, error) {
+	s, err := engine.BuildSchedule(t)
+	if err != nil {
+		var inv *engine.InvalidError
+		if errors.As(err, &inv) {
+			return "", inv.Prefixed("terms.")
+		}
+		return "", err
+	}
+	apr := engine.ScheduleAPR(t, s, DefaultAPRDecimals)
+	return money.FormatScaled(int64(apr.Units), int(apr.Scale)), nil
 }

@@ -26,9 +26,18 @@ func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tai
 	if err := checkSeqs(rec.LoanID, sn.Seq+1, tail); err != nil {
 		return loanLog{}, false, err
 	}
-	terms, err := DecodeTerms(rec.Terms)
+	terms, apr, hasAPR, err := decodeTerms(rec.Terms)
 	if err != nil {
 		return loanLog{}, false, err
+	}
+	if !hasAPR {
+		// A loan booked before its APR was stored: worked out here, the
+		// schedule being all this read would otherwise not build.
+		s, err := engine.BuildSchedule(terms)
+		if err != nil {
+			return loanLog{}, false, fmt.Errorf("loan %s: stored terms: %w", rec.LoanID, err)
+		}
+		apr = engine.ScheduleAPR(terms, s, DefaultAPRDecimals)
 	}
 	st, err := engine.DecodeSnapshot(sn.State)
 	snapAsOf, err1 := engine.ParseDate(sn.AsOf)
@@ -46,7 +55,7 @@ func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tai
 	// No schedule: like a cache entry, the log has no events to fold with
 	// one, and every decision that needs them is made again from the
 	// whole log (errStaleCache).
-	return loanLog{source: snapshotFold, loan: rec, terms: terms, folded: &st, foldedAsOf: asOf,
+	return loanLog{source: snapshotFold, loan: rec, terms: terms, apr: apr, folded: &st, foldedAsOf: asOf,
 		lastValueDate: last, sinceSnapshot: len(tail)}, true, nil
 }
 

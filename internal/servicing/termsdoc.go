@@ -3,6 +3,7 @@ package servicing
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
@@ -49,6 +50,14 @@ type termsDoc struct {
 	// InterestRecalculation is absent (false) in documents written before
 	// it existed, which is what those loans are.
 	InterestRecalculation bool `json:"interest_recalculation,omitempty"`
+	// APRPercent is the IRR APR of the schedule the loan was booked with,
+	// at DefaultAPRDecimals: derived from the terms above, and written
+	// down with them only because working it out again (a schedule and
+	// an IRR solve, milliseconds for a long loan) would cost every read.
+	// Absent in documents written before it existed; those loans work it
+	// out on reading (loanAPR) rather than have their stored row
+	// rewritten.
+	APRPercent string `json:"apr_percent,omitempty"`
 }
 
 // penaltyDoc is a penalty policy as written down, every default filled in.
@@ -90,9 +99,12 @@ func lookup(names []string, s string) (int, error) {
 	return 0, fmt.Errorf("unknown value %q", s)
 }
 
-func encodeTerms(t engine.Terms) ([]byte, error) {
+// encodeTerms writes a loan's terms down, with the APR of its schedule
+// (apr, at DefaultAPRDecimals; "" leaves it out).
+func encodeTerms(t engine.Terms, apr string) ([]byte, error) {
 	c := t.Currency
 	d := termsDoc{
+		APRPercent:            apr,
 		Currency:              c.Code,
 		Principal:             t.Principal.Format(c),
 		AnnualRatePercent:     t.AnnualRate.String(),
@@ -151,10 +163,42 @@ func encodeTerms(t engine.Terms) ([]byte, error) {
 // DecodeTerms reads a terms document written at origination, reporting
 // every value that does not parse.
 func DecodeTerms(b []byte) (engine.Terms, error) {
+	t, _, _, err := decodeTerms(b)
+	return t, err
+}
+
+// decodeTerms reads a terms document and the APR it was booked with:
+// hasAPR is false for a document written before the APR was stored.
+func decodeTerms(b []byte) (t engine.Terms, apr money.Rate, hasAPR bool, err error) {
 	var d termsDoc
 	if err := json.Unmarshal(b, &d); err != nil {
-		return engine.Terms{}, fmt.Errorf("terms document: %w", err)
+		return engine.Terms{}, apr, false, fmt.Errorf("terms document: %w", err)
 	}
+	t, err = d.terms()
+	if err != nil || d.APRPercent == "" {
+		return t, apr, false, err
+	}
+	apr, err = money.ParseRate(d.APRPercent, maxStoredAPRPercent)
+	if err == nil && apr.Scale > DefaultAPRDecimals {
+		err = fmt.Errorf("more than %d decimal places", DefaultAPRDecimals)
+	}
+	if err != nil {
+		return t, apr, false, fmt.Errorf("terms document: apr_percent %q: %w", d.APRPercent, err)
+	}
+	// ParseRate drops trailing zeros; the APR is shown with all its
+	// places, as QuoteSchedule shows it ("12.00").
+	for apr.Scale < DefaultAPRDecimals {
+		apr.Units, apr.Scale = apr.Units*10, apr.Scale+1
+	}
+	return t, apr, true, nil
+}
+
+// maxStoredAPRPercent bounds a stored APR as read back: the largest an
+// APR at DefaultAPRDecimals can be (ScheduleAPR's ceiling).
+const maxStoredAPRPercent = math.MaxInt64 / 100
+
+// terms reads the document's terms.
+func (d termsDoc) terms() (engine.Terms, error) {
 	c, ok := money.LookupCurrency(d.Currency)
 	if !ok {
 		return engine.Terms{}, fmt.Errorf("terms document: unknown currency %q", d.Currency)

@@ -15,10 +15,50 @@ func TestTermsRoundTrip(t *testing.T) {
 		terms := engine.Terms{Currency: cny, Principal: 123456, AnnualRate: rate, InstallmentCount: 7, Frequency: engine.Frequency{Unit: engine.Month, Every: 1},
 			Method: m, DisbursementDate: engine.DateOf(2024, 1, 10), FirstDueDate: engine.NoDate, InterestAccrual: engine.Periodic, DayCount: engine.Act360,
 			Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}, Allocation: 2, Prepayment: 2, Overpayment: 2}
-		b, _ := encodeTerms(terms)
+		b, _ := encodeTerms(terms, "")
 		got, err := DecodeTerms(b)
 		if err != nil || got != terms {
 			t.Fatalf("%s\n%+v\n%+v %v", b, terms, got, err)
+		}
+	}
+}
+
+// TestTermsDocumentAPR: the APR a terms document keeps reads back with
+// DefaultAPRDecimals places, as QuoteSchedule shows it ("12.00", not "12",
+// which ParseRate alone would give); a document without one says so; one
+// that does not parse, or has more places than were ever written, is an
+// error rather than a wrong figure.
+func TestTermsDocumentAPR(t *testing.T) {
+	// The terms as a document reads them (defaults filled in).
+	b, err := encodeTerms(monthlyTerms(12), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms, err := DecodeTerms(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		stored  string
+		want    money.Rate
+		has, ok bool
+	}{
+		{"12.00", money.Rate{Units: 1200, Scale: 2}, true, true},
+		{"18.20", money.Rate{Units: 1820, Scale: 2}, true, true},
+		{"0.00", money.Rate{Units: 0, Scale: 2}, true, true},
+		{"", money.Rate{}, false, true},
+		{"1.234", money.Rate{}, false, false},
+		{"twelve", money.Rate{}, false, false},
+		{"-1.00", money.Rate{}, false, false},
+	} {
+		b, err := encodeTerms(terms, c.stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, apr, has, err := decodeTerms(b)
+		if (err == nil) != c.ok || has != c.has || (c.ok && (apr != c.want || got != terms)) {
+			t.Errorf("apr_percent %q: APR %v at scale %d, has %v, err %v; want %v at scale %d, has %v, ok %v",
+				c.stored, apr, apr.Scale, has, err, c.want, c.want.Scale, c.has, c.ok)
 		}
 	}
 }

@@ -54,6 +54,9 @@ type LoanView struct {
 	// AgreementID is the agreement the plan follows as of the date: the
 	// latest applied; "" if none.
 	AgreementID string
+	// APR is the APR the loan was booked with (bookedAPR), at
+	// DefaultAPRDecimals; it does not change with the fold.
+	APR money.Rate
 	// state is the fold behind the view.
 	state engine.LoanState
 }
@@ -87,7 +90,7 @@ func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) LoanView {
 // viewOf presents a folded state.
 func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownAt time.Time) LoanView {
 	v := LoanView{
-		LoanID: lg.loan.LoanID, BorrowerID: lg.loan.BorrowerID, Terms: lg.terms, AsOf: asOf, KnownAt: knownAt,
+		LoanID: lg.loan.LoanID, BorrowerID: lg.loan.BorrowerID, Terms: lg.terms, APR: lg.apr, AsOf: asOf, KnownAt: knownAt,
 		Version: lg.loan.Version, CreatedAt: lg.loan.CreatedAt, Outstanding: st.Outstanding(),
 		DaysPastDue: st.DaysPastDue(), NextDueDate: st.NextDueDate(), Credit: st.Credit, state: st,
 		Status: statusOf(st), CappedOn: st.CappedOn,

@@ -832,7 +832,13 @@ type Loan struct {
 	RestructuredUntil string `protobuf:"bytes,20,opt,name=restructured_until,json=restructuredUntil,proto3" json:"restructured_until,omitempty"`
 	// The restructuring agreement the loan's plan follows as of the date
 	// (the latest that took effect); empty if none.
-	AgreementId   string `protobuf:"bytes,21,opt,name=agreement_id,json=agreementId,proto3" json:"agreement_id,omitempty"`
+	AgreementId string `protobuf:"bytes,21,opt,name=agreement_id,json=agreementId,proto3" json:"agreement_id,omitempty"`
+	// The loan's APR in percent, to 2 decimal places: the IRR APR of the
+	// schedule it was booked with (the amount advanced, principal less
+	// upfront fee, against the installments), the figure QuoteSchedule's
+	// apr_percent gives for the same terms. It does not follow repayments,
+	// restructurings or as_of.
+	AprPercent    string `protobuf:"bytes,26,opt,name=apr_percent,json=aprPercent,proto3" json:"apr_percent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1010,6 +1016,13 @@ func (x *Loan) GetRestructuredUntil() string {
 func (x *Loan) GetAgreementId() string {
 	if x != nil {
 		return x.AgreementId
+	}
+	return ""
+}
+
+func (x *Loan) GetAprPercent() string {
+	if x != nil {
+		return x.AprPercent
 	}
 	return ""
 }
@@ -2699,7 +2712,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x05as_of\x18\x02 \x01(\tR\x04asOf\x12\x19\n" +
 	"\bknown_at\x18\x03 \x01(\tR\aknownAt\"8\n" +
 	"\x0fGetLoanResponse\x12%\n" +
-	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xdf\x06\n" +
+	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\x80\a\n" +
 	"\x04Loan\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vborrower_id\x18\x02 \x01(\tR\n" +
@@ -2725,7 +2738,9 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x0ewritten_off_on\x18\x12 \x01(\tR\fwrittenOffOn\x12\"\n" +
 	"\frestructured\x18\x13 \x01(\bR\frestructured\x12-\n" +
 	"\x12restructured_until\x18\x14 \x01(\tR\x11restructuredUntil\x12!\n" +
-	"\fagreement_id\x18\x15 \x01(\tR\vagreementId\"\xcb\x03\n" +
+	"\fagreement_id\x18\x15 \x01(\tR\vagreementId\x12\x1f\n" +
+	"\vapr_percent\x18\x1a \x01(\tR\n" +
+	"aprPercent\"\xcb\x03\n" +
 	"\x0fLoanInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12#\n" +

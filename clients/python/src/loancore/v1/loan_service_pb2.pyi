@@ -140,8 +140,9 @@ class ListLoansResponse(_message.Message):
     def __init__(self, loans: _Optional[_Iterable[_Union[LoanSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class Loan(_message.Message):
-    __slots__ = ["agreement_id", "as_of", "borrower_id", "created_at", "credit_balance", "currency", "days_past_due", "delinquency_bucket", "installments", "known_at", "loan_id", "next_due_date", "outstanding", "penalty_capped_on", "restructured", "restructured_until", "risk_class", "status", "terms", "version", "written_off_on"]
+    __slots__ = ["agreement_id", "apr_percent", "as_of", "borrower_id", "created_at", "credit_balance", "currency", "days_past_due", "delinquency_bucket", "installments", "known_at", "loan_id", "next_due_date", "outstanding", "penalty_capped_on", "restructured", "restructured_until", "risk_class", "status", "terms", "version", "written_off_on"]
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APR_PERCENT_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     BORROWER_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +164,7 @@ class Loan(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     WRITTEN_OFF_ON_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
+    apr_percent: str
     as_of: str
     borrower_id: str
     created_at: str
@@ -183,7 +185,7 @@ class Loan(_message.Message):
     terms: _terms_pb2.LoanTerms
     version: int
     written_off_on: str
-    def __init__(self, loan_id: _Optional[str] = ..., borrower_id: _Optional[str] = ..., status: _Optional[_Union[LoanStatus, str]] = ..., terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ..., installments: _Optional[_Iterable[_Union[LoanInstallment, _Mapping]]] = ..., outstanding: _Optional[_Union[Outstanding, _Mapping]] = ..., days_past_due: _Optional[int] = ..., next_due_date: _Optional[str] = ..., version: _Optional[int] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., created_at: _Optional[str] = ..., credit_balance: _Optional[str] = ..., currency: _Optional[str] = ..., delinquency_bucket: _Optional[_Union[DelinquencyBucket, str]] = ..., risk_class: _Optional[_Union[RiskClass, str]] = ..., penalty_capped_on: _Optional[str] = ..., written_off_on: _Optional[str] = ..., restructured: bool = ..., restructured_until: _Optional[str] = ..., agreement_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, loan_id: _Optional[str] = ..., borrower_id: _Optional[str] = ..., status: _Optional[_Union[LoanStatus, str]] = ..., terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ..., installments: _Optional[_Iterable[_Union[LoanInstallment, _Mapping]]] = ..., outstanding: _Optional[_Union[Outstanding, _Mapping]] = ..., days_past_due: _Optional[int] = ..., next_due_date: _Optional[str] = ..., version: _Optional[int] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., created_at: _Optional[str] = ..., credit_balance: _Optional[str] = ..., currency: _Optional[str] = ..., delinquency_bucket: _Optional[_Union[DelinquencyBucket, str]] = ..., risk_class: _Optional[_Union[RiskClass, str]] = ..., penalty_capped_on: _Optional[str] = ..., written_off_on: _Optional[str] = ..., restructured: bool = ..., restructured_until: _Optional[str] = ..., agreement_id: _Optional[str] = ..., apr_percent: _Optional[str] = ...) -> None: ...
 
 class LoanEvent(_message.Message):
     __slots__ = ["action_id", "actor", "agreement_id", "amount", "kind", "on_behalf_of", "reason", "recorded_at", "request_id", "seq", "special_transactions", "target_seq", "value_date", "waived_compound", "waived_interest", "waived_penalty"]
