@@ -338,7 +338,9 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 			reversed[e.Target] = true
 		}
 	}
-	var pays []Event
+	// One allocation for the events to apply, however many (a daily-paid
+	// loan has hundreds).
+	pays := make([]Event, 0, len(events))
 	for _, e := range events {
 		if reversed[e.Seq] || e.ValueDate > asOf {
 			continue
@@ -357,6 +359,10 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	slices.SortStableFunc(pays, func(a, b Event) int {
 		return cmp.Or(cmp.Compare(a.ValueDate, b.ValueDate), cmp.Compare(a.Seq, b.Seq))
 	})
+	// Every repayment adds one result (apply): room for them all at once.
+	if n := countRepayments(pays); n > 0 {
+		st.Payments = make([]PaymentResult, 0, n)
+	}
 	if !t.HasPenalty {
 		for _, e := range pays {
 			st.recalcBefore(&t, e.ValueDate)
@@ -755,7 +761,11 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 	carry := st.carriedFrom(k)
 	keptInterest := cur.InterestPaid
 	keptPrincipal := cur.PrincipalPaid + prepaid
-	tail := st.Installments[:k:k]
+	// The fold owns its rows (Append and AdvanceTo clone them; settle
+	// writes them in place too), so the new rows overwrite the old ones in
+	// the same array: a daily part-payment would otherwise allocate the
+	// whole plan again, which was most of a daily-paid loan's garbage.
+	tail := st.Installments[:k]
 	if balance == 0 {
 		in := cur.withoutCharges()
 		in.PrincipalDue, in.PrincipalPaid = keptPrincipal, keptPrincipal
@@ -818,6 +828,17 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 	}
 }
 
+// countRepayments is the number of repayments among events.
+func countRepayments(events []Event) int {
+	n := 0
+	for _, e := range events {
+		if e.Kind == EventRepayment {
+			n++
+		}
+	}
+	return n
+}
+
 // termForLevel returns the fewest installments, at most sg.count, whose
 // level installment does not exceed level: the term a prepayment leaves
 // when the installment stays the same.
@@ -826,6 +847,14 @@ func termForLevel(t *Terms, sg segment, level money.Amount) int {
 	g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
 	free := max(0, t.freeRows()-sg.firstIndex)
 	lo, hi := g+1, sg.count
+	// A part-payment seldom shortens the term: when one installment fewer
+	// than the most allowed still needs more than level, so do all fewer
+	// (the rounded level installment never rises with the term), and the
+	// search below would end at sg.count. One annuity instead of a
+	// bisection's four or so; TestTermForLevelEqualsBisection checks it.
+	if hi-1 >= lo && levelInstallment(sg.principal, r, hi-1-g, max(0, free-g), t.Rounding) > level {
+		return max(hi, 1)
+	}
 	for lo < hi {
 		mid := (lo + hi) / 2
 		if levelInstallment(sg.principal, r, mid-g, max(0, free-g), t.Rounding) <= level {

@@ -75,9 +75,18 @@ func resume(loanID string, terms engine.Terms, st engine.LoanState, foldAsOf, la
 	if last > foldAsOf || foldAsOf > asOf {
 		return engine.LoanState{}, 0, false, nil
 	}
-	st, ok := st.AdvanceTo(terms, asOf)
-	if !ok {
-		return engine.LoanState{}, 0, false, nil
+	// Interest on the actual balance accounts the days up to the fold's
+	// date at the balance it holds, so the fold takes a payment only on its
+	// own date: it is advanced to each payment's day in turn, as the
+	// writes that recorded them were (a fold a day at a time equals one
+	// fold: engine's TestRecalcDailyCloseEqualsOneFold). Other loans are
+	// advanced once, first, as they always were.
+	stepwise := terms.InterestRecalculation
+	ok := true
+	if !stepwise {
+		if st, ok = st.AdvanceTo(terms, asOf); !ok {
+			return engine.LoanState{}, 0, false, nil
+		}
 	}
 	for _, e := range tail {
 		ev, read, err := engineEvent(terms, e)
@@ -87,10 +96,20 @@ func resume(loanID string, terms engine.Terms, st engine.LoanState, foldAsOf, la
 		if !read || skipLater && ev.Kind != engine.EventReversal && ev.ValueDate > asOf {
 			continue
 		}
+		if stepwise && ev.ValueDate > st.AsOf && ev.ValueDate <= asOf {
+			if st, ok = st.AdvanceTo(terms, ev.ValueDate); !ok {
+				return engine.LoanState{}, 0, false, nil
+			}
+		}
 		if st, ok = st.Append(terms, ev); !ok {
 			return engine.LoanState{}, 0, false, nil
 		}
 		last = max(last, ev.ValueDate)
+	}
+	if stepwise {
+		if st, ok = st.AdvanceTo(terms, asOf); !ok {
+			return engine.LoanState{}, 0, false, nil
+		}
 	}
 	return st, last, true, nil
 }
