@@ -49,7 +49,7 @@ type lineDoc struct {
 }
 
 func encodeLineDoc(template engine.Terms, b DrawdownBounds) ([]byte, error) {
-	t, err := encodeTerms(template)
+	t, err := encodeTerms(template, "") // a template books no loan, so has no APR
 	if err != nil {
 		return nil, err
 	}
