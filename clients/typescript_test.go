@@ -5,7 +5,7 @@ package clients
 // TestTypeScript runs clients/typescript's Node.js tests (node --test)
 // against two real loand processes with authentication on: one serving
 // TLS with API keys, one mutual TLS whose policy gives the test's client
-// certificate a role. Then TestTypeScript/README pastes the README's
+// certificate a role. Then TestTypeScript/README pastes docs/clients.md's
 // TypeScript section into a dev-mode loand, as `make run` serves it.
 //
 // It needs node and npm (Node.js 20 or later) and fails when they are
@@ -161,24 +161,24 @@ func startTS(t *testing.T, bin string, clientTLS *tls.Config, args ...string) st
 	return loandtest.Start(t, loandtest.Params{Loand: bin, Args: args, ClientTLS: clientTLS})
 }
 
-// tsReadmeSection is the heading of the README's TypeScript section,
+// tsReadmeSection is the heading of docs/clients.md's TypeScript section,
 // whose ```ts block tsReadme runs.
 const tsReadmeSection = "## Calling loancore from TypeScript"
 
-// tsReadmeFigures are what the README says its TypeScript block prints.
+// tsReadmeFigures are what docs/clients.md says its TypeScript block prints.
 var tsReadmeFigures = []string{
 	"first installment: 1913.52 192.00",
 	"as of 2026-03-10: 5 days past due, penalty 3.85",
 	`refused: InvalidArgument { value_date: '"2026-02-30" is not a calendar date' }`,
 }
 
-// tsReadme pastes the README's TypeScript block into a project of its
+// tsReadme pastes docs/clients.md's TypeScript block into a project of its
 // own that has the package installed (linked, as `npm install <folder>`
 // links it), type-checks it with the package's tsc, and runs it twice with
 // node against a dev-mode loand, as `make run` serves: the second run
 // shows that its request ids make it safe to repeat.
 func tsReadme(t *testing.T, pkg, bin string) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "docs", "clients.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func tsReadme(t *testing.T, pkg, bin string) {
 	_, block, ok2 := strings.Cut(section, "\n```ts\n")
 	block, _, ok3 := strings.Cut(block, "\n```\n")
 	if !ok || !ok2 || !ok3 {
-		t.Fatalf("README.md has no %q section with a ```ts block", tsReadmeSection)
+		t.Fatalf("docs/clients.md has no %q section with a ```ts block", tsReadmeSection)
 	}
 	addr := startTS(t, bin, nil)
 	project := t.TempDir()
@@ -209,7 +209,7 @@ func tsReadme(t *testing.T, pkg, bin string) {
 		out := tsRun(t, project, 2*time.Minute, nil, "node", "demo.mjs")
 		for _, want := range tsReadmeFigures {
 			if !strings.Contains(out, want) {
-				t.Errorf("run %d of the README's TypeScript block: the output lacks %q\n%s", run, want, out)
+				t.Errorf("run %d of docs/clients.md's TypeScript block: the output lacks %q\n%s", run, want, out)
 			}
 		}
 	}

@@ -12,7 +12,7 @@
 //   - plaintext on loopback with the same API keys, which a client may
 //     send a token to without TLS;
 //   - dev mode on loopback (plaintext, no credentials), which is what
-//     `make run` starts: the README's "Calling loancore from Python" code
+//     `make run` starts: docs/clients.md's "Calling loancore from Python" code
 //     runs against it as pasted, but for the port.
 //
 // It installs the package the way a user would, with pip into a virtual
@@ -48,7 +48,7 @@ const python = "/usr/bin/python3"
 // root is the repository root, from this package's directory.
 const root = "../.."
 
-// readmeAddr is the address the README's Python code dials: make run's.
+// readmeAddr is the address docs/clients.md's Python code dials: make run's.
 const readmeAddr = "localhost:50051"
 
 // pythonModules are the modules the install and the suite need, each
@@ -77,9 +77,9 @@ func TestPythonClient(t *testing.T) {
 	out, err := runIn(tmp, 2*time.Minute, nil, venvPython, "-c", strings.ReplaceAll(code, readmeAddr, env["LOANCORE_TEST_DEV_ADDRESS"]))
 	switch {
 	case err != nil:
-		t.Errorf("the README's Python code, pasted against a dev-mode loand: %v\n--- code\n%s--- output\n%s", err, code, out)
+		t.Errorf("docs/clients.md's Python code, pasted against a dev-mode loand: %v\n--- code\n%s--- output\n%s", err, code, out)
 	case !strings.Contains(out, "2105.52") || !strings.Contains(out, "'amount'"):
-		t.Errorf("the README's Python code printed neither the installment (2105.52) nor the refused field ('amount'):\n%s", out)
+		t.Errorf("docs/clients.md's Python code printed neither the installment (2105.52) nor the refused field ('amount'):\n%s", out)
 	}
 
 	out, err = runIn(tmp, 10*time.Minute, env, venvPython, "-m", "pytest", "-v", "-rs", "-p", "no:cacheprovider",
@@ -138,24 +138,24 @@ func installPackage(t *testing.T, tmp string) string {
 	return venvPython
 }
 
-// readmePython is the README's ```python blocks, joined: the section a
+// readmePython is docs/clients.md's ```python blocks, joined: the section a
 // reader pastes into Python against `make run`.
 func readmePython(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	data, err := os.ReadFile(filepath.Join(root, "docs", "clients.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	blocks := regexp.MustCompile("(?ms)^```python\n(.*?)^```").FindAllSubmatch(data, -1)
 	if len(blocks) == 0 {
-		t.Fatal("README.md has no ```python block")
+		t.Fatal("docs/clients.md has no ```python block")
 	}
 	var code bytes.Buffer
 	for _, b := range blocks {
 		code.Write(b[1])
 	}
 	if !strings.Contains(code.String(), readmeAddr) {
-		t.Fatalf("the README's Python code does not dial %s, make run's address", readmeAddr)
+		t.Fatalf("docs/clients.md's Python code does not dial %s, make run's address", readmeAddr)
 	}
 	return code.String()
 }

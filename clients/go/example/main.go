@@ -1,6 +1,6 @@
 // Command example books a loan, pays an installment and reads a refusal's
-// fields through loancore's Go client: the README's "Calling loancore"
-// example, run against `make run`.
+// fields through loancore's Go client: the example of docs/clients.md, run
+// against `make run`.
 package main
 
 import (

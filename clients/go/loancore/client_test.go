@@ -161,10 +161,10 @@ func checkStreams(t *testing.T, lc *loancore.Client) {
 	}
 }
 
-// TestREADMEGoExample runs clients/go/example, which the README shows
+// TestREADMEGoExample runs clients/go/example, which docs/clients.md shows
 // whole, against a dev-mode loand as `make run` serves it, twice (its
 // request ids make a second run change nothing), and checks that the
-// README shows it as it is.
+// docs/clients.md shows it as it is.
 func TestREADMEGoExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts loand; skipped with -short")
@@ -174,12 +174,12 @@ func TestREADMEGoExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "clients.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(readme), "```go\n"+string(src)+"```\n") {
-		t.Error("README.md does not show clients/go/example/main.go as it is, in a ```go block")
+		t.Error("docs/clients.md does not show clients/go/example/main.go as it is, in a ```go block")
 	}
 	addr := loandtest.Start(t, loandtest.Params{Loand: loandtest.Build(t)})
 	for run := 1; run <= 2; run++ {
