@@ -72,6 +72,18 @@ func (t *Terms) QuotedRateOf() QuotedRate {
 	return t.Quoted
 }
 
+// Fields spells the rate as the API's three rate fields do: the one it
+// was quoted in holds it, the other two are empty.
+func (q QuotedRate) Fields() (annual, monthly, daily string) {
+	switch q.Unit {
+	case PerMonth:
+		return "", q.Rate.String(), ""
+	case PerDay:
+		return "", "", q.Rate.String()
+	}
+	return q.Rate.String(), "", ""
+}
+
 // checkQuotedRate checks the contract rate under the field it was given
 // in: its precision, that its annual equivalent is within MaxRatePercent,
 // and that AnnualRate is that equivalent (terms built by hand could

@@ -399,12 +399,7 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 	// The rate shows as it was quoted, beside the annual rate it computes
 	// with, so terms copied from a loan make the same loan.
 	out.AnnualRateEquivalentPercent = out.AnnualRatePercent
-	switch q := t.QuotedRateOf(); q.Unit {
-	case engine.PerMonth:
-		out.AnnualRatePercent, out.MonthlyRatePercent = "", q.Rate.String()
-	case engine.PerDay:
-		out.AnnualRatePercent, out.DailyRatePercent = "", q.Rate.String()
-	}
+	out.AnnualRatePercent, out.MonthlyRatePercent, out.DailyRatePercent = t.QuotedRateOf().Fields()
 	if t.InstallmentAmount != 0 {
 		out.InstallmentAmount = t.InstallmentAmount.Format(c)
 	}

@@ -124,8 +124,8 @@ func logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, know
 	if err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: %w", loanID, err)
 	}
-	if !hasAPR {
-		apr = engine.ScheduleAPR(terms, sched, DefaultAPRDecimals)
+	if apr, err = bookedAPROf(terms, apr, hasAPR, &sched); err != nil {
+		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
 	return loanLog{source: wholeLog, loan: rec, terms: terms, apr: apr, events: events, evs: evs, schedule: sched}, nil
 }

@@ -103,6 +103,24 @@ func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecor
 	}, nil
 }
 
+// bookedAPROf is the APR a loan was booked with: the one its terms
+// document keeps (stored, when has), or, for a loan booked before the
+// document kept one, its schedule's worked out again (sched, when the
+// caller has built it; built here otherwise).
+func bookedAPROf(t engine.Terms, stored money.Rate, has bool, sched *engine.Schedule) (money.Rate, error) {
+	if has {
+		return stored, nil
+	}
+	if sched == nil {
+		s, err := engine.BuildSchedule(t)
+		if err != nil {
+			return money.Rate{}, err
+		}
+		sched = &s
+	}
+	return engine.ScheduleAPR(t, *sched, DefaultAPRDecimals), nil
+}
+
 // bookedAPR is the APR a loan is booked with, as its terms document keeps
 // it: the IRR APR of its schedule at DefaultAPRDecimals, the figure
 // QuoteSchedule gives for the same terms. It is worked out once, here,

@@ -30,14 +30,8 @@ func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tai
 	if err != nil {
 		return loanLog{}, false, err
 	}
-	if !hasAPR {
-		// A loan booked before its APR was stored: worked out here, the
-		// schedule being all this read would otherwise not build.
-		s, err := engine.BuildSchedule(terms)
-		if err != nil {
-			return loanLog{}, false, fmt.Errorf("loan %s: stored terms: %w", rec.LoanID, err)
-		}
-		apr = engine.ScheduleAPR(terms, s, DefaultAPRDecimals)
+	if apr, err = bookedAPROf(terms, apr, hasAPR, nil); err != nil {
+		return loanLog{}, false, fmt.Errorf("loan %s: stored terms: %w", rec.LoanID, err)
 	}
 	st, err := engine.DecodeSnapshot(sn.State)
 	snapAsOf, err1 := engine.ParseDate(sn.AsOf)

@@ -107,7 +107,6 @@ func encodeTerms(t engine.Terms, apr string) ([]byte, error) {
 		APRPercent:            apr,
 		Currency:              c.Code,
 		Principal:             t.Principal.Format(c),
-		AnnualRatePercent:     t.AnnualRate.String(),
 		InstallmentCount:      t.InstallmentCount,
 		FrequencyUnit:         unitNames[t.Frequency.Unit],
 		FrequencyEvery:        t.Frequency.Every,
@@ -125,12 +124,7 @@ func encodeTerms(t engine.Terms, apr string) ([]byte, error) {
 		Overpayment:           overpaymentNames[t.Overpayment],
 		InterestRecalculation: t.InterestRecalculation,
 	}
-	switch q := t.QuotedRateOf(); q.Unit {
-	case engine.PerMonth:
-		d.AnnualRatePercent, d.MonthlyRatePercent = "", q.Rate.String()
-	case engine.PerDay:
-		d.AnnualRatePercent, d.DailyRatePercent = "", q.Rate.String()
-	}
+	d.AnnualRatePercent, d.MonthlyRatePercent, d.DailyRatePercent = t.QuotedRateOf().Fields()
 	if t.InstallmentAmount != 0 {
 		d.InstallmentAmount = t.InstallmentAmount.Format(c)
 	}
