@@ -1,0 +1,237 @@
+package grpcapi_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/servicing"
+)
+
+// The figures below are those of the engine's TestTrancheHandWorked,
+// worked out by internal/engine/testdata/tranche/handworked.py (Python's
+// decimal module).
+
+// trancheTerms is loan12k, ACT/365 for broken periods, up to 20,000.00 in
+// tranches.
+func trancheTerms() *loancorev1.LoanTerms {
+	t := loan12k()
+	t.DayCount = loancorev1.DayCount_DAY_COUNT_ACT_365_FIXED
+	t.ApprovedAmount = "20000"
+	return t
+}
+
+func disburse(t *testing.T, c loancorev1.LoanServiceClient, req *loancorev1.DisburseTrancheRequest) *loancorev1.Loan {
+	t.Helper()
+	r, err := c.DisburseTranche(ctx(t), req)
+	if err != nil {
+		t.Fatalf("DisburseTranche(%v): %v", req, err)
+	}
+	return r.GetLoan()
+}
+
+func getLoan(t *testing.T, c loancorev1.LoanServiceClient, req *loancorev1.GetLoanRequest) *loancorev1.Loan {
+	t.Helper()
+	r, err := c.GetLoan(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetLoan()
+}
+
+// TestDisburseTranche, through a real server on both stores: a second
+// tranche backdated into period 3 re-solves installments 3–12 and leaves
+// 1–2 as they were; the payoff in that period owes the old balance's days
+// and the new one's; GetLoan as of a day before it and known at an
+// instant before it do not see it; a retry changes nothing; the events
+// and the loan say what was lent.
+func TestDisburseTranche(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c loancorev1.LoanServiceClient, clk *clock) {
+		if _, err := c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "tr-c", LoanId: "TR", BorrowerId: "B1", Terms: trancheTerms()}); err != nil {
+			t.Fatal(err)
+		}
+		// The tranche is recorded an hour after the loan, so that known_at
+		// can fall between them.
+		clk.Set(testNow.Add(time.Hour))
+		req := &loancorev1.DisburseTrancheRequest{RequestId: "tr-1", LoanId: "TR", Amount: "6000", ValueDate: "2024-04-01"}
+		l := disburse(t, c, req)
+		in := l.GetInstallments()
+		if in[0].GetPrincipalDue() != "946.19" || in[1].GetPrincipalDue() != "955.65" || in[2].GetPrincipalDue() != "1625.58" ||
+			in[2].GetInterestDue() != "130.54" || in[3].GetPrincipalDue() != "1554.95" || in[11].GetPrincipalDue() != "1588.75" {
+			t.Fatalf("installments after the tranche: %v", in)
+		}
+		if l.GetDisbursedAmount() != "18000.00" || len(l.GetTranches()) != 2 || l.GetTranches()[1].GetSeq() != 3 ||
+			l.GetTranches()[1].GetValueDate() != "2024-04-01" || l.GetTerms().GetApprovedAmount() != "20000.00" || l.GetOutstanding().GetPrincipal() != "18000.00" {
+			t.Fatalf("the loan after the tranche: %v", l)
+		}
+		// A retry answers the same and writes nothing; the same id with
+		// another body is refused.
+		if again := disburse(t, c, req); again.GetVersion() != l.GetVersion() || again.GetDisbursedAmount() != "18000.00" {
+			t.Fatalf("a retry: %v", again)
+		}
+		_, err := c.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "tr-1", LoanId: "TR", Amount: "1"})
+		wantCode(t, err, codes.AlreadyExists)
+		if g := getLoan(t, c, &loancorev1.GetLoanRequest{LoanId: "TR"}); g.GetVersion() != 3 {
+			t.Fatalf("version after retries = %d", g.GetVersion())
+		}
+
+		q, err := c.QuotePayoff(ctx(t), &loancorev1.QuotePayoffRequest{LoanId: "TR", PayoffDate: "2024-04-10"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.GetPrincipal() != "18000.00" || q.GetInterest() != "334.61" {
+			t.Fatalf("payoff on 2024-04-10 = %v", q)
+		}
+		old := getLoan(t, c, &loancorev1.GetLoanRequest{LoanId: "TR", AsOf: "2024-03-31"})
+		if old.GetDisbursedAmount() != "12000.00" || len(old.GetTranches()) != 1 || old.GetInstallments()[2].GetInterestDue() != "100.98" {
+			t.Fatalf("as of the day before: %v", old)
+		}
+		known := getLoan(t, c, &loancorev1.GetLoanRequest{LoanId: "TR", KnownAt: testNow.Add(time.Minute).Format(time.RFC3339Nano)})
+		if known.GetDisbursedAmount() != "12000.00" || known.GetInstallments()[2].GetPrincipalDue() != "965.21" {
+			t.Fatalf("known before the tranche: %v", known)
+		}
+		ev, err := c.ListLoanEvents(ctx(t), &loancorev1.ListLoanEventsRequest{LoanId: "TR"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := ev.GetEvents()[2]; e.GetKind() != loancorev1.LoanEventKind_LOAN_EVENT_KIND_TRANCHE || e.GetAmount() != "6000.00" || e.GetRequestId() != "tr-1" {
+			t.Fatalf("the tranche's event: %v", e)
+		}
+		// The last 2,000.00 may be lent, and then nothing more.
+		disburse(t, c, &loancorev1.DisburseTrancheRequest{RequestId: "tr-2", LoanId: "TR", Amount: "2000"})
+		_, err = c.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "tr-3", LoanId: "TR", Amount: "0.01"})
+		if preconditionReason(t, err) != string(servicing.ReasonApprovedAmountExceeded) || !strings.Contains(err.Error(), "0.00 left") {
+			t.Fatalf("over the approved amount: %v", err)
+		}
+	})
+}
+
+// TestTrancheOnDailyInterest: a tranche on a loan charging interest on
+// the actual balance, through the API on both stores: installment 1
+// bears 17 days at 12,000 and 14 at 18,000, summed and rounded once, and
+// the payoff as of 2024-03-01 counts installment 2's days at 18,000.
+func TestTrancheOnDailyInterest(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c loancorev1.LoanServiceClient, clk *clock) {
+		terms := recalc12k()
+		terms.ApprovedAmount = "18000"
+		if _, err := c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "rt-c", LoanId: "RT", BorrowerId: "B1", Terms: terms}); err != nil {
+			t.Fatal(err)
+		}
+		disburse(t, c, &loancorev1.DisburseTrancheRequest{RequestId: "rt-1", LoanId: "RT", Amount: "6000", ValueDate: "2024-02-01"})
+		g := getLoan(t, c, &loancorev1.GetLoanRequest{LoanId: "RT", AsOf: "2024-03-01"})
+		if in := g.GetInstallments(); in[0].GetInterestDue() != "149.92" || in[0].GetPrincipalDue() != "1516.43" || in[1].GetInterestDue() != "164.64" {
+			t.Fatalf("installments as of 2024-03-01: %v", in[:2])
+		}
+		q, err := c.QuotePayoff(ctx(t), &loancorev1.QuotePayoffRequest{LoanId: "RT", PayoffDate: "2024-03-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.GetPrincipal() != "18000.00" || q.GetInterest() != "238.69" {
+			t.Fatalf("payoff = %v", q)
+		}
+		// Paid off, the loan takes no more.
+		repay(t, c, &loancorev1.RecordRepaymentRequest{RequestId: "rt-p", LoanId: "RT", Amount: q.GetTotal(), ValueDate: "2024-03-01"})
+		_, err = c.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "rt-2", LoanId: "RT", Amount: "1"})
+		if preconditionReason(t, err) != string(servicing.ReasonLoanPaidOff) {
+			t.Fatalf("a tranche on a paid-off loan: %v", err)
+		}
+		_ = clk
+	})
+}
+
+// TestDisburseTrancheBadInput: what is wrong with the request is
+// INVALID_ARGUMENT naming the field; what the loan forbids is
+// FAILED_PRECONDITION with its reason; neither writes anything.
+func TestDisburseTrancheBadInput(t *testing.T) {
+	forEachStore(t, func(t *testing.T, c loancorev1.LoanServiceClient, clk *clock) {
+		if _, err := c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "tb-c", LoanId: "TB", BorrowerId: "B1", Terms: trancheTerms()}); err != nil {
+			t.Fatal(err)
+		}
+		create(t, c, "PLAIN")
+		disburse(t, c, &loancorev1.DisburseTrancheRequest{RequestId: "tb-1", LoanId: "TB", Amount: "100", ValueDate: "2024-03-01"})
+		for _, bad := range []struct {
+			req   *loancorev1.DisburseTrancheRequest
+			field string
+		}{
+			{&loancorev1.DisburseTrancheRequest{LoanId: "TB", Amount: "1"}, "request_id"},
+			{&loancorev1.DisburseTrancheRequest{RequestId: "x1", Amount: "1"}, "loan_id"},
+			{&loancorev1.DisburseTrancheRequest{RequestId: "x2", LoanId: "TB"}, "amount"},
+			{&loancorev1.DisburseTrancheRequest{RequestId: "x3", LoanId: "TB", Amount: "0"}, "amount"},
+			{&loancorev1.DisburseTrancheRequest{RequestId: "x4", LoanId: "TB", Amount: "1.001"}, "amount"},
+			{&loancorev1.DisburseTrancheRequest{RequestId: "x5", LoanId: "TB", Amount: "1", ValueDate: "2024-06-02"}, "value_date"},
+			{&loancorev1.DisburseTrancheRequest{RequestId: "x6", LoanId: "TB", Amount: "1", ValueDate: "2024-02-29"}, "value_date"},
+			{&loancorev1.DisburseTrancheRequest{RequestId: "x7", LoanId: "TB", Amount: "1", ValueDate: "2024-13-01"}, "value_date"},
+		} {
+			_, err := c.DisburseTranche(ctx(t), bad.req)
+			wantCode(t, err, codes.InvalidArgument)
+			if v := violations(t, err); len(v) == 0 || v[0].GetField() != bad.field {
+				t.Errorf("%v: violations %v, want %s", bad.req, v, bad.field)
+			}
+		}
+		setToday(clk, "2025-01-20")
+		_, err := c.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "x8", LoanId: "TB", Amount: "1", ValueDate: "2025-01-15"})
+		if v := violations(t, err); len(v) != 1 || v[0].GetField() != "value_date" || !strings.Contains(v[0].GetDescription(), "last due date") {
+			t.Fatalf("a tranche on the last due date: %v", err)
+		}
+		_, err = c.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "x9", LoanId: "PLAIN", Amount: "1", ValueDate: "2024-05-01"})
+		if preconditionReason(t, err) != string(servicing.ReasonNoApprovedAmount) {
+			t.Fatalf("a tranche of a loan without approved_amount: %v", err)
+		}
+		_, err = c.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "x10", LoanId: "NOPE", Amount: "1"})
+		wantCode(t, err, codes.NotFound)
+		if g := getLoan(t, c, &loancorev1.GetLoanRequest{LoanId: "TB"}); g.GetVersion() != 3 || g.GetDisbursedAmount() != "12100.00" {
+			t.Fatalf("after the refusals: version %d, disbursed %s", g.GetVersion(), g.GetDisbursedAmount())
+		}
+		bad := trancheTerms()
+		bad.ApprovedAmount = "11999.99"
+		_, err = c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "tb-bad", LoanId: "TBAD", BorrowerId: "B1", Terms: bad})
+		if v := violations(t, err); len(v) != 1 || v[0].GetField() != "terms.approved_amount" {
+			t.Fatalf("approved_amount below principal: %v", err)
+		}
+	})
+}
+
+// TestTrancheOnACreditLine: a tranche of a loan drawn under a line draws
+// on the line like a drawdown — revolving or not, used grows by it, and a
+// tranche beyond what is available is LIMIT_EXCEEDED though the approved
+// amount would allow it — and a frozen line takes none.
+func TestTrancheOnACreditLine(t *testing.T) {
+	forEachLineStore(t, func(t *testing.T, c lineClients, clk *clock) {
+		for _, revolving := range []bool{true, false} {
+			id := map[bool]string{true: "TREV", false: "TONCE"}[revolving]
+			tmpl := lineTemplate()
+			tmpl.ApprovedAmount = "1000.00"
+			if _, err := c.lines.OpenCreditLine(ctx(t), &loancorev1.OpenCreditLineRequest{RequestId: "open-" + id, CreditLineId: id, BorrowerId: "B1",
+				Currency: "CNY", Limit: "1000.00", Revolving: revolving, DrawdownTerms: tmpl}); err != nil {
+				t.Fatal(err)
+			}
+			loan := draw(t, c, id, "d-"+id, "300").GetLoan().GetLoanId()
+			l := disburse(t, c.loans, &loancorev1.DisburseTrancheRequest{RequestId: "t1-" + id, LoanId: loan, Amount: "200"})
+			if l.GetDisbursedAmount() != "500.00" || l.GetTerms().GetApprovedAmount() != "1000.00" {
+				t.Fatalf("%s: the loan after its tranche: %v", id, l)
+			}
+			line := getLine(t, c, id)
+			wantFigures(t, line, "1000.00", "500.00", "500.00")
+			if line.GetDrawn() != "500.00" || line.GetLoans()[0].GetAmount() != "500.00" {
+				t.Fatalf("%s: drawn %s, loans %v", id, line.GetDrawn(), line.GetLoans())
+			}
+			draw(t, c, id, "d2-"+id, "400")
+			_, err := c.loans.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "t2-" + id, LoanId: loan, Amount: "100.01"})
+			if preconditionReason(t, err) != string(servicing.ReasonLimitExceeded) || !strings.Contains(err.Error(), "100.00 available") {
+				t.Fatalf("%s: a tranche over the line's limit: %v", id, err)
+			}
+			if _, err := c.lines.FreezeCreditLine(ctx(t), &loancorev1.FreezeCreditLineRequest{RequestId: "f-" + id, CreditLineId: id, Reason: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.loans.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "t3-" + id, LoanId: loan, Amount: "1"})
+			if preconditionReason(t, err) != string(servicing.ReasonCreditLineFrozen) {
+				t.Fatalf("%s: a tranche on a frozen line: %v", id, err)
+			}
+			wantFigures(t, getLine(t, c, id), "1000.00", "900.00", "100.00")
+		}
+		_ = clk
+	})
+}
