@@ -235,3 +235,122 @@ func TestTrancheOnACreditLine(t *testing.T) {
 		_ = clk
 	})
 }
+
+// TestTrancheWithOtherWrites: a tranche beside the other writes, on both
+// stores. Payments before it keep their allocation; it is not reversible
+// (NOT_A_REPAYMENT); close of business closes the loan as GetLoan shows
+// it, tranche included; a loan with tranches can be restructured, and a
+// restructured loan takes no tranche (AGREEMENT_SIGNED).
+func TestTrancheWithOtherWrites(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		setToday(c.clk, "2024-04-20")
+		if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "tw-c", LoanId: "TW", BorrowerId: "B1", Terms: trancheTerms()}); err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range []string{"2024-02-15", "2024-03-15"} {
+			repay(t, c.loans, &loancorev1.RecordRepaymentRequest{RequestId: "tw-p" + string(rune('1'+i)), LoanId: "TW", Amount: "1066.19", ValueDate: d})
+		}
+		l := disburse(t, c.loans, &loancorev1.DisburseTrancheRequest{RequestId: "tw-t", LoanId: "TW", Amount: "6000", ValueDate: "2024-04-01"})
+		if in := l.GetInstallments(); in[1].GetPrincipalPaid() != "955.65" || in[2].GetPrincipalDue() != "1625.58" || l.GetOutstanding().GetPrincipal() != "16098.16" {
+			t.Fatalf("after the tranche: %v", l)
+		}
+		_, err := c.loans.ReverseRepayment(ctx(t), &loancorev1.ReverseRepaymentRequest{RequestId: "tw-r", LoanId: "TW", Seq: 5, Reason: "test"})
+		if preconditionReason(t, err) != string(servicing.ReasonNotARepayment) {
+			t.Fatalf("reversing a tranche: %v", err)
+		}
+		if _, err := runCOB(t, c, "2024-04-16"); err != nil {
+			t.Fatal(err)
+		}
+		d, err := c.cob.ListDelinquentLoans(ctx(t), &loancorev1.ListDelinquentLoansRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := getLoan(t, c.loans, &loancorev1.GetLoanRequest{LoanId: "TW", AsOf: "2024-04-16"})
+		if len(d.GetLoans()) != 1 || d.GetLoans()[0].GetDaysPastDue() != 1 || d.GetLoans()[0].GetOutstanding().GetTotal() != g.GetOutstanding().GetTotal() {
+			t.Fatalf("close of business: %v, GetLoan %v", d.GetLoans(), g.GetOutstanding())
+		}
+		q, err := c.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "TW", Changes: extension(2)})
+		if err != nil {
+			t.Fatalf("restructuring a loan with tranches: %v", err)
+		}
+		var principal int64
+		for _, in := range q.GetInstallments() {
+			principal += cents(t, in.GetPrincipal())
+		}
+		if principal != 1609816 {
+			t.Fatalf("the restructured plan repays %d cents of principal, want 16098.16", principal)
+		}
+		p, err := c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "tw-a", LoanId: "TW", Changes: extension(2), Reason: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.restructuring.AcceptAgreement(ctx(t), &loancorev1.AcceptAgreementRequest{RequestId: "tw-s", AgreementId: p.GetAgreement().GetAgreementId(), SignedBy: "B1"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.loans.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "tw-t2", LoanId: "TW", Amount: "1"})
+		if preconditionReason(t, err) != string(servicing.ReasonAgreementSigned) {
+			t.Fatalf("a tranche after a restructuring: %v", err)
+		}
+	})
+}
+
+// cents parses a two-decimal amount.
+func cents(t *testing.T, s string) int64 {
+	t.Helper()
+	whole, frac, _ := strings.Cut(s, ".")
+	var n int64
+	for _, r := range whole + (frac + "00")[:2] {
+		n = n*10 + int64(r-'0')
+	}
+	return n
+}
+
+// trancheReasons (TestEveryReasonIsReachable): a tranche of a loan
+// without approved_amount, and one beyond it.
+func trancheReasons(h *reasonHarness) {
+	t, c := h.t, h.api
+	setToday(h.clk, "2024-06-01")
+	create(t, c.loans, "R-TR-PLAIN")
+	_, err := c.loans.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "R-TR-1", LoanId: "R-TR-PLAIN", Amount: "1"})
+	h.refused(servicing.ReasonNoApprovedAmount, err)
+	if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "R-TR-c", LoanId: "R-TR", BorrowerId: "B1", Terms: trancheTerms()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.loans.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: "R-TR-2", LoanId: "R-TR", Amount: "8000.01"})
+	h.refused(servicing.ReasonApprovedAmountExceeded, err)
+}
+
+// TestTrancheOnTheFeed: a tranche is a loan event, on the event feed as
+// FEED_EVENT_KIND_TRANCHE with its amount and value date, and the kind
+// filter selects it; through a real server with authentication on, on
+// both stores.
+func TestTrancheOnTheFeed(t *testing.T) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			f := newAuthFixture(t, store)
+			loans := loancorev1.NewLoanServiceClient(f.conns["servicer"])
+			feed := loancorev1.NewEventFeedServiceClient(f.conns["subscriber"])
+			if _, err := loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "tf-c", LoanId: "TF", BorrowerId: "B1", Terms: trancheTerms()}); err != nil {
+				t.Fatal(err)
+			}
+			disburse(t, loans, &loancorev1.DisburseTrancheRequest{RequestId: "tf-t", LoanId: "TF", Amount: "6000", ValueDate: "2024-04-01"})
+			all := feedEvents(subscribe(t, feed, &loancorev1.SubscribeEventsRequest{LoanIds: []string{"TF"}}))
+			var kinds []string
+			for _, e := range all {
+				kinds = append(kinds, strings.TrimPrefix(e.GetKind().String(), "FEED_EVENT_KIND_"))
+			}
+			if got := strings.Join(kinds, " "); got != "ORIGINATION DISBURSEMENT TRANCHE" {
+				t.Fatalf("the feed's kinds: %s", got)
+			}
+			if e := all[2]; e.GetEventId() != "TF/3" || e.GetAmount() != "6000.00" || e.GetValueDate() != "2024-04-01" || e.GetRequestId() != "tf-t" ||
+				e.GetLoanEvent().GetKind() != loancorev1.LoanEventKind_LOAN_EVENT_KIND_TRANCHE {
+				t.Fatalf("the tranche on the feed: %v", e)
+			}
+			only := feedEvents(subscribe(t, feed, &loancorev1.SubscribeEventsRequest{Kinds: []loancorev1.FeedEventKind{loancorev1.FeedEventKind_FEED_EVENT_KIND_TRANCHE}}))
+			if len(only) != 1 || only[0].GetEventId() != "TF/3" {
+				t.Fatalf("the tranches on the feed: %v", only)
+			}
+		})
+	}
+}
