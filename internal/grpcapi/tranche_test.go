@@ -1,7 +1,10 @@
 package grpcapi_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,6 +12,8 @@ import (
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store/pgtest"
+	"github.com/loancore/loancore/internal/store/postgres"
 )
 
 // The figures below are those of the engine's TestTrancheHandWorked,
@@ -352,5 +357,84 @@ func TestTrancheOnTheFeed(t *testing.T) {
 				t.Fatalf("the tranches on the feed: %v", only)
 			}
 		})
+	}
+}
+
+// TestConcurrentTranchesNeverExceedTheLimit, on one PostgreSQL with two
+// servers (two servicing instances with their own pools, caches and
+// turns, as two loand processes): on each line of 1,000 with a loan of
+// 300 drawn (approved up to 1,000), a tranche of 500 of that loan, a
+// second tranche of 500 of it and a drawdown of 500 race. Exactly one
+// succeeds per line — the tranches race on the loan's and the line's seq,
+// a tranche and a drawdown on the line's — and the line ends with 800
+// used; the others are refused: LIMIT_EXCEEDED, or for a tranche that
+// lost to the other tranche APPROVED_AMOUNT_EXCEEDED (200 left of 1,000),
+// which is checked first.
+func TestConcurrentTranchesNeverExceedTheLimit(t *testing.T) {
+	url := pgtest.URL(t)
+	clk := &clock{now: testNow}
+	var servers []lineClients
+	for range 2 {
+		db, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		servers = append(servers, serveLines(t, db, clk))
+	}
+	const lines = 6
+	loans := make([]string, lines)
+	for i := range lines {
+		id := fmt.Sprintf("TCL%d", i)
+		tmpl := lineTemplate()
+		tmpl.ApprovedAmount = "1000"
+		if _, err := servers[0].lines.OpenCreditLine(ctx(t), &loancorev1.OpenCreditLineRequest{RequestId: "open-" + id, CreditLineId: id,
+			BorrowerId: "B1", Currency: "CNY", Limit: "1000.00", Revolving: i%2 == 0, DrawdownTerms: tmpl}); err != nil {
+			t.Fatal(err)
+		}
+		loans[i] = draw(t, servers[0], id, "d0-"+id, "300").GetLoan().GetLoanId()
+	}
+	errs := make(chan error, lines*3)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range lines {
+		id := fmt.Sprintf("TCL%d", i)
+		for j := range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				s := servers[j%2]
+				var err error
+				if j < 2 {
+					_, err = s.loans.DisburseTranche(ctx(t), &loancorev1.DisburseTrancheRequest{RequestId: fmt.Sprintf("t-%s-%d", id, j), LoanId: loans[i], Amount: "500"})
+				} else {
+					_, err = s.lines.Drawdown(ctx(t), &loancorev1.DrawdownRequest{RequestId: "d1-" + id, CreditLineId: id, Amount: "500"})
+				}
+				errs <- err
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		if reason := preconditionReason(t, err); reason != string(servicing.ReasonLimitExceeded) && reason != string(servicing.ReasonApprovedAmountExceeded) {
+			t.Errorf("refused with %s (%v), want LIMIT_EXCEEDED or APPROVED_AMOUNT_EXCEEDED", reason, err)
+		}
+	}
+	if ok != lines {
+		t.Errorf("%d writes succeeded over %d lines, want one a line", ok, lines)
+	}
+	for i := range lines {
+		l := getLine(t, servers[1], fmt.Sprintf("TCL%d", i))
+		if l.GetUsed() != "800.00" || l.GetDrawn() != "800.00" {
+			t.Errorf("line %d after the race: used %s drawn %s, want 800.00", i, l.GetUsed(), l.GetDrawn())
+		}
 	}
 }
