@@ -237,6 +237,19 @@ func TestTrancheOnACreditLine(t *testing.T) {
 			}
 			wantFigures(t, getLine(t, c, id), "1000.00", "900.00", "100.00")
 		}
+		// A template may approve less than the limit: the line opens, and
+		// a drawdown beyond the approved amount is refused naming it.
+		tmpl := lineTemplate()
+		tmpl.ApprovedAmount = "600.00"
+		if _, err := c.lines.OpenCreditLine(ctx(t), &loancorev1.OpenCreditLineRequest{RequestId: "open-TSMALL", CreditLineId: "TSMALL", BorrowerId: "B1",
+			Currency: "CNY", Limit: "1000.00", DrawdownTerms: tmpl}); err != nil {
+			t.Fatalf("a line approving less than its limit: %v", err)
+		}
+		_, err := c.lines.Drawdown(ctx(t), &loancorev1.DrawdownRequest{RequestId: "d-TSMALL", CreditLineId: "TSMALL", Amount: "700"})
+		if v := violations(t, err); len(v) != 1 || !strings.HasSuffix(v[0].GetField(), "approved_amount") {
+			t.Fatalf("a drawdown beyond the template's approved amount: %v", err)
+		}
+		draw(t, c, "TSMALL", "d2-TSMALL", "600")
 		_ = clk
 	})
 }

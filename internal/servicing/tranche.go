@@ -212,8 +212,13 @@ func (l *Loans) trancheLine(ctx context.Context, lg loanLog, ev store.EventRecor
 	if err != nil {
 		return nil, err
 	}
-	if err := drawable(v, amount); err != nil {
+	if err := drawable(v, 0); err != nil {
+		// The line takes no drawdowns (frozen, closed, expired).
 		return nil, err
+	}
+	if c := v.Currency; amount > v.Available {
+		return nil, refuse(ReasonLimitExceeded, "the tranche of %s is more than the %s available on credit line %s (limit %s, used %s)",
+			amount.Format(c), v.Available.Format(c), v.CreditLineID, v.Limit.Format(c), v.Used.Format(c))
 	}
 	version := log.Events[len(log.Events)-1].Seq
 	return &store.LineEventAppend{ExpectedVersion: version, Event: store.CreditLineEventRecord{CreditLineID: v.CreditLineID,
