@@ -272,6 +272,14 @@ func TestTrancheWithOtherWrites(t *testing.T) {
 		if in := l.GetInstallments(); in[1].GetPrincipalPaid() != "955.65" || in[2].GetPrincipalDue() != "1625.58" || l.GetOutstanding().GetPrincipal() != "16098.16" {
 			t.Fatalf("after the tranche: %v", l)
 		}
+		// Payments after it — the first read from the log, the others
+		// from the cache entry it leaves — still show what was lent.
+		for i := range 3 {
+			p := repay(t, c.loans, &loancorev1.RecordRepaymentRequest{RequestId: "tw-q" + string(rune('1'+i)), LoanId: "TW", Amount: "1", ValueDate: "2024-04-20"})
+			if l := p.GetLoan(); l.GetDisbursedAmount() != "18000.00" || len(l.GetTranches()) != 2 {
+				t.Fatalf("payment %d after the tranche: disbursed %s, tranches %v", i+1, l.GetDisbursedAmount(), l.GetTranches())
+			}
+		}
 		_, err := c.loans.ReverseRepayment(ctx(t), &loancorev1.ReverseRepaymentRequest{RequestId: "tw-r", LoanId: "TW", Seq: 5, Reason: "test"})
 		if preconditionReason(t, err) != string(servicing.ReasonNotARepayment) {
 			t.Fatalf("reversing a tranche: %v", err)
