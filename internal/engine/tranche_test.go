@@ -259,10 +259,44 @@ func randomTrancheLoan(rng *rand.Rand) (Terms, Schedule) {
 				t.Method = InterestOnly
 			}
 		}
+		if rng.IntN(3) == 0 {
+			t.Penalty, t.HasPenalty = randomPenalty(rng), true
+		}
 		t.ApprovedAmount = t.Principal * money.Amount(2+rng.IntN(3))
 		if t.Validate() != nil {
 			continue
 		}
 		return t, buildSchedule(&t)
+	}
+}
+
+// TestTrancheFoldAdvancesLikeAReplay: a fold of a log with tranches, as
+// of a day after its last event, advanced day by day (what a cache entry
+// or close of business does), is the fold of the same log as of each day:
+// a tranche leaves nothing behind that only a replay would see.
+func TestTrancheFoldAdvancesLikeAReplay(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 31))
+	for n := 0; n < 40; {
+		terms, s := randomTrancheLoan(rng)
+		if s.MaturityDate-terms.DisbursementDate > 800 {
+			continue
+		}
+		n++
+		span := int(s.MaturityDate - terms.DisbursementDate)
+		d := terms.DisbursementDate.AddDays(rng.IntN(span))
+		events := []Event{tranche(3, d, 1+money.Amount(rng.Int64N(int64(terms.ApprovedAmount-terms.Principal))))}
+		st := FoldSchedule(terms, s, events, d)
+		for day := d + 1; day <= s.MaturityDate+10; day++ {
+			var ok bool
+			if st, ok = st.AdvanceTo(terms, day); !ok {
+				t.Fatalf("AdvanceTo %s refused", day)
+			}
+			if day%5 != 0 {
+				continue
+			}
+			if got, want := describeFold(st), describeFold(FoldSchedule(terms, s, events, day)); got != want {
+				t.Fatalf("advanced to %s\n got %s\nwant %s\nterms %s\nevents %+v", day, got, want, describeTerms(terms), events)
+			}
+		}
 	}
 }
