@@ -23,7 +23,11 @@ func (f *fuzzer) good(m protoreflect.MethodDescriptor) proto.Message {
 	case "RecordRepayment":
 		return &loancorev1.RecordRepaymentRequest{RequestId: rid, LoanId: loan, Amount: f.amount(), ValueDate: day}
 	case "DisburseTranche":
-		return &loancorev1.DisburseTrancheRequest{RequestId: rid, LoanId: loan, Amount: f.amount(), ValueDate: day}
+		if f.rng.IntN(2) == 0 {
+			// FZ-2 and FZ-3 take tranches; most loans do not.
+			loan = fmt.Sprintf("FZ-%d", 2+f.rng.IntN(2))
+		}
+		return &loancorev1.DisburseTrancheRequest{RequestId: rid, LoanId: loan, Amount: f.amount(), ValueDate: engineDate(14 + f.rng.IntN(138))}
 	case "GetLoan":
 		return &loancorev1.GetLoanRequest{LoanId: loan, AsOf: day}
 	case "QuotePayoff":
