@@ -69,8 +69,9 @@ func trancheEI() Terms {
 // module): the installments due by its date keep their figures, the rest
 // are solved again for the larger balance over the same due dates, the
 // period it falls in bears the old balance to the tranche date and the
-// new one from it, and the payoff in that period owes both. Periodic,
-// daily, and interest-on-the-actual-balance loans.
+// new one from it, and the payoff in that period owes both (also after a
+// part-payment earlier in the period). Periodic, daily, and
+// interest-on-the-actual-balance loans.
 func TestTrancheHandWorked(t *testing.T) {
 	want := trancheFigures(t)
 
@@ -97,6 +98,19 @@ func TestTrancheHandWorked(t *testing.T) {
 	terms.Method, terms.InterestAccrual, terms.DayCount, terms.DisbursementDate = EqualPrincipal, Daily, Act360, DateOf(2024, 3, 1)
 	st = Fold(terms, []Event{tranche(3, DateOf(2024, 5, 11), 300_000)}, DateOf(2024, 5, 11))
 	checkTrancheRows(t, "daily", st, da)
+
+	// The same loan, part-paid in period 1 before a tranche in period 1.
+	dp := want["daily_prepaid"]
+	events := []Event{pay(3, DateOf(2024, 3, 11), 50_000), tranche(4, DateOf(2024, 3, 21), 300_000)}
+	st = Fold(terms, events, DateOf(2024, 3, 25))
+	checkTrancheRows(t, "daily_prepaid", st, dp)
+	if in := st.Installments[0]; in.InterestPaid != dp["paid_interest"] || in.PrincipalPaid != dp["prepaid"] {
+		t.Errorf("daily_prepaid: installment 1 paid %d interest, %d principal; want %d and %d", in.InterestPaid, in.PrincipalPaid, dp["paid_interest"], dp["prepaid"])
+	}
+	p = st.PayoffAt(terms)
+	if p.Principal != dp["payoff_principal"] || p.Interest != dp["payoff_interest"] {
+		t.Errorf("daily_prepaid payoff: principal %d interest %d, want %d and %d", p.Principal, p.Interest, dp["payoff_principal"], dp["payoff_interest"])
+	}
 
 	rc := want["recalc"]
 	terms = recalc12k()

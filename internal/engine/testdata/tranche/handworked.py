@@ -105,6 +105,37 @@ for k, (p, i) in enumerate(rows):
     f["p%d" % (k + 1)], f["i%d" % (k + 1)] = str(p), str(i)
 out["daily"] = f
 
+# daily_prepaid: the daily loan above, but 500.00 is paid on 2024-03-11,
+# in period 1, before the tranche: 10 days' interest on 6,000 first, the
+# rest principal (REDUCE_TERM keeps the 1,000.00 part: still 6 rows). The
+# tranche of 3,000.00 on 2024-03-21, also in period 1: installment 1 then
+# owes the 10 days paid, 10 days on 5,530 (unpaid) and 11 days on 8,530;
+# the rows are solved again for 8,530 over the same 6 due dates. Payoff on
+# 2024-03-25: all 8,530 and the interest not yet paid.
+paid_i = by_days(6000, "18", "2024-03-01", "2024-03-11", 360)
+prepaid = D(500) - paid_i
+bal = D(6000) - prepaid
+accrued = by_days(bal, "18", "2024-03-11", "2024-03-21", 360)
+new = bal + 3000
+part = r(new / 6)
+rows = []
+b = new
+for k in range(6):
+    start = "2024-03-21" if k == 0 else starts[k]
+    i = by_days(b, "18", start, due[k], 360)
+    p = b if k == 5 else part
+    if k == 0:
+        rows.append((p + prepaid, i + paid_i + accrued))
+    else:
+        rows.append((p, i))
+    b -= p
+f = {"paid_interest": str(paid_i), "prepaid": str(prepaid), "accrued": str(accrued), "part": str(part),
+     "payoff_principal": str(new),
+     "payoff_interest": str(accrued + by_days(new, "18", "2024-03-21", "2024-03-25", 360))}
+for k, (p, i) in enumerate(rows):
+    f["p%d" % (k + 1)], f["i%d" % (k + 1)] = str(p), str(i)
+out["daily_prepaid"] = f
+
 # recalc: EQUAL_INSTALLMENT 12,000.00 at 12% ACT/365, daily interest on
 # the actual balance, 12 monthly from 2024-01-15; approved 18,000.00.
 # Tranche 6,000.00 on 2024-02-01 in period 1; nothing paid; folded as of
