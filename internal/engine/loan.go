@@ -91,6 +91,10 @@ const (
 	// its EventAgreement) was broken on the value date; with Reinstate
 	// what it waived is owed again.
 	EventAgreementBroken
+	// EventTranche lends Amount more on its value date (a tranche of a
+	// loan with an approved amount): the plan not yet due is re-solved
+	// from that date over the same maturity (tranche.go).
+	EventTranche
 )
 
 // Event is one entry of a loan's log as the fold sees it.
@@ -301,7 +305,7 @@ type LoanState struct {
 	recalcThrough Date
 }
 
-// Fold replays the repayments, waivers, write-offs and reversals of a
+// Fold replays the repayments, waivers, write-offs, tranches and reversals of a
 // loan's log with value dates up to asOf, in value-date order (ties by
 // Seq), over the schedule of the terms. A reversal removes its target, of
 // any kind, as if it had never been received, whatever their value dates. Fold never fails on a valid log:
@@ -346,7 +350,7 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 			continue
 		}
 		switch e.Kind {
-		case EventRepayment, EventWaiver, EventAgreement, EventAgreementBroken:
+		case EventRepayment, EventWaiver, EventAgreement, EventAgreementBroken, EventTranche:
 			pays = append(pays, e)
 		case EventWriteOff:
 			// Only the earliest write-off counts, whatever order the log
@@ -439,7 +443,8 @@ func (st *LoanState) reopen() {
 	st.accruedThrough, st.charged, st.CappedOn = st.open.accruedThrough, st.open.charged, st.open.cappedOn
 }
 
-// applyEvent applies one repayment or waiver.
+// applyEvent applies one event of the fold's order: a repayment, a
+// waiver, an agreement or its breaking, or a tranche.
 func (st *LoanState) applyEvent(t *Terms, e Event) {
 	switch e.Kind {
 	case EventWaiver:
@@ -448,6 +453,8 @@ func (st *LoanState) applyEvent(t *Terms, e Event) {
 		st.applyAgreement(t, e)
 	case EventAgreementBroken:
 		st.breakAgreement(e)
+	case EventTranche:
+		st.disburse(t, e)
 	default:
 		st.apply(t, e)
 	}

@@ -201,6 +201,10 @@ type Terms struct {
 	// outstanding at the end of that day (recalc.go): early payments lower
 	// interest from their value date, overdue principal keeps bearing it.
 	InterestRecalculation bool
+	// ApprovedAmount, when not zero, is the most the loan may lend in
+	// all: Principal is the first tranche and EventTranche adds the rest
+	// (tranche.go). Zero means no tranches.
+	ApprovedAmount money.Amount
 }
 
 // Limits on terms.
@@ -264,11 +268,12 @@ func (t *Terms) Validate() error {
 	t.checkPeriodsAndFee(&e)
 	t.checkPolicies(&e)
 	t.checkRecalculation(&e)
+	t.checkApprovedAmount(&e)
 	if e.Err() == nil {
 		// Only when everything else is sound: the last due date must exist.
 		if last := t.DueDate(t.InstallmentCount - 1); !last.InRange() {
 			e.Add("installment_count", "the last due date would be after %s", MaxDate)
-		} else if !t.repayableFits() {
+		} else if !t.mostLent().repayableFits() {
 			e.Add("principal", "with this rate and term the total repayable could exceed %d minor units", int64(math.MaxInt64))
 		}
 	}

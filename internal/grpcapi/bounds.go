@@ -54,7 +54,7 @@ var fieldMaxBytes = map[protoreflect.Name]int{
 	"reason": MaxTextBytes, "signed_by": MaxTextBytes,
 	"principal": MaxDecimalBytes, "annual_rate_percent": MaxDecimalBytes, "markup_percent": MaxDecimalBytes,
 	"daily_rate_percent": MaxDecimalBytes, "monthly_rate_percent": MaxDecimalBytes, "annual_rate_equivalent_percent": MaxDecimalBytes,
-	"installment_amount": MaxDecimalBytes,
+	"installment_amount": MaxDecimalBytes, "approved_amount": MaxDecimalBytes,
 	"cap_annual_percent": MaxDecimalBytes, "upfront_fee": MaxDecimalBytes, "installment_multiple": MaxDecimalBytes,
 	"amount": MaxDecimalBytes, "amount_advanced": MaxDecimalBytes, "limit": MaxDecimalBytes,
 	"penalty": MaxDecimalBytes, "compound": MaxDecimalBytes, "interest": MaxDecimalBytes,

@@ -112,6 +112,7 @@ func TestEveryReasonIsReachable(t *testing.T) {
 	closeOfBusinessReasons(h)
 	fourEyesReasons(h)
 	creditLineReasons(h)
+	trancheReasons(h)
 	for _, r := range servicing.Reasons() {
 		if !h.seen[string(r)] {
 			t.Errorf("no scenario reaches reason %s", r)

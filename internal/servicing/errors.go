@@ -102,6 +102,12 @@ const (
 	ReasonCreditLineClosed Reason = "CREDIT_LINE_CLOSED"
 	// ReasonCreditLineExpired: a drawdown after the line's expires_on.
 	ReasonCreditLineExpired Reason = "CREDIT_LINE_EXPIRED"
+	// ReasonNoApprovedAmount: a tranche of a loan whose terms have no
+	// approved_amount, so take no tranches.
+	ReasonNoApprovedAmount Reason = "NO_APPROVED_AMOUNT"
+	// ReasonApprovedAmountExceeded: the tranches would lend more than the
+	// loan's approved_amount; the message says how much is left.
+	ReasonApprovedAmountExceeded Reason = "APPROVED_AMOUNT_EXCEEDED"
 )
 
 // Reasons lists every reason, for the tests that each is documented in the
@@ -115,6 +121,7 @@ func Reasons() []Reason {
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
 		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation,
 		ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired,
+		ReasonNoApprovedAmount, ReasonApprovedAmountExceeded,
 	}
 }
 

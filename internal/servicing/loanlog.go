@@ -65,6 +65,11 @@ type loanLog struct {
 	// read need not replay.
 	sinceSnapshot int
 	pastSnapshot  bool
+	// tranches are the loan's tranches as its log says (tranchesOf), kept
+	// in a fold in hand too: a loan that takes tranches has no snapshots
+	// (snapshotToStore), so every fold in hand of one was made from its
+	// whole log.
+	tranches []Tranche
 }
 
 // replayable reports whether the log holds the whole log, so that it can
@@ -127,7 +132,8 @@ func logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, know
 	if apr, err = bookedAPROf(terms, apr, hasAPR, &sched); err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
-	return loanLog{source: wholeLog, loan: rec, terms: terms, apr: apr, events: events, evs: evs, schedule: sched}, nil
+	return loanLog{source: wholeLog, loan: rec, terms: terms, apr: apr, events: events, evs: evs, schedule: sched,
+		tranches: tranchesOf(terms, events, evs)}, nil
 }
 
 // withEvent returns the whole log with one more event; the receiver's
@@ -144,6 +150,9 @@ func (lg loanLog) withEvent(e store.EventRecord) (loanLog, error) {
 	lg.events = append(slices.Clip(lg.events), e)
 	if ok {
 		lg.evs = append(slices.Clip(lg.evs), ev)
+	}
+	if ev.Kind == engine.EventTranche {
+		lg.tranches = append(slices.Clip(lg.tranches), Tranche{Seq: ev.Seq, Amount: ev.Amount, ValueDate: ev.ValueDate})
 	}
 	lg.loan.Version = e.Seq
 	return lg, nil

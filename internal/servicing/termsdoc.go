@@ -50,6 +50,9 @@ type termsDoc struct {
 	// InterestRecalculation is absent (false) in documents written before
 	// it existed, which is what those loans are.
 	InterestRecalculation bool `json:"interest_recalculation,omitempty"`
+	// ApprovedAmount is absent for a loan that takes no tranches, as every
+	// loan written before tranches existed.
+	ApprovedAmount string `json:"approved_amount,omitempty"`
 	// APRPercent is the IRR APR of the schedule the loan was booked with,
 	// at DefaultAPRDecimals: derived from the terms above, and written
 	// down with them only because working it out again (a schedule and
@@ -127,6 +130,9 @@ func encodeTerms(t engine.Terms, apr string) ([]byte, error) {
 	d.AnnualRatePercent, d.MonthlyRatePercent, d.DailyRatePercent = t.QuotedRateOf().Fields()
 	if t.InstallmentAmount != 0 {
 		d.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
+	if t.ApprovedAmount != 0 {
+		d.ApprovedAmount = t.ApprovedAmount.Format(c)
 	}
 	if t.Timing == engine.InAdvance {
 		d.PaymentTiming = "IN_ADVANCE"
@@ -227,6 +233,9 @@ func (d termsDoc) terms() (engine.Terms, error) {
 	}
 	if d.InstallmentAmount != "" {
 		t.InstallmentAmount = r.amount(d.InstallmentAmount, c)
+	}
+	if d.ApprovedAmount != "" {
+		t.ApprovedAmount = r.amount(d.ApprovedAmount, c)
 	}
 	if len(d.FrequencyDays) == 2 {
 		t.Frequency.Days = [2]int{d.FrequencyDays[0], d.FrequencyDays[1]}

@@ -164,6 +164,10 @@ const (
 	// of a revolving line that raised its principal (arrears capitalised,
 	// or a broken agreement's plan reinstated): by how much (Amount).
 	LineKindPrincipalCapitalised = "PRINCIPAL_CAPITALISED"
+	// LineKindTrancheDrawn records a tranche of a loan of the line
+	// (Amount, on the tranche's value date): it draws on the line as a
+	// drawdown does.
+	LineKindTrancheDrawn = "TRANCHE_DRAWN"
 )
 
 // The statuses of a line's row.

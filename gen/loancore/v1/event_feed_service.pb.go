@@ -52,6 +52,8 @@ const (
 	FeedEventKind_FEED_EVENT_KIND_ACTION_REQUESTED FeedEventKind = 11
 	// LOAN_EVENT_KIND_ACTION_REJECTED.
 	FeedEventKind_FEED_EVENT_KIND_ACTION_REJECTED FeedEventKind = 12
+	// LOAN_EVENT_KIND_TRANCHE.
+	FeedEventKind_FEED_EVENT_KIND_TRANCHE FeedEventKind = 19
 	// A line of the accrual journal, written by close of business.
 	FeedEventKind_FEED_EVENT_KIND_ACCRUAL FeedEventKind = 100
 	// A notice to the borrower, written by close of business.
@@ -74,6 +76,7 @@ var (
 		10:  "FEED_EVENT_KIND_AGREEMENT_BROKEN",
 		11:  "FEED_EVENT_KIND_ACTION_REQUESTED",
 		12:  "FEED_EVENT_KIND_ACTION_REJECTED",
+		19:  "FEED_EVENT_KIND_TRANCHE",
 		100: "FEED_EVENT_KIND_ACCRUAL",
 		101: "FEED_EVENT_KIND_DUE_NOTICE",
 	}
@@ -91,6 +94,7 @@ var (
 		"FEED_EVENT_KIND_AGREEMENT_BROKEN":    10,
 		"FEED_EVENT_KIND_ACTION_REQUESTED":    11,
 		"FEED_EVENT_KIND_ACTION_REJECTED":     12,
+		"FEED_EVENT_KIND_TRANCHE":             19,
 		"FEED_EVENT_KIND_ACCRUAL":             100,
 		"FEED_EVENT_KIND_DUE_NOTICE":          101,
 	}
@@ -566,7 +570,7 @@ const file_loancore_v1_event_feed_service_proto_rawDesc = "" +
 	"\vAccrualLine\x12#\n" +
 	"\rbusiness_date\x18\x01 \x01(\tR\fbusinessDate\x12\x18\n" +
 	"\apenalty\x18\x02 \x01(\tR\apenalty\x12\x1a\n" +
-	"\bcompound\x18\x03 \x01(\tR\bcompound*\x9c\x04\n" +
+	"\bcompound\x18\x03 \x01(\tR\bcompound*\xb9\x04\n" +
 	"\rFeedEventKind\x12\x1f\n" +
 	"\x1bFEED_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bFEED_EVENT_KIND_ORIGINATION\x10\x01\x12 \n" +
@@ -582,6 +586,7 @@ const file_loancore_v1_event_feed_service_proto_rawDesc = "" +
 	"\x12$\n" +
 	" FEED_EVENT_KIND_ACTION_REQUESTED\x10\v\x12#\n" +
 	"\x1fFEED_EVENT_KIND_ACTION_REJECTED\x10\f\x12\x1b\n" +
+	"\x17FEED_EVENT_KIND_TRANCHE\x10\x13\x12\x1b\n" +
 	"\x17FEED_EVENT_KIND_ACCRUAL\x10d\x12\x1e\n" +
 	"\x1aFEED_EVENT_KIND_DUE_NOTICE\x10e2r\n" +
 	"\x10EventFeedService\x12^\n" +

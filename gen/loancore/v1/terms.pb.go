@@ -817,8 +817,16 @@ type LoanTerms struct {
 	// EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
 	// interest-free periods (INVALID_ARGUMENT on this field otherwise).
 	InterestRecalculation bool `protobuf:"varint,24,opt,name=interest_recalculation,json=interestRecalculation,proto3" json:"interest_recalculation,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// The most the loan may lend in all when it is disbursed in tranches,
+	// e.g. "500000.00": principal is then the first tranche, lent on
+	// disbursement_date, and LoanService.DisburseTranche lends the rest, each
+	// tranche re-solving the installments not yet due over the same due
+	// dates. At least principal; not with method FLAT, installment_amount or
+	// PAYMENT_TIMING_IN_ADVANCE (INVALID_ARGUMENT on this field). Empty: the
+	// loan takes no tranches. At most 40 bytes.
+	ApprovedAmount string `protobuf:"bytes,29,opt,name=approved_amount,json=approvedAmount,proto3" json:"approved_amount,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *LoanTerms) Reset() {
@@ -1017,6 +1025,13 @@ func (x *LoanTerms) GetInterestRecalculation() bool {
 		return x.InterestRecalculation
 	}
 	return false
+}
+
+func (x *LoanTerms) GetApprovedAmount() string {
+	if x != nil {
+		return x.ApprovedAmount
+	}
+	return ""
 }
 
 // PenaltyPolicy is how an overdue loan accrues penalty interest and
@@ -1283,7 +1298,8 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xec\t\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\x95\n" +
+	"\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1312,7 +1328,8 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x0epayment_timing\x18\x15 \x01(\x0e2\x1a.loancore.v1.PaymentTimingR\rpaymentTiming\x12-\n" +
 	"\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12C\n" +
 	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\x125\n" +
-	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\"\xed\x03\n" +
+	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\x12'\n" +
+	"\x0fapproved_amount\x18\x1d \x01(\tR\x0eapprovedAmount\"\xed\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
 	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
 	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +

@@ -66,10 +66,11 @@ class Frequency(_message.Message):
     def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ..., days_of_month: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class LoanTerms(_message.Message):
-    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "interest_recalculation", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
+    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "approved_amount", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "interest_recalculation", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
     ALLOCATION_ORDER_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_EQUIVALENT_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     DAILY_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     DAY_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -94,6 +95,7 @@ class LoanTerms(_message.Message):
     allocation_order: AllocationOrder
     annual_rate_equivalent_percent: str
     annual_rate_percent: str
+    approved_amount: str
     currency: str
     daily_rate_percent: str
     day_count: DayCount
@@ -115,7 +117,7 @@ class LoanTerms(_message.Message):
     principal_grace_periods: int
     rounding: Rounding
     upfront_fee: str
-    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., interest_recalculation: bool = ...) -> None: ...
+    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., interest_recalculation: bool = ..., approved_amount: _Optional[str] = ...) -> None: ...
 
 class PenaltyPolicy(_message.Message):
     __slots__ = ["annual_rate_percent", "basis", "cap_annual_percent", "compound_overdue_interest", "day_count", "grace_days", "grace_mode", "markup_percent", "overdue_contract_interest"]
