@@ -16,8 +16,8 @@ class LoanServiceStub(object):
     google.rpc.PreconditionFailure whose violation type is a stable reason,
     named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
     ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
-    ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
-    renamed.
+    ALREADY_WRITTEN_OFF; the violation's subject is "loan" (the aggregate
+    refused). Clients may branch on reasons; they are never renamed.
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -88,8 +88,8 @@ class LoanServiceServicer(object):
     google.rpc.PreconditionFailure whose violation type is a stable reason,
     named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
     ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
-    ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
-    renamed.
+    ALREADY_WRITTEN_OFF; the violation's subject is "loan" (the aggregate
+    refused). Clients may branch on reasons; they are never renamed.
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -244,8 +244,8 @@ class LoanService(object):
     google.rpc.PreconditionFailure whose violation type is a stable reason,
     named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
     ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
-    ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
-    renamed.
+    ALREADY_WRITTEN_OFF; the violation's subject is "loan" (the aggregate
+    refused). Clients may branch on reasons; they are never renamed.
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
