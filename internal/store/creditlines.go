@@ -160,9 +160,9 @@ const (
 	// revolving line: the principal it put back into use (Amount, as of
 	// the day it was recorded) and the loan.
 	LineKindRepaymentReversed = "REPAYMENT_REVERSED"
-	// LineKindPrincipalCapitalised records a signed agreement on a loan
-	// of a revolving line that raised its principal (arrears capitalised,
-	// or a broken agreement's plan reinstated): by how much (Amount).
+	// LineKindPrincipalCapitalised records an agreement event on a loan
+	// of a revolving line that raised its principal outstanding (arrears
+	// capitalised on acceptance): by how much (Amount).
 	LineKindPrincipalCapitalised = "PRINCIPAL_CAPITALISED"
 )
 

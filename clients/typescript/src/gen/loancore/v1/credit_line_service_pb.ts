@@ -1056,8 +1056,8 @@ export enum CreditLineEventKind {
 
   /**
    * A signed agreement on a loan (loan_id) of a revolving line raised its
-   * principal by amount: arrears capitalised, or a broken agreement's plan
-   * reinstated. Never refused for the limit.
+   * principal by amount (arrears capitalised). Never refused for the
+   * limit.
    *
    * @generated from enum value: CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED = 8;
    */
