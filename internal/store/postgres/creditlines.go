@@ -189,3 +189,30 @@ func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLine
 		JOIN credit_line_events d ON d.credit_line_id = l.credit_line_id AND d.kind = 'DRAWDOWN' WHERE d.loan_id = $1`, loanID))
 	return l, mapError(err)
 }
+
+// linesToReviewSQL is LinesToReview's query: the lines of the loans past
+// due enough at $1 (through the positions' delinquent index and the
+// DRAWDOWN's loan index; days_past_due > 0 spelled out so the planner
+// may use the partial index) and the lines close of business froze
+// (through the frozen lines' index), less the closed.
+const linesToReviewSQL = `SELECT r.credit_line_id FROM (
+		SELECT e.credit_line_id FROM loan_positions p
+			JOIN credit_line_events e ON e.kind = 'DRAWDOWN' AND e.loan_id = p.loan_id
+		WHERE p.as_of = $1::date AND p.days_past_due > 0 AND p.days_past_due >= $2
+		UNION
+		SELECT l.credit_line_id FROM credit_lines l
+		WHERE l.status = 'FROZEN' AND (SELECT f.actor FROM credit_line_events f
+			WHERE f.credit_line_id = l.credit_line_id AND f.kind = 'FROZEN' ORDER BY f.seq DESC LIMIT 1) = $3
+	) r JOIN credit_lines c ON c.credit_line_id = r.credit_line_id
+	WHERE c.status <> 'CLOSED' AND r.credit_line_id > $4
+	ORDER BY r.credit_line_id LIMIT $5`
+
+// LinesToReview implements store.CreditLines.
+func (s *Store) LinesToReview(ctx context.Context, p store.LineReviewQuery) ([]string, error) {
+	rows, err := s.pool.Query(ctx, linesToReviewSQL, p.AsOf.String(), p.MinDaysPastDue, p.FrozenBy, p.AfterCreditLineID, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, mapError(err)
+}

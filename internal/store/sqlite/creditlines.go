@@ -195,3 +195,37 @@ func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLine
 		JOIN credit_line_events d ON d.credit_line_id = l.credit_line_id AND d.kind = 'DRAWDOWN' WHERE d.loan_id = ?`, loanID))
 	return l, mapError(err)
 }
+
+// linesToReviewSQL is LinesToReview's query: the lines of the loans past
+// due enough at the date (through the positions' delinquent index and
+// the DRAWDOWN's loan index) and the lines close of business froze
+// (through the frozen lines' index), less the closed.
+const linesToReviewSQL = `SELECT r.credit_line_id FROM (
+		SELECT e.credit_line_id FROM loan_positions p
+			JOIN credit_line_events e ON e.kind = 'DRAWDOWN' AND e.loan_id = p.loan_id
+		WHERE p.as_of = ? AND p.days_past_due > 0 AND p.days_past_due >= ?
+		UNION
+		SELECT l.credit_line_id FROM credit_lines l
+		WHERE l.status = 'FROZEN' AND (SELECT f.actor FROM credit_line_events f
+			WHERE f.credit_line_id = l.credit_line_id AND f.kind = 'FROZEN' ORDER BY f.seq DESC LIMIT 1) = ?
+	) r JOIN credit_lines c ON c.credit_line_id = r.credit_line_id
+	WHERE c.status <> 'CLOSED' AND r.credit_line_id > ?
+	ORDER BY r.credit_line_id LIMIT ?`
+
+// LinesToReview implements store.CreditLines.
+func (s *Store) LinesToReview(ctx context.Context, p store.LineReviewQuery) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, linesToReviewSQL, p.AsOf.String(), p.MinDaysPastDue, p.FrozenBy, p.AfterCreditLineID, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, id)
+	}
+	return out, mapError(rows.Err())
+}
