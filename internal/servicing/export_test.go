@@ -31,4 +31,6 @@ func monthlyTerms(months int) engine.Terms {
 
 // FreezeLines is close of business's credit line step for one date, for
 // BenchmarkCOBLines.
-func FreezeLines(c *Close, ctx context.Context, d engine.Date) (int, error) { return c.freezeLines(ctx, d) }
+func FreezeLines(c *Close, ctx context.Context, d engine.Date) (int, error) {
+	return c.freezeLines(ctx, d)
+}
