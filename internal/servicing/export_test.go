@@ -34,3 +34,7 @@ func monthlyTerms(months int) engine.Terms {
 func FreezeLines(c *Close, ctx context.Context, d engine.Date) (int, error) {
 	return c.freezeLines(ctx, d)
 }
+
+// EncodeTerms is the terms document, for tests that book a loan as an
+// older loand did (apr "": no apr_percent).
+var EncodeTerms = encodeTerms
