@@ -176,3 +176,28 @@ func TestCreateLoanAnswersAsGetLoan(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCreateLoanReadBack is the part of CreateLoan the schedule
+// built for the APR saves: folding the new 360-installment loan for the
+// answer from its stored record, building the schedule again (rebuilt,
+// as before) or taking the one in hand (built).
+func BenchmarkCreateLoanReadBack(b *testing.B) {
+	now := time.Date(2024, 6, 1, 4, 0, 0, 0, time.UTC)
+	rec, built, err := newLoan(CreateLoanParams{RequestID: "c", LoanID: "L", BorrowerID: "B", Terms: monthlyTerms(360)},
+		request{method: "CreateLoan", id: "c", hash: "h"}, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec.Loan.Version = 2
+	for name, in := range map[string]*builtSchedule{"rebuilt": nil, "built": &built} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				lg, err := logWith("L", rec.Loan, rec.Events, now, in)
+				if err != nil || len(lg.schedule.Installments) != 360 {
+					b.Fatal(err)
+				}
+				_ = lg.fold(engine.DateOf(2024, 6, 1))
+			}
+		})
+	}
+}
