@@ -27,8 +27,9 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // EventFeedService streams everything loancore records about loans and
-// credit lines, in one global order, to the teams that react to it: a payments service
-// reconciling, a notification sender, finance's ledger, a relay to NATS.
+// credit lines, in one global order, to the teams that react to it: a
+// payments service reconciling, a notification sender, finance's ledger,
+// a relay to NATS.
 //
 // Every event has a position. Positions only grow, in the order the
 // events became durable (committed), and they are never reused; they may
@@ -80,8 +81,9 @@ type EventFeedService_SubscribeEventsClient = grpc.ServerStreamingClient[Subscri
 // for forward compatibility.
 //
 // EventFeedService streams everything loancore records about loans and
-// credit lines, in one global order, to the teams that react to it: a payments service
-// reconciling, a notification sender, finance's ledger, a relay to NATS.
+// credit lines, in one global order, to the teams that react to it: a
+// payments service reconciling, a notification sender, finance's ledger,
+// a relay to NATS.
 //
 // Every event has a position. Positions only grow, in the order the
 // events became durable (committed), and they are never reused; they may

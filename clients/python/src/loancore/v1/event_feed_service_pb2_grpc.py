@@ -7,8 +7,9 @@ from loancore.v1 import event_feed_service_pb2 as loancore_dot_v1_dot_event__fee
 
 class EventFeedServiceStub(object):
     """EventFeedService streams everything loancore records about loans and
-    credit lines, in one global order, to the teams that react to it: a payments service
-    reconciling, a notification sender, finance's ledger, a relay to NATS.
+    credit lines, in one global order, to the teams that react to it: a
+    payments service reconciling, a notification sender, finance's ledger,
+    a relay to NATS.
 
     Every event has a position. Positions only grow, in the order the
     events became durable (committed), and they are never reused; they may
@@ -38,8 +39,9 @@ class EventFeedServiceStub(object):
 
 class EventFeedServiceServicer(object):
     """EventFeedService streams everything loancore records about loans and
-    credit lines, in one global order, to the teams that react to it: a payments service
-    reconciling, a notification sender, finance's ledger, a relay to NATS.
+    credit lines, in one global order, to the teams that react to it: a
+    payments service reconciling, a notification sender, finance's ledger,
+    a relay to NATS.
 
     Every event has a position. Positions only grow, in the order the
     events became durable (committed), and they are never reused; they may
@@ -80,8 +82,9 @@ def add_EventFeedServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class EventFeedService(object):
     """EventFeedService streams everything loancore records about loans and
-    credit lines, in one global order, to the teams that react to it: a payments service
-    reconciling, a notification sender, finance's ledger, a relay to NATS.
+    credit lines, in one global order, to the teams that react to it: a
+    payments service reconciling, a notification sender, finance's ledger,
+    a relay to NATS.
 
     Every event has a position. Positions only grow, in the order the
     events became durable (committed), and they are never reused; they may

@@ -476,8 +476,9 @@ export const FeedEventKindSchema: GenEnum<FeedEventKind> = /*@__PURE__*/
 
 /**
  * EventFeedService streams everything loancore records about loans and
- * credit lines, in one global order, to the teams that react to it: a payments service
- * reconciling, a notification sender, finance's ledger, a relay to NATS.
+ * credit lines, in one global order, to the teams that react to it: a
+ * payments service reconciling, a notification sender, finance's ledger,
+ * a relay to NATS.
  *
  * Every event has a position. Positions only grow, in the order the
  * events became durable (committed), and they are never reused; they may
