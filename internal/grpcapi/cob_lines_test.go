@@ -1,6 +1,7 @@
 package grpcapi_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -169,4 +170,60 @@ func firstDueAfter(t *testing.T, c cobClients, loanID, date string) time.Time {
 	}
 	t.Fatalf("no installment of %s due after %s", loanID, date)
 	return time.Time{}
+}
+
+// TestHolidayCapitalisedOnARevolvingLine: a payment holiday whose
+// interest is capitalised raises the loan's principal when it is
+// accepted, not at the holiday's end, so the line's PRINCIPAL_CAPITALISED
+// is written with the acceptance for what was capitalised, and used on
+// every later day is the loan's principal with nothing appended to the
+// line after it.
+func TestHolidayCapitalisedOnARevolvingLine(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		lc := lineClients{loans: c.loans, lines: c.lines}
+		openLine(t, lc, "L", true, "")
+		loanID := draw(t, lc, "L", "d1", "600").GetLoan().GetLoanId()
+		setToday(c.clk, "2024-06-10")
+		p, err := c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "p1", LoanId: loanID,
+			Changes: &loancorev1.RestructuringChanges{PaymentHoliday: &loancorev1.PaymentHoliday{FromInstallment: 1, Count: 2,
+				Interest: loancorev1.HolidayInterest_HOLIDAY_INTEREST_CAPITALISE}}, Reason: "holiday"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.restructuring.AcceptAgreement(ctx(t), &loancorev1.AcceptAgreementRequest{RequestId: "a1",
+			AgreementId: p.GetAgreement().GetAgreementId(), SignedBy: "B1"}); err != nil {
+			t.Fatal(err)
+		}
+		accepted := getLine(t, lc, "L")
+		e := accepted.GetEvents()[len(accepted.GetEvents())-1]
+		principal := getAsOf(t, c.loans, loanID, "").GetOutstanding().GetPrincipal()
+		if e.GetKind() != loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED || principal == "600.00" ||
+			mustDecimal(t, "600.00")+mustDecimal(t, e.GetAmount()) != mustDecimal(t, principal) {
+			t.Fatalf("accepted: last line event %v, the loan's principal %s", e, principal)
+		}
+		setToday(c.clk, "2024-09-02") // after the holiday
+		for _, d := range []string{"2024-06-10", "2024-07-02", "2024-08-02", "2024-09-01"} {
+			r, err := c.lines.GetCreditLine(ctx(t), &loancorev1.GetCreditLineRequest{CreditLineId: "L", AsOf: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := r.GetCreditLine()
+			if l.GetVersion() != accepted.GetVersion() || l.GetUsed() != getAsOf(t, c.loans, loanID, d).GetOutstanding().GetPrincipal() ||
+				l.GetUsed() != principal {
+				t.Errorf("%s: used %s at version %d; the loan's principal %s, %s at acceptance (version %d)", d, l.GetUsed(), l.GetVersion(),
+					getAsOf(t, c.loans, loanID, d).GetOutstanding().GetPrincipal(), principal, accepted.GetVersion())
+			}
+		}
+	})
+}
+
+// mustDecimal is a CNY amount in fen.
+func mustDecimal(t *testing.T, s string) int64 {
+	t.Helper()
+	units, frac, _ := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(units+frac, 10, 64)
+	if err != nil || len(frac) != 2 {
+		t.Fatalf("amount %q", s)
+	}
+	return n
 }
