@@ -196,20 +196,26 @@ func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLine
 	return l, mapError(err)
 }
 
-// linesToReviewSQL is LinesToReview's query: the lines of the loans past
-// due enough at the date (through the positions' delinquent index and
-// the DRAWDOWN's loan index) and the lines close of business froze
-// (through the frozen lines' index), less the closed.
+// linesToReviewSQL is LinesToReview's query, shaped so that it reads by
+// index only, whatever the number of lines: the positions past due at
+// the date (the positions' delinquent index; days_past_due > 0 spelled
+// out so that the partial index applies), each one's line by its
+// DRAWDOWN (the drawdowns' loan index), and the FROZEN lines (a partial
+// index, migration 0015) with their last freeze (the log's primary key,
+// backwards); each candidate's status by the lines' primary key. Joined
+// instead of looked up row by row, PostgreSQL's planner scanned every
+// line and every drawdown (56 ms at 100,000 lines, 1,000 past due,
+// against 35 ms). A position of a loan drawn under no line has no line:
+// NULL, which the id comparison drops.
 const linesToReviewSQL = `SELECT r.credit_line_id FROM (
-		SELECT e.credit_line_id FROM loan_positions p
-			JOIN credit_line_events e ON e.kind = 'DRAWDOWN' AND e.loan_id = p.loan_id
-		WHERE p.as_of = ? AND p.days_past_due > 0 AND p.days_past_due >= ?
+		SELECT (SELECT e.credit_line_id FROM credit_line_events e WHERE e.kind = 'DRAWDOWN' AND e.loan_id = p.loan_id) AS credit_line_id
+		FROM loan_positions p WHERE p.as_of = ? AND p.days_past_due > 0 AND p.days_past_due >= ?
 		UNION
 		SELECT l.credit_line_id FROM credit_lines l
 		WHERE l.status = 'FROZEN' AND (SELECT f.actor FROM credit_line_events f
 			WHERE f.credit_line_id = l.credit_line_id AND f.kind = 'FROZEN' ORDER BY f.seq DESC LIMIT 1) = ?
-	) r JOIN credit_lines c ON c.credit_line_id = r.credit_line_id
-	WHERE c.status <> 'CLOSED' AND r.credit_line_id > ?
+	) r
+	WHERE r.credit_line_id > ? AND (SELECT c.status FROM credit_lines c WHERE c.credit_line_id = r.credit_line_id) <> 'CLOSED'
 	ORDER BY r.credit_line_id LIMIT ?`
 
 // LinesToReview implements store.CreditLines.
