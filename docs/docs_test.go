@@ -103,6 +103,8 @@ var figures = []struct{ doc, block, want string }{
 	{apiTour, `"request_id": "draw-CL-1-c"`, `"available": "0.00"`},
 	{apiTour, `"request_id": "pay-CL-2-a"`, `"available": "400.00"`},
 	{apiTour, `"request_id": "limit-CL-2"`, `"available": "900.00"`},
+	{apiTour, `"credit_line_ids": ["CL-2"]`, "FEED_EVENT_KIND_CREDIT_LINE_DRAWDOWN credit_line/CL-2/2\n"},
+	{apiTour, `"credit_line_ids": ["CL-2"]`, "FEED_EVENT_KIND_CREDIT_LINE_LIMIT_CHANGED credit_line/CL-2/5\n"},
 	{apiTour, `AcceptAgreement`, `LOAN_EVENT_KIND_AGREEMENT_ACCEPTED`},
 }
 

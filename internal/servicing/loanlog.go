@@ -2,6 +2,7 @@ package servicing
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -99,6 +100,19 @@ func checkSeqs(loanID string, first int64, events []store.EventRecord) error {
 // logOf is a loan's row and whole log as the fold reads them, as known at
 // an instant (zero: now).
 func logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, knownAt time.Time) (loanLog, error) {
+	return logWith(loanID, rec, events, knownAt, nil)
+}
+
+// builtSchedule is a schedule built for terms, which a log of a loan with
+// the same terms may take instead of building it again.
+type builtSchedule struct {
+	terms    engine.Terms
+	schedule engine.Schedule
+}
+
+// logWith is logOf with a schedule already built (nil: none), taken when
+// it was built for the terms the stored document decodes to.
+func logWith(loanID string, rec store.LoanRecord, events []store.EventRecord, knownAt time.Time, built *builtSchedule) (loanLog, error) {
 	if err := CheckLog(loanID, events); err != nil {
 		return loanLog{}, err
 	}
@@ -121,15 +135,17 @@ func logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, know
 		events = events[:n]
 		rec.Version = events[len(events)-1].Seq
 	}
-	sched, err := engine.BuildSchedule(terms)
-	if err != nil {
+	var sched engine.Schedule
+	if built != nil && reflect.DeepEqual(built.terms, terms) {
+		sched = built.schedule
+	} else if sched, err = engine.BuildSchedule(terms); err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
 	evs, err := engineEvents(terms, events)
 	if err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: %w", loanID, err)
 	}
-	if apr, err = bookedAPROf(terms, apr, hasAPR, &sched); err != nil {
+	if apr, err = bookedAPROf(rec.Terms, terms, apr, hasAPR, &sched); err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
 	return loanLog{source: wholeLog, loan: rec, terms: terms, apr: apr, events: events, evs: evs, schedule: sched,

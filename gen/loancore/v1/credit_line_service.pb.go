@@ -106,8 +106,8 @@ const (
 	// after it: used above limit, nothing available.
 	CreditLineEventKind_CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED CreditLineEventKind = 7
 	// A signed agreement on a loan (loan_id) of a revolving line raised its
-	// principal by amount: arrears capitalised, or a broken agreement's plan
-	// reinstated. Never refused for the limit.
+	// principal by amount (arrears capitalised). Never refused for the
+	// limit.
 	CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED CreditLineEventKind = 8
 )
 

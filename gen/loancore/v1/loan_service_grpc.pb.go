@@ -46,8 +46,9 @@ const (
 // named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
 // ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
 // ALREADY_WRITTEN_OFF, NO_APPROVED_AMOUNT, APPROVED_AMOUNT_EXCEEDED (and
-// the credit line reasons of DisburseTranche). Clients may branch on
-// reasons; they are never renamed.
+// the credit line reasons of DisburseTranche, whose subject is
+// "credit_line"); the violation's subject is "loan" (the aggregate refused)
+// otherwise. Clients may branch on reasons; they are never renamed.
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -232,8 +233,9 @@ func (c *loanServiceClient) DisburseTranche(ctx context.Context, in *DisburseTra
 // named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
 // ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
 // ALREADY_WRITTEN_OFF, NO_APPROVED_AMOUNT, APPROVED_AMOUNT_EXCEEDED (and
-// the credit line reasons of DisburseTranche). Clients may branch on
-// reasons; they are never renamed.
+// the credit line reasons of DisburseTranche, whose subject is
+// "credit_line"); the violation's subject is "loan" (the aggregate refused)
+// otherwise. Clients may branch on reasons; they are never renamed.
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is

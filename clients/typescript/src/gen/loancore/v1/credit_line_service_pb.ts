@@ -1056,8 +1056,8 @@ export enum CreditLineEventKind {
 
   /**
    * A signed agreement on a loan (loan_id) of a revolving line raised its
-   * principal by amount: arrears capitalised, or a broken agreement's plan
-   * reinstated. Never refused for the limit.
+   * principal by amount (arrears capitalised). Never refused for the
+   * limit.
    *
    * @generated from enum value: CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED = 8;
    */
@@ -1085,7 +1085,8 @@ export const CreditLineEventKindSchema: GenEnum<CreditLineEventKind> = /*@__PURE
  * A call refused for the state of the line is FAILED_PRECONDITION with a
  * google.rpc.PreconditionFailure whose violation type is a stable reason,
  * named on each call below: LIMIT_EXCEEDED, CREDIT_LINE_FROZEN,
- * CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED.
+ * CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED; the
+ * violation's subject is "credit_line".
  *
  * Every string field of a request has a maximum length in bytes, stated on
  * the field; a longer value, or one with a NUL byte or invalid UTF-8, is
