@@ -198,6 +198,7 @@ var lineEventKinds = map[string]loancorev1.CreditLineEventKind{
 	"DRAWDOWN": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_DRAWDOWN, "CLOSED": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_CLOSED,
 	"REPAYMENT_REVERSED":    loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED,
 	"PRINCIPAL_CAPITALISED": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED,
+	"TRANCHE_DRAWN":         loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN,
 }
 
 // lineToProto renders a line as of its date.

@@ -220,6 +220,10 @@ func TestTrancheOnACreditLine(t *testing.T) {
 			}
 			line := getLine(t, c, id)
 			wantFigures(t, line, "1000.00", "500.00", "500.00")
+			if e := line.GetEvents()[len(line.GetEvents())-1]; e.GetKind() != loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN ||
+				e.GetLoanId() != loan || e.GetAmount() != "200.00" || e.GetRequestId() != "t1-"+id {
+				t.Fatalf("%s: the line's event for the tranche: %v", id, e)
+			}
 			if line.GetDrawn() != "500.00" || line.GetLoans()[0].GetAmount() != "500.00" {
 				t.Fatalf("%s: drawn %s, loans %v", id, line.GetDrawn(), line.GetLoans())
 			}

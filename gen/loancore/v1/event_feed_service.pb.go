@@ -80,6 +80,10 @@ const (
 	// CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED: on a revolving line,
 	// written with the loan's agreement event that raised its principal.
 	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED FeedEventKind = 208
+	// CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN: loan_id is the loan whose
+	// tranche drew on the line (the loan's own FEED_EVENT_KIND_TRANCHE is
+	// beside it, in the same transaction).
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN FeedEventKind = 209
 )
 
 // Enum value maps for FeedEventKind.
@@ -109,6 +113,7 @@ var (
 		206: "FEED_EVENT_KIND_CREDIT_LINE_CLOSED",
 		207: "FEED_EVENT_KIND_CREDIT_LINE_REPAYMENT_REVERSED",
 		208: "FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED",
+		209: "FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN",
 	}
 	FeedEventKind_value = map[string]int32{
 		"FEED_EVENT_KIND_UNSPECIFIED":                       0,
@@ -135,6 +140,7 @@ var (
 		"FEED_EVENT_KIND_CREDIT_LINE_CLOSED":                206,
 		"FEED_EVENT_KIND_CREDIT_LINE_REPAYMENT_REVERSED":    207,
 		"FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED": 208,
+		"FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN":         209,
 	}
 )
 
@@ -660,7 +666,7 @@ const file_loancore_v1_event_feed_service_proto_rawDesc = "" +
 	"\vAccrualLine\x12#\n" +
 	"\rbusiness_date\x18\x01 \x01(\tR\fbusinessDate\x12\x18\n" +
 	"\apenalty\x18\x02 \x01(\tR\apenalty\x12\x1a\n" +
-	"\bcompound\x18\x03 \x01(\tR\bcompound*\xa7\a\n" +
+	"\bcompound\x18\x03 \x01(\tR\bcompound*\xd7\a\n" +
 	"\rFeedEventKind\x12\x1f\n" +
 	"\x1bFEED_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bFEED_EVENT_KIND_ORIGINATION\x10\x01\x12 \n" +
@@ -686,7 +692,8 @@ const file_loancore_v1_event_feed_service_proto_rawDesc = "" +
 	"$FEED_EVENT_KIND_CREDIT_LINE_DRAWDOWN\x10\xcd\x01\x12'\n" +
 	"\"FEED_EVENT_KIND_CREDIT_LINE_CLOSED\x10\xce\x01\x123\n" +
 	".FEED_EVENT_KIND_CREDIT_LINE_REPAYMENT_REVERSED\x10\xcf\x01\x126\n" +
-	"1FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED\x10\xd0\x012r\n" +
+	"1FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED\x10\xd0\x01\x12.\n" +
+	")FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN\x10\xd1\x012r\n" +
 	"\x10EventFeedService\x12^\n" +
 	"\x0fSubscribeEvents\x12#.loancore.v1.SubscribeEventsRequest\x1a$.loancore.v1.SubscribeEventsResponse0\x01B\xae\x01\n" +
 	"\x0fcom.loancore.v1B\x15EventFeedServiceProtoP\x01Z7github.com/loancore/loancore/gen/loancore/v1;loancorev1\xa2\x02\x03LXX\xaa\x02\vLoancore.V1\xca\x02\vLoancore\\V1\xe2\x02\x17Loancore\\V1\\GPBMetadata\xea\x02\fLoancore::V1b\x06proto3"
