@@ -644,6 +644,11 @@ func (st *LoanState) closeEmptyPlan(t *Terms, date Date) {
 	if k < 0 || st.notYetDuePrincipal(k) != 0 || st.settled() {
 		return
 	}
+	if st.recalc && st.accruedRecalc(t, k) > 0 {
+		// Interest the days so far earned is owed: closing the plan here
+		// would call the loan paid off while it is unpaid.
+		return
+	}
 	for i := range st.Installments[:k] {
 		if st.Installments[i].Unpaid() > 0 {
 			return
