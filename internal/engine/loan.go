@@ -53,6 +53,17 @@ const (
 	// ReduceInstallment keeps the maturity and re-amortises the reduced
 	// balance over the remaining installments.
 	ReduceInstallment
+	// KeepInstallment (EQUAL_INSTALLMENT only) keeps the exact installment
+	// amount: the rows after a prepayment are built at that amount with
+	// each row's own interest (by days under daily accrual), as many as it
+	// takes to repay the balance, and the last takes what remains, at most
+	// the installment. ReduceTerm keeps the amount too, but takes the new
+	// number of rows from the periodic-rate annuity (the fewest whose
+	// re-solved level does not exceed it), so with daily interest, whose
+	// periods differ, its last row can exceed the installment or rows
+	// before it can fall to nothing; without daily interest or odd periods
+	// the two give the same rows.
+	KeepInstallment
 )
 
 // OverpaymentPolicy says what happens to a payment beyond everything owed.
@@ -801,7 +812,9 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		switch t.Method {
 		case EqualInstallment:
 			sg.level = st.level
-			sg.count = termForLevel(t, sg, st.level)
+			if t.Prepayment != KeepInstallment {
+				sg.count = termForLevel(t, sg, st.level)
+			}
 		case EqualPrincipal:
 			sg.level = st.level
 			g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
@@ -810,6 +823,9 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		}
 	}
 	rows, level := buildRows(t, sg)
+	if t.Method == EqualInstallment && t.Prepayment == KeepInstallment && st.level > 0 {
+		rows = rowsUntilRepaid(rows)
+	}
 	if t.Method == EqualInstallment && level > 0 {
 		st.level = level
 	} else if t.Method == EqualPrincipal && len(rows) > 1 {
@@ -831,6 +847,20 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		}
 		st.Installments = append(st.Installments, in)
 	}
+}
+
+// rowsUntilRepaid cuts rows built at a kept installment over the most
+// rows allowed after the first that repays the balance: the rows up to it
+// are the same whatever the count (each repays the installment less its
+// interest, the one that repays the balance all of it), so one build at
+// the most rows finds the term and the rows at once.
+func rowsUntilRepaid(rows []Installment) []Installment {
+	for i, r := range rows {
+		if r.BalanceAfter == 0 {
+			return rows[:i+1]
+		}
+	}
+	return rows
 }
 
 // countRepayments is the number of repayments among events.

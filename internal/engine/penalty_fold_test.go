@@ -315,7 +315,7 @@ func randomPenalty(rng *rand.Rand) PenaltyPolicy {
 func randomPenaltyLoan(rng *rand.Rand) (Terms, Schedule, []Event) {
 	for {
 		terms := randomTerms(rng)
-		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(3))
 		terms.Allocation = AllocationOrder(1 + rng.IntN(4))
 		terms.Penalty, terms.HasPenalty = randomPenalty(rng), true
 		if terms.Validate() != nil || terms.InstallmentCount > 60 || terms.Principal > 1_000_000_000 {

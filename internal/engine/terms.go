@@ -374,8 +374,10 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 	if t.Allocation > CivilCode {
 		e.Add("allocation_order", "unknown allocation order")
 	}
-	if t.Prepayment > ReduceInstallment {
+	if t.Prepayment > KeepInstallment {
 		e.Add("prepayment", "unknown prepayment policy")
+	} else if t.Prepayment == KeepInstallment && t.Method != EqualInstallment {
+		e.Add("prepayment", "PREPAYMENT_POLICY_KEEP_INSTALLMENT only with EQUAL_INSTALLMENT, whose installment is level (REDUCE_TERM keeps EQUAL_PRINCIPAL's principal part)")
 	}
 	t.checkTiming(e)
 	if t.InstallmentAmount != 0 && t.Method != EqualInstallment {
