@@ -345,6 +345,8 @@ func (p *parser) prepayment(field string, v loancorev1.PrepaymentPolicy) engine.
 		return engine.ReduceTerm
 	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_INSTALLMENT:
 		return engine.ReduceInstallment
+	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_KEEP_INSTALLMENT:
+		return engine.KeepInstallment
 	default:
 		p.enumUnknown(field, int32(v))
 		return 0

@@ -83,7 +83,7 @@ var (
 	allocationNames  = []string{0: "INTEREST_FIRST", engine.InterestFirst: "INTEREST_FIRST", engine.PrincipalFirst: "PRINCIPAL_FIRST", engine.PenaltyFirst: "PENALTY_FIRST", engine.CivilCode: "CIVIL_CODE"}
 	basisNames       = []string{0: "OVERDUE_PRINCIPAL", engine.OverduePrincipal: "OVERDUE_PRINCIPAL", engine.OverduePrincipalAndInterest: "OVERDUE_PRINCIPAL_AND_INTEREST"}
 	graceModeNames   = []string{0: "FROM_DUE_DATE", engine.FromDueDate: "FROM_DUE_DATE", engine.FromGraceEnd: "FROM_GRACE_END"}
-	prepaymentNames  = []string{0: "REDUCE_TERM", engine.ReduceTerm: "REDUCE_TERM", engine.ReduceInstallment: "REDUCE_INSTALLMENT"}
+	prepaymentNames  = []string{0: "REDUCE_TERM", engine.ReduceTerm: "REDUCE_TERM", engine.ReduceInstallment: "REDUCE_INSTALLMENT", engine.KeepInstallment: "KEEP_INSTALLMENT"}
 	overpaymentNames = []string{0: "REFUSE", engine.RefuseOverpayment: "REFUSE", engine.KeepCredit: "KEEP_CREDIT"}
 	overdueNames     = []string{0: "", engine.BesidePenalty: "", engine.ReplacedByPenalty: "REPLACED_BY_PENALTY"}
 )

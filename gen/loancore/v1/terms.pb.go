@@ -260,6 +260,19 @@ const (
 	PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_TERM PrepaymentPolicy = 1
 	// Same maturity, smaller installments.
 	PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_INSTALLMENT PrepaymentPolicy = 2
+	// Same installment to the cent, fewer installments, the last smaller:
+	// EQUAL_INSTALLMENT only (INVALID_ARGUMENT on prepayment otherwise). The
+	// rest of the plan is rebuilt at exactly the installment, each row with
+	// its own interest (by days under INTEREST_ACCRUAL_DAILY), as many rows
+	// as it takes, and the last takes what remains, at most the installment.
+	// REDUCE_TERM keeps the amount as well but takes the number of rows from
+	// the periodic-rate annuity, so where periods differ in days (daily
+	// interest) its last row may be larger than the installment, or rows of
+	// nothing may remain at the end; otherwise the two agree. With
+	// interest_recalculation the rebuilt plan's principal parts are fixed as
+	// with the other policies, and interest follows the balance: paid on
+	// its due dates, each installment is exactly the amount.
+	PrepaymentPolicy_PREPAYMENT_POLICY_KEEP_INSTALLMENT PrepaymentPolicy = 3
 )
 
 // Enum value maps for PrepaymentPolicy.
@@ -268,11 +281,13 @@ var (
 		0: "PREPAYMENT_POLICY_UNSPECIFIED",
 		1: "PREPAYMENT_POLICY_REDUCE_TERM",
 		2: "PREPAYMENT_POLICY_REDUCE_INSTALLMENT",
+		3: "PREPAYMENT_POLICY_KEEP_INSTALLMENT",
 	}
 	PrepaymentPolicy_value = map[string]int32{
 		"PREPAYMENT_POLICY_UNSPECIFIED":        0,
 		"PREPAYMENT_POLICY_REDUCE_TERM":        1,
 		"PREPAYMENT_POLICY_REDUCE_INSTALLMENT": 2,
+		"PREPAYMENT_POLICY_KEEP_INSTALLMENT":   3,
 	}
 )
 
@@ -1349,11 +1364,12 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x1fALLOCATION_ORDER_INTEREST_FIRST\x10\x01\x12$\n" +
 	" ALLOCATION_ORDER_PRINCIPAL_FIRST\x10\x02\x12\"\n" +
 	"\x1eALLOCATION_ORDER_PENALTY_FIRST\x10\x03\x12\x1f\n" +
-	"\x1bALLOCATION_ORDER_CIVIL_CODE\x10\x04*\x82\x01\n" +
+	"\x1bALLOCATION_ORDER_CIVIL_CODE\x10\x04*\xaa\x01\n" +
 	"\x10PrepaymentPolicy\x12!\n" +
 	"\x1dPREPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPREPAYMENT_POLICY_REDUCE_TERM\x10\x01\x12(\n" +
-	"$PREPAYMENT_POLICY_REDUCE_INSTALLMENT\x10\x02*z\n" +
+	"$PREPAYMENT_POLICY_REDUCE_INSTALLMENT\x10\x02\x12&\n" +
+	"\"PREPAYMENT_POLICY_KEEP_INSTALLMENT\x10\x03*z\n" +
 	"\x11OverpaymentPolicy\x12\"\n" +
 	"\x1eOVERPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19OVERPAYMENT_POLICY_REFUSE\x10\x01\x12\"\n" +
