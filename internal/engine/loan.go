@@ -882,17 +882,22 @@ func termForLevel(t *Terms, sg segment, level money.Amount) int {
 	g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
 	free := max(0, t.freeRows()-sg.firstIndex)
 	lo, hi := g+1, sg.count
+	levelOver := func(count int) money.Amount {
+		s := sg
+		s.count = count
+		return segmentLevel(t, s, g, free, r)
+	}
 	// A part-payment seldom shortens the term: when one installment fewer
 	// than the most allowed still needs more than level, so do all fewer
 	// (the rounded level installment never rises with the term), and the
 	// search below would end at sg.count. One annuity instead of a
 	// bisection's four or so; TestTermForLevelEqualsBisection checks it.
-	if hi-1 >= lo && levelInstallment(sg.principal, r, hi-1-g, max(0, free-g), t.Rounding) > level {
+	if hi-1 >= lo && levelOver(hi-1) > level {
 		return max(hi, 1)
 	}
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if levelInstallment(sg.principal, r, mid-g, max(0, free-g), t.Rounding) <= level {
+		if levelOver(mid) <= level {
 			hi = mid
 		} else {
 			lo = mid + 1

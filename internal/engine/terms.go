@@ -201,6 +201,14 @@ type Terms struct {
 	// outstanding at the end of that day (recalc.go): early payments lower
 	// interest from their value date, overdue principal keeps bearing it.
 	InterestRecalculation bool
+	// LevelOverActualPeriods solves EQUAL_INSTALLMENT's level installment
+	// over each period's own rate (its days × the annual rate ÷ the day
+	// count's year) instead of one periodic rate (annual ÷ periods a
+	// year): with daily interest the plan then repays the principal at
+	// maturity, and the last installment absorbs only rounding. Valid with
+	// EQUAL_INSTALLMENT and INTEREST_ACCRUAL_DAILY, without
+	// InstallmentAmount (which fixes the level).
+	LevelOverActualPeriods bool
 }
 
 // Limits on terms.
@@ -268,7 +276,7 @@ func (t *Terms) Validate() error {
 		// Only when everything else is sound: the last due date must exist.
 		if last := t.DueDate(t.InstallmentCount - 1); !last.InRange() {
 			e.Add("installment_count", "the last due date would be after %s", MaxDate)
-		} else if !t.repayableFits() {
+		} else if !t.repayableFits() || !t.actualPeriodLevelFits() {
 			e.Add("principal", "with this rate and term the total repayable could exceed %d minor units", int64(math.MaxInt64))
 		}
 	}
@@ -380,6 +388,7 @@ func (t *Terms) checkPolicies(e *InvalidError) {
 		e.Add("prepayment", "PREPAYMENT_POLICY_KEEP_INSTALLMENT only with EQUAL_INSTALLMENT, whose installment is level (REDUCE_TERM keeps EQUAL_PRINCIPAL's principal part)")
 	}
 	t.checkTiming(e)
+	t.checkActualPeriods(e)
 	if t.InstallmentAmount != 0 && t.Method != EqualInstallment {
 		e.Add("installment_amount", "only with EQUAL_INSTALLMENT, whose installments are level")
 	}
