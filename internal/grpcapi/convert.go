@@ -204,6 +204,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		t.Penalty = p.penalty(prefix+"penalty.", pen)
 	}
 	t.InterestRecalculation = in.GetInterestRecalculation()
+	t.LevelOverActualPeriods = in.GetLevelInstallmentOverActualPeriods()
 	p.installmentAmount(prefix, in, &t)
 	return t
 }

@@ -396,6 +396,7 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		Overpayment:           loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
 		InterestRecalculation: t.InterestRecalculation,
 	}
+	out.LevelInstallmentOverActualPeriods = t.LevelOverActualPeriods
 	// The rate shows as it was quoted, beside the annual rate it computes
 	// with, so terms copied from a loan make the same loan.
 	out.AnnualRateEquivalentPercent = out.AnnualRatePercent

@@ -50,6 +50,9 @@ type termsDoc struct {
 	// InterestRecalculation is absent (false) in documents written before
 	// it existed, which is what those loans are.
 	InterestRecalculation bool `json:"interest_recalculation,omitempty"`
+	// LevelOverActualPeriods is absent (false) in documents written before
+	// it existed, which is what those loans are.
+	LevelOverActualPeriods bool `json:"level_over_actual_periods,omitempty"`
 	// APRPercent is the IRR APR of the schedule the loan was booked with,
 	// at DefaultAPRDecimals: derived from the terms above, and written
 	// down with them only because working it out again (a schedule and
@@ -124,6 +127,7 @@ func encodeTerms(t engine.Terms, apr string) ([]byte, error) {
 		Overpayment:           overpaymentNames[t.Overpayment],
 		InterestRecalculation: t.InterestRecalculation,
 	}
+	d.LevelOverActualPeriods = t.LevelOverActualPeriods
 	d.AnnualRatePercent, d.MonthlyRatePercent, d.DailyRatePercent = t.QuotedRateOf().Fields()
 	if t.InstallmentAmount != 0 {
 		d.InstallmentAmount = t.InstallmentAmount.Format(c)
@@ -217,6 +221,7 @@ func (d termsDoc) terms() (engine.Terms, error) {
 		Overpayment:           engine.OverpaymentPolicy(r.name(overpaymentNames, d.Overpayment)),
 		InterestRecalculation: d.InterestRecalculation,
 	}
+	t.LevelOverActualPeriods = d.LevelOverActualPeriods
 	switch {
 	case d.MonthlyRatePercent != "":
 		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerMonth, Rate: r.rate(d.MonthlyRatePercent, engine.MaxRatePercent)})

@@ -832,8 +832,21 @@ type LoanTerms struct {
 	// EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
 	// interest-free periods (INVALID_ARGUMENT on this field otherwise).
 	InterestRecalculation bool `protobuf:"varint,24,opt,name=interest_recalculation,json=interestRecalculation,proto3" json:"interest_recalculation,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Solve the level installment over the actual periods: each period bears
+	// its own rate (its days × the annual rate ÷ the day count's year) and
+	// the level is the one that repays the principal exactly at maturity, so
+	// the last installment absorbs rounding only. Default (false): one
+	// periodic rate (the annual rate ÷ periods a year), and with daily
+	// interest the last installment absorbs the difference the periods' days
+	// make (12,000.00 at 12% ACT/365 over 12 months: level 1,066.19 and a
+	// last of 1,066.63; with this option 1,066.22 and 1,066.26). Only with
+	// EQUAL_INSTALLMENT and INTEREST_ACCRUAL_DAILY, and not with
+	// installment_amount (INVALID_ARGUMENT on this field otherwise). A
+	// prepayment that re-solves the plan (REDUCE_INSTALLMENT) solves it the
+	// same way.
+	LevelInstallmentOverActualPeriods bool `protobuf:"varint,25,opt,name=level_installment_over_actual_periods,json=levelInstallmentOverActualPeriods,proto3" json:"level_installment_over_actual_periods,omitempty"`
+	unknownFields                     protoimpl.UnknownFields
+	sizeCache                         protoimpl.SizeCache
 }
 
 func (x *LoanTerms) Reset() {
@@ -1030,6 +1043,13 @@ func (x *LoanTerms) GetAnnualRateEquivalentPercent() string {
 func (x *LoanTerms) GetInterestRecalculation() bool {
 	if x != nil {
 		return x.InterestRecalculation
+	}
+	return false
+}
+
+func (x *LoanTerms) GetLevelInstallmentOverActualPeriods() bool {
+	if x != nil {
+		return x.LevelInstallmentOverActualPeriods
 	}
 	return false
 }
@@ -1298,7 +1318,8 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xec\t\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xbe\n" +
+	"\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1327,7 +1348,8 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x0epayment_timing\x18\x15 \x01(\x0e2\x1a.loancore.v1.PaymentTimingR\rpaymentTiming\x12-\n" +
 	"\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12C\n" +
 	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\x125\n" +
-	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\"\xed\x03\n" +
+	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\x12P\n" +
+	"%level_installment_over_actual_periods\x18\x19 \x01(\bR!levelInstallmentOverActualPeriods\"\xed\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
 	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
 	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +

@@ -67,7 +67,7 @@ class Frequency(_message.Message):
     def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ..., days_of_month: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class LoanTerms(_message.Message):
-    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "interest_recalculation", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
+    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "interest_recalculation", "level_installment_over_actual_periods", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
     ALLOCATION_ORDER_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_EQUIVALENT_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
@@ -82,6 +82,7 @@ class LoanTerms(_message.Message):
     INTEREST_ACCRUAL_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FREE_PERIODS_FIELD_NUMBER: _ClassVar[int]
     INTEREST_RECALCULATION_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_INSTALLMENT_OVER_ACTUAL_PERIODS_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
     MONTHLY_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     OVERPAYMENT_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +107,7 @@ class LoanTerms(_message.Message):
     interest_accrual: InterestAccrual
     interest_free_periods: int
     interest_recalculation: bool
+    level_installment_over_actual_periods: bool
     method: RepaymentMethod
     monthly_rate_percent: str
     overpayment: OverpaymentPolicy
@@ -116,7 +118,7 @@ class LoanTerms(_message.Message):
     principal_grace_periods: int
     rounding: Rounding
     upfront_fee: str
-    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., interest_recalculation: bool = ...) -> None: ...
+    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., interest_recalculation: bool = ..., level_installment_over_actual_periods: bool = ...) -> None: ...
 
 class PenaltyPolicy(_message.Message):
     __slots__ = ["annual_rate_percent", "basis", "cap_annual_percent", "compound_overdue_interest", "day_count", "grace_days", "grace_mode", "markup_percent", "overdue_contract_interest"]
