@@ -28,6 +28,17 @@ const (
 	// it pays interest, then penalty, then compound interest, then
 	// principal.
 	CivilCode
+	// AllInterestFirst pays the interest of every installment due, oldest
+	// first, and on the actual balance the interest the current period
+	// has accrued to the value date, before any principal; then each
+	// installment's principal, penalty and compound interest, oldest
+	// first. On the actual balance a payment then repays the principal
+	// the payment less all interest accrued to its date, whatever the
+	// plan's rows hold, so paying earlier never bears more interest (a
+	// row-by-row order pays a row's principal before a later row's
+	// interest, and how much of the money reduces the balance depends on
+	// the rows, which an earlier prepayment reshapes).
+	AllInterestFirst
 )
 
 // allocationComponents is the order in which each AllocationOrder settles
@@ -38,7 +49,31 @@ var allocationComponents = [...][4]Component{
 	PrincipalFirst: {ComponentPrincipal, ComponentInterest, ComponentPenalty, ComponentCompound},
 	PenaltyFirst:   {ComponentPenalty, ComponentCompound, ComponentInterest, ComponentPrincipal},
 	CivilCode:      {ComponentInterest, ComponentPenalty, ComponentCompound, ComponentPrincipal},
+	// What is left after every row's interest (apply's first pass).
+	AllInterestFirst: {ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
 }
+
+// EarlyPayment says what money paid before a due date, beyond what is
+// already due, does first.
+type EarlyPayment uint8
+
+// The early payment policies. The zero value means PrepayPrincipal.
+const (
+	// PrepayPrincipal pays interest accrued to the value date and then
+	// principal ahead; the rest of the plan follows the prepayment policy
+	// and the coming installment still falls due in full (less the
+	// interest the lower balance no longer bears).
+	PrepayPrincipal EarlyPayment = iota + 1
+	// CoversNextInstallment first settles the coming installment — its
+	// interest accrued to the value date, then its principal — and only
+	// the rest is a prepayment. With interest on the actual balance an
+	// installment settled early is closed on the value date: its interest
+	// is what accrued to then, and the days after it, to its due date,
+	// belong to the next installment's period (they bear interest on the
+	// balance left, and it falls due with the next installment). Without
+	// it the installment's interest is the plan's, paid in full.
+	CoversNextInstallment
+)
 
 // PrepaymentPolicy says how a payment beyond what is due reshapes the rest
 // of the schedule.
@@ -593,12 +628,18 @@ func (st LoanState) AdvanceTo(t Terms, asOf Date) (LoanState, bool) {
 func (st *LoanState) apply(t *Terms, e Event) {
 	res := PaymentResult{Seq: e.Seq, ValueDate: e.ValueDate, Amount: e.Amount}
 	rem := e.Amount
+	if t.Allocation == AllInterestFirst {
+		rem = st.settleDueInterest(t, e.ValueDate, rem, &res)
+	}
 	for i := range st.Installments {
 		in := &st.Installments[i]
 		if in.DueDate > e.ValueDate || rem == 0 {
 			break
 		}
 		rem = settle(in, t.Allocation, rem, &res)
+	}
+	if rem > 0 && t.Early == CoversNextInstallment {
+		rem = st.coverNext(t, e.ValueDate, rem, &res)
 	}
 	if rem > 0 {
 		rem = st.prepay(t, e.ValueDate, rem, &res)
@@ -612,6 +653,71 @@ func (st *LoanState) apply(t *Terms, e Event) {
 		st.PaidOffDate = e.ValueDate
 	}
 	st.Payments = append(st.Payments, res)
+}
+
+// settleDueInterest pays up to amount of the interest of the
+// installments due by date, oldest first (AllInterestFirst's first pass),
+// and returns what is left.
+func (st *LoanState) settleDueInterest(t *Terms, date Date, amount money.Amount, res *PaymentResult) money.Amount {
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		if in.DueDate > date || amount == 0 {
+			break
+		}
+		if pay := min(amount, in.unpaidInterest()); pay > 0 {
+			in.InterestPaid += pay
+			amount -= pay
+			res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentInterest, Amount: pay})
+		}
+	}
+	// On the actual balance, the interest the current period has accrued
+	// to date too: the principal a payment then repays is the payment
+	// less all the interest accrued to its date, whatever the plan says
+	// is due (a plan shortened by an earlier prepayment makes more of it
+	// due sooner).
+	if k := st.current(date); st.recalc && k >= 0 && amount > 0 {
+		in := &st.Installments[k]
+		if pay := min(amount, st.accruedRecalc(t, k)); pay > 0 {
+			in.InterestPaid += pay
+			amount -= pay
+			res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentInterest, Amount: pay})
+		}
+	}
+	return amount
+}
+
+// coverNext settles, from money paid before a due date, the coming
+// installment: its interest accrued to date, then its principal
+// (CoversNextInstallment). A loan on the actual balance whose coming
+// installment is then settled closes it on date (closePeriod).
+func (st *LoanState) coverNext(t *Terms, date Date, amount money.Amount, res *PaymentResult) money.Amount {
+	k := st.coming(date)
+	if k < 0 {
+		return amount
+	}
+	in := &st.Installments[k]
+	interest := in.unpaidInterest()
+	if st.recalc {
+		interest = st.accruedRecalc(t, k)
+	}
+	before := amount
+	if pay := min(amount, interest); pay > 0 {
+		in.InterestPaid += pay
+		amount -= pay
+		res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentInterest, Amount: pay})
+	}
+	if pay := min(amount, in.PrincipalDue-in.PrincipalPaid); pay > 0 {
+		in.PrincipalPaid += pay
+		amount -= pay
+		res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentPrincipal, Amount: pay})
+	}
+	// Close it only if the money settled something: an installment with
+	// no principal left and no days yet (paid on its first day) has
+	// nothing to settle, and closing it would leave a period of no days.
+	if st.recalc && amount < before && in.PrincipalPaid == in.PrincipalDue && st.accruedRecalc(t, k) == 0 && k+1 < len(st.Installments) {
+		st.closePeriod(t, k, date)
+	}
+	return amount
 }
 
 // settle pays up to amount of one installment in the allocation order and
@@ -687,8 +793,25 @@ func (st *LoanState) settled() bool {
 
 // current returns the index of the first installment due after date, or -1.
 func (st *LoanState) current(date Date) int {
-	for i, in := range st.Installments {
-		if in.DueDate > date {
+	for i := range st.Installments {
+		if st.periodEnd(i) > date {
+			return i
+		}
+	}
+	return -1
+}
+
+// coming is the installment money paid on date before a due date settles
+// first under CoversNextInstallment: the first whose period runs past date
+// with anything unpaid, or -1. On the actual balance it is the one whose
+// period holds date, always: only that one can be closed on date (one
+// settled earlier was closed then, and its period ended).
+func (st *LoanState) coming(date Date) int {
+	if st.recalc {
+		return st.current(date)
+	}
+	for i := st.current(date); i >= 0 && i < len(st.Installments); i++ {
+		if st.Installments[i].Unpaid() > 0 {
 			return i
 		}
 	}
@@ -735,6 +858,16 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 	if k < 0 {
 		return amount
 	}
+	if t.Early == CoversNextInstallment && !st.recalc {
+		// Rows settled in advance keep their plan and the interest of
+		// their whole period: the prepayment reshapes the rows after
+		// them, from the day their periods start. (On the actual
+		// balance a row settled in advance was closed, and current
+		// already passed it.)
+		for k+1 < len(st.Installments) && st.Installments[k].Unpaid() == 0 {
+			k++
+		}
+	}
 	// Charges an agreement carried onto rows not yet due are owed already:
 	// they go first.
 	for i := k; i < len(st.Installments) && amount > 0; i++ {
@@ -763,7 +896,7 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 	// Record the prepaid principal against the current installment, then
 	// re-amortise what remains over the rest of the schedule.
 	res.Parts = append(res.Parts, AllocationPart{Installment: cur.Number, Component: ComponentPrincipal, Amount: pay})
-	st.reamortise(t, k, date, balance-pay, pay)
+	st.reamortise(t, k, max(date, cur.StartDate), balance-pay, pay)
 	return amount
 }
 

@@ -282,7 +282,7 @@ func TestTermsValidatePenalty(t *testing.T) {
 	if err := terms.Validate(); err != nil {
 		t.Fatalf("policy checked without HasPenalty: %v", err)
 	}
-	terms.Allocation = CivilCode + 1
+	terms.Allocation = AllInterestFirst + 1
 	if terms.Validate() == nil {
 		t.Fatal("unknown allocation order accepted")
 	}

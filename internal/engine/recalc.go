@@ -70,14 +70,38 @@ func (t *Terms) replacedByPenalty() bool {
 }
 
 // periodOf is the index of the installment whose period holds day d: the
-// first due after d, or the last for days on or after maturity.
+// first whose period ends after d, or the last for days on or after
+// maturity.
 func (st *LoanState) periodOf(d Date) int {
 	for i := range st.Installments {
-		if st.Installments[i].DueDate > d {
+		if st.periodEnd(i) > d {
 			return i
 		}
 	}
 	return len(st.Installments) - 1
+}
+
+// periodEnd is the day installment i's period ends (exclusive): its due
+// date, or, for one settled early and closed (closePeriod), the day it
+// was closed, on which the next installment's period starts. Only loans
+// on the actual balance close periods.
+func (st *LoanState) periodEnd(i int) Date {
+	end := st.Installments[i].DueDate
+	if st.recalc && i+1 < len(st.Installments) {
+		end = min(end, st.Installments[i+1].StartDate)
+	}
+	return end
+}
+
+// closePeriod ends installment k's period on date, when money paid then
+// has settled it (CoversNextInstallment): its interest is fixed at what
+// its days so far bore, and the days from date to its due date go to the
+// next installment, which starts accruing on date.
+func (st *LoanState) closePeriod(t *Terms, k int, date Date) {
+	in := &st.Installments[k]
+	st.fixInterest(t, in)
+	st.Installments[k+1].StartDate = date
+	st.Installments[k+1].accrualFrom = date
 }
 
 // balanceOn is B(d): the principal outstanding at the end of day d that
@@ -177,7 +201,7 @@ func (st *LoanState) project(t *Terms) {
 			break
 		}
 		bd := in.balanceDays
-		if days := in.DueDate - max(in.StartDate, from); days > 0 {
+		if days := st.periodEnd(i) - max(in.StartDate, from); days > 0 {
 			bd, _ = bd.Add(money.Mul64(uint64(after), uint64(days)))
 		}
 		in.InterestDue = t.interestOfBalanceDays(bd) + in.extraInterest

@@ -193,6 +193,9 @@ type Terms struct {
 	Allocation  AllocationOrder
 	Prepayment  PrepaymentPolicy
 	Overpayment OverpaymentPolicy
+	// Early says what money paid before a due date settles first; the
+	// zero value means PrepayPrincipal.
+	Early EarlyPayment
 	// Penalty is the loan's penalty policy, used when HasPenalty; without
 	// one an overdue loan accrues no penalty or compound interest.
 	Penalty    PenaltyPolicy
@@ -379,7 +382,10 @@ func (t *Terms) checkPeriodsAndFee(e *InvalidError) {
 // penalty policy checks itself and its fields are reported under
 // "penalty.".
 func (t *Terms) checkPolicies(e *InvalidError) {
-	if t.Allocation > CivilCode {
+	if t.Early > CoversNextInstallment {
+		e.Add("early_payment", "unknown early payment policy")
+	}
+	if t.Allocation > AllInterestFirst {
 		e.Add("allocation_order", "unknown allocation order")
 	}
 	if t.Prepayment > KeepInstallment {
