@@ -84,6 +84,22 @@ func TestEarlyPayment(t *testing.T) {
 	if st.Installments[0].Unpaid() != 0 || st.Payments[0].Prepaid != 0 || st.DaysPastDue() != 0 {
 		t.Errorf("without recalculation: installment 1 owes %d, prepaid %d", st.Installments[0].Unpaid(), st.Payments[0].Prepaid)
 	}
+	// More than the installment: the rest re-amortises the rows after it
+	// from installment 2's start; installment 1 keeps the plan's interest
+	// for its whole period, charged once (not again on the new balance).
+	more := []Event{pay(3, DateOf(2024, 2, 5), 150_000)}
+	st = Fold(plain, more, DateOf(2024, 2, 20))
+	in1 = st.Installments[0]
+	if in1.InterestDue != in1.InterestPaid || in1.PrincipalDue != w["p1"] || st.Payments[0].Prepaid != 150_000-w["level"] {
+		t.Errorf("without recalculation, 1,500.00: installment 1 %+v, prepaid %d", in1, st.Payments[0].Prepaid)
+	}
+	var principal money.Amount
+	for _, in := range st.Installments {
+		principal += in.PrincipalDue
+	}
+	if principal != plain.Principal || st.Installments[1].StartDate != DateOf(2024, 2, 15) {
+		t.Errorf("rows repay %d of %d, installment 2 from %s", principal, plain.Principal, st.Installments[1].StartDate)
+	}
 }
 
 // TestAllInterestFirst: 300.00 paid with installments 1 and 2 overdue pays
