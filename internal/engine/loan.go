@@ -64,14 +64,16 @@ const (
 	// and the coming installment still falls due in full (less the
 	// interest the lower balance no longer bears).
 	PrepayPrincipal EarlyPayment = iota + 1
-	// CoversNextInstallment first settles the coming installment — its
-	// interest accrued to the value date, then its principal — and only
-	// the rest is a prepayment. With interest on the actual balance an
-	// installment settled early is closed on the value date: its interest
-	// is what accrued to then, and the days after it, to its due date,
-	// belong to the next installment's period (they bear interest on the
-	// balance left, and it falls due with the next installment). Without
-	// it the installment's interest is the plan's, paid in full.
+	// CoversNextInstallment (interest recalculation only) first settles
+	// the coming installment — its interest accrued to the value date,
+	// then its principal — and only the rest is a prepayment. The
+	// installment so settled is closed on the value date: its interest is
+	// what accrued to then, and the days after it, to its due date, belong
+	// to the next installment's period (they bear interest on the balance
+	// left, and it falls due with the next installment). Without
+	// recalculation the installment's interest is the plan's, for its
+	// whole period: settling it early would charge more than the payoff
+	// amount (interest to date), so it is refused there.
 	CoversNextInstallment
 )
 
@@ -638,7 +640,7 @@ func (st *LoanState) apply(t *Terms, e Event) {
 		}
 		rem = settle(in, t.Allocation, rem, &res)
 	}
-	if rem > 0 && t.Early == CoversNextInstallment {
+	if rem > 0 && t.Early == CoversNextInstallment && st.recalc {
 		rem = st.coverNext(t, e.ValueDate, rem, &res)
 	}
 	if rem > 0 {
@@ -687,21 +689,19 @@ func (st *LoanState) settleDueInterest(t *Terms, date Date, amount money.Amount,
 }
 
 // coverNext settles, from money paid before a due date, the coming
-// installment: its interest accrued to date, then its principal
-// (CoversNextInstallment). A loan on the actual balance whose coming
-// installment is then settled closes it on date (closePeriod).
+// installment of a loan on the actual balance: its interest accrued to
+// date, then its principal (CoversNextInstallment); one so settled is
+// closed on date (closePeriod).
 func (st *LoanState) coverNext(t *Terms, date Date, amount money.Amount, res *PaymentResult) money.Amount {
-	k := st.coming(date)
+	// The installment whose period holds date: only it can be closed on
+	// date (one settled earlier was closed then, and its period ended).
+	k := st.current(date)
 	if k < 0 {
 		return amount
 	}
 	in := &st.Installments[k]
-	interest := in.unpaidInterest()
-	if st.recalc {
-		interest = st.accruedRecalc(t, k)
-	}
 	before := amount
-	if pay := min(amount, interest); pay > 0 {
+	if pay := min(amount, st.accruedRecalc(t, k)); pay > 0 {
 		in.InterestPaid += pay
 		amount -= pay
 		res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentInterest, Amount: pay})
@@ -714,7 +714,7 @@ func (st *LoanState) coverNext(t *Terms, date Date, amount money.Amount, res *Pa
 	// Close it only if the money settled something: an installment with
 	// no principal left and no days yet (paid on its first day) has
 	// nothing to settle, and closing it would leave a period of no days.
-	if st.recalc && amount < before && in.PrincipalPaid == in.PrincipalDue && st.accruedRecalc(t, k) == 0 && k+1 < len(st.Installments) {
+	if amount < before && in.PrincipalPaid == in.PrincipalDue && st.accruedRecalc(t, k) == 0 && k+1 < len(st.Installments) {
 		st.closePeriod(t, k, date)
 	}
 	return amount
@@ -801,23 +801,6 @@ func (st *LoanState) current(date Date) int {
 	return -1
 }
 
-// coming is the installment money paid on date before a due date settles
-// first under CoversNextInstallment: the first whose period runs past date
-// with anything unpaid, or -1. On the actual balance it is the one whose
-// period holds date, always: only that one can be closed on date (one
-// settled earlier was closed then, and its period ended).
-func (st *LoanState) coming(date Date) int {
-	if st.recalc {
-		return st.current(date)
-	}
-	for i := st.current(date); i >= 0 && i < len(st.Installments); i++ {
-		if st.Installments[i].Unpaid() > 0 {
-			return i
-		}
-	}
-	return -1
-}
-
 // notYetDuePrincipal is the principal of installments k.. not yet paid.
 func (st *LoanState) notYetDuePrincipal(k int) money.Amount {
 	var p money.Amount
@@ -858,16 +841,6 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 	if k < 0 {
 		return amount
 	}
-	if t.Early == CoversNextInstallment && !st.recalc {
-		// Rows settled in advance keep their plan and the interest of
-		// their whole period: the prepayment reshapes the rows after
-		// them, from the day their periods start. (On the actual
-		// balance a row settled in advance was closed, and current
-		// already passed it.)
-		for k+1 < len(st.Installments) && st.Installments[k].Unpaid() == 0 {
-			k++
-		}
-	}
 	// Charges an agreement carried onto rows not yet due are owed already:
 	// they go first.
 	for i := k; i < len(st.Installments) && amount > 0; i++ {
@@ -896,7 +869,7 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 	// Record the prepaid principal against the current installment, then
 	// re-amortise what remains over the rest of the schedule.
 	res.Parts = append(res.Parts, AllocationPart{Installment: cur.Number, Component: ComponentPrincipal, Amount: pay})
-	st.reamortise(t, k, max(date, cur.StartDate), balance-pay, pay)
+	st.reamortise(t, k, date, balance-pay, pay)
 	return amount
 }
 

@@ -384,6 +384,10 @@ func (t *Terms) checkPeriodsAndFee(e *InvalidError) {
 func (t *Terms) checkPolicies(e *InvalidError) {
 	if t.Early > CoversNextInstallment {
 		e.Add("early_payment", "unknown early payment policy")
+	} else if t.Early == CoversNextInstallment && !t.InterestRecalculation {
+		// The plan's interest is for the whole period: settling the
+		// installment early would charge more than the payoff amount.
+		e.Add("early_payment", "EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT needs interest_recalculation")
 	}
 	if t.Allocation > AllInterestFirst {
 		e.Add("allocation_order", "unknown allocation order")

@@ -17,7 +17,8 @@ import (
 // ALLOCATION_ORDER_ALL_INTEREST_FIRST, 300.00 paid with two installments
 // overdue pays both interests (122.30, 114.41) and the third's 5 days
 // (19.73) before principal (43.56).
-// The terms read back with both policies.
+// The terms read back with both policies; covering without
+// interest_recalculation is INVALID_ARGUMENT naming early_payment.
 func TestEarlyPayment(t *testing.T) {
 	forEachStore(t, func(t *testing.T, c loancorev1.LoanServiceClient, _ *clock) {
 		terms := recalc12k()
@@ -47,6 +48,11 @@ func TestEarlyPayment(t *testing.T) {
 		if got := allocations(p); got != "1 INTEREST 122.30, 2 INTEREST 114.41, 3 INTEREST 19.73, 1 PRINCIPAL 43.56" {
 			t.Errorf("all-interest-first allocation %s", got)
 		}
+		plain := recalc12k()
+		plain.InterestRecalculation = false
+		plain.EarlyPayment = loancorev1.EarlyPayment_EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT
+		_, err = c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "c-ep", BorrowerId: "B1", Terms: plain})
+		wantFieldViolation(t, err, "terms.early_payment", "interest_recalculation")
 	})
 }
 

@@ -611,12 +611,14 @@ export enum EarlyPayment {
    * First the coming installment, as lenders treat an advance payment
    * (Apache Fineract's default): its interest accrued to the value date,
    * then its principal; only the rest is a prepayment under the
-   * prepayment policy. With interest_recalculation an installment so
-   * settled is closed on the value date: its interest is the days up to
-   * it, and its remaining days belong to the next installment's period
-   * (they bear interest on the balance left, due with the next
-   * installment), so nothing falls due on its date. Without it the
-   * installment's interest is the plan's, paid in full.
+   * prepayment policy. The installment so settled is closed on the value
+   * date: its interest is the days up to it, and its remaining days
+   * belong to the next installment's period (they bear interest on the
+   * balance left, due with the next installment), so nothing falls due
+   * on its date. Needs interest_recalculation (INVALID_ARGUMENT on
+   * early_payment otherwise): without it an installment's interest is
+   * the plan's for its whole period, and settling it early would charge
+   * more than the payoff amount.
    *
    * @generated from enum value: EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT = 2;
    */
