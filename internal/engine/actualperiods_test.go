@@ -166,3 +166,43 @@ func clampedRows(s Schedule, grace int) bool {
 	}
 	return false
 }
+
+// TestLevelOverActualPeriodsFineract reproduces a published schedule:
+// Apache Fineract's EMI for a progressive loan with daily interest solves
+// the level over the periods' own rates. apache/fineract,
+// fineract-e2e-tests-runner/src/test/resources/features/EMICalculation.feature
+// (commit 8d6954510b094b9869046add522d55847b847793), scenario C3152 "EMI
+// calculation with Actual/Actual setup - integer": 10,000 EUR at 12%, 6
+// monthly installments from 2023-12-12, Actual/Actual, EMI 1,725.56 and
+// interests 101.81, 85.14, 64.05, 51.58, 33.45, 17.36. With the option the
+// level is 1,725.56 (at one periodic rate it would be 1,725.48) and rows
+// 2-6 bear the published interest. Row 1 bears 101.82, not 101.81: its
+// period spans the year end, and our ACT/ACT (ISDA) counts 2023-12-12 to
+// 12-31 as 20 days of 2023 and 11 of 2024 (1,200 × (20/365 + 11/366) =
+// 101.819…), where Fineract's figure is 19/365 + 12/366 (101.814…); so
+// the last row is 1,725.60, not 1,725.59.
+func TestLevelOverActualPeriodsFineract(t *testing.T) {
+	terms := loan12k()
+	terms.Currency = fixtureCurrency("EUR")
+	terms.Principal, terms.InstallmentCount = 1_000_000, 6
+	terms.DisbursementDate, terms.InterestAccrual, terms.DayCount = DateOf(2023, 12, 12), Daily, ActAct
+	terms.Rounding.Mode = money.HalfEven
+	periodic, err := BuildSchedule(terms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms.LevelOverActualPeriods = true
+	s, err := BuildSchedule(terms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.InstallmentAmount != 172_556 || periodic.InstallmentAmount == 172_556 {
+		t.Errorf("level %v (periodic %v), want 1725.56 and a periodic level that differs", s.InstallmentAmount, periodic.InstallmentAmount)
+	}
+	want := []money.Amount{10_182, 8_514, 6_405, 5_158, 3_345, 1_736}
+	for i, in := range s.Installments {
+		if in.Interest != want[i] {
+			t.Errorf("row %d interest %v, want %v", i+1, in.Interest, want[i])
+		}
+	}
+}
