@@ -109,7 +109,7 @@ func randomLogCase(rng *rand.Rand) (logCase, bool) {
 	default:
 		for {
 			terms = randomTerms(rng)
-			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(3))
 			if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
 				break
 			}

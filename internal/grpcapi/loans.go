@@ -398,6 +398,8 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		Overpayment:           loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
 		InterestRecalculation: t.InterestRecalculation,
 	}
+	out.LevelInstallmentOverActualPeriods = t.LevelOverActualPeriods
+	out.EarlyPayment = loancorev1.EarlyPayment(max(t.Early, engine.PrepayPrincipal))
 	// The rate shows as it was quoted, beside the annual rate it computes
 	// with, so terms copied from a loan make the same loan.
 	out.AnnualRateEquivalentPercent = out.AnnualRatePercent

@@ -199,6 +199,15 @@ const (
 	// principal; interest here is contract interest, then penalty, then
 	// compound.
 	AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE AllocationOrder = 4
+	// The interest of every installment due, oldest first (with
+	// interest_recalculation, also the current period's interest accrued to
+	// the value date), before any principal; then each installment's
+	// principal, penalty and compound interest, oldest first. With
+	// interest_recalculation a payment then repays as principal what it
+	// pays beyond all interest accrued to its date, whatever the plan's rows
+	// hold, so paying earlier never bears more interest (INTEREST_FIRST
+	// settles a row's principal before a later row's interest).
+	AllocationOrder_ALLOCATION_ORDER_ALL_INTEREST_FIRST AllocationOrder = 5
 )
 
 // Enum value maps for AllocationOrder.
@@ -209,13 +218,15 @@ var (
 		2: "ALLOCATION_ORDER_PRINCIPAL_FIRST",
 		3: "ALLOCATION_ORDER_PENALTY_FIRST",
 		4: "ALLOCATION_ORDER_CIVIL_CODE",
+		5: "ALLOCATION_ORDER_ALL_INTEREST_FIRST",
 	}
 	AllocationOrder_value = map[string]int32{
-		"ALLOCATION_ORDER_UNSPECIFIED":     0,
-		"ALLOCATION_ORDER_INTEREST_FIRST":  1,
-		"ALLOCATION_ORDER_PRINCIPAL_FIRST": 2,
-		"ALLOCATION_ORDER_PENALTY_FIRST":   3,
-		"ALLOCATION_ORDER_CIVIL_CODE":      4,
+		"ALLOCATION_ORDER_UNSPECIFIED":        0,
+		"ALLOCATION_ORDER_INTEREST_FIRST":     1,
+		"ALLOCATION_ORDER_PRINCIPAL_FIRST":    2,
+		"ALLOCATION_ORDER_PENALTY_FIRST":      3,
+		"ALLOCATION_ORDER_CIVIL_CODE":         4,
+		"ALLOCATION_ORDER_ALL_INTEREST_FIRST": 5,
 	}
 )
 
@@ -246,6 +257,72 @@ func (AllocationOrder) EnumDescriptor() ([]byte, []int) {
 	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
+// EarlyPayment says what money paid before a due date does first, once
+// everything due is settled.
+type EarlyPayment int32
+
+const (
+	EarlyPayment_EARLY_PAYMENT_UNSPECIFIED EarlyPayment = 0
+	// Interest accrued to the value date, then principal ahead of schedule;
+	// the rest of the plan follows the prepayment policy, and the coming
+	// installment still falls due on its date (with interest_recalculation,
+	// less the interest the lower balance no longer bears).
+	EarlyPayment_EARLY_PAYMENT_PREPAY_PRINCIPAL EarlyPayment = 1
+	// First the coming installment, as lenders treat an advance payment
+	// (Apache Fineract's default): its interest accrued to the value date,
+	// then its principal; only the rest is a prepayment under the
+	// prepayment policy. The installment so settled is closed on the value
+	// date: its interest is the days up to it, and its remaining days
+	// belong to the next installment's period (they bear interest on the
+	// balance left, due with the next installment), so nothing falls due
+	// on its date. Needs interest_recalculation (INVALID_ARGUMENT on
+	// early_payment otherwise): without it an installment's interest is
+	// the plan's for its whole period, and settling it early would charge
+	// more than the payoff amount.
+	EarlyPayment_EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT EarlyPayment = 2
+)
+
+// Enum value maps for EarlyPayment.
+var (
+	EarlyPayment_name = map[int32]string{
+		0: "EARLY_PAYMENT_UNSPECIFIED",
+		1: "EARLY_PAYMENT_PREPAY_PRINCIPAL",
+		2: "EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT",
+	}
+	EarlyPayment_value = map[string]int32{
+		"EARLY_PAYMENT_UNSPECIFIED":             0,
+		"EARLY_PAYMENT_PREPAY_PRINCIPAL":        1,
+		"EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT": 2,
+	}
+)
+
+func (x EarlyPayment) Enum() *EarlyPayment {
+	p := new(EarlyPayment)
+	*p = x
+	return p
+}
+
+func (x EarlyPayment) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EarlyPayment) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
+}
+
+func (EarlyPayment) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[4]
+}
+
+func (x EarlyPayment) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EarlyPayment.Descriptor instead.
+func (EarlyPayment) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
+}
+
 // PrepaymentPolicy says how principal paid ahead of schedule reshapes the
 // rest of it. The payment first settles the current period's interest
 // accrued to its value date (by days), then principal; the remaining
@@ -260,6 +337,19 @@ const (
 	PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_TERM PrepaymentPolicy = 1
 	// Same maturity, smaller installments.
 	PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_INSTALLMENT PrepaymentPolicy = 2
+	// Same installment to the cent, fewer installments, the last smaller:
+	// EQUAL_INSTALLMENT only (INVALID_ARGUMENT on prepayment otherwise). The
+	// rest of the plan is rebuilt at exactly the installment, each row with
+	// its own interest (by days under INTEREST_ACCRUAL_DAILY), as many rows
+	// as it takes, and the last takes what remains, at most the installment.
+	// REDUCE_TERM keeps the amount as well but takes the number of rows from
+	// the periodic-rate annuity, so where periods differ in days (daily
+	// interest) its last row may be larger than the installment, or rows of
+	// nothing may remain at the end; otherwise the two agree. With
+	// interest_recalculation the rebuilt plan's principal parts are fixed as
+	// with the other policies, and interest follows the balance: paid on
+	// its due dates, each installment is exactly the amount.
+	PrepaymentPolicy_PREPAYMENT_POLICY_KEEP_INSTALLMENT PrepaymentPolicy = 3
 )
 
 // Enum value maps for PrepaymentPolicy.
@@ -268,11 +358,13 @@ var (
 		0: "PREPAYMENT_POLICY_UNSPECIFIED",
 		1: "PREPAYMENT_POLICY_REDUCE_TERM",
 		2: "PREPAYMENT_POLICY_REDUCE_INSTALLMENT",
+		3: "PREPAYMENT_POLICY_KEEP_INSTALLMENT",
 	}
 	PrepaymentPolicy_value = map[string]int32{
 		"PREPAYMENT_POLICY_UNSPECIFIED":        0,
 		"PREPAYMENT_POLICY_REDUCE_TERM":        1,
 		"PREPAYMENT_POLICY_REDUCE_INSTALLMENT": 2,
+		"PREPAYMENT_POLICY_KEEP_INSTALLMENT":   3,
 	}
 )
 
@@ -287,11 +379,11 @@ func (x PrepaymentPolicy) String() string {
 }
 
 func (PrepaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
 }
 
 func (PrepaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[4]
+	return &file_loancore_v1_terms_proto_enumTypes[5]
 }
 
 func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
@@ -300,7 +392,7 @@ func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PrepaymentPolicy.Descriptor instead.
 func (PrepaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
 }
 
 // OverpaymentPolicy says what happens to money beyond everything owed.
@@ -339,11 +431,11 @@ func (x OverpaymentPolicy) String() string {
 }
 
 func (OverpaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
 }
 
 func (OverpaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[5]
+	return &file_loancore_v1_terms_proto_enumTypes[6]
 }
 
 func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
@@ -352,7 +444,7 @@ func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverpaymentPolicy.Descriptor instead.
 func (OverpaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
 }
 
 // FrequencyUnit is the unit of a Frequency.
@@ -405,11 +497,11 @@ func (x FrequencyUnit) String() string {
 }
 
 func (FrequencyUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
 }
 
 func (FrequencyUnit) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[6]
+	return &file_loancore_v1_terms_proto_enumTypes[7]
 }
 
 func (x FrequencyUnit) Number() protoreflect.EnumNumber {
@@ -418,7 +510,7 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // PaymentTiming says when in its period an installment falls due.
@@ -466,11 +558,11 @@ func (x PaymentTiming) String() string {
 }
 
 func (PaymentTiming) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
 }
 
 func (PaymentTiming) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[7]
+	return &file_loancore_v1_terms_proto_enumTypes[8]
 }
 
 func (x PaymentTiming) Number() protoreflect.EnumNumber {
@@ -479,7 +571,7 @@ func (x PaymentTiming) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PaymentTiming.Descriptor instead.
 func (PaymentTiming) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -533,11 +625,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[8]
+	return &file_loancore_v1_terms_proto_enumTypes[9]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -546,7 +638,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -585,11 +677,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[9]
+	return &file_loancore_v1_terms_proto_enumTypes[10]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -598,7 +690,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
 }
 
 // DayCount is a day-count convention.
@@ -649,11 +741,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[10]
+	return &file_loancore_v1_terms_proto_enumTypes[11]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -662,7 +754,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -713,11 +805,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[12].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[11]
+	return &file_loancore_v1_terms_proto_enumTypes[12]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -726,7 +818,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{12}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -825,8 +917,24 @@ type LoanTerms struct {
 	// PAYMENT_TIMING_IN_ADVANCE (INVALID_ARGUMENT on this field). Empty: the
 	// loan takes no tranches. At most 40 bytes.
 	ApprovedAmount string `protobuf:"bytes,29,opt,name=approved_amount,json=approvedAmount,proto3" json:"approved_amount,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Solve the level installment over the actual periods: each period bears
+	// its own rate (its days × the annual rate ÷ the day count's year) and
+	// the level is the one that repays the principal exactly at maturity, so
+	// the last installment absorbs rounding only. Default (false): one
+	// periodic rate (the annual rate ÷ periods a year), and with daily
+	// interest the last installment absorbs the difference the periods' days
+	// make (12,000.00 at 12% ACT/365 over 12 months: level 1,066.19 and a
+	// last of 1,066.63; with this option 1,066.22 and 1,066.26). Only with
+	// EQUAL_INSTALLMENT and INTEREST_ACCRUAL_DAILY, and not with
+	// installment_amount (INVALID_ARGUMENT on this field otherwise). A
+	// prepayment that re-solves the plan (REDUCE_INSTALLMENT) solves it the
+	// same way.
+	LevelInstallmentOverActualPeriods bool `protobuf:"varint,25,opt,name=level_installment_over_actual_periods,json=levelInstallmentOverActualPeriods,proto3" json:"level_installment_over_actual_periods,omitempty"`
+	// What money paid before a due date, beyond what is due, settles first.
+	// Default PREPAY_PRINCIPAL.
+	EarlyPayment  EarlyPayment `protobuf:"varint,27,opt,name=early_payment,json=earlyPayment,proto3,enum=loancore.v1.EarlyPayment" json:"early_payment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LoanTerms) Reset() {
@@ -1032,6 +1140,20 @@ func (x *LoanTerms) GetApprovedAmount() string {
 		return x.ApprovedAmount
 	}
 	return ""
+}
+
+func (x *LoanTerms) GetLevelInstallmentOverActualPeriods() bool {
+	if x != nil {
+		return x.LevelInstallmentOverActualPeriods
+	}
+	return false
+}
+
+func (x *LoanTerms) GetEarlyPayment() EarlyPayment {
+	if x != nil {
+		return x.EarlyPayment
+	}
+	return EarlyPayment_EARLY_PAYMENT_UNSPECIFIED
 }
 
 // PenaltyPolicy is how an overdue loan accrues penalty interest and
@@ -1298,8 +1420,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\x95\n" +
-	"\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xa7\v\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1329,7 +1450,9 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12C\n" +
 	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\x125\n" +
 	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\x12'\n" +
-	"\x0fapproved_amount\x18\x1d \x01(\tR\x0eapprovedAmount\"\xed\x03\n" +
+	"\x0fapproved_amount\x18\x1d \x01(\tR\x0eapprovedAmount\x12P\n" +
+	"%level_installment_over_actual_periods\x18\x19 \x01(\bR!levelInstallmentOverActualPeriods\x12>\n" +
+	"\rearly_payment\x18\x1b \x01(\x0e2\x19.loancore.v1.EarlyPaymentR\fearlyPayment\"\xed\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
 	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
 	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +
@@ -1360,17 +1483,23 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\tGraceMode\x12\x1a\n" +
 	"\x16GRACE_MODE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18GRACE_MODE_FROM_DUE_DATE\x10\x01\x12\x1d\n" +
-	"\x19GRACE_MODE_FROM_GRACE_END\x10\x02*\xc3\x01\n" +
+	"\x19GRACE_MODE_FROM_GRACE_END\x10\x02*\xec\x01\n" +
 	"\x0fAllocationOrder\x12 \n" +
 	"\x1cALLOCATION_ORDER_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fALLOCATION_ORDER_INTEREST_FIRST\x10\x01\x12$\n" +
 	" ALLOCATION_ORDER_PRINCIPAL_FIRST\x10\x02\x12\"\n" +
 	"\x1eALLOCATION_ORDER_PENALTY_FIRST\x10\x03\x12\x1f\n" +
-	"\x1bALLOCATION_ORDER_CIVIL_CODE\x10\x04*\x82\x01\n" +
+	"\x1bALLOCATION_ORDER_CIVIL_CODE\x10\x04\x12'\n" +
+	"#ALLOCATION_ORDER_ALL_INTEREST_FIRST\x10\x05*|\n" +
+	"\fEarlyPayment\x12\x1d\n" +
+	"\x19EARLY_PAYMENT_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eEARLY_PAYMENT_PREPAY_PRINCIPAL\x10\x01\x12)\n" +
+	"%EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT\x10\x02*\xaa\x01\n" +
 	"\x10PrepaymentPolicy\x12!\n" +
 	"\x1dPREPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPREPAYMENT_POLICY_REDUCE_TERM\x10\x01\x12(\n" +
-	"$PREPAYMENT_POLICY_REDUCE_INSTALLMENT\x10\x02*z\n" +
+	"$PREPAYMENT_POLICY_REDUCE_INSTALLMENT\x10\x02\x12&\n" +
+	"\"PREPAYMENT_POLICY_KEEP_INSTALLMENT\x10\x03*z\n" +
 	"\x11OverpaymentPolicy\x12\"\n" +
 	"\x1eOVERPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19OVERPAYMENT_POLICY_REFUSE\x10\x01\x12\"\n" +
@@ -1425,48 +1554,50 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
 var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_loancore_v1_terms_proto_goTypes = []any{
 	(OverdueContractInterest)(0), // 0: loancore.v1.OverdueContractInterest
 	(PenaltyBasis)(0),            // 1: loancore.v1.PenaltyBasis
 	(GraceMode)(0),               // 2: loancore.v1.GraceMode
 	(AllocationOrder)(0),         // 3: loancore.v1.AllocationOrder
-	(PrepaymentPolicy)(0),        // 4: loancore.v1.PrepaymentPolicy
-	(OverpaymentPolicy)(0),       // 5: loancore.v1.OverpaymentPolicy
-	(FrequencyUnit)(0),           // 6: loancore.v1.FrequencyUnit
-	(PaymentTiming)(0),           // 7: loancore.v1.PaymentTiming
-	(RepaymentMethod)(0),         // 8: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0),         // 9: loancore.v1.InterestAccrual
-	(DayCount)(0),                // 10: loancore.v1.DayCount
-	(RoundingMode)(0),            // 11: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),            // 12: loancore.v1.LoanTerms
-	(*PenaltyPolicy)(nil),        // 13: loancore.v1.PenaltyPolicy
-	(*Frequency)(nil),            // 14: loancore.v1.Frequency
-	(*Rounding)(nil),             // 15: loancore.v1.Rounding
+	(EarlyPayment)(0),            // 4: loancore.v1.EarlyPayment
+	(PrepaymentPolicy)(0),        // 5: loancore.v1.PrepaymentPolicy
+	(OverpaymentPolicy)(0),       // 6: loancore.v1.OverpaymentPolicy
+	(FrequencyUnit)(0),           // 7: loancore.v1.FrequencyUnit
+	(PaymentTiming)(0),           // 8: loancore.v1.PaymentTiming
+	(RepaymentMethod)(0),         // 9: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),         // 10: loancore.v1.InterestAccrual
+	(DayCount)(0),                // 11: loancore.v1.DayCount
+	(RoundingMode)(0),            // 12: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),            // 13: loancore.v1.LoanTerms
+	(*PenaltyPolicy)(nil),        // 14: loancore.v1.PenaltyPolicy
+	(*Frequency)(nil),            // 15: loancore.v1.Frequency
+	(*Rounding)(nil),             // 16: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	14, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	8,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	9,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	10, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	15, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	15, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	9,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	10, // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	11, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	16, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
 	3,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
-	4,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
-	5,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
-	13, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
-	7,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
-	1,  // 10: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
-	10, // 11: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
-	2,  // 12: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
-	0,  // 13: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
-	6,  // 14: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	11, // 15: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	5,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
+	6,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
+	14, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
+	8,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
+	4,  // 10: loancore.v1.LoanTerms.early_payment:type_name -> loancore.v1.EarlyPayment
+	1,  // 11: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
+	11, // 12: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
+	2,  // 13: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
+	0,  // 14: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
+	7,  // 15: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	12, // 16: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -1479,7 +1610,7 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      12,
+			NumEnums:      13,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
