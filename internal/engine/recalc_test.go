@@ -30,7 +30,14 @@ func recalcEP() Terms {
 // with Python's decimal module, in minor units.
 func handWorked(t *testing.T) map[string]map[string]money.Amount {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "recalc", "handworked.json"))
+	return readHandWorked(t, filepath.Join("testdata", "recalc", "handworked.json"))
+}
+
+// readHandWorked reads a JSON file of figures a Python script worked out
+// ({"case": {"figure": "1234.56"}}), as CNY amounts in minor units.
+func readHandWorked(t *testing.T, path string) map[string]map[string]money.Amount {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

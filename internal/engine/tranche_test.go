@@ -1,10 +1,8 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -21,26 +19,7 @@ func tranche(seq int64, d Date, amount money.Amount) Event {
 // out with Python's decimal module, in minor units of CNY.
 func trancheFigures(t *testing.T) map[string]map[string]money.Amount {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "tranche", "handworked.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw map[string]map[string]string
-	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]map[string]money.Amount{}
-	for k, m := range raw {
-		out[k] = map[string]money.Amount{}
-		for f, s := range m {
-			a, err := money.ParseAmount(s, fixtureCurrency("CNY"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[k][f] = a
-		}
-	}
-	return out
+	return readHandWorked(t, filepath.Join("testdata", "tranche", "handworked.json"))
 }
 
 // checkTrancheRows compares each installment's principal and interest due with
