@@ -250,21 +250,7 @@ func TestRecalcPayingEarlierSeeds(t *testing.T) {
 func checkPayingEarlier(t *testing.T, seed uint64) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 0x5ec3))
-	cost := func(st LoanState) money.Amount {
-		var c money.Amount
-		for _, in := range st.Installments {
-			c += in.InterestDue + in.PenaltyAccrued + in.CompoundAccrued
-		}
-		return c
-	}
-	exact := func(st LoanState) *big.Int {
-		sum := new(big.Int)
-		for _, in := range st.Installments {
-			sum.Add(sum, in.balanceDays.Big())
-			sum.Add(sum, in.lateDays.Big())
-		}
-		return sum
-	}
+	cost, exact := chargesOf, balanceDaysOf
 	for n := 0; n < 300; n++ {
 		terms, s, events := randomRecalcLoan(rng)
 		if len(events) == 0 {
@@ -432,21 +418,7 @@ func TestRecalcPayingEarlierCoveringNext(t *testing.T) {
 func checkPayingEarlierCovering(t *testing.T, seed uint64) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 0x5ec5))
-	cost := func(st LoanState) money.Amount {
-		var c money.Amount
-		for _, in := range st.Installments {
-			c += in.InterestDue + in.PenaltyAccrued + in.CompoundAccrued
-		}
-		return c
-	}
-	exact := func(st LoanState) *big.Int {
-		sum := new(big.Int)
-		for _, in := range st.Installments {
-			sum.Add(sum, in.balanceDays.Big())
-			sum.Add(sum, in.lateDays.Big())
-		}
-		return sum
-	}
+	cost, exact := chargesOf, balanceDaysOf
 	for n := 0; n < 300; n++ {
 		terms, s, events := randomRecalcLoan(rng)
 		terms.Early, terms.Allocation = CoversNextInstallment, AllInterestFirst
@@ -514,4 +486,25 @@ func TestRecalcPayingEarlierCoveringSeeds(t *testing.T) {
 	for _, seed := range []uint64{1796432394886610576, 1796432433349847352, 1796432683386703046} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { checkPayingEarlierCovering(t, seed) })
 	}
+}
+
+// chargesOf is what a fold charged: interest, penalty and compound
+// interest of every installment.
+func chargesOf(st LoanState) money.Amount {
+	var c money.Amount
+	for _, in := range st.Installments {
+		c += in.InterestDue + in.PenaltyAccrued + in.CompoundAccrued
+	}
+	return c
+}
+
+// balanceDaysOf is the exact sum of a fold's balance-days, late days
+// included: what its contract interest is, before rounding.
+func balanceDaysOf(st LoanState) *big.Int {
+	sum := new(big.Int)
+	for _, in := range st.Installments {
+		sum.Add(sum, in.balanceDays.Big())
+		sum.Add(sum, in.lateDays.Big())
+	}
+	return sum
 }
