@@ -56,7 +56,7 @@ var fieldMaxBytes = map[protoreflect.Name]int{
 	"daily_rate_percent": MaxDecimalBytes, "monthly_rate_percent": MaxDecimalBytes, "annual_rate_equivalent_percent": MaxDecimalBytes,
 	"installment_amount": MaxDecimalBytes,
 	"cap_annual_percent": MaxDecimalBytes, "upfront_fee": MaxDecimalBytes, "installment_multiple": MaxDecimalBytes,
-	"amount": MaxDecimalBytes, "amount_advanced": MaxDecimalBytes, "limit": MaxDecimalBytes,
+	"amount": MaxDecimalBytes, "percent": MaxDecimalBytes, "cap": MaxDecimalBytes, "amount_advanced": MaxDecimalBytes, "limit": MaxDecimalBytes,
 	"penalty": MaxDecimalBytes, "compound": MaxDecimalBytes, "interest": MaxDecimalBytes,
 	"currency":          MaxCurrencyBytes,
 	"disbursement_date": MaxDateBytes, "first_due_date": MaxDateBytes, "as_of": MaxDateBytes, "value_date": MaxDateBytes,

@@ -395,6 +395,7 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		Prepayment:            loancorev1.PrepaymentPolicy(max(t.Prepayment, engine.ReduceTerm)),
 		Overpayment:           loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
 		InterestRecalculation: t.InterestRecalculation,
+		Charges:               termsChargesToProto(t),
 	}
 	// The rate shows as it was quoted, beside the annual rate it computes
 	// with, so terms copied from a loan make the same loan.

@@ -48,6 +48,9 @@ func quoteToProto(q servicing.ScheduleQuote) *loancorev1.QuoteScheduleResponse {
 		AmountAdvanced:    q.AmountAdvanced.Format(c),
 		// The rate the schedule was computed with, whatever it was quoted per.
 		AnnualRateEquivalentPercent: q.Terms.AnnualRate.String(),
+		TotalFees:                   sch.TotalFees.Format(c),
+		UpfrontFee:                  q.UpfrontFee.Format(c),
+		TotalCost:                   (sch.TotalInterest + sch.TotalFees + q.UpfrontFee).Format(c),
 	}
 	for i, in := range sch.Installments {
 		out.Installments[i] = &loancorev1.ScheduleInstallment{
@@ -55,9 +58,10 @@ func quoteToProto(q servicing.ScheduleQuote) *loancorev1.QuoteScheduleResponse {
 			DueDate:      in.DueDate.String(),
 			Principal:    in.Principal.Format(c),
 			Interest:     in.Interest.Format(c),
-			Total:        in.Total.Format(c),
+			Total:        (in.Total + in.Fees).Format(c),
 			BalanceAfter: in.BalanceAfter.Format(c),
 			StartDate:    in.StartDate.String(),
+			Fees:         in.Fees.Format(c),
 		}
 	}
 	return out

@@ -34,6 +34,7 @@ func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, e
 	if err := p.Terms.Validate(); errors.As(err, &inv) {
 		e.Violations = append(e.Violations, inv.Prefixed("terms.").Violations...)
 	}
+	checkServicedCharges(&e, p.Terms, "terms.")
 	if err := e.Err(); err != nil {
 		return LoanView{}, err
 	}
@@ -74,9 +75,9 @@ func (l *Loans) createdBefore(ctx context.Context, req request) (LoanView, bool,
 }
 
 // newLoan is what CreateLoan writes: the loan's row with its terms
-// document, its origination and disbursement (net of the upfront fee),
-// and the request's record on the disbursement. An empty loan id takes a
-// server-assigned one.
+// document, its origination and disbursement (net of the upfront fee or
+// the UPFRONT charge), and the request's record on the disbursement. An
+// empty loan id takes a server-assigned one.
 func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecord, error) {
 	id := p.LoanID
 	if id == "" {
@@ -97,7 +98,7 @@ func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecor
 		Events: []store.EventRecord{
 			{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Amount: p.Terms.Principal.Format(c)},
 			{LoanID: id, Seq: 2, Kind: store.KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf,
-				Amount: (p.Terms.Principal - p.Terms.UpfrontFee).Format(c)},
+				Amount: (p.Terms.Principal - p.Terms.EffectiveUpfrontFee()).Format(c)},
 		},
 		Request: req.record(id, 2, now),
 	}, nil

@@ -16,8 +16,11 @@ const DefaultAPRDecimals = 2
 type ScheduleQuote struct {
 	Terms    engine.Terms
 	Schedule engine.Schedule
-	// AmountAdvanced is the principal less the upfront fee.
+	// AmountAdvanced is the principal less the upfront fee (upfront_fee or
+	// the UPFRONT charge).
 	AmountAdvanced money.Amount
+	// UpfrontFee is the fee deducted from the advance.
+	UpfrontFee money.Amount
 	// APR is the schedule's annual percentage rate in percent.
 	APR money.Rate
 }
@@ -48,7 +51,8 @@ func QuoteSchedule(p QuoteScheduleParams) (ScheduleQuote, error) {
 	return ScheduleQuote{
 		Terms:          p.Terms,
 		Schedule:       s,
-		AmountAdvanced: p.Terms.Principal - p.Terms.UpfrontFee,
+		AmountAdvanced: p.Terms.Principal - p.Terms.EffectiveUpfrontFee(),
+		UpfrontFee:     p.Terms.EffectiveUpfrontFee(),
 		APR:            engine.ScheduleAPR(p.Terms, s, p.APRDecimals),
 	}, nil
 }

@@ -21,6 +21,135 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ChargeKind is what a charge is charged for.
+type ChargeKind int32
+
+const (
+	ChargeKind_CHARGE_KIND_UNSPECIFIED ChargeKind = 0
+	// 服务费 / 分期手续费: charged with every installment, fixed or a
+	// percent of ORIGINAL_PRINCIPAL or OUTSTANDING_PRINCIPAL (the principal
+	// outstanding at the period's start) per installment. A BULLET's one
+	// installment bears one fee for each of its installment_count periods.
+	ChargeKind_CHARGE_KIND_SERVICE_FEE ChargeKind = 1
+	// 滞纳金: charged once per installment still unpaid when the penalty
+	// policy's grace days end, fixed or a percent of OVERDUE_AMOUNT,
+	// optionally capped.
+	ChargeKind_CHARGE_KIND_LATE_FEE ChargeKind = 2
+	// 提前还款违约金: charged on principal paid ahead of schedule, fixed or a
+	// percent of PREPAID_PRINCIPAL, optionally capped and free after a
+	// number of installments.
+	ChargeKind_CHARGE_KIND_PREPAYMENT_FEE ChargeKind = 3
+	// Deducted from the amount advanced, as LoanTerms.upfront_fee is: the
+	// same fee given as a charge, fixed or a percent of ORIGINAL_PRINCIPAL.
+	// At most one, and not with upfront_fee.
+	ChargeKind_CHARGE_KIND_UPFRONT ChargeKind = 4
+)
+
+// Enum value maps for ChargeKind.
+var (
+	ChargeKind_name = map[int32]string{
+		0: "CHARGE_KIND_UNSPECIFIED",
+		1: "CHARGE_KIND_SERVICE_FEE",
+		2: "CHARGE_KIND_LATE_FEE",
+		3: "CHARGE_KIND_PREPAYMENT_FEE",
+		4: "CHARGE_KIND_UPFRONT",
+	}
+	ChargeKind_value = map[string]int32{
+		"CHARGE_KIND_UNSPECIFIED":    0,
+		"CHARGE_KIND_SERVICE_FEE":    1,
+		"CHARGE_KIND_LATE_FEE":       2,
+		"CHARGE_KIND_PREPAYMENT_FEE": 3,
+		"CHARGE_KIND_UPFRONT":        4,
+	}
+)
+
+func (x ChargeKind) Enum() *ChargeKind {
+	p := new(ChargeKind)
+	*p = x
+	return p
+}
+
+func (x ChargeKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChargeKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+}
+
+func (ChargeKind) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[0]
+}
+
+func (x ChargeKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChargeKind.Descriptor instead.
+func (ChargeKind) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+}
+
+// ChargeBasis is what a percent charge is a percent of.
+type ChargeBasis int32
+
+const (
+	ChargeBasis_CHARGE_BASIS_UNSPECIFIED ChargeBasis = 0
+	// The principal lent.
+	ChargeBasis_CHARGE_BASIS_ORIGINAL_PRINCIPAL ChargeBasis = 1
+	// The principal outstanding at the start of the installment's period.
+	ChargeBasis_CHARGE_BASIS_OUTSTANDING_PRINCIPAL ChargeBasis = 2
+	// What of the installment is unpaid when its grace days end.
+	ChargeBasis_CHARGE_BASIS_OVERDUE_AMOUNT ChargeBasis = 3
+	// The principal a payment repays ahead of schedule.
+	ChargeBasis_CHARGE_BASIS_PREPAID_PRINCIPAL ChargeBasis = 4
+)
+
+// Enum value maps for ChargeBasis.
+var (
+	ChargeBasis_name = map[int32]string{
+		0: "CHARGE_BASIS_UNSPECIFIED",
+		1: "CHARGE_BASIS_ORIGINAL_PRINCIPAL",
+		2: "CHARGE_BASIS_OUTSTANDING_PRINCIPAL",
+		3: "CHARGE_BASIS_OVERDUE_AMOUNT",
+		4: "CHARGE_BASIS_PREPAID_PRINCIPAL",
+	}
+	ChargeBasis_value = map[string]int32{
+		"CHARGE_BASIS_UNSPECIFIED":           0,
+		"CHARGE_BASIS_ORIGINAL_PRINCIPAL":    1,
+		"CHARGE_BASIS_OUTSTANDING_PRINCIPAL": 2,
+		"CHARGE_BASIS_OVERDUE_AMOUNT":        3,
+		"CHARGE_BASIS_PREPAID_PRINCIPAL":     4,
+	}
+)
+
+func (x ChargeBasis) Enum() *ChargeBasis {
+	p := new(ChargeBasis)
+	*p = x
+	return p
+}
+
+func (x ChargeBasis) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChargeBasis) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+}
+
+func (ChargeBasis) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[1]
+}
+
+func (x ChargeBasis) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChargeBasis.Descriptor instead.
+func (ChargeBasis) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+}
+
 // OverdueContractInterest says what becomes of contract interest on
 // overdue principal of a loan with interest recalculation.
 type OverdueContractInterest int32
@@ -60,11 +189,11 @@ func (x OverdueContractInterest) String() string {
 }
 
 func (OverdueContractInterest) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
 }
 
 func (OverdueContractInterest) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[0]
+	return &file_loancore_v1_terms_proto_enumTypes[2]
 }
 
 func (x OverdueContractInterest) Number() protoreflect.EnumNumber {
@@ -73,7 +202,7 @@ func (x OverdueContractInterest) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverdueContractInterest.Descriptor instead.
 func (OverdueContractInterest) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
 }
 
 // PenaltyBasis is what penalty interest accrues on.
@@ -112,11 +241,11 @@ func (x PenaltyBasis) String() string {
 }
 
 func (PenaltyBasis) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
 }
 
 func (PenaltyBasis) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[1]
+	return &file_loancore_v1_terms_proto_enumTypes[3]
 }
 
 func (x PenaltyBasis) Number() protoreflect.EnumNumber {
@@ -125,7 +254,7 @@ func (x PenaltyBasis) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PenaltyBasis.Descriptor instead.
 func (PenaltyBasis) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 // GraceMode says when penalty starts for an installment that was not paid
@@ -165,11 +294,11 @@ func (x GraceMode) String() string {
 }
 
 func (GraceMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
 }
 
 func (GraceMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[2]
+	return &file_loancore_v1_terms_proto_enumTypes[4]
 }
 
 func (x GraceMode) Number() protoreflect.EnumNumber {
@@ -178,7 +307,7 @@ func (x GraceMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GraceMode.Descriptor instead.
 func (GraceMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
 }
 
 // AllocationOrder is the order in which a payment settles the components of
@@ -230,11 +359,11 @@ func (x AllocationOrder) String() string {
 }
 
 func (AllocationOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
 }
 
 func (AllocationOrder) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[3]
+	return &file_loancore_v1_terms_proto_enumTypes[5]
 }
 
 func (x AllocationOrder) Number() protoreflect.EnumNumber {
@@ -243,7 +372,7 @@ func (x AllocationOrder) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationOrder.Descriptor instead.
 func (AllocationOrder) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
 }
 
 // PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -287,11 +416,11 @@ func (x PrepaymentPolicy) String() string {
 }
 
 func (PrepaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
 }
 
 func (PrepaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[4]
+	return &file_loancore_v1_terms_proto_enumTypes[6]
 }
 
 func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
@@ -300,7 +429,7 @@ func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PrepaymentPolicy.Descriptor instead.
 func (PrepaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
 }
 
 // OverpaymentPolicy says what happens to money beyond everything owed.
@@ -339,11 +468,11 @@ func (x OverpaymentPolicy) String() string {
 }
 
 func (OverpaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
 }
 
 func (OverpaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[5]
+	return &file_loancore_v1_terms_proto_enumTypes[7]
 }
 
 func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
@@ -352,7 +481,7 @@ func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverpaymentPolicy.Descriptor instead.
 func (OverpaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // FrequencyUnit is the unit of a Frequency.
@@ -405,11 +534,11 @@ func (x FrequencyUnit) String() string {
 }
 
 func (FrequencyUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
 }
 
 func (FrequencyUnit) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[6]
+	return &file_loancore_v1_terms_proto_enumTypes[8]
 }
 
 func (x FrequencyUnit) Number() protoreflect.EnumNumber {
@@ -418,7 +547,7 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
 }
 
 // PaymentTiming says when in its period an installment falls due.
@@ -466,11 +595,11 @@ func (x PaymentTiming) String() string {
 }
 
 func (PaymentTiming) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
 }
 
 func (PaymentTiming) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[7]
+	return &file_loancore_v1_terms_proto_enumTypes[9]
 }
 
 func (x PaymentTiming) Number() protoreflect.EnumNumber {
@@ -479,7 +608,7 @@ func (x PaymentTiming) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PaymentTiming.Descriptor instead.
 func (PaymentTiming) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -533,11 +662,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[8]
+	return &file_loancore_v1_terms_proto_enumTypes[10]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -546,7 +675,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -585,11 +714,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[9]
+	return &file_loancore_v1_terms_proto_enumTypes[11]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -598,7 +727,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
 }
 
 // DayCount is a day-count convention.
@@ -649,11 +778,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[12].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[10]
+	return &file_loancore_v1_terms_proto_enumTypes[12]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -662,7 +791,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{12}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -713,11 +842,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[13].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[11]
+	return &file_loancore_v1_terms_proto_enumTypes[13]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -726,7 +855,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{13}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -817,8 +946,16 @@ type LoanTerms struct {
 	// EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
 	// interest-free periods (INVALID_ARGUMENT on this field otherwise).
 	InterestRecalculation bool `protobuf:"varint,24,opt,name=interest_recalculation,json=interestRecalculation,proto3" json:"interest_recalculation,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Fees beside interest, at most 16. Service fees are in the schedule
+	// (each row's fees) and, with an UPFRONT charge, in apr_percent; late and
+	// prepayment fees are contingent on how the loan is paid and are in
+	// neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
+	// terms.charges[1].basis. QuoteSchedule quotes every kind; a loan may
+	// carry only an UPFRONT charge for now (the others are refused naming
+	// terms.charges[i].kind until repayments collect them).
+	Charges       []*Charge `protobuf:"bytes,32,rep,name=charges,proto3" json:"charges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LoanTerms) Reset() {
@@ -1019,6 +1156,113 @@ func (x *LoanTerms) GetInterestRecalculation() bool {
 	return false
 }
 
+func (x *LoanTerms) GetCharges() []*Charge {
+	if x != nil {
+		return x.Charges
+	}
+	return nil
+}
+
+// Charge is one fee of the terms: a fixed amount, or a percent of a basis,
+// each rounded to the minor unit with the contract's rounding mode.
+type Charge struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the fee is for. Required.
+	Kind ChargeKind `protobuf:"varint,1,opt,name=kind,proto3,enum=loancore.v1.ChargeKind" json:"kind,omitempty"`
+	// A fixed fee in the loan's currency, e.g. "15.00". Give amount or
+	// percent, not both. At most 40 bytes.
+	Amount string `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// The fee in percent of basis, e.g. "0.6": for a SERVICE_FEE, per
+	// installment. Greater than 0, at most 100. At most 40 bytes.
+	Percent string `protobuf:"bytes,3,opt,name=percent,proto3" json:"percent,omitempty"`
+	// What percent is of; required with percent, absent with amount.
+	// SERVICE_FEE: ORIGINAL_PRINCIPAL or OUTSTANDING_PRINCIPAL; LATE_FEE:
+	// OVERDUE_AMOUNT; PREPAYMENT_FEE: PREPAID_PRINCIPAL; UPFRONT:
+	// ORIGINAL_PRINCIPAL.
+	Basis ChargeBasis `protobuf:"varint,4,opt,name=basis,proto3,enum=loancore.v1.ChargeBasis" json:"basis,omitempty"`
+	// The most a percent LATE_FEE or PREPAYMENT_FEE may be, in the loan's
+	// currency; not on other charges. Optional. At most 40 bytes.
+	Cap string `protobuf:"bytes,5,opt,name=cap,proto3" json:"cap,omitempty"`
+	// SERVICE_FEE: charged with the first this many installments only;
+	// PREPAYMENT_FEE: not charged once this many installments have fallen
+	// due. 0 for none; less than installment_count. Not on other kinds.
+	FreeAfterInstallments int32 `protobuf:"varint,6,opt,name=free_after_installments,json=freeAfterInstallments,proto3" json:"free_after_installments,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *Charge) Reset() {
+	*x = Charge{}
+	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Charge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Charge) ProtoMessage() {}
+
+func (x *Charge) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Charge.ProtoReflect.Descriptor instead.
+func (*Charge) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Charge) GetKind() ChargeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ChargeKind_CHARGE_KIND_UNSPECIFIED
+}
+
+func (x *Charge) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *Charge) GetPercent() string {
+	if x != nil {
+		return x.Percent
+	}
+	return ""
+}
+
+func (x *Charge) GetBasis() ChargeBasis {
+	if x != nil {
+		return x.Basis
+	}
+	return ChargeBasis_CHARGE_BASIS_UNSPECIFIED
+}
+
+func (x *Charge) GetCap() string {
+	if x != nil {
+		return x.Cap
+	}
+	return ""
+}
+
+func (x *Charge) GetFreeAfterInstallments() int32 {
+	if x != nil {
+		return x.FreeAfterInstallments
+	}
+	return 0
+}
+
 // PenaltyPolicy is how an overdue loan accrues penalty interest and
 // compound interest. Penalty and compound accrue per day on the amounts
 // overdue at the end of that day, each day's amount rounded to the minor
@@ -1062,7 +1306,7 @@ type PenaltyPolicy struct {
 
 func (x *PenaltyPolicy) Reset() {
 	*x = PenaltyPolicy{}
-	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	mi := &file_loancore_v1_terms_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1074,7 +1318,7 @@ func (x *PenaltyPolicy) String() string {
 func (*PenaltyPolicy) ProtoMessage() {}
 
 func (x *PenaltyPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	mi := &file_loancore_v1_terms_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1087,7 +1331,7 @@ func (x *PenaltyPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PenaltyPolicy.ProtoReflect.Descriptor instead.
 func (*PenaltyPolicy) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *PenaltyPolicy) GetAnnualRatePercent() string {
@@ -1172,7 +1416,7 @@ type Frequency struct {
 
 func (x *Frequency) Reset() {
 	*x = Frequency{}
-	mi := &file_loancore_v1_terms_proto_msgTypes[2]
+	mi := &file_loancore_v1_terms_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1184,7 +1428,7 @@ func (x *Frequency) String() string {
 func (*Frequency) ProtoMessage() {}
 
 func (x *Frequency) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_terms_proto_msgTypes[2]
+	mi := &file_loancore_v1_terms_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1197,7 +1441,7 @@ func (x *Frequency) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frequency.ProtoReflect.Descriptor instead.
 func (*Frequency) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Frequency) GetUnit() FrequencyUnit {
@@ -1237,7 +1481,7 @@ type Rounding struct {
 
 func (x *Rounding) Reset() {
 	*x = Rounding{}
-	mi := &file_loancore_v1_terms_proto_msgTypes[3]
+	mi := &file_loancore_v1_terms_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1249,7 +1493,7 @@ func (x *Rounding) String() string {
 func (*Rounding) ProtoMessage() {}
 
 func (x *Rounding) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_terms_proto_msgTypes[3]
+	mi := &file_loancore_v1_terms_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1262,7 +1506,7 @@ func (x *Rounding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rounding.ProtoReflect.Descriptor instead.
 func (*Rounding) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Rounding) GetMode() RoundingMode {
@@ -1283,7 +1527,8 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xec\t\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\x9b\n" +
+	"\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1312,7 +1557,15 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x0epayment_timing\x18\x15 \x01(\x0e2\x1a.loancore.v1.PaymentTimingR\rpaymentTiming\x12-\n" +
 	"\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12C\n" +
 	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\x125\n" +
-	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\"\xed\x03\n" +
+	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\x12-\n" +
+	"\acharges\x18  \x03(\v2\x13.loancore.v1.ChargeR\acharges\"\xe1\x01\n" +
+	"\x06Charge\x12+\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x17.loancore.v1.ChargeKindR\x04kind\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amount\x12\x18\n" +
+	"\apercent\x18\x03 \x01(\tR\apercent\x12.\n" +
+	"\x05basis\x18\x04 \x01(\x0e2\x18.loancore.v1.ChargeBasisR\x05basis\x12\x10\n" +
+	"\x03cap\x18\x05 \x01(\tR\x03cap\x126\n" +
+	"\x17free_after_installments\x18\x06 \x01(\x05R\x15freeAfterInstallments\"\xed\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
 	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
 	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +
@@ -1331,7 +1584,20 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\rdays_of_month\x18\x03 \x03(\x05R\vdaysOfMonth\"l\n" +
 	"\bRounding\x12-\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x19.loancore.v1.RoundingModeR\x04mode\x121\n" +
-	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\xa5\x01\n" +
+	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\x99\x01\n" +
+	"\n" +
+	"ChargeKind\x12\x1b\n" +
+	"\x17CHARGE_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17CHARGE_KIND_SERVICE_FEE\x10\x01\x12\x18\n" +
+	"\x14CHARGE_KIND_LATE_FEE\x10\x02\x12\x1e\n" +
+	"\x1aCHARGE_KIND_PREPAYMENT_FEE\x10\x03\x12\x17\n" +
+	"\x13CHARGE_KIND_UPFRONT\x10\x04*\xbd\x01\n" +
+	"\vChargeBasis\x12\x1c\n" +
+	"\x18CHARGE_BASIS_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fCHARGE_BASIS_ORIGINAL_PRINCIPAL\x10\x01\x12&\n" +
+	"\"CHARGE_BASIS_OUTSTANDING_PRINCIPAL\x10\x02\x12\x1f\n" +
+	"\x1bCHARGE_BASIS_OVERDUE_AMOUNT\x10\x03\x12\"\n" +
+	"\x1eCHARGE_BASIS_PREPAID_PRINCIPAL\x10\x04*\xa5\x01\n" +
 	"\x17OverdueContractInterest\x12)\n" +
 	"%OVERDUE_CONTRACT_INTEREST_UNSPECIFIED\x10\x00\x12,\n" +
 	"(OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY\x10\x01\x121\n" +
@@ -1408,48 +1674,54 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
-var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 14)
+var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_loancore_v1_terms_proto_goTypes = []any{
-	(OverdueContractInterest)(0), // 0: loancore.v1.OverdueContractInterest
-	(PenaltyBasis)(0),            // 1: loancore.v1.PenaltyBasis
-	(GraceMode)(0),               // 2: loancore.v1.GraceMode
-	(AllocationOrder)(0),         // 3: loancore.v1.AllocationOrder
-	(PrepaymentPolicy)(0),        // 4: loancore.v1.PrepaymentPolicy
-	(OverpaymentPolicy)(0),       // 5: loancore.v1.OverpaymentPolicy
-	(FrequencyUnit)(0),           // 6: loancore.v1.FrequencyUnit
-	(PaymentTiming)(0),           // 7: loancore.v1.PaymentTiming
-	(RepaymentMethod)(0),         // 8: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0),         // 9: loancore.v1.InterestAccrual
-	(DayCount)(0),                // 10: loancore.v1.DayCount
-	(RoundingMode)(0),            // 11: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),            // 12: loancore.v1.LoanTerms
-	(*PenaltyPolicy)(nil),        // 13: loancore.v1.PenaltyPolicy
-	(*Frequency)(nil),            // 14: loancore.v1.Frequency
-	(*Rounding)(nil),             // 15: loancore.v1.Rounding
+	(ChargeKind)(0),              // 0: loancore.v1.ChargeKind
+	(ChargeBasis)(0),             // 1: loancore.v1.ChargeBasis
+	(OverdueContractInterest)(0), // 2: loancore.v1.OverdueContractInterest
+	(PenaltyBasis)(0),            // 3: loancore.v1.PenaltyBasis
+	(GraceMode)(0),               // 4: loancore.v1.GraceMode
+	(AllocationOrder)(0),         // 5: loancore.v1.AllocationOrder
+	(PrepaymentPolicy)(0),        // 6: loancore.v1.PrepaymentPolicy
+	(OverpaymentPolicy)(0),       // 7: loancore.v1.OverpaymentPolicy
+	(FrequencyUnit)(0),           // 8: loancore.v1.FrequencyUnit
+	(PaymentTiming)(0),           // 9: loancore.v1.PaymentTiming
+	(RepaymentMethod)(0),         // 10: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),         // 11: loancore.v1.InterestAccrual
+	(DayCount)(0),                // 12: loancore.v1.DayCount
+	(RoundingMode)(0),            // 13: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),            // 14: loancore.v1.LoanTerms
+	(*Charge)(nil),               // 15: loancore.v1.Charge
+	(*PenaltyPolicy)(nil),        // 16: loancore.v1.PenaltyPolicy
+	(*Frequency)(nil),            // 17: loancore.v1.Frequency
+	(*Rounding)(nil),             // 18: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	14, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	8,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	9,  // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	10, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	15, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
-	3,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
-	4,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
-	5,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
-	13, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
-	7,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
-	1,  // 10: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
-	10, // 11: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
-	2,  // 12: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
-	0,  // 13: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
-	6,  // 14: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	11, // 15: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	17, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	10, // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	11, // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	12, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	18, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	5,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
+	6,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
+	7,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
+	16, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
+	9,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
+	15, // 10: loancore.v1.LoanTerms.charges:type_name -> loancore.v1.Charge
+	0,  // 11: loancore.v1.Charge.kind:type_name -> loancore.v1.ChargeKind
+	1,  // 12: loancore.v1.Charge.basis:type_name -> loancore.v1.ChargeBasis
+	3,  // 13: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
+	12, // 14: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
+	4,  // 15: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
+	2,  // 16: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
+	8,  // 17: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	13, // 18: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -1462,8 +1734,8 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      12,
-			NumMessages:   4,
+			NumEnums:      14,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

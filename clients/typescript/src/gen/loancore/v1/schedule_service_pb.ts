@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/schedule_service.proto.
  */
 export const file_loancore_v1_schedule_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJsb2FuY29yZS92MS9zY2hlZHVsZV9zZXJ2aWNlLnByb3RvEgtsb2FuY29yZS52MSJ1ChRRdW90ZVNjaGVkdWxlUmVxdWVzdBIlCgV0ZXJtcxgBIAEoCzIWLmxvYW5jb3JlLnYxLkxvYW5UZXJtcxIfChJhcHJfZGVjaW1hbF9wbGFjZXMYAiABKAVIAIgBAUIVChNfYXByX2RlY2ltYWxfcGxhY2VzIrICChVRdW90ZVNjaGVkdWxlUmVzcG9uc2USNgoMaW5zdGFsbG1lbnRzGAEgAygLMiAubG9hbmNvcmUudjEuU2NoZWR1bGVJbnN0YWxsbWVudBIaChJpbnN0YWxsbWVudF9hbW91bnQYAiABKAkSFgoOdG90YWxfaW50ZXJlc3QYAyABKAkSFQoNdG90YWxfcGF5bWVudBgEIAEoCRIVCg1tYXR1cml0eV9kYXRlGAUgASgJEhMKC2Fwcl9wZXJjZW50GAYgASgJEhAKCGN1cnJlbmN5GAcgASgJEhcKD3RvdGFsX3ByaW5jaXBhbBgIIAEoCRIXCg9hbW91bnRfYWR2YW5jZWQYCSABKAkSJgoeYW5udWFsX3JhdGVfZXF1aXZhbGVudF9wZXJjZW50GAogASgJIpYBChNTY2hlZHVsZUluc3RhbGxtZW50Eg4KBm51bWJlchgBIAEoBRIQCghkdWVfZGF0ZRgCIAEoCRIRCglwcmluY2lwYWwYAyABKAkSEAoIaW50ZXJlc3QYBCABKAkSDQoFdG90YWwYBSABKAkSFQoNYmFsYW5jZV9hZnRlchgGIAEoCRISCgpzdGFydF9kYXRlGAcgASgJIowCChFDb21wdXRlQXByUmVxdWVzdBIXCg9hbW91bnRfYWR2YW5jZWQYASABKAkSFAoMYWR2YW5jZV9kYXRlGAIgASgJEikKCHBheW1lbnRzGAMgAygLMhcubG9hbmNvcmUudjEuQXByUGF5bWVudBImCgZtZXRob2QYBCABKA4yFi5sb2FuY29yZS52MS5BcHJNZXRob2QSKwoLdW5pdF9wZXJpb2QYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSEAoIY3VycmVuY3kYBiABKAkSHwoSYXByX2RlY2ltYWxfcGxhY2VzGAcgASgFSACIAQFCFQoTX2Fwcl9kZWNpbWFsX3BsYWNlcyIqCgpBcHJQYXltZW50Eg4KBmFtb3VudBgBIAEoCRIMCgRkYXRlGAIgASgJIikKEkNvbXB1dGVBcHJSZXNwb25zZRITCgthcHJfcGVyY2VudBgBIAEoCSpgCglBcHJNZXRob2QSGgoWQVBSX01FVEhPRF9VTlNQRUNJRklFRBAAEhsKF0FQUl9NRVRIT0RfVVNfQUNUVUFSSUFMEAESGgoWQVBSX01FVEhPRF9JUlJfTk9NSU5BTBACMrgBCg9TY2hlZHVsZVNlcnZpY2USVgoNUXVvdGVTY2hlZHVsZRIhLmxvYW5jb3JlLnYxLlF1b3RlU2NoZWR1bGVSZXF1ZXN0GiIubG9hbmNvcmUudjEuUXVvdGVTY2hlZHVsZVJlc3BvbnNlEk0KCkNvbXB1dGVBcHISHi5sb2FuY29yZS52MS5Db21wdXRlQXByUmVxdWVzdBofLmxvYW5jb3JlLnYxLkNvbXB1dGVBcHJSZXNwb25zZWIGcHJvdG8z", [file_loancore_v1_terms]);
+  fileDesc("CiJsb2FuY29yZS92MS9zY2hlZHVsZV9zZXJ2aWNlLnByb3RvEgtsb2FuY29yZS52MSJ1ChRRdW90ZVNjaGVkdWxlUmVxdWVzdBIlCgV0ZXJtcxgBIAEoCzIWLmxvYW5jb3JlLnYxLkxvYW5UZXJtcxIfChJhcHJfZGVjaW1hbF9wbGFjZXMYAiABKAVIAIgBAUIVChNfYXByX2RlY2ltYWxfcGxhY2VzIu8CChVRdW90ZVNjaGVkdWxlUmVzcG9uc2USNgoMaW5zdGFsbG1lbnRzGAEgAygLMiAubG9hbmNvcmUudjEuU2NoZWR1bGVJbnN0YWxsbWVudBIaChJpbnN0YWxsbWVudF9hbW91bnQYAiABKAkSFgoOdG90YWxfaW50ZXJlc3QYAyABKAkSFQoNdG90YWxfcGF5bWVudBgEIAEoCRIVCg1tYXR1cml0eV9kYXRlGAUgASgJEhMKC2Fwcl9wZXJjZW50GAYgASgJEhAKCGN1cnJlbmN5GAcgASgJEhcKD3RvdGFsX3ByaW5jaXBhbBgIIAEoCRIXCg9hbW91bnRfYWR2YW5jZWQYCSABKAkSJgoeYW5udWFsX3JhdGVfZXF1aXZhbGVudF9wZXJjZW50GAogASgJEhIKCnRvdGFsX2ZlZXMYCyABKAkSEwoLdXBmcm9udF9mZWUYDCABKAkSEgoKdG90YWxfY29zdBgNIAEoCSKkAQoTU2NoZWR1bGVJbnN0YWxsbWVudBIOCgZudW1iZXIYASABKAUSEAoIZHVlX2RhdGUYAiABKAkSEQoJcHJpbmNpcGFsGAMgASgJEhAKCGludGVyZXN0GAQgASgJEg0KBXRvdGFsGAUgASgJEhUKDWJhbGFuY2VfYWZ0ZXIYBiABKAkSEgoKc3RhcnRfZGF0ZRgHIAEoCRIMCgRmZWVzGAggASgJIowCChFDb21wdXRlQXByUmVxdWVzdBIXCg9hbW91bnRfYWR2YW5jZWQYASABKAkSFAoMYWR2YW5jZV9kYXRlGAIgASgJEikKCHBheW1lbnRzGAMgAygLMhcubG9hbmNvcmUudjEuQXByUGF5bWVudBImCgZtZXRob2QYBCABKA4yFi5sb2FuY29yZS52MS5BcHJNZXRob2QSKwoLdW5pdF9wZXJpb2QYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSEAoIY3VycmVuY3kYBiABKAkSHwoSYXByX2RlY2ltYWxfcGxhY2VzGAcgASgFSACIAQFCFQoTX2Fwcl9kZWNpbWFsX3BsYWNlcyIqCgpBcHJQYXltZW50Eg4KBmFtb3VudBgBIAEoCRIMCgRkYXRlGAIgASgJIikKEkNvbXB1dGVBcHJSZXNwb25zZRITCgthcHJfcGVyY2VudBgBIAEoCSpgCglBcHJNZXRob2QSGgoWQVBSX01FVEhPRF9VTlNQRUNJRklFRBAAEhsKF0FQUl9NRVRIT0RfVVNfQUNUVUFSSUFMEAESGgoWQVBSX01FVEhPRF9JUlJfTk9NSU5BTBACMrgBCg9TY2hlZHVsZVNlcnZpY2USVgoNUXVvdGVTY2hlZHVsZRIhLmxvYW5jb3JlLnYxLlF1b3RlU2NoZWR1bGVSZXF1ZXN0GiIubG9hbmNvcmUudjEuUXVvdGVTY2hlZHVsZVJlc3BvbnNlEk0KCkNvbXB1dGVBcHISHi5sb2FuY29yZS52MS5Db21wdXRlQXByUmVxdWVzdBofLmxvYW5jb3JlLnYxLkNvbXB1dGVBcHJSZXNwb25zZWIGcHJvdG8z", [file_loancore_v1_terms]);
 
 /**
  * QuoteScheduleRequest asks for the schedule of a set of terms.
@@ -72,7 +72,8 @@ export type QuoteScheduleResponse = Message<"loancore.v1.QuoteScheduleResponse">
   totalInterest: string;
 
   /**
-   * Principal plus total interest.
+   * What the installments repay: principal, total interest and total
+   * fees.
    *
    * @generated from field: string total_payment = 4;
    */
@@ -87,8 +88,9 @@ export type QuoteScheduleResponse = Message<"loancore.v1.QuoteScheduleResponse">
 
   /**
    * The APR in percent: the IRR per period of the amount advanced
-   * (principal less upfront fee) against the installments, times the
-   * periods per year.
+   * (principal less upfront fee) against the installments with their
+   * fees, times the periods per year: every fee paid as agreed counts
+   * (PBOC 2021 No. 3's annualised rate by IRR, in its simple form).
    *
    * @generated from field: string apr_percent = 6;
    */
@@ -123,6 +125,29 @@ export type QuoteScheduleResponse = Message<"loancore.v1.QuoteScheduleResponse">
    * @generated from field: string annual_rate_equivalent_percent = 10;
    */
   annualRateEquivalentPercent: string;
+
+  /**
+   * The sum of the installments' fees: the service fees.
+   *
+   * @generated from field: string total_fees = 11;
+   */
+  totalFees: string;
+
+  /**
+   * The fee deducted from the amount advanced: upfront_fee, or the
+   * UPFRONT charge worked out.
+   *
+   * @generated from field: string upfront_fee = 12;
+   */
+  upfrontFee: string;
+
+  /**
+   * The cost of the credit by component, summed: total_interest +
+   * total_fees + upfront_fee.
+   *
+   * @generated from field: string total_cost = 13;
+   */
+  totalCost: string;
 };
 
 /**
@@ -167,7 +192,7 @@ export type ScheduleInstallment = Message<"loancore.v1.ScheduleInstallment"> & {
   interest: string;
 
   /**
-   * Principal plus interest.
+   * What the borrower pays: principal, interest and fees.
    *
    * @generated from field: string total = 5;
    */
@@ -186,6 +211,13 @@ export type ScheduleInstallment = Message<"loancore.v1.ScheduleInstallment"> & {
    * @generated from field: string start_date = 7;
    */
   startDate: string;
+
+  /**
+   * The service fees charged with this installment.
+   *
+   * @generated from field: string fees = 8;
+   */
+  fees: string;
 };
 
 /**

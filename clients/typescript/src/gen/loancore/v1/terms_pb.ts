@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/terms.proto.
  */
 export const file_loancore_v1_terms: GenFile = /*@__PURE__*/
-  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEi8wYKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5EhoKEmRhaWx5X3JhdGVfcGVyY2VudBgTIAEoCRIcChRtb250aGx5X3JhdGVfcGVyY2VudBgUIAEoCRIyCg5wYXltZW50X3RpbWluZxgVIAEoDjIaLmxvYW5jb3JlLnYxLlBheW1lbnRUaW1pbmcSGgoSaW5zdGFsbG1lbnRfYW1vdW50GBYgASgJEiYKHmFubnVhbF9yYXRlX2VxdWl2YWxlbnRfcGVyY2VudBgXIAEoCRIeChZpbnRlcmVzdF9yZWNhbGN1bGF0aW9uGBggASgIIuACCg1QZW5hbHR5UG9saWN5EhsKE2FubnVhbF9yYXRlX3BlcmNlbnQYASABKAkSFgoObWFya3VwX3BlcmNlbnQYAiABKAkSKAoFYmFzaXMYAyABKA4yGS5sb2FuY29yZS52MS5QZW5hbHR5QmFzaXMSIQoZY29tcG91bmRfb3ZlcmR1ZV9pbnRlcmVzdBgEIAEoCBIoCglkYXlfY291bnQYBSABKA4yFS5sb2FuY29yZS52MS5EYXlDb3VudBISCgpncmFjZV9kYXlzGAYgASgFEioKCmdyYWNlX21vZGUYByABKA4yFi5sb2FuY29yZS52MS5HcmFjZU1vZGUSGgoSY2FwX2FubnVhbF9wZXJjZW50GAggASgJEkcKGW92ZXJkdWVfY29udHJhY3RfaW50ZXJlc3QYCSABKA4yJC5sb2FuY29yZS52MS5PdmVyZHVlQ29udHJhY3RJbnRlcmVzdCJbCglGcmVxdWVuY3kSKAoEdW5pdBgBIAEoDjIaLmxvYW5jb3JlLnYxLkZyZXF1ZW5jeVVuaXQSDQoFZXZlcnkYAiABKAUSFQoNZGF5c19vZl9tb250aBgDIAMoBSJRCghSb3VuZGluZxInCgRtb2RlGAEgASgOMhkubG9hbmNvcmUudjEuUm91bmRpbmdNb2RlEhwKFGluc3RhbGxtZW50X211bHRpcGxlGAIgASgJKqUBChdPdmVyZHVlQ29udHJhY3RJbnRlcmVzdBIpCiVPVkVSRFVFX0NPTlRSQUNUX0lOVEVSRVNUX1VOU1BFQ0lGSUVEEAASLAooT1ZFUkRVRV9DT05UUkFDVF9JTlRFUkVTVF9CRVNJREVfUEVOQUxUWRABEjEKLU9WRVJEVUVfQ09OVFJBQ1RfSU5URVJFU1RfUkVQTEFDRURfQllfUEVOQUxUWRACKoQBCgxQZW5hbHR5QmFzaXMSHQoZUEVOQUxUWV9CQVNJU19VTlNQRUNJRklFRBAAEiMKH1BFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUwQARIwCixQRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMX0FORF9JTlRFUkVTVBACKmQKCUdyYWNlTW9kZRIaChZHUkFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYR1JBQ0VfTU9ERV9GUk9NX0RVRV9EQVRFEAESHQoZR1JBQ0VfTU9ERV9GUk9NX0dSQUNFX0VORBACKsMBCg9BbGxvY2F0aW9uT3JkZXISIAocQUxMT0NBVElPTl9PUkRFUl9VTlNQRUNJRklFRBAAEiMKH0FMTE9DQVRJT05fT1JERVJfSU5URVJFU1RfRklSU1QQARIkCiBBTExPQ0FUSU9OX09SREVSX1BSSU5DSVBBTF9GSVJTVBACEiIKHkFMTE9DQVRJT05fT1JERVJfUEVOQUxUWV9GSVJTVBADEh8KG0FMTE9DQVRJT05fT1JERVJfQ0lWSUxfQ09ERRAEKoIBChBQcmVwYXltZW50UG9saWN5EiEKHVBSRVBBWU1FTlRfUE9MSUNZX1VOU1BFQ0lGSUVEEAASIQodUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX1RFUk0QARIoCiRQUkVQQVlNRU5UX1BPTElDWV9SRURVQ0VfSU5TVEFMTE1FTlQQAip6ChFPdmVycGF5bWVudFBvbGljeRIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlPVkVSUEFZTUVOVF9QT0xJQ1lfUkVGVVNFEAESIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX0tFRVBfQ1JFRElUEAIqmQEKDUZyZXF1ZW5jeVVuaXQSHgoaRlJFUVVFTkNZX1VOSVRfVU5TUEVDSUZJRUQQABIYChRGUkVRVUVOQ1lfVU5JVF9NT05USBABEhcKE0ZSRVFVRU5DWV9VTklUX1dFRUsQAhIWChJGUkVRVUVOQ1lfVU5JVF9EQVkQAxIdChlGUkVRVUVOQ1lfVU5JVF9TRU1JX01PTlRIEAQqbQoNUGF5bWVudFRpbWluZxIeChpQQVlNRU5UX1RJTUlOR19VTlNQRUNJRklFRBAAEh0KGVBBWU1FTlRfVElNSU5HX0lOX0FSUkVBUlMQARIdChlQQVlNRU5UX1RJTUlOR19JTl9BRFZBTkNFEAIq3QEKD1JlcGF5bWVudE1ldGhvZBIgChxSRVBBWU1FTlRfTUVUSE9EX1VOU1BFQ0lGSUVEEAASJgoiUkVQQVlNRU5UX01FVEhPRF9FUVVBTF9JTlNUQUxMTUVOVBABEiQKIFJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfUFJJTkNJUEFMEAISIgoeUkVQQVlNRU5UX01FVEhPRF9JTlRFUkVTVF9PTkxZEAMSGwoXUkVQQVlNRU5UX01FVEhPRF9CVUxMRVQQBBIZChVSRVBBWU1FTlRfTUVUSE9EX0ZMQVQQBSpuCg9JbnRlcmVzdEFjY3J1YWwSIAocSU5URVJFU1RfQUNDUlVBTF9VTlNQRUNJRklFRBAAEh0KGUlOVEVSRVNUX0FDQ1JVQUxfUEVSSU9ESUMQARIaChZJTlRFUkVTVF9BQ0NSVUFMX0RBSUxZEAIqoQEKCERheUNvdW50EhkKFURBWV9DT1VOVF9VTlNQRUNJRklFRBAAEhsKF0RBWV9DT1VOVF9BQ1RfMzY1X0ZJWEVEEAESFQoRREFZX0NPVU5UX0FDVF8zNjAQAhIVChFEQVlfQ09VTlRfQUNUXzM2NBADEhgKFERBWV9DT1VOVF9USElSVFlfMzYwEAQSFQoRREFZX0NPVU5UX0FDVF9BQ1QQBSquAQoMUm91bmRpbmdNb2RlEh0KGVJPVU5ESU5HX01PREVfVU5TUEVDSUZJRUQQABIZChVST1VORElOR19NT0RFX0hBTEZfVVAQARIbChdST1VORElOR19NT0RFX0hBTEZfRVZFThACEhYKElJPVU5ESU5HX01PREVfRE9XThADEhQKEFJPVU5ESU5HX01PREVfVVAQBBIZChVST1VORElOR19NT0RFX0NFSUxJTkcQBWIGcHJvdG8z");
+  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEimQcKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5EhoKEmRhaWx5X3JhdGVfcGVyY2VudBgTIAEoCRIcChRtb250aGx5X3JhdGVfcGVyY2VudBgUIAEoCRIyCg5wYXltZW50X3RpbWluZxgVIAEoDjIaLmxvYW5jb3JlLnYxLlBheW1lbnRUaW1pbmcSGgoSaW5zdGFsbG1lbnRfYW1vdW50GBYgASgJEiYKHmFubnVhbF9yYXRlX2VxdWl2YWxlbnRfcGVyY2VudBgXIAEoCRIeChZpbnRlcmVzdF9yZWNhbGN1bGF0aW9uGBggASgIEiQKB2NoYXJnZXMYICADKAsyEy5sb2FuY29yZS52MS5DaGFyZ2UipwEKBkNoYXJnZRIlCgRraW5kGAEgASgOMhcubG9hbmNvcmUudjEuQ2hhcmdlS2luZBIOCgZhbW91bnQYAiABKAkSDwoHcGVyY2VudBgDIAEoCRInCgViYXNpcxgEIAEoDjIYLmxvYW5jb3JlLnYxLkNoYXJnZUJhc2lzEgsKA2NhcBgFIAEoCRIfChdmcmVlX2FmdGVyX2luc3RhbGxtZW50cxgGIAEoBSLgAgoNUGVuYWx0eVBvbGljeRIbChNhbm51YWxfcmF0ZV9wZXJjZW50GAEgASgJEhYKDm1hcmt1cF9wZXJjZW50GAIgASgJEigKBWJhc2lzGAMgASgOMhkubG9hbmNvcmUudjEuUGVuYWx0eUJhc2lzEiEKGWNvbXBvdW5kX292ZXJkdWVfaW50ZXJlc3QYBCABKAgSKAoJZGF5X2NvdW50GAUgASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSEgoKZ3JhY2VfZGF5cxgGIAEoBRIqCgpncmFjZV9tb2RlGAcgASgOMhYubG9hbmNvcmUudjEuR3JhY2VNb2RlEhoKEmNhcF9hbm51YWxfcGVyY2VudBgIIAEoCRJHChlvdmVyZHVlX2NvbnRyYWN0X2ludGVyZXN0GAkgASgOMiQubG9hbmNvcmUudjEuT3ZlcmR1ZUNvbnRyYWN0SW50ZXJlc3QiWwoJRnJlcXVlbmN5EigKBHVuaXQYASABKA4yGi5sb2FuY29yZS52MS5GcmVxdWVuY3lVbml0Eg0KBWV2ZXJ5GAIgASgFEhUKDWRheXNfb2ZfbW9udGgYAyADKAUiUQoIUm91bmRpbmcSJwoEbW9kZRgBIAEoDjIZLmxvYW5jb3JlLnYxLlJvdW5kaW5nTW9kZRIcChRpbnN0YWxsbWVudF9tdWx0aXBsZRgCIAEoCSqZAQoKQ2hhcmdlS2luZBIbChdDSEFSR0VfS0lORF9VTlNQRUNJRklFRBAAEhsKF0NIQVJHRV9LSU5EX1NFUlZJQ0VfRkVFEAESGAoUQ0hBUkdFX0tJTkRfTEFURV9GRUUQAhIeChpDSEFSR0VfS0lORF9QUkVQQVlNRU5UX0ZFRRADEhcKE0NIQVJHRV9LSU5EX1VQRlJPTlQQBCq9AQoLQ2hhcmdlQmFzaXMSHAoYQ0hBUkdFX0JBU0lTX1VOU1BFQ0lGSUVEEAASIwofQ0hBUkdFX0JBU0lTX09SSUdJTkFMX1BSSU5DSVBBTBABEiYKIkNIQVJHRV9CQVNJU19PVVRTVEFORElOR19QUklOQ0lQQUwQAhIfChtDSEFSR0VfQkFTSVNfT1ZFUkRVRV9BTU9VTlQQAxIiCh5DSEFSR0VfQkFTSVNfUFJFUEFJRF9QUklOQ0lQQUwQBCqlAQoXT3ZlcmR1ZUNvbnRyYWN0SW50ZXJlc3QSKQolT1ZFUkRVRV9DT05UUkFDVF9JTlRFUkVTVF9VTlNQRUNJRklFRBAAEiwKKE9WRVJEVUVfQ09OVFJBQ1RfSU5URVJFU1RfQkVTSURFX1BFTkFMVFkQARIxCi1PVkVSRFVFX0NPTlRSQUNUX0lOVEVSRVNUX1JFUExBQ0VEX0JZX1BFTkFMVFkQAiqEAQoMUGVuYWx0eUJhc2lzEh0KGVBFTkFMVFlfQkFTSVNfVU5TUEVDSUZJRUQQABIjCh9QRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMEAESMAosUEVOQUxUWV9CQVNJU19PVkVSRFVFX1BSSU5DSVBBTF9BTkRfSU5URVJFU1QQAipkCglHcmFjZU1vZGUSGgoWR1JBQ0VfTU9ERV9VTlNQRUNJRklFRBAAEhwKGEdSQUNFX01PREVfRlJPTV9EVUVfREFURRABEh0KGUdSQUNFX01PREVfRlJPTV9HUkFDRV9FTkQQAirDAQoPQWxsb2NhdGlvbk9yZGVyEiAKHEFMTE9DQVRJT05fT1JERVJfVU5TUEVDSUZJRUQQABIjCh9BTExPQ0FUSU9OX09SREVSX0lOVEVSRVNUX0ZJUlNUEAESJAogQUxMT0NBVElPTl9PUkRFUl9QUklOQ0lQQUxfRklSU1QQAhIiCh5BTExPQ0FUSU9OX09SREVSX1BFTkFMVFlfRklSU1QQAxIfChtBTExPQ0FUSU9OX09SREVSX0NJVklMX0NPREUQBCqCAQoQUHJlcGF5bWVudFBvbGljeRIhCh1QUkVQQVlNRU5UX1BPTElDWV9VTlNQRUNJRklFRBAAEiEKHVBSRVBBWU1FTlRfUE9MSUNZX1JFRFVDRV9URVJNEAESKAokUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX0lOU1RBTExNRU5UEAIqegoRT3ZlcnBheW1lbnRQb2xpY3kSIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX1VOU1BFQ0lGSUVEEAASHQoZT1ZFUlBBWU1FTlRfUE9MSUNZX1JFRlVTRRABEiIKHk9WRVJQQVlNRU5UX1BPTElDWV9LRUVQX0NSRURJVBACKpkBCg1GcmVxdWVuY3lVbml0Eh4KGkZSRVFVRU5DWV9VTklUX1VOU1BFQ0lGSUVEEAASGAoURlJFUVVFTkNZX1VOSVRfTU9OVEgQARIXChNGUkVRVUVOQ1lfVU5JVF9XRUVLEAISFgoSRlJFUVVFTkNZX1VOSVRfREFZEAMSHQoZRlJFUVVFTkNZX1VOSVRfU0VNSV9NT05USBAEKm0KDVBheW1lbnRUaW1pbmcSHgoaUEFZTUVOVF9USU1JTkdfVU5TUEVDSUZJRUQQABIdChlQQVlNRU5UX1RJTUlOR19JTl9BUlJFQVJTEAESHQoZUEFZTUVOVF9USU1JTkdfSU5fQURWQU5DRRACKt0BCg9SZXBheW1lbnRNZXRob2QSIAocUkVQQVlNRU5UX01FVEhPRF9VTlNQRUNJRklFRBAAEiYKIlJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfSU5TVEFMTE1FTlQQARIkCiBSRVBBWU1FTlRfTUVUSE9EX0VRVUFMX1BSSU5DSVBBTBACEiIKHlJFUEFZTUVOVF9NRVRIT0RfSU5URVJFU1RfT05MWRADEhsKF1JFUEFZTUVOVF9NRVRIT0RfQlVMTEVUEAQSGQoVUkVQQVlNRU5UX01FVEhPRF9GTEFUEAUqbgoPSW50ZXJlc3RBY2NydWFsEiAKHElOVEVSRVNUX0FDQ1JVQUxfVU5TUEVDSUZJRUQQABIdChlJTlRFUkVTVF9BQ0NSVUFMX1BFUklPRElDEAESGgoWSU5URVJFU1RfQUNDUlVBTF9EQUlMWRACKqEBCghEYXlDb3VudBIZChVEQVlfQ09VTlRfVU5TUEVDSUZJRUQQABIbChdEQVlfQ09VTlRfQUNUXzM2NV9GSVhFRBABEhUKEURBWV9DT1VOVF9BQ1RfMzYwEAISFQoRREFZX0NPVU5UX0FDVF8zNjQQAxIYChREQVlfQ09VTlRfVEhJUlRZXzM2MBAEEhUKEURBWV9DT1VOVF9BQ1RfQUNUEAUqrgEKDFJvdW5kaW5nTW9kZRIdChlST1VORElOR19NT0RFX1VOU1BFQ0lGSUVEEAASGQoVUk9VTkRJTkdfTU9ERV9IQUxGX1VQEAESGwoXUk9VTkRJTkdfTU9ERV9IQUxGX0VWRU4QAhIWChJST1VORElOR19NT0RFX0RPV04QAxIUChBST1VORElOR19NT0RFX1VQEAQSGQoVUk9VTkRJTkdfTU9ERV9DRUlMSU5HEAViBnByb3RvMw");
 
 /**
  * LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -222,6 +222,19 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * @generated from field: bool interest_recalculation = 24;
    */
   interestRecalculation: boolean;
+
+  /**
+   * Fees beside interest, at most 16. Service fees are in the schedule
+   * (each row's fees) and, with an UPFRONT charge, in apr_percent; late and
+   * prepayment fees are contingent on how the loan is paid and are in
+   * neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
+   * terms.charges[1].basis. QuoteSchedule quotes every kind; a loan may
+   * carry only an UPFRONT charge for now (the others are refused naming
+   * terms.charges[i].kind until repayments collect them).
+   *
+   * @generated from field: repeated loancore.v1.Charge charges = 32;
+   */
+  charges: Charge[];
 };
 
 /**
@@ -230,6 +243,71 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
  */
 export const LoanTermsSchema: GenMessage<LoanTerms> = /*@__PURE__*/
   messageDesc(file_loancore_v1_terms, 0);
+
+/**
+ * Charge is one fee of the terms: a fixed amount, or a percent of a basis,
+ * each rounded to the minor unit with the contract's rounding mode.
+ *
+ * @generated from message loancore.v1.Charge
+ */
+export type Charge = Message<"loancore.v1.Charge"> & {
+  /**
+   * What the fee is for. Required.
+   *
+   * @generated from field: loancore.v1.ChargeKind kind = 1;
+   */
+  kind: ChargeKind;
+
+  /**
+   * A fixed fee in the loan's currency, e.g. "15.00". Give amount or
+   * percent, not both. At most 40 bytes.
+   *
+   * @generated from field: string amount = 2;
+   */
+  amount: string;
+
+  /**
+   * The fee in percent of basis, e.g. "0.6": for a SERVICE_FEE, per
+   * installment. Greater than 0, at most 100. At most 40 bytes.
+   *
+   * @generated from field: string percent = 3;
+   */
+  percent: string;
+
+  /**
+   * What percent is of; required with percent, absent with amount.
+   * SERVICE_FEE: ORIGINAL_PRINCIPAL or OUTSTANDING_PRINCIPAL; LATE_FEE:
+   * OVERDUE_AMOUNT; PREPAYMENT_FEE: PREPAID_PRINCIPAL; UPFRONT:
+   * ORIGINAL_PRINCIPAL.
+   *
+   * @generated from field: loancore.v1.ChargeBasis basis = 4;
+   */
+  basis: ChargeBasis;
+
+  /**
+   * The most a percent LATE_FEE or PREPAYMENT_FEE may be, in the loan's
+   * currency; not on other charges. Optional. At most 40 bytes.
+   *
+   * @generated from field: string cap = 5;
+   */
+  cap: string;
+
+  /**
+   * SERVICE_FEE: charged with the first this many installments only;
+   * PREPAYMENT_FEE: not charged once this many installments have fallen
+   * due. 0 for none; less than installment_count. Not on other kinds.
+   *
+   * @generated from field: int32 free_after_installments = 6;
+   */
+  freeAfterInstallments: number;
+};
+
+/**
+ * Describes the message loancore.v1.Charge.
+ * Use `create(ChargeSchema)` to create a new message.
+ */
+export const ChargeSchema: GenMessage<Charge> = /*@__PURE__*/
+  messageDesc(file_loancore_v1_terms, 1);
 
 /**
  * PenaltyPolicy is how an overdue loan accrues penalty interest and
@@ -322,7 +400,7 @@ export type PenaltyPolicy = Message<"loancore.v1.PenaltyPolicy"> & {
  * Use `create(PenaltyPolicySchema)` to create a new message.
  */
 export const PenaltyPolicySchema: GenMessage<PenaltyPolicy> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_terms, 1);
+  messageDesc(file_loancore_v1_terms, 2);
 
 /**
  * Frequency is "every N units": every 1 month, every 2 weeks, every 14 days.
@@ -361,7 +439,7 @@ export type Frequency = Message<"loancore.v1.Frequency"> & {
  * Use `create(FrequencySchema)` to create a new message.
  */
 export const FrequencySchema: GenMessage<Frequency> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_terms, 2);
+  messageDesc(file_loancore_v1_terms, 3);
 
 /**
  * Rounding is the contract's rounding.
@@ -392,7 +470,108 @@ export type Rounding = Message<"loancore.v1.Rounding"> & {
  * Use `create(RoundingSchema)` to create a new message.
  */
 export const RoundingSchema: GenMessage<Rounding> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_terms, 3);
+  messageDesc(file_loancore_v1_terms, 4);
+
+/**
+ * ChargeKind is what a charge is charged for.
+ *
+ * @generated from enum loancore.v1.ChargeKind
+ */
+export enum ChargeKind {
+  /**
+   * @generated from enum value: CHARGE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * 服务费 / 分期手续费: charged with every installment, fixed or a
+   * percent of ORIGINAL_PRINCIPAL or OUTSTANDING_PRINCIPAL (the principal
+   * outstanding at the period's start) per installment. A BULLET's one
+   * installment bears one fee for each of its installment_count periods.
+   *
+   * @generated from enum value: CHARGE_KIND_SERVICE_FEE = 1;
+   */
+  SERVICE_FEE = 1,
+
+  /**
+   * 滞纳金: charged once per installment still unpaid when the penalty
+   * policy's grace days end, fixed or a percent of OVERDUE_AMOUNT,
+   * optionally capped.
+   *
+   * @generated from enum value: CHARGE_KIND_LATE_FEE = 2;
+   */
+  LATE_FEE = 2,
+
+  /**
+   * 提前还款违约金: charged on principal paid ahead of schedule, fixed or a
+   * percent of PREPAID_PRINCIPAL, optionally capped and free after a
+   * number of installments.
+   *
+   * @generated from enum value: CHARGE_KIND_PREPAYMENT_FEE = 3;
+   */
+  PREPAYMENT_FEE = 3,
+
+  /**
+   * Deducted from the amount advanced, as LoanTerms.upfront_fee is: the
+   * same fee given as a charge, fixed or a percent of ORIGINAL_PRINCIPAL.
+   * At most one, and not with upfront_fee.
+   *
+   * @generated from enum value: CHARGE_KIND_UPFRONT = 4;
+   */
+  UPFRONT = 4,
+}
+
+/**
+ * Describes the enum loancore.v1.ChargeKind.
+ */
+export const ChargeKindSchema: GenEnum<ChargeKind> = /*@__PURE__*/
+  enumDesc(file_loancore_v1_terms, 0);
+
+/**
+ * ChargeBasis is what a percent charge is a percent of.
+ *
+ * @generated from enum loancore.v1.ChargeBasis
+ */
+export enum ChargeBasis {
+  /**
+   * @generated from enum value: CHARGE_BASIS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The principal lent.
+   *
+   * @generated from enum value: CHARGE_BASIS_ORIGINAL_PRINCIPAL = 1;
+   */
+  ORIGINAL_PRINCIPAL = 1,
+
+  /**
+   * The principal outstanding at the start of the installment's period.
+   *
+   * @generated from enum value: CHARGE_BASIS_OUTSTANDING_PRINCIPAL = 2;
+   */
+  OUTSTANDING_PRINCIPAL = 2,
+
+  /**
+   * What of the installment is unpaid when its grace days end.
+   *
+   * @generated from enum value: CHARGE_BASIS_OVERDUE_AMOUNT = 3;
+   */
+  OVERDUE_AMOUNT = 3,
+
+  /**
+   * The principal a payment repays ahead of schedule.
+   *
+   * @generated from enum value: CHARGE_BASIS_PREPAID_PRINCIPAL = 4;
+   */
+  PREPAID_PRINCIPAL = 4,
+}
+
+/**
+ * Describes the enum loancore.v1.ChargeBasis.
+ */
+export const ChargeBasisSchema: GenEnum<ChargeBasis> = /*@__PURE__*/
+  enumDesc(file_loancore_v1_terms, 1);
 
 /**
  * OverdueContractInterest says what becomes of contract interest on
@@ -427,7 +606,7 @@ export enum OverdueContractInterest {
  * Describes the enum loancore.v1.OverdueContractInterest.
  */
 export const OverdueContractInterestSchema: GenEnum<OverdueContractInterest> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 0);
+  enumDesc(file_loancore_v1_terms, 2);
 
 /**
  * PenaltyBasis is what penalty interest accrues on.
@@ -459,7 +638,7 @@ export enum PenaltyBasis {
  * Describes the enum loancore.v1.PenaltyBasis.
  */
 export const PenaltyBasisSchema: GenEnum<PenaltyBasis> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 1);
+  enumDesc(file_loancore_v1_terms, 3);
 
 /**
  * GraceMode says when penalty starts for an installment that was not paid
@@ -492,7 +671,7 @@ export enum GraceMode {
  * Describes the enum loancore.v1.GraceMode.
  */
 export const GraceModeSchema: GenEnum<GraceMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 2);
+  enumDesc(file_loancore_v1_terms, 4);
 
 /**
  * AllocationOrder is the order in which a payment settles the components of
@@ -543,7 +722,7 @@ export enum AllocationOrder {
  * Describes the enum loancore.v1.AllocationOrder.
  */
 export const AllocationOrderSchema: GenEnum<AllocationOrder> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 3);
+  enumDesc(file_loancore_v1_terms, 5);
 
 /**
  * PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -580,7 +759,7 @@ export enum PrepaymentPolicy {
  * Describes the enum loancore.v1.PrepaymentPolicy.
  */
 export const PrepaymentPolicySchema: GenEnum<PrepaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 4);
+  enumDesc(file_loancore_v1_terms, 6);
 
 /**
  * OverpaymentPolicy says what happens to money beyond everything owed.
@@ -612,7 +791,7 @@ export enum OverpaymentPolicy {
  * Describes the enum loancore.v1.OverpaymentPolicy.
  */
 export const OverpaymentPolicySchema: GenEnum<OverpaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 5);
+  enumDesc(file_loancore_v1_terms, 7);
 
 /**
  * FrequencyUnit is the unit of a Frequency.
@@ -664,7 +843,7 @@ export enum FrequencyUnit {
  * Describes the enum loancore.v1.FrequencyUnit.
  */
 export const FrequencyUnitSchema: GenEnum<FrequencyUnit> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 6);
+  enumDesc(file_loancore_v1_terms, 8);
 
 /**
  * PaymentTiming says when in its period an installment falls due.
@@ -706,7 +885,7 @@ export enum PaymentTiming {
  * Describes the enum loancore.v1.PaymentTiming.
  */
 export const PaymentTimingSchema: GenEnum<PaymentTiming> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 7);
+  enumDesc(file_loancore_v1_terms, 9);
 
 /**
  * RepaymentMethod is how principal and interest are spread over the
@@ -762,7 +941,7 @@ export enum RepaymentMethod {
  * Describes the enum loancore.v1.RepaymentMethod.
  */
 export const RepaymentMethodSchema: GenEnum<RepaymentMethod> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 8);
+  enumDesc(file_loancore_v1_terms, 10);
 
 /**
  * InterestAccrual is how the interest of a period is computed.
@@ -794,7 +973,7 @@ export enum InterestAccrual {
  * Describes the enum loancore.v1.InterestAccrual.
  */
 export const InterestAccrualSchema: GenEnum<InterestAccrual> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 9);
+  enumDesc(file_loancore_v1_terms, 11);
 
 /**
  * DayCount is a day-count convention.
@@ -847,7 +1026,7 @@ export enum DayCount {
  * Describes the enum loancore.v1.DayCount.
  */
 export const DayCountSchema: GenEnum<DayCount> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 10);
+  enumDesc(file_loancore_v1_terms, 12);
 
 /**
  * RoundingMode says which way a value between two representable ones goes.
@@ -900,5 +1079,5 @@ export enum RoundingMode {
  * Describes the enum loancore.v1.RoundingMode.
  */
 export const RoundingModeSchema: GenEnum<RoundingMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 11);
+  enumDesc(file_loancore_v1_terms, 13);
 
