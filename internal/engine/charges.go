@@ -297,3 +297,62 @@ func (t *Terms) feesBound() *big.Int {
 	}
 	return total
 }
+
+// LateFee is the late fee the terms charge an installment still unpaid
+// when its grace days end, overdue being what of it is unpaid then: each
+// LATE_FEE charge's fixed amount, or its percent of overdue rounded with
+// the contract's mode and held to its cap, summed. Close of business will
+// post it once per installment (issue 20, stage 2); nothing is charged on
+// nothing overdue.
+func (t *Terms) LateFee(overdue money.Amount) money.Amount {
+	if overdue <= 0 {
+		return 0
+	}
+	return t.contingentFee(LateFee, overdue)
+}
+
+// PrepaymentFee is the fee the terms charge a payment that repays prepaid
+// of principal ahead of schedule when dueSoFar installments have fallen
+// due: each PREPAYMENT_FEE charge's fixed amount, or its percent of
+// prepaid rounded with the contract's mode and held to its cap, summed;
+// a charge is free once FreeAfterInstallments installments have fallen
+// due.
+func (t *Terms) PrepaymentFee(prepaid money.Amount, dueSoFar int) money.Amount {
+	if prepaid <= 0 {
+		return 0
+	}
+	var total money.Amount
+	for i := range t.Charges {
+		c := t.Charges[i]
+		if c.Kind != PrepaymentFee || (c.FreeAfterInstallments > 0 && dueSoFar >= c.FreeAfterInstallments) {
+			continue
+		}
+		total += c.feeOn(prepaid, t.Rounding.Mode)
+	}
+	return total
+}
+
+// contingentFee sums the fees of every charge of kind on base.
+func (t *Terms) contingentFee(kind ChargeKind, base money.Amount) money.Amount {
+	var total money.Amount
+	for i := range t.Charges {
+		if t.Charges[i].Kind == kind {
+			total += t.Charges[i].feeOn(base, t.Rounding.Mode)
+		}
+	}
+	return total
+}
+
+// feeOn is a late or prepayment charge on base: its fixed amount, or its
+// percent of base rounded once with mode and then held to its cap (the
+// cap bounds the rounded fee, so a capped fee is the cap exactly).
+func (c Charge) feeOn(base money.Amount, mode money.RoundingMode) money.Amount {
+	if c.Amount > 0 {
+		return c.Amount
+	}
+	fee := percentOf(base, c.Percent, mode)
+	if c.Cap > 0 {
+		fee = min(fee, c.Cap)
+	}
+	return fee
+}

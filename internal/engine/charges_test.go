@@ -354,3 +354,50 @@ func randomServiceFees(rng *rand.Rand, terms Terms) []Charge {
 	}
 	return out
 }
+
+// TestContingentFees works late and prepayment fees by hand: 5% of an
+// overdue 1,066.19 is 53.3095 → 53.31 (HALF_UP), held to a cap of 50.00;
+// a fixed late fee of 20.00 beside it; 2% of 3,000.00 prepaid is 60.00,
+// free once 6 installments have fallen due, and 1% of 1,234.57 is
+// 12.3457 → 12.34 under DOWN.
+func TestContingentFees(t *testing.T) {
+	terms := loan12k()
+	terms.Charges = []Charge{{Kind: LateFee, Percent: fixtureRate("5"), Basis: OverdueAmount}}
+	if got := terms.LateFee(106_619); got != 5_331 {
+		t.Errorf("5%% of 1066.19: %d, want 53.31", got)
+	}
+	terms.Charges[0].Cap = 5_000
+	if got := terms.LateFee(106_619); got != 5_000 {
+		t.Errorf("capped: %d, want 50.00", got)
+	}
+	if got := terms.LateFee(90_000); got != 4_500 {
+		t.Errorf("under the cap: %d, want 45.00", got)
+	}
+	terms.Charges = append(terms.Charges, Charge{Kind: LateFee, Amount: 2_000})
+	if got := terms.LateFee(106_619); got != 7_000 {
+		t.Errorf("two late fees: %d, want 70.00", got)
+	}
+	if got := terms.LateFee(0); got != 0 {
+		t.Errorf("nothing overdue: %d, want 0", got)
+	}
+	terms.Charges = []Charge{{Kind: PrepaymentFee, Percent: fixtureRate("2"), Basis: PrepaidPrincipal, FreeAfterInstallments: 6}}
+	for _, c := range []struct {
+		prepaid money.Amount
+		due     int
+		want    money.Amount
+	}{{300_000, 0, 6_000}, {300_000, 5, 6_000}, {300_000, 6, 0}, {0, 2, 0}} {
+		if got := terms.PrepaymentFee(c.prepaid, c.due); got != c.want {
+			t.Errorf("prepaid %d after %d due: %d, want %d", c.prepaid, c.due, got, c.want)
+		}
+	}
+	terms.Rounding.Mode = money.Down
+	terms.Charges = []Charge{{Kind: PrepaymentFee, Percent: fixtureRate("1"), Basis: PrepaidPrincipal}}
+	if got := terms.PrepaymentFee(123_457, 0); got != 1_234 {
+		t.Errorf("1%% of 1234.57 DOWN: %d, want 12.34", got)
+	}
+	// A service fee is neither.
+	terms.Charges = []Charge{{Kind: ServiceFee, Amount: 100}}
+	if terms.LateFee(100_000) != 0 || terms.PrepaymentFee(100_000, 0) != 0 {
+		t.Errorf("a service fee counted as a late or prepayment fee")
+	}
+}
