@@ -13,31 +13,34 @@ type AllocationOrder uint8
 
 // The allocation orders. The zero value means InterestFirst.
 const (
-	// InterestFirst pays interest, then principal, then penalty, then
-	// compound interest.
+	// InterestFirst pays fees, then interest, then principal, then
+	// penalty, then compound interest.
 	InterestFirst AllocationOrder = iota + 1
-	// PrincipalFirst pays principal, then interest, then penalty, then
-	// compound interest.
+	// PrincipalFirst pays principal, then fees, then interest, then
+	// penalty, then compound interest.
 	PrincipalFirst
-	// PenaltyFirst pays penalty, then compound interest, then interest,
-	// then principal.
+	// PenaltyFirst pays fees, then penalty, then compound interest, then
+	// interest, then principal.
 	PenaltyFirst
 	// CivilCode follows the Civil Code of the PRC, art. 561: the costs of
-	// realising the claim, then interest, then principal. No costs are
-	// tracked; penalty and compound interest are interest-type charges, so
-	// it pays interest, then penalty, then compound interest, then
-	// principal.
+	// realising the claim, then interest, then principal. The fees
+	// (charges) are the costs; penalty and compound interest are
+	// interest-type charges, so it pays fees, then interest, then penalty,
+	// then compound interest, then principal.
 	CivilCode
 )
 
 // allocationComponents is the order in which each AllocationOrder settles
-// the components of one installment.
-var allocationComponents = [...][4]Component{
-	0:              {ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
-	InterestFirst:  {ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
-	PrincipalFirst: {ComponentPrincipal, ComponentInterest, ComponentPenalty, ComponentCompound},
-	PenaltyFirst:   {ComponentPenalty, ComponentCompound, ComponentInterest, ComponentPrincipal},
-	CivilCode:      {ComponentInterest, ComponentPenalty, ComponentCompound, ComponentPrincipal},
+// the components of one installment. Fees (issue 20) come first but for
+// PRINCIPAL_FIRST, whose point is principal: they are part of the
+// installment the borrower was told of, and costs come first under the
+// Civil Code.
+var allocationComponents = [...][5]Component{
+	0:              {ComponentFees, ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
+	InterestFirst:  {ComponentFees, ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
+	PrincipalFirst: {ComponentPrincipal, ComponentFees, ComponentInterest, ComponentPenalty, ComponentCompound},
+	PenaltyFirst:   {ComponentFees, ComponentPenalty, ComponentCompound, ComponentInterest, ComponentPrincipal},
+	CivilCode:      {ComponentFees, ComponentInterest, ComponentPenalty, ComponentCompound, ComponentPrincipal},
 }
 
 // PrepaymentPolicy says how a payment beyond what is due reshapes the rest
@@ -106,6 +109,8 @@ type Event struct {
 	WaivePenalty  money.Amount
 	WaiveCompound money.Amount
 	WaiveInterest money.Amount
+	// WaiveFees is the most a waiver forgives of unpaid fees.
+	WaiveFees money.Amount
 	// Changes are an EventAgreement's; they are only read.
 	Changes *Changes
 	// Reinstate makes an EventAgreementBroken charge again what the
@@ -138,6 +143,12 @@ type InstallmentState struct {
 	PenaltyWaived  money.Amount
 	CompoundWaived money.Amount
 	InterestWaived money.Amount
+	// FeesDue are the service fees of the installment (its schedule row's
+	// Fees), owed from its due date; FeesPaid and FeesWaived what was paid
+	// and forgiven of them.
+	FeesDue    money.Amount
+	FeesPaid   money.Amount
+	FeesWaived money.Amount
 	// gracePenalty and graceCompound are the penalty of grace days held
 	// aside: charged when grace ends with the installment unpaid, dropped
 	// if it is paid by then.
@@ -190,7 +201,12 @@ type openState struct {
 // Unpaid returns what is left to pay of the installment, penalty and
 // compound interest included; waived amounts count as settled.
 func (in InstallmentState) Unpaid() money.Amount {
-	return in.PrincipalDue - in.PrincipalPaid + in.unpaidInterest() + in.unpaidPenalty() + in.unpaidCompound()
+	return in.PrincipalDue - in.PrincipalPaid + in.unpaidInterest() + in.unpaidPenalty() + in.unpaidCompound() + in.unpaidFees()
+}
+
+// unpaidFees is the fees neither paid nor waived.
+func (in *InstallmentState) unpaidFees() money.Amount {
+	return in.FeesDue - in.FeesPaid - in.FeesWaived
 }
 
 // unpaidInterest is the contract interest neither paid nor waived.
@@ -220,6 +236,8 @@ const (
 	ComponentPenalty
 	// ComponentCompound is compound interest (复利) on overdue interest.
 	ComponentCompound
+	// ComponentFees is the installment's fees (charges, issue 20).
+	ComponentFees
 )
 
 // AllocationPart is the amount of one payment that went to one component of
@@ -253,6 +271,7 @@ type WaiverResult struct {
 	Penalty   money.Amount
 	Compound  money.Amount
 	Interest  money.Amount
+	Fees      money.Amount
 }
 
 // LoanState is a loan as of a date: the pure result of folding its log.
@@ -329,7 +348,7 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	st.Installments = make([]InstallmentState, len(sched.Installments))
 	for i, in := range sched.Installments {
 		st.Installments[i] = InstallmentState{Number: in.Number, StartDate: in.StartDate, DueDate: in.DueDate,
-			PrincipalDue: in.Principal, InterestDue: in.Interest, accrualFrom: in.StartDate}
+			PrincipalDue: in.Principal, InterestDue: in.Interest, FeesDue: in.Fees, accrualFrom: in.StartDate}
 	}
 
 	reversed := map[int64]bool{}
@@ -457,6 +476,7 @@ func (st *LoanState) applyEvent(t *Terms, e Event) {
 // date, each component oldest due first, never more than is unpaid.
 func (st *LoanState) waive(e Event) {
 	res := st.forgive(e.WaivePenalty, e.WaiveCompound, e.WaiveInterest, e.ValueDate, false)
+	res.Fees = st.forgiveFees(e.WaiveFees, e.ValueDate)
 	res.Seq = e.Seq
 	if st.PaidOffDate == NoDate && st.settled() {
 		st.PaidOffDate = e.ValueDate
@@ -497,6 +517,25 @@ func (st *LoanState) forgive(pen, comp, inter money.Amount, date Date, allRows b
 		res.Interest += w
 	}
 	return res
+}
+
+// forgiveFees waives up to amount of the fees unpaid on the installments
+// due by date, oldest due first, and returns what it forgave. Fees of
+// installments not yet due are not owed, so not waived.
+func (st *LoanState) forgiveFees(amount money.Amount, date Date) money.Amount {
+	amount = max(0, amount)
+	var total money.Amount
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		if in.DueDate > date {
+			break
+		}
+		w := min(amount, in.unpaidFees())
+		in.FeesWaived += w
+		amount -= w
+		total += w
+	}
+	return total
 }
 
 // Append returns the state with one more repayment applied, without
@@ -619,6 +658,8 @@ func settle(in *InstallmentState, order AllocationOrder, amount money.Amount, re
 			due, paid, waived = in.PenaltyAccrued, &in.PenaltyPaid, in.PenaltyWaived
 		case ComponentCompound:
 			due, paid, waived = in.CompoundAccrued, &in.CompoundPaid, in.CompoundWaived
+		case ComponentFees:
+			due, paid, waived = in.FeesDue, &in.FeesPaid, in.FeesWaived
 		}
 		pay := min(amount, due-*paid-waived)
 		if pay > 0 {
@@ -770,6 +811,9 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		in := cur.withoutCharges()
 		in.PrincipalDue, in.PrincipalPaid = keptPrincipal, keptPrincipal
 		in.InterestDue, in.InterestPaid = keptInterest, keptInterest
+		// The fee of a period the loan did not reach is not owed, as the
+		// payoff amount says: only what was settled of it stays.
+		in.FeesDue = in.FeesPaid + in.FeesWaived
 		in.balanceDays = cur.balanceDays
 		carry.onto(&in)
 		st.Installments = append(tail, in)
@@ -805,6 +849,10 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		}
 	}
 	rows, level := buildRows(t, sg)
+	// The rows after the current one bear the contract's service fees on
+	// their numbers and new balances; the current keeps its own, fixed
+	// when its period began.
+	t.addServiceFees(rows)
 	if t.Method == EqualInstallment && level > 0 {
 		st.level = level
 	} else if t.Method == EqualPrincipal && len(rows) > 1 {
@@ -813,8 +861,9 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 	st.Installments = tail
 	for i, r := range rows {
 		in := InstallmentState{Number: r.Number - st.shift(), StartDate: r.StartDate, DueDate: r.DueDate,
-			PrincipalDue: r.Principal, InterestDue: r.Interest, accrualFrom: r.StartDate}
+			PrincipalDue: r.Principal, InterestDue: r.Interest, FeesDue: r.Fees, accrualFrom: r.StartDate}
 		if i == 0 {
+			in.FeesDue, in.FeesPaid, in.FeesWaived = cur.FeesDue, cur.FeesPaid, cur.FeesWaived
 			in.StartDate = cur.StartDate
 			in.chargedBefore = keptInterest
 			in.PrincipalDue += keptPrincipal
@@ -877,10 +926,15 @@ type Outstanding struct {
 	// through the end of the date and neither paid nor waived.
 	Penalty  money.Amount
 	Compound money.Amount
+	// Fees are the fees of installments due on or before the date and
+	// neither paid nor waived.
+	Fees money.Amount
 }
 
-// Total returns Principal + Interest + Penalty + Compound.
-func (o Outstanding) Total() money.Amount { return o.Principal + o.Interest + o.Penalty + o.Compound }
+// Total returns Principal + Interest + Penalty + Compound + Fees.
+func (o Outstanding) Total() money.Amount {
+	return o.Principal + o.Interest + o.Penalty + o.Compound + o.Fees
+}
 
 // Outstanding returns what the loan owes as of st.AsOf.
 func (st *LoanState) Outstanding() Outstanding {
@@ -889,6 +943,7 @@ func (st *LoanState) Outstanding() Outstanding {
 		o.Principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= st.AsOf {
 			o.Interest += in.unpaidInterest()
+			o.Fees += in.unpaidFees()
 		}
 		o.Penalty += in.unpaidPenalty()
 		o.Compound += in.unpaidCompound()
@@ -932,14 +987,17 @@ type Payoff struct {
 	// a payment on the date stops the date's own accrual.
 	Penalty  money.Amount
 	Compound money.Amount
+	// Fees are the fees of installments due by the date and not yet paid
+	// or waived; the fees of periods not yet due are not owed.
+	Fees money.Amount
 	// Credit already held reduces the total.
 	Credit money.Amount
 }
 
 // Total returns the amount to pay: principal + interest + penalty +
-// compound − credit, at least 0.
+// compound + fees − credit, at least 0.
 func (p Payoff) Total() money.Amount {
-	return max(0, p.Principal+p.Interest+p.Penalty+p.Compound-p.Credit)
+	return max(0, p.Principal+p.Interest+p.Penalty+p.Compound+p.Fees-p.Credit)
 }
 
 // PayoffAt returns what settles the loan on st.AsOf: everything due, the
@@ -951,6 +1009,7 @@ func (st *LoanState) PayoffAt(t Terms) Payoff {
 		p.Principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= st.AsOf {
 			p.Interest += in.unpaidInterest()
+			p.Fees += in.unpaidFees()
 		} else {
 			p.Interest += in.unpaidExtra()
 		}

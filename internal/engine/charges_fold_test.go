@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/loancore/loancore/internal/money"
+)
+
+// feeLoan is creditCardPlan as a loan: 12,000.00 in 12 installments of
+// 1,000.00 principal + 72.00 fee, no interest, due on the 15th from
+// 2025-02-15.
+func feeLoan(order AllocationOrder) (Terms, Schedule) {
+	terms := creditCardPlan(1_200_000, 12, "0.6")
+	terms.Allocation = order
+	return terms, buildSchedule(&terms)
+}
+
+// TestFeesInTheFold works issue 20's plan through the fold by hand.
+func TestFeesInTheFold(t *testing.T) {
+	terms, s := feeLoan(CivilCode)
+	feb15, mar20 := DateOf(2025, 2, 15), DateOf(2025, 3, 20)
+
+	// Paid as agreed: 1,072.00 settles the first installment, fee first.
+	st := FoldSchedule(terms, s, []Event{pay(3, feb15, 107_200)}, feb15)
+	first := st.Installments[0]
+	if first.FeesPaid != 7_200 || first.PrincipalPaid != 100_000 || first.Unpaid() != 0 {
+		t.Fatalf("first installment %+v, want 72.00 fee and 1000.00 principal paid", first)
+	}
+	if parts := st.Payments[0].Parts; len(parts) != 2 || parts[0].Component != ComponentFees || parts[0].Amount != 7_200 {
+		t.Errorf("parts %+v, want the fee first", parts)
+	}
+	if o := st.Outstanding(); o.Principal != 1_100_000 || o.Fees != 0 {
+		t.Errorf("outstanding %+v, want 11000.00 principal and no fee", o)
+	}
+
+	// The second installment unpaid five days: its fee is overdue with it;
+	// the third's is not owed yet.
+	st = FoldSchedule(terms, s, []Event{pay(3, feb15, 107_200)}, mar20)
+	if o := st.Outstanding(); o.Fees != 7_200 || o.Total() != 1_107_200 || st.DaysPastDue() != 5 {
+		t.Errorf("outstanding %+v (total %d), DPD %d; want fees 72.00, total 11072.00, DPD 5", o, o.Total(), st.DaysPastDue())
+	}
+	p := st.PayoffAt(terms)
+	if p.Fees != 7_200 || p.Principal != 1_100_000 || p.Total() != 1_107_200 {
+		t.Errorf("payoff %+v, want 11000.00 + the overdue 72.00 fee = 11072.00", p)
+	}
+	// Paying the payoff settles the loan: the fee of the period it did not
+	// reach is not owed.
+	paid := FoldSchedule(terms, s, []Event{pay(3, feb15, 107_200), pay(4, mar20, p.Total())}, mar20)
+	if paid.PaidOffDate != mar20 || paid.Credit != 0 || !paid.settled() {
+		t.Errorf("paying the payoff: paid off %s, credit %d, settled %v", paid.PaidOffDate, paid.Credit, paid.settled())
+	}
+
+	// A waiver of 100.00 of fees forgives the 72.00 due, not the third's.
+	w := waiver(4, mar20, 0, 0, 0)
+	w.WaiveFees = 10_000
+	st = FoldSchedule(terms, s, []Event{pay(3, feb15, 107_200), w}, mar20)
+	if got := st.Waivers[0].Fees; got != 7_200 || st.Outstanding().Fees != 0 || st.Installments[2].FeesWaived != 0 {
+		t.Errorf("waived %d, outstanding fees %d, third %+v; want 72.00 waived of the second only", got, st.Outstanding().Fees, st.Installments[2])
+	}
+
+	// A short payment of 500.00 on a due date: the Civil Code pays the fee
+	// first, PRINCIPAL_FIRST the principal.
+	for _, c := range []struct {
+		order          AllocationOrder
+		fees, principa money.Amount
+	}{{CivilCode, 7_200, 42_800}, {InterestFirst, 7_200, 42_800}, {PenaltyFirst, 7_200, 42_800}, {PrincipalFirst, 0, 50_000}} {
+		terms, s := feeLoan(c.order)
+		st := FoldSchedule(terms, s, []Event{pay(3, feb15, 50_000)}, feb15)
+		if in := st.Installments[0]; in.FeesPaid != c.fees || in.PrincipalPaid != c.principa {
+			t.Errorf("%v: fees %d principal %d paid, want %d and %d", c.order, in.FeesPaid, in.PrincipalPaid, c.fees, c.principa)
+		}
+	}
+
+	// 4,072.00 on the first due date: the installment, and 3,000.00 of
+	// principal ahead. REDUCE_TERM keeps the 1,000.00 principal part, so
+	// the 8,000.00 left is 8 more installments, each still bearing 72.00
+	// (a percent of the original principal): 3 fewer fees.
+	st = FoldSchedule(terms, s, []Event{pay(3, feb15, 407_200)}, feb15)
+	if n := len(st.Installments); n != 9 || st.Payments[0].Prepaid != 300_000 {
+		t.Fatalf("%d installments, prepaid %d; want 9 and 3000.00", n, st.Payments[0].Prepaid)
+	}
+	var fees money.Amount
+	for _, in := range st.Installments {
+		fees += in.FeesDue
+	}
+	if fees != 9*7_200 {
+		t.Errorf("fees over the loan %d, want 9 × 72.00 = 648.00", fees)
+	}
+}
+
+// TestOutstandingFeeAfterPrepayment: a fee on the outstanding balance
+// follows a prepayment. 12,000.00 EQUAL_PRINCIPAL at no interest in 12, a
+// fee of 1% of the balance at each period's start: 120.00, 110.00, …;
+// 3,000.00 prepaid with the first installment (REDUCE_INSTALLMENT) leaves
+// 8,000.00 over 11 installments of 727.27 (the last 727.30). The second
+// installment's period had begun, so it keeps the fee fixed then (1% of
+// 11,000.00, 110.00); the third's is 1% of 8,000.00 − 727.27 = 7,272.73,
+// 72.73.
+func TestOutstandingFeeAfterPrepayment(t *testing.T) {
+	terms := creditCardPlan(1_200_000, 12, "1")
+	terms.Charges[0].Basis = OutstandingPrincipal
+	terms.Prepayment = ReduceInstallment
+	s := buildSchedule(&terms)
+	if s.Installments[0].Fees != 12_000 || s.Installments[1].Fees != 11_000 {
+		t.Fatalf("fees %d, %d; want 120.00, 110.00", s.Installments[0].Fees, s.Installments[1].Fees)
+	}
+	feb15 := DateOf(2025, 2, 15)
+	st := FoldSchedule(terms, s, []Event{pay(3, feb15, 100_000+12_000+300_000)}, feb15)
+	second, third := st.Installments[1], st.Installments[2]
+	if second.PrincipalDue-second.PrincipalPaid != 72_727 || second.FeesDue != 11_000 || third.FeesDue != 7_273 {
+		t.Errorf("second %+v, third %+v", second, third)
+	}
+}
