@@ -57,7 +57,7 @@ var fieldMaxBytes = map[protoreflect.Name]int{
 	"installment_amount": MaxDecimalBytes,
 	"cap_annual_percent": MaxDecimalBytes, "upfront_fee": MaxDecimalBytes, "installment_multiple": MaxDecimalBytes,
 	"amount": MaxDecimalBytes, "percent": MaxDecimalBytes, "cap": MaxDecimalBytes, "amount_advanced": MaxDecimalBytes, "limit": MaxDecimalBytes,
-	"penalty": MaxDecimalBytes, "compound": MaxDecimalBytes, "interest": MaxDecimalBytes,
+	"penalty": MaxDecimalBytes, "compound": MaxDecimalBytes, "interest": MaxDecimalBytes, "fees": MaxDecimalBytes,
 	"currency":          MaxCurrencyBytes,
 	"disbursement_date": MaxDateBytes, "first_due_date": MaxDateBytes, "as_of": MaxDateBytes, "value_date": MaxDateBytes,
 	"payoff_date": MaxDateBytes, "effective_date": MaxDateBytes, "expires_on": MaxDateBytes, "business_date": MaxDateBytes,

@@ -83,8 +83,8 @@ func TestChargeViolations(t *testing.T) {
 
 // TestLoanCharges: a loan with an UPFRONT charge is booked, disbursed net
 // of it, and reads back its charge and the APR QuoteSchedule gives, on
-// both stores; a loan with a service fee is refused naming the charge,
-// since repayments do not collect fees yet.
+// both stores; a loan with a late fee is refused naming the charge, since
+// close of business does not post late fees yet.
 func TestLoanCharges(t *testing.T) {
 	upfront := loan12k()
 	upfront.Charges = []*loancorev1.Charge{{Kind: loancorev1.ChargeKind_CHARGE_KIND_UPFRONT, Amount: "300.00"}}
@@ -121,7 +121,70 @@ func TestLoanCharges(t *testing.T) {
 		if d := evs.GetEvents()[1]; d.GetKind() != loancorev1.LoanEventKind_LOAN_EVENT_KIND_DISBURSEMENT || d.GetAmount() != "11700.00" {
 			t.Errorf("disbursement %v, want 11700.00", d)
 		}
-		_, err = c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "ch-2", LoanId: "CH2", BorrowerId: "B1", Terms: creditCardPlan()})
-		wantFieldViolation(t, err, "terms.charges[0].kind", "repayments do not collect fees")
+		late := loan12k()
+		late.Charges = []*loancorev1.Charge{{Kind: loancorev1.ChargeKind_CHARGE_KIND_LATE_FEE, Amount: "20"}}
+		_, err = c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "ch-2", LoanId: "CH2", BorrowerId: "B1", Terms: late})
+		wantFieldViolation(t, err, "terms.charges[0].kind", "cannot carry a LATE_FEE yet")
+	})
+}
+
+// TestLoanServiceFees books issue 20's plan and services it on both
+// stores: its installments ask for 72.00 fees beside the principal; paid
+// as agreed, 1,072.00 goes 72.00 to fees first; the next installment
+// overdue shows its fee outstanding and in the payoff (not the one after,
+// not yet due); a waiver forgives it; and the payoff then settles the
+// loan.
+func TestLoanServiceFees(t *testing.T) {
+	terms := creditCardPlan()
+	terms.AllocationOrder = loancorev1.AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE
+	forEachStore(t, func(t *testing.T, c loancorev1.LoanServiceClient, clk *clock) {
+		setToday(clk, "2025-02-15")
+		r, err := c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "fee-1", LoanId: "FEE1", BorrowerId: "B1", Terms: terms})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := r.GetLoan(); l.GetAprPercent() != "13.03" || l.GetInstallments()[0].GetFeesDue() != "72.00" {
+			t.Fatalf("booked: APR %s, first installment %v", l.GetAprPercent(), l.GetInstallments()[0])
+		}
+		pay := repay(t, c, &loancorev1.RecordRepaymentRequest{RequestId: "fee-pay-1", LoanId: "FEE1", Amount: "1072.00", ValueDate: "2025-02-15"})
+		lines := pay.GetAllocations()
+		if len(lines) != 2 || lines[0].GetComponent() != loancorev1.AllocationComponent_ALLOCATION_COMPONENT_FEES || lines[0].GetAmount() != "72.00" {
+			t.Errorf("allocations %v, want 72.00 to fees first, then principal", lines)
+		}
+		setToday(clk, "2025-03-20")
+		g, err := c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "FEE1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := g.GetLoan().GetOutstanding()
+		if o.GetFees() != "72.00" || o.GetTotal() != "11072.00" || g.GetLoan().GetDaysPastDue() != 5 ||
+			g.GetLoan().GetInstallments()[0].GetFeesPaid() != "72.00" {
+			t.Errorf("as of 2025-03-20: outstanding %v, DPD %d, first %v", o, g.GetLoan().GetDaysPastDue(), g.GetLoan().GetInstallments()[0])
+		}
+		q, err := c.QuotePayoff(ctx(t), &loancorev1.QuotePayoffRequest{LoanId: "FEE1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.GetFees() != "72.00" || q.GetTotal() != "11072.00" {
+			t.Errorf("payoff %v, want fees 72.00, total 11072.00", q)
+		}
+		w, err := c.WaiveAmounts(ctx(t), &loancorev1.WaiveAmountsRequest{RequestId: "fee-waive", LoanId: "FEE1", Fees: "72.00", Reason: "goodwill"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.GetFees() != "72.00" || w.GetLoan().GetOutstanding().GetFees() != "0.00" {
+			t.Errorf("waiver: waived %s, outstanding %v", w.GetFees(), w.GetLoan().GetOutstanding())
+		}
+		evs, err := c.ListLoanEvents(ctx(t), &loancorev1.ListLoanEventsRequest{LoanId: "FEE1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := evs.GetEvents()[len(evs.GetEvents())-1]; last.GetWaivedFees() != "72.00" {
+			t.Errorf("waiver event %v, want waived_fees 72.00", last)
+		}
+		pay = repay(t, c, &loancorev1.RecordRepaymentRequest{RequestId: "fee-pay-2", LoanId: "FEE1", Amount: "11000.00"})
+		if pay.GetLoan().GetStatus() != loancorev1.LoanStatus_LOAN_STATUS_PAID_OFF {
+			t.Errorf("after the payoff: %v, want PAID_OFF", pay.GetLoan().GetStatus())
+		}
 	})
 }

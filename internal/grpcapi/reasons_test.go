@@ -262,6 +262,15 @@ func planReasons(h *reasonHarness) {
 	_, err = c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "R-IR-p", LoanId: "R-IR", Changes: extension(2), Reason: "test"})
 	h.refused(servicing.ReasonInterestRecalculation, err)
 
+	// Nor is a loan with service fees (issue 20).
+	fees := creditCardPlan()
+	fees.DisbursementDate = "2024-01-15"
+	if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "R-CH-c", LoanId: "R-CH", BorrowerId: "B1", Terms: fees}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "R-CH", Changes: extension(2)})
+	h.refused(servicing.ReasonCharges, err)
+
 	// Nothing is paid on R-EL's new plan: close of business on 10-16 finds
 	// the 08-15, 09-15 and 10-15 installments missed and breaks it.
 	restructuringLoan(t, h.deferral, "R-EL", false)

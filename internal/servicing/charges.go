@@ -5,18 +5,28 @@ import (
 )
 
 // checkServicedCharges refuses, on a loan or a credit line's template, the
-// charges that QuoteSchedule quotes but the fold does not collect yet
-// (issue 20, stage 1): a service fee booked on a loan whose repayments
-// settle only principal and interest would be shown due and never paid,
-// and a payment meant for it would prepay principal. The UPFRONT charge is
-// the upfront fee, which the disbursement already nets. prefix is the
+// charges that QuoteSchedule quotes but loans do not collect yet (issue
+// 20): a late fee that close of business does not post and a prepayment
+// fee that repayments do not charge would be shown on the terms and never
+// charged. Service fees are collected (the fold has them) and the UPFRONT
+// charge is the upfront fee, which the disbursement nets. prefix is the
 // terms' path in the request ("terms.", "drawdown_terms.").
 func checkServicedCharges(e *engine.InvalidError, t engine.Terms, prefix string) {
 	for i, c := range t.Charges {
-		if c.Kind == engine.UpfrontCharge || c.Kind == 0 || int(c.Kind) > int(engine.UpfrontCharge) {
+		if c.Kind != engine.LateFee && c.Kind != engine.PrepaymentFee {
 			continue // an unknown kind is Validate's to name
 		}
 		e.Add(prefix+engine.ListField("charges", i, "kind"),
-			"a loan cannot carry a %s yet: repayments do not collect fees (issue 20); QuoteSchedule quotes it", c.Kind)
+			"a loan cannot carry a %s yet (issue 20); QuoteSchedule quotes it", c.Kind)
 	}
+}
+
+// hasServiceFees reports whether the terms charge service fees.
+func hasServiceFees(t engine.Terms) bool {
+	for _, c := range t.Charges {
+		if c.Kind == engine.ServiceFee {
+			return true
+		}
+	}
+	return false
 }

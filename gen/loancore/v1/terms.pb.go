@@ -312,21 +312,23 @@ func (GraceMode) EnumDescriptor() ([]byte, []int) {
 
 // AllocationOrder is the order in which a payment settles the components of
 // one installment. INTEREST_FIRST and PRINCIPAL_FIRST settle penalty and
-// then compound interest after interest and principal.
+// then compound interest after interest and principal. Fees (the service
+// fees of LoanTerms.charges) come first in every order but PRINCIPAL_FIRST,
+// which settles them right after principal.
 type AllocationOrder int32
 
 const (
 	AllocationOrder_ALLOCATION_ORDER_UNSPECIFIED AllocationOrder = 0
-	// Interest, then principal.
+	// Fees, then interest, then principal.
 	AllocationOrder_ALLOCATION_ORDER_INTEREST_FIRST AllocationOrder = 1
-	// Principal, then interest.
+	// Principal, then fees, then interest.
 	AllocationOrder_ALLOCATION_ORDER_PRINCIPAL_FIRST AllocationOrder = 2
-	// Penalty, then compound interest, then interest, then principal: the
-	// usual order of lenders in China.
+	// Fees, then penalty, then compound interest, then interest, then
+	// principal: the usual order of lenders in China.
 	AllocationOrder_ALLOCATION_ORDER_PENALTY_FIRST AllocationOrder = 3
 	// The Civil Code default (民法典 art. 561): costs, then interest, then
-	// principal; interest here is contract interest, then penalty, then
-	// compound.
+	// principal; costs are the fees, interest here is contract interest,
+	// then penalty, then compound.
 	AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE AllocationOrder = 4
 )
 
@@ -951,8 +953,9 @@ type LoanTerms struct {
 	// prepayment fees are contingent on how the loan is paid and are in
 	// neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
 	// terms.charges[1].basis. QuoteSchedule quotes every kind; a loan may
-	// carry only an UPFRONT charge for now (the others are refused naming
-	// terms.charges[i].kind until repayments collect them).
+	// carry SERVICE_FEE and UPFRONT charges for now (LATE_FEE and
+	// PREPAYMENT_FEE are refused naming terms.charges[i].kind until they
+	// are charged).
 	Charges       []*Charge `protobuf:"bytes,32,rep,name=charges,proto3" json:"charges,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

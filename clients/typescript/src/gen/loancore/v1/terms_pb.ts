@@ -229,8 +229,9 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * prepayment fees are contingent on how the loan is paid and are in
    * neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
    * terms.charges[1].basis. QuoteSchedule quotes every kind; a loan may
-   * carry only an UPFRONT charge for now (the others are refused naming
-   * terms.charges[i].kind until repayments collect them).
+   * carry SERVICE_FEE and UPFRONT charges for now (LATE_FEE and
+   * PREPAYMENT_FEE are refused naming terms.charges[i].kind until they
+   * are charged).
    *
    * @generated from field: repeated loancore.v1.Charge charges = 32;
    */
@@ -676,7 +677,9 @@ export const GraceModeSchema: GenEnum<GraceMode> = /*@__PURE__*/
 /**
  * AllocationOrder is the order in which a payment settles the components of
  * one installment. INTEREST_FIRST and PRINCIPAL_FIRST settle penalty and
- * then compound interest after interest and principal.
+ * then compound interest after interest and principal. Fees (the service
+ * fees of LoanTerms.charges) come first in every order but PRINCIPAL_FIRST,
+ * which settles them right after principal.
  *
  * @generated from enum loancore.v1.AllocationOrder
  */
@@ -687,22 +690,22 @@ export enum AllocationOrder {
   UNSPECIFIED = 0,
 
   /**
-   * Interest, then principal.
+   * Fees, then interest, then principal.
    *
    * @generated from enum value: ALLOCATION_ORDER_INTEREST_FIRST = 1;
    */
   INTEREST_FIRST = 1,
 
   /**
-   * Principal, then interest.
+   * Principal, then fees, then interest.
    *
    * @generated from enum value: ALLOCATION_ORDER_PRINCIPAL_FIRST = 2;
    */
   PRINCIPAL_FIRST = 2,
 
   /**
-   * Penalty, then compound interest, then interest, then principal: the
-   * usual order of lenders in China.
+   * Fees, then penalty, then compound interest, then interest, then
+   * principal: the usual order of lenders in China.
    *
    * @generated from enum value: ALLOCATION_ORDER_PENALTY_FIRST = 3;
    */
@@ -710,8 +713,8 @@ export enum AllocationOrder {
 
   /**
    * The Civil Code default (民法典 art. 561): costs, then interest, then
-   * principal; interest here is contract interest, then penalty, then
-   * compound.
+   * principal; costs are the fees, interest here is contract interest,
+   * then penalty, then compound.
    *
    * @generated from enum value: ALLOCATION_ORDER_CIVIL_CODE = 4;
    */
