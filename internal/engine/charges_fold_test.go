@@ -111,3 +111,48 @@ func TestOutstandingFeeAfterPrepayment(t *testing.T) {
 		t.Errorf("second %+v, third %+v", second, third)
 	}
 }
+
+// TestFeePayoffSettles: for random loans with service fees and random
+// payments, the payoff quoted on a day is what settles the loan that day
+// (quote ≡ execution): paying it leaves nothing owed and no credit, and
+// money is conserved.
+func TestFeePayoffSettles(t *testing.T) {
+	s := newSeeded(t, 0xfee)
+	settledCount := 0
+	for c := 0; c < 1200; c++ {
+		terms := randomTerms(s.rng)
+		terms.Charges = randomServiceFees(s.rng, terms)
+		if terms.Validate() != nil || terms.InstallmentCount > 60 || terms.Principal > 1_000_000_000 || terms.InterestRecalculation {
+			continue
+		}
+		sched := buildSchedule(&terms)
+		span := int(sched.MaturityDate-terms.DisbursementDate) + 30
+		var events []Event
+		for seq := int64(3); seq < int64(3+s.rng.IntN(6)); seq++ {
+			d := terms.DisbursementDate.AddDays(s.rng.IntN(span))
+			events = append(events, pay(seq, d, max(1, money.Amount(s.rng.Int64N(int64(sched.InstallmentAmount)*2+2)))))
+		}
+		day := terms.DisbursementDate.AddDays(s.rng.IntN(span) + 1)
+		for _, e := range events {
+			day = max(day, e.ValueDate)
+		}
+		st := FoldSchedule(terms, sched, events, day)
+		if st.settled() {
+			continue
+		}
+		p := st.PayoffAt(terms)
+		if p.Total() == 0 {
+			continue
+		}
+		all := append(events, pay(100, day, p.Total()))
+		after := FoldSchedule(terms, sched, all, day)
+		if !after.settled() || after.Credit != st.Credit {
+			s.fatalf("case %d: paying the payoff %+v on %s: settled %v, credit %d (was %d)\nterms %s", c, p, day, after.settled(), after.Credit, st.Credit, describeTerms(terms))
+		}
+		checkConserved(t, all, after)
+		settledCount++
+	}
+	if settledCount < 100 {
+		t.Fatalf("only %d payoffs checked", settledCount)
+	}
+}
