@@ -119,6 +119,9 @@ func randomLogCase(rng *rand.Rand) (logCase, bool) {
 			if rng.IntN(3) == 0 {
 				// Service fees in the fold (issue 20).
 				terms.Charges = randomServiceFees(rng, terms)
+				if rng.IntN(2) == 0 {
+					terms.Charges = append(terms.Charges, randomPrepaymentFee(rng, terms))
+				}
 			}
 			if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
 				break

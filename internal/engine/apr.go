@@ -373,7 +373,12 @@ func fractionalDiscount(i, v *big.Int, sp span, method APRMethod, one *big.Int) 
 	}
 	g := gcd(uint64(sp.fracDays), uint64(sp.fracBase))
 	a, b := uint(uint64(sp.fracDays)/g), uint(uint64(sp.fracBase)/g)
-	return fixedRoot(fixedPowN(v, a, one), b)
+	// The root first: v^a of a long odd period at a high rate (a up to
+	// 364 days) can fall below the fixed point's 2^-128 and read as 0,
+	// which dropped the flow from the sum and let Newton stop at a wrong
+	// root (an APR with fees below the APR without them). v^(1/b) is
+	// near 1, and its a-th power loses only what is negligible anyway.
+	return fixedPowN(fixedRoot(v, b), a, one)
 }
 
 func fixedDiv(a, b *big.Int) *big.Int {

@@ -251,7 +251,8 @@ func (t *Terms) serviceFee(c *Charge, number int, balance money.Amount) money.Am
 }
 
 // addServiceFees sets each row's Fees to the service fees of its period
-// and returns their total. A BULLET's one installment spans every period
+// and returns their total; a row whose period starts with no principal
+// outstanding bears none. A BULLET's one installment spans every period
 // of the term, so it bears each period's fee: installment_count of them,
 // on a balance that stays the principal.
 func (t *Terms) addServiceFees(rows []Installment) money.Amount {
@@ -263,6 +264,11 @@ func (t *Terms) addServiceFees(rows []Installment) money.Amount {
 			periods = t.InstallmentCount
 		}
 		balance := in.BalanceAfter + in.Principal
+		if balance == 0 {
+			// A period that starts with nothing lent bears no fee: the
+			// rows a rounded-up level left empty are not a loan.
+			continue
+		}
 		for i := range t.Charges {
 			c := &t.Charges[i]
 			if c.Kind != ServiceFee {
@@ -355,4 +361,29 @@ func (c Charge) feeOn(base money.Amount, mode money.RoundingMode) money.Amount {
 		fee = min(fee, c.Cap)
 	}
 	return fee
+}
+
+// prepaidWithFee splits amount, money a payment has for principal ahead of
+// schedule, into the most principal (at most balance) it can prepay
+// together with that principal's prepayment fee, and the fee. The fee
+// grows with the principal (a percent rounded, then capped, or fixed), so
+// the largest principal that fits is found by bisection. Without a
+// prepayment fee it is min(amount, balance) and no fee; when the fee
+// alone takes the whole amount, nothing is prepaid.
+func (t *Terms) prepaidWithFee(amount, balance money.Amount, dueSoFar int) (principal, fee money.Amount) {
+	hi := min(amount, balance)
+	fits := func(p money.Amount) bool { return p+t.PrepaymentFee(p, dueSoFar) <= amount }
+	if hi <= 0 || fits(hi) {
+		return hi, t.PrepaymentFee(hi, dueSoFar)
+	}
+	lo := money.Amount(0) // 0 fits: no principal, no fee
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if fits(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, t.PrepaymentFee(lo, dueSoFar)
 }

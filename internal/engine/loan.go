@@ -779,9 +779,17 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 		}
 	}
 	balance := st.notYetDuePrincipal(k)
-	pay := min(amount, balance)
+	// The prepayment fee (issue 20) is paid out of the same money, on the
+	// current installment, before the principal it is charged for.
+	pay, fee := t.prepaidWithFee(amount, balance, cur.Number-1)
 	if pay == 0 {
 		return amount
+	}
+	if fee > 0 {
+		cur.FeesDue += fee
+		cur.FeesPaid += fee
+		amount -= fee
+		res.Parts = append(res.Parts, AllocationPart{Installment: cur.Number, Component: ComponentFees, Amount: fee})
 	}
 	amount -= pay
 	res.Prepaid += pay
@@ -988,7 +996,8 @@ type Payoff struct {
 	Penalty  money.Amount
 	Compound money.Amount
 	// Fees are the fees of installments due by the date and not yet paid
-	// or waived; the fees of periods not yet due are not owed.
+	// or waived, and the prepayment fee on the principal not yet due; the
+	// service fees of periods not yet due are not owed.
 	Fees money.Amount
 	// Credit already held reduces the total.
 	Credit money.Amount
@@ -1022,6 +1031,9 @@ func (st *LoanState) PayoffAt(t Terms) Payoff {
 	}
 	if k := st.current(st.AsOf); k >= 0 {
 		p.Interest += st.accruedInterest(&t, k, st.AsOf)
+		// Paying off repays what is not yet due ahead of schedule: it
+		// bears the prepayment fee, as executing the payment charges it.
+		p.Fees += t.PrepaymentFee(st.notYetDuePrincipal(k), st.Installments[k].Number-1)
 	}
 	return p
 }
