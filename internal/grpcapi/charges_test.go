@@ -188,3 +188,37 @@ func TestLoanServiceFees(t *testing.T) {
 		}
 	})
 }
+
+// TestLoanPrepaymentFee: a 2% prepayment fee on issue 20's plan, on both
+// stores. Paid off on the first due date, 2025-02-15, after its 1,072.00:
+// the payoff is 11,000.00 + 2% = 11,220.00, its fees line 220.00; paying
+// it settles the loan, 220.00 going to fees on installment 2.
+func TestLoanPrepaymentFee(t *testing.T) {
+	terms := creditCardPlan()
+	terms.Charges = append(terms.Charges, &loancorev1.Charge{Kind: loancorev1.ChargeKind_CHARGE_KIND_PREPAYMENT_FEE, Percent: "2",
+		Basis: loancorev1.ChargeBasis_CHARGE_BASIS_PREPAID_PRINCIPAL})
+	forEachStore(t, func(t *testing.T, c loancorev1.LoanServiceClient, clk *clock) {
+		setToday(clk, "2025-02-15")
+		if _, err := c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "pf-1", LoanId: "PF1", BorrowerId: "B1", Terms: terms}); err != nil {
+			t.Fatal(err)
+		}
+		repay(t, c, &loancorev1.RecordRepaymentRequest{RequestId: "pf-pay-1", LoanId: "PF1", Amount: "1072.00"})
+		q, err := c.QuotePayoff(ctx(t), &loancorev1.QuotePayoffRequest{LoanId: "PF1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.GetFees() != "220.00" || q.GetTotal() != "11220.00" {
+			t.Fatalf("payoff %v, want fees 220.00, total 11220.00", q)
+		}
+		pay := repay(t, c, &loancorev1.RecordRepaymentRequest{RequestId: "pf-pay-2", LoanId: "PF1", Amount: q.GetTotal()})
+		var fee string
+		for _, l := range pay.GetAllocations() {
+			if l.GetComponent() == loancorev1.AllocationComponent_ALLOCATION_COMPONENT_FEES {
+				fee = l.GetAmount()
+			}
+		}
+		if pay.GetLoan().GetStatus() != loancorev1.LoanStatus_LOAN_STATUS_PAID_OFF || fee != "220.00" || pay.GetPrepaidPrincipal() != "11000.00" {
+			t.Errorf("paying the payoff: %v, fees %s, prepaid %s; want PAID_OFF, 220.00, 11000.00", pay.GetLoan().GetStatus(), fee, pay.GetPrepaidPrincipal())
+		}
+	})
+}

@@ -2309,8 +2309,9 @@ type QuotePayoffResponse struct {
 	Penalty string `protobuf:"bytes,7,opt,name=penalty,proto3" json:"penalty,omitempty"`
 	// Compound interest accrued to payoff_date and unpaid.
 	Compound string `protobuf:"bytes,8,opt,name=compound,proto3" json:"compound,omitempty"`
-	// Fees of installments due by payoff_date and unpaid; the fees of
-	// periods not yet due are not owed.
+	// Fees of installments due by payoff_date and unpaid, and the
+	// prepayment fee (LoanTerms.charges) on the principal not yet due; the
+	// service fees of periods not yet due are not owed.
 	Fees          string `protobuf:"bytes,9,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -953,9 +953,8 @@ type LoanTerms struct {
 	// prepayment fees are contingent on how the loan is paid and are in
 	// neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
 	// terms.charges[1].basis. QuoteSchedule quotes every kind; a loan may
-	// carry SERVICE_FEE and UPFRONT charges for now (LATE_FEE and
-	// PREPAYMENT_FEE are refused naming terms.charges[i].kind until they
-	// are charged).
+	// carry every kind but LATE_FEE for now (refused naming
+	// terms.charges[i].kind until close of business posts late fees).
 	Charges       []*Charge `protobuf:"bytes,32,rep,name=charges,proto3" json:"charges,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -1162,8 +1162,9 @@ export type QuotePayoffResponse = Message<"loancore.v1.QuotePayoffResponse"> & {
   compound: string;
 
   /**
-   * Fees of installments due by payoff_date and unpaid; the fees of
-   * periods not yet due are not owed.
+   * Fees of installments due by payoff_date and unpaid, and the
+   * prepayment fee (LoanTerms.charges) on the principal not yet due; the
+   * service fees of periods not yet due are not owed.
    *
    * @generated from field: string fees = 9;
    */

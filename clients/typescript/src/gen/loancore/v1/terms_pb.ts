@@ -229,9 +229,8 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * prepayment fees are contingent on how the loan is paid and are in
    * neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
    * terms.charges[1].basis. QuoteSchedule quotes every kind; a loan may
-   * carry SERVICE_FEE and UPFRONT charges for now (LATE_FEE and
-   * PREPAYMENT_FEE are refused naming terms.charges[i].kind until they
-   * are charged).
+   * carry every kind but LATE_FEE for now (refused naming
+   * terms.charges[i].kind until close of business posts late fees).
    *
    * @generated from field: repeated loancore.v1.Charge charges = 32;
    */
