@@ -387,3 +387,46 @@ func (t *Terms) prepaidWithFee(amount, balance money.Amount, dueSoFar int) (prin
 	}
 	return lo, t.PrepaymentFee(lo, dueSoFar)
 }
+
+// hasLateFee reports whether the terms charge a late fee.
+func (t *Terms) hasLateFee() bool {
+	for _, c := range t.Charges {
+		if c.Kind == LateFee {
+			return true
+		}
+	}
+	return false
+}
+
+// postLateFees charges the late fee of every installment whose grace
+// (the penalty policy's grace days; none without a policy) ended by the
+// end of day through with something of it unpaid: once per installment,
+// on what of its principal, interest and fees is unpaid then (penalty
+// and compound are charges on the lateness, not the installment). It is
+// part of the fold, as penalty accrual is: a pure function of the log
+// and the date. None is charged after a write-off or while frozen.
+func (st *LoanState) postLateFees(t *Terms, through Date) {
+	grace := t.lateGraceDays()
+	for ; st.lateNext < len(st.Installments); st.lateNext++ {
+		in := &st.Installments[st.lateNext]
+		end := in.DueDate.AddDays(grace)
+		if end > through {
+			return
+		}
+		if (st.WrittenOffDate != NoDate && end > st.WrittenOffDate) || st.frozen {
+			continue
+		}
+		overdue := in.PrincipalDue - in.PrincipalPaid + in.unpaidInterest() + in.unpaidFees()
+		in.lateFee = t.LateFee(overdue)
+		in.FeesDue += in.lateFee
+	}
+}
+
+// lateGraceDays is the days after a due date before a late fee: the
+// penalty policy's grace days, none without a policy.
+func (t *Terms) lateGraceDays() int {
+	if t.HasPenalty {
+		return t.Penalty.GraceDays
+	}
+	return 0
+}

@@ -113,7 +113,7 @@ func TestOutstandingFeeAfterPrepayment(t *testing.T) {
 }
 
 // TestFeePayoffSettles: for random loans with service fees (and half of
-// them a prepayment fee) and random payments, the payoff quoted on a day
+// them a prepayment fee, half a late fee) and random payments, the payoff quoted on a day
 // is what settles the loan that day (quote ≡ execution): paying it leaves
 // nothing owed and no credit, and money is conserved.
 func TestFeePayoffSettles(t *testing.T) {
@@ -124,6 +124,9 @@ func TestFeePayoffSettles(t *testing.T) {
 		terms.Charges = randomServiceFees(s.rng, terms)
 		if s.rng.IntN(2) == 0 {
 			terms.Charges = append(terms.Charges, randomPrepaymentFee(s.rng, terms))
+		}
+		if s.rng.IntN(2) == 0 {
+			terms.Charges = append(terms.Charges, Charge{Kind: LateFee, Percent: money.Rate{Units: uint64(1 + s.rng.IntN(1000)), Scale: 2}, Basis: OverdueAmount})
 		}
 		if terms.Validate() != nil || terms.InstallmentCount > 60 || terms.Principal > 1_000_000_000 || terms.InterestRecalculation {
 			continue
@@ -203,5 +206,55 @@ func TestPrepaymentFeeInTheFold(t *testing.T) {
 	st = FoldSchedule(terms, s, events, DateOf(2025, 7, 15))
 	if p := st.PayoffAt(terms); p.Fees != 0 || p.Principal != 600_000 {
 		t.Errorf("payoff after 6 installments %+v, want 6000.00 and no fee", p)
+	}
+}
+
+// TestLateFeeInTheFold works a late fee of 5% of the overdue amount,
+// capped at 50.00, with 3 grace days, on issue 20's plan by hand. The
+// first installment (1,072.00, due 2025-02-15) unpaid at the end of
+// 02-18 bears 5% × 1,072.00 = 53.60, capped: 50.00, once; the second
+// (due 03-15) its own on 03-18. 500.00 paid on 02-16 leaves 572.00
+// (the Civil Code pays the 72.00 fee first): 28.60. Paid in full within
+// grace, none. None after a write-off.
+func TestLateFeeInTheFold(t *testing.T) {
+	terms, s := feeLoan(CivilCode)
+	terms.HasPenalty, terms.Penalty = true, PenaltyPolicy{GraceDays: 3}
+	terms.Charges = append(terms.Charges, Charge{Kind: LateFee, Percent: fixtureRate("5"), Basis: OverdueAmount, Cap: 5_000})
+	if err := terms.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	fees := func(events []Event, asOf Date) (first, second money.Amount) {
+		st := FoldSchedule(terms, s, events, asOf)
+		checkConserved(t, events, st)
+		return st.Installments[0].FeesDue, st.Installments[1].FeesDue
+	}
+	if f, _ := fees(nil, DateOf(2025, 2, 17)); f != 7_200 {
+		t.Errorf("within grace: fees %d, want the 72.00 service fee only", f)
+	}
+	if f, _ := fees(nil, DateOf(2025, 2, 18)); f != 7_200+5_000 {
+		t.Errorf("grace ended unpaid: fees %d, want 72.00 + 50.00", f)
+	}
+	if f, g := fees(nil, DateOf(2025, 3, 20)); f != 12_200 || g != 12_200 {
+		t.Errorf("a month on: fees %d, %d; want 122.00 each (one late fee each)", f, g)
+	}
+	if f, _ := fees([]Event{pay(3, DateOf(2025, 2, 16), 50_000)}, DateOf(2025, 2, 20)); f != 7_200+2_860 {
+		t.Errorf("500.00 paid in grace: fees %d, want 72.00 + 28.60", f)
+	}
+	if f, _ := fees([]Event{pay(3, DateOf(2025, 2, 18), 107_200)}, DateOf(2025, 3, 1)); f != 7_200 {
+		t.Errorf("paid on the last grace day: fees %d, want no late fee", f)
+	}
+	if f, g := fees([]Event{writeOff(3, DateOf(2025, 3, 1))}, DateOf(2025, 3, 20)); f != 12_200 || g != 7_200 {
+		t.Errorf("written off 03-01: fees %d, %d; want the first's late fee and not the second's", f, g)
+	}
+	// The fee is owed: in the outstanding and the payoff, and paying the
+	// payoff settles the loan.
+	st := FoldSchedule(terms, s, nil, DateOf(2025, 2, 20))
+	if o := st.Outstanding(); o.Fees != 12_200 {
+		t.Errorf("outstanding fees %d, want 122.00", o.Fees)
+	}
+	p := st.PayoffAt(terms)
+	done := FoldSchedule(terms, s, []Event{pay(3, DateOf(2025, 2, 20), p.Total())}, DateOf(2025, 2, 20))
+	if !done.settled() || done.Credit != 0 {
+		t.Errorf("paying the payoff %+v: settled %v credit %d", p, done.settled(), done.Credit)
 	}
 }

@@ -149,6 +149,8 @@ type InstallmentState struct {
 	FeesDue    money.Amount
 	FeesPaid   money.Amount
 	FeesWaived money.Amount
+	// lateFee is the late fee posted in FeesDue when the grace ended.
+	lateFee money.Amount
 	// gracePenalty and graceCompound are the penalty of grace days held
 	// aside: charged when grace ends with the installment unpaid, dropped
 	// if it is paid by then.
@@ -318,6 +320,10 @@ type LoanState struct {
 	// is then the first day whose interest is not yet accounted.
 	recalc        bool
 	recalcThrough Date
+	// lateNext is the index of the first installment whose late fee
+	// (charges.go) is not yet decided: those before it had their grace
+	// end passed, with or without a fee.
+	lateNext int
 }
 
 // Fold replays the repayments, waivers, write-offs and reversals of a
@@ -382,12 +388,19 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	if n := countRepayments(pays); n > 0 {
 		st.Payments = make([]PaymentResult, 0, n)
 	}
+	late := t.hasLateFee()
 	if !t.HasPenalty {
 		for _, e := range pays {
 			st.recalcBefore(&t, e.ValueDate)
+			if late {
+				st.postLateFees(&t, e.ValueDate-1)
+			}
 			st.applyEvent(&t, e)
 		}
 		st.recalcProject(&t, asOf)
+		if late {
+			st.postLateFees(&t, asOf)
+		}
 		return st
 	}
 	// A payment reduces the base of its own value date: accrue the days
@@ -402,11 +415,17 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 		}
 		st.recalcBefore(&t, e.ValueDate)
 		st.accrue(a, end, oneDayAtATime)
+		if late {
+			st.postLateFees(&t, e.ValueDate-1)
+		}
 		st.applyEvent(&t, e)
 	}
 	st.recalcProject(&t, asOf)
 	st.keepOpen()
 	st.accrue(a, asOf, oneDayAtATime)
+	if late {
+		st.postLateFees(&t, asOf)
+	}
 	return st
 }
 
@@ -552,6 +571,11 @@ func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	if e.Kind != EventRepayment || e.ValueDate > st.AsOf || (t.HasPenalty && !st.open.valid) {
 		return st, false
 	}
+	// A late fee posted through st.AsOf may be one the payment, dated
+	// before its grace ended, would have avoided: replay.
+	if t.hasLateFee() {
+		return st, false
+	}
 	// With interest recalculation the days up to st.AsOf are accounted at
 	// the balance before the payment; only one dated that day fits.
 	if st.recalc && e.ValueDate != st.AsOf {
@@ -598,7 +622,8 @@ func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 // the fold where its final accrual began and accrues to asOf; without one
 // nothing but the date moves. st and what it shares are not changed.
 func (st LoanState) AdvanceTo(t Terms, asOf Date) (LoanState, bool) {
-	if asOf < st.AsOf || (t.HasPenalty && !st.open.valid) {
+	if asOf < st.AsOf || (t.HasPenalty && !st.open.valid) || t.hasLateFee() {
+		// Late fees are posted by the fold's own walk: replay.
 		return st, false
 	}
 	st.AsOf = asOf
@@ -1027,6 +1052,11 @@ func (st *LoanState) PayoffAt(t Terms) Payoff {
 		if st.accruedThrough == st.AsOf {
 			p.Penalty -= in.lastPenalty
 			p.Compound -= in.lastCompound
+		}
+		if in.lateFee > 0 && in.DueDate.AddDays(t.lateGraceDays()) == st.AsOf {
+			// A late fee posted at the end of the date is not owed by a
+			// payment on it, which comes before the grace ends.
+			p.Fees -= in.lateFee
 		}
 	}
 	if k := st.current(st.AsOf); k >= 0 {

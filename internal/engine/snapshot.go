@@ -39,6 +39,7 @@ func (st LoanState) EncodeSnapshot() ([]byte, error) {
 	e.amounts(st.open.charged)
 	e.bool(st.recalc)
 	e.dates(st.recalcThrough)
+	e.int(int64(st.lateNext))
 	e.uint(uint64(len(st.Installments)))
 	for _, in := range st.Installments {
 		e.int(int64(in.Number))
@@ -50,7 +51,7 @@ func (st LoanState) EncodeSnapshot() ([]byte, error) {
 			in.chargedBefore, in.extraInterest, in.extraPaid,
 			in.open.penalty, in.open.compound, in.open.gracePenalty, in.open.graceCompound,
 			in.open.lastPenalty, in.open.lastCompound,
-			in.FeesDue, in.FeesPaid, in.FeesWaived)
+			in.FeesDue, in.FeesPaid, in.FeesWaived, in.lateFee)
 		e.uint(in.balanceDays.Hi)
 		e.uint(in.balanceDays.Lo)
 		e.uint(in.lateDays.Hi)
@@ -94,6 +95,7 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 	d.amounts(&st.open.charged)
 	st.recalc = d.bool()
 	d.dates(&st.recalcThrough)
+	st.lateNext = d.intN()
 	if n := d.count(); n > 0 {
 		st.Installments = make([]InstallmentState, n)
 	}
@@ -108,7 +110,7 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 			&in.chargedBefore, &in.extraInterest, &in.extraPaid,
 			&in.open.penalty, &in.open.compound, &in.open.gracePenalty, &in.open.graceCompound,
 			&in.open.lastPenalty, &in.open.lastCompound,
-			&in.FeesDue, &in.FeesPaid, &in.FeesWaived)
+			&in.FeesDue, &in.FeesPaid, &in.FeesWaived, &in.lateFee)
 		in.balanceDays.Hi = d.uint()
 		in.balanceDays.Lo = d.uint()
 		in.lateDays.Hi = d.uint()
