@@ -83,8 +83,7 @@ func TestChargeViolations(t *testing.T) {
 
 // TestLoanCharges: a loan with an UPFRONT charge is booked, disbursed net
 // of it, and reads back its charge and the APR QuoteSchedule gives, on
-// both stores; a loan with a late fee is refused naming the charge, since
-// close of business does not post late fees yet.
+// both stores; a loan with a late fee shows it once its grace ends.
 func TestLoanCharges(t *testing.T) {
 	upfront := loan12k()
 	upfront.Charges = []*loancorev1.Charge{{Kind: loancorev1.ChargeKind_CHARGE_KIND_UPFRONT, Amount: "300.00"}}
@@ -121,10 +120,25 @@ func TestLoanCharges(t *testing.T) {
 		if d := evs.GetEvents()[1]; d.GetKind() != loancorev1.LoanEventKind_LOAN_EVENT_KIND_DISBURSEMENT || d.GetAmount() != "11700.00" {
 			t.Errorf("disbursement %v, want 11700.00", d)
 		}
-		late := loan12k()
-		late.Charges = []*loancorev1.Charge{{Kind: loancorev1.ChargeKind_CHARGE_KIND_LATE_FEE, Amount: "20"}}
-		_, err = c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "ch-2", LoanId: "CH2", BorrowerId: "B1", Terms: late})
-		wantFieldViolation(t, err, "terms.charges[0].kind", "cannot carry a LATE_FEE yet")
+		// A late fee of 5%, capped at 50.00, 3 grace days: the first
+		// installment (1,072.00 due 2025-02-15) unpaid at the end of 02-18
+		// bears 50.00 beside its 72.00 service fee, once.
+		late := creditCardPlan()
+		late.Penalty = &loancorev1.PenaltyPolicy{GraceDays: 3}
+		late.Charges = append(late.Charges, &loancorev1.Charge{Kind: loancorev1.ChargeKind_CHARGE_KIND_LATE_FEE, Percent: "5",
+			Basis: loancorev1.ChargeBasis_CHARGE_BASIS_OVERDUE_AMOUNT, Cap: "50"})
+		if _, err := c.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "ch-2", LoanId: "CH2", BorrowerId: "B1", Terms: late}); err != nil {
+			t.Fatal(err)
+		}
+		for asOf, want := range map[string]string{"2025-02-18": "122.00", "2025-03-10": "122.00", "2025-02-17": "72.00"} {
+			g, err := c.GetLoan(ctx(t), &loancorev1.GetLoanRequest{LoanId: "CH2", AsOf: asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := g.GetLoan().GetInstallments()[0].GetFeesDue(); got != want || (asOf != "2025-02-17" && g.GetLoan().GetOutstanding().GetFees() != want) {
+				t.Errorf("as of %s: first installment's fees %s, outstanding %v; want %s", asOf, got, g.GetLoan().GetOutstanding(), want)
+			}
+		}
 	})
 }
 

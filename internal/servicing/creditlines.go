@@ -125,7 +125,6 @@ func checkOpen(p OpenCreditLineParams, today engine.Date) error {
 			}
 		}
 	}
-	checkServicedCharges(&e, p.Template, "drawdown_terms.")
 	b := p.Bounds
 	if b.MinInstallments < 0 || (b.MinInstallments > 0 && b.MinInstallments > p.Template.InstallmentCount) {
 		e.Add("drawdown_bounds.min_installment_count", "must be between 0 and the template's installment_count (%d)", p.Template.InstallmentCount)

@@ -34,7 +34,6 @@ func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, e
 	if err := p.Terms.Validate(); errors.As(err, &inv) {
 		e.Violations = append(e.Violations, inv.Prefixed("terms.").Violations...)
 	}
-	checkServicedCharges(&e, p.Terms, "terms.")
 	if err := e.Err(); err != nil {
 		return LoanView{}, err
 	}

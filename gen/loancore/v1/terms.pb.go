@@ -31,9 +31,10 @@ const (
 	// outstanding at the period's start) per installment. A BULLET's one
 	// installment bears one fee for each of its installment_count periods.
 	ChargeKind_CHARGE_KIND_SERVICE_FEE ChargeKind = 1
-	// 滞纳金: charged once per installment still unpaid when the penalty
-	// policy's grace days end, fixed or a percent of OVERDUE_AMOUNT,
-	// optionally capped.
+	// 滞纳金: charged once per installment still unpaid at the end of the
+	// last of the penalty policy's grace days (of its due date, without a
+	// policy), fixed or a percent of OVERDUE_AMOUNT, optionally capped; not
+	// after a write-off. It joins the installment's fees.
 	ChargeKind_CHARGE_KIND_LATE_FEE ChargeKind = 2
 	// 提前还款违约金: charged on principal paid ahead of schedule, fixed or a
 	// percent of PREPAID_PRINCIPAL, optionally capped and free after a
@@ -99,7 +100,8 @@ const (
 	ChargeBasis_CHARGE_BASIS_ORIGINAL_PRINCIPAL ChargeBasis = 1
 	// The principal outstanding at the start of the installment's period.
 	ChargeBasis_CHARGE_BASIS_OUTSTANDING_PRINCIPAL ChargeBasis = 2
-	// What of the installment is unpaid when its grace days end.
+	// What of the installment's principal, interest and fees is unpaid when
+	// its grace days end (penalty and compound interest are not in it).
 	ChargeBasis_CHARGE_BASIS_OVERDUE_AMOUNT ChargeBasis = 3
 	// The principal a payment repays ahead of schedule.
 	ChargeBasis_CHARGE_BASIS_PREPAID_PRINCIPAL ChargeBasis = 4
@@ -952,9 +954,10 @@ type LoanTerms struct {
 	// (each row's fees) and, with an UPFRONT charge, in apr_percent; late and
 	// prepayment fees are contingent on how the loan is paid and are in
 	// neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
-	// terms.charges[1].basis. QuoteSchedule quotes every kind; a loan may
-	// carry every kind but LATE_FEE for now (refused naming
-	// terms.charges[i].kind until close of business posts late fees).
+	// terms.charges[1].basis. A loan charges them as its log and the date
+	// say: service fees with each installment, a late fee when an
+	// installment's grace ends unpaid, a prepayment fee on principal repaid
+	// ahead of schedule.
 	Charges       []*Charge `protobuf:"bytes,32,rep,name=charges,proto3" json:"charges,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -228,9 +228,10 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * (each row's fees) and, with an UPFRONT charge, in apr_percent; late and
    * prepayment fees are contingent on how the loan is paid and are in
    * neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
-   * terms.charges[1].basis. QuoteSchedule quotes every kind; a loan may
-   * carry every kind but LATE_FEE for now (refused naming
-   * terms.charges[i].kind until close of business posts late fees).
+   * terms.charges[1].basis. A loan charges them as its log and the date
+   * say: service fees with each installment, a late fee when an
+   * installment's grace ends unpaid, a prepayment fee on principal repaid
+   * ahead of schedule.
    *
    * @generated from field: repeated loancore.v1.Charge charges = 32;
    */
@@ -494,9 +495,10 @@ export enum ChargeKind {
   SERVICE_FEE = 1,
 
   /**
-   * 滞纳金: charged once per installment still unpaid when the penalty
-   * policy's grace days end, fixed or a percent of OVERDUE_AMOUNT,
-   * optionally capped.
+   * 滞纳金: charged once per installment still unpaid at the end of the
+   * last of the penalty policy's grace days (of its due date, without a
+   * policy), fixed or a percent of OVERDUE_AMOUNT, optionally capped; not
+   * after a write-off. It joins the installment's fees.
    *
    * @generated from enum value: CHARGE_KIND_LATE_FEE = 2;
    */
@@ -553,7 +555,8 @@ export enum ChargeBasis {
   OUTSTANDING_PRINCIPAL = 2,
 
   /**
-   * What of the installment is unpaid when its grace days end.
+   * What of the installment's principal, interest and fees is unpaid when
+   * its grace days end (penalty and compound interest are not in it).
    *
    * @generated from enum value: CHARGE_BASIS_OVERDUE_AMOUNT = 3;
    */
