@@ -92,6 +92,12 @@ var figures = []struct{ doc, block, want string }{
 	{apiTour, `"request_id": "create-DI-1"`, `"aprPercent": "18.40"`},
 	{apiTour, `"request_id": "pay-DI-1"`, `"prepaidPrincipal": "973.00"`},
 	{apiTour, `"request_id": "pay-DI-1"`, `"interestDue": "48.02"`},
+	// The loan with tranches: internal/engine/testdata/tranche/handworked.py
+	// ("periodic").
+	{apiTour, `"request_id": "tranche-TR-1"`, `"disbursedAmount": "18000.00"`},
+	{apiTour, `"request_id": "tranche-TR-1"`, `"interestDue": "130.54"`},
+	{apiTour, `"request_id": "tranche-TR-1"`, `"principalDue": "1625.58"`},
+	{apiTour, `"request_id": "tranche-TR-1"`, `"interest": "334.61"`},
 	{apiTour, `"loan_id": "OD-1", "as_of": "2026-04-25"`, `"penalty": "20.40"`},
 	{apiTour, `"loan_id": "OD-1", "as_of": "2026-04-25"`, `"compound": "0.10"`},
 	{apiTour, `ListDelinquentLoans`, `"loanId": "OD-1"`},
@@ -106,6 +112,8 @@ var figures = []struct{ doc, block, want string }{
 	{apiTour, `"request_id": "draw-CL-1-c"`, `"available": "0.00"`},
 	{apiTour, `"request_id": "pay-CL-2-a"`, `"available": "400.00"`},
 	{apiTour, `"request_id": "limit-CL-2"`, `"available": "900.00"`},
+	{apiTour, `"credit_line_ids": ["CL-2"]`, "FEED_EVENT_KIND_CREDIT_LINE_DRAWDOWN credit_line/CL-2/2\n"},
+	{apiTour, `"credit_line_ids": ["CL-2"]`, "FEED_EVENT_KIND_CREDIT_LINE_LIMIT_CHANGED credit_line/CL-2/5\n"},
 	{apiTour, `AcceptAgreement`, `LOAN_EVENT_KIND_AGREEMENT_ACCEPTED`},
 }
 

@@ -19,8 +19,8 @@ import (
 	"github.com/loancore/loancore/internal/store/pgtest"
 )
 
-// TestEventFeedSurvivesSIGKILL: writers pay loans on PostgreSQL while a
-// subscriber follows the event feed; loand is killed with SIGKILL in the
+// TestEventFeedSurvivesSIGKILL: writers pay loans and freeze and unfreeze
+// a credit line on PostgreSQL while a subscriber follows the event feed; loand is killed with SIGKILL in the
 // middle and started again. Writers retry what failed with the same
 // request ids; the subscriber resumes after the last position it
 // processed. In the end the subscriber has every event in the database
@@ -42,6 +42,11 @@ func TestEventFeedSurvivesSIGKILL(t *testing.T) {
 		writers.Add(1)
 		go func() { defer writers.Done(); keepPaying(t, loans, fmt.Sprintf("FK-%d", w), stop, &paid) }()
 	}
+	writers.Add(1) // and a credit line's events among them
+	go func() {
+		defer writers.Done()
+		keepFreezing(loancorev1.NewCreditLineServiceClient(conn), "FK-LINE", stop, &paid)
+	}()
 	sub := &feedFollower{feed: loancorev1.NewEventFeedServiceClient(conn), seen: map[string]int{}}
 	subDone := make(chan error, 1)
 	go func() { subDone <- sub.follow(stop) }()
@@ -70,6 +75,9 @@ func TestEventFeedSurvivesSIGKILL(t *testing.T) {
 	}
 	if len(sub.seen) != len(want) {
 		t.Errorf("%d events delivered, %d in the database", len(sub.seen), len(want))
+	}
+	if !want["credit_line/FK-LINE/2"] {
+		t.Error("the line was never frozen: no line event to deliver")
 	}
 	t.Logf("killed after %d payments; %d events delivered over %d subscriptions", killedAt, len(sub.seen), sub.subscriptions)
 }
@@ -113,6 +121,47 @@ func keepPaying(t *testing.T, loans loancorev1.LoanServiceClient, id string, sto
 		retry(func(ctx context.Context) error {
 			_, err := loans.RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{RequestId: fmt.Sprintf("%s-p%d", id, i), LoanId: id,
 				Amount: "1.00", ValueDate: "2024-02-01"})
+			return err
+		})
+		paid.Add(1)
+	}
+}
+
+// keepFreezing opens a credit line and freezes and unfreezes it in turn
+// until stop is closed, retrying each call with its request id until it
+// succeeds (a retry of a call that was written answers as it did).
+func keepFreezing(lines loancorev1.CreditLineServiceClient, id string, stop <-chan struct{}, paid *atomic.Int64) {
+	retry := func(call func(context.Context) error) {
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			err := call(ctx)
+			cancel()
+			if err == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	retry(func(ctx context.Context) error {
+		_, err := lines.OpenCreditLine(ctx, &loancorev1.OpenCreditLineRequest{RequestId: id + "-o", CreditLineId: id, BorrowerId: "B",
+			Currency: "CNY", Limit: "1000", DrawdownTerms: &loancorev1.LoanTerms{AnnualRatePercent: "12", InstallmentCount: 6,
+				Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_PRINCIPAL}})
+		return err
+	})
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		req := fmt.Sprintf("%s-f%d", id, i)
+		retry(func(ctx context.Context) error {
+			var err error
+			if i%2 == 0 {
+				_, err = lines.FreezeCreditLine(ctx, &loancorev1.FreezeCreditLineRequest{RequestId: req, CreditLineId: id, Reason: "review"})
+			} else {
+				_, err = lines.UnfreezeCreditLine(ctx, &loancorev1.UnfreezeCreditLineRequest{RequestId: req, CreditLineId: id, Reason: "cleared"})
+			}
 			return err
 		})
 		paid.Add(1)
@@ -175,7 +224,8 @@ func (f *feedFollower) read(ctx context.Context, toHead bool) error {
 	}
 }
 
-// eventsInDatabase are the feed ids of every loan event behind loand.
+// eventsInDatabase are the feed ids of every loan and credit line event
+// behind loand.
 func eventsInDatabase(t *testing.T, database string) map[string]bool {
 	t.Helper()
 	ctx := context.Background()
@@ -184,7 +234,8 @@ func eventsInDatabase(t *testing.T, database string) map[string]bool {
 		t.Fatal(err)
 	}
 	defer db.Close(ctx)
-	rows, err := db.Query(ctx, `SELECT loan_id || '/' || seq FROM loan_events`)
+	rows, err := db.Query(ctx, `SELECT loan_id || '/' || seq FROM loan_events
+		UNION ALL SELECT 'credit_line/' || credit_line_id || '/' || seq FROM credit_line_events`)
 	if err != nil {
 		t.Fatal(err)
 	}

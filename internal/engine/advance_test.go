@@ -115,7 +115,7 @@ func randomLogCase(rng *rand.Rand) (logCase, bool) {
 	default:
 		for {
 			terms = randomTerms(rng)
-			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(3))
 			if rng.IntN(3) == 0 {
 				// Service fees in the fold (issue 20).
 				terms.Charges = randomServiceFees(rng, terms)

@@ -248,7 +248,7 @@ func restructureCase(rng *rand.Rand) (Terms, Schedule, []Event, LoanState, Chang
 	} else {
 		for {
 			terms = randomTerms(rng)
-			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(3))
 			if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
 				break
 			}

@@ -430,3 +430,14 @@ func (t *Terms) lateGraceDays() int {
 	}
 	return 0
 }
+
+// hasOriginalPrincipalFee says whether a percent charge is of the original
+// principal, which tranches leave undefined (checkApprovedAmount).
+func (t *Terms) hasOriginalPrincipalFee() bool {
+	for _, c := range t.Charges {
+		if c.Basis == OriginalPrincipal && (c.Kind == ServiceFee || c.Kind == UpfrontCharge) {
+			return true
+		}
+	}
+	return false
+}

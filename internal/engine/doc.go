@@ -1,7 +1,7 @@
 // Package engine is the pure core of loancore: every figure about a loan,
 // computed exactly from its contract terms, its event log and a date.
 // It builds repayment schedules and discloses their APR, folds a loan's
-// events (payments, reversals, waivers, write-offs, restructuring
+// events (payments, reversals, waivers, write-offs, tranches, restructuring
 // agreements) into its state as of a date, accrues penalty and compound
 // interest, ages an overdue loan into delinquency buckets and risk
 // classes, and quotes restructuring agreements before they are signed.

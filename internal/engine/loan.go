@@ -28,20 +28,60 @@ const (
 	// interest-type charges, so it pays fees, then interest, then penalty,
 	// then compound interest, then principal.
 	CivilCode
+	// AllInterestFirst pays the interest of every installment due, oldest
+	// first, and on the actual balance the interest the current period
+	// has accrued to the value date, before any principal; then each
+	// installment's fees, principal, penalty and compound interest,
+	// oldest first (fees before principal, as in every order but
+	// PrincipalFirst). On the actual balance a payment then repays the principal
+	// the payment less all interest accrued to its date, whatever the
+	// plan's rows hold, so paying earlier never bears more interest (a
+	// row-by-row order pays a row's principal before a later row's
+	// interest, and how much of the money reduces the balance depends on
+	// the rows, which an earlier prepayment reshapes).
+	AllInterestFirst
 )
 
 // allocationComponents is the order in which each AllocationOrder settles
 // the components of one installment. Fees (issue 20) come first but for
 // PRINCIPAL_FIRST, whose point is principal: they are part of the
 // installment the borrower was told of, and costs come first under the
-// Civil Code.
+// Civil Code. ALL_INTEREST_FIRST has paid every installment's interest
+// before this order runs (its name and its point); its fees then come
+// first here, before each installment's principal, as in the others.
 var allocationComponents = [...][5]Component{
 	0:              {ComponentFees, ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
 	InterestFirst:  {ComponentFees, ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
 	PrincipalFirst: {ComponentPrincipal, ComponentFees, ComponentInterest, ComponentPenalty, ComponentCompound},
 	PenaltyFirst:   {ComponentFees, ComponentPenalty, ComponentCompound, ComponentInterest, ComponentPrincipal},
 	CivilCode:      {ComponentFees, ComponentInterest, ComponentPenalty, ComponentCompound, ComponentPrincipal},
+	// What is left after every row's interest (apply's first pass).
+	AllInterestFirst: {ComponentFees, ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
 }
+
+// EarlyPayment says what money paid before a due date, beyond what is
+// already due, does first.
+type EarlyPayment uint8
+
+// The early payment policies. The zero value means PrepayPrincipal.
+const (
+	// PrepayPrincipal pays interest accrued to the value date and then
+	// principal ahead; the rest of the plan follows the prepayment policy
+	// and the coming installment still falls due in full (less the
+	// interest the lower balance no longer bears).
+	PrepayPrincipal EarlyPayment = iota + 1
+	// CoversNextInstallment (interest recalculation only) first settles
+	// the coming installment — its fees, its interest accrued to the value date,
+	// then its principal — and only the rest is a prepayment. The
+	// installment so settled is closed on the value date: its interest is
+	// what accrued to then, and the days after it, to its due date, belong
+	// to the next installment's period (they bear interest on the balance
+	// left, and it falls due with the next installment). Without
+	// recalculation the installment's interest is the plan's, for its
+	// whole period: settling it early would charge more than the payoff
+	// amount (interest to date), so it is refused there.
+	CoversNextInstallment
+)
 
 // PrepaymentPolicy says how a payment beyond what is due reshapes the rest
 // of the schedule.
@@ -56,6 +96,17 @@ const (
 	// ReduceInstallment keeps the maturity and re-amortises the reduced
 	// balance over the remaining installments.
 	ReduceInstallment
+	// KeepInstallment (EQUAL_INSTALLMENT only) keeps the exact installment
+	// amount: the rows after a prepayment are built at that amount with
+	// each row's own interest (by days under daily accrual), as many as it
+	// takes to repay the balance, and the last takes what remains, at most
+	// the installment. ReduceTerm keeps the amount too, but takes the new
+	// number of rows from the periodic-rate annuity (the fewest whose
+	// re-solved level does not exceed it), so with daily interest, whose
+	// periods differ, its last row can exceed the installment or rows
+	// before it can fall to nothing; without daily interest or odd periods
+	// the two give the same rows.
+	KeepInstallment
 )
 
 // OverpaymentPolicy says what happens to a payment beyond everything owed.
@@ -94,6 +145,10 @@ const (
 	// its EventAgreement) was broken on the value date; with Reinstate
 	// what it waived is owed again.
 	EventAgreementBroken
+	// EventTranche lends Amount more on its value date (a tranche of a
+	// loan with an approved amount): the plan not yet due is re-solved
+	// from that date over the same maturity (tranche.go).
+	EventTranche
 )
 
 // Event is one entry of a loan's log as the fold sees it.
@@ -326,7 +381,7 @@ type LoanState struct {
 	lateNext int
 }
 
-// Fold replays the repayments, waivers, write-offs and reversals of a
+// Fold replays the repayments, waivers, write-offs, tranches and reversals of a
 // loan's log with value dates up to asOf, in value-date order (ties by
 // Seq), over the schedule of the terms. A reversal removes its target, of
 // any kind, as if it had never been received, whatever their value dates. Fold never fails on a valid log:
@@ -371,7 +426,7 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 			continue
 		}
 		switch e.Kind {
-		case EventRepayment, EventWaiver, EventAgreement, EventAgreementBroken:
+		case EventRepayment, EventWaiver, EventAgreement, EventAgreementBroken, EventTranche:
 			pays = append(pays, e)
 		case EventWriteOff:
 			// Only the earliest write-off counts, whatever order the log
@@ -477,7 +532,8 @@ func (st *LoanState) reopen() {
 	st.accruedThrough, st.charged, st.CappedOn = st.open.accruedThrough, st.open.charged, st.open.cappedOn
 }
 
-// applyEvent applies one repayment or waiver.
+// applyEvent applies one event of the fold's order: a repayment, a
+// waiver, an agreement or its breaking, or a tranche.
 func (st *LoanState) applyEvent(t *Terms, e Event) {
 	switch e.Kind {
 	case EventWaiver:
@@ -486,6 +542,8 @@ func (st *LoanState) applyEvent(t *Terms, e Event) {
 		st.applyAgreement(t, e)
 	case EventAgreementBroken:
 		st.breakAgreement(e)
+	case EventTranche:
+		st.disburse(t, e)
 	default:
 		st.apply(t, e)
 	}
@@ -646,12 +704,18 @@ func (st LoanState) AdvanceTo(t Terms, asOf Date) (LoanState, bool) {
 func (st *LoanState) apply(t *Terms, e Event) {
 	res := PaymentResult{Seq: e.Seq, ValueDate: e.ValueDate, Amount: e.Amount}
 	rem := e.Amount
+	if t.Allocation == AllInterestFirst {
+		rem = st.settleDueInterest(t, e.ValueDate, rem, &res)
+	}
 	for i := range st.Installments {
 		in := &st.Installments[i]
 		if in.DueDate > e.ValueDate || rem == 0 {
 			break
 		}
 		rem = settle(in, t.Allocation, rem, &res)
+	}
+	if rem > 0 && t.Early == CoversNextInstallment && st.recalc {
+		rem = st.coverNext(t, e.ValueDate, rem, &res)
 	}
 	if rem > 0 {
 		rem = st.prepay(t, e.ValueDate, rem, &res)
@@ -665,6 +729,77 @@ func (st *LoanState) apply(t *Terms, e Event) {
 		st.PaidOffDate = e.ValueDate
 	}
 	st.Payments = append(st.Payments, res)
+}
+
+// settleDueInterest pays up to amount of the interest of the
+// installments due by date, oldest first (AllInterestFirst's first pass),
+// and returns what is left.
+func (st *LoanState) settleDueInterest(t *Terms, date Date, amount money.Amount, res *PaymentResult) money.Amount {
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		if in.DueDate > date || amount == 0 {
+			break
+		}
+		if pay := min(amount, in.unpaidInterest()); pay > 0 {
+			in.InterestPaid += pay
+			amount -= pay
+			res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentInterest, Amount: pay})
+		}
+	}
+	// On the actual balance, the interest the current period has accrued
+	// to date too: the principal a payment then repays is the payment
+	// less all the interest accrued to its date, whatever the plan says
+	// is due (a plan shortened by an earlier prepayment makes more of it
+	// due sooner).
+	if k := st.current(date); st.recalc && k >= 0 && amount > 0 {
+		in := &st.Installments[k]
+		if pay := min(amount, st.accruedRecalc(t, k)); pay > 0 {
+			in.InterestPaid += pay
+			amount -= pay
+			res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentInterest, Amount: pay})
+		}
+	}
+	return amount
+}
+
+// coverNext settles, from money paid before a due date, the coming
+// installment of a loan on the actual balance: its interest accrued to
+// date, then its principal (CoversNextInstallment); one so settled is
+// closed on date (closePeriod).
+func (st *LoanState) coverNext(t *Terms, date Date, amount money.Amount, res *PaymentResult) money.Amount {
+	// The installment whose period holds date: only it can be closed on
+	// date (one settled earlier was closed then, and its period ended).
+	k := st.current(date)
+	if k < 0 {
+		return amount
+	}
+	in := &st.Installments[k]
+	before := amount
+	// Its fees first, as the orders settle a due installment's (but
+	// PRINCIPAL_FIRST's): settling the installment means all of it, and a
+	// fee left would fall due alone on its date and make it past due.
+	if pay := min(amount, in.FeesDue-in.FeesPaid-in.FeesWaived); pay > 0 {
+		in.FeesPaid += pay
+		amount -= pay
+		res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentFees, Amount: pay})
+	}
+	if pay := min(amount, st.accruedRecalc(t, k)); pay > 0 {
+		in.InterestPaid += pay
+		amount -= pay
+		res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentInterest, Amount: pay})
+	}
+	if pay := min(amount, in.PrincipalDue-in.PrincipalPaid); pay > 0 {
+		in.PrincipalPaid += pay
+		amount -= pay
+		res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentPrincipal, Amount: pay})
+	}
+	// Close it only if the money settled something: an installment with
+	// no principal left and no days yet (paid on its first day) has
+	// nothing to settle, and closing it would leave a period of no days.
+	if amount < before && in.PrincipalPaid == in.PrincipalDue && st.accruedRecalc(t, k) == 0 && k+1 < len(st.Installments) {
+		st.closePeriod(t, k, date)
+	}
+	return amount
 }
 
 // settle pays up to amount of one installment in the allocation order and
@@ -710,6 +845,11 @@ func (st *LoanState) closeEmptyPlan(t *Terms, date Date) {
 	if k < 0 || st.notYetDuePrincipal(k) != 0 || st.settled() {
 		return
 	}
+	if st.recalc && st.accruedRecalc(t, k) > 0 {
+		// Interest the days so far earned is owed: closing the plan here
+		// would call the loan paid off while it is unpaid.
+		return
+	}
 	for i := range st.Installments[:k] {
 		if st.Installments[i].Unpaid() > 0 {
 			return
@@ -737,8 +877,8 @@ func (st *LoanState) settled() bool {
 
 // current returns the index of the first installment due after date, or -1.
 func (st *LoanState) current(date Date) int {
-	for i, in := range st.Installments {
-		if in.DueDate > date {
+	for i := range st.Installments {
+		if st.periodEnd(i) > date {
 			return i
 		}
 	}
@@ -873,7 +1013,9 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		switch t.Method {
 		case EqualInstallment:
 			sg.level = st.level
-			sg.count = termForLevel(t, sg, st.level)
+			if t.Prepayment != KeepInstallment {
+				sg.count = termForLevel(t, sg, st.level)
+			}
 		case EqualPrincipal:
 			sg.level = st.level
 			g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
@@ -882,6 +1024,9 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		}
 	}
 	rows, level := buildRows(t, sg)
+	if t.Method == EqualInstallment && t.Prepayment == KeepInstallment && st.level > 0 {
+		rows = rowsUntilRepaid(rows)
+	}
 	// The rows after the current one bear the contract's service fees on
 	// their numbers and new balances; the current keeps its own, fixed
 	// when its period began.
@@ -910,6 +1055,20 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 	}
 }
 
+// rowsUntilRepaid cuts rows built at a kept installment over the most
+// rows allowed after the first that repays the balance: the rows up to it
+// are the same whatever the count (each repays the installment less its
+// interest, the one that repays the balance all of it), so one build at
+// the most rows finds the term and the rows at once.
+func rowsUntilRepaid(rows []Installment) []Installment {
+	for i, r := range rows {
+		if r.BalanceAfter == 0 {
+			return rows[:i+1]
+		}
+	}
+	return rows
+}
+
 // countRepayments is the number of repayments among events.
 func countRepayments(events []Event) int {
 	n := 0
@@ -929,17 +1088,22 @@ func termForLevel(t *Terms, sg segment, level money.Amount) int {
 	g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
 	free := max(0, t.freeRows()-sg.firstIndex)
 	lo, hi := g+1, sg.count
+	levelOver := func(count int) money.Amount {
+		s := sg
+		s.count = count
+		return segmentLevel(t, s, g, free, r)
+	}
 	// A part-payment seldom shortens the term: when one installment fewer
 	// than the most allowed still needs more than level, so do all fewer
 	// (the rounded level installment never rises with the term), and the
 	// search below would end at sg.count. One annuity instead of a
 	// bisection's four or so; TestTermForLevelEqualsBisection checks it.
-	if hi-1 >= lo && levelInstallment(sg.principal, r, hi-1-g, max(0, free-g), t.Rounding) > level {
+	if hi-1 >= lo && levelOver(hi-1) > level {
 		return max(hi, 1)
 	}
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if levelInstallment(sg.principal, r, mid-g, max(0, free-g), t.Rounding) <= level {
+		if levelOver(mid) <= level {
 			hi = mid
 		} else {
 			lo = mid + 1

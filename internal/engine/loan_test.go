@@ -184,7 +184,7 @@ func TestFoldConservesMoney(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0xf01d))
 	for checked := 0; checked < 2000; {
 		terms := randomTerms(rng)
-		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(3))
 		terms.Allocation = AllocationOrder(1 + rng.IntN(2))
 		if terms.Validate() != nil || terms.InstallmentCount > 60 || terms.Principal > 1_000_000_000 {
 			continue
@@ -270,7 +270,7 @@ func TestAppendEqualsReplay(t *testing.T) {
 	accepted := 0
 	for checked := 0; checked < 2000; {
 		terms := randomTerms(rng)
-		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(3))
 		terms.Allocation = AllocationOrder(1 + rng.IntN(2))
 		terms.Overpayment = KeepCredit
 		if terms.Validate() != nil || terms.InstallmentCount > 60 || terms.Principal > 1_000_000_000 {

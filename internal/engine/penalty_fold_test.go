@@ -282,7 +282,7 @@ func TestTermsValidatePenalty(t *testing.T) {
 	if err := terms.Validate(); err != nil {
 		t.Fatalf("policy checked without HasPenalty: %v", err)
 	}
-	terms.Allocation = CivilCode + 1
+	terms.Allocation = AllInterestFirst + 1
 	if terms.Validate() == nil {
 		t.Fatal("unknown allocation order accepted")
 	}
@@ -315,7 +315,7 @@ func randomPenalty(rng *rand.Rand) PenaltyPolicy {
 func randomPenaltyLoan(rng *rand.Rand) (Terms, Schedule, []Event) {
 	for {
 		terms := randomTerms(rng)
-		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(2))
+		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(3))
 		terms.Allocation = AllocationOrder(1 + rng.IntN(4))
 		terms.Penalty, terms.HasPenalty = randomPenalty(rng), true
 		if terms.Validate() != nil || terms.InstallmentCount > 60 || terms.Principal > 1_000_000_000 {

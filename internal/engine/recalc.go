@@ -70,14 +70,38 @@ func (t *Terms) replacedByPenalty() bool {
 }
 
 // periodOf is the index of the installment whose period holds day d: the
-// first due after d, or the last for days on or after maturity.
+// first whose period ends after d, or the last for days on or after
+// maturity.
 func (st *LoanState) periodOf(d Date) int {
 	for i := range st.Installments {
-		if st.Installments[i].DueDate > d {
+		if st.periodEnd(i) > d {
 			return i
 		}
 	}
 	return len(st.Installments) - 1
+}
+
+// periodEnd is the day installment i's period ends (exclusive): its due
+// date, or, for one settled early and closed (closePeriod), the day it
+// was closed, on which the next installment's period starts. Only loans
+// on the actual balance close periods.
+func (st *LoanState) periodEnd(i int) Date {
+	end := st.Installments[i].DueDate
+	if st.recalc && i+1 < len(st.Installments) {
+		end = min(end, st.Installments[i+1].StartDate)
+	}
+	return end
+}
+
+// closePeriod ends installment k's period on date, when money paid then
+// has settled it (CoversNextInstallment): its interest is fixed at what
+// its days so far bore, and the days from date to its due date go to the
+// next installment, which starts accruing on date.
+func (st *LoanState) closePeriod(t *Terms, k int, date Date) {
+	in := &st.Installments[k]
+	st.fixInterest(t, in)
+	st.Installments[k+1].StartDate = date
+	st.Installments[k+1].accrualFrom = date
 }
 
 // balanceOn is B(d): the principal outstanding at the end of day d that
@@ -177,7 +201,7 @@ func (st *LoanState) project(t *Terms) {
 			break
 		}
 		bd := in.balanceDays
-		if days := in.DueDate - max(in.StartDate, from); days > 0 {
+		if days := st.periodEnd(i) - max(in.StartDate, from); days > 0 {
 			bd, _ = bd.Add(money.Mul64(uint64(after), uint64(days)))
 		}
 		in.InterestDue = t.interestOfBalanceDays(bd) + in.extraInterest
@@ -210,10 +234,19 @@ func (st *LoanState) accruedRecalc(t *Terms, k int) money.Amount {
 }
 
 // recalcBefore accounts, for a loan with interest recalculation, the days
-// before an event dated v: the event changes the balance from v on.
+// before an event dated v (the event changes the balance from v on) and
+// projects the periods not yet due from v, so that the event meets the
+// loan exactly as a fold as of v leaves it. Without the projection the
+// rows not yet due would still carry whatever interest the plan or the
+// last re-amortisation gave them, and decisions that read it (is the loan
+// settled, is the plan empty) would differ between one fold of the log
+// and a fold taken up a day at a time (AdvanceTo then Append), which
+// projects on every day (seed 1796428394863581420: a paid-off loan kept
+// 11 rows in one and 8 in the other).
 func (st *LoanState) recalcBefore(t *Terms, v Date) {
 	if st.recalc {
 		st.recalcTo(t, v)
+		st.project(t)
 	}
 }
 

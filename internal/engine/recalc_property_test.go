@@ -16,6 +16,15 @@ import (
 // INTEREST_ONLY, ACT/365, ACT/360 or ACT/364, a penalty policy now and
 // then) and payments of random amounts on random days, some late.
 func randomRecalcLoan(rng *rand.Rand) (Terms, Schedule, []Event) {
+	return randomRecalcLoanWith(rng, false)
+}
+
+// randomRecalcLoanWith is randomRecalcLoan; with keep, an
+// EQUAL_INSTALLMENT loan drawn with REDUCE_TERM keeps its installment
+// (KEEP_INSTALLMENT) instead, and every loan pays COVERS_NEXT_INSTALLMENT
+// with ALL_INTEREST_FIRST. It draws nothing more from rng, so the pinned
+// seeds of randomRecalcLoan's tests still draw their loans.
+func randomRecalcLoanWith(rng *rand.Rand, keep bool) (Terms, Schedule, []Event) {
 	for {
 		t := randomTerms(rng)
 		t.InterestAccrual, t.InterestRecalculation, t.InterestFreePeriods = Daily, true, 0
@@ -28,6 +37,12 @@ func randomRecalcLoan(rng *rand.Rand) (Terms, Schedule, []Event) {
 		}
 		if t.Method == InterestOnly {
 			t.PrincipalGracePeriods = 0
+		}
+		if keep && t.Method == EqualInstallment && t.Prepayment == ReduceTerm {
+			t.Prepayment = KeepInstallment
+		}
+		if keep {
+			t.Early, t.Allocation = CoversNextInstallment, AllInterestFirst
 		}
 		if t.Validate() != nil || t.InstallmentCount > 36 || t.Principal > 1_000_000_000 {
 			continue
@@ -44,7 +59,8 @@ func randomRecalcLoan(rng *rand.Rand) (Terms, Schedule, []Event) {
 }
 
 // TestRecalcDailyInterestsSumToCharged: for random loans on the actual
-// balance and random payments, folded as of a day after maturity and every
+// balance (every other EQUAL_INSTALLMENT one with KEEP_INSTALLMENT) and
+// random payments, folded as of a day after maturity and every
 // payment, each installment's interest is the exact sum, rounded once with
 // the contract's mode, of its period's daily amounts B(d) × rate ÷ Y, with
 // B(d) worked out here from the principal the payments paid by day d (all
@@ -53,7 +69,7 @@ func TestRecalcDailyInterestsSumToCharged(t *testing.T) {
 	seed := testSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 0x5ec1))
 	for n := 0; n < 300; n++ {
-		terms, s, events := randomRecalcLoan(rng)
+		terms, s, events := randomRecalcLoanWith(rng, n%2 == 1)
 		terms.HasPenalty = false
 		asOf := s.MaturityDate.AddDays(70)
 		st := FoldSchedule(terms, s, events, asOf)
@@ -73,6 +89,10 @@ func TestRecalcDailyInterestsSumToCharged(t *testing.T) {
 			end := in.DueDate
 			if i == last {
 				end = asOf
+			} else if next := st.Installments[i+1].StartDate; next < end {
+				// Settled early and closed (COVERS_NEXT_INSTALLMENT): the
+				// next period starts on the day it was settled.
+				end = next
 			}
 			sum := new(big.Rat)
 			for d := in.StartDate; d < end; d++ {
@@ -88,15 +108,34 @@ func TestRecalcDailyInterestsSumToCharged(t *testing.T) {
 	}
 }
 
-// TestRecalcDailyCloseEqualsOneFold: a fold taken up one day at a time —
+// TestRecalcDailyCloseEqualsOneFold (KEEP_INSTALLMENT as in
+// TestRecalcDailyInterestsSumToCharged): a fold taken up one day at a time —
 // AdvanceTo the next day, that day's payments appended — as close of
 // business and the cache do, equals the fold of the whole log as of each
 // day, field by field; so does a snapshot round trip.
 func TestRecalcDailyCloseEqualsOneFold(t *testing.T) {
-	seed := testSeed(t)
+	checkDailyClose(t, testSeed(t), true)
+}
+
+// TestRecalcDailyCloseSeeds replays, every run, the seeds that broke
+// TestRecalcDailyCloseEqualsOneFold: 1796428394863581420, a 0.05 CNY
+// EQUAL_PRINCIPAL loan paid off with 8 rows day by day and 11 in one fold
+// (the fold met a payment with the rows not yet due unprojected, and the
+// stale interest on them decided whether the plan was closed).
+func TestRecalcDailyCloseSeeds(t *testing.T) {
+	for _, seed := range []uint64{1796428394863581420} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { checkDailyClose(t, seed, false) })
+	}
+}
+
+// checkDailyClose is TestRecalcDailyCloseEqualsOneFold for one seed;
+// withOptions draws every other loan with the newer options
+// (randomRecalcLoanWith), without, the loans the seed drew when it was
+// pinned.
+func checkDailyClose(t *testing.T, seed uint64, withOptions bool) {
 	rng := rand.New(rand.NewPCG(seed, 0x5ec2))
 	for n := 0; n < 60; n++ {
-		terms, s, events := randomRecalcLoan(rng)
+		terms, s, events := randomRecalcLoanWith(rng, withOptions && n%2 == 1)
 		byDay := map[Date][]Event{}
 		slices.SortStableFunc(events, func(a, b Event) int { return cmp.Compare(a.ValueDate, b.ValueDate) })
 		for i := range events {
@@ -362,7 +401,7 @@ func TestRecalcFoldDoesNotDependOnWhereItStops(t *testing.T) {
 		return string(b)
 	}
 	for n := 0; n < 200; n++ {
-		terms, s, events := randomRecalcLoan(rng)
+		terms, s, events := randomRecalcLoanWith(rng, n%2 == 1)
 		if !terms.HasPenalty {
 			continue
 		}
@@ -373,5 +412,106 @@ func TestRecalcFoldDoesNotDependOnWhereItStops(t *testing.T) {
 			t.Fatalf("seed %d: a fold that stops on %s charges\n%s\nwithout the stop\n%s\nterms %s penalty %+v\nevents %+v",
 				seed, stop, got, want, describeTerms(terms), terms.Penalty, events)
 		}
+	}
+}
+
+// TestRecalcPayingEarlierCoveringNext: with COVERS_NEXT_INSTALLMENT and
+// ALL_INTEREST_FIRST, the options that take away the two reasons
+// checkPayingEarlier narrows the property (money paid before a due date
+// leaving that installment to fall due; a short payment settling a row's
+// principal before later rows' interest), paying any payment earlier
+// never bears more balance-days and never costs more in all, beyond the rounding
+// checkPayingEarlier explains: without penalty, on any day; with penalty,
+// moved on or after maturity (see checkPayingEarlierCovering).
+func TestRecalcPayingEarlierCoveringNext(t *testing.T) {
+	checkPayingEarlierCovering(t, testSeed(t))
+}
+
+// checkPayingEarlierCovering is TestRecalcPayingEarlierCoveringNext for
+// one seed: randomRecalcLoan's loans and logs, with the two options.
+func checkPayingEarlierCovering(t *testing.T, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 0x5ec5))
+	cost := func(st LoanState) money.Amount {
+		var c money.Amount
+		for _, in := range st.Installments {
+			c += in.InterestDue + in.PenaltyAccrued + in.CompoundAccrued
+		}
+		return c
+	}
+	exact := func(st LoanState) *big.Int {
+		sum := new(big.Int)
+		for _, in := range st.Installments {
+			sum.Add(sum, in.balanceDays.Big())
+			sum.Add(sum, in.lateDays.Big())
+		}
+		return sum
+	}
+	for n := 0; n < 300; n++ {
+		terms, s, events := randomRecalcLoan(rng)
+		terms.Early, terms.Allocation = CoversNextInstallment, AllInterestFirst
+		if len(events) == 0 {
+			continue
+		}
+		asOf := s.MaturityDate.AddDays(400)
+		k := rng.IntN(len(events))
+		from := terms.DisbursementDate
+		if terms.HasPenalty {
+			// Penalty and compound interest are each day's amount
+			// rounded, up under CEILING: a unit of interest left unpaid
+			// costs a unit a day, whichever way the money went. Seed
+			// 1796432394886610576: 0.05 paid a month earlier settled
+			// installment 1's penalty, before installment 2's interest
+			// was due; a month later it paid that interest, and the
+			// earlier fold then bore a unit of compound a day on it. As
+			// in checkPayingEarlier, the move stays after maturity.
+			from = s.MaturityDate
+			events[k].ValueDate = from.AddDays(rng.IntN(300))
+		}
+		st := FoldSchedule(terms, s, events, asOf)
+		earlier := append([]Event(nil), events...)
+		earlier[k].ValueDate = max(from, earlier[k].ValueDate-Date(1+rng.IntN(40)))
+		st2 := FoldSchedule(terms, s, earlier, asOf)
+		fail := func(format string, args ...any) {
+			t.Helper()
+			t.Fatalf("seed %d: paying %+v on %s instead %s\nterms %s prepayment %d penalty %v %+v\nevents %+v\nas logged %s\nearlier %s",
+				seed, events[k], earlier[k].ValueDate, fmt.Sprintf(format, args...), describeTerms(terms), terms.Prepayment,
+				terms.HasPenalty, terms.Penalty, events, describeFold(st), describeFold(st2))
+		}
+		// Each period's interest is rounded once, and the move changes
+		// the periods (a plan shortened, a period closed early and the
+		// next one lengthened: seed 1796432433349847352 merged two
+		// periods whose interest rounded to 28 instead of 10 + 17), so a
+		// unit of interest, and so of principal left, a period.
+		slack := money.Amount(len(st.Installments) + len(st2.Installments))
+		if !terms.HasPenalty {
+			// Not day by day, as checkPayingEarlier does: money paid
+			// before a due date pays the coming installment's interest
+			// accrued to its date first, which the other fold may still
+			// owe, not yet due (seed 1796432683386703046: moved earlier,
+			// a payment on 2043-09-22 found the next installment's
+			// period lengthened by an earlier closing and paid 22 more
+			// days of interest, so 771.34 less principal, than the
+			// logged fold, which owed those days on 2043-09-30). In all,
+			// the balance-days and the cost still never grow.
+			bound := new(big.Int).Add(exact(st), big.NewInt(int64(slack)*int64(asOf-earlier[k].ValueDate+1)))
+			if exact(st2).Cmp(bound) > 0 {
+				fail("bears more balance-days: %s > %s", exact(st2), exact(st))
+			}
+		}
+		if cost(st2) > cost(st)+slack {
+			fail("costs %d > %d", cost(st2), cost(st))
+		}
+	}
+}
+
+// TestRecalcPayingEarlierCoveringSeeds replays, every run, the seeds that
+// shaped checkPayingEarlierCovering: a penalty loan moved before maturity
+// (1796432394886610576), two periods merged by an early closing
+// (1796432433349847352) and a lengthened period's interest paid sooner
+// (1796432683386703046).
+func TestRecalcPayingEarlierCoveringSeeds(t *testing.T) {
+	for _, seed := range []uint64{1796432394886610576, 1796432433349847352, 1796432683386703046} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { checkPayingEarlierCovering(t, seed) })
 	}
 }

@@ -168,3 +168,29 @@ func TestRecalcValidation(t *testing.T) {
 		t.Errorf("valid terms refused: %v", err)
 	}
 }
+
+// TestRecalcNotPaidOffWhileInterestOwed: a payment of exactly what fell
+// due, made late, leaves the days the overdue principal bore in the
+// current period owed, even when no principal is left to come (rows 3 and
+// 4 of the plan repay nothing). Until the fold projected the rows not yet
+// due before each payment, the plan's stale zero interest on row 3 made
+// the loan look settled: paid off, with 0.01 still owed. Figures from
+// testdata/recalc/handworked.py ("tiny").
+func TestRecalcNotPaidOffWhileInterestOwed(t *testing.T) {
+	want := handWorked(t)["tiny"]
+	terms := recalcEP()
+	terms.Principal, terms.AnnualRate, terms.InstallmentCount = 2, fixtureRate("1000"), 4
+	terms.DayCount, terms.DisbursementDate = Act365Fixed, DateOf(2024, 1, 1)
+	paid := []Event{pay(3, DateOf(2024, 3, 11), want["due_by_0311"])}
+	st := Fold(terms, paid, DateOf(2024, 3, 11))
+	if st.PaidOffDate != NoDate {
+		t.Fatalf("paid off on %s with interest owed", st.PaidOffDate)
+	}
+	if got := st.PayoffAt(terms).Total(); got != want["i3_accrued"] {
+		t.Fatalf("payoff after the payment = %d, want %d", got, want["i3_accrued"])
+	}
+	st = Fold(terms, append(paid, pay(4, DateOf(2024, 3, 12), want["i3_accrued"])), DateOf(2024, 4, 1))
+	if st.PaidOffDate != DateOf(2024, 3, 12) || st.Credit != 0 {
+		t.Fatalf("paid off %s, credit %d; want 2024-03-12 and none", st.PaidOffDate, st.Credit)
+	}
+}

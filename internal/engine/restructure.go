@@ -608,6 +608,11 @@ func freezeRows(t *Terms, fp *InterestFreezePlan, effective Date, frozen money.A
 // balance, on synthetic terms that start on the effective date.
 func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money.Amount) ([]Installment, Terms, error) {
 	tp.Method, tp.InstallmentCount, tp.Frequency = ra.Method, ra.InstallmentCount, ra.Frequency
+	if tp.Prepayment == KeepInstallment && tp.Method != EqualInstallment {
+		// A new plan of another method has no level installment to keep:
+		// REDUCE_TERM keeps what it has (EQUAL_PRINCIPAL's principal part).
+		tp.Prepayment = ReduceTerm
+	}
 	tp.DisbursementDate, tp.FirstDueDate = effective, ra.FirstDueDate
 	tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.UpfrontFee = 0, 0, 0
 	// The plan's own charges are the agreement's to say (issue 20, not

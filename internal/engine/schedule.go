@@ -119,7 +119,7 @@ func segmentLevels(t *Terms, sg segment, g, free int, r rate) levels {
 	case EqualInstallment:
 		lv.level = sg.level
 		if lv.level == 0 {
-			lv.level = levelInstallment(sg.principal, r, n-g, max(0, free-g), t.Rounding)
+			lv.level = segmentLevel(t, sg, g, free, r)
 		}
 	case Flat:
 		lv.level, lv.flatPrincipal = flatInstallment(t.Principal, r, t.InstallmentCount-t.PrincipalGracePeriods, t.Rounding)
@@ -135,6 +135,16 @@ func segmentLevels(t *Terms, sg segment, g, free int, r rate) levels {
 		}
 	}
 	return lv
+}
+
+// segmentLevel solves a segment's EQUAL_INSTALLMENT level: over one
+// periodic rate, or over the periods' own rates when the terms ask
+// (actualperiods.go).
+func segmentLevel(t *Terms, sg segment, g, free int, r rate) money.Amount {
+	if t.LevelOverActualPeriods {
+		return actualPeriodLevel(t, sg, g, free)
+	}
+	return levelInstallment(sg.principal, r, sg.count-g, max(0, free-g), t.Rounding)
 }
 
 // rowPrincipal is the principal of row k of n, given its interest and the

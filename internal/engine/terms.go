@@ -198,6 +198,9 @@ type Terms struct {
 	Allocation  AllocationOrder
 	Prepayment  PrepaymentPolicy
 	Overpayment OverpaymentPolicy
+	// Early says what money paid before a due date settles first; the
+	// zero value means PrepayPrincipal.
+	Early EarlyPayment
 	// Penalty is the loan's penalty policy, used when HasPenalty; without
 	// one an overdue loan accrues no penalty or compound interest.
 	Penalty    PenaltyPolicy
@@ -206,6 +209,18 @@ type Terms struct {
 	// outstanding at the end of that day (recalc.go): early payments lower
 	// interest from their value date, overdue principal keeps bearing it.
 	InterestRecalculation bool
+	// ApprovedAmount, when not zero, is the most the loan may lend in
+	// all: Principal is the first tranche and EventTranche adds the rest
+	// (tranche.go). Zero means no tranches.
+	ApprovedAmount money.Amount
+	// LevelOverActualPeriods solves EQUAL_INSTALLMENT's level installment
+	// over each period's own rate (its days × the annual rate ÷ the day
+	// count's year) instead of one periodic rate (annual ÷ periods a
+	// year): with daily interest the plan then repays the principal at
+	// maturity, and the last installment absorbs only rounding. Valid with
+	// EQUAL_INSTALLMENT and INTEREST_ACCRUAL_DAILY, without
+	// InstallmentAmount (which fixes the level).
+	LevelOverActualPeriods bool
 }
 
 // Limits on terms.
@@ -270,11 +285,12 @@ func (t *Terms) Validate() error {
 	t.checkPolicies(&e)
 	t.checkRecalculation(&e)
 	t.checkCharges(&e)
+	t.checkApprovedAmount(&e)
 	if e.Err() == nil {
 		// Only when everything else is sound: the last due date must exist.
 		if last := t.DueDate(t.InstallmentCount - 1); !last.InRange() {
 			e.Add("installment_count", "the last due date would be after %s", MaxDate)
-		} else if !t.repayableFits() {
+		} else if t := t.mostLent(); !t.repayableFits() || !t.actualPeriodLevelFits() {
 			e.Add("principal", "with this rate and term the total repayable could exceed %d minor units", int64(math.MaxInt64))
 		}
 	}
@@ -377,13 +393,23 @@ func (t *Terms) checkPeriodsAndFee(e *InvalidError) {
 // penalty policy checks itself and its fields are reported under
 // "penalty.".
 func (t *Terms) checkPolicies(e *InvalidError) {
-	if t.Allocation > CivilCode {
+	if t.Early > CoversNextInstallment {
+		e.Add("early_payment", "unknown early payment policy")
+	} else if t.Early == CoversNextInstallment && !t.InterestRecalculation {
+		// The plan's interest is for the whole period: settling the
+		// installment early would charge more than the payoff amount.
+		e.Add("early_payment", "EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT needs interest_recalculation")
+	}
+	if t.Allocation > AllInterestFirst {
 		e.Add("allocation_order", "unknown allocation order")
 	}
-	if t.Prepayment > ReduceInstallment {
+	if t.Prepayment > KeepInstallment {
 		e.Add("prepayment", "unknown prepayment policy")
+	} else if t.Prepayment == KeepInstallment && t.Method != EqualInstallment {
+		e.Add("prepayment", "PREPAYMENT_POLICY_KEEP_INSTALLMENT only with EQUAL_INSTALLMENT, whose installment is level (REDUCE_TERM keeps EQUAL_PRINCIPAL's principal part)")
 	}
 	t.checkTiming(e)
+	t.checkActualPeriods(e)
 	if t.InstallmentAmount != 0 && t.Method != EqualInstallment {
 		e.Add("installment_amount", "only with EQUAL_INSTALLMENT, whose installments are level")
 	}

@@ -22,6 +22,12 @@ func (f *fuzzer) good(m protoreflect.MethodDescriptor) proto.Message {
 		return &loancorev1.CreateLoanRequest{RequestId: rid, LoanId: "L" + rid, BorrowerId: "B1", Terms: f.terms()}
 	case "RecordRepayment":
 		return &loancorev1.RecordRepaymentRequest{RequestId: rid, LoanId: loan, Amount: f.amount(), ValueDate: day}
+	case "DisburseTranche":
+		if f.rng.IntN(2) == 0 {
+			// FZ-2 and FZ-3 take tranches; most loans do not.
+			loan = fmt.Sprintf("FZ-%d", 2+f.rng.IntN(2))
+		}
+		return &loancorev1.DisburseTrancheRequest{RequestId: rid, LoanId: loan, Amount: f.amount(), ValueDate: engineDate(14 + f.rng.IntN(138))}
 	case "GetLoan":
 		return &loancorev1.GetLoanRequest{LoanId: loan, AsOf: day}
 	case "QuotePayoff":
@@ -72,6 +78,11 @@ func (f *fuzzer) terms() *loancorev1.LoanTerms {
 	t.InstallmentCount = int32(1 + f.rng.IntN(36))
 	t.Method = loancorev1.RepaymentMethod(1 + f.rng.IntN(5))
 	t.DisbursementDate = engineDate(f.rng.IntN(120))
+	if f.rng.IntN(2) == 0 && t.Method != loancorev1.RepaymentMethod_REPAYMENT_METHOD_FLAT {
+		// Tranches allowed (DisburseTranche), up to an approved amount
+		// that is at times below the principal (refused).
+		t.ApprovedAmount = fmt.Sprintf("%d.00", 200+f.rng.IntN(100_000))
+	}
 	return t
 }
 

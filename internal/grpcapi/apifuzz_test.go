@@ -115,7 +115,11 @@ func newFuzzer(t *testing.T, af *authFixture, seed uint64) *fuzzer {
 	sort.Slice(f.methods, func(i, j int) bool { return f.methods[i].FullName() < f.methods[j].FullName() })
 	for i := range 4 {
 		id := fmt.Sprintf("FZ-%d", i)
-		if _, err := loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "fz-c-" + id, LoanId: id, BorrowerId: "B1", Terms: loan12kTerms(i%2 == 0)}); err != nil {
+		terms := loan12kTerms(i%2 == 0)
+		if i >= 2 {
+			terms.ApprovedAmount = "50000" // these take tranches
+		}
+		if _, err := loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "fz-c-" + id, LoanId: id, BorrowerId: "B1", Terms: terms}); err != nil {
 			t.Fatal(err)
 		}
 		f.loanIDs = append(f.loanIDs, id)

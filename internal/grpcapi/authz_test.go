@@ -51,6 +51,7 @@ var (
 		"loancore.v1.LoanService/ListLoans":                        readers,
 		"loancore.v1.LoanService/ListLoanEvents":                   logReaders,
 		"loancore.v1.LoanService/RecordRepayment":                  channels,
+		"loancore.v1.LoanService/DisburseTranche":                  channels,
 		"loancore.v1.LoanService/ReverseRepayment":                 operators,
 		"loancore.v1.LoanService/QuotePayoff":                      readers,
 		"loancore.v1.LoanService/WaiveAmounts":                     operators,

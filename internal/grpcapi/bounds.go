@@ -50,11 +50,11 @@ const (
 // not named here.
 var fieldMaxBytes = map[protoreflect.Name]int{
 	"request_id": MaxIDBytes, "loan_id": MaxIDBytes, "borrower_id": MaxIDBytes, "agreement_id": MaxIDBytes, "action_id": MaxIDBytes,
-	"loan_ids": MaxIDBytes, "credit_line_id": MaxIDBytes,
+	"loan_ids": MaxIDBytes, "credit_line_id": MaxIDBytes, "credit_line_ids": MaxIDBytes,
 	"reason": MaxTextBytes, "signed_by": MaxTextBytes,
 	"principal": MaxDecimalBytes, "annual_rate_percent": MaxDecimalBytes, "markup_percent": MaxDecimalBytes,
 	"daily_rate_percent": MaxDecimalBytes, "monthly_rate_percent": MaxDecimalBytes, "annual_rate_equivalent_percent": MaxDecimalBytes,
-	"installment_amount": MaxDecimalBytes,
+	"installment_amount": MaxDecimalBytes, "approved_amount": MaxDecimalBytes,
 	"cap_annual_percent": MaxDecimalBytes, "upfront_fee": MaxDecimalBytes, "installment_multiple": MaxDecimalBytes,
 	"amount": MaxDecimalBytes, "percent": MaxDecimalBytes, "cap": MaxDecimalBytes, "amount_advanced": MaxDecimalBytes, "limit": MaxDecimalBytes,
 	"penalty": MaxDecimalBytes, "compound": MaxDecimalBytes, "interest": MaxDecimalBytes, "fees": MaxDecimalBytes,

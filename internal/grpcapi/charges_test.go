@@ -236,3 +236,30 @@ func TestLoanPrepaymentFee(t *testing.T) {
 		}
 	})
 }
+
+// TestCreditLineTemplateCharges: a line whose drawdown template carries a
+// service fee of 0.5% of the amount drawn a month books each drawdown
+// with it (600.00: 3.00 beside the 53.31 of TestCreditLineDrawRepayDrawAgain);
+// the fee is not principal, so the line's used amount counts none of it,
+// and the first installment paid whole with its fee (fee first) gives the
+// line back the same 47.31 of principal as a loan without fees.
+func TestCreditLineTemplateCharges(t *testing.T) {
+	forEachLineStore(t, func(t *testing.T, c lineClients, clk *clock) {
+		tmpl := lineTemplate()
+		tmpl.Charges = []*loancorev1.Charge{{Kind: loancorev1.ChargeKind_CHARGE_KIND_SERVICE_FEE, Percent: "0.5",
+			Basis: loancorev1.ChargeBasis_CHARGE_BASIS_ORIGINAL_PRINCIPAL}}
+		if _, err := c.lines.OpenCreditLine(ctx(t), &loancorev1.OpenCreditLineRequest{RequestId: "open-FEE", CreditLineId: "FEE", BorrowerId: "B1",
+			Currency: "CNY", Limit: "1000.00", Revolving: true, DrawdownTerms: tmpl}); err != nil {
+			t.Fatal(err)
+		}
+		d := draw(t, c, "FEE", "d1", "600")
+		l := d.GetLoan()
+		if len(l.GetTerms().GetCharges()) != 1 || l.GetInstallments()[0].GetFeesDue() != "3.00" || l.GetInstallments()[11].GetFeesDue() != "3.00" {
+			t.Fatalf("the loan drawn: charges %v, installments %v", l.GetTerms().GetCharges(), l.GetInstallments())
+		}
+		wantFigures(t, d.GetCreditLine(), "1000.00", "600.00", "400.00")
+		setToday(clk, "2024-07-01")
+		repay(t, c.loans, &loancorev1.RecordRepaymentRequest{RequestId: "pay-1", LoanId: l.GetLoanId(), Amount: "56.31"})
+		wantFigures(t, getLine(t, c, "FEE"), "1000.00", "552.69", "447.31")
+	})
+}

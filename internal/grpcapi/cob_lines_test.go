@@ -1,8 +1,10 @@
 package grpcapi_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/servicing"
@@ -100,4 +102,128 @@ func TestCapitalisationOnARevolvingLine(t *testing.T) {
 		}
 		wantFigures(t, after, "1000.00", "606.00", "394.00")
 	})
+}
+
+// TestBrokenAgreementOnARevolvingLine: the broken path of an agreement
+// on a loan of a revolving line. The capitalisation accepted raised the
+// principal by 6.00 (PRINCIPAL_CAPITALISED, as above); the plan is then
+// missed and close of business breaks the agreement. A break reinstates
+// at most what the agreement waived (charges, never principal) and keeps
+// the plan, so it raises no principal: the loan's AGREEMENT_BROKEN comes
+// with no second PRINCIPAL_CAPITALISED, the close has no failure, and the
+// line's used is still the loan's outstanding principal.
+func TestBrokenAgreementOnARevolvingLine(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		lc := lineClients{loans: c.loans, lines: c.lines}
+		openLine(t, lc, "L", true, "")
+		loanID := draw(t, lc, "L", "d1", "600").GetLoan().GetLoanId()
+		setToday(c.clk, "2024-07-10")
+		missed := int32(1)
+		p, err := c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "p1", LoanId: loanID,
+			Changes:          &loancorev1.RestructuringChanges{Capitalisation: &loancorev1.Capitalisation{}},
+			BreakAfterMissed: &missed, OnBreak: loancorev1.BreakAction_BREAK_ACTION_REINSTATE_WAIVED, Reason: "arrears"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := p.GetAgreement().GetAgreementId()
+		if _, err := c.restructuring.AcceptAgreement(ctx(t), &loancorev1.AcceptAgreementRequest{RequestId: "a1", AgreementId: id,
+			SignedBy: "B1"}); err != nil {
+			t.Fatal(err)
+		}
+		accepted := getLine(t, lc, "L")
+		wantFigures(t, accepted, "1000.00", "606.00", "394.00")
+		due := firstDueAfter(t, c, loanID, "2024-07-10")
+		setToday(c.clk, due.AddDate(0, 0, 2).Format(time.DateOnly))
+		if _, err := runCOB(t, c, due.AddDate(0, 0, 1).Format(time.DateOnly)); err != nil {
+			t.Fatalf("close of business the day after %s: %v", due.Format(time.DateOnly), err)
+		}
+		g, err := c.restructuring.GetAgreement(ctx(t), &loancorev1.GetAgreementRequest{AgreementId: id})
+		if err != nil || g.GetAgreement().GetStatus() != loancorev1.AgreementStatus_AGREEMENT_STATUS_BROKEN {
+			t.Fatalf("the agreement after its first installment was missed: %v %v", g.GetAgreement(), err)
+		}
+		line := getLine(t, lc, "L")
+		capitalised := 0
+		for _, e := range line.GetEvents() {
+			if e.GetKind() == loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED {
+				capitalised++
+			}
+		}
+		loan := getAsOf(t, c.loans, loanID, "")
+		if capitalised != 1 || line.GetUsed() != loan.GetOutstanding().GetPrincipal() || line.GetUsed() != "606.00" {
+			t.Fatalf("after the break: %d PRINCIPAL_CAPITALISED, used %s, the loan's principal %s; events %v", capitalised, line.GetUsed(),
+				loan.GetOutstanding().GetPrincipal(), line.GetEvents())
+		}
+	})
+}
+
+// firstDueAfter is the first due date of the loan's plan after date.
+func firstDueAfter(t *testing.T, c cobClients, loanID, date string) time.Time {
+	t.Helper()
+	for _, in := range getAsOf(t, c.loans, loanID, "").GetInstallments() {
+		if in.GetDueDate() > date {
+			d, err := time.Parse(time.DateOnly, in.GetDueDate())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+	}
+	t.Fatalf("no installment of %s due after %s", loanID, date)
+	return time.Time{}
+}
+
+// TestHolidayCapitalisedOnARevolvingLine: a payment holiday whose
+// interest is capitalised raises the loan's principal when it is
+// accepted, not at the holiday's end, so the line's PRINCIPAL_CAPITALISED
+// is written with the acceptance for what was capitalised, and used on
+// every later day is the loan's principal with nothing appended to the
+// line after it.
+func TestHolidayCapitalisedOnARevolvingLine(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		lc := lineClients{loans: c.loans, lines: c.lines}
+		openLine(t, lc, "L", true, "")
+		loanID := draw(t, lc, "L", "d1", "600").GetLoan().GetLoanId()
+		setToday(c.clk, "2024-06-10")
+		p, err := c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "p1", LoanId: loanID,
+			Changes: &loancorev1.RestructuringChanges{PaymentHoliday: &loancorev1.PaymentHoliday{FromInstallment: 1, Count: 2,
+				Interest: loancorev1.HolidayInterest_HOLIDAY_INTEREST_CAPITALISE}}, Reason: "holiday"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.restructuring.AcceptAgreement(ctx(t), &loancorev1.AcceptAgreementRequest{RequestId: "a1",
+			AgreementId: p.GetAgreement().GetAgreementId(), SignedBy: "B1"}); err != nil {
+			t.Fatal(err)
+		}
+		accepted := getLine(t, lc, "L")
+		e := accepted.GetEvents()[len(accepted.GetEvents())-1]
+		principal := getAsOf(t, c.loans, loanID, "").GetOutstanding().GetPrincipal()
+		if e.GetKind() != loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED || principal == "600.00" ||
+			mustDecimal(t, "600.00")+mustDecimal(t, e.GetAmount()) != mustDecimal(t, principal) {
+			t.Fatalf("accepted: last line event %v, the loan's principal %s", e, principal)
+		}
+		setToday(c.clk, "2024-09-02") // after the holiday
+		for _, d := range []string{"2024-06-10", "2024-07-02", "2024-08-02", "2024-09-01"} {
+			r, err := c.lines.GetCreditLine(ctx(t), &loancorev1.GetCreditLineRequest{CreditLineId: "L", AsOf: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := r.GetCreditLine()
+			if l.GetVersion() != accepted.GetVersion() || l.GetUsed() != getAsOf(t, c.loans, loanID, d).GetOutstanding().GetPrincipal() ||
+				l.GetUsed() != principal {
+				t.Errorf("%s: used %s at version %d; the loan's principal %s, %s at acceptance (version %d)", d, l.GetUsed(), l.GetVersion(),
+					getAsOf(t, c.loans, loanID, d).GetOutstanding().GetPrincipal(), principal, accepted.GetVersion())
+			}
+		}
+	})
+}
+
+// mustDecimal is a CNY amount in fen.
+func mustDecimal(t *testing.T, s string) int64 {
+	t.Helper()
+	units, frac, _ := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(units+frac, 10, 64)
+	if err != nil || len(frac) != 2 {
+		t.Fatalf("amount %q", s)
+	}
+	return n
 }

@@ -26,7 +26,9 @@ type cobClients struct {
 	restructuring loancorev1.RestructuringServiceClient
 	// lines is set where the server serves credit lines.
 	lines loancorev1.CreditLineServiceClient
-	clk   *clock
+	// feed is the server's event feed.
+	feed loancorev1.EventFeedServiceClient
+	clk  *clock
 	// conn is the connection the clients share, for calls made by hand.
 	conn *grpc.ClientConn
 }
@@ -37,7 +39,7 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 			t.Parallel()
 			clk := &clock{now: testNow}
 			shanghai, _ := time.LoadLocation("Asia/Shanghai")
-			db := storetest.Stores[name](t)
+			feed, db := watchedFeed(t, storetest.Stores[name](t))
 			loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clk.Now, Location: shanghai})
 			if err != nil {
 				t.Fatal(err)
@@ -49,7 +51,7 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 				t.Fatal(err)
 			}
 			srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Loans: loans, Close: cob,
-				CreditLines: lines, Dev: true})
+				CreditLines: lines, Feed: feed, Dev: true})
 			go func() { _ = srv.GRPC.Serve(lis) }()
 			t.Cleanup(srv.GRPC.Stop)
 			conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -59,7 +61,7 @@ func forEachCOBStore(t *testing.T, f func(t *testing.T, c cobClients)) {
 			t.Cleanup(func() { _ = conn.Close() })
 			f(t, cobClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn),
 				restructuring: loancorev1.NewRestructuringServiceClient(conn), lines: loancorev1.NewCreditLineServiceClient(conn), clk: clk,
-				conn: conn})
+				feed: loancorev1.NewEventFeedServiceClient(conn), conn: conn})
 		})
 	}
 }

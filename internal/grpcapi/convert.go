@@ -194,6 +194,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 	t.Rounding = p.rounding(prefix+"rounding.", in.GetRounding(), cur, curOK)
 	t.Allocation = p.allocationOrder(f("allocation_order"), in.GetAllocationOrder())
 	t.Prepayment = p.prepayment(f("prepayment"), in.GetPrepayment())
+	t.Early = p.earlyPayment(f("early_payment"), in.GetEarlyPayment())
 	t.Overpayment = p.overpayment(f("overpayment"), in.GetOverpayment())
 	t.PrincipalGracePeriods = int(in.GetPrincipalGracePeriods())
 	t.InterestFreePeriods = int(in.GetInterestFreePeriods())
@@ -205,6 +206,8 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 		t.Penalty = p.penalty(prefix+"penalty.", pen)
 	}
 	t.InterestRecalculation = in.GetInterestRecalculation()
+	t.ApprovedAmount = p.amount(f("approved_amount"), in.GetApprovedAmount(), cur, false)
+	t.LevelOverActualPeriods = in.GetLevelInstallmentOverActualPeriods()
 	p.installmentAmount(prefix, in, &t)
 	return t
 }
@@ -331,6 +334,8 @@ func (p *parser) allocationOrder(field string, v loancorev1.AllocationOrder) eng
 		return engine.PenaltyFirst
 	case loancorev1.AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE:
 		return engine.CivilCode
+	case loancorev1.AllocationOrder_ALLOCATION_ORDER_ALL_INTEREST_FIRST:
+		return engine.AllInterestFirst
 	default:
 		p.enumUnknown(field, int32(v))
 		return 0
@@ -346,6 +351,23 @@ func (p *parser) prepayment(field string, v loancorev1.PrepaymentPolicy) engine.
 		return engine.ReduceTerm
 	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_INSTALLMENT:
 		return engine.ReduceInstallment
+	case loancorev1.PrepaymentPolicy_PREPAYMENT_POLICY_KEEP_INSTALLMENT:
+		return engine.KeepInstallment
+	default:
+		p.enumUnknown(field, int32(v))
+		return 0
+	}
+}
+
+// earlyPayment reads the early payment policy; unspecified is
+// PREPAY_PRINCIPAL, the default the proto documents. An unknown value is
+// reported under its field and read as zero, as interestAccrual explains.
+func (p *parser) earlyPayment(field string, v loancorev1.EarlyPayment) engine.EarlyPayment {
+	switch v {
+	case loancorev1.EarlyPayment_EARLY_PAYMENT_UNSPECIFIED, loancorev1.EarlyPayment_EARLY_PAYMENT_PREPAY_PRINCIPAL:
+		return engine.PrepayPrincipal
+	case loancorev1.EarlyPayment_EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT:
+		return engine.CoversNextInstallment
 	default:
 		p.enumUnknown(field, int32(v))
 		return 0

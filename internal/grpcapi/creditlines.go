@@ -10,6 +10,7 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // creditLineService implements loancore.v1.CreditLineService.
@@ -197,6 +198,7 @@ var lineEventKinds = map[string]loancorev1.CreditLineEventKind{
 	"DRAWDOWN": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_DRAWDOWN, "CLOSED": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_CLOSED,
 	"REPAYMENT_REVERSED":    loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED,
 	"PRINCIPAL_CAPITALISED": loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED,
+	"TRANCHE_DRAWN":         loancorev1.CreditLineEventKind_CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN,
 }
 
 // lineToProto renders a line as of its date.
@@ -223,11 +225,17 @@ func lineToProto(v servicing.CreditLineView) *loancorev1.CreditLine {
 			OutstandingPrincipal: l.OutstandingPrincipal.Format(c), Status: loanStatuses[l.Status], DaysPastDue: int32(l.DaysPastDue)})
 	}
 	for _, e := range v.Events {
-		out.Events = append(out.Events, &loancorev1.CreditLineEvent{Seq: e.Seq, Kind: lineEventKinds[e.Kind], ValueDate: e.ValueDate,
-			RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano), Amount: storedAmount(e.Amount, c), LoanId: e.LoanID, Reason: e.Reason, Actor: e.Actor,
-			RequestId: e.RequestID})
+		out.Events = append(out.Events, lineEventToProto(e, c))
 	}
 	return out
+}
+
+// lineEventToProto renders an event of a line's log: for GetCreditLine
+// and for the event feed.
+func lineEventToProto(e store.CreditLineEventRecord, c money.Currency) *loancorev1.CreditLineEvent {
+	return &loancorev1.CreditLineEvent{Seq: e.Seq, Kind: lineEventKinds[e.Kind], ValueDate: e.ValueDate,
+		RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano), Amount: storedAmount(e.Amount, c), LoanId: e.LoanID, Reason: e.Reason, Actor: e.Actor,
+		RequestId: e.RequestID}
 }
 
 // storedAmount spells an amount read from a log in the currency's decimals

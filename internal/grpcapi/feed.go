@@ -13,7 +13,12 @@ import (
 const (
 	maxFeedKinds   = 64
 	maxFeedLoanIDs = 100
+	maxFeedLineIDs = 100
 )
+
+// feedLineKindBase is added to a CreditLineEventKind's number to make its
+// FeedEventKind.
+const feedLineKindBase = 200
 
 // feedService implements loancore.v1.EventFeedService.
 type feedService struct {
@@ -33,6 +38,9 @@ var feedKinds = func() map[loancorev1.FeedEventKind]string {
 	}
 	for kind, k := range eventKinds {
 		m[loancorev1.FeedEventKind(k)] = kind
+	}
+	for kind, k := range lineEventKinds {
+		m[loancorev1.FeedEventKind(feedLineKindBase+k)] = store.FeedLinePrefix + kind
 	}
 	return m
 }()
@@ -72,7 +80,8 @@ func (s *feedService) SubscribeEvents(req *loancorev1.SubscribeEventsRequest, st
 // subscribeParams checks a subscription's filters.
 func subscribeParams(req *loancorev1.SubscribeEventsRequest) (servicing.SubscribeParams, error) {
 	var p parser
-	out := servicing.SubscribeParams{After: req.GetAfterPosition(), LoanIDs: req.GetLoanIds(), StopAtHead: req.GetStopAtHead()}
+	out := servicing.SubscribeParams{After: req.GetAfterPosition(), LoanIDs: req.GetLoanIds(), CreditLineIDs: req.GetCreditLineIds(),
+		StopAtHead: req.GetStopAtHead()}
 	if out.After < 0 {
 		p.add("after_position", "must not be negative")
 	}
@@ -81,6 +90,9 @@ func subscribeParams(req *loancorev1.SubscribeEventsRequest) (servicing.Subscrib
 	}
 	if n := len(out.LoanIDs); n > maxFeedLoanIDs {
 		p.add("loan_ids", "%d loan ids; at most %d", n, maxFeedLoanIDs)
+	}
+	if n := len(out.CreditLineIDs); n > maxFeedLineIDs {
+		p.add("credit_line_ids", "%d credit line ids; at most %d", n, maxFeedLineIDs)
 	}
 	for _, k := range req.GetKinds() {
 		kind, ok := feedKinds[k]
@@ -98,7 +110,8 @@ func subscribeParams(req *loancorev1.SubscribeEventsRequest) (servicing.Subscrib
 func FeedEventToProto(e store.FeedEntry) *loancorev1.FeedEvent {
 	cur := currencyOf(e.Currency)
 	out := &loancorev1.FeedEvent{Position: e.Position, EventId: servicing.FeedEventID(e), LoanId: e.LoanID,
-		Kind: feedKindOf[e.Kind], RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano), Currency: e.Currency}
+		Kind: feedKindOf[e.Kind], RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano), Currency: e.Currency,
+		CreditLineId: e.CreditLineID}
 	switch {
 	case e.Event != nil:
 		ev := eventToProto(*e.Event, cur)
@@ -114,6 +127,10 @@ func FeedEventToProto(e store.FeedEntry) *loancorev1.FeedEvent {
 		n := noticeToProto(*e.Notice)
 		out.ValueDate, out.RequestId, out.Actor, out.Amount = n.NoticeDate, "cob:"+n.NoticeDate, servicing.CloseOfBusinessActor, n.Amount
 		out.Detail = &loancorev1.FeedEvent_Notice{Notice: n}
+	case e.LineEvent != nil:
+		ev := lineEventToProto(*e.LineEvent, cur)
+		out.ValueDate, out.RequestId, out.Actor, out.Amount = ev.ValueDate, ev.RequestId, ev.Actor, ev.Amount
+		out.Detail = &loancorev1.FeedEvent_CreditLineEvent{CreditLineEvent: ev}
 	}
 	return out
 }

@@ -140,6 +140,7 @@ var eventKinds = map[string]loancorev1.LoanEventKind{
 	store.KindReversal:           loancorev1.LoanEventKind_LOAN_EVENT_KIND_REPAYMENT_REVERSAL,
 	store.KindWaiver:             loancorev1.LoanEventKind_LOAN_EVENT_KIND_WAIVER,
 	store.KindWriteOff:           loancorev1.LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF,
+	store.KindTranche:            loancorev1.LoanEventKind_LOAN_EVENT_KIND_TRANCHE,
 	store.KindAgreementProposed:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_PROPOSED,
 	store.KindAgreementAccepted:  loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_ACCEPTED,
 	store.KindAgreementCancelled: loancorev1.LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_CANCELLED,
@@ -319,6 +320,7 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 	if v.NextDueDate != engine.NoDate {
 		out.NextDueDate = v.NextDueDate.String()
 	}
+	tranchesToProto(v, out)
 	if view == loancorev1.LoanView_LOAN_VIEW_BASIC {
 		return out
 	}
@@ -403,12 +405,17 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		InterestRecalculation: t.InterestRecalculation,
 		Charges:               termsChargesToProto(t),
 	}
+	out.LevelInstallmentOverActualPeriods = t.LevelOverActualPeriods
+	out.EarlyPayment = loancorev1.EarlyPayment(max(t.Early, engine.PrepayPrincipal))
 	// The rate shows as it was quoted, beside the annual rate it computes
 	// with, so terms copied from a loan make the same loan.
 	out.AnnualRateEquivalentPercent = out.AnnualRatePercent
 	out.AnnualRatePercent, out.MonthlyRatePercent, out.DailyRatePercent = t.QuotedRateOf().Fields()
 	if t.InstallmentAmount != 0 {
 		out.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
+	if t.ApprovedAmount != 0 {
+		out.ApprovedAmount = t.ApprovedAmount.Format(c)
 	}
 	out.PaymentTiming = loancorev1.PaymentTiming_PAYMENT_TIMING_IN_ARREARS
 	if t.Timing == engine.InAdvance {

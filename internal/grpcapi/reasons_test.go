@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/grpcapi"
@@ -91,7 +93,36 @@ func (h *reasonHarness) refused(want servicing.Reason, err error) {
 	if got := preconditionReason(h.t, err); got != string(want) {
 		h.t.Errorf("reason %s, want %s", got, want)
 	}
+	if got, subject := preconditionSubject(h.t, err), subjectOf(want); got != subject {
+		h.t.Errorf("reason %s: subject %q, want %q", want, got, subject)
+	}
 	h.seen[string(want)] = true
+}
+
+// subjectOf is the aggregate a refusal for a reason names, as the proto
+// comments document it: the credit line for a line's reasons, close of
+// business for its runs', the loan for the rest (agreements and four-eyes
+// actions live in their loan's log).
+func subjectOf(r servicing.Reason) string {
+	switch {
+	case strings.HasPrefix(string(r), "CREDIT_LINE_") || r == "LIMIT_EXCEEDED":
+		return "credit_line"
+	case strings.HasPrefix(string(r), "COB_"):
+		return "close_of_business"
+	}
+	return "loan"
+}
+
+// preconditionSubject is the subject of a FAILED_PRECONDITION's
+// violation.
+func preconditionSubject(t *testing.T, err error) string {
+	t.Helper()
+	for _, d := range status.Convert(err).Details() {
+		if pf, ok := d.(*errdetails.PreconditionFailure); ok && len(pf.GetViolations()) > 0 {
+			return pf.GetViolations()[0].GetSubject()
+		}
+	}
+	return ""
 }
 
 // TestEveryReasonIsReachable: every FAILED_PRECONDITION reason of
@@ -112,6 +143,7 @@ func TestEveryReasonIsReachable(t *testing.T) {
 	closeOfBusinessReasons(h)
 	fourEyesReasons(h)
 	creditLineReasons(h)
+	trancheReasons(h)
 	for _, r := range servicing.Reasons() {
 		if !h.seen[string(r)] {
 			t.Errorf("no scenario reaches reason %s", r)

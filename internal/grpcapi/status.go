@@ -56,7 +56,7 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	case errors.As(err, &pre):
 		st := status.New(codes.FailedPrecondition, pre.Message)
 		if d, err := st.WithDetails(&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{
-			{Type: string(pre.Reason), Subject: "loan", Description: pre.Message}}}); err == nil {
+			{Type: string(pre.Reason), Subject: pre.Reason.Subject(), Description: pre.Message}}}); err == nil {
 			st = d
 		}
 		return st.Err()

@@ -24,9 +24,13 @@ const (
 	// HeaderKind is the event's kind as the enum names it
 	// (FEED_EVENT_KIND_REPAYMENT).
 	HeaderKind = "Loancore-Kind"
-	// HeaderLoanID is the loan's id. It is a header, not part of the
+	// HeaderLoanID is the loan's id (for a credit line event, the loan it
+	// names; absent when it names none). It is a header, not part of the
 	// subject, because a loan id may hold '.', NATS's token separator.
 	HeaderLoanID = "Loancore-Loan-Id"
+	// HeaderCreditLineID is a credit line event's line id; absent for the
+	// other events. A header for the same reason.
+	HeaderCreditLineID = "Loancore-Credit-Line-Id"
 	// HeaderContentType says how the body is encoded: ContentTypeProtobuf
 	// or ContentTypeJSON.
 	HeaderContentType = "Content-Type"
@@ -79,7 +83,12 @@ func (r *Relay) message(ev *loancorev1.FeedEvent) (*nats.Msg, error) {
 	m.Data = body
 	m.Header.Set(HeaderPosition, strconv.FormatInt(ev.GetPosition(), 10))
 	m.Header.Set(HeaderKind, ev.GetKind().String())
-	m.Header.Set(HeaderLoanID, ev.GetLoanId())
+	if id := ev.GetLoanId(); id != "" {
+		m.Header.Set(HeaderLoanID, id)
+	}
+	if id := ev.GetCreditLineId(); id != "" {
+		m.Header.Set(HeaderCreditLineID, id)
+	}
 	m.Header.Set(HeaderContentType, contentType)
 	return m, nil
 }

@@ -42,6 +42,7 @@ type world struct {
 	db    store.Store
 	feed  *servicing.Feed
 	loans *servicing.Loans
+	lines *servicing.CreditLines
 	// paid counts the repayments made, for unique request ids.
 	paid int
 }
@@ -60,7 +61,29 @@ func newWorld(t testing.TB, name string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{db: db, feed: feed, loans: loans}
+	return &world{db: db, feed: feed, loans: loans, lines: servicing.NewCreditLines(loans, feed.Watch(db))}
+}
+
+// lineLife opens a credit line, draws on it and freezes it: an OPENED,
+// a DRAWDOWN (with its loan's origination and disbursement) and a FROZEN
+// on the feed.
+func (w *world) lineLife(t testing.TB, id string) {
+	t.Helper()
+	ctx := context.Background()
+	template := terms()
+	template.Principal, template.DisbursementDate = 0, engine.NoDate
+	if _, err := w.lines.OpenCreditLine(ctx, servicing.OpenCreditLineParams{RequestID: "o-" + id, RequestHash: "o-" + id, CreditLineID: id,
+		BorrowerID: "B", Limit: 500_000, Revolving: true, ExpiresOn: engine.NoDate, Template: template, Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.lines.Drawdown(ctx, servicing.DrawdownParams{RequestID: "d-" + id, RequestHash: "d-" + id, CreditLineID: id,
+		Amount: "100.00", Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.lines.FreezeCreditLine(ctx, servicing.LineActionParams{RequestID: "f-" + id, RequestHash: "f-" + id, CreditLineID: id,
+		Reason: "review", Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // openStore opens a new migrated store, "sqlite" or "postgres", closed
@@ -211,8 +234,9 @@ func checkMessages(t *testing.T, got []natstest.Message, want []*loancorev1.Feed
 		}
 		h := m.Header
 		if h.Get(jetstream.MsgIDHeader) != w.GetEventId() || h.Get(relay.HeaderPosition) != strconv.FormatInt(w.GetPosition(), 10) ||
-			h.Get(relay.HeaderKind) != w.GetKind().String() || h.Get(relay.HeaderLoanID) != w.GetLoanId() {
-			t.Errorf("message %d: headers %v, want the id, position, kind and loan of %s", m.Seq, h, w.GetEventId())
+			h.Get(relay.HeaderKind) != w.GetKind().String() || h.Get(relay.HeaderLoanID) != w.GetLoanId() ||
+			h.Get(relay.HeaderCreditLineID) != w.GetCreditLineId() {
+			t.Errorf("message %d: headers %v, want the id, position, kind, loan and line of %s", m.Seq, h, w.GetEventId())
 		}
 		if m.Subject != relay.Subject(prefix, w.GetKind()) {
 			t.Errorf("message %d: subject %s, want %s", m.Seq, m.Subject, relay.Subject(prefix, w.GetKind()))
@@ -235,7 +259,10 @@ func TestRelayPublishesTheFeed(t *testing.T) {
 			checkMessages(t, natstest.Consume(t, srv.URL, stream, len(w.want(t))), w.want(t), relay.BodyProtobuf)
 			w.book(t, "L2") // while it runs: it follows the feed
 			w.pay(t, "L2", 2)
-			checkMessages(t, natstest.Consume(t, srv.URL, stream, len(w.want(t))), w.want(t), relay.BodyProtobuf)
+			w.lineLife(t, "CL.1") // credit line events too
+			got := natstest.Consume(t, srv.URL, stream, len(w.want(t)))
+			checkMessages(t, got, w.want(t), relay.BodyProtobuf)
+			checkLineMessages(t, got)
 			stop()
 
 			w.pay(t, "L.1", 2) // while it is stopped
@@ -247,6 +274,26 @@ func TestRelayPublishesTheFeed(t *testing.T) {
 			}
 			checkStreamConfig(t, srv.URL)
 		})
+	}
+}
+
+// checkLineMessages checks that line CL.1's events were published under
+// their kinds' subjects with the line's header, the drawdown's naming
+// its loan too.
+func checkLineMessages(t *testing.T, got []natstest.Message) {
+	t.Helper()
+	var subjects []string
+	for _, m := range got {
+		if m.Header.Get(relay.HeaderCreditLineID) != "CL.1" {
+			continue
+		}
+		subjects = append(subjects, m.Subject)
+		if strings.HasSuffix(m.Subject, "drawdown") != (m.Header.Get(relay.HeaderLoanID) != "") {
+			t.Errorf("%s: loan header %q", m.Subject, m.Header.Get(relay.HeaderLoanID))
+		}
+	}
+	if s := strings.Join(subjects, " "); s != prefix+".credit_line_opened "+prefix+".credit_line_drawdown "+prefix+".credit_line_frozen" {
+		t.Errorf("the line's messages: %s", s)
 	}
 }
 

@@ -51,7 +51,8 @@ type CreditLineView struct {
 
 // LineLoanView is one loan drawn under a line, as of the line's date.
 type LineLoanView struct {
-	LoanID               string
+	LoanID string
+	// Amount is what the loan drew: its drawdown and later tranches.
 	Amount               money.Amount
 	DrawnOn              engine.Date
 	OutstandingPrincipal money.Amount
@@ -98,6 +99,15 @@ func foldLine(cur money.Currency, events []store.CreditLineEventRecord) (lineFol
 			}
 			f.drawn += amount
 			f.draws = append(f.draws, LineLoanView{LoanID: e.LoanID, Amount: amount, DrawnOn: on})
+		case store.LineKindTrancheDrawn:
+			// A later tranche of a loan drawn under the line: drawn, and
+			// counted in the loan's amount.
+			f.drawn += amount
+			for i := range f.draws {
+				if f.draws[i].LoanID == e.LoanID {
+					f.draws[i].Amount += amount
+				}
+			}
 		}
 	}
 	return f, nil

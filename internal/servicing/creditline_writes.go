@@ -281,7 +281,7 @@ func (c *CreditLines) drawdownRecord(v CreditLineView, p DrawdownParams, req req
 	if err := e.Err(); err != nil {
 		return store.DrawdownRecord{}, err
 	}
-	loan, err := newLoan(CreateLoanParams{RequestID: p.RequestID, BorrowerID: v.BorrowerID, Terms: t, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf}, req, now)
+	loan, _, err := newLoan(CreateLoanParams{RequestID: p.RequestID, BorrowerID: v.BorrowerID, Terms: t, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf}, req, now)
 	if err != nil {
 		return store.DrawdownRecord{}, err
 	}

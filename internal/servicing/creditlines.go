@@ -115,8 +115,7 @@ func checkOpen(p OpenCreditLineParams, today engine.Date) error {
 	if p.ExpiresOn != engine.NoDate && p.ExpiresOn < today {
 		e.Add("expires_on", "must not be in the past (today is %s)", today)
 	}
-	t := p.Template
-	t.Principal, t.DisbursementDate = p.Limit, today
+	t := lineTemplate(p.Template, p.Limit, today)
 	var inv *engine.InvalidError
 	if err := t.Validate(); errors.As(err, &inv) {
 		for _, v := range inv.Prefixed("drawdown_terms.").Violations {
@@ -194,9 +193,7 @@ func newLine(p OpenCreditLineParams, req request, now time.Time, today engine.Da
 	if id == "" {
 		id = newCreditLineID(now)
 	}
-	t := p.Template
-	t.Principal, t.DisbursementDate = p.Limit, today
-	doc, err := encodeLineDoc(t, p.Bounds)
+	doc, err := encodeLineDoc(lineTemplate(p.Template, p.Limit, today), p.Bounds)
 	if err != nil {
 		return store.NewCreditLineRecord{}, err
 	}
@@ -204,7 +201,7 @@ func newLine(p OpenCreditLineParams, req request, now time.Time, today engine.Da
 	if p.ExpiresOn != engine.NoDate {
 		expires = p.ExpiresOn.String()
 	}
-	cur := t.Currency
+	cur := p.Template.Currency
 	return store.NewCreditLineRecord{
 		Line: store.CreditLineRecord{CreditLineID: id, BorrowerID: p.BorrowerID, Currency: cur.Code, Revolving: p.Revolving, ExpiresOn: expires,
 			Terms: doc, Status: store.LineStatusActive, CreatedAt: now},
@@ -225,4 +222,16 @@ func newCreditLineID(now time.Time) string {
 // allowedMethod reports whether a drawdown may ask for method m.
 func (b DrawdownBounds) allowedMethod(template, m engine.Method) bool {
 	return m == template || slices.Contains(b.Methods, m)
+}
+
+// lineTemplate is the template as a line keeps it: principal the opening
+// limit (or the template's approved_amount, when it lets the drawn loans
+// take tranches up to less than that) and disbursement the opening day,
+// both replaced by each drawdown's.
+func lineTemplate(t engine.Terms, limit money.Amount, today engine.Date) engine.Terms {
+	t.Principal, t.DisbursementDate = limit, today
+	if t.ApprovedAmount != 0 {
+		t.Principal = min(limit, t.ApprovedAmount)
+	}
+	return t
 }

@@ -106,7 +106,38 @@ const (
 	ReasonCreditLineClosed Reason = "CREDIT_LINE_CLOSED"
 	// ReasonCreditLineExpired: a drawdown after the line's expires_on.
 	ReasonCreditLineExpired Reason = "CREDIT_LINE_EXPIRED"
+	// ReasonNoApprovedAmount: a tranche of a loan whose terms have no
+	// approved_amount, so take no tranches.
+	ReasonNoApprovedAmount Reason = "NO_APPROVED_AMOUNT"
+	// ReasonApprovedAmountExceeded: the tranches would lend more than the
+	// loan's approved_amount; the message says how much is left.
+	ReasonApprovedAmountExceeded Reason = "APPROVED_AMOUNT_EXCEEDED"
 )
+
+// The subjects of a refusal: the aggregate whose state refused the
+// request, beside the reason in google.rpc.PreconditionFailure, so a
+// client can tell which record to look at without knowing every reason.
+const (
+	// SubjectLoan: the loan, its agreements and its four-eyes actions
+	// (which live in the loan's log).
+	SubjectLoan = "loan"
+	// SubjectCreditLine: the credit line.
+	SubjectCreditLine = "credit_line"
+	// SubjectCloseOfBusiness: close of business's runs of business dates.
+	SubjectCloseOfBusiness = "close_of_business"
+)
+
+// Subject is the aggregate whose state gives the reason: SubjectLoan
+// unless the reason is a credit line's or close of business's.
+func (r Reason) Subject() string {
+	switch r {
+	case ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired:
+		return SubjectCreditLine
+	case ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed:
+		return SubjectCloseOfBusiness
+	}
+	return SubjectLoan
+}
 
 // Reasons lists every reason, for the tests that each is documented in the
 // proto and reachable through the API.
@@ -119,6 +150,7 @@ func Reasons() []Reason {
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
 		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation, ReasonCharges,
 		ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired,
+		ReasonNoApprovedAmount, ReasonApprovedAmountExceeded,
 	}
 }
 

@@ -49,6 +49,13 @@ func engineEvent(terms engine.Terms, e store.EventRecord) (engine.Event, bool, e
 		}
 	case store.KindWriteOff:
 		ev.Kind = engine.EventWriteOff
+	case store.KindTranche:
+		ev.Kind = engine.EventTranche
+		a, err := money.ParseAmount(e.Amount, terms.Currency)
+		if err != nil {
+			return ev, false, fmt.Errorf("event %d amount %q: %w", e.Seq, e.Amount, err)
+		}
+		ev.Amount = a
 	case store.KindAgreementAccepted, store.KindAgreementBroken:
 		d, err := decodeAgreement(e)
 		if err != nil {

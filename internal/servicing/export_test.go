@@ -1,6 +1,8 @@
 package servicing
 
 import (
+	"context"
+
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
@@ -26,3 +28,13 @@ func monthlyTerms(months int) engine.Terms {
 		DisbursementDate: engine.DateOf(2024, 1, 15), InterestAccrual: engine.Periodic, DayCount: engine.Act360,
 		Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}}
 }
+
+// FreezeLines is close of business's credit line step for one date, for
+// BenchmarkCOBLines.
+func FreezeLines(c *Close, ctx context.Context, d engine.Date) (int, error) {
+	return c.freezeLines(ctx, d)
+}
+
+// EncodeTerms is the terms document, for tests that book a loan as an
+// older loand did (apr "": no apr_percent).
+var EncodeTerms = encodeTerms

@@ -13,7 +13,8 @@ import (
 )
 
 // The event feed: everything recorded about loans — their events, the
-// accrual journal and the notices — in one order, the store's positions.
+// accrual journal and the notices — and credit lines' events, in one
+// order, the store's positions.
 // A Feed runs the store's sequencer (Run) and serves subscribers
 // (Subscribe). It learns of new rows three ways: writes through the store
 // Watch returns ring it at once; the sequencer looks anyway every poll
@@ -168,10 +169,11 @@ func (f *Feed) Stats() FeedStats {
 type SubscribeParams struct {
 	// After is the last position the subscriber has processed.
 	After int64
-	// Kinds and LoanIDs select entries (none: all): see
+	// Kinds, LoanIDs and CreditLineIDs select entries (none: all): see
 	// store.ReadFeedParams.
-	Kinds   []string
-	LoanIDs []string
+	Kinds         []string
+	LoanIDs       []string
+	CreditLineIDs []string
 	// StopAtHead ends the subscription, without error, once everything
 	// committed before it began has been sent.
 	StopAtHead bool
@@ -234,7 +236,8 @@ func (s *subscription) run(ctx context.Context) error {
 	after := s.p.After
 	for {
 		wake := s.feed.wakeup()
-		page, err := s.feed.store.ReadFeed(ctx, store.ReadFeedParams{After: after, Limit: feedPage, Kinds: s.p.Kinds, LoanIDs: s.p.LoanIDs})
+		page, err := s.feed.store.ReadFeed(ctx, store.ReadFeedParams{After: after, Limit: feedPage, Kinds: s.p.Kinds, LoanIDs: s.p.LoanIDs,
+			CreditLineIDs: s.p.CreditLineIDs})
 		if err != nil {
 			return err
 		}
@@ -284,7 +287,8 @@ func (s *subscription) checkpoint(through int64) error {
 
 // FeedEventID is an entry's stable id: "<loan_id>/<seq>" for a loan's
 // event, "accrual/<business date>/<loan_id>" for a journal line,
-// "notice/<notice_id>" for a notice.
+// "notice/<notice_id>" for a notice, "credit_line/<credit_line_id>/<seq>"
+// for a line's event.
 func FeedEventID(e store.FeedEntry) string {
 	switch {
 	case e.Event != nil:
@@ -293,6 +297,8 @@ func FeedEventID(e store.FeedEntry) string {
 		return fmt.Sprintf("accrual/%s/%s", e.Accrual.BusinessDate, e.LoanID)
 	case e.Notice != nil:
 		return "notice/" + e.Notice.ID
+	case e.LineEvent != nil:
+		return fmt.Sprintf("credit_line/%s/%d", e.CreditLineID, e.LineEvent.Seq)
 	}
 	return ""
 }
@@ -331,8 +337,26 @@ func (w *watchedStore) SavePositions(ctx context.Context, p store.SavePositionsP
 	return err
 }
 
-// Drawdown books a loan, whose origination and disbursement are on the
-// feed: ring it as CreateLoan does.
+// OpenCreditLine writes a line's OPENED event, which is on the feed.
+func (w *watchedStore) OpenCreditLine(ctx context.Context, p store.NewCreditLineRecord) error {
+	err := w.Store.OpenCreditLine(ctx, p)
+	if err == nil {
+		w.feed.Wrote()
+	}
+	return err
+}
+
+// AppendLineEvent writes a line's event (a freeze, a new limit …), which
+// is on the feed.
+func (w *watchedStore) AppendLineEvent(ctx context.Context, p store.AppendLineEventParams) error {
+	err := w.Store.AppendLineEvent(ctx, p)
+	if err == nil {
+		w.feed.Wrote()
+	}
+	return err
+}
+
+// Drawdown books a loan and writes the line's DRAWDOWN, all on the feed.
 func (w *watchedStore) Drawdown(ctx context.Context, p store.DrawdownRecord) error {
 	err := w.Store.Drawdown(ctx, p)
 	if err == nil {

@@ -2,11 +2,14 @@ package servicing
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
 )
@@ -44,7 +47,7 @@ func TestAPROfLoansBookedBefore(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The old loan: what CreateLoan wrote before the APR was kept.
-			old, err := newLoan(CreateLoanParams{RequestID: "old", LoanID: "OLD", BorrowerID: "B", Terms: terms}, request{method: "CreateLoan", id: "old", hash: "h"}, clock())
+			old, _, err := newLoan(CreateLoanParams{RequestID: "old", LoanID: "OLD", BorrowerID: "B", Terms: terms}, request{method: "CreateLoan", id: "old", hash: "h"}, clock())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +102,7 @@ func BenchmarkBookedAPR(b *testing.B) {
 	terms.UpfrontFee = 2_400_00
 	b.Run("schedule+irr", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := bookedAPR(terms); err != nil {
+			if _, _, err := bookedAPR(terms); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -113,4 +116,88 @@ func BenchmarkBookedAPR(b *testing.B) {
 			engine.ScheduleAPR(terms, s, DefaultAPRDecimals)
 		}
 	})
+}
+
+// TestOldAPRsRememberedByDocument: bookedAPROf remembers the APR it works
+// out for an older loan by its terms document, so two loans with
+// different terms never share one, and a read after the first takes it
+// from memory: the same figure as the schedule's.
+func TestOldAPRsRememberedByDocument(t *testing.T) {
+	long, short := monthlyTerms(360), monthlyTerms(12)
+	long.UpfrontFee = 2_400_00
+	for range 2 {
+		for _, terms := range []engine.Terms{long, short} {
+			doc, err := encodeTerms(terms, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sched, err := engine.BuildSchedule(terms)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := engine.ScheduleAPR(terms, sched, DefaultAPRDecimals)
+			got, err := bookedAPROf(doc, terms, money.Rate{}, false, nil)
+			if err != nil || got != want {
+				t.Fatalf("%d installments: APR %v (%v), want %v", terms.InstallmentCount, got, err, want)
+			}
+			if m, ok := oldAPRs.get(sha256.Sum256(doc)); !ok || m != want {
+				t.Fatalf("%d installments: remembered %v %v", terms.InstallmentCount, m, ok)
+			}
+		}
+	}
+}
+
+// TestCreateLoanAnswersAsGetLoan: CreateLoan's answer, folded on the
+// schedule it built for the APR, is the loan GetLoan reads back as of the
+// same day and instant, which builds the schedule from the stored
+// document, on both stores.
+func TestCreateLoanAnswersAsGetLoan(t *testing.T) {
+	terms := monthlyTerms(360)
+	terms.UpfrontFee = 2_400_00
+	for name, open := range storetest.Stores {
+		t.Run(name, func(t *testing.T) {
+			now := time.Date(2024, 6, 1, 4, 0, 0, 0, time.UTC)
+			l, err := NewLoans(NewLoansParams{Store: open(t), Now: func() time.Time { return now }, Location: time.UTC, CachedLoans: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			created, err := l.CreateLoan(ctx, CreateLoanParams{RequestID: "c", RequestHash: "h", LoanID: "L", BorrowerID: "B", Terms: terms})
+			if err != nil {
+				t.Fatal(err)
+			}
+			read, err := l.GetLoan(ctx, GetLoanParams{LoanID: "L", AsOf: created.AsOf, KnownAt: created.KnownAt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(created, read) {
+				t.Errorf("CreateLoan answered\n%+v\nGetLoan reads\n%+v", created, read)
+			}
+		})
+	}
+}
+
+// BenchmarkCreateLoanReadBack is the part of CreateLoan the schedule
+// built for the APR saves: folding the new 360-installment loan for the
+// answer from its stored record, building the schedule again (rebuilt,
+// as before) or taking the one in hand (built).
+func BenchmarkCreateLoanReadBack(b *testing.B) {
+	now := time.Date(2024, 6, 1, 4, 0, 0, 0, time.UTC)
+	rec, built, err := newLoan(CreateLoanParams{RequestID: "c", LoanID: "L", BorrowerID: "B", Terms: monthlyTerms(360)},
+		request{method: "CreateLoan", id: "c", hash: "h"}, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec.Loan.Version = 2
+	for name, in := range map[string]*builtSchedule{"rebuilt": nil, "built": &built} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				lg, err := logWith("L", rec.Loan, rec.Events, now, in)
+				if err != nil || len(lg.schedule.Installments) != 360 {
+					b.Fatal(err)
+				}
+				_ = lg.fold(engine.DateOf(2024, 6, 1))
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package servicing
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -65,6 +66,11 @@ type loanLog struct {
 	// read need not replay.
 	sinceSnapshot int
 	pastSnapshot  bool
+	// tranches are the loan's tranches as its log says (tranchesOf), kept
+	// in a fold in hand too: a loan that takes tranches has no snapshots
+	// (snapshotToStore), so every fold in hand of one was made from its
+	// whole log.
+	tranches []Tranche
 }
 
 // replayable reports whether the log holds the whole log, so that it can
@@ -94,6 +100,19 @@ func checkSeqs(loanID string, first int64, events []store.EventRecord) error {
 // logOf is a loan's row and whole log as the fold reads them, as known at
 // an instant (zero: now).
 func logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, knownAt time.Time) (loanLog, error) {
+	return logWith(loanID, rec, events, knownAt, nil)
+}
+
+// builtSchedule is a schedule built for terms, which a log of a loan with
+// the same terms may take instead of building it again.
+type builtSchedule struct {
+	terms    engine.Terms
+	schedule engine.Schedule
+}
+
+// logWith is logOf with a schedule already built (nil: none), taken when
+// it was built for the terms the stored document decodes to.
+func logWith(loanID string, rec store.LoanRecord, events []store.EventRecord, knownAt time.Time, built *builtSchedule) (loanLog, error) {
 	if err := CheckLog(loanID, events); err != nil {
 		return loanLog{}, err
 	}
@@ -116,18 +135,21 @@ func logOf(loanID string, rec store.LoanRecord, events []store.EventRecord, know
 		events = events[:n]
 		rec.Version = events[len(events)-1].Seq
 	}
-	sched, err := engine.BuildSchedule(terms)
-	if err != nil {
+	var sched engine.Schedule
+	if built != nil && reflect.DeepEqual(built.terms, terms) {
+		sched = built.schedule
+	} else if sched, err = engine.BuildSchedule(terms); err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
 	evs, err := engineEvents(terms, events)
 	if err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: %w", loanID, err)
 	}
-	if apr, err = bookedAPROf(terms, apr, hasAPR, &sched); err != nil {
+	if apr, err = bookedAPROf(rec.Terms, terms, apr, hasAPR, &sched); err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
-	return loanLog{source: wholeLog, loan: rec, terms: terms, apr: apr, events: events, evs: evs, schedule: sched}, nil
+	return loanLog{source: wholeLog, loan: rec, terms: terms, apr: apr, events: events, evs: evs, schedule: sched,
+		tranches: tranchesOf(terms, events, evs)}, nil
 }
 
 // withEvent returns the whole log with one more event; the receiver's
@@ -144,6 +166,9 @@ func (lg loanLog) withEvent(e store.EventRecord) (loanLog, error) {
 	lg.events = append(slices.Clip(lg.events), e)
 	if ok {
 		lg.evs = append(slices.Clip(lg.evs), ev)
+	}
+	if ev.Kind == engine.EventTranche {
+		lg.tranches = append(slices.Clip(lg.tranches), Tranche{Seq: ev.Seq, Amount: ev.Amount, ValueDate: ev.ValueDate})
 	}
 	lg.loan.Version = e.Seq
 	return lg, nil

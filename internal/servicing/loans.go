@@ -24,6 +24,8 @@ type LoanStore interface {
 	// LineOfLoan finds the credit line a loan was drawn under: a
 	// reversal on its loan takes the line's next seq (lineTouched).
 	LineOfLoan(ctx context.Context, loanID string) (store.CreditLineRecord, error)
+	// LoadCreditLine reads the line of a loan a tranche draws on.
+	LoadCreditLine(ctx context.Context, p store.LoadCreditLineParams) (store.CreditLineLog, error)
 }
 
 // Loans runs the loan use cases over a LoanStore.

@@ -56,14 +56,17 @@ func (l *Loans) appendReplayed(ctx context.Context, lg loanLog, ev store.EventRe
 // lineTouched is the line event a loan's event appends with it, or nil.
 // A write that puts principal back into use on a revolving line — a
 // reversal (the payment did not happen), an agreement that capitalises
-// arrears or a broken one that reinstates the plan — takes the line's next
+// arrears — takes the line's next
 // seq, in the transaction of the loan's event, so that a drawdown decided
 // from the line before it loses the race on the line's version and is
 // decided again with it. It is never refused for the limit (it records a
 // fact or a signed contract), so it may leave the line over its limit
 // (used above limit, nothing available) until the borrower repays. A
 // reversal always takes the seq; another event only when it raises the
-// principal outstanding today. after is the loan after ev as of today.
+// principal outstanding today. A break (AGREEMENT_BROKEN) is checked too,
+// though today it never does: it keeps the plan and reinstates at most
+// waived charges (grpcapi TestBrokenAgreementOnARevolvingLine). after is
+// the loan after ev as of today.
 func (l *Loans) lineTouched(ctx context.Context, lg loanLog, ev store.EventRecord, after LoanView, today engine.Date) (*store.LineEventAppend, error) {
 	kind, ok := lineKindOf[ev.Kind]
 	if !ok {

@@ -2,7 +2,9 @@ package servicing
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
@@ -42,7 +44,7 @@ func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, e
 		return v, err
 	}
 	now := l.now().UTC()
-	rec, err := newLoan(p, req, now)
+	rec, built, err := newLoan(p, req, now)
 	if err != nil {
 		return LoanView{}, err
 	}
@@ -58,7 +60,18 @@ func (l *Loans) CreateLoan(ctx context.Context, p CreateLoanParams) (LoanView, e
 	if err != nil {
 		return LoanView{}, err
 	}
-	return l.GetLoan(ctx, GetLoanParams{LoanID: rec.Loan.LoanID, AsOf: l.dateAt(now), KnownAt: now})
+	// The loan as stored, as GetLoan(as_of today, known_at now) reads it,
+	// folded on the schedule already built for its APR: a 360-installment
+	// schedule costs milliseconds.
+	got, err := l.store.LoadLoan(ctx, store.LoadLoanParams{LoanID: rec.Loan.LoanID})
+	if err != nil {
+		return LoanView{}, err
+	}
+	lg, err := logWith(rec.Loan.LoanID, got.Loan, got.Events, now, &built)
+	if err != nil {
+		return LoanView{}, err
+	}
+	return l.view(lg, l.dateAt(now), now), nil
 }
 
 // createdBefore answers a retry of a CreateLoan request with the loan as
@@ -75,20 +88,21 @@ func (l *Loans) createdBefore(ctx context.Context, req request) (LoanView, bool,
 
 // newLoan is what CreateLoan writes: the loan's row with its terms
 // document, its origination and disbursement (net of the upfront fee or
-// the UPFRONT charge), and the request's record on the disbursement. An
-// empty loan id takes a server-assigned one.
-func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecord, error) {
+// the UPFRONT charge), and the request's record on the disbursement; and
+// the schedule built for its APR, for reading it back. An empty loan id
+// takes a server-assigned one.
+func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecord, builtSchedule, error) {
 	id := p.LoanID
 	if id == "" {
 		id = newLoanID(now)
 	}
-	apr, err := bookedAPR(p.Terms)
+	apr, built, err := bookedAPR(p.Terms)
 	if err != nil {
-		return store.NewLoanRecord{}, err
+		return store.NewLoanRecord{}, built, err
 	}
 	doc, err := encodeTerms(p.Terms, apr)
 	if err != nil {
-		return store.NewLoanRecord{}, err
+		return store.NewLoanRecord{}, built, err
 	}
 	c := p.Terms.Currency
 	disb := p.Terms.DisbursementDate.String()
@@ -100,16 +114,22 @@ func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecor
 				Amount: (p.Terms.Principal - p.Terms.EffectiveUpfrontFee()).Format(c)},
 		},
 		Request: req.record(id, 2, now),
-	}, nil
+	}, built, nil
 }
 
 // bookedAPROf is the APR a loan was booked with: the one its terms
 // document keeps (stored, when has), or, for a loan booked before the
 // document kept one, its schedule's worked out again (sched, when the
-// caller has built it; built here otherwise).
-func bookedAPROf(t engine.Terms, stored money.Rate, has bool, sched *engine.Schedule) (money.Rate, error) {
+// caller has built it; built here otherwise) — once per document: the
+// answer is remembered by the document's hash (oldAPRs), since it is a
+// function of the document alone and the document is never rewritten.
+func bookedAPROf(doc []byte, t engine.Terms, stored money.Rate, has bool, sched *engine.Schedule) (money.Rate, error) {
 	if has {
 		return stored, nil
+	}
+	key := sha256.Sum256(doc)
+	if apr, ok := oldAPRs.get(key); ok {
+		return apr, nil
 	}
 	if sched == nil {
 		s, err := engine.BuildSchedule(t)
@@ -118,7 +138,43 @@ func bookedAPROf(t engine.Terms, stored money.Rate, has bool, sched *engine.Sche
 		}
 		sched = &s
 	}
-	return engine.ScheduleAPR(t, *sched, DefaultAPRDecimals), nil
+	apr := engine.ScheduleAPR(t, *sched, DefaultAPRDecimals)
+	oldAPRs.put(key, apr)
+	return apr, nil
+}
+
+// maxOldAPRs bounds oldAPRs: about 100 bytes an entry.
+const maxOldAPRs = 10_000
+
+// oldAPRs remembers the APRs bookedAPROf worked out, by terms document.
+// It is the process's, not a Loans': keyed by the document, an entry is
+// right for any loan and any store that has that document.
+var oldAPRs = aprMemo{m: map[[sha256.Size]byte]money.Rate{}}
+
+// aprMemo is a bounded map of APRs by terms document hash; when full, an
+// arbitrary entry makes room (a miss only costs the solve again).
+type aprMemo struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]money.Rate
+}
+
+func (a *aprMemo) get(key [sha256.Size]byte) (money.Rate, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	apr, ok := a.m[key]
+	return apr, ok
+}
+
+func (a *aprMemo) put(key [sha256.Size]byte, apr money.Rate) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.m) >= maxOldAPRs {
+		for k := range a.m {
+			delete(a.m, k)
+			break
+		}
+	}
+	a.m[key] = apr
 }
 
 // bookedAPR is the APR a loan is booked with, as its terms document keeps
@@ -126,15 +182,24 @@ func bookedAPROf(t engine.Terms, stored money.Rate, has bool, sched *engine.Sche
 // QuoteSchedule gives for the same terms. It is worked out once, here,
 // because a long loan's schedule and IRR solve cost milliseconds, too
 // much for every read of the loan.
-func bookedAPR(t engine.Terms) (string, error) {
+//
+// The schedule is built for the terms as the stored document will give
+// them back (its defaults filled in), so that reading the new loan back
+// takes it (logWith) instead of building it again.
+func bookedAPR(t engine.Terms) (string, builtSchedule, error) {
+	if doc, err := encodeTerms(t, ""); err == nil {
+		if stored, _, _, err := decodeTerms(doc); err == nil {
+			t = stored
+		}
+	}
 	s, err := engine.BuildSchedule(t)
 	if err != nil {
 		var inv *engine.InvalidError
 		if errors.As(err, &inv) {
-			return "", inv.Prefixed("terms.")
+			return "", builtSchedule{}, inv.Prefixed("terms.")
 		}
-		return "", err
+		return "", builtSchedule{}, err
 	}
 	apr := engine.ScheduleAPR(t, s, DefaultAPRDecimals)
-	return money.FormatScaled(int64(apr.Units), int(apr.Scale)), nil
+	return money.FormatScaled(int64(apr.Units), int(apr.Scale)), builtSchedule{terms: t, schedule: s}, nil
 }

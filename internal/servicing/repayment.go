@@ -203,7 +203,9 @@ func overpaid(lg loanLog, amount money.Amount, vd engine.Date) error {
 // so that the next one that finds the loan in no cache does not do so
 // again. vd is the payment's value date.
 func (l *Loans) snapshotToStore(lg loanLog, st engine.LoanState, seq int64, today, vd engine.Date) *store.SnapshotRecord {
-	if lg.source == cachedFold || l.snapshotEvery == 0 || !lg.pastSnapshot && lg.sinceSnapshot+1 < l.snapshotEvery {
+	// A loan that takes tranches keeps none: a fold in hand of it must
+	// carry its tranches, which only its log has (loanLog.tranches).
+	if lg.source == cachedFold || l.snapshotEvery == 0 || lg.terms.ApprovedAmount != 0 || !lg.pastSnapshot && lg.sinceSnapshot+1 < l.snapshotEvery {
 		return nil
 	}
 	return snapshotOf(st, seq, today, max(lg.latestValueDate(), vd), lg.pastSnapshot)

@@ -30,7 +30,7 @@ func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tai
 	if err != nil {
 		return loanLog{}, false, err
 	}
-	if apr, err = bookedAPROf(terms, apr, hasAPR, nil); err != nil {
+	if apr, err = bookedAPROf(rec.Terms, terms, apr, hasAPR, nil); err != nil {
 		return loanLog{}, false, fmt.Errorf("loan %s: stored terms: %w", rec.LoanID, err)
 	}
 	st, err := engine.DecodeSnapshot(sn.State)

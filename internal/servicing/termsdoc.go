@@ -50,6 +50,15 @@ type termsDoc struct {
 	// InterestRecalculation is absent (false) in documents written before
 	// it existed, which is what those loans are.
 	InterestRecalculation bool `json:"interest_recalculation,omitempty"`
+	// ApprovedAmount is absent for a loan that takes no tranches, as every
+	// loan written before tranches existed.
+	ApprovedAmount string `json:"approved_amount,omitempty"`
+	// LevelOverActualPeriods is absent (false) in documents written before
+	// it existed, which is what those loans are.
+	LevelOverActualPeriods bool `json:"level_over_actual_periods,omitempty"`
+	// EarlyPayment is written only for COVERS_NEXT_INSTALLMENT: absent, it
+	// is PREPAY_PRINCIPAL, what loans booked before it do.
+	EarlyPayment string `json:"early_payment,omitempty"`
 	// Charges are absent in documents written before charges existed, and
 	// in every one without them, so those documents read, and are
 	// written, exactly as before (issue 20).
@@ -97,10 +106,10 @@ var (
 	accrualNames     = []string{engine.Periodic: "PERIODIC", engine.Daily: "DAILY"}
 	dayCountNames    = []string{engine.Act365Fixed: "ACT_365_FIXED", engine.Act360: "ACT_360", engine.Act364: "ACT_364", engine.Thirty360: "THIRTY_360", engine.ActAct: "ACT_ACT"}
 	modeNames        = []string{money.HalfUp: "HALF_UP", money.HalfEven: "HALF_EVEN", money.Down: "DOWN", money.Up: "UP", money.Ceiling: "CEILING"}
-	allocationNames  = []string{0: "INTEREST_FIRST", engine.InterestFirst: "INTEREST_FIRST", engine.PrincipalFirst: "PRINCIPAL_FIRST", engine.PenaltyFirst: "PENALTY_FIRST", engine.CivilCode: "CIVIL_CODE"}
+	allocationNames  = []string{0: "INTEREST_FIRST", engine.InterestFirst: "INTEREST_FIRST", engine.PrincipalFirst: "PRINCIPAL_FIRST", engine.PenaltyFirst: "PENALTY_FIRST", engine.CivilCode: "CIVIL_CODE", engine.AllInterestFirst: "ALL_INTEREST_FIRST"}
 	basisNames       = []string{0: "OVERDUE_PRINCIPAL", engine.OverduePrincipal: "OVERDUE_PRINCIPAL", engine.OverduePrincipalAndInterest: "OVERDUE_PRINCIPAL_AND_INTEREST"}
 	graceModeNames   = []string{0: "FROM_DUE_DATE", engine.FromDueDate: "FROM_DUE_DATE", engine.FromGraceEnd: "FROM_GRACE_END"}
-	prepaymentNames  = []string{0: "REDUCE_TERM", engine.ReduceTerm: "REDUCE_TERM", engine.ReduceInstallment: "REDUCE_INSTALLMENT"}
+	prepaymentNames  = []string{0: "REDUCE_TERM", engine.ReduceTerm: "REDUCE_TERM", engine.ReduceInstallment: "REDUCE_INSTALLMENT", engine.KeepInstallment: "KEEP_INSTALLMENT"}
 	overpaymentNames = []string{0: "REFUSE", engine.RefuseOverpayment: "REFUSE", engine.KeepCredit: "KEEP_CREDIT"}
 	overdueNames     = []string{0: "", engine.BesidePenalty: "", engine.ReplacedByPenalty: "REPLACED_BY_PENALTY"}
 )
@@ -141,9 +150,16 @@ func encodeTerms(t engine.Terms, apr string) ([]byte, error) {
 		Overpayment:           overpaymentNames[t.Overpayment],
 		InterestRecalculation: t.InterestRecalculation,
 	}
+	d.LevelOverActualPeriods = t.LevelOverActualPeriods
+	if t.Early == engine.CoversNextInstallment {
+		d.EarlyPayment = "COVERS_NEXT_INSTALLMENT"
+	}
 	d.AnnualRatePercent, d.MonthlyRatePercent, d.DailyRatePercent = t.QuotedRateOf().Fields()
 	if t.InstallmentAmount != 0 {
 		d.InstallmentAmount = t.InstallmentAmount.Format(c)
+	}
+	if t.ApprovedAmount != 0 {
+		d.ApprovedAmount = t.ApprovedAmount.Format(c)
 	}
 	if t.Timing == engine.InAdvance {
 		d.PaymentTiming = "IN_ADVANCE"
@@ -274,6 +290,16 @@ func (d termsDoc) terms() (engine.Terms, error) {
 		Overpayment:           engine.OverpaymentPolicy(r.name(overpaymentNames, d.Overpayment)),
 		InterestRecalculation: d.InterestRecalculation,
 	}
+	t.LevelOverActualPeriods = d.LevelOverActualPeriods
+	switch d.EarlyPayment {
+	case "":
+		// As the API reads an unspecified policy.
+		t.Early = engine.PrepayPrincipal
+	case "COVERS_NEXT_INSTALLMENT":
+		t.Early = engine.CoversNextInstallment
+	default:
+		r.errs = append(r.errs, fmt.Errorf("unknown early_payment %q", d.EarlyPayment))
+	}
 	switch {
 	case d.MonthlyRatePercent != "":
 		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerMonth, Rate: r.rate(d.MonthlyRatePercent, engine.MaxRatePercent)})
@@ -284,6 +310,9 @@ func (d termsDoc) terms() (engine.Terms, error) {
 	}
 	if d.InstallmentAmount != "" {
 		t.InstallmentAmount = r.amount(d.InstallmentAmount, c)
+	}
+	if d.ApprovedAmount != "" {
+		t.ApprovedAmount = r.amount(d.ApprovedAmount, c)
 	}
 	if len(d.FrequencyDays) == 2 {
 		t.Frequency.Days = [2]int{d.FrequencyDays[0], d.FrequencyDays[1]}

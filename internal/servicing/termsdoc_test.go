@@ -16,7 +16,11 @@ func TestTermsRoundTrip(t *testing.T) {
 	for m := engine.EqualInstallment; m <= engine.Flat; m++ {
 		terms := engine.Terms{Currency: cny, Principal: 123456, AnnualRate: rate, InstallmentCount: 7, Frequency: engine.Frequency{Unit: engine.Month, Every: 1},
 			Method: m, DisbursementDate: engine.DateOf(2024, 1, 10), FirstDueDate: engine.NoDate, InterestAccrual: engine.Periodic, DayCount: engine.Act360,
-			Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}, Allocation: 2, Prepayment: 2, Overpayment: 2}
+			Rounding: engine.Rounding{Mode: money.HalfUp, Multiple: 1}, Allocation: 2, Prepayment: 2, Overpayment: 2, Early: engine.PrepayPrincipal}
+		if m%2 == 1 {
+			// The newer policies, only written when not the default.
+			terms.Early, terms.Allocation = engine.CoversNextInstallment, engine.AllInterestFirst
+		}
 		b, _ := encodeTerms(terms, "")
 		got, err := DecodeTerms(b)
 		if err != nil || !reflect.DeepEqual(got, terms) {

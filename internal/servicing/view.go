@@ -57,6 +57,10 @@ type LoanView struct {
 	// APR is the APR the loan was booked with (bookedAPR), at
 	// DefaultAPRDecimals; it does not change with the fold.
 	APR money.Rate
+	// Disbursed is what the loan has lent as of AsOf, and Tranches the
+	// tranches that lent it; both empty for a loan that takes no tranches.
+	Disbursed money.Amount
+	Tranches  []Tranche
 	// state is the fold behind the view.
 	state engine.LoanState
 }
@@ -101,6 +105,12 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 	}
 	if v.Status == store.StatusWrittenOff {
 		v.WrittenOffDate = st.WrittenOffDate
+	}
+	for _, t := range lg.tranches {
+		if t.ValueDate <= asOf {
+			v.Tranches = append(v.Tranches, t)
+			v.Disbursed += t.Amount
+		}
 	}
 	v.Installment = make([]InstallmentView, 0, len(st.Installments))
 	for _, in := range st.Installments {

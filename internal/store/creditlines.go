@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/loancore/loancore/internal/engine"
 )
 
 // CreditLines is the credit line aggregate: a line's row and its
@@ -38,6 +40,27 @@ type CreditLines interface {
 	// LineOfLoan returns the row (with its version) of the line the loan
 	// was drawn under. ErrNotFound if the loan was drawn under none.
 	LineOfLoan(ctx context.Context, loanID string) (CreditLineRecord, error)
+	// LinesToReview returns the ids of the lines, not closed, whose
+	// freeze close of business must decide for a business date: those
+	// with a loan whose saved position as of that date is at least
+	// MinDaysPastDue days past due, and the FROZEN ones whose last freeze
+	// was by FrozenBy. By id (bytewise), after AfterCreditLineID, at most
+	// Limit. The others cannot change that date: none of their loans is
+	// past due enough to freeze them, and nothing of theirs is close of
+	// business's to lift.
+	LinesToReview(ctx context.Context, p LineReviewQuery) ([]string, error)
+}
+
+// LineReviewQuery is the input of CreditLines.LinesToReview.
+type LineReviewQuery struct {
+	// AsOf is the business date whose positions (Closes.SavePositions) to
+	// read.
+	AsOf           engine.Date
+	MinDaysPastDue int
+	// FrozenBy is the actor whose freezes close of business may lift.
+	FrozenBy          string
+	AfterCreditLineID string
+	Limit             int
 }
 
 // LineEventAppend is a line event appended with a loan's event, in its
@@ -160,10 +183,14 @@ const (
 	// revolving line: the principal it put back into use (Amount, as of
 	// the day it was recorded) and the loan.
 	LineKindRepaymentReversed = "REPAYMENT_REVERSED"
-	// LineKindPrincipalCapitalised records a signed agreement on a loan
-	// of a revolving line that raised its principal (arrears capitalised,
-	// or a broken agreement's plan reinstated): by how much (Amount).
+	// LineKindPrincipalCapitalised records an agreement event on a loan
+	// of a revolving line that raised its principal outstanding (arrears
+	// capitalised on acceptance): by how much (Amount).
 	LineKindPrincipalCapitalised = "PRINCIPAL_CAPITALISED"
+	// LineKindTrancheDrawn records a tranche of a loan of the line
+	// (Amount, on the tranche's value date): it draws on the line as a
+	// drawdown does.
+	LineKindTrancheDrawn = "TRANCHE_DRAWN"
 )
 
 // The statuses of a line's row.

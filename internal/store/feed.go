@@ -7,8 +7,8 @@ import (
 	"github.com/loancore/loancore/internal/engine"
 )
 
-// Feed is the event feed: every loan event, accrual journal line and
-// notice, each with a global position. Positions grow in the order the
+// Feed is the event feed: every loan event, accrual journal line,
+// notice and credit line event, each with a global position. Positions grow in the order the
 // rows they name became durable and are never reused (they may skip), so
 // a reader that has read position N and asks for what follows N never
 // misses a row below N that it has not read. How a store assigns them is
@@ -26,8 +26,9 @@ type Feed interface {
 	// positions when it returns.
 	SequenceFeed(ctx context.Context, p SequenceFeedParams) (head int64, err error)
 	// ReadFeed returns up to Limit entries after After, by position, of
-	// the kinds and loans asked for (none asked: all), and the position
-	// the read is complete through.
+	// the kinds asked for (none asked: all) and of the loans or lines
+	// asked for (none asked: all), and the position the read is complete
+	// through.
 	ReadFeed(ctx context.Context, p ReadFeedParams) (FeedPage, error)
 }
 
@@ -47,8 +48,14 @@ type ReadFeedParams struct {
 	// Kinds, when not empty, selects entries of these kinds: event kinds
 	// (KindRepayment …), FeedAccrual and FeedNotice.
 	Kinds []string
-	// LoanIDs, when not empty, selects entries of these loans.
-	LoanIDs []string
+	// LoanIDs and CreditLineIDs, when either is not empty, select the
+	// entries of these loans and those of these lines: an entry is
+	// selected if its LoanID is one of LoanIDs or its CreditLineID one of
+	// CreditLineIDs (a line event naming a loan matches either way). A
+	// line's loans' own events carry no CreditLineID: name the loans to
+	// have them.
+	LoanIDs       []string
+	CreditLineIDs []string
 }
 
 // FeedPage is one read of the feed.
@@ -67,20 +74,32 @@ const (
 	FeedAccrual = "ACCRUAL"
 	// FeedNotice is a notice close of business emitted.
 	FeedNotice = "DUE_NOTICE"
+	// FeedLinePrefix begins the feed kind of a credit line's event,
+	// followed by its kind (FeedLinePrefix+LineKindFrozen): line and loan
+	// event kinds are separate vocabularies, and a kind filter must not
+	// take one for the other.
+	FeedLinePrefix = "CREDIT_LINE_"
 )
 
-// FeedEntry is one row of the feed: exactly one of Event, Accrual and
-// Notice is set, as Kind says.
+// FeedEntry is one row of the feed: exactly one of Event, Accrual, Notice
+// and LineEvent is set, as Kind says.
 type FeedEntry struct {
 	Position int64
-	// Kind is the event's kind, FeedAccrual or FeedNotice.
-	Kind       string
-	LoanID     string
+	// Kind is the loan event's kind, FeedAccrual, FeedNotice, or
+	// FeedLinePrefix and the line event's kind.
+	Kind string
+	// LoanID is the loan the entry is about; for a line event the loan
+	// it names, or "".
+	LoanID string
+	// CreditLineID is the line of a line event; "" for the rest.
+	CreditLineID string
+	// BorrowerID and Currency are the loan's, or the line's.
 	BorrowerID string
 	Currency   string
 	Event      *EventRecord
 	Accrual    *FeedAccrualLine
 	Notice     *Notice
+	LineEvent  *CreditLineEventRecord
 	// RecordedAt is when close of business wrote an accrual line or a
 	// notice (an event carries its own).
 	RecordedAt time.Time

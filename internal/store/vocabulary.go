@@ -21,6 +21,9 @@ const (
 	KindReversal     = "REPAYMENT_REVERSAL"
 	KindWaiver       = "WAIVER"
 	KindWriteOff     = "WRITE_OFF"
+	// KindTranche lends another tranche of a loan with an approved
+	// amount: Amount on ValueDate.
+	KindTranche = "TRANCHE"
 	// KindAgreementProposed carries a restructuring agreement with its
 	// quote frozen in it.
 	KindAgreementProposed = "AGREEMENT_PROPOSED"

@@ -47,6 +47,7 @@ const (
 	callLoadCreditLine
 	callListCreditLines
 	callLineOfLoan
+	callLinesToReview
 	storeCalls
 )
 
@@ -82,6 +83,7 @@ var storeCallNames = [storeCalls]string{
 	callLoadCreditLine:       "LoadCreditLine",
 	callListCreditLines:      "ListCreditLines",
 	callLineOfLoan:           "LineOfLoan",
+	callLinesToReview:        "LinesToReview",
 }
 
 // storeResults are the result label's values: the outcomes a caller
@@ -280,4 +282,9 @@ func (s *timedStore) ListCreditLines(ctx context.Context, p store.CreditLineQuer
 func (s *timedStore) LineOfLoan(ctx context.Context, loanID string) (_ store.CreditLineRecord, err error) {
 	defer s.since(callLineOfLoan, time.Now(), &err)
 	return s.s.LineOfLoan(ctx, loanID)
+}
+
+func (s *timedStore) LinesToReview(ctx context.Context, p store.LineReviewQuery) (_ []string, err error) {
+	defer s.since(callLinesToReview, time.Now(), &err)
+	return s.s.LinesToReview(ctx, p)
 }

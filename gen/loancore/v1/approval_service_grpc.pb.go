@@ -41,7 +41,9 @@ const (
 // roles may not approve the call; FAILED_PRECONDITION ACTION_NOT_PENDING
 // for an action approved or rejected already, and ACTION_NO_LONGER_APPLIES
 // when the loan has changed so that the held call would now be refused
-// (the message says why): the action stays pending, to be rejected.
+// (the message says why): the action stays pending, to be rejected. The
+// google.rpc.PreconditionFailure's subject is "loan" (an action lives in
+// its loan's log).
 type ApprovalServiceClient interface {
 	// ListPendingActions lists the actions waiting for approval, oldest
 	// first, optionally of one loan, paged.
@@ -107,7 +109,9 @@ func (c *approvalServiceClient) RejectAction(ctx context.Context, in *RejectActi
 // roles may not approve the call; FAILED_PRECONDITION ACTION_NOT_PENDING
 // for an action approved or rejected already, and ACTION_NO_LONGER_APPLIES
 // when the loan has changed so that the held call would now be refused
-// (the message says why): the action stays pending, to be rejected.
+// (the message says why): the action stays pending, to be rejected. The
+// google.rpc.PreconditionFailure's subject is "loan" (an action lives in
+// its loan's log).
 type ApprovalServiceServer interface {
 	// ListPendingActions lists the actions waiting for approval, oldest
 	// first, optionally of one loan, paged.

@@ -34,6 +34,11 @@ const (
 // also what GetLoan(as_of) computes from the loan's log: close of business
 // keeps a journal and the positions queries read, it decides nothing.
 //
+// A call refused for the state of close of business (COB_LOANS_FAILED,
+// COB_OUT_OF_ORDER, COB_NEVER_RAN, COB_NOT_CLOSED, below) is
+// FAILED_PRECONDITION with a google.rpc.PreconditionFailure whose
+// violation type is the reason and whose subject is "close_of_business".
+//
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is
 // INVALID_ARGUMENT naming the field, before anything reads it.
@@ -136,6 +141,11 @@ func (c *closeOfBusinessServiceClient) ListDueNotices(ctx context.Context, in *L
 // collection team's questions from what it wrote. Every figure it writes is
 // also what GetLoan(as_of) computes from the loan's log: close of business
 // keeps a journal and the positions queries read, it decides nothing.
+//
+// A call refused for the state of close of business (COB_LOANS_FAILED,
+// COB_OUT_OF_ORDER, COB_NEVER_RAN, COB_NOT_CLOSED, below) is
+// FAILED_PRECONDITION with a google.rpc.PreconditionFailure whose
+// violation type is the reason and whose subject is "close_of_business".
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is

@@ -106,9 +106,13 @@ const (
 	// after it: used above limit, nothing available.
 	CreditLineEventKind_CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED CreditLineEventKind = 7
 	// A signed agreement on a loan (loan_id) of a revolving line raised its
-	// principal by amount: arrears capitalised, or a broken agreement's plan
-	// reinstated. Never refused for the limit.
+	// principal by amount (arrears capitalised). Never refused for the
+	// limit.
 	CreditLineEventKind_CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED CreditLineEventKind = 8
+	// A tranche of amount was disbursed on a loan (loan_id) of the line
+	// (LoanService.DisburseTranche): it counts in drawn, and in used as the
+	// loan's principal does.
+	CreditLineEventKind_CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN CreditLineEventKind = 9
 )
 
 // Enum value maps for CreditLineEventKind.
@@ -123,6 +127,7 @@ var (
 		6: "CREDIT_LINE_EVENT_KIND_CLOSED",
 		7: "CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED",
 		8: "CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED",
+		9: "CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN",
 	}
 	CreditLineEventKind_value = map[string]int32{
 		"CREDIT_LINE_EVENT_KIND_UNSPECIFIED":           0,
@@ -134,6 +139,7 @@ var (
 		"CREDIT_LINE_EVENT_KIND_CLOSED":                6,
 		"CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED":    7,
 		"CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED": 8,
+		"CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN":         9,
 	}
 )
 
@@ -1891,7 +1897,7 @@ const file_loancore_v1_credit_line_service_proto_rawDesc = "" +
 	"\x19CREDIT_LINE_STATUS_ACTIVE\x10\x01\x12\x1d\n" +
 	"\x19CREDIT_LINE_STATUS_FROZEN\x10\x02\x12\x1e\n" +
 	"\x1aCREDIT_LINE_STATUS_EXPIRED\x10\x03\x12\x1d\n" +
-	"\x19CREDIT_LINE_STATUS_CLOSED\x10\x04*\xfb\x02\n" +
+	"\x19CREDIT_LINE_STATUS_CLOSED\x10\x04*\xa5\x03\n" +
 	"\x13CreditLineEventKind\x12&\n" +
 	"\"CREDIT_LINE_EVENT_KIND_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dCREDIT_LINE_EVENT_KIND_OPENED\x10\x01\x12(\n" +
@@ -1901,7 +1907,8 @@ const file_loancore_v1_credit_line_service_proto_rawDesc = "" +
 	"\x1fCREDIT_LINE_EVENT_KIND_DRAWDOWN\x10\x05\x12!\n" +
 	"\x1dCREDIT_LINE_EVENT_KIND_CLOSED\x10\x06\x12-\n" +
 	")CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED\x10\a\x120\n" +
-	",CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED\x10\b2\xe5\x05\n" +
+	",CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED\x10\b\x12(\n" +
+	"$CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN\x10\t2\xe5\x05\n" +
 	"\x11CreditLineService\x12Y\n" +
 	"\x0eOpenCreditLine\x12\".loancore.v1.OpenCreditLineRequest\x1a#.loancore.v1.OpenCreditLineResponse\x12G\n" +
 	"\bDrawdown\x12\x1c.loancore.v1.DrawdownRequest\x1a\x1d.loancore.v1.DrawdownResponse\x12V\n" +

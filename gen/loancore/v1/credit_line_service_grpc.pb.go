@@ -47,7 +47,8 @@ const (
 // A call refused for the state of the line is FAILED_PRECONDITION with a
 // google.rpc.PreconditionFailure whose violation type is a stable reason,
 // named on each call below: LIMIT_EXCEEDED, CREDIT_LINE_FROZEN,
-// CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED.
+// CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED; the
+// violation's subject is "credit_line".
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -193,7 +194,8 @@ func (c *creditLineServiceClient) CloseCreditLine(ctx context.Context, in *Close
 // A call refused for the state of the line is FAILED_PRECONDITION with a
 // google.rpc.PreconditionFailure whose violation type is a stable reason,
 // named on each call below: LIMIT_EXCEEDED, CREDIT_LINE_FROZEN,
-// CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED.
+// CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED; the
+// violation's subject is "credit_line".
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is

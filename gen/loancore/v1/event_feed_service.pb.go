@@ -22,8 +22,9 @@ const (
 )
 
 // FeedEventKind is what a feed event records. An event of a loan's log
-// has the number of its LoanEventKind; the kinds that are not in a loan's
-// log start at 100.
+// has the number of its LoanEventKind; the kinds of close of business's
+// rows start at 100; an event of a credit line's log has 200 plus the
+// number of its CreditLineEventKind.
 type FeedEventKind int32
 
 const (
@@ -52,10 +53,37 @@ const (
 	FeedEventKind_FEED_EVENT_KIND_ACTION_REQUESTED FeedEventKind = 11
 	// LOAN_EVENT_KIND_ACTION_REJECTED.
 	FeedEventKind_FEED_EVENT_KIND_ACTION_REJECTED FeedEventKind = 12
+	// LOAN_EVENT_KIND_TRANCHE.
+	FeedEventKind_FEED_EVENT_KIND_TRANCHE FeedEventKind = 19
 	// A line of the accrual journal, written by close of business.
 	FeedEventKind_FEED_EVENT_KIND_ACCRUAL FeedEventKind = 100
 	// A notice to the borrower, written by close of business.
 	FeedEventKind_FEED_EVENT_KIND_DUE_NOTICE FeedEventKind = 101
+	// CREDIT_LINE_EVENT_KIND_OPENED: a credit line opened, with its limit.
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_OPENED FeedEventKind = 201
+	// CREDIT_LINE_EVENT_KIND_LIMIT_CHANGED.
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_LIMIT_CHANGED FeedEventKind = 202
+	// CREDIT_LINE_EVENT_KIND_FROZEN, by an operator or by close of business.
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_FROZEN FeedEventKind = 203
+	// CREDIT_LINE_EVENT_KIND_UNFROZEN.
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_UNFROZEN FeedEventKind = 204
+	// CREDIT_LINE_EVENT_KIND_DRAWDOWN: loan_id is the loan booked. Its
+	// ORIGINATION and DISBURSEMENT are written in the same transaction, so
+	// the three have adjacent positions (in an order the feed does not
+	// fix).
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_DRAWDOWN FeedEventKind = 205
+	// CREDIT_LINE_EVENT_KIND_CLOSED.
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_CLOSED FeedEventKind = 206
+	// CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED: on a revolving line,
+	// written with the loan's REPAYMENT_REVERSAL (adjacent positions).
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_REPAYMENT_REVERSED FeedEventKind = 207
+	// CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED: on a revolving line,
+	// written with the loan's agreement event that raised its principal.
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED FeedEventKind = 208
+	// CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN: loan_id is the loan whose
+	// tranche drew on the line (the loan's own FEED_EVENT_KIND_TRANCHE is
+	// beside it, in the same transaction).
+	FeedEventKind_FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN FeedEventKind = 209
 )
 
 // Enum value maps for FeedEventKind.
@@ -74,25 +102,45 @@ var (
 		10:  "FEED_EVENT_KIND_AGREEMENT_BROKEN",
 		11:  "FEED_EVENT_KIND_ACTION_REQUESTED",
 		12:  "FEED_EVENT_KIND_ACTION_REJECTED",
+		19:  "FEED_EVENT_KIND_TRANCHE",
 		100: "FEED_EVENT_KIND_ACCRUAL",
 		101: "FEED_EVENT_KIND_DUE_NOTICE",
+		201: "FEED_EVENT_KIND_CREDIT_LINE_OPENED",
+		202: "FEED_EVENT_KIND_CREDIT_LINE_LIMIT_CHANGED",
+		203: "FEED_EVENT_KIND_CREDIT_LINE_FROZEN",
+		204: "FEED_EVENT_KIND_CREDIT_LINE_UNFROZEN",
+		205: "FEED_EVENT_KIND_CREDIT_LINE_DRAWDOWN",
+		206: "FEED_EVENT_KIND_CREDIT_LINE_CLOSED",
+		207: "FEED_EVENT_KIND_CREDIT_LINE_REPAYMENT_REVERSED",
+		208: "FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED",
+		209: "FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN",
 	}
 	FeedEventKind_value = map[string]int32{
-		"FEED_EVENT_KIND_UNSPECIFIED":         0,
-		"FEED_EVENT_KIND_ORIGINATION":         1,
-		"FEED_EVENT_KIND_DISBURSEMENT":        2,
-		"FEED_EVENT_KIND_REPAYMENT":           3,
-		"FEED_EVENT_KIND_REPAYMENT_REVERSAL":  4,
-		"FEED_EVENT_KIND_WAIVER":              5,
-		"FEED_EVENT_KIND_WRITE_OFF":           6,
-		"FEED_EVENT_KIND_AGREEMENT_PROPOSED":  7,
-		"FEED_EVENT_KIND_AGREEMENT_ACCEPTED":  8,
-		"FEED_EVENT_KIND_AGREEMENT_CANCELLED": 9,
-		"FEED_EVENT_KIND_AGREEMENT_BROKEN":    10,
-		"FEED_EVENT_KIND_ACTION_REQUESTED":    11,
-		"FEED_EVENT_KIND_ACTION_REJECTED":     12,
-		"FEED_EVENT_KIND_ACCRUAL":             100,
-		"FEED_EVENT_KIND_DUE_NOTICE":          101,
+		"FEED_EVENT_KIND_UNSPECIFIED":                       0,
+		"FEED_EVENT_KIND_ORIGINATION":                       1,
+		"FEED_EVENT_KIND_DISBURSEMENT":                      2,
+		"FEED_EVENT_KIND_REPAYMENT":                         3,
+		"FEED_EVENT_KIND_REPAYMENT_REVERSAL":                4,
+		"FEED_EVENT_KIND_WAIVER":                            5,
+		"FEED_EVENT_KIND_WRITE_OFF":                         6,
+		"FEED_EVENT_KIND_AGREEMENT_PROPOSED":                7,
+		"FEED_EVENT_KIND_AGREEMENT_ACCEPTED":                8,
+		"FEED_EVENT_KIND_AGREEMENT_CANCELLED":               9,
+		"FEED_EVENT_KIND_AGREEMENT_BROKEN":                  10,
+		"FEED_EVENT_KIND_ACTION_REQUESTED":                  11,
+		"FEED_EVENT_KIND_ACTION_REJECTED":                   12,
+		"FEED_EVENT_KIND_TRANCHE":                           19,
+		"FEED_EVENT_KIND_ACCRUAL":                           100,
+		"FEED_EVENT_KIND_DUE_NOTICE":                        101,
+		"FEED_EVENT_KIND_CREDIT_LINE_OPENED":                201,
+		"FEED_EVENT_KIND_CREDIT_LINE_LIMIT_CHANGED":         202,
+		"FEED_EVENT_KIND_CREDIT_LINE_FROZEN":                203,
+		"FEED_EVENT_KIND_CREDIT_LINE_UNFROZEN":              204,
+		"FEED_EVENT_KIND_CREDIT_LINE_DRAWDOWN":              205,
+		"FEED_EVENT_KIND_CREDIT_LINE_CLOSED":                206,
+		"FEED_EVENT_KIND_CREDIT_LINE_REPAYMENT_REVERSED":    207,
+		"FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED": 208,
+		"FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN":         209,
 	}
 )
 
@@ -131,13 +179,21 @@ type SubscribeEventsRequest struct {
 	AfterPosition int64 `protobuf:"varint,1,opt,name=after_position,json=afterPosition,proto3" json:"after_position,omitempty"`
 	// Only events of these kinds; empty for every kind. At most 64.
 	Kinds []FeedEventKind `protobuf:"varint,2,rep,packed,name=kinds,proto3,enum=loancore.v1.FeedEventKind" json:"kinds,omitempty"`
-	// Only events of these loans; empty for every loan. At most 100, each
-	// at most 64 bytes.
+	// Only events of these loans (and the credit line events that name one
+	// of them: a DRAWDOWN of it, a reversal or a capitalisation on it);
+	// with credit_line_ids too, the events of either. Empty with
+	// credit_line_ids empty: every event. At most 100, each at most 64
+	// bytes.
 	LoanIds []string `protobuf:"bytes,3,rep,name=loan_ids,json=loanIds,proto3" json:"loan_ids,omitempty"`
 	// End the stream, with OK, once it has sent every event committed
 	// before the call began, instead of following the feed: for batch jobs
 	// and catch-up runs.
-	StopAtHead    bool `protobuf:"varint,4,opt,name=stop_at_head,json=stopAtHead,proto3" json:"stop_at_head,omitempty"`
+	StopAtHead bool `protobuf:"varint,4,opt,name=stop_at_head,json=stopAtHead,proto3" json:"stop_at_head,omitempty"`
+	// Only the events of these credit lines' logs (OPENED, DRAWDOWN,
+	// FROZEN …); with loan_ids too, the events of either. A line's loans'
+	// own events carry no credit_line_id: name the loans (a DRAWDOWN event
+	// names its loan) to have them. At most 100, each at most 64 bytes.
+	CreditLineIds []string `protobuf:"bytes,5,rep,name=credit_line_ids,json=creditLineIds,proto3" json:"credit_line_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -200,6 +256,13 @@ func (x *SubscribeEventsRequest) GetStopAtHead() bool {
 	return false
 }
 
+func (x *SubscribeEventsRequest) GetCreditLineIds() []string {
+	if x != nil {
+		return x.CreditLineIds
+	}
+	return nil
+}
+
 // SubscribeEventsResponse is one event, or a checkpoint alone.
 type SubscribeEventsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -259,7 +322,7 @@ func (x *SubscribeEventsResponse) GetCheckpointPosition() int64 {
 	return 0
 }
 
-// FeedEvent is one thing recorded about a loan.
+// FeedEvent is one thing recorded about a loan or a credit line.
 type FeedEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Its place in the feed, from 1.
@@ -267,9 +330,13 @@ type FeedEvent struct {
 	// Stable across reads, restarts and relays: the same event always has
 	// the same id, so a consumer (or NATS JetStream) deduplicates by it.
 	// "<loan_id>/<seq>" for an event of the loan's log, "accrual/<date>/<loan_id>"
-	// for an accrual journal line, "notice/<notice_id>" for a notice.
+	// for an accrual journal line, "notice/<notice_id>" for a notice,
+	// "credit_line/<credit_line_id>/<seq>" for an event of a credit line's
+	// log.
 	EventId string `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	// The loan.
+	// The loan. For a credit line event, the loan it names (a DRAWDOWN's
+	// loan, the loan of a REPAYMENT_REVERSED or PRINCIPAL_CAPITALISED), or
+	// empty.
 	LoanId string `protobuf:"bytes,3,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
 	// What happened.
 	Kind FeedEventKind `protobuf:"varint,4,opt,name=kind,proto3,enum=loancore.v1.FeedEventKind" json:"kind,omitempty"`
@@ -284,10 +351,12 @@ type FeedEvent struct {
 	// Who recorded it: the authenticated subject, or "close-of-business".
 	Actor string `protobuf:"bytes,8,opt,name=actor,proto3" json:"actor,omitempty"`
 	// Its main amount in the loan's currency, when it has one: a
-	// repayment's amount, a line's penalty plus compound interest (negative
-	// for a line that gives back), a notice's amount.
+	// repayment's amount, a journal line's penalty plus compound interest
+	// (negative for a line that gives back), a notice's amount, a credit
+	// line event's amount (the limit an OPENED or LIMIT_CHANGED sets, what
+	// a DRAWDOWN draws).
 	Amount string `protobuf:"bytes,9,opt,name=amount,proto3" json:"amount,omitempty"`
-	// The loan's currency, ISO 4217.
+	// The loan's currency (a credit line event: the line's), ISO 4217.
 	Currency string `protobuf:"bytes,10,opt,name=currency,proto3" json:"currency,omitempty"`
 	// The detail, by where the event comes from.
 	//
@@ -296,7 +365,11 @@ type FeedEvent struct {
 	//	*FeedEvent_LoanEvent
 	//	*FeedEvent_Accrual
 	//	*FeedEvent_Notice
-	Detail        isFeedEvent_Detail `protobuf_oneof:"detail"`
+	//	*FeedEvent_CreditLineEvent
+	Detail isFeedEvent_Detail `protobuf_oneof:"detail"`
+	// The credit line of a credit line event; empty for the rest (a loan
+	// drawn under a line has its events here without it).
+	CreditLineId  string `protobuf:"bytes,14,opt,name=credit_line_id,json=creditLineId,proto3" json:"credit_line_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -435,6 +508,22 @@ func (x *FeedEvent) GetNotice() *DueNotice {
 	return nil
 }
 
+func (x *FeedEvent) GetCreditLineEvent() *CreditLineEvent {
+	if x != nil {
+		if x, ok := x.Detail.(*FeedEvent_CreditLineEvent); ok {
+			return x.CreditLineEvent
+		}
+	}
+	return nil
+}
+
+func (x *FeedEvent) GetCreditLineId() string {
+	if x != nil {
+		return x.CreditLineId
+	}
+	return ""
+}
+
 type isFeedEvent_Detail interface {
 	isFeedEvent_Detail()
 }
@@ -455,11 +544,19 @@ type FeedEvent_Notice struct {
 	Notice *DueNotice `protobuf:"bytes,13,opt,name=notice,proto3,oneof"`
 }
 
+type FeedEvent_CreditLineEvent struct {
+	// For an event of a credit line's log, the event as GetCreditLine
+	// returns it.
+	CreditLineEvent *CreditLineEvent `protobuf:"bytes,15,opt,name=credit_line_event,json=creditLineEvent,proto3,oneof"`
+}
+
 func (*FeedEvent_LoanEvent) isFeedEvent_Detail() {}
 
 func (*FeedEvent_Accrual) isFeedEvent_Detail() {}
 
 func (*FeedEvent_Notice) isFeedEvent_Detail() {}
+
+func (*FeedEvent_CreditLineEvent) isFeedEvent_Detail() {}
 
 // AccrualLine is one line of close of business's accrual journal: what
 // one business date added to a loan's penalty and compound interest. The
@@ -533,16 +630,17 @@ var File_loancore_v1_event_feed_service_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_event_feed_service_proto_rawDesc = "" +
 	"\n" +
-	"$loancore/v1/event_feed_service.proto\x12\vloancore.v1\x1a+loancore/v1/close_of_business_service.proto\x1a\x1eloancore/v1/loan_service.proto\"\xae\x01\n" +
+	"$loancore/v1/event_feed_service.proto\x12\vloancore.v1\x1a+loancore/v1/close_of_business_service.proto\x1a%loancore/v1/credit_line_service.proto\x1a\x1eloancore/v1/loan_service.proto\"\xd6\x01\n" +
 	"\x16SubscribeEventsRequest\x12%\n" +
 	"\x0eafter_position\x18\x01 \x01(\x03R\rafterPosition\x120\n" +
 	"\x05kinds\x18\x02 \x03(\x0e2\x1a.loancore.v1.FeedEventKindR\x05kinds\x12\x19\n" +
 	"\bloan_ids\x18\x03 \x03(\tR\aloanIds\x12 \n" +
 	"\fstop_at_head\x18\x04 \x01(\bR\n" +
-	"stopAtHead\"x\n" +
+	"stopAtHead\x12&\n" +
+	"\x0fcredit_line_ids\x18\x05 \x03(\tR\rcreditLineIds\"x\n" +
 	"\x17SubscribeEventsResponse\x12,\n" +
 	"\x05event\x18\x01 \x01(\v2\x16.loancore.v1.FeedEventR\x05event\x12/\n" +
-	"\x13checkpoint_position\x18\x02 \x01(\x03R\x12checkpointPosition\"\xdf\x03\n" +
+	"\x13checkpoint_position\x18\x02 \x01(\x03R\x12checkpointPosition\"\xd1\x04\n" +
 	"\tFeedEvent\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x03R\bposition\x12\x19\n" +
 	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x17\n" +
@@ -561,12 +659,14 @@ const file_loancore_v1_event_feed_service_proto_rawDesc = "" +
 	"\n" +
 	"loan_event\x18\v \x01(\v2\x16.loancore.v1.LoanEventH\x00R\tloanEvent\x124\n" +
 	"\aaccrual\x18\f \x01(\v2\x18.loancore.v1.AccrualLineH\x00R\aaccrual\x120\n" +
-	"\x06notice\x18\r \x01(\v2\x16.loancore.v1.DueNoticeH\x00R\x06noticeB\b\n" +
+	"\x06notice\x18\r \x01(\v2\x16.loancore.v1.DueNoticeH\x00R\x06notice\x12J\n" +
+	"\x11credit_line_event\x18\x0f \x01(\v2\x1c.loancore.v1.CreditLineEventH\x00R\x0fcreditLineEvent\x12$\n" +
+	"\x0ecredit_line_id\x18\x0e \x01(\tR\fcreditLineIdB\b\n" +
 	"\x06detail\"h\n" +
 	"\vAccrualLine\x12#\n" +
 	"\rbusiness_date\x18\x01 \x01(\tR\fbusinessDate\x12\x18\n" +
 	"\apenalty\x18\x02 \x01(\tR\apenalty\x12\x1a\n" +
-	"\bcompound\x18\x03 \x01(\tR\bcompound*\x9c\x04\n" +
+	"\bcompound\x18\x03 \x01(\tR\bcompound*\xd7\a\n" +
 	"\rFeedEventKind\x12\x1f\n" +
 	"\x1bFEED_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bFEED_EVENT_KIND_ORIGINATION\x10\x01\x12 \n" +
@@ -582,8 +682,18 @@ const file_loancore_v1_event_feed_service_proto_rawDesc = "" +
 	"\x12$\n" +
 	" FEED_EVENT_KIND_ACTION_REQUESTED\x10\v\x12#\n" +
 	"\x1fFEED_EVENT_KIND_ACTION_REJECTED\x10\f\x12\x1b\n" +
+	"\x17FEED_EVENT_KIND_TRANCHE\x10\x13\x12\x1b\n" +
 	"\x17FEED_EVENT_KIND_ACCRUAL\x10d\x12\x1e\n" +
-	"\x1aFEED_EVENT_KIND_DUE_NOTICE\x10e2r\n" +
+	"\x1aFEED_EVENT_KIND_DUE_NOTICE\x10e\x12'\n" +
+	"\"FEED_EVENT_KIND_CREDIT_LINE_OPENED\x10\xc9\x01\x12.\n" +
+	")FEED_EVENT_KIND_CREDIT_LINE_LIMIT_CHANGED\x10\xca\x01\x12'\n" +
+	"\"FEED_EVENT_KIND_CREDIT_LINE_FROZEN\x10\xcb\x01\x12)\n" +
+	"$FEED_EVENT_KIND_CREDIT_LINE_UNFROZEN\x10\xcc\x01\x12)\n" +
+	"$FEED_EVENT_KIND_CREDIT_LINE_DRAWDOWN\x10\xcd\x01\x12'\n" +
+	"\"FEED_EVENT_KIND_CREDIT_LINE_CLOSED\x10\xce\x01\x123\n" +
+	".FEED_EVENT_KIND_CREDIT_LINE_REPAYMENT_REVERSED\x10\xcf\x01\x126\n" +
+	"1FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED\x10\xd0\x01\x12.\n" +
+	")FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN\x10\xd1\x012r\n" +
 	"\x10EventFeedService\x12^\n" +
 	"\x0fSubscribeEvents\x12#.loancore.v1.SubscribeEventsRequest\x1a$.loancore.v1.SubscribeEventsResponse0\x01B\xae\x01\n" +
 	"\x0fcom.loancore.v1B\x15EventFeedServiceProtoP\x01Z7github.com/loancore/loancore/gen/loancore/v1;loancorev1\xa2\x02\x03LXX\xaa\x02\vLoancore.V1\xca\x02\vLoancore\\V1\xe2\x02\x17Loancore\\V1\\GPBMetadata\xea\x02\fLoancore::V1b\x06proto3"
@@ -610,6 +720,7 @@ var file_loancore_v1_event_feed_service_proto_goTypes = []any{
 	(*AccrualLine)(nil),             // 4: loancore.v1.AccrualLine
 	(*LoanEvent)(nil),               // 5: loancore.v1.LoanEvent
 	(*DueNotice)(nil),               // 6: loancore.v1.DueNotice
+	(*CreditLineEvent)(nil),         // 7: loancore.v1.CreditLineEvent
 }
 var file_loancore_v1_event_feed_service_proto_depIdxs = []int32{
 	0, // 0: loancore.v1.SubscribeEventsRequest.kinds:type_name -> loancore.v1.FeedEventKind
@@ -618,13 +729,14 @@ var file_loancore_v1_event_feed_service_proto_depIdxs = []int32{
 	5, // 3: loancore.v1.FeedEvent.loan_event:type_name -> loancore.v1.LoanEvent
 	4, // 4: loancore.v1.FeedEvent.accrual:type_name -> loancore.v1.AccrualLine
 	6, // 5: loancore.v1.FeedEvent.notice:type_name -> loancore.v1.DueNotice
-	1, // 6: loancore.v1.EventFeedService.SubscribeEvents:input_type -> loancore.v1.SubscribeEventsRequest
-	2, // 7: loancore.v1.EventFeedService.SubscribeEvents:output_type -> loancore.v1.SubscribeEventsResponse
-	7, // [7:8] is the sub-list for method output_type
-	6, // [6:7] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	7, // 6: loancore.v1.FeedEvent.credit_line_event:type_name -> loancore.v1.CreditLineEvent
+	1, // 7: loancore.v1.EventFeedService.SubscribeEvents:input_type -> loancore.v1.SubscribeEventsRequest
+	2, // 8: loancore.v1.EventFeedService.SubscribeEvents:output_type -> loancore.v1.SubscribeEventsResponse
+	8, // [8:9] is the sub-list for method output_type
+	7, // [7:8] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_event_feed_service_proto_init() }
@@ -633,11 +745,13 @@ func file_loancore_v1_event_feed_service_proto_init() {
 		return
 	}
 	file_loancore_v1_close_of_business_service_proto_init()
+	file_loancore_v1_credit_line_service_proto_init()
 	file_loancore_v1_loan_service_proto_init()
 	file_loancore_v1_event_feed_service_proto_msgTypes[2].OneofWrappers = []any{
 		(*FeedEvent_LoanEvent)(nil),
 		(*FeedEvent_Accrual)(nil),
 		(*FeedEvent_Notice)(nil),
+		(*FeedEvent_CreditLineEvent)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

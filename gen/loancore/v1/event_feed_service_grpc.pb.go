@@ -26,9 +26,10 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// EventFeedService streams everything loancore records about loans, in
-// one global order, to the teams that react to it: a payments service
-// reconciling, a notification sender, finance's ledger, a relay to NATS.
+// EventFeedService streams everything loancore records about loans and
+// credit lines, in one global order, to the teams that react to it: a
+// payments service reconciling, a notification sender, finance's ledger,
+// a relay to NATS.
 //
 // Every event has a position. Positions only grow, in the order the
 // events became durable (committed), and they are never reused; they may
@@ -40,7 +41,7 @@ const (
 // events again, with the same event_id.
 //
 // Refusals: INVALID_ARGUMENT for a negative after_position, more than 64
-// kinds or 100 loan ids, or an id over 64 bytes.
+// kinds, 100 loan ids or 100 credit line ids, or an id over 64 bytes.
 type EventFeedServiceClient interface {
 	// SubscribeEvents sends the events after after_position, oldest first,
 	// then follows the feed, sending new events as they commit, until the
@@ -79,9 +80,10 @@ type EventFeedService_SubscribeEventsClient = grpc.ServerStreamingClient[Subscri
 // All implementations must embed UnimplementedEventFeedServiceServer
 // for forward compatibility.
 //
-// EventFeedService streams everything loancore records about loans, in
-// one global order, to the teams that react to it: a payments service
-// reconciling, a notification sender, finance's ledger, a relay to NATS.
+// EventFeedService streams everything loancore records about loans and
+// credit lines, in one global order, to the teams that react to it: a
+// payments service reconciling, a notification sender, finance's ledger,
+// a relay to NATS.
 //
 // Every event has a position. Positions only grow, in the order the
 // events became durable (committed), and they are never reused; they may
@@ -93,7 +95,7 @@ type EventFeedService_SubscribeEventsClient = grpc.ServerStreamingClient[Subscri
 // events again, with the same event_id.
 //
 // Refusals: INVALID_ARGUMENT for a negative after_position, more than 64
-// kinds or 100 loan ids, or an id over 64 bytes.
+// kinds, 100 loan ids or 100 credit line ids, or an id over 64 bytes.
 type EventFeedServiceServer interface {
 	// SubscribeEvents sends the events after after_position, oldest first,
 	// then follows the feed, sending new events as they commit, until the

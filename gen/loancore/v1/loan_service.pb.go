@@ -351,6 +351,10 @@ const (
 	LoanEventKind_LOAN_EVENT_KIND_WAIVER LoanEventKind = 5
 	// The loan written off.
 	LoanEventKind_LOAN_EVENT_KIND_WRITE_OFF LoanEventKind = 6
+	// Another tranche lent (DisburseTranche): amount and value_date. 19, not
+	// the next free number, so that kinds added beside it on other branches
+	// do not collide.
+	LoanEventKind_LOAN_EVENT_KIND_TRANCHE LoanEventKind = 19
 	// A restructuring agreement offered (no effect on the figures).
 	LoanEventKind_LOAN_EVENT_KIND_AGREEMENT_PROPOSED LoanEventKind = 7
 	// A restructuring agreement signed; value_date is its effective date,
@@ -378,6 +382,7 @@ var (
 		4:  "LOAN_EVENT_KIND_REPAYMENT_REVERSAL",
 		5:  "LOAN_EVENT_KIND_WAIVER",
 		6:  "LOAN_EVENT_KIND_WRITE_OFF",
+		19: "LOAN_EVENT_KIND_TRANCHE",
 		7:  "LOAN_EVENT_KIND_AGREEMENT_PROPOSED",
 		8:  "LOAN_EVENT_KIND_AGREEMENT_ACCEPTED",
 		9:  "LOAN_EVENT_KIND_AGREEMENT_CANCELLED",
@@ -393,6 +398,7 @@ var (
 		"LOAN_EVENT_KIND_REPAYMENT_REVERSAL":  4,
 		"LOAN_EVENT_KIND_WAIVER":              5,
 		"LOAN_EVENT_KIND_WRITE_OFF":           6,
+		"LOAN_EVENT_KIND_TRANCHE":             19,
 		"LOAN_EVENT_KIND_AGREEMENT_PROPOSED":  7,
 		"LOAN_EVENT_KIND_AGREEMENT_ACCEPTED":  8,
 		"LOAN_EVENT_KIND_AGREEMENT_CANCELLED": 9,
@@ -548,6 +554,130 @@ func (AllocationComponent) EnumDescriptor() ([]byte, []int) {
 	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{7}
 }
 
+// DisburseTrancheRequest lends another tranche of a loan.
+type DisburseTrancheRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A client-chosen id that makes retries safe. Required. At most 64 bytes.
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The loan's id. Required. At most 64 bytes.
+	LoanId string `protobuf:"bytes,2,opt,name=loan_id,json=loanId,proto3" json:"loan_id,omitempty"`
+	// The amount lent, e.g. "200000.00". Required, greater than zero; with
+	// the tranches before it at most the terms' approved_amount.
+	// At most 40 bytes.
+	Amount string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	// When it is lent, YYYY-MM-DD: interest on it runs from that day.
+	// Default today; not in the future, not before the last tranche (the
+	// disbursement date for the first), and before the loan's last due
+	// date. At most 10 bytes.
+	ValueDate     string `protobuf:"bytes,4,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisburseTrancheRequest) Reset() {
+	*x = DisburseTrancheRequest{}
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisburseTrancheRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisburseTrancheRequest) ProtoMessage() {}
+
+func (x *DisburseTrancheRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisburseTrancheRequest.ProtoReflect.Descriptor instead.
+func (*DisburseTrancheRequest) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *DisburseTrancheRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *DisburseTrancheRequest) GetLoanId() string {
+	if x != nil {
+		return x.LoanId
+	}
+	return ""
+}
+
+func (x *DisburseTrancheRequest) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *DisburseTrancheRequest) GetValueDate() string {
+	if x != nil {
+		return x.ValueDate
+	}
+	return ""
+}
+
+// DisburseTrancheResponse carries the loan after the tranche.
+type DisburseTrancheResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The loan as of today, with the tranche in tranches.
+	Loan          *Loan `protobuf:"bytes,1,opt,name=loan,proto3" json:"loan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisburseTrancheResponse) Reset() {
+	*x = DisburseTrancheResponse{}
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisburseTrancheResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisburseTrancheResponse) ProtoMessage() {}
+
+func (x *DisburseTrancheResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisburseTrancheResponse.ProtoReflect.Descriptor instead.
+func (*DisburseTrancheResponse) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *DisburseTrancheResponse) GetLoan() *Loan {
+	if x != nil {
+		return x.Loan
+	}
+	return nil
+}
+
 // CreateLoanRequest originates a loan.
 type CreateLoanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -566,7 +696,7 @@ type CreateLoanRequest struct {
 
 func (x *CreateLoanRequest) Reset() {
 	*x = CreateLoanRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[0]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +708,7 @@ func (x *CreateLoanRequest) String() string {
 func (*CreateLoanRequest) ProtoMessage() {}
 
 func (x *CreateLoanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[0]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +721,7 @@ func (x *CreateLoanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLoanRequest.ProtoReflect.Descriptor instead.
 func (*CreateLoanRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{0}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateLoanRequest) GetRequestId() string {
@@ -633,7 +763,7 @@ type CreateLoanResponse struct {
 
 func (x *CreateLoanResponse) Reset() {
 	*x = CreateLoanResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[1]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +775,7 @@ func (x *CreateLoanResponse) String() string {
 func (*CreateLoanResponse) ProtoMessage() {}
 
 func (x *CreateLoanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[1]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +788,7 @@ func (x *CreateLoanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLoanResponse.ProtoReflect.Descriptor instead.
 func (*CreateLoanResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateLoanResponse) GetLoan() *Loan {
@@ -687,7 +817,7 @@ type GetLoanRequest struct {
 
 func (x *GetLoanRequest) Reset() {
 	*x = GetLoanRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[2]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +829,7 @@ func (x *GetLoanRequest) String() string {
 func (*GetLoanRequest) ProtoMessage() {}
 
 func (x *GetLoanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[2]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +842,7 @@ func (x *GetLoanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLoanRequest.ProtoReflect.Descriptor instead.
 func (*GetLoanRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetLoanRequest) GetLoanId() string {
@@ -747,7 +877,7 @@ type GetLoanResponse struct {
 
 func (x *GetLoanResponse) Reset() {
 	*x = GetLoanResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[3]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -759,7 +889,7 @@ func (x *GetLoanResponse) String() string {
 func (*GetLoanResponse) ProtoMessage() {}
 
 func (x *GetLoanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[3]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -772,7 +902,7 @@ func (x *GetLoanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLoanResponse.ProtoReflect.Descriptor instead.
 func (*GetLoanResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetLoanResponse) GetLoan() *Loan {
@@ -842,14 +972,20 @@ type Loan struct {
 	// upfront fee, against the installments), the figure QuoteSchedule's
 	// apr_percent gives for the same terms. It does not follow repayments,
 	// restructurings or as_of.
-	AprPercent    string `protobuf:"bytes,26,opt,name=apr_percent,json=aprPercent,proto3" json:"apr_percent,omitempty"`
+	AprPercent string `protobuf:"bytes,26,opt,name=apr_percent,json=aprPercent,proto3" json:"apr_percent,omitempty"`
+	// What the loan has lent as of the date: principal plus the tranches
+	// dated by then (terms.approved_amount is the most it may).
+	DisbursedAmount string `protobuf:"bytes,22,opt,name=disbursed_amount,json=disbursedAmount,proto3" json:"disbursed_amount,omitempty"`
+	// The tranches lent as of the date, oldest first: the first is the
+	// principal on the disbursement date.
+	Tranches      []*LoanTranche `protobuf:"bytes,23,rep,name=tranches,proto3" json:"tranches,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Loan) Reset() {
 	*x = Loan{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[4]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -861,7 +997,7 @@ func (x *Loan) String() string {
 func (*Loan) ProtoMessage() {}
 
 func (x *Loan) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[4]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -874,7 +1010,7 @@ func (x *Loan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Loan.ProtoReflect.Descriptor instead.
 func (*Loan) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Loan) GetLoanId() string {
@@ -1031,6 +1167,84 @@ func (x *Loan) GetAprPercent() string {
 	return ""
 }
 
+func (x *Loan) GetDisbursedAmount() string {
+	if x != nil {
+		return x.DisbursedAmount
+	}
+	return ""
+}
+
+func (x *Loan) GetTranches() []*LoanTranche {
+	if x != nil {
+		return x.Tranches
+	}
+	return nil
+}
+
+// LoanTranche is one part of a loan's principal lent on one day.
+type LoanTranche struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The seq of the event that lent it: the disbursement's for the first.
+	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// The amount lent.
+	Amount string `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// The day it was lent; interest on it runs from that day.
+	ValueDate     string `protobuf:"bytes,3,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoanTranche) Reset() {
+	*x = LoanTranche{}
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoanTranche) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoanTranche) ProtoMessage() {}
+
+func (x *LoanTranche) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoanTranche.ProtoReflect.Descriptor instead.
+func (*LoanTranche) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *LoanTranche) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *LoanTranche) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *LoanTranche) GetValueDate() string {
+	if x != nil {
+		return x.ValueDate
+	}
+	return ""
+}
+
 // LoanInstallment is one installment of a loan as of a date.
 type LoanInstallment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1071,7 +1285,7 @@ type LoanInstallment struct {
 
 func (x *LoanInstallment) Reset() {
 	*x = LoanInstallment{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[5]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1297,7 @@ func (x *LoanInstallment) String() string {
 func (*LoanInstallment) ProtoMessage() {}
 
 func (x *LoanInstallment) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[5]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1310,7 @@ func (x *LoanInstallment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoanInstallment.ProtoReflect.Descriptor instead.
 func (*LoanInstallment) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{5}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LoanInstallment) GetNumber() int32 {
@@ -1218,7 +1432,7 @@ type Outstanding struct {
 
 func (x *Outstanding) Reset() {
 	*x = Outstanding{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[6]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1230,7 +1444,7 @@ func (x *Outstanding) String() string {
 func (*Outstanding) ProtoMessage() {}
 
 func (x *Outstanding) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[6]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1243,7 +1457,7 @@ func (x *Outstanding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outstanding.ProtoReflect.Descriptor instead.
 func (*Outstanding) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Outstanding) GetPrincipal() string {
@@ -1307,7 +1521,7 @@ type ListLoansRequest struct {
 
 func (x *ListLoansRequest) Reset() {
 	*x = ListLoansRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[7]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1319,7 +1533,7 @@ func (x *ListLoansRequest) String() string {
 func (*ListLoansRequest) ProtoMessage() {}
 
 func (x *ListLoansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[7]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1332,7 +1546,7 @@ func (x *ListLoansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLoansRequest.ProtoReflect.Descriptor instead.
 func (*ListLoansRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListLoansRequest) GetStatus() LoanStatus {
@@ -1376,7 +1590,7 @@ type ListLoansResponse struct {
 
 func (x *ListLoansResponse) Reset() {
 	*x = ListLoansResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[8]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1602,7 @@ func (x *ListLoansResponse) String() string {
 func (*ListLoansResponse) ProtoMessage() {}
 
 func (x *ListLoansResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[8]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1615,7 @@ func (x *ListLoansResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLoansResponse.ProtoReflect.Descriptor instead.
 func (*ListLoansResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListLoansResponse) GetLoans() []*LoanSummary {
@@ -1441,7 +1655,7 @@ type LoanSummary struct {
 
 func (x *LoanSummary) Reset() {
 	*x = LoanSummary{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[9]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1453,7 +1667,7 @@ func (x *LoanSummary) String() string {
 func (*LoanSummary) ProtoMessage() {}
 
 func (x *LoanSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[9]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1466,7 +1680,7 @@ func (x *LoanSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoanSummary.ProtoReflect.Descriptor instead.
 func (*LoanSummary) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *LoanSummary) GetLoanId() string {
@@ -1535,7 +1749,7 @@ type ListLoanEventsRequest struct {
 
 func (x *ListLoanEventsRequest) Reset() {
 	*x = ListLoanEventsRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[10]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1547,7 +1761,7 @@ func (x *ListLoanEventsRequest) String() string {
 func (*ListLoanEventsRequest) ProtoMessage() {}
 
 func (x *ListLoanEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[10]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1560,7 +1774,7 @@ func (x *ListLoanEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLoanEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListLoanEventsRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{10}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListLoanEventsRequest) GetLoanId() string {
@@ -1597,7 +1811,7 @@ type ListLoanEventsResponse struct {
 
 func (x *ListLoanEventsResponse) Reset() {
 	*x = ListLoanEventsResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[11]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1609,7 +1823,7 @@ func (x *ListLoanEventsResponse) String() string {
 func (*ListLoanEventsResponse) ProtoMessage() {}
 
 func (x *ListLoanEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[11]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1622,7 +1836,7 @@ func (x *ListLoanEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLoanEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListLoanEventsResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{11}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListLoanEventsResponse) GetEvents() []*LoanEvent {
@@ -1689,7 +1903,7 @@ type LoanEvent struct {
 
 func (x *LoanEvent) Reset() {
 	*x = LoanEvent{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[12]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1701,7 +1915,7 @@ func (x *LoanEvent) String() string {
 func (*LoanEvent) ProtoMessage() {}
 
 func (x *LoanEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[12]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1714,7 +1928,7 @@ func (x *LoanEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoanEvent.ProtoReflect.Descriptor instead.
 func (*LoanEvent) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{12}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LoanEvent) GetSeq() int64 {
@@ -1858,7 +2072,7 @@ type RecordRepaymentRequest struct {
 
 func (x *RecordRepaymentRequest) Reset() {
 	*x = RecordRepaymentRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[13]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1870,7 +2084,7 @@ func (x *RecordRepaymentRequest) String() string {
 func (*RecordRepaymentRequest) ProtoMessage() {}
 
 func (x *RecordRepaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[13]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1883,7 +2097,7 @@ func (x *RecordRepaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRepaymentRequest.ProtoReflect.Descriptor instead.
 func (*RecordRepaymentRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{13}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RecordRepaymentRequest) GetRequestId() string {
@@ -1942,7 +2156,7 @@ type RecordRepaymentResponse struct {
 
 func (x *RecordRepaymentResponse) Reset() {
 	*x = RecordRepaymentResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[14]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1954,7 +2168,7 @@ func (x *RecordRepaymentResponse) String() string {
 func (*RecordRepaymentResponse) ProtoMessage() {}
 
 func (x *RecordRepaymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[14]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1967,7 +2181,7 @@ func (x *RecordRepaymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRepaymentResponse.ProtoReflect.Descriptor instead.
 func (*RecordRepaymentResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{14}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RecordRepaymentResponse) GetSeq() int64 {
@@ -2028,7 +2242,7 @@ type AllocationLine struct {
 
 func (x *AllocationLine) Reset() {
 	*x = AllocationLine{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[15]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2040,7 +2254,7 @@ func (x *AllocationLine) String() string {
 func (*AllocationLine) ProtoMessage() {}
 
 func (x *AllocationLine) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[15]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2053,7 +2267,7 @@ func (x *AllocationLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllocationLine.ProtoReflect.Descriptor instead.
 func (*AllocationLine) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{15}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AllocationLine) GetInstallmentNumber() int32 {
@@ -2094,7 +2308,7 @@ type ReverseRepaymentRequest struct {
 
 func (x *ReverseRepaymentRequest) Reset() {
 	*x = ReverseRepaymentRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[16]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2106,7 +2320,7 @@ func (x *ReverseRepaymentRequest) String() string {
 func (*ReverseRepaymentRequest) ProtoMessage() {}
 
 func (x *ReverseRepaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[16]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2119,7 +2333,7 @@ func (x *ReverseRepaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseRepaymentRequest.ProtoReflect.Descriptor instead.
 func (*ReverseRepaymentRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{16}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReverseRepaymentRequest) GetRequestId() string {
@@ -2171,7 +2385,7 @@ type ReverseRepaymentResponse struct {
 
 func (x *ReverseRepaymentResponse) Reset() {
 	*x = ReverseRepaymentResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[17]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2183,7 +2397,7 @@ func (x *ReverseRepaymentResponse) String() string {
 func (*ReverseRepaymentResponse) ProtoMessage() {}
 
 func (x *ReverseRepaymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[17]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2196,7 +2410,7 @@ func (x *ReverseRepaymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseRepaymentResponse.ProtoReflect.Descriptor instead.
 func (*ReverseRepaymentResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{17}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReverseRepaymentResponse) GetSeq() int64 {
@@ -2247,7 +2461,7 @@ type QuotePayoffRequest struct {
 
 func (x *QuotePayoffRequest) Reset() {
 	*x = QuotePayoffRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[18]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2259,7 +2473,7 @@ func (x *QuotePayoffRequest) String() string {
 func (*QuotePayoffRequest) ProtoMessage() {}
 
 func (x *QuotePayoffRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[18]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2272,7 +2486,7 @@ func (x *QuotePayoffRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotePayoffRequest.ProtoReflect.Descriptor instead.
 func (*QuotePayoffRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{18}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QuotePayoffRequest) GetLoanId() string {
@@ -2319,7 +2533,7 @@ type QuotePayoffResponse struct {
 
 func (x *QuotePayoffResponse) Reset() {
 	*x = QuotePayoffResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[19]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2331,7 +2545,7 @@ func (x *QuotePayoffResponse) String() string {
 func (*QuotePayoffResponse) ProtoMessage() {}
 
 func (x *QuotePayoffResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[19]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2344,7 +2558,7 @@ func (x *QuotePayoffResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotePayoffResponse.ProtoReflect.Descriptor instead.
 func (*QuotePayoffResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{19}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *QuotePayoffResponse) GetTotal() string {
@@ -2439,7 +2653,7 @@ type WaiveAmountsRequest struct {
 
 func (x *WaiveAmountsRequest) Reset() {
 	*x = WaiveAmountsRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2451,7 +2665,7 @@ func (x *WaiveAmountsRequest) String() string {
 func (*WaiveAmountsRequest) ProtoMessage() {}
 
 func (x *WaiveAmountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2464,7 +2678,7 @@ func (x *WaiveAmountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaiveAmountsRequest.ProtoReflect.Descriptor instead.
 func (*WaiveAmountsRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{20}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WaiveAmountsRequest) GetRequestId() string {
@@ -2548,7 +2762,7 @@ type WaiveAmountsResponse struct {
 
 func (x *WaiveAmountsResponse) Reset() {
 	*x = WaiveAmountsResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2560,7 +2774,7 @@ func (x *WaiveAmountsResponse) String() string {
 func (*WaiveAmountsResponse) ProtoMessage() {}
 
 func (x *WaiveAmountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2573,7 +2787,7 @@ func (x *WaiveAmountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaiveAmountsResponse.ProtoReflect.Descriptor instead.
 func (*WaiveAmountsResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{21}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WaiveAmountsResponse) GetSeq() int64 {
@@ -2643,7 +2857,7 @@ type WriteOffLoanRequest struct {
 
 func (x *WriteOffLoanRequest) Reset() {
 	*x = WriteOffLoanRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2655,7 +2869,7 @@ func (x *WriteOffLoanRequest) String() string {
 func (*WriteOffLoanRequest) ProtoMessage() {}
 
 func (x *WriteOffLoanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2668,7 +2882,7 @@ func (x *WriteOffLoanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteOffLoanRequest.ProtoReflect.Descriptor instead.
 func (*WriteOffLoanRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{22}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WriteOffLoanRequest) GetRequestId() string {
@@ -2716,7 +2930,7 @@ type WriteOffLoanResponse struct {
 
 func (x *WriteOffLoanResponse) Reset() {
 	*x = WriteOffLoanResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2728,7 +2942,7 @@ func (x *WriteOffLoanResponse) String() string {
 func (*WriteOffLoanResponse) ProtoMessage() {}
 
 func (x *WriteOffLoanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2741,7 +2955,7 @@ func (x *WriteOffLoanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteOffLoanResponse.ProtoReflect.Descriptor instead.
 func (*WriteOffLoanResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{23}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WriteOffLoanResponse) GetSeq() int64 {
@@ -2769,7 +2983,16 @@ var File_loancore_v1_loan_service_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1eloancore/v1/loan_service.proto\x12\vloancore.v1\x1a\x18loancore/v1/action.proto\x1a\x17loancore/v1/terms.proto\"\x9a\x01\n" +
+	"\x1eloancore/v1/loan_service.proto\x12\vloancore.v1\x1a\x18loancore/v1/action.proto\x1a\x17loancore/v1/terms.proto\"\x87\x01\n" +
+	"\x16DisburseTrancheRequest\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
+	"\aloan_id\x18\x02 \x01(\tR\x06loanId\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\tR\x06amount\x12\x1d\n" +
+	"\n" +
+	"value_date\x18\x04 \x01(\tR\tvalueDate\"@\n" +
+	"\x17DisburseTrancheResponse\x12%\n" +
+	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\x9a\x01\n" +
 	"\x11CreateLoanRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
@@ -2784,7 +3007,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x05as_of\x18\x02 \x01(\tR\x04asOf\x12\x19\n" +
 	"\bknown_at\x18\x03 \x01(\tR\aknownAt\"8\n" +
 	"\x0fGetLoanResponse\x12%\n" +
-	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\x80\a\n" +
+	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xe1\a\n" +
 	"\x04Loan\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vborrower_id\x18\x02 \x01(\tR\n" +
@@ -2812,7 +3035,14 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x12restructured_until\x18\x14 \x01(\tR\x11restructuredUntil\x12!\n" +
 	"\fagreement_id\x18\x15 \x01(\tR\vagreementId\x12\x1f\n" +
 	"\vapr_percent\x18\x1a \x01(\tR\n" +
-	"aprPercent\"\x83\x04\n" +
+	"aprPercent\x12)\n" +
+	"\x10disbursed_amount\x18\x16 \x01(\tR\x0fdisbursedAmount\x124\n" +
+	"\btranches\x18\x17 \x03(\v2\x18.loancore.v1.LoanTrancheR\btranches\"V\n" +
+	"\vLoanTranche\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amount\x12\x1d\n" +
+	"\n" +
+	"value_date\x18\x03 \x01(\tR\tvalueDate\"\x83\x04\n" +
 	"\x0fLoanInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12#\n" +
@@ -2999,7 +3229,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x1fSPECIAL_TRANSACTION_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dSPECIAL_TRANSACTION_EXTENSION\x10\x01\x120\n" +
 	",SPECIAL_TRANSACTION_PERSONALISED_INSTALLMENT\x10\x02\x12&\n" +
-	"\"SPECIAL_TRANSACTION_DEBT_REDUCTION\x10\x03*\xdf\x03\n" +
+	"\"SPECIAL_TRANSACTION_DEBT_REDUCTION\x10\x03*\xfc\x03\n" +
 	"\rLoanEventKind\x12\x1f\n" +
 	"\x1bLOAN_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bLOAN_EVENT_KIND_ORIGINATION\x10\x01\x12 \n" +
@@ -3007,7 +3237,8 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x19LOAN_EVENT_KIND_REPAYMENT\x10\x03\x12&\n" +
 	"\"LOAN_EVENT_KIND_REPAYMENT_REVERSAL\x10\x04\x12\x1a\n" +
 	"\x16LOAN_EVENT_KIND_WAIVER\x10\x05\x12\x1d\n" +
-	"\x19LOAN_EVENT_KIND_WRITE_OFF\x10\x06\x12&\n" +
+	"\x19LOAN_EVENT_KIND_WRITE_OFF\x10\x06\x12\x1b\n" +
+	"\x17LOAN_EVENT_KIND_TRANCHE\x10\x13\x12&\n" +
 	"\"LOAN_EVENT_KIND_AGREEMENT_PROPOSED\x10\a\x12&\n" +
 	"\"LOAN_EVENT_KIND_AGREEMENT_ACCEPTED\x10\b\x12'\n" +
 	"#LOAN_EVENT_KIND_AGREEMENT_CANCELLED\x10\t\x12$\n" +
@@ -3025,7 +3256,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x1dALLOCATION_COMPONENT_INTEREST\x10\x02\x12 \n" +
 	"\x1cALLOCATION_COMPONENT_PENALTY\x10\x03\x12!\n" +
 	"\x1dALLOCATION_COMPONENT_COMPOUND\x10\x04\x12\x1d\n" +
-	"\x19ALLOCATION_COMPONENT_FEES\x10\x052\x84\x06\n" +
+	"\x19ALLOCATION_COMPONENT_FEES\x10\x052\xe2\x06\n" +
 	"\vLoanService\x12M\n" +
 	"\n" +
 	"CreateLoan\x12\x1e.loancore.v1.CreateLoanRequest\x1a\x1f.loancore.v1.CreateLoanResponse\x12D\n" +
@@ -3036,7 +3267,8 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x10ReverseRepayment\x12$.loancore.v1.ReverseRepaymentRequest\x1a%.loancore.v1.ReverseRepaymentResponse\x12P\n" +
 	"\vQuotePayoff\x12\x1f.loancore.v1.QuotePayoffRequest\x1a .loancore.v1.QuotePayoffResponse\x12S\n" +
 	"\fWaiveAmounts\x12 .loancore.v1.WaiveAmountsRequest\x1a!.loancore.v1.WaiveAmountsResponse\x12S\n" +
-	"\fWriteOffLoan\x12 .loancore.v1.WriteOffLoanRequest\x1a!.loancore.v1.WriteOffLoanResponseB\xa9\x01\n" +
+	"\fWriteOffLoan\x12 .loancore.v1.WriteOffLoanRequest\x1a!.loancore.v1.WriteOffLoanResponse\x12\\\n" +
+	"\x0fDisburseTranche\x12#.loancore.v1.DisburseTrancheRequest\x1a$.loancore.v1.DisburseTrancheResponseB\xa9\x01\n" +
 	"\x0fcom.loancore.v1B\x10LoanServiceProtoP\x01Z7github.com/loancore/loancore/gen/loancore/v1;loancorev1\xa2\x02\x03LXX\xaa\x02\vLoancore.V1\xca\x02\vLoancore\\V1\xe2\x02\x17Loancore\\V1\\GPBMetadata\xea\x02\fLoancore::V1b\x06proto3"
 
 var (
@@ -3052,7 +3284,7 @@ func file_loancore_v1_loan_service_proto_rawDescGZIP() []byte {
 }
 
 var file_loancore_v1_loan_service_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_loancore_v1_loan_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_loancore_v1_loan_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(DelinquencyBucket)(0),           // 0: loancore.v1.DelinquencyBucket
 	(RiskClass)(0),                   // 1: loancore.v1.RiskClass
@@ -3062,84 +3294,91 @@ var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(LoanEventKind)(0),               // 5: loancore.v1.LoanEventKind
 	(LoanView)(0),                    // 6: loancore.v1.LoanView
 	(AllocationComponent)(0),         // 7: loancore.v1.AllocationComponent
-	(*CreateLoanRequest)(nil),        // 8: loancore.v1.CreateLoanRequest
-	(*CreateLoanResponse)(nil),       // 9: loancore.v1.CreateLoanResponse
-	(*GetLoanRequest)(nil),           // 10: loancore.v1.GetLoanRequest
-	(*GetLoanResponse)(nil),          // 11: loancore.v1.GetLoanResponse
-	(*Loan)(nil),                     // 12: loancore.v1.Loan
-	(*LoanInstallment)(nil),          // 13: loancore.v1.LoanInstallment
-	(*Outstanding)(nil),              // 14: loancore.v1.Outstanding
-	(*ListLoansRequest)(nil),         // 15: loancore.v1.ListLoansRequest
-	(*ListLoansResponse)(nil),        // 16: loancore.v1.ListLoansResponse
-	(*LoanSummary)(nil),              // 17: loancore.v1.LoanSummary
-	(*ListLoanEventsRequest)(nil),    // 18: loancore.v1.ListLoanEventsRequest
-	(*ListLoanEventsResponse)(nil),   // 19: loancore.v1.ListLoanEventsResponse
-	(*LoanEvent)(nil),                // 20: loancore.v1.LoanEvent
-	(*RecordRepaymentRequest)(nil),   // 21: loancore.v1.RecordRepaymentRequest
-	(*RecordRepaymentResponse)(nil),  // 22: loancore.v1.RecordRepaymentResponse
-	(*AllocationLine)(nil),           // 23: loancore.v1.AllocationLine
-	(*ReverseRepaymentRequest)(nil),  // 24: loancore.v1.ReverseRepaymentRequest
-	(*ReverseRepaymentResponse)(nil), // 25: loancore.v1.ReverseRepaymentResponse
-	(*QuotePayoffRequest)(nil),       // 26: loancore.v1.QuotePayoffRequest
-	(*QuotePayoffResponse)(nil),      // 27: loancore.v1.QuotePayoffResponse
-	(*WaiveAmountsRequest)(nil),      // 28: loancore.v1.WaiveAmountsRequest
-	(*WaiveAmountsResponse)(nil),     // 29: loancore.v1.WaiveAmountsResponse
-	(*WriteOffLoanRequest)(nil),      // 30: loancore.v1.WriteOffLoanRequest
-	(*WriteOffLoanResponse)(nil),     // 31: loancore.v1.WriteOffLoanResponse
-	(*LoanTerms)(nil),                // 32: loancore.v1.LoanTerms
-	(*PendingAction)(nil),            // 33: loancore.v1.PendingAction
+	(*DisburseTrancheRequest)(nil),   // 8: loancore.v1.DisburseTrancheRequest
+	(*DisburseTrancheResponse)(nil),  // 9: loancore.v1.DisburseTrancheResponse
+	(*CreateLoanRequest)(nil),        // 10: loancore.v1.CreateLoanRequest
+	(*CreateLoanResponse)(nil),       // 11: loancore.v1.CreateLoanResponse
+	(*GetLoanRequest)(nil),           // 12: loancore.v1.GetLoanRequest
+	(*GetLoanResponse)(nil),          // 13: loancore.v1.GetLoanResponse
+	(*Loan)(nil),                     // 14: loancore.v1.Loan
+	(*LoanTranche)(nil),              // 15: loancore.v1.LoanTranche
+	(*LoanInstallment)(nil),          // 16: loancore.v1.LoanInstallment
+	(*Outstanding)(nil),              // 17: loancore.v1.Outstanding
+	(*ListLoansRequest)(nil),         // 18: loancore.v1.ListLoansRequest
+	(*ListLoansResponse)(nil),        // 19: loancore.v1.ListLoansResponse
+	(*LoanSummary)(nil),              // 20: loancore.v1.LoanSummary
+	(*ListLoanEventsRequest)(nil),    // 21: loancore.v1.ListLoanEventsRequest
+	(*ListLoanEventsResponse)(nil),   // 22: loancore.v1.ListLoanEventsResponse
+	(*LoanEvent)(nil),                // 23: loancore.v1.LoanEvent
+	(*RecordRepaymentRequest)(nil),   // 24: loancore.v1.RecordRepaymentRequest
+	(*RecordRepaymentResponse)(nil),  // 25: loancore.v1.RecordRepaymentResponse
+	(*AllocationLine)(nil),           // 26: loancore.v1.AllocationLine
+	(*ReverseRepaymentRequest)(nil),  // 27: loancore.v1.ReverseRepaymentRequest
+	(*ReverseRepaymentResponse)(nil), // 28: loancore.v1.ReverseRepaymentResponse
+	(*QuotePayoffRequest)(nil),       // 29: loancore.v1.QuotePayoffRequest
+	(*QuotePayoffResponse)(nil),      // 30: loancore.v1.QuotePayoffResponse
+	(*WaiveAmountsRequest)(nil),      // 31: loancore.v1.WaiveAmountsRequest
+	(*WaiveAmountsResponse)(nil),     // 32: loancore.v1.WaiveAmountsResponse
+	(*WriteOffLoanRequest)(nil),      // 33: loancore.v1.WriteOffLoanRequest
+	(*WriteOffLoanResponse)(nil),     // 34: loancore.v1.WriteOffLoanResponse
+	(*LoanTerms)(nil),                // 35: loancore.v1.LoanTerms
+	(*PendingAction)(nil),            // 36: loancore.v1.PendingAction
 }
 var file_loancore_v1_loan_service_proto_depIdxs = []int32{
-	32, // 0: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
-	12, // 1: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
-	12, // 2: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
-	2,  // 3: loancore.v1.Loan.status:type_name -> loancore.v1.LoanStatus
-	32, // 4: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
-	13, // 5: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
-	14, // 6: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
-	0,  // 7: loancore.v1.Loan.delinquency_bucket:type_name -> loancore.v1.DelinquencyBucket
-	1,  // 8: loancore.v1.Loan.risk_class:type_name -> loancore.v1.RiskClass
-	3,  // 9: loancore.v1.LoanInstallment.status:type_name -> loancore.v1.InstallmentStatus
-	2,  // 10: loancore.v1.ListLoansRequest.status:type_name -> loancore.v1.LoanStatus
-	17, // 11: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
-	2,  // 12: loancore.v1.LoanSummary.status:type_name -> loancore.v1.LoanStatus
-	20, // 13: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
-	5,  // 14: loancore.v1.LoanEvent.kind:type_name -> loancore.v1.LoanEventKind
-	4,  // 15: loancore.v1.LoanEvent.special_transactions:type_name -> loancore.v1.SpecialTransaction
-	6,  // 16: loancore.v1.RecordRepaymentRequest.view:type_name -> loancore.v1.LoanView
-	23, // 17: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
-	12, // 18: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	7,  // 19: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
-	12, // 20: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	23, // 21: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
-	33, // 22: loancore.v1.ReverseRepaymentResponse.pending_action:type_name -> loancore.v1.PendingAction
-	12, // 23: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
-	33, // 24: loancore.v1.WaiveAmountsResponse.pending_action:type_name -> loancore.v1.PendingAction
-	12, // 25: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
-	33, // 26: loancore.v1.WriteOffLoanResponse.pending_action:type_name -> loancore.v1.PendingAction
-	8,  // 27: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
-	10, // 28: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
-	15, // 29: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
-	18, // 30: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
-	21, // 31: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
-	24, // 32: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
-	26, // 33: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
-	28, // 34: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
-	30, // 35: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
-	9,  // 36: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
-	11, // 37: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
-	16, // 38: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
-	19, // 39: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
-	22, // 40: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
-	25, // 41: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
-	27, // 42: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
-	29, // 43: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
-	31, // 44: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
-	36, // [36:45] is the sub-list for method output_type
-	27, // [27:36] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	14, // 0: loancore.v1.DisburseTrancheResponse.loan:type_name -> loancore.v1.Loan
+	35, // 1: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
+	14, // 2: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
+	14, // 3: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
+	2,  // 4: loancore.v1.Loan.status:type_name -> loancore.v1.LoanStatus
+	35, // 5: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
+	16, // 6: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
+	17, // 7: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
+	0,  // 8: loancore.v1.Loan.delinquency_bucket:type_name -> loancore.v1.DelinquencyBucket
+	1,  // 9: loancore.v1.Loan.risk_class:type_name -> loancore.v1.RiskClass
+	15, // 10: loancore.v1.Loan.tranches:type_name -> loancore.v1.LoanTranche
+	3,  // 11: loancore.v1.LoanInstallment.status:type_name -> loancore.v1.InstallmentStatus
+	2,  // 12: loancore.v1.ListLoansRequest.status:type_name -> loancore.v1.LoanStatus
+	20, // 13: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
+	2,  // 14: loancore.v1.LoanSummary.status:type_name -> loancore.v1.LoanStatus
+	23, // 15: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
+	5,  // 16: loancore.v1.LoanEvent.kind:type_name -> loancore.v1.LoanEventKind
+	4,  // 17: loancore.v1.LoanEvent.special_transactions:type_name -> loancore.v1.SpecialTransaction
+	6,  // 18: loancore.v1.RecordRepaymentRequest.view:type_name -> loancore.v1.LoanView
+	26, // 19: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
+	14, // 20: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	7,  // 21: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
+	14, // 22: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	26, // 23: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
+	36, // 24: loancore.v1.ReverseRepaymentResponse.pending_action:type_name -> loancore.v1.PendingAction
+	14, // 25: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
+	36, // 26: loancore.v1.WaiveAmountsResponse.pending_action:type_name -> loancore.v1.PendingAction
+	14, // 27: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
+	36, // 28: loancore.v1.WriteOffLoanResponse.pending_action:type_name -> loancore.v1.PendingAction
+	10, // 29: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
+	12, // 30: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
+	18, // 31: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
+	21, // 32: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
+	24, // 33: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
+	27, // 34: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
+	29, // 35: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
+	31, // 36: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
+	33, // 37: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
+	8,  // 38: loancore.v1.LoanService.DisburseTranche:input_type -> loancore.v1.DisburseTrancheRequest
+	11, // 39: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
+	13, // 40: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
+	19, // 41: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
+	22, // 42: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
+	25, // 43: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
+	28, // 44: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
+	30, // 45: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
+	32, // 46: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
+	34, // 47: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
+	9,  // 48: loancore.v1.LoanService.DisburseTranche:output_type -> loancore.v1.DisburseTrancheResponse
+	39, // [39:49] is the sub-list for method output_type
+	29, // [29:39] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_loan_service_proto_init() }
@@ -3155,7 +3394,7 @@ func file_loancore_v1_loan_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_loan_service_proto_rawDesc), len(file_loancore_v1_loan_service_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   24,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

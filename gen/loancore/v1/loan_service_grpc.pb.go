@@ -28,6 +28,7 @@ const (
 	LoanService_QuotePayoff_FullMethodName      = "/loancore.v1.LoanService/QuotePayoff"
 	LoanService_WaiveAmounts_FullMethodName     = "/loancore.v1.LoanService/WaiveAmounts"
 	LoanService_WriteOffLoan_FullMethodName     = "/loancore.v1.LoanService/WriteOffLoan"
+	LoanService_DisburseTranche_FullMethodName  = "/loancore.v1.LoanService/DisburseTranche"
 )
 
 // LoanServiceClient is the client API for LoanService service.
@@ -44,8 +45,10 @@ const (
 // google.rpc.PreconditionFailure whose violation type is a stable reason,
 // named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
 // ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
-// ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
-// renamed.
+// ALREADY_WRITTEN_OFF, NO_APPROVED_AMOUNT, APPROVED_AMOUNT_EXCEEDED (and
+// the credit line reasons of DisburseTranche, whose subject is
+// "credit_line"); the violation's subject is "loan" (the aggregate refused)
+// otherwise. Clients may branch on reasons; they are never renamed.
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -88,6 +91,23 @@ type LoanServiceClient interface {
 	// ALREADY_WRITTEN_OFF when it was written off before; LOAN_PAID_OFF when
 	// nothing is owed.
 	WriteOffLoan(ctx context.Context, in *WriteOffLoanRequest, opts ...grpc.CallOption) (*WriteOffLoanResponse, error)
+	// DisburseTranche lends another tranche of a loan whose terms have an
+	// approved_amount, on a value date (default today; not in the future,
+	// not before the last tranche, and before the last due date): the
+	// installments due by then are untouched, and those after it are solved
+	// again, with the contract's method and rate, for the principal not yet
+	// due plus the tranche over the same due dates. A backdated tranche
+	// replays what came after it. On a loan drawn under a credit line it
+	// draws on the line as a drawdown does. FAILED_PRECONDITION
+	// NO_APPROVED_AMOUNT when the loan's terms have no approved_amount;
+	// APPROVED_AMOUNT_EXCEEDED when the tranches would lend more than it;
+	// LOAN_PAID_OFF or LOAN_WRITTEN_OFF for a loan that is; AGREEMENT_SIGNED
+	// when a restructuring agreement has taken effect on the loan (its plan
+	// replaced the contract's); on a loan of a credit line, LIMIT_EXCEEDED
+	// when the line has less available than the tranche, and
+	// CREDIT_LINE_FROZEN, CREDIT_LINE_CLOSED or CREDIT_LINE_EXPIRED when the
+	// line takes no drawdowns. A tranche is not reversible.
+	DisburseTranche(ctx context.Context, in *DisburseTrancheRequest, opts ...grpc.CallOption) (*DisburseTrancheResponse, error)
 }
 
 type loanServiceClient struct {
@@ -188,6 +208,16 @@ func (c *loanServiceClient) WriteOffLoan(ctx context.Context, in *WriteOffLoanRe
 	return out, nil
 }
 
+func (c *loanServiceClient) DisburseTranche(ctx context.Context, in *DisburseTrancheRequest, opts ...grpc.CallOption) (*DisburseTrancheResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DisburseTrancheResponse)
+	err := c.cc.Invoke(ctx, LoanService_DisburseTranche_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LoanServiceServer is the server API for LoanService service.
 // All implementations must embed UnimplementedLoanServiceServer
 // for forward compatibility.
@@ -202,8 +232,10 @@ func (c *loanServiceClient) WriteOffLoan(ctx context.Context, in *WriteOffLoanRe
 // google.rpc.PreconditionFailure whose violation type is a stable reason,
 // named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
 // ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
-// ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
-// renamed.
+// ALREADY_WRITTEN_OFF, NO_APPROVED_AMOUNT, APPROVED_AMOUNT_EXCEEDED (and
+// the credit line reasons of DisburseTranche, whose subject is
+// "credit_line"); the violation's subject is "loan" (the aggregate refused)
+// otherwise. Clients may branch on reasons; they are never renamed.
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -246,6 +278,23 @@ type LoanServiceServer interface {
 	// ALREADY_WRITTEN_OFF when it was written off before; LOAN_PAID_OFF when
 	// nothing is owed.
 	WriteOffLoan(context.Context, *WriteOffLoanRequest) (*WriteOffLoanResponse, error)
+	// DisburseTranche lends another tranche of a loan whose terms have an
+	// approved_amount, on a value date (default today; not in the future,
+	// not before the last tranche, and before the last due date): the
+	// installments due by then are untouched, and those after it are solved
+	// again, with the contract's method and rate, for the principal not yet
+	// due plus the tranche over the same due dates. A backdated tranche
+	// replays what came after it. On a loan drawn under a credit line it
+	// draws on the line as a drawdown does. FAILED_PRECONDITION
+	// NO_APPROVED_AMOUNT when the loan's terms have no approved_amount;
+	// APPROVED_AMOUNT_EXCEEDED when the tranches would lend more than it;
+	// LOAN_PAID_OFF or LOAN_WRITTEN_OFF for a loan that is; AGREEMENT_SIGNED
+	// when a restructuring agreement has taken effect on the loan (its plan
+	// replaced the contract's); on a loan of a credit line, LIMIT_EXCEEDED
+	// when the line has less available than the tranche, and
+	// CREDIT_LINE_FROZEN, CREDIT_LINE_CLOSED or CREDIT_LINE_EXPIRED when the
+	// line takes no drawdowns. A tranche is not reversible.
+	DisburseTranche(context.Context, *DisburseTrancheRequest) (*DisburseTrancheResponse, error)
 	mustEmbedUnimplementedLoanServiceServer()
 }
 
@@ -282,6 +331,9 @@ func (UnimplementedLoanServiceServer) WaiveAmounts(context.Context, *WaiveAmount
 }
 func (UnimplementedLoanServiceServer) WriteOffLoan(context.Context, *WriteOffLoanRequest) (*WriteOffLoanResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WriteOffLoan not implemented")
+}
+func (UnimplementedLoanServiceServer) DisburseTranche(context.Context, *DisburseTrancheRequest) (*DisburseTrancheResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DisburseTranche not implemented")
 }
 func (UnimplementedLoanServiceServer) mustEmbedUnimplementedLoanServiceServer() {}
 func (UnimplementedLoanServiceServer) testEmbeddedByValue()                     {}
@@ -466,6 +518,24 @@ func _LoanService_WriteOffLoan_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LoanService_DisburseTranche_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DisburseTrancheRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LoanServiceServer).DisburseTranche(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LoanService_DisburseTranche_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LoanServiceServer).DisburseTranche(ctx, req.(*DisburseTrancheRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LoanService_ServiceDesc is the grpc.ServiceDesc for LoanService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -508,6 +578,10 @@ var LoanService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WriteOffLoan",
 			Handler:    _LoanService_WriteOffLoan_Handler,
+		},
+		{
+			MethodName: "DisburseTranche",
+			Handler:    _LoanService_DisburseTranche_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

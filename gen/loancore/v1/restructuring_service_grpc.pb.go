@@ -38,7 +38,8 @@ const (
 //
 // A call refused for the state of the loan or the agreement is
 // FAILED_PRECONDITION with a google.rpc.PreconditionFailure whose violation
-// type is a stable reason. The eligibility rules (server-wide policy)
+// type is a stable reason and whose subject is "loan" (an agreement lives
+// in its loan's log). The eligibility rules (server-wide policy)
 // refuse a quote, proposal or acceptance with: LOAN_PAID_OFF,
 // LOAN_WRITTEN_OFF, AGREEMENT_ACTIVE (one agreement at a time),
 // MAX_AGREEMENTS_PER_LOAN, MIN_ON_TIME_INSTALLMENTS (too few installments
@@ -161,7 +162,8 @@ func (c *restructuringServiceClient) ListAgreements(ctx context.Context, in *Lis
 //
 // A call refused for the state of the loan or the agreement is
 // FAILED_PRECONDITION with a google.rpc.PreconditionFailure whose violation
-// type is a stable reason. The eligibility rules (server-wide policy)
+// type is a stable reason and whose subject is "loan" (an agreement lives
+// in its loan's log). The eligibility rules (server-wide policy)
 // refuse a quote, proposal or acceptance with: LOAN_PAID_OFF,
 // LOAN_WRITTEN_OFF, AGREEMENT_ACTIVE (one agreement at a time),
 // MAX_AGREEMENTS_PER_LOAN, MIN_ON_TIME_INSTALLMENTS (too few installments

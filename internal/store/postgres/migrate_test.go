@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -150,5 +151,86 @@ func TestConcurrentMigrate(t *testing.T) {
 				t.Errorf("round %d: migration %d applied %d times", round, v, n)
 			}
 		}
+	}
+}
+
+// TestMigration14FeedsLineEvents: a database at migration 13 with a loan
+// already fed and a credit line's events (which no feed row named) feeds
+// the line's events after the loan's through migration 14, and the
+// sequencer then feeds only what comes after: the backfilled rows carry
+// the last fed xid, so its next pass does not start again from the
+// first loan event.
+func TestMigration14FeedsLineEvents(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.URL(t)
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	setup := []string{`CREATE SCHEMA legacy`, `SET search_path = legacy`,
+		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`}
+	files, err := filepath.Glob("migrations/00*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range files[:13] {
+		sql, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setup = append(setup, string(sql), fmt.Sprintf(`INSERT INTO schema_migrations (version) VALUES (%d)`, i+1))
+	}
+	setup = append(setup,
+		`INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at) VALUES ('L1', 'B1', 'CNY', '{}', 'ACTIVE', '2024-01-15T09:00:00Z')`,
+		`INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount) VALUES
+			('L1', 1, 'ORIGINATION', '2024-01-15', '2024-01-15T09:00:00Z', 'c1', 'api', 12000),
+			('L1', 2, 'DISBURSEMENT', '2024-01-15', '2024-01-15T09:00:00Z', 'c1', 'api', 12000)`,
+		// What 0013's sequencer did: feed the loan's events, with their xid.
+		`INSERT INTO event_feed (position, xid, kind, loan_id, seq) SELECT seq, xid, kind, loan_id, seq FROM loan_events`,
+		`INSERT INTO credit_lines VALUES ('CL1', 'B1', 'CNY', true, NULL, '{}', 'FROZEN', '2024-01-16T09:00:00Z')`,
+		`INSERT INTO credit_line_events (credit_line_id, seq, kind, value_date, recorded_at, request_id, actor, amount) VALUES
+			('CL1', 1, 'OPENED', '2024-01-16', '2024-01-16T09:00:00Z', 'o1', 'api', 1000),
+			('CL1', 2, 'FROZEN', '2024-01-17', '2024-01-17T09:00:00Z', 'f1', 'api', NULL)`)
+	for _, sql := range setup {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%.80s: %v", sql, err)
+		}
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", "legacy")
+	u.RawQuery = q.Encode()
+	s, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if applied, err := s.Migrate(ctx); err != nil || len(applied) == 0 || applied[0] != 14 {
+		t.Fatalf("applied %v, %v", applied, err)
+	}
+	next := store.EventRecord{LoanID: "L1", Seq: 3, Kind: "REPAYMENT", ValueDate: "2024-03-15",
+		RecordedAt: time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC), RequestID: "p2", Actor: "api", Amount: "1.00"}
+	if err := s.AppendEvent(ctx, store.AppendEventParams{LoanID: "L1", ExpectedVersion: 2, Event: next,
+		Request: store.RequestRecord{RequestID: "p2", Method: "RecordRepayment", RequestHash: "hp2", LoanID: "L1", Seq: 3, RecordedAt: next.RecordedAt}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SequenceFeed(ctx, store.SequenceFeedParams{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.ReadFeed(ctx, store.ReadFeedParams{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range page.Entries {
+		got = append(got, fmt.Sprintf("%d %s %s %s", e.Position, e.Kind, e.LoanID, e.CreditLineID))
+	}
+	want := []string{"1 ORIGINATION L1 ", "2 DISBURSEMENT L1 ", "3 CREDIT_LINE_OPENED  CL1", "4 CREDIT_LINE_FROZEN  CL1", "5 REPAYMENT L1 "}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("the feed after migration 14:\n%q\nwant\n%q", got, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -23,6 +24,7 @@ var creditLineCases = []testCase{
 	{"ConcurrentDrawdownsOneWins", testConcurrentDrawdownsOneWins},
 	{"ListCreditLines", testListCreditLines},
 	{"LoanEventTakesTheLineSeq", testLoanEventTakesTheLineSeq},
+	{"LinesToReview", testLinesToReview},
 }
 
 // line is a new line as servicing opens one, with its OPENED event and
@@ -341,5 +343,77 @@ func testLoanEventTakesTheLineSeq(t *testing.T, s store.Store) {
 	// The line event names L1 again; L1 is still drawn under CL1 once.
 	if l, err := s.LineOfLoan(ctx, "L1"); err != nil || l.CreditLineID != "CL1" || l.Version != 4 {
 		t.Fatalf("LineOfLoan(L1) after the reversal = %+v, %v", l, err)
+	}
+}
+
+// lineEvent is an event of kind by actor at version, with its request,
+// setting the line's status.
+func lineEvent(id string, version int64, kind, actor, status string) store.AppendLineEventParams {
+	req := fmt.Sprintf("%s-%d", id, version+1)
+	at := t0.Add(time.Duration(version) * time.Hour)
+	return store.AppendLineEventParams{CreditLineID: id, ExpectedVersion: version,
+		Event: store.CreditLineEventRecord{CreditLineID: id, Seq: version + 1, Kind: kind, ValueDate: "2024-02-01",
+			RecordedAt: at, RequestID: req, Actor: actor, Reason: "r"},
+		Request:   store.RequestRecord{RequestID: req, Method: "M", RequestHash: "h", CreditLineID: id, Seq: version + 1, RecordedAt: at},
+		SetStatus: status}
+}
+
+// testLinesToReview: close of business reviews the lines with a loan past
+// due enough at the date (by the positions saved for it) and those whose
+// last freeze was its own; not a line whose loan is current, was past due
+// at an older date only or not enough, one an operator froze last, nor a
+// closed one.
+func testLinesToReview(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const cob = "close-of-business"
+	lines := map[string]string{"PAST": "L1", "CURRENT": "L2", "COBFROZE": "", "OPFROZE": "", "CLOSED": "L5", "STALE": "L6", "THAWED": ""}
+	for id, loanID := range lines {
+		openLine(t, s, id, "B1")
+		if loanID != "" {
+			if err := s.Drawdown(ctx, drawdown(id, 1, loanID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, p := range []store.AppendLineEventParams{
+		lineEvent("COBFROZE", 1, store.LineKindFrozen, cob, store.LineStatusFrozen),
+		// Frozen by close of business, lifted, then frozen by an operator.
+		lineEvent("OPFROZE", 1, store.LineKindFrozen, cob, store.LineStatusFrozen),
+		lineEvent("OPFROZE", 2, store.LineKindUnfrozen, "op", store.LineStatusActive),
+		lineEvent("OPFROZE", 3, store.LineKindFrozen, "op", store.LineStatusFrozen),
+		lineEvent("THAWED", 1, store.LineKindFrozen, cob, store.LineStatusFrozen),
+		lineEvent("THAWED", 2, store.LineKindUnfrozen, cob, store.LineStatusActive),
+		lineEvent("CLOSED", 2, store.LineKindClosed, "op", store.LineStatusClosed),
+	} {
+		if err := s.AppendLineEvent(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	savePositions(t, s, day1-1, position("L6", day1-1, store.Accrual{}, store.Accrual{}, 9, engine.M1))
+	savePositions(t, s, day1, position("L1", day1, store.Accrual{}, store.Accrual{}, 3, engine.M1),
+		position("L2", day1, store.Accrual{}, store.Accrual{}, 0, engine.M0),
+		position("L5", day1, store.Accrual{}, store.Accrual{}, 30, engine.M1))
+	review := func(q store.LineReviewQuery) []string {
+		t.Helper()
+		q.FrozenBy = cob
+		got, err := s.LinesToReview(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for _, c := range []struct {
+		q    store.LineReviewQuery
+		want []string
+	}{
+		{store.LineReviewQuery{AsOf: day1, MinDaysPastDue: 1, Limit: 10}, []string{"COBFROZE", "PAST"}},
+		{store.LineReviewQuery{AsOf: day1, MinDaysPastDue: 3, Limit: 1}, []string{"COBFROZE"}},
+		{store.LineReviewQuery{AsOf: day1, MinDaysPastDue: 3, AfterCreditLineID: "COBFROZE", Limit: 1}, []string{"PAST"}},
+		{store.LineReviewQuery{AsOf: day1, MinDaysPastDue: 4, Limit: 10}, []string{"COBFROZE"}},
+		{store.LineReviewQuery{AsOf: day1 - 1, MinDaysPastDue: 1, Limit: 10}, []string{"COBFROZE", "STALE"}},
+	} {
+		if got := review(c.q); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%+v: %v, want %v", c.q, got, c.want)
+		}
 	}
 }

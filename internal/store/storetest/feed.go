@@ -19,6 +19,7 @@ var feedCases = []testCase{
 	{"FeedFiltersAndThrough", testFeedFiltersAndThrough},
 	{"FeedConcurrentWriters", testFeedConcurrentWriters},
 	{"FeedNegativeJournalLine", testFeedNegativeJournalLine},
+	{"FeedCreditLineEvents", testFeedCreditLineEvents},
 }
 
 // feedKey names what a feed entry is about, to compare entries.
@@ -30,6 +31,8 @@ func feedKey(e store.FeedEntry) string {
 		return fmt.Sprintf("accrual/%s/%s", e.Accrual.BusinessDate, e.LoanID)
 	case e.Notice != nil:
 		return "notice/" + e.Notice.ID
+	case e.LineEvent != nil:
+		return fmt.Sprintf("line/%s/%d %s", e.CreditLineID, e.LineEvent.Seq, e.Kind)
 	}
 	return "empty " + e.Kind
 }
@@ -230,12 +233,17 @@ func testFeedFiltersAndThrough(t *testing.T, s store.Store) {
 // event exactly once. On a store whose transactions commit out of the
 // order they start in, a position given before commit would lose some.
 func testFeedConcurrentWriters(t *testing.T, s store.Store) {
-	const writers, payments = 8, 15
+	const writers, payments, lines = 8, 15, 4
 	ids := make([]string, writers)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("W%d", i)
 	}
 	createLoans(t, s, "B1", ids...)
+	lineIDs := make([]string, lines)
+	for i := range lineIDs {
+		lineIDs[i] = fmt.Sprintf("CL%d", i)
+		openLine(t, s, lineIDs[i], "B1")
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	seen := map[string]int{}
@@ -286,6 +294,18 @@ func testFeedConcurrentWriters(t *testing.T, s store.Store) {
 			}
 		}()
 	}
+	for _, id := range lineIDs { // line events interleaved with the loans'
+		w.Add(1)
+		go func() {
+			defer w.Done()
+			for v := int64(1); v < 1+payments; v++ {
+				if err := s.AppendLineEvent(context.Background(), freeze(id, v, fmt.Sprintf("%s-%d", id, v))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
 	w.Wait()
 	stop()
 	bg.Wait()
@@ -294,8 +314,19 @@ func testFeedConcurrentWriters(t *testing.T, s store.Store) {
 	}
 	for !read() {
 	}
-	if want := writers * (2 + payments); len(seen) != want {
+	if want := writers*(2+payments) + lines*(1+payments); len(seen) != want {
 		t.Errorf("the reader saw %d events, want %d", len(seen), want)
+	}
+	for _, id := range lineIDs {
+		for seq := 1; seq <= 1+payments; seq++ {
+			kind := store.LineKindFrozen
+			if seq == 1 {
+				kind = store.LineKindOpened
+			}
+			if k := fmt.Sprintf("line/%s/%d %s%s", id, seq, store.FeedLinePrefix, kind); seen[k] != 1 {
+				t.Errorf("%s seen %d times", k, seen[k])
+			}
+		}
 	}
 	for _, id := range ids {
 		for seq := 1; seq <= 2+payments; seq++ {
@@ -306,6 +337,92 @@ func testFeedConcurrentWriters(t *testing.T, s store.Store) {
 			if k := fmt.Sprintf("%s/%d %s", id, seq, kind); seen[k] != 1 {
 				t.Errorf("%s seen %d times", k, seen[k])
 			}
+		}
+	}
+}
+
+// testFeedCreditLineEvents puts a line's life on the feed beside its
+// loans': opened, frozen, a drawdown (with the loan it books, in one
+// transaction) and a reversal on that loan that takes the line's seq. The
+// line events carry their line, its borrower and currency, and the loan
+// they name; the filters select them by line, by loan and by kind.
+func testFeedCreditLineEvents(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L0")
+	openLine(t, s, "CL1", "B1")
+	if err := s.AppendLineEvent(ctx, freeze("CL1", 1, "f-1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Drawdown(ctx, drawdown("CL1", 2, "L1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendEvent(ctx, reversalOn("L1", 2, "CL1", 3, "rev")); err != nil {
+		t.Fatal(err)
+	}
+	entries := readAll(t, s, store.ReadFeedParams{Limit: 2})
+	inGroups(t, entries,
+		[]string{"L0/1 ORIGINATION", "L0/2 DISBURSEMENT"},
+		[]string{"line/CL1/1 CREDIT_LINE_OPENED"},
+		[]string{"line/CL1/2 CREDIT_LINE_FROZEN"},
+		[]string{"line/CL1/3 CREDIT_LINE_DRAWDOWN", "L1/1 ORIGINATION", "L1/2 DISBURSEMENT"},
+		[]string{"line/CL1/4 CREDIT_LINE_REPAYMENT_REVERSED", "L1/3 REPAYMENT"})
+	for _, e := range entries {
+		if e.LineEvent == nil {
+			if e.CreditLineID != "" {
+				t.Errorf("%s names the line %q", feedKey(e), e.CreditLineID)
+			}
+			continue
+		}
+		l := e.LineEvent
+		if e.CreditLineID != "CL1" || e.BorrowerID != "B1" || e.Currency != "CNY" || l.CreditLineID != "CL1" ||
+			e.Kind != store.FeedLinePrefix+l.Kind || e.LoanID != l.LoanID || !e.RecordedAt.Equal(l.RecordedAt) {
+			t.Errorf("%s: entry %+v, event %+v", feedKey(e), e, *l)
+		}
+		switch l.Kind {
+		case store.LineKindOpened:
+			if !sameAmount(l.Amount, "1000") || l.RequestID != "open-CL1" || l.OnBehalfOf != "customer-B1" || l.LoanID != "" ||
+				l.ValueDate != "2024-01-15" || !l.RecordedAt.Equal(t0.Truncate(time.Microsecond)) {
+				t.Errorf("opened: %+v", *l)
+			}
+		case store.LineKindFrozen:
+			if l.Reason != "overdue" || l.Actor != "op" || l.ValueDate != "2024-02-01" || l.Amount != "" {
+				t.Errorf("frozen: %+v", *l)
+			}
+		case store.LineKindDrawdown, store.LineKindRepaymentReversed:
+			if l.LoanID != "L1" {
+				t.Errorf("%s names loan %q", l.Kind, l.LoanID)
+			}
+		}
+	}
+	keys := func(p store.ReadFeedParams) []string {
+		t.Helper()
+		p.Limit = 100
+		var out []string
+		for _, e := range readAll(t, s, p) {
+			out = append(out, feedKey(e))
+		}
+		sort.Strings(out)
+		return out
+	}
+	for _, c := range []struct {
+		p    store.ReadFeedParams
+		want []string
+	}{
+		{store.ReadFeedParams{CreditLineIDs: []string{"CL1", "CL9"}}, []string{"line/CL1/1 CREDIT_LINE_OPENED", "line/CL1/2 CREDIT_LINE_FROZEN",
+			"line/CL1/3 CREDIT_LINE_DRAWDOWN", "line/CL1/4 CREDIT_LINE_REPAYMENT_REVERSED"}},
+		{store.ReadFeedParams{CreditLineIDs: []string{"CL1"}, Kinds: []string{store.FeedLinePrefix + store.LineKindFrozen}},
+			[]string{"line/CL1/2 CREDIT_LINE_FROZEN"}},
+		// A loan's filter has the line events naming it; with a line's,
+		// either matches.
+		{store.ReadFeedParams{LoanIDs: []string{"L1"}}, []string{"L1/1 ORIGINATION", "L1/2 DISBURSEMENT", "L1/3 REPAYMENT",
+			"line/CL1/3 CREDIT_LINE_DRAWDOWN", "line/CL1/4 CREDIT_LINE_REPAYMENT_REVERSED"}},
+		{store.ReadFeedParams{LoanIDs: []string{"L0"}, CreditLineIDs: []string{"CL1"}, Kinds: []string{store.KindOrigination,
+			store.FeedLinePrefix + store.LineKindOpened}}, []string{"L0/1 ORIGINATION", "line/CL1/1 CREDIT_LINE_OPENED"}},
+		// A line kind is not a loan kind of the same name.
+		{store.ReadFeedParams{Kinds: []string{store.LineKindDrawdown}}, nil},
+	} {
+		if got := keys(c.p); !slices.Equal(got, c.want) {
+			t.Errorf("%+v: %v, want %v", c.p, got, c.want)
 		}
 	}
 }

@@ -195,3 +195,8 @@ func (r *recorder) LineOfLoan(ctx context.Context, loanID string) (store.CreditL
 	r.calls.note("LineOfLoan")
 	return r.Store.LineOfLoan(ctx, loanID)
 }
+
+func (r *recorder) LinesToReview(ctx context.Context, p store.LineReviewQuery) ([]string, error) {
+	r.calls.note("LinesToReview")
+	return r.Store.LinesToReview(ctx, p)
+}

@@ -8,7 +8,8 @@ why (internal/grpcapi/status.go):
   per bad field ("terms.installment_count", "amount", ...).
 - FAILED_PRECONDITION carries a google.rpc.PreconditionFailure with one
   violation: its type is the stable reason (LOAN_PAID_OFF, QUOTE_STALE,
-  ...), its subject "loan", its description the message.
+  ...), its subject the aggregate refused ("loan", "credit_line",
+  "close_of_business"), its description the message.
 - Every other code carries the message alone.
 
 LoancoreError decodes that once, so callers branch on err.reason or read
@@ -45,7 +46,8 @@ _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 class PreconditionViolation:
     """One violation of a google.rpc.PreconditionFailure.
 
-    For loand, type is the reason (LOAN_PAID_OFF, ...), subject "loan" and
+    For loand, type is the reason (LOAN_PAID_OFF, ...), subject the
+    aggregate refused ("loan", "credit_line" or "close_of_business") and
     description the human message.
     """
 

@@ -79,4 +79,15 @@ out["ep360"] = {
     "penalty": str(pen_day * 9),
     "early_accrued": str(acc), "early_prepaid": str(prepaid), "early_i1": str(early_i1),
 }
+# Tiny: 0.02 at 1000% ACT/365, EQUAL_PRINCIPAL x4 monthly from 2024-01-01:
+# 0.02 / 4 = 0.005 rounds to 0.01, so rows 1 and 2 repay it all and rows 3
+# and 4 have none. Nothing paid until 2024-03-11, 10 days into row 3's
+# period: rows 1 and 2 owe their interest (row 2's on the overdue 0.02 too)
+# and row 3 has earned 10 days on the overdue 0.02.
+rate, year = "1000", 365
+t1 = interest([(D("0.02"), days("2024-01-01", "2024-02-01"))], rate, year)
+t2 = interest([(D("0.02"), days("2024-02-01", "2024-03-01"))], rate, year)
+t3 = interest([(D("0.02"), days("2024-03-01", "2024-03-11"))], rate, year)
+out["tiny"] = {"i1": str(t1), "i2": str(t2), "i3_accrued": str(t3),
+               "due_by_0311": str(D("0.02") + t1 + t2)}
 print(json.dumps(out, indent=1, sort_keys=True))

@@ -19,7 +19,9 @@ class ApprovalServiceStub(object):
     roles may not approve the call; FAILED_PRECONDITION ACTION_NOT_PENDING
     for an action approved or rejected already, and ACTION_NO_LONGER_APPLIES
     when the loan has changed so that the held call would now be refused
-    (the message says why): the action stays pending, to be rejected.
+    (the message says why): the action stays pending, to be rejected. The
+    google.rpc.PreconditionFailure's subject is "loan" (an action lives in
+    its loan's log).
     """
 
     def __init__(self, channel):
@@ -59,7 +61,9 @@ class ApprovalServiceServicer(object):
     roles may not approve the call; FAILED_PRECONDITION ACTION_NOT_PENDING
     for an action approved or rejected already, and ACTION_NO_LONGER_APPLIES
     when the loan has changed so that the held call would now be refused
-    (the message says why): the action stays pending, to be rejected.
+    (the message says why): the action stays pending, to be rejected. The
+    google.rpc.PreconditionFailure's subject is "loan" (an action lives in
+    its loan's log).
     """
 
     def ListPendingActions(self, request, context):
@@ -123,7 +127,9 @@ class ApprovalService(object):
     roles may not approve the call; FAILED_PRECONDITION ACTION_NOT_PENDING
     for an action approved or rejected already, and ACTION_NO_LONGER_APPLIES
     when the loan has changed so that the held call would now be refused
-    (the message says why): the action stays pending, to be rejected.
+    (the message says why): the action stays pending, to be rejected. The
+    google.rpc.PreconditionFailure's subject is "loan" (an action lives in
+    its loan's log).
     """
 
     @staticmethod

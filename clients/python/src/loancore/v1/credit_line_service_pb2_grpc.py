@@ -20,7 +20,8 @@ class CreditLineServiceStub(object):
     A call refused for the state of the line is FAILED_PRECONDITION with a
     google.rpc.PreconditionFailure whose violation type is a stable reason,
     named on each call below: LIMIT_EXCEEDED, CREDIT_LINE_FROZEN,
-    CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED.
+    CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED; the
+    violation's subject is "credit_line".
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -90,7 +91,8 @@ class CreditLineServiceServicer(object):
     A call refused for the state of the line is FAILED_PRECONDITION with a
     google.rpc.PreconditionFailure whose violation type is a stable reason,
     named on each call below: LIMIT_EXCEEDED, CREDIT_LINE_FROZEN,
-    CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED.
+    CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED; the
+    violation's subject is "credit_line".
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -234,7 +236,8 @@ class CreditLineService(object):
     A call refused for the state of the line is FAILED_PRECONDITION with a
     google.rpc.PreconditionFailure whose violation type is a stable reason,
     named on each call below: LIMIT_EXCEEDED, CREDIT_LINE_FROZEN,
-    CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED.
+    CREDIT_LINE_NOT_FROZEN, CREDIT_LINE_CLOSED, CREDIT_LINE_EXPIRED; the
+    violation's subject is "credit_line".
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is

@@ -12,26 +12,27 @@ _sym_db = _symbol_database.Default()
 
 
 from loancore.v1 import close_of_business_service_pb2 as loancore_dot_v1_dot_close__of__business__service__pb2
+from loancore.v1 import credit_line_service_pb2 as loancore_dot_v1_dot_credit__line__service__pb2
 from loancore.v1 import loan_service_pb2 as loancore_dot_v1_dot_loan__service__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$loancore/v1/event_feed_service.proto\x12\x0bloancore.v1\x1a+loancore/v1/close_of_business_service.proto\x1a\x1eloancore/v1/loan_service.proto\"\xae\x01\n\x16SubscribeEventsRequest\x12%\n\x0e\x61\x66ter_position\x18\x01 \x01(\x03R\rafterPosition\x12\x30\n\x05kinds\x18\x02 \x03(\x0e\x32\x1a.loancore.v1.FeedEventKindR\x05kinds\x12\x19\n\x08loan_ids\x18\x03 \x03(\tR\x07loanIds\x12 \n\x0cstop_at_head\x18\x04 \x01(\x08R\nstopAtHead\"x\n\x17SubscribeEventsResponse\x12,\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x16.loancore.v1.FeedEventR\x05\x65vent\x12/\n\x13\x63heckpoint_position\x18\x02 \x01(\x03R\x12\x63heckpointPosition\"\xdf\x03\n\tFeedEvent\x12\x1a\n\x08position\x18\x01 \x01(\x03R\x08position\x12\x19\n\x08\x65vent_id\x18\x02 \x01(\tR\x07\x65ventId\x12\x17\n\x07loan_id\x18\x03 \x01(\tR\x06loanId\x12.\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.loancore.v1.FeedEventKindR\x04kind\x12\x1d\n\nvalue_date\x18\x05 \x01(\tR\tvalueDate\x12\x1f\n\x0brecorded_at\x18\x06 \x01(\tR\nrecordedAt\x12\x1d\n\nrequest_id\x18\x07 \x01(\tR\trequestId\x12\x14\n\x05\x61\x63tor\x18\x08 \x01(\tR\x05\x61\x63tor\x12\x16\n\x06\x61mount\x18\t \x01(\tR\x06\x61mount\x12\x1a\n\x08\x63urrency\x18\n \x01(\tR\x08\x63urrency\x12\x37\n\nloan_event\x18\x0b \x01(\x0b\x32\x16.loancore.v1.LoanEventH\x00R\tloanEvent\x12\x34\n\x07\x61\x63\x63rual\x18\x0c \x01(\x0b\x32\x18.loancore.v1.AccrualLineH\x00R\x07\x61\x63\x63rual\x12\x30\n\x06notice\x18\r \x01(\x0b\x32\x16.loancore.v1.DueNoticeH\x00R\x06noticeB\x08\n\x06\x64\x65tail\"h\n\x0b\x41\x63\x63rualLine\x12#\n\rbusiness_date\x18\x01 \x01(\tR\x0c\x62usinessDate\x12\x18\n\x07penalty\x18\x02 \x01(\tR\x07penalty\x12\x1a\n\x08\x63ompound\x18\x03 \x01(\tR\x08\x63ompound*\x9c\x04\n\rFeedEventKind\x12\x1f\n\x1b\x46\x45\x45\x44_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x46\x45\x45\x44_EVENT_KIND_ORIGINATION\x10\x01\x12 \n\x1c\x46\x45\x45\x44_EVENT_KIND_DISBURSEMENT\x10\x02\x12\x1d\n\x19\x46\x45\x45\x44_EVENT_KIND_REPAYMENT\x10\x03\x12&\n\"FEED_EVENT_KIND_REPAYMENT_REVERSAL\x10\x04\x12\x1a\n\x16\x46\x45\x45\x44_EVENT_KIND_WAIVER\x10\x05\x12\x1d\n\x19\x46\x45\x45\x44_EVENT_KIND_WRITE_OFF\x10\x06\x12&\n\"FEED_EVENT_KIND_AGREEMENT_PROPOSED\x10\x07\x12&\n\"FEED_EVENT_KIND_AGREEMENT_ACCEPTED\x10\x08\x12\'\n#FEED_EVENT_KIND_AGREEMENT_CANCELLED\x10\t\x12$\n FEED_EVENT_KIND_AGREEMENT_BROKEN\x10\n\x12$\n FEED_EVENT_KIND_ACTION_REQUESTED\x10\x0b\x12#\n\x1f\x46\x45\x45\x44_EVENT_KIND_ACTION_REJECTED\x10\x0c\x12\x1b\n\x17\x46\x45\x45\x44_EVENT_KIND_ACCRUAL\x10\x64\x12\x1e\n\x1a\x46\x45\x45\x44_EVENT_KIND_DUE_NOTICE\x10\x65\x32r\n\x10\x45ventFeedService\x12^\n\x0fSubscribeEvents\x12#.loancore.v1.SubscribeEventsRequest\x1a$.loancore.v1.SubscribeEventsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$loancore/v1/event_feed_service.proto\x12\x0bloancore.v1\x1a+loancore/v1/close_of_business_service.proto\x1a%loancore/v1/credit_line_service.proto\x1a\x1eloancore/v1/loan_service.proto\"\xd6\x01\n\x16SubscribeEventsRequest\x12%\n\x0e\x61\x66ter_position\x18\x01 \x01(\x03R\rafterPosition\x12\x30\n\x05kinds\x18\x02 \x03(\x0e\x32\x1a.loancore.v1.FeedEventKindR\x05kinds\x12\x19\n\x08loan_ids\x18\x03 \x03(\tR\x07loanIds\x12 \n\x0cstop_at_head\x18\x04 \x01(\x08R\nstopAtHead\x12&\n\x0f\x63redit_line_ids\x18\x05 \x03(\tR\rcreditLineIds\"x\n\x17SubscribeEventsResponse\x12,\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x16.loancore.v1.FeedEventR\x05\x65vent\x12/\n\x13\x63heckpoint_position\x18\x02 \x01(\x03R\x12\x63heckpointPosition\"\xd1\x04\n\tFeedEvent\x12\x1a\n\x08position\x18\x01 \x01(\x03R\x08position\x12\x19\n\x08\x65vent_id\x18\x02 \x01(\tR\x07\x65ventId\x12\x17\n\x07loan_id\x18\x03 \x01(\tR\x06loanId\x12.\n\x04kind\x18\x04 \x01(\x0e\x32\x1a.loancore.v1.FeedEventKindR\x04kind\x12\x1d\n\nvalue_date\x18\x05 \x01(\tR\tvalueDate\x12\x1f\n\x0brecorded_at\x18\x06 \x01(\tR\nrecordedAt\x12\x1d\n\nrequest_id\x18\x07 \x01(\tR\trequestId\x12\x14\n\x05\x61\x63tor\x18\x08 \x01(\tR\x05\x61\x63tor\x12\x16\n\x06\x61mount\x18\t \x01(\tR\x06\x61mount\x12\x1a\n\x08\x63urrency\x18\n \x01(\tR\x08\x63urrency\x12\x37\n\nloan_event\x18\x0b \x01(\x0b\x32\x16.loancore.v1.LoanEventH\x00R\tloanEvent\x12\x34\n\x07\x61\x63\x63rual\x18\x0c \x01(\x0b\x32\x18.loancore.v1.AccrualLineH\x00R\x07\x61\x63\x63rual\x12\x30\n\x06notice\x18\r \x01(\x0b\x32\x16.loancore.v1.DueNoticeH\x00R\x06notice\x12J\n\x11\x63redit_line_event\x18\x0f \x01(\x0b\x32\x1c.loancore.v1.CreditLineEventH\x00R\x0f\x63reditLineEvent\x12$\n\x0e\x63redit_line_id\x18\x0e \x01(\tR\x0c\x63reditLineIdB\x08\n\x06\x64\x65tail\"h\n\x0b\x41\x63\x63rualLine\x12#\n\rbusiness_date\x18\x01 \x01(\tR\x0c\x62usinessDate\x12\x18\n\x07penalty\x18\x02 \x01(\tR\x07penalty\x12\x1a\n\x08\x63ompound\x18\x03 \x01(\tR\x08\x63ompound*\xd7\x07\n\rFeedEventKind\x12\x1f\n\x1b\x46\x45\x45\x44_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x46\x45\x45\x44_EVENT_KIND_ORIGINATION\x10\x01\x12 \n\x1c\x46\x45\x45\x44_EVENT_KIND_DISBURSEMENT\x10\x02\x12\x1d\n\x19\x46\x45\x45\x44_EVENT_KIND_REPAYMENT\x10\x03\x12&\n\"FEED_EVENT_KIND_REPAYMENT_REVERSAL\x10\x04\x12\x1a\n\x16\x46\x45\x45\x44_EVENT_KIND_WAIVER\x10\x05\x12\x1d\n\x19\x46\x45\x45\x44_EVENT_KIND_WRITE_OFF\x10\x06\x12&\n\"FEED_EVENT_KIND_AGREEMENT_PROPOSED\x10\x07\x12&\n\"FEED_EVENT_KIND_AGREEMENT_ACCEPTED\x10\x08\x12\'\n#FEED_EVENT_KIND_AGREEMENT_CANCELLED\x10\t\x12$\n FEED_EVENT_KIND_AGREEMENT_BROKEN\x10\n\x12$\n FEED_EVENT_KIND_ACTION_REQUESTED\x10\x0b\x12#\n\x1f\x46\x45\x45\x44_EVENT_KIND_ACTION_REJECTED\x10\x0c\x12\x1b\n\x17\x46\x45\x45\x44_EVENT_KIND_TRANCHE\x10\x13\x12\x1b\n\x17\x46\x45\x45\x44_EVENT_KIND_ACCRUAL\x10\x64\x12\x1e\n\x1a\x46\x45\x45\x44_EVENT_KIND_DUE_NOTICE\x10\x65\x12\'\n\"FEED_EVENT_KIND_CREDIT_LINE_OPENED\x10\xc9\x01\x12.\n)FEED_EVENT_KIND_CREDIT_LINE_LIMIT_CHANGED\x10\xca\x01\x12\'\n\"FEED_EVENT_KIND_CREDIT_LINE_FROZEN\x10\xcb\x01\x12)\n$FEED_EVENT_KIND_CREDIT_LINE_UNFROZEN\x10\xcc\x01\x12)\n$FEED_EVENT_KIND_CREDIT_LINE_DRAWDOWN\x10\xcd\x01\x12\'\n\"FEED_EVENT_KIND_CREDIT_LINE_CLOSED\x10\xce\x01\x12\x33\n.FEED_EVENT_KIND_CREDIT_LINE_REPAYMENT_REVERSED\x10\xcf\x01\x12\x36\n1FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED\x10\xd0\x01\x12.\n)FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN\x10\xd1\x01\x32r\n\x10\x45ventFeedService\x12^\n\x0fSubscribeEvents\x12#.loancore.v1.SubscribeEventsRequest\x1a$.loancore.v1.SubscribeEventsResponse0\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'loancore.v1.event_feed_service_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _FEEDEVENTKIND._serialized_start=1018
-  _FEEDEVENTKIND._serialized_end=1558
-  _SUBSCRIBEEVENTSREQUEST._serialized_start=131
-  _SUBSCRIBEEVENTSREQUEST._serialized_end=305
-  _SUBSCRIBEEVENTSRESPONSE._serialized_start=307
-  _SUBSCRIBEEVENTSRESPONSE._serialized_end=427
-  _FEEDEVENT._serialized_start=430
-  _FEEDEVENT._serialized_end=909
-  _ACCRUALLINE._serialized_start=911
-  _ACCRUALLINE._serialized_end=1015
-  _EVENTFEEDSERVICE._serialized_start=1560
-  _EVENTFEEDSERVICE._serialized_end=1674
+  _FEEDEVENTKIND._serialized_start=1211
+  _FEEDEVENTKIND._serialized_end=2194
+  _SUBSCRIBEEVENTSREQUEST._serialized_start=170
+  _SUBSCRIBEEVENTSREQUEST._serialized_end=384
+  _SUBSCRIBEEVENTSRESPONSE._serialized_start=386
+  _SUBSCRIBEEVENTSRESPONSE._serialized_end=506
+  _FEEDEVENT._serialized_start=509
+  _FEEDEVENT._serialized_end=1102
+  _ACCRUALLINE._serialized_start=1104
+  _ACCRUALLINE._serialized_end=1208
+  _EVENTFEEDSERVICE._serialized_start=2196
+  _EVENTFEEDSERVICE._serialized_end=2310
 # @@protoc_insertion_point(module_scope)

@@ -6,9 +6,10 @@ from loancore.v1 import event_feed_service_pb2 as loancore_dot_v1_dot_event__fee
 
 
 class EventFeedServiceStub(object):
-    """EventFeedService streams everything loancore records about loans, in
-    one global order, to the teams that react to it: a payments service
-    reconciling, a notification sender, finance's ledger, a relay to NATS.
+    """EventFeedService streams everything loancore records about loans and
+    credit lines, in one global order, to the teams that react to it: a
+    payments service reconciling, a notification sender, finance's ledger,
+    a relay to NATS.
 
     Every event has a position. Positions only grow, in the order the
     events became durable (committed), and they are never reused; they may
@@ -20,7 +21,7 @@ class EventFeedServiceStub(object):
     events again, with the same event_id.
 
     Refusals: INVALID_ARGUMENT for a negative after_position, more than 64
-    kinds or 100 loan ids, or an id over 64 bytes.
+    kinds, 100 loan ids or 100 credit line ids, or an id over 64 bytes.
     """
 
     def __init__(self, channel):
@@ -37,9 +38,10 @@ class EventFeedServiceStub(object):
 
 
 class EventFeedServiceServicer(object):
-    """EventFeedService streams everything loancore records about loans, in
-    one global order, to the teams that react to it: a payments service
-    reconciling, a notification sender, finance's ledger, a relay to NATS.
+    """EventFeedService streams everything loancore records about loans and
+    credit lines, in one global order, to the teams that react to it: a
+    payments service reconciling, a notification sender, finance's ledger,
+    a relay to NATS.
 
     Every event has a position. Positions only grow, in the order the
     events became durable (committed), and they are never reused; they may
@@ -51,7 +53,7 @@ class EventFeedServiceServicer(object):
     events again, with the same event_id.
 
     Refusals: INVALID_ARGUMENT for a negative after_position, more than 64
-    kinds or 100 loan ids, or an id over 64 bytes.
+    kinds, 100 loan ids or 100 credit line ids, or an id over 64 bytes.
     """
 
     def SubscribeEvents(self, request, context):
@@ -79,9 +81,10 @@ def add_EventFeedServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class EventFeedService(object):
-    """EventFeedService streams everything loancore records about loans, in
-    one global order, to the teams that react to it: a payments service
-    reconciling, a notification sender, finance's ledger, a relay to NATS.
+    """EventFeedService streams everything loancore records about loans and
+    credit lines, in one global order, to the teams that react to it: a
+    payments service reconciling, a notification sender, finance's ledger,
+    a relay to NATS.
 
     Every event has a position. Positions only grow, in the order the
     events became durable (committed), and they are never reused; they may
@@ -93,7 +96,7 @@ class EventFeedService(object):
     events again, with the same event_id.
 
     Refusals: INVALID_ARGUMENT for a negative after_position, more than 64
-    kinds or 100 loan ids, or an id over 64 bytes.
+    kinds, 100 loan ids or 100 credit line ids, or an id over 64 bytes.
     """
 
     @staticmethod

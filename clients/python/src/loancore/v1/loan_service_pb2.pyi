@@ -37,6 +37,7 @@ LOAN_EVENT_KIND_DISBURSEMENT: LoanEventKind
 LOAN_EVENT_KIND_ORIGINATION: LoanEventKind
 LOAN_EVENT_KIND_REPAYMENT: LoanEventKind
 LOAN_EVENT_KIND_REPAYMENT_REVERSAL: LoanEventKind
+LOAN_EVENT_KIND_TRANCHE: LoanEventKind
 LOAN_EVENT_KIND_UNSPECIFIED: LoanEventKind
 LOAN_EVENT_KIND_WAIVER: LoanEventKind
 LOAN_EVENT_KIND_WRITE_OFF: LoanEventKind
@@ -81,6 +82,24 @@ class CreateLoanRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., loan_id: _Optional[str] = ..., borrower_id: _Optional[str] = ..., terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ...) -> None: ...
 
 class CreateLoanResponse(_message.Message):
+    __slots__ = ["loan"]
+    LOAN_FIELD_NUMBER: _ClassVar[int]
+    loan: Loan
+    def __init__(self, loan: _Optional[_Union[Loan, _Mapping]] = ...) -> None: ...
+
+class DisburseTrancheRequest(_message.Message):
+    __slots__ = ["amount", "loan_id", "request_id", "value_date"]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    LOAN_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    amount: str
+    loan_id: str
+    request_id: str
+    value_date: str
+    def __init__(self, request_id: _Optional[str] = ..., loan_id: _Optional[str] = ..., amount: _Optional[str] = ..., value_date: _Optional[str] = ...) -> None: ...
+
+class DisburseTrancheResponse(_message.Message):
     __slots__ = ["loan"]
     LOAN_FIELD_NUMBER: _ClassVar[int]
     loan: Loan
@@ -141,7 +160,7 @@ class ListLoansResponse(_message.Message):
     def __init__(self, loans: _Optional[_Iterable[_Union[LoanSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class Loan(_message.Message):
-    __slots__ = ["agreement_id", "apr_percent", "as_of", "borrower_id", "created_at", "credit_balance", "currency", "days_past_due", "delinquency_bucket", "installments", "known_at", "loan_id", "next_due_date", "outstanding", "penalty_capped_on", "restructured", "restructured_until", "risk_class", "status", "terms", "version", "written_off_on"]
+    __slots__ = ["agreement_id", "apr_percent", "as_of", "borrower_id", "created_at", "credit_balance", "currency", "days_past_due", "delinquency_bucket", "disbursed_amount", "installments", "known_at", "loan_id", "next_due_date", "outstanding", "penalty_capped_on", "restructured", "restructured_until", "risk_class", "status", "terms", "tranches", "version", "written_off_on"]
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     APR_PERCENT_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +170,7 @@ class Loan(_message.Message):
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     DAYS_PAST_DUE_FIELD_NUMBER: _ClassVar[int]
     DELINQUENCY_BUCKET_FIELD_NUMBER: _ClassVar[int]
+    DISBURSED_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     INSTALLMENTS_FIELD_NUMBER: _ClassVar[int]
     KNOWN_AT_FIELD_NUMBER: _ClassVar[int]
     LOAN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -162,6 +182,7 @@ class Loan(_message.Message):
     RISK_CLASS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TERMS_FIELD_NUMBER: _ClassVar[int]
+    TRANCHES_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     WRITTEN_OFF_ON_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
@@ -173,6 +194,7 @@ class Loan(_message.Message):
     currency: str
     days_past_due: int
     delinquency_bucket: DelinquencyBucket
+    disbursed_amount: str
     installments: _containers.RepeatedCompositeFieldContainer[LoanInstallment]
     known_at: str
     loan_id: str
@@ -184,9 +206,10 @@ class Loan(_message.Message):
     risk_class: RiskClass
     status: LoanStatus
     terms: _terms_pb2.LoanTerms
+    tranches: _containers.RepeatedCompositeFieldContainer[LoanTranche]
     version: int
     written_off_on: str
-    def __init__(self, loan_id: _Optional[str] = ..., borrower_id: _Optional[str] = ..., status: _Optional[_Union[LoanStatus, str]] = ..., terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ..., installments: _Optional[_Iterable[_Union[LoanInstallment, _Mapping]]] = ..., outstanding: _Optional[_Union[Outstanding, _Mapping]] = ..., days_past_due: _Optional[int] = ..., next_due_date: _Optional[str] = ..., version: _Optional[int] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., created_at: _Optional[str] = ..., credit_balance: _Optional[str] = ..., currency: _Optional[str] = ..., delinquency_bucket: _Optional[_Union[DelinquencyBucket, str]] = ..., risk_class: _Optional[_Union[RiskClass, str]] = ..., penalty_capped_on: _Optional[str] = ..., written_off_on: _Optional[str] = ..., restructured: bool = ..., restructured_until: _Optional[str] = ..., agreement_id: _Optional[str] = ..., apr_percent: _Optional[str] = ...) -> None: ...
+    def __init__(self, loan_id: _Optional[str] = ..., borrower_id: _Optional[str] = ..., status: _Optional[_Union[LoanStatus, str]] = ..., terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ..., installments: _Optional[_Iterable[_Union[LoanInstallment, _Mapping]]] = ..., outstanding: _Optional[_Union[Outstanding, _Mapping]] = ..., days_past_due: _Optional[int] = ..., next_due_date: _Optional[str] = ..., version: _Optional[int] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., created_at: _Optional[str] = ..., credit_balance: _Optional[str] = ..., currency: _Optional[str] = ..., delinquency_bucket: _Optional[_Union[DelinquencyBucket, str]] = ..., risk_class: _Optional[_Union[RiskClass, str]] = ..., penalty_capped_on: _Optional[str] = ..., written_off_on: _Optional[str] = ..., restructured: bool = ..., restructured_until: _Optional[str] = ..., agreement_id: _Optional[str] = ..., apr_percent: _Optional[str] = ..., disbursed_amount: _Optional[str] = ..., tranches: _Optional[_Iterable[_Union[LoanTranche, _Mapping]]] = ...) -> None: ...
 
 class LoanEvent(_message.Message):
     __slots__ = ["action_id", "actor", "agreement_id", "amount", "kind", "on_behalf_of", "reason", "recorded_at", "request_id", "seq", "special_transactions", "target_seq", "value_date", "waived_compound", "waived_fees", "waived_interest", "waived_penalty"]
@@ -275,6 +298,16 @@ class LoanSummary(_message.Message):
     status: LoanStatus
     version: int
     def __init__(self, loan_id: _Optional[str] = ..., borrower_id: _Optional[str] = ..., status: _Optional[_Union[LoanStatus, str]] = ..., currency: _Optional[str] = ..., principal: _Optional[str] = ..., version: _Optional[int] = ..., created_at: _Optional[str] = ...) -> None: ...
+
+class LoanTranche(_message.Message):
+    __slots__ = ["amount", "seq", "value_date"]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    VALUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    amount: str
+    seq: int
+    value_date: str
+    def __init__(self, seq: _Optional[int] = ..., amount: _Optional[str] = ..., value_date: _Optional[str] = ...) -> None: ...
 
 class Outstanding(_message.Message):
     __slots__ = ["compound", "fees", "interest", "penalty", "principal", "total"]

@@ -16,8 +16,10 @@ class LoanServiceStub(object):
     google.rpc.PreconditionFailure whose violation type is a stable reason,
     named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
     ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
-    ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
-    renamed.
+    ALREADY_WRITTEN_OFF, NO_APPROVED_AMOUNT, APPROVED_AMOUNT_EXCEEDED (and
+    the credit line reasons of DisburseTranche, whose subject is
+    "credit_line"); the violation's subject is "loan" (the aggregate refused)
+    otherwise. Clients may branch on reasons; they are never renamed.
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -75,6 +77,11 @@ class LoanServiceStub(object):
                 request_serializer=loancore_dot_v1_dot_loan__service__pb2.WriteOffLoanRequest.SerializeToString,
                 response_deserializer=loancore_dot_v1_dot_loan__service__pb2.WriteOffLoanResponse.FromString,
                 )
+        self.DisburseTranche = channel.unary_unary(
+                '/loancore.v1.LoanService/DisburseTranche',
+                request_serializer=loancore_dot_v1_dot_loan__service__pb2.DisburseTrancheRequest.SerializeToString,
+                response_deserializer=loancore_dot_v1_dot_loan__service__pb2.DisburseTrancheResponse.FromString,
+                )
 
 
 class LoanServiceServicer(object):
@@ -88,8 +95,10 @@ class LoanServiceServicer(object):
     google.rpc.PreconditionFailure whose violation type is a stable reason,
     named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
     ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
-    ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
-    renamed.
+    ALREADY_WRITTEN_OFF, NO_APPROVED_AMOUNT, APPROVED_AMOUNT_EXCEEDED (and
+    the credit line reasons of DisburseTranche, whose subject is
+    "credit_line"); the violation's subject is "loan" (the aggregate refused)
+    otherwise. Clients may branch on reasons; they are never renamed.
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -178,6 +187,28 @@ class LoanServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DisburseTranche(self, request, context):
+        """DisburseTranche lends another tranche of a loan whose terms have an
+        approved_amount, on a value date (default today; not in the future,
+        not before the last tranche, and before the last due date): the
+        installments due by then are untouched, and those after it are solved
+        again, with the contract's method and rate, for the principal not yet
+        due plus the tranche over the same due dates. A backdated tranche
+        replays what came after it. On a loan drawn under a credit line it
+        draws on the line as a drawdown does. FAILED_PRECONDITION
+        NO_APPROVED_AMOUNT when the loan's terms have no approved_amount;
+        APPROVED_AMOUNT_EXCEEDED when the tranches would lend more than it;
+        LOAN_PAID_OFF or LOAN_WRITTEN_OFF for a loan that is; AGREEMENT_SIGNED
+        when a restructuring agreement has taken effect on the loan (its plan
+        replaced the contract's); on a loan of a credit line, LIMIT_EXCEEDED
+        when the line has less available than the tranche, and
+        CREDIT_LINE_FROZEN, CREDIT_LINE_CLOSED or CREDIT_LINE_EXPIRED when the
+        line takes no drawdowns. A tranche is not reversible.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LoanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -226,6 +257,11 @@ def add_LoanServiceServicer_to_server(servicer, server):
                     request_deserializer=loancore_dot_v1_dot_loan__service__pb2.WriteOffLoanRequest.FromString,
                     response_serializer=loancore_dot_v1_dot_loan__service__pb2.WriteOffLoanResponse.SerializeToString,
             ),
+            'DisburseTranche': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisburseTranche,
+                    request_deserializer=loancore_dot_v1_dot_loan__service__pb2.DisburseTrancheRequest.FromString,
+                    response_serializer=loancore_dot_v1_dot_loan__service__pb2.DisburseTrancheResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'loancore.v1.LoanService', rpc_method_handlers)
@@ -244,8 +280,10 @@ class LoanService(object):
     google.rpc.PreconditionFailure whose violation type is a stable reason,
     named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
     ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
-    ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
-    renamed.
+    ALREADY_WRITTEN_OFF, NO_APPROVED_AMOUNT, APPROVED_AMOUNT_EXCEEDED (and
+    the credit line reasons of DisburseTranche, whose subject is
+    "credit_line"); the violation's subject is "loan" (the aggregate refused)
+    otherwise. Clients may branch on reasons; they are never renamed.
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -402,5 +440,22 @@ class LoanService(object):
         return grpc.experimental.unary_unary(request, target, '/loancore.v1.LoanService/WriteOffLoan',
             loancore_dot_v1_dot_loan__service__pb2.WriteOffLoanRequest.SerializeToString,
             loancore_dot_v1_dot_loan__service__pb2.WriteOffLoanResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DisburseTranche(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/loancore.v1.LoanService/DisburseTranche',
+            loancore_dot_v1_dot_loan__service__pb2.DisburseTrancheRequest.SerializeToString,
+            loancore_dot_v1_dot_loan__service__pb2.DisburseTrancheResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -4,6 +4,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
+ALLOCATION_ORDER_ALL_INTEREST_FIRST: AllocationOrder
 ALLOCATION_ORDER_CIVIL_CODE: AllocationOrder
 ALLOCATION_ORDER_INTEREST_FIRST: AllocationOrder
 ALLOCATION_ORDER_PENALTY_FIRST: AllocationOrder
@@ -26,6 +27,9 @@ DAY_COUNT_ACT_ACT: DayCount
 DAY_COUNT_THIRTY_360: DayCount
 DAY_COUNT_UNSPECIFIED: DayCount
 DESCRIPTOR: _descriptor.FileDescriptor
+EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT: EarlyPayment
+EARLY_PAYMENT_PREPAY_PRINCIPAL: EarlyPayment
+EARLY_PAYMENT_UNSPECIFIED: EarlyPayment
 FREQUENCY_UNIT_DAY: FrequencyUnit
 FREQUENCY_UNIT_MONTH: FrequencyUnit
 FREQUENCY_UNIT_SEMI_MONTH: FrequencyUnit
@@ -49,6 +53,7 @@ PAYMENT_TIMING_UNSPECIFIED: PaymentTiming
 PENALTY_BASIS_OVERDUE_PRINCIPAL: PenaltyBasis
 PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST: PenaltyBasis
 PENALTY_BASIS_UNSPECIFIED: PenaltyBasis
+PREPAYMENT_POLICY_KEEP_INSTALLMENT: PrepaymentPolicy
 PREPAYMENT_POLICY_REDUCE_INSTALLMENT: PrepaymentPolicy
 PREPAYMENT_POLICY_REDUCE_TERM: PrepaymentPolicy
 PREPAYMENT_POLICY_UNSPECIFIED: PrepaymentPolicy
@@ -92,15 +97,17 @@ class Frequency(_message.Message):
     def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ..., days_of_month: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class LoanTerms(_message.Message):
-    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "charges", "currency", "daily_rate_percent", "day_count", "disbursement_date", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "interest_recalculation", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
+    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "approved_amount", "charges", "currency", "daily_rate_percent", "day_count", "disbursement_date", "early_payment", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "interest_recalculation", "level_installment_over_actual_periods", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
     ALLOCATION_ORDER_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_EQUIVALENT_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     CHARGES_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     DAILY_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     DAY_COUNT_FIELD_NUMBER: _ClassVar[int]
     DISBURSEMENT_DATE_FIELD_NUMBER: _ClassVar[int]
+    EARLY_PAYMENT_FIELD_NUMBER: _ClassVar[int]
     FIRST_DUE_DATE_FIELD_NUMBER: _ClassVar[int]
     FREQUENCY_FIELD_NUMBER: _ClassVar[int]
     INSTALLMENT_AMOUNT_FIELD_NUMBER: _ClassVar[int]
@@ -108,6 +115,7 @@ class LoanTerms(_message.Message):
     INTEREST_ACCRUAL_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FREE_PERIODS_FIELD_NUMBER: _ClassVar[int]
     INTEREST_RECALCULATION_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_INSTALLMENT_OVER_ACTUAL_PERIODS_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
     MONTHLY_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     OVERPAYMENT_FIELD_NUMBER: _ClassVar[int]
@@ -121,11 +129,13 @@ class LoanTerms(_message.Message):
     allocation_order: AllocationOrder
     annual_rate_equivalent_percent: str
     annual_rate_percent: str
+    approved_amount: str
     charges: _containers.RepeatedCompositeFieldContainer[Charge]
     currency: str
     daily_rate_percent: str
     day_count: DayCount
     disbursement_date: str
+    early_payment: EarlyPayment
     first_due_date: str
     frequency: Frequency
     installment_amount: str
@@ -133,6 +143,7 @@ class LoanTerms(_message.Message):
     interest_accrual: InterestAccrual
     interest_free_periods: int
     interest_recalculation: bool
+    level_installment_over_actual_periods: bool
     method: RepaymentMethod
     monthly_rate_percent: str
     overpayment: OverpaymentPolicy
@@ -143,7 +154,7 @@ class LoanTerms(_message.Message):
     principal_grace_periods: int
     rounding: Rounding
     upfront_fee: str
-    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., interest_recalculation: bool = ..., charges: _Optional[_Iterable[_Union[Charge, _Mapping]]] = ...) -> None: ...
+    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., interest_recalculation: bool = ..., approved_amount: _Optional[str] = ..., level_installment_over_actual_periods: bool = ..., early_payment: _Optional[_Union[EarlyPayment, str]] = ..., charges: _Optional[_Iterable[_Union[Charge, _Mapping]]] = ...) -> None: ...
 
 class PenaltyPolicy(_message.Message):
     __slots__ = ["annual_rate_percent", "basis", "cap_annual_percent", "compound_overdue_interest", "day_count", "grace_days", "grace_mode", "markup_percent", "overdue_contract_interest"]
@@ -191,6 +202,9 @@ class GraceMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class AllocationOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class EarlyPayment(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class PrepaymentPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

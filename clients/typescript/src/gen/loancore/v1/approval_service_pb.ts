@@ -213,7 +213,9 @@ export const RejectActionResponseSchema: GenMessage<RejectActionResponse> = /*@_
  * roles may not approve the call; FAILED_PRECONDITION ACTION_NOT_PENDING
  * for an action approved or rejected already, and ACTION_NO_LONGER_APPLIES
  * when the loan has changed so that the held call would now be refused
- * (the message says why): the action stays pending, to be rejected.
+ * (the message says why): the action stays pending, to be rejected. The
+ * google.rpc.PreconditionFailure's subject is "loan" (an action lives in
+ * its loan's log).
  *
  * @generated from service loancore.v1.ApprovalService
  */

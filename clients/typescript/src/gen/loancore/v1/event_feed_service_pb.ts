@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { DueNotice } from "./close_of_business_service_pb.js";
 import { file_loancore_v1_close_of_business_service } from "./close_of_business_service_pb.js";
+import type { CreditLineEvent } from "./credit_line_service_pb.js";
+import { file_loancore_v1_credit_line_service } from "./credit_line_service_pb.js";
 import type { LoanEvent } from "./loan_service_pb.js";
 import { file_loancore_v1_loan_service } from "./loan_service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/event_feed_service.proto.
  */
 export const file_loancore_v1_event_feed_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRsb2FuY29yZS92MS9ldmVudF9mZWVkX3NlcnZpY2UucHJvdG8SC2xvYW5jb3JlLnYxIoMBChZTdWJzY3JpYmVFdmVudHNSZXF1ZXN0EhYKDmFmdGVyX3Bvc2l0aW9uGAEgASgDEikKBWtpbmRzGAIgAygOMhoubG9hbmNvcmUudjEuRmVlZEV2ZW50S2luZBIQCghsb2FuX2lkcxgDIAMoCRIUCgxzdG9wX2F0X2hlYWQYBCABKAgiXQoXU3Vic2NyaWJlRXZlbnRzUmVzcG9uc2USJQoFZXZlbnQYASABKAsyFi5sb2FuY29yZS52MS5GZWVkRXZlbnQSGwoTY2hlY2twb2ludF9wb3NpdGlvbhgCIAEoAyLnAgoJRmVlZEV2ZW50EhAKCHBvc2l0aW9uGAEgASgDEhAKCGV2ZW50X2lkGAIgASgJEg8KB2xvYW5faWQYAyABKAkSKAoEa2luZBgEIAEoDjIaLmxvYW5jb3JlLnYxLkZlZWRFdmVudEtpbmQSEgoKdmFsdWVfZGF0ZRgFIAEoCRITCgtyZWNvcmRlZF9hdBgGIAEoCRISCgpyZXF1ZXN0X2lkGAcgASgJEg0KBWFjdG9yGAggASgJEg4KBmFtb3VudBgJIAEoCRIQCghjdXJyZW5jeRgKIAEoCRIsCgpsb2FuX2V2ZW50GAsgASgLMhYubG9hbmNvcmUudjEuTG9hbkV2ZW50SAASKwoHYWNjcnVhbBgMIAEoCzIYLmxvYW5jb3JlLnYxLkFjY3J1YWxMaW5lSAASKAoGbm90aWNlGA0gASgLMhYubG9hbmNvcmUudjEuRHVlTm90aWNlSABCCAoGZGV0YWlsIkcKC0FjY3J1YWxMaW5lEhUKDWJ1c2luZXNzX2RhdGUYASABKAkSDwoHcGVuYWx0eRgCIAEoCRIQCghjb21wb3VuZBgDIAEoCSqcBAoNRmVlZEV2ZW50S2luZBIfChtGRUVEX0VWRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIfChtGRUVEX0VWRU5UX0tJTkRfT1JJR0lOQVRJT04QARIgChxGRUVEX0VWRU5UX0tJTkRfRElTQlVSU0VNRU5UEAISHQoZRkVFRF9FVkVOVF9LSU5EX1JFUEFZTUVOVBADEiYKIkZFRURfRVZFTlRfS0lORF9SRVBBWU1FTlRfUkVWRVJTQUwQBBIaChZGRUVEX0VWRU5UX0tJTkRfV0FJVkVSEAUSHQoZRkVFRF9FVkVOVF9LSU5EX1dSSVRFX09GRhAGEiYKIkZFRURfRVZFTlRfS0lORF9BR1JFRU1FTlRfUFJPUE9TRUQQBxImCiJGRUVEX0VWRU5UX0tJTkRfQUdSRUVNRU5UX0FDQ0VQVEVEEAgSJwojRkVFRF9FVkVOVF9LSU5EX0FHUkVFTUVOVF9DQU5DRUxMRUQQCRIkCiBGRUVEX0VWRU5UX0tJTkRfQUdSRUVNRU5UX0JST0tFThAKEiQKIEZFRURfRVZFTlRfS0lORF9BQ1RJT05fUkVRVUVTVEVEEAsSIwofRkVFRF9FVkVOVF9LSU5EX0FDVElPTl9SRUpFQ1RFRBAMEhsKF0ZFRURfRVZFTlRfS0lORF9BQ0NSVUFMEGQSHgoaRkVFRF9FVkVOVF9LSU5EX0RVRV9OT1RJQ0UQZTJyChBFdmVudEZlZWRTZXJ2aWNlEl4KD1N1YnNjcmliZUV2ZW50cxIjLmxvYW5jb3JlLnYxLlN1YnNjcmliZUV2ZW50c1JlcXVlc3QaJC5sb2FuY29yZS52MS5TdWJzY3JpYmVFdmVudHNSZXNwb25zZTABYgZwcm90bzM", [file_loancore_v1_close_of_business_service, file_loancore_v1_loan_service]);
+  fileDesc("CiRsb2FuY29yZS92MS9ldmVudF9mZWVkX3NlcnZpY2UucHJvdG8SC2xvYW5jb3JlLnYxIpwBChZTdWJzY3JpYmVFdmVudHNSZXF1ZXN0EhYKDmFmdGVyX3Bvc2l0aW9uGAEgASgDEikKBWtpbmRzGAIgAygOMhoubG9hbmNvcmUudjEuRmVlZEV2ZW50S2luZBIQCghsb2FuX2lkcxgDIAMoCRIUCgxzdG9wX2F0X2hlYWQYBCABKAgSFwoPY3JlZGl0X2xpbmVfaWRzGAUgAygJIl0KF1N1YnNjcmliZUV2ZW50c1Jlc3BvbnNlEiUKBWV2ZW50GAEgASgLMhYubG9hbmNvcmUudjEuRmVlZEV2ZW50EhsKE2NoZWNrcG9pbnRfcG9zaXRpb24YAiABKAMiugMKCUZlZWRFdmVudBIQCghwb3NpdGlvbhgBIAEoAxIQCghldmVudF9pZBgCIAEoCRIPCgdsb2FuX2lkGAMgASgJEigKBGtpbmQYBCABKA4yGi5sb2FuY29yZS52MS5GZWVkRXZlbnRLaW5kEhIKCnZhbHVlX2RhdGUYBSABKAkSEwoLcmVjb3JkZWRfYXQYBiABKAkSEgoKcmVxdWVzdF9pZBgHIAEoCRINCgVhY3RvchgIIAEoCRIOCgZhbW91bnQYCSABKAkSEAoIY3VycmVuY3kYCiABKAkSLAoKbG9hbl9ldmVudBgLIAEoCzIWLmxvYW5jb3JlLnYxLkxvYW5FdmVudEgAEisKB2FjY3J1YWwYDCABKAsyGC5sb2FuY29yZS52MS5BY2NydWFsTGluZUgAEigKBm5vdGljZRgNIAEoCzIWLmxvYW5jb3JlLnYxLkR1ZU5vdGljZUgAEjkKEWNyZWRpdF9saW5lX2V2ZW50GA8gASgLMhwubG9hbmNvcmUudjEuQ3JlZGl0TGluZUV2ZW50SAASFgoOY3JlZGl0X2xpbmVfaWQYDiABKAlCCAoGZGV0YWlsIkcKC0FjY3J1YWxMaW5lEhUKDWJ1c2luZXNzX2RhdGUYASABKAkSDwoHcGVuYWx0eRgCIAEoCRIQCghjb21wb3VuZBgDIAEoCSrXBwoNRmVlZEV2ZW50S2luZBIfChtGRUVEX0VWRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIfChtGRUVEX0VWRU5UX0tJTkRfT1JJR0lOQVRJT04QARIgChxGRUVEX0VWRU5UX0tJTkRfRElTQlVSU0VNRU5UEAISHQoZRkVFRF9FVkVOVF9LSU5EX1JFUEFZTUVOVBADEiYKIkZFRURfRVZFTlRfS0lORF9SRVBBWU1FTlRfUkVWRVJTQUwQBBIaChZGRUVEX0VWRU5UX0tJTkRfV0FJVkVSEAUSHQoZRkVFRF9FVkVOVF9LSU5EX1dSSVRFX09GRhAGEiYKIkZFRURfRVZFTlRfS0lORF9BR1JFRU1FTlRfUFJPUE9TRUQQBxImCiJGRUVEX0VWRU5UX0tJTkRfQUdSRUVNRU5UX0FDQ0VQVEVEEAgSJwojRkVFRF9FVkVOVF9LSU5EX0FHUkVFTUVOVF9DQU5DRUxMRUQQCRIkCiBGRUVEX0VWRU5UX0tJTkRfQUdSRUVNRU5UX0JST0tFThAKEiQKIEZFRURfRVZFTlRfS0lORF9BQ1RJT05fUkVRVUVTVEVEEAsSIwofRkVFRF9FVkVOVF9LSU5EX0FDVElPTl9SRUpFQ1RFRBAMEhsKF0ZFRURfRVZFTlRfS0lORF9UUkFOQ0hFEBMSGwoXRkVFRF9FVkVOVF9LSU5EX0FDQ1JVQUwQZBIeChpGRUVEX0VWRU5UX0tJTkRfRFVFX05PVElDRRBlEicKIkZFRURfRVZFTlRfS0lORF9DUkVESVRfTElORV9PUEVORUQQyQESLgopRkVFRF9FVkVOVF9LSU5EX0NSRURJVF9MSU5FX0xJTUlUX0NIQU5HRUQQygESJwoiRkVFRF9FVkVOVF9LSU5EX0NSRURJVF9MSU5FX0ZST1pFThDLARIpCiRGRUVEX0VWRU5UX0tJTkRfQ1JFRElUX0xJTkVfVU5GUk9aRU4QzAESKQokRkVFRF9FVkVOVF9LSU5EX0NSRURJVF9MSU5FX0RSQVdET1dOEM0BEicKIkZFRURfRVZFTlRfS0lORF9DUkVESVRfTElORV9DTE9TRUQQzgESMwouRkVFRF9FVkVOVF9LSU5EX0NSRURJVF9MSU5FX1JFUEFZTUVOVF9SRVZFUlNFRBDPARI2CjFGRUVEX0VWRU5UX0tJTkRfQ1JFRElUX0xJTkVfUFJJTkNJUEFMX0NBUElUQUxJU0VEENABEi4KKUZFRURfRVZFTlRfS0lORF9DUkVESVRfTElORV9UUkFOQ0hFX0RSQVdOENEBMnIKEEV2ZW50RmVlZFNlcnZpY2USXgoPU3Vic2NyaWJlRXZlbnRzEiMubG9hbmNvcmUudjEuU3Vic2NyaWJlRXZlbnRzUmVxdWVzdBokLmxvYW5jb3JlLnYxLlN1YnNjcmliZUV2ZW50c1Jlc3BvbnNlMAFiBnByb3RvMw", [file_loancore_v1_close_of_business_service, file_loancore_v1_credit_line_service, file_loancore_v1_loan_service]);
 
 /**
  * SubscribeEventsRequest says where to start and what to send.
@@ -38,8 +40,11 @@ export type SubscribeEventsRequest = Message<"loancore.v1.SubscribeEventsRequest
   kinds: FeedEventKind[];
 
   /**
-   * Only events of these loans; empty for every loan. At most 100, each
-   * at most 64 bytes.
+   * Only events of these loans (and the credit line events that name one
+   * of them: a DRAWDOWN of it, a reversal or a capitalisation on it);
+   * with credit_line_ids too, the events of either. Empty with
+   * credit_line_ids empty: every event. At most 100, each at most 64
+   * bytes.
    *
    * @generated from field: repeated string loan_ids = 3;
    */
@@ -53,6 +58,16 @@ export type SubscribeEventsRequest = Message<"loancore.v1.SubscribeEventsRequest
    * @generated from field: bool stop_at_head = 4;
    */
   stopAtHead: boolean;
+
+  /**
+   * Only the events of these credit lines' logs (OPENED, DRAWDOWN,
+   * FROZEN …); with loan_ids too, the events of either. A line's loans'
+   * own events carry no credit_line_id: name the loans (a DRAWDOWN event
+   * names its loan) to have them. At most 100, each at most 64 bytes.
+   *
+   * @generated from field: repeated string credit_line_ids = 5;
+   */
+  creditLineIds: string[];
 };
 
 /**
@@ -95,7 +110,7 @@ export const SubscribeEventsResponseSchema: GenMessage<SubscribeEventsResponse> 
   messageDesc(file_loancore_v1_event_feed_service, 1);
 
 /**
- * FeedEvent is one thing recorded about a loan.
+ * FeedEvent is one thing recorded about a loan or a credit line.
  *
  * @generated from message loancore.v1.FeedEvent
  */
@@ -111,14 +126,18 @@ export type FeedEvent = Message<"loancore.v1.FeedEvent"> & {
    * Stable across reads, restarts and relays: the same event always has
    * the same id, so a consumer (or NATS JetStream) deduplicates by it.
    * "<loan_id>/<seq>" for an event of the loan's log, "accrual/<date>/<loan_id>"
-   * for an accrual journal line, "notice/<notice_id>" for a notice.
+   * for an accrual journal line, "notice/<notice_id>" for a notice,
+   * "credit_line/<credit_line_id>/<seq>" for an event of a credit line's
+   * log.
    *
    * @generated from field: string event_id = 2;
    */
   eventId: string;
 
   /**
-   * The loan.
+   * The loan. For a credit line event, the loan it names (a DRAWDOWN's
+   * loan, the loan of a REPAYMENT_REVERSED or PRINCIPAL_CAPITALISED), or
+   * empty.
    *
    * @generated from field: string loan_id = 3;
    */
@@ -163,15 +182,17 @@ export type FeedEvent = Message<"loancore.v1.FeedEvent"> & {
 
   /**
    * Its main amount in the loan's currency, when it has one: a
-   * repayment's amount, a line's penalty plus compound interest (negative
-   * for a line that gives back), a notice's amount.
+   * repayment's amount, a journal line's penalty plus compound interest
+   * (negative for a line that gives back), a notice's amount, a credit
+   * line event's amount (the limit an OPENED or LIMIT_CHANGED sets, what
+   * a DRAWDOWN draws).
    *
    * @generated from field: string amount = 9;
    */
   amount: string;
 
   /**
-   * The loan's currency, ISO 4217.
+   * The loan's currency (a credit line event: the line's), ISO 4217.
    *
    * @generated from field: string currency = 10;
    */
@@ -207,7 +228,24 @@ export type FeedEvent = Message<"loancore.v1.FeedEvent"> & {
      */
     value: DueNotice;
     case: "notice";
+  } | {
+    /**
+     * For an event of a credit line's log, the event as GetCreditLine
+     * returns it.
+     *
+     * @generated from field: loancore.v1.CreditLineEvent credit_line_event = 15;
+     */
+    value: CreditLineEvent;
+    case: "creditLineEvent";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * The credit line of a credit line event; empty for the rest (a loan
+   * drawn under a line has its events here without it).
+   *
+   * @generated from field: string credit_line_id = 14;
+   */
+  creditLineId: string;
 };
 
 /**
@@ -258,8 +296,9 @@ export const AccrualLineSchema: GenMessage<AccrualLine> = /*@__PURE__*/
 
 /**
  * FeedEventKind is what a feed event records. An event of a loan's log
- * has the number of its LoanEventKind; the kinds that are not in a loan's
- * log start at 100.
+ * has the number of its LoanEventKind; the kinds of close of business's
+ * rows start at 100; an event of a credit line's log has 200 plus the
+ * number of its CreditLineEventKind.
  *
  * @generated from enum loancore.v1.FeedEventKind
  */
@@ -354,6 +393,13 @@ export enum FeedEventKind {
   ACTION_REJECTED = 12,
 
   /**
+   * LOAN_EVENT_KIND_TRANCHE.
+   *
+   * @generated from enum value: FEED_EVENT_KIND_TRANCHE = 19;
+   */
+  TRANCHE = 19,
+
+  /**
    * A line of the accrual journal, written by close of business.
    *
    * @generated from enum value: FEED_EVENT_KIND_ACCRUAL = 100;
@@ -366,6 +412,76 @@ export enum FeedEventKind {
    * @generated from enum value: FEED_EVENT_KIND_DUE_NOTICE = 101;
    */
   DUE_NOTICE = 101,
+
+  /**
+   * CREDIT_LINE_EVENT_KIND_OPENED: a credit line opened, with its limit.
+   *
+   * @generated from enum value: FEED_EVENT_KIND_CREDIT_LINE_OPENED = 201;
+   */
+  CREDIT_LINE_OPENED = 201,
+
+  /**
+   * CREDIT_LINE_EVENT_KIND_LIMIT_CHANGED.
+   *
+   * @generated from enum value: FEED_EVENT_KIND_CREDIT_LINE_LIMIT_CHANGED = 202;
+   */
+  CREDIT_LINE_LIMIT_CHANGED = 202,
+
+  /**
+   * CREDIT_LINE_EVENT_KIND_FROZEN, by an operator or by close of business.
+   *
+   * @generated from enum value: FEED_EVENT_KIND_CREDIT_LINE_FROZEN = 203;
+   */
+  CREDIT_LINE_FROZEN = 203,
+
+  /**
+   * CREDIT_LINE_EVENT_KIND_UNFROZEN.
+   *
+   * @generated from enum value: FEED_EVENT_KIND_CREDIT_LINE_UNFROZEN = 204;
+   */
+  CREDIT_LINE_UNFROZEN = 204,
+
+  /**
+   * CREDIT_LINE_EVENT_KIND_DRAWDOWN: loan_id is the loan booked. Its
+   * ORIGINATION and DISBURSEMENT are written in the same transaction, so
+   * the three have adjacent positions (in an order the feed does not
+   * fix).
+   *
+   * @generated from enum value: FEED_EVENT_KIND_CREDIT_LINE_DRAWDOWN = 205;
+   */
+  CREDIT_LINE_DRAWDOWN = 205,
+
+  /**
+   * CREDIT_LINE_EVENT_KIND_CLOSED.
+   *
+   * @generated from enum value: FEED_EVENT_KIND_CREDIT_LINE_CLOSED = 206;
+   */
+  CREDIT_LINE_CLOSED = 206,
+
+  /**
+   * CREDIT_LINE_EVENT_KIND_REPAYMENT_REVERSED: on a revolving line,
+   * written with the loan's REPAYMENT_REVERSAL (adjacent positions).
+   *
+   * @generated from enum value: FEED_EVENT_KIND_CREDIT_LINE_REPAYMENT_REVERSED = 207;
+   */
+  CREDIT_LINE_REPAYMENT_REVERSED = 207,
+
+  /**
+   * CREDIT_LINE_EVENT_KIND_PRINCIPAL_CAPITALISED: on a revolving line,
+   * written with the loan's agreement event that raised its principal.
+   *
+   * @generated from enum value: FEED_EVENT_KIND_CREDIT_LINE_PRINCIPAL_CAPITALISED = 208;
+   */
+  CREDIT_LINE_PRINCIPAL_CAPITALISED = 208,
+
+  /**
+   * CREDIT_LINE_EVENT_KIND_TRANCHE_DRAWN: loan_id is the loan whose
+   * tranche drew on the line (the loan's own FEED_EVENT_KIND_TRANCHE is
+   * beside it, in the same transaction).
+   *
+   * @generated from enum value: FEED_EVENT_KIND_CREDIT_LINE_TRANCHE_DRAWN = 209;
+   */
+  CREDIT_LINE_TRANCHE_DRAWN = 209,
 }
 
 /**
@@ -375,9 +491,10 @@ export const FeedEventKindSchema: GenEnum<FeedEventKind> = /*@__PURE__*/
   enumDesc(file_loancore_v1_event_feed_service, 0);
 
 /**
- * EventFeedService streams everything loancore records about loans, in
- * one global order, to the teams that react to it: a payments service
- * reconciling, a notification sender, finance's ledger, a relay to NATS.
+ * EventFeedService streams everything loancore records about loans and
+ * credit lines, in one global order, to the teams that react to it: a
+ * payments service reconciling, a notification sender, finance's ledger,
+ * a relay to NATS.
  *
  * Every event has a position. Positions only grow, in the order the
  * events became durable (committed), and they are never reused; they may
@@ -389,7 +506,7 @@ export const FeedEventKindSchema: GenEnum<FeedEventKind> = /*@__PURE__*/
  * events again, with the same event_id.
  *
  * Refusals: INVALID_ARGUMENT for a negative after_position, more than 64
- * kinds or 100 loan ids, or an id over 64 bytes.
+ * kinds, 100 loan ids or 100 credit line ids, or an id over 64 bytes.
  *
  * @generated from service loancore.v1.EventFeedService
  */

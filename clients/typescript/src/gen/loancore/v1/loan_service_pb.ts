@@ -14,7 +14,75 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/loan_service.proto.
  */
 export const file_loancore_v1_loan_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5sb2FuY29yZS92MS9sb2FuX3NlcnZpY2UucHJvdG8SC2xvYW5jb3JlLnYxInQKEUNyZWF0ZUxvYW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRITCgtib3Jyb3dlcl9pZBgDIAEoCRIlCgV0ZXJtcxgEIAEoCzIWLmxvYW5jb3JlLnYxLkxvYW5UZXJtcyI1ChJDcmVhdGVMb2FuUmVzcG9uc2USHwoEbG9hbhgBIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4iQgoOR2V0TG9hblJlcXVlc3QSDwoHbG9hbl9pZBgBIAEoCRINCgVhc19vZhgCIAEoCRIQCghrbm93bl9hdBgDIAEoCSIyCg9HZXRMb2FuUmVzcG9uc2USHwoEbG9hbhgBIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4i9QQKBExvYW4SDwoHbG9hbl9pZBgBIAEoCRITCgtib3Jyb3dlcl9pZBgCIAEoCRInCgZzdGF0dXMYAyABKA4yFy5sb2FuY29yZS52MS5Mb2FuU3RhdHVzEiUKBXRlcm1zGAQgASgLMhYubG9hbmNvcmUudjEuTG9hblRlcm1zEjIKDGluc3RhbGxtZW50cxgFIAMoCzIcLmxvYW5jb3JlLnYxLkxvYW5JbnN0YWxsbWVudBItCgtvdXRzdGFuZGluZxgGIAEoCzIYLmxvYW5jb3JlLnYxLk91dHN0YW5kaW5nEhUKDWRheXNfcGFzdF9kdWUYByABKAUSFQoNbmV4dF9kdWVfZGF0ZRgIIAEoCRIPCgd2ZXJzaW9uGAkgASgDEg0KBWFzX29mGAogASgJEhAKCGtub3duX2F0GAsgASgJEhIKCmNyZWF0ZWRfYXQYDCABKAkSFgoOY3JlZGl0X2JhbGFuY2UYDSABKAkSEAoIY3VycmVuY3kYDiABKAkSOgoSZGVsaW5xdWVuY3lfYnVja2V0GA8gASgOMh4ubG9hbmNvcmUudjEuRGVsaW5xdWVuY3lCdWNrZXQSKgoKcmlza19jbGFzcxgQIAEoDjIWLmxvYW5jb3JlLnYxLlJpc2tDbGFzcxIZChFwZW5hbHR5X2NhcHBlZF9vbhgRIAEoCRIWCg53cml0dGVuX29mZl9vbhgSIAEoCRIUCgxyZXN0cnVjdHVyZWQYEyABKAgSGgoScmVzdHJ1Y3R1cmVkX3VudGlsGBQgASgJEhQKDGFncmVlbWVudF9pZBgVIAEoCRITCgthcHJfcGVyY2VudBgaIAEoCSLYAgoPTG9hbkluc3RhbGxtZW50Eg4KBm51bWJlchgBIAEoBRIQCghkdWVfZGF0ZRgCIAEoCRIVCg1wcmluY2lwYWxfZHVlGAMgASgJEhQKDGludGVyZXN0X2R1ZRgEIAEoCRIWCg5wcmluY2lwYWxfcGFpZBgFIAEoCRIVCg1pbnRlcmVzdF9wYWlkGAYgASgJEi4KBnN0YXR1cxgHIAEoDjIeLmxvYW5jb3JlLnYxLkluc3RhbGxtZW50U3RhdHVzEhIKCnN0YXJ0X2RhdGUYCCABKAkSFwoPcGVuYWx0eV9hY2NydWVkGAkgASgJEhQKDHBlbmFsdHlfcGFpZBgKIAEoCRIYChBjb21wb3VuZF9hY2NydWVkGAsgASgJEhUKDWNvbXBvdW5kX3BhaWQYDCABKAkSEAoIZmVlc19kdWUYDSABKAkSEQoJZmVlc19wYWlkGA4gASgJInIKC091dHN0YW5kaW5nEhEKCXByaW5jaXBhbBgBIAEoCRIQCghpbnRlcmVzdBgCIAEoCRINCgV0b3RhbBgDIAEoCRIPCgdwZW5hbHR5GAQgASgJEhAKCGNvbXBvdW5kGAUgASgJEgwKBGZlZXMYBiABKAkidwoQTGlzdExvYW5zUmVxdWVzdBInCgZzdGF0dXMYASABKA4yFy5sb2FuY29yZS52MS5Mb2FuU3RhdHVzEhMKC2JvcnJvd2VyX2lkGAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJIlUKEUxpc3RMb2Fuc1Jlc3BvbnNlEicKBWxvYW5zGAEgAygLMhgubG9hbmNvcmUudjEuTG9hblN1bW1hcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIqYBCgtMb2FuU3VtbWFyeRIPCgdsb2FuX2lkGAEgASgJEhMKC2JvcnJvd2VyX2lkGAIgASgJEicKBnN0YXR1cxgDIAEoDjIXLmxvYW5jb3JlLnYxLkxvYW5TdGF0dXMSEAoIY3VycmVuY3kYBCABKAkSEQoJcHJpbmNpcGFsGAUgASgJEg8KB3ZlcnNpb24YBiABKAMSEgoKY3JlYXRlZF9hdBgHIAEoCSJPChVMaXN0TG9hbkV2ZW50c1JlcXVlc3QSDwoHbG9hbl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJZChZMaXN0TG9hbkV2ZW50c1Jlc3BvbnNlEiYKBmV2ZW50cxgBIAMoCzIWLmxvYW5jb3JlLnYxLkxvYW5FdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkinwMKCUxvYW5FdmVudBILCgNzZXEYASABKAMSKAoEa2luZBgCIAEoDjIaLmxvYW5jb3JlLnYxLkxvYW5FdmVudEtpbmQSEgoKdmFsdWVfZGF0ZRgDIAEoCRITCgtyZWNvcmRlZF9hdBgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJEg0KBWFjdG9yGAYgASgJEg4KBmFtb3VudBgHIAEoCRISCgp0YXJnZXRfc2VxGAggASgDEg4KBnJlYXNvbhgJIAEoCRIWCg53YWl2ZWRfcGVuYWx0eRgKIAEoCRIXCg93YWl2ZWRfY29tcG91bmQYCyABKAkSFwoPd2FpdmVkX2ludGVyZXN0GAwgASgJEhQKDGFncmVlbWVudF9pZBgNIAEoCRI9ChRzcGVjaWFsX3RyYW5zYWN0aW9ucxgOIAMoDjIfLmxvYW5jb3JlLnYxLlNwZWNpYWxUcmFuc2FjdGlvbhIUCgxvbl9iZWhhbGZfb2YYDyABKAkSEQoJYWN0aW9uX2lkGBAgASgJEhMKC3dhaXZlZF9mZWVzGBEgASgJIoYBChZSZWNvcmRSZXBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRIOCgZhbW91bnQYAyABKAkSEgoKdmFsdWVfZGF0ZRgEIAEoCRIjCgR2aWV3GAUgASgOMhUubG9hbmNvcmUudjEuTG9hblZpZXciugEKF1JlY29yZFJlcGF5bWVudFJlc3BvbnNlEgsKA3NlcRgBIAEoAxIwCgthbGxvY2F0aW9ucxgCIAMoCzIbLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25MaW5lEhkKEXByZXBhaWRfcHJpbmNpcGFsGAMgASgJEg4KBmNyZWRpdBgEIAEoCRIfCgRsb2FuGAUgASgLMhEubG9hbmNvcmUudjEuTG9hbhIUCgxjaGFuZ2VkX3NlcXMYBiADKAMicQoOQWxsb2NhdGlvbkxpbmUSGgoSaW5zdGFsbG1lbnRfbnVtYmVyGAEgASgFEjMKCWNvbXBvbmVudBgCIAEoDjIgLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25Db21wb25lbnQSDgoGYW1vdW50GAMgASgJIlsKF1JldmVyc2VSZXBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRILCgNzZXEYAyABKAMSDgoGcmVhc29uGAQgASgJIs0BChhSZXZlcnNlUmVwYXltZW50UmVzcG9uc2USCwoDc2VxGAEgASgDEh8KBGxvYW4YAiABKAsyES5sb2FuY29yZS52MS5Mb2FuEhQKDGNoYW5nZWRfc2VxcxgDIAMoAxI5ChRyZXZlcnNlZF9hbGxvY2F0aW9ucxgEIAMoCzIbLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25MaW5lEjIKDnBlbmRpbmdfYWN0aW9uGAUgASgLMhoubG9hbmNvcmUudjEuUGVuZGluZ0FjdGlvbiI6ChJRdW90ZVBheW9mZlJlcXVlc3QSDwoHbG9hbl9pZBgBIAEoCRITCgtwYXlvZmZfZGF0ZRgCIAEoCSKxAQoTUXVvdGVQYXlvZmZSZXNwb25zZRINCgV0b3RhbBgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSEAoIaW50ZXJlc3QYAyABKAkSDgoGY3JlZGl0GAQgASgJEhMKC3BheW9mZl9kYXRlGAUgASgJEhAKCGN1cnJlbmN5GAYgASgJEg8KB3BlbmFsdHkYByABKAkSEAoIY29tcG91bmQYCCABKAkSDAoEZmVlcxgJIAEoCSKhAQoTV2FpdmVBbW91bnRzUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg8KB2xvYW5faWQYAiABKAkSDwoHcGVuYWx0eRgDIAEoCRIQCghjb21wb3VuZBgEIAEoCRIQCghpbnRlcmVzdBgFIAEoCRIOCgZyZWFzb24YBiABKAkSEgoKdmFsdWVfZGF0ZRgHIAEoCRIMCgRmZWVzGAggASgJIrsBChRXYWl2ZUFtb3VudHNSZXNwb25zZRILCgNzZXEYASABKAMSDwoHcGVuYWx0eRgCIAEoCRIQCghjb21wb3VuZBgDIAEoCRIQCghpbnRlcmVzdBgEIAEoCRIfCgRsb2FuGAUgASgLMhEubG9hbmNvcmUudjEuTG9hbhIyCg5wZW5kaW5nX2FjdGlvbhgGIAEoCzIaLmxvYW5jb3JlLnYxLlBlbmRpbmdBY3Rpb24SDAoEZmVlcxgHIAEoCSJeChNXcml0ZU9mZkxvYW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkSEgoKdmFsdWVfZGF0ZRgEIAEoCSJ4ChRXcml0ZU9mZkxvYW5SZXNwb25zZRILCgNzZXEYASABKAMSHwoEbG9hbhgCIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4SMgoOcGVuZGluZ19hY3Rpb24YAyABKAsyGi5sb2FuY29yZS52MS5QZW5kaW5nQWN0aW9uKo8CChFEZWxpbnF1ZW5jeUJ1Y2tldBIiCh5ERUxJTlFVRU5DWV9CVUNLRVRfVU5TUEVDSUZJRUQQABIZChVERUxJTlFVRU5DWV9CVUNLRVRfTTAQARIZChVERUxJTlFVRU5DWV9CVUNLRVRfTTEQAhIZChVERUxJTlFVRU5DWV9CVUNLRVRfTTIQAxIZChVERUxJTlFVRU5DWV9CVUNLRVRfTTMQBBIZChVERUxJTlFVRU5DWV9CVUNLRVRfTTQQBRIZChVERUxJTlFVRU5DWV9CVUNLRVRfTTUQBhIZChVERUxJTlFVRU5DWV9CVUNLRVRfTTYQBxIZChVERUxJTlFVRU5DWV9CVUNLRVRfTTcQCCqoAQoJUmlza0NsYXNzEhoKFlJJU0tfQ0xBU1NfVU5TUEVDSUZJRUQQABIVChFSSVNLX0NMQVNTX05PUk1BTBABEh4KGlJJU0tfQ0xBU1NfU1BFQ0lBTF9NRU5USU9OEAISGgoWUklTS19DTEFTU19TVUJTVEFOREFSRBADEhcKE1JJU0tfQ0xBU1NfRE9VQlRGVUwQBBITCg9SSVNLX0NMQVNTX0xPU1MQBSp4CgpMb2FuU3RhdHVzEhsKF0xPQU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSTE9BTl9TVEFUVVNfQUNUSVZFEAESGAoUTE9BTl9TVEFUVVNfUEFJRF9PRkYQAhIbChdMT0FOX1NUQVRVU19XUklUVEVOX09GRhADKrABChFJbnN0YWxsbWVudFN0YXR1cxIiCh5JTlNUQUxMTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIeChpJTlNUQUxMTUVOVF9TVEFUVVNfTk9UX0RVRRABEhoKFklOU1RBTExNRU5UX1NUQVRVU19EVUUQAhIeChpJTlNUQUxMTUVOVF9TVEFUVVNfT1ZFUkRVRRADEhsKF0lOU1RBTExNRU5UX1NUQVRVU19QQUlEEAQqtgEKElNwZWNpYWxUcmFuc2FjdGlvbhIjCh9TUEVDSUFMX1RSQU5TQUNUSU9OX1VOU1BFQ0lGSUVEEAASIQodU1BFQ0lBTF9UUkFOU0FDVElPTl9FWFRFTlNJT04QARIwCixTUEVDSUFMX1RSQU5TQUNUSU9OX1BFUlNPTkFMSVNFRF9JTlNUQUxMTUVOVBACEiYKIlNQRUNJQUxfVFJBTlNBQ1RJT05fREVCVF9SRURVQ1RJT04QAyrfAwoNTG9hbkV2ZW50S2luZBIfChtMT0FOX0VWRU5UX0tJTkRfVU5TUEVDSUZJRUQQABIfChtMT0FOX0VWRU5UX0tJTkRfT1JJR0lOQVRJT04QARIgChxMT0FOX0VWRU5UX0tJTkRfRElTQlVSU0VNRU5UEAISHQoZTE9BTl9FVkVOVF9LSU5EX1JFUEFZTUVOVBADEiYKIkxPQU5fRVZFTlRfS0lORF9SRVBBWU1FTlRfUkVWRVJTQUwQBBIaChZMT0FOX0VWRU5UX0tJTkRfV0FJVkVSEAUSHQoZTE9BTl9FVkVOVF9LSU5EX1dSSVRFX09GRhAGEiYKIkxPQU5fRVZFTlRfS0lORF9BR1JFRU1FTlRfUFJPUE9TRUQQBxImCiJMT0FOX0VWRU5UX0tJTkRfQUdSRUVNRU5UX0FDQ0VQVEVEEAgSJwojTE9BTl9FVkVOVF9LSU5EX0FHUkVFTUVOVF9DQU5DRUxMRUQQCRIkCiBMT0FOX0VWRU5UX0tJTkRfQUdSRUVNRU5UX0JST0tFThAKEiQKIExPQU5fRVZFTlRfS0lORF9BQ1RJT05fUkVRVUVTVEVEEAsSIwofTE9BTl9FVkVOVF9LSU5EX0FDVElPTl9SRUpFQ1RFRBAMKk4KCExvYW5WaWV3EhkKFUxPQU5fVklFV19VTlNQRUNJRklFRBAAEhIKDkxPQU5fVklFV19GVUxMEAESEwoPTE9BTl9WSUVXX0JBU0lDEAIq5gEKE0FsbG9jYXRpb25Db21wb25lbnQSJAogQUxMT0NBVElPTl9DT01QT05FTlRfVU5TUEVDSUZJRUQQABIiCh5BTExPQ0FUSU9OX0NPTVBPTkVOVF9QUklOQ0lQQUwQARIhCh1BTExPQ0FUSU9OX0NPTVBPTkVOVF9JTlRFUkVTVBACEiAKHEFMTE9DQVRJT05fQ09NUE9ORU5UX1BFTkFMVFkQAxIhCh1BTExPQ0FUSU9OX0NPTVBPTkVOVF9DT01QT1VORBAEEh0KGUFMTE9DQVRJT05fQ09NUE9ORU5UX0ZFRVMQBTKEBgoLTG9hblNlcnZpY2USTQoKQ3JlYXRlTG9hbhIeLmxvYW5jb3JlLnYxLkNyZWF0ZUxvYW5SZXF1ZXN0Gh8ubG9hbmNvcmUudjEuQ3JlYXRlTG9hblJlc3BvbnNlEkQKB0dldExvYW4SGy5sb2FuY29yZS52MS5HZXRMb2FuUmVxdWVzdBocLmxvYW5jb3JlLnYxLkdldExvYW5SZXNwb25zZRJKCglMaXN0TG9hbnMSHS5sb2FuY29yZS52MS5MaXN0TG9hbnNSZXF1ZXN0Gh4ubG9hbmNvcmUudjEuTGlzdExvYW5zUmVzcG9uc2USWQoOTGlzdExvYW5FdmVudHMSIi5sb2FuY29yZS52MS5MaXN0TG9hbkV2ZW50c1JlcXVlc3QaIy5sb2FuY29yZS52MS5MaXN0TG9hbkV2ZW50c1Jlc3BvbnNlElwKD1JlY29yZFJlcGF5bWVudBIjLmxvYW5jb3JlLnYxLlJlY29yZFJlcGF5bWVudFJlcXVlc3QaJC5sb2FuY29yZS52MS5SZWNvcmRSZXBheW1lbnRSZXNwb25zZRJfChBSZXZlcnNlUmVwYXltZW50EiQubG9hbmNvcmUudjEuUmV2ZXJzZVJlcGF5bWVudFJlcXVlc3QaJS5sb2FuY29yZS52MS5SZXZlcnNlUmVwYXltZW50UmVzcG9uc2USUAoLUXVvdGVQYXlvZmYSHy5sb2FuY29yZS52MS5RdW90ZVBheW9mZlJlcXVlc3QaIC5sb2FuY29yZS52MS5RdW90ZVBheW9mZlJlc3BvbnNlElMKDFdhaXZlQW1vdW50cxIgLmxvYW5jb3JlLnYxLldhaXZlQW1vdW50c1JlcXVlc3QaIS5sb2FuY29yZS52MS5XYWl2ZUFtb3VudHNSZXNwb25zZRJTCgxXcml0ZU9mZkxvYW4SIC5sb2FuY29yZS52MS5Xcml0ZU9mZkxvYW5SZXF1ZXN0GiEubG9hbmNvcmUudjEuV3JpdGVPZmZMb2FuUmVzcG9uc2ViBnByb3RvMw", [file_loancore_v1_action, file_loancore_v1_terms]);
+  fileDesc("Ch5sb2FuY29yZS92MS9sb2FuX3NlcnZpY2UucHJvdG8SC2xvYW5jb3JlLnYxImEKFkRpc2J1cnNlVHJhbmNoZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEg4KBmFtb3VudBgDIAEoCRISCgp2YWx1ZV9kYXRlGAQgASgJIjoKF0Rpc2J1cnNlVHJhbmNoZVJlc3BvbnNlEh8KBGxvYW4YASABKAsyES5sb2FuY29yZS52MS5Mb2FuInQKEUNyZWF0ZUxvYW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRITCgtib3Jyb3dlcl9pZBgDIAEoCRIlCgV0ZXJtcxgEIAEoCzIWLmxvYW5jb3JlLnYxLkxvYW5UZXJtcyI1ChJDcmVhdGVMb2FuUmVzcG9uc2USHwoEbG9hbhgBIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4iQgoOR2V0TG9hblJlcXVlc3QSDwoHbG9hbl9pZBgBIAEoCRINCgVhc19vZhgCIAEoCRIQCghrbm93bl9hdBgDIAEoCSIyCg9HZXRMb2FuUmVzcG9uc2USHwoEbG9hbhgBIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4iuwUKBExvYW4SDwoHbG9hbl9pZBgBIAEoCRITCgtib3Jyb3dlcl9pZBgCIAEoCRInCgZzdGF0dXMYAyABKA4yFy5sb2FuY29yZS52MS5Mb2FuU3RhdHVzEiUKBXRlcm1zGAQgASgLMhYubG9hbmNvcmUudjEuTG9hblRlcm1zEjIKDGluc3RhbGxtZW50cxgFIAMoCzIcLmxvYW5jb3JlLnYxLkxvYW5JbnN0YWxsbWVudBItCgtvdXRzdGFuZGluZxgGIAEoCzIYLmxvYW5jb3JlLnYxLk91dHN0YW5kaW5nEhUKDWRheXNfcGFzdF9kdWUYByABKAUSFQoNbmV4dF9kdWVfZGF0ZRgIIAEoCRIPCgd2ZXJzaW9uGAkgASgDEg0KBWFzX29mGAogASgJEhAKCGtub3duX2F0GAsgASgJEhIKCmNyZWF0ZWRfYXQYDCABKAkSFgoOY3JlZGl0X2JhbGFuY2UYDSABKAkSEAoIY3VycmVuY3kYDiABKAkSOgoSZGVsaW5xdWVuY3lfYnVja2V0GA8gASgOMh4ubG9hbmNvcmUudjEuRGVsaW5xdWVuY3lCdWNrZXQSKgoKcmlza19jbGFzcxgQIAEoDjIWLmxvYW5jb3JlLnYxLlJpc2tDbGFzcxIZChFwZW5hbHR5X2NhcHBlZF9vbhgRIAEoCRIWCg53cml0dGVuX29mZl9vbhgSIAEoCRIUCgxyZXN0cnVjdHVyZWQYEyABKAgSGgoScmVzdHJ1Y3R1cmVkX3VudGlsGBQgASgJEhQKDGFncmVlbWVudF9pZBgVIAEoCRITCgthcHJfcGVyY2VudBgaIAEoCRIYChBkaXNidXJzZWRfYW1vdW50GBYgASgJEioKCHRyYW5jaGVzGBcgAygLMhgubG9hbmNvcmUudjEuTG9hblRyYW5jaGUiPgoLTG9hblRyYW5jaGUSCwoDc2VxGAEgASgDEg4KBmFtb3VudBgCIAEoCRISCgp2YWx1ZV9kYXRlGAMgASgJItgCCg9Mb2FuSW5zdGFsbG1lbnQSDgoGbnVtYmVyGAEgASgFEhAKCGR1ZV9kYXRlGAIgASgJEhUKDXByaW5jaXBhbF9kdWUYAyABKAkSFAoMaW50ZXJlc3RfZHVlGAQgASgJEhYKDnByaW5jaXBhbF9wYWlkGAUgASgJEhUKDWludGVyZXN0X3BhaWQYBiABKAkSLgoGc3RhdHVzGAcgASgOMh4ubG9hbmNvcmUudjEuSW5zdGFsbG1lbnRTdGF0dXMSEgoKc3RhcnRfZGF0ZRgIIAEoCRIXCg9wZW5hbHR5X2FjY3J1ZWQYCSABKAkSFAoMcGVuYWx0eV9wYWlkGAogASgJEhgKEGNvbXBvdW5kX2FjY3J1ZWQYCyABKAkSFQoNY29tcG91bmRfcGFpZBgMIAEoCRIQCghmZWVzX2R1ZRgNIAEoCRIRCglmZWVzX3BhaWQYDiABKAkicgoLT3V0c3RhbmRpbmcSEQoJcHJpbmNpcGFsGAEgASgJEhAKCGludGVyZXN0GAIgASgJEg0KBXRvdGFsGAMgASgJEg8KB3BlbmFsdHkYBCABKAkSEAoIY29tcG91bmQYBSABKAkSDAoEZmVlcxgGIAEoCSJ3ChBMaXN0TG9hbnNSZXF1ZXN0EicKBnN0YXR1cxgBIAEoDjIXLmxvYW5jb3JlLnYxLkxvYW5TdGF0dXMSEwoLYm9ycm93ZXJfaWQYAiABKAkSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiVQoRTGlzdExvYW5zUmVzcG9uc2USJwoFbG9hbnMYASADKAsyGC5sb2FuY29yZS52MS5Mb2FuU3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkipgEKC0xvYW5TdW1tYXJ5Eg8KB2xvYW5faWQYASABKAkSEwoLYm9ycm93ZXJfaWQYAiABKAkSJwoGc3RhdHVzGAMgASgOMhcubG9hbmNvcmUudjEuTG9hblN0YXR1cxIQCghjdXJyZW5jeRgEIAEoCRIRCglwcmluY2lwYWwYBSABKAkSDwoHdmVyc2lvbhgGIAEoAxISCgpjcmVhdGVkX2F0GAcgASgJIk8KFUxpc3RMb2FuRXZlbnRzUmVxdWVzdBIPCgdsb2FuX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlkKFkxpc3RMb2FuRXZlbnRzUmVzcG9uc2USJgoGZXZlbnRzGAEgAygLMhYubG9hbmNvcmUudjEuTG9hbkV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKfAwoJTG9hbkV2ZW50EgsKA3NlcRgBIAEoAxIoCgRraW5kGAIgASgOMhoubG9hbmNvcmUudjEuTG9hbkV2ZW50S2luZBISCgp2YWx1ZV9kYXRlGAMgASgJEhMKC3JlY29yZGVkX2F0GAQgASgJEhIKCnJlcXVlc3RfaWQYBSABKAkSDQoFYWN0b3IYBiABKAkSDgoGYW1vdW50GAcgASgJEhIKCnRhcmdldF9zZXEYCCABKAMSDgoGcmVhc29uGAkgASgJEhYKDndhaXZlZF9wZW5hbHR5GAogASgJEhcKD3dhaXZlZF9jb21wb3VuZBgLIAEoCRIXCg93YWl2ZWRfaW50ZXJlc3QYDCABKAkSFAoMYWdyZWVtZW50X2lkGA0gASgJEj0KFHNwZWNpYWxfdHJhbnNhY3Rpb25zGA4gAygOMh8ubG9hbmNvcmUudjEuU3BlY2lhbFRyYW5zYWN0aW9uEhQKDG9uX2JlaGFsZl9vZhgPIAEoCRIRCglhY3Rpb25faWQYECABKAkSEwoLd2FpdmVkX2ZlZXMYESABKAkihgEKFlJlY29yZFJlcGF5bWVudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEg4KBmFtb3VudBgDIAEoCRISCgp2YWx1ZV9kYXRlGAQgASgJEiMKBHZpZXcYBSABKA4yFS5sb2FuY29yZS52MS5Mb2FuVmlldyK6AQoXUmVjb3JkUmVwYXltZW50UmVzcG9uc2USCwoDc2VxGAEgASgDEjAKC2FsbG9jYXRpb25zGAIgAygLMhsubG9hbmNvcmUudjEuQWxsb2NhdGlvbkxpbmUSGQoRcHJlcGFpZF9wcmluY2lwYWwYAyABKAkSDgoGY3JlZGl0GAQgASgJEh8KBGxvYW4YBSABKAsyES5sb2FuY29yZS52MS5Mb2FuEhQKDGNoYW5nZWRfc2VxcxgGIAMoAyJxCg5BbGxvY2F0aW9uTGluZRIaChJpbnN0YWxsbWVudF9udW1iZXIYASABKAUSMwoJY29tcG9uZW50GAIgASgOMiAubG9hbmNvcmUudjEuQWxsb2NhdGlvbkNvbXBvbmVudBIOCgZhbW91bnQYAyABKAkiWwoXUmV2ZXJzZVJlcGF5bWVudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIOCgZyZWFzb24YBCABKAkizQEKGFJldmVyc2VSZXBheW1lbnRSZXNwb25zZRILCgNzZXEYASABKAMSHwoEbG9hbhgCIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4SFAoMY2hhbmdlZF9zZXFzGAMgAygDEjkKFHJldmVyc2VkX2FsbG9jYXRpb25zGAQgAygLMhsubG9hbmNvcmUudjEuQWxsb2NhdGlvbkxpbmUSMgoOcGVuZGluZ19hY3Rpb24YBSABKAsyGi5sb2FuY29yZS52MS5QZW5kaW5nQWN0aW9uIjoKElF1b3RlUGF5b2ZmUmVxdWVzdBIPCgdsb2FuX2lkGAEgASgJEhMKC3BheW9mZl9kYXRlGAIgASgJIrEBChNRdW90ZVBheW9mZlJlc3BvbnNlEg0KBXRvdGFsGAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCRIQCghpbnRlcmVzdBgDIAEoCRIOCgZjcmVkaXQYBCABKAkSEwoLcGF5b2ZmX2RhdGUYBSABKAkSEAoIY3VycmVuY3kYBiABKAkSDwoHcGVuYWx0eRgHIAEoCRIQCghjb21wb3VuZBgIIAEoCRIMCgRmZWVzGAkgASgJIqEBChNXYWl2ZUFtb3VudHNSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRIPCgdwZW5hbHR5GAMgASgJEhAKCGNvbXBvdW5kGAQgASgJEhAKCGludGVyZXN0GAUgASgJEg4KBnJlYXNvbhgGIAEoCRISCgp2YWx1ZV9kYXRlGAcgASgJEgwKBGZlZXMYCCABKAkiuwEKFFdhaXZlQW1vdW50c1Jlc3BvbnNlEgsKA3NlcRgBIAEoAxIPCgdwZW5hbHR5GAIgASgJEhAKCGNvbXBvdW5kGAMgASgJEhAKCGludGVyZXN0GAQgASgJEh8KBGxvYW4YBSABKAsyES5sb2FuY29yZS52MS5Mb2FuEjIKDnBlbmRpbmdfYWN0aW9uGAYgASgLMhoubG9hbmNvcmUudjEuUGVuZGluZ0FjdGlvbhIMCgRmZWVzGAcgASgJIl4KE1dyaXRlT2ZmTG9hblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCRISCgp2YWx1ZV9kYXRlGAQgASgJIngKFFdyaXRlT2ZmTG9hblJlc3BvbnNlEgsKA3NlcRgBIAEoAxIfCgRsb2FuGAIgASgLMhEubG9hbmNvcmUudjEuTG9hbhIyCg5wZW5kaW5nX2FjdGlvbhgDIAEoCzIaLmxvYW5jb3JlLnYxLlBlbmRpbmdBY3Rpb24qjwIKEURlbGlucXVlbmN5QnVja2V0EiIKHkRFTElOUVVFTkNZX0JVQ0tFVF9VTlNQRUNJRklFRBAAEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMBABEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMRACEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMhADEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMxAEEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNBAFEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNRAGEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNhAHEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNxAIKqgBCglSaXNrQ2xhc3MSGgoWUklTS19DTEFTU19VTlNQRUNJRklFRBAAEhUKEVJJU0tfQ0xBU1NfTk9STUFMEAESHgoaUklTS19DTEFTU19TUEVDSUFMX01FTlRJT04QAhIaChZSSVNLX0NMQVNTX1NVQlNUQU5EQVJEEAMSFwoTUklTS19DTEFTU19ET1VCVEZVTBAEEhMKD1JJU0tfQ0xBU1NfTE9TUxAFKngKCkxvYW5TdGF0dXMSGwoXTE9BTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJMT0FOX1NUQVRVU19BQ1RJVkUQARIYChRMT0FOX1NUQVRVU19QQUlEX09GRhACEhsKF0xPQU5fU1RBVFVTX1dSSVRURU5fT0ZGEAMqsAEKEUluc3RhbGxtZW50U3RhdHVzEiIKHklOU1RBTExNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGklOU1RBTExNRU5UX1NUQVRVU19OT1RfRFVFEAESGgoWSU5TVEFMTE1FTlRfU1RBVFVTX0RVRRACEh4KGklOU1RBTExNRU5UX1NUQVRVU19PVkVSRFVFEAMSGwoXSU5TVEFMTE1FTlRfU1RBVFVTX1BBSUQQBCq2AQoSU3BlY2lhbFRyYW5zYWN0aW9uEiMKH1NQRUNJQUxfVFJBTlNBQ1RJT05fVU5TUEVDSUZJRUQQABIhCh1TUEVDSUFMX1RSQU5TQUNUSU9OX0VYVEVOU0lPThABEjAKLFNQRUNJQUxfVFJBTlNBQ1RJT05fUEVSU09OQUxJU0VEX0lOU1RBTExNRU5UEAISJgoiU1BFQ0lBTF9UUkFOU0FDVElPTl9ERUJUX1JFRFVDVElPThADKvwDCg1Mb2FuRXZlbnRLaW5kEh8KG0xPQU5fRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEh8KG0xPQU5fRVZFTlRfS0lORF9PUklHSU5BVElPThABEiAKHExPQU5fRVZFTlRfS0lORF9ESVNCVVJTRU1FTlQQAhIdChlMT0FOX0VWRU5UX0tJTkRfUkVQQVlNRU5UEAMSJgoiTE9BTl9FVkVOVF9LSU5EX1JFUEFZTUVOVF9SRVZFUlNBTBAEEhoKFkxPQU5fRVZFTlRfS0lORF9XQUlWRVIQBRIdChlMT0FOX0VWRU5UX0tJTkRfV1JJVEVfT0ZGEAYSGwoXTE9BTl9FVkVOVF9LSU5EX1RSQU5DSEUQExImCiJMT0FOX0VWRU5UX0tJTkRfQUdSRUVNRU5UX1BST1BPU0VEEAcSJgoiTE9BTl9FVkVOVF9LSU5EX0FHUkVFTUVOVF9BQ0NFUFRFRBAIEicKI0xPQU5fRVZFTlRfS0lORF9BR1JFRU1FTlRfQ0FOQ0VMTEVEEAkSJAogTE9BTl9FVkVOVF9LSU5EX0FHUkVFTUVOVF9CUk9LRU4QChIkCiBMT0FOX0VWRU5UX0tJTkRfQUNUSU9OX1JFUVVFU1RFRBALEiMKH0xPQU5fRVZFTlRfS0lORF9BQ1RJT05fUkVKRUNURUQQDCpOCghMb2FuVmlldxIZChVMT0FOX1ZJRVdfVU5TUEVDSUZJRUQQABISCg5MT0FOX1ZJRVdfRlVMTBABEhMKD0xPQU5fVklFV19CQVNJQxACKuYBChNBbGxvY2F0aW9uQ29tcG9uZW50EiQKIEFMTE9DQVRJT05fQ09NUE9ORU5UX1VOU1BFQ0lGSUVEEAASIgoeQUxMT0NBVElPTl9DT01QT05FTlRfUFJJTkNJUEFMEAESIQodQUxMT0NBVElPTl9DT01QT05FTlRfSU5URVJFU1QQAhIgChxBTExPQ0FUSU9OX0NPTVBPTkVOVF9QRU5BTFRZEAMSIQodQUxMT0NBVElPTl9DT01QT05FTlRfQ09NUE9VTkQQBBIdChlBTExPQ0FUSU9OX0NPTVBPTkVOVF9GRUVTEAUy4gYKC0xvYW5TZXJ2aWNlEk0KCkNyZWF0ZUxvYW4SHi5sb2FuY29yZS52MS5DcmVhdGVMb2FuUmVxdWVzdBofLmxvYW5jb3JlLnYxLkNyZWF0ZUxvYW5SZXNwb25zZRJECgdHZXRMb2FuEhsubG9hbmNvcmUudjEuR2V0TG9hblJlcXVlc3QaHC5sb2FuY29yZS52MS5HZXRMb2FuUmVzcG9uc2USSgoJTGlzdExvYW5zEh0ubG9hbmNvcmUudjEuTGlzdExvYW5zUmVxdWVzdBoeLmxvYW5jb3JlLnYxLkxpc3RMb2Fuc1Jlc3BvbnNlElkKDkxpc3RMb2FuRXZlbnRzEiIubG9hbmNvcmUudjEuTGlzdExvYW5FdmVudHNSZXF1ZXN0GiMubG9hbmNvcmUudjEuTGlzdExvYW5FdmVudHNSZXNwb25zZRJcCg9SZWNvcmRSZXBheW1lbnQSIy5sb2FuY29yZS52MS5SZWNvcmRSZXBheW1lbnRSZXF1ZXN0GiQubG9hbmNvcmUudjEuUmVjb3JkUmVwYXltZW50UmVzcG9uc2USXwoQUmV2ZXJzZVJlcGF5bWVudBIkLmxvYW5jb3JlLnYxLlJldmVyc2VSZXBheW1lbnRSZXF1ZXN0GiUubG9hbmNvcmUudjEuUmV2ZXJzZVJlcGF5bWVudFJlc3BvbnNlElAKC1F1b3RlUGF5b2ZmEh8ubG9hbmNvcmUudjEuUXVvdGVQYXlvZmZSZXF1ZXN0GiAubG9hbmNvcmUudjEuUXVvdGVQYXlvZmZSZXNwb25zZRJTCgxXYWl2ZUFtb3VudHMSIC5sb2FuY29yZS52MS5XYWl2ZUFtb3VudHNSZXF1ZXN0GiEubG9hbmNvcmUudjEuV2FpdmVBbW91bnRzUmVzcG9uc2USUwoMV3JpdGVPZmZMb2FuEiAubG9hbmNvcmUudjEuV3JpdGVPZmZMb2FuUmVxdWVzdBohLmxvYW5jb3JlLnYxLldyaXRlT2ZmTG9hblJlc3BvbnNlElwKD0Rpc2J1cnNlVHJhbmNoZRIjLmxvYW5jb3JlLnYxLkRpc2J1cnNlVHJhbmNoZVJlcXVlc3QaJC5sb2FuY29yZS52MS5EaXNidXJzZVRyYW5jaGVSZXNwb25zZWIGcHJvdG8z", [file_loancore_v1_action, file_loancore_v1_terms]);
+
+/**
+ * DisburseTrancheRequest lends another tranche of a loan.
+ *
+ * @generated from message loancore.v1.DisburseTrancheRequest
+ */
+export type DisburseTrancheRequest = Message<"loancore.v1.DisburseTrancheRequest"> & {
+  /**
+   * A client-chosen id that makes retries safe. Required. At most 64 bytes.
+   *
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * The loan's id. Required. At most 64 bytes.
+   *
+   * @generated from field: string loan_id = 2;
+   */
+  loanId: string;
+
+  /**
+   * The amount lent, e.g. "200000.00". Required, greater than zero; with
+   * the tranches before it at most the terms' approved_amount.
+   * At most 40 bytes.
+   *
+   * @generated from field: string amount = 3;
+   */
+  amount: string;
+
+  /**
+   * When it is lent, YYYY-MM-DD: interest on it runs from that day.
+   * Default today; not in the future, not before the last tranche (the
+   * disbursement date for the first), and before the loan's last due
+   * date. At most 10 bytes.
+   *
+   * @generated from field: string value_date = 4;
+   */
+  valueDate: string;
+};
+
+/**
+ * Describes the message loancore.v1.DisburseTrancheRequest.
+ * Use `create(DisburseTrancheRequestSchema)` to create a new message.
+ */
+export const DisburseTrancheRequestSchema: GenMessage<DisburseTrancheRequest> = /*@__PURE__*/
+  messageDesc(file_loancore_v1_loan_service, 0);
+
+/**
+ * DisburseTrancheResponse carries the loan after the tranche.
+ *
+ * @generated from message loancore.v1.DisburseTrancheResponse
+ */
+export type DisburseTrancheResponse = Message<"loancore.v1.DisburseTrancheResponse"> & {
+  /**
+   * The loan as of today, with the tranche in tranches.
+   *
+   * @generated from field: loancore.v1.Loan loan = 1;
+   */
+  loan?: Loan | undefined;
+};
+
+/**
+ * Describes the message loancore.v1.DisburseTrancheResponse.
+ * Use `create(DisburseTrancheResponseSchema)` to create a new message.
+ */
+export const DisburseTrancheResponseSchema: GenMessage<DisburseTrancheResponse> = /*@__PURE__*/
+  messageDesc(file_loancore_v1_loan_service, 1);
 
 /**
  * CreateLoanRequest originates a loan.
@@ -57,7 +125,7 @@ export type CreateLoanRequest = Message<"loancore.v1.CreateLoanRequest"> & {
  * Use `create(CreateLoanRequestSchema)` to create a new message.
  */
 export const CreateLoanRequestSchema: GenMessage<CreateLoanRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 0);
+  messageDesc(file_loancore_v1_loan_service, 2);
 
 /**
  * CreateLoanResponse carries the new loan.
@@ -78,7 +146,7 @@ export type CreateLoanResponse = Message<"loancore.v1.CreateLoanResponse"> & {
  * Use `create(CreateLoanResponseSchema)` to create a new message.
  */
 export const CreateLoanResponseSchema: GenMessage<CreateLoanResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 1);
+  messageDesc(file_loancore_v1_loan_service, 3);
 
 /**
  * GetLoanRequest names a loan and the two time axes to view it on.
@@ -117,7 +185,7 @@ export type GetLoanRequest = Message<"loancore.v1.GetLoanRequest"> & {
  * Use `create(GetLoanRequestSchema)` to create a new message.
  */
 export const GetLoanRequestSchema: GenMessage<GetLoanRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 2);
+  messageDesc(file_loancore_v1_loan_service, 4);
 
 /**
  * GetLoanResponse carries the loan.
@@ -138,7 +206,7 @@ export type GetLoanResponse = Message<"loancore.v1.GetLoanResponse"> & {
  * Use `create(GetLoanResponseSchema)` to create a new message.
  */
 export const GetLoanResponseSchema: GenMessage<GetLoanResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 3);
+  messageDesc(file_loancore_v1_loan_service, 5);
 
 /**
  * Loan is a loan as of a date.
@@ -313,6 +381,22 @@ export type Loan = Message<"loancore.v1.Loan"> & {
    * @generated from field: string apr_percent = 26;
    */
   aprPercent: string;
+
+  /**
+   * What the loan has lent as of the date: principal plus the tranches
+   * dated by then (terms.approved_amount is the most it may).
+   *
+   * @generated from field: string disbursed_amount = 22;
+   */
+  disbursedAmount: string;
+
+  /**
+   * The tranches lent as of the date, oldest first: the first is the
+   * principal on the disbursement date.
+   *
+   * @generated from field: repeated loancore.v1.LoanTranche tranches = 23;
+   */
+  tranches: LoanTranche[];
 };
 
 /**
@@ -320,7 +404,42 @@ export type Loan = Message<"loancore.v1.Loan"> & {
  * Use `create(LoanSchema)` to create a new message.
  */
 export const LoanSchema: GenMessage<Loan> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 4);
+  messageDesc(file_loancore_v1_loan_service, 6);
+
+/**
+ * LoanTranche is one part of a loan's principal lent on one day.
+ *
+ * @generated from message loancore.v1.LoanTranche
+ */
+export type LoanTranche = Message<"loancore.v1.LoanTranche"> & {
+  /**
+   * The seq of the event that lent it: the disbursement's for the first.
+   *
+   * @generated from field: int64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * The amount lent.
+   *
+   * @generated from field: string amount = 2;
+   */
+  amount: string;
+
+  /**
+   * The day it was lent; interest on it runs from that day.
+   *
+   * @generated from field: string value_date = 3;
+   */
+  valueDate: string;
+};
+
+/**
+ * Describes the message loancore.v1.LoanTranche.
+ * Use `create(LoanTrancheSchema)` to create a new message.
+ */
+export const LoanTrancheSchema: GenMessage<LoanTranche> = /*@__PURE__*/
+  messageDesc(file_loancore_v1_loan_service, 7);
 
 /**
  * LoanInstallment is one installment of a loan as of a date.
@@ -435,7 +554,7 @@ export type LoanInstallment = Message<"loancore.v1.LoanInstallment"> & {
  * Use `create(LoanInstallmentSchema)` to create a new message.
  */
 export const LoanInstallmentSchema: GenMessage<LoanInstallment> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 5);
+  messageDesc(file_loancore_v1_loan_service, 8);
 
 /**
  * Outstanding is what a loan owes as of a date.
@@ -491,7 +610,7 @@ export type Outstanding = Message<"loancore.v1.Outstanding"> & {
  * Use `create(OutstandingSchema)` to create a new message.
  */
 export const OutstandingSchema: GenMessage<Outstanding> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 6);
+  messageDesc(file_loancore_v1_loan_service, 9);
 
 /**
  * ListLoansRequest filters and pages the loans.
@@ -535,7 +654,7 @@ export type ListLoansRequest = Message<"loancore.v1.ListLoansRequest"> & {
  * Use `create(ListLoansRequestSchema)` to create a new message.
  */
 export const ListLoansRequestSchema: GenMessage<ListLoansRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 7);
+  messageDesc(file_loancore_v1_loan_service, 10);
 
 /**
  * ListLoansResponse is one page of loans.
@@ -563,7 +682,7 @@ export type ListLoansResponse = Message<"loancore.v1.ListLoansResponse"> & {
  * Use `create(ListLoansResponseSchema)` to create a new message.
  */
 export const ListLoansResponseSchema: GenMessage<ListLoansResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 8);
+  messageDesc(file_loancore_v1_loan_service, 11);
 
 /**
  * LoanSummary is a loan's identity and status, as listed.
@@ -626,7 +745,7 @@ export type LoanSummary = Message<"loancore.v1.LoanSummary"> & {
  * Use `create(LoanSummarySchema)` to create a new message.
  */
 export const LoanSummarySchema: GenMessage<LoanSummary> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 9);
+  messageDesc(file_loancore_v1_loan_service, 12);
 
 /**
  * ListLoanEventsRequest names a loan.
@@ -663,7 +782,7 @@ export type ListLoanEventsRequest = Message<"loancore.v1.ListLoanEventsRequest">
  * Use `create(ListLoanEventsRequestSchema)` to create a new message.
  */
 export const ListLoanEventsRequestSchema: GenMessage<ListLoanEventsRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 10);
+  messageDesc(file_loancore_v1_loan_service, 13);
 
 /**
  * ListLoanEventsResponse is one page of a loan's log, oldest first.
@@ -691,7 +810,7 @@ export type ListLoanEventsResponse = Message<"loancore.v1.ListLoanEventsResponse
  * Use `create(ListLoanEventsResponseSchema)` to create a new message.
  */
 export const ListLoanEventsResponseSchema: GenMessage<ListLoanEventsResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 11);
+  messageDesc(file_loancore_v1_loan_service, 14);
 
 /**
  * LoanEvent is one entry of a loan's log.
@@ -831,7 +950,7 @@ export type LoanEvent = Message<"loancore.v1.LoanEvent"> & {
  * Use `create(LoanEventSchema)` to create a new message.
  */
 export const LoanEventSchema: GenMessage<LoanEvent> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 12);
+  messageDesc(file_loancore_v1_loan_service, 15);
 
 /**
  * RecordRepaymentRequest records money received.
@@ -883,7 +1002,7 @@ export type RecordRepaymentRequest = Message<"loancore.v1.RecordRepaymentRequest
  * Use `create(RecordRepaymentRequestSchema)` to create a new message.
  */
 export const RecordRepaymentRequestSchema: GenMessage<RecordRepaymentRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 13);
+  messageDesc(file_loancore_v1_loan_service, 16);
 
 /**
  * RecordRepaymentResponse says how the payment was applied.
@@ -939,7 +1058,7 @@ export type RecordRepaymentResponse = Message<"loancore.v1.RecordRepaymentRespon
  * Use `create(RecordRepaymentResponseSchema)` to create a new message.
  */
 export const RecordRepaymentResponseSchema: GenMessage<RecordRepaymentResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 14);
+  messageDesc(file_loancore_v1_loan_service, 17);
 
 /**
  * AllocationLine is the amount of a payment that went to one component of
@@ -975,7 +1094,7 @@ export type AllocationLine = Message<"loancore.v1.AllocationLine"> & {
  * Use `create(AllocationLineSchema)` to create a new message.
  */
 export const AllocationLineSchema: GenMessage<AllocationLine> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 15);
+  messageDesc(file_loancore_v1_loan_service, 18);
 
 /**
  * ReverseRepaymentRequest reverses a repayment.
@@ -1017,7 +1136,7 @@ export type ReverseRepaymentRequest = Message<"loancore.v1.ReverseRepaymentReque
  * Use `create(ReverseRepaymentRequestSchema)` to create a new message.
  */
 export const ReverseRepaymentRequestSchema: GenMessage<ReverseRepaymentRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 16);
+  messageDesc(file_loancore_v1_loan_service, 19);
 
 /**
  * ReverseRepaymentResponse carries the loan after the reversal.
@@ -1068,7 +1187,7 @@ export type ReverseRepaymentResponse = Message<"loancore.v1.ReverseRepaymentResp
  * Use `create(ReverseRepaymentResponseSchema)` to create a new message.
  */
 export const ReverseRepaymentResponseSchema: GenMessage<ReverseRepaymentResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 17);
+  messageDesc(file_loancore_v1_loan_service, 20);
 
 /**
  * QuotePayoffRequest asks what settles a loan on a date.
@@ -1096,7 +1215,7 @@ export type QuotePayoffRequest = Message<"loancore.v1.QuotePayoffRequest"> & {
  * Use `create(QuotePayoffRequestSchema)` to create a new message.
  */
 export const QuotePayoffRequestSchema: GenMessage<QuotePayoffRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 18);
+  messageDesc(file_loancore_v1_loan_service, 21);
 
 /**
  * QuotePayoffResponse is the payoff amount and its split.
@@ -1176,7 +1295,7 @@ export type QuotePayoffResponse = Message<"loancore.v1.QuotePayoffResponse"> & {
  * Use `create(QuotePayoffResponseSchema)` to create a new message.
  */
 export const QuotePayoffResponseSchema: GenMessage<QuotePayoffResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 19);
+  messageDesc(file_loancore_v1_loan_service, 22);
 
 /**
  * WaiveAmountsRequest forgives amounts owed as of a date. At least one
@@ -1250,7 +1369,7 @@ export type WaiveAmountsRequest = Message<"loancore.v1.WaiveAmountsRequest"> & {
  * Use `create(WaiveAmountsRequestSchema)` to create a new message.
  */
 export const WaiveAmountsRequestSchema: GenMessage<WaiveAmountsRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 20);
+  messageDesc(file_loancore_v1_loan_service, 23);
 
 /**
  * WaiveAmountsResponse carries the waiver and the loan after it.
@@ -1315,7 +1434,7 @@ export type WaiveAmountsResponse = Message<"loancore.v1.WaiveAmountsResponse"> &
  * Use `create(WaiveAmountsResponseSchema)` to create a new message.
  */
 export const WaiveAmountsResponseSchema: GenMessage<WaiveAmountsResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 21);
+  messageDesc(file_loancore_v1_loan_service, 24);
 
 /**
  * WriteOffLoanRequest writes a loan off.
@@ -1358,7 +1477,7 @@ export type WriteOffLoanRequest = Message<"loancore.v1.WriteOffLoanRequest"> & {
  * Use `create(WriteOffLoanRequestSchema)` to create a new message.
  */
 export const WriteOffLoanRequestSchema: GenMessage<WriteOffLoanRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 22);
+  messageDesc(file_loancore_v1_loan_service, 25);
 
 /**
  * WriteOffLoanResponse carries the loan after the write-off.
@@ -1395,7 +1514,7 @@ export type WriteOffLoanResponse = Message<"loancore.v1.WriteOffLoanResponse"> &
  * Use `create(WriteOffLoanResponseSchema)` to create a new message.
  */
 export const WriteOffLoanResponseSchema: GenMessage<WriteOffLoanResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 23);
+  messageDesc(file_loancore_v1_loan_service, 26);
 
 /**
  * DelinquencyBucket is a loan's delinquency by days past due.
@@ -1703,6 +1822,15 @@ export enum LoanEventKind {
   WRITE_OFF = 6,
 
   /**
+   * Another tranche lent (DisburseTranche): amount and value_date. 19, not
+   * the next free number, so that kinds added beside it on other branches
+   * do not collide.
+   *
+   * @generated from enum value: LOAN_EVENT_KIND_TRANCHE = 19;
+   */
+  TRANCHE = 19,
+
+  /**
    * A restructuring agreement offered (no effect on the figures).
    *
    * @generated from enum value: LOAN_EVENT_KIND_AGREEMENT_PROPOSED = 7;
@@ -1854,8 +1982,10 @@ export const AllocationComponentSchema: GenEnum<AllocationComponent> = /*@__PURE
  * google.rpc.PreconditionFailure whose violation type is a stable reason,
  * named on each call below: LOAN_PAID_OFF, PAYMENT_EXCEEDS_PAYOFF,
  * ALREADY_REVERSED, NOT_A_REPAYMENT, AGREEMENT_SIGNED, WAIVER_EXCEEDS_OWED,
- * ALREADY_WRITTEN_OFF. Clients may branch on reasons; they are never
- * renamed.
+ * ALREADY_WRITTEN_OFF, NO_APPROVED_AMOUNT, APPROVED_AMOUNT_EXCEEDED (and
+ * the credit line reasons of DisburseTranche, whose subject is
+ * "credit_line"); the violation's subject is "loan" (the aggregate refused)
+ * otherwise. Clients may branch on reasons; they are never renamed.
  *
  * Every string field of a request has a maximum length in bytes, stated on
  * the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -1972,6 +2102,31 @@ export const LoanService: GenService<{
     methodKind: "unary";
     input: typeof WriteOffLoanRequestSchema;
     output: typeof WriteOffLoanResponseSchema;
+  },
+  /**
+   * DisburseTranche lends another tranche of a loan whose terms have an
+   * approved_amount, on a value date (default today; not in the future,
+   * not before the last tranche, and before the last due date): the
+   * installments due by then are untouched, and those after it are solved
+   * again, with the contract's method and rate, for the principal not yet
+   * due plus the tranche over the same due dates. A backdated tranche
+   * replays what came after it. On a loan drawn under a credit line it
+   * draws on the line as a drawdown does. FAILED_PRECONDITION
+   * NO_APPROVED_AMOUNT when the loan's terms have no approved_amount;
+   * APPROVED_AMOUNT_EXCEEDED when the tranches would lend more than it;
+   * LOAN_PAID_OFF or LOAN_WRITTEN_OFF for a loan that is; AGREEMENT_SIGNED
+   * when a restructuring agreement has taken effect on the loan (its plan
+   * replaced the contract's); on a loan of a credit line, LIMIT_EXCEEDED
+   * when the line has less available than the tranche, and
+   * CREDIT_LINE_FROZEN, CREDIT_LINE_CLOSED or CREDIT_LINE_EXPIRED when the
+   * line takes no drawdowns. A tranche is not reversible.
+   *
+   * @generated from rpc loancore.v1.LoanService.DisburseTranche
+   */
+  disburseTranche: {
+    methodKind: "unary";
+    input: typeof DisburseTrancheRequestSchema;
+    output: typeof DisburseTrancheResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_loancore_v1_loan_service, 0);

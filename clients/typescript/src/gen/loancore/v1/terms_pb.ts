@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/terms.proto.
  */
 export const file_loancore_v1_terms: GenFile = /*@__PURE__*/
-  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEimQcKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5EhoKEmRhaWx5X3JhdGVfcGVyY2VudBgTIAEoCRIcChRtb250aGx5X3JhdGVfcGVyY2VudBgUIAEoCRIyCg5wYXltZW50X3RpbWluZxgVIAEoDjIaLmxvYW5jb3JlLnYxLlBheW1lbnRUaW1pbmcSGgoSaW5zdGFsbG1lbnRfYW1vdW50GBYgASgJEiYKHmFubnVhbF9yYXRlX2VxdWl2YWxlbnRfcGVyY2VudBgXIAEoCRIeChZpbnRlcmVzdF9yZWNhbGN1bGF0aW9uGBggASgIEiQKB2NoYXJnZXMYICADKAsyEy5sb2FuY29yZS52MS5DaGFyZ2UipwEKBkNoYXJnZRIlCgRraW5kGAEgASgOMhcubG9hbmNvcmUudjEuQ2hhcmdlS2luZBIOCgZhbW91bnQYAiABKAkSDwoHcGVyY2VudBgDIAEoCRInCgViYXNpcxgEIAEoDjIYLmxvYW5jb3JlLnYxLkNoYXJnZUJhc2lzEgsKA2NhcBgFIAEoCRIfChdmcmVlX2FmdGVyX2luc3RhbGxtZW50cxgGIAEoBSLgAgoNUGVuYWx0eVBvbGljeRIbChNhbm51YWxfcmF0ZV9wZXJjZW50GAEgASgJEhYKDm1hcmt1cF9wZXJjZW50GAIgASgJEigKBWJhc2lzGAMgASgOMhkubG9hbmNvcmUudjEuUGVuYWx0eUJhc2lzEiEKGWNvbXBvdW5kX292ZXJkdWVfaW50ZXJlc3QYBCABKAgSKAoJZGF5X2NvdW50GAUgASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSEgoKZ3JhY2VfZGF5cxgGIAEoBRIqCgpncmFjZV9tb2RlGAcgASgOMhYubG9hbmNvcmUudjEuR3JhY2VNb2RlEhoKEmNhcF9hbm51YWxfcGVyY2VudBgIIAEoCRJHChlvdmVyZHVlX2NvbnRyYWN0X2ludGVyZXN0GAkgASgOMiQubG9hbmNvcmUudjEuT3ZlcmR1ZUNvbnRyYWN0SW50ZXJlc3QiWwoJRnJlcXVlbmN5EigKBHVuaXQYASABKA4yGi5sb2FuY29yZS52MS5GcmVxdWVuY3lVbml0Eg0KBWV2ZXJ5GAIgASgFEhUKDWRheXNfb2ZfbW9udGgYAyADKAUiUQoIUm91bmRpbmcSJwoEbW9kZRgBIAEoDjIZLmxvYW5jb3JlLnYxLlJvdW5kaW5nTW9kZRIcChRpbnN0YWxsbWVudF9tdWx0aXBsZRgCIAEoCSqZAQoKQ2hhcmdlS2luZBIbChdDSEFSR0VfS0lORF9VTlNQRUNJRklFRBAAEhsKF0NIQVJHRV9LSU5EX1NFUlZJQ0VfRkVFEAESGAoUQ0hBUkdFX0tJTkRfTEFURV9GRUUQAhIeChpDSEFSR0VfS0lORF9QUkVQQVlNRU5UX0ZFRRADEhcKE0NIQVJHRV9LSU5EX1VQRlJPTlQQBCq9AQoLQ2hhcmdlQmFzaXMSHAoYQ0hBUkdFX0JBU0lTX1VOU1BFQ0lGSUVEEAASIwofQ0hBUkdFX0JBU0lTX09SSUdJTkFMX1BSSU5DSVBBTBABEiYKIkNIQVJHRV9CQVNJU19PVVRTVEFORElOR19QUklOQ0lQQUwQAhIfChtDSEFSR0VfQkFTSVNfT1ZFUkRVRV9BTU9VTlQQAxIiCh5DSEFSR0VfQkFTSVNfUFJFUEFJRF9QUklOQ0lQQUwQBCqlAQoXT3ZlcmR1ZUNvbnRyYWN0SW50ZXJlc3QSKQolT1ZFUkRVRV9DT05UUkFDVF9JTlRFUkVTVF9VTlNQRUNJRklFRBAAEiwKKE9WRVJEVUVfQ09OVFJBQ1RfSU5URVJFU1RfQkVTSURFX1BFTkFMVFkQARIxCi1PVkVSRFVFX0NPTlRSQUNUX0lOVEVSRVNUX1JFUExBQ0VEX0JZX1BFTkFMVFkQAiqEAQoMUGVuYWx0eUJhc2lzEh0KGVBFTkFMVFlfQkFTSVNfVU5TUEVDSUZJRUQQABIjCh9QRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMEAESMAosUEVOQUxUWV9CQVNJU19PVkVSRFVFX1BSSU5DSVBBTF9BTkRfSU5URVJFU1QQAipkCglHcmFjZU1vZGUSGgoWR1JBQ0VfTU9ERV9VTlNQRUNJRklFRBAAEhwKGEdSQUNFX01PREVfRlJPTV9EVUVfREFURRABEh0KGUdSQUNFX01PREVfRlJPTV9HUkFDRV9FTkQQAirDAQoPQWxsb2NhdGlvbk9yZGVyEiAKHEFMTE9DQVRJT05fT1JERVJfVU5TUEVDSUZJRUQQABIjCh9BTExPQ0FUSU9OX09SREVSX0lOVEVSRVNUX0ZJUlNUEAESJAogQUxMT0NBVElPTl9PUkRFUl9QUklOQ0lQQUxfRklSU1QQAhIiCh5BTExPQ0FUSU9OX09SREVSX1BFTkFMVFlfRklSU1QQAxIfChtBTExPQ0FUSU9OX09SREVSX0NJVklMX0NPREUQBCqCAQoQUHJlcGF5bWVudFBvbGljeRIhCh1QUkVQQVlNRU5UX1BPTElDWV9VTlNQRUNJRklFRBAAEiEKHVBSRVBBWU1FTlRfUE9MSUNZX1JFRFVDRV9URVJNEAESKAokUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX0lOU1RBTExNRU5UEAIqegoRT3ZlcnBheW1lbnRQb2xpY3kSIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX1VOU1BFQ0lGSUVEEAASHQoZT1ZFUlBBWU1FTlRfUE9MSUNZX1JFRlVTRRABEiIKHk9WRVJQQVlNRU5UX1BPTElDWV9LRUVQX0NSRURJVBACKpkBCg1GcmVxdWVuY3lVbml0Eh4KGkZSRVFVRU5DWV9VTklUX1VOU1BFQ0lGSUVEEAASGAoURlJFUVVFTkNZX1VOSVRfTU9OVEgQARIXChNGUkVRVUVOQ1lfVU5JVF9XRUVLEAISFgoSRlJFUVVFTkNZX1VOSVRfREFZEAMSHQoZRlJFUVVFTkNZX1VOSVRfU0VNSV9NT05USBAEKm0KDVBheW1lbnRUaW1pbmcSHgoaUEFZTUVOVF9USU1JTkdfVU5TUEVDSUZJRUQQABIdChlQQVlNRU5UX1RJTUlOR19JTl9BUlJFQVJTEAESHQoZUEFZTUVOVF9USU1JTkdfSU5fQURWQU5DRRACKt0BCg9SZXBheW1lbnRNZXRob2QSIAocUkVQQVlNRU5UX01FVEhPRF9VTlNQRUNJRklFRBAAEiYKIlJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfSU5TVEFMTE1FTlQQARIkCiBSRVBBWU1FTlRfTUVUSE9EX0VRVUFMX1BSSU5DSVBBTBACEiIKHlJFUEFZTUVOVF9NRVRIT0RfSU5URVJFU1RfT05MWRADEhsKF1JFUEFZTUVOVF9NRVRIT0RfQlVMTEVUEAQSGQoVUkVQQVlNRU5UX01FVEhPRF9GTEFUEAUqbgoPSW50ZXJlc3RBY2NydWFsEiAKHElOVEVSRVNUX0FDQ1JVQUxfVU5TUEVDSUZJRUQQABIdChlJTlRFUkVTVF9BQ0NSVUFMX1BFUklPRElDEAESGgoWSU5URVJFU1RfQUNDUlVBTF9EQUlMWRACKqEBCghEYXlDb3VudBIZChVEQVlfQ09VTlRfVU5TUEVDSUZJRUQQABIbChdEQVlfQ09VTlRfQUNUXzM2NV9GSVhFRBABEhUKEURBWV9DT1VOVF9BQ1RfMzYwEAISFQoRREFZX0NPVU5UX0FDVF8zNjQQAxIYChREQVlfQ09VTlRfVEhJUlRZXzM2MBAEEhUKEURBWV9DT1VOVF9BQ1RfQUNUEAUqrgEKDFJvdW5kaW5nTW9kZRIdChlST1VORElOR19NT0RFX1VOU1BFQ0lGSUVEEAASGQoVUk9VTkRJTkdfTU9ERV9IQUxGX1VQEAESGwoXUk9VTkRJTkdfTU9ERV9IQUxGX0VWRU4QAhIWChJST1VORElOR19NT0RFX0RPV04QAxIUChBST1VORElOR19NT0RFX1VQEAQSGQoVUk9VTkRJTkdfTU9ERV9DRUlMSU5HEAViBnByb3RvMw");
+  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEikwgKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5EhoKEmRhaWx5X3JhdGVfcGVyY2VudBgTIAEoCRIcChRtb250aGx5X3JhdGVfcGVyY2VudBgUIAEoCRIyCg5wYXltZW50X3RpbWluZxgVIAEoDjIaLmxvYW5jb3JlLnYxLlBheW1lbnRUaW1pbmcSGgoSaW5zdGFsbG1lbnRfYW1vdW50GBYgASgJEiYKHmFubnVhbF9yYXRlX2VxdWl2YWxlbnRfcGVyY2VudBgXIAEoCRIeChZpbnRlcmVzdF9yZWNhbGN1bGF0aW9uGBggASgIEhcKD2FwcHJvdmVkX2Ftb3VudBgdIAEoCRItCiVsZXZlbF9pbnN0YWxsbWVudF9vdmVyX2FjdHVhbF9wZXJpb2RzGBkgASgIEjAKDWVhcmx5X3BheW1lbnQYGyABKA4yGS5sb2FuY29yZS52MS5FYXJseVBheW1lbnQSJAoHY2hhcmdlcxggIAMoCzITLmxvYW5jb3JlLnYxLkNoYXJnZSKnAQoGQ2hhcmdlEiUKBGtpbmQYASABKA4yFy5sb2FuY29yZS52MS5DaGFyZ2VLaW5kEg4KBmFtb3VudBgCIAEoCRIPCgdwZXJjZW50GAMgASgJEicKBWJhc2lzGAQgASgOMhgubG9hbmNvcmUudjEuQ2hhcmdlQmFzaXMSCwoDY2FwGAUgASgJEh8KF2ZyZWVfYWZ0ZXJfaW5zdGFsbG1lbnRzGAYgASgFIuACCg1QZW5hbHR5UG9saWN5EhsKE2FubnVhbF9yYXRlX3BlcmNlbnQYASABKAkSFgoObWFya3VwX3BlcmNlbnQYAiABKAkSKAoFYmFzaXMYAyABKA4yGS5sb2FuY29yZS52MS5QZW5hbHR5QmFzaXMSIQoZY29tcG91bmRfb3ZlcmR1ZV9pbnRlcmVzdBgEIAEoCBIoCglkYXlfY291bnQYBSABKA4yFS5sb2FuY29yZS52MS5EYXlDb3VudBISCgpncmFjZV9kYXlzGAYgASgFEioKCmdyYWNlX21vZGUYByABKA4yFi5sb2FuY29yZS52MS5HcmFjZU1vZGUSGgoSY2FwX2FubnVhbF9wZXJjZW50GAggASgJEkcKGW92ZXJkdWVfY29udHJhY3RfaW50ZXJlc3QYCSABKA4yJC5sb2FuY29yZS52MS5PdmVyZHVlQ29udHJhY3RJbnRlcmVzdCJbCglGcmVxdWVuY3kSKAoEdW5pdBgBIAEoDjIaLmxvYW5jb3JlLnYxLkZyZXF1ZW5jeVVuaXQSDQoFZXZlcnkYAiABKAUSFQoNZGF5c19vZl9tb250aBgDIAMoBSJRCghSb3VuZGluZxInCgRtb2RlGAEgASgOMhkubG9hbmNvcmUudjEuUm91bmRpbmdNb2RlEhwKFGluc3RhbGxtZW50X211bHRpcGxlGAIgASgJKpkBCgpDaGFyZ2VLaW5kEhsKF0NIQVJHRV9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQ0hBUkdFX0tJTkRfU0VSVklDRV9GRUUQARIYChRDSEFSR0VfS0lORF9MQVRFX0ZFRRACEh4KGkNIQVJHRV9LSU5EX1BSRVBBWU1FTlRfRkVFEAMSFwoTQ0hBUkdFX0tJTkRfVVBGUk9OVBAEKr0BCgtDaGFyZ2VCYXNpcxIcChhDSEFSR0VfQkFTSVNfVU5TUEVDSUZJRUQQABIjCh9DSEFSR0VfQkFTSVNfT1JJR0lOQUxfUFJJTkNJUEFMEAESJgoiQ0hBUkdFX0JBU0lTX09VVFNUQU5ESU5HX1BSSU5DSVBBTBACEh8KG0NIQVJHRV9CQVNJU19PVkVSRFVFX0FNT1VOVBADEiIKHkNIQVJHRV9CQVNJU19QUkVQQUlEX1BSSU5DSVBBTBAEKqUBChdPdmVyZHVlQ29udHJhY3RJbnRlcmVzdBIpCiVPVkVSRFVFX0NPTlRSQUNUX0lOVEVSRVNUX1VOU1BFQ0lGSUVEEAASLAooT1ZFUkRVRV9DT05UUkFDVF9JTlRFUkVTVF9CRVNJREVfUEVOQUxUWRABEjEKLU9WRVJEVUVfQ09OVFJBQ1RfSU5URVJFU1RfUkVQTEFDRURfQllfUEVOQUxUWRACKoQBCgxQZW5hbHR5QmFzaXMSHQoZUEVOQUxUWV9CQVNJU19VTlNQRUNJRklFRBAAEiMKH1BFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUwQARIwCixQRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMX0FORF9JTlRFUkVTVBACKmQKCUdyYWNlTW9kZRIaChZHUkFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYR1JBQ0VfTU9ERV9GUk9NX0RVRV9EQVRFEAESHQoZR1JBQ0VfTU9ERV9GUk9NX0dSQUNFX0VORBACKuwBCg9BbGxvY2F0aW9uT3JkZXISIAocQUxMT0NBVElPTl9PUkRFUl9VTlNQRUNJRklFRBAAEiMKH0FMTE9DQVRJT05fT1JERVJfSU5URVJFU1RfRklSU1QQARIkCiBBTExPQ0FUSU9OX09SREVSX1BSSU5DSVBBTF9GSVJTVBACEiIKHkFMTE9DQVRJT05fT1JERVJfUEVOQUxUWV9GSVJTVBADEh8KG0FMTE9DQVRJT05fT1JERVJfQ0lWSUxfQ09ERRAEEicKI0FMTE9DQVRJT05fT1JERVJfQUxMX0lOVEVSRVNUX0ZJUlNUEAUqfAoMRWFybHlQYXltZW50Eh0KGUVBUkxZX1BBWU1FTlRfVU5TUEVDSUZJRUQQABIiCh5FQVJMWV9QQVlNRU5UX1BSRVBBWV9QUklOQ0lQQUwQARIpCiVFQVJMWV9QQVlNRU5UX0NPVkVSU19ORVhUX0lOU1RBTExNRU5UEAIqqgEKEFByZXBheW1lbnRQb2xpY3kSIQodUFJFUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIhCh1QUkVQQVlNRU5UX1BPTElDWV9SRURVQ0VfVEVSTRABEigKJFBSRVBBWU1FTlRfUE9MSUNZX1JFRFVDRV9JTlNUQUxMTUVOVBACEiYKIlBSRVBBWU1FTlRfUE9MSUNZX0tFRVBfSU5TVEFMTE1FTlQQAyp6ChFPdmVycGF5bWVudFBvbGljeRIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlPVkVSUEFZTUVOVF9QT0xJQ1lfUkVGVVNFEAESIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX0tFRVBfQ1JFRElUEAIqmQEKDUZyZXF1ZW5jeVVuaXQSHgoaRlJFUVVFTkNZX1VOSVRfVU5TUEVDSUZJRUQQABIYChRGUkVRVUVOQ1lfVU5JVF9NT05USBABEhcKE0ZSRVFVRU5DWV9VTklUX1dFRUsQAhIWChJGUkVRVUVOQ1lfVU5JVF9EQVkQAxIdChlGUkVRVUVOQ1lfVU5JVF9TRU1JX01PTlRIEAQqbQoNUGF5bWVudFRpbWluZxIeChpQQVlNRU5UX1RJTUlOR19VTlNQRUNJRklFRBAAEh0KGVBBWU1FTlRfVElNSU5HX0lOX0FSUkVBUlMQARIdChlQQVlNRU5UX1RJTUlOR19JTl9BRFZBTkNFEAIq3QEKD1JlcGF5bWVudE1ldGhvZBIgChxSRVBBWU1FTlRfTUVUSE9EX1VOU1BFQ0lGSUVEEAASJgoiUkVQQVlNRU5UX01FVEhPRF9FUVVBTF9JTlNUQUxMTUVOVBABEiQKIFJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfUFJJTkNJUEFMEAISIgoeUkVQQVlNRU5UX01FVEhPRF9JTlRFUkVTVF9PTkxZEAMSGwoXUkVQQVlNRU5UX01FVEhPRF9CVUxMRVQQBBIZChVSRVBBWU1FTlRfTUVUSE9EX0ZMQVQQBSpuCg9JbnRlcmVzdEFjY3J1YWwSIAocSU5URVJFU1RfQUNDUlVBTF9VTlNQRUNJRklFRBAAEh0KGUlOVEVSRVNUX0FDQ1JVQUxfUEVSSU9ESUMQARIaChZJTlRFUkVTVF9BQ0NSVUFMX0RBSUxZEAIqoQEKCERheUNvdW50EhkKFURBWV9DT1VOVF9VTlNQRUNJRklFRBAAEhsKF0RBWV9DT1VOVF9BQ1RfMzY1X0ZJWEVEEAESFQoRREFZX0NPVU5UX0FDVF8zNjAQAhIVChFEQVlfQ09VTlRfQUNUXzM2NBADEhgKFERBWV9DT1VOVF9USElSVFlfMzYwEAQSFQoRREFZX0NPVU5UX0FDVF9BQ1QQBSquAQoMUm91bmRpbmdNb2RlEh0KGVJPVU5ESU5HX01PREVfVU5TUEVDSUZJRUQQABIZChVST1VORElOR19NT0RFX0hBTEZfVVAQARIbChdST1VORElOR19NT0RFX0hBTEZfRVZFThACEhYKElJPVU5ESU5HX01PREVfRE9XThADEhQKEFJPVU5ESU5HX01PREVfVVAQBBIZChVST1VORElOR19NT0RFX0NFSUxJTkcQBWIGcHJvdG8z");
 
 /**
  * LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -222,6 +222,47 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * @generated from field: bool interest_recalculation = 24;
    */
   interestRecalculation: boolean;
+
+  /**
+   * The most the loan may lend in all when it is disbursed in tranches,
+   * e.g. "500000.00": principal is then the first tranche, lent on
+   * disbursement_date, and LoanService.DisburseTranche lends the rest, each
+   * tranche re-solving the installments not yet due over the same due
+   * dates. At least principal; not with method FLAT, installment_amount,
+   * PAYMENT_TIMING_IN_ADVANCE or a percent SERVICE_FEE or UPFRONT charge on
+   * CHARGE_BASIS_ORIGINAL_PRINCIPAL (INVALID_ARGUMENT on this field); a
+   * service fee on CHARGE_BASIS_OUTSTANDING_PRINCIPAL follows the tranches.
+   * Empty: the loan takes no tranches. At most 40 bytes.
+   *
+   * @generated from field: string approved_amount = 29;
+   */
+  approvedAmount: string;
+
+  /**
+   * Solve the level installment over the actual periods: each period bears
+   * its own rate (its days × the annual rate ÷ the day count's year) and
+   * the level is the one that repays the principal exactly at maturity, so
+   * the last installment absorbs rounding only. Default (false): one
+   * periodic rate (the annual rate ÷ periods a year), and with daily
+   * interest the last installment absorbs the difference the periods' days
+   * make (12,000.00 at 12% ACT/365 over 12 months: level 1,066.19 and a
+   * last of 1,066.63; with this option 1,066.22 and 1,066.26). Only with
+   * EQUAL_INSTALLMENT and INTEREST_ACCRUAL_DAILY, and not with
+   * installment_amount (INVALID_ARGUMENT on this field otherwise). A
+   * prepayment that re-solves the plan (REDUCE_INSTALLMENT) solves it the
+   * same way.
+   *
+   * @generated from field: bool level_installment_over_actual_periods = 25;
+   */
+  levelInstallmentOverActualPeriods: boolean;
+
+  /**
+   * What money paid before a due date, beyond what is due, settles first.
+   * Default PREPAY_PRINCIPAL.
+   *
+   * @generated from field: loancore.v1.EarlyPayment early_payment = 27;
+   */
+  earlyPayment: EarlyPayment;
 
   /**
    * Fees beside interest, at most 16. Service fees are in the schedule
@@ -721,6 +762,21 @@ export enum AllocationOrder {
    * @generated from enum value: ALLOCATION_ORDER_CIVIL_CODE = 4;
    */
   CIVIL_CODE = 4,
+
+  /**
+   * The interest of every installment due, oldest first (with
+   * interest_recalculation, also the current period's interest accrued to
+   * the value date), before any principal; then each installment's
+   * fees, principal, penalty and compound interest, oldest first (fees
+   * before principal, as in every order but PRINCIPAL_FIRST). With
+   * interest_recalculation a payment then repays as principal what it
+   * pays beyond all interest accrued to its date, whatever the plan's rows
+   * hold, so paying earlier never bears more interest (INTEREST_FIRST
+   * settles a row's principal before a later row's interest).
+   *
+   * @generated from enum value: ALLOCATION_ORDER_ALL_INTEREST_FIRST = 5;
+   */
+  ALL_INTEREST_FIRST = 5,
 }
 
 /**
@@ -728,6 +784,52 @@ export enum AllocationOrder {
  */
 export const AllocationOrderSchema: GenEnum<AllocationOrder> = /*@__PURE__*/
   enumDesc(file_loancore_v1_terms, 5);
+
+/**
+ * EarlyPayment says what money paid before a due date does first, once
+ * everything due is settled.
+ *
+ * @generated from enum loancore.v1.EarlyPayment
+ */
+export enum EarlyPayment {
+  /**
+   * @generated from enum value: EARLY_PAYMENT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Interest accrued to the value date, then principal ahead of schedule;
+   * the rest of the plan follows the prepayment policy, and the coming
+   * installment still falls due on its date (with interest_recalculation,
+   * less the interest the lower balance no longer bears).
+   *
+   * @generated from enum value: EARLY_PAYMENT_PREPAY_PRINCIPAL = 1;
+   */
+  PREPAY_PRINCIPAL = 1,
+
+  /**
+   * First the coming installment, as lenders treat an advance payment
+   * (Apache Fineract's default): its fees, its interest accrued to the
+   * value date, then its principal; only the rest is a prepayment under the
+   * prepayment policy. The installment so settled is closed on the value
+   * date: its interest is the days up to it, and its remaining days
+   * belong to the next installment's period (they bear interest on the
+   * balance left, due with the next installment), so nothing falls due
+   * on its date. Needs interest_recalculation (INVALID_ARGUMENT on
+   * early_payment otherwise): without it an installment's interest is
+   * the plan's for its whole period, and settling it early would charge
+   * more than the payoff amount.
+   *
+   * @generated from enum value: EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT = 2;
+   */
+  COVERS_NEXT_INSTALLMENT = 2,
+}
+
+/**
+ * Describes the enum loancore.v1.EarlyPayment.
+ */
+export const EarlyPaymentSchema: GenEnum<EarlyPayment> = /*@__PURE__*/
+  enumDesc(file_loancore_v1_terms, 6);
 
 /**
  * PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -758,13 +860,31 @@ export enum PrepaymentPolicy {
    * @generated from enum value: PREPAYMENT_POLICY_REDUCE_INSTALLMENT = 2;
    */
   REDUCE_INSTALLMENT = 2,
+
+  /**
+   * Same installment to the cent, fewer installments, the last smaller:
+   * EQUAL_INSTALLMENT only (INVALID_ARGUMENT on prepayment otherwise). The
+   * rest of the plan is rebuilt at exactly the installment, each row with
+   * its own interest (by days under INTEREST_ACCRUAL_DAILY), as many rows
+   * as it takes, and the last takes what remains, at most the installment.
+   * REDUCE_TERM keeps the amount as well but takes the number of rows from
+   * the periodic-rate annuity, so where periods differ in days (daily
+   * interest) its last row may be larger than the installment, or rows of
+   * nothing may remain at the end; otherwise the two agree. With
+   * interest_recalculation the rebuilt plan's principal parts are fixed as
+   * with the other policies, and interest follows the balance: paid on
+   * its due dates, each installment is exactly the amount.
+   *
+   * @generated from enum value: PREPAYMENT_POLICY_KEEP_INSTALLMENT = 3;
+   */
+  KEEP_INSTALLMENT = 3,
 }
 
 /**
  * Describes the enum loancore.v1.PrepaymentPolicy.
  */
 export const PrepaymentPolicySchema: GenEnum<PrepaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 6);
+  enumDesc(file_loancore_v1_terms, 7);
 
 /**
  * OverpaymentPolicy says what happens to money beyond everything owed.
@@ -796,7 +916,7 @@ export enum OverpaymentPolicy {
  * Describes the enum loancore.v1.OverpaymentPolicy.
  */
 export const OverpaymentPolicySchema: GenEnum<OverpaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 7);
+  enumDesc(file_loancore_v1_terms, 8);
 
 /**
  * FrequencyUnit is the unit of a Frequency.
@@ -848,7 +968,7 @@ export enum FrequencyUnit {
  * Describes the enum loancore.v1.FrequencyUnit.
  */
 export const FrequencyUnitSchema: GenEnum<FrequencyUnit> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 8);
+  enumDesc(file_loancore_v1_terms, 9);
 
 /**
  * PaymentTiming says when in its period an installment falls due.
@@ -890,7 +1010,7 @@ export enum PaymentTiming {
  * Describes the enum loancore.v1.PaymentTiming.
  */
 export const PaymentTimingSchema: GenEnum<PaymentTiming> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 9);
+  enumDesc(file_loancore_v1_terms, 10);
 
 /**
  * RepaymentMethod is how principal and interest are spread over the
@@ -946,7 +1066,7 @@ export enum RepaymentMethod {
  * Describes the enum loancore.v1.RepaymentMethod.
  */
 export const RepaymentMethodSchema: GenEnum<RepaymentMethod> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 10);
+  enumDesc(file_loancore_v1_terms, 11);
 
 /**
  * InterestAccrual is how the interest of a period is computed.
@@ -978,7 +1098,7 @@ export enum InterestAccrual {
  * Describes the enum loancore.v1.InterestAccrual.
  */
 export const InterestAccrualSchema: GenEnum<InterestAccrual> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 11);
+  enumDesc(file_loancore_v1_terms, 12);
 
 /**
  * DayCount is a day-count convention.
@@ -1031,7 +1151,7 @@ export enum DayCount {
  * Describes the enum loancore.v1.DayCount.
  */
 export const DayCountSchema: GenEnum<DayCount> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 12);
+  enumDesc(file_loancore_v1_terms, 13);
 
 /**
  * RoundingMode says which way a value between two representable ones goes.
@@ -1084,5 +1204,5 @@ export enum RoundingMode {
  * Describes the enum loancore.v1.RoundingMode.
  */
 export const RoundingModeSchema: GenEnum<RoundingMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 13);
+  enumDesc(file_loancore_v1_terms, 14);
 
