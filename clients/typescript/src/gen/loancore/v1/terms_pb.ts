@@ -417,11 +417,17 @@ export type PenaltyPolicy = Message<"loancore.v1.PenaltyPolicy"> & {
   graceMode: GraceMode;
 
   /**
-   * A ceiling on the loan's total annualised cost in percent a year, e.g.
-   * "24": the contract interest of installments due so far plus all
-   * penalty and compound may not exceed principal × cap × days since
-   * disbursement ÷ 365. Accrual stops at the ceiling, and the loan records
-   * the day it first did (penalty_capped_on). Optional. At most 40 bytes.
+   * A ceiling on the loan's total cost in percent a year, e.g. "24",
+   * cumulative on the principal: on each day, the contract interest and
+   * the fees (LoanTerms.charges) of installments due so far plus all
+   * penalty and compound charged may not exceed principal × cap × days
+   * since disbursement ÷ 365. A service fee counts from its installment's
+   * due date, a late fee from the day after its grace ends, a prepayment
+   * fee from the due date of the installment current when it was charged;
+   * the upfront fee does not count (it is in apr_percent). Only penalty and
+   * compound are cut: accrual stops at the ceiling (compound first), and
+   * the loan records the day it first did (penalty_capped_on). Optional.
+   * At most 40 bytes.
    *
    * @generated from field: string cap_annual_percent = 8;
    */
