@@ -1,11 +1,15 @@
 package grpcapi_test
 
 import (
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
 )
 
 // creditCardPlan is issue 20's plan over the API: 12,000.00 CNY in 12
@@ -262,4 +266,48 @@ func TestCreditLineTemplateCharges(t *testing.T) {
 		repay(t, c.loans, &loancorev1.RecordRepaymentRequest{RequestId: "pay-1", LoanId: l.GetLoanId(), Amount: "56.31"})
 		wantFigures(t, getLine(t, c, "FEE"), "1000.00", "552.69", "447.31")
 	})
+}
+
+// TestQuoteScheduleAPRPolicy: the issue's plan (APR 13.03, fees in it)
+// quoted by servers with a maximum APR: above it the quote is flagged, or
+// refused APR_ABOVE_MAXIMUM by a server that refuses; at or below it, or
+// with no maximum, neither.
+func TestQuoteScheduleAPRPolicy(t *testing.T) {
+	pct := func(s string) money.Rate {
+		r, err := money.ParseRate(s, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name    string
+		policy  servicing.APRPolicy
+		above   bool
+		max     string
+		refused bool
+	}{
+		{"no maximum", servicing.APRPolicy{}, false, "", false},
+		{"flagged", servicing.APRPolicy{Maximum: pct("12")}, true, "12", false},
+		{"at the maximum", servicing.APRPolicy{Maximum: pct("13.03"), Refuse: true}, false, "13.03", false},
+		{"below the maximum", servicing.APRPolicy{Maximum: pct("24"), Refuse: true}, false, "24", false},
+		{"refused", servicing.APRPolicy{Maximum: pct("13.02"), Refuse: true}, false, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := loancorev1.NewScheduleServiceClient(startServerWith(t, grpcapi.Options{APRPolicy: tc.policy}))
+			q, err := c.QuoteSchedule(ctx(t), &loancorev1.QuoteScheduleRequest{Terms: creditCardPlan()})
+			if tc.refused {
+				if got := preconditionReason(t, err); got != string(servicing.ReasonAPRAboveMaximum) || !strings.Contains(err.Error(), "13.02%") {
+					t.Fatalf("refused with %q: %v", got, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.GetAprPercent() != "13.03" || q.GetAprAboveMaximum() != tc.above || q.GetAprMaximumPercent() != tc.max {
+				t.Errorf("APR %s above %v maximum %q, want 13.03 %v %q", q.GetAprPercent(), q.GetAprAboveMaximum(), q.GetAprMaximumPercent(), tc.above, tc.max)
+			}
+		})
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
@@ -144,6 +145,7 @@ func TestEveryReasonIsReachable(t *testing.T) {
 	fourEyesReasons(h)
 	creditLineReasons(h)
 	trancheReasons(h)
+	aprReasons(h)
 	for _, r := range servicing.Reasons() {
 		if !h.seen[string(r)] {
 			t.Errorf("no scenario reaches reason %s", r)
@@ -416,4 +418,17 @@ func creditLineReasons(h *reasonHarness) {
 		t.Fatal(err)
 	}
 	h.refused(servicing.ReasonCreditLineClosed, drawErr("R-LINE-8", "1"))
+}
+
+// aprReasons: a quote above the maximum APR of a server that refuses such
+// quotes (issue 20's plan, APR 13.03, under a maximum of 12).
+func aprReasons(h *reasonHarness) {
+	t := h.t
+	twelve, err := money.ParseRate("12", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := loancorev1.NewScheduleServiceClient(startServerWith(t, grpcapi.Options{APRPolicy: servicing.APRPolicy{Maximum: twelve, Refuse: true}}))
+	_, err = c.QuoteSchedule(ctx(t), &loancorev1.QuoteScheduleRequest{Terms: creditCardPlan()})
+	h.refused(servicing.ReasonAPRAboveMaximum, err)
 }

@@ -112,6 +112,9 @@ const (
 	// ReasonApprovedAmountExceeded: the tranches would lend more than the
 	// loan's approved_amount; the message says how much is left.
 	ReasonApprovedAmountExceeded Reason = "APPROVED_AMOUNT_EXCEEDED"
+	// ReasonAPRAboveMaximum: a quoted schedule's APR is above the
+	// maximum of a server that refuses such quotes (APRPolicy).
+	ReasonAPRAboveMaximum Reason = "APR_ABOVE_MAXIMUM"
 )
 
 // The subjects of a refusal: the aggregate whose state refused the
@@ -150,7 +153,7 @@ func Reasons() []Reason {
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
 		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation, ReasonCharges,
 		ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired,
-		ReasonNoApprovedAmount, ReasonApprovedAmountExceeded,
+		ReasonNoApprovedAmount, ReasonApprovedAmountExceeded, ReasonAPRAboveMaximum,
 	}
 }
 

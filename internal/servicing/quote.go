@@ -23,6 +23,11 @@ type ScheduleQuote struct {
 	UpfrontFee money.Amount
 	// APR is the schedule's annual percentage rate in percent.
 	APR money.Rate
+	// AboveMaximum says APR is above the policy's maximum (flagged, as the
+	// policy did not refuse it).
+	AboveMaximum bool
+	// Maximum is the policy's maximum APR; zero when it has none.
+	Maximum money.Rate
 }
 
 // QuoteScheduleParams are the inputs of QuoteSchedule.
@@ -30,6 +35,8 @@ type QuoteScheduleParams struct {
 	Terms engine.Terms
 	// APRDecimals is the number of decimal places of the APR.
 	APRDecimals int
+	// Policy flags or refuses an APR above its maximum.
+	Policy APRPolicy
 }
 
 // QuoteSchedule builds the schedule of the terms and its APR. Invalid input
@@ -48,11 +55,18 @@ func QuoteSchedule(p QuoteScheduleParams) (ScheduleQuote, error) {
 		}
 		return ScheduleQuote{}, err
 	}
+	apr := engine.ScheduleAPR(p.Terms, s, p.APRDecimals)
+	above, err := p.Policy.check(apr)
+	if err != nil {
+		return ScheduleQuote{}, err
+	}
 	return ScheduleQuote{
 		Terms:          p.Terms,
 		Schedule:       s,
 		AmountAdvanced: p.Terms.Principal - p.Terms.EffectiveUpfrontFee(),
 		UpfrontFee:     p.Terms.EffectiveUpfrontFee(),
-		APR:            engine.ScheduleAPR(p.Terms, s, p.APRDecimals),
+		APR:            apr,
+		AboveMaximum:   above,
+		Maximum:        p.Policy.Maximum,
 	}, nil
 }

@@ -168,9 +168,17 @@ type QuoteScheduleResponse struct {
 	UpfrontFee string `protobuf:"bytes,12,opt,name=upfront_fee,json=upfrontFee,proto3" json:"upfront_fee,omitempty"`
 	// The cost of the credit by component, summed: total_interest +
 	// total_fees + upfront_fee.
-	TotalCost     string `protobuf:"bytes,13,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TotalCost string `protobuf:"bytes,13,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
+	// Whether apr_percent is above the server's configured maximum (loand
+	// --max-apr-percent); false when no maximum is configured. A server that
+	// refuses such quotes answers FAILED_PRECONDITION (APR_ABOVE_MAXIMUM)
+	// instead.
+	AprAboveMaximum bool `protobuf:"varint,14,opt,name=apr_above_maximum,json=aprAboveMaximum,proto3" json:"apr_above_maximum,omitempty"`
+	// The server's maximum APR in percent, e.g. "24"; empty when none is
+	// configured.
+	AprMaximumPercent string `protobuf:"bytes,15,opt,name=apr_maximum_percent,json=aprMaximumPercent,proto3" json:"apr_maximum_percent,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *QuoteScheduleResponse) Reset() {
@@ -290,6 +298,20 @@ func (x *QuoteScheduleResponse) GetUpfrontFee() string {
 func (x *QuoteScheduleResponse) GetTotalCost() string {
 	if x != nil {
 		return x.TotalCost
+	}
+	return ""
+}
+
+func (x *QuoteScheduleResponse) GetAprAboveMaximum() bool {
+	if x != nil {
+		return x.AprAboveMaximum
+	}
+	return false
+}
+
+func (x *QuoteScheduleResponse) GetAprMaximumPercent() string {
+	if x != nil {
+		return x.AprMaximumPercent
 	}
 	return ""
 }
@@ -613,7 +635,7 @@ const file_loancore_v1_schedule_service_proto_rawDesc = "" +
 	"\x14QuoteScheduleRequest\x12,\n" +
 	"\x05terms\x18\x01 \x01(\v2\x16.loancore.v1.LoanTermsR\x05terms\x121\n" +
 	"\x12apr_decimal_places\x18\x02 \x01(\x05H\x00R\x10aprDecimalPlaces\x88\x01\x01B\x15\n" +
-	"\x13_apr_decimal_places\"\xb0\x04\n" +
+	"\x13_apr_decimal_places\"\x8c\x05\n" +
 	"\x15QuoteScheduleResponse\x12D\n" +
 	"\finstallments\x18\x01 \x03(\v2 .loancore.v1.ScheduleInstallmentR\finstallments\x12-\n" +
 	"\x12installment_amount\x18\x02 \x01(\tR\x11installmentAmount\x12%\n" +
@@ -632,7 +654,9 @@ const file_loancore_v1_schedule_service_proto_rawDesc = "" +
 	"\vupfront_fee\x18\f \x01(\tR\n" +
 	"upfrontFee\x12\x1d\n" +
 	"\n" +
-	"total_cost\x18\r \x01(\tR\ttotalCost\"\xf0\x01\n" +
+	"total_cost\x18\r \x01(\tR\ttotalCost\x12*\n" +
+	"\x11apr_above_maximum\x18\x0e \x01(\bR\x0faprAboveMaximum\x12.\n" +
+	"\x13apr_maximum_percent\x18\x0f \x01(\tR\x11aprMaximumPercent\"\xf0\x01\n" +
 	"\x13ScheduleInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12\x1c\n" +

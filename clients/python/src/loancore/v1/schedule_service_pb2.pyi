@@ -51,9 +51,11 @@ class QuoteScheduleRequest(_message.Message):
     def __init__(self, terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ..., apr_decimal_places: _Optional[int] = ...) -> None: ...
 
 class QuoteScheduleResponse(_message.Message):
-    __slots__ = ["amount_advanced", "annual_rate_equivalent_percent", "apr_percent", "currency", "installment_amount", "installments", "maturity_date", "total_cost", "total_fees", "total_interest", "total_payment", "total_principal", "upfront_fee"]
+    __slots__ = ["amount_advanced", "annual_rate_equivalent_percent", "apr_above_maximum", "apr_maximum_percent", "apr_percent", "currency", "installment_amount", "installments", "maturity_date", "total_cost", "total_fees", "total_interest", "total_payment", "total_principal", "upfront_fee"]
     AMOUNT_ADVANCED_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_EQUIVALENT_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    APR_ABOVE_MAXIMUM_FIELD_NUMBER: _ClassVar[int]
+    APR_MAXIMUM_PERCENT_FIELD_NUMBER: _ClassVar[int]
     APR_PERCENT_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     INSTALLMENTS_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +69,8 @@ class QuoteScheduleResponse(_message.Message):
     UPFRONT_FEE_FIELD_NUMBER: _ClassVar[int]
     amount_advanced: str
     annual_rate_equivalent_percent: str
+    apr_above_maximum: bool
+    apr_maximum_percent: str
     apr_percent: str
     currency: str
     installment_amount: str
@@ -78,7 +82,7 @@ class QuoteScheduleResponse(_message.Message):
     total_payment: str
     total_principal: str
     upfront_fee: str
-    def __init__(self, installments: _Optional[_Iterable[_Union[ScheduleInstallment, _Mapping]]] = ..., installment_amount: _Optional[str] = ..., total_interest: _Optional[str] = ..., total_payment: _Optional[str] = ..., maturity_date: _Optional[str] = ..., apr_percent: _Optional[str] = ..., currency: _Optional[str] = ..., total_principal: _Optional[str] = ..., amount_advanced: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., total_fees: _Optional[str] = ..., upfront_fee: _Optional[str] = ..., total_cost: _Optional[str] = ...) -> None: ...
+    def __init__(self, installments: _Optional[_Iterable[_Union[ScheduleInstallment, _Mapping]]] = ..., installment_amount: _Optional[str] = ..., total_interest: _Optional[str] = ..., total_payment: _Optional[str] = ..., maturity_date: _Optional[str] = ..., apr_percent: _Optional[str] = ..., currency: _Optional[str] = ..., total_principal: _Optional[str] = ..., amount_advanced: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., total_fees: _Optional[str] = ..., upfront_fee: _Optional[str] = ..., total_cost: _Optional[str] = ..., apr_above_maximum: bool = ..., apr_maximum_percent: _Optional[str] = ...) -> None: ...
 
 class ScheduleInstallment(_message.Message):
     __slots__ = ["balance_after", "due_date", "fees", "interest", "number", "principal", "start_date", "total"]
