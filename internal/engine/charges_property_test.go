@@ -116,3 +116,40 @@ func TestFeePayoffSettlesWithPenalty(t *testing.T) {
 		t.Fatalf("only %d payoffs checked", checked)
 	}
 }
+
+// TestLateFeesStopWhileFrozen: TestAgreementFreezeStopsPenalty's loan with
+// a late fee of 50.00: under the freeze plan (from 2024-08-01) two frozen
+// installments missed by 2024-11-01 bear none; once the agreement is
+// broken on 11-01, each grace that ends unpaid after it bears one again
+// (the 11-01 and 12-01 installments'), which needs the fold to decide the
+// plan's rows afresh rather than count on from the superseded ones. (The late fees
+// installments 4–6 owed before the agreement are dropped with the rows it
+// supersedes: servicing refuses to restructure a loan with such charges,
+// CHARGES, until agreements carry or waive fees.)
+func TestLateFeesStopWhileFrozen(t *testing.T) {
+	terms, st := restructureExample(t, true)
+	terms.Charges = []Charge{{Kind: LateFee, Amount: 5_000}}
+	eff := st.AsOf
+	c := Changes{InterestFreezePlan: &InterestFreezePlan{InstallmentCount: 24, FirstDueDate: DateOf(2024, 9, 1)}}
+	events := []Event{pay(1, DateOf(2024, 2, 15), 106619), pay(2, DateOf(2024, 3, 15), 106619),
+		pay(3, DateOf(2024, 4, 15), 106619), agreementEvent(4, eff, c)}
+	lateFees := func(st LoanState) (before, frozen money.Amount) {
+		for _, in := range st.Installments {
+			if in.DueDate < eff {
+				before += in.lateFee
+			} else {
+				frozen += in.lateFee
+			}
+		}
+		return before, frozen
+	}
+	missed := Fold(terms, events, DateOf(2024, 11, 1))
+	if _, frozen := lateFees(missed); frozen != 0 || missed.DaysPastDue() != 61 {
+		t.Fatalf("late fees under the freeze %d, dpd %d; want none, 61", frozen, missed.DaysPastDue())
+	}
+	events = append(events, Event{Seq: 5, Kind: EventAgreementBroken, ValueDate: DateOf(2024, 11, 1), Target: 4})
+	broken := Fold(terms, events, DateOf(2024, 12, 5))
+	if _, frozen := lateFees(broken); frozen != 2*5_000 {
+		t.Errorf("after the break: late fees on the plan's rows %d, want 100.00 (the 2024-11-01 and 12-01 installments', whose graces end after it)", frozen)
+	}
+}
