@@ -441,3 +441,11 @@ func (t *Terms) hasOriginalPrincipalFee() bool {
 	}
 	return false
 }
+
+// LateFee is the late fee the fold charged the installment when its grace
+// ended unpaid (part of FeesDue), or zero.
+func (in InstallmentState) LateFee() money.Amount { return in.lateFee }
+
+// LateFeeDay is the day whose end decides the late fee of an installment
+// due on due: the last of its grace days.
+func (t *Terms) LateFeeDay(due Date) Date { return due.AddDays(t.lateGraceDays()) }

@@ -1,6 +1,7 @@
 package grpcapi_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -310,4 +311,50 @@ func TestQuoteScheduleAPRPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCloseOfBusinessLateFeeNotice: issue 20's plan from 2024-01-15 with a
+// late fee of 50.00 and 3 grace days; nothing is paid. Close of business
+// through 2024-03-25 gives one LATE_FEE notice per installment, on the
+// last grace day (2024-02-18 for the 15 February installment, 03-18 for
+// 15 March's), for the 50.00 fee, and the installment then owes it.
+func TestCloseOfBusinessLateFeeNotice(t *testing.T) {
+	forEachCOBStore(t, func(t *testing.T, c cobClients) {
+		terms := creditCardPlan()
+		terms.DisbursementDate = "2024-01-15"
+		terms.Penalty = &loancorev1.PenaltyPolicy{GraceDays: 3}
+		terms.Charges = append(terms.Charges, &loancorev1.Charge{Kind: loancorev1.ChargeKind_CHARGE_KIND_LATE_FEE, Amount: "50"})
+		if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "c-LF", LoanId: "LF", BorrowerId: "B1", Terms: terms}); err != nil {
+			t.Fatal(err)
+		}
+		// The first run closes its date only; the second catches up day by day.
+		for _, d := range []string{"2024-02-10", "2024-03-25"} {
+			if _, err := runCOB(t, c, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		token := ""
+		for {
+			page, err := c.cob.ListDueNotices(ctx(t), &loancorev1.ListDueNoticesRequest{FromDate: "2024-01-15", ToDate: "2024-03-25", PageToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range page.GetNotices() {
+				if n.GetKind() == loancorev1.NoticeKind_NOTICE_KIND_LATE_FEE {
+					got = append(got, n.GetNoticeId()+" "+n.GetAmount())
+				}
+			}
+			if token = page.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		want := []string{"LF:LATE_FEE:2024-02-18:1 50.00", "LF:LATE_FEE:2024-03-18:2 50.00"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("late fee notices %q, want %q", got, want)
+		}
+		if fees := getAsOf(t, c.loans, "LF", "2024-02-18").GetInstallments()[0].GetFeesDue(); fees != "122.00" {
+			t.Errorf("installment 1's fees on 2024-02-18: %s, want 72.00 + 50.00", fees)
+		}
+	})
 }
