@@ -75,6 +75,15 @@ var figures = []struct{ doc, block, want string }{
 	{apiTour, `PAYMENT_TIMING_IN_ADVANCE"}}'`, `"installmentAmount": "1055.63"`},
 	{apiTour, `"FREQUENCY_UNIT_SEMI_MONTH"`, `"interest": "24.00"`},
 	{apiTour, `ComputeApr`, `"aprPercent": "17.97"`},
+	// The credit-card plan of issue 20: internal/engine/testdata/charges_apr.py.
+	{apiTour, `"basis": "CHARGE_BASIS_ORIGINAL_PRINCIPAL"}]}}'`, `"fees": "72.00"`},
+	{apiTour, `"basis": "CHARGE_BASIS_ORIGINAL_PRINCIPAL"}]}}'`, `"totalFees": "864.00"`},
+	{apiTour, `"basis": "CHARGE_BASIS_ORIGINAL_PRINCIPAL"}]}}'`, `"aprPercent": "13.03"`},
+	{apiTour, `"basis": "CHARGE_BASIS_OVERDUE_AMOUNT"}]}}'`, `terms.charges[0].basis`},
+	{apiTour, `"request_id": "create-FEE-1"`, `"feesDue": "72.00"`},
+	{apiTour, `"request_id": "create-FEE-1"`, `"component": "ALLOCATION_COMPONENT_FEES"`},
+	{apiTour, `"loan_id": "FEE-1", "payoff_date"`, `"fees": "220.00"`},
+	{apiTour, `"loan_id": "FEE-1", "payoff_date"`, `"total": "11220.00"`},
 	{apiTour, `"disbursement_date": "2024-02-30"`, `terms.installment_count`},
 	{apiTour, `"request_id": "create-LN-1"`, `"aprPercent": "12.00"`},
 	// The daily-interest loan: internal/engine/testdata/recalc/handworked.py

@@ -48,6 +48,8 @@ type config struct {
 	observationMonths     int
 	restructuredRiskFloor string
 	aprCapPercent         string
+	maxAPRPercent         string
+	aboveMaxAPR           string
 
 	cachedLoans   int
 	snapshotEvery int
@@ -67,6 +69,7 @@ type config struct {
 	level         slog.Level
 	delinquency   engine.DelinquencyPolicy
 	restructuring servicing.RestructuringPolicy
+	aprPolicy     servicing.APRPolicy
 	// calendarStart is --business-calendar-start; NoDate if unset.
 	calendarStart engine.Date
 	// setGCPercent is false when GOGC is set: GOGC wins over --gc-percent.
@@ -119,6 +122,10 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.IntVar(&c.observationMonths, "observation-months", def.ObservationMonths, "restructuring: months after an agreement's effective date a loan stays marked restructured")
 	fs.StringVar(&c.restructuredRiskFloor, "restructured-risk-floor", def.RiskFloor.String(), "restructuring: best risk class of a restructured loan (NORMAL … LOSS)")
 	fs.StringVar(&c.aprCapPercent, "apr-cap-percent", def.APRCapPercent.String(), "restructuring: the APR a quote's within_cap compares with")
+	fs.StringVar(&c.maxAPRPercent, "max-apr-percent", "",
+		"QuoteSchedule: the most APR, in percent a year, a quote may show unflagged (empty: no maximum)")
+	fs.StringVar(&c.aboveMaxAPR, "above-max-apr", "flag",
+		"QuoteSchedule: what a quote above --max-apr-percent gets: flag (apr_above_maximum) or refuse (APR_ABOVE_MAXIMUM)")
 	fs.IntVar(&c.cachedLoans, "cached-loans", 10_000,
 		"loans whose latest fold this process keeps in memory for their next write, that day or later; 0 turns the cache off")
 	fs.IntVar(&c.snapshotEvery, "snapshot-every", 8,
@@ -270,7 +277,29 @@ func (c *config) validate() error {
 	if err := c.relay.validate(c.transport.insecurePlaintext); err != nil {
 		return err
 	}
+	if err := c.validateAPRPolicy(); err != nil {
+		return err
+	}
 	return c.validateRestructuring()
+}
+
+// validateAPRPolicy reads --max-apr-percent and --above-max-apr into the
+// policy QuoteSchedule applies.
+func (c *config) validateAPRPolicy() error {
+	switch c.aboveMaxAPR {
+	case "flag", "refuse":
+		c.aprPolicy.Refuse = c.aboveMaxAPR == "refuse"
+	default:
+		return refuse(fmt.Errorf("--above-max-apr: want flag or refuse, got %q", c.aboveMaxAPR), "above-max-apr")
+	}
+	if c.maxAPRPercent == "" {
+		return nil
+	}
+	var err error
+	if c.aprPolicy.Maximum, err = money.ParseRate(c.maxAPRPercent, engine.MaxRatePercent); err != nil || c.aprPolicy.Maximum.IsZero() {
+		return refuse(fmt.Errorf("--max-apr-percent: want a percent above 0, got %q (%v)", c.maxAPRPercent, err), "max-apr-percent")
+	}
+	return nil
 }
 
 // validateDelinquency reads the buckets and risk classes into the policy

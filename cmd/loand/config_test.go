@@ -66,6 +66,13 @@ var flagRows = []flagRow{
 	{"observation-months", "12", "6", "18", func(c config) string { return strconv.Itoa(c.restructuring.ObservationMonths) }},
 	{"restructured-risk-floor", "SUBSTANDARD", "DOUBTFUL", "SPECIAL_MENTION", func(c config) string { return c.restructuring.RiskFloor.String() }},
 	{"apr-cap-percent", "24", "36", "18.5", func(c config) string { return c.restructuring.APRCapPercent.String() }},
+	{"max-apr-percent", "", "24", "36", func(c config) string {
+		if c.aprPolicy.Maximum.IsZero() {
+			return ""
+		}
+		return c.aprPolicy.Maximum.String()
+	}},
+	{"above-max-apr", "flag", "refuse", "flag", func(c config) string { return map[bool]string{false: "flag", true: "refuse"}[c.aprPolicy.Refuse] }},
 	{"cached-loans", "10000", "0", "500", func(c config) string { return strconv.Itoa(c.cachedLoans) }},
 	{"snapshot-every", "8", "0", "16", func(c config) string { return strconv.Itoa(c.snapshotEvery) }},
 	{"gc-percent", "400", "100", "200", func(c config) string { return strconv.Itoa(c.gcPercent) }},
@@ -252,6 +259,9 @@ func TestConfigRefuses(t *testing.T) {
 		{args: []string{"--restructured-risk-floor", "GOOD"}, want: []string{`--restructured-risk-floor: want NORMAL, SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL or LOSS, got "GOOD"`}},
 		{args: []string{"--apr-cap-percent", "-1"}, want: []string{"--apr-cap-percent: "}},
 		{args: []string{"--apr-cap-percent", "lots"}, want: []string{"--apr-cap-percent: "}},
+		{args: []string{"--max-apr-percent", "0"}, want: []string{"--max-apr-percent: "}},
+		{args: []string{"--max-apr-percent", "lots"}, want: []string{"--max-apr-percent: "}},
+		{args: []string{"--above-max-apr", "warn"}, want: []string{"--above-max-apr: "}},
 		{args: []string{"--max-agreements", "-1"}, want: []string{"--max-agreements: restructuring policy: limits must not be negative"}},
 		{args: []string{"--max-extension-months", "-1"}, want: []string{"--max-extension-months: restructuring policy: limits must not be negative"}},
 		{args: []string{"--observation-months", "-1"}, want: []string{"--observation-months: restructuring policy: limits must not be negative"}},

@@ -151,6 +151,7 @@ func serve(cfg config, handle storeHandle, certs *tlsreload.Reloader, authn *aut
 	opts := authn.opts
 	opts.Logger, opts.Loans, opts.Close, opts.Feed, opts.Limits = log, loans, cob, feed, cfg.transport.limits
 	opts.CreditLines = lines
+	opts.APRPolicy = cfg.aprPolicy
 	opts.ServerOptions = append(obs.serverOptions(), opts.ServerOptions...)
 	if certs != nil {
 		opts.TLS = certs.Config()

@@ -21,6 +21,9 @@ type accrual struct {
 	// scratch holds one run's daily amounts per installment: penalty,
 	// compound, and the same held aside for grace.
 	scratch []money.Amount
+	// late says the terms have a late fee, posted at the end of each
+	// grace as the runs pass it.
+	late bool
 }
 
 // buffers returns zeroed per-installment slices for one run.
@@ -34,7 +37,7 @@ func (a *accrual) buffers(m int) (pens, comps, graceP, graceC []money.Amount) {
 }
 
 func newAccrual(t *Terms) *accrual {
-	a := &accrual{t: t, perDay: map[money.Amount]money.Amount{}}
+	a := &accrual{t: t, perDay: map[money.Amount]money.Amount{}, late: t.hasLateFee()}
 	a.num, a.den = t.Penalty.PenaltyDailyRate(t.AnnualRate)
 	if t.Penalty.HasCap {
 		a.capA = new(big.Int).Mul(big.NewInt(int64(t.Principal)), new(big.Int).SetUint64(t.Penalty.CapAnnualPercent.Units))
@@ -83,13 +86,18 @@ func (a *accrual) ceiling(d Date) *big.Int {
 	return x.Quo(x, a.capB)
 }
 
-// interestDueThrough is the contract interest of the installments due on or
-// before d: the part of the cap's charges that is not penalty.
-func (st *LoanState) interestDueThrough(d Date) money.Amount {
+// costDueThrough is the contract interest and the fees of the
+// installments due on or before d: the part of the cap's charges that is
+// not penalty or compound (issue 20: the cap counts fees). A service fee
+// counts from its installment's due date, as its interest does; a late fee
+// from the day after the grace it ends (accrueTo posts it at the end of
+// that day's run); a prepayment fee, kept on the installment current at
+// the prepayment, from that installment's due date.
+func (st *LoanState) costDueThrough(d Date) money.Amount {
 	var s money.Amount
 	for _, in := range st.Installments {
 		if in.DueDate <= d {
-			s += in.InterestDue
+			s += in.InterestDue + in.FeesDue
 		}
 	}
 	return s
@@ -106,7 +114,7 @@ func (st *LoanState) fits(a *accrual, d Date, interest money.Amount, extra *big.
 // room is what may still be charged on day d under the cap, at least 0.
 func (st *LoanState) room(a *accrual, d Date) money.Amount {
 	r := a.ceiling(d)
-	r.Sub(r, big.NewInt(int64(st.interestDueThrough(d))))
+	r.Sub(r, big.NewInt(int64(st.costDueThrough(d))))
 	r.Sub(r, big.NewInt(int64(st.charged)))
 	switch {
 	case r.Sign() <= 0:
@@ -186,6 +194,12 @@ func (st *LoanState) accrueTo(a *accrual, end Date) {
 		}
 		st.accruedThrough = d1
 		st.endGrace(a, d1)
+		if a.late {
+			// A late fee is decided at the end of its grace's last day, the
+			// last day of a run: posted here, the cap counts it from the
+			// next day, however the log's events split the runs.
+			st.postLateFees(a.t, d1)
+		}
 	}
 }
 
@@ -251,7 +265,7 @@ func (st *LoanState) dailyCharges(a *accrual, d0, grace Date, pending bool) dayC
 // an interval, so the run of full days from the first is found by
 // bisection rather than day by day, since a run can be years long.
 func (st *LoanState) fullDays(a *accrual, d0 Date, n, total money.Amount) money.Amount {
-	interest := st.interestDueThrough(d0)
+	interest := st.costDueThrough(d0)
 	fit := func(k money.Amount) bool {
 		extra := new(big.Int).Mul(big.NewInt(int64(k)), big.NewInt(int64(total)))
 		return st.fits(a, d0+Date(k)-1, interest, extra)

@@ -19,7 +19,7 @@ import (
 func TestAdvanceToEqualsReplay(t *testing.T) {
 	seed := testSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 0xad7a))
-	penalty, agreements, frozen, writtenOff, appended := 0, 0, 0, 0, 0
+	penalty, agreements, frozen, writtenOff, appended, withFees := 0, 0, 0, 0, 0, 0
 	for n := 0; n < 800; n++ {
 		c, ok := randomLogCase(rng)
 		if !ok {
@@ -52,6 +52,12 @@ func TestAdvanceToEqualsReplay(t *testing.T) {
 		if terms.HasPenalty {
 			penalty++
 		}
+		if len(terms.Charges) > 0 {
+			// Money is conserved with fees: every payment is on a
+			// component of an installment, or credit.
+			checkConserved(t, events, replay)
+			withFees++
+		}
 		if len(replay.Agreements) > 0 {
 			agreements++
 		}
@@ -67,8 +73,8 @@ func TestAdvanceToEqualsReplay(t *testing.T) {
 			appended++
 		}
 	}
-	t.Logf("%d penalty loans, %d with agreements (%d frozen), %d written off, %d payments appended after advancing", penalty, agreements, frozen, writtenOff, appended)
-	if penalty < 200 || agreements < 100 || frozen < 5 || writtenOff < 30 || appended < 300 {
+	t.Logf("%d penalty loans, %d with agreements (%d frozen), %d written off, %d payments appended after advancing, %d with fees", penalty, agreements, frozen, writtenOff, appended, withFees)
+	if penalty < 200 || agreements < 100 || frozen < 5 || writtenOff < 30 || appended < 300 || withFees < 50 {
 		t.Fatalf("seed %d: the test does not exercise AdvanceTo enough", seed)
 	}
 }
@@ -110,6 +116,13 @@ func randomLogCase(rng *rand.Rand) (logCase, bool) {
 		for {
 			terms = randomTerms(rng)
 			terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(3))
+			if rng.IntN(3) == 0 {
+				// Service fees in the fold (issue 20).
+				terms.Charges = randomServiceFees(rng, terms)
+				if rng.IntN(2) == 0 {
+					terms.Charges = append(terms.Charges, randomPrepaymentFee(rng, terms))
+				}
+			}
 			if terms.Validate() == nil && terms.InstallmentCount <= 60 && terms.Principal <= 1_000_000_000 {
 				break
 			}
@@ -125,7 +138,11 @@ func randomLogCase(rng *rand.Rand) (logCase, bool) {
 	// Some waivers and a write-off now and then, on any loan.
 	span := int(s.MaturityDate-terms.DisbursementDate) + 60
 	if rng.IntN(4) == 0 {
-		events = append(events, waiver(800, terms.DisbursementDate.AddDays(rng.IntN(span)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000))))
+		w := waiver(800, terms.DisbursementDate.AddDays(rng.IntN(span)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000)), money.Amount(rng.Int64N(5000)))
+		if len(terms.Charges) > 0 {
+			w.WaiveFees = money.Amount(rng.Int64N(5000))
+		}
+		events = append(events, w)
 	}
 	if rng.IntN(8) == 0 {
 		events = append(events, writeOff(801, terms.DisbursementDate.AddDays(rng.IntN(span))))

@@ -142,6 +142,9 @@ func (st *LoanState) applyAgreement(t *Terms, e Event) {
 		rows = append(rows, in)
 	}
 	st.Installments = rows
+	// The plan's rows have had no grace end yet: their late fees are
+	// decided afresh (lateNext counted the superseded rows).
+	st.lateNext = min(st.lateNext, r.rm.first)
 	// A prepayment on the new plan keeps its maturity: level 0 makes
 	// reamortise re-compute the installment rather than the term.
 	st.plan, st.level = r.plan, 0

@@ -125,8 +125,8 @@ func checkConserved(t *testing.T, events []Event, st LoanState) {
 		received += p.Amount
 	}
 	for _, in := range st.Installments {
-		allocated += in.PrincipalPaid + in.InterestPaid + in.PenaltyPaid + in.CompoundPaid
-		if in.PrincipalPaid > in.PrincipalDue || in.unpaidInterest() < 0 || in.unpaidPenalty() < 0 || in.unpaidCompound() < 0 {
+		allocated += in.PrincipalPaid + in.InterestPaid + in.PenaltyPaid + in.CompoundPaid + in.FeesPaid
+		if in.PrincipalPaid > in.PrincipalDue || in.unpaidInterest() < 0 || in.unpaidPenalty() < 0 || in.unpaidCompound() < 0 || in.unpaidFees() < 0 {
 			t.Fatalf("installment %d overpaid or overwaived: %+v", in.Number, in)
 		}
 	}

@@ -144,8 +144,10 @@ func ListField(list string, i int, field string) string {
 
 // ScheduleAPR returns the APR of a schedule built from t in percent, rounded
 // half-up to decimals places: the IRR per period of the amount advanced
-// (principal less the upfront fee) against the installments, times the
-// periods per year. An odd first period counts as its full unit periods
+// (principal less the upfront fee) against the installments with their
+// service fees, times the periods per year: the annualised cost of every
+// fee the borrower pays as agreed (PBOC 2021 No. 3's IRR). Late and
+// prepayment fees are contingent and not in it. An odd first period counts as its full unit periods
 // plus a fraction of days, as in Appendix J. An APR too large to express
 // with decimals places — possible only when the fee is nearly the whole
 // principal — is reported as the largest rate they can express
@@ -156,19 +158,19 @@ func ScheduleAPR(t Terms, s Schedule, decimals int) money.Rate {
 	first := unitPeriodsBetween(t.DisbursementDate, s.Installments[0].DueDate, t.Frequency, seriesDay(s.Installments[0].DueDate, anchorDay))
 	flows := make([]timedFlow, 0, len(s.Installments))
 	for k, in := range s.Installments {
-		if in.Total == 0 {
+		if in.Total+in.Fees == 0 {
 			continue
 		}
 		// Installment k is k regular periods after the first; a bullet's
 		// single installment is the maturity, which first already spans.
 		sp := first
 		sp.periods += k
-		flows = append(flows, timedFlow{amount: in.Total, span: sp})
+		flows = append(flows, timedFlow{amount: in.Total + in.Fees, span: sp})
 	}
 	if len(flows) == 0 {
 		return money.Rate{Scale: uint8(decimals)}
 	}
-	apr, _ := solveAPR(t.Principal-t.UpfrontFee, flows, IRRNominal, t.Frequency, decimals)
+	apr, _ := solveAPR(t.Principal-t.EffectiveUpfrontFee(), flows, IRRNominal, t.Frequency, decimals)
 	return apr
 }
 
@@ -371,7 +373,12 @@ func fractionalDiscount(i, v *big.Int, sp span, method APRMethod, one *big.Int) 
 	}
 	g := gcd(uint64(sp.fracDays), uint64(sp.fracBase))
 	a, b := uint(uint64(sp.fracDays)/g), uint(uint64(sp.fracBase)/g)
-	return fixedRoot(fixedPowN(v, a, one), b)
+	// The root first: v^a of a long odd period at a high rate (a up to
+	// 364 days) can fall below the fixed point's 2^-128 and read as 0,
+	// which dropped the flow from the sum and let Newton stop at a wrong
+	// root (an APR with fees below the APR without them). v^(1/b) is
+	// near 1, and its a-th power loses only what is negligible anyway.
+	return fixedPowN(fixedRoot(v, b), a, one)
 }
 
 func fixedDiv(a, b *big.Int) *big.Int {

@@ -103,6 +103,26 @@ func goldenCases() []goldenCase {
 			t.UpfrontFee = 30_000
 		})},
 		{"zero_rate", with(base(EqualInstallment, 7), func(t *Terms) { t.AnnualRate = money.Rate{} })},
+		// Service fees (issue 20): a credit-card plan (no interest, 0.6% of
+		// the original principal a month); a fee on the outstanding balance
+		// beside interest, with a percent upfront charge; a fixed fee that
+		// ends after 4 installments; a bullet bearing each period's fee.
+		{"fee_rate_on_original", with(base(EqualPrincipal, 12), func(t *Terms) {
+			t.AnnualRate = money.Rate{}
+			t.Charges = []Charge{{Kind: ServiceFee, Percent: fixtureRate("0.6"), Basis: OriginalPrincipal}}
+		})},
+		{"fee_on_outstanding_with_upfront", with(base(EqualInstallment, 6), func(t *Terms) {
+			t.Charges = []Charge{
+				{Kind: ServiceFee, Percent: fixtureRate("0.35"), Basis: OutstandingPrincipal},
+				{Kind: UpfrontCharge, Percent: fixtureRate("1.5"), Basis: OriginalPrincipal},
+			}
+		})},
+		{"fixed_fee_free_after_4", with(base(EqualPrincipal, 6), func(t *Terms) {
+			t.Charges = []Charge{{Kind: ServiceFee, Amount: 1_500, FreeAfterInstallments: 4}}
+		})},
+		{"bullet_fee_each_period", with(base(Bullet, 6), func(t *Terms) {
+			t.Charges = []Charge{{Kind: ServiceFee, Percent: fixtureRate("0.5"), Basis: OriginalPrincipal}}
+		})},
 	}
 }
 
@@ -115,10 +135,28 @@ func renderSchedule(t Terms, s Schedule) string {
 	fmt.Fprintf(&b, "installment %s  interest %s  payment %s  maturity %s  apr %s%%\n\n",
 		s.InstallmentAmount.Format(c), s.TotalInterest.Format(c), s.TotalPayment.Format(c), s.MaturityDate,
 		money.FormatScaled(int64(apr.Units), int(apr.Scale)))
+	if s.TotalFees != 0 {
+		// Only schedules with fees have the column, so the tables from
+		// before charges read as they did.
+		return renderWithFees(&b, t, s)
+	}
 	fmt.Fprintf(&b, "%4s  %-10s  %-10s  %5s  %16s  %16s  %16s  %18s\n", "no", "start", "due", "days", "principal", "interest", "total", "balance after")
 	for _, in := range s.Installments {
 		fmt.Fprintf(&b, "%4d  %-10s  %-10s  %5d  %16s  %16s  %16s  %18s\n", in.Number, in.StartDate, in.DueDate, in.DueDate-in.StartDate,
 			in.Principal.Format(c), in.Interest.Format(c), in.Total.Format(c), in.BalanceAfter.Format(c))
+	}
+	return b.String()
+}
+
+// renderWithFees prints the rows of a schedule with service fees, total
+// being what the borrower pays: principal + interest + fees.
+func renderWithFees(b *bytes.Buffer, t Terms, s Schedule) string {
+	c := t.Currency
+	fmt.Fprintf(b, "fees %s  upfront %s\n\n", s.TotalFees.Format(c), t.EffectiveUpfrontFee().Format(c))
+	fmt.Fprintf(b, "%4s  %-10s  %-10s  %5s  %16s  %16s  %12s  %16s  %18s\n", "no", "start", "due", "days", "principal", "interest", "fees", "total", "balance after")
+	for _, in := range s.Installments {
+		fmt.Fprintf(b, "%4d  %-10s  %-10s  %5d  %16s  %16s  %12s  %16s  %18s\n", in.Number, in.StartDate, in.DueDate, in.DueDate-in.StartDate,
+			in.Principal.Format(c), in.Interest.Format(c), in.Fees.Format(c), (in.Total + in.Fees).Format(c), in.BalanceAfter.Format(c))
 	}
 	return b.String()
 }
@@ -135,6 +173,9 @@ func TestGoldenSchedules(t *testing.T) {
 			}
 			// A golden file is only as good as the schedule in it.
 			if err := scheduleViolation(gc.terms, s); err != nil {
+				t.Fatal(err)
+			}
+			if err := feeViolation(gc.terms, s); err != nil {
 				t.Fatal(err)
 			}
 			compareWithOracle(&seeded{t: t}, 0, gc.terms, s, computeOracle(gc.terms))
@@ -217,7 +258,24 @@ func humanTerms(t Terms) string {
 	if t.UpfrontFee != 0 {
 		fmt.Fprintf(&b, ", fee %s", t.UpfrontFee.Format(t.Currency))
 	}
+	for _, ch := range t.Charges {
+		fmt.Fprintf(&b, ", %s", describeCharge(t, ch))
+	}
 	return b.String()
+}
+
+// describeCharge prints a charge as the golden files' terms line says it.
+func describeCharge(t Terms, ch Charge) string {
+	s := ch.Kind.String() + " "
+	if ch.Amount != 0 {
+		s += ch.Amount.Format(t.Currency)
+	} else {
+		s += ch.Percent.String() + "% of " + ch.Basis.String()
+	}
+	if ch.FreeAfterInstallments != 0 {
+		s += fmt.Sprintf(" free after %d", ch.FreeAfterInstallments)
+	}
+	return s
 }
 
 // fixtureCurrency and fixtureRate read constants of the test tables; a typo

@@ -13,26 +13,27 @@ type AllocationOrder uint8
 
 // The allocation orders. The zero value means InterestFirst.
 const (
-	// InterestFirst pays interest, then principal, then penalty, then
-	// compound interest.
+	// InterestFirst pays fees, then interest, then principal, then
+	// penalty, then compound interest.
 	InterestFirst AllocationOrder = iota + 1
-	// PrincipalFirst pays principal, then interest, then penalty, then
-	// compound interest.
+	// PrincipalFirst pays principal, then fees, then interest, then
+	// penalty, then compound interest.
 	PrincipalFirst
-	// PenaltyFirst pays penalty, then compound interest, then interest,
-	// then principal.
+	// PenaltyFirst pays fees, then penalty, then compound interest, then
+	// interest, then principal.
 	PenaltyFirst
 	// CivilCode follows the Civil Code of the PRC, art. 561: the costs of
-	// realising the claim, then interest, then principal. No costs are
-	// tracked; penalty and compound interest are interest-type charges, so
-	// it pays interest, then penalty, then compound interest, then
-	// principal.
+	// realising the claim, then interest, then principal. The fees
+	// (charges) are the costs; penalty and compound interest are
+	// interest-type charges, so it pays fees, then interest, then penalty,
+	// then compound interest, then principal.
 	CivilCode
 	// AllInterestFirst pays the interest of every installment due, oldest
 	// first, and on the actual balance the interest the current period
 	// has accrued to the value date, before any principal; then each
-	// installment's principal, penalty and compound interest, oldest
-	// first. On the actual balance a payment then repays the principal
+	// installment's fees, principal, penalty and compound interest,
+	// oldest first (fees before principal, as in every order but
+	// PrincipalFirst). On the actual balance a payment then repays the principal
 	// the payment less all interest accrued to its date, whatever the
 	// plan's rows hold, so paying earlier never bears more interest (a
 	// row-by-row order pays a row's principal before a later row's
@@ -42,15 +43,20 @@ const (
 )
 
 // allocationComponents is the order in which each AllocationOrder settles
-// the components of one installment.
-var allocationComponents = [...][4]Component{
-	0:              {ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
-	InterestFirst:  {ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
-	PrincipalFirst: {ComponentPrincipal, ComponentInterest, ComponentPenalty, ComponentCompound},
-	PenaltyFirst:   {ComponentPenalty, ComponentCompound, ComponentInterest, ComponentPrincipal},
-	CivilCode:      {ComponentInterest, ComponentPenalty, ComponentCompound, ComponentPrincipal},
+// the components of one installment. Fees (issue 20) come first but for
+// PRINCIPAL_FIRST, whose point is principal: they are part of the
+// installment the borrower was told of, and costs come first under the
+// Civil Code. ALL_INTEREST_FIRST has paid every installment's interest
+// before this order runs (its name and its point); its fees then come
+// first here, before each installment's principal, as in the others.
+var allocationComponents = [...][5]Component{
+	0:              {ComponentFees, ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
+	InterestFirst:  {ComponentFees, ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
+	PrincipalFirst: {ComponentPrincipal, ComponentFees, ComponentInterest, ComponentPenalty, ComponentCompound},
+	PenaltyFirst:   {ComponentFees, ComponentPenalty, ComponentCompound, ComponentInterest, ComponentPrincipal},
+	CivilCode:      {ComponentFees, ComponentInterest, ComponentPenalty, ComponentCompound, ComponentPrincipal},
 	// What is left after every row's interest (apply's first pass).
-	AllInterestFirst: {ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
+	AllInterestFirst: {ComponentFees, ComponentInterest, ComponentPrincipal, ComponentPenalty, ComponentCompound},
 }
 
 // EarlyPayment says what money paid before a due date, beyond what is
@@ -65,7 +71,7 @@ const (
 	// interest the lower balance no longer bears).
 	PrepayPrincipal EarlyPayment = iota + 1
 	// CoversNextInstallment (interest recalculation only) first settles
-	// the coming installment — its interest accrued to the value date,
+	// the coming installment — its fees, its interest accrued to the value date,
 	// then its principal — and only the rest is a prepayment. The
 	// installment so settled is closed on the value date: its interest is
 	// what accrued to then, and the days after it, to its due date, belong
@@ -158,6 +164,8 @@ type Event struct {
 	WaivePenalty  money.Amount
 	WaiveCompound money.Amount
 	WaiveInterest money.Amount
+	// WaiveFees is the most a waiver forgives of unpaid fees.
+	WaiveFees money.Amount
 	// Changes are an EventAgreement's; they are only read.
 	Changes *Changes
 	// Reinstate makes an EventAgreementBroken charge again what the
@@ -190,6 +198,14 @@ type InstallmentState struct {
 	PenaltyWaived  money.Amount
 	CompoundWaived money.Amount
 	InterestWaived money.Amount
+	// FeesDue are the service fees of the installment (its schedule row's
+	// Fees), owed from its due date; FeesPaid and FeesWaived what was paid
+	// and forgiven of them.
+	FeesDue    money.Amount
+	FeesPaid   money.Amount
+	FeesWaived money.Amount
+	// lateFee is the late fee posted in FeesDue when the grace ended.
+	lateFee money.Amount
 	// gracePenalty and graceCompound are the penalty of grace days held
 	// aside: charged when grace ends with the installment unpaid, dropped
 	// if it is paid by then.
@@ -242,7 +258,12 @@ type openState struct {
 // Unpaid returns what is left to pay of the installment, penalty and
 // compound interest included; waived amounts count as settled.
 func (in InstallmentState) Unpaid() money.Amount {
-	return in.PrincipalDue - in.PrincipalPaid + in.unpaidInterest() + in.unpaidPenalty() + in.unpaidCompound()
+	return in.PrincipalDue - in.PrincipalPaid + in.unpaidInterest() + in.unpaidPenalty() + in.unpaidCompound() + in.unpaidFees()
+}
+
+// unpaidFees is the fees neither paid nor waived.
+func (in *InstallmentState) unpaidFees() money.Amount {
+	return in.FeesDue - in.FeesPaid - in.FeesWaived
 }
 
 // unpaidInterest is the contract interest neither paid nor waived.
@@ -272,6 +293,8 @@ const (
 	ComponentPenalty
 	// ComponentCompound is compound interest (复利) on overdue interest.
 	ComponentCompound
+	// ComponentFees is the installment's fees (charges, issue 20).
+	ComponentFees
 )
 
 // AllocationPart is the amount of one payment that went to one component of
@@ -305,6 +328,7 @@ type WaiverResult struct {
 	Penalty   money.Amount
 	Compound  money.Amount
 	Interest  money.Amount
+	Fees      money.Amount
 }
 
 // LoanState is a loan as of a date: the pure result of folding its log.
@@ -351,6 +375,10 @@ type LoanState struct {
 	// is then the first day whose interest is not yet accounted.
 	recalc        bool
 	recalcThrough Date
+	// lateNext is the index of the first installment whose late fee
+	// (charges.go) is not yet decided: those before it had their grace
+	// end passed, with or without a fee.
+	lateNext int
 }
 
 // Fold replays the repayments, waivers, write-offs, tranches and reversals of a
@@ -381,7 +409,7 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	st.Installments = make([]InstallmentState, len(sched.Installments))
 	for i, in := range sched.Installments {
 		st.Installments[i] = InstallmentState{Number: in.Number, StartDate: in.StartDate, DueDate: in.DueDate,
-			PrincipalDue: in.Principal, InterestDue: in.Interest, accrualFrom: in.StartDate}
+			PrincipalDue: in.Principal, InterestDue: in.Interest, FeesDue: in.Fees, accrualFrom: in.StartDate}
 	}
 
 	reversed := map[int64]bool{}
@@ -415,12 +443,19 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	if n := countRepayments(pays); n > 0 {
 		st.Payments = make([]PaymentResult, 0, n)
 	}
+	late := t.hasLateFee()
 	if !t.HasPenalty {
 		for _, e := range pays {
 			st.recalcBefore(&t, e.ValueDate)
+			if late {
+				st.postLateFees(&t, e.ValueDate-1)
+			}
 			st.applyEvent(&t, e)
 		}
 		st.recalcProject(&t, asOf)
+		if late {
+			st.postLateFees(&t, asOf)
+		}
 		return st
 	}
 	// A payment reduces the base of its own value date: accrue the days
@@ -435,11 +470,17 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 		}
 		st.recalcBefore(&t, e.ValueDate)
 		st.accrue(a, end, oneDayAtATime)
+		if late {
+			st.postLateFees(&t, e.ValueDate-1)
+		}
 		st.applyEvent(&t, e)
 	}
 	st.recalcProject(&t, asOf)
 	st.keepOpen()
 	st.accrue(a, asOf, oneDayAtATime)
+	if late {
+		st.postLateFees(&t, asOf)
+	}
 	return st
 }
 
@@ -512,6 +553,7 @@ func (st *LoanState) applyEvent(t *Terms, e Event) {
 // date, each component oldest due first, never more than is unpaid.
 func (st *LoanState) waive(e Event) {
 	res := st.forgive(e.WaivePenalty, e.WaiveCompound, e.WaiveInterest, e.ValueDate, false)
+	res.Fees = st.forgiveFees(e.WaiveFees, e.ValueDate)
 	res.Seq = e.Seq
 	if st.PaidOffDate == NoDate && st.settled() {
 		st.PaidOffDate = e.ValueDate
@@ -554,6 +596,25 @@ func (st *LoanState) forgive(pen, comp, inter money.Amount, date Date, allRows b
 	return res
 }
 
+// forgiveFees waives up to amount of the fees unpaid on the installments
+// due by date, oldest due first, and returns what it forgave. Fees of
+// installments not yet due are not owed, so not waived.
+func (st *LoanState) forgiveFees(amount money.Amount, date Date) money.Amount {
+	amount = max(0, amount)
+	var total money.Amount
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		if in.DueDate > date {
+			break
+		}
+		w := min(amount, in.unpaidFees())
+		in.FeesWaived += w
+		amount -= w
+		total += w
+	}
+	return total
+}
+
 // Append returns the state with one more repayment applied, without
 // replaying the log, and true; or false when that might differ from a
 // replay: any event but a repayment (a reversal, a waiver, a write-off), a
@@ -566,6 +627,11 @@ func (st *LoanState) forgive(pen, comp, inter money.Amount, date Date, allRows b
 // st.AsOf, as a replay would. st and what it shares are not changed.
 func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	if e.Kind != EventRepayment || e.ValueDate > st.AsOf || (t.HasPenalty && !st.open.valid) {
+		return st, false
+	}
+	// A late fee posted through st.AsOf may be one the payment, dated
+	// before its grace ended, would have avoided: replay.
+	if t.hasLateFee() {
 		return st, false
 	}
 	// With interest recalculation the days up to st.AsOf are accounted at
@@ -614,7 +680,8 @@ func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 // the fold where its final accrual began and accrues to asOf; without one
 // nothing but the date moves. st and what it shares are not changed.
 func (st LoanState) AdvanceTo(t Terms, asOf Date) (LoanState, bool) {
-	if asOf < st.AsOf || (t.HasPenalty && !st.open.valid) {
+	if asOf < st.AsOf || (t.HasPenalty && !st.open.valid) || t.hasLateFee() {
+		// Late fees are posted by the fold's own walk: replay.
 		return st, false
 	}
 	st.AsOf = asOf
@@ -708,6 +775,14 @@ func (st *LoanState) coverNext(t *Terms, date Date, amount money.Amount, res *Pa
 	}
 	in := &st.Installments[k]
 	before := amount
+	// Its fees first, as the orders settle a due installment's (but
+	// PRINCIPAL_FIRST's): settling the installment means all of it, and a
+	// fee left would fall due alone on its date and make it past due.
+	if pay := min(amount, in.FeesDue-in.FeesPaid-in.FeesWaived); pay > 0 {
+		in.FeesPaid += pay
+		amount -= pay
+		res.Parts = append(res.Parts, AllocationPart{Installment: in.Number, Component: ComponentFees, Amount: pay})
+	}
 	if pay := min(amount, st.accruedRecalc(t, k)); pay > 0 {
 		in.InterestPaid += pay
 		amount -= pay
@@ -743,6 +818,8 @@ func settle(in *InstallmentState, order AllocationOrder, amount money.Amount, re
 			due, paid, waived = in.PenaltyAccrued, &in.PenaltyPaid, in.PenaltyWaived
 		case ComponentCompound:
 			due, paid, waived = in.CompoundAccrued, &in.CompoundPaid, in.CompoundWaived
+		case ComponentFees:
+			due, paid, waived = in.FeesDue, &in.FeesPaid, in.FeesWaived
 		}
 		pay := min(amount, due-*paid-waived)
 		if pay > 0 {
@@ -867,9 +944,17 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 		}
 	}
 	balance := st.notYetDuePrincipal(k)
-	pay := min(amount, balance)
+	// The prepayment fee (issue 20) is paid out of the same money, on the
+	// current installment, before the principal it is charged for.
+	pay, fee := t.prepaidWithFee(amount, balance, cur.Number-1)
 	if pay == 0 {
 		return amount
+	}
+	if fee > 0 {
+		cur.FeesDue += fee
+		cur.FeesPaid += fee
+		amount -= fee
+		res.Parts = append(res.Parts, AllocationPart{Installment: cur.Number, Component: ComponentFees, Amount: fee})
 	}
 	amount -= pay
 	res.Prepaid += pay
@@ -899,6 +984,9 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		in := cur.withoutCharges()
 		in.PrincipalDue, in.PrincipalPaid = keptPrincipal, keptPrincipal
 		in.InterestDue, in.InterestPaid = keptInterest, keptInterest
+		// The fee of a period the loan did not reach is not owed, as the
+		// payoff amount says: only what was settled of it stays.
+		in.FeesDue = in.FeesPaid + in.FeesWaived
 		in.balanceDays = cur.balanceDays
 		carry.onto(&in)
 		st.Installments = append(tail, in)
@@ -939,6 +1027,10 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 	if t.Method == EqualInstallment && t.Prepayment == KeepInstallment && st.level > 0 {
 		rows = rowsUntilRepaid(rows)
 	}
+	// The rows after the current one bear the contract's service fees on
+	// their numbers and new balances; the current keeps its own, fixed
+	// when its period began.
+	t.addServiceFees(rows)
 	if t.Method == EqualInstallment && level > 0 {
 		st.level = level
 	} else if t.Method == EqualPrincipal && len(rows) > 1 {
@@ -947,8 +1039,9 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 	st.Installments = tail
 	for i, r := range rows {
 		in := InstallmentState{Number: r.Number - st.shift(), StartDate: r.StartDate, DueDate: r.DueDate,
-			PrincipalDue: r.Principal, InterestDue: r.Interest, accrualFrom: r.StartDate}
+			PrincipalDue: r.Principal, InterestDue: r.Interest, FeesDue: r.Fees, accrualFrom: r.StartDate}
 		if i == 0 {
+			in.FeesDue, in.FeesPaid, in.FeesWaived = cur.FeesDue, cur.FeesPaid, cur.FeesWaived
 			in.StartDate = cur.StartDate
 			in.chargedBefore = keptInterest
 			in.PrincipalDue += keptPrincipal
@@ -1030,10 +1123,15 @@ type Outstanding struct {
 	// through the end of the date and neither paid nor waived.
 	Penalty  money.Amount
 	Compound money.Amount
+	// Fees are the fees of installments due on or before the date and
+	// neither paid nor waived.
+	Fees money.Amount
 }
 
-// Total returns Principal + Interest + Penalty + Compound.
-func (o Outstanding) Total() money.Amount { return o.Principal + o.Interest + o.Penalty + o.Compound }
+// Total returns Principal + Interest + Penalty + Compound + Fees.
+func (o Outstanding) Total() money.Amount {
+	return o.Principal + o.Interest + o.Penalty + o.Compound + o.Fees
+}
 
 // Outstanding returns what the loan owes as of st.AsOf.
 func (st *LoanState) Outstanding() Outstanding {
@@ -1042,6 +1140,7 @@ func (st *LoanState) Outstanding() Outstanding {
 		o.Principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= st.AsOf {
 			o.Interest += in.unpaidInterest()
+			o.Fees += in.unpaidFees()
 		}
 		o.Penalty += in.unpaidPenalty()
 		o.Compound += in.unpaidCompound()
@@ -1085,14 +1184,18 @@ type Payoff struct {
 	// a payment on the date stops the date's own accrual.
 	Penalty  money.Amount
 	Compound money.Amount
+	// Fees are the fees of installments due by the date and not yet paid
+	// or waived, and the prepayment fee on the principal not yet due; the
+	// service fees of periods not yet due are not owed.
+	Fees money.Amount
 	// Credit already held reduces the total.
 	Credit money.Amount
 }
 
 // Total returns the amount to pay: principal + interest + penalty +
-// compound − credit, at least 0.
+// compound + fees − credit, at least 0.
 func (p Payoff) Total() money.Amount {
-	return max(0, p.Principal+p.Interest+p.Penalty+p.Compound-p.Credit)
+	return max(0, p.Principal+p.Interest+p.Penalty+p.Compound+p.Fees-p.Credit)
 }
 
 // PayoffAt returns what settles the loan on st.AsOf: everything due, the
@@ -1104,6 +1207,7 @@ func (st *LoanState) PayoffAt(t Terms) Payoff {
 		p.Principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= st.AsOf {
 			p.Interest += in.unpaidInterest()
+			p.Fees += in.unpaidFees()
 		} else {
 			p.Interest += in.unpaidExtra()
 		}
@@ -1113,9 +1217,17 @@ func (st *LoanState) PayoffAt(t Terms) Payoff {
 			p.Penalty -= in.lastPenalty
 			p.Compound -= in.lastCompound
 		}
+		if in.lateFee > 0 && in.DueDate.AddDays(t.lateGraceDays()) == st.AsOf {
+			// A late fee posted at the end of the date is not owed by a
+			// payment on it, which comes before the grace ends.
+			p.Fees -= in.lateFee
+		}
 	}
 	if k := st.current(st.AsOf); k >= 0 {
 		p.Interest += st.accruedInterest(&t, k, st.AsOf)
+		// Paying off repays what is not yet due ahead of schedule: it
+		// bears the prepayment fee, as executing the payment charges it.
+		p.Fees += t.PrepaymentFee(st.notYetDuePrincipal(k), st.Installments[k].Number-1)
 	}
 	return p
 }

@@ -28,7 +28,7 @@ import (
 //     level unless the principal had to be clamped to [0, balance];
 //     EQUAL_PRINCIPAL and FLAT repay the same principal in those rows;
 //     INTEREST_ONLY repays everything in the last;
-//   - the totals agree with the rows.
+//   - the totals agree with the rows, fees included.
 func scheduleViolation(terms Terms, s Schedule) error {
 	n := terms.InstallmentCount
 	want := n
@@ -39,7 +39,7 @@ func scheduleViolation(terms Terms, s Schedule) error {
 		return fmt.Errorf("%d installments, want %d", len(s.Installments), want)
 	}
 	g, free := terms.PrincipalGracePeriods, terms.InterestFreePeriods
-	var sumPrincipal, sumInterest money.Amount
+	var sumPrincipal, sumInterest, sumFees money.Amount
 	balance := terms.Principal
 	prevDue := terms.DisbursementDate
 	var samePrincipal money.Amount = -1
@@ -61,7 +61,7 @@ func scheduleViolation(terms Terms, s Schedule) error {
 			return bad("due dates do not strictly increase")
 		case in.StartDate != prevDue:
 			return bad("does not start at the previous due date")
-		case in.Principal < 0 || in.Interest < 0 || in.BalanceAfter < 0:
+		case in.Principal < 0 || in.Interest < 0 || in.BalanceAfter < 0 || in.Fees < 0:
 			return bad("negative amount")
 		case in.Total != in.Principal+in.Interest:
 			return bad("total is not principal + interest")
@@ -97,13 +97,14 @@ func scheduleViolation(terms Terms, s Schedule) error {
 		balance = in.BalanceAfter
 		sumPrincipal += in.Principal
 		sumInterest += in.Interest
+		sumFees += in.Fees
 		prevDue = in.DueDate
 	}
 	if sumPrincipal != terms.Principal {
 		return fmt.Errorf("principal parts sum to %d, want %d", sumPrincipal, terms.Principal)
 	}
-	if s.TotalInterest != sumInterest || s.TotalPayment != terms.Principal+sumInterest || s.TotalPrincipal != terms.Principal {
-		return fmt.Errorf("totals %d/%d/%d disagree with the rows (interest %d)", s.TotalPrincipal, s.TotalInterest, s.TotalPayment, sumInterest)
+	if s.TotalInterest != sumInterest || s.TotalFees != sumFees || s.TotalPayment != terms.Principal+sumInterest+sumFees || s.TotalPrincipal != terms.Principal {
+		return fmt.Errorf("totals %d/%d/%d/%d disagree with the rows (interest %d, fees %d)", s.TotalPrincipal, s.TotalInterest, s.TotalFees, s.TotalPayment, sumInterest, sumFees)
 	}
 	if s.MaturityDate != s.Installments[len(s.Installments)-1].DueDate {
 		return fmt.Errorf("maturity %s is not the last due date", s.MaturityDate)

@@ -615,6 +615,9 @@ func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money
 	}
 	tp.DisbursementDate, tp.FirstDueDate = effective, ra.FirstDueDate
 	tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.UpfrontFee = 0, 0, 0
+	// The plan's own charges are the agreement's to say (issue 20, not
+	// yet): validating the contract's against it would refuse for them.
+	tp.Charges = nil
 	// The new plan's installments fall due at the ends of its periods.
 	tp.Timing = InArrears
 	tp.HasPenalty = false

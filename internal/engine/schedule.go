@@ -16,8 +16,12 @@ type Installment struct {
 	DueDate   Date
 	Principal money.Amount
 	Interest  money.Amount
-	// Total is Principal + Interest.
+	// Total is Principal + Interest: what the fold settles. Fees are apart.
 	Total money.Amount
+	// Fees are the service fees charged with this installment (charges.go);
+	// the schedule of a contract has them, rows re-amortised in the fold
+	// do not yet.
+	Fees money.Amount
 	// BalanceAfter is the principal outstanding once this installment is paid.
 	BalanceAfter money.Amount
 }
@@ -30,8 +34,12 @@ type Schedule struct {
 	InstallmentAmount money.Amount
 	TotalPrincipal    money.Amount
 	TotalInterest     money.Amount
-	TotalPayment      money.Amount
-	MaturityDate      Date
+	// TotalFees is the sum of the rows' Fees: the service fees.
+	TotalFees money.Amount
+	// TotalPayment is what the installments repay: principal, interest
+	// and fees.
+	TotalPayment money.Amount
+	MaturityDate Date
 }
 
 // BuildSchedule validates the terms and computes their repayment schedule.
@@ -214,10 +222,11 @@ func buildRows(t *Terms, sg segment) ([]Installment, money.Amount) {
 	return rows, lv.level
 }
 
-// finish fills the schedule's totals.
+// finish fills the schedule's totals and its service fees.
 func (s *Schedule) finish(t *Terms, level money.Amount) {
+	s.TotalFees = t.addServiceFees(s.Installments)
 	s.TotalPrincipal = t.Principal
-	s.TotalPayment = t.Principal + s.TotalInterest
+	s.TotalPayment = t.Principal + s.TotalInterest + s.TotalFees
 	s.MaturityDate = s.Installments[len(s.Installments)-1].DueDate
 	s.InstallmentAmount = level
 	if t.Method != EqualInstallment && t.Method != Flat {

@@ -14,7 +14,7 @@ import (
 // for what this build's fold would give: a reader skips a snapshot of
 // another format and replays the log. TestSnapshotFields fails when a
 // field is added to the state without the codec.
-const SnapshotFormat = 3
+const SnapshotFormat = 4
 
 // ErrNotSnapshottable is EncodeSnapshot's refusal of a state it does not
 // encode: one that met a restructuring agreement, whose replacement plan
@@ -39,6 +39,7 @@ func (st LoanState) EncodeSnapshot() ([]byte, error) {
 	e.amounts(st.open.charged)
 	e.bool(st.recalc)
 	e.dates(st.recalcThrough)
+	e.int(int64(st.lateNext))
 	e.uint(uint64(len(st.Installments)))
 	for _, in := range st.Installments {
 		e.int(int64(in.Number))
@@ -49,7 +50,8 @@ func (st LoanState) EncodeSnapshot() ([]byte, error) {
 			in.gracePenalty, in.graceCompound, in.lastPenalty, in.lastCompound,
 			in.chargedBefore, in.extraInterest, in.extraPaid,
 			in.open.penalty, in.open.compound, in.open.gracePenalty, in.open.graceCompound,
-			in.open.lastPenalty, in.open.lastCompound)
+			in.open.lastPenalty, in.open.lastCompound,
+			in.FeesDue, in.FeesPaid, in.FeesWaived, in.lateFee)
 		e.uint(in.balanceDays.Hi)
 		e.uint(in.balanceDays.Lo)
 		e.uint(in.lateDays.Hi)
@@ -72,7 +74,7 @@ func (st LoanState) EncodeSnapshot() ([]byte, error) {
 	for _, w := range st.Waivers {
 		e.int(w.Seq)
 		e.dates(w.ValueDate)
-		e.amounts(w.Penalty, w.Compound, w.Interest)
+		e.amounts(w.Penalty, w.Compound, w.Interest, w.Fees)
 	}
 	return e.b, nil
 }
@@ -93,6 +95,7 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 	d.amounts(&st.open.charged)
 	st.recalc = d.bool()
 	d.dates(&st.recalcThrough)
+	st.lateNext = d.intN()
 	if n := d.count(); n > 0 {
 		st.Installments = make([]InstallmentState, n)
 	}
@@ -106,7 +109,8 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 			&in.gracePenalty, &in.graceCompound, &in.lastPenalty, &in.lastCompound,
 			&in.chargedBefore, &in.extraInterest, &in.extraPaid,
 			&in.open.penalty, &in.open.compound, &in.open.gracePenalty, &in.open.graceCompound,
-			&in.open.lastPenalty, &in.open.lastCompound)
+			&in.open.lastPenalty, &in.open.lastCompound,
+			&in.FeesDue, &in.FeesPaid, &in.FeesWaived, &in.lateFee)
 		in.balanceDays.Hi = d.uint()
 		in.balanceDays.Lo = d.uint()
 		in.lateDays.Hi = d.uint()
@@ -128,7 +132,7 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 			part := &p.Parts[j]
 			part.Installment = d.intN()
 			part.Component = Component(d.uint())
-			if part.Component < ComponentPrincipal || part.Component > ComponentCompound {
+			if part.Component < ComponentPrincipal || part.Component > ComponentFees {
 				d.fail("component %d", part.Component)
 			}
 			d.amounts(&part.Amount)
@@ -141,7 +145,7 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 		w := &st.Waivers[i]
 		w.Seq = d.int()
 		d.dates(&w.ValueDate)
-		d.amounts(&w.Penalty, &w.Compound, &w.Interest)
+		d.amounts(&w.Penalty, &w.Compound, &w.Interest, &w.Fees)
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.fail("%d bytes after the snapshot", len(d.b))

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strings"
 
 	"github.com/loancore/loancore/internal/money"
@@ -186,7 +187,11 @@ type Terms struct {
 	// Timing is InArrears (the zero value) or InAdvance.
 	Timing PaymentTiming
 	// UpfrontFee is deducted from the amount advanced; it counts in the APR.
+	// An UPFRONT charge is the other way to give it (EffectiveUpfrontFee).
 	UpfrontFee money.Amount
+	// Charges are the fees beside interest (charges.go): service fees in
+	// the schedule and the APR; late and prepayment fees, contingent, not.
+	Charges []Charge
 	// Allocation, Prepayment and Overpayment are the servicing policies of
 	// the loan; their zero values mean InterestFirst, ReduceTerm and
 	// RefuseOverpayment.
@@ -279,6 +284,7 @@ func (t *Terms) Validate() error {
 	t.checkPeriodsAndFee(&e)
 	t.checkPolicies(&e)
 	t.checkRecalculation(&e)
+	t.checkCharges(&e)
 	t.checkApprovedAmount(&e)
 	if e.Err() == nil {
 		// Only when everything else is sound: the last due date must exist.
@@ -502,9 +508,16 @@ func (t *Terms) freeRows() int {
 // more than P + P·Σ rate_k + n, the sum over the interest-bearing rows; the
 // terms fit if that does. At 10^15 minor units and 1000% a year the sum
 // passes 2^63 after about nine centuries of periods, or one odd first
-// period that long.
+// period that long. Service fees (feesBound) take their share of 2^63
+// first.
 func (t *Terms) repayableFits() bool {
 	n, free := t.InstallmentCount, min(t.freeRows(), t.InstallmentCount)
+	// Service fees come out of the same int64 as interest: what is left
+	// for interest is what the fees leave.
+	room := big.NewInt(math.MaxInt64 - int64(t.Principal) - int64(n))
+	if room.Sub(room, t.feesBound()).Sign() < 0 {
+		return false
+	}
 	if free >= n || t.AnnualRate.Units == 0 {
 		return true
 	}
@@ -543,7 +556,7 @@ func (t *Terms) repayableFits() bool {
 	if !ok {
 		return false
 	}
-	rhs, _ := money.Mul64(uint64(math.MaxInt64-int64(t.Principal)-int64(n)), t.AnnualRate.Denominator()).MulSmall(ppyN * fd)
+	rhs, _ := money.Mul64(room.Uint64(), t.AnnualRate.Denominator()).MulSmall(ppyN * fd)
 	return lhs.Hi < rhs.Hi || (lhs.Hi == rhs.Hi && lhs.Lo <= rhs.Lo)
 }
 

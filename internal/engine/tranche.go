@@ -39,6 +39,11 @@ func (t *Terms) checkApprovedAmount(e *InvalidError) {
 		e.Add(f, "does not combine with installment_amount")
 	case t.Timing == InAdvance:
 		e.Add(f, "does not combine with payment_timing PAYMENT_TIMING_IN_ADVANCE yet")
+	case t.hasOriginalPrincipalFee():
+		// Which principal is "original" once tranches add to it (the
+		// first tranche, all lent so far, the approved amount) is not
+		// decided; a fee on the balance follows the tranches by itself.
+		e.Add(f, "does not combine with a percent SERVICE_FEE or UPFRONT charge on CHARGE_BASIS_ORIGINAL_PRINCIPAL yet; use CHARGE_BASIS_OUTSTANDING_PRINCIPAL or an amount")
 	}
 }
 

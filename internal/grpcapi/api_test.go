@@ -25,11 +25,18 @@ import (
 // connection to it.
 func startServer(t *testing.T) *grpc.ClientConn {
 	t.Helper()
+	return startServerWith(t, grpcapi.Options{})
+}
+
+// startServerWith is startServer with opts (Logger and Dev are set).
+func startServerWith(t *testing.T, opts grpcapi.Options) *grpc.ClientConn {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpcapi.NewServer(grpcapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Dev: true})
+	opts.Logger, opts.Dev = slog.New(slog.NewTextHandler(io.Discard, nil)), true
+	srv := grpcapi.NewServer(opts)
 	go func() { _ = srv.GRPC.Serve(lis) }()
 	t.Cleanup(srv.GRPC.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))

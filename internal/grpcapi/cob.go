@@ -117,6 +117,7 @@ var noticeKinds = map[string]loancorev1.NoticeKind{
 	servicing.NoticeFirstOverdue: loancorev1.NoticeKind_NOTICE_KIND_FIRST_OVERDUE,
 	servicing.NoticeBucketChange: loancorev1.NoticeKind_NOTICE_KIND_BUCKET_CHANGE,
 	servicing.NoticeCreditReport: loancorev1.NoticeKind_NOTICE_KIND_CREDIT_REPORT_PRENOTICE,
+	servicing.NoticeLateFee:      loancorev1.NoticeKind_NOTICE_KIND_LATE_FEE,
 }
 
 // ListDueNotices implements loancore.v1.CloseOfBusinessService/ListDueNotices.

@@ -200,6 +200,7 @@ func (p *parser) terms(prefix string, in *loancorev1.LoanTerms) engine.Terms {
 	t.InterestFreePeriods = int(in.GetInterestFreePeriods())
 	t.Timing = p.paymentTiming(f("payment_timing"), in.GetPaymentTiming())
 	t.UpfrontFee = p.amount(f("upfront_fee"), in.GetUpfrontFee(), cur, false)
+	t.Charges = p.charges(prefix, in.GetCharges(), cur)
 	if pen := in.GetPenalty(); pen != nil {
 		t.HasPenalty = true
 		t.Penalty = p.penalty(prefix+"penalty.", pen)

@@ -178,6 +178,7 @@ func eventToProto(e store.EventRecord, cur money.Currency) *loancorev1.LoanEvent
 	}
 	if e.Kind == store.KindWaiver {
 		pe.WaivedPenalty, pe.WaivedCompound, pe.WaivedInterest = servicing.WaiverAmounts(e)
+		pe.WaivedFees = servicing.WaiverFees(e)
 	}
 	if id, specials := servicing.EventAgreement(e, cur); id != "" {
 		pe.AgreementId, pe.SpecialTransactions = id, specialsToProto(specials)
@@ -253,7 +254,7 @@ func (s *loanService) QuotePayoff(ctx context.Context, req *loancorev1.QuotePayo
 	c := q.Terms.Currency
 	return &loancorev1.QuotePayoffResponse{Total: q.Payoff.Total().Format(c), Principal: q.Payoff.Principal.Format(c),
 		Interest: q.Payoff.Interest.Format(c), Credit: q.Payoff.Credit.Format(c), PayoffDate: q.Date.String(), Currency: c.Code,
-		Penalty: q.Payoff.Penalty.Format(c), Compound: q.Payoff.Compound.Format(c)}, nil
+		Penalty: q.Payoff.Penalty.Format(c), Compound: q.Payoff.Compound.Format(c), Fees: q.Payoff.Fees.Format(c)}, nil
 }
 
 func allocationsToProto(r engine.PaymentResult, c money.Currency) []*loancorev1.AllocationLine {
@@ -276,6 +277,7 @@ var componentsToProto = map[engine.Component]loancorev1.AllocationComponent{
 	engine.ComponentInterest:  loancorev1.AllocationComponent_ALLOCATION_COMPONENT_INTEREST,
 	engine.ComponentPenalty:   loancorev1.AllocationComponent_ALLOCATION_COMPONENT_PENALTY,
 	engine.ComponentCompound:  loancorev1.AllocationComponent_ALLOCATION_COMPONENT_COMPOUND,
+	engine.ComponentFees:      loancorev1.AllocationComponent_ALLOCATION_COMPONENT_FEES,
 }
 
 var installmentStatuses = map[string]loancorev1.InstallmentStatus{
@@ -288,7 +290,7 @@ var installmentStatuses = map[string]loancorev1.InstallmentStatus{
 // outstandingToProto renders what a loan owes, with its total.
 func outstandingToProto(o engine.Outstanding, c money.Currency) *loancorev1.Outstanding {
 	return &loancorev1.Outstanding{Principal: o.Principal.Format(c), Interest: o.Interest.Format(c),
-		Penalty: o.Penalty.Format(c), Compound: o.Compound.Format(c), Total: o.Total().Format(c)}
+		Penalty: o.Penalty.Format(c), Compound: o.Compound.Format(c), Fees: o.Fees.Format(c), Total: o.Total().Format(c)}
 }
 
 // loanToProto renders a loan in a view; LOAN_VIEW_BASIC leaves out the
@@ -355,6 +357,7 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 		next++
 		return s
 	}
+	fees := hasServiceFees(v.Terms)
 	rows := make([]loancorev1.LoanInstallment, n)
 	out.Installments = make([]*loancorev1.LoanInstallment, n)
 	for i, in := range v.Installment {
@@ -366,6 +369,9 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 		// nothing to encode on every repayment's answer.
 		if v.Terms.HasPenalty {
 			pi.PenaltyAccrued, pi.PenaltyPaid, pi.CompoundAccrued, pi.CompoundPaid = take(), take(), take(), take()
+		}
+		if fees {
+			pi.FeesDue, pi.FeesPaid = in.FeesDue.Format(c), in.FeesPaid.Format(c)
 		}
 		out.Installments[i] = pi
 	}
@@ -397,6 +403,7 @@ func termsToProto(t engine.Terms) *loancorev1.LoanTerms {
 		Prepayment:            loancorev1.PrepaymentPolicy(max(t.Prepayment, engine.ReduceTerm)),
 		Overpayment:           loancorev1.OverpaymentPolicy(max(t.Overpayment, engine.RefuseOverpayment)),
 		InterestRecalculation: t.InterestRecalculation,
+		Charges:               termsChargesToProto(t),
 	}
 	out.LevelInstallmentOverActualPeriods = t.LevelOverActualPeriods
 	out.EarlyPayment = loancorev1.EarlyPayment(max(t.Early, engine.PrepayPrincipal))
@@ -454,14 +461,14 @@ func (s *loanService) WaiveAmounts(ctx context.Context, req *loancorev1.WaiveAmo
 	}
 	who := senderOf(ctx, req)
 	r, err := s.loans.WaiveAmounts(ctx, servicing.WaiveAmountsParams{RequestID: req.GetRequestId(), RequestHash: who.hash,
-		LoanID: req.GetLoanId(), Penalty: req.GetPenalty(), Compound: req.GetCompound(), Interest: req.GetInterest(),
+		LoanID: req.GetLoanId(), Penalty: req.GetPenalty(), Compound: req.GetCompound(), Interest: req.GetInterest(), Fees: req.GetFees(),
 		Reason: req.GetReason(), ValueDate: vd, Actor: who.actor, OnBehalfOf: who.onBehalfOf, FourEyes: s.fourEyes.holds("WaiveAmounts")})
 	if err != nil {
 		return nil, err
 	}
 	c := r.Loan.Terms.Currency
 	return &loancorev1.WaiveAmountsResponse{Seq: r.Seq, Penalty: r.Waived.Penalty.Format(c), Compound: r.Waived.Compound.Format(c),
-		Interest: r.Waived.Interest.Format(c), Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL), PendingAction: pendingToProto(r.Pending)}, nil
+		Interest: r.Waived.Interest.Format(c), Fees: r.Waived.Fees.Format(c), Loan: loanToProto(r.Loan, loancorev1.LoanView_LOAN_VIEW_FULL), PendingAction: pendingToProto(r.Pending)}, nil
 }
 
 // WriteOffLoan implements loancore.v1.LoanService/WriteOffLoan.

@@ -17,6 +17,7 @@ import (
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
@@ -144,6 +145,7 @@ func TestEveryReasonIsReachable(t *testing.T) {
 	fourEyesReasons(h)
 	creditLineReasons(h)
 	trancheReasons(h)
+	aprReasons(h)
 	for _, r := range servicing.Reasons() {
 		if !h.seen[string(r)] {
 			t.Errorf("no scenario reaches reason %s", r)
@@ -294,6 +296,25 @@ func planReasons(h *reasonHarness) {
 	_, err = c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "R-IR-p", LoanId: "R-IR", Changes: extension(2), Reason: "test"})
 	h.refused(servicing.ReasonInterestRecalculation, err)
 
+	// Nor is a loan with service fees (issue 20).
+	fees := creditCardPlan()
+	fees.DisbursementDate = "2024-01-15"
+	if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "R-CH-c", LoanId: "R-CH", BorrowerId: "B1", Terms: fees}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "R-CH", Changes: extension(2)})
+	h.refused(servicing.ReasonCharges, err)
+	// Nor one with a late fee only: the installments an agreement
+	// supersedes would drop the late fees they owe.
+	late := loan12k()
+	late.DisbursementDate = "2024-01-15"
+	late.Charges = []*loancorev1.Charge{{Kind: loancorev1.ChargeKind_CHARGE_KIND_LATE_FEE, Amount: "50"}}
+	if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "R-CHL-c", LoanId: "R-CHL", BorrowerId: "B1", Terms: late}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "R-CHL", Changes: extension(2)})
+	h.refused(servicing.ReasonCharges, err)
+
 	// Nothing is paid on R-EL's new plan: close of business on 10-16 finds
 	// the 08-15, 09-15 and 10-15 installments missed and breaks it.
 	restructuringLoan(t, h.deferral, "R-EL", false)
@@ -407,4 +428,17 @@ func creditLineReasons(h *reasonHarness) {
 		t.Fatal(err)
 	}
 	h.refused(servicing.ReasonCreditLineClosed, drawErr("R-LINE-8", "1"))
+}
+
+// aprReasons: a quote above the maximum APR of a server that refuses such
+// quotes (issue 20's plan, APR 13.03, under a maximum of 12).
+func aprReasons(h *reasonHarness) {
+	t := h.t
+	twelve, err := money.ParseRate("12", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := loancorev1.NewScheduleServiceClient(startServerWith(t, grpcapi.Options{APRPolicy: servicing.APRPolicy{Maximum: twelve, Refuse: true}}))
+	_, err = c.QuoteSchedule(ctx(t), &loancorev1.QuoteScheduleRequest{Terms: creditCardPlan()})
+	h.refused(servicing.ReasonAPRAboveMaximum, err)
 }

@@ -12,6 +12,8 @@ import (
 // scheduleService implements loancore.v1.ScheduleService.
 type scheduleService struct {
 	loancorev1.UnimplementedScheduleServiceServer
+	// apr flags or refuses quotes above the server's maximum APR.
+	apr servicing.APRPolicy
 }
 
 // QuoteSchedule implements loancore.v1.ScheduleService/QuoteSchedule.
@@ -26,7 +28,7 @@ func (s *scheduleService) QuoteSchedule(ctx context.Context, req *loancorev1.Quo
 	if err := p.err("terms.", toCheck); err != nil {
 		return nil, err
 	}
-	q, err := servicing.QuoteSchedule(servicing.QuoteScheduleParams{Terms: terms, APRDecimals: decimals})
+	q, err := servicing.QuoteSchedule(servicing.QuoteScheduleParams{Terms: terms, APRDecimals: decimals, Policy: s.apr})
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +50,13 @@ func quoteToProto(q servicing.ScheduleQuote) *loancorev1.QuoteScheduleResponse {
 		AmountAdvanced:    q.AmountAdvanced.Format(c),
 		// The rate the schedule was computed with, whatever it was quoted per.
 		AnnualRateEquivalentPercent: q.Terms.AnnualRate.String(),
+		TotalFees:                   sch.TotalFees.Format(c),
+		UpfrontFee:                  q.UpfrontFee.Format(c),
+		TotalCost:                   (sch.TotalInterest + sch.TotalFees + q.UpfrontFee).Format(c),
+		AprAboveMaximum:             q.AboveMaximum,
+	}
+	if !q.Maximum.IsZero() {
+		out.AprMaximumPercent = q.Maximum.String()
 	}
 	for i, in := range sch.Installments {
 		out.Installments[i] = &loancorev1.ScheduleInstallment{
@@ -55,9 +64,10 @@ func quoteToProto(q servicing.ScheduleQuote) *loancorev1.QuoteScheduleResponse {
 			DueDate:      in.DueDate.String(),
 			Principal:    in.Principal.Format(c),
 			Interest:     in.Interest.Format(c),
-			Total:        in.Total.Format(c),
+			Total:        (in.Total + in.Fees).Format(c),
 			BalanceAfter: in.BalanceAfter.Format(c),
 			StartDate:    in.StartDate.String(),
+			Fees:         in.Fees.Format(c),
 		}
 	}
 	return out

@@ -43,6 +43,9 @@ type Options struct {
 	TLS *tls.Config
 	// Limits bound each client; zero fields take DefaultLimits'.
 	Limits Limits
+	// APRPolicy flags or refuses QuoteSchedule's quotes above a maximum
+	// APR; the zero value has none.
+	APRPolicy servicing.APRPolicy
 
 	// Authenticator proves who every call is from (health checks
 	// excepted). Without it, and without Dev, every call is refused
@@ -106,7 +109,7 @@ func NewServer(opts Options) *Server {
 		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
 	}
 	gs := grpc.NewServer(serverOpts...)
-	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{})
+	loancorev1.RegisterScheduleServiceServer(gs, &scheduleService{apr: opts.APRPolicy})
 	if opts.Loans != nil {
 		fe := fourEyes{policy: g.policy, dev: opts.Dev}
 		loancorev1.RegisterLoanServiceServer(gs, &loanService{loans: opts.Loans, fourEyes: fe})

@@ -21,6 +21,9 @@ const (
 	// NoticeCreditReport is the pre-notice that must precede reporting the
 	// borrower as overdue to a credit bureau.
 	NoticeCreditReport = "CREDIT_REPORT_PRENOTICE"
+	// NoticeLateFee says an installment was charged its late fee at the
+	// end of the date's business day, its grace's last (issue 20).
+	NoticeLateFee = "LATE_FEE"
 )
 
 // position folds one loan as of d and of the day before: the difference
@@ -83,6 +86,9 @@ func (c *Close) notices(cl store.COBLoan, v LoanView, d engine.Date) []store.Not
 	}
 	var overdue money.Amount
 	for _, in := range v.Installment {
+		if fee := in.LateFee(); fee > 0 && v.Terms.LateFeeDay(in.DueDate) == d {
+			add(NoticeLateFee, in.Number, in.DueDate, fee)
+		}
 		unpaid := in.Unpaid()
 		if unpaid == 0 {
 			continue

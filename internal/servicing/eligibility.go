@@ -19,6 +19,9 @@ func (p RestructuringPolicy) eligible(lg loanLog, now, at engine.LoanState, ags 
 	if lg.terms.InterestRecalculation {
 		return refuse(ReasonInterestRecalculation, "loan %s charges interest on the actual balance; restructuring it is not supported yet", lg.loan.LoanID)
 	}
+	if hasFoldedFees(lg.terms) {
+		return refuse(ReasonCharges, "loan %s charges service, late or prepayment fees; restructuring it is not supported yet", lg.loan.LoanID)
+	}
 	signed := 0
 	var prev *AgreementView
 	for i := range ags {

@@ -90,6 +90,11 @@ const (
 	// not handle yet: an agreement's new plan would drop the balance-days
 	// its interest is worked out from.
 	ReasonInterestRecalculation Reason = "INTEREST_RECALCULATION"
+	// ReasonCharges: the loan charges service, late or prepayment fees
+	// (LoanTerms.charges), which restructuring agreements do not handle
+	// yet: an agreement's new plan would neither carry nor waive the fees
+	// owed (issue 20).
+	ReasonCharges Reason = "CHARGES"
 	// ReasonLimitExceeded: a drawdown asks for more than its credit line
 	// has available; the message says how much is.
 	ReasonLimitExceeded Reason = "LIMIT_EXCEEDED"
@@ -108,6 +113,9 @@ const (
 	// ReasonApprovedAmountExceeded: the tranches would lend more than the
 	// loan's approved_amount; the message says how much is left.
 	ReasonApprovedAmountExceeded Reason = "APPROVED_AMOUNT_EXCEEDED"
+	// ReasonAPRAboveMaximum: a quoted schedule's APR is above the
+	// maximum of a server that refuses such quotes (APRPolicy).
+	ReasonAPRAboveMaximum Reason = "APR_ABOVE_MAXIMUM"
 )
 
 // The subjects of a refusal: the aggregate whose state refused the
@@ -144,9 +152,9 @@ func Reasons() []Reason {
 		ReasonAgreementCancelled, ReasonAgreementExpired, ReasonAgreementBroken, ReasonAgreementCompleted,
 		ReasonMaxAgreementsPerLoan, ReasonMinOnTimeInstallments, ReasonMaxFreezeInstallments, ReasonMaxExtensionMonths,
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
-		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation,
+		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation, ReasonCharges,
 		ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired,
-		ReasonNoApprovedAmount, ReasonApprovedAmountExceeded,
+		ReasonNoApprovedAmount, ReasonApprovedAmountExceeded, ReasonAPRAboveMaximum,
 	}
 }
 

@@ -44,6 +44,9 @@ func engineEvent(terms engine.Terms, e store.EventRecord) (engine.Event, bool, e
 		if err != nil {
 			return ev, false, err
 		}
+		if ev.WaiveFees, err = decodeWaiverFees(terms, e); err != nil {
+			return ev, false, err
+		}
 	case store.KindWriteOff:
 		ev.Kind = engine.EventWriteOff
 	case store.KindTranche:

@@ -23,7 +23,7 @@ func (l *Loans) execute(ctx context.Context, lg loanLog, a ActionView, req reque
 	switch h.Method {
 	case "WaiveAmounts":
 		pl, err = l.waiver(WaiveAmountsParams{RequestID: req.id, LoanID: h.LoanID, Penalty: h.Penalty, Compound: h.Compound,
-			Interest: h.Interest, Reason: h.Reason, ValueDate: vd, Actor: checker}, lg, now)
+			Interest: h.Interest, Fees: h.Fees, Reason: h.Reason, ValueDate: vd, Actor: checker}, lg, now)
 	case "WriteOffLoan":
 		pl, err = l.writeOff(WriteOffLoanParams{RequestID: req.id, LoanID: h.LoanID, Reason: h.Reason, ValueDate: vd, Actor: checker}, lg, now)
 	case "ReverseRepayment":

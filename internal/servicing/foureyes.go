@@ -39,6 +39,7 @@ type heldRequest struct {
 	Penalty     string `json:"penalty,omitempty"`
 	Compound    string `json:"compound,omitempty"`
 	Interest    string `json:"interest,omitempty"`
+	Fees        string `json:"fees,omitempty"`
 	Seq         int64  `json:"seq,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	ValueDate   string `json:"value_date,omitempty"`

@@ -87,10 +87,10 @@ func (l *Loans) createdBefore(ctx context.Context, req request) (LoanView, bool,
 }
 
 // newLoan is what CreateLoan writes: the loan's row with its terms
-// document, its origination and disbursement (net of the upfront fee),
-// and the request's record on the disbursement; and the schedule built
-// for its APR, for reading it back. An empty loan id takes a
-// server-assigned one.
+// document, its origination and disbursement (net of the upfront fee or
+// the UPFRONT charge), and the request's record on the disbursement; and
+// the schedule built for its APR, for reading it back. An empty loan id
+// takes a server-assigned one.
 func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecord, builtSchedule, error) {
 	id := p.LoanID
 	if id == "" {
@@ -111,7 +111,7 @@ func newLoan(p CreateLoanParams, req request, now time.Time) (store.NewLoanRecor
 		Events: []store.EventRecord{
 			{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Amount: p.Terms.Principal.Format(c)},
 			{LoanID: id, Seq: 2, Kind: store.KindDisbursement, ValueDate: disb, RecordedAt: now, RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf,
-				Amount: (p.Terms.Principal - p.Terms.UpfrontFee).Format(c)},
+				Amount: (p.Terms.Principal - p.Terms.EffectiveUpfrontFee()).Format(c)},
 		},
 		Request: req.record(id, 2, now),
 	}, built, nil

@@ -16,10 +16,18 @@ const DefaultAPRDecimals = 2
 type ScheduleQuote struct {
 	Terms    engine.Terms
 	Schedule engine.Schedule
-	// AmountAdvanced is the principal less the upfront fee.
+	// AmountAdvanced is the principal less the upfront fee (upfront_fee or
+	// the UPFRONT charge).
 	AmountAdvanced money.Amount
+	// UpfrontFee is the fee deducted from the advance.
+	UpfrontFee money.Amount
 	// APR is the schedule's annual percentage rate in percent.
 	APR money.Rate
+	// AboveMaximum says APR is above the policy's maximum (flagged, as the
+	// policy did not refuse it).
+	AboveMaximum bool
+	// Maximum is the policy's maximum APR; zero when it has none.
+	Maximum money.Rate
 }
 
 // QuoteScheduleParams are the inputs of QuoteSchedule.
@@ -27,6 +35,8 @@ type QuoteScheduleParams struct {
 	Terms engine.Terms
 	// APRDecimals is the number of decimal places of the APR.
 	APRDecimals int
+	// Policy flags or refuses an APR above its maximum.
+	Policy APRPolicy
 }
 
 // QuoteSchedule builds the schedule of the terms and its APR. Invalid input
@@ -45,10 +55,18 @@ func QuoteSchedule(p QuoteScheduleParams) (ScheduleQuote, error) {
 		}
 		return ScheduleQuote{}, err
 	}
+	apr := engine.ScheduleAPR(p.Terms, s, p.APRDecimals)
+	above, err := p.Policy.check(apr)
+	if err != nil {
+		return ScheduleQuote{}, err
+	}
 	return ScheduleQuote{
 		Terms:          p.Terms,
 		Schedule:       s,
-		AmountAdvanced: p.Terms.Principal - p.Terms.UpfrontFee,
-		APR:            engine.ScheduleAPR(p.Terms, s, p.APRDecimals),
+		AmountAdvanced: p.Terms.Principal - p.Terms.EffectiveUpfrontFee(),
+		UpfrontFee:     p.Terms.EffectiveUpfrontFee(),
+		APR:            apr,
+		AboveMaximum:   above,
+		Maximum:        p.Policy.Maximum,
 	}, nil
 }

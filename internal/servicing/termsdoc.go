@@ -59,6 +59,10 @@ type termsDoc struct {
 	// EarlyPayment is written only for COVERS_NEXT_INSTALLMENT: absent, it
 	// is PREPAY_PRINCIPAL, what loans booked before it do.
 	EarlyPayment string `json:"early_payment,omitempty"`
+	// Charges are absent in documents written before charges existed, and
+	// in every one without them, so those documents read, and are
+	// written, exactly as before (issue 20).
+	Charges []chargeDoc `json:"charges,omitempty"`
 	// APRPercent is the IRR APR of the schedule the loan was booked with,
 	// at DefaultAPRDecimals: derived from the terms above, and written
 	// down with them only because working it out again (a schedule and
@@ -83,7 +87,20 @@ type penaltyDoc struct {
 	OverdueContractInterest string `json:"overdue_contract_interest,omitempty"`
 }
 
+// chargeDoc is one charge as written down: kind and basis by the API's
+// names without their prefixes, amounts in the loan's currency.
+type chargeDoc struct {
+	Kind                  string `json:"kind"`
+	Amount                string `json:"amount,omitempty"`
+	Percent               string `json:"percent,omitempty"`
+	Basis                 string `json:"basis,omitempty"`
+	Cap                   string `json:"cap,omitempty"`
+	FreeAfterInstallments int    `json:"free_after_installments,omitempty"`
+}
+
 var (
+	chargeKindNames  = []string{engine.ServiceFee: "SERVICE_FEE", engine.LateFee: "LATE_FEE", engine.PrepaymentFee: "PREPAYMENT_FEE", engine.UpfrontCharge: "UPFRONT"}
+	chargeBasisNames = []string{engine.OriginalPrincipal: "ORIGINAL_PRINCIPAL", engine.OutstandingPrincipal: "OUTSTANDING_PRINCIPAL", engine.OverdueAmount: "OVERDUE_AMOUNT", engine.PrepaidPrincipal: "PREPAID_PRINCIPAL"}
 	unitNames        = []string{engine.Month: "MONTH", engine.Week: "WEEK", engine.Day: "DAY", engine.SemiMonth: "SEMI_MONTH"}
 	methodNames      = []string{engine.EqualInstallment: "EQUAL_INSTALLMENT", engine.EqualPrincipal: "EQUAL_PRINCIPAL", engine.InterestOnly: "INTEREST_ONLY", engine.Bullet: "BULLET", engine.Flat: "FLAT"}
 	accrualNames     = []string{engine.Periodic: "PERIODIC", engine.Daily: "DAILY"}
@@ -153,6 +170,7 @@ func encodeTerms(t engine.Terms, apr string) ([]byte, error) {
 	if t.FirstDueDate != engine.NoDate {
 		d.FirstDueDate = t.FirstDueDate.String()
 	}
+	d.Charges = encodeCharges(t)
 	if t.HasPenalty {
 		p := t.Penalty.WithDefaults()
 		d.Penalty = &penaltyDoc{Basis: basisNames[p.Basis], CompoundOverdueInterest: p.CompoundOverdueInterest,
@@ -168,6 +186,45 @@ func encodeTerms(t engine.Terms, apr string) ([]byte, error) {
 		}
 	}
 	return json.Marshal(d)
+}
+
+// encodeCharges writes the terms' charges down; nil for none.
+func encodeCharges(t engine.Terms) []chargeDoc {
+	var out []chargeDoc
+	for _, ch := range t.Charges {
+		cd := chargeDoc{Kind: chargeKindNames[ch.Kind], FreeAfterInstallments: ch.FreeAfterInstallments}
+		if ch.Amount != 0 {
+			cd.Amount = ch.Amount.Format(t.Currency)
+		}
+		if !ch.Percent.IsZero() {
+			cd.Percent, cd.Basis = ch.Percent.String(), chargeBasisNames[ch.Basis]
+		}
+		if ch.Cap != 0 {
+			cd.Cap = ch.Cap.Format(t.Currency)
+		}
+		out = append(out, cd)
+	}
+	return out
+}
+
+// charges reads the charges as written down.
+func (r *docReader) charges(docs []chargeDoc, c money.Currency) []engine.Charge {
+	var out []engine.Charge
+	for _, cd := range docs {
+		ch := engine.Charge{Kind: engine.ChargeKind(r.name(chargeKindNames, cd.Kind)), FreeAfterInstallments: cd.FreeAfterInstallments}
+		if cd.Amount != "" {
+			ch.Amount = r.amount(cd.Amount, c)
+		}
+		if cd.Percent != "" {
+			ch.Percent = r.rate(cd.Percent, engine.MaxChargePercent)
+			ch.Basis = engine.ChargeBasis(r.name(chargeBasisNames, cd.Basis))
+		}
+		if cd.Cap != "" {
+			ch.Cap = r.amount(cd.Cap, c)
+		}
+		out = append(out, ch)
+	}
+	return out
 }
 
 // DecodeTerms reads a terms document written at origination, reporting
@@ -273,6 +330,7 @@ func (d termsDoc) terms() (engine.Terms, error) {
 	if d.Penalty != nil {
 		t.HasPenalty, t.Penalty = true, r.penalty(*d.Penalty)
 	}
+	t.Charges = r.charges(d.Charges, c)
 	if len(r.errs) > 0 {
 		return t, fmt.Errorf("terms document: %v", r.errs)
 	}

@@ -1,6 +1,8 @@
 package servicing
 
 import (
+	"bytes"
+	"reflect"
 	"testing"
 
 	"github.com/loancore/loancore/internal/engine"
@@ -21,9 +23,48 @@ func TestTermsRoundTrip(t *testing.T) {
 		}
 		b, _ := encodeTerms(terms, "")
 		got, err := DecodeTerms(b)
-		if err != nil || got != terms {
+		if err != nil || !reflect.DeepEqual(got, terms) {
 			t.Fatalf("%s\n%+v\n%+v %v", b, terms, got, err)
 		}
+	}
+}
+
+// TestTermsRoundTripCharges: charges of every kind and shape read back as
+// written (issue 20), and terms without charges are written without the
+// key, so documents of loans booked before charges read as they did.
+func TestTermsRoundTripCharges(t *testing.T) {
+	terms := monthlyTerms(12)
+	b, err := encodeTerms(terms, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("charges")) {
+		t.Errorf("a document without charges mentions them: %s", b)
+	}
+	// The terms as a document reads them (defaults filled in).
+	if terms, err = DecodeTerms(b); err != nil {
+		t.Fatal(err)
+	}
+	pct, _ := money.ParseRate("0.6", 100)
+	terms.Charges = []engine.Charge{
+		{Kind: engine.ServiceFee, Percent: pct, Basis: engine.OriginalPrincipal, FreeAfterInstallments: 6},
+		{Kind: engine.ServiceFee, Amount: 1_500},
+		{Kind: engine.ServiceFee, Percent: pct, Basis: engine.OutstandingPrincipal},
+		{Kind: engine.LateFee, Percent: pct, Basis: engine.OverdueAmount, Cap: 5_000},
+		{Kind: engine.PrepaymentFee, Percent: pct, Basis: engine.PrepaidPrincipal, FreeAfterInstallments: 3},
+		{Kind: engine.UpfrontCharge, Amount: 30_000},
+	}
+	b, err = encodeTerms(terms, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeTerms(b)
+	if err != nil || !reflect.DeepEqual(got, terms) {
+		t.Fatalf("%s\n%+v\n%+v %v", b, terms.Charges, got.Charges, err)
+	}
+	bad := bytes.Replace(b, []byte(`"LATE_FEE"`), []byte(`"LATE"`), 1)
+	if _, err := DecodeTerms(bad); err == nil {
+		t.Errorf("an unknown charge kind read without error")
 	}
 }
 
@@ -60,7 +101,7 @@ func TestTermsDocumentAPR(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, apr, has, err := decodeTerms(b)
-		if (err == nil) != c.ok || has != c.has || (c.ok && (apr != c.want || got != terms)) {
+		if (err == nil) != c.ok || has != c.has || (c.ok && (apr != c.want || !reflect.DeepEqual(got, terms))) {
 			t.Errorf("apr_percent %q: APR %v at scale %d, has %v, err %v; want %v at scale %d, has %v, ok %v",
 				c.stored, apr, apr.Scale, has, err, c.want, c.want.Scale, c.has, c.ok)
 		}

@@ -20,7 +20,9 @@ type WaiveAmountsParams struct {
 	Penalty     string
 	Compound    string
 	Interest    string
-	Reason      string
+	// Fees are the fees to waive, of installments due by the value date.
+	Fees   string
+	Reason string
 	// ValueDate is NoDate for today.
 	ValueDate engine.Date
 	Actor     string
@@ -63,8 +65,9 @@ func (l *Loans) waiver(p WaiveAmountsParams, lg loanLog, now time.Time) (plan, e
 	today, c := l.dateAt(now), lg.terms.Currency
 	var e engine.InvalidError
 	penalty, compound, interest := waivedAmount(&e, "penalty", p.Penalty, c), waivedAmount(&e, "compound", p.Compound, c), waivedAmount(&e, "interest", p.Interest, c)
-	if e.Err() == nil && penalty+compound+interest == 0 {
-		e.Add("penalty", "give at least one of penalty, compound and interest greater than zero")
+	fees := waivedAmount(&e, "fees", p.Fees, c)
+	if e.Err() == nil && penalty+compound+interest+fees == 0 {
+		e.Add("penalty", "give at least one of penalty, compound, interest and fees greater than zero")
 	}
 	vd := valueDate(&e, p.ValueDate, today, lg.terms)
 	if err := e.Err(); err != nil {
@@ -77,20 +80,26 @@ func (l *Loans) waiver(p WaiveAmountsParams, lg loanLog, now time.Time) (plan, e
 	// installments due by then.
 	at := engine.FoldSchedule(lg.terms, lg.schedule, lg.evs, vd)
 	owed, owedInterest := at.PayoffAt(lg.terms), at.Outstanding().Interest
-	if penalty > owed.Penalty || compound > owed.Compound || interest > owedInterest {
+	if penalty > owed.Penalty || compound > owed.Compound || interest > owedInterest || fees > owed.Fees {
 		return plan{}, refuse(ReasonWaiverExceedsOwed,
-			"on %s the loan owes penalty %s, compound %s and overdue interest %s; a waiver cannot exceed them",
-			vd, owed.Penalty.Format(c), owed.Compound.Format(c), owedInterest.Format(c))
+			"on %s the loan owes penalty %s, compound %s, overdue interest %s and fees %s; a waiver cannot exceed them",
+			vd, owed.Penalty.Format(c), owed.Compound.Format(c), owedInterest.Format(c), owed.Fees.Format(c))
 	}
-	doc, err := json.Marshal(waiverPayload{Penalty: penalty.Format(c), Compound: compound.Format(c), Interest: interest.Format(c)})
+	wp := waiverPayload{Penalty: penalty.Format(c), Compound: compound.Format(c), Interest: interest.Format(c)}
+	var heldFees string
+	if fees > 0 {
+		// Only then, so waivers without fees are written as before.
+		wp.Fees, heldFees = fees.Format(c), fees.Format(c)
+	}
+	doc, err := json.Marshal(wp)
 	if err != nil {
 		return plan{}, err
 	}
-	total := penalty + compound + interest
+	total := penalty + compound + interest + fees
 	return plan{event: store.EventRecord{LoanID: p.LoanID, Seq: lg.loan.Version + 1, Kind: store.KindWaiver, ValueDate: vd.String(), RecordedAt: now,
 		RequestID: p.RequestID, Actor: p.Actor, OnBehalfOf: p.OnBehalfOf, Reason: p.Reason, Payload: string(doc)},
 		held: heldRequest{Method: "WaiveAmounts", LoanID: p.LoanID, Penalty: penalty.Format(c), Compound: compound.Format(c),
-			Interest: interest.Format(c), Reason: p.Reason, ValueDate: vd.String(), Amount: total.Format(c)},
+			Interest: interest.Format(c), Fees: heldFees, Reason: p.Reason, ValueDate: vd.String(), Amount: total.Format(c)},
 		moved: total}, nil
 }
 
@@ -139,6 +148,32 @@ type waiverPayload struct {
 	Penalty  string `json:"penalty"`
 	Compound string `json:"compound"`
 	Interest string `json:"interest"`
+	// Fees is absent from waivers of no fees, and from every waiver
+	// written before fees existed.
+	Fees string `json:"fees,omitempty"`
+}
+
+// WaiverFees returns the fees a waiver event names, as written ("" for
+// none, or an event that is not a waiver or cannot be read).
+func WaiverFees(e store.EventRecord) string {
+	var doc waiverPayload
+	if e.Kind != store.KindWaiver || json.Unmarshal([]byte(e.Payload), &doc) != nil {
+		return ""
+	}
+	return doc.Fees
+}
+
+// decodeWaiverFees reads the fees of a waiver event; zero for none.
+func decodeWaiverFees(terms engine.Terms, e store.EventRecord) (money.Amount, error) {
+	s := WaiverFees(e)
+	if s == "" {
+		return 0, nil
+	}
+	a, err := money.ParseAmount(s, terms.Currency)
+	if err != nil {
+		return 0, fmt.Errorf("event %d payload: fees: %w", e.Seq, err)
+	}
+	return a, nil
 }
 
 // WaiverAmounts returns the amounts a waiver event names, as written

@@ -89,6 +89,11 @@ const (
 	// (default 1): the notice that must precede reporting it to a credit
 	// bureau as overdue.
 	NoticeKind_NOTICE_KIND_CREDIT_REPORT_PRENOTICE NoticeKind = 4
+	// An installment still unpaid at the end of its grace (the penalty
+	// policy's grace days; its due date without one) was charged its late
+	// fee (LoanTerms.charges, CHARGE_KIND_LATE_FEE) that day; amount is the
+	// fee.
+	NoticeKind_NOTICE_KIND_LATE_FEE NoticeKind = 5
 )
 
 // Enum value maps for NoticeKind.
@@ -99,6 +104,7 @@ var (
 		2: "NOTICE_KIND_FIRST_OVERDUE",
 		3: "NOTICE_KIND_BUCKET_CHANGE",
 		4: "NOTICE_KIND_CREDIT_REPORT_PRENOTICE",
+		5: "NOTICE_KIND_LATE_FEE",
 	}
 	NoticeKind_value = map[string]int32{
 		"NOTICE_KIND_UNSPECIFIED":             0,
@@ -106,6 +112,7 @@ var (
 		"NOTICE_KIND_FIRST_OVERDUE":           2,
 		"NOTICE_KIND_BUCKET_CHANGE":           3,
 		"NOTICE_KIND_CREDIT_REPORT_PRENOTICE": 4,
+		"NOTICE_KIND_LATE_FEE":                5,
 	}
 )
 
@@ -1014,14 +1021,15 @@ const file_loancore_v1_close_of_business_service_proto_rawDesc = "" +
 	"\x15CloseOfBusinessStatus\x12(\n" +
 	"$CLOSE_OF_BUSINESS_STATUS_UNSPECIFIED\x10\x00\x12$\n" +
 	" CLOSE_OF_BUSINESS_STATUS_RUNNING\x10\x01\x12&\n" +
-	"\"CLOSE_OF_BUSINESS_STATUS_COMPLETED\x10\x02*\xae\x01\n" +
+	"\"CLOSE_OF_BUSINESS_STATUS_COMPLETED\x10\x02*\xc8\x01\n" +
 	"\n" +
 	"NoticeKind\x12\x1b\n" +
 	"\x17NOTICE_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18NOTICE_KIND_UPCOMING_DUE\x10\x01\x12\x1d\n" +
 	"\x19NOTICE_KIND_FIRST_OVERDUE\x10\x02\x12\x1d\n" +
 	"\x19NOTICE_KIND_BUCKET_CHANGE\x10\x03\x12'\n" +
-	"#NOTICE_KIND_CREDIT_REPORT_PRENOTICE\x10\x042\xb6\x03\n" +
+	"#NOTICE_KIND_CREDIT_REPORT_PRENOTICE\x10\x04\x12\x18\n" +
+	"\x14NOTICE_KIND_LATE_FEE\x10\x052\xb6\x03\n" +
 	"\x16CloseOfBusinessService\x12g\n" +
 	"\x12RunCloseOfBusiness\x12&.loancore.v1.RunCloseOfBusinessRequest\x1a'.loancore.v1.RunCloseOfBusinessResponse0\x01\x12n\n" +
 	"\x15GetCloseOfBusinessRun\x12).loancore.v1.GetCloseOfBusinessRunRequest\x1a*.loancore.v1.GetCloseOfBusinessRunResponse\x12h\n" +

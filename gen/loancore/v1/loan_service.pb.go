@@ -503,6 +503,8 @@ const (
 	AllocationComponent_ALLOCATION_COMPONENT_PENALTY AllocationComponent = 3
 	// Compound interest.
 	AllocationComponent_ALLOCATION_COMPONENT_COMPOUND AllocationComponent = 4
+	// Fees (LoanTerms.charges).
+	AllocationComponent_ALLOCATION_COMPONENT_FEES AllocationComponent = 5
 )
 
 // Enum value maps for AllocationComponent.
@@ -513,6 +515,7 @@ var (
 		2: "ALLOCATION_COMPONENT_INTEREST",
 		3: "ALLOCATION_COMPONENT_PENALTY",
 		4: "ALLOCATION_COMPONENT_COMPOUND",
+		5: "ALLOCATION_COMPONENT_FEES",
 	}
 	AllocationComponent_value = map[string]int32{
 		"ALLOCATION_COMPONENT_UNSPECIFIED": 0,
@@ -520,6 +523,7 @@ var (
 		"ALLOCATION_COMPONENT_INTEREST":    2,
 		"ALLOCATION_COMPONENT_PENALTY":     3,
 		"ALLOCATION_COMPONENT_COMPOUND":    4,
+		"ALLOCATION_COMPONENT_FEES":        5,
 	}
 )
 
@@ -1268,7 +1272,13 @@ type LoanInstallment struct {
 	// Compound interest accrued on it to the date.
 	CompoundAccrued string `protobuf:"bytes,11,opt,name=compound_accrued,json=compoundAccrued,proto3" json:"compound_accrued,omitempty"`
 	// Compound interest paid on it.
-	CompoundPaid  string `protobuf:"bytes,12,opt,name=compound_paid,json=compoundPaid,proto3" json:"compound_paid,omitempty"`
+	CompoundPaid string `protobuf:"bytes,12,opt,name=compound_paid,json=compoundPaid,proto3" json:"compound_paid,omitempty"`
+	// The fees it asks for (LoanTerms.charges' service fees), owed from its
+	// due date. The two fee fields are empty for a loan without service
+	// fees.
+	FeesDue string `protobuf:"bytes,13,opt,name=fees_due,json=feesDue,proto3" json:"fees_due,omitempty"`
+	// The fees paid on it.
+	FeesPaid      string `protobuf:"bytes,14,opt,name=fees_paid,json=feesPaid,proto3" json:"fees_paid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1387,6 +1397,20 @@ func (x *LoanInstallment) GetCompoundPaid() string {
 	return ""
 }
 
+func (x *LoanInstallment) GetFeesDue() string {
+	if x != nil {
+		return x.FeesDue
+	}
+	return ""
+}
+
+func (x *LoanInstallment) GetFeesPaid() string {
+	if x != nil {
+		return x.FeesPaid
+	}
+	return ""
+}
+
 // Outstanding is what a loan owes as of a date.
 type Outstanding struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1394,12 +1418,14 @@ type Outstanding struct {
 	Principal string `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
 	// Interest of installments due by the date and not yet paid.
 	Interest string `protobuf:"bytes,2,opt,name=interest,proto3" json:"interest,omitempty"`
-	// Principal, interest, penalty and compound interest.
+	// Principal, interest, penalty, compound interest and fees.
 	Total string `protobuf:"bytes,3,opt,name=total,proto3" json:"total,omitempty"`
 	// Penalty interest accrued to the date and not yet paid.
 	Penalty string `protobuf:"bytes,4,opt,name=penalty,proto3" json:"penalty,omitempty"`
 	// Compound interest accrued to the date and not yet paid.
-	Compound      string `protobuf:"bytes,5,opt,name=compound,proto3" json:"compound,omitempty"`
+	Compound string `protobuf:"bytes,5,opt,name=compound,proto3" json:"compound,omitempty"`
+	// Fees of installments due by the date and neither paid nor waived.
+	Fees          string `protobuf:"bytes,6,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1465,6 +1491,13 @@ func (x *Outstanding) GetPenalty() string {
 func (x *Outstanding) GetCompound() string {
 	if x != nil {
 		return x.Compound
+	}
+	return ""
+}
+
+func (x *Outstanding) GetFees() string {
+	if x != nil {
+		return x.Fees
 	}
 	return ""
 }
@@ -1861,7 +1894,9 @@ type LoanEvent struct {
 	// For an event of a four-eyes action: ACTION_REQUESTED and
 	// ACTION_REJECTED, and the event an approval executed (whose actor is
 	// the checker), the action.
-	ActionId      string `protobuf:"bytes,16,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	ActionId string `protobuf:"bytes,16,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// For a waiver: the fees it forgave, as asked.
+	WaivedFees    string `protobuf:"bytes,17,opt,name=waived_fees,json=waivedFees,proto3" json:"waived_fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2004,6 +2039,13 @@ func (x *LoanEvent) GetOnBehalfOf() string {
 func (x *LoanEvent) GetActionId() string {
 	if x != nil {
 		return x.ActionId
+	}
+	return ""
+}
+
+func (x *LoanEvent) GetWaivedFees() string {
+	if x != nil {
+		return x.WaivedFees
 	}
 	return ""
 }
@@ -2471,7 +2513,7 @@ type QuotePayoffResponse struct {
 	// Interest due and unpaid plus interest accrued to payoff_date.
 	Interest string `protobuf:"bytes,3,opt,name=interest,proto3" json:"interest,omitempty"`
 	// Credit balance already held, deducted from the total (principal +
-	// interest + penalty + compound − credit).
+	// interest + penalty + compound + fees − credit).
 	Credit string `protobuf:"bytes,4,opt,name=credit,proto3" json:"credit,omitempty"`
 	// The date.
 	PayoffDate string `protobuf:"bytes,5,opt,name=payoff_date,json=payoffDate,proto3" json:"payoff_date,omitempty"`
@@ -2480,7 +2522,11 @@ type QuotePayoffResponse struct {
 	// Penalty interest accrued to payoff_date and unpaid.
 	Penalty string `protobuf:"bytes,7,opt,name=penalty,proto3" json:"penalty,omitempty"`
 	// Compound interest accrued to payoff_date and unpaid.
-	Compound      string `protobuf:"bytes,8,opt,name=compound,proto3" json:"compound,omitempty"`
+	Compound string `protobuf:"bytes,8,opt,name=compound,proto3" json:"compound,omitempty"`
+	// Fees of installments due by payoff_date and unpaid, and the
+	// prepayment fee (LoanTerms.charges) on the principal not yet due; the
+	// service fees of periods not yet due are not owed.
+	Fees          string `protobuf:"bytes,9,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2571,6 +2617,13 @@ func (x *QuotePayoffResponse) GetCompound() string {
 	return ""
 }
 
+func (x *QuotePayoffResponse) GetFees() string {
+	if x != nil {
+		return x.Fees
+	}
+	return ""
+}
+
 // WaiveAmountsRequest forgives amounts owed as of a date. At least one
 // amount is required; each may not exceed what is owed of it then.
 type WaiveAmountsRequest struct {
@@ -2590,7 +2643,10 @@ type WaiveAmountsRequest struct {
 	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
 	// YYYY-MM-DD. Default today; not in the future and not before
 	// disbursement. At most 10 bytes.
-	ValueDate     string `protobuf:"bytes,7,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
+	ValueDate string `protobuf:"bytes,7,opt,name=value_date,json=valueDate,proto3" json:"value_date,omitempty"`
+	// Fees (of installments due by the date) to waive. Optional. At most 40
+	// bytes.
+	Fees          string `protobuf:"bytes,8,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2674,6 +2730,13 @@ func (x *WaiveAmountsRequest) GetValueDate() string {
 	return ""
 }
 
+func (x *WaiveAmountsRequest) GetFees() string {
+	if x != nil {
+		return x.Fees
+	}
+	return ""
+}
+
 // WaiveAmountsResponse carries the waiver and the loan after it.
 type WaiveAmountsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2691,6 +2754,8 @@ type WaiveAmountsResponse struct {
 	// then nothing is waived yet, seq is the ACTION_REQUESTED event's and
 	// the loan is as it was.
 	PendingAction *PendingAction `protobuf:"bytes,6,opt,name=pending_action,json=pendingAction,proto3" json:"pending_action,omitempty"`
+	// The fees waived.
+	Fees          string `protobuf:"bytes,7,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2765,6 +2830,13 @@ func (x *WaiveAmountsResponse) GetPendingAction() *PendingAction {
 		return x.PendingAction
 	}
 	return nil
+}
+
+func (x *WaiveAmountsResponse) GetFees() string {
+	if x != nil {
+		return x.Fees
+	}
+	return ""
 }
 
 // WriteOffLoanRequest writes a loan off.
@@ -2970,7 +3042,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\tR\x06amount\x12\x1d\n" +
 	"\n" +
-	"value_date\x18\x03 \x01(\tR\tvalueDate\"\xcb\x03\n" +
+	"value_date\x18\x03 \x01(\tR\tvalueDate\"\x83\x04\n" +
 	"\x0fLoanInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12#\n" +
@@ -2985,13 +3057,16 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\fpenalty_paid\x18\n" +
 	" \x01(\tR\vpenaltyPaid\x12)\n" +
 	"\x10compound_accrued\x18\v \x01(\tR\x0fcompoundAccrued\x12#\n" +
-	"\rcompound_paid\x18\f \x01(\tR\fcompoundPaid\"\x93\x01\n" +
+	"\rcompound_paid\x18\f \x01(\tR\fcompoundPaid\x12\x19\n" +
+	"\bfees_due\x18\r \x01(\tR\afeesDue\x12\x1b\n" +
+	"\tfees_paid\x18\x0e \x01(\tR\bfeesPaid\"\xa7\x01\n" +
 	"\vOutstanding\x12\x1c\n" +
 	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x1a\n" +
 	"\binterest\x18\x02 \x01(\tR\binterest\x12\x14\n" +
 	"\x05total\x18\x03 \x01(\tR\x05total\x12\x18\n" +
 	"\apenalty\x18\x04 \x01(\tR\apenalty\x12\x1a\n" +
-	"\bcompound\x18\x05 \x01(\tR\bcompound\"\xa0\x01\n" +
+	"\bcompound\x18\x05 \x01(\tR\bcompound\x12\x12\n" +
+	"\x04fees\x18\x06 \x01(\tR\x04fees\"\xa0\x01\n" +
 	"\x10ListLoansRequest\x12/\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x17.loancore.v1.LoanStatusR\x06status\x12\x1f\n" +
 	"\vborrower_id\x18\x02 \x01(\tR\n" +
@@ -3019,7 +3094,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"p\n" +
 	"\x16ListLoanEventsResponse\x12.\n" +
 	"\x06events\x18\x01 \x03(\v2\x16.loancore.v1.LoanEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc0\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe1\x04\n" +
 	"\tLoanEvent\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1a.loancore.v1.LoanEventKindR\x04kind\x12\x1d\n" +
@@ -3042,7 +3117,9 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x14special_transactions\x18\x0e \x03(\x0e2\x1f.loancore.v1.SpecialTransactionR\x13specialTransactions\x12 \n" +
 	"\fon_behalf_of\x18\x0f \x01(\tR\n" +
 	"onBehalfOf\x12\x1b\n" +
-	"\taction_id\x18\x10 \x01(\tR\bactionId\"\xb2\x01\n" +
+	"\taction_id\x18\x10 \x01(\tR\bactionId\x12\x1f\n" +
+	"\vwaived_fees\x18\x11 \x01(\tR\n" +
+	"waivedFees\"\xb2\x01\n" +
 	"\x16RecordRepaymentRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
@@ -3077,7 +3154,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x12QuotePayoffRequest\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vpayoff_date\x18\x02 \x01(\tR\n" +
-	"payoffDate\"\xf0\x01\n" +
+	"payoffDate\"\x84\x02\n" +
 	"\x13QuotePayoffResponse\x12\x14\n" +
 	"\x05total\x18\x01 \x01(\tR\x05total\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12\x1a\n" +
@@ -3087,7 +3164,8 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"payoffDate\x12\x1a\n" +
 	"\bcurrency\x18\x06 \x01(\tR\bcurrency\x12\x18\n" +
 	"\apenalty\x18\a \x01(\tR\apenalty\x12\x1a\n" +
-	"\bcompound\x18\b \x01(\tR\bcompound\"\xd6\x01\n" +
+	"\bcompound\x18\b \x01(\tR\bcompound\x12\x12\n" +
+	"\x04fees\x18\t \x01(\tR\x04fees\"\xea\x01\n" +
 	"\x13WaiveAmountsRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
@@ -3097,14 +3175,16 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\binterest\x18\x05 \x01(\tR\binterest\x12\x16\n" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"value_date\x18\a \x01(\tR\tvalueDate\"\xe4\x01\n" +
+	"value_date\x18\a \x01(\tR\tvalueDate\x12\x12\n" +
+	"\x04fees\x18\b \x01(\tR\x04fees\"\xf8\x01\n" +
 	"\x14WaiveAmountsResponse\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x18\n" +
 	"\apenalty\x18\x02 \x01(\tR\apenalty\x12\x1a\n" +
 	"\bcompound\x18\x03 \x01(\tR\bcompound\x12\x1a\n" +
 	"\binterest\x18\x04 \x01(\tR\binterest\x12%\n" +
 	"\x04loan\x18\x05 \x01(\v2\x11.loancore.v1.LoanR\x04loan\x12A\n" +
-	"\x0epending_action\x18\x06 \x01(\v2\x1a.loancore.v1.PendingActionR\rpendingAction\"\x84\x01\n" +
+	"\x0epending_action\x18\x06 \x01(\v2\x1a.loancore.v1.PendingActionR\rpendingAction\x12\x12\n" +
+	"\x04fees\x18\a \x01(\tR\x04fees\"\x84\x01\n" +
 	"\x13WriteOffLoanRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x17\n" +
@@ -3169,13 +3249,14 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\bLoanView\x12\x19\n" +
 	"\x15LOAN_VIEW_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eLOAN_VIEW_FULL\x10\x01\x12\x13\n" +
-	"\x0fLOAN_VIEW_BASIC\x10\x02*\xc7\x01\n" +
+	"\x0fLOAN_VIEW_BASIC\x10\x02*\xe6\x01\n" +
 	"\x13AllocationComponent\x12$\n" +
 	" ALLOCATION_COMPONENT_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eALLOCATION_COMPONENT_PRINCIPAL\x10\x01\x12!\n" +
 	"\x1dALLOCATION_COMPONENT_INTEREST\x10\x02\x12 \n" +
 	"\x1cALLOCATION_COMPONENT_PENALTY\x10\x03\x12!\n" +
-	"\x1dALLOCATION_COMPONENT_COMPOUND\x10\x042\xe2\x06\n" +
+	"\x1dALLOCATION_COMPONENT_COMPOUND\x10\x04\x12\x1d\n" +
+	"\x19ALLOCATION_COMPONENT_FEES\x10\x052\xe2\x06\n" +
 	"\vLoanService\x12M\n" +
 	"\n" +
 	"CreateLoan\x12\x1e.loancore.v1.CreateLoanRequest\x1a\x1f.loancore.v1.CreateLoanResponse\x12D\n" +

@@ -141,13 +141,15 @@ type QuoteScheduleResponse struct {
 	InstallmentAmount string `protobuf:"bytes,2,opt,name=installment_amount,json=installmentAmount,proto3" json:"installment_amount,omitempty"`
 	// The sum of all interest.
 	TotalInterest string `protobuf:"bytes,3,opt,name=total_interest,json=totalInterest,proto3" json:"total_interest,omitempty"`
-	// Principal plus total interest.
+	// What the installments repay: principal, total interest and total
+	// fees.
 	TotalPayment string `protobuf:"bytes,4,opt,name=total_payment,json=totalPayment,proto3" json:"total_payment,omitempty"`
 	// The last due date.
 	MaturityDate string `protobuf:"bytes,5,opt,name=maturity_date,json=maturityDate,proto3" json:"maturity_date,omitempty"`
 	// The APR in percent: the IRR per period of the amount advanced
-	// (principal less upfront fee) against the installments, times the
-	// periods per year.
+	// (principal less upfront fee) against the installments with their
+	// fees, times the periods per year: every fee paid as agreed counts
+	// (PBOC 2021 No. 3's annualised rate by IRR, in its simple form).
 	AprPercent string `protobuf:"bytes,6,opt,name=apr_percent,json=aprPercent,proto3" json:"apr_percent,omitempty"`
 	// The currency of every amount.
 	Currency string `protobuf:"bytes,7,opt,name=currency,proto3" json:"currency,omitempty"`
@@ -159,8 +161,24 @@ type QuoteScheduleResponse struct {
 	// annual_rate_percent, or the exact annual equivalent of their
 	// monthly_rate_percent or daily_rate_percent.
 	AnnualRateEquivalentPercent string `protobuf:"bytes,10,opt,name=annual_rate_equivalent_percent,json=annualRateEquivalentPercent,proto3" json:"annual_rate_equivalent_percent,omitempty"`
-	unknownFields               protoimpl.UnknownFields
-	sizeCache                   protoimpl.SizeCache
+	// The sum of the installments' fees: the service fees.
+	TotalFees string `protobuf:"bytes,11,opt,name=total_fees,json=totalFees,proto3" json:"total_fees,omitempty"`
+	// The fee deducted from the amount advanced: upfront_fee, or the
+	// UPFRONT charge worked out.
+	UpfrontFee string `protobuf:"bytes,12,opt,name=upfront_fee,json=upfrontFee,proto3" json:"upfront_fee,omitempty"`
+	// The cost of the credit by component, summed: total_interest +
+	// total_fees + upfront_fee.
+	TotalCost string `protobuf:"bytes,13,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
+	// Whether apr_percent is above the server's configured maximum (loand
+	// --max-apr-percent); false when no maximum is configured. A server that
+	// refuses such quotes answers FAILED_PRECONDITION (APR_ABOVE_MAXIMUM)
+	// instead.
+	AprAboveMaximum bool `protobuf:"varint,14,opt,name=apr_above_maximum,json=aprAboveMaximum,proto3" json:"apr_above_maximum,omitempty"`
+	// The server's maximum APR in percent, e.g. "24"; empty when none is
+	// configured.
+	AprMaximumPercent string `protobuf:"bytes,15,opt,name=apr_maximum_percent,json=aprMaximumPercent,proto3" json:"apr_maximum_percent,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *QuoteScheduleResponse) Reset() {
@@ -263,6 +281,41 @@ func (x *QuoteScheduleResponse) GetAnnualRateEquivalentPercent() string {
 	return ""
 }
 
+func (x *QuoteScheduleResponse) GetTotalFees() string {
+	if x != nil {
+		return x.TotalFees
+	}
+	return ""
+}
+
+func (x *QuoteScheduleResponse) GetUpfrontFee() string {
+	if x != nil {
+		return x.UpfrontFee
+	}
+	return ""
+}
+
+func (x *QuoteScheduleResponse) GetTotalCost() string {
+	if x != nil {
+		return x.TotalCost
+	}
+	return ""
+}
+
+func (x *QuoteScheduleResponse) GetAprAboveMaximum() bool {
+	if x != nil {
+		return x.AprAboveMaximum
+	}
+	return false
+}
+
+func (x *QuoteScheduleResponse) GetAprMaximumPercent() string {
+	if x != nil {
+		return x.AprMaximumPercent
+	}
+	return ""
+}
+
 // ScheduleInstallment is one row of a quoted schedule.
 type ScheduleInstallment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -274,12 +327,14 @@ type ScheduleInstallment struct {
 	Principal string `protobuf:"bytes,3,opt,name=principal,proto3" json:"principal,omitempty"`
 	// The interest part.
 	Interest string `protobuf:"bytes,4,opt,name=interest,proto3" json:"interest,omitempty"`
-	// Principal plus interest.
+	// What the borrower pays: principal, interest and fees.
 	Total string `protobuf:"bytes,5,opt,name=total,proto3" json:"total,omitempty"`
 	// The principal outstanding after this installment is paid.
 	BalanceAfter string `protobuf:"bytes,6,opt,name=balance_after,json=balanceAfter,proto3" json:"balance_after,omitempty"`
 	// The day this installment's interest starts to accrue.
-	StartDate     string `protobuf:"bytes,7,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	StartDate string `protobuf:"bytes,7,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// The service fees charged with this installment.
+	Fees          string `protobuf:"bytes,8,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -359,6 +414,13 @@ func (x *ScheduleInstallment) GetBalanceAfter() string {
 func (x *ScheduleInstallment) GetStartDate() string {
 	if x != nil {
 		return x.StartDate
+	}
+	return ""
+}
+
+func (x *ScheduleInstallment) GetFees() string {
+	if x != nil {
+		return x.Fees
 	}
 	return ""
 }
@@ -573,7 +635,7 @@ const file_loancore_v1_schedule_service_proto_rawDesc = "" +
 	"\x14QuoteScheduleRequest\x12,\n" +
 	"\x05terms\x18\x01 \x01(\v2\x16.loancore.v1.LoanTermsR\x05terms\x121\n" +
 	"\x12apr_decimal_places\x18\x02 \x01(\x05H\x00R\x10aprDecimalPlaces\x88\x01\x01B\x15\n" +
-	"\x13_apr_decimal_places\"\xd1\x03\n" +
+	"\x13_apr_decimal_places\"\x8c\x05\n" +
 	"\x15QuoteScheduleResponse\x12D\n" +
 	"\finstallments\x18\x01 \x03(\v2 .loancore.v1.ScheduleInstallmentR\finstallments\x12-\n" +
 	"\x12installment_amount\x18\x02 \x01(\tR\x11installmentAmount\x12%\n" +
@@ -586,7 +648,15 @@ const file_loancore_v1_schedule_service_proto_rawDesc = "" +
 	"\x0ftotal_principal\x18\b \x01(\tR\x0etotalPrincipal\x12'\n" +
 	"\x0famount_advanced\x18\t \x01(\tR\x0eamountAdvanced\x12C\n" +
 	"\x1eannual_rate_equivalent_percent\x18\n" +
-	" \x01(\tR\x1bannualRateEquivalentPercent\"\xdc\x01\n" +
+	" \x01(\tR\x1bannualRateEquivalentPercent\x12\x1d\n" +
+	"\n" +
+	"total_fees\x18\v \x01(\tR\ttotalFees\x12\x1f\n" +
+	"\vupfront_fee\x18\f \x01(\tR\n" +
+	"upfrontFee\x12\x1d\n" +
+	"\n" +
+	"total_cost\x18\r \x01(\tR\ttotalCost\x12*\n" +
+	"\x11apr_above_maximum\x18\x0e \x01(\bR\x0faprAboveMaximum\x12.\n" +
+	"\x13apr_maximum_percent\x18\x0f \x01(\tR\x11aprMaximumPercent\"\xf0\x01\n" +
 	"\x13ScheduleInstallment\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12\x1c\n" +
@@ -595,7 +665,8 @@ const file_loancore_v1_schedule_service_proto_rawDesc = "" +
 	"\x05total\x18\x05 \x01(\tR\x05total\x12#\n" +
 	"\rbalance_after\x18\x06 \x01(\tR\fbalanceAfter\x12\x1d\n" +
 	"\n" +
-	"start_date\x18\a \x01(\tR\tstartDate\"\xe3\x02\n" +
+	"start_date\x18\a \x01(\tR\tstartDate\x12\x12\n" +
+	"\x04fees\x18\b \x01(\tR\x04fees\"\xe3\x02\n" +
 	"\x11ComputeAprRequest\x12'\n" +
 	"\x0famount_advanced\x18\x01 \x01(\tR\x0eamountAdvanced\x12!\n" +
 	"\fadvance_date\x18\x02 \x01(\tR\vadvanceDate\x123\n" +

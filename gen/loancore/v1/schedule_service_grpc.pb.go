@@ -34,7 +34,11 @@ const (
 // INVALID_ARGUMENT naming the field, before anything reads it.
 type ScheduleServiceClient interface {
 	// QuoteSchedule computes the repayment schedule of the terms, exact to the
-	// minor unit, and its APR.
+	// minor unit, and its APR. A server may be configured with a maximum APR
+	// (loand --max-apr-percent): a quote above it is flagged
+	// (apr_above_maximum) or, if the server refuses such quotes
+	// (--above-max-apr refuse), FAILED_PRECONDITION with reason
+	// APR_ABOVE_MAXIMUM, the message naming the maximum.
 	QuoteSchedule(ctx context.Context, in *QuoteScheduleRequest, opts ...grpc.CallOption) (*QuoteScheduleResponse, error)
 	// ComputeApr computes the annual percentage rate of arbitrary cash flows.
 	ComputeApr(ctx context.Context, in *ComputeAprRequest, opts ...grpc.CallOption) (*ComputeAprResponse, error)
@@ -79,7 +83,11 @@ func (c *scheduleServiceClient) ComputeApr(ctx context.Context, in *ComputeAprRe
 // INVALID_ARGUMENT naming the field, before anything reads it.
 type ScheduleServiceServer interface {
 	// QuoteSchedule computes the repayment schedule of the terms, exact to the
-	// minor unit, and its APR.
+	// minor unit, and its APR. A server may be configured with a maximum APR
+	// (loand --max-apr-percent): a quote above it is flagged
+	// (apr_above_maximum) or, if the server refuses such quotes
+	// (--above-max-apr refuse), FAILED_PRECONDITION with reason
+	// APR_ABOVE_MAXIMUM, the message naming the maximum.
 	QuoteSchedule(context.Context, *QuoteScheduleRequest) (*QuoteScheduleResponse, error)
 	// ComputeApr computes the annual percentage rate of arbitrary cash flows.
 	ComputeApr(context.Context, *ComputeAprRequest) (*ComputeAprResponse, error)

@@ -21,6 +21,137 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ChargeKind is what a charge is charged for.
+type ChargeKind int32
+
+const (
+	ChargeKind_CHARGE_KIND_UNSPECIFIED ChargeKind = 0
+	// 服务费 / 分期手续费: charged with every installment, fixed or a
+	// percent of ORIGINAL_PRINCIPAL or OUTSTANDING_PRINCIPAL (the principal
+	// outstanding at the period's start) per installment. A BULLET's one
+	// installment bears one fee for each of its installment_count periods.
+	ChargeKind_CHARGE_KIND_SERVICE_FEE ChargeKind = 1
+	// 滞纳金: charged once per installment still unpaid at the end of the
+	// last of the penalty policy's grace days (of its due date, without a
+	// policy), fixed or a percent of OVERDUE_AMOUNT, optionally capped; not
+	// after a write-off. It joins the installment's fees.
+	ChargeKind_CHARGE_KIND_LATE_FEE ChargeKind = 2
+	// 提前还款违约金: charged on principal paid ahead of schedule, fixed or a
+	// percent of PREPAID_PRINCIPAL, optionally capped and free after a
+	// number of installments.
+	ChargeKind_CHARGE_KIND_PREPAYMENT_FEE ChargeKind = 3
+	// Deducted from the amount advanced, as LoanTerms.upfront_fee is: the
+	// same fee given as a charge, fixed or a percent of ORIGINAL_PRINCIPAL.
+	// At most one, and not with upfront_fee.
+	ChargeKind_CHARGE_KIND_UPFRONT ChargeKind = 4
+)
+
+// Enum value maps for ChargeKind.
+var (
+	ChargeKind_name = map[int32]string{
+		0: "CHARGE_KIND_UNSPECIFIED",
+		1: "CHARGE_KIND_SERVICE_FEE",
+		2: "CHARGE_KIND_LATE_FEE",
+		3: "CHARGE_KIND_PREPAYMENT_FEE",
+		4: "CHARGE_KIND_UPFRONT",
+	}
+	ChargeKind_value = map[string]int32{
+		"CHARGE_KIND_UNSPECIFIED":    0,
+		"CHARGE_KIND_SERVICE_FEE":    1,
+		"CHARGE_KIND_LATE_FEE":       2,
+		"CHARGE_KIND_PREPAYMENT_FEE": 3,
+		"CHARGE_KIND_UPFRONT":        4,
+	}
+)
+
+func (x ChargeKind) Enum() *ChargeKind {
+	p := new(ChargeKind)
+	*p = x
+	return p
+}
+
+func (x ChargeKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChargeKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+}
+
+func (ChargeKind) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[0]
+}
+
+func (x ChargeKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChargeKind.Descriptor instead.
+func (ChargeKind) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+}
+
+// ChargeBasis is what a percent charge is a percent of.
+type ChargeBasis int32
+
+const (
+	ChargeBasis_CHARGE_BASIS_UNSPECIFIED ChargeBasis = 0
+	// The principal lent.
+	ChargeBasis_CHARGE_BASIS_ORIGINAL_PRINCIPAL ChargeBasis = 1
+	// The principal outstanding at the start of the installment's period.
+	ChargeBasis_CHARGE_BASIS_OUTSTANDING_PRINCIPAL ChargeBasis = 2
+	// What of the installment's principal, interest and fees is unpaid when
+	// its grace days end (penalty and compound interest are not in it).
+	ChargeBasis_CHARGE_BASIS_OVERDUE_AMOUNT ChargeBasis = 3
+	// The principal a payment repays ahead of schedule.
+	ChargeBasis_CHARGE_BASIS_PREPAID_PRINCIPAL ChargeBasis = 4
+)
+
+// Enum value maps for ChargeBasis.
+var (
+	ChargeBasis_name = map[int32]string{
+		0: "CHARGE_BASIS_UNSPECIFIED",
+		1: "CHARGE_BASIS_ORIGINAL_PRINCIPAL",
+		2: "CHARGE_BASIS_OUTSTANDING_PRINCIPAL",
+		3: "CHARGE_BASIS_OVERDUE_AMOUNT",
+		4: "CHARGE_BASIS_PREPAID_PRINCIPAL",
+	}
+	ChargeBasis_value = map[string]int32{
+		"CHARGE_BASIS_UNSPECIFIED":           0,
+		"CHARGE_BASIS_ORIGINAL_PRINCIPAL":    1,
+		"CHARGE_BASIS_OUTSTANDING_PRINCIPAL": 2,
+		"CHARGE_BASIS_OVERDUE_AMOUNT":        3,
+		"CHARGE_BASIS_PREPAID_PRINCIPAL":     4,
+	}
+)
+
+func (x ChargeBasis) Enum() *ChargeBasis {
+	p := new(ChargeBasis)
+	*p = x
+	return p
+}
+
+func (x ChargeBasis) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChargeBasis) Descriptor() protoreflect.EnumDescriptor {
+	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+}
+
+func (ChargeBasis) Type() protoreflect.EnumType {
+	return &file_loancore_v1_terms_proto_enumTypes[1]
+}
+
+func (x ChargeBasis) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChargeBasis.Descriptor instead.
+func (ChargeBasis) EnumDescriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+}
+
 // OverdueContractInterest says what becomes of contract interest on
 // overdue principal of a loan with interest recalculation.
 type OverdueContractInterest int32
@@ -60,11 +191,11 @@ func (x OverdueContractInterest) String() string {
 }
 
 func (OverdueContractInterest) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[0].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
 }
 
 func (OverdueContractInterest) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[0]
+	return &file_loancore_v1_terms_proto_enumTypes[2]
 }
 
 func (x OverdueContractInterest) Number() protoreflect.EnumNumber {
@@ -73,7 +204,7 @@ func (x OverdueContractInterest) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverdueContractInterest.Descriptor instead.
 func (OverdueContractInterest) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{0}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
 }
 
 // PenaltyBasis is what penalty interest accrues on.
@@ -112,11 +243,11 @@ func (x PenaltyBasis) String() string {
 }
 
 func (PenaltyBasis) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[1].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
 }
 
 func (PenaltyBasis) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[1]
+	return &file_loancore_v1_terms_proto_enumTypes[3]
 }
 
 func (x PenaltyBasis) Number() protoreflect.EnumNumber {
@@ -125,7 +256,7 @@ func (x PenaltyBasis) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PenaltyBasis.Descriptor instead.
 func (PenaltyBasis) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 // GraceMode says when penalty starts for an installment that was not paid
@@ -165,11 +296,11 @@ func (x GraceMode) String() string {
 }
 
 func (GraceMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[2].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
 }
 
 func (GraceMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[2]
+	return &file_loancore_v1_terms_proto_enumTypes[4]
 }
 
 func (x GraceMode) Number() protoreflect.EnumNumber {
@@ -178,31 +309,34 @@ func (x GraceMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use GraceMode.Descriptor instead.
 func (GraceMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
 }
 
 // AllocationOrder is the order in which a payment settles the components of
 // one installment. INTEREST_FIRST and PRINCIPAL_FIRST settle penalty and
-// then compound interest after interest and principal.
+// then compound interest after interest and principal. Fees (the service
+// fees of LoanTerms.charges) come first in every order but PRINCIPAL_FIRST,
+// which settles them right after principal.
 type AllocationOrder int32
 
 const (
 	AllocationOrder_ALLOCATION_ORDER_UNSPECIFIED AllocationOrder = 0
-	// Interest, then principal.
+	// Fees, then interest, then principal.
 	AllocationOrder_ALLOCATION_ORDER_INTEREST_FIRST AllocationOrder = 1
-	// Principal, then interest.
+	// Principal, then fees, then interest.
 	AllocationOrder_ALLOCATION_ORDER_PRINCIPAL_FIRST AllocationOrder = 2
-	// Penalty, then compound interest, then interest, then principal: the
-	// usual order of lenders in China.
+	// Fees, then penalty, then compound interest, then interest, then
+	// principal: the usual order of lenders in China.
 	AllocationOrder_ALLOCATION_ORDER_PENALTY_FIRST AllocationOrder = 3
 	// The Civil Code default (民法典 art. 561): costs, then interest, then
-	// principal; interest here is contract interest, then penalty, then
-	// compound.
+	// principal; costs are the fees, interest here is contract interest,
+	// then penalty, then compound.
 	AllocationOrder_ALLOCATION_ORDER_CIVIL_CODE AllocationOrder = 4
 	// The interest of every installment due, oldest first (with
 	// interest_recalculation, also the current period's interest accrued to
 	// the value date), before any principal; then each installment's
-	// principal, penalty and compound interest, oldest first. With
+	// fees, principal, penalty and compound interest, oldest first (fees
+	// before principal, as in every order but PRINCIPAL_FIRST). With
 	// interest_recalculation a payment then repays as principal what it
 	// pays beyond all interest accrued to its date, whatever the plan's rows
 	// hold, so paying earlier never bears more interest (INTEREST_FIRST
@@ -241,11 +375,11 @@ func (x AllocationOrder) String() string {
 }
 
 func (AllocationOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[3].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
 }
 
 func (AllocationOrder) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[3]
+	return &file_loancore_v1_terms_proto_enumTypes[5]
 }
 
 func (x AllocationOrder) Number() protoreflect.EnumNumber {
@@ -254,7 +388,7 @@ func (x AllocationOrder) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllocationOrder.Descriptor instead.
 func (AllocationOrder) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
 }
 
 // EarlyPayment says what money paid before a due date does first, once
@@ -269,8 +403,8 @@ const (
 	// less the interest the lower balance no longer bears).
 	EarlyPayment_EARLY_PAYMENT_PREPAY_PRINCIPAL EarlyPayment = 1
 	// First the coming installment, as lenders treat an advance payment
-	// (Apache Fineract's default): its interest accrued to the value date,
-	// then its principal; only the rest is a prepayment under the
+	// (Apache Fineract's default): its fees, its interest accrued to the
+	// value date, then its principal; only the rest is a prepayment under the
 	// prepayment policy. The installment so settled is closed on the value
 	// date: its interest is the days up to it, and its remaining days
 	// belong to the next installment's period (they bear interest on the
@@ -307,11 +441,11 @@ func (x EarlyPayment) String() string {
 }
 
 func (EarlyPayment) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[4].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
 }
 
 func (EarlyPayment) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[4]
+	return &file_loancore_v1_terms_proto_enumTypes[6]
 }
 
 func (x EarlyPayment) Number() protoreflect.EnumNumber {
@@ -320,7 +454,7 @@ func (x EarlyPayment) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use EarlyPayment.Descriptor instead.
 func (EarlyPayment) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
 }
 
 // PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -379,11 +513,11 @@ func (x PrepaymentPolicy) String() string {
 }
 
 func (PrepaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[5].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
 }
 
 func (PrepaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[5]
+	return &file_loancore_v1_terms_proto_enumTypes[7]
 }
 
 func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
@@ -392,7 +526,7 @@ func (x PrepaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PrepaymentPolicy.Descriptor instead.
 func (PrepaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{5}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
 }
 
 // OverpaymentPolicy says what happens to money beyond everything owed.
@@ -431,11 +565,11 @@ func (x OverpaymentPolicy) String() string {
 }
 
 func (OverpaymentPolicy) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[6].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
 }
 
 func (OverpaymentPolicy) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[6]
+	return &file_loancore_v1_terms_proto_enumTypes[8]
 }
 
 func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
@@ -444,7 +578,7 @@ func (x OverpaymentPolicy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OverpaymentPolicy.Descriptor instead.
 func (OverpaymentPolicy) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{6}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
 }
 
 // FrequencyUnit is the unit of a Frequency.
@@ -497,11 +631,11 @@ func (x FrequencyUnit) String() string {
 }
 
 func (FrequencyUnit) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[7].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
 }
 
 func (FrequencyUnit) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[7]
+	return &file_loancore_v1_terms_proto_enumTypes[9]
 }
 
 func (x FrequencyUnit) Number() protoreflect.EnumNumber {
@@ -510,7 +644,7 @@ func (x FrequencyUnit) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FrequencyUnit.Descriptor instead.
 func (FrequencyUnit) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
 }
 
 // PaymentTiming says when in its period an installment falls due.
@@ -558,11 +692,11 @@ func (x PaymentTiming) String() string {
 }
 
 func (PaymentTiming) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[8].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
 }
 
 func (PaymentTiming) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[8]
+	return &file_loancore_v1_terms_proto_enumTypes[10]
 }
 
 func (x PaymentTiming) Number() protoreflect.EnumNumber {
@@ -571,7 +705,7 @@ func (x PaymentTiming) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PaymentTiming.Descriptor instead.
 func (PaymentTiming) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
 }
 
 // RepaymentMethod is how principal and interest are spread over the
@@ -625,11 +759,11 @@ func (x RepaymentMethod) String() string {
 }
 
 func (RepaymentMethod) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[9].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
 }
 
 func (RepaymentMethod) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[9]
+	return &file_loancore_v1_terms_proto_enumTypes[11]
 }
 
 func (x RepaymentMethod) Number() protoreflect.EnumNumber {
@@ -638,7 +772,7 @@ func (x RepaymentMethod) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RepaymentMethod.Descriptor instead.
 func (RepaymentMethod) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
 }
 
 // InterestAccrual is how the interest of a period is computed.
@@ -677,11 +811,11 @@ func (x InterestAccrual) String() string {
 }
 
 func (InterestAccrual) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[10].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[12].Descriptor()
 }
 
 func (InterestAccrual) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[10]
+	return &file_loancore_v1_terms_proto_enumTypes[12]
 }
 
 func (x InterestAccrual) Number() protoreflect.EnumNumber {
@@ -690,7 +824,7 @@ func (x InterestAccrual) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterestAccrual.Descriptor instead.
 func (InterestAccrual) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{10}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{12}
 }
 
 // DayCount is a day-count convention.
@@ -741,11 +875,11 @@ func (x DayCount) String() string {
 }
 
 func (DayCount) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[11].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[13].Descriptor()
 }
 
 func (DayCount) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[11]
+	return &file_loancore_v1_terms_proto_enumTypes[13]
 }
 
 func (x DayCount) Number() protoreflect.EnumNumber {
@@ -754,7 +888,7 @@ func (x DayCount) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DayCount.Descriptor instead.
 func (DayCount) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{11}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{13}
 }
 
 // RoundingMode says which way a value between two representable ones goes.
@@ -805,11 +939,11 @@ func (x RoundingMode) String() string {
 }
 
 func (RoundingMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_loancore_v1_terms_proto_enumTypes[12].Descriptor()
+	return file_loancore_v1_terms_proto_enumTypes[14].Descriptor()
 }
 
 func (RoundingMode) Type() protoreflect.EnumType {
-	return &file_loancore_v1_terms_proto_enumTypes[12]
+	return &file_loancore_v1_terms_proto_enumTypes[14]
 }
 
 func (x RoundingMode) Number() protoreflect.EnumNumber {
@@ -818,7 +952,7 @@ func (x RoundingMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RoundingMode.Descriptor instead.
 func (RoundingMode) EnumDescriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{12}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{14}
 }
 
 // LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -913,9 +1047,11 @@ type LoanTerms struct {
 	// e.g. "500000.00": principal is then the first tranche, lent on
 	// disbursement_date, and LoanService.DisburseTranche lends the rest, each
 	// tranche re-solving the installments not yet due over the same due
-	// dates. At least principal; not with method FLAT, installment_amount or
-	// PAYMENT_TIMING_IN_ADVANCE (INVALID_ARGUMENT on this field). Empty: the
-	// loan takes no tranches. At most 40 bytes.
+	// dates. At least principal; not with method FLAT, installment_amount,
+	// PAYMENT_TIMING_IN_ADVANCE or a percent SERVICE_FEE or UPFRONT charge on
+	// CHARGE_BASIS_ORIGINAL_PRINCIPAL (INVALID_ARGUMENT on this field); a
+	// service fee on CHARGE_BASIS_OUTSTANDING_PRINCIPAL follows the tranches.
+	// Empty: the loan takes no tranches. At most 40 bytes.
 	ApprovedAmount string `protobuf:"bytes,29,opt,name=approved_amount,json=approvedAmount,proto3" json:"approved_amount,omitempty"`
 	// Solve the level installment over the actual periods: each period bears
 	// its own rate (its days × the annual rate ÷ the day count's year) and
@@ -932,7 +1068,16 @@ type LoanTerms struct {
 	LevelInstallmentOverActualPeriods bool `protobuf:"varint,25,opt,name=level_installment_over_actual_periods,json=levelInstallmentOverActualPeriods,proto3" json:"level_installment_over_actual_periods,omitempty"`
 	// What money paid before a due date, beyond what is due, settles first.
 	// Default PREPAY_PRINCIPAL.
-	EarlyPayment  EarlyPayment `protobuf:"varint,27,opt,name=early_payment,json=earlyPayment,proto3,enum=loancore.v1.EarlyPayment" json:"early_payment,omitempty"`
+	EarlyPayment EarlyPayment `protobuf:"varint,27,opt,name=early_payment,json=earlyPayment,proto3,enum=loancore.v1.EarlyPayment" json:"early_payment,omitempty"`
+	// Fees beside interest, at most 16. Service fees are in the schedule
+	// (each row's fees) and, with an UPFRONT charge, in apr_percent; late and
+	// prepayment fees are contingent on how the loan is paid and are in
+	// neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
+	// terms.charges[1].basis. A loan charges them as its log and the date
+	// say: service fees with each installment, a late fee when an
+	// installment's grace ends unpaid, a prepayment fee on principal repaid
+	// ahead of schedule.
+	Charges       []*Charge `protobuf:"bytes,32,rep,name=charges,proto3" json:"charges,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1156,6 +1301,113 @@ func (x *LoanTerms) GetEarlyPayment() EarlyPayment {
 	return EarlyPayment_EARLY_PAYMENT_UNSPECIFIED
 }
 
+func (x *LoanTerms) GetCharges() []*Charge {
+	if x != nil {
+		return x.Charges
+	}
+	return nil
+}
+
+// Charge is one fee of the terms: a fixed amount, or a percent of a basis,
+// each rounded to the minor unit with the contract's rounding mode.
+type Charge struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the fee is for. Required.
+	Kind ChargeKind `protobuf:"varint,1,opt,name=kind,proto3,enum=loancore.v1.ChargeKind" json:"kind,omitempty"`
+	// A fixed fee in the loan's currency, e.g. "15.00". Give amount or
+	// percent, not both. At most 40 bytes.
+	Amount string `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// The fee in percent of basis, e.g. "0.6": for a SERVICE_FEE, per
+	// installment. Greater than 0, at most 100. At most 40 bytes.
+	Percent string `protobuf:"bytes,3,opt,name=percent,proto3" json:"percent,omitempty"`
+	// What percent is of; required with percent, absent with amount.
+	// SERVICE_FEE: ORIGINAL_PRINCIPAL or OUTSTANDING_PRINCIPAL; LATE_FEE:
+	// OVERDUE_AMOUNT; PREPAYMENT_FEE: PREPAID_PRINCIPAL; UPFRONT:
+	// ORIGINAL_PRINCIPAL.
+	Basis ChargeBasis `protobuf:"varint,4,opt,name=basis,proto3,enum=loancore.v1.ChargeBasis" json:"basis,omitempty"`
+	// The most a percent LATE_FEE or PREPAYMENT_FEE may be, in the loan's
+	// currency; not on other charges. Optional. At most 40 bytes.
+	Cap string `protobuf:"bytes,5,opt,name=cap,proto3" json:"cap,omitempty"`
+	// SERVICE_FEE: charged with the first this many installments only;
+	// PREPAYMENT_FEE: not charged once this many installments have fallen
+	// due. 0 for none; less than installment_count. Not on other kinds.
+	FreeAfterInstallments int32 `protobuf:"varint,6,opt,name=free_after_installments,json=freeAfterInstallments,proto3" json:"free_after_installments,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *Charge) Reset() {
+	*x = Charge{}
+	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Charge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Charge) ProtoMessage() {}
+
+func (x *Charge) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Charge.ProtoReflect.Descriptor instead.
+func (*Charge) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Charge) GetKind() ChargeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ChargeKind_CHARGE_KIND_UNSPECIFIED
+}
+
+func (x *Charge) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *Charge) GetPercent() string {
+	if x != nil {
+		return x.Percent
+	}
+	return ""
+}
+
+func (x *Charge) GetBasis() ChargeBasis {
+	if x != nil {
+		return x.Basis
+	}
+	return ChargeBasis_CHARGE_BASIS_UNSPECIFIED
+}
+
+func (x *Charge) GetCap() string {
+	if x != nil {
+		return x.Cap
+	}
+	return ""
+}
+
+func (x *Charge) GetFreeAfterInstallments() int32 {
+	if x != nil {
+		return x.FreeAfterInstallments
+	}
+	return 0
+}
+
 // PenaltyPolicy is how an overdue loan accrues penalty interest and
 // compound interest. Penalty and compound accrue per day on the amounts
 // overdue at the end of that day, each day's amount rounded to the minor
@@ -1183,11 +1435,17 @@ type PenaltyPolicy struct {
 	// When penalty starts for an installment not paid within its grace
 	// days. Default FROM_DUE_DATE.
 	GraceMode GraceMode `protobuf:"varint,7,opt,name=grace_mode,json=graceMode,proto3,enum=loancore.v1.GraceMode" json:"grace_mode,omitempty"`
-	// A ceiling on the loan's total annualised cost in percent a year, e.g.
-	// "24": the contract interest of installments due so far plus all
-	// penalty and compound may not exceed principal × cap × days since
-	// disbursement ÷ 365. Accrual stops at the ceiling, and the loan records
-	// the day it first did (penalty_capped_on). Optional. At most 40 bytes.
+	// A ceiling on the loan's total cost in percent a year, e.g. "24",
+	// cumulative on the principal: on each day, the contract interest and
+	// the fees (LoanTerms.charges) of installments due so far plus all
+	// penalty and compound charged may not exceed principal × cap × days
+	// since disbursement ÷ 365. A service fee counts from its installment's
+	// due date, a late fee from the day after its grace ends, a prepayment
+	// fee from the due date of the installment current when it was charged;
+	// the upfront fee does not count (it is in apr_percent). Only penalty and
+	// compound are cut: accrual stops at the ceiling (compound first), and
+	// the loan records the day it first did (penalty_capped_on). Optional.
+	// At most 40 bytes.
 	CapAnnualPercent string `protobuf:"bytes,8,opt,name=cap_annual_percent,json=capAnnualPercent,proto3" json:"cap_annual_percent,omitempty"`
 	// With LoanTerms.interest_recalculation: whether contract interest on
 	// overdue principal goes on beside penalty, or penalty replaces it on
@@ -1199,7 +1457,7 @@ type PenaltyPolicy struct {
 
 func (x *PenaltyPolicy) Reset() {
 	*x = PenaltyPolicy{}
-	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	mi := &file_loancore_v1_terms_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1211,7 +1469,7 @@ func (x *PenaltyPolicy) String() string {
 func (*PenaltyPolicy) ProtoMessage() {}
 
 func (x *PenaltyPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_terms_proto_msgTypes[1]
+	mi := &file_loancore_v1_terms_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1482,7 @@ func (x *PenaltyPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PenaltyPolicy.ProtoReflect.Descriptor instead.
 func (*PenaltyPolicy) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{1}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *PenaltyPolicy) GetAnnualRatePercent() string {
@@ -1309,7 +1567,7 @@ type Frequency struct {
 
 func (x *Frequency) Reset() {
 	*x = Frequency{}
-	mi := &file_loancore_v1_terms_proto_msgTypes[2]
+	mi := &file_loancore_v1_terms_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1321,7 +1579,7 @@ func (x *Frequency) String() string {
 func (*Frequency) ProtoMessage() {}
 
 func (x *Frequency) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_terms_proto_msgTypes[2]
+	mi := &file_loancore_v1_terms_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1334,7 +1592,7 @@ func (x *Frequency) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frequency.ProtoReflect.Descriptor instead.
 func (*Frequency) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{2}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Frequency) GetUnit() FrequencyUnit {
@@ -1374,7 +1632,7 @@ type Rounding struct {
 
 func (x *Rounding) Reset() {
 	*x = Rounding{}
-	mi := &file_loancore_v1_terms_proto_msgTypes[3]
+	mi := &file_loancore_v1_terms_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1386,7 +1644,7 @@ func (x *Rounding) String() string {
 func (*Rounding) ProtoMessage() {}
 
 func (x *Rounding) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_terms_proto_msgTypes[3]
+	mi := &file_loancore_v1_terms_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1399,7 +1657,7 @@ func (x *Rounding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rounding.ProtoReflect.Descriptor instead.
 func (*Rounding) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{3}
+	return file_loancore_v1_terms_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Rounding) GetMode() RoundingMode {
@@ -1420,7 +1678,7 @@ var File_loancore_v1_terms_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xa7\v\n" +
+	"\x17loancore/v1/terms.proto\x12\vloancore.v1\"\xd6\v\n" +
 	"\tLoanTerms\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x1c\n" +
 	"\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n" +
@@ -1452,7 +1710,15 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\x16interest_recalculation\x18\x18 \x01(\bR\x15interestRecalculation\x12'\n" +
 	"\x0fapproved_amount\x18\x1d \x01(\tR\x0eapprovedAmount\x12P\n" +
 	"%level_installment_over_actual_periods\x18\x19 \x01(\bR!levelInstallmentOverActualPeriods\x12>\n" +
-	"\rearly_payment\x18\x1b \x01(\x0e2\x19.loancore.v1.EarlyPaymentR\fearlyPayment\"\xed\x03\n" +
+	"\rearly_payment\x18\x1b \x01(\x0e2\x19.loancore.v1.EarlyPaymentR\fearlyPayment\x12-\n" +
+	"\acharges\x18  \x03(\v2\x13.loancore.v1.ChargeR\acharges\"\xe1\x01\n" +
+	"\x06Charge\x12+\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x17.loancore.v1.ChargeKindR\x04kind\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amount\x12\x18\n" +
+	"\apercent\x18\x03 \x01(\tR\apercent\x12.\n" +
+	"\x05basis\x18\x04 \x01(\x0e2\x18.loancore.v1.ChargeBasisR\x05basis\x12\x10\n" +
+	"\x03cap\x18\x05 \x01(\tR\x03cap\x126\n" +
+	"\x17free_after_installments\x18\x06 \x01(\x05R\x15freeAfterInstallments\"\xed\x03\n" +
 	"\rPenaltyPolicy\x12.\n" +
 	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\x12%\n" +
 	"\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n" +
@@ -1471,7 +1737,20 @@ const file_loancore_v1_terms_proto_rawDesc = "" +
 	"\rdays_of_month\x18\x03 \x03(\x05R\vdaysOfMonth\"l\n" +
 	"\bRounding\x12-\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x19.loancore.v1.RoundingModeR\x04mode\x121\n" +
-	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\xa5\x01\n" +
+	"\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\x99\x01\n" +
+	"\n" +
+	"ChargeKind\x12\x1b\n" +
+	"\x17CHARGE_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17CHARGE_KIND_SERVICE_FEE\x10\x01\x12\x18\n" +
+	"\x14CHARGE_KIND_LATE_FEE\x10\x02\x12\x1e\n" +
+	"\x1aCHARGE_KIND_PREPAYMENT_FEE\x10\x03\x12\x17\n" +
+	"\x13CHARGE_KIND_UPFRONT\x10\x04*\xbd\x01\n" +
+	"\vChargeBasis\x12\x1c\n" +
+	"\x18CHARGE_BASIS_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fCHARGE_BASIS_ORIGINAL_PRINCIPAL\x10\x01\x12&\n" +
+	"\"CHARGE_BASIS_OUTSTANDING_PRINCIPAL\x10\x02\x12\x1f\n" +
+	"\x1bCHARGE_BASIS_OVERDUE_AMOUNT\x10\x03\x12\"\n" +
+	"\x1eCHARGE_BASIS_PREPAID_PRINCIPAL\x10\x04*\xa5\x01\n" +
 	"\x17OverdueContractInterest\x12)\n" +
 	"%OVERDUE_CONTRACT_INTEREST_UNSPECIFIED\x10\x00\x12,\n" +
 	"(OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY\x10\x01\x121\n" +
@@ -1554,50 +1833,56 @@ func file_loancore_v1_terms_proto_rawDescGZIP() []byte {
 	return file_loancore_v1_terms_proto_rawDescData
 }
 
-var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_loancore_v1_terms_proto_enumTypes = make([]protoimpl.EnumInfo, 15)
+var file_loancore_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_loancore_v1_terms_proto_goTypes = []any{
-	(OverdueContractInterest)(0), // 0: loancore.v1.OverdueContractInterest
-	(PenaltyBasis)(0),            // 1: loancore.v1.PenaltyBasis
-	(GraceMode)(0),               // 2: loancore.v1.GraceMode
-	(AllocationOrder)(0),         // 3: loancore.v1.AllocationOrder
-	(EarlyPayment)(0),            // 4: loancore.v1.EarlyPayment
-	(PrepaymentPolicy)(0),        // 5: loancore.v1.PrepaymentPolicy
-	(OverpaymentPolicy)(0),       // 6: loancore.v1.OverpaymentPolicy
-	(FrequencyUnit)(0),           // 7: loancore.v1.FrequencyUnit
-	(PaymentTiming)(0),           // 8: loancore.v1.PaymentTiming
-	(RepaymentMethod)(0),         // 9: loancore.v1.RepaymentMethod
-	(InterestAccrual)(0),         // 10: loancore.v1.InterestAccrual
-	(DayCount)(0),                // 11: loancore.v1.DayCount
-	(RoundingMode)(0),            // 12: loancore.v1.RoundingMode
-	(*LoanTerms)(nil),            // 13: loancore.v1.LoanTerms
-	(*PenaltyPolicy)(nil),        // 14: loancore.v1.PenaltyPolicy
-	(*Frequency)(nil),            // 15: loancore.v1.Frequency
-	(*Rounding)(nil),             // 16: loancore.v1.Rounding
+	(ChargeKind)(0),              // 0: loancore.v1.ChargeKind
+	(ChargeBasis)(0),             // 1: loancore.v1.ChargeBasis
+	(OverdueContractInterest)(0), // 2: loancore.v1.OverdueContractInterest
+	(PenaltyBasis)(0),            // 3: loancore.v1.PenaltyBasis
+	(GraceMode)(0),               // 4: loancore.v1.GraceMode
+	(AllocationOrder)(0),         // 5: loancore.v1.AllocationOrder
+	(EarlyPayment)(0),            // 6: loancore.v1.EarlyPayment
+	(PrepaymentPolicy)(0),        // 7: loancore.v1.PrepaymentPolicy
+	(OverpaymentPolicy)(0),       // 8: loancore.v1.OverpaymentPolicy
+	(FrequencyUnit)(0),           // 9: loancore.v1.FrequencyUnit
+	(PaymentTiming)(0),           // 10: loancore.v1.PaymentTiming
+	(RepaymentMethod)(0),         // 11: loancore.v1.RepaymentMethod
+	(InterestAccrual)(0),         // 12: loancore.v1.InterestAccrual
+	(DayCount)(0),                // 13: loancore.v1.DayCount
+	(RoundingMode)(0),            // 14: loancore.v1.RoundingMode
+	(*LoanTerms)(nil),            // 15: loancore.v1.LoanTerms
+	(*Charge)(nil),               // 16: loancore.v1.Charge
+	(*PenaltyPolicy)(nil),        // 17: loancore.v1.PenaltyPolicy
+	(*Frequency)(nil),            // 18: loancore.v1.Frequency
+	(*Rounding)(nil),             // 19: loancore.v1.Rounding
 }
 var file_loancore_v1_terms_proto_depIdxs = []int32{
-	15, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
-	9,  // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
-	10, // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
-	11, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
-	16, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
-	3,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
-	5,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
-	6,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
-	14, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
-	8,  // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
-	4,  // 10: loancore.v1.LoanTerms.early_payment:type_name -> loancore.v1.EarlyPayment
-	1,  // 11: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
-	11, // 12: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
-	2,  // 13: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
-	0,  // 14: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
-	7,  // 15: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
-	12, // 16: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	18, // 0: loancore.v1.LoanTerms.frequency:type_name -> loancore.v1.Frequency
+	11, // 1: loancore.v1.LoanTerms.method:type_name -> loancore.v1.RepaymentMethod
+	12, // 2: loancore.v1.LoanTerms.interest_accrual:type_name -> loancore.v1.InterestAccrual
+	13, // 3: loancore.v1.LoanTerms.day_count:type_name -> loancore.v1.DayCount
+	19, // 4: loancore.v1.LoanTerms.rounding:type_name -> loancore.v1.Rounding
+	5,  // 5: loancore.v1.LoanTerms.allocation_order:type_name -> loancore.v1.AllocationOrder
+	7,  // 6: loancore.v1.LoanTerms.prepayment:type_name -> loancore.v1.PrepaymentPolicy
+	8,  // 7: loancore.v1.LoanTerms.overpayment:type_name -> loancore.v1.OverpaymentPolicy
+	17, // 8: loancore.v1.LoanTerms.penalty:type_name -> loancore.v1.PenaltyPolicy
+	10, // 9: loancore.v1.LoanTerms.payment_timing:type_name -> loancore.v1.PaymentTiming
+	6,  // 10: loancore.v1.LoanTerms.early_payment:type_name -> loancore.v1.EarlyPayment
+	16, // 11: loancore.v1.LoanTerms.charges:type_name -> loancore.v1.Charge
+	0,  // 12: loancore.v1.Charge.kind:type_name -> loancore.v1.ChargeKind
+	1,  // 13: loancore.v1.Charge.basis:type_name -> loancore.v1.ChargeBasis
+	3,  // 14: loancore.v1.PenaltyPolicy.basis:type_name -> loancore.v1.PenaltyBasis
+	13, // 15: loancore.v1.PenaltyPolicy.day_count:type_name -> loancore.v1.DayCount
+	4,  // 16: loancore.v1.PenaltyPolicy.grace_mode:type_name -> loancore.v1.GraceMode
+	2,  // 17: loancore.v1.PenaltyPolicy.overdue_contract_interest:type_name -> loancore.v1.OverdueContractInterest
+	9,  // 18: loancore.v1.Frequency.unit:type_name -> loancore.v1.FrequencyUnit
+	14, // 19: loancore.v1.Rounding.mode:type_name -> loancore.v1.RoundingMode
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_terms_proto_init() }
@@ -1610,8 +1895,8 @@ func file_loancore_v1_terms_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_terms_proto_rawDesc), len(file_loancore_v1_terms_proto_rawDesc)),
-			NumEnums:      13,
-			NumMessages:   4,
+			NumEnums:      15,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

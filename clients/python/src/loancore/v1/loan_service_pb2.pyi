@@ -7,6 +7,7 @@ from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 ALLOCATION_COMPONENT_COMPOUND: AllocationComponent
+ALLOCATION_COMPONENT_FEES: AllocationComponent
 ALLOCATION_COMPONENT_INTEREST: AllocationComponent
 ALLOCATION_COMPONENT_PENALTY: AllocationComponent
 ALLOCATION_COMPONENT_PRINCIPAL: AllocationComponent
@@ -211,7 +212,7 @@ class Loan(_message.Message):
     def __init__(self, loan_id: _Optional[str] = ..., borrower_id: _Optional[str] = ..., status: _Optional[_Union[LoanStatus, str]] = ..., terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ..., installments: _Optional[_Iterable[_Union[LoanInstallment, _Mapping]]] = ..., outstanding: _Optional[_Union[Outstanding, _Mapping]] = ..., days_past_due: _Optional[int] = ..., next_due_date: _Optional[str] = ..., version: _Optional[int] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., created_at: _Optional[str] = ..., credit_balance: _Optional[str] = ..., currency: _Optional[str] = ..., delinquency_bucket: _Optional[_Union[DelinquencyBucket, str]] = ..., risk_class: _Optional[_Union[RiskClass, str]] = ..., penalty_capped_on: _Optional[str] = ..., written_off_on: _Optional[str] = ..., restructured: bool = ..., restructured_until: _Optional[str] = ..., agreement_id: _Optional[str] = ..., apr_percent: _Optional[str] = ..., disbursed_amount: _Optional[str] = ..., tranches: _Optional[_Iterable[_Union[LoanTranche, _Mapping]]] = ...) -> None: ...
 
 class LoanEvent(_message.Message):
-    __slots__ = ["action_id", "actor", "agreement_id", "amount", "kind", "on_behalf_of", "reason", "recorded_at", "request_id", "seq", "special_transactions", "target_seq", "value_date", "waived_compound", "waived_interest", "waived_penalty"]
+    __slots__ = ["action_id", "actor", "agreement_id", "amount", "kind", "on_behalf_of", "reason", "recorded_at", "request_id", "seq", "special_transactions", "target_seq", "value_date", "waived_compound", "waived_fees", "waived_interest", "waived_penalty"]
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -226,6 +227,7 @@ class LoanEvent(_message.Message):
     TARGET_SEQ_FIELD_NUMBER: _ClassVar[int]
     VALUE_DATE_FIELD_NUMBER: _ClassVar[int]
     WAIVED_COMPOUND_FIELD_NUMBER: _ClassVar[int]
+    WAIVED_FEES_FIELD_NUMBER: _ClassVar[int]
     WAIVED_INTEREST_FIELD_NUMBER: _ClassVar[int]
     WAIVED_PENALTY_FIELD_NUMBER: _ClassVar[int]
     action_id: str
@@ -242,15 +244,18 @@ class LoanEvent(_message.Message):
     target_seq: int
     value_date: str
     waived_compound: str
+    waived_fees: str
     waived_interest: str
     waived_penalty: str
-    def __init__(self, seq: _Optional[int] = ..., kind: _Optional[_Union[LoanEventKind, str]] = ..., value_date: _Optional[str] = ..., recorded_at: _Optional[str] = ..., request_id: _Optional[str] = ..., actor: _Optional[str] = ..., amount: _Optional[str] = ..., target_seq: _Optional[int] = ..., reason: _Optional[str] = ..., waived_penalty: _Optional[str] = ..., waived_compound: _Optional[str] = ..., waived_interest: _Optional[str] = ..., agreement_id: _Optional[str] = ..., special_transactions: _Optional[_Iterable[_Union[SpecialTransaction, str]]] = ..., on_behalf_of: _Optional[str] = ..., action_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, seq: _Optional[int] = ..., kind: _Optional[_Union[LoanEventKind, str]] = ..., value_date: _Optional[str] = ..., recorded_at: _Optional[str] = ..., request_id: _Optional[str] = ..., actor: _Optional[str] = ..., amount: _Optional[str] = ..., target_seq: _Optional[int] = ..., reason: _Optional[str] = ..., waived_penalty: _Optional[str] = ..., waived_compound: _Optional[str] = ..., waived_interest: _Optional[str] = ..., agreement_id: _Optional[str] = ..., special_transactions: _Optional[_Iterable[_Union[SpecialTransaction, str]]] = ..., on_behalf_of: _Optional[str] = ..., action_id: _Optional[str] = ..., waived_fees: _Optional[str] = ...) -> None: ...
 
 class LoanInstallment(_message.Message):
-    __slots__ = ["compound_accrued", "compound_paid", "due_date", "interest_due", "interest_paid", "number", "penalty_accrued", "penalty_paid", "principal_due", "principal_paid", "start_date", "status"]
+    __slots__ = ["compound_accrued", "compound_paid", "due_date", "fees_due", "fees_paid", "interest_due", "interest_paid", "number", "penalty_accrued", "penalty_paid", "principal_due", "principal_paid", "start_date", "status"]
     COMPOUND_ACCRUED_FIELD_NUMBER: _ClassVar[int]
     COMPOUND_PAID_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    FEES_DUE_FIELD_NUMBER: _ClassVar[int]
+    FEES_PAID_FIELD_NUMBER: _ClassVar[int]
     INTEREST_DUE_FIELD_NUMBER: _ClassVar[int]
     INTEREST_PAID_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -263,6 +268,8 @@ class LoanInstallment(_message.Message):
     compound_accrued: str
     compound_paid: str
     due_date: str
+    fees_due: str
+    fees_paid: str
     interest_due: str
     interest_paid: str
     number: int
@@ -272,7 +279,7 @@ class LoanInstallment(_message.Message):
     principal_paid: str
     start_date: str
     status: InstallmentStatus
-    def __init__(self, number: _Optional[int] = ..., due_date: _Optional[str] = ..., principal_due: _Optional[str] = ..., interest_due: _Optional[str] = ..., principal_paid: _Optional[str] = ..., interest_paid: _Optional[str] = ..., status: _Optional[_Union[InstallmentStatus, str]] = ..., start_date: _Optional[str] = ..., penalty_accrued: _Optional[str] = ..., penalty_paid: _Optional[str] = ..., compound_accrued: _Optional[str] = ..., compound_paid: _Optional[str] = ...) -> None: ...
+    def __init__(self, number: _Optional[int] = ..., due_date: _Optional[str] = ..., principal_due: _Optional[str] = ..., interest_due: _Optional[str] = ..., principal_paid: _Optional[str] = ..., interest_paid: _Optional[str] = ..., status: _Optional[_Union[InstallmentStatus, str]] = ..., start_date: _Optional[str] = ..., penalty_accrued: _Optional[str] = ..., penalty_paid: _Optional[str] = ..., compound_accrued: _Optional[str] = ..., compound_paid: _Optional[str] = ..., fees_due: _Optional[str] = ..., fees_paid: _Optional[str] = ...) -> None: ...
 
 class LoanSummary(_message.Message):
     __slots__ = ["borrower_id", "created_at", "currency", "loan_id", "principal", "status", "version"]
@@ -303,18 +310,20 @@ class LoanTranche(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., amount: _Optional[str] = ..., value_date: _Optional[str] = ...) -> None: ...
 
 class Outstanding(_message.Message):
-    __slots__ = ["compound", "interest", "penalty", "principal", "total"]
+    __slots__ = ["compound", "fees", "interest", "penalty", "principal", "total"]
     COMPOUND_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     compound: str
+    fees: str
     interest: str
     penalty: str
     principal: str
     total: str
-    def __init__(self, principal: _Optional[str] = ..., interest: _Optional[str] = ..., total: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ...) -> None: ...
+    def __init__(self, principal: _Optional[str] = ..., interest: _Optional[str] = ..., total: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., fees: _Optional[str] = ...) -> None: ...
 
 class QuotePayoffRequest(_message.Message):
     __slots__ = ["loan_id", "payoff_date"]
@@ -325,10 +334,11 @@ class QuotePayoffRequest(_message.Message):
     def __init__(self, loan_id: _Optional[str] = ..., payoff_date: _Optional[str] = ...) -> None: ...
 
 class QuotePayoffResponse(_message.Message):
-    __slots__ = ["compound", "credit", "currency", "interest", "payoff_date", "penalty", "principal", "total"]
+    __slots__ = ["compound", "credit", "currency", "fees", "interest", "payoff_date", "penalty", "principal", "total"]
     COMPOUND_FIELD_NUMBER: _ClassVar[int]
     CREDIT_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FIELD_NUMBER: _ClassVar[int]
     PAYOFF_DATE_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
@@ -337,12 +347,13 @@ class QuotePayoffResponse(_message.Message):
     compound: str
     credit: str
     currency: str
+    fees: str
     interest: str
     payoff_date: str
     penalty: str
     principal: str
     total: str
-    def __init__(self, total: _Optional[str] = ..., principal: _Optional[str] = ..., interest: _Optional[str] = ..., credit: _Optional[str] = ..., payoff_date: _Optional[str] = ..., currency: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ...) -> None: ...
+    def __init__(self, total: _Optional[str] = ..., principal: _Optional[str] = ..., interest: _Optional[str] = ..., credit: _Optional[str] = ..., payoff_date: _Optional[str] = ..., currency: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., fees: _Optional[str] = ...) -> None: ...
 
 class RecordRepaymentRequest(_message.Message):
     __slots__ = ["amount", "loan_id", "request_id", "value_date", "view"]
@@ -401,8 +412,9 @@ class ReverseRepaymentResponse(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., loan: _Optional[_Union[Loan, _Mapping]] = ..., changed_seqs: _Optional[_Iterable[int]] = ..., reversed_allocations: _Optional[_Iterable[_Union[AllocationLine, _Mapping]]] = ..., pending_action: _Optional[_Union[_action_pb2.PendingAction, _Mapping]] = ...) -> None: ...
 
 class WaiveAmountsRequest(_message.Message):
-    __slots__ = ["compound", "interest", "loan_id", "penalty", "reason", "request_id", "value_date"]
+    __slots__ = ["compound", "fees", "interest", "loan_id", "penalty", "reason", "request_id", "value_date"]
     COMPOUND_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FIELD_NUMBER: _ClassVar[int]
     LOAN_ID_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
@@ -410,29 +422,32 @@ class WaiveAmountsRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     VALUE_DATE_FIELD_NUMBER: _ClassVar[int]
     compound: str
+    fees: str
     interest: str
     loan_id: str
     penalty: str
     reason: str
     request_id: str
     value_date: str
-    def __init__(self, request_id: _Optional[str] = ..., loan_id: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., interest: _Optional[str] = ..., reason: _Optional[str] = ..., value_date: _Optional[str] = ...) -> None: ...
+    def __init__(self, request_id: _Optional[str] = ..., loan_id: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., interest: _Optional[str] = ..., reason: _Optional[str] = ..., value_date: _Optional[str] = ..., fees: _Optional[str] = ...) -> None: ...
 
 class WaiveAmountsResponse(_message.Message):
-    __slots__ = ["compound", "interest", "loan", "penalty", "pending_action", "seq"]
+    __slots__ = ["compound", "fees", "interest", "loan", "penalty", "pending_action", "seq"]
     COMPOUND_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FIELD_NUMBER: _ClassVar[int]
     LOAN_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
     PENDING_ACTION_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     compound: str
+    fees: str
     interest: str
     loan: Loan
     penalty: str
     pending_action: _action_pb2.PendingAction
     seq: int
-    def __init__(self, seq: _Optional[int] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., interest: _Optional[str] = ..., loan: _Optional[_Union[Loan, _Mapping]] = ..., pending_action: _Optional[_Union[_action_pb2.PendingAction, _Mapping]] = ...) -> None: ...
+    def __init__(self, seq: _Optional[int] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., interest: _Optional[str] = ..., loan: _Optional[_Union[Loan, _Mapping]] = ..., pending_action: _Optional[_Union[_action_pb2.PendingAction, _Mapping]] = ..., fees: _Optional[str] = ...) -> None: ...
 
 class WriteOffLoanRequest(_message.Message):
     __slots__ = ["loan_id", "reason", "request_id", "value_date"]

@@ -14,27 +14,27 @@ _sym_db = _symbol_database.Default()
 from loancore.v1 import terms_pb2 as loancore_dot_v1_dot_terms__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"loancore/v1/schedule_service.proto\x12\x0bloancore.v1\x1a\x17loancore/v1/terms.proto\"\x8e\x01\n\x14QuoteScheduleRequest\x12,\n\x05terms\x18\x01 \x01(\x0b\x32\x16.loancore.v1.LoanTermsR\x05terms\x12\x31\n\x12\x61pr_decimal_places\x18\x02 \x01(\x05H\x00R\x10\x61prDecimalPlaces\x88\x01\x01\x42\x15\n\x13_apr_decimal_places\"\xd1\x03\n\x15QuoteScheduleResponse\x12\x44\n\x0cinstallments\x18\x01 \x03(\x0b\x32 .loancore.v1.ScheduleInstallmentR\x0cinstallments\x12-\n\x12installment_amount\x18\x02 \x01(\tR\x11installmentAmount\x12%\n\x0etotal_interest\x18\x03 \x01(\tR\rtotalInterest\x12#\n\rtotal_payment\x18\x04 \x01(\tR\x0ctotalPayment\x12#\n\rmaturity_date\x18\x05 \x01(\tR\x0cmaturityDate\x12\x1f\n\x0b\x61pr_percent\x18\x06 \x01(\tR\naprPercent\x12\x1a\n\x08\x63urrency\x18\x07 \x01(\tR\x08\x63urrency\x12\'\n\x0ftotal_principal\x18\x08 \x01(\tR\x0etotalPrincipal\x12\'\n\x0f\x61mount_advanced\x18\t \x01(\tR\x0e\x61mountAdvanced\x12\x43\n\x1e\x61nnual_rate_equivalent_percent\x18\n \x01(\tR\x1b\x61nnualRateEquivalentPercent\"\xdc\x01\n\x13ScheduleInstallment\x12\x16\n\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n\x08\x64ue_date\x18\x02 \x01(\tR\x07\x64ueDate\x12\x1c\n\tprincipal\x18\x03 \x01(\tR\tprincipal\x12\x1a\n\x08interest\x18\x04 \x01(\tR\x08interest\x12\x14\n\x05total\x18\x05 \x01(\tR\x05total\x12#\n\rbalance_after\x18\x06 \x01(\tR\x0c\x62\x61lanceAfter\x12\x1d\n\nstart_date\x18\x07 \x01(\tR\tstartDate\"\xe3\x02\n\x11\x43omputeAprRequest\x12\'\n\x0f\x61mount_advanced\x18\x01 \x01(\tR\x0e\x61mountAdvanced\x12!\n\x0c\x61\x64vance_date\x18\x02 \x01(\tR\x0b\x61\x64vanceDate\x12\x33\n\x08payments\x18\x03 \x03(\x0b\x32\x17.loancore.v1.AprPaymentR\x08payments\x12.\n\x06method\x18\x04 \x01(\x0e\x32\x16.loancore.v1.AprMethodR\x06method\x12\x37\n\x0bunit_period\x18\x05 \x01(\x0b\x32\x16.loancore.v1.FrequencyR\nunitPeriod\x12\x1a\n\x08\x63urrency\x18\x06 \x01(\tR\x08\x63urrency\x12\x31\n\x12\x61pr_decimal_places\x18\x07 \x01(\x05H\x00R\x10\x61prDecimalPlaces\x88\x01\x01\x42\x15\n\x13_apr_decimal_places\"8\n\nAprPayment\x12\x16\n\x06\x61mount\x18\x01 \x01(\tR\x06\x61mount\x12\x12\n\x04\x64\x61te\x18\x02 \x01(\tR\x04\x64\x61te\"5\n\x12\x43omputeAprResponse\x12\x1f\n\x0b\x61pr_percent\x18\x01 \x01(\tR\naprPercent*`\n\tAprMethod\x12\x1a\n\x16\x41PR_METHOD_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41PR_METHOD_US_ACTUARIAL\x10\x01\x12\x1a\n\x16\x41PR_METHOD_IRR_NOMINAL\x10\x02\x32\xb8\x01\n\x0fScheduleService\x12V\n\rQuoteSchedule\x12!.loancore.v1.QuoteScheduleRequest\x1a\".loancore.v1.QuoteScheduleResponse\x12M\n\nComputeApr\x12\x1e.loancore.v1.ComputeAprRequest\x1a\x1f.loancore.v1.ComputeAprResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"loancore/v1/schedule_service.proto\x12\x0bloancore.v1\x1a\x17loancore/v1/terms.proto\"\x8e\x01\n\x14QuoteScheduleRequest\x12,\n\x05terms\x18\x01 \x01(\x0b\x32\x16.loancore.v1.LoanTermsR\x05terms\x12\x31\n\x12\x61pr_decimal_places\x18\x02 \x01(\x05H\x00R\x10\x61prDecimalPlaces\x88\x01\x01\x42\x15\n\x13_apr_decimal_places\"\x8c\x05\n\x15QuoteScheduleResponse\x12\x44\n\x0cinstallments\x18\x01 \x03(\x0b\x32 .loancore.v1.ScheduleInstallmentR\x0cinstallments\x12-\n\x12installment_amount\x18\x02 \x01(\tR\x11installmentAmount\x12%\n\x0etotal_interest\x18\x03 \x01(\tR\rtotalInterest\x12#\n\rtotal_payment\x18\x04 \x01(\tR\x0ctotalPayment\x12#\n\rmaturity_date\x18\x05 \x01(\tR\x0cmaturityDate\x12\x1f\n\x0b\x61pr_percent\x18\x06 \x01(\tR\naprPercent\x12\x1a\n\x08\x63urrency\x18\x07 \x01(\tR\x08\x63urrency\x12\'\n\x0ftotal_principal\x18\x08 \x01(\tR\x0etotalPrincipal\x12\'\n\x0f\x61mount_advanced\x18\t \x01(\tR\x0e\x61mountAdvanced\x12\x43\n\x1e\x61nnual_rate_equivalent_percent\x18\n \x01(\tR\x1b\x61nnualRateEquivalentPercent\x12\x1d\n\ntotal_fees\x18\x0b \x01(\tR\ttotalFees\x12\x1f\n\x0bupfront_fee\x18\x0c \x01(\tR\nupfrontFee\x12\x1d\n\ntotal_cost\x18\r \x01(\tR\ttotalCost\x12*\n\x11\x61pr_above_maximum\x18\x0e \x01(\x08R\x0f\x61prAboveMaximum\x12.\n\x13\x61pr_maximum_percent\x18\x0f \x01(\tR\x11\x61prMaximumPercent\"\xf0\x01\n\x13ScheduleInstallment\x12\x16\n\x06number\x18\x01 \x01(\x05R\x06number\x12\x19\n\x08\x64ue_date\x18\x02 \x01(\tR\x07\x64ueDate\x12\x1c\n\tprincipal\x18\x03 \x01(\tR\tprincipal\x12\x1a\n\x08interest\x18\x04 \x01(\tR\x08interest\x12\x14\n\x05total\x18\x05 \x01(\tR\x05total\x12#\n\rbalance_after\x18\x06 \x01(\tR\x0c\x62\x61lanceAfter\x12\x1d\n\nstart_date\x18\x07 \x01(\tR\tstartDate\x12\x12\n\x04\x66\x65\x65s\x18\x08 \x01(\tR\x04\x66\x65\x65s\"\xe3\x02\n\x11\x43omputeAprRequest\x12\'\n\x0f\x61mount_advanced\x18\x01 \x01(\tR\x0e\x61mountAdvanced\x12!\n\x0c\x61\x64vance_date\x18\x02 \x01(\tR\x0b\x61\x64vanceDate\x12\x33\n\x08payments\x18\x03 \x03(\x0b\x32\x17.loancore.v1.AprPaymentR\x08payments\x12.\n\x06method\x18\x04 \x01(\x0e\x32\x16.loancore.v1.AprMethodR\x06method\x12\x37\n\x0bunit_period\x18\x05 \x01(\x0b\x32\x16.loancore.v1.FrequencyR\nunitPeriod\x12\x1a\n\x08\x63urrency\x18\x06 \x01(\tR\x08\x63urrency\x12\x31\n\x12\x61pr_decimal_places\x18\x07 \x01(\x05H\x00R\x10\x61prDecimalPlaces\x88\x01\x01\x42\x15\n\x13_apr_decimal_places\"8\n\nAprPayment\x12\x16\n\x06\x61mount\x18\x01 \x01(\tR\x06\x61mount\x12\x12\n\x04\x64\x61te\x18\x02 \x01(\tR\x04\x64\x61te\"5\n\x12\x43omputeAprResponse\x12\x1f\n\x0b\x61pr_percent\x18\x01 \x01(\tR\naprPercent*`\n\tAprMethod\x12\x1a\n\x16\x41PR_METHOD_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41PR_METHOD_US_ACTUARIAL\x10\x01\x12\x1a\n\x16\x41PR_METHOD_IRR_NOMINAL\x10\x02\x32\xb8\x01\n\x0fScheduleService\x12V\n\rQuoteSchedule\x12!.loancore.v1.QuoteScheduleRequest\x1a\".loancore.v1.QuoteScheduleResponse\x12M\n\nComputeApr\x12\x1e.loancore.v1.ComputeAprRequest\x1a\x1f.loancore.v1.ComputeAprResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'loancore.v1.schedule_service_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _APRMETHOD._serialized_start=1383
-  _APRMETHOD._serialized_end=1479
+  _APRMETHOD._serialized_start=1590
+  _APRMETHOD._serialized_end=1686
   _QUOTESCHEDULEREQUEST._serialized_start=77
   _QUOTESCHEDULEREQUEST._serialized_end=219
   _QUOTESCHEDULERESPONSE._serialized_start=222
-  _QUOTESCHEDULERESPONSE._serialized_end=687
-  _SCHEDULEINSTALLMENT._serialized_start=690
-  _SCHEDULEINSTALLMENT._serialized_end=910
-  _COMPUTEAPRREQUEST._serialized_start=913
-  _COMPUTEAPRREQUEST._serialized_end=1268
-  _APRPAYMENT._serialized_start=1270
-  _APRPAYMENT._serialized_end=1326
-  _COMPUTEAPRRESPONSE._serialized_start=1328
-  _COMPUTEAPRRESPONSE._serialized_end=1381
-  _SCHEDULESERVICE._serialized_start=1482
-  _SCHEDULESERVICE._serialized_end=1666
+  _QUOTESCHEDULERESPONSE._serialized_end=874
+  _SCHEDULEINSTALLMENT._serialized_start=877
+  _SCHEDULEINSTALLMENT._serialized_end=1117
+  _COMPUTEAPRREQUEST._serialized_start=1120
+  _COMPUTEAPRREQUEST._serialized_end=1475
+  _APRPAYMENT._serialized_start=1477
+  _APRPAYMENT._serialized_end=1533
+  _COMPUTEAPRRESPONSE._serialized_start=1535
+  _COMPUTEAPRRESPONSE._serialized_end=1588
+  _SCHEDULESERVICE._serialized_start=1689
+  _SCHEDULESERVICE._serialized_end=1873
 # @@protoc_insertion_point(module_scope)

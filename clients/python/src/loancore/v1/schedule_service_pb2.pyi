@@ -51,33 +51,44 @@ class QuoteScheduleRequest(_message.Message):
     def __init__(self, terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ..., apr_decimal_places: _Optional[int] = ...) -> None: ...
 
 class QuoteScheduleResponse(_message.Message):
-    __slots__ = ["amount_advanced", "annual_rate_equivalent_percent", "apr_percent", "currency", "installment_amount", "installments", "maturity_date", "total_interest", "total_payment", "total_principal"]
+    __slots__ = ["amount_advanced", "annual_rate_equivalent_percent", "apr_above_maximum", "apr_maximum_percent", "apr_percent", "currency", "installment_amount", "installments", "maturity_date", "total_cost", "total_fees", "total_interest", "total_payment", "total_principal", "upfront_fee"]
     AMOUNT_ADVANCED_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_EQUIVALENT_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    APR_ABOVE_MAXIMUM_FIELD_NUMBER: _ClassVar[int]
+    APR_MAXIMUM_PERCENT_FIELD_NUMBER: _ClassVar[int]
     APR_PERCENT_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     INSTALLMENTS_FIELD_NUMBER: _ClassVar[int]
     INSTALLMENT_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     MATURITY_DATE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COST_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FEES_FIELD_NUMBER: _ClassVar[int]
     TOTAL_INTEREST_FIELD_NUMBER: _ClassVar[int]
     TOTAL_PAYMENT_FIELD_NUMBER: _ClassVar[int]
     TOTAL_PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    UPFRONT_FEE_FIELD_NUMBER: _ClassVar[int]
     amount_advanced: str
     annual_rate_equivalent_percent: str
+    apr_above_maximum: bool
+    apr_maximum_percent: str
     apr_percent: str
     currency: str
     installment_amount: str
     installments: _containers.RepeatedCompositeFieldContainer[ScheduleInstallment]
     maturity_date: str
+    total_cost: str
+    total_fees: str
     total_interest: str
     total_payment: str
     total_principal: str
-    def __init__(self, installments: _Optional[_Iterable[_Union[ScheduleInstallment, _Mapping]]] = ..., installment_amount: _Optional[str] = ..., total_interest: _Optional[str] = ..., total_payment: _Optional[str] = ..., maturity_date: _Optional[str] = ..., apr_percent: _Optional[str] = ..., currency: _Optional[str] = ..., total_principal: _Optional[str] = ..., amount_advanced: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ...) -> None: ...
+    upfront_fee: str
+    def __init__(self, installments: _Optional[_Iterable[_Union[ScheduleInstallment, _Mapping]]] = ..., installment_amount: _Optional[str] = ..., total_interest: _Optional[str] = ..., total_payment: _Optional[str] = ..., maturity_date: _Optional[str] = ..., apr_percent: _Optional[str] = ..., currency: _Optional[str] = ..., total_principal: _Optional[str] = ..., amount_advanced: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., total_fees: _Optional[str] = ..., upfront_fee: _Optional[str] = ..., total_cost: _Optional[str] = ..., apr_above_maximum: bool = ..., apr_maximum_percent: _Optional[str] = ...) -> None: ...
 
 class ScheduleInstallment(_message.Message):
-    __slots__ = ["balance_after", "due_date", "interest", "number", "principal", "start_date", "total"]
+    __slots__ = ["balance_after", "due_date", "fees", "interest", "number", "principal", "start_date", "total"]
     BALANCE_AFTER_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FIELD_NUMBER: _ClassVar[int]
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
@@ -85,12 +96,13 @@ class ScheduleInstallment(_message.Message):
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     balance_after: str
     due_date: str
+    fees: str
     interest: str
     number: int
     principal: str
     start_date: str
     total: str
-    def __init__(self, number: _Optional[int] = ..., due_date: _Optional[str] = ..., principal: _Optional[str] = ..., interest: _Optional[str] = ..., total: _Optional[str] = ..., balance_after: _Optional[str] = ..., start_date: _Optional[str] = ...) -> None: ...
+    def __init__(self, number: _Optional[int] = ..., due_date: _Optional[str] = ..., principal: _Optional[str] = ..., interest: _Optional[str] = ..., total: _Optional[str] = ..., balance_after: _Optional[str] = ..., start_date: _Optional[str] = ..., fees: _Optional[str] = ...) -> None: ...
 
 class AprMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -41,7 +41,11 @@ class ScheduleServiceServicer(object):
 
     def QuoteSchedule(self, request, context):
         """QuoteSchedule computes the repayment schedule of the terms, exact to the
-        minor unit, and its APR.
+        minor unit, and its APR. A server may be configured with a maximum APR
+        (loand --max-apr-percent): a quote above it is flagged
+        (apr_above_maximum) or, if the server refuses such quotes
+        (--above-max-apr refuse), FAILED_PRECONDITION with reason
+        APR_ABOVE_MAXIMUM, the message naming the maximum.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -13,45 +13,51 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17loancore/v1/terms.proto\x12\x0bloancore.v1\"\xa7\x0b\n\tLoanTerms\x12\x1a\n\x08\x63urrency\x18\x01 \x01(\tR\x08\x63urrency\x12\x1c\n\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n\x13\x61nnual_rate_percent\x18\x03 \x01(\tR\x11\x61nnualRatePercent\x12+\n\x11installment_count\x18\x04 \x01(\x05R\x10installmentCount\x12\x34\n\tfrequency\x18\x05 \x01(\x0b\x32\x16.loancore.v1.FrequencyR\tfrequency\x12\x34\n\x06method\x18\x06 \x01(\x0e\x32\x1c.loancore.v1.RepaymentMethodR\x06method\x12+\n\x11\x64isbursement_date\x18\x07 \x01(\tR\x10\x64isbursementDate\x12$\n\x0e\x66irst_due_date\x18\x08 \x01(\tR\x0c\x66irstDueDate\x12G\n\x10interest_accrual\x18\t \x01(\x0e\x32\x1c.loancore.v1.InterestAccrualR\x0finterestAccrual\x12\x32\n\tday_count\x18\n \x01(\x0e\x32\x15.loancore.v1.DayCountR\x08\x64\x61yCount\x12\x31\n\x08rounding\x18\x0b \x01(\x0b\x32\x15.loancore.v1.RoundingR\x08rounding\x12\x36\n\x17principal_grace_periods\x18\x0c \x01(\x05R\x15principalGracePeriods\x12\x32\n\x15interest_free_periods\x18\r \x01(\x05R\x13interestFreePeriods\x12\x1f\n\x0bupfront_fee\x18\x0e \x01(\tR\nupfrontFee\x12G\n\x10\x61llocation_order\x18\x0f \x01(\x0e\x32\x1c.loancore.v1.AllocationOrderR\x0f\x61llocationOrder\x12=\n\nprepayment\x18\x10 \x01(\x0e\x32\x1d.loancore.v1.PrepaymentPolicyR\nprepayment\x12@\n\x0boverpayment\x18\x11 \x01(\x0e\x32\x1e.loancore.v1.OverpaymentPolicyR\x0boverpayment\x12\x34\n\x07penalty\x18\x12 \x01(\x0b\x32\x1a.loancore.v1.PenaltyPolicyR\x07penalty\x12,\n\x12\x64\x61ily_rate_percent\x18\x13 \x01(\tR\x10\x64\x61ilyRatePercent\x12\x30\n\x14monthly_rate_percent\x18\x14 \x01(\tR\x12monthlyRatePercent\x12\x41\n\x0epayment_timing\x18\x15 \x01(\x0e\x32\x1a.loancore.v1.PaymentTimingR\rpaymentTiming\x12-\n\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12\x43\n\x1e\x61nnual_rate_equivalent_percent\x18\x17 \x01(\tR\x1b\x61nnualRateEquivalentPercent\x12\x35\n\x16interest_recalculation\x18\x18 \x01(\x08R\x15interestRecalculation\x12\'\n\x0f\x61pproved_amount\x18\x1d \x01(\tR\x0e\x61pprovedAmount\x12P\n%level_installment_over_actual_periods\x18\x19 \x01(\x08R!levelInstallmentOverActualPeriods\x12>\n\rearly_payment\x18\x1b \x01(\x0e\x32\x19.loancore.v1.EarlyPaymentR\x0c\x65\x61rlyPayment\"\xed\x03\n\rPenaltyPolicy\x12.\n\x13\x61nnual_rate_percent\x18\x01 \x01(\tR\x11\x61nnualRatePercent\x12%\n\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n\x05\x62\x61sis\x18\x03 \x01(\x0e\x32\x19.loancore.v1.PenaltyBasisR\x05\x62\x61sis\x12:\n\x19\x63ompound_overdue_interest\x18\x04 \x01(\x08R\x17\x63ompoundOverdueInterest\x12\x32\n\tday_count\x18\x05 \x01(\x0e\x32\x15.loancore.v1.DayCountR\x08\x64\x61yCount\x12\x1d\n\ngrace_days\x18\x06 \x01(\x05R\tgraceDays\x12\x35\n\ngrace_mode\x18\x07 \x01(\x0e\x32\x16.loancore.v1.GraceModeR\tgraceMode\x12,\n\x12\x63\x61p_annual_percent\x18\x08 \x01(\tR\x10\x63\x61pAnnualPercent\x12`\n\x19overdue_contract_interest\x18\t \x01(\x0e\x32$.loancore.v1.OverdueContractInterestR\x17overdueContractInterest\"u\n\tFrequency\x12.\n\x04unit\x18\x01 \x01(\x0e\x32\x1a.loancore.v1.FrequencyUnitR\x04unit\x12\x14\n\x05\x65very\x18\x02 \x01(\x05R\x05\x65very\x12\"\n\rdays_of_month\x18\x03 \x03(\x05R\x0b\x64\x61ysOfMonth\"l\n\x08Rounding\x12-\n\x04mode\x18\x01 \x01(\x0e\x32\x19.loancore.v1.RoundingModeR\x04mode\x12\x31\n\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\xa5\x01\n\x17OverdueContractInterest\x12)\n%OVERDUE_CONTRACT_INTEREST_UNSPECIFIED\x10\x00\x12,\n(OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY\x10\x01\x12\x31\n-OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY\x10\x02*\x84\x01\n\x0cPenaltyBasis\x12\x1d\n\x19PENALTY_BASIS_UNSPECIFIED\x10\x00\x12#\n\x1fPENALTY_BASIS_OVERDUE_PRINCIPAL\x10\x01\x12\x30\n,PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST\x10\x02*d\n\tGraceMode\x12\x1a\n\x16GRACE_MODE_UNSPECIFIED\x10\x00\x12\x1c\n\x18GRACE_MODE_FROM_DUE_DATE\x10\x01\x12\x1d\n\x19GRACE_MODE_FROM_GRACE_END\x10\x02*\xec\x01\n\x0f\x41llocationOrder\x12 \n\x1c\x41LLOCATION_ORDER_UNSPECIFIED\x10\x00\x12#\n\x1f\x41LLOCATION_ORDER_INTEREST_FIRST\x10\x01\x12$\n ALLOCATION_ORDER_PRINCIPAL_FIRST\x10\x02\x12\"\n\x1e\x41LLOCATION_ORDER_PENALTY_FIRST\x10\x03\x12\x1f\n\x1b\x41LLOCATION_ORDER_CIVIL_CODE\x10\x04\x12\'\n#ALLOCATION_ORDER_ALL_INTEREST_FIRST\x10\x05*|\n\x0c\x45\x61rlyPayment\x12\x1d\n\x19\x45\x41RLY_PAYMENT_UNSPECIFIED\x10\x00\x12\"\n\x1e\x45\x41RLY_PAYMENT_PREPAY_PRINCIPAL\x10\x01\x12)\n%EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT\x10\x02*\xaa\x01\n\x10PrepaymentPolicy\x12!\n\x1dPREPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12!\n\x1dPREPAYMENT_POLICY_REDUCE_TERM\x10\x01\x12(\n$PREPAYMENT_POLICY_REDUCE_INSTALLMENT\x10\x02\x12&\n\"PREPAYMENT_POLICY_KEEP_INSTALLMENT\x10\x03*z\n\x11OverpaymentPolicy\x12\"\n\x1eOVERPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n\x19OVERPAYMENT_POLICY_REFUSE\x10\x01\x12\"\n\x1eOVERPAYMENT_POLICY_KEEP_CREDIT\x10\x02*\x99\x01\n\rFrequencyUnit\x12\x1e\n\x1a\x46REQUENCY_UNIT_UNSPECIFIED\x10\x00\x12\x18\n\x14\x46REQUENCY_UNIT_MONTH\x10\x01\x12\x17\n\x13\x46REQUENCY_UNIT_WEEK\x10\x02\x12\x16\n\x12\x46REQUENCY_UNIT_DAY\x10\x03\x12\x1d\n\x19\x46REQUENCY_UNIT_SEMI_MONTH\x10\x04*m\n\rPaymentTiming\x12\x1e\n\x1aPAYMENT_TIMING_UNSPECIFIED\x10\x00\x12\x1d\n\x19PAYMENT_TIMING_IN_ARREARS\x10\x01\x12\x1d\n\x19PAYMENT_TIMING_IN_ADVANCE\x10\x02*\xdd\x01\n\x0fRepaymentMethod\x12 \n\x1cREPAYMENT_METHOD_UNSPECIFIED\x10\x00\x12&\n\"REPAYMENT_METHOD_EQUAL_INSTALLMENT\x10\x01\x12$\n REPAYMENT_METHOD_EQUAL_PRINCIPAL\x10\x02\x12\"\n\x1eREPAYMENT_METHOD_INTEREST_ONLY\x10\x03\x12\x1b\n\x17REPAYMENT_METHOD_BULLET\x10\x04\x12\x19\n\x15REPAYMENT_METHOD_FLAT\x10\x05*n\n\x0fInterestAccrual\x12 \n\x1cINTEREST_ACCRUAL_UNSPECIFIED\x10\x00\x12\x1d\n\x19INTEREST_ACCRUAL_PERIODIC\x10\x01\x12\x1a\n\x16INTEREST_ACCRUAL_DAILY\x10\x02*\xa1\x01\n\x08\x44\x61yCount\x12\x19\n\x15\x44\x41Y_COUNT_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x41Y_COUNT_ACT_365_FIXED\x10\x01\x12\x15\n\x11\x44\x41Y_COUNT_ACT_360\x10\x02\x12\x15\n\x11\x44\x41Y_COUNT_ACT_364\x10\x03\x12\x18\n\x14\x44\x41Y_COUNT_THIRTY_360\x10\x04\x12\x15\n\x11\x44\x41Y_COUNT_ACT_ACT\x10\x05*\xae\x01\n\x0cRoundingMode\x12\x1d\n\x19ROUNDING_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15ROUNDING_MODE_HALF_UP\x10\x01\x12\x1b\n\x17ROUNDING_MODE_HALF_EVEN\x10\x02\x12\x16\n\x12ROUNDING_MODE_DOWN\x10\x03\x12\x14\n\x10ROUNDING_MODE_UP\x10\x04\x12\x19\n\x15ROUNDING_MODE_CEILING\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17loancore/v1/terms.proto\x12\x0bloancore.v1\"\xd6\x0b\n\tLoanTerms\x12\x1a\n\x08\x63urrency\x18\x01 \x01(\tR\x08\x63urrency\x12\x1c\n\tprincipal\x18\x02 \x01(\tR\tprincipal\x12.\n\x13\x61nnual_rate_percent\x18\x03 \x01(\tR\x11\x61nnualRatePercent\x12+\n\x11installment_count\x18\x04 \x01(\x05R\x10installmentCount\x12\x34\n\tfrequency\x18\x05 \x01(\x0b\x32\x16.loancore.v1.FrequencyR\tfrequency\x12\x34\n\x06method\x18\x06 \x01(\x0e\x32\x1c.loancore.v1.RepaymentMethodR\x06method\x12+\n\x11\x64isbursement_date\x18\x07 \x01(\tR\x10\x64isbursementDate\x12$\n\x0e\x66irst_due_date\x18\x08 \x01(\tR\x0c\x66irstDueDate\x12G\n\x10interest_accrual\x18\t \x01(\x0e\x32\x1c.loancore.v1.InterestAccrualR\x0finterestAccrual\x12\x32\n\tday_count\x18\n \x01(\x0e\x32\x15.loancore.v1.DayCountR\x08\x64\x61yCount\x12\x31\n\x08rounding\x18\x0b \x01(\x0b\x32\x15.loancore.v1.RoundingR\x08rounding\x12\x36\n\x17principal_grace_periods\x18\x0c \x01(\x05R\x15principalGracePeriods\x12\x32\n\x15interest_free_periods\x18\r \x01(\x05R\x13interestFreePeriods\x12\x1f\n\x0bupfront_fee\x18\x0e \x01(\tR\nupfrontFee\x12G\n\x10\x61llocation_order\x18\x0f \x01(\x0e\x32\x1c.loancore.v1.AllocationOrderR\x0f\x61llocationOrder\x12=\n\nprepayment\x18\x10 \x01(\x0e\x32\x1d.loancore.v1.PrepaymentPolicyR\nprepayment\x12@\n\x0boverpayment\x18\x11 \x01(\x0e\x32\x1e.loancore.v1.OverpaymentPolicyR\x0boverpayment\x12\x34\n\x07penalty\x18\x12 \x01(\x0b\x32\x1a.loancore.v1.PenaltyPolicyR\x07penalty\x12,\n\x12\x64\x61ily_rate_percent\x18\x13 \x01(\tR\x10\x64\x61ilyRatePercent\x12\x30\n\x14monthly_rate_percent\x18\x14 \x01(\tR\x12monthlyRatePercent\x12\x41\n\x0epayment_timing\x18\x15 \x01(\x0e\x32\x1a.loancore.v1.PaymentTimingR\rpaymentTiming\x12-\n\x12installment_amount\x18\x16 \x01(\tR\x11installmentAmount\x12\x43\n\x1e\x61nnual_rate_equivalent_percent\x18\x17 \x01(\tR\x1b\x61nnualRateEquivalentPercent\x12\x35\n\x16interest_recalculation\x18\x18 \x01(\x08R\x15interestRecalculation\x12\'\n\x0f\x61pproved_amount\x18\x1d \x01(\tR\x0e\x61pprovedAmount\x12P\n%level_installment_over_actual_periods\x18\x19 \x01(\x08R!levelInstallmentOverActualPeriods\x12>\n\rearly_payment\x18\x1b \x01(\x0e\x32\x19.loancore.v1.EarlyPaymentR\x0c\x65\x61rlyPayment\x12-\n\x07\x63harges\x18  \x03(\x0b\x32\x13.loancore.v1.ChargeR\x07\x63harges\"\xe1\x01\n\x06\x43harge\x12+\n\x04kind\x18\x01 \x01(\x0e\x32\x17.loancore.v1.ChargeKindR\x04kind\x12\x16\n\x06\x61mount\x18\x02 \x01(\tR\x06\x61mount\x12\x18\n\x07percent\x18\x03 \x01(\tR\x07percent\x12.\n\x05\x62\x61sis\x18\x04 \x01(\x0e\x32\x18.loancore.v1.ChargeBasisR\x05\x62\x61sis\x12\x10\n\x03\x63\x61p\x18\x05 \x01(\tR\x03\x63\x61p\x12\x36\n\x17\x66ree_after_installments\x18\x06 \x01(\x05R\x15\x66reeAfterInstallments\"\xed\x03\n\rPenaltyPolicy\x12.\n\x13\x61nnual_rate_percent\x18\x01 \x01(\tR\x11\x61nnualRatePercent\x12%\n\x0emarkup_percent\x18\x02 \x01(\tR\rmarkupPercent\x12/\n\x05\x62\x61sis\x18\x03 \x01(\x0e\x32\x19.loancore.v1.PenaltyBasisR\x05\x62\x61sis\x12:\n\x19\x63ompound_overdue_interest\x18\x04 \x01(\x08R\x17\x63ompoundOverdueInterest\x12\x32\n\tday_count\x18\x05 \x01(\x0e\x32\x15.loancore.v1.DayCountR\x08\x64\x61yCount\x12\x1d\n\ngrace_days\x18\x06 \x01(\x05R\tgraceDays\x12\x35\n\ngrace_mode\x18\x07 \x01(\x0e\x32\x16.loancore.v1.GraceModeR\tgraceMode\x12,\n\x12\x63\x61p_annual_percent\x18\x08 \x01(\tR\x10\x63\x61pAnnualPercent\x12`\n\x19overdue_contract_interest\x18\t \x01(\x0e\x32$.loancore.v1.OverdueContractInterestR\x17overdueContractInterest\"u\n\tFrequency\x12.\n\x04unit\x18\x01 \x01(\x0e\x32\x1a.loancore.v1.FrequencyUnitR\x04unit\x12\x14\n\x05\x65very\x18\x02 \x01(\x05R\x05\x65very\x12\"\n\rdays_of_month\x18\x03 \x03(\x05R\x0b\x64\x61ysOfMonth\"l\n\x08Rounding\x12-\n\x04mode\x18\x01 \x01(\x0e\x32\x19.loancore.v1.RoundingModeR\x04mode\x12\x31\n\x14installment_multiple\x18\x02 \x01(\tR\x13installmentMultiple*\x99\x01\n\nChargeKind\x12\x1b\n\x17\x43HARGE_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43HARGE_KIND_SERVICE_FEE\x10\x01\x12\x18\n\x14\x43HARGE_KIND_LATE_FEE\x10\x02\x12\x1e\n\x1a\x43HARGE_KIND_PREPAYMENT_FEE\x10\x03\x12\x17\n\x13\x43HARGE_KIND_UPFRONT\x10\x04*\xbd\x01\n\x0b\x43hargeBasis\x12\x1c\n\x18\x43HARGE_BASIS_UNSPECIFIED\x10\x00\x12#\n\x1f\x43HARGE_BASIS_ORIGINAL_PRINCIPAL\x10\x01\x12&\n\"CHARGE_BASIS_OUTSTANDING_PRINCIPAL\x10\x02\x12\x1f\n\x1b\x43HARGE_BASIS_OVERDUE_AMOUNT\x10\x03\x12\"\n\x1e\x43HARGE_BASIS_PREPAID_PRINCIPAL\x10\x04*\xa5\x01\n\x17OverdueContractInterest\x12)\n%OVERDUE_CONTRACT_INTEREST_UNSPECIFIED\x10\x00\x12,\n(OVERDUE_CONTRACT_INTEREST_BESIDE_PENALTY\x10\x01\x12\x31\n-OVERDUE_CONTRACT_INTEREST_REPLACED_BY_PENALTY\x10\x02*\x84\x01\n\x0cPenaltyBasis\x12\x1d\n\x19PENALTY_BASIS_UNSPECIFIED\x10\x00\x12#\n\x1fPENALTY_BASIS_OVERDUE_PRINCIPAL\x10\x01\x12\x30\n,PENALTY_BASIS_OVERDUE_PRINCIPAL_AND_INTEREST\x10\x02*d\n\tGraceMode\x12\x1a\n\x16GRACE_MODE_UNSPECIFIED\x10\x00\x12\x1c\n\x18GRACE_MODE_FROM_DUE_DATE\x10\x01\x12\x1d\n\x19GRACE_MODE_FROM_GRACE_END\x10\x02*\xec\x01\n\x0f\x41llocationOrder\x12 \n\x1c\x41LLOCATION_ORDER_UNSPECIFIED\x10\x00\x12#\n\x1f\x41LLOCATION_ORDER_INTEREST_FIRST\x10\x01\x12$\n ALLOCATION_ORDER_PRINCIPAL_FIRST\x10\x02\x12\"\n\x1e\x41LLOCATION_ORDER_PENALTY_FIRST\x10\x03\x12\x1f\n\x1b\x41LLOCATION_ORDER_CIVIL_CODE\x10\x04\x12\'\n#ALLOCATION_ORDER_ALL_INTEREST_FIRST\x10\x05*|\n\x0c\x45\x61rlyPayment\x12\x1d\n\x19\x45\x41RLY_PAYMENT_UNSPECIFIED\x10\x00\x12\"\n\x1e\x45\x41RLY_PAYMENT_PREPAY_PRINCIPAL\x10\x01\x12)\n%EARLY_PAYMENT_COVERS_NEXT_INSTALLMENT\x10\x02*\xaa\x01\n\x10PrepaymentPolicy\x12!\n\x1dPREPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12!\n\x1dPREPAYMENT_POLICY_REDUCE_TERM\x10\x01\x12(\n$PREPAYMENT_POLICY_REDUCE_INSTALLMENT\x10\x02\x12&\n\"PREPAYMENT_POLICY_KEEP_INSTALLMENT\x10\x03*z\n\x11OverpaymentPolicy\x12\"\n\x1eOVERPAYMENT_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n\x19OVERPAYMENT_POLICY_REFUSE\x10\x01\x12\"\n\x1eOVERPAYMENT_POLICY_KEEP_CREDIT\x10\x02*\x99\x01\n\rFrequencyUnit\x12\x1e\n\x1a\x46REQUENCY_UNIT_UNSPECIFIED\x10\x00\x12\x18\n\x14\x46REQUENCY_UNIT_MONTH\x10\x01\x12\x17\n\x13\x46REQUENCY_UNIT_WEEK\x10\x02\x12\x16\n\x12\x46REQUENCY_UNIT_DAY\x10\x03\x12\x1d\n\x19\x46REQUENCY_UNIT_SEMI_MONTH\x10\x04*m\n\rPaymentTiming\x12\x1e\n\x1aPAYMENT_TIMING_UNSPECIFIED\x10\x00\x12\x1d\n\x19PAYMENT_TIMING_IN_ARREARS\x10\x01\x12\x1d\n\x19PAYMENT_TIMING_IN_ADVANCE\x10\x02*\xdd\x01\n\x0fRepaymentMethod\x12 \n\x1cREPAYMENT_METHOD_UNSPECIFIED\x10\x00\x12&\n\"REPAYMENT_METHOD_EQUAL_INSTALLMENT\x10\x01\x12$\n REPAYMENT_METHOD_EQUAL_PRINCIPAL\x10\x02\x12\"\n\x1eREPAYMENT_METHOD_INTEREST_ONLY\x10\x03\x12\x1b\n\x17REPAYMENT_METHOD_BULLET\x10\x04\x12\x19\n\x15REPAYMENT_METHOD_FLAT\x10\x05*n\n\x0fInterestAccrual\x12 \n\x1cINTEREST_ACCRUAL_UNSPECIFIED\x10\x00\x12\x1d\n\x19INTEREST_ACCRUAL_PERIODIC\x10\x01\x12\x1a\n\x16INTEREST_ACCRUAL_DAILY\x10\x02*\xa1\x01\n\x08\x44\x61yCount\x12\x19\n\x15\x44\x41Y_COUNT_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x41Y_COUNT_ACT_365_FIXED\x10\x01\x12\x15\n\x11\x44\x41Y_COUNT_ACT_360\x10\x02\x12\x15\n\x11\x44\x41Y_COUNT_ACT_364\x10\x03\x12\x18\n\x14\x44\x41Y_COUNT_THIRTY_360\x10\x04\x12\x15\n\x11\x44\x41Y_COUNT_ACT_ACT\x10\x05*\xae\x01\n\x0cRoundingMode\x12\x1d\n\x19ROUNDING_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15ROUNDING_MODE_HALF_UP\x10\x01\x12\x1b\n\x17ROUNDING_MODE_HALF_EVEN\x10\x02\x12\x16\n\x12ROUNDING_MODE_DOWN\x10\x03\x12\x14\n\x10ROUNDING_MODE_UP\x10\x04\x12\x19\n\x15ROUNDING_MODE_CEILING\x10\x05\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'loancore.v1.terms_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _OVERDUECONTRACTINTEREST._serialized_start=2216
-  _OVERDUECONTRACTINTEREST._serialized_end=2381
-  _PENALTYBASIS._serialized_start=2384
-  _PENALTYBASIS._serialized_end=2516
-  _GRACEMODE._serialized_start=2518
-  _GRACEMODE._serialized_end=2618
-  _ALLOCATIONORDER._serialized_start=2621
-  _ALLOCATIONORDER._serialized_end=2857
-  _EARLYPAYMENT._serialized_start=2859
-  _EARLYPAYMENT._serialized_end=2983
-  _PREPAYMENTPOLICY._serialized_start=2986
-  _PREPAYMENTPOLICY._serialized_end=3156
-  _OVERPAYMENTPOLICY._serialized_start=3158
-  _OVERPAYMENTPOLICY._serialized_end=3280
-  _FREQUENCYUNIT._serialized_start=3283
-  _FREQUENCYUNIT._serialized_end=3436
-  _PAYMENTTIMING._serialized_start=3438
-  _PAYMENTTIMING._serialized_end=3547
-  _REPAYMENTMETHOD._serialized_start=3550
-  _REPAYMENTMETHOD._serialized_end=3771
-  _INTERESTACCRUAL._serialized_start=3773
-  _INTERESTACCRUAL._serialized_end=3883
-  _DAYCOUNT._serialized_start=3886
-  _DAYCOUNT._serialized_end=4047
-  _ROUNDINGMODE._serialized_start=4050
-  _ROUNDINGMODE._serialized_end=4224
+  _CHARGEKIND._serialized_start=2491
+  _CHARGEKIND._serialized_end=2644
+  _CHARGEBASIS._serialized_start=2647
+  _CHARGEBASIS._serialized_end=2836
+  _OVERDUECONTRACTINTEREST._serialized_start=2839
+  _OVERDUECONTRACTINTEREST._serialized_end=3004
+  _PENALTYBASIS._serialized_start=3007
+  _PENALTYBASIS._serialized_end=3139
+  _GRACEMODE._serialized_start=3141
+  _GRACEMODE._serialized_end=3241
+  _ALLOCATIONORDER._serialized_start=3244
+  _ALLOCATIONORDER._serialized_end=3480
+  _EARLYPAYMENT._serialized_start=3482
+  _EARLYPAYMENT._serialized_end=3606
+  _PREPAYMENTPOLICY._serialized_start=3609
+  _PREPAYMENTPOLICY._serialized_end=3779
+  _OVERPAYMENTPOLICY._serialized_start=3781
+  _OVERPAYMENTPOLICY._serialized_end=3903
+  _FREQUENCYUNIT._serialized_start=3906
+  _FREQUENCYUNIT._serialized_end=4059
+  _PAYMENTTIMING._serialized_start=4061
+  _PAYMENTTIMING._serialized_end=4170
+  _REPAYMENTMETHOD._serialized_start=4173
+  _REPAYMENTMETHOD._serialized_end=4394
+  _INTERESTACCRUAL._serialized_start=4396
+  _INTERESTACCRUAL._serialized_end=4506
+  _DAYCOUNT._serialized_start=4509
+  _DAYCOUNT._serialized_end=4670
+  _ROUNDINGMODE._serialized_start=4673
+  _ROUNDINGMODE._serialized_end=4847
   _LOANTERMS._serialized_start=41
-  _LOANTERMS._serialized_end=1488
-  _PENALTYPOLICY._serialized_start=1491
-  _PENALTYPOLICY._serialized_end=1984
-  _FREQUENCY._serialized_start=1986
-  _FREQUENCY._serialized_end=2103
-  _ROUNDING._serialized_start=2105
-  _ROUNDING._serialized_end=2213
+  _LOANTERMS._serialized_end=1535
+  _CHARGE._serialized_start=1538
+  _CHARGE._serialized_end=1763
+  _PENALTYPOLICY._serialized_start=1766
+  _PENALTYPOLICY._serialized_end=2259
+  _FREQUENCY._serialized_start=2261
+  _FREQUENCY._serialized_end=2378
+  _ROUNDING._serialized_start=2380
+  _ROUNDING._serialized_end=2488
 # @@protoc_insertion_point(module_scope)

@@ -10,6 +10,16 @@ ALLOCATION_ORDER_INTEREST_FIRST: AllocationOrder
 ALLOCATION_ORDER_PENALTY_FIRST: AllocationOrder
 ALLOCATION_ORDER_PRINCIPAL_FIRST: AllocationOrder
 ALLOCATION_ORDER_UNSPECIFIED: AllocationOrder
+CHARGE_BASIS_ORIGINAL_PRINCIPAL: ChargeBasis
+CHARGE_BASIS_OUTSTANDING_PRINCIPAL: ChargeBasis
+CHARGE_BASIS_OVERDUE_AMOUNT: ChargeBasis
+CHARGE_BASIS_PREPAID_PRINCIPAL: ChargeBasis
+CHARGE_BASIS_UNSPECIFIED: ChargeBasis
+CHARGE_KIND_LATE_FEE: ChargeKind
+CHARGE_KIND_PREPAYMENT_FEE: ChargeKind
+CHARGE_KIND_SERVICE_FEE: ChargeKind
+CHARGE_KIND_UNSPECIFIED: ChargeKind
+CHARGE_KIND_UPFRONT: ChargeKind
 DAY_COUNT_ACT_360: DayCount
 DAY_COUNT_ACT_364: DayCount
 DAY_COUNT_ACT_365_FIXED: DayCount
@@ -60,6 +70,22 @@ ROUNDING_MODE_HALF_UP: RoundingMode
 ROUNDING_MODE_UNSPECIFIED: RoundingMode
 ROUNDING_MODE_UP: RoundingMode
 
+class Charge(_message.Message):
+    __slots__ = ["amount", "basis", "cap", "free_after_installments", "kind", "percent"]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    CAP_FIELD_NUMBER: _ClassVar[int]
+    FREE_AFTER_INSTALLMENTS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PERCENT_FIELD_NUMBER: _ClassVar[int]
+    amount: str
+    basis: ChargeBasis
+    cap: str
+    free_after_installments: int
+    kind: ChargeKind
+    percent: str
+    def __init__(self, kind: _Optional[_Union[ChargeKind, str]] = ..., amount: _Optional[str] = ..., percent: _Optional[str] = ..., basis: _Optional[_Union[ChargeBasis, str]] = ..., cap: _Optional[str] = ..., free_after_installments: _Optional[int] = ...) -> None: ...
+
 class Frequency(_message.Message):
     __slots__ = ["days_of_month", "every", "unit"]
     DAYS_OF_MONTH_FIELD_NUMBER: _ClassVar[int]
@@ -71,11 +97,12 @@ class Frequency(_message.Message):
     def __init__(self, unit: _Optional[_Union[FrequencyUnit, str]] = ..., every: _Optional[int] = ..., days_of_month: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class LoanTerms(_message.Message):
-    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "approved_amount", "currency", "daily_rate_percent", "day_count", "disbursement_date", "early_payment", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "interest_recalculation", "level_installment_over_actual_periods", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
+    __slots__ = ["allocation_order", "annual_rate_equivalent_percent", "annual_rate_percent", "approved_amount", "charges", "currency", "daily_rate_percent", "day_count", "disbursement_date", "early_payment", "first_due_date", "frequency", "installment_amount", "installment_count", "interest_accrual", "interest_free_periods", "interest_recalculation", "level_installment_over_actual_periods", "method", "monthly_rate_percent", "overpayment", "payment_timing", "penalty", "prepayment", "principal", "principal_grace_periods", "rounding", "upfront_fee"]
     ALLOCATION_ORDER_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_EQUIVALENT_PERCENT_FIELD_NUMBER: _ClassVar[int]
     ANNUAL_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     APPROVED_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CHARGES_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     DAILY_RATE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     DAY_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +130,7 @@ class LoanTerms(_message.Message):
     annual_rate_equivalent_percent: str
     annual_rate_percent: str
     approved_amount: str
+    charges: _containers.RepeatedCompositeFieldContainer[Charge]
     currency: str
     daily_rate_percent: str
     day_count: DayCount
@@ -126,7 +154,7 @@ class LoanTerms(_message.Message):
     principal_grace_periods: int
     rounding: Rounding
     upfront_fee: str
-    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., interest_recalculation: bool = ..., approved_amount: _Optional[str] = ..., level_installment_over_actual_periods: bool = ..., early_payment: _Optional[_Union[EarlyPayment, str]] = ...) -> None: ...
+    def __init__(self, currency: _Optional[str] = ..., principal: _Optional[str] = ..., annual_rate_percent: _Optional[str] = ..., installment_count: _Optional[int] = ..., frequency: _Optional[_Union[Frequency, _Mapping]] = ..., method: _Optional[_Union[RepaymentMethod, str]] = ..., disbursement_date: _Optional[str] = ..., first_due_date: _Optional[str] = ..., interest_accrual: _Optional[_Union[InterestAccrual, str]] = ..., day_count: _Optional[_Union[DayCount, str]] = ..., rounding: _Optional[_Union[Rounding, _Mapping]] = ..., principal_grace_periods: _Optional[int] = ..., interest_free_periods: _Optional[int] = ..., upfront_fee: _Optional[str] = ..., allocation_order: _Optional[_Union[AllocationOrder, str]] = ..., prepayment: _Optional[_Union[PrepaymentPolicy, str]] = ..., overpayment: _Optional[_Union[OverpaymentPolicy, str]] = ..., penalty: _Optional[_Union[PenaltyPolicy, _Mapping]] = ..., daily_rate_percent: _Optional[str] = ..., monthly_rate_percent: _Optional[str] = ..., payment_timing: _Optional[_Union[PaymentTiming, str]] = ..., installment_amount: _Optional[str] = ..., annual_rate_equivalent_percent: _Optional[str] = ..., interest_recalculation: bool = ..., approved_amount: _Optional[str] = ..., level_installment_over_actual_periods: bool = ..., early_payment: _Optional[_Union[EarlyPayment, str]] = ..., charges: _Optional[_Iterable[_Union[Charge, _Mapping]]] = ...) -> None: ...
 
 class PenaltyPolicy(_message.Message):
     __slots__ = ["annual_rate_percent", "basis", "cap_annual_percent", "compound_overdue_interest", "day_count", "grace_days", "grace_mode", "markup_percent", "overdue_contract_interest"]
@@ -157,6 +185,12 @@ class Rounding(_message.Message):
     installment_multiple: str
     mode: RoundingMode
     def __init__(self, mode: _Optional[_Union[RoundingMode, str]] = ..., installment_multiple: _Optional[str] = ...) -> None: ...
+
+class ChargeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class ChargeBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
 
 class OverdueContractInterest(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -1232,7 +1232,9 @@ export const BreakActionSchema: GenEnum<BreakAction> = /*@__PURE__*/
  * MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
  * after the contract's maturity), INTEREST_RECALCULATION (the loan charges
  * interest on the actual balance, LoanTerms.interest_recalculation, which
- * agreements do not handle yet).
+ * agreements do not handle yet), CHARGES (the loan charges service, late
+ * or prepayment fees, LoanTerms.charges, which agreements do not handle
+ * yet).
  *
  * Every string field of a request has a maximum length in bytes, stated on
  * the field; a longer value, or one with a NUL byte or invalid UTF-8, is

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/schedule_service.proto.
  */
 export const file_loancore_v1_schedule_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJsb2FuY29yZS92MS9zY2hlZHVsZV9zZXJ2aWNlLnByb3RvEgtsb2FuY29yZS52MSJ1ChRRdW90ZVNjaGVkdWxlUmVxdWVzdBIlCgV0ZXJtcxgBIAEoCzIWLmxvYW5jb3JlLnYxLkxvYW5UZXJtcxIfChJhcHJfZGVjaW1hbF9wbGFjZXMYAiABKAVIAIgBAUIVChNfYXByX2RlY2ltYWxfcGxhY2VzIrICChVRdW90ZVNjaGVkdWxlUmVzcG9uc2USNgoMaW5zdGFsbG1lbnRzGAEgAygLMiAubG9hbmNvcmUudjEuU2NoZWR1bGVJbnN0YWxsbWVudBIaChJpbnN0YWxsbWVudF9hbW91bnQYAiABKAkSFgoOdG90YWxfaW50ZXJlc3QYAyABKAkSFQoNdG90YWxfcGF5bWVudBgEIAEoCRIVCg1tYXR1cml0eV9kYXRlGAUgASgJEhMKC2Fwcl9wZXJjZW50GAYgASgJEhAKCGN1cnJlbmN5GAcgASgJEhcKD3RvdGFsX3ByaW5jaXBhbBgIIAEoCRIXCg9hbW91bnRfYWR2YW5jZWQYCSABKAkSJgoeYW5udWFsX3JhdGVfZXF1aXZhbGVudF9wZXJjZW50GAogASgJIpYBChNTY2hlZHVsZUluc3RhbGxtZW50Eg4KBm51bWJlchgBIAEoBRIQCghkdWVfZGF0ZRgCIAEoCRIRCglwcmluY2lwYWwYAyABKAkSEAoIaW50ZXJlc3QYBCABKAkSDQoFdG90YWwYBSABKAkSFQoNYmFsYW5jZV9hZnRlchgGIAEoCRISCgpzdGFydF9kYXRlGAcgASgJIowCChFDb21wdXRlQXByUmVxdWVzdBIXCg9hbW91bnRfYWR2YW5jZWQYASABKAkSFAoMYWR2YW5jZV9kYXRlGAIgASgJEikKCHBheW1lbnRzGAMgAygLMhcubG9hbmNvcmUudjEuQXByUGF5bWVudBImCgZtZXRob2QYBCABKA4yFi5sb2FuY29yZS52MS5BcHJNZXRob2QSKwoLdW5pdF9wZXJpb2QYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSEAoIY3VycmVuY3kYBiABKAkSHwoSYXByX2RlY2ltYWxfcGxhY2VzGAcgASgFSACIAQFCFQoTX2Fwcl9kZWNpbWFsX3BsYWNlcyIqCgpBcHJQYXltZW50Eg4KBmFtb3VudBgBIAEoCRIMCgRkYXRlGAIgASgJIikKEkNvbXB1dGVBcHJSZXNwb25zZRITCgthcHJfcGVyY2VudBgBIAEoCSpgCglBcHJNZXRob2QSGgoWQVBSX01FVEhPRF9VTlNQRUNJRklFRBAAEhsKF0FQUl9NRVRIT0RfVVNfQUNUVUFSSUFMEAESGgoWQVBSX01FVEhPRF9JUlJfTk9NSU5BTBACMrgBCg9TY2hlZHVsZVNlcnZpY2USVgoNUXVvdGVTY2hlZHVsZRIhLmxvYW5jb3JlLnYxLlF1b3RlU2NoZWR1bGVSZXF1ZXN0GiIubG9hbmNvcmUudjEuUXVvdGVTY2hlZHVsZVJlc3BvbnNlEk0KCkNvbXB1dGVBcHISHi5sb2FuY29yZS52MS5Db21wdXRlQXByUmVxdWVzdBofLmxvYW5jb3JlLnYxLkNvbXB1dGVBcHJSZXNwb25zZWIGcHJvdG8z", [file_loancore_v1_terms]);
+  fileDesc("CiJsb2FuY29yZS92MS9zY2hlZHVsZV9zZXJ2aWNlLnByb3RvEgtsb2FuY29yZS52MSJ1ChRRdW90ZVNjaGVkdWxlUmVxdWVzdBIlCgV0ZXJtcxgBIAEoCzIWLmxvYW5jb3JlLnYxLkxvYW5UZXJtcxIfChJhcHJfZGVjaW1hbF9wbGFjZXMYAiABKAVIAIgBAUIVChNfYXByX2RlY2ltYWxfcGxhY2VzIqcDChVRdW90ZVNjaGVkdWxlUmVzcG9uc2USNgoMaW5zdGFsbG1lbnRzGAEgAygLMiAubG9hbmNvcmUudjEuU2NoZWR1bGVJbnN0YWxsbWVudBIaChJpbnN0YWxsbWVudF9hbW91bnQYAiABKAkSFgoOdG90YWxfaW50ZXJlc3QYAyABKAkSFQoNdG90YWxfcGF5bWVudBgEIAEoCRIVCg1tYXR1cml0eV9kYXRlGAUgASgJEhMKC2Fwcl9wZXJjZW50GAYgASgJEhAKCGN1cnJlbmN5GAcgASgJEhcKD3RvdGFsX3ByaW5jaXBhbBgIIAEoCRIXCg9hbW91bnRfYWR2YW5jZWQYCSABKAkSJgoeYW5udWFsX3JhdGVfZXF1aXZhbGVudF9wZXJjZW50GAogASgJEhIKCnRvdGFsX2ZlZXMYCyABKAkSEwoLdXBmcm9udF9mZWUYDCABKAkSEgoKdG90YWxfY29zdBgNIAEoCRIZChFhcHJfYWJvdmVfbWF4aW11bRgOIAEoCBIbChNhcHJfbWF4aW11bV9wZXJjZW50GA8gASgJIqQBChNTY2hlZHVsZUluc3RhbGxtZW50Eg4KBm51bWJlchgBIAEoBRIQCghkdWVfZGF0ZRgCIAEoCRIRCglwcmluY2lwYWwYAyABKAkSEAoIaW50ZXJlc3QYBCABKAkSDQoFdG90YWwYBSABKAkSFQoNYmFsYW5jZV9hZnRlchgGIAEoCRISCgpzdGFydF9kYXRlGAcgASgJEgwKBGZlZXMYCCABKAkijAIKEUNvbXB1dGVBcHJSZXF1ZXN0EhcKD2Ftb3VudF9hZHZhbmNlZBgBIAEoCRIUCgxhZHZhbmNlX2RhdGUYAiABKAkSKQoIcGF5bWVudHMYAyADKAsyFy5sb2FuY29yZS52MS5BcHJQYXltZW50EiYKBm1ldGhvZBgEIAEoDjIWLmxvYW5jb3JlLnYxLkFwck1ldGhvZBIrCgt1bml0X3BlcmlvZBgFIAEoCzIWLmxvYW5jb3JlLnYxLkZyZXF1ZW5jeRIQCghjdXJyZW5jeRgGIAEoCRIfChJhcHJfZGVjaW1hbF9wbGFjZXMYByABKAVIAIgBAUIVChNfYXByX2RlY2ltYWxfcGxhY2VzIioKCkFwclBheW1lbnQSDgoGYW1vdW50GAEgASgJEgwKBGRhdGUYAiABKAkiKQoSQ29tcHV0ZUFwclJlc3BvbnNlEhMKC2Fwcl9wZXJjZW50GAEgASgJKmAKCUFwck1ldGhvZBIaChZBUFJfTUVUSE9EX1VOU1BFQ0lGSUVEEAASGwoXQVBSX01FVEhPRF9VU19BQ1RVQVJJQUwQARIaChZBUFJfTUVUSE9EX0lSUl9OT01JTkFMEAIyuAEKD1NjaGVkdWxlU2VydmljZRJWCg1RdW90ZVNjaGVkdWxlEiEubG9hbmNvcmUudjEuUXVvdGVTY2hlZHVsZVJlcXVlc3QaIi5sb2FuY29yZS52MS5RdW90ZVNjaGVkdWxlUmVzcG9uc2USTQoKQ29tcHV0ZUFwchIeLmxvYW5jb3JlLnYxLkNvbXB1dGVBcHJSZXF1ZXN0Gh8ubG9hbmNvcmUudjEuQ29tcHV0ZUFwclJlc3BvbnNlYgZwcm90bzM", [file_loancore_v1_terms]);
 
 /**
  * QuoteScheduleRequest asks for the schedule of a set of terms.
@@ -72,7 +72,8 @@ export type QuoteScheduleResponse = Message<"loancore.v1.QuoteScheduleResponse">
   totalInterest: string;
 
   /**
-   * Principal plus total interest.
+   * What the installments repay: principal, total interest and total
+   * fees.
    *
    * @generated from field: string total_payment = 4;
    */
@@ -87,8 +88,9 @@ export type QuoteScheduleResponse = Message<"loancore.v1.QuoteScheduleResponse">
 
   /**
    * The APR in percent: the IRR per period of the amount advanced
-   * (principal less upfront fee) against the installments, times the
-   * periods per year.
+   * (principal less upfront fee) against the installments with their
+   * fees, times the periods per year: every fee paid as agreed counts
+   * (PBOC 2021 No. 3's annualised rate by IRR, in its simple form).
    *
    * @generated from field: string apr_percent = 6;
    */
@@ -123,6 +125,47 @@ export type QuoteScheduleResponse = Message<"loancore.v1.QuoteScheduleResponse">
    * @generated from field: string annual_rate_equivalent_percent = 10;
    */
   annualRateEquivalentPercent: string;
+
+  /**
+   * The sum of the installments' fees: the service fees.
+   *
+   * @generated from field: string total_fees = 11;
+   */
+  totalFees: string;
+
+  /**
+   * The fee deducted from the amount advanced: upfront_fee, or the
+   * UPFRONT charge worked out.
+   *
+   * @generated from field: string upfront_fee = 12;
+   */
+  upfrontFee: string;
+
+  /**
+   * The cost of the credit by component, summed: total_interest +
+   * total_fees + upfront_fee.
+   *
+   * @generated from field: string total_cost = 13;
+   */
+  totalCost: string;
+
+  /**
+   * Whether apr_percent is above the server's configured maximum (loand
+   * --max-apr-percent); false when no maximum is configured. A server that
+   * refuses such quotes answers FAILED_PRECONDITION (APR_ABOVE_MAXIMUM)
+   * instead.
+   *
+   * @generated from field: bool apr_above_maximum = 14;
+   */
+  aprAboveMaximum: boolean;
+
+  /**
+   * The server's maximum APR in percent, e.g. "24"; empty when none is
+   * configured.
+   *
+   * @generated from field: string apr_maximum_percent = 15;
+   */
+  aprMaximumPercent: string;
 };
 
 /**
@@ -167,7 +210,7 @@ export type ScheduleInstallment = Message<"loancore.v1.ScheduleInstallment"> & {
   interest: string;
 
   /**
-   * Principal plus interest.
+   * What the borrower pays: principal, interest and fees.
    *
    * @generated from field: string total = 5;
    */
@@ -186,6 +229,13 @@ export type ScheduleInstallment = Message<"loancore.v1.ScheduleInstallment"> & {
    * @generated from field: string start_date = 7;
    */
   startDate: string;
+
+  /**
+   * The service fees charged with this installment.
+   *
+   * @generated from field: string fees = 8;
+   */
+  fees: string;
 };
 
 /**
@@ -354,7 +404,11 @@ export const AprMethodSchema: GenEnum<AprMethod> = /*@__PURE__*/
 export const ScheduleService: GenService<{
   /**
    * QuoteSchedule computes the repayment schedule of the terms, exact to the
-   * minor unit, and its APR.
+   * minor unit, and its APR. A server may be configured with a maximum APR
+   * (loand --max-apr-percent): a quote above it is flagged
+   * (apr_above_maximum) or, if the server refuses such quotes
+   * (--above-max-apr refuse), FAILED_PRECONDITION with reason
+   * APR_ABOVE_MAXIMUM, the message naming the maximum.
    *
    * @generated from rpc loancore.v1.ScheduleService.QuoteSchedule
    */

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/terms.proto.
  */
 export const file_loancore_v1_terms: GenFile = /*@__PURE__*/
-  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEi7QcKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5EhoKEmRhaWx5X3JhdGVfcGVyY2VudBgTIAEoCRIcChRtb250aGx5X3JhdGVfcGVyY2VudBgUIAEoCRIyCg5wYXltZW50X3RpbWluZxgVIAEoDjIaLmxvYW5jb3JlLnYxLlBheW1lbnRUaW1pbmcSGgoSaW5zdGFsbG1lbnRfYW1vdW50GBYgASgJEiYKHmFubnVhbF9yYXRlX2VxdWl2YWxlbnRfcGVyY2VudBgXIAEoCRIeChZpbnRlcmVzdF9yZWNhbGN1bGF0aW9uGBggASgIEhcKD2FwcHJvdmVkX2Ftb3VudBgdIAEoCRItCiVsZXZlbF9pbnN0YWxsbWVudF9vdmVyX2FjdHVhbF9wZXJpb2RzGBkgASgIEjAKDWVhcmx5X3BheW1lbnQYGyABKA4yGS5sb2FuY29yZS52MS5FYXJseVBheW1lbnQi4AIKDVBlbmFsdHlQb2xpY3kSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgBIAEoCRIWCg5tYXJrdXBfcGVyY2VudBgCIAEoCRIoCgViYXNpcxgDIAEoDjIZLmxvYW5jb3JlLnYxLlBlbmFsdHlCYXNpcxIhChljb21wb3VuZF9vdmVyZHVlX2ludGVyZXN0GAQgASgIEigKCWRheV9jb3VudBgFIAEoDjIVLmxvYW5jb3JlLnYxLkRheUNvdW50EhIKCmdyYWNlX2RheXMYBiABKAUSKgoKZ3JhY2VfbW9kZRgHIAEoDjIWLmxvYW5jb3JlLnYxLkdyYWNlTW9kZRIaChJjYXBfYW5udWFsX3BlcmNlbnQYCCABKAkSRwoZb3ZlcmR1ZV9jb250cmFjdF9pbnRlcmVzdBgJIAEoDjIkLmxvYW5jb3JlLnYxLk92ZXJkdWVDb250cmFjdEludGVyZXN0IlsKCUZyZXF1ZW5jeRIoCgR1bml0GAEgASgOMhoubG9hbmNvcmUudjEuRnJlcXVlbmN5VW5pdBINCgVldmVyeRgCIAEoBRIVCg1kYXlzX29mX21vbnRoGAMgAygFIlEKCFJvdW5kaW5nEicKBG1vZGUYASABKA4yGS5sb2FuY29yZS52MS5Sb3VuZGluZ01vZGUSHAoUaW5zdGFsbG1lbnRfbXVsdGlwbGUYAiABKAkqpQEKF092ZXJkdWVDb250cmFjdEludGVyZXN0EikKJU9WRVJEVUVfQ09OVFJBQ1RfSU5URVJFU1RfVU5TUEVDSUZJRUQQABIsCihPVkVSRFVFX0NPTlRSQUNUX0lOVEVSRVNUX0JFU0lERV9QRU5BTFRZEAESMQotT1ZFUkRVRV9DT05UUkFDVF9JTlRFUkVTVF9SRVBMQUNFRF9CWV9QRU5BTFRZEAIqhAEKDFBlbmFsdHlCYXNpcxIdChlQRU5BTFRZX0JBU0lTX1VOU1BFQ0lGSUVEEAASIwofUEVOQUxUWV9CQVNJU19PVkVSRFVFX1BSSU5DSVBBTBABEjAKLFBFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUxfQU5EX0lOVEVSRVNUEAIqZAoJR3JhY2VNb2RlEhoKFkdSQUNFX01PREVfVU5TUEVDSUZJRUQQABIcChhHUkFDRV9NT0RFX0ZST01fRFVFX0RBVEUQARIdChlHUkFDRV9NT0RFX0ZST01fR1JBQ0VfRU5EEAIq7AEKD0FsbG9jYXRpb25PcmRlchIgChxBTExPQ0FUSU9OX09SREVSX1VOU1BFQ0lGSUVEEAASIwofQUxMT0NBVElPTl9PUkRFUl9JTlRFUkVTVF9GSVJTVBABEiQKIEFMTE9DQVRJT05fT1JERVJfUFJJTkNJUEFMX0ZJUlNUEAISIgoeQUxMT0NBVElPTl9PUkRFUl9QRU5BTFRZX0ZJUlNUEAMSHwobQUxMT0NBVElPTl9PUkRFUl9DSVZJTF9DT0RFEAQSJwojQUxMT0NBVElPTl9PUkRFUl9BTExfSU5URVJFU1RfRklSU1QQBSp8CgxFYXJseVBheW1lbnQSHQoZRUFSTFlfUEFZTUVOVF9VTlNQRUNJRklFRBAAEiIKHkVBUkxZX1BBWU1FTlRfUFJFUEFZX1BSSU5DSVBBTBABEikKJUVBUkxZX1BBWU1FTlRfQ09WRVJTX05FWFRfSU5TVEFMTE1FTlQQAiqqAQoQUHJlcGF5bWVudFBvbGljeRIhCh1QUkVQQVlNRU5UX1BPTElDWV9VTlNQRUNJRklFRBAAEiEKHVBSRVBBWU1FTlRfUE9MSUNZX1JFRFVDRV9URVJNEAESKAokUFJFUEFZTUVOVF9QT0xJQ1lfUkVEVUNFX0lOU1RBTExNRU5UEAISJgoiUFJFUEFZTUVOVF9QT0xJQ1lfS0VFUF9JTlNUQUxMTUVOVBADKnoKEU92ZXJwYXltZW50UG9saWN5EiIKHk9WRVJQQVlNRU5UX1BPTElDWV9VTlNQRUNJRklFRBAAEh0KGU9WRVJQQVlNRU5UX1BPTElDWV9SRUZVU0UQARIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfS0VFUF9DUkVESVQQAiqZAQoNRnJlcXVlbmN5VW5pdBIeChpGUkVRVUVOQ1lfVU5JVF9VTlNQRUNJRklFRBAAEhgKFEZSRVFVRU5DWV9VTklUX01PTlRIEAESFwoTRlJFUVVFTkNZX1VOSVRfV0VFSxACEhYKEkZSRVFVRU5DWV9VTklUX0RBWRADEh0KGUZSRVFVRU5DWV9VTklUX1NFTUlfTU9OVEgQBCptCg1QYXltZW50VGltaW5nEh4KGlBBWU1FTlRfVElNSU5HX1VOU1BFQ0lGSUVEEAASHQoZUEFZTUVOVF9USU1JTkdfSU5fQVJSRUFSUxABEh0KGVBBWU1FTlRfVElNSU5HX0lOX0FEVkFOQ0UQAirdAQoPUmVwYXltZW50TWV0aG9kEiAKHFJFUEFZTUVOVF9NRVRIT0RfVU5TUEVDSUZJRUQQABImCiJSRVBBWU1FTlRfTUVUSE9EX0VRVUFMX0lOU1RBTExNRU5UEAESJAogUkVQQVlNRU5UX01FVEhPRF9FUVVBTF9QUklOQ0lQQUwQAhIiCh5SRVBBWU1FTlRfTUVUSE9EX0lOVEVSRVNUX09OTFkQAxIbChdSRVBBWU1FTlRfTUVUSE9EX0JVTExFVBAEEhkKFVJFUEFZTUVOVF9NRVRIT0RfRkxBVBAFKm4KD0ludGVyZXN0QWNjcnVhbBIgChxJTlRFUkVTVF9BQ0NSVUFMX1VOU1BFQ0lGSUVEEAASHQoZSU5URVJFU1RfQUNDUlVBTF9QRVJJT0RJQxABEhoKFklOVEVSRVNUX0FDQ1JVQUxfREFJTFkQAiqhAQoIRGF5Q291bnQSGQoVREFZX0NPVU5UX1VOU1BFQ0lGSUVEEAASGwoXREFZX0NPVU5UX0FDVF8zNjVfRklYRUQQARIVChFEQVlfQ09VTlRfQUNUXzM2MBACEhUKEURBWV9DT1VOVF9BQ1RfMzY0EAMSGAoUREFZX0NPVU5UX1RISVJUWV8zNjAQBBIVChFEQVlfQ09VTlRfQUNUX0FDVBAFKq4BCgxSb3VuZGluZ01vZGUSHQoZUk9VTkRJTkdfTU9ERV9VTlNQRUNJRklFRBAAEhkKFVJPVU5ESU5HX01PREVfSEFMRl9VUBABEhsKF1JPVU5ESU5HX01PREVfSEFMRl9FVkVOEAISFgoSUk9VTkRJTkdfTU9ERV9ET1dOEAMSFAoQUk9VTkRJTkdfTU9ERV9VUBAEEhkKFVJPVU5ESU5HX01PREVfQ0VJTElORxAFYgZwcm90bzM");
+  fileDesc("Chdsb2FuY29yZS92MS90ZXJtcy5wcm90bxILbG9hbmNvcmUudjEikwgKCUxvYW5UZXJtcxIQCghjdXJyZW5jeRgBIAEoCRIRCglwcmluY2lwYWwYAiABKAkSGwoTYW5udWFsX3JhdGVfcGVyY2VudBgDIAEoCRIZChFpbnN0YWxsbWVudF9jb3VudBgEIAEoBRIpCglmcmVxdWVuY3kYBSABKAsyFi5sb2FuY29yZS52MS5GcmVxdWVuY3kSLAoGbWV0aG9kGAYgASgOMhwubG9hbmNvcmUudjEuUmVwYXltZW50TWV0aG9kEhkKEWRpc2J1cnNlbWVudF9kYXRlGAcgASgJEhYKDmZpcnN0X2R1ZV9kYXRlGAggASgJEjYKEGludGVyZXN0X2FjY3J1YWwYCSABKA4yHC5sb2FuY29yZS52MS5JbnRlcmVzdEFjY3J1YWwSKAoJZGF5X2NvdW50GAogASgOMhUubG9hbmNvcmUudjEuRGF5Q291bnQSJwoIcm91bmRpbmcYCyABKAsyFS5sb2FuY29yZS52MS5Sb3VuZGluZxIfChdwcmluY2lwYWxfZ3JhY2VfcGVyaW9kcxgMIAEoBRIdChVpbnRlcmVzdF9mcmVlX3BlcmlvZHMYDSABKAUSEwoLdXBmcm9udF9mZWUYDiABKAkSNgoQYWxsb2NhdGlvbl9vcmRlchgPIAEoDjIcLmxvYW5jb3JlLnYxLkFsbG9jYXRpb25PcmRlchIxCgpwcmVwYXltZW50GBAgASgOMh0ubG9hbmNvcmUudjEuUHJlcGF5bWVudFBvbGljeRIzCgtvdmVycGF5bWVudBgRIAEoDjIeLmxvYW5jb3JlLnYxLk92ZXJwYXltZW50UG9saWN5EisKB3BlbmFsdHkYEiABKAsyGi5sb2FuY29yZS52MS5QZW5hbHR5UG9saWN5EhoKEmRhaWx5X3JhdGVfcGVyY2VudBgTIAEoCRIcChRtb250aGx5X3JhdGVfcGVyY2VudBgUIAEoCRIyCg5wYXltZW50X3RpbWluZxgVIAEoDjIaLmxvYW5jb3JlLnYxLlBheW1lbnRUaW1pbmcSGgoSaW5zdGFsbG1lbnRfYW1vdW50GBYgASgJEiYKHmFubnVhbF9yYXRlX2VxdWl2YWxlbnRfcGVyY2VudBgXIAEoCRIeChZpbnRlcmVzdF9yZWNhbGN1bGF0aW9uGBggASgIEhcKD2FwcHJvdmVkX2Ftb3VudBgdIAEoCRItCiVsZXZlbF9pbnN0YWxsbWVudF9vdmVyX2FjdHVhbF9wZXJpb2RzGBkgASgIEjAKDWVhcmx5X3BheW1lbnQYGyABKA4yGS5sb2FuY29yZS52MS5FYXJseVBheW1lbnQSJAoHY2hhcmdlcxggIAMoCzITLmxvYW5jb3JlLnYxLkNoYXJnZSKnAQoGQ2hhcmdlEiUKBGtpbmQYASABKA4yFy5sb2FuY29yZS52MS5DaGFyZ2VLaW5kEg4KBmFtb3VudBgCIAEoCRIPCgdwZXJjZW50GAMgASgJEicKBWJhc2lzGAQgASgOMhgubG9hbmNvcmUudjEuQ2hhcmdlQmFzaXMSCwoDY2FwGAUgASgJEh8KF2ZyZWVfYWZ0ZXJfaW5zdGFsbG1lbnRzGAYgASgFIuACCg1QZW5hbHR5UG9saWN5EhsKE2FubnVhbF9yYXRlX3BlcmNlbnQYASABKAkSFgoObWFya3VwX3BlcmNlbnQYAiABKAkSKAoFYmFzaXMYAyABKA4yGS5sb2FuY29yZS52MS5QZW5hbHR5QmFzaXMSIQoZY29tcG91bmRfb3ZlcmR1ZV9pbnRlcmVzdBgEIAEoCBIoCglkYXlfY291bnQYBSABKA4yFS5sb2FuY29yZS52MS5EYXlDb3VudBISCgpncmFjZV9kYXlzGAYgASgFEioKCmdyYWNlX21vZGUYByABKA4yFi5sb2FuY29yZS52MS5HcmFjZU1vZGUSGgoSY2FwX2FubnVhbF9wZXJjZW50GAggASgJEkcKGW92ZXJkdWVfY29udHJhY3RfaW50ZXJlc3QYCSABKA4yJC5sb2FuY29yZS52MS5PdmVyZHVlQ29udHJhY3RJbnRlcmVzdCJbCglGcmVxdWVuY3kSKAoEdW5pdBgBIAEoDjIaLmxvYW5jb3JlLnYxLkZyZXF1ZW5jeVVuaXQSDQoFZXZlcnkYAiABKAUSFQoNZGF5c19vZl9tb250aBgDIAMoBSJRCghSb3VuZGluZxInCgRtb2RlGAEgASgOMhkubG9hbmNvcmUudjEuUm91bmRpbmdNb2RlEhwKFGluc3RhbGxtZW50X211bHRpcGxlGAIgASgJKpkBCgpDaGFyZ2VLaW5kEhsKF0NIQVJHRV9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXQ0hBUkdFX0tJTkRfU0VSVklDRV9GRUUQARIYChRDSEFSR0VfS0lORF9MQVRFX0ZFRRACEh4KGkNIQVJHRV9LSU5EX1BSRVBBWU1FTlRfRkVFEAMSFwoTQ0hBUkdFX0tJTkRfVVBGUk9OVBAEKr0BCgtDaGFyZ2VCYXNpcxIcChhDSEFSR0VfQkFTSVNfVU5TUEVDSUZJRUQQABIjCh9DSEFSR0VfQkFTSVNfT1JJR0lOQUxfUFJJTkNJUEFMEAESJgoiQ0hBUkdFX0JBU0lTX09VVFNUQU5ESU5HX1BSSU5DSVBBTBACEh8KG0NIQVJHRV9CQVNJU19PVkVSRFVFX0FNT1VOVBADEiIKHkNIQVJHRV9CQVNJU19QUkVQQUlEX1BSSU5DSVBBTBAEKqUBChdPdmVyZHVlQ29udHJhY3RJbnRlcmVzdBIpCiVPVkVSRFVFX0NPTlRSQUNUX0lOVEVSRVNUX1VOU1BFQ0lGSUVEEAASLAooT1ZFUkRVRV9DT05UUkFDVF9JTlRFUkVTVF9CRVNJREVfUEVOQUxUWRABEjEKLU9WRVJEVUVfQ09OVFJBQ1RfSU5URVJFU1RfUkVQTEFDRURfQllfUEVOQUxUWRACKoQBCgxQZW5hbHR5QmFzaXMSHQoZUEVOQUxUWV9CQVNJU19VTlNQRUNJRklFRBAAEiMKH1BFTkFMVFlfQkFTSVNfT1ZFUkRVRV9QUklOQ0lQQUwQARIwCixQRU5BTFRZX0JBU0lTX09WRVJEVUVfUFJJTkNJUEFMX0FORF9JTlRFUkVTVBACKmQKCUdyYWNlTW9kZRIaChZHUkFDRV9NT0RFX1VOU1BFQ0lGSUVEEAASHAoYR1JBQ0VfTU9ERV9GUk9NX0RVRV9EQVRFEAESHQoZR1JBQ0VfTU9ERV9GUk9NX0dSQUNFX0VORBACKuwBCg9BbGxvY2F0aW9uT3JkZXISIAocQUxMT0NBVElPTl9PUkRFUl9VTlNQRUNJRklFRBAAEiMKH0FMTE9DQVRJT05fT1JERVJfSU5URVJFU1RfRklSU1QQARIkCiBBTExPQ0FUSU9OX09SREVSX1BSSU5DSVBBTF9GSVJTVBACEiIKHkFMTE9DQVRJT05fT1JERVJfUEVOQUxUWV9GSVJTVBADEh8KG0FMTE9DQVRJT05fT1JERVJfQ0lWSUxfQ09ERRAEEicKI0FMTE9DQVRJT05fT1JERVJfQUxMX0lOVEVSRVNUX0ZJUlNUEAUqfAoMRWFybHlQYXltZW50Eh0KGUVBUkxZX1BBWU1FTlRfVU5TUEVDSUZJRUQQABIiCh5FQVJMWV9QQVlNRU5UX1BSRVBBWV9QUklOQ0lQQUwQARIpCiVFQVJMWV9QQVlNRU5UX0NPVkVSU19ORVhUX0lOU1RBTExNRU5UEAIqqgEKEFByZXBheW1lbnRQb2xpY3kSIQodUFJFUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIhCh1QUkVQQVlNRU5UX1BPTElDWV9SRURVQ0VfVEVSTRABEigKJFBSRVBBWU1FTlRfUE9MSUNZX1JFRFVDRV9JTlNUQUxMTUVOVBACEiYKIlBSRVBBWU1FTlRfUE9MSUNZX0tFRVBfSU5TVEFMTE1FTlQQAyp6ChFPdmVycGF5bWVudFBvbGljeRIiCh5PVkVSUEFZTUVOVF9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlPVkVSUEFZTUVOVF9QT0xJQ1lfUkVGVVNFEAESIgoeT1ZFUlBBWU1FTlRfUE9MSUNZX0tFRVBfQ1JFRElUEAIqmQEKDUZyZXF1ZW5jeVVuaXQSHgoaRlJFUVVFTkNZX1VOSVRfVU5TUEVDSUZJRUQQABIYChRGUkVRVUVOQ1lfVU5JVF9NT05USBABEhcKE0ZSRVFVRU5DWV9VTklUX1dFRUsQAhIWChJGUkVRVUVOQ1lfVU5JVF9EQVkQAxIdChlGUkVRVUVOQ1lfVU5JVF9TRU1JX01PTlRIEAQqbQoNUGF5bWVudFRpbWluZxIeChpQQVlNRU5UX1RJTUlOR19VTlNQRUNJRklFRBAAEh0KGVBBWU1FTlRfVElNSU5HX0lOX0FSUkVBUlMQARIdChlQQVlNRU5UX1RJTUlOR19JTl9BRFZBTkNFEAIq3QEKD1JlcGF5bWVudE1ldGhvZBIgChxSRVBBWU1FTlRfTUVUSE9EX1VOU1BFQ0lGSUVEEAASJgoiUkVQQVlNRU5UX01FVEhPRF9FUVVBTF9JTlNUQUxMTUVOVBABEiQKIFJFUEFZTUVOVF9NRVRIT0RfRVFVQUxfUFJJTkNJUEFMEAISIgoeUkVQQVlNRU5UX01FVEhPRF9JTlRFUkVTVF9PTkxZEAMSGwoXUkVQQVlNRU5UX01FVEhPRF9CVUxMRVQQBBIZChVSRVBBWU1FTlRfTUVUSE9EX0ZMQVQQBSpuCg9JbnRlcmVzdEFjY3J1YWwSIAocSU5URVJFU1RfQUNDUlVBTF9VTlNQRUNJRklFRBAAEh0KGUlOVEVSRVNUX0FDQ1JVQUxfUEVSSU9ESUMQARIaChZJTlRFUkVTVF9BQ0NSVUFMX0RBSUxZEAIqoQEKCERheUNvdW50EhkKFURBWV9DT1VOVF9VTlNQRUNJRklFRBAAEhsKF0RBWV9DT1VOVF9BQ1RfMzY1X0ZJWEVEEAESFQoRREFZX0NPVU5UX0FDVF8zNjAQAhIVChFEQVlfQ09VTlRfQUNUXzM2NBADEhgKFERBWV9DT1VOVF9USElSVFlfMzYwEAQSFQoRREFZX0NPVU5UX0FDVF9BQ1QQBSquAQoMUm91bmRpbmdNb2RlEh0KGVJPVU5ESU5HX01PREVfVU5TUEVDSUZJRUQQABIZChVST1VORElOR19NT0RFX0hBTEZfVVAQARIbChdST1VORElOR19NT0RFX0hBTEZfRVZFThACEhYKElJPVU5ESU5HX01PREVfRE9XThADEhQKEFJPVU5ESU5HX01PREVfVVAQBBIZChVST1VORElOR19NT0RFX0NFSUxJTkcQBWIGcHJvdG8z");
 
 /**
  * LoanTerms are the contract terms that fix a loan's repayment schedule.
@@ -228,9 +228,11 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * e.g. "500000.00": principal is then the first tranche, lent on
    * disbursement_date, and LoanService.DisburseTranche lends the rest, each
    * tranche re-solving the installments not yet due over the same due
-   * dates. At least principal; not with method FLAT, installment_amount or
-   * PAYMENT_TIMING_IN_ADVANCE (INVALID_ARGUMENT on this field). Empty: the
-   * loan takes no tranches. At most 40 bytes.
+   * dates. At least principal; not with method FLAT, installment_amount,
+   * PAYMENT_TIMING_IN_ADVANCE or a percent SERVICE_FEE or UPFRONT charge on
+   * CHARGE_BASIS_ORIGINAL_PRINCIPAL (INVALID_ARGUMENT on this field); a
+   * service fee on CHARGE_BASIS_OUTSTANDING_PRINCIPAL follows the tranches.
+   * Empty: the loan takes no tranches. At most 40 bytes.
    *
    * @generated from field: string approved_amount = 29;
    */
@@ -261,6 +263,20 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
    * @generated from field: loancore.v1.EarlyPayment early_payment = 27;
    */
   earlyPayment: EarlyPayment;
+
+  /**
+   * Fees beside interest, at most 16. Service fees are in the schedule
+   * (each row's fees) and, with an UPFRONT charge, in apr_percent; late and
+   * prepayment fees are contingent on how the loan is paid and are in
+   * neither. A bad charge is INVALID_ARGUMENT naming its field, e.g.
+   * terms.charges[1].basis. A loan charges them as its log and the date
+   * say: service fees with each installment, a late fee when an
+   * installment's grace ends unpaid, a prepayment fee on principal repaid
+   * ahead of schedule.
+   *
+   * @generated from field: repeated loancore.v1.Charge charges = 32;
+   */
+  charges: Charge[];
 };
 
 /**
@@ -269,6 +285,71 @@ export type LoanTerms = Message<"loancore.v1.LoanTerms"> & {
  */
 export const LoanTermsSchema: GenMessage<LoanTerms> = /*@__PURE__*/
   messageDesc(file_loancore_v1_terms, 0);
+
+/**
+ * Charge is one fee of the terms: a fixed amount, or a percent of a basis,
+ * each rounded to the minor unit with the contract's rounding mode.
+ *
+ * @generated from message loancore.v1.Charge
+ */
+export type Charge = Message<"loancore.v1.Charge"> & {
+  /**
+   * What the fee is for. Required.
+   *
+   * @generated from field: loancore.v1.ChargeKind kind = 1;
+   */
+  kind: ChargeKind;
+
+  /**
+   * A fixed fee in the loan's currency, e.g. "15.00". Give amount or
+   * percent, not both. At most 40 bytes.
+   *
+   * @generated from field: string amount = 2;
+   */
+  amount: string;
+
+  /**
+   * The fee in percent of basis, e.g. "0.6": for a SERVICE_FEE, per
+   * installment. Greater than 0, at most 100. At most 40 bytes.
+   *
+   * @generated from field: string percent = 3;
+   */
+  percent: string;
+
+  /**
+   * What percent is of; required with percent, absent with amount.
+   * SERVICE_FEE: ORIGINAL_PRINCIPAL or OUTSTANDING_PRINCIPAL; LATE_FEE:
+   * OVERDUE_AMOUNT; PREPAYMENT_FEE: PREPAID_PRINCIPAL; UPFRONT:
+   * ORIGINAL_PRINCIPAL.
+   *
+   * @generated from field: loancore.v1.ChargeBasis basis = 4;
+   */
+  basis: ChargeBasis;
+
+  /**
+   * The most a percent LATE_FEE or PREPAYMENT_FEE may be, in the loan's
+   * currency; not on other charges. Optional. At most 40 bytes.
+   *
+   * @generated from field: string cap = 5;
+   */
+  cap: string;
+
+  /**
+   * SERVICE_FEE: charged with the first this many installments only;
+   * PREPAYMENT_FEE: not charged once this many installments have fallen
+   * due. 0 for none; less than installment_count. Not on other kinds.
+   *
+   * @generated from field: int32 free_after_installments = 6;
+   */
+  freeAfterInstallments: number;
+};
+
+/**
+ * Describes the message loancore.v1.Charge.
+ * Use `create(ChargeSchema)` to create a new message.
+ */
+export const ChargeSchema: GenMessage<Charge> = /*@__PURE__*/
+  messageDesc(file_loancore_v1_terms, 1);
 
 /**
  * PenaltyPolicy is how an overdue loan accrues penalty interest and
@@ -336,11 +417,17 @@ export type PenaltyPolicy = Message<"loancore.v1.PenaltyPolicy"> & {
   graceMode: GraceMode;
 
   /**
-   * A ceiling on the loan's total annualised cost in percent a year, e.g.
-   * "24": the contract interest of installments due so far plus all
-   * penalty and compound may not exceed principal × cap × days since
-   * disbursement ÷ 365. Accrual stops at the ceiling, and the loan records
-   * the day it first did (penalty_capped_on). Optional. At most 40 bytes.
+   * A ceiling on the loan's total cost in percent a year, e.g. "24",
+   * cumulative on the principal: on each day, the contract interest and
+   * the fees (LoanTerms.charges) of installments due so far plus all
+   * penalty and compound charged may not exceed principal × cap × days
+   * since disbursement ÷ 365. A service fee counts from its installment's
+   * due date, a late fee from the day after its grace ends, a prepayment
+   * fee from the due date of the installment current when it was charged;
+   * the upfront fee does not count (it is in apr_percent). Only penalty and
+   * compound are cut: accrual stops at the ceiling (compound first), and
+   * the loan records the day it first did (penalty_capped_on). Optional.
+   * At most 40 bytes.
    *
    * @generated from field: string cap_annual_percent = 8;
    */
@@ -361,7 +448,7 @@ export type PenaltyPolicy = Message<"loancore.v1.PenaltyPolicy"> & {
  * Use `create(PenaltyPolicySchema)` to create a new message.
  */
 export const PenaltyPolicySchema: GenMessage<PenaltyPolicy> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_terms, 1);
+  messageDesc(file_loancore_v1_terms, 2);
 
 /**
  * Frequency is "every N units": every 1 month, every 2 weeks, every 14 days.
@@ -400,7 +487,7 @@ export type Frequency = Message<"loancore.v1.Frequency"> & {
  * Use `create(FrequencySchema)` to create a new message.
  */
 export const FrequencySchema: GenMessage<Frequency> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_terms, 2);
+  messageDesc(file_loancore_v1_terms, 3);
 
 /**
  * Rounding is the contract's rounding.
@@ -431,7 +518,110 @@ export type Rounding = Message<"loancore.v1.Rounding"> & {
  * Use `create(RoundingSchema)` to create a new message.
  */
 export const RoundingSchema: GenMessage<Rounding> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_terms, 3);
+  messageDesc(file_loancore_v1_terms, 4);
+
+/**
+ * ChargeKind is what a charge is charged for.
+ *
+ * @generated from enum loancore.v1.ChargeKind
+ */
+export enum ChargeKind {
+  /**
+   * @generated from enum value: CHARGE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * 服务费 / 分期手续费: charged with every installment, fixed or a
+   * percent of ORIGINAL_PRINCIPAL or OUTSTANDING_PRINCIPAL (the principal
+   * outstanding at the period's start) per installment. A BULLET's one
+   * installment bears one fee for each of its installment_count periods.
+   *
+   * @generated from enum value: CHARGE_KIND_SERVICE_FEE = 1;
+   */
+  SERVICE_FEE = 1,
+
+  /**
+   * 滞纳金: charged once per installment still unpaid at the end of the
+   * last of the penalty policy's grace days (of its due date, without a
+   * policy), fixed or a percent of OVERDUE_AMOUNT, optionally capped; not
+   * after a write-off. It joins the installment's fees.
+   *
+   * @generated from enum value: CHARGE_KIND_LATE_FEE = 2;
+   */
+  LATE_FEE = 2,
+
+  /**
+   * 提前还款违约金: charged on principal paid ahead of schedule, fixed or a
+   * percent of PREPAID_PRINCIPAL, optionally capped and free after a
+   * number of installments.
+   *
+   * @generated from enum value: CHARGE_KIND_PREPAYMENT_FEE = 3;
+   */
+  PREPAYMENT_FEE = 3,
+
+  /**
+   * Deducted from the amount advanced, as LoanTerms.upfront_fee is: the
+   * same fee given as a charge, fixed or a percent of ORIGINAL_PRINCIPAL.
+   * At most one, and not with upfront_fee.
+   *
+   * @generated from enum value: CHARGE_KIND_UPFRONT = 4;
+   */
+  UPFRONT = 4,
+}
+
+/**
+ * Describes the enum loancore.v1.ChargeKind.
+ */
+export const ChargeKindSchema: GenEnum<ChargeKind> = /*@__PURE__*/
+  enumDesc(file_loancore_v1_terms, 0);
+
+/**
+ * ChargeBasis is what a percent charge is a percent of.
+ *
+ * @generated from enum loancore.v1.ChargeBasis
+ */
+export enum ChargeBasis {
+  /**
+   * @generated from enum value: CHARGE_BASIS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The principal lent.
+   *
+   * @generated from enum value: CHARGE_BASIS_ORIGINAL_PRINCIPAL = 1;
+   */
+  ORIGINAL_PRINCIPAL = 1,
+
+  /**
+   * The principal outstanding at the start of the installment's period.
+   *
+   * @generated from enum value: CHARGE_BASIS_OUTSTANDING_PRINCIPAL = 2;
+   */
+  OUTSTANDING_PRINCIPAL = 2,
+
+  /**
+   * What of the installment's principal, interest and fees is unpaid when
+   * its grace days end (penalty and compound interest are not in it).
+   *
+   * @generated from enum value: CHARGE_BASIS_OVERDUE_AMOUNT = 3;
+   */
+  OVERDUE_AMOUNT = 3,
+
+  /**
+   * The principal a payment repays ahead of schedule.
+   *
+   * @generated from enum value: CHARGE_BASIS_PREPAID_PRINCIPAL = 4;
+   */
+  PREPAID_PRINCIPAL = 4,
+}
+
+/**
+ * Describes the enum loancore.v1.ChargeBasis.
+ */
+export const ChargeBasisSchema: GenEnum<ChargeBasis> = /*@__PURE__*/
+  enumDesc(file_loancore_v1_terms, 1);
 
 /**
  * OverdueContractInterest says what becomes of contract interest on
@@ -466,7 +656,7 @@ export enum OverdueContractInterest {
  * Describes the enum loancore.v1.OverdueContractInterest.
  */
 export const OverdueContractInterestSchema: GenEnum<OverdueContractInterest> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 0);
+  enumDesc(file_loancore_v1_terms, 2);
 
 /**
  * PenaltyBasis is what penalty interest accrues on.
@@ -498,7 +688,7 @@ export enum PenaltyBasis {
  * Describes the enum loancore.v1.PenaltyBasis.
  */
 export const PenaltyBasisSchema: GenEnum<PenaltyBasis> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 1);
+  enumDesc(file_loancore_v1_terms, 3);
 
 /**
  * GraceMode says when penalty starts for an installment that was not paid
@@ -531,12 +721,14 @@ export enum GraceMode {
  * Describes the enum loancore.v1.GraceMode.
  */
 export const GraceModeSchema: GenEnum<GraceMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 2);
+  enumDesc(file_loancore_v1_terms, 4);
 
 /**
  * AllocationOrder is the order in which a payment settles the components of
  * one installment. INTEREST_FIRST and PRINCIPAL_FIRST settle penalty and
- * then compound interest after interest and principal.
+ * then compound interest after interest and principal. Fees (the service
+ * fees of LoanTerms.charges) come first in every order but PRINCIPAL_FIRST,
+ * which settles them right after principal.
  *
  * @generated from enum loancore.v1.AllocationOrder
  */
@@ -547,22 +739,22 @@ export enum AllocationOrder {
   UNSPECIFIED = 0,
 
   /**
-   * Interest, then principal.
+   * Fees, then interest, then principal.
    *
    * @generated from enum value: ALLOCATION_ORDER_INTEREST_FIRST = 1;
    */
   INTEREST_FIRST = 1,
 
   /**
-   * Principal, then interest.
+   * Principal, then fees, then interest.
    *
    * @generated from enum value: ALLOCATION_ORDER_PRINCIPAL_FIRST = 2;
    */
   PRINCIPAL_FIRST = 2,
 
   /**
-   * Penalty, then compound interest, then interest, then principal: the
-   * usual order of lenders in China.
+   * Fees, then penalty, then compound interest, then interest, then
+   * principal: the usual order of lenders in China.
    *
    * @generated from enum value: ALLOCATION_ORDER_PENALTY_FIRST = 3;
    */
@@ -570,8 +762,8 @@ export enum AllocationOrder {
 
   /**
    * The Civil Code default (民法典 art. 561): costs, then interest, then
-   * principal; interest here is contract interest, then penalty, then
-   * compound.
+   * principal; costs are the fees, interest here is contract interest,
+   * then penalty, then compound.
    *
    * @generated from enum value: ALLOCATION_ORDER_CIVIL_CODE = 4;
    */
@@ -581,7 +773,8 @@ export enum AllocationOrder {
    * The interest of every installment due, oldest first (with
    * interest_recalculation, also the current period's interest accrued to
    * the value date), before any principal; then each installment's
-   * principal, penalty and compound interest, oldest first. With
+   * fees, principal, penalty and compound interest, oldest first (fees
+   * before principal, as in every order but PRINCIPAL_FIRST). With
    * interest_recalculation a payment then repays as principal what it
    * pays beyond all interest accrued to its date, whatever the plan's rows
    * hold, so paying earlier never bears more interest (INTEREST_FIRST
@@ -596,7 +789,7 @@ export enum AllocationOrder {
  * Describes the enum loancore.v1.AllocationOrder.
  */
 export const AllocationOrderSchema: GenEnum<AllocationOrder> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 3);
+  enumDesc(file_loancore_v1_terms, 5);
 
 /**
  * EarlyPayment says what money paid before a due date does first, once
@@ -622,8 +815,8 @@ export enum EarlyPayment {
 
   /**
    * First the coming installment, as lenders treat an advance payment
-   * (Apache Fineract's default): its interest accrued to the value date,
-   * then its principal; only the rest is a prepayment under the
+   * (Apache Fineract's default): its fees, its interest accrued to the
+   * value date, then its principal; only the rest is a prepayment under the
    * prepayment policy. The installment so settled is closed on the value
    * date: its interest is the days up to it, and its remaining days
    * belong to the next installment's period (they bear interest on the
@@ -642,7 +835,7 @@ export enum EarlyPayment {
  * Describes the enum loancore.v1.EarlyPayment.
  */
 export const EarlyPaymentSchema: GenEnum<EarlyPayment> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 4);
+  enumDesc(file_loancore_v1_terms, 6);
 
 /**
  * PrepaymentPolicy says how principal paid ahead of schedule reshapes the
@@ -697,7 +890,7 @@ export enum PrepaymentPolicy {
  * Describes the enum loancore.v1.PrepaymentPolicy.
  */
 export const PrepaymentPolicySchema: GenEnum<PrepaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 5);
+  enumDesc(file_loancore_v1_terms, 7);
 
 /**
  * OverpaymentPolicy says what happens to money beyond everything owed.
@@ -729,7 +922,7 @@ export enum OverpaymentPolicy {
  * Describes the enum loancore.v1.OverpaymentPolicy.
  */
 export const OverpaymentPolicySchema: GenEnum<OverpaymentPolicy> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 6);
+  enumDesc(file_loancore_v1_terms, 8);
 
 /**
  * FrequencyUnit is the unit of a Frequency.
@@ -781,7 +974,7 @@ export enum FrequencyUnit {
  * Describes the enum loancore.v1.FrequencyUnit.
  */
 export const FrequencyUnitSchema: GenEnum<FrequencyUnit> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 7);
+  enumDesc(file_loancore_v1_terms, 9);
 
 /**
  * PaymentTiming says when in its period an installment falls due.
@@ -823,7 +1016,7 @@ export enum PaymentTiming {
  * Describes the enum loancore.v1.PaymentTiming.
  */
 export const PaymentTimingSchema: GenEnum<PaymentTiming> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 8);
+  enumDesc(file_loancore_v1_terms, 10);
 
 /**
  * RepaymentMethod is how principal and interest are spread over the
@@ -879,7 +1072,7 @@ export enum RepaymentMethod {
  * Describes the enum loancore.v1.RepaymentMethod.
  */
 export const RepaymentMethodSchema: GenEnum<RepaymentMethod> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 9);
+  enumDesc(file_loancore_v1_terms, 11);
 
 /**
  * InterestAccrual is how the interest of a period is computed.
@@ -911,7 +1104,7 @@ export enum InterestAccrual {
  * Describes the enum loancore.v1.InterestAccrual.
  */
 export const InterestAccrualSchema: GenEnum<InterestAccrual> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 10);
+  enumDesc(file_loancore_v1_terms, 12);
 
 /**
  * DayCount is a day-count convention.
@@ -964,7 +1157,7 @@ export enum DayCount {
  * Describes the enum loancore.v1.DayCount.
  */
 export const DayCountSchema: GenEnum<DayCount> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 11);
+  enumDesc(file_loancore_v1_terms, 13);
 
 /**
  * RoundingMode says which way a value between two representable ones goes.
@@ -1017,5 +1210,5 @@ export enum RoundingMode {
  * Describes the enum loancore.v1.RoundingMode.
  */
 export const RoundingModeSchema: GenEnum<RoundingMode> = /*@__PURE__*/
-  enumDesc(file_loancore_v1_terms, 12);
+  enumDesc(file_loancore_v1_terms, 14);
 
