@@ -19,8 +19,12 @@ func (p RestructuringPolicy) eligible(lg loanLog, now, at engine.LoanState, ags 
 	if lg.terms.InterestRecalculation {
 		return refuse(ReasonInterestRecalculation, "loan %s charges interest on the actual balance; restructuring it is not supported yet", lg.loan.LoanID)
 	}
-	if hasServiceFees(lg.terms) {
-		return refuse(ReasonCharges, "loan %s charges service fees; restructuring it is not supported yet", lg.loan.LoanID)
+	if hasServiceFees(lg.terms) && !c.OnlyWaiver() && c.InterestFreezePlan == nil {
+		// A waiver keeps the plan and its fees; a freeze plan charges
+		// none. A new plan on the contract's due dates (or a
+		// re-amortisation's) does not yet bear the contract's service
+		// fees, so it would drop them: refused until it does.
+		return refuse(ReasonCharges, "loan %s charges service fees; only a waiver or an interest freeze plan can restructure it yet", lg.loan.LoanID)
 	}
 	signed := 0
 	var prev *AgreementView

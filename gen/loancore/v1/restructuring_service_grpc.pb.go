@@ -48,7 +48,12 @@ const (
 // after the contract's maturity), INTEREST_RECALCULATION (the loan charges
 // interest on the actual balance, LoanTerms.interest_recalculation, which
 // agreements do not handle yet), CHARGES (the loan charges service fees,
-// LoanTerms.charges, which agreements do not handle yet).
+// LoanTerms.charges, and the changes would make a new plan: a term
+// extension, payment holiday, rate change, capitalisation or
+// re-amortisation, whose rows do not yet bear the contract's service fees;
+// a waiver alone, which keeps the plan and its fees and may waive fees due,
+// and an interest freeze plan, which freezes the fees due with the
+// principal and charges no fee after, are accepted).
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -172,7 +177,12 @@ func (c *restructuringServiceClient) ListAgreements(ctx context.Context, in *Lis
 // after the contract's maturity), INTEREST_RECALCULATION (the loan charges
 // interest on the actual balance, LoanTerms.interest_recalculation, which
 // agreements do not handle yet), CHARGES (the loan charges service fees,
-// LoanTerms.charges, which agreements do not handle yet).
+// LoanTerms.charges, and the changes would make a new plan: a term
+// extension, payment holiday, rate change, capitalisation or
+// re-amortisation, whose rows do not yet bear the contract's service fees;
+// a waiver alone, which keeps the plan and its fees and may waive fees due,
+// and an interest freeze plan, which freezes the fees due with the
+// principal and charges no fee after, are accepted).
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is

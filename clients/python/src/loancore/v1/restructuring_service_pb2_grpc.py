@@ -23,7 +23,12 @@ class RestructuringServiceStub(object):
     after the contract's maturity), INTEREST_RECALCULATION (the loan charges
     interest on the actual balance, LoanTerms.interest_recalculation, which
     agreements do not handle yet), CHARGES (the loan charges service fees,
-    LoanTerms.charges, which agreements do not handle yet).
+    LoanTerms.charges, and the changes would make a new plan: a term
+    extension, payment holiday, rate change, capitalisation or
+    re-amortisation, whose rows do not yet bear the contract's service fees;
+    a waiver alone, which keeps the plan and its fees and may waive fees due,
+    and an interest freeze plan, which freezes the fees due with the
+    principal and charges no fee after, are accepted).
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -86,7 +91,12 @@ class RestructuringServiceServicer(object):
     after the contract's maturity), INTEREST_RECALCULATION (the loan charges
     interest on the actual balance, LoanTerms.interest_recalculation, which
     agreements do not handle yet), CHARGES (the loan charges service fees,
-    LoanTerms.charges, which agreements do not handle yet).
+    LoanTerms.charges, and the changes would make a new plan: a term
+    extension, payment holiday, rate change, capitalisation or
+    re-amortisation, whose rows do not yet bear the contract's service fees;
+    a waiver alone, which keeps the plan and its fees and may waive fees due,
+    and an interest freeze plan, which freezes the fees due with the
+    principal and charges no fee after, are accepted).
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -208,7 +218,12 @@ class RestructuringService(object):
     after the contract's maturity), INTEREST_RECALCULATION (the loan charges
     interest on the actual balance, LoanTerms.interest_recalculation, which
     agreements do not handle yet), CHARGES (the loan charges service fees,
-    LoanTerms.charges, which agreements do not handle yet).
+    LoanTerms.charges, and the changes would make a new plan: a term
+    extension, payment holiday, rate change, capitalisation or
+    re-amortisation, whose rows do not yet bear the contract's service fees;
+    a waiver alone, which keeps the plan and its fees and may waive fees due,
+    and an interest freeze plan, which freezes the fees due with the
+    principal and charges no fee after, are accepted).
 
     Every string field of a request has a maximum length in bytes, stated on
     the field; a longer value, or one with a NUL byte or invalid UTF-8, is
