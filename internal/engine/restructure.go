@@ -324,7 +324,7 @@ func freezeQuote(pt *Terms, fp *InterestFreezePlan, rm remaining, q RestructureQ
 		tp.AnnualRate, tp.Quoted = fp.AnnualRate, QuotedRate{} // a new rate is agreed a year
 		var err error
 		q.Installments, ft, err = reamortisedRows(tp, &Reamortisation{Method: EqualInstallment, InstallmentCount: fp.InstallmentCount,
-			Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance)
+			Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance, nil)
 		if err != nil {
 			return restructured{}, err
 		}
@@ -368,7 +368,7 @@ func newPlanQuote(pt *Terms, st *LoanState, rm remaining, c Changes, q Restructu
 	if ra := c.Reamortisation; ra != nil {
 		q.Balance = rm.principal + q.Capitalised
 		var rt Terms
-		rows, rt, err = reamortisedRows(tp, ra, effective, q.Balance)
+		rows, rt, err = reamortisedRows(tp, ra, effective, q.Balance, pt.keptServiceFees(rm.kept, ra.InstallmentCount))
 		np = &plan{terms: rt, shift: -rm.kept}
 	} else {
 		var holidayInterest money.Amount
@@ -623,8 +623,9 @@ func freezeRows(t *Terms, fp *InterestFreezePlan, effective Date, frozen money.A
 }
 
 // reamortisedRows builds the schedule a Reamortisation asks for over the
-// balance, on synthetic terms that start on the effective date.
-func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money.Amount) ([]Installment, Terms, error) {
+// balance, on synthetic terms that start on the effective date, bearing
+// the service fees charges (keptServiceFees; none for a freeze plan).
+func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money.Amount, charges []Charge) ([]Installment, Terms, error) {
 	tp.Method, tp.InstallmentCount, tp.Frequency = ra.Method, ra.InstallmentCount, ra.Frequency
 	if tp.Prepayment == KeepInstallment && tp.Method != EqualInstallment {
 		// A new plan of another method has no level installment to keep:
@@ -633,9 +634,11 @@ func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money
 	}
 	tp.DisbursementDate, tp.FirstDueDate = effective, ra.FirstDueDate
 	tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.UpfrontFee = 0, 0, 0
-	// The plan's own charges are the agreement's to say (issue 20, not
-	// yet): validating the contract's against it would refuse for them.
-	tp.Charges = nil
+	// The plan's fees are the contract's service fees as it stands
+	// (keptServiceFees): validating the contract's own against the new
+	// plan would refuse for them, and late and prepayment fees are read
+	// from the contract's terms by the fold.
+	tp.Charges = charges
 	// The new plan's installments fall due at the ends of its periods.
 	tp.Timing = InArrears
 	tp.HasPenalty = false
@@ -666,10 +669,36 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 	plain := segmentRows(tp, segment{start: rp.start, principal: balance, firstIndex: rp.idx0, count: rp.n, oddFirst: rp.odd})
 	h := c.PaymentHoliday
 	if h == nil {
+		rp.addServiceFees(tp, plain, nil)
 		return plain, nil, 0, 0, np, nil
 	}
 	rows, extra, paying, capitalised = rp.holidayRows(tp, plain, h)
+	rp.addServiceFees(tp, rows, h)
 	return rows, extra, paying, capitalised, np, nil
+}
+
+// addServiceFees puts the contract's service fees on rows re-amortised
+// on its due dates: each row bears them as the installment of its due
+// date would (numbered by due-date index, as the fold numbers the rows it
+// re-amortises after a prepayment, so free_after_installments counts the
+// contract's due dates), on its new balance. A holiday's rows bear none:
+// a holiday carries no payment. A BULLET's one row would bear a fee for
+// each period it spans; that is not worked out, so it bears none and
+// servicing refuses such a plan (CHARGES).
+func (rp *replan) addServiceFees(tp *Terms, rows []Installment, h *PaymentHoliday) {
+	if tp.Method == Bullet {
+		return
+	}
+	for i := range rows {
+		rows[i].Number = rp.idx0 + 1 + i
+	}
+	tp.addServiceFees(rows)
+	if h != nil {
+		pre := h.FromInstallment - 1 - rp.idx0
+		for j := pre; j < pre+h.Count; j++ {
+			rows[j].Fees = 0
+		}
+	}
 }
 
 // replan is where a re-amortisation on the contract's due dates starts and
