@@ -37,9 +37,9 @@ type QuoteRow struct {
 	Interest     string `json:"interest"`
 	Total        string `json:"total"`
 	BalanceAfter string `json:"balance_after"`
-	// Fees are the row's fees (its own and any carried onto it), owed
-	// beside Total; omitted when none, so quotes frozen before fees read
-	// the same.
+	// Fees are the row's fees (its own and any carried onto it), part
+	// of Total as in QuoteSchedule; omitted when none, so quotes frozen
+	// before fees read the same.
 	Fees string `json:"fees,omitempty"`
 }
 
@@ -115,7 +115,7 @@ func (p RestructuringPolicy) quote(lg loanLog, st engine.LoanState, c engine.Cha
 		APRCapPercent: p.APRCapPercent.String()}
 	for _, r := range q.Installments {
 		row := QuoteRow{Number: r.Number, StartDate: r.StartDate.String(), DueDate: r.DueDate.String(),
-			Principal: r.Principal.Format(cur), Interest: r.Interest.Format(cur), Total: r.Total.Format(cur), BalanceAfter: r.BalanceAfter.Format(cur)}
+			Principal: r.Principal.Format(cur), Interest: r.Interest.Format(cur), Total: (r.Total + r.Fees).Format(cur), BalanceAfter: r.BalanceAfter.Format(cur)}
 		if r.Fees > 0 {
 			row.Fees = r.Fees.Format(cur)
 		}
