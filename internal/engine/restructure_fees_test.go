@@ -142,3 +142,42 @@ func equalAmounts(a, b []money.Amount) bool {
 	}
 	return true
 }
+
+// TestNoFeeAfterWriteOff: for random loans with service and late fees and
+// random payments, written off on a random date, no fee is posted after
+// the write-off: every installment's fees as of any later date are those
+// as of the write-off (a late fee whose grace ended by then stays).
+func TestNoFeeAfterWriteOff(t *testing.T) {
+	s := newSeeded(t, 0xfee0)
+	posted := 0
+	for range 200 {
+		terms, _, events := randomPenaltyLoan(s.rng)
+		terms.Charges = append(randomServiceFees(s.rng, terms), Charge{Kind: LateFee, Amount: money.Amount(1 + s.rng.Int64N(int64(terms.Principal)/100+1))})
+		if terms.Validate() != nil {
+			continue
+		}
+		sched := buildSchedule(&terms)
+		span := int(sched.MaturityDate - terms.DisbursementDate)
+		w := terms.DisbursementDate.AddDays(1 + s.rng.IntN(span+30))
+		var log []Event
+		for _, e := range events {
+			if e.ValueDate <= w {
+				log = append(log, e)
+			}
+		}
+		log = append(log, Event{Seq: 900, Kind: EventWriteOff, ValueDate: w})
+		at := FoldSchedule(terms, sched, log, w)
+		later := FoldSchedule(terms, sched, log, w.AddDays(1+s.rng.IntN(800)))
+		for i, in := range later.Installments {
+			if in.FeesDue != at.Installments[i].FeesDue {
+				s.fatalf("installment %d: fees %d after the write-off on %s, %d on it\nterms %s", in.Number, in.FeesDue, w, at.Installments[i].FeesDue, describeTerms(terms))
+			}
+			if in.lateFee > 0 {
+				posted++
+			}
+		}
+	}
+	if posted == 0 {
+		t.Fatal("no late fee was posted before any write-off: the test checks nothing")
+	}
+}
