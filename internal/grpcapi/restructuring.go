@@ -224,7 +224,7 @@ func restructuringQuoteToProto(q servicing.RestructuringQuote) *loancorev1.Restr
 		TotalCostAfter: q.TotalCostAfter, AprPercent: q.APRPercent, WithinCap: q.WithinCap, Carried: chargesToProto(q.Carried),
 		Balance: q.Balance, EffectiveDate: q.EffectiveDate, Currency: q.Currency, AprCapPercent: q.APRCapPercent}
 	o := q.Outstanding
-	out.Outstanding = &loancorev1.Outstanding{Principal: o.Principal, Interest: o.Interest, Penalty: o.Penalty, Compound: o.Compound, Total: o.Total}
+	out.Outstanding = &loancorev1.Outstanding{Principal: o.Principal, Interest: o.Interest, Penalty: o.Penalty, Compound: o.Compound, Total: o.Total, Fees: o.Fees}
 	for _, r := range q.Installments {
 		out.Installments = append(out.Installments, &loancorev1.ScheduleInstallment{Number: int32(r.Number), StartDate: r.StartDate,
 			DueDate: r.DueDate, Principal: r.Principal, Interest: r.Interest, Total: r.Total, BalanceAfter: r.BalanceAfter, Fees: r.Fees})

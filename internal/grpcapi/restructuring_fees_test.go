@@ -37,7 +37,7 @@ func TestRestructuringWithFees(t *testing.T) {
 				t.Errorf("row %d: principal %s fees %s total %s, want 2051.00 + 72.00 = 2123.00", r.GetNumber(), r.GetPrincipal(), r.GetFees(), r.GetTotal())
 			}
 		}
-		if q.GetCapitalised() != "306.00" || q.GetTotalCostBefore() != "954.00" || q.GetTotalCostAfter() != "738.00" || q.GetAprPercent() != "11.94" {
+		if q.GetOutstanding().GetFees() != "306.00" || q.GetCapitalised() != "306.00" || q.GetTotalCostBefore() != "954.00" || q.GetTotalCostAfter() != "738.00" || q.GetAprPercent() != "11.94" {
 			t.Errorf("re-amortised: capitalised %s, cost %s → %s, APR %s; want 306.00, 954.00 → 738.00, 11.94",
 				q.GetCapitalised(), q.GetTotalCostBefore(), q.GetTotalCostAfter(), q.GetAprPercent())
 		}

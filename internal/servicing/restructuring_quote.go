@@ -59,6 +59,9 @@ type QuoteOutstanding struct {
 	Penalty   string `json:"penalty"`
 	Compound  string `json:"compound"`
 	Total     string `json:"total"`
+	// Fees due and unpaid; omitted when none, as in quotes frozen before
+	// fees.
+	Fees string `json:"fees,omitempty"`
 }
 
 func charges(c engine.Charges, cur money.Currency) QuoteCharges {
@@ -113,6 +116,9 @@ func (p RestructuringPolicy) quote(lg loanLog, st engine.LoanState, c engine.Cha
 		Balance: q.Balance.Format(cur), Waived: charges(q.Waived, cur), Capitalised: q.Capitalised.Format(cur),
 		Carried: charges(q.Carried, cur), TotalCostBefore: q.TotalCostBefore.Format(cur), TotalCostAfter: q.TotalCostAfter.Format(cur),
 		APRCapPercent: p.APRCapPercent.String()}
+	if q.Outstanding.Fees > 0 {
+		out.Outstanding.Fees = q.Outstanding.Fees.Format(cur)
+	}
 	for _, r := range q.Installments {
 		row := QuoteRow{Number: r.Number, StartDate: r.StartDate.String(), DueDate: r.DueDate.String(),
 			Principal: r.Principal.Format(cur), Interest: r.Interest.Format(cur), Total: (r.Total + r.Fees).Format(cur), BalanceAfter: r.BalanceAfter.Format(cur)}
