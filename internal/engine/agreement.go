@@ -54,6 +54,8 @@ type Settled struct {
 	PenaltyWaived  money.Amount
 	CompoundPaid   money.Amount
 	CompoundWaived money.Amount
+	FeesPaid       money.Amount
+	FeesWaived     money.Amount
 }
 
 func (s *Settled) add(in *InstallmentState) {
@@ -64,6 +66,8 @@ func (s *Settled) add(in *InstallmentState) {
 	s.PenaltyWaived += in.PenaltyWaived
 	s.CompoundPaid += in.CompoundPaid
 	s.CompoundWaived += in.CompoundWaived
+	s.FeesPaid += in.FeesPaid
+	s.FeesWaived += in.FeesWaived
 }
 
 // AgreementResult is how the fold applied one restructuring agreement.
@@ -111,6 +115,10 @@ func (st *LoanState) applyAgreement(t *Terms, e Event) {
 		res.Err = err
 		return
 	}
+	// The agreement takes the loan as it stands at the end of its day:
+	// a late fee whose grace ends that day is owed (QuoteRestructuring's
+	// fold as of the day has it), and settleLastDay makes it final.
+	st.postLateFees(t, e.ValueDate)
 	at := *st
 	at.AsOf = e.ValueDate
 	r, err := quote(t, &at, e.ValueDate, *e.Changes)
@@ -123,6 +131,7 @@ func (st *LoanState) applyAgreement(t *Terms, e Event) {
 	res.FirstNumber, res.LastNumber = q.Installments[0].Number, q.Installments[len(q.Installments)-1].Number
 	if r.waiverOnly {
 		st.forgive(q.Waived.Penalty, q.Waived.Compound, q.Waived.Interest, e.ValueDate, true)
+		st.forgiveFees(q.Waived.Fees, e.ValueDate)
 		if st.PaidOffDate == NoDate && st.settled() {
 			st.PaidOffDate = e.ValueDate
 		}
@@ -135,15 +144,15 @@ func (st *LoanState) applyAgreement(t *Terms, e Event) {
 	copy(rows, st.Installments[:r.rm.first])
 	for i, row := range q.Installments {
 		in := InstallmentState{Number: row.Number, StartDate: row.StartDate, DueDate: row.DueDate,
-			PrincipalDue: row.Principal, InterestDue: row.Interest, accrualFrom: row.StartDate, extraInterest: r.extra[i]}
+			PrincipalDue: row.Principal, InterestDue: row.Interest, FeesDue: row.Fees, accrualFrom: row.StartDate, extraInterest: r.extra[i]}
 		if i == r.paying {
 			in.PenaltyAccrued, in.CompoundAccrued = q.Carried.Penalty, q.Carried.Compound
 		}
 		rows = append(rows, in)
 	}
 	st.Installments = rows
-	// The plan's rows have had no grace end yet: their late fees are
-	// decided afresh (lateNext counted the superseded rows).
+	// The new rows fall due after the effective date: their late fees
+	// are still to be decided, whatever the old rows' were.
 	st.lateNext = min(st.lateNext, r.rm.first)
 	// A prepayment on the new plan keeps its maturity: level 0 makes
 	// reamortise re-compute the installment rather than the term.
@@ -188,6 +197,7 @@ func (st *LoanState) breakAgreement(e Event) {
 	in.CompoundAccrued += w.Compound
 	in.InterestDue += w.Interest
 	in.extraInterest += w.Interest
+	in.FeesDue += w.Fees
 	st.charged += w.Penalty + w.Compound
 	ag.Reinstated = w
 	if st.PaidOffDate != NoDate && !st.settled() {
@@ -201,7 +211,7 @@ func (st *LoanState) breakAgreement(e Event) {
 // and PayoffAt must not leave it out.
 func (st *LoanState) settleLastDay() {
 	for i := range st.Installments {
-		st.Installments[i].lastPenalty, st.Installments[i].lastCompound = 0, 0
+		st.Installments[i].lastPenalty, st.Installments[i].lastCompound, st.Installments[i].lateFee = 0, 0, 0
 	}
 }
 

@@ -449,3 +449,38 @@ func (in InstallmentState) LateFee() money.Amount { return in.lateFee }
 // LateFeeDay is the day whose end decides the late fee of an installment
 // due on due: the last of its grace days.
 func (t *Terms) LateFeeDay(due Date) Date { return due.AddDays(t.lateGraceDays()) }
+
+// keptServiceFees are the contract's service fees as a re-amortisation's
+// new plan of n installments keeps them, the installment after kept being
+// its first: fixed amounts as they are; a percent of the original
+// principal fixed at the contract's principal (the new plan's own
+// principal is the balance); a percent of the outstanding principal on the
+// new balances; free_after_installments counted on from the contract's
+// numbers, so a fee already over is dropped and one free after the new
+// plan's end charges every row.
+func (t *Terms) keptServiceFees(kept, n int) []Charge {
+	var out []Charge
+	for _, c := range t.Charges {
+		if c.Kind != ServiceFee {
+			continue
+		}
+		if c.Basis == OriginalPrincipal {
+			c = Charge{Kind: ServiceFee, Amount: percentOf(t.Principal, c.Percent, t.Rounding.Mode), FreeAfterInstallments: c.FreeAfterInstallments}
+			if c.Amount == 0 {
+				continue
+			}
+		}
+		if f := c.FreeAfterInstallments; f > 0 {
+			switch {
+			case f <= kept:
+				continue
+			case f-kept >= n:
+				c.FreeAfterInstallments = 0
+			default:
+				c.FreeAfterInstallments = f - kept
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -947,6 +947,10 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 	// The prepayment fee (issue 20) is paid out of the same money, on the
 	// current installment, before the principal it is charged for.
 	pay, fee := t.prepaidWithFee(amount, balance, cur.Number-1)
+	if st.frozen {
+		// A freeze plan charges no fee, a prepayment's neither.
+		pay, fee = min(amount, balance), 0
+	}
 	if pay == 0 {
 		return amount
 	}
@@ -1227,7 +1231,9 @@ func (st *LoanState) PayoffAt(t Terms) Payoff {
 		p.Interest += st.accruedInterest(&t, k, st.AsOf)
 		// Paying off repays what is not yet due ahead of schedule: it
 		// bears the prepayment fee, as executing the payment charges it.
-		p.Fees += t.PrepaymentFee(st.notYetDuePrincipal(k), st.Installments[k].Number-1)
+		if !st.frozen {
+			p.Fees += t.PrepaymentFee(st.notYetDuePrincipal(k), st.Installments[k].Number-1)
+		}
 	}
 	return p
 }

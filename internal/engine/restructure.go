@@ -51,18 +51,21 @@ type RateChange struct {
 	AnnualRate money.Rate
 }
 
-// WaiverChange forgives up to Penalty, Compound and Interest (overdue
-// contract interest) of what is owed on the effective date, never more
-// than is owed.
+// WaiverChange forgives up to Penalty, Compound, Interest (overdue
+// contract interest) and Fees (fees due and unpaid: service and late fees
+// of installments due by then) of what is owed on the effective date,
+// never more than is owed.
 type WaiverChange struct {
 	Penalty  money.Amount
 	Compound money.Amount
 	Interest money.Amount
+	Fees     money.Amount
 }
 
-// Capitalisation moves the overdue contract interest into the principal
-// before re-amortising; with IncludePenalty the penalty and compound
-// interest too.
+// Capitalisation moves the overdue contract interest and the fees due and
+// unpaid into the principal before re-amortising; with IncludePenalty the
+// penalty and compound interest too. Fees go with the interest: both are
+// the contract's price of the loan, penalty is the price of default.
 type Capitalisation struct {
 	IncludePenalty bool
 }
@@ -103,12 +106,13 @@ type Changes struct {
 	InterestFreezePlan *InterestFreezePlan
 }
 
-// Charges are amounts of contract interest, penalty interest (罚息) and
-// compound interest (复利).
+// Charges are amounts of contract interest, penalty interest (罚息),
+// compound interest (复利) and fees (service and late fees, issue 20).
 type Charges struct {
 	Interest money.Amount
 	Penalty  money.Amount
 	Compound money.Amount
+	Fees     money.Amount
 }
 
 // RestructureQuote is the new plan for what remains of a loan.
@@ -134,17 +138,18 @@ type RestructureQuote struct {
 	// neither waives nor capitalises, due with its first installment that
 	// carries a payment: Carried.Interest (overdue interest plus the
 	// current period's interest accrued to the effective date) is included
-	// in that row's Interest; Carried.Penalty and Carried.Compound are
+	// in that row's Interest, Carried.Fees in its Fees (on top of the new
+	// plan's own fee for the row); Carried.Penalty and Carried.Compound are
 	// owed on top of the row. A waiver alone keeps the plan: the penalty
 	// and compound interest it leaves stay on their installments, and
 	// Carried.Interest is 0 (the overdue interest is in the rows).
 	Carried Charges
 	// TotalCostBefore is what the old plan still costs beyond the
-	// outstanding principal: its unpaid contract interest, due or not,
-	// plus unpaid penalty and compound interest, without any penalty
-	// after the effective date. TotalCostAfter is the same for the new
-	// plan: all it repays, carried penalty and compound included, less the
-	// outstanding principal.
+	// outstanding principal: its unpaid contract interest and fees, due or
+	// not, plus unpaid penalty and compound interest, without any penalty
+	// or late fee after the effective date. TotalCostAfter is the same for
+	// the new plan: all it repays, its fees and carried penalty and
+	// compound included, less the outstanding principal.
 	TotalCostBefore money.Amount
 	TotalCostAfter  money.Amount
 	// Accrued is the current period's contract interest accrued to the
@@ -251,18 +256,18 @@ func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, er
 		return restructured{}, e.Err()
 	}
 	q := RestructureQuote{Outstanding: st.Outstanding(), Accrued: rm.accrued}
-	q.TotalCostBefore = rm.overdue + rm.future + rm.penalty + rm.compound
+	q.TotalCostBefore = rm.overdue + rm.future + rm.penalty + rm.compound + rm.fees + rm.futureFees
 
 	left := q.waive(c.Waiver, rm)
 	if c.OnlyWaiver() {
-		q.Carried = Charges{Penalty: left.Penalty, Compound: left.Compound}
+		q.Carried = Charges{Penalty: left.Penalty, Compound: left.Compound, Fees: left.Fees}
 		return waiverQuote(st, rm, q, effective), nil
 	}
 	left = q.capitalise(c.Capitalisation, left)
 	if fp := c.InterestFreezePlan; fp != nil {
 		return freezeQuote(pt, fp, rm, q, left, effective)
 	}
-	q.Carried = Charges{Interest: left.Interest + rm.accrued, Penalty: left.Penalty, Compound: left.Compound}
+	q.Carried = Charges{Interest: left.Interest + rm.accrued, Penalty: left.Penalty, Compound: left.Compound, Fees: left.Fees}
 	return newPlanQuote(pt, st, rm, c, q, effective)
 }
 
@@ -271,12 +276,14 @@ func quote(t *Terms, st *LoanState, effective Date, c Changes) (restructured, er
 // runs before anything else is computed so that every later step works
 // on what the borrower still owes.
 func (q *RestructureQuote) waive(w *WaiverChange, rm remaining) Charges {
-	left := Charges{Interest: rm.overdue, Penalty: rm.penalty, Compound: rm.compound}
+	left := Charges{Interest: rm.overdue, Penalty: rm.penalty, Compound: rm.compound, Fees: rm.fees}
 	if w != nil {
-		q.Waived = Charges{Interest: min(w.Interest, left.Interest), Penalty: min(w.Penalty, left.Penalty), Compound: min(w.Compound, left.Compound)}
+		q.Waived = Charges{Interest: min(w.Interest, left.Interest), Penalty: min(w.Penalty, left.Penalty),
+			Compound: min(w.Compound, left.Compound), Fees: min(w.Fees, left.Fees)}
 		left.Interest -= q.Waived.Interest
 		left.Penalty -= q.Waived.Penalty
 		left.Compound -= q.Waived.Compound
+		left.Fees -= q.Waived.Fees
 	}
 	return left
 }
@@ -288,8 +295,8 @@ func (q *RestructureQuote) capitalise(cp *Capitalisation, left Charges) Charges 
 	if cp == nil {
 		return left
 	}
-	q.Capitalised += left.Interest
-	left.Interest = 0
+	q.Capitalised += left.Interest + left.Fees
+	left.Interest, left.Fees = 0, 0
 	if cp.IncludePenalty {
 		q.Capitalised += left.Penalty + left.Compound
 		left.Penalty, left.Compound = 0, 0
@@ -298,11 +305,13 @@ func (q *RestructureQuote) capitalise(cp *Capitalisation, left Charges) Charges 
 }
 
 // freezeQuote is the quote of an interest freeze plan (停息挂账): every
-// charge left is frozen with the principal, so nothing is carried, and the
-// frozen amount is repaid without interest or, with an agreed rate, in
-// equal installments at it. Penalty stops: the result is frozen.
+// charge left, fees due included, is frozen with the principal, so nothing
+// is carried, and the frozen amount is repaid without interest or, with an
+// agreed rate, in equal installments at it. Penalty stops and the plan
+// charges no fee (its rows' Fees are 0, late fees are not posted while
+// frozen): the result is frozen.
 func freezeQuote(pt *Terms, fp *InterestFreezePlan, rm remaining, q RestructureQuote, left Charges, effective Date) (restructured, error) {
-	q.Capitalised += left.Interest + left.Penalty + left.Compound
+	q.Capitalised += left.Interest + left.Penalty + left.Compound + left.Fees
 	q.Balance = rm.principal + q.Capitalised
 	q.TotalCostAfter = q.Capitalised
 	var ft Terms
@@ -315,7 +324,7 @@ func freezeQuote(pt *Terms, fp *InterestFreezePlan, rm remaining, q RestructureQ
 		tp.AnnualRate, tp.Quoted = fp.AnnualRate, QuotedRate{} // a new rate is agreed a year
 		var err error
 		q.Installments, ft, err = reamortisedRows(tp, &Reamortisation{Method: EqualInstallment, InstallmentCount: fp.InstallmentCount,
-			Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance)
+			Frequency: Frequency{Unit: Month, Every: 1}, FirstDueDate: fp.FirstDueDate}, effective, q.Balance, nil)
 		if err != nil {
 			return restructured{}, err
 		}
@@ -336,6 +345,8 @@ func freezeTerms(pt *Terms, fp *InterestFreezePlan, effective Date) Terms {
 	ft.AnnualRate, ft.Quoted, ft.Method, ft.Frequency = money.Rate{}, QuotedRate{}, EqualPrincipal, Frequency{Unit: Month, Every: 1}
 	ft.DisbursementDate, ft.FirstDueDate, ft.InstallmentCount = effective, fp.FirstDueDate, fp.InstallmentCount
 	ft.PrincipalGracePeriods, ft.InterestFreePeriods, ft.InterestAccrual = 0, 0, Periodic
+	// A freeze plan charges no fee: its rows re-amortised bear none.
+	ft.Charges = nil
 	return ft
 }
 
@@ -357,7 +368,7 @@ func newPlanQuote(pt *Terms, st *LoanState, rm remaining, c Changes, q Restructu
 	if ra := c.Reamortisation; ra != nil {
 		q.Balance = rm.principal + q.Capitalised
 		var rt Terms
-		rows, rt, err = reamortisedRows(tp, ra, effective, q.Balance)
+		rows, rt, err = reamortisedRows(tp, ra, effective, q.Balance, pt.keptServiceFees(rm.kept, ra.InstallmentCount))
 		np = &plan{terms: rt, shift: -rm.kept}
 	} else {
 		var holidayInterest money.Amount
@@ -373,10 +384,11 @@ func newPlanQuote(pt *Terms, st *LoanState, rm remaining, c Changes, q Restructu
 	}
 	rows[paying].Interest += q.Carried.Interest
 	rows[paying].Total += q.Carried.Interest
+	rows[paying].Fees += q.Carried.Fees
 	extra[paying] += q.Carried.Interest
 	for i := range rows {
 		rows[i].Number = rm.kept + 1 + i
-		q.TotalCostAfter += rows[i].Total
+		q.TotalCostAfter += rows[i].Total + rows[i].Fees
 	}
 	q.TotalCostAfter += q.Carried.Penalty + q.Carried.Compound - rm.principal
 	q.Installments = rows
@@ -396,14 +408,16 @@ func (c Changes) OnlyWaiver() bool {
 func waiverQuote(st *LoanState, rm remaining, q RestructureQuote, effective Date) restructured {
 	after := LoanState{Installments: slices.Clone(st.Installments)}
 	after.forgive(q.Waived.Penalty, q.Waived.Compound, q.Waived.Interest, effective, true)
+	after.forgiveFees(q.Waived.Fees, effective)
 	balance := rm.principal
 	for _, in := range after.Installments[rm.first:] {
 		p := in.PrincipalDue - in.PrincipalPaid
 		i := in.unpaidInterest()
+		f := in.unpaidFees()
 		balance -= p
 		q.Installments = append(q.Installments, Installment{Number: in.Number, StartDate: in.StartDate, DueDate: in.DueDate,
-			Principal: p, Interest: i, Total: p + i, BalanceAfter: balance})
-		q.TotalCostAfter += i
+			Principal: p, Interest: i, Total: p + i, Fees: f, BalanceAfter: balance})
+		q.TotalCostAfter += i + f
 	}
 	q.Balance = rm.principal
 	q.TotalCostAfter += rm.penalty - q.Waived.Penalty + rm.compound - q.Waived.Compound
@@ -547,9 +561,11 @@ type remaining struct {
 	// principal is all unpaid principal; overdue and future the unpaid
 	// contract interest of installments due by the date and after it;
 	// accrued the current period's interest earned to the date on the
-	// not-yet-due principal and unpaid.
+	// not-yet-due principal and unpaid; fees and futureFees the unpaid
+	// fees of installments due by the date and after it.
 	principal, overdue, future, accrued money.Amount
 	penalty, compound                   money.Amount
+	fees, futureFees                    money.Amount
 }
 
 func remainingOf(t *Terms, st *LoanState, effective Date) remaining {
@@ -569,8 +585,10 @@ func remainingOf(t *Terms, st *LoanState, effective Date) remaining {
 		rm.principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= effective {
 			rm.overdue += in.unpaidInterest()
+			rm.fees += in.unpaidFees()
 		} else {
 			rm.future += in.unpaidInterest()
+			rm.futureFees += in.unpaidFees()
 		}
 		rm.penalty += in.unpaidPenalty()
 		rm.compound += in.unpaidCompound()
@@ -605,8 +623,9 @@ func freezeRows(t *Terms, fp *InterestFreezePlan, effective Date, frozen money.A
 }
 
 // reamortisedRows builds the schedule a Reamortisation asks for over the
-// balance, on synthetic terms that start on the effective date.
-func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money.Amount) ([]Installment, Terms, error) {
+// balance, on synthetic terms that start on the effective date, bearing
+// the service fees charges (keptServiceFees; none for a freeze plan).
+func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money.Amount, charges []Charge) ([]Installment, Terms, error) {
 	tp.Method, tp.InstallmentCount, tp.Frequency = ra.Method, ra.InstallmentCount, ra.Frequency
 	if tp.Prepayment == KeepInstallment && tp.Method != EqualInstallment {
 		// A new plan of another method has no level installment to keep:
@@ -615,9 +634,11 @@ func reamortisedRows(tp Terms, ra *Reamortisation, effective Date, balance money
 	}
 	tp.DisbursementDate, tp.FirstDueDate = effective, ra.FirstDueDate
 	tp.PrincipalGracePeriods, tp.InterestFreePeriods, tp.UpfrontFee = 0, 0, 0
-	// The plan's own charges are the agreement's to say (issue 20, not
-	// yet): validating the contract's against it would refuse for them.
-	tp.Charges = nil
+	// The plan's fees are the contract's service fees as it stands
+	// (keptServiceFees): validating the contract's own against the new
+	// plan would refuse for them, and late and prepayment fees are read
+	// from the contract's terms by the fold.
+	tp.Charges = charges
 	// The new plan's installments fall due at the ends of its periods.
 	tp.Timing = InArrears
 	tp.HasPenalty = false
@@ -648,10 +669,36 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 	plain := segmentRows(tp, segment{start: rp.start, principal: balance, firstIndex: rp.idx0, count: rp.n, oddFirst: rp.odd})
 	h := c.PaymentHoliday
 	if h == nil {
+		rp.addServiceFees(tp, plain, nil)
 		return plain, nil, 0, 0, np, nil
 	}
 	rows, extra, paying, capitalised = rp.holidayRows(tp, plain, h)
+	rp.addServiceFees(tp, rows, h)
 	return rows, extra, paying, capitalised, np, nil
+}
+
+// addServiceFees puts the contract's service fees on rows re-amortised
+// on its due dates: each row bears them as the installment of its due
+// date would (numbered by due-date index, as the fold numbers the rows it
+// re-amortises after a prepayment, so free_after_installments counts the
+// contract's due dates), on its new balance. A holiday's rows bear none:
+// a holiday carries no payment. A BULLET's one row would bear a fee for
+// each period it spans; that is not worked out, so it bears none and
+// servicing refuses such a plan (CHARGES).
+func (rp *replan) addServiceFees(tp *Terms, rows []Installment, h *PaymentHoliday) {
+	if tp.Method == Bullet {
+		return
+	}
+	for i := range rows {
+		rows[i].Number = rp.idx0 + 1 + i
+	}
+	tp.addServiceFees(rows)
+	if h != nil {
+		pre := h.FromInstallment - 1 - rp.idx0
+		for j := pre; j < pre+h.Count; j++ {
+			rows[j].Fees = 0
+		}
+	}
 }
 
 // replan is where a re-amortisation on the contract's due dates starts and

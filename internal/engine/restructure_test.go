@@ -441,7 +441,7 @@ func TestRestructureProperties(t *testing.T) {
 			}
 			prev = r.DueDate
 			sum += r.Principal
-			total += r.Total
+			total += r.Total + r.Fees
 		}
 		if sum != q.Balance {
 			s.fatalf("principal parts sum to %d, balance %d\n%s", sum, q.Balance, desc())
@@ -449,7 +449,7 @@ func TestRestructureProperties(t *testing.T) {
 		if got := total + q.Carried.Penalty + q.Carried.Compound - o.Principal; got != q.TotalCostAfter {
 			s.fatalf("cost after %d, rows say %d\n%s", q.TotalCostAfter, got, desc())
 		}
-		if q.Waived.Penalty < 0 || q.Waived.Penalty > o.Penalty || q.Waived.Compound > o.Compound || q.Waived.Interest > o.Interest || q.Capitalised < 0 {
+		if q.Waived.Penalty < 0 || q.Waived.Penalty > o.Penalty || q.Waived.Compound > o.Compound || q.Waived.Interest > o.Interest || q.Waived.Fees > o.Fees || q.Capitalised < 0 {
 			s.fatalf("waived %+v of %+v, capitalised %d\n%s", q.Waived, o, q.Capitalised, desc())
 		}
 		if first := q.Installments[0].Number; first < 1 || (first > 1 && st.Installments[first-2].Unpaid() != 0) {
@@ -480,7 +480,7 @@ func randomChanges(rng *rand.Rand, st LoanState, eff Date) Changes {
 			c.InterestFreezePlan.AnnualRate = money.Rate{Units: uint64(rng.IntN(600)), Scale: 2}
 		}
 		if rng.IntN(2) == 0 {
-			c.Waiver = &WaiverChange{Penalty: o.Penalty / 2, Compound: o.Compound, Interest: money.Amount(rng.Int64N(int64(o.Interest) + 1))}
+			c.Waiver = &WaiverChange{Penalty: o.Penalty / 2, Compound: o.Compound, Interest: money.Amount(rng.Int64N(int64(o.Interest) + 1)), Fees: o.Fees / 2}
 		}
 		return c
 	case 1:
@@ -497,7 +497,8 @@ func randomChanges(rng *rand.Rand, st LoanState, eff Date) Changes {
 		c.RateChange = &RateChange{AnnualRate: money.Rate{Units: uint64(rng.IntN(3000)), Scale: 2}}
 	}
 	if rng.IntN(3) == 0 {
-		c.Waiver = &WaiverChange{Penalty: money.Amount(rng.Int64N(int64(o.Penalty) + 2)), Compound: o.Compound * 2, Interest: o.Interest / 3}
+		c.Waiver = &WaiverChange{Penalty: money.Amount(rng.Int64N(int64(o.Penalty) + 2)), Compound: o.Compound * 2, Interest: o.Interest / 3,
+			Fees: money.Amount(rng.Int64N(int64(o.Fees) + 2))}
 	}
 	if rng.IntN(3) == 0 {
 		c.Capitalisation = &Capitalisation{IncludePenalty: rng.IntN(2) == 0}

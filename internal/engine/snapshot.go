@@ -14,7 +14,7 @@ import (
 // for what this build's fold would give: a reader skips a snapshot of
 // another format and replays the log. TestSnapshotFields fails when a
 // field is added to the state without the codec.
-const SnapshotFormat = 4
+const SnapshotFormat = 5
 
 // ErrNotSnapshottable is EncodeSnapshot's refusal of a state it does not
 // encode: one that met a restructuring agreement, whose replacement plan

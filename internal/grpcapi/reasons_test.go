@@ -296,9 +296,11 @@ func planReasons(h *reasonHarness) {
 	_, err = c.restructuring.ProposeAgreement(ctx(t), &loancorev1.ProposeAgreementRequest{RequestId: "R-IR-p", LoanId: "R-IR", Changes: extension(2), Reason: "test"})
 	h.refused(servicing.ReasonInterestRecalculation, err)
 
-	// Nor is a loan with service fees (issue 20).
+	// Nor is a BULLET loan with service fees re-planned on its due dates
+	// (issue 20): its one row's fees are not worked out.
 	fees := creditCardPlan()
 	fees.DisbursementDate = "2024-01-15"
+	fees.Method = loancorev1.RepaymentMethod_REPAYMENT_METHOD_BULLET
 	if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "R-CH-c", LoanId: "R-CH", BorrowerId: "B1", Terms: fees}); err != nil {
 		t.Fatal(err)
 	}

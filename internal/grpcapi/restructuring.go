@@ -45,7 +45,7 @@ func (p *parser) changes(in *loancorev1.RestructuringChanges) servicing.ChangesI
 		c.RateChange = &engine.RateChange{AnnualRate: p.rate("changes.rate_change.annual_rate_percent", r.GetAnnualRatePercent())}
 	}
 	if w := in.GetWaiver(); w != nil {
-		out.Waiver = &servicing.WaiverInput{Penalty: w.GetPenalty(), Compound: w.GetCompound(), Interest: w.GetInterest()}
+		out.Waiver = &servicing.WaiverInput{Penalty: w.GetPenalty(), Compound: w.GetCompound(), Interest: w.GetInterest(), Fees: w.GetFees()}
 	}
 	if cp := in.GetCapitalisation(); cp != nil {
 		c.Capitalisation = &engine.Capitalisation{IncludePenalty: cp.GetIncludePenalty()}
@@ -216,7 +216,7 @@ func specialsToProto(s []string) []loancorev1.SpecialTransaction {
 }
 
 func chargesToProto(c servicing.QuoteCharges) *loancorev1.RestructuringCharges {
-	return &loancorev1.RestructuringCharges{Interest: c.Interest, Penalty: c.Penalty, Compound: c.Compound}
+	return &loancorev1.RestructuringCharges{Interest: c.Interest, Penalty: c.Penalty, Compound: c.Compound, Fees: c.Fees}
 }
 
 func restructuringQuoteToProto(q servicing.RestructuringQuote) *loancorev1.RestructuringQuote {
@@ -224,10 +224,10 @@ func restructuringQuoteToProto(q servicing.RestructuringQuote) *loancorev1.Restr
 		TotalCostAfter: q.TotalCostAfter, AprPercent: q.APRPercent, WithinCap: q.WithinCap, Carried: chargesToProto(q.Carried),
 		Balance: q.Balance, EffectiveDate: q.EffectiveDate, Currency: q.Currency, AprCapPercent: q.APRCapPercent}
 	o := q.Outstanding
-	out.Outstanding = &loancorev1.Outstanding{Principal: o.Principal, Interest: o.Interest, Penalty: o.Penalty, Compound: o.Compound, Total: o.Total}
+	out.Outstanding = &loancorev1.Outstanding{Principal: o.Principal, Interest: o.Interest, Penalty: o.Penalty, Compound: o.Compound, Total: o.Total, Fees: o.Fees}
 	for _, r := range q.Installments {
 		out.Installments = append(out.Installments, &loancorev1.ScheduleInstallment{Number: int32(r.Number), StartDate: r.StartDate,
-			DueDate: r.DueDate, Principal: r.Principal, Interest: r.Interest, Total: r.Total, BalanceAfter: r.BalanceAfter})
+			DueDate: r.DueDate, Principal: r.Principal, Interest: r.Interest, Total: r.Total, BalanceAfter: r.BalanceAfter, Fees: r.Fees})
 	}
 	return out
 }
@@ -276,6 +276,9 @@ func changesToProto(a servicing.AgreementView) *loancorev1.RestructuringChanges 
 	}
 	if w := c.Waiver; w != nil {
 		out.Waiver = &loancorev1.RestructuringWaiver{Penalty: w.Penalty.Format(cur), Compound: w.Compound.Format(cur), Interest: w.Interest.Format(cur)}
+		if w.Fees > 0 {
+			out.Waiver.Fees = w.Fees.Format(cur)
+		}
 	}
 	if cp := c.Capitalisation; cp != nil {
 		out.Capitalisation = &loancorev1.Capitalisation{IncludePenalty: cp.IncludePenalty}

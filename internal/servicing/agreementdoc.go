@@ -83,6 +83,9 @@ type WaiverInput struct {
 	Penalty  string `json:"penalty"`
 	Compound string `json:"compound"`
 	Interest string `json:"interest"`
+	// Fees is omitted when empty, so agreements written before fees
+	// read and write byte-identically.
+	Fees string `json:"fees,omitempty"`
 }
 
 // Holiday interest treatments and break actions as written down.
@@ -108,6 +111,9 @@ func encodeChanges(c engine.Changes, cur money.Currency) changesDoc {
 	}
 	if w := c.Waiver; w != nil {
 		d.Waiver = &WaiverInput{Penalty: w.Penalty.Format(cur), Compound: w.Compound.Format(cur), Interest: w.Interest.Format(cur)}
+		if w.Fees > 0 {
+			d.Waiver.Fees = w.Fees.Format(cur)
+		}
 	}
 	if cp := c.Capitalisation; cp != nil {
 		d.Capitalisation = &capitalisationDoc{cp.IncludePenalty}
@@ -141,7 +147,7 @@ func decodeChanges(d changesDoc, cur money.Currency) (engine.Changes, error) {
 	}
 	if w := d.Waiver; w != nil {
 		c.Waiver = &engine.WaiverChange{Penalty: r.optionalAmount(w.Penalty, cur), Compound: r.optionalAmount(w.Compound, cur),
-			Interest: r.optionalAmount(w.Interest, cur)}
+			Interest: r.optionalAmount(w.Interest, cur), Fees: r.optionalAmount(w.Fees, cur)}
 	}
 	if cp := d.Capitalisation; cp != nil {
 		c.Capitalisation = &engine.Capitalisation{IncludePenalty: cp.IncludePenalty}

@@ -37,13 +37,19 @@ type QuoteRow struct {
 	Interest     string `json:"interest"`
 	Total        string `json:"total"`
 	BalanceAfter string `json:"balance_after"`
+	// Fees are the row's fees (its own and any carried onto it), part
+	// of Total as in QuoteSchedule; omitted when none, so quotes frozen
+	// before fees read the same.
+	Fees string `json:"fees,omitempty"`
 }
 
-// QuoteCharges are amounts of interest, penalty and compound interest.
+// QuoteCharges are amounts of interest, penalty and compound interest, and
+// fees (omitted when none, as in quotes frozen before fees).
 type QuoteCharges struct {
 	Interest string `json:"interest"`
 	Penalty  string `json:"penalty"`
 	Compound string `json:"compound"`
+	Fees     string `json:"fees,omitempty"`
 }
 
 // QuoteOutstanding is what a loan owed on the effective date.
@@ -53,10 +59,17 @@ type QuoteOutstanding struct {
 	Penalty   string `json:"penalty"`
 	Compound  string `json:"compound"`
 	Total     string `json:"total"`
+	// Fees due and unpaid; omitted when none, as in quotes frozen before
+	// fees.
+	Fees string `json:"fees,omitempty"`
 }
 
 func charges(c engine.Charges, cur money.Currency) QuoteCharges {
-	return QuoteCharges{Interest: c.Interest.Format(cur), Penalty: c.Penalty.Format(cur), Compound: c.Compound.Format(cur)}
+	out := QuoteCharges{Interest: c.Interest.Format(cur), Penalty: c.Penalty.Format(cur), Compound: c.Compound.Format(cur)}
+	if c.Fees > 0 {
+		out.Fees = c.Fees.Format(cur)
+	}
+	return out
 }
 
 // ChangesInput are the changes of a request: engine values, except the
@@ -82,7 +95,8 @@ func (c ChangesInput) resolve(e *engine.InvalidError, cur money.Currency) engine
 			}
 			return a
 		}
-		out.Waiver = &engine.WaiverChange{Penalty: amount("penalty", w.Penalty), Compound: amount("compound", w.Compound), Interest: amount("interest", w.Interest)}
+		out.Waiver = &engine.WaiverChange{Penalty: amount("penalty", w.Penalty), Compound: amount("compound", w.Compound),
+			Interest: amount("interest", w.Interest), Fees: amount("fees", w.Fees)}
 	}
 	return out
 }
@@ -102,9 +116,16 @@ func (p RestructuringPolicy) quote(lg loanLog, st engine.LoanState, c engine.Cha
 		Balance: q.Balance.Format(cur), Waived: charges(q.Waived, cur), Capitalised: q.Capitalised.Format(cur),
 		Carried: charges(q.Carried, cur), TotalCostBefore: q.TotalCostBefore.Format(cur), TotalCostAfter: q.TotalCostAfter.Format(cur),
 		APRCapPercent: p.APRCapPercent.String()}
+	if q.Outstanding.Fees > 0 {
+		out.Outstanding.Fees = q.Outstanding.Fees.Format(cur)
+	}
 	for _, r := range q.Installments {
-		out.Installments = append(out.Installments, QuoteRow{Number: r.Number, StartDate: r.StartDate.String(), DueDate: r.DueDate.String(),
-			Principal: r.Principal.Format(cur), Interest: r.Interest.Format(cur), Total: r.Total.Format(cur), BalanceAfter: r.BalanceAfter.Format(cur)})
+		row := QuoteRow{Number: r.Number, StartDate: r.StartDate.String(), DueDate: r.DueDate.String(),
+			Principal: r.Principal.Format(cur), Interest: r.Interest.Format(cur), Total: (r.Total + r.Fees).Format(cur), BalanceAfter: r.BalanceAfter.Format(cur)}
+		if r.Fees > 0 {
+			row.Fees = r.Fees.Format(cur)
+		}
+		out.Installments = append(out.Installments, row)
 	}
 	if apr, ok := planAPR(lg.terms, q, effective, c); ok {
 		out.APRPercent = money.FormatScaled(int64(apr.Units), int(apr.Scale))
@@ -129,7 +150,7 @@ func planAPR(t engine.Terms, q engine.RestructureQuote, effective engine.Date, c
 	case c.Reamortisation != nil:
 		unit = c.Reamortisation.Frequency
 	}
-	owed := q.Outstanding.Total() - q.Waived.Interest - q.Waived.Penalty - q.Waived.Compound
+	owed := q.Outstanding.Total() - q.Waived.Interest - q.Waived.Penalty - q.Waived.Compound - q.Waived.Fees
 	if c.InterestFreezePlan == nil {
 		owed += q.Accrued
 	}
@@ -141,7 +162,8 @@ func planAPR(t engine.Terms, q engine.RestructureQuote, effective engine.Date, c
 	}
 	var paid money.Amount
 	for _, r := range q.Installments {
-		amount := r.Total
+		// The row's fees are paid with it: the APR counts every fee.
+		amount := r.Total + r.Fees
 		if amount > 0 && extra > 0 {
 			amount += extra
 			extra = 0

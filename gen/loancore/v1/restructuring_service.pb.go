@@ -468,7 +468,10 @@ type RestructuringWaiver struct {
 	// Compound interest (复利). At most 40 bytes.
 	Compound string `protobuf:"bytes,2,opt,name=compound,proto3" json:"compound,omitempty"`
 	// Overdue contract interest, oldest due first. At most 40 bytes.
-	Interest      string `protobuf:"bytes,3,opt,name=interest,proto3" json:"interest,omitempty"`
+	Interest string `protobuf:"bytes,3,opt,name=interest,proto3" json:"interest,omitempty"`
+	// Fees due and unpaid (service and late fees of installments due by the
+	// effective date), oldest due first. At most 40 bytes.
+	Fees          string `protobuf:"bytes,4,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -524,8 +527,15 @@ func (x *RestructuringWaiver) GetInterest() string {
 	return ""
 }
 
-// Capitalisation moves the overdue contract interest into the principal
-// before re-amortising.
+func (x *RestructuringWaiver) GetFees() string {
+	if x != nil {
+		return x.Fees
+	}
+	return ""
+}
+
+// Capitalisation moves the overdue contract interest, and the fees due and
+// unpaid, into the principal before re-amortising.
 type Capitalisation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Capitalise penalty and compound interest too.
@@ -1105,7 +1115,9 @@ type RestructuringCharges struct {
 	// Penalty interest (罚息).
 	Penalty string `protobuf:"bytes,2,opt,name=penalty,proto3" json:"penalty,omitempty"`
 	// Compound interest (复利).
-	Compound      string `protobuf:"bytes,3,opt,name=compound,proto3" json:"compound,omitempty"`
+	Compound string `protobuf:"bytes,3,opt,name=compound,proto3" json:"compound,omitempty"`
+	// Fees (service and late fees; empty for a loan without them).
+	Fees          string `protobuf:"bytes,4,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1157,6 +1169,13 @@ func (x *RestructuringCharges) GetPenalty() string {
 func (x *RestructuringCharges) GetCompound() string {
 	if x != nil {
 		return x.Compound
+	}
+	return ""
+}
+
+func (x *RestructuringCharges) GetFees() string {
+	if x != nil {
+		return x.Fees
 	}
 	return ""
 }
@@ -2019,11 +2038,12 @@ const file_loancore_v1_restructuring_service_proto_rawDesc = "" +
 	"\binterest\x18\x03 \x01(\x0e2\x1c.loancore.v1.HolidayInterestR\binterest\"<\n" +
 	"\n" +
 	"RateChange\x12.\n" +
-	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\"g\n" +
+	"\x13annual_rate_percent\x18\x01 \x01(\tR\x11annualRatePercent\"{\n" +
 	"\x13RestructuringWaiver\x12\x18\n" +
 	"\apenalty\x18\x01 \x01(\tR\apenalty\x12\x1a\n" +
 	"\bcompound\x18\x02 \x01(\tR\bcompound\x12\x1a\n" +
-	"\binterest\x18\x03 \x01(\tR\binterest\"9\n" +
+	"\binterest\x18\x03 \x01(\tR\binterest\x12\x12\n" +
+	"\x04fees\x18\x04 \x01(\tR\x04fees\"9\n" +
 	"\x0eCapitalisation\x12'\n" +
 	"\x0finclude_penalty\x18\x01 \x01(\bR\x0eincludePenalty\"\xcf\x01\n" +
 	"\x0eReamortisation\x124\n" +
@@ -2072,11 +2092,12 @@ const file_loancore_v1_restructuring_service_proto_rawDesc = "" +
 	" \x01(\tR\abalance\x12%\n" +
 	"\x0eeffective_date\x18\v \x01(\tR\reffectiveDate\x12\x1a\n" +
 	"\bcurrency\x18\f \x01(\tR\bcurrency\x12&\n" +
-	"\x0fapr_cap_percent\x18\r \x01(\tR\raprCapPercent\"h\n" +
+	"\x0fapr_cap_percent\x18\r \x01(\tR\raprCapPercent\"|\n" +
 	"\x14RestructuringCharges\x12\x1a\n" +
 	"\binterest\x18\x01 \x01(\tR\binterest\x12\x18\n" +
 	"\apenalty\x18\x02 \x01(\tR\apenalty\x12\x1a\n" +
-	"\bcompound\x18\x03 \x01(\tR\bcompound\"\xd7\x06\n" +
+	"\bcompound\x18\x03 \x01(\tR\bcompound\x12\x12\n" +
+	"\x04fees\x18\x04 \x01(\tR\x04fees\"\xd7\x06\n" +
 	"\tAgreement\x12!\n" +
 	"\fagreement_id\x18\x01 \x01(\tR\vagreementId\x12\x17\n" +
 	"\aloan_id\x18\x02 \x01(\tR\x06loanId\x124\n" +

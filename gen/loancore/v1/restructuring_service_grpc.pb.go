@@ -47,9 +47,23 @@ const (
 // MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
 // after the contract's maturity), INTEREST_RECALCULATION (the loan charges
 // interest on the actual balance, LoanTerms.interest_recalculation, which
-// agreements do not handle yet), CHARGES (the loan charges service, late
-// or prepayment fees, LoanTerms.charges, which agreements do not handle
-// yet).
+// agreements do not handle yet), CHARGES (a BULLET loan with service fees,
+// LoanTerms.charges, re-planned on its due dates — a term extension,
+// payment holiday, rate change or capitalisation without a reamortisation:
+// its one row would bear a fee for each period it spans, which is not
+// worked out yet).
+//
+// Fees: fees due and unpaid on the effective date (service and late fees)
+// are waived up to RestructuringWaiver.fees, capitalised by a
+// Capitalisation (with the overdue interest), frozen with the principal by
+// an interest freeze plan, and otherwise carried onto the first row that
+// carries a payment. Fees not yet due follow the new plan: a re-planned or
+// re-amortised plan's rows bear the contract's service fees on their new
+// balances (a percent of the original principal stays that amount;
+// free_after_installments counts on from the contract's installments); a
+// holiday's rows and an interest freeze plan bear none, and no late or
+// prepayment fee is charged while a freeze plan runs. The quote's rows
+// show their fees, and apr_percent counts them.
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is
@@ -172,9 +186,23 @@ func (c *restructuringServiceClient) ListAgreements(ctx context.Context, in *Lis
 // MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
 // after the contract's maturity), INTEREST_RECALCULATION (the loan charges
 // interest on the actual balance, LoanTerms.interest_recalculation, which
-// agreements do not handle yet), CHARGES (the loan charges service, late
-// or prepayment fees, LoanTerms.charges, which agreements do not handle
-// yet).
+// agreements do not handle yet), CHARGES (a BULLET loan with service fees,
+// LoanTerms.charges, re-planned on its due dates — a term extension,
+// payment holiday, rate change or capitalisation without a reamortisation:
+// its one row would bear a fee for each period it spans, which is not
+// worked out yet).
+//
+// Fees: fees due and unpaid on the effective date (service and late fees)
+// are waived up to RestructuringWaiver.fees, capitalised by a
+// Capitalisation (with the overdue interest), frozen with the principal by
+// an interest freeze plan, and otherwise carried onto the first row that
+// carries a payment. Fees not yet due follow the new plan: a re-planned or
+// re-amortised plan's rows bear the contract's service fees on their new
+// balances (a percent of the original principal stays that amount;
+// free_after_installments counts on from the contract's installments); a
+// holiday's rows and an interest freeze plan bear none, and no late or
+// prepayment fee is charged while a freeze plan runs. The quote's rows
+// show their fees, and apr_percent counts them.
 //
 // Every string field of a request has a maximum length in bytes, stated on
 // the field; a longer value, or one with a NUL byte or invalid UTF-8, is

@@ -333,7 +333,9 @@ type ScheduleInstallment struct {
 	BalanceAfter string `protobuf:"bytes,6,opt,name=balance_after,json=balanceAfter,proto3" json:"balance_after,omitempty"`
 	// The day this installment's interest starts to accrue.
 	StartDate string `protobuf:"bytes,7,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	// The service fees charged with this installment.
+	// The service fees charged with this installment. In a restructuring
+	// quote, also the fees due an agreement carries onto it; empty there
+	// when none.
 	Fees          string `protobuf:"bytes,8,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

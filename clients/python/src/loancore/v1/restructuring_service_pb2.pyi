@@ -264,14 +264,16 @@ class RestructuringChanges(_message.Message):
     def __init__(self, term_extension: _Optional[_Union[TermExtension, _Mapping]] = ..., payment_holiday: _Optional[_Union[PaymentHoliday, _Mapping]] = ..., rate_change: _Optional[_Union[RateChange, _Mapping]] = ..., waiver: _Optional[_Union[RestructuringWaiver, _Mapping]] = ..., capitalisation: _Optional[_Union[Capitalisation, _Mapping]] = ..., reamortisation: _Optional[_Union[Reamortisation, _Mapping]] = ..., interest_freeze_plan: _Optional[_Union[InterestFreezePlan, _Mapping]] = ...) -> None: ...
 
 class RestructuringCharges(_message.Message):
-    __slots__ = ["compound", "interest", "penalty"]
+    __slots__ = ["compound", "fees", "interest", "penalty"]
     COMPOUND_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
     compound: str
+    fees: str
     interest: str
     penalty: str
-    def __init__(self, interest: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ...) -> None: ...
+    def __init__(self, interest: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., fees: _Optional[str] = ...) -> None: ...
 
 class RestructuringQuote(_message.Message):
     __slots__ = ["apr_cap_percent", "apr_percent", "balance", "capitalised", "carried", "currency", "effective_date", "installments", "outstanding", "total_cost_after", "total_cost_before", "waived", "within_cap"]
@@ -304,14 +306,16 @@ class RestructuringQuote(_message.Message):
     def __init__(self, installments: _Optional[_Iterable[_Union[_schedule_service_pb2.ScheduleInstallment, _Mapping]]] = ..., waived: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., capitalised: _Optional[str] = ..., total_cost_before: _Optional[str] = ..., total_cost_after: _Optional[str] = ..., apr_percent: _Optional[str] = ..., within_cap: bool = ..., carried: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., outstanding: _Optional[_Union[_loan_service_pb2.Outstanding, _Mapping]] = ..., balance: _Optional[str] = ..., effective_date: _Optional[str] = ..., currency: _Optional[str] = ..., apr_cap_percent: _Optional[str] = ...) -> None: ...
 
 class RestructuringWaiver(_message.Message):
-    __slots__ = ["compound", "interest", "penalty"]
+    __slots__ = ["compound", "fees", "interest", "penalty"]
     COMPOUND_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
     INTEREST_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
     compound: str
+    fees: str
     interest: str
     penalty: str
-    def __init__(self, penalty: _Optional[str] = ..., compound: _Optional[str] = ..., interest: _Optional[str] = ...) -> None: ...
+    def __init__(self, penalty: _Optional[str] = ..., compound: _Optional[str] = ..., interest: _Optional[str] = ..., fees: _Optional[str] = ...) -> None: ...
 
 class TermExtension(_message.Message):
     __slots__ = ["extra_installments"]

@@ -231,7 +231,9 @@ export type ScheduleInstallment = Message<"loancore.v1.ScheduleInstallment"> & {
   startDate: string;
 
   /**
-   * The service fees charged with this installment.
+   * The service fees charged with this installment. In a restructuring
+   * quote, also the fees due an agreement carries onto it; empty there
+   * when none.
    *
    * @generated from field: string fees = 8;
    */
