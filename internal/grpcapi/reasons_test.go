@@ -306,16 +306,6 @@ func planReasons(h *reasonHarness) {
 	}
 	_, err = c.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "R-CH", Changes: extension(2)})
 	h.refused(servicing.ReasonCharges, err)
-	// Nor one with a late fee only: the installments an agreement
-	// supersedes would drop the late fees they owe.
-	late := loan12k()
-	late.DisbursementDate = "2024-01-15"
-	late.Charges = []*loancorev1.Charge{{Kind: loancorev1.ChargeKind_CHARGE_KIND_LATE_FEE, Amount: "50"}}
-	if _, err := c.loans.CreateLoan(ctx(t), &loancorev1.CreateLoanRequest{RequestId: "R-CHL-c", LoanId: "R-CHL", BorrowerId: "B1", Terms: late}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.restructuring.QuoteRestructuring(ctx(t), &loancorev1.QuoteRestructuringRequest{LoanId: "R-CHL", Changes: extension(2)})
-	h.refused(servicing.ReasonCharges, err)
 
 	// Nothing is paid on R-EL's new plan: close of business on 10-16 finds
 	// the 08-15, 09-15 and 10-15 installments missed and breaks it.
