@@ -79,8 +79,8 @@ type Position struct {
 	Bucket      engine.Bucket
 	RiskClass   engine.RiskClass
 	Outstanding engine.Outstanding
-	// Charged is all penalty and compound interest charged to AsOf, paid,
-	// waived or not.
+	// Charged is all penalty, compound interest and late fees charged to
+	// AsOf, paid, waived or not.
 	Charged Accrual
 	// AccruedToday is the journal line: what Charged grew by since the
 	// loan's previous position (everything, for its first).
@@ -94,7 +94,14 @@ type Position struct {
 type Accrual struct {
 	Penalty  money.Amount
 	Compound money.Amount
+	// Fees are the late fees the date charged (issue 20), posted at the
+	// end of a grace's last day. Service fees fall due like interest,
+	// which the journal does not count either, so they are not here.
+	Fees money.Amount
 }
+
+// IsZero reports whether the line charged nothing: no line is written.
+func (a Accrual) IsZero() bool { return a.Penalty == 0 && a.Compound == 0 && a.Fees == 0 }
 
 // AccrualQuery names one loan's journal.
 type AccrualQuery struct{ LoanID string }

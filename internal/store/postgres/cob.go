@@ -112,7 +112,7 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
 	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
-		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'),
+		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
 		COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $3) l
 		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
@@ -123,10 +123,10 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	scanned := 0
 	for rows.Next() {
 		var l store.COBLoan
-		var terms, pen, comp, prevAsOf string
+		var terms, pen, comp, fees, prevAsOf string
 		var done bool
 		var prevBucket int32
-		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp,
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp, &fees,
 			&prevAsOf, &prevBucket); err != nil {
 			return page, mapError(err)
 		}
@@ -140,7 +140,7 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 			continue
 		}
 		l.Loan.Terms = []byte(terms)
-		if l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp); err != nil {
+		if l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp, fees); err != nil {
 			return page, err
 		}
 		page.Loans = append(page.Loans, l)
@@ -154,10 +154,10 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	return page, nil
 }
 
-// parseAccrual parses charged penalty and compound interest that the
-// query read as text, so that numeric's exact digits reach the money
-// parser; the loan's currency says how many decimals they may have.
-func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
+// parseAccrual parses charged penalty, compound interest and late fees
+// that the query read as text, so that numeric's exact digits reach the
+// money parser; the loan's currency says how many decimals they may have.
+func parseAccrual(code, penalty, compound, fees string) (store.Accrual, error) {
 	var a store.Accrual
 	c, err := currency(code)
 	if err == nil {
@@ -165,6 +165,9 @@ func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
 	}
 	if err == nil {
 		a.Compound, err = money.ParseAmount(compound, c)
+	}
+	if err == nil {
+		a.Fees, err = money.ParseAmount(fees, c)
 	}
 	return a, err
 }
@@ -219,12 +222,12 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 	if len(p.Positions) == 0 {
 		return nil
 	}
-	var aLoans, aPen, aComp []string
+	var aLoans, aPen, aComp, aFees []string
 	n := len(p.Positions)
 	ids, dates, statuses := make([]string, n), make([]string, n), make([]string, n)
 	dpd, buckets, classes := make([]int32, n), make([]int32, n), make([]int32, n)
 	prin, intr, pen, comp := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	penC, compC := make([]string, n), make([]string, n)
+	penC, compC, feesC := make([]string, n), make([]string, n), make([]string, n)
 	var nIDs, nDates, nLoans, nKinds, nDue, nAmounts []string
 	var nNumbers, nDPD, nBuckets []int32
 	for i, pos := range p.Positions {
@@ -235,10 +238,10 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 		ids[i], dates[i], statuses[i] = pos.LoanID, pos.AsOf.String(), pos.Status
 		dpd[i], buckets[i], classes[i] = int32(pos.DaysPastDue), int32(pos.Bucket), int32(pos.RiskClass)
 		prin[i], intr[i], pen[i], comp[i] = pos.Outstanding.Principal.Format(c), pos.Outstanding.Interest.Format(c), pos.Outstanding.Penalty.Format(c), pos.Outstanding.Compound.Format(c)
-		penC[i], compC[i] = pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c)
-		if a := pos.AccruedToday; a.Penalty != 0 || a.Compound != 0 {
+		penC[i], compC[i], feesC[i] = pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c), pos.Charged.Fees.Format(c)
+		if a := pos.AccruedToday; !a.IsZero() {
 			aLoans = append(aLoans, pos.LoanID)
-			aPen, aComp = append(aPen, a.Penalty.Format(c)), append(aComp, a.Compound.Format(c))
+			aPen, aComp, aFees = append(aPen, a.Penalty.Format(c)), append(aComp, a.Compound.Format(c)), append(aFees, a.Fees.Format(c))
 		}
 		for _, nt := range pos.Notices {
 			due := ""
@@ -262,24 +265,27 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 			}
 		}
 		if len(aLoans) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, recorded_at)
-				SELECT $1::date, l, pe::numeric, co::numeric, $5::timestamptz FROM unnest($2::text[], $3::text[], $4::text[]) AS u(l, pe, co)
-				ON CONFLICT (business_date, loan_id) DO NOTHING`, p.BusinessDate.String(), aLoans, aPen, aComp, p.RecordedAt); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
+				SELECT $1::date, l, pe::numeric, co::numeric, fe::numeric, $6::timestamptz
+				FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(l, pe, co, fe)
+				ON CONFLICT (business_date, loan_id) DO NOTHING`, p.BusinessDate.String(), aLoans, aPen, aComp, aFees, p.RecordedAt); err != nil {
 				return err
 			}
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO loan_positions
-			(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged)
-			SELECT l, d::date, st, dp, b, rc, pr::numeric, it::numeric, pe::numeric, co::numeric, pc::numeric, cc::numeric
+			(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged,
+				fees_charged)
+			SELECT l, d::date, st, dp, b, rc, pr::numeric, it::numeric, pe::numeric, co::numeric, pc::numeric, cc::numeric, fc::numeric
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[],
-				$11::text[], $12::text[])
-				AS u(l, d, st, dp, b, rc, pr, it, pe, co, pc, cc)
+				$11::text[], $12::text[], $13::text[])
+				AS u(l, d, st, dp, b, rc, pr, it, pe, co, pc, cc, fc)
 			ON CONFLICT (loan_id) DO UPDATE SET as_of = excluded.as_of, status = excluded.status,
 				days_past_due = excluded.days_past_due, bucket = excluded.bucket, risk_class = excluded.risk_class,
 				principal = excluded.principal, interest = excluded.interest, penalty = excluded.penalty, compound = excluded.compound,
-				penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged
+				penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged,
+				fees_charged = excluded.fees_charged
 			WHERE loan_positions.as_of < excluded.as_of`,
-			ids, dates, statuses, dpd, buckets, classes, prin, intr, pen, comp, penC, compC)
+			ids, dates, statuses, dpd, buckets, classes, prin, intr, pen, comp, penC, compC, feesC)
 		return err
 	}))
 }
@@ -338,9 +344,10 @@ func (s *Store) CountDelinquent(ctx context.Context, p store.DelinquencyCountQue
 
 // AccrualTotal implements store.CloseOfBusiness.
 func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.Accrual, error) {
-	var cur, pen, comp string
-	err := s.pool.QueryRow(ctx, `SELECT l.currency, COALESCE(sum(a.penalty), 0)::text, COALESCE(sum(a.compound), 0)::text
-		FROM loans l LEFT JOIN loan_accruals a ON a.loan_id = l.loan_id WHERE l.loan_id = $1 GROUP BY l.currency`, p.LoanID).Scan(&cur, &pen, &comp)
+	var cur, pen, comp, fees string
+	err := s.pool.QueryRow(ctx, `SELECT l.currency, COALESCE(sum(a.penalty), 0)::text, COALESCE(sum(a.compound), 0)::text,
+		COALESCE(sum(a.fees), 0)::text
+		FROM loans l LEFT JOIN loan_accruals a ON a.loan_id = l.loan_id WHERE l.loan_id = $1 GROUP BY l.currency`, p.LoanID).Scan(&cur, &pen, &comp, &fees)
 	if err != nil {
 		return store.Accrual{}, mapError(err)
 	}
@@ -352,7 +359,10 @@ func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.A
 	if a.Penalty, err = money.ParseAmount(pen, c); err != nil {
 		return a, err
 	}
-	a.Compound, err = money.ParseAmount(comp, c)
+	if a.Compound, err = money.ParseAmount(comp, c); err != nil {
+		return a, err
+	}
+	a.Fees, err = money.ParseAmount(fees, c)
 	return a, err
 }
 

@@ -126,7 +126,7 @@ SELECT f.position, f.kind, COALESCE(f.loan_id, ''), COALESCE(f.credit_line_id, '
 	COALESCE(c.borrower_id, l.borrower_id), COALESCE(c.currency, l.currency),
 	e.seq, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor, e.on_behalf_of, e.amount::text,
 	e.target_seq, e.reason, e.payload::text,
-	to_char(a.business_date, 'YYYY-MM-DD'), a.penalty::text, a.compound::text, a.recorded_at,
+	to_char(a.business_date, 'YYYY-MM-DD'), a.penalty::text, a.compound::text, a.fees::text, a.recorded_at,
 	n.notice_id, to_char(n.notice_date, 'YYYY-MM-DD'), n.kind, n.installment_number, to_char(n.due_date, 'YYYY-MM-DD'),
 	n.amount::text, n.days_past_due, n.bucket, n.recorded_at,
 	ce.seq, ce.kind, to_char(ce.value_date, 'YYYY-MM-DD'), ce.recorded_at, ce.request_id, ce.actor, ce.on_behalf_of,
@@ -180,7 +180,7 @@ type feedRow struct {
 	valueDate, requestID, actor, onBehalf          *string
 	amount, reason, payload                        *string
 	eventAt, accrualAt, noticeAt                   *time.Time
-	businessDate, penalty, compound                *string
+	businessDate, penalty, compound, fees          *string
 	noticeID, noticeDate, noticeKind, due, nAmount *string
 	number, dpd, bucket                            *int32
 	line                                           lineRow
@@ -201,7 +201,7 @@ func scanFeedRow(r pgx.CollectableRow) (store.FeedEntry, error) {
 	ln := &x.line
 	err := r.Scan(&f.Position, &f.Kind, &f.LoanID, &f.CreditLineID, &f.BorrowerID, &f.Currency,
 		&x.seq, &x.valueDate, &x.eventAt, &x.requestID, &x.actor, &x.onBehalf, &x.amount, &x.targetSeq, &x.reason, &x.payload,
-		&x.businessDate, &x.penalty, &x.compound, &x.accrualAt,
+		&x.businessDate, &x.penalty, &x.compound, &x.fees, &x.accrualAt,
 		&x.noticeID, &x.noticeDate, &x.noticeKind, &x.number, &x.due, &x.nAmount, &x.dpd, &x.bucket, &x.noticeAt,
 		&ln.seq, &ln.kind, &ln.valueDate, &ln.at, &ln.requestID, &ln.actor, &ln.onBehalfOf, &ln.amount, &ln.loanID, &ln.reason)
 	if err != nil {
@@ -264,7 +264,10 @@ func (x *feedRow) accrual(c money.Currency) (*store.FeedAccrualLine, error) {
 	if l.Penalty, err = money.ParseSignedAmount(*x.penalty, c); err != nil {
 		return nil, err
 	}
-	l.Compound, err = money.ParseSignedAmount(*x.compound, c)
+	if l.Compound, err = money.ParseSignedAmount(*x.compound, c); err != nil {
+		return nil, err
+	}
+	l.Fees, err = money.ParseSignedAmount(*x.fees, c)
 	return l, err
 }
 

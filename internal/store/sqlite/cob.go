@@ -104,7 +104,7 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
 	rows, err := s.db.QueryContext(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at,
-		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0'),
+		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0'), COALESCE(p.fees_charged, '0'),
 		COALESCE(p.as_of, ''), COALESCE(p.bucket, 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > ? ORDER BY loan_id LIMIT ?) l
 		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
@@ -115,10 +115,10 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	scanned := 0
 	for rows.Next() {
 		var l store.COBLoan
-		var terms, created, pen, comp, prevAsOf string
+		var terms, created, pen, comp, fees, prevAsOf string
 		var done bool
 		var prevBucket int
-		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp,
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp, &fees,
 			&prevAsOf, &prevBucket); err != nil {
 			return page, mapError(err)
 		}
@@ -133,7 +133,7 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		}
 		l.Loan.Terms = []byte(terms)
 		if l.Loan.CreatedAt, err = time.Parse(timeLayout, created); err == nil {
-			l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp)
+			l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp, fees)
 		}
 		if err != nil {
 			return page, err
@@ -187,24 +187,25 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 					return err
 				}
 			}
-			if a := pos.AccruedToday; a.Penalty != 0 || a.Compound != 0 {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, recorded_at)
-					VALUES (?, ?, ?, ?, ?) ON CONFLICT (business_date, loan_id) DO NOTHING`,
-					p.BusinessDate.String(), pos.LoanID, a.Penalty.Format(c), a.Compound.Format(c), at); err != nil {
+			if a := pos.AccruedToday; !a.IsZero() {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
+					VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (business_date, loan_id) DO NOTHING`,
+					p.BusinessDate.String(), pos.LoanID, a.Penalty.Format(c), a.Compound.Format(c), a.Fees.Format(c), at); err != nil {
 					return err
 				}
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO loan_positions
-				(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged, fees_charged)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (loan_id) DO UPDATE SET as_of = excluded.as_of, status = excluded.status,
 					days_past_due = excluded.days_past_due, bucket = excluded.bucket, risk_class = excluded.risk_class,
 					principal = excluded.principal, interest = excluded.interest, penalty = excluded.penalty, compound = excluded.compound,
-					penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged
+					penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged,
+					fees_charged = excluded.fees_charged
 				WHERE loan_positions.as_of < excluded.as_of`,
 				pos.LoanID, pos.AsOf.String(), pos.Status, pos.DaysPastDue, int(pos.Bucket), int(pos.RiskClass),
 				pos.Outstanding.Principal.Format(c), pos.Outstanding.Interest.Format(c), pos.Outstanding.Penalty.Format(c), pos.Outstanding.Compound.Format(c),
-				pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c)); err != nil {
+				pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c), pos.Charged.Fees.Format(c)); err != nil {
 				return err
 			}
 		}
@@ -267,8 +268,8 @@ func (s *Store) CountDelinquent(ctx context.Context, p store.DelinquencyCountQue
 	return out, mapError(rows.Err())
 }
 
-// parseAccrual reads stored penalty and compound amounts.
-func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
+// parseAccrual reads stored penalty, compound and fee amounts.
+func parseAccrual(code, penalty, compound, fees string) (store.Accrual, error) {
 	var a store.Accrual
 	c, ok := money.LookupCurrency(code)
 	if !ok {
@@ -278,7 +279,10 @@ func parseAccrual(code, penalty, compound string) (store.Accrual, error) {
 	if a.Penalty, err = money.ParseSignedAmount(penalty, c); err != nil {
 		return a, err
 	}
-	a.Compound, err = money.ParseSignedAmount(compound, c)
+	if a.Compound, err = money.ParseSignedAmount(compound, c); err != nil {
+		return a, err
+	}
+	a.Fees, err = money.ParseSignedAmount(fees, c)
 	return a, err
 }
 
@@ -289,23 +293,24 @@ func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.A
 	if err := s.db.QueryRowContext(ctx, `SELECT currency FROM loans WHERE loan_id = ?`, p.LoanID).Scan(&code); err != nil {
 		return store.Accrual{}, mapError(err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT penalty, compound FROM loan_accruals WHERE loan_id = ?`, p.LoanID)
+	rows, err := s.db.QueryContext(ctx, `SELECT penalty, compound, fees FROM loan_accruals WHERE loan_id = ?`, p.LoanID)
 	if err != nil {
 		return store.Accrual{}, mapError(err)
 	}
 	defer rows.Close()
 	var total store.Accrual
 	for rows.Next() {
-		var pen, comp string
-		if err := rows.Scan(&pen, &comp); err != nil {
+		var pen, comp, fees string
+		if err := rows.Scan(&pen, &comp, &fees); err != nil {
 			return total, mapError(err)
 		}
-		a, err := parseAccrual(code, pen, comp)
+		a, err := parseAccrual(code, pen, comp, fees)
 		if err != nil {
 			return total, err
 		}
 		total.Penalty += a.Penalty
 		total.Compound += a.Compound
+		total.Fees += a.Fees
 	}
 	return total, mapError(rows.Err())
 }

@@ -30,7 +30,7 @@ func (s *Store) SequenceFeed(ctx context.Context, _ store.SequenceFeedParams) (i
 const readFeedSQL = `SELECT f.position, f.kind, f.loan_id, COALESCE(f.credit_line_id, ''),
 	COALESCE(c.borrower_id, l.borrower_id), COALESCE(c.currency, l.currency),
 	e.seq, e.value_date, e.recorded_at, e.request_id, e.actor, e.on_behalf_of, e.amount, e.target_seq, e.reason, e.payload,
-	a.business_date, a.penalty, a.compound, a.recorded_at,
+	a.business_date, a.penalty, a.compound, a.fees, a.recorded_at,
 	n.notice_id, n.notice_date, n.kind, n.installment_number, n.due_date, n.amount, n.days_past_due, n.bucket, n.recorded_at,
 	ce.seq, ce.kind, ce.value_date, ce.recorded_at, ce.request_id, ce.actor, ce.on_behalf_of, ce.amount, ce.loan_id, ce.reason
 FROM event_feed f LEFT JOIN loans l ON l.loan_id = f.loan_id
@@ -119,7 +119,7 @@ type feedRow struct {
 	seq, targetSeq, number, dpd, bucket                      sql.NullInt64
 	valueDate, eventAt, requestID, actor, onBehalf           sql.NullString
 	amount, reason, payload                                  sql.NullString
-	businessDate, penalty, compound, accrualAt               sql.NullString
+	businessDate, penalty, compound, fees, accrualAt         sql.NullString
 	noticeID, noticeDate, noticeKind, due, nAmount, noticeAt sql.NullString
 	line                                                     lineRow
 }
@@ -138,7 +138,7 @@ func scanFeedRow(rows *sql.Rows) (store.FeedEntry, error) {
 	ln := &x.line
 	err := rows.Scan(&f.Position, &f.Kind, &f.LoanID, &f.CreditLineID, &f.BorrowerID, &f.Currency,
 		&x.seq, &x.valueDate, &x.eventAt, &x.requestID, &x.actor, &x.onBehalf, &x.amount, &x.targetSeq, &x.reason, &x.payload,
-		&x.businessDate, &x.penalty, &x.compound, &x.accrualAt,
+		&x.businessDate, &x.penalty, &x.compound, &x.fees, &x.accrualAt,
 		&x.noticeID, &x.noticeDate, &x.noticeKind, &x.number, &x.due, &x.nAmount, &x.dpd, &x.bucket, &x.noticeAt,
 		&ln.seq, &ln.kind, &ln.valueDate, &ln.at, &ln.requestID, &ln.actor, &ln.onBehalfOf, &ln.amount, &ln.loanID, &ln.reason)
 	if err != nil {
@@ -191,7 +191,10 @@ func (x *feedRow) accrual(c money.Currency) (*store.FeedAccrualLine, error) {
 	if l.Penalty, err = money.ParseSignedAmount(x.penalty.String, c); err != nil {
 		return nil, err
 	}
-	l.Compound, err = money.ParseSignedAmount(x.compound.String, c)
+	if l.Compound, err = money.ParseSignedAmount(x.compound.String, c); err != nil {
+		return nil, err
+	}
+	l.Fees, err = money.ParseSignedAmount(x.fees.String, c)
 	return l, err
 }
 

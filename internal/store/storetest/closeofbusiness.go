@@ -151,7 +151,7 @@ func testCOBLoansPagesAndCounts(t *testing.T, s store.Store) {
 		e.RequestID != "pay-L4" || !e.RecordedAt.Equal(t0.Add(2*time.Hour)) {
 		t.Fatalf("L4's log: version %d, %+v", l4.Loan.Version, l4.Events)
 	}
-	charged := store.Accrual{Penalty: 204, Compound: 1}
+	charged := store.Accrual{Penalty: 204, Compound: 1, Fees: 5000}
 	savePositions(t, s, day1, position("L1", day1, charged, charged, 5, engine.M1), position("L2", day1, charged, charged, 5, engine.M1))
 	if n, ids := countCOB(t, s, day1), cobIDs(t, s, day1); n != 2 || fmt.Sprint(ids) != "[L4 L5]" {
 		t.Fatalf("after L1 and L2 are done: %d, %v", n, ids)
@@ -205,7 +205,7 @@ func accrualTotal(t *testing.T, s store.Store, loanID string) store.Accrual {
 func testSavePositionsJournalsOnce(t *testing.T, s store.Store) {
 	createLoans(t, s, "B1", "L1", "L2")
 	savePositions(t, s, day1) // an empty batch writes nothing
-	first := store.Accrual{Penalty: 204, Compound: 1}
+	first := store.Accrual{Penalty: 204, Compound: 1, Fees: 5000}
 	batch := []store.Position{position("L1", day1, first, first, 5, engine.M1), position("L2", day1, store.Accrual{}, store.Accrual{}, 0, engine.M0)}
 	savePositions(t, s, day1, batch...)
 	// The same batch again (a run resumed) journals nothing more.
@@ -214,15 +214,21 @@ func testSavePositionsJournalsOnce(t *testing.T, s store.Store) {
 		t.Fatalf("journals after one date: L1 %+v, L2 %+v", a, b)
 	}
 	// A backdated payment lowered what was charged: a negative line.
-	lower := store.Accrual{Penalty: 100, Compound: 1}
+	lower := store.Accrual{Penalty: 100, Compound: 1, Fees: 5000}
 	savePositions(t, s, day1+1, position("L1", day1+1, lower, store.Accrual{Penalty: -104}, 6, engine.M1))
 	if a := accrualTotal(t, s, "L1"); a != lower {
 		t.Fatalf("after a negative line: %+v, want %+v", a, lower)
 	}
+	// A date that charged only a late fee (a grace ended) is a line too.
+	fee := store.Accrual{Penalty: 100, Compound: 1, Fees: 5300}
+	savePositions(t, s, day1+2, position("L1", day1+2, fee, store.Accrual{Fees: 300}, 7, engine.M1))
+	if a := accrualTotal(t, s, "L1"); a != fee {
+		t.Fatalf("after a fee-only line: %+v, want %+v", a, fee)
+	}
 	// A position never goes back to an earlier date.
 	savePositions(t, s, day1, position("L1", day1, first, first, 5, engine.M1))
-	got, err := s.DelinquentPositions(context.Background(), store.PositionQuery{AsOf: day1 + 1, Limit: 10})
-	if err != nil || len(got) != 1 || got[0].LoanID != "L1" || got[0].DaysPastDue != 6 || got[0].Outstanding.Penalty != 100 {
+	got, err := s.DelinquentPositions(context.Background(), store.PositionQuery{AsOf: day1 + 2, Limit: 10})
+	if err != nil || len(got) != 1 || got[0].LoanID != "L1" || got[0].DaysPastDue != 7 || got[0].Outstanding.Penalty != 100 {
 		t.Fatalf("L1's latest position: %+v %v", got, err)
 	}
 	if _, err := s.AccrualTotal(context.Background(), store.AccrualQuery{LoanID: "nope"}); !errors.Is(err, store.ErrNotFound) {

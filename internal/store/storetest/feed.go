@@ -111,7 +111,7 @@ func feedHistory(t *testing.T, s store.Store) [][]string {
 	if err := s.AppendEvent(context.Background(), stale); !errors.Is(err, store.ErrVersionConflict) {
 		t.Fatalf("a stale append: %v", err)
 	}
-	charged := store.Accrual{Penalty: 120, Compound: 3}
+	charged := store.Accrual{Penalty: 120, Compound: 3, Fees: 5000}
 	pos := position("L2", feedDay, charged, charged, 5, engine.M1)
 	pos.Notices = []store.Notice{notice("L2", "FIRST_OVERDUE", feedDay, 1, feedDay-1, 106_619)}
 	savePositions(t, s, feedDay, pos)
@@ -149,7 +149,7 @@ func testFeedOrderAndContent(t *testing.T, s store.Store) {
 		case e.Kind == store.KindDisbursement && e.Event.OnBehalfOf != "customer-B1":
 			t.Errorf("disbursement on behalf of %q", e.Event.OnBehalfOf)
 		case e.Accrual != nil:
-			if e.Kind != store.FeedAccrual || e.Accrual.Penalty != 120 || e.Accrual.Compound != 3 || e.Accrual.BusinessDate != feedDay ||
+			if e.Kind != store.FeedAccrual || e.Accrual.Penalty != 120 || e.Accrual.Compound != 3 || e.Accrual.Fees != 5000 || e.Accrual.BusinessDate != feedDay ||
 				!e.RecordedAt.Equal(t0.Add(24*time.Hour)) {
 				t.Errorf("accrual %s %+v at %v", e.Kind, *e.Accrual, e.RecordedAt)
 			}
@@ -167,15 +167,15 @@ func testFeedOrderAndContent(t *testing.T, s store.Store) {
 // charged): the feed must carry it with its sign, not fail on it.
 func testFeedNegativeJournalLine(t *testing.T, s store.Store) {
 	createLoans(t, s, "B1", "L2")
-	savePositions(t, s, feedDay, position("L2", feedDay, store.Accrual{Penalty: 120, Compound: 3}, store.Accrual{Penalty: 120, Compound: 3}, 5, engine.M1))
-	savePositions(t, s, feedDay+1, position("L2", feedDay+1, store.Accrual{Penalty: 100, Compound: 2}, store.Accrual{Penalty: -20, Compound: -1}, 6, engine.M1))
+	savePositions(t, s, feedDay, position("L2", feedDay, store.Accrual{Penalty: 120, Compound: 3, Fees: 50}, store.Accrual{Penalty: 120, Compound: 3, Fees: 50}, 5, engine.M1))
+	savePositions(t, s, feedDay+1, position("L2", feedDay+1, store.Accrual{Penalty: 100, Compound: 2}, store.Accrual{Penalty: -20, Compound: -1, Fees: -50}, 6, engine.M1))
 	var lines []store.Accrual
 	for _, e := range readAll(t, s, store.ReadFeedParams{Limit: 10}) {
 		if e.Accrual != nil {
-			lines = append(lines, store.Accrual{Penalty: e.Accrual.Penalty, Compound: e.Accrual.Compound})
+			lines = append(lines, e.Accrual.Accrual)
 		}
 	}
-	want := []store.Accrual{{Penalty: 120, Compound: 3}, {Penalty: -20, Compound: -1}}
+	want := []store.Accrual{{Penalty: 120, Compound: 3, Fees: 50}, {Penalty: -20, Compound: -1, Fees: -50}}
 	if fmt.Sprint(lines) != fmt.Sprint(want) {
 		t.Errorf("journal lines %v, want %v", lines, want)
 	}
