@@ -103,7 +103,7 @@ func (st *LoanState) applyAgreement(t *Terms, e Event) {
 	res := AgreementResult{Seq: e.Seq, ValueDate: e.ValueDate, Ref: e.Ref, BrokenOn: NoDate}
 	defer func() {
 		st.Agreements = append(st.Agreements, res)
-		st.settleLastDay()
+		st.settleLastDay(e.ValueDate)
 	}()
 	if e.Changes == nil {
 		res.Err = errNoChanges
@@ -164,7 +164,7 @@ func (st *LoanState) applyAgreement(t *Terms, e Event) {
 // broken; a freeze plan's penalty accrual resumes; with Reinstate what it
 // waived is owed again, on the first unpaid installment of the plan.
 func (st *LoanState) breakAgreement(e Event) {
-	defer st.settleLastDay()
+	defer st.settleLastDay(e.ValueDate)
 	var ag *AgreementResult
 	for i := range st.Agreements {
 		if st.Agreements[i].Seq == e.Target {
@@ -208,11 +208,14 @@ func (st *LoanState) breakAgreement(e Event) {
 // settleLastDay makes the charges of the last accrued day final: an
 // agreement (or its break) took the loan as it stood at the end of its
 // day, so a payment later that day no longer avoids the day's penalty,
-// and PayoffAt must not leave it out.
-func (st *LoanState) settleLastDay() {
+// and PayoffAt must not leave it out. The late fees stay as they were
+// charged (close of business's journal counts them; LATE_FEE notices name
+// them): settledOn marks the day final for them instead.
+func (st *LoanState) settleLastDay(d Date) {
 	for i := range st.Installments {
-		st.Installments[i].lastPenalty, st.Installments[i].lastCompound, st.Installments[i].lateFee = 0, 0, 0
+		st.Installments[i].lastPenalty, st.Installments[i].lastCompound = 0, 0
 	}
+	st.settledOn = d
 }
 
 // payCarried pays up to amount of the charges an agreement carried onto

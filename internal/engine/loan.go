@@ -349,6 +349,11 @@ type LoanState struct {
 	// CappedOn is the first day the penalty policy's cap held back penalty
 	// or compound interest, or NoDate.
 	CappedOn Date
+	// settledOn is the last day an agreement (or its break) made final
+	// (settleLastDay): a late fee posted at its end is owed by a payoff on
+	// it. Only set once the loan has agreements, which are never
+	// snapshotted, so the snapshot does not carry it.
+	settledOn Date
 	// accruedThrough is the last day penalty accrual has run for; charged
 	// is all penalty and compound interest charged so far.
 	accruedThrough Date
@@ -1221,7 +1226,7 @@ func (st *LoanState) PayoffAt(t Terms) Payoff {
 			p.Penalty -= in.lastPenalty
 			p.Compound -= in.lastCompound
 		}
-		if in.lateFee > 0 && in.DueDate.AddDays(t.lateGraceDays()) == st.AsOf {
+		if in.lateFee > 0 && in.DueDate.AddDays(t.lateGraceDays()) == st.AsOf && (st.settledOn != st.AsOf || len(st.Agreements) == 0) {
 			// A late fee posted at the end of the date is not owed by a
 			// payment on it, which comes before the grace ends.
 			p.Fees -= in.lateFee

@@ -59,6 +59,21 @@ func TestRestructureWithFees(t *testing.T) {
 		}
 	})
 
+	t.Run("late fees stay charged", func(t *testing.T) {
+		// Close of business journals the late fees charged: an agreement
+		// settles its day but must not take them back (3 × 30.00).
+		lateFees := func(st LoanState) (sum money.Amount) {
+			for _, in := range st.Installments {
+				sum += in.LateFee()
+			}
+			return sum
+		}
+		_, got := quoteAndRun(Changes{Waiver: &WaiverChange{Fees: 10_000}})
+		if b, a := lateFees(st), lateFees(got); b != 9_000 || a != 9_000 {
+			t.Errorf("late fees charged %d before the agreement, %d after; want 90.00", b, a)
+		}
+	})
+
 	t.Run("freeze plan", func(t *testing.T) {
 		c := Changes{Waiver: &WaiverChange{Fees: 600}, InterestFreezePlan: &InterestFreezePlan{InstallmentCount: 6, FirstDueDate: DateOf(2025, 5, 15)}}
 		q, _ := quoteAndRun(c)

@@ -356,5 +356,26 @@ func TestCloseOfBusinessLateFeeNotice(t *testing.T) {
 		if fees := getAsOf(t, c.loans, "LF", "2024-02-18").GetInstallments()[0].GetFeesDue(); fees != "122.00" {
 			t.Errorf("installment 1's fees on 2024-02-18: %s, want 72.00 + 50.00", fees)
 		}
+		checkJournalledLateFees(t, c.feed, []string{"2024-02-18 50.00", "2024-03-18 50.00"})
 	})
+}
+
+// checkJournalledLateFees checks that the feed's accrual lines carry the
+// late fees on the dates their graces ended, and no fee on other dates
+// (the service fees falling due are not journalled, as interest is not).
+func checkJournalledLateFees(t *testing.T, feed loancorev1.EventFeedServiceClient, want []string) {
+	t.Helper()
+	var got []string
+	lines := 0
+	for _, e := range feedEvents(subscribe(t, feed, &loancorev1.SubscribeEventsRequest{})) {
+		if a := e.GetAccrual(); a != nil {
+			lines++
+			if a.GetFees() != "0.00" {
+				got = append(got, a.GetBusinessDate()+" "+a.GetFees())
+			}
+		}
+	}
+	if lines == 0 || !slices.Equal(got, want) {
+		t.Errorf("journalled late fees %q (of %d lines), want %q", got, lines, want)
+	}
 }

@@ -122,7 +122,7 @@ func FeedEventToProto(e store.FeedEntry) *loancorev1.FeedEvent {
 		d := a.BusinessDate.String()
 		out.ValueDate, out.RequestId, out.Actor, out.Amount = d, "cob:"+d, servicing.CloseOfBusinessActor, (a.Penalty + a.Compound).Format(cur)
 		out.Detail = &loancorev1.FeedEvent_Accrual{Accrual: &loancorev1.AccrualLine{BusinessDate: d,
-			Penalty: a.Penalty.Format(cur), Compound: a.Compound.Format(cur)}}
+			Penalty: a.Penalty.Format(cur), Compound: a.Compound.Format(cur), Fees: a.Fees.Format(cur)}}
 	case e.Notice != nil:
 		n := noticeToProto(*e.Notice)
 		out.ValueDate, out.RequestId, out.Actor, out.Amount = n.NoticeDate, "cob:"+n.NoticeDate, servicing.CloseOfBusinessActor, n.Amount

@@ -43,10 +43,11 @@ func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date) (
 	pos = store.Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: d,
 		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, RiskClass: v.RiskClass,
 		Outstanding: v.Outstanding}
-	pos.Charged.Penalty, pos.Charged.Compound = charged(st)
+	pos.Charged = charged(st)
 	// Against what was journalled, not against a fold of the day before:
 	// a backdated payment that changed earlier days is corrected here.
-	pos.AccruedToday = store.Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound}
+	pos.AccruedToday = store.Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound,
+		Fees: pos.Charged.Fees - cl.Charged.Fees}
 	pos.Notices = c.notices(cl, v, d)
 	return pos, nil
 }
@@ -114,12 +115,14 @@ func (c *Close) notices(cl store.COBLoan, v LoanView, d engine.Date) []store.Not
 	return out
 }
 
-// charged is all penalty and compound interest a fold has charged, paid,
-// waived or not.
-func charged(st engine.LoanState) (penalty, compound money.Amount) {
+// charged is all penalty, compound interest and late fees a fold has
+// charged, paid, waived or not. Service fees are left out as interest is:
+// they fall due on the plan, they do not accrue.
+func charged(st engine.LoanState) (a store.Accrual) {
 	for _, in := range st.Installments {
-		penalty += in.PenaltyAccrued
-		compound += in.CompoundAccrued
+		a.Penalty += in.PenaltyAccrued
+		a.Compound += in.CompoundAccrued
+		a.Fees += in.LateFee()
 	}
-	return penalty, compound
+	return a
 }

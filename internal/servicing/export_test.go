@@ -11,12 +11,10 @@ import (
 // MonthlyTerms is monthlyTerms, for the tests of package servicing_test.
 var MonthlyTerms = monthlyTerms
 
-// Charged is all penalty and compound interest the fold behind a view has
-// charged, paid, waived or not: what close of business journals (charged).
-func Charged(v LoanView) store.Accrual {
-	penalty, compound := charged(v.state)
-	return store.Accrual{Penalty: penalty, Compound: compound}
-}
+// Charged is all penalty, compound interest and late fees the fold behind
+// a view has charged, paid, waived or not: what close of business journals
+// (charged).
+func Charged(v LoanView) store.Accrual { return charged(v.state) }
 
 // monthlyTerms is the loan most servicing tests book: 12,000.00 CNY at 12%
 // a year in months monthly equal installments from 2024-01-15.

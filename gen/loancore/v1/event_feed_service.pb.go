@@ -570,7 +570,11 @@ type AccrualLine struct {
 	// Penalty interest added; negative when given back.
 	Penalty string `protobuf:"bytes,2,opt,name=penalty,proto3" json:"penalty,omitempty"`
 	// Compound interest added; negative when given back.
-	Compound      string `protobuf:"bytes,3,opt,name=compound,proto3" json:"compound,omitempty"`
+	Compound string `protobuf:"bytes,3,opt,name=compound,proto3" json:"compound,omitempty"`
+	// Late fees charged (a grace ended unpaid at the end of the date);
+	// negative when a backdated payment took one back. Service fees fall
+	// due on the plan, as interest does, and are not journalled.
+	Fees          string `protobuf:"bytes,4,opt,name=fees,proto3" json:"fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -626,6 +630,13 @@ func (x *AccrualLine) GetCompound() string {
 	return ""
 }
 
+func (x *AccrualLine) GetFees() string {
+	if x != nil {
+		return x.Fees
+	}
+	return ""
+}
+
 var File_loancore_v1_event_feed_service_proto protoreflect.FileDescriptor
 
 const file_loancore_v1_event_feed_service_proto_rawDesc = "" +
@@ -662,11 +673,12 @@ const file_loancore_v1_event_feed_service_proto_rawDesc = "" +
 	"\x06notice\x18\r \x01(\v2\x16.loancore.v1.DueNoticeH\x00R\x06notice\x12J\n" +
 	"\x11credit_line_event\x18\x0f \x01(\v2\x1c.loancore.v1.CreditLineEventH\x00R\x0fcreditLineEvent\x12$\n" +
 	"\x0ecredit_line_id\x18\x0e \x01(\tR\fcreditLineIdB\b\n" +
-	"\x06detail\"h\n" +
+	"\x06detail\"|\n" +
 	"\vAccrualLine\x12#\n" +
 	"\rbusiness_date\x18\x01 \x01(\tR\fbusinessDate\x12\x18\n" +
 	"\apenalty\x18\x02 \x01(\tR\apenalty\x12\x1a\n" +
-	"\bcompound\x18\x03 \x01(\tR\bcompound*\xd7\a\n" +
+	"\bcompound\x18\x03 \x01(\tR\bcompound\x12\x12\n" +
+	"\x04fees\x18\x04 \x01(\tR\x04fees*\xd7\a\n" +
 	"\rFeedEventKind\x12\x1f\n" +
 	"\x1bFEED_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bFEED_EVENT_KIND_ORIGINATION\x10\x01\x12 \n" +

@@ -35,14 +35,16 @@ FEED_EVENT_KIND_WAIVER: FeedEventKind
 FEED_EVENT_KIND_WRITE_OFF: FeedEventKind
 
 class AccrualLine(_message.Message):
-    __slots__ = ["business_date", "compound", "penalty"]
+    __slots__ = ["business_date", "compound", "fees", "penalty"]
     BUSINESS_DATE_FIELD_NUMBER: _ClassVar[int]
     COMPOUND_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
     business_date: str
     compound: str
+    fees: str
     penalty: str
-    def __init__(self, business_date: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ...) -> None: ...
+    def __init__(self, business_date: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., fees: _Optional[str] = ...) -> None: ...
 
 class FeedEvent(_message.Message):
     __slots__ = ["accrual", "actor", "amount", "credit_line_event", "credit_line_id", "currency", "event_id", "kind", "loan_event", "loan_id", "notice", "position", "recorded_at", "request_id", "value_date"]
