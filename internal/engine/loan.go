@@ -405,7 +405,9 @@ func FoldSchedule(t Terms, sched Schedule, events []Event, asOf Date) LoanState 
 
 // foldSchedule is FoldSchedule; with oneDayAtATime it runs penalty accrual
 // for one day per call, which must change nothing (the tests check it).
-func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtATime bool) LoanState {
+// newFoldState is a fold's state before any event: the schedule's rows,
+// owing nothing paid, with the level a prepayment keeps.
+func newFoldState(t *Terms, sched Schedule, asOf Date) LoanState {
 	st := LoanState{AsOf: asOf, PaidOffDate: NoDate, WrittenOffDate: NoDate, CappedOn: NoDate, level: sched.InstallmentAmount, accruedThrough: t.DisbursementDate,
 		recalc: t.InterestRecalculation, recalcThrough: t.DisbursementDate}
 	if t.Method == EqualPrincipal && len(sched.Installments) > 1 {
@@ -416,7 +418,13 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 		st.Installments[i] = InstallmentState{Number: in.Number, StartDate: in.StartDate, DueDate: in.DueDate,
 			PrincipalDue: in.Principal, InterestDue: in.Interest, FeesDue: in.Fees, accrualFrom: in.StartDate}
 	}
+	return st
+}
 
+// eventsToApply picks the events a fold as of asOf applies, in value-date
+// then log order: those not reversed and dated by asOf. A write-off is not
+// applied but ends accrual: the earliest one's date is kept.
+func (st *LoanState) eventsToApply(events []Event, asOf Date) []Event {
 	reversed := map[int64]bool{}
 	for _, e := range events {
 		if e.Kind == EventReversal {
@@ -444,6 +452,12 @@ func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtAT
 	slices.SortStableFunc(pays, func(a, b Event) int {
 		return cmp.Or(cmp.Compare(a.ValueDate, b.ValueDate), cmp.Compare(a.Seq, b.Seq))
 	})
+	return pays
+}
+
+func foldSchedule(t Terms, sched Schedule, events []Event, asOf Date, oneDayAtATime bool) LoanState {
+	st := newFoldState(&t, sched, asOf)
+	pays := st.eventsToApply(events, asOf)
 	// Every repayment adds one result (apply): room for them all at once.
 	if n := countRepayments(pays); n > 0 {
 		st.Payments = make([]PaymentResult, 0, n)
@@ -1015,23 +1029,7 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		st.Installments = append(tail, in)
 		return
 	}
-	sg := segment{start: date, principal: balance, firstIndex: st.dueIndex(k), count: remaining, oddFirst: date != cur.StartDate}
-	// Keeping the installment needs one; a level of zero (a tiny loan
-	// rounded away) re-amortises instead.
-	if t.Prepayment != ReduceInstallment && st.level > 0 {
-		switch t.Method {
-		case EqualInstallment:
-			sg.level = st.level
-			if t.Prepayment != KeepInstallment {
-				sg.count = termForLevel(t, sg, st.level)
-			}
-		case EqualPrincipal:
-			sg.level = st.level
-			g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
-			sg.count = g + int((uint64(balance)+uint64(st.level)-1)/uint64(st.level))
-			sg.count = min(max(sg.count, 1), remaining)
-		}
-	}
+	sg := st.reamortisedSegment(t, k, date, balance, remaining)
 	rows, level := buildRows(t, sg)
 	if t.Method == EqualInstallment && t.Prepayment == KeepInstallment && st.level > 0 {
 		rows = rowsUntilRepaid(rows)
@@ -1050,18 +1048,52 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 		in := InstallmentState{Number: r.Number - st.shift(), StartDate: r.StartDate, DueDate: r.DueDate,
 			PrincipalDue: r.Principal, InterestDue: r.Interest, FeesDue: r.Fees, accrualFrom: r.StartDate}
 		if i == 0 {
-			in.FeesDue, in.FeesPaid, in.FeesWaived = cur.FeesDue, cur.FeesPaid, cur.FeesWaived
-			in.StartDate = cur.StartDate
-			in.chargedBefore = keptInterest
-			in.PrincipalDue += keptPrincipal
-			in.PrincipalPaid = keptPrincipal
-			in.InterestDue += keptInterest
-			in.InterestPaid = keptInterest
-			in.balanceDays = cur.balanceDays
+			in.takeOver(cur, keptPrincipal, keptInterest)
 			carry.onto(&in)
 		}
 		st.Installments = append(st.Installments, in)
 	}
+}
+
+// takeOver makes a re-amortised plan's first row the current one it
+// replaces: its start, its fees and its balance-days, with what was paid
+// of the current row (principal, prepaid principal included, and
+// interest) kept paid on top of the new row's own.
+func (in *InstallmentState) takeOver(cur InstallmentState, keptPrincipal, keptInterest money.Amount) {
+	in.FeesDue, in.FeesPaid, in.FeesWaived = cur.FeesDue, cur.FeesPaid, cur.FeesWaived
+	in.StartDate = cur.StartDate
+	in.chargedBefore = keptInterest
+	in.PrincipalDue += keptPrincipal
+	in.PrincipalPaid = keptPrincipal
+	in.InterestDue += keptInterest
+	in.InterestPaid = keptInterest
+	in.balanceDays = cur.balanceDays
+}
+
+// reamortisedSegment is the segment reamortise solves from date for
+// balance over the remaining rows: the prepayment policy decides whether
+// it keeps the level (so the term shortens, or with KEEP_INSTALLMENT the
+// last row absorbs) or re-solves it. Keeping the installment needs one; a
+// level of zero (a tiny loan rounded away) re-amortises instead.
+func (st *LoanState) reamortisedSegment(t *Terms, k int, date Date, balance money.Amount, remaining int) segment {
+	cur := st.Installments[k]
+	sg := segment{start: date, principal: balance, firstIndex: st.dueIndex(k), count: remaining, oddFirst: date != cur.StartDate}
+	if t.Prepayment == ReduceInstallment || st.level == 0 {
+		return sg
+	}
+	switch t.Method {
+	case EqualInstallment:
+		sg.level = st.level
+		if t.Prepayment != KeepInstallment {
+			sg.count = termForLevel(t, sg, st.level)
+		}
+	case EqualPrincipal:
+		sg.level = st.level
+		g := max(0, t.PrincipalGracePeriods-sg.firstIndex)
+		sg.count = g + int((uint64(balance)+uint64(st.level)-1)/uint64(st.level))
+		sg.count = min(max(sg.count, 1), remaining)
+	}
+	return sg
 }
 
 // rowsUntilRepaid cuts rows built at a kept installment over the most

@@ -325,11 +325,17 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 		return out
 	}
 	out.Terms = termsToProto(v.Terms)
+	out.Installments = installmentsToProto(v)
+	return out
+}
+
+// installmentsToProto renders a loan's installments.
+func installmentsToProto(v servicing.LoanView) []*loancorev1.LoanInstallment {
 	// One allocation for the rows and one for all their strings (each
 	// field a substring of one string) instead of one per row and per
 	// field: this runs for every repayment's answer. The strings are
 	// written in a fixed order, then handed out in the same order.
-	n := len(v.Installment)
+	c, n := v.Terms.Currency, len(v.Installment)
 	perRow := 6
 	if v.Terms.HasPenalty {
 		perRow = 10
@@ -359,7 +365,7 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 	}
 	fees := hasServiceFees(v.Terms)
 	rows := make([]loancorev1.LoanInstallment, n)
-	out.Installments = make([]*loancorev1.LoanInstallment, n)
+	out := make([]*loancorev1.LoanInstallment, n)
 	for i, in := range v.Installment {
 		pi := &rows[i]
 		pi.Number, pi.Status = int32(in.Number), installmentStatuses[in.Status]
@@ -373,7 +379,7 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 		if fees {
 			pi.FeesDue, pi.FeesPaid = in.FeesDue.Format(c), in.FeesPaid.Format(c)
 		}
-		out.Installments[i] = pi
+		out[i] = pi
 	}
 	return out
 }

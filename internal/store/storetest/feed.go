@@ -281,6 +281,24 @@ func testFeedConcurrentWriters(t *testing.T, s store.Store) {
 			read()
 		}
 	}()
+	writeFeedConcurrently(t, s, ids, lineIDs, payments)
+	stop()
+	bg.Wait()
+	if _, err := s.SequenceFeed(context.Background(), store.SequenceFeedParams{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	for !read() {
+	}
+	if want := writers*(2+payments) + lines*(1+payments); len(seen) != want {
+		t.Errorf("the reader saw %d events, want %d", len(seen), want)
+	}
+	checkSeenOnce(t, seen, ids, lineIDs, payments)
+}
+
+// writeFeedConcurrently appends payments to each loan (versions 2 on) and
+// freezes to each line (versions 1 on), every loan and line at once.
+func writeFeedConcurrently(t *testing.T, s store.Store, ids, lineIDs []string, payments int64) {
+	t.Helper()
 	var w sync.WaitGroup
 	for _, id := range ids {
 		w.Add(1)
@@ -307,16 +325,13 @@ func testFeedConcurrentWriters(t *testing.T, s store.Store) {
 		}()
 	}
 	w.Wait()
-	stop()
-	bg.Wait()
-	if _, err := s.SequenceFeed(context.Background(), store.SequenceFeedParams{Wait: true}); err != nil {
-		t.Fatal(err)
-	}
-	for !read() {
-	}
-	if want := writers*(2+payments) + lines*(1+payments); len(seen) != want {
-		t.Errorf("the reader saw %d events, want %d", len(seen), want)
-	}
+}
+
+// checkSeenOnce checks the reader saw each loan's and line's events
+// exactly once: origination, disbursement and the payments; opening and
+// the freezes.
+func checkSeenOnce(t *testing.T, seen map[string]int, ids, lineIDs []string, payments int) {
+	t.Helper()
 	for _, id := range lineIDs {
 		for seq := 1; seq <= 1+payments; seq++ {
 			kind := store.LineKindFrozen
