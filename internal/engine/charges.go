@@ -389,9 +389,12 @@ func (t *Terms) prepaidWithFee(amount, balance money.Amount, dueSoFar int) (prin
 }
 
 // hasLateFee reports whether the terms charge a late fee.
-func (t *Terms) hasLateFee() bool {
+func (t *Terms) hasLateFee() bool { return t.HasCharge(LateFee) }
+
+// HasCharge reports whether the terms carry a charge of the kind.
+func (t *Terms) HasCharge(kind ChargeKind) bool {
 	for _, c := range t.Charges {
-		if c.Kind == LateFee {
+		if c.Kind == kind {
 			return true
 		}
 	}

@@ -83,14 +83,3 @@ func termsChargesToProto(t engine.Terms) []*loancorev1.Charge {
 	}
 	return out
 }
-
-// hasServiceFees reports whether the terms charge service fees, whose
-// installments show fees_due and fees_paid.
-func hasServiceFees(t engine.Terms) bool {
-	for _, c := range t.Charges {
-		if c.Kind == engine.ServiceFee {
-			return true
-		}
-	}
-	return false
-}

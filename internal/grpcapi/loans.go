@@ -363,7 +363,7 @@ func installmentsToProto(v servicing.LoanView) []*loancorev1.LoanInstallment {
 		next++
 		return s
 	}
-	fees := hasServiceFees(v.Terms)
+	fees := v.Terms.HasCharge(engine.ServiceFee)
 	rows := make([]loancorev1.LoanInstallment, n)
 	out := make([]*loancorev1.LoanInstallment, n)
 	for i, in := range v.Installment {

@@ -19,7 +19,7 @@ func (p RestructuringPolicy) eligible(lg loanLog, now, at engine.LoanState, ags 
 	if lg.terms.InterestRecalculation {
 		return refuse(ReasonInterestRecalculation, "loan %s charges interest on the actual balance; restructuring it is not supported yet", lg.loan.LoanID)
 	}
-	if hasServiceFees(lg.terms) && lg.terms.Method == engine.Bullet && !c.OnlyWaiver() && c.InterestFreezePlan == nil && c.Reamortisation == nil {
+	if lg.terms.HasCharge(engine.ServiceFee) && lg.terms.Method == engine.Bullet && !c.OnlyWaiver() && c.InterestFreezePlan == nil && c.Reamortisation == nil {
 		// A BULLET's one re-planned row would bear a fee for each period
 		// it spans; the engine does not work that out (it would drop the
 		// fees), so such a plan is refused.
