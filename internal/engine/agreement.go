@@ -56,9 +56,19 @@ type Settled struct {
 	CompoundWaived money.Amount
 	FeesPaid       money.Amount
 	FeesWaived     money.Amount
+	// LateFees and PrepaymentFees are the late and prepayment fees among
+	// FeesPaid + FeesWaived (the rest are service fees), for Cost. A
+	// prepayment fee is paid when it is charged, so it is all settled; of
+	// the rest, a row's service fee is taken as settled before its late
+	// fee, as the late fee was charged last.
+	LateFees, PrepaymentFees money.Amount
 }
 
 func (s *Settled) add(in *InstallmentState) {
+	settled := in.FeesPaid + in.FeesWaived
+	prepayment := min(settled, in.prepaymentFee)
+	s.PrepaymentFees += prepayment
+	s.LateFees += max(0, min(in.lateFee, settled-prepayment-(in.FeesDue-in.lateFee-in.prepaymentFee)))
 	s.PrincipalPaid += in.PrincipalPaid
 	s.InterestPaid += in.InterestPaid
 	s.InterestWaived += in.InterestWaived

@@ -221,6 +221,7 @@ func agreementCase(t *testing.T, s *seeded) bool {
 		checkConserved(t, all, runs)
 	}()
 	if runs.PaidOffDate != NoDate {
+		checkCostSettled(t, terms, runs, terms.Principal)
 		return true
 	}
 	if runs.Credit > 0 && hasPrepaymentFee(terms) {
@@ -240,6 +241,14 @@ func agreementCase(t *testing.T, s *seeded) bool {
 		t.Log(describeState(replay))
 		s.fatalf("paying the payoff %d on %s leaves %+v\n%s", p.Amount, end, o, desc())
 	}
+	func() {
+		defer func() {
+			if t.Failed() {
+				t.Log(desc())
+			}
+		}()
+		checkCostSettled(t, terms, replay, terms.Principal)
+	}()
 	return true
 }
 

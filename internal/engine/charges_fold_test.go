@@ -158,6 +158,7 @@ func TestFeePayoffSettles(t *testing.T) {
 			s.fatalf("case %d: paying the payoff %+v on %s: settled %v, credit %d (was %d)\nterms %s", c, p, day, after.settled(), after.Credit, st.Credit, describeTerms(terms))
 		}
 		checkConserved(t, all, after)
+		checkCostSettled(t, terms, after, terms.Principal)
 		settledCount++
 	}
 	if settledCount < 100 {

@@ -110,6 +110,7 @@ func TestFeePayoffSettlesWithPenalty(t *testing.T) {
 			s.fatalf("case %d: paying the payoff %+v on %s: settled %v, credit %d\nterms %s", c, p, day, after.settled(), after.Credit, describeTerms(terms))
 		}
 		checkConserved(t, all, after)
+		checkCostSettled(t, terms, after, terms.Principal)
 		checked++
 	}
 	if checked < 100 {

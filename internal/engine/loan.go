@@ -204,8 +204,11 @@ type InstallmentState struct {
 	FeesDue    money.Amount
 	FeesPaid   money.Amount
 	FeesWaived money.Amount
-	// lateFee is the late fee posted in FeesDue when the grace ended.
-	lateFee money.Amount
+	// lateFee is the late fee posted in FeesDue when the grace ended;
+	// prepaymentFee the prepayment fees posted (and paid) in FeesDue by
+	// prepayments in its period. The rest of FeesDue is service fees (and
+	// fees an agreement carried onto the row): Cost tells them apart.
+	lateFee, prepaymentFee money.Amount
 	// gracePenalty and graceCompound are the penalty of grace days held
 	// aside: charged when grace ends with the installment unpaid, dropped
 	// if it is paid by then.
@@ -976,6 +979,7 @@ func (st *LoanState) prepay(t *Terms, date Date, amount money.Amount, res *Payme
 	if fee > 0 {
 		cur.FeesDue += fee
 		cur.FeesPaid += fee
+		cur.prepaymentFee += fee
 		amount -= fee
 		res.Parts = append(res.Parts, AllocationPart{Installment: cur.Number, Component: ComponentFees, Amount: fee})
 	}
@@ -1061,6 +1065,7 @@ func (st *LoanState) reamortise(t *Terms, k int, date Date, balance, prepaid mon
 // interest) kept paid on top of the new row's own.
 func (in *InstallmentState) takeOver(cur InstallmentState, keptPrincipal, keptInterest money.Amount) {
 	in.FeesDue, in.FeesPaid, in.FeesWaived = cur.FeesDue, cur.FeesPaid, cur.FeesWaived
+	in.lateFee, in.prepaymentFee = cur.lateFee, cur.prepaymentFee
 	in.StartDate = cur.StartDate
 	in.chargedBefore = keptInterest
 	in.PrincipalDue += keptPrincipal

@@ -14,7 +14,7 @@ import (
 // for what this build's fold would give: a reader skips a snapshot of
 // another format and replays the log. TestSnapshotFields fails when a
 // field is added to the state without the codec.
-const SnapshotFormat = 5
+const SnapshotFormat = 6
 
 // ErrNotSnapshottable is EncodeSnapshot's refusal of a state it does not
 // encode: one that met a restructuring agreement, whose replacement plan
@@ -51,7 +51,7 @@ func (st LoanState) EncodeSnapshot() ([]byte, error) {
 			in.chargedBefore, in.extraInterest, in.extraPaid,
 			in.open.penalty, in.open.compound, in.open.gracePenalty, in.open.graceCompound,
 			in.open.lastPenalty, in.open.lastCompound,
-			in.FeesDue, in.FeesPaid, in.FeesWaived, in.lateFee)
+			in.FeesDue, in.FeesPaid, in.FeesWaived, in.lateFee, in.prepaymentFee)
 		e.uint(in.balanceDays.Hi)
 		e.uint(in.balanceDays.Lo)
 		e.uint(in.lateDays.Hi)
@@ -110,7 +110,7 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 			&in.chargedBefore, &in.extraInterest, &in.extraPaid,
 			&in.open.penalty, &in.open.compound, &in.open.gracePenalty, &in.open.graceCompound,
 			&in.open.lastPenalty, &in.open.lastCompound,
-			&in.FeesDue, &in.FeesPaid, &in.FeesWaived, &in.lateFee)
+			&in.FeesDue, &in.FeesPaid, &in.FeesWaived, &in.lateFee, &in.prepaymentFee)
 		in.balanceDays.Hi = d.uint()
 		in.balanceDays.Lo = d.uint()
 		in.lateDays.Hi = d.uint()

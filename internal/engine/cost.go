@@ -1,0 +1,76 @@
+package engine
+
+import "github.com/loancore/loancore/internal/money"
+
+// Cost is what a loan's credit costs as the loan stands on a date, by
+// component (issue 20's disclosure on GetLoan): the plan as it stands
+// (every installment's contract interest and service fees, due or not)
+// plus what was charged to the date (late fees, prepayment fees, penalty
+// and compound interest), the upfront fee, and the charges restructuring
+// agreements made principal. A loan just booked costs what its quote
+// said: TotalInterest + TotalFees + the upfront fee. Every component is
+// gross; Waived is what waivers forgave of them.
+type Cost struct {
+	// Interest is contract interest: each installment's InterestDue
+	// (charges an agreement carried onto a row included), plus what was
+	// paid and waived of the interest of rows an agreement replaced.
+	Interest money.Amount
+	// ServiceFees, LateFees and PrepaymentFees are the fees by kind, on
+	// the installments and settled on rows an agreement replaced. Fees an
+	// agreement carried onto a new row count there as service fees.
+	ServiceFees, LateFees, PrepaymentFees money.Amount
+	// UpfrontFee is the fee deducted from the advance
+	// (Terms.EffectiveUpfrontFee).
+	UpfrontFee money.Amount
+	// Penalty and Compound are penalty and compound interest charged to
+	// the date.
+	Penalty, Compound money.Amount
+	// Capitalised is what applied agreements made principal: overdue
+	// interest, fees, penalty and holiday interest capitalised, or the
+	// charges a freeze plan froze. It is repaid as principal since, and is
+	// counted here once.
+	Capitalised money.Amount
+	// Waived is what waivers forgave of the components above.
+	Waived money.Amount
+}
+
+// Fees is the fees of every kind.
+func (c Cost) Fees() money.Amount { return c.ServiceFees + c.LateFees + c.PrepaymentFees }
+
+// Total is the cost of the credit: every component less what was waived.
+// With the principal lent it is what the borrower pays for the loan if the
+// plan is kept from the date on: on a loan paid off, received less credit
+// equals what was lent + Total − UpfrontFee (the fee was kept from the
+// advance, not paid).
+func (c Cost) Total() money.Amount {
+	return c.Interest + c.Fees() + c.UpfrontFee + c.Penalty + c.Compound + c.Capitalised - c.Waived
+}
+
+// Cost is the state's cost of credit (see Cost) under its terms.
+func (st LoanState) Cost(t *Terms) Cost {
+	c := Cost{UpfrontFee: t.EffectiveUpfrontFee()}
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		c.Interest += in.InterestDue
+		c.LateFees += in.lateFee
+		c.PrepaymentFees += in.prepaymentFee
+		c.ServiceFees += in.FeesDue - in.lateFee - in.prepaymentFee
+		c.Penalty += in.PenaltyAccrued
+		c.Compound += in.CompoundAccrued
+		c.Waived += in.InterestWaived + in.FeesWaived + in.PenaltyWaived + in.CompoundWaived
+	}
+	s := st.Superseded
+	c.Interest += s.InterestPaid + s.InterestWaived
+	c.LateFees += s.LateFees
+	c.PrepaymentFees += s.PrepaymentFees
+	c.ServiceFees += s.FeesPaid + s.FeesWaived - s.LateFees - s.PrepaymentFees
+	c.Penalty += s.PenaltyPaid + s.PenaltyWaived
+	c.Compound += s.CompoundPaid + s.CompoundWaived
+	c.Waived += s.InterestWaived + s.FeesWaived + s.PenaltyWaived + s.CompoundWaived
+	for _, a := range st.Agreements {
+		if a.Applied {
+			c.Capitalised += a.Quote.Capitalised
+		}
+	}
+	return c
+}
