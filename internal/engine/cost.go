@@ -17,7 +17,8 @@ type Cost struct {
 	Interest money.Amount
 	// ServiceFees, LateFees and PrepaymentFees are the fees by kind, on
 	// the installments and settled on rows an agreement replaced. Fees an
-	// agreement carried onto a new row count there as service fees.
+	// agreement carried onto a new row, or its waiver forgave, count as
+	// service fees (neither says which kind they were).
 	ServiceFees, LateFees, PrepaymentFees money.Amount
 	// UpfrontFee is the fee deducted from the advance
 	// (Terms.EffectiveUpfrontFee).
@@ -30,7 +31,8 @@ type Cost struct {
 	// charges a freeze plan froze. It is repaid as principal since, and is
 	// counted here once.
 	Capitalised money.Amount
-	// Waived is what waivers forgave of the components above.
+	// Waived is what waivers, and agreements' waivers (less what a break
+	// charged again), forgave of the components above.
 	Waived money.Amount
 }
 
@@ -70,7 +72,24 @@ func (st LoanState) Cost(t *Terms) Cost {
 	for _, a := range st.Agreements {
 		if a.Applied {
 			c.Capitalised += a.Quote.Capitalised
+			c.addAgreementWaiver(a)
 		}
 	}
 	return c
+}
+
+// addAgreementWaiver counts what an agreement's waiver forgave, less what
+// its break charged again (that is back on the rows): charged, and waived.
+// The fold does not book it on the replaced rows, so it is in no other
+// component. Fees it forgave count as service fees: the waiver does not
+// say which kind it took.
+func (c *Cost) addAgreementWaiver(a AgreementResult) {
+	w, r := a.Quote.Waived, a.Reinstated
+	interest, penalty := w.Interest-r.Interest, w.Penalty-r.Penalty
+	compound, fees := w.Compound-r.Compound, w.Fees-r.Fees
+	c.Interest += interest
+	c.Penalty += penalty
+	c.Compound += compound
+	c.ServiceFees += fees
+	c.Waived += interest + penalty + compound + fees
 }

@@ -326,7 +326,16 @@ func loanToProto(v servicing.LoanView, view loancorev1.LoanView) *loancorev1.Loa
 	}
 	out.Terms = termsToProto(v.Terms)
 	out.Installments = installmentsToProto(v)
+	out.Cost = costToProto(v.Cost(), c)
 	return out
+}
+
+// costToProto renders a loan's cost of credit by component.
+func costToProto(k engine.Cost, c money.Currency) *loancorev1.LoanCost {
+	return &loancorev1.LoanCost{TotalInterest: k.Interest.Format(c), ServiceFees: k.ServiceFees.Format(c),
+		LateFees: k.LateFees.Format(c), PrepaymentFees: k.PrepaymentFees.Format(c), TotalFees: k.Fees().Format(c),
+		UpfrontFee: k.UpfrontFee.Format(c), Penalty: k.Penalty.Format(c), Compound: k.Compound.Format(c),
+		Capitalised: k.Capitalised.Format(c), Waived: k.Waived.Format(c), TotalCost: k.Total().Format(c)}
 }
 
 // installmentsToProto renders a loan's installments.

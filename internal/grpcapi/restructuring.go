@@ -106,7 +106,7 @@ func (s *restructuringService) QuoteRestructuring(ctx context.Context, req *loan
 	return &loancorev1.QuoteRestructuringResponse{Installments: r.Installments, Waived: r.Waived, Capitalised: r.Capitalised,
 		TotalCostBefore: r.TotalCostBefore, TotalCostAfter: r.TotalCostAfter, AprPercent: r.AprPercent, WithinCap: r.WithinCap,
 		Carried: r.Carried, Outstanding: r.Outstanding, Balance: r.Balance, EffectiveDate: r.EffectiveDate, Currency: r.Currency,
-		AprCapPercent: r.AprCapPercent}, nil
+		AprCapPercent: r.AprCapPercent, TotalFees: r.TotalFees}, nil
 }
 
 // ProposeAgreement implements loancore.v1.RestructuringService/ProposeAgreement.
@@ -222,7 +222,8 @@ func chargesToProto(c servicing.QuoteCharges) *loancorev1.RestructuringCharges {
 func restructuringQuoteToProto(q servicing.RestructuringQuote) *loancorev1.RestructuringQuote {
 	out := &loancorev1.RestructuringQuote{Waived: chargesToProto(q.Waived), Capitalised: q.Capitalised, TotalCostBefore: q.TotalCostBefore,
 		TotalCostAfter: q.TotalCostAfter, AprPercent: q.APRPercent, WithinCap: q.WithinCap, Carried: chargesToProto(q.Carried),
-		Balance: q.Balance, EffectiveDate: q.EffectiveDate, Currency: q.Currency, AprCapPercent: q.APRCapPercent}
+		Balance: q.Balance, EffectiveDate: q.EffectiveDate, Currency: q.Currency, AprCapPercent: q.APRCapPercent,
+		TotalFees: q.TotalFees()}
 	o := q.Outstanding
 	out.Outstanding = &loancorev1.Outstanding{Principal: o.Principal, Interest: o.Interest, Penalty: o.Penalty, Compound: o.Compound, Total: o.Total, Fees: o.Fees}
 	for _, r := range q.Installments {

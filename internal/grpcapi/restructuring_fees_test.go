@@ -41,6 +41,9 @@ func TestRestructuringWithFees(t *testing.T) {
 			t.Errorf("re-amortised: capitalised %s, cost %s → %s, APR %s; want 306.00, 954.00 → 738.00, 11.94",
 				q.GetCapitalised(), q.GetTotalCostBefore(), q.GetTotalCostAfter(), q.GetAprPercent())
 		}
+		if q.GetTotalFees() != "432.00" {
+			t.Errorf("re-amortised: total_fees %s, want 6 × 72.00 = 432.00", q.GetTotalFees())
+		}
 
 		// A waiver of 100.00 of fees alone keeps the plan: 2.00 left of
 		// the first installment's 102.00.
@@ -48,6 +51,9 @@ func TestRestructuringWithFees(t *testing.T) {
 		if q.GetWaived().GetFees() != "100.00" || q.GetInstallments()[0].GetFees() != "2.00" || q.GetTotalCostAfter() != "854.00" {
 			t.Errorf("fee waiver: waived %s, first row's fees %s, cost after %s; want 100.00, 2.00, 854.00",
 				q.GetWaived().GetFees(), q.GetInstallments()[0].GetFees(), q.GetTotalCostAfter())
+		}
+		if q.GetTotalFees() != "854.00" {
+			t.Errorf("fee waiver: total_fees %s, want 306.00 + 9 × 72.00 − 100.00 = 854.00", q.GetTotalFees())
 		}
 
 		// A freeze plan waiving 6.00 of fees: 12,300.00 in 6 × 2,050.00,
@@ -61,7 +67,7 @@ func TestRestructuringWithFees(t *testing.T) {
 		}
 		aq := prop.GetAgreement().GetQuote()
 		if aq.GetCapitalised() != "300.00" || aq.GetWaived().GetFees() != "6.00" || aq.GetInstallments()[0].GetPrincipal() != "2050.00" ||
-			aq.GetInstallments()[0].GetFees() != "" || prop.GetAgreement().GetChanges().GetWaiver().GetFees() != "6.00" {
+			aq.GetInstallments()[0].GetFees() != "" || prop.GetAgreement().GetChanges().GetWaiver().GetFees() != "6.00" || aq.GetTotalFees() != "0.00" {
 			t.Fatalf("freeze quote %v", prop.GetAgreement())
 		}
 		if _, err := c.restructuring.AcceptAgreement(ctx(t), &loancorev1.AcceptAgreementRequest{RequestId: "RF-a",
@@ -78,6 +84,14 @@ func TestRestructuringWithFees(t *testing.T) {
 		}
 		if o := g.GetLoan().GetOutstanding(); o.GetFees() != "0.00" || o.GetPrincipal() != "10250.00" {
 			t.Errorf("outstanding under the freeze plan %v, want 10250.00 principal and no fee (the payment five days late bore none)", o)
+		}
+		// The loan's cost: the 6.00 of fee waived (gross in service_fees,
+		// netted by waived) and the 300.00 of fees the plan made principal;
+		// the rows not yet due on 2025-04-20 lost their fees (not owed), and
+		// the freeze plan charges none. The borrower repays 12,300.00 for
+		// 12,000.00 lent.
+		if k := g.GetLoan().GetCost(); k.GetServiceFees() != "6.00" || k.GetCapitalised() != "300.00" || k.GetWaived() != "6.00" || k.GetTotalCost() != "300.00" {
+			t.Errorf("cost under the freeze plan %v, want service 6.00, capitalised 300.00, waived 6.00, total 300.00", k)
 		}
 	})
 }

@@ -28,6 +28,28 @@ type RestructuringQuote struct {
 	APRCapPercent string `json:"apr_cap_percent"`
 }
 
+// TotalFees is the sum of the rows' fees, worked out from the rows so
+// that a quote frozen before the figure existed shows it too (a stored
+// agreement's quote is not rewritten).
+func (q RestructuringQuote) TotalFees() string {
+	cur, ok := money.LookupCurrency(q.Currency)
+	if !ok {
+		return ""
+	}
+	var total money.Amount
+	for _, r := range q.Installments {
+		if r.Fees == "" {
+			continue
+		}
+		f, err := money.ParseAmount(r.Fees, cur)
+		if err != nil {
+			return ""
+		}
+		total += f
+	}
+	return total.Format(cur)
+}
+
 // QuoteRow is one installment of a quoted plan.
 type QuoteRow struct {
 	Number       int    `json:"number"`

@@ -65,6 +65,11 @@ type LoanView struct {
 	state engine.LoanState
 }
 
+// Cost is the loan's cost of credit by component as of the view's date
+// (engine.LoanState.Cost): the plan as it stands plus what was charged to
+// the date. Computed on demand, as only GetLoan's full view shows it.
+func (v LoanView) Cost() engine.Cost { return v.state.Cost(&v.Terms) }
+
 // statusOf is a fold's loan status.
 func statusOf(st engine.LoanState) string {
 	switch {

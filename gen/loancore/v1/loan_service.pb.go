@@ -978,7 +978,11 @@ type Loan struct {
 	DisbursedAmount string `protobuf:"bytes,22,opt,name=disbursed_amount,json=disbursedAmount,proto3" json:"disbursed_amount,omitempty"`
 	// The tranches lent as of the date, oldest first: the first is the
 	// principal on the disbursement date.
-	Tranches      []*LoanTranche `protobuf:"bytes,23,rep,name=tranches,proto3" json:"tranches,omitempty"`
+	Tranches []*LoanTranche `protobuf:"bytes,23,rep,name=tranches,proto3" json:"tranches,omitempty"`
+	// The cost of the credit by component as the loan stands on as_of (as
+	// known at known_at): see LoanCost. Set in LOAN_VIEW_FULL only, beside
+	// the installments it is summed from.
+	Cost          *LoanCost `protobuf:"bytes,27,opt,name=cost,proto3" json:"cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1181,6 +1185,164 @@ func (x *Loan) GetTranches() []*LoanTranche {
 	return nil
 }
 
+func (x *Loan) GetCost() *LoanCost {
+	if x != nil {
+		return x.Cost
+	}
+	return nil
+}
+
+// LoanCost is what a loan's credit costs as the loan stands on a date: the
+// plan as it stands (every installment's contract interest and service
+// fees, due or not, as the installments show them) plus what was charged
+// to the date (late and prepayment fees, penalty and compound interest),
+// the upfront fee, and what restructuring agreements capitalised. A loan
+// just booked costs what QuoteSchedule's total_cost said for its terms;
+// later the figure follows the loan: a prepayment that shortens the plan
+// lowers it, a late fee or penalty raises it. Each component is gross;
+// waived is what waivers forgave of them, and total_cost nets it. On a
+// loan paid off, total_cost is exactly what the borrower paid beyond the
+// principal lent, plus the upfront fee kept from the advance.
+type LoanCost struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Contract interest: every installment's interest_due, plus the
+	// interest paid and waived on installments a restructuring replaced.
+	TotalInterest string `protobuf:"bytes,1,opt,name=total_interest,json=totalInterest,proto3" json:"total_interest,omitempty"`
+	// Service fees (LoanTerms.charges' SERVICE_FEE) of every installment,
+	// and fees an agreement carried onto a row.
+	ServiceFees string `protobuf:"bytes,2,opt,name=service_fees,json=serviceFees,proto3" json:"service_fees,omitempty"`
+	// Late fees charged to the date.
+	LateFees string `protobuf:"bytes,3,opt,name=late_fees,json=lateFees,proto3" json:"late_fees,omitempty"`
+	// Prepayment fees charged to the date.
+	PrepaymentFees string `protobuf:"bytes,4,opt,name=prepayment_fees,json=prepaymentFees,proto3" json:"prepayment_fees,omitempty"`
+	// service_fees + late_fees + prepayment_fees.
+	TotalFees string `protobuf:"bytes,5,opt,name=total_fees,json=totalFees,proto3" json:"total_fees,omitempty"`
+	// The fee deducted from the amount advanced: upfront_fee, or the
+	// UPFRONT charge worked out.
+	UpfrontFee string `protobuf:"bytes,6,opt,name=upfront_fee,json=upfrontFee,proto3" json:"upfront_fee,omitempty"`
+	// Penalty interest (罚息) charged to the date.
+	Penalty string `protobuf:"bytes,7,opt,name=penalty,proto3" json:"penalty,omitempty"`
+	// Compound interest (复利) charged to the date.
+	Compound string `protobuf:"bytes,8,opt,name=compound,proto3" json:"compound,omitempty"`
+	// Charges (overdue interest, fees, penalty, holiday interest) that
+	// restructuring agreements made principal; repaid as principal since.
+	Capitalised string `protobuf:"bytes,9,opt,name=capitalised,proto3" json:"capitalised,omitempty"`
+	// What waivers forgave of the components above.
+	Waived string `protobuf:"bytes,10,opt,name=waived,proto3" json:"waived,omitempty"`
+	// total_interest + total_fees + upfront_fee + penalty + compound +
+	// capitalised − waived.
+	TotalCost     string `protobuf:"bytes,11,opt,name=total_cost,json=totalCost,proto3" json:"total_cost,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoanCost) Reset() {
+	*x = LoanCost{}
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoanCost) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoanCost) ProtoMessage() {}
+
+func (x *LoanCost) ProtoReflect() protoreflect.Message {
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoanCost.ProtoReflect.Descriptor instead.
+func (*LoanCost) Descriptor() ([]byte, []int) {
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *LoanCost) GetTotalInterest() string {
+	if x != nil {
+		return x.TotalInterest
+	}
+	return ""
+}
+
+func (x *LoanCost) GetServiceFees() string {
+	if x != nil {
+		return x.ServiceFees
+	}
+	return ""
+}
+
+func (x *LoanCost) GetLateFees() string {
+	if x != nil {
+		return x.LateFees
+	}
+	return ""
+}
+
+func (x *LoanCost) GetPrepaymentFees() string {
+	if x != nil {
+		return x.PrepaymentFees
+	}
+	return ""
+}
+
+func (x *LoanCost) GetTotalFees() string {
+	if x != nil {
+		return x.TotalFees
+	}
+	return ""
+}
+
+func (x *LoanCost) GetUpfrontFee() string {
+	if x != nil {
+		return x.UpfrontFee
+	}
+	return ""
+}
+
+func (x *LoanCost) GetPenalty() string {
+	if x != nil {
+		return x.Penalty
+	}
+	return ""
+}
+
+func (x *LoanCost) GetCompound() string {
+	if x != nil {
+		return x.Compound
+	}
+	return ""
+}
+
+func (x *LoanCost) GetCapitalised() string {
+	if x != nil {
+		return x.Capitalised
+	}
+	return ""
+}
+
+func (x *LoanCost) GetWaived() string {
+	if x != nil {
+		return x.Waived
+	}
+	return ""
+}
+
+func (x *LoanCost) GetTotalCost() string {
+	if x != nil {
+		return x.TotalCost
+	}
+	return ""
+}
+
 // LoanTranche is one part of a loan's principal lent on one day.
 type LoanTranche struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1196,7 +1358,7 @@ type LoanTranche struct {
 
 func (x *LoanTranche) Reset() {
 	*x = LoanTranche{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[7]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1208,7 +1370,7 @@ func (x *LoanTranche) String() string {
 func (*LoanTranche) ProtoMessage() {}
 
 func (x *LoanTranche) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[7]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1221,7 +1383,7 @@ func (x *LoanTranche) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoanTranche.ProtoReflect.Descriptor instead.
 func (*LoanTranche) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{7}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LoanTranche) GetSeq() int64 {
@@ -1285,7 +1447,7 @@ type LoanInstallment struct {
 
 func (x *LoanInstallment) Reset() {
 	*x = LoanInstallment{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[8]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1297,7 +1459,7 @@ func (x *LoanInstallment) String() string {
 func (*LoanInstallment) ProtoMessage() {}
 
 func (x *LoanInstallment) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[8]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1310,7 +1472,7 @@ func (x *LoanInstallment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoanInstallment.ProtoReflect.Descriptor instead.
 func (*LoanInstallment) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{8}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LoanInstallment) GetNumber() int32 {
@@ -1432,7 +1594,7 @@ type Outstanding struct {
 
 func (x *Outstanding) Reset() {
 	*x = Outstanding{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[9]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1444,7 +1606,7 @@ func (x *Outstanding) String() string {
 func (*Outstanding) ProtoMessage() {}
 
 func (x *Outstanding) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[9]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1457,7 +1619,7 @@ func (x *Outstanding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outstanding.ProtoReflect.Descriptor instead.
 func (*Outstanding) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{9}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Outstanding) GetPrincipal() string {
@@ -1521,7 +1683,7 @@ type ListLoansRequest struct {
 
 func (x *ListLoansRequest) Reset() {
 	*x = ListLoansRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[10]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1533,7 +1695,7 @@ func (x *ListLoansRequest) String() string {
 func (*ListLoansRequest) ProtoMessage() {}
 
 func (x *ListLoansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[10]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1546,7 +1708,7 @@ func (x *ListLoansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLoansRequest.ProtoReflect.Descriptor instead.
 func (*ListLoansRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{10}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListLoansRequest) GetStatus() LoanStatus {
@@ -1590,7 +1752,7 @@ type ListLoansResponse struct {
 
 func (x *ListLoansResponse) Reset() {
 	*x = ListLoansResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[11]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1602,7 +1764,7 @@ func (x *ListLoansResponse) String() string {
 func (*ListLoansResponse) ProtoMessage() {}
 
 func (x *ListLoansResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[11]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1615,7 +1777,7 @@ func (x *ListLoansResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLoansResponse.ProtoReflect.Descriptor instead.
 func (*ListLoansResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{11}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListLoansResponse) GetLoans() []*LoanSummary {
@@ -1655,7 +1817,7 @@ type LoanSummary struct {
 
 func (x *LoanSummary) Reset() {
 	*x = LoanSummary{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[12]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1667,7 +1829,7 @@ func (x *LoanSummary) String() string {
 func (*LoanSummary) ProtoMessage() {}
 
 func (x *LoanSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[12]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1680,7 +1842,7 @@ func (x *LoanSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoanSummary.ProtoReflect.Descriptor instead.
 func (*LoanSummary) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{12}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *LoanSummary) GetLoanId() string {
@@ -1749,7 +1911,7 @@ type ListLoanEventsRequest struct {
 
 func (x *ListLoanEventsRequest) Reset() {
 	*x = ListLoanEventsRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[13]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1761,7 +1923,7 @@ func (x *ListLoanEventsRequest) String() string {
 func (*ListLoanEventsRequest) ProtoMessage() {}
 
 func (x *ListLoanEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[13]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1774,7 +1936,7 @@ func (x *ListLoanEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLoanEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListLoanEventsRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{13}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListLoanEventsRequest) GetLoanId() string {
@@ -1811,7 +1973,7 @@ type ListLoanEventsResponse struct {
 
 func (x *ListLoanEventsResponse) Reset() {
 	*x = ListLoanEventsResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[14]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1823,7 +1985,7 @@ func (x *ListLoanEventsResponse) String() string {
 func (*ListLoanEventsResponse) ProtoMessage() {}
 
 func (x *ListLoanEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[14]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1836,7 +1998,7 @@ func (x *ListLoanEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLoanEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListLoanEventsResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{14}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListLoanEventsResponse) GetEvents() []*LoanEvent {
@@ -1903,7 +2065,7 @@ type LoanEvent struct {
 
 func (x *LoanEvent) Reset() {
 	*x = LoanEvent{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[15]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1915,7 +2077,7 @@ func (x *LoanEvent) String() string {
 func (*LoanEvent) ProtoMessage() {}
 
 func (x *LoanEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[15]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1928,7 +2090,7 @@ func (x *LoanEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoanEvent.ProtoReflect.Descriptor instead.
 func (*LoanEvent) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{15}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LoanEvent) GetSeq() int64 {
@@ -2072,7 +2234,7 @@ type RecordRepaymentRequest struct {
 
 func (x *RecordRepaymentRequest) Reset() {
 	*x = RecordRepaymentRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[16]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2084,7 +2246,7 @@ func (x *RecordRepaymentRequest) String() string {
 func (*RecordRepaymentRequest) ProtoMessage() {}
 
 func (x *RecordRepaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[16]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2097,7 +2259,7 @@ func (x *RecordRepaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRepaymentRequest.ProtoReflect.Descriptor instead.
 func (*RecordRepaymentRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{16}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RecordRepaymentRequest) GetRequestId() string {
@@ -2156,7 +2318,7 @@ type RecordRepaymentResponse struct {
 
 func (x *RecordRepaymentResponse) Reset() {
 	*x = RecordRepaymentResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[17]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2168,7 +2330,7 @@ func (x *RecordRepaymentResponse) String() string {
 func (*RecordRepaymentResponse) ProtoMessage() {}
 
 func (x *RecordRepaymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[17]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2181,7 +2343,7 @@ func (x *RecordRepaymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRepaymentResponse.ProtoReflect.Descriptor instead.
 func (*RecordRepaymentResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{17}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RecordRepaymentResponse) GetSeq() int64 {
@@ -2242,7 +2404,7 @@ type AllocationLine struct {
 
 func (x *AllocationLine) Reset() {
 	*x = AllocationLine{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[18]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2254,7 +2416,7 @@ func (x *AllocationLine) String() string {
 func (*AllocationLine) ProtoMessage() {}
 
 func (x *AllocationLine) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[18]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2267,7 +2429,7 @@ func (x *AllocationLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllocationLine.ProtoReflect.Descriptor instead.
 func (*AllocationLine) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{18}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AllocationLine) GetInstallmentNumber() int32 {
@@ -2308,7 +2470,7 @@ type ReverseRepaymentRequest struct {
 
 func (x *ReverseRepaymentRequest) Reset() {
 	*x = ReverseRepaymentRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[19]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2320,7 +2482,7 @@ func (x *ReverseRepaymentRequest) String() string {
 func (*ReverseRepaymentRequest) ProtoMessage() {}
 
 func (x *ReverseRepaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[19]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2333,7 +2495,7 @@ func (x *ReverseRepaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseRepaymentRequest.ProtoReflect.Descriptor instead.
 func (*ReverseRepaymentRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{19}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReverseRepaymentRequest) GetRequestId() string {
@@ -2385,7 +2547,7 @@ type ReverseRepaymentResponse struct {
 
 func (x *ReverseRepaymentResponse) Reset() {
 	*x = ReverseRepaymentResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2397,7 +2559,7 @@ func (x *ReverseRepaymentResponse) String() string {
 func (*ReverseRepaymentResponse) ProtoMessage() {}
 
 func (x *ReverseRepaymentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[20]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2410,7 +2572,7 @@ func (x *ReverseRepaymentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseRepaymentResponse.ProtoReflect.Descriptor instead.
 func (*ReverseRepaymentResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{20}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReverseRepaymentResponse) GetSeq() int64 {
@@ -2461,7 +2623,7 @@ type QuotePayoffRequest struct {
 
 func (x *QuotePayoffRequest) Reset() {
 	*x = QuotePayoffRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2473,7 +2635,7 @@ func (x *QuotePayoffRequest) String() string {
 func (*QuotePayoffRequest) ProtoMessage() {}
 
 func (x *QuotePayoffRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[21]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2486,7 +2648,7 @@ func (x *QuotePayoffRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotePayoffRequest.ProtoReflect.Descriptor instead.
 func (*QuotePayoffRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{21}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *QuotePayoffRequest) GetLoanId() string {
@@ -2533,7 +2695,7 @@ type QuotePayoffResponse struct {
 
 func (x *QuotePayoffResponse) Reset() {
 	*x = QuotePayoffResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2545,7 +2707,7 @@ func (x *QuotePayoffResponse) String() string {
 func (*QuotePayoffResponse) ProtoMessage() {}
 
 func (x *QuotePayoffResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[22]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2558,7 +2720,7 @@ func (x *QuotePayoffResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotePayoffResponse.ProtoReflect.Descriptor instead.
 func (*QuotePayoffResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{22}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *QuotePayoffResponse) GetTotal() string {
@@ -2653,7 +2815,7 @@ type WaiveAmountsRequest struct {
 
 func (x *WaiveAmountsRequest) Reset() {
 	*x = WaiveAmountsRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2665,7 +2827,7 @@ func (x *WaiveAmountsRequest) String() string {
 func (*WaiveAmountsRequest) ProtoMessage() {}
 
 func (x *WaiveAmountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[23]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2678,7 +2840,7 @@ func (x *WaiveAmountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaiveAmountsRequest.ProtoReflect.Descriptor instead.
 func (*WaiveAmountsRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{23}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WaiveAmountsRequest) GetRequestId() string {
@@ -2762,7 +2924,7 @@ type WaiveAmountsResponse struct {
 
 func (x *WaiveAmountsResponse) Reset() {
 	*x = WaiveAmountsResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[24]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2774,7 +2936,7 @@ func (x *WaiveAmountsResponse) String() string {
 func (*WaiveAmountsResponse) ProtoMessage() {}
 
 func (x *WaiveAmountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[24]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2787,7 +2949,7 @@ func (x *WaiveAmountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaiveAmountsResponse.ProtoReflect.Descriptor instead.
 func (*WaiveAmountsResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{24}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WaiveAmountsResponse) GetSeq() int64 {
@@ -2857,7 +3019,7 @@ type WriteOffLoanRequest struct {
 
 func (x *WriteOffLoanRequest) Reset() {
 	*x = WriteOffLoanRequest{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[25]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2869,7 +3031,7 @@ func (x *WriteOffLoanRequest) String() string {
 func (*WriteOffLoanRequest) ProtoMessage() {}
 
 func (x *WriteOffLoanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[25]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2882,7 +3044,7 @@ func (x *WriteOffLoanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteOffLoanRequest.ProtoReflect.Descriptor instead.
 func (*WriteOffLoanRequest) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{25}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WriteOffLoanRequest) GetRequestId() string {
@@ -2930,7 +3092,7 @@ type WriteOffLoanResponse struct {
 
 func (x *WriteOffLoanResponse) Reset() {
 	*x = WriteOffLoanResponse{}
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[26]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2942,7 +3104,7 @@ func (x *WriteOffLoanResponse) String() string {
 func (*WriteOffLoanResponse) ProtoMessage() {}
 
 func (x *WriteOffLoanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_loancore_v1_loan_service_proto_msgTypes[26]
+	mi := &file_loancore_v1_loan_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2955,7 +3117,7 @@ func (x *WriteOffLoanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteOffLoanResponse.ProtoReflect.Descriptor instead.
 func (*WriteOffLoanResponse) Descriptor() ([]byte, []int) {
-	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{26}
+	return file_loancore_v1_loan_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WriteOffLoanResponse) GetSeq() int64 {
@@ -3007,7 +3169,7 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\x05as_of\x18\x02 \x01(\tR\x04asOf\x12\x19\n" +
 	"\bknown_at\x18\x03 \x01(\tR\aknownAt\"8\n" +
 	"\x0fGetLoanResponse\x12%\n" +
-	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\xe1\a\n" +
+	"\x04loan\x18\x01 \x01(\v2\x11.loancore.v1.LoanR\x04loan\"\x8c\b\n" +
 	"\x04Loan\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12\x1f\n" +
 	"\vborrower_id\x18\x02 \x01(\tR\n" +
@@ -3037,7 +3199,24 @@ const file_loancore_v1_loan_service_proto_rawDesc = "" +
 	"\vapr_percent\x18\x1a \x01(\tR\n" +
 	"aprPercent\x12)\n" +
 	"\x10disbursed_amount\x18\x16 \x01(\tR\x0fdisbursedAmount\x124\n" +
-	"\btranches\x18\x17 \x03(\v2\x18.loancore.v1.LoanTrancheR\btranches\"V\n" +
+	"\btranches\x18\x17 \x03(\v2\x18.loancore.v1.LoanTrancheR\btranches\x12)\n" +
+	"\x04cost\x18\x1b \x01(\v2\x15.loancore.v1.LoanCostR\x04cost\"\xe9\x02\n" +
+	"\bLoanCost\x12%\n" +
+	"\x0etotal_interest\x18\x01 \x01(\tR\rtotalInterest\x12!\n" +
+	"\fservice_fees\x18\x02 \x01(\tR\vserviceFees\x12\x1b\n" +
+	"\tlate_fees\x18\x03 \x01(\tR\blateFees\x12'\n" +
+	"\x0fprepayment_fees\x18\x04 \x01(\tR\x0eprepaymentFees\x12\x1d\n" +
+	"\n" +
+	"total_fees\x18\x05 \x01(\tR\ttotalFees\x12\x1f\n" +
+	"\vupfront_fee\x18\x06 \x01(\tR\n" +
+	"upfrontFee\x12\x18\n" +
+	"\apenalty\x18\a \x01(\tR\apenalty\x12\x1a\n" +
+	"\bcompound\x18\b \x01(\tR\bcompound\x12 \n" +
+	"\vcapitalised\x18\t \x01(\tR\vcapitalised\x12\x16\n" +
+	"\x06waived\x18\n" +
+	" \x01(\tR\x06waived\x12\x1d\n" +
+	"\n" +
+	"total_cost\x18\v \x01(\tR\ttotalCost\"V\n" +
 	"\vLoanTranche\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\tR\x06amount\x12\x1d\n" +
@@ -3284,7 +3463,7 @@ func file_loancore_v1_loan_service_proto_rawDescGZIP() []byte {
 }
 
 var file_loancore_v1_loan_service_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_loancore_v1_loan_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_loancore_v1_loan_service_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(DelinquencyBucket)(0),           // 0: loancore.v1.DelinquencyBucket
 	(RiskClass)(0),                   // 1: loancore.v1.RiskClass
@@ -3301,84 +3480,86 @@ var file_loancore_v1_loan_service_proto_goTypes = []any{
 	(*GetLoanRequest)(nil),           // 12: loancore.v1.GetLoanRequest
 	(*GetLoanResponse)(nil),          // 13: loancore.v1.GetLoanResponse
 	(*Loan)(nil),                     // 14: loancore.v1.Loan
-	(*LoanTranche)(nil),              // 15: loancore.v1.LoanTranche
-	(*LoanInstallment)(nil),          // 16: loancore.v1.LoanInstallment
-	(*Outstanding)(nil),              // 17: loancore.v1.Outstanding
-	(*ListLoansRequest)(nil),         // 18: loancore.v1.ListLoansRequest
-	(*ListLoansResponse)(nil),        // 19: loancore.v1.ListLoansResponse
-	(*LoanSummary)(nil),              // 20: loancore.v1.LoanSummary
-	(*ListLoanEventsRequest)(nil),    // 21: loancore.v1.ListLoanEventsRequest
-	(*ListLoanEventsResponse)(nil),   // 22: loancore.v1.ListLoanEventsResponse
-	(*LoanEvent)(nil),                // 23: loancore.v1.LoanEvent
-	(*RecordRepaymentRequest)(nil),   // 24: loancore.v1.RecordRepaymentRequest
-	(*RecordRepaymentResponse)(nil),  // 25: loancore.v1.RecordRepaymentResponse
-	(*AllocationLine)(nil),           // 26: loancore.v1.AllocationLine
-	(*ReverseRepaymentRequest)(nil),  // 27: loancore.v1.ReverseRepaymentRequest
-	(*ReverseRepaymentResponse)(nil), // 28: loancore.v1.ReverseRepaymentResponse
-	(*QuotePayoffRequest)(nil),       // 29: loancore.v1.QuotePayoffRequest
-	(*QuotePayoffResponse)(nil),      // 30: loancore.v1.QuotePayoffResponse
-	(*WaiveAmountsRequest)(nil),      // 31: loancore.v1.WaiveAmountsRequest
-	(*WaiveAmountsResponse)(nil),     // 32: loancore.v1.WaiveAmountsResponse
-	(*WriteOffLoanRequest)(nil),      // 33: loancore.v1.WriteOffLoanRequest
-	(*WriteOffLoanResponse)(nil),     // 34: loancore.v1.WriteOffLoanResponse
-	(*LoanTerms)(nil),                // 35: loancore.v1.LoanTerms
-	(*PendingAction)(nil),            // 36: loancore.v1.PendingAction
+	(*LoanCost)(nil),                 // 15: loancore.v1.LoanCost
+	(*LoanTranche)(nil),              // 16: loancore.v1.LoanTranche
+	(*LoanInstallment)(nil),          // 17: loancore.v1.LoanInstallment
+	(*Outstanding)(nil),              // 18: loancore.v1.Outstanding
+	(*ListLoansRequest)(nil),         // 19: loancore.v1.ListLoansRequest
+	(*ListLoansResponse)(nil),        // 20: loancore.v1.ListLoansResponse
+	(*LoanSummary)(nil),              // 21: loancore.v1.LoanSummary
+	(*ListLoanEventsRequest)(nil),    // 22: loancore.v1.ListLoanEventsRequest
+	(*ListLoanEventsResponse)(nil),   // 23: loancore.v1.ListLoanEventsResponse
+	(*LoanEvent)(nil),                // 24: loancore.v1.LoanEvent
+	(*RecordRepaymentRequest)(nil),   // 25: loancore.v1.RecordRepaymentRequest
+	(*RecordRepaymentResponse)(nil),  // 26: loancore.v1.RecordRepaymentResponse
+	(*AllocationLine)(nil),           // 27: loancore.v1.AllocationLine
+	(*ReverseRepaymentRequest)(nil),  // 28: loancore.v1.ReverseRepaymentRequest
+	(*ReverseRepaymentResponse)(nil), // 29: loancore.v1.ReverseRepaymentResponse
+	(*QuotePayoffRequest)(nil),       // 30: loancore.v1.QuotePayoffRequest
+	(*QuotePayoffResponse)(nil),      // 31: loancore.v1.QuotePayoffResponse
+	(*WaiveAmountsRequest)(nil),      // 32: loancore.v1.WaiveAmountsRequest
+	(*WaiveAmountsResponse)(nil),     // 33: loancore.v1.WaiveAmountsResponse
+	(*WriteOffLoanRequest)(nil),      // 34: loancore.v1.WriteOffLoanRequest
+	(*WriteOffLoanResponse)(nil),     // 35: loancore.v1.WriteOffLoanResponse
+	(*LoanTerms)(nil),                // 36: loancore.v1.LoanTerms
+	(*PendingAction)(nil),            // 37: loancore.v1.PendingAction
 }
 var file_loancore_v1_loan_service_proto_depIdxs = []int32{
 	14, // 0: loancore.v1.DisburseTrancheResponse.loan:type_name -> loancore.v1.Loan
-	35, // 1: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
+	36, // 1: loancore.v1.CreateLoanRequest.terms:type_name -> loancore.v1.LoanTerms
 	14, // 2: loancore.v1.CreateLoanResponse.loan:type_name -> loancore.v1.Loan
 	14, // 3: loancore.v1.GetLoanResponse.loan:type_name -> loancore.v1.Loan
 	2,  // 4: loancore.v1.Loan.status:type_name -> loancore.v1.LoanStatus
-	35, // 5: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
-	16, // 6: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
-	17, // 7: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
+	36, // 5: loancore.v1.Loan.terms:type_name -> loancore.v1.LoanTerms
+	17, // 6: loancore.v1.Loan.installments:type_name -> loancore.v1.LoanInstallment
+	18, // 7: loancore.v1.Loan.outstanding:type_name -> loancore.v1.Outstanding
 	0,  // 8: loancore.v1.Loan.delinquency_bucket:type_name -> loancore.v1.DelinquencyBucket
 	1,  // 9: loancore.v1.Loan.risk_class:type_name -> loancore.v1.RiskClass
-	15, // 10: loancore.v1.Loan.tranches:type_name -> loancore.v1.LoanTranche
-	3,  // 11: loancore.v1.LoanInstallment.status:type_name -> loancore.v1.InstallmentStatus
-	2,  // 12: loancore.v1.ListLoansRequest.status:type_name -> loancore.v1.LoanStatus
-	20, // 13: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
-	2,  // 14: loancore.v1.LoanSummary.status:type_name -> loancore.v1.LoanStatus
-	23, // 15: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
-	5,  // 16: loancore.v1.LoanEvent.kind:type_name -> loancore.v1.LoanEventKind
-	4,  // 17: loancore.v1.LoanEvent.special_transactions:type_name -> loancore.v1.SpecialTransaction
-	6,  // 18: loancore.v1.RecordRepaymentRequest.view:type_name -> loancore.v1.LoanView
-	26, // 19: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
-	14, // 20: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	7,  // 21: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
-	14, // 22: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
-	26, // 23: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
-	36, // 24: loancore.v1.ReverseRepaymentResponse.pending_action:type_name -> loancore.v1.PendingAction
-	14, // 25: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
-	36, // 26: loancore.v1.WaiveAmountsResponse.pending_action:type_name -> loancore.v1.PendingAction
-	14, // 27: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
-	36, // 28: loancore.v1.WriteOffLoanResponse.pending_action:type_name -> loancore.v1.PendingAction
-	10, // 29: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
-	12, // 30: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
-	18, // 31: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
-	21, // 32: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
-	24, // 33: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
-	27, // 34: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
-	29, // 35: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
-	31, // 36: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
-	33, // 37: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
-	8,  // 38: loancore.v1.LoanService.DisburseTranche:input_type -> loancore.v1.DisburseTrancheRequest
-	11, // 39: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
-	13, // 40: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
-	19, // 41: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
-	22, // 42: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
-	25, // 43: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
-	28, // 44: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
-	30, // 45: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
-	32, // 46: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
-	34, // 47: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
-	9,  // 48: loancore.v1.LoanService.DisburseTranche:output_type -> loancore.v1.DisburseTrancheResponse
-	39, // [39:49] is the sub-list for method output_type
-	29, // [29:39] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	16, // 10: loancore.v1.Loan.tranches:type_name -> loancore.v1.LoanTranche
+	15, // 11: loancore.v1.Loan.cost:type_name -> loancore.v1.LoanCost
+	3,  // 12: loancore.v1.LoanInstallment.status:type_name -> loancore.v1.InstallmentStatus
+	2,  // 13: loancore.v1.ListLoansRequest.status:type_name -> loancore.v1.LoanStatus
+	21, // 14: loancore.v1.ListLoansResponse.loans:type_name -> loancore.v1.LoanSummary
+	2,  // 15: loancore.v1.LoanSummary.status:type_name -> loancore.v1.LoanStatus
+	24, // 16: loancore.v1.ListLoanEventsResponse.events:type_name -> loancore.v1.LoanEvent
+	5,  // 17: loancore.v1.LoanEvent.kind:type_name -> loancore.v1.LoanEventKind
+	4,  // 18: loancore.v1.LoanEvent.special_transactions:type_name -> loancore.v1.SpecialTransaction
+	6,  // 19: loancore.v1.RecordRepaymentRequest.view:type_name -> loancore.v1.LoanView
+	27, // 20: loancore.v1.RecordRepaymentResponse.allocations:type_name -> loancore.v1.AllocationLine
+	14, // 21: loancore.v1.RecordRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	7,  // 22: loancore.v1.AllocationLine.component:type_name -> loancore.v1.AllocationComponent
+	14, // 23: loancore.v1.ReverseRepaymentResponse.loan:type_name -> loancore.v1.Loan
+	27, // 24: loancore.v1.ReverseRepaymentResponse.reversed_allocations:type_name -> loancore.v1.AllocationLine
+	37, // 25: loancore.v1.ReverseRepaymentResponse.pending_action:type_name -> loancore.v1.PendingAction
+	14, // 26: loancore.v1.WaiveAmountsResponse.loan:type_name -> loancore.v1.Loan
+	37, // 27: loancore.v1.WaiveAmountsResponse.pending_action:type_name -> loancore.v1.PendingAction
+	14, // 28: loancore.v1.WriteOffLoanResponse.loan:type_name -> loancore.v1.Loan
+	37, // 29: loancore.v1.WriteOffLoanResponse.pending_action:type_name -> loancore.v1.PendingAction
+	10, // 30: loancore.v1.LoanService.CreateLoan:input_type -> loancore.v1.CreateLoanRequest
+	12, // 31: loancore.v1.LoanService.GetLoan:input_type -> loancore.v1.GetLoanRequest
+	19, // 32: loancore.v1.LoanService.ListLoans:input_type -> loancore.v1.ListLoansRequest
+	22, // 33: loancore.v1.LoanService.ListLoanEvents:input_type -> loancore.v1.ListLoanEventsRequest
+	25, // 34: loancore.v1.LoanService.RecordRepayment:input_type -> loancore.v1.RecordRepaymentRequest
+	28, // 35: loancore.v1.LoanService.ReverseRepayment:input_type -> loancore.v1.ReverseRepaymentRequest
+	30, // 36: loancore.v1.LoanService.QuotePayoff:input_type -> loancore.v1.QuotePayoffRequest
+	32, // 37: loancore.v1.LoanService.WaiveAmounts:input_type -> loancore.v1.WaiveAmountsRequest
+	34, // 38: loancore.v1.LoanService.WriteOffLoan:input_type -> loancore.v1.WriteOffLoanRequest
+	8,  // 39: loancore.v1.LoanService.DisburseTranche:input_type -> loancore.v1.DisburseTrancheRequest
+	11, // 40: loancore.v1.LoanService.CreateLoan:output_type -> loancore.v1.CreateLoanResponse
+	13, // 41: loancore.v1.LoanService.GetLoan:output_type -> loancore.v1.GetLoanResponse
+	20, // 42: loancore.v1.LoanService.ListLoans:output_type -> loancore.v1.ListLoansResponse
+	23, // 43: loancore.v1.LoanService.ListLoanEvents:output_type -> loancore.v1.ListLoanEventsResponse
+	26, // 44: loancore.v1.LoanService.RecordRepayment:output_type -> loancore.v1.RecordRepaymentResponse
+	29, // 45: loancore.v1.LoanService.ReverseRepayment:output_type -> loancore.v1.ReverseRepaymentResponse
+	31, // 46: loancore.v1.LoanService.QuotePayoff:output_type -> loancore.v1.QuotePayoffResponse
+	33, // 47: loancore.v1.LoanService.WaiveAmounts:output_type -> loancore.v1.WaiveAmountsResponse
+	35, // 48: loancore.v1.LoanService.WriteOffLoan:output_type -> loancore.v1.WriteOffLoanResponse
+	9,  // 49: loancore.v1.LoanService.DisburseTranche:output_type -> loancore.v1.DisburseTrancheResponse
+	40, // [40:50] is the sub-list for method output_type
+	30, // [30:40] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_loancore_v1_loan_service_proto_init() }
@@ -3394,7 +3575,7 @@ func file_loancore_v1_loan_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_loancore_v1_loan_service_proto_rawDesc), len(file_loancore_v1_loan_service_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   27,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -826,6 +826,8 @@ type QuoteRestructuringResponse struct {
 	Currency string `protobuf:"bytes,12,opt,name=currency,proto3" json:"currency,omitempty"`
 	// The server's APR cap in percent.
 	AprCapPercent string `protobuf:"bytes,13,opt,name=apr_cap_percent,json=aprCapPercent,proto3" json:"apr_cap_percent,omitempty"`
+	// The sum of the new plan's row fees (service fees and carried fees).
+	TotalFees     string `protobuf:"bytes,14,opt,name=total_fees,json=totalFees,proto3" json:"total_fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -951,6 +953,13 @@ func (x *QuoteRestructuringResponse) GetAprCapPercent() string {
 	return ""
 }
 
+func (x *QuoteRestructuringResponse) GetTotalFees() string {
+	if x != nil {
+		return x.TotalFees
+	}
+	return ""
+}
+
 // RestructuringQuote is a quote frozen into an agreement; its fields are
 // those of QuoteRestructuringResponse.
 type RestructuringQuote struct {
@@ -981,6 +990,8 @@ type RestructuringQuote struct {
 	Currency string `protobuf:"bytes,12,opt,name=currency,proto3" json:"currency,omitempty"`
 	// The server's APR cap in percent.
 	AprCapPercent string `protobuf:"bytes,13,opt,name=apr_cap_percent,json=aprCapPercent,proto3" json:"apr_cap_percent,omitempty"`
+	// The sum of the new plan's row fees (service fees and carried fees).
+	TotalFees     string `protobuf:"bytes,14,opt,name=total_fees,json=totalFees,proto3" json:"total_fees,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1102,6 +1113,13 @@ func (x *RestructuringQuote) GetCurrency() string {
 func (x *RestructuringQuote) GetAprCapPercent() string {
 	if x != nil {
 		return x.AprCapPercent
+	}
+	return ""
+}
+
+func (x *RestructuringQuote) GetTotalFees() string {
+	if x != nil {
+		return x.TotalFees
 	}
 	return ""
 }
@@ -2058,7 +2076,7 @@ const file_loancore_v1_restructuring_service_proto_rawDesc = "" +
 	"\x19QuoteRestructuringRequest\x12\x17\n" +
 	"\aloan_id\x18\x01 \x01(\tR\x06loanId\x12%\n" +
 	"\x0eeffective_date\x18\x02 \x01(\tR\reffectiveDate\x12;\n" +
-	"\achanges\x18\x03 \x01(\v2!.loancore.v1.RestructuringChangesR\achanges\"\xd3\x04\n" +
+	"\achanges\x18\x03 \x01(\v2!.loancore.v1.RestructuringChangesR\achanges\"\xf2\x04\n" +
 	"\x1aQuoteRestructuringResponse\x12D\n" +
 	"\finstallments\x18\x01 \x03(\v2 .loancore.v1.ScheduleInstallmentR\finstallments\x129\n" +
 	"\x06waived\x18\x02 \x01(\v2!.loancore.v1.RestructuringChargesR\x06waived\x12 \n" +
@@ -2075,7 +2093,9 @@ const file_loancore_v1_restructuring_service_proto_rawDesc = "" +
 	" \x01(\tR\abalance\x12%\n" +
 	"\x0eeffective_date\x18\v \x01(\tR\reffectiveDate\x12\x1a\n" +
 	"\bcurrency\x18\f \x01(\tR\bcurrency\x12&\n" +
-	"\x0fapr_cap_percent\x18\r \x01(\tR\raprCapPercent\"\xcb\x04\n" +
+	"\x0fapr_cap_percent\x18\r \x01(\tR\raprCapPercent\x12\x1d\n" +
+	"\n" +
+	"total_fees\x18\x0e \x01(\tR\ttotalFees\"\xea\x04\n" +
 	"\x12RestructuringQuote\x12D\n" +
 	"\finstallments\x18\x01 \x03(\v2 .loancore.v1.ScheduleInstallmentR\finstallments\x129\n" +
 	"\x06waived\x18\x02 \x01(\v2!.loancore.v1.RestructuringChargesR\x06waived\x12 \n" +
@@ -2092,7 +2112,9 @@ const file_loancore_v1_restructuring_service_proto_rawDesc = "" +
 	" \x01(\tR\abalance\x12%\n" +
 	"\x0eeffective_date\x18\v \x01(\tR\reffectiveDate\x12\x1a\n" +
 	"\bcurrency\x18\f \x01(\tR\bcurrency\x12&\n" +
-	"\x0fapr_cap_percent\x18\r \x01(\tR\raprCapPercent\"|\n" +
+	"\x0fapr_cap_percent\x18\r \x01(\tR\raprCapPercent\x12\x1d\n" +
+	"\n" +
+	"total_fees\x18\x0e \x01(\tR\ttotalFees\"|\n" +
 	"\x14RestructuringCharges\x12\x1a\n" +
 	"\binterest\x18\x01 \x01(\tR\binterest\x12\x18\n" +
 	"\apenalty\x18\x02 \x01(\tR\apenalty\x12\x1a\n" +

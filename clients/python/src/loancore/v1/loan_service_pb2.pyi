@@ -160,11 +160,12 @@ class ListLoansResponse(_message.Message):
     def __init__(self, loans: _Optional[_Iterable[_Union[LoanSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class Loan(_message.Message):
-    __slots__ = ["agreement_id", "apr_percent", "as_of", "borrower_id", "created_at", "credit_balance", "currency", "days_past_due", "delinquency_bucket", "disbursed_amount", "installments", "known_at", "loan_id", "next_due_date", "outstanding", "penalty_capped_on", "restructured", "restructured_until", "risk_class", "status", "terms", "tranches", "version", "written_off_on"]
+    __slots__ = ["agreement_id", "apr_percent", "as_of", "borrower_id", "cost", "created_at", "credit_balance", "currency", "days_past_due", "delinquency_bucket", "disbursed_amount", "installments", "known_at", "loan_id", "next_due_date", "outstanding", "penalty_capped_on", "restructured", "restructured_until", "risk_class", "status", "terms", "tranches", "version", "written_off_on"]
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     APR_PERCENT_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     BORROWER_ID_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     CREDIT_BALANCE_FIELD_NUMBER: _ClassVar[int]
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
@@ -189,6 +190,7 @@ class Loan(_message.Message):
     apr_percent: str
     as_of: str
     borrower_id: str
+    cost: LoanCost
     created_at: str
     credit_balance: str
     currency: str
@@ -209,7 +211,33 @@ class Loan(_message.Message):
     tranches: _containers.RepeatedCompositeFieldContainer[LoanTranche]
     version: int
     written_off_on: str
-    def __init__(self, loan_id: _Optional[str] = ..., borrower_id: _Optional[str] = ..., status: _Optional[_Union[LoanStatus, str]] = ..., terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ..., installments: _Optional[_Iterable[_Union[LoanInstallment, _Mapping]]] = ..., outstanding: _Optional[_Union[Outstanding, _Mapping]] = ..., days_past_due: _Optional[int] = ..., next_due_date: _Optional[str] = ..., version: _Optional[int] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., created_at: _Optional[str] = ..., credit_balance: _Optional[str] = ..., currency: _Optional[str] = ..., delinquency_bucket: _Optional[_Union[DelinquencyBucket, str]] = ..., risk_class: _Optional[_Union[RiskClass, str]] = ..., penalty_capped_on: _Optional[str] = ..., written_off_on: _Optional[str] = ..., restructured: bool = ..., restructured_until: _Optional[str] = ..., agreement_id: _Optional[str] = ..., apr_percent: _Optional[str] = ..., disbursed_amount: _Optional[str] = ..., tranches: _Optional[_Iterable[_Union[LoanTranche, _Mapping]]] = ...) -> None: ...
+    def __init__(self, loan_id: _Optional[str] = ..., borrower_id: _Optional[str] = ..., status: _Optional[_Union[LoanStatus, str]] = ..., terms: _Optional[_Union[_terms_pb2.LoanTerms, _Mapping]] = ..., installments: _Optional[_Iterable[_Union[LoanInstallment, _Mapping]]] = ..., outstanding: _Optional[_Union[Outstanding, _Mapping]] = ..., days_past_due: _Optional[int] = ..., next_due_date: _Optional[str] = ..., version: _Optional[int] = ..., as_of: _Optional[str] = ..., known_at: _Optional[str] = ..., created_at: _Optional[str] = ..., credit_balance: _Optional[str] = ..., currency: _Optional[str] = ..., delinquency_bucket: _Optional[_Union[DelinquencyBucket, str]] = ..., risk_class: _Optional[_Union[RiskClass, str]] = ..., penalty_capped_on: _Optional[str] = ..., written_off_on: _Optional[str] = ..., restructured: bool = ..., restructured_until: _Optional[str] = ..., agreement_id: _Optional[str] = ..., apr_percent: _Optional[str] = ..., disbursed_amount: _Optional[str] = ..., tranches: _Optional[_Iterable[_Union[LoanTranche, _Mapping]]] = ..., cost: _Optional[_Union[LoanCost, _Mapping]] = ...) -> None: ...
+
+class LoanCost(_message.Message):
+    __slots__ = ["capitalised", "compound", "late_fees", "penalty", "prepayment_fees", "service_fees", "total_cost", "total_fees", "total_interest", "upfront_fee", "waived"]
+    CAPITALISED_FIELD_NUMBER: _ClassVar[int]
+    COMPOUND_FIELD_NUMBER: _ClassVar[int]
+    LATE_FEES_FIELD_NUMBER: _ClassVar[int]
+    PENALTY_FIELD_NUMBER: _ClassVar[int]
+    PREPAYMENT_FEES_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FEES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COST_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FEES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_INTEREST_FIELD_NUMBER: _ClassVar[int]
+    UPFRONT_FEE_FIELD_NUMBER: _ClassVar[int]
+    WAIVED_FIELD_NUMBER: _ClassVar[int]
+    capitalised: str
+    compound: str
+    late_fees: str
+    penalty: str
+    prepayment_fees: str
+    service_fees: str
+    total_cost: str
+    total_fees: str
+    total_interest: str
+    upfront_fee: str
+    waived: str
+    def __init__(self, total_interest: _Optional[str] = ..., service_fees: _Optional[str] = ..., late_fees: _Optional[str] = ..., prepayment_fees: _Optional[str] = ..., total_fees: _Optional[str] = ..., upfront_fee: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., capitalised: _Optional[str] = ..., waived: _Optional[str] = ..., total_cost: _Optional[str] = ...) -> None: ...
 
 class LoanEvent(_message.Message):
     __slots__ = ["action_id", "actor", "agreement_id", "amount", "kind", "on_behalf_of", "reason", "recorded_at", "request_id", "seq", "special_transactions", "target_seq", "value_date", "waived_compound", "waived_fees", "waived_interest", "waived_penalty"]

@@ -198,7 +198,7 @@ class QuoteRestructuringRequest(_message.Message):
     def __init__(self, loan_id: _Optional[str] = ..., effective_date: _Optional[str] = ..., changes: _Optional[_Union[RestructuringChanges, _Mapping]] = ...) -> None: ...
 
 class QuoteRestructuringResponse(_message.Message):
-    __slots__ = ["apr_cap_percent", "apr_percent", "balance", "capitalised", "carried", "currency", "effective_date", "installments", "outstanding", "total_cost_after", "total_cost_before", "waived", "within_cap"]
+    __slots__ = ["apr_cap_percent", "apr_percent", "balance", "capitalised", "carried", "currency", "effective_date", "installments", "outstanding", "total_cost_after", "total_cost_before", "total_fees", "waived", "within_cap"]
     APR_CAP_PERCENT_FIELD_NUMBER: _ClassVar[int]
     APR_PERCENT_FIELD_NUMBER: _ClassVar[int]
     BALANCE_FIELD_NUMBER: _ClassVar[int]
@@ -210,6 +210,7 @@ class QuoteRestructuringResponse(_message.Message):
     OUTSTANDING_FIELD_NUMBER: _ClassVar[int]
     TOTAL_COST_AFTER_FIELD_NUMBER: _ClassVar[int]
     TOTAL_COST_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FEES_FIELD_NUMBER: _ClassVar[int]
     WAIVED_FIELD_NUMBER: _ClassVar[int]
     WITHIN_CAP_FIELD_NUMBER: _ClassVar[int]
     apr_cap_percent: str
@@ -223,9 +224,10 @@ class QuoteRestructuringResponse(_message.Message):
     outstanding: _loan_service_pb2.Outstanding
     total_cost_after: str
     total_cost_before: str
+    total_fees: str
     waived: RestructuringCharges
     within_cap: bool
-    def __init__(self, installments: _Optional[_Iterable[_Union[_schedule_service_pb2.ScheduleInstallment, _Mapping]]] = ..., waived: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., capitalised: _Optional[str] = ..., total_cost_before: _Optional[str] = ..., total_cost_after: _Optional[str] = ..., apr_percent: _Optional[str] = ..., within_cap: bool = ..., carried: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., outstanding: _Optional[_Union[_loan_service_pb2.Outstanding, _Mapping]] = ..., balance: _Optional[str] = ..., effective_date: _Optional[str] = ..., currency: _Optional[str] = ..., apr_cap_percent: _Optional[str] = ...) -> None: ...
+    def __init__(self, installments: _Optional[_Iterable[_Union[_schedule_service_pb2.ScheduleInstallment, _Mapping]]] = ..., waived: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., capitalised: _Optional[str] = ..., total_cost_before: _Optional[str] = ..., total_cost_after: _Optional[str] = ..., apr_percent: _Optional[str] = ..., within_cap: bool = ..., carried: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., outstanding: _Optional[_Union[_loan_service_pb2.Outstanding, _Mapping]] = ..., balance: _Optional[str] = ..., effective_date: _Optional[str] = ..., currency: _Optional[str] = ..., apr_cap_percent: _Optional[str] = ..., total_fees: _Optional[str] = ...) -> None: ...
 
 class RateChange(_message.Message):
     __slots__ = ["annual_rate_percent"]
@@ -276,7 +278,7 @@ class RestructuringCharges(_message.Message):
     def __init__(self, interest: _Optional[str] = ..., penalty: _Optional[str] = ..., compound: _Optional[str] = ..., fees: _Optional[str] = ...) -> None: ...
 
 class RestructuringQuote(_message.Message):
-    __slots__ = ["apr_cap_percent", "apr_percent", "balance", "capitalised", "carried", "currency", "effective_date", "installments", "outstanding", "total_cost_after", "total_cost_before", "waived", "within_cap"]
+    __slots__ = ["apr_cap_percent", "apr_percent", "balance", "capitalised", "carried", "currency", "effective_date", "installments", "outstanding", "total_cost_after", "total_cost_before", "total_fees", "waived", "within_cap"]
     APR_CAP_PERCENT_FIELD_NUMBER: _ClassVar[int]
     APR_PERCENT_FIELD_NUMBER: _ClassVar[int]
     BALANCE_FIELD_NUMBER: _ClassVar[int]
@@ -288,6 +290,7 @@ class RestructuringQuote(_message.Message):
     OUTSTANDING_FIELD_NUMBER: _ClassVar[int]
     TOTAL_COST_AFTER_FIELD_NUMBER: _ClassVar[int]
     TOTAL_COST_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FEES_FIELD_NUMBER: _ClassVar[int]
     WAIVED_FIELD_NUMBER: _ClassVar[int]
     WITHIN_CAP_FIELD_NUMBER: _ClassVar[int]
     apr_cap_percent: str
@@ -301,9 +304,10 @@ class RestructuringQuote(_message.Message):
     outstanding: _loan_service_pb2.Outstanding
     total_cost_after: str
     total_cost_before: str
+    total_fees: str
     waived: RestructuringCharges
     within_cap: bool
-    def __init__(self, installments: _Optional[_Iterable[_Union[_schedule_service_pb2.ScheduleInstallment, _Mapping]]] = ..., waived: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., capitalised: _Optional[str] = ..., total_cost_before: _Optional[str] = ..., total_cost_after: _Optional[str] = ..., apr_percent: _Optional[str] = ..., within_cap: bool = ..., carried: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., outstanding: _Optional[_Union[_loan_service_pb2.Outstanding, _Mapping]] = ..., balance: _Optional[str] = ..., effective_date: _Optional[str] = ..., currency: _Optional[str] = ..., apr_cap_percent: _Optional[str] = ...) -> None: ...
+    def __init__(self, installments: _Optional[_Iterable[_Union[_schedule_service_pb2.ScheduleInstallment, _Mapping]]] = ..., waived: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., capitalised: _Optional[str] = ..., total_cost_before: _Optional[str] = ..., total_cost_after: _Optional[str] = ..., apr_percent: _Optional[str] = ..., within_cap: bool = ..., carried: _Optional[_Union[RestructuringCharges, _Mapping]] = ..., outstanding: _Optional[_Union[_loan_service_pb2.Outstanding, _Mapping]] = ..., balance: _Optional[str] = ..., effective_date: _Optional[str] = ..., currency: _Optional[str] = ..., apr_cap_percent: _Optional[str] = ..., total_fees: _Optional[str] = ...) -> None: ...
 
 class RestructuringWaiver(_message.Message):
     __slots__ = ["compound", "fees", "interest", "penalty"]

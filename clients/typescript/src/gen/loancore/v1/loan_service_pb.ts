@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file loancore/v1/loan_service.proto.
  */
 export const file_loancore_v1_loan_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5sb2FuY29yZS92MS9sb2FuX3NlcnZpY2UucHJvdG8SC2xvYW5jb3JlLnYxImEKFkRpc2J1cnNlVHJhbmNoZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEg4KBmFtb3VudBgDIAEoCRISCgp2YWx1ZV9kYXRlGAQgASgJIjoKF0Rpc2J1cnNlVHJhbmNoZVJlc3BvbnNlEh8KBGxvYW4YASABKAsyES5sb2FuY29yZS52MS5Mb2FuInQKEUNyZWF0ZUxvYW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRITCgtib3Jyb3dlcl9pZBgDIAEoCRIlCgV0ZXJtcxgEIAEoCzIWLmxvYW5jb3JlLnYxLkxvYW5UZXJtcyI1ChJDcmVhdGVMb2FuUmVzcG9uc2USHwoEbG9hbhgBIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4iQgoOR2V0TG9hblJlcXVlc3QSDwoHbG9hbl9pZBgBIAEoCRINCgVhc19vZhgCIAEoCRIQCghrbm93bl9hdBgDIAEoCSIyCg9HZXRMb2FuUmVzcG9uc2USHwoEbG9hbhgBIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4iuwUKBExvYW4SDwoHbG9hbl9pZBgBIAEoCRITCgtib3Jyb3dlcl9pZBgCIAEoCRInCgZzdGF0dXMYAyABKA4yFy5sb2FuY29yZS52MS5Mb2FuU3RhdHVzEiUKBXRlcm1zGAQgASgLMhYubG9hbmNvcmUudjEuTG9hblRlcm1zEjIKDGluc3RhbGxtZW50cxgFIAMoCzIcLmxvYW5jb3JlLnYxLkxvYW5JbnN0YWxsbWVudBItCgtvdXRzdGFuZGluZxgGIAEoCzIYLmxvYW5jb3JlLnYxLk91dHN0YW5kaW5nEhUKDWRheXNfcGFzdF9kdWUYByABKAUSFQoNbmV4dF9kdWVfZGF0ZRgIIAEoCRIPCgd2ZXJzaW9uGAkgASgDEg0KBWFzX29mGAogASgJEhAKCGtub3duX2F0GAsgASgJEhIKCmNyZWF0ZWRfYXQYDCABKAkSFgoOY3JlZGl0X2JhbGFuY2UYDSABKAkSEAoIY3VycmVuY3kYDiABKAkSOgoSZGVsaW5xdWVuY3lfYnVja2V0GA8gASgOMh4ubG9hbmNvcmUudjEuRGVsaW5xdWVuY3lCdWNrZXQSKgoKcmlza19jbGFzcxgQIAEoDjIWLmxvYW5jb3JlLnYxLlJpc2tDbGFzcxIZChFwZW5hbHR5X2NhcHBlZF9vbhgRIAEoCRIWCg53cml0dGVuX29mZl9vbhgSIAEoCRIUCgxyZXN0cnVjdHVyZWQYEyABKAgSGgoScmVzdHJ1Y3R1cmVkX3VudGlsGBQgASgJEhQKDGFncmVlbWVudF9pZBgVIAEoCRITCgthcHJfcGVyY2VudBgaIAEoCRIYChBkaXNidXJzZWRfYW1vdW50GBYgASgJEioKCHRyYW5jaGVzGBcgAygLMhgubG9hbmNvcmUudjEuTG9hblRyYW5jaGUiPgoLTG9hblRyYW5jaGUSCwoDc2VxGAEgASgDEg4KBmFtb3VudBgCIAEoCRISCgp2YWx1ZV9kYXRlGAMgASgJItgCCg9Mb2FuSW5zdGFsbG1lbnQSDgoGbnVtYmVyGAEgASgFEhAKCGR1ZV9kYXRlGAIgASgJEhUKDXByaW5jaXBhbF9kdWUYAyABKAkSFAoMaW50ZXJlc3RfZHVlGAQgASgJEhYKDnByaW5jaXBhbF9wYWlkGAUgASgJEhUKDWludGVyZXN0X3BhaWQYBiABKAkSLgoGc3RhdHVzGAcgASgOMh4ubG9hbmNvcmUudjEuSW5zdGFsbG1lbnRTdGF0dXMSEgoKc3RhcnRfZGF0ZRgIIAEoCRIXCg9wZW5hbHR5X2FjY3J1ZWQYCSABKAkSFAoMcGVuYWx0eV9wYWlkGAogASgJEhgKEGNvbXBvdW5kX2FjY3J1ZWQYCyABKAkSFQoNY29tcG91bmRfcGFpZBgMIAEoCRIQCghmZWVzX2R1ZRgNIAEoCRIRCglmZWVzX3BhaWQYDiABKAkicgoLT3V0c3RhbmRpbmcSEQoJcHJpbmNpcGFsGAEgASgJEhAKCGludGVyZXN0GAIgASgJEg0KBXRvdGFsGAMgASgJEg8KB3BlbmFsdHkYBCABKAkSEAoIY29tcG91bmQYBSABKAkSDAoEZmVlcxgGIAEoCSJ3ChBMaXN0TG9hbnNSZXF1ZXN0EicKBnN0YXR1cxgBIAEoDjIXLmxvYW5jb3JlLnYxLkxvYW5TdGF0dXMSEwoLYm9ycm93ZXJfaWQYAiABKAkSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiVQoRTGlzdExvYW5zUmVzcG9uc2USJwoFbG9hbnMYASADKAsyGC5sb2FuY29yZS52MS5Mb2FuU3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkipgEKC0xvYW5TdW1tYXJ5Eg8KB2xvYW5faWQYASABKAkSEwoLYm9ycm93ZXJfaWQYAiABKAkSJwoGc3RhdHVzGAMgASgOMhcubG9hbmNvcmUudjEuTG9hblN0YXR1cxIQCghjdXJyZW5jeRgEIAEoCRIRCglwcmluY2lwYWwYBSABKAkSDwoHdmVyc2lvbhgGIAEoAxISCgpjcmVhdGVkX2F0GAcgASgJIk8KFUxpc3RMb2FuRXZlbnRzUmVxdWVzdBIPCgdsb2FuX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlkKFkxpc3RMb2FuRXZlbnRzUmVzcG9uc2USJgoGZXZlbnRzGAEgAygLMhYubG9hbmNvcmUudjEuTG9hbkV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKfAwoJTG9hbkV2ZW50EgsKA3NlcRgBIAEoAxIoCgRraW5kGAIgASgOMhoubG9hbmNvcmUudjEuTG9hbkV2ZW50S2luZBISCgp2YWx1ZV9kYXRlGAMgASgJEhMKC3JlY29yZGVkX2F0GAQgASgJEhIKCnJlcXVlc3RfaWQYBSABKAkSDQoFYWN0b3IYBiABKAkSDgoGYW1vdW50GAcgASgJEhIKCnRhcmdldF9zZXEYCCABKAMSDgoGcmVhc29uGAkgASgJEhYKDndhaXZlZF9wZW5hbHR5GAogASgJEhcKD3dhaXZlZF9jb21wb3VuZBgLIAEoCRIXCg93YWl2ZWRfaW50ZXJlc3QYDCABKAkSFAoMYWdyZWVtZW50X2lkGA0gASgJEj0KFHNwZWNpYWxfdHJhbnNhY3Rpb25zGA4gAygOMh8ubG9hbmNvcmUudjEuU3BlY2lhbFRyYW5zYWN0aW9uEhQKDG9uX2JlaGFsZl9vZhgPIAEoCRIRCglhY3Rpb25faWQYECABKAkSEwoLd2FpdmVkX2ZlZXMYESABKAkihgEKFlJlY29yZFJlcGF5bWVudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEg4KBmFtb3VudBgDIAEoCRISCgp2YWx1ZV9kYXRlGAQgASgJEiMKBHZpZXcYBSABKA4yFS5sb2FuY29yZS52MS5Mb2FuVmlldyK6AQoXUmVjb3JkUmVwYXltZW50UmVzcG9uc2USCwoDc2VxGAEgASgDEjAKC2FsbG9jYXRpb25zGAIgAygLMhsubG9hbmNvcmUudjEuQWxsb2NhdGlvbkxpbmUSGQoRcHJlcGFpZF9wcmluY2lwYWwYAyABKAkSDgoGY3JlZGl0GAQgASgJEh8KBGxvYW4YBSABKAsyES5sb2FuY29yZS52MS5Mb2FuEhQKDGNoYW5nZWRfc2VxcxgGIAMoAyJxCg5BbGxvY2F0aW9uTGluZRIaChJpbnN0YWxsbWVudF9udW1iZXIYASABKAUSMwoJY29tcG9uZW50GAIgASgOMiAubG9hbmNvcmUudjEuQWxsb2NhdGlvbkNvbXBvbmVudBIOCgZhbW91bnQYAyABKAkiWwoXUmV2ZXJzZVJlcGF5bWVudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIOCgZyZWFzb24YBCABKAkizQEKGFJldmVyc2VSZXBheW1lbnRSZXNwb25zZRILCgNzZXEYASABKAMSHwoEbG9hbhgCIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4SFAoMY2hhbmdlZF9zZXFzGAMgAygDEjkKFHJldmVyc2VkX2FsbG9jYXRpb25zGAQgAygLMhsubG9hbmNvcmUudjEuQWxsb2NhdGlvbkxpbmUSMgoOcGVuZGluZ19hY3Rpb24YBSABKAsyGi5sb2FuY29yZS52MS5QZW5kaW5nQWN0aW9uIjoKElF1b3RlUGF5b2ZmUmVxdWVzdBIPCgdsb2FuX2lkGAEgASgJEhMKC3BheW9mZl9kYXRlGAIgASgJIrEBChNRdW90ZVBheW9mZlJlc3BvbnNlEg0KBXRvdGFsGAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCRIQCghpbnRlcmVzdBgDIAEoCRIOCgZjcmVkaXQYBCABKAkSEwoLcGF5b2ZmX2RhdGUYBSABKAkSEAoIY3VycmVuY3kYBiABKAkSDwoHcGVuYWx0eRgHIAEoCRIQCghjb21wb3VuZBgIIAEoCRIMCgRmZWVzGAkgASgJIqEBChNXYWl2ZUFtb3VudHNSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRIPCgdwZW5hbHR5GAMgASgJEhAKCGNvbXBvdW5kGAQgASgJEhAKCGludGVyZXN0GAUgASgJEg4KBnJlYXNvbhgGIAEoCRISCgp2YWx1ZV9kYXRlGAcgASgJEgwKBGZlZXMYCCABKAkiuwEKFFdhaXZlQW1vdW50c1Jlc3BvbnNlEgsKA3NlcRgBIAEoAxIPCgdwZW5hbHR5GAIgASgJEhAKCGNvbXBvdW5kGAMgASgJEhAKCGludGVyZXN0GAQgASgJEh8KBGxvYW4YBSABKAsyES5sb2FuY29yZS52MS5Mb2FuEjIKDnBlbmRpbmdfYWN0aW9uGAYgASgLMhoubG9hbmNvcmUudjEuUGVuZGluZ0FjdGlvbhIMCgRmZWVzGAcgASgJIl4KE1dyaXRlT2ZmTG9hblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCRISCgp2YWx1ZV9kYXRlGAQgASgJIngKFFdyaXRlT2ZmTG9hblJlc3BvbnNlEgsKA3NlcRgBIAEoAxIfCgRsb2FuGAIgASgLMhEubG9hbmNvcmUudjEuTG9hbhIyCg5wZW5kaW5nX2FjdGlvbhgDIAEoCzIaLmxvYW5jb3JlLnYxLlBlbmRpbmdBY3Rpb24qjwIKEURlbGlucXVlbmN5QnVja2V0EiIKHkRFTElOUVVFTkNZX0JVQ0tFVF9VTlNQRUNJRklFRBAAEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMBABEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMRACEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMhADEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMxAEEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNBAFEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNRAGEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNhAHEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNxAIKqgBCglSaXNrQ2xhc3MSGgoWUklTS19DTEFTU19VTlNQRUNJRklFRBAAEhUKEVJJU0tfQ0xBU1NfTk9STUFMEAESHgoaUklTS19DTEFTU19TUEVDSUFMX01FTlRJT04QAhIaChZSSVNLX0NMQVNTX1NVQlNUQU5EQVJEEAMSFwoTUklTS19DTEFTU19ET1VCVEZVTBAEEhMKD1JJU0tfQ0xBU1NfTE9TUxAFKngKCkxvYW5TdGF0dXMSGwoXTE9BTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJMT0FOX1NUQVRVU19BQ1RJVkUQARIYChRMT0FOX1NUQVRVU19QQUlEX09GRhACEhsKF0xPQU5fU1RBVFVTX1dSSVRURU5fT0ZGEAMqsAEKEUluc3RhbGxtZW50U3RhdHVzEiIKHklOU1RBTExNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGklOU1RBTExNRU5UX1NUQVRVU19OT1RfRFVFEAESGgoWSU5TVEFMTE1FTlRfU1RBVFVTX0RVRRACEh4KGklOU1RBTExNRU5UX1NUQVRVU19PVkVSRFVFEAMSGwoXSU5TVEFMTE1FTlRfU1RBVFVTX1BBSUQQBCq2AQoSU3BlY2lhbFRyYW5zYWN0aW9uEiMKH1NQRUNJQUxfVFJBTlNBQ1RJT05fVU5TUEVDSUZJRUQQABIhCh1TUEVDSUFMX1RSQU5TQUNUSU9OX0VYVEVOU0lPThABEjAKLFNQRUNJQUxfVFJBTlNBQ1RJT05fUEVSU09OQUxJU0VEX0lOU1RBTExNRU5UEAISJgoiU1BFQ0lBTF9UUkFOU0FDVElPTl9ERUJUX1JFRFVDVElPThADKvwDCg1Mb2FuRXZlbnRLaW5kEh8KG0xPQU5fRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEh8KG0xPQU5fRVZFTlRfS0lORF9PUklHSU5BVElPThABEiAKHExPQU5fRVZFTlRfS0lORF9ESVNCVVJTRU1FTlQQAhIdChlMT0FOX0VWRU5UX0tJTkRfUkVQQVlNRU5UEAMSJgoiTE9BTl9FVkVOVF9LSU5EX1JFUEFZTUVOVF9SRVZFUlNBTBAEEhoKFkxPQU5fRVZFTlRfS0lORF9XQUlWRVIQBRIdChlMT0FOX0VWRU5UX0tJTkRfV1JJVEVfT0ZGEAYSGwoXTE9BTl9FVkVOVF9LSU5EX1RSQU5DSEUQExImCiJMT0FOX0VWRU5UX0tJTkRfQUdSRUVNRU5UX1BST1BPU0VEEAcSJgoiTE9BTl9FVkVOVF9LSU5EX0FHUkVFTUVOVF9BQ0NFUFRFRBAIEicKI0xPQU5fRVZFTlRfS0lORF9BR1JFRU1FTlRfQ0FOQ0VMTEVEEAkSJAogTE9BTl9FVkVOVF9LSU5EX0FHUkVFTUVOVF9CUk9LRU4QChIkCiBMT0FOX0VWRU5UX0tJTkRfQUNUSU9OX1JFUVVFU1RFRBALEiMKH0xPQU5fRVZFTlRfS0lORF9BQ1RJT05fUkVKRUNURUQQDCpOCghMb2FuVmlldxIZChVMT0FOX1ZJRVdfVU5TUEVDSUZJRUQQABISCg5MT0FOX1ZJRVdfRlVMTBABEhMKD0xPQU5fVklFV19CQVNJQxACKuYBChNBbGxvY2F0aW9uQ29tcG9uZW50EiQKIEFMTE9DQVRJT05fQ09NUE9ORU5UX1VOU1BFQ0lGSUVEEAASIgoeQUxMT0NBVElPTl9DT01QT05FTlRfUFJJTkNJUEFMEAESIQodQUxMT0NBVElPTl9DT01QT05FTlRfSU5URVJFU1QQAhIgChxBTExPQ0FUSU9OX0NPTVBPTkVOVF9QRU5BTFRZEAMSIQodQUxMT0NBVElPTl9DT01QT05FTlRfQ09NUE9VTkQQBBIdChlBTExPQ0FUSU9OX0NPTVBPTkVOVF9GRUVTEAUy4gYKC0xvYW5TZXJ2aWNlEk0KCkNyZWF0ZUxvYW4SHi5sb2FuY29yZS52MS5DcmVhdGVMb2FuUmVxdWVzdBofLmxvYW5jb3JlLnYxLkNyZWF0ZUxvYW5SZXNwb25zZRJECgdHZXRMb2FuEhsubG9hbmNvcmUudjEuR2V0TG9hblJlcXVlc3QaHC5sb2FuY29yZS52MS5HZXRMb2FuUmVzcG9uc2USSgoJTGlzdExvYW5zEh0ubG9hbmNvcmUudjEuTGlzdExvYW5zUmVxdWVzdBoeLmxvYW5jb3JlLnYxLkxpc3RMb2Fuc1Jlc3BvbnNlElkKDkxpc3RMb2FuRXZlbnRzEiIubG9hbmNvcmUudjEuTGlzdExvYW5FdmVudHNSZXF1ZXN0GiMubG9hbmNvcmUudjEuTGlzdExvYW5FdmVudHNSZXNwb25zZRJcCg9SZWNvcmRSZXBheW1lbnQSIy5sb2FuY29yZS52MS5SZWNvcmRSZXBheW1lbnRSZXF1ZXN0GiQubG9hbmNvcmUudjEuUmVjb3JkUmVwYXltZW50UmVzcG9uc2USXwoQUmV2ZXJzZVJlcGF5bWVudBIkLmxvYW5jb3JlLnYxLlJldmVyc2VSZXBheW1lbnRSZXF1ZXN0GiUubG9hbmNvcmUudjEuUmV2ZXJzZVJlcGF5bWVudFJlc3BvbnNlElAKC1F1b3RlUGF5b2ZmEh8ubG9hbmNvcmUudjEuUXVvdGVQYXlvZmZSZXF1ZXN0GiAubG9hbmNvcmUudjEuUXVvdGVQYXlvZmZSZXNwb25zZRJTCgxXYWl2ZUFtb3VudHMSIC5sb2FuY29yZS52MS5XYWl2ZUFtb3VudHNSZXF1ZXN0GiEubG9hbmNvcmUudjEuV2FpdmVBbW91bnRzUmVzcG9uc2USUwoMV3JpdGVPZmZMb2FuEiAubG9hbmNvcmUudjEuV3JpdGVPZmZMb2FuUmVxdWVzdBohLmxvYW5jb3JlLnYxLldyaXRlT2ZmTG9hblJlc3BvbnNlElwKD0Rpc2J1cnNlVHJhbmNoZRIjLmxvYW5jb3JlLnYxLkRpc2J1cnNlVHJhbmNoZVJlcXVlc3QaJC5sb2FuY29yZS52MS5EaXNidXJzZVRyYW5jaGVSZXNwb25zZWIGcHJvdG8z", [file_loancore_v1_action, file_loancore_v1_terms]);
+  fileDesc("Ch5sb2FuY29yZS92MS9sb2FuX3NlcnZpY2UucHJvdG8SC2xvYW5jb3JlLnYxImEKFkRpc2J1cnNlVHJhbmNoZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEg4KBmFtb3VudBgDIAEoCRISCgp2YWx1ZV9kYXRlGAQgASgJIjoKF0Rpc2J1cnNlVHJhbmNoZVJlc3BvbnNlEh8KBGxvYW4YASABKAsyES5sb2FuY29yZS52MS5Mb2FuInQKEUNyZWF0ZUxvYW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRITCgtib3Jyb3dlcl9pZBgDIAEoCRIlCgV0ZXJtcxgEIAEoCzIWLmxvYW5jb3JlLnYxLkxvYW5UZXJtcyI1ChJDcmVhdGVMb2FuUmVzcG9uc2USHwoEbG9hbhgBIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4iQgoOR2V0TG9hblJlcXVlc3QSDwoHbG9hbl9pZBgBIAEoCRINCgVhc19vZhgCIAEoCRIQCghrbm93bl9hdBgDIAEoCSIyCg9HZXRMb2FuUmVzcG9uc2USHwoEbG9hbhgBIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4i4AUKBExvYW4SDwoHbG9hbl9pZBgBIAEoCRITCgtib3Jyb3dlcl9pZBgCIAEoCRInCgZzdGF0dXMYAyABKA4yFy5sb2FuY29yZS52MS5Mb2FuU3RhdHVzEiUKBXRlcm1zGAQgASgLMhYubG9hbmNvcmUudjEuTG9hblRlcm1zEjIKDGluc3RhbGxtZW50cxgFIAMoCzIcLmxvYW5jb3JlLnYxLkxvYW5JbnN0YWxsbWVudBItCgtvdXRzdGFuZGluZxgGIAEoCzIYLmxvYW5jb3JlLnYxLk91dHN0YW5kaW5nEhUKDWRheXNfcGFzdF9kdWUYByABKAUSFQoNbmV4dF9kdWVfZGF0ZRgIIAEoCRIPCgd2ZXJzaW9uGAkgASgDEg0KBWFzX29mGAogASgJEhAKCGtub3duX2F0GAsgASgJEhIKCmNyZWF0ZWRfYXQYDCABKAkSFgoOY3JlZGl0X2JhbGFuY2UYDSABKAkSEAoIY3VycmVuY3kYDiABKAkSOgoSZGVsaW5xdWVuY3lfYnVja2V0GA8gASgOMh4ubG9hbmNvcmUudjEuRGVsaW5xdWVuY3lCdWNrZXQSKgoKcmlza19jbGFzcxgQIAEoDjIWLmxvYW5jb3JlLnYxLlJpc2tDbGFzcxIZChFwZW5hbHR5X2NhcHBlZF9vbhgRIAEoCRIWCg53cml0dGVuX29mZl9vbhgSIAEoCRIUCgxyZXN0cnVjdHVyZWQYEyABKAgSGgoScmVzdHJ1Y3R1cmVkX3VudGlsGBQgASgJEhQKDGFncmVlbWVudF9pZBgVIAEoCRITCgthcHJfcGVyY2VudBgaIAEoCRIYChBkaXNidXJzZWRfYW1vdW50GBYgASgJEioKCHRyYW5jaGVzGBcgAygLMhgubG9hbmNvcmUudjEuTG9hblRyYW5jaGUSIwoEY29zdBgbIAEoCzIVLmxvYW5jb3JlLnYxLkxvYW5Db3N0IukBCghMb2FuQ29zdBIWCg50b3RhbF9pbnRlcmVzdBgBIAEoCRIUCgxzZXJ2aWNlX2ZlZXMYAiABKAkSEQoJbGF0ZV9mZWVzGAMgASgJEhcKD3ByZXBheW1lbnRfZmVlcxgEIAEoCRISCgp0b3RhbF9mZWVzGAUgASgJEhMKC3VwZnJvbnRfZmVlGAYgASgJEg8KB3BlbmFsdHkYByABKAkSEAoIY29tcG91bmQYCCABKAkSEwoLY2FwaXRhbGlzZWQYCSABKAkSDgoGd2FpdmVkGAogASgJEhIKCnRvdGFsX2Nvc3QYCyABKAkiPgoLTG9hblRyYW5jaGUSCwoDc2VxGAEgASgDEg4KBmFtb3VudBgCIAEoCRISCgp2YWx1ZV9kYXRlGAMgASgJItgCCg9Mb2FuSW5zdGFsbG1lbnQSDgoGbnVtYmVyGAEgASgFEhAKCGR1ZV9kYXRlGAIgASgJEhUKDXByaW5jaXBhbF9kdWUYAyABKAkSFAoMaW50ZXJlc3RfZHVlGAQgASgJEhYKDnByaW5jaXBhbF9wYWlkGAUgASgJEhUKDWludGVyZXN0X3BhaWQYBiABKAkSLgoGc3RhdHVzGAcgASgOMh4ubG9hbmNvcmUudjEuSW5zdGFsbG1lbnRTdGF0dXMSEgoKc3RhcnRfZGF0ZRgIIAEoCRIXCg9wZW5hbHR5X2FjY3J1ZWQYCSABKAkSFAoMcGVuYWx0eV9wYWlkGAogASgJEhgKEGNvbXBvdW5kX2FjY3J1ZWQYCyABKAkSFQoNY29tcG91bmRfcGFpZBgMIAEoCRIQCghmZWVzX2R1ZRgNIAEoCRIRCglmZWVzX3BhaWQYDiABKAkicgoLT3V0c3RhbmRpbmcSEQoJcHJpbmNpcGFsGAEgASgJEhAKCGludGVyZXN0GAIgASgJEg0KBXRvdGFsGAMgASgJEg8KB3BlbmFsdHkYBCABKAkSEAoIY29tcG91bmQYBSABKAkSDAoEZmVlcxgGIAEoCSJ3ChBMaXN0TG9hbnNSZXF1ZXN0EicKBnN0YXR1cxgBIAEoDjIXLmxvYW5jb3JlLnYxLkxvYW5TdGF0dXMSEwoLYm9ycm93ZXJfaWQYAiABKAkSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiVQoRTGlzdExvYW5zUmVzcG9uc2USJwoFbG9hbnMYASADKAsyGC5sb2FuY29yZS52MS5Mb2FuU3VtbWFyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkipgEKC0xvYW5TdW1tYXJ5Eg8KB2xvYW5faWQYASABKAkSEwoLYm9ycm93ZXJfaWQYAiABKAkSJwoGc3RhdHVzGAMgASgOMhcubG9hbmNvcmUudjEuTG9hblN0YXR1cxIQCghjdXJyZW5jeRgEIAEoCRIRCglwcmluY2lwYWwYBSABKAkSDwoHdmVyc2lvbhgGIAEoAxISCgpjcmVhdGVkX2F0GAcgASgJIk8KFUxpc3RMb2FuRXZlbnRzUmVxdWVzdBIPCgdsb2FuX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlkKFkxpc3RMb2FuRXZlbnRzUmVzcG9uc2USJgoGZXZlbnRzGAEgAygLMhYubG9hbmNvcmUudjEuTG9hbkV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKfAwoJTG9hbkV2ZW50EgsKA3NlcRgBIAEoAxIoCgRraW5kGAIgASgOMhoubG9hbmNvcmUudjEuTG9hbkV2ZW50S2luZBISCgp2YWx1ZV9kYXRlGAMgASgJEhMKC3JlY29yZGVkX2F0GAQgASgJEhIKCnJlcXVlc3RfaWQYBSABKAkSDQoFYWN0b3IYBiABKAkSDgoGYW1vdW50GAcgASgJEhIKCnRhcmdldF9zZXEYCCABKAMSDgoGcmVhc29uGAkgASgJEhYKDndhaXZlZF9wZW5hbHR5GAogASgJEhcKD3dhaXZlZF9jb21wb3VuZBgLIAEoCRIXCg93YWl2ZWRfaW50ZXJlc3QYDCABKAkSFAoMYWdyZWVtZW50X2lkGA0gASgJEj0KFHNwZWNpYWxfdHJhbnNhY3Rpb25zGA4gAygOMh8ubG9hbmNvcmUudjEuU3BlY2lhbFRyYW5zYWN0aW9uEhQKDG9uX2JlaGFsZl9vZhgPIAEoCRIRCglhY3Rpb25faWQYECABKAkSEwoLd2FpdmVkX2ZlZXMYESABKAkihgEKFlJlY29yZFJlcGF5bWVudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEg4KBmFtb3VudBgDIAEoCRISCgp2YWx1ZV9kYXRlGAQgASgJEiMKBHZpZXcYBSABKA4yFS5sb2FuY29yZS52MS5Mb2FuVmlldyK6AQoXUmVjb3JkUmVwYXltZW50UmVzcG9uc2USCwoDc2VxGAEgASgDEjAKC2FsbG9jYXRpb25zGAIgAygLMhsubG9hbmNvcmUudjEuQWxsb2NhdGlvbkxpbmUSGQoRcHJlcGFpZF9wcmluY2lwYWwYAyABKAkSDgoGY3JlZGl0GAQgASgJEh8KBGxvYW4YBSABKAsyES5sb2FuY29yZS52MS5Mb2FuEhQKDGNoYW5nZWRfc2VxcxgGIAMoAyJxCg5BbGxvY2F0aW9uTGluZRIaChJpbnN0YWxsbWVudF9udW1iZXIYASABKAUSMwoJY29tcG9uZW50GAIgASgOMiAubG9hbmNvcmUudjEuQWxsb2NhdGlvbkNvbXBvbmVudBIOCgZhbW91bnQYAyABKAkiWwoXUmV2ZXJzZVJlcGF5bWVudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEgsKA3NlcRgDIAEoAxIOCgZyZWFzb24YBCABKAkizQEKGFJldmVyc2VSZXBheW1lbnRSZXNwb25zZRILCgNzZXEYASABKAMSHwoEbG9hbhgCIAEoCzIRLmxvYW5jb3JlLnYxLkxvYW4SFAoMY2hhbmdlZF9zZXFzGAMgAygDEjkKFHJldmVyc2VkX2FsbG9jYXRpb25zGAQgAygLMhsubG9hbmNvcmUudjEuQWxsb2NhdGlvbkxpbmUSMgoOcGVuZGluZ19hY3Rpb24YBSABKAsyGi5sb2FuY29yZS52MS5QZW5kaW5nQWN0aW9uIjoKElF1b3RlUGF5b2ZmUmVxdWVzdBIPCgdsb2FuX2lkGAEgASgJEhMKC3BheW9mZl9kYXRlGAIgASgJIrEBChNRdW90ZVBheW9mZlJlc3BvbnNlEg0KBXRvdGFsGAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCRIQCghpbnRlcmVzdBgDIAEoCRIOCgZjcmVkaXQYBCABKAkSEwoLcGF5b2ZmX2RhdGUYBSABKAkSEAoIY3VycmVuY3kYBiABKAkSDwoHcGVuYWx0eRgHIAEoCRIQCghjb21wb3VuZBgIIAEoCRIMCgRmZWVzGAkgASgJIqEBChNXYWl2ZUFtb3VudHNSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHbG9hbl9pZBgCIAEoCRIPCgdwZW5hbHR5GAMgASgJEhAKCGNvbXBvdW5kGAQgASgJEhAKCGludGVyZXN0GAUgASgJEg4KBnJlYXNvbhgGIAEoCRISCgp2YWx1ZV9kYXRlGAcgASgJEgwKBGZlZXMYCCABKAkiuwEKFFdhaXZlQW1vdW50c1Jlc3BvbnNlEgsKA3NlcRgBIAEoAxIPCgdwZW5hbHR5GAIgASgJEhAKCGNvbXBvdW5kGAMgASgJEhAKCGludGVyZXN0GAQgASgJEh8KBGxvYW4YBSABKAsyES5sb2FuY29yZS52MS5Mb2FuEjIKDnBlbmRpbmdfYWN0aW9uGAYgASgLMhoubG9hbmNvcmUudjEuUGVuZGluZ0FjdGlvbhIMCgRmZWVzGAcgASgJIl4KE1dyaXRlT2ZmTG9hblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIPCgdsb2FuX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCRISCgp2YWx1ZV9kYXRlGAQgASgJIngKFFdyaXRlT2ZmTG9hblJlc3BvbnNlEgsKA3NlcRgBIAEoAxIfCgRsb2FuGAIgASgLMhEubG9hbmNvcmUudjEuTG9hbhIyCg5wZW5kaW5nX2FjdGlvbhgDIAEoCzIaLmxvYW5jb3JlLnYxLlBlbmRpbmdBY3Rpb24qjwIKEURlbGlucXVlbmN5QnVja2V0EiIKHkRFTElOUVVFTkNZX0JVQ0tFVF9VTlNQRUNJRklFRBAAEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMBABEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMRACEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMhADEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NMxAEEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNBAFEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNRAGEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNhAHEhkKFURFTElOUVVFTkNZX0JVQ0tFVF9NNxAIKqgBCglSaXNrQ2xhc3MSGgoWUklTS19DTEFTU19VTlNQRUNJRklFRBAAEhUKEVJJU0tfQ0xBU1NfTk9STUFMEAESHgoaUklTS19DTEFTU19TUEVDSUFMX01FTlRJT04QAhIaChZSSVNLX0NMQVNTX1NVQlNUQU5EQVJEEAMSFwoTUklTS19DTEFTU19ET1VCVEZVTBAEEhMKD1JJU0tfQ0xBU1NfTE9TUxAFKngKCkxvYW5TdGF0dXMSGwoXTE9BTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJMT0FOX1NUQVRVU19BQ1RJVkUQARIYChRMT0FOX1NUQVRVU19QQUlEX09GRhACEhsKF0xPQU5fU1RBVFVTX1dSSVRURU5fT0ZGEAMqsAEKEUluc3RhbGxtZW50U3RhdHVzEiIKHklOU1RBTExNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGklOU1RBTExNRU5UX1NUQVRVU19OT1RfRFVFEAESGgoWSU5TVEFMTE1FTlRfU1RBVFVTX0RVRRACEh4KGklOU1RBTExNRU5UX1NUQVRVU19PVkVSRFVFEAMSGwoXSU5TVEFMTE1FTlRfU1RBVFVTX1BBSUQQBCq2AQoSU3BlY2lhbFRyYW5zYWN0aW9uEiMKH1NQRUNJQUxfVFJBTlNBQ1RJT05fVU5TUEVDSUZJRUQQABIhCh1TUEVDSUFMX1RSQU5TQUNUSU9OX0VYVEVOU0lPThABEjAKLFNQRUNJQUxfVFJBTlNBQ1RJT05fUEVSU09OQUxJU0VEX0lOU1RBTExNRU5UEAISJgoiU1BFQ0lBTF9UUkFOU0FDVElPTl9ERUJUX1JFRFVDVElPThADKvwDCg1Mb2FuRXZlbnRLaW5kEh8KG0xPQU5fRVZFTlRfS0lORF9VTlNQRUNJRklFRBAAEh8KG0xPQU5fRVZFTlRfS0lORF9PUklHSU5BVElPThABEiAKHExPQU5fRVZFTlRfS0lORF9ESVNCVVJTRU1FTlQQAhIdChlMT0FOX0VWRU5UX0tJTkRfUkVQQVlNRU5UEAMSJgoiTE9BTl9FVkVOVF9LSU5EX1JFUEFZTUVOVF9SRVZFUlNBTBAEEhoKFkxPQU5fRVZFTlRfS0lORF9XQUlWRVIQBRIdChlMT0FOX0VWRU5UX0tJTkRfV1JJVEVfT0ZGEAYSGwoXTE9BTl9FVkVOVF9LSU5EX1RSQU5DSEUQExImCiJMT0FOX0VWRU5UX0tJTkRfQUdSRUVNRU5UX1BST1BPU0VEEAcSJgoiTE9BTl9FVkVOVF9LSU5EX0FHUkVFTUVOVF9BQ0NFUFRFRBAIEicKI0xPQU5fRVZFTlRfS0lORF9BR1JFRU1FTlRfQ0FOQ0VMTEVEEAkSJAogTE9BTl9FVkVOVF9LSU5EX0FHUkVFTUVOVF9CUk9LRU4QChIkCiBMT0FOX0VWRU5UX0tJTkRfQUNUSU9OX1JFUVVFU1RFRBALEiMKH0xPQU5fRVZFTlRfS0lORF9BQ1RJT05fUkVKRUNURUQQDCpOCghMb2FuVmlldxIZChVMT0FOX1ZJRVdfVU5TUEVDSUZJRUQQABISCg5MT0FOX1ZJRVdfRlVMTBABEhMKD0xPQU5fVklFV19CQVNJQxACKuYBChNBbGxvY2F0aW9uQ29tcG9uZW50EiQKIEFMTE9DQVRJT05fQ09NUE9ORU5UX1VOU1BFQ0lGSUVEEAASIgoeQUxMT0NBVElPTl9DT01QT05FTlRfUFJJTkNJUEFMEAESIQodQUxMT0NBVElPTl9DT01QT05FTlRfSU5URVJFU1QQAhIgChxBTExPQ0FUSU9OX0NPTVBPTkVOVF9QRU5BTFRZEAMSIQodQUxMT0NBVElPTl9DT01QT05FTlRfQ09NUE9VTkQQBBIdChlBTExPQ0FUSU9OX0NPTVBPTkVOVF9GRUVTEAUy4gYKC0xvYW5TZXJ2aWNlEk0KCkNyZWF0ZUxvYW4SHi5sb2FuY29yZS52MS5DcmVhdGVMb2FuUmVxdWVzdBofLmxvYW5jb3JlLnYxLkNyZWF0ZUxvYW5SZXNwb25zZRJECgdHZXRMb2FuEhsubG9hbmNvcmUudjEuR2V0TG9hblJlcXVlc3QaHC5sb2FuY29yZS52MS5HZXRMb2FuUmVzcG9uc2USSgoJTGlzdExvYW5zEh0ubG9hbmNvcmUudjEuTGlzdExvYW5zUmVxdWVzdBoeLmxvYW5jb3JlLnYxLkxpc3RMb2Fuc1Jlc3BvbnNlElkKDkxpc3RMb2FuRXZlbnRzEiIubG9hbmNvcmUudjEuTGlzdExvYW5FdmVudHNSZXF1ZXN0GiMubG9hbmNvcmUudjEuTGlzdExvYW5FdmVudHNSZXNwb25zZRJcCg9SZWNvcmRSZXBheW1lbnQSIy5sb2FuY29yZS52MS5SZWNvcmRSZXBheW1lbnRSZXF1ZXN0GiQubG9hbmNvcmUudjEuUmVjb3JkUmVwYXltZW50UmVzcG9uc2USXwoQUmV2ZXJzZVJlcGF5bWVudBIkLmxvYW5jb3JlLnYxLlJldmVyc2VSZXBheW1lbnRSZXF1ZXN0GiUubG9hbmNvcmUudjEuUmV2ZXJzZVJlcGF5bWVudFJlc3BvbnNlElAKC1F1b3RlUGF5b2ZmEh8ubG9hbmNvcmUudjEuUXVvdGVQYXlvZmZSZXF1ZXN0GiAubG9hbmNvcmUudjEuUXVvdGVQYXlvZmZSZXNwb25zZRJTCgxXYWl2ZUFtb3VudHMSIC5sb2FuY29yZS52MS5XYWl2ZUFtb3VudHNSZXF1ZXN0GiEubG9hbmNvcmUudjEuV2FpdmVBbW91bnRzUmVzcG9uc2USUwoMV3JpdGVPZmZMb2FuEiAubG9hbmNvcmUudjEuV3JpdGVPZmZMb2FuUmVxdWVzdBohLmxvYW5jb3JlLnYxLldyaXRlT2ZmTG9hblJlc3BvbnNlElwKD0Rpc2J1cnNlVHJhbmNoZRIjLmxvYW5jb3JlLnYxLkRpc2J1cnNlVHJhbmNoZVJlcXVlc3QaJC5sb2FuY29yZS52MS5EaXNidXJzZVRyYW5jaGVSZXNwb25zZWIGcHJvdG8z", [file_loancore_v1_action, file_loancore_v1_terms]);
 
 /**
  * DisburseTrancheRequest lends another tranche of a loan.
@@ -397,6 +397,15 @@ export type Loan = Message<"loancore.v1.Loan"> & {
    * @generated from field: repeated loancore.v1.LoanTranche tranches = 23;
    */
   tranches: LoanTranche[];
+
+  /**
+   * The cost of the credit by component as the loan stands on as_of (as
+   * known at known_at): see LoanCost. Set in LOAN_VIEW_FULL only, beside
+   * the installments it is summed from.
+   *
+   * @generated from field: loancore.v1.LoanCost cost = 27;
+   */
+  cost?: LoanCost | undefined;
 };
 
 /**
@@ -405,6 +414,112 @@ export type Loan = Message<"loancore.v1.Loan"> & {
  */
 export const LoanSchema: GenMessage<Loan> = /*@__PURE__*/
   messageDesc(file_loancore_v1_loan_service, 6);
+
+/**
+ * LoanCost is what a loan's credit costs as the loan stands on a date: the
+ * plan as it stands (every installment's contract interest and service
+ * fees, due or not, as the installments show them) plus what was charged
+ * to the date (late and prepayment fees, penalty and compound interest),
+ * the upfront fee, and what restructuring agreements capitalised. A loan
+ * just booked costs what QuoteSchedule's total_cost said for its terms;
+ * later the figure follows the loan: a prepayment that shortens the plan
+ * lowers it, a late fee or penalty raises it. Each component is gross;
+ * waived is what waivers forgave of them, and total_cost nets it. On a
+ * loan paid off, total_cost is exactly what the borrower paid beyond the
+ * principal lent, plus the upfront fee kept from the advance.
+ *
+ * @generated from message loancore.v1.LoanCost
+ */
+export type LoanCost = Message<"loancore.v1.LoanCost"> & {
+  /**
+   * Contract interest: every installment's interest_due, plus the
+   * interest paid and waived on installments a restructuring replaced.
+   *
+   * @generated from field: string total_interest = 1;
+   */
+  totalInterest: string;
+
+  /**
+   * Service fees (LoanTerms.charges' SERVICE_FEE) of every installment,
+   * and fees an agreement carried onto a row.
+   *
+   * @generated from field: string service_fees = 2;
+   */
+  serviceFees: string;
+
+  /**
+   * Late fees charged to the date.
+   *
+   * @generated from field: string late_fees = 3;
+   */
+  lateFees: string;
+
+  /**
+   * Prepayment fees charged to the date.
+   *
+   * @generated from field: string prepayment_fees = 4;
+   */
+  prepaymentFees: string;
+
+  /**
+   * service_fees + late_fees + prepayment_fees.
+   *
+   * @generated from field: string total_fees = 5;
+   */
+  totalFees: string;
+
+  /**
+   * The fee deducted from the amount advanced: upfront_fee, or the
+   * UPFRONT charge worked out.
+   *
+   * @generated from field: string upfront_fee = 6;
+   */
+  upfrontFee: string;
+
+  /**
+   * Penalty interest (罚息) charged to the date.
+   *
+   * @generated from field: string penalty = 7;
+   */
+  penalty: string;
+
+  /**
+   * Compound interest (复利) charged to the date.
+   *
+   * @generated from field: string compound = 8;
+   */
+  compound: string;
+
+  /**
+   * Charges (overdue interest, fees, penalty, holiday interest) that
+   * restructuring agreements made principal; repaid as principal since.
+   *
+   * @generated from field: string capitalised = 9;
+   */
+  capitalised: string;
+
+  /**
+   * What waivers forgave of the components above.
+   *
+   * @generated from field: string waived = 10;
+   */
+  waived: string;
+
+  /**
+   * total_interest + total_fees + upfront_fee + penalty + compound +
+   * capitalised − waived.
+   *
+   * @generated from field: string total_cost = 11;
+   */
+  totalCost: string;
+};
+
+/**
+ * Describes the message loancore.v1.LoanCost.
+ * Use `create(LoanCostSchema)` to create a new message.
+ */
+export const LoanCostSchema: GenMessage<LoanCost> = /*@__PURE__*/
+  messageDesc(file_loancore_v1_loan_service, 7);
 
 /**
  * LoanTranche is one part of a loan's principal lent on one day.
@@ -439,7 +554,7 @@ export type LoanTranche = Message<"loancore.v1.LoanTranche"> & {
  * Use `create(LoanTrancheSchema)` to create a new message.
  */
 export const LoanTrancheSchema: GenMessage<LoanTranche> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 7);
+  messageDesc(file_loancore_v1_loan_service, 8);
 
 /**
  * LoanInstallment is one installment of a loan as of a date.
@@ -554,7 +669,7 @@ export type LoanInstallment = Message<"loancore.v1.LoanInstallment"> & {
  * Use `create(LoanInstallmentSchema)` to create a new message.
  */
 export const LoanInstallmentSchema: GenMessage<LoanInstallment> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 8);
+  messageDesc(file_loancore_v1_loan_service, 9);
 
 /**
  * Outstanding is what a loan owes as of a date.
@@ -610,7 +725,7 @@ export type Outstanding = Message<"loancore.v1.Outstanding"> & {
  * Use `create(OutstandingSchema)` to create a new message.
  */
 export const OutstandingSchema: GenMessage<Outstanding> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 9);
+  messageDesc(file_loancore_v1_loan_service, 10);
 
 /**
  * ListLoansRequest filters and pages the loans.
@@ -654,7 +769,7 @@ export type ListLoansRequest = Message<"loancore.v1.ListLoansRequest"> & {
  * Use `create(ListLoansRequestSchema)` to create a new message.
  */
 export const ListLoansRequestSchema: GenMessage<ListLoansRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 10);
+  messageDesc(file_loancore_v1_loan_service, 11);
 
 /**
  * ListLoansResponse is one page of loans.
@@ -682,7 +797,7 @@ export type ListLoansResponse = Message<"loancore.v1.ListLoansResponse"> & {
  * Use `create(ListLoansResponseSchema)` to create a new message.
  */
 export const ListLoansResponseSchema: GenMessage<ListLoansResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 11);
+  messageDesc(file_loancore_v1_loan_service, 12);
 
 /**
  * LoanSummary is a loan's identity and status, as listed.
@@ -745,7 +860,7 @@ export type LoanSummary = Message<"loancore.v1.LoanSummary"> & {
  * Use `create(LoanSummarySchema)` to create a new message.
  */
 export const LoanSummarySchema: GenMessage<LoanSummary> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 12);
+  messageDesc(file_loancore_v1_loan_service, 13);
 
 /**
  * ListLoanEventsRequest names a loan.
@@ -782,7 +897,7 @@ export type ListLoanEventsRequest = Message<"loancore.v1.ListLoanEventsRequest">
  * Use `create(ListLoanEventsRequestSchema)` to create a new message.
  */
 export const ListLoanEventsRequestSchema: GenMessage<ListLoanEventsRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 13);
+  messageDesc(file_loancore_v1_loan_service, 14);
 
 /**
  * ListLoanEventsResponse is one page of a loan's log, oldest first.
@@ -810,7 +925,7 @@ export type ListLoanEventsResponse = Message<"loancore.v1.ListLoanEventsResponse
  * Use `create(ListLoanEventsResponseSchema)` to create a new message.
  */
 export const ListLoanEventsResponseSchema: GenMessage<ListLoanEventsResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 14);
+  messageDesc(file_loancore_v1_loan_service, 15);
 
 /**
  * LoanEvent is one entry of a loan's log.
@@ -950,7 +1065,7 @@ export type LoanEvent = Message<"loancore.v1.LoanEvent"> & {
  * Use `create(LoanEventSchema)` to create a new message.
  */
 export const LoanEventSchema: GenMessage<LoanEvent> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 15);
+  messageDesc(file_loancore_v1_loan_service, 16);
 
 /**
  * RecordRepaymentRequest records money received.
@@ -1002,7 +1117,7 @@ export type RecordRepaymentRequest = Message<"loancore.v1.RecordRepaymentRequest
  * Use `create(RecordRepaymentRequestSchema)` to create a new message.
  */
 export const RecordRepaymentRequestSchema: GenMessage<RecordRepaymentRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 16);
+  messageDesc(file_loancore_v1_loan_service, 17);
 
 /**
  * RecordRepaymentResponse says how the payment was applied.
@@ -1058,7 +1173,7 @@ export type RecordRepaymentResponse = Message<"loancore.v1.RecordRepaymentRespon
  * Use `create(RecordRepaymentResponseSchema)` to create a new message.
  */
 export const RecordRepaymentResponseSchema: GenMessage<RecordRepaymentResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 17);
+  messageDesc(file_loancore_v1_loan_service, 18);
 
 /**
  * AllocationLine is the amount of a payment that went to one component of
@@ -1094,7 +1209,7 @@ export type AllocationLine = Message<"loancore.v1.AllocationLine"> & {
  * Use `create(AllocationLineSchema)` to create a new message.
  */
 export const AllocationLineSchema: GenMessage<AllocationLine> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 18);
+  messageDesc(file_loancore_v1_loan_service, 19);
 
 /**
  * ReverseRepaymentRequest reverses a repayment.
@@ -1136,7 +1251,7 @@ export type ReverseRepaymentRequest = Message<"loancore.v1.ReverseRepaymentReque
  * Use `create(ReverseRepaymentRequestSchema)` to create a new message.
  */
 export const ReverseRepaymentRequestSchema: GenMessage<ReverseRepaymentRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 19);
+  messageDesc(file_loancore_v1_loan_service, 20);
 
 /**
  * ReverseRepaymentResponse carries the loan after the reversal.
@@ -1187,7 +1302,7 @@ export type ReverseRepaymentResponse = Message<"loancore.v1.ReverseRepaymentResp
  * Use `create(ReverseRepaymentResponseSchema)` to create a new message.
  */
 export const ReverseRepaymentResponseSchema: GenMessage<ReverseRepaymentResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 20);
+  messageDesc(file_loancore_v1_loan_service, 21);
 
 /**
  * QuotePayoffRequest asks what settles a loan on a date.
@@ -1215,7 +1330,7 @@ export type QuotePayoffRequest = Message<"loancore.v1.QuotePayoffRequest"> & {
  * Use `create(QuotePayoffRequestSchema)` to create a new message.
  */
 export const QuotePayoffRequestSchema: GenMessage<QuotePayoffRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 21);
+  messageDesc(file_loancore_v1_loan_service, 22);
 
 /**
  * QuotePayoffResponse is the payoff amount and its split.
@@ -1295,7 +1410,7 @@ export type QuotePayoffResponse = Message<"loancore.v1.QuotePayoffResponse"> & {
  * Use `create(QuotePayoffResponseSchema)` to create a new message.
  */
 export const QuotePayoffResponseSchema: GenMessage<QuotePayoffResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 22);
+  messageDesc(file_loancore_v1_loan_service, 23);
 
 /**
  * WaiveAmountsRequest forgives amounts owed as of a date. At least one
@@ -1369,7 +1484,7 @@ export type WaiveAmountsRequest = Message<"loancore.v1.WaiveAmountsRequest"> & {
  * Use `create(WaiveAmountsRequestSchema)` to create a new message.
  */
 export const WaiveAmountsRequestSchema: GenMessage<WaiveAmountsRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 23);
+  messageDesc(file_loancore_v1_loan_service, 24);
 
 /**
  * WaiveAmountsResponse carries the waiver and the loan after it.
@@ -1434,7 +1549,7 @@ export type WaiveAmountsResponse = Message<"loancore.v1.WaiveAmountsResponse"> &
  * Use `create(WaiveAmountsResponseSchema)` to create a new message.
  */
 export const WaiveAmountsResponseSchema: GenMessage<WaiveAmountsResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 24);
+  messageDesc(file_loancore_v1_loan_service, 25);
 
 /**
  * WriteOffLoanRequest writes a loan off.
@@ -1477,7 +1592,7 @@ export type WriteOffLoanRequest = Message<"loancore.v1.WriteOffLoanRequest"> & {
  * Use `create(WriteOffLoanRequestSchema)` to create a new message.
  */
 export const WriteOffLoanRequestSchema: GenMessage<WriteOffLoanRequest> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 25);
+  messageDesc(file_loancore_v1_loan_service, 26);
 
 /**
  * WriteOffLoanResponse carries the loan after the write-off.
@@ -1514,7 +1629,7 @@ export type WriteOffLoanResponse = Message<"loancore.v1.WriteOffLoanResponse"> &
  * Use `create(WriteOffLoanResponseSchema)` to create a new message.
  */
 export const WriteOffLoanResponseSchema: GenMessage<WriteOffLoanResponse> = /*@__PURE__*/
-  messageDesc(file_loancore_v1_loan_service, 26);
+  messageDesc(file_loancore_v1_loan_service, 27);
 
 /**
  * DelinquencyBucket is a loan's delinquency by days past due.
