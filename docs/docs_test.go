@@ -84,6 +84,9 @@ var figures = []struct{ doc, block, want string }{
 	{apiTour, `"request_id": "create-FEE-1"`, `"component": "ALLOCATION_COMPONENT_FEES"`},
 	{apiTour, `"loan_id": "FEE-1", "payoff_date"`, `"fees": "220.00"`},
 	{apiTour, `"loan_id": "FEE-1", "payoff_date"`, `"total": "11220.00"`},
+	{apiTour, `"request_id": "pay-FEE-2"`, `"totalCost": "864.00"`},
+	{apiTour, `"request_id": "pay-FEE-2"`, `"prepaymentFees": "220.00"`},
+	{apiTour, `"request_id": "pay-FEE-2"`, `"totalCost": "292.00"`},
 	{apiTour, `"disbursement_date": "2024-02-30"`, `terms.installment_count`},
 	{apiTour, `"request_id": "create-LN-1"`, `"aprPercent": "12.00"`},
 	// The daily-interest loan: internal/engine/testdata/recalc/handworked.py

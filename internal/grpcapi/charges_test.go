@@ -301,6 +301,9 @@ func TestQuoteScheduleAPRPolicy(t *testing.T) {
 				if got := preconditionReason(t, err); got != string(servicing.ReasonAPRAboveMaximum) || !strings.Contains(err.Error(), "13.02%") {
 					t.Fatalf("refused with %q: %v", got, err)
 				}
+				if got := preconditionSubject(t, err); got != servicing.SubjectTerms {
+					t.Errorf("refusal's subject %q, want %q: a quote has no loan", got, servicing.SubjectTerms)
+				}
 				return
 			}
 			if err != nil {

@@ -102,10 +102,13 @@ func (h *reasonHarness) refused(want servicing.Reason, err error) {
 
 // subjectOf is the aggregate a refusal for a reason names, as the proto
 // comments document it: the credit line for a line's reasons, close of
-// business for its runs', the loan for the rest (agreements and four-eyes
-// actions live in their loan's log).
+// business for its runs', the quote's terms for an APR above the maximum
+// (a quote has no aggregate), the loan for the rest (agreements and
+// four-eyes actions live in their loan's log).
 func subjectOf(r servicing.Reason) string {
 	switch {
+	case r == "APR_ABOVE_MAXIMUM":
+		return "terms"
 	case strings.HasPrefix(string(r), "CREDIT_LINE_") || r == "LIMIT_EXCEEDED":
 		return "credit_line"
 	case strings.HasPrefix(string(r), "COB_"):

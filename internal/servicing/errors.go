@@ -129,12 +129,18 @@ const (
 	SubjectCreditLine = "credit_line"
 	// SubjectCloseOfBusiness: close of business's runs of business dates.
 	SubjectCloseOfBusiness = "close_of_business"
+	// SubjectTerms: the terms of a quote, which has no aggregate behind
+	// it (a QuoteSchedule whose APR is above the server's maximum).
+	SubjectTerms = "terms"
 )
 
 // Subject is the aggregate whose state gives the reason: SubjectLoan
-// unless the reason is a credit line's or close of business's.
+// unless the reason is a credit line's or close of business's, or the
+// request's terms themselves were refused (SubjectTerms).
 func (r Reason) Subject() string {
 	switch r {
+	case ReasonAPRAboveMaximum:
+		return SubjectTerms
 	case ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired:
 		return SubjectCreditLine
 	case ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed:

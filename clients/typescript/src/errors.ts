@@ -8,7 +8,8 @@ const brand = Symbol.for("@loancore/client.LoancoreError");
  * One violated precondition, as loand sends it in a
  * `google.rpc.PreconditionFailure`: `type` is the reason (for example
  * `QUOTE_STALE`), `subject` the aggregate refused (`loan`, `credit_line`,
- * `close_of_business`), `description` the sentence a person reads.
+ * `close_of_business`; `terms` for a quote's terms, `APR_ABOVE_MAXIMUM`),
+ * `description` the sentence a person reads.
  */
 export interface PreconditionViolation {
   /** The machine-readable reason, such as `QUOTE_STALE`. */

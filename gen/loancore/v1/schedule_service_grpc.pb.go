@@ -37,8 +37,10 @@ type ScheduleServiceClient interface {
 	// minor unit, and its APR. A server may be configured with a maximum APR
 	// (loand --max-apr-percent): a quote above it is flagged
 	// (apr_above_maximum) or, if the server refuses such quotes
-	// (--above-max-apr refuse), FAILED_PRECONDITION with reason
-	// APR_ABOVE_MAXIMUM, the message naming the maximum.
+	// (--above-max-apr refuse), FAILED_PRECONDITION with a
+	// google.rpc.PreconditionFailure whose violation type is
+	// APR_ABOVE_MAXIMUM and whose subject is "terms" (the request's terms:
+	// a quote has no loan), the message naming the maximum.
 	QuoteSchedule(ctx context.Context, in *QuoteScheduleRequest, opts ...grpc.CallOption) (*QuoteScheduleResponse, error)
 	// ComputeApr computes the annual percentage rate of arbitrary cash flows.
 	ComputeApr(ctx context.Context, in *ComputeAprRequest, opts ...grpc.CallOption) (*ComputeAprResponse, error)
@@ -86,8 +88,10 @@ type ScheduleServiceServer interface {
 	// minor unit, and its APR. A server may be configured with a maximum APR
 	// (loand --max-apr-percent): a quote above it is flagged
 	// (apr_above_maximum) or, if the server refuses such quotes
-	// (--above-max-apr refuse), FAILED_PRECONDITION with reason
-	// APR_ABOVE_MAXIMUM, the message naming the maximum.
+	// (--above-max-apr refuse), FAILED_PRECONDITION with a
+	// google.rpc.PreconditionFailure whose violation type is
+	// APR_ABOVE_MAXIMUM and whose subject is "terms" (the request's terms:
+	// a quote has no loan), the message naming the maximum.
 	QuoteSchedule(context.Context, *QuoteScheduleRequest) (*QuoteScheduleResponse, error)
 	// ComputeApr computes the annual percentage rate of arbitrary cash flows.
 	ComputeApr(context.Context, *ComputeAprRequest) (*ComputeAprResponse, error)

@@ -9,7 +9,8 @@ why (internal/grpcapi/status.go):
 - FAILED_PRECONDITION carries a google.rpc.PreconditionFailure with one
   violation: its type is the stable reason (LOAN_PAID_OFF, QUOTE_STALE,
   ...), its subject the aggregate refused ("loan", "credit_line",
-  "close_of_business"), its description the message.
+  "close_of_business"; "terms" for a quote's terms), its description the
+  message.
 - Every other code carries the message alone.
 
 LoancoreError decodes that once, so callers branch on err.reason or read
@@ -47,8 +48,9 @@ class PreconditionViolation:
     """One violation of a google.rpc.PreconditionFailure.
 
     For loand, type is the reason (LOAN_PAID_OFF, ...), subject the
-    aggregate refused ("loan", "credit_line" or "close_of_business") and
-    description the human message.
+    aggregate refused ("loan", "credit_line" or "close_of_business"; "terms"
+    for a quote's terms, APR_ABOVE_MAXIMUM) and description the human
+    message.
     """
 
     type: str

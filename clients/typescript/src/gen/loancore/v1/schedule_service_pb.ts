@@ -409,8 +409,10 @@ export const ScheduleService: GenService<{
    * minor unit, and its APR. A server may be configured with a maximum APR
    * (loand --max-apr-percent): a quote above it is flagged
    * (apr_above_maximum) or, if the server refuses such quotes
-   * (--above-max-apr refuse), FAILED_PRECONDITION with reason
-   * APR_ABOVE_MAXIMUM, the message naming the maximum.
+   * (--above-max-apr refuse), FAILED_PRECONDITION with a
+   * google.rpc.PreconditionFailure whose violation type is
+   * APR_ABOVE_MAXIMUM and whose subject is "terms" (the request's terms:
+   * a quote has no loan), the message naming the maximum.
    *
    * @generated from rpc loancore.v1.ScheduleService.QuoteSchedule
    */
