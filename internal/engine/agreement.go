@@ -62,9 +62,19 @@ type Settled struct {
 	// the rest, a row's service fee is taken as settled before its late
 	// fee, as the late fee was charged last.
 	LateFees, PrepaymentFees money.Amount
+	// PenaltyCharged, CompoundCharged and LateFeesCharged are what the
+	// replaced rows had charged of penalty, compound interest and late
+	// fees — paid, waived, capitalised or carried — less the penalty and
+	// compound an agreement carried onto its new plan (charged there
+	// again): with the rows', what LoanState.Charged counts, so a
+	// restructuring never takes back a charge from the accrual journal.
+	PenaltyCharged, CompoundCharged, LateFeesCharged money.Amount
 }
 
 func (s *Settled) add(in *InstallmentState) {
+	s.PenaltyCharged += in.PenaltyAccrued
+	s.CompoundCharged += in.CompoundAccrued
+	s.LateFeesCharged += in.lateFee
 	settled := in.FeesPaid + in.FeesWaived
 	prepayment := min(settled, in.prepaymentFee)
 	s.PrepaymentFees += prepayment
@@ -150,6 +160,8 @@ func (st *LoanState) applyAgreement(t *Terms, e Event) {
 	for i := r.rm.first; i < len(st.Installments); i++ {
 		st.Superseded.add(&st.Installments[i])
 	}
+	st.Superseded.PenaltyCharged -= q.Carried.Penalty
+	st.Superseded.CompoundCharged -= q.Carried.Compound
 	rows := make([]InstallmentState, r.rm.first, r.rm.first+len(q.Installments))
 	copy(rows, st.Installments[:r.rm.first])
 	for i, row := range q.Installments {

@@ -181,6 +181,13 @@ func agreementCase(t *testing.T, s *seeded) bool {
 	if len(got.Agreements) != 1 || !got.Agreements[0].Applied {
 		s.fatalf("agreement not applied: %+v\n%s", got.Agreements, desc())
 	}
+	// The accrual journal neither goes back nor counts twice: what was
+	// charged by the effective date is what is charged with the
+	// agreement, replaced rows, carried charges and all (issue 20).
+	p0, c0, f0 := st.Charged()
+	if p1, c1, f1 := got.Charged(); p1 != p0 || c1 != c0 || f1 != f0 {
+		s.fatalf("charged before the agreement %d/%d/%d, after %d/%d/%d\n%s", p0, c0, f0, p1, c1, f1, desc())
+	}
 	func() {
 		defer func() {
 			if t.Failed() {

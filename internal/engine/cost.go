@@ -93,3 +93,22 @@ func (c *Cost) addAgreementWaiver(a AgreementResult) {
 	c.ServiceFees += fees
 	c.Waived += interest + penalty + compound + fees
 }
+
+// Charged is all penalty, compound interest and late fees the fold has
+// charged to its date — paid, waived or not — what close of business's
+// accrual journal counts. It includes what rows a restructuring replaced
+// had charged (Settled's *Charged): a charge capitalised, carried or
+// frozen is still a charge made, only owed another way, and one an
+// agreement waived is a waiver (on the agreement, as WaiveAmounts' are on
+// their events), not income taken back. A break that reinstates waived
+// charges charges them again.
+func (st LoanState) Charged() (penalty, compound, lateFees money.Amount) {
+	for i := range st.Installments {
+		in := &st.Installments[i]
+		penalty += in.PenaltyAccrued
+		compound += in.CompoundAccrued
+		lateFees += in.lateFee
+	}
+	s := st.Superseded
+	return penalty + s.PenaltyCharged, compound + s.CompoundCharged, lateFees + s.LateFeesCharged
+}

@@ -116,13 +116,11 @@ func (c *Close) notices(cl store.COBLoan, v LoanView, d engine.Date) []store.Not
 }
 
 // charged is all penalty, compound interest and late fees a fold has
-// charged, paid, waived or not. Service fees are left out as interest is:
-// they fall due on the plan, they do not accrue.
+// charged, paid, waived or not, restructured or not (engine
+// LoanState.Charged: an agreement that replaces rows capitalises, carries
+// or waives their charges, it does not take them back). Service fees are
+// left out as interest is: they fall due on the plan, they do not accrue.
 func charged(st engine.LoanState) (a store.Accrual) {
-	for _, in := range st.Installments {
-		a.Penalty += in.PenaltyAccrued
-		a.Compound += in.CompoundAccrued
-		a.Fees += in.LateFee()
-	}
+	a.Penalty, a.Compound, a.Fees = st.Charged()
 	return a
 }

@@ -214,3 +214,69 @@ func TestJournalTakesANegativeLine(t *testing.T) {
 		}
 	})
 }
+
+// TestJournalKeepsRestructuredCharges: a loan overdue with penalty and a
+// late fee is restructured, its penalty and fees capitalised and its
+// rows replaced. The charges are still charges made — now owed as
+// principal — so the accrual journal takes nothing back: the next date's
+// line is not negative, and the journal still sums to what the loan has
+// charged (issue 20; before, the replaced rows' penalty and late fees
+// left the count and the line went negative).
+func TestJournalKeepsRestructuredCharges(t *testing.T) {
+	eachStore(t, func(t *testing.T, db store.Store) {
+		ctx := context.Background()
+		now := time.Date(2024, 5, 2, 4, 0, 0, 0, time.UTC)
+		loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { now = now.Add(time.Millisecond); return now },
+			Location: time.UTC, Restructuring: servicing.RestructuringPolicy{MaxExtensionMonths: 1000}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		terms := penaltyTerms(0)
+		terms.Charges = []engine.Charge{{Kind: engine.LateFee, Amount: 3_000}}
+		if _, err := loans.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "h", LoanID: "L", BorrowerID: "B",
+			Terms: terms, Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans})
+		charged := func(d engine.Date) store.Accrual {
+			t.Helper()
+			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return servicing.Charged(v)
+		}
+		first := engine.DateOf(2024, 5, 1)
+		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first}); err != nil {
+			t.Fatal(err)
+		}
+		before := charged(first)
+		if before.Penalty == 0 || before.Fees == 0 {
+			t.Fatalf("charged %+v by %s: no penalty or late fee to restructure; the test checks nothing", before, first)
+		}
+		ch := servicing.ChangesInput{Changes: engine.Changes{Capitalisation: &engine.Capitalisation{IncludePenalty: true},
+			Reamortisation: &engine.Reamortisation{Method: engine.EqualInstallment, InstallmentCount: 6,
+				Frequency: engine.Frequency{Unit: engine.Month, Every: 1}, FirstDueDate: engine.DateOf(2024, 6, 2)}}}
+		a, err := loans.ProposeAgreement(ctx, servicing.ProposeAgreementParams{RequestID: "p", RequestHash: "p", LoanID: "L", Changes: ch, Actor: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc, err := loans.AcceptAgreement(ctx, servicing.AcceptAgreementParams{RequestID: "a", RequestHash: "a", AgreementID: a.AgreementID, SignedBy: "B", Actor: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acc.Agreement.Quote.Capitalised == "0.00" {
+			t.Fatalf("nothing capitalised: %+v", acc.Agreement.Quote)
+		}
+		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first + 1}); err != nil {
+			t.Fatal(err)
+		}
+		after := charged(first + 1)
+		if after.Penalty < before.Penalty || after.Compound < before.Compound || after.Fees < before.Fees {
+			t.Errorf("charged %+v on %s, %+v after the restructuring: a negative journal line", before, first, after)
+		}
+		if got, err := cob.AccruedTotal(ctx, "L"); err != nil || got != after {
+			t.Fatalf("journal sums to %+v (%v), the loan has charged %+v", got, err, after)
+		}
+	})
+}
