@@ -425,6 +425,33 @@ func (st *LoanState) postLateFees(t *Terms, through Date) {
 	}
 }
 
+// unpostLateFees takes back the late fees of installments from..lateNext-1,
+// so that postLateFees decides them again: what Append and AdvanceTo do
+// to the fees posted after the last event they take the fold up from. No
+// payment or waiver came after those fees were posted (both refuse an
+// event before the state's last), so none of them was paid or waived.
+func (st *LoanState) unpostLateFees(from int) {
+	for i := max(from, 0); i < st.lateNext && i < len(st.Installments); i++ {
+		in := &st.Installments[i]
+		in.FeesDue -= in.lateFee
+		in.lateFee = 0
+	}
+	st.lateNext = min(st.lateNext, max(from, 0))
+}
+
+// lateFeesFrom is the index of the first installment whose late fee is
+// decided on or after day d: those Append must decide again for a payment
+// dated d.
+func (st *LoanState) lateFeesFrom(t *Terms, d Date) int {
+	grace := t.lateGraceDays()
+	for i := range st.lateNext {
+		if st.Installments[i].DueDate.AddDays(grace) >= d {
+			return i
+		}
+	}
+	return st.lateNext
+}
+
 // lateGraceDays is the days after a due date before a late fee: the
 // penalty policy's grace days, none without a policy.
 func (t *Terms) lateGraceDays() int {

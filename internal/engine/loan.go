@@ -256,6 +256,9 @@ type openState struct {
 	accruedThrough Date
 	charged        money.Amount
 	cappedOn       Date
+	// lateNext is LoanState.lateNext before the final accrual, which may
+	// post late fees: reopen takes them back to decide them again.
+	lateNext int
 }
 
 // Unpaid returns what is left to pay of the installment, penalty and
@@ -538,12 +541,14 @@ func (st *LoanState) keepOpen() {
 			gracePenalty: in.gracePenalty, graceCompound: in.graceCompound,
 			lastPenalty: in.lastPenalty, lastCompound: in.lastCompound}
 	}
-	st.open = openState{valid: true, accruedThrough: st.accruedThrough, charged: st.charged, cappedOn: st.CappedOn}
+	st.open = openState{valid: true, accruedThrough: st.accruedThrough, charged: st.charged, cappedOn: st.CappedOn, lateNext: st.lateNext}
 }
 
-// reopen undoes the final accrual: it restores what keepOpen set aside.
-// The final accrual changes nothing else.
+// reopen undoes the final accrual: it restores what keepOpen set aside
+// and takes back the late fees posted since (unpostLateFees). The final
+// accrual changes nothing else.
 func (st *LoanState) reopen() {
+	st.unpostLateFees(st.open.lateNext)
 	for i := range st.Installments {
 		in := &st.Installments[i]
 		o := in.open
@@ -646,14 +651,12 @@ func (st *LoanState) forgiveFees(amount money.Amount, date Date) money.Amount {
 // folded with that policy. For a penalty loan Append takes up the fold
 // where its final accrual began — every payment and waiver applied —
 // accrues to the day before the payment, applies it, and accrues to
-// st.AsOf, as a replay would. st and what it shares are not changed.
+// st.AsOf, as a replay would. Late fees decided after that point (or,
+// without a penalty policy, on or after the payment's date) are taken
+// back and decided again with the payment applied, so late-fee loans take
+// the fast path too. st and what it shares are not changed.
 func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	if e.Kind != EventRepayment || e.ValueDate > st.AsOf || (t.HasPenalty && !st.open.valid) {
-		return st, false
-	}
-	// A late fee posted through st.AsOf may be one the payment, dated
-	// before its grace ended, would have avoided: replay.
-	if t.hasLateFee() {
 		return st, false
 	}
 	// With interest recalculation the days up to st.AsOf are accounted at
@@ -679,18 +682,33 @@ func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 	st.Installments = slices.Clone(st.Installments)
 	st.Payments = slices.Clip(st.Payments)
 	st.Waivers = slices.Clip(st.Waivers)
+	late := t.hasLateFee()
 	if !t.HasPenalty {
+		if late {
+			// A late fee decided on or after the payment's date was
+			// decided without it: decide it again after the payment.
+			st.unpostLateFees(st.lateFeesFrom(&t, e.ValueDate))
+		}
 		st.apply(&t, e)
 		st.recalcProject(&t, st.AsOf)
+		if late {
+			st.postLateFees(&t, st.AsOf)
+		}
 		return st, true
 	}
 	a := newAccrual(&t)
 	st.reopen()
 	st.accrue(a, e.ValueDate-1, false)
+	if late {
+		st.postLateFees(&t, e.ValueDate-1)
+	}
 	st.apply(&t, e)
 	st.recalcProject(&t, st.AsOf)
 	st.keepOpen()
 	st.accrue(a, st.AsOf, false)
+	if late {
+		st.postLateFees(&t, st.AsOf)
+	}
 	return st, true
 }
 
@@ -700,23 +718,28 @@ func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
 // false for a date before st.AsOf and, on terms with a penalty policy, for
 // a state that was not folded with that policy. A penalty loan takes up
 // the fold where its final accrual began and accrues to asOf; without one
-// nothing but the date moves. st and what it shares are not changed.
+// nothing but the date moves; late fees whose grace ended by asOf are
+// then decided, as the fold's last step. st and what it shares are not
+// changed.
 func (st LoanState) AdvanceTo(t Terms, asOf Date) (LoanState, bool) {
-	if asOf < st.AsOf || (t.HasPenalty && !st.open.valid) || t.hasLateFee() {
-		// Late fees are posted by the fold's own walk: replay.
+	if asOf < st.AsOf || (t.HasPenalty && !st.open.valid) {
 		return st, false
 	}
 	st.AsOf = asOf
-	if !t.HasPenalty && !st.recalc {
+	late := t.hasLateFee()
+	if !t.HasPenalty && !st.recalc && !late {
 		return st, true
 	}
 	st.Installments = slices.Clone(st.Installments)
 	st.recalcProject(&t, asOf)
-	if !t.HasPenalty {
-		return st, true
+	if t.HasPenalty {
+		st.reopen()
+		st.accrue(newAccrual(&t), asOf, false)
 	}
-	st.reopen()
-	st.accrue(newAccrual(&t), asOf, false)
+	if late {
+		// As the fold's last step: the late fees whose grace ended since.
+		st.postLateFees(&t, asOf)
+	}
 	return st, true
 }
 

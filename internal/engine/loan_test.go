@@ -273,6 +273,11 @@ func TestAppendEqualsReplay(t *testing.T) {
 		terms.Prepayment = PrepaymentPolicy(1 + rng.IntN(3))
 		terms.Allocation = AllocationOrder(1 + rng.IntN(2))
 		terms.Overpayment = KeepCredit
+		if rng.IntN(3) == 0 {
+			// Late fees (issue 20): Append decides again those it posted
+			// on or after the payment's date.
+			terms.Charges = append(randomServiceFees(rng, terms), randomLateFee(rng, terms))
+		}
 		if terms.Validate() != nil || terms.InstallmentCount > 60 || terms.Principal > 1_000_000_000 {
 			continue
 		}
@@ -328,9 +333,19 @@ func TestAppendEqualsReplay(t *testing.T) {
 func TestAppendEqualsReplayWithPenalty(t *testing.T) {
 	seed := testSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 0xa99f))
-	payments, accepted, capped, graced, writtenOff := 0, 0, 0, 0, 0
+	payments, accepted, capped, graced, writtenOff, lateFees := 0, 0, 0, 0, 0, 0
 	for n := 0; n < 600; n++ {
 		terms, s, _ := randomPenaltyLoan(rng)
+		if rng.IntN(3) == 0 {
+			// Late fees (issue 20): Append takes back those the final
+			// accrual posted and decides them again.
+			lt := terms
+			lt.Charges = append(randomServiceFees(rng, terms), randomLateFee(rng, terms))
+			if lt.Validate() == nil {
+				terms, s = lt, buildSchedule(&lt)
+				lateFees++
+			}
+		}
 		if terms.Penalty.HasCap {
 			capped++
 		}
@@ -434,9 +449,9 @@ func TestAppendEqualsReplayWithPenalty(t *testing.T) {
 			st = next
 		}
 	}
-	t.Logf("%d of %d payments appended; %d capped loans, %d with grace, %d written-off appends", accepted, payments, capped, graced, writtenOff)
-	if capped < 50 || graced < 50 || writtenOff < 10 {
-		t.Fatalf("seed %d: %d capped, %d with grace, %d written-off appends: the test does not exercise them", seed, capped, graced, writtenOff)
+	t.Logf("%d of %d payments appended; %d capped loans, %d with grace, %d written-off appends, %d with late fees", accepted, payments, capped, graced, writtenOff, lateFees)
+	if capped < 50 || graced < 50 || writtenOff < 10 || lateFees < 100 {
+		t.Fatalf("seed %d: %d capped, %d with grace, %d written-off appends, %d with late fees: the test does not exercise them", seed, capped, graced, writtenOff, lateFees)
 	}
 	if accepted < 1000 || accepted*2 < payments {
 		t.Fatalf("seed %d: only %d of %d payments appended: the test does not exercise Append", seed, accepted, payments)
