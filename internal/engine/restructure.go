@@ -669,7 +669,15 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 	plain := segmentRows(tp, segment{start: rp.start, principal: balance, firstIndex: rp.idx0, count: rp.n, oddFirst: rp.odd})
 	h := c.PaymentHoliday
 	if h == nil {
-		rp.addServiceFees(tp, plain, nil)
+		if tp.Method == Bullet {
+			added := 0
+			if c.TermExtension != nil {
+				added = c.TermExtension.ExtraInstallments
+			}
+			rp.addBulletFees(tp, plain, rm.futureFees, added)
+		} else {
+			rp.addServiceFees(tp, plain, nil)
+		}
 		return plain, nil, 0, 0, np, nil
 	}
 	rows, extra, paying, capitalised = rp.holidayRows(tp, plain, h)
@@ -677,14 +685,37 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 	return rows, extra, paying, capitalised, np, nil
 }
 
+// addBulletFees puts a BULLET's service fees on its one re-planned row.
+// The row it replaces bore a fee for each of the periods up to its
+// maturity, fixed when the loan was booked (a prepayment keeps them so
+// too) and owed at maturity: the new row keeps what of them is unpaid
+// (kept) and bears the contract's fees for each period an extension adds
+// (added), numbered on from the plan's last period, on the new balance.
+// A matured BULLET's fees are due already (waived, capitalised or
+// carried as due fees are), so its new row bears the added periods' only.
+func (rp *replan) addBulletFees(tp *Terms, rows []Installment, kept money.Amount, added int) {
+	if len(rows) == 0 {
+		return
+	}
+	in := &rows[len(rows)-1]
+	in.Fees = kept
+	for k := 1; k <= added; k++ {
+		for i := range tp.Charges {
+			if c := &tp.Charges[i]; c.Kind == ServiceFee {
+				in.Fees += tp.serviceFee(c, tp.InstallmentCount+k, rp.balance)
+			}
+		}
+	}
+}
+
 // addServiceFees puts the contract's service fees on rows re-amortised
 // on its due dates: each row bears them as the installment of its due
 // date would (numbered by due-date index, as the fold numbers the rows it
 // re-amortises after a prepayment, so free_after_installments counts the
 // contract's due dates), on its new balance. A holiday's rows bear none:
-// a holiday carries no payment. A BULLET's one row would bear a fee for
-// each period it spans; that is not worked out, so it bears none and
-// servicing refuses such a plan (CHARGES).
+// a holiday carries no payment. A BULLET (addBulletFees without a
+// holiday) bears none here: servicing refuses a holiday on a BULLET with
+// service fees (CHARGES).
 func (rp *replan) addServiceFees(tp *Terms, rows []Installment, h *PaymentHoliday) {
 	if tp.Method == Bullet {
 		return

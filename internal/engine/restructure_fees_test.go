@@ -196,3 +196,65 @@ func TestNoFeeAfterWriteOff(t *testing.T) {
 		t.Fatal("no late fee was posted before any write-off: the test checks nothing")
 	}
 }
+
+// TestBulletReplanWithFees: a BULLET's one row bears a service fee for
+// each of its periods, owed at maturity. Re-planned on its due dates, the
+// new row keeps what of them is unpaid and bears the contract's fee for
+// each period an extension adds, numbered on (so free_after_installments
+// counts them), on the new balance. 12,000.00 at no interest over 6
+// months from 2025-01-15, maturity 2025-07-15:
+//   - 0.5% of the original principal a month: 6 × 60.00 = 360.00 booked;
+//     extended by 3 on 2025-03-20, 360.00 + 3 × 60.00 = 540.00.
+//   - 1% of the balance, 2,000.00 prepaid on 2025-02-01: 6 × 120.00 =
+//     720.00 kept (fixed at booking, as a prepayment keeps them); extended
+//     by 3, 3 × 1% of 10,000.00 = 300.00 more: 1,020.00.
+//   - the same 0.5% fee, free after 5 installments: 5 × 60.00 = 300.00
+//     booked, and the added periods, numbered 7 to 9, bear none: 300.00
+//     (numbered from 1 they would add 180.00).
+//   - matured unpaid on 2025-07-15, extended by 2 on 2025-08-01: the
+//     360.00 due is carried onto the row, which bears 2 × 60.00 of its
+//     own: 480.00.
+func TestBulletReplanWithFees(t *testing.T) {
+	bullet := func(c Charge) Terms {
+		terms := creditCardPlan(1_200_000, 6, "0.5")
+		terms.Method = Bullet
+		terms.Charges = []Charge{c}
+		if err := terms.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return terms
+	}
+	original := Charge{Kind: ServiceFee, Percent: fixtureRate("0.5"), Basis: OriginalPrincipal}
+	free5 := original
+	free5.FreeAfterInstallments = 5
+	outstanding := Charge{Kind: ServiceFee, Percent: fixtureRate("1"), Basis: OutstandingPrincipal}
+	for _, tc := range []struct {
+		name   string
+		charge Charge
+		events []Event
+		eff    Date
+		extra  int
+		want   money.Amount
+	}{
+		{"original principal", original, nil, DateOf(2025, 3, 20), 3, 54_000},
+		{"outstanding after a prepayment", outstanding, []Event{pay(3, DateOf(2025, 2, 1), 200_000)}, DateOf(2025, 3, 20), 3, 102_000},
+		{"free after 5", free5, nil, DateOf(2025, 3, 20), 3, 30_000},
+		{"matured", original, nil, DateOf(2025, 8, 1), 2, 48_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			terms := bullet(tc.charge)
+			s := buildSchedule(&terms)
+			st := FoldSchedule(terms, s, tc.events, tc.eff)
+			c := Changes{TermExtension: &TermExtension{ExtraInstallments: tc.extra}}
+			q, err := QuoteRestructuring(terms, st, tc.eff, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(q.Installments); q.Installments[n-1].Fees != tc.want {
+				t.Errorf("the new row's fees %d, want %d; rows %+v", q.Installments[n-1].Fees, tc.want, q.Installments)
+			}
+			got := FoldSchedule(terms, s, append(tc.events, agreementEvent(100, tc.eff, c)), tc.eff)
+			checkExecuted(t, got, q)
+		})
+	}
+}

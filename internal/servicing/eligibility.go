@@ -19,12 +19,6 @@ func (p RestructuringPolicy) eligible(lg loanLog, now, at engine.LoanState, ags 
 	if lg.terms.InterestRecalculation {
 		return refuse(ReasonInterestRecalculation, "loan %s charges interest on the actual balance; restructuring it is not supported yet", lg.loan.LoanID)
 	}
-	if lg.terms.HasCharge(engine.ServiceFee) && lg.terms.Method == engine.Bullet && !c.OnlyWaiver() && c.InterestFreezePlan == nil && c.Reamortisation == nil {
-		// A BULLET's one re-planned row would bear a fee for each period
-		// it spans; the engine does not work that out (it would drop the
-		// fees), so such a plan is refused.
-		return refuse(ReasonCharges, "loan %s is a BULLET loan with service fees; re-planning it on its due dates is not supported yet (a reamortisation, waiver or freeze plan is)", lg.loan.LoanID)
-	}
 	signed := 0
 	var prev *AgreementView
 	for i := range ags {

@@ -90,11 +90,6 @@ const (
 	// not handle yet: an agreement's new plan would drop the balance-days
 	// its interest is worked out from.
 	ReasonInterestRecalculation Reason = "INTEREST_RECALCULATION"
-	// ReasonCharges: the loan charges service, late or prepayment fees
-	// (LoanTerms.charges), which restructuring agreements do not handle
-	// yet: an agreement's new plan would neither carry nor waive the fees
-	// owed (issue 20).
-	ReasonCharges Reason = "CHARGES"
 	// ReasonLimitExceeded: a drawdown asks for more than its credit line
 	// has available; the message says how much is.
 	ReasonLimitExceeded Reason = "LIMIT_EXCEEDED"
@@ -158,7 +153,7 @@ func Reasons() []Reason {
 		ReasonAgreementCancelled, ReasonAgreementExpired, ReasonAgreementBroken, ReasonAgreementCompleted,
 		ReasonMaxAgreementsPerLoan, ReasonMinOnTimeInstallments, ReasonMaxFreezeInstallments, ReasonMaxExtensionMonths,
 		ReasonQuoteStale, ReasonCOBOutOfOrder, ReasonCOBLoansFailed, ReasonCOBNeverRan, ReasonCOBNotClosed,
-		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation, ReasonCharges,
+		ReasonActionNotPending, ReasonActionNoLongerApplies, ReasonInterestRecalculation,
 		ReasonLimitExceeded, ReasonCreditLineFrozen, ReasonCreditLineNotFrozen, ReasonCreditLineClosed, ReasonCreditLineExpired,
 		ReasonNoApprovedAmount, ReasonApprovedAmountExceeded, ReasonAPRAboveMaximum,
 	}

@@ -47,11 +47,7 @@ const (
 // MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
 // after the contract's maturity), INTEREST_RECALCULATION (the loan charges
 // interest on the actual balance, LoanTerms.interest_recalculation, which
-// agreements do not handle yet), CHARGES (a BULLET loan with service fees,
-// LoanTerms.charges, re-planned on its due dates — a term extension,
-// payment holiday, rate change or capitalisation without a reamortisation:
-// its one row would bear a fee for each period it spans, which is not
-// worked out yet).
+// agreements do not handle yet).
 //
 // Fees: fees due and unpaid on the effective date (service and late fees)
 // are waived up to RestructuringWaiver.fees, capitalised by a
@@ -186,11 +182,7 @@ func (c *restructuringServiceClient) ListAgreements(ctx context.Context, in *Lis
 // MAX_FREEZE_INSTALLMENTS, MAX_EXTENSION_MONTHS (the plan would end too long
 // after the contract's maturity), INTEREST_RECALCULATION (the loan charges
 // interest on the actual balance, LoanTerms.interest_recalculation, which
-// agreements do not handle yet), CHARGES (a BULLET loan with service fees,
-// LoanTerms.charges, re-planned on its due dates — a term extension,
-// payment holiday, rate change or capitalisation without a reamortisation:
-// its one row would bear a fee for each period it spans, which is not
-// worked out yet).
+// agreements do not handle yet).
 //
 // Fees: fees due and unpaid on the effective date (service and late fees)
 // are waived up to RestructuringWaiver.fees, capitalised by a
