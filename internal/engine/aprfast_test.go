@@ -1,0 +1,231 @@
+package engine
+
+import (
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/loancore/loancore/internal/money"
+)
+
+// aprCase is one set of flows for comparing the APR's two solvers.
+type aprCase struct {
+	advanced money.Amount
+	flows    []timedFlow
+	method   APRMethod
+	unit     Frequency
+	decimals int
+	guess    rate
+	describe func() string
+}
+
+// aprComparison counts what the fast path did over a run.
+type aprComparison struct {
+	cases, proved int
+}
+
+// check compares the fast path with solveAPRExact on one case: where the
+// fast path answers it must give the exact solver's units, and its
+// certificate must refuse the units either side (it cannot prove a wrong
+// answer).
+func (c *aprComparison) check(s *seeded, ac aprCase) {
+	s.t.Helper()
+	c.cases++
+	want, wantOK := solveAPRExact(ac.advanced, ac.flows, ac.method, ac.unit, ac.decimals)
+	got, ok := fastSolveAPR(ac.advanced, ac.flows, ac.method, ac.unit, ac.decimals, ac.guess)
+	if !ok {
+		return
+	}
+	c.proved++
+	if !wantOK || got != want.Units {
+		s.fatalf("fast path %d units, exact solver %s%% (ok %v), %s, %d decimals\n%s",
+			got, want, wantOK, ac.method, ac.decimals, ac.describe())
+	}
+	p, _ := newFastAPR(ac.advanced, ac.flows, ac.method, ac.unit, ac.decimals)
+	if p.certify(got+1) || got > 0 && p.certify(got-1) {
+		s.fatalf("the certificate also proves a neighbour of %d units\n%s", got, ac.describe())
+	}
+}
+
+// aprComparisons is the number of cases each comparison runs: the exact
+// solver takes milliseconds a case.
+func aprComparisons() int {
+	if testing.Short() {
+		return 150
+	}
+	return 600
+}
+
+// report logs the share the fast path proved and fails when it is too
+// small to be the path the benchmarks measure.
+func (c *aprComparison) report(t *testing.T, least int) {
+	t.Helper()
+	t.Logf("the fast path proved %d of %d APRs; the exact solver answered the rest", c.proved, c.cases)
+	if c.proved*100 < least*c.cases {
+		t.Errorf("the fast path proved only %d of %d APRs, want at least %d%%", c.proved, c.cases, least)
+	}
+}
+
+// TestFastAPRMatchesExactOnSchedules: over random schedules — every
+// method, monthly, weekly and daily frequencies, odd first periods,
+// service fees, upfront fees, interest-free and grace periods — the fast
+// path's APR at 0 to 8 decimals, with and without the contract rate as
+// its guess, is solveAPRExact's wherever the fast path proves one, and it
+// proves most.
+func TestFastAPRMatchesExactOnSchedules(t *testing.T) {
+	s := newSeeded(t, 0xfa57)
+	var c aprComparison
+	for c.cases < aprComparisons() {
+		terms := randomTerms(s.rng)
+		terms.InstallmentCount = min(terms.InstallmentCount, 1+s.rng.IntN(480))
+		terms.PrincipalGracePeriods = min(terms.PrincipalGracePeriods, terms.InstallmentCount-1)
+		terms.InterestFreePeriods = min(terms.InterestFreePeriods, terms.InstallmentCount)
+		if s.rng.IntN(3) == 0 {
+			terms.Charges = randomServiceFees(s.rng, terms)
+		}
+		if terms.Validate() != nil {
+			continue
+		}
+		sched, err := BuildSchedule(terms)
+		if err != nil {
+			continue
+		}
+		advanced, flows := scheduleFlows(terms, sched)
+		if len(flows) == 0 {
+			continue
+		}
+		ac := aprCase{advanced: advanced, flows: flows, method: IRRNominal, unit: terms.Frequency,
+			decimals: s.rng.IntN(MaxAPRDecimals + 1), describe: func() string { return describeTerms(terms) }}
+		if s.rng.IntN(2) == 0 {
+			ac.guess = terms.periodicRate()
+		}
+		c.check(s, ac)
+	}
+	c.report(t, 90)
+}
+
+// TestFastAPRMatchesExactOnDatedPayments: the same over ComputeAPR's
+// dated payments — both methods, every unit period, regular series with
+// and without an odd first period, and payments on random days (a
+// different fraction of a unit period for each).
+func TestFastAPRMatchesExactOnDatedPayments(t *testing.T) {
+	s := newSeeded(t, 0xda7e)
+	var c aprComparison
+	for c.cases < aprComparisons() {
+		in := randomAPRInput(s.rng)
+		var sum money.Amount
+		for _, p := range in.Payments {
+			sum += p.Amount
+		}
+		in.Advanced = max(1, sum-money.Amount(s.rng.Int64N(int64(sum)/2+1)))
+		if s.rng.IntN(20) == 0 {
+			in.Advanced = sum // an APR of exactly 0
+		}
+		ac := aprCase{advanced: in.Advanced, flows: datedFlows(in), method: in.Method, unit: in.UnitPeriod,
+			decimals: in.Decimals, describe: func() string { return describeAPRInput(in) }}
+		c.check(s, ac)
+	}
+	c.report(t, 90)
+}
+
+// randomAPRInput draws dated payments: a regular series from an odd or
+// whole first period, or payments on random days, with amounts level or
+// random, for a random unit period and method.
+func randomAPRInput(rng *rand.Rand) APRInput {
+	units := []Frequency{{Unit: Month, Every: 1}, {Unit: Month, Every: 1 + rng.IntN(12)}, {Unit: Week, Every: 1 + rng.IntN(4)},
+		{Unit: Day, Every: 1}, {Unit: Day, Every: 1 + rng.IntN(366)}, {Unit: SemiMonth, Every: 1}}
+	in := APRInput{
+		AdvanceDate: DateOf(1990+rng.IntN(60), 1+rng.IntN(12), 1+rng.IntN(28)),
+		Method:      []APRMethod{USActuarial, IRRNominal}[rng.IntN(2)],
+		UnitPeriod:  units[rng.IntN(len(units))],
+		Decimals:    rng.IntN(MaxAPRDecimals + 1),
+	}
+	n := 1 + rng.IntN([]int{12, 60, 400}[rng.IntN(3)])
+	level := money.Amount(1 + rng.Int64N([]int64{100, 100_000, 1_000_000_000}[rng.IntN(3)]))
+	first := in.AdvanceDate.AddDays(1 + rng.IntN(60))
+	scattered := rng.IntN(4) == 0
+	date := first
+	for k := range n {
+		amount := level
+		if rng.IntN(4) == 0 {
+			amount = 1 + money.Amount(rng.Int64N(int64(level)*2))
+		}
+		switch {
+		case scattered:
+			date = date.AddDays(1 + rng.IntN(40))
+		case in.UnitPeriod.Unit == Month:
+			date = first.AddMonths(k * in.UnitPeriod.Every)
+		default:
+			date = first.AddDays(k * 7)
+		}
+		in.Payments = append(in.Payments, CashFlow{Amount: amount, Date: date})
+	}
+	return in
+}
+
+// describeAPRInput prints dated payments for a failure message.
+func describeAPRInput(in APRInput) string {
+	out := fmt.Sprintf("advanced %d on %s, %s, unit %+v:", in.Advanced, in.AdvanceDate, in.Method, in.UnitPeriod)
+	for _, p := range in.Payments {
+		out += fmt.Sprintf(" %d@%s", p.Amount, p.Date)
+	}
+	return out
+}
+
+// TestQ63BoundsAreBounds checks the fast path's fixed-point primitives
+// against math/big: a product, a power and a b-th root rounded down are at
+// most the exact value, rounded up at least it, and within a few units of
+// 2^-63 of it, for random operands.
+func TestQ63BoundsAreBounds(t *testing.T) {
+	s := newSeeded(t, 0x963)
+	one := new(big.Int).Lsh(big.NewInt(1), 63)
+	for range 2000 {
+		x := 1<<23 + s.rng.Uint64N(q63One-1<<23+1)
+		n := 1 + s.rng.IntN(400)
+		// x^n × 2^(63(1−n)) exactly, against the bounds × 2^(63(n−1)).
+		exact := new(big.Int).Exp(new(big.Int).SetUint64(x), big.NewInt(int64(n)), nil)
+		scale := new(big.Int).Exp(one, big.NewInt(int64(n-1)), nil)
+		lo := new(big.Int).Mul(new(big.Int).SetUint64(q63Pow(x, n, roundDown)), scale)
+		hi := new(big.Int).Mul(new(big.Int).SetUint64(q63Pow(x, n, roundUp)), scale)
+		if lo.Cmp(exact) > 0 || hi.Cmp(exact) < 0 {
+			s.fatalf("q63Pow(%d, %d): bounds %d … %d do not hold the exact power", x, n, q63Pow(x, n, roundDown), q63Pow(x, n, roundUp))
+		}
+		if d := q63Pow(x, n, roundUp) - q63Pow(x, n, roundDown); d > 2*uint64(n) {
+			s.fatalf("q63Pow(%d, %d): bounds %d apart, more than two units per product", x, n, d)
+		}
+		b := 1 + s.rng.IntN(366)
+		rl, ok1 := q63RootBound(x, b, roundDown)
+		ru, ok2 := q63RootBound(x, b, roundUp)
+		if !ok1 || !ok2 || rl > ru || ru-rl > 64 {
+			s.fatalf("q63RootBound(%d, %d): %d (%v) … %d (%v)", x, b, rl, ok1, ru, ok2)
+		}
+		// rl^b ≤ x·2^(63(b−1)) ≤ ru^b, exactly.
+		xs := new(big.Int).Mul(new(big.Int).SetUint64(x), new(big.Int).Exp(one, big.NewInt(int64(b-1)), nil))
+		if new(big.Int).Exp(new(big.Int).SetUint64(rl), big.NewInt(int64(b)), nil).Cmp(xs) > 0 ||
+			new(big.Int).Exp(new(big.Int).SetUint64(ru), big.NewInt(int64(b)), nil).Cmp(xs) < 0 {
+			s.fatalf("q63RootBound(%d, %d): %d … %d do not hold the root", x, b, rl, ru)
+		}
+	}
+}
+
+// TestFastAPRAtAnExactTie: an APR exactly halfway between two values of
+// its last decimal rounds up (HALF_UP). Where the boundary's discount
+// factor is exact in binary — 2,000 paid 32 weeks after 1,000 is advanced
+// is i = 1 per unit period, v = ½, and 100% × 52/32 = 162.5% — the
+// certificate's bounds are exact and prove 163 at 0 decimals. Where it is
+// not — 1,105 a year after 1,000, 10.5% — no bound can show which side of
+// the boundary the root is on, and the fast path declines.
+func TestFastAPRAtAnExactTie(t *testing.T) {
+	weeks32 := Frequency{Unit: Week, Every: 32}
+	if got, ok := fastSolveAPR(1000, []timedFlow{{2000, span{1, 0, 224}}}, IRRNominal, weeks32, 0, rate{}); !ok || got != 163 {
+		t.Errorf("162.5%% at 0 decimals: fast path %d (proved %v), want 163", got, ok)
+	}
+	if got, ok := fastSolveAPR(1000, []timedFlow{{2000, span{1, 0, 224}}}, IRRNominal, weeks32, 1, rate{}); !ok || got != 1625 {
+		t.Errorf("162.5%% at 1 decimal: fast path %d (proved %v), want 1625", got, ok)
+	}
+	yearly := Frequency{Unit: Month, Every: 12}
+	if got, ok := fastSolveAPR(1000, []timedFlow{{1105, span{1, 0, 12}}}, IRRNominal, yearly, 0, rate{}); ok {
+		t.Errorf("10.5%% at 0 decimals: the fast path proved %d at an inexact tie", got)
+	}
+}
