@@ -285,7 +285,10 @@ func solveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit F
 // solveAPRExact finds the periodic rate i ≥ 0 at which the discounted flows equal
 // the amount advanced, by Newton's method from i = 0. The discounted value is
 // convex and decreasing in i and positive at 0, so the iterates rise
-// monotonically to the root. It reports false, with the largest rate, when
+// monotonically to the root and, rounding aside, never past it: a root
+// exactly on a rounding boundary comes out a hair below and rounds down
+// (10.5% at 0 decimals gave 10). solveAPR asks it only for what the fast
+// path cannot place. It reports false, with the largest rate, when
 // the APR needs more than the 63 bits of units that Rate and its formatting
 // hold at these decimals.
 func solveAPRExact(advanced money.Amount, flows []timedFlow, method APRMethod, unit Frequency, decimals int) (money.Rate, bool) {

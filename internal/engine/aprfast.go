@@ -27,10 +27,14 @@ import (
 //     up, and the products with the amounts are exact. Two such bounds that
 //     fall on the right sides of the amount advanced prove k.
 //
-// When the proof fails — the root within about 10^-15 of its size from a
-// rounding boundary (an exact tie among them), or amounts, periods or rates
-// beyond the ranges the 64-bit arithmetic is written for — solveAPR asks
-// solveAPRExact, so the answer is never worse than before.
+// When the bounds cannot tell — the root within about 10^-15 of its size
+// from a rounding boundary, an exact tie among them — exactSide compares
+// the worth at the boundary with the amount advanced in big integers,
+// which it can for whole periods and for one common fraction at simple
+// interest; a tie then rounds up, as HALF_UP says (solveAPRExact, rising
+// to the root from below, rounded it down). What neither can place, and
+// amounts, periods or rates beyond the ranges the 64-bit arithmetic is
+// written for, solveAPR leaves to solveAPRExact as before.
 
 // q63One is 1 in the fast path's fixed point: a number in [0, 1] is a
 // uint64 counting units of 2^-63.
@@ -195,9 +199,10 @@ const (
 
 // fastAPR is a set of flows prepared for the fast path.
 type fastAPR struct {
-	flows  []timedFlow // sorted by periods
-	method APRMethod
-	adv    u128 // the amount advanced × 2^63
+	flows    []timedFlow // sorted by periods
+	method   APRMethod
+	advanced money.Amount
+	adv      u128 // the amount advanced × 2^63
 	// shift brings a·v^t × 2^63 below 2^63 for the derivative's sum.
 	shift uint
 	// perUnit is the APR's units of its last decimal per unit of the
@@ -225,7 +230,7 @@ func newFastAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit
 	}
 	ppyN, ppyD := periodsPerYear(unit, Act365Fixed)
 	p := fastAPR{
-		flows: flows, method: method,
+		flows: flows, method: method, advanced: advanced,
 		adv:      u128{uint64(advanced) >> 1, uint64(advanced) << 63},
 		shift:    uint(max(bits.Len64(uint64(largest)), fastAPRWeightBits)),
 		perUnitN: ppyN * 100 * uint64(money.Pow10(decimals)),
@@ -261,10 +266,73 @@ func fastSolveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, un
 		return 0, false
 	}
 	units, ok := p.unitsAt(v)
-	if !ok || !p.certify(units) {
+	if !ok {
 		return 0, false
 	}
-	return units, true
+	return p.settle(units)
+}
+
+// rootSide is where the root lies against a boundary rate: below it, at
+// or above it, or unknown (the fast path cannot tell).
+type rootSide int8
+
+const (
+	sideUnknown rootSide = iota
+	sideBelow
+	sideAtOrAbove
+)
+
+// settle returns the APR rounded half-up, from a candidate k: the root
+// lies in [k − ½, k + ½) units. A candidate one off (the Newton answer a
+// hair over a boundary) moves to its neighbour; a boundary the bounds and
+// the exact comparison cannot place leaves it to the exact solver. There
+// is no lower boundary to check at 0: the flows total more than the
+// amount advanced, so the root is positive.
+func (p *fastAPR) settle(k uint64) (uint64, bool) {
+	for range 3 {
+		switch p.side(2*k+1, sideBelow) {
+		case sideUnknown:
+			return 0, false
+		case sideAtOrAbove:
+			k++
+			continue
+		}
+		if k == 0 {
+			return 0, true
+		}
+		switch p.side(2*k-1, sideAtOrAbove) {
+		case sideUnknown:
+			return 0, false
+		case sideBelow:
+			k--
+			continue
+		}
+		return k, true
+	}
+	return 0, false
+}
+
+// side places the root against the rate of halfUnits/2 units: by a bound
+// of the flows' worth there — an upper bound below the amount advanced
+// puts the root below, a lower bound at or above it puts it at or above
+// (the worth falls as the rate rises) — trying the expected side's bound
+// first; by exactSide when neither bound decides (an exact tie, or a root
+// within about 10^-15 of the boundary).
+func (p *fastAPR) side(halfUnits uint64, expect rootSide) rootSide {
+	other := sideBelow
+	if expect == sideBelow {
+		other = sideAtOrAbove
+	}
+	for _, s := range [2]rootSide{expect, other} {
+		if s == sideBelow {
+			if w, ok := p.worthAt(halfUnits, roundUp); ok && w.cmp(p.adv) < 0 {
+				return sideBelow
+			}
+		} else if w, ok := p.worthAt(halfUnits, roundDown); ok && w.cmp(p.adv) >= 0 {
+			return sideAtOrAbove
+		}
+	}
+	return p.exactSide(halfUnits)
 }
 
 // unitsAt converts a discount factor to the APR in units of its last
@@ -284,11 +352,10 @@ func (p *fastAPR) unitsAt(v uint64) (uint64, bool) {
 	return (x + p.perUnitD) / (2 * p.perUnitD), true
 }
 
-// certify reports whether the APR rounds half-up to units: the root lies in
-// [units − ½, units + ½), shown by the flows' worth at the two boundary
-// rates (a lower bound at units − ½ at least the amount advanced, an upper
-// bound at units + ½ below it). There is no lower boundary to check at 0:
-// the flows total more than the amount advanced, so the root is positive.
+// certify reports whether the bounds alone prove that the APR rounds
+// half-up to units: an upper bound of the flows' worth at units + ½ below
+// the amount advanced, and a lower bound at units − ½ at least it. The
+// tests hold the bounds to it: they must never prove a neighbour.
 func (p *fastAPR) certify(units uint64) bool {
 	above, ok := p.worthAt(2*units+1, roundUp)
 	if !ok || above.cmp(p.adv) >= 0 {
@@ -318,12 +385,13 @@ func (p *fastAPR) worthAt(halfUnits uint64, dir roundDir) (u128, bool) {
 // newton finds about the v at which the flows are worth the amount
 // advanced, from v0, keeping the root bracketed: f(v) = worth − advanced
 // is negative left of the root and positive right of it. A step that
-// leaves the bracket, or that is not half the one two steps before (an
-// oscillation, which fractions of a period below one can cause: v^f is
-// then concave), is replaced by bisection.
+// leaves the bracket, or that crosses the root and is not half the one two
+// steps before (an oscillation, which fractions of a period below one can
+// cause: v^f is then concave), is replaced by bisection.
 func (p *fastAPR) newton(v uint64) (uint64, bool) {
 	lo, hi := uint64(0), q63One
 	var prev [2]uint64 // the last two steps' sizes
+	prevSide := 0
 	for k := range 200 {
 		d := discount{v: v, dir: roundDown, method: p.method}
 		s0, s1, ok := p.worth(&d, true)
@@ -347,14 +415,16 @@ func (p *fastAPR) newton(v uint64) (uint64, bool) {
 			ok = ok && step < v-lo
 			next -= step
 		}
-		if !ok || k >= 2 && step > prev[0]/2 {
+		// Monotone convergence from one side may be slow at first; only
+		// steps that cross the root and do not shrink are cut short.
+		if !ok || k >= 2 && c != prevSide && step > prev[0]/2 {
 			next = lo + (hi-lo)/2
 			step = max(next, v) - min(next, v)
 		}
 		if step <= fastAPRTolerance || hi-lo <= fastAPRTolerance {
 			return next, true
 		}
-		prev[0], prev[1] = prev[1], step
+		prev[0], prev[1], prevSide = prev[1], step, c
 		v = next
 	}
 	return 0, false

@@ -87,3 +87,40 @@ func BenchmarkQuote360(b *testing.B) {
 		engine.ScheduleAPR(terms, s, 2)
 	}
 }
+
+// BenchmarkComputeAPR360 is the APR alone through ComputeAPR, the path of
+// the ComputeApr RPC and of QuoteRestructuring's plan APR: the
+// benchmarked loan's 360 installments as dated payments, with no contract
+// rate to start from. first=whole has the schedule's dates; first=odd
+// moves the advance 17 days earlier, so every payment carries the same
+// fraction of a month (US actuarial: simple interest over it; IRR: a
+// compound fraction, through the fixed point's root bounds).
+func BenchmarkComputeAPR360(b *testing.B) {
+	terms := mortgageTerms()
+	s, err := engine.BuildSchedule(terms)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := engine.APRInput{Advanced: terms.Principal, AdvanceDate: terms.DisbursementDate,
+		UnitPeriod: terms.Frequency, Decimals: 2}
+	for _, row := range s.Installments {
+		in.Payments = append(in.Payments, engine.CashFlow{Amount: row.Total, Date: row.DueDate})
+	}
+	for _, c := range []struct {
+		name   string
+		method engine.APRMethod
+		shift  int
+	}{{"first=whole/method=IRR_NOMINAL", engine.IRRNominal, 0}, {"first=odd/method=IRR_NOMINAL", engine.IRRNominal, 17},
+		{"first=odd/method=US_ACTUARIAL", engine.USActuarial, 17}} {
+		in := in
+		in.Method, in.AdvanceDate = c.method, in.AdvanceDate.AddDays(-c.shift)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := engine.ComputeAPR(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
