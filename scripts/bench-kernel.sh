@@ -6,7 +6,9 @@
 # each round running every benchmark once. The machine is shared and its
 # load moves whole rounds, so besides benchstat's medians (bench.out) it
 # prints the goal's ratio two ways: of the medians, and the median of each
-# round's own Quote360 / Schedule360 exact ("by round"), with the range.
+# round's own Quote360 / Schedule360 exact ("by round"), with the range;
+# and, the figure to read, QuoteRatio360's: schedule and quote timed in
+# turn within every iteration, the ratio of their medians.
 # BENCH_TIME is each benchmark's -benchtime (default 1s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,3 +35,12 @@ printf 'ratio Quote360 / Schedule360 exact: %.2f of the medians (%.1f µs / %.1f
   "$(awk -v q="$qm" -v s="$sm" 'BEGIN {print q / s}')" "$(awk -v q="$qm" 'BEGIN {print q / 1000}')" \
   "$(awk -v s="$sm" 'BEGIN {print s / 1000}')" "$(median <"$tmp/ratios")" \
   "$(sort -g "$tmp/ratios" | head -1 | xargs printf '%.2f')" "$(sort -g "$tmp/ratios" | tail -1 | xargs printf '%.2f')"
+# QuoteRatio360 interleaves the two within each iteration: its ratio of
+# medians is the one load does not move. Its value follows each metric's
+# name's position on the line, so find them by name.
+awk '/^BenchmarkQuoteRatio360/ {for (i = 2; i < NF; i++) {if ($(i+1) == "quote/schedule") r = $i; if ($(i+1) == "schedule-ns") s = $i; if ($(i+1) == "quote-ns") q = $i} print r, s, q}' bench.out >"$tmp/inter"
+printf 'interleaved rounds (QuoteRatio360 quote/schedule): %s\n' "$(awk '{printf "%.3f ", $1}' "$tmp/inter")"
+printf 'ratio quote / schedule, interleaved: %.3f (median of rounds; range %s … %s; schedule %.1f µs, quote %.1f µs)\n' \
+  "$(awk '{print $1}' "$tmp/inter" | median)" "$(awk '{print $1}' "$tmp/inter" | sort -g | head -1)" \
+  "$(awk '{print $1}' "$tmp/inter" | sort -g | tail -1)" "$(awk '{print $2 / 1000}' "$tmp/inter" | median)" \
+  "$(awk '{print $3 / 1000}' "$tmp/inter" | median)"
