@@ -222,7 +222,8 @@ func newFastAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit
 	}
 	var sum, largest money.Amount
 	for _, fl := range flows {
-		if fl.amount <= 0 || fl.amount >= fastAPRMaxSum-sum || fl.span.fracBase <= 0 && fl.span.fracDays != 0 {
+		sp := fl.span
+		if fl.amount <= 0 || fl.amount >= fastAPRMaxSum-sum || sp.fracDays < 0 || sp.fracDays != 0 && sp.fracDays >= sp.fracBase {
 			return fastAPR{}, false
 		}
 		sum += fl.amount

@@ -267,3 +267,32 @@ func TestAPRAtAnExactTie(t *testing.T) {
 		t.Errorf("ComputeAPR of 10.5%% at 0 decimals: %s (%v), want 11", apr, err)
 	}
 }
+
+// FuzzFastAPR: the fast path never panics on flows in any span, and where
+// it proves an APR it is solveAPRExact's (ties aside: there the fast path
+// rounds up, as HALF_UP says, and the exact solver may not).
+func FuzzFastAPR(f *testing.F) {
+	f.Add(int64(100_000), int64(9_000), uint16(12), uint16(1), int16(0), uint16(30), uint8(1), uint8(2), uint8(1))
+	f.Add(int64(9_600), int64(9_650), uint16(1), uint16(0), int16(15), uint16(30), uint8(1), uint8(0), uint8(2))
+	f.Add(int64(1), int64(1_000_000_000_000), uint16(3), uint16(7), int16(364), uint16(365), uint8(12), uint8(8), uint8(1))
+	f.Fuzz(func(t *testing.T, advanced, amount int64, n, gap uint16, fracDays int16, fracBase uint16, every, decimals, method uint8) {
+		if advanced <= 0 || amount <= 0 || n == 0 || n > 600 || decimals > MaxAPRDecimals {
+			return
+		}
+		flows := make([]timedFlow, n)
+		for k := range flows {
+			flows[k] = timedFlow{amount: money.Amount(amount), span: span{1 + k*int(gap), int(fracDays), int(fracBase)}}
+		}
+		unit := Frequency{Unit: Month, Every: 1 + int(every)%12}
+		m := []APRMethod{USActuarial, IRRNominal}[method%2]
+		got, ok := fastSolveAPR(money.Amount(advanced), flows, m, unit, int(decimals), rate{})
+		if !ok || fracDays < 0 || fracDays > 0 && int(fracDays) >= int(fracBase) {
+			return
+		}
+		want, wantOK := solveAPRExact(money.Amount(advanced), flows, m, unit, int(decimals))
+		p, _ := newFastAPR(money.Amount(advanced), flows, m, unit, int(decimals))
+		if !wantOK || got != want.Units && !(got == want.Units+1 && p.exactSide(2*got-1) == sideAtOrAbove) {
+			t.Fatalf("fast %d, exact %s (%v)", got, want, wantOK)
+		}
+	})
+}
