@@ -69,9 +69,8 @@ checkgenerate-python: generate-python
 		git status --porcelain -- $(PY_GEN); exit 1; fi
 
 .PHONY: bench
-bench: ## schedule kernel: exact engine vs the float64 floor, with benchstat
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./internal/schedbench | tee bench.out
-	$(TOOL) benchstat -col /kernel bench.out
+bench: ## schedule kernel: exact engine vs the float64 floor, and the quote (schedule + APR), in BENCH_COUNT alternating rounds, with benchstat and the quote / schedule ratio
+	BENCH_COUNT=$(BENCH_COUNT) GO=$(GO) ./scripts/bench-kernel.sh
 
 .PHONY: bench-payments
 bench-payments: ## repayments/s of loand on PostgreSQL (bench/loadpay) beside pgbench -N -M prepared and the bench/floord floor, at 8 and 32 clients; BENCH_AUTH=jwt|apikey: authentication on vs off, BENCH_OBS=on: metrics and tracing on vs off (make bench-ab's rounds)

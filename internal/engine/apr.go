@@ -117,6 +117,17 @@ func ComputeAPR(in APRInput) (money.Rate, error) {
 	if err := e.Err(); err != nil {
 		return money.Rate{}, err
 	}
+	apr, ok := solveAPR(in.Advanced, datedFlows(in), in.Method, in.UnitPeriod, in.Decimals, rate{})
+	if !ok {
+		e.Add("payments", "the APR would exceed %s%%, the largest rate %d decimal places can express",
+			money.FormatScaled(math.MaxInt64, in.Decimals), in.Decimals)
+		return money.Rate{}, e.Err()
+	}
+	return apr, nil
+}
+
+// datedFlows times valid dated payments in unit periods from the advance.
+func datedFlows(in APRInput) []timedFlow {
 	// The series' day of the month is the latest day any payment falls on.
 	maxDay := 0
 	for _, p := range in.Payments {
@@ -127,13 +138,7 @@ func ComputeAPR(in APRInput) (money.Rate, error) {
 	for i, p := range in.Payments {
 		flows[i] = timedFlow{amount: p.Amount, span: unitPeriodsBetween(in.AdvanceDate, p.Date, in.UnitPeriod, seriesDay(p.Date, maxDay))}
 	}
-	apr, ok := solveAPR(in.Advanced, flows, in.Method, in.UnitPeriod, in.Decimals)
-	if !ok {
-		e.Add("payments", "the APR would exceed %s%%, the largest rate %d decimal places can express",
-			money.FormatScaled(math.MaxInt64, in.Decimals), in.Decimals)
-		return money.Rate{}, e.Err()
-	}
-	return apr, nil
+	return flows
 }
 
 // ListField returns the path of a field of a list element as the API names
@@ -153,6 +158,18 @@ func ListField(list string, i int, field string) string {
 // principal — is reported as the largest rate they can express
 // (92233720368.54775807% at 8 places).
 func ScheduleAPR(t Terms, s Schedule, decimals int) money.Rate {
+	advanced, flows := scheduleFlows(t, s)
+	if len(flows) == 0 {
+		return money.Rate{Scale: uint8(decimals)}
+	}
+	apr, _ := solveAPR(advanced, flows, IRRNominal, t.Frequency, decimals, t.periodicRate())
+	return apr
+}
+
+// scheduleFlows returns what ScheduleAPR discounts: the amount advanced
+// and the installments that ask for anything, with their fees, timed from
+// the disbursement.
+func scheduleFlows(t Terms, s Schedule) (money.Amount, []timedFlow) {
 	anchor, _ := t.firstAnchor()
 	_, _, anchorDay := anchor.YMD()
 	first := unitPeriodsBetween(t.DisbursementDate, s.Installments[0].DueDate, t.Frequency, seriesDay(s.Installments[0].DueDate, anchorDay))
@@ -167,11 +184,7 @@ func ScheduleAPR(t Terms, s Schedule, decimals int) money.Rate {
 		sp.periods += k
 		flows = append(flows, timedFlow{amount: in.Total + in.Fees, span: sp})
 	}
-	if len(flows) == 0 {
-		return money.Rate{Scale: uint8(decimals)}
-	}
-	apr, _ := solveAPR(t.Principal-t.EffectiveUpfrontFee(), flows, IRRNominal, t.Frequency, decimals)
-	return apr
+	return t.Principal - t.EffectiveUpfrontFee(), flows
 }
 
 // span is a time from the advance in unit periods: periods full ones plus
@@ -253,16 +266,32 @@ func seriesDay(d Date, seriesMax int) int {
 	return day
 }
 
-// aprFracBits is the fixed-point precision of the APR solver.
+// aprFracBits is the fixed-point precision of the exact APR solver.
 const aprFracBits = 128
 
-// solveAPR finds the periodic rate i ≥ 0 at which the discounted flows equal
+// solveAPR returns the APR of the flows in percent, rounded half-up to
+// decimals places: the fast path's answer when it can prove it (aprfast.go),
+// else solveAPRExact's. guess is a periodic rate near the answer that
+// shortens the fast path's search (the contract rate), or zero. It reports
+// false, with the largest rate, when the APR needs more than the 63 bits
+// of units that Rate and its formatting hold at these decimals.
+func solveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit Frequency, decimals int, guess rate) (money.Rate, bool) {
+	if units, ok := fastSolveAPR(advanced, flows, method, unit, decimals, guess); ok {
+		return money.Rate{Units: units, Scale: uint8(decimals)}, true
+	}
+	return solveAPRExact(advanced, flows, method, unit, decimals)
+}
+
+// solveAPRExact finds the periodic rate i ≥ 0 at which the discounted flows equal
 // the amount advanced, by Newton's method from i = 0. The discounted value is
 // convex and decreasing in i and positive at 0, so the iterates rise
-// monotonically to the root. It reports false, with the largest rate, when
+// monotonically to the root and, rounding aside, never past it: a root
+// exactly on a rounding boundary comes out a hair below and rounds down
+// (10.5% at 0 decimals gave 10). solveAPR asks it only for what the fast
+// path cannot place. It reports false, with the largest rate, when
 // the APR needs more than the 63 bits of units that Rate and its formatting
 // hold at these decimals.
-func solveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit Frequency, decimals int) (money.Rate, bool) {
+func solveAPRExact(advanced money.Amount, flows []timedFlow, method APRMethod, unit Frequency, decimals int) (money.Rate, bool) {
 	flows = slices.Clone(flows)
 	slices.SortStableFunc(flows, func(a, b timedFlow) int { return cmp.Compare(a.span.periods, b.span.periods) })
 	one := new(big.Int).Lsh(big.NewInt(1), aprFracBits)

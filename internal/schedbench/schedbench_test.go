@@ -1,7 +1,9 @@
 package schedbench
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
@@ -64,17 +66,21 @@ func BenchmarkSchedule360(b *testing.B) {
 	terms := mortgageTerms()
 	b.Run("kernel=exact", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			if _, err := engine.BuildSchedule(terms); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu)
 	})
 	b.Run("kernel=float64", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			FloatEqualInstallment(1_000_000, 4.9, 360, terms.DisbursementDate)
 		}
+		reportCPU(b, cpu)
 	})
 }
 
@@ -82,8 +88,89 @@ func BenchmarkSchedule360(b *testing.B) {
 func BenchmarkQuote360(b *testing.B) {
 	terms := mortgageTerms()
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		s, _ := engine.BuildSchedule(terms)
 		engine.ScheduleAPR(terms, s, 2)
 	}
+	reportCPU(b, cpu)
+}
+
+// reportCPU reports the process's CPU time per iteration since cpu
+// (cpu-ns/op): on this shared machine, where other work takes the cores
+// away for whole milliseconds, it moves far less than the wall time.
+func reportCPU(b *testing.B, cpu time.Duration) {
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkComputeAPR360 is the APR alone through ComputeAPR, the path of
+// the ComputeApr RPC and of QuoteRestructuring's plan APR: the
+// benchmarked loan's 360 installments as dated payments, with no contract
+// rate to start from. first=whole has the schedule's dates; first=odd
+// moves the advance 17 days earlier, so every payment carries the same
+// fraction of a month (US actuarial: simple interest over it; IRR: a
+// compound fraction, through the fixed point's root bounds).
+func BenchmarkComputeAPR360(b *testing.B) {
+	terms := mortgageTerms()
+	s, err := engine.BuildSchedule(terms)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := engine.APRInput{Advanced: terms.Principal, AdvanceDate: terms.DisbursementDate,
+		UnitPeriod: terms.Frequency, Decimals: 2}
+	for _, row := range s.Installments {
+		in.Payments = append(in.Payments, engine.CashFlow{Amount: row.Total, Date: row.DueDate})
+	}
+	for _, c := range []struct {
+		name   string
+		method engine.APRMethod
+		shift  int
+	}{{"first=whole/method=IRR_NOMINAL", engine.IRRNominal, 0}, {"first=odd/method=IRR_NOMINAL", engine.IRRNominal, 17},
+		{"first=odd/method=US_ACTUARIAL", engine.USActuarial, 17}} {
+		in := in
+		in.Method, in.AdvanceDate = c.method, in.AdvanceDate.AddDays(-c.shift)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := processCPU()
+			for b.Loop() {
+				if _, err := engine.ComputeAPR(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu)
+		})
+	}
+}
+
+// BenchmarkQuoteRatio360 measures the goal's ratio on this shared machine,
+// where another program can take the cores for whole milliseconds and
+// move one benchmark's figure and not the next one's: each iteration
+// builds the schedule alone and then the whole quote (schedule and APR),
+// timing each, so the two alternate every few tens of microseconds and
+// any burst of load falls on both. It reports the median of each
+// (schedule-ns, quote-ns) and their ratio (quote/schedule), medians being
+// indifferent to the iterations a burst lands on.
+func BenchmarkQuoteRatio360(b *testing.B) {
+	terms := mortgageTerms()
+	var sched, quote []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := engine.BuildSchedule(terms); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		s, _ := engine.BuildSchedule(terms)
+		engine.ScheduleAPR(terms, s, 2)
+		t2 := time.Now()
+		sched, quote = append(sched, t1.Sub(t0)), append(quote, t2.Sub(t1))
+	}
+	ms, mq := median(sched), median(quote)
+	b.ReportMetric(float64(ms), "schedule-ns")
+	b.ReportMetric(float64(mq), "quote-ns")
+	b.ReportMetric(float64(mq)/float64(ms), "quote/schedule")
+}
+
+func median(d []time.Duration) time.Duration {
+	slices.Sort(d)
+	return d[len(d)/2]
 }
