@@ -47,16 +47,18 @@ func (c *readCache) get(loanID string, asOf engine.Date) (readEntry, bool) {
 }
 
 // put keeps v, replacing the loan's entry unless that one is of a later
-// version (a slower read of an older log must not undo a newer one).
-func (c *readCache) put(v LoanView) {
+// version (a slower read of an older log must not undo a newer one), and
+// returns v with the memo its renderings are kept in when kept.
+func (c *readCache) put(v LoanView) LoanView {
 	if c == nil {
-		return
+		return v
 	}
+	v.memo = &viewMemo{}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old, ok := c.entries[v.LoanID]
 	if ok && old.version > v.Version {
-		return
+		return v
 	}
 	if !ok && len(c.entries) >= c.limit {
 		// Evict an arbitrary entry: a miss only costs one read.
@@ -66,6 +68,7 @@ func (c *readCache) put(v LoanView) {
 		}
 	}
 	c.entries[v.LoanID] = readEntry{version: v.Version, asOf: v.AsOf, view: v}
+	return v
 }
 
 func (c *readCache) drop(loanID string) {
@@ -86,6 +89,14 @@ type versionStore interface {
 // read waiting for it, so no one caller's deadline may cut it short.
 const versionCheckTimeout = 10 * time.Second
 
+// versionChecksInFlight is how many version checks may be under way at
+// once by default: one at a time would make every read wait a whole
+// round trip behind the check before it whenever reads come faster than
+// round trips (on a busy machine, a round trip to PostgreSQL is slow to be
+// scheduled); a few overlap them and still share each among the reads
+// that arrived together.
+const versionChecksInFlight = 4
+
 // versionCheck learns loans' current versions for the read cache, one
 // store round trip shared by the reads that arrive together (as a group
 // commit shares a flush). A read joins the next check, the one that has
@@ -93,12 +104,17 @@ const versionCheckTimeout = 10 * time.Second
 // read arrived, and so before a write that the read must see. The check a
 // read waits for starts after it arrived, and a statement sees every
 // commit made before it started, in this process or any other: strict
-// freshness, for one round trip shared among the readers.
+// freshness, for one round trip shared among the readers. The next check
+// starts at once while fewer than limit are under way, else when one
+// ends.
 type versionCheck struct {
-	store   versionStore
-	mu      sync.Mutex
-	running bool
-	next    *versionBatch
+	store versionStore
+	// limit is how many checks may be under way at once; 0 means
+	// versionChecksInFlight.
+	limit    int
+	mu       sync.Mutex
+	inFlight int
+	next     *versionBatch
 }
 
 // versionBatch is one check: the loans asked for, and once done is
@@ -119,9 +135,10 @@ func (c *versionCheck) version(ctx context.Context, loanID string) (int64, bool,
 	}
 	b := c.next
 	b.ids = append(b.ids, loanID)
-	lead := !c.running
+	lead := c.inFlight < c.max()
 	if lead {
-		c.running, c.next = true, nil
+		c.inFlight++
+		c.next = nil
 	}
 	c.mu.Unlock()
 	if lead {
@@ -136,6 +153,13 @@ func (c *versionCheck) version(ctx context.Context, loanID string) (int64, bool,
 	return v, ok, b.err
 }
 
+func (c *versionCheck) max() int {
+	if c.limit > 0 {
+		return c.limit
+	}
+	return versionChecksInFlight
+}
+
 // run makes check b, then hands the batch gathered meanwhile, if any, to
 // a goroutine of its own, so that b's readers are answered at once.
 func (c *versionCheck) run(b *versionBatch) {
@@ -145,8 +169,12 @@ func (c *versionCheck) run(b *versionBatch) {
 	close(b.done)
 	c.mu.Lock()
 	next := c.next
-	c.next = nil
-	c.running = next != nil
+	if next != nil {
+		// This check's place passes to the next: inFlight stays.
+		c.next = nil
+	} else {
+		c.inFlight--
+	}
 	c.mu.Unlock()
 	if next != nil {
 		go c.run(next)

@@ -33,10 +33,11 @@ func (g *gatedVersions) LoanVersions(ctx context.Context, ids []string) (map[str
 // TestVersionCheckStartsAfterTheRead: a read that arrives while a check
 // is under way must not take that check's answer, which may predate a
 // write the read must see; it waits for the next check, which also
-// serves every read that arrived meanwhile, in one round trip.
+// serves every read that arrived meanwhile, in one round trip. (One check
+// at a time, so that the reads must wait.)
 func TestVersionCheckStartsAfterTheRead(t *testing.T) {
 	g := &gatedVersions{version: 1, started: make(chan []string, 4), gate: make(chan struct{})}
-	c := &versionCheck{store: g}
+	c := &versionCheck{store: g, limit: 1}
 	ctx := context.Background()
 	type answer struct {
 		v   int64
@@ -76,7 +77,7 @@ func TestVersionCheckStartsAfterTheRead(t *testing.T) {
 // the check it led still answers the others.
 func TestVersionCheckCallerGivesUp(t *testing.T) {
 	g := &gatedVersions{version: 3, started: make(chan []string, 4), gate: make(chan struct{})}
-	c := &versionCheck{store: g}
+	c := &versionCheck{store: g, limit: 1}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, _, err := c.version(ctx, "A"); done <- err }()
@@ -102,5 +103,39 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestVersionChecksOverlap: with room for two checks, a read that arrives
+// while one is under way starts the second at once rather than waiting,
+// and a third waits for a place.
+func TestVersionChecksOverlap(t *testing.T) {
+	g := &gatedVersions{version: 5, started: make(chan []string, 4), gate: make(chan struct{})}
+	c := &versionCheck{store: g, limit: 2}
+	answers := make(chan int64, 3)
+	read := func(id string) {
+		go func() { v, _, _ := c.version(context.Background(), id); answers <- v }()
+	}
+	read("A")
+	<-g.started
+	read("B")
+	if ids := <-g.started; len(ids) != 1 || ids[0] != "B" {
+		t.Fatalf("second check for %v", ids)
+	}
+	read("C")
+	waitFor(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.next != nil })
+	close(g.gate)
+	if ids := <-g.started; len(ids) != 1 || ids[0] != "C" {
+		t.Fatalf("third check for %v", ids)
+	}
+	for range 3 {
+		if v := <-answers; v != 5 {
+			t.Fatalf("got %d", v)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inFlight != 0 {
+		t.Fatalf("%d checks left counted in flight", c.inFlight)
 	}
 }

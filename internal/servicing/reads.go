@@ -47,9 +47,7 @@ func (l *Loans) GetLoan(ctx context.Context, p GetLoanParams) (LoanView, error) 
 	if err != nil {
 		return LoanView{}, err
 	}
-	v := l.view(lg, p.AsOf, time.Time{})
-	l.reads.put(v)
-	return v, nil
+	return l.reads.put(l.view(lg, p.AsOf, time.Time{})), nil
 }
 
 // cachedView returns the read cache's view of the loan as of asOf, and
