@@ -80,6 +80,10 @@ bench-payments: ## repayments/s of loand on PostgreSQL (bench/loadpay) beside pg
 bench-ab: ## alternating rounds of loand settings or builds on one PostgreSQL cluster beside pgbench (BENCH_AB_SIDES, X_ENV, X_CLIENT_ENV, X_ARGS, X_CLIENT_ARGS, X_BIN, X_AUTH; BENCH_AUTH)
 	./scripts/bench-ab.sh
 
+.PHONY: bench-read
+bench-read: ## GetLoan, ListLoans and ListDelinquentLoans pages beside grpc-go's health check, loand on PostgreSQL and on SQLite, alternating rounds (BENCH_LOANS, BENCH_SECONDS, BENCH_ROUNDS, BENCH_CACHE=0: read cache off)
+	./scripts/bench-read.sh
+
 .PHONY: bench-cob
 bench-cob: ## close of business over 1,000,000 overdue loans on PostgreSQL beside a plain UPDATE of the same rows (BENCH_COB_LOANS)
 	./scripts/bench-cob.sh

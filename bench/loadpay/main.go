@@ -34,6 +34,8 @@ func main() {
 	view := flag.String("view", "full", "the loan view repayments ask for: full or basic (no installments, no terms)")
 	gcPercent := flag.Int("gc-percent", 400, "garbage collector target, as loand's --gc-percent (GOGC wins when set)")
 	token := flag.String("token", "", "send authorization: Bearer TOKEN on every call: a JWT (bench/benchjwt) or an API key; off: none, for loand in dev mode")
+	mode := flag.String("mode", modePay, "what each call is: pay (RecordRepayment), health (grpc.health.v1.Health/Check), get (GetLoan as of today), list (ListLoans, pages of -page), delinquent (ListDelinquentLoans at the last closed date, pages of -page)")
+	page := flag.Int("page", 100, "page size of -mode list and delinquent")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
 		// The client shares the machine with loand and PostgreSQL: collect
@@ -47,8 +49,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "loadpay: -view: want full or basic, got %q\n", *view)
 		os.Exit(2)
 	}
+	if _, ok := callers[*mode]; !ok {
+		fmt.Fprintf(os.Stderr, "loadpay: -mode: want one of pay, health, get, list, delinquent; got %q\n", *mode)
+		os.Exit(2)
+	}
 	err := drive(driveParams{Addr: *addr, Loans: *loans, Clients: *clients, Connections: *connections, Duration: *duration,
-		Run: *run, LoanPrefix: *loanPrefix, Penalty: *penalty, View: v, Token: *token}, os.Stdout)
+		Run: *run, LoanPrefix: *loanPrefix, Penalty: *penalty, View: v, Token: *token, Mode: *mode, PageSize: *page}, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadpay:", err)
 		os.Exit(1)
@@ -68,6 +74,10 @@ type driveParams struct {
 	View        loancorev1.LoanView
 	// Token, when set, is the bearer credential every call carries.
 	Token string
+	// Mode names the call each client makes (callers); "" is modePay.
+	Mode string
+	// PageSize is the page size of the list modes.
+	PageSize int
 }
 
 // drive creates the loans that do not exist yet, pays them from p.Clients
@@ -87,11 +97,11 @@ func drive(p driveParams, out io.Writer) error {
 	}
 	defer closeConns()
 	prefix := loanPrefix(p)
-	if err := createLoans(ctx, conns[0], p, prefix); err != nil {
+	if err := createLoans(ctx, loancorev1.NewLoanServiceClient(conns[0]), p, prefix); err != nil {
 		return err
 	}
 	busy0 := busyTicks()
-	r := pay(ctx, conns, p, prefix)
+	r := run(ctx, conns, p, prefix)
 	busy1 := busyTicks()
 	return r.write(out, busy0, busy1)
 }
@@ -99,7 +109,7 @@ func drive(p driveParams, out io.Writer) error {
 // dial opens the connections the clients share: p.Connections of them, or
 // one per client when that is 0 or more than the clients. The returned
 // function closes them.
-func dial(p driveParams) ([]loancorev1.LoanServiceClient, func(), error) {
+func dial(p driveParams) ([]*grpc.ClientConn, func(), error) {
 	connections := p.Connections
 	if connections <= 0 || connections > p.Clients {
 		connections = p.Clients
@@ -110,7 +120,7 @@ func dial(p driveParams) ([]loancorev1.LoanServiceClient, func(), error) {
 			cc.Close()
 		}
 	}
-	conns := make([]loancorev1.LoanServiceClient, connections)
+	conns := make([]*grpc.ClientConn, connections)
 	for i := range conns {
 		cc, err := grpc.NewClient(p.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 			// As loand does: fixed windows, no bandwidth-delay PINGs.
@@ -120,7 +130,7 @@ func dial(p driveParams) ([]loancorev1.LoanServiceClient, func(), error) {
 			return nil, nil, err
 		}
 		opened = append(opened, cc)
-		conns[i] = loancorev1.NewLoanServiceClient(cc)
+		conns[i] = cc
 	}
 	return conns, closeAll, nil
 }
@@ -177,11 +187,15 @@ type payResult struct {
 	elapsed   time.Duration
 }
 
-// pay runs p.Clients clients, each with one RecordRepayment in flight,
+// run runs p.Clients clients, each with one call of p.Mode in flight,
 // until p.Duration has passed; client w uses connection w modulo the
 // connections, so the calls spread evenly over them.
-func pay(ctx context.Context, conns []loancorev1.LoanServiceClient, p driveParams, prefix string) *payResult {
+func run(ctx context.Context, conns []*grpc.ClientConn, p driveParams, prefix string) *payResult {
 	r := &payResult{latencies: make([][]time.Duration, p.Clients)}
+	mode := p.Mode
+	if mode == "" {
+		mode = modePay
+	}
 	deadline := time.Now().Add(p.Duration)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -189,13 +203,10 @@ func pay(ctx context.Context, conns []loancorev1.LoanServiceClient, p driveParam
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			call := callers[mode](conns[w%len(conns)], p, prefix, w)
 			for n := 0; time.Now().Before(deadline); n++ {
 				t0 := time.Now()
-				_, err := conns[w%len(conns)].RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{
-					RequestId: fmt.Sprintf("%s-%d-%d", p.Run, w, n), LoanId: fmt.Sprintf("%s%d", prefix, (w*7919+n*104729)%p.Loans),
-					Amount: "1.00", ValueDate: "2024-02-15", View: p.View,
-				})
-				if err != nil {
+				if err := call(ctx, n); err != nil {
 					r.failed.Add(1)
 					c, _ := r.codes.LoadOrStore(status.Code(err).String(), new(atomic.Int64))
 					c.(*atomic.Int64).Add(1)

@@ -142,3 +142,23 @@ func TestDriveSendsToken(t *testing.T) {
 		t.Errorf("output %q: want repayments and no failures", out.String())
 	}
 }
+
+// TestDriveReadModes: each read mode of make bench-read runs its call
+// against a real server with no failures.
+func TestDriveReadModes(t *testing.T) {
+	addr, _ := serveLoand(t)
+	for _, mode := range []string{modeHealth, modeGet, modeList} {
+		t.Run(mode, func(t *testing.T) {
+			var out strings.Builder
+			err := drive(driveParams{Addr: addr, Loans: 3, Clients: 2, Connections: 1, Duration: 200 * time.Millisecond,
+				Run: "read-" + mode, Mode: mode, PageSize: 2}, &out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := okRe.FindStringSubmatch(out.String())
+			if m == nil || m[1] == "0" || m[2] != "0" {
+				t.Errorf("output %q: want calls and no failures", out.String())
+			}
+		})
+	}
+}

@@ -100,7 +100,27 @@ func (s *loanService) GetLoan(ctx context.Context, req *loancorev1.GetLoanReques
 	if err != nil {
 		return nil, err
 	}
-	return &loancorev1.GetLoanResponse{Loan: loanToProto(v, loancorev1.LoanView_LOAN_VIEW_FULL)}, nil
+	return getLoanResponse(v), nil
+}
+
+// getLoanResponse is GetLoan's answer for a view. A view from the read
+// cache is encoded once and its bytes sent to every read it answers: they
+// go as the answer's unknown fields, which are written out as they are
+// (field 1, the loan, exactly as encoding the message would write it), so
+// a client decodes the same message, and no proto message is shared
+// between calls, only immutable bytes. The answer's Loan field is then
+// unset on this side: nothing in loand reads an answer after its handler.
+func getLoanResponse(v servicing.LoanView) *loancorev1.GetLoanResponse {
+	b := v.Rendered("GetLoan", func() []byte {
+		b, err := proto.Marshal(&loancorev1.GetLoanResponse{Loan: loanToProto(v, loancorev1.LoanView_LOAN_VIEW_FULL)})
+		if err != nil {
+			panic(err) // a message built here always encodes
+		}
+		return b
+	})
+	out := &loancorev1.GetLoanResponse{}
+	out.ProtoReflect().SetUnknown(b)
+	return out
 }
 
 var loanStatuses = map[string]loancorev1.LoanStatus{

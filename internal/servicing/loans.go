@@ -36,7 +36,12 @@ type Loans struct {
 	now           func() time.Time
 	loc           *time.Location
 	cache         *logCache
-	writers       *loanWriters
+	// reads keeps GetLoan's latest views as of today or later, and
+	// versions checks that one is still the loan's (readcache.go); nil
+	// with the log cache off.
+	reads    *readCache
+	versions *versionCheck
+	writers  *loanWriters
 	// snapshotEvery is how many events beyond its latest snapshot a write
 	// must have read for it to store a new one; 0 turns snapshots off.
 	snapshotEvery int
@@ -56,8 +61,9 @@ type NewLoansParams struct {
 	// Location is the business time zone that decides "today"; nil means
 	// Asia/Shanghai.
 	Location *time.Location
-	// CachedLoans is how many loans' logs to keep in memory for writes;
-	// 0 means 10,000, negative turns the cache off.
+	// CachedLoans is how many loans' logs to keep in memory for writes,
+	// and how many loans' views for reads; 0 means 10,000, negative turns
+	// both caches off.
 	CachedLoans int
 	// SnapshotEvery: a repayment that read at least this many events of
 	// its loan's log beyond the latest stored snapshot (because the loan
@@ -97,9 +103,12 @@ func NewLoans(p NewLoansParams) (*Loans, error) {
 	}
 	switch {
 	case p.CachedLoans == 0:
-		l.cache = newLogCache(10_000)
+		l.cache, l.reads = newLogCache(10_000), newReadCache(10_000)
 	case p.CachedLoans > 0:
-		l.cache = newLogCache(p.CachedLoans)
+		l.cache, l.reads = newLogCache(p.CachedLoans), newReadCache(p.CachedLoans)
+	}
+	if l.reads != nil {
+		l.versions = &versionCheck{store: p.Store}
 	}
 	switch {
 	case p.SnapshotEvery == 0:

@@ -23,25 +23,52 @@ type GetLoanParams struct {
 
 // GetLoan returns the loan as of a date, as known at an instant: the fold
 // of its log, which for today or later, as known now, starts from the
-// loan's latest snapshot when one can be taken up.
+// loan's latest snapshot when one can be taken up, or is not made at all
+// when this process answered the same read at the loan's current version
+// (the read cache).
 func (l *Loans) GetLoan(ctx context.Context, p GetLoanParams) (LoanView, error) {
 	today := l.Today()
 	if p.AsOf == engine.NoDate {
 		p.AsOf = today
 	}
-	var lg loanLog
-	var err error
-	if p.KnownAt.IsZero() && p.AsOf >= today {
-		// As the log stands now, today or later: the latest snapshot and
-		// the events after it serve as well as the whole log.
-		lg, _, err = l.loadNow(ctx, p.LoanID, "", p.AsOf)
-	} else {
-		lg, err = l.load(ctx, p.LoanID, p.KnownAt)
+	if !p.KnownAt.IsZero() || p.AsOf < today {
+		lg, err := l.load(ctx, p.LoanID, p.KnownAt)
+		if err != nil {
+			return LoanView{}, err
+		}
+		return l.view(lg, p.AsOf, p.KnownAt), nil
 	}
+	// As the log stands now, today or later: the latest snapshot and the
+	// events after it serve as well as the whole log.
+	if v, ok, err := l.cachedView(ctx, p.LoanID, p.AsOf); ok || err != nil {
+		return v, err
+	}
+	lg, _, err := l.loadNow(ctx, p.LoanID, "", p.AsOf)
 	if err != nil {
 		return LoanView{}, err
 	}
-	return l.view(lg, p.AsOf, p.KnownAt), nil
+	return l.reads.put(l.view(lg, p.AsOf, time.Time{})), nil
+}
+
+// cachedView returns the read cache's view of the loan as of asOf, and
+// true, if the loan is still at the version it was made at. A view of a
+// date before today is never kept, so the business date rolling over
+// misses it; every write, this process's or another's, and close of
+// business's too, appends an event and so moves the version.
+func (l *Loans) cachedView(ctx context.Context, loanID string, asOf engine.Date) (LoanView, bool, error) {
+	e, ok := l.reads.get(loanID, asOf)
+	if !ok {
+		return LoanView{}, false, nil
+	}
+	v, exists, err := l.versions.version(ctx, loanID)
+	if err != nil {
+		return LoanView{}, false, err
+	}
+	if !exists || v != e.version {
+		l.reads.drop(loanID)
+		return LoanView{}, false, nil
+	}
+	return e.view, true, nil
 }
 
 // ListLoansParams are the inputs of ListLoans.

@@ -1,6 +1,7 @@
 package servicing
 
 import (
+	"sync"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
@@ -63,6 +64,37 @@ type LoanView struct {
 	Tranches  []Tranche
 	// state is the fold behind the view.
 	state engine.LoanState
+	// memo keeps what a presenter made of a view the read cache holds
+	// (Rendered); nil in any other view.
+	memo *viewMemo
+}
+
+// viewMemo is one rendering of a cached view, made once, by key.
+type viewMemo struct {
+	once sync.Once
+	key  string
+	b    []byte
+}
+
+// Rendered returns render's bytes for the view, made once per view the
+// read cache holds and shared by every read it answers: a presenter that
+// encodes the same view for every such read (GetLoan's answer) does it
+// once per loan, version and date. key names the rendering; a view asked
+// for with another key than its first, or not from the cache, is rendered
+// afresh each time. The bytes are shared: the caller must not change them
+// (their capacity is their length, so an append copies).
+func (v LoanView) Rendered(key string, render func() []byte) []byte {
+	if v.memo == nil {
+		return render()
+	}
+	v.memo.once.Do(func() {
+		b := render()
+		v.memo.key, v.memo.b = key, b[:len(b):len(b)]
+	})
+	if v.memo.key != key {
+		return render()
+	}
+	return v.memo.b
 }
 
 // Cost is the loan's cost of credit by component as of the view's date

@@ -24,6 +24,13 @@ type Loans interface {
 	// ListLoans returns loans ordered by id (bytewise), filtered, at most
 	// Limit.
 	ListLoans(ctx context.Context, p LoanQuery) ([]LoanRecord, error)
+	// LoanVersions returns the version (the seq of the last event) of
+	// each of the named loans that exists, in one round trip, as of one
+	// instant: a statement started after a commit sees it. A loan with no
+	// such id is absent from the map. It is the read cache's freshness
+	// check: a loan's version changes with every event, whichever
+	// process wrote it.
+	LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error)
 }
 
 // LoanRecord is a loan's row: its identity, its terms as recorded at

@@ -39,6 +39,7 @@ const (
 	callAppendEvent
 	callLoadLoan
 	callListLoans
+	callLoanVersions
 	callFindRequest
 	callServerSecret
 	callOpenCreditLine
@@ -75,6 +76,7 @@ var storeCallNames = [storeCalls]string{
 	callAppendEvent:          "AppendEvent",
 	callLoadLoan:             "LoadLoan",
 	callListLoans:            "ListLoans",
+	callLoanVersions:         "LoanVersions",
 	callFindRequest:          "FindRequest",
 	callServerSecret:         "ServerSecret",
 	callOpenCreditLine:       "OpenCreditLine",
@@ -242,6 +244,11 @@ func (s *timedStore) LoadLoan(ctx context.Context, p store.LoadLoanParams) (_ st
 func (s *timedStore) ListLoans(ctx context.Context, p store.LoanQuery) (_ []store.LoanRecord, err error) {
 	defer s.since(callListLoans, time.Now(), &err)
 	return s.s.ListLoans(ctx, p)
+}
+
+func (s *timedStore) LoanVersions(ctx context.Context, ids []string) (_ map[string]int64, err error) {
+	defer s.since(callLoanVersions, time.Now(), &err)
+	return s.s.LoanVersions(ctx, ids)
 }
 
 func (s *timedStore) FindRequest(ctx context.Context, p store.RequestKey) (_ store.RequestRecord, err error) {

@@ -511,6 +511,27 @@ func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanR
 	return loans, mapError(err)
 }
 
+// LoanVersions implements store.Loans: one statement, each loan's last
+// seq by a backward step on the primary key's index, so its cost is the
+// round trip however long the logs.
+func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(loanIDs))
+	if len(loanIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, (SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id)
+		FROM loans l WHERE l.loan_id = ANY($1::text[])`, loanIDs)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	var id string
+	var v int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &v}, func() error { out[id] = v; return nil }); err != nil {
+		return nil, mapError(err)
+	}
+	return out, nil
+}
+
 // Ping asks the database for one row, for loand's health checks: it
 // fails while the database cannot be reached or will not answer.
 func (s *Store) Ping(ctx context.Context) error {

@@ -436,6 +436,67 @@ func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanR
 	return out, mapError(rows.Err())
 }
 
+// versionsChunk bounds the ids of one LoanVersions statement, well below
+// SQLite's limit on bound parameters.
+const versionsChunk = 500
+
+// LoanVersions implements store.Loans. One statement when the ids fit in
+// one (the read cache's batches do): outside a transaction, since this
+// store's transactions begin by taking the write lock. More ids are read
+// in chunks in one transaction, so that the versions are as of one
+// instant.
+func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(loanIDs))
+	if len(loanIDs) <= versionsChunk {
+		if len(loanIDs) == 0 {
+			return out, nil
+		}
+		return out, loanVersionsOf(ctx, s.db, loanIDs, out)
+	}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for len(loanIDs) > 0 {
+		chunk := loanIDs[:min(len(loanIDs), versionsChunk)]
+		loanIDs = loanIDs[len(chunk):]
+		if err := loanVersionsOf(ctx, tx, chunk, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// querier is what loanVersionsOf reads through: the database or a
+// transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loanVersionsOf adds the versions of the loans named in ids to out.
+func loanVersionsOf(ctx context.Context, q querier, ids []string, out map[string]int64) error {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT l.loan_id, (SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id)
+		FROM loans l WHERE `+in("l.loan_id", len(ids)), args...)
+	if err != nil {
+		return mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return mapError(err)
+		}
+		out[id] = v
+	}
+	return mapError(rows.Err())
+}
+
 // Ping reads one row of the database file, for loand's health checks:
 // it fails while the file cannot be read.
 func (s *Store) Ping(ctx context.Context) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 
@@ -21,6 +22,7 @@ var loanCases = []testCase{
 	{"EventPayload", testEventPayload},
 	{"ListLoansPagesAndFilters", testListLoansPagesAndFilters},
 	{"IdsOrderByteByByte", testIdsOrderByteByByte},
+	{"LoanVersions", testLoanVersions},
 }
 
 // pagedLoanIDs lists every loan's id, limit to a page, following each
@@ -218,5 +220,37 @@ func testIdsOrderByteByByte(t *testing.T, s store.Store) {
 	}
 	if ids := pagedLoanIDs(t, s, 2); fmt.Sprint(ids) != "[B-2 Z-4 _-5 a-3 b-1]" {
 		t.Fatalf("pages gave %v", ids)
+	}
+}
+
+// testLoanVersions checks the read cache's freshness check: each named
+// loan's version is its last event's seq, moves with every append, and a
+// loan that does not exist is left out rather than reported at 0.
+func testLoanVersions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L1", "L2")
+	appendAll(t, s, payment("L2", 2, "p1"), payment("L2", 3, "p2"))
+	got, err := s.LoanVersions(ctx, []string{"L1", "L2", "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int64{"L1": 2, "L2": 4}; !maps.Equal(got, want) {
+		t.Fatalf("versions %v, want %v", got, want)
+	}
+	appendAll(t, s, payment("L1", 2, "p3"))
+	if got, err = s.LoanVersions(ctx, []string{"L1"}); err != nil || !maps.Equal(got, map[string]int64{"L1": 3}) {
+		t.Fatalf("after an append: %v, %v", got, err)
+	}
+	if got, err = s.LoanVersions(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no ids: %v, %v", got, err)
+	}
+	// More ids than one statement of a store may bind: all answered.
+	ids := make([]string, 1200)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("X%d", i)
+	}
+	ids[1100] = "L2"
+	if got, err = s.LoanVersions(ctx, ids); err != nil || !maps.Equal(got, map[string]int64{"L2": 4}) {
+		t.Fatalf("1,200 ids: %v, %v", got, err)
 	}
 }

@@ -54,6 +54,11 @@ func (r *recorder) AppendEvent(ctx context.Context, p store.AppendEventParams) e
 	return r.Store.AppendEvent(ctx, p)
 }
 
+func (r *recorder) LoanVersions(ctx context.Context, ids []string) (map[string]int64, error) {
+	r.calls.note("LoanVersions")
+	return r.Store.LoanVersions(ctx, ids)
+}
+
 func (r *recorder) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
 	r.calls.note("LoadLoan")
 	return r.Store.LoadLoan(ctx, p)

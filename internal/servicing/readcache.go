@@ -1,0 +1,199 @@
+package servicing
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+)
+
+// readCache keeps the views GetLoan last answered, one per loan, so that
+// a read as of the same date of a loan that has not changed since is
+// answered without reading and folding its log again. A view is a pure
+// function of the loan's log, the date and this process's policies; the
+// log changes only by appending, and every append moves the loan's
+// version. So an entry at (version, as_of) is right for as long as the
+// loan is at that version, whichever process writes next: the version
+// check (versionCheck) is what tells.
+//
+// Views in it are shared by the reads it answers: nothing may change one.
+type readCache struct {
+	mu      sync.Mutex
+	entries map[string]readEntry
+	limit   int
+}
+
+// readEntry is a view and what it is the view of.
+type readEntry struct {
+	version int64
+	asOf    engine.Date
+	view    LoanView
+}
+
+func newReadCache(limit int) *readCache {
+	return &readCache{entries: make(map[string]readEntry), limit: limit}
+}
+
+// get returns the loan's entry if it is as of asOf.
+func (c *readCache) get(loanID string, asOf engine.Date) (readEntry, bool) {
+	if c == nil {
+		return readEntry{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[loanID]
+	return e, ok && e.asOf == asOf
+}
+
+// put keeps v, replacing the loan's entry unless that one is of a later
+// version (a slower read of an older log must not undo a newer one), and
+// returns v with the memo its renderings are kept in when kept.
+func (c *readCache) put(v LoanView) LoanView {
+	if c == nil {
+		return v
+	}
+	v.memo = &viewMemo{}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old, ok := c.entries[v.LoanID]
+	if ok && old.version > v.Version {
+		return v
+	}
+	if !ok && len(c.entries) >= c.limit {
+		// Evict an arbitrary entry: a miss only costs one read.
+		for k := range c.entries {
+			delete(c.entries, k)
+			break
+		}
+	}
+	c.entries[v.LoanID] = readEntry{version: v.Version, asOf: v.AsOf, view: v}
+	return v
+}
+
+func (c *readCache) drop(loanID string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, loanID)
+}
+
+// versionStore is what the version check reads.
+type versionStore interface {
+	LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error)
+}
+
+// versionCheckTimeout bounds one shared check: it runs on behalf of every
+// read waiting for it, so no one caller's deadline may cut it short.
+const versionCheckTimeout = 10 * time.Second
+
+// versionChecksInFlight is how many version checks may be under way at
+// once by default: one at a time would make every read wait a whole
+// round trip behind the check before it whenever reads come faster than
+// round trips (on a busy machine, a round trip to PostgreSQL is slow to be
+// scheduled); a few overlap them and still share each among the reads
+// that arrived together.
+const versionChecksInFlight = 4
+
+// versionCheck learns loans' current versions for the read cache, one
+// store round trip shared by the reads that arrive together (as a group
+// commit shares a flush). A read joins the next check, the one that has
+// not started yet: a check already under way may have begun before the
+// read arrived, and so before a write that the read must see. The check a
+// read waits for starts after it arrived, and a statement sees every
+// commit made before it started, in this process or any other: strict
+// freshness, for one round trip shared among the readers. The next check
+// starts at once while fewer than limit are under way, else when one
+// ends.
+type versionCheck struct {
+	store versionStore
+	// limit is how many checks may be under way at once; 0 means
+	// versionChecksInFlight.
+	limit    int
+	mu       sync.Mutex
+	inFlight int
+	next     *versionBatch
+}
+
+// versionBatch is one check: the loans asked for, and once done is
+// closed, their versions or the error.
+type versionBatch struct {
+	ctx      context.Context
+	ids      []string
+	done     chan struct{}
+	versions map[string]int64
+	err      error
+}
+
+// version returns the loan's current version and whether it exists.
+func (c *versionCheck) version(ctx context.Context, loanID string) (int64, bool, error) {
+	c.mu.Lock()
+	if c.next == nil {
+		c.next = &versionBatch{ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
+	}
+	b := c.next
+	b.ids = append(b.ids, loanID)
+	lead := c.inFlight < c.max()
+	if lead {
+		c.inFlight++
+		c.next = nil
+	}
+	c.mu.Unlock()
+	if lead {
+		c.run(b)
+	}
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		return 0, false, ctx.Err()
+	}
+	v, ok := b.versions[loanID]
+	return v, ok, b.err
+}
+
+func (c *versionCheck) max() int {
+	if c.limit > 0 {
+		return c.limit
+	}
+	return versionChecksInFlight
+}
+
+// run makes check b, then hands the batch gathered meanwhile, if any, to
+// a goroutine of its own, so that b's readers are answered at once.
+func (c *versionCheck) run(b *versionBatch) {
+	ctx, cancel := context.WithTimeout(b.ctx, versionCheckTimeout)
+	b.versions, b.err = c.store.LoanVersions(ctx, uniqueIDs(b.ids))
+	cancel()
+	close(b.done)
+	c.mu.Lock()
+	next := c.next
+	if next != nil {
+		// This check's place passes to the next: inFlight stays.
+		c.next = nil
+	} else {
+		c.inFlight--
+	}
+	c.mu.Unlock()
+	if next != nil {
+		go c.run(next)
+	}
+}
+
+// uniqueIDs returns ids without repeats (two reads of one loan in one
+// batch ask once); ids is reused.
+func uniqueIDs(ids []string) []string {
+	if len(ids) < 2 {
+		return ids
+	}
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
