@@ -13,6 +13,8 @@ import (
 // make bench-cob, in memory: a 12-month loan disbursed 11 months before
 // the business date, nothing paid (10 installments overdue), penalty and
 // compound interest, its whole log of two events read with no snapshot.
+// memo=run is a run's loans sharing one terms document, as the bench's
+// do; memo=none decodes it for every loan.
 // go test ./internal/servicing -run '^$' -bench COBPositionOverdue
 func BenchmarkCOBPositionOverdue(b *testing.B) {
 	terms := monthlyTerms(12)
@@ -33,10 +35,14 @@ func BenchmarkCOBPositionOverdue(b *testing.B) {
 	c := NewClose(NewCloseParams{Loans: loans})
 	d := terms.DisbursementDate.AddMonths(11) - 1
 	ctx := context.Background()
-	for b.Loop() {
-		pos, err := c.position(ctx, cl, d)
-		if err != nil || pos.DaysPastDue == 0 {
-			b.Fatal(err, pos.DaysPastDue)
-		}
+	for name, memo := range map[string]*termsMemo{"memo=none": nil, "memo=run": {}} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				pos, err := c.position(ctx, cl, d, memo)
+				if err != nil || pos.DaysPastDue == 0 {
+					b.Fatal(err, pos.DaysPastDue)
+				}
+			}
+		})
 	}
 }
