@@ -232,7 +232,7 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 	if len(p.Positions) == 0 {
 		return nil
 	}
-	var aLoans, aPen, aComp, aFees []string
+	var journal [][]any
 	n := len(p.Positions)
 	ids, dates, statuses := make([]string, n), make([]string, n), make([]string, n)
 	dpd, buckets, classes := make([]int32, n), make([]int32, n), make([]int32, n)
@@ -250,8 +250,7 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 		prin[i], intr[i], pen[i], comp[i] = pos.Outstanding.Principal.Format(c), pos.Outstanding.Interest.Format(c), pos.Outstanding.Penalty.Format(c), pos.Outstanding.Compound.Format(c)
 		penC[i], compC[i], feesC[i] = pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c), pos.Charged.Fees.Format(c)
 		if a := pos.AccruedToday; !a.IsZero() {
-			aLoans = append(aLoans, pos.LoanID)
-			aPen, aComp, aFees = append(aPen, a.Penalty.Format(c)), append(aComp, a.Compound.Format(c)), append(aFees, a.Fees.Format(c))
+			journal = append(journal, journalRow(p, pos.LoanID, a, c))
 		}
 		for _, nt := range pos.Notices {
 			due := ""
@@ -274,13 +273,8 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 				return err
 			}
 		}
-		if len(aLoans) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
-				SELECT $1::date, l, pe::numeric, co::numeric, fe::numeric, $6::timestamptz
-				FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(l, pe, co, fe)
-				ON CONFLICT (business_date, loan_id) DO NOTHING`, p.BusinessDate.String(), aLoans, aPen, aComp, aFees, p.RecordedAt); err != nil {
-				return err
-			}
+		if err := writeJournal(ctx, tx, journal); err != nil {
+			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO loan_positions
 			(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged,
