@@ -277,48 +277,88 @@ func (r *dateRun) save(ctx context.Context) error {
 	return nil
 }
 
-// closeLoans closes the loans the date still has to do, a page at a time:
-// the next page is read while this one is folded and written, so the
-// database and the folding keep both cores busy.
+// closeLoans closes the loans the date still has to do, a page at a
+// time, in a pipeline of three stages that run at once: the next page is
+// read while this one is folded, and the one before is written. The
+// database and the folding so keep both cores busy, with at most five
+// pages in memory (one in each stage and one in each channel between).
+// Only the writing stage touches r.run until it ends.
 func (r *dateRun) closeLoans(ctx context.Context) error {
-	type fetched struct {
-		page store.COBPage
-		err  error
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := r.readPages(ctx)
+	writes := make(chan foldedBatch, 1)
+	written := make(chan error, 1)
+	go func() { written <- r.writeBatches(ctx, cancel, writes) }()
+	memo := &termsMemo{}
+	err := func() error {
+		for f := range pages {
+			if f.err != nil {
+				return f.err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if len(f.page.Loans) == 0 {
+				continue
+			}
+			select {
+			case writes <- r.foldBatch(ctx, f.page.Loans, memo):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}()
+	close(writes)
+	werr := <-written
+	if werr != nil {
+		// The writer's error is the cause; the fold then stopped on the
+		// cancelled context.
+		return werr
 	}
-	pages := make(chan fetched, 1)
-	fetch := func(after string) {
-		go func() {
-			p, err := r.c.store.COBLoans(ctx, store.COBLoansParams{BusinessDate: r.d, AfterLoanID: after, Limit: r.c.batch,
-				SnapshotFormat: r.c.loans.snapshotFormat()})
-			pages <- fetched{p, err}
-		}()
-	}
-	fetch("")
-	for more := true; more; {
-		f := <-pages
-		if f.err != nil {
-			return f.err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if more = f.page.Next != ""; more {
-			fetch(f.page.Next)
-		}
-		if len(f.page.Loans) == 0 {
-			continue
-		}
-		if err := r.closeBatch(ctx, f.page.Loans); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
-// closeBatch folds a page of loans in parallel, one worker a core, and
-// writes their positions in one batch; a loan that cannot be folded is
-// logged and counted, and left for the next run.
-func (r *dateRun) closeBatch(ctx context.Context, batch []store.COBLoan) error {
+// fetchedPage is a page read, or the error that ended the reading.
+type fetchedPage struct {
+	page store.COBPage
+	err  error
+}
+
+// readPages reads the date's pages in order, one ahead of the fold, until
+// the last, an error, or ctx ends.
+func (r *dateRun) readPages(ctx context.Context) <-chan fetchedPage {
+	pages := make(chan fetchedPage, 1)
+	go func() {
+		defer close(pages)
+		for after := ""; ; {
+			p, err := r.c.store.COBLoans(ctx, store.COBLoansParams{BusinessDate: r.d, AfterLoanID: after, Limit: r.c.batch,
+				SnapshotFormat: r.c.loans.snapshotFormat()})
+			select {
+			case pages <- fetchedPage{p, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || p.Next == "" {
+				return
+			}
+			after = p.Next
+		}
+	}()
+	return pages
+}
+
+// foldedBatch is a page's positions, and how many of its loans could not
+// be folded.
+type foldedBatch struct {
+	positions []store.Position
+	failures  int64
+}
+
+// foldBatch folds a page of loans in parallel, one worker a core; a loan
+// that cannot be folded is logged and counted, and left for the next run.
+func (r *dateRun) foldBatch(ctx context.Context, batch []store.COBLoan, memo *termsMemo) foldedBatch {
 	workers := max(1, runtime.GOMAXPROCS(0))
 	positions := make([]store.Position, len(batch))
 	failed := make([]error, len(batch))
@@ -328,24 +368,42 @@ func (r *dateRun) closeBatch(ctx context.Context, batch []store.COBLoan) error {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(batch); i += workers {
-				positions[i], failed[i] = r.c.position(ctx, batch[i], r.d)
+				positions[i], failed[i] = r.c.position(ctx, batch[i], r.d, memo)
 			}
 		}()
 	}
 	wg.Wait()
-	ok := positions[:0]
+	out := foldedBatch{positions: positions[:0]}
 	for i, pos := range positions {
 		if failed[i] != nil {
-			r.run.Failures++
+			out.failures++
 			r.c.log.ErrorContext(ctx, "close of business: loan not closed", "business_date", r.d.String(),
 				"loan_id", batch[i].Loan.LoanID, "error", failed[i])
 			continue
 		}
-		ok = append(ok, pos)
+		out.positions = append(out.positions, pos)
 	}
-	if err := r.c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: r.d, Positions: ok, RecordedAt: r.c.loans.now().UTC()}); err != nil {
-		return err
+	return out
+}
+
+// writeBatches writes the folded batches in order, each with the run's
+// progress after it. On the first error it cancels the run and drains the
+// rest unwritten, so the fold never blocks on it.
+func (r *dateRun) writeBatches(ctx context.Context, cancel context.CancelFunc, batches <-chan foldedBatch) error {
+	var err error
+	for b := range batches {
+		if err != nil {
+			continue
+		}
+		r.run.Failures += b.failures
+		err = r.c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: r.d, Positions: b.positions, RecordedAt: r.c.loans.now().UTC()})
+		if err == nil {
+			r.run.LoansDone += int64(len(b.positions))
+			err = r.save(ctx)
+		}
+		if err != nil {
+			cancel()
+		}
 	}
-	r.run.LoansDone += int64(len(ok))
-	return r.save(ctx)
+	return err
 }

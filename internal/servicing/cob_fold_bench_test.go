@@ -53,14 +53,14 @@ func BenchmarkCOBFold(b *testing.B) {
 	}
 	full := store.COBLoan{Loan: loan, Events: events}
 	fromSnapshot := store.COBLoan{Loan: loan, Events: events[at:], Snapshot: sn}
-	_, want, err := c.fold(ctx, full, business)
+	_, want, err := c.fold(ctx, full, business, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for name, cl := range map[string]store.COBLoan{"from=log": full, "from=snapshot": fromSnapshot} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				_, st, err := c.fold(ctx, cl, business)
+				_, st, err := c.fold(ctx, cl, business, nil)
 				if err != nil || fmt.Sprint(st.Outstanding()) != fmt.Sprint(want.Outstanding()) {
 					b.Fatal(err, st.Outstanding(), want.Outstanding())
 				}

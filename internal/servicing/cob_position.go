@@ -3,6 +3,7 @@ package servicing
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
@@ -29,13 +30,13 @@ const (
 // position folds one loan as of d and of the day before: the difference
 // in charges is the date's accrual. A loan that cannot be folded is an
 // error, logged by the caller's caller; it never stops the run.
-func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date) (pos store.Position, err error) {
+func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date, memo *termsMemo) (pos store.Position, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("loan %s: panic: %v", cl.Loan.LoanID, r)
 		}
 	}()
-	lg, st, err := c.fold(ctx, cl, d)
+	lg, st, err := c.fold(ctx, cl, d, memo)
 	if err != nil {
 		return pos, err
 	}
@@ -56,12 +57,18 @@ func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date) (
 // snapshot when the page brought one and the events after it allow
 // (Loans.fromSnapshot, leaving out events dated after d), else replayed
 // from the whole log, read again when the page brought only the events
-// after a snapshot.
-func (c *Close) fold(ctx context.Context, cl store.COBLoan, d engine.Date) (loanLog, engine.LoanState, error) {
+// after a snapshot. A whole log takes its decoded terms from memo.
+func (c *Close) fold(ctx context.Context, cl store.COBLoan, d engine.Date, memo *termsMemo) (loanLog, engine.LoanState, error) {
 	var lg loanLog
 	var err error
 	if cl.Snapshot == nil {
-		lg, err = logOf(cl.Loan.LoanID, cl.Loan, cl.Events, time.Time{})
+		var dec *decodedTerms
+		if err = CheckLog(cl.Loan.LoanID, cl.Events); err == nil {
+			dec, err = memo.decode(cl.Loan.LoanID, cl.Loan.Terms)
+		}
+		if err == nil {
+			lg, err = logFrom(cl.Loan.LoanID, cl.Loan, cl.Events, dec)
+		}
 	} else {
 		var ok bool
 		if lg, ok, err = c.loans.fromSnapshot(cl.Loan, cl.Snapshot, cl.Events, d, true); err == nil && !ok {
@@ -123,4 +130,44 @@ func (c *Close) notices(cl store.COBLoan, v LoanView, d engine.Date) []store.Not
 func charged(st engine.LoanState) (a store.Accrual) {
 	a.Penalty, a.Compound, a.Fees = st.Charged()
 	return a
+}
+
+// maxMemoTerms bounds a termsMemo: a decoded 12-installment document is
+// about 2 KiB, so 4,096 of them are 8 MiB at most.
+const maxMemoTerms = 4096
+
+// termsMemo remembers the terms documents close of business decoded in
+// one run, by the document's bytes. Decoding a document (JSON, a schedule,
+// a hash for its APR) was half of folding a loan with a short log
+// (BenchmarkCOBPositionOverdue), and loans sold as one product on one day
+// share their document. When full it starts again (a miss only decodes
+// again). A nil memo decodes every time.
+type termsMemo struct {
+	mu sync.Mutex
+	m  map[string]*decodedTerms
+}
+
+// decode returns the decoded document, decoding it on a miss. A document
+// that does not decode is not remembered: the error names the loan.
+func (m *termsMemo) decode(loanID string, doc []byte) (*decodedTerms, error) {
+	if m == nil {
+		return decode(loanID, doc)
+	}
+	m.mu.Lock()
+	dec, ok := m.m[string(doc)]
+	m.mu.Unlock()
+	if ok {
+		return dec, nil
+	}
+	dec, err := decode(loanID, doc)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil || len(m.m) >= maxMemoTerms {
+		m.m = make(map[string]*decodedTerms)
+	}
+	m.m[string(doc)] = dec
+	return dec, nil
 }

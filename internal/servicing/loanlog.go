@@ -141,15 +141,47 @@ func logWith(loanID string, rec store.LoanRecord, events []store.EventRecord, kn
 	} else if sched, err = engine.BuildSchedule(terms); err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
-	evs, err := engineEvents(terms, events)
-	if err != nil {
-		return loanLog{}, fmt.Errorf("loan %s: %w", loanID, err)
-	}
 	if apr, err = bookedAPROf(rec.Terms, terms, apr, hasAPR, &sched); err != nil {
 		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
-	return loanLog{source: wholeLog, loan: rec, terms: terms, apr: apr, events: events, evs: evs, schedule: sched,
-		tranches: tranchesOf(terms, events, evs)}, nil
+	return logFrom(loanID, rec, events, &decodedTerms{terms: terms, apr: apr, schedule: sched})
+}
+
+// decodedTerms is what a loan's terms document gives its log: the terms,
+// their schedule and the booked APR. It is a function of the document
+// alone, so loans with the same document may share one (termsMemo); the
+// engine never changes what it is given, so sharing is safe.
+type decodedTerms struct {
+	terms    engine.Terms
+	apr      money.Rate
+	schedule engine.Schedule
+}
+
+// decode decodes a stored terms document for loan loanID.
+func decode(loanID string, doc []byte) (*decodedTerms, error) {
+	terms, apr, hasAPR, err := decodeTerms(doc)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := engine.BuildSchedule(terms)
+	if err != nil {
+		return nil, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
+	}
+	if apr, err = bookedAPROf(doc, terms, apr, hasAPR, &sched); err != nil {
+		return nil, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
+	}
+	return &decodedTerms{terms: terms, apr: apr, schedule: sched}, nil
+}
+
+// logFrom is a whole log (CheckLog'd, up to its knownAt) on its decoded
+// terms.
+func logFrom(loanID string, rec store.LoanRecord, events []store.EventRecord, dec *decodedTerms) (loanLog, error) {
+	evs, err := engineEvents(dec.terms, events)
+	if err != nil {
+		return loanLog{}, fmt.Errorf("loan %s: %w", loanID, err)
+	}
+	return loanLog{source: wholeLog, loan: rec, terms: dec.terms, apr: dec.apr, events: events, evs: evs, schedule: dec.schedule,
+		tranches: tranchesOf(dec.terms, events, evs)}, nil
 }
 
 // withEvent returns the whole log with one more event; the receiver's

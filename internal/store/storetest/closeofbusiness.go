@@ -21,6 +21,7 @@ var closeOfBusinessCases = []testCase{
 	{"COBLoansPagesAndCounts", testCOBLoansPagesAndCounts},
 	{"COBLoansFromSnapshots", testCOBLoansFromSnapshots},
 	{"SavePositionsJournalsOnce", testSavePositionsJournalsOnce},
+	{"SavePositionsPartlyJournalled", testSavePositionsPartlyJournalled},
 	{"DelinquentPositions", testDelinquentPositions},
 	{"CountDelinquent", testCountDelinquent},
 	{"DueNotices", testDueNotices},
@@ -233,6 +234,23 @@ func testSavePositionsJournalsOnce(t *testing.T, s store.Store) {
 	}
 	if _, err := s.AccrualTotal(context.Background(), store.AccrualQuery{LoanID: "nope"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("journal of a missing loan: %v", err)
+	}
+}
+
+// testSavePositionsPartlyJournalled writes a batch some of whose lines
+// are journalled already (a date run by two processes at once): the new
+// lines are written, the old ones kept, none twice.
+func testSavePositionsPartlyJournalled(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2", "L3")
+	one := store.Accrual{Penalty: 204, Compound: 1}
+	two := store.Accrual{Penalty: 7, Fees: 5000}
+	savePositions(t, s, day1, position("L2", day1, one, one, 5, engine.M1))
+	savePositions(t, s, day1, position("L1", day1, two, two, 5, engine.M1), position("L2", day1, two, two, 5, engine.M1),
+		position("L3", day1, one, one, 5, engine.M1))
+	for id, want := range map[string]store.Accrual{"L1": two, "L2": one, "L3": one} {
+		if got := accrualTotal(t, s, id); got != want {
+			t.Errorf("%s's journal: %+v, want %+v", id, got, want)
+		}
 	}
 }
 

@@ -1,0 +1,48 @@
+package servicing
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// BenchmarkCOBPositionOverdue is close of business's work for one loan of
+// make bench-cob, in memory: a 12-month loan disbursed 11 months before
+// the business date, nothing paid (10 installments overdue), penalty and
+// compound interest, its whole log of two events read with no snapshot.
+// memo=run is a run's loans sharing one terms document, as the bench's
+// do; memo=none decodes it for every loan.
+// go test ./internal/servicing -run '^$' -bench COBPositionOverdue
+func BenchmarkCOBPositionOverdue(b *testing.B) {
+	terms := monthlyTerms(12)
+	terms.HasPenalty, terms.Penalty = true, engine.PenaltyPolicy{GraceDays: 3, CompoundOverdueInterest: true}
+	doc, err := encodeTerms(terms, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	loan := store.LoanRecord{LoanID: "L", BorrowerID: "B", Currency: "CNY", Terms: doc, Status: store.StatusActive, Version: 2}
+	disb := terms.DisbursementDate.String()
+	cl := store.COBLoan{Loan: loan, PrevAsOf: engine.NoDate, Events: []store.EventRecord{
+		{LoanID: "L", Seq: 1, Kind: store.KindOrigination, ValueDate: disb},
+		{LoanID: "L", Seq: 2, Kind: store.KindDisbursement, ValueDate: disb, Amount: "12000.00"}}}
+	loans, err := NewLoans(NewLoansParams{Location: time.UTC})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := NewClose(NewCloseParams{Loans: loans})
+	d := terms.DisbursementDate.AddMonths(11) - 1
+	ctx := context.Background()
+	for name, memo := range map[string]*termsMemo{"memo=none": nil, "memo=run": {}} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				pos, err := c.position(ctx, cl, d, memo)
+				if err != nil || pos.DaysPastDue == 0 {
+					b.Fatal(err, pos.DaysPastDue)
+				}
+			}
+		})
+	}
+}
