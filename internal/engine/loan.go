@@ -656,60 +656,95 @@ func (st *LoanState) forgiveFees(amount money.Amount, date Date) money.Amount {
 // back and decided again with the payment applied, so late-fee loans take
 // the fast path too. st and what it shares are not changed.
 func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
-	if e.Kind != EventRepayment || e.ValueDate > st.AsOf || (t.HasPenalty && !st.open.valid) {
+	if !st.appendable(&t, e) {
 		return st, false
+	}
+	st.own()
+	st.appendOwned(&t, e)
+	return st, true
+}
+
+// AppendAll is Append of each event of evs in turn, and true; or st and
+// false when Append would refuse one of them. It copies st's installments
+// once for them all, where Append copies them for each: a write that
+// takes a loan up from its snapshot appends the events after it.
+func (st LoanState) AppendAll(t Terms, evs []Event) (LoanState, bool) {
+	next := st
+	for i, e := range evs {
+		if !next.appendable(&t, e) {
+			return st, false
+		}
+		if i == 0 {
+			next.own()
+		}
+		next.appendOwned(&t, e)
+	}
+	return next, true
+}
+
+// appendable says whether Append takes e (see Append).
+func (st *LoanState) appendable(t *Terms, e Event) bool {
+	if e.Kind != EventRepayment || e.ValueDate > st.AsOf || (t.HasPenalty && !st.open.valid) {
+		return false
 	}
 	// With interest recalculation the days up to st.AsOf are accounted at
 	// the balance before the payment; only one dated that day fits.
 	if st.recalc && e.ValueDate != st.AsOf {
-		return st, false
+		return false
 	}
 	// An agreement effective after the payment would be quoted on a
 	// different loan: replay.
 	if n := len(st.Agreements); n > 0 && e.ValueDate <= st.Agreements[n-1].ValueDate {
-		return st, false
+		return false
 	}
 	if n := len(st.Payments); n > 0 && (e.ValueDate < st.Payments[n-1].ValueDate || e.Seq <= st.Payments[n-1].Seq) {
-		return st, false
+		return false
 	}
 	// Waivers and payments compete for the same interest, so a payment
 	// must come after the last waiver in the fold's order too.
-	if n := len(st.Waivers); n > 0 && (e.ValueDate < st.Waivers[n-1].ValueDate || e.Seq <= st.Waivers[n-1].Seq) {
-		return st, false
-	}
-	// The fold mutates installments in place and appends payments; work on
-	// copies so st, which a cache may share, stays as it was.
+	n := len(st.Waivers)
+	return n == 0 || e.ValueDate >= st.Waivers[n-1].ValueDate && e.Seq > st.Waivers[n-1].Seq
+}
+
+// own gives st copies of what the fold changes in place (installments)
+// or appends to (payments, waivers), so that the state it was copied
+// from, which a cache may share, stays as it was.
+func (st *LoanState) own() {
 	st.Installments = slices.Clone(st.Installments)
 	st.Payments = slices.Clip(st.Payments)
 	st.Waivers = slices.Clip(st.Waivers)
+}
+
+// appendOwned applies an appendable repayment to a state that owns its
+// installments (own). Late fees decided after the point the fold takes
+// up (or, without a penalty policy, on or after the payment's date) were
+// decided without the payment: they are taken back and decided again.
+func (st *LoanState) appendOwned(t *Terms, e Event) {
 	late := t.hasLateFee()
 	if !t.HasPenalty {
 		if late {
-			// A late fee decided on or after the payment's date was
-			// decided without it: decide it again after the payment.
-			st.unpostLateFees(st.lateFeesFrom(&t, e.ValueDate))
+			st.unpostLateFees(st.lateFeesFrom(t, e.ValueDate))
 		}
-		st.apply(&t, e)
-		st.recalcProject(&t, st.AsOf)
+		st.apply(t, e)
+		st.recalcProject(t, st.AsOf)
 		if late {
-			st.postLateFees(&t, st.AsOf)
+			st.postLateFees(t, st.AsOf)
 		}
-		return st, true
+		return
 	}
-	a := newAccrual(&t)
+	a := newAccrual(t)
 	st.reopen()
 	st.accrue(a, e.ValueDate-1, false)
 	if late {
-		st.postLateFees(&t, e.ValueDate-1)
+		st.postLateFees(t, e.ValueDate-1)
 	}
-	st.apply(&t, e)
-	st.recalcProject(&t, st.AsOf)
+	st.apply(t, e)
+	st.recalcProject(t, st.AsOf)
 	st.keepOpen()
 	st.accrue(a, st.AsOf, false)
 	if late {
-		st.postLateFees(&t, st.AsOf)
+		st.postLateFees(t, st.AsOf)
 	}
-	return st, true
 }
 
 // AdvanceTo returns the state as of a later date without replaying the

@@ -457,3 +457,74 @@ func TestAppendEqualsReplayWithPenalty(t *testing.T) {
 		t.Fatalf("seed %d: only %d of %d payments appended: the test does not exercise Append", seed, accepted, payments)
 	}
 }
+
+// TestAppendAllEqualsAppends: AppendAll of a run of events is Append of
+// each in turn — the same state, on loans with and without a penalty
+// policy — or false when Append refuses one of them; it leaves the state
+// it was given as it was, even when it refuses an event after applying
+// others; and runs of several payments are accepted often enough for the
+// test to mean something.
+func TestAppendAllEqualsAppends(t *testing.T) {
+	seed := testSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0xa9a0))
+	accepted, refused := 0, 0
+	for n := 0; n < 600; n++ {
+		var terms Terms
+		var s Schedule
+		if n%2 == 0 {
+			terms, s, _ = randomPenaltyLoan(rng)
+		} else {
+			if terms = randomTerms(rng); terms.Validate() != nil || terms.InstallmentCount > 60 {
+				continue
+			}
+			s, _ = BuildSchedule(terms)
+		}
+		span := int(s.MaturityDate-terms.DisbursementDate) + 60
+		asOf := terms.DisbursementDate.AddDays(rng.IntN(span))
+		st := FoldSchedule(terms, s, nil, asOf)
+		// Payments in date order up to asOf, now and then one out of order
+		// or of another kind.
+		var evs []Event
+		d := terms.DisbursementDate
+		for seq := int64(3); seq < int64(3+rng.IntN(8)); seq++ {
+			if asOf > d {
+				d += Date(rng.IntN(int(asOf-d) + 1))
+			}
+			e := pay(seq, d, max(1, money.Amount(rng.Int64N(int64(s.InstallmentAmount)+2))))
+			switch rng.IntN(20) {
+			case 0:
+				e.ValueDate = terms.DisbursementDate
+			case 1:
+				e = writeOff(seq, d)
+			}
+			evs = append(evs, e)
+		}
+		before := fmt.Sprintf("%+v", st)
+		got, ok := st.AppendAll(terms, evs)
+		if fmt.Sprintf("%+v", st) != before {
+			t.Fatalf("seed %d: AppendAll changed the state it was given", seed)
+		}
+		want, wantOK := st, true
+		for _, e := range evs {
+			if want, wantOK = want.Append(terms, e); !wantOK {
+				break
+			}
+		}
+		if ok != wantOK {
+			t.Fatalf("seed %d: AppendAll(%+v) = %v, Appends %v\nterms %s", seed, evs, ok, wantOK, describeTerms(terms))
+		}
+		if !ok {
+			refused++
+			continue
+		}
+		if len(evs) > 1 {
+			accepted++
+		}
+		if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+			t.Fatalf("seed %d: AppendAll(%+v)\n got %s\nwant %s\nterms %s", seed, evs, g, w, describeTerms(terms))
+		}
+	}
+	if accepted < 150 || refused == 0 {
+		t.Fatalf("seed %d: %d runs of payments accepted, %d refused: the test does not exercise AppendAll", seed, accepted, refused)
+	}
+}

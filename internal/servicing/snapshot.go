@@ -69,28 +69,58 @@ func resume(loanID string, terms engine.Terms, st engine.LoanState, foldAsOf, la
 	if last > foldAsOf || foldAsOf > asOf {
 		return engine.LoanState{}, 0, false, nil
 	}
-	// Interest on the actual balance accounts the days up to the fold's
-	// date at the balance it holds, so the fold takes a payment only on its
-	// own date: it is advanced to each payment's day in turn, as the
-	// writes that recorded them were (a fold a day at a time equals one
-	// fold: engine's TestRecalcDailyCloseEqualsOneFold). Other loans are
-	// advanced once, first, as they always were.
-	stepwise := terms.InterestRecalculation
-	ok := true
-	if !stepwise {
-		if st, ok = st.AdvanceTo(terms, asOf); !ok {
-			return engine.LoanState{}, 0, false, nil
-		}
+	// Loans with interest on the actual balance are advanced payment by
+	// payment (resumeStepwise); others once, first, as they always were.
+	if terms.InterestRecalculation {
+		return resumeStepwise(loanID, terms, st, last, tail, asOf, skipLater)
 	}
+	st, ok := st.AdvanceTo(terms, asOf)
+	if !ok {
+		return engine.LoanState{}, 0, false, nil
+	}
+	evs, last, err := tailEvents(loanID, terms, tail, last, asOf, skipLater)
+	if err != nil {
+		return engine.LoanState{}, 0, false, err
+	}
+	// One copy of the fold for the whole tail (AppendAll), not one per
+	// event: the write that reads a snapshot pays for it.
+	if st, ok = st.AppendAll(terms, evs); !ok {
+		return engine.LoanState{}, 0, false, nil
+	}
+	return st, last, true, nil
+}
+
+// tailEvents are the events of tail the fold reads, as resume applies
+// them, and the latest value date among them and last.
+func tailEvents(loanID string, terms engine.Terms, tail []store.EventRecord, last, asOf engine.Date, skipLater bool) ([]engine.Event, engine.Date, error) {
+	evs := make([]engine.Event, 0, len(tail))
 	for _, e := range tail {
 		ev, read, err := engineEvent(terms, e)
 		if err != nil {
-			return engine.LoanState{}, 0, false, fmt.Errorf("loan %s: %w", loanID, err)
+			return nil, 0, fmt.Errorf("loan %s: %w", loanID, err)
 		}
 		if !read || skipLater && ev.Kind != engine.EventReversal && ev.ValueDate > asOf {
 			continue
 		}
-		if stepwise && ev.ValueDate > st.AsOf && ev.ValueDate <= asOf {
+		evs = append(evs, ev)
+		last = max(last, ev.ValueDate)
+	}
+	return evs, last, nil
+}
+
+// resumeStepwise is resume for interest on the actual balance, which
+// accounts the days up to the fold's date at the balance it holds, so the
+// fold takes a payment only on its own date: it is advanced to each
+// payment's day in turn, as the writes that recorded them were (a fold a
+// day at a time equals one fold: engine's TestRecalcDailyCloseEqualsOneFold).
+func resumeStepwise(loanID string, terms engine.Terms, st engine.LoanState, last engine.Date, tail []store.EventRecord, asOf engine.Date, skipLater bool) (engine.LoanState, engine.Date, bool, error) {
+	evs, last, err := tailEvents(loanID, terms, tail, last, asOf, skipLater)
+	if err != nil {
+		return engine.LoanState{}, 0, false, err
+	}
+	ok := true
+	for _, ev := range evs {
+		if ev.ValueDate > st.AsOf && ev.ValueDate <= asOf {
 			if st, ok = st.AdvanceTo(terms, ev.ValueDate); !ok {
 				return engine.LoanState{}, 0, false, nil
 			}
@@ -98,12 +128,9 @@ func resume(loanID string, terms engine.Terms, st engine.LoanState, foldAsOf, la
 		if st, ok = st.Append(terms, ev); !ok {
 			return engine.LoanState{}, 0, false, nil
 		}
-		last = max(last, ev.ValueDate)
 	}
-	if stepwise {
-		if st, ok = st.AdvanceTo(terms, asOf); !ok {
-			return engine.LoanState{}, 0, false, nil
-		}
+	if st, ok = st.AdvanceTo(terms, asOf); !ok {
+		return engine.LoanState{}, 0, false, nil
 	}
 	return st, last, true, nil
 }
