@@ -202,7 +202,8 @@ type fastAPR struct {
 	flows    []timedFlow // sorted by periods
 	method   APRMethod
 	advanced money.Amount
-	adv      u128 // the amount advanced × 2^63
+	total    money.Amount // of the flows
+	adv      u128         // the amount advanced × 2^63
 	// shift brings a·v^t × 2^63 below 2^63 for the derivative's sum.
 	shift uint
 	// perUnit is the APR's units of its last decimal per unit of the
@@ -231,7 +232,7 @@ func newFastAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit
 	}
 	ppyN, ppyD := periodsPerYear(unit, Act365Fixed)
 	p := fastAPR{
-		flows: flows, method: method, advanced: advanced,
+		flows: flows, method: method, advanced: advanced, total: sum,
 		adv:      u128{uint64(advanced) >> 1, uint64(advanced) << 63},
 		shift:    uint(max(bits.Len64(uint64(largest)), fastAPRWeightBits)),
 		perUnitN: ppyN * 100 * uint64(money.Pow10(decimals)),
@@ -248,14 +249,10 @@ func fastSolveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, un
 	if !ok {
 		return 0, false
 	}
-	var sum money.Amount
-	for _, fl := range p.flows {
-		sum += fl.amount
-	}
 	switch {
-	case sum < advanced:
+	case p.total < advanced:
 		return 0, false // a negative rate: the exact solver's business
-	case sum == advanced:
+	case p.total == advanced:
 		return 0, true // i = 0 is the root, exactly
 	}
 	v0 := q63One
