@@ -145,8 +145,8 @@ func (s *loanService) ListLoans(ctx context.Context, req *loancorev1.ListLoansRe
 	for _, l := range loans {
 		sum := &loancorev1.LoanSummary{LoanId: l.LoanID, BorrowerId: l.BorrowerID, Status: loanStatuses[l.Status],
 			Currency: l.Currency, Version: l.Version, CreatedAt: l.CreatedAt.UTC().Format(time.RFC3339Nano)}
-		if t, err := servicing.DecodeTerms(l.Terms); err == nil {
-			sum.Principal = t.Principal.Format(t.Currency)
+		if principal, err := servicing.PrincipalOf(l.Terms); err == nil {
+			sum.Principal = principal
 		}
 		out.Loans = append(out.Loans, sum)
 	}

@@ -360,3 +360,25 @@ func (r *docReader) penalty(pd penaltyDoc) engine.PenaltyPolicy {
 	}
 	return p
 }
+
+// PrincipalOf reads a terms document's principal alone, formatted in its
+// currency, as a list of loans shows it: a whole document decoded into
+// terms for every row of a page cost more than the page's query.
+func PrincipalOf(doc []byte) (string, error) {
+	var d struct {
+		Currency  string `json:"currency"`
+		Principal string `json:"principal"`
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return "", fmt.Errorf("terms document: %w", err)
+	}
+	c, ok := money.LookupCurrency(d.Currency)
+	if !ok {
+		return "", fmt.Errorf("terms document: unknown currency %q", d.Currency)
+	}
+	a, err := money.ParseAmount(d.Principal, c)
+	if err != nil {
+		return "", fmt.Errorf("terms document: principal: %w", err)
+	}
+	return a.Format(c), nil
+}

@@ -107,3 +107,25 @@ func TestTermsDocumentAPR(t *testing.T) {
 		}
 	}
 }
+
+// TestPrincipalOf: a list's principal, read alone, is what the whole
+// document's terms say.
+func TestPrincipalOf(t *testing.T) {
+	for _, terms := range []engine.Terms{monthlyTerms(12), monthlyTerms(360)} {
+		doc, err := EncodeTerms(terms, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := DecodeTerms(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := PrincipalOf(doc)
+		if want := whole.Principal.Format(whole.Currency); err != nil || got != want {
+			t.Fatalf("PrincipalOf = %q, %v; want %q", got, err, want)
+		}
+	}
+	if _, err := PrincipalOf([]byte(`{"currency":"XXX","principal":"1"}`)); err == nil {
+		t.Fatal("an unknown currency read")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite "modernc.org/sqlite"
@@ -42,6 +44,9 @@ var (
 // Store is a store.Store on one SQLite database file.
 type Store struct {
 	db *sql.DB
+	// versions is LoanVersions' statement, prepared on first use.
+	versionsMu sync.Mutex
+	versions   *sql.Stmt
 }
 
 // Open opens (creating if needed) the database file at path. A path
@@ -436,65 +441,56 @@ func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanR
 	return out, mapError(rows.Err())
 }
 
-// versionsChunk bounds the ids of one LoanVersions statement, well below
-// SQLite's limit on bound parameters.
-const versionsChunk = 500
+// loanVersionsSQL reads the versions of the loans whose ids are in a JSON
+// array: one statement text whatever the number of ids, so that it is
+// parsed once per connection (Store.versions), not per check; parsing an
+// IN list of the batch's length cost more than running it.
+const loanVersionsSQL = `SELECT l.loan_id, (SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id)
+	FROM loans l WHERE l.loan_id IN (SELECT value FROM json_each(?))`
 
-// LoanVersions implements store.Loans. One statement when the ids fit in
-// one (the read cache's batches do): outside a transaction, since this
-// store's transactions begin by taking the write lock. More ids are read
-// in chunks in one transaction, so that the versions are as of one
-// instant.
+// LoanVersions implements store.Loans: one statement, as of one instant.
 func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error) {
 	out := make(map[string]int64, len(loanIDs))
-	if len(loanIDs) <= versionsChunk {
-		if len(loanIDs) == 0 {
-			return out, nil
-		}
-		return out, loanVersionsOf(ctx, s.db, loanIDs, out)
+	if len(loanIDs) == 0 {
+		return out, nil
 	}
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	ids, err := json.Marshal(loanIDs)
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := s.versionsStmt(ctx)
 	if err != nil {
 		return nil, mapError(err)
 	}
-	defer func() { _ = tx.Rollback() }()
-	for len(loanIDs) > 0 {
-		chunk := loanIDs[:min(len(loanIDs), versionsChunk)]
-		loanIDs = loanIDs[len(chunk):]
-		if err := loanVersionsOf(ctx, tx, chunk, out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// querier is what loanVersionsOf reads through: the database or a
-// transaction.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// loanVersionsOf adds the versions of the loans named in ids to out.
-func loanVersionsOf(ctx context.Context, q querier, ids []string, out map[string]int64) error {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := q.QueryContext(ctx, `SELECT l.loan_id, (SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id)
-		FROM loans l WHERE `+in("l.loan_id", len(ids)), args...)
+	rows, err := stmt.QueryContext(ctx, string(ids))
 	if err != nil {
-		return mapError(err)
+		return nil, mapError(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		var v int64
 		if err := rows.Scan(&id, &v); err != nil {
-			return mapError(err)
+			return nil, mapError(err)
 		}
 		out[id] = v
 	}
-	return mapError(rows.Err())
+	return out, mapError(rows.Err())
+}
+
+// versionsStmt is loanVersionsSQL prepared, once: database/sql prepares it
+// again on each connection it runs on, and keeps it there.
+func (s *Store) versionsStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.versionsMu.Lock()
+	defer s.versionsMu.Unlock()
+	if s.versions == nil {
+		stmt, err := s.db.PrepareContext(ctx, loanVersionsSQL)
+		if err != nil {
+			return nil, err
+		}
+		s.versions = stmt
+	}
+	return s.versions, nil
 }
 
 // Ping reads one row of the database file, for loand's health checks:

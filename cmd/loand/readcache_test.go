@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/store/pgtest"
+)
+
+// TestNoStaleReadTwoProcesses: two loand processes on one PostgreSQL
+// database, each with its read cache. A reads a loan as of today (and so
+// keeps its view), B pays it, A reads it again: A must answer with B's
+// payment, every time. Then B closes yesterday's business and A's answer
+// stays the store's: the same as a process that never cached the loan
+// (a third loand, started after).
+func TestNoStaleReadTwoProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts loand processes on PostgreSQL; skipped with -short")
+	}
+	database := pgtest.URL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a, b := twoLoans(t, database)
+	const loan = "READ-1"
+	today := time.Now().In(shanghai(t))
+	disbursed := today.AddDate(0, -3, 0).Format(time.DateOnly)
+	if _, err := b.loans.CreateLoan(ctx, &loancorev1.CreateLoanRequest{RequestId: "create", LoanId: loan, BorrowerId: "B",
+		Terms: &loancorev1.LoanTerms{Currency: "CNY", Principal: "12000.00", AnnualRatePercent: "12", InstallmentCount: 12,
+			Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT, DisbursementDate: disbursed}}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(c loancorev1.LoanServiceClient) *loancorev1.Loan {
+		t.Helper()
+		r, err := c.GetLoan(ctx, &loancorev1.GetLoanRequest{LoanId: loan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetLoan()
+	}
+	for i := range 25 {
+		before := get(a.loans)
+		if again := get(a.loans); again.GetVersion() != before.GetVersion() {
+			t.Fatalf("round %d: version %d then %d with no write", i, before.GetVersion(), again.GetVersion())
+		}
+		paid, err := b.loans.RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{RequestId: fmt.Sprint("pay-", i), LoanId: loan,
+			Amount: "10.00", ValueDate: today.Format(time.DateOnly)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := get(a.loans)
+		if after.GetVersion() != paid.GetLoan().GetVersion() || after.GetOutstanding().GetTotal() != paid.GetLoan().GetOutstanding().GetTotal() {
+			t.Fatalf("round %d: A answered version %d, total %s after B's payment made it %d, %s", i, after.GetVersion(),
+				after.GetOutstanding().GetTotal(), paid.GetLoan().GetVersion(), paid.GetLoan().GetOutstanding().GetTotal())
+		}
+	}
+	cached := get(a.loans)
+	yesterday := today.AddDate(0, 0, -1).Format(time.DateOnly)
+	if _, err := runCloseOfBusiness(ctx, b.cob, yesterday); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := twoLoans(t, database)
+	if got, fresh := get(a.loans), get(c.loans); got.String() != fresh.String() || got.GetVersion() < cached.GetVersion() {
+		t.Fatalf("after close of business, A answered\n%v\na fresh process\n%v", got, fresh)
+	}
+}
+
+// loandClients are one loand process's clients.
+type loandClients struct {
+	loans loancorev1.LoanServiceClient
+	cob   loancorev1.CloseOfBusinessServiceClient
+}
+
+// twoLoans starts two loand processes on database, in dev mode.
+func twoLoans(t *testing.T, database string) (loandClients, loandClients) {
+	t.Helper()
+	var out [2]loandClients
+	for i := range out {
+		addr := freeAddr(t)
+		startLoand(t, addr, database)
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = conn.Close() })
+		out[i] = loandClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn)}
+	}
+	return out[0], out[1]
+}
+
+// runCloseOfBusiness runs close of business for a date to its end.
+func runCloseOfBusiness(ctx context.Context, c loancorev1.CloseOfBusinessServiceClient, date string) (*loancorev1.RunCloseOfBusinessResponse, error) {
+	stream, err := c.RunCloseOfBusiness(ctx, &loancorev1.RunCloseOfBusinessRequest{BusinessDate: date})
+	if err != nil {
+		return nil, err
+	}
+	var last *loancorev1.RunCloseOfBusinessResponse
+	for {
+		m, err := stream.Recv()
+		if err != nil {
+			if last != nil && errors.Is(err, io.EOF) {
+				return last, nil
+			}
+			return last, err
+		}
+		last = m
+	}
+}
+
+// shanghai is loand's default business time zone.
+func shanghai(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
