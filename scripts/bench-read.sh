@@ -19,7 +19,8 @@
 # Usage: make bench-read (BENCH_LOANS=512 BENCH_CLIENTS=8 BENCH_CONNS=1
 # BENCH_SECONDS=5 BENCH_ROUNDS=5 BENCH_PAGE=100 BENCH_POOL=16
 # BENCH_CACHE=10000: loand's --cached-loans, 0 turning the read cache off;
-# BENCH_STORES="postgres sqlite"; BENCH_PPROF=127.0.0.1:6060 serves the
+# BENCH_STORES="postgres sqlite"; BENCH_MODES="health get list delinquent"
+# (a subset times fewer calls); BENCH_PPROF=127.0.0.1:6060 serves the
 # PostgreSQL loand's pprof).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ page="${BENCH_PAGE:-100}"
 pool="${BENCH_POOL:-16}"
 cache="${BENCH_CACHE:-10000}"
 stores="${BENCH_STORES:-postgres sqlite}"
-modes="health get list delinquent"
+modes="${BENCH_MODES:-health get list delinquent}"
 # GOMAXPROCS of the client: 1, as in make bench-payments (see there).
 client_procs="${BENCH_CLIENT_PROCS-1}"
 . scripts/benchlib.sh
