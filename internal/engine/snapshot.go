@@ -102,44 +102,9 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 		st.Installments = make([]InstallmentState, n)
 	}
 	for i := range st.Installments {
-		in := &st.Installments[i]
-		in.Number = d.intN()
-		d.dates(&in.StartDate, &in.DueDate, &in.accrualFrom)
-		d.amounts(&in.PrincipalDue, &in.InterestDue, &in.PrincipalPaid, &in.InterestPaid,
-			&in.PenaltyAccrued, &in.PenaltyPaid, &in.CompoundAccrued, &in.CompoundPaid,
-			&in.PenaltyWaived, &in.CompoundWaived, &in.InterestWaived,
-			&in.gracePenalty, &in.graceCompound, &in.lastPenalty, &in.lastCompound,
-			&in.chargedBefore, &in.extraInterest, &in.extraPaid,
-			&in.open.penalty, &in.open.compound, &in.open.gracePenalty, &in.open.graceCompound,
-			&in.open.lastPenalty, &in.open.lastCompound,
-			&in.FeesDue, &in.FeesPaid, &in.FeesWaived, &in.lateFee, &in.prepaymentFee)
-		in.balanceDays.Hi = d.uint()
-		in.balanceDays.Lo = d.uint()
-		in.lateDays.Hi = d.uint()
-		in.lateDays.Lo = d.uint()
-		d.amounts(&in.lateInterest)
+		d.installment(&st.Installments[i])
 	}
-	if n := d.count(); n > 0 {
-		st.Payments = make([]PaymentResult, n)
-	}
-	for i := range st.Payments {
-		p := &st.Payments[i]
-		p.Seq = d.int()
-		d.dates(&p.ValueDate)
-		d.amounts(&p.Amount, &p.Prepaid, &p.Credit)
-		if n := d.count(); n > 0 {
-			p.Parts = make([]AllocationPart, n)
-		}
-		for j := range p.Parts {
-			part := &p.Parts[j]
-			part.Installment = d.intN()
-			part.Component = Component(d.uint())
-			if part.Component < ComponentPrincipal || part.Component > ComponentFees {
-				d.fail("component %d", part.Component)
-			}
-			d.amounts(&part.Amount)
-		}
-	}
+	st.Payments = d.payments()
 	if n := d.count(); n > 0 {
 		st.Waivers = make([]WaiverResult, n)
 	}
@@ -156,6 +121,53 @@ func DecodeSnapshot(b []byte) (LoanState, error) {
 		return LoanState{}, d.err
 	}
 	return st, nil
+}
+
+// installment decodes one installment of a snapshot (DecodeSnapshot).
+func (d *snapDecoder) installment(in *InstallmentState) {
+	in.Number = d.intN()
+	d.dates(&in.StartDate, &in.DueDate, &in.accrualFrom)
+	d.amounts(&in.PrincipalDue, &in.InterestDue, &in.PrincipalPaid, &in.InterestPaid,
+		&in.PenaltyAccrued, &in.PenaltyPaid, &in.CompoundAccrued, &in.CompoundPaid,
+		&in.PenaltyWaived, &in.CompoundWaived, &in.InterestWaived,
+		&in.gracePenalty, &in.graceCompound, &in.lastPenalty, &in.lastCompound,
+		&in.chargedBefore, &in.extraInterest, &in.extraPaid,
+		&in.open.penalty, &in.open.compound, &in.open.gracePenalty, &in.open.graceCompound,
+		&in.open.lastPenalty, &in.open.lastCompound,
+		&in.FeesDue, &in.FeesPaid, &in.FeesWaived, &in.lateFee, &in.prepaymentFee)
+	in.balanceDays.Hi = d.uint()
+	in.balanceDays.Lo = d.uint()
+	in.lateDays.Hi = d.uint()
+	in.lateDays.Lo = d.uint()
+	d.amounts(&in.lateInterest)
+}
+
+// payments decodes a snapshot's payments with their allocation parts
+// (DecodeSnapshot).
+func (d *snapDecoder) payments() []PaymentResult {
+	var payments []PaymentResult
+	if n := d.count(); n > 0 {
+		payments = make([]PaymentResult, n)
+	}
+	for i := range payments {
+		p := &payments[i]
+		p.Seq = d.int()
+		d.dates(&p.ValueDate)
+		d.amounts(&p.Amount, &p.Prepaid, &p.Credit)
+		if n := d.count(); n > 0 {
+			p.Parts = make([]AllocationPart, n)
+		}
+		for j := range p.Parts {
+			part := &p.Parts[j]
+			part.Installment = d.intN()
+			part.Component = Component(d.uint())
+			if part.Component < ComponentPrincipal || part.Component > ComponentFees {
+				d.fail("component %d", part.Component)
+			}
+			d.amounts(&part.Amount)
+		}
+	}
+	return payments
 }
 
 // snapEncoder appends varints: small numbers, and zero amounts, take one

@@ -290,24 +290,7 @@ func (d termsDoc) terms() (engine.Terms, error) {
 		Overpayment:           engine.OverpaymentPolicy(r.name(overpaymentNames, d.Overpayment)),
 		InterestRecalculation: d.InterestRecalculation,
 	}
-	t.LevelOverActualPeriods = d.LevelOverActualPeriods
-	switch d.EarlyPayment {
-	case "":
-		// As the API reads an unspecified policy.
-		t.Early = engine.PrepayPrincipal
-	case "COVERS_NEXT_INSTALLMENT":
-		t.Early = engine.CoversNextInstallment
-	default:
-		r.errs = append(r.errs, fmt.Errorf("unknown early_payment %q", d.EarlyPayment))
-	}
-	switch {
-	case d.MonthlyRatePercent != "":
-		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerMonth, Rate: r.rate(d.MonthlyRatePercent, engine.MaxRatePercent)})
-	case d.DailyRatePercent != "":
-		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerDay, Rate: r.rate(d.DailyRatePercent, engine.MaxRatePercent)})
-	default:
-		t.AnnualRate = r.rate(d.AnnualRatePercent, engine.MaxRatePercent)
-	}
+	r.policies(&d, &t)
 	if d.InstallmentAmount != "" {
 		t.InstallmentAmount = r.amount(d.InstallmentAmount, c)
 	}
@@ -335,6 +318,29 @@ func (d termsDoc) terms() (engine.Terms, error) {
 		return t, fmt.Errorf("terms document: %v", r.errs)
 	}
 	return t, nil
+}
+
+// policies reads the document's early payment policy and quoted rate
+// into t (terms): the fields whose absence means a default.
+func (r *docReader) policies(d *termsDoc, t *engine.Terms) {
+	t.LevelOverActualPeriods = d.LevelOverActualPeriods
+	switch d.EarlyPayment {
+	case "":
+		// As the API reads an unspecified policy.
+		t.Early = engine.PrepayPrincipal
+	case "COVERS_NEXT_INSTALLMENT":
+		t.Early = engine.CoversNextInstallment
+	default:
+		r.errs = append(r.errs, fmt.Errorf("unknown early_payment %q", d.EarlyPayment))
+	}
+	switch {
+	case d.MonthlyRatePercent != "":
+		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerMonth, Rate: r.rate(d.MonthlyRatePercent, engine.MaxRatePercent)})
+	case d.DailyRatePercent != "":
+		t.SetQuotedRate(engine.QuotedRate{Unit: engine.PerDay, Rate: r.rate(d.DailyRatePercent, engine.MaxRatePercent)})
+	default:
+		t.AnnualRate = r.rate(d.AnnualRatePercent, engine.MaxRatePercent)
+	}
 }
 
 // penalty reads a penalty policy as written down.
