@@ -1,8 +1,6 @@
 package servicing
 
 import (
-	"sync"
-
 	"github.com/loancore/loancore/internal/engine"
 )
 
@@ -13,48 +11,30 @@ import (
 // entry is dropped, and the retry reads the log afresh. Events are
 // immutable, so an entry at version v equals the store's log up to v.
 type logCache struct {
-	mu      sync.Mutex
-	entries map[string]loanLog
-	limit   int
+	entries *boundedMap[string, loanLog]
 }
 
 func newLogCache(limit int) *logCache {
-	return &logCache{entries: make(map[string]loanLog), limit: limit}
+	return &logCache{entries: newBoundedMap[string, loanLog](limit)}
 }
 
 func (c *logCache) get(loanID string) (loanLog, bool) {
 	if c == nil {
 		return loanLog{}, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	lg, ok := c.entries[loanID]
-	return lg, ok
+	return c.entries.get(loanID)
 }
 
 func (c *logCache) put(lg loanLog) {
-	if c == nil {
-		return
+	if c != nil {
+		c.entries.put(lg.loan.LoanID, lg, nil)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[lg.loan.LoanID]; !ok && len(c.entries) >= c.limit {
-		// Evict an arbitrary entry: a miss only costs one read.
-		for k := range c.entries {
-			delete(c.entries, k)
-			break
-		}
-	}
-	c.entries[lg.loan.LoanID] = lg
 }
 
 func (c *logCache) drop(loanID string) {
-	if c == nil {
-		return
+	if c != nil {
+		c.entries.drop(loanID)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.entries, loanID)
 }
 
 // cacheEntry is what the log cache keeps of a loan after a write: its row,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
@@ -139,7 +138,7 @@ func bookedAPROf(doc []byte, t engine.Terms, stored money.Rate, has bool, sched 
 		sched = &s
 	}
 	apr := engine.ScheduleAPR(t, *sched, DefaultAPRDecimals)
-	oldAPRs.put(key, apr)
+	oldAPRs.put(key, apr, nil)
 	return apr, nil
 }
 
@@ -149,33 +148,7 @@ const maxOldAPRs = 10_000
 // oldAPRs remembers the APRs bookedAPROf worked out, by terms document.
 // It is the process's, not a Loans': keyed by the document, an entry is
 // right for any loan and any store that has that document.
-var oldAPRs = aprMemo{m: map[[sha256.Size]byte]money.Rate{}}
-
-// aprMemo is a bounded map of APRs by terms document hash; when full, an
-// arbitrary entry makes room (a miss only costs the solve again).
-type aprMemo struct {
-	mu sync.Mutex
-	m  map[[sha256.Size]byte]money.Rate
-}
-
-func (a *aprMemo) get(key [sha256.Size]byte) (money.Rate, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	apr, ok := a.m[key]
-	return apr, ok
-}
-
-func (a *aprMemo) put(key [sha256.Size]byte, apr money.Rate) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.m) >= maxOldAPRs {
-		for k := range a.m {
-			delete(a.m, k)
-			break
-		}
-	}
-	a.m[key] = apr
-}
+var oldAPRs = newBoundedMap[[sha256.Size]byte, money.Rate](maxOldAPRs)
 
 // bookedAPR is the APR a loan is booked with, as its terms document keeps
 // it: the IRR APR of its schedule at DefaultAPRDecimals, the figure

@@ -19,9 +19,7 @@ import (
 //
 // Views in it are shared by the reads it answers: nothing may change one.
 type readCache struct {
-	mu      sync.Mutex
-	entries map[string]readEntry
-	limit   int
+	entries *boundedMap[string, readEntry]
 }
 
 // readEntry is a view and what it is the view of.
@@ -32,7 +30,7 @@ type readEntry struct {
 }
 
 func newReadCache(limit int) *readCache {
-	return &readCache{entries: make(map[string]readEntry), limit: limit}
+	return &readCache{entries: newBoundedMap[string, readEntry](limit)}
 }
 
 // get returns the loan's entry if it is as of asOf.
@@ -40,9 +38,7 @@ func (c *readCache) get(loanID string, asOf engine.Date) (readEntry, bool) {
 	if c == nil {
 		return readEntry{}, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[loanID]
+	e, ok := c.entries.get(loanID)
 	return e, ok && e.asOf == asOf
 }
 
@@ -54,30 +50,15 @@ func (c *readCache) put(v LoanView) LoanView {
 		return v
 	}
 	v.memo = &viewMemo{}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	old, ok := c.entries[v.LoanID]
-	if ok && old.version > v.Version {
-		return v
-	}
-	if !ok && len(c.entries) >= c.limit {
-		// Evict an arbitrary entry: a miss only costs one read.
-		for k := range c.entries {
-			delete(c.entries, k)
-			break
-		}
-	}
-	c.entries[v.LoanID] = readEntry{version: v.Version, asOf: v.AsOf, view: v}
+	c.entries.put(v.LoanID, readEntry{version: v.Version, asOf: v.AsOf, view: v},
+		func(old readEntry) bool { return old.version > v.Version })
 	return v
 }
 
 func (c *readCache) drop(loanID string) {
-	if c == nil {
-		return
+	if c != nil {
+		c.entries.drop(loanID)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.entries, loanID)
 }
 
 // versionStore is what the version check reads.
