@@ -656,12 +656,7 @@ func (st *LoanState) forgiveFees(amount money.Amount, date Date) money.Amount {
 // back and decided again with the payment applied, so late-fee loans take
 // the fast path too. st and what it shares are not changed.
 func (st LoanState) Append(t Terms, e Event) (LoanState, bool) {
-	if !st.appendable(&t, e) {
-		return st, false
-	}
-	st.own()
-	st.appendOwned(&t, e)
-	return st, true
+	return st.AppendAll(t, []Event{e})
 }
 
 // AppendAll is Append of each event of evs in turn, and true; or st and
