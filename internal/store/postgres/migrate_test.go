@@ -24,17 +24,11 @@ func TestMigration2KeepsRequests(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.URL(t)
 	// An empty schema of its own stands in for a database at version 1.
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	v1, err := os.ReadFile("migrations/0001_loans.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sql := range []string{
-		`CREATE SCHEMA legacy`, `SET search_path = legacy`, string(v1),
+	s := openLegacy(ctx, t, dbURL, []string{string(v1),
 		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
 		`INSERT INTO schema_migrations (version) VALUES (1)`,
 		`INSERT INTO loans VALUES ('L1', 'B1', 'CNY', '{}', 'ACTIVE', 3, '2024-01-15T09:00:00Z')`,
@@ -44,23 +38,7 @@ func TestMigration2KeepsRequests(t *testing.T) {
 			('L1', 3, 'REPAYMENT', '2024-02-15', '2024-02-15T09:00:00Z', 'p1', 'api', 1066.19)`,
 		`INSERT INTO requests VALUES ('c1', 'CreateLoan', 'hc', 'L1', 2, '2024-01-15T09:00:00Z'),
 			('p1', 'RecordRepayment', 'hp', 'L1', 3, '2024-02-15T09:00:00Z')`,
-	} {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", "legacy")
-	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	})
 	applied, err := s.Migrate(ctx)
 	if err != nil || len(applied) == 0 || applied[0] != 2 {
 		t.Fatalf("applied %v, %v", applied, err)
@@ -163,12 +141,7 @@ func TestConcurrentMigrate(t *testing.T) {
 func TestMigration14FeedsLineEvents(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.URL(t)
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	setup := []string{`CREATE SCHEMA legacy`, `SET search_path = legacy`,
+	setup := []string{
 		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`}
 	files, err := filepath.Glob("migrations/00*.sql")
 	if err != nil {
@@ -192,23 +165,7 @@ func TestMigration14FeedsLineEvents(t *testing.T) {
 		`INSERT INTO credit_line_events (credit_line_id, seq, kind, value_date, recorded_at, request_id, actor, amount) VALUES
 			('CL1', 1, 'OPENED', '2024-01-16', '2024-01-16T09:00:00Z', 'o1', 'api', 1000),
 			('CL1', 2, 'FROZEN', '2024-01-17', '2024-01-17T09:00:00Z', 'f1', 'api', NULL)`)
-	for _, sql := range setup {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%.80s: %v", sql, err)
-		}
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", "legacy")
-	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openLegacy(ctx, t, dbURL, setup)
 	if applied, err := s.Migrate(ctx); err != nil || len(applied) == 0 || applied[0] != 14 {
 		t.Fatalf("applied %v, %v", applied, err)
 	}
@@ -233,4 +190,34 @@ func TestMigration14FeedsLineEvents(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("the feed after migration 14:\n%q\nwant\n%q", got, want)
 	}
+}
+
+// openLegacy builds a database as an older loand left it: a schema
+// "legacy" of its own, made by the setup statements, and a store open on
+// it (closed when the test ends), not yet migrated.
+func openLegacy(ctx context.Context, t *testing.T, dbURL string, setup []string) *postgres.Store {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, sql := range append([]string{`CREATE SCHEMA legacy`, `SET search_path = legacy`}, setup...) {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%.80s: %v", sql, err)
+		}
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", "legacy")
+	u.RawQuery = q.Encode()
+	s, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }
