@@ -58,13 +58,17 @@ func BenchmarkCOBFold(b *testing.B) {
 		b.Fatal(err)
 	}
 	for name, cl := range map[string]store.COBLoan{"from=log": full, "from=snapshot": fromSnapshot} {
-		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				_, st, err := c.fold(ctx, cl, business, nil)
-				if err != nil || fmt.Sprint(st.Outstanding()) != fmt.Sprint(want.Outstanding()) {
-					b.Fatal(err, st.Outstanding(), want.Outstanding())
+		// memo=none decodes the terms for each fold; memo=run as a run of
+		// close of business does, once for the loans that share them.
+		for memoName, memo := range map[string]*termsMemo{"none": nil, "run": {}} {
+			b.Run(name+"/memo="+memoName, func(b *testing.B) {
+				for b.Loop() {
+					_, st, err := c.fold(ctx, cl, business, memo)
+					if err != nil || fmt.Sprint(st.Outstanding()) != fmt.Sprint(want.Outstanding()) {
+						b.Fatal(err, st.Outstanding(), want.Outstanding())
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

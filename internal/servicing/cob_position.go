@@ -57,7 +57,7 @@ func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date, m
 // snapshot when the page brought one and the events after it allow
 // (Loans.fromSnapshot, leaving out events dated after d), else replayed
 // from the whole log, read again when the page brought only the events
-// after a snapshot. A whole log takes its decoded terms from memo.
+// after a snapshot. Either way the decoded terms come from memo.
 func (c *Close) fold(ctx context.Context, cl store.COBLoan, d engine.Date, memo *termsMemo) (loanLog, engine.LoanState, error) {
 	var lg loanLog
 	var err error
@@ -71,7 +71,7 @@ func (c *Close) fold(ctx context.Context, cl store.COBLoan, d engine.Date, memo 
 		}
 	} else {
 		var ok bool
-		if lg, ok, err = c.loans.fromSnapshot(cl.Loan, cl.Snapshot, cl.Events, d, true); err == nil && !ok {
+		if lg, ok, err = c.loans.fromSnapshot(cl.Loan, cl.Snapshot, cl.Events, d, true, memo); err == nil && !ok {
 			lg, err = c.loans.load(ctx, cl.Loan.LoanID, time.Time{})
 		}
 	}

@@ -40,7 +40,7 @@ func (l *Loans) loadNow(ctx context.Context, loanID, requestID string, asOf engi
 		lg.sinceSnapshot = len(lg.events)
 		return lg, nil, err
 	}
-	lg, ok, err := l.fromSnapshot(got.Loan, got.Snapshot, got.Events, asOf, false)
+	lg, ok, err := l.fromSnapshot(got.Loan, got.Snapshot, got.Events, asOf, false, nil)
 	if err != nil || ok {
 		return lg, nil, err
 	}

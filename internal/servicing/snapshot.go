@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -22,16 +23,13 @@ func (l *Loans) snapshotFormat() int {
 // appended (resume), a fold as of asOf that equals the replay of the whole
 // log. False when the tail needs a replay (Append refuses one) or the
 // snapshot cannot be read or advanced.
-func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tail []store.EventRecord, asOf engine.Date, skipLater bool) (loanLog, bool, error) {
+func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tail []store.EventRecord, asOf engine.Date, skipLater bool, memo *termsMemo) (loanLog, bool, error) {
 	if err := checkSeqs(rec.LoanID, sn.Seq+1, tail); err != nil {
 		return loanLog{}, false, err
 	}
-	terms, apr, hasAPR, err := decodeTerms(rec.Terms)
+	terms, apr, err := snapshotTerms(rec, memo)
 	if err != nil {
 		return loanLog{}, false, err
-	}
-	if apr, err = bookedAPROf(rec.Terms, terms, apr, hasAPR, nil); err != nil {
-		return loanLog{}, false, fmt.Errorf("loan %s: stored terms: %w", rec.LoanID, err)
 	}
 	st, err := engine.DecodeSnapshot(sn.State)
 	snapAsOf, err1 := engine.ParseDate(sn.AsOf)
@@ -51,6 +49,28 @@ func (l *Loans) fromSnapshot(rec store.LoanRecord, sn *store.SnapshotRecord, tai
 	// whole log (errStaleCache).
 	return loanLog{source: snapshotFold, loan: rec, terms: terms, apr: apr, folded: &st, foldedAsOf: asOf,
 		lastValueDate: last, sinceSnapshot: len(tail)}, true, nil
+}
+
+// snapshotTerms is a loan's terms and booked APR, for a fold taken up
+// from its snapshot: from memo when there is one (close of business,
+// where loans sold as one product share their document), else decoded
+// here without the schedule only a whole log needs.
+func snapshotTerms(rec store.LoanRecord, memo *termsMemo) (engine.Terms, money.Rate, error) {
+	if memo != nil {
+		dec, err := memo.decode(rec.LoanID, rec.Terms)
+		if err != nil {
+			return engine.Terms{}, money.Rate{}, err
+		}
+		return dec.terms, dec.apr, nil
+	}
+	terms, apr, hasAPR, err := decodeTerms(rec.Terms)
+	if err != nil {
+		return engine.Terms{}, money.Rate{}, err
+	}
+	if apr, err = bookedAPROf(rec.Terms, terms, apr, hasAPR, nil); err != nil {
+		return engine.Terms{}, money.Rate{}, fmt.Errorf("loan %s: stored terms: %w", rec.LoanID, err)
+	}
+	return terms, apr, nil
 }
 
 // resume takes up a fold in hand (a snapshot's, or a cache entry's) as of
