@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
-	"github.com/loancore/loancore/internal/store/sqlite"
 )
 
 // BenchmarkCOBLines is close of business's credit line step for one
@@ -40,14 +38,7 @@ func BenchmarkCOBLines(b *testing.B) {
 // due on the date it returns, and closes that date once.
 func linesForCOB(b *testing.B, ctx context.Context, lines, pastDue int) (*servicing.Close, engine.Date) {
 	b.Helper()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "loancore.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := benchStore(b, ctx)
 	now := time.Date(2024, 6, 1, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
 	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})

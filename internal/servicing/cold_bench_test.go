@@ -3,14 +3,12 @@ package servicing_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
-	"github.com/loancore/loancore/internal/store/sqlite"
 )
 
 // cannedStore answers every LoadLoan with one loan log read once from a
@@ -53,14 +51,7 @@ func (s *cannedStore) AppendEvent(context.Context, store.AppendEventParams) erro
 // go test ./internal/servicing -run '^$' -bench ColdRepayment -benchmem
 func BenchmarkColdRepayment(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "loancore.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := benchStore(b, ctx)
 	now := time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Microsecond); return now }
 	params := servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC, CachedLoans: -1, SnapshotEvery: 8}

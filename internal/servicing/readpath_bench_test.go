@@ -83,6 +83,19 @@ func BenchmarkOldLoanRead360(b *testing.B) {
 // store, today 2024-02-01.
 func benchLoans(b *testing.B, ctx context.Context) (*servicing.Loans, store.Store) {
 	b.Helper()
+	db := benchStore(b, ctx)
+	now := time.Date(2024, 2, 1, 2, 0, 0, 0, time.UTC)
+	clock := func() time.Time { now = now.Add(time.Microsecond); return now }
+	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC, CachedLoans: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return loans, db
+}
+
+// benchStore is a new, migrated SQLite store, closed when b ends.
+func benchStore(b *testing.B, ctx context.Context) *sqlite.Store {
+	b.Helper()
 	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "loancore.db"))
 	if err != nil {
 		b.Fatal(err)
@@ -91,11 +104,5 @@ func benchLoans(b *testing.B, ctx context.Context) (*servicing.Loans, store.Stor
 	if _, err := db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	now := time.Date(2024, 2, 1, 2, 0, 0, 0, time.UTC)
-	clock := func() time.Time { now = now.Add(time.Microsecond); return now }
-	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC, CachedLoans: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return loans, db
+	return db
 }

@@ -2,14 +2,12 @@ package servicing_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
-	"github.com/loancore/loancore/internal/store/sqlite"
 )
 
 // BenchmarkRecalcGetLoan is issue 19's benchmark through servicing and a
@@ -23,14 +21,7 @@ import (
 // go test ./internal/servicing -run '^$' -bench RecalcGetLoan
 func BenchmarkRecalcGetLoan(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "loancore.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := benchStore(b, ctx)
 	now := time.Date(2024, 1, 15, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Millisecond); return now }
 	writer, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC, CachedLoans: -1})
