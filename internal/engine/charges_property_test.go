@@ -123,10 +123,10 @@ func TestFeePayoffSettlesWithPenalty(t *testing.T) {
 // installments missed by 2024-11-01 bear none; once the agreement is
 // broken on 11-01, each grace that ends unpaid after it bears one again
 // (the 11-01 and 12-01 installments'), which needs the fold to decide the
-// plan's rows afresh rather than count on from the superseded ones. (The late fees
-// installments 4–6 owed before the agreement are dropped with the rows it
-// supersedes: servicing refuses to restructure a loan with such charges,
-// CHARGES, until agreements carry or waive fees.)
+// plan's rows afresh rather than count on from the superseded ones. (The
+// late fees installments 4–6 owed before the agreement go with the rest of
+// what they owed, frozen by the plan: TestRestructureWithFees; only the
+// plan's own are counted here.)
 func TestLateFeesStopWhileFrozen(t *testing.T) {
 	terms, st := restructureExample(t, true)
 	terms.Charges = []Charge{{Kind: LateFee, Amount: 5_000}}

@@ -713,9 +713,8 @@ func (rp *replan) addBulletFees(tp *Terms, rows []Installment, kept money.Amount
 // date would (numbered by due-date index, as the fold numbers the rows it
 // re-amortises after a prepayment, so free_after_installments counts the
 // contract's due dates), on its new balance. A holiday's rows bear none:
-// a holiday carries no payment. A BULLET (addBulletFees without a
-// holiday) bears none here: servicing refuses a holiday on a BULLET with
-// service fees (CHARGES).
+// a holiday carries no payment. A BULLET's single row takes its fees
+// from addBulletFees instead (a holiday does not apply to a BULLET).
 func (rp *replan) addServiceFees(tp *Terms, rows []Installment, h *PaymentHoliday) {
 	if tp.Method == Bullet {
 		return
