@@ -286,9 +286,10 @@ func solveAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit F
 // the amount advanced, by Newton's method from i = 0. The discounted value is
 // convex and decreasing in i and positive at 0, so the iterates rise
 // monotonically to the root and, rounding aside, never past it: a root
-// exactly on a rounding boundary comes out a hair below and rounds down
-// (10.5% at 0 decimals gave 10). solveAPR asks it only for what the fast
-// path cannot place. It reports false, with the largest rate, when
+// exactly on a rounding boundary comes out a hair below, so one that close
+// is compared there exactly (exactSide) and a tie rounds up, as HALF_UP
+// says (it used to round down: 10.5% at 0 decimals gave 10). solveAPR
+// asks it only for what the fast path cannot place. It reports false, with the largest rate, when
 // the APR needs more than the 63 bits of units that Rate and its formatting
 // hold at these decimals.
 func solveAPRExact(advanced money.Amount, flows []timedFlow, method APRMethod, unit Frequency, decimals int) (money.Rate, bool) {
@@ -324,7 +325,24 @@ func solveAPRExact(advanced money.Amount, flows []timedFlow, method APRMethod, u
 	if !units.IsInt64() {
 		return money.Rate{Units: math.MaxInt64, Scale: uint8(decimals)}, false
 	}
-	return money.Rate{Units: units.Uint64(), Scale: uint8(decimals)}, true
+	k := units.Uint64()
+	if justBelowHalf(num, den, k) && advanced > 0 && len(flows) > 0 &&
+		exactSide(advanced, flows, method, ppyN*100*uint64(money.Pow10(decimals)), ppyD, 2*k+1) == sideAtOrAbove {
+		k++ // an exact tie, which HALF_UP rounds up
+	}
+	return money.Rate{Units: k, Scale: uint8(decimals)}, true
+}
+
+// justBelowHalf reports whether num/den lies within 2^-40 below k + ½:
+// where Newton, rising to the root from below, leaves a root that is on
+// that rounding boundary or a hair past it. The exact comparison then
+// decides; the margin is far wider than the solver's error, and a root
+// merely near the boundary costs one comparison, not a wrong answer.
+func justBelowHalf(num, den *big.Int, k uint64) bool {
+	gap := new(big.Int).SetUint64(k)
+	gap.Lsh(gap, 1).Add(gap, big.NewInt(1)).Mul(gap, den) // (2k+1)·den
+	gap.Sub(gap, new(big.Int).Lsh(num, 1))                // − 2·num
+	return gap.Sign() > 0 && gap.Cmp(new(big.Int).Rsh(den, 39)) <= 0
 }
 
 // discountedSum sets sum to Σ amount × discount(i) and deriv to its

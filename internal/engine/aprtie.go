@@ -1,6 +1,10 @@
 package engine
 
-import "math/big"
+import (
+	"math/big"
+
+	"github.com/loancore/loancore/internal/money"
+)
 
 // aprTieBits bounds the size of the integers exactSide works with, so that
 // a boundary it cannot place quickly goes to the exact solver instead.
@@ -20,29 +24,37 @@ const aprTieBits = 1 << 20
 // Compound fractions v^f are irrational at a rational rate, so they (and
 // flows with different fractions) are left unknown.
 func (p *fastAPR) exactSide(halfUnits uint64) rootSide {
-	first := p.flows[0].span
-	for _, fl := range p.flows {
+	return exactSide(p.advanced, p.flows, p.method, p.perUnitN, p.perUnitD, halfUnits)
+}
+
+// exactSide is the comparison above for flows sorted by periods and an
+// APR of perUnitN/perUnitD units per unit of the periodic rate; the exact
+// solver settles its ties with it too.
+func exactSide(advanced money.Amount, flows []timedFlow, method APRMethod, perUnitN, perUnitD, halfUnits uint64) rootSide {
+	first := flows[0].span
+	for _, fl := range flows {
 		if fl.span.fracDays != first.fracDays || fl.span.fracBase != first.fracBase {
 			return sideUnknown
 		}
 	}
-	if first.fracDays != 0 && p.method != USActuarial {
+	if first.fracDays != 0 && method != USActuarial {
 		return sideUnknown
 	}
-	n, d := new(big.Int).SetUint64(halfUnits), new(big.Int).SetUint64(2*p.perUnitN)
-	n.Mul(n, new(big.Int).SetUint64(p.perUnitD))
+	n, d := new(big.Int).SetUint64(halfUnits), new(big.Int).SetUint64(perUnitN)
+	n.Mul(n, new(big.Int).SetUint64(perUnitD))
+	d.Lsh(d, 1)
 	g := new(big.Int).GCD(nil, nil, n, d)
 	n.Quo(n, g)
 	d.Quo(d, g)
 	e := new(big.Int).Add(d, n)
-	last := p.flows[len(p.flows)-1].span.periods
+	last := flows[len(flows)-1].span.periods
 	if last*e.BitLen() > aprTieBits {
 		return sideUnknown
 	}
 	sum, dt := new(big.Int), big.NewInt(1) // Σ a·D^t·E^(t_now − t), D^t_now
 	var step, term big.Int
 	t := 0
-	for _, fl := range p.flows {
+	for _, fl := range flows {
 		if gap := fl.span.periods - t; gap > 0 {
 			step.Exp(e, big.NewInt(int64(gap)), nil)
 			sum.Mul(sum, &step)
@@ -52,7 +64,7 @@ func (p *fastAPR) exactSide(halfUnits uint64) rootSide {
 		sum.Add(sum, term.Mul(dt, big.NewInt(int64(fl.amount))))
 	}
 	want := new(big.Int).Exp(e, big.NewInt(int64(last)), nil)
-	want.Mul(want, big.NewInt(int64(p.advanced)))
+	want.Mul(want, big.NewInt(int64(advanced)))
 	if first.fracDays != 0 {
 		based := new(big.Int).Mul(big.NewInt(int64(first.fracBase)), d)
 		sum.Mul(sum, based)
