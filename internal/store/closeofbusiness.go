@@ -9,8 +9,8 @@ import (
 )
 
 // CloseOfBusiness is what the daily close of business keeps: its runs, the
-// accrual journal, each active loan's latest position and the notices of
-// each date. Everything in it is derived from the loans' logs and may be
+// accrual journal, each active loan's position of each date and the
+// notices of each date. Everything in it is derived from the loans' logs and may be
 // written again: a journal line is keyed by (business date, loan), so a
 // second write of a date is a no-op.
 type CloseOfBusiness interface {
@@ -21,15 +21,17 @@ type CloseOfBusiness interface {
 	LastCOBRun(ctx context.Context) (COBRun, error)
 	// SaveCOBRun creates or replaces a run's record.
 	SaveCOBRun(ctx context.Context, p COBRun) error
-	// CountCOBLoans counts the active loans whose position is before the
-	// date (or that have none).
+	// CountCOBLoans counts the active loans with no position on or after
+	// the date.
 	CountCOBLoans(ctx context.Context, p COBLoansParams) (int64, error)
 	// COBLoans scans up to Limit active loans after AfterLoanID, by id, and
-	// returns, with their logs, those whose position is before the date.
+	// returns, with their logs, those whose latest position is before the
+	// date.
 	COBLoans(ctx context.Context, p COBLoansParams) (COBPage, error)
-	// SavePositions journals the batch's accruals (a loan's line for a date
-	// is written once; a second write is ignored) and sets the loans'
-	// positions, atomically. The batch is derived data: writing it again
+	// SavePositions journals the batch's accruals and appends the loans'
+	// positions of the date, atomically. A loan's line and its position of
+	// a date are written once; a second write of either is ignored, and
+	// an earlier date's position stays beside a later's. The batch is derived data: writing it again
 	// changes nothing.
 	SavePositions(ctx context.Context, p SavePositionsParams) error
 	// DelinquentPositions returns positions at AsOf with days past due,
@@ -107,7 +109,8 @@ func (a Accrual) IsZero() bool { return a.Penalty == 0 && a.Compound == 0 && a.F
 type AccrualQuery struct{ LoanID string }
 
 // COBLoan is a loan as close of business reads it: its row, its log and
-// what its last position had charged, its date and bucket. Events is the
+// what its latest position before the date had charged, its date and
+// bucket. Events is the
 // whole log, or, when Snapshot is set, the events after it.
 type COBLoan struct {
 	Loan       LoanRecord

@@ -74,8 +74,10 @@ func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 	return mapError(err)
 }
 
-const cobLoansWhere = `FROM loans l LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
-	WHERE l.status = 'ACTIVE' AND (p.as_of IS NULL OR p.as_of < ?)`
+// cobLoansWhere selects the active loans with no position on or after the
+// date: those the date still has to do.
+const cobLoansWhere = `FROM loans l WHERE l.status = 'ACTIVE'
+	AND NOT EXISTS (SELECT 1 FROM loan_positions p WHERE p.loan_id = l.loan_id AND p.as_of >= ?)`
 
 // CountCOBLoans implements store.CloseOfBusiness.
 func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int64, error) {
@@ -96,8 +98,9 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 	return page, err
 }
 
-// cobPage scans one keyset page of active loans with their positions and
-// keeps the loans whose position is before the date. It is apart from the
+// cobPage scans one keyset page of active loans with their latest
+// positions (positions are kept per date) and keeps the loans whose
+// latest position is before the date. It is apart from the
 // log fetch because the cursor must move past every loan scanned, done or
 // not, while only the loans kept need their logs: a page of loans done
 // already comes back empty, with a cursor, rather than ending the run.
@@ -107,7 +110,8 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0'), COALESCE(p.fees_charged, '0'),
 		COALESCE(p.as_of, ''), COALESCE(p.bucket, 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > ? ORDER BY loan_id LIMIT ?) l
-		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
+		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
+			AND p.as_of = (SELECT max(as_of) FROM loan_positions WHERE loan_id = l.loan_id) ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
 	if err != nil {
 		return page, mapError(err)
 	}
@@ -197,12 +201,7 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 			if _, err := tx.ExecContext(ctx, `INSERT INTO loan_positions
 				(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged, fees_charged)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (loan_id) DO UPDATE SET as_of = excluded.as_of, status = excluded.status,
-					days_past_due = excluded.days_past_due, bucket = excluded.bucket, risk_class = excluded.risk_class,
-					principal = excluded.principal, interest = excluded.interest, penalty = excluded.penalty, compound = excluded.compound,
-					penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged,
-					fees_charged = excluded.fees_charged
-				WHERE loan_positions.as_of < excluded.as_of`,
+				ON CONFLICT (loan_id, as_of) DO NOTHING`,
 				pos.LoanID, pos.AsOf.String(), pos.Status, pos.DaysPastDue, int(pos.Bucket), int(pos.RiskClass),
 				pos.Outstanding.Principal.Format(c), pos.Outstanding.Interest.Format(c), pos.Outstanding.Penalty.Format(c), pos.Outstanding.Compound.Format(c),
 				pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c), pos.Charged.Fees.Format(c)); err != nil {
