@@ -37,6 +37,8 @@ type Close struct {
 	lines      *CreditLines
 	freezeDays int
 	log        *slog.Logger
+	// step: see NewCloseParams.StepUnchanged.
+	step bool
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
 	mu sync.Mutex
@@ -71,12 +73,19 @@ type NewCloseParams struct {
 	// Logger receives a line for every loan that cannot be closed; nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// StepUnchanged keeps with each position the fold it was made from,
+	// so that the next date steps a loan nothing was recorded for since on
+	// from it (one day's accrual, engine StepTo) instead of reading and
+	// replaying its log (issue 21). loand sets it. Off, every date
+	// replays every loan, from its snapshot when it has one, as tests
+	// of that path need.
+	StepUnchanged bool
 }
 
 // NewClose returns the close-of-business use cases.
 func NewClose(p NewCloseParams) *Close {
 	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays,
-		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger}
+		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger, step: p.StepUnchanged}
 	if c.log == nil {
 		c.log = slog.Default()
 	}

@@ -89,6 +89,13 @@ type Position struct {
 	AccruedToday Accrual
 	// Notices are the notices of the date.
 	Notices []Notice
+	// Version is the loan's version (its last event's seq) the position
+	// was folded at, and State the fold's state as of AsOf (the engine's
+	// snapshot form) when the next date may step it on, else nil. Only
+	// close of business reads them back (COBLoan); DelinquentPositions
+	// leaves them out.
+	Version int64
+	State   []byte
 }
 
 // Accrual is the penalty and compound interest one business date charged
@@ -112,14 +119,25 @@ type AccrualQuery struct{ LoanID string }
 // what its latest position before the date had charged, its date and
 // bucket. Events is the
 // whole log, or, when Snapshot is set, the events after it.
+//
+// PrevVersion and PrevState are that position's Version and State. When
+// PrevState is set and PrevVersion is the loan's version, nothing has
+// been recorded for the loan since: Events and Snapshot are left out (the
+// loan is stepped on from PrevState), and Loan.Version is still set.
 type COBLoan struct {
-	Loan       LoanRecord
-	Events     []EventRecord
-	Snapshot   *SnapshotRecord
-	Charged    Accrual
-	PrevAsOf   engine.Date
-	PrevBucket engine.Bucket
+	Loan        LoanRecord
+	Events      []EventRecord
+	Snapshot    *SnapshotRecord
+	Charged     Accrual
+	PrevAsOf    engine.Date
+	PrevBucket  engine.Bucket
+	PrevVersion int64
+	PrevState   []byte
 }
+
+// Stepped reports whether the loan's log was left out because its
+// previous position's state is at its version.
+func (l COBLoan) Stepped() bool { return l.PrevState != nil && l.PrevVersion == l.Loan.Version }
 
 // COBLoansParams page the loans a business date still has to do.
 type COBLoansParams struct {

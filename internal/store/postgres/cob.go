@@ -120,11 +120,15 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 // log fetch because the cursor must move past every loan scanned, done or
 // not, while only the loans kept need their logs: a page of loans done
 // already comes back empty, with a cursor, rather than ending the run.
+// Each loan's version (its last event's seq, a probe of the events' key)
+// comes with it, so that the logs of the loans whose previous position's
+// state is at that version are not read at all (COBLoan.Stepped).
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
 	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
 		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
-		COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0)
+		COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
+		COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $3) l
 		LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true ORDER BY l.loan_id`,
 		pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
@@ -139,7 +143,7 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		var done bool
 		var prevBucket int32
 		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp, &fees,
-			&prevAsOf, &prevBucket); err != nil {
+			&prevAsOf, &prevBucket, &l.PrevVersion, &l.PrevState, &l.Loan.Version); err != nil {
 			return page, mapError(err)
 		}
 		l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
@@ -184,15 +188,21 @@ func parseAccrual(code, penalty, compound, fees string) (store.Accrual, error) {
 	return a, err
 }
 
-// cobLogs reads the logs of the page's loans into them in one query
+// cobLogs reads the logs of the page's loans that are not stepped on
+// from their previous state (COBLoan.Stepped) into them in one query
 // (cobLogsSQL) rather than one per loan, since each query is a round trip
 // to the server; each log starts from the loan's latest snapshot when the
 // format is asked for.
 func (s *Store) cobLogs(ctx context.Context, p store.COBLoansParams, loans []store.COBLoan) error {
-	ids := make([]string, len(loans))
+	ids := make([]string, 0, len(loans))
 	index := make(map[string]int, len(loans))
 	for i, l := range loans {
-		ids[i], index[l.Loan.LoanID] = l.Loan.LoanID, i
+		if !l.Stepped() {
+			ids, index[l.Loan.LoanID] = append(ids, l.Loan.LoanID), i
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	rows, err := s.pool.Query(ctx, cobLogsSQL, ids, p.SnapshotFormat, p.BusinessDate.String())
 	if err != nil {

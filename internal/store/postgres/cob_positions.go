@@ -19,7 +19,7 @@ import (
 // positionColumns are loan_positions' columns, in the order COPY sends
 // them.
 var positionColumns = []string{"loan_id", "as_of", "status", "days_past_due", "bucket", "risk_class", "principal", "interest",
-	"penalty", "compound", "penalty_charged", "compound_charged", "fees_charged"}
+	"penalty", "compound", "penalty_charged", "compound_charged", "fees_charged", "loan_version", "state"}
 
 // positionRow is a position as COPY sends it: amounts as binary numerics,
 // as the journal's are.
@@ -27,7 +27,7 @@ func positionRow(pos store.Position, c money.Currency) []any {
 	o, ch := pos.Outstanding, pos.Charged
 	return []any{pos.LoanID, pgDate(pos.AsOf), pos.Status, int32(pos.DaysPastDue), int16(pos.Bucket), int16(pos.RiskClass),
 		numeric(o.Principal, c), numeric(o.Interest, c), numeric(o.Penalty, c), numeric(o.Compound, c),
-		numeric(ch.Penalty, c), numeric(ch.Compound, c), numeric(ch.Fees, c)}
+		numeric(ch.Penalty, c), numeric(ch.Compound, c), numeric(ch.Fees, c), pos.Version, pos.State}
 }
 
 // pgDate is a business date as PostgreSQL's date.
@@ -46,7 +46,8 @@ func writePositions(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 		b := &pgx.Batch{}
 		for _, r := range rows {
 			b.Queue(`INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty,
-				compound, penalty_charged, compound_charged, fees_charged) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+				compound, penalty_charged, compound_charged, fees_charged, loan_version, state)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 				ON CONFLICT (loan_id, as_of) DO NOTHING`, r...)
 		}
 		return tx.SendBatch(ctx, b).Close()

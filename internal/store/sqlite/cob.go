@@ -104,11 +104,15 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 // log fetch because the cursor must move past every loan scanned, done or
 // not, while only the loans kept need their logs: a page of loans done
 // already comes back empty, with a cursor, rather than ending the run.
+// Each loan's version comes with it, so that the logs of the loans whose
+// previous position's state is at that version are not read
+// (COBLoan.Stepped).
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
 	rows, err := s.db.QueryContext(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at,
 		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0'), COALESCE(p.fees_charged, '0'),
-		COALESCE(p.as_of, ''), COALESCE(p.bucket, 0)
+		COALESCE(p.as_of, ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
+		COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > ? ORDER BY loan_id LIMIT ?) l
 		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
 			AND p.as_of = (SELECT max(as_of) FROM loan_positions WHERE loan_id = l.loan_id) ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
@@ -123,7 +127,7 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		var done bool
 		var prevBucket int
 		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp, &fees,
-			&prevAsOf, &prevBucket); err != nil {
+			&prevAsOf, &prevBucket, &l.PrevVersion, &l.PrevState, &l.Loan.Version); err != nil {
 			return page, mapError(err)
 		}
 		l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
@@ -153,13 +157,17 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	return page, nil
 }
 
-// cobLogs reads the logs of the page's loans into them through loadLoan,
+// cobLogs reads the logs of the page's loans that are not stepped on
+// from their previous state (COBLoan.Stepped) into them through loadLoan,
 // one loan at a time: SQLite runs in the process, so a query per loan
 // costs no round trip to a server, and sharing LoadLoan's query keeps one
 // way of reading a log from its snapshot.
 func (s *Store) cobLogs(ctx context.Context, p store.COBLoansParams, loans []store.COBLoan) error {
 	for i := range loans {
 		l := &loans[i]
+		if l.Stepped() {
+			continue
+		}
 		lg, err := s.loadLoan(ctx, l.Loan.LoanID, p.SnapshotFormat, p.BusinessDate.String())
 		if err != nil {
 			return err
@@ -199,12 +207,13 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 				}
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO loan_positions
-				(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged, fees_charged)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged, fees_charged,
+					loan_version, state)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (loan_id, as_of) DO NOTHING`,
 				pos.LoanID, pos.AsOf.String(), pos.Status, pos.DaysPastDue, int(pos.Bucket), int(pos.RiskClass),
 				pos.Outstanding.Principal.Format(c), pos.Outstanding.Interest.Format(c), pos.Outstanding.Penalty.Format(c), pos.Outstanding.Compound.Format(c),
-				pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c), pos.Charged.Fees.Format(c)); err != nil {
+				pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c), pos.Charged.Fees.Format(c), pos.Version, blobOrNull(pos.State)); err != nil {
 				return err
 			}
 		}
@@ -357,4 +366,13 @@ func (s *Store) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store.No
 		out = append(out, n)
 	}
 	return out, mapError(rows.Err())
+}
+
+// blobOrNull is b as a BLOB, or NULL when empty: a state is there or not,
+// and an empty BLOB would read back as a state.
+func blobOrNull(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

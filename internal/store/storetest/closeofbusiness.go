@@ -24,6 +24,7 @@ var closeOfBusinessCases = []testCase{
 	{"SavePositionsJournalsOnce", testSavePositionsJournalsOnce},
 	{"SavePositionsPartlyJournalled", testSavePositionsPartlyJournalled},
 	{"PositionsKeptPerDate", testPositionsKeptPerDate},
+	{"COBLoansSteppedFromState", testCOBLoansSteppedFromState},
 	{"DelinquentPositions", testDelinquentPositions},
 	{"CountDelinquent", testCountDelinquent},
 	{"DueNotices", testDueNotices},
@@ -292,6 +293,39 @@ func testPositionsKeptPerDate(t *testing.T, s store.Store) {
 	if len(loans) != 2 || loans[0].PrevAsOf != day1+1 || loans[0].Charged != two || loans[0].PrevBucket != engine.M2 ||
 		loans[1].Charged != one || loans[1].PrevAsOf != day1+1 {
 		t.Fatalf("day1+2's loans %+v", loans)
+	}
+}
+
+// testCOBLoansSteppedFromState: a position keeps the version and state it
+// was folded with, and the next date's page leaves out the log of a loan
+// whose state is at its version (nothing recorded since), with the
+// version still set; a loan whose version moved, or whose position has
+// no state, comes with its log.
+func testCOBLoansSteppedFromState(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2", "L3")
+	zero := store.Accrual{}
+	withState := func(p store.Position, version int64, state []byte) store.Position {
+		p.Version, p.State = version, state
+		return p
+	}
+	state := []byte{1, 0, 2, 0xff}
+	savePositions(t, s, day1, withState(position("L1", day1, zero, zero, 1, engine.M1), 2, state),
+		withState(position("L2", day1, zero, zero, 1, engine.M1), 1, state), withState(position("L3", day1, zero, zero, 1, engine.M1), 2, nil))
+	loans := cobLoans(t, s, day1+1, 0, 10)
+	if len(loans) != 3 {
+		t.Fatalf("%d loans", len(loans))
+	}
+	for i, want := range []struct {
+		stepped bool
+		events  int
+		state   []byte
+	}{{true, 0, state}, {false, 2, state}, {false, 2, nil}} {
+		l := loans[i]
+		if l.Stepped() != want.stepped || len(l.Events) != want.events || l.Loan.Version != 2 || !slices.Equal(l.PrevState, want.state) ||
+			(want.state == nil) != (l.PrevState == nil) {
+			t.Errorf("%s: stepped %v, %d events, version %d, state %v (previous version %d)", l.Loan.LoanID, l.Stepped(), len(l.Events),
+				l.Loan.Version, l.PrevState, l.PrevVersion)
+		}
 	}
 }
 
