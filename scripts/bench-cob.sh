@@ -2,7 +2,11 @@
 # Close of business for one business date over BENCH_COB_LOANS (default
 # 1,000,000) overdue loans on a throwaway PostgreSQL 15 cluster, through
 # loand's RunCloseOfBusiness, next to a plain SQL UPDATE that touches the
-# same rows (every loan's position) on the same cluster, in one run.
+# same rows (every loan's position of the date) on the same cluster, in
+# one run. Production closes every day, so the date timed is the steady
+# state: the date before it is closed first, untimed (its time is printed
+# on a line of its own: every loan replayed from its whole log), and the
+# timed close takes each loan up from that date's position.
 # Usage: make bench-cob  (BENCH_COB_LOANS=100000 for a quicker look).
 # It also prints the CPU seconds loand and the PostgreSQL backends spent
 # in the close (from /proc), the figure to compare on a busy machine.
@@ -29,6 +33,7 @@ go build -o "$work/loand" ./cmd/loand
 # overdue interest, 3 grace days.
 today=$(TZ=Asia/Shanghai date +%F)
 bdate=$(TZ=Asia/Shanghai date -d "$today -1 day" +%F)
+pdate=$(TZ=Asia/Shanghai date -d "$today -2 day" +%F)
 disb=$(TZ=Asia/Shanghai date -d "$bdate -11 months" +%F)
 terms='{"currency":"CNY","principal":"10000.00","annual_rate_percent":"12","installment_count":12,"frequency_unit":"MONTH","frequency_every":1,"method":"EQUAL_INSTALLMENT","disbursement_date":"'$disb'","interest_accrual":"PERIODIC","day_count":"ACT_360","rounding_mode":"HALF_UP","installment_multiple":"0.01","principal_grace_periods":0,"interest_free_periods":0,"upfront_fee":"0.00","allocation_order":"PENALTY_FIRST","prepayment":"REDUCE_TERM","overpayment":"REFUSE","penalty":{"markup_percent":"50","basis":"OVERDUE_PRINCIPAL","compound_overdue_interest":true,"day_count":"ACT_360","grace_days":3,"grace_mode":"FROM_DUE_DATE"}}'
 t0=$(date +%s.%N)
@@ -60,6 +65,17 @@ wait_healthy "127.0.0.1:$apiport"
 t0=$(date +%s.%N)
 until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE(max(position), 0) >= $((2 * n)) FROM event_feed")" = t ]; do sleep 1; done
 printf 'feed: the setup'"'"'s %d events sequenced in %.0f s\n' "$((2 * n))" "$(py "$(date +%s.%N) - $t0")"
+
+# The date before, untimed in the ratio: the first close of these loans,
+# which replays every one.
+t0=$(date +%s.%N)
+$tool grpcurl -plaintext -d '{"business_date": "'"$pdate"'"}' "127.0.0.1:$apiport" \
+  loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >/dev/null
+printf 'first close of business (%s, every loan replayed): %.1f s\n' "$pdate" "$(py "$(date +%s.%N) - $t0")"
+# Its journal lines are fed before the timed close, as a night's would be
+# by the next.
+fed=$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")
+until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE(max(position), 0) >= $fed FROM event_feed")" = t ]; do sleep 1; done
 
 # loand's peak resident memory (VmHWM) is read when close of business has
 # ended: it covers the run and everything loand did before it.

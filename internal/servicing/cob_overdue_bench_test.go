@@ -14,7 +14,9 @@ import (
 // the business date, nothing paid (10 installments overdue), penalty and
 // compound interest, its whole log of two events read with no snapshot.
 // memo=run is a run's loans sharing one terms document, as the bench's
-// do; memo=none decodes it for every loan.
+// do; memo=none decodes it for every loan. from=state is the steady state
+// of a daily close (StepUnchanged): the loan closed the day before, its
+// log left out and its fold stepped on from that position's state.
 // go test ./internal/servicing -run '^$' -bench COBPositionOverdue
 func BenchmarkCOBPositionOverdue(b *testing.B) {
 	terms := monthlyTerms(12)
@@ -32,9 +34,23 @@ func BenchmarkCOBPositionOverdue(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := NewClose(NewCloseParams{Loans: loans})
+	c := NewClose(NewCloseParams{Loans: loans, StepUnchanged: true})
 	d := terms.DisbursementDate.AddMonths(11) - 1
 	ctx := context.Background()
+	prev, err := c.position(ctx, cl, d-1, nil)
+	if err != nil || prev.State == nil {
+		b.Fatal(err, prev.State)
+	}
+	b.Run("from=state", func(b *testing.B) {
+		st := store.COBLoan{Loan: loan, PrevAsOf: d - 1, PrevVersion: 2, PrevState: prev.State, Charged: prev.Charged}
+		memo := &termsMemo{}
+		for b.Loop() {
+			pos, err := c.position(ctx, st, d, memo)
+			if err != nil || pos.DaysPastDue == 0 || pos.AccruedToday.IsZero() {
+				b.Fatal(err, pos.DaysPastDue)
+			}
+		}
+	})
 	for name, memo := range map[string]*termsMemo{"memo=none": nil, "memo=run": {}} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
