@@ -148,6 +148,11 @@ type COBLoansParams struct {
 	// that format dated on or before BusinessDate, and only the events
 	// after it.
 	SnapshotFormat int
+	// KnownTerms are terms documents the caller read already (a previous
+	// page's). A store may give a loan whose document equals one of them
+	// those bytes rather than read its own: the same text, not sent
+	// again (loans sold as one product share their document).
+	KnownTerms [][]byte
 }
 
 // COBPage is one page of the loans a date still has to do. Next is the

@@ -120,18 +120,26 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 // log fetch because the cursor must move past every loan scanned, done or
 // not, while only the loans kept need their logs: a page of loans done
 // already comes back empty, with a cursor, rather than ending the run.
+// A loan whose terms document equals one the caller knew (jsonb equality,
+// which compares the stored binary form) is not sent its text again:
+// converting jsonb to text and sending it was a large part of the page.
 // Each loan's version (its last event's seq, a probe of the events' key)
 // comes with it, so that the logs of the loans whose previous position's
 // state is at that version are not read at all (COBLoan.Stepped).
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
-	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
+	known := make([]string, len(p.KnownTerms))
+	for i, doc := range p.KnownTerms {
+		known[i] = string(doc)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency,
+		array_position($4::jsonb[], l.terms), CASE WHEN array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
 		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
 		COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
 		COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $3) l
 		LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true ORDER BY l.loan_id`,
-		pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
+		pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, known)
 	if err != nil {
 		return page, mapError(err)
 	}
@@ -139,10 +147,12 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	scanned := 0
 	for rows.Next() {
 		var l store.COBLoan
-		var terms, pen, comp, fees, prevAsOf string
+		var pen, comp, fees, prevAsOf string
+		var terms *string
+		var knownAt *int32
 		var done bool
 		var prevBucket int32
-		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp, &fees,
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &knownAt, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp, &fees,
 			&prevAsOf, &prevBucket, &l.PrevVersion, &l.PrevState, &l.Loan.Version); err != nil {
 			return page, mapError(err)
 		}
@@ -155,7 +165,9 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		if done {
 			continue
 		}
-		l.Loan.Terms = []byte(terms)
+		if l.Loan.Terms, err = termsOf(terms, knownAt, p.KnownTerms); err != nil {
+			return page, err
+		}
 		if l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp, fees); err != nil {
 			return page, err
 		}
@@ -168,6 +180,19 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		page.Next = ""
 	}
 	return page, nil
+}
+
+// termsOf is a loan's terms document as cobPage read it: its text, or,
+// when it equals a document the caller knew, that one's bytes (at the
+// 1-based index array_position gave).
+func termsOf(text *string, known *int32, docs [][]byte) ([]byte, error) {
+	switch {
+	case text != nil:
+		return []byte(*text), nil
+	case known != nil && *known >= 1 && int(*known) <= len(docs):
+		return docs[*known-1], nil
+	}
+	return nil, fmt.Errorf("postgres: a loan's terms neither read nor known (%v)", known)
 }
 
 // parseAccrual parses charged penalty, compound interest and late fees

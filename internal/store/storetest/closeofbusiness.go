@@ -300,7 +300,8 @@ func testPositionsKeptPerDate(t *testing.T, s store.Store) {
 // was folded with, and the next date's page leaves out the log of a loan
 // whose state is at its version (nothing recorded since), with the
 // version still set; a loan whose version moved, or whose position has
-// no state, comes with its log.
+// no state, comes with its log. A page told of terms documents the
+// caller has gives the loans the same document.
 func testCOBLoansSteppedFromState(t *testing.T, s store.Store) {
 	createLoans(t, s, "B1", "L1", "L2", "L3")
 	zero := store.Accrual{}
@@ -314,6 +315,12 @@ func testCOBLoansSteppedFromState(t *testing.T, s store.Store) {
 	loans := cobLoans(t, s, day1+1, 0, 10)
 	if len(loans) != 3 {
 		t.Fatalf("%d loans", len(loans))
+	}
+	// Told of its terms document, the page gives each loan the same text.
+	known, err := s.COBLoans(context.Background(), store.COBLoansParams{BusinessDate: day1 + 1, Limit: 10,
+		KnownTerms: [][]byte{[]byte(`{"other": 1}`), loans[1].Loan.Terms}})
+	if err != nil || len(known.Loans) != 3 || string(known.Loans[0].Loan.Terms) != string(loans[0].Loan.Terms) {
+		t.Fatalf("with the terms known: %+v, %v", known.Loans, err)
 	}
 	for i, want := range []struct {
 		stepped bool
