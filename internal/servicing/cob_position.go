@@ -57,7 +57,8 @@ func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date, m
 	return pos, nil
 }
 
-// stateToStep is the fold's snapshot for the next date to step on from
+// stateToStep is the fold's step state (engine EncodeStepState: its
+// snapshot with the last payment only) for the next date to step on from
 // (engine StepTo), or nil when it may not: an event of the log is dated
 // after d (a payment dated today, an agreement effective later: the fold
 // as of d left them out, and the next date's must not), or the state has
@@ -75,7 +76,7 @@ func stateToStep(lg loanLog, st engine.LoanState, read []store.EventRecord, d en
 			return nil
 		}
 	}
-	b, err := st.EncodeSnapshot()
+	b, err := st.EncodeStepState()
 	if err != nil {
 		return nil
 	}
