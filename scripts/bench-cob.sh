@@ -2,13 +2,24 @@
 # Close of business for one business date over BENCH_COB_LOANS (default
 # 1,000,000) overdue loans on a throwaway PostgreSQL 15 cluster, through
 # loand's RunCloseOfBusiness, next to a plain SQL UPDATE that touches the
-# same rows (every loan's position) on the same cluster, in one run.
+# same rows (every loan's position of the date) on the same cluster, in
+# one run. Production closes every day, so the date timed is the steady
+# state: the date before it is closed first, untimed (its time is printed
+# on a line of its own: every loan replayed from its whole log), and the
+# timed close takes each loan up from that date's position.
 # Usage: make bench-cob  (BENCH_COB_LOANS=100000 for a quicker look).
+# It also prints the CPU seconds loand and the PostgreSQL backends spent
+# in the close (from /proc), the figure to compare on a busy machine.
+# BENCH_COB_PROFILE=1 adds the close's costliest statements
+# (pg_stat_statements) and a CPU profile of loand (go tool pprof -top).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${BENCH_COB_LOANS:-1000000}"
 . scripts/benchlib.sh
-start_cluster cob -c shared_buffers=1GB -c max_wal_size=8GB
+profile="${BENCH_COB_PROFILE:-0}"
+pgopts=(-c shared_buffers=1GB -c max_wal_size=8GB)
+[ "$profile" = 1 ] && pgopts+=(-c shared_preload_libraries=pg_stat_statements)
+start_cluster cob "${pgopts[@]}"
 apiport=$(free_port)
 psql=("$bin/psql" -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" -U postgres)
 "${psql[@]}" -c "CREATE DATABASE loancore"
@@ -22,6 +33,7 @@ go build -o "$work/loand" ./cmd/loand
 # overdue interest, 3 grace days.
 today=$(TZ=Asia/Shanghai date +%F)
 bdate=$(TZ=Asia/Shanghai date -d "$today -1 day" +%F)
+pdate=$(TZ=Asia/Shanghai date -d "$today -2 day" +%F)
 disb=$(TZ=Asia/Shanghai date -d "$bdate -11 months" +%F)
 terms='{"currency":"CNY","principal":"10000.00","annual_rate_percent":"12","installment_count":12,"frequency_unit":"MONTH","frequency_every":1,"method":"EQUAL_INSTALLMENT","disbursement_date":"'$disb'","interest_accrual":"PERIODIC","day_count":"ACT_360","rounding_mode":"HALF_UP","installment_multiple":"0.01","principal_grace_periods":0,"interest_free_periods":0,"upfront_fee":"0.00","allocation_order":"PENALTY_FIRST","prepayment":"REDUCE_TERM","overpayment":"REFUSE","penalty":{"markup_percent":"50","basis":"OVERDUE_PRINCIPAL","compound_overdue_interest":true,"day_count":"ACT_360","grace_days":3,"grace_mode":"FROM_DUE_DATE"}}'
 t0=$(date +%s.%N)
@@ -39,7 +51,10 @@ VACUUM ANALYZE;
 SQL
 printf 'loans: %d created in %.0f s (disbursed %s, closing %s)\n' "$n" "$(python3 -c "print($(date +%s.%N) - $t0)")" "$disb" "$bdate"
 
-"$work/loand" --listen "127.0.0.1:$apiport" --database "$url" --log-format json 2>"$work/loand.log" &
+[ "$profile" = 1 ] && "${psql[@]}" -d loancore -c "CREATE EXTENSION pg_stat_statements"
+pprof=()
+[ "$profile" = 1 ] && pprofport=$(free_port) && pprof=(--pprof "127.0.0.1:$pprofport")
+"$work/loand" --listen "127.0.0.1:$apiport" --database "$url" --log-format json "${pprof[@]}" 2>"$work/loand.log" &
 loand_pid=$!
 servers+=("$loand_pid")
 wait_healthy "127.0.0.1:$apiport"
@@ -51,22 +66,66 @@ t0=$(date +%s.%N)
 until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE(max(position), 0) >= $((2 * n)) FROM event_feed")" = t ]; do sleep 1; done
 printf 'feed: the setup'"'"'s %d events sequenced in %.0f s\n' "$((2 * n))" "$(py "$(date +%s.%N) - $t0")"
 
+# CPU seconds (user+system) of PostgreSQL: the postmaster, its live
+# backends, and those that exited (the kernel adds them to the
+# postmaster's children times).
+pg_pid=$(head -1 "$work/data/postmaster.pid")
+pg_cpu() {
+  { awk '{print $14+$15+$16+$17}' "/proc/$pg_pid/stat"
+    for p in $(pgrep -P "$pg_pid" || true); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done
+  } | awk -v hz="$hz" '{t+=$1} END {printf "%.3f", t/hz}'
+}
+# The date before, untimed in the ratio: the first close of these loans,
+# which replays every one.
+cpu0=$(cpu_of "$loand_pid")
+pg0=$(pg_cpu)
+t0=$(date +%s.%N)
+$tool grpcurl -plaintext -d '{"business_date": "'"$pdate"'"}' "127.0.0.1:$apiport" \
+  loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >/dev/null
+printf 'first close of business (%s, every loan replayed): %.1f s; CPU loand %.1f s, PostgreSQL %.1f s\n' "$pdate" \
+  "$(py "$(date +%s.%N) - $t0")" "$(py "$(cpu_of "$loand_pid") - $cpu0")" "$(py "$(pg_cpu) - $pg0")"
+# Its journal lines are fed before the timed close, as a night's would be
+# by the next.
+fed=$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")
+until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE(max(position), 0) >= $fed FROM event_feed")" = t ]; do sleep 1; done
+
 # loand's peak resident memory (VmHWM) is read when close of business has
 # ended: it covers the run and everything loand did before it.
+profiler=
+if [ "$profile" = 1 ]; then
+  "${psql[@]}" -d loancore -tA -c "SELECT pg_stat_statements_reset()" >/dev/null
+  # pprof profiles a fixed span: five seconds at a time until stopped,
+  # merged when read.
+  (i=0; while :; do curl -s -o "$work/cpu.$((i++)).pprof" "http://127.0.0.1:$pprofport/debug/pprof/profile?seconds=5"; done) &
+  profiler=$!
+fi
+cpu0=$(cpu_of "$loand_pid")
+pg0=$(pg_cpu)
 t0=$(date +%s.%N)
 $tool grpcurl -plaintext -d '{"business_date": "'"$bdate"'"}' "127.0.0.1:$apiport" \
   loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >"$work/progress.json"
 cob=$(python3 -c "print($(date +%s.%N) - $t0)")
+cpu1=$(cpu_of "$loand_pid")
+pg1=$(pg_cpu)
 tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$loand_pid/status")
 journal=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) || ' lines, penalty ' || sum(penalty) || ', compound ' || sum(compound) FROM loan_accruals")
 
-# The baseline: one plain UPDATE of the same rows.
+if [ "$profile" = 1 ]; then
+  "${psql[@]}" -d loancore -c "SELECT calls, round(total_exec_time::numeric / 1000, 2) AS seconds, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 10"
+  kill "$profiler"; sleep 1; find "$work" -name "cpu.*.pprof" -size 0 -delete
+  go tool pprof -top -nodecount=30 "$work/loand" "$work"/cpu.*.pprof 2>/dev/null | head -40 || true
+fi
+
+# The baseline: one plain UPDATE of the same rows (positions are kept per
+# date: the closed date's, one a loan).
 t0=$(date +%s.%N)
-"${psql[@]}" -d loancore -c "UPDATE loan_positions SET days_past_due = days_past_due + 1"
+"${psql[@]}" -d loancore -c "UPDATE loan_positions SET days_past_due = days_past_due + 1 WHERE as_of = '$bdate'"
 upd=$(python3 -c "print($(date +%s.%N) - $t0)")
 
 printf '\nclose of business, %d loans: %.1f s (%.0f loans/s); journal %s\n' "$n" "$cob" "$(python3 -c "print($n / $cob)")" "$journal"
+printf 'CPU in the close: loand %.1f s, PostgreSQL %.1f s\n' "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
 printf 'loand peak resident memory (VmHWM): %.0f MiB\n' "$(py "$hwm / 1024")"
 printf 'plain UPDATE of the same %d positions: %.1f s\n' "$n" "$upd"
 printf 'ratio close of business / UPDATE: %.2f\n' "$(python3 -c "print($cob / $upd)")"

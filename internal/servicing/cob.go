@@ -1,11 +1,13 @@
 package servicing
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -37,6 +39,8 @@ type Close struct {
 	lines      *CreditLines
 	freezeDays int
 	log        *slog.Logger
+	// step: see NewCloseParams.StepUnchanged.
+	step bool
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
 	mu sync.Mutex
@@ -71,12 +75,19 @@ type NewCloseParams struct {
 	// Logger receives a line for every loan that cannot be closed; nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// StepUnchanged keeps with each position the fold it was made from,
+	// so that the next date steps a loan nothing was recorded for since on
+	// from it (one day's accrual, engine StepTo) instead of reading and
+	// replaying its log (issue 21). loand sets it. Off, every date
+	// replays every loan, from its snapshot when it has one, as tests
+	// of that path need.
+	StepUnchanged bool
 }
 
 // NewClose returns the close-of-business use cases.
 func NewClose(p NewCloseParams) *Close {
 	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays,
-		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger}
+		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger, step: p.StepUnchanged}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -332,9 +343,10 @@ func (r *dateRun) readPages(ctx context.Context) <-chan fetchedPage {
 	pages := make(chan fetchedPage, 1)
 	go func() {
 		defer close(pages)
+		var known [][]byte
 		for after := ""; ; {
 			p, err := r.c.store.COBLoans(ctx, store.COBLoansParams{BusinessDate: r.d, AfterLoanID: after, Limit: r.c.batch,
-				SnapshotFormat: r.c.loans.snapshotFormat()})
+				SnapshotFormat: r.c.loans.snapshotFormat(), KnownTerms: known})
 			select {
 			case pages <- fetchedPage{p, err}:
 			case <-ctx.Done():
@@ -343,10 +355,35 @@ func (r *dateRun) readPages(ctx context.Context) <-chan fetchedPage {
 			if err != nil || p.Next == "" {
 				return
 			}
-			after = p.Next
+			after, known = p.Next, pageTerms(p.Loans, known)
 		}
 	}()
 	return pages
+}
+
+// maxKnownTerms is how many terms documents a page read tells the store
+// it has: a book sold as a few products needs few, and each is compared
+// with every loan's document the page reads.
+const maxKnownTerms = 8
+
+// pageTerms are the distinct terms documents of a page's loans, up to
+// maxKnownTerms, for the next page's read (COBLoansParams.KnownTerms):
+// the documents of the last page, else those known before when it read
+// none. A document is the store's own bytes, shared, never changed.
+func pageTerms(loans []store.COBLoan, before [][]byte) [][]byte {
+	var out [][]byte
+	for _, l := range loans {
+		if len(out) == maxKnownTerms {
+			break
+		}
+		if !slices.ContainsFunc(out, func(doc []byte) bool { return bytes.Equal(doc, l.Loan.Terms) }) {
+			out = append(out, l.Loan.Terms)
+		}
+	}
+	if len(out) == 0 {
+		return before
+	}
+	return out
 }
 
 // foldedBatch is a page's positions, and how many of its loans could not

@@ -14,7 +14,10 @@ import (
 // BenchmarkCOBFold folds one loan for a close of business, in memory (no
 // database): a 36-month loan with a penalty policy and 40 repayments in its
 // log, replayed whole (from=log, as before snapshots) or taken up from a
-// snapshot at its 36th event with the 4 events after it (from=snapshot).
+// snapshot at its 36th event with the 4 events after it (from=snapshot),
+// or stepped on from the state its position of the day before kept
+// (from=state: nothing recorded since; the fold alone, not the state's
+// encoding for the next date).
 // go test ./internal/servicing -run '^$' -bench COBFold
 func BenchmarkCOBFold(b *testing.B) {
 	terms := monthlyTerms(36)
@@ -57,7 +60,17 @@ func BenchmarkCOBFold(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for name, cl := range map[string]store.COBLoan{"from=log": full, "from=snapshot": fromSnapshot} {
+	// The state the position of the day before kept (StepUnchanged).
+	_, prev, err := c.fold(ctx, full, business-1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	state, err := prev.EncodeStepState()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stepped := store.COBLoan{Loan: loan, PrevAsOf: business - 1, PrevVersion: 42, PrevState: state}
+	for name, cl := range map[string]store.COBLoan{"from=log": full, "from=snapshot": fromSnapshot, "from=state": stepped} {
 		// memo=none decodes the terms for each fold; memo=run as a run of
 		// close of business does, once for the loans that share them.
 		for memoName, memo := range map[string]*termsMemo{"none": nil, "run": {}} {

@@ -14,7 +14,10 @@ import (
 // the business date, nothing paid (10 installments overdue), penalty and
 // compound interest, its whole log of two events read with no snapshot.
 // memo=run is a run's loans sharing one terms document, as the bench's
-// do; memo=none decodes it for every loan.
+// do; memo=none decodes it for every loan. from=state is the loan stepped
+// on from its state of the day before, as a daily close (StepUnchanged)
+// steps a loan with a longer log: with two events it is replayed
+// instead (stepMinEvents), which this measures the reason for.
 // go test ./internal/servicing -run '^$' -bench COBPositionOverdue
 func BenchmarkCOBPositionOverdue(b *testing.B) {
 	terms := monthlyTerms(12)
@@ -32,9 +35,29 @@ func BenchmarkCOBPositionOverdue(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := NewClose(NewCloseParams{Loans: loans})
+	c := NewClose(NewCloseParams{Loans: loans, StepUnchanged: true})
 	d := terms.DisbursementDate.AddMonths(11) - 1
 	ctx := context.Background()
+	// Its state of the day before, as a position keeps it for a longer
+	// log (stepMinEvents): what stepping this loan would cost.
+	_, prev, err := c.fold(ctx, cl, d-1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	state, err := prev.EncodeStepState()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("from=state", func(b *testing.B) {
+		st := store.COBLoan{Loan: loan, PrevAsOf: d - 1, PrevVersion: 2, PrevState: state, Charged: charged(prev)}
+		memo := &termsMemo{}
+		for b.Loop() {
+			pos, err := c.position(ctx, st, d, memo)
+			if err != nil || pos.DaysPastDue == 0 || pos.AccruedToday.IsZero() {
+				b.Fatal(err, pos.DaysPastDue)
+			}
+		}
+	})
 	for name, memo := range map[string]*termsMemo{"memo=none": nil, "memo=run": {}} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {

@@ -107,8 +107,11 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]s
 	if asOf == engine.NoDate {
 		asOf = last.BusinessDate
 	}
-	// Positions are kept for the latest date only, and are that date's
-	// only once its run completed.
+	// Only the last closed date is listed: a date's positions are all
+	// there only once its run completed, and though positions are now
+	// kept per date (issue 21), a retention policy may drop earlier
+	// dates' (the notes' "Next"); listing those is a change of the API's
+	// promise, left for when that policy exists.
 	if asOf != last.BusinessDate || last.Status != store.COBCompleted {
 		return nil, asOf, "", refuse(ReasonCOBNotClosed, "positions are for the last closed business date; %s is not it (last run %s, %s)", asOf, last.BusinessDate, last.Status)
 	}

@@ -9,8 +9,8 @@ import (
 )
 
 // CloseOfBusiness is what the daily close of business keeps: its runs, the
-// accrual journal, each active loan's latest position and the notices of
-// each date. Everything in it is derived from the loans' logs and may be
+// accrual journal, each active loan's position of each date and the
+// notices of each date. Everything in it is derived from the loans' logs and may be
 // written again: a journal line is keyed by (business date, loan), so a
 // second write of a date is a no-op.
 type CloseOfBusiness interface {
@@ -21,15 +21,17 @@ type CloseOfBusiness interface {
 	LastCOBRun(ctx context.Context) (COBRun, error)
 	// SaveCOBRun creates or replaces a run's record.
 	SaveCOBRun(ctx context.Context, p COBRun) error
-	// CountCOBLoans counts the active loans whose position is before the
-	// date (or that have none).
+	// CountCOBLoans counts the active loans with no position on or after
+	// the date.
 	CountCOBLoans(ctx context.Context, p COBLoansParams) (int64, error)
 	// COBLoans scans up to Limit active loans after AfterLoanID, by id, and
-	// returns, with their logs, those whose position is before the date.
+	// returns, with their logs, those whose latest position is before the
+	// date.
 	COBLoans(ctx context.Context, p COBLoansParams) (COBPage, error)
-	// SavePositions journals the batch's accruals (a loan's line for a date
-	// is written once; a second write is ignored) and sets the loans'
-	// positions, atomically. The batch is derived data: writing it again
+	// SavePositions journals the batch's accruals and appends the loans'
+	// positions of the date, atomically. A loan's line and its position of
+	// a date are written once; a second write of either is ignored, and
+	// an earlier date's position stays beside a later's. The batch is derived data: writing it again
 	// changes nothing.
 	SavePositions(ctx context.Context, p SavePositionsParams) error
 	// DelinquentPositions returns positions at AsOf with days past due,
@@ -87,6 +89,13 @@ type Position struct {
 	AccruedToday Accrual
 	// Notices are the notices of the date.
 	Notices []Notice
+	// Version is the loan's version (its last event's seq) the position
+	// was folded at, and State the fold's state as of AsOf (the engine's
+	// snapshot form) when the next date may step it on, else nil. Only
+	// close of business reads them back (COBLoan); DelinquentPositions
+	// leaves them out.
+	Version int64
+	State   []byte
 }
 
 // Accrual is the penalty and compound interest one business date charged
@@ -107,16 +116,28 @@ func (a Accrual) IsZero() bool { return a.Penalty == 0 && a.Compound == 0 && a.F
 type AccrualQuery struct{ LoanID string }
 
 // COBLoan is a loan as close of business reads it: its row, its log and
-// what its last position had charged, its date and bucket. Events is the
+// what its latest position before the date had charged, its date and
+// bucket. Events is the
 // whole log, or, when Snapshot is set, the events after it.
+//
+// PrevVersion and PrevState are that position's Version and State. When
+// PrevState is set and PrevVersion is the loan's version, nothing has
+// been recorded for the loan since: Events and Snapshot are left out (the
+// loan is stepped on from PrevState), and Loan.Version is still set.
 type COBLoan struct {
-	Loan       LoanRecord
-	Events     []EventRecord
-	Snapshot   *SnapshotRecord
-	Charged    Accrual
-	PrevAsOf   engine.Date
-	PrevBucket engine.Bucket
+	Loan        LoanRecord
+	Events      []EventRecord
+	Snapshot    *SnapshotRecord
+	Charged     Accrual
+	PrevAsOf    engine.Date
+	PrevBucket  engine.Bucket
+	PrevVersion int64
+	PrevState   []byte
 }
+
+// Stepped reports whether the loan's log was left out because its
+// previous position's state is at its version.
+func (l COBLoan) Stepped() bool { return l.PrevState != nil && l.PrevVersion == l.Loan.Version }
 
 // COBLoansParams page the loans a business date still has to do.
 type COBLoansParams struct {
@@ -127,6 +148,11 @@ type COBLoansParams struct {
 	// that format dated on or before BusinessDate, and only the events
 	// after it.
 	SnapshotFormat int
+	// KnownTerms are terms documents the caller read already (a previous
+	// page's). A store may give a loan whose document equals one of them
+	// those bytes rather than read its own: the same text, not sent
+	// again (loans sold as one product share their document).
+	KnownTerms [][]byte
 }
 
 // COBPage is one page of the loans a date still has to do. Next is the

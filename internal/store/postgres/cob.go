@@ -70,9 +70,10 @@ func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 	return mapError(err)
 }
 
-// cobLoansWhere selects the active loans whose position is before $1.
-const cobLoansWhere = `FROM loans l LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
-	WHERE l.status = 'ACTIVE' AND (p.as_of IS NULL OR p.as_of < $1::date)`
+// cobLoansWhere selects the active loans with no position on or after
+// $1: those the date still has to do.
+const cobLoansWhere = `FROM loans l WHERE l.status = 'ACTIVE'
+	AND NOT EXISTS (SELECT 1 FROM loan_positions p WHERE p.loan_id = l.loan_id AND p.as_of >= $1::date)`
 
 // CountCOBLoans implements store.CloseOfBusiness.
 func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int64, error) {
@@ -104,10 +105,11 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 	return page, err
 }
 
-// cobPage scans one keyset page of active loans with their positions and
-// keeps the loans whose position is before the date. The position is
-// joined LATERAL (LIMIT 1 keeps the planner from flattening it back into
-// a join), one primary-key probe per loan of the page: a plain
+// cobPage scans one keyset page of active loans with their latest
+// positions and keeps the loans whose latest position is before the date.
+// The position is joined LATERAL (LIMIT 1 keeps the planner from
+// flattening it back into a join), a primary-key probe per loan of the
+// page in each date's partition, newest first, until one has it: a plain
 // LEFT JOIN let the cached generic plan, made while loan_positions was
 // empty, scan and sort the whole table for every page, so a first run's
 // pages grew slower as it wrote positions (quadratic: 28 of 42 s at
@@ -118,14 +120,26 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 // log fetch because the cursor must move past every loan scanned, done or
 // not, while only the loans kept need their logs: a page of loans done
 // already comes back empty, with a cursor, rather than ending the run.
+// A loan whose terms document equals one the caller knew (jsonb equality,
+// which compares the stored binary form) is not sent its text again:
+// converting jsonb to text and sending it was a large part of the page.
+// Each loan's version (its last event's seq, a probe of the events' key)
+// comes with it, so that the logs of the loans whose previous position's
+// state is at that version are not read at all (COBLoan.Stepped).
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
-	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms::text, l.status, l.created_at,
+	known := make([]string, len(p.KnownTerms))
+	for i, doc := range p.KnownTerms {
+		known[i] = string(doc)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency,
+		array_position($4::jsonb[], l.terms), CASE WHEN array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
 		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
-		COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0)
+		COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
+		COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $3) l
-		LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id LIMIT 1) p ON true ORDER BY l.loan_id`,
-		pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
+		LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true ORDER BY l.loan_id`,
+		pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, known)
 	if err != nil {
 		return page, mapError(err)
 	}
@@ -133,11 +147,13 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	scanned := 0
 	for rows.Next() {
 		var l store.COBLoan
-		var terms, pen, comp, fees, prevAsOf string
+		var pen, comp, fees, prevAsOf string
+		var terms *string
+		var knownAt *int32
 		var done bool
 		var prevBucket int32
-		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp, &fees,
-			&prevAsOf, &prevBucket); err != nil {
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &knownAt, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp, &fees,
+			&prevAsOf, &prevBucket, &l.PrevVersion, &l.PrevState, &l.Loan.Version); err != nil {
 			return page, mapError(err)
 		}
 		l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
@@ -149,7 +165,9 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		if done {
 			continue
 		}
-		l.Loan.Terms = []byte(terms)
+		if l.Loan.Terms, err = termsOf(terms, knownAt, p.KnownTerms); err != nil {
+			return page, err
+		}
 		if l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp, fees); err != nil {
 			return page, err
 		}
@@ -162,6 +180,19 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		page.Next = ""
 	}
 	return page, nil
+}
+
+// termsOf is a loan's terms document as cobPage read it: its text, or,
+// when it equals a document the caller knew, that one's bytes (at the
+// 1-based index array_position gave).
+func termsOf(text *string, known *int32, docs [][]byte) ([]byte, error) {
+	switch {
+	case text != nil:
+		return []byte(*text), nil
+	case known != nil && *known >= 1 && int(*known) <= len(docs):
+		return docs[*known-1], nil
+	}
+	return nil, fmt.Errorf("postgres: a loan's terms neither read nor known (%v)", known)
 }
 
 // parseAccrual parses charged penalty, compound interest and late fees
@@ -182,15 +213,21 @@ func parseAccrual(code, penalty, compound, fees string) (store.Accrual, error) {
 	return a, err
 }
 
-// cobLogs reads the logs of the page's loans into them in one query
+// cobLogs reads the logs of the page's loans that are not stepped on
+// from their previous state (COBLoan.Stepped) into them in one query
 // (cobLogsSQL) rather than one per loan, since each query is a round trip
 // to the server; each log starts from the loan's latest snapshot when the
 // format is asked for.
 func (s *Store) cobLogs(ctx context.Context, p store.COBLoansParams, loans []store.COBLoan) error {
-	ids := make([]string, len(loans))
+	ids := make([]string, 0, len(loans))
 	index := make(map[string]int, len(loans))
 	for i, l := range loans {
-		ids[i], index[l.Loan.LoanID] = l.Loan.LoanID, i
+		if !l.Stepped() {
+			ids, index[l.Loan.LoanID] = append(ids, l.Loan.LoanID), i
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	rows, err := s.pool.Query(ctx, cobLogsSQL, ids, p.SnapshotFormat, p.BusinessDate.String())
 	if err != nil {
@@ -225,73 +262,75 @@ func currency(code string) (money.Currency, error) {
 	return c, nil
 }
 
-// SavePositions implements store.CloseOfBusiness: the batch's journal lines
-// and positions in one transaction of two statements. It spans loans, but
-// writes only data derived from their logs, never a loan's record.
+// SavePositions implements store.CloseOfBusiness: the batch's notices,
+// journal lines and positions in one transaction. It spans loans, but
+// writes only data derived from their logs, never a loan's record. The
+// journal and the positions are appended by COPY (cob_journal.go,
+// cob_positions.go), into the partitions of the batch's dates, which the
+// first write of a date creates.
 func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	if len(p.Positions) == 0 {
 		return nil
 	}
-	var journal [][]any
-	n := len(p.Positions)
-	ids, dates, statuses := make([]string, n), make([]string, n), make([]string, n)
-	dpd, buckets, classes := make([]int32, n), make([]int32, n), make([]int32, n)
-	prin, intr, pen, comp := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	penC, compC, feesC := make([]string, n), make([]string, n), make([]string, n)
-	var nIDs, nDates, nLoans, nKinds, nDue, nAmounts []string
-	var nNumbers, nDPD, nBuckets []int32
-	for i, pos := range p.Positions {
+	var journal, positions [][]any
+	var nt noticeColumns
+	for _, pos := range p.Positions {
 		c, err := currency(pos.Currency)
 		if err != nil {
 			return fmt.Errorf("postgres: loan %s: %w", pos.LoanID, err)
 		}
-		ids[i], dates[i], statuses[i] = pos.LoanID, pos.AsOf.String(), pos.Status
-		dpd[i], buckets[i], classes[i] = int32(pos.DaysPastDue), int32(pos.Bucket), int32(pos.RiskClass)
-		prin[i], intr[i], pen[i], comp[i] = pos.Outstanding.Principal.Format(c), pos.Outstanding.Interest.Format(c), pos.Outstanding.Penalty.Format(c), pos.Outstanding.Compound.Format(c)
-		penC[i], compC[i], feesC[i] = pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c), pos.Charged.Fees.Format(c)
+		positions = append(positions, positionRow(pos, c))
 		if a := pos.AccruedToday; !a.IsZero() {
 			journal = append(journal, journalRow(p, pos.LoanID, a, c))
 		}
-		for _, nt := range pos.Notices {
-			due := ""
-			if nt.DueDate != engine.NoDate {
-				due = nt.DueDate.String()
-			}
-			nIDs, nDates, nLoans, nKinds = append(nIDs, nt.ID), append(nDates, nt.Date.String()), append(nLoans, nt.LoanID), append(nKinds, nt.Kind)
-			nDue, nAmounts = append(nDue, due), append(nAmounts, nt.Amount.Format(c))
-			nNumbers, nDPD, nBuckets = append(nNumbers, int32(nt.InstallmentNumber)), append(nDPD, int32(nt.DaysPastDue)), append(nBuckets, int32(nt.Bucket))
+		for _, n := range pos.Notices {
+			nt.add(n, c)
 		}
 	}
+	if err := s.positionPartitions(ctx, p.Positions); err != nil {
+		return err
+	}
 	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if len(nIDs) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO due_notices
-				(notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket, recorded_at)
-				SELECT i, d::date, l, k, n, NULLIF(dd, '')::date, a::numeric, dp, b, $10::timestamptz
-				FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::int[], $9::int[])
-					AS u(i, d, l, k, n, dd, a, dp, b)
-				ON CONFLICT (notice_id) DO NOTHING`, nIDs, nDates, nLoans, nKinds, nNumbers, nDue, nAmounts, nDPD, nBuckets, p.RecordedAt); err != nil {
-				return err
-			}
+		if err := nt.write(ctx, tx, p.RecordedAt); err != nil {
+			return err
 		}
 		if err := writeJournal(ctx, tx, journal); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO loan_positions
-			(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged,
-				fees_charged)
-			SELECT l, d::date, st, dp, b, rc, pr::numeric, it::numeric, pe::numeric, co::numeric, pc::numeric, cc::numeric, fc::numeric
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[],
-				$11::text[], $12::text[], $13::text[])
-				AS u(l, d, st, dp, b, rc, pr, it, pe, co, pc, cc, fc)
-			ON CONFLICT (loan_id) DO UPDATE SET as_of = excluded.as_of, status = excluded.status,
-				days_past_due = excluded.days_past_due, bucket = excluded.bucket, risk_class = excluded.risk_class,
-				principal = excluded.principal, interest = excluded.interest, penalty = excluded.penalty, compound = excluded.compound,
-				penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged,
-				fees_charged = excluded.fees_charged
-			WHERE loan_positions.as_of < excluded.as_of`,
-			ids, dates, statuses, dpd, buckets, classes, prin, intr, pen, comp, penC, compC, feesC)
-		return err
+		return writePositions(ctx, tx, positions)
 	}))
+}
+
+// noticeColumns are a batch's notices as the columns of one INSERT.
+type noticeColumns struct {
+	ids, dates, loans, kinds, due, amounts []string
+	numbers, dpd, buckets                  []int32
+}
+
+// add adds a notice, its amount in the currency c.
+func (n *noticeColumns) add(nt store.Notice, c money.Currency) {
+	due := ""
+	if nt.DueDate != engine.NoDate {
+		due = nt.DueDate.String()
+	}
+	n.ids, n.dates, n.loans, n.kinds = append(n.ids, nt.ID), append(n.dates, nt.Date.String()), append(n.loans, nt.LoanID), append(n.kinds, nt.Kind)
+	n.due, n.amounts = append(n.due, due), append(n.amounts, nt.Amount.Format(c))
+	n.numbers, n.dpd, n.buckets = append(n.numbers, int32(nt.InstallmentNumber)), append(n.dpd, int32(nt.DaysPastDue)), append(n.buckets, int32(nt.Bucket))
+}
+
+// write inserts the notices, keeping any already there: their ids are
+// stable, so a batch written again writes none twice.
+func (n *noticeColumns) write(ctx context.Context, tx pgx.Tx, at time.Time) error {
+	if len(n.ids) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO due_notices
+		(notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket, recorded_at)
+		SELECT i, d::date, l, k, n, NULLIF(dd, '')::date, a::numeric, dp, b, $10::timestamptz
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::int[], $9::int[])
+			AS u(i, d, l, k, n, dd, a, dp, b)
+		ON CONFLICT (notice_id) DO NOTHING`, n.ids, n.dates, n.loans, n.kinds, n.numbers, n.due, n.amounts, n.dpd, n.buckets, at)
+	return err
 }
 
 // DelinquentPositions implements store.CloseOfBusiness.

@@ -2,12 +2,10 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"math/big"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/loancore/loancore/internal/money"
@@ -23,8 +21,7 @@ var journalColumns = []string{"business_date", "loan_id", "penalty", "compound",
 // binary (the minor units and the currency's exponent), so no digit is
 // formatted or parsed on the way.
 func journalRow(p store.SavePositionsParams, loanID string, a store.Accrual, c money.Currency) []any {
-	y, m, d := p.BusinessDate.YMD()
-	return []any{pgtype.Date{Time: time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), Valid: true}, loanID,
+	return []any{pgDate(p.BusinessDate), loanID,
 		numeric(a.Penalty, c), numeric(a.Compound, c), numeric(a.Fees, c), p.RecordedAt}
 }
 
@@ -40,31 +37,15 @@ func numeric(a money.Amount, c money.Currency) pgtype.Numeric {
 // it back and the lines go in by INSERT … ON CONFLICT DO NOTHING, which
 // keeps the first line of each (business date, loan), as before.
 func writeJournal(ctx context.Context, tx pgx.Tx, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	sp, err := tx.Begin(ctx)
-	if err != nil {
+	return copyOnce(ctx, tx, "loan_accruals", journalColumns, rows, func() error {
+		_, err := tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
+			SELECT u.d, u.l, u.pe, u.co, u.fe, u.at
+			FROM unnest($1::date[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::timestamptz[]) AS u(d, l, pe, co, fe, at)
+			ON CONFLICT (business_date, loan_id) DO NOTHING`, journalColumn[pgtype.Date](rows, 0), journalColumn[string](rows, 1),
+			journalColumn[pgtype.Numeric](rows, 2), journalColumn[pgtype.Numeric](rows, 3), journalColumn[pgtype.Numeric](rows, 4),
+			journalColumn[time.Time](rows, 5))
 		return err
-	}
-	_, err = sp.CopyFrom(ctx, pgx.Identifier{"loan_accruals"}, journalColumns, pgx.CopyFromRows(rows))
-	if err == nil {
-		return sp.Commit(ctx)
-	}
-	var pg *pgconn.PgError
-	if !errors.As(err, &pg) || pg.Code != "23505" {
-		return err
-	}
-	if err := sp.Rollback(ctx); err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
-		SELECT u.d, u.l, u.pe, u.co, u.fe, u.at
-		FROM unnest($1::date[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::timestamptz[]) AS u(d, l, pe, co, fe, at)
-		ON CONFLICT (business_date, loan_id) DO NOTHING`, journalColumn[pgtype.Date](rows, 0), journalColumn[string](rows, 1),
-		journalColumn[pgtype.Numeric](rows, 2), journalColumn[pgtype.Numeric](rows, 3), journalColumn[pgtype.Numeric](rows, 4),
-		journalColumn[time.Time](rows, 5))
-	return err
+	})
 }
 
 // journalColumn is column i of COPY's rows, for the INSERT.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
@@ -220,4 +221,51 @@ func openLegacy(ctx context.Context, t *testing.T, dbURL string, setup []string)
 	}
 	t.Cleanup(s.Close)
 	return s
+}
+
+// TestMigration17KeepsPositions: the latest positions of a database at
+// migration 16 (one row a loan, of whatever date it was last closed) move
+// to the positions kept per date, each to its date's partition, and the
+// next date's positions are appended beside them.
+func TestMigration17KeepsPositions(t *testing.T) {
+	ctx := context.Background()
+	setup := []string{
+		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`}
+	files, err := filepath.Glob("migrations/00*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range files[:16] {
+		sql, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setup = append(setup, string(sql), fmt.Sprintf(`INSERT INTO schema_migrations (version) VALUES (%d)`, i+1))
+	}
+	setup = append(setup,
+		`INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at) VALUES
+			('L1', 'B1', 'CNY', '{}', 'ACTIVE', '2024-01-15T09:00:00Z'), ('L2', 'B1', 'CNY', '{}', 'ACTIVE', '2024-01-15T09:00:00Z')`,
+		`INSERT INTO loan_positions VALUES ('L1', '2024-02-20', 'ACTIVE', 5, 1, 2, 100, 10, 2.04, 0.01, 2.04, 0.01, 50),
+			('L2', '2024-02-19', 'ACTIVE', 31, 2, 2, 100, 10, 0, 0, 0, 0, 0)`)
+	s := openLegacy(ctx, t, pgtest.URL(t), setup)
+	if applied, err := s.Migrate(ctx); err != nil || len(applied) == 0 || applied[0] != 17 {
+		t.Fatalf("applied %v, %v", applied, err)
+	}
+	d := engine.DateOf(2024, 2, 20)
+	for asOf, want := range map[engine.Date]string{d: "L1 5 204", d - 1: "L2 31 0"} {
+		got, err := s.DelinquentPositions(ctx, store.PositionQuery{AsOf: asOf, Limit: 10})
+		if err != nil || len(got) != 1 || fmt.Sprintf("%s %d %d", got[0].LoanID, got[0].DaysPastDue, got[0].Outstanding.Penalty) != want {
+			t.Fatalf("positions of %s: %+v, %v; want %s", asOf, got, err, want)
+		}
+	}
+	next := store.Position{LoanID: "L1", Currency: "CNY", AsOf: d + 1, Status: "ACTIVE", DaysPastDue: 6, Bucket: engine.M1,
+		Charged: store.Accrual{Penalty: 408, Compound: 2, Fees: 5000}, AccruedToday: store.Accrual{Penalty: 204, Compound: 1}}
+	if err := s.SavePositions(ctx, store.SavePositionsParams{BusinessDate: d + 1, Positions: []store.Position{next}, RecordedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.COBLoans(ctx, store.COBLoansParams{BusinessDate: d + 2, Limit: 10})
+	if err != nil || len(page.Loans) != 2 || page.Loans[0].PrevAsOf != d+1 || page.Loans[0].Charged != next.Charged ||
+		page.Loans[1].PrevAsOf != d-1 || page.Loans[1].PrevBucket != engine.M2 {
+		t.Fatalf("the loans of %s: %+v, %v", d+2, page.Loans, err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,6 +39,9 @@ var (
 // Store is a store.Store on a pgx connection pool.
 type Store struct {
 	pool *pgxpool.Pool
+	// partitions are the business dates whose loan_positions partition
+	// this process has seen created (engine.Date → true).
+	partitions sync.Map
 }
 
 // Open connects to the database at url (postgres://…).

@@ -74,8 +74,10 @@ func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 	return mapError(err)
 }
 
-const cobLoansWhere = `FROM loans l LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
-	WHERE l.status = 'ACTIVE' AND (p.as_of IS NULL OR p.as_of < ?)`
+// cobLoansWhere selects the active loans with no position on or after the
+// date: those the date still has to do.
+const cobLoansWhere = `FROM loans l WHERE l.status = 'ACTIVE'
+	AND NOT EXISTS (SELECT 1 FROM loan_positions p WHERE p.loan_id = l.loan_id AND p.as_of >= ?)`
 
 // CountCOBLoans implements store.CloseOfBusiness.
 func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int64, error) {
@@ -96,18 +98,24 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 	return page, err
 }
 
-// cobPage scans one keyset page of active loans with their positions and
-// keeps the loans whose position is before the date. It is apart from the
+// cobPage scans one keyset page of active loans with their latest
+// positions (positions are kept per date) and keeps the loans whose
+// latest position is before the date. It is apart from the
 // log fetch because the cursor must move past every loan scanned, done or
 // not, while only the loans kept need their logs: a page of loans done
 // already comes back empty, with a cursor, rather than ending the run.
+// Each loan's version comes with it, so that the logs of the loans whose
+// previous position's state is at that version are not read
+// (COBLoan.Stepped).
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
 	rows, err := s.db.QueryContext(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at,
 		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0'), COALESCE(p.fees_charged, '0'),
-		COALESCE(p.as_of, ''), COALESCE(p.bucket, 0)
+		COALESCE(p.as_of, ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
+		COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
 		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > ? ORDER BY loan_id LIMIT ?) l
-		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
+		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
+			AND p.as_of = (SELECT max(as_of) FROM loan_positions WHERE loan_id = l.loan_id) ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
 	if err != nil {
 		return page, mapError(err)
 	}
@@ -119,7 +127,7 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		var done bool
 		var prevBucket int
 		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp, &fees,
-			&prevAsOf, &prevBucket); err != nil {
+			&prevAsOf, &prevBucket, &l.PrevVersion, &l.PrevState, &l.Loan.Version); err != nil {
 			return page, mapError(err)
 		}
 		l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
@@ -149,13 +157,17 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	return page, nil
 }
 
-// cobLogs reads the logs of the page's loans into them through loadLoan,
+// cobLogs reads the logs of the page's loans that are not stepped on
+// from their previous state (COBLoan.Stepped) into them through loadLoan,
 // one loan at a time: SQLite runs in the process, so a query per loan
 // costs no round trip to a server, and sharing LoadLoan's query keeps one
 // way of reading a log from its snapshot.
 func (s *Store) cobLogs(ctx context.Context, p store.COBLoansParams, loans []store.COBLoan) error {
 	for i := range loans {
 		l := &loans[i]
+		if l.Stepped() {
+			continue
+		}
 		lg, err := s.loadLoan(ctx, l.Loan.LoanID, p.SnapshotFormat, p.BusinessDate.String())
 		if err != nil {
 			return err
@@ -195,17 +207,13 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 				}
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO loan_positions
-				(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged, fees_charged)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (loan_id) DO UPDATE SET as_of = excluded.as_of, status = excluded.status,
-					days_past_due = excluded.days_past_due, bucket = excluded.bucket, risk_class = excluded.risk_class,
-					principal = excluded.principal, interest = excluded.interest, penalty = excluded.penalty, compound = excluded.compound,
-					penalty_charged = excluded.penalty_charged, compound_charged = excluded.compound_charged,
-					fees_charged = excluded.fees_charged
-				WHERE loan_positions.as_of < excluded.as_of`,
+				(loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound, penalty_charged, compound_charged, fees_charged,
+					loan_version, state)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (loan_id, as_of) DO NOTHING`,
 				pos.LoanID, pos.AsOf.String(), pos.Status, pos.DaysPastDue, int(pos.Bucket), int(pos.RiskClass),
 				pos.Outstanding.Principal.Format(c), pos.Outstanding.Interest.Format(c), pos.Outstanding.Penalty.Format(c), pos.Outstanding.Compound.Format(c),
-				pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c), pos.Charged.Fees.Format(c)); err != nil {
+				pos.Charged.Penalty.Format(c), pos.Charged.Compound.Format(c), pos.Charged.Fees.Format(c), pos.Version, blobOrNull(pos.State)); err != nil {
 				return err
 			}
 		}
@@ -358,4 +366,13 @@ func (s *Store) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store.No
 		out = append(out, n)
 	}
 	return out, mapError(rows.Err())
+}
+
+// blobOrNull is b as a BLOB, or NULL when empty: a state is there or not,
+// and an empty BLOB would read back as a state.
+func blobOrNull(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,13 +16,15 @@ import (
 
 // closeOfBusinessCases check what close of business keeps: its runs, the
 // loans a date still has to do, the journal written once per date and
-// loan, the latest positions and the notices.
+// loan, the positions of each date and the notices.
 var closeOfBusinessCases = []testCase{
 	{"COBRuns", testCOBRuns},
 	{"COBLoansPagesAndCounts", testCOBLoansPagesAndCounts},
 	{"COBLoansFromSnapshots", testCOBLoansFromSnapshots},
 	{"SavePositionsJournalsOnce", testSavePositionsJournalsOnce},
 	{"SavePositionsPartlyJournalled", testSavePositionsPartlyJournalled},
+	{"PositionsKeptPerDate", testPositionsKeptPerDate},
+	{"COBLoansSteppedFromState", testCOBLoansSteppedFromState},
 	{"DelinquentPositions", testDelinquentPositions},
 	{"CountDelinquent", testCountDelinquent},
 	{"DueNotices", testDueNotices},
@@ -250,6 +253,85 @@ func testSavePositionsPartlyJournalled(t *testing.T, s store.Store) {
 	for id, want := range map[string]store.Accrual{"L1": two, "L2": one, "L3": one} {
 		if got := accrualTotal(t, s, id); got != want {
 			t.Errorf("%s's journal: %+v, want %+v", id, got, want)
+		}
+	}
+}
+
+// testPositionsKeptPerDate: a date's positions are rows of their own,
+// written once (issue 21). A later date's position does not replace an
+// earlier one's; a loan's position of a date written again keeps the
+// first, while the new loans of the same batch are written; and close of
+// business takes a loan's previous position from its latest date.
+func testPositionsKeptPerDate(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L1", "L2")
+	one, two := store.Accrual{Penalty: 204, Compound: 1}, store.Accrual{Penalty: 408, Compound: 2, Fees: 5000}
+	savePositions(t, s, day1, position("L1", day1, one, one, 5, engine.M1))
+	savePositions(t, s, day1+1, position("L1", day1+1, two, store.Accrual{Penalty: 204, Compound: 1, Fees: 5000}, 31, engine.M2))
+	// L1's position of day1+1 again, changed, beside L2's first.
+	savePositions(t, s, day1+1, position("L1", day1+1, one, one, 6, engine.M1), position("L2", day1+1, one, one, 3, engine.M1))
+	for d, want := range map[engine.Date]string{day1: "L1:5", day1 + 1: "L1:31 L2:3", day1 + 2: ""} {
+		got, err := s.DelinquentPositions(ctx, store.PositionQuery{AsOf: d, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, p := range got {
+			ids = append(ids, fmt.Sprintf("%s:%d", p.LoanID, p.DaysPastDue))
+		}
+		if strings.Join(ids, " ") != want {
+			t.Errorf("positions of %s: %v, want %s", d, ids, want)
+		}
+	}
+	if n, err := s.CountDelinquent(ctx, store.DelinquencyCountQuery{AsOf: day1}); err != nil || n[engine.M1] != 1 || len(n) != 1 {
+		t.Errorf("day1's count %v, %v", n, err)
+	}
+	if n := countCOB(t, s, day1+1); n != 0 {
+		t.Errorf("day1+1 still has %d loans to do", n)
+	}
+	loans := cobLoans(t, s, day1+2, 0, 10)
+	if len(loans) != 2 || loans[0].PrevAsOf != day1+1 || loans[0].Charged != two || loans[0].PrevBucket != engine.M2 ||
+		loans[1].Charged != one || loans[1].PrevAsOf != day1+1 {
+		t.Fatalf("day1+2's loans %+v", loans)
+	}
+}
+
+// testCOBLoansSteppedFromState: a position keeps the version and state it
+// was folded with, and the next date's page leaves out the log of a loan
+// whose state is at its version (nothing recorded since), with the
+// version still set; a loan whose version moved, or whose position has
+// no state, comes with its log. A page told of terms documents the
+// caller has gives the loans the same document.
+func testCOBLoansSteppedFromState(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2", "L3")
+	zero := store.Accrual{}
+	withState := func(p store.Position, version int64, state []byte) store.Position {
+		p.Version, p.State = version, state
+		return p
+	}
+	state := []byte{1, 0, 2, 0xff}
+	savePositions(t, s, day1, withState(position("L1", day1, zero, zero, 1, engine.M1), 2, state),
+		withState(position("L2", day1, zero, zero, 1, engine.M1), 1, state), withState(position("L3", day1, zero, zero, 1, engine.M1), 2, nil))
+	loans := cobLoans(t, s, day1+1, 0, 10)
+	if len(loans) != 3 {
+		t.Fatalf("%d loans", len(loans))
+	}
+	// Told of its terms document, the page gives each loan the same text.
+	known, err := s.COBLoans(context.Background(), store.COBLoansParams{BusinessDate: day1 + 1, Limit: 10,
+		KnownTerms: [][]byte{[]byte(`{"other": 1}`), loans[1].Loan.Terms}})
+	if err != nil || len(known.Loans) != 3 || string(known.Loans[0].Loan.Terms) != string(loans[0].Loan.Terms) {
+		t.Fatalf("with the terms known: %+v, %v", known.Loans, err)
+	}
+	for i, want := range []struct {
+		stepped bool
+		events  int
+		state   []byte
+	}{{true, 0, state}, {false, 2, state}, {false, 2, nil}} {
+		l := loans[i]
+		if l.Stepped() != want.stepped || len(l.Events) != want.events || l.Loan.Version != 2 || !slices.Equal(l.PrevState, want.state) ||
+			(want.state == nil) != (l.PrevState == nil) {
+			t.Errorf("%s: stepped %v, %d events, version %d, state %v (previous version %d)", l.Loan.LoanID, l.Stepped(), len(l.Events),
+				l.Loan.Version, l.PrevState, l.PrevVersion)
 		}
 	}
 }
