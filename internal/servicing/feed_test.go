@@ -10,14 +10,19 @@ import (
 )
 
 // passCounter is a store.Feed that records when each sequencer pass began
-// and moves the head by one each time.
+// and moves the head by one each time. The first pass lasts until hold is
+// closed.
 type passCounter struct {
 	passes chan time.Time
+	hold   chan struct{}
 	head   atomic.Int64
 }
 
 func (p *passCounter) SequenceFeed(context.Context, store.SequenceFeedParams) (int64, error) {
 	p.passes <- time.Now()
+	if p.head.Load() == 0 {
+		<-p.hold
+	}
 	return p.head.Add(1), nil
 }
 
@@ -30,8 +35,8 @@ func (p *passCounter) ReadFeed(_ context.Context, r store.ReadFeedParams) (store
 // are sequenced together by one pass when it ends, not one pass each, and
 // leave no wake-up behind for a pass of their own.
 func TestFeedMinInterval(t *testing.T) {
-	const gap = 150 * time.Millisecond
-	counter := &passCounter{passes: make(chan time.Time, 100)}
+	const gap = 400 * time.Millisecond
+	counter := &passCounter{passes: make(chan time.Time, 100), hold: make(chan struct{})}
 	// A poll of an hour: every pass here is one a write woke.
 	f := NewFeed(NewFeedParams{Store: counter, Poll: time.Hour, MinInterval: gap})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -50,6 +55,15 @@ func TestFeedMinInterval(t *testing.T) {
 	}
 	f.Wrote()
 	first := wait("after the first write")
+	// Written while the first pass runs, so before the interval ends
+	// however slowly this goroutine is scheduled.
+	for range 50 {
+		f.Wrote()
+	}
+	close(counter.hold)
+	// And while the sequencer waits out the interval (with 300ms to spare
+	// for this goroutine's scheduling).
+	time.Sleep(gap / 4)
 	for range 50 {
 		f.Wrote()
 	}
@@ -60,7 +74,7 @@ func TestFeedMinInterval(t *testing.T) {
 	select {
 	case <-counter.passes:
 		t.Error("the writes during the interval had a pass of their own after the one that sequenced them")
-	case <-time.After(3 * gap):
+	case <-time.After(2 * gap):
 	}
 	f.Wrote()
 	wait("after a write once the interval had passed")
