@@ -125,35 +125,50 @@ for s in $sides; do
 done
 reversed=$(printf '%s\n' $sides | tac | tr '\n' ' ')
 
+# cpu_pg prints the CPU seconds PostgreSQL has spent so far: the
+# postmaster, its live children, and the children that have exited (which
+# the kernel adds to the postmaster's children times). Only one side (or
+# pgbench) runs at a time, so its change over a run is that run's.
+pg_pid=$(head -1 "$work/data/postmaster.pid")
+cpu_pg() {
+  { awk '{print $14+$15+$16+$17}' "/proc/$pg_pid/stat"
+    for p in $(pgrep -P "$pg_pid" || true); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done
+  } | awk -v hz="$hz" '{t+=$1} END {printf "%.3f", t/hz}'
+}
+
 # round_side R C X: one run of side X's client at concurrency C in round
 # R, and its row: side, round, rate, machine and loand CPU µs per
-# repayment, failed calls.
+# repayment, failed calls, PostgreSQL CPU µs per repayment.
 round_side() {
-  local r="$1" c="$2" s="$3" c0 c1 out n m f l
+  local r="$1" c="$2" s="$3" c0 c1 p0 p1 out n m f l
   c0=$(cpu_of "${pid[$s]}")
+  p0=$(cpu_pg)
   out=$(env GOMAXPROCS=1 $(side "$s" CLIENT_ENV) "$work/loadpay" -addr "127.0.0.1:${port[$s]}" -loans "$loans" -c "$c" \
     -conns "$conns" -d "${seconds}s" -run "r$c-$r" $(client_auth "$s") $(side "$s" CLIENT_ARGS))
   c1=$(cpu_of "${pid[$s]}")
+  p1=$(cpu_pg)
   n=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
   f=$(sed -n 's/.* failed=\([0-9]*\).*/\1/p' <<<"$out")
   m=$(sed -n 's/.*machine_cpu_us_per_op=\([0-9]*\).*/\1/p' <<<"$out")
   l=$(py "round(($c1-$c0)*1e6/$n)")
-  printf '%-8s %5s %8s %16s %18s %7s\n' "$s" "$r" "${out%% *}" "$m" "$l" "$f" | tee -a "$work/rows"
+  printf '%-8s %5s %8s %16s %18s %7s %15s\n' "$s" "$r" "${out%% *}" "$m" "$l" "$f" "$(py "round(($p1-$p0)*1e6/$n)")" |
+    tee -a "$work/rows"
 }
 
 for c in $conc; do
   printf '\n%s clients, %s rounds of %ss per side\n' "$c" "$rounds" "$seconds"
-  printf '%-8s %5s %8s %16s %18s %7s\n' side round "rate/s" "machine µs/op" "loand CPU µs/op" failed
+  printf '%-8s %5s %8s %16s %18s %7s %15s\n' side round "rate/s" "machine µs/op" "loand CPU µs/op" failed "pg CPU µs/op"
   : >"$work/rows"
   for r in $(seq "$rounds"); do
     order="$sides"
     [ $((r % 2)) = 0 ] && order="$reversed"
     for s in $order; do round_side "$r" "$c" "$s"; done
-    b1=$(busy)
+    b1=$(busy) p0=$(cpu_pg)
     tps=$("$bin/pgbench" -N -M prepared -c "$c" -j 2 -T "$seconds" -h 127.0.0.1 -p "$pgport" -U postgres pgbench 2>/dev/null |
       sed -n 's/^tps = \([0-9.]*\).*/\1/p')
-    b2=$(busy)
-    printf '%-8s %5s %8.0f %16s %18s %7s\n' pgbench "$r" "$tps" "$(py "round(($b2-$b1)/$hz*1e6/($tps*$seconds))")" - - | tee -a "$work/rows"
+    b2=$(busy) p1=$(cpu_pg)
+    printf '%-8s %5s %8.0f %16s %18s %7s %15s\n' pgbench "$r" "$tps" "$(py "round(($b2-$b1)/$hz*1e6/($tps*$seconds))")" - - \
+      "$(py "round(($p1-$p0)*1e6/($tps*$seconds))")" | tee -a "$work/rows"
   done
   python3 scripts/bench-ab-summary.py "$c" "$sides" "$work/rows"
 done

@@ -33,6 +33,9 @@ type config struct {
 	// often the health checks ping the database.
 	metricsListen  string
 	healthInterval time.Duration
+	// feedMinInterval is the least time between two sequencer passes
+	// that writes wake (servicing.NewFeedParams.MinInterval).
+	feedMinInterval time.Duration
 
 	delinquencyBuckets string
 	riskClasses        string
@@ -103,6 +106,8 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.metricsListen, "metrics-listen", "", "serve Prometheus metrics at /metrics on this address, e.g. 127.0.0.1:9464 (off by default)")
 	fs.DurationVar(&c.healthInterval, "health-interval", 5*time.Second,
 		"how often the health service pings the database (NOT_SERVING while it does not answer within this)")
+	fs.DurationVar(&c.feedMinInterval, "feed-min-interval", 10*time.Millisecond,
+		"least time between two passes of the event feed's sequencer that writes wake: a write waits at most this long more to reach the feed; 0: a pass after every write")
 	fs.StringVar(&c.delinquencyBuckets, "delinquency-buckets", "30,60,90,120,150,180",
 		"largest days past due of buckets M1…M6, increasing; beyond the last is M7")
 	fs.StringVar(&c.riskClasses, "risk-classes", "1,91,271,361", "days past due from which a loan is SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS")
@@ -259,6 +264,9 @@ func (c *config) validate() error {
 	}
 	if c.healthInterval <= 0 {
 		return refuse(fmt.Errorf("--health-interval: want a positive duration, got %v", c.healthInterval), "health-interval")
+	}
+	if c.feedMinInterval < 0 {
+		return refuse(fmt.Errorf("--feed-min-interval: must not be negative, got %v", c.feedMinInterval), "feed-min-interval")
 	}
 	if c.freezeLinesDays < 0 {
 		return refuse(errors.New("--freeze-lines-days must not be negative"), "freeze-lines-days")

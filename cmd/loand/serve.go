@@ -129,7 +129,7 @@ func serve(cfg config, handle storeHandle, certs *tlsreload.Reloader, authn *aut
 		obs.metrics = telemetry.NewMetrics()
 		db = obs.metrics.Store(db)
 	}
-	feed := servicing.NewFeed(servicing.NewFeedParams{Store: db, Logger: log})
+	feed := servicing.NewFeed(servicing.NewFeedParams{Store: db, Logger: log, MinInterval: cfg.feedMinInterval})
 	db = feed.Watch(db)
 	loans, err := servicing.NewLoans(servicing.NewLoansParams{Store: db, Location: cfg.location, Delinquency: cfg.delinquency,
 		Restructuring: cfg.restructuring, CachedLoans: zeroIsOff(cfg.cachedLoans), SnapshotEvery: zeroIsOff(cfg.snapshotEvery), Logger: log,

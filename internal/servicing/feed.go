@@ -25,7 +25,9 @@ import (
 type Feed struct {
 	store store.Feed
 	poll  time.Duration
-	log   *slog.Logger
+	// gap is the least time from one pass that a write woke to the next.
+	gap time.Duration
+	log *slog.Logger
 	// written is signalled (without blocking) after each local write.
 	written chan struct{}
 	// fed is closed and replaced when the sequencer moves the head.
@@ -46,13 +48,21 @@ type NewFeedParams struct {
 	// Poll is how often the sequencer and waiting subscribers look for
 	// rows written elsewhere; 0 means 200ms.
 	Poll time.Duration
+	// MinInterval is the least time between the starts of two passes that
+	// writes wake: a write during it is sequenced when it ends, with every
+	// other write made meanwhile, in one pass. Each pass is a transaction
+	// in the database whatever it feeds, so one a write would cost the
+	// database about as much as the writes themselves when they come
+	// faster than passes end (docs/benchmarks.md, "The cold path"). 0
+	// runs a pass as soon as a write asks for one.
+	MinInterval time.Duration
 	// Logger receives the sequencer's failures; nil means slog.Default().
 	Logger *slog.Logger
 }
 
 // NewFeed returns the feed over a store.
 func NewFeed(p NewFeedParams) *Feed {
-	f := &Feed{store: p.Store, poll: p.Poll, log: p.Logger, written: make(chan struct{}, 1), fed: make(chan struct{}),
+	f := &Feed{store: p.Store, poll: p.Poll, gap: max(p.MinInterval, 0), log: p.Logger, written: make(chan struct{}, 1), fed: make(chan struct{}),
 		subs: map[*subscription]struct{}{}}
 	if f.poll <= 0 {
 		f.poll = 200 * time.Millisecond
@@ -78,20 +88,25 @@ func (f *Feed) Wrote() {
 	}
 }
 
-// Run sequences the feed until ctx ends: after each write Wrote reports
-// and every poll interval. A failed pass is logged and tried again at
-// the next.
+// Run sequences the feed until ctx ends: after the writes Wrote reports
+// (at most one pass every MinInterval for them) and every poll interval.
+// A failed pass is logged and tried again at the next.
 func (f *Feed) Run(ctx context.Context) {
 	tick := time.NewTicker(f.poll)
 	defer tick.Stop()
 	var failing bool
+	var began time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-f.written:
+			if !f.pause(ctx, began) {
+				return
+			}
 		case <-tick.C:
 		}
+		began = time.Now()
 		head, err := f.store.SequenceFeed(ctx, store.SequenceFeedParams{})
 		if err != nil {
 			f.failures.Add(1)
@@ -108,6 +123,27 @@ func (f *Feed) Run(ctx context.Context) {
 		f.sequencedAt.Store(time.Now().UnixNano())
 		f.advance(head)
 	}
+}
+
+// pause waits until MinInterval has passed since the last pass began
+// (false if ctx ended first), then takes the wake-ups that came meanwhile:
+// Wrote is called after a write commits, so the pass about to begin sees
+// every write that rang before it, and needs no pass of its own after.
+func (f *Feed) pause(ctx context.Context, began time.Time) bool {
+	if wait := f.gap - time.Since(began); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
+	select {
+	case <-f.written:
+	default:
+	}
+	return true
 }
 
 // advance records a new head and wakes the subscribers.

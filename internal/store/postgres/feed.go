@@ -16,15 +16,19 @@ const feedLockID = 0x66656564
 
 // sequenceSQL is one pass of the sequencer (see migrations 0012 and 0014): the rows
 // of ended transactions with an xid above the last one fed, in xid order,
-// after the last position. One statement, so the xmin it reads and the
-// rows it sees come from one snapshot (pg_current_snapshot is the
-// statement's): every transaction below that xmin had ended when the
-// snapshot was taken, so its rows are in it. The last feed row's xid is
-// the highest fed, since a pass feeds in xid order.
+// after the last position, and the head it reaches; -1 when the pass's
+// lock statement (feedLockSQL, before it in the same transaction) did not
+// get the lock, for then another pass is running and this one feeds
+// nothing. One statement, so the xmin it reads and the rows it sees come
+// from one snapshot (pg_current_snapshot is the statement's): every
+// transaction below that xmin had ended when the snapshot was taken, so
+// its rows are in it. The last feed row's xid is the highest fed, since a
+// pass feeds in xid order.
 const sequenceSQL = `WITH h AS (
 	SELECT COALESCE((SELECT xid FROM event_feed ORDER BY position DESC LIMIT 1), '0'::xid8) AS after,
 		pg_snapshot_xmin(pg_current_snapshot()) AS upto,
 		COALESCE((SELECT max(position) FROM event_feed), 0) AS pos
+	WHERE current_setting('loancore.feed_locked', true) = 'true'
 ), src AS (
 	SELECT e.xid, 1 AS src, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id,
 		NULL::text AS credit_line_id
@@ -38,19 +42,36 @@ const sequenceSQL = `WITH h AS (
 	UNION ALL
 	SELECT c.xid, 4, 'CREDIT_LINE_' || c.kind, c.loan_id, c.seq, NULL, NULL, c.credit_line_id
 		FROM credit_line_events c, h WHERE c.xid > h.after AND c.xid < h.upto
+), fed AS (
+	INSERT INTO event_feed (position, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id)
+	SELECT h.pos + row_number() OVER (ORDER BY src.xid, src.src, src.credit_line_id, src.loan_id, src.seq, src.business_date, src.notice_id),
+		src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id, src.credit_line_id
+	FROM src, h
+	RETURNING position
 )
-INSERT INTO event_feed (position, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id)
-SELECT h.pos + row_number() OVER (ORDER BY src.xid, src.src, src.credit_line_id, src.loan_id, src.seq, src.business_date, src.notice_id),
-	src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id, src.credit_line_id
-FROM src, h`
+SELECT COALESCE((SELECT max(position) FROM fed), (SELECT pos FROM h), -1)`
+
+// feedLockSQL and feedWaitLockSQL take the advisory lock a pass holds
+// until its transaction ends (the first gives up at once if another pass
+// holds it, the second waits), and say whether it has it in a setting of
+// the transaction's own that sequenceSQL reads. Each is a statement of
+// its own so that the pass's snapshot, taken when sequenceSQL starts,
+// sees what the previous pass committed.
+const (
+	feedLockSQL     = `SELECT set_config('loancore.feed_locked', got::text, true) FROM pg_try_advisory_xact_lock($1) AS got`
+	feedWaitLockSQL = `SELECT set_config('loancore.feed_locked', 'true', true) FROM pg_advisory_xact_lock($1)`
+)
 
 // feedHeadSQL is the highest position.
 const feedHeadSQL = `SELECT COALESCE(max(position), 0) FROM event_feed`
 
 // SequenceFeed implements store.Feed: one pass, under a transaction's
 // advisory lock so passes never overlap (their positions would collide).
-// The lock is taken by its own statement, before the pass's, so the
-// pass's snapshot sees what the previous pass committed. With Wait, it
+// The lock statement and the pass go in one pipeline, one round trip
+// (the sequencer runs many passes a second while loans are being
+// written), and make one transaction: statements sent together before a
+// Sync run in one implicit transaction, which commits at the Sync, so
+// the lock is held until the pass's rows are committed. With Wait, it
 // first waits for every transaction that began before the call to end
 // (xids are the whole cluster's, so this includes other databases'),
 // since a pass can feed a committed row only once everything older has
@@ -61,24 +82,24 @@ func (s *Store) SequenceFeed(ctx context.Context, p store.SequenceFeedParams) (i
 			return 0, mapError(err)
 		}
 	}
+	lock := feedLockSQL
+	if p.Wait {
+		lock = feedWaitLockSQL
+	}
+	b := &pgx.Batch{}
+	b.Queue(lock, int64(feedLockID))
+	b.Queue(sequenceSQL)
+	res := s.pool.SendBatch(ctx, b)
+	var locked string
 	var head int64
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if p.Wait {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(feedLockID)); err != nil {
-				return err
-			}
-		} else {
-			var got bool
-			if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(feedLockID)).Scan(&got); err != nil || !got {
-				return err
-			}
-		}
-		if _, err := tx.Exec(ctx, sequenceSQL); err != nil {
-			return err
-		}
-		return tx.QueryRow(ctx, feedHeadSQL).Scan(&head)
-	})
-	if err == nil && head == 0 {
+	err := res.QueryRow().Scan(&locked)
+	if err == nil {
+		err = res.QueryRow().Scan(&head)
+	}
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && head < 0 {
 		// Another pass was running: report the head it has reached.
 		err = s.pool.QueryRow(ctx, feedHeadSQL).Scan(&head)
 	}

@@ -18,6 +18,7 @@ var feedCases = []testCase{
 	{"FeedOrderAndContent", testFeedOrderAndContent},
 	{"FeedFiltersAndThrough", testFeedFiltersAndThrough},
 	{"FeedConcurrentWriters", testFeedConcurrentWriters},
+	{"FeedConcurrentSequencers", testFeedConcurrentSequencers},
 	{"FeedNegativeJournalLine", testFeedNegativeJournalLine},
 	{"FeedCreditLineEvents", testFeedCreditLineEvents},
 }
@@ -291,6 +292,58 @@ func testFeedConcurrentWriters(t *testing.T, s store.Store) {
 	}
 	if want := writers*(2+payments) + lines*(1+payments); len(seen) != want {
 		t.Errorf("the reader saw %d events, want %d", len(seen), want)
+	}
+	checkSeenOnce(t, seen, ids, lineIDs, payments)
+}
+
+// testFeedConcurrentSequencers runs four sequencers at once while loans
+// and lines are written, one of them waiting for the others' passes
+// (Wait) and three giving up when another is under way, as the loand
+// processes on one database and the subscribers that stop at the head
+// do: no pass fails, each head a pass returns is one the feed has
+// reached, and every event is fed once.
+func testFeedConcurrentSequencers(t *testing.T, s store.Store) {
+	const writers, payments, lines, sequencers = 8, 20, 2, 4
+	ids := make([]string, writers)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("S%d", i)
+	}
+	createLoans(t, s, "B1", ids...)
+	lineIDs := make([]string, lines)
+	for i := range lineIDs {
+		lineIDs[i] = fmt.Sprintf("SL%d", i)
+		openLine(t, s, lineIDs[i], "B1")
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var bg sync.WaitGroup
+	for i := range sequencers {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			for ctx.Err() == nil {
+				head, err := s.SequenceFeed(ctx, store.SequenceFeedParams{Wait: i == 0})
+				if err != nil && ctx.Err() == nil {
+					t.Errorf("sequencer %d: %v", i, err)
+				}
+				if err == nil && head < 0 {
+					t.Errorf("sequencer %d: head %d", i, head)
+				}
+			}
+		}()
+	}
+	writeFeedConcurrently(t, s, ids, lineIDs, payments)
+	stop()
+	bg.Wait()
+	if _, err := s.SequenceFeed(context.Background(), store.SequenceFeedParams{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, e := range readAll(t, s, store.ReadFeedParams{LoanIDs: ids, CreditLineIDs: lineIDs, Limit: 50}) {
+		seen[feedKey(e)]++
+	}
+	if want := writers*(2+payments) + lines*(1+payments); len(seen) != want {
+		t.Errorf("the feed has %d events of these loans and lines, want %d", len(seen), want)
 	}
 	checkSeenOnce(t, seen, ids, lineIDs, payments)
 }
