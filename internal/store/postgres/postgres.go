@@ -532,6 +532,49 @@ func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]
 	return out, nil
 }
 
+// loanVersionsSinceSQL reads the change marker, the snapshot the
+// statement runs in (pg_current_snapshot: the transactions committed and
+// in progress), and the named loans' versions in that same snapshot
+// unless the marker equals $1. A transaction that becomes visible leaves
+// the snapshot's list of those in progress, or moves its horizon (xmax)
+// past one assigned since, and neither goes back: equal snapshot texts
+// mean no commit in between, in any session. The marker is not the WAL
+// position, which moves when the commit record is written, before the
+// transaction is visible: a read between the two would mark stale
+// versions with the new position. With the marker unchanged the loans'
+// index is not touched (ANY of NULL matches nothing); the left join
+// still gives the marker's row.
+const loanVersionsSinceSQL = `WITH m AS MATERIALIZED (SELECT pg_current_snapshot()::text AS marker)
+	SELECT m.marker, l.loan_id, (SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id)
+	FROM m LEFT JOIN loans l ON l.loan_id = ANY(CASE WHEN m.marker = $1 THEN NULL ELSE $2::text[] END)`
+
+// LoanVersionsSince implements store.Loans: one statement, whose snapshot
+// is the marker.
+func (s *Store) LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error) {
+	rows, err := s.pool.Query(ctx, loanVersionsSinceSQL, since, loanIDs)
+	if err != nil {
+		return store.MarkedVersions{}, mapError(err)
+	}
+	var out store.MarkedVersions
+	var id *string
+	var v *int64
+	if _, err := pgx.ForEachRow(rows, []any{&out.Marker, &id, &v}, func() error {
+		if id != nil && v != nil {
+			if out.Versions == nil {
+				out.Versions = make(map[string]int64, len(loanIDs))
+			}
+			out.Versions[*id] = *v
+		}
+		return nil
+	}); err != nil {
+		return store.MarkedVersions{}, mapError(err)
+	}
+	if out.Versions == nil && (since == "" || out.Marker != since) {
+		out.Versions = map[string]int64{}
+	}
+	return out, nil
+}
+
 // Ping asks the database for one row, for loand's health checks: it
 // fails while the database cannot be reached or will not answer.
 func (s *Store) Ping(ctx context.Context) error {

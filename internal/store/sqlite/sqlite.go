@@ -47,6 +47,8 @@ type Store struct {
 	// versions is LoanVersions' statement, prepared on first use.
 	versionsMu sync.Mutex
 	versions   *sql.Stmt
+	// marker is LoanVersionsSince's connection (marker.go).
+	marker markerConn
 }
 
 // Open opens (creating if needed) the database file at path. A path
@@ -99,7 +101,12 @@ func checkPath(path string) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.marker.mu.Lock()
+	s.marker.close()
+	s.marker.mu.Unlock()
+	return s.db.Close()
+}
 
 // Migrate applies the embedded migrations not yet applied, in order.
 func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
