@@ -48,7 +48,7 @@ func TestMarkerSeesOtherHandles(t *testing.T) {
 	}
 }
 
-func openAt(t *testing.T, path string) *sqlite.Store {
+func openAt(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), path)
 	if err != nil {
@@ -59,7 +59,7 @@ func openAt(t *testing.T, path string) *sqlite.Store {
 }
 
 // book writes a loan of one event through s.
-func book(t *testing.T, s *sqlite.Store, id string) {
+func book(t testing.TB, s *sqlite.Store, id string) {
 	t.Helper()
 	at := time.Date(2024, 1, 15, 9, 30, 0, 0, time.UTC)
 	if err := s.CreateLoan(context.Background(), store.NewLoanRecord{
