@@ -111,7 +111,9 @@ func pageSize(e *engine.InvalidError, size int) int {
 }
 
 // ListLoans returns one page of loans ordered by id and the token of the
-// next page ("" at the end).
+// next page ("" at the end). Each record's Terms is the summary of its
+// document (store.LoanQuery.Summary): currency and principal, for
+// PrincipalOf.
 func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanRecord, string, error) {
 	var e engine.InvalidError
 	size := pageSize(&e, p.PageSize)
@@ -125,7 +127,7 @@ func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanR
 	if err := e.Err(); err != nil {
 		return nil, "", err
 	}
-	loans, err := l.store.ListLoans(ctx, store.LoanQuery{Status: p.Status, BorrowerID: p.BorrowerID, AfterLoanID: after, Limit: size + 1})
+	loans, err := l.store.ListLoans(ctx, store.LoanQuery{Status: p.Status, BorrowerID: p.BorrowerID, AfterLoanID: after, Limit: size + 1, Summary: true})
 	if err != nil || len(loans) <= size {
 		return loans, "", err
 	}

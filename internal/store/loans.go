@@ -184,4 +184,9 @@ type LoanQuery struct {
 	// AfterLoanID continues a listing after this loan id.
 	AfterLoanID string
 	Limit       int
+	// Summary cuts each record's Terms to the document's currency and
+	// principal (a JSON object of those two, null when absent), all a
+	// list of loans shows: a page then carries and decodes a few bytes a
+	// loan, not its whole document.
+	Summary bool
 }

@@ -499,9 +499,19 @@ func (s *Store) FindRequest(ctx context.Context, p store.RequestKey) (store.Requ
 	return r, mapError(err)
 }
 
+// loanSummaryColumns are loanColumns with the terms document cut to its
+// currency and principal (LoanQuery.Summary).
+const loanSummaryColumns = `l.loan_id, l.borrower_id, l.currency,
+	jsonb_build_object('currency', l.terms->'currency', 'principal', l.terms->'principal')::text, l.status,
+	(SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id), l.created_at`
+
 // ListLoans implements store.Store.
 func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+loanColumns+` FROM loans l
+	columns := loanColumns
+	if p.Summary {
+		columns = loanSummaryColumns
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM loans l
 		WHERE l.loan_id > $1 AND ($2 = '' OR l.status = $2) AND ($3 = '' OR l.borrower_id = $3)
 		ORDER BY l.loan_id LIMIT $4`, p.AfterLoanID, p.Status, p.BorrowerID, p.Limit)
 	if err != nil {

@@ -2,9 +2,11 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -24,6 +26,7 @@ var loanCases = []testCase{
 	{"IdsOrderByteByByte", testIdsOrderByteByByte},
 	{"LoanVersions", testLoanVersions},
 	{"LoanVersionsSince", testLoanVersionsSince},
+	{"ListLoansSummary", testListLoansSummary},
 }
 
 // pagedLoanIDs lists every loan's id, limit to a page, following each
@@ -287,5 +290,37 @@ func testLoanVersionsSince(t *testing.T, s store.Store) {
 	none, err := s.LoanVersionsSince(ctx, "", nil)
 	if err != nil || none.Marker == "" || len(none.Versions) != 0 {
 		t.Fatalf("no ids: %+v, %v", none, err)
+	}
+}
+
+// testListLoansSummary: with Summary, each record's terms are its
+// document's currency and principal alone (null for one it lacks), the
+// other columns as without.
+func testListLoansSummary(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	full := loan("S1", "B1")
+	full.Loan.Terms = []byte(`{"currency":"CNY","principal":"12000.00","annual_rate_percent":"4.35","installment_count":12}`)
+	if err := s.CreateLoan(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	createLoans(t, s, "B1", "S2") // a document with no currency
+	whole, err := s.ListLoans(ctx, store.LoanQuery{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.ListLoans(ctx, store.LoanQuery{Limit: 10, Summary: true})
+	if err != nil || len(sum) != 2 || len(whole) != 2 {
+		t.Fatalf("summary %d loans, whole %d: %v", len(sum), len(whole), err)
+	}
+	want := []map[string]any{{"currency": "CNY", "principal": "12000.00"}, {"currency": nil, "principal": "12000.00"}}
+	for i, l := range sum {
+		var got map[string]any
+		if err := json.Unmarshal(l.Terms, &got); err != nil || !maps.Equal(got, want[i]) {
+			t.Fatalf("%s: summary terms %s, want %v (%v)", l.LoanID, l.Terms, want[i], err)
+		}
+		l.Terms = whole[i].Terms
+		if !reflect.DeepEqual(l, whole[i]) {
+			t.Fatalf("summary record %+v, whole %+v", l, whole[i])
+		}
 	}
 }
