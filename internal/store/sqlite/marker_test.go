@@ -71,3 +71,30 @@ func book(t testing.TB, s *sqlite.Store, id string) {
 		t.Fatal(err)
 	}
 }
+
+// TestMarkerAfterReopen: a check that fails gives its connection back and
+// the next opens another, whose data_version starts over; its markers
+// must not equal the old connection's, or a reader holding an old marker
+// would take "unchanged" from a connection that never saw the writes in
+// between.
+func TestMarkerAfterReopen(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "loancore.db"))
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	book(t, s, "L1")
+	first, err := s.LoanVersionsSince(ctx, "", []string{"L1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.LoanVersionsSince(gone, "", []string{"L1"}); err == nil {
+		t.Fatal("a check with its context cancelled read the versions")
+	}
+	again, err := s.LoanVersionsSince(ctx, first.Marker, []string{"L1"})
+	if err != nil || again.Marker == first.Marker || again.Versions["L1"] != 1 {
+		t.Fatalf("after the connection was replaced: %+v (was %q), %v", again, first.Marker, err)
+	}
+}
