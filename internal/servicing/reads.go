@@ -54,10 +54,10 @@ func (l *Loans) GetLoan(ctx context.Context, p GetLoanParams) (LoanView, error) 
 // true, if the loan is still at the version it was made at: nothing
 // committed since the store's change marker the entry was confirmed at,
 // or the loan's version read again and found the same (the entry is then
-// confirmed at the new marker). A view of a
-// date before today is never kept, so the business date rolling over
-// misses it; every write, this process's or another's, and close of
-// business's too, appends an event and so moves the version.
+// confirmed at the new marker). A view of a date before today is never
+// kept, so the business date rolling over misses it; every write, this
+// process's or another's, and close of business's too, appends an event
+// and so moves the version.
 func (l *Loans) cachedView(ctx context.Context, loanID string, asOf engine.Date) (LoanView, bool, error) {
 	e, ok := l.reads.get(loanID, asOf)
 	if !ok {
