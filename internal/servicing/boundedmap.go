@@ -42,6 +42,18 @@ func (b *boundedMap[K, V]) put(k K, v V, keep func(old V) bool) {
 	b.m[k] = v
 }
 
+// update replaces k's entry, if there is one, by what change makes of
+// it, when change says so.
+func (b *boundedMap[K, V]) update(k K, change func(old V) (V, bool)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if old, ok := b.m[k]; ok {
+		if v, ok := change(old); ok {
+			b.m[k] = v
+		}
+	}
+}
+
 func (b *boundedMap[K, V]) drop(k K) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

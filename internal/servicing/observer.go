@@ -24,12 +24,41 @@ type Observer interface {
 	// found a fold it could use (hit) or not. Not called when the cache is
 	// off.
 	CacheLookup(hit bool)
+	// ReadCacheLookup: GetLoan, as of today or later, looked for its
+	// view in the read cache. Not called when the cache is off.
+	ReadCacheLookup(r ReadCacheResult)
 	// CloseOfBusinessDate: close of business ran one business date, to
 	// its end (err nil) or not.
 	CloseOfBusinessDate(r COBDateReport)
 	// DelinquentLoans: after a business date completed, how many loans it
 	// left in each delinquency bucket (M1…M7; M0 is not delinquent).
 	DelinquentLoans(date engine.Date, byBucket map[engine.Bucket]int64)
+}
+
+// ReadCacheResult is what a read found in the read cache.
+type ReadCacheResult int
+
+// What a read found in the read cache.
+const (
+	// ReadCacheHit: a view at the loan's current version, answered
+	// without reading the loan's log.
+	ReadCacheHit ReadCacheResult = iota
+	// ReadCacheStale: a view of an older version (the loan was written
+	// since): folded again.
+	ReadCacheStale
+	// ReadCacheMiss: no view of the loan as of the date.
+	ReadCacheMiss
+)
+
+// String is the result's metric label: hit, stale or miss.
+func (r ReadCacheResult) String() string {
+	switch r {
+	case ReadCacheHit:
+		return "hit"
+	case ReadCacheStale:
+		return "stale"
+	}
+	return "miss"
 }
 
 // COBDateReport is one business date's run as close of business saw it.
@@ -51,5 +80,6 @@ type noObserver struct{}
 func (noObserver) RepaymentPosted(string, money.Amount)                 {}
 func (noObserver) RepaymentReversed(string)                             {}
 func (noObserver) CacheLookup(bool)                                     {}
+func (noObserver) ReadCacheLookup(ReadCacheResult)                      {}
 func (noObserver) CloseOfBusinessDate(COBDateReport)                    {}
 func (noObserver) DelinquentLoans(engine.Date, map[engine.Bucket]int64) {}

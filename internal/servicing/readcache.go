@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/store"
 )
 
 // readCache keeps the views GetLoan last answered, one per loan, so that
@@ -26,7 +27,10 @@ type readCache struct {
 type readEntry struct {
 	version int64
 	asOf    engine.Date
-	view    LoanView
+	// marker is the store's change marker of a state the loan was at
+	// version in (the check that last found it there); "" for none yet.
+	marker string
+	view   LoanView
 }
 
 func newReadCache(limit int) *readCache {
@@ -55,6 +59,15 @@ func (c *readCache) put(v LoanView) LoanView {
 	return v
 }
 
+// confirm notes that the loan's entry of version still holds in the
+// state marker names, unless the entry has changed meanwhile.
+func (c *readCache) confirm(loanID string, version int64, marker string) {
+	c.entries.update(loanID, func(e readEntry) (readEntry, bool) {
+		e.marker = marker
+		return e, e.version == version
+	})
+}
+
 func (c *readCache) drop(loanID string) {
 	if c != nil {
 		c.entries.drop(loanID)
@@ -64,6 +77,13 @@ func (c *readCache) drop(loanID string) {
 // versionStore is what the version check reads.
 type versionStore interface {
 	LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error)
+}
+
+// markedVersionStore is a versionStore with a change marker (every
+// store.Store): a check that finds the marker where the readers' entries
+// were confirmed reads no loan at all.
+type markedVersionStore interface {
+	LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error)
 }
 
 // versionCheckTimeout bounds one shared check: it runs on behalf of every
@@ -90,6 +110,11 @@ const versionChecksInFlight = 1
 // freshness, for one round trip shared among the readers. The next check
 // starts at once while fewer than limit are under way, else when one
 // ends.
+//
+// With a store that keeps a change marker, a check asks for the loans'
+// versions only if the marker has moved since the one its readers'
+// entries were confirmed at (the last check's, in the steady state):
+// with nothing committed since, the check reads the marker alone.
 type versionCheck struct {
 	store versionStore
 	// limit is how many checks may be under way at once; 0 means
@@ -98,26 +123,53 @@ type versionCheck struct {
 	mu       sync.Mutex
 	inFlight int
 	next     *versionBatch
+	// marker is the change marker the last check read.
+	marker string
 }
 
 // versionBatch is one check: the loans asked for, and once done is
-// closed, their versions or the error.
+// closed, their versions (nil when the marker had not moved since) and
+// the marker, or the error.
 type versionBatch struct {
-	ctx      context.Context
-	ids      []string
+	ctx context.Context
+	ids []string
+	// since is the marker every reader's entry was confirmed at, or ""
+	// when they differ (the check then asks for the versions).
+	since    string
 	done     chan struct{}
 	versions map[string]int64
+	marker   string
 	err      error
+}
+
+// versionAnswer is what a check tells one read: the loan's version and
+// whether it exists, or, unchanged, that nothing was committed since the
+// marker the read's entry was confirmed at; and the check's marker.
+type versionAnswer struct {
+	version   int64
+	exists    bool
+	unchanged bool
+	marker    string
 }
 
 // version returns the loan's current version and whether it exists.
 func (c *versionCheck) version(ctx context.Context, loanID string) (int64, bool, error) {
+	a, err := c.check(ctx, loanID, "")
+	return a.version, a.exists, err
+}
+
+// check waits for the check after the read's arrival and answers for the
+// loan, whose entry was confirmed at marker ("" for none).
+func (c *versionCheck) check(ctx context.Context, loanID, marker string) (versionAnswer, error) {
 	c.mu.Lock()
 	if c.next == nil {
-		c.next = &versionBatch{ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
+		c.next = &versionBatch{ctx: context.WithoutCancel(ctx), done: make(chan struct{}), since: c.marker}
 	}
 	b := c.next
 	b.ids = append(b.ids, loanID)
+	if marker != b.since {
+		b.since = ""
+	}
 	lead := c.inFlight < c.max()
 	if lead {
 		c.inFlight++
@@ -130,10 +182,16 @@ func (c *versionCheck) version(ctx context.Context, loanID string) (int64, bool,
 	select {
 	case <-b.done:
 	case <-ctx.Done():
-		return 0, false, ctx.Err()
+		return versionAnswer{}, ctx.Err()
+	}
+	if b.err != nil {
+		return versionAnswer{}, b.err
+	}
+	if marker != "" && marker == b.marker {
+		return versionAnswer{unchanged: true, marker: b.marker}, nil
 	}
 	v, ok := b.versions[loanID]
-	return v, ok, b.err
+	return versionAnswer{version: v, exists: ok, marker: b.marker}, nil
 }
 
 func (c *versionCheck) max() int {
@@ -147,10 +205,19 @@ func (c *versionCheck) max() int {
 // a goroutine of its own, so that b's readers are answered at once.
 func (c *versionCheck) run(b *versionBatch) {
 	ctx, cancel := context.WithTimeout(b.ctx, versionCheckTimeout)
-	b.versions, b.err = c.store.LoanVersions(ctx, uniqueIDs(b.ids))
+	if m, ok := c.store.(markedVersionStore); ok {
+		var got store.MarkedVersions
+		got, b.err = m.LoanVersionsSince(ctx, b.since, uniqueIDs(b.ids))
+		b.versions, b.marker = got.Versions, got.Marker
+	} else {
+		b.versions, b.err = c.store.LoanVersions(ctx, uniqueIDs(b.ids))
+	}
 	cancel()
 	close(b.done)
 	c.mu.Lock()
+	if b.err == nil && b.marker != "" {
+		c.marker = b.marker
+	}
 	next := c.next
 	if next != nil {
 		// This check's place passes to the next: inFlight stays.

@@ -51,23 +51,36 @@ func (l *Loans) GetLoan(ctx context.Context, p GetLoanParams) (LoanView, error) 
 }
 
 // cachedView returns the read cache's view of the loan as of asOf, and
-// true, if the loan is still at the version it was made at. A view of a
-// date before today is never kept, so the business date rolling over
-// misses it; every write, this process's or another's, and close of
-// business's too, appends an event and so moves the version.
+// true, if the loan is still at the version it was made at: nothing
+// committed since the store's change marker the entry was confirmed at,
+// or the loan's version read again and found the same (the entry is then
+// confirmed at the new marker). A view of a date before today is never
+// kept, so the business date rolling over misses it; every write, this
+// process's or another's, and close of business's too, appends an event
+// and so moves the version.
 func (l *Loans) cachedView(ctx context.Context, loanID string, asOf engine.Date) (LoanView, bool, error) {
 	e, ok := l.reads.get(loanID, asOf)
 	if !ok {
+		l.observe.ReadCacheLookup(ReadCacheMiss)
 		return LoanView{}, false, nil
 	}
-	v, exists, err := l.versions.version(ctx, loanID)
+	a, err := l.versions.check(ctx, loanID, e.marker)
 	if err != nil {
 		return LoanView{}, false, err
 	}
-	if !exists || v != e.version {
+	switch {
+	case a.unchanged:
+		l.observe.ReadCacheLookup(ReadCacheHit)
+		return e.view, true, nil
+	case !a.exists || a.version != e.version:
 		l.reads.drop(loanID)
+		l.observe.ReadCacheLookup(ReadCacheStale)
 		return LoanView{}, false, nil
 	}
+	if a.marker != e.marker {
+		l.reads.confirm(loanID, e.version, a.marker)
+	}
+	l.observe.ReadCacheLookup(ReadCacheHit)
 	return e.view, true, nil
 }
 
@@ -98,7 +111,9 @@ func pageSize(e *engine.InvalidError, size int) int {
 }
 
 // ListLoans returns one page of loans ordered by id and the token of the
-// next page ("" at the end).
+// next page ("" at the end). Each record's Terms is the summary of its
+// document (store.LoanQuery.Summary): currency and principal, for
+// PrincipalOf.
 func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanRecord, string, error) {
 	var e engine.InvalidError
 	size := pageSize(&e, p.PageSize)
@@ -112,7 +127,7 @@ func (l *Loans) ListLoans(ctx context.Context, p ListLoansParams) ([]store.LoanR
 	if err := e.Err(); err != nil {
 		return nil, "", err
 	}
-	loans, err := l.store.ListLoans(ctx, store.LoanQuery{Status: p.Status, BorrowerID: p.BorrowerID, AfterLoanID: after, Limit: size + 1})
+	loans, err := l.store.ListLoans(ctx, store.LoanQuery{Status: p.Status, BorrowerID: p.BorrowerID, AfterLoanID: after, Limit: size + 1, Summary: true})
 	if err != nil || len(loans) <= size {
 		return loans, "", err
 	}

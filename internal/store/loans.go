@@ -31,6 +31,23 @@ type Loans interface {
 	// check: a loan's version changes with every event, whichever
 	// process wrote it.
 	LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error)
+	// LoanVersionsSince is LoanVersions with a change marker, so that a
+	// check finding nothing changed reads no loan at all. The marker names
+	// the store's committed state the versions were read in: two markers
+	// read at different instants are equal only if no write committed in
+	// between, in any process (a store may also tell a change where there
+	// was none, never the reverse). When the marker read equals since,
+	// Versions may be nil: the versions the caller confirmed at since still
+	// hold. since "" asks for the versions whatever the marker.
+	LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (MarkedVersions, error)
+}
+
+// MarkedVersions is LoanVersionsSince's answer: the marker of the state
+// read (never "") and, unless it equals the since asked about, each named
+// loan's version as LoanVersions gives it.
+type MarkedVersions struct {
+	Marker   string
+	Versions map[string]int64
 }
 
 // LoanRecord is a loan's row: its identity, its terms as recorded at
@@ -167,4 +184,9 @@ type LoanQuery struct {
 	// AfterLoanID continues a listing after this loan id.
 	AfterLoanID string
 	Limit       int
+	// Summary cuts each record's Terms to the document's currency and
+	// principal (a JSON object of those two, null when absent), all a
+	// list of loans shows: a page then carries and decodes a few bytes a
+	// loan, not its whole document.
+	Summary bool
 }

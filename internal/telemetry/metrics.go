@@ -27,6 +27,7 @@ type Metrics struct {
 
 	repayments, repaidMinor, reversals *prometheus.CounterVec
 	cacheHit, cacheMiss                prometheus.Counter
+	readLookups                        [3]prometheus.Counter
 
 	cobDates              *prometheus.CounterVec
 	cobDuration           prometheus.Histogram
@@ -66,6 +67,11 @@ func (m *Metrics) defineDomain(r *prometheus.Registry) {
 	m.reversals = f.counterVec("loancore_reversals_total", "Repayments reversed (executed; a reversal held for approval counts when approved).", "currency")
 	lookups := f.counterVec("loancore_loan_cache_lookups_total", "Repayments that looked for their loan in the log cache, by result (hit or miss).", "result")
 	m.cacheHit, m.cacheMiss = lookups.WithLabelValues("hit"), lookups.WithLabelValues("miss")
+	reads := f.counterVec("loancore_read_cache_lookups_total",
+		"GetLoan reads as of today that looked for their view in the read cache, by result (hit, stale: the loan was written since, miss).", "result")
+	for _, r := range []servicing.ReadCacheResult{servicing.ReadCacheHit, servicing.ReadCacheStale, servicing.ReadCacheMiss} {
+		m.readLookups[r] = reads.WithLabelValues(r.String())
+	}
 	m.cobDates = f.counterVec("loancore_cob_dates_total", "Business dates close of business ran, by result: completed, or failed (the date stays RUNNING).", "result")
 	m.cobDuration = f.histogram("loancore_cob_date_duration_seconds", "How long close of business took to run one business date.",
 		[]float64{.1, .5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600})
@@ -115,6 +121,13 @@ func (m *Metrics) CacheLookup(hit bool) {
 		m.cacheHit.Inc()
 	} else {
 		m.cacheMiss.Inc()
+	}
+}
+
+// ReadCacheLookup implements servicing.Observer.
+func (m *Metrics) ReadCacheLookup(r servicing.ReadCacheResult) {
+	if int(r) >= 0 && int(r) < len(m.readLookups) {
+		m.readLookups[r].Inc()
 	}
 }
 

@@ -40,6 +40,7 @@ const (
 	callLoadLoan
 	callListLoans
 	callLoanVersions
+	callLoanVersionsSince
 	callFindRequest
 	callServerSecret
 	callOpenCreditLine
@@ -77,6 +78,7 @@ var storeCallNames = [storeCalls]string{
 	callLoadLoan:             "LoadLoan",
 	callListLoans:            "ListLoans",
 	callLoanVersions:         "LoanVersions",
+	callLoanVersionsSince:    "LoanVersionsSince",
 	callFindRequest:          "FindRequest",
 	callServerSecret:         "ServerSecret",
 	callOpenCreditLine:       "OpenCreditLine",
@@ -249,6 +251,11 @@ func (s *timedStore) ListLoans(ctx context.Context, p store.LoanQuery) (_ []stor
 func (s *timedStore) LoanVersions(ctx context.Context, ids []string) (_ map[string]int64, err error) {
 	defer s.since(callLoanVersions, time.Now(), &err)
 	return s.s.LoanVersions(ctx, ids)
+}
+
+func (s *timedStore) LoanVersionsSince(ctx context.Context, since string, ids []string) (_ store.MarkedVersions, err error) {
+	defer s.since(callLoanVersionsSince, time.Now(), &err)
+	return s.s.LoanVersionsSince(ctx, since, ids)
 }
 
 func (s *timedStore) FindRequest(ctx context.Context, p store.RequestKey) (_ store.RequestRecord, err error) {

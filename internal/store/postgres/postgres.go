@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,6 +43,10 @@ type Store struct {
 	// partitions are the business dates whose loan_positions partition
 	// this process has seen created (engine.Date → true).
 	partitions sync.Map
+	// moved is whether LoanVersionsSince's last check found the marker
+	// moved: then the next asks for the versions in its one statement
+	// rather than reading the marker alone first.
+	moved atomic.Bool
 }
 
 // Open connects to the database at url (postgres://…).
@@ -503,9 +508,19 @@ func (s *Store) FindRequest(ctx context.Context, p store.RequestKey) (store.Requ
 	return r, mapError(err)
 }
 
+// loanSummaryColumns are loanColumns with the terms document cut to its
+// currency and principal (LoanQuery.Summary).
+const loanSummaryColumns = `l.loan_id, l.borrower_id, l.currency,
+	jsonb_build_object('currency', l.terms->'currency', 'principal', l.terms->'principal')::text, l.status,
+	(SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id), l.created_at`
+
 // ListLoans implements store.Store.
 func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+loanColumns+` FROM loans l
+	columns := loanColumns
+	if p.Summary {
+		columns = loanSummaryColumns
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM loans l
 		WHERE l.loan_id > $1 AND ($2 = '' OR l.status = $2) AND ($3 = '' OR l.borrower_id = $3)
 		ORDER BY l.loan_id LIMIT $4`, p.AfterLoanID, p.Status, p.BorrowerID, p.Limit)
 	if err != nil {
@@ -532,6 +547,71 @@ func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]
 	var v int64
 	if _, err := pgx.ForEachRow(rows, []any{&id, &v}, func() error { out[id] = v; return nil }); err != nil {
 		return nil, mapError(err)
+	}
+	return out, nil
+}
+
+// loanVersionsSinceSQL reads the change marker, the snapshot the
+// statement runs in (pg_current_snapshot: the transactions committed and
+// in progress), and the named loans' versions in that same snapshot
+// unless the marker equals $1. A transaction that becomes visible leaves
+// the snapshot's list of those in progress, or moves its horizon (xmax)
+// past one assigned since, and neither goes back: equal snapshot texts
+// mean no commit in between, in any session. The marker is not the WAL
+// position, which moves when the commit record is written, before the
+// transaction is visible: a read between the two would mark stale
+// versions with the new position. With the marker unchanged the loans'
+// index is not touched (ANY of NULL matches nothing); the left join
+// still gives the marker's row.
+const loanVersionsSinceSQL = `WITH m AS MATERIALIZED (SELECT pg_current_snapshot()::text AS marker)
+	SELECT m.marker, l.loan_id, (SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id)
+	FROM m LEFT JOIN loans l ON l.loan_id = ANY(CASE WHEN m.marker = $1 THEN NULL ELSE $2::text[] END)`
+
+// LoanVersionsSince implements store.Loans: one statement, whose snapshot
+// is the marker. While nothing moves, the marker is read alone first
+// (`SELECT pg_current_snapshot()`, cheaper than the statement with the
+// ids' array and the join), and the statement follows only if it moved;
+// after a check that found it moved, the statement is sent at once, so a
+// steady stream of writes costs one round trip a check, not two.
+func (s *Store) LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error) {
+	if since != "" && !s.moved.Load() {
+		var marker string
+		if err := s.pool.QueryRow(ctx, `SELECT pg_current_snapshot()::text`).Scan(&marker); err != nil {
+			return store.MarkedVersions{}, mapError(err)
+		}
+		if marker == since {
+			return store.MarkedVersions{Marker: marker}, nil
+		}
+	}
+	out, err := s.loanVersionsSince(ctx, since, loanIDs)
+	if err == nil && since != "" {
+		s.moved.Store(out.Marker != since)
+	}
+	return out, err
+}
+
+// loanVersionsSince is loanVersionsSinceSQL.
+func (s *Store) loanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error) {
+	rows, err := s.pool.Query(ctx, loanVersionsSinceSQL, since, loanIDs)
+	if err != nil {
+		return store.MarkedVersions{}, mapError(err)
+	}
+	var out store.MarkedVersions
+	var id *string
+	var v *int64
+	if _, err := pgx.ForEachRow(rows, []any{&out.Marker, &id, &v}, func() error {
+		if id != nil && v != nil {
+			if out.Versions == nil {
+				out.Versions = make(map[string]int64, len(loanIDs))
+			}
+			out.Versions[*id] = *v
+		}
+		return nil
+	}); err != nil {
+		return store.MarkedVersions{}, mapError(err)
+	}
+	if out.Versions == nil && (since == "" || out.Marker != since) {
+		out.Versions = map[string]int64{}
 	}
 	return out, nil
 }

@@ -44,9 +44,13 @@ var (
 // Store is a store.Store on one SQLite database file.
 type Store struct {
 	db *sql.DB
-	// versions is LoanVersions' statement, prepared on first use.
+	// versions is LoanVersions' statement, summary ListLoans' with
+	// LoanQuery.Summary, each prepared on first use.
 	versionsMu sync.Mutex
 	versions   *sql.Stmt
+	summary    *sql.Stmt
+	// marker is LoanVersionsSince's connection (marker.go).
+	marker markerConn
 }
 
 // Open opens (creating if needed) the database file at path. A path
@@ -99,7 +103,12 @@ func checkPath(path string) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.marker.mu.Lock()
+	s.marker.close()
+	s.marker.mu.Unlock()
+	return s.db.Close()
+}
 
 // Migrate applies the embedded migrations not yet applied, in order.
 func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
@@ -421,11 +430,31 @@ func (s *Store) FindRequest(ctx context.Context, p store.RequestKey) (store.Requ
 	return r, mapError(err)
 }
 
-// ListLoans implements store.Store.
-func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+loanColumns+` FROM loans l
+// loanSummaryColumns are loanColumns with the terms document cut to its
+// currency and principal (LoanQuery.Summary).
+const loanSummaryColumns = `l.loan_id, l.borrower_id, l.currency,
+	json_object('currency', json_extract(l.terms, '$.currency'), 'principal', json_extract(l.terms, '$.principal')), l.status,
+	(SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id), l.created_at`
+
+// listLoansWhere is ListLoans' filter and order, after its columns.
+const listLoansWhere = ` FROM loans l
 		WHERE l.loan_id > ? AND (? = '' OR l.status = ?) AND (? = '' OR l.borrower_id = ?)
-		ORDER BY l.loan_id LIMIT ?`, p.AfterLoanID, p.Status, p.Status, p.BorrowerID, p.BorrowerID, p.Limit)
+		ORDER BY l.loan_id LIMIT ?`
+
+// ListLoans implements store.Store. The summary's statement is prepared
+// once (parsing it cost a tenth of a page's CPU).
+func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanRecord, error) {
+	var rows *sql.Rows
+	var err error
+	args := []any{p.AfterLoanID, p.Status, p.Status, p.BorrowerID, p.BorrowerID, p.Limit}
+	if p.Summary {
+		var stmt *sql.Stmt
+		if stmt, err = s.summaryStmt(ctx); err == nil {
+			rows, err = stmt.QueryContext(ctx, args...)
+		}
+	} else {
+		rows, err = s.db.QueryContext(ctx, `SELECT `+loanColumns+listLoansWhere, args...)
+	}
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -476,6 +505,21 @@ func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]
 		out[id] = v
 	}
 	return out, mapError(rows.Err())
+}
+
+// summaryStmt is ListLoans' summary statement prepared, once, as
+// versionsStmt.
+func (s *Store) summaryStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.versionsMu.Lock()
+	defer s.versionsMu.Unlock()
+	if s.summary == nil {
+		stmt, err := s.db.PrepareContext(ctx, `SELECT `+loanSummaryColumns+listLoansWhere)
+		if err != nil {
+			return nil, err
+		}
+		s.summary = stmt
+	}
+	return s.summary, nil
 }
 
 // versionsStmt is loanVersionsSQL prepared, once: database/sql prepares it

@@ -2,9 +2,11 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -23,6 +25,8 @@ var loanCases = []testCase{
 	{"ListLoansPagesAndFilters", testListLoansPagesAndFilters},
 	{"IdsOrderByteByByte", testIdsOrderByteByByte},
 	{"LoanVersions", testLoanVersions},
+	{"LoanVersionsSince", testLoanVersionsSince},
+	{"ListLoansSummary", testListLoansSummary},
 }
 
 // pagedLoanIDs lists every loan's id, limit to a page, following each
@@ -252,5 +256,83 @@ func testLoanVersions(t *testing.T, s store.Store) {
 	ids[1100] = "L2"
 	if got, err = s.LoanVersions(ctx, ids); err != nil || !maps.Equal(got, map[string]int64{"L2": 4}) {
 		t.Fatalf("1,200 ids: %v, %v", got, err)
+	}
+}
+
+// testLoanVersionsSince checks the change marker: asked with no marker,
+// or with one that is no longer current, the store gives the versions as
+// LoanVersions does; after an append the marker must move, so that a
+// reader holding versions confirmed at the old one asks again. Equal
+// markers with nothing written cannot be required here: PostgreSQL's is
+// the whole cluster's, and other scenarios write to it meanwhile (the
+// SQLite store's own test checks that one).
+func testLoanVersionsSince(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L1", "L2")
+	first, err := s.LoanVersionsSince(ctx, "", []string{"L1", "L2", "nope"})
+	if err != nil || first.Marker == "" || !maps.Equal(first.Versions, map[string]int64{"L1": 2, "L2": 2}) {
+		t.Fatalf("no marker yet: %+v, %v", first, err)
+	}
+	again, err := s.LoanVersionsSince(ctx, first.Marker, []string{"L1"})
+	switch {
+	case err != nil || again.Marker == "":
+		t.Fatalf("again: %+v, %v", again, err)
+	case again.Marker == first.Marker && again.Versions != nil && !maps.Equal(again.Versions, map[string]int64{"L1": 2}):
+		t.Fatalf("unchanged marker, wrong versions: %+v", again)
+	case again.Marker != first.Marker && !maps.Equal(again.Versions, map[string]int64{"L1": 2}):
+		t.Fatalf("a new marker needs the versions: %+v", again)
+	}
+	appendAll(t, s, payment("L1", 2, "p1"))
+	after, err := s.LoanVersionsSince(ctx, again.Marker, []string{"L1", "L2"})
+	if err != nil || after.Marker == again.Marker || !maps.Equal(after.Versions, map[string]int64{"L1": 3, "L2": 2}) {
+		t.Fatalf("after an append: %+v (marker before %q), %v", after, again.Marker, err)
+	}
+	// Asked again at once: a store may answer from the marker alone or
+	// read the versions (PostgreSQL does the latter right after a check
+	// that found the marker moved); either way, right.
+	next, err := s.LoanVersionsSince(ctx, after.Marker, []string{"L1"})
+	switch {
+	case err != nil || next.Marker == "":
+		t.Fatalf("next: %+v, %v", next, err)
+	case next.Marker == after.Marker && next.Versions != nil && !maps.Equal(next.Versions, map[string]int64{"L1": 3}):
+		t.Fatalf("unchanged marker, wrong versions: %+v", next)
+	case next.Marker != after.Marker && !maps.Equal(next.Versions, map[string]int64{"L1": 3}):
+		t.Fatalf("a new marker needs the versions: %+v", next)
+	}
+	none, err := s.LoanVersionsSince(ctx, "", nil)
+	if err != nil || none.Marker == "" || len(none.Versions) != 0 {
+		t.Fatalf("no ids: %+v, %v", none, err)
+	}
+}
+
+// testListLoansSummary: with Summary, each record's terms are its
+// document's currency and principal alone (null for one it lacks), the
+// other columns as without.
+func testListLoansSummary(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	full := loan("S1", "B1")
+	full.Loan.Terms = []byte(`{"currency":"CNY","principal":"12000.00","annual_rate_percent":"4.35","installment_count":12}`)
+	if err := s.CreateLoan(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	createLoans(t, s, "B1", "S2") // a document with no currency
+	whole, err := s.ListLoans(ctx, store.LoanQuery{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.ListLoans(ctx, store.LoanQuery{Limit: 10, Summary: true})
+	if err != nil || len(sum) != 2 || len(whole) != 2 {
+		t.Fatalf("summary %d loans, whole %d: %v", len(sum), len(whole), err)
+	}
+	want := []map[string]any{{"currency": "CNY", "principal": "12000.00"}, {"currency": nil, "principal": "12000.00"}}
+	for i, l := range sum {
+		var got map[string]any
+		if err := json.Unmarshal(l.Terms, &got); err != nil || !maps.Equal(got, want[i]) {
+			t.Fatalf("%s: summary terms %s, want %v (%v)", l.LoanID, l.Terms, want[i], err)
+		}
+		l.Terms = whole[i].Terms
+		if !reflect.DeepEqual(l, whole[i]) {
+			t.Fatalf("summary record %+v, whole %+v", l, whole[i])
+		}
 	}
 }

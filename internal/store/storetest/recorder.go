@@ -59,6 +59,11 @@ func (r *recorder) LoanVersions(ctx context.Context, ids []string) (map[string]i
 	return r.Store.LoanVersions(ctx, ids)
 }
 
+func (r *recorder) LoanVersionsSince(ctx context.Context, since string, ids []string) (store.MarkedVersions, error) {
+	r.calls.note("LoanVersionsSince")
+	return r.Store.LoanVersionsSince(ctx, since, ids)
+}
+
 func (r *recorder) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
 	r.calls.note("LoadLoan")
 	return r.Store.LoadLoan(ctx, p)

@@ -1,0 +1,100 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/store"
+	"github.com/loancore/loancore/internal/store/sqlite"
+)
+
+// TestMarkerSeesOtherHandles: the change marker stays put while nothing
+// is written (so a check of unchanged loans reads none of them), and
+// moves after a commit by the store itself and by another handle on the
+// same file, which stands for another process (loand relay, a second
+// loand): the read cache's freshness rests on both.
+func TestMarkerSeesOtherHandles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "loancore.db")
+	a, b := openAt(t, path), openAt(t, path)
+	if _, err := a.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	book(t, a, "L1")
+	first, err := a.LoanVersionsSince(ctx, "", []string{"L1"})
+	if err != nil || first.Versions["L1"] != 1 {
+		t.Fatalf("first: %+v, %v", first, err)
+	}
+	for range 3 {
+		same, err := a.LoanVersionsSince(ctx, first.Marker, []string{"L1"})
+		if err != nil || same.Marker != first.Marker || same.Versions != nil {
+			t.Fatalf("nothing written, yet %+v (was %q), %v", same, first.Marker, err)
+		}
+	}
+	marker := first.Marker
+	for _, w := range []struct {
+		name string
+		s    *sqlite.Store
+		id   string
+	}{{"this store", a, "L2"}, {"another handle", b, "L3"}} {
+		book(t, w.s, w.id)
+		got, err := a.LoanVersionsSince(ctx, marker, []string{"L1", w.id})
+		if err != nil || got.Marker == marker || got.Versions[w.id] != 1 || got.Versions["L1"] != 1 {
+			t.Fatalf("after a write by %s: %+v (was %q), %v", w.name, got, marker, err)
+		}
+		marker = got.Marker
+	}
+}
+
+func openAt(t testing.TB, path string) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// book writes a loan of one event through s.
+func book(t testing.TB, s *sqlite.Store, id string) {
+	t.Helper()
+	at := time.Date(2024, 1, 15, 9, 30, 0, 0, time.UTC)
+	if err := s.CreateLoan(context.Background(), store.NewLoanRecord{
+		Loan: store.LoanRecord{LoanID: id, BorrowerID: "B", Currency: "CNY", Terms: []byte(`{}`), Status: store.StatusActive, CreatedAt: at},
+		Events: []store.EventRecord{{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: "2024-01-15", RecordedAt: at,
+			RequestID: "r-" + id, Actor: "test"}},
+		Request: store.RequestRecord{RequestID: "r-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 1, RecordedAt: at},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMarkerAfterReopen: a check that fails gives its connection back and
+// the next opens another, whose data_version starts over; its markers
+// must not equal the old connection's, or a reader holding an old marker
+// would take "unchanged" from a connection that never saw the writes in
+// between.
+func TestMarkerAfterReopen(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "loancore.db"))
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	book(t, s, "L1")
+	first, err := s.LoanVersionsSince(ctx, "", []string{"L1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.LoanVersionsSince(gone, "", []string{"L1"}); err == nil {
+		t.Fatal("a check with its context cancelled read the versions")
+	}
+	again, err := s.LoanVersionsSince(ctx, first.Marker, []string{"L1"})
+	if err != nil || again.Marker == first.Marker || again.Versions["L1"] != 1 {
+		t.Fatalf("after the connection was replaced: %+v (was %q), %v", again, first.Marker, err)
+	}
+}
