@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
-	"github.com/loancore/loancore/internal/store/postgres"
 )
 
 // BenchmarkSequenceFeed times one pass of the feed's sequencer as loand
@@ -19,24 +17,12 @@ import (
 // read by an index alone (FindRequest), one round trip.
 func BenchmarkSequenceFeed(b *testing.B) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, pgtest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(s.Close)
+	s := openBenchStore(b, pgtest.URL(b))
 	const loans, batch = 8, 8
-	t0 := time.Date(2024, 1, 15, 2, 0, 0, 0, time.UTC)
+	t0 := benchT0
+	bookBenchLoans(b, s, "F", loans, benchTerms(12))
 	version := make([]int64, loans)
-	for i := range loans {
-		id := fmt.Sprintf("F%d", i)
-		err := s.CreateLoan(ctx, store.NewLoanRecord{
-			Loan: store.LoanRecord{LoanID: id, BorrowerID: "B", Currency: "CNY", Status: "ACTIVE", CreatedAt: t0,
-				Terms: []byte(`{"currency": "CNY", "principal": "12000.00", "annual_rate_percent": "12", "installment_count": 12}`)},
-			Events:  []store.EventRecord{{LoanID: id, Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "c-" + id, Actor: "api"}},
-			Request: store.RequestRecord{RequestID: "c-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 1, RecordedAt: t0}})
-		if err != nil {
-			b.Fatal(err)
-		}
+	for i := range version {
 		version[i] = 1
 	}
 	pay := func(i int) {

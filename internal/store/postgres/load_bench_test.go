@@ -9,7 +9,6 @@ import (
 
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
-	"github.com/loancore/loancore/internal/store/postgres"
 )
 
 // BenchmarkLoadLoan reads one loan with its log of 40 events and a request
@@ -20,24 +19,11 @@ import (
 // index alone.
 func BenchmarkLoadLoan(b *testing.B) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, pgtest.URL(b)+os.Getenv("XTRA"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(s.Close)
+	s := openBenchStore(b, pgtest.URL(b)+os.Getenv("XTRA"))
 	// Each loan has a snapshot tail events before its last.
 	const loans, events, tail = 64, 40, 4
-	t0 := time.Date(2024, 1, 15, 2, 0, 0, 0, time.UTC)
-	for i := range loans {
-		id := fmt.Sprintf("L%d", i)
-		err := s.CreateLoan(ctx, store.NewLoanRecord{
-			Loan: store.LoanRecord{LoanID: id, BorrowerID: "B", Currency: "CNY", Status: "ACTIVE", CreatedAt: t0,
-				Terms: []byte(`{"currency": "CNY", "principal": "12000.00", "annual_rate_percent": "12", "installment_count": 36}`)},
-			Events:  []store.EventRecord{{LoanID: id, Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "c-" + id, Actor: "api"}},
-			Request: store.RequestRecord{RequestID: "c-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 1, RecordedAt: t0}})
-		if err != nil {
-			b.Fatal(err)
-		}
+	t0 := benchT0
+	for _, id := range bookBenchLoans(b, s, "L", loans, benchTerms(36)) {
 		for v := int64(1); v < events; v++ {
 			rid := fmt.Sprintf("p-%s-%d", id, v)
 			at := t0.Add(time.Duration(v) * 24 * time.Hour)

@@ -2,13 +2,9 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
-	"time"
 
-	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
-	"github.com/loancore/loancore/internal/store/postgres"
 )
 
 // BenchmarkLoanVersionsSince: the read cache's check of 8 loans, one
@@ -19,23 +15,8 @@ import (
 // go test ./internal/store/postgres -run '^$' -bench LoanVersionsSince -benchmem
 func BenchmarkLoanVersionsSince(b *testing.B) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, pgtest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(s.Close)
-	t0 := time.Date(2024, 1, 15, 2, 0, 0, 0, time.UTC)
-	var ids []string
-	for i := range 8 {
-		id := fmt.Sprintf("L%d", i)
-		ids = append(ids, id)
-		if err := s.CreateLoan(ctx, store.NewLoanRecord{
-			Loan:    store.LoanRecord{LoanID: id, BorrowerID: "B", Currency: "CNY", Status: "ACTIVE", CreatedAt: t0, Terms: []byte(`{}`)},
-			Events:  []store.EventRecord{{LoanID: id, Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "c-" + id, Actor: "api"}},
-			Request: store.RequestRecord{RequestID: "c-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 1, RecordedAt: t0}}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := openBenchStore(b, pgtest.URL(b))
+	ids := bookBenchLoans(b, s, "L", 8, `{}`)
 	b.Run("check=marker", func(b *testing.B) {
 		marker, moved := "", 0
 		for b.Loop() {
