@@ -434,34 +434,7 @@ func testFeedCreditLineEvents(t *testing.T, s store.Store) {
 		[]string{"line/CL1/2 CREDIT_LINE_FROZEN"},
 		[]string{"line/CL1/3 CREDIT_LINE_DRAWDOWN", "L1/1 ORIGINATION", "L1/2 DISBURSEMENT"},
 		[]string{"line/CL1/4 CREDIT_LINE_REPAYMENT_REVERSED", "L1/3 REPAYMENT"})
-	for _, e := range entries {
-		if e.LineEvent == nil {
-			if e.CreditLineID != "" {
-				t.Errorf("%s names the line %q", feedKey(e), e.CreditLineID)
-			}
-			continue
-		}
-		l := e.LineEvent
-		if e.CreditLineID != "CL1" || e.BorrowerID != "B1" || e.Currency != "CNY" || l.CreditLineID != "CL1" ||
-			e.Kind != store.FeedLinePrefix+l.Kind || e.LoanID != l.LoanID || !e.RecordedAt.Equal(l.RecordedAt) {
-			t.Errorf("%s: entry %+v, event %+v", feedKey(e), e, *l)
-		}
-		switch l.Kind {
-		case store.LineKindOpened:
-			if !sameAmount(l.Amount, "1000") || l.RequestID != "open-CL1" || l.OnBehalfOf != "customer-B1" || l.LoanID != "" ||
-				l.ValueDate != "2024-01-15" || !l.RecordedAt.Equal(t0.Truncate(time.Microsecond)) {
-				t.Errorf("opened: %+v", *l)
-			}
-		case store.LineKindFrozen:
-			if l.Reason != "overdue" || l.Actor != "op" || l.ValueDate != "2024-02-01" || l.Amount != "" {
-				t.Errorf("frozen: %+v", *l)
-			}
-		case store.LineKindDrawdown, store.LineKindRepaymentReversed:
-			if l.LoanID != "L1" {
-				t.Errorf("%s names loan %q", l.Kind, l.LoanID)
-			}
-		}
-	}
+	checkLineEntries(t, entries)
 	keys := func(p store.ReadFeedParams) []string {
 		t.Helper()
 		p.Limit = 100
@@ -491,6 +464,41 @@ func testFeedCreditLineEvents(t *testing.T, s store.Store) {
 	} {
 		if got := keys(c.p); !slices.Equal(got, c.want) {
 			t.Errorf("%+v: %v, want %v", c.p, got, c.want)
+		}
+	}
+}
+
+// checkLineEntries checks what testFeedCreditLineEvents' line entries
+// carry: their line, borrower, currency and loan, and each event's own
+// fields; a loan's entry names no line.
+func checkLineEntries(t *testing.T, entries []store.FeedEntry) {
+	t.Helper()
+	for _, e := range entries {
+		if e.LineEvent == nil {
+			if e.CreditLineID != "" {
+				t.Errorf("%s names the line %q", feedKey(e), e.CreditLineID)
+			}
+			continue
+		}
+		l := e.LineEvent
+		if e.CreditLineID != "CL1" || e.BorrowerID != "B1" || e.Currency != "CNY" || l.CreditLineID != "CL1" ||
+			e.Kind != store.FeedLinePrefix+l.Kind || e.LoanID != l.LoanID || !e.RecordedAt.Equal(l.RecordedAt) {
+			t.Errorf("%s: entry %+v, event %+v", feedKey(e), e, *l)
+		}
+		switch l.Kind {
+		case store.LineKindOpened:
+			if !sameAmount(l.Amount, "1000") || l.RequestID != "open-CL1" || l.OnBehalfOf != "customer-B1" || l.LoanID != "" ||
+				l.ValueDate != "2024-01-15" || !l.RecordedAt.Equal(t0.Truncate(time.Microsecond)) {
+				t.Errorf("opened: %+v", *l)
+			}
+		case store.LineKindFrozen:
+			if l.Reason != "overdue" || l.Actor != "op" || l.ValueDate != "2024-02-01" || l.Amount != "" {
+				t.Errorf("frozen: %+v", *l)
+			}
+		case store.LineKindDrawdown, store.LineKindRepaymentReversed:
+			if l.LoanID != "L1" {
+				t.Errorf("%s names loan %q", l.Kind, l.LoanID)
+			}
 		}
 	}
 }
