@@ -125,16 +125,8 @@ for s in $sides; do
 done
 reversed=$(printf '%s\n' $sides | tac | tr '\n' ' ')
 
-# cpu_pg prints the CPU seconds PostgreSQL has spent so far: the
-# postmaster, its live children, and the children that have exited (which
-# the kernel adds to the postmaster's children times). Only one side (or
-# pgbench) runs at a time, so its change over a run is that run's.
-pg_pid=$(head -1 "$work/data/postmaster.pid")
-cpu_pg() {
-  { awk '{print $14+$15+$16+$17}' "/proc/$pg_pid/stat"
-    for p in $(pgrep -P "$pg_pid" || true); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done
-  } | awk -v hz="$hz" '{t+=$1} END {printf "%.3f", t/hz}'
-}
+# cpu_pg (benchlib.sh): only one side (or pgbench) runs at a time, so
+# its change over a run is that run's.
 
 # round_side R C X: one run of side X's client at concurrency C in round
 # R, and its row: side, round, rate, machine and loand CPU µs per

@@ -66,24 +66,16 @@ t0=$(date +%s.%N)
 until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE(max(position), 0) >= $((2 * n)) FROM event_feed")" = t ]; do sleep 1; done
 printf 'feed: the setup'"'"'s %d events sequenced in %.0f s\n' "$((2 * n))" "$(py "$(date +%s.%N) - $t0")"
 
-# CPU seconds (user+system) of PostgreSQL: the postmaster, its live
-# backends, and those that exited (the kernel adds them to the
-# postmaster's children times).
-pg_pid=$(head -1 "$work/data/postmaster.pid")
-pg_cpu() {
-  { awk '{print $14+$15+$16+$17}' "/proc/$pg_pid/stat"
-    for p in $(pgrep -P "$pg_pid" || true); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done
-  } | awk -v hz="$hz" '{t+=$1} END {printf "%.3f", t/hz}'
-}
+# PostgreSQL's CPU seconds: cpu_pg (benchlib.sh).
 # The date before, untimed in the ratio: the first close of these loans,
 # which replays every one.
 cpu0=$(cpu_of "$loand_pid")
-pg0=$(pg_cpu)
+pg0=$(cpu_pg)
 t0=$(date +%s.%N)
 $tool grpcurl -plaintext -d '{"business_date": "'"$pdate"'"}' "127.0.0.1:$apiport" \
   loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >/dev/null
 printf 'first close of business (%s, every loan replayed): %.1f s; CPU loand %.1f s, PostgreSQL %.1f s\n' "$pdate" \
-  "$(py "$(date +%s.%N) - $t0")" "$(py "$(cpu_of "$loand_pid") - $cpu0")" "$(py "$(pg_cpu) - $pg0")"
+  "$(py "$(date +%s.%N) - $t0")" "$(py "$(cpu_of "$loand_pid") - $cpu0")" "$(py "$(cpu_pg) - $pg0")"
 # Its journal lines are fed before the timed close, as a night's would be
 # by the next.
 fed=$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")
@@ -100,13 +92,13 @@ if [ "$profile" = 1 ]; then
   profiler=$!
 fi
 cpu0=$(cpu_of "$loand_pid")
-pg0=$(pg_cpu)
+pg0=$(cpu_pg)
 t0=$(date +%s.%N)
 $tool grpcurl -plaintext -d '{"business_date": "'"$bdate"'"}' "127.0.0.1:$apiport" \
   loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >"$work/progress.json"
 cob=$(python3 -c "print($(date +%s.%N) - $t0)")
 cpu1=$(cpu_of "$loand_pid")
-pg1=$(pg_cpu)
+pg1=$(cpu_pg)
 tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$loand_pid/status")
 journal=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) || ' lines, penalty ' || sum(penalty) || ', compound ' || sum(compound) FROM loan_accruals")

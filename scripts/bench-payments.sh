@@ -100,15 +100,8 @@ if [ "$floor" = 1 ]; then
 fi
 
 # CPU seconds (user+system) spent so far by the server processes: loand,
-# and PostgreSQL (the postmaster, its live backends, and the backends that
-# have exited, which the kernel adds to the postmaster's children times).
-pg_pid=$(head -1 "$work/data/postmaster.pid")
+# and PostgreSQL (cpu_pg, benchlib.sh).
 cpu_loand() { cpu_of "$loand_pid"; }
-cpu_pg() {
-  { awk '{print $14+$15+$16+$17}' "/proc/$pg_pid/stat"
-    for p in $(pgrep -P "$pg_pid" || true); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done
-  } | awk -v hz="$hz" '{t+=$1} END {printf "%.3f", t/hz}'
-}
 wal_syncs() { "$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgres -c 'SELECT wal_sync FROM pg_stat_wal'; }
 per_op() { py "'%.0f' % (($2-$1)*1e6/$3)"; } # µs of CPU per operation
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }

@@ -49,6 +49,18 @@ wait_healthy() {
 hz=$(getconf CLK_TCK)
 # cpu_of PID prints the CPU seconds (user+system) PID has spent so far.
 cpu_of() { awk -v hz="$hz" '{printf "%.3f", ($14+$15)/hz}' "/proc/$1/stat"; }
+# cpu_pg prints the CPU seconds (user+system) the cluster start_cluster
+# started has spent so far: the postmaster, its live backends, and those
+# that have exited (the kernel adds them to the postmaster's children
+# times). Its change over a run is the run's when nothing else uses the
+# cluster meanwhile.
+cpu_pg() {
+  local pid
+  pid=$(head -1 "$work/data/postmaster.pid")
+  { awk '{print $14+$15+$16+$17}' "/proc/$pid/stat"
+    for p in $(pgrep -P "$pid" || true); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done
+  } | awk -v hz="$hz" '{t+=$1} END {printf "%.3f", t/hz}'
+}
 # busy prints the machine-wide busy CPU time (user, nice, system, irq,
 # softirq) in clock ticks, as loadpay reads it around its own window.
 busy() { awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat; }
