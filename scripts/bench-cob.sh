@@ -63,7 +63,9 @@ wait_healthy "127.0.0.1:$apiport"
 # (it would have fed them as the loans were booked); close of business is
 # timed from when it has, so the run does not also pay for the setup.
 t0=$(date +%s.%N)
-until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE(max(position), 0) >= $((2 * n)) FROM event_feed")" = t ]; do sleep 1; done
+# fed_to N waits until the feed holds N entries.
+fed_to() { until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE(max(position), 0) >= $1 FROM event_feed")" = t ]; do sleep 1; done; }
+fed_to $((2 * n))
 printf 'feed: the setup'"'"'s %d events sequenced in %.0f s\n' "$((2 * n))" "$(py "$(date +%s.%N) - $t0")"
 
 # PostgreSQL's CPU seconds: cpu_pg (benchlib.sh).
@@ -79,7 +81,7 @@ printf 'first close of business (%s, every loan replayed): %.1f s; CPU loand %.1
 # Its journal lines are fed before the timed close, as a night's would be
 # by the next.
 fed=$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")
-until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE(max(position), 0) >= $fed FROM event_feed")" = t ]; do sleep 1; done
+fed_to "$fed"
 
 # loand's peak resident memory (VmHWM) is read when close of business has
 # ended: it covers the run and everything loand did before it.
