@@ -83,6 +83,14 @@ func checkPositions(t *testing.T, seed uint64, loans *servicing.Loans, cob *serv
 		}
 	}
 	cs.saved = nil
+	checkJournal(t, seed, loans, cob, d, n)
+}
+
+// checkJournal fails unless the journal of each active loan of L00..Ln-1
+// telescopes: after closing d it sums to what GetLoan as of d charged.
+func checkJournal(t *testing.T, seed uint64, loans *servicing.Loans, cob *servicing.Close, d engine.Date, n int) {
+	t.Helper()
+	ctx := context.Background()
 	for i := range n {
 		id := fmt.Sprintf("L%02d", i)
 		v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: d})
@@ -93,7 +101,7 @@ func checkPositions(t *testing.T, seed uint64, loans *servicing.Loans, cob *serv
 			continue
 		}
 		if got, err := cob.AccruedTotal(ctx, id); err != nil || got != servicing.Charged(v) {
-			t.Fatalf("seed %d: %s: after closing %s the journal sums to %+v, GetLoan charged %+v (%v)", seed, id, d, got, servicing.Charged(v), err)
+			t.Fatalf("seed %d: %s: after closing %s the journal sums to %+v, GetLoan as of that date charged %+v (%v)", seed, id, d, got, servicing.Charged(v), err)
 		}
 	}
 }
