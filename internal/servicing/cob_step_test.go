@@ -17,8 +17,8 @@ import (
 
 // TestCloseOfBusinessStepsUnchangedLoans: with StepUnchanged, as loand
 // runs it, a loan nothing was recorded for since its previous date is
-// stepped on from that position's state, and one paid since (dated back,
-// dated today, or reversed) is replayed. Each date is closed the morning
+// stepped on from that position's state, and one paid since (dated back
+// or dated today; no payment is reversed here) is replayed. Each date is closed the morning
 // after that day's payments, for 40 dates; every loan's position equals
 // GetLoan as of the date (a replay of the whole log), field by field, and
 // its journal sums to what GetLoan charged.
