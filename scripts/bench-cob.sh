@@ -49,7 +49,7 @@ SELECT 'COB-' || lpad(i::text, 8, '0'), 2, 'DISBURSEMENT', '$disb', now(), 'cob-
 FROM generate_series(1, $n) i;
 VACUUM ANALYZE;
 SQL
-printf 'loans: %d created in %.0f s (disbursed %s, closing %s)\n' "$n" "$(python3 -c "print($(date +%s.%N) - $t0)")" "$disb" "$bdate"
+printf 'loans: %d created in %.0f s (disbursed %s, closing %s)\n' "$n" "$(py "$(date +%s.%N) - $t0")" "$disb" "$bdate"
 
 [ "$profile" = 1 ] && "${psql[@]}" -d loancore -c "CREATE EXTENSION pg_stat_statements"
 pprof=()
@@ -98,7 +98,7 @@ pg0=$(cpu_pg)
 t0=$(date +%s.%N)
 $tool grpcurl -plaintext -d '{"business_date": "'"$bdate"'"}' "127.0.0.1:$apiport" \
   loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >"$work/progress.json"
-cob=$(python3 -c "print($(date +%s.%N) - $t0)")
+cob=$(py "$(date +%s.%N) - $t0")
 cpu1=$(cpu_of "$loand_pid")
 pg1=$(cpu_pg)
 tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
@@ -116,10 +116,10 @@ fi
 # date: the closed date's, one a loan).
 t0=$(date +%s.%N)
 "${psql[@]}" -d loancore -c "UPDATE loan_positions SET days_past_due = days_past_due + 1 WHERE as_of = '$bdate'"
-upd=$(python3 -c "print($(date +%s.%N) - $t0)")
+upd=$(py "$(date +%s.%N) - $t0")
 
-printf '\nclose of business, %d loans: %.1f s (%.0f loans/s); journal %s\n' "$n" "$cob" "$(python3 -c "print($n / $cob)")" "$journal"
+printf '\nclose of business, %d loans: %.1f s (%.0f loans/s); journal %s\n' "$n" "$cob" "$(py "$n / $cob")" "$journal"
 printf 'CPU in the close: loand %.1f s, PostgreSQL %.1f s\n' "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
 printf 'loand peak resident memory (VmHWM): %.0f MiB\n' "$(py "$hwm / 1024")"
 printf 'plain UPDATE of the same %d positions: %.1f s\n' "$n" "$upd"
-printf 'ratio close of business / UPDATE: %.2f\n' "$(python3 -c "print($cob / $upd)")"
+printf 'ratio close of business / UPDATE: %.2f\n' "$(py "$cob / $upd")"

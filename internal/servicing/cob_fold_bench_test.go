@@ -20,13 +20,7 @@ import (
 // encoding for the next date).
 // go test ./internal/servicing -run '^$' -bench COBFold
 func BenchmarkCOBFold(b *testing.B) {
-	terms := monthlyTerms(36)
-	terms.HasPenalty, terms.Penalty = true, engine.PenaltyPolicy{GraceDays: 3, CompoundOverdueInterest: true}
-	doc, err := encodeTerms(terms, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	loan := store.LoanRecord{LoanID: "L", BorrowerID: "B", Currency: "CNY", Terms: doc, Status: store.StatusActive, Version: 42}
+	terms, loan := benchPenaltyLoan(b, 36, 42)
 	events := []store.EventRecord{{LoanID: "L", Seq: 1, Kind: store.KindOrigination, ValueDate: "2024-01-15"},
 		{LoanID: "L", Seq: 2, Kind: store.KindDisbursement, ValueDate: "2024-01-15", Amount: "12000.00"}}
 	for i := range 40 {
@@ -37,11 +31,7 @@ func BenchmarkCOBFold(b *testing.B) {
 	}
 	// Closed five days after the last payment.
 	business := engine.DateOf(2024, 2, 15).AddMonths(19).AddDays(3 + 5)
-	loans, err := NewLoans(NewLoansParams{Location: time.UTC})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := NewClose(NewCloseParams{Loans: loans})
+	c := benchClose(b, NewCloseParams{})
 	ctx := context.Background()
 	// The snapshot a repayment would have stored with event 38.
 	const at = 38
@@ -61,14 +51,7 @@ func BenchmarkCOBFold(b *testing.B) {
 		b.Fatal(err)
 	}
 	// The state the position of the day before kept (StepUnchanged).
-	_, prev, err := c.fold(ctx, full, business-1, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	state, err := prev.EncodeStepState()
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, state := benchStateBefore(b, c, full, business)
 	stepped := store.COBLoan{Loan: loan, PrevAsOf: business - 1, PrevVersion: 42, PrevState: state}
 	for name, cl := range map[string]store.COBLoan{"from=log": full, "from=snapshot": fromSnapshot, "from=state": stepped} {
 		// memo=none decodes the terms for each fold; memo=run as a run of
@@ -84,4 +67,45 @@ func BenchmarkCOBFold(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchPenaltyLoan is a months-installment loan with a penalty policy and
+// compound interest, as the close of business benchmarks fold, and its
+// stored row at version.
+func benchPenaltyLoan(b *testing.B, months int, version int64) (engine.Terms, store.LoanRecord) {
+	b.Helper()
+	terms := monthlyTerms(months)
+	terms.HasPenalty, terms.Penalty = true, engine.PenaltyPolicy{GraceDays: 3, CompoundOverdueInterest: true}
+	doc, err := encodeTerms(terms, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return terms, store.LoanRecord{LoanID: "L", BorrowerID: "B", Currency: "CNY", Terms: doc, Status: store.StatusActive, Version: version}
+}
+
+// benchClose is a Close with no store, on Loans with none, for folding
+// pages in memory.
+func benchClose(b *testing.B, p NewCloseParams) *Close {
+	b.Helper()
+	loans, err := NewLoans(NewLoansParams{Location: time.UTC})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Loans = loans
+	return NewClose(p)
+}
+
+// benchStateBefore is cl's fold as of the day before d and its step state,
+// as the position of that day keeps it.
+func benchStateBefore(b *testing.B, c *Close, cl store.COBLoan, d engine.Date) (engine.LoanState, []byte) {
+	b.Helper()
+	_, prev, err := c.fold(context.Background(), cl, d-1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	state, err := prev.EncodeStepState()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return prev, state
 }

@@ -3,7 +3,6 @@ package servicing
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
@@ -20,34 +19,17 @@ import (
 // instead (stepMinEvents), which this measures the reason for.
 // go test ./internal/servicing -run '^$' -bench COBPositionOverdue
 func BenchmarkCOBPositionOverdue(b *testing.B) {
-	terms := monthlyTerms(12)
-	terms.HasPenalty, terms.Penalty = true, engine.PenaltyPolicy{GraceDays: 3, CompoundOverdueInterest: true}
-	doc, err := encodeTerms(terms, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	loan := store.LoanRecord{LoanID: "L", BorrowerID: "B", Currency: "CNY", Terms: doc, Status: store.StatusActive, Version: 2}
+	terms, loan := benchPenaltyLoan(b, 12, 2)
 	disb := terms.DisbursementDate.String()
 	cl := store.COBLoan{Loan: loan, PrevAsOf: engine.NoDate, Events: []store.EventRecord{
 		{LoanID: "L", Seq: 1, Kind: store.KindOrigination, ValueDate: disb},
 		{LoanID: "L", Seq: 2, Kind: store.KindDisbursement, ValueDate: disb, Amount: "12000.00"}}}
-	loans, err := NewLoans(NewLoansParams{Location: time.UTC})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := NewClose(NewCloseParams{Loans: loans, StepUnchanged: true})
+	c := benchClose(b, NewCloseParams{StepUnchanged: true})
 	d := terms.DisbursementDate.AddMonths(11) - 1
 	ctx := context.Background()
 	// Its state of the day before, as a position keeps it for a longer
 	// log (stepMinEvents): what stepping this loan would cost.
-	_, prev, err := c.fold(ctx, cl, d-1, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	state, err := prev.EncodeStepState()
-	if err != nil {
-		b.Fatal(err)
-	}
+	prev, state := benchStateBefore(b, c, cl, d)
 	b.Run("from=state", func(b *testing.B) {
 		st := store.COBLoan{Loan: loan, PrevAsOf: d - 1, PrevVersion: 2, PrevState: state, Charged: charged(prev)}
 		memo := &termsMemo{}

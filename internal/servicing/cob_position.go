@@ -226,7 +226,7 @@ type termsMemo struct {
 // that does not decode is not remembered: the error names the loan.
 func (m *termsMemo) decode(loanID string, doc []byte) (*decodedTerms, error) {
 	if m == nil {
-		return decode(loanID, doc)
+		return decode(loanID, doc, nil)
 	}
 	m.mu.Lock()
 	dec, ok := m.m[string(doc)]
@@ -234,7 +234,7 @@ func (m *termsMemo) decode(loanID string, doc []byte) (*decodedTerms, error) {
 	if ok {
 		return dec, nil
 	}
-	dec, err := decode(loanID, doc)
+	dec, err := decode(loanID, doc, nil)
 	if err != nil {
 		return nil, err
 	}

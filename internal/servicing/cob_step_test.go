@@ -17,8 +17,8 @@ import (
 
 // TestCloseOfBusinessStepsUnchangedLoans: with StepUnchanged, as loand
 // runs it, a loan nothing was recorded for since its previous date is
-// stepped on from that position's state, and one paid since (dated back,
-// dated today, or reversed) is replayed. Each date is closed the morning
+// stepped on from that position's state, and one paid since (dated back
+// or dated today; no payment is reversed here) is replayed. Each date is closed the morning
 // after that day's payments, for 40 dates; every loan's position equals
 // GetLoan as of the date (a replay of the whole log), field by field, and
 // its journal sums to what GetLoan charged.
@@ -83,6 +83,14 @@ func checkPositions(t *testing.T, seed uint64, loans *servicing.Loans, cob *serv
 		}
 	}
 	cs.saved = nil
+	checkJournal(t, seed, loans, cob, d, n)
+}
+
+// checkJournal fails unless the journal of each active loan of L00..Ln-1
+// telescopes: after closing d it sums to what GetLoan as of d charged.
+func checkJournal(t *testing.T, seed uint64, loans *servicing.Loans, cob *servicing.Close, d engine.Date, n int) {
+	t.Helper()
+	ctx := context.Background()
 	for i := range n {
 		id := fmt.Sprintf("L%02d", i)
 		v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: d})
@@ -93,7 +101,7 @@ func checkPositions(t *testing.T, seed uint64, loans *servicing.Loans, cob *serv
 			continue
 		}
 		if got, err := cob.AccruedTotal(ctx, id); err != nil || got != servicing.Charged(v) {
-			t.Fatalf("seed %d: %s: after closing %s the journal sums to %+v, GetLoan charged %+v (%v)", seed, id, d, got, servicing.Charged(v), err)
+			t.Fatalf("seed %d: %s: after closing %s the journal sums to %+v, GetLoan as of that date charged %+v (%v)", seed, id, d, got, servicing.Charged(v), err)
 		}
 	}
 }

@@ -184,19 +184,11 @@ func TestJournalTakesANegativeLine(t *testing.T) {
 			t.Fatal(err)
 		}
 		cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans})
-		charged := func(d engine.Date) store.Accrual {
-			t.Helper()
-			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: d})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return servicing.Charged(v)
-		}
 		first := engine.DateOf(2024, 5, 1)
 		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first}); err != nil {
 			t.Fatal(err)
 		}
-		before := charged(first)
+		before := chargedAsOf(t, loans, "L", first)
 		// Everything overdue, paid back in February.
 		if _, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: "p", RequestHash: "h", LoanID: "L",
 			Amount: "3000.00", ValueDate: engine.DateOf(2024, 2, 10), Actor: "test"}); err != nil {
@@ -205,7 +197,7 @@ func TestJournalTakesANegativeLine(t *testing.T) {
 		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first + 1}); err != nil {
 			t.Fatal(err)
 		}
-		after := charged(first + 1)
+		after := chargedAsOf(t, loans, "L", first+1)
 		if after.Penalty >= before.Penalty {
 			t.Fatalf("charged %+v on %s, %+v the day after: the journal line is not negative; the test checks nothing", before, first, after)
 		}
@@ -238,19 +230,11 @@ func TestJournalKeepsRestructuredCharges(t *testing.T) {
 			t.Fatal(err)
 		}
 		cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans})
-		charged := func(d engine.Date) store.Accrual {
-			t.Helper()
-			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L", AsOf: d})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return servicing.Charged(v)
-		}
 		first := engine.DateOf(2024, 5, 1)
 		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first}); err != nil {
 			t.Fatal(err)
 		}
-		before := charged(first)
+		before := chargedAsOf(t, loans, "L", first)
 		if before.Penalty == 0 || before.Fees == 0 {
 			t.Fatalf("charged %+v by %s: no penalty or late fee to restructure; the test checks nothing", before, first)
 		}
@@ -271,7 +255,7 @@ func TestJournalKeepsRestructuredCharges(t *testing.T) {
 		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: first + 1}); err != nil {
 			t.Fatal(err)
 		}
-		after := charged(first + 1)
+		after := chargedAsOf(t, loans, "L", first+1)
 		if after.Penalty < before.Penalty || after.Compound < before.Compound || after.Fees < before.Fees {
 			t.Errorf("charged %+v on %s, %+v after the restructuring: a negative journal line", before, first, after)
 		}
@@ -279,4 +263,14 @@ func TestJournalKeepsRestructuredCharges(t *testing.T) {
 			t.Fatalf("journal sums to %+v (%v), the loan has charged %+v", got, err, after)
 		}
 	})
+}
+
+// chargedAsOf is what GetLoan as of d says loan id has charged.
+func chargedAsOf(t *testing.T, loans *servicing.Loans, id string, d engine.Date) store.Accrual {
+	t.Helper()
+	v, err := loans.GetLoan(context.Background(), servicing.GetLoanParams{LoanID: id, AsOf: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return servicing.Charged(v)
 }

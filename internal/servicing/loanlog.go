@@ -116,7 +116,7 @@ func logWith(loanID string, rec store.LoanRecord, events []store.EventRecord, kn
 	if err := CheckLog(loanID, events); err != nil {
 		return loanLog{}, err
 	}
-	terms, apr, hasAPR, err := decodeTerms(rec.Terms)
+	dec, err := decode(loanID, rec.Terms, built)
 	if err != nil {
 		return loanLog{}, err
 	}
@@ -135,16 +135,7 @@ func logWith(loanID string, rec store.LoanRecord, events []store.EventRecord, kn
 		events = events[:n]
 		rec.Version = events[len(events)-1].Seq
 	}
-	var sched engine.Schedule
-	if built != nil && reflect.DeepEqual(built.terms, terms) {
-		sched = built.schedule
-	} else if sched, err = engine.BuildSchedule(terms); err != nil {
-		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
-	}
-	if apr, err = bookedAPROf(rec.Terms, terms, apr, hasAPR, &sched); err != nil {
-		return loanLog{}, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
-	}
-	return logFrom(loanID, rec, events, &decodedTerms{terms: terms, apr: apr, schedule: sched})
+	return logFrom(loanID, rec, events, dec)
 }
 
 // decodedTerms is what a loan's terms document gives its log: the terms,
@@ -157,14 +148,18 @@ type decodedTerms struct {
 	schedule engine.Schedule
 }
 
-// decode decodes a stored terms document for loan loanID.
-func decode(loanID string, doc []byte) (*decodedTerms, error) {
+// decode decodes a stored terms document for loan loanID, taking the
+// schedule already built (nil: none) when it was built for the terms the
+// document decodes to.
+func decode(loanID string, doc []byte, built *builtSchedule) (*decodedTerms, error) {
 	terms, apr, hasAPR, err := decodeTerms(doc)
 	if err != nil {
 		return nil, err
 	}
-	sched, err := engine.BuildSchedule(terms)
-	if err != nil {
+	var sched engine.Schedule
+	if built != nil && reflect.DeepEqual(built.terms, terms) {
+		sched = built.schedule
+	} else if sched, err = engine.BuildSchedule(terms); err != nil {
 		return nil, fmt.Errorf("loan %s: stored terms: %w", loanID, err)
 	}
 	if apr, err = bookedAPROf(doc, terms, apr, hasAPR, &sched); err != nil {

@@ -308,19 +308,7 @@ func closeOfBusinessFromSnapshots(t *testing.T, db store.Store, seed uint64) {
 		}
 		// The journal telescopes: after each date it sums to what the
 		// fold as of that date has charged.
-		for i := range n {
-			id := fmt.Sprintf("L%02d", i)
-			v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: id, AsOf: d})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if v.Status != store.StatusActive {
-				continue
-			}
-			if got, err := cob.AccruedTotal(ctx, id); err != nil || got != servicing.Charged(v) {
-				t.Fatalf("seed %d: %s: after closing %s the journal sums to %+v, GetLoan as of that date charged %+v (%v)", seed, id, d, got, servicing.Charged(v), err)
-			}
-		}
+		checkJournal(t, seed, loans, cob, d, n)
 		now = now.Add(24 * time.Hour)
 	}
 	t.Logf("%d of %d loans closed from a snapshot; %d reversals", cs.fromSnapshot.Load(), cs.loans.Load(), reversals)
