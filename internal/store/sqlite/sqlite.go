@@ -479,6 +479,20 @@ const loanVersionsSQL = `SELECT l.loan_id, (SELECT max(seq) FROM loan_events e W
 
 // LoanVersions implements store.Loans: one statement, as of one instant.
 func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error) {
+	if len(loanIDs) == 0 {
+		return map[string]int64{}, nil
+	}
+	stmt, err := s.versionsStmt(ctx)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	out, err := queryVersions(ctx, stmt, loanIDs)
+	return out, mapError(err)
+}
+
+// queryVersions runs stmt, loanVersionsSQL prepared (on the pool or on
+// the marker connection), for loanIDs: each existing loan's version.
+func queryVersions(ctx context.Context, stmt *sql.Stmt, loanIDs []string) (map[string]int64, error) {
 	out := make(map[string]int64, len(loanIDs))
 	if len(loanIDs) == 0 {
 		return out, nil
@@ -487,24 +501,20 @@ func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	stmt, err := s.versionsStmt(ctx)
-	if err != nil {
-		return nil, mapError(err)
-	}
 	rows, err := stmt.QueryContext(ctx, string(ids))
 	if err != nil {
-		return nil, mapError(err)
+		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		var v int64
 		if err := rows.Scan(&id, &v); err != nil {
-			return nil, mapError(err)
+			return nil, err
 		}
 		out[id] = v
 	}
-	return out, mapError(rows.Err())
+	return out, rows.Err()
 }
 
 // summaryStmt is ListLoans' summary statement prepared, once, as
