@@ -520,31 +520,28 @@ func queryVersions(ctx context.Context, stmt *sql.Stmt, loanIDs []string) (map[s
 // summaryStmt is ListLoans' summary statement prepared, once, as
 // versionsStmt.
 func (s *Store) summaryStmt(ctx context.Context) (*sql.Stmt, error) {
-	s.versionsMu.Lock()
-	defer s.versionsMu.Unlock()
-	if s.summary == nil {
-		stmt, err := s.db.PrepareContext(ctx, `SELECT `+loanSummaryColumns+listLoansWhere)
-		if err != nil {
-			return nil, err
-		}
-		s.summary = stmt
-	}
-	return s.summary, nil
+	return s.prepareOnce(ctx, &s.summary, `SELECT `+loanSummaryColumns+listLoansWhere)
 }
 
 // versionsStmt is loanVersionsSQL prepared, once: database/sql prepares it
 // again on each connection it runs on, and keeps it there.
 func (s *Store) versionsStmt(ctx context.Context) (*sql.Stmt, error) {
+	return s.prepareOnce(ctx, &s.versions, loanVersionsSQL)
+}
+
+// prepareOnce returns *stmt, preparing query into it first if it is nil;
+// a failed prepare is tried again on the next call.
+func (s *Store) prepareOnce(ctx context.Context, stmt **sql.Stmt, query string) (*sql.Stmt, error) {
 	s.versionsMu.Lock()
 	defer s.versionsMu.Unlock()
-	if s.versions == nil {
-		stmt, err := s.db.PrepareContext(ctx, loanVersionsSQL)
+	if *stmt == nil {
+		prepared, err := s.db.PrepareContext(ctx, query)
 		if err != nil {
 			return nil, err
 		}
-		s.versions = stmt
+		*stmt = prepared
 	}
-	return s.versions, nil
+	return *stmt, nil
 }
 
 // Ping reads one row of the database file, for loand's health checks:
