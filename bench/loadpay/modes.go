@@ -53,22 +53,28 @@ var callers = map[string]func(cc *grpc.ClientConn, p driveParams, prefix string,
 	},
 	modeList: func(cc *grpc.ClientConn, p driveParams, _ string, _ int) caller {
 		c := loancorev1.NewLoanServiceClient(cc)
-		token := ""
-		return func(ctx context.Context, _ int) error {
-			res, err := c.ListLoans(ctx, &loancorev1.ListLoansRequest{PageSize: int32(p.PageSize), PageToken: token})
-			token = res.GetNextPageToken()
-			return err
-		}
+		return pager(func(ctx context.Context, token string) (*loancorev1.ListLoansResponse, error) {
+			return c.ListLoans(ctx, &loancorev1.ListLoansRequest{PageSize: int32(p.PageSize), PageToken: token})
+		})
 	},
 	modeDelinquent: func(cc *grpc.ClientConn, p driveParams, _ string, _ int) caller {
 		c := loancorev1.NewCloseOfBusinessServiceClient(cc)
-		token := ""
-		return func(ctx context.Context, _ int) error {
-			res, err := c.ListDelinquentLoans(ctx, &loancorev1.ListDelinquentLoansRequest{PageSize: int32(p.PageSize), PageToken: token})
-			token = res.GetNextPageToken()
-			return err
-		}
+		return pager(func(ctx context.Context, token string) (*loancorev1.ListDelinquentLoansResponse, error) {
+			return c.ListDelinquentLoans(ctx, &loancorev1.ListDelinquentLoansRequest{PageSize: int32(p.PageSize), PageToken: token})
+		})
 	},
+}
+
+// pager is the caller of a list mode: each call asks for the page after
+// the last one's token, from the start again after the end ("" again).
+// A failed call's nil answer gives "" too (the getter is nil-safe).
+func pager[R interface{ GetNextPageToken() string }](page func(ctx context.Context, token string) (R, error)) caller {
+	token := ""
+	return func(ctx context.Context, _ int) error {
+		res, err := page(ctx, token)
+		token = res.GetNextPageToken()
+		return err
+	}
 }
 
 // loanID is the loan call n of client w is about: spread over the loans

@@ -74,15 +74,10 @@ func (c *readCache) drop(loanID string) {
 	}
 }
 
-// versionStore is what the version check reads.
+// versionStore is what the version check reads (every store.Store): the
+// loans' versions with a change marker, so that a check that finds the
+// marker where the readers' entries were confirmed reads no loan at all.
 type versionStore interface {
-	LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error)
-}
-
-// markedVersionStore is a versionStore with a change marker (every
-// store.Store): a check that finds the marker where the readers' entries
-// were confirmed reads no loan at all.
-type markedVersionStore interface {
 	LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error)
 }
 
@@ -111,10 +106,10 @@ const versionChecksInFlight = 1
 // starts at once while fewer than limit are under way, else when one
 // ends.
 //
-// With a store that keeps a change marker, a check asks for the loans'
-// versions only if the marker has moved since the one its readers'
-// entries were confirmed at (the last check's, in the steady state):
-// with nothing committed since, the check reads the marker alone.
+// A check asks for the loans' versions only if the store's change marker
+// has moved since the one its readers' entries were confirmed at (the
+// last check's, in the steady state): with nothing committed since, the
+// check reads the marker alone.
 type versionCheck struct {
 	store versionStore
 	// limit is how many checks may be under way at once; 0 means
@@ -150,12 +145,6 @@ type versionAnswer struct {
 	exists    bool
 	unchanged bool
 	marker    string
-}
-
-// version returns the loan's current version and whether it exists.
-func (c *versionCheck) version(ctx context.Context, loanID string) (int64, bool, error) {
-	a, err := c.check(ctx, loanID, "")
-	return a.version, a.exists, err
 }
 
 // check waits for the check after the read's arrival and answers for the
@@ -205,13 +194,8 @@ func (c *versionCheck) max() int {
 // a goroutine of its own, so that b's readers are answered at once.
 func (c *versionCheck) run(b *versionBatch) {
 	ctx, cancel := context.WithTimeout(b.ctx, versionCheckTimeout)
-	if m, ok := c.store.(markedVersionStore); ok {
-		var got store.MarkedVersions
-		got, b.err = m.LoanVersionsSince(ctx, b.since, uniqueIDs(b.ids))
-		b.versions, b.marker = got.Versions, got.Marker
-	} else {
-		b.versions, b.err = c.store.LoanVersions(ctx, uniqueIDs(b.ids))
-	}
+	got, err := c.store.LoanVersionsSince(ctx, b.since, uniqueIDs(b.ids))
+	b.versions, b.marker, b.err = got.Versions, got.Marker, err
 	cancel()
 	close(b.done)
 	c.mu.Lock()

@@ -2,32 +2,45 @@ package servicing
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/loancore/loancore/internal/store"
 )
 
 // gatedVersions is a version store whose checks wait for a gate, so a
 // test can hold one check in flight; it reports the versions of the
-// moment each check started.
+// moment each check started, under a marker of its own each (the reads
+// here hold none, so every check reads the versions).
 type gatedVersions struct {
 	mu      sync.Mutex
 	version int64
+	checks  int
 	started chan []string
 	gate    chan struct{}
 }
 
-func (g *gatedVersions) LoanVersions(ctx context.Context, ids []string) (map[string]int64, error) {
+func (g *gatedVersions) LoanVersionsSince(_ context.Context, _ string, ids []string) (store.MarkedVersions, error) {
 	g.mu.Lock()
 	v := g.version
+	g.checks++
+	out := store.MarkedVersions{Marker: "g" + strconv.Itoa(g.checks), Versions: map[string]int64{}}
 	g.mu.Unlock()
 	g.started <- append([]string(nil), ids...)
 	<-g.gate
-	out := map[string]int64{}
 	for _, id := range ids {
-		out[id] = v
+		out.Versions[id] = v
 	}
 	return out, nil
+}
+
+// version returns the loan's current version and whether it exists, as a
+// read holding no marker asks.
+func (c *versionCheck) version(ctx context.Context, loanID string) (int64, bool, error) {
+	a, err := c.check(ctx, loanID, "")
+	return a.version, a.exists, err
 }
 
 // TestVersionCheckStartsAfterTheRead: a read that arrives while a check

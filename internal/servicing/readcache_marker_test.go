@@ -20,10 +20,6 @@ type markedVersions struct {
 	calls    []string
 }
 
-func (m *markedVersions) LoanVersions(context.Context, []string) (map[string]int64, error) {
-	panic("a store with a marker is asked with LoanVersionsSince")
-}
-
 func (m *markedVersions) LoanVersionsSince(_ context.Context, since string, ids []string) (store.MarkedVersions, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

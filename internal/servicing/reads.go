@@ -68,17 +68,15 @@ func (l *Loans) cachedView(ctx context.Context, loanID string, asOf engine.Date)
 	if err != nil {
 		return LoanView{}, false, err
 	}
-	switch {
-	case a.unchanged:
-		l.observe.ReadCacheLookup(ReadCacheHit)
-		return e.view, true, nil
-	case !a.exists || a.version != e.version:
-		l.reads.drop(loanID)
-		l.observe.ReadCacheLookup(ReadCacheStale)
-		return LoanView{}, false, nil
-	}
-	if a.marker != e.marker {
-		l.reads.confirm(loanID, e.version, a.marker)
+	if !a.unchanged {
+		if !a.exists || a.version != e.version {
+			l.reads.drop(loanID)
+			l.observe.ReadCacheLookup(ReadCacheStale)
+			return LoanView{}, false, nil
+		}
+		if a.marker != e.marker {
+			l.reads.confirm(loanID, e.version, a.marker)
+		}
 	}
 	l.observe.ReadCacheLookup(ReadCacheHit)
 	return e.view, true, nil

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"strconv"
 	"sync"
 
@@ -63,28 +62,12 @@ func (m *markerConn) read(ctx context.Context, db *sql.DB, since string, loanIDs
 	if since != "" && out.Marker == since {
 		return out, nil
 	}
-	out.Versions = make(map[string]int64, len(loanIDs))
-	if len(loanIDs) == 0 {
-		return out, nil
-	}
-	ids, err := json.Marshal(loanIDs)
+	versions, err := queryVersions(ctx, m.versions, loanIDs)
 	if err != nil {
 		return store.MarkedVersions{}, err
 	}
-	rows, err := m.versions.QueryContext(ctx, string(ids))
-	if err != nil {
-		return store.MarkedVersions{}, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var v int64
-		if err := rows.Scan(&id, &v); err != nil {
-			return store.MarkedVersions{}, err
-		}
-		out.Versions[id] = v
-	}
-	return out, rows.Err()
+	out.Versions = versions
+	return out, nil
 }
 
 // open takes a connection from db for the marker, with its two

@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 )
 
@@ -11,11 +10,7 @@ import (
 // check it replaces. go test ./internal/store/sqlite -run '^$' -bench LoanVersions -benchmem
 func BenchmarkLoanVersionsSince(b *testing.B) {
 	ctx := context.Background()
-	s := openAt(b, filepath.Join(b.TempDir(), "loancore.db"))
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	book(b, s, "L1")
+	s := bookedStore(b, "L1")
 	ids := []string{"L1"}
 	first, err := s.LoanVersionsSince(ctx, "", ids)
 	if err != nil {

@@ -48,6 +48,17 @@ func TestMarkerSeesOtherHandles(t *testing.T) {
 	}
 }
 
+// bookedStore is a new, migrated store file holding loan id (book).
+func bookedStore(t testing.TB, id string) *sqlite.Store {
+	t.Helper()
+	s := openAt(t, filepath.Join(t.TempDir(), "loancore.db"))
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	book(t, s, id)
+	return s
+}
+
 func openAt(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), path)
@@ -79,11 +90,7 @@ func book(t testing.TB, s *sqlite.Store, id string) {
 // between.
 func TestMarkerAfterReopen(t *testing.T) {
 	ctx := context.Background()
-	s := openAt(t, filepath.Join(t.TempDir(), "loancore.db"))
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	book(t, s, "L1")
+	s := bookedStore(t, "L1")
 	first, err := s.LoanVersionsSince(ctx, "", []string{"L1"})
 	if err != nil {
 		t.Fatal(err)

@@ -479,6 +479,20 @@ const loanVersionsSQL = `SELECT l.loan_id, (SELECT max(seq) FROM loan_events e W
 
 // LoanVersions implements store.Loans: one statement, as of one instant.
 func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]int64, error) {
+	if len(loanIDs) == 0 {
+		return map[string]int64{}, nil
+	}
+	stmt, err := s.versionsStmt(ctx)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	out, err := queryVersions(ctx, stmt, loanIDs)
+	return out, mapError(err)
+}
+
+// queryVersions runs stmt, loanVersionsSQL prepared (on the pool or on
+// the marker connection), for loanIDs: each existing loan's version.
+func queryVersions(ctx context.Context, stmt *sql.Stmt, loanIDs []string) (map[string]int64, error) {
 	out := make(map[string]int64, len(loanIDs))
 	if len(loanIDs) == 0 {
 		return out, nil
@@ -487,54 +501,47 @@ func (s *Store) LoanVersions(ctx context.Context, loanIDs []string) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	stmt, err := s.versionsStmt(ctx)
-	if err != nil {
-		return nil, mapError(err)
-	}
 	rows, err := stmt.QueryContext(ctx, string(ids))
 	if err != nil {
-		return nil, mapError(err)
+		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		var v int64
 		if err := rows.Scan(&id, &v); err != nil {
-			return nil, mapError(err)
+			return nil, err
 		}
 		out[id] = v
 	}
-	return out, mapError(rows.Err())
+	return out, rows.Err()
 }
 
 // summaryStmt is ListLoans' summary statement prepared, once, as
 // versionsStmt.
 func (s *Store) summaryStmt(ctx context.Context) (*sql.Stmt, error) {
-	s.versionsMu.Lock()
-	defer s.versionsMu.Unlock()
-	if s.summary == nil {
-		stmt, err := s.db.PrepareContext(ctx, `SELECT `+loanSummaryColumns+listLoansWhere)
-		if err != nil {
-			return nil, err
-		}
-		s.summary = stmt
-	}
-	return s.summary, nil
+	return s.prepareOnce(ctx, &s.summary, `SELECT `+loanSummaryColumns+listLoansWhere)
 }
 
 // versionsStmt is loanVersionsSQL prepared, once: database/sql prepares it
 // again on each connection it runs on, and keeps it there.
 func (s *Store) versionsStmt(ctx context.Context) (*sql.Stmt, error) {
+	return s.prepareOnce(ctx, &s.versions, loanVersionsSQL)
+}
+
+// prepareOnce returns *stmt, preparing query into it first if it is nil;
+// a failed prepare is tried again on the next call.
+func (s *Store) prepareOnce(ctx context.Context, stmt **sql.Stmt, query string) (*sql.Stmt, error) {
 	s.versionsMu.Lock()
 	defer s.versionsMu.Unlock()
-	if s.versions == nil {
-		stmt, err := s.db.PrepareContext(ctx, loanVersionsSQL)
+	if *stmt == nil {
+		prepared, err := s.db.PrepareContext(ctx, query)
 		if err != nil {
 			return nil, err
 		}
-		s.versions = stmt
+		*stmt = prepared
 	}
-	return s.versions, nil
+	return *stmt, nil
 }
 
 // Ping reads one row of the database file, for loand's health checks:
