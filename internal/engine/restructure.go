@@ -698,14 +698,7 @@ func (rp *replan) addBulletFees(tp *Terms, rows []Installment, kept money.Amount
 		return
 	}
 	in := &rows[len(rows)-1]
-	in.Fees = kept
-	for k := 1; k <= added; k++ {
-		for i := range tp.Charges {
-			if c := &tp.Charges[i]; c.Kind == ServiceFee {
-				in.Fees += tp.serviceFee(c, tp.InstallmentCount+k, rp.balance)
-			}
-		}
-	}
+	in.Fees = kept + tp.periodsServiceFees(tp.InstallmentCount+1, added, rp.balance)
 }
 
 // addServiceFees puts the contract's service fees on rows re-amortised
