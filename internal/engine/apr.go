@@ -318,19 +318,27 @@ func solveAPRExact(advanced money.Amount, flows []timedFlow, method APRMethod, u
 		i.SetInt64(0)
 	}
 	// APR in percent × 10^decimals = i × periods per year × 100 × 10^decimals.
-	ppyN, ppyD := periodsPerYear(unit, Act365Fixed)
-	num := new(big.Int).Mul(i, new(big.Int).SetUint64(ppyN*100*uint64(money.Pow10(decimals))))
-	den := new(big.Int).Lsh(new(big.Int).SetUint64(ppyD), aprFracBits)
+	perUnitN, perUnitD := aprPerUnit(unit, decimals)
+	num := new(big.Int).Mul(i, new(big.Int).SetUint64(perUnitN))
+	den := new(big.Int).Lsh(new(big.Int).SetUint64(perUnitD), aprFracBits)
 	units := money.DivRoundBig(num, den, money.HalfUp)
 	if !units.IsInt64() {
 		return money.Rate{Units: math.MaxInt64, Scale: uint8(decimals)}, false
 	}
 	k := units.Uint64()
 	if justBelowHalf(num, den, k) && advanced > 0 && len(flows) > 0 &&
-		exactSide(advanced, flows, method, ppyN*100*uint64(money.Pow10(decimals)), ppyD, 2*k+1) == sideAtOrAbove {
+		exactSide(advanced, flows, method, perUnitN, perUnitD, 2*k+1) == sideAtOrAbove {
 		k++ // an exact tie, which HALF_UP rounds up
 	}
 	return money.Rate{Units: k, Scale: uint8(decimals)}, true
+}
+
+// aprPerUnit is the APR's units of its last decimal per unit of the
+// periodic rate, as n/d: periods per year × 100 × 10^decimals. The exact
+// and the fast solver both convert with it.
+func aprPerUnit(unit Frequency, decimals int) (n, d uint64) {
+	ppyN, ppyD := periodsPerYear(unit, Act365Fixed)
+	return ppyN * 100 * uint64(money.Pow10(decimals)), ppyD
 }
 
 // justBelowHalf reports whether num/den lies within 2^-40 below k + ½:

@@ -230,14 +230,12 @@ func newFastAPR(advanced money.Amount, flows []timedFlow, method APRMethod, unit
 		sum += fl.amount
 		largest = max(largest, fl.amount)
 	}
-	ppyN, ppyD := periodsPerYear(unit, Act365Fixed)
 	p := fastAPR{
 		flows: flows, method: method, advanced: advanced, total: sum,
-		adv:      u128{uint64(advanced) >> 1, uint64(advanced) << 63},
-		shift:    uint(max(bits.Len64(uint64(largest)), fastAPRWeightBits)),
-		perUnitN: ppyN * 100 * uint64(money.Pow10(decimals)),
-		perUnitD: ppyD,
+		adv:   u128{uint64(advanced) >> 1, uint64(advanced) << 63},
+		shift: uint(max(bits.Len64(uint64(largest)), fastAPRWeightBits)),
 	}
+	p.perUnitN, p.perUnitD = aprPerUnit(unit, decimals)
 	return p, true
 }
 

@@ -269,18 +269,28 @@ func (t *Terms) addServiceFees(rows []Installment) money.Amount {
 			// rows a rounded-up level left empty are not a loan.
 			continue
 		}
-		for i := range t.Charges {
-			c := &t.Charges[i]
-			if c.Kind != ServiceFee {
-				continue
-			}
-			for p := range periods {
-				in.Fees += t.serviceFee(c, in.Number+p, balance)
-			}
-		}
+		in.Fees += t.periodsServiceFees(in.Number, periods, balance)
 		total += in.Fees
 	}
 	return total
+}
+
+// periodsServiceFees is every service fee of the periods of installment
+// numbers first..first+periods-1, each on balance: what addServiceFees
+// puts on a row, and a re-planned BULLET's row for the periods an
+// extension adds.
+func (t *Terms) periodsServiceFees(first, periods int, balance money.Amount) money.Amount {
+	var fees money.Amount
+	for i := range t.Charges {
+		c := &t.Charges[i]
+		if c.Kind != ServiceFee {
+			continue
+		}
+		for p := range periods {
+			fees += t.serviceFee(c, first+p, balance)
+		}
+	}
+	return fees
 }
 
 // feesBound is an upper bound on the service fees a schedule of t can

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math/big"
-	"math/bits"
 
 	"github.com/loancore/loancore/internal/money"
 )
@@ -169,32 +168,16 @@ func DailyPenalty(base money.Amount, num, den *big.Int, mode money.RoundingMode)
 
 // dailyPenalty64 is DailyPenalty in machine words when the rate's parts
 // fit 64 bits (any rate with a few decimals does): the product is 128
-// bits and the quotient must fit 63, else ok is false and the caller
-// takes the big.Int path. It rounds as money.DivRoundBig does, branch for
-// branch, so the two agree on every input (TestDailyPenalty64). A close
-// of business folds hundreds of days for each overdue loan, and the
-// big.Int path allocated for each (BenchmarkCOBPositionOverdue).
+// bits (money.U128) and the quotient must fit 63, else ok is false and
+// the caller takes the big.Int path. U128.DivRound rounds as
+// money.DivRoundBig does, so the two agree on every input
+// (TestDailyPenalty64). A close of business folds hundreds of days for
+// each overdue loan, and the big.Int path allocated for each
+// (BenchmarkCOBPositionOverdue).
 func dailyPenalty64(base uint64, num, den *big.Int, mode money.RoundingMode) (money.Amount, bool) {
-	if !num.IsUint64() || !den.IsUint64() || den.Sign() == 0 {
+	if !num.IsUint64() || !den.IsUint64() {
 		return 0, false
 	}
-	d := den.Uint64()
-	hi, lo := bits.Mul64(base, num.Uint64())
-	if hi >= d {
-		return 0, false
-	}
-	q, r := bits.Div64(hi, lo, d)
-	if q >= 1<<63-1 {
-		return 0, false
-	}
-	switch {
-	case r == 0 || mode == money.Down:
-	case mode == money.Up || mode == money.Ceiling:
-		q++
-	case r > d-r: // 2r > d, without overflowing 2r
-		q++
-	case r == d-r && (mode == money.HalfUp || q&1 == 1):
-		q++
-	}
-	return money.Amount(q), true
+	q, ok := money.Mul64(base, num.Uint64()).DivRound(den.Uint64(), mode)
+	return money.Amount(q), ok
 }

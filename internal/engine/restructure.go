@@ -106,6 +106,14 @@ type Changes struct {
 	InterestFreezePlan *InterestFreezePlan
 }
 
+// extraInstallments is the periods a term extension adds; none without one.
+func (c Changes) extraInstallments() int {
+	if c.TermExtension == nil {
+		return 0
+	}
+	return c.TermExtension.ExtraInstallments
+}
+
 // Charges are amounts of contract interest, penalty interest (罚息),
 // compound interest (复利) and fees (service and late fees, issue 20).
 type Charges struct {
@@ -670,11 +678,7 @@ func replannedRows(tp *Terms, st *LoanState, rm remaining, c Changes, effective 
 	h := c.PaymentHoliday
 	if h == nil {
 		if tp.Method == Bullet {
-			added := 0
-			if c.TermExtension != nil {
-				added = c.TermExtension.ExtraInstallments
-			}
-			rp.addBulletFees(tp, plain, rm.futureFees, added)
+			rp.addBulletFees(tp, plain, rm.futureFees, c.extraInstallments())
 		} else {
 			rp.addServiceFees(tp, plain, nil)
 		}
@@ -698,14 +702,7 @@ func (rp *replan) addBulletFees(tp *Terms, rows []Installment, kept money.Amount
 		return
 	}
 	in := &rows[len(rows)-1]
-	in.Fees = kept
-	for k := 1; k <= added; k++ {
-		for i := range tp.Charges {
-			if c := &tp.Charges[i]; c.Kind == ServiceFee {
-				in.Fees += tp.serviceFee(c, tp.InstallmentCount+k, rp.balance)
-			}
-		}
-	}
+	in.Fees = kept + tp.periodsServiceFees(tp.InstallmentCount+1, added, rp.balance)
 }
 
 // addServiceFees puts the contract's service fees on rows re-amortised
@@ -753,10 +750,7 @@ type replan struct {
 // extension's due dates stepped from it. It changes tp in that case, since
 // the contract's first due date, grace and free periods are then over.
 func newReplan(tp *Terms, st *LoanState, rm remaining, c Changes, effective Date, balance money.Amount) (replan, error) {
-	added := 0
-	if c.TermExtension != nil {
-		added = c.TermExtension.ExtraInstallments
-	}
+	added := c.extraInstallments()
 	rp := replan{start: effective, balance: balance}
 	m := 0
 	if rm.next >= 0 {

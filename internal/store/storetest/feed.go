@@ -235,16 +235,7 @@ func testFeedFiltersAndThrough(t *testing.T, s store.Store) {
 // order they start in, a position given before commit would lose some.
 func testFeedConcurrentWriters(t *testing.T, s store.Store) {
 	const writers, payments, lines = 8, 15, 4
-	ids := make([]string, writers)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("W%d", i)
-	}
-	createLoans(t, s, "B1", ids...)
-	lineIDs := make([]string, lines)
-	for i := range lineIDs {
-		lineIDs[i] = fmt.Sprintf("CL%d", i)
-		openLine(t, s, lineIDs[i], "B1")
-	}
+	ids, lineIDs := loansAndLines(t, s, "W", writers, "CL", lines)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	seen := map[string]int{}
@@ -304,16 +295,7 @@ func testFeedConcurrentWriters(t *testing.T, s store.Store) {
 // reached, and every event is fed once.
 func testFeedConcurrentSequencers(t *testing.T, s store.Store) {
 	const writers, payments, lines, sequencers = 8, 20, 2, 4
-	ids := make([]string, writers)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("S%d", i)
-	}
-	createLoans(t, s, "B1", ids...)
-	lineIDs := make([]string, lines)
-	for i := range lineIDs {
-		lineIDs[i] = fmt.Sprintf("SL%d", i)
-		openLine(t, s, lineIDs[i], "B1")
-	}
+	ids, lineIDs := loansAndLines(t, s, "S", writers, "SL", lines)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	var bg sync.WaitGroup
@@ -346,6 +328,23 @@ func testFeedConcurrentSequencers(t *testing.T, s store.Store) {
 		t.Errorf("the feed has %d events of these loans and lines, want %d", len(seen), want)
 	}
 	checkSeenOnce(t, seen, ids, lineIDs, payments)
+}
+
+// loansAndLines books n loans named loanPrefix0.. and opens m lines
+// named linePrefix0.., all of borrower B1, for the concurrent feed tests
+// to write to at once.
+func loansAndLines(t *testing.T, s store.Store, loanPrefix string, n int, linePrefix string, m int) (ids, lineIDs []string) {
+	ids = make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%s%d", loanPrefix, i)
+	}
+	createLoans(t, s, "B1", ids...)
+	lineIDs = make([]string, m)
+	for i := range lineIDs {
+		lineIDs[i] = fmt.Sprintf("%s%d", linePrefix, i)
+		openLine(t, s, lineIDs[i], "B1")
+	}
+	return ids, lineIDs
 }
 
 // writeFeedConcurrently appends payments to each loan (versions 2 on) and
