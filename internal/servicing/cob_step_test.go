@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ import (
 // TestCloseOfBusinessStepsUnchangedLoans: with StepUnchanged, as loand
 // runs it, a loan nothing was recorded for since its previous date is
 // stepped on from that position's state, and one paid since (dated back
-// or dated today; no payment is reversed here) is replayed. Each date is closed the morning
+// or dated today, or with an earlier payment reversed) is replayed. Each date is closed the morning
 // after that day's payments, for 40 dates; every loan's position equals
 // GetLoan as of the date (a replay of the whole log), field by field, and
 // its journal sums to what GetLoan charged.
@@ -39,6 +40,7 @@ func closeOfBusinessStepsUnchangedLoans(t *testing.T, db store.Store, seed uint6
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 4, StepUnchanged: true})
 	const n = 12
 	createPenaltyLoans(t, loans, n, "L%02d")
+	paid, reversals := make([][]int64, n), 0
 	for day := range 40 {
 		for i := range n {
 			if rng.IntN(6) != 0 {
@@ -46,11 +48,27 @@ func closeOfBusinessStepsUnchangedLoans(t *testing.T, db store.Store, seed uint6
 			}
 			id := fmt.Sprintf("L%02d", i)
 			vd := dateOf(now).AddDays(-rng.IntN(3) * rng.IntN(2))
-			_, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d-%d", day, i), RequestHash: "h",
+			res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d-%d", day, i), RequestHash: "h",
 				LoanID: id, Amount: money.Amount(1 + rng.Int64N(40_000)).Format(penaltyTerms(i).Currency), ValueDate: vd, Actor: "test"})
 			var pre *servicing.PreconditionError
-			if err != nil && !errors.As(err, &pre) {
+			if errors.As(err, &pre) {
+				continue
+			}
+			if err != nil {
 				t.Fatalf("seed %d: day %d %s: %v", seed, day, id, err)
+			}
+			// Now and then an earlier payment is reversed: the loan's
+			// version moves, so its next close must not step it on from
+			// a state that still counts the payment.
+			paid[i] = append(paid[i], res.Seq)
+			if len(paid[i]) > 1 && rng.IntN(4) == 0 {
+				target := paid[i][len(paid[i])-2]
+				if _, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: fmt.Sprintf("r%d-%d", day, i), RequestHash: "h",
+					LoanID: id, Seq: target, Reason: "test", Actor: "test"}); err != nil {
+					t.Fatalf("seed %d: reversal: %v", seed, err)
+				}
+				paid[i] = slices.DeleteFunc(paid[i], func(s int64) bool { return s == target })
+				reversals++
 			}
 		}
 		d := dateOf(now).AddDays(-1)
@@ -60,7 +78,10 @@ func closeOfBusinessStepsUnchangedLoans(t *testing.T, db store.Store, seed uint6
 		checkPositions(t, seed, loans, cob, cs, d, n)
 		now = now.Add(24 * time.Hour)
 	}
-	t.Logf("%d of %d loans stepped on from their previous state", cs.stepped.Load(), cs.loans.Load())
+	t.Logf("%d of %d loans stepped on from their previous state; %d payments reversed", cs.stepped.Load(), cs.loans.Load(), reversals)
+	if reversals == 0 {
+		t.Fatalf("seed %d: no payment reversed: the test does not exercise a reversal between closes", seed)
+	}
 	if cs.stepped.Load() < cs.loans.Load()/2 {
 		t.Fatalf("seed %d: %d of %d loans stepped: the test does not exercise stepping", seed, cs.stepped.Load(), cs.loans.Load())
 	}
