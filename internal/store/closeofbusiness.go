@@ -34,6 +34,16 @@ type CloseOfBusiness interface {
 	// an earlier date's position stays beside a later's. The batch is derived data: writing it again
 	// changes nothing.
 	SavePositions(ctx context.Context, p SavePositionsParams) error
+	// CarryPositions carries the loans of a page (by id, after
+	// AfterLoanID, up to Limit scanned) whose position of the day before
+	// the date has a steady run (Position.Steady) that covers the date, of
+	// the same policy, and whose version has not moved since, on to the
+	// date: a position one day on (days past due + 1 when past due, the
+	// run's daily penalty and compound added to what is outstanding and
+	// charged, the rest, version and state as they were) and a journal
+	// line of the daily amounts, written as SavePositions would. A loan
+	// with a position at the date already is left as it is.
+	CarryPositions(ctx context.Context, p CarryPositionsParams) (CarryResult, error)
 	// DelinquentPositions returns positions at AsOf with days past due,
 	// filtered, by loan id.
 	DelinquentPositions(ctx context.Context, p PositionQuery) ([]Position, error)
@@ -96,6 +106,25 @@ type Position struct {
 	// leaves them out.
 	Version int64
 	State   []byte
+	// Steady, when set, says the loan's next days up to its Through
+	// change only as a steady run does, so close of business may carry
+	// the position on in the store (CarryPositions) rather than fold the
+	// loan again. State is then the fold's state as of a date on or before
+	// AsOf: a carried position keeps the one it was carried from.
+	Steady *SteadyRun
+}
+
+// SteadyRun is what a loan's position does on each day after its date
+// through Through, as long as nothing is recorded for the loan: it is
+// the day before's, days past due one more (when past due), and the
+// daily Penalty and Compound added to what is outstanding and charged.
+// Close of business finds it by folding the days ahead (servicing), so
+// it holds under the delinquency and notice policy it was found with,
+// named by Policy: a position is carried only under the same.
+type SteadyRun struct {
+	Through           engine.Date
+	Penalty, Compound money.Amount
+	Policy            int64
 }
 
 // Accrual is the penalty and compound interest one business date charged
@@ -170,6 +199,24 @@ type SavePositionsParams struct {
 	// RecordedAt is when the batch was computed: the journal lines and
 	// notices it writes carry it.
 	RecordedAt time.Time
+}
+
+// CarryPositionsParams page the loans CarryPositions carries on to
+// BusinessDate. Policy names the policy the runs must have been found
+// with (SteadyRun.Policy); RecordedAt is what the journal lines carry.
+type CarryPositionsParams struct {
+	BusinessDate engine.Date
+	Policy       int64
+	AfterLoanID  string
+	Limit        int
+	RecordedAt   time.Time
+}
+
+// CarryResult is how many positions a page carried on, and the cursor of
+// the next page ("" when the page scanned the last loan).
+type CarryResult struct {
+	Carried int64
+	Next    string
 }
 
 // PositionQuery pages the delinquent loans of a business date.

@@ -28,6 +28,7 @@ const (
 	callCountCOBLoans
 	callCOBLoans
 	callSavePositions
+	callCarryPositions
 	callDelinquentPositions
 	callCountDelinquent
 	callAccrualTotal
@@ -66,6 +67,7 @@ var storeCallNames = [storeCalls]string{
 	callCountCOBLoans:        "CountCOBLoans",
 	callCOBLoans:             "COBLoans",
 	callSavePositions:        "SavePositions",
+	callCarryPositions:       "CarryPositions",
 	callDelinquentPositions:  "DelinquentPositions",
 	callCountDelinquent:      "CountDelinquent",
 	callAccrualTotal:         "AccrualTotal",
@@ -191,6 +193,11 @@ func (s *timedStore) COBLoans(ctx context.Context, p store.COBLoansParams) (_ st
 func (s *timedStore) SavePositions(ctx context.Context, p store.SavePositionsParams) (err error) {
 	defer s.since(callSavePositions, time.Now(), &err)
 	return s.s.SavePositions(ctx, p)
+}
+
+func (s *timedStore) CarryPositions(ctx context.Context, p store.CarryPositionsParams) (_ store.CarryResult, err error) {
+	defer s.since(callCarryPositions, time.Now(), &err)
+	return s.s.CarryPositions(ctx, p)
 }
 
 func (s *timedStore) DelinquentPositions(ctx context.Context, p store.PositionQuery) (_ []store.Position, err error) {

@@ -19,15 +19,22 @@ import (
 // positionColumns are loan_positions' columns, in the order COPY sends
 // them.
 var positionColumns = []string{"loan_id", "as_of", "status", "days_past_due", "bucket", "risk_class", "principal", "interest",
-	"penalty", "compound", "penalty_charged", "compound_charged", "fees_charged", "loan_version", "state"}
+	"penalty", "compound", "penalty_charged", "compound_charged", "fees_charged", "loan_version", "state",
+	"steady_through", "penalty_per_day", "compound_per_day", "steady_policy"}
 
 // positionRow is a position as COPY sends it: amounts as binary numerics,
 // as the journal's are.
 func positionRow(pos store.Position, c money.Currency) []any {
 	o, ch := pos.Outstanding, pos.Charged
-	return []any{pos.LoanID, pgDate(pos.AsOf), pos.Status, int32(pos.DaysPastDue), int16(pos.Bucket), int16(pos.RiskClass),
+	row := []any{pos.LoanID, pgDate(pos.AsOf), pos.Status, int32(pos.DaysPastDue), int16(pos.Bucket), int16(pos.RiskClass),
 		numeric(o.Principal, c), numeric(o.Interest, c), numeric(o.Penalty, c), numeric(o.Compound, c),
-		numeric(ch.Penalty, c), numeric(ch.Compound, c), numeric(ch.Fees, c), pos.Version, pos.State}
+		numeric(ch.Penalty, c), numeric(ch.Compound, c), numeric(ch.Fees, c), pos.Version, pos.State,
+		pgtype.Date{}, pgtype.Numeric{}, pgtype.Numeric{}, pgtype.Int8{}}
+	if r := pos.Steady; r != nil {
+		row[15], row[16], row[17] = pgDate(r.Through), numeric(r.Penalty, c), numeric(r.Compound, c)
+		row[18] = pgtype.Int8{Int64: r.Policy, Valid: true}
+	}
+	return row
 }
 
 // pgDate is a business date as PostgreSQL's date.
@@ -46,8 +53,9 @@ func writePositions(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 		b := &pgx.Batch{}
 		for _, r := range rows {
 			b.Queue(`INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty,
-				compound, penalty_charged, compound_charged, fees_charged, loan_version, state)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+				compound, penalty_charged, compound_charged, fees_charged, loan_version, state, steady_through, penalty_per_day,
+				compound_per_day, steady_policy)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 				ON CONFLICT (loan_id, as_of) DO NOTHING`, r...)
 		}
 		return tx.SendBatch(ctx, b).Close()
@@ -86,18 +94,72 @@ func copyOnce(ctx context.Context, tx pgx.Tx, table string, columns []string, ro
 // error saying another created it meanwhile is no error.
 func (s *Store) positionPartitions(ctx context.Context, positions []store.Position) error {
 	for _, pos := range positions {
-		if _, ok := s.partitions.Load(pos.AsOf); ok {
-			continue
+		if err := s.positionPartition(ctx, pos.AsOf); err != nil {
+			return err
 		}
-		// A date's text is digits and dashes: nothing to quote.
-		name := "loan_positions_p" + strings.ReplaceAll(pos.AsOf.String(), "-", "")
-		_, err := s.pool.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF loan_positions
-			FOR VALUES FROM ('%s') TO ('%s')`, name, pos.AsOf.String(), (pos.AsOf+1).String()))
-		var pg *pgconn.PgError
-		if err != nil && !(errors.As(err, &pg) && (pg.Code == "42P07" || pg.Code == "23505")) {
-			return mapError(err)
-		}
-		s.partitions.Store(pos.AsOf, true)
 	}
 	return nil
+}
+
+// positionPartition creates the partition of a date unless this process
+// has seen it (positionPartitions).
+func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
+	if _, ok := s.partitions.Load(d); ok {
+		return nil
+	}
+	// A date's text is digits and dashes: nothing to quote.
+	name := "loan_positions_p" + strings.ReplaceAll(d.String(), "-", "")
+	_, err := s.pool.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF loan_positions
+		FOR VALUES FROM ('%s') TO ('%s')`, name, d.String(), (d+1).String()))
+	var pg *pgconn.PgError
+	if err != nil && !(errors.As(err, &pg) && (pg.Code == "42P07" || pg.Code == "23505")) {
+		return mapError(err)
+	}
+	s.partitions.Store(d, true)
+	return nil
+}
+
+// carrySQL carries a page of the day before's positions ($1 the date, $2
+// the cursor, $3 the page's size) on to the date: those with a steady run
+// of the policy $4 that covers the date, whose loan has recorded no event
+// since (a probe of the events' key above the position's version). The
+// position and the journal line (recorded at $5) go in together, the line
+// from the positions inserted, so a loan carried already (or closed by
+// another process meanwhile) gets neither again. It answers how many it
+// carried, the page's last loan and how many the page scanned.
+const carrySQL = `WITH scan AS MATERIALIZED (
+	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 ORDER BY loan_id LIMIT $3
+), pos AS (
+	INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound,
+		penalty_charged, compound_charged, fees_charged, loan_version, state, steady_through, penalty_per_day, compound_per_day, steady_policy)
+	SELECT p.loan_id, $1::date, p.status, CASE WHEN p.days_past_due > 0 THEN p.days_past_due + 1 ELSE 0 END, p.bucket, p.risk_class,
+		p.principal, p.interest, p.penalty + p.penalty_per_day, p.compound + p.compound_per_day,
+		p.penalty_charged + p.penalty_per_day, p.compound_charged + p.compound_per_day, p.fees_charged,
+		p.loan_version, p.state, p.steady_through, p.penalty_per_day, p.compound_per_day, p.steady_policy
+	FROM scan p
+	WHERE p.steady_through >= $1::date AND p.steady_policy = $4
+		AND NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version)
+	ON CONFLICT (loan_id, as_of) DO NOTHING
+	RETURNING loan_id, penalty_per_day, compound_per_day
+), journal AS (
+	INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
+	SELECT $1::date, loan_id, penalty_per_day, compound_per_day, 0, $5 FROM pos WHERE penalty_per_day <> 0 OR compound_per_day <> 0
+	ON CONFLICT (business_date, loan_id) DO NOTHING
+)
+SELECT (SELECT count(*) FROM pos), COALESCE((SELECT max(loan_id) FROM scan), ''), (SELECT count(*) FROM scan)`
+
+// CarryPositions implements store.CloseOfBusiness: one statement a page,
+// in the database, with no row sent to loand and none back.
+func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams) (store.CarryResult, error) {
+	var r store.CarryResult
+	if err := s.positionPartition(ctx, p.BusinessDate); err != nil {
+		return r, err
+	}
+	var scanned int64
+	err := s.pool.QueryRow(ctx, carrySQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
+		p.RecordedAt).Scan(&r.Carried, &r.Next, &scanned)
+	if scanned < int64(p.Limit) {
+		r.Next = ""
+	}
+	return r, mapError(err)
 }

@@ -25,6 +25,7 @@ var closeOfBusinessCases = []testCase{
 	{"SavePositionsPartlyJournalled", testSavePositionsPartlyJournalled},
 	{"PositionsKeptPerDate", testPositionsKeptPerDate},
 	{"COBLoansSteppedFromState", testCOBLoansSteppedFromState},
+	{"CarryPositions", testCarryPositions},
 	{"DelinquentPositions", testDelinquentPositions},
 	{"CountDelinquent", testCountDelinquent},
 	{"DueNotices", testDueNotices},
@@ -333,6 +334,88 @@ func testCOBLoansSteppedFromState(t *testing.T, s store.Store) {
 			t.Errorf("%s: stepped %v, %d events, version %d, state %v (previous version %d)", l.Loan.LoanID, l.Stepped(), len(l.Events),
 				l.Loan.Version, l.PrevState, l.PrevVersion)
 		}
+	}
+}
+
+// carryAll carries the positions of d on, in pages of limit, and returns
+// how many it carried, failing the test on an error or a runaway cursor.
+func carryAll(t *testing.T, s store.Store, d engine.Date, policy int64, limit int) int64 {
+	t.Helper()
+	var n int64
+	for after, pages := "", 0; ; pages++ {
+		r, err := s.CarryPositions(context.Background(), store.CarryPositionsParams{BusinessDate: d, Policy: policy, AfterLoanID: after,
+			Limit: limit, RecordedAt: t0.Add(time.Duration(d-day1+1) * 24 * time.Hour)})
+		if err != nil || pages > 100 {
+			t.Fatalf("carry %s after %q: %v (page %d)", d, after, err, pages)
+		}
+		n += r.Carried
+		if r.Next == "" {
+			return n
+		}
+		after = r.Next
+	}
+}
+
+// testCarryPositions: a position with a steady run is carried on to the
+// next date in the store (issue 21): one more day past due when past due,
+// the daily amounts added to what is outstanding and charged and
+// journalled, its version, state and run kept, so the date after may
+// carry it again, until its run ends. A loan is not carried when its run
+// has ended, was found under another policy, its version has moved, it
+// has no run, or it has its position of the date already.
+func testCarryPositions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L1", "L2", "L3", "L4", "L5", "L6", "L7")
+	first := store.Accrual{Penalty: 2040, Compound: 10}
+	state := []byte{1, 0, 2, 0xff}
+	steady := func(p store.Position, version int64, through engine.Date, policy int64) store.Position {
+		p.Version, p.State = version, state
+		p.Steady = &store.SteadyRun{Through: through, Penalty: 204, Compound: 1, Policy: policy}
+		return p
+	}
+	current := steady(position("L6", day1, store.Accrual{}, store.Accrual{}, 0, engine.M0), 2, day1+5, 7)
+	current.Steady.Penalty, current.Steady.Compound = 0, 0
+	savePositions(t, s, day1, steady(position("L1", day1, first, first, 5, engine.M1), 2, day1+2, 7),
+		steady(position("L2", day1, first, first, 5, engine.M1), 2, day1, 7),
+		steady(position("L3", day1, first, first, 5, engine.M1), 2, day1+2, 8),
+		steady(position("L4", day1, first, first, 5, engine.M1), 1, day1+2, 7),
+		position("L5", day1, first, first, 5, engine.M1), current,
+		steady(position("L7", day1, first, first, 5, engine.M1), 2, day1+2, 7))
+	mine := store.Accrual{Penalty: 9, Compound: 9}
+	savePositions(t, s, day1+1, position("L7", day1+1, first, mine, 9, engine.M1))
+	if n := carryAll(t, s, day1+1, 7, 2); n != 2 {
+		t.Fatalf("carried %d on to day1+1, want L1 and L6", n)
+	}
+	if n := carryAll(t, s, day1+1, 7, 2); n != 0 {
+		t.Fatalf("carried %d again", n)
+	}
+	if got := fmt.Sprint(cobIDs(t, s, day1+1)); got != "[L2 L3 L4 L5]" {
+		t.Fatalf("day1+1 still has %s to do", got)
+	}
+	want := position("L1", day1+1, store.Accrual{Penalty: 2244, Compound: 11}, store.Accrual{}, 6, engine.M1)
+	want.Outstanding.Interest = 10_005 // the day before's, unchanged
+	got, err := s.DelinquentPositions(ctx, store.PositionQuery{AsOf: day1 + 1, Limit: 10})
+	if err != nil || len(got) != 2 || got[0].LoanID != "L1" || got[0].DaysPastDue != 6 || got[0].Bucket != engine.M1 ||
+		got[0].RiskClass != engine.DefaultDelinquencyPolicy.RiskClass(5) ||
+		got[0].Outstanding != want.Outstanding || got[0].Status != store.StatusActive || got[1].LoanID != "L7" || got[1].DaysPastDue != 9 {
+		t.Fatalf("day1+1's delinquent positions %+v, %v; want L1 as %+v, then L7's own", got, err, want.Outstanding)
+	}
+	for id, want := range map[string]store.Accrual{"L1": {Penalty: 2244, Compound: 11}, "L6": {}, "L7": {Penalty: 2049, Compound: 19}} {
+		if got, err := s.AccrualTotal(ctx, store.AccrualQuery{LoanID: id}); err != nil || got != want {
+			t.Errorf("%s's journal: %+v, %v; want %+v", id, got, err, want)
+		}
+	}
+	if n := carryAll(t, s, day1+2, 7, 10); n != 2 {
+		t.Fatalf("carried %d on to day1+2, want L1 and L6 again", n)
+	}
+	if n := carryAll(t, s, day1+3, 7, 10); n != 1 {
+		t.Fatalf("carried %d on to day1+3, want L6 only (L1's run ended)", n)
+	}
+	loans := cobLoans(t, s, day1+4, 0, 10)
+	l1 := loans[0]
+	if l1.Loan.LoanID != "L1" || l1.PrevAsOf != day1+2 || l1.Charged != (store.Accrual{Penalty: 2448, Compound: 12}) ||
+		l1.PrevVersion != 2 || !slices.Equal(l1.PrevState, state) || !l1.Stepped() {
+		t.Fatalf("L1 on day1+4: %+v", l1)
 	}
 }
 

@@ -129,6 +129,11 @@ func (r *recorder) COBLoans(ctx context.Context, p store.COBLoansParams) (store.
 	return r.Store.COBLoans(ctx, p)
 }
 
+func (r *recorder) CarryPositions(ctx context.Context, p store.CarryPositionsParams) (store.CarryResult, error) {
+	r.calls.note("CarryPositions")
+	return r.Store.CarryPositions(ctx, p)
+}
+
 func (r *recorder) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	r.calls.note("SavePositions")
 	return r.Store.SavePositions(ctx, p)
