@@ -21,13 +21,19 @@ const SnapshotFormat = 6
 // is rebuilt only by a replay.
 var ErrNotSnapshottable = errors.New("engine: a state with restructuring agreements has no snapshot")
 
+// Snapshottable reports whether EncodeSnapshot can encode the state: not
+// under an agreement, a plan or a freeze, nor superseded by one.
+func (st LoanState) Snapshottable() bool {
+	return len(st.Agreements) == 0 && st.plan == nil && !st.frozen && st.Superseded == (Settled{})
+}
+
 // EncodeSnapshot returns the state's snapshot: every field, exported or
 // not, in a compact binary form that DecodeSnapshot turns back into an
 // equal state. With AdvanceTo and Append, a snapshot lets a caller take up
 // a loan's fold where it was stored instead of replaying the whole log.
 // States with restructuring agreements are refused (ErrNotSnapshottable).
 func (st LoanState) EncodeSnapshot() ([]byte, error) {
-	if len(st.Agreements) > 0 || st.plan != nil || st.frozen || st.Superseded != (Settled{}) {
+	if !st.Snapshottable() {
 		return nil, ErrNotSnapshottable
 	}
 	e := snapEncoder{b: make([]byte, 0, 64+len(st.Installments)*40)}

@@ -39,8 +39,10 @@ type Close struct {
 	lines      *CreditLines
 	freezeDays int
 	log        *slog.Logger
-	// step: see NewCloseParams.StepUnchanged.
-	step bool
+	// step and carry: see NewCloseParams.StepUnchanged and CarrySteady;
+	// policy: policyFingerprint.
+	step, carry bool
+	policy      int64
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
 	mu sync.Mutex
@@ -82,12 +84,20 @@ type NewCloseParams struct {
 	// replays every loan, from its snapshot when it has one, as tests
 	// of that path need.
 	StepUnchanged bool
+	// CarrySteady, with StepUnchanged, keeps with each position how many
+	// days ahead its loan changes only by a day's charges (a steady run,
+	// found by folding the days ahead), and carries such loans on in the
+	// store on the next dates (CarryPositions) instead of folding them
+	// (issue 21). loand sets it. Off, every loan goes through the fold
+	// every date, as tests of stepping need.
+	CarrySteady bool
 }
 
 // NewClose returns the close-of-business use cases.
 func NewClose(p NewCloseParams) *Close {
 	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays,
-		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger, step: p.StepUnchanged}
+		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger, step: p.StepUnchanged,
+		carry: p.StepUnchanged && p.CarrySteady}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -100,6 +110,7 @@ func NewClose(p NewCloseParams) *Close {
 	if c.prenoticeDays <= 0 {
 		c.prenoticeDays = 1
 	}
+	c.policy = c.policyFingerprint()
 	return c
 }
 
@@ -226,6 +237,9 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 		return r.run, err
 	}
 	r.run.Failures += int64(failed)
+	if err := r.carryLoans(ctx); err != nil {
+		return r.run, err
+	}
 	if err := r.closeLoans(ctx); err != nil {
 		return r.run, err
 	}
@@ -286,6 +300,39 @@ func (r *dateRun) save(ctx context.Context) error {
 		r.progress(COBProgress{Run: r.run})
 	}
 	return nil
+}
+
+// carryPage is how many of the day before's positions one statement of
+// CarryPositions scans: its rows are written in one transaction, and the
+// run's progress is saved after each.
+const carryPage = 20_000
+
+// carryLoans carries on, in the store, the loans whose position of the
+// day before has a steady run that covers the date (CarryPositions),
+// before the rest are folded; agreements broken by the date have moved
+// their loans' versions already, so none of those is carried. Only with
+// CarrySteady, which keeps the runs.
+func (r *dateRun) carryLoans(ctx context.Context) error {
+	if !r.c.carry {
+		return nil
+	}
+	for after := ""; ; {
+		res, err := r.c.store.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: r.d, Policy: r.c.policy, AfterLoanID: after,
+			Limit: carryPage, RecordedAt: r.c.loans.now().UTC()})
+		if err != nil {
+			return err
+		}
+		if res.Carried > 0 {
+			r.run.LoansDone += res.Carried
+			if err := r.save(ctx); err != nil {
+				return err
+			}
+		}
+		if res.Next == "" {
+			return nil
+		}
+		after = res.Next
+	}
 }
 
 // closeLoans closes the loans the date still has to do, a page at a

@@ -51,8 +51,15 @@ func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date, m
 		Fees: pos.Charged.Fees - cl.Charged.Fees}
 	pos.Notices = c.notices(cl, v, d)
 	pos.Version = lg.loan.Version
-	if c.step && worthStepping(cl) {
-		pos.State = stateToStep(lg, st, cl.Events, d)
+	if c.step && steppable(lg, st, cl.Events, d) {
+		if worthStepping(cl) {
+			// The fold's step state (engine EncodeStepState: its snapshot
+			// with the last payment only); steppable vouched it encodes.
+			pos.State, _ = st.EncodeStepState()
+		}
+		if c.carry {
+			pos.Steady = c.steadyRun(lg, st, cl, d, figuresOf(v, st))
+		}
 	}
 	return pos, nil
 }
@@ -72,30 +79,25 @@ func worthStepping(cl store.COBLoan) bool {
 	return cl.Stepped() || cl.Snapshot != nil || len(cl.Events) >= stepMinEvents
 }
 
-// stateToStep is the fold's step state (engine EncodeStepState: its
-// snapshot with the last payment only) for the next date to step on from
-// (engine StepTo), or nil when it may not: an event of the log is dated
-// after d (a payment dated today, an agreement effective later: the fold
-// as of d left them out, and the next date's must not), or the state has
-// no snapshot (agreements, freezes). Such loans are replayed every date,
-// as all were before. The events the page read count as well as the
-// log's: a fold taken up from a snapshot does not count the later events
-// of its tail it left out.
-func stateToStep(lg loanLog, st engine.LoanState, read []store.EventRecord, d engine.Date) []byte {
-	if lg.latestValueDate() > d || lg.terms.InterestRecalculation {
-		return nil
+// steppable reports whether a later date may step the fold as of d on
+// (engine StepTo) or carry its position on (a steady run): no event of
+// the log is dated after d (a payment dated today, an agreement effective
+// later: the fold as of d left them out, and a later date's must not),
+// and the state has a snapshot (no agreement or freeze). Other loans are
+// replayed every date, as all were before. The events the page read
+// count as well as the log's: a fold taken up from a snapshot does not
+// count the later events of its tail it left out.
+func steppable(lg loanLog, st engine.LoanState, read []store.EventRecord, d engine.Date) bool {
+	if lg.latestValueDate() > d || lg.terms.InterestRecalculation || !st.Snapshottable() {
+		return false
 	}
 	day := d.String()
 	for _, e := range read {
 		if e.ValueDate > day { // both YYYY-MM-DD
-			return nil
+			return false
 		}
 	}
-	b, err := st.EncodeStepState()
-	if err != nil {
-		return nil
-	}
-	return b
+	return true
 }
 
 // fold is a loan's log and its fold as of d: stepped on from its previous
@@ -145,8 +147,10 @@ func stepped(cl store.COBLoan, d engine.Date, memo *termsMemo) (loanLog, bool, e
 	if err != nil {
 		return loanLog{}, false, err
 	}
+	// A carried position keeps the state it was carried from, dated
+	// before it; stepping on from there gives the same (StepTo).
 	st, err := engine.DecodeSnapshot(cl.PrevState)
-	if err != nil || st.AsOf != cl.PrevAsOf {
+	if err != nil || st.AsOf > cl.PrevAsOf {
 		return loanLog{}, false, nil
 	}
 	if st, ok := st.StepTo(dec.terms, d); ok {

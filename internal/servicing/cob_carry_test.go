@@ -1,0 +1,220 @@
+package servicing_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
+	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
+	"github.com/loancore/loancore/internal/store/storetest"
+)
+
+// TestCloseOfBusinessCarryChangesNothing: carrying steady loans on in the
+// store (CarrySteady, as loand runs) writes what folding every loan every
+// date writes. The same loans, payments (some dated back, some reversed)
+// and closes go to two stores, one closed with CarrySteady and one
+// replaying every loan every date; after each of 75 dates both hold the
+// same positions, journal lines, notices and previous positions, and a
+// good share of the loan-dates was carried.
+func TestCloseOfBusinessCarryChangesNothing(t *testing.T) {
+	seed := *seedFlag
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	for name, open := range storetest.Stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			t.Logf("seed %d (replay with -seed=%d)", seed, seed)
+			carryChangesNothing(t, open(t), open(t), seed)
+		})
+	}
+}
+
+// carrySide is one of the two stores with its clock, loans and close.
+type carrySide struct {
+	db    store.Store
+	now   time.Time
+	loans *servicing.Loans
+	cob   *servicing.Close
+	cs    *carryCounting
+}
+
+func newCarrySide(t *testing.T, db store.Store, carry bool) *carrySide {
+	s := &carrySide{db: db, now: time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC), cs: &carryCounting{CloseOfBusiness: db}}
+	var err error
+	s.loans, err = servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { s.now = s.now.Add(time.Microsecond); return s.now },
+		Location: time.UTC, CachedLoans: -1, SnapshotEvery: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cob = servicing.NewClose(servicing.NewCloseParams{Store: s.cs, Loans: s.loans, BatchSize: 5, StepUnchanged: carry, CarrySteady: carry})
+	return s
+}
+
+func carryChangesNothing(t *testing.T, carriedDB, replayedDB store.Store, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 0xca77))
+	ctx := context.Background()
+	carried, replayed := newCarrySide(t, carriedDB, true), newCarrySide(t, replayedDB, false)
+	sides := []*carrySide{carried, replayed}
+	const n = 16
+	for _, s := range sides {
+		createPenaltyLoans(t, s.loans, n, "L%02d")
+	}
+	paid := make([][]int64, n)
+	for day := range 75 {
+		for i := range n {
+			if rng.IntN(12) != 0 {
+				continue
+			}
+			id := fmt.Sprintf("L%02d", i)
+			p := servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d-%d", day, i), RequestHash: "h", LoanID: id,
+				Amount: money.Amount(1 + rng.Int64N(40_000)).Format(penaltyTerms(i).Currency), ValueDate: dateOf(carried.now).AddDays(-rng.IntN(3) * rng.IntN(2)),
+				Actor: "test"}
+			reverse := len(paid[i]) > 0 && rng.IntN(4) == 0
+			for _, s := range sides {
+				res, err := s.loans.RecordRepayment(ctx, p)
+				var pre *servicing.PreconditionError
+				if errors.As(err, &pre) {
+					reverse = false
+					continue
+				} else if err != nil {
+					t.Fatalf("seed %d: day %d %s: %v", seed, day, id, err)
+				}
+				if s == carried {
+					paid[i] = append(paid[i], res.Seq)
+				}
+				if reverse {
+					if _, err := s.loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: fmt.Sprintf("r%d-%d", day, i), RequestHash: "h",
+						LoanID: id, Seq: paid[i][0], Reason: "test", Actor: "test"}); err != nil {
+						t.Fatalf("seed %d: reversal: %v", seed, err)
+					}
+				}
+			}
+			if reverse {
+				paid[i] = paid[i][1:]
+			}
+		}
+		d := dateOf(carried.now).AddDays(-1)
+		for _, s := range sides {
+			if _, err := s.cob.Run(ctx, servicing.RunParams{BusinessDate: d}); err != nil {
+				t.Fatalf("seed %d: close of %s: %v", seed, d, err)
+			}
+		}
+		sameClose(t, seed, carried.db, replayed.db, d, n)
+		for _, s := range sides {
+			s.now = s.now.Add(24 * time.Hour)
+		}
+	}
+	c := carried.cs
+	t.Logf("%d loan-dates carried in the store, %d folded", c.carried.Load(), c.folded.Load())
+	if c.carried.Load() < 75*n/3 {
+		t.Fatalf("seed %d: %d of %d loan-dates carried: the test does not exercise carrying", seed, c.carried.Load(), 75*n)
+	}
+}
+
+// sameClose fails unless the two stores hold the same positions, journal
+// totals, previous positions and notices after closing d.
+func sameClose(t *testing.T, seed uint64, a, b store.Store, d engine.Date, n int) {
+	t.Helper()
+	ctx := context.Background()
+	both := func(f func(s store.Store) (any, error)) (any, any) {
+		t.Helper()
+		x, err := f(a)
+		if err == nil {
+			var y any
+			if y, err = f(b); err == nil {
+				return x, y
+			}
+		}
+		t.Fatalf("seed %d: %v", seed, err)
+		return nil, nil
+	}
+	checks := map[string]func(s store.Store) (any, error){
+		"delinquent positions": func(s store.Store) (any, error) {
+			return s.DelinquentPositions(ctx, store.PositionQuery{AsOf: d, Limit: 100})
+		},
+		"notices": func(s store.Store) (any, error) {
+			return s.DueNotices(ctx, store.NoticeQuery{From: d, To: d, AfterDate: engine.NoDate, Limit: 1000})
+		},
+		"previous positions": func(s store.Store) (any, error) {
+			page, err := s.COBLoans(ctx, store.COBLoansParams{BusinessDate: d + 1, Limit: 100})
+			var out []string
+			for _, l := range page.Loans {
+				out = append(out, fmt.Sprintf("%s %s %v %+v", l.Loan.LoanID, l.PrevAsOf, l.PrevBucket, l.Charged))
+			}
+			return out, err
+		},
+		"journal": func(s store.Store) (any, error) {
+			var out []store.Accrual
+			for i := range n {
+				a, err := s.AccrualTotal(ctx, store.AccrualQuery{LoanID: fmt.Sprintf("L%02d", i)})
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, a)
+			}
+			return out, nil
+		},
+	}
+	for what, f := range checks {
+		if x, y := both(f); fmt.Sprintf("%+v", x) != fmt.Sprintf("%+v", y) {
+			t.Fatalf("seed %d: %s of %s differ:\ncarried  %+v\nreplayed %+v", seed, what, d, x, y)
+		}
+	}
+}
+
+// carryCounting counts the loan-dates close of business carried in the
+// store and those it folded.
+type carryCounting struct {
+	store.CloseOfBusiness
+	carried, folded atomic.Int64
+}
+
+func (s *carryCounting) CarryPositions(ctx context.Context, p store.CarryPositionsParams) (store.CarryResult, error) {
+	r, err := s.CloseOfBusiness.CarryPositions(ctx, p)
+	s.carried.Add(r.Carried)
+	return r, err
+}
+
+func (s *carryCounting) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
+	s.folded.Add(int64(len(p.Positions)))
+	return s.CloseOfBusiness.SavePositions(ctx, p)
+}
+
+
+// TestCarryNeedsTheSamePolicy: a run found under one notice policy is not
+// carried on by a close of business under another (here a reminder five
+// days ahead instead of three), which folds the loans again.
+func TestCarryNeedsTheSamePolicy(t *testing.T) {
+	eachStore(t, func(t *testing.T, db store.Store) {
+		ctx := context.Background()
+		s := newCarrySide(t, db, true)
+		createPenaltyLoans(t, s.loans, 8, "L%02d")
+		d := dateOf(s.now).AddDays(-1)
+		if _, err := s.cob.Run(ctx, servicing.RunParams{BusinessDate: d}); err != nil {
+			t.Fatal(err)
+		}
+		s.now = s.now.Add(24 * time.Hour)
+		other := servicing.NewClose(servicing.NewCloseParams{Store: s.cs, Loans: s.loans, ReminderDays: 5, StepUnchanged: true, CarrySteady: true})
+		if _, err := other.Run(ctx, servicing.RunParams{BusinessDate: d + 1}); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.cs.carried.Load(); n != 0 {
+			t.Fatalf("%d loans carried under another policy", n)
+		}
+		s.now = s.now.Add(24 * time.Hour)
+		if _, err := other.Run(ctx, servicing.RunParams{BusinessDate: d + 2}); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.cs.carried.Load(); n == 0 {
+			t.Fatal("none carried under the policy the runs were found with")
+		}
+	})
+}
