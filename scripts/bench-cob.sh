@@ -7,6 +7,11 @@
 # state: the date before it is closed first, untimed (its time is printed
 # on a line of its own: every loan replayed from its whole log), and the
 # timed close takes each loan up from that date's position.
+# Loans are booked on BENCH_COB_SPREAD (default 28) consecutive days, in
+# runs of consecutive ids, as a lender's book is: on the date timed about
+# one loan in 28 reaches a due date, one a grace's end, one a reminder,
+# and the rest only accrue. BENCH_COB_SPREAD=1 books them all on one day,
+# the date timed then being every loan's due date (the worst case).
 # Usage: make bench-cob  (BENCH_COB_LOANS=100000 for a quicker look).
 # It also prints the CPU seconds loand and the PostgreSQL backends spent
 # in the close (from /proc), the figure to compare on a busy machine.
@@ -15,6 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${BENCH_COB_LOANS:-1000000}"
+spread="${BENCH_COB_SPREAD:-28}"
 . scripts/benchlib.sh
 profile="${BENCH_COB_PROFILE:-0}"
 pgopts=(-c shared_buffers=1GB -c max_wal_size=8GB)
@@ -27,10 +33,11 @@ url="postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_con
 go build -o "$work/loand" ./cmd/loand
 "$work/loand" migrate --database "$url" 2>/dev/null
 
-# Yesterday in loand's business time zone is the date to close; every loan
-# was disbursed 11 months before it, 12 monthly installments, nothing paid:
-# 10 installments overdue, penalty at the contract rate + 50%, compound on
-# overdue interest, 3 grace days.
+# Yesterday in loand's business time zone is the date to close; the first
+# loans were disbursed 11 months before it and the last spread - 1 days
+# earlier, 12 monthly installments, nothing paid: 10 or 11 installments
+# overdue, penalty at the contract rate + 50%, compound on overdue
+# interest, 3 grace days.
 today=$(TZ=Asia/Shanghai date +%F)
 bdate=$(TZ=Asia/Shanghai date -d "$today -1 day" +%F)
 pdate=$(TZ=Asia/Shanghai date -d "$today -2 day" +%F)
@@ -39,17 +46,19 @@ terms='{"currency":"CNY","principal":"10000.00","annual_rate_percent":"12","inst
 t0=$(date +%s.%N)
 "${psql[@]}" -d loancore <<SQL
 INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
-SELECT 'COB-' || lpad(i::text, 8, '0'), 'B-' || (i % 100000), 'CNY', '$terms'::jsonb, 'ACTIVE', now()
+SELECT 'COB-' || lpad(i::text, 8, '0'), 'B-' || (i % 100000), 'CNY',
+  jsonb_set('$terms'::jsonb, '{disbursement_date}', to_jsonb(to_char('$disb'::date - ((i - 1) * $spread / $n), 'YYYY-MM-DD'))), 'ACTIVE', now()
 FROM generate_series(1, $n) i;
 INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, reason, method, request_hash)
-SELECT 'COB-' || lpad(i::text, 8, '0'), 1, 'ORIGINATION', '$disb', now(), 'cob-' || i, 'bench', 10000, '', 'CreateLoan', 'bench'
+SELECT 'COB-' || lpad(i::text, 8, '0'), 1, 'ORIGINATION', '$disb'::date - ((i - 1) * $spread / $n), now(), 'cob-' || i, 'bench', 10000, '',
+  'CreateLoan', 'bench'
 FROM generate_series(1, $n) i;
 INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, reason)
-SELECT 'COB-' || lpad(i::text, 8, '0'), 2, 'DISBURSEMENT', '$disb', now(), 'cob-' || i, 'bench', 10000, ''
+SELECT 'COB-' || lpad(i::text, 8, '0'), 2, 'DISBURSEMENT', '$disb'::date - ((i - 1) * $spread / $n), now(), 'cob-' || i, 'bench', 10000, ''
 FROM generate_series(1, $n) i;
 VACUUM ANALYZE;
 SQL
-printf 'loans: %d created in %.0f s (disbursed %s, closing %s)\n' "$n" "$(py "$(date +%s.%N) - $t0")" "$disb" "$bdate"
+printf 'loans: %d created in %.0f s (disbursed on %d days up to %s, closing %s)\n' "$n" "$(py "$(date +%s.%N) - $t0")" "$spread" "$disb" "$bdate"
 
 [ "$profile" = 1 ] && "${psql[@]}" -d loancore -c "CREATE EXTENSION pg_stat_statements"
 pprof=()
@@ -104,6 +113,10 @@ pg1=$(cpu_pg)
 tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$loand_pid/status")
 journal=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) || ' lines, penalty ' || sum(penalty) || ', compound ' || sum(compound) FROM loan_accruals")
+# A loan was carried on in the store when its position of the day before
+# had a steady run covering the date (nothing is recorded in the bench).
+carried=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) FROM loan_positions p JOIN loan_positions q ON q.loan_id = p.loan_id
+  AND q.as_of = '$pdate' WHERE p.as_of = '$bdate' AND q.steady_through >= '$bdate'")
 
 if [ "$profile" = 1 ]; then
   "${psql[@]}" -d loancore -c "SELECT calls, round(total_exec_time::numeric / 1000, 2) AS seconds, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
@@ -120,6 +133,7 @@ upd=$(py "$(date +%s.%N) - $t0")
 
 printf '\nclose of business, %d loans: %.1f s (%.0f loans/s); journal %s\n' "$n" "$cob" "$(py "$n / $cob")" "$journal"
 printf 'CPU in the close: loand %.1f s, PostgreSQL %.1f s\n' "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
+printf 'carried on in the store (a steady run): %d of %d loans; folded: the rest\n' "$carried" "$n"
 printf 'loand peak resident memory (VmHWM): %.0f MiB\n' "$(py "$hwm / 1024")"
 printf 'plain UPDATE of the same %d positions: %.1f s\n' "$n" "$upd"
 printf 'ratio close of business / UPDATE: %.2f\n' "$(py "$cob / $upd")"

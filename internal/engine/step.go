@@ -38,6 +38,38 @@ func (st LoanState) StepTo(t Terms, asOf Date) (LoanState, bool) {
 	return st, true
 }
 
+// StepDays steps the state on one day at a time, from the day after
+// st.AsOf through last, calling visit with the state as of each day until
+// it returns false: each is what StepTo that day gives, for the same
+// logs. Close of business looks a month ahead this way (issue 21) for the
+// days a loan only accrues; StepTo each day would clone the installments
+// and set its accrual up again every day. The state visit sees is reused
+// for the next day: it must not keep it. It visits nothing where StepTo
+// would return false; st and what it shares are not changed.
+func (st LoanState) StepDays(t Terms, last Date, visit func(LoanState) bool) {
+	if st.recalc || t.InterestRecalculation || (t.HasPenalty && !st.open.valid) {
+		return
+	}
+	st.Installments = slices.Clone(st.Installments)
+	var a *accrual
+	if t.HasPenalty {
+		a = newAccrual(&t)
+	}
+	late := t.hasLateFee()
+	for day := st.AsOf + 1; day <= last; day++ {
+		st.AsOf = day
+		if a != nil {
+			st.accrue(a, day, false)
+		}
+		if late {
+			st.postLateFees(&t, day)
+		}
+		if !visit(st) {
+			return
+		}
+	}
+}
+
 // EncodeStepState is EncodeSnapshot with the payments' results cut to the
 // last: what StepTo needs, for close of business to keep beside a
 // position, with a size and a decoding that do not grow with the loan's

@@ -47,10 +47,19 @@ func TestStepToEqualsReplay(t *testing.T) {
 				fail("step state: %v", err)
 			}
 		}
+		// StepDays visits each day as StepTo gives it.
+		var days []string
+		st.StepDays(c.terms, c.d2, func(s LoanState) bool { days = append(days, describeFold(s)); return true })
+		if len(days) != int(c.d2-c.d1) {
+			fail("StepDays visited %d days of %d", len(days), c.d2-c.d1)
+		}
 		for d := c.d1 + 1; d <= c.d2; d++ {
 			next, ok := cur.StepTo(c.terms, d)
 			if !ok {
 				fail("StepTo refused %s", d)
+			}
+			if got := days[d-c.d1-1]; got != describeFold(next) {
+				fail("StepDays on %s\n got %s\nwant %s", d, got, describeFold(next))
 			}
 			replay := FoldSchedule(c.terms, c.sched, c.events, d)
 			if got, want := describeFold(next), describeFold(replay); got != want {

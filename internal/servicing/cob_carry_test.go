@@ -188,7 +188,6 @@ func (s *carryCounting) SavePositions(ctx context.Context, p store.SavePositions
 	return s.CloseOfBusiness.SavePositions(ctx, p)
 }
 
-
 // TestCarryNeedsTheSamePolicy: a run found under one notice policy is not
 // carried on by a close of business under another (here a reminder five
 // days ahead instead of three), which folds the loans again.

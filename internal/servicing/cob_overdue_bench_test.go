@@ -40,6 +40,23 @@ func BenchmarkCOBPositionOverdue(b *testing.B) {
 			}
 		}
 	})
+	// carry=on folds the days ahead too (CarrySteady), to keep the run
+	// the next dates carry the loan on by: on the 10th day after a due
+	// date, the 20 days up to the next (the business date itself is the
+	// day before one, whose run would be empty); carry=off is the fold
+	// alone on that date.
+	carry := benchClose(b, NewCloseParams{StepUnchanged: true, CarrySteady: true})
+	for name, c := range map[string]*Close{"carry=on": carry, "carry=off": c} {
+		b.Run("memo=run/"+name, func(b *testing.B) {
+			memo := &termsMemo{}
+			for b.Loop() {
+				pos, err := c.position(ctx, cl, d+11, memo)
+				if err != nil || (pos.Steady == nil) == (c == carry) {
+					b.Fatal(err, pos.Steady)
+				}
+			}
+		})
+	}
 	for name, memo := range map[string]*termsMemo{"memo=none": nil, "memo=run": {}} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {

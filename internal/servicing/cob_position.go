@@ -172,7 +172,9 @@ func (c *Close) notices(cl store.COBLoan, v LoanView, d engine.Date) []store.Not
 			Amount: amount, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket})
 	}
 	var overdue money.Amount
-	for _, in := range v.Installment {
+	// The state's installments, which the view's wrap: a view looked at
+	// ahead (headOf) has no views of them.
+	for _, in := range v.state.Installments {
 		if fee := in.LateFee(); fee > 0 && v.Terms.LateFeeDay(in.DueDate) == d {
 			add(NoticeLateFee, in.Number, in.DueDate, fee)
 		}

@@ -71,34 +71,31 @@ func (f dayFigures) onFrom(k int, run store.SteadyRun) dayFigures {
 }
 
 // steadyRun folds the days after d one by one, from the loan's state as
-// of d, and returns the run they make: the last day whose position is d's
-// carried on (dayFigures.onFrom) and that gives no notice, nil when the
-// day after already differs. The caller vouches that no event of the log
-// is dated after d (steppable). The amounts of a day are those the first
-// day charged.
+// of d (engine StepDays), and returns the run they make: through the last
+// day whose position is d's carried on (dayFigures.onFrom) and that gives
+// no notice, nil when the day after already differs. The caller vouches
+// that no event of the log is dated after d (steppable). The amounts of a
+// day are those the first day charged.
 func (c *Close) steadyRun(lg loanLog, st engine.LoanState, cl store.COBLoan, d engine.Date, at dayFigures) *store.SteadyRun {
 	run := store.SteadyRun{Through: d, Policy: c.policy}
 	prev := cl
 	prev.PrevAsOf, prev.PrevBucket = d, at.bucket
-	for t := d + 1; t <= d+maxSteadyDays; t++ {
-		next, ok := st.StepTo(lg.terms, t)
-		if !ok {
-			break
-		}
-		v := c.loans.viewOf(lg, next, t, time.Time{})
+	st.StepDays(lg.terms, d+maxSteadyDays, func(next engine.LoanState) bool {
+		t := next.AsOf
+		v := c.loans.headOf(lg, next, t, time.Time{})
 		got := figuresOf(v, next)
 		if t == d+1 {
 			run.Penalty, run.Compound = got.charged.Penalty-at.charged.Penalty, got.charged.Compound-at.charged.Compound
 			if run.Penalty < 0 || run.Compound < 0 {
-				break
+				return false
 			}
 		}
 		if got != at.onFrom(int(t-d), run) || len(c.notices(prev, v, t)) > 0 {
-			break
+			return false
 		}
-		run.Through, st = t, next
-		prev.PrevAsOf = t
-	}
+		run.Through, prev.PrevAsOf = t, t
+		return true
+	})
 	if run.Through == d {
 		return nil
 	}

@@ -130,19 +130,7 @@ func (l *Loans) view(lg loanLog, asOf engine.Date, knownAt time.Time) LoanView {
 
 // viewOf presents a folded state.
 func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownAt time.Time) LoanView {
-	v := LoanView{
-		LoanID: lg.loan.LoanID, BorrowerID: lg.loan.BorrowerID, Terms: lg.terms, APR: lg.apr, AsOf: asOf, KnownAt: knownAt,
-		Version: lg.loan.Version, CreatedAt: lg.loan.CreatedAt, Outstanding: st.Outstanding(),
-		DaysPastDue: st.DaysPastDue(), NextDueDate: st.NextDueDate(), Credit: st.Credit, state: st,
-		Status: statusOf(st), CappedOn: st.CappedOn,
-	}
-	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
-	if v.Restructured, v.RestructuredUntil, v.AgreementID = l.restructuring.restructured(st); v.Restructured {
-		v.RiskClass = max(v.RiskClass, l.restructuring.RiskFloor)
-	}
-	if v.Status == store.StatusWrittenOff {
-		v.WrittenOffDate = st.WrittenOffDate
-	}
+	v := l.headOf(lg, st, asOf, knownAt)
 	for _, t := range lg.tranches {
 		if t.ValueDate <= asOf {
 			v.Tranches = append(v.Tranches, t)
@@ -161,6 +149,27 @@ func (l *Loans) viewOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownA
 			s = InstallmentDue
 		}
 		v.Installment = append(v.Installment, InstallmentView{InstallmentState: in, Status: s})
+	}
+	return v
+}
+
+// headOf is a view without its tranches and installments' views: the
+// figures close of business writes in a position and its notices read
+// (the installments are in its state), for looking days ahead, where
+// building the rest every day cost more than the fold.
+func (l *Loans) headOf(lg loanLog, st engine.LoanState, asOf engine.Date, knownAt time.Time) LoanView {
+	v := LoanView{
+		LoanID: lg.loan.LoanID, BorrowerID: lg.loan.BorrowerID, Terms: lg.terms, APR: lg.apr, AsOf: asOf, KnownAt: knownAt,
+		Version: lg.loan.Version, CreatedAt: lg.loan.CreatedAt, Outstanding: st.Outstanding(),
+		DaysPastDue: st.DaysPastDue(), NextDueDate: st.NextDueDate(), Credit: st.Credit, state: st,
+		Status: statusOf(st), CappedOn: st.CappedOn,
+	}
+	v.Bucket, v.RiskClass = l.delinquency.Bucket(v.DaysPastDue), l.delinquency.RiskClass(v.DaysPastDue)
+	if v.Restructured, v.RestructuredUntil, v.AgreementID = l.restructuring.restructured(st); v.Restructured {
+		v.RiskClass = max(v.RiskClass, l.restructuring.RiskFloor)
+	}
+	if v.Status == store.StatusWrittenOff {
+		v.WrittenOffDate = st.WrittenOffDate
 	}
 	return v
 }
