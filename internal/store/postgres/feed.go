@@ -57,22 +57,9 @@ SELECT COALESCE((SELECT max(position) FROM fed), (SELECT pos FROM h), -1)`
 // the transaction's own that sequenceSQL reads. Each is a statement of
 // its own so that the pass's snapshot, taken when sequenceSQL starts,
 // sees what the previous pass committed.
-//
-// They also turn sequential scans off for the pass's transaction. The
-// pass is a prepared statement with no parameter, planned once per
-// connection and kept: planned while the journal was small (a new
-// database, close of business not yet run), it read the sources by
-// sequential scans, and kept reading all of the journal at every pass
-// once close of business had written a date (18 s of 54 passes over a
-// 600,000-line journal, issue 21). With them off it is planned to read
-// each source by its xid index, the range a pass takes, whatever the
-// tables' sizes then. Planning it per pass instead cost 0.8 ms, four
-// times the pass.
 const (
-	feedLockSQL = `SELECT set_config('loancore.feed_locked', got::text, true), set_config('enable_seqscan', 'off', true)
-		FROM pg_try_advisory_xact_lock($1) AS got`
-	feedWaitLockSQL = `SELECT set_config('loancore.feed_locked', 'true', true), set_config('enable_seqscan', 'off', true)
-		FROM pg_advisory_xact_lock($1)`
+	feedLockSQL     = `SELECT set_config('loancore.feed_locked', got::text, true) FROM pg_try_advisory_xact_lock($1) AS got`
+	feedWaitLockSQL = `SELECT set_config('loancore.feed_locked', 'true', true) FROM pg_advisory_xact_lock($1)`
 )
 
 // feedHeadSQL is the highest position.
@@ -103,9 +90,9 @@ func (s *Store) SequenceFeed(ctx context.Context, p store.SequenceFeedParams) (i
 	b.Queue(lock, int64(feedLockID))
 	b.Queue(sequenceSQL)
 	res := s.pool.SendBatch(ctx, b)
-	var locked, seqscan string
+	var locked string
 	var head int64
-	err := res.QueryRow().Scan(&locked, &seqscan)
+	err := res.QueryRow().Scan(&locked)
 	if err == nil {
 		err = res.QueryRow().Scan(&head)
 	}
