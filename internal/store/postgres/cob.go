@@ -126,20 +126,20 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 // Each loan's version (its last event's seq, a probe of the events' key)
 // comes with it, so that the logs of the loans whose previous position's
 // state is at that version are not read at all (COBLoan.Stepped).
+//
+// A loan done already (its position of the date is there: carried on in
+// the store, issue 21, or closed by a run stopped half-way) costs the
+// probe of its latest position only: its terms are not compared or sent
+// and its version not probed (the CASEs; OFFSET 0 keeps the planner from
+// flattening the subquery and working them out for every row), since
+// after CarryPositions most loans of a date are done.
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
 	known := make([]string, len(p.KnownTerms))
 	for i, doc := range p.KnownTerms {
 		known[i] = string(doc)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT l.loan_id, l.borrower_id, l.currency,
-		array_position($4::jsonb[], l.terms), CASE WHEN array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
-		COALESCE(p.as_of >= $1::date, false), COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
-		COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
-		COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
-		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $3) l
-		LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true ORDER BY l.loan_id`,
-		pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, known)
+	rows, err := s.pool.Query(ctx, cobPageSQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, known)
 	if err != nil {
 		return page, mapError(err)
 	}
@@ -181,6 +181,23 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	}
 	return page, nil
 }
+
+// cobPageSQL is cobPage's statement: $1 the date, $2 the cursor, $3 the
+// page's size, $4 the terms documents the caller knew. done is the
+// latest position's date on or after $1.
+const cobPageSQL = `SELECT l.loan_id, l.borrower_id, l.currency,
+	CASE WHEN NOT l.done THEN array_position($4::jsonb[], l.terms) END,
+	CASE WHEN NOT l.done AND array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
+	l.done, l.penalty_charged, l.compound_charged, l.fees_charged, l.as_of, l.bucket, l.loan_version, l.state,
+	CASE WHEN l.done THEN 0 ELSE COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0) END
+	FROM (SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at, COALESCE(p.as_of >= $1::date, false) AS done,
+			COALESCE(p.penalty_charged::text, '0') AS penalty_charged, COALESCE(p.compound_charged::text, '0') AS compound_charged,
+			COALESCE(p.fees_charged::text, '0') AS fees_charged, COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), '') AS as_of,
+			COALESCE(p.bucket, 0) AS bucket, COALESCE(p.loan_version, 0) AS loan_version, p.state
+		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $3) l
+		LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true
+		OFFSET 0) l
+	ORDER BY l.loan_id`
 
 // termsOf is a loan's terms document as cobPage read it: its text, or,
 // when it equals a document the caller knew, that one's bytes (at the
