@@ -24,9 +24,10 @@ type CloseOfBusiness interface {
 	// CountCOBLoans counts the active loans with no position on or after
 	// the date.
 	CountCOBLoans(ctx context.Context, p COBLoansParams) (int64, error)
-	// COBLoans scans up to Limit active loans after AfterLoanID, by id, and
-	// returns, with their logs, those whose latest position is before the
-	// date.
+	// COBLoans returns, with their logs, active loans after AfterLoanID,
+	// by id, whose latest position is before the date: up to Limit of
+	// them, from the next Limit loans (a store may also scan on past loans
+	// done, as PostgreSQL does, until it has Limit).
 	COBLoans(ctx context.Context, p COBLoansParams) (COBPage, error)
 	// SavePositions journals the batch's accruals and appends the loans'
 	// positions of the date, atomically. A loan's line and its position of

@@ -105,9 +105,12 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 	return page, err
 }
 
-// cobPage scans one keyset page of active loans with their latest
-// positions and keeps the loans whose latest position is before the date.
-// The position is joined LATERAL (LIMIT 1 keeps the planner from
+// cobPage reads one keyset page of the active loans the date still has
+// to do (no position on or after it), with their latest positions: the
+// scan goes on past loans done until it has Limit to do or none is left,
+// so after CarryPositions, which leaves most loans of a date done, a page
+// is still a page of work, and a done loan costs one probe (issue 21).
+// The latest position is joined LATERAL (LIMIT 1 keeps the planner from
 // flattening it back into a join), a primary-key probe per loan of the
 // page in each date's partition, newest first, until one has it: a plain
 // LEFT JOIN let the cached generic plan, made while loan_positions was
@@ -116,23 +119,14 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 // 200,000 loans). For the same reason the statement is planned at every
 // call (QueryExecModeCacheDescribe, an unnamed statement), with the
 // table's size as it is then, rather than cached as a generic plan: a
-// plan made while the table was empty probes it by a sequential scan. It is apart from the
-// log fetch because the cursor must move past every loan scanned, done or
-// not, while only the loans kept need their logs: a page of loans done
-// already comes back empty, with a cursor, rather than ending the run.
+// plan made while the table was empty probes it by a sequential scan.
+// The logs are read apart (cobLogs), for the loans that need one.
 // A loan whose terms document equals one the caller knew (jsonb equality,
 // which compares the stored binary form) is not sent its text again:
 // converting jsonb to text and sending it was a large part of the page.
 // Each loan's version (its last event's seq, a probe of the events' key)
 // comes with it, so that the logs of the loans whose previous position's
 // state is at that version are not read at all (COBLoan.Stepped).
-//
-// A loan done already (its position of the date is there: carried on in
-// the store, issue 21, or closed by a run stopped half-way) costs the
-// probe of its latest position only: its terms are not compared or sent
-// and its version not probed (the CASEs; OFFSET 0 keeps the planner from
-// flattening the subquery and working them out for every row), since
-// after CarryPositions most loans of a date are done.
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
 	known := make([]string, len(p.KnownTerms))
@@ -150,9 +144,8 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		var pen, comp, fees, prevAsOf string
 		var terms *string
 		var knownAt *int32
-		var done bool
 		var prevBucket int32
-		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &knownAt, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &done, &pen, &comp, &fees,
+		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &knownAt, &terms, &l.Loan.Status, &l.Loan.CreatedAt, &pen, &comp, &fees,
 			&prevAsOf, &prevBucket, &l.PrevVersion, &l.PrevState, &l.Loan.Version); err != nil {
 			return page, mapError(err)
 		}
@@ -162,9 +155,6 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 		}
 		scanned++
 		page.Next = l.Loan.LoanID
-		if done {
-			continue
-		}
 		if l.Loan.Terms, err = termsOf(terms, knownAt, p.KnownTerms); err != nil {
 			return page, err
 		}
@@ -183,20 +173,20 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 }
 
 // cobPageSQL is cobPage's statement: $1 the date, $2 the cursor, $3 the
-// page's size, $4 the terms documents the caller knew. done is the
-// latest position's date on or after $1.
+// page's size, $4 the terms documents the caller knew. A loan is done
+// when it has a position on or after $1: a probe of the partitions of
+// those dates, written as a scalar subquery with LIMIT so that it is
+// probed loan by loan (an EXISTS was planned as a hashed subplan that
+// read the whole date's partition at every page).
 const cobPageSQL = `SELECT l.loan_id, l.borrower_id, l.currency,
-	CASE WHEN NOT l.done THEN array_position($4::jsonb[], l.terms) END,
-	CASE WHEN NOT l.done AND array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
-	l.done, l.penalty_charged, l.compound_charged, l.fees_charged, l.as_of, l.bucket, l.loan_version, l.state,
-	CASE WHEN l.done THEN 0 ELSE COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0) END
-	FROM (SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at, COALESCE(p.as_of >= $1::date, false) AS done,
-			COALESCE(p.penalty_charged::text, '0') AS penalty_charged, COALESCE(p.compound_charged::text, '0') AS compound_charged,
-			COALESCE(p.fees_charged::text, '0') AS fees_charged, COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), '') AS as_of,
-			COALESCE(p.bucket, 0) AS bucket, COALESCE(p.loan_version, 0) AS loan_version, p.state
-		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $3) l
-		LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true
-		OFFSET 0) l
+	array_position($4::jsonb[], l.terms), CASE WHEN array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
+	COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
+	COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
+	COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
+	FROM (SELECT * FROM loans l WHERE status = 'ACTIVE' AND loan_id > $2
+			AND (SELECT 1 FROM loan_positions q WHERE q.loan_id = l.loan_id AND q.as_of >= $1::date LIMIT 1) IS NULL
+		ORDER BY loan_id LIMIT $3) l
+	LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true
 	ORDER BY l.loan_id`
 
 // termsOf is a loan's terms document as cobPage read it: its text, or,
