@@ -174,18 +174,24 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 
 // cobPageSQL is cobPage's statement: $1 the date, $2 the cursor, $3 the
 // page's size, $4 the terms documents the caller knew. A loan is done
-// when it has a position on or after $1: a probe of the partitions of
-// those dates, written as a scalar subquery with LIMIT so that it is
-// probed loan by loan (an EXISTS was planned as a hashed subplan that
-// read the whole date's partition at every page).
+// when it has a position on or after $1: a probe of those dates'
+// partitions, loan by loan, in the scan of the loans' ids (an index-only
+// scan of (status, loan_id)), so that a done loan costs that probe alone.
+// It is written so that the planner keeps the scan in id order and stops
+// at the page's end: as IS NULL or NOT EXISTS, the planner took it to
+// let few loans through and read every loan after the cursor, then
+// sorted them (690 ms a page of 500 among 100,000 loans, against 55 ms);
+// as an EXISTS in the select list it hashed the whole date's partition
+// at every page.
 const cobPageSQL = `SELECT l.loan_id, l.borrower_id, l.currency,
 	array_position($4::jsonb[], l.terms), CASE WHEN array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
 	COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
 	COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
 	COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
-	FROM (SELECT * FROM loans l WHERE status = 'ACTIVE' AND loan_id > $2
-			AND (SELECT 1 FROM loan_positions q WHERE q.loan_id = l.loan_id AND q.as_of >= $1::date LIMIT 1) IS NULL
-		ORDER BY loan_id LIMIT $3) l
+	FROM (SELECT loan_id FROM loans t WHERE status = 'ACTIVE' AND loan_id > $2
+			AND COALESCE((SELECT 1 FROM loan_positions q WHERE q.loan_id = t.loan_id AND q.as_of >= $1::date LIMIT 1), 0) <> 1
+		ORDER BY loan_id LIMIT $3) todo
+	JOIN loans l ON l.loan_id = todo.loan_id
 	LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true
 	ORDER BY l.loan_id`
 
