@@ -66,6 +66,10 @@ type loanLog struct {
 	// read need not replay.
 	sinceSnapshot int
 	pastSnapshot  bool
+	// requestUnread says the write that read this log did not read the
+	// record of its request with it (loadToPay): a refusal decided from
+	// it, even from a whole log, is decided again from a read that does.
+	requestUnread bool
 	// tranches are the loan's tranches as its log says (tranchesOf), kept
 	// in a fold in hand too: a loan that takes tranches has no snapshots
 	// (snapshotToStore), so every fold in hand of one was made from its

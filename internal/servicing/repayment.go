@@ -42,17 +42,23 @@ type RecordRepaymentParams struct {
 // RecordRepayment records money received from the borrower, allocates it,
 // and replays everything after its value date.
 func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (RepaymentResult, error) {
+	// Only the first read of the loan may leave the request's record
+	// unread (loadToPay); every later one, after a lost race or a
+	// duplicate, reads it.
+	first := true
 	return idempotent(ctx, l, write[RepaymentResult]{
 		req:     request{method: "RecordRepayment", id: p.RequestID, hash: p.RequestHash},
 		loanID:  p.LoanID,
 		invalid: writeChecks(p.RequestID, "loan_id", p.LoanID).Err(),
 		load: func(ctx context.Context, now time.Time, whole bool) (loanLog, *store.RequestRecord, error) {
-			return l.loadToPay(ctx, p.LoanID, p.RequestID, l.dateAt(now), whole)
+			lookup := !first
+			first = false
+			return l.loadToPay(ctx, p.LoanID, p.RequestID, l.dateAt(now), whole, lookup)
 		},
 		answer: l.repaymentResult,
 		decide: func(ctx context.Context, lg loanLog, now time.Time) (RepaymentResult, error) {
 			res, err := l.pay(ctx, p, lg, now)
-			if err != nil && !lg.replayable() {
+			if err != nil && (!lg.replayable() || lg.requestUnread) {
 				return res, l.refusedFromFold(p.LoanID, err)
 			}
 			return res, err
@@ -65,7 +71,15 @@ func (l *Loans) RecordRepayment(ctx context.Context, p RecordRepaymentParams) (R
 // entry, advanced to today, or the loan's latest snapshot and the events
 // after it — and else the whole log, with the record of the request if it
 // was made before (a cache entry cannot tell: see refusedFromFold).
-func (l *Loans) loadToPay(ctx context.Context, loanID, requestID string, today engine.Date, whole bool) (loanLog, *store.RequestRecord, error) {
+//
+// From the store, unless lookup asks for it, the request's record is not
+// read either, as from the cache: a retry of a request already made is
+// then told as a cache entry's is, by the store refusing its record again
+// at the append (ErrDuplicate, so the next attempt reads it), or by a
+// refusal or a loan not found becoming errStaleCache (the log is marked
+// requestUnread). Almost every payment is new, and the lookup was a
+// statement of every cold payment's read.
+func (l *Loans) loadToPay(ctx context.Context, loanID, requestID string, today engine.Date, whole, lookup bool) (loanLog, *store.RequestRecord, error) {
 	if whole {
 		return l.loadWithRequest(ctx, loanID, requestID, time.Time{})
 	}
@@ -86,7 +100,16 @@ func (l *Loans) loadToPay(ctx context.Context, loanID, requestID string, today e
 	if l.cache != nil {
 		l.observe.CacheLookup(false)
 	}
-	return l.loadNow(ctx, loanID, requestID, today)
+	if lookup {
+		return l.loadNow(ctx, loanID, requestID, today)
+	}
+	lg, _, err := l.loadNow(ctx, loanID, "", today)
+	if errors.Is(err, store.ErrNotFound) {
+		// The request may have been made on another loan id.
+		err = errStaleCache
+	}
+	lg.requestUnread = true
+	return lg, nil, err
 }
 
 // refusedFromFold is the error of a payment decided from a fold in hand:

@@ -157,7 +157,9 @@ type SnapshotRecord struct {
 // LoadLoanParams name a loan and, optionally, a request whose record to
 // fetch in the same round trip.
 type LoadLoanParams struct {
-	LoanID    string
+	LoanID string
+	// RequestID, when not "", is a request whose record is read with the
+	// loan (LoanLog.Request).
 	RequestID string
 	// SnapshotFormat, when not 0, asks for the loan's latest snapshot of
 	// that format and only the events after it; the whole log and no

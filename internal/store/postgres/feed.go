@@ -57,9 +57,22 @@ SELECT COALESCE((SELECT max(position) FROM fed), (SELECT pos FROM h), -1)`
 // the transaction's own that sequenceSQL reads. Each is a statement of
 // its own so that the pass's snapshot, taken when sequenceSQL starts,
 // sees what the previous pass committed.
+//
+// Each also lets the pass commit without waiting for its WAL to be
+// flushed (synchronous_commit off for this transaction only). A pass
+// whose commit is lost in a crash is done again, over the same rows, in
+// the same order and from the same position, so a reader that saw its
+// positions before the crash sees the same content at them after: every
+// row a pass feeds was written by a transaction that committed
+// synchronously before the pass's snapshot, so it survives the crash, and
+// no row can be written later under an xid below the pass's xmin
+// (docs/design.md §7, "The sequencer's commits"). The pass's own flush
+// was one commit a pass on this VM, where each flush is dear.
 const (
-	feedLockSQL     = `SELECT set_config('loancore.feed_locked', got::text, true) FROM pg_try_advisory_xact_lock($1) AS got`
-	feedWaitLockSQL = `SELECT set_config('loancore.feed_locked', 'true', true) FROM pg_advisory_xact_lock($1)`
+	feedLockSQL = `SELECT set_config('loancore.feed_locked', got::text, true),
+	set_config('synchronous_commit', 'off', true) FROM pg_try_advisory_xact_lock($1) AS got`
+	feedWaitLockSQL = `SELECT set_config('loancore.feed_locked', 'true', true),
+	set_config('synchronous_commit', 'off', true) FROM pg_advisory_xact_lock($1)`
 )
 
 // feedHeadSQL is the highest position.
@@ -90,9 +103,9 @@ func (s *Store) SequenceFeed(ctx context.Context, p store.SequenceFeedParams) (i
 	b.Queue(lock, int64(feedLockID))
 	b.Queue(sequenceSQL)
 	res := s.pool.SendBatch(ctx, b)
-	var locked string
+	var locked, async string
 	var head int64
-	err := res.QueryRow().Scan(&locked)
+	err := res.QueryRow().Scan(&locked, &async)
 	if err == nil {
 		err = res.QueryRow().Scan(&head)
 	}

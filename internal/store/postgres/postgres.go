@@ -430,8 +430,8 @@ const eventColumns = `e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.reco
 	COALESCE(e.amount::text, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload::text, ''), e.on_behalf_of`
 
 // LoadLoan implements store.Store: the loan and its log (or its latest
-// snapshot and the log after it) in one statement, and the request record
-// beside it in the same batch: one round trip.
+// snapshot and the log after it) in one statement, and the request record,
+// if one is asked for, beside it in the same batch: one round trip.
 func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
 	var out store.LoanLog
 	b := &pgx.Batch{}
@@ -440,7 +440,9 @@ func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.Loa
 	} else {
 		b.Queue(loadLoanSQL, p.LoanID)
 	}
-	b.Queue(findRequestSQL, p.RequestID)
+	if p.RequestID != "" {
+		b.Queue(findRequestSQL, p.RequestID)
+	}
 	res := s.pool.SendBatch(ctx, b)
 	defer res.Close()
 	rows, err := res.Query()
@@ -477,12 +479,14 @@ func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.Loa
 	if err := rows.Err(); err != nil {
 		return out, mapError(err)
 	}
-	var req store.RequestRecord
-	if err := res.QueryRow().Scan(&req.RequestID, &req.Method, &req.RequestHash, &req.LoanID, &req.Seq, &req.RecordedAt); err == nil {
-		req.RecordedAt = req.RecordedAt.UTC()
-		out.Request = &req
-	} else if !errors.Is(err, pgx.ErrNoRows) {
-		return out, mapError(err)
+	if p.RequestID != "" {
+		var req store.RequestRecord
+		if err := res.QueryRow().Scan(&req.RequestID, &req.Method, &req.RequestHash, &req.LoanID, &req.Seq, &req.RecordedAt); err == nil {
+			req.RecordedAt = req.RecordedAt.UTC()
+			out.Request = &req
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return out, mapError(err)
+		}
 	}
 	// Every loan is written with its first events: no rows, no loan.
 	if len(events) == 0 && out.Snapshot == nil {

@@ -1,0 +1,9 @@
+package postgres
+
+import "github.com/jackc/pgx/v5/pgxpool"
+
+// Pool is the store's pool, for tests that look at a connection's state.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// FeedLockSQL is the statement that begins a sequencer pass.
+const FeedLockSQL = feedLockSQL

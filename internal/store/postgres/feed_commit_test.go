@@ -1,0 +1,77 @@
+package postgres_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	"github.com/loancore/loancore/internal/store"
+	"github.com/loancore/loancore/internal/store/pgtest"
+	"github.com/loancore/loancore/internal/store/postgres"
+)
+
+// TestFeedPassCommitsAsynchronously: a sequencer pass commits without
+// waiting for its WAL flush, and only the pass: the setting must not
+// outlive the pass's transaction on the pooled connection, for the next
+// user of that connection may be a writer, and the feed's guarantee after
+// a crash rests on every writer committing synchronously (docs/design.md
+// §7). The test cluster runs with synchronous_commit off, so the
+// connection asks for it on.
+func TestFeedPassCommitsAsynchronously(t *testing.T) {
+	ctx := context.Background()
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", "1")
+	q.Set("synchronous_commit", "on")
+	u.RawQuery = q.Encode()
+	s, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	pool := s.Pool()
+
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locked, inPass string
+	if err := tx.QueryRow(ctx, postgres.FeedLockSQL, int64(0x66656564)).Scan(&locked, new(string)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRow(ctx, "SHOW synchronous_commit").Scan(&inPass); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if locked != "true" || inPass != "off" {
+		t.Errorf("in a pass: locked %q, synchronous_commit %q; want true, off", locked, inPass)
+	}
+
+	// A pass that feeds a row (so it has an xid and commits), on the
+	// pool's only connection.
+	err = s.CreateLoan(ctx, store.NewLoanRecord{
+		Loan:    store.LoanRecord{LoanID: "L1", BorrowerID: "B", Currency: "CNY", Status: "ACTIVE", CreatedAt: benchT0, Terms: []byte(benchTerms(12))},
+		Events:  []store.EventRecord{{LoanID: "L1", Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: benchT0, RequestID: "c-L1", Actor: "api"}},
+		Request: store.RequestRecord{RequestID: "c-L1", Method: "CreateLoan", RequestHash: "h", LoanID: "L1", Seq: 1, RecordedAt: benchT0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, wait := range []bool{false, true} {
+		head, err := s.SequenceFeed(ctx, store.SequenceFeedParams{Wait: wait})
+		if err != nil || head != 1 {
+			t.Fatalf("SequenceFeed(Wait %v) = %d, %v; want 1", wait, head, err)
+		}
+		var after string
+		if err := pool.QueryRow(ctx, "SHOW synchronous_commit").Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		if after != "on" {
+			t.Errorf("after a pass (Wait %v) the connection's synchronous_commit is %q, want on", wait, after)
+		}
+	}
+}
