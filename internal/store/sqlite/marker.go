@@ -3,6 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"io"
 	"strconv"
 	"sync"
 
@@ -22,9 +25,23 @@ type markerConn struct {
 	conn *sql.Conn
 	// gen counts the connections opened: a new connection's
 	// data_version starts over, so the marker carries the generation.
-	gen      int64
-	version  *sql.Stmt
+	gen int64
+	// version is PRAGMA data_version prepared on the driver's connection
+	// under conn and run there (conn.Raw), not through database/sql: a
+	// check with nothing written is this statement alone, and
+	// database/sql's statement, rows and scanning cost more than it.
+	version  driver.StmtQueryContext
 	versions *sql.Stmt
+	// readVersion is m.queryVersion as a func value made once (Raw takes
+	// one; a method value made per call would be allocated per call).
+	readVersion func(driverConn any) error
+	// dv is what readVersion read; dest its row's buffer.
+	dv   int64
+	dest []driver.Value
+	// lastDV and lastMarker: the marker of the last data_version read,
+	// so that an unchanged one is not formatted again.
+	lastDV     int64
+	lastMarker string
 }
 
 // LoanVersionsSince implements store.Loans: data_version on the marker
@@ -50,15 +67,13 @@ func (m *markerConn) read(ctx context.Context, db *sql.DB, since string, loanIDs
 	if err := m.open(ctx, db); err != nil {
 		return store.MarkedVersions{}, err
 	}
-	// The PRAGMA reads the WAL index and waits on no writer: it runs
-	// without the caller's cancellation, which would cost database/sql
-	// and the driver a goroutine each to watch for it, more than the
-	// PRAGMA itself.
-	var dv int64
-	if err := m.version.QueryRowContext(context.WithoutCancel(ctx)).Scan(&dv); err != nil {
+	if err := m.conn.Raw(m.readVersion); err != nil {
 		return store.MarkedVersions{}, err
 	}
-	out := store.MarkedVersions{Marker: strconv.FormatInt(m.gen, 10) + ":" + strconv.FormatInt(dv, 10)}
+	if m.lastMarker == "" || m.dv != m.lastDV {
+		m.lastDV, m.lastMarker = m.dv, strconv.FormatInt(m.gen, 10)+":"+strconv.FormatInt(m.dv, 10)
+	}
+	out := store.MarkedVersions{Marker: m.lastMarker}
 	if since != "" && out.Marker == since {
 		return out, nil
 	}
@@ -68,6 +83,34 @@ func (m *markerConn) read(ctx context.Context, db *sql.DB, since string, loanIDs
 	}
 	out.Versions = versions
 	return out, nil
+}
+
+// queryVersion runs the prepared PRAGMA data_version on the driver's
+// connection (inside conn.Raw) into m.dv. The PRAGMA reads the WAL index
+// and waits on no writer: it runs without a cancellable context, which
+// would cost the driver a goroutine to watch for it, more than the
+// PRAGMA itself.
+func (m *markerConn) queryVersion(any) error {
+	rows, err := m.version.QueryContext(context.Background(), nil)
+	if err != nil {
+		return err
+	}
+	err = rows.Next(m.dest)
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err == io.EOF {
+		return fmt.Errorf("sqlite: PRAGMA data_version: no row")
+	}
+	if err != nil {
+		return err
+	}
+	dv, ok := m.dest[0].(int64)
+	if !ok {
+		return fmt.Errorf("sqlite: PRAGMA data_version: got %T", m.dest[0])
+	}
+	m.dv = dv
+	return nil
 }
 
 // open takes a connection from db for the marker, with its two
@@ -80,20 +123,44 @@ func (m *markerConn) open(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	version, err := conn.PrepareContext(ctx, `PRAGMA data_version`)
+	err = conn.Raw(func(dc any) error {
+		st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, `PRAGMA data_version`)
+		if err != nil {
+			return err
+		}
+		q, ok := st.(driver.StmtQueryContext)
+		if !ok {
+			_ = st.Close()
+			return fmt.Errorf("sqlite: the driver's statement has no QueryContext")
+		}
+		m.version = q
+		return nil
+	})
 	if err != nil {
 		_ = conn.Close()
 		return err
 	}
 	versions, err := conn.PrepareContext(ctx, loanVersionsSQL)
 	if err != nil {
-		_ = version.Close()
+		m.closeVersion(conn)
 		_ = conn.Close()
 		return err
 	}
-	m.conn, m.version, m.versions = conn, version, versions
+	m.conn, m.versions = conn, versions
+	m.readVersion, m.dest = m.queryVersion, make([]driver.Value, 1)
 	m.gen++
+	m.lastMarker = ""
 	return nil
+}
+
+// closeVersion closes the driver's PRAGMA statement on conn, where it
+// was prepared.
+func (m *markerConn) closeVersion(conn *sql.Conn) {
+	if m.version == nil {
+		return
+	}
+	_ = conn.Raw(func(any) error { return m.version.(driver.Stmt).Close() })
+	m.version = nil
 }
 
 // close gives the marker connection back to the pool, its statements
@@ -102,8 +169,8 @@ func (m *markerConn) close() {
 	if m.conn == nil {
 		return
 	}
-	_ = m.version.Close()
+	m.closeVersion(m.conn)
 	_ = m.versions.Close()
 	_ = m.conn.Close()
-	m.conn, m.version, m.versions = nil, nil, nil
+	m.conn, m.versions = nil, nil
 }
