@@ -42,6 +42,16 @@ type markerConn struct {
 	// so that an unchanged one is not formatted again.
 	lastDV     int64
 	lastMarker string
+	// dbPath is the database file's; wal its WAL index mapped (the
+	// marker without the PRAGMA), nil when it could not be, or no
+	// longer is the file's (useWAL false). lastHeader and lastWALMarker
+	// as lastDV and lastMarker.
+	dbPath        string
+	wal           *walIndex
+	walTried      bool
+	useWAL        bool
+	lastHeader    [walHeaderWords / 2]uint32
+	lastWALMarker string
 }
 
 // LoanVersionsSince implements store.Loans: data_version on the marker
@@ -67,13 +77,11 @@ func (m *markerConn) read(ctx context.Context, db *sql.DB, since string, loanIDs
 	if err := m.open(ctx, db); err != nil {
 		return store.MarkedVersions{}, err
 	}
-	if err := m.conn.Raw(m.readVersion); err != nil {
+	marker, err := m.marker()
+	if err != nil {
 		return store.MarkedVersions{}, err
 	}
-	if m.lastMarker == "" || m.dv != m.lastDV {
-		m.lastDV, m.lastMarker = m.dv, strconv.FormatInt(m.gen, 10)+":"+strconv.FormatInt(m.dv, 10)
-	}
-	out := store.MarkedVersions{Marker: m.lastMarker}
+	out := store.MarkedVersions{Marker: marker}
 	if since != "" && out.Marker == since {
 		return out, nil
 	}
@@ -83,6 +91,33 @@ func (m *markerConn) read(ctx context.Context, db *sql.DB, since string, loanIDs
 	}
 	out.Versions = versions
 	return out, nil
+}
+
+// marker reads the change marker: the WAL index's header when it is
+// mapped and consistent, else PRAGMA data_version (a writer caught
+// mid-way through rewriting the header, or no mapping). The two kinds
+// never equal each other, so switching between them reads the versions
+// once more. The marker connection is open; m.mu is held.
+func (m *markerConn) marker() (string, error) {
+	var h [walHeaderWords / 2]uint32
+	if m.useWAL && m.wal.header(&h) {
+		if m.lastWALMarker == "" || h != m.lastHeader {
+			b := strconv.AppendInt(make([]byte, 0, 16+9*len(h)), m.gen, 10)
+			b = append(b, ":w"...)
+			for _, x := range h {
+				b = strconv.AppendUint(append(b, ':'), uint64(x), 16)
+			}
+			m.lastHeader, m.lastWALMarker = h, string(b)
+		}
+		return m.lastWALMarker, nil
+	}
+	if err := m.conn.Raw(m.readVersion); err != nil {
+		return "", err
+	}
+	if m.lastMarker == "" || m.dv != m.lastDV {
+		m.lastDV, m.lastMarker = m.dv, strconv.FormatInt(m.gen, 10)+":"+strconv.FormatInt(m.dv, 10)
+	}
+	return m.lastMarker, nil
 }
 
 // queryVersion runs the prepared PRAGMA data_version on the driver's
@@ -149,8 +184,31 @@ func (m *markerConn) open(ctx context.Context, db *sql.DB) error {
 	m.conn, m.versions = conn, versions
 	m.readVersion, m.dest = m.queryVersion, make([]driver.Value, 1)
 	m.gen++
-	m.lastMarker = ""
+	m.lastMarker, m.lastWALMarker = "", ""
+	m.mapWAL()
 	return nil
+}
+
+// mapWAL maps the WAL index once, after the marker connection has begun
+// a read (so the -shm file exists and is initialised, and stays so
+// while the connection is open); after a reopen it keeps using the
+// mapping only if the -shm file is still the one mapped. Failing that,
+// the marker is the PRAGMA's. m.mu is held.
+func (m *markerConn) mapWAL() {
+	if m.wal != nil {
+		m.useWAL = m.useWAL && m.wal.same(m.dbPath)
+		return
+	}
+	if m.walTried || m.dbPath == "" {
+		return
+	}
+	m.walTried = true
+	if err := m.conn.Raw(m.readVersion); err != nil {
+		return
+	}
+	if w, err := openWALIndex(m.dbPath); err == nil {
+		m.wal, m.useWAL = w, true
+	}
 }
 
 // closeVersion closes the driver's PRAGMA statement on conn, where it

@@ -2,7 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +106,46 @@ func TestMarkerAfterReopen(t *testing.T) {
 	again, err := s.LoanVersionsSince(ctx, first.Marker, []string{"L1"})
 	if err != nil || again.Marker == first.Marker || again.Versions["L1"] != 1 {
 		t.Fatalf("after the connection was replaced: %+v (was %q), %v", again, first.Marker, err)
+	}
+}
+
+// TestMarkerSeesOtherProcess: a commit by another process, the sqlite3
+// shell (SQLite's C library, not this driver), moves the marker, and
+// nothing else does. On unix the marker is read from the WAL index the
+// processes share (no PRAGMA): the test checks that it is, so that the
+// mapping, not the PRAGMA it falls back to, is what passes.
+func TestMarkerSeesOtherProcess(t *testing.T) {
+	shell, err := exec.LookPath("sqlite3")
+	if err != nil {
+		t.Skip("no sqlite3 shell:", err)
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "loancore.db")
+	s := openAt(t, path)
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	book(t, s, "L1")
+	marker := ""
+	for i := range 3 {
+		got, err := s.LoanVersionsSince(ctx, marker, []string{"L1"})
+		if err != nil || got.Marker == "" || (i > 0) != (got.Marker == marker) {
+			t.Fatalf("check %d: %+v (was %q), %v", i, got, marker, err)
+		}
+		marker = got.Marker
+	}
+	if runtime.GOOS != "windows" && !strings.Contains(marker, ":w:") {
+		t.Fatalf("marker %q is not the WAL index's", marker)
+	}
+	for i := range 3 {
+		out, err := exec.Command(shell, path, "CREATE TABLE IF NOT EXISTS t_other (n); INSERT INTO t_other VALUES (1);").CombinedOutput()
+		if err != nil {
+			t.Fatalf("sqlite3: %v: %s", err, out)
+		}
+		got, err := s.LoanVersionsSince(ctx, marker, []string{"L1"})
+		if err != nil || got.Marker == marker || got.Versions["L1"] != 1 {
+			t.Fatalf("after commit %d by another process: %+v (was %q), %v", i, got, marker, err)
+		}
+		marker = got.Marker
 	}
 }
