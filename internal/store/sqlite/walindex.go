@@ -113,7 +113,7 @@ func keyOf(fi os.FileInfo) walKey {
 	if st == nil {
 		return walKey{}
 	}
-	return walKey{dev: uint64(st.Dev), ino: st.Ino} // Dev's type varies by platform
+	return walKey{dev: uint64(st.Dev), ino: uint64(st.Ino)} // their types vary by platform
 }
 
 // same reports whether dbPath's -shm file is still the one mapped.
