@@ -100,7 +100,7 @@ func (m *markerConn) read(ctx context.Context, db *sql.DB, since string, loanIDs
 // once more. The marker connection is open; m.mu is held.
 func (m *markerConn) marker() (string, error) {
 	var h [walHeaderWords / 2]uint32
-	if m.useWAL && m.wal.header(&h) {
+	if m.useWAL && m.walHeader(&h) {
 		if m.lastWALMarker == "" || h != m.lastHeader {
 			b := strconv.AppendInt(make([]byte, 0, 16+9*len(h)), m.gen, 10)
 			b = append(b, ":w"...)
@@ -118,6 +118,23 @@ func (m *markerConn) marker() (string, error) {
 		m.lastDV, m.lastMarker = m.dv, strconv.FormatInt(m.gen, 10)+":"+strconv.FormatInt(m.dv, 10)
 	}
 	return m.lastMarker, nil
+}
+
+// walHeaderTries is how many times the header is read before the PRAGMA
+// is asked instead: a writer rewrites it in well under a microsecond, so
+// a read that caught it mid-way usually succeeds at once (SQLite's own
+// readers retry likewise).
+const walHeaderTries = 8
+
+// walHeader reads the mapped header into h, retrying a read that caught
+// a writer mid-way; false if none succeeded.
+func (m *markerConn) walHeader(h *[walHeaderWords / 2]uint32) bool {
+	for range walHeaderTries {
+		if m.wal.header(h) {
+			return true
+		}
+	}
+	return false
 }
 
 // queryVersion runs the prepared PRAGMA data_version on the driver's
