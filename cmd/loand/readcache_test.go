@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -122,4 +123,47 @@ func shanghai(t *testing.T) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// TestNoStaleReadTwoProcessesSQLite: TestNoStaleReadTwoProcesses's
+// rounds on one SQLite file, where the read cache's marker is the WAL
+// index's header that loand maps from the file beside the database: A
+// reads, B pays, and A must answer with B's payment every time.
+func TestNoStaleReadTwoProcessesSQLite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts loand processes; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a, b := twoLoans(t, "sqlite:"+filepath.Join(t.TempDir(), "loancore.db"))
+	const loan = "READ-1"
+	today := time.Now().In(shanghai(t))
+	if _, err := b.loans.CreateLoan(ctx, &loancorev1.CreateLoanRequest{RequestId: "create", LoanId: loan, BorrowerId: "B",
+		Terms: &loancorev1.LoanTerms{Currency: "CNY", Principal: "12000.00", AnnualRatePercent: "12", InstallmentCount: 12,
+			Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT, DisbursementDate: today.AddDate(0, -3, 0).Format(time.DateOnly)}}); err != nil {
+		t.Fatal(err)
+	}
+	get := func() *loancorev1.Loan {
+		t.Helper()
+		r, err := a.loans.GetLoan(ctx, &loancorev1.GetLoanRequest{LoanId: loan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetLoan()
+	}
+	for i := range 25 {
+		before := get()
+		if again := get(); again.GetVersion() != before.GetVersion() {
+			t.Fatalf("round %d: version %d then %d with no write", i, before.GetVersion(), again.GetVersion())
+		}
+		paid, err := b.loans.RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{RequestId: fmt.Sprint("pay-", i), LoanId: loan,
+			Amount: "10.00", ValueDate: today.Format(time.DateOnly)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after := get(); after.GetVersion() != paid.GetLoan().GetVersion() || after.GetOutstanding().GetTotal() != paid.GetLoan().GetOutstanding().GetTotal() {
+			t.Fatalf("round %d: A answered version %d, total %s after B's payment made it %d, %s", i, after.GetVersion(),
+				after.GetOutstanding().GetTotal(), paid.GetLoan().GetVersion(), paid.GetLoan().GetOutstanding().GetTotal())
+		}
+	}
 }

@@ -155,3 +155,37 @@ func newLoan(id string) store.NewLoanRecord {
 		Request: store.RequestRecord{RequestID: "c-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 2, RecordedAt: at},
 	}
 }
+
+// TestMarkerConnectionLost: LoanVersionsSince runs on a connection of its
+// own, kept between checks, not taken from the pool (which tests a
+// connection idle for a while before handing it out); when that
+// connection has been lost while idle, the next check still answers, on
+// a new one.
+func TestMarkerConnectionLost(t *testing.T) {
+	ctx := context.Background()
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startProxy(t, u.Host)
+	u.Host = p.lis.Addr().String()
+	s, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.LoanVersionsSince(ctx, "", []string{"L1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, since := range []string{first.Marker, ""} {
+		p.cut()
+		got, err := s.LoanVersionsSince(ctx, since, []string{"L1"})
+		if err != nil || got.Marker == "" {
+			t.Fatalf("since %q, after the connection was lost: %+v, %v", since, got, err)
+		}
+	}
+}

@@ -47,6 +47,8 @@ type Store struct {
 	// moved: then the next asks for the versions in its one statement
 	// rather than reading the marker alone first.
 	moved atomic.Bool
+	// marker is the connection LoanVersionsSince runs on (marker.go).
+	marker markerConn
 }
 
 // Open connects to the database at url (postgres://…).
@@ -74,11 +76,16 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, marker: markerConn{cfg: cfg.ConnConfig.Copy()}}, nil
 }
 
-// Close releases the pool.
-func (s *Store) Close() { s.pool.Close() }
+// Close releases the pool and the marker connection.
+func (s *Store) Close() {
+	s.marker.mu.Lock()
+	s.marker.close()
+	s.marker.mu.Unlock()
+	s.pool.Close()
+}
 
 // migrationLockID is the advisory lock that serialises concurrent
 // migrators (several loand starting at once).
@@ -571,32 +578,9 @@ const loanVersionsSinceSQL = `WITH m AS MATERIALIZED (SELECT pg_current_snapshot
 	SELECT m.marker, l.loan_id, (SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id)
 	FROM m LEFT JOIN loans l ON l.loan_id = ANY(CASE WHEN m.marker = $1 THEN NULL ELSE $2::text[] END)`
 
-// LoanVersionsSince implements store.Loans: one statement, whose snapshot
-// is the marker. While nothing moves, the marker is read alone first
-// (`SELECT pg_current_snapshot()`, cheaper than the statement with the
-// ids' array and the join), and the statement follows only if it moved;
-// after a check that found it moved, the statement is sent at once, so a
-// steady stream of writes costs one round trip a check, not two.
-func (s *Store) LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error) {
-	if since != "" && !s.moved.Load() {
-		var marker string
-		if err := s.pool.QueryRow(ctx, `SELECT pg_current_snapshot()::text`).Scan(&marker); err != nil {
-			return store.MarkedVersions{}, mapError(err)
-		}
-		if marker == since {
-			return store.MarkedVersions{Marker: marker}, nil
-		}
-	}
-	out, err := s.loanVersionsSince(ctx, since, loanIDs)
-	if err == nil && since != "" {
-		s.moved.Store(out.Marker != since)
-	}
-	return out, err
-}
-
-// loanVersionsSince is loanVersionsSinceSQL.
-func (s *Store) loanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error) {
-	rows, err := s.pool.Query(ctx, loanVersionsSinceSQL, since, loanIDs)
+// loanVersionsSince is loanVersionsSinceSQL on conn.
+func loanVersionsSince(ctx context.Context, conn *pgx.Conn, since string, loanIDs []string) (store.MarkedVersions, error) {
+	rows, err := conn.Query(ctx, loanVersionsSinceSQL, since, loanIDs)
 	if err != nil {
 		return store.MarkedVersions{}, mapError(err)
 	}

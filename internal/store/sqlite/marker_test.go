@@ -2,7 +2,12 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,5 +108,116 @@ func TestMarkerAfterReopen(t *testing.T) {
 	again, err := s.LoanVersionsSince(ctx, first.Marker, []string{"L1"})
 	if err != nil || again.Marker == first.Marker || again.Versions["L1"] != 1 {
 		t.Fatalf("after the connection was replaced: %+v (was %q), %v", again, first.Marker, err)
+	}
+}
+
+// TestMarkerSeesOtherProcess: a commit by another process, the sqlite3
+// shell (SQLite's C library, not this driver), moves the marker, and
+// nothing else does. On unix the marker is read from the WAL index the
+// processes share (no PRAGMA): the test checks that it is, so that the
+// mapping, not the PRAGMA it falls back to, is what passes.
+func TestMarkerSeesOtherProcess(t *testing.T) {
+	shell, err := exec.LookPath("sqlite3")
+	if err != nil {
+		t.Skip("no sqlite3 shell:", err)
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "loancore.db")
+	s := openAt(t, path)
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	book(t, s, "L1")
+	marker := ""
+	for i := range 3 {
+		got, err := s.LoanVersionsSince(ctx, marker, []string{"L1"})
+		if err != nil || got.Marker == "" || (i > 0) != (got.Marker == marker) {
+			t.Fatalf("check %d: %+v (was %q), %v", i, got, marker, err)
+		}
+		marker = got.Marker
+	}
+	if runtime.GOOS != "windows" && !strings.Contains(marker, ":w:") {
+		t.Fatalf("marker %q is not the WAL index's", marker)
+	}
+	for i := range 3 {
+		out, err := exec.Command(shell, path, "CREATE TABLE IF NOT EXISTS t_other (n); INSERT INTO t_other VALUES (1);").CombinedOutput()
+		if err != nil {
+			t.Fatalf("sqlite3: %v: %s", err, out)
+		}
+		got, err := s.LoanVersionsSince(ctx, marker, []string{"L1"})
+		if err != nil || got.Marker == marker || got.Versions["L1"] != 1 {
+			t.Fatalf("after commit %d by another process: %+v (was %q), %v", i, got, marker, err)
+		}
+		marker = got.Marker
+	}
+}
+
+// TestMarkerUnderConcurrentWrites: while another handle commits as fast
+// as it can, one write after another, a check must not return the marker
+// of an earlier check when a write that started after that check ended
+// was acknowledged before this one started (its commit lies between the
+// two): the header is read while writers rewrite it, and a copy caught
+// mid-way must not pass for an unchanged one. (A write
+// acknowledged between two checks may have committed before the first;
+// hence the write's start, not its acknowledgement, is compared with the
+// first check's end.)
+func TestMarkerUnderConcurrentWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "loancore.db")
+	a, b := openAt(t, path), openAt(t, path)
+	if _, err := a.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	book(t, a, "L1")
+	var started, written atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		at := time.Date(2024, 1, 15, 9, 30, 0, 0, time.UTC)
+		for i := range 300 {
+			id := fmt.Sprintf("W%d", i)
+			started.Add(1)
+			if err := b.CreateLoan(ctx, store.NewLoanRecord{
+				Loan: store.LoanRecord{LoanID: id, BorrowerID: "B", Currency: "CNY", Terms: []byte(`{}`), Status: store.StatusActive, CreatedAt: at},
+				Events: []store.EventRecord{{LoanID: id, Seq: 1, Kind: store.KindOrigination, ValueDate: "2024-01-15", RecordedAt: at,
+					RequestID: "r-" + id, Actor: "test"}},
+				Request: store.RequestRecord{RequestID: "r-" + id, Method: "CreateLoan", RequestHash: "h", LoanID: id, Seq: 1, RecordedAt: at},
+			}); err != nil {
+				done <- err
+				return
+			}
+			written.Add(1)
+		}
+		done <- nil
+	}()
+	marker, after, checks, walMarkers := "", int64(0), 0, 0
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if checks < 100 || runtime.GOOS != "windows" && walMarkers == 0 {
+				t.Fatalf("only %d checks ran beside the writes, %d markers the WAL index's", checks, walMarkers)
+			}
+			return
+		default:
+		}
+		acked := written.Load()
+		got, err := a.LoanVersionsSince(ctx, marker, []string{"L1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acked > after && got.Marker == marker {
+			t.Fatalf("check %d: write %d started after the check that first returned marker %q ended, and was acknowledged before this one began, yet the marker is the same", checks, after+1, marker)
+		}
+		// Writes numbered above after started once the first check that
+		// returned this marker had ended.
+		if got.Marker != marker {
+			marker, after = got.Marker, started.Load()
+			if strings.Contains(marker, ":w:") {
+				walMarkers++
+			}
+		}
+		checks++
 	}
 }

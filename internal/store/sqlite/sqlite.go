@@ -86,7 +86,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	if abs, err := filepath.Abs(path); err == nil {
+		s.marker.dbPath = abs
+	}
+	return s, nil
 }
 
 // checkPath refuses a path that names no database file.
@@ -106,8 +110,15 @@ func checkPath(path string) error {
 func (s *Store) Close() error {
 	s.marker.mu.Lock()
 	s.marker.close()
+	wal := s.marker.wal
+	s.marker.wal, s.marker.useWAL = nil, false
 	s.marker.mu.Unlock()
-	return s.db.Close()
+	err := s.db.Close()
+	if wal != nil {
+		// After the database: see walIndex on closing its file.
+		wal.release()
+	}
+	return err
 }
 
 // Migrate applies the embedded migrations not yet applied, in order.
