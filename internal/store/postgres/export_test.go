@@ -7,3 +7,6 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // FeedLockSQL is the statement that begins a sequencer pass.
 const FeedLockSQL = feedLockSQL
+
+// SequenceSQL is a sequencer pass's statement.
+const SequenceSQL = sequenceSQL

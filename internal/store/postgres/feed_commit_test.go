@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/loancore/loancore/internal/store"
@@ -39,7 +40,7 @@ func TestFeedPassCommitsAsynchronously(t *testing.T) {
 		t.Fatal(err)
 	}
 	var locked, inPass string
-	if err := tx.QueryRow(ctx, postgres.FeedLockSQL, int64(0x66656564)).Scan(&locked, new(string)); err != nil {
+	if err := tx.QueryRow(ctx, postgres.FeedLockSQL, int64(0x66656564)).Scan(&locked, new(string), new(string)); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.QueryRow(ctx, "SHOW synchronous_commit").Scan(&inPass); err != nil {
@@ -73,5 +74,62 @@ func TestFeedPassCommitsAsynchronously(t *testing.T) {
 		if after != "on" {
 			t.Errorf("after a pass (Wait %v) the connection's synchronous_commit is %q, want on", wait, after)
 		}
+	}
+}
+
+// TestFeedPassReadsByIndex: a pass planned while the journal was empty
+// and vacuumed (a new database) still reads it by its xid index once it
+// holds lines: the pass's plan is made once per connection and kept, and
+// a plan made then read the whole journal at every pass.
+func TestFeedPassReadsByIndex(t *testing.T) {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	conn, err := s.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	pass := func(sql string) string {
+		t.Helper()
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback(ctx) }()
+		if _, err := tx.Exec(ctx, postgres.FeedLockSQL, int64(0x66656564)); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := tx.Query(ctx, sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err == nil {
+				plan += line + "\n"
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return plan
+	}
+	for _, sql := range []string{"VACUUM ANALYZE loan_accruals", "PREPARE pass AS " + postgres.SequenceSQL} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pass("EXECUTE pass") // planned now, over an empty journal
+	if _, err := conn.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
+		SELECT '2024-02-20', 'L' || i, 1, 0, 0, now() FROM generate_series(1, 5000) i`); err != nil {
+		t.Fatal(err)
+	}
+	if plan := pass("EXPLAIN EXECUTE pass"); !strings.Contains(plan, "loan_accruals_xid_idx") || strings.Contains(plan, "Seq Scan on loan_accruals") {
+		t.Fatalf("the kept plan of a pass reads the journal by a sequential scan:\n%s", plan)
 	}
 }
