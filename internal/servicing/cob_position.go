@@ -41,10 +41,7 @@ func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date, m
 		return pos, err
 	}
 	v := c.loans.viewOf(lg, st, d, time.Time{})
-	pos = store.Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: d,
-		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, RiskClass: v.RiskClass,
-		Outstanding: v.Outstanding}
-	pos.Charged = charged(st)
+	pos = figures(cl, v, st)
 	// Against what was journalled, not against a fold of the day before:
 	// a backdated payment that changed earlier days is corrected here.
 	pos.AccruedToday = store.Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound,
@@ -58,10 +55,19 @@ func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date, m
 			pos.State, _ = st.EncodeStepState()
 		}
 		if c.carry {
-			pos.Steady = c.steadyRun(lg, st, cl, d, figuresOf(v, st))
+			pos.Steady = c.steadyRun(lg, st, cl, pos)
 		}
 	}
 	return pos, nil
+}
+
+// figures is the position of a loan's view as of its date: the figures
+// close of business writes, without the date's accrual, notices, version
+// or state.
+func figures(cl store.COBLoan, v LoanView, st engine.LoanState) store.Position {
+	return store.Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: v.AsOf,
+		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, RiskClass: v.RiskClass, Outstanding: v.Outstanding,
+		Charged: charged(st)}
 }
 
 // stepMinEvents is the shortest log whose loan keeps a state to be

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
-	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -39,58 +38,37 @@ func (c *Close) policyFingerprint() int64 {
 	return int64(h.Sum64() >> 1)
 }
 
-// dayFigures are what a position of a date holds that a run must keep
-// steady or grow by the day.
-type dayFigures struct {
-	status      string
-	dpd         int
-	bucket      engine.Bucket
-	risk        engine.RiskClass
-	outstanding engine.Outstanding
-	charged     store.Accrual
+// sameFigures reports whether two positions hold the same figures: those
+// a steady run keeps or grows (store.SteadyRun.Next), and their date.
+func sameFigures(a, b store.Position) bool {
+	return a.AsOf == b.AsOf && a.Status == b.Status && a.DaysPastDue == b.DaysPastDue && a.Bucket == b.Bucket &&
+		a.RiskClass == b.RiskClass && a.Outstanding == b.Outstanding && a.Charged == b.Charged
 }
 
-// figuresOf is a view's figures.
-func figuresOf(v LoanView, st engine.LoanState) dayFigures {
-	return dayFigures{status: v.Status, dpd: v.DaysPastDue, bucket: v.Bucket, risk: v.RiskClass, outstanding: v.Outstanding,
-		charged: charged(st)}
-}
-
-// onFrom is f, a position of date d, as a steady run makes it k days
-// later with the daily amounts of run.
-func (f dayFigures) onFrom(k int, run store.SteadyRun) dayFigures {
-	if f.dpd > 0 {
-		f.dpd += k
-	}
-	pen, comp := money.Amount(k)*run.Penalty, money.Amount(k)*run.Compound
-	f.outstanding.Penalty += pen
-	f.outstanding.Compound += comp
-	f.charged.Penalty += pen
-	f.charged.Compound += comp
-	return f
-}
-
-// steadyRun folds the days after d one by one, from the loan's state as
-// of d (engine StepDays), and returns the run they make: through the last
-// day whose position is d's carried on (dayFigures.onFrom) and that gives
-// no notice, nil when the day after already differs. The caller vouches
-// that no event of the log is dated after d (steppable). The amounts of a
-// day are those the first day charged.
-func (c *Close) steadyRun(lg loanLog, st engine.LoanState, cl store.COBLoan, d engine.Date, at dayFigures) *store.SteadyRun {
+// steadyRun folds the days after the position's date d one by one, from
+// the loan's state as of d (engine StepDays), and returns the run they
+// make: through the last day whose position is the day before's carried
+// on (store.SteadyRun.Next, the rule CarryPositions applies) and that
+// gives no notice, nil when the day after d already differs. The caller
+// vouches that no event of the log is dated after d (steppable). The
+// amounts of a day are those the first day charged.
+func (c *Close) steadyRun(lg loanLog, st engine.LoanState, cl store.COBLoan, at store.Position) *store.SteadyRun {
+	d := at.AsOf
 	run := store.SteadyRun{Through: d, Policy: c.policy}
 	prev := cl
-	prev.PrevAsOf, prev.PrevBucket = d, at.bucket
+	prev.PrevAsOf, prev.PrevBucket = d, at.Bucket
+	want := at
 	st.StepDays(lg.terms, d+maxSteadyDays, func(next engine.LoanState) bool {
 		t := next.AsOf
 		v := c.loans.headOf(lg, next, t, time.Time{})
-		got := figuresOf(v, next)
+		got := figures(cl, v, next)
 		if t == d+1 {
-			run.Penalty, run.Compound = got.charged.Penalty-at.charged.Penalty, got.charged.Compound-at.charged.Compound
+			run.Penalty, run.Compound = got.Charged.Penalty-at.Charged.Penalty, got.Charged.Compound-at.Charged.Compound
 			if run.Penalty < 0 || run.Compound < 0 {
 				return false
 			}
 		}
-		if got != at.onFrom(int(t-d), run) || len(c.notices(prev, v, t)) > 0 {
+		if want = run.Next(want); !sameFigures(got, want) || len(c.notices(prev, v, t)) > 0 {
 			return false
 		}
 		run.Through, prev.PrevAsOf = t, t

@@ -202,6 +202,24 @@ type SavePositionsParams struct {
 	RecordedAt time.Time
 }
 
+// Next is the position a steady run makes of p, a position of its loan,
+// on the day after p's: the rule CarryPositions applies (and the
+// PostgreSQL store's statement spells out in SQL), and close of business
+// checks day by day before it keeps a run. p's notices, version, state
+// and run stay.
+func (r SteadyRun) Next(p Position) Position {
+	p.AsOf++
+	if p.DaysPastDue > 0 {
+		p.DaysPastDue++
+	}
+	p.Outstanding.Penalty += r.Penalty
+	p.Outstanding.Compound += r.Compound
+	p.Charged.Penalty += r.Penalty
+	p.Charged.Compound += r.Compound
+	p.AccruedToday = Accrual{Penalty: r.Penalty, Compound: r.Compound}
+	return p
+}
+
 // CarryPositionsParams page the loans CarryPositions carries on to
 // BusinessDate. Policy names the policy the runs must have been found
 // with (SteadyRun.Policy); RecordedAt is what the journal lines carry.

@@ -318,14 +318,10 @@ func scanCarried(rows *sql.Rows, p store.CarryPositionsParams) (store.Position, 
 	}
 	run := &store.SteadyRun{Penalty: parsed[7], Compound: parsed[8], Policy: policy}
 	run.Through, _ = engine.ParseDate(through)
-	pos.AsOf, pos.Bucket, pos.RiskClass, pos.Steady = p.BusinessDate, engine.Bucket(bucket), engine.RiskClass(class), run
-	if pos.DaysPastDue > 0 {
-		pos.DaysPastDue++
-	}
-	pos.Outstanding = engine.Outstanding{Principal: parsed[0], Interest: parsed[1], Penalty: parsed[2] + run.Penalty, Compound: parsed[3] + run.Compound}
-	pos.Charged = store.Accrual{Penalty: parsed[4] + run.Penalty, Compound: parsed[5] + run.Compound, Fees: parsed[6]}
-	pos.AccruedToday = store.Accrual{Penalty: run.Penalty, Compound: run.Compound}
-	return pos, true, nil
+	pos.AsOf, pos.Bucket, pos.RiskClass, pos.Steady = p.BusinessDate-1, engine.Bucket(bucket), engine.RiskClass(class), run
+	pos.Outstanding = engine.Outstanding{Principal: parsed[0], Interest: parsed[1], Penalty: parsed[2], Compound: parsed[3]}
+	pos.Charged = store.Accrual{Penalty: parsed[4], Compound: parsed[5], Fees: parsed[6]}
+	return run.Next(pos), true, nil
 }
 
 // DelinquentPositions implements store.CloseOfBusiness.
