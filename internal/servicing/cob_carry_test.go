@@ -2,15 +2,12 @@ package servicing_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
-	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
@@ -44,6 +41,8 @@ type carrySide struct {
 	loans *servicing.Loans
 	cob   *servicing.Close
 	cs    *carryCounting
+	// payments are the side's payments and reversals (dailyPayments).
+	payments *dailyPayments
 }
 
 func newCarrySide(t *testing.T, db store.Store, carry bool) *carrySide {
@@ -59,50 +58,19 @@ func newCarrySide(t *testing.T, db store.Store, carry bool) *carrySide {
 }
 
 func carryChangesNothing(t *testing.T, carriedDB, replayedDB store.Store, seed uint64) {
-	rng := rand.New(rand.NewPCG(seed, 0xca77))
 	ctx := context.Background()
 	carried, replayed := newCarrySide(t, carriedDB, true), newCarrySide(t, replayedDB, false)
 	sides := []*carrySide{carried, replayed}
 	const n = 16
 	for _, s := range sides {
 		createPenaltyLoans(t, s.loans, n, "L%02d")
+		// The same seed on both: the same payments and reversals.
+		s.payments = newDailyPayments(seed, 0xca77, n, 12, 4)
 	}
-	paid := make([][]int64, n)
 	for day := range 75 {
-		for i := range n {
-			if rng.IntN(12) != 0 {
-				continue
-			}
-			id := fmt.Sprintf("L%02d", i)
-			p := servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d-%d", day, i), RequestHash: "h", LoanID: id,
-				Amount: money.Amount(1 + rng.Int64N(40_000)).Format(penaltyTerms(i).Currency), ValueDate: dateOf(carried.now).AddDays(-rng.IntN(3) * rng.IntN(2)),
-				Actor: "test"}
-			reverse := len(paid[i]) > 0 && rng.IntN(4) == 0
-			for _, s := range sides {
-				res, err := s.loans.RecordRepayment(ctx, p)
-				var pre *servicing.PreconditionError
-				if errors.As(err, &pre) {
-					reverse = false
-					continue
-				} else if err != nil {
-					t.Fatalf("seed %d: day %d %s: %v", seed, day, id, err)
-				}
-				if s == carried {
-					paid[i] = append(paid[i], res.Seq)
-				}
-				if reverse {
-					if _, err := s.loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: fmt.Sprintf("r%d-%d", day, i), RequestHash: "h",
-						LoanID: id, Seq: paid[i][0], Reason: "test", Actor: "test"}); err != nil {
-						t.Fatalf("seed %d: reversal: %v", seed, err)
-					}
-				}
-			}
-			if reverse {
-				paid[i] = paid[i][1:]
-			}
-		}
 		d := dateOf(carried.now).AddDays(-1)
 		for _, s := range sides {
+			s.payments.day(t, s.loans, day, dateOf(s.now))
 			if _, err := s.cob.Run(ctx, servicing.RunParams{BusinessDate: d}); err != nil {
 				t.Fatalf("seed %d: close of %s: %v", seed, d, err)
 			}
@@ -113,7 +81,7 @@ func carryChangesNothing(t *testing.T, carriedDB, replayedDB store.Store, seed u
 		}
 	}
 	c := carried.cs
-	t.Logf("%d loan-dates carried in the store, %d folded", c.carried.Load(), c.folded.Load())
+	t.Logf("%d loan-dates carried in the store, %d folded; %d payments reversed", c.carried.Load(), c.folded.Load(), carried.payments.reversals)
 	if c.carried.Load() < 75*n/3 {
 		t.Fatalf("seed %d: %d of %d loan-dates carried: the test does not exercise carrying", seed, c.carried.Load(), 75*n)
 	}

@@ -2,16 +2,12 @@ package servicing_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
-	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
 )
@@ -28,7 +24,6 @@ func TestCloseOfBusinessStepsUnchangedLoans(t *testing.T) {
 }
 
 func closeOfBusinessStepsUnchangedLoans(t *testing.T, db store.Store, seed uint64) {
-	rng := rand.New(rand.NewPCG(seed, 0x57e9))
 	ctx := context.Background()
 	now := time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Microsecond); return now }
@@ -40,37 +35,9 @@ func closeOfBusinessStepsUnchangedLoans(t *testing.T, db store.Store, seed uint6
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 4, StepUnchanged: true})
 	const n = 12
 	createPenaltyLoans(t, loans, n, "L%02d")
-	paid, reversals := make([][]int64, n), 0
+	payments := newDailyPayments(seed, 0x57e9, n, 6, 4)
 	for day := range 40 {
-		for i := range n {
-			if rng.IntN(6) != 0 {
-				continue
-			}
-			id := fmt.Sprintf("L%02d", i)
-			vd := dateOf(now).AddDays(-rng.IntN(3) * rng.IntN(2))
-			res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d-%d", day, i), RequestHash: "h",
-				LoanID: id, Amount: money.Amount(1 + rng.Int64N(40_000)).Format(penaltyTerms(i).Currency), ValueDate: vd, Actor: "test"})
-			var pre *servicing.PreconditionError
-			if errors.As(err, &pre) {
-				continue
-			}
-			if err != nil {
-				t.Fatalf("seed %d: day %d %s: %v", seed, day, id, err)
-			}
-			// Now and then an earlier payment is reversed: the loan's
-			// version moves, so its next close must not step it on from
-			// a state that still counts the payment.
-			paid[i] = append(paid[i], res.Seq)
-			if len(paid[i]) > 1 && rng.IntN(4) == 0 {
-				target := paid[i][len(paid[i])-2]
-				if _, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: fmt.Sprintf("r%d-%d", day, i), RequestHash: "h",
-					LoanID: id, Seq: target, Reason: "test", Actor: "test"}); err != nil {
-					t.Fatalf("seed %d: reversal: %v", seed, err)
-				}
-				paid[i] = slices.DeleteFunc(paid[i], func(s int64) bool { return s == target })
-				reversals++
-			}
-		}
+		payments.day(t, loans, day, dateOf(now))
 		d := dateOf(now).AddDays(-1)
 		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: d}); err != nil {
 			t.Fatalf("seed %d: close of %s: %v", seed, d, err)
@@ -78,6 +45,7 @@ func closeOfBusinessStepsUnchangedLoans(t *testing.T, db store.Store, seed uint6
 		checkPositions(t, seed, loans, cob, cs, d, n)
 		now = now.Add(24 * time.Hour)
 	}
+	reversals := payments.reversals
 	t.Logf("%d of %d loans stepped on from their previous state; %d payments reversed", cs.stepped.Load(), cs.loans.Load(), reversals)
 	if reversals == 0 {
 		t.Fatalf("seed %d: no payment reversed: the test does not exercise a reversal between closes", seed)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -246,7 +245,6 @@ func (s *snapshotCounting) COBLoans(ctx context.Context, p store.COBLoansParams)
 func TestCloseOfBusinessFromSnapshots(t *testing.T) { seeded(t, closeOfBusinessFromSnapshots) }
 
 func closeOfBusinessFromSnapshots(t *testing.T, db store.Store, seed uint64) {
-	rng := rand.New(rand.NewPCG(seed, 0xc0b5))
 	ctx := context.Background()
 	now := time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(time.Microsecond); return now }
@@ -257,38 +255,12 @@ func closeOfBusinessFromSnapshots(t *testing.T, db store.Store, seed uint64) {
 	cs := &snapshotCounting{CloseOfBusiness: db}
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: cs, Loans: loans, BatchSize: 4})
 	const n = 10
-	var paid [n][]int64
 	createPenaltyLoans(t, loans, n, "L%02d")
-	reversals := 0
+	payments := newDailyPayments(seed, 0xc0b5, n, 3, 8)
 	for day := range 40 {
 		// Today's payments, some dated back a few days, then a reversal
 		// now and then; then yesterday is closed.
-		for i := range n {
-			if rng.IntN(3) != 0 {
-				continue
-			}
-			id := fmt.Sprintf("L%02d", i)
-			vd := dateOf(now).AddDays(-rng.IntN(3) * rng.IntN(2))
-			res, err := loans.RecordRepayment(ctx, servicing.RecordRepaymentParams{RequestID: fmt.Sprintf("p%d-%d", day, i), RequestHash: "h",
-				LoanID: id, Amount: money.Amount(1 + rng.Int64N(40_000)).Format(penaltyTerms(i).Currency), ValueDate: vd, Actor: "test"})
-			var pre *servicing.PreconditionError
-			if errors.As(err, &pre) {
-				continue
-			}
-			if err != nil {
-				t.Fatalf("seed %d: day %d %s: %v", seed, day, id, err)
-			}
-			paid[i] = append(paid[i], res.Seq)
-			if len(paid[i]) > 1 && rng.IntN(8) == 0 {
-				target := paid[i][len(paid[i])-2]
-				if _, err := loans.ReverseRepayment(ctx, servicing.ReverseRepaymentParams{RequestID: fmt.Sprintf("r%d-%d", day, i), RequestHash: "h",
-					LoanID: id, Seq: target, Reason: "test", Actor: "test"}); err != nil {
-					t.Fatalf("seed %d: reversal: %v", seed, err)
-				}
-				paid[i] = slices.DeleteFunc(paid[i], func(s int64) bool { return s == target })
-				reversals++
-			}
-		}
+		payments.day(t, loans, day, dateOf(now))
 		d := dateOf(now).AddDays(-1)
 		if _, err := cob.Run(ctx, servicing.RunParams{BusinessDate: d}); err != nil {
 			t.Fatalf("seed %d: close of %s: %v", seed, d, err)
@@ -311,6 +283,7 @@ func closeOfBusinessFromSnapshots(t *testing.T, db store.Store, seed uint64) {
 		checkJournal(t, seed, loans, cob, d, n)
 		now = now.Add(24 * time.Hour)
 	}
+	reversals := payments.reversals
 	t.Logf("%d of %d loans closed from a snapshot; %d reversals", cs.fromSnapshot.Load(), cs.loans.Load(), reversals)
 	if cs.fromSnapshot.Load() < cs.loans.Load()/2 || reversals == 0 {
 		t.Fatalf("seed %d: %d of %d loans closed from a snapshot, %d reversals: the test does not exercise snapshots", seed, cs.fromSnapshot.Load(), cs.loans.Load(), reversals)
