@@ -105,17 +105,7 @@ func TestConnectionLostMidTransaction(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			dbURL := pgtest.URL(t)
-			u, err := url.Parse(dbURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := startProxy(t, u.Host)
-			u.Host = p.lis.Addr().String()
-			s, err := postgres.Open(ctx, u.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s, p := openThroughProxy(t, dbURL)
 			admin, err := pgx.Connect(ctx, dbURL)
 			if err != nil {
 				t.Fatal(err)
@@ -143,6 +133,24 @@ func TestConnectionLostMidTransaction(t *testing.T) {
 	}
 }
 
+// openThroughProxy opens a store on the database at dbURL through a proxy
+// the test can cut, closed when the test ends.
+func openThroughProxy(t *testing.T, dbURL string) (*postgres.Store, *proxy) {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startProxy(t, u.Host)
+	u.Host = p.lis.Addr().String()
+	s, err := postgres.Open(context.Background(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, p
+}
+
 // newLoan is a loan with its first two events, as servicing books one.
 func newLoan(id string) store.NewLoanRecord {
 	at := time.Date(2024, 1, 15, 9, 0, 0, 0, time.UTC)
@@ -163,17 +171,7 @@ func newLoan(id string) store.NewLoanRecord {
 // a new one.
 func TestMarkerConnectionLost(t *testing.T) {
 	ctx := context.Background()
-	u, err := url.Parse(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := startProxy(t, u.Host)
-	u.Host = p.lis.Addr().String()
-	s, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, p := openThroughProxy(t, pgtest.URL(t))
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

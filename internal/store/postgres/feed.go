@@ -80,10 +80,10 @@ SELECT COALESCE((SELECT max(position) FROM fed), (SELECT pos FROM h), -1)`
 // planned to read each source by its xid index, the range a pass takes,
 // whatever the tables' sizes when it was planned.
 const (
-	feedLockSQL = `SELECT set_config('loancore.feed_locked', got::text, true),
-	set_config('synchronous_commit', 'off', true), set_config('enable_seqscan', 'off', true) FROM pg_try_advisory_xact_lock($1) AS got`
-	feedWaitLockSQL = `SELECT set_config('loancore.feed_locked', 'true', true),
-	set_config('synchronous_commit', 'off', true), set_config('enable_seqscan', 'off', true) FROM pg_advisory_xact_lock($1)`
+	feedLockSQL     = `SELECT set_config('loancore.feed_locked', got::text, true), ` + passSettings + ` FROM pg_try_advisory_xact_lock($1) AS got`
+	feedWaitLockSQL = `SELECT set_config('loancore.feed_locked', 'true', true), ` + passSettings + ` FROM pg_advisory_xact_lock($1)`
+	// passSettings are the pass's transaction's own settings, above.
+	passSettings = `set_config('synchronous_commit', 'off', true), set_config('enable_seqscan', 'off', true)`
 )
 
 // feedHeadSQL is the highest position.
@@ -114,9 +114,9 @@ func (s *Store) SequenceFeed(ctx context.Context, p store.SequenceFeedParams) (i
 	b.Queue(lock, int64(feedLockID))
 	b.Queue(sequenceSQL)
 	res := s.pool.SendBatch(ctx, b)
-	var locked, async, seqscan string
+	var locked string
 	var head int64
-	err := res.QueryRow().Scan(&locked, &async, &seqscan)
+	err := res.QueryRow().Scan(&locked, nil, nil) // the settings' values
 	if err == nil {
 		err = res.QueryRow().Scan(&head)
 	}
