@@ -182,11 +182,13 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 // let few loans through and read every loan after the cursor, then
 // sorted them (690 ms a page of 500 among 100,000 loans, against 55 ms);
 // as an EXISTS in the select list it hashed the whole date's partition
-// at every page.
+// at every page. A carried position's state is read from the position
+// it names (state_from: one probe of that date's partition).
 const cobPageSQL = `SELECT l.loan_id, l.borrower_id, l.currency,
 	array_position($4::jsonb[], l.terms), CASE WHEN array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
 	COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
-	COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
+	COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0),
+	COALESCE(p.state, (SELECT s.state FROM loan_positions s WHERE s.loan_id = l.loan_id AND s.as_of = p.state_from)),
 	COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
 	FROM (SELECT loan_id FROM loans t WHERE status = 'ACTIVE' AND loan_id > $2
 			AND COALESCE((SELECT 1 FROM loan_positions q WHERE q.loan_id = t.loan_id AND q.as_of >= $1::date LIMIT 1), 0) <> 1

@@ -123,6 +123,8 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // the cursor, $3 the page's size) on to the date: those with a steady run
 // of the policy $4 that covers the date, whose loan has recorded no event
 // since (a probe of the events' key above the position's version). The
+// new position names the position that holds its state (state_from,
+// migration 21) rather than copying it. The
 // position and the journal line (recorded at $5) go in together, the line
 // from the positions inserted, so a loan carried already (or closed by
 // another process meanwhile) gets neither again. It answers how many it
@@ -131,11 +133,13 @@ const carrySQL = `WITH scan AS MATERIALIZED (
 	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 ORDER BY loan_id LIMIT $3
 ), pos AS (
 	INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound,
-		penalty_charged, compound_charged, fees_charged, loan_version, state, steady_through, penalty_per_day, compound_per_day, steady_policy)
+		penalty_charged, compound_charged, fees_charged, loan_version, state_from, steady_through, penalty_per_day, compound_per_day,
+		steady_policy)
 	SELECT p.loan_id, $1::date, p.status, CASE WHEN p.days_past_due > 0 THEN p.days_past_due + 1 ELSE 0 END, p.bucket, p.risk_class,
 		p.principal, p.interest, p.penalty + p.penalty_per_day, p.compound + p.compound_per_day,
 		p.penalty_charged + p.penalty_per_day, p.compound_charged + p.compound_per_day, p.fees_charged,
-		p.loan_version, p.state, p.steady_through, p.penalty_per_day, p.compound_per_day, p.steady_policy
+		p.loan_version, CASE WHEN p.state IS NOT NULL THEN p.as_of ELSE p.state_from END, p.steady_through, p.penalty_per_day,
+		p.compound_per_day, p.steady_policy
 	FROM scan p
 	WHERE p.steady_through >= $1::date AND p.steady_policy = $4
 		AND NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version)

@@ -1,0 +1,12 @@
+-- A carried position refers to its state instead of copying it (issue
+-- 21). CarryPositions writes most of a date's positions, and the fold's
+-- state (the engine's snapshot form, ~500 bytes for a 12-month loan) was
+-- most of each row: copied every date, it cost about a sixth of the
+-- carry's time in PostgreSQL and tripled the positions' size. A carried
+-- row now has no state and says in state_from which date's position of
+-- the loan holds it (the one the run was carried from); close of
+-- business's page reads it from there. NULL: the row's own state, if
+-- any. A state read that way is older than the position, which stepping
+-- allows (servicing's stepped), and a position dropped with an old
+-- partition only means the loan is folded from its log again.
+ALTER TABLE loan_positions ADD COLUMN state_from date;
