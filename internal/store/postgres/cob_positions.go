@@ -120,7 +120,8 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 }
 
 // carrySQL carries a page of the day before's positions ($1 the date, $2
-// the cursor, $3 the page's size) on to the date: those with a steady run
+// the cursor, $3 the page's size, $6 the page's last loan id, empty for
+// none) on to the date: those with a steady run
 // of the policy $4 that covers the date, whose loan has recorded no event
 // since (a probe of the events' key above the position's version). The
 // position and the journal line (recorded at $5) go in together, the line
@@ -128,7 +129,8 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // another process meanwhile) gets neither again. It answers how many it
 // carried, the page's last loan and how many the page scanned.
 const carrySQL = `WITH scan AS MATERIALIZED (
-	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 ORDER BY loan_id LIMIT $3
+	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 AND ($6::text = '' OR loan_id <= $6::text)
+	ORDER BY loan_id LIMIT $3
 ), pos AS (
 	INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound,
 		penalty_charged, compound_charged, fees_charged, loan_version, state, steady_through, penalty_per_day, compound_per_day, steady_policy)
@@ -157,9 +159,26 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	}
 	var scanned int64
 	err := s.pool.QueryRow(ctx, carrySQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
-		p.RecordedAt).Scan(&r.Carried, &r.Next, &scanned)
-	if scanned < int64(p.Limit) {
+		p.RecordedAt, p.ThroughLoanID).Scan(&r.Carried, &r.Next, &scanned)
+	if scanned < int64(p.Limit) || r.Next == p.ThroughLoanID {
 		r.Next = ""
 	}
 	return r, mapError(err)
+}
+
+// carryPageEndsSQL numbers the day before's positions ($1 the date) by id
+// and keeps every $2-th: an index-only scan of the partition's primary
+// key, ids only.
+const carryPageEndsSQL = `SELECT loan_id FROM (
+	SELECT loan_id, row_number() OVER (ORDER BY loan_id) AS n FROM loan_positions WHERE as_of = $1::date - 1
+) ids WHERE n % $2 = 0 ORDER BY loan_id`
+
+// CarryPageEnds implements store.CloseOfBusiness.
+func (s *Store) CarryPageEnds(ctx context.Context, p store.CarryPageEndsParams) ([]string, error) {
+	rows, err := s.pool.Query(ctx, carryPageEndsSQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.Every)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	ends, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ends, mapError(err)
 }

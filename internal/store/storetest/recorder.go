@@ -134,6 +134,11 @@ func (r *recorder) CarryPositions(ctx context.Context, p store.CarryPositionsPar
 	return r.Store.CarryPositions(ctx, p)
 }
 
+func (r *recorder) CarryPageEnds(ctx context.Context, p store.CarryPageEndsParams) ([]string, error) {
+	r.calls.note("CarryPageEnds")
+	return r.Store.CarryPageEnds(ctx, p)
+}
+
 func (r *recorder) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	r.calls.note("SavePositions")
 	return r.Store.SavePositions(ctx, p)
