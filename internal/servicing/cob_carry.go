@@ -3,6 +3,7 @@ package servicing
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/loancore/loancore/internal/store"
 )
@@ -50,6 +51,9 @@ func (r *dateRun) carryLoans(ctx context.Context) error {
 		pages <- page
 	}
 	close(pages)
+	// One time for the date's carried lines: the clock is read here, not
+	// by each worker.
+	at := r.c.loans.now().UTC()
 	// The workers stop on wctx; the progress is saved on ctx, so that a
 	// worker's error is not hidden by the saves it cancelled.
 	wctx, cancel := context.WithCancel(ctx)
@@ -66,7 +70,7 @@ func (r *dateRun) carryLoans(ctx context.Context) error {
 			for page := range pages {
 				err := wctx.Err()
 				if err == nil {
-					err = r.carryPage(wctx, page, carried)
+					err = r.carryPage(wctx, page, at, carried)
 				}
 				if err != nil {
 					stops <- err
@@ -103,11 +107,12 @@ func (r *dateRun) carryLoans(ctx context.Context) error {
 
 // carryPage carries one page on, in statements of up to the page size
 // (one, unless positions of the day before were added since its ends
-// were found), and sends how many each carried.
-func (r *dateRun) carryPage(ctx context.Context, page carryRange, carried chan<- int64) error {
+// were found), and sends how many each carried. The lines it journals
+// were recorded at.
+func (r *dateRun) carryPage(ctx context.Context, page carryRange, at time.Time, carried chan<- int64) error {
 	for after := page.after; ; {
 		res, err := r.c.store.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: r.d, Policy: r.c.policy, AfterLoanID: after,
-			ThroughLoanID: page.through, Limit: r.c.carryPage, RecordedAt: r.c.loans.now().UTC()})
+			ThroughLoanID: page.through, Limit: r.c.carryPage, RecordedAt: at})
 		if err != nil {
 			return err
 		}
