@@ -12,56 +12,36 @@ import (
 // after one loan id through another ("" for the start or the end).
 type carryRange struct{ after, through string }
 
-// carryRanges are the pages between the page ends: they cover every loan
-// id once, the first from the start and the last to the end.
-func carryRanges(ends []string) []carryRange {
-	out := make([]carryRange, 0, len(ends)+1)
-	after := ""
-	for _, end := range ends {
-		out = append(out, carryRange{after, end})
-		after = end
-	}
-	return append(out, carryRange{after, ""})
-}
-
 // carryLoans carries on, in the store, the loans whose position of the
 // day before has a steady run that covers the date (CarryPositions),
 // before the rest are folded; agreements broken by the date have moved
 // their loans' versions already, so none of those is carried. Only with
 // CarrySteady, which keeps the runs.
 //
-// The pages are disjoint ranges of loan ids (their ends found first,
-// CarryPageEnds), taken in order by CarryWorkers workers at once, each
-// page a statement of its own, so the database carries on as many cores.
-// Only this goroutine touches r.run: the workers send how many each page
-// carried, and the run's progress is saved after each page. A worker's
-// error, or a save's, stops the others, and is what the run returns;
-// the pages that committed before are counted all the same (runDate
-// saves the count a stop left unsaved).
+// The pages are disjoint ranges of loan ids, each end found while the
+// pages before it are carried (carryPages), taken in order by
+// CarryWorkers workers at once, each page a statement of its own, so
+// the database carries on as many cores. Only this goroutine touches
+// r.run: the workers send how many each page carried, and the run's
+// progress is saved after each page. An error stops the others, and is
+// what the run returns; the pages that committed before are counted all
+// the same (runDate saves the count a stop left unsaved).
 func (r *dateRun) carryLoans(ctx context.Context) error {
 	if !r.c.carry {
 		return nil
 	}
-	ends, err := r.c.store.CarryPageEnds(ctx, store.CarryPageEndsParams{BusinessDate: r.d, Every: r.c.carryPage})
-	if err != nil {
-		return err
-	}
-	pages := make(chan carryRange, len(ends)+1)
-	for _, page := range carryRanges(ends) {
-		pages <- page
-	}
-	close(pages)
-	// One time for the date's carried lines: the clock is read here, not
-	// by each worker.
-	at := r.c.loans.now().UTC()
 	// The workers stop on wctx; the progress is saved on ctx, so that a
 	// worker's error is not hidden by the saves it cancelled.
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// stops gets each worker's error, and the page finder's, the cause
+	// first: each sends its own before it cancels the others.
+	stops := make(chan error, r.c.carryWorkers+1)
+	pages := r.carryPages(wctx, cancel, stops)
+	// One time for the date's carried lines: the clock is read here, not
+	// by each worker.
+	at := r.c.loans.now().UTC()
 	carried := make(chan int64, r.c.carryWorkers)
-	// stops gets each worker's error, the cause first: a worker sends its
-	// own before it cancels the others.
-	stops := make(chan error, r.c.carryWorkers)
 	var wg sync.WaitGroup
 	for range r.c.carryWorkers {
 		wg.Add(1)
@@ -103,6 +83,36 @@ func (r *dateRun) carryLoans(ctx context.Context) error {
 	default:
 		return nil
 	}
+}
+
+// carryPages finds the date's pages one ahead of the workers that take
+// them (CarryPageEnd: a probe of the day before's positions' key), the
+// first from the start and the last to the end, and closes the channel
+// after the last, or on an error, which it sends to stops before it
+// cancels the workers.
+func (r *dateRun) carryPages(ctx context.Context, cancel context.CancelFunc, stops chan<- error) <-chan carryRange {
+	pages := make(chan carryRange)
+	go func() {
+		defer close(pages)
+		for after := ""; ; {
+			end, err := r.c.store.CarryPageEnd(ctx, store.CarryPageEndParams{BusinessDate: r.d, AfterLoanID: after, Every: r.c.carryPage})
+			if err != nil {
+				stops <- err
+				cancel()
+				return
+			}
+			select {
+			case pages <- carryRange{after, end}:
+			case <-ctx.Done():
+				return
+			}
+			if end == "" {
+				return
+			}
+			after = end
+		}
+	}()
+	return pages
 }
 
 // carryPage carries one page on, in statements of up to the page size

@@ -46,13 +46,13 @@ type CloseOfBusiness interface {
 	// line of the daily amounts, written as SavePositions would. A loan
 	// with a position at the date already is left as it is.
 	CarryPositions(ctx context.Context, p CarryPositionsParams) (CarryResult, error)
-	// CarryPageEnds returns where the pages of a date's carry end: the
-	// loan id of every Every-th position of the day before the date, by
-	// id (none when it has fewer than Every). Pages run after one end
-	// through the next (CarryPositionsParams.ThroughLoanID), the first
-	// from the start and the last to the end, so that several workers
-	// may each carry pages of their own at once.
-	CarryPageEnds(ctx context.Context, p CarryPageEndsParams) ([]string, error)
+	// CarryPageEnd returns where the page of a date's carry that starts
+	// after AfterLoanID ends: the loan id of the Every-th position of the
+	// day before the date after it, by id, or "" when there are fewer (the
+	// page runs to the end). Pages so run after one end through the next
+	// (CarryPositionsParams.ThroughLoanID), and several workers may each
+	// carry pages of their own at once while the next end is found.
+	CarryPageEnd(ctx context.Context, p CarryPageEndParams) (string, error)
 	// DelinquentPositions returns positions at AsOf with days past due,
 	// filtered, by loan id.
 	DelinquentPositions(ctx context.Context, p PositionQuery) ([]Position, error)
@@ -232,7 +232,7 @@ func (r SteadyRun) Next(p Position) Position {
 // BusinessDate. Policy names the policy the runs must have been found
 // with (SteadyRun.Policy); RecordedAt is what the journal lines carry.
 // ThroughLoanID, when set, is the last loan id the page may scan (a page
-// end from CarryPageEnds): a worker's page stops there, where another's
+// end from CarryPageEnd): a worker's page stops there, where another's
 // begins.
 type CarryPositionsParams struct {
 	BusinessDate  engine.Date
@@ -243,10 +243,11 @@ type CarryPositionsParams struct {
 	RecordedAt    time.Time
 }
 
-// CarryPageEndsParams ask for the ends of pages of Every positions of the
-// day before BusinessDate.
-type CarryPageEndsParams struct {
+// CarryPageEndParams ask for the end of the page of Every positions of
+// the day before BusinessDate after AfterLoanID.
+type CarryPageEndParams struct {
 	BusinessDate engine.Date
+	AfterLoanID  string
 	Every        int
 }
 

@@ -29,7 +29,7 @@ const (
 	callCOBLoans
 	callSavePositions
 	callCarryPositions
-	callCarryPageEnds
+	callCarryPageEnd
 	callDelinquentPositions
 	callCountDelinquent
 	callAccrualTotal
@@ -69,7 +69,7 @@ var storeCallNames = [storeCalls]string{
 	callCOBLoans:             "COBLoans",
 	callSavePositions:        "SavePositions",
 	callCarryPositions:       "CarryPositions",
-	callCarryPageEnds:        "CarryPageEnds",
+	callCarryPageEnd:         "CarryPageEnd",
 	callDelinquentPositions:  "DelinquentPositions",
 	callCountDelinquent:      "CountDelinquent",
 	callAccrualTotal:         "AccrualTotal",
@@ -202,9 +202,9 @@ func (s *timedStore) CarryPositions(ctx context.Context, p store.CarryPositionsP
 	return s.s.CarryPositions(ctx, p)
 }
 
-func (s *timedStore) CarryPageEnds(ctx context.Context, p store.CarryPageEndsParams) (_ []string, err error) {
-	defer s.since(callCarryPageEnds, time.Now(), &err)
-	return s.s.CarryPageEnds(ctx, p)
+func (s *timedStore) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (_ string, err error) {
+	defer s.since(callCarryPageEnd, time.Now(), &err)
+	return s.s.CarryPageEnd(ctx, p)
 }
 
 func (s *timedStore) DelinquentPositions(ctx context.Context, p store.PositionQuery) (_ []store.Position, err error) {

@@ -166,19 +166,18 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	return r, mapError(err)
 }
 
-// carryPageEndsSQL numbers the day before's positions ($1 the date) by id
-// and keeps every $2-th: an index-only scan of the partition's primary
-// key, ids only.
-const carryPageEndsSQL = `SELECT loan_id FROM (
-	SELECT loan_id, row_number() OVER (ORDER BY loan_id) AS n FROM loan_positions WHERE as_of = $1::date - 1
-) ids WHERE n % $2 = 0 ORDER BY loan_id`
+// carryPageEndSQL finds the $3-th of the day before's positions ($1 the
+// date) after a loan id ($2): an index-only scan of the partition's
+// primary key, ids only.
+const carryPageEndSQL = `SELECT loan_id FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2
+	ORDER BY loan_id OFFSET $3 - 1 LIMIT 1`
 
-// CarryPageEnds implements store.CloseOfBusiness.
-func (s *Store) CarryPageEnds(ctx context.Context, p store.CarryPageEndsParams) ([]string, error) {
-	rows, err := s.pool.Query(ctx, carryPageEndsSQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.Every)
-	if err != nil {
-		return nil, mapError(err)
+// CarryPageEnd implements store.CloseOfBusiness.
+func (s *Store) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (string, error) {
+	var end string
+	err := s.pool.QueryRow(ctx, carryPageEndSQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Every).Scan(&end)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
 	}
-	ends, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return ends, mapError(err)
+	return end, mapError(err)
 }

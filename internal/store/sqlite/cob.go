@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -288,25 +289,15 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	return r, mapError(err)
 }
 
-// CarryPageEnds implements store.CloseOfBusiness: the primary key's
-// order, ids only.
-func (s *Store) CarryPageEnds(ctx context.Context, p store.CarryPageEndsParams) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT loan_id FROM (
-		SELECT loan_id, row_number() OVER (ORDER BY loan_id) AS n FROM loan_positions WHERE as_of = ?
-	) WHERE n % ? = 0 ORDER BY loan_id`, (p.BusinessDate - 1).String(), p.Every)
-	if err != nil {
-		return nil, mapError(err)
+// CarryPageEnd implements store.CloseOfBusiness.
+func (s *Store) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (string, error) {
+	var end string
+	err := s.db.QueryRowContext(ctx, `SELECT loan_id FROM loan_positions WHERE as_of = ? AND loan_id > ?
+		ORDER BY loan_id LIMIT 1 OFFSET ?`, (p.BusinessDate - 1).String(), p.AfterLoanID, p.Every-1).Scan(&end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
 	}
-	defer rows.Close()
-	var ends []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, mapError(err)
-		}
-		ends = append(ends, id)
-	}
-	return ends, mapError(rows.Err())
+	return end, mapError(err)
 }
 
 // scanCarried reads a row of carrySQL and, when the loan is to be

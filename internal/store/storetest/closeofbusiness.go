@@ -357,14 +357,20 @@ func carryAll(t *testing.T, s store.Store, d engine.Date, policy int64, limit in
 }
 
 // carryPagesOf carries testCarryPositions' loans on to d page by page, as
-// several workers do: the page ends are every Every-th position of the
-// day before, and a page stops at its end, whatever its limit.
+// several workers do: a page's end is the Every-th position of the day
+// before after its start, and a page stops at its end, whatever its
+// limit.
 func carryPagesOf(t *testing.T, s store.Store, d engine.Date) {
 	t.Helper()
 	ctx := context.Background()
-	for every, want := range map[int]string{1: "[L1 L2 L3 L4 L5 L6 L7]", 3: "[L3 L6]", 7: "[L7]", 8: "[]"} {
-		if ends, err := s.CarryPageEnds(ctx, store.CarryPageEndsParams{BusinessDate: d, Every: every}); err != nil || fmt.Sprint(ends) != want {
-			t.Fatalf("page ends of every %d of %s's positions: %v, %v; want %s", every, d-1, ends, err, want)
+	for _, probe := range []struct {
+		after string
+		every int
+		want  string
+	}{{"", 1, "L1"}, {"", 3, "L3"}, {"L3", 3, "L6"}, {"L6", 3, ""}, {"L6", 1, "L7"}, {"L7", 1, ""}, {"", 7, "L7"}, {"", 8, ""}} {
+		if end, err := s.CarryPageEnd(ctx, store.CarryPageEndParams{BusinessDate: d, AfterLoanID: probe.after, Every: probe.every}); err != nil ||
+			end != probe.want {
+			t.Fatalf("the end of a page of %d of %s's positions after %q: %q, %v; want %q", probe.every, d-1, probe.after, end, err, probe.want)
 		}
 	}
 	for _, page := range []struct {
@@ -396,7 +402,7 @@ func carryPagesOf(t *testing.T, s store.Store, d engine.Date) {
 // has ended, was found under another policy, its version has moved, it
 // has no run, or it has its position of the date already. A page may
 // end at a loan id (CarryPositionsParams.ThroughLoanID), one of the page
-// ends CarryPageEnds finds, as the workers of a close split the date.
+// ends CarryPageEnd finds, as the workers of a close split the date.
 func testCarryPositions(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	createLoans(t, s, "B1", "L1", "L2", "L3", "L4", "L5", "L6", "L7")

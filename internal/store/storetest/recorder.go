@@ -134,9 +134,9 @@ func (r *recorder) CarryPositions(ctx context.Context, p store.CarryPositionsPar
 	return r.Store.CarryPositions(ctx, p)
 }
 
-func (r *recorder) CarryPageEnds(ctx context.Context, p store.CarryPageEndsParams) ([]string, error) {
-	r.calls.note("CarryPageEnds")
-	return r.Store.CarryPageEnds(ctx, p)
+func (r *recorder) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (string, error) {
+	r.calls.note("CarryPageEnd")
+	return r.Store.CarryPageEnd(ctx, p)
 }
 
 func (r *recorder) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
