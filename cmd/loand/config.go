@@ -43,6 +43,8 @@ type config struct {
 	prenoticeDays      int
 	freezeLinesDays    int
 	calendarStartFlag  string
+	// cobCarryWorkers: servicing.NewCloseParams.CarryWorkers.
+	cobCarryWorkers int
 
 	maxAgreements         int
 	minOnTime             int
@@ -115,6 +117,8 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.IntVar(&c.prenoticeDays, "prenotice-days", 1, "close of business sends the credit-report pre-notice on this day past due")
 	fs.IntVar(&c.freezeLinesDays, "freeze-lines-days", 1,
 		"close of business freezes a credit line when any of its loans is this many days past due, and unfreezes it when none is; 0: never")
+	fs.IntVar(&c.cobCarryWorkers, "cob-carry-workers", 2,
+		"close of business carries steady loans on in the database in this many statements at once, each on a connection of its own (about the database's cores)")
 	fs.StringVar(&c.calendarStartFlag, "business-calendar-start", "",
 		"YYYY-MM-DD: the first close of business may not close an earlier date (default: the earliest disbursement date of any loan)")
 	def := servicing.DefaultRestructuringPolicy
@@ -270,6 +274,9 @@ func (c *config) validate() error {
 	}
 	if c.freezeLinesDays < 0 {
 		return refuse(errors.New("--freeze-lines-days must not be negative"), "freeze-lines-days")
+	}
+	if c.cobCarryWorkers < 1 {
+		return refuse(errors.New("--cob-carry-workers must be at least 1"), "cob-carry-workers")
 	}
 	if c.reminderDays < 1 || c.prenoticeDays < 1 {
 		return refuse(errors.New("--reminder-days and --prenotice-days must be at least 1"), "reminder-days", "prenotice-days")

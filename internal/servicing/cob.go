@@ -43,6 +43,8 @@ type Close struct {
 	// policy: policyFingerprint.
 	step, carry bool
 	policy      int64
+	// carryWorkers and carryPage: see NewCloseParams.
+	carryWorkers, carryPage int
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
 	mu sync.Mutex
@@ -91,13 +93,23 @@ type NewCloseParams struct {
 	// (issue 21). loand sets it. Off, every loan goes through the fold
 	// every date, as tests of stepping need.
 	CarrySteady bool
+	// CarryWorkers is how many pages of the carry (CarrySteady) run at
+	// once, each a statement on a connection of its own over a range of
+	// loan ids of its own; 0 means 2. PostgreSQL runs a statement on one
+	// core: one at a time left the database's second core idle for most
+	// of the carry.
+	CarryWorkers int
+	// CarryPageSize is how many of the day before's positions one page of
+	// the carry scans (one transaction; the run's progress is saved after
+	// each); 0 means 20,000.
+	CarryPageSize int
 }
 
 // NewClose returns the close-of-business use cases.
 func NewClose(p NewCloseParams) *Close {
 	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays,
 		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger, step: p.StepUnchanged,
-		carry: p.StepUnchanged && p.CarrySteady}
+		carry: p.StepUnchanged && p.CarrySteady, carryWorkers: p.CarryWorkers, carryPage: p.CarryPageSize}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -109,6 +121,12 @@ func NewClose(p NewCloseParams) *Close {
 	}
 	if c.prenoticeDays <= 0 {
 		c.prenoticeDays = 1
+	}
+	if c.carryWorkers <= 0 {
+		c.carryWorkers = 2
+	}
+	if c.carryPage <= 0 {
+		c.carryPage = 20_000
 	}
 	c.policy = c.policyFingerprint()
 	return c
@@ -223,6 +241,9 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	r := &dateRun{c: c, d: d, progress: progress}
 	began := time.Now()
 	defer func() {
+		if err != nil && r.run.LoansDone != r.savedDone {
+			r.saveStopped(ctx)
+		}
 		c.loans.observe.CloseOfBusinessDate(COBDateReport{BusinessDate: d, Loans: r.run.LoansDone - r.doneAtStart,
 			Failures: r.run.Failures, Took: time.Since(began), Err: err})
 	}()
@@ -268,8 +289,9 @@ type dateRun struct {
 	run      store.COBRun
 	progress func(COBProgress)
 	// doneAtStart is how many loans the date had done before this run
-	// took it up (a run stopped half-way).
-	doneAtStart int64
+	// took it up (a run stopped half-way), and savedDone how many the
+	// run's record last saved said were.
+	doneAtStart, savedDone int64
 }
 
 // start takes up the date's run, or begins one, counts the loans it still
@@ -282,7 +304,7 @@ func (r *dateRun) start(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
-	r.doneAtStart = r.run.LoansDone
+	r.doneAtStart, r.savedDone = r.run.LoansDone, r.run.LoansDone
 	todo, err := r.c.store.CountCOBLoans(ctx, store.COBLoansParams{BusinessDate: r.d})
 	if err != nil {
 		return err
@@ -296,42 +318,27 @@ func (r *dateRun) save(ctx context.Context) error {
 	if err := r.c.store.SaveCOBRun(ctx, r.run); err != nil {
 		return err
 	}
+	r.savedDone = r.run.LoansDone
 	if r.progress != nil {
 		r.progress(COBProgress{Run: r.run})
 	}
 	return nil
 }
 
-// carryPage is how many of the day before's positions one statement of
-// CarryPositions scans: its rows are written in one transaction, and the
-// run's progress is saved after each.
-const carryPage = 20_000
+// stoppedSaveTimeout bounds saveStopped's write.
+const stoppedSaveTimeout = 10 * time.Second
 
-// carryLoans carries on, in the store, the loans whose position of the
-// day before has a steady run that covers the date (CarryPositions),
-// before the rest are folded; agreements broken by the date have moved
-// their loans' versions already, so none of those is carried. Only with
-// CarrySteady, which keeps the runs.
-func (r *dateRun) carryLoans(ctx context.Context) error {
-	if !r.c.carry {
-		return nil
-	}
-	for after := ""; ; {
-		res, err := r.c.store.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: r.d, Policy: r.c.policy, AfterLoanID: after,
-			Limit: carryPage, RecordedAt: r.c.loans.now().UTC()})
-		if err != nil {
-			return err
-		}
-		if res.Carried > 0 {
-			r.run.LoansDone += res.Carried
-			if err := r.save(ctx); err != nil {
-				return err
-			}
-		}
-		if res.Next == "" {
-			return nil
-		}
-		after = res.Next
+// saveStopped records how many loans are done when the run stopped on an
+// error before saving its last count, on a context of its own (ctx may be
+// what stopped it): pages written as it stopped are done, and the next
+// run counts on from the record (start), so a count left short would stay
+// short. A save that fails is logged: the positions are right either way.
+func (r *dateRun) saveStopped(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stoppedSaveTimeout)
+	defer cancel()
+	if err := r.c.store.SaveCOBRun(ctx, r.run); err != nil {
+		r.c.log.WarnContext(ctx, "close of business: progress of a stopped run not saved", "business_date", r.d.String(),
+			"loans_done", r.run.LoansDone, "error", err)
 	}
 }
 

@@ -15,11 +15,15 @@ import (
 
 // TestCloseOfBusinessCarryChangesNothing: carrying steady loans on in the
 // store (CarrySteady, as loand runs) writes what folding every loan every
-// date writes. The same loans, payments (some dated back, some reversed)
-// and closes go to two stores, one closed with CarrySteady and one
-// replaying every loan every date; after each of 75 dates both hold the
-// same positions, journal lines, notices and previous positions, and a
-// good share of the loan-dates was carried.
+// date writes, whether one worker carries the date in one page or three
+// carry it in pages of two at once (CarryWorkers). The same loans,
+// payments (some dated back, some reversed) and closes go to three
+// stores, two closed with CarrySteady (one worker; three) and one
+// replaying every loan every date; after each of 75 dates all hold the
+// same positions, journal lines, notices and previous positions, the
+// same run records (loans to do, done, failed), both carrying stores
+// carried as many loan-dates, and a good share of the loan-dates was
+// carried.
 func TestCloseOfBusinessCarryChangesNothing(t *testing.T) {
 	seed := *seedFlag
 	if seed == 0 {
@@ -29,7 +33,7 @@ func TestCloseOfBusinessCarryChangesNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			t.Logf("seed %d (replay with -seed=%d)", seed, seed)
-			carryChangesNothing(t, open(t), open(t), seed)
+			carryChangesNothing(t, open(t), open(t), open(t), seed)
 		})
 	}
 }
@@ -45,7 +49,10 @@ type carrySide struct {
 	payments *dailyPayments
 }
 
-func newCarrySide(t *testing.T, db store.Store, carry bool) *carrySide {
+// newCarrySide is a store's side of a test: replaying every loan every
+// date when workers is 0, else carrying with that many workers in pages
+// of page (0: the default).
+func newCarrySide(t *testing.T, db store.Store, workers, page int) *carrySide {
 	s := &carrySide{db: db, now: time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC), cs: &carryCounting{CloseOfBusiness: db}}
 	var err error
 	s.loans, err = servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { s.now = s.now.Add(time.Microsecond); return s.now },
@@ -53,14 +60,15 @@ func newCarrySide(t *testing.T, db store.Store, carry bool) *carrySide {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.cob = servicing.NewClose(servicing.NewCloseParams{Store: s.cs, Loans: s.loans, BatchSize: 5, StepUnchanged: carry, CarrySteady: carry})
+	s.cob = servicing.NewClose(servicing.NewCloseParams{Store: s.cs, Loans: s.loans, BatchSize: 5, StepUnchanged: workers > 0,
+		CarrySteady: workers > 0, CarryWorkers: workers, CarryPageSize: page})
 	return s
 }
 
-func carryChangesNothing(t *testing.T, carriedDB, replayedDB store.Store, seed uint64) {
+func carryChangesNothing(t *testing.T, carriedDB, pagedDB, replayedDB store.Store, seed uint64) {
 	ctx := context.Background()
-	carried, replayed := newCarrySide(t, carriedDB, true), newCarrySide(t, replayedDB, false)
-	sides := []*carrySide{carried, replayed}
+	carried, paged, replayed := newCarrySide(t, carriedDB, 1, 0), newCarrySide(t, pagedDB, 3, 2), newCarrySide(t, replayedDB, 0, 0)
+	sides := []*carrySide{carried, paged, replayed}
 	const n = 16
 	for _, s := range sides {
 		createPenaltyLoans(t, s.loans, n, "L%02d")
@@ -76,6 +84,11 @@ func carryChangesNothing(t *testing.T, carriedDB, replayedDB store.Store, seed u
 			}
 		}
 		sameClose(t, seed, carried.db, replayed.db, d, n)
+		sameClose(t, seed, paged.db, replayed.db, d, n)
+		sameRuns(t, seed, d, carried.db, paged.db, replayed.db)
+		if c, p := carried.cs.carried.Load(), paged.cs.carried.Load(); c != p {
+			t.Fatalf("seed %d: by %s, %d loan-dates carried in one page a date, %d in pages of 2", seed, d, c, p)
+		}
 		for _, s := range sides {
 			s.now = s.now.Add(24 * time.Hour)
 		}
@@ -138,6 +151,27 @@ func sameClose(t *testing.T, seed uint64, a, b store.Store, d engine.Date, n int
 	}
 }
 
+// sameRuns fails unless the stores' records of d's run say the same: as
+// many loans to do, done and failed, and completed.
+func sameRuns(t *testing.T, seed uint64, d engine.Date, stores ...store.Store) {
+	t.Helper()
+	var first store.COBRun
+	for i, s := range stores {
+		run, err := s.GetCOBRun(context.Background(), store.COBRunKey{BusinessDate: d})
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if run.Status != store.COBCompleted || run.LoansDone != run.LoansTotal {
+			t.Fatalf("seed %d: store %d's run of %s: %+v", seed, i, d, run)
+		}
+		if i == 0 {
+			first = run
+		} else if run.LoansTotal != first.LoansTotal || run.LoansDone != first.LoansDone || run.Failures != first.Failures {
+			t.Fatalf("seed %d: the runs of %s differ: %+v and %+v", seed, d, first, run)
+		}
+	}
+}
+
 // carryCounting counts the loan-dates close of business carried in the
 // store and those it folded.
 type carryCounting struct {
@@ -162,7 +196,7 @@ func (s *carryCounting) SavePositions(ctx context.Context, p store.SavePositions
 func TestCarryNeedsTheSamePolicy(t *testing.T) {
 	eachStore(t, func(t *testing.T, db store.Store) {
 		ctx := context.Background()
-		s := newCarrySide(t, db, true)
+		s := newCarrySide(t, db, 1, 0)
 		createPenaltyLoans(t, s.loans, 8, "L%02d")
 		d := dateOf(s.now).AddDays(-1)
 		if _, err := s.cob.Run(ctx, servicing.RunParams{BusinessDate: d}); err != nil {

@@ -36,7 +36,8 @@ type CloseOfBusiness interface {
 	// changes nothing.
 	SavePositions(ctx context.Context, p SavePositionsParams) error
 	// CarryPositions carries the loans of a page (by id, after
-	// AfterLoanID, up to Limit scanned) whose position of the day before
+	// AfterLoanID and through ThroughLoanID when set, up to Limit
+	// scanned) whose position of the day before
 	// the date has a steady run (Position.Steady) that covers the date, of
 	// the same policy, and whose version has not moved since, on to the
 	// date: a position one day on (days past due + 1 when past due, the
@@ -45,6 +46,13 @@ type CloseOfBusiness interface {
 	// line of the daily amounts, written as SavePositions would. A loan
 	// with a position at the date already is left as it is.
 	CarryPositions(ctx context.Context, p CarryPositionsParams) (CarryResult, error)
+	// CarryPageEnd returns where the page of a date's carry that starts
+	// after AfterLoanID ends: the loan id of the Every-th position of the
+	// day before the date after it, by id, or "" when there are fewer (the
+	// page runs to the end). Pages so run after one end through the next
+	// (CarryPositionsParams.ThroughLoanID), and several workers may each
+	// carry pages of their own at once while the next end is found.
+	CarryPageEnd(ctx context.Context, p CarryPageEndParams) (string, error)
 	// DelinquentPositions returns positions at AsOf with days past due,
 	// filtered, by loan id.
 	DelinquentPositions(ctx context.Context, p PositionQuery) ([]Position, error)
@@ -223,16 +231,29 @@ func (r SteadyRun) Next(p Position) Position {
 // CarryPositionsParams page the loans CarryPositions carries on to
 // BusinessDate. Policy names the policy the runs must have been found
 // with (SteadyRun.Policy); RecordedAt is what the journal lines carry.
+// ThroughLoanID, when set, is the last loan id the page may scan (a page
+// end from CarryPageEnd): a worker's page stops there, where another's
+// begins.
 type CarryPositionsParams struct {
+	BusinessDate  engine.Date
+	Policy        int64
+	AfterLoanID   string
+	ThroughLoanID string
+	Limit         int
+	RecordedAt    time.Time
+}
+
+// CarryPageEndParams ask for the end of the page of Every positions of
+// the day before BusinessDate after AfterLoanID.
+type CarryPageEndParams struct {
 	BusinessDate engine.Date
-	Policy       int64
 	AfterLoanID  string
-	Limit        int
-	RecordedAt   time.Time
+	Every        int
 }
 
 // CarryResult is how many positions a page carried on, and the cursor of
-// the next page ("" when the page scanned the last loan).
+// the next page ("" when the page scanned the last loan, or the last
+// through ThroughLoanID).
 type CarryResult struct {
 	Carried int64
 	Next    string

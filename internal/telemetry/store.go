@@ -29,6 +29,7 @@ const (
 	callCOBLoans
 	callSavePositions
 	callCarryPositions
+	callCarryPageEnd
 	callDelinquentPositions
 	callCountDelinquent
 	callAccrualTotal
@@ -68,6 +69,7 @@ var storeCallNames = [storeCalls]string{
 	callCOBLoans:             "COBLoans",
 	callSavePositions:        "SavePositions",
 	callCarryPositions:       "CarryPositions",
+	callCarryPageEnd:         "CarryPageEnd",
 	callDelinquentPositions:  "DelinquentPositions",
 	callCountDelinquent:      "CountDelinquent",
 	callAccrualTotal:         "AccrualTotal",
@@ -198,6 +200,11 @@ func (s *timedStore) SavePositions(ctx context.Context, p store.SavePositionsPar
 func (s *timedStore) CarryPositions(ctx context.Context, p store.CarryPositionsParams) (_ store.CarryResult, err error) {
 	defer s.since(callCarryPositions, time.Now(), &err)
 	return s.s.CarryPositions(ctx, p)
+}
+
+func (s *timedStore) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (_ string, err error) {
+	defer s.since(callCarryPageEnd, time.Now(), &err)
+	return s.s.CarryPageEnd(ctx, p)
 }
 
 func (s *timedStore) DelinquentPositions(ctx context.Context, p store.PositionQuery) (_ []store.Position, err error) {

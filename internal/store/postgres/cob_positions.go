@@ -120,7 +120,8 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 }
 
 // carrySQL carries a page of the day before's positions ($1 the date, $2
-// the cursor, $3 the page's size) on to the date: those with a steady run
+// the cursor, $3 the page's size, $6 the page's last loan id, empty for
+// none) on to the date: those with a steady run
 // of the policy $4 that covers the date, whose loan has recorded no event
 // since (a probe of the events' key above the position's version). The
 // new position names the position that holds its state (state_from,
@@ -130,7 +131,8 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // another process meanwhile) gets neither again. It answers how many it
 // carried, the page's last loan and how many the page scanned.
 const carrySQL = `WITH scan AS MATERIALIZED (
-	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 ORDER BY loan_id LIMIT $3
+	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 AND ($6::text = '' OR loan_id <= $6::text)
+	ORDER BY loan_id LIMIT $3
 ), pos AS (
 	INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound,
 		penalty_charged, compound_charged, fees_charged, loan_version, state_from, steady_through, penalty_per_day, compound_per_day,
@@ -161,9 +163,25 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	}
 	var scanned int64
 	err := s.pool.QueryRow(ctx, carrySQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
-		p.RecordedAt).Scan(&r.Carried, &r.Next, &scanned)
-	if scanned < int64(p.Limit) {
+		p.RecordedAt, p.ThroughLoanID).Scan(&r.Carried, &r.Next, &scanned)
+	if scanned < int64(p.Limit) || r.Next == p.ThroughLoanID {
 		r.Next = ""
 	}
 	return r, mapError(err)
+}
+
+// carryPageEndSQL finds the $3-th of the day before's positions ($1 the
+// date) after a loan id ($2): an index-only scan of the partition's
+// primary key, ids only.
+const carryPageEndSQL = `SELECT loan_id FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2
+	ORDER BY loan_id OFFSET $3 - 1 LIMIT 1`
+
+// CarryPageEnd implements store.CloseOfBusiness.
+func (s *Store) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (string, error) {
+	var end string
+	err := s.pool.QueryRow(ctx, carryPageEndSQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Every).Scan(&end)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return end, mapError(err)
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -234,7 +235,7 @@ func savePosition(ctx context.Context, tx *sql.Tx, d engine.Date, pos store.Posi
 }
 
 // carrySQL reads a page of the day before's positions (by loan id after
-// the cursor) with what CarryPositions needs to decide and carry each:
+// the cursor, through the page's end when there is one) with what CarryPositions needs to decide and carry each:
 // the loan's currency and version, and whether the date has its position.
 const carrySQL = `SELECT p.loan_id, l.borrower_id, l.currency, p.status, p.days_past_due, p.bucket, p.risk_class, p.principal, p.interest,
 	p.penalty, p.compound, p.penalty_charged, p.compound_charged, p.fees_charged, p.loan_version, p.state,
@@ -242,7 +243,7 @@ const carrySQL = `SELECT p.loan_id, l.borrower_id, l.currency, p.status, p.days_
 	COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = p.loan_id), 0),
 	EXISTS (SELECT 1 FROM loan_positions q WHERE q.loan_id = p.loan_id AND q.as_of = ?)
 	FROM loan_positions p JOIN loans l ON l.loan_id = p.loan_id
-	WHERE p.as_of = ? AND p.loan_id > ? ORDER BY p.loan_id LIMIT ?`
+	WHERE p.as_of = ? AND p.loan_id > ? AND (? = '' OR p.loan_id <= ?) ORDER BY p.loan_id LIMIT ?`
 
 // CarryPositions implements store.CloseOfBusiness. SQLite keeps amounts
 // as text, which its arithmetic would turn into floating point, so the
@@ -252,7 +253,8 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	var r store.CarryResult
 	at := p.RecordedAt.UTC().Format(timeLayout)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, carrySQL, p.BusinessDate.String(), (p.BusinessDate - 1).String(), p.AfterLoanID, p.Limit)
+		rows, err := tx.QueryContext(ctx, carrySQL, p.BusinessDate.String(), (p.BusinessDate - 1).String(), p.AfterLoanID,
+			p.ThroughLoanID, p.ThroughLoanID, p.Limit)
 		if err != nil {
 			return err
 		}
@@ -273,7 +275,7 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if scanned < p.Limit {
+		if scanned < p.Limit || r.Next == p.ThroughLoanID {
 			r.Next = ""
 		}
 		for _, pos := range carried {
@@ -285,6 +287,17 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 		return nil
 	})
 	return r, mapError(err)
+}
+
+// CarryPageEnd implements store.CloseOfBusiness.
+func (s *Store) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (string, error) {
+	var end string
+	err := s.db.QueryRowContext(ctx, `SELECT loan_id FROM loan_positions WHERE as_of = ? AND loan_id > ?
+		ORDER BY loan_id LIMIT 1 OFFSET ?`, (p.BusinessDate - 1).String(), p.AfterLoanID, p.Every-1).Scan(&end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return end, mapError(err)
 }
 
 // scanCarried reads a row of carrySQL and, when the loan is to be

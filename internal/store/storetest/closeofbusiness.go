@@ -356,13 +356,53 @@ func carryAll(t *testing.T, s store.Store, d engine.Date, policy int64, limit in
 	}
 }
 
+// carryPagesOf carries testCarryPositions' loans on to d page by page, as
+// several workers do: a page's end is the Every-th position of the day
+// before after its start, and a page stops at its end, whatever its
+// limit.
+func carryPagesOf(t *testing.T, s store.Store, d engine.Date) {
+	t.Helper()
+	ctx := context.Background()
+	for _, probe := range []struct {
+		after string
+		every int
+		want  string
+	}{{"", 1, "L1"}, {"", 3, "L3"}, {"L3", 3, "L6"}, {"L6", 3, ""}, {"L6", 1, "L7"}, {"L7", 1, ""}, {"", 7, "L7"}, {"", 8, ""}} {
+		if end, err := s.CarryPageEnd(ctx, store.CarryPageEndParams{BusinessDate: d, AfterLoanID: probe.after, Every: probe.every}); err != nil ||
+			end != probe.want {
+			t.Fatalf("the end of a page of %d of %s's positions after %q: %q, %v; want %q", probe.every, d-1, probe.after, end, err, probe.want)
+		}
+	}
+	for _, page := range []struct {
+		after, through string
+		limit          int
+		carried        int64
+		next           string
+	}{
+		{"", "L3", 2, 1, "L2"},  // L1 carried; L2's run has ended
+		{"L2", "L3", 2, 0, ""},  // L3 (another policy) alone: the page ends there
+		{"L3", "L5", 10, 0, ""}, // L4's version moved, L5 has no run; L6 is past the end
+		{"L5", "L6", 1, 1, ""},  // L6, the page's end, carried: nothing left of the page
+		{"L6", "", 10, 0, ""},   // L7 has its position of the date
+	} {
+		r, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: d, Policy: 7, AfterLoanID: page.after,
+			ThroughLoanID: page.through, Limit: page.limit, RecordedAt: t0.Add(time.Duration(d-day1+1) * 24 * time.Hour)})
+		if err != nil || r.Carried != page.carried || r.Next != page.next {
+			t.Fatalf("carry %s after %q through %q, %d: %+v, %v; want %d carried, next %q", d, page.after, page.through, page.limit,
+				r, err, page.carried, page.next)
+		}
+	}
+}
+
 // testCarryPositions: a position with a steady run is carried on to the
 // next date in the store (issue 21): one more day past due when past due,
 // the daily amounts added to what is outstanding and charged and
 // journalled, its version, state and run kept, so the date after may
 // carry it again, until its run ends. A loan is not carried when its run
 // has ended, was found under another policy, its version has moved, it
-// has no run, or it has its position of the date already.
+// has no run, or it has its position of the date already. A page may
+// end at a loan id (CarryPositionsParams.ThroughLoanID), one of the page
+// ends CarryPageEnd finds, as the workers of a close split the date.
 func testCarryPositions(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	createLoans(t, s, "B1", "L1", "L2", "L3", "L4", "L5", "L6", "L7")
@@ -383,9 +423,7 @@ func testCarryPositions(t *testing.T, s store.Store) {
 		steady(position("L7", day1, first, first, 5, engine.M1), 2, day1+2, 7))
 	mine := store.Accrual{Penalty: 9, Compound: 9}
 	savePositions(t, s, day1+1, position("L7", day1+1, first, mine, 9, engine.M1))
-	if n := carryAll(t, s, day1+1, 7, 2); n != 2 {
-		t.Fatalf("carried %d on to day1+1, want L1 and L6", n)
-	}
+	carryPagesOf(t, s, day1+1)
 	if n := carryAll(t, s, day1+1, 7, 2); n != 0 {
 		t.Fatalf("carried %d again", n)
 	}

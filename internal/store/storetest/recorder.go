@@ -134,6 +134,11 @@ func (r *recorder) CarryPositions(ctx context.Context, p store.CarryPositionsPar
 	return r.Store.CarryPositions(ctx, p)
 }
 
+func (r *recorder) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (string, error) {
+	r.calls.note("CarryPageEnd")
+	return r.Store.CarryPageEnd(ctx, p)
+}
+
 func (r *recorder) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	r.calls.note("SavePositions")
 	return r.Store.SavePositions(ctx, p)
