@@ -18,9 +18,10 @@ func TestCLIMigrateStatusAndDryRun(t *testing.T) {
 	for _, c := range []struct {
 		store, database string
 		migrations      int
+		last            string
 	}{
-		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 18},
-		{"postgres", pgtest.UnmigratedURL(t), 19},
+		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 18, "0019_steady_runs.sql"},
+		{"postgres", pgtest.UnmigratedURL(t), 20, "0020_feed_spans.sql"},
 	} {
 		t.Run(c.store, func(t *testing.T) {
 			status := func(when string, wantApplied int) {
@@ -28,7 +29,7 @@ func TestCLIMigrateStatusAndDryRun(t *testing.T) {
 				r := runLoand(t, nil, "migrate", "status", "--database", c.database)
 				rows := regexp.MustCompile(`(?m)^(\d+)\s+(\S+\.sql)\s+(applied|pending)`).FindAllStringSubmatch(r.stdout, -1)
 				applied := strings.Count(r.stdout, " applied ")
-				if r.code != 0 || len(rows) != c.migrations || rows[0][2] != "0001_loans.sql" || rows[len(rows)-1][2] != "0019_steady_runs.sql" ||
+				if r.code != 0 || len(rows) != c.migrations || rows[0][2] != "0001_loans.sql" || rows[len(rows)-1][2] != c.last ||
 					applied != wantApplied || !strings.Contains(r.stdout, "pending\n") {
 					t.Fatalf("%s: migrate status: exit %d, %d rows, %d applied; want 0, %d rows, %d applied\n%s%s",
 						when, r.code, len(rows), applied, c.migrations, wantApplied, r.stdout, r.stderr)
