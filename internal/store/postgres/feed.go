@@ -210,7 +210,11 @@ const readFeedSQL = `WITH r AS MATERIALIZED (
 // the rows of one entry naming them (their indexes by loan and by line),
 // and the lines of those loans in the spans of the range (the spans by
 // their partial index, in order, each looked into for the loans' lines
-// between its first line and the next span's of the same xid, each line
+// between its first line and the next span's of the same xid: a probe of
+// (xid, loan) a loan asked for, the span's first line a filter, not an
+// index bound, which would make the probe a range to the xid's end; and
+// kept a probe a span by OFFSET 0, else the planner may join the journal
+// by loan with no index for it, reading all of it; each line
 // at the span's position + its rank there, an index-only count under
 // spanMax). The spans' lines come out in position order, so the page
 // stops reading spans once it has $5 of them.
@@ -227,8 +231,9 @@ const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 		LEFT JOIN event_feed nx ON nx.position = r.position + r.span AND nx.xid = r.xid AND nx.kind = 'ACCRUAL'
 		CROSS JOIN LATERAL (SELECT a.loan_id, a.business_date FROM loan_accruals a
 			WHERE a.xid = r.xid AND a.loan_id = ANY($4::text[])
-				AND (a.loan_id, a.business_date) >= (r.loan_id COLLATE "C", r.business_date)
-				AND (nx.position IS NULL OR (a.loan_id, a.business_date) < (nx.loan_id COLLATE "C", nx.business_date))) x
+				AND (a.loan_id > r.loan_id COLLATE "C" OR (a.loan_id = r.loan_id AND a.business_date >= r.business_date))
+				AND (nx.position IS NULL OR (a.loan_id, a.business_date) < (nx.loan_id COLLATE "C", nx.business_date))
+			OFFSET 0) x
 		CROSS JOIN LATERAL (SELECT count(*) AS rank FROM loan_accruals b
 			WHERE b.xid = r.xid AND (b.loan_id, b.business_date) >= (r.loan_id COLLATE "C", r.business_date)
 				AND (b.loan_id, b.business_date) < (x.loan_id, x.business_date)) k
