@@ -180,30 +180,36 @@ func (s *Store) waitForOlder(ctx context.Context) error {
 // of 500, so a subscriber catching up on N events read O(N²) rows.
 //
 // readFeedSQL takes the first $4 rows overlapping (After, head], the one
-// holding After+1 included (a row starts at most spanMax-1 before it),
-// and expands each span into its lines: the journal's lines of its xid
-// from its first, in the span's order, skipping those at or before After
-// (an index range of (xid, loan_id, business_date); the skip is under
-// spanMax). Every row gives an entry, so $4 rows are enough for $4
-// entries.
-const readFeedSQL = `WITH r AS MATERIALIZED (
-	SELECT position, span, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id FROM event_feed
-	WHERE position > $1::bigint - ` + spanMax + ` AND position + span - 1 > $1 AND position <= $2
-		AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[]))
-	ORDER BY position LIMIT $4
-), f AS MATERIALIZED (
-	SELECT position, kind, loan_id, seq, business_date, notice_id, credit_line_id FROM r WHERE span = 1
-	UNION ALL
-	SELECT r.position + x.skip + x.n - 1, r.kind, x.loan_id, NULL, x.business_date, NULL, NULL
-	FROM r CROSS JOIN LATERAL (
-		SELECT a.loan_id, a.business_date, greatest($1 + 1 - r.position, 0) AS skip,
-			row_number() OVER (ORDER BY a.loan_id, a.business_date) AS n
+// holding After+1 included (a row starts at most spanMax-1 before it;
+// without a kind filter positions are dense, so none beyond After+$4),
+// in position order, and expands each span into its lines: the
+// journal's lines of its xid from its first, in the span's order,
+// skipping those at or before After (an index range of (xid, loan_id,
+// business_date); the skip is under spanMax). Every row gives an entry,
+// so $4 rows are enough for $4 entries, and only the rows with fewer than
+// $4 entries before them in the page are expanded (a running sum of
+// spans, less the first row's skip): a page of ACCRUAL entries would
+// otherwise expand up to $4 spans of 500 for 500 entries.
+const readFeedSQL = `WITH f AS MATERIALIZED (
+	SELECT r.position + x.k AS position, r.kind, x.loan_id, r.seq, x.business_date, r.notice_id, r.credit_line_id
+	FROM (SELECT * FROM (SELECT r.*,
+				sum(span) OVER w - span - greatest($1 + 1 - first_value(position) OVER w, 0) AS before
+			FROM (SELECT position, span, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id FROM event_feed
+				WHERE position > $1::bigint - ` + spanMax + ` AND position + span - 1 > $1 AND position <= $2
+					AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[]))
+					AND (cardinality($3::text[]) > 0 OR position <= $1 + $4)
+				ORDER BY position LIMIT $4) r
+			WINDOW w AS (ORDER BY position ROWS UNBOUNDED PRECEDING)) r
+		WHERE r.before < $4) r
+	CROSS JOIN LATERAL (
+		SELECT 0::bigint AS k, r.loan_id COLLATE "C" AS loan_id, r.business_date WHERE r.span = 1
+		UNION ALL
+		SELECT greatest($1 + 1 - r.position, 0) + row_number() OVER (ORDER BY a.loan_id, a.business_date) - 1, a.loan_id, a.business_date
 		FROM (SELECT a.loan_id, a.business_date FROM loan_accruals a
-			WHERE a.xid = r.xid AND (a.loan_id, a.business_date) >= (r.loan_id COLLATE "C", r.business_date)
+			WHERE r.span > 1 AND a.xid = r.xid AND (a.loan_id, a.business_date) >= (r.loan_id COLLATE "C", r.business_date)
 			ORDER BY a.loan_id, a.business_date
 			OFFSET greatest($1 + 1 - r.position, 0) LIMIT least(r.span - greatest($1 + 1 - r.position, 0), $4)) a) x
-	WHERE r.span > 1
-	ORDER BY 1 LIMIT $4
+	ORDER BY r.position, x.k LIMIT $4
 )` + feedEntriesSQL
 
 // readFeedLoansSQL reads the entries of the loans $4 and the lines $6:

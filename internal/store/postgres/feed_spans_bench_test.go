@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,7 +15,7 @@ import (
 
 // readBenchLines is how many journal lines BenchmarkReadFeed's close of
 // business writes in one transaction: a carried page's worth.
-const readBenchLines = 20_000
+const readBenchLines = 200_000
 
 // BenchmarkReadFeed times a subscriber reading everything a close of
 // business fed (readBenchLines lines, one transaction), from the start,
@@ -110,3 +111,90 @@ func readBenchStore(b *testing.B, oneRowEach bool) *postgres.Store {
 	}
 	return s
 }
+
+// BenchmarkSequenceLines times the sequencer's pass that feeds a close
+// of business's page: readBenchLines journal lines written in one
+// transaction (untimed) and fed by one pass (timed), each iteration a
+// new business date of the same loans. kernel=spans is sequenceSQL;
+// kernel=rows, the baseline, the pass before migration 0020
+// (oneRowEachSequenceSQL), which wrote a feed row a line; each on a
+// database of its own, both through the same lock statement and batch
+// as SequenceFeed. ns/line is the pass's time a line.
+func BenchmarkSequenceLines(b *testing.B) {
+	for _, k := range []struct{ name, pass string }{{"spans", postgres.SequenceSQL}, {"rows", oneRowEachSequenceSQL}} {
+		b.Run("kernel="+k.name, func(b *testing.B) {
+			ctx := context.Background()
+			s := readBenchStore(b, k.name == "rows")
+			head := int64(readBenchLines)
+			pass := func() int64 {
+				batch := &pgx.Batch{}
+				batch.Queue(postgres.FeedLockSQL, int64(0x66656564))
+				batch.Queue(k.pass)
+				res := s.Pool().SendBatch(ctx, batch)
+				var got int64
+				_, err := res.Exec()
+				if err == nil {
+					err = res.QueryRow().Scan(&got)
+				}
+				if cerr := res.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				return got
+			}
+			for d := 1; b.Loop(); d++ {
+				b.StopTimer()
+				if _, err := s.Pool().Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
+					SELECT '2024-02-20'::date + $1::int, loan_id, 1.5, 0.02, 0, now() FROM loans`, d); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				got := pass()
+				for got < head+readBenchLines { // a transaction elsewhere held the xmin back: untimed
+					b.StopTimer()
+					time.Sleep(time.Millisecond)
+					got = pass()
+					b.StartTimer()
+				}
+				if got != head+readBenchLines {
+					b.Fatalf("fed through %d, want %d", got, head+readBenchLines)
+				}
+				head = got
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*readBenchLines), "ns/line")
+		})
+	}
+}
+
+// oneRowEachSequenceSQL is the sequencer's pass as it was before
+// migration 0020 (at 26173c4): a feed row a journal line. It runs on
+// the new schema as it did on the old (span takes its default, 1), as
+// long as the database holds no span.
+const oneRowEachSequenceSQL = `WITH h AS (
+	SELECT COALESCE((SELECT xid FROM event_feed ORDER BY position DESC LIMIT 1), '0'::xid8) AS after,
+		pg_snapshot_xmin(pg_current_snapshot()) AS upto,
+		COALESCE((SELECT max(position) FROM event_feed), 0) AS pos
+	WHERE current_setting('loancore.feed_locked', true) = 'true'
+), src AS (
+	SELECT e.xid, 1 AS src, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id,
+		NULL::text AS credit_line_id
+		FROM loan_events e, h WHERE e.xid > h.after AND e.xid < h.upto
+	UNION ALL
+	SELECT a.xid, 2, 'ACCRUAL', a.loan_id, NULL, a.business_date, NULL, NULL
+		FROM loan_accruals a, h WHERE a.xid > h.after AND a.xid < h.upto
+	UNION ALL
+	SELECT n.xid, 3, 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id, NULL
+		FROM due_notices n, h WHERE n.xid > h.after AND n.xid < h.upto
+	UNION ALL
+	SELECT c.xid, 4, 'CREDIT_LINE_' || c.kind, c.loan_id, c.seq, NULL, NULL, c.credit_line_id
+		FROM credit_line_events c, h WHERE c.xid > h.after AND c.xid < h.upto
+), fed AS (
+	INSERT INTO event_feed (position, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id)
+	SELECT h.pos + row_number() OVER (ORDER BY src.xid, src.src, src.credit_line_id, src.loan_id, src.seq, src.business_date, src.notice_id),
+		src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id, src.credit_line_id
+	FROM src, h
+	RETURNING position
+)
+SELECT COALESCE((SELECT max(position) FROM fed), (SELECT pos FROM h), -1)`
