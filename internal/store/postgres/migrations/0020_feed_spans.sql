@@ -24,5 +24,8 @@ CREATE INDEX event_feed_span_idx ON event_feed (position) WHERE span > 1;
 -- A span is read from the journal by its writer's xid in the span's
 -- order, from its first line: the xid index now carries the order too,
 -- and serves the sequencer's range scans by xid as the (xid) one did.
+-- Building it reads the whole journal once, and writes to the journal
+-- wait for it (a migration is one transaction, so not CONCURRENTLY): on
+-- a large journal, run the migration outside close of business.
 DROP INDEX loan_accruals_xid_idx;
 CREATE INDEX loan_accruals_xid_idx ON loan_accruals (xid, loan_id, business_date);
