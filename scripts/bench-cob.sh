@@ -72,8 +72,9 @@ wait_healthy "127.0.0.1:$apiport"
 # (it would have fed them as the loans were booked); close of business is
 # timed from when it has, so the run does not also pay for the setup.
 t0=$(date +%s.%N)
-# fed_to N waits until the feed holds N entries.
-fed_to() { until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE(max(position), 0) >= $1 FROM event_feed")" = t ]; do sleep 1; done; }
+# fed_to N waits until the feed holds N entries: its head is the last
+# row's position + span - 1 (a row may stand for many journal lines).
+fed_to() { until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE((SELECT position + span - 1 FROM event_feed ORDER BY position DESC LIMIT 1), 0) >= $1")" = t ]; do sleep 1; done; }
 fed_to $((2 * n))
 printf 'feed: the setup'"'"'s %d events sequenced in %.0f s\n' "$((2 * n))" "$(py "$(date +%s.%N) - $t0")"
 

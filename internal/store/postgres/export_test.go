@@ -10,3 +10,9 @@ const FeedLockSQL = feedLockSQL
 
 // SequenceSQL is a sequencer pass's statement.
 const SequenceSQL = sequenceSQL
+
+// ReadFeedSQL and ReadFeedLoansSQL are ReadFeed's statements.
+const (
+	ReadFeedSQL      = readFeedSQL
+	ReadFeedLoansSQL = readFeedLoansSQL
+)

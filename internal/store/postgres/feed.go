@@ -14,42 +14,61 @@ import (
 // feedLockID is the advisory lock one sequencer pass holds ("feed").
 const feedLockID = 0x66656564
 
-// sequenceSQL is one pass of the sequencer (see migrations 0012 and 0014): the rows
-// of ended transactions with an xid above the last one fed, in xid order,
-// after the last position, and the head it reaches; -1 when the pass's
-// lock statement (feedLockSQL, before it in the same transaction) did not
-// get the lock, for then another pass is running and this one feeds
-// nothing. One statement, so the xmin it reads and the rows it sees come
-// from one snapshot (pg_current_snapshot is the statement's): every
-// transaction below that xmin had ended when the snapshot was taken, so
-// its rows are in it. The last feed row's xid is the highest fed, since a
-// pass feeds in xid order.
+// spanMax is the most accrual lines one feed row stands for (migration
+// 0020), as the statements' text: a span is read from the journal from its first line, skipping
+// the lines before the reader's position, so a bigger span would make a
+// reader resuming inside it skip more. 500 lines a row costs the
+// sequencer a row per 500 lines written (a close of business's page of
+// folded loans is one row, a page of carried ones 40).
+const spanMax = "500"
+
+// sequenceSQL is one pass of the sequencer (see migrations 0012, 0014 and
+// 0020): the rows of ended transactions with an xid above the last one
+// fed, in xid order, after the last position, and the head it reaches; -1
+// when the pass's lock statement (feedLockSQL, before it in the same
+// transaction) did not get the lock, for then another pass is running and
+// this one feeds nothing. One statement, so the xmin it reads and the rows
+// it sees come from one snapshot (pg_current_snapshot is the statement's):
+// every transaction below that xmin had ended when the snapshot was taken,
+// so its rows are in it. The last feed row's xid is the highest fed, since
+// a pass feeds in xid order.
+//
+// A transaction's accrual lines are consecutive in that order (its events
+// before them, its notices and line events after), so they are fed as
+// spans (lines): a row for each spanMax of them, in (loan_id,
+// business_date) order, naming its first line and how many it stands for.
+// Positions are the running sum of the rows' spans.
 const sequenceSQL = `WITH h AS (
 	SELECT COALESCE((SELECT xid FROM event_feed ORDER BY position DESC LIMIT 1), '0'::xid8) AS after,
 		pg_snapshot_xmin(pg_current_snapshot()) AS upto,
-		COALESCE((SELECT max(position) FROM event_feed), 0) AS pos
+		COALESCE((SELECT position + span - 1 FROM event_feed ORDER BY position DESC LIMIT 1), 0) AS pos
 	WHERE current_setting('loancore.feed_locked', true) = 'true'
+), lines AS (
+	SELECT a.xid, a.loan_id, a.business_date, row_number() OVER w - 1 AS n, count(*) OVER (PARTITION BY a.xid) AS total
+	FROM loan_accruals a, h WHERE a.xid > h.after AND a.xid < h.upto
+	WINDOW w AS (PARTITION BY a.xid ORDER BY a.loan_id, a.business_date)
 ), src AS (
-	SELECT e.xid, 1 AS src, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id,
+	SELECT e.xid, 1 AS src, 1::bigint AS span, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id,
 		NULL::text AS credit_line_id
 		FROM loan_events e, h WHERE e.xid > h.after AND e.xid < h.upto
 	UNION ALL
-	SELECT a.xid, 2, 'ACCRUAL', a.loan_id, NULL, a.business_date, NULL, NULL
-		FROM loan_accruals a, h WHERE a.xid > h.after AND a.xid < h.upto
+	SELECT l.xid, 2, least(l.total - l.n, ` + spanMax + `), 'ACCRUAL', l.loan_id, NULL, l.business_date, NULL, NULL
+		FROM lines l WHERE l.n % ` + spanMax + ` = 0
 	UNION ALL
-	SELECT n.xid, 3, 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id, NULL
+	SELECT n.xid, 3, 1, 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id, NULL
 		FROM due_notices n, h WHERE n.xid > h.after AND n.xid < h.upto
 	UNION ALL
-	SELECT c.xid, 4, 'CREDIT_LINE_' || c.kind, c.loan_id, c.seq, NULL, NULL, c.credit_line_id
+	SELECT c.xid, 4, 1, 'CREDIT_LINE_' || c.kind, c.loan_id, c.seq, NULL, NULL, c.credit_line_id
 		FROM credit_line_events c, h WHERE c.xid > h.after AND c.xid < h.upto
 ), fed AS (
-	INSERT INTO event_feed (position, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id)
-	SELECT h.pos + row_number() OVER (ORDER BY src.xid, src.src, src.credit_line_id, src.loan_id, src.seq, src.business_date, src.notice_id),
-		src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id, src.credit_line_id
+	INSERT INTO event_feed (position, span, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id)
+	SELECT h.pos + sum(src.span) OVER (ORDER BY src.xid, src.src, src.credit_line_id, src.loan_id, src.seq, src.business_date, src.notice_id
+			ROWS UNBOUNDED PRECEDING) - src.span + 1,
+		src.span, src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id, src.credit_line_id
 	FROM src, h
-	RETURNING position
+	RETURNING position + span - 1 AS last
 )
-SELECT COALESCE((SELECT max(position) FROM fed), (SELECT pos FROM h), -1)`
+SELECT COALESCE((SELECT max(last) FROM fed), (SELECT pos FROM h), -1)`
 
 // feedLockSQL and feedWaitLockSQL take the advisory lock a pass holds
 // until its transaction ends (the first gives up at once if another pass
@@ -86,8 +105,8 @@ const (
 	passSettings = `set_config('synchronous_commit', 'off', true), set_config('enable_seqscan', 'off', true)`
 )
 
-// feedHeadSQL is the highest position.
-const feedHeadSQL = `SELECT COALESCE(max(position), 0) FROM event_feed`
+// feedHeadSQL is the highest position: the end of the last row's span.
+const feedHeadSQL = `SELECT COALESCE((SELECT position + span - 1 FROM event_feed ORDER BY position DESC LIMIT 1), 0)`
 
 // SequenceFeed implements store.Feed: one pass, under a transaction's
 // advisory lock so passes never overlap (their positions would collide).
@@ -152,21 +171,91 @@ func (s *Store) waitForOlder(ctx context.Context) error {
 	}
 }
 
-// readFeedSQL reads entries after $1 up to the head $2, of the kinds $3
-// and of the loans $4 or lines $6 (both empty: all), with what they name.
-// The page of feed rows is chosen first (a MATERIALIZED CTE, which the
-// planner cannot flatten) and only then joined: flattened, the planner
-// sized the joins by the whole range up to the head and hashed entire
-// tables for a page of 500, so a subscriber catching up on N events read
-// O(N²) rows. A line event's row has a seq too: only a row without a line
-// is a loan event's.
+// readFeedSQL reads up to $4 entries after $1 up to the head $2, of the
+// kinds $3, with what they name, and readFeedLoansSQL up to $5 of those
+// of the loans $4 or lines $6 (either not empty). Both end in feedEntriesSQL: the page of
+// entries is chosen first (a MATERIALIZED CTE, which the planner cannot
+// flatten) and only then joined: flattened, the planner sized the joins
+// by the whole range up to the head and hashed entire tables for a page
+// of 500, so a subscriber catching up on N events read O(N²) rows.
+//
+// readFeedSQL takes the first $4 rows overlapping (After, head], the one
+// holding After+1 included (a row starts at most spanMax-1 before it;
+// without a kind filter positions are dense, so none beyond After+$4),
+// in position order, and expands each span into its lines: the
+// journal's lines of its xid from its first, in the span's order,
+// skipping those at or before After (an index range of (xid, loan_id,
+// business_date); the skip is under spanMax). Every row gives an entry,
+// so $4 rows are enough for $4 entries, and only the rows with fewer than
+// $4 entries before them in the page are expanded (a running sum of
+// spans, less the first row's skip): a page of ACCRUAL entries would
+// otherwise expand up to $4 spans of 500 for 500 entries.
 const readFeedSQL = `WITH f AS MATERIALIZED (
+	SELECT r.position + x.k AS position, r.kind, x.loan_id, r.seq, x.business_date, r.notice_id, r.credit_line_id
+	FROM (SELECT * FROM (SELECT r.*,
+				sum(span) OVER w - span - greatest($1 + 1 - first_value(position) OVER w, 0) AS before
+			FROM (SELECT position, span, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id FROM event_feed
+				WHERE position > $1::bigint - ` + spanMax + ` AND position + span - 1 > $1 AND position <= $2
+					AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[]))
+					AND (cardinality($3::text[]) > 0 OR position <= $1 + $4)
+				ORDER BY position LIMIT $4) r
+			WINDOW w AS (ORDER BY position ROWS UNBOUNDED PRECEDING)) r
+		WHERE r.before < $4) r
+	CROSS JOIN LATERAL (
+		SELECT 0::bigint AS k, r.loan_id COLLATE "C" AS loan_id, r.business_date WHERE r.span = 1
+		UNION ALL
+		SELECT greatest($1 + 1 - r.position, 0) + row_number() OVER (ORDER BY a.loan_id, a.business_date) - 1, a.loan_id, a.business_date
+		FROM (SELECT a.loan_id, a.business_date FROM loan_accruals a
+			WHERE r.span > 1 AND a.xid = r.xid AND (a.loan_id, a.business_date) >= (r.loan_id COLLATE "C", r.business_date)
+			ORDER BY a.loan_id, a.business_date
+			OFFSET greatest($1 + 1 - r.position, 0) LIMIT least(r.span - greatest($1 + 1 - r.position, 0), $4)) a) x
+	ORDER BY r.position, x.k LIMIT $4
+)` + feedEntriesSQL
+
+// readFeedLoansSQL reads the entries of the loans $4 and the lines $6:
+// the rows of one entry naming them (their indexes by loan and by line),
+// and the lines of those loans in the spans of the range (the spans by
+// their partial index, in order, each looked into for the loans' lines
+// between its first line and the next span's of the same xid: a probe of
+// (xid, loan) a loan asked for, the span's first line a filter, not an
+// index bound, which would make the probe a range to the xid's end; and
+// kept a probe a span by OFFSET 0, else the planner may join the journal
+// by loan with no index for it, reading all of it; each line
+// at the span's position + its rank there, a count of an ordered index
+// range under spanMax: planned as a bitmap scan, the count took 20–60 ms
+// a line at 200,000 lines in one xid, which EXPLAIN ANALYZE did not
+// show in any node). The spans' lines come out in position order, so the page
+// stops reading spans once it has $5 of them.
+const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 	SELECT position, kind, loan_id, seq, business_date, notice_id, credit_line_id FROM event_feed
-	WHERE position > $1 AND position <= $2
+	WHERE position > $1 AND position <= $2 AND span = 1
 		AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[]))
-		AND ((cardinality($4::text[]) = 0 AND cardinality($6::text[]) = 0)
-			OR loan_id = ANY($4::text[]) OR credit_line_id = ANY($6::text[]))
-	ORDER BY position LIMIT $5)
+		AND (loan_id = ANY($4::text[]) OR credit_line_id = ANY($6::text[]))
+	ORDER BY position LIMIT $5
+), s AS MATERIALIZED (
+	SELECT r.position + k.rank AS position, r.kind, x.loan_id, NULL::bigint AS seq, x.business_date, NULL::text AS notice_id,
+		NULL::text AS credit_line_id
+	FROM event_feed r
+		LEFT JOIN event_feed nx ON nx.position = r.position + r.span AND nx.xid = r.xid AND nx.kind = 'ACCRUAL'
+		CROSS JOIN LATERAL (SELECT a.loan_id, a.business_date FROM loan_accruals a
+			WHERE a.xid = r.xid AND a.loan_id = ANY($4::text[])
+				AND (a.loan_id > r.loan_id COLLATE "C" OR (a.loan_id = r.loan_id AND a.business_date >= r.business_date))
+				AND (nx.position IS NULL OR (a.loan_id, a.business_date) < (nx.loan_id COLLATE "C", nx.business_date))
+			OFFSET 0) x
+		CROSS JOIN LATERAL (SELECT count(*) AS rank FROM (SELECT 1 FROM loan_accruals b
+			WHERE b.xid = r.xid AND (b.loan_id, b.business_date) >= (r.loan_id COLLATE "C", r.business_date)
+				AND (b.loan_id, b.business_date) < (x.loan_id, x.business_date)
+			ORDER BY b.loan_id, b.business_date LIMIT ` + spanMax + `) b) k
+	WHERE r.span > 1 AND r.position > $1::bigint - ` + spanMax + ` AND r.position <= $2 AND r.position + k.rank > $1
+		AND (cardinality($3::text[]) = 0 OR r.kind = ANY($3::text[]))
+	ORDER BY r.position, x.loan_id, x.business_date LIMIT $5
+), f AS MATERIALIZED (
+	SELECT * FROM r UNION ALL SELECT * FROM s ORDER BY position LIMIT $5
+)` + feedEntriesSQL
+
+// feedEntriesSQL joins the page of entries f to what they name. A line
+// event's row has a seq too: only a row without a line is a loan event's.
+const feedEntriesSQL = `
 SELECT f.position, f.kind, COALESCE(f.loan_id, ''), COALESCE(f.credit_line_id, ''),
 	COALESCE(c.borrower_id, l.borrower_id), COALESCE(c.currency, l.currency),
 	e.seq, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor, e.on_behalf_of, e.amount::text,
@@ -195,8 +284,14 @@ func (s *Store) ReadFeed(ctx context.Context, p store.ReadFeedParams) (store.Fee
 		page.Through = p.After
 		return page, nil
 	}
-	rows, err := s.pool.Query(ctx, readFeedSQL, p.After, page.Through, orEmpty(p.Kinds), orEmpty(p.LoanIDs), p.Limit,
-		orEmpty(p.CreditLineIDs))
+	var rows pgx.Rows
+	var err error
+	if len(p.LoanIDs) > 0 || len(p.CreditLineIDs) > 0 {
+		rows, err = s.pool.Query(ctx, readFeedLoansSQL, p.After, page.Through, orEmpty(p.Kinds), orEmpty(p.LoanIDs), p.Limit,
+			orEmpty(p.CreditLineIDs))
+	} else {
+		rows, err = s.pool.Query(ctx, readFeedSQL, p.After, page.Through, orEmpty(p.Kinds), p.Limit)
+	}
 	if err != nil {
 		return page, mapError(err)
 	}

@@ -21,6 +21,7 @@ var feedCases = []testCase{
 	{"FeedConcurrentSequencers", testFeedConcurrentSequencers},
 	{"FeedNegativeJournalLine", testFeedNegativeJournalLine},
 	{"FeedCreditLineEvents", testFeedCreditLineEvents},
+	{"FeedSpans", testFeedSpans},
 }
 
 // feedKey names what a feed entry is about, to compare entries.
@@ -60,7 +61,7 @@ func readAll(t *testing.T, s store.Store, p store.ReadFeedParams) []store.FeedEn
 			p.After = e.Position
 		}
 		out = append(out, page.Entries...)
-		if page.Through < p.After || pages > 1000 {
+		if page.Through < p.After || pages > 5000 {
 			t.Fatalf("read through %d with an entry at %d (page %d)", page.Through, p.After, pages)
 		}
 		p.After = page.Through
