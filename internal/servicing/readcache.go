@@ -150,6 +150,12 @@ type versionAnswer struct {
 // check waits for the check after the read's arrival and answers for the
 // loan, whose entry was confirmed at marker ("" for none).
 func (c *versionCheck) check(ctx context.Context, loanID, marker string) (versionAnswer, error) {
+	// A marker read in memory, after the read arrived, sees every commit
+	// acknowledged before it as a shared check would: unchanged, the read
+	// needs no check, nor its batch and timer.
+	if local, ok := c.store.(store.LocalMarker); ok && marker != "" && local.MarkerUnchanged(marker) {
+		return versionAnswer{unchanged: true, marker: marker}, nil
+	}
 	c.mu.Lock()
 	if c.next == nil {
 		c.next = &versionBatch{ctx: context.WithoutCancel(ctx), done: make(chan struct{}), since: c.marker}
