@@ -81,6 +81,15 @@ type versionStore interface {
 	LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error)
 }
 
+// MarkerUnchanged implements store.LocalMarker for a watched store whose
+// store does (false, so the check answers, for one that does not): loand
+// reads through Feed.Watch's store, and without it every read would take
+// the shared check.
+func (w *watchedStore) MarkerUnchanged(since string) bool {
+	local, ok := w.Store.(store.LocalMarker)
+	return ok && local.MarkerUnchanged(since)
+}
+
 // versionCheckTimeout bounds one shared check: it runs on behalf of every
 // read waiting for it, so no one caller's deadline may cut it short.
 const versionCheckTimeout = 10 * time.Second

@@ -11,6 +11,7 @@ import (
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
+	"github.com/loancore/loancore/internal/telemetry"
 )
 
 // localMarkerStore is a countingStore that passes on its store's
@@ -36,9 +37,13 @@ func (s *localMarkerStore) LoanVersionsSince(ctx context.Context, since string, 
 // marker alone, with no version check and no load; a payment by another
 // server on the store moves it, and the next read sees the payment.
 func TestReadCacheLocalMarker(t *testing.T) {
-	db := &localMarkerStore{countingStore: countingStore{Store: storetest.SQLite(t)}}
+	// Through the metrics' timing and Feed.Watch, as loand reads with
+	// --metrics-listen: both must pass the in-memory marker on.
+	s := telemetry.NewMetrics().Store(storetest.SQLite(t))
+	feed := servicing.NewFeed(servicing.NewFeedParams{Store: s})
+	db := &localMarkerStore{countingStore: countingStore{Store: feed.Watch(s)}}
 	if _, ok := db.Store.(store.LocalMarker); !ok {
-		t.Fatal("the SQLite store has no in-memory marker")
+		t.Fatal("the SQLite store, timed and watched, has no in-memory marker")
 	}
 	now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
