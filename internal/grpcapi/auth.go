@@ -64,6 +64,8 @@ type gate struct {
 	dev   *auth.Principal
 	log   *slog.Logger
 	audit *slog.Logger
+	// memo keeps the roles and peer addresses audit lines render.
+	memo auditMemo
 }
 
 // newGate builds the gate of a server from its options. Without an

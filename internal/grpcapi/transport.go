@@ -114,14 +114,15 @@ func TransportOptions(l Limits) []grpc.ServerOption {
 // defaultDeadline gives a unary call that came without a deadline one d
 // away, so that a call stuck on a slow database or a lock does not hold
 // its stream, goroutine and connection for ever because its client set no
-// deadline. A client's own deadline, shorter or longer, is kept.
+// deadline. A client's own deadline, shorter or longer, is kept. The
+// deadline sets a timer only when something waits for it (deadlineCtx).
 func defaultDeadline(d time.Duration) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		if _, ok := ctx.Deadline(); ok {
 			return handler(ctx, req)
 		}
-		ctx, cancel := context.WithTimeout(ctx, d)
-		defer cancel()
-		return handler(ctx, req)
+		lazy := withLazyDeadline(ctx, d)
+		defer lazy.end()
+		return handler(lazy, req)
 	}
 }

@@ -81,6 +81,15 @@ type versionStore interface {
 	LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error)
 }
 
+// MarkerUnchanged implements store.LocalMarker for a watched store whose
+// store does (false, so the check answers, for one that does not): loand
+// reads through Feed.Watch's store, and without it every read would take
+// the shared check.
+func (w *watchedStore) MarkerUnchanged(since string) bool {
+	local, ok := w.Store.(store.LocalMarker)
+	return ok && local.MarkerUnchanged(since)
+}
+
 // versionCheckTimeout bounds one shared check: it runs on behalf of every
 // read waiting for it, so no one caller's deadline may cut it short.
 const versionCheckTimeout = 10 * time.Second
@@ -150,6 +159,12 @@ type versionAnswer struct {
 // check waits for the check after the read's arrival and answers for the
 // loan, whose entry was confirmed at marker ("" for none).
 func (c *versionCheck) check(ctx context.Context, loanID, marker string) (versionAnswer, error) {
+	// A marker read in memory, after the read arrived, sees every commit
+	// acknowledged before it as a shared check would: unchanged, the read
+	// needs no check, nor its batch and timer.
+	if local, ok := c.store.(store.LocalMarker); ok && marker != "" && local.MarkerUnchanged(marker) {
+		return versionAnswer{unchanged: true, marker: marker}, nil
+	}
 	c.mu.Lock()
 	if c.next == nil {
 		c.next = &versionBatch{ctx: context.WithoutCancel(ctx), done: make(chan struct{}), since: c.marker}

@@ -42,6 +42,21 @@ type Loans interface {
 	LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (MarkedVersions, error)
 }
 
+// LocalMarker is implemented by a store whose change marker is read from
+// memory its writers update, with no round trip and no wait on a writer
+// (SQLite's WAL index). The read cache then asks it first, alone, for each
+// read: with nothing committed since, the read is answered without
+// joining a shared check (no batch, no timer); otherwise it asks
+// LoanVersionsSince as any store.
+type LocalMarker interface {
+	// MarkerUnchanged reports whether the store's change marker, read
+	// now, is since, as LoanVersionsSince would read it: true only if no
+	// write committed, in any process, since the read of since. false when
+	// it moved or cannot be told this way (the marker is not in memory at
+	// the moment): the caller then asks LoanVersionsSince.
+	MarkerUnchanged(since string) bool
+}
+
 // MarkedVersions is LoanVersionsSince's answer: the marker of the state
 // read (never "") and, unless it equals the since asked about, each named
 // loan's version as LoanVersions gives it.

@@ -272,6 +272,14 @@ func (s *timedStore) LoanVersionsSince(ctx context.Context, since string, ids []
 	return s.s.LoanVersionsSince(ctx, since, ids)
 }
 
+// MarkerUnchanged implements store.LocalMarker for a store that does
+// (false, so LoanVersionsSince answers, for one that does not). It is not
+// timed: a read of memory, not a call to the database.
+func (s *timedStore) MarkerUnchanged(since string) bool {
+	local, ok := s.s.(store.LocalMarker)
+	return ok && local.MarkerUnchanged(since)
+}
+
 func (s *timedStore) FindRequest(ctx context.Context, p store.RequestKey) (_ store.RequestRecord, err error) {
 	defer s.since(callFindRequest, time.Now(), &err)
 	return s.s.FindRequest(ctx, p)

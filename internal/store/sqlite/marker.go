@@ -71,6 +71,22 @@ func (s *Store) LoanVersionsSince(ctx context.Context, since string, loanIDs []s
 	return out, nil
 }
 
+// MarkerUnchanged implements store.LocalMarker: the WAL index's header,
+// read now, is still the one since was made of. It never runs a
+// statement: with the header unmapped, not consistent, or the marker
+// connection closed (the mapping is read only while that connection holds
+// the -shm open), it says false and LoanVersionsSince answers.
+func (s *Store) MarkerUnchanged(since string) bool {
+	m := &s.marker
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if since == "" || m.conn == nil || !m.useWAL || m.lastWALMarker != since {
+		return false
+	}
+	var h [walHeaderWords / 2]uint32
+	return m.walHeader(&h) && h == m.lastHeader
+}
+
 // read is LoanVersionsSince on the open (or opened) marker connection;
 // m.mu is held.
 func (m *markerConn) read(ctx context.Context, db *sql.DB, since string, loanIDs []string) (store.MarkedVersions, error) {

@@ -113,7 +113,7 @@ func TestMarkerAfterReopen(t *testing.T) {
 
 // TestMarkerSeesOtherProcess: a commit by another process, the sqlite3
 // shell (SQLite's C library, not this driver), moves the marker, and
-// nothing else does. On unix the marker is read from the WAL index the
+// nothing else does (nor for the in-memory answer, MarkerUnchanged). On unix the marker is read from the WAL index the
 // processes share (no PRAGMA): the test checks that it is, so that the
 // mapping, not the PRAGMA it falls back to, is what passes.
 func TestMarkerSeesOtherProcess(t *testing.T) {
@@ -143,6 +143,9 @@ func TestMarkerSeesOtherProcess(t *testing.T) {
 		out, err := exec.Command(shell, path, "CREATE TABLE IF NOT EXISTS t_other (n); INSERT INTO t_other VALUES (1);").CombinedOutput()
 		if err != nil {
 			t.Fatalf("sqlite3: %v: %s", err, out)
+		}
+		if s.MarkerUnchanged(marker) {
+			t.Fatalf("after commit %d by another process, the in-memory marker says %q is unchanged", i, marker)
 		}
 		got, err := s.LoanVersionsSince(ctx, marker, []string{"L1"})
 		if err != nil || got.Marker == marker || got.Versions["L1"] != 1 {
@@ -219,5 +222,58 @@ func TestMarkerUnderConcurrentWrites(t *testing.T) {
 			}
 		}
 		checks++
+	}
+}
+
+// TestMarkerUnchanged: the in-memory answer the read cache asks before a
+// check (store.LocalMarker) says unchanged only for the marker the last
+// check read, and only while nothing has committed since, by this store or
+// by another handle on the file; never for "", an older marker, or a
+// marker of the PRAGMA's kind. Where the WAL index cannot be mapped it
+// always says false, which is safe (the check answers).
+func TestMarkerUnchanged(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "loancore.db")
+	a, b := openAt(t, path), openAt(t, path)
+	if _, err := a.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	book(t, a, "L1")
+	if a.MarkerUnchanged("") {
+		t.Fatal(`"" is unchanged before any check`)
+	}
+	first, err := a.LoanVersionsSince(ctx, "", []string{"L1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(first.Marker, ":w:") {
+		t.Skipf("the marker is not the WAL index's here (%q): MarkerUnchanged always says false", first.Marker)
+	}
+	for range 3 {
+		if !a.MarkerUnchanged(first.Marker) {
+			t.Fatalf("nothing written, yet %q is not unchanged", first.Marker)
+		}
+	}
+	if a.MarkerUnchanged("") || a.MarkerUnchanged("1:7") {
+		t.Fatal(`"" or a data_version marker is unchanged`)
+	}
+	marker := first.Marker
+	for _, w := range []struct {
+		name string
+		s    *sqlite.Store
+		id   string
+	}{{"this store", a, "L2"}, {"another handle", b, "L3"}} {
+		book(t, w.s, w.id)
+		if a.MarkerUnchanged(marker) {
+			t.Fatalf("after a write by %s, %q is still unchanged", w.name, marker)
+		}
+		got, err := a.LoanVersionsSince(ctx, marker, []string{w.id})
+		if err != nil || got.Marker == marker || got.Versions[w.id] != 1 {
+			t.Fatalf("after a write by %s: %+v, %v", w.name, got, err)
+		}
+		if a.MarkerUnchanged(marker) || !a.MarkerUnchanged(got.Marker) {
+			t.Fatalf("after the check: the old marker %q or not the new %q", marker, got.Marker)
+		}
+		marker = got.Marker
 	}
 }

@@ -33,6 +33,7 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z"
 var (
 	_ store.Store           = (*Store)(nil)
 	_ store.Loans           = (*Store)(nil)
+	_ store.LocalMarker     = (*Store)(nil)
 	_ store.Requests        = (*Store)(nil)
 	_ store.Agreements      = (*Store)(nil)
 	_ store.Actions         = (*Store)(nil)
