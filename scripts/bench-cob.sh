@@ -17,12 +17,15 @@
 # in the close (from /proc), the figure to compare on a busy machine.
 # BENCH_COB_PROFILE=1 adds the close's costliest statements
 # (pg_stat_statements) and a CPU profile of loand (go tool pprof -top).
+# BENCH_COB_CARRY_WORKERS (default 2, loand's default) is loand's
+# --cob-carry-workers: how many pages of the carry run at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${BENCH_COB_LOANS:-1000000}"
 spread="${BENCH_COB_SPREAD:-28}"
 . scripts/benchlib.sh
 profile="${BENCH_COB_PROFILE:-0}"
+workers="${BENCH_COB_CARRY_WORKERS:-2}"
 pgopts=(-c shared_buffers=1GB -c max_wal_size=8GB)
 [ "$profile" = 1 ] && pgopts+=(-c shared_preload_libraries=pg_stat_statements)
 start_cluster cob "${pgopts[@]}"
@@ -63,7 +66,8 @@ printf 'loans: %d created in %.0f s (disbursed on %d days up to %s, closing %s)\
 [ "$profile" = 1 ] && "${psql[@]}" -d loancore -c "CREATE EXTENSION pg_stat_statements"
 pprof=()
 [ "$profile" = 1 ] && pprofport=$(free_port) && pprof=(--pprof "127.0.0.1:$pprofport")
-"$work/loand" --listen "127.0.0.1:$apiport" --database "$url" --log-format json "${pprof[@]}" 2>"$work/loand.log" &
+"$work/loand" --listen "127.0.0.1:$apiport" --database "$url" --log-format json --cob-carry-workers "$workers" "${pprof[@]}" \
+  2>"$work/loand.log" &
 loand_pid=$!
 servers+=("$loand_pid")
 wait_healthy "127.0.0.1:$apiport"
@@ -134,7 +138,7 @@ upd=$(py "$(date +%s.%N) - $t0")
 
 printf '\nclose of business, %d loans: %.1f s (%.0f loans/s); journal %s\n' "$n" "$cob" "$(py "$n / $cob")" "$journal"
 printf 'CPU in the close: loand %.1f s, PostgreSQL %.1f s\n' "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
-printf 'carried on in the store (a steady run): %d of %d loans; folded: the rest\n' "$carried" "$n"
+printf 'carried on in the store (a steady run): %d of %d loans, %d pages at once; folded: the rest\n' "$carried" "$n" "$workers"
 printf 'loand peak resident memory (VmHWM): %.0f MiB\n' "$(py "$hwm / 1024")"
 printf 'plain UPDATE of the same %d positions: %.1f s\n' "$n" "$upd"
 printf 'ratio close of business / UPDATE: %.2f\n' "$(py "$cob / $upd")"

@@ -15,11 +15,12 @@ import (
 const feedLockID = 0x66656564
 
 // spanMax is the most accrual lines one feed row stands for (migration
-// 0020), as the statements' text: a span is read from the journal from its first line, skipping
-// the lines before the reader's position, so a bigger span would make a
-// reader resuming inside it skip more. 500 lines a row costs the
-// sequencer a row per 500 lines written (a close of business's page of
-// folded loans is one row, a page of carried ones 40).
+// 0020), as the statements' text. A span is read from the journal from
+// its first line, skipping the lines before the reader's position, so a
+// bigger span would make a reader resuming inside it skip more; 500
+// lines a row costs the sequencer a row per 500 lines written (a close
+// of business's page of folded loans is one row, a page of carried ones
+// 40).
 const spanMax = "500"
 
 // sequenceSQL is one pass of the sequencer (see migrations 0012, 0014 and
@@ -35,7 +36,7 @@ const spanMax = "500"
 //
 // A transaction's accrual lines are consecutive in that order (its events
 // before them, its notices and line events after), so they are fed as
-// spans (lines): a row for each spanMax of them, in (loan_id,
+// spans: a row for each spanMax of them, in (loan_id,
 // business_date) order, naming its first line and how many it stands for.
 // Positions are the running sum of the rows' spans.
 const sequenceSQL = `WITH h AS (
@@ -173,9 +174,9 @@ func (s *Store) waitForOlder(ctx context.Context) error {
 
 // readFeedSQL reads up to $4 entries after $1 up to the head $2, of the
 // kinds $3, with what they name, and readFeedLoansSQL up to $5 of those
-// of the loans $4 or lines $6 (either not empty). Both end in feedEntriesSQL: the page of
-// entries is chosen first (a MATERIALIZED CTE, which the planner cannot
-// flatten) and only then joined: flattened, the planner sized the joins
+// of the loans $4 or lines $6 (either not empty). Both end in
+// feedEntriesSQL: the page of entries is chosen first (a MATERIALIZED
+// CTE, which the planner cannot flatten) and only then joined: flattened, the planner sized the joins
 // by the whole range up to the head and hashed entire tables for a page
 // of 500, so a subscriber catching up on N events read O(N²) rows.
 //
@@ -213,19 +214,21 @@ const readFeedSQL = `WITH f AS MATERIALIZED (
 )` + feedEntriesSQL
 
 // readFeedLoansSQL reads the entries of the loans $4 and the lines $6:
-// the rows of one entry naming them (their indexes by loan and by line),
-// and the lines of those loans in the spans of the range (the spans by
-// their partial index, in order, each looked into for the loans' lines
-// between its first line and the next span's of the same xid: a probe of
-// (xid, loan) a loan asked for, the span's first line a filter, not an
-// index bound, which would make the probe a range to the xid's end; and
-// kept a probe a span by OFFSET 0, else the planner may join the journal
-// by loan with no index for it, reading all of it; each line
-// at the span's position + its rank there, a count of an ordered index
-// range under spanMax: planned as a bitmap scan, the count took 20–60 ms
-// a line at 200,000 lines in one xid, which EXPLAIN ANALYZE did not
-// show in any node). The spans' lines come out in position order, so the page
-// stops reading spans once it has $5 of them.
+// r, the rows of one entry naming them (by their indexes by loan and by
+// line), and s, those loans' lines in the spans of the range. s takes
+// the spans by their partial index, in position order, and looks into
+// each for the loans' lines between its first line and the next span's
+// of the same xid (the next row, if it is one), each line at the span's
+// position + its rank in the span; sorted incrementally by span, it
+// stops reading spans once it has $5 lines. Three plans are avoided on
+// purpose, each measured at 200,000 lines in one xid:
+//   - the span's first line is a filter, not a row comparison, which the
+//     planner took as the index bound: a range to the xid's end a span
+//     instead of a probe of (xid, loan) a loan asked for;
+//   - OFFSET 0 keeps that probe per span: else the planner may join the
+//     journal by loan, for which there is no index, reading all of it;
+//   - the rank counts an ordered index range under spanMax: as a bitmap
+//     scan it took 20–60 ms a line, shown in no node by EXPLAIN ANALYZE.
 const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 	SELECT position, kind, loan_id, seq, business_date, notice_id, credit_line_id FROM event_feed
 	WHERE position > $1 AND position <= $2 AND span = 1

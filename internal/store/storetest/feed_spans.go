@@ -19,9 +19,9 @@ const spanLoans = 1030
 // spanHistory writes what testFeedSpans reads: spanLoans loans (ids of
 // mixed case, so that byte order and a locale's differ), a close of
 // business batch of all of them in one transaction with three notices, a
-// payment, a batch of two lines and one of one. It returns the loans by
-// id, the groups of keys the feed must hold (each group one transaction's
-// rows, in any order) and a few loans chosen around the spans' edges.
+// payment, a batch of two lines and one of one. It returns the groups of
+// keys the feed must hold (each group one transaction's rows, in any
+// order) and a few loans chosen around the spans' edges.
 func spanHistory(t *testing.T, s store.Store) (groups [][]string, chosen []string) {
 	ids := make([]string, spanLoans)
 	for i := range ids {
@@ -52,8 +52,9 @@ func spanHistory(t *testing.T, s store.Store) (groups [][]string, chosen []strin
 	groups = append(groups,
 		[]string{"accrual/" + (feedDay + 1).String() + "/" + sorted[2], "accrual/" + (feedDay + 1).String() + "/" + sorted[3]},
 		[]string{"accrual/" + (feedDay + 2).String() + "/" + sorted[4]})
-	// The first loans of the close, the last of a 500-line span and the
-	// first of the next, one in the middle and the very last.
+	// Among the close's first loans the one paid after it and one of the
+	// later two-line batch, the last of a 500-line span and the first of
+	// the next, one in the middle and the very last.
 	chosen = []string{sorted[1], sorted[2], sorted[499], sorted[500], sorted[777], sorted[spanLoans-1]}
 	return groups, chosen
 }
@@ -77,8 +78,9 @@ func spanAccrual(id string, d engine.Date) store.Accrual {
 
 // testFeedSpans reads a close of business's many lines written in one
 // transaction (which PostgreSQL keeps as spans, a feed row standing for
-// many positions) every way a subscriber may: from every position, with
-// small pages that cross spans' edges, filtered by loan and by kind. Each
+// many positions) every way a subscriber may: from positions inside
+// spans and at their edges, one by one and in small pages that cross
+// spans' edges, filtered by loan and by kind. Each
 // read must be exactly the part of the whole feed it selects, and every
 // journal line must carry its own amounts.
 func testFeedSpans(t *testing.T, s store.Store) {
