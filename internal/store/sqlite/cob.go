@@ -248,8 +248,11 @@ const carrySQL = `SELECT p.loan_id, l.borrower_id, l.currency, p.status, p.days_
 // CarryPositions implements store.CloseOfBusiness. SQLite keeps amounts
 // as text, which its arithmetic would turn into floating point, so the
 // page is read here, each steady position carried on in integers, and
-// written back as SavePositions writes, in one transaction.
+// written back as SavePositions writes, in one transaction. Pages carried
+// at once in this process take turns (carryMu).
 func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams) (store.CarryResult, error) {
+	s.carryMu.Lock()
+	defer s.carryMu.Unlock()
 	var r store.CarryResult
 	at := p.RecordedAt.UTC().Format(timeLayout)
 	err := s.tx(ctx, func(tx *sql.Tx) error {

@@ -45,6 +45,10 @@ var (
 // Store is a store.Store on one SQLite database file.
 type Store struct {
 	db *sql.DB
+	// carryMu makes the carry's workers (CarryPositions) take turns here:
+	// SQLite writes one transaction at a time, and waiting for each other
+	// in its busy timeout could run out of it.
+	carryMu sync.Mutex
 	// versions is LoanVersions' statement, summary ListLoans' with
 	// LoanQuery.Summary, each prepared on first use.
 	versionsMu sync.Mutex
