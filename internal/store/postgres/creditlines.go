@@ -192,18 +192,20 @@ func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLine
 
 // linesToReviewSQL is LinesToReview's query, shaped so that it reads by
 // index only, whatever the number of lines: the positions past due at
-// the date (the positions' delinquent index; days_past_due > 0 spelled
-// out so that the partial index applies), each one's line by its
-// DRAWDOWN (the drawdowns' loan index), and the FROZEN lines (a partial
+// the date joined to the drawdowns by loan (the positions' delinquent
+// index, days_past_due > 0 spelled out so that the partial index
+// applies; the drawdowns' loan index), and the FROZEN lines (a partial
 // index, migration 0015) with their last freeze (the log's primary key,
-// backwards); each candidate's status by the lines' primary key. Joined
-// instead of looked up row by row, PostgreSQL's planner scanned every
-// line and every drawdown (56 ms at 100,000 lines, 1,000 past due,
-// against 35 ms). A position of a loan drawn under no line has no line:
-// NULL, which the id comparison drops.
+// backwards); each candidate's status by the lines' primary key. The
+// join lets the planner start from the smaller side: a book of cash
+// loans has no drawdown, and looking each past-due position's drawdown
+// up row by row (the shape before) cost a probe a position, 0.4 s at
+// 200,000 positions with no line at all (2.5 s with a line each),
+// against 0.5 ms (0.4 s) joined; with 100,000 lines and 1,000 of their
+// loans past due the join merges both indexes, ~0.1 s either shape.
 const linesToReviewSQL = `SELECT r.credit_line_id FROM (
-		SELECT (SELECT e.credit_line_id FROM credit_line_events e WHERE e.kind = 'DRAWDOWN' AND e.loan_id = p.loan_id) AS credit_line_id
-		FROM loan_positions p WHERE p.as_of = $1::date AND p.days_past_due > 0 AND p.days_past_due >= $2
+		SELECT e.credit_line_id FROM loan_positions p JOIN credit_line_events e ON e.loan_id = p.loan_id AND e.kind = 'DRAWDOWN'
+		WHERE p.as_of = $1::date AND p.days_past_due > 0 AND p.days_past_due >= $2
 		UNION
 		SELECT l.credit_line_id FROM credit_lines l
 		WHERE l.status = 'FROZEN' AND (SELECT f.actor FROM credit_line_events f
