@@ -38,15 +38,25 @@ const spanMax = "500"
 // before them, its notices and line events after), so they are fed as
 // spans: a row for each spanMax of them, in (loan_id,
 // business_date) order, naming its first line and how many it stands for.
-// Positions are the running sum of the rows' spans.
+// Positions are the running sum of the rows' spans. The lines are read
+// first (fresh, MATERIALIZED), with the pass's range as values (InitPlan
+// parameters, so the index scan's bounds), and only then numbered:
+// numbered in the same query, and joined to h for the range, a plan kept
+// from an empty journal read the xid index whole, for the window's order,
+// filtering each line by the range, so every pass read the entire
+// journal (0.2 s a pass over 400,000 lines, 4 of the 6 s of a close of
+// 200,000 loans).
 const sequenceSQL = `WITH h AS (
 	SELECT COALESCE((SELECT xid FROM event_feed ORDER BY position DESC LIMIT 1), '0'::xid8) AS after,
 		pg_snapshot_xmin(pg_current_snapshot()) AS upto,
 		COALESCE((SELECT position + span - 1 FROM event_feed ORDER BY position DESC LIMIT 1), 0) AS pos
 	WHERE current_setting('loancore.feed_locked', true) = 'true'
+), fresh AS MATERIALIZED (
+	SELECT a.xid, a.loan_id, a.business_date FROM loan_accruals a
+	WHERE a.xid > (SELECT after FROM h) AND a.xid < (SELECT upto FROM h)
 ), lines AS (
 	SELECT a.xid, a.loan_id, a.business_date, row_number() OVER w - 1 AS n, count(*) OVER (PARTITION BY a.xid) AS total
-	FROM loan_accruals a, h WHERE a.xid > h.after AND a.xid < h.upto
+	FROM fresh a
 	WINDOW w AS (PARTITION BY a.xid ORDER BY a.loan_id, a.business_date)
 ), src AS (
 	SELECT e.xid, 1 AS src, 1::bigint AS span, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id,
