@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/servicing"
@@ -45,22 +44,8 @@ func TestReadCacheLocalMarker(t *testing.T) {
 	if _, ok := db.Store.(store.LocalMarker); !ok {
 		t.Fatal("the SQLite store, timed and watched, has no in-memory marker")
 	}
-	now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	a, _ := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})
-	b, _ := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})
+	b, read := twoServers(t, db)
 	ctx := context.Background()
-	if _, err := b.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
-		t.Fatal(err)
-	}
-	read := func() servicing.LoanView {
-		t.Helper()
-		v, err := a.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	for i := range 5 {
 		read()                                             // a miss, or stale after the payment
 		before := read()                                   // the check confirms the entry at the marker

@@ -8,6 +8,7 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/servicing"
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
 )
 
@@ -19,22 +20,8 @@ func TestReadCacheNeverStale(t *testing.T) {
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
 			db := &countingStore{Store: open(t)}
-			now := time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC)
-			clock := func() time.Time { return now }
-			a, _ := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})
-			b, _ := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})
+			b, read := twoServers(t, db)
 			ctx := context.Background()
-			if _, err := b.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
-				t.Fatal(err)
-			}
-			read := func() servicing.LoanView {
-				t.Helper()
-				v, err := a.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return v
-			}
 			for i := range 5 {
 				before := read()
 				loads := db.loads.Load()
@@ -132,5 +119,27 @@ func TestReadCacheConcurrentReadsShareChecks(t *testing.T) {
 	}
 	if loads := db.loads.Load(); loads > readers*reads/2 {
 		t.Errorf("%d loan reads for %d reads of %d loans and 20 payments: the cache answered few", loads, readers*reads, loans)
+	}
+}
+
+// twoServers books loan L through b, one of two services over db, as two
+// loand processes on one database, and returns b and a read of L as of
+// 2024-03-01 through the other, a.
+func twoServers(t *testing.T, db store.Store) (*servicing.Loans, func() servicing.LoanView) {
+	t.Helper()
+	clock := func() time.Time { return time.Date(2024, 3, 1, 4, 0, 0, 0, time.UTC) }
+	a, _ := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})
+	b, _ := servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: clock, Location: time.UTC})
+	ctx := context.Background()
+	if _, err := b.CreateLoan(ctx, servicing.CreateLoanParams{RequestID: "c", RequestHash: "c", LoanID: "L", BorrowerID: "B", Terms: twelveMonths()}); err != nil {
+		t.Fatal(err)
+	}
+	return b, func() servicing.LoanView {
+		t.Helper()
+		v, err := a.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
 }
