@@ -76,18 +76,11 @@ func (c *readCache) drop(loanID string) {
 
 // versionStore is what the version check reads (every store.Store): the
 // loans' versions with a change marker, so that a check that finds the
-// marker where the readers' entries were confirmed reads no loan at all.
+// marker where the readers' entries were confirmed reads no loan at all,
+// and the marker's in-memory answer, asked before any check.
 type versionStore interface {
 	LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error)
-}
-
-// MarkerUnchanged implements store.LocalMarker for a watched store whose
-// store does (false, so the check answers, for one that does not): loand
-// reads through Feed.Watch's store, and without it every read would take
-// the shared check.
-func (w *watchedStore) MarkerUnchanged(since string) bool {
-	local, ok := w.Store.(store.LocalMarker)
-	return ok && local.MarkerUnchanged(since)
+	store.LocalMarker
 }
 
 // versionCheckTimeout bounds one shared check: it runs on behalf of every
@@ -162,7 +155,7 @@ func (c *versionCheck) check(ctx context.Context, loanID, marker string) (versio
 	// A marker read in memory, after the read arrived, sees every commit
 	// acknowledged before it as a shared check would: unchanged, the read
 	// needs no check, nor its batch and timer.
-	if local, ok := c.store.(store.LocalMarker); ok && marker != "" && local.MarkerUnchanged(marker) {
+	if marker != "" && c.store.MarkerUnchanged(marker) {
 		return versionAnswer{unchanged: true, marker: marker}, nil
 	}
 	c.mu.Lock()

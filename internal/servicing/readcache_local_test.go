@@ -13,17 +13,11 @@ import (
 	"github.com/loancore/loancore/internal/telemetry"
 )
 
-// localMarkerStore is a countingStore that passes on its store's
-// in-memory marker (store.LocalMarker) and counts the version checks that
-// reached the store.
+// localMarkerStore is a countingStore that counts the version checks
+// that reached the store.
 type localMarkerStore struct {
 	countingStore
 	checks atomic.Int64
-}
-
-func (s *localMarkerStore) MarkerUnchanged(since string) bool {
-	local, ok := s.Store.(store.LocalMarker)
-	return ok && local.MarkerUnchanged(since)
 }
 
 func (s *localMarkerStore) LoanVersionsSince(ctx context.Context, since string, ids []string) (store.MarkedVersions, error) {

@@ -40,14 +40,18 @@ type Loans interface {
 	// Versions may be nil: the versions the caller confirmed at since still
 	// hold. since "" asks for the versions whatever the marker.
 	LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (MarkedVersions, error)
+	LocalMarker
 }
 
-// LocalMarker is implemented by a store whose change marker is read from
-// memory its writers update, with no round trip and no wait on a writer
-// (SQLite's WAL index). The read cache then asks it first, alone, for each
-// read: with nothing committed since, the read is answered without
-// joining a shared check (no batch, no timer); otherwise it asks
-// LoanVersionsSince as any store.
+// LocalMarker is every store's in-memory answer about its change marker.
+// A store whose marker is read from memory its writers update, with no
+// round trip and no wait on a writer (SQLite's WAL index), answers it;
+// the read cache asks it first, alone, for each read: with nothing
+// committed since, the read is answered without joining a shared check
+// (no batch, no timer). A store whose marker is a round trip away
+// (PostgreSQL) always says false, and the cache asks LoanVersionsSince.
+// It is part of the contract rather than an optional interface so that a
+// wrapper of a store (the feed's, the metrics') cannot hide it.
 type LocalMarker interface {
 	// MarkerUnchanged reports whether the store's change marker, read
 	// now, is since, as LoanVersionsSince would read it: true only if no

@@ -272,12 +272,10 @@ func (s *timedStore) LoanVersionsSince(ctx context.Context, since string, ids []
 	return s.s.LoanVersionsSince(ctx, since, ids)
 }
 
-// MarkerUnchanged implements store.LocalMarker for a store that does
-// (false, so LoanVersionsSince answers, for one that does not). It is not
-// timed: a read of memory, not a call to the database.
+// MarkerUnchanged is not timed: a read of memory, not a call to the
+// database.
 func (s *timedStore) MarkerUnchanged(since string) bool {
-	local, ok := s.s.(store.LocalMarker)
-	return ok && local.MarkerUnchanged(since)
+	return s.s.MarkerUnchanged(since)
 }
 
 func (s *timedStore) FindRequest(ctx context.Context, p store.RequestKey) (_ store.RequestRecord, err error) {

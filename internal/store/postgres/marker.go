@@ -44,6 +44,11 @@ func (m *markerConn) close() {
 	}
 }
 
+// MarkerUnchanged implements store.LocalMarker: PostgreSQL's marker is a
+// round trip away, never in loand's memory, so it cannot tell, and the
+// read cache asks LoanVersionsSince.
+func (s *Store) MarkerUnchanged(string) bool { return false }
+
 // LoanVersionsSince implements store.Loans: one statement, whose snapshot
 // is the marker. While nothing moves, the marker is read alone first
 // (`SELECT pg_current_snapshot()`, cheaper than the statement with the
