@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/cputime"
 )
 
 // TestAPIFuzz sends seeded random requests to every RPC of every
@@ -153,7 +154,7 @@ func (f *fuzzer) call() {
 	if f.rng.IntN(5) == 0 {
 		conn = f.conns[f.roles[f.rng.IntN(len(f.roles))]]
 	}
-	start, cpuStart := time.Now(), processCPU()
+	start, cpuStart := time.Now(), cputime.Process()
 	var answers [][]byte
 	// A subscription to the event feed follows it for ever unless it
 	// stops at the head: give one that follows a short while.
@@ -168,7 +169,7 @@ func (f *fuzzer) call() {
 		err = conn.Invoke(ctx(f.t), method, body, &out, grpc.ForceCodecV2(rawCodec{}))
 		answers = [][]byte{out}
 	}
-	elapsed, cpu := time.Since(start), processCPU()-cpuStart
+	elapsed, cpu := time.Since(start), cputime.Process()-cpuStart
 	code := status.Code(err)
 	f.codes[code]++
 	if code == codes.Internal || code == codes.Unknown {

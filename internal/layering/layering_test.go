@@ -33,6 +33,9 @@ type rule struct {
 var rules = []rule{
 	{pkgs: "internal/money/...", thirdParty: []string{"github.com/shopspring/decimal"}, pure: true},
 	{pkgs: "internal/engine/...", imports: []string{"internal/money"}, pure: true},
+	// The process's CPU time, for the benchmarks of any package's tests:
+	// nothing of loancore's.
+	{pkgs: "internal/cputime"},
 	// The storage contract: interfaces and records over engine values.
 	{pkgs: "internal/store", imports: []string{"internal/engine", "internal/money"}},
 	// The stores and their suite implement the contract, and never see

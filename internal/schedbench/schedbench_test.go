@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loancore/loancore/internal/cputime"
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/money"
 )
@@ -66,7 +67,7 @@ func BenchmarkSchedule360(b *testing.B) {
 	terms := mortgageTerms()
 	b.Run("kernel=exact", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu := processCPU()
+		cpu := cputime.Process()
 		for b.Loop() {
 			if _, err := engine.BuildSchedule(terms); err != nil {
 				b.Fatal(err)
@@ -76,7 +77,7 @@ func BenchmarkSchedule360(b *testing.B) {
 	})
 	b.Run("kernel=float64", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu := processCPU()
+		cpu := cputime.Process()
 		for b.Loop() {
 			FloatEqualInstallment(1_000_000, 4.9, 360, terms.DisbursementDate)
 		}
@@ -88,7 +89,7 @@ func BenchmarkSchedule360(b *testing.B) {
 func BenchmarkQuote360(b *testing.B) {
 	terms := mortgageTerms()
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		s, _ := engine.BuildSchedule(terms)
 		engine.ScheduleAPR(terms, s, 2)
@@ -100,7 +101,7 @@ func BenchmarkQuote360(b *testing.B) {
 // (cpu-ns/op): on this shared machine, where other work takes the cores
 // away for whole milliseconds, it moves far less than the wall time.
 func reportCPU(b *testing.B, cpu time.Duration) {
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkComputeAPR360 is the APR alone through ComputeAPR, the path of
@@ -131,7 +132,7 @@ func BenchmarkComputeAPR360(b *testing.B) {
 		in.Method, in.AdvanceDate = c.method, in.AdvanceDate.AddDays(-c.shift)
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			for b.Loop() {
 				if _, err := engine.ComputeAPR(in); err != nil {
 					b.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loancore/loancore/internal/cputime"
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
@@ -94,7 +95,7 @@ func BenchmarkColdRepayment(b *testing.B) {
 				b.Fatal(err)
 			}
 			n := 0
-			cpu := processCPU()
+			cpu := cputime.Process()
 			for b.Loop() {
 				n++
 				pay(l, fmt.Sprintf("%s%d", k.name, n))

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loancore/loancore/internal/cputime"
 	"github.com/loancore/loancore/internal/servicing"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkGetLoanCached(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "L"})
 		if err != nil || v.Version != want.Version {

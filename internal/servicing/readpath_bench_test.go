@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loancore/loancore/internal/cputime"
 	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/sqlite"
@@ -25,7 +26,7 @@ func BenchmarkCreateLoan360(b *testing.B) {
 	loans, _ := benchLoans(b, ctx)
 	terms := servicing.MonthlyTerms(360)
 	n := 0
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		n++
 		id := fmt.Sprintf("C%d", n)
@@ -40,7 +41,7 @@ func BenchmarkCreateLoan360(b *testing.B) {
 // reportCPU reports the process's CPU time per iteration since cpu: on a
 // shared machine it varies far less than the wall time.
 func reportCPU(b *testing.B, cpu time.Duration) {
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkOldLoanRead360 reads, as of today and with the log cache off,
@@ -69,7 +70,7 @@ func BenchmarkOldLoanRead360(b *testing.B) {
 	if err != nil || want.APR.IsZero() {
 		b.Fatalf("the old loan's APR %v: %v", want.APR, err)
 	}
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		v, err := loans.GetLoan(ctx, servicing.GetLoanParams{LoanID: "OLD"})
 		if err != nil || v.APR != want.APR {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/loancore/loancore/internal/cputime"
 	"github.com/loancore/loancore/internal/store/pgtest"
 )
 
@@ -21,7 +22,7 @@ func BenchmarkLoanVersionsSince(b *testing.B) {
 	ids := bookBenchLoans(b, s, "L", 8, `{}`)
 	b.Run("check=marker", func(b *testing.B) {
 		marker, moved := "", 0
-		cpu := processCPU()
+		cpu := cputime.Process()
 		for b.Loop() {
 			// Another database of the cluster may move the marker: that
 			// check reads the versions too, and is counted.
@@ -35,7 +36,7 @@ func BenchmarkLoanVersionsSince(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(moved)/float64(b.N), "moved/op")
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 	})
 	b.Run("check=versions", func(b *testing.B) {
 		for b.Loop() {
@@ -52,12 +53,12 @@ func BenchmarkLoanVersionsSince(b *testing.B) {
 		}
 	})
 	b.Run("baseline=select1", func(b *testing.B) {
-		cpu := processCPU()
+		cpu := cputime.Process()
 		for b.Loop() {
 			if err := s.Ping(ctx); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 	})
 }

@@ -1,14 +1,15 @@
 //go:build unix
 
-package grpcapi_test
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the CPU time, user and system, the test process has used.
-func processCPU() time.Duration {
+// Process is the CPU time, user and system, the process has used so far;
+// zero if it cannot be read.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
