@@ -25,10 +25,7 @@ import (
 // carried as many loan-dates, and a good share of the loan-dates was
 // carried.
 func TestCloseOfBusinessCarryChangesNothing(t *testing.T) {
-	seed := *seedFlag
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
+	seed := testSeed()
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

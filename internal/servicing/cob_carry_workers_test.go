@@ -97,10 +97,7 @@ func TestCarryStoppedHalfWayCountsExactly(t *testing.T) {
 // and the loans they carried add up to the loans it carried: a position
 // one of them carried the other did not write again, nor count.
 func TestCarryTwoProcessesOneDate(t *testing.T) {
-	seed := *seedFlag
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
+	seed := testSeed()
 	for name, open := range storetest.Stores {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -19,6 +19,15 @@ import (
 
 var seedFlag = flag.Uint64("seed", 0, "seed of the simulation (0: from the clock)")
 
+// testSeed is -seed, or one from the clock when it is 0; the seeded
+// tests print it, so that a failure can be replayed.
+func testSeed() uint64 {
+	if seed := *seedFlag; seed != 0 {
+		return seed
+	}
+	return uint64(time.Now().UnixNano())
+}
+
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // modelEvent is the simulation's own record of what was accepted.
@@ -80,10 +89,7 @@ func TestSimulationFromSnapshots(t *testing.T) {
 // seeded runs test on every store, in parallel, with the seed -seed names
 // or a fresh one, which it prints.
 func seeded(t *testing.T, test func(t *testing.T, db store.Store, seed uint64)) {
-	seed := *seedFlag
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
+	seed := testSeed()
 	eachStore(t, func(t *testing.T, db store.Store) {
 		t.Logf("seed %d (replay with -seed=%d)", seed, seed)
 		test(t, db, seed)
