@@ -26,6 +26,7 @@ var loanCases = []testCase{
 	{"IdsOrderByteByByte", testIdsOrderByteByByte},
 	{"LoanVersions", testLoanVersions},
 	{"LoanVersionsSince", testLoanVersionsSince},
+	{"MarkerUnchanged", testMarkerUnchanged},
 	{"ListLoansSummary", testListLoansSummary},
 }
 
@@ -288,6 +289,28 @@ func testLoanVersionsSince(t *testing.T, s store.Store) {
 	none, err := s.LoanVersionsSince(ctx, "", nil)
 	if err != nil || none.Marker == "" || len(none.Versions) != 0 {
 		t.Fatalf("no ids: %+v, %v", none, err)
+	}
+}
+
+// testMarkerUnchanged checks the marker's in-memory answer: never
+// "unchanged" for no marker, nor for a marker read before a write that
+// has committed since (a read cache would answer stale). A store may
+// always say false (PostgreSQL's marker is never in memory), so "true"
+// for an unchanged marker is not required here; SQLite's own test checks
+// it.
+func testMarkerUnchanged(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L1")
+	if s.MarkerUnchanged("") {
+		t.Fatal(`MarkerUnchanged("") says unchanged`)
+	}
+	before, err := s.LoanVersionsSince(ctx, "", []string{"L1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, s, payment("L1", 2, "p1"))
+	if s.MarkerUnchanged(before.Marker) {
+		t.Fatalf("the marker read before a payment (%q) says unchanged after it", before.Marker)
 	}
 }
 

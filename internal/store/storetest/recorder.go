@@ -64,6 +64,11 @@ func (r *recorder) LoanVersionsSince(ctx context.Context, since string, ids []st
 	return r.Store.LoanVersionsSince(ctx, since, ids)
 }
 
+func (r *recorder) MarkerUnchanged(since string) bool {
+	r.calls.note("MarkerUnchanged")
+	return r.Store.MarkerUnchanged(since)
+}
+
 func (r *recorder) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
 	r.calls.note("LoadLoan")
 	return r.Store.LoadLoan(ctx, p)
