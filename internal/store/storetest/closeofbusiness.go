@@ -21,6 +21,7 @@ var closeOfBusinessCases = []testCase{
 	{"COBRuns", testCOBRuns},
 	{"COBLoansPagesAndCounts", testCOBLoansPagesAndCounts},
 	{"COBLoansFromSnapshots", testCOBLoansFromSnapshots},
+	{"COBLoansPastDone", testCOBLoansPastDone},
 	{"SavePositionsJournalsOnce", testSavePositionsJournalsOnce},
 	{"SavePositionsPartlyJournalled", testSavePositionsPartlyJournalled},
 	{"PositionsKeptPerDate", testPositionsKeptPerDate},
@@ -167,6 +168,39 @@ func testCOBLoansPagesAndCounts(t *testing.T, s store.Store) {
 	next := cobLoans(t, s, day1+1, 0, 10)[0]
 	if next.PrevAsOf != day1 || next.PrevBucket != engine.M1 || next.Charged != charged || len(next.Events) != 2 {
 		t.Fatalf("L1 on the next date: %+v", next)
+	}
+}
+
+// testCOBLoansPastDone: the loans a date still has to do are found among
+// many done (as after CarryPositions), a page holding no more than its
+// limit, and no loan to do is skipped or given twice, whatever the page's
+// size and wherever the done loans lie: runs of them longer than a page,
+// and than several (a store may look at a window of loans at a time).
+func testCOBLoansPastDone(t *testing.T, s store.Store) {
+	var ids, want []string
+	var done []store.Position
+	for i := 1; i <= 60; i++ {
+		id := fmt.Sprintf("L%02d", i)
+		ids = append(ids, id)
+		if i == 1 || i == 9 || i == 10 || i == 43 || i == 60 {
+			want = append(want, id)
+		} else {
+			done = append(done, position(id, day1, store.Accrual{}, store.Accrual{}, 0, engine.M0))
+		}
+	}
+	createLoans(t, s, "B1", ids...)
+	savePositions(t, s, day1, done...)
+	for _, limit := range []int{1, 2, 3, 5, 100} {
+		var got []string
+		for _, l := range cobLoans(t, s, day1, 0, limit) {
+			got = append(got, l.Loan.LoanID)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("the loans to do in pages of %d: %v; want %v", limit, got, want)
+		}
+	}
+	if n := countCOB(t, s, day1); n != int64(len(want)) {
+		t.Fatalf("%d loans to do counted; want %d", n, len(want))
 	}
 }
 
