@@ -51,7 +51,11 @@ type CloseOfBusiness interface {
 	// day before the date after it, by id, or "" when there are fewer (the
 	// page runs to the end). Pages so run after one end through the next
 	// (CarryPositionsParams.ThroughLoanID), and several workers may each
-	// carry pages of their own at once while the next end is found.
+	// carry pages of their own at once while the next end is found. A
+	// store may count active loans instead of positions (PostgreSQL does:
+	// their index is the cheaper to read): the day before's positions are
+	// the active loans' but for those closed since, so a page is still
+	// about Every positions, and any ends make disjoint pages.
 	CarryPageEnd(ctx context.Context, p CarryPageEndParams) (string, error)
 	// DelinquentPositions returns positions at AsOf with days past due,
 	// filtered, by loan id.

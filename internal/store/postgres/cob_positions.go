@@ -170,16 +170,19 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	return r, mapError(err)
 }
 
-// carryPageEndSQL finds the $3-th of the day before's positions ($1 the
-// date) after a loan id ($2): an index-only scan of the partition's
-// primary key, ids only.
-const carryPageEndSQL = `SELECT loan_id FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2
-	ORDER BY loan_id OFFSET $3 - 1 LIMIT 1`
+// carryPageEndSQL finds the $2-th active loan after a loan id ($1): an index-only scan of the loans' (status,
+// loan_id), which vacuum keeps all-visible (a loan's row changes only
+// when its status does), where the same count of the day before's
+// positions, just written, read the heap for every one: 0.8-1.3 s over
+// 200,000 positions. The day before's positions are of active loans, bar
+// those closed since, so a page holds about $2 of them.
+const carryPageEndSQL = `SELECT loan_id FROM loans WHERE status = 'ACTIVE' AND loan_id > $1
+	ORDER BY loan_id OFFSET $2 - 1 LIMIT 1`
 
 // CarryPageEnd implements store.CloseOfBusiness.
 func (s *Store) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (string, error) {
 	var end string
-	err := s.pool.QueryRow(ctx, carryPageEndSQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Every).Scan(&end)
+	err := s.pool.QueryRow(ctx, carryPageEndSQL, pgx.QueryExecModeCacheDescribe, p.AfterLoanID, p.Every).Scan(&end)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
