@@ -19,6 +19,9 @@
 # (pg_stat_statements) and a CPU profile of loand (go tool pprof -top).
 # BENCH_COB_CARRY_WORKERS (default 2, loand's default) is loand's
 # --cob-carry-workers: how many pages of the carry run at once.
+# BENCH_COB_ROUNDS (default 3) steady dates are timed, one after another,
+# each beside its own UPDATE (alternating rounds: the machine's load
+# moves between them); the ratio is the median of the rounds' ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${BENCH_COB_LOANS:-1000000}"
@@ -36,15 +39,17 @@ url="postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_con
 go build -o "$work/loand" ./cmd/loand
 "$work/loand" migrate --database "$url" 2>/dev/null
 
-# Yesterday in loand's business time zone is the date to close; the first
-# loans were disbursed 11 months before it and the last spread - 1 days
-# earlier, 12 monthly installments, nothing paid: 10 or 11 installments
-# overdue, penalty at the contract rate + 50%, compound on overdue
-# interest, 3 grace days.
+# The dates closed are the days up to yesterday in loand's business time
+# zone: the first untimed, then BENCH_COB_ROUNDS timed, one a round. The
+# first loans were disbursed 11 months before the first timed date and
+# the last spread - 1 days earlier, 12 monthly installments, nothing
+# paid: 10 or 11 installments overdue, penalty at the contract rate +
+# 50%, compound on overdue interest, 3 grace days.
+rounds="${BENCH_COB_ROUNDS:-3}"
 today=$(TZ=Asia/Shanghai date +%F)
-bdate=$(TZ=Asia/Shanghai date -d "$today -1 day" +%F)
-pdate=$(TZ=Asia/Shanghai date -d "$today -2 day" +%F)
-disb=$(TZ=Asia/Shanghai date -d "$bdate -11 months" +%F)
+pdate=$(TZ=Asia/Shanghai date -d "$today -$((rounds + 1)) day" +%F)
+first=$(TZ=Asia/Shanghai date -d "$pdate +1 day" +%F)
+disb=$(TZ=Asia/Shanghai date -d "$first -11 months" +%F)
 terms='{"currency":"CNY","principal":"10000.00","annual_rate_percent":"12","installment_count":12,"frequency_unit":"MONTH","frequency_every":1,"method":"EQUAL_INSTALLMENT","disbursement_date":"'$disb'","interest_accrual":"PERIODIC","day_count":"ACT_360","rounding_mode":"HALF_UP","installment_multiple":"0.01","principal_grace_periods":0,"interest_free_periods":0,"upfront_fee":"0.00","allocation_order":"PENALTY_FIRST","prepayment":"REDUCE_TERM","overpayment":"REFUSE","penalty":{"markup_percent":"50","basis":"OVERDUE_PRINCIPAL","compound_overdue_interest":true,"day_count":"ACT_360","grace_days":3,"grace_mode":"FROM_DUE_DATE"}}'
 t0=$(date +%s.%N)
 "${psql[@]}" -d loancore <<SQL
@@ -61,7 +66,7 @@ SELECT 'COB-' || lpad(i::text, 8, '0'), 2, 'DISBURSEMENT', '$disb'::date - ((i -
 FROM generate_series(1, $n) i;
 VACUUM ANALYZE;
 SQL
-printf 'loans: %d created in %.0f s (disbursed on %d days up to %s, closing %s)\n' "$n" "$(py "$(date +%s.%N) - $t0")" "$spread" "$disb" "$bdate"
+printf 'loans: %d created in %.0f s (disbursed on %d days up to %s, timing %d dates from %s)\n' "$n" "$(py "$(date +%s.%N) - $t0")" "$spread" "$disb" "$rounds" "$first"
 
 [ "$profile" = 1 ] && "${psql[@]}" -d loancore -c "CREATE EXTENSION pg_stat_statements"
 pprof=()
@@ -96,9 +101,38 @@ printf 'first close of business (%s, every loan replayed): %.1f s; CPU loand %.1
 # by the next.
 fed=$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")
 fed_to "$fed"
+# Its positions are vacuumed, as each timed date's are after its round
+# (and autovacuum would in a day).
+"${psql[@]}" -d loancore -c "VACUUM loan_positions_p${pdate//-/}"
 
-# loand's peak resident memory (VmHWM) is read when close of business has
-# ended: it covers the run and everything loand did before it.
+# One round: close of business for date $1, timed, then the baseline, a
+# plain UPDATE of the same rows (positions are kept per date: the closed
+# date's, one a loan), which sets each to what it was, so that the next
+# date's close reads the right positions; VACUUM then clears the old
+# versions the UPDATE left (untimed), and the date's journal lines are
+# fed before the next close, as a night's would be by the next. It
+# appends "close_s update_s loand_cpu_s pg_cpu_s" to $work/rounds.
+round() {
+  local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd
+  cpu0=$(cpu_of "$loand_pid")
+  pg0=$(cpu_pg)
+  t0=$(date +%s.%N)
+  $tool grpcurl -plaintext -d '{"business_date": "'"$d"'"}' "127.0.0.1:$apiport" \
+    loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >"$work/progress.json"
+  cob=$(py "$(date +%s.%N) - $t0")
+  cpu1=$(cpu_of "$loand_pid")
+  pg1=$(cpu_pg)
+  tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
+  t0=$(date +%s.%N)
+  "${psql[@]}" -d loancore -c "UPDATE loan_positions SET days_past_due = days_past_due WHERE as_of = '$d'"
+  upd=$(py "$(date +%s.%N) - $t0")
+  printf 'round %s: close of business %.1f s, UPDATE %.1f s, ratio %.2f; CPU loand %.1f s, PostgreSQL %.1f s\n' "$d" "$cob" "$upd" \
+    "$(py "$cob / $upd")" "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
+  echo "$cob $upd $(py "$cpu1 - $cpu0") $(py "$pg1 - $pg0")" >>"$work/rounds"
+  "${psql[@]}" -d loancore -c "VACUUM loan_positions_p${d//-/}"
+  fed_to "$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")"
+}
+
 profiler=
 if [ "$profile" = 1 ]; then
   "${psql[@]}" -d loancore -tA -c "SELECT pg_stat_statements_reset()" >/dev/null
@@ -107,21 +141,22 @@ if [ "$profile" = 1 ]; then
   (i=0; while :; do curl -s -o "$work/cpu.$((i++)).pprof" "http://127.0.0.1:$pprofport/debug/pprof/profile?seconds=5"; done) &
   profiler=$!
 fi
-cpu0=$(cpu_of "$loand_pid")
-pg0=$(cpu_pg)
-t0=$(date +%s.%N)
-$tool grpcurl -plaintext -d '{"business_date": "'"$bdate"'"}' "127.0.0.1:$apiport" \
-  loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >"$work/progress.json"
-cob=$(py "$(date +%s.%N) - $t0")
-cpu1=$(cpu_of "$loand_pid")
-pg1=$(cpu_pg)
-tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
+: >"$work/rounds"
+d=$first
+for _ in $(seq "$rounds"); do
+  round "$d"
+  bdate=$d
+  d=$(date -d "$d +1 day" +%F)
+done
+# loand's peak resident memory (VmHWM) is read when the closes have
+# ended: it covers them and everything loand did before.
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$loand_pid/status")
 journal=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) || ' lines, penalty ' || sum(penalty) || ', compound ' || sum(compound) FROM loan_accruals")
-# A loan was carried on in the store when its position of the day before
-# had a steady run covering the date (nothing is recorded in the bench).
+# A loan was carried on in the store on the last date when its position
+# of the day before had a steady run covering the date (nothing is
+# recorded in the bench).
 carried=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) FROM loan_positions p JOIN loan_positions q ON q.loan_id = p.loan_id
-  AND q.as_of = '$pdate' WHERE p.as_of = '$bdate' AND q.steady_through >= '$bdate'")
+  AND q.as_of = '$bdate'::date - 1 WHERE p.as_of = '$bdate' AND q.steady_through >= '$bdate'")
 
 if [ "$profile" = 1 ]; then
   "${psql[@]}" -d loancore -c "SELECT calls, round(total_exec_time::numeric / 1000, 2) AS seconds, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
@@ -130,15 +165,13 @@ if [ "$profile" = 1 ]; then
   go tool pprof -top -nodecount=30 "$work/loand" "$work"/cpu.*.pprof 2>/dev/null | head -40 || true
 fi
 
-# The baseline: one plain UPDATE of the same rows (positions are kept per
-# date: the closed date's, one a loan).
-t0=$(date +%s.%N)
-"${psql[@]}" -d loancore -c "UPDATE loan_positions SET days_past_due = days_past_due + 1 WHERE as_of = '$bdate'"
-upd=$(py "$(date +%s.%N) - $t0")
-
-printf '\nclose of business, %d loans: %.1f s (%.0f loans/s); journal %s\n' "$n" "$cob" "$(py "$n / $cob")" "$journal"
-printf 'CPU in the close: loand %.1f s, PostgreSQL %.1f s\n' "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
-printf 'carried on in the store (a steady run): %d of %d loans, %d pages at once; folded: the rest\n' "$carried" "$n" "$workers"
+# Medians of the rounds: column $1 of $work/rounds, or the ratio of two.
+median() { python3 -c "import statistics, sys; r = [list(map(float, l.split())) for l in open('$work/rounds')]; print(statistics.median($1 for x in r))"; }
+cob=$(median 'x[0]')
+upd=$(median 'x[1]')
+printf '\nclose of business, %d loans, median of %d dates: %.1f s (%.0f loans/s); journal %s\n' "$n" "$rounds" "$cob" "$(py "$n / $cob")" "$journal"
+printf 'CPU in the close (medians): loand %.1f s, PostgreSQL %.1f s\n' "$(median 'x[2]')" "$(median 'x[3]')"
+printf 'carried on in the store (a steady run) on %s: %d of %d loans, %d pages at once; folded: the rest\n' "$bdate" "$carried" "$n" "$workers"
 printf 'loand peak resident memory (VmHWM): %.0f MiB\n' "$(py "$hwm / 1024")"
-printf 'plain UPDATE of the same %d positions: %.1f s\n' "$n" "$upd"
-printf 'ratio close of business / UPDATE: %.2f\n' "$(py "$cob / $upd")"
+printf 'plain UPDATE of the same %d positions (median): %.1f s\n' "$n" "$upd"
+printf 'ratio close of business / UPDATE: %.2f\n' "$(median 'x[0] / x[1]')"
