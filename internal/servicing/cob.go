@@ -235,8 +235,8 @@ func (c *Close) checkFirstDate(ctx context.Context, d, today engine.Date) error 
 	return nil
 }
 
-// runDate runs one business date to its end, and tells the observer how
-// it went.
+// runDate runs one business date to its end, timing each phase, and
+// tells the observer and the log how it went.
 func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBProgress)) (_ store.COBRun, err error) {
 	r := &dateRun{c: c, d: d, progress: progress}
 	began := time.Now()
@@ -244,32 +244,27 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 		if err != nil && r.run.LoansDone != r.savedDone {
 			r.saveStopped(ctx)
 		}
-		c.loans.observe.CloseOfBusinessDate(COBDateReport{BusinessDate: d, Loans: r.run.LoansDone - r.doneAtStart,
-			Failures: r.run.Failures, Took: time.Since(began), Err: err})
+		r.report(ctx, time.Since(began), err)
 	}()
-	if err := r.start(ctx); err != nil {
+	if err := timed(&r.phases.Count, func() error { return r.start(ctx) }); err != nil {
 		return r.run, err
 	}
 	// Agreements broken by the end of d first, so the positions of d
 	// show what a break reinstates. One that cannot be checked is logged
 	// and counted like a loan that cannot be closed.
-	failed, err := c.breakAgreements(ctx, d)
-	if err != nil {
+	if err := timed(&r.phases.Agreements, func() error { return r.fail(c.breakAgreements(ctx, d)) }); err != nil {
 		return r.run, err
 	}
-	r.run.Failures += int64(failed)
-	if err := r.carryLoans(ctx); err != nil {
+	if err := timed(&r.phases.Carry, func() error { return r.carryLoans(ctx) }); err != nil {
 		return r.run, err
 	}
-	if err := r.closeLoans(ctx); err != nil {
+	if err := timed(&r.phases.Fold, func() error { return r.closeLoans(ctx) }); err != nil {
 		return r.run, err
 	}
 	// Lines after the loans: the positions of d are what they read.
-	failed, err = c.freezeLines(ctx, d)
-	if err != nil {
+	if err := timed(&r.phases.Lines, func() error { return r.fail(c.freezeLines(ctx, d)) }); err != nil {
 		return r.run, err
 	}
-	r.run.Failures += int64(failed)
 	if r.run.Failures == 0 {
 		r.run.Status, r.run.FinishedAt = store.COBCompleted, c.loans.now().UTC()
 	}
@@ -282,6 +277,36 @@ func (c *Close) runDate(ctx context.Context, d engine.Date, progress func(COBPro
 	return r.run, nil
 }
 
+// timed runs f and sets *took to how long it ran.
+func timed(took *time.Duration, f func() error) error {
+	began := time.Now()
+	err := f()
+	*took = time.Since(began)
+	return err
+}
+
+// fail counts a phase's failures (logged by the phase) with the run's,
+// and passes its error on.
+func (r *dateRun) fail(failed int, err error) error {
+	r.run.Failures += int64(failed)
+	return err
+}
+
+// report tells the observer, and the log at info, how the date's run
+// went: what it closed, how long it and each phase took.
+func (r *dateRun) report(ctx context.Context, took time.Duration, err error) {
+	rep := COBDateReport{BusinessDate: r.d, Loans: r.run.LoansDone - r.doneAtStart, Carried: r.carried, Failures: r.run.Failures,
+		Took: took, Phases: r.phases, Err: err}
+	r.c.loans.observe.CloseOfBusinessDate(rep)
+	attrs := []any{"business_date", r.d.String(), "loans", rep.Loans, "carried", rep.Carried, "failures", rep.Failures,
+		"seconds", took.Seconds()}
+	rep.Phases.Each(func(name string, d time.Duration) { attrs = append(attrs, name+"_seconds", d.Seconds()) })
+	if err != nil {
+		attrs = append(attrs, "error", err)
+	}
+	r.c.log.InfoContext(ctx, "close of business: date run", attrs...)
+}
+
 // dateRun is one business date's run in progress.
 type dateRun struct {
 	c        *Close
@@ -292,6 +317,10 @@ type dateRun struct {
 	// took it up (a run stopped half-way), and savedDone how many the
 	// run's record last saved said were.
 	doneAtStart, savedDone int64
+	// carried is how many loans this run carried on in the store, and
+	// phases how long each phase took.
+	carried int64
+	phases  COBPhases
 }
 
 // start takes up the date's run, or begins one, counts the loans it still

@@ -67,6 +67,7 @@ func (r *dateRun) carryLoans(ctx context.Context) error {
 	var saveErr error
 	for n := range carried {
 		r.run.LoansDone += n
+		r.carried += n
 		if saveErr == nil {
 			if saveErr = r.save(ctx); saveErr != nil {
 				cancel()

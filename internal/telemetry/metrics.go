@@ -31,6 +31,8 @@ type Metrics struct {
 
 	cobDates              *prometheus.CounterVec
 	cobDuration           prometheus.Histogram
+	cobPhases             *prometheus.HistogramVec
+	cobCarried            prometheus.Counter
 	cobLoans, cobFailures prometheus.Counter
 	cobLoansPerSecond     prometheus.Gauge
 	delinquent            *prometheus.GaugeVec
@@ -75,7 +77,11 @@ func (m *Metrics) defineDomain(r *prometheus.Registry) {
 	m.cobDates = f.counterVec("loancore_cob_dates_total", "Business dates close of business ran, by result: completed, or failed (the date stays RUNNING).", "result")
 	m.cobDuration = f.histogram("loancore_cob_date_duration_seconds", "How long close of business took to run one business date.",
 		[]float64{.1, .5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600})
+	m.cobPhases = f.histogramVec("loancore_cob_phase_duration_seconds",
+		"How long each phase of one business date's close of business took: count, agreements, carry, fold, lines.",
+		[]float64{.01, .1, .5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600}, "phase")
 	m.cobLoans = f.counter("loancore_cob_loans_total", "Loans close of business closed.")
+	m.cobCarried = f.counter("loancore_cob_loans_carried_total", "Loans close of business carried on in the store (a steady run), of those closed.")
 	m.cobFailures = f.counter("loancore_cob_loan_failures_total", "Loans or agreements close of business could not close or check (logged at error).")
 	m.cobLoansPerSecond = f.gauge("loancore_cob_loans_per_second", "Loans per second of the last business date close of business ran.")
 	m.delinquent = f.gaugeVec("loancore_delinquent_loans", "Loans past due after the last close of business, by delinquency bucket (M1…M7).", "bucket")
@@ -140,6 +146,8 @@ func (m *Metrics) CloseOfBusinessDate(r servicing.COBDateReport) {
 	m.cobDates.WithLabelValues(result).Inc()
 	m.cobDuration.Observe(r.Took.Seconds())
 	m.cobLoans.Add(float64(r.Loans))
+	m.cobCarried.Add(float64(r.Carried))
+	r.Phases.Each(func(name string, d time.Duration) { m.cobPhases.WithLabelValues(name).Observe(d.Seconds()) })
 	m.cobFailures.Add(float64(r.Failures))
 	if r.Took > 0 {
 		m.cobLoansPerSecond.Set(float64(r.Loans) / r.Took.Seconds())
