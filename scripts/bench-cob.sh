@@ -37,6 +37,10 @@ psql=("$bin/psql" -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" -U postgres
 "${psql[@]}" -c "CREATE DATABASE loancore"
 url="postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=8"
 go build -o "$work/loand" ./cmd/loand
+# The closes are asked for by a grpcurl built once: `go tool grpcurl`
+# spends about a second checking its build before each call, which the
+# timed close would count.
+go build -modfile=tools/go.mod -o "$work/grpcurl" github.com/fullstorydev/grpcurl/cmd/grpcurl
 "$work/loand" migrate --database "$url" 2>/dev/null
 
 # The dates closed are the days up to yesterday in loand's business time
@@ -93,7 +97,7 @@ printf 'feed: the setup'"'"'s %d events sequenced in %.0f s\n' "$((2 * n))" "$(p
 cpu0=$(cpu_of "$loand_pid")
 pg0=$(cpu_pg)
 t0=$(date +%s.%N)
-$tool grpcurl -plaintext -d '{"business_date": "'"$pdate"'"}' "127.0.0.1:$apiport" \
+"$work/grpcurl" -plaintext -d '{"business_date": "'"$pdate"'"}' "127.0.0.1:$apiport" \
   loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >/dev/null
 printf 'first close of business (%s, every loan replayed): %.1f s; CPU loand %.1f s, PostgreSQL %.1f s\n' "$pdate" \
   "$(py "$(date +%s.%N) - $t0")" "$(py "$(cpu_of "$loand_pid") - $cpu0")" "$(py "$(cpu_pg) - $pg0")"
@@ -117,7 +121,7 @@ round() {
   cpu0=$(cpu_of "$loand_pid")
   pg0=$(cpu_pg)
   t0=$(date +%s.%N)
-  $tool grpcurl -plaintext -d '{"business_date": "'"$d"'"}' "127.0.0.1:$apiport" \
+  "$work/grpcurl" -plaintext -d '{"business_date": "'"$d"'"}' "127.0.0.1:$apiport" \
     loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >"$work/progress.json"
   cob=$(py "$(date +%s.%N) - $t0")
   cpu1=$(cpu_of "$loand_pid")
@@ -129,6 +133,17 @@ round() {
   printf 'round %s: close of business %.1f s, UPDATE %.1f s, ratio %.2f; CPU loand %.1f s, PostgreSQL %.1f s\n' "$d" "$cob" "$upd" \
     "$(py "$cob / $upd")" "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
   echo "$cob $upd $(py "$cpu1 - $cpu0") $(py "$pg1 - $pg0")" >>"$work/rounds"
+  # Where the close's time went: loand's log line of the date's run.
+  python3 - "$work/loand.log" "$d" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    if '"close of business: date run"' not in line:
+        continue
+    r = json.loads(line)
+    if r.get("business_date") == sys.argv[2]:
+        print("  phases: " + ", ".join(f"{p} {r[p + '_seconds']:.2f} s" for p in ("count", "agreements", "carry", "fold", "lines"))
+              + f"; carried {r['carried']} of {r['loans']}")
+PY
   "${psql[@]}" -d loancore -c "VACUUM loan_positions_p${d//-/}"
   fed_to "$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")"
 }
