@@ -2,8 +2,11 @@ package servicing
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -155,3 +158,104 @@ func TestVersionChecksOverlap(t *testing.T) {
 
 // MarkerUnchanged says the marker is not in memory, as PostgreSQL's.
 func (*gatedVersions) MarkerUnchanged(string) bool { return false }
+
+// movingVersions is a version store whose one loan is written all the
+// time: a check reports the version of the moment it was sent, and takes
+// a while to come back, as a round trip does, while writes go on.
+type movingVersions struct {
+	version atomic.Int64
+	checks  atomic.Int64
+}
+
+func (m *movingVersions) LoanVersionsSince(_ context.Context, _ string, ids []string) (store.MarkedVersions, error) {
+	v := m.version.Load()
+	n := m.checks.Add(1)
+	time.Sleep(50 * time.Microsecond)
+	out := store.MarkedVersions{Marker: "v" + strconv.FormatInt(n, 10), Versions: map[string]int64{}}
+	for _, id := range ids {
+		out.Versions[id] = v
+	}
+	return out, nil
+}
+
+// MarkerUnchanged says the marker is not in memory, as PostgreSQL's.
+func (*movingVersions) MarkerUnchanged(string) bool { return false }
+
+// TestVersionCheckNeverBeforeTheRead: many reads at once while a writer
+// commits without pause; each read must get a version at least the one
+// committed before it began, however the reads are batched (the check a
+// read joins is sent after the read arrived: a read that joined a check
+// already sent would get the version of before its own start).
+func TestVersionCheckNeverBeforeTheRead(t *testing.T) {
+	for _, limit := range []int{1, 2} {
+		m := &movingVersions{}
+		c := &versionCheck{store: m, limit: limit}
+		stop := make(chan struct{})
+		var writer sync.WaitGroup
+		writer.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					m.version.Add(1)
+					runtime.Gosched()
+				}
+			}
+		})
+		var readers sync.WaitGroup
+		errs := make(chan string, 16)
+		for range 16 {
+			readers.Go(func() {
+				for range 300 {
+					before := m.version.Load()
+					v, _, err := c.version(context.Background(), "A")
+					if err != nil || v < before {
+						errs <- fmt.Sprintf("read got version %d (err %v); %d was committed before it began", v, err, before)
+						return
+					}
+				}
+			})
+		}
+		readers.Wait()
+		close(stop)
+		writer.Wait()
+		close(errs)
+		for e := range errs {
+			t.Fatalf("limit %d: %s", limit, e)
+		}
+		if n := m.checks.Load(); n >= 16*300 {
+			t.Errorf("limit %d: %d checks for %d reads: none shared", limit, n, 16*300)
+		}
+	}
+}
+
+// TestVersionCheckRunnableReadsJoin: reads that become runnable together
+// (gRPC hands a burst of requests to as many goroutines at once) share the
+// first check rather than the first going alone and the rest waiting for
+// the next: the check yields before it is sent. Scheduling is not
+// deterministic, so one of several attempts must show it; with the
+// batch closed as soon as its first read starts it, none can.
+func TestVersionCheckRunnableReadsJoin(t *testing.T) {
+	for attempt := range 20 {
+		g := &gatedVersions{version: 1, started: make(chan []string, 16), gate: make(chan struct{})}
+		c := &versionCheck{store: g, limit: 1}
+		start := make(chan struct{})
+		var reads sync.WaitGroup
+		for i := range 8 {
+			reads.Go(func() {
+				<-start
+				_, _, _ = c.version(context.Background(), strconv.Itoa(i))
+			})
+		}
+		close(start)
+		first := <-g.started
+		close(g.gate)
+		reads.Wait()
+		if len(first) > 1 {
+			t.Logf("attempt %d: the first check carried %d reads", attempt, len(first))
+			return
+		}
+	}
+	t.Fatal("in 20 attempts, the first of 8 reads started together always went alone")
+}
