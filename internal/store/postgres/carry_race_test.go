@@ -13,11 +13,11 @@ import (
 )
 
 // TestCarryBesideAnotherProcess: the carry inserts a page's positions
-// plainly, skipping those of the date there already by a probe; a
-// position another process writes at once, after the probe, makes that
-// insert fail on the key. CarryPositions then carries the page again,
-// skipping it: no error, the other process's position kept, the rest
-// carried with their journal lines, none twice.
+// plainly, and a position of the date there already (a run taken up
+// again) or written by another process at once makes that insert fail on
+// the key. CarryPositions then carries the page again, skipping them: no
+// error, the other process's positions kept, the rest carried with their
+// journal lines, none twice.
 func TestCarryBesideAnotherProcess(t *testing.T) {
 	ctx := context.Background()
 	s, err := postgres.Open(ctx, pgtest.URL(t))
@@ -46,14 +46,14 @@ func TestCarryBesideAnotherProcess(t *testing.T) {
 	save(before...)
 	l3 := before[2]
 	l3.AsOf, l3.DaysPastDue = d, 40
-	save(l3) // L3's position of d is there before the carry: the probe skips it
+	save(l3) // L3's position of d is there before the carry
 	tx, err := s.Pool().Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
 	// Another process writes L2's position of d, not yet committed: the
-	// carry's probe does not see it, its insert waits for it.
+	// carry's insert waits for it.
 	if _, err := tx.Exec(ctx, `INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest,
 		penalty, compound, penalty_charged, compound_charged, fees_charged) VALUES ('L2', $1, 'ACTIVE', 41, 2, 1, 1, 0, 0, 0, 0, 0, 0)`,
 		d.String()); err != nil {

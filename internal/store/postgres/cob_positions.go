@@ -131,25 +131,26 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // answers how many it carried, the page's last loan and how many the page
 // scanned.
 //
-// It skips a loan whose position or line of the date is there already by
-// a probe (NOT EXISTS) and inserts plainly: ON CONFLICT DO NOTHING
-// inserts each row speculatively and confirms it by a WAL record of its
-// own, which cost the carry a fifth of its PostgreSQL CPU (scratch
-// cluster, 200,000 loans, three alternated rounds: 3.39-3.91 s against
-// 2.95-3.19 s; WAL 141 against 123 MB). Another process carrying the same
-// page at once makes the plain insert fail on the key: CarryPositions
-// then carries the page again with carryConflictSQL, which skips them.
-var carrySQL = carryStatement("AND NOT EXISTS (SELECT 1 FROM loan_positions q WHERE q.loan_id = p.loan_id AND q.as_of = $1::date)", "",
-	"WHERE NOT EXISTS (SELECT 1 FROM loan_accruals a WHERE a.business_date = $1::date AND a.loan_id = pos.loan_id)", "")
+// It inserts plainly: ON CONFLICT DO NOTHING inserts each row
+// speculatively and confirms it by a WAL record of its own, which cost
+// the carry a fifth of its PostgreSQL CPU (scratch cluster, 200,000
+// loans, three alternated rounds: 3.39-3.91 s against 2.95-3.19 s; WAL
+// 141 against 123 MB). A position of the date is there already only when
+// the date's run is taken up again, or another process closes the date
+// at once; the plain insert then fails on the key, and CarryPositions
+// carries the page again with carryConflictSQL, which skips those rows,
+// as copyOnce does for the fold's. Not a NOT EXISTS probe instead: the
+// date's partition is new, and with no statistics the planner may scan
+// it for every loan of the page (a close of 200,000 loans took 105 s).
+var carrySQL = carryStatement("", "")
 
-// carryConflictSQL is carrySQL skipping the rows there already by ON
-// CONFLICT DO NOTHING: for a page another process carries at once.
-var carryConflictSQL = carryStatement("", "ON CONFLICT (loan_id, as_of) DO NOTHING", "WHERE true",
-	"ON CONFLICT (business_date, loan_id) DO NOTHING")
+// carryConflictSQL is carrySQL skipping the rows there already (ON
+// CONFLICT DO NOTHING).
+var carryConflictSQL = carryStatement("ON CONFLICT (loan_id, as_of) DO NOTHING", "ON CONFLICT (business_date, loan_id) DO NOTHING")
 
-// carryStatement is the carry's statement with its positions' probe or
-// conflict clause, and its journal's.
-func carryStatement(positionProbe, positionConflict, lineProbe, lineConflict string) string {
+// carryStatement is the carry's statement with its positions' and its
+// journal's conflict clauses.
+func carryStatement(positionConflict, lineConflict string) string {
 	return `WITH scan AS MATERIALIZED (
 	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 AND ($6::text = '' OR loan_id <= $6::text)
 	ORDER BY loan_id LIMIT $3
@@ -165,13 +166,12 @@ func carryStatement(positionProbe, positionConflict, lineProbe, lineConflict str
 	FROM scan p
 	WHERE p.steady_through >= $1::date AND p.steady_policy = $4
 		AND NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version)
-		` + positionProbe + `
 	` + positionConflict + `
 	RETURNING loan_id, penalty_per_day, compound_per_day
 ), journal AS (
 	INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
 	SELECT $1::date, loan_id, penalty_per_day, compound_per_day, 0, $5 FROM pos
-	` + lineProbe + ` AND (penalty_per_day <> 0 OR compound_per_day <> 0)
+	WHERE penalty_per_day <> 0 OR compound_per_day <> 0
 	` + lineConflict + `
 )
 SELECT (SELECT count(*) FROM pos), COALESCE((SELECT max(loan_id) FROM scan), ''), (SELECT count(*) FROM scan)`
