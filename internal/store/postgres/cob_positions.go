@@ -121,16 +121,37 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 
 // carrySQL carries a page of the day before's positions ($1 the date, $2
 // the cursor, $3 the page's size, $6 the page's last loan id, empty for
-// none) on to the date: those with a steady run
-// of the policy $4 that covers the date, whose loan has recorded no event
-// since (a probe of the events' key above the position's version). The
-// new position names the position that holds its state (state_from,
-// migration 21) rather than copying it. The
-// position and the journal line (recorded at $5) go in together, the line
-// from the positions inserted, so a loan carried already (or closed by
-// another process meanwhile) gets neither again. It answers how many it
-// carried, the page's last loan and how many the page scanned.
-const carrySQL = `WITH scan AS MATERIALIZED (
+// none) on to the date: those with a steady run of the policy $4 that
+// covers the date, whose loan has recorded no event since (a probe of the
+// events' key above the position's version). The new position names the
+// position that holds its state (state_from, migration 21) rather than
+// copying it. The position and the journal line (recorded at $5) go in
+// together, the line from the positions inserted, so a loan carried
+// already (or closed by another process meanwhile) gets neither again. It
+// answers how many it carried, the page's last loan and how many the page
+// scanned.
+//
+// It inserts plainly: ON CONFLICT DO NOTHING inserts each row
+// speculatively and confirms it by a WAL record of its own, which cost
+// the carry a fifth of its PostgreSQL CPU (scratch cluster, 200,000
+// loans, three alternated rounds: 3.39-3.91 s against 2.95-3.19 s; WAL
+// 141 against 123 MB). A position of the date is there already only when
+// the date's run is taken up again, or another process closes the date
+// at once; the plain insert then fails on the key, and CarryPositions
+// carries the page again with carryConflictSQL, which skips those rows,
+// as copyOnce does for the fold's. Not a NOT EXISTS probe instead: the
+// date's partition is new, and with no statistics the planner may scan
+// it for every loan of the page (a close of 200,000 loans took 105 s).
+var carrySQL = carryStatement("", "")
+
+// carryConflictSQL is carrySQL skipping the rows there already (ON
+// CONFLICT DO NOTHING).
+var carryConflictSQL = carryStatement("ON CONFLICT (loan_id, as_of) DO NOTHING", "ON CONFLICT (business_date, loan_id) DO NOTHING")
+
+// carryStatement is the carry's statement with its positions' and its
+// journal's conflict clauses.
+func carryStatement(positionConflict, lineConflict string) string {
+	return `WITH scan AS MATERIALIZED (
 	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 AND ($6::text = '' OR loan_id <= $6::text)
 	ORDER BY loan_id LIMIT $3
 ), pos AS (
@@ -145,25 +166,36 @@ const carrySQL = `WITH scan AS MATERIALIZED (
 	FROM scan p
 	WHERE p.steady_through >= $1::date AND p.steady_policy = $4
 		AND NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version)
-	ON CONFLICT (loan_id, as_of) DO NOTHING
+	` + positionConflict + `
 	RETURNING loan_id, penalty_per_day, compound_per_day
 ), journal AS (
 	INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
-	SELECT $1::date, loan_id, penalty_per_day, compound_per_day, 0, $5 FROM pos WHERE penalty_per_day <> 0 OR compound_per_day <> 0
-	ON CONFLICT (business_date, loan_id) DO NOTHING
+	SELECT $1::date, loan_id, penalty_per_day, compound_per_day, 0, $5 FROM pos
+	WHERE penalty_per_day <> 0 OR compound_per_day <> 0
+	` + lineConflict + `
 )
 SELECT (SELECT count(*) FROM pos), COALESCE((SELECT max(loan_id) FROM scan), ''), (SELECT count(*) FROM scan)`
+}
 
 // CarryPositions implements store.CloseOfBusiness: one statement a page,
-// in the database, with no row sent to loand and none back.
+// in the database, with no row sent to loand and none back; the page
+// again with carryConflictSQL when another process wrote some of its rows
+// meanwhile.
 func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams) (store.CarryResult, error) {
 	var r store.CarryResult
 	if err := s.positionPartition(ctx, p.BusinessDate); err != nil {
 		return r, err
 	}
 	var scanned int64
-	err := s.pool.QueryRow(ctx, carrySQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
-		p.RecordedAt, p.ThroughLoanID).Scan(&r.Carried, &r.Next, &scanned)
+	carry := func(sql string) error {
+		return s.pool.QueryRow(ctx, sql, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
+			p.RecordedAt, p.ThroughLoanID).Scan(&r.Carried, &r.Next, &scanned)
+	}
+	err := carry(carrySQL)
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		err = carry(carryConflictSQL)
+	}
 	if scanned < int64(p.Limit) || r.Next == p.ThroughLoanID {
 		r.Next = ""
 	}
