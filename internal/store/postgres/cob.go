@@ -113,9 +113,10 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 // partitions over the window's ids, hashed: after CarryPositions, which
 // leaves most loans of a date done, a probe of the partition per done
 // loan cost three times as much (1.6–2.0 s against 0.5–0.6 s of
-// PostgreSQL's time over 200,000 loans, 93% done, issue 21). A page thus
-// holds up to Limit loans of one window, or none when its window's were
-// all done; its Next is then the window's end.
+// PostgreSQL's time over 200,000 loans, 93% done, issue 21). While a
+// window holds none to do, the next, twice as large (up to
+// cobWindowMaxPages × Limit), is looked at in the same call. A page thus
+// holds up to Limit loans of one window, or none at the end.
 // The latest position is joined LATERAL (LIMIT 1 keeps the planner from
 // flattening it back into a join), a primary-key probe per loan of the
 // page in each date's partition, newest first, until one has it: a plain
@@ -134,32 +135,47 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 // comes with it, so that the logs of the loans whose previous position's
 // state is at that version are not read at all (COBLoan.Stepped).
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
-	var page store.COBPage
 	known := make([]string, len(p.KnownTerms))
 	for i, doc := range p.KnownTerms {
 		known[i] = string(doc)
 	}
-	window := cobWindowPages * p.Limit
+	// A window with none to do is followed by one twice its size, up to
+	// cobWindowMaxPages pages' worth: the loans left after the carry come
+	// in runs of ids (booked the same day, they reach a due date
+	// together), and the done ones between cost a statement a window.
+	for window := cobWindowPages * p.Limit; ; window = min(2*window, cobWindowMaxPages*p.Limit) {
+		page, edge, err := s.cobWindow(ctx, p, known, window)
+		if err != nil || len(page.Loans) > 0 || edge.loans < window {
+			return page, err
+		}
+		p.AfterLoanID = page.Next
+	}
+}
+
+// cobWindow reads the loans to do among the window of loans after the
+// cursor: up to Limit, with the page's Next ("" after the last window).
+func (s *Store) cobWindow(ctx context.Context, p store.COBLoansParams, known []string, window int) (store.COBPage, cobWindow, error) {
+	var page store.COBPage
+	var edge cobWindow
 	rows, err := s.pool.Query(ctx, cobPageSQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, known,
 		window)
 	if err != nil {
-		return page, mapError(err)
+		return page, edge, mapError(err)
 	}
 	defer rows.Close()
-	var edge cobWindow
 	for rows.Next() {
 		l, err := scanCOBLoan(rows, &edge, p.KnownTerms)
 		if err != nil {
-			return page, err
+			return page, edge, err
 		}
 		page.Loans = append(page.Loans, l)
 	}
 	if err := rows.Err(); err != nil {
-		return page, mapError(err)
+		return page, edge, mapError(err)
 	}
 	if len(page.Loans) == p.Limit {
 		page.Next = page.Loans[len(page.Loans)-1].Loan.LoanID
-		return page, nil
+		return page, edge, nil
 	}
 	if len(page.Loans) == 0 {
 		// No row to carry the window's end: it is read apart.
@@ -168,12 +184,16 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	if edge.loans == window {
 		page.Next = edge.last
 	}
-	return page, mapError(err)
+	return page, edge, mapError(err)
 }
 
 // cobWindowPages is how many pages' worth of loans a COBLoans page looks
-// at for the loans to do among them.
-const cobWindowPages = 8
+// at first for the loans to do among them, and cobWindowMaxPages how many
+// at most when windows before it had none.
+const (
+	cobWindowPages    = 8
+	cobWindowMaxPages = 128
+)
 
 // cobWindow is the window of loans a COBLoans page looked at: its last
 // loan id and how many it held (fewer than asked: the last window).
