@@ -77,14 +77,21 @@ func copyOnce(ctx context.Context, tx pgx.Tx, table string, columns []string, ro
 	if err == nil {
 		return sp.Commit(ctx)
 	}
-	var pg *pgconn.PgError
-	if !errors.As(err, &pg) || pg.Code != "23505" {
+	if !isUniqueViolation(err) {
 		return err
 	}
 	if err := sp.Rollback(ctx); err != nil {
 		return err
 	}
 	return insert()
+}
+
+// isUniqueViolation reports whether err is PostgreSQL's unique_violation:
+// a row whose key is there already, which the append-only writes of close
+// of business meet when a date is written again (copyOnce, the carry).
+func isUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505"
 }
 
 // positionPartitions creates the partitions of the batch's dates that
@@ -112,7 +119,7 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 	_, err := s.pool.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF loan_positions
 		FOR VALUES FROM ('%s') TO ('%s')`, name, d.String(), (d+1).String()))
 	var pg *pgconn.PgError
-	if err != nil && !(errors.As(err, &pg) && (pg.Code == "42P07" || pg.Code == "23505")) {
+	if err != nil && !isUniqueViolation(err) && !(errors.As(err, &pg) && pg.Code == "42P07") {
 		return mapError(err)
 	}
 	s.partitions.Store(d, true)
@@ -192,8 +199,7 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 			p.RecordedAt, p.ThroughLoanID).Scan(&r.Carried, &r.Next, &scanned)
 	}
 	err := carry(carrySQL)
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" {
+	if isUniqueViolation(err) {
 		err = carry(carryConflictSQL)
 	}
 	if scanned < int64(p.Limit) || r.Next == p.ThroughLoanID {
