@@ -144,8 +144,8 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 	// in runs of ids (booked the same day, they reach a due date
 	// together), and the done ones between cost a statement a window.
 	for window := cobWindowPages * p.Limit; ; window = min(2*window, cobWindowMaxPages*p.Limit) {
-		page, edge, err := s.cobWindow(ctx, p, known, window)
-		if err != nil || len(page.Loans) > 0 || edge.loans < window {
+		page, err := s.cobWindow(ctx, p, known, window)
+		if err != nil || len(page.Loans) > 0 || page.Next == "" {
 			return page, err
 		}
 		p.AfterLoanID = page.Next
@@ -154,37 +154,38 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 
 // cobWindow reads the loans to do among the window of loans after the
 // cursor: up to Limit, with the page's Next ("" after the last window).
-func (s *Store) cobWindow(ctx context.Context, p store.COBLoansParams, known []string, window int) (store.COBPage, cobWindow, error) {
+func (s *Store) cobWindow(ctx context.Context, p store.COBLoansParams, known []string, window int) (store.COBPage, error) {
 	var page store.COBPage
 	var edge cobWindow
 	rows, err := s.pool.Query(ctx, cobPageSQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, known,
 		window)
 	if err != nil {
-		return page, edge, mapError(err)
+		return page, mapError(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		l, err := scanCOBLoan(rows, &edge, p.KnownTerms)
 		if err != nil {
-			return page, edge, err
+			return page, err
 		}
 		page.Loans = append(page.Loans, l)
 	}
 	if err := rows.Err(); err != nil {
-		return page, edge, mapError(err)
+		return page, mapError(err)
 	}
-	if len(page.Loans) == p.Limit {
+	switch {
+	case len(page.Loans) == p.Limit:
 		page.Next = page.Loans[len(page.Loans)-1].Loan.LoanID
-		return page, edge, nil
+	case len(page.Loans) > 0:
+		if edge.loans == window {
+			page.Next = edge.last
+		}
+	default:
+		// No row to carry the window's end: it is the window-th active
+		// loan after the cursor, as a carry page's end is.
+		page.Next, err = s.activeLoanAfter(ctx, p.AfterLoanID, window)
 	}
-	if len(page.Loans) == 0 {
-		// No row to carry the window's end: it is read apart.
-		err = s.pool.QueryRow(ctx, cobWindowSQL, pgx.QueryExecModeCacheDescribe, p.AfterLoanID, window).Scan(&edge.last, &edge.loans)
-	}
-	if edge.loans == window {
-		page.Next = edge.last
-	}
-	return page, edge, mapError(err)
+	return page, err
 }
 
 // cobWindowPages is how many pages' worth of loans a COBLoans page looks
@@ -225,11 +226,6 @@ func scanCOBLoan(rows pgx.Rows, edge *cobWindow, knownTerms [][]byte) (store.COB
 	l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp, fees)
 	return l, err
 }
-
-// cobWindowSQL is the end of cobPageSQL's window ($1 the cursor, $2 its
-// size): its last loan id and how many loans it holds.
-const cobWindowSQL = `SELECT COALESCE(max(loan_id), ''), count(*) FROM (SELECT loan_id FROM loans WHERE status = 'ACTIVE' AND loan_id > $1
-	ORDER BY loan_id LIMIT $2) w`
 
 // cobPageSQL is cobPage's statement: $1 the date, $2 the cursor, $3 the
 // page's size, $4 the terms documents the caller knew, $5 the window's
