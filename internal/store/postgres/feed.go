@@ -49,7 +49,7 @@ const spanMax = "500"
 const sequenceSQL = `WITH h AS (
 	SELECT COALESCE((SELECT xid FROM event_feed ORDER BY position DESC LIMIT 1), '0'::xid8) AS after,
 		pg_snapshot_xmin(pg_current_snapshot()) AS upto,
-		COALESCE((SELECT position + span - 1 FROM event_feed ORDER BY position DESC LIMIT 1), 0) AS pos
+		` + feedHead + ` AS pos
 	WHERE current_setting('loancore.feed_locked', true) = 'true'
 ), fresh AS MATERIALIZED (
 	SELECT a.xid, a.loan_id, a.business_date FROM loan_accruals a
@@ -116,8 +116,13 @@ const (
 	passSettings = `set_config('synchronous_commit', 'off', true), set_config('enable_seqscan', 'off', true)`
 )
 
-// feedHeadSQL is the highest position: the end of the last row's span.
-const feedHeadSQL = `SELECT COALESCE((SELECT position + span - 1 FROM event_feed ORDER BY position DESC LIMIT 1), 0)`
+// feedHead is the highest position, 0 for none: the end of the last
+// row's span (a row may stand for many journal lines). A pass numbers on
+// from it, and ReadFeed reads up to it.
+const feedHead = `COALESCE((SELECT position + span - 1 FROM event_feed ORDER BY position DESC LIMIT 1), 0)`
+
+// feedHeadSQL reads the head alone.
+const feedHeadSQL = `SELECT ` + feedHead
 
 // SequenceFeed implements store.Feed: one pass, under a transaction's
 // advisory lock so passes never overlap (their positions would collide).
