@@ -50,10 +50,16 @@ type carrySide struct {
 // date when workers is 0, else carrying with that many workers in pages
 // of page (0: the default).
 func newCarrySide(t *testing.T, db store.Store, workers, page int) *carrySide {
+	return newObservedCarrySide(t, db, workers, page, nil)
+}
+
+// newObservedCarrySide is newCarrySide whose use cases tell obs (nil:
+// none) what they do.
+func newObservedCarrySide(t *testing.T, db store.Store, workers, page int, obs servicing.Observer) *carrySide {
 	s := &carrySide{db: db, now: time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC), cs: &carryCounting{CloseOfBusiness: db}}
 	var err error
 	s.loans, err = servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { s.now = s.now.Add(time.Microsecond); return s.now },
-		Location: time.UTC, CachedLoans: -1, SnapshotEvery: 3})
+		Location: time.UTC, CachedLoans: -1, SnapshotEvery: 3, Observer: obs})
 	if err != nil {
 		t.Fatal(err)
 	}

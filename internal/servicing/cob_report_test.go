@@ -20,16 +20,8 @@ import (
 func TestCloseOfBusinessReportsPhases(t *testing.T) {
 	eachStore(t, func(t *testing.T, db store.Store) {
 		ctx := context.Background()
-		s := newCarrySide(t, db, 2, 0)
 		obs := &cobReports{}
-		var err error
-		s.loans, err = servicing.NewLoans(servicing.NewLoansParams{Store: db, Now: func() time.Time { return s.now }, Location: time.UTC,
-			CachedLoans: -1, SnapshotEvery: 3, Observer: obs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.cob = servicing.NewClose(servicing.NewCloseParams{Store: s.cs, Loans: s.loans, BatchSize: 5, StepUnchanged: true,
-			CarrySteady: true, CarryWorkers: 2})
+		s := newObservedCarrySide(t, db, 2, 0, obs)
 		const n = 12
 		createPenaltyLoans(t, s.loans, n, "L%02d")
 		d := dateOf(s.now).AddDays(-1)
