@@ -20,11 +20,7 @@ import (
 // journal lines, none twice.
 func TestCarryBesideAnotherProcess(t *testing.T) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := openStore(t)
 	d := engine.DateOf(2024, 3, 1)
 	at := time.Date(2024, 3, 2, 1, 0, 0, 0, time.UTC)
 	var before []store.Position
@@ -115,4 +111,16 @@ func dpds(ps []store.Position) []string {
 		out[i] = fmt.Sprintf("%s:%d", p.LoanID, p.DaysPastDue)
 	}
 	return out
+}
+
+// openStore opens a store on a new migrated database of the test
+// cluster, closed when the test ends.
+func openStore(t *testing.T) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }

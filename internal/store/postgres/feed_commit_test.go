@@ -83,11 +83,7 @@ func TestFeedPassCommitsAsynchronously(t *testing.T) {
 // a plan made then read the whole journal at every pass.
 func TestFeedPassReadsByIndex(t *testing.T) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := openStore(t)
 	conn, err := s.Pool().Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
