@@ -101,21 +101,35 @@ t0=$(date +%s.%N)
   loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >/dev/null
 printf 'first close of business (%s, every loan replayed): %.1f s; CPU loand %.1f s, PostgreSQL %.1f s\n' "$pdate" \
   "$(py "$(date +%s.%N) - $t0")" "$(py "$(cpu_of "$loand_pid") - $cpu0")" "$(py "$(cpu_pg) - $pg0")"
-# Its journal lines are fed before the timed close, as a night's would be
-# by the next.
-fed=$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")
-fed_to "$fed"
-# Its positions are vacuumed, as each timed date's are after its round
-# (and autovacuum would in a day).
-"${psql[@]}" -d loancore -c "VACUUM loan_positions_p${pdate//-/}"
+# settle DATE, untimed after each close: the date's positions vacuumed
+# (as autovacuum would within the day; after a round, the old versions
+# its UPDATE left) and its journal lines fed, as a night's would be by
+# the next.
+settle() {
+  "${psql[@]}" -d loancore -c "VACUUM loan_positions_p${1//-/}"
+  fed_to "$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")"
+}
+settle "$pdate"
+
+# date_run DATE FIELD… prints fields of loand's log line of the date's
+# run (close of business: date run), one a line.
+date_run() {
+  python3 - "$work/loand.log" "$@" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    if '"close of business: date run"' in line:
+        r = json.loads(line)
+        if r.get("business_date") == sys.argv[2]:
+            run = r
+print("\n".join(str(run[f]) for f in sys.argv[3:]))
+PY
+}
 
 # One round: close of business for date $1, timed, then the baseline, a
 # plain UPDATE of the same rows (positions are kept per date: the closed
 # date's, one a loan), which sets each to what it was, so that the next
-# date's close reads the right positions; VACUUM then clears the old
-# versions the UPDATE left (untimed), and the date's journal lines are
-# fed before the next close, as a night's would be by the next. It
-# appends "close_s update_s loand_cpu_s pg_cpu_s" to $work/rounds.
+# date's close reads the right positions, then settle. It appends
+# "close_s update_s loand_cpu_s pg_cpu_s" to $work/rounds.
 round() {
   local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd
   cpu0=$(cpu_of "$loand_pid")
@@ -133,19 +147,10 @@ round() {
   printf 'round %s: close of business %.1f s, UPDATE %.1f s, ratio %.2f; CPU loand %.1f s, PostgreSQL %.1f s\n' "$d" "$cob" "$upd" \
     "$(py "$cob / $upd")" "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
   echo "$cob $upd $(py "$cpu1 - $cpu0") $(py "$pg1 - $pg0")" >>"$work/rounds"
-  # Where the close's time went: loand's log line of the date's run.
-  python3 - "$work/loand.log" "$d" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    if '"close of business: date run"' not in line:
-        continue
-    r = json.loads(line)
-    if r.get("business_date") == sys.argv[2]:
-        print("  phases: " + ", ".join(f"{p} {r[p + '_seconds']:.2f} s" for p in ("count", "agreements", "carry", "fold", "lines"))
-              + f"; carried {r['carried']} of {r['loans']}")
-PY
-  "${psql[@]}" -d loancore -c "VACUUM loan_positions_p${d//-/}"
-  fed_to "$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")"
+  # Where the close's time went, as loand logged it.
+  printf '  phases: count %.2f s, agreements %.2f s, carry %.2f s, fold %.2f s, lines %.2f s; carried %d of %d\n' \
+    $(date_run "$d" count_seconds agreements_seconds carry_seconds fold_seconds lines_seconds carried loans)
+  settle "$d"
 }
 
 profiler=
@@ -167,11 +172,8 @@ done
 # ended: it covers them and everything loand did before.
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$loand_pid/status")
 journal=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) || ' lines, penalty ' || sum(penalty) || ', compound ' || sum(compound) FROM loan_accruals")
-# A loan was carried on in the store on the last date when its position
-# of the day before had a steady run covering the date (nothing is
-# recorded in the bench).
-carried=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) FROM loan_positions p JOIN loan_positions q ON q.loan_id = p.loan_id
-  AND q.as_of = '$bdate'::date - 1 WHERE p.as_of = '$bdate' AND q.steady_through >= '$bdate'")
+# How many loans the last date carried on in the store, as loand logged.
+carried=$(date_run "$bdate" carried)
 
 if [ "$profile" = 1 ]; then
   "${psql[@]}" -d loancore -c "SELECT calls, round(total_exec_time::numeric / 1000, 2) AS seconds, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
