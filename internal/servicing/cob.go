@@ -43,8 +43,8 @@ type Close struct {
 	// policy: policyFingerprint.
 	step, carry bool
 	policy      int64
-	// carryWorkers and carryPage: see NewCloseParams.
-	carryWorkers, carryPage int
+	// carryWorkers, carryPage and leftMax: see NewCloseParams.
+	carryWorkers, carryPage, leftMax int
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
 	mu sync.Mutex
@@ -103,13 +103,18 @@ type NewCloseParams struct {
 	// the carry scans (one transaction; the run's progress is saved after
 	// each); 0 means 20,000.
 	CarryPageSize int
+	// CarryLeftMax is how many of the loans the carry left a run keeps to
+	// fold by id (CarryResult.Left, about 40 bytes each); a date that
+	// leaves more scans every loan for them. 0 means 262,144.
+	CarryLeftMax int
 }
 
 // NewClose returns the close-of-business use cases.
 func NewClose(p NewCloseParams) *Close {
 	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays,
 		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger, step: p.StepUnchanged,
-		carry: p.StepUnchanged && p.CarrySteady, carryWorkers: p.CarryWorkers, carryPage: p.CarryPageSize}
+		carry: p.StepUnchanged && p.CarrySteady, carryWorkers: p.CarryWorkers, carryPage: p.CarryPageSize,
+		leftMax: p.CarryLeftMax}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -127,6 +132,9 @@ func NewClose(p NewCloseParams) *Close {
 	}
 	if c.carryPage <= 0 {
 		c.carryPage = 20_000
+	}
+	if c.leftMax <= 0 {
+		c.leftMax = 1 << 18
 	}
 	c.policy = c.policyFingerprint()
 	return c
@@ -321,6 +329,11 @@ type dateRun struct {
 	// phases how long each phase took.
 	carried int64
 	phases  COBPhases
+	// left are the loans the carry left, when leftKnown: it carried
+	// every page, and they were few enough to keep (keepLeft). The fold
+	// then reads those alone rather than scan every loan for them.
+	left      []string
+	leftKnown bool
 }
 
 // start takes up the date's run, or begins one, counts the loans it still
@@ -421,21 +434,33 @@ type fetchedPage struct {
 }
 
 // readPages reads the date's pages in order, one ahead of the fold, until
-// the last, an error, or ctx ends.
+// the last, an error, or ctx ends: pages of the loans the carry left when
+// it knows them all (dateRun.left), else pages of every loan after the
+// last, each with those the date still has to do.
 func (r *dateRun) readPages(ctx context.Context) <-chan fetchedPage {
 	pages := make(chan fetchedPage, 1)
 	go func() {
 		defer close(pages)
 		var known [][]byte
+		slices.Sort(r.left)
+		left := r.left
 		for after := ""; ; {
-			p, err := r.c.store.COBLoans(ctx, store.COBLoansParams{BusinessDate: r.d, AfterLoanID: after, Limit: r.c.batch,
-				SnapshotFormat: r.c.loans.snapshotFormat(), KnownTerms: known})
+			q := store.COBLoansParams{BusinessDate: r.d, AfterLoanID: after, Limit: r.c.batch, SnapshotFormat: r.c.loans.snapshotFormat(),
+				KnownTerms: known}
+			if r.leftKnown {
+				if len(left) == 0 {
+					return
+				}
+				n := min(len(left), r.c.batch)
+				q.LoanIDs, left = left[:n], left[n:]
+			}
+			p, err := r.c.store.COBLoans(ctx, q)
 			select {
 			case pages <- fetchedPage{p, err}:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || p.Next == "" {
+			if err != nil || p.Next == "" && !r.leftKnown {
 				return
 			}
 			after, known = p.Next, pageTerms(p.Loans, known)

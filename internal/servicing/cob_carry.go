@@ -41,7 +41,7 @@ func (r *dateRun) carryLoans(ctx context.Context) error {
 	// One time for the date's carried lines: the clock is read here, not
 	// by each worker.
 	at := r.c.loans.now().UTC()
-	carried := make(chan int64, r.c.carryWorkers)
+	carried := make(chan store.CarryResult, r.c.carryWorkers)
 	var wg sync.WaitGroup
 	for range r.c.carryWorkers {
 		wg.Add(1)
@@ -65,9 +65,14 @@ func (r *dateRun) carryLoans(ctx context.Context) error {
 		close(carried)
 	}()
 	var saveErr error
-	for n := range carried {
-		r.run.LoansDone += n
-		r.carried += n
+	r.leftKnown = true
+	for res := range carried {
+		r.keepLeft(res.Left)
+		if res.Carried == 0 {
+			continue
+		}
+		r.run.LoansDone += res.Carried
+		r.carried += res.Carried
 		if saveErr == nil {
 			if saveErr = r.save(ctx); saveErr != nil {
 				cancel()
@@ -118,21 +123,36 @@ func (r *dateRun) carryPages(ctx context.Context, cancel context.CancelFunc, sto
 
 // carryPage carries one page on, in statements of up to the page size
 // (one, unless positions of the day before were added since its ends
-// were found), and sends how many each carried. The lines it journals
-// were recorded at.
-func (r *dateRun) carryPage(ctx context.Context, page carryRange, at time.Time, carried chan<- int64) error {
+// were found), and sends what each carried and left. The lines it
+// journals were recorded at.
+func (r *dateRun) carryPage(ctx context.Context, page carryRange, at time.Time, carried chan<- store.CarryResult) error {
 	for after := page.after; ; {
 		res, err := r.c.store.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: r.d, Policy: r.c.policy, AfterLoanID: after,
 			ThroughLoanID: page.through, Limit: r.c.carryPage, RecordedAt: at})
 		if err != nil {
 			return err
 		}
-		if res.Carried > 0 {
-			carried <- res.Carried
+		if res.Carried > 0 || len(res.Left) > 0 {
+			carried <- res
 		}
 		if res.Next == "" {
 			return nil
 		}
 		after = res.Next
 	}
+}
+
+// keepLeft adds the loans a carry page left to those the fold will read
+// by id, until there are more than NewCloseParams.CarryLeftMax: a date
+// with more, such as the first (no position the day before) or one when
+// most loans reach a due date, scans the loans for them instead.
+func (r *dateRun) keepLeft(ids []string) {
+	if !r.leftKnown {
+		return
+	}
+	if len(r.left)+len(ids) > r.c.leftMax {
+		r.left, r.leftKnown = nil, false
+		return
+	}
+	r.left = append(r.left, ids...)
 }

@@ -18,7 +18,9 @@ import (
 // date writes, whether one worker carries the date in one page or three
 // carry it in pages of two at once (CarryWorkers). The same loans,
 // payments (some dated back, some reversed) and closes go to three
-// stores, two closed with CarrySteady (one worker; three) and one
+// stores, two closed with CarrySteady (one worker; three, folding by id
+// no more than 3 loans the carry left, so that some dates scan for them)
+// and one
 // replaying every loan every date; after each of 75 dates all hold the
 // same positions, journal lines, notices and previous positions, the
 // same run records (loans to do, done, failed), both carrying stores
@@ -42,6 +44,8 @@ type carrySide struct {
 	loans *servicing.Loans
 	cob   *servicing.Close
 	cs    *carryCounting
+	// params are the close's.
+	params servicing.NewCloseParams
 	// payments are the side's payments and reversals (dailyPayments).
 	payments *dailyPayments
 }
@@ -63,14 +67,24 @@ func newObservedCarrySide(t *testing.T, db store.Store, workers, page int, obs s
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.cob = servicing.NewClose(servicing.NewCloseParams{Store: s.cs, Loans: s.loans, BatchSize: 5, StepUnchanged: workers > 0,
-		CarrySteady: workers > 0, CarryWorkers: workers, CarryPageSize: page})
+	s.params = servicing.NewCloseParams{Store: s.cs, Loans: s.loans, BatchSize: 5, StepUnchanged: workers > 0,
+		CarrySteady: workers > 0, CarryWorkers: workers, CarryPageSize: page}
+	s.cob = servicing.NewClose(s.params)
+	return s
+}
+
+// keepingLeft makes the side's close read by id no more than n loans
+// the carry left (NewCloseParams.CarryLeftMax), and scan for them on a
+// date that leaves more.
+func (s *carrySide) keepingLeft(n int) *carrySide {
+	s.params.CarryLeftMax = n
+	s.cob = servicing.NewClose(s.params)
 	return s
 }
 
 func carryChangesNothing(t *testing.T, carriedDB, pagedDB, replayedDB store.Store, seed uint64) {
 	ctx := context.Background()
-	carried, paged, replayed := newCarrySide(t, carriedDB, 1, 0), newCarrySide(t, pagedDB, 3, 2), newCarrySide(t, replayedDB, 0, 0)
+	carried, paged, replayed := newCarrySide(t, carriedDB, 1, 0), newCarrySide(t, pagedDB, 3, 2).keepingLeft(3), newCarrySide(t, replayedDB, 0, 0)
 	sides := []*carrySide{carried, paged, replayed}
 	const n = 16
 	for _, s := range sides {

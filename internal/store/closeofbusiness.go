@@ -195,6 +195,12 @@ type COBLoansParams struct {
 	// those bytes rather than read its own: the same text, not sent
 	// again (loans sold as one product share their document).
 	KnownTerms [][]byte
+	// LoanIDs, when not empty, makes the page these loans alone, those of
+	// them the date still has to do, by id, whatever AfterLoanID; Next is
+	// then "". They are the loans the carry left (CarryResult.Left), up to
+	// Limit of them: a close that carried every page folds those, rather
+	// than scan every loan again for the few the carry did not do.
+	LoanIDs []string
 }
 
 // COBPage is one page of the loans a date still has to do. Next is the
@@ -261,6 +267,15 @@ type CarryPageEndParams struct {
 type CarryResult struct {
 	Carried int64
 	Next    string
+	// Left are the loans of the page's range the date may still have to
+	// do, by id: those whose position of the day before it scanned and
+	// did not carry (a loan done at the date already among them), and the
+	// active loans with no position the day before (booked since, say).
+	// The range is from AfterLoanID through the page's last loan scanned
+	// when Next is set, else through ThroughLoanID, else to the end, so
+	// the pages of a date leave, between them, every active loan they did
+	// not carry.
+	Left []string
 }
 
 // PositionQuery pages the delinquent loans of a business date.

@@ -157,8 +157,11 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 func (s *Store) cobWindow(ctx context.Context, p store.COBLoansParams, known []string, window int) (store.COBPage, error) {
 	var page store.COBPage
 	var edge cobWindow
-	rows, err := s.pool.Query(ctx, cobPageSQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, known,
-		window)
+	sql, from := cobPageSQL, any(p.AfterLoanID)
+	if len(p.LoanIDs) > 0 {
+		sql, from = cobLoansPageSQL, p.LoanIDs
+	}
+	rows, err := s.pool.Query(ctx, sql, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), from, p.Limit, known, window)
 	if err != nil {
 		return page, mapError(err)
 	}
@@ -174,6 +177,8 @@ func (s *Store) cobWindow(ctx context.Context, p store.COBLoansParams, known []s
 		return page, mapError(err)
 	}
 	switch {
+	case len(p.LoanIDs) > 0:
+		// Given loans: the page is all of them.
 	case len(page.Loans) == p.Limit:
 		page.Next = page.Loans[len(page.Loans)-1].Loan.LoanID
 	case len(page.Loans) > 0:
@@ -243,7 +248,25 @@ const cobPageSQL = `WITH win AS MATERIALIZED (
 		WHERE q.as_of >= $1::date AND q.loan_id > $2 AND q.loan_id <= (SELECT last FROM edge))
 	ORDER BY loan_id LIMIT $3
 )
-SELECT edge.last, edge.loans, l.loan_id, l.borrower_id, l.currency,
+` + cobPageSelect + ` ORDER BY l.loan_id`
+
+// cobLoansPageSQL is the page of given loans (COBLoansParams.LoanIDs, $2,
+// no more than the page's size): those active whose latest position,
+// read for the page anyway, is before the date $1. Not a NOT EXISTS
+// probe of the date's partition: the planner made it an anti-join that
+// read the whole partition, new and still without statistics, for every
+// page (45 ms a page of 500 over 200,000 loans). $3, $4 and $5 are
+// cobPageSQL's, the first and last unused.
+const cobLoansPageSQL = `WITH edge AS (
+	SELECT ''::text AS last, $5::int + $3::int AS loans
+), todo AS MATERIALIZED (
+	SELECT w.loan_id FROM loans w WHERE w.loan_id = ANY($2::text[]) AND w.status = 'ACTIVE'
+)
+` + cobPageSelect + ` WHERE p.as_of IS NULL OR p.as_of < $1::date ORDER BY l.loan_id`
+
+// cobPageSelect is what cobPageSQL and cobLoansPageSQL read of each loan
+// to do, before the ORDER BY.
+const cobPageSelect = `SELECT edge.last, edge.loans, l.loan_id, l.borrower_id, l.currency,
 	array_position($4::jsonb[], l.terms), CASE WHEN array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
 	COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
 	COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0),
@@ -251,8 +274,7 @@ SELECT edge.last, edge.loans, l.loan_id, l.borrower_id, l.currency,
 	COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
 	FROM todo CROSS JOIN edge
 	JOIN loans l ON l.loan_id = todo.loan_id
-	LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true
-	ORDER BY l.loan_id`
+	LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true`
 
 // termsOf is a loan's terms document as cobPage read it: its text, or,
 // when it equals a document the caller knew, that one's bytes (at the

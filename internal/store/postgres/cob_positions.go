@@ -135,8 +135,11 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // copying it. The position and the journal line (recorded at $5) go in
 // together, the line from the positions inserted, so a loan carried
 // already (or closed by another process meanwhile) gets neither again. It
-// answers how many it carried, the page's last loan and how many the page
-// scanned.
+// answers how many it carried, the page's last loan, how many the page
+// scanned and the loans it left (CarryResult.Left): those scanned and not
+// carried, and the active loans of its range with no position the day
+// before, found by an index-only range of the loans' (status, loan_id)
+// against the page's scan, hashed.
 //
 // It inserts plainly: ON CONFLICT DO NOTHING inserts each row
 // speculatively and confirms it by a WAL record of its own, which cost
@@ -180,8 +183,16 @@ func carryStatement(positionConflict, lineConflict string) string {
 	SELECT $1::date, loan_id, penalty_per_day, compound_per_day, 0, $5 FROM pos
 	WHERE penalty_per_day <> 0 OR compound_per_day <> 0
 	` + lineConflict + `
+), bound AS (
+	SELECT CASE WHEN count(*) = $3 THEN max(loan_id) WHEN $6::text <> '' THEN $6::text END AS last FROM scan
+), left_ AS (
+	SELECT loan_id FROM scan WHERE loan_id NOT IN (SELECT loan_id FROM pos)
+	UNION ALL
+	SELECT l.loan_id FROM loans l, bound WHERE l.status = 'ACTIVE' AND l.loan_id > $2 AND (bound.last IS NULL OR l.loan_id <= bound.last)
+		AND l.loan_id NOT IN (SELECT loan_id FROM scan)
 )
-SELECT (SELECT count(*) FROM pos), COALESCE((SELECT max(loan_id) FROM scan), ''), (SELECT count(*) FROM scan)`
+SELECT (SELECT count(*) FROM pos), COALESCE((SELECT max(loan_id) FROM scan), ''), (SELECT count(*) FROM scan),
+	ARRAY(SELECT loan_id FROM left_ ORDER BY loan_id)`
 }
 
 // CarryPositions implements store.CloseOfBusiness: one statement a page,
@@ -196,7 +207,7 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	var scanned int64
 	carry := func(sql string) error {
 		return s.pool.QueryRow(ctx, sql, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
-			p.RecordedAt, p.ThroughLoanID).Scan(&r.Carried, &r.Next, &scanned)
+			p.RecordedAt, p.ThroughLoanID).Scan(&r.Carried, &r.Next, &scanned, &r.Left)
 	}
 	err := carry(carrySQL)
 	if isUniqueViolation(err) {

@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,55 +109,74 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 // already comes back empty, with a cursor, rather than ending the run.
 // Each loan's version comes with it, so that the logs of the loans whose
 // previous position's state is at that version are not read
-// (COBLoan.Stepped).
+// (COBLoan.Stepped). A page of given loans (COBLoansParams.LoanIDs) scans
+// those, named by a JSON array.
 func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	var page store.COBPage
+	loans, args := `loan_id > ?`, []any{p.BusinessDate.String(), p.AfterLoanID, p.Limit}
+	if len(p.LoanIDs) > 0 {
+		ids, err := json.Marshal(p.LoanIDs)
+		if err != nil {
+			return page, err
+		}
+		loans, args[1] = `loan_id IN (SELECT value FROM json_each(?))`, string(ids)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT l.loan_id, l.borrower_id, l.currency, l.terms, l.status, l.created_at,
 		COALESCE(p.as_of >= ?, 0), COALESCE(p.penalty_charged, '0'), COALESCE(p.compound_charged, '0'), COALESCE(p.fees_charged, '0'),
 		COALESCE(p.as_of, ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0), p.state,
 		COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
-		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND loan_id > ? ORDER BY loan_id LIMIT ?) l
+		FROM (SELECT * FROM loans WHERE status = 'ACTIVE' AND `+loans+` ORDER BY loan_id LIMIT ?) l
 		LEFT JOIN loan_positions p ON p.loan_id = l.loan_id
-			AND p.as_of = (SELECT max(as_of) FROM loan_positions WHERE loan_id = l.loan_id) ORDER BY l.loan_id`, p.BusinessDate.String(), p.AfterLoanID, p.Limit)
+			AND p.as_of = (SELECT max(as_of) FROM loan_positions WHERE loan_id = l.loan_id) ORDER BY l.loan_id`, args...)
 	if err != nil {
 		return page, mapError(err)
 	}
 	defer rows.Close()
 	scanned := 0
 	for rows.Next() {
-		var l store.COBLoan
-		var terms, created, pen, comp, fees, prevAsOf string
-		var done bool
-		var prevBucket int
-		if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp, &fees,
-			&prevAsOf, &prevBucket, &l.PrevVersion, &l.PrevState, &l.Loan.Version); err != nil {
-			return page, mapError(err)
-		}
-		l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
-		if prevAsOf != "" {
-			l.PrevAsOf, _ = engine.ParseDate(prevAsOf)
-		}
-		scanned++
-		page.Next = l.Loan.LoanID
-		if done {
-			continue
-		}
-		l.Loan.Terms = []byte(terms)
-		if l.Loan.CreatedAt, err = time.Parse(timeLayout, created); err == nil {
-			l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp, fees)
-		}
+		l, done, err := scanCOBLoan(rows)
 		if err != nil {
 			return page, err
 		}
-		page.Loans = append(page.Loans, l)
+		scanned++
+		page.Next = l.Loan.LoanID
+		if !done {
+			page.Loans = append(page.Loans, l)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return page, mapError(err)
 	}
-	if scanned < p.Limit {
+	if scanned < p.Limit || len(p.LoanIDs) > 0 {
 		page.Next = ""
 	}
 	return page, nil
+}
+
+// scanCOBLoan scans a row of cobPage's statement: the loan, and whether
+// it is done at the date (then only its id is set).
+func scanCOBLoan(rows *sql.Rows) (store.COBLoan, bool, error) {
+	var l store.COBLoan
+	var terms, created, pen, comp, fees, prevAsOf string
+	var done bool
+	var prevBucket int
+	if err := rows.Scan(&l.Loan.LoanID, &l.Loan.BorrowerID, &l.Loan.Currency, &terms, &l.Loan.Status, &created, &done, &pen, &comp, &fees,
+		&prevAsOf, &prevBucket, &l.PrevVersion, &l.PrevState, &l.Loan.Version); err != nil {
+		return l, false, mapError(err)
+	}
+	if done {
+		return l, true, nil
+	}
+	l.PrevAsOf, l.PrevBucket = engine.NoDate, engine.Bucket(prevBucket)
+	if prevAsOf != "" {
+		l.PrevAsOf, _ = engine.ParseDate(prevAsOf)
+	}
+	l.Loan.Terms = []byte(terms)
+	var err error
+	if l.Loan.CreatedAt, err = time.Parse(timeLayout, created); err == nil {
+		l.Charged, err = parseAccrual(l.Loan.Currency, pen, comp, fees)
+	}
+	return l, false, err
 }
 
 // cobLogs reads the logs of the page's loans that are not stepped on
@@ -256,40 +277,88 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	var r store.CarryResult
 	at := p.RecordedAt.UTC().Format(timeLayout)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, carrySQL, p.BusinessDate.String(), (p.BusinessDate - 1).String(), p.AfterLoanID,
-			p.ThroughLoanID, p.ThroughLoanID, p.Limit)
+		page, err := scanCarryPage(ctx, tx, p)
 		if err != nil {
 			return err
 		}
-		var carried []store.Position
-		scanned := 0
-		for rows.Next() {
-			pos, ok, err := scanCarried(rows, p)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			scanned++
-			r.Next = pos.LoanID
-			if ok {
-				carried = append(carried, pos)
+		// The page's range ends at its last loan scanned when it is full,
+		// else at its end, if it has one.
+		through := p.ThroughLoanID
+		if page.scanned == p.Limit {
+			through = page.last
+			if page.last != p.ThroughLoanID {
+				r.Next = page.last
 			}
 		}
-		if err := rows.Err(); err != nil {
+		if r.Left, err = unpositioned(ctx, tx, p, through, page.left); err != nil {
 			return err
 		}
-		if scanned < p.Limit || r.Next == p.ThroughLoanID {
-			r.Next = ""
-		}
-		for _, pos := range carried {
+		for _, pos := range page.carried {
 			if err := savePosition(ctx, tx, p.BusinessDate, pos, at); err != nil {
 				return err
 			}
 		}
-		r.Carried = int64(len(carried))
+		r.Carried = int64(len(page.carried))
 		return nil
 	})
 	return r, mapError(err)
+}
+
+// carryPage is what a page of the carry scanned: the positions to carry,
+// the loans it did not carry, its last loan and how many it scanned.
+type carryPage struct {
+	carried []store.Position
+	left    []string
+	last    string
+	scanned int
+}
+
+// scanCarryPage reads a page of the day before's positions (carrySQL)
+// and carries on those it may.
+func scanCarryPage(ctx context.Context, tx *sql.Tx, p store.CarryPositionsParams) (carryPage, error) {
+	var page carryPage
+	rows, err := tx.QueryContext(ctx, carrySQL, p.BusinessDate.String(), (p.BusinessDate - 1).String(), p.AfterLoanID,
+		p.ThroughLoanID, p.ThroughLoanID, p.Limit)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		pos, ok, err := scanCarried(rows, p)
+		if err != nil {
+			return page, err
+		}
+		page.scanned++
+		page.last = pos.LoanID
+		if ok {
+			page.carried = append(page.carried, pos)
+		} else {
+			page.left = append(page.left, pos.LoanID)
+		}
+	}
+	return page, rows.Err()
+}
+
+// unpositioned adds to left the active loans after the page's start,
+// through through ("" for the end), with no position the day before the
+// date, and sorts them: the loans a page leaves (CarryResult.Left).
+func unpositioned(ctx context.Context, tx *sql.Tx, p store.CarryPositionsParams, through string, left []string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT loan_id FROM loans l WHERE status = 'ACTIVE' AND loan_id > ? AND (? = '' OR loan_id <= ?)
+		AND NOT EXISTS (SELECT 1 FROM loan_positions q WHERE q.loan_id = l.loan_id AND q.as_of = ?)`,
+		p.AfterLoanID, through, through, (p.BusinessDate - 1).String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		left = append(left, id)
+	}
+	slices.Sort(left)
+	return left, rows.Err()
 }
 
 // CarryPageEnd implements store.CloseOfBusiness.

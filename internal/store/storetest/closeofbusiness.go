@@ -27,6 +27,8 @@ var closeOfBusinessCases = []testCase{
 	{"PositionsKeptPerDate", testPositionsKeptPerDate},
 	{"COBLoansSteppedFromState", testCOBLoansSteppedFromState},
 	{"CarryPositions", testCarryPositions},
+	{"CarryLeaves", testCarryLeaves},
+	{"COBLoansGiven", testCOBLoansGiven},
 	{"DelinquentPositions", testDelinquentPositions},
 	{"CountDelinquent", testCountDelinquent},
 	{"DueNotices", testDueNotices},
@@ -488,6 +490,98 @@ func testCarryPositions(t *testing.T, s store.Store) {
 	if l1.Loan.LoanID != "L1" || l1.PrevAsOf != day1+2 || l1.Charged != (store.Accrual{Penalty: 2448, Compound: 12}) ||
 		l1.PrevVersion != 2 || !slices.Equal(l1.PrevState, state) || !l1.Stepped() {
 		t.Fatalf("L1 on day1+4: %+v", l1)
+	}
+}
+
+// testCarryLeaves: each page of a carry names the loans of its range it
+// left for the fold (CarryResult.Left): those whose position of the day
+// before it did not carry, and the active loans with no position then,
+// wherever they lie (before the first position, between two pages, after
+// the last), so the pages of a date leave every active loan they did not
+// carry, and no loan that is not active and has no position.
+func testCarryLeaves(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L0", "L1", "L2", "L3", "L4", "L5", "L6", "L7")
+	closed := payment("L6", 2, "pay-L6")
+	closed.SetStatus = store.StatusPaidOff
+	appendAll(t, s, closed)
+	steady := func(id string, d engine.Date) store.Position {
+		p := position(id, d, store.Accrual{}, store.Accrual{}, 3, engine.M1)
+		p.Version, p.State = 2, []byte{1}
+		p.Steady = &store.SteadyRun{Through: d + 5, Penalty: 7, Policy: 7}
+		return p
+	}
+	// L0, L3, L6 and L7 have no position the day before (L6 is paid off);
+	// L2 has one with no run. Each case closes a date of its own.
+	for i, tc := range []struct {
+		limit int
+		left  []string // by page
+	}{
+		{10, []string{"[L0 L2 L3 L7]"}},
+		{2, []string{"[L0 L2]", "[L3]", "[L7]"}},
+		{1, []string{"[L0]", "[L2]", "[L3]", "[]", "[L7]"}},
+	} {
+		d := day1 + 1 + engine.Date(2*i)
+		savePositions(t, s, d-1, steady("L1", d-1), position("L2", d-1, store.Accrual{}, store.Accrual{}, 3, engine.M1), steady("L4", d-1),
+			steady("L5", d-1))
+		var got []string
+		var carried int64
+		for after := ""; ; {
+			r, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: d, Policy: 7, AfterLoanID: after, Limit: tc.limit,
+				RecordedAt: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, carried = append(got, fmt.Sprint(r.Left)), carried+r.Carried
+			if r.Next == "" {
+				break
+			}
+			after = r.Next
+		}
+		if carried != 3 || !slices.Equal(got, tc.left) {
+			t.Errorf("pages of %d: carried %d, left %q; want 3, %q", tc.limit, carried, got, tc.left)
+		}
+	}
+	// A page of the range that carried L5 already leaves it: a loan done
+	// at the date may be left too.
+	d := day1 + 20
+	savePositions(t, s, d-1, steady("L1", d-1), steady("L4", d-1), steady("L5", d-1))
+	for _, page := range []struct {
+		after, through string
+		want           string
+	}{{"", "L1", "[L0]"}, {"L1", "L4", "[L2 L3]"}, {"L4", "L5", "[]"}, {"L5", "", "[L7]"}, {"L4", "", "[L5 L7]"}} {
+		r, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: d, Policy: 7, AfterLoanID: page.after,
+			ThroughLoanID: page.through, Limit: 10, RecordedAt: t0})
+		if err != nil || fmt.Sprint(r.Left) != page.want {
+			t.Errorf("the page after %q through %q left %v, %v; want %s", page.after, page.through, r.Left, err, page.want)
+		}
+	}
+}
+
+// testCOBLoansGiven: a page of given loans (COBLoansParams.LoanIDs) holds
+// those of them the date still has to do, by id, as a page of all loans
+// would give them, and has no next page.
+func testCOBLoansGiven(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2", "L3", "L4", "L5")
+	closed := payment("L4", 2, "pay-L4")
+	closed.SetStatus = store.StatusPaidOff
+	appendAll(t, s, closed)
+	charged := store.Accrual{Penalty: 204, Compound: 1}
+	savePositions(t, s, day1, position("L1", day1, charged, charged, 5, engine.M1), position("L3", day1, charged, charged, 5, engine.M1))
+	savePositions(t, s, day1+1, position("L1", day1+1, charged, charged, 6, engine.M1))
+	all := cobLoans(t, s, day1+1, 0, 10)
+	page, err := s.COBLoans(context.Background(), store.COBLoansParams{BusinessDate: day1 + 1, Limit: 10, AfterLoanID: "L9",
+		LoanIDs: []string{"L1", "L3", "L4", "L5", "L6"}})
+	if err != nil || page.Next != "" || len(page.Loans) != 2 {
+		t.Fatalf("given loans: %+v, %v; want L3 and L5", page, err)
+	}
+	for i, want := range []store.COBLoan{all[1], all[2]} {
+		got := page.Loans[i]
+		if got.Loan.LoanID != want.Loan.LoanID || got.PrevAsOf != want.PrevAsOf || got.Charged != want.Charged ||
+			got.Loan.Version != want.Loan.Version || !slices.Equal(seqs(got.Events), seqs(want.Events)) ||
+			string(got.Loan.Terms) != string(want.Loan.Terms) {
+			t.Errorf("given %s: %+v; a page of all loans gives %+v", want.Loan.LoanID, got, want)
+		}
 	}
 }
 
