@@ -19,7 +19,11 @@ type CloseOfBusiness interface {
 	// LastCOBRun returns the run of the latest business date; ErrNotFound
 	// if none.
 	LastCOBRun(ctx context.Context) (COBRun, error)
-	// SaveCOBRun creates or replaces a run's record.
+	// SaveCOBRun creates or replaces a run's record, unless the record
+	// has more loans done than p: a run's count only grows, and a save
+	// cut off by a cancelled context may still commit after a later one
+	// (the database finishes a statement whose client has gone), which
+	// must not take the count back.
 	SaveCOBRun(ctx context.Context, p COBRun) error
 	// CountCOBLoans counts the active loans with no position on or after
 	// the date.

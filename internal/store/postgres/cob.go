@@ -65,7 +65,8 @@ func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at)
 		VALUES ($1::date, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (business_date) DO UPDATE SET status = $2, loans_total = $3, loans_done = $4, failures = $5, finished_at = $7`,
+		ON CONFLICT (business_date) DO UPDATE SET status = $2, loans_total = $3, loans_done = $4, failures = $5, finished_at = $7
+		WHERE cob_runs.loans_done <= $4`,
 		r.BusinessDate.String(), r.Status, r.LoansTotal, r.LoansDone, r.Failures, r.StartedAt, finished)
 	return mapError(err)
 }

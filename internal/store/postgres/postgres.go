@@ -187,6 +187,12 @@ func mapError(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
 	}
+	if errors.Is(err, context.Canceled) {
+		// The caller gave up: pgconn calls it a timeout too, but the
+		// database is not the cause, and the caller's error must stay
+		// context.Canceled.
+		return fmt.Errorf("postgres: %w", err)
+	}
 	var connect *pgconn.ConnectError
 	if errors.As(err, &connect) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) || connectionLost(err) {
 		// Nothing reached the database, it did not answer in time, or

@@ -72,7 +72,8 @@ func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (business_date) DO UPDATE SET status = excluded.status, loans_total = excluded.loans_total,
-			loans_done = excluded.loans_done, failures = excluded.failures, finished_at = excluded.finished_at`,
+			loans_done = excluded.loans_done, failures = excluded.failures, finished_at = excluded.finished_at
+		WHERE cob_runs.loans_done <= excluded.loans_done`,
 		r.BusinessDate.String(), r.Status, r.LoansTotal, r.LoansDone, r.Failures, r.StartedAt.UTC().Format(timeLayout), finished)
 	return mapError(err)
 }

@@ -19,6 +19,7 @@ import (
 // loan, the positions of each date and the notices.
 var closeOfBusinessCases = []testCase{
 	{"COBRuns", testCOBRuns},
+	{"COBRunCountOnlyGrows", testCOBRunCountOnlyGrows},
 	{"COBLoansPagesAndCounts", testCOBLoansPagesAndCounts},
 	{"COBLoansFromSnapshots", testCOBLoansFromSnapshots},
 	{"COBLoansPastDone", testCOBLoansPastDone},
@@ -94,6 +95,28 @@ func testCOBRuns(t *testing.T, s store.Store) {
 	}
 	if got, err := s.GetCOBRun(ctx, store.COBRunKey{BusinessDate: day1}); err != nil || !same(got, run) {
 		t.Fatalf("an earlier date: got %+v %v, want %+v", got, err, run)
+	}
+}
+
+// testCOBRunCountOnlyGrows: a save of a run with fewer loans done than
+// its record says (one cut off by a cancellation, committed after a later
+// save) changes nothing; one with as many or more replaces the record.
+func testCOBRunCountOnlyGrows(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	started := t0.Add(24 * time.Hour)
+	for _, tc := range []struct {
+		done, failures int64
+		want           int64
+		wantFailures   int64
+	}{{6, 1, 6, 1}, {4, 0, 6, 1}, {6, 0, 6, 0}, {9, 2, 9, 2}} {
+		r := store.COBRun{BusinessDate: day1, Status: store.COBRunning, LoansTotal: 16, LoansDone: tc.done, Failures: tc.failures, StartedAt: started}
+		if err := s.SaveCOBRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetCOBRun(ctx, store.COBRunKey{BusinessDate: day1})
+		if err != nil || got.LoansDone != tc.want || got.Failures != tc.wantFailures {
+			t.Fatalf("after a save of %d done: %+v, %v; want %d done, %d failures", tc.done, got, err, tc.want, tc.wantFailures)
+		}
 	}
 }
 
