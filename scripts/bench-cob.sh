@@ -107,7 +107,8 @@ printf 'first close of business (%s, every loan replayed): %.1f s; CPU loand %.1
 # the next.
 settle() {
   "${psql[@]}" -d loancore -c "VACUUM loan_positions_p${1//-/}"
-  fed_to "$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + count(*) FROM loan_accruals")"
+  fed_to "$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + (SELECT count(*) FROM loan_accruals)
+    + (SELECT COALESCE(sum(cardinality(loan_ids)), 0) FROM accrual_batches)")"
 }
 settle "$pdate"
 
@@ -171,7 +172,9 @@ done
 # loand's peak resident memory (VmHWM) is read when the closes have
 # ended: it covers them and everything loand did before.
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$loand_pid/status")
-journal=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) || ' lines, penalty ' || sum(penalty) || ', compound ' || sum(compound) FROM loan_accruals")
+# The journal: folded loans' lines, and carried loans' in batches.
+journal=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) || ' lines, penalty ' || sum(penalty) || ', compound ' || sum(compound) FROM (
+  SELECT penalty, compound FROM loan_accruals UNION ALL SELECT unnest(penalties), unnest(compounds) FROM accrual_batches) j")
 # How many loans the last date carried on in the store, as loand logged.
 carried=$(date_run "$bdate" carried)
 

@@ -480,12 +480,22 @@ func (s *Store) CountDelinquent(ctx context.Context, p store.DelinquencyCountQue
 	return out, mapError(err)
 }
 
+// accrualTotalSQL sums a loan's journal lines: those of loan_accruals,
+// and its lines in the carry's batches (migration 22), found by the
+// batches' ranges of ids that hold it.
+const accrualTotalSQL = `WITH c AS (
+	SELECT COALESCE(sum(b.penalties[i]), 0) AS penalty, COALESCE(sum(b.compounds[i]), 0) AS compound
+	FROM accrual_batches b CROSS JOIN LATERAL array_position(b.loan_ids, $1::text COLLATE "C") AS i
+	WHERE loan_id_range(b.first_loan_id, b.last_loan_id, '[]') @> ($1::text COLLATE "C") AND i IS NOT NULL
+)
+SELECT l.currency, (COALESCE(sum(a.penalty), 0) + min(c.penalty))::text, (COALESCE(sum(a.compound), 0) + min(c.compound))::text,
+	COALESCE(sum(a.fees), 0)::text
+FROM loans l CROSS JOIN c LEFT JOIN loan_accruals a ON a.loan_id = l.loan_id WHERE l.loan_id = $1 GROUP BY l.currency`
+
 // AccrualTotal implements store.CloseOfBusiness.
 func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.Accrual, error) {
 	var cur, pen, comp, fees string
-	err := s.pool.QueryRow(ctx, `SELECT l.currency, COALESCE(sum(a.penalty), 0)::text, COALESCE(sum(a.compound), 0)::text,
-		COALESCE(sum(a.fees), 0)::text
-		FROM loans l LEFT JOIN loan_accruals a ON a.loan_id = l.loan_id WHERE l.loan_id = $1 GROUP BY l.currency`, p.LoanID).Scan(&cur, &pen, &comp, &fees)
+	err := s.pool.QueryRow(ctx, accrualTotalSQL, p.LoanID).Scan(&cur, &pen, &comp, &fees)
 	if err != nil {
 		return store.Accrual{}, mapError(err)
 	}

@@ -134,7 +134,9 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // position that holds its state (state_from, migration 21) rather than
 // copying it. The position and the journal line (recorded at $5) go in
 // together, the line from the positions inserted, so a loan carried
-// already (or closed by another process meanwhile) gets neither again. It
+// already (or closed by another process meanwhile) gets neither again;
+// the lines go in batches of up to spanMax, in loan id order (migration
+// 22), each one row the sequencer feeds as a span. It
 // answers how many it carried, the page's last loan, how many the page
 // scanned and the loans it left (CarryResult.Left): those scanned and not
 // carried, and the active loans of its range with no position the day
@@ -156,7 +158,7 @@ var carrySQL = carryStatement("", "")
 
 // carryConflictSQL is carrySQL skipping the rows there already (ON
 // CONFLICT DO NOTHING).
-var carryConflictSQL = carryStatement("ON CONFLICT (loan_id, as_of) DO NOTHING", "ON CONFLICT (business_date, loan_id) DO NOTHING")
+var carryConflictSQL = carryStatement("ON CONFLICT (loan_id, as_of) DO NOTHING", "ON CONFLICT (business_date, first_loan_id) DO NOTHING")
 
 // carryStatement is the carry's statement with its positions' and its
 // journal's conflict clauses.
@@ -178,10 +180,14 @@ func carryStatement(positionConflict, lineConflict string) string {
 		AND NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version)
 	` + positionConflict + `
 	RETURNING loan_id, penalty_per_day, compound_per_day
-), journal AS (
-	INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
-	SELECT $1::date, loan_id, penalty_per_day, compound_per_day, 0, $5 FROM pos
+), lines AS (
+	SELECT loan_id, penalty_per_day, compound_per_day, (row_number() OVER (ORDER BY loan_id) - 1) / ` + spanMax + ` AS batch FROM pos
 	WHERE penalty_per_day <> 0 OR compound_per_day <> 0
+), journal AS (
+	INSERT INTO accrual_batches (business_date, first_loan_id, last_loan_id, loan_ids, penalties, compounds, recorded_at)
+	SELECT $1::date, min(loan_id), max(loan_id), array_agg(loan_id ORDER BY loan_id), array_agg(penalty_per_day ORDER BY loan_id),
+		array_agg(compound_per_day ORDER BY loan_id), $5
+	FROM lines GROUP BY batch
 	` + lineConflict + `
 ), bound AS (
 	SELECT CASE WHEN count(*) = $3 THEN max(loan_id) WHEN $6::text <> '' THEN $6::text END AS last FROM scan

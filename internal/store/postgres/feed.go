@@ -37,7 +37,9 @@ const spanMax = "500"
 // A transaction's accrual lines are consecutive in that order (its events
 // before them, its notices and line events after), so they are fed as
 // spans: a row for each spanMax of them, in (loan_id,
-// business_date) order, naming its first line and how many it stands for.
+// business_date) order, naming its first line and how many it stands for;
+// a batch of carried lines (accrual_batches, migration 22) is a span
+// already, fed as a row of its own (batched), its lines not read.
 // Positions are the running sum of the rows' spans. The lines are read
 // first (fresh, MATERIALIZED), with the pass's range as values (InitPlan
 // parameters, so the index scan's bounds), and only then numbered:
@@ -60,22 +62,25 @@ const sequenceSQL = `WITH h AS (
 	WINDOW w AS (PARTITION BY a.xid ORDER BY a.loan_id, a.business_date)
 ), src AS (
 	SELECT e.xid, 1 AS src, 1::bigint AS span, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id,
-		NULL::text AS credit_line_id
+		NULL::text AS credit_line_id, false AS batched
 		FROM loan_events e, h WHERE e.xid > h.after AND e.xid < h.upto
 	UNION ALL
-	SELECT l.xid, 2, least(l.total - l.n, ` + spanMax + `), 'ACCRUAL', l.loan_id, NULL, l.business_date, NULL, NULL
+	SELECT l.xid, 2, least(l.total - l.n, ` + spanMax + `), 'ACCRUAL', l.loan_id, NULL, l.business_date, NULL, NULL, false
 		FROM lines l WHERE l.n % ` + spanMax + ` = 0
 	UNION ALL
-	SELECT n.xid, 3, 1, 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id, NULL
+	SELECT b.xid, 2, cardinality(b.loan_ids), 'ACCRUAL', b.first_loan_id, NULL, b.business_date, NULL, NULL, true
+		FROM accrual_batches b, h WHERE b.xid > h.after AND b.xid < h.upto
+	UNION ALL
+	SELECT n.xid, 3, 1, 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id, NULL, false
 		FROM due_notices n, h WHERE n.xid > h.after AND n.xid < h.upto
 	UNION ALL
-	SELECT c.xid, 4, 1, 'CREDIT_LINE_' || c.kind, c.loan_id, c.seq, NULL, NULL, c.credit_line_id
+	SELECT c.xid, 4, 1, 'CREDIT_LINE_' || c.kind, c.loan_id, c.seq, NULL, NULL, c.credit_line_id, false
 		FROM credit_line_events c, h WHERE c.xid > h.after AND c.xid < h.upto
 ), fed AS (
-	INSERT INTO event_feed (position, span, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id)
+	INSERT INTO event_feed (position, span, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id, batched)
 	SELECT h.pos + sum(src.span) OVER (ORDER BY src.xid, src.src, src.credit_line_id, src.loan_id, src.seq, src.business_date, src.notice_id
 			ROWS UNBOUNDED PRECEDING) - src.span + 1,
-		src.span, src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id, src.credit_line_id
+		src.span, src.xid, src.kind, src.loan_id, src.seq, src.business_date, src.notice_id, src.credit_line_id, src.batched
 	FROM src, h
 	RETURNING position + span - 1 AS last
 )
@@ -201,16 +206,19 @@ func (s *Store) waitForOlder(ctx context.Context) error {
 // in position order, and expands each span into its lines: the
 // journal's lines of its xid from its first, in the span's order,
 // skipping those at or before After (an index range of (xid, loan_id,
-// business_date); the skip is under spanMax). Every row gives an entry,
+// business_date); the skip is under spanMax), or a batch's (batched,
+// migration 22) from its arrays, each line's ordinal its offset in the
+// span, with its amounts and time (batch_*). Every row gives an entry,
 // so $4 rows are enough for $4 entries, and only the rows with fewer than
 // $4 entries before them in the page are expanded (a running sum of
 // spans, less the first row's skip): a page of ACCRUAL entries would
 // otherwise expand up to $4 spans of 500 for 500 entries.
 const readFeedSQL = `WITH f AS MATERIALIZED (
-	SELECT r.position + x.k AS position, r.kind, x.loan_id, r.seq, x.business_date, r.notice_id, r.credit_line_id
+	SELECT r.position + x.k AS position, r.kind, x.loan_id, r.seq, x.business_date, r.notice_id, r.credit_line_id,
+		x.batch_penalty, x.batch_compound, x.batch_at
 	FROM (SELECT * FROM (SELECT r.*,
 				sum(span) OVER w - span - greatest($1 + 1 - first_value(position) OVER w, 0) AS before
-			FROM (SELECT position, span, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id FROM event_feed
+			FROM (SELECT position, span, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id, batched FROM event_feed
 				WHERE position > $1::bigint - ` + spanMax + ` AND position + span - 1 > $1 AND position <= $2
 					AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[]))
 					AND (cardinality($3::text[]) > 0 OR position <= $1 + $4)
@@ -218,13 +226,21 @@ const readFeedSQL = `WITH f AS MATERIALIZED (
 			WINDOW w AS (ORDER BY position ROWS UNBOUNDED PRECEDING)) r
 		WHERE r.before < $4) r
 	CROSS JOIN LATERAL (
-		SELECT 0::bigint AS k, r.loan_id COLLATE "C" AS loan_id, r.business_date WHERE r.span = 1
+		SELECT 0::bigint AS k, r.loan_id COLLATE "C" AS loan_id, r.business_date, NULL::numeric AS batch_penalty,
+			NULL::numeric AS batch_compound, NULL::timestamptz AS batch_at
+		WHERE r.span = 1 AND NOT r.batched
 		UNION ALL
-		SELECT greatest($1 + 1 - r.position, 0) + row_number() OVER (ORDER BY a.loan_id, a.business_date) - 1, a.loan_id, a.business_date
+		SELECT greatest($1 + 1 - r.position, 0) + row_number() OVER (ORDER BY a.loan_id, a.business_date) - 1, a.loan_id, a.business_date,
+			NULL, NULL, NULL
 		FROM (SELECT a.loan_id, a.business_date FROM loan_accruals a
-			WHERE r.span > 1 AND a.xid = r.xid AND (a.loan_id, a.business_date) >= (r.loan_id COLLATE "C", r.business_date)
+			WHERE r.span > 1 AND NOT r.batched AND a.xid = r.xid AND (a.loan_id, a.business_date) >= (r.loan_id COLLATE "C", r.business_date)
 			ORDER BY a.loan_id, a.business_date
-			OFFSET greatest($1 + 1 - r.position, 0) LIMIT least(r.span - greatest($1 + 1 - r.position, 0), $4)) a) x
+			OFFSET greatest($1 + 1 - r.position, 0) LIMIT least(r.span - greatest($1 + 1 - r.position, 0), $4)) a
+		UNION ALL
+		SELECT u.i - 1, u.loan_id, r.business_date, u.penalty, u.compound, b.recorded_at
+		FROM accrual_batches b CROSS JOIN LATERAL unnest(b.loan_ids, b.penalties, b.compounds) WITH ORDINALITY AS u(loan_id, penalty, compound, i)
+		WHERE r.batched AND b.business_date = r.business_date AND b.first_loan_id = r.loan_id COLLATE "C"
+			AND u.i > greatest($1 + 1 - r.position, 0) AND u.i <= greatest($1 + 1 - r.position, 0) + $4) x
 	ORDER BY r.position, x.k LIMIT $4
 )` + feedEntriesSQL
 
@@ -235,7 +251,10 @@ const readFeedSQL = `WITH f AS MATERIALIZED (
 // each for the loans' lines between its first line and the next span's
 // of the same xid (the next row, if it is one), each line at the span's
 // position + its rank in the span; sorted incrementally by span, it
-// stops reading spans once it has $5 lines. Three plans are avoided on
+// stops reading spans once it has $5 lines. bt, the loans' lines in the
+// batches of the range (migration 22): each asked loan within a batch's
+// first and last id is looked up in its ids (array_position), the line
+// at the batch's position + its ordinal - 1. Three plans are avoided on
 // purpose, each measured at 200,000 lines in one xid:
 //   - the span's first line is a filter, not a row comparison, which the
 //     planner took as the index bound: a range to the xid's end a span
@@ -245,14 +264,16 @@ const readFeedSQL = `WITH f AS MATERIALIZED (
 //   - the rank counts an ordered index range under spanMax: as a bitmap
 //     scan it took 20–60 ms a line, shown in no node by EXPLAIN ANALYZE.
 const readFeedLoansSQL = `WITH r AS MATERIALIZED (
-	SELECT position, kind, loan_id, seq, business_date, notice_id, credit_line_id FROM event_feed
-	WHERE position > $1 AND position <= $2 AND span = 1
+	SELECT position, kind, loan_id, seq, business_date, notice_id, credit_line_id, NULL::numeric AS batch_penalty,
+		NULL::numeric AS batch_compound, NULL::timestamptz AS batch_at
+	FROM event_feed
+	WHERE position > $1 AND position <= $2 AND span = 1 AND NOT batched
 		AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[]))
 		AND (loan_id = ANY($4::text[]) OR credit_line_id = ANY($6::text[]))
 	ORDER BY position LIMIT $5
 ), s AS MATERIALIZED (
 	SELECT r.position + k.rank AS position, r.kind, x.loan_id, NULL::bigint AS seq, x.business_date, NULL::text AS notice_id,
-		NULL::text AS credit_line_id
+		NULL::text AS credit_line_id, NULL::numeric AS batch_penalty, NULL::numeric AS batch_compound, NULL::timestamptz AS batch_at
 	FROM event_feed r
 		LEFT JOIN event_feed nx ON nx.position = r.position + r.span AND nx.xid = r.xid AND nx.kind = 'ACCRUAL'
 		CROSS JOIN LATERAL (SELECT a.loan_id, a.business_date FROM loan_accruals a
@@ -264,21 +285,37 @@ const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 			WHERE b.xid = r.xid AND (b.loan_id, b.business_date) >= (r.loan_id COLLATE "C", r.business_date)
 				AND (b.loan_id, b.business_date) < (x.loan_id, x.business_date)
 			ORDER BY b.loan_id, b.business_date LIMIT ` + spanMax + `) b) k
-	WHERE r.span > 1 AND r.position > $1::bigint - ` + spanMax + ` AND r.position <= $2 AND r.position + k.rank > $1
+	WHERE r.span > 1 AND NOT r.batched AND r.position > $1::bigint - ` + spanMax + ` AND r.position <= $2 AND r.position + k.rank > $1
 		AND (cardinality($3::text[]) = 0 OR r.kind = ANY($3::text[]))
 	ORDER BY r.position, x.loan_id, x.business_date LIMIT $5
+), bt AS MATERIALIZED (
+	SELECT r.position + x.i - 1 AS position, r.kind, x.loan_id, NULL::bigint AS seq, r.business_date, NULL::text AS notice_id,
+		NULL::text AS credit_line_id, b.penalties[x.i], b.compounds[x.i], b.recorded_at
+	FROM event_feed r
+		JOIN accrual_batches b ON b.business_date = r.business_date AND b.first_loan_id = r.loan_id COLLATE "C"
+		CROSS JOIN LATERAL (SELECT l.loan_id COLLATE "C" AS loan_id, array_position(b.loan_ids, l.loan_id COLLATE "C") AS i
+			FROM unnest($4::text[]) AS l(loan_id)
+			WHERE l.loan_id COLLATE "C" BETWEEN b.first_loan_id AND b.last_loan_id OFFSET 0) x
+	WHERE r.batched AND r.position > $1::bigint - ` + spanMax + ` AND r.position <= $2 AND x.i IS NOT NULL AND r.position + x.i - 1 > $1
+		AND (cardinality($3::text[]) = 0 OR r.kind = ANY($3::text[]))
+	ORDER BY r.position, x.i LIMIT $5
 ), f AS MATERIALIZED (
-	SELECT * FROM r UNION ALL SELECT * FROM s ORDER BY position LIMIT $5
+	SELECT * FROM r UNION ALL SELECT * FROM s UNION ALL SELECT * FROM bt ORDER BY position LIMIT $5
 )` + feedEntriesSQL
 
 // feedEntriesSQL joins the page of entries f to what they name. A line
 // event's row has a seq too: only a row without a line is a loan event's.
+// A line of a batch brings its amounts and time with it (batch_at is
+// set), read with the batch's ids: joined per entry instead, each would
+// read the batch's arrays whole again.
 const feedEntriesSQL = `
 SELECT f.position, f.kind, COALESCE(f.loan_id, ''), COALESCE(f.credit_line_id, ''),
 	COALESCE(c.borrower_id, l.borrower_id), COALESCE(c.currency, l.currency),
 	e.seq, to_char(e.value_date, 'YYYY-MM-DD'), e.recorded_at, e.request_id, e.actor, e.on_behalf_of, e.amount::text,
 	e.target_seq, e.reason, e.payload::text,
-	to_char(a.business_date, 'YYYY-MM-DD'), a.penalty::text, a.compound::text, a.fees::text, a.recorded_at,
+	to_char(COALESCE(a.business_date, CASE WHEN f.batch_at IS NOT NULL THEN f.business_date END), 'YYYY-MM-DD'),
+	COALESCE(a.penalty, f.batch_penalty)::text, COALESCE(a.compound, f.batch_compound)::text,
+	COALESCE(a.fees, CASE WHEN f.batch_at IS NOT NULL THEN 0 END)::text, COALESCE(a.recorded_at, f.batch_at),
 	n.notice_id, to_char(n.notice_date, 'YYYY-MM-DD'), n.kind, n.installment_number, to_char(n.due_date, 'YYYY-MM-DD'),
 	n.amount::text, n.days_past_due, n.bucket, n.recorded_at,
 	ce.seq, ce.kind, to_char(ce.value_date, 'YYYY-MM-DD'), ce.recorded_at, ce.request_id, ce.actor, ce.on_behalf_of,
@@ -286,7 +323,8 @@ SELECT f.position, f.kind, COALESCE(f.loan_id, ''), COALESCE(f.credit_line_id, '
 FROM f LEFT JOIN loans l ON l.loan_id = f.loan_id
 	LEFT JOIN credit_lines c ON c.credit_line_id = f.credit_line_id
 	LEFT JOIN loan_events e ON f.seq IS NOT NULL AND f.credit_line_id IS NULL AND e.loan_id = f.loan_id AND e.seq = f.seq
-	LEFT JOIN loan_accruals a ON f.business_date IS NOT NULL AND a.business_date = f.business_date AND a.loan_id = f.loan_id
+	LEFT JOIN loan_accruals a ON f.business_date IS NOT NULL AND f.batch_at IS NULL AND a.business_date = f.business_date
+		AND a.loan_id = f.loan_id
 	LEFT JOIN due_notices n ON f.notice_id IS NOT NULL AND n.notice_id = f.notice_id
 	LEFT JOIN credit_line_events ce ON f.credit_line_id IS NOT NULL AND ce.credit_line_id = f.credit_line_id AND ce.seq = f.seq
 ORDER BY f.position`

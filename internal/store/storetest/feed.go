@@ -22,6 +22,7 @@ var feedCases = []testCase{
 	{"FeedNegativeJournalLine", testFeedNegativeJournalLine},
 	{"FeedCreditLineEvents", testFeedCreditLineEvents},
 	{"FeedSpans", testFeedSpans},
+	{"FeedCarriedSpans", testFeedCarriedSpans},
 }
 
 // feedKey names what a feed entry is about, to compare entries.

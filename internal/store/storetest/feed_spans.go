@@ -23,15 +23,7 @@ const spanLoans = 1030
 // keys the feed must hold (each group one transaction's rows, in any
 // order) and a few loans chosen around the spans' edges.
 func spanHistory(t *testing.T, s store.Store) (groups [][]string, chosen []string) {
-	ids := make([]string, spanLoans)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("%c%04d", "Sk"[i%2], (i*7919)%spanLoans) // a permutation of the numbers
-	}
-	for _, id := range ids {
-		createLoans(t, s, "B1", id)
-		groups = append(groups, []string{id + "/1 ORIGINATION", id + "/2 DISBURSEMENT"})
-	}
-	sorted := slices.Sorted(slices.Values(ids))
+	groups, sorted := spanLoansBooked(t, s)
 	var batch []store.Position
 	var group []string
 	for _, id := range sorted {
@@ -45,6 +37,27 @@ func spanHistory(t *testing.T, s store.Store) (groups [][]string, chosen []strin
 	}
 	savePositions(t, s, feedDay, batch...)
 	groups = append(groups, group)
+	return spanHistoryAfter(t, s, groups, sorted)
+}
+
+// spanLoansBooked books spanLoans loans (ids of mixed case, so that byte
+// order and a locale's differ) and returns the groups of their events'
+// keys and their ids in order.
+func spanLoansBooked(t *testing.T, s store.Store) (groups [][]string, sorted []string) {
+	ids := make([]string, spanLoans)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%c%04d", "Sk"[i%2], (i*7919)%spanLoans) // a permutation of the numbers
+	}
+	for _, id := range ids {
+		createLoans(t, s, "B1", id)
+		groups = append(groups, []string{id + "/1 ORIGINATION", id + "/2 DISBURSEMENT"})
+	}
+	return groups, slices.Sorted(slices.Values(ids))
+}
+
+// spanHistoryAfter writes what follows the close in spanHistory and
+// carriedSpanHistory: a payment, a batch of two lines and one of one.
+func spanHistoryAfter(t *testing.T, s store.Store, groups [][]string, sorted []string) ([][]string, []string) {
 	appendAll(t, s, payment(sorted[1], 2, "pay-span"))
 	groups = append(groups, []string{sorted[1] + "/3 REPAYMENT"})
 	savePositions(t, s, feedDay+1, spanPosition(sorted[3], feedDay+1), spanPosition(sorted[2], feedDay+1))
@@ -55,8 +68,39 @@ func spanHistory(t *testing.T, s store.Store) (groups [][]string, chosen []strin
 	// Among the close's first loans the one paid after it and one of the
 	// later two-line batch, the last of a 500-line span and the first of
 	// the next, one in the middle and the very last.
-	chosen = []string{sorted[1], sorted[2], sorted[499], sorted[500], sorted[777], sorted[spanLoans-1]}
+	chosen := []string{sorted[1], sorted[2], sorted[499], sorted[500], sorted[777], sorted[spanLoans-1]}
 	return groups, chosen
+}
+
+// carriedSpanHistory is spanHistory with the close's lines carried on in
+// the store (CarryPositions, one page) from the day before's positions,
+// each with a steady run whose daily amounts are its line's
+// (carriedAccrual), which PostgreSQL journals as batches of 500 lines.
+func carriedSpanHistory(t *testing.T, s store.Store) (groups [][]string, chosen []string) {
+	groups, sorted := spanLoansBooked(t, s)
+	var before []store.Position
+	var group []string
+	for _, id := range sorted {
+		p := position(id, feedDay-1, store.Accrual{}, store.Accrual{}, 5, engine.M1)
+		a := carriedAccrual(id, feedDay)
+		p.Version, p.State = 2, []byte{1}
+		p.Steady = &store.SteadyRun{Through: feedDay + 5, Penalty: a.Penalty, Compound: a.Compound, Policy: 7}
+		before = append(before, p)
+		group = append(group, "accrual/"+feedDay.String()+"/"+id)
+	}
+	savePositions(t, s, feedDay-1, before...)
+	if n := carryAll(t, s, feedDay, 7, 2*spanLoans); n != spanLoans {
+		t.Fatalf("carried %d of %d", n, spanLoans)
+	}
+	return spanHistoryAfter(t, s, append(groups, group), sorted)
+}
+
+// carriedAccrual is the line carriedSpanHistory carries on for a loan and
+// date: spanAccrual's, with no late fee, which a carried line never has.
+func carriedAccrual(id string, d engine.Date) store.Accrual {
+	a := spanAccrual(id, d)
+	a.Fees = 0
+	return a
 }
 
 // spanPosition is a loan's position as of d with a journal line whose
@@ -85,11 +129,51 @@ func spanAccrual(id string, d engine.Date) store.Accrual {
 // journal line must carry its own amounts.
 func testFeedSpans(t *testing.T, s store.Store) {
 	groups, chosen := spanHistory(t, s)
+	readSpans(t, s, groups, chosen, func(store.FeedEntry) store.Accrual { return store.Accrual{} })
+}
+
+// testFeedCarriedSpans is testFeedSpans with the close's lines carried on
+// in the store (PostgreSQL keeps them as batches, migration 22).
+func testFeedCarriedSpans(t *testing.T, s store.Store) {
+	groups, chosen := carriedSpanHistory(t, s)
+	readSpans(t, s, groups, chosen, func(e store.FeedEntry) store.Accrual {
+		if e.Accrual.BusinessDate == feedDay {
+			return carriedAccrual(e.LoanID, feedDay)
+		}
+		return store.Accrual{}
+	})
+	for _, id := range chosen {
+		want := carriedAccrual(id, feedDay)
+		if id == chosen[1] { // sorted[2], with a line of the next date too
+			want = addAccrual(want, spanAccrual(id, feedDay+1))
+		}
+		if got, err := s.AccrualTotal(context.Background(), store.AccrualQuery{LoanID: id}); err != nil || got != want {
+			t.Errorf("%s's journal: %+v, %v; want %+v", id, got, err, want)
+		}
+	}
+}
+
+// addAccrual is the sum of two lines.
+func addAccrual(a, b store.Accrual) store.Accrual {
+	return store.Accrual{Penalty: a.Penalty + b.Penalty, Compound: a.Compound + b.Compound, Fees: a.Fees + b.Fees}
+}
+
+// readSpans reads the feed of a span history every way testFeedSpans
+// says; each line must carry its own amounts: carried's for its entry, or
+// spanAccrual's when carried gives none.
+func readSpans(t *testing.T, s store.Store, groups [][]string, chosen []string, carried func(store.FeedEntry) store.Accrual) {
 	all := readAll(t, s, store.ReadFeedParams{Limit: 5000})
 	inGroups(t, all, groups...)
 	for _, e := range all {
-		if e.Accrual != nil && (e.Accrual.Accrual != spanAccrual(e.LoanID, e.Accrual.BusinessDate) || e.BorrowerID != "B1") {
-			t.Fatalf("%s at %d: %+v of %q", feedKey(e), e.Position, *e.Accrual, e.BorrowerID)
+		if e.Accrual == nil {
+			continue
+		}
+		want := carried(e)
+		if want == (store.Accrual{}) {
+			want = spanAccrual(e.LoanID, e.Accrual.BusinessDate)
+		}
+		if e.Accrual.Accrual != want || e.BorrowerID != "B1" || e.Currency != "CNY" {
+			t.Fatalf("%s at %d: %+v of %q; want %+v", feedKey(e), e.Position, *e.Accrual, e.BorrowerID, want)
 		}
 	}
 	// One by one, and in pages that cross spans' edges, from just before
