@@ -30,7 +30,9 @@ const seqBenchLines = 20_000
 // business fed (readBenchLines lines, one transaction), from the start,
 // in pages of 500 as SubscribeEvents reads; ns/op is the whole read,
 // ns/entry per entry. kernel=spans is the feed as the sequencer writes it
-// (a row a span of up to 500 lines, expanded by ReadFeed); kernel=rows,
+// (a row a span of up to 500 lines, expanded by ReadFeed); kernel=batches
+// the same lines as the carry writes them (accrual_batches of 500,
+// migration 22), a batch a feed row; kernel=rows,
 // the baseline, holds the same lines one feed row each, as the sequencer
 // wrote them before migration 0020 (and as ReadFeed still reads the rows
 // fed then). filter=loans reads the entries of 10 loans spread over the
@@ -38,7 +40,7 @@ const seqBenchLines = 20_000
 // pg-cpu-ns/entry is the CPU the database's backends spent (backendsCPU).
 // Each kernel has a database of its own, set up before any is timed.
 func BenchmarkReadFeed(b *testing.B) {
-	spans, rows := readBenchStore(b, false), readBenchStore(b, true)
+	spans, batches, rows := readBenchStore(b, "spans"), readBenchStore(b, "batches"), readBenchStore(b, "rows")
 	var loans []string
 	for i := range 10 {
 		loans = append(loans, fmt.Sprintf("R%06d", i*readBenchLines/10+7))
@@ -47,7 +49,7 @@ func BenchmarkReadFeed(b *testing.B) {
 		for _, k := range []struct {
 			name string
 			s    *postgres.Store
-		}{{"spans", spans}, {"rows", rows}} {
+		}{{"spans", spans}, {"batches", batches}, {"rows", rows}} {
 			b.Run(fmt.Sprintf("filter=%s/kernel=%s", filter, k.name), func(b *testing.B) {
 				p := store.ReadFeedParams{Limit: 500}
 				want := readBenchLines
@@ -86,10 +88,11 @@ func readFeedThrough(b *testing.B, s *postgres.Store, p store.ReadFeedParams) in
 
 // readBenchStore is a database holding readBenchLines loans, each with a
 // journal line of one date written in one transaction and fed: by the
-// sequencer (spans), or (oneRowEach) by one feed row a line in the
-// sequencer's order, the feed's storage before migration 0020. The
-// loans' own events are left out of the feed: the read times the lines.
-func readBenchStore(b *testing.B, oneRowEach bool) *postgres.Store {
+// sequencer (spans; batches, the lines in accrual_batches of 500), or
+// (rows) by one feed row a line in the sequencer's order, the feed's
+// storage before migration 0020. The loans' own events are left out of
+// the feed: the read times the lines.
+func readBenchStore(b *testing.B, storage string) *postgres.Store {
 	b.Helper()
 	ctx := context.Background()
 	url := pgtest.URL(b)
@@ -104,7 +107,12 @@ func readBenchStore(b *testing.B, oneRowEach bool) *postgres.Store {
 		`INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
 			SELECT '2024-02-20', loan_id, 1.5, 0.02, 0, now() FROM loans`,
 	}
-	if oneRowEach {
+	if storage == "batches" {
+		setup[1] = `INSERT INTO accrual_batches (business_date, first_loan_id, last_loan_id, loan_ids, penalties, compounds, recorded_at)
+			SELECT '2024-02-20', min(loan_id), max(loan_id), array_agg(loan_id ORDER BY loan_id), array_agg(1.5), array_agg(0.02), now()
+			FROM (SELECT loan_id, (row_number() OVER (ORDER BY loan_id) - 1) / 500 AS batch FROM loans) l GROUP BY batch`
+	}
+	if storage == "rows" {
 		setup = append(setup, `INSERT INTO event_feed (position, xid, kind, loan_id, business_date)
 			SELECT row_number() OVER (ORDER BY xid, loan_id, business_date), xid, 'ACCRUAL', loan_id, business_date FROM loan_accruals`)
 	}
@@ -137,7 +145,7 @@ func BenchmarkSequenceLines(b *testing.B) {
 	for _, k := range []struct{ name, pass string }{{"spans", postgres.SequenceSQL}, {"rows", oneRowEachSequenceSQL}} {
 		b.Run("kernel="+k.name, func(b *testing.B) {
 			ctx := context.Background()
-			s := readBenchStore(b, k.name == "rows")
+			s := readBenchStore(b, k.name)
 			head := int64(readBenchLines)
 			pass := func() int64 {
 				batch := &pgx.Batch{}
