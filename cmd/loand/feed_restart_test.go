@@ -36,7 +36,7 @@ func TestEventFeedSurvivesSIGKILL(t *testing.T) {
 	defer conn.Close()
 	loans := loancorev1.NewLoanServiceClient(conn)
 	stop := make(chan struct{})
-	var paid atomic.Int64
+	var paid, lineChanges atomic.Int64
 	var writers sync.WaitGroup
 	for w := range 4 {
 		writers.Add(1)
@@ -45,7 +45,7 @@ func TestEventFeedSurvivesSIGKILL(t *testing.T) {
 	writers.Add(1) // and a credit line's events among them
 	go func() {
 		defer writers.Done()
-		keepFreezing(loancorev1.NewCreditLineServiceClient(conn), "FK-LINE", stop, &paid)
+		keepFreezing(loancorev1.NewCreditLineServiceClient(conn), "FK-LINE", stop, &paid, &lineChanges)
 	}()
 	sub := &feedFollower{feed: loancorev1.NewEventFeedServiceClient(conn), seen: map[string]int{}}
 	subDone := make(chan error, 1)
@@ -58,7 +58,9 @@ func TestEventFeedSurvivesSIGKILL(t *testing.T) {
 	_, _ = server.Process.Wait()
 	killedAt := paid.Load()
 	startLoand(t, addr, database)
-	waitFor(t, func() bool { return paid.Load() >= killedAt+40 })
+	// The line's writer may still be retrying its first call when the
+	// payments reach the mark: wait for the line to have been frozen too.
+	waitFor(t, func() bool { return paid.Load() >= killedAt+40 && lineChanges.Load() > 0 })
 	close(stop)
 	writers.Wait()
 	if err := <-subDone; err != nil {
@@ -130,7 +132,7 @@ func keepPaying(t *testing.T, loans loancorev1.LoanServiceClient, id string, sto
 // keepFreezing opens a credit line and freezes and unfreezes it in turn
 // until stop is closed, retrying each call with its request id until it
 // succeeds (a retry of a call that was written answers as it did).
-func keepFreezing(lines loancorev1.CreditLineServiceClient, id string, stop <-chan struct{}, paid *atomic.Int64) {
+func keepFreezing(lines loancorev1.CreditLineServiceClient, id string, stop <-chan struct{}, paid, changes *atomic.Int64) {
 	retry := func(call func(context.Context) error) {
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -165,6 +167,7 @@ func keepFreezing(lines loancorev1.CreditLineServiceClient, id string, stop <-ch
 			return err
 		})
 		paid.Add(1)
+		changes.Add(1)
 	}
 }
 
