@@ -21,7 +21,7 @@ func TestCLIMigrateStatusAndDryRun(t *testing.T) {
 		last            string
 	}{
 		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 18, "0019_steady_runs.sql"},
-		{"postgres", pgtest.UnmigratedURL(t), 22, "0022_accrual_batches.sql"},
+		{"postgres", pgtest.UnmigratedURL(t), 23, "0023_run_horizon.sql"},
 	} {
 		t.Run(c.store, func(t *testing.T) {
 			status := func(when string, wantApplied int) {

@@ -124,3 +124,44 @@ func openStore(t *testing.T) *postgres.Store {
 	t.Cleanup(s.Close)
 	return s
 }
+
+// TestCarryTrustsTheRunsHorizon: after a date closed by a run (its record
+// saved first, as close of business does), the carry probes the events of
+// only the loans written to since the run began (the run's events
+// horizon, migration 23). A position whose version is older than events
+// written before the run began, which no run writes, is then carried on
+// unprobed (L1); with no run recorded for the day before, every loan is
+// probed and it is not (L2). This shows the probes are skipped, which is
+// the point.
+func TestCarryTrustsTheRunsHorizon(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	d := engine.DateOf(2024, 3, 1)
+	for _, id := range []string{"L1", "L2"} {
+		if err := s.CreateLoan(ctx, newLoan(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := store.COBRun{BusinessDate: d - 1, Status: store.COBCompleted, StartedAt: time.Date(2024, 3, 1, 1, 0, 0, 0, time.UTC)}
+	if err := s.SaveCOBRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id    string
+		d     engine.Date // the date carried; only d-1 has a run
+		after string
+		want  string
+	}{{"L1", d, "", "carried 1, left []"}, {"L2", d - 5, "L1", "carried 0, left [L2]"}} {
+		stale := store.Position{LoanID: c.id, BorrowerID: "B", Currency: "CNY", AsOf: c.d - 1, Status: store.StatusActive, DaysPastDue: 5,
+			Bucket: engine.M1, Version: 1, State: []byte{1}, Steady: &store.SteadyRun{Through: c.d + 5, Penalty: 204, Policy: 7}}
+		if err := s.SavePositions(ctx, store.SavePositionsParams{BusinessDate: c.d - 1, Positions: []store.Position{stale},
+			RecordedAt: run.StartedAt}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: c.d, Policy: 7, AfterLoanID: c.after, ThroughLoanID: c.id,
+			Limit: 10, RecordedAt: run.StartedAt})
+		if got := fmt.Sprintf("carried %d, left %v", r.Carried, r.Left); err != nil || got != c.want {
+			t.Errorf("%s on %s: %s, %v; want %s", c.id, c.d, got, err, c.want)
+		}
+	}
+}

@@ -57,14 +57,18 @@ func (s *Store) EarliestDisbursement(ctx context.Context) (engine.Date, error) {
 	return engine.ParseDate(*d)
 }
 
-// SaveCOBRun implements store.CloseOfBusiness.
+// SaveCOBRun implements store.CloseOfBusiness. The first save of a date
+// records its run's events horizon (migration 23), which later saves
+// keep: the next date's carry probes the events of the loans written to
+// since.
 func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 	var finished any
 	if !r.FinishedAt.IsZero() {
 		finished = r.FinishedAt
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at)
-		VALUES ($1::date, $2, $3, $4, $5, $6, $7)
+	_, err := s.pool.Exec(ctx, `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at,
+			events_horizon)
+		VALUES ($1::date, $2, $3, $4, $5, $6, $7, pg_snapshot_xmin(pg_current_snapshot()))
 		ON CONFLICT (business_date) DO UPDATE SET status = $2, loans_total = $3, loans_done = $4, failures = $5, finished_at = $7
 		WHERE cob_runs.loans_done <= $4`,
 		r.BusinessDate.String(), r.Status, r.LoansTotal, r.LoansDone, r.Failures, r.StartedAt, finished)

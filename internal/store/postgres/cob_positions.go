@@ -130,7 +130,11 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // the cursor, $3 the page's size, $6 the page's last loan id, empty for
 // none) on to the date: those with a steady run of the policy $4 that
 // covers the date, whose loan has recorded no event since (a probe of the
-// events' key above the position's version). The new position names the
+// events' key above the position's version). Only the loans with an event
+// at or above the day before's run's events horizon (migration 23: one
+// range of the events' xid index, hashed) are probed: any other loan's
+// events were all seen by that run, whose positions record them. A day
+// before with no horizon probes every loan. The new position names the
 // position that holds its state (state_from, migration 21) rather than
 // copying it. The position and the journal line (recorded at $5) go in
 // together, the line from the positions inserted, so a loan carried
@@ -141,7 +145,11 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // scanned and the loans it left (CarryResult.Left): those scanned and not
 // carried, and the active loans of its range with no position the day
 // before, found by an index-only range of the loans' (status, loan_id)
-// against the page's scan, hashed.
+// against the page's scan, hashed. The range's end is an index bound, or
+// none for the last page (a branch of its own, which a page with an end
+// does not run): an end in an OR was a filter, and each page read the
+// index to the last loan (a page of 20,000 read 60,000 entries in the
+// tenth of eleven).
 //
 // It inserts plainly: ON CONFLICT DO NOTHING inserts each row
 // speculatively and confirms it by a WAL record of its own, which cost
@@ -166,6 +174,10 @@ func carryStatement(positionConflict, lineConflict string) string {
 	return `WITH scan AS MATERIALIZED (
 	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 AND ($6::text = '' OR loan_id <= $6::text)
 	ORDER BY loan_id LIMIT $3
+), hz AS MATERIALIZED (
+	SELECT (SELECT events_horizon FROM cob_runs WHERE business_date = $1::date - 1) AS h
+), recent AS MATERIALIZED (
+	SELECT DISTINCT e.loan_id FROM loan_events e WHERE e.xid >= (SELECT h FROM hz)
 ), pos AS (
 	INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound,
 		penalty_charged, compound_charged, fees_charged, loan_version, state_from, steady_through, penalty_per_day, compound_per_day,
@@ -177,7 +189,8 @@ func carryStatement(positionConflict, lineConflict string) string {
 		p.compound_per_day, p.steady_policy
 	FROM scan p
 	WHERE p.steady_through >= $1::date AND p.steady_policy = $4
-		AND NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version)
+		AND ((SELECT h FROM hz) IS NOT NULL AND p.loan_id NOT IN (SELECT loan_id FROM recent)
+			OR NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version))
 	` + positionConflict + `
 	RETURNING loan_id, penalty_per_day, compound_per_day
 ), lines AS (
@@ -194,7 +207,10 @@ func carryStatement(positionConflict, lineConflict string) string {
 ), left_ AS (
 	SELECT loan_id FROM scan WHERE loan_id NOT IN (SELECT loan_id FROM pos)
 	UNION ALL
-	SELECT l.loan_id FROM loans l, bound WHERE l.status = 'ACTIVE' AND l.loan_id > $2 AND (bound.last IS NULL OR l.loan_id <= bound.last)
+	SELECT l.loan_id FROM loans l WHERE l.status = 'ACTIVE' AND l.loan_id > $2 AND l.loan_id <= (SELECT last FROM bound)
+		AND l.loan_id NOT IN (SELECT loan_id FROM scan)
+	UNION ALL
+	SELECT l.loan_id FROM loans l WHERE (SELECT last FROM bound) IS NULL AND l.status = 'ACTIVE' AND l.loan_id > $2
 		AND l.loan_id NOT IN (SELECT loan_id FROM scan)
 )
 SELECT (SELECT count(*) FROM pos), COALESCE((SELECT max(loan_id) FROM scan), ''), (SELECT count(*) FROM scan),

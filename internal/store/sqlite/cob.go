@@ -344,9 +344,14 @@ func scanCarryPage(ctx context.Context, tx *sql.Tx, p store.CarryPositionsParams
 // through through ("" for the end), with no position the day before the
 // date, and sorts them: the loans a page leaves (CarryResult.Left).
 func unpositioned(ctx context.Context, tx *sql.Tx, p store.CarryPositionsParams, through string, left []string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT loan_id FROM loans l WHERE status = 'ACTIVE' AND loan_id > ? AND (? = '' OR loan_id <= ?)
-		AND NOT EXISTS (SELECT 1 FROM loan_positions q WHERE q.loan_id = l.loan_id AND q.as_of = ?)`,
-		p.AfterLoanID, through, through, (p.BusinessDate - 1).String())
+	// The end is a bound of the index's range only when it is in the
+	// statement alone: in an OR it would be a filter over every loan after.
+	end, args := "", []any{p.AfterLoanID, (p.BusinessDate - 1).String()}
+	if through != "" {
+		end, args = "AND loan_id <= ?", append(args, through)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT loan_id FROM loans l WHERE status = 'ACTIVE' AND loan_id > ?
+		AND NOT EXISTS (SELECT 1 FROM loan_positions q WHERE q.loan_id = l.loan_id AND q.as_of = ?) `+end, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ var closeOfBusinessCases = []testCase{
 	{"COBLoansSteppedFromState", testCOBLoansSteppedFromState},
 	{"CarryPositions", testCarryPositions},
 	{"CarryLeaves", testCarryLeaves},
+	{"CarryAfterARun", testCarryAfterARun},
 	{"COBLoansGiven", testCOBLoansGiven},
 	{"DelinquentPositions", testDelinquentPositions},
 	{"CountDelinquent", testCountDelinquent},
@@ -578,6 +579,45 @@ func testCarryLeaves(t *testing.T, s store.Store) {
 		if err != nil || fmt.Sprint(r.Left) != page.want {
 			t.Errorf("the page after %q through %q left %v, %v; want %s", page.after, page.through, r.Left, err, page.want)
 		}
+	}
+}
+
+// testCarryAfterARun: when the day before was closed by a run (its
+// record saved before its positions, as close of business does), a loan
+// that records an event after the run's positions is not carried on,
+// whichever way the store finds it (PostgreSQL looks only at the loans
+// written to since the run began), and the others are; an event of a
+// loan carried already changes nothing of the date's position.
+func testCarryAfterARun(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L1", "L2", "L3")
+	started := t0.Add(24 * time.Hour)
+	if err := s.SaveCOBRun(ctx, store.COBRun{BusinessDate: day1, Status: store.COBRunning, LoansTotal: 3, StartedAt: started}); err != nil {
+		t.Fatal(err)
+	}
+	steady := func(id string) store.Position {
+		p := position(id, day1, store.Accrual{}, store.Accrual{}, 3, engine.M1)
+		p.Version, p.State = 2, []byte{1}
+		p.Steady = &store.SteadyRun{Through: day1 + 5, Penalty: 7, Policy: 7}
+		return p
+	}
+	savePositions(t, s, day1, steady("L1"), steady("L2"), steady("L3"))
+	if err := s.SaveCOBRun(ctx, store.COBRun{BusinessDate: day1, Status: store.COBCompleted, LoansTotal: 3, LoansDone: 3, StartedAt: started,
+		FinishedAt: started.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, s, payment("L2", 2, "pay-L2"))
+	r, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: day1 + 1, Policy: 7, Limit: 10, RecordedAt: t0})
+	if err != nil || r.Carried != 2 || fmt.Sprint(r.Left) != "[L2]" {
+		t.Fatalf("carried after L2's payment: %+v, %v; want L1 and L3, L2 left", r, err)
+	}
+	appendAll(t, s, payment("L3", 2, "pay-L3"))
+	if got := fmt.Sprint(cobIDs(t, s, day1+1)); got != "[L2]" {
+		t.Fatalf("the loans day1+1 still has to do: %s; want [L2] (L3 paid after its carry)", got)
+	}
+	if r, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: day1 + 2, Policy: 7, Limit: 10, RecordedAt: t0}); err != nil ||
+		r.Carried != 1 || fmt.Sprint(r.Left) != "[L2 L3]" {
+		t.Fatalf("day1+2, with no run recorded for day1+1: %+v, %v; want L1 carried, L2 (no position) and L3 left", r, err)
 	}
 }
 
