@@ -22,10 +22,11 @@ type carryRange struct{ after, through string }
 // pages before it are carried (carryPages), taken in order by
 // CarryWorkers workers at once, each page a statement of its own, so
 // the database carries on as many cores. Only this goroutine touches
-// r.run: the workers send how many each page carried, and the run's
-// progress is saved after each page. An error stops the others, and is
-// what the run returns; the pages that committed before are counted all
-// the same (runDate saves the count a stop left unsaved).
+// r.run: the workers send what each page carried and left (keepLeft),
+// and the run's progress is saved after each page. An error stops the
+// others, and is what the run returns; the pages that committed before
+// are counted all the same (runDate saves the count a stop left
+// unsaved).
 func (r *dateRun) carryLoans(ctx context.Context) error {
 	if !r.c.carry {
 		return nil
