@@ -8,8 +8,8 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
-	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
+	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 // TestCarryBesideAnotherProcess: the carry inserts a page's positions
@@ -20,7 +20,7 @@ import (
 // journal lines, none twice.
 func TestCarryBesideAnotherProcess(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := storetest.Postgres(t)
 	d := engine.DateOf(2024, 3, 1)
 	at := time.Date(2024, 3, 2, 1, 0, 0, 0, time.UTC)
 	var before []store.Position
@@ -113,18 +113,6 @@ func dpds(ps []store.Position) []string {
 	return out
 }
 
-// openStore opens a store on a new migrated database of the test
-// cluster, closed when the test ends.
-func openStore(t *testing.T) *postgres.Store {
-	t.Helper()
-	s, err := postgres.Open(context.Background(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
 // TestCarryTrustsTheRunsHorizon: after a date closed by a run (its record
 // saved first, as close of business does), the carry probes the events of
 // only the loans written to since the run began (the run's events
@@ -135,7 +123,7 @@ func openStore(t *testing.T) *postgres.Store {
 // the point.
 func TestCarryTrustsTheRunsHorizon(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := storetest.Postgres(t)
 	d := engine.DateOf(2024, 3, 1)
 	for _, id := range []string{"L1", "L2"} {
 		if err := s.CreateLoan(ctx, newLoan(id)); err != nil {

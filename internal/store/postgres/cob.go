@@ -162,11 +162,11 @@ func (s *Store) cobPage(ctx context.Context, p store.COBLoansParams) (store.COBP
 func (s *Store) cobWindow(ctx context.Context, p store.COBLoansParams, known []string, window int) (store.COBPage, error) {
 	var page store.COBPage
 	var edge cobWindow
-	sql, from := cobPageSQL, any(p.AfterLoanID)
+	sql, args := cobPageSQL, []any{pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, known, window}
 	if len(p.LoanIDs) > 0 {
-		sql, from = cobLoansPageSQL, p.LoanIDs
+		sql, args = cobLoansPageSQL, []any{pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.LoanIDs, p.Limit, known}
 	}
-	rows, err := s.pool.Query(ctx, sql, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), from, p.Limit, known, window)
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return page, mapError(err)
 	}
@@ -260,12 +260,13 @@ const cobPageSQL = `WITH win AS MATERIALIZED (
 // read for the page anyway, is before the date $1. Not a NOT EXISTS
 // probe of the date's partition: the planner made it an anti-join that
 // read the whole partition, new and still without statistics, for every
-// page (45 ms a page of 500 over 200,000 loans). $3, $4 and $5 are
-// cobPageSQL's, the first and last unused.
+// page (45 ms a page of 500 over 200,000 loans). $3 is the page's size
+// and $4 the terms documents the caller knew, as in cobPageSQL; there is
+// no window, so no edge.
 const cobLoansPageSQL = `WITH edge AS (
-	SELECT ''::text AS last, $5::int + $3::int AS loans
+	SELECT ''::text AS last, 0 AS loans
 ), todo AS MATERIALIZED (
-	SELECT w.loan_id FROM loans w WHERE w.loan_id = ANY($2::text[]) AND w.status = 'ACTIVE'
+	SELECT w.loan_id FROM loans w WHERE w.loan_id = ANY($2::text[]) AND w.status = 'ACTIVE' ORDER BY w.loan_id LIMIT $3
 )
 ` + cobPageSelect + ` WHERE p.as_of IS NULL OR p.as_of < $1::date ORDER BY l.loan_id`
 

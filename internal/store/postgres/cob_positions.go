@@ -137,23 +137,23 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // A day before with no horizon (NULL) probes every loan. The horizon is
 // a value when the statement is planned, not a subquery: with a bound
 // unknown to it the planner guessed a third of the events and read them
-// all at every page (a close of 1,000,000 loans' carry 9 -> 27 s). The
-// new position names the
-// position that holds its state (state_from, migration 21) rather than
-// copying it. The position and the journal line (recorded at $5) go in
-// together, the line from the positions inserted, so a loan carried
-// already (or closed by another process meanwhile) gets neither again;
-// the lines go in batches of up to spanMax, in loan id order (migration
-// 22), each one row the sequencer feeds as a span. It
-// answers how many it carried, the page's last loan, how many the page
-// scanned and the loans it left (CarryResult.Left): those scanned and not
-// carried, and the active loans of its range with no position the day
-// before, found by an index-only range of the loans' (status, loan_id)
-// against the page's scan, hashed. The range's end is an index bound, or
-// none for the last page (a branch of its own, which a page with an end
-// does not run): an end in an OR was a filter, and each page read the
-// index to the last loan (a page of 20,000 read 60,000 entries in the
-// tenth of eleven).
+// all at every page (a close of 1,000,000 loans' carry 9 -> 27 s).
+//
+// The new position names the position that holds its state (state_from,
+// migration 21) rather than copying it. The position and the journal
+// line (recorded at $5) go in together, the line from the positions
+// inserted, so a loan carried already (or closed by another process
+// meanwhile) gets neither again; the lines go in batches of up to
+// spanMax, in loan id order (migration 22), each one row the sequencer
+// feeds as a span. It answers how many it carried, the page's last loan,
+// how many the page scanned and the loans it left (CarryResult.Left):
+// those scanned and not carried, and the active loans of its range with
+// no position the day before, found by an index-only range of the loans'
+// (status, loan_id) against the page's scan, hashed. The range's end is
+// an index bound, or none for the last page (a branch of its own, which
+// a page with an end does not run): an end in an OR was a filter, and
+// each page read the index to the last loan (a page of 20,000 read
+// 60,000 entries in the tenth of eleven).
 //
 // It inserts plainly: ON CONFLICT DO NOTHING inserts each row
 // speculatively and confirms it by a WAL record of its own, which cost

@@ -9,6 +9,7 @@ import (
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
+	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 // TestFeedPassCommitsAsynchronously: a sequencer pass commits without
@@ -83,7 +84,7 @@ func TestFeedPassCommitsAsynchronously(t *testing.T) {
 // a plan made then read the whole journal at every pass.
 func TestFeedPassReadsByIndex(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := storetest.Postgres(t)
 	conn, err := s.Pool().Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
