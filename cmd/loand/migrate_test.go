@@ -20,8 +20,8 @@ func TestCLIMigrateStatusAndDryRun(t *testing.T) {
 		migrations      int
 		last            string
 	}{
-		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 18, "0019_steady_runs.sql"},
-		{"postgres", pgtest.UnmigratedURL(t), 23, "0023_run_horizon.sql"},
+		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 19, "0020_cob_runner.sql"},
+		{"postgres", pgtest.UnmigratedURL(t), 24, "0024_carried_positions.sql"},
 	} {
 		t.Run(c.store, func(t *testing.T) {
 			status := func(when string, wantApplied int) {

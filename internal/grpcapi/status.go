@@ -75,6 +75,8 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 		return status.Error(codes.AlreadyExists, "already exists")
 	case errors.Is(err, store.ErrVersionConflict):
 		return status.Error(codes.Aborted, "the loan changed concurrently; retry the request")
+	case errors.Is(err, store.ErrTakenOver):
+		return status.Error(codes.Aborted, "a later run of the business date took its close of business over; that run goes on")
 	case errors.Is(err, store.ErrUnavailable):
 		return loggedStatus(ctx, log, slog.LevelWarn, "database unavailable", method, err, codes.Unavailable,
 			"database unavailable; retry the request")

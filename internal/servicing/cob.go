@@ -346,6 +346,22 @@ func (r *dateRun) start(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
+	// The date is this run's from here on: a run of it still going in
+	// another process is refused its next write (TakeCOBRun), and what
+	// it wrote before is counted here as done.
+	runner := newRunnerID(r.c.loans.now())
+	r.run.Status, r.run.Runner = store.COBRunning, runner
+	if err := r.c.store.TakeCOBRun(ctx, r.run); err != nil {
+		return err
+	}
+	// Read back for the loans done before, but with this run's runner:
+	// a later run may have taken the date over since, and its runner is
+	// not this run's to write with.
+	r.run, err = r.c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: r.d})
+	if err != nil {
+		return err
+	}
+	r.run.Runner = runner
 	r.doneAtStart, r.savedDone = r.run.LoansDone, r.run.LoansDone
 	todo, err := r.c.store.CountCOBLoans(ctx, store.COBLoansParams{BusinessDate: r.d})
 	if err != nil {
@@ -541,7 +557,8 @@ func (r *dateRun) writeBatches(ctx context.Context, cancel context.CancelFunc, b
 			continue
 		}
 		r.run.Failures += b.failures
-		err = r.c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: r.d, Positions: b.positions, RecordedAt: r.c.loans.now().UTC()})
+		err = r.c.store.SavePositions(ctx, store.SavePositionsParams{BusinessDate: r.d, Positions: b.positions, RecordedAt: r.c.loans.now().UTC(),
+			Runner: r.run.Runner})
 		if err == nil {
 			r.run.LoansDone += int64(len(b.positions))
 			err = r.save(ctx)

@@ -129,7 +129,7 @@ func (r *dateRun) carryPages(ctx context.Context, cancel context.CancelFunc, sto
 func (r *dateRun) carryPage(ctx context.Context, page carryRange, at time.Time, carried chan<- store.CarryResult) error {
 	for after := page.after; ; {
 		res, err := r.c.store.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: r.d, Policy: r.c.policy, AfterLoanID: after,
-			ThroughLoanID: page.through, Limit: r.c.carryPage, RecordedAt: at})
+			ThroughLoanID: page.through, Limit: r.c.carryPage, RecordedAt: at, Runner: r.run.Runner})
 		if err != nil {
 			return err
 		}

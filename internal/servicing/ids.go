@@ -25,6 +25,15 @@ func newAgreementID(now time.Time) string {
 	return fmt.Sprintf("AG%014x%s", now.UnixMicro(), hex.EncodeToString(b[:]))
 }
 
+// newRunnerID names one run of a business date's close of business
+// (store.COBRun.Runner): the time it started and a random tail, so that
+// the runs of a date, in any process, never share one.
+func newRunnerID(now time.Time) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("R%014x%s", now.UnixMicro(), hex.EncodeToString(b[:]))
+}
+
 // validID reports whether s is an identifier the API accepts: 1 to 64 of
 // A-Z a-z 0-9 . _ : -, starting with a letter or digit. (By hand rather
 // than a regular expression: it runs on every write, and the matcher cost

@@ -25,6 +25,15 @@ type CloseOfBusiness interface {
 	// (the database finishes a statement whose client has gone), which
 	// must not take the count back.
 	SaveCOBRun(ctx context.Context, p COBRun) error
+	// TakeCOBRun saves a run as SaveCOBRun does and makes p.Runner the
+	// date's runner, once the writes of the runner before it (positions,
+	// journal lines, a carry's page) have ended. From then on the writes
+	// of an earlier runner (SavePositionsParams.Runner,
+	// CarryPositionsParams.Runner) are refused with ErrTakenOver, and its
+	// saves of the run (SaveCOBRun) are ignored: two processes closing one
+	// date never write a loan's position of it twice, and the one that
+	// started last goes on.
+	TakeCOBRun(ctx context.Context, p COBRun) error
 	// CountCOBLoans counts the active loans with no position on or after
 	// the date.
 	CountCOBLoans(ctx context.Context, p COBLoansParams) (int64, error)
@@ -92,6 +101,9 @@ type COBRun struct {
 	Failures   int64
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Runner names the run that writes the date now (TakeCOBRun); empty
+	// for a record saved by no runner.
+	Runner string
 }
 
 // COBRunKey names a run.
@@ -222,6 +234,10 @@ type SavePositionsParams struct {
 	// RecordedAt is when the batch was computed: the journal lines and
 	// notices it writes carry it.
 	RecordedAt time.Time
+	// Runner, when set, is the run writing the batch: the store writes it
+	// only while the run is the date's runner (TakeCOBRun), else refuses
+	// it with ErrTakenOver.
+	Runner string
 }
 
 // Next is the position a steady run makes of p, a position of its loan,
@@ -255,6 +271,8 @@ type CarryPositionsParams struct {
 	ThroughLoanID string
 	Limit         int
 	RecordedAt    time.Time
+	// Runner is as SavePositionsParams.Runner.
+	Runner string
 }
 
 // CarryPageEndParams ask for the end of the page of Every positions of

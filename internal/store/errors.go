@@ -18,4 +18,7 @@ var (
 	// ErrFull: the database has no room for the write (its disk is full);
 	// the write changed nothing. Retrying helps only once room is made.
 	ErrFull = errors.New("database full")
+	// ErrTakenOver: a later run of the business date took its close over
+	// (CloseOfBusiness.TakeCOBRun); this one's write changed nothing.
+	ErrTakenOver = errors.New("close of business of the date taken over by a later run")
 )

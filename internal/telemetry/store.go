@@ -25,6 +25,7 @@ const (
 	callGetCOBRun
 	callLastCOBRun
 	callSaveCOBRun
+	callTakeCOBRun
 	callCountCOBLoans
 	callCOBLoans
 	callSavePositions
@@ -65,6 +66,7 @@ var storeCallNames = [storeCalls]string{
 	callGetCOBRun:            "GetCOBRun",
 	callLastCOBRun:           "LastCOBRun",
 	callSaveCOBRun:           "SaveCOBRun",
+	callTakeCOBRun:           "TakeCOBRun",
 	callCountCOBLoans:        "CountCOBLoans",
 	callCOBLoans:             "COBLoans",
 	callSavePositions:        "SavePositions",
@@ -180,6 +182,11 @@ func (s *timedStore) LastCOBRun(ctx context.Context) (_ store.COBRun, err error)
 func (s *timedStore) SaveCOBRun(ctx context.Context, p store.COBRun) (err error) {
 	defer s.since(callSaveCOBRun, time.Now(), &err)
 	return s.s.SaveCOBRun(ctx, p)
+}
+
+func (s *timedStore) TakeCOBRun(ctx context.Context, p store.COBRun) (err error) {
+	defer s.since(callTakeCOBRun, time.Now(), &err)
+	return s.s.TakeCOBRun(ctx, p)
 }
 
 func (s *timedStore) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (_ int64, err error) {

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -12,13 +13,14 @@ import (
 	"github.com/loancore/loancore/internal/store/storetest"
 )
 
-// TestCarryBesideAnotherProcess: the carry inserts a page's positions
-// plainly, and a position of the date there already (a run taken up
-// again) or written by another process at once makes that insert fail on
-// the key. CarryPositions then carries the page again, skipping them: no
-// error, the other process's positions kept, the rest carried with their
-// journal lines, none twice.
-func TestCarryBesideAnotherProcess(t *testing.T) {
+// TestTakeOverWaitsForAWriteInFlight: a run that takes a date over
+// (TakeCOBRun) waits for the write of the runner before it still in
+// flight (its transaction holds the run's row for key share, as
+// SavePositions' and the carry's do, migration 24), and then sees it: its
+// carry leaves the loan the one before wrote, and carries the rest with
+// their journal lines, none twice; the one before's next write is
+// refused.
+func TestTakeOverWaitsForAWriteInFlight(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.Postgres(t)
 	d := engine.DateOf(2024, 3, 1)
@@ -33,50 +35,53 @@ func TestCarryBesideAnotherProcess(t *testing.T) {
 			Steady: &store.SteadyRun{Through: d + 5, Penalty: 204, Compound: 1, Policy: 7}}
 		before = append(before, p)
 	}
-	save := func(ps ...store.Position) {
-		t.Helper()
-		if err := s.SavePositions(ctx, store.SavePositionsParams{BusinessDate: ps[0].AsOf, Positions: ps, RecordedAt: at}); err != nil {
-			t.Fatal(err)
-		}
+	if err := s.SavePositions(ctx, store.SavePositionsParams{BusinessDate: d - 1, Positions: before, RecordedAt: at}); err != nil {
+		t.Fatal(err)
 	}
-	save(before...)
-	l3 := before[2]
-	l3.AsOf, l3.DaysPastDue = d, 40
-	save(l3) // L3's position of d is there before the carry
+	run := store.COBRun{BusinessDate: d, Status: store.COBRunning, StartedAt: at, Runner: "A"}
+	if err := s.TakeCOBRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	// A writes L2's position of d, not yet committed, under its fence.
+	if _, err := s.Pool().Exec(ctx, `CREATE TABLE loan_positions_p20240301 PARTITION OF loan_positions
+		FOR VALUES FROM ('2024-03-01') TO ('2024-03-02')`); err != nil {
+		t.Fatal(err)
+	}
 	tx, err := s.Pool().Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	// Another process writes L2's position of d, not yet committed: the
-	// carry's insert waits for it.
+	var fenced int
+	if err := tx.QueryRow(ctx, postgres.FenceSQL, d.String(), "A").Scan(&fenced); err != nil || fenced != 1 {
+		t.Fatalf("A's fence: %d, %v", fenced, err)
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest,
 		penalty, compound, penalty_charged, compound_charged, fees_charged) VALUES ('L2', $1, 'ACTIVE', 41, 2, 1, 1, 0, 0, 0, 0, 0, 0)`,
 		d.String()); err != nil {
 		t.Fatal(err)
 	}
-	type result struct {
-		r   store.CarryResult
-		err error
-	}
-	done := make(chan result, 1)
+	taken := make(chan error, 1)
 	go func() {
-		r, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: d, Policy: 7, Limit: 10, RecordedAt: at})
-		done <- result{r, err}
+		run.Runner = "B"
+		taken <- s.TakeCOBRun(ctx, run)
 	}()
 	waitForLockWait(t, s)
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	got := <-done
-	if got.err != nil || got.r.Carried != 1 {
-		t.Fatalf("carry beside another process: %+v, %v; want L1 alone carried", got.r, got.err)
+	if err := <-taken; err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: d, Policy: 7, Limit: 10, RecordedAt: at, Runner: "B"})
+	if err != nil || r.Carried != 2 || fmt.Sprint(r.Left) != "[L2]" {
+		t.Fatalf("B's carry: %+v, %v; want L1 and L3 carried, L2 left", r, err)
 	}
 	ps, err := s.DelinquentPositions(ctx, store.PositionQuery{AsOf: d, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := fmt.Sprint(dpds(ps)); s != "[L1:6 L2:41 L3:40]" {
+	if s := fmt.Sprint(dpds(ps)); s != "[L1:6 L2:41 L3:6]" {
 		t.Fatalf("positions of %s: %s", d, s)
 	}
 	for id, want := range map[string]store.Accrual{"L1": {Penalty: 204, Compound: 1}, "L2": {}} {
@@ -84,10 +89,13 @@ func TestCarryBesideAnotherProcess(t *testing.T) {
 			t.Fatalf("%s's journal: %+v, %v; want %+v", id, a, err, want)
 		}
 	}
+	if _, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: d, Policy: 7, Limit: 10, RecordedAt: at, Runner: "A"}); !errors.Is(err, store.ErrTakenOver) {
+		t.Fatalf("A's carry after B took over: %v; want ErrTakenOver", err)
+	}
 }
 
 // waitForLockWait waits until a statement of the store's database waits
-// for a lock (the carry, for the other transaction's row).
+// for a lock (a take-over, for the other transaction's fence).
 func waitForLockWait(t *testing.T, s *postgres.Store) {
 	t.Helper()
 	for range 500 {
@@ -101,7 +109,7 @@ func waitForLockWait(t *testing.T, s *postgres.Store) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatal("the carry never waited for the other transaction's row")
+	t.Fatal("nothing ever waited for the other transaction's lock")
 }
 
 // dpds are positions as "loan:days past due".

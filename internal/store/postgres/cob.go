@@ -15,13 +15,14 @@ import (
 
 // This file implements store.CloseOfBusiness.
 
-const cobRunColumns = `to_char(business_date, 'YYYY-MM-DD'), status, loans_total, loans_done, failures, started_at, finished_at`
+const cobRunColumns = `to_char(business_date, 'YYYY-MM-DD'), status, loans_total, loans_done, failures, started_at, finished_at,
+	COALESCE(runner, '')`
 
 func scanCOBRun(row pgx.Row) (store.COBRun, error) {
 	var r store.COBRun
 	var date string
 	var finished *time.Time
-	if err := row.Scan(&date, &r.Status, &r.LoansTotal, &r.LoansDone, &r.Failures, &r.StartedAt, &finished); err != nil {
+	if err := row.Scan(&date, &r.Status, &r.LoansTotal, &r.LoansDone, &r.Failures, &r.StartedAt, &finished, &r.Runner); err != nil {
 		return r, mapError(err)
 	}
 	d, err := engine.ParseDate(date)
@@ -60,25 +61,76 @@ func (s *Store) EarliestDisbursement(ctx context.Context) (engine.Date, error) {
 // SaveCOBRun implements store.CloseOfBusiness. The first save of a date
 // records its run's events horizon (migration 23), which later saves
 // keep: the next date's carry probes the events of the loans written to
-// since.
+// since. A save by a runner other than the date's is ignored.
 func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
+	_, err := s.pool.Exec(ctx, saveCOBRunSQL+` WHERE cob_runs.loans_done <= $4 AND cob_runs.runner IS NOT DISTINCT FROM NULLIF($8, '')`,
+		cobRunArgs(r)...)
+	return mapError(err)
+}
+
+// saveCOBRunSQL saves a run's record; the caller adds the update's
+// condition.
+const saveCOBRunSQL = `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at,
+		events_horizon, runner)
+	VALUES ($1::date, $2, $3, $4, $5, $6, $7, pg_snapshot_xmin(pg_current_snapshot()), NULLIF($8, ''))
+	ON CONFLICT (business_date) DO UPDATE SET status = $2, loans_total = $3, loans_done = $4, failures = $5, finished_at = $7`
+
+// cobRunArgs are saveCOBRunSQL's arguments.
+func cobRunArgs(r store.COBRun) []any {
 	var finished any
 	if !r.FinishedAt.IsZero() {
 		finished = r.FinishedAt
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at,
-			events_horizon)
-		VALUES ($1::date, $2, $3, $4, $5, $6, $7, pg_snapshot_xmin(pg_current_snapshot()))
-		ON CONFLICT (business_date) DO UPDATE SET status = $2, loans_total = $3, loans_done = $4, failures = $5, finished_at = $7
-		WHERE cob_runs.loans_done <= $4`,
-		r.BusinessDate.String(), r.Status, r.LoansTotal, r.LoansDone, r.Failures, r.StartedAt, finished)
-	return mapError(err)
+	return []any{r.BusinessDate.String(), r.Status, r.LoansTotal, r.LoansDone, r.Failures, r.StartedAt, finished, r.Runner}
+}
+
+// TakeCOBRun implements store.CloseOfBusiness, in one transaction: the
+// record saved if the date has none, its row locked FOR UPDATE (which
+// waits for the key-share locks the writes of the runner before hold,
+// carry statements and SavePositions' transactions), then the runner and
+// the record set, the counts only if they do not go back (SaveCOBRun).
+// Locking the row before setting it matters: an update of columns that
+// are not a key takes a lock a key-share lock does not wait for.
+func (s *Store) TakeCOBRun(ctx context.Context, r store.COBRun) error {
+	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		a, b := cobRunArgs(r), &pgx.Batch{}
+		b.Queue(saveCOBRunSQL+` WHERE false`, a...)
+		b.Queue(`SELECT 1 FROM cob_runs WHERE business_date = $1::date FOR UPDATE`, r.BusinessDate.String())
+		b.Queue(`UPDATE cob_runs SET runner = NULLIF($2, '') WHERE business_date = $1::date`, r.BusinessDate.String(), r.Runner)
+		b.Queue(`UPDATE cob_runs SET status = $2, loans_total = $3, loans_done = $4, failures = $5, finished_at = $6
+			WHERE business_date = $1::date AND loans_done <= $4`, a[0], a[1], a[2], a[3], a[4], a[6])
+		return tx.SendBatch(ctx, b).Close()
+	}))
+}
+
+// fenceSQL locks the row of a date's run ($1) for key share when its
+// runner is $2, and counts it: 0 when another run took the date over.
+const fenceSQL = `SELECT count(*) FROM (SELECT 1 FROM cob_runs WHERE business_date = $1::date AND runner = $2 FOR KEY SHARE) f`
+
+// fence checks, in a write's transaction, that its runner still runs the
+// date, and holds the lock TakeCOBRun waits for until the write ends. No
+// runner: no check.
+func fence(ctx context.Context, tx pgx.Tx, d engine.Date, runner string) error {
+	if runner == "" {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRow(ctx, fenceSQL, d.String(), runner).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrTakenOver
+	}
+	return nil
 }
 
 // cobLoansWhere selects the active loans with no position on or after
-// $1: those the date still has to do.
+// $1: those the date still has to do. A loan's carried positions are the
+// elements of its dates' pages (migration 24), unnested and anti-joined.
 const cobLoansWhere = `FROM loans l WHERE l.status = 'ACTIVE'
-	AND NOT EXISTS (SELECT 1 FROM loan_positions p WHERE p.loan_id = l.loan_id AND p.as_of >= $1::date)`
+	AND NOT EXISTS (SELECT 1 FROM loan_positions p WHERE p.loan_id = l.loan_id AND p.as_of >= $1::date)
+	AND NOT EXISTS (SELECT 1 FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
+		WHERE c.as_of >= $1::date AND u.loan_id = l.loan_id)`
 
 // CountCOBLoans implements store.CloseOfBusiness.
 func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int64, error) {
@@ -241,9 +293,9 @@ func scanCOBLoan(rows pgx.Rows, edge *cobWindow, knownTerms [][]byte) (store.COB
 // page's size, $4 the terms documents the caller knew, $5 the window's
 // size. The window is an index-only scan of (status, loan_id); the loans
 // done among them, a range of the primary key of the partitions on or
-// after $1, hashed (NOT IN over a NOT NULL column). A carried position's
-// state is read from the position it names (state_from: one probe of
-// that date's partition).
+// after $1, and the elements of the carried pages of those dates that
+// overlap the window (migration 24), each hashed (NOT IN over a NOT NULL
+// column).
 const cobPageSQL = `WITH win AS MATERIALIZED (
 	SELECT loan_id FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $5
 ), edge AS MATERIALIZED (
@@ -251,36 +303,59 @@ const cobPageSQL = `WITH win AS MATERIALIZED (
 ), todo AS MATERIALIZED (
 	SELECT loan_id FROM win WHERE loan_id NOT IN (SELECT q.loan_id FROM loan_positions q
 		WHERE q.as_of >= $1::date AND q.loan_id > $2 AND q.loan_id <= (SELECT last FROM edge))
+		AND loan_id NOT IN (SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
+			WHERE c.as_of >= $1::date AND c.last_loan_id > $2 AND c.first_loan_id <= (SELECT last FROM edge))
 	ORDER BY loan_id LIMIT $3
 )
 ` + cobPageSelect + ` ORDER BY l.loan_id`
 
 // cobLoansPageSQL is the page of given loans (COBLoansParams.LoanIDs, $2,
-// no more than the page's size): those active whose latest position,
-// read for the page anyway, is before the date $1. Not a NOT EXISTS
-// probe of the date's partition: the planner made it an anti-join that
-// read the whole partition, new and still without statistics, for every
-// page (45 ms a page of 500 over 200,000 loans). $3 is the page's size
-// and $4 the terms documents the caller knew, as in cobPageSQL; there is
-// no window, so no edge.
+// no more than the page's size, by id): those active whose latest
+// position, read for the page anyway, is before the date $1, and that
+// are not among the elements of the date's carried pages over their
+// range. Not a NOT EXISTS probe of the date's partition: the planner
+// made it an anti-join that read the whole partition, new and still
+// without statistics, for every page (45 ms a page of 500 over 200,000
+// loans). $3 is the page's size and $4 the terms documents the caller
+// knew, as in cobPageSQL; there is no window, so no edge.
 const cobLoansPageSQL = `WITH edge AS (
 	SELECT ''::text AS last, 0 AS loans
 ), todo AS MATERIALIZED (
-	SELECT w.loan_id FROM loans w WHERE w.loan_id = ANY($2::text[]) AND w.status = 'ACTIVE' ORDER BY w.loan_id LIMIT $3
+	SELECT w.loan_id FROM loans w WHERE w.loan_id = ANY($2::text[]) AND w.status = 'ACTIVE'
+		AND w.loan_id NOT IN (SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
+			WHERE c.as_of = $1::date AND c.last_loan_id >= (SELECT min(x) FROM unnest($2::text[]) AS x)
+				AND c.first_loan_id <= (SELECT max(x) FROM unnest($2::text[]) AS x))
+	ORDER BY w.loan_id LIMIT $3
 )
-` + cobPageSelect + ` WHERE p.as_of IS NULL OR p.as_of < $1::date ORDER BY l.loan_id`
+` + cobPageSelect + ` WHERE COALESCE(k.as_of, p.as_of) IS NULL OR COALESCE(k.as_of, p.as_of) < $1::date ORDER BY l.loan_id`
 
 // cobPageSelect is what cobPageSQL and cobLoansPageSQL read of each loan
-// to do, before the ORDER BY.
+// to do, before the ORDER BY. A loan's latest position is its latest
+// row p (joined LATERAL, see cobPage), or, when p has a steady run, the
+// latest of the carried positions based on it (k, migration 24): they
+// follow p day after day from the day after it, so the first date down
+// from the end of p's run (or the day before $1) whose carried page
+// holds the loan is the latest, found by the page a date that may hold
+// it (the last starting at or before it, by the pages' key) — the day
+// before $1 at once for a loan carried until then. A carried position's
+// charges are p's and its run's daily amounts for each day since; its
+// state is p's, which a carried row of before migration 24 names
+// (state_from: one probe of that date's partition).
 const cobPageSelect = `SELECT edge.last, edge.loans, l.loan_id, l.borrower_id, l.currency,
 	array_position($4::jsonb[], l.terms), CASE WHEN array_position($4::jsonb[], l.terms) IS NULL THEN l.terms::text END, l.status, l.created_at,
-	COALESCE(p.penalty_charged::text, '0'), COALESCE(p.compound_charged::text, '0'), COALESCE(p.fees_charged::text, '0'),
-	COALESCE(to_char(p.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0),
+	COALESCE((p.penalty_charged + COALESCE(k.as_of - p.as_of, 0) * COALESCE(p.penalty_per_day, 0))::text, '0'),
+	COALESCE((p.compound_charged + COALESCE(k.as_of - p.as_of, 0) * COALESCE(p.compound_per_day, 0))::text, '0'),
+	COALESCE(p.fees_charged::text, '0'),
+	COALESCE(to_char(COALESCE(k.as_of, p.as_of), 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0),
 	COALESCE(p.state, (SELECT s.state FROM loan_positions s WHERE s.loan_id = l.loan_id AND s.as_of = p.state_from)),
 	COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
 	FROM todo CROSS JOIN edge
 	JOIN loans l ON l.loan_id = todo.loan_id
-	LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true`
+	LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true
+	LEFT JOIN LATERAL (SELECT c.as_of FROM generate_series(LEAST(p.steady_through, $1::date - 1) - p.as_of - 1, 0, -1) AS g(n)
+		CROSS JOIN LATERAL (SELECT c.as_of, c.last_loan_id, c.loan_ids FROM carried_positions c
+			WHERE c.as_of = p.as_of + 1 + g.n AND c.first_loan_id <= l.loan_id ORDER BY c.first_loan_id DESC LIMIT 1) c
+		WHERE c.last_loan_id >= l.loan_id AND l.loan_id = ANY(c.loan_ids) LIMIT 1) k ON true`
 
 // termsOf is a loan's terms document as cobPage read it: its text, or,
 // when it equals a document the caller knew, that one's bytes (at the
@@ -363,34 +438,46 @@ func currency(code string) (money.Currency, error) {
 }
 
 // SavePositions implements store.CloseOfBusiness: the batch's notices,
-// journal lines and positions in one transaction. It spans loans, but
-// writes only data derived from their logs, never a loan's record. The
-// journal and the positions are appended by COPY (cob_journal.go,
-// cob_positions.go), into the partitions of the batch's dates, which the
-// first write of a date creates.
+// journal lines and positions in one transaction, under the run's fence
+// (fence), leaving out the loans carried on to their date already
+// (carriedAmong). It spans loans, but writes only data derived from
+// their logs, never a loan's record. The journal and the positions are
+// appended by COPY (cob_journal.go, cob_positions.go), into the
+// partitions of the batch's dates, which the first write of a date
+// creates.
 func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	if len(p.Positions) == 0 {
 		return nil
-	}
-	var journal, positions [][]any
-	var nt noticeColumns
-	for _, pos := range p.Positions {
-		c, err := currency(pos.Currency)
-		if err != nil {
-			return fmt.Errorf("postgres: loan %s: %w", pos.LoanID, err)
-		}
-		positions = append(positions, positionRow(pos, c))
-		if a := pos.AccruedToday; !a.IsZero() {
-			journal = append(journal, journalRow(p, pos.LoanID, a, c))
-		}
-		for _, n := range pos.Notices {
-			nt.add(n, c)
-		}
 	}
 	if err := s.positionPartitions(ctx, p.Positions); err != nil {
 		return err
 	}
 	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := fence(ctx, tx, p.BusinessDate, p.Runner); err != nil {
+			return err
+		}
+		carried, err := carriedAmong(ctx, tx, p.Positions)
+		if err != nil {
+			return err
+		}
+		var journal, positions [][]any
+		var nt noticeColumns
+		for _, pos := range p.Positions {
+			if carried[positionKey{pos.LoanID, pos.AsOf}] {
+				continue
+			}
+			c, err := currency(pos.Currency)
+			if err != nil {
+				return fmt.Errorf("postgres: loan %s: %w", pos.LoanID, err)
+			}
+			positions = append(positions, positionRow(pos, c))
+			if a := pos.AccruedToday; !a.IsZero() {
+				journal = append(journal, journalRow(p, pos.LoanID, a, c))
+			}
+			for _, n := range pos.Notices {
+				nt.add(n, c)
+			}
+		}
 		if err := nt.write(ctx, tx, p.RecordedAt); err != nil {
 			return err
 		}
@@ -399,6 +486,40 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 		}
 		return writePositions(ctx, tx, positions)
 	}))
+}
+
+// positionKey names a loan's position of a date.
+type positionKey struct {
+	loanID string
+	asOf   engine.Date
+}
+
+// carriedAmong are the positions of the batch whose loans were carried on
+// to their date already (migration 24): their rows, lines and notices
+// are not written, since a date's position of a loan is written once.
+// One range of the carried pages of the batch's dates over its ids.
+func carriedAmong(ctx context.Context, tx pgx.Tx, ps []store.Position) (map[positionKey]bool, error) {
+	ids, dates := make([]string, len(ps)), make([]string, len(ps))
+	lo, hi := ps[0].LoanID, ps[0].LoanID
+	for i, pos := range ps {
+		ids[i], dates[i] = pos.LoanID, pos.AsOf.String()
+		lo, hi = min(lo, pos.LoanID), max(hi, pos.LoanID)
+	}
+	rows, err := tx.Query(ctx, `SELECT u.loan_id, to_char(c.as_of, 'YYYY-MM-DD')
+		FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
+		WHERE c.as_of = ANY($1::date[]) AND c.last_loan_id >= $2 AND c.first_loan_id <= $3 AND u.loan_id = ANY($4::text[])`,
+		dates, lo, hi, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[positionKey]bool{}
+	var id, day string
+	_, err = pgx.ForEachRow(rows, []any{&id, &day}, func() error {
+		d, err := engine.ParseDate(day)
+		out[positionKey{id, d}] = true
+		return err
+	})
+	return out, err
 }
 
 // noticeColumns are a batch's notices as the columns of one INSERT.
@@ -433,14 +554,37 @@ func (n *noticeColumns) write(ctx context.Context, tx pgx.Tx, at time.Time) erro
 	return err
 }
 
-// DelinquentPositions implements store.CloseOfBusiness.
+// delinquentSQL pages a date's delinquent positions: up to $5 of its rows
+// (the delinquent index) and up to $5 of its carried positions
+// (migration 24: its pages by key from the cursor's, unnested in order,
+// which an incremental sort keeps, filtered by the arrays' days past
+// due, bucket and risk class), merged by loan id; then each one's base
+// row for what the arrays do not keep, a carried position's penalty and
+// compound being its base's and the daily amounts of each day since.
+const delinquentSQL = `WITH page AS (
+	SELECT * FROM (
+		SELECT p.loan_id, p.as_of AS base_date, p.days_past_due, p.bucket, p.risk_class FROM loan_positions p
+		WHERE p.as_of = $1::date AND p.days_past_due > 0 AND p.loan_id > $2 AND ($3 = 0 OR p.bucket = $3) AND ($4 = 0 OR p.risk_class = $4)
+		ORDER BY p.loan_id LIMIT $5) r
+	UNION ALL
+	SELECT * FROM (
+		SELECT u.loan_id, u.base_date, u.days_past_due, u.bucket, u.risk_class
+		FROM (SELECT * FROM carried_positions c WHERE c.as_of = $1::date AND c.last_loan_id > $2 ORDER BY c.first_loan_id) c
+		CROSS JOIN LATERAL unnest(c.loan_ids, c.base_dates, c.days_past_due, c.buckets, c.risk_classes) WITH ORDINALITY
+			AS u(loan_id, base_date, days_past_due, bucket, risk_class, n)
+		WHERE u.loan_id > $2 AND u.days_past_due > 0 AND ($3 = 0 OR u.bucket = $3) AND ($4 = 0 OR u.risk_class = $4)
+		ORDER BY c.first_loan_id, u.n LIMIT $5) k
+	ORDER BY loan_id LIMIT $5
+)
+SELECT k.loan_id, l.borrower_id, l.currency, b.status, k.days_past_due, k.bucket, k.risk_class, b.principal::text, b.interest::text,
+	(b.penalty + ($1::date - k.base_date) * COALESCE(b.penalty_per_day, 0))::text,
+	(b.compound + ($1::date - k.base_date) * COALESCE(b.compound_per_day, 0))::text
+FROM page k JOIN loans l ON l.loan_id = k.loan_id JOIN loan_positions b ON b.loan_id = k.loan_id AND b.as_of = k.base_date
+ORDER BY k.loan_id`
+
+// DelinquentPositions implements store.CloseOfBusiness (delinquentSQL).
 func (s *Store) DelinquentPositions(ctx context.Context, p store.PositionQuery) ([]store.Position, error) {
-	rows, err := s.pool.Query(ctx, `SELECT p.loan_id, l.borrower_id, l.currency, p.status, p.days_past_due, p.bucket, p.risk_class,
-		p.principal::text, p.interest::text, p.penalty::text, p.compound::text
-		FROM loan_positions p JOIN loans l ON l.loan_id = p.loan_id
-		WHERE p.as_of = $1::date AND p.days_past_due > 0 AND p.loan_id > $2
-			AND ($3 = 0 OR p.bucket = $3) AND ($4 = 0 OR p.risk_class = $4)
-		ORDER BY p.loan_id LIMIT $5`, p.AsOf.String(), p.AfterLoanID, int32(p.Bucket), int32(p.RiskClass), p.Limit)
+	rows, err := s.pool.Query(ctx, delinquentSQL, p.AsOf.String(), p.AfterLoanID, int32(p.Bucket), int32(p.RiskClass), p.Limit)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -467,11 +611,16 @@ func (s *Store) DelinquentPositions(ctx context.Context, p store.PositionQuery) 
 	return out, mapError(err)
 }
 
-// CountDelinquent implements store.CloseOfBusiness. The partial index on
-// delinquent positions (as_of, loan_id) narrows it to the date's.
+// CountDelinquent implements store.CloseOfBusiness: the date's rows (the
+// partial index on delinquent positions narrows them) and the elements of
+// its carried pages (migration 24), counted by bucket.
 func (s *Store) CountDelinquent(ctx context.Context, p store.DelinquencyCountQuery) (map[engine.Bucket]int64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT bucket, count(*) FROM loan_positions
-		WHERE as_of = $1::date AND days_past_due > 0 GROUP BY bucket`, p.AsOf.String())
+	rows, err := s.pool.Query(ctx, `SELECT bucket, sum(n)::bigint FROM (
+			SELECT bucket, count(*) AS n FROM loan_positions WHERE as_of = $1::date AND days_past_due > 0 GROUP BY bucket
+			UNION ALL
+			SELECT u.bucket, count(*) FROM carried_positions c CROSS JOIN LATERAL unnest(c.days_past_due, c.buckets) AS u(days_past_due, bucket)
+			WHERE c.as_of = $1::date AND u.days_past_due > 0 GROUP BY u.bucket
+		) b GROUP BY bucket`, p.AsOf.String())
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -130,84 +130,92 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // the cursor, $3 the page's size, $6 the page's last loan id, empty for
 // none) on to the date: those with a steady run of the policy $4 that
 // covers the date, whose loan has recorded no event since (a probe of the
-// events' key above the position's version). Only the loans with an event
-// at or above the day before's run's events horizon ($7, migration 23:
-// one range of the events' xid index, hashed) are probed: any other
-// loan's events were all seen by that run, whose positions record them.
-// A day before with no horizon (NULL) probes every loan. The horizon is
-// a value when the statement is planned, not a subquery: with a bound
-// unknown to it the planner guessed a third of the events and read them
-// all at every page (a close of 1,000,000 loans' carry 9 -> 27 s).
+// events' key above the position's version). The day before's positions
+// are its rows and the elements of its carried pages (migration 24),
+// merged by loan id; up to $3 pages are unnested, each holding at least
+// one. Only the loans with an event at or above the day before's run's
+// events horizon ($7, migration 23: one range of the events' xid index,
+// hashed) are probed: any other loan's events were all seen by that run,
+// whose positions record them. A day before with no horizon (NULL)
+// probes every loan. The horizon is a value when the statement is
+// planned, not a subquery: with a bound unknown to it the planner
+// guessed a third of the events and read them all at every page (a
+// close of 1,000,000 loans' carry 9 -> 27 s).
 //
-// The new position names the position that holds its state (state_from,
-// migration 21) rather than copying it. The position and the journal
-// line (recorded at $5) go in together, the line from the positions
-// inserted, so a loan carried already (or closed by another process
-// meanwhile) gets neither again; the lines go in batches of up to
-// spanMax, in loan id order (migration 22), each one row the sequencer
-// feeds as a span. It answers how many it carried, the page's last loan,
-// how many the page scanned and the loans it left (CarryResult.Left):
-// those scanned and not carried, and the active loans of its range with
-// no position the day before, found by an index-only range of the loans'
-// (status, loan_id) against the page's scan, hashed. The range's end is
-// an index bound, or none for the last page (a branch of its own, which
-// a page with an end does not run): an end in an OR was a filter, and
-// each page read the index to the last loan (a page of 20,000 read
-// 60,000 entries in the tenth of eleven).
-//
-// It inserts plainly: ON CONFLICT DO NOTHING inserts each row
-// speculatively and confirms it by a WAL record of its own, which cost
-// the carry a fifth of its PostgreSQL CPU (scratch cluster, 200,000
-// loans, three alternated rounds: 3.39-3.91 s against 2.95-3.19 s; WAL
-// 141 against 123 MB). A position of the date is there already only when
-// the date's run is taken up again, or another process closes the date
-// at once; the plain insert then fails on the key, and CarryPositions
-// carries the page again with carryConflictSQL, which skips those rows,
-// as copyOnce does for the fold's. Not a NOT EXISTS probe instead: the
-// date's partition is new, and with no statistics the planner may scan
-// it for every loan of the page (a close of 200,000 loans took 105 s).
-var carrySQL = carryStatement("", "")
-
-// carryConflictSQL is carrySQL skipping the rows there already (ON
-// CONFLICT DO NOTHING).
-var carryConflictSQL = carryStatement("ON CONFLICT (loan_id, as_of) DO NOTHING", "ON CONFLICT (business_date, first_loan_id) DO NOTHING")
-
-// carryStatement is the carry's statement with its positions' and its
-// journal's conflict clauses.
-func carryStatement(positionConflict, lineConflict string) string {
-	return `WITH scan AS MATERIALIZED (
-	SELECT * FROM loan_positions WHERE as_of = $1::date - 1 AND loan_id > $2 AND ($6::text = '' OR loan_id <= $6::text)
+// The carried positions go into carried_positions, up to spanMax a row
+// in loan id order, each naming its base (the row it was carried from,
+// or that row's base); their journal lines into accrual_batches, the
+// same way (migration 22), each one row the sequencer feeds as a span.
+// Nothing is written unless $8 is empty or still the date's runner,
+// under a key-share lock of its run's row (migration 24), which a later
+// run's TakeCOBRun waits for. A loan with a position of the date already
+// (a run taken up again) is left: the rows of the date in the page's
+// range and its carried pages' elements, each read by one range, hashed.
+// It answers whether the fence let it write, how many it carried, the
+// page's last loan, how many the page scanned and the loans it left
+// (CarryResult.Left): those scanned and not carried, and the active
+// loans of its range with no position the day before, found by an
+// index-only range of the loans' (status, loan_id) against the page's
+// scan, hashed. The range's end is an index bound, or none for the last
+// page (a branch of its own, which a page with an end does not run): an
+// end in an OR was a filter, and each page read the index to the last
+// loan (a page of 20,000 read 60,000 entries in the tenth of eleven).
+const carrySQL = `WITH fence AS MATERIALIZED (
+	SELECT 1 FROM cob_runs WHERE business_date = $1::date AND runner = $8 FOR KEY SHARE
+), rows_ AS (
+	SELECT p.loan_id, p.as_of AS base_date, p.days_past_due, p.bucket, p.risk_class, p.loan_version, p.steady_through,
+		p.penalty_per_day, p.compound_per_day, p.steady_policy
+	FROM loan_positions p WHERE p.as_of = $1::date - 1 AND p.loan_id > $2 AND ($6::text = '' OR p.loan_id <= $6::text)
+	ORDER BY p.loan_id LIMIT $3
+), pages AS (
+	SELECT * FROM carried_positions c WHERE c.as_of = $1::date - 1 AND c.last_loan_id > $2 AND ($6::text = '' OR c.first_loan_id <= $6::text)
+	ORDER BY c.first_loan_id LIMIT $3
+), scan AS MATERIALIZED (
+	SELECT * FROM rows_
+	UNION ALL
+	SELECT u.loan_id, u.base_date, u.days_past_due, u.bucket, u.risk_class, u.loan_version, u.steady_through, u.penalty_per_day,
+		u.compound_per_day, c.steady_policy
+	FROM pages c CROSS JOIN LATERAL unnest(c.loan_ids, c.base_dates, c.days_past_due, c.buckets, c.risk_classes, c.loan_versions,
+		c.steady_through, c.penalties_per_day, c.compounds_per_day)
+		AS u(loan_id, base_date, days_past_due, bucket, risk_class, loan_version, steady_through, penalty_per_day, compound_per_day)
+	WHERE u.loan_id > $2 AND ($6::text = '' OR u.loan_id <= $6::text)
 	ORDER BY loan_id LIMIT $3
+), bound AS (
+	SELECT CASE WHEN count(*) = $3 THEN max(loan_id) WHEN $6::text <> '' THEN $6::text END AS last, max(loan_id) AS scanned FROM scan
+), done AS MATERIALIZED (
+	SELECT q.loan_id FROM loan_positions q WHERE q.as_of = $1::date AND q.loan_id > $2 AND q.loan_id <= (SELECT scanned FROM bound)
+	UNION ALL
+	SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
+	WHERE c.as_of = $1::date AND c.last_loan_id > $2 AND c.first_loan_id <= (SELECT scanned FROM bound)
 ), recent AS MATERIALIZED (
 	SELECT DISTINCT e.loan_id FROM loan_events e WHERE e.xid >= $7::text::xid8
-), pos AS (
-	INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound,
-		penalty_charged, compound_charged, fees_charged, loan_version, state_from, steady_through, penalty_per_day, compound_per_day,
-		steady_policy)
-	SELECT p.loan_id, $1::date, p.status, CASE WHEN p.days_past_due > 0 THEN p.days_past_due + 1 ELSE 0 END, p.bucket, p.risk_class,
-		p.principal, p.interest, p.penalty + p.penalty_per_day, p.compound + p.compound_per_day,
-		p.penalty_charged + p.penalty_per_day, p.compound_charged + p.compound_per_day, p.fees_charged,
-		p.loan_version, CASE WHEN p.state IS NOT NULL THEN p.as_of ELSE p.state_from END, p.steady_through, p.penalty_per_day,
-		p.compound_per_day, p.steady_policy
+), car AS MATERIALIZED (
+	SELECT p.loan_id, p.base_date, CASE WHEN p.days_past_due > 0 THEN p.days_past_due + 1 ELSE 0 END AS days_past_due, p.bucket,
+		p.risk_class, p.loan_version, p.steady_through, p.penalty_per_day, p.compound_per_day,
+		(row_number() OVER (ORDER BY p.loan_id) - 1) / ` + spanMax + ` AS page
 	FROM scan p
-	WHERE p.steady_through >= $1::date AND p.steady_policy = $4
+	WHERE ($8::text = '' OR EXISTS (SELECT 1 FROM fence)) AND p.steady_through >= $1::date AND p.steady_policy = $4
+		AND p.loan_id NOT IN (SELECT loan_id FROM done)
 		AND ($7::text IS NOT NULL AND p.loan_id NOT IN (SELECT loan_id FROM recent)
 			OR NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version))
-	` + positionConflict + `
-	RETURNING loan_id, penalty_per_day, compound_per_day
+), pos AS (
+	INSERT INTO carried_positions (as_of, first_loan_id, last_loan_id, steady_policy, loan_ids, base_dates, days_past_due, buckets,
+		risk_classes, loan_versions, steady_through, penalties_per_day, compounds_per_day)
+	SELECT $1::date, min(loan_id), max(loan_id), $4, array_agg(loan_id ORDER BY loan_id), array_agg(base_date ORDER BY loan_id),
+		array_agg(days_past_due ORDER BY loan_id), array_agg(bucket ORDER BY loan_id), array_agg(risk_class ORDER BY loan_id),
+		array_agg(loan_version ORDER BY loan_id), array_agg(steady_through ORDER BY loan_id),
+		array_agg(penalty_per_day ORDER BY loan_id), array_agg(compound_per_day ORDER BY loan_id)
+	FROM car GROUP BY page
 ), lines AS (
-	SELECT loan_id, penalty_per_day, compound_per_day, (row_number() OVER (ORDER BY loan_id) - 1) / ` + spanMax + ` AS batch FROM pos
+	SELECT loan_id, penalty_per_day, compound_per_day, (row_number() OVER (ORDER BY loan_id) - 1) / ` + spanMax + ` AS batch FROM car
 	WHERE penalty_per_day <> 0 OR compound_per_day <> 0
 ), journal AS (
 	INSERT INTO accrual_batches (business_date, first_loan_id, last_loan_id, loan_ids, penalties, compounds, recorded_at)
 	SELECT $1::date, min(loan_id), max(loan_id), array_agg(loan_id ORDER BY loan_id), array_agg(penalty_per_day ORDER BY loan_id),
 		array_agg(compound_per_day ORDER BY loan_id), $5
 	FROM lines GROUP BY batch
-	` + lineConflict + `
-), bound AS (
-	SELECT CASE WHEN count(*) = $3 THEN max(loan_id) WHEN $6::text <> '' THEN $6::text END AS last FROM scan
 ), left_ AS (
-	SELECT loan_id FROM scan WHERE loan_id NOT IN (SELECT loan_id FROM pos)
+	SELECT loan_id FROM scan WHERE loan_id NOT IN (SELECT loan_id FROM car)
 	UNION ALL
 	SELECT l.loan_id FROM loans l WHERE l.status = 'ACTIVE' AND l.loan_id > $2 AND l.loan_id <= (SELECT last FROM bound)
 		AND l.loan_id NOT IN (SELECT loan_id FROM scan)
@@ -215,14 +223,11 @@ func carryStatement(positionConflict, lineConflict string) string {
 	SELECT l.loan_id FROM loans l WHERE (SELECT last FROM bound) IS NULL AND l.status = 'ACTIVE' AND l.loan_id > $2
 		AND l.loan_id NOT IN (SELECT loan_id FROM scan)
 )
-SELECT (SELECT count(*) FROM pos), COALESCE((SELECT max(loan_id) FROM scan), ''), (SELECT count(*) FROM scan),
-	ARRAY(SELECT loan_id FROM left_ ORDER BY loan_id)`
-}
+SELECT $8::text = '' OR EXISTS (SELECT 1 FROM fence), (SELECT count(*) FROM car), COALESCE((SELECT scanned FROM bound), ''),
+	(SELECT count(*) FROM scan), ARRAY(SELECT loan_id FROM left_ ORDER BY loan_id)`
 
 // CarryPositions implements store.CloseOfBusiness: one statement a page,
-// in the database, with no row sent to loand and none back; the page
-// again with carryConflictSQL when another process wrote some of its rows
-// meanwhile.
+// in the database, with no row sent to loand and none back.
 func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams) (store.CarryResult, error) {
 	var r store.CarryResult
 	if err := s.positionPartition(ctx, p.BusinessDate); err != nil {
@@ -235,18 +240,19 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 		return r, mapError(err)
 	}
 	var scanned int64
-	carry := func(sql string) error {
-		return s.pool.QueryRow(ctx, sql, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
-			p.RecordedAt, p.ThroughLoanID, horizon).Scan(&r.Carried, &r.Next, &scanned, &r.Left)
+	var fenced bool
+	err = s.pool.QueryRow(ctx, carrySQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
+		p.RecordedAt, p.ThroughLoanID, horizon, p.Runner).Scan(&fenced, &r.Carried, &r.Next, &scanned, &r.Left)
+	if err != nil {
+		return store.CarryResult{}, mapError(err)
 	}
-	err = carry(carrySQL)
-	if isUniqueViolation(err) {
-		err = carry(carryConflictSQL)
+	if !fenced {
+		return store.CarryResult{}, store.ErrTakenOver
 	}
 	if scanned < int64(p.Limit) || r.Next == p.ThroughLoanID {
 		r.Next = ""
 	}
-	return r, mapError(err)
+	return r, nil
 }
 
 // activeLoanSQL finds the $2-th active loan after a loan id ($1): an

@@ -16,3 +16,6 @@ const (
 	ReadFeedSQL      = readFeedSQL
 	ReadFeedLoansSQL = readFeedLoansSQL
 )
+
+// FenceSQL is the fence's statement: $1 a date, $2 its runner.
+const FenceSQL = fenceSQL

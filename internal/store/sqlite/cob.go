@@ -17,12 +17,13 @@ import (
 
 // This file implements store.CloseOfBusiness.
 
-const cobRunColumns = `business_date, status, loans_total, loans_done, failures, started_at, COALESCE(finished_at, '')`
+const cobRunColumns = `business_date, status, loans_total, loans_done, failures, started_at, COALESCE(finished_at, ''),
+	COALESCE(runner, '')`
 
 func scanCOBRun(row scanner) (store.COBRun, error) {
 	var r store.COBRun
 	var date, started, finished string
-	if err := row.Scan(&date, &r.Status, &r.LoansTotal, &r.LoansDone, &r.Failures, &started, &finished); err != nil {
+	if err := row.Scan(&date, &r.Status, &r.LoansTotal, &r.LoansDone, &r.Failures, &started, &finished, &r.Runner); err != nil {
 		return r, mapError(err)
 	}
 	var err error
@@ -63,19 +64,57 @@ func (s *Store) EarliestDisbursement(ctx context.Context) (engine.Date, error) {
 	return engine.ParseDate(*d)
 }
 
-// SaveCOBRun implements store.CloseOfBusiness.
+// SaveCOBRun implements store.CloseOfBusiness. A save by a runner other
+// than the date's is ignored.
 func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
+	_, err := s.db.ExecContext(ctx, saveCOBRunSQL+` WHERE cob_runs.loans_done <= excluded.loans_done AND cob_runs.runner IS excluded.runner`,
+		cobRunArgs(r)...)
+	return mapError(err)
+}
+
+// saveCOBRunSQL saves a run's record; the caller adds the update's
+// condition.
+const saveCOBRunSQL = `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at, runner)
+	VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))
+	ON CONFLICT (business_date) DO UPDATE SET status = excluded.status, loans_total = excluded.loans_total,
+		loans_done = excluded.loans_done, failures = excluded.failures, finished_at = excluded.finished_at`
+
+// cobRunArgs are saveCOBRunSQL's arguments.
+func cobRunArgs(r store.COBRun) []any {
 	var finished any
 	if !r.FinishedAt.IsZero() {
 		finished = r.FinishedAt.UTC().Format(timeLayout)
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (business_date) DO UPDATE SET status = excluded.status, loans_total = excluded.loans_total,
-			loans_done = excluded.loans_done, failures = excluded.failures, finished_at = excluded.finished_at
-		WHERE cob_runs.loans_done <= excluded.loans_done`,
-		r.BusinessDate.String(), r.Status, r.LoansTotal, r.LoansDone, r.Failures, r.StartedAt.UTC().Format(timeLayout), finished)
-	return mapError(err)
+	return []any{r.BusinessDate.String(), r.Status, r.LoansTotal, r.LoansDone, r.Failures, r.StartedAt.UTC().Format(timeLayout), finished,
+		r.Runner}
+}
+
+// TakeCOBRun implements store.CloseOfBusiness: SQLite runs one write
+// transaction at a time, so the runner before has no write in flight.
+func (s *Store) TakeCOBRun(ctx context.Context, r store.COBRun) error {
+	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, saveCOBRunSQL+` WHERE cob_runs.loans_done <= excluded.loans_done`, cobRunArgs(r)...); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE cob_runs SET runner = NULLIF(?, '') WHERE business_date = ?`, r.Runner, r.BusinessDate.String())
+		return err
+	}))
+}
+
+// fence checks, in a write's transaction, that its runner still runs the
+// date. No runner: no check.
+func fence(ctx context.Context, tx *sql.Tx, d engine.Date, runner string) error {
+	if runner == "" {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cob_runs WHERE business_date = ? AND runner = ?`, d.String(), runner).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrTakenOver
+	}
+	return nil
 }
 
 // cobLoansWhere selects the active loans with no position on or after the
@@ -204,6 +243,9 @@ func (s *Store) cobLogs(ctx context.Context, p store.COBLoansParams, loans []sto
 func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	at := p.RecordedAt.UTC().Format(timeLayout)
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
+		if err := fence(ctx, tx, p.BusinessDate, p.Runner); err != nil {
+			return err
+		}
 		for _, pos := range p.Positions {
 			if err := savePosition(ctx, tx, p.BusinessDate, pos, at); err != nil {
 				return err
@@ -278,6 +320,9 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	var r store.CarryResult
 	at := p.RecordedAt.UTC().Format(timeLayout)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := fence(ctx, tx, p.BusinessDate, p.Runner); err != nil {
+			return err
+		}
 		page, err := scanCarryPage(ctx, tx, p)
 		if err != nil {
 			return err

@@ -184,7 +184,7 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 
 // mapError turns database errors into store errors.
 func mapError(err error) error {
-	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrVersionConflict) {
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrVersionConflict) || errors.Is(err, store.ErrTakenOver) {
 		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {

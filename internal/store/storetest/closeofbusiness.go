@@ -20,6 +20,7 @@ import (
 var closeOfBusinessCases = []testCase{
 	{"COBRuns", testCOBRuns},
 	{"COBRunCountOnlyGrows", testCOBRunCountOnlyGrows},
+	{"COBRunTakenOver", testCOBRunTakenOver},
 	{"COBLoansPagesAndCounts", testCOBLoansPagesAndCounts},
 	{"COBLoansFromSnapshots", testCOBLoansFromSnapshots},
 	{"COBLoansPastDone", testCOBLoansPastDone},
@@ -119,6 +120,91 @@ func testCOBRunCountOnlyGrows(t *testing.T, s store.Store) {
 			t.Fatalf("after a save of %d done: %+v, %v; want %d done, %d failures", tc.done, got, err, tc.want, tc.wantFailures)
 		}
 	}
+}
+
+// steadyOnDay1 is a loan's position of day1, 3 days past due, with a
+// steady run of policy 7 through day1+5 charging 7 of penalty a day.
+func steadyOnDay1(id string) store.Position {
+	p := position(id, day1, store.Accrual{}, store.Accrual{}, 3, engine.M1)
+	p.Version, p.State = 2, []byte{1}
+	p.Steady = &store.SteadyRun{Through: day1 + 5, Penalty: 7, Policy: 7}
+	return p
+}
+
+// testCOBRunTakenOver: a run that takes a date over (TakeCOBRun) becomes
+// its runner, keeping the loans done so far; the writes of the runner
+// before it are then refused with ErrTakenOver and change nothing (a
+// carry's page, a batch of positions), and its saves of the run are
+// ignored. The new runner carries on and writes, and skips what the one
+// before wrote.
+func testCOBRunTakenOver(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L1", "L2", "L3")
+	savePositions(t, s, day1, steadyOnDay1("L1"), steadyOnDay1("L2"), steadyOnDay1("L3"))
+	d, started := day1+1, t0.Add(48*time.Hour)
+	take := func(runner string, done int64) {
+		t.Helper()
+		if err := s.TakeCOBRun(ctx, store.COBRun{BusinessDate: d, Status: store.COBRunning, LoansTotal: 3, LoansDone: done,
+			StartedAt: started, Runner: runner}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	carry := func(runner, through string) (store.CarryResult, error) {
+		return s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: d, Policy: 7, ThroughLoanID: through, Limit: 10,
+			RecordedAt: started, Runner: runner})
+	}
+	take("A", 0)
+	if r, err := carry("A", "L1"); err != nil || r.Carried != 1 {
+		t.Fatalf("A's carry of L1: %+v, %v", r, err)
+	}
+	if err := s.SaveCOBRun(ctx, store.COBRun{BusinessDate: d, Status: store.COBRunning, LoansTotal: 3, LoansDone: 1, StartedAt: started,
+		Runner: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	take("B", 0)
+	if got, err := s.GetCOBRun(ctx, store.COBRunKey{BusinessDate: d}); err != nil || got.Runner != "B" || got.LoansDone != 1 {
+		t.Fatalf("the run taken over by B: %+v, %v; want B's, 1 done", got, err)
+	}
+	if r, err := carry("A", ""); !errors.Is(err, store.ErrTakenOver) || r.Carried != 0 {
+		t.Fatalf("A's carry after B took the date over: %+v, %v; want ErrTakenOver", r, err)
+	}
+	l3 := position("L3", d, store.Accrual{Penalty: 50}, store.Accrual{Penalty: 50}, 4, engine.M1)
+	if err := s.SavePositions(ctx, store.SavePositionsParams{BusinessDate: d, Positions: []store.Position{l3}, RecordedAt: started,
+		Runner: "A"}); !errors.Is(err, store.ErrTakenOver) {
+		t.Fatalf("A's positions after B took the date over: %v; want ErrTakenOver", err)
+	}
+	if err := s.SaveCOBRun(ctx, store.COBRun{BusinessDate: d, Status: store.COBCompleted, LoansTotal: 3, LoansDone: 3, StartedAt: started,
+		Runner: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetCOBRun(ctx, store.COBRunKey{BusinessDate: d}); err != nil || got.Status != store.COBRunning || got.LoansDone != 1 {
+		t.Fatalf("the run after A's save: %+v, %v; want B's record unchanged", got, err)
+	}
+	if r, err := carry("B", ""); err != nil || r.Carried != 2 || len(r.Left) != 1 || r.Left[0] != "L1" {
+		t.Fatalf("B's carry: %+v, %v; want L2 and L3 carried, L1 (carried by A) left", r, err)
+	}
+	if got := fmt.Sprint(dpdsOf(t, s, d)); got != "[L1:4 L2:4 L3:4]" {
+		t.Fatalf("positions of %s: %s", d, got)
+	}
+	for id, want := range map[string]store.Accrual{"L1": {Penalty: 7}, "L2": {Penalty: 7}, "L3": {Penalty: 7}} {
+		if got, err := s.AccrualTotal(ctx, store.AccrualQuery{LoanID: id}); err != nil || got != want {
+			t.Errorf("%s's journal: %+v, %v; want %+v", id, got, err, want)
+		}
+	}
+}
+
+// dpdsOf are the delinquent positions of d as "loan:days past due".
+func dpdsOf(t *testing.T, s store.Store, d engine.Date) []string {
+	t.Helper()
+	ps, err := s.DelinquentPositions(context.Background(), store.PositionQuery{AsOf: d, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = fmt.Sprintf("%s:%d", p.LoanID, p.DaysPastDue)
+	}
+	return out
 }
 
 // cobLoans follows COBLoans' pages of limit loans for date d and format
@@ -595,13 +681,7 @@ func testCarryAfterARun(t *testing.T, s store.Store) {
 	if err := s.SaveCOBRun(ctx, store.COBRun{BusinessDate: day1, Status: store.COBRunning, LoansTotal: 3, StartedAt: started}); err != nil {
 		t.Fatal(err)
 	}
-	steady := func(id string) store.Position {
-		p := position(id, day1, store.Accrual{}, store.Accrual{}, 3, engine.M1)
-		p.Version, p.State = 2, []byte{1}
-		p.Steady = &store.SteadyRun{Through: day1 + 5, Penalty: 7, Policy: 7}
-		return p
-	}
-	savePositions(t, s, day1, steady("L1"), steady("L2"), steady("L3"))
+	savePositions(t, s, day1, steadyOnDay1("L1"), steadyOnDay1("L2"), steadyOnDay1("L3"))
 	if err := s.SaveCOBRun(ctx, store.COBRun{BusinessDate: day1, Status: store.COBCompleted, LoansTotal: 3, LoansDone: 3, StartedAt: started,
 		FinishedAt: started.Add(time.Minute)}); err != nil {
 		t.Fatal(err)

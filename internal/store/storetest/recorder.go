@@ -124,6 +124,11 @@ func (r *recorder) SaveCOBRun(ctx context.Context, p store.COBRun) error {
 	return r.Store.SaveCOBRun(ctx, p)
 }
 
+func (r *recorder) TakeCOBRun(ctx context.Context, p store.COBRun) error {
+	r.calls.note("TakeCOBRun")
+	return r.Store.TakeCOBRun(ctx, p)
+}
+
 func (r *recorder) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int64, error) {
 	r.calls.note("CountCOBLoans")
 	return r.Store.CountCOBLoans(ctx, p)
