@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/postgres"
 	"github.com/loancore/loancore/internal/store/storetest"
@@ -159,5 +161,81 @@ func TestCarryTrustsTheRunsHorizon(t *testing.T) {
 		if got := fmt.Sprintf("carried %d, left %v", r.Carried, r.Left); err != nil || got != c.want {
 			t.Errorf("%s on %s: %s, %v; want %s", c.id, c.d, got, err, c.want)
 		}
+	}
+}
+
+// TestCarriedPagesInLoanIDOrder: each row of carried positions, and of
+// their journal lines, holds its loans in loan id order, every array
+// element by element, and names its first and last loan (the readers
+// page by them): the arrays are built in the order of a sorted subquery,
+// not by an ORDER BY in each aggregate. Loans are created in an order
+// that is not their ids', and the carry runs in pages of 1,200 over
+// 1,500 loans, so a statement builds rows of 500 and a short one, and
+// one carries the ones before and after the other's.
+func TestCarriedPagesInLoanIDOrder(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Postgres(t)
+	d := engine.DateOf(2024, 3, 1)
+	at := time.Date(2024, 3, 2, 1, 0, 0, 0, time.UTC)
+	const n = 1500
+	var before []store.Position
+	for i := range n {
+		id := fmt.Sprintf("L%04d", (i*7919)%n) // a permutation of 0..n-1
+		if err := s.CreateLoan(ctx, newLoan(id)); err != nil {
+			t.Fatal(err)
+		}
+		before = append(before, store.Position{LoanID: id, BorrowerID: "B", Currency: "CNY", AsOf: d - 1, Status: store.StatusActive,
+			DaysPastDue: i%40 + 1, Bucket: engine.M1, Version: 2, Steady: &store.SteadyRun{Through: d + 5, Penalty: money.Amount(i % 3),
+				Compound: money.Amount(i), Policy: 7}})
+	}
+	if err := s.SavePositions(ctx, store.SavePositionsParams{BusinessDate: d - 1, Positions: before, RecordedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	for _, day := range []engine.Date{d, d + 1} {
+		for after := ""; ; {
+			r, err := s.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: day, Policy: 7, AfterLoanID: after, Limit: 1200,
+				RecordedAt: at})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after = r.Next; after == "" {
+				break
+			}
+		}
+	}
+	var rows, unsorted int
+	err := s.Pool().QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE NOT sorted) FROM (
+		SELECT loan_ids = ARRAY(SELECT x FROM unnest(loan_ids) x ORDER BY x) AND first_loan_id = loan_ids[1]
+			AND last_loan_id = loan_ids[cardinality(loan_ids)]
+			AND days_past_due = ARRAY(SELECT dpd FROM unnest(loan_ids, days_past_due) u(x, dpd) ORDER BY x) AS sorted
+		FROM carried_positions
+		UNION ALL
+		SELECT loan_ids = ARRAY(SELECT x FROM unnest(loan_ids) x ORDER BY x) AND first_loan_id = loan_ids[1]
+			AND last_loan_id = loan_ids[cardinality(loan_ids)] FROM accrual_batches) r`).Scan(&rows, &unsorted)
+	if err != nil || rows < 10 || unsorted != 0 {
+		t.Fatalf("%d rows of carried positions and lines, %d not in loan id order: %v", rows, unsorted, err)
+	}
+	for i, p := range dpdsOfDate(t, s, d+1) {
+		if want := fmt.Sprintf("L%04d", i); !strings.HasPrefix(p, want+":") {
+			t.Fatalf("%s's delinquent position %d is %s, want %s's", d+1, i, p, want)
+		}
+	}
+}
+
+// dpdsOfDate are the delinquent positions of d, every page of them, as
+// "loan:days past due".
+func dpdsOfDate(t *testing.T, s *postgres.Store, d engine.Date) []string {
+	t.Helper()
+	var out []string
+	for after := ""; ; {
+		ps, err := s.DelinquentPositions(context.Background(), store.PositionQuery{AsOf: d, AfterLoanID: after, Limit: 333})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) == 0 {
+			return out
+		}
+		out = append(out, dpds(ps)...)
+		after = ps[len(ps)-1].LoanID
 	}
 }

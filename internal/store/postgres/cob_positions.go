@@ -144,8 +144,14 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 //
 // The carried positions go into carried_positions, up to spanMax a row
 // in loan id order, each naming its base (the row it was carried from,
-// or that row's base); their journal lines into accrual_batches, the
-// same way (migration 22), each one row the sequencer feeds as a span.
+// or that row's base); their journal lines into accrual_batches, a row
+// for those of a row of positions that charge anything (migration 22),
+// each one row the sequencer feeds as a span. The arrays are built in
+// the order of a subquery sorted by (row, loan id), whose order the
+// grouping keeps, so that each is in loan id order: an ORDER BY in each
+// aggregate sorted each row's rows once an array, nine times (a quarter
+// of the statement, by EXPLAIN ANALYZE of a page of 20,000).
+// TestCarriedPagesInLoanIDOrder checks the order.
 // Nothing is written unless $8 is empty or still the date's runner,
 // under a key-share lock of its run's row (migration 24), which a later
 // run's TakeCOBRun waits for. A loan with a position of the date already
@@ -201,19 +207,13 @@ const carrySQL = `WITH fence AS MATERIALIZED (
 ), pos AS (
 	INSERT INTO carried_positions (as_of, first_loan_id, last_loan_id, steady_policy, loan_ids, base_dates, days_past_due, buckets,
 		risk_classes, loan_versions, steady_through, penalties_per_day, compounds_per_day)
-	SELECT $1::date, min(loan_id), max(loan_id), $4, array_agg(loan_id ORDER BY loan_id), array_agg(base_date ORDER BY loan_id),
-		array_agg(days_past_due ORDER BY loan_id), array_agg(bucket ORDER BY loan_id), array_agg(risk_class ORDER BY loan_id),
-		array_agg(loan_version ORDER BY loan_id), array_agg(steady_through ORDER BY loan_id),
-		array_agg(penalty_per_day ORDER BY loan_id), array_agg(compound_per_day ORDER BY loan_id)
-	FROM car GROUP BY page
-), lines AS (
-	SELECT loan_id, penalty_per_day, compound_per_day, (row_number() OVER (ORDER BY loan_id) - 1) / ` + spanMax + ` AS batch FROM car
-	WHERE penalty_per_day <> 0 OR compound_per_day <> 0
+	SELECT $1::date, min(loan_id), max(loan_id), $4, array_agg(loan_id), array_agg(base_date), array_agg(days_past_due), array_agg(bucket),
+		array_agg(risk_class), array_agg(loan_version), array_agg(steady_through), array_agg(penalty_per_day), array_agg(compound_per_day)
+	FROM (SELECT * FROM car ORDER BY page, loan_id) c GROUP BY page
 ), journal AS (
 	INSERT INTO accrual_batches (business_date, first_loan_id, last_loan_id, loan_ids, penalties, compounds, recorded_at)
-	SELECT $1::date, min(loan_id), max(loan_id), array_agg(loan_id ORDER BY loan_id), array_agg(penalty_per_day ORDER BY loan_id),
-		array_agg(compound_per_day ORDER BY loan_id), $5
-	FROM lines GROUP BY batch
+	SELECT $1::date, min(loan_id), max(loan_id), array_agg(loan_id), array_agg(penalty_per_day), array_agg(compound_per_day), $5
+	FROM (SELECT * FROM car WHERE penalty_per_day <> 0 OR compound_per_day <> 0 ORDER BY page, loan_id) c GROUP BY page
 ), left_ AS (
 	SELECT loan_id FROM scan WHERE loan_id NOT IN (SELECT loan_id FROM car)
 	UNION ALL
