@@ -59,6 +59,10 @@ type CloseOfBusinessServiceClient interface {
 	// when its operator set one, else the earliest disbursement date of any
 	// loan, else (no loan yet) yesterday; an earlier date is
 	// INVALID_ARGUMENT naming business_date and the first date allowed.
+	// A date has one run writing it at a time: a run of the date started
+	// later (by another server process) takes it over, and this one then
+	// ends with ABORTED at its next write, while the later run goes on
+	// from what both wrote.
 	RunCloseOfBusiness(ctx context.Context, in *RunCloseOfBusinessRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RunCloseOfBusinessResponse], error)
 	// GetCloseOfBusinessRun returns the run of a business date.
 	GetCloseOfBusinessRun(ctx context.Context, in *GetCloseOfBusinessRunRequest, opts ...grpc.CallOption) (*GetCloseOfBusinessRunResponse, error)
@@ -167,6 +171,10 @@ type CloseOfBusinessServiceServer interface {
 	// when its operator set one, else the earliest disbursement date of any
 	// loan, else (no loan yet) yesterday; an earlier date is
 	// INVALID_ARGUMENT naming business_date and the first date allowed.
+	// A date has one run writing it at a time: a run of the date started
+	// later (by another server process) takes it over, and this one then
+	// ends with ABORTED at its next write, while the later run goes on
+	// from what both wrote.
 	RunCloseOfBusiness(*RunCloseOfBusinessRequest, grpc.ServerStreamingServer[RunCloseOfBusinessResponse]) error
 	// GetCloseOfBusinessRun returns the run of a business date.
 	GetCloseOfBusinessRun(context.Context, *GetCloseOfBusinessRunRequest) (*GetCloseOfBusinessRunResponse, error)

@@ -82,6 +82,10 @@ class CloseOfBusinessServiceServicer(object):
         when its operator set one, else the earliest disbursement date of any
         loan, else (no loan yet) yesterday; an earlier date is
         INVALID_ARGUMENT naming business_date and the first date allowed.
+        A date has one run writing it at a time: a run of the date started
+        later (by another server process) takes it over, and this one then
+        ends with ABORTED at its next write, while the later run goes on
+        from what both wrote.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
