@@ -25,6 +25,7 @@ var creditLineCases = []testCase{
 	{"ListCreditLines", testListCreditLines},
 	{"LoanEventTakesTheLineSeq", testLoanEventTakesTheLineSeq},
 	{"LinesToReview", testLinesToReview},
+	{"LinesToReviewCarried", testLinesToReviewCarried},
 }
 
 // line is a new line as servicing opens one, with its OPENED event and
@@ -356,6 +357,41 @@ func lineEvent(id string, version int64, kind, actor, status string) store.Appen
 			RecordedAt: at, RequestID: req, Actor: actor, Reason: "r"},
 		Request:   store.RequestRecord{RequestID: req, Method: "M", RequestHash: "h", CreditLineID: id, Seq: version + 1, RecordedAt: at},
 		SetStatus: status}
+}
+
+// testLinesToReviewCarried: a line's loan whose position of the date was
+// carried on (CarryPositions) is reviewed by its carried days past due,
+// as one whose position was folded: past due enough, the line is
+// reviewed; current, or not enough, it is not.
+func testLinesToReviewCarried(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	lines := map[string]string{"PAST": "L1", "CURRENT": "L2", "NEAR": "L3"}
+	for id, loanID := range lines {
+		openLine(t, s, id, "B1")
+		if err := s.Drawdown(ctx, drawdown(id, 1, loanID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steady := func(p store.Position) store.Position {
+		p.Version, p.State = 2, []byte{1}
+		p.Steady = &store.SteadyRun{Through: day1 + 5, Penalty: 7, Policy: 7}
+		return p
+	}
+	savePositions(t, s, day1, steady(position("L1", day1, store.Accrual{}, store.Accrual{}, 9, engine.M1)),
+		steady(position("L2", day1, store.Accrual{}, store.Accrual{}, 0, engine.M0)),
+		steady(position("L3", day1, store.Accrual{}, store.Accrual{}, 4, engine.M1)))
+	if n := carryAll(t, s, day1+1, 7, 10); n != 3 {
+		t.Fatalf("carried %d of 3", n)
+	}
+	for _, c := range []struct {
+		min  int
+		want string
+	}{{1, "[NEAR PAST]"}, {6, "[PAST]"}, {11, "[]"}} {
+		got, err := s.LinesToReview(ctx, store.LineReviewQuery{AsOf: day1 + 1, MinDaysPastDue: c.min, FrozenBy: "close-of-business", Limit: 10})
+		if err != nil || fmt.Sprint(got) != c.want {
+			t.Errorf("lines to review at %d days past due: %v, %v; want %s", c.min, got, err, c.want)
+		}
+	}
 }
 
 // testLinesToReview: close of business reviews the lines with a loan past
