@@ -312,17 +312,18 @@ const cobPageSQL = `WITH win AS MATERIALIZED (
 		AND loan_id NOT IN (SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
 			WHERE c.as_of >= $1::date AND c.last_loan_id > $2 AND c.first_loan_id <= (SELECT last FROM edge))
 	ORDER BY loan_id LIMIT $3
-)
-` + cobPageSelect + ` ORDER BY l.loan_id`
+)` + cobPrior + cobPageSelect + ` ORDER BY l.loan_id`
 
 // cobLoansPageSQL is the page of given loans (COBLoansParams.LoanIDs, $2,
 // no more than the page's size, by id): those active whose latest
 // position, read for the page anyway, is before the date $1, and that
-// are not among the elements of the date's carried pages over their
-// range. Not a NOT EXISTS probe of the date's partition: the planner
-// made it an anti-join that read the whole partition, new and still
-// without statistics, for every page (45 ms a page of 500 over 200,000
-// loans). $3 is the page's size and $4 the terms documents the caller
+// have neither a row on or after it (the page's latest position of a
+// loan carried the day before reads its base row alone) nor an element
+// of the date's carried pages: a range of each over the ids' range,
+// hashed (NOT IN over a NOT NULL column). A NOT EXISTS probe of the
+// date's partition was planned as an anti-join that read the whole
+// partition, new and still without statistics, for every page (45 ms a
+// page of 500 over 200,000 loans). $3 is the page's size and $4 the terms documents the caller
 // knew, as in cobPageSQL; there is no window, so no edge.
 const cobLoansPageSQL = `WITH edge AS (
 	SELECT ''::text AS last, 0 AS loans
@@ -331,38 +332,63 @@ const cobLoansPageSQL = `WITH edge AS (
 		AND w.loan_id NOT IN (SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
 			WHERE c.as_of = $1::date AND c.last_loan_id >= (SELECT min(x) FROM unnest($2::text[]) AS x)
 				AND c.first_loan_id <= (SELECT max(x) FROM unnest($2::text[]) AS x))
+		AND w.loan_id NOT IN (SELECT q.loan_id FROM loan_positions q WHERE q.as_of >= $1::date
+			AND q.loan_id >= (SELECT min(x) FROM unnest($2::text[]) AS x) AND q.loan_id <= (SELECT max(x) FROM unnest($2::text[]) AS x))
 	ORDER BY w.loan_id LIMIT $3
+)` + cobPrior + cobPageSelect + ` WHERE q.as_of IS NULL OR q.as_of < $1::date ORDER BY l.loan_id`
+
+// cobPrior is, for cobPageSelect, the elements of the day before's
+// carried pages (migration 24) over the range of the page's loans
+// (todo), each loan with its base: one range of the pages' key, a page's
+// arrays read once for all its loans there. Looking each loan up in the
+// page that may hold it read that page's ids (~6.5 kB, compressed) for
+// every loan: ~10 us a loan.
+const cobPrior = `, prior AS MATERIALIZED (
+	SELECT u.loan_id, u.base FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids, c.base_dates) AS u(loan_id, base)
+	WHERE c.as_of = $1::date - 1 AND c.last_loan_id >= (SELECT min(loan_id) FROM todo) AND c.first_loan_id <= (SELECT max(loan_id) FROM todo)
 )
-` + cobPageSelect + ` WHERE COALESCE(k.as_of, p.as_of) IS NULL OR COALESCE(k.as_of, p.as_of) < $1::date ORDER BY l.loan_id`
+`
 
 // cobPageSelect is what cobPageSQL and cobLoansPageSQL read of each loan
-// to do, before the ORDER BY. A loan's latest position is its latest
-// row p (joined LATERAL, see cobPage), or, when p has a steady run, the
-// latest of the carried positions based on it (k, migration 24): they
-// follow p day after day from the day after it, so the first date down
-// from the end of p's run (or the day before $1) whose carried page
-// holds the loan is the latest, found by the page a date that may hold
-// it (the last starting at or before it, by the pages' key) — the day
-// before $1 at once for a loan carried until then. A carried position's
-// charges are p's and its run's daily amounts for each day since; its
-// state is p's, which a carried row of before migration 24 names
-// (state_from: one probe of that date's partition).
+// to do, before the ORDER BY. A loan's latest position is either a row
+// of loan_positions or an element of a carried page (migration 24), which
+// names its base row. Most loans folded on a date were carried until the
+// day before (y, from cobPrior, hashed), and their base is then the
+// latest row at or before the base date (p), one probe of that date's
+// partition (the later ones are pruned at run time). Else p is the
+// loan's latest row, probing each date's partition newest first until
+// one has it (LIMIT 1 keeps the planner from flattening it into a join,
+// see cobPage), and k the latest of the carried positions based on p
+// before the day before (none looked for when y has the loan: the
+// series is empty, where a join condition would have run it all the
+// same): they follow p day after day from the day after it, so the
+// first date down from the end of p's run whose page holds the loan is
+// the latest, found by the page a date that may hold it (the
+// last starting at or before it, by the pages' key; a loan folded the
+// day before has no run left to look at). A carried position's charges
+// are p's and its run's daily amounts for each day since; its state is
+// p's, which a carried row of before migration 24 names (state_from: one
+// probe of that date's partition).
 const cobPageSelect = `SELECT edge.last, edge.loans, l.loan_id, l.borrower_id, l.currency,
 	array_position($4::text[], l.terms_md5), CASE WHEN array_position($4::text[], l.terms_md5) IS NULL THEN l.terms::text END,
 	l.status, l.created_at,
-	COALESCE((p.penalty_charged + COALESCE(k.as_of - p.as_of, 0) * COALESCE(p.penalty_per_day, 0))::text, '0'),
-	COALESCE((p.compound_charged + COALESCE(k.as_of - p.as_of, 0) * COALESCE(p.compound_per_day, 0))::text, '0'),
+	COALESCE((p.penalty_charged + COALESCE(q.as_of - p.as_of, 0) * COALESCE(p.penalty_per_day, 0))::text, '0'),
+	COALESCE((p.compound_charged + COALESCE(q.as_of - p.as_of, 0) * COALESCE(p.compound_per_day, 0))::text, '0'),
 	COALESCE(p.fees_charged::text, '0'),
-	COALESCE(to_char(COALESCE(k.as_of, p.as_of), 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0),
+	COALESCE(to_char(q.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0),
 	COALESCE(p.state, (SELECT s.state FROM loan_positions s WHERE s.loan_id = l.loan_id AND s.as_of = p.state_from)),
 	COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0)
 	FROM todo CROSS JOIN edge
 	JOIN loans l ON l.loan_id = todo.loan_id
-	LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id ORDER BY as_of DESC LIMIT 1) p ON true
-	LEFT JOIN LATERAL (SELECT c.as_of FROM generate_series(LEAST(p.steady_through, $1::date - 1) - p.as_of - 1, 0, -1) AS g(n)
+	LEFT JOIN prior y ON y.loan_id = l.loan_id
+	LEFT JOIN LATERAL (SELECT * FROM loan_positions WHERE loan_id = l.loan_id AND as_of <= COALESCE(y.base, $1::date)
+		ORDER BY as_of DESC LIMIT 1) p ON true
+	LEFT JOIN LATERAL (SELECT c.as_of FROM generate_series(CASE WHEN y.base IS NULL THEN LEAST(p.steady_through, $1::date - 2) - p.as_of - 1 END,
+		0, -1) AS g(n)
 		CROSS JOIN LATERAL (SELECT c.as_of, c.last_loan_id, c.loan_ids FROM carried_positions c
 			WHERE c.as_of = p.as_of + 1 + g.n AND c.first_loan_id <= l.loan_id ORDER BY c.first_loan_id DESC LIMIT 1) c
-		WHERE c.last_loan_id >= l.loan_id AND l.loan_id = ANY(c.loan_ids) LIMIT 1) k ON true`
+		WHERE c.last_loan_id >= l.loan_id AND l.loan_id = ANY(c.loan_ids) LIMIT 1) k ON true
+	CROSS JOIN LATERAL (SELECT COALESCE(CASE WHEN y.base IS NOT NULL THEN $1::date - 1 END, k.as_of, p.as_of) AS as_of) q`
 
 // termsOf is a loan's terms document as cobPage read it: its text, or,
 // when it equals a document the caller knew, that one's bytes (at the

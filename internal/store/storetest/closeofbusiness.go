@@ -705,20 +705,35 @@ func testCarryAfterARun(t *testing.T, s store.Store) {
 // those of them the date still has to do, by id, as a page of all loans
 // would give them, and has no next page.
 func testCOBLoansGiven(t *testing.T, s store.Store) {
-	createLoans(t, s, "B1", "L1", "L2", "L3", "L4", "L5")
+	createLoans(t, s, "B1", "L1", "L2", "L3", "L4", "L5", "L6", "L7")
 	closed := payment("L4", 2, "pay-L4")
 	closed.SetStatus = store.StatusPaidOff
 	appendAll(t, s, closed)
 	charged := store.Accrual{Penalty: 204, Compound: 1}
+	// L6 and L7 carried on to day1 (a position of their own there, or an
+	// element of a page of carried positions), then L6 done at day1+1.
+	steady := func(id string) store.Position {
+		p := position(id, day1-1, charged, charged, 4, engine.M1)
+		p.Version, p.State = 2, []byte{1}
+		p.Steady = &store.SteadyRun{Through: day1 + 5, Penalty: 7, Policy: 7}
+		return p
+	}
+	savePositions(t, s, day1-1, steady("L6"), steady("L7"))
+	if n := carryAll(t, s, day1, 7, 10); n != 2 {
+		t.Fatalf("carried %d of L6 and L7", n)
+	}
 	savePositions(t, s, day1, position("L1", day1, charged, charged, 5, engine.M1), position("L3", day1, charged, charged, 5, engine.M1))
-	savePositions(t, s, day1+1, position("L1", day1+1, charged, charged, 6, engine.M1))
+	savePositions(t, s, day1+1, position("L1", day1+1, charged, charged, 6, engine.M1), position("L6", day1+1, charged, charged, 6, engine.M1))
 	all := cobLoans(t, s, day1+1, 0, 10)
 	page, err := s.COBLoans(context.Background(), store.COBLoansParams{BusinessDate: day1 + 1, Limit: 10, AfterLoanID: "L9",
-		LoanIDs: []string{"L1", "L3", "L4", "L5", "L6"}})
-	if err != nil || page.Next != "" || len(page.Loans) != 2 {
-		t.Fatalf("given loans: %+v, %v; want L3 and L5", page, err)
+		LoanIDs: []string{"L1", "L3", "L4", "L5", "L6", "L7", "L8"}})
+	if err != nil || page.Next != "" || len(page.Loans) != 3 {
+		t.Fatalf("given loans: %+v, %v; want L3, L5 and L7", page, err)
 	}
-	for i, want := range []store.COBLoan{all[1], all[2]} {
+	if l7 := page.Loans[2]; l7.PrevAsOf != day1 || l7.Charged != (store.Accrual{Penalty: 211, Compound: 1}) {
+		t.Errorf("L7, carried on to day1: %+v", l7)
+	}
+	for i, want := range []store.COBLoan{all[1], all[2], all[3]} {
 		got := page.Loans[i]
 		if got.Loan.LoanID != want.Loan.LoanID || got.PrevAsOf != want.PrevAsOf || got.Charged != want.Charged ||
 			got.Loan.Version != want.Loan.Version || !slices.Equal(seqs(got.Events), seqs(want.Events)) ||
