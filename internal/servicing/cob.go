@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -329,10 +330,13 @@ type dateRun struct {
 	// phases how long each phase took.
 	carried int64
 	phases  COBPhases
-	// left are the loans the carry left, when leftKnown: it carried
-	// every page, and they were few enough to keep (keepLeft). The fold
-	// then reads those alone rather than scan every loan for them.
-	left      []string
+	// left are the loans the carry left, a list a carry statement (each
+	// from a range of ids of its own), and leftN how many, when
+	// leftKnown: it carried every page, and they were few enough to keep
+	// (keepLeft). The fold then reads those alone rather than scan every
+	// loan for them.
+	left      [][]string
+	leftN     int
 	leftKnown bool
 }
 
@@ -458,8 +462,7 @@ func (r *dateRun) readPages(ctx context.Context) <-chan fetchedPage {
 	go func() {
 		defer close(pages)
 		var known [][]byte
-		slices.Sort(r.left)
-		left := r.left
+		left := leftPages(r.left, r.c.batch)
 		for after := ""; ; {
 			q := store.COBLoansParams{BusinessDate: r.d, AfterLoanID: after, Limit: r.c.batch, SnapshotFormat: r.c.loans.snapshotFormat(),
 				KnownTerms: known}
@@ -467,8 +470,7 @@ func (r *dateRun) readPages(ctx context.Context) <-chan fetchedPage {
 				if len(left) == 0 {
 					return
 				}
-				n := min(len(left), r.c.batch)
-				q.LoanIDs, left = left[:n], left[n:]
+				q.LoanIDs, left = left[0], left[1:]
 			}
 			p, err := r.c.store.COBLoans(ctx, q)
 			select {
@@ -483,6 +485,29 @@ func (r *dateRun) readPages(ctx context.Context) <-chan fetchedPage {
 		}
 	}()
 	return pages
+}
+
+// leftPages cuts the loans the carry statements left (dateRun.left) into
+// pages of up to size, by id, none across two statements' lists: a
+// statement's list is from a range of ids of its own, and a page of
+// loans from two ranges far apart would span every loan carried between
+// them, which a store may read for the page (PostgreSQL reads the
+// carried pages over a page's range: at 200,000 loans such a page read
+// ~300 of them, 270 ms, against ~15 for a page within a range).
+func leftPages(lists [][]string, size int) [][]string {
+	lists = slices.DeleteFunc(slices.Clone(lists), func(ids []string) bool { return len(ids) == 0 })
+	for _, ids := range lists {
+		slices.Sort(ids)
+	}
+	slices.SortFunc(lists, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	var out [][]string
+	for _, ids := range lists {
+		for len(ids) > 0 {
+			n := min(len(ids), size)
+			out, ids = append(out, ids[:n]), ids[n:]
+		}
+	}
+	return out
 }
 
 // maxKnownTerms is how many terms documents a page read tells the store

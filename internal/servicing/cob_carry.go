@@ -151,9 +151,9 @@ func (r *dateRun) keepLeft(ids []string) {
 	if !r.leftKnown {
 		return
 	}
-	if len(r.left)+len(ids) > r.c.leftMax {
-		r.left, r.leftKnown = nil, false
+	if r.leftN+len(ids) > r.c.leftMax {
+		r.left, r.leftN, r.leftKnown = nil, 0, false
 		return
 	}
-	r.left = append(r.left, ids...)
+	r.left, r.leftN = append(r.left, ids), r.leftN+len(ids)
 }
