@@ -88,7 +88,8 @@ func copyOnce(ctx context.Context, tx pgx.Tx, table string, columns []string, ro
 
 // isUniqueViolation reports whether err is PostgreSQL's unique_violation:
 // a row whose key is there already, which the append-only writes of close
-// of business meet when a date is written again (copyOnce, the carry).
+// of business meet when a date is written again (copyOnce), and a
+// partition two processes create at once.
 func isUniqueViolation(err error) bool {
 	var pg *pgconn.PgError
 	return errors.As(err, &pg) && pg.Code == "23505"
