@@ -331,38 +331,28 @@ type dateRun struct {
 	carried int64
 	phases  COBPhases
 	// left are the loans the carry left, a list a carry statement (each
-	// from a range of ids of its own), and leftN how many, when
-	// leftKnown: it carried every page, and they were few enough to keep
-	// (keepLeft). The fold then reads those alone rather than scan every
-	// loan for them.
+	// from a range of ids of its own), when leftKnown: it carried every
+	// page, and they were few enough to keep (keepLeft). The fold then
+	// reads those alone rather than scan every loan for them.
 	left      [][]string
-	leftN     int
 	leftKnown bool
 }
 
-// start takes up the date's run, or begins one, counts the loans it still
-// has to do and records it RUNNING.
+// start takes the date's run over (TakeCOBRun: it begins one, or takes up
+// one stopped half-way or still going in another process, which is then
+// refused its next write), counts the loans it still has to do and
+// records it RUNNING.
 func (r *dateRun) start(ctx context.Context) error {
-	var err error
-	r.run, err = r.c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: r.d})
-	if errors.Is(err, store.ErrNotFound) {
-		r.run = store.COBRun{BusinessDate: r.d, Status: store.COBRunning, StartedAt: r.c.loans.now().UTC()}
-	} else if err != nil {
-		return err
-	}
-	// The date is this run's from here on: a run of it still going in
-	// another process is refused its next write (TakeCOBRun), and what
-	// it wrote before is counted here as done.
 	runner := newRunnerID(r.c.loans.now())
-	r.run.Status, r.run.Runner = store.COBRunning, runner
-	if err := r.c.store.TakeCOBRun(ctx, r.run); err != nil {
+	take := store.COBRun{BusinessDate: r.d, Status: store.COBRunning, StartedAt: r.c.loans.now().UTC(), Runner: runner}
+	if err := r.c.store.TakeCOBRun(ctx, take); err != nil {
 		return err
 	}
 	// Read back for the loans done before, but with this run's runner:
 	// a later run may have taken the date over since, and its runner is
 	// not this run's to write with.
-	r.run, err = r.c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: r.d})
-	if err != nil {
+	var err error
+	if r.run, err = r.c.store.GetCOBRun(ctx, store.COBRunKey{BusinessDate: r.d}); err != nil {
 		return err
 	}
 	r.run.Runner = runner

@@ -151,9 +151,13 @@ func (r *dateRun) keepLeft(ids []string) {
 	if !r.leftKnown {
 		return
 	}
-	if r.leftN+len(ids) > r.c.leftMax {
-		r.left, r.leftN, r.leftKnown = nil, 0, false
+	n := len(ids)
+	for _, kept := range r.left {
+		n += len(kept)
+	}
+	if n > r.c.leftMax {
+		r.left, r.leftKnown = nil, false
 		return
 	}
-	r.left, r.leftN = append(r.left, ids), r.leftN+len(ids)
+	r.left = append(r.left, ids)
 }

@@ -168,7 +168,7 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 // end in an OR was a filter, and each page read the index to the last
 // loan (a page of 20,000 read 60,000 entries in the tenth of eleven).
 const carrySQL = `WITH fence AS MATERIALIZED (
-	SELECT 1 FROM cob_runs WHERE business_date = $1::date AND runner = $8 FOR KEY SHARE
+	SELECT $8::text = '' OR EXISTS (SELECT 1 FROM cob_runs WHERE business_date = $1::date AND runner = $8 FOR KEY SHARE) AS ok
 ), rows_ AS (
 	SELECT p.loan_id, p.as_of AS base_date, p.days_past_due, p.bucket, p.risk_class, p.loan_version, p.steady_through,
 		p.penalty_per_day, p.compound_per_day, p.steady_policy
@@ -201,7 +201,7 @@ const carrySQL = `WITH fence AS MATERIALIZED (
 		p.risk_class, p.loan_version, p.steady_through, p.penalty_per_day, p.compound_per_day,
 		(row_number() OVER (ORDER BY p.loan_id) - 1) / ` + spanMax + ` AS page
 	FROM scan p
-	WHERE ($8::text = '' OR EXISTS (SELECT 1 FROM fence)) AND p.steady_through >= $1::date AND p.steady_policy = $4
+	WHERE (SELECT ok FROM fence) AND p.steady_through >= $1::date AND p.steady_policy = $4
 		AND p.loan_id NOT IN (SELECT loan_id FROM done)
 		AND ($7::text IS NOT NULL AND p.loan_id NOT IN (SELECT loan_id FROM recent)
 			OR NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version))
@@ -224,7 +224,7 @@ const carrySQL = `WITH fence AS MATERIALIZED (
 	SELECT l.loan_id FROM loans l WHERE (SELECT last FROM bound) IS NULL AND l.status = 'ACTIVE' AND l.loan_id > $2
 		AND l.loan_id NOT IN (SELECT loan_id FROM scan)
 )
-SELECT $8::text = '' OR EXISTS (SELECT 1 FROM fence), (SELECT count(*) FROM car), COALESCE((SELECT scanned FROM bound), ''),
+SELECT (SELECT ok FROM fence), (SELECT count(*) FROM car), COALESCE((SELECT scanned FROM bound), ''),
 	(SELECT count(*) FROM scan), ARRAY(SELECT loan_id FROM left_ ORDER BY loan_id)`
 
 // CarryPositions implements store.CloseOfBusiness: one statement a page,
@@ -241,13 +241,13 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 		return r, mapError(err)
 	}
 	var scanned int64
-	var fenced bool
+	var allowed bool
 	err = s.pool.QueryRow(ctx, carrySQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
-		p.RecordedAt, p.ThroughLoanID, horizon, p.Runner).Scan(&fenced, &r.Carried, &r.Next, &scanned, &r.Left)
+		p.RecordedAt, p.ThroughLoanID, horizon, p.Runner).Scan(&allowed, &r.Carried, &r.Next, &scanned, &r.Left)
 	if err != nil {
 		return store.CarryResult{}, mapError(err)
 	}
-	if !fenced {
+	if !allowed {
 		return store.CarryResult{}, store.ErrTakenOver
 	}
 	if scanned < int64(p.Limit) || r.Next == p.ThroughLoanID {
