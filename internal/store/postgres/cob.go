@@ -302,7 +302,7 @@ func scanCOBLoan(rows pgx.Rows, edge *cobWindow, knownTerms [][]byte) (store.COB
 // after $1, and the elements of the carried pages of those dates that
 // overlap the window (migration 24), each hashed (NOT IN over a NOT NULL
 // column).
-const cobPageSQL = `WITH win AS MATERIALIZED (
+var cobPageSQL = `WITH win AS MATERIALIZED (
 	SELECT loan_id FROM loans WHERE status = 'ACTIVE' AND loan_id > $2 ORDER BY loan_id LIMIT $5
 ), edge AS MATERIALIZED (
 	SELECT max(loan_id) AS last, count(*)::int AS loans FROM win
@@ -325,13 +325,14 @@ const cobPageSQL = `WITH win AS MATERIALIZED (
 // partition, new and still without statistics, for every page (45 ms a
 // page of 500 over 200,000 loans). $3 is the page's size and $4 the terms documents the caller
 // knew, as in cobPageSQL; there is no window, so no edge.
-const cobLoansPageSQL = `WITH edge AS (
+var cobLoansPageSQL = `WITH edge AS (
 	SELECT ''::text AS last, 0 AS loans
 ), todo AS MATERIALIZED (
 	SELECT w.loan_id FROM loans w WHERE w.loan_id = ANY($2::text[]) AND w.status = 'ACTIVE'
 		AND w.loan_id NOT IN (SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
 			WHERE c.as_of = $1::date AND c.last_loan_id >= (SELECT min(x) FROM unnest($2::text[]) AS x)
-				AND c.first_loan_id <= (SELECT max(x) FROM unnest($2::text[]) AS x))
+				AND c.first_loan_id <= (SELECT max(x) FROM unnest($2::text[]) AS x)
+				AND c.first_loan_id >= ` + pageHolding("$1::date", "(SELECT min(x) FROM unnest($2::text[]) AS x)") + `)
 		AND w.loan_id NOT IN (SELECT q.loan_id FROM loan_positions q WHERE q.as_of >= $1::date
 			AND q.loan_id >= (SELECT min(x) FROM unnest($2::text[]) AS x) AND q.loan_id <= (SELECT max(x) FROM unnest($2::text[]) AS x))
 	ORDER BY w.loan_id LIMIT $3
@@ -343,9 +344,10 @@ const cobLoansPageSQL = `WITH edge AS (
 // arrays read once for all its loans there. Looking each loan up in the
 // page that may hold it read that page's ids (~6.5 kB, compressed) for
 // every loan: ~10 us a loan.
-const cobPrior = `, prior AS MATERIALIZED (
+var cobPrior = `, prior AS MATERIALIZED (
 	SELECT u.loan_id, u.base FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids, c.base_dates) AS u(loan_id, base)
 	WHERE c.as_of = $1::date - 1 AND c.last_loan_id >= (SELECT min(loan_id) FROM todo) AND c.first_loan_id <= (SELECT max(loan_id) FROM todo)
+		AND c.first_loan_id >= ` + pageHolding("$1::date - 1", "(SELECT min(loan_id) FROM todo)") + `
 )
 `
 
@@ -603,7 +605,7 @@ func writeNotices(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 // row brings its own figures: joined to its base too, as the carried
 // ones are, it was probed twice, and a page of 100 of them answered
 // 0.76 of the QPS (make bench-read).
-const delinquentSQL = `WITH page AS (
+var delinquentSQL = `WITH page AS (
 	SELECT * FROM (
 		SELECT p.loan_id, p.status, p.days_past_due, p.bucket, p.risk_class, p.principal, p.interest, p.penalty, p.compound
 		FROM loan_positions p
@@ -614,7 +616,8 @@ const delinquentSQL = `WITH page AS (
 		b.penalty + ($1::date - k.base_date) * COALESCE(b.penalty_per_day, 0), b.compound + ($1::date - k.base_date) * COALESCE(b.compound_per_day, 0)
 	FROM (
 		SELECT u.loan_id, u.base_date, u.days_past_due, u.bucket, u.risk_class
-		FROM (SELECT * FROM carried_positions c WHERE c.as_of = $1::date AND c.last_loan_id > $2 ORDER BY c.first_loan_id) c
+		FROM (SELECT * FROM carried_positions c WHERE c.as_of = $1::date AND c.last_loan_id > $2
+			AND c.first_loan_id >= ` + pageHolding("$1::date", "$2") + ` ORDER BY c.first_loan_id) c
 		CROSS JOIN LATERAL unnest(c.loan_ids, c.base_dates, c.days_past_due, c.buckets, c.risk_classes) WITH ORDINALITY
 			AS u(loan_id, base_date, days_past_due, bucket, risk_class, n)
 		WHERE u.loan_id > $2 AND u.days_past_due > 0 AND ($3 = 0 OR u.bucket = $3) AND ($4 = 0 OR u.risk_class = $4)

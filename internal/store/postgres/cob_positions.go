@@ -127,96 +127,90 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 	return nil
 }
 
-// carrySQL carries a page of the day before's positions ($1 the date, $2
-// the cursor, $3 the page's size, $6 the page's last loan id, empty for
-// none) on to the date: those with a steady run of the policy $4 that
+// pageHolding is where a range read of a date's (day) carried pages
+// that must hold loan id lo and those after it starts: the first id of
+// the last page that starts at or before lo, one backward probe of the
+// pages' key, or the empty string when none does. A date's pages are disjoint ranges of
+// ids, so no page before that one holds lo or an id after it. Bounded by
+// their last ids alone, such reads started at the date's first page and
+// read every page before lo, a heap fetch each to check its end (1,858
+// pages a date at 1,000,000 loans: 7.7 ms a read at the end of the book
+// against 0.2 ms), and the planner, misjudging how many match, chose a
+// sequential scan of the whole table instead.
+func pageHolding(day, lo string) string {
+	return `COALESCE((SELECT max(h.first_loan_id) FROM carried_positions h WHERE h.as_of = ` + day + ` AND h.first_loan_id <= ` + lo +
+		`), '')`
+}
+
+// carryLimitedSQL carries a page of the day before's positions ($1 the
+// date, $2 the cursor, $3 the page's size, $6 the page's last loan id,
+// empty for none) on to the date: those with a steady run of the policy $4 that
 // covers the date, whose loan has recorded no event since (a probe of the
 // events' key above the position's version). The day before's positions
-// are its rows and the elements of its carried pages (migration 24),
-// merged by loan id; up to $3 pages are unnested, each holding at least
-// one. Only the loans with an event at or above the day before's run's
-// events horizon ($7, migration 23: one range of the events' xid index,
-// hashed) are probed: any other loan's events were all seen by that run,
-// whose positions record them. A day before with no horizon (NULL)
-// probes every loan. The horizon is a value when the statement is
-// planned, not a subquery: with a bound unknown to it the planner
-// guessed a third of the events and read them all at every page (a
-// close of 1,000,000 loans' carry 9 -> 27 s).
+// are its rows and the elements of its carried pages (migration 24;
+// carryScanLimited). Only the loans with an event at or above the day
+// before's run's events horizon ($7, migration 23: one range of
+// the events' xid index, hashed) are probed: any other loan's events were
+// all seen by that run, whose positions record them. A day before with
+// no horizon (NULL) probes every loan. The horizon is a value when the
+// statement is planned, not a subquery: with a bound unknown to it the
+// planner guessed a third of the events and read them all at every page
+// (a close of 1,000,000 loans' carry 9 -> 27 s).
 //
+// Each position scanned is judged once (carryJudged), and the loans left
+// are those judged not to be carried, rather than the scan looked up
+// again among the carried ones, hashed.
 // The carried positions go into carried_positions, up to spanMax a row
 // in loan id order, each naming its base (the row it was carried from,
 // or that row's base); their journal lines into accrual_batches, a row
 // for those of a row of positions that charge anything (migration 22),
-// each one row the sequencer feeds as a span. The arrays are built in
-// the order of a subquery sorted by (row, loan id), whose order the
-// grouping keeps, so that each is in loan id order: an ORDER BY in each
-// aggregate sorted each row's rows once an array, nine times (a quarter
-// of the statement, by EXPLAIN ANALYZE of a page of 20,000).
-// TestCarriedPagesInLoanIDOrder checks the order.
+// each one row the sequencer feeds as a span. Both rows of a group are
+// built by one aggregate over one sort, in the order of a subquery
+// sorted by (row, loan id), whose order the grouping keeps, so that each
+// array is in loan id order: an ORDER BY in each aggregate sorted each
+// row's rows once an array, nine times (a quarter of the statement, by
+// EXPLAIN ANALYZE of a page of 20,000). TestCarriedPagesInLoanIDOrder
+// checks the order.
 // Nothing is written unless $8 is empty or still the date's runner,
 // under a key-share lock of its run's row (migration 24), which a later
 // run's TakeCOBRun waits for. A loan with a position of the date already
 // (a run taken up again) is left: the rows of the date in the page's
 // range and its carried pages' elements, each read by one range, hashed.
 // It answers whether the fence let it write, how many it carried, the
-// page's last loan, how many the page scanned and the loans it left
-// (CarryResult.Left): those scanned and not carried, and the active
+// page's last loan scanned, how many the page scanned and the loans it
+// left (CarryResult.Left): those scanned and not carried, and the active
 // loans of its range with no position the day before, found by an
 // index-only range of the loans' (status, loan_id) against the page's
 // scan, hashed. The range's end is an index bound, or none for the last
 // page (a branch of its own, which a page with an end does not run): an
 // end in an OR was a filter, and each page read the index to the last
 // loan (a page of 20,000 read 60,000 entries in the tenth of eleven).
-const carrySQL = `WITH fence AS MATERIALIZED (
+var carryLimitedSQL = `WITH fence AS MATERIALIZED (
 	SELECT $8::text = '' OR EXISTS (SELECT 1 FROM cob_runs WHERE business_date = $1::date AND runner = $8 FOR KEY SHARE) AS ok
-), rows_ AS (
-	SELECT p.loan_id, p.as_of AS base_date, p.days_past_due, p.bucket, p.risk_class, p.loan_version, p.steady_through,
-		p.penalty_per_day, p.compound_per_day, p.steady_policy
-	FROM loan_positions p WHERE p.as_of = $1::date - 1 AND p.loan_id > $2 AND ($6::text = '' OR p.loan_id <= $6::text)
-	ORDER BY p.loan_id LIMIT $3
-), pages AS (
-	SELECT * FROM carried_positions c WHERE c.as_of = $1::date - 1 AND c.last_loan_id > $2 AND ($6::text = '' OR c.first_loan_id <= $6::text)
-	ORDER BY c.first_loan_id LIMIT $3
-), scan AS MATERIALIZED (
-	SELECT * FROM rows_
-	UNION ALL
-	SELECT u.loan_id, u.base_date, u.days_past_due, u.bucket, u.risk_class, u.loan_version, u.steady_through, u.penalty_per_day,
-		u.compound_per_day, c.steady_policy
-	FROM pages c CROSS JOIN LATERAL unnest(c.loan_ids, c.base_dates, c.days_past_due, c.buckets, c.risk_classes, c.loan_versions,
-		c.steady_through, c.penalties_per_day, c.compounds_per_day)
-		AS u(loan_id, base_date, days_past_due, bucket, risk_class, loan_version, steady_through, penalty_per_day, compound_per_day)
-	WHERE u.loan_id > $2 AND ($6::text = '' OR u.loan_id <= $6::text)
-	ORDER BY loan_id LIMIT $3
-), bound AS (
-	SELECT CASE WHEN count(*) = $3 THEN max(loan_id) WHEN $6::text <> '' THEN $6::text END AS last, max(loan_id) AS scanned FROM scan
-), done AS MATERIALIZED (
+), ` + carryScanLimited + `, done AS MATERIALIZED (
 	SELECT q.loan_id FROM loan_positions q WHERE q.as_of = $1::date AND q.loan_id > $2 AND q.loan_id <= (SELECT scanned FROM bound)
 	UNION ALL
 	SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
 	WHERE c.as_of = $1::date AND c.last_loan_id > $2 AND c.first_loan_id <= (SELECT scanned FROM bound)
+		AND c.first_loan_id >= ` + pageHolding("$1::date", "$2") + `
 ), recent AS MATERIALIZED (
 	SELECT DISTINCT e.loan_id FROM loan_events e WHERE e.xid >= $7::text::xid8
-), car AS MATERIALIZED (
-	SELECT p.loan_id, p.base_date, CASE WHEN p.days_past_due > 0 THEN p.days_past_due + 1 ELSE 0 END AS days_past_due, p.bucket,
-		p.risk_class, p.loan_version, p.steady_through, p.penalty_per_day, p.compound_per_day,
+), ` + carryJudged + `, car AS (
+	SELECT p.loan_id, p.base_date, ` + carriedDays + `, p.bucket, p.risk_class, p.loan_version, p.steady_through, p.penalty_per_day,
+		p.compound_per_day, p.penalty_per_day <> 0 OR p.compound_per_day <> 0 AS charges,
 		(row_number() OVER (ORDER BY p.loan_id) - 1) / ` + spanMax + ` AS page
-	FROM scan p
-	WHERE (SELECT ok FROM fence) AND p.steady_through >= $1::date AND p.steady_policy = $4
-		AND p.loan_id NOT IN (SELECT loan_id FROM done)
-		AND ($7::text IS NOT NULL AND p.loan_id NOT IN (SELECT loan_id FROM recent)
-			OR NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version))
-), pos AS (
-	INSERT INTO carried_positions (as_of, first_loan_id, last_loan_id, steady_policy, loan_ids, base_dates, days_past_due, buckets,
-		risk_classes, loan_versions, steady_through, penalties_per_day, compounds_per_day)
-	SELECT $1::date, min(loan_id), max(loan_id), $4, array_agg(loan_id), array_agg(base_date), array_agg(days_past_due), array_agg(bucket),
-		array_agg(risk_class), array_agg(loan_version), array_agg(steady_through), array_agg(penalty_per_day), array_agg(compound_per_day)
+	FROM judged p WHERE p.carry
+), grouped AS MATERIALIZED (
+	SELECT ` + groupedArrays + `
 	FROM (SELECT * FROM car ORDER BY page, loan_id) c GROUP BY page
+), pos AS (
+	INSERT INTO ` + carriedRow + `
+	SELECT ` + groupedRow + ` FROM grouped
 ), journal AS (
 	INSERT INTO accrual_batches (business_date, first_loan_id, last_loan_id, loan_ids, penalties, compounds, recorded_at)
-	SELECT $1::date, min(loan_id), max(loan_id), array_agg(loan_id), array_agg(penalty_per_day), array_agg(compound_per_day), $5
-	FROM (SELECT * FROM car WHERE penalty_per_day <> 0 OR compound_per_day <> 0 ORDER BY page, loan_id) c GROUP BY page
+	SELECT $1::date, first_charged, last_charged, charged_ids, penalties, compounds, $5 FROM grouped WHERE charged_ids IS NOT NULL
 ), left_ AS (
-	SELECT loan_id FROM scan WHERE loan_id NOT IN (SELECT loan_id FROM car)
+	SELECT loan_id FROM judged WHERE NOT carry
 	UNION ALL
 	SELECT l.loan_id FROM loans l WHERE l.status = 'ACTIVE' AND l.loan_id > $2 AND l.loan_id <= (SELECT last FROM bound)
 		AND l.loan_id NOT IN (SELECT loan_id FROM scan)
@@ -224,11 +218,76 @@ const carrySQL = `WITH fence AS MATERIALIZED (
 	SELECT l.loan_id FROM loans l WHERE (SELECT last FROM bound) IS NULL AND l.status = 'ACTIVE' AND l.loan_id > $2
 		AND l.loan_id NOT IN (SELECT loan_id FROM scan)
 )
-SELECT (SELECT ok FROM fence), (SELECT count(*) FROM car), COALESCE((SELECT scanned FROM bound), ''),
+SELECT (SELECT ok FROM fence), (SELECT count(*) FROM judged WHERE carry), COALESCE((SELECT scanned FROM bound), ''),
 	(SELECT count(*) FROM scan), ARRAY(SELECT loan_id FROM left_ ORDER BY loan_id)`
 
+// carryScanLimited is the scan of carryLimitedSQL: the first $3 positions
+// after the cursor, by loan id, through the page's end ($6) when it has
+// one, and the range's end: the last of them when there are $3 (more
+// may follow), else the page's end, else none.
+var carryScanLimited = `rows_ AS (
+	SELECT p.loan_id, p.as_of AS base_date, p.days_past_due, p.bucket, p.risk_class, p.loan_version, p.steady_through,
+		p.penalty_per_day, p.compound_per_day, p.steady_policy
+	FROM loan_positions p WHERE p.as_of = $1::date - 1 AND p.loan_id > $2 AND ($6::text = '' OR p.loan_id <= $6::text)
+	ORDER BY p.loan_id LIMIT $3
+), pages AS (
+	SELECT * FROM carried_positions c WHERE c.as_of = $1::date - 1 AND c.last_loan_id > $2 AND ($6::text = '' OR c.first_loan_id <= $6::text)
+		AND c.first_loan_id >= ` + pageHolding("$1::date - 1", "$2") + `
+	ORDER BY c.first_loan_id LIMIT $3
+), scan AS MATERIALIZED (
+	SELECT * FROM rows_
+	UNION ALL
+	SELECT ` + carriedElement + `
+	FROM pages c CROSS JOIN LATERAL ` + carriedElements + `
+	WHERE u.loan_id > $2 AND ($6::text = '' OR u.loan_id <= $6::text)
+	ORDER BY loan_id LIMIT $3
+), bound AS (
+	SELECT CASE WHEN count(*) = $3 THEN max(loan_id) WHEN $6::text <> '' THEN $6::text END AS last, max(loan_id) AS scanned FROM scan
+)`
+
+// carriedElements unnests a carried page c's arrays as u, and
+// carriedElement is an element as a row of the day before's positions.
+const (
+	carriedElements = `unnest(c.loan_ids, c.base_dates, c.days_past_due, c.buckets, c.risk_classes, c.loan_versions,
+		c.steady_through, c.penalties_per_day, c.compounds_per_day)
+		AS u(loan_id, base_date, days_past_due, bucket, risk_class, loan_version, steady_through, penalty_per_day, compound_per_day)`
+	carriedElement = `u.loan_id, u.base_date, u.days_past_due, u.bucket, u.risk_class, u.loan_version, u.steady_through, u.penalty_per_day,
+		u.compound_per_day, c.steady_policy`
+)
+
+// carryJudged judges each position scanned once: carry is whether it is
+// carried on (false when unknown), by its run, its policy, whether the
+// date has it done already and whether its loan recorded an event since.
+const carryJudged = `judged AS MATERIALIZED (
+	SELECT p.*, COALESCE((SELECT ok FROM fence) AND p.steady_through >= $1::date AND p.steady_policy = $4
+		AND p.loan_id NOT IN (SELECT loan_id FROM done)
+		AND ($7::text IS NOT NULL AND p.loan_id NOT IN (SELECT loan_id FROM recent)
+			OR NOT EXISTS (SELECT 1 FROM loan_events e WHERE e.loan_id = p.loan_id AND e.seq > p.loan_version)), false) AS carry
+	FROM scan p
+)`
+
+// carriedRow is the columns of a carried_positions row as INSERT names
+// them, and carriedArrays an aggregate's arrays of them (grouped).
+const (
+	carriedRow = `carried_positions (as_of, first_loan_id, last_loan_id, steady_policy, loan_ids, base_dates, days_past_due, buckets,
+		risk_classes, loan_versions, steady_through, penalties_per_day, compounds_per_day)`
+	groupedArrays = `min(loan_id) AS first_loan_id, max(loan_id) AS last_loan_id, array_agg(loan_id) AS loan_ids,
+		array_agg(base_date) AS base_dates, array_agg(days_past_due) AS days_past_due, array_agg(bucket) AS buckets,
+		array_agg(risk_class) AS risk_classes, array_agg(loan_version) AS loan_versions, array_agg(steady_through) AS steady_through,
+		array_agg(penalty_per_day) AS penalties_per_day, array_agg(compound_per_day) AS compounds_per_day,
+		min(loan_id) FILTER (WHERE charges) AS first_charged, max(loan_id) FILTER (WHERE charges) AS last_charged,
+		array_agg(loan_id) FILTER (WHERE charges) AS charged_ids, array_agg(penalty_per_day) FILTER (WHERE charges) AS penalties,
+		array_agg(compound_per_day) FILTER (WHERE charges) AS compounds`
+	groupedRow = `$1::date, first_loan_id, last_loan_id, $4, loan_ids, base_dates, days_past_due, buckets, risk_classes, loan_versions,
+		steady_through, penalties_per_day, compounds_per_day`
+	carriedDays = `CASE WHEN p.days_past_due > 0 THEN p.days_past_due + 1 ELSE 0 END AS days_past_due`
+)
+
 // CarryPositions implements store.CloseOfBusiness: one statement a page,
-// in the database, with no row sent to loand and none back.
+// in the database, with no row sent to loand and none back. A page with
+// an end is carried by carryWholeSQL, or, when its range holds more than
+// Limit positions, by carryLimitedSQL a Limit at a time, as a page without
+// one.
 func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams) (store.CarryResult, error) {
 	var r store.CarryResult
 	if err := s.positionPartition(ctx, p.BusinessDate); err != nil {
@@ -240,10 +299,23 @@ func (s *Store) CarryPositions(ctx context.Context, p store.CarryPositionsParams
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return r, mapError(err)
 	}
+	args := []any{pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy, p.RecordedAt,
+		p.ThroughLoanID, horizon, p.Runner}
+	var allowed, fits bool
+	if p.ThroughLoanID != "" {
+		err = s.pool.QueryRow(ctx, carryWholeSQL, args...).Scan(&allowed, &fits, &r.Carried, &r.Left)
+		if err != nil {
+			return store.CarryResult{}, mapError(err)
+		}
+		if !allowed {
+			return store.CarryResult{}, store.ErrTakenOver
+		}
+		if fits {
+			return r, nil
+		}
+	}
 	var scanned int64
-	var allowed bool
-	err = s.pool.QueryRow(ctx, carrySQL, pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.AfterLoanID, p.Limit, p.Policy,
-		p.RecordedAt, p.ThroughLoanID, horizon, p.Runner).Scan(&allowed, &r.Carried, &r.Next, &scanned, &r.Left)
+	err = s.pool.QueryRow(ctx, carryLimitedSQL, args...).Scan(&allowed, &r.Carried, &r.Next, &scanned, &r.Left)
 	if err != nil {
 		return store.CarryResult{}, mapError(err)
 	}
