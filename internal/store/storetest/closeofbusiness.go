@@ -31,6 +31,7 @@ var closeOfBusinessCases = []testCase{
 	{"CarryPositions", testCarryPositions},
 	{"CarryLeaves", testCarryLeaves},
 	{"CarryAfterARun", testCarryAfterARun},
+	{"CarryWholePages", testCarryWholePages},
 	{"COBLoansGiven", testCOBLoansGiven},
 	{"DelinquentPositions", testDelinquentPositions},
 	{"CountDelinquent", testCountDelinquent},
