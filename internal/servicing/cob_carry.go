@@ -122,14 +122,17 @@ func (r *dateRun) carryPages(ctx context.Context, cancel context.CancelFunc, sto
 	return pages
 }
 
-// carryPage carries one page on, in statements of up to the page size
-// (one, unless positions of the day before were added since its ends
-// were found), and sends what each carried and left. The lines it
-// journals were recorded at.
+// carryPage carries one page on, in statements of up to twice the page
+// size, and sends what each carried and left. The lines it journals were
+// recorded at. A page holds the page size of active loans (CarryPageEnd),
+// and the day before's positions in its range are those and the loans
+// closed since: room for twice as many keeps such a page one statement,
+// which a store may then carry as a whole (PostgreSQL copies the day
+// before's carried pages that lie whole in it).
 func (r *dateRun) carryPage(ctx context.Context, page carryRange, at time.Time, carried chan<- store.CarryResult) error {
 	for after := page.after; ; {
 		res, err := r.c.store.CarryPositions(ctx, store.CarryPositionsParams{BusinessDate: r.d, Policy: r.c.policy, AfterLoanID: after,
-			ThroughLoanID: page.through, Limit: r.c.carryPage, RecordedAt: at, Runner: r.run.Runner})
+			ThroughLoanID: page.through, Limit: 2 * r.c.carryPage, RecordedAt: at, Runner: r.run.Runner})
 		if err != nil {
 			return err
 		}
