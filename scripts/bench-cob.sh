@@ -3,10 +3,13 @@
 # 1,000,000) overdue loans on a throwaway PostgreSQL 15 cluster, through
 # loand's RunCloseOfBusiness, next to a plain SQL UPDATE of a position row
 # a loan (what a close that updates each loan's one position would do) on
-# the same cluster, in one run. Production closes every day, so the date timed is the steady
-# state: the date before it is closed first, untimed (its time is printed
-# on a line of its own: every loan replayed from its whole log), and the
-# timed close takes each loan up from that date's position.
+# the same cluster, in one run. Production closes every day, so the dates timed are the
+# steady state: two dates before them are closed first, untimed, each
+# time printed on a line of its own: the first replays every loan from
+# its whole log and writes each a row; the second carries most of them
+# on from those rows into carried pages (migration 24), which the timed
+# dates then carry on (a date after another carried date, as every date
+# in production is).
 # Loans are booked on BENCH_COB_SPREAD (default 28) consecutive days, in
 # runs of consecutive ids, as a lender's book is: on the date timed about
 # one loan in 28 reaches a due date, one a grace's end, one a reminder,
@@ -44,15 +47,16 @@ go build -modfile=tools/go.mod -o "$work/grpcurl" github.com/fullstorydev/grpcur
 "$work/loand" migrate --database "$url" 2>/dev/null
 
 # The dates closed are the days up to yesterday in loand's business time
-# zone: the first untimed, then BENCH_COB_ROUNDS timed, one a round. The
+# zone: two untimed, then BENCH_COB_ROUNDS timed, one a round. The
 # first loans were disbursed 11 months before the first timed date and
 # the last spread - 1 days earlier, 12 monthly installments, nothing
 # paid: 10 or 11 installments overdue, penalty at the contract rate +
 # 50%, compound on overdue interest, 3 grace days.
 rounds="${BENCH_COB_ROUNDS:-3}"
 today=$(TZ=Asia/Shanghai date +%F)
-pdate=$(TZ=Asia/Shanghai date -d "$today -$((rounds + 1)) day" +%F)
-first=$(TZ=Asia/Shanghai date -d "$pdate +1 day" +%F)
+pdate=$(TZ=Asia/Shanghai date -d "$today -$((rounds + 2)) day" +%F)
+sdate=$(TZ=Asia/Shanghai date -d "$pdate +1 day" +%F)
+first=$(TZ=Asia/Shanghai date -d "$pdate +2 day" +%F)
 disb=$(TZ=Asia/Shanghai date -d "$first -11 months" +%F)
 terms='{"currency":"CNY","principal":"10000.00","annual_rate_percent":"12","installment_count":12,"frequency_unit":"MONTH","frequency_every":1,"method":"EQUAL_INSTALLMENT","disbursement_date":"'$disb'","interest_accrual":"PERIODIC","day_count":"ACT_360","rounding_mode":"HALF_UP","installment_multiple":"0.01","principal_grace_periods":0,"interest_free_periods":0,"upfront_fee":"0.00","allocation_order":"PENALTY_FIRST","prepayment":"REDUCE_TERM","overpayment":"REFUSE","penalty":{"markup_percent":"50","basis":"OVERDUE_PRINCIPAL","compound_overdue_interest":true,"day_count":"ACT_360","grace_days":3,"grace_mode":"FROM_DUE_DATE"}}'
 t0=$(date +%s.%N)
@@ -91,16 +95,6 @@ fed_to() { until [ "$("${psql[@]}" -d loancore -tA -c "SELECT COALESCE((SELECT p
 fed_to $((2 * n))
 printf 'feed: the setup'"'"'s %d events sequenced in %.0f s\n' "$((2 * n))" "$(py "$(date +%s.%N) - $t0")"
 
-# PostgreSQL's CPU seconds: cpu_pg (benchlib.sh).
-# The date before, untimed in the ratio: the first close of these loans,
-# which replays every one.
-cpu0=$(cpu_of "$loand_pid")
-pg0=$(cpu_pg)
-t0=$(date +%s.%N)
-"$work/grpcurl" -plaintext -d '{"business_date": "'"$pdate"'"}' "127.0.0.1:$apiport" \
-  loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >/dev/null
-printf 'first close of business (%s, every loan replayed): %.1f s; CPU loand %.1f s, PostgreSQL %.1f s\n' "$pdate" \
-  "$(py "$(date +%s.%N) - $t0")" "$(py "$(cpu_of "$loand_pid") - $cpu0")" "$(py "$(cpu_pg) - $pg0")"
 # settle DATE, untimed after each close: the date's positions vacuumed
 # (as autovacuum would within the day; after a round, the old versions
 # its UPDATE left) and its journal lines fed, as a night's would be by
@@ -110,7 +104,25 @@ settle() {
   fed_to "$("${psql[@]}" -d loancore -tA -c "SELECT $((2 * n)) + (SELECT count(*) FROM loan_accruals)
     + (SELECT COALESCE(sum(cardinality(loan_ids)), 0) FROM accrual_batches)")"
 }
-settle "$pdate"
+# untimed DATE WHAT: a close before the rounds, untimed in the ratio, its
+# time and CPU seconds (PostgreSQL's: cpu_pg, benchlib.sh) printed on a
+# line of its own, then settled.
+untimed() {
+  local cpu0 pg0 t0
+  cpu0=$(cpu_of "$loand_pid")
+  pg0=$(cpu_pg)
+  t0=$(date +%s.%N)
+  "$work/grpcurl" -plaintext -d '{"business_date": "'"$1"'"}' "127.0.0.1:$apiport" \
+    loancore.v1.CloseOfBusinessService/RunCloseOfBusiness >/dev/null
+  printf '%s (%s): %.1f s; CPU loand %.1f s, PostgreSQL %.1f s\n' "$2" "$1" \
+    "$(py "$(date +%s.%N) - $t0")" "$(py "$(cpu_of "$loand_pid") - $cpu0")" "$(py "$(cpu_pg) - $pg0")"
+  settle "$1"
+}
+# The first close of these loans replays every one; the second is the
+# first to carry loans on, from the rows the first wrote (a day before
+# with no carried pages, which no later date has).
+untimed "$pdate" "first close of business, every loan replayed"
+untimed "$sdate" "second close of business, carried on from rows"
 
 # date_run DATE FIELD… prints fields of loand's log line of the date's
 # run (close of business: date run), one a line.
