@@ -31,7 +31,9 @@ package postgres
 // done at the date or recorded an event since the day before's horizon
 // ($7; no page is whole without one). Those tests are by the page's
 // range of ids, so a loan booked since with an id among the page's (its
-// events are recent) keeps it from being whole too.
+// events are recent) keeps it from being whole too; each page looks the
+// loans with events since up by its range, not hashed, so they are read
+// for the statement's range alone.
 // The day before's rows are read by their key in order, up to one more
 // than the range may hold: with no order the planner read them by a
 // bitmap of the whole range, or the whole partition when it had no
@@ -53,20 +55,10 @@ package postgres
 // page (a count of that index range). Every element of a whole page is
 // an active loan: a loan changes status by an event, which would have
 // kept its page from being whole.
-var carryWholeSQL = `WITH fence AS MATERIALIZED (
-	SELECT $8::text = '' OR EXISTS (SELECT 1 FROM cob_runs WHERE business_date = $1::date AND runner = $8 FOR KEY SHARE) AS ok
-), pages AS MATERIALIZED (
+var carryWholeSQL = `WITH ` + carryFence + `, pages AS MATERIALIZED (
 	SELECT * FROM carried_positions c WHERE c.as_of = $1::date - 1 AND c.last_loan_id > $2 AND c.first_loan_id <= $6::text
 		AND c.first_loan_id >= ` + pageHolding("$1::date - 1", "$2") + `
-), done AS MATERIALIZED (
-	SELECT q.loan_id FROM loan_positions q WHERE q.as_of = $1::date AND q.loan_id > $2 AND q.loan_id <= $6::text
-	UNION ALL
-	SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
-	WHERE c.as_of = $1::date AND c.last_loan_id > $2 AND c.first_loan_id <= $6::text
-		AND c.first_loan_id >= ` + pageHolding("$1::date", "$2") + `
-), recent AS MATERIALIZED (
-	SELECT DISTINCT e.loan_id FROM loan_events e WHERE e.xid >= $7::text::xid8
-), whole AS MATERIALIZED (
+), ` + carryDone("$6::text") + `, ` + carryRecent("e.loan_id > $2 AND e.loan_id <= $6::text") + `, whole AS MATERIALIZED (
 	SELECT c.*, (SELECT count(*) FILTER (WHERE t.p <> 0 OR t.k <> 0) FROM unnest(c.penalties_per_day, c.compounds_per_day) AS t(p, k))
 		AS charged
 	FROM pages c
@@ -87,6 +79,8 @@ var carryWholeSQL = `WITH fence AS MATERIALIZED (
 	WHERE c.first_loan_id NOT IN (SELECT first_loan_id FROM whole) AND u.loan_id > $2 AND u.loan_id <= $6::text
 ), size AS MATERIALIZED (
 	SELECT (SELECT count(*) FROM scan) + (SELECT COALESCE(sum(cardinality(loan_ids)), 0) FROM whole) AS scanned
+), copied AS (
+	SELECT * FROM whole WHERE (SELECT scanned FROM size) <= $3
 ), ` + carryJudged + `, car AS (
 	SELECT x.*, (x.n - 1) / ` + spanMax + ` AS page
 	FROM (SELECT m.*, count(*) FILTER (WHERE m.whole) OVER w AS seg, count(*) FILTER (WHERE NOT m.whole) OVER w AS n FROM (
@@ -107,21 +101,21 @@ var carryWholeSQL = `WITH fence AS MATERIALIZED (
 	SELECT $1::date, w.first_loan_id, w.last_loan_id, w.steady_policy, w.loan_ids, w.base_dates,
 		ARRAY(SELECT CASE WHEN t.d > 0 THEN t.d + 1 ELSE 0 END FROM unnest(w.days_past_due) WITH ORDINALITY AS t(d, n) ORDER BY t.n),
 		w.buckets, w.risk_classes, w.loan_versions, w.steady_through, w.penalties_per_day, w.compounds_per_day
-	FROM whole w WHERE (SELECT scanned FROM size) <= $3
+	FROM copied w
 ), journal AS (
 	INSERT INTO accrual_batches (business_date, first_loan_id, last_loan_id, loan_ids, penalties, compounds, recorded_at)
 	SELECT $1::date, first_charged, last_charged, charged_ids, penalties, compounds, $5::timestamptz FROM grouped WHERE charged_ids IS NOT NULL
 	UNION ALL
 	SELECT $1::date, w.first_loan_id, w.last_loan_id, w.loan_ids, w.penalties_per_day, w.compounds_per_day, $5::timestamptz
-	FROM whole w WHERE w.charged = cardinality(w.loan_ids) AND (SELECT scanned FROM size) <= $3
+	FROM copied w WHERE w.charged = cardinality(w.loan_ids)
 	UNION ALL
 	SELECT $1::date, j.first_loan_id, j.last_loan_id, j.loan_ids, j.penalties, j.compounds, $5::timestamptz
-	FROM whole w CROSS JOIN LATERAL (
+	FROM copied w CROSS JOIN LATERAL (
 		SELECT min(t.id) AS first_loan_id, max(t.id) AS last_loan_id, array_agg(t.id ORDER BY t.n) AS loan_ids,
 			array_agg(t.p ORDER BY t.n) AS penalties, array_agg(t.k ORDER BY t.n) AS compounds
 		FROM unnest(w.loan_ids, w.penalties_per_day, w.compounds_per_day) WITH ORDINALITY AS t(id, p, k, n)
 		WHERE t.p <> 0 OR t.k <> 0) j
-	WHERE w.charged > 0 AND w.charged < cardinality(w.loan_ids) AND (SELECT scanned FROM size) <= $3
+	WHERE w.charged > 0 AND w.charged < cardinality(w.loan_ids)
 ), gaps AS (
 	SELECT COALESCE(lag(w.last_loan_id) OVER (ORDER BY w.first_loan_id), $2) AS after, w.first_loan_id AS before FROM whole w
 ), left_ AS (

@@ -185,17 +185,8 @@ func pageHolding(day, lo string) string {
 // page (a branch of its own, which a page with an end does not run): an
 // end in an OR was a filter, and each page read the index to the last
 // loan (a page of 20,000 read 60,000 entries in the tenth of eleven).
-var carryLimitedSQL = `WITH fence AS MATERIALIZED (
-	SELECT $8::text = '' OR EXISTS (SELECT 1 FROM cob_runs WHERE business_date = $1::date AND runner = $8 FOR KEY SHARE) AS ok
-), ` + carryScanLimited + `, done AS MATERIALIZED (
-	SELECT q.loan_id FROM loan_positions q WHERE q.as_of = $1::date AND q.loan_id > $2 AND q.loan_id <= (SELECT scanned FROM bound)
-	UNION ALL
-	SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
-	WHERE c.as_of = $1::date AND c.last_loan_id > $2 AND c.first_loan_id <= (SELECT scanned FROM bound)
-		AND c.first_loan_id >= ` + pageHolding("$1::date", "$2") + `
-), recent AS MATERIALIZED (
-	SELECT DISTINCT e.loan_id FROM loan_events e WHERE e.xid >= $7::text::xid8
-), ` + carryJudged + `, car AS (
+var carryLimitedSQL = `WITH ` + carryFence + `, ` + carryScanLimited + `, ` + carryDone("(SELECT scanned FROM bound)") + `,
+` + carryRecent("true") + `, ` + carryJudged + `, car AS (
 	SELECT p.loan_id, p.base_date, ` + carriedDays + `, p.bucket, p.risk_class, p.loan_version, p.steady_through, p.penalty_per_day,
 		p.compound_per_day, p.penalty_per_day <> 0 OR p.compound_per_day <> 0 AS charges,
 		(row_number() OVER (ORDER BY p.loan_id) - 1) / ` + spanMax + ` AS page
@@ -255,6 +246,35 @@ const (
 		u.compound_per_day, c.steady_policy`
 )
 
+// carryFence is the carry statements' fence: ok when no runner is
+// given ($8) or it is still the date's, under a key-share lock of its
+// run's row (migration 24), which a later run's TakeCOBRun waits for.
+const carryFence = `fence AS MATERIALIZED (
+	SELECT $8::text = '' OR EXISTS (SELECT 1 FROM cob_runs WHERE business_date = $1::date AND runner = $8 FOR KEY SHARE) AS ok
+)`
+
+// carryDone is the loans of the range from the cursor ($2) through upto
+// that have a position of the date already (a run taken up again): its
+// rows and its carried pages' elements, each read by one range.
+func carryDone(upto string) string {
+	return `done AS MATERIALIZED (
+	SELECT q.loan_id FROM loan_positions q WHERE q.as_of = $1::date AND q.loan_id > $2 AND q.loan_id <= ` + upto + `
+	UNION ALL
+	SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
+	WHERE c.as_of = $1::date AND c.last_loan_id > $2 AND c.first_loan_id <= ` + upto + `
+		AND c.first_loan_id >= ` + pageHolding("$1::date", "$2") + `
+)`
+}
+
+// carryRecent is the loans that recorded an event at or above the day
+// before's events horizon ($7, migration 23), one range of the events'
+// xid index, among those the condition on e.loan_id keeps.
+func carryRecent(among string) string {
+	return `recent AS MATERIALIZED (
+	SELECT DISTINCT e.loan_id FROM loan_events e WHERE e.xid >= $7::text::xid8 AND ` + among + `
+)`
+}
+
 // carryJudged judges each position scanned once: carry is whether it is
 // carried on (false when unknown), by its run, its policy, whether the
 // date has it done already and whether its loan recorded an event since.
@@ -267,7 +287,9 @@ const carryJudged = `judged AS MATERIALIZED (
 )`
 
 // carriedRow is the columns of a carried_positions row as INSERT names
-// them, and carriedArrays an aggregate's arrays of them (grouped).
+// them, groupedArrays an aggregate's arrays of them and of the charging
+// ones' journal lines (grouped), groupedRow a group as a row, and
+// carriedDays a position's days past due the day after.
 const (
 	carriedRow = `carried_positions (as_of, first_loan_id, last_loan_id, steady_policy, loan_ids, base_dates, days_past_due, buckets,
 		risk_classes, loan_versions, steady_through, penalties_per_day, compounds_per_day)`

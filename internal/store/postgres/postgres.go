@@ -88,9 +88,6 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 // (EXPLAIN ANALYZE, issue 21), every statement again. The setting goes
 // with the connection's start-up, so it is no round trip.
 func jitOff(c *pgx.ConnConfig) {
-	if c.RuntimeParams == nil {
-		c.RuntimeParams = map[string]string{}
-	}
 	if _, set := c.RuntimeParams["jit"]; !set {
 		c.RuntimeParams["jit"] = "off"
 	}
