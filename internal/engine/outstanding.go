@@ -26,7 +26,8 @@ func (o Outstanding) Total() money.Amount {
 // Outstanding returns what the loan owes as of st.AsOf.
 func (st *LoanState) Outstanding() Outstanding {
 	var o Outstanding
-	for _, in := range st.Installments {
+	for i := range st.Installments {
+		in := &st.Installments[i]
 		o.Principal += in.PrincipalDue - in.PrincipalPaid
 		if in.DueDate <= st.AsOf {
 			o.Interest += in.unpaidInterest()
@@ -41,7 +42,8 @@ func (st *LoanState) Outstanding() Outstanding {
 // DaysPastDue is the number of days since the oldest installment due before
 // st.AsOf that is not fully paid, or 0.
 func (st *LoanState) DaysPastDue() int {
-	for _, in := range st.Installments {
+	for i := range st.Installments {
+		in := &st.Installments[i]
 		if in.DueDate >= st.AsOf {
 			return 0
 		}
@@ -55,7 +57,8 @@ func (st *LoanState) DaysPastDue() int {
 // NextDueDate is the due date of the first installment due on or after
 // st.AsOf that is not fully paid, or NoDate.
 func (st *LoanState) NextDueDate() Date {
-	for _, in := range st.Installments {
+	for i := range st.Installments {
+		in := &st.Installments[i]
 		if in.DueDate >= st.AsOf && in.Unpaid() > 0 {
 			return in.DueDate
 		}
