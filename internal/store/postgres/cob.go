@@ -319,35 +319,41 @@ var cobPageSQL = `WITH win AS MATERIALIZED (
 // position, read for the page anyway, is before the date $1, and that
 // have neither a row on or after it (the page's latest position of a
 // loan carried the day before reads its base row alone) nor an element
-// of the date's carried pages: a range of each over the ids' range,
-// hashed (NOT IN over a NOT NULL column). A NOT EXISTS probe of the
+// of the date's carried pages: a range of each over the ids' range
+// (given: their least and greatest, worked out once rather than by an
+// aggregate over the ids at each of five uses), hashed (NOT IN over a
+// NOT NULL column). A NOT EXISTS probe of the
 // date's partition was planned as an anti-join that read the whole
 // partition, new and still without statistics, for every page (45 ms a
 // page of 500 over 200,000 loans). $3 is the page's size and $4 the terms documents the caller
 // knew, as in cobPageSQL; there is no window, so no edge.
 var cobLoansPageSQL = `WITH edge AS (
 	SELECT ''::text AS last, 0 AS loans
+), given AS MATERIALIZED (
+	SELECT min(x) AS lo, max(x) AS hi FROM unnest($2::text[]) AS x
 ), todo AS MATERIALIZED (
 	SELECT w.loan_id FROM loans w WHERE w.loan_id = ANY($2::text[]) AND w.status = 'ACTIVE'
 		AND w.loan_id NOT IN (SELECT u.loan_id FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids) AS u(loan_id)
-			WHERE c.as_of = $1::date AND c.last_loan_id >= (SELECT min(x) FROM unnest($2::text[]) AS x)
-				AND c.first_loan_id <= (SELECT max(x) FROM unnest($2::text[]) AS x)
-				AND c.first_loan_id >= ` + pageHolding("$1::date", "(SELECT min(x) FROM unnest($2::text[]) AS x)") + `)
+			WHERE c.as_of = $1::date AND c.last_loan_id >= (SELECT lo FROM given) AND c.first_loan_id <= (SELECT hi FROM given)
+				AND c.first_loan_id >= ` + pageHolding("$1::date", "(SELECT lo FROM given)") + `)
 		AND w.loan_id NOT IN (SELECT q.loan_id FROM loan_positions q WHERE q.as_of >= $1::date
-			AND q.loan_id >= (SELECT min(x) FROM unnest($2::text[]) AS x) AND q.loan_id <= (SELECT max(x) FROM unnest($2::text[]) AS x))
+			AND q.loan_id >= (SELECT lo FROM given) AND q.loan_id <= (SELECT hi FROM given))
 	ORDER BY w.loan_id LIMIT $3
 )` + cobPrior + cobPageSelect + ` WHERE q.as_of IS NULL OR q.as_of < $1::date ORDER BY l.loan_id`
 
 // cobPrior is, for cobPageSelect, the elements of the day before's
 // carried pages (migration 24) over the range of the page's loans
-// (todo), each loan with its base: one range of the pages' key, a page's
-// arrays read once for all its loans there. Looking each loan up in the
+// (todo; span, its least and greatest, worked out once), each loan with
+// its base: one range of the pages' key, a page's arrays read once for
+// all its loans there. Looking each loan up in the
 // page that may hold it read that page's ids (~6.5 kB, compressed) for
 // every loan: ~10 us a loan.
-var cobPrior = `, prior AS MATERIALIZED (
+var cobPrior = `, span AS MATERIALIZED (
+	SELECT min(loan_id) AS lo, max(loan_id) AS hi FROM todo
+), prior AS MATERIALIZED (
 	SELECT u.loan_id, u.base FROM carried_positions c CROSS JOIN LATERAL unnest(c.loan_ids, c.base_dates) AS u(loan_id, base)
-	WHERE c.as_of = $1::date - 1 AND c.last_loan_id >= (SELECT min(loan_id) FROM todo) AND c.first_loan_id <= (SELECT max(loan_id) FROM todo)
-		AND c.first_loan_id >= ` + pageHolding("$1::date - 1", "(SELECT min(loan_id) FROM todo)") + `
+	WHERE c.as_of = $1::date - 1 AND c.last_loan_id >= (SELECT lo FROM span) AND c.first_loan_id <= (SELECT hi FROM span)
+		AND c.first_loan_id >= ` + pageHolding("$1::date - 1", "(SELECT lo FROM span)") + `
 )
 `
 
