@@ -32,7 +32,9 @@ spread="${BENCH_COB_SPREAD:-28}"
 . scripts/benchlib.sh
 profile="${BENCH_COB_PROFILE:-0}"
 workers="${BENCH_COB_CARRY_WORKERS:-2}"
-pgopts=(-c shared_buffers=1GB -c max_wal_size=8GB)
+# Autovacuum and checkpoints are logged, so each round can say which ran
+# while it was timed (background, below): they are the noise between runs.
+pgopts=(-c shared_buffers=1GB -c max_wal_size=8GB -c log_autovacuum_min_duration=0 -c log_checkpoints=on)
 [ "$profile" = 1 ] && pgopts+=(-c shared_preload_libraries=pg_stat_statements)
 start_cluster cob "${pgopts[@]}"
 apiport=$(free_port)
@@ -138,6 +140,23 @@ print("\n".join(str(run[f]) for f in sys.argv[3:]))
 PY
 }
 
+# background LINE prints what PostgreSQL did in the background that ended
+# after line LINE of its log: the tables autovacuum vacuumed or analyzed
+# (automatic, not the script's own VACUUMs) and the checkpoints.
+loglines() { wc -l <"$work/pg.log"; }
+background() {
+  tail -n +"$(($1 + 1))" "$work/pg.log" | python3 -c '
+import re, sys
+vac, ana, ckpt = [], [], 0
+for line in sys.stdin:
+    m = re.search(r"automatic (vacuum|analyze) of table \"[^.]*\.[^.]*\.([^\"]*)\"", line)
+    if m:
+        (vac if m.group(1) == "vacuum" else ana).append(m.group(2))
+    elif "checkpoint complete" in line:
+        ckpt += 1
+print("autovacuum %s; autoanalyze %s; checkpoints %d" % (", ".join(vac) or "none", ", ".join(ana) or "none", ckpt))'
+}
+
 # One round: close of business for date $1, timed, then the baseline, a
 # plain UPDATE of every loan's position row, which sets each to what it
 # was, then settle. A position carried on is an element of a page of
@@ -152,7 +171,8 @@ PY
 # vacuumed pages have room for the new versions.) It appends "close_s
 # update_s loand_cpu_s pg_cpu_s" to $work/rounds.
 round() {
-  local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd
+  local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd log0 log1 bgcob
+  log0=$(loglines)
   cpu0=$(cpu_of "$loand_pid")
   pg0=$(cpu_pg)
   t0=$(date +%s.%N)
@@ -161,10 +181,12 @@ round() {
   cob=$(py "$(date +%s.%N) - $t0")
   cpu1=$(cpu_of "$loand_pid")
   pg1=$(cpu_pg)
+  bgcob=$(background "$log0")
   tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
   "${psql[@]}" -d loancore -c "DROP TABLE IF EXISTS bench_positions" \
     -c "CREATE TABLE bench_positions (LIKE loan_positions_p${pdate//-/} INCLUDING INDEXES)" \
     -c "INSERT INTO bench_positions SELECT * FROM loan_positions_p${pdate//-/}"
+  log1=$(loglines)
   t0=$(date +%s.%N)
   "${psql[@]}" -d loancore -c "UPDATE bench_positions SET days_past_due = days_past_due"
   upd=$(py "$(date +%s.%N) - $t0")
@@ -174,6 +196,7 @@ round() {
   # Where the close's time went, as loand logged it.
   printf '  phases: count %.2f s, agreements %.2f s, carry %.2f s, fold %.2f s, lines %.2f s; carried %d of %d\n' \
     $(date_run "$d" count_seconds agreements_seconds carry_seconds fold_seconds lines_seconds carried loans)
+  printf '  ended in the background during the close: %s\n  during the UPDATE: %s\n' "$bgcob" "$(background "$log1")"
   settle "$d"
 }
 
