@@ -105,10 +105,9 @@ type NewCloseParams struct {
 	// each); 0 means 20,000.
 	CarryPageSize int
 	// CarryLeftMax is how many of the loans the carry left a run keeps to
-	// fold by id (CarryResult.Left, up to ~170 bytes each at loand's peak:
-	// 108-112 MiB became 277-284 MiB in the first close of 1,000,000
-	// loans, which carries none and so keeps every one); a date that
-	// leaves more scans every loan for them. 0 means 1,048,576:
+	// fold by id (CarryResult.Left, up to ~170 bytes each at loand's
+	// peak), and never more than half the loans the date has to do (see
+	// keepLeft); a date that leaves more scans every loan for them. 0 means 1,048,576:
 	// a book of 3,000,000 loans leaves 320,000-540,000 on the dates when
 	// one loan in six to nine reaches a boundary, and reading them by id
 	// costs PostgreSQL less than scanning for them (make bench-cob).
