@@ -107,10 +107,11 @@ type NewCloseParams struct {
 	// CarryLeftMax is how many of the loans the carry left a run keeps to
 	// fold by id (CarryResult.Left, up to ~170 bytes each at loand's
 	// peak), and never more than half the loans the date has to do (see
-	// keepLeft); a date that leaves more scans every loan for them. 0 means 1,048,576:
-	// a book of 3,000,000 loans leaves 320,000-540,000 on the dates when
-	// one loan in six to nine reaches a boundary, and reading them by id
-	// costs PostgreSQL less than scanning for them (make bench-cob).
+	// keepLeft); a date that leaves more scans every loan for them. 0
+	// means 1,048,576: a book of 3,000,000 loans leaves 320,000-540,000
+	// on the dates when one loan in six to nine reaches a boundary, and
+	// reading them by id costs PostgreSQL less than scanning for them
+	// (make bench-cob).
 	CarryLeftMax int
 }
 
