@@ -32,6 +32,12 @@ spread="${BENCH_COB_SPREAD:-28}"
 . scripts/benchlib.sh
 profile="${BENCH_COB_PROFILE:-0}"
 workers="${BENCH_COB_CARRY_WORKERS:-2}"
+# BENCH_COB_CHECKPOINT=1 runs a CHECKPOINT, untimed, before each timed
+# window (the close, and the UPDATE after its copy is filled), so each
+# pays the full-page images a nightly close pays, the first change to
+# most of its pages since the last checkpoint; without it a window
+# falls anywhere in the checkpoint cycle (an experiment, off by default).
+checkpoint="${BENCH_COB_CHECKPOINT:-0}"
 # Autovacuum and checkpoints are logged, so each round can say which ran
 # while it was timed (background, below): they are the noise between runs.
 pgopts=(-c shared_buffers=1GB -c max_wal_size=8GB -c log_autovacuum_min_duration=0 -c log_checkpoints=on)
@@ -150,6 +156,12 @@ PY
 # after line LINE of its log: the tables autovacuum vacuumed or analyzed
 # (automatic, not the script's own VACUUMs) and the checkpoints.
 loglines() { wc -l <"$work/pg.log"; }
+# wal prints the WAL written so far: bytes and full-page images.
+wal() { "${psql[@]}" -d loancore -tA -F ' ' -c "SELECT wal_bytes, wal_fpi FROM pg_stat_wal"; }
+# walsince "BYTES FPI" prints the WAL written since that wal.
+walsince() { read -r b f <<<"$1"; read -r b1 f1 <<<"$(wal)"; py "'WAL %.0f MB, %d full-page images' % (($b1 - $b) / 1e6, $f1 - $f)"; }
+# checkpointed runs a CHECKPOINT when BENCH_COB_CHECKPOINT=1.
+checkpointed() { [ "$checkpoint" != 1 ] || "${psql[@]}" -d loancore -c "CHECKPOINT"; }
 background() {
   tail -n +"$(($1 + 1))" "$work/pg.log" | python3 -c '
 import re, sys
@@ -179,8 +191,10 @@ print("autovacuum %s; autoanalyze %s; checkpoints %d" % (", ".join(vac) or "none
 # vacuumed pages have room for the new versions.) It appends "close_s
 # update_s loand_cpu_s pg_cpu_s" to $work/rounds.
 round() {
-  local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd log0 log1 bgcob bgupd
+  local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd log0 log1 bgcob bgupd wal0 wal1
+  checkpointed
   log0=$(loglines)
+  wal0=$(wal)
   cpu0=$(cpu_of "$loand_pid")
   pg0=$(cpu_pg)
   t0=$(date +%s.%N)
@@ -189,17 +203,19 @@ round() {
   cob=$(py "$(date +%s.%N) - $t0")
   cpu1=$(cpu_of "$loand_pid")
   pg1=$(cpu_pg)
-  bgcob=$(background "$log0")
+  bgcob="$(background "$log0"); $(walsince "$wal0")"
   tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
   settle
   "${psql[@]}" -d loancore -c "CREATE TABLE bench_positions (LIKE loan_positions_p${pdate//-/} INCLUDING INDEXES)
       WITH (autovacuum_enabled = off)" \
     -c "INSERT INTO bench_positions SELECT * FROM loan_positions_p${pdate//-/}"
+  checkpointed
   log1=$(loglines)
+  wal1=$(wal)
   t0=$(date +%s.%N)
   "${psql[@]}" -d loancore -c "UPDATE bench_positions SET days_past_due = days_past_due"
   upd=$(py "$(date +%s.%N) - $t0")
-  bgupd=$(background "$log1")
+  bgupd="$(background "$log1"); $(walsince "$wal1")"
   "${psql[@]}" -d loancore -c "DROP TABLE bench_positions"
   printf 'round %s: close of business %.1f s, UPDATE %.1f s, ratio %.2f; CPU loand %.1f s, PostgreSQL %.1f s\n' "$d" "$cob" "$upd" \
     "$(py "$cob / $upd")" "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
