@@ -152,18 +152,21 @@ print("\n".join(str(run[f]) for f in sys.argv[3:]))
 PY
 }
 
-# background LINE prints what PostgreSQL did in the background that ended
-# after line LINE of its log: the tables autovacuum vacuumed or analyzed
-# (automatic, not the script's own VACUUMs) and the checkpoints.
-loglines() { wc -l <"$work/pg.log"; }
-# wal prints the WAL written so far: bytes and full-page images.
-wal() { "${psql[@]}" -d loancore -tA -F ' ' -c "SELECT wal_bytes, wal_fpi FROM pg_stat_wal"; }
-# walsince "BYTES FPI" prints the WAL written since that wal.
-walsince() { read -r b f <<<"$1"; read -r b1 f1 <<<"$(wal)"; py "'WAL %.0f MB, %d full-page images' % (($b1 - $b) / 1e6, $f1 - $f)"; }
-# checkpointed runs a CHECKPOINT when BENCH_COB_CHECKPOINT=1.
-checkpointed() { [ "$checkpoint" != 1 ] || "${psql[@]}" -d loancore -c "CHECKPOINT"; }
+# window starts a timed window, untimed: a CHECKPOINT first when
+# BENCH_COB_CHECKPOINT=1, then it prints where the window starts, as
+# "LOG_LINES WAL_BYTES WAL_FPI" for background.
+window() {
+  [ "$checkpoint" != 1 ] || "${psql[@]}" -d loancore -c "CHECKPOINT" >/dev/null
+  echo "$(wc -l <"$work/pg.log") $("${psql[@]}" -d loancore -tA -F ' ' -c "SELECT wal_bytes, wal_fpi FROM pg_stat_wal")"
+}
+# background START prints what PostgreSQL did since window printed START:
+# the tables autovacuum vacuumed or analyzed that ended since (automatic,
+# not the script's own VACUUMs), the checkpoints that completed, and the
+# WAL written (bytes and full-page images).
 background() {
-  tail -n +"$(($1 + 1))" "$work/pg.log" | python3 -c '
+  local lines bytes fpi
+  read -r lines bytes fpi <<<"$1"
+  tail -n +"$((lines + 1))" "$work/pg.log" | python3 -c '
 import re, sys
 vac, ana, ckpt = [], [], 0
 for line in sys.stdin:
@@ -172,7 +175,10 @@ for line in sys.stdin:
         (vac if m.group(1) == "vacuum" else ana).append(m.group(2))
     elif "checkpoint complete" in line:
         ckpt += 1
-print("autovacuum %s; autoanalyze %s; checkpoints %d" % (", ".join(vac) or "none", ", ".join(ana) or "none", ckpt))'
+b, f = map(int, sys.argv[1:])
+print("autovacuum %s; autoanalyze %s; checkpoints %d; WAL %.0f MB, %d full-page images" % (
+    ", ".join(vac) or "none", ", ".join(ana) or "none", ckpt, b / 1e6, f))' \
+    $("${psql[@]}" -d loancore -tA -F ' ' -c "SELECT wal_bytes - $bytes, wal_fpi - $fpi FROM pg_stat_wal")
 }
 
 # One round: close of business for date $1, timed, settled, then the
@@ -191,10 +197,8 @@ print("autovacuum %s; autoanalyze %s; checkpoints %d" % (", ".join(vac) or "none
 # vacuumed pages have room for the new versions.) It appends "close_s
 # update_s loand_cpu_s pg_cpu_s" to $work/rounds.
 round() {
-  local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd log0 log1 bgcob bgupd wal0 wal1
-  checkpointed
-  log0=$(loglines)
-  wal0=$(wal)
+  local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd w bgcob bgupd
+  w=$(window)
   cpu0=$(cpu_of "$loand_pid")
   pg0=$(cpu_pg)
   t0=$(date +%s.%N)
@@ -203,19 +207,17 @@ round() {
   cob=$(py "$(date +%s.%N) - $t0")
   cpu1=$(cpu_of "$loand_pid")
   pg1=$(cpu_pg)
-  bgcob="$(background "$log0"); $(walsince "$wal0")"
+  bgcob=$(background "$w")
   tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
   settle
   "${psql[@]}" -d loancore -c "CREATE TABLE bench_positions (LIKE loan_positions_p${pdate//-/} INCLUDING INDEXES)
       WITH (autovacuum_enabled = off)" \
     -c "INSERT INTO bench_positions SELECT * FROM loan_positions_p${pdate//-/}"
-  checkpointed
-  log1=$(loglines)
-  wal1=$(wal)
+  w=$(window)
   t0=$(date +%s.%N)
   "${psql[@]}" -d loancore -c "UPDATE bench_positions SET days_past_due = days_past_due"
   upd=$(py "$(date +%s.%N) - $t0")
-  bgupd="$(background "$log1"); $(walsince "$wal1")"
+  bgupd=$(background "$w")
   "${psql[@]}" -d loancore -c "DROP TABLE bench_positions"
   printf 'round %s: close of business %.1f s, UPDATE %.1f s, ratio %.2f; CPU loand %.1f s, PostgreSQL %.1f s\n' "$d" "$cob" "$upd" \
     "$(py "$cob / $upd")" "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
