@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc"
 
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/servicing"
@@ -202,7 +203,10 @@ func shutdown(srv *grpcapi.Server, served <-chan error, grace time.Duration, log
 	case <-time.After(grace):
 		srv.GRPC.Stop()
 	}
-	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {
+	// A stop that came before Serve began (SIGTERM right after the
+	// "loand serving" line) makes Serve close the listener and return
+	// ErrServerStopped: a clean stop too.
+	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, grpc.ErrServerStopped) {
 		return err
 	}
 	log.Info("loand stopped")

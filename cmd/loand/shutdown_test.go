@@ -1,0 +1,35 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/loancore/loancore/internal/grpcapi"
+)
+
+// TestShutdownBeforeServeBegins: a SIGTERM that arrives before the
+// serving goroutine has called Serve (a test or an orchestrator stopping
+// loand right after its "loand serving" line) is a clean stop, exit 0.
+// Serve then finds the server stopped, closes the listener and returns
+// grpc.ErrServerStopped, which loand took for a failure
+// (TestPlaintextRule failed on it now and then).
+func TestShutdownBeforeServeBegins(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpcapi.NewServer(grpcapi.Options{Dev: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// The order the race gives: the stop first, then Serve.
+	srv.GRPC.GracefulStop()
+	served := make(chan error, 1)
+	served <- srv.GRPC.Serve(lis)
+	if err := shutdown(srv, served, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatalf("shutdown before Serve began: %v; want a clean stop", err)
+	}
+	if _, err := lis.Accept(); err == nil {
+		t.Fatal("the listener is still open")
+	}
+}
