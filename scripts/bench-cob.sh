@@ -152,20 +152,22 @@ print("\n".join(str(run[f]) for f in sys.argv[3:]))
 PY
 }
 
+# wal prints the WAL written since the cluster started: "BYTES FPI".
+wal() { "${psql[@]}" -d loancore -tA -F ' ' -c "SELECT wal_bytes, wal_fpi FROM pg_stat_wal"; }
 # window starts a timed window, untimed: a CHECKPOINT first when
 # BENCH_COB_CHECKPOINT=1, then it prints where the window starts, as
 # "LOG_LINES WAL_BYTES WAL_FPI" for background.
 window() {
   [ "$checkpoint" != 1 ] || "${psql[@]}" -d loancore -c "CHECKPOINT" >/dev/null
-  echo "$(wc -l <"$work/pg.log") $("${psql[@]}" -d loancore -tA -F ' ' -c "SELECT wal_bytes, wal_fpi FROM pg_stat_wal")"
+  echo "$(wc -l <"$work/pg.log") $(wal)"
 }
 # background START prints what PostgreSQL did since window printed START:
 # the tables autovacuum vacuumed or analyzed that ended since (automatic,
 # not the script's own VACUUMs), the checkpoints that completed, and the
 # WAL written (bytes and full-page images).
 background() {
-  local lines bytes fpi
-  read -r lines bytes fpi <<<"$1"
+  local lines
+  read -r lines _ <<<"$1"
   tail -n +"$((lines + 1))" "$work/pg.log" | python3 -c '
 import re, sys
 vac, ana, ckpt = [], [], 0
@@ -175,10 +177,9 @@ for line in sys.stdin:
         (vac if m.group(1) == "vacuum" else ana).append(m.group(2))
     elif "checkpoint complete" in line:
         ckpt += 1
-b, f = map(int, sys.argv[1:])
+_, b0, f0, b1, f1 = map(int, sys.argv[1:])
 print("autovacuum %s; autoanalyze %s; checkpoints %d; WAL %.0f MB, %d full-page images" % (
-    ", ".join(vac) or "none", ", ".join(ana) or "none", ckpt, b / 1e6, f))' \
-    $("${psql[@]}" -d loancore -tA -F ' ' -c "SELECT wal_bytes - $bytes, wal_fpi - $fpi FROM pg_stat_wal")
+    ", ".join(vac) or "none", ", ".join(ana) or "none", ckpt, (b1 - b0) / 1e6, f1 - f0))' $1 $(wal)
 }
 
 # One round: close of business for date $1, timed, settled, then the

@@ -122,11 +122,10 @@ for store, rs in rows.items():
         q = statistics.median(r[m][0] for r in rs)
         p50 = statistics.median(r[m][1] for r in rs)
         p99 = statistics.median(r[m][2] for r in rs)
-        by_round = statistics.median(r[m][0] / r['health'][0] for r in rs)
-        # The p50s by round too: a ratio of medians may take its two
+        # Each round's own ratios too: a ratio of medians may take its two
         # medians from different rounds, and the noise moves whole rounds.
+        ratios = [r[m][0] / r['health'][0] for r in rs]
         p50_by_round = statistics.median(r[m][1] / r['health'][1] for r in rs)
-        lo, hi = min(r[m][0] / r['health'][0] for r in rs), max(r[m][0] / r['health'][0] for r in rs)
         print('%-8s %-11s %9.0f %9.3f %9.3f %7.2f %9.2f %9.2f %9.2f   rounds %.2f–%.2f' % (
-            store, m, q, p50, p99, q / hq, by_round, p50 / hp, p50_by_round, lo, hi))
+            store, m, q, p50, p99, q / hq, statistics.median(ratios), p50 / hp, p50_by_round, min(ratios), max(ratios)))
 PY
