@@ -22,12 +22,13 @@ func TestShutdownBeforeServeBegins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpcapi.NewServer(grpcapi.Options{Dev: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := grpcapi.NewServer(grpcapi.Options{Dev: true, Logger: discard})
 	// The order the race gives: the stop first, then Serve.
 	srv.GRPC.GracefulStop()
 	served := make(chan error, 1)
 	served <- srv.GRPC.Serve(lis)
-	if err := shutdown(srv, served, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if err := shutdown(srv, served, time.Second, discard); err != nil {
 		t.Fatalf("shutdown before Serve began: %v; want a clean stop", err)
 	}
 	// Closed, Accept fails at once with net.ErrClosed; open, the
