@@ -479,13 +479,13 @@ func currency(code string) (money.Currency, error) {
 }
 
 // SavePositions implements store.CloseOfBusiness: the batch's notices,
-// journal lines and positions in one transaction, under the run's fence
+// positions and journal lines in one transaction, under the run's fence
 // (fence), leaving out the loans carried on to their date already
 // (carriedAmong). It spans loans, but writes only data derived from
-// their logs, never a loan's record. The journal and the positions are
-// appended by COPY (cob_journal.go, cob_positions.go), into the
-// partitions of the batch's dates, which the first write of a date
-// creates.
+// their logs, never a loan's record. The positions are appended by COPY
+// (cob_positions.go), into the partitions of the batch's dates, which
+// the first write of a date creates; the journal lines of those it
+// inserted go into accrual_batches (cob_journal.go).
 func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) error {
 	if len(p.Positions) == 0 {
 		return nil
@@ -501,7 +501,8 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 		if err != nil {
 			return err
 		}
-		var journal, positions, notices [][]any
+		var positions, notices [][]any
+		var lines []journalLine
 		for _, pos := range p.Positions {
 			if carried[positionKey{pos.LoanID, pos.AsOf}] {
 				continue
@@ -511,9 +512,7 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 				return fmt.Errorf("postgres: loan %s: %w", pos.LoanID, err)
 			}
 			positions = append(positions, positionRow(pos, c))
-			if a := pos.AccruedToday; !a.IsZero() {
-				journal = append(journal, journalRow(p, pos.LoanID, a, c))
-			}
+			lines = append(lines, journalLine{loanID: pos.LoanID, a: pos.AccruedToday, c: c})
 			for _, n := range pos.Notices {
 				notices = append(notices, noticeRow(n, c, p.RecordedAt))
 			}
@@ -521,11 +520,24 @@ func (s *Store) SavePositions(ctx context.Context, p store.SavePositionsParams) 
 		if err := writeNotices(ctx, tx, notices); err != nil {
 			return err
 		}
-		if err := writeJournal(ctx, tx, journal); err != nil {
+		inserted, err := writePositions(ctx, tx, positions)
+		if err != nil {
 			return err
 		}
-		return writePositions(ctx, tx, positions)
+		return writeJournal(ctx, tx, p, charging(lines, inserted))
 	}))
+}
+
+// charging are the lines of the positions inserted (inserted[i] for
+// lines[i], or every one when inserted is nil) that charge anything.
+func charging(lines []journalLine, inserted []bool) []journalLine {
+	out := lines[:0]
+	for i, l := range lines {
+		if (inserted == nil || inserted[i]) && !l.a.IsZero() {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // positionKey names a loan's position of a date.
@@ -593,10 +605,10 @@ func writeNotices(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 			(notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket, recorded_at)
 			SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::int[], $6::date[], $7::numeric[], $8::int[],
 				$9::smallint[], $10::timestamptz[])
-			ON CONFLICT (notice_id) DO NOTHING`, journalColumn[string](rows, 0), journalColumn[pgtype.Date](rows, 1),
-			journalColumn[string](rows, 2), journalColumn[string](rows, 3), journalColumn[int32](rows, 4),
-			journalColumn[pgtype.Date](rows, 5), journalColumn[pgtype.Numeric](rows, 6), journalColumn[int32](rows, 7),
-			journalColumn[int16](rows, 8), journalColumn[time.Time](rows, 9))
+			ON CONFLICT (notice_id) DO NOTHING`, rowsColumn[string](rows, 0), rowsColumn[pgtype.Date](rows, 1),
+			rowsColumn[string](rows, 2), rowsColumn[string](rows, 3), rowsColumn[int32](rows, 4),
+			rowsColumn[pgtype.Date](rows, 5), rowsColumn[pgtype.Numeric](rows, 6), rowsColumn[int32](rows, 7),
+			rowsColumn[int16](rows, 8), rowsColumn[time.Time](rows, 9))
 		return err
 	})
 }
@@ -689,15 +701,16 @@ func (s *Store) CountDelinquent(ctx context.Context, p store.DelinquencyCountQue
 }
 
 // accrualTotalSQL sums a loan's journal lines: those of loan_accruals,
-// and its lines in the carry's batches (migration 22), found by the
+// and its lines in the batches (migrations 22 and 26), found by the
 // batches' ranges of ids that hold it.
 const accrualTotalSQL = `WITH c AS (
-	SELECT COALESCE(sum(b.penalties[i]), 0) AS penalty, COALESCE(sum(b.compounds[i]), 0) AS compound
+	SELECT COALESCE(sum(b.penalties[i]), 0) AS penalty, COALESCE(sum(b.compounds[i]), 0) AS compound,
+		COALESCE(sum(b.fees[i]), 0) AS fees
 	FROM accrual_batches b CROSS JOIN LATERAL array_position(b.loan_ids, $1::text COLLATE "C") AS i
 	WHERE loan_id_range(b.first_loan_id, b.last_loan_id, '[]') @> ($1::text COLLATE "C") AND i IS NOT NULL
 )
 SELECT l.currency, (COALESCE(sum(a.penalty), 0) + min(c.penalty))::text, (COALESCE(sum(a.compound), 0) + min(c.compound))::text,
-	COALESCE(sum(a.fees), 0)::text
+	(COALESCE(sum(a.fees), 0) + min(c.fees))::text
 FROM loans l CROSS JOIN c LEFT JOIN loan_accruals a ON a.loan_id = l.loan_id WHERE l.loan_id = $1 GROUP BY l.currency`
 
 // AccrualTotal implements store.CloseOfBusiness.

@@ -1,9 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"math/big"
-	"time"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -12,17 +13,12 @@ import (
 	"github.com/loancore/loancore/internal/store"
 )
 
-// journalColumns are the accrual journal's columns COPY writes; xid takes
-// its default, the writing transaction, as for any other write (the feed
-// sequences by it).
-var journalColumns = []string{"business_date", "loan_id", "penalty", "compound", "fees", "recorded_at"}
-
-// journalRow is one journal line as COPY sends it: amounts as numeric in
-// binary (the minor units and the currency's exponent), so no digit is
-// formatted or parsed on the way.
-func journalRow(p store.SavePositionsParams, loanID string, a store.Accrual, c money.Currency) []any {
-	return []any{pgDate(p.BusinessDate), loanID,
-		numeric(a.Penalty, c), numeric(a.Compound, c), numeric(a.Fees, c), p.RecordedAt}
+// journalLine is a folded loan's journal line of the date SavePositions
+// writes, its amounts in the loan's currency.
+type journalLine struct {
+	loanID string
+	a      store.Accrual
+	c      money.Currency
 }
 
 // numeric is an amount as PostgreSQL's numeric, exactly.
@@ -30,29 +26,42 @@ func numeric(a money.Amount, c money.Currency) pgtype.Numeric {
 	return pgtype.Numeric{Int: big.NewInt(int64(a)), Exp: -int32(c.MinorUnits), Valid: true}
 }
 
-// writeJournal appends a batch's journal lines with COPY, the cheapest
-// way into a table: the journal is append-only, and a line is written
-// once. A line already there (the batch written again, or a date run by
-// two processes at once) makes COPY fail as a whole; the savepoint takes
-// it back and the lines go in by INSERT … ON CONFLICT DO NOTHING, which
-// keeps the first line of each (business date, loan), as before.
-func writeJournal(ctx context.Context, tx pgx.Tx, rows [][]any) error {
-	return copyOnce(ctx, tx, "loan_accruals", journalColumns, rows, func() error {
-		_, err := tx.Exec(ctx, `INSERT INTO loan_accruals (business_date, loan_id, penalty, compound, fees, recorded_at)
-			SELECT u.d, u.l, u.pe, u.co, u.fe, u.at
-			FROM unnest($1::date[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::timestamptz[]) AS u(d, l, pe, co, fe, at)
-			ON CONFLICT (business_date, loan_id) DO NOTHING`, journalColumn[pgtype.Date](rows, 0), journalColumn[string](rows, 1),
-			journalColumn[pgtype.Numeric](rows, 2), journalColumn[pgtype.Numeric](rows, 3), journalColumn[pgtype.Numeric](rows, 4),
-			journalColumn[time.Time](rows, 5))
-		return err
-	})
-}
+// batchMax is the most lines an accrual_batches row holds (its CHECK).
+const batchMax = 500
 
-// journalColumn is column i of COPY's rows, for the INSERT.
-func journalColumn[T any](rows [][]any, i int) []T {
-	out := make([]T, len(rows))
-	for r, row := range rows {
-		out[r] = row[i].(T)
+// writeJournal appends a batch's journal lines to accrual_batches
+// (migration 26), as the carry does: a row for up to batchMax lines, in
+// loan id order, which the sequencer feeds as one span without reading
+// it. The caller passes only the lines of the positions it inserted:
+// a date's position of a loan is written once (loan_positions' key), so
+// its line is too, with no key of the journal's own to refuse a second
+// (the batch written again, or a date run by two processes at once). A
+// loan twice in lines (positions of two dates in one write, which the
+// journal keys by the write's date) keeps its first line, as the key of
+// loan_accruals, which held a line a row, did.
+func writeJournal(ctx context.Context, tx pgx.Tx, p store.SavePositionsParams, lines []journalLine) error {
+	slices.SortStableFunc(lines, func(x, y journalLine) int { return cmp.Compare(x.loanID, y.loanID) })
+	lines = slices.CompactFunc(lines, func(x, y journalLine) bool { return x.loanID == y.loanID })
+	b := &pgx.Batch{}
+	for chunk := range slices.Chunk(lines, batchMax) {
+		ids := make([]string, len(chunk))
+		penalties, compounds := make([]pgtype.Numeric, len(chunk)), make([]pgtype.Numeric, len(chunk))
+		var fees []pgtype.Numeric
+		for i, l := range chunk {
+			ids[i], penalties[i], compounds[i] = l.loanID, numeric(l.a.Penalty, l.c), numeric(l.a.Compound, l.c)
+			if l.a.Fees != 0 && fees == nil {
+				fees = make([]pgtype.Numeric, len(chunk))
+				for j, k := range chunk {
+					fees[j] = numeric(k.a.Fees, k.c)
+				}
+			}
+		}
+		b.Queue(`INSERT INTO accrual_batches (business_date, first_loan_id, last_loan_id, loan_ids, penalties, compounds, fees, recorded_at)
+			VALUES ($1::date, $2, $3, $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8)`,
+			pgDate(p.BusinessDate), ids[0], ids[len(ids)-1], ids, penalties, compounds, fees, p.RecordedAt)
 	}
-	return out
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
 }

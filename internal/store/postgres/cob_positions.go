@@ -43,13 +43,15 @@ func pgDate(d engine.Date) pgtype.Date {
 	return pgtype.Date{Time: time.Date(y, time.Month(m), day, 0, 0, 0, 0, time.UTC), Valid: true}
 }
 
-// writePositions appends a batch's positions with COPY. A date's position
-// of a loan is written once: one already there (the batch written again,
-// or a date run by two processes at once) makes COPY fail as a whole, and
-// the savepoint takes it back for an INSERT … ON CONFLICT DO NOTHING a
-// row, which keeps the first, as the journal does.
-func writePositions(ctx context.Context, tx pgx.Tx, rows [][]any) error {
-	return copyOnce(ctx, tx, "loan_positions", positionColumns, rows, func() error {
+// writePositions appends a batch's positions with COPY, and says which
+// it inserted: nil for all of them. A date's position of a loan is
+// written once: one already there (the batch written again, or a date run
+// by two processes at once) makes COPY fail as a whole, and the savepoint
+// takes it back for an INSERT … ON CONFLICT DO NOTHING a row, which keeps
+// the first; inserted[i] then says whether rows[i] went in, so that only
+// its line is journalled (writeJournal).
+func writePositions(ctx context.Context, tx pgx.Tx, rows [][]any) (inserted []bool, err error) {
+	err = copyOnce(ctx, tx, "loan_positions", positionColumns, rows, func() error {
 		b := &pgx.Batch{}
 		for _, r := range rows {
 			b.Queue(`INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty,
@@ -58,8 +60,29 @@ func writePositions(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 				ON CONFLICT (loan_id, as_of) DO NOTHING`, r...)
 		}
-		return tx.SendBatch(ctx, b).Close()
+		br := tx.SendBatch(ctx, b)
+		inserted = make([]bool, len(rows))
+		for i := range rows {
+			tag, err := br.Exec()
+			if err != nil {
+				_ = br.Close()
+				return err
+			}
+			inserted[i] = tag.RowsAffected() == 1
+		}
+		return br.Close()
 	})
+	return inserted, err
+}
+
+// rowsColumn is column i of COPY's rows, for the INSERT that stands in
+// for a COPY that met a key already there.
+func rowsColumn[T any](rows [][]any, i int) []T {
+	out := make([]T, len(rows))
+	for r, row := range rows {
+		out[r] = row[i].(T)
+	}
+	return out
 }
 
 // copyOnce appends rows to an append-only table by COPY in a savepoint,

@@ -38,8 +38,10 @@ const spanMax = "500"
 // before them, its notices and line events after), so they are fed as
 // spans: a row for each spanMax of them, in (loan_id,
 // business_date) order, naming its first line and how many it stands for;
-// a batch of carried lines (accrual_batches, migration 22) is a span
-// already, fed as a row of its own (batched), its lines not read.
+// a batch of lines (accrual_batches: the carry's, migration 22, and
+// since migration 26 the fold's too) is a span already, fed as a row of
+// its own (batched), its lines not read. loan_accruals holds the lines
+// written before migration 26.
 // Positions are the running sum of the rows' spans. The lines are read
 // first (fresh, MATERIALIZED), with the pass's range as values (InitPlan
 // parameters, so the index scan's bounds), and only then numbered:
@@ -215,7 +217,7 @@ func (s *Store) waitForOlder(ctx context.Context) error {
 // otherwise expand up to $4 spans of 500 for 500 entries.
 const readFeedSQL = `WITH f AS MATERIALIZED (
 	SELECT r.position + x.k AS position, r.kind, x.loan_id, r.seq, x.business_date, r.notice_id, r.credit_line_id,
-		x.batch_penalty, x.batch_compound, x.batch_at
+		x.batch_penalty, x.batch_compound, x.batch_fees, x.batch_at
 	FROM (SELECT * FROM (SELECT r.*,
 				sum(span) OVER w - span - greatest($1 + 1 - first_value(position) OVER w, 0) AS before
 			FROM (SELECT position, span, xid, kind, loan_id, seq, business_date, notice_id, credit_line_id, batched FROM event_feed
@@ -227,17 +229,17 @@ const readFeedSQL = `WITH f AS MATERIALIZED (
 		WHERE r.before < $4) r
 	CROSS JOIN LATERAL (
 		SELECT 0::bigint AS k, r.loan_id COLLATE "C" AS loan_id, r.business_date, NULL::numeric AS batch_penalty,
-			NULL::numeric AS batch_compound, NULL::timestamptz AS batch_at
+			NULL::numeric AS batch_compound, NULL::numeric AS batch_fees, NULL::timestamptz AS batch_at
 		WHERE r.span = 1 AND NOT r.batched
 		UNION ALL
 		SELECT greatest($1 + 1 - r.position, 0) + row_number() OVER (ORDER BY a.loan_id, a.business_date) - 1, a.loan_id, a.business_date,
-			NULL, NULL, NULL
+			NULL, NULL, NULL, NULL
 		FROM (SELECT a.loan_id, a.business_date FROM loan_accruals a
 			WHERE r.span > 1 AND NOT r.batched AND a.xid = r.xid AND (a.loan_id, a.business_date) >= (r.loan_id COLLATE "C", r.business_date)
 			ORDER BY a.loan_id, a.business_date
 			OFFSET greatest($1 + 1 - r.position, 0) LIMIT least(r.span - greatest($1 + 1 - r.position, 0), $4)) a
 		UNION ALL
-		SELECT u.i - 1, u.loan_id, r.business_date, u.penalty, u.compound, b.recorded_at
+		SELECT u.i - 1, u.loan_id, r.business_date, u.penalty, u.compound, b.fees[u.i], b.recorded_at
 		FROM accrual_batches b CROSS JOIN LATERAL unnest(b.loan_ids, b.penalties, b.compounds) WITH ORDINALITY AS u(loan_id, penalty, compound, i)
 		WHERE r.batched AND b.business_date = r.business_date AND b.first_loan_id = r.loan_id COLLATE "C"
 			AND u.i > greatest($1 + 1 - r.position, 0) AND u.i <= greatest($1 + 1 - r.position, 0) + $4) x
@@ -252,7 +254,7 @@ const readFeedSQL = `WITH f AS MATERIALIZED (
 // of the same xid (the next row, if it is one), each line at the span's
 // position + its rank in the span; sorted incrementally by span, it
 // stops reading spans once it has $5 lines. bt, the loans' lines in the
-// batches of the range (migration 22): each asked loan within a batch's
+// batches of the range (migrations 22 and 26): each asked loan within a batch's
 // first and last id is looked up in its ids (array_position), the line
 // at the batch's position + its ordinal - 1. Three plans are avoided on
 // purpose, each measured at 200,000 lines in one xid:
@@ -265,7 +267,7 @@ const readFeedSQL = `WITH f AS MATERIALIZED (
 //     scan it took 20–60 ms a line, shown in no node by EXPLAIN ANALYZE.
 const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 	SELECT position, kind, loan_id, seq, business_date, notice_id, credit_line_id, NULL::numeric AS batch_penalty,
-		NULL::numeric AS batch_compound, NULL::timestamptz AS batch_at
+		NULL::numeric AS batch_compound, NULL::numeric AS batch_fees, NULL::timestamptz AS batch_at
 	FROM event_feed
 	WHERE position > $1 AND position <= $2 AND span = 1 AND NOT batched
 		AND (cardinality($3::text[]) = 0 OR kind = ANY($3::text[]))
@@ -273,7 +275,8 @@ const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 	ORDER BY position LIMIT $5
 ), s AS MATERIALIZED (
 	SELECT r.position + k.rank AS position, r.kind, x.loan_id, NULL::bigint AS seq, x.business_date, NULL::text AS notice_id,
-		NULL::text AS credit_line_id, NULL::numeric AS batch_penalty, NULL::numeric AS batch_compound, NULL::timestamptz AS batch_at
+		NULL::text AS credit_line_id, NULL::numeric AS batch_penalty, NULL::numeric AS batch_compound, NULL::numeric AS batch_fees,
+		NULL::timestamptz AS batch_at
 	FROM event_feed r
 		LEFT JOIN event_feed nx ON nx.position = r.position + r.span AND nx.xid = r.xid AND nx.kind = 'ACCRUAL'
 		CROSS JOIN LATERAL (SELECT a.loan_id, a.business_date FROM loan_accruals a
@@ -290,7 +293,7 @@ const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 	ORDER BY r.position, x.loan_id, x.business_date LIMIT $5
 ), bt AS MATERIALIZED (
 	SELECT r.position + x.i - 1 AS position, r.kind, x.loan_id, NULL::bigint AS seq, r.business_date, NULL::text AS notice_id,
-		NULL::text AS credit_line_id, b.penalties[x.i], b.compounds[x.i], b.recorded_at
+		NULL::text AS credit_line_id, b.penalties[x.i], b.compounds[x.i], b.fees[x.i], b.recorded_at
 	FROM event_feed r
 		JOIN accrual_batches b ON b.business_date = r.business_date AND b.first_loan_id = r.loan_id COLLATE "C"
 		CROSS JOIN LATERAL (SELECT l.loan_id COLLATE "C" AS loan_id, array_position(b.loan_ids, l.loan_id COLLATE "C") AS i
@@ -306,7 +309,8 @@ const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 // feedEntriesSQL joins the page of entries f to what they name. A line
 // event's row has a seq too: only a row without a line is a loan event's.
 // A line of a batch brings its amounts and time with it (batch_at is
-// set), read with the batch's ids: joined per entry instead, each would
+// set; batch_fees is NULL in a batch that charges no fee), read with the
+// batch's ids: joined per entry instead, each would
 // read the batch's arrays whole again.
 const feedEntriesSQL = `
 SELECT f.position, f.kind, COALESCE(f.loan_id, ''), COALESCE(f.credit_line_id, ''),
@@ -315,7 +319,7 @@ SELECT f.position, f.kind, COALESCE(f.loan_id, ''), COALESCE(f.credit_line_id, '
 	e.target_seq, e.reason, e.payload::text,
 	to_char(COALESCE(a.business_date, CASE WHEN f.batch_at IS NOT NULL THEN f.business_date END), 'YYYY-MM-DD'),
 	COALESCE(a.penalty, f.batch_penalty)::text, COALESCE(a.compound, f.batch_compound)::text,
-	COALESCE(a.fees, CASE WHEN f.batch_at IS NOT NULL THEN 0 END)::text, COALESCE(a.recorded_at, f.batch_at),
+	COALESCE(a.fees, CASE WHEN f.batch_at IS NOT NULL THEN COALESCE(f.batch_fees, 0) END)::text, COALESCE(a.recorded_at, f.batch_at),
 	n.notice_id, to_char(n.notice_date, 'YYYY-MM-DD'), n.kind, n.installment_number, to_char(n.due_date, 'YYYY-MM-DD'),
 	n.amount::text, n.days_past_due, n.bucket, n.recorded_at,
 	ce.seq, ce.kind, to_char(ce.value_date, 'YYYY-MM-DD'), ce.recorded_at, ce.request_id, ce.actor, ce.on_behalf_of,
