@@ -107,3 +107,49 @@ func batchRows(t *testing.T, s *postgres.Store) []string {
 	}
 	return out
 }
+
+// TestFoldedLinesOnceUnderRace: two writes of the same loans' positions
+// of a date at once, with no runner to fence them (as two processes
+// closing a date before either took it), journal each loan's line once.
+// The journal has no key of its own since migration 26: the second
+// write's positions meet the first's key, wait for it to commit, and then
+// insert none, so it journals none. Each round gives the writes a new
+// date and overlapping halves of the loans.
+func TestFoldedLinesOnceUnderRace(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Postgres(t)
+	const loans = 40
+	byID := make([]store.Position, loans)
+	for n := range byID {
+		if err := s.CreateLoan(ctx, newLoan(fmt.Sprintf("L%04d", n))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2024, 3, 2, 1, 0, 0, 0, time.UTC)
+	for round := range 10 {
+		d := engine.DateOf(2024, 3, 1) + engine.Date(round)
+		for n := range byID {
+			byID[n] = foldedPosition(n+10, d) // every one charges
+			byID[n].LoanID = fmt.Sprintf("L%04d", n)
+		}
+		errs := make(chan error, 2)
+		for _, part := range [][]store.Position{byID[:30], byID[10:]} {
+			go func() {
+				errs <- s.SavePositions(ctx, store.SavePositionsParams{BusinessDate: d, Positions: part, RecordedAt: at})
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var lines, distinct int
+		if err := s.Pool().QueryRow(ctx, `SELECT count(*), count(DISTINCT u) FROM accrual_batches, unnest(loan_ids) u
+			WHERE business_date = $1::date`, d.String()).Scan(&lines, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if lines != loans || distinct != loans {
+			t.Fatalf("round %d: %d lines of %d loans; want %d of %d", round, lines, distinct, loans, loans)
+		}
+	}
+}
