@@ -50,7 +50,10 @@ func closeOfBusinessStepsUnchangedLoans(t *testing.T, db store.Store, seed uint6
 	if reversals == 0 {
 		t.Fatalf("seed %d: no payment reversed: the test does not exercise a reversal between closes", seed)
 	}
-	if cs.stepped.Load() < cs.loans.Load()/2 {
+	// The floor catches stepping gone (none stepped), not its rate: 30
+	// seeds stepped 258-318 of 480, and seed 1796542739161801480 239, under
+	// the half this floor was until it failed CI.
+	if cs.stepped.Load() < cs.loans.Load()/4 {
 		t.Fatalf("seed %d: %d of %d loans stepped: the test does not exercise stepping", seed, cs.stepped.Load(), cs.loans.Load())
 	}
 }
