@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -21,11 +20,7 @@ func TestCountCOBLoansProbesOnlyADateBegun(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.Postgres(t)
 	d := engine.DateOf(2024, 3, 1)
-	for n := range 3 {
-		if err := s.CreateLoan(ctx, newLoan(fmt.Sprintf("L%04d", n))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	numberedLoans(t, s, 3)
 	check := func(when string, want int64, probed bool) {
 		t.Helper()
 		n, err := s.CountCOBLoans(ctx, store.COBLoansParams{BusinessDate: d})

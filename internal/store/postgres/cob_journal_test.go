@@ -26,14 +26,12 @@ func TestFoldedLinesAsBatches(t *testing.T) {
 	s := storetest.Postgres(t)
 	d := engine.DateOf(2024, 3, 1)
 	at := time.Date(2024, 3, 2, 1, 0, 0, 0, time.UTC)
-	// Loans by id, written in another order: a permutation of them.
+	numberedLoans(t, s, 523)
+	// Positions by id, written in another order: a permutation of them.
 	byID := make([]store.Position, 523)
 	var first []store.Position
 	for i := range byID {
 		n := (i * 211) % 523
-		if err := s.CreateLoan(ctx, newLoan(fmt.Sprintf("L%04d", n))); err != nil {
-			t.Fatal(err)
-		}
 		byID[n] = foldedPosition(n, d)
 		if n < 520 {
 			first = append(first, byID[n])
@@ -62,6 +60,16 @@ func TestFoldedLinesAsBatches(t *testing.T) {
 	}
 	if a, err := s.AccrualTotal(ctx, store.AccrualQuery{LoanID: "L0512"}); err != nil || a != (store.Accrual{Penalty: 112, Compound: 1, Fees: 3000}) {
 		t.Fatalf("L0512's journal: %+v, %v", a, err)
+	}
+}
+
+// numberedLoans books loans L0000 to L<n-1>.
+func numberedLoans(t *testing.T, s *postgres.Store, n int) {
+	t.Helper()
+	for i := range n {
+		if err := s.CreateLoan(context.Background(), newLoan(fmt.Sprintf("L%04d", i))); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -119,12 +127,8 @@ func TestFoldedLinesOnceUnderRace(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.Postgres(t)
 	const loans = 40
+	numberedLoans(t, s, loans)
 	byID := make([]store.Position, loans)
-	for n := range byID {
-		if err := s.CreateLoan(ctx, newLoan(fmt.Sprintf("L%04d", n))); err != nil {
-			t.Fatal(err)
-		}
-	}
 	at := time.Date(2024, 3, 2, 1, 0, 0, 0, time.UTC)
 	for round := range 10 {
 		d := engine.DateOf(2024, 3, 1) + engine.Date(round)
