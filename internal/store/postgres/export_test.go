@@ -19,6 +19,3 @@ const (
 
 // FenceSQL is the fence's statement: $1 a date, $2 its runner.
 const FenceSQL = fenceSQL
-
-// CountCOBLoansSQL is CountCOBLoans' statement: $1 the business date.
-const CountCOBLoansSQL = countCOBLoansSQL
