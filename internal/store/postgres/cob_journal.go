@@ -38,7 +38,10 @@ const batchMax = 500
 // (the batch written again, or a date run by two processes at once). A
 // loan twice in lines (positions of two dates in one write, which the
 // journal keys by the write's date) keeps its first line, as the key of
-// loan_accruals, which held a line a row, did.
+// loan_accruals, which held a line a row, did. Across writes only the
+// positions' key guards: a write of positions of a date other than its
+// own, which close of business never makes, could journal a loan's line
+// of its date twice.
 func writeJournal(ctx context.Context, tx pgx.Tx, p store.SavePositionsParams, lines []journalLine) error {
 	slices.SortStableFunc(lines, func(x, y journalLine) int { return cmp.Compare(x.loanID, y.loanID) })
 	lines = slices.CompactFunc(lines, func(x, y journalLine) bool { return x.loanID == y.loanID })
