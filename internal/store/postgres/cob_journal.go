@@ -49,14 +49,14 @@ func writeJournal(ctx context.Context, tx pgx.Tx, p store.SavePositionsParams, l
 	for chunk := range slices.Chunk(lines, batchMax) {
 		ids := make([]string, len(chunk))
 		penalties, compounds := make([]pgtype.Numeric, len(chunk)), make([]pgtype.Numeric, len(chunk))
-		var fees []pgtype.Numeric
+		var fees []pgtype.Numeric // NULL unless a line charges a fee
+		if slices.ContainsFunc(chunk, func(l journalLine) bool { return l.a.Fees != 0 }) {
+			fees = make([]pgtype.Numeric, len(chunk))
+		}
 		for i, l := range chunk {
 			ids[i], penalties[i], compounds[i] = l.loanID, numeric(l.a.Penalty, l.c), numeric(l.a.Compound, l.c)
-			if l.a.Fees != 0 && fees == nil {
-				fees = make([]pgtype.Numeric, len(chunk))
-				for j, k := range chunk {
-					fees[j] = numeric(k.a.Fees, k.c)
-				}
+			if fees != nil {
+				fees[i] = numeric(l.a.Fees, l.c)
 			}
 		}
 		b.Queue(`INSERT INTO accrual_batches (business_date, first_loan_id, last_loan_id, loan_ids, penalties, compounds, fees, recorded_at)
