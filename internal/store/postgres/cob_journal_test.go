@@ -87,15 +87,19 @@ func foldedPosition(n int, d engine.Date) store.Position {
 		Bucket: engine.M1, Outstanding: engine.Outstanding{Principal: 1_000_000}, Charged: a, AccruedToday: a}
 }
 
+// inLoanIDOrder tells whether a row of arrays by loan (a batch of lines,
+// a carried page) lists its loans in id order, none twice, its first and
+// last id those of its range.
+const inLoanIDOrder = `(loan_ids = ARRAY(SELECT DISTINCT x FROM unnest(loan_ids) x ORDER BY x) AND first_loan_id = loan_ids[1]
+	AND last_loan_id = loan_ids[cardinality(loan_ids)])`
+
 // batchRows describes accrual_batches' rows by first loan: their range,
 // size, whether they hold fees and whether their ids are in order with
 // no loan twice and the range their first and last.
 func batchRows(t *testing.T, s *postgres.Store) []string {
 	t.Helper()
 	rows, err := s.Pool().Query(context.Background(), `SELECT first_loan_id, last_loan_id, cardinality(loan_ids), fees IS NOT NULL,
-		loan_ids = ARRAY(SELECT DISTINCT u FROM unnest(loan_ids) u ORDER BY u) AND first_loan_id = loan_ids[1]
-			AND last_loan_id = loan_ids[cardinality(loan_ids)]
-		FROM accrual_batches ORDER BY first_loan_id`)
+		`+inLoanIDOrder+` FROM accrual_batches ORDER BY first_loan_id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,14 +131,13 @@ func TestFoldedLinesOnceUnderRace(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.Postgres(t)
 	const loans = 40
-	numberedLoans(t, s, loans)
+	numberedLoans(t, s, 10+loans) // L0010 on: those whose lines charge
 	byID := make([]store.Position, loans)
 	at := time.Date(2024, 3, 2, 1, 0, 0, 0, time.UTC)
 	for round := range 10 {
 		d := engine.DateOf(2024, 3, 1) + engine.Date(round)
-		for n := range byID {
-			byID[n] = foldedPosition(n+10, d) // every one charges
-			byID[n].LoanID = fmt.Sprintf("L%04d", n)
+		for i := range byID {
+			byID[i] = foldedPosition(10+i, d)
 		}
 		errs := make(chan error, 2)
 		for _, part := range [][]store.Position{byID[:30], byID[10:]} {
