@@ -21,7 +21,7 @@ func TestCLIMigrateStatusAndDryRun(t *testing.T) {
 		last            string
 	}{
 		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 19, "0020_cob_runner.sql"},
-		{"postgres", pgtest.UnmigratedURL(t), 26, "0026_folded_batches.sql"},
+		{"postgres", pgtest.UnmigratedURL(t), 27, "0027_writers_fence.sql"},
 	} {
 		t.Run(c.store, func(t *testing.T) {
 			status := func(when string, wantApplied int) {

@@ -90,12 +90,14 @@ func (s *Store) Drawdown(ctx context.Context, p store.DrawdownRecord) error {
 	if p.Event.Seq != p.ExpectedVersion+1 || p.Event.Seq < 2 || p.Event.LoanID != p.Loan.Loan.LoanID {
 		return fmt.Errorf("postgres: drawdown of seq %d at version %d for loan %q", p.Event.Seq, p.ExpectedVersion, p.Event.LoanID)
 	}
-	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := appendLine(ctx, tx, p.Event, store.RequestRecord{}, ""); err != nil {
-			return err
-		}
-		return insertLoan(ctx, tx, p.Loan)
-	}))
+	return s.writeLog(ctx, func(fence int64) error {
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if err := appendLine(ctx, tx, p.Event, store.RequestRecord{}, ""); err != nil {
+				return err
+			}
+			return insertLoan(ctx, tx, p.Loan, fence)
+		})
+	})
 }
 
 // lineEventColumns are the columns of credit_line_events e that

@@ -1,6 +1,11 @@
 package postgres
 
-import "github.com/jackc/pgx/v5/pgxpool"
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
 
 // Pool is the store's pool, for tests that look at a connection's state.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
@@ -19,3 +24,44 @@ const (
 
 // FenceSQL is the fence's statement: $1 a date, $2 its runner.
 const FenceSQL = fenceSQL
+
+// SoloTimings are the solo protocol's periods, for OpenWithTimings.
+type SoloTimings = soloTimings
+
+// NewSoloTimings makes SoloTimings.
+func NewSoloTimings(poll, retry, lease, until, join time.Duration) SoloTimings {
+	return soloTimings{poll: poll, retry: retry, lease: lease, until: until, join: join}
+}
+
+// OpenWithTimings is Open with the solo protocol's periods.
+func OpenWithTimings(ctx context.Context, url string, t SoloTimings) (*Store, error) {
+	return OpenWith(ctx, url, Options{timings: &t})
+}
+
+// Solo reports whether the store answers reads as the database's only
+// writer now.
+func (s *Store) Solo() bool { return s.member.marker() != "" }
+
+// MemberPID is the backend pid of the store's member connection, 0 if it
+// has none.
+func (s *Store) MemberPID() uint32 {
+	s.member.mu.Lock()
+	defer s.member.mu.Unlock()
+	if s.member.conn == nil {
+		return 0
+	}
+	return s.member.conn.PgConn().PID()
+}
+
+// HoldPolls stops the store's protocol, as a hung process's would stop,
+// until the returned func is called: its member session stays open.
+func (s *Store) HoldPolls() (release func()) {
+	s.member.mu.Lock()
+	return s.member.mu.Unlock
+}
+
+// Poll is the period of the lease's renewal.
+func (t soloTimings) Poll() time.Duration { return t.poll }
+
+// Retry is how often a store not alone tries to be.
+func (t soloTimings) Retry() time.Duration { return t.retry }

@@ -44,10 +44,12 @@ func (m *markerConn) close() {
 	}
 }
 
-// MarkerUnchanged implements store.LocalMarker: PostgreSQL's marker is a
-// round trip away, never in loand's memory, so it cannot tell, and the
-// read cache asks LoanVersionsSince.
-func (s *Store) MarkerUnchanged(string) bool { return false }
+// MarkerUnchanged implements store.LocalMarker. PostgreSQL's own marker
+// is a round trip away, never in loand's memory; but while the store is
+// alone on the database (solo, member.go) its marker is its own count of
+// writes, and a marker read then is unchanged while the store stays alone
+// and writes no loan's log.
+func (s *Store) MarkerUnchanged(since string) bool { return s.member.unchanged(since) }
 
 // LoanVersionsSince implements store.Loans: one statement, whose snapshot
 // is the marker. While nothing moves, the marker is read alone first
@@ -57,6 +59,26 @@ func (s *Store) MarkerUnchanged(string) bool { return false }
 // steady stream of writes costs one round trip a check, not two. Both
 // run on the marker connection (markerConn).
 func (s *Store) LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error) {
+	s.member.startPolling()
+	// Alone, the marker is the solo one, read before the versions: a
+	// write of this store in between moves it, and the next read asks
+	// again.
+	if solo := s.member.marker(); solo != "" {
+		if since == solo {
+			return store.MarkedVersions{Marker: solo}, nil
+		}
+		out, err := s.versionsOnMarkerConn(ctx, "", loanIDs)
+		if err != nil {
+			return store.MarkedVersions{}, err
+		}
+		out.Marker = solo
+		return out, nil
+	}
+	return s.versionsOnMarkerConn(ctx, since, loanIDs)
+}
+
+// versionsOnMarkerConn is LoanVersionsSince on the marker connection.
+func (s *Store) versionsOnMarkerConn(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error) {
 	m := &s.marker
 	m.mu.Lock()
 	defer m.mu.Unlock()

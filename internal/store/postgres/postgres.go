@@ -49,6 +49,9 @@ type Store struct {
 	moved atomic.Bool
 	// marker is the connection LoanVersionsSince runs on (marker.go).
 	marker markerConn
+	// member is the store's place among the database's writers, and
+	// its solo reads (member.go).
+	member *member
 }
 
 // Open connects to the database at url (postgres://…).
@@ -59,6 +62,15 @@ type Options struct {
 	// Tracer, if not nil, traces every statement (loand's OpenTelemetry
 	// tracer, when tracing is on).
 	Tracer pgx.QueryTracer
+	// timings replaces defaultSoloTimings (tests).
+	timings *soloTimings
+}
+
+func (o Options) solo() soloTimings {
+	if o.timings != nil {
+		return *o.timings
+	}
+	return defaultSoloTimings
 }
 
 // OpenWith is Open with options.
@@ -77,7 +89,7 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &Store{pool: pool, marker: markerConn{cfg: cfg.ConnConfig.Copy()}}, nil
+	return &Store{pool: pool, marker: markerConn{cfg: cfg.ConnConfig.Copy()}, member: newMember(cfg.ConnConfig.Copy(), o.solo())}, nil
 }
 
 // jitOff turns PostgreSQL's JIT compilation off for loand's sessions,
@@ -93,8 +105,10 @@ func jitOff(c *pgx.ConnConfig) {
 	}
 }
 
-// Close releases the pool and the marker connection.
+// Close releases the pool, the marker connection and the member
+// connection.
 func (s *Store) Close() {
+	s.member.close()
 	s.marker.mu.Lock()
 	s.marker.close()
 	s.marker.mu.Unlock()
@@ -231,6 +245,8 @@ func mapError(err error) error {
 			return store.ErrVersionConflict
 		case "57P01", "57P02", "57P03", "53300": // shutting down, too many connections
 			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		case fenceRefused, "55P03": // a writer's member session lost twice; a holder that would not yield
+			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 		case "23503": // foreign_key_violation: the loan is not there
 			return store.ErrNotFound
 		case "53100": // disk_full
@@ -285,16 +301,19 @@ func eventArgs(e store.EventRecord, r store.RequestRecord) []any {
 
 // CreateLoan implements store.Store.
 func (s *Store) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
-	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return insertLoan(ctx, tx, p) }))
+	return s.writeLog(ctx, func(fence int64) error {
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return insertLoan(ctx, tx, p, fence) })
+	})
 }
 
 // insertLoan writes a new loan's row and first events in tx: CreateLoan's
-// work, and a drawdown's beside the line's event.
-func insertLoan(ctx context.Context, tx pgx.Tx, p store.NewLoanRecord) error {
+// work, and a drawdown's beside the line's event. The row's statement
+// passes the writer's fence.
+func insertLoan(ctx context.Context, tx pgx.Tx, p store.NewLoanRecord, fence int64) error {
 	l := p.Loan
 	if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
-		VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
-		l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.CreatedAt); err != nil {
+		SELECT $1, $2, $3, $4::jsonb, $5, $6 WHERE loancore_member($7)`,
+		l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.CreatedAt, fence); err != nil {
 		return err
 	}
 	for _, e := range p.Events {
@@ -305,18 +324,24 @@ func insertLoan(ctx context.Context, tx pgx.Tx, p store.NewLoanRecord) error {
 	return nil
 }
 
-// appendSQL inserts an event only right after the loan's last one: the
-// primary key (loan_id, seq) refuses a second event at a seq, which is the
-// optimistic lock, and the EXISTS refuses a gap.
-const appendSQL = `INSERT INTO loan_events
+// appendStatement inserts an event only right after the loan's last one:
+// the primary key (loan_id, seq) refuses a second event at a seq, which is
+// the optimistic lock, and the EXISTS refuses a gap. Its last parameter,
+// numbered fence, is the writer's fence key (loancore_member).
+func appendStatement(fence int) string {
+	return fmt.Sprintf(`INSERT INTO loan_events
 	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload, on_behalf_of)
 	SELECT $1::text, $2::bigint, $3::text, $4::date, $5::timestamptz, $6::text, $7::text, $8::numeric, $9::bigint, $10::text, $11::text, $12::text, $13::jsonb,
 		$14::text
-	WHERE EXISTS (SELECT 1 FROM loan_events WHERE loan_id = $1::text AND seq = $2::bigint - 1)`
+	WHERE EXISTS (SELECT 1 FROM loan_events WHERE loan_id = $1::text AND seq = $2::bigint - 1) AND loancore_member($%d::bigint)`, fence)
+}
+
+// appendSQL is the append alone.
+var appendSQL = appendStatement(15)
 
 // appendWithStatusSQL is appendSQL that also sets the loan's status, for
 // the rare event that changes it.
-const appendWithStatusSQL = `WITH e AS (` + appendSQL + ` RETURNING loan_id)
+var appendWithStatusSQL = `WITH e AS (` + appendStatement(16) + ` RETURNING loan_id)
 UPDATE loans SET status = $15 FROM e WHERE loans.loan_id = e.loan_id`
 
 // insertSnapshotSQL stores a snapshot at the event e just appended, with
@@ -328,8 +353,8 @@ const insertSnapshotSQL = `INSERT INTO loan_snapshots (loan_id, format, seq, as_
 // appendWithSnapshotSQL is appendSQL that also stores a snapshot; the
 // second form also sets the loan's status.
 var appendWithSnapshotSQL = [2]string{
-	`WITH e AS (` + appendSQL + ` RETURNING loan_id, seq) ` + fmt.Sprintf(insertSnapshotSQL, 15, 16, 17, 18),
-	`WITH e AS (` + appendSQL + ` RETURNING loan_id, seq), s AS (` + fmt.Sprintf(insertSnapshotSQL, 16, 17, 18, 19) + `)
+	`WITH e AS (` + appendStatement(19) + ` RETURNING loan_id, seq) ` + fmt.Sprintf(insertSnapshotSQL, 15, 16, 17, 18),
+	`WITH e AS (` + appendStatement(20) + ` RETURNING loan_id, seq), s AS (` + fmt.Sprintf(insertSnapshotSQL, 16, 17, 18, 19) + `)
 UPDATE loans SET status = $15 FROM e WHERE loans.loan_id = e.loan_id`,
 }
 
@@ -342,32 +367,16 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 	if p.Snapshot != nil && p.Snapshot.Seq != p.Event.Seq {
 		return fmt.Errorf("postgres: snapshot at seq %d with the event at %d", p.Snapshot.Seq, p.Event.Seq)
 	}
-	args := eventArgs(p.Event, p.Request)
-	sql, withStatus := appendSQL, 0
-	if p.SetStatus != "" {
-		sql, args, withStatus = appendWithStatusSQL, append(args, p.SetStatus), 1
-	}
-	if sn := p.Snapshot; sn != nil {
-		sql = appendWithSnapshotSQL[withStatus]
-		// A marker's empty state is stored empty, not NULL.
-		args = append(args, sn.Format, sn.AsOf, sn.LastValueDate, append([]byte{}, sn.State...))
-	}
 	if l := p.Line; l != nil && (l.Event.Seq != l.ExpectedVersion+1 || l.Event.Seq < 2) {
 		return fmt.Errorf("postgres: line append of seq %d at version %d", l.Event.Seq, l.ExpectedVersion)
 	}
-	if p.Agreement != nil || p.Action != nil || p.Line != nil {
-		written, err := s.appendWithProjections(ctx, sql, args, p)
-		if err != nil || written {
-			return mapError(err)
-		}
-	} else {
-		tag, err := s.pool.Exec(ctx, sql, args...)
-		if err != nil {
-			return mapError(err)
-		}
-		if tag.RowsAffected() == 1 {
-			return nil
-		}
+	var written bool
+	err := s.writeLog(ctx, func(fence int64) (err error) {
+		written, err = s.appendEvent(ctx, p, fence)
+		return err
+	})
+	if err != nil || written {
+		return err
 	}
 	// Nothing written: no such loan, or it is not at ExpectedVersion.
 	var exists bool
@@ -378,6 +387,27 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 		return store.ErrNotFound
 	}
 	return store.ErrVersionConflict
+}
+
+// appendEvent is AppendEvent's statement, or its transaction when
+// projections go with it, behind the fence; whether it wrote the event.
+func (s *Store) appendEvent(ctx context.Context, p store.AppendEventParams, fence int64) (bool, error) {
+	args := eventArgs(p.Event, p.Request)
+	sql, withStatus := appendSQL, 0
+	if p.SetStatus != "" {
+		sql, args, withStatus = appendWithStatusSQL, append(args, p.SetStatus), 1
+	}
+	if sn := p.Snapshot; sn != nil {
+		sql = appendWithSnapshotSQL[withStatus]
+		// A marker's empty state is stored empty, not NULL.
+		args = append(args, sn.Format, sn.AsOf, sn.LastValueDate, append([]byte{}, sn.State...))
+	}
+	args = append(args, fence)
+	if p.Agreement != nil || p.Action != nil || p.Line != nil {
+		return s.appendWithProjections(ctx, sql, args, p)
+	}
+	tag, err := s.pool.Exec(ctx, sql, args...)
+	return err == nil && tag.RowsAffected() == 1, err
 }
 
 // loanColumns are the columns scanLoan reads from loans l; the version is
