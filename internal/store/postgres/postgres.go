@@ -221,6 +221,11 @@ func mapError(err error) error {
 		// context.Canceled.
 		return fmt.Errorf("postgres: %w", err)
 	}
+	if errors.Is(err, errFenceRefused) {
+		// The member session was lost twice in a row: as a lost
+		// connection, nothing was written.
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
 	var connect *pgconn.ConnectError
 	if errors.As(err, &connect) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) || connectionLost(err) {
 		// Nothing reached the database, it did not answer in time, or
@@ -245,7 +250,7 @@ func mapError(err error) error {
 			return store.ErrVersionConflict
 		case "57P01", "57P02", "57P03", "53300": // shutting down, too many connections
 			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
-		case fenceRefused, "55P03": // a writer's member session lost twice; a holder that would not yield
+		case "55P03": // lock_not_available: a holder of the writers' lock that would not yield
 			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 		case "23503": // foreign_key_violation: the loan is not there
 			return store.ErrNotFound
@@ -311,10 +316,14 @@ func (s *Store) CreateLoan(ctx context.Context, p store.NewLoanRecord) error {
 // passes the writer's fence.
 func insertLoan(ctx context.Context, tx pgx.Tx, p store.NewLoanRecord, fence int64) error {
 	l := p.Loan
-	if _, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+	tag, err := tx.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
 		SELECT $1, $2, $3, $4::jsonb, $5, $6 WHERE loancore_member($7)`,
-		l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.CreatedAt, fence); err != nil {
+		l.LoanID, l.BorrowerID, l.Currency, string(l.Terms), l.Status, l.CreatedAt, fence)
+	if err != nil {
 		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return errFenceRefused
 	}
 	for _, e := range p.Events {
 		if _, err := tx.Exec(ctx, insertEventSQL, eventArgs(e, p.Request)...); err != nil {
@@ -372,7 +381,9 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 	}
 	var written bool
 	err := s.writeLog(ctx, func(fence int64) (err error) {
-		written, err = s.appendEvent(ctx, p, fence)
+		if written, err = s.appendEvent(ctx, p, fence); err == nil && !written {
+			err = s.checkFence(ctx, fence)
+		}
 		return err
 	})
 	if err != nil || written {
