@@ -167,3 +167,91 @@ func TestNoStaleReadTwoProcessesSQLite(t *testing.T) {
 		}
 	}
 }
+
+// TestNoStaleReadAfterAlone: loand A, alone on its PostgreSQL database,
+// answers a repeated read from memory (loancore_store_alone 1, and a
+// read cache hit). Another loand then starts and pays the loan, and A's
+// next read has that payment. Once the other process is killed A is alone
+// again, and the same holds for a third.
+func TestNoStaleReadAfterAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts loand processes on PostgreSQL; skipped with -short")
+	}
+	database := pgtest.URL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	metrics, addrA := freeAddr(t), freeAddr(t)
+	startLoand(t, addrA, database, "--metrics-listen", metrics)
+	a := dialLoans(t, addrA)
+	const loan = "ALONE-1"
+	today := time.Now().In(shanghai(t))
+	if _, err := a.CreateLoan(ctx, &loancorev1.CreateLoanRequest{RequestId: "create", LoanId: loan, BorrowerId: "B",
+		Terms: &loancorev1.LoanTerms{Currency: "CNY", Principal: "12000.00", AnnualRatePercent: "12", InstallmentCount: 12,
+			Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT, DisbursementDate: today.AddDate(0, -3, 0).Format(time.DateOnly)}}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		// The first read misses; the second checks the store, and A's
+		// first check starts its bid to be alone.
+		getLoan(ctx, t, a, loan)
+		getLoan(ctx, t, a, loan)
+		waitAlone(t, metrics, 1)
+		getLoan(ctx, t, a, loan)
+		hits := metricValue(t, scrape(t, metrics), "loancore_read_cache_lookups_total", "result", "hit")
+		getLoan(ctx, t, a, loan)
+		if got := metricValue(t, scrape(t, metrics), "loancore_read_cache_lookups_total", "result", "hit"); got != hits+1 {
+			t.Fatalf("round %d: alone, a repeated read was not a hit (%v hits, then %v)", round, hits, got)
+		}
+		addrB := freeAddr(t)
+		other := startLoand(t, addrB, database)
+		paid, err := dialLoans(t, addrB).RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{RequestId: fmt.Sprint("pay-", round),
+			LoanId: loan, Amount: "10.00", ValueDate: today.Format(time.DateOnly)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := getLoan(ctx, t, a, loan); got.GetVersion() != paid.GetLoan().GetVersion() ||
+			got.GetOutstanding().GetTotal() != paid.GetLoan().GetOutstanding().GetTotal() {
+			t.Fatalf("round %d: A answered version %d, total %s after the other process's payment made it %d, %s", round,
+				got.GetVersion(), got.GetOutstanding().GetTotal(), paid.GetLoan().GetVersion(), paid.GetLoan().GetOutstanding().GetTotal())
+		}
+		if v := metricValue(t, scrape(t, metrics), "loancore_store_alone"); v != 0 {
+			t.Fatalf("round %d: loancore_store_alone %v beside another writer", round, v)
+		}
+		_ = other.Process.Kill()
+		_, _ = other.Process.Wait()
+	}
+}
+
+// dialLoans is a LoanService client of the loand at addr.
+func dialLoans(t *testing.T, addr string) loancorev1.LoanServiceClient {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return loancorev1.NewLoanServiceClient(conn)
+}
+
+// getLoan reads loan as of today.
+func getLoan(ctx context.Context, t *testing.T, c loancorev1.LoanServiceClient, loan string) *loancorev1.Loan {
+	t.Helper()
+	r, err := c.GetLoan(ctx, &loancorev1.GetLoanRequest{LoanId: loan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetLoan()
+}
+
+// waitAlone waits until the loand serving metrics on addr shows
+// loancore_store_alone at want.
+func waitAlone(t *testing.T, addr string, want float64) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if v := metricValue(t, scrape(t, addr), "loancore_store_alone"); v == want {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("loancore_store_alone is %v after 30 s, want %v", v, want)
+		}
+	}
+}

@@ -128,6 +128,9 @@ func serve(cfg config, handle storeHandle, certs *tlsreload.Reloader, authn *aut
 	var db store.Store = handle
 	if cfg.metricsListen != "" {
 		obs.metrics = telemetry.NewMetrics()
+		if a, ok := handle.(interface{ Alone() bool }); ok {
+			obs.metrics.WatchAlone(a.Alone)
+		}
 		db = obs.metrics.Store(db)
 	}
 	feed := servicing.NewFeed(servicing.NewFeedParams{Store: db, Logger: log, MinInterval: cfg.feedMinInterval})

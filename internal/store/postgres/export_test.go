@@ -38,10 +38,6 @@ func OpenWithTimings(ctx context.Context, url string, t SoloTimings) (*Store, er
 	return OpenWith(ctx, url, Options{timings: &t})
 }
 
-// Solo reports whether the store answers reads as the database's only
-// writer now.
-func (s *Store) Solo() bool { return s.member.marker() != "" }
-
 // MemberPID is the backend pid of the store's member connection, 0 if it
 // has none.
 func (s *Store) MemberPID() uint32 {

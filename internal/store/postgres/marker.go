@@ -51,6 +51,11 @@ func (m *markerConn) close() {
 // and writes no loan's log.
 func (s *Store) MarkerUnchanged(since string) bool { return s.member.unchanged(since) }
 
+// Alone reports whether the store is the only writer on its database now
+// and its lease runs: its reads' checks are answered in memory
+// (loancore_store_alone).
+func (s *Store) Alone() bool { return s.member.marker() != "" }
+
 // LoanVersionsSince implements store.Loans: one statement, whose snapshot
 // is the marker. While nothing moves, the marker is read alone first
 // (`SELECT pg_current_snapshot()`, cheaper than the statement with the

@@ -81,6 +81,9 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 	}
 	cfg.ConnConfig.Tracer = o.Tracer
 	jitOff(cfg.ConnConfig)
+	if _, set := cfg.ConnConfig.RuntimeParams["application_name"]; !set {
+		cfg.ConnConfig.RuntimeParams["application_name"] = applicationName
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -91,6 +94,12 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 	}
 	return &Store{pool: pool, marker: markerConn{cfg: cfg.ConnConfig.Copy()}, member: newMember(cfg.ConnConfig.Copy(), o.solo())}, nil
 }
+
+// applicationName names loand's sessions to PostgreSQL, unless the URL
+// names them (?application_name=…): a store alone on its database reads
+// from memory only while every client session there is one of
+// loancore's (docs/design.md §5, "Alone on the database").
+const applicationName = "loancore"
 
 // jitOff turns PostgreSQL's JIT compilation off for loand's sessions,
 // unless the URL sets it (?jit=on): loand's statements are short, and

@@ -84,18 +84,23 @@ func (m *member) tryAlone(ctx context.Context, conn *pgx.Conn) error {
 	return m.renew(ctx, conn)
 }
 
-// renewSQL records the lease for joiners and asks whether one waits.
+// renewSQL records the lease for joiners and asks whether one waits, or
+// a session of a client that is not loancore's is on the database: a
+// loand from before the writers' fence (migration 27) writes without
+// joining, so solo waits until there is none.
 const renewSQL = `WITH u AS (INSERT INTO loancore_solo (id, until)
 	VALUES (1, clock_timestamp() + $3::bigint * interval '1 millisecond')
 	ON CONFLICT (id) DO UPDATE SET until = EXCLUDED.until)
-SELECT EXISTS (SELECT 1 FROM pg_locks WHERE ` + writersLockWhere + ` AND NOT granted)`
+SELECT EXISTS (SELECT 1 FROM pg_locks WHERE ` + writersLockWhere + ` AND NOT granted)
+	OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'
+		AND application_name IS DISTINCT FROM '` + applicationName + `')`
 
 // renew renews the lease, yields to a joiner, and begins solo once the
 // transactions up to the entering id are over; the lease is counted
 // from when the renewal was sent.
 func (m *member) renew(ctx context.Context, conn *pgx.Conn) error {
 	sent := m.now()
-	var joiner bool
+	var joiner bool // or a foreign session
 	if err := conn.QueryRow(ctx, renewSQL, writersLockID>>32, writersLockID&0xffffffff, m.t.until.Milliseconds()).Scan(&joiner); err != nil {
 		return err
 	}

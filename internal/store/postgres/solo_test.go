@@ -43,7 +43,7 @@ func waitSolo(t *testing.T, s *postgres.Store, want bool) {
 	if _, err := s.LoanVersionsSince(context.Background(), "", nil); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); s.Solo() != want; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); s.Alone() != want; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("solo is not %v after 10 s", want)
 		}
@@ -115,15 +115,15 @@ func TestSoloYieldsToAWriter(t *testing.T) {
 	if err := b.AppendEvent(ctx, pay("L1", 2)); err != nil {
 		t.Fatal(err)
 	}
-	if a.MarkerUnchanged(m) || a.Solo() {
-		t.Fatalf("after another store's write: unchanged %v, solo %v", a.MarkerUnchanged(m), a.Solo())
+	if a.MarkerUnchanged(m) || a.Alone() {
+		t.Fatalf("after another store's write: unchanged %v, solo %v", a.MarkerUnchanged(m), a.Alone())
 	}
 	versionOf(t, a, m, "L1", 3)
 	// Neither is alone while both write.
 	waitSolo(t, b, false)
 	time.Sleep(5 * soloTimings.Retry())
-	if a.Solo() || b.Solo() {
-		t.Fatalf("two writers: solo %v and %v", a.Solo(), b.Solo())
+	if a.Alone() || b.Alone() {
+		t.Fatalf("two writers: solo %v and %v", a.Alone(), b.Alone())
 	}
 	b.Close()
 	waitSolo(t, a, true)
@@ -168,7 +168,14 @@ func TestSoloHolderHung(t *testing.T) {
 func TestSoloWaitsForWritesInFlight(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.URL(t)
-	admin, err := pgx.Connect(ctx, dbURL)
+	// A session named as loand's, so that only its transaction, not the
+	// session, keeps the store from solo.
+	cfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["application_name"] = "loancore"
+	admin, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +192,7 @@ func TestSoloWaitsForWritesInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(20 * soloTimings.Poll())
-	if s.Solo() {
+	if s.Alone() {
 		t.Fatal("solo while a transaction older than the lock is in progress")
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -231,4 +238,27 @@ func TestFenceNeedsTheWritersKey(t *testing.T) {
 	if !fence() {
 		t.Fatal("the fence refuses a held key")
 	}
+}
+
+// TestSoloNotWithAForeignSession: a session on the database that is not
+// loancore's (a loand from before the writers' fence, which writes
+// without joining) keeps a store from solo, and takes it out of solo.
+func TestSoloNotWithAForeignSession(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.URL(t)
+	s := openSolo(t, dbURL)
+	waitSolo(t, s, true)
+	foreign, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitSolo(t, s, false)
+	time.Sleep(5 * soloTimings.Retry())
+	if s.Alone() {
+		t.Fatal("solo beside a foreign session")
+	}
+	if err := foreign.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitSolo(t, s, true)
 }
