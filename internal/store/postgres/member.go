@@ -20,10 +20,10 @@ import (
 // docs/design.md §5, "Alone on the database".
 const writersLockID int64 = 0x6c63777269746572 // "lcwriter"
 
-// errFenceRefused is a write loancore_member (migration 27) refused: the
+// errNotMember is a write loancore_member (migration 27) refused: the
 // writer's key is no longer held, its member session having ended. The
 // write made nothing.
-var errFenceRefused = errors.New("postgres: this store's member session ended; the write was not made")
+var errNotMember = errors.New("postgres: this store's member session ended; the write was not made")
 
 // soloTimings are the protocol's periods. lease must be shorter than
 // until, and poll a fraction of lease, or a busy moment takes the
@@ -264,7 +264,7 @@ func randomKey() (int64, error) {
 
 // writeLog runs write, a write to a loan's log, behind the store's fence
 // (its key, which write passes to loancore_member and reports
-// errFenceRefused when it wrote nothing for it): it joins the writers
+// errNotMember when it wrote nothing for it): it joins the writers
 // first if it has not, and moves the solo marker before and after, so
 // that a read overlapping the write asks the store. A write the fence
 // refused was not made: the store joins again and tries it once more.
@@ -277,7 +277,7 @@ func (s *Store) writeLog(ctx context.Context, write func(fence int64) error) err
 		s.member.gen.Add(1)
 		err = write(key)
 		s.member.gen.Add(1)
-		if attempt == 0 && errors.Is(err, errFenceRefused) {
+		if attempt == 0 && errors.Is(err, errNotMember) {
 			s.member.forget(key)
 			continue
 		}
@@ -285,16 +285,16 @@ func (s *Store) writeLog(ctx context.Context, write func(fence int64) error) err
 	}
 }
 
-// checkFence tells a write that wrote nothing whether its fence refused
-// it: errFenceRefused if no session holds key (a key once lost is never
+// checkMember tells a write that wrote nothing whether its fence refused
+// it: errNotMember if no session holds key (a key once lost is never
 // held again, so asking after the write tells what the write found).
-func (s *Store) checkFence(ctx context.Context, key int64) error {
+func (s *Store) checkMember(ctx context.Context, key int64) error {
 	var free bool
 	if err := s.pool.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock_shared($1)`, key).Scan(&free); err != nil {
 		return err
 	}
 	if free {
-		return errFenceRefused
+		return errNotMember
 	}
 	return nil
 }

@@ -230,7 +230,7 @@ func mapError(err error) error {
 		// context.Canceled.
 		return fmt.Errorf("postgres: %w", err)
 	}
-	if errors.Is(err, errFenceRefused) {
+	if errors.Is(err, errNotMember) {
 		// The member session was lost twice in a row: as a lost
 		// connection, nothing was written.
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
@@ -332,7 +332,7 @@ func insertLoan(ctx context.Context, tx pgx.Tx, p store.NewLoanRecord, fence int
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return errFenceRefused
+		return errNotMember
 	}
 	for _, e := range p.Events {
 		if _, err := tx.Exec(ctx, insertEventSQL, eventArgs(e, p.Request)...); err != nil {
@@ -391,7 +391,7 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 	var written bool
 	err := s.writeLog(ctx, func(fence int64) (err error) {
 		if written, err = s.appendEvent(ctx, p, fence); err == nil && !written {
-			err = s.checkFence(ctx, fence)
+			err = s.checkMember(ctx, fence)
 		}
 		return err
 	})

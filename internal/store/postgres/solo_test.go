@@ -201,10 +201,10 @@ func TestSoloWaitsForWritesInFlight(t *testing.T) {
 	waitSolo(t, s, true)
 }
 
-// TestFenceNeedsTheWritersKey: loancore_member is false for a key no
+// TestMemberFenceNeedsTheWritersKey: loancore_member is false for a key no
 // session holds, true for one that is held, and a write behind a false
 // fence writes nothing.
-func TestFenceNeedsTheWritersKey(t *testing.T) {
+func TestMemberFenceNeedsTheWritersKey(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.URL(t)
 	holder, err := pgx.Connect(ctx, dbURL)
