@@ -120,11 +120,20 @@ func (m *member) writeKey(ctx context.Context) (int64, error) {
 	if k := m.key.Load(); k != 0 {
 		return k, nil
 	}
-	if err := m.join(ctx); err != nil {
+	// A kept connection may have died since its last use (its session
+	// ended from outside, which is also why a write's fence failed):
+	// joining is tried once more on a new one.
+	var err error
+	for range 2 {
+		if err = m.join(ctx); err == nil {
+			return m.key.Load(), nil
+		}
 		m.drop()
-		return 0, err
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return m.key.Load(), nil
+	return 0, err
 }
 
 // forget drops the member connection after a write the fence refused:
