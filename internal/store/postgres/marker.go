@@ -62,7 +62,10 @@ func (s *Store) Alone() bool { return s.member.marker() != "" }
 // ids' array and the join), and the statement follows only if it moved;
 // after a check that found it moved, the statement is sent at once, so a
 // steady stream of writes costs one round trip a check, not two. Both
-// run on the marker connection (markerConn).
+// run on the marker connection (markerConn). While the store is alone on
+// the database (member.go), the marker is the solo one instead: since
+// equal to it needs no statement, and any other since reads the versions.
+// The first call starts the store's bid to be alone.
 func (s *Store) LoanVersionsSince(ctx context.Context, since string, loanIDs []string) (store.MarkedVersions, error) {
 	s.member.startPolling()
 	// Alone, the marker is the solo one, read before the versions: a
