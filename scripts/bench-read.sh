@@ -21,7 +21,10 @@
 # BENCH_CACHE=10000: loand's --cached-loans, 0 turning the read cache off;
 # BENCH_STORES="postgres sqlite"; BENCH_MODES="health get list delinquent"
 # (a subset times fewer calls); BENCH_PPROF=127.0.0.1:6060 serves the
-# PostgreSQL loand's pprof).
+# PostgreSQL loand's pprof; BENCH_PEER=1 starts a second loand on the
+# PostgreSQL database, which books one loan and idles, so that the loand
+# measured is not alone on its database and each read's check is a round
+# trip: docs/design.md §5, "Alone on the database").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 loans="${BENCH_LOANS:-512}"
@@ -75,8 +78,25 @@ for s in $stores; do
   for m in $modes; do loadpay "$s" "$m" 2s >/dev/null; done
 done
 
+# A peer that wrote holds the writers' lock shared for as long as it
+# runs: the measured loand is no longer alone.
+if [ "${BENCH_PEER:-0}" = 1 ] && [[ " $stores " == *" postgres "* ]]; then
+  start_loand peer "postgres://postgres@127.0.0.1:$pgport/loancore?sslmode=disable&pool_max_conns=2"
+  GOMAXPROCS=1 "$work/loadpay" -addr "${addr[peer]}" -mode get -loans 1 -loan-prefix PEER- -c 1 -d 1s -run peer >/dev/null
+fi
+alone() { # the PostgreSQL loand's standing among the writers, from pg_locks
+  local mode
+  mode=$("$bin/psql" -qtA -h 127.0.0.1 -p "$pgport" -U postgres -d loancore -c "SELECT string_agg(mode, ',' ORDER BY mode)
+    FROM pg_locks WHERE locktype = 'advisory' AND classid = 1818457970 AND objid = 1769235826 AND granted")
+  case "$mode" in
+  ExclusiveLock*) echo "PostgreSQL loand $1: alone on its database (reads answered from memory)" ;;
+  *) echo "PostgreSQL loand $1: not alone on its database (the writers' lock: ${mode:-none}; each read's check is a round trip)" ;;
+  esac
+}
+
 echo "loand on each store: ${loans} loans (12 monthly installments, overdue), close of business run for $bdate; read cache of ${cache} loans$([ "$cache" = 0 ] && echo ' (off)'); PostgreSQL pool of ${pool}"
 echo "client: bench/loadpay, ${clients} clients over $([ "$conns" = 0 ] && echo 'a connection each' || echo "$conns gRPC connection(s)"), GOMAXPROCS ${client_procs:-Go default}; pages of ${page}; ${rounds} rounds of ${seconds}s per mode and store, alternating"
+if [[ " $stores " == *" postgres "* ]]; then alone "before the rounds"; fi
 printf '\n%-8s %5s' store round
 for m in $modes; do printf ' %11s %8s' "$m/s" p50; done
 printf '   %s\n' "ratios to health (QPS)"
@@ -103,6 +123,7 @@ print('   ' + ' '.join('%s %.2f' % (m, q / qps['health']) for m, q in qps.items(
 PY
   done
 done
+if [[ " $stores " == *" postgres "* ]]; then alone "after the rounds"; fi
 python3 - "$work/rows" "$modes" <<'PY'
 import re, statistics, sys
 def dur(s):  # a Go duration (1.2ms, 850µs, 1.5s) in ms
