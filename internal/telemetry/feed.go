@@ -14,20 +14,6 @@ func (m *Metrics) WatchFeed(stats func() servicing.FeedStats) {
 	m.registry.MustRegister(&feedCollector{stats: stats, now: time.Now})
 }
 
-// WatchAlone exports loancore_store_alone, read from alone at each
-// scrape: 1 while the store is the only writer on its database and
-// answers repeated reads from memory (PostgreSQL's solo reads).
-func (m *Metrics) WatchAlone(alone func() bool) {
-	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loancore_store_alone",
-		Help: "1 while this process is the only one writing loans on its PostgreSQL database and answers a repeated GetLoan from memory with no round trip; 0 otherwise."},
-		func() float64 {
-			if alone() {
-				return 1
-			}
-			return 0
-		}))
-}
-
 // feedCollector is the event feed's metrics. Lag is shown two ways: how
 // long since the sequencer last completed a pass (a sequencer stuck on a
 // failing database shows as a growing age while the head stands still),

@@ -329,3 +329,17 @@ func (s *timedStore) LinesToReview(ctx context.Context, p store.LineReviewQuery)
 	defer s.since(callLinesToReview, time.Now(), &err)
 	return s.s.LinesToReview(ctx, p)
 }
+
+// WatchAlone exports loancore_store_alone, read from alone at each
+// scrape: 1 while the store is the only writer on its database and
+// answers repeated reads from memory (PostgreSQL's solo reads).
+func (m *Metrics) WatchAlone(alone func() bool) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "loancore_store_alone",
+		Help: "1 while this process is the only one writing loans on its PostgreSQL database and answers a repeated GetLoan from memory with no round trip; 0 otherwise."},
+		func() float64 {
+			if alone() {
+				return 1
+			}
+			return 0
+		}))
+}

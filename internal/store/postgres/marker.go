@@ -54,7 +54,7 @@ func (s *Store) MarkerUnchanged(since string) bool { return s.member.unchanged(s
 // Alone reports whether the store is the only writer on its database now
 // and its lease runs: its reads' checks are answered in memory
 // (loancore_store_alone).
-func (s *Store) Alone() bool { return s.member.marker() != "" }
+func (s *Store) Alone() bool { return s.member.alone() }
 
 // LoanVersionsSince implements store.Loans: one statement, whose snapshot
 // is the marker. While nothing moves, the marker is read alone first

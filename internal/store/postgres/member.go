@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -60,8 +61,9 @@ type member struct {
 
 	mu   sync.Mutex
 	conn *pgx.Conn
-	// shared and exclusive: what conn holds of writersLockID.
-	shared, exclusive bool
+	// exclusive is whether conn holds writersLockID exclusively. It
+	// holds it shared exactly while the store has joined (key != 0).
+	exclusive bool
 	// entering is a transaction id taken when conn got the lock
 	// exclusively: solo begins once every transaction up to it is over.
 	entering string
@@ -89,10 +91,13 @@ func newMember(cfg *pgx.ConnConfig, t soloTimings) *member {
 // now is the time on m's monotonic clock.
 func (m *member) now() int64 { return int64(time.Since(m.base)) }
 
-// marker is the solo marker while the process is alone and its lease
-// runs, else "": "s" and gen.
+// alone is whether the process is solo and its lease runs.
+func (m *member) alone() bool { return m.solo.Load() && m.now() < m.leaseEnd.Load() }
+
+// marker is the solo marker while the process is alone, else "": "s"
+// and gen.
 func (m *member) marker() string {
-	if !m.solo.Load() || m.now() >= m.leaseEnd.Load() {
+	if !m.alone() {
 		return ""
 	}
 	return "s" + strconv.FormatUint(m.gen.Load(), 10)
@@ -102,7 +107,7 @@ func (m *member) marker() string {
 // allocating: the process has been alone since it was read, and wrote
 // no loan's log.
 func (m *member) unchanged(since string) bool {
-	if len(since) < 2 || since[0] != 's' || !m.solo.Load() || m.now() >= m.leaseEnd.Load() {
+	if len(since) < 2 || since[0] != 's' || !m.alone() {
 		return false
 	}
 	g, err := strconv.ParseUint(since[1:], 10, 64)
@@ -172,7 +177,7 @@ func (m *member) open(ctx context.Context) (*pgx.Conn, error) {
 func (m *member) drop() {
 	m.leave()
 	m.key.Store(0)
-	m.shared, m.exclusive, m.entering = false, false, ""
+	m.exclusive, m.entering = false, ""
 	if m.conn != nil {
 		_ = m.conn.Close(context.Background())
 		m.conn = nil
@@ -197,14 +202,12 @@ func (m *member) join(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !m.shared {
-		if err := m.lockShared(ctx, conn); err != nil {
+	if err := m.lockShared(ctx, conn); err != nil {
+		return err
+	}
+	if !m.exclusive {
+		if err := m.waitLease(ctx, conn); err != nil {
 			return err
-		}
-		if !m.exclusive {
-			if err := m.waitLease(ctx, conn); err != nil {
-				return err
-			}
 		}
 	}
 	key, err := randomKey()
@@ -225,24 +228,22 @@ func (m *member) lockShared(ctx context.Context, conn *pgx.Conn) error {
 		_, err := conn.Exec(ctx, `SELECT pg_advisory_lock_shared($1)`, writersLockID)
 		var pg *pgconn.PgError
 		if err == nil {
-			m.shared = true
 			return nil
 		}
 		if attempt == 2 || !errors.As(err, &pg) || pg.Code != "55P03" { // lock_not_available
 			return err
 		}
 		if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
-			WHERE `+writersLockWhere+` AND mode = 'ExclusiveLock' AND granted AND pid <> pg_backend_pid()`,
-			writersLockID>>32, writersLockID&0xffffffff); err != nil {
+			WHERE `+writersLockWhere+` AND mode = 'ExclusiveLock' AND granted AND pid <> pg_backend_pid()`); err != nil {
 			return err
 		}
 	}
 }
 
 // writersLockWhere picks writersLockID's rows of pg_locks in this
-// database ($1 and $2 the halves of the key).
-const writersLockWhere = `locktype = 'advisory' AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2
-	AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`
+// database: a bigint key shows as its two halves.
+var writersLockWhere = fmt.Sprintf(`locktype = 'advisory' AND objsubid = 1 AND classid = %d AND objid = %d
+	AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, writersLockID>>32, writersLockID&0xffffffff)
 
 // waitLease sleeps until the lease a holder recorded has run out: none
 // recorded (a crash emptied the unlogged table) counts as a whole one.
@@ -272,8 +273,8 @@ func randomKey() (int64, error) {
 }
 
 // writeLog runs write, a write to a loan's log, behind the store's fence
-// (its key, which write passes to loancore_member and reports
-// errNotMember when it wrote nothing for it): it joins the writers
+// (its key, which write passes to loancore_member, reporting
+// errNotMember when the fence made it write nothing): it joins the writers
 // first if it has not, and moves the solo marker before and after, so
 // that a read overlapping the write asks the store. A write the fence
 // refused was not made: the store joins again and tries it once more.
@@ -292,18 +293,4 @@ func (s *Store) writeLog(ctx context.Context, write func(fence int64) error) err
 		}
 		return mapError(err)
 	}
-}
-
-// checkMember tells a write that wrote nothing whether its fence refused
-// it: errNotMember if no session holds key (a key once lost is never
-// held again, so asking after the write tells what the write found).
-func (s *Store) checkMember(ctx context.Context, key int64) error {
-	var free bool
-	if err := s.pool.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock_shared($1)`, key).Scan(&free); err != nil {
-		return err
-	}
-	if free {
-		return errNotMember
-	}
-	return nil
 }

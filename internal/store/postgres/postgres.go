@@ -388,25 +388,37 @@ func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) erro
 	if l := p.Line; l != nil && (l.Event.Seq != l.ExpectedVersion+1 || l.Event.Seq < 2) {
 		return fmt.Errorf("postgres: line append of seq %d at version %d", l.Event.Seq, l.ExpectedVersion)
 	}
-	var written bool
+	var written, exists bool
 	err := s.writeLog(ctx, func(fence int64) (err error) {
 		if written, err = s.appendEvent(ctx, p, fence); err == nil && !written {
-			err = s.checkMember(ctx, fence)
+			exists, err = s.whyNotWritten(ctx, p.LoanID, fence)
 		}
 		return err
 	})
-	if err != nil || written {
+	switch {
+	case err != nil || written:
 		return err
-	}
-	// Nothing written: no such loan, or it is not at ExpectedVersion.
-	var exists bool
-	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM loans WHERE loan_id = $1)`, p.LoanID).Scan(&exists); err != nil {
-		return mapError(err)
-	}
-	if !exists {
+	case !exists:
 		return store.ErrNotFound
 	}
 	return store.ErrVersionConflict
+}
+
+// whyNotWritten tells an append that wrote nothing why, in one
+// statement: errNotMember if its fence refused it (no session holds key;
+// a key once lost is never held again, so asking after the write tells
+// what the write found), else whether the loan exists (if it does, it is
+// not at the version the append expected).
+func (s *Store) whyNotWritten(ctx context.Context, loanID string, key int64) (exists bool, err error) {
+	var free bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM loans WHERE loan_id = $1), pg_try_advisory_xact_lock_shared($2)`,
+		loanID, key).Scan(&exists, &free); err != nil {
+		return false, err
+	}
+	if free {
+		return false, errNotMember
+	}
+	return exists, nil
 }
 
 // appendEvent is AppendEvent's statement, or its transaction when

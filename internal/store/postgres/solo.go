@@ -88,8 +88,8 @@ func (m *member) tryAlone(ctx context.Context, conn *pgx.Conn) error {
 // a session of a client that is not loancore's is on the database: a
 // loand from before the writers' fence (migration 27) writes without
 // joining, so solo waits until there is none.
-const renewSQL = `WITH u AS (INSERT INTO loancore_solo (id, until)
-	VALUES (1, clock_timestamp() + $3::bigint * interval '1 millisecond')
+var renewSQL = `WITH u AS (INSERT INTO loancore_solo (id, until)
+	VALUES (1, clock_timestamp() + $1::bigint * interval '1 millisecond')
 	ON CONFLICT (id) DO UPDATE SET until = EXCLUDED.until)
 SELECT EXISTS (SELECT 1 FROM pg_locks WHERE ` + writersLockWhere + ` AND NOT granted)
 	OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'
@@ -101,7 +101,7 @@ SELECT EXISTS (SELECT 1 FROM pg_locks WHERE ` + writersLockWhere + ` AND NOT gra
 func (m *member) renew(ctx context.Context, conn *pgx.Conn) error {
 	sent := m.now()
 	var joiner bool // or a foreign session
-	if err := conn.QueryRow(ctx, renewSQL, writersLockID>>32, writersLockID&0xffffffff, m.t.until.Milliseconds()).Scan(&joiner); err != nil {
+	if err := conn.QueryRow(ctx, renewSQL, m.t.until.Milliseconds()).Scan(&joiner); err != nil {
 		return err
 	}
 	if joiner {
