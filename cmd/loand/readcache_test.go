@@ -38,14 +38,7 @@ func TestNoStaleReadTwoProcesses(t *testing.T) {
 			Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT, DisbursementDate: disbursed}}); err != nil {
 		t.Fatal(err)
 	}
-	get := func(c loancorev1.LoanServiceClient) *loancorev1.Loan {
-		t.Helper()
-		r, err := c.GetLoan(ctx, &loancorev1.GetLoanRequest{LoanId: loan})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.GetLoan()
-	}
+	get := func(c loancorev1.LoanServiceClient) *loancorev1.Loan { t.Helper(); return getLoan(ctx, t, c, loan) }
 	for i := range 25 {
 		before := get(a.loans)
 		if again := get(a.loans); again.GetVersion() != before.GetVersion() {
@@ -86,12 +79,7 @@ func twoLoans(t *testing.T, database string) (loandClients, loandClients) {
 	for i := range out {
 		addr := freeAddr(t)
 		startLoand(t, addr, database)
-		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = conn.Close() })
-		out[i] = loandClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn)}
+		out[i] = dialLoand(t, addr)
 	}
 	return out[0], out[1]
 }
@@ -143,14 +131,7 @@ func TestNoStaleReadTwoProcessesSQLite(t *testing.T) {
 			Method: loancorev1.RepaymentMethod_REPAYMENT_METHOD_EQUAL_INSTALLMENT, DisbursementDate: today.AddDate(0, -3, 0).Format(time.DateOnly)}}); err != nil {
 		t.Fatal(err)
 	}
-	get := func() *loancorev1.Loan {
-		t.Helper()
-		r, err := a.loans.GetLoan(ctx, &loancorev1.GetLoanRequest{LoanId: loan})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.GetLoan()
-	}
+	get := func() *loancorev1.Loan { t.Helper(); return getLoan(ctx, t, a.loans, loan) }
 	for i := range 25 {
 		before := get()
 		if again := get(); again.GetVersion() != before.GetVersion() {
@@ -182,7 +163,7 @@ func TestNoStaleReadAfterAlone(t *testing.T) {
 	defer cancel()
 	metrics, addrA := freeAddr(t), freeAddr(t)
 	startLoand(t, addrA, database, "--metrics-listen", metrics)
-	a := dialLoans(t, addrA)
+	a := dialLoand(t, addrA).loans
 	const loan = "ALONE-1"
 	today := time.Now().In(shanghai(t))
 	if _, err := a.CreateLoan(ctx, &loancorev1.CreateLoanRequest{RequestId: "create", LoanId: loan, BorrowerId: "B",
@@ -204,7 +185,7 @@ func TestNoStaleReadAfterAlone(t *testing.T) {
 		}
 		addrB := freeAddr(t)
 		other := startLoand(t, addrB, database)
-		paid, err := dialLoans(t, addrB).RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{RequestId: fmt.Sprint("pay-", round),
+		paid, err := dialLoand(t, addrB).loans.RecordRepayment(ctx, &loancorev1.RecordRepaymentRequest{RequestId: fmt.Sprint("pay-", round),
 			LoanId: loan, Amount: "10.00", ValueDate: today.Format(time.DateOnly)})
 		if err != nil {
 			t.Fatal(err)
@@ -222,15 +203,15 @@ func TestNoStaleReadAfterAlone(t *testing.T) {
 	}
 }
 
-// dialLoans is a LoanService client of the loand at addr.
-func dialLoans(t *testing.T, addr string) loancorev1.LoanServiceClient {
+// dialLoand is the clients of the loand at addr, in dev mode.
+func dialLoand(t *testing.T, addr string) loandClients {
 	t.Helper()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return loancorev1.NewLoanServiceClient(conn)
+	return loandClients{loans: loancorev1.NewLoanServiceClient(conn), cob: loancorev1.NewCloseOfBusinessServiceClient(conn)}
 }
 
 // getLoan reads loan as of today.

@@ -56,11 +56,7 @@ func TestSoloSimulation(t *testing.T) {
 	ctx := context.Background()
 	sim := &soloSim{t: t, rng: rand.New(rand.NewPCG(seed, seed)), dbURL: pgtest.URL(t), loans: []string{"L1", "L2", "L3"},
 		reads: map[string]int{}}
-	var err error
-	if sim.admin, err = connectAsLoand(ctx, sim.dbURL); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.admin.Close(ctx)
+	sim.admin = session(t, sim.dbURL, "loancore")
 	for range 3 {
 		sim.stores = append(sim.stores, &simStore{s: sim.open(), cache: map[string]simEntry{}})
 	}
@@ -87,17 +83,6 @@ func TestSoloSimulation(t *testing.T) {
 	if sim.reads["memory"] == 0 {
 		t.Error("no read was answered from memory")
 	}
-}
-
-// connectAsLoand connects as loand's sessions are named, so that the
-// connection does not keep the stores from solo.
-func connectAsLoand(ctx context.Context, dbURL string) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(dbURL)
-	if err != nil {
-		return nil, err
-	}
-	cfg.RuntimeParams["application_name"] = "loancore"
-	return pgx.ConnectConfig(ctx, cfg)
 }
 
 func (sim *soloSim) open() *postgres.Store {

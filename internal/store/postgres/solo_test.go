@@ -183,17 +183,7 @@ func TestSoloWaitsForWritesInFlight(t *testing.T) {
 	dbURL := pgtest.URL(t)
 	// A session named as loand's, so that only its transaction, not the
 	// session, keeps the store from solo.
-	cfg, err := pgx.ParseConfig(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["application_name"] = "loancore"
-	admin, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	tx, err := admin.Begin(ctx)
+	tx, err := session(t, dbURL, "loancore").Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,16 +210,7 @@ func TestSoloWaitsForWritesInFlight(t *testing.T) {
 func TestMemberFenceNeedsTheWritersKey(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.URL(t)
-	holder, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close(ctx)
-	writer, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close(ctx)
+	holder, writer := session(t, dbURL, ""), session(t, dbURL, "")
 	fence := func() bool {
 		t.Helper()
 		var ok bool
@@ -261,10 +242,7 @@ func TestSoloNotWithAForeignSession(t *testing.T) {
 	dbURL := pgtest.URL(t)
 	s := openSolo(t, dbURL)
 	waitSolo(t, s, true)
-	foreign, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	foreign := session(t, dbURL, "")
 	waitSolo(t, s, false)
 	time.Sleep(5 * soloTimings.Retry())
 	if s.Alone() {
@@ -274,4 +252,24 @@ func TestSoloNotWithAForeignSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitSolo(t, s, true)
+}
+
+// session connects to dbURL, its application_name name (none for ""),
+// and closes the connection when the test ends. A session named
+// "loancore" is taken for loand's own, and keeps no store from solo.
+func session(t *testing.T, dbURL, name string) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name != "" {
+		cfg.RuntimeParams["application_name"] = name
+	}
+	conn, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
 }
