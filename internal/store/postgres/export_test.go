@@ -61,3 +61,9 @@ func (t soloTimings) Poll() time.Duration { return t.poll }
 
 // Retry is how often a store not alone tries to be.
 func (t soloTimings) Retry() time.Duration { return t.retry }
+
+// AppendGroups is how many statements of more than one append the store
+// has written, and how many appends they carried.
+func (s *Store) AppendGroups() (groups, rows int64) {
+	return s.group.groups.Load(), s.group.rows.Load()
+}

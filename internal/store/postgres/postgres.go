@@ -52,6 +52,9 @@ type Store struct {
 	// member is the store's place among the database's writers, and
 	// its solo reads (member.go).
 	member *member
+	// group writes the appends that arrive together in one statement
+	// (appendgroup.go).
+	group *appendGroup
 }
 
 // Open connects to the database at url (postgres://…).
@@ -92,7 +95,8 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &Store{pool: pool, marker: markerConn{cfg: cfg.ConnConfig.Copy()}, member: newMember(cfg.ConnConfig.Copy(), o.solo())}, nil
+	return &Store{pool: pool, marker: markerConn{cfg: cfg.ConnConfig.Copy()}, member: newMember(cfg.ConnConfig.Copy(), o.solo()),
+		group: &appendGroup{pool: pool}}, nil
 }
 
 // applicationName names loand's sessions to PostgreSQL, unless the URL
@@ -437,6 +441,14 @@ func (s *Store) appendEvent(ctx context.Context, p store.AppendEventParams, fenc
 	args = append(args, fence)
 	if p.Agreement != nil || p.Action != nil || p.Line != nil {
 		return s.appendWithProjections(ctx, sql, args, p)
+	}
+	if sql == appendSQL {
+		// The plain append, most of them: with those that arrive
+		// together. One the group did not write goes alone below, to
+		// meet its conflict or error as it would have.
+		if r := s.group.write(ctx, args); r.decided {
+			return r.written, r.err
+		}
 	}
 	tag, err := s.pool.Exec(ctx, sql, args...)
 	return err == nil && tag.RowsAffected() == 1, err

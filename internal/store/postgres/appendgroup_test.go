@@ -1,0 +1,108 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/loancore/loancore/internal/store"
+	"github.com/loancore/loancore/internal/store/pgtest"
+	"github.com/loancore/loancore/internal/store/postgres"
+)
+
+// TestAppendGroupOutcomes: appends that arrive together are written in
+// groups, and each caller is told what happened to its own append, as if
+// it had gone alone. Round by round, four appends race for the next seq
+// of each of 24 loans, and one more reuses the request id of a winner of
+// the round before (on a loan of its own): exactly one append a seq wins, the
+// log holds the winner's event, the others are told of the conflict, and
+// the reused id is told it is a duplicate and not written.
+func TestAppendGroupOutcomes(t *testing.T) {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	const loans, racers, rounds = 24, 4, 6
+	for i := range loans + 1 {
+		if err := s.CreateLoan(ctx, newLoan(fmt.Sprint("G", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dup := fmt.Sprint("G", loans) // where the reused ids go: it stays at version 2
+	var lastWinner string
+	for r := range rounds {
+		version := int64(2 + r)
+		calls := make([]store.AppendEventParams, 0, loans*racers+1)
+		for i := range loans {
+			for k := range racers {
+				calls = append(calls, racer(fmt.Sprint("G", i), version, fmt.Sprintf("r%d-%d-%d", r, i, k)))
+			}
+		}
+		if lastWinner != "" {
+			calls = append(calls, racer(dup, 2, lastWinner))
+		}
+		errs := appendAll(s, calls)
+		winners := map[string]string{}
+		for j, c := range calls {
+			switch {
+			case errs[j] == nil:
+				if w, twice := winners[c.LoanID]; twice {
+					t.Fatalf("round %d: %s and %s both written at seq %d of %s", r, w, c.Event.RequestID, c.Event.Seq, c.LoanID)
+				}
+				winners[c.LoanID] = c.Event.RequestID
+			case c.Event.RequestID == lastWinner:
+				if !errors.Is(errs[j], store.ErrDuplicate) {
+					t.Fatalf("round %d: the reused request id %s: %v, want ErrDuplicate", r, lastWinner, errs[j])
+				}
+			case !errors.Is(errs[j], store.ErrVersionConflict):
+				t.Fatalf("round %d: %s: %v, want written or ErrVersionConflict", r, c.Event.RequestID, errs[j])
+			}
+		}
+		for i := range loans {
+			id := fmt.Sprint("G", i)
+			log, err := s.LoadLoan(ctx, store.LoadLoanParams{LoanID: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := log.Events[len(log.Events)-1]
+			if int64(len(log.Events)) != version+1 || last.RequestID != winners[id] {
+				t.Fatalf("round %d: %s's log has %d events ending in %q; want %d ending in the winner's %q",
+					r, id, len(log.Events), last.RequestID, version+1, winners[id])
+			}
+		}
+		lastWinner = winners["G1"]
+	}
+	groups, rows := s.AppendGroups()
+	t.Logf("%d statements of more than one append carried %d appends", groups, rows)
+	if groups == 0 || rows <= groups {
+		t.Fatalf("%d groups of %d appends: the appends never went together", groups, rows)
+	}
+}
+
+// racer is an append at version of loan id, with request id rid.
+func racer(id string, version int64, rid string) store.AppendEventParams {
+	p := pay(id, version)
+	p.Event.RequestID, p.Request.RequestID = rid, rid
+	return p
+}
+
+// appendAll makes the appends at once, each on its own goroutine, and
+// returns their errors in order.
+func appendAll(s *postgres.Store, calls []store.AppendEventParams) []error {
+	errs := make([]error, len(calls))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for j, c := range calls {
+		wg.Go(func() {
+			<-start
+			errs[j] = s.AppendEvent(context.Background(), c)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
