@@ -52,9 +52,12 @@ type Store struct {
 	// member is the store's place among the database's writers, and
 	// its solo reads (member.go).
 	member *member
-	// group writes the appends that arrive together in one statement
-	// (appendgroup.go).
-	group *appendGroup
+	// appends writes the plain appends that arrive together in one
+	// statement (appendgroup.go).
+	appends *group[[]any, appendResult]
+	// loads reads the loans asked for together in one round trip
+	// (loadgroup.go).
+	loads *group[store.LoadLoanParams, loadResult]
 }
 
 // Open connects to the database at url (postgres://…).
@@ -96,7 +99,7 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return &Store{pool: pool, marker: markerConn{cfg: cfg.ConnConfig.Copy()}, member: newMember(cfg.ConnConfig.Copy(), o.solo()),
-		group: &appendGroup{pool: pool}}, nil
+		appends: newAppendGroup(pool), loads: newLoadGroup(pool)}, nil
 }
 
 // applicationName names loand's sessions to PostgreSQL, unless the URL
@@ -446,7 +449,7 @@ func (s *Store) appendEvent(ctx context.Context, p store.AppendEventParams, fenc
 		// The plain append, most of them: with those that arrive
 		// together. One the group did not write goes alone below, to
 		// meet its conflict or error as it would have.
-		if r := s.group.write(ctx, args); r.decided {
+		if r := s.appends.do(ctx, args); r.decided {
 			return r.written, r.err
 		}
 	}
@@ -532,10 +535,18 @@ const eventColumns = `e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.reco
 
 // LoadLoan implements store.Store: the loan and its log (or its latest
 // snapshot and the log after it) in one statement, and the request record,
-// if one is asked for, beside it in the same batch: one round trip.
+// if one is asked for, beside it in the same batch: one round trip, which
+// the loads that arrive together share (loadgroup.go).
 func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
-	var out store.LoanLog
-	b := &pgx.Batch{}
+	if r := s.loads.do(ctx, p); !r.alone {
+		return r.log, r.err
+	}
+	r := loadLoans(ctx, s.pool, []store.LoadLoanParams{p})[0]
+	return r.log, r.err
+}
+
+// queueLoad queues LoadLoan's statements for p.
+func queueLoad(b *pgx.Batch, p store.LoadLoanParams) {
 	if p.SnapshotFormat != 0 {
 		b.Queue(loadFromSnapshotSQL, p.LoanID, p.SnapshotFormat)
 	} else {
@@ -544,8 +555,11 @@ func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.Loa
 	if p.RequestID != "" {
 		b.Queue(findRequestSQL, p.RequestID)
 	}
-	res := s.pool.SendBatch(ctx, b)
-	defer res.Close()
+}
+
+// readLoanLog reads the results of queueLoad's statements for p from res.
+func readLoanLog(res pgx.BatchResults, p store.LoadLoanParams) (store.LoanLog, error) {
+	var out store.LoanLog
 	rows, err := res.Query()
 	if err != nil {
 		return out, mapError(err)

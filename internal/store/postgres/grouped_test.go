@@ -21,11 +21,7 @@ import (
 // the reused id is told it is a duplicate and not written.
 func TestAppendGroupOutcomes(t *testing.T) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := openSolo(t, pgtest.URL(t))
 	const loans, racers, rounds = 24, 4, 6
 	for i := range loans + 1 {
 		if err := s.CreateLoan(ctx, newLoan(fmt.Sprint("G", i))); err != nil {
@@ -105,4 +101,76 @@ func appendAll(s *postgres.Store, calls []store.AppendEventParams) []error {
 	close(start)
 	wg.Wait()
 	return errs
+}
+
+// TestLoadGroupAnswers: loads that arrive together are read in groups,
+// and each caller gets its own loan: many loads at once of 24 loans with
+// logs of different lengths, some with a request's record asked for, of
+// loans that do not exist, and from a snapshot.
+func TestLoadGroupAnswers(t *testing.T) {
+	ctx := context.Background()
+	s := openSolo(t, pgtest.URL(t))
+	const loans = 24
+	for i := range loans {
+		id := fmt.Sprint("L", i)
+		if err := s.CreateLoan(ctx, newLoan(id)); err != nil {
+			t.Fatal(err)
+		}
+		for v := range int64(i % 4) {
+			if err := s.AppendEvent(ctx, pay(id, 2+v)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	type load struct {
+		p    store.LoadLoanParams
+		log  store.LoanLog
+		err  error
+		want int64 // the version; 0: not found
+	}
+	var loads []*load
+	for round := range 8 {
+		for i := range loans + 2 {
+			p := store.LoadLoanParams{LoanID: fmt.Sprint("L", i)}
+			if round%2 == 1 {
+				p.RequestID = "c-" + p.LoanID
+			}
+			if round%3 == 2 {
+				p.SnapshotFormat = 1
+			}
+			want := int64(0)
+			if i < loans {
+				want = int64(2 + i%4)
+			}
+			loads = append(loads, &load{p: p, want: want})
+		}
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, l := range loads {
+		wg.Go(func() {
+			<-start
+			l.log, l.err = s.LoadLoan(context.Background(), l.p)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, l := range loads {
+		switch {
+		case l.want == 0:
+			if !errors.Is(l.err, store.ErrNotFound) {
+				t.Fatalf("%+v: %v, want ErrNotFound", l.p, l.err)
+			}
+		case l.err != nil || l.log.Loan.LoanID != l.p.LoanID || l.log.Loan.Version != l.want ||
+			int64(len(l.log.Events)) != l.want || l.log.Events[0].RequestID != "c-"+l.p.LoanID:
+			t.Fatalf("%+v: %v, %s at version %d with %d events; want version %d", l.p, l.err, l.log.Loan.LoanID, l.log.Loan.Version, len(l.log.Events), l.want)
+		case (l.p.RequestID != "") != (l.log.Request != nil) || (l.log.Request != nil && l.log.Request.LoanID != l.p.LoanID):
+			t.Fatalf("%+v: request record %+v", l.p, l.log.Request)
+		}
+	}
+	groups, calls := s.LoadGroups()
+	t.Logf("%d round trips of more than one load carried %d loads", groups, calls)
+	if groups == 0 || calls <= groups {
+		t.Fatalf("%d groups of %d loads: the loads never went together", groups, calls)
+	}
 }

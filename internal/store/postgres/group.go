@@ -1,0 +1,152 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// A group runs the calls that arrive together as one: the appends of
+// several repayments in one statement and one commit (appendgroup.go),
+// the loads of several loans in one round trip (loadgroup.go). On this
+// machine a statement's cost to PostgreSQL follows its round trips and
+// commits more than its rows (docs/benchmarks.md, "The cold path"), and
+// under load several callers wait on the database at once. A call that
+// finds no group being run goes at once, alone: a lone caller waits for
+// nobody. One group runs at a time (per kind): while it does, every call
+// that arrives waits for the next, so under load the groups grow instead
+// of the statements multiplying.
+
+// group gathers calls of type T, answered with R, while a group runs.
+type group[T, R any] struct {
+	// run runs a group's calls, mine first: their results, index by
+	// index. It runs a lone call as it would be without groups.
+	run func(ctx context.Context, calls []T) []R
+	// apart, if not nil, keys the calls that may not share a group: a
+	// group takes one call of a key, the others wait for the next.
+	apart func(T) any
+	// most is how many calls a group takes at most.
+	most int
+
+	mu sync.Mutex
+	// running is whether a group is being taken or run: the lead is out.
+	running bool
+	queue   []*grouped[T, R]
+	// groups and calls count the groups of more than one call and the
+	// calls they carried (tests).
+	groups, calls atomic.Int64
+}
+
+// grouped is a call waiting in a group's queue.
+type grouped[T, R any] struct {
+	call T
+	// leading is whether its caller holds the lead, under mu (the caller
+	// itself learns it from done): it is never handed it twice.
+	leading bool
+	// done receives the lead (the caller is to run the next group) and
+	// then, or instead, the result. It holds both, so a send never waits.
+	done chan outcome[R]
+}
+
+// outcome is the lead, or what a group did for one of its calls.
+type outcome[R any] struct {
+	lead   bool
+	result R
+}
+
+// do runs call in a group and returns its result.
+func (g *group[T, R]) do(ctx context.Context, call T) R {
+	c := &grouped[T, R]{call: call, done: make(chan outcome[R], 2)}
+	g.mu.Lock()
+	g.queue = append(g.queue, c)
+	leading := !g.running
+	g.running, c.leading = true, leading
+	g.mu.Unlock()
+	for {
+		if leading {
+			if r, ok := g.lead(ctx, c); ok {
+				return r
+			}
+		}
+		out := <-c.done
+		if !out.lead {
+			return out.result
+		}
+		leading = true
+	}
+}
+
+// lead runs a group of the queue that holds mine, then hands the lead
+// on; false if another lead took mine into its group first (the result
+// then comes on done).
+func (g *group[T, R]) lead(ctx context.Context, mine *grouped[T, R]) (R, bool) {
+	g.mu.Lock()
+	calls := g.take(mine)
+	if calls == nil {
+		mine.leading = false
+		g.handOn()
+		g.mu.Unlock()
+		var none R
+		return none, false
+	}
+	g.mu.Unlock()
+	items := make([]T, len(calls))
+	for i, c := range calls {
+		items[i] = c.call
+	}
+	if len(calls) > 1 {
+		g.groups.Add(1)
+		g.calls.Add(int64(len(calls)))
+	}
+	results := g.run(ctx, items)
+	g.mu.Lock()
+	g.handOn()
+	g.mu.Unlock()
+	for i, c := range calls[1:] {
+		c.done <- outcome[R]{result: results[i+1]}
+	}
+	return results[0], true
+}
+
+// handOn gives up the lead: to the first queued call whose caller waits,
+// which runs the next group, or back if none does. Called with mu held.
+func (g *group[T, R]) handOn() {
+	for _, c := range g.queue {
+		if !c.leading {
+			c.leading = true
+			c.done <- outcome[R]{lead: true}
+			return
+		}
+	}
+	g.running = false
+}
+
+// take removes from the queue mine and, from its head, up to most-1
+// other calls (one a key of apart), and returns them, mine first; nil if
+// mine is no longer queued. Called with mu held.
+func (g *group[T, R]) take(mine *grouped[T, R]) []*grouped[T, R] {
+	if !slices.Contains(g.queue, mine) {
+		return nil
+	}
+	calls := []*grouped[T, R]{mine}
+	keys := map[any]bool{}
+	if g.apart != nil {
+		keys[g.apart(mine.call)] = true
+	}
+	rest := g.queue[:0:0]
+	for _, c := range g.queue {
+		switch {
+		case c == mine:
+		case len(calls) == g.most || (g.apart != nil && keys[g.apart(c.call)]):
+			rest = append(rest, c)
+		default:
+			if g.apart != nil {
+				keys[g.apart(c.call)] = true
+			}
+			calls = append(calls, c)
+		}
+	}
+	g.queue = rest
+	return calls
+}
