@@ -119,6 +119,13 @@ func redact(database string) string {
 	return database
 }
 
+// groupedStore is a store that runs concurrent appends and loads in
+// groups (PostgreSQL's).
+type groupedStore interface {
+	AppendGroups() (groups, calls int64)
+	LoadGroups() (groups, calls int64)
+}
+
 // serve builds the use cases and the gRPC server on db, with authn, and
 // serves them on --listen, over TLS from certs if it is not nil, until
 // SIGTERM or Interrupt; with metrics on --metrics-listen and traces from
@@ -130,6 +137,10 @@ func serve(cfg config, handle storeHandle, certs *tlsreload.Reloader, authn *aut
 		obs.metrics = telemetry.NewMetrics()
 		if a, ok := handle.(interface{ Alone() bool }); ok {
 			obs.metrics.WatchAlone(a.Alone)
+		}
+		if g, ok := handle.(groupedStore); ok {
+			obs.metrics.WatchGroups("append", g.AppendGroups)
+			obs.metrics.WatchGroups("load", g.LoadGroups)
 		}
 		db = obs.metrics.Store(db)
 	}

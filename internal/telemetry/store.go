@@ -343,3 +343,20 @@ func (m *Metrics) WatchAlone(alone func() bool) {
 			return 0
 		}))
 }
+
+// WatchGroups exports, for one kind of call a store runs in groups
+// (PostgreSQL's appends and loads: docs/design.md §5), the groups of more
+// than one call and the calls they carried, read from counts at each
+// scrape: loancore_store_groups_total and
+// loancore_store_grouped_calls_total, labelled kind.
+func (m *Metrics) WatchGroups(kind string, counts func() (groups, calls int64)) {
+	labels := prometheus.Labels{"kind": kind}
+	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "loancore_store_groups_total",
+		Help:        "Statements (appends) or round trips (loads) that carried more than one caller's call together.",
+		ConstLabels: labels},
+		func() float64 { g, _ := counts(); return float64(g) }))
+	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "loancore_store_grouped_calls_total",
+		Help:        "Calls carried by loancore_store_groups_total's groups; the ratio is the mean group's size.",
+		ConstLabels: labels},
+		func() float64 { _, c := counts(); return float64(c) }))
+}

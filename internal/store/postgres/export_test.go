@@ -61,15 +61,3 @@ func (t soloTimings) Poll() time.Duration { return t.poll }
 
 // Retry is how often a store not alone tries to be.
 func (t soloTimings) Retry() time.Duration { return t.retry }
-
-// AppendGroups is how many statements of more than one append the store
-// has written, and how many appends they carried.
-func (s *Store) AppendGroups() (groups, rows int64) {
-	return s.appends.groups.Load(), s.appends.calls.Load()
-}
-
-// LoadGroups is how many round trips of more than one load the store has
-// made, and how many loads they carried.
-func (s *Store) LoadGroups() (groups, loads int64) {
-	return s.loads.groups.Load(), s.loads.calls.Load()
-}

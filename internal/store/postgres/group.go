@@ -150,3 +150,15 @@ func (g *group[T, R]) take(mine *grouped[T, R]) []*grouped[T, R] {
 	g.queue = rest
 	return calls
 }
+
+// AppendGroups is how many statements of more than one append the store
+// has written, and the appends they carried (loancore_store_groups_total).
+func (s *Store) AppendGroups() (groups, appends int64) {
+	return s.appends.groups.Load(), s.appends.calls.Load()
+}
+
+// LoadGroups is how many round trips of more than one load the store has
+// made, and the loads they carried.
+func (s *Store) LoadGroups() (groups, loads int64) {
+	return s.loads.groups.Load(), s.loads.calls.Load()
+}
