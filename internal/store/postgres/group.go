@@ -21,7 +21,10 @@ import (
 // group gathers calls of type T, answered with R, while a group runs.
 type group[T, R any] struct {
 	// run runs a group's calls, mine first: their results, index by
-	// index. It runs a lone call as it would be without groups.
+	// index. It runs a lone call as it would be without groups. A zero
+	// R tells its caller that the group did not decide its call, which
+	// the caller then makes alone; so does every call of a group whose
+	// run panicked.
 	run func(ctx context.Context, calls []T) []R
 	// apart, if not nil, keys the calls that may not share a group: a
 	// group takes one call of a key, the others wait for the next.
@@ -99,14 +102,31 @@ func (g *group[T, R]) lead(ctx context.Context, mine *grouped[T, R]) (R, bool) {
 		g.groups.Add(1)
 		g.calls.Add(int64(len(calls)))
 	}
-	results := g.run(ctx, items)
+	results, panicked := g.runGuarded(ctx, items)
 	g.mu.Lock()
 	g.handOn()
 	g.mu.Unlock()
 	for i, c := range calls[1:] {
 		c.done <- outcome[R]{result: results[i+1]}
 	}
+	if panicked != nil {
+		panic(panicked)
+	}
 	return results[0], true
+}
+
+// runGuarded is run, except that if it panics every call's result is
+// the zero R (undecided: each caller makes its call alone), and the
+// panic is returned to be raised again in the lead's own call once the
+// others are answered and the lead handed on. A panic that left the lead
+// out would stop every later call of the kind for good.
+func (g *group[T, R]) runGuarded(ctx context.Context, items []T) (results []R, panicked any) {
+	defer func() {
+		if p := recover(); p != nil {
+			results, panicked = make([]R, len(items)), p
+		}
+	}()
+	return g.run(ctx, items), nil
 }
 
 // handOn gives up the lead: to the first queued call whose caller waits,

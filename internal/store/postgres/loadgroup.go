@@ -18,13 +18,14 @@ import (
 // maxGroupLoads is the most loads one round trip carries.
 const maxGroupLoads = 32
 
-// loadResult is the outcome of one load in a group. alone: the group
-// failed before it read this one, which is then read alone, so that its
-// answer is its own and not a failure of another's statement.
+// loadResult is the outcome of one load in a group. read: the answer
+// is the load's own. Otherwise (the zero loadResult) the group failed
+// before it read this one, which is then read alone, so that its answer
+// is not a failure of another's statement.
 type loadResult struct {
-	log   store.LoanLog
-	err   error
-	alone bool
+	log  store.LoanLog
+	err  error
+	read bool
 }
 
 // newLoadGroup is the group of a pool's loads.
@@ -41,7 +42,7 @@ func newLoadGroup(pool *pgxpool.Pool) *group[store.LoadLoanParams, loadResult] {
 // its caller's context, as without groups; a group's without its
 // callers' cancellation, bounded by groupTimeout. The batch's statements
 // run in one implicit transaction, so after one fails the rest fail too:
-// that one and those after it are marked to be read alone.
+// that one and those after it are left unread, to be read alone.
 func loadLoans(ctx context.Context, pool *pgxpool.Pool, calls []store.LoadLoanParams) []loadResult {
 	out := make([]loadResult, len(calls))
 	if len(calls) > 1 {
@@ -56,13 +57,11 @@ func loadLoans(ctx context.Context, pool *pgxpool.Pool, calls []store.LoadLoanPa
 	res := pool.SendBatch(ctx, b)
 	defer res.Close()
 	for i, p := range calls {
-		out[i].log, out[i].err = readLoanLog(res, p)
-		if len(calls) > 1 && out[i].err != nil && !errors.Is(out[i].err, store.ErrNotFound) {
-			for j := i; j < len(calls); j++ {
-				out[j] = loadResult{alone: true}
-			}
+		log, err := readLoanLog(res, p)
+		if len(calls) > 1 && err != nil && !errors.Is(err, store.ErrNotFound) {
 			break
 		}
+		out[i] = loadResult{log: log, err: err, read: true}
 	}
 	return out
 }

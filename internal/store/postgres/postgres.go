@@ -538,7 +538,7 @@ const eventColumns = `e.seq, e.kind, to_char(e.value_date, 'YYYY-MM-DD'), e.reco
 // if one is asked for, beside it in the same batch: one round trip, which
 // the loads that arrive together share (loadgroup.go).
 func (s *Store) LoadLoan(ctx context.Context, p store.LoadLoanParams) (store.LoanLog, error) {
-	if r := s.loads.do(ctx, p); !r.alone {
+	if r := s.loads.do(ctx, p); r.read {
 		return r.log, r.err
 	}
 	r := loadLoans(ctx, s.pool, []store.LoadLoanParams{p})[0]
