@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -37,18 +36,16 @@ type group[T, R any] struct {
 	running bool
 	queue   []*grouped[T, R]
 	// groups and calls count the groups of more than one call and the
-	// calls they carried (tests).
+	// calls they carried (loancore_store_groups_total).
 	groups, calls atomic.Int64
 }
 
-// grouped is a call waiting in a group's queue.
+// grouped is a call in a group's queue. Every call queued is its
+// caller's, waiting, except the lead's own until the lead takes it.
 type grouped[T, R any] struct {
 	call T
-	// leading is whether its caller holds the lead, under mu (the caller
-	// itself learns it from done): it is never handed it twice.
-	leading bool
-	// done receives the lead (the caller is to run the next group) and
-	// then, or instead, the result. It holds both, so a send never waits.
+	// done receives the lead (the caller is to run the next group) or
+	// the result, once; it holds it, so the send never waits.
 	done chan outcome[R]
 }
 
@@ -60,39 +57,25 @@ type outcome[R any] struct {
 
 // do runs call in a group and returns its result.
 func (g *group[T, R]) do(ctx context.Context, call T) R {
-	c := &grouped[T, R]{call: call, done: make(chan outcome[R], 2)}
+	c := &grouped[T, R]{call: call, done: make(chan outcome[R], 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, c)
 	leading := !g.running
-	g.running, c.leading = true, leading
+	g.running = true
 	g.mu.Unlock()
-	for {
-		if leading {
-			if r, ok := g.lead(ctx, c); ok {
-				return r
-			}
-		}
-		out := <-c.done
-		if !out.lead {
+	if !leading {
+		if out := <-c.done; !out.lead {
 			return out.result
 		}
-		leading = true
 	}
+	return g.lead(ctx, c)
 }
 
-// lead runs a group of the queue that holds mine, then hands the lead
-// on; false if another lead took mine into its group first (the result
-// then comes on done).
-func (g *group[T, R]) lead(ctx context.Context, mine *grouped[T, R]) (R, bool) {
+// lead runs a group of the queue, mine first, then hands the lead on.
+// Only the lead takes calls from the queue, so mine is still there.
+func (g *group[T, R]) lead(ctx context.Context, mine *grouped[T, R]) R {
 	g.mu.Lock()
 	calls := g.take(mine)
-	if calls == nil {
-		mine.leading = false
-		g.handOn()
-		g.mu.Unlock()
-		var none R
-		return none, false
-	}
 	g.mu.Unlock()
 	items := make([]T, len(calls))
 	for i, c := range calls {
@@ -112,7 +95,7 @@ func (g *group[T, R]) lead(ctx context.Context, mine *grouped[T, R]) (R, bool) {
 	if panicked != nil {
 		panic(panicked)
 	}
-	return results[0], true
+	return results[0]
 }
 
 // runGuarded is run, except that if it panics every call's result is
@@ -129,26 +112,20 @@ func (g *group[T, R]) runGuarded(ctx context.Context, items []T) (results []R, p
 	return g.run(ctx, items), nil
 }
 
-// handOn gives up the lead: to the first queued call whose caller waits,
-// which runs the next group, or back if none does. Called with mu held.
+// handOn gives up the lead: to the first queued call, whose caller runs
+// the next group, or back if none is queued. Called with mu held.
 func (g *group[T, R]) handOn() {
-	for _, c := range g.queue {
-		if !c.leading {
-			c.leading = true
-			c.done <- outcome[R]{lead: true}
-			return
-		}
+	if len(g.queue) == 0 {
+		g.running = false
+		return
 	}
-	g.running = false
+	g.queue[0].done <- outcome[R]{lead: true}
 }
 
 // take removes from the queue mine and, from its head, up to most-1
-// other calls (one a key of apart), and returns them, mine first; nil if
-// mine is no longer queued. Called with mu held.
+// other calls (one a key of apart), and returns them, mine first. Called
+// with mu held.
 func (g *group[T, R]) take(mine *grouped[T, R]) []*grouped[T, R] {
-	if !slices.Contains(g.queue, mine) {
-		return nil
-	}
 	calls := []*grouped[T, R]{mine}
 	keys := map[any]bool{}
 	if g.apart != nil {
