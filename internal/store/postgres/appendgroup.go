@@ -74,8 +74,8 @@ func newAppendGroup(pool *pgxpool.Pool) *group[[]any, appendResult] {
 func writeAppends(ctx context.Context, pool *pgxpool.Pool, group [][]any) []appendResult {
 	out := make([]appendResult, len(group))
 	if len(group) == 1 {
-		tag, err := pool.Exec(ctx, appendSQL, group[0]...)
-		out[0] = appendResult{written: err == nil && tag.RowsAffected() == 1, decided: true, err: err}
+		written, err := execAppend(ctx, pool, appendSQL, group[0])
+		out[0] = appendResult{written: written, decided: true, err: err}
 		return out
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupTimeout)
@@ -99,6 +99,12 @@ func writeAppends(ctx context.Context, pool *pgxpool.Pool, group [][]any) []appe
 		clear(out)
 	}
 	return out
+}
+
+// execAppend runs one append's statement: whether it wrote the event.
+func execAppend(ctx context.Context, pool *pgxpool.Pool, sql string, args []any) (bool, error) {
+	tag, err := pool.Exec(ctx, sql, args...)
+	return err == nil && tag.RowsAffected() == 1, err
 }
 
 // eventKey names an event: its loan and seq.

@@ -45,7 +45,8 @@ type group[T, R any] struct {
 type grouped[T, R any] struct {
 	call T
 	// done receives the lead (the caller is to run the next group) or
-	// the result, once; it holds it, so the send never waits.
+	// the result, once; it holds it, so the send never waits. The lead's
+	// own call, which waits for nothing, has none.
 	done chan outcome[R]
 }
 
@@ -57,10 +58,13 @@ type outcome[R any] struct {
 
 // do runs call in a group and returns its result.
 func (g *group[T, R]) do(ctx context.Context, call T) R {
-	c := &grouped[T, R]{call: call, done: make(chan outcome[R], 1)}
+	c := &grouped[T, R]{call: call}
 	g.mu.Lock()
-	g.queue = append(g.queue, c)
 	leading := !g.running
+	if !leading {
+		c.done = make(chan outcome[R], 1)
+	}
+	g.queue = append(g.queue, c)
 	g.running = true
 	g.mu.Unlock()
 	if !leading {
@@ -127,25 +131,35 @@ func (g *group[T, R]) handOn() {
 // with mu held.
 func (g *group[T, R]) take(mine *grouped[T, R]) []*grouped[T, R] {
 	calls := []*grouped[T, R]{mine}
-	keys := map[any]bool{}
-	if g.apart != nil {
-		keys[g.apart(mine.call)] = true
+	if len(g.queue) == 1 {
+		// Mine alone, as every call is when few come at once.
+		clear(g.queue)
+		g.queue = g.queue[:0]
+		return calls
 	}
+	keys := map[any]bool{g.key(mine): true}
 	rest := g.queue[:0:0]
 	for _, c := range g.queue {
 		switch {
 		case c == mine:
-		case len(calls) == g.most || (g.apart != nil && keys[g.apart(c.call)]):
+		case len(calls) == g.most || keys[g.key(c)]:
 			rest = append(rest, c)
 		default:
-			if g.apart != nil {
-				keys[g.apart(c.call)] = true
-			}
+			keys[g.key(c)] = true
 			calls = append(calls, c)
 		}
 	}
 	g.queue = rest
 	return calls
+}
+
+// key is what keeps c from sharing a group with another call of the
+// same key: apart's key of it, or c itself when nothing is kept apart.
+func (g *group[T, R]) key(c *grouped[T, R]) any {
+	if g.apart == nil {
+		return c
+	}
+	return g.apart(c.call)
 }
 
 // AppendGroups is how many statements of more than one append the store

@@ -73,10 +73,7 @@ func TestAppendGroupOutcomes(t *testing.T) {
 		lastWinner = winners["G1"]
 	}
 	groups, rows := s.AppendGroups()
-	t.Logf("%d statements of more than one append carried %d appends", groups, rows)
-	if groups == 0 || rows <= groups {
-		t.Fatalf("%d groups of %d appends: the appends never went together", groups, rows)
-	}
+	wantGrouped(t, "append", groups, rows)
 }
 
 // racer is an append at version of loan id, with request id rid.
@@ -86,21 +83,37 @@ func racer(id string, version int64, rid string) store.AppendEventParams {
 	return p
 }
 
-// appendAll makes the appends at once, each on its own goroutine, and
-// returns their errors in order.
+// appendAll makes the appends at once and returns their errors in
+// order.
 func appendAll(s *postgres.Store, calls []store.AppendEventParams) []error {
 	errs := make([]error, len(calls))
+	atOnce(len(calls), func(j int) { errs[j] = s.AppendEvent(context.Background(), calls[j]) })
+	return errs
+}
+
+// atOnce calls call(0) … call(n-1), each on its own goroutine, released
+// together, and returns when all have.
+func atOnce(n int, call func(i int)) {
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for j, c := range calls {
+	for i := range n {
 		wg.Go(func() {
 			<-start
-			errs[j] = s.AppendEvent(context.Background(), c)
+			call(i)
 		})
 	}
 	close(start)
 	wg.Wait()
-	return errs
+}
+
+// wantGrouped fails the test unless some group carried more than one
+// call: otherwise it tested calls that went alone.
+func wantGrouped(t *testing.T, what string, groups, calls int64) {
+	t.Helper()
+	t.Logf("%d groups of more than one %s carried %d", groups, what, calls)
+	if groups == 0 || calls <= groups {
+		t.Fatalf("%d groups of %d %ss: they never went together", groups, calls, what)
+	}
 }
 
 // TestLoadGroupAnswers: loads that arrive together are read in groups,
@@ -145,16 +158,7 @@ func TestLoadGroupAnswers(t *testing.T) {
 			loads = append(loads, &load{p: p, want: want})
 		}
 	}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for _, l := range loads {
-		wg.Go(func() {
-			<-start
-			l.log, l.err = s.LoadLoan(context.Background(), l.p)
-		})
-	}
-	close(start)
-	wg.Wait()
+	atOnce(len(loads), func(i int) { loads[i].log, loads[i].err = s.LoadLoan(context.Background(), loads[i].p) })
 	for _, l := range loads {
 		switch {
 		case l.want == 0:
@@ -169,8 +173,5 @@ func TestLoadGroupAnswers(t *testing.T) {
 		}
 	}
 	groups, calls := s.LoadGroups()
-	t.Logf("%d round trips of more than one load carried %d loads", groups, calls)
-	if groups == 0 || calls <= groups {
-		t.Fatalf("%d groups of %d loads: the loads never went together", groups, calls)
-	}
+	wantGrouped(t, "load", groups, calls)
 }
