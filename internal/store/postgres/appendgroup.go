@@ -32,9 +32,19 @@ const (
 )
 
 // groupAppendSQL is appendStatement for many events: the arrays hold one
-// element per event, the fence last. The EXISTS and the fence are tested
-// per row; a row that fails them or conflicts is not written, and
-// RETURNING names those that were.
+// element per event, the fence last. The previous event and the fence
+// are tested per row; a row that fails them or conflicts is not written,
+// and RETURNING names those that were.
+//
+// The previous event is probed row by row (a LATERAL subquery with a
+// LIMIT, which the planner cannot turn into a join), not with EXISTS:
+// pgx prepares the statement once per connection, and PostgreSQL keeps
+// the generic plan it makes after five runs until the table's statistics
+// change. Planned while loan_events was small and never analyzed (a new
+// database), EXISTS became a hash join over a sequential scan of the
+// whole log, kept as the log grew: in a cold make bench-payments a group
+// statement went from 0.26 to 5 ms and the rate fell by half within a
+// minute (TestGroupAppendProbesByIndex).
 const groupAppendSQL = `INSERT INTO loan_events
 	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload, on_behalf_of)
 	SELECT v.loan_id, v.seq, v.kind, v.value_date::date, v.recorded_at, v.request_id, v.actor, v.amount::numeric, v.target_seq,
@@ -43,7 +53,8 @@ const groupAppendSQL = `INSERT INTO loan_events
 		$9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[])
 		AS v(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload,
 			on_behalf_of, fence)
-	WHERE EXISTS (SELECT 1 FROM loan_events p WHERE p.loan_id = v.loan_id AND p.seq = v.seq - 1) AND loancore_member(v.fence)
+	CROSS JOIN LATERAL (SELECT 1 FROM loan_events p WHERE p.loan_id = v.loan_id AND p.seq = v.seq - 1 LIMIT 1) AS previous
+	WHERE loancore_member(v.fence)
 	ON CONFLICT DO NOTHING
 	RETURNING loan_id, seq`
 

@@ -22,6 +22,9 @@ const (
 	ReadFeedLoansSQL = readFeedLoansSQL
 )
 
+// GroupAppendSQL is the statement of a group of appends.
+const GroupAppendSQL = groupAppendSQL
+
 // FenceSQL is the fence's statement: $1 a date, $2 its runner.
 const FenceSQL = fenceSQL
 
