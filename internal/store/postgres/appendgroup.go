@@ -36,21 +36,33 @@ const (
 // are tested per row; a row that fails them or conflicts is not written,
 // and RETURNING names those that were.
 //
-// The previous event is probed row by row (a LATERAL subquery with a
-// LIMIT, which the planner cannot turn into a join), not with EXISTS:
-// pgx prepares the statement once per connection, and PostgreSQL keeps
-// the generic plan it makes after five runs until the table's statistics
-// change. Planned while loan_events was small and never analyzed (a new
-// database), EXISTS became a hash join over a sequential scan of the
-// whole log, kept as the log grew: in a cold make bench-payments a group
-// statement went from 0.26 to 5 ms and the rate fell by half within a
-// minute (TestGroupAppendProbesByIndex).
-const groupAppendSQL = `INSERT INTO loan_events
+// pgx prepares the statement once per connection, and after five runs
+// PostgreSQL either plans it anew at every run (a custom plan, which sees
+// the arguments) or keeps one generic plan until the tables' statistics
+// change. Two things keep the generic plan, planned once, and sound:
+//   - The arrays are unnested from a MATERIALIZED CTE, so no plan knows
+//     their lengths: every plan then costs the same, and PostgreSQL keeps
+//     the generic one. Unnested from the parameters, each custom plan saw
+//     a group of a few rows, cheaper than the generic plan's guess of ten,
+//     and PostgreSQL planned every group anew: 0.32 ms of planning a
+//     group, more than its run (TestGroupAppendPlannedOnce).
+//   - The previous event is probed row by row (a LATERAL subquery with a
+//     LIMIT, which the planner cannot turn into a join), not with EXISTS.
+//     Planned while loan_events was small and never analyzed (a new
+//     database), EXISTS became a hash join over a sequential scan of the
+//     whole log, kept as the log grew: in a cold make bench-payments a
+//     group went from 0.26 to 5 ms and the rate fell by half within a
+//     minute (TestGroupAppendProbesByIndex).
+const groupAppendSQL = `WITH a AS MATERIALIZED (SELECT $1::text[] AS loan_ids, $2::bigint[] AS seqs, $3::text[] AS kinds,
+		$4::text[] AS value_dates, $5::timestamptz[] AS recorded_ats, $6::text[] AS request_ids, $7::text[] AS actors,
+		$8::text[] AS amounts, $9::bigint[] AS target_seqs, $10::text[] AS reasons, $11::text[] AS methods,
+		$12::text[] AS request_hashes, $13::text[] AS payloads, $14::text[] AS on_behalf_ofs, $15::bigint[] AS fences)
+	INSERT INTO loan_events
 	(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload, on_behalf_of)
 	SELECT v.loan_id, v.seq, v.kind, v.value_date::date, v.recorded_at, v.request_id, v.actor, v.amount::numeric, v.target_seq,
 		v.reason, v.method, v.request_hash, v.payload::jsonb, v.on_behalf_of
-	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
-		$9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[])
+	FROM a CROSS JOIN LATERAL unnest(a.loan_ids, a.seqs, a.kinds, a.value_dates, a.recorded_ats, a.request_ids, a.actors, a.amounts,
+		a.target_seqs, a.reasons, a.methods, a.request_hashes, a.payloads, a.on_behalf_ofs, a.fences)
 		AS v(loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, target_seq, reason, method, request_hash, payload,
 			on_behalf_of, fence)
 	CROSS JOIN LATERAL (SELECT 1 FROM loan_events p WHERE p.loan_id = v.loan_id AND p.seq = v.seq - 1 LIMIT 1) AS previous

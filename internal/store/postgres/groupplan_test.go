@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
@@ -54,5 +55,35 @@ func TestGroupAppendProbesByIndex(t *testing.T) {
 	}
 	if p := plan.String(); strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "using loan_events_pkey on loan_events p") {
 		t.Fatalf("the kept plan of a group append does not probe the previous event by the primary key:\n%s", p)
+	}
+}
+
+// TestGroupAppendPlannedOnce: PostgreSQL keeps the generic plan of a
+// group append after its first runs on a connection instead of planning
+// every group anew. Unnested from the parameters, the arrays' lengths
+// made every custom plan look cheaper than the generic one, and each
+// group was planned again (longer than it ran).
+func TestGroupAppendPlannedOnce(t *testing.T) {
+	ctx := context.Background()
+	s := openSolo(t, pgtest.URL(t))
+	conn, err := s.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	texts, ints := []string{}, []int64{}
+	args := []any{texts, ints, texts, texts, []time.Time{}, texts, texts, texts, ints, texts, texts, texts, texts, texts, ints}
+	for range 10 {
+		if _, err := conn.Exec(ctx, postgres.GroupAppendSQL, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var generic, custom int64
+	if err := conn.QueryRow(ctx, "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+		postgres.GroupAppendSQL).Scan(&generic, &custom); err != nil {
+		t.Fatal(err)
+	}
+	if generic < 5 {
+		t.Fatalf("10 runs of a group append on one connection: %d generic plans, %d custom; want the generic plan kept after 5", generic, custom)
 	}
 }
