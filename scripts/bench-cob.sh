@@ -42,7 +42,9 @@ checkpoint="${BENCH_COB_CHECKPOINT:-0}"
 # while it was timed (background, below): they are the noise between runs.
 pgopts=(-c shared_buffers=1GB -c max_wal_size=8GB -c log_autovacuum_min_duration=0 -c log_checkpoints=on)
 # (The settles' VACUUMs are not statements of the close: not tracked.)
-[ "$profile" = 1 ] && pgopts+=(-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=off)
+# track_planning: a statement planned at every run (a custom plan each
+# time) shows as many plans as calls, and its planning time beside its run's.
+[ "$profile" = 1 ] && pgopts+=(-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=off -c pg_stat_statements.track_planning=on)
 start_cluster cob "${pgopts[@]}"
 apiport=$(free_port)
 psql=("$bin/psql" -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" -U postgres)
@@ -254,8 +256,9 @@ journal=$("${psql[@]}" -d loancore -tA -c "SELECT count(*) || ' lines, penalty '
 carried=$(date_run "$bdate" carried)
 
 if [ "$profile" = 1 ]; then
-  "${psql[@]}" -d loancore -c "SELECT calls, round(total_exec_time::numeric / 1000, 2) AS seconds, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
-    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20"
+  "${psql[@]}" -d loancore -c "SELECT calls, round(total_exec_time::numeric / 1000, 2) AS seconds, plans, round(total_plan_time::numeric / 1000, 2) AS plan_seconds,
+    rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 20"
   kill "$profiler"; sleep 1; find "$work" -name "cpu.*.pprof" -size 0 -delete
   go tool pprof -top -nodecount=30 "$work/loand" "$work"/cpu.*.pprof 2>/dev/null | head -40 || true
 fi
