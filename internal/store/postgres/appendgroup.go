@@ -34,7 +34,8 @@ const (
 // groupAppendSQL is appendStatement for many events: the arrays hold one
 // element per event, the fence last. The previous event and the fence
 // are tested per row; a row that fails them or conflicts is not written,
-// and RETURNING names those that were.
+// and RETURNING names those that were by their loans (a group holds one
+// append a loan).
 //
 // pgx prepares the statement once per connection, and after five runs
 // PostgreSQL either plans it anew at every run (a custom plan, which sees
@@ -68,7 +69,7 @@ const groupAppendSQL = `WITH a AS MATERIALIZED (SELECT $1::text[] AS loan_ids, $
 	CROSS JOIN LATERAL (SELECT 1 FROM loan_events p WHERE p.loan_id = v.loan_id AND p.seq = v.seq - 1 LIMIT 1) AS previous
 	WHERE loancore_member(v.fence)
 	ON CONFLICT DO NOTHING
-	RETURNING loan_id, seq`
+	RETURNING loan_id`
 
 // appendResult is the outcome of one append in a group. decided is
 // whether it is final: the append was written, or it went alone
@@ -81,7 +82,8 @@ type appendResult struct {
 
 // newAppendGroup is the group of a pool's plain appends: each call is
 // appendSQL's arguments, the fence last; one a loan in a group, since
-// RETURNING names the rows written by loan and seq.
+// RETURNING names the rows written by their loans (two appends of one
+// loan, racing for one seq, could not be told apart).
 func newAppendGroup(pool *pgxpool.Pool) *group[[]any, appendResult] {
 	return &group[[]any, appendResult]{
 		most:  maxGroupRows,
@@ -107,14 +109,13 @@ func writeAppends(ctx context.Context, pool *pgxpool.Pool, group [][]any) []appe
 	if err != nil {
 		return out
 	}
-	at := make(map[eventKey]int, len(group))
-	for i, args := range group {
-		at[eventKey{args[0].(string), args[1].(int64)}] = i
-	}
-	var k eventKey
-	_, err = pgx.ForEachRow(rows, []any{&k.loanID, &k.seq}, func() error {
-		if i, ok := at[k]; ok {
-			out[i] = appendResult{written: true, decided: true}
+	var loanID string
+	_, err = pgx.ForEachRow(rows, []any{&loanID}, func() error {
+		for i, args := range group {
+			if args[0] == loanID {
+				out[i] = appendResult{written: true, decided: true}
+				break
+			}
 		}
 		return nil
 	})
@@ -128,12 +129,6 @@ func writeAppends(ctx context.Context, pool *pgxpool.Pool, group [][]any) []appe
 func execAppend(ctx context.Context, pool *pgxpool.Pool, sql string, args []any) (bool, error) {
 	tag, err := pool.Exec(ctx, sql, args...)
 	return err == nil && tag.RowsAffected() == 1, err
-}
-
-// eventKey names an event: its loan and seq.
-type eventKey struct {
-	loanID string
-	seq    int64
 }
 
 // groupColumns turns the group's appendSQL arguments (eventArgs and the

@@ -10,8 +10,8 @@ import (
 
 // TestGroupTakesOneCallAKey: a group holds the lead's call first and at
 // most one call of a key (for appends, a loan: RETURNING names an event
-// by loan and seq, so two appends of one loan in a group could not be
-// told apart), and at most most calls; the calls it leaves stay queued in
+// by its loan, so two appends of one loan in a group could not be told
+// apart), and at most most calls; the calls it leaves stay queued in
 // their order.
 func TestGroupTakesOneCallAKey(t *testing.T) {
 	g := &group[string, bool]{most: 3, apart: func(loan string) any { return loan }}

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
 )
@@ -19,15 +22,7 @@ import (
 // sequential scan of the whole log, and each group read every event.
 func TestGroupAppendProbesByIndex(t *testing.T) {
 	ctx := context.Background()
-	s := openSolo(t, pgtest.URL(t))
-	if err := s.CreateLoan(ctx, newLoan("P")); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := s.Pool().Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
+	conn := groupConn(t)
 	explain := "EXPLAIN (COSTS OFF) EXECUTE grouped(" + strings.Repeat("'{}', ", 14) + "'{}')"
 	for _, sql := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE grouped AS " + postgres.GroupAppendSQL, explain} {
 		if _, err := conn.Exec(ctx, sql); err != nil { // the last plans it now, over a log of two events
@@ -38,22 +33,12 @@ func TestGroupAppendProbesByIndex(t *testing.T) {
 		SELECT 'P', i, 'REPAYMENT', '2024-02-15', now(), 'r' || i, 't', 1.00, '', '' FROM generate_series(3, 20000) i`); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := conn.Query(ctx, explain)
+	rows, _ := conn.Query(ctx, explain)
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plan strings.Builder
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan.WriteString(line + "\n")
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if p := plan.String(); strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "using loan_events_pkey on loan_events p") {
+	if p := strings.Join(lines, "\n"); strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "using loan_events_pkey on loan_events p") {
 		t.Fatalf("the kept plan of a group append does not probe the previous event by the primary key:\n%s", p)
 	}
 }
@@ -65,12 +50,7 @@ func TestGroupAppendProbesByIndex(t *testing.T) {
 // group was planned again (longer than it ran).
 func TestGroupAppendPlannedOnce(t *testing.T) {
 	ctx := context.Background()
-	s := openSolo(t, pgtest.URL(t))
-	conn, err := s.Pool().Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
+	conn := groupConn(t)
 	texts, ints := []string{}, []int64{}
 	args := []any{texts, ints, texts, texts, []time.Time{}, texts, texts, texts, ints, texts, texts, texts, texts, texts, ints}
 	for range 10 {
@@ -86,4 +66,21 @@ func TestGroupAppendPlannedOnce(t *testing.T) {
 	if generic < 5 {
 		t.Fatalf("10 runs of a group append on one connection: %d generic plans, %d custom; want the generic plan kept after 5", generic, custom)
 	}
+}
+
+// groupConn is a connection of a new store's pool whose log holds loan
+// P's two events, released when the test ends.
+func groupConn(t *testing.T) *pgxpool.Conn {
+	t.Helper()
+	ctx := context.Background()
+	s := openSolo(t, pgtest.URL(t))
+	if err := s.CreateLoan(ctx, newLoan("P")); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := s.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	return conn
 }

@@ -445,10 +445,10 @@ func (s *Store) appendEvent(ctx context.Context, p store.AppendEventParams, fenc
 	if p.Agreement != nil || p.Action != nil || p.Line != nil {
 		return s.appendWithProjections(ctx, sql, args, p)
 	}
-	if p.SetStatus == "" && p.Snapshot == nil {
-		// The plain append (appendSQL), most of them: with those that
-		// arrive together. One the group did not write goes alone
-		// below, to meet its conflict or error as it would have.
+	if sql == appendSQL {
+		// The plain append, most of them: with those that arrive
+		// together. One the group did not write goes alone below, to
+		// meet its conflict or error as it would have.
 		if r := s.appends.do(ctx, args); r.decided {
 			return r.written, r.err
 		}
