@@ -64,3 +64,7 @@ func (t soloTimings) Poll() time.Duration { return t.poll }
 
 // Retry is how often a store not alone tries to be.
 func (t soloTimings) Retry() time.Duration { return t.retry }
+
+// LoadFromSnapshotSQL is the statement that loads a loan from its latest
+// snapshot: $1 the loan, $2 the snapshot format.
+const LoadFromSnapshotSQL = loadFromSnapshotSQL

@@ -485,12 +485,15 @@ const loadLoanSQL = `SELECT ` + loanOnFirstRow + `, NULL::bigint, NULL::text, NU
 // store.SnapshotRecord). A snapshot is written with its event and
 // never changed, so whichever one the statement finds agrees with the
 // events it reads. (Whole-log reads keep loadLoanSQL: looking for a
-// snapshot costs them ~12%.)
+// snapshot costs them ~12%.) The events are read in a LATERAL subquery
+// that OFFSET 0 keeps from being flattened into a join, so that whatever
+// the statistics when a connection's plan was made, the log is read by
+// its primary key from the first seq on (TestLoadProbesFromSnapshot).
 const loadFromSnapshotSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recorded_at
 		FROM loan_snapshots WHERE loan_id = $1 AND format = $2 ORDER BY seq DESC LIMIT 1)
 	SELECT ` + loanOnFirstRow + `, ` + snapshotColumns + `, ` + eventColumns + `
 	FROM loans l LEFT JOIN s ON octet_length(s.state) > 0 CROSS JOIN LATERAL (SELECT COALESCE(s.seq, 1) AS first) f
-	JOIN loan_events e ON e.loan_id = l.loan_id AND e.seq >= f.first
+	CROSS JOIN LATERAL (SELECT * FROM loan_events e WHERE e.loan_id = l.loan_id AND e.seq >= f.first OFFSET 0) e
 	WHERE l.loan_id = $1 ORDER BY e.seq`
 
 // loanOnFirstRow are the columns of the loan l on the row of the first
