@@ -48,13 +48,15 @@ func (s *Store) FindAction(ctx context.Context, p store.ActionKey) (store.Action
 
 // ListActions implements store.Actions.
 func (s *Store) ListActions(ctx context.Context, p store.ActionQuery) ([]store.ActionRecord, error) {
-	statuses := p.Statuses
-	if statuses == nil {
-		statuses = []string{}
+	var q listing
+	q.and("action_id > $?", p.AfterActionID)
+	if p.LoanID != "" {
+		q.and("loan_id = $?", p.LoanID)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+actionColumns+` FROM actions
-		WHERE action_id > $1 AND ($2 = '' OR loan_id = $2) AND (cardinality($3::text[]) = 0 OR status = ANY($3))
-		ORDER BY action_id LIMIT $4`, p.AfterActionID, p.LoanID, statuses, p.Limit)
+	if len(p.Statuses) > 0 {
+		q.and("status = ANY($?)", p.Statuses)
+	}
+	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+actionColumns+` FROM actions`, "action_id", p.Limit), q.args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -49,13 +49,15 @@ func (s *Store) FindAgreement(ctx context.Context, p store.AgreementKey) (store.
 
 // ListAgreements implements store.Store.
 func (s *Store) ListAgreements(ctx context.Context, p store.AgreementQuery) ([]store.AgreementRecord, error) {
-	statuses := p.Statuses
-	if statuses == nil {
-		statuses = []string{}
+	var q listing
+	q.and("agreement_id > $?", p.AfterAgreementID)
+	if p.LoanID != "" {
+		q.and("loan_id = $?", p.LoanID)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT agreement_id, loan_id, status, updated_at FROM agreements
-		WHERE agreement_id > $1 AND ($2 = '' OR loan_id = $2) AND (cardinality($3::text[]) = 0 OR status = ANY($3))
-		ORDER BY agreement_id LIMIT $4`, p.AfterAgreementID, p.LoanID, statuses, p.Limit)
+	if len(p.Statuses) > 0 {
+		q.and("status = ANY($?)", p.Statuses)
+	}
+	rows, err := s.pool.Query(ctx, q.sql(`SELECT agreement_id, loan_id, status, updated_at FROM agreements`, "agreement_id", p.Limit), q.args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -174,9 +174,12 @@ func (s *Store) LoadCreditLine(ctx context.Context, p store.LoadCreditLineParams
 
 // ListCreditLines implements store.CreditLines.
 func (s *Store) ListCreditLines(ctx context.Context, p store.CreditLineQuery) ([]store.CreditLineRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+lineColumns+` FROM credit_lines l
-		WHERE l.credit_line_id > $1 AND ($2 = '' OR l.borrower_id = $2)
-		ORDER BY l.credit_line_id LIMIT $3`, p.AfterCreditLineID, p.BorrowerID, p.Limit)
+	var q listing
+	q.and("l.credit_line_id > $?", p.AfterCreditLineID)
+	if p.BorrowerID != "" {
+		q.and("l.borrower_id = $?", p.BorrowerID)
+	}
+	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+lineColumns+` FROM credit_lines l`, "l.credit_line_id", p.Limit), q.args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

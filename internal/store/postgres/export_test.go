@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loancore/loancore/internal/store"
 )
 
 // Pool is the store's pool, for tests that look at a connection's state.
@@ -68,3 +70,7 @@ func (t soloTimings) Retry() time.Duration { return t.retry }
 // LoadFromSnapshotSQL is the statement that loads a loan from its latest
 // snapshot: $1 the loan, $2 the snapshot format.
 const LoadFromSnapshotSQL = loadFromSnapshotSQL
+
+// ListLoansSQL is ListLoans' statement (its summary's) for p's filters,
+// and its arguments.
+func ListLoansSQL(p store.LoanQuery) (string, []any) { return listLoansSQL(loanSummaryColumns, p) }

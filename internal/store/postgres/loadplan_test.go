@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/postgres"
 )
 
@@ -40,5 +41,35 @@ func TestLoadProbesFromSnapshot(t *testing.T) {
 	}
 	if p := strings.Join(lines, "\n"); strings.Contains(p, "Join Filter") || !strings.Contains(p, "AND (seq >= COALESCE(s.seq") {
 		t.Fatalf("the kept plan of a load does not start reading the log at the snapshot's event by the primary key:\n%s", p)
+	}
+}
+
+// TestListingPlans: a borrower's page of loans is read by the borrower's
+// index whatever plan the connection keeps, among 200,000 loans of other
+// borrowers. With the filter written "$3 = ” OR borrower_id = $3" the
+// generic plan read every loan in key order for it.
+func TestListingPlans(t *testing.T) {
+	ctx := context.Background()
+	conn := groupConn(t)
+	if _, err := conn.Exec(ctx, `INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+		SELECT 'L' || lpad(i::text, 7, '0'), 'B' || (i % 50000), 'CNY', '{}', 'ACTIVE', now() FROM generate_series(1, 200000) i`); err != nil {
+		t.Fatal(err)
+	}
+	sql, args := postgres.ListLoansSQL(store.LoanQuery{BorrowerID: "B7", Limit: 100})
+	for _, s := range []string{"ANALYZE loans", "SET plan_cache_mode = force_generic_plan", "PREPARE list AS " + sql} {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(args) != 3 || args[1] != "B7" {
+		t.Fatalf("arguments %v: want after, borrower, limit", args)
+	}
+	rows, _ := conn.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE list('', 'B7', 100)")
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := strings.Join(lines, "\n"); !strings.Contains(p, "loans_borrower_idx") {
+		t.Fatalf("the kept plan of a borrower's page of loans does not read the borrower's index:\n%s", p)
 	}
 }

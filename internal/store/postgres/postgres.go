@@ -635,15 +635,28 @@ const loanSummaryColumns = `l.loan_id, l.borrower_id, l.currency,
 	jsonb_build_object('currency', l.terms->'currency', 'principal', l.terms->'principal')::text, l.status,
 	(SELECT max(seq) FROM loan_events e WHERE e.loan_id = l.loan_id), l.created_at`
 
+// listLoansSQL is ListLoans' statement of columns for p's filters, and
+// its arguments.
+func listLoansSQL(columns string, p store.LoanQuery) (string, []any) {
+	var q listing
+	q.and("l.loan_id > $?", p.AfterLoanID)
+	if p.Status != "" {
+		q.and("l.status = $?", p.Status)
+	}
+	if p.BorrowerID != "" {
+		q.and("l.borrower_id = $?", p.BorrowerID)
+	}
+	return q.sql(`SELECT `+columns+` FROM loans l`, "l.loan_id", p.Limit), q.args
+}
+
 // ListLoans implements store.Store.
 func (s *Store) ListLoans(ctx context.Context, p store.LoanQuery) ([]store.LoanRecord, error) {
 	columns := loanColumns
 	if p.Summary {
 		columns = loanSummaryColumns
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM loans l
-		WHERE l.loan_id > $1 AND ($2 = '' OR l.status = $2) AND ($3 = '' OR l.borrower_id = $3)
-		ORDER BY l.loan_id LIMIT $4`, p.AfterLoanID, p.Status, p.BorrowerID, p.Limit)
+	sql, args := listLoansSQL(columns, p)
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

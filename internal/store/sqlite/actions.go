@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/loancore/loancore/internal/store"
@@ -40,15 +39,15 @@ func (s *Store) FindAction(ctx context.Context, p store.ActionKey) (store.Action
 
 // ListActions implements store.Actions.
 func (s *Store) ListActions(ctx context.Context, p store.ActionQuery) ([]store.ActionRecord, error) {
-	q := `SELECT ` + actionColumns + ` FROM actions WHERE action_id > ? AND (? = '' OR loan_id = ?)`
-	args := []any{p.AfterActionID, p.LoanID, p.LoanID}
-	if len(p.Statuses) > 0 {
-		q += ` AND status IN (?` + strings.Repeat(`, ?`, len(p.Statuses)-1) + `)`
-		for _, st := range p.Statuses {
-			args = append(args, st)
-		}
+	var q listing
+	q.and("action_id > ?", p.AfterActionID)
+	if p.LoanID != "" {
+		q.and("loan_id = ?", p.LoanID)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY action_id LIMIT ?`, append(args, p.Limit)...)
+	if len(p.Statuses) > 0 {
+		q.in(status(p.LoanID != "", "status"), p.Statuses)
+	}
+	rows, err := s.db.QueryContext(ctx, q.sql(`SELECT `+actionColumns+` FROM actions`, "action_id", p.Limit), q.args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/loancore/loancore/internal/store"
@@ -39,15 +38,15 @@ func (s *Store) FindAgreement(ctx context.Context, p store.AgreementKey) (store.
 
 // ListAgreements implements store.Store.
 func (s *Store) ListAgreements(ctx context.Context, p store.AgreementQuery) ([]store.AgreementRecord, error) {
-	q := `SELECT agreement_id, loan_id, status, updated_at FROM agreements WHERE agreement_id > ? AND (? = '' OR loan_id = ?)`
-	args := []any{p.AfterAgreementID, p.LoanID, p.LoanID}
-	if len(p.Statuses) > 0 {
-		q += ` AND status IN (?` + strings.Repeat(`, ?`, len(p.Statuses)-1) + `)`
-		for _, st := range p.Statuses {
-			args = append(args, st)
-		}
+	var q listing
+	q.and("agreement_id > ?", p.AfterAgreementID)
+	if p.LoanID != "" {
+		q.and("loan_id = ?", p.LoanID)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY agreement_id LIMIT ?`, append(args, p.Limit)...)
+	if len(p.Statuses) > 0 {
+		q.in(status(p.LoanID != "", "status"), p.Statuses)
+	}
+	rows, err := s.db.QueryContext(ctx, q.sql(`SELECT agreement_id, loan_id, status, updated_at FROM agreements`, "agreement_id", p.Limit), q.args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -170,9 +170,12 @@ func lineEvents(ctx context.Context, tx *sql.Tx, id string) ([]store.CreditLineE
 
 // ListCreditLines implements store.CreditLines.
 func (s *Store) ListCreditLines(ctx context.Context, p store.CreditLineQuery) ([]store.CreditLineRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+lineColumns+` FROM credit_lines l
-		WHERE l.credit_line_id > ? AND (? = '' OR l.borrower_id = ?)
-		ORDER BY l.credit_line_id LIMIT ?`, p.AfterCreditLineID, p.BorrowerID, p.BorrowerID, p.Limit)
+	var q listing
+	q.and("l.credit_line_id > ?", p.AfterCreditLineID)
+	if p.BorrowerID != "" {
+		q.and("l.borrower_id = ?", p.BorrowerID)
+	}
+	rows, err := s.db.QueryContext(ctx, q.sql(`SELECT `+lineColumns+` FROM credit_lines l`, "l.credit_line_id", p.Limit), q.args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

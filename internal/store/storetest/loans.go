@@ -23,6 +23,7 @@ var loanCases = []testCase{
 	{"StatusProjection", testStatusProjection},
 	{"EventPayload", testEventPayload},
 	{"ListLoansPagesAndFilters", testListLoansPagesAndFilters},
+	{"ListLoansFilterSets", testListLoansFilterSets},
 	{"IdsOrderByteByByte", testIdsOrderByteByByte},
 	{"LoanVersions", testLoanVersions},
 	{"LoanVersionsSince", testLoanVersionsSince},
@@ -208,6 +209,38 @@ func testListLoansPagesAndFilters(t *testing.T, s store.Store) {
 	none, err := s.ListLoans(ctx, store.LoanQuery{Status: "PAID_OFF", Limit: 10})
 	if err != nil || len(none) != 0 {
 		t.Fatalf("status filter: %d %v", len(none), err)
+	}
+}
+
+// Every set of filters, summary or not, after a key: the stores write a
+// statement for each (so that each is read by its index).
+func testListLoansFilterSets(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for i := range 7 {
+		if err := s.CreateLoan(ctx, loan(fmt.Sprintf("L%02d", i), fmt.Sprintf("B%d", i%2))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, summary := range []bool{false, true} {
+		for _, tc := range []struct {
+			q    store.LoanQuery
+			want string
+		}{
+			{store.LoanQuery{BorrowerID: "B1", Status: store.StatusActive, AfterLoanID: "L01"}, "[L03 L05]"},
+			{store.LoanQuery{BorrowerID: "B0", Status: "PAID_OFF"}, "[]"},
+			{store.LoanQuery{Status: store.StatusActive, AfterLoanID: "L04"}, "[L05 L06]"},
+			{store.LoanQuery{BorrowerID: "B0", AfterLoanID: "L02"}, "[L04 L06]"},
+		} {
+			tc.q.Limit, tc.q.Summary = 10, summary
+			page, err := s.ListLoans(ctx, tc.q)
+			ids := []string{}
+			for _, l := range page {
+				ids = append(ids, l.LoanID)
+			}
+			if err != nil || fmt.Sprint(ids) != tc.want {
+				t.Errorf("ListLoans(%+v) = %v, %v; want %s", tc.q, ids, err, tc.want)
+			}
+		}
 	}
 }
 

@@ -1,0 +1,32 @@
+package postgres
+
+import (
+	"strconv"
+	"strings"
+)
+
+// A listing's statement names only the filters its query sets: one text
+// for each set of filters, each planned with the index that serves it (a
+// borrower's loans by loans_borrower_idx, a loan's actions by
+// actions_loan_idx). A term that tests its own parameter ("$2 = '' OR
+// borrower_id = $2") leaves the choice to the value, which a generic
+// plan, cached per connection, does not know: its plan read the whole
+// table in key order for one borrower's page (TestListingPlans).
+
+// listing is a listing statement's WHERE terms and their arguments.
+type listing struct {
+	terms []string
+	args  []any
+}
+
+// and adds term, whose one parameter is written $?, with its argument.
+func (l *listing) and(term string, arg any) {
+	l.args = append(l.args, arg)
+	l.terms = append(l.terms, strings.Replace(term, "$?", "$"+strconv.Itoa(len(l.args)), 1))
+}
+
+// sql is the statement: head, the terms, ordered by key, limit rows.
+func (l *listing) sql(head, key string, limit int) string {
+	l.args = append(l.args, limit)
+	return head + " WHERE " + strings.Join(l.terms, " AND ") + " ORDER BY " + key + " LIMIT $" + strconv.Itoa(len(l.args))
+}
