@@ -48,14 +48,7 @@ func (s *Store) FindAction(ctx context.Context, p store.ActionKey) (store.Action
 
 // ListActions implements store.Actions.
 func (s *Store) ListActions(ctx context.Context, p store.ActionQuery) ([]store.ActionRecord, error) {
-	var q listing
-	q.and("action_id > $?", p.AfterActionID)
-	if p.LoanID != "" {
-		q.and("loan_id = $?", p.LoanID)
-	}
-	if len(p.Statuses) > 0 {
-		q.and("status = ANY($?)", p.Statuses)
-	}
+	q := ofLoan("action_id", p.AfterActionID, p.LoanID, p.Statuses)
 	rows, err := s.pool.Query(ctx, q.sql(`SELECT `+actionColumns+` FROM actions`, "action_id", p.Limit), q.args...)
 	if err != nil {
 		return nil, mapError(err)

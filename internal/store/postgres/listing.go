@@ -25,6 +25,20 @@ func (l *listing) and(term string, arg any) {
 	l.terms = append(l.terms, strings.Replace(term, "$?", "$"+strconv.Itoa(len(l.args)), 1))
 }
 
+// ofLoan is the listing of a loan's records (actions, agreements) by
+// their key after after, of loanID and statuses when set.
+func ofLoan(key, after, loanID string, statuses []string) listing {
+	var q listing
+	q.and(key+" > $?", after)
+	if loanID != "" {
+		q.and("loan_id = $?", loanID)
+	}
+	if len(statuses) > 0 {
+		q.and("status = ANY($?)", statuses)
+	}
+	return q
+}
+
 // sql is the statement: head, the terms, ordered by key, limit rows.
 func (l *listing) sql(head, key string, limit int) string {
 	l.args = append(l.args, limit)

@@ -38,14 +38,7 @@ func (s *Store) FindAgreement(ctx context.Context, p store.AgreementKey) (store.
 
 // ListAgreements implements store.Store.
 func (s *Store) ListAgreements(ctx context.Context, p store.AgreementQuery) ([]store.AgreementRecord, error) {
-	var q listing
-	q.and("agreement_id > ?", p.AfterAgreementID)
-	if p.LoanID != "" {
-		q.and("loan_id = ?", p.LoanID)
-	}
-	if len(p.Statuses) > 0 {
-		q.in(status(p.LoanID != "", "status"), p.Statuses)
-	}
+	q := ofLoan("agreement_id", p.AfterAgreementID, p.LoanID, p.Statuses)
 	rows, err := s.db.QueryContext(ctx, q.sql(`SELECT agreement_id, loan_id, status, updated_at FROM agreements`, "agreement_id", p.Limit), q.args...)
 	if err != nil {
 		return nil, mapError(err)

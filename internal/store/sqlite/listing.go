@@ -42,6 +42,20 @@ func status(narrow bool, column string) string {
 	return column
 }
 
+// ofLoan is the listing of a loan's records (actions, agreements) by
+// their key after after, of loanID and statuses when set.
+func ofLoan(key, after, loanID string, statuses []string) listing {
+	var q listing
+	q.and(key+" > ?", after)
+	if loanID != "" {
+		q.and("loan_id = ?", loanID)
+	}
+	if len(statuses) > 0 {
+		q.in(status(loanID != "", "status"), statuses)
+	}
+	return q
+}
+
 // sql is the statement: head, the terms, ordered by key, limit rows.
 func (l *listing) sql(head, key string, limit int) string {
 	l.args = append(l.args, limit)
