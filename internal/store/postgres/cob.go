@@ -735,17 +735,28 @@ func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.A
 	return a, err
 }
 
+// dueNoticesSQL is DueNotices' statement for p, and its arguments.
+func dueNoticesSQL(p store.NoticeQuery) (string, []any) {
+	var q listing
+	if p.AfterDate != engine.NoDate && p.AfterDate >= p.From {
+		// The page starts where the last one ended, which the date index
+		// reads from: a bound of From beside it could be the one the scan
+		// starts at, and each page deep in a busy date would read the
+		// date's notices before it again.
+		q.and("(n.notice_date, n.notice_id) > ($?::date, $?)", p.AfterDate.String(), p.AfterID)
+	} else {
+		q.and("n.notice_date >= $?::date", p.From.String())
+	}
+	q.and("n.notice_date <= $?::date", p.To.String())
+	return q.sql(`SELECT n.notice_id, to_char(n.notice_date, 'YYYY-MM-DD'), n.loan_id, l.borrower_id, l.currency, n.kind,
+		n.installment_number, COALESCE(to_char(n.due_date, 'YYYY-MM-DD'), ''), n.amount::text, n.days_past_due, n.bucket
+		FROM due_notices n JOIN loans l ON l.loan_id = n.loan_id`, "n.notice_date, n.notice_id", p.Limit), q.args
+}
+
 // DueNotices implements store.CloseOfBusiness.
 func (s *Store) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store.Notice, error) {
-	after := ""
-	if p.AfterDate != engine.NoDate {
-		after = p.AfterDate.String()
-	}
-	rows, err := s.pool.Query(ctx, `SELECT n.notice_id, to_char(n.notice_date, 'YYYY-MM-DD'), n.loan_id, l.borrower_id, l.currency, n.kind,
-		n.installment_number, COALESCE(to_char(n.due_date, 'YYYY-MM-DD'), ''), n.amount::text, n.days_past_due, n.bucket
-		FROM due_notices n JOIN loans l ON l.loan_id = n.loan_id
-		WHERE n.notice_date BETWEEN $1::date AND $2::date AND ($3 = '' OR (n.notice_date, n.notice_id) > ($3::date, $4))
-		ORDER BY n.notice_date, n.notice_id LIMIT $5`, p.From.String(), p.To.String(), after, p.AfterID, p.Limit)
+	sql, args := dueNoticesSQL(p)
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -74,3 +74,6 @@ const LoadFromSnapshotSQL = loadFromSnapshotSQL
 // ListLoansSQL is ListLoans' statement (its summary's) for p's filters,
 // and its arguments.
 func ListLoansSQL(p store.LoanQuery) (string, []any) { return listLoansSQL(loanSummaryColumns, p) }
+
+// DueNoticesSQL is DueNotices' statement for p, and its arguments.
+func DueNoticesSQL(p store.NoticeQuery) (string, []any) { return dueNoticesSQL(p) }

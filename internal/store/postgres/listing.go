@@ -19,10 +19,14 @@ type listing struct {
 	args  []any
 }
 
-// and adds term, whose one parameter is written $?, with its argument.
-func (l *listing) and(term string, arg any) {
-	l.args = append(l.args, arg)
-	l.terms = append(l.terms, strings.Replace(term, "$?", "$"+strconv.Itoa(len(l.args)), 1))
+// and adds term, whose parameters are written $?, with their arguments
+// in order.
+func (l *listing) and(term string, args ...any) {
+	for _, a := range args {
+		l.args = append(l.args, a)
+		term = strings.Replace(term, "$?", "$"+strconv.Itoa(len(l.args)), 1)
+	}
+	l.terms = append(l.terms, term)
 }
 
 // ofLoan is the listing of a loan's records (actions, agreements) by

@@ -2,11 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/postgres"
 )
@@ -71,5 +73,39 @@ func TestListingPlans(t *testing.T) {
 	}
 	if p := strings.Join(lines, "\n"); !strings.Contains(p, "loans_borrower_idx") {
 		t.Fatalf("the kept plan of a borrower's page of loans does not read the borrower's index:\n%s", p)
+	}
+}
+
+// TestNoticePagesStartAtTheCursor: a page of a date's notices after the
+// 50,000th of 100,000 reads the date index from the cursor on, not from
+// the date's first notice, whatever plan the connection keeps.
+func TestNoticePagesStartAtTheCursor(t *testing.T) {
+	ctx := context.Background()
+	conn := groupConn(t)
+	if _, err := conn.Exec(ctx, `INSERT INTO due_notices (notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket, recorded_at)
+		SELECT 'N' || lpad(i::text, 7, '0'), '2024-03-15', 'P', 'REMINDER', 3, '2024-03-18', 100.00, 0, 0, now() FROM generate_series(1, 100000) i`); err != nil {
+		t.Fatal(err)
+	}
+	day := engine.DateOf(2024, 3, 15)
+	sql, args := postgres.DueNoticesSQL(store.NoticeQuery{From: day, To: day, AfterDate: day, AfterID: "N0050000", Limit: 100})
+	if len(args) != 4 || args[1] != "N0050000" {
+		t.Fatalf("arguments %v: want after date, after id, to, limit", args)
+	}
+	for _, s := range []string{"ANALYZE due_notices", "SET plan_cache_mode = force_generic_plan", "PREPARE notices AS " + sql} {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, _ := conn.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE notices('2024-03-15', 'N0050000', '2024-03-15', 100)")
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := strings.Join(lines, "\n")
+	var hits int
+	if i := strings.Index(p, "shared hit="); i < 0 {
+		t.Fatalf("no buffers in the plan:\n%s", p)
+	} else if _, err := fmt.Sscanf(p[i:], "shared hit=%d", &hits); err != nil || hits > 100 {
+		t.Fatalf("a page of 100 notices read %d buffers (%v):\n%s", hits, err, p)
 	}
 }

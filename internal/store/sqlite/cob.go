@@ -564,15 +564,20 @@ func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.A
 
 // DueNotices implements store.CloseOfBusiness.
 func (s *Store) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store.Notice, error) {
-	after := ""
-	if p.AfterDate != engine.NoDate {
-		after = p.AfterDate.String()
+	var q listing
+	if p.AfterDate != engine.NoDate && p.AfterDate >= p.From {
+		// The page starts where the last one ended, which the date index
+		// reads from: beside a bound of From, SQLite started at From, and
+		// each page deep in a busy date read the date's notices before it
+		// again (BenchmarkDueNotices).
+		q.and("(n.notice_date, n.notice_id) > (?, ?)", p.AfterDate.String(), p.AfterID)
+	} else {
+		q.and("n.notice_date >= ?", p.From.String())
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT n.notice_id, n.notice_date, n.loan_id, l.borrower_id, l.currency, n.kind,
+	q.and("n.notice_date <= ?", p.To.String())
+	rows, err := s.db.QueryContext(ctx, q.sql(`SELECT n.notice_id, n.notice_date, n.loan_id, l.borrower_id, l.currency, n.kind,
 		n.installment_number, COALESCE(n.due_date, ''), n.amount, n.days_past_due, n.bucket
-		FROM due_notices n JOIN loans l ON l.loan_id = n.loan_id
-		WHERE n.notice_date BETWEEN ? AND ? AND (? = '' OR n.notice_date > ? OR (n.notice_date = ? AND n.notice_id > ?))
-		ORDER BY n.notice_date, n.notice_id LIMIT ?`, p.From.String(), p.To.String(), after, after, after, p.AfterID, p.Limit)
+		FROM due_notices n JOIN loans l ON l.loan_id = n.loan_id`, "n.notice_date, n.notice_id", p.Limit), q.args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -42,6 +43,49 @@ func BenchmarkListLoans(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
 				if page, err := s.ListLoans(ctx, tc.q); err != nil || len(page) != tc.n {
+					b.Fatal(len(page), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDueNotices reads pages of 100 of a date's 100,000 notices:
+// the first page (page=first, the baseline) and the page after the
+// 50,000th notice (page=deep), which the date index reads from where the
+// last page ended.
+func BenchmarkDueNotices(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "notices.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for _, sql := range []string{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+		INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+		SELECT printf('L%07d', i), 'B' || i, 'CNY', '{}', 'ACTIVE', '2024-01-15T00:00:00.000000000Z' FROM n`,
+		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+		INSERT INTO due_notices (notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket)
+		SELECT printf('N%07d', i), '2024-03-15', printf('L%07d', 1 + i % 1000), 'REMINDER', 3, '2024-03-18', '100.00', 0, 0 FROM n`} {
+		if _, err := s.db.ExecContext(ctx, sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+	day := engine.DateOf(2024, 3, 15)
+	for _, tc := range []struct {
+		name  string
+		after string
+	}{{"page=first", ""}, {"page=deep", "N0050000"}} {
+		q := store.NoticeQuery{From: day, To: day, AfterDate: engine.NoDate, AfterID: tc.after, Limit: 100}
+		if tc.after != "" {
+			q.AfterDate = day
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if page, err := s.DueNotices(ctx, q); err != nil || len(page) != 100 {
 					b.Fatal(len(page), err)
 				}
 			}
