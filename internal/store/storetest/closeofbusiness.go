@@ -36,6 +36,7 @@ var closeOfBusinessCases = []testCase{
 	{"DelinquentPositions", testDelinquentPositions},
 	{"CountDelinquent", testCountDelinquent},
 	{"DueNotices", testDueNotices},
+	{"DueNoticesCursorAtTheEdges", testDueNoticesCursorAtTheEdges},
 	{"EarliestDisbursement", testEarliestDisbursement},
 }
 
@@ -827,6 +828,31 @@ func testDueNotices(t *testing.T, s store.Store) {
 	}
 	if got := list(store.NoticeQuery{From: day1 + 3, To: day1 + 9, AfterDate: engine.NoDate, Limit: 10}); len(got) != 0 {
 		t.Fatalf("no notices yet: %+v", got)
+	}
+}
+
+// testDueNoticesCursorAtTheEdges: a cursor before the range's first date
+// reads the range from its start; one at its last notice reads nothing.
+func testDueNoticesCursorAtTheEdges(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2")
+	withNotices := func(p store.Position, ns ...store.Notice) store.Position { p.Notices = ns; return p }
+	first := notice("L1", "UPCOMING_DUE", day1, 2, day1+3, 106_619)
+	second := notice("L2", "FIRST_OVERDUE", day1+1, 1, day1, 50)
+	savePositions(t, s, day1, withNotices(position("L1", day1, store.Accrual{}, store.Accrual{}, 1, engine.M1), first))
+	savePositions(t, s, day1+1, withNotices(position("L2", day1+1, store.Accrual{}, store.Accrual{}, 1, engine.M1), second))
+	for _, tc := range []struct {
+		q    store.NoticeQuery
+		want []store.Notice
+	}{
+		{store.NoticeQuery{From: day1 + 1, To: day1 + 1, AfterDate: day1, AfterID: "~", Limit: 10}, []store.Notice{second}},
+		{store.NoticeQuery{From: day1, To: day1 + 1, AfterDate: day1 - 5, AfterID: "", Limit: 10}, []store.Notice{first, second}},
+		{store.NoticeQuery{From: day1, To: day1 + 1, AfterDate: day1 + 1, AfterID: second.ID, Limit: 10}, nil},
+		{store.NoticeQuery{From: day1, To: day1, AfterDate: day1, AfterID: "", Limit: 10}, []store.Notice{first}},
+	} {
+		got, err := s.DueNotices(context.Background(), tc.q)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("DueNotices(%+v) = %+v, %v; want %+v", tc.q, got, err, tc.want)
+		}
 	}
 }
 
