@@ -77,3 +77,7 @@ func ListLoansSQL(p store.LoanQuery) (string, []any) { return listLoansSQL(loanS
 
 // DueNoticesSQL is DueNotices' statement for p, and its arguments.
 func DueNoticesSQL(p store.NoticeQuery) (string, []any) { return dueNoticesSQL(p) }
+
+// COBLogsSQL is the statement that reads a close of business page's
+// logs: $1 the loans, $2 the snapshot format, $3 the business date.
+const COBLogsSQL = cobLogsSQL

@@ -109,3 +109,26 @@ func TestNoticePagesStartAtTheCursor(t *testing.T) {
 		t.Fatalf("a page of 100 notices read %d buffers (%v):\n%s", hits, err, p)
 	}
 }
+
+// TestCOBLogsProbeByIndex: close of business reads a page's logs by the
+// log's primary key, loan by loan, with a plan made while the log was
+// small and never analyzed. Joined directly, that plan hashed the page's
+// ids against a sequential scan of every event, for every page.
+func TestCOBLogsProbeByIndex(t *testing.T) {
+	ctx := context.Background()
+	conn := groupConn(t)
+	explain := "EXPLAIN (COSTS OFF) EXECUTE logs('{P}', 1, '2024-03-01')"
+	for _, sql := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE logs AS " + postgres.COBLogsSQL, explain} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, _ := conn.Query(ctx, explain)
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := strings.Join(lines, "\n"); strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "Index Scan using loan_events_pkey on loan_events e") {
+		t.Fatalf("the kept plan of a page's logs does not read each loan's log by the primary key:\n%s", p)
+	}
+}
