@@ -347,7 +347,10 @@ func scanLoan(row scanner) (store.LoanRecord, error) {
 // when there is none or the latest is a marker (an empty state), in one
 // statement, so one snapshot of the database. The rows start at the snapshot's own
 // event, which carries the loan's and the snapshot's columns, or at the
-// first event; the version is the last event's seq.
+// first event; the version is the last event's seq. f comes first in
+// the join, and CROSS JOIN keeps SQLite from reordering it, so that the
+// snapshot's seq bounds the log's key range: joined after the log, it
+// filtered every event of the loan (TestLoadReadsFromSnapshot).
 const loadLoanSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recorded_at FROM loan_snapshots
 		WHERE loan_id = ?1 AND format = ?2 AND as_of <= ?3 ORDER BY seq DESC LIMIT 1),
 	f AS (SELECT COALESCE((SELECT seq FROM s WHERE length(state) > 0), 1) AS first)
@@ -356,7 +359,7 @@ const loadLoanSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recor
 	s.seq, s.as_of, s.last_value_date, s.state, s.recorded_at,
 	e.seq, e.kind, e.value_date, e.recorded_at, e.request_id, e.actor,
 	COALESCE(e.amount, ''), COALESCE(e.target_seq, 0), e.reason, COALESCE(e.payload, ''), e.on_behalf_of
-	FROM loans l CROSS JOIN f JOIN loan_events e ON e.loan_id = l.loan_id AND e.seq >= f.first
+	FROM f CROSS JOIN loans l CROSS JOIN loan_events e ON e.loan_id = l.loan_id AND e.seq >= f.first
 	LEFT JOIN s ON s.seq = e.seq AND length(s.state) > 0
 	WHERE l.loan_id = ?1 ORDER BY e.seq`
 

@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
@@ -91,4 +93,56 @@ func BenchmarkDueNotices(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkLoadLoan reads a loan with 400 events from its latest
+// snapshot, 4 events before its last (kernel=snapshot), beside the same
+// loan's whole log (kernel=whole). From the snapshot it reads the
+// snapshot's event and those after it, by the log's key.
+func BenchmarkLoadLoan(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "load.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	const events, tail = 400, 4
+	t0 := time.Date(2024, 1, 15, 9, 0, 0, 0, time.UTC)
+	if err := s.CreateLoan(ctx, store.NewLoanRecord{
+		Loan:    store.LoanRecord{LoanID: "L", BorrowerID: "B", Currency: "CNY", Status: "ACTIVE", CreatedAt: t0, Terms: []byte(`{}`)},
+		Events:  []store.EventRecord{{LoanID: "L", Seq: 1, Kind: "ORIGINATION", ValueDate: "2024-01-15", RecordedAt: t0, RequestID: "c-L", Actor: "api"}},
+		Request: store.RequestRecord{RequestID: "c-L", Method: "CreateLoan", RequestHash: "h", LoanID: "L", Seq: 1, RecordedAt: t0}}); err != nil {
+		b.Fatal(err)
+	}
+	for v := int64(1); v < events; v++ {
+		rid := fmt.Sprintf("p-%d", v)
+		p := store.AppendEventParams{LoanID: "L", ExpectedVersion: v,
+			Event:   store.EventRecord{LoanID: "L", Seq: v + 1, Kind: "REPAYMENT", ValueDate: "2024-02-15", RecordedAt: t0, RequestID: rid, Actor: "api", Amount: "1.00"},
+			Request: store.RequestRecord{RequestID: rid, Method: "RecordRepayment", RequestHash: "h", LoanID: "L", Seq: v + 1, RecordedAt: t0}}
+		if v+1 == events-tail {
+			p.Snapshot = &store.SnapshotRecord{Seq: v + 1, Format: 1, AsOf: "2024-02-15", LastValueDate: "2024-02-15", State: make([]byte, 1200)}
+		}
+		if err := s.AppendEvent(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("kernel=snapshot", func(b *testing.B) {
+		for b.Loop() {
+			lg, err := s.LoadLoan(ctx, store.LoadLoanParams{LoanID: "L", SnapshotFormat: 1})
+			if err != nil || lg.Snapshot == nil || len(lg.Events) != tail {
+				b.Fatal(err, len(lg.Events))
+			}
+		}
+	})
+	b.Run("kernel=whole", func(b *testing.B) {
+		for b.Loop() {
+			lg, err := s.LoadLoan(ctx, store.LoadLoanParams{LoanID: "L"})
+			if err != nil || len(lg.Events) != events {
+				b.Fatal(err, len(lg.Events))
+			}
+		}
+	})
 }
