@@ -33,12 +33,8 @@ func TestGroupAppendProbesByIndex(t *testing.T) {
 		SELECT 'P', i, 'REPAYMENT', '2024-02-15', now(), 'r' || i, 't', 1.00, '', '' FROM generate_series(3, 20000) i`); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := conn.Query(ctx, explain)
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := strings.Join(lines, "\n"); strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "using loan_events_pkey on loan_events p") {
+	plan := explainLines(t, conn, explain)
+	if p := plan; strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "using loan_events_pkey on loan_events p") {
 		t.Fatalf("the kept plan of a group append does not probe the previous event by the primary key:\n%s", p)
 	}
 }
@@ -83,4 +79,16 @@ func groupConn(t *testing.T) *pgxpool.Conn {
 	}
 	t.Cleanup(conn.Release)
 	return conn
+}
+
+// explainLines runs an EXPLAIN on conn and returns its plan's lines,
+// joined.
+func explainLines(t *testing.T, conn *pgxpool.Conn, explain string) string {
+	t.Helper()
+	rows, _ := conn.Query(context.Background(), explain)
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
 }

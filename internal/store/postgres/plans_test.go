@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/postgres"
@@ -36,12 +34,8 @@ func TestLoadProbesFromSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rows, _ := conn.Query(ctx, explain)
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := strings.Join(lines, "\n"); strings.Contains(p, "Join Filter") || !strings.Contains(p, "AND (seq >= COALESCE(s.seq") {
+	plan := explainLines(t, conn, explain)
+	if p := plan; strings.Contains(p, "Join Filter") || !strings.Contains(p, "AND (seq >= COALESCE(s.seq") {
 		t.Fatalf("the kept plan of a load does not start reading the log at the snapshot's event by the primary key:\n%s", p)
 	}
 }
@@ -66,12 +60,8 @@ func TestListingPlans(t *testing.T) {
 	if len(args) != 3 || args[1] != "B7" {
 		t.Fatalf("arguments %v: want after, borrower, limit", args)
 	}
-	rows, _ := conn.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE list('', 'B7', 100)")
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := strings.Join(lines, "\n"); !strings.Contains(p, "loans_borrower_idx") {
+	plan := explainLines(t, conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE list('', 'B7', 100)")
+	if p := plan; !strings.Contains(p, "loans_borrower_idx") {
 		t.Fatalf("the kept plan of a borrower's page of loans does not read the borrower's index:\n%s", p)
 	}
 }
@@ -96,12 +86,8 @@ func TestNoticePagesStartAtTheCursor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rows, _ := conn.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE notices('2024-03-15', 'N0050000', '2024-03-15', 100)")
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := strings.Join(lines, "\n")
+	plan := explainLines(t, conn, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE notices('2024-03-15', 'N0050000', '2024-03-15', 100)")
+	p := plan
 	var hits int
 	if i := strings.Index(p, "shared hit="); i < 0 {
 		t.Fatalf("no buffers in the plan:\n%s", p)
@@ -123,12 +109,8 @@ func TestCOBLogsProbeByIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rows, _ := conn.Query(ctx, explain)
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := strings.Join(lines, "\n"); strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "Index Scan using loan_events_pkey on loan_events e") {
+	plan := explainLines(t, conn, explain)
+	if p := plan; strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "Index Scan using loan_events_pkey on loan_events e") {
 		t.Fatalf("the kept plan of a page's logs does not read each loan's log by the primary key:\n%s", p)
 	}
 }

@@ -1,0 +1,77 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/loancore/loancore/internal/store"
+)
+
+// SQLite plans a statement when it is prepared, before its arguments are
+// bound and, in loand, without statistics: these tests read the plans of
+// the statements whose shape decides what they read.
+
+// TestListingPlans: each filter of ListLoans is read by its index. A
+// filter that tested its own parameter (an empty borrower, or the
+// borrower's id) was planned as a scan of every loan in key order, for
+// one borrower's page too.
+func TestListingPlans(t *testing.T) {
+	s := openPlans(t)
+	for q, index := range map[store.LoanQuery]string{
+		{BorrowerID: "B7", Limit: 100}:                   "loans_borrower_idx",
+		{Status: store.StatusActive, Limit: 100}:         "loans_status_idx",
+		{BorrowerID: "B7", Status: "CLOSED", Limit: 100}: "loans_borrower_idx",
+	} {
+		from, args, _ := loanFilters(q)
+		if p := queryPlan(t, s, "SELECT l.loan_id"+from, args...); !strings.Contains(p, index) {
+			t.Errorf("%+v: plan %q does not read %s", q, p, index)
+		}
+	}
+}
+
+// TestLoadReadsFromSnapshot: a load from a snapshot reads the log by its
+// key from the snapshot's event on (loan_id = ? AND seq > ?), not every
+// event of the loan filtered by seq, which SQLite planned when the
+// snapshot's seq was joined after the log.
+func TestLoadReadsFromSnapshot(t *testing.T) {
+	s := openPlans(t)
+	if p := queryPlan(t, s, loadLoanSQL, "L", 1, "2024-03-01"); !strings.Contains(p, "sqlite_autoindex_loan_events_1 (loan_id=? AND seq>?)") {
+		t.Fatalf("the load does not read the log from the snapshot's event by its key: %s", p)
+	}
+}
+
+// openPlans is a new migrated store, closed when the test ends.
+func openPlans(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// queryPlan is EXPLAIN QUERY PLAN of query, its steps joined by "; ".
+func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
+	t.Helper()
+	rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
+}
