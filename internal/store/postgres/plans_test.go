@@ -21,29 +21,23 @@ func TestLoadProbesFromSnapshot(t *testing.T) {
 	ctx := context.Background()
 	conn := groupConn(t)
 	explain := "EXPLAIN (COSTS OFF, ANALYZE, TIMING OFF, SUMMARY OFF) EXECUTE load('P', 1)"
-	for _, sql := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE load AS " + postgres.LoadFromSnapshotSQL, explain} {
-		if _, err := conn.Exec(ctx, sql); err != nil { // the last plans it now, over a log of two events
-			t.Fatal(err)
-		}
+	keepGenericPlan(t, conn, "load", postgres.LoadFromSnapshotSQL)
+	explainLines(t, conn, explain) // plans it now, over a small log
+	growLog(t, conn)
+	if _, err := conn.Exec(ctx, `INSERT INTO loan_snapshots (loan_id, seq, format, as_of, last_value_date, state, recorded_at)
+		VALUES ('P', 19998, 1, '2024-02-15', '2024-02-15', '\x01', now())`); err != nil {
+		t.Fatal(err)
 	}
-	for _, sql := range []string{`INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor, amount, reason, on_behalf_of)
-		SELECT 'P', i, 'REPAYMENT', '2024-02-15', now(), 'r' || i, 't', 1.00, '', '' FROM generate_series(3, 20000) i`,
-		`INSERT INTO loan_snapshots (loan_id, seq, format, as_of, last_value_date, state, recorded_at)
-		VALUES ('P', 19998, 1, '2024-02-15', '2024-02-15', '\x01', now())`} {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	plan := explainLines(t, conn, explain)
-	if p := plan; strings.Contains(p, "Join Filter") || !strings.Contains(p, "AND (seq >= COALESCE(s.seq") {
+	if p := explainLines(t, conn, explain); strings.Contains(p, "Join Filter") || !strings.Contains(p, "AND (seq >= COALESCE(s.seq") {
 		t.Fatalf("the kept plan of a load does not start reading the log at the snapshot's event by the primary key:\n%s", p)
 	}
 }
 
 // TestListingPlans: a borrower's page of loans is read by the borrower's
 // index whatever plan the connection keeps, among 200,000 loans of other
-// borrowers. With the filter written "$3 = ” OR borrower_id = $3" the
-// generic plan read every loan in key order for it.
+// borrowers. With the filter testing its own parameter (an
+// empty borrower, or the borrower's id) the generic plan read every loan
+// in key order for it.
 func TestListingPlans(t *testing.T) {
 	ctx := context.Background()
 	conn := groupConn(t)
@@ -52,16 +46,14 @@ func TestListingPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	sql, args := postgres.ListLoansSQL(store.LoanQuery{BorrowerID: "B7", Limit: 100})
-	for _, s := range []string{"ANALYZE loans", "SET plan_cache_mode = force_generic_plan", "PREPARE list AS " + sql} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := conn.Exec(ctx, "ANALYZE loans"); err != nil {
+		t.Fatal(err)
 	}
+	keepGenericPlan(t, conn, "list", sql)
 	if len(args) != 3 || args[1] != "B7" {
 		t.Fatalf("arguments %v: want after, borrower, limit", args)
 	}
-	plan := explainLines(t, conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE list('', 'B7', 100)")
-	if p := plan; !strings.Contains(p, "loans_borrower_idx") {
+	if p := explainLines(t, conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE list('', 'B7', 100)"); !strings.Contains(p, "loans_borrower_idx") {
 		t.Fatalf("the kept plan of a borrower's page of loans does not read the borrower's index:\n%s", p)
 	}
 }
@@ -81,13 +73,11 @@ func TestNoticePagesStartAtTheCursor(t *testing.T) {
 	if len(args) != 4 || args[1] != "N0050000" {
 		t.Fatalf("arguments %v: want after date, after id, to, limit", args)
 	}
-	for _, s := range []string{"ANALYZE due_notices", "SET plan_cache_mode = force_generic_plan", "PREPARE notices AS " + sql} {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := conn.Exec(ctx, "ANALYZE due_notices"); err != nil {
+		t.Fatal(err)
 	}
-	plan := explainLines(t, conn, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE notices('2024-03-15', 'N0050000', '2024-03-15', 100)")
-	p := plan
+	keepGenericPlan(t, conn, "notices", sql)
+	p := explainLines(t, conn, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE notices('2024-03-15', 'N0050000', '2024-03-15', 100)")
 	var hits int
 	if i := strings.Index(p, "shared hit="); i < 0 {
 		t.Fatalf("no buffers in the plan:\n%s", p)
@@ -101,16 +91,10 @@ func TestNoticePagesStartAtTheCursor(t *testing.T) {
 // small and never analyzed. Joined directly, that plan hashed the page's
 // ids against a sequential scan of every event, for every page.
 func TestCOBLogsProbeByIndex(t *testing.T) {
-	ctx := context.Background()
 	conn := groupConn(t)
-	explain := "EXPLAIN (COSTS OFF) EXECUTE logs('{P}', 1, '2024-03-01')"
-	for _, sql := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE logs AS " + postgres.COBLogsSQL, explain} {
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	plan := explainLines(t, conn, explain)
-	if p := plan; strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "Index Scan using loan_events_pkey on loan_events e") {
+	keepGenericPlan(t, conn, "logs", postgres.COBLogsSQL)
+	// Planned over a log of two events.
+	if p := explainLines(t, conn, "EXPLAIN (COSTS OFF) EXECUTE logs('{P}', 1, '2024-03-01')"); strings.Contains(p, "Seq Scan on loan_events") || !strings.Contains(p, "Index Scan using loan_events_pkey on loan_events e") {
 		t.Fatalf("the kept plan of a page's logs does not read each loan's log by the primary key:\n%s", p)
 	}
 }

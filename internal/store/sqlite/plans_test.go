@@ -18,7 +18,7 @@ import (
 // borrower's id) was planned as a scan of every loan in key order, for
 // one borrower's page too.
 func TestListingPlans(t *testing.T) {
-	s := openPlans(t)
+	s := openTemp(t)
 	for q, index := range map[store.LoanQuery]string{
 		{BorrowerID: "B7", Limit: 100}:                   "loans_borrower_idx",
 		{Status: store.StatusActive, Limit: 100}:         "loans_status_idx",
@@ -36,14 +36,15 @@ func TestListingPlans(t *testing.T) {
 // event of the loan filtered by seq, which SQLite planned when the
 // snapshot's seq was joined after the log.
 func TestLoadReadsFromSnapshot(t *testing.T) {
-	s := openPlans(t)
+	s := openTemp(t)
 	if p := queryPlan(t, s, loadLoanSQL, "L", 1, "2024-03-01"); !strings.Contains(p, "sqlite_autoindex_loan_events_1 (loan_id=? AND seq>?)") {
 		t.Fatalf("the load does not read the log from the snapshot's event by its key: %s", p)
 	}
 }
 
-// openPlans is a new migrated store, closed when the test ends.
-func openPlans(t *testing.T) *Store {
+// openTemp is a new migrated store in a temporary directory, closed
+// when the test or benchmark ends.
+func openTemp(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "plans.db"))
 	if err != nil {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,14 +16,7 @@ import (
 // (filter=borrower), which the borrower's index reads as cheaply.
 func BenchmarkListLoans(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "list.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	s := openTemp(b)
 	if _, err := s.db.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
 		INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
 		SELECT printf('L%07d', i), 'B' || (i % 50000), 'CNY', '{"currency":"CNY","principal":"1000.00"}', 'ACTIVE', '2024-01-15T00:00:00.000000000Z' FROM n`); err != nil {
@@ -58,14 +50,7 @@ func BenchmarkListLoans(b *testing.B) {
 // last page ended.
 func BenchmarkDueNotices(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "notices.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	s := openTemp(b)
 	for _, sql := range []string{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
 		INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
 		SELECT printf('L%07d', i), 'B' || i, 'CNY', '{}', 'ACTIVE', '2024-01-15T00:00:00.000000000Z' FROM n`,
@@ -101,14 +86,7 @@ func BenchmarkDueNotices(b *testing.B) {
 // snapshot's event and those after it, by the log's key.
 func BenchmarkLoadLoan(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "load.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	s := openTemp(b)
 	const events, tail = 400, 4
 	t0 := time.Date(2024, 1, 15, 9, 0, 0, 0, time.UTC)
 	if err := s.CreateLoan(ctx, store.NewLoanRecord{
