@@ -340,3 +340,11 @@ type NoticeQuery struct {
 	AfterID   string
 	Limit     int
 }
+
+// FromCursor is whether the page starts after its cursor (AfterDate,
+// AfterID) rather than at From; a cursor before From starts at From. A
+// store makes that the page's one lower bound, so that a page deep in a
+// busy date is read from where the last one ended: beside a bound of
+// From, the scan could start at From and read every notice before the
+// cursor again.
+func (q NoticeQuery) FromCursor() bool { return q.AfterDate != engine.NoDate && q.AfterDate >= q.From }

@@ -145,15 +145,13 @@ func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int6
 // cobLogsSQL reads the logs of a page of loans ($1), each from its latest
 // snapshot of a format ($2; 0 matches none) dated on or before the
 // business date ($3), whose columns ride on the row of its own event, or
-// from its first event when it has none or the latest is a marker. As in
-// loadFromSnapshotSQL, each loan's events are read in a LATERAL subquery
-// that OFFSET 0 keeps whole: joined directly, a plan kept from a small
-// log hashed the page's ids against a sequential scan of every event.
-const cobLogsSQL = `SELECT ` + snapshotColumns + `, e.loan_id, ` + eventColumns + `
+// from its first event when it has none or the latest is a marker; each
+// loan's log by its key (logFrom).
+var cobLogsSQL = `SELECT ` + snapshotColumns + `, e.loan_id, ` + eventColumns + `
 	FROM unnest($1::text[]) AS ids(loan_id)
 	LEFT JOIN LATERAL (SELECT seq, as_of, last_value_date, state, recorded_at FROM loan_snapshots
 		WHERE loan_id = ids.loan_id AND format = $2 AND as_of <= $3::date ORDER BY seq DESC LIMIT 1) s ON octet_length(s.state) > 0
-	CROSS JOIN LATERAL (SELECT * FROM loan_events e WHERE e.loan_id = ids.loan_id AND e.seq >= COALESCE(s.seq, 1) OFFSET 0) e
+	` + logFrom("ids.loan_id", "COALESCE(s.seq, 1)") + `
 	ORDER BY e.loan_id, e.seq`
 
 // COBLoans implements store.CloseOfBusiness: a keyset page of loans (an
@@ -741,11 +739,7 @@ func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.A
 // dueNoticesSQL is DueNotices' statement for p, and its arguments.
 func dueNoticesSQL(p store.NoticeQuery) (string, []any) {
 	var q listing
-	if p.AfterDate != engine.NoDate && p.AfterDate >= p.From {
-		// The page starts where the last one ended, which the date index
-		// reads from: a bound of From beside it could be the one the scan
-		// starts at, and each page deep in a busy date would read the
-		// date's notices before it again.
+	if p.FromCursor() {
 		q.and("(n.notice_date, n.notice_id) > ($?::date, $?)", p.AfterDate.String(), p.AfterID)
 	} else {
 		q.and("n.notice_date >= $?::date", p.From.String())

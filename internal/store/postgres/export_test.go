@@ -69,7 +69,7 @@ func (t soloTimings) Retry() time.Duration { return t.retry }
 
 // LoadFromSnapshotSQL is the statement that loads a loan from its latest
 // snapshot: $1 the loan, $2 the snapshot format.
-const LoadFromSnapshotSQL = loadFromSnapshotSQL
+var LoadFromSnapshotSQL = loadFromSnapshotSQL
 
 // ListLoansSQL is ListLoans' statement (its summary's) for p's filters,
 // and its arguments.
@@ -80,4 +80,4 @@ func DueNoticesSQL(p store.NoticeQuery) (string, []any) { return dueNoticesSQL(p
 
 // COBLogsSQL is the statement that reads a close of business page's
 // logs: $1 the loans, $2 the snapshot format, $3 the business date.
-const COBLogsSQL = cobLogsSQL
+var COBLogsSQL = cobLogsSQL

@@ -485,16 +485,24 @@ const loadLoanSQL = `SELECT ` + loanOnFirstRow + `, NULL::bigint, NULL::text, NU
 // store.SnapshotRecord). A snapshot is written with its event and
 // never changed, so whichever one the statement finds agrees with the
 // events it reads. (Whole-log reads keep loadLoanSQL: looking for a
-// snapshot costs them ~12%.) The events are read in a LATERAL subquery
-// that OFFSET 0 keeps from being flattened into a join, so that whatever
-// the statistics when a connection's plan was made, the log is read by
-// its primary key from the first seq on (TestLoadProbesFromSnapshot).
-const loadFromSnapshotSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recorded_at
+// snapshot costs them ~12%.)
+var loadFromSnapshotSQL = `WITH s AS (SELECT seq, as_of, last_value_date, state, recorded_at
 		FROM loan_snapshots WHERE loan_id = $1 AND format = $2 ORDER BY seq DESC LIMIT 1)
 	SELECT ` + loanOnFirstRow + `, ` + snapshotColumns + `, ` + eventColumns + `
 	FROM loans l LEFT JOIN s ON octet_length(s.state) > 0 CROSS JOIN LATERAL (SELECT COALESCE(s.seq, 1) AS first) f
-	CROSS JOIN LATERAL (SELECT * FROM loan_events e WHERE e.loan_id = l.loan_id AND e.seq >= f.first OFFSET 0) e
+	` + logFrom("l.loan_id", "f.first") + `
 	WHERE l.loan_id = $1 ORDER BY e.seq`
+
+// logFrom is the events of a loan (loan, an SQL expression) from seq first
+// on, as e: a LATERAL subquery that OFFSET 0 keeps from being flattened
+// into a join, so that whatever the statistics when a connection's plan
+// was made, the log is read by its primary key from first on. Joined
+// directly, a plan made over a small log read every event of the loan and
+// dropped those before first, or hashed a page's loans against a scan of
+// the whole log (TestLoadProbesFromSnapshot, TestCOBLogsProbeByIndex).
+func logFrom(loan, first string) string {
+	return `CROSS JOIN LATERAL (SELECT * FROM loan_events e WHERE e.loan_id = ` + loan + ` AND e.seq >= ` + first + ` OFFSET 0) e`
+}
 
 // loanOnFirstRow are the columns of the loan l on the row of the first
 // event read (f.first) only.

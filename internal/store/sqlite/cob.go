@@ -565,11 +565,7 @@ func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.A
 // DueNotices implements store.CloseOfBusiness.
 func (s *Store) DueNotices(ctx context.Context, p store.NoticeQuery) ([]store.Notice, error) {
 	var q listing
-	if p.AfterDate != engine.NoDate && p.AfterDate >= p.From {
-		// The page starts where the last one ended, which the date index
-		// reads from: beside a bound of From, SQLite started at From, and
-		// each page deep in a busy date read the date's notices before it
-		// again (BenchmarkDueNotices).
+	if p.FromCursor() {
 		q.and("(n.notice_date, n.notice_id) > (?, ?)", p.AfterDate.String(), p.AfterID)
 	} else {
 		q.and("n.notice_date >= ?", p.From.String())

@@ -24,10 +24,8 @@ func (l *listing) and(term string, args ...any) {
 
 // in adds "column IN (…)" of values.
 func (l *listing) in(column string, values []string) {
-	l.terms = append(l.terms, column+" IN (?"+strings.Repeat(", ?", len(values)-1)+")")
-	for _, v := range values {
-		l.args = append(l.args, v)
-	}
+	l.terms = append(l.terms, in(column, len(values)))
+	l.args = appendStrings(l.args, values)
 }
 
 // status is the status column of a listing, written so that SQLite does
