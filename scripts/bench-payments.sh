@@ -15,8 +15,10 @@
 # first market have; BENCH_CONNS=0 gives each client a connection of its
 # own (default: they share one, as ghz's do); BENCH_FLOOR=0 leaves floord out; BENCH_CACHE=0 turns
 # loand's log cache off, so that every write loads and folds its loan, as
-# a repayment does in production when a loan is paid once a month:
-# BENCH_CACHE=0 BENCH_LOANS=5000 is that cold path; BENCH_SNAPSHOT=N is
+# a repayment does in production when a loan is paid once a month, and
+# floord then loads each loan before its append (the cold path's floor:
+# loand's load and write, no fold): BENCH_CACHE=0 BENCH_LOANS=5000 is that
+# cold path; BENCH_SNAPSHOT=N is
 # loand's --snapshot-every, 0 turning snapshots off; BENCH_WARM=40s pays
 # each side for that long before the rounds, not counted, so that the
 # loans' logs are long: BENCH_CACHE=0 BENCH_LOANS=1000 BENCH_WARM=40s
@@ -92,8 +94,13 @@ GOMAXPROCS="$procs" "$work/loand" --listen "127.0.0.1:$apiport" --database "post
 loand_pid=$!
 servers+=("$loand_pid")
 wait_healthy "127.0.0.1:$apiport"
+# With loand's cache off, the floor is the cold path's: floord loads each
+# loan (loand's statement) before its append and stores snapshots as
+# loand does, and still folds and validates nothing.
+floor_args=()
+[ "$cache" = 0 ] && floor_args=(--cold)
 if [ "$floor" = 1 ]; then
-  GOMAXPROCS="$procs" "$work/floord" --listen "127.0.0.1:$floorport" \
+  GOMAXPROCS="$procs" "$work/floord" --listen "127.0.0.1:$floorport" "${floor_args[@]}" \
     --database "postgres://postgres@127.0.0.1:$pgport/floor?sslmode=disable&pool_max_conns=$pool" 2>"$work/floord.log" &
   servers+=("$!")
   wait_healthy "127.0.0.1:$floorport"
@@ -114,7 +121,7 @@ run=$(date +%s)
 echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; log cache of ${cache} loans$([ "$cache" = 0 ] && echo ' (off: every write loads its loan)'); snapshot every ${snapshot} events read$([ "$snapshot" = 0 ] && echo ' (off)'); ${rounds} rounds of ${seconds}s per side, alternating"
 echo "client: bench/loadpay, its concurrent calls over $([ "$conns" = 0 ] && echo 'a connection each' || echo "$conns gRPC connection(s)")"
 echo "GOMAXPROCS: servers ${procs:-Go default ($(nproc))}, client ${client_procs:-Go default ($(nproc))}"
-echo "floor: bench/floord, the same client and store write, nothing else$([ "$floor" = 1 ] || echo ' (off)')"
+echo "floor: bench/floord, the same client and store $([ "$cache" = 0 ] && echo 'load, write and snapshots' || echo write), nothing else$([ "$floor" = 1 ] || echo ' (off)')"
 printf '\n%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s\n' clients round "loand/s" "floord/s" "pgbench/s" ratio floor \
   "machine µs/op" "CPU µs/op loand+postgres+client, WAL flushes/op | pgbench: postgres+client, flushes"
 printf '%-7s %5s %8s %8s %9s %6s %6s   %-15s\n' "" "" "" "" "" "" "" "loand|floord|pgb"

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/grpcapi"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/postgres"
@@ -28,14 +29,15 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:50052", "address to serve gRPC on")
 	database := flag.String("database", "", "postgres:// URL of a database of its own (migrated at start)")
+	cold := flag.Bool("cold", false, "the cold path's floor: load each loan before every append, as loand with --cached-loans 0 does, and store a snapshot every 8 events read")
 	flag.Parse()
-	if err := serve(*listen, *database); err != nil {
+	if err := serve(*listen, *database, *cold); err != nil {
 		fmt.Fprintln(os.Stderr, "floord:", err)
 		os.Exit(1)
 	}
 }
 
-func serve(listen, database string) error {
+func serve(listen, database string, cold bool) error {
 	db, err := postgres.Open(context.Background(), database)
 	if err != nil {
 		return err
@@ -51,7 +53,7 @@ func serve(listen, database string) error {
 	// The transport options and limits loand uses by default, so that
 	// only the work differs.
 	gs := grpc.NewServer(grpcapi.TransportOptions(grpcapi.DefaultLimits)...)
-	loancorev1.RegisterLoanServiceServer(gs, &floor{db: db, loans: map[string]*loanHead{}})
+	loancorev1.RegisterLoanServiceServer(gs, &floor{db: db, loans: map[string]*loanHead{}, cold: cold})
 	// Serving once migrated, for the bench's wait_healthy (grpcurl, which
 	// needs reflection).
 	healthpb.RegisterHealthServer(gs, health.NewServer())
@@ -60,12 +62,13 @@ func serve(listen, database string) error {
 }
 
 // floor keeps each loan's last seq in memory, as loand's cache does, and
-// appends after it.
+// appends after it; or, cold, reads it from the store before every append.
 type floor struct {
 	loancorev1.UnimplementedLoanServiceServer
 	db    *postgres.Store
 	mu    sync.Mutex
 	loans map[string]*loanHead
+	cold  bool
 }
 
 // loanHead is a loan's last seq; its mutex keeps two appends to one loan
@@ -130,18 +133,53 @@ func (f *floor) RecordRepayment(ctx context.Context, req *loancorev1.RecordRepay
 	}
 	head.Lock()
 	defer head.Unlock()
+	var snap *store.SnapshotRecord
+	if f.cold {
+		if head.seq, snap, err = f.load(ctx, id, req.GetValueDate()); err != nil {
+			return nil, err
+		}
+	}
 	now := time.Now().UTC()
 	seq := head.seq + 1
+	if snap != nil {
+		snap.Seq = seq
+	}
 	err = f.db.AppendEvent(ctx, store.AppendEventParams{LoanID: id, ExpectedVersion: head.seq,
 		Event: store.EventRecord{LoanID: id, Seq: seq, Kind: store.KindRepayment, ValueDate: req.GetValueDate(),
 			RecordedAt: now, RequestID: req.GetRequestId(), Actor: "api", Amount: req.GetAmount()},
 		Request: store.RequestRecord{RequestID: req.GetRequestId(), Method: "RecordRepayment", RequestHash: hash(req.GetRequestId()),
-			LoanID: id, Seq: seq, RecordedAt: now}})
+			LoanID: id, Seq: seq, RecordedAt: now},
+		Snapshot: snap})
 	if err != nil {
 		return nil, status.Error(codes.Unavailable, err.Error())
 	}
 	head.seq = seq
 	return &loancorev1.RecordRepaymentResponse{Seq: seq, Loan: &loancorev1.Loan{LoanId: id, Version: seq}}, nil
+}
+
+// snapshotEvery and snapshotState stand for loand's defaults on the cold
+// path: a write that read this many events after the latest snapshot
+// (--snapshot-every) stores a new one with its event, and a 12-month
+// loan's state in the engine's snapshot form is about this many bytes
+// (migration 0021). The floor never decodes it; it only stores and reads
+// as much.
+const snapshotEvery = 8
+
+var snapshotState = make([]byte, 500)
+
+// load is the cold path's read, loand's statement for a loan in no cache:
+// the loan's row, its latest snapshot and the events after it. It gives
+// the loan's version and, when the events read call for one, a snapshot
+// to store with the next event (its Seq set by the caller).
+func (f *floor) load(ctx context.Context, id, valueDate string) (int64, *store.SnapshotRecord, error) {
+	lg, err := f.db.LoadLoan(ctx, store.LoadLoanParams{LoanID: id, SnapshotFormat: engine.SnapshotFormat})
+	if err != nil {
+		return 0, nil, status.Error(codes.Unavailable, err.Error())
+	}
+	if len(lg.Events)+1 < snapshotEvery {
+		return lg.Loan.Version, nil, nil
+	}
+	return lg.Loan.Version, &store.SnapshotRecord{Format: engine.SnapshotFormat, AsOf: valueDate, LastValueDate: valueDate, State: snapshotState}, nil
 }
 
 // head is the loan's last seq, read from the store the first time.

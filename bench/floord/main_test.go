@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
@@ -24,7 +25,17 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // one repayment per acknowledged call, at consecutive seqs, each carrying
 // the request that wrote it. The floor's figure in make bench-payments
 // stands for loand's store write only if it writes these rows.
+//
+// Cold, the floor loads the loan before every append and stores a
+// snapshot every 8 events read, so a load after them reads the snapshot
+// and the events after it, as loand's cold path does.
 func TestFloorAppendsWhatLoandWould(t *testing.T) {
+	for _, cold := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cold=%v", cold), func(t *testing.T) { testFloorAppends(t, cold) })
+	}
+}
+
+func testFloorAppends(t *testing.T, cold bool) {
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, pgtest.URL(t))
 	if err != nil {
@@ -36,7 +47,7 @@ func TestFloorAppendsWhatLoandWould(t *testing.T) {
 		t.Fatal(err)
 	}
 	gs := grpc.NewServer()
-	loancorev1.RegisterLoanServiceServer(gs, &floor{db: db, loans: map[string]*loanHead{}})
+	loancorev1.RegisterLoanServiceServer(gs, &floor{db: db, loans: map[string]*loanHead{}, cold: cold})
 	go func() { _ = gs.Serve(lis) }()
 	defer gs.Stop()
 	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -92,6 +103,16 @@ func TestFloorAppendsWhatLoandWould(t *testing.T) {
 	}
 	if len(requests) != 1+clients*each {
 		t.Errorf("%d distinct requests in the log, want %d", len(requests), 1+clients*each)
+	}
+	sn, err := db.LoadLoan(ctx, store.LoadLoanParams{LoanID: "F-1", SnapshotFormat: engine.SnapshotFormat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sn.Snapshot != nil; got != cold {
+		t.Errorf("a snapshot stored: %v, want %v", got, cold)
+	} else if cold && (len(sn.Events) >= snapshotEvery || sn.Loan.Version != int64(1+clients*each)) {
+		t.Errorf("from the snapshot at %d: %d events to version %d, want fewer than %d to %d",
+			sn.Snapshot.Seq, len(sn.Events), sn.Loan.Version, snapshotEvery, 1+clients*each)
 	}
 	for _, id := range []string{"create-1", "pay-0-0", fmt.Sprintf("pay-%d-%d", clients-1, each-1)} {
 		r, err := db.FindRequest(ctx, store.RequestKey{RequestID: id})
