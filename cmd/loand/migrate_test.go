@@ -20,7 +20,7 @@ func TestCLIMigrateStatusAndDryRun(t *testing.T) {
 		migrations      int
 		last            string
 	}{
-		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 19, "0020_cob_runner.sql"},
+		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 20, "0021_positions_by_date_index.sql"},
 		{"postgres", pgtest.UnmigratedURL(t), 27, "0027_writers_fence.sql"},
 	} {
 		t.Run(c.store, func(t *testing.T) {

@@ -124,3 +124,47 @@ func BenchmarkLoadLoan(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCarryPage reads two pages of 2,000 of close of business's
+// carry (carrySQL: the day before's positions, each loan's row and the
+// tests the carry makes) among 5,000 loans with a year of positions
+// each, which a store that never drops positions keeps after a year of
+// closes. The date's index reads the page's 2,000 rows whatever the
+// dates kept (TestCarryReadsOneDate).
+func BenchmarkCarryPage(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	for _, sql := range []string{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+		INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+		SELECT printf('L%07d', i), 'B' || i, 'CNY', '{}', 'ACTIVE', '2024-01-15T00:00:00.000000000Z' FROM n`,
+		`INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor)
+		SELECT loan_id, 1, 'ORIGINATION', '2024-01-15', created_at, 'r-' || loan_id, 'bench' FROM loans`,
+		`WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM d WHERE k < 364)
+		INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound,
+			penalty_charged, compound_charged, fees_charged, loan_version)
+		SELECT l.loan_id, date('2024-01-16', '+' || d.k || ' days'), 'ACTIVE', 0, 0, 0, '1000.00', '1.00', '0', '0', '0', '0', '0', 1
+		FROM d CROSS JOIN loans l`} {
+		if _, err := s.db.ExecContext(ctx, sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// The year's last date is 2025-01-14 (2024 is a leap year).
+	for b.Loop() {
+		n := 0
+		for _, after := range []string{"", "L0002000"} {
+			rows, err := s.db.QueryContext(ctx, carrySQL, "2025-01-15", "2025-01-14", after, "", "", 2000)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+				n++
+			}
+			if err := rows.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if n != 4000 {
+			b.Fatalf("%d positions read, want 4,000", n)
+		}
+	}
+}
