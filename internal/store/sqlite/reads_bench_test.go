@@ -17,15 +17,7 @@ import (
 func BenchmarkListLoans(b *testing.B) {
 	ctx := context.Background()
 	s := openTemp(b)
-	if _, err := s.db.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
-		INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
-		SELECT printf('L%07d', i), 'B' || (i % 50000), 'CNY', '{"currency":"CNY","principal":"1000.00"}', 'ACTIVE', '2024-01-15T00:00:00.000000000Z' FROM n`); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor)
-		SELECT loan_id, 1, 'ORIGINATION', '2024-01-15', created_at, 'r-' || loan_id, 'bench' FROM loans`); err != nil {
-		b.Fatal(err)
-	}
+	bookLoans(b, s, 200000, 50000, `{"currency":"CNY","principal":"1000.00"}`)
 	for _, tc := range []struct {
 		name string
 		q    store.LoanQuery
@@ -51,15 +43,11 @@ func BenchmarkListLoans(b *testing.B) {
 func BenchmarkDueNotices(b *testing.B) {
 	ctx := context.Background()
 	s := openTemp(b)
-	for _, sql := range []string{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
-		INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
-		SELECT printf('L%07d', i), 'B' || i, 'CNY', '{}', 'ACTIVE', '2024-01-15T00:00:00.000000000Z' FROM n`,
-		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+	bookLoans(b, s, 1000, 1000, `{}`)
+	if _, err := s.db.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
 		INSERT INTO due_notices (notice_id, notice_date, loan_id, kind, installment_number, due_date, amount, days_past_due, bucket)
-		SELECT printf('N%07d', i), '2024-03-15', printf('L%07d', 1 + i % 1000), 'REMINDER', 3, '2024-03-18', '100.00', 0, 0 FROM n`} {
-		if _, err := s.db.ExecContext(ctx, sql); err != nil {
-			b.Fatal(err)
-		}
+		SELECT printf('N%07d', i), '2024-03-15', printf('L%07d', 1 + i % 1000), 'REMINDER', 3, '2024-03-18', '100.00', 0, 0 FROM n`); err != nil {
+		b.Fatal(err)
 	}
 	day := engine.DateOf(2024, 3, 15)
 	for _, tc := range []struct {
@@ -134,19 +122,13 @@ func BenchmarkLoadLoan(b *testing.B) {
 func BenchmarkCarryPage(b *testing.B) {
 	ctx := context.Background()
 	s := openTemp(b)
-	for _, sql := range []string{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
-		INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
-		SELECT printf('L%07d', i), 'B' || i, 'CNY', '{}', 'ACTIVE', '2024-01-15T00:00:00.000000000Z' FROM n`,
-		`INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor)
-		SELECT loan_id, 1, 'ORIGINATION', '2024-01-15', created_at, 'r-' || loan_id, 'bench' FROM loans`,
-		`WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM d WHERE k < 364)
+	bookLoans(b, s, 5000, 5000, `{}`)
+	if _, err := s.db.ExecContext(ctx, `WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM d WHERE k < 364)
 		INSERT INTO loan_positions (loan_id, as_of, status, days_past_due, bucket, risk_class, principal, interest, penalty, compound,
 			penalty_charged, compound_charged, fees_charged, loan_version)
 		SELECT l.loan_id, date('2024-01-16', '+' || d.k || ' days'), 'ACTIVE', 0, 0, 0, '1000.00', '1.00', '0', '0', '0', '0', '0', 1
-		FROM d CROSS JOIN loans l`} {
-		if _, err := s.db.ExecContext(ctx, sql); err != nil {
-			b.Fatal(err)
-		}
+		FROM d CROSS JOIN loans l`); err != nil {
+		b.Fatal(err)
 	}
 	// The year's last date is 2025-01-14 (2024 is a leap year).
 	for b.Loop() {
@@ -166,5 +148,22 @@ func BenchmarkCarryPage(b *testing.B) {
 		if n != 4000 {
 			b.Fatalf("%d positions read, want 4,000", n)
 		}
+	}
+}
+
+// bookLoans writes the benchmarks' book: n active loans L0000001… of
+// borrowers borrowers (B0…, a loan's the borrower of its number modulo
+// borrowers), with terms, each with its origination event.
+func bookLoans(b *testing.B, s *Store, n, borrowers int, terms string) {
+	b.Helper()
+	ctx := context.Background()
+	if _, err := s.db.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+		INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)
+		SELECT printf('L%07d', i), 'B' || (i % ?), 'CNY', ?, 'ACTIVE', '2024-01-15T00:00:00.000000000Z' FROM n`, n, borrowers, terms); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO loan_events (loan_id, seq, kind, value_date, recorded_at, request_id, actor)
+		SELECT loan_id, 1, 'ORIGINATION', '2024-01-15', created_at, 'r-' || loan_id, 'bench' FROM loans`); err != nil {
+		b.Fatal(err)
 	}
 }
