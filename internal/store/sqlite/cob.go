@@ -412,11 +412,16 @@ func unpositioned(ctx context.Context, tx *sql.Tx, p store.CarryPositionsParams,
 	return left, rows.Err()
 }
 
+// carryPageEndSQL is the loan id Every positions after the cursor among
+// the day before's: it steps over the date's index entries, not over
+// every kept date's rows of those loans.
+const carryPageEndSQL = `SELECT loan_id FROM loan_positions WHERE as_of = ? AND loan_id > ?
+	ORDER BY loan_id LIMIT 1 OFFSET ?`
+
 // CarryPageEnd implements store.CloseOfBusiness.
 func (s *Store) CarryPageEnd(ctx context.Context, p store.CarryPageEndParams) (string, error) {
 	var end string
-	err := s.db.QueryRowContext(ctx, `SELECT loan_id FROM loan_positions WHERE as_of = ? AND loan_id > ?
-		ORDER BY loan_id LIMIT 1 OFFSET ?`, (p.BusinessDate - 1).String(), p.AfterLoanID, p.Every-1).Scan(&end)
+	err := s.db.QueryRowContext(ctx, carryPageEndSQL, (p.BusinessDate - 1).String(), p.AfterLoanID, p.Every-1).Scan(&end)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -77,15 +77,20 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 	return strings.Join(plan, "; ")
 }
 
-// TestCarryReadsOneDate: a page of the carry reads the day before's
-// positions by date and loan id (as_of = ? AND loan_id > ?), not every
-// kept date's row of each loan after the cursor, which the primary key
-// (loan_id, as_of) read: positions are never dropped, so that grew with
-// the dates kept (BenchmarkCarryPage).
+// TestCarryReadsOneDate: a page of the carry, and the search for a
+// page's end, read the day before's positions by date and loan id
+// (as_of = ? AND loan_id > ?), not every kept date's row of each loan
+// after the cursor, which the primary key (loan_id, as_of) read:
+// positions are never dropped, so that grew with the dates kept
+// (BenchmarkCarryPage).
 func TestCarryReadsOneDate(t *testing.T) {
 	s := openTemp(t)
-	p := queryPlan(t, s, carrySQL, "2024-03-02", "2024-03-01", "", "", "", 2000)
-	if !strings.Contains(p, "loan_positions_date_idx (as_of=? AND loan_id>?)") {
-		t.Fatalf("the carry does not read one date's positions by its index: %s", p)
+	for name, p := range map[string]string{
+		"carry":    queryPlan(t, s, carrySQL, "2024-03-02", "2024-03-01", "", "", "", 2000),
+		"page end": queryPlan(t, s, carryPageEndSQL, "2024-03-01", "", 1999),
+	} {
+		if !strings.Contains(p, "loan_positions_date_idx (as_of=? AND loan_id>?)") {
+			t.Errorf("the %s does not read one date's positions by its index: %s", name, p)
+		}
 	}
 }
