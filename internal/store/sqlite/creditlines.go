@@ -201,8 +201,9 @@ func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLine
 
 // linesToReviewSQL is LinesToReview's query, shaped so that it reads by
 // index only, whatever the number of lines: the positions past due at
-// the date (the positions' delinquent index; days_past_due > 0 spelled
-// out so that the partial index applies), each one's line by its
+// the date (the positions' delinquent index, named as delinquentPositionsSQL
+// names it; days_past_due > 0 spelled out so that the partial index
+// applies), each one's line by its
 // DRAWDOWN (the drawdowns' loan index), and the FROZEN lines (a partial
 // index, migration 0015) with their last freeze (the log's primary key,
 // backwards); each candidate's status by the lines' primary key. Joined
@@ -212,7 +213,7 @@ func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLine
 // NULL, which the id comparison drops.
 const linesToReviewSQL = `SELECT r.credit_line_id FROM (
 		SELECT (SELECT e.credit_line_id FROM credit_line_events e WHERE e.kind = 'DRAWDOWN' AND e.loan_id = p.loan_id) AS credit_line_id
-		FROM loan_positions p WHERE p.as_of = ? AND p.days_past_due > 0 AND p.days_past_due >= ?
+		FROM loan_positions p INDEXED BY loan_positions_delinquent_idx WHERE p.as_of = ? AND p.days_past_due > 0 AND p.days_past_due >= ?
 		UNION
 		SELECT l.credit_line_id FROM credit_lines l
 		WHERE l.status = 'FROZEN' AND (SELECT f.actor FROM credit_line_events f

@@ -94,3 +94,20 @@ func TestCarryReadsOneDate(t *testing.T) {
 		}
 	}
 }
+
+// TestDelinquentReadsItsIndex: the statements that read a date's
+// delinquent positions read the partial index of those alone, not the
+// date's whole index (migration 0021), which matches the same terms and
+// was planned instead once it existed.
+func TestDelinquentReadsItsIndex(t *testing.T) {
+	s := openTemp(t)
+	for name, p := range map[string]string{
+		"positions": queryPlan(t, s, delinquentPositionsSQL, "2024-03-01", "", 0, 0, 0, 0, 100),
+		"count":     queryPlan(t, s, countDelinquentSQL, "2024-03-01"),
+		"lines":     queryPlan(t, s, linesToReviewSQL, "2024-03-01", 30, "collections", "", 100),
+	} {
+		if !strings.Contains(p, "loan_positions_delinquent_idx") || strings.Contains(p, "loan_positions_date_idx") {
+			t.Errorf("%s: the plan does not read the delinquent index: %s", name, p)
+		}
+	}
+}
