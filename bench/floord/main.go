@@ -161,7 +161,7 @@ func (f *floor) RecordRepayment(ctx context.Context, req *loancorev1.RecordRepay
 // path: a write that read this many events after the latest snapshot
 // (--snapshot-every) stores a new one with its event, and a 12-month
 // loan's state in the engine's snapshot form is about this many bytes
-// (migration 0021). The floor never decodes it; it only stores and reads
+// (PostgreSQL's migration 0021). The floor never decodes it; it only stores and reads
 // as much.
 const snapshotEvery = 8
 
