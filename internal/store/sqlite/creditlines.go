@@ -201,11 +201,11 @@ func (s *Store) LineOfLoan(ctx context.Context, loanID string) (store.CreditLine
 
 // linesToReviewSQL is LinesToReview's query, shaped so that it reads by
 // index only, whatever the number of lines: the positions past due at
-// the date (the positions' delinquent index, named as delinquentPositionsSQL
-// names it; days_past_due > 0 spelled out so that the partial index
-// applies), each one's line by its
-// DRAWDOWN (the drawdowns' loan index), and the FROZEN lines (a partial
-// index, migration 0015) with their last freeze (the log's primary key,
+// the date (the positions' delinquent index, named for the reason
+// delinquentPositionsSQL gives; days_past_due > 0 spelled out so that the
+// partial index applies), each one's line by its DRAWDOWN (the
+// drawdowns' loan index), and the FROZEN lines (a partial index,
+// migration 0015) with their last freeze (the log's primary key,
 // backwards); each candidate's status by the lines' primary key. Joined
 // instead of looked up row by row, PostgreSQL's planner scanned every
 // line and every drawdown (56 ms at 100,000 lines, 1,000 past due,
