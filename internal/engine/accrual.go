@@ -24,6 +24,14 @@ type accrual struct {
 	// late says the terms have a late fee, posted at the end of each
 	// grace as the runs pass it.
 	late bool
+	// known, pen and comp are each installment's day's amounts in the
+	// current accrueTo call (dailyOf), known once asked for.
+	known     []bool
+	pen, comp []money.Amount
+	// stepping says no payment or waiver comes between this accrual's
+	// calls (StepDays), so the day's amounts stay known from one to the
+	// next.
+	stepping bool
 }
 
 // buffers returns zeroed per-installment slices for one run.
@@ -62,6 +70,28 @@ func (a *accrual) daily(in *InstallmentState) (pen, comp money.Amount) {
 		comp = a.on(i)
 	}
 	return pen, comp
+}
+
+// dailyOf is daily for installment i, worked out once per accrueTo call:
+// what an installment has overdue changes only with payments and
+// waivers, which the fold applies between calls, so every run of a call
+// charges it the same day's amounts.
+func (a *accrual) dailyOf(i int, in *InstallmentState) (pen, comp money.Amount) {
+	if !a.known[i] {
+		a.pen[i], a.comp[i] = a.daily(in)
+		a.known[i] = true
+	}
+	return a.pen[i], a.comp[i]
+}
+
+// forgetDaily starts an accrueTo call over m installments: no day's
+// amounts known yet.
+func (a *accrual) forgetDaily(m int) {
+	if cap(a.known) < m {
+		a.known, a.pen, a.comp = make([]bool, m), make([]money.Amount, m), make([]money.Amount, m)
+	}
+	a.known, a.pen, a.comp = a.known[:m], a.pen[:m], a.comp[:m]
+	clear(a.known)
 }
 
 // on is one day's penalty-rate charge on base.
@@ -222,9 +252,16 @@ func (st *LoanState) accrueTo(a *accrual, end Date) {
 	p := &a.t.Penalty
 	grace := Date(p.GraceDays)
 	pending := p.GraceMode != FromGraceEnd && p.GraceDays > 0
+	var cur runCursor
+	if end > st.accruedThrough+1 {
+		cur = st.newRunCursor()
+	}
+	if !a.stepping {
+		a.forgetDaily(len(st.Installments))
+	}
 	for st.accruedThrough < end {
 		d0 := st.accruedThrough + 1
-		d1 := st.runEnd(d0, end, grace)
+		d1 := st.runEnd(&cur, d0, end, grace)
 		dc := st.dailyCharges(a, d0, grace, pending)
 		n := money.Amount(d1 - d0 + 1)
 		full := n
@@ -257,10 +294,29 @@ func (st *LoanState) accrueTo(a *accrual, end Date) {
 // last day of a grace, because those are the only days after which what
 // an installment is charged per day can change (payments aside, which the
 // fold applies between calls); within a run every day charges the same.
-func (st *LoanState) runEnd(d0, end, grace Date) Date {
+//
+// With the installments in due date order (r.sorted), the search starts
+// at r.from, past the installments whose every boundary is behind, and
+// stops at the first one due after the run's end found so far: a fold's
+// runs go forward, so over a long call this is linear in the runs and
+// installments together, not their product.
+func (st *LoanState) runEnd(r *runCursor, d0, end, grace Date) Date {
 	d1 := end
-	for i := range st.Installments {
+	if d0 >= end {
+		return end
+	}
+	i := 0
+	if r.sorted {
+		for r.from < len(st.Installments) && st.Installments[r.from].DueDate+grace+1 <= d0 {
+			r.from++
+		}
+		i = r.from
+	}
+	for ; i < len(st.Installments); i++ {
 		due := st.Installments[i].DueDate
+		if r.sorted && due-1 >= d1 {
+			break
+		}
 		for _, b := range [3]Date{due, due + 1, due + grace + 1} {
 			if b > d0 && b-1 < d1 {
 				d1 = b - 1
@@ -268,6 +324,24 @@ func (st *LoanState) runEnd(d0, end, grace Date) Date {
 		}
 	}
 	return d1
+}
+
+// runCursor is where runEnd's search starts, over one accrueTo call.
+type runCursor struct {
+	// sorted says the installments are in due date order, as a schedule
+	// makes them; from is the first whose last boundary is not behind.
+	sorted bool
+	from   int
+}
+
+// newRunCursor is a cursor over the installments of st.
+func (st *LoanState) newRunCursor() runCursor {
+	for i := 1; i < len(st.Installments); i++ {
+		if st.Installments[i].DueDate < st.Installments[i-1].DueDate {
+			return runCursor{}
+		}
+	}
+	return runCursor{sorted: true}
 }
 
 // dayCharges are one day's charges on each installment over a run of days
@@ -298,11 +372,11 @@ func (st *LoanState) dailyCharges(a *accrual, d0, grace Date, pending bool) dayC
 		if d0 <= in.DueDate+grace {
 			// Within grace: held aside, charged at its end if unpaid.
 			if pending {
-				dc.graceP[i], dc.graceC[i] = a.daily(in)
+				dc.graceP[i], dc.graceC[i] = a.dailyOf(i, in)
 			}
 			continue
 		}
-		dc.pens[i], dc.comps[i] = a.daily(in)
+		dc.pens[i], dc.comps[i] = a.dailyOf(i, in)
 		dc.total += dc.pens[i] + dc.comps[i]
 	}
 	return dc

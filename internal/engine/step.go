@@ -54,6 +54,8 @@ func (st LoanState) StepDays(t Terms, last Date, visit func(LoanState) bool) {
 	var a *accrual
 	if t.HasPenalty {
 		a = newAccrual(&t)
+		a.forgetDaily(len(st.Installments))
+		a.stepping = true
 	}
 	late := t.hasLateFee()
 	for day := st.AsOf + 1; day <= last; day++ {
