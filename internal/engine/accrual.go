@@ -24,10 +24,9 @@ type accrual struct {
 	// late says the terms have a late fee, posted at the end of each
 	// grace as the runs pass it.
 	late bool
-	// known, pen and comp are each installment's day's amounts in the
-	// current accrueTo call (dailyOf), known once asked for.
-	known     []bool
-	pen, comp []money.Amount
+	// day holds each installment's day's penalty and compound in the
+	// current accrueTo call (dailyOf), in pairs; unknown until asked for.
+	day []money.Amount
 	// stepping says no payment or waiver comes between this accrual's
 	// calls (StepDays), so the day's amounts stay known from one to the
 	// next.
@@ -77,21 +76,26 @@ func (a *accrual) daily(in *InstallmentState) (pen, comp money.Amount) {
 // waivers, which the fold applies between calls, so every run of a call
 // charges it the same day's amounts.
 func (a *accrual) dailyOf(i int, in *InstallmentState) (pen, comp money.Amount) {
-	if !a.known[i] {
-		a.pen[i], a.comp[i] = a.daily(in)
-		a.known[i] = true
+	if a.day[2*i] == unknownDay {
+		a.day[2*i], a.day[2*i+1] = a.daily(in)
 	}
-	return a.pen[i], a.comp[i]
+	return a.day[2*i], a.day[2*i+1]
 }
+
+// unknownDay marks a day's amount not worked out yet: daily never
+// charges a negative amount.
+const unknownDay money.Amount = -1
 
 // forgetDaily starts an accrueTo call over m installments: no day's
 // amounts known yet.
 func (a *accrual) forgetDaily(m int) {
-	if cap(a.known) < m {
-		a.known, a.pen, a.comp = make([]bool, m), make([]money.Amount, m), make([]money.Amount, m)
+	if cap(a.day) < 2*m {
+		a.day = make([]money.Amount, 2*m)
 	}
-	a.known, a.pen, a.comp = a.known[:m], a.pen[:m], a.comp[:m]
-	clear(a.known)
+	a.day = a.day[:2*m]
+	for i := range a.day {
+		a.day[i] = unknownDay
+	}
 }
 
 // on is one day's penalty-rate charge on base.
