@@ -2,6 +2,7 @@ package grpcapi_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -186,7 +187,9 @@ func TestReflectionAndHealth(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		// A stream the server has already refused fails Send with io.EOF;
+		// its status comes from Recv, as gRPC documents.
+		if err := stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
 		_, err = stream.Recv()
