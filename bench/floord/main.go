@@ -22,6 +22,7 @@ import (
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/grpcapi"
+	"github.com/loancore/loancore/internal/servicing"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/postgres"
 )
@@ -161,9 +162,9 @@ func (f *floor) RecordRepayment(ctx context.Context, req *loancorev1.RecordRepay
 // path: a write that read this many events after the latest snapshot
 // (--snapshot-every) stores a new one with its event, and a 12-month
 // loan's state in the engine's snapshot form is about this many bytes
-// (PostgreSQL's migration 0021). The floor never decodes it; it only stores and reads
-// as much.
-const snapshotEvery = 8
+// (PostgreSQL's migration 0021). The floor never decodes it; it only
+// stores and reads as much.
+const snapshotEvery = servicing.DefaultSnapshotEvery
 
 var snapshotState = make([]byte, 500)
 
@@ -174,7 +175,7 @@ var snapshotState = make([]byte, 500)
 func (f *floor) load(ctx context.Context, id, valueDate string) (int64, *store.SnapshotRecord, error) {
 	lg, err := f.db.LoadLoan(ctx, store.LoadLoanParams{LoanID: id, SnapshotFormat: engine.SnapshotFormat})
 	if err != nil {
-		return 0, nil, status.Error(codes.Unavailable, err.Error())
+		return 0, nil, loadError(id, err)
 	}
 	if len(lg.Events)+1 < snapshotEvery {
 		return lg.Loan.Version, nil, nil
@@ -182,7 +183,8 @@ func (f *floor) load(ctx context.Context, id, valueDate string) (int64, *store.S
 	return lg.Loan.Version, &store.SnapshotRecord{Format: engine.SnapshotFormat, AsOf: valueDate, LastValueDate: valueDate, State: snapshotState}, nil
 }
 
-// head is the loan's last seq, read from the store the first time.
+// head is the loan's last seq, read from the store the first time; cold,
+// only the loan's turn: every append loads the seq itself (load).
 func (f *floor) head(ctx context.Context, id string) (*loanHead, error) {
 	f.mu.Lock()
 	head := f.loans[id]
@@ -190,18 +192,28 @@ func (f *floor) head(ctx context.Context, id string) (*loanHead, error) {
 	if head != nil {
 		return head, nil
 	}
-	lg, err := f.db.LoadLoan(ctx, store.LoadLoanParams{LoanID: id})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, status.Errorf(codes.NotFound, "no loan %s", id)
-	} else if err != nil {
-		return nil, status.Error(codes.Unavailable, err.Error())
+	var seq int64
+	if !f.cold {
+		lg, err := f.db.LoadLoan(ctx, store.LoadLoanParams{LoanID: id})
+		if err != nil {
+			return nil, loadError(id, err)
+		}
+		seq = lg.Loan.Version
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.loans[id] == nil {
-		f.loans[id] = &loanHead{seq: lg.Loan.Version}
+		f.loans[id] = &loanHead{seq: seq}
 	}
 	return f.loans[id], nil
+}
+
+// loadError is a failed load of loan id as the floor answers it.
+func loadError(id string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return status.Errorf(codes.NotFound, "no loan %s", id)
+	}
+	return status.Error(codes.Unavailable, err.Error())
 }
 
 // hash stands in for loand's request hash: 64 hex digits.

@@ -135,9 +135,9 @@ func newFlagSet(c *config) *flag.FlagSet {
 		"QuoteSchedule: the most APR, in percent a year, a quote may show unflagged (empty: no maximum)")
 	fs.StringVar(&c.aboveMaxAPR, "above-max-apr", "flag",
 		"QuoteSchedule: what a quote above --max-apr-percent gets: flag (apr_above_maximum) or refuse (APR_ABOVE_MAXIMUM)")
-	fs.IntVar(&c.cachedLoans, "cached-loans", 10_000,
+	fs.IntVar(&c.cachedLoans, "cached-loans", servicing.DefaultCachedLoans,
 		"loans whose latest fold this process keeps in memory for their next write, that day or later, and whose latest GetLoan answer it keeps for the next read; 0 turns both caches off")
-	fs.IntVar(&c.snapshotEvery, "snapshot-every", 8,
+	fs.IntVar(&c.snapshotEvery, "snapshot-every", servicing.DefaultSnapshotEvery,
 		"a repayment that read this many events or more of its loan's log beyond the latest snapshot stores a new one; 0 turns snapshots off")
 	fs.IntVar(&c.gcPercent, "gc-percent", 400, "garbage collector target (debug.SetGCPercent); the GOGC environment variable wins when set")
 	defineTransportFlags(fs, &c.transport)

@@ -53,6 +53,16 @@ type Loans struct {
 	observe Observer
 }
 
+// Defaults of NewLoansParams, and of loand's --cached-loans and
+// --snapshot-every.
+const (
+	// DefaultCachedLoans is how many loans each cache keeps.
+	DefaultCachedLoans = 10_000
+	// DefaultSnapshotEvery is how many events a write reads beyond the
+	// latest snapshot before it stores a new one.
+	DefaultSnapshotEvery = 8
+)
+
 // NewLoansParams configure NewLoans.
 type NewLoansParams struct {
 	Store LoanStore
@@ -62,15 +72,15 @@ type NewLoansParams struct {
 	// Asia/Shanghai.
 	Location *time.Location
 	// CachedLoans is how many loans' logs to keep in memory for writes,
-	// and how many loans' views for reads; 0 means 10,000, negative turns
-	// both caches off.
+	// and how many loans' views for reads; 0 means DefaultCachedLoans,
+	// negative turns both caches off.
 	CachedLoans int
 	// SnapshotEvery: a repayment that read at least this many events of
 	// its loan's log beyond the latest stored snapshot (because the loan
 	// was in no cache) stores the fold it made as a new snapshot, with its
 	// event; the next such write reads that snapshot and the events after
-	// it instead of the whole log. 0 means 8; negative turns snapshots off
-	// (none is read or written).
+	// it instead of the whole log. 0 means DefaultSnapshotEvery; negative
+	// turns snapshots off (none is read or written).
 	SnapshotEvery int
 	// Logger receives a line for a stored snapshot that cannot be read
 	// (the write then replays the log); nil means slog.Default().
@@ -103,7 +113,7 @@ func NewLoans(p NewLoansParams) (*Loans, error) {
 	}
 	switch {
 	case p.CachedLoans == 0:
-		l.cache, l.reads = newLogCache(10_000), newReadCache(10_000)
+		l.cache, l.reads = newLogCache(DefaultCachedLoans), newReadCache(DefaultCachedLoans)
 	case p.CachedLoans > 0:
 		l.cache, l.reads = newLogCache(p.CachedLoans), newReadCache(p.CachedLoans)
 	}
@@ -112,7 +122,7 @@ func NewLoans(p NewLoansParams) (*Loans, error) {
 	}
 	switch {
 	case p.SnapshotEvery == 0:
-		l.snapshotEvery = 8
+		l.snapshotEvery = DefaultSnapshotEvery
 	case p.SnapshotEvery > 0:
 		l.snapshotEvery = p.SnapshotEvery
 	}
