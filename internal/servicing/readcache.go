@@ -20,8 +20,11 @@ import (
 // check (versionCheck) is what tells.
 //
 // Views in it are shared by the reads it answers: nothing may change one.
+// Entries are held by pointer and never changed once put (confirm puts a
+// changed copy), so that a lookup copies a pointer under the map's lock,
+// not the ~1 KB view: the lock is taken by every read on both cores.
 type readCache struct {
-	entries *boundedMap[string, readEntry]
+	entries *boundedMap[string, *readEntry]
 }
 
 // readEntry is a view and what it is the view of.
@@ -35,13 +38,14 @@ type readEntry struct {
 }
 
 func newReadCache(limit int) *readCache {
-	return &readCache{entries: newBoundedMap[string, readEntry](limit)}
+	return &readCache{entries: newBoundedMap[string, *readEntry](limit)}
 }
 
-// get returns the loan's entry if it is as of asOf.
-func (c *readCache) get(loanID string, asOf engine.Date) (readEntry, bool) {
+// get returns the loan's entry if it is as of asOf. The entry is shared:
+// the caller must not change it.
+func (c *readCache) get(loanID string, asOf engine.Date) (*readEntry, bool) {
 	if c == nil {
-		return readEntry{}, false
+		return nil, false
 	}
 	e, ok := c.entries.get(loanID)
 	return e, ok && e.asOf == asOf
@@ -55,17 +59,21 @@ func (c *readCache) put(v LoanView) LoanView {
 		return v
 	}
 	v.memo = &viewMemo{}
-	c.entries.put(v.LoanID, readEntry{version: v.Version, asOf: v.AsOf, view: v},
-		func(old readEntry) bool { return old.version > v.Version })
+	c.entries.put(v.LoanID, &readEntry{version: v.Version, asOf: v.AsOf, view: v},
+		func(old *readEntry) bool { return old.version > v.Version })
 	return v
 }
 
 // confirm notes that the loan's entry of version still holds in the
 // state marker names, unless the entry has changed meanwhile.
 func (c *readCache) confirm(loanID string, version int64, marker string) {
-	c.entries.update(loanID, func(e readEntry) (readEntry, bool) {
-		e.marker = marker
-		return e, e.version == version
+	c.entries.update(loanID, func(e *readEntry) (*readEntry, bool) {
+		if e.version != version {
+			return e, false
+		}
+		changed := *e
+		changed.marker = marker
+		return &changed, true
 	})
 }
 
