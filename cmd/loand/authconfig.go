@@ -190,11 +190,12 @@ func loadPolicy(path string) (*auth.Policy, error) {
 // openAudit is where audit lines go: the --audit-log file (JSON lines,
 // appended), else the log's stream in the log's format. Either way at
 // every --log-level: an audit line is not a debug message. Each line of a
-// traced call carries its trace_id.
+// traced call carries its trace_id. JSON lines are slog's, formatted by
+// telemetry.JSONHandler: one is written on every call's path.
 func openAudit(path, format string, stderr io.Writer) (*slog.Logger, func(), error) {
 	if path == "" {
 		if format == "json" {
-			return slog.New(telemetry.NewTraceHandler(slog.NewJSONHandler(stderr, nil))), func() {}, nil
+			return slog.New(telemetry.NewTraceHandler(telemetry.NewJSONHandler(stderr))), func() {}, nil
 		}
 		return slog.New(telemetry.NewTraceHandler(slog.NewTextHandler(stderr, nil))), func() {}, nil
 	}
@@ -202,7 +203,7 @@ func openAudit(path, format string, stderr io.Writer) (*slog.Logger, func(), err
 	if err != nil {
 		return nil, nil, fmt.Errorf("--audit-log: %w", err)
 	}
-	return slog.New(telemetry.NewTraceHandler(slog.NewJSONHandler(f, nil))), func() { _ = f.Close() }, nil
+	return slog.New(telemetry.NewTraceHandler(telemetry.NewJSONHandler(f))), func() { _ = f.Close() }, nil
 }
 
 // devMode allows serving without authentication on a loopback address

@@ -24,6 +24,7 @@ import (
 
 	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/auth"
+	"github.com/loancore/loancore/internal/telemetry"
 )
 
 // benchMethod and benchRepaymentRequest are the call make bench-payments
@@ -43,7 +44,7 @@ func benchRepaymentRequest() *loancorev1.RecordRepaymentRequest {
 // sends, with the verified-token cache off and on (loand's default);
 // apikey a service account's key.
 func BenchmarkGate(b *testing.B) {
-	audit := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	audit := slog.New(telemetry.NewJSONHandler(io.Discard))
 	b.Run("auth=dev", func(b *testing.B) {
 		benchGate(b, newGate(Options{Dev: true, Audit: audit}, audit), context.Background())
 	})
@@ -135,7 +136,9 @@ func benchJWT(b *testing.B, alg string, cache int) (*auth.Authenticator, string)
 // writes it for a RecordRepayment: formatted and discarded, then written
 // to a file as loand writes it (--audit-log's JSON lines, or the log's
 // own JSON or text on stderr, which the bench sends to a file): one
-// write(2) per line, unbuffered.
+// write(2) per line, unbuffered. loand's JSON lines are
+// telemetry.JSONHandler's (lines-*); slog's own JSON handler (json-*),
+// which writes the same bytes, is beside them.
 func BenchmarkAuditLine(b *testing.B) {
 	p := auth.Principal{Subject: "svc-payments", Roles: []string{"servicer"}, Via: auth.ViaJWT}
 	ctx := peer.NewContext(context.Background(), &peer.Peer{Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 41234}})
@@ -149,6 +152,8 @@ func BenchmarkAuditLine(b *testing.B) {
 		name string
 		h    slog.Handler
 	}{
+		{"lines-discard", telemetry.NewJSONHandler(io.Discard)},
+		{"lines-file", telemetry.NewJSONHandler(f)},
 		{"json-discard", slog.NewJSONHandler(io.Discard, nil)},
 		{"json-file", slog.NewJSONHandler(f, nil)},
 		{"text-file", slog.NewTextHandler(f, nil)},
