@@ -21,7 +21,7 @@ func TestCLIMigrateStatusAndDryRun(t *testing.T) {
 		last            string
 	}{
 		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 20, "0021_positions_by_date_index.sql"},
-		{"postgres", pgtest.UnmigratedURL(t), 27, "0027_writers_fence.sql"},
+		{"postgres", pgtest.UnmigratedURL(t), 28, "0028_notice_spans.sql"},
 	} {
 		t.Run(c.store, func(t *testing.T) {
 			status := func(when string, wantApplied int) {

@@ -37,7 +37,9 @@ const spanMax = "500"
 // A transaction's accrual lines are consecutive in that order (its events
 // before them, its notices and line events after), so they are fed as
 // spans: a row for each spanMax of them, in (loan_id,
-// business_date) order, naming its first line and how many it stands for;
+// business_date) order, naming its first line and how many it stands for
+// (its notices likewise since migration 28, in (loan_id, notice_id)
+// order, read first as the lines are);
 // a batch of lines (accrual_batches: the carry's, migration 22, and
 // since migration 26 the fold's too) is a span already, fed as a row of
 // its own (batched), its lines not read. loan_accruals holds the lines
@@ -62,6 +64,13 @@ const sequenceSQL = `WITH h AS (
 	SELECT a.xid, a.loan_id, a.business_date, row_number() OVER w - 1 AS n, count(*) OVER (PARTITION BY a.xid) AS total
 	FROM fresh a
 	WINDOW w AS (PARTITION BY a.xid ORDER BY a.loan_id, a.business_date)
+), fresh_notices AS MATERIALIZED (
+	SELECT n.xid, n.loan_id, n.notice_id FROM due_notices n
+	WHERE n.xid > (SELECT after FROM h) AND n.xid < (SELECT upto FROM h)
+), notices AS (
+	SELECT n.xid, n.loan_id, n.notice_id, row_number() OVER w - 1 AS k, count(*) OVER (PARTITION BY n.xid) AS total
+	FROM fresh_notices n
+	WINDOW w AS (PARTITION BY n.xid ORDER BY n.loan_id, n.notice_id)
 ), src AS (
 	SELECT e.xid, 1 AS src, 1::bigint AS span, e.kind, e.loan_id, e.seq, NULL::date AS business_date, NULL::text AS notice_id,
 		NULL::text AS credit_line_id, false AS batched
@@ -73,8 +82,8 @@ const sequenceSQL = `WITH h AS (
 	SELECT b.xid, 2, cardinality(b.loan_ids), 'ACCRUAL', b.first_loan_id, NULL, b.business_date, NULL, NULL, true
 		FROM accrual_batches b, h WHERE b.xid > h.after AND b.xid < h.upto
 	UNION ALL
-	SELECT n.xid, 3, 1, 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id, NULL, false
-		FROM due_notices n, h WHERE n.xid > h.after AND n.xid < h.upto
+	SELECT n.xid, 3, least(n.total - n.k, ` + spanMax + `), 'DUE_NOTICE', n.loan_id, NULL, NULL, n.notice_id, NULL, false
+		FROM notices n WHERE n.k % ` + spanMax + ` = 0
 	UNION ALL
 	SELECT c.xid, 4, 1, 'CREDIT_LINE_' || c.kind, c.loan_id, c.seq, NULL, NULL, c.credit_line_id, false
 		FROM credit_line_events c, h WHERE c.xid > h.after AND c.xid < h.upto
@@ -208,7 +217,8 @@ func (s *Store) waitForOlder(ctx context.Context) error {
 // in position order, and expands each span into its lines: the
 // journal's lines of its xid from its first, in the span's order,
 // skipping those at or before After (an index range of (xid, loan_id,
-// business_date); the skip is under spanMax), or a batch's (batched,
+// business_date); the skip is under spanMax), a notice span's notices
+// likewise (by (xid, loan_id, notice_id)), or a batch's (batched,
 // migration 22) from its arrays, each line's ordinal its offset in the
 // span, with its amounts and time (batch_*). Every row gives an entry,
 // so $4 rows are enough for $4 entries, and only the rows with fewer than
@@ -216,7 +226,7 @@ func (s *Store) waitForOlder(ctx context.Context) error {
 // spans, less the first row's skip): a page of ACCRUAL entries would
 // otherwise expand up to $4 spans of 500 for 500 entries.
 const readFeedSQL = `WITH f AS MATERIALIZED (
-	SELECT r.position + x.k AS position, r.kind, x.loan_id, r.seq, x.business_date, r.notice_id, r.credit_line_id,
+	SELECT r.position + x.k AS position, r.kind, x.loan_id, r.seq, x.business_date, x.notice_id, r.credit_line_id,
 		x.batch_penalty, x.batch_compound, x.batch_fees, x.batch_at
 	FROM (SELECT * FROM (SELECT r.*,
 				sum(span) OVER w - span - greatest($1 + 1 - first_value(position) OVER w, 0) AS before
@@ -228,18 +238,27 @@ const readFeedSQL = `WITH f AS MATERIALIZED (
 			WINDOW w AS (ORDER BY position ROWS UNBOUNDED PRECEDING)) r
 		WHERE r.before < $4) r
 	CROSS JOIN LATERAL (
-		SELECT 0::bigint AS k, r.loan_id COLLATE "C" AS loan_id, r.business_date, NULL::numeric AS batch_penalty,
-			NULL::numeric AS batch_compound, NULL::numeric AS batch_fees, NULL::timestamptz AS batch_at
+		SELECT 0::bigint AS k, r.loan_id COLLATE "C" AS loan_id, r.business_date, r.notice_id COLLATE "C" AS notice_id,
+			NULL::numeric AS batch_penalty, NULL::numeric AS batch_compound, NULL::numeric AS batch_fees, NULL::timestamptz AS batch_at
 		WHERE r.span = 1 AND NOT r.batched
 		UNION ALL
 		SELECT greatest($1 + 1 - r.position, 0) + row_number() OVER (ORDER BY a.loan_id, a.business_date) - 1, a.loan_id, a.business_date,
-			NULL, NULL, NULL, NULL
+			NULL, NULL, NULL, NULL, NULL
 		FROM (SELECT a.loan_id, a.business_date FROM loan_accruals a
-			WHERE r.span > 1 AND NOT r.batched AND a.xid = r.xid AND (a.loan_id, a.business_date) >= (r.loan_id COLLATE "C", r.business_date)
+			WHERE r.span > 1 AND r.kind = 'ACCRUAL' AND NOT r.batched AND a.xid = r.xid
+				AND (a.loan_id, a.business_date) >= (r.loan_id COLLATE "C", r.business_date)
 			ORDER BY a.loan_id, a.business_date
 			OFFSET greatest($1 + 1 - r.position, 0) LIMIT least(r.span - greatest($1 + 1 - r.position, 0), $4)) a
 		UNION ALL
-		SELECT u.i - 1, u.loan_id, r.business_date, u.penalty, u.compound, b.fees[u.i], b.recorded_at
+		SELECT greatest($1 + 1 - r.position, 0) + row_number() OVER (ORDER BY n.loan_id, n.notice_id) - 1, n.loan_id, NULL, n.notice_id,
+			NULL, NULL, NULL, NULL
+		FROM (SELECT n.loan_id, n.notice_id FROM due_notices n
+			WHERE r.span > 1 AND r.kind = 'DUE_NOTICE' AND n.xid = r.xid
+				AND (n.loan_id, n.notice_id) >= (r.loan_id COLLATE "C", r.notice_id COLLATE "C")
+			ORDER BY n.loan_id, n.notice_id
+			OFFSET greatest($1 + 1 - r.position, 0) LIMIT least(r.span - greatest($1 + 1 - r.position, 0), $4)) n
+		UNION ALL
+		SELECT u.i - 1, u.loan_id, r.business_date, NULL, u.penalty, u.compound, b.fees[u.i], b.recorded_at
 		FROM accrual_batches b CROSS JOIN LATERAL unnest(b.loan_ids, b.penalties, b.compounds) WITH ORDINALITY AS u(loan_id, penalty, compound, i)
 		WHERE r.batched AND b.business_date = r.business_date AND b.first_loan_id = r.loan_id COLLATE "C"
 			AND u.i > greatest($1 + 1 - r.position, 0) AND u.i <= greatest($1 + 1 - r.position, 0) + $4) x
@@ -248,7 +267,8 @@ const readFeedSQL = `WITH f AS MATERIALIZED (
 
 // readFeedLoansSQL reads the entries of the loans $4 and the lines $6:
 // r, the rows of one entry naming them (by their indexes by loan and by
-// line), and s, those loans' lines in the spans of the range. s takes
+// line), s, those loans' lines in the spans of the range, and sn, their
+// notices in the notice spans, found as s finds lines. s takes
 // the spans by their partial index, in position order, and looks into
 // each for the loans' lines between its first line and the next span's
 // of the same xid (the next row, if it is one), each line at the span's
@@ -288,9 +308,27 @@ const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 			WHERE b.xid = r.xid AND (b.loan_id, b.business_date) >= (r.loan_id COLLATE "C", r.business_date)
 				AND (b.loan_id, b.business_date) < (x.loan_id, x.business_date)
 			ORDER BY b.loan_id, b.business_date LIMIT ` + spanMax + `) b) k
-	WHERE r.span > 1 AND NOT r.batched AND r.position > $1::bigint - ` + spanMax + ` AND r.position <= $2 AND r.position + k.rank > $1
-		AND (cardinality($3::text[]) = 0 OR r.kind = ANY($3::text[]))
+	WHERE r.span > 1 AND r.kind = 'ACCRUAL' AND NOT r.batched AND r.position > $1::bigint - ` + spanMax + ` AND r.position <= $2
+		AND r.position + k.rank > $1 AND (cardinality($3::text[]) = 0 OR r.kind = ANY($3::text[]))
 	ORDER BY r.position, x.loan_id, x.business_date LIMIT $5
+), sn AS MATERIALIZED (
+	SELECT r.position + k.rank AS position, r.kind, x.loan_id, NULL::bigint AS seq, NULL::date AS business_date, x.notice_id,
+		NULL::text AS credit_line_id, NULL::numeric AS batch_penalty, NULL::numeric AS batch_compound, NULL::numeric AS batch_fees,
+		NULL::timestamptz AS batch_at
+	FROM event_feed r
+		LEFT JOIN event_feed nx ON nx.position = r.position + r.span AND nx.xid = r.xid AND nx.kind = 'DUE_NOTICE'
+		CROSS JOIN LATERAL (SELECT n.loan_id, n.notice_id FROM due_notices n
+			WHERE n.xid = r.xid AND n.loan_id = ANY($4::text[])
+				AND (n.loan_id > r.loan_id COLLATE "C" OR (n.loan_id = r.loan_id AND n.notice_id >= r.notice_id COLLATE "C"))
+				AND (nx.position IS NULL OR (n.loan_id, n.notice_id) < (nx.loan_id COLLATE "C", nx.notice_id COLLATE "C"))
+			OFFSET 0) x
+		CROSS JOIN LATERAL (SELECT count(*) AS rank FROM (SELECT 1 FROM due_notices b
+			WHERE b.xid = r.xid AND (b.loan_id, b.notice_id) >= (r.loan_id COLLATE "C", r.notice_id COLLATE "C")
+				AND (b.loan_id, b.notice_id) < (x.loan_id, x.notice_id)
+			ORDER BY b.loan_id, b.notice_id LIMIT ` + spanMax + `) b) k
+	WHERE r.span > 1 AND r.kind = 'DUE_NOTICE' AND r.position > $1::bigint - ` + spanMax + ` AND r.position <= $2
+		AND r.position + k.rank > $1 AND (cardinality($3::text[]) = 0 OR r.kind = ANY($3::text[]))
+	ORDER BY r.position, x.loan_id, x.notice_id LIMIT $5
 ), bt AS MATERIALIZED (
 	SELECT r.position + x.i - 1 AS position, r.kind, x.loan_id, NULL::bigint AS seq, r.business_date, NULL::text AS notice_id,
 		NULL::text AS credit_line_id, b.penalties[x.i], b.compounds[x.i], b.fees[x.i], b.recorded_at
@@ -303,7 +341,7 @@ const readFeedLoansSQL = `WITH r AS MATERIALIZED (
 		AND (cardinality($3::text[]) = 0 OR r.kind = ANY($3::text[]))
 	ORDER BY r.position, x.i LIMIT $5
 ), f AS MATERIALIZED (
-	SELECT * FROM r UNION ALL SELECT * FROM s UNION ALL SELECT * FROM bt ORDER BY position LIMIT $5
+	SELECT * FROM r UNION ALL SELECT * FROM s UNION ALL SELECT * FROM sn UNION ALL SELECT * FROM bt ORDER BY position LIMIT $5
 )` + feedEntriesSQL
 
 // feedEntriesSQL joins the page of entries f to what they name. A line

@@ -126,18 +126,36 @@ func TestFeedPassReadsByIndex(t *testing.T) {
 		SELECT '2024-02-20', 'L' || i, 1, 0, 0, now() FROM generate_series(1, 5000) i`); err != nil {
 		t.Fatal(err)
 	}
-	if plan := pass("EXPLAIN EXECUTE pass"); !readsRange(plan, "loan_accruals_xid_idx") || strings.Contains(plan, "Seq Scan on loan_accruals") {
+	if _, err := conn.Exec(ctx, `INSERT INTO due_notices (notice_id, notice_date, loan_id, kind, installment_number, amount,
+			days_past_due, bucket, recorded_at)
+		SELECT 'N' || i, '2024-02-20', 'L' || i, 'FIRST_OVERDUE', 1, 1, 1, 1, now() FROM generate_series(1, 5000) i`); err != nil {
+		t.Fatal(err)
+	}
+	plan := pass("EXPLAIN EXECUTE pass")
+	if !readsRange(plan, "loan_accruals_xid_idx") || strings.Contains(plan, "Seq Scan on loan_accruals") {
 		t.Fatalf("the kept plan of a pass does not read the journal's range by its xid index:\n%s", plan)
+	}
+	if !readsRange(plan, "due_notices_xid_idx") || strings.Contains(plan, "Seq Scan on due_notices") {
+		t.Fatalf("the kept plan of a pass does not read the notices' range by their xid index:\n%s", plan)
 	}
 }
 
-// readsRange reports whether a text plan scans index with the pass's xid
-// range as its index condition, not the whole index filtered by a join.
+// readsRange reports whether a text plan scans index (an index scan or a
+// bitmap index scan) with the pass's xid range as its index condition,
+// not the whole index filtered by a join.
 func readsRange(plan, index string) bool {
 	lines := strings.Split(plan, "\n")
 	for i, l := range lines {
-		if strings.Contains(l, "using "+index+" on") && i+1 < len(lines) && strings.Contains(lines[i+1], "Index Cond: ((xid > ") {
-			return true
+		if !strings.Contains(l, "using "+index+" on") && !strings.Contains(l, "Bitmap Index Scan on "+index+" ") {
+			continue
+		}
+		for _, next := range lines[i+1:] {
+			if strings.Contains(next, "Index Cond:") {
+				if strings.Contains(next, "Index Cond: ((xid > ") {
+					return true
+				}
+				break
+			}
 		}
 	}
 	return false

@@ -23,6 +23,7 @@ var feedCases = []testCase{
 	{"FeedCreditLineEvents", testFeedCreditLineEvents},
 	{"FeedSpans", testFeedSpans},
 	{"FeedCarriedSpans", testFeedCarriedSpans},
+	{"FeedNoticeSpans", testFeedNoticeSpans},
 }
 
 // feedKey names what a feed entry is about, to compare entries.

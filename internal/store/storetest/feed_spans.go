@@ -191,16 +191,22 @@ func readSpans(t *testing.T, s store.Store, groups [][]string, chosen []string, 
 // checkPagesFromPositions reads one page after positions from all[from]
 // on, in pages of 1, 2 and 7: each must be the entries that follow in
 // the whole feed, complete through its last entry. The positions are
-// those near the close's first line and every 500th after it (where
-// PostgreSQL's spans begin and end), near the head and every 23rd; a
-// page from every position costs the suite seconds more and tells
-// nothing these do not.
+// those near the first entry of each run of one kind (the close's first
+// line, its first notice) and every 500th after it (where PostgreSQL's
+// spans begin and end), near the head and every 23rd; a page from every
+// position costs the suite seconds more and tells nothing these do not.
 func checkPagesFromPositions(t *testing.T, s store.Store, all []store.FeedEntry, from int) {
 	t.Helper()
 	ctx := context.Background()
 	head := all[len(all)-1].Position
+	run := make([]int, len(all)) // where each entry's run of one kind begins
+	for i := range all {
+		if run[i] = i; i > 0 && all[i].Kind == all[i-1].Kind {
+			run[i] = run[i-1]
+		}
+	}
 	for i := from; i < len(all); i++ {
-		if k := (i - from - 3 + 8) % 500; k >= 16 && len(all)-i > 16 && (i-from)%23 != 0 {
+		if k := (i - run[i] + 8) % 500; k >= 16 && len(all)-i > 16 && (i-from)%23 != 0 {
 			continue
 		}
 		after := all[i].Position
@@ -229,6 +235,16 @@ func checkPagesFromPositions(t *testing.T, s store.Store, all []store.FeedEntry,
 func checkSpanFilters(t *testing.T, s store.Store, all []store.FeedEntry, chosen []string) {
 	t.Helper()
 	middle := all[slices.IndexFunc(all, func(e store.FeedEntry) bool { return e.LoanID == chosen[4] && e.Accrual != nil })].Position
+	var notices []int64
+	for _, e := range all {
+		if e.Notice != nil {
+			notices = append(notices, e.Position)
+		}
+	}
+	noticeMiddle := middle // a carried close has no notices
+	if len(notices) > 0 {
+		noticeMiddle = notices[len(notices)/2]
+	}
 	for _, c := range []struct {
 		name string
 		p    store.ReadFeedParams
@@ -242,6 +258,10 @@ func checkSpanFilters(t *testing.T, s store.Store, all []store.FeedEntry, chosen
 		{"the chosen loans, after one of their lines", store.ReadFeedParams{LoanIDs: chosen, After: middle}},
 		{"accruals", store.ReadFeedParams{Kinds: []string{store.FeedAccrual}}},
 		{"accruals from inside a span", store.ReadFeedParams{Kinds: []string{store.FeedAccrual}, After: middle}},
+		{"notices", store.ReadFeedParams{Kinds: []string{store.FeedNotice}}},
+		{"notices from among them", store.ReadFeedParams{Kinds: []string{store.FeedNotice}, After: noticeMiddle}},
+		{"the chosen loans' notices, from among them", store.ReadFeedParams{LoanIDs: chosen, Kinds: []string{store.FeedNotice},
+			After: noticeMiddle}},
 		{"everything but accruals", store.ReadFeedParams{Kinds: []string{store.KindOrigination, store.KindDisbursement,
 			store.KindRepayment, store.FeedNotice}}},
 	} {
