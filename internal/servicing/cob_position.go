@@ -44,12 +44,12 @@ func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date, m
 	// installments' views viewOf adds cost 8 kB and more time than the
 	// figures (BenchmarkCOBPositionOverdue).
 	v := c.loans.headOf(lg, st, d, time.Time{})
-	pos = figures(cl, v, st)
+	pos = figures(cl, &v, st)
 	// Against what was journalled, not against a fold of the day before:
 	// a backdated payment that changed earlier days is corrected here.
 	pos.AccruedToday = store.Accrual{Penalty: pos.Charged.Penalty - cl.Charged.Penalty, Compound: pos.Charged.Compound - cl.Charged.Compound,
 		Fees: pos.Charged.Fees - cl.Charged.Fees}
-	pos.Notices = c.notices(cl, v, d)
+	pos.Notices = c.notices(cl, &v, d)
 	pos.Version = lg.loan.Version
 	if c.step && steppable(lg, st, cl.Events, d) {
 		if worthStepping(cl) {
@@ -67,7 +67,7 @@ func (c *Close) position(ctx context.Context, cl store.COBLoan, d engine.Date, m
 // figures is the position of a loan's view as of its date: the figures
 // close of business writes, without the date's accrual, notices, version
 // or state.
-func figures(cl store.COBLoan, v LoanView, st engine.LoanState) store.Position {
+func figures(cl store.COBLoan, v *LoanView, st engine.LoanState) store.Position {
 	return store.Position{LoanID: cl.Loan.LoanID, BorrowerID: cl.Loan.BorrowerID, Currency: cl.Loan.Currency, AsOf: v.AsOf,
 		Status: v.Status, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket, RiskClass: v.RiskClass, Outstanding: v.Outstanding,
 		Charged: charged(st)}
@@ -169,8 +169,9 @@ func stepped(cl store.COBLoan, d engine.Date, memo *termsMemo) (loanLog, bool, e
 	return loanLog{}, false, nil
 }
 
-// notices returns the notices of date d for a loan as of d.
-func (c *Close) notices(cl store.COBLoan, v LoanView, d engine.Date) []store.Notice {
+// notices returns the notices of date d for a loan as of d (v by pointer:
+// the look ahead asks this of every day, and a view is ~1 kB).
+func (c *Close) notices(cl store.COBLoan, v *LoanView, d engine.Date) []store.Notice {
 	if v.Status != store.StatusActive {
 		return nil
 	}
@@ -180,38 +181,48 @@ func (c *Close) notices(cl store.COBLoan, v LoanView, d engine.Date) []store.Not
 			BorrowerID: v.BorrowerID, Currency: v.Terms.Currency.Code, Kind: kind, InstallmentNumber: number, DueDate: due,
 			Amount: amount, DaysPastDue: v.DaysPastDue, Bucket: v.Bucket})
 	}
-	var overdue money.Amount
 	// The state's installments, which the view's wrap: a view looked at
-	// ahead (headOf) has no views of them. By pointer: the look ahead asks
-	// this of every day, and an installment's state is ~300 bytes.
+	// ahead (headOf) has no views of them. By pointer, and what is unpaid
+	// summed only on the days it is told: the look ahead asks this of
+	// every day, and an installment's state is ~300 bytes.
 	for i := range v.state.Installments {
 		in := &v.state.Installments[i]
 		if fee := in.LateFee(); fee > 0 && v.Terms.LateFeeDay(in.DueDate) == d {
 			add(NoticeLateFee, in.Number, in.DueDate, fee)
 		}
-		unpaid := in.Unpaid()
-		if unpaid == 0 {
-			continue
-		}
-		if in.DueDate < d {
-			overdue += unpaid
-		}
+		// Each kind a constant of its own: a kind in a variable would be
+		// boxed for Sprintf, an allocation a notice.
 		switch in.DueDate {
 		case d + engine.Date(c.reminderDays):
-			add(NoticeUpcomingDue, in.Number, in.DueDate, unpaid)
+			if unpaid := in.Unpaid(); unpaid != 0 {
+				add(NoticeUpcomingDue, in.Number, in.DueDate, unpaid)
+			}
 		case d - 1:
-			add(NoticeFirstOverdue, in.Number, in.DueDate, unpaid)
+			if unpaid := in.Unpaid(); unpaid != 0 {
+				add(NoticeFirstOverdue, in.Number, in.DueDate, unpaid)
+			}
 		}
 	}
 	// A bucket change is seen against yesterday's position, so from the
 	// second closed date of a loan on.
 	if cl.PrevAsOf == d-1 && cl.PrevBucket != v.Bucket {
-		add(NoticeBucketChange, 0, engine.NoDate, overdue)
+		add(NoticeBucketChange, 0, engine.NoDate, overdueOn(&v.state, d))
 	}
 	if v.DaysPastDue == c.prenoticeDays {
-		add(NoticeCreditReport, 0, engine.NoDate, overdue)
+		add(NoticeCreditReport, 0, engine.NoDate, overdueOn(&v.state, d))
 	}
 	return out
+}
+
+// overdueOn is what the installments due before d leave unpaid.
+func overdueOn(st *engine.LoanState, d engine.Date) money.Amount {
+	var overdue money.Amount
+	for i := range st.Installments {
+		if in := &st.Installments[i]; in.DueDate < d {
+			overdue += in.Unpaid()
+		}
+	}
+	return overdue
 }
 
 // charged is all penalty, compound interest and late fees a fold has

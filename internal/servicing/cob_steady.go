@@ -61,14 +61,14 @@ func (c *Close) steadyRun(lg loanLog, st engine.LoanState, cl store.COBLoan, at 
 	st.StepDays(lg.terms, d+maxSteadyDays, func(next engine.LoanState) bool {
 		t := next.AsOf
 		v := c.loans.headOf(lg, next, t, time.Time{})
-		got := figures(cl, v, next)
+		got := figures(cl, &v, next)
 		if t == d+1 {
 			run.Penalty, run.Compound = got.Charged.Penalty-at.Charged.Penalty, got.Charged.Compound-at.Charged.Compound
 			if run.Penalty < 0 || run.Compound < 0 {
 				return false
 			}
 		}
-		if want = run.Next(want); !sameFigures(got, want) || len(c.notices(prev, v, t)) > 0 {
+		if want = run.Next(want); !sameFigures(got, want) || len(c.notices(prev, &v, t)) > 0 {
 			return false
 		}
 		run.Through, prev.PrevAsOf = t, t
