@@ -12,10 +12,13 @@
 #               the loans
 #   list        ListLoans, pages of BENCH_PAGE, each client paging on
 #   delinquent  ListDelinquentLoans at the last closed date, likewise
-# and prints each mode's calls/s, p50 and p99. The machine is shared and
-# noisy: the rounds alternate, and the summary gives the median of each
-# figure over the rounds, the ratio of the medians to the health check's,
-# and the median of each round's own ratio.
+# and prints each mode's calls/s, p50 and p99, and the CPU (user+system)
+# loand and the client spent a call (from /proc and time(1): a call's
+# cost moves less between rounds than the rates, and says which process
+# pays for what). The machine is shared and noisy: the rounds alternate,
+# and the summary gives the median of each figure over the rounds, the
+# ratio of the medians to the health check's, and the median of each
+# round's own ratio.
 # Usage: make bench-read (BENCH_LOANS=512 BENCH_CLIENTS=8 BENCH_CONNS=1
 # BENCH_SECONDS=5 BENCH_ROUNDS=5 BENCH_PAGE=100 BENCH_POOL=16
 # BENCH_CACHE=10000: loand's --cached-loans, 0 turning the read cache off;
@@ -45,13 +48,14 @@ start_cluster read -c max_connections=100 -c shared_buffers=256MB
 go build -o "$work/loand" ./cmd/loand
 go build -o "$work/loadpay" ./bench/loadpay
 
-declare -A addr
+declare -A addr pid
 start_loand() { # start_loand STORE DATABASE [FLAGS…]
   local name="$1" db="$2" port
   shift 2
   port=$(free_port)
   "$work/loand" --listen "127.0.0.1:$port" --database "$db" --log-format json --cached-loans "$cache" "$@" 2>"$work/loand-$name.log" &
   servers+=("$!")
+  pid[$name]=$!
   addr[$name]="127.0.0.1:$port"
   wait_healthy "${addr[$name]}"
 }
@@ -63,10 +67,12 @@ for s in $stores; do
   esac
 done
 
-loadpay() { # loadpay STORE MODE SECONDS: one run of the client, its output line
-  GOMAXPROCS="$client_procs" "$work/loadpay" -addr "${addr[$1]}" -mode "$2" -loans "$loans" -c "$clients" -conns "$conns" \
-    -page "$page" -d "$3" -run "read"
+loadpay() { # loadpay STORE MODE SECONDS: one run of the client, its output line; its CPU in $work/time.loadpay
+  GOMAXPROCS="$client_procs" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
+    "$work/loadpay" -addr "${addr[$1]}" -mode "$2" -loans "$loans" -c "$clients" -conns "$conns" -page "$page" -d "$3" -run "read"
 }
+# per_call FROM TO CALLS: µs of CPU a call between two CPU readings (s).
+per_call() { python3 -c "print('%.0f' % (($2 - $1) * 1e6 / max($3, 1)))"; }
 
 # The loans (loadpay books those missing), then yesterday's close of
 # business, then a warm-up of every mode, not counted.
@@ -98,27 +104,32 @@ echo "loand on each store: ${loans} loans (12 monthly installments, overdue), cl
 echo "client: bench/loadpay, ${clients} clients over $([ "$conns" = 0 ] && echo 'a connection each' || echo "$conns gRPC connection(s)"), GOMAXPROCS ${client_procs:-Go default}; pages of ${page}; ${rounds} rounds of ${seconds}s per mode and store, alternating"
 if [[ " $stores " == *" postgres "* ]]; then alone "before the rounds"; fi
 printf '\n%-8s %5s' store round
-for m in $modes; do printf ' %11s %8s' "$m/s" p50; done
-printf '   %s\n' "ratios to health (QPS)"
+for m in $modes; do printf ' %11s %8s %9s' "$m/s" p50 "µs/call"; done
+printf '   %s\n' "ratios to health (QPS); µs/call: CPU of loand+client a call"
 : >"$work/rows"
 for r in $(seq "$rounds"); do
   for s in $stores; do
     printf '%-8s %5s' "$s" "$r"
     row="$s"
     for m in $modes; do
+      l0=$(cpu_of "${pid[$s]}")
       out=$(loadpay "$s" "$m" "${seconds}s")
+      l1=$(cpu_of "${pid[$s]}")
       if [ "$(sed -n 's/.* failed=\([0-9]*\).*/\1/p' <<<"$out")" != 0 ]; then echo; echo "$s $m: failures: $out" >&2; exit 1; fi
       qps=${out%% *}
       p50=$(sed -n 's/.* p50=\([^ ]*\).*/\1/p' <<<"$out")
       p99=$(sed -n 's/.* p99=\([^ ]*\).*/\1/p' <<<"$out")
-      printf ' %11s %8s' "$qps" "$p50"
-      row="$row $m $qps $p50 $p99"
+      calls=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
+      lcpu=$(per_call "$l0" "$l1" "$calls")
+      ccpu=$(per_call 0 "$(awk '/^client/ {print $2+$3}' "$work/time.loadpay")" "$calls")
+      printf ' %11s %8s %9s' "$qps" "$p50" "$lcpu+$ccpu"
+      row="$row $m $qps $p50 $p99 $lcpu $ccpu"
     done
     echo "$row" >>"$work/rows"
     python3 - "$row" <<'PY'
 import sys
 f = sys.argv[1].split()
-qps = {f[i]: float(f[i + 1]) for i in range(1, len(f), 4)}
+qps = {f[i]: float(f[i + 1]) for i in range(1, len(f), 6)}
 print('   ' + ' '.join('%s %.2f' % (m, q / qps['health']) for m, q in qps.items() if m != 'health'))
 PY
   done
@@ -132,9 +143,11 @@ def dur(s):  # a Go duration (1.2ms, 850µs, 1.5s) in ms
 rows = {}
 for line in open(sys.argv[1]):
     f = line.split()
-    rows.setdefault(f[0], []).append({f[i]: (float(f[i + 1]), dur(f[i + 2]), dur(f[i + 3])) for i in range(1, len(f), 4)})
+    rows.setdefault(f[0], []).append({f[i]: (float(f[i + 1]), dur(f[i + 2]), dur(f[i + 3]), float(f[i + 4]), float(f[i + 5]))
+                                      for i in range(1, len(f), 6)})
 modes = sys.argv[2].split()
-print('\nmedians of %d rounds (QPS, p50, p99; ratio of medians to health; median of per-round ratios; p50 / health p50, of the medians and by round):' % len(next(iter(rows.values()))))
+print('\nmedians of %d rounds (QPS, p50, p99; ratio of medians to health; median of per-round ratios; p50 / health p50, of the medians and by round;'
+      ' CPU µs a call of loand and of the client, and loand\'s over the health check\'s by round):' % len(next(iter(rows.values()))))
 print('%-8s %-11s %9s %9s %9s %7s %9s %9s %9s' % ('store', 'mode', 'QPS', 'p50 ms', 'p99 ms', 'ratio', 'by round', 'p50 x', 'by round'))
 for store, rs in rows.items():
     h = [r['health'] for r in rs]
@@ -147,6 +160,9 @@ for store, rs in rows.items():
         # medians from different rounds, and the noise moves whole rounds.
         ratios = [r[m][0] / r['health'][0] for r in rs]
         p50_by_round = statistics.median(r[m][1] / r['health'][1] for r in rs)
-        print('%-8s %-11s %9.0f %9.3f %9.3f %7.2f %9.2f %9.2f %9.2f   rounds %.2f–%.2f' % (
-            store, m, q, p50, p99, q / hq, statistics.median(ratios), p50 / hp, p50_by_round, min(ratios), max(ratios)))
+        loand, client = statistics.median(r[m][3] for r in rs), statistics.median(r[m][4] for r in rs)
+        loand_by_round = statistics.median(r[m][3] / max(r['health'][3], 1) for r in rs)
+        print('%-8s %-11s %9.0f %9.3f %9.3f %7.2f %9.2f %9.2f %9.2f   rounds %.2f–%.2f   CPU µs/call loand %.0f client %.0f (loand × health %.2f)' % (
+            store, m, q, p50, p99, q / hq, statistics.median(ratios), p50 / hp, p50_by_round, min(ratios), max(ratios),
+            loand, client, loand_by_round))
 PY
