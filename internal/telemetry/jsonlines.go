@@ -66,46 +66,33 @@ const maxPooledLine = 16 << 10
 
 // Handle implements slog.Handler.
 func (h *JSONHandler) Handle(ctx context.Context, r slog.Record) error {
-	// slog writes an error beside a year RFC 3339 cannot hold.
-	plain := r.Time.IsZero() || r.Time.Year() >= 0 && r.Time.Year() < 10000
-	r.Attrs(func(a slog.Attr) bool {
-		plain = plain && plainAttr(a)
-		return plain
-	})
-	if !plain {
-		return h.fallback.Handle(ctx, r)
-	}
 	bp := linePool.Get().(*[]byte)
-	b := appendLine((*bp)[:0], r)
-	_, err := h.out.Write(b)
+	b, ok := appendLine((*bp)[:0], r)
+	var err error
+	if ok {
+		_, err = h.out.Write(b)
+	}
 	if cap(b) <= maxPooledLine {
 		*bp = b
 		linePool.Put(bp)
 	}
+	if !ok {
+		return h.fallback.Handle(ctx, r)
+	}
 	return err
 }
 
-// plainAttr reports whether appendLine formats a as slog would: a
-// non-empty key and a value of a kind it writes without reflection.
-func plainAttr(a slog.Attr) bool {
-	if a.Key == "" {
-		return false
-	}
-	switch a.Value.Kind() {
-	case slog.KindString, slog.KindInt64, slog.KindUint64, slog.KindBool, slog.KindDuration:
-		return true
-	case slog.KindAny:
-		_, ok := a.Value.Any().([]string)
-		return ok
-	}
-	return false
-}
-
 // appendLine appends r as one JSON line: time (when set), level, message,
-// then the attributes in order, every attribute plain (plainAttr).
-func appendLine(b []byte, r slog.Record) []byte {
+// then the attributes in order. It reports false, leaving the line
+// unfinished, at the first thing it does not write as slog would: a year
+// RFC 3339 cannot hold (slog writes an error beside it), an attribute
+// with an empty key or of a kind appendValue does not write.
+func appendLine(b []byte, r slog.Record) ([]byte, bool) {
 	b = append(b, '{')
 	if !r.Time.IsZero() {
+		if y := r.Time.Year(); y < 0 || y >= 10000 {
+			return b, false
+		}
 		b = append(b, `"time":`...)
 		b = appendTime(b, r.Time.Round(0))
 		b = append(b, ',')
@@ -114,40 +101,52 @@ func appendLine(b []byte, r slog.Record) []byte {
 	b = appendJSONString(b, r.Level.String(), false)
 	b = append(b, `,"msg":`...)
 	b = appendJSONString(b, r.Message, false)
+	ok := true
 	r.Attrs(func(a slog.Attr) bool {
-		b = append(b, ',')
-		b = appendJSONString(b, a.Key, false)
-		b = append(b, ':')
-		b = appendValue(b, a.Value)
-		return true
+		if ok = a.Key != ""; ok {
+			b = append(b, ',')
+			b = appendJSONString(b, a.Key, false)
+			b = append(b, ':')
+			b, ok = appendValue(b, a.Value)
+		}
+		return ok
 	})
-	return append(b, '}', '\n')
+	return append(b, '}', '\n'), ok
 }
 
-// appendTime writes t as slog does: RFC 3339 with nanoseconds, quoted
-// (a year outside 0–9999 goes to the fallback).
+// appendTime writes t as slog does: RFC 3339 with nanoseconds, quoted.
 func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	return append(b, '"')
 }
 
-// appendValue writes a plain value as slog's JSON handler does.
-func appendValue(b []byte, v slog.Value) []byte {
+// appendValue writes v as slog's JSON handler does, if v is of a kind it
+// writes without reflection: a string, an integer, a boolean, a duration
+// or a string slice (which slog marshals with encoding/json); it reports
+// false for any other.
+func appendValue(b []byte, v slog.Value) ([]byte, bool) {
 	switch v.Kind() {
 	case slog.KindString:
-		return appendJSONString(b, v.String(), false)
+		return appendJSONString(b, v.String(), false), true
 	case slog.KindInt64:
-		return strconv.AppendInt(b, v.Int64(), 10)
+		return strconv.AppendInt(b, v.Int64(), 10), true
 	case slog.KindUint64:
-		return strconv.AppendUint(b, v.Uint64(), 10)
+		return strconv.AppendUint(b, v.Uint64(), 10), true
 	case slog.KindBool:
-		return strconv.AppendBool(b, v.Bool())
+		return strconv.AppendBool(b, v.Bool()), true
 	case slog.KindDuration:
-		return strconv.AppendInt(b, int64(v.Duration()), 10)
+		return strconv.AppendInt(b, int64(v.Duration()), 10), true
+	case slog.KindAny:
+		if ss, ok := v.Any().([]string); ok {
+			return appendStrings(b, ss), true
+		}
 	}
-	// A []string, as encoding/json writes it (slog marshals it so).
-	ss := v.Any().([]string)
+	return b, false
+}
+
+// appendStrings writes ss as encoding/json does.
+func appendStrings(b []byte, ss []string) []byte {
 	if ss == nil {
 		return append(b, "null"...)
 	}
