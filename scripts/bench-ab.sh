@@ -139,11 +139,8 @@ round_side() {
     -conns "$conns" -d "${seconds}s" -run "r$c-$r" $(client_auth "$s") $(side "$s" CLIENT_ARGS))
   c1=$(cpu_of "${pid[$s]}")
   p1=$(cpu_pg)
-  n=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
-  f=$(sed -n 's/.* failed=\([0-9]*\).*/\1/p' <<<"$out")
-  m=$(sed -n 's/.*machine_cpu_us_per_op=\([0-9]*\).*/\1/p' <<<"$out")
-  l=$(py "round(($c1-$c0)*1e6/$n)")
-  printf '%-8s %5s %8s %16s %18s %7s %15s\n' "$s" "$r" "${out%% *}" "$m" "$l" "$f" "$(py "round(($p1-$p0)*1e6/$n)")" |
+  n=$(field ok "$out") f=$(field failed "$out") m=$(field machine_cpu_us_per_op "$out")
+  printf '%-8s %5s %8s %16s %18s %7s %15s\n' "$s" "$r" "${out%% *}" "$m" "$(per_op "$c0" "$c1" "$n")" "$f" "$(per_op "$p0" "$p1" "$n")" |
     tee -a "$work/rows"
 }
 

@@ -110,8 +110,6 @@ fi
 # and PostgreSQL (cpu_pg, benchlib.sh).
 cpu_loand() { cpu_of "$loand_pid"; }
 wal_syncs() { "$bin/psql" -tA -h 127.0.0.1 -p "$pgport" -U postgres -c 'SELECT wal_sync FROM pg_stat_wal'; }
-per_op() { py "'%.0f' % (($2-$1)*1e6/$3)"; } # µs of CPU per operation
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 loadpay() { # loadpay ADDR CLIENTS SECONDS RUN: one run of the client, its output line
   GOMAXPROCS="$client_procs" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
     "$work/loadpay" -addr "$1" -loans "$loans" -c "$2" -conns "$conns" -d "$3" -run "$4" -view "$view" "${penalty[@]}"
@@ -136,7 +134,7 @@ for c in $conc; do
   for r in $(seq "$rounds"); do
     l0=$(cpu_loand); p0=$(cpu_pg); w0=$(wal_syncs)
     ours=$(loadpay "127.0.0.1:$apiport" "$c" "${seconds}s" "pay-$run-$c-$r")
-    cl_ours=$(awk '/^client/ {print $2+$3}' "$work/time.loadpay")
+    cl_ours=$(client_cpu "$work/time.loadpay")
     sleep 1 # let the postmaster reap the backends of a run before counting
     l1=$(cpu_loand); p1=$(cpu_pg); w1=$(wal_syncs)
     floor_rate=0 m_floor=0 pf=$p1 wf=$w1
@@ -155,7 +153,7 @@ for c in $conc; do
     p2=$(cpu_pg); w2=$(wal_syncs)
     n_ours=$(field ok "$ours")
     n_theirs=$(py "int($theirs*$seconds)")
-    cl_theirs=$(awk '/^client/ {print $2+$3}' "$work/time.pgbench")
+    cl_theirs=$(client_cpu "$work/time.pgbench")
     m_ours=$(field machine_cpu_us_per_op "$ours")
     m_theirs=$(per_op 0 "$(py "($b2-$b1)/$hz")" "$n_theirs")
     echo "${ours%% *} $theirs $floor_rate $m_ours $m_theirs $m_floor" >>"$work/rates"

@@ -71,8 +71,6 @@ loadpay() { # loadpay STORE MODE SECONDS: one run of the client, its output line
   GOMAXPROCS="$client_procs" /usr/bin/time -f 'client %U %S' -o "$work/time.loadpay" \
     "$work/loadpay" -addr "${addr[$1]}" -mode "$2" -loans "$loans" -c "$clients" -conns "$conns" -page "$page" -d "$3" -run "read"
 }
-# per_call FROM TO CALLS: µs of CPU a call between two CPU readings (s).
-per_call() { python3 -c "print('%.0f' % (($2 - $1) * 1e6 / max($3, 1)))"; }
 
 # The loans (loadpay books those missing), then yesterday's close of
 # business, then a warm-up of every mode, not counted.
@@ -115,13 +113,10 @@ for r in $(seq "$rounds"); do
       l0=$(cpu_of "${pid[$s]}")
       out=$(loadpay "$s" "$m" "${seconds}s")
       l1=$(cpu_of "${pid[$s]}")
-      if [ "$(sed -n 's/.* failed=\([0-9]*\).*/\1/p' <<<"$out")" != 0 ]; then echo; echo "$s $m: failures: $out" >&2; exit 1; fi
+      if [ "$(field failed "$out")" != 0 ]; then echo; echo "$s $m: failures: $out" >&2; exit 1; fi
       qps=${out%% *}
-      p50=$(sed -n 's/.* p50=\([^ ]*\).*/\1/p' <<<"$out")
-      p99=$(sed -n 's/.* p99=\([^ ]*\).*/\1/p' <<<"$out")
-      calls=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
-      lcpu=$(per_call "$l0" "$l1" "$calls")
-      ccpu=$(per_call 0 "$(awk '/^client/ {print $2+$3}' "$work/time.loadpay")" "$calls")
+      p50=$(field p50 "$out") p99=$(field p99 "$out") calls=$(field ok "$out")
+      lcpu=$(per_op "$l0" "$l1" "$calls") ccpu=$(per_op 0 "$(client_cpu "$work/time.loadpay")" "$calls")
       printf ' %11s %8s %9s' "$qps" "$p50" "$lcpu+$ccpu"
       row="$row $m $qps $p50 $p99 $lcpu $ccpu"
     done

@@ -66,3 +66,11 @@ cpu_pg() {
 busy() { awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat; }
 # py prints a Python expression's value.
 py() { python3 -c "print($1)"; }
+# per_op FROM TO N prints the µs of CPU an operation between two CPU
+# readings in seconds (cpu_of, cpu_pg), over N operations.
+per_op() { py "'%.0f' % (($2-$1)*1e6/max($3, 1))"; }
+# field NAME LINE prints NAME's value in a loadpay output line (NAME=value).
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+# client_cpu FILE prints the CPU seconds time(1) wrote to FILE with
+# -f 'client %U %S'.
+client_cpu() { awk '/^client/ {print $2+$3}' "$1"; }
