@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 	"github.com/loancore/loancore/internal/store/storetest"
@@ -41,15 +43,8 @@ func TestNoticesFedAsSpans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, r)
-	}
-	if err := rows.Err(); err != nil {
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"L0000 N0000 500", "L0500 N0500 500", "L1000 N1000 1"}
