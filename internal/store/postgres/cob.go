@@ -608,7 +608,7 @@ func writeNotices(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 				$9::smallint[], $10::timestamptz[])
 			ON CONFLICT (notice_id) DO NOTHING`, rowsColumn[string](rows, 0), rowsColumn[pgtype.Date](rows, 1),
 			rowsColumn[string](rows, 2), rowsColumn[string](rows, 3), rowsColumn[int32](rows, 4),
-			rowsColumn[pgtype.Date](rows, 5), rowsColumn[pgtype.Numeric](rows, 6), rowsColumn[int32](rows, 7),
+			rowsColumn[pgtype.Date](rows, 5), rowsColumn[pgAmount](rows, 6), rowsColumn[int32](rows, 7),
 			rowsColumn[int16](rows, 8), rowsColumn[time.Time](rows, 9))
 		return err
 	})

@@ -3,11 +3,9 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"math/big"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/loancore/loancore/internal/money"
 	"github.com/loancore/loancore/internal/store"
@@ -19,11 +17,6 @@ type journalLine struct {
 	loanID string
 	a      store.Accrual
 	c      money.Currency
-}
-
-// numeric is an amount as PostgreSQL's numeric, exactly.
-func numeric(a money.Amount, c money.Currency) pgtype.Numeric {
-	return pgtype.Numeric{Int: big.NewInt(int64(a)), Exp: -int32(c.MinorUnits), Valid: true}
 }
 
 // batchMax is the most lines an accrual_batches row holds (its CHECK).
@@ -48,10 +41,10 @@ func writeJournal(ctx context.Context, tx pgx.Tx, p store.SavePositionsParams, l
 	b := &pgx.Batch{}
 	for chunk := range slices.Chunk(lines, batchMax) {
 		ids := make([]string, len(chunk))
-		penalties, compounds := make([]pgtype.Numeric, len(chunk)), make([]pgtype.Numeric, len(chunk))
-		var fees []pgtype.Numeric // NULL unless a line charges a fee
+		penalties, compounds := make([]pgAmount, len(chunk)), make([]pgAmount, len(chunk))
+		var fees []pgAmount // NULL unless a line charges a fee
 		if slices.ContainsFunc(chunk, func(l journalLine) bool { return l.a.Fees != 0 }) {
-			fees = make([]pgtype.Numeric, len(chunk))
+			fees = make([]pgAmount, len(chunk))
 		}
 		for i, l := range chunk {
 			ids[i], penalties[i], compounds[i] = l.loanID, numeric(l.a.Penalty, l.c), numeric(l.a.Compound, l.c)

@@ -81,3 +81,16 @@ func DueNoticesSQL(p store.NoticeQuery) (string, []any) { return dueNoticesSQL(p
 // COBLogsSQL is the statement that reads a close of business page's
 // logs: $1 the loans, $2 the snapshot format, $3 the business date.
 var COBLogsSQL = cobLogsSQL
+
+// Amount is an amount of units at scale as close of business sends it
+// (pgAmount).
+func Amount(units int64, scale int32) any { return pgAmount{units: units, scale: scale} }
+
+// Amounts is Amount for a slice, as the journal's batches send them.
+func Amounts(units []int64, scale int32) any {
+	out := make([]pgAmount, len(units))
+	for i, u := range units {
+		out[i] = pgAmount{units: u, scale: scale}
+	}
+	return out
+}
