@@ -21,7 +21,7 @@ func TestCLIMigrateStatusAndDryRun(t *testing.T) {
 		last            string
 	}{
 		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 20, "0021_positions_by_date_index.sql"},
-		{"postgres", pgtest.UnmigratedURL(t), 28, "0028_notice_spans.sql"},
+		{"postgres", pgtest.UnmigratedURL(t), 29, "0029_run_finished_xmax.sql"},
 	} {
 		t.Run(c.store, func(t *testing.T) {
 			status := func(when string, wantApplied int) {

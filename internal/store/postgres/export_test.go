@@ -94,3 +94,10 @@ func Amounts(units []int64, scale int32) any {
 	}
 	return out
 }
+
+// COBLoansPageSQL is the page of given loans' statement, its latest
+// positions looked for in the window.
+var COBLoansPageSQL = cobLoansPageSQL
+
+// PositionWindowDays is how many dates back a page looks first.
+const PositionWindowDays = positionWindowDays

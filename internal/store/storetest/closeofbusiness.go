@@ -33,6 +33,7 @@ var closeOfBusinessCases = []testCase{
 	{"CarryAfterARun", testCarryAfterARun},
 	{"CarryWholePages", testCarryWholePages},
 	{"COBLoansGiven", testCOBLoansGiven},
+	{"COBLoansOlderPositions", testCOBLoansOlderPositions},
 	{"DelinquentPositions", testDelinquentPositions},
 	{"CountDelinquent", testCountDelinquent},
 	{"DueNotices", testDueNotices},
@@ -902,4 +903,51 @@ func testCountDelinquent(t *testing.T, s store.Store) {
 			t.Errorf("CountDelinquent(%s) = %v, want %s", tc.day, got, tc.want)
 		}
 	}
+}
+
+// testCOBLoansOlderPositions: a loan's latest position is found however
+// old it is (a loan paid off long ago and reopened, or one that failed to
+// fold for weeks), whether or not the dates in between have completed
+// runs, and a loan booked after them has none; a page of all loans and
+// one of given loans agree. (PostgreSQL's page looks at the last weeks'
+// dates first: cobPageSelect.)
+func testCOBLoansOlderPositions(t *testing.T, s store.Store) {
+	createLoans(t, s, "B1", "L1", "L2", "L3")
+	charged := store.Accrual{Penalty: 4_321, Compound: 17}
+	savePositions(t, s, day1-400, position("L1", day1-400, charged, charged, 3, engine.M1))
+	savePositions(t, s, day1-90, position("L2", day1-90, charged, charged, 95, engine.M4))
+	savePositions(t, s, day1-2, position("L3", day1-2, charged, charged, 9, engine.M1))
+	check := func(when string, want map[string]engine.Date) {
+		t.Helper()
+		all := cobLoans(t, s, day1, 0, 10)
+		given, err := s.COBLoans(context.Background(), store.COBLoansParams{BusinessDate: day1, Limit: 10,
+			LoanIDs: []string{"L1", "L2", "L3", "L4"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range [][]store.COBLoan{all, given.Loans} {
+			if len(page) != len(want) {
+				t.Fatalf("%s: %d loans, want %d", when, len(page), len(want))
+			}
+			for _, l := range page {
+				d, ok := want[l.Loan.LoanID]
+				charges := charged
+				if d == engine.NoDate {
+					charges = store.Accrual{}
+				}
+				if !ok || l.PrevAsOf != d || l.Charged != charges {
+					t.Errorf("%s: %s's previous position of %s, charged %+v; want %s, %+v", when, l.Loan.LoanID, l.PrevAsOf, l.Charged, d, charges)
+				}
+			}
+		}
+	}
+	check("no run recorded", map[string]engine.Date{"L1": day1 - 400, "L2": day1 - 90, "L3": day1 - 2})
+	for d := day1 - 100; d < day1; d++ {
+		if err := s.SaveCOBRun(context.Background(), store.COBRun{BusinessDate: d, Status: store.COBCompleted, StartedAt: t0,
+			FinishedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	createLoans(t, s, "B1", "L4")
+	check("the dates before run", map[string]engine.Date{"L1": day1 - 400, "L2": day1 - 90, "L3": day1 - 2, "L4": engine.NoDate})
 }

@@ -1,0 +1,12 @@
+-- A completed run's xmax (issue 21): the first transaction id not yet
+-- assigned when its date's run was recorded as completed
+-- (pg_snapshot_xmax). Dates run in order, and a date's positions are all
+-- written before its run completes, so a loan whose first event has an
+-- xid at or above it was seen by no run of that date or before: it has
+-- no position so old. Close of business's page reads each loan's latest
+-- position from the last 35 dates' partitions only (planning a probe of
+-- every kept date's partition made a page slower each day); a loan with
+-- none there reads the older dates only when this cannot rule them out.
+-- Runs completed before this migration have none: their loans are
+-- looked for in every date, as before.
+ALTER TABLE cob_runs ADD COLUMN finished_xmax xid8;
