@@ -22,6 +22,8 @@
 # (pg_stat_statements) and a CPU profile of loand (go tool pprof -top).
 # BENCH_COB_CARRY_WORKERS (default 2, loand's default) is loand's
 # --cob-carry-workers: how many pages of the carry run at once.
+# BENCH_COB_KEPT_DATES (default 0): position partitions kept from dates
+# before the bench's, as a book in production has (below).
 # BENCH_COB_ROUNDS (default 3) steady dates are timed, one after another,
 # each beside its own UPDATE (alternating rounds: the machine's load
 # moves between them); the ratio is the median of the rounds' ratios.
@@ -70,6 +72,17 @@ sdate=$(TZ=Asia/Shanghai date -d "$pdate +1 day" +%F)
 first=$(TZ=Asia/Shanghai date -d "$pdate +2 day" +%F)
 disb=$(TZ=Asia/Shanghai date -d "$first -11 months" +%F)
 terms='{"currency":"CNY","principal":"10000.00","annual_rate_percent":"12","installment_count":12,"frequency_unit":"MONTH","frequency_every":1,"method":"EQUAL_INSTALLMENT","disbursement_date":"'$disb'","interest_accrual":"PERIODIC","day_count":"ACT_360","rounding_mode":"HALF_UP","installment_multiple":"0.01","principal_grace_periods":0,"interest_free_periods":0,"upfront_fee":"0.00","allocation_order":"PENALTY_FIRST","prepayment":"REDUCE_TERM","overpayment":"REFUSE","penalty":{"markup_percent":"50","basis":"OVERDUE_PRINCIPAL","compound_overdue_interest":true,"day_count":"ACT_360","grace_days":3,"grace_mode":"FROM_DUE_DATE"}}'
+# BENCH_COB_KEPT_DATES=N first creates N (empty) partitions of
+# loan_positions for the dates before the first closed, as a book that
+# has closed N dates keeps them (loand drops none): what each page of a
+# close plans and opens grows with them unless bounded.
+kept="${BENCH_COB_KEPT_DATES:-0}"
+if [ "$kept" -gt 0 ]; then
+  "${psql[@]}" -d loancore -c "DO \$\$ DECLARE d date; BEGIN FOR i IN 1..$kept LOOP d := '$pdate'::date - i;
+    EXECUTE format('CREATE TABLE loan_positions_p%s PARTITION OF loan_positions FOR VALUES FROM (%L) TO (%L)', to_char(d, 'YYYYMMDD'), d, d + 1);
+    END LOOP; END \$\$"
+  printf 'kept dates: %d empty position partitions before %s\n' "$kept" "$pdate"
+fi
 t0=$(date +%s.%N)
 "${psql[@]}" -d loancore <<SQL
 INSERT INTO loans (loan_id, borrower_id, currency, terms, status, created_at)

@@ -281,6 +281,9 @@ func (s *Store) scanCOBLoans(ctx context.Context, sql string, args []any, edge *
 // each in loans in place of its row: the loans a page read with none in
 // its window that may have an older one (cobPageSelect).
 func (s *Store) olderCOBLoans(ctx context.Context, p store.COBLoansParams, known, ids []string, loans []store.COBLoan) error {
+	if older, err := s.olderPositions(ctx, p.BusinessDate); err != nil || !older {
+		return err
+	}
 	at := make(map[string]int, len(ids))
 	for i, l := range loans {
 		at[l.Loan.LoanID] = i
@@ -292,6 +295,26 @@ func (s *Store) olderCOBLoans(ctx context.Context, p store.COBLoansParams, known
 			loans[i] = l
 		}
 	})
+}
+
+// olderPositions reports whether any position is older than the window
+// of date d's pages: only then may a loan a page flagged have one. A
+// book's first close flags every loan (none has a position yet, and no
+// run rules them out), and reading each page again cost as much as
+// reading it. Planned with d's window at every call (a custom plan), so
+// a book with no older date plans no partition; a date that has some
+// keeps that answer.
+func (s *Store) olderPositions(ctx context.Context, d engine.Date) (bool, error) {
+	if _, ok := s.olderDates.Load(d); ok {
+		return true, nil
+	}
+	var older bool
+	err := s.pool.QueryRow(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM loan_positions WHERE as_of < $1::date - %d)`, positionWindowDays),
+		pgx.QueryExecModeCacheDescribe, d.String()).Scan(&older)
+	if older {
+		s.olderDates.Store(d, true)
+	}
+	return older, mapError(err)
 }
 
 // cobWindowPages is how many pages' worth of loans a COBLoans page looks

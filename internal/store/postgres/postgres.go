@@ -43,6 +43,10 @@ type Store struct {
 	// partitions are the business dates whose loan_positions partition
 	// this process has seen created (engine.Date → true).
 	partitions sync.Map
+	// olderDates are the business dates whose close has found positions
+	// older than its page's window (olderPositions): a date's older
+	// positions are never taken away.
+	olderDates sync.Map
 	// moved is whether LoanVersionsSince's last check found the marker
 	// moved: then the next asks for the versions in its one statement
 	// rather than reading the marker alone first.
