@@ -10,8 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
-	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
+	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 // TestAmountsReachPostgreSQL sends amounts through the store's pool as
@@ -20,11 +20,7 @@ import (
 // digit kept.
 func TestAmountsReachPostgreSQL(t *testing.T) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.Postgres(t)
 	conn, err := s.Pool().Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,8 @@ import (
 
 	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
-	"github.com/loancore/loancore/internal/store/pgtest"
 	"github.com/loancore/loancore/internal/store/postgres"
+	"github.com/loancore/loancore/internal/store/storetest"
 )
 
 // TestPageLooksInTheWindow: with 150 dates of positions kept, a page's
@@ -24,11 +24,7 @@ import (
 // booked after the date before the window was closed.
 func TestPageLooksInTheWindow(t *testing.T) {
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.Postgres(t)
 	d := engine.DateOf(2024, 6, 1)
 	at := time.Date(2024, 6, 1, 20, 0, 0, 0, time.UTC)
 	for _, id := range []string{"OLD", "RECENT"} {
