@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math/big"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/loancore/loancore/internal/money"
@@ -40,10 +39,10 @@ var (
 	_ pgtype.Codec         = amountCodec{}
 )
 
-// registerAmount makes a connection's numeric (and numeric[]) encode
-// pgAmount with amountCodec; everything else is as pgx does it.
-func registerAmount(conn *pgx.Conn) {
-	m := conn.TypeMap()
+// registerAmount makes a connection's type map (pgx.Conn.TypeMap)
+// encode pgAmount as numeric, alone and in numeric[], with amountCodec;
+// everything else is as pgx does it.
+func registerAmount(m *pgtype.Map) {
 	t := &pgtype.Type{Name: "numeric", OID: pgtype.NumericOID, Codec: amountCodec{}}
 	m.RegisterType(t)
 	m.RegisterType(&pgtype.Type{Name: "_numeric", OID: pgtype.NumericArrayOID, Codec: &pgtype.ArrayCodec{ElementType: t}})

@@ -22,9 +22,7 @@ func pgxBytes(t testing.TB, a pgAmount) []byte {
 // amountMap is a type map as registerAmount leaves a connection's.
 func amountMap() *pgtype.Map {
 	m := pgtype.NewMap()
-	t := &pgtype.Type{Name: "numeric", OID: pgtype.NumericOID, Codec: amountCodec{}}
-	m.RegisterType(t)
-	m.RegisterType(&pgtype.Type{Name: "_numeric", OID: pgtype.NumericArrayOID, Codec: &pgtype.ArrayCodec{ElementType: t}})
+	registerAmount(m)
 	return m
 }
 

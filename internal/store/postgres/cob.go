@@ -309,13 +309,16 @@ func (s *Store) olderPositions(ctx context.Context, d engine.Date) (bool, error)
 		return true, nil
 	}
 	var older bool
-	err := s.pool.QueryRow(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM loan_positions WHERE as_of < $1::date - %d)`, positionWindowDays),
-		pgx.QueryExecModeCacheDescribe, d.String()).Scan(&older)
+	err := s.pool.QueryRow(ctx, olderPositionsSQL, pgx.QueryExecModeCacheDescribe, d.String()).Scan(&older)
 	if older {
 		s.olderDates.Store(d, true)
 	}
 	return older, mapError(err)
 }
+
+// olderPositionsSQL asks whether any position is older than date $1's
+// window (olderPositions).
+var olderPositionsSQL = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM loan_positions WHERE as_of < $1::date - %d)`, positionWindowDays)
 
 // cobWindowPages is how many pages' worth of loans a COBLoans page looks
 // at first for the loans to do among them, and cobWindowMaxPages how many

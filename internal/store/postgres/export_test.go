@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/loancore/loancore/internal/engine"
 	"github.com/loancore/loancore/internal/store"
 )
 
@@ -101,3 +102,9 @@ var COBLoansPageSQL = cobLoansPageSQL
 
 // PositionWindowDays is how many dates back a page looks first.
 const PositionWindowDays = positionWindowDays
+
+// PositionPartition creates the partition of loan_positions of date d,
+// as a write of positions of d does.
+func (s *Store) PositionPartition(ctx context.Context, d engine.Date) error {
+	return s.positionPartition(ctx, d)
+}

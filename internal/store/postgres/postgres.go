@@ -92,7 +92,7 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 	cfg.ConnConfig.Tracer = o.Tracer
 	jitOff(cfg.ConnConfig)
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
-		registerAmount(c)
+		registerAmount(c.TypeMap())
 		return nil
 	}
 	if _, set := cfg.ConnConfig.RuntimeParams["application_name"]; !set {

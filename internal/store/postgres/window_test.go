@@ -2,9 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,22 +25,19 @@ func TestPageLooksInTheWindow(t *testing.T) {
 	s := storetest.Postgres(t)
 	d := engine.DateOf(2024, 6, 1)
 	at := time.Date(2024, 6, 1, 20, 0, 0, 0, time.UTC)
-	for _, id := range []string{"OLD", "RECENT"} {
-		if err := s.CreateLoan(ctx, newLoan(id)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// L0000 has its latest position 100 dates back, L0001 2 dates back,
+	// and L0002 is booked after the runs.
+	numberedLoans(t, s, 2)
 	for i := 150; i >= 1; i-- {
 		var ps []store.Position
 		switch i {
 		case 100:
-			ps = append(ps, windowPosition("OLD", d-100))
+			ps = append(ps, foldedPosition(0, d-100))
 		case 2:
-			ps = append(ps, windowPosition("RECENT", d-2))
+			ps = append(ps, foldedPosition(1, d-2))
 		}
 		day := d - engine.Date(i)
-		if _, err := s.Pool().Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS loan_positions_p%s PARTITION OF loan_positions
-			FOR VALUES FROM ('%s') TO ('%s')`, strings.ReplaceAll(day.String(), "-", ""), day, day+1)); err != nil {
+		if err := s.PositionPartition(ctx, day); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.SavePositions(ctx, store.SavePositionsParams{BusinessDate: day, Positions: ps, RecordedAt: at}); err != nil {
@@ -52,10 +47,10 @@ func TestPageLooksInTheWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.CreateLoan(ctx, newLoan("NEW")); err != nil {
+	if err := s.CreateLoan(ctx, newLoan("L0002")); err != nil {
 		t.Fatal(err)
 	}
-	args := []any{d.String(), []string{"NEW", "OLD", "RECENT"}, 10, []string{}}
+	args := []any{d.String(), []string{"L0000", "L0001", "L0002"}, 10, []string{}}
 	rows, _ := s.Pool().Query(ctx, "EXPLAIN (COSTS OFF) "+postgres.COBLoansPageSQL, args...)
 	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
@@ -82,13 +77,7 @@ func TestPageLooksInTheWindow(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if want := map[string]bool{"NEW": false, "OLD": true, "RECENT": false}; len(flagged) != 3 || flagged["NEW"] || !flagged["OLD"] || flagged["RECENT"] {
+	if want := map[string]bool{"L0002": false, "L0000": true, "L0001": false}; len(flagged) != 3 || flagged["L0002"] || !flagged["L0000"] || flagged["L0001"] {
 		t.Fatalf("flagged for a second look: %v, want %v", flagged, want)
 	}
-}
-
-// windowPosition is a position of a loan as of d.
-func windowPosition(id string, d engine.Date) store.Position {
-	return store.Position{LoanID: id, BorrowerID: "B", Currency: "CNY", AsOf: d, Status: store.StatusActive, DaysPastDue: 5,
-		Bucket: engine.M1, Outstanding: engine.Outstanding{Principal: 1_000_000}, Version: 2}
 }
