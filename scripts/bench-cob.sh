@@ -167,6 +167,9 @@ print("\n".join(str(run[f]) for f in sys.argv[3:]))
 PY
 }
 
+# dbsize prints the loancore database's size in bytes (its relations'
+# files: tables, indexes, TOAST; not the WAL).
+dbsize() { "${psql[@]}" -d loancore -tA -c "SELECT pg_database_size('loancore')"; }
 # wal prints the WAL written since the cluster started: "BYTES FPI".
 wal() { "${psql[@]}" -d loancore -tA -F ' ' -c "SELECT wal_bytes, wal_fpi FROM pg_stat_wal"; }
 # window starts a timed window, untimed: a CHECKPOINT first when
@@ -211,9 +214,12 @@ print("autovacuum %s; autoanalyze %s; checkpoints %d; WAL %.0f MB, %d full-page 
 # partition itself, rows updated and vacuumed in the rounds before, ran
 # 7.4-8.2 s against 9.4 s the first time, at 1,000,000 loans: the
 # vacuumed pages have room for the new versions.) It appends "close_s
-# update_s loand_cpu_s pg_cpu_s" to $work/rounds.
+# update_s loand_cpu_s pg_cpu_s grown_bytes" to $work/rounds, the last
+# what the date added to the database's size, settled: with nothing
+# dropped by a retention policy, a book's disk grows that much a date.
 round() {
-  local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd w bgcob bgupd
+  local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd w bgcob bgupd size0 grown
+  size0=$(dbsize)
   w=$(window)
   cpu0=$(cpu_of "$loand_pid")
   pg0=$(cpu_pg)
@@ -226,6 +232,7 @@ round() {
   bgcob=$(background "$w")
   tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
   settle
+  grown=$(( $(dbsize) - size0 ))
   "${psql[@]}" -d loancore -c "CREATE TABLE bench_positions (LIKE loan_positions_p${pdate//-/} INCLUDING INDEXES)
       WITH (autovacuum_enabled = off)" \
     -c "INSERT INTO bench_positions SELECT * FROM loan_positions_p${pdate//-/}"
@@ -237,11 +244,12 @@ round() {
   "${psql[@]}" -d loancore -c "DROP TABLE bench_positions"
   printf 'round %s: close of business %.1f s, UPDATE %.1f s, ratio %.2f; CPU loand %.1f s, PostgreSQL %.1f s\n' "$d" "$cob" "$upd" \
     "$(py "$cob / $upd")" "$(py "$cpu1 - $cpu0")" "$(py "$pg1 - $pg0")"
-  echo "$cob $upd $(py "$cpu1 - $cpu0") $(py "$pg1 - $pg0")" >>"$work/rounds"
+  echo "$cob $upd $(py "$cpu1 - $cpu0") $(py "$pg1 - $pg0") $grown" >>"$work/rounds"
   # Where the close's time went, as loand logged it.
   printf '  phases: count %.2f s, agreements %.2f s, carry %.2f s, fold %.2f s, lines %.2f s; carried %d of %d\n' \
     $(date_run "$d" count_seconds agreements_seconds carry_seconds fold_seconds lines_seconds carried loans)
   printf '  ended in the background during the close: %s\n  during the UPDATE: %s\n' "$bgcob" "$bgupd"
+  printf '  the database grew by %.0f MB (settled)\n' "$(py "$grown / 1e6")"
 }
 
 profiler=
@@ -284,5 +292,6 @@ printf '\nclose of business, %d loans, median of %d dates: %.1f s (%.0f loans/s)
 printf 'CPU in the close (medians): loand %.1f s, PostgreSQL %.1f s\n' "$(median 'x[2]')" "$(median 'x[3]')"
 printf 'carried on in the store (a steady run) on %s: %d of %d loans, %d pages at once; folded: the rest\n' "$bdate" "$carried" "$n" "$workers"
 printf 'loand peak resident memory (VmHWM): %.0f MiB\n' "$(py "$hwm / 1024")"
+printf 'the database grew by %.0f MB a date (median; %.0f bytes a loan)\n' "$(median 'x[4] / 1e6')" "$(median "x[4] / $n")"
 printf 'plain UPDATE of the same %d positions (median): %.1f s\n' "$n" "$upd"
 printf 'ratio close of business / UPDATE: %.2f\n' "$(median 'x[0] / x[1]')"
