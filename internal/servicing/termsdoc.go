@@ -376,14 +376,17 @@ func (r *docReader) penalty(pd penaltyDoc) engine.PenaltyPolicy {
 	return p
 }
 
+// principalDoc is the part of a terms document PrincipalOf reads.
+type principalDoc struct {
+	Currency  string `json:"currency"`
+	Principal string `json:"principal"`
+}
+
 // PrincipalOf reads a terms document's principal alone, formatted in its
 // currency, as a list of loans shows it: a whole document decoded into
 // terms for every row of a page cost more than the page's query.
 func PrincipalOf(doc []byte) (string, error) {
-	var d struct {
-		Currency  string `json:"currency"`
-		Principal string `json:"principal"`
-	}
+	var d principalDoc
 	if err := segjson.Unmarshal(doc, &d); err != nil {
 		return "", fmt.Errorf("terms document: %w", err)
 	}

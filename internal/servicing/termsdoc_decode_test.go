@@ -11,12 +11,6 @@ import (
 	"github.com/loancore/loancore/internal/money"
 )
 
-// principalDoc is what PrincipalOf reads of a document.
-type principalDoc struct {
-	Currency  string `json:"currency"`
-	Principal string `json:"principal"`
-}
-
 // FuzzTermsDocDecodesAsStd: segmentio's decoder, which reads terms
 // documents (decodeTerms, PrincipalOf), answers as encoding/json does:
 // for every input encoding/json reads, the same termsDoc and principal;
@@ -54,7 +48,6 @@ func termsDocSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
 	pct, _ := money.ParseRate("0.6", 100)
 	daily, _ := money.ParseRate("0.05", engine.MaxRatePercent)
-	var shapes []engine.Terms
 	plain := monthlyTerms(12)
 	penalty := monthlyTerms(36)
 	penalty.HasPenalty, penalty.Penalty = true, engine.PenaltyPolicy{GraceDays: 3, CompoundOverdueInterest: true}
@@ -65,9 +58,8 @@ func termsDocSeeds(tb testing.TB) [][]byte {
 	semi.Frequency = engine.Frequency{Unit: engine.SemiMonth, Every: 1, Days: [2]int{1, 16}}
 	byDay := monthlyTerms(3)
 	byDay.SetQuotedRate(engine.QuotedRate{Unit: engine.PerDay, Rate: daily})
-	shapes = append(shapes, plain, penalty, charges, semi, byDay)
 	var docs [][]byte
-	for i, terms := range shapes {
+	for i, terms := range []engine.Terms{plain, penalty, charges, semi, byDay} {
 		apr := ""
 		if i%2 == 1 {
 			apr = "12.68"

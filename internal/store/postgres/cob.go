@@ -72,13 +72,15 @@ func (s *Store) SaveCOBRun(ctx context.Context, r store.COBRun) error {
 }
 
 // saveCOBRunSQL saves a run's record; the caller adds the update's
-// condition.
+// condition. The xmax a completed run records (migration 29) is the
+// first save's as completed: the insert's value is set exactly when the
+// status is COMPLETED, and an update keeps the one recorded before.
 const saveCOBRunSQL = `INSERT INTO cob_runs (business_date, status, loans_total, loans_done, failures, started_at, finished_at,
 		events_horizon, runner, finished_xmax)
 	VALUES ($1::date, $2, $3, $4, $5, $6, $7, pg_snapshot_xmin(pg_current_snapshot()), NULLIF($8, ''),
 		CASE WHEN $2 = '` + store.COBCompleted + `' THEN pg_snapshot_xmax(pg_current_snapshot()) END)
 	ON CONFLICT (business_date) DO UPDATE SET status = $2, loans_total = $3, loans_done = $4, failures = $5, finished_at = $7,
-		finished_xmax = CASE WHEN $2 = '` + store.COBCompleted + `' THEN COALESCE(cob_runs.finished_xmax, pg_snapshot_xmax(pg_current_snapshot())) END`
+		finished_xmax = CASE WHEN EXCLUDED.finished_xmax IS NOT NULL THEN COALESCE(cob_runs.finished_xmax, EXCLUDED.finished_xmax) END`
 
 // cobRunArgs are saveCOBRunSQL's arguments.
 func cobRunArgs(r store.COBRun) []any {
@@ -227,12 +229,15 @@ func (s *Store) cobWindow(ctx context.Context, p store.COBLoansParams, known []s
 	if len(p.LoanIDs) > 0 {
 		sql, args = cobLoansPageSQL, []any{pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), p.LoanIDs, p.Limit, known}
 	}
-	var older []string
+	var older map[string]int // the flagged loans' places in the page
 	err := s.scanCOBLoans(ctx, sql, args, &edge, p.KnownTerms, func(l store.COBLoan, old bool) {
-		page.Loans = append(page.Loans, l)
 		if old {
-			older = append(older, l.Loan.LoanID)
+			if older == nil {
+				older = map[string]int{}
+			}
+			older[l.Loan.LoanID] = len(page.Loans)
 		}
+		page.Loans = append(page.Loans, l)
 	})
 	if err == nil && len(older) > 0 {
 		err = s.olderCOBLoans(ctx, p, known, older, page.Loans)
@@ -276,17 +281,17 @@ func (s *Store) scanCOBLoans(ctx context.Context, sql string, args []any, edge *
 	return mapError(rows.Err())
 }
 
-// olderCOBLoans reads the loans of ids again with their latest
-// positions looked for in every date kept (cobLoansOlderSQL), and puts
-// each in loans in place of its row: the loans a page read with none in
-// its window that may have an older one (cobPageSelect).
-func (s *Store) olderCOBLoans(ctx context.Context, p store.COBLoansParams, known, ids []string, loans []store.COBLoan) error {
+// olderCOBLoans reads the loans of at again with their latest positions
+// looked for in every date kept (cobLoansOlderSQL), and puts each in
+// loans at its place (at: loan id → index): the loans a page read with
+// none in its window that may have an older one (cobPageSelect).
+func (s *Store) olderCOBLoans(ctx context.Context, p store.COBLoansParams, known []string, at map[string]int, loans []store.COBLoan) error {
 	if older, err := s.olderPositions(ctx, p.BusinessDate); err != nil || !older {
 		return err
 	}
-	at := make(map[string]int, len(ids))
-	for i, l := range loans {
-		at[l.Loan.LoanID] = i
+	ids := make([]string, 0, len(at))
+	for id := range at {
+		ids = append(ids, id)
 	}
 	var edge cobWindow
 	args := []any{pgx.QueryExecModeCacheDescribe, p.BusinessDate.String(), ids, len(ids), known}

@@ -43,8 +43,13 @@ func TestPageLooksInTheWindow(t *testing.T) {
 		if err := s.SavePositions(ctx, store.SavePositionsParams{BusinessDate: day, Positions: ps, RecordedAt: at}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SaveCOBRun(ctx, store.COBRun{BusinessDate: day, Status: store.COBCompleted, StartedAt: at, FinishedAt: at}); err != nil {
-			t.Fatal(err)
+		// Saved running, then completed, as a run saves its record: the
+		// completed run's xmax is recorded by the update.
+		for _, r := range []store.COBRun{{BusinessDate: day, Status: store.COBRunning, StartedAt: at},
+			{BusinessDate: day, Status: store.COBCompleted, StartedAt: at, FinishedAt: at}} {
+			if err := s.SaveCOBRun(ctx, r); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if err := s.CreateLoan(ctx, newLoan("L0002")); err != nil {
