@@ -81,6 +81,17 @@ type CloseOfBusiness interface {
 	AccrualTotal(ctx context.Context, p AccrualQuery) (Accrual, error)
 	// DueNotices returns notices dated From..To by date and id.
 	DueNotices(ctx context.Context, p NoticeQuery) ([]Notice, error)
+	// PrunePositions drops the positions of the dates before p.Before
+	// (each loan's rows, and carried pages where a store keeps them), the
+	// retention policy of a book that keeps only its recent dates: the
+	// journal, the notices and the runs stay. A date a kept carried
+	// position is based on is kept, with every date after it, so the
+	// dates kept may start before p.Before (PruneResult.KeptFrom). From
+	// then on COBLoans gives a loan with no position kept what its
+	// journal lines sum to (COBLoan.Charged), which is what its latest
+	// position had charged. Pruning again drops what is older still;
+	// pruning a date already pruned does nothing.
+	PrunePositions(ctx context.Context, p PrunePositionsParams) (PruneResult, error)
 	// EarliestDisbursement returns the earliest disbursement date of any
 	// loan, the value date of its DISBURSEMENT event; ErrNotFound if
 	// there is no loan. Close of business asks before its first run only,
@@ -176,7 +187,9 @@ type AccrualQuery struct{ LoanID string }
 // COBLoan is a loan as close of business reads it: its row, its log and
 // what its latest position before the date had charged, its date and
 // bucket. Events is the
-// whole log, or, when Snapshot is set, the events after it.
+// whole log, or, when Snapshot is set, the events after it. A loan whose
+// positions were all pruned (PrunePositions) has no previous date or
+// bucket, and Charged is its journal's sum.
 //
 // PrevVersion and PrevState are that position's Version and State. When
 // PrevState is set and PrevVersion is the loan's version, nothing has
@@ -298,6 +311,21 @@ type CarryResult struct {
 	// the pages of a date leave, between them, every active loan they did
 	// not carry.
 	Left []string
+}
+
+// PrunePositionsParams name the dates PrunePositions drops: those before
+// Before.
+type PrunePositionsParams struct {
+	Before engine.Date
+}
+
+// PruneResult is what PrunePositions did: the first date whose positions
+// are kept (Before, or the earliest base of a kept carried position when
+// that is earlier), and how many dates' positions it dropped (0 when
+// every date before KeptFrom was dropped already).
+type PruneResult struct {
+	KeptFrom     engine.Date
+	DatesDropped int
 }
 
 // PositionQuery pages the delinquent loans of a business date.

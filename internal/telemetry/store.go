@@ -36,6 +36,7 @@ const (
 	callAccrualTotal
 	callDueNotices
 	callEarliestDisbursement
+	callPrunePositions
 	callSequenceFeed
 	callReadFeed
 	callCreateLoan
@@ -77,6 +78,7 @@ var storeCallNames = [storeCalls]string{
 	callAccrualTotal:         "AccrualTotal",
 	callDueNotices:           "DueNotices",
 	callEarliestDisbursement: "EarliestDisbursement",
+	callPrunePositions:       "PrunePositions",
 	callSequenceFeed:         "SequenceFeed",
 	callReadFeed:             "ReadFeed",
 	callCreateLoan:           "CreateLoan",
@@ -237,6 +239,11 @@ func (s *timedStore) DueNotices(ctx context.Context, p store.NoticeQuery) (_ []s
 func (s *timedStore) EarliestDisbursement(ctx context.Context) (_ engine.Date, err error) {
 	defer s.since(callEarliestDisbursement, time.Now(), &err)
 	return s.s.EarliestDisbursement(ctx)
+}
+
+func (s *timedStore) PrunePositions(ctx context.Context, p store.PrunePositionsParams) (_ store.PruneResult, err error) {
+	defer s.since(callPrunePositions, time.Now(), &err)
+	return s.s.PrunePositions(ctx, p)
 }
 
 func (s *timedStore) SequenceFeed(ctx context.Context, p store.SequenceFeedParams) (_ int64, err error) {

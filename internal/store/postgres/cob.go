@@ -303,7 +303,9 @@ func (s *Store) olderCOBLoans(ctx context.Context, p store.COBLoansParams, known
 }
 
 // olderPositions reports whether any position is older than the window
-// of date d's pages: only then may a loan a page flagged have one. A
+// of date d's pages, or some were pruned (PrunePositions): only then may
+// a loan a page flagged have one, or have had one whose charges its
+// journal now holds. A
 // book's first close flags every loan (none has a position yet, and no
 // run rules them out), and reading each page again cost as much as
 // reading it. Planned with d's window at every call (a custom plan), so
@@ -323,7 +325,8 @@ func (s *Store) olderPositions(ctx context.Context, d engine.Date) (bool, error)
 
 // olderPositionsSQL asks whether any position is older than date $1's
 // window (olderPositions).
-var olderPositionsSQL = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM loan_positions WHERE as_of < $1::date - %d)`, positionWindowDays)
+var olderPositionsSQL = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM loan_positions WHERE as_of < $1::date - %d)
+	OR EXISTS (SELECT 1 FROM position_prunes)`, positionWindowDays)
 
 // cobWindowPages is how many pages' worth of loans a COBLoans page looks
 // at first for the loans to do among them, and cobWindowMaxPages how many
@@ -476,8 +479,20 @@ var cobPrior = `, span AS MATERIALIZED (
 // before, so it has no older position: the new loans, which are most of
 // those with none in the window. A state older than the window is not
 // looked for: the loan's log is read instead (COBLoan.PrevState empty).
+//
+// Without window, a loan with no position at all (p) takes its charges
+// from its journal (j, its lines' sum, what its latest position had
+// charged): its positions may have been pruned (PrunePositions). The
+// lines are in the batches whose range of ids holds the loan (a probe of
+// their range index a date) and, written before migration 26, in
+// loan_accruals (by its index by loan, migration 30); a loan with a
+// position reads neither (the one-time filter on p).
 func cobPageSelect(window bool) string {
 	bound, stateBound, older := "", "", "false"
+	charged, journal := [3]string{"'0'", "'0'", "'0'"}, ""
+	if !window {
+		charged, journal = [3]string{"j.penalty::text", "j.compound::text", "j.fees::text"}, journalSumJoin
+	}
 	if window {
 		from := fmt.Sprintf("$1::date - %d", positionWindowDays)
 		bound, stateBound = " AND as_of >= "+from, " AND s.as_of >= "+from
@@ -488,9 +503,9 @@ func cobPageSelect(window bool) string {
 	return `SELECT edge.last, edge.loans, l.loan_id, l.borrower_id, l.currency,
 	array_position($4::text[], l.terms_md5), CASE WHEN array_position($4::text[], l.terms_md5) IS NULL THEN l.terms::text END,
 	l.status, l.created_at,
-	COALESCE((p.penalty_charged + COALESCE(q.as_of - p.as_of, 0) * COALESCE(p.penalty_per_day, 0))::text, '0'),
-	COALESCE((p.compound_charged + COALESCE(q.as_of - p.as_of, 0) * COALESCE(p.compound_per_day, 0))::text, '0'),
-	COALESCE(p.fees_charged::text, '0'),
+	COALESCE((p.penalty_charged + COALESCE(q.as_of - p.as_of, 0) * COALESCE(p.penalty_per_day, 0))::text, ` + charged[0] + `, '0'),
+	COALESCE((p.compound_charged + COALESCE(q.as_of - p.as_of, 0) * COALESCE(p.compound_per_day, 0))::text, ` + charged[1] + `, '0'),
+	COALESCE(p.fees_charged::text, ` + charged[2] + `, '0'),
 	COALESCE(to_char(q.as_of, 'YYYY-MM-DD'), ''), COALESCE(p.bucket, 0), COALESCE(p.loan_version, 0),
 	COALESCE(p.state, (SELECT s.state FROM loan_positions s WHERE s.loan_id = l.loan_id AND s.as_of = p.state_from` + stateBound + `)),
 	COALESCE((SELECT max(seq) FROM loan_events WHERE loan_id = l.loan_id), 0), ` + older + `
@@ -504,8 +519,19 @@ func cobPageSelect(window bool) string {
 		CROSS JOIN LATERAL (SELECT c.as_of, c.last_loan_id, c.loan_ids FROM carried_positions c
 			WHERE c.as_of = p.as_of + 1 + g.n AND c.first_loan_id <= l.loan_id ORDER BY c.first_loan_id DESC LIMIT 1) c
 		WHERE c.last_loan_id >= l.loan_id AND l.loan_id = ANY(c.loan_ids) LIMIT 1) k ON true
-	CROSS JOIN LATERAL (SELECT COALESCE(CASE WHEN y.base IS NOT NULL THEN $1::date - 1 END, k.as_of, p.as_of) AS as_of) q`
+	CROSS JOIN LATERAL (SELECT COALESCE(CASE WHEN y.base IS NOT NULL THEN $1::date - 1 END, k.as_of, p.as_of) AS as_of) q` + journal
 }
+
+// journalSumJoin is, for cobPageSelect without its window, the sum of
+// the journal lines of a loan with no position (j).
+const journalSumJoin = `
+	LEFT JOIN LATERAL (SELECT sum(x.penalty) AS penalty, sum(x.compound) AS compound, sum(x.fees) AS fees FROM (
+		SELECT b.penalties[i] AS penalty, b.compounds[i] AS compound, COALESCE(b.fees[i], 0) AS fees
+		FROM accrual_batches b CROSS JOIN LATERAL array_position(b.loan_ids, l.loan_id) AS i
+		WHERE loan_id_range(b.first_loan_id, b.last_loan_id, '[]') @> l.loan_id AND i IS NOT NULL
+		UNION ALL
+		SELECT a.penalty, a.compound, a.fees FROM loan_accruals a WHERE a.loan_id = l.loan_id) x
+	WHERE p.loan_id IS NULL) j ON true`
 
 // termsOf is a loan's terms document as cobPage read it: its text, or,
 // when it equals a document the caller knew, that one's bytes (at the

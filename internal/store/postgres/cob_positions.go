@@ -139,7 +139,7 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 		return nil
 	}
 	// A date's text is digits and dashes: nothing to quote.
-	name := "loan_positions_p" + strings.ReplaceAll(d.String(), "-", "")
+	name := partitionPrefix + strings.ReplaceAll(d.String(), "-", "")
 	_, err := s.pool.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF loan_positions
 		FOR VALUES FROM ('%s') TO ('%s')`, name, d.String(), (d+1).String()))
 	var pg *pgconn.PgError

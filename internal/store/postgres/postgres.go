@@ -41,11 +41,13 @@ var (
 type Store struct {
 	pool *pgxpool.Pool
 	// partitions are the business dates whose loan_positions partition
-	// this process has seen created (engine.Date → true).
+	// this process has seen created (engine.Date → true), until it
+	// pruned them.
 	partitions sync.Map
 	// olderDates are the business dates whose close has found positions
-	// older than its page's window (olderPositions): a date's older
-	// positions are never taken away.
+	// older than its page's window (olderPositions): the answer stays
+	// true, since a prune that takes them away leaves its record, which
+	// olderPositions counts too.
 	olderDates sync.Map
 	// moved is whether LoanVersionsSince's last check found the marker
 	// moved: then the next asks for the versions in its one statement

@@ -137,6 +137,9 @@ func (s *Store) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COB
 	if err != nil || len(page.Loans) == 0 {
 		return page, err
 	}
+	if err := s.chargedFromJournal(ctx, page.Loans); err != nil {
+		return page, err
+	}
 	err = s.cobLogs(ctx, p, page.Loans)
 	return page, err
 }
@@ -557,26 +560,7 @@ func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.A
 	if err := s.db.QueryRowContext(ctx, `SELECT currency FROM loans WHERE loan_id = ?`, p.LoanID).Scan(&code); err != nil {
 		return store.Accrual{}, mapError(err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT penalty, compound, fees FROM loan_accruals WHERE loan_id = ?`, p.LoanID)
-	if err != nil {
-		return store.Accrual{}, mapError(err)
-	}
-	defer rows.Close()
-	var total store.Accrual
-	for rows.Next() {
-		var pen, comp, fees string
-		if err := rows.Scan(&pen, &comp, &fees); err != nil {
-			return total, mapError(err)
-		}
-		a, err := parseAccrual(code, pen, comp, fees)
-		if err != nil {
-			return total, err
-		}
-		total.Penalty += a.Penalty
-		total.Compound += a.Compound
-		total.Fees += a.Fees
-	}
-	return total, mapError(rows.Err())
+	return s.journalSum(ctx, p.LoanID, code)
 }
 
 // DueNotices implements store.CloseOfBusiness.

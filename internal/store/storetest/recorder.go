@@ -179,6 +179,11 @@ func (r *recorder) EarliestDisbursement(ctx context.Context) (engine.Date, error
 	return r.Store.EarliestDisbursement(ctx)
 }
 
+func (r *recorder) PrunePositions(ctx context.Context, p store.PrunePositionsParams) (store.PruneResult, error) {
+	r.calls.note("PrunePositions")
+	return r.Store.PrunePositions(ctx, p)
+}
+
 func (r *recorder) ServerSecret(ctx context.Context, p store.ServerSecretParams) ([]byte, error) {
 	r.calls.note("ServerSecret")
 	return r.Store.ServerSecret(ctx, p)

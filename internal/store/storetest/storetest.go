@@ -21,7 +21,7 @@ type testCase struct {
 
 // cases are every area's scenarios, in the order Run starts them.
 func cases() [][]testCase {
-	return [][]testCase{loanCases, requestCases, snapshotCases, agreementCases, actionCases, closeOfBusinessCases, secretCases, feedCases, creditLineCases}
+	return [][]testCase{loanCases, requestCases, snapshotCases, agreementCases, actionCases, closeOfBusinessCases, pruneCases, secretCases, feedCases, creditLineCases}
 }
 
 // Run runs the suite: every scenario in parallel, each on its own store,

@@ -1,0 +1,108 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loancore/loancore/internal/engine"
+	"github.com/loancore/loancore/internal/store"
+)
+
+// This file implements store.CloseOfBusiness's PrunePositions.
+
+// partitionPrefix is the name of a date's partition of loan_positions
+// before its date's digits (positionPartition).
+const partitionPrefix = "loan_positions_p"
+
+// keptBaseSQL is the earliest base of the carried positions of the first
+// date on or after $1 that has any (NULL when none has). A carried
+// position is carried from the day before's, so a loan carried on a date
+// on or after $1 from a base before it is carried on that first date
+// too, from the same base: that date's pages name every base before $1
+// that a kept carried position reads.
+const keptBaseSQL = `SELECT to_char(min(u.base), 'YYYY-MM-DD') FROM carried_positions c CROSS JOIN LATERAL unnest(c.base_dates) AS u(base)
+	WHERE c.as_of = (SELECT min(as_of) FROM carried_positions WHERE as_of >= $1::date)`
+
+// partitionsSQL names loan_positions' partitions.
+const partitionsSQL = `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+	WHERE i.inhparent = 'loan_positions'::regclass`
+
+// PrunePositions implements store.CloseOfBusiness: the dates before the
+// first kept are dropped whole, each its partition (DROP TABLE, no dead
+// rows left) and its carried pages, with the prune's record, in one
+// transaction, so a reader sees the record whenever a date is gone. It
+// waits no more than pruneLockTimeout for the locks a drop takes, which
+// a close of business reading positions holds: the prune then fails, to
+// be run again later, rather than hold up every reader queued behind it.
+func (s *Store) PrunePositions(ctx context.Context, p store.PrunePositionsParams) (store.PruneResult, error) {
+	r := store.PruneResult{KeptFrom: p.Before}
+	var dropped []engine.Date
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+pruneLockTimeout+"'"); err != nil {
+			return err
+		}
+		var base *string
+		if err := tx.QueryRow(ctx, keptBaseSQL, p.Before.String()).Scan(&base); err != nil {
+			return err
+		}
+		if base != nil {
+			if d, err := engine.ParseDate(*base); err == nil && d < r.KeptFrom {
+				r.KeptFrom = d
+			}
+		}
+		var err error
+		if dropped, err = s.partitionsBefore(ctx, tx, r.KeptFrom); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM carried_positions WHERE as_of < $1::date`, r.KeptFrom.String())
+		if err != nil || len(dropped) == 0 && tag.RowsAffected() == 0 {
+			return err
+		}
+		for _, d := range dropped {
+			if _, err := tx.Exec(ctx, "DROP TABLE "+partitionPrefix+strings.ReplaceAll(d.String(), "-", "")); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO position_prunes (kept_from, pruned_at, dates) VALUES ($1::date, now(), $2)
+			ON CONFLICT (kept_from) DO NOTHING`, r.KeptFrom.String(), len(dropped))
+		return err
+	})
+	if err != nil {
+		return store.PruneResult{}, mapError(err)
+	}
+	for _, d := range dropped {
+		s.partitions.Delete(d)
+	}
+	r.DatesDropped = len(dropped)
+	return r, nil
+}
+
+// pruneLockTimeout is how long PrunePositions waits for a lock.
+const pruneLockTimeout = "10s"
+
+// partitionsBefore returns the dates before d that have a partition of
+// loan_positions.
+func (s *Store) partitionsBefore(ctx context.Context, tx pgx.Tx, d engine.Date) ([]engine.Date, error) {
+	rows, err := tx.Query(ctx, partitionsSQL)
+	if err != nil {
+		return nil, err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	var dates []engine.Date
+	for _, name := range names {
+		digits, ok := strings.CutPrefix(name, partitionPrefix)
+		if !ok || len(digits) != 8 {
+			continue
+		}
+		pd, err := engine.ParseDate(digits[:4] + "-" + digits[4:6] + "-" + digits[6:])
+		if err == nil && pd < d {
+			dates = append(dates, pd)
+		}
+	}
+	return dates, nil
+}
