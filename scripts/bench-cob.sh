@@ -24,6 +24,10 @@
 # --cob-carry-workers: how many pages of the carry run at once.
 # BENCH_COB_KEPT_DATES (default 0): position partitions kept from dates
 # before the bench's, as a book in production has (below).
+# BENCH_COB_KEEP_POSITION_DATES (default 0) is loand's
+# --cob-keep-position-dates: each close then ends with its prune, timed
+# with it (the bench's carried positions all name the first date as
+# their base, so it finds that date and drops nothing of it).
 # BENCH_COB_ROUNDS (default 3) steady dates are timed, one after another,
 # each beside its own UPDATE (alternating rounds: the machine's load
 # moves between them); the ratio is the median of the rounds' ratios.
@@ -34,6 +38,7 @@ spread="${BENCH_COB_SPREAD:-28}"
 . scripts/benchlib.sh
 profile="${BENCH_COB_PROFILE:-0}"
 workers="${BENCH_COB_CARRY_WORKERS:-2}"
+keep="${BENCH_COB_KEEP_POSITION_DATES:-0}"
 # BENCH_COB_CHECKPOINT=1 runs a CHECKPOINT, untimed, before each timed
 # window (the close, and the UPDATE after its copy is filled), so each
 # pays the full-page images a nightly close pays, the first change to
@@ -103,7 +108,7 @@ printf 'loans: %d created in %.0f s (disbursed on %d days up to %s, timing %d da
 [ "$profile" = 1 ] && "${psql[@]}" -d loancore -c "CREATE EXTENSION pg_stat_statements"
 pprof=()
 [ "$profile" = 1 ] && pprofport=$(free_port) && pprof=(--pprof "127.0.0.1:$pprofport")
-"$work/loand" --listen "127.0.0.1:$apiport" --database "$url" --log-format json --cob-carry-workers "$workers" "${pprof[@]}" \
+"$work/loand" --listen "127.0.0.1:$apiport" --database "$url" --log-format json --cob-carry-workers "$workers" --cob-keep-position-dates "$keep" "${pprof[@]}" \
   2>"$work/loand.log" &
 loand_pid=$!
 servers+=("$loand_pid")

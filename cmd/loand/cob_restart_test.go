@@ -119,7 +119,8 @@ func createOverdueLoans(t *testing.T, loans loancorev1.LoanServiceClient, disbur
 // checkOneJournalLinePerLoan reads the database behind loand: the business
 // date has n journal lines, one for each of n loans, and n positions. A
 // line is a row of loan_accruals or an element of a batch (migrations 22
-// and 26).
+// and 26), a position a row of loan_positions or an element of a carried
+// page (migration 24).
 func checkOneJournalLinePerLoan(t *testing.T, database, business string, n int) {
 	t.Helper()
 	ctx := context.Background()
@@ -130,6 +131,7 @@ func checkOneJournalLinePerLoan(t *testing.T, database, business string, n int) 
 	defer db.Close(ctx)
 	var lines, distinct, positions int
 	if err := db.QueryRow(ctx, `SELECT count(*), count(DISTINCT loan_id), (SELECT count(*) FROM loan_positions WHERE as_of = $1::date)
+			+ (SELECT COALESCE(sum(cardinality(loan_ids)), 0) FROM carried_positions WHERE as_of = $1::date)
 		FROM (SELECT loan_id FROM loan_accruals WHERE business_date = $1::date
 			UNION ALL SELECT unnest(loan_ids) FROM accrual_batches WHERE business_date = $1::date) j`,
 		business).Scan(&lines, &distinct, &positions); err != nil {

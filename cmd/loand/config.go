@@ -45,6 +45,8 @@ type config struct {
 	calendarStartFlag  string
 	// cobCarryWorkers: servicing.NewCloseParams.CarryWorkers.
 	cobCarryWorkers int
+	// cobKeepPositionDates: servicing.NewCloseParams.KeepPositionDates.
+	cobKeepPositionDates int
 
 	maxAgreements         int
 	minOnTime             int
@@ -119,6 +121,8 @@ func newFlagSet(c *config) *flag.FlagSet {
 		"close of business freezes a credit line when any of its loans is this many days past due, and unfreezes it when none is; 0: never")
 	fs.IntVar(&c.cobCarryWorkers, "cob-carry-workers", 2,
 		"close of business carries steady loans on in the database in this many statements at once, each on a connection of its own (about the database's cores)")
+	fs.IntVar(&c.cobKeepPositionDates, "cob-keep-position-dates", 0,
+		"close of business keeps the loans' positions of this many business dates, the last closed among them, and drops older dates' after each run (the journal and notices stay); 0: keep every date's")
 	fs.StringVar(&c.calendarStartFlag, "business-calendar-start", "",
 		"YYYY-MM-DD: the first close of business may not close an earlier date (default: the earliest disbursement date of any loan)")
 	def := servicing.DefaultRestructuringPolicy
@@ -277,6 +281,9 @@ func (c *config) validate() error {
 	}
 	if c.cobCarryWorkers < 1 {
 		return refuse(errors.New("--cob-carry-workers must be at least 1"), "cob-carry-workers")
+	}
+	if c.cobKeepPositionDates < 0 {
+		return refuse(errors.New("--cob-keep-position-dates must not be negative"), "cob-keep-position-dates")
 	}
 	if c.reminderDays < 1 || c.prenoticeDays < 1 {
 		return refuse(errors.New("--reminder-days and --prenotice-days must be at least 1"), "reminder-days", "prenotice-days")

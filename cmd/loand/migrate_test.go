@@ -20,8 +20,8 @@ func TestCLIMigrateStatusAndDryRun(t *testing.T) {
 		migrations      int
 		last            string
 	}{
-		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 20, "0021_positions_by_date_index.sql"},
-		{"postgres", pgtest.UnmigratedURL(t), 29, "0029_run_finished_xmax.sql"},
+		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "loancore.db"), 21, "0022_position_prunes.sql"},
+		{"postgres", pgtest.UnmigratedURL(t), 30, "0030_position_prunes.sql"},
 	} {
 		t.Run(c.store, func(t *testing.T) {
 			status := func(when string, wantApplied int) {

@@ -163,7 +163,8 @@ func serve(cfg config, handle storeHandle, certs *tlsreload.Reloader, authn *aut
 	lines := servicing.NewCreditLines(loans, db)
 	cob := servicing.NewClose(servicing.NewCloseParams{Store: db, Loans: loans, ReminderDays: cfg.reminderDays,
 		PrenoticeDays: cfg.prenoticeDays, CalendarStart: cfg.calendarStart, Lines: lines, FreezeLinesDays: cfg.freezeLinesDays, Logger: log,
-		StepUnchanged: true, CarrySteady: true, CarryWorkers: cfg.cobCarryWorkers})
+		StepUnchanged: true, CarrySteady: true, CarryWorkers: cfg.cobCarryWorkers,
+		KeepPositionDates: cfg.cobKeepPositionDates})
 	opts := authn.opts
 	opts.Logger, opts.Loans, opts.Close, opts.Feed, opts.Limits = log, loans, cob, feed, cfg.transport.limits
 	opts.CreditLines = lines

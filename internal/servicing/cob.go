@@ -44,8 +44,9 @@ type Close struct {
 	// policy: policyFingerprint.
 	step, carry bool
 	policy      int64
-	// carryWorkers, carryPage and leftMax: see NewCloseParams.
-	carryWorkers, carryPage, leftMax int
+	// carryWorkers, carryPage, leftMax and keepDates: see
+	// NewCloseParams.
+	carryWorkers, carryPage, leftMax, keepDates int
 	// mu serialises runs in this process; the date order check and the
 	// journal's key keep concurrent processes honest.
 	mu sync.Mutex
@@ -113,6 +114,14 @@ type NewCloseParams struct {
 	// reading them by id costs PostgreSQL less than scanning for them
 	// (make bench-cob).
 	CarryLeftMax int
+	// KeepPositionDates, when above 0, is how many business dates of
+	// positions a run keeps: once its last date is closed, the positions
+	// of the dates before the last KeepPositionDates are pruned
+	// (store.PrunePositions; the journal, the notices and the runs stay).
+	// 0 keeps every date's. A position is read by the next date's close
+	// and, for the last date, by the collection lists, so any number
+	// keeps what they read; more keeps history to look into.
+	KeepPositionDates int
 }
 
 // NewClose returns the close-of-business use cases.
@@ -120,7 +129,7 @@ func NewClose(p NewCloseParams) *Close {
 	c := &Close{store: p.Store, loans: p.Loans, batch: p.BatchSize, reminderDays: p.ReminderDays, prenoticeDays: p.PrenoticeDays,
 		calendarStart: p.CalendarStart, lines: p.Lines, freezeDays: p.FreezeLinesDays, log: p.Logger, step: p.StepUnchanged,
 		carry: p.StepUnchanged && p.CarrySteady, carryWorkers: p.CarryWorkers, carryPage: p.CarryPageSize,
-		leftMax: p.CarryLeftMax}
+		leftMax: p.CarryLeftMax, keepDates: p.KeepPositionDates}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -203,6 +212,7 @@ func (c *Close) Run(ctx context.Context, p RunParams) (store.COBRun, error) {
 		}
 	}
 	c.countDelinquent(ctx, d)
+	c.prune(ctx, d)
 	return run, nil
 }
 

@@ -121,7 +121,12 @@ func carryChangesNothing(t *testing.T, carriedDB, pagedDB, replayedDB store.Stor
 // totals, previous positions and notices after closing d.
 func sameClose(t *testing.T, seed uint64, a, b store.Store, d engine.Date, n int) {
 	t.Helper()
-	ctx := context.Background()
+	sameChecks(t, seed, a, b, d, closeChecks(d, n))
+}
+
+// sameChecks fails unless each check reads the same of the two stores.
+func sameChecks(t *testing.T, seed uint64, a, b store.Store, d engine.Date, checks map[string]func(s store.Store) (any, error)) {
+	t.Helper()
 	both := func(f func(s store.Store) (any, error)) (any, any) {
 		t.Helper()
 		x, err := f(a)
@@ -134,7 +139,19 @@ func sameClose(t *testing.T, seed uint64, a, b store.Store, d engine.Date, n int
 		t.Fatalf("seed %d: %v", seed, err)
 		return nil, nil
 	}
-	checks := map[string]func(s store.Store) (any, error){
+	for what, f := range checks {
+		if x, y := both(f); fmt.Sprintf("%+v", x) != fmt.Sprintf("%+v", y) {
+			t.Fatalf("seed %d: %s of %s differ:\nfirst  %+v\nsecond %+v", seed, what, d, x, y)
+		}
+	}
+}
+
+// closeChecks read what a close of d leaves of loans L00 to L<n-1>: the
+// date's delinquent positions and notices, the previous positions the
+// next date reads and the loans' journal totals.
+func closeChecks(d engine.Date, n int) map[string]func(s store.Store) (any, error) {
+	ctx := context.Background()
+	return map[string]func(s store.Store) (any, error){
 		"delinquent positions": func(s store.Store) (any, error) {
 			return s.DelinquentPositions(ctx, store.PositionQuery{AsOf: d, Limit: 100})
 		},
@@ -160,11 +177,6 @@ func sameClose(t *testing.T, seed uint64, a, b store.Store, d engine.Date, n int
 			}
 			return out, nil
 		},
-	}
-	for what, f := range checks {
-		if x, y := both(f); fmt.Sprintf("%+v", x) != fmt.Sprintf("%+v", y) {
-			t.Fatalf("seed %d: %s of %s differ:\ncarried  %+v\nreplayed %+v", seed, what, d, x, y)
-		}
 	}
 }
 

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
+	"github.com/loancore/loancore/internal/store/pgtest"
+)
+
+// TestKeepPositionDates: loand run with --cob-keep-position-dates 3
+// closes 45 business dates of overdue loans and then keeps the
+// positions of its recent dates alone: fewer position partitions than
+// dates closed, the prunes recorded, and the last date's positions and
+// journal whole (a line a loan a date).
+func TestKeepPositionDates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("closes 45 dates")
+	}
+	ctx := context.Background()
+	database := pgtest.URL(t)
+	addr := freeAddr(t)
+	startLoand(t, addr, database, "--cob-keep-position-dates", "3")
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	today := time.Now().In(shanghai)
+	const n, dates = 20, 45
+	createOverdueLoans(t, loancorev1.NewLoanServiceClient(conn), today.AddDate(0, -6, 0).Format(time.DateOnly), n)
+	runCOB(t, ctx, conn, today.AddDate(0, 0, -dates).Format(time.DateOnly))
+	business := today.AddDate(0, 0, -1).Format(time.DateOnly)
+	runCOB(t, ctx, conn, business) // the dates between, one by one
+
+	db, err := pgx.Connect(ctx, database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	var partitions, prunes int
+	var keptFrom time.Time
+	if err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM pg_inherits WHERE inhparent = 'loan_positions'::regclass),
+		(SELECT count(*) FROM position_prunes), (SELECT max(kept_from) FROM position_prunes)`).Scan(&partitions, &prunes, &keptFrom); err != nil {
+		t.Fatal(err)
+	}
+	if partitions >= dates || prunes == 0 || keptFrom.Format(time.DateOnly) > business {
+		t.Fatalf("after %d dates: %d position partitions, %d prunes, the last keeping from %s", dates, partitions, prunes, keptFrom)
+	}
+	checkOneJournalLinePerLoan(t, database, business, n)
+	t.Logf("%d dates closed: %d position partitions kept, %d prunes, the last from %s", dates, partitions, prunes, keptFrom.Format(time.DateOnly))
+}
