@@ -32,10 +32,12 @@ const partitionsSQL = `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.
 // PrunePositions implements store.CloseOfBusiness: the dates before the
 // first kept are dropped whole, each its partition (DROP TABLE, no dead
 // rows left) and its carried pages, with the prune's record, in one
-// transaction, so a reader sees the record whenever a date is gone. It
-// waits no more than pruneLockTimeout for the locks a drop takes, which
-// a close of business reading positions holds: the prune then fails, to
-// be run again later, rather than hold up every reader queued behind it.
+// transaction, so a reader sees the record whenever a date is gone. A
+// drop locks loan_positions whole, after any reader of it (a page of
+// close of business, a collection list), and every reader that comes
+// after waits in the lock's queue behind the drop: so the prune waits
+// no more than pruneLockTimeout and then fails, to be run again by the
+// next close, rather than stall the readers behind it.
 func (s *Store) PrunePositions(ctx context.Context, p store.PrunePositionsParams) (store.PruneResult, error) {
 	r := store.PruneResult{KeptFrom: p.Before}
 	var dropped []engine.Date
@@ -79,8 +81,9 @@ func (s *Store) PrunePositions(ctx context.Context, p store.PrunePositionsParams
 	return r, nil
 }
 
-// pruneLockTimeout is how long PrunePositions waits for a lock.
-const pruneLockTimeout = "10s"
+// pruneLockTimeout is how long PrunePositions waits for a lock, and so
+// the longest a reader of positions waits behind it.
+const pruneLockTimeout = "1s"
 
 // partitionsBefore returns the dates before d that have a partition of
 // loan_positions.
