@@ -89,8 +89,10 @@ type CloseOfBusiness interface {
 	// dates kept may start before p.Before (PruneResult.KeptFrom). From
 	// then on COBLoans gives a loan with no position kept what its
 	// journal lines sum to (COBLoan.Charged), which is what its latest
-	// position had charged. Pruning again drops what is older still;
-	// pruning a date already pruned does nothing.
+	// position had charged. A store may drop only the oldest of many
+	// dates at once (PostgreSQL: 100), keeping from where it stopped;
+	// pruning again drops the rest, and what is older still. Pruning a
+	// date already pruned does nothing.
 	PrunePositions(ctx context.Context, p PrunePositionsParams) (PruneResult, error)
 	// EarliestDisbursement returns the earliest disbursement date of any
 	// loan, the value date of its DISBURSEMENT event; ErrNotFound if

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -45,17 +46,8 @@ func (s *Store) PrunePositions(ctx context.Context, p store.PrunePositionsParams
 		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+pruneLockTimeout+"'"); err != nil {
 			return err
 		}
-		var base *string
-		if err := tx.QueryRow(ctx, keptBaseSQL, p.Before.String()).Scan(&base); err != nil {
-			return err
-		}
-		if base != nil {
-			if d, err := engine.ParseDate(*base); err == nil && d < r.KeptFrom {
-				r.KeptFrom = d
-			}
-		}
 		var err error
-		if dropped, err = s.partitionsBefore(ctx, tx, r.KeptFrom); err != nil {
+		if r.KeptFrom, dropped, err = s.datesToDrop(ctx, tx, p.Before); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM carried_positions WHERE as_of < $1::date`, r.KeptFrom.String())
@@ -81,12 +73,51 @@ func (s *Store) PrunePositions(ctx context.Context, p store.PrunePositionsParams
 	return r, nil
 }
 
+// datesToDrop returns the first date a prune before before keeps
+// (keptFrom) and the dates of the partitions it drops, the oldest
+// prunePartitionsMax at most: a drop holds its partition's locks (the
+// table's and its indexes') to the commit, and a book that turns
+// retention on after years of dates would need more than the lock table
+// holds (max_locks_per_transaction). The rest go at the next prunes.
+func (s *Store) datesToDrop(ctx context.Context, tx pgx.Tx, before engine.Date) (keptFrom engine.Date, dropped []engine.Date, err error) {
+	if keptFrom, err = keptFromBases(ctx, tx, before); err != nil {
+		return keptFrom, nil, err
+	}
+	if dropped, err = s.partitionsBefore(ctx, tx, keptFrom); err != nil || len(dropped) <= prunePartitionsMax {
+		return keptFrom, dropped, err
+	}
+	// Keep from the first partition beyond the most, and whatever base
+	// its carried pages name: fewer partitions still.
+	if keptFrom, err = keptFromBases(ctx, tx, dropped[prunePartitionsMax]); err != nil {
+		return keptFrom, nil, err
+	}
+	dropped, err = s.partitionsBefore(ctx, tx, keptFrom)
+	return keptFrom, dropped, err
+}
+
+// prunePartitionsMax is the most partitions one prune drops.
+const prunePartitionsMax = 100
+
+// keptFromBases is the first date kept when d is the first asked: d, or
+// the earliest base of d's carried pages (keptBaseSQL) when earlier.
+func keptFromBases(ctx context.Context, tx pgx.Tx, d engine.Date) (engine.Date, error) {
+	var base *string
+	if err := tx.QueryRow(ctx, keptBaseSQL, d.String()).Scan(&base); err != nil || base == nil {
+		return d, err
+	}
+	b, err := engine.ParseDate(*base)
+	if err != nil {
+		return d, err
+	}
+	return min(b, d), nil
+}
+
 // pruneLockTimeout is how long PrunePositions waits for a lock, and so
 // the longest a reader of positions waits behind it.
 const pruneLockTimeout = "1s"
 
 // partitionsBefore returns the dates before d that have a partition of
-// loan_positions.
+// loan_positions, oldest first.
 func (s *Store) partitionsBefore(ctx context.Context, tx pgx.Tx, d engine.Date) ([]engine.Date, error) {
 	rows, err := tx.Query(ctx, partitionsSQL)
 	if err != nil {
@@ -107,5 +138,6 @@ func (s *Store) partitionsBefore(ctx context.Context, tx pgx.Tx, d engine.Date) 
 			dates = append(dates, pd)
 		}
 	}
+	slices.Sort(dates)
 	return dates, nil
 }

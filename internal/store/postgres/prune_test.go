@@ -49,3 +49,23 @@ func TestPruneGivesWayToReaders(t *testing.T) {
 		t.Fatalf("the prune once the reader is done: %+v, %v", r, err)
 	}
 }
+
+// TestPruneDropsAHundredAtATime: a book that turns retention on with 130
+// dates kept drops the oldest 100 partitions at the first prune (their
+// locks are held to the commit, and the lock table is finite), keeping
+// from the 101st, and the other 30 at the next.
+func TestPruneDropsAHundredAtATime(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Postgres(t)
+	d := engine.DateOf(2024, 6, 1)
+	for i := 130; i >= 1; i-- {
+		if err := s.PositionPartition(ctx, d-engine.Date(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []store.PruneResult{{KeptFrom: d - 30, DatesDropped: 100}, {KeptFrom: d, DatesDropped: 30}, {KeptFrom: d}} {
+		if r, err := s.PrunePositions(ctx, store.PrunePositionsParams{Before: d}); err != nil || r != want {
+			t.Fatalf("prune before %s: %+v, %v; want %+v", d, r, err, want)
+		}
+	}
+}
