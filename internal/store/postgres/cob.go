@@ -489,11 +489,9 @@ var cobPrior = `, span AS MATERIALIZED (
 // position reads neither (the one-time filter on p).
 func cobPageSelect(window bool) string {
 	bound, stateBound, older := "", "", "false"
-	charged, journal := [3]string{"'0'", "'0'", "'0'"}, ""
-	if !window {
-		charged, journal = [3]string{"j.penalty::text", "j.compound::text", "j.fees::text"}, journalSumJoin
-	}
+	charged, journal := [3]string{"j.penalty::text", "j.compound::text", "j.fees::text"}, journalSumJoin
 	if window {
+		charged, journal = [3]string{"'0'", "'0'", "'0'"}, ""
 		from := fmt.Sprintf("$1::date - %d", positionWindowDays)
 		bound, stateBound = " AND as_of >= "+from, " AND s.as_of >= "+from
 		older = fmt.Sprintf(`CASE WHEN p.loan_id IS NOT NULL THEN false WHEN y.base IS NOT NULL THEN true
