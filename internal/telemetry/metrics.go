@@ -35,6 +35,8 @@ type Metrics struct {
 	cobCarried            prometheus.Counter
 	cobLoans, cobFailures prometheus.Counter
 	cobLoansPerSecond     prometheus.Gauge
+	cobPrunes             *prometheus.CounterVec
+	cobDatesDropped       prometheus.Counter
 	delinquent            *prometheus.GaugeVec
 	delinquentDate        prometheus.Gauge
 	delinquentMu          sync.Mutex
@@ -83,6 +85,9 @@ func (m *Metrics) defineDomain(r *prometheus.Registry) {
 	m.cobLoans = f.counter("loancore_cob_loans_total", "Loans close of business closed.")
 	m.cobCarried = f.counter("loancore_cob_loans_carried_total", "Loans close of business carried on in the store (a steady run), of those closed.")
 	m.cobFailures = f.counter("loancore_cob_loan_failures_total", "Loans or agreements close of business could not close or check (logged at error).")
+	m.cobPrunes = f.counterVec("loancore_cob_prunes_total",
+		"Prunes of old dates' positions after a close of business (--cob-keep-position-dates), by result: ok, or failed (done by the next run's).", "result")
+	m.cobDatesDropped = f.counter("loancore_cob_position_dates_dropped_total", "Business dates whose positions the prunes dropped.")
 	m.cobLoansPerSecond = f.gauge("loancore_cob_loans_per_second", "Loans per second of the last business date close of business ran.")
 	m.delinquent = f.gaugeVec("loancore_delinquent_loans", "Loans past due after the last close of business, by delinquency bucket (M1…M7).", "bucket")
 	m.delinquentDate = f.gauge("loancore_delinquent_loans_business_date_seconds",
@@ -152,6 +157,16 @@ func (m *Metrics) CloseOfBusinessDate(r servicing.COBDateReport) {
 	if r.Took > 0 {
 		m.cobLoansPerSecond.Set(float64(r.Loans) / r.Took.Seconds())
 	}
+}
+
+// PositionsPruned implements servicing.Observer.
+func (m *Metrics) PositionsPruned(r servicing.PruneReport) {
+	result := "ok"
+	if r.Err != nil {
+		result = "failed"
+	}
+	m.cobPrunes.WithLabelValues(result).Inc()
+	m.cobDatesDropped.Add(float64(r.DatesDropped))
 }
 
 // DelinquentLoans implements servicing.Observer: the gauges become the
