@@ -181,6 +181,16 @@ PY
 # dbsize prints the loancore database's size in bytes (its relations'
 # files: tables, indexes, TOAST; not the WAL).
 dbsize() { "${psql[@]}" -d loancore -tA -c "SELECT pg_database_size('loancore')"; }
+# parts prints, in bytes with indexes and TOAST, what close of business
+# writes to: "POSITIONS CARRIED NOTICES JOURNAL FEED" (the positions'
+# partitions, the carried pages, the notices, the journal's lines and
+# batches, the event feed), so a round can say where its growth went.
+parts() {
+  "${psql[@]}" -d loancore -tA -F ' ' -c "SELECT
+    (SELECT COALESCE(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i WHERE i.inhparent = 'loan_positions'::regclass),
+    pg_total_relation_size('carried_positions'), pg_total_relation_size('due_notices'),
+    pg_total_relation_size('loan_accruals') + pg_total_relation_size('accrual_batches'), pg_total_relation_size('event_feed')"
+}
 # wal prints the WAL written since the cluster started: "BYTES FPI".
 wal() { "${psql[@]}" -d loancore -tA -F ' ' -c "SELECT wal_bytes, wal_fpi FROM pg_stat_wal"; }
 # window starts a timed window, untimed: a CHECKPOINT first when
@@ -232,6 +242,7 @@ print("autovacuum %s; autoanalyze %s; checkpoints %d; WAL %.0f MB, %d full-page 
 round() {
   local d=$1 t0 cpu0 pg0 cob cpu1 pg1 upd w bgcob bgupd size0 grown
   size0=$(dbsize)
+  parts0=$(parts)
   w=$(window)
   cpu0=$(cpu_of "$loand_pid")
   pg0=$(cpu_pg)
@@ -245,6 +256,7 @@ round() {
   tail -12 "$work/progress.json" | tr -d '\n ' | sed 's/}{/}\n{/g' | tail -1; echo
   settle
   grown=$(( $(dbsize) - size0 ))
+  parts1=$(parts)
   "${psql[@]}" -d loancore -c "CREATE TABLE bench_positions (LIKE bench_first INCLUDING INDEXES)
       WITH (autovacuum_enabled = off)" \
     -c "INSERT INTO bench_positions SELECT * FROM bench_first"
@@ -262,6 +274,9 @@ round() {
     $(date_run "$d" count_seconds agreements_seconds carry_seconds fold_seconds lines_seconds carried loans)
   printf '  ended in the background during the close: %s\n  during the UPDATE: %s\n' "$bgcob" "$bgupd"
   printf '  the database grew by %.1f MB (settled)\n' "$(py "$grown / 1e6")"
+  python3 -c 'import sys; a, b = sys.argv[1].split(), sys.argv[2].split()
+print("    of which positions %.1f MB, carried pages %.1f, notices %.1f, journal %.1f, feed %.1f" % tuple((int(y) - int(x)) / 1e6 for x, y in zip(a, b)))' \
+    "$parts0" "$parts1"
 }
 
 profiler=
