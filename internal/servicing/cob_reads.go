@@ -109,9 +109,11 @@ func (c *Close) ListDelinquent(ctx context.Context, p ListDelinquentParams) ([]s
 	}
 	// Only the last closed date is listed: a date's positions are all
 	// there only once its run completed, and though positions are now
-	// kept per date (issue 21), a retention policy may drop earlier
-	// dates' (the notes' "Next"); listing those is a change of the API's
-	// promise, left for when that policy exists.
+	// kept per date (issue 21), the retention policy
+	// (NewCloseParams.KeepPositionDates) drops earlier dates'. Listing
+	// the dates kept, and refusing the pruned ones by a reason of their
+	// own, would change the API's promise (the proto says the last date
+	// only): left for the team to ask for.
 	if asOf != last.BusinessDate || last.Status != store.COBCompleted {
 		return nil, asOf, "", refuse(ReasonCOBNotClosed, "positions are for the last closed business date; %s is not it (last run %s, %s)", asOf, last.BusinessDate, last.Status)
 	}
