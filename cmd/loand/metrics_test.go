@@ -139,7 +139,7 @@ func TestMetricsCountCalls(t *testing.T) {
 	if err := pay(ctx, "p5", "-1"); status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("amount -1: %v; want INVALID_ARGUMENT", err)
 	}
-	runCOB(t, ctx, conn, "2026-04-10")
+	runCOB(t, ctx, loancorev1.NewCloseOfBusinessServiceClient(conn), "2026-04-10")
 
 	m := scrape(t, metricsAddr)
 	rr := []string{"grpc_service", "loancore.v1.LoanService", "grpc_method", "RecordRepayment"}
@@ -182,10 +182,9 @@ func TestMetricsCountCalls(t *testing.T) {
 }
 
 // runCOB runs close of business for date to its end.
-func runCOB(t *testing.T, ctx context.Context, conn *grpc.ClientConn, date string) {
+func runCOB(t *testing.T, ctx context.Context, cob loancorev1.CloseOfBusinessServiceClient, date string) {
 	t.Helper()
-	stream, err := loancorev1.NewCloseOfBusinessServiceClient(conn).RunCloseOfBusiness(ctx,
-		&loancorev1.RunCloseOfBusinessRequest{BusinessDate: date})
+	stream, err := cob.RunCloseOfBusiness(ctx, &loancorev1.RunCloseOfBusinessRequest{BusinessDate: date})
 	if err != nil {
 		t.Fatal(err)
 	}

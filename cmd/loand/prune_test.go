@@ -6,10 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
-	loancorev1 "github.com/loancore/loancore/gen/loancore/v1"
 	"github.com/loancore/loancore/internal/store/pgtest"
 )
 
@@ -28,18 +25,14 @@ func TestKeepPositionDates(t *testing.T) {
 	addr := freeAddr(t)
 	metricsAddr := freeAddr(t)
 	startLoand(t, addr, database, "--cob-keep-position-dates", "3", "--metrics-listen", metricsAddr)
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	c := dialLoand(t, addr)
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	today := time.Now().In(shanghai)
 	const n, dates = 20, 45
-	createOverdueLoans(t, loancorev1.NewLoanServiceClient(conn), today.AddDate(0, -6, 0).Format(time.DateOnly), n)
-	runCOB(t, ctx, conn, today.AddDate(0, 0, -dates).Format(time.DateOnly))
+	createOverdueLoans(t, c.loans, today.AddDate(0, -6, 0).Format(time.DateOnly), n)
+	runCOB(t, ctx, c.cob, today.AddDate(0, 0, -dates).Format(time.DateOnly))
 	business := today.AddDate(0, 0, -1).Format(time.DateOnly)
-	runCOB(t, ctx, conn, business) // the dates between, one by one
+	runCOB(t, ctx, c.cob, business) // the dates between, one by one
 
 	db, err := pgx.Connect(ctx, database)
 	if err != nil {

@@ -121,12 +121,7 @@ func carryChangesNothing(t *testing.T, carriedDB, pagedDB, replayedDB store.Stor
 // totals, previous positions and notices after closing d.
 func sameClose(t *testing.T, seed uint64, a, b store.Store, d engine.Date, n int) {
 	t.Helper()
-	sameChecks(t, seed, a, b, d, closeChecks(d, n))
-}
-
-// sameChecks fails unless each check reads the same of the two stores.
-func sameChecks(t *testing.T, seed uint64, a, b store.Store, d engine.Date, checks map[string]func(s store.Store) (any, error)) {
-	t.Helper()
+	ctx := context.Background()
 	both := func(f func(s store.Store) (any, error)) (any, any) {
 		t.Helper()
 		x, err := f(a)
@@ -139,19 +134,7 @@ func sameChecks(t *testing.T, seed uint64, a, b store.Store, d engine.Date, chec
 		t.Fatalf("seed %d: %v", seed, err)
 		return nil, nil
 	}
-	for what, f := range checks {
-		if x, y := both(f); fmt.Sprintf("%+v", x) != fmt.Sprintf("%+v", y) {
-			t.Fatalf("seed %d: %s of %s differ:\nfirst  %+v\nsecond %+v", seed, what, d, x, y)
-		}
-	}
-}
-
-// closeChecks read what a close of d leaves of loans L00 to L<n-1>: the
-// date's delinquent positions and notices, the previous positions the
-// next date reads and the loans' journal totals.
-func closeChecks(d engine.Date, n int) map[string]func(s store.Store) (any, error) {
-	ctx := context.Background()
-	return map[string]func(s store.Store) (any, error){
+	checks := map[string]func(s store.Store) (any, error){
 		"delinquent positions": func(s store.Store) (any, error) {
 			return s.DelinquentPositions(ctx, store.PositionQuery{AsOf: d, Limit: 100})
 		},
@@ -177,6 +160,11 @@ func closeChecks(d engine.Date, n int) map[string]func(s store.Store) (any, erro
 			}
 			return out, nil
 		},
+	}
+	for what, f := range checks {
+		if x, y := both(f); fmt.Sprintf("%+v", x) != fmt.Sprintf("%+v", y) {
+			t.Fatalf("seed %d: %s of %s differ:\ncarried  %+v\nreplayed %+v", seed, what, d, x, y)
+		}
 	}
 }
 

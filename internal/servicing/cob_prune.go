@@ -18,7 +18,7 @@ func (c *Close) prune(ctx context.Context, d engine.Date) {
 	}
 	before := d.AddDays(1 - c.keepDates)
 	r, err := c.store.PrunePositions(ctx, store.PrunePositionsParams{Before: before})
-	c.loans.observe.PositionsPruned(PruneReport{BusinessDate: d, KeptFrom: r.KeptFrom, DatesDropped: r.DatesDropped, Err: err})
+	c.loans.observe.PositionsPruned(r.DatesDropped, err)
 	if err != nil {
 		c.log.WarnContext(ctx, "close of business: positions not pruned", "business_date", d.String(), "before", before.String(), "error", err)
 		return

@@ -79,4 +79,4 @@ func (*cobReports) RepaymentReversed(string)                             {}
 func (*cobReports) CacheLookup(bool)                                     {}
 func (*cobReports) ReadCacheLookup(servicing.ReadCacheResult)            {}
 func (*cobReports) DelinquentLoans(engine.Date, map[engine.Bucket]int64) {}
-func (*cobReports) PositionsPruned(servicing.PruneReport)                {}
+func (*cobReports) PositionsPruned(int, error)                           {}

@@ -34,21 +34,10 @@ type Observer interface {
 	// left in each delinquency bucket (M1…M7; M0 is not delinquent).
 	DelinquentLoans(date engine.Date, byBucket map[engine.Bucket]int64)
 	// PositionsPruned: after a run, the retention of positions
-	// (NewCloseParams.KeepPositionDates) pruned the older dates, or
-	// failed to. Not called when retention is off.
-	PositionsPruned(r PruneReport)
-}
-
-// PruneReport is one prune of positions after a run.
-type PruneReport struct {
-	// BusinessDate is the last date the run closed; KeptFrom the first
-	// date whose positions are kept, and DatesDropped how many dates'
-	// positions this prune dropped.
-	BusinessDate, KeptFrom engine.Date
-	DatesDropped           int
-	// Err is why the prune failed (it is done by the next run's); nil
-	// when it did not.
-	Err error
+	// (NewCloseParams.KeepPositionDates) dropped datesDropped dates'
+	// positions, or failed (err; the next run's prune does it). Not
+	// called when retention is off.
+	PositionsPruned(datesDropped int, err error)
 }
 
 // ReadCacheResult is what a read found in the read cache.
@@ -124,4 +113,4 @@ func (noObserver) CacheLookup(bool)                                     {}
 func (noObserver) ReadCacheLookup(ReadCacheResult)                      {}
 func (noObserver) CloseOfBusinessDate(COBDateReport)                    {}
 func (noObserver) DelinquentLoans(engine.Date, map[engine.Bucket]int64) {}
-func (noObserver) PositionsPruned(PruneReport)                          {}
+func (noObserver) PositionsPruned(int, error)                           {}

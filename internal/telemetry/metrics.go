@@ -160,13 +160,13 @@ func (m *Metrics) CloseOfBusinessDate(r servicing.COBDateReport) {
 }
 
 // PositionsPruned implements servicing.Observer.
-func (m *Metrics) PositionsPruned(r servicing.PruneReport) {
+func (m *Metrics) PositionsPruned(datesDropped int, err error) {
 	result := "ok"
-	if r.Err != nil {
+	if err != nil {
 		result = "failed"
 	}
 	m.cobPrunes.WithLabelValues(result).Inc()
-	m.cobDatesDropped.Add(float64(r.DatesDropped))
+	m.cobDatesDropped.Add(float64(datesDropped))
 }
 
 // DelinquentLoans implements servicing.Observer: the gauges become the

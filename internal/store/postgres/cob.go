@@ -481,12 +481,10 @@ var cobPrior = `, span AS MATERIALIZED (
 // looked for: the loan's log is read instead (COBLoan.PrevState empty).
 //
 // Without window, a loan with no position at all (p) takes its charges
-// from its journal (j, its lines' sum, what its latest position had
-// charged): its positions may have been pruned (PrunePositions). The
-// lines are in the batches whose range of ids holds the loan (a probe of
-// their range index a date) and, written before migration 26, in
-// loan_accruals (by its index by loan, migration 30); a loan with a
-// position reads neither (the one-time filter on p).
+// from its journal (j, its lines' sum, journalSumOf, what its latest
+// position had charged): its positions may have been pruned
+// (PrunePositions). A loan with a position reads none (the one-time
+// filter on p).
 func cobPageSelect(window bool) string {
 	bound, stateBound, older := "", "", "false"
 	charged, journal := [3]string{"j.penalty::text", "j.compound::text", "j.fees::text"}, journalSumJoin
@@ -522,14 +520,8 @@ func cobPageSelect(window bool) string {
 
 // journalSumJoin is, for cobPageSelect without its window, the sum of
 // the journal lines of a loan with no position (j).
-const journalSumJoin = `
-	LEFT JOIN LATERAL (SELECT sum(x.penalty) AS penalty, sum(x.compound) AS compound, sum(x.fees) AS fees FROM (
-		SELECT b.penalties[i] AS penalty, b.compounds[i] AS compound, COALESCE(b.fees[i], 0) AS fees
-		FROM accrual_batches b CROSS JOIN LATERAL array_position(b.loan_ids, l.loan_id) AS i
-		WHERE loan_id_range(b.first_loan_id, b.last_loan_id, '[]') @> l.loan_id AND i IS NOT NULL
-		UNION ALL
-		SELECT a.penalty, a.compound, a.fees FROM loan_accruals a WHERE a.loan_id = l.loan_id) x
-	WHERE p.loan_id IS NULL) j ON true`
+var journalSumJoin = `
+	LEFT JOIN LATERAL (` + journalSumOf("l.loan_id") + ` WHERE p.loan_id IS NULL) j ON true`
 
 // termsOf is a loan's terms document as cobPage read it: its text, or,
 // when it equals a document the caller knew, that one's bytes (at the
@@ -833,18 +825,25 @@ func (s *Store) CountDelinquent(ctx context.Context, p store.DelinquencyCountQue
 	return out, mapError(err)
 }
 
-// accrualTotalSQL sums a loan's journal lines: those of loan_accruals,
-// and its lines in the batches (migrations 22 and 26), found by the
-// batches' ranges of ids that hold it.
-const accrualTotalSQL = `WITH c AS (
-	SELECT COALESCE(sum(b.penalties[i]), 0) AS penalty, COALESCE(sum(b.compounds[i]), 0) AS compound,
-		COALESCE(sum(b.fees[i]), 0) AS fees
-	FROM accrual_batches b CROSS JOIN LATERAL array_position(b.loan_ids, $1::text COLLATE "C") AS i
-	WHERE loan_id_range(b.first_loan_id, b.last_loan_id, '[]') @> ($1::text COLLATE "C") AND i IS NOT NULL
-)
-SELECT l.currency, (COALESCE(sum(a.penalty), 0) + min(c.penalty))::text, (COALESCE(sum(a.compound), 0) + min(c.compound))::text,
-	(COALESCE(sum(a.fees), 0) + min(c.fees))::text
-FROM loans l CROSS JOIN c LEFT JOIN loan_accruals a ON a.loan_id = l.loan_id WHERE l.loan_id = $1 GROUP BY l.currency`
+// accrualTotalSQL is a loan's currency and its journal's sum
+// (journalSumOf), 0 with no line.
+var accrualTotalSQL = `SELECT l.currency, COALESCE(j.penalty, 0)::text, COALESCE(j.compound, 0)::text, COALESCE(j.fees, 0)::text
+FROM loans l CROSS JOIN LATERAL (` + journalSumOf("l.loan_id") + `) j WHERE l.loan_id = $1`
+
+// journalSumOf is a statement summing the journal lines of the loan
+// whose id is loanID (an SQL expression of collation "C", the ids'):
+// those in the batches whose range of ids holds the loan (a probe of
+// their range index a date, migration 22) and those loan_accruals kept
+// from before the batches (by its index by loan, migration 30), one row
+// of penalty, compound and fees, NULL when there are none.
+func journalSumOf(loanID string) string {
+	return `SELECT sum(x.penalty) AS penalty, sum(x.compound) AS compound, sum(x.fees) AS fees FROM (
+		SELECT b.penalties[i] AS penalty, b.compounds[i] AS compound, COALESCE(b.fees[i], 0) AS fees
+		FROM accrual_batches b CROSS JOIN LATERAL array_position(b.loan_ids, ` + loanID + `) AS i
+		WHERE loan_id_range(b.first_loan_id, b.last_loan_id, '[]') @> ` + loanID + ` AND i IS NOT NULL
+		UNION ALL
+		SELECT a.penalty, a.compound, a.fees FROM loan_accruals a WHERE a.loan_id = ` + loanID + `) x`
+}
 
 // AccrualTotal implements store.CloseOfBusiness.
 func (s *Store) AccrualTotal(ctx context.Context, p store.AccrualQuery) (store.Accrual, error) {

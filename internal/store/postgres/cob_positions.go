@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -138,10 +137,8 @@ func (s *Store) positionPartition(ctx context.Context, d engine.Date) error {
 	if _, ok := s.partitions.Load(d); ok {
 		return nil
 	}
-	// A date's text is digits and dashes: nothing to quote.
-	name := partitionPrefix + strings.ReplaceAll(d.String(), "-", "")
 	_, err := s.pool.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF loan_positions
-		FOR VALUES FROM ('%s') TO ('%s')`, name, d.String(), (d+1).String()))
+		FOR VALUES FROM ('%s') TO ('%s')`, partitionName(d), d.String(), (d+1).String()))
 	var pg *pgconn.PgError
 	if err != nil && !isUniqueViolation(err) && !(errors.As(err, &pg) && pg.Code == "42P07") {
 		return mapError(err)

@@ -14,8 +14,15 @@ import (
 // This file implements store.CloseOfBusiness's PrunePositions.
 
 // partitionPrefix is the name of a date's partition of loan_positions
-// before its date's digits (positionPartition).
+// before its date's digits (partitionName).
 const partitionPrefix = "loan_positions_p"
+
+// partitionName is the name of date d's partition of loan_positions,
+// loan_positions_pYYYYMMDD: a date's text is digits and dashes, so
+// nothing to quote.
+func partitionName(d engine.Date) string {
+	return partitionPrefix + strings.ReplaceAll(d.String(), "-", "")
+}
 
 // keptBaseSQL is the earliest base of the carried positions of the first
 // date on or after $1 that has any (NULL when none has). A carried
@@ -47,7 +54,7 @@ func (s *Store) PrunePositions(ctx context.Context, p store.PrunePositionsParams
 			return err
 		}
 		var err error
-		if r.KeptFrom, dropped, err = s.datesToDrop(ctx, tx, p.Before); err != nil {
+		if r.KeptFrom, dropped, err = datesToDrop(ctx, tx, p.Before); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM carried_positions WHERE as_of < $1::date`, r.KeptFrom.String())
@@ -55,7 +62,7 @@ func (s *Store) PrunePositions(ctx context.Context, p store.PrunePositionsParams
 			return err
 		}
 		for _, d := range dropped {
-			if _, err := tx.Exec(ctx, "DROP TABLE "+partitionPrefix+strings.ReplaceAll(d.String(), "-", "")); err != nil {
+			if _, err := tx.Exec(ctx, "DROP TABLE "+partitionName(d)); err != nil {
 				return err
 			}
 		}
@@ -79,11 +86,11 @@ func (s *Store) PrunePositions(ctx context.Context, p store.PrunePositionsParams
 // table's and its indexes') to the commit, and a book that turns
 // retention on after years of dates would need more than the lock table
 // holds (max_locks_per_transaction). The rest go at the next prunes.
-func (s *Store) datesToDrop(ctx context.Context, tx pgx.Tx, before engine.Date) (keptFrom engine.Date, dropped []engine.Date, err error) {
+func datesToDrop(ctx context.Context, tx pgx.Tx, before engine.Date) (keptFrom engine.Date, dropped []engine.Date, err error) {
 	if keptFrom, err = keptFromBases(ctx, tx, before); err != nil {
 		return keptFrom, nil, err
 	}
-	if dropped, err = s.partitionsBefore(ctx, tx, keptFrom); err != nil || len(dropped) <= prunePartitionsMax {
+	if dropped, err = partitionsBefore(ctx, tx, keptFrom); err != nil || len(dropped) <= prunePartitionsMax {
 		return keptFrom, dropped, err
 	}
 	// Keep from the first partition beyond the most, and whatever base
@@ -91,7 +98,7 @@ func (s *Store) datesToDrop(ctx context.Context, tx pgx.Tx, before engine.Date) 
 	if keptFrom, err = keptFromBases(ctx, tx, dropped[prunePartitionsMax]); err != nil {
 		return keptFrom, nil, err
 	}
-	dropped, err = s.partitionsBefore(ctx, tx, keptFrom)
+	dropped, err = partitionsBefore(ctx, tx, keptFrom)
 	return keptFrom, dropped, err
 }
 
@@ -118,7 +125,7 @@ const pruneLockTimeout = "1s"
 
 // partitionsBefore returns the dates before d that have a partition of
 // loan_positions, oldest first.
-func (s *Store) partitionsBefore(ctx context.Context, tx pgx.Tx, d engine.Date) ([]engine.Date, error) {
+func partitionsBefore(ctx context.Context, tx pgx.Tx, d engine.Date) ([]engine.Date, error) {
 	rows, err := tx.Query(ctx, partitionsSQL)
 	if err != nil {
 		return nil, err
