@@ -27,14 +27,9 @@ import (
 // carried as many loan-dates, and a good share of the loan-dates was
 // carried.
 func TestCloseOfBusinessCarryChangesNothing(t *testing.T) {
-	seed := testSeed()
-	for name, open := range storetest.Stores {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			t.Logf("seed %d (replay with -seed=%d)", seed, seed)
-			carryChangesNothing(t, open(t), open(t), open(t), seed)
-		})
-	}
+	seededKinds(t, func(t *testing.T, open storetest.NewStore, seed uint64) {
+		carryChangesNothing(t, open(t), open(t), open(t), seed)
+	})
 }
 
 // carrySide is one of the two stores with its clock, loans and close.

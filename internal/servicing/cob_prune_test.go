@@ -20,15 +20,10 @@ import (
 // it had been charged from its journal. After every date both stores hold
 // the same positions, notices, journal totals and previous positions.
 func TestPruningChangesNothing(t *testing.T) {
-	seed := testSeed()
-	for name, open := range storetest.Stores {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			t.Logf("seed %d (replay with -seed=%d)", seed, seed)
-			kept, pruned := newCarrySide(t, open(t), 1, 0), newCarrySide(t, open(t), 1, 0).keepingDates(2)
-			pruningChangesNothing(t, kept, pruned, seed)
-		})
-	}
+	seededKinds(t, func(t *testing.T, open storetest.NewStore, seed uint64) {
+		kept, pruned := newCarrySide(t, open(t), 1, 0), newCarrySide(t, open(t), 1, 0).keepingDates(2)
+		pruningChangesNothing(t, kept, pruned, seed)
+	})
 }
 
 func pruningChangesNothing(t *testing.T, kept, pruned *carrySide, seed uint64) {

@@ -89,11 +89,20 @@ func TestSimulationFromSnapshots(t *testing.T) {
 // seeded runs test on every store, in parallel, with the seed -seed names
 // or a fresh one, which it prints.
 func seeded(t *testing.T, test func(t *testing.T, db store.Store, seed uint64)) {
+	seededKinds(t, func(t *testing.T, open storetest.NewStore, seed uint64) { test(t, open(t), seed) })
+}
+
+// seededKinds is seeded for a test that opens stores of each kind itself
+// (open), as many as it compares.
+func seededKinds(t *testing.T, test func(t *testing.T, open storetest.NewStore, seed uint64)) {
 	seed := testSeed()
-	eachStore(t, func(t *testing.T, db store.Store) {
-		t.Logf("seed %d (replay with -seed=%d)", seed, seed)
-		test(t, db, seed)
-	})
+	for name, open := range storetest.Stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			t.Logf("seed %d (replay with -seed=%d)", seed, seed)
+			test(t, open, seed)
+		})
+	}
 }
 
 // eachStore runs f in parallel subtests, one per store, each on a fresh
