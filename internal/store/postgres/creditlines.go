@@ -20,7 +20,7 @@ func lineEventArgs(e store.CreditLineEventRecord, r store.RequestRecord) []any {
 		method, hash = r.Method, r.RequestHash
 	}
 	return []any{e.CreditLineID, e.Seq, e.Kind, e.ValueDate, e.RecordedAt, e.RequestID, e.Actor, e.OnBehalfOf,
-		nullableAmount(e.Amount), nullableAmount(e.LoanID), e.Reason, method, hash}
+		nullable(e.Amount), nullable(e.LoanID), e.Reason, method, hash}
 }
 
 // appendLineEventSQL inserts a line event only right after the line's
@@ -41,7 +41,7 @@ func (s *Store) OpenCreditLine(ctx context.Context, p store.NewCreditLineRecord)
 		l := p.Line
 		if _, err := tx.Exec(ctx, `INSERT INTO credit_lines (credit_line_id, borrower_id, currency, revolving, expires_on, terms, status, created_at)
 			VALUES ($1, $2, $3, $4, $5::date, $6::jsonb, $7, $8)`,
-			l.CreditLineID, l.BorrowerID, l.Currency, l.Revolving, nullableAmount(l.ExpiresOn), string(l.Terms), l.Status, l.CreatedAt); err != nil {
+			l.CreditLineID, l.BorrowerID, l.Currency, l.Revolving, nullable(l.ExpiresOn), string(l.Terms), l.Status, l.CreatedAt); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, appendLineEventSQL, lineEventArgs(p.Event, p.Request)...)
