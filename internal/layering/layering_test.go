@@ -92,22 +92,8 @@ func ruleFor(pkg string) *rule {
 }
 
 func TestDependencyDirection(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked := 0
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "testdata") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, path)
+	root := sourceFiles(t, func(rel, path string) error {
 		pkg := filepath.ToSlash(filepath.Dir(rel))
 		r := ruleFor(pkg)
 		if r == nil {
@@ -127,15 +113,42 @@ func TestDependencyDirection(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if checked == 0 {
 		t.Fatal("no files checked: the walk found nothing")
 	}
 	if _, err := os.Stat(filepath.Join(root, "internal/engine")); err != nil {
 		t.Fatal("internal/engine missing: the rules are out of date")
 	}
+}
+
+// sourceFiles calls f with each non-test Go file of the module, by its
+// path relative to the module's root (slash-separated) and its path, and
+// returns the root. Directories no build reads (hidden ones,
+// node_modules, testdata) are skipped; an error from f or the walk
+// fails the test.
+func sourceFiles(t *testing.T, f func(rel, path string) error) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		return f(filepath.ToSlash(rel), path)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 // TestRulesCatchWhatTheyMust checks the rules against imports they exist
