@@ -28,7 +28,9 @@
 # OTEL_* variables (BENCH_AB_SIDES="off obs obs1"
 # obs1_ENV="OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01"). BENCH_CONCURRENCY (8; several, "8 32", run one after the other),
 # BENCH_SECONDS (8), BENCH_ROUNDS (6), BENCH_LOANS (512), BENCH_CONNS (the
-# client's gRPC connections, 1 as make bench-payments; 0: one per client).
+# client's gRPC connections, 1 as make bench-payments; 0: one per client),
+# BENCH_PG_CPUS (PostgreSQL on those cores, the sides and clients on the
+# others: benchlib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 auth="${BENCH_AUTH:-}"
@@ -45,6 +47,7 @@ rounds="${BENCH_ROUNDS:-6}"
 loans="${BENCH_LOANS:-512}"
 conns="${BENCH_CONNS-1}"
 . scripts/benchlib.sh
+pin_bench "$@"
 start_cluster ab -c max_connections=300 -c shared_buffers=256MB
 psql=("$bin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres)
 for s in $sides; do "${psql[@]}" -c "CREATE DATABASE side_$s"; done
@@ -144,6 +147,7 @@ round_side() {
     tee -a "$work/rows"
 }
 
+[ -z "${BENCH_PINNED:-}" ] || echo "cores: PostgreSQL on $pg_cpus; the sides, the clients and pgbench's on $BENCH_PINNED"
 for c in $conc; do
   printf '\n%s clients, %s rounds of %ss per side\n' "$c" "$rounds" "$seconds"
   printf '%-8s %5s %8s %16s %18s %7s %15s\n' side round "rate/s" "machine µs/op" "loand CPU µs/op" failed "pg CPU µs/op"

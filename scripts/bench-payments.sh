@@ -22,7 +22,9 @@
 # loand's --snapshot-every, 0 turning snapshots off; BENCH_WARM=40s pays
 # each side for that long before the rounds, not counted, so that the
 # loans' logs are long: BENCH_CACHE=0 BENCH_LOANS=1000 BENCH_WARM=40s
-# gives logs of ~100 events and more). The machine is
+# gives logs of ~100 events and more; BENCH_PG_CPUS=1 gives PostgreSQL
+# core 1 and everything else the other cores, as a database on a host of
+# its own has: benchlib.sh). The machine is
 # shared, so each concurrency runs several alternating rounds and reports
 # the ratios of the medians. Beside them: the CPU the whole machine spent
 # per operation (the steadier figure: at 8 clients every side keeps both
@@ -78,6 +80,7 @@ conns="${BENCH_CONNS-1}"
 procs="${BENCH_LOAND_PROCS:-}"
 client_procs="${BENCH_CLIENT_PROCS-1}"
 . scripts/benchlib.sh
+pin_bench "$@"
 start_cluster bench -c max_connections=300 -c shared_buffers=256MB
 apiport=$(free_port)
 floorport=$(free_port)
@@ -119,6 +122,7 @@ run=$(date +%s)
 echo "loand: PostgreSQL pool of ${pool} connections; ${loans} loans${BENCH_PENALTY:+ with a penalty policy}; LOAN_VIEW_${view^^} answers; log cache of ${cache} loans$([ "$cache" = 0 ] && echo ' (off: every write loads its loan)'); snapshot every ${snapshot} events read$([ "$snapshot" = 0 ] && echo ' (off)'); ${rounds} rounds of ${seconds}s per side, alternating"
 echo "client: bench/loadpay, its concurrent calls over $([ "$conns" = 0 ] && echo 'a connection each' || echo "$conns gRPC connection(s)")"
 echo "GOMAXPROCS: servers ${procs:-Go default ($(nproc))}, client ${client_procs:-Go default ($(nproc))}"
+[ -z "${BENCH_PINNED:-}" ] || echo "cores: PostgreSQL on $pg_cpus; loand, floord, the clients and pgbench's on $BENCH_PINNED"
 echo "floor: bench/floord, the same client and store $([ "$cache" = 0 ] && echo 'load, write and snapshots' || echo write), nothing else$([ "$floor" = 1 ] || echo ' (off)')"
 printf '\n%-7s %5s %8s %8s %9s %6s %6s   %-15s   %s\n' clients round "loand/s" "floord/s" "pgbench/s" ratio floor \
   "machine µs/op" "CPU µs/op loand+postgres+client, WAL flushes/op | pgbench: postgres+client, flushes"

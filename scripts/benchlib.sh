@@ -6,6 +6,33 @@ bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 tool="go tool -modfile=tools/go.mod"
 servers=() # pids of the servers started on the cluster, stopped with it
 
+# BENCH_PG_CPUS=LIST (taskset's list, e.g. 1) gives PostgreSQL those cores
+# and the bench's own processes (servers, clients, pgbench) the others, as
+# in production, where the database has a host of its own: on a machine
+# of few cores a middle tier and its database that share them pay for
+# each other's wake-ups (docs/benchmarks.md, "The cold path"). Unset,
+# everything shares every core. A script that offers it calls pin_bench
+# "$@" before start_cluster: it runs the script again on the other cores,
+# and start_cluster then starts PostgreSQL on LIST.
+pg_cpus="${BENCH_PG_CPUS:-}"
+pin_bench() {
+  if [ -z "$pg_cpus" ] || [ -n "${BENCH_PINNED:-}" ]; then return 0; fi
+  local rest
+  rest=$(python3 - "$pg_cpus" <<'PY'
+import os, sys
+mine, have = set(), os.sched_getaffinity(0)
+for part in sys.argv[1].split(','):
+    lo, _, hi = part.partition('-')
+    mine.update(range(int(lo), int(hi or lo) + 1))
+rest = sorted(have - mine)
+if not rest or not mine <= have:
+    sys.exit('BENCH_PG_CPUS=%s: cores %s are this machine\'s; PostgreSQL and the bench need some each' % (sys.argv[1], sorted(have)))
+print(','.join(map(str, rest)))
+PY
+  ) || exit 2
+  BENCH_PINNED="$rest" exec taskset -c "$rest" "$0" "$@"
+}
+
 # free_port prints a TCP port nothing listens on.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -21,7 +48,9 @@ start_cluster() {
   pgport=$(free_port)
   trap stop_cluster EXIT
   "${as_pg[@]}" "$bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 >/dev/null
-  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w \
+  local pin=()
+  [ -z "${BENCH_PINNED:-}" ] || pin=(taskset -c "$pg_cpus")
+  "${as_pg[@]}" "${pin[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/pg.log" -w \
     -o "-p $pgport -k $work -c listen_addresses=127.0.0.1 $*" start >/dev/null
 }
 
