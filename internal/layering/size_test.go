@@ -23,41 +23,19 @@ const maxFileLines = 700
 // TestFunctionsReadWhole fails on any non-test, non-generated function
 // longer than maxFunctionLines: split it where its steps are.
 func TestFunctionsReadWhole(t *testing.T) {
-	checked := 0
-	sourceFiles(t, func(rel, path string) error {
-		if generated(rel) {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		long, err := longFunctions(path, src, maxFunctionLines)
-		if err != nil {
-			return err
-		}
+	handWritten(t, func(rel string, src []byte) error {
+		long, err := longFunctions(rel, src, maxFunctionLines)
 		for _, l := range long {
 			t.Errorf("%s: %s; split it where its steps are", rel, l)
 		}
-		checked++
-		return nil
+		return err
 	})
-	if checked == 0 {
-		t.Fatal("no files checked: the walk found nothing")
-	}
 }
 
 // TestFilesStaySmall fails on any non-test, non-generated file longer
 // than maxFileLines: split it by use case or aggregate.
 func TestFilesStaySmall(t *testing.T) {
-	sourceFiles(t, func(rel, path string) error {
-		if generated(rel) {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	handWritten(t, func(rel string, src []byte) error {
 		if n := strings.Count(string(src), "\n"); n > maxFileLines {
 			t.Errorf("%s: %d lines, over %d; split it by use case or aggregate", rel, n, maxFileLines)
 		}
@@ -100,8 +78,25 @@ func longFunctions(path string, src []byte, max int) ([]string, error) {
 	return long, nil
 }
 
-// generated reports whether the module-relative file rel is generated
-// code, which is exempt from the size rules: gen/ (protoc-gen-go).
-func generated(rel string) bool {
-	return strings.HasPrefix(rel, "gen/")
+// handWritten calls f with each non-test Go file of the module that is
+// not generated (gen/, protoc-gen-go's, is exempt from the size rules),
+// by its module-relative path and its text, and fails the test if the
+// walk found none.
+func handWritten(t *testing.T, f func(rel string, src []byte) error) {
+	t.Helper()
+	checked := 0
+	sourceFiles(t, func(rel, path string) error {
+		if strings.HasPrefix(rel, "gen/") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		checked++
+		return f(rel, src)
+	})
+	if checked == 0 {
+		t.Fatal("no files checked: the walk found nothing")
+	}
 }
