@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/loancore/loancore/internal/engine"
@@ -134,6 +135,22 @@ type AppendLineEventParams struct {
 	Request RequestRecord
 	// SetStatus, when not empty, is the line's new status.
 	SetStatus string
+}
+
+// Check reports a line event whose seq is not the one after the version
+// it was decided against, or that would be the line's first (a line is
+// opened with CreateCreditLine); as AppendEventParams.Check.
+func (p AppendLineEventParams) Check() error {
+	return checkLineAppend(p.Event.Seq, p.ExpectedVersion)
+}
+
+// checkLineAppend is a line append's check: seq after version, and not
+// the line's first.
+func checkLineAppend(seq, version int64) error {
+	if seq != version+1 || seq < 2 {
+		return fmt.Errorf("line append of seq %d at version %d", seq, version)
+	}
+	return nil
 }
 
 // DrawdownRecord is the input of CreditLines.Drawdown.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -146,6 +147,23 @@ type AppendEventParams struct {
 	// the log up to and including Event (its Seq must be Event.Seq), so it
 	// exists exactly when the event does.
 	Snapshot *SnapshotRecord
+}
+
+// Check reports an append whose parts disagree on their seqs: the
+// event's with the version, the request's or the snapshot's with the
+// event's, the line event's with the line's version. That is the caller's
+// bug, not a conflict, and every store refuses it before it writes.
+func (p AppendEventParams) Check() error {
+	if p.Event.Seq != p.ExpectedVersion+1 || p.Request.Seq != p.Event.Seq {
+		return fmt.Errorf("append of seq %d at version %d (request seq %d)", p.Event.Seq, p.ExpectedVersion, p.Request.Seq)
+	}
+	if p.Snapshot != nil && p.Snapshot.Seq != p.Event.Seq {
+		return fmt.Errorf("snapshot at seq %d with the event at %d", p.Snapshot.Seq, p.Event.Seq)
+	}
+	if l := p.Line; l != nil {
+		return checkLineAppend(l.Event.Seq, l.ExpectedVersion)
+	}
+	return nil
 }
 
 // SnapshotRecord is a stored fold of a loan's log up to one event: derived

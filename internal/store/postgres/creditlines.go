@@ -74,8 +74,8 @@ func appendLine(ctx context.Context, tx pgx.Tx, e store.CreditLineEventRecord, r
 
 // AppendLineEvent implements store.CreditLines.
 func (s *Store) AppendLineEvent(ctx context.Context, p store.AppendLineEventParams) error {
-	if p.Event.Seq != p.ExpectedVersion+1 || p.Event.Seq < 2 {
-		return fmt.Errorf("postgres: line append of seq %d at version %d", p.Event.Seq, p.ExpectedVersion)
+	if err := p.Check(); err != nil {
+		return fmt.Errorf("postgres: %w", err)
 	}
 	return mapError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		return appendLine(ctx, tx, p.Event, p.Request, p.SetStatus)

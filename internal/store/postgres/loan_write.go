@@ -96,14 +96,8 @@ UPDATE loans SET status = $15 FROM e WHERE loans.loan_id = e.loan_id`,
 // AppendEvent implements store.Store: one INSERT (appendSQL), one
 // round trip; with a status or a snapshot, one statement still.
 func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) error {
-	if p.Event.Seq != p.ExpectedVersion+1 || p.Request.Seq != p.Event.Seq {
-		return fmt.Errorf("postgres: append of seq %d at version %d (request seq %d)", p.Event.Seq, p.ExpectedVersion, p.Request.Seq)
-	}
-	if p.Snapshot != nil && p.Snapshot.Seq != p.Event.Seq {
-		return fmt.Errorf("postgres: snapshot at seq %d with the event at %d", p.Snapshot.Seq, p.Event.Seq)
-	}
-	if l := p.Line; l != nil && (l.Event.Seq != l.ExpectedVersion+1 || l.Event.Seq < 2) {
-		return fmt.Errorf("postgres: line append of seq %d at version %d", l.Event.Seq, l.ExpectedVersion)
+	if err := p.Check(); err != nil {
+		return fmt.Errorf("postgres: %w", err)
 	}
 	var written, exists bool
 	err := s.writeLog(ctx, func(fence int64) (err error) {

@@ -68,8 +68,8 @@ func appendLine(ctx context.Context, tx *sql.Tx, expected int64, e store.CreditL
 
 // AppendLineEvent implements store.CreditLines.
 func (s *Store) AppendLineEvent(ctx context.Context, p store.AppendLineEventParams) error {
-	if p.Event.Seq != p.ExpectedVersion+1 || p.Event.Seq < 2 {
-		return fmt.Errorf("sqlite: line append of seq %d at version %d", p.Event.Seq, p.ExpectedVersion)
+	if err := p.Check(); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		return appendLine(ctx, tx, p.ExpectedVersion, p.Event, p.Request, p.SetStatus)

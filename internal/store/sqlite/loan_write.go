@@ -52,14 +52,8 @@ func insertLoan(ctx context.Context, tx *sql.Tx, p store.NewLoanRecord) error {
 // transaction begins, so the version read here cannot move before the
 // insert; the primary key (loan_id, seq) backs it up.
 func (s *Store) AppendEvent(ctx context.Context, p store.AppendEventParams) error {
-	if p.Event.Seq != p.ExpectedVersion+1 || p.Request.Seq != p.Event.Seq {
-		return fmt.Errorf("sqlite: append of seq %d at version %d (request seq %d)", p.Event.Seq, p.ExpectedVersion, p.Request.Seq)
-	}
-	if p.Snapshot != nil && p.Snapshot.Seq != p.Event.Seq {
-		return fmt.Errorf("sqlite: snapshot at seq %d with the event at %d", p.Snapshot.Seq, p.Event.Seq)
-	}
-	if l := p.Line; l != nil && (l.Event.Seq != l.ExpectedVersion+1 || l.Event.Seq < 2) {
-		return fmt.Errorf("sqlite: line append of seq %d at version %d", l.Event.Seq, l.ExpectedVersion)
+	if err := p.Check(); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	return mapError(s.tx(ctx, func(tx *sql.Tx) error {
 		var last sql.NullInt64
