@@ -351,7 +351,7 @@ type dateRun struct {
 
 // start takes the date's run over (TakeCOBRun: it begins one, or takes up
 // one stopped half-way or still going in another process, which is then
-// refused its next write), counts the loans it still has to do and
+// refused its next write), counts the loans done and still to do and
 // records it RUNNING.
 func (r *dateRun) start(ctx context.Context) error {
 	runner := newRunnerID(r.c.loans.now())
@@ -367,7 +367,17 @@ func (r *dateRun) start(ctx context.Context) error {
 		return err
 	}
 	r.run.Runner = runner
-	r.doneAtStart, r.savedDone = r.run.LoansDone, r.run.LoansDone
+	r.savedDone = r.run.LoansDone
+	// The loans done are those with a position of the date. The record
+	// says fewer when a run stopped between a batch's write and the save
+	// of its count; it says more only after a prune dropped the date's
+	// positions, and then it is all that is left of them.
+	written, err := r.c.store.CountPositions(ctx, store.PositionCountQuery{AsOf: r.d})
+	if err != nil {
+		return err
+	}
+	r.run.LoansDone = max(r.run.LoansDone, written)
+	r.doneAtStart = r.run.LoansDone
 	todo, err := r.c.store.CountCOBLoans(ctx, store.COBLoansParams{BusinessDate: r.d})
 	if err != nil {
 		return err
@@ -393,9 +403,10 @@ const stoppedSaveTimeout = 10 * time.Second
 
 // saveStopped records how many loans are done when the run stopped on an
 // error before saving its last count, on a context of its own (ctx may be
-// what stopped it): pages written as it stopped are done, and the next
-// run counts on from the record (start), so a count left short would stay
-// short. A save that fails is logged: the positions are right either way.
+// what stopped it): pages written as it stopped are done, and the record
+// is what GetCOBRun shows until the next run, which counts them again
+// (start). A save that fails is logged: the positions are right either
+// way.
 func (r *dateRun) saveStopped(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stoppedSaveTimeout)
 	defer cancel()

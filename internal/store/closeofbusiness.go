@@ -37,6 +37,11 @@ type CloseOfBusiness interface {
 	// CountCOBLoans counts the active loans with no position on or after
 	// the date.
 	CountCOBLoans(ctx context.Context, p COBLoansParams) (int64, error)
+	// CountPositions counts the loans with a position of AsOf, folded or
+	// carried: the loans the date's runs have done. A run's record can
+	// fall short of it (a run stopped between a batch's write and its
+	// record's save), so a run starting on the date counts on from this.
+	CountPositions(ctx context.Context, p PositionCountQuery) (int64, error)
 	// COBLoans returns, with their logs, active loans after AfterLoanID,
 	// by id, whose latest position is before the date: up to Limit of
 	// them, from the next Limit loans (a store may also scan on past loans
@@ -342,6 +347,9 @@ type PositionQuery struct {
 
 // DelinquencyCountQuery names the business date CountDelinquent counts.
 type DelinquencyCountQuery struct{ AsOf engine.Date }
+
+// PositionCountQuery names the business date CountPositions counts.
+type PositionCountQuery struct{ AsOf engine.Date }
 
 // Notice is one notice close of business emitted for a business date. ID
 // is stable, for senders to deduplicate.

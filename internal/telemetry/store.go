@@ -27,6 +27,7 @@ const (
 	callSaveCOBRun
 	callTakeCOBRun
 	callCountCOBLoans
+	callCountPositions
 	callCOBLoans
 	callSavePositions
 	callCarryPositions
@@ -69,6 +70,7 @@ var storeCallNames = [storeCalls]string{
 	callSaveCOBRun:           "SaveCOBRun",
 	callTakeCOBRun:           "TakeCOBRun",
 	callCountCOBLoans:        "CountCOBLoans",
+	callCountPositions:       "CountPositions",
 	callCOBLoans:             "COBLoans",
 	callSavePositions:        "SavePositions",
 	callCarryPositions:       "CarryPositions",
@@ -194,6 +196,11 @@ func (s *timedStore) TakeCOBRun(ctx context.Context, p store.COBRun) (err error)
 func (s *timedStore) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (_ int64, err error) {
 	defer s.since(callCountCOBLoans, time.Now(), &err)
 	return s.s.CountCOBLoans(ctx, p)
+}
+
+func (s *timedStore) CountPositions(ctx context.Context, p store.PositionCountQuery) (_ int64, err error) {
+	defer s.since(callCountPositions, time.Now(), &err)
+	return s.s.CountPositions(ctx, p)
 }
 
 func (s *timedStore) COBLoans(ctx context.Context, p store.COBLoansParams) (_ store.COBPage, err error) {

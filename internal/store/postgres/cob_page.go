@@ -31,6 +31,15 @@ func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int6
 	return n, mapError(err)
 }
 
+// CountPositions implements store.CloseOfBusiness: the date's rows (its
+// partition alone) and the elements of its carried pages.
+func (s *Store) CountPositions(ctx context.Context, p store.PositionCountQuery) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM loan_positions WHERE as_of = $1::date)
+		+ (SELECT COALESCE(sum(cardinality(loan_ids)), 0) FROM carried_positions WHERE as_of = $1::date)`, p.AsOf.String()).Scan(&n)
+	return n, mapError(err)
+}
+
 // cobLogsSQL reads the logs of a page of loans ($1), each from its latest
 // snapshot of a format ($2; 0 matches none) dated on or before the
 // business date ($3), whose columns ride on the row of its own event, or

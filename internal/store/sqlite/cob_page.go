@@ -25,6 +25,14 @@ func (s *Store) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (int6
 	return n, mapError(err)
 }
 
+// CountPositions implements store.CloseOfBusiness, on the index of
+// positions by date.
+func (s *Store) CountPositions(ctx context.Context, p store.PositionCountQuery) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM loan_positions WHERE as_of = ?`, p.AsOf.String()).Scan(&n)
+	return n, mapError(err)
+}
+
 // COBLoans implements store.CloseOfBusiness: a keyset page of loans and
 // their positions, then the logs of those not done, each from its latest
 // snapshot when asked.

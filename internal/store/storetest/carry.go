@@ -232,3 +232,25 @@ func testCarryAfterARun(t *testing.T, s store.Store) {
 		t.Fatalf("day1+2, with no run recorded for day1+1: %+v, %v; want L1 carried, L2 (no position) and L3 left", r, err)
 	}
 }
+
+// testCountPositions: a date's count is its loans' positions, folded
+// (rows) and carried (elements of pages), and no other date's; a
+// position written twice counts once, and a date with none counts 0.
+func testCountPositions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	createLoans(t, s, "B1", "L1", "L2", "L3", "L4")
+	savePositions(t, s, day1, steadyOnDay1("L1"), steadyOnDay1("L2"), steadyOnDay1("L3"))
+	savePositions(t, s, day1, steadyOnDay1("L1"))
+	if n := carryAll(t, s, day1+1, 7, 2); n != 3 {
+		t.Fatalf("carried %d to day1+1, want L1, L2 and L3", n)
+	}
+	savePositions(t, s, day1+1, position("L4", day1+1, store.Accrual{}, store.Accrual{}, 0, engine.M0))
+	for _, tc := range []struct {
+		day  engine.Date
+		want int64
+	}{{day1 - 1, 0}, {day1, 3}, {day1 + 1, 4}, {day1 + 2, 0}} {
+		if got, err := s.CountPositions(ctx, store.PositionCountQuery{AsOf: tc.day}); err != nil || got != tc.want {
+			t.Errorf("CountPositions(%s) = %d, %v; want %d", tc.day, got, err, tc.want)
+		}
+	}
+}

@@ -32,6 +32,7 @@ var closeOfBusinessCases = []testCase{
 	{"CarryLeaves", testCarryLeaves},
 	{"CarryAfterARun", testCarryAfterARun},
 	{"CarryWholePages", testCarryWholePages},
+	{"CountPositions", testCountPositions},
 	{"COBLoansGiven", testCOBLoansGiven},
 	{"COBLoansOlderPositions", testCOBLoansOlderPositions},
 	{"DelinquentPositions", testDelinquentPositions},

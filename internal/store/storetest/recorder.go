@@ -134,6 +134,11 @@ func (r *recorder) CountCOBLoans(ctx context.Context, p store.COBLoansParams) (i
 	return r.Store.CountCOBLoans(ctx, p)
 }
 
+func (r *recorder) CountPositions(ctx context.Context, p store.PositionCountQuery) (int64, error) {
+	r.calls.note("CountPositions")
+	return r.Store.CountPositions(ctx, p)
+}
+
 func (r *recorder) COBLoans(ctx context.Context, p store.COBLoansParams) (store.COBPage, error) {
 	r.calls.note("COBLoans")
 	return r.Store.COBLoans(ctx, p)
